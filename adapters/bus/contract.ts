@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusMessage, MessageBus } from './types.js';
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * The behaviour every {@link MessageBus} must have, run against the real Kafka adapter
+ * (test/integration) and the in-memory twin (unit).
+ */
+export function messageBusContract(name: string, make: () => Promise<MessageBus>): void {
+  describe(`MessageBus contract: ${name}`, () => {
+    let bus: MessageBus;
+    beforeAll(async () => {
+      bus = await make();
+    });
+    afterAll(async () => {
+      await bus.close();
+    });
+
+    it('delivers every message of a key in order to a group member, with the headers and timestamps sent', async () => {
+      const topic = `contract-order-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 3 }]);
+      const producer = await bus.producer();
+      const keys = ['t1:sales', 't1:support', 't2:sales', 't2:billing'];
+      const sent = keys.flatMap((key) => Array.from({ length: 25 }, (_, i) => ({ key, value: `${key}#${i}`, timestamp: 1_700_000_000_000 + i, headers: { source: 'skillgroup' } })));
+      await producer.send(topic, sent);
+      const got: BusMessage[] = [];
+      const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [topic] });
+      await consumer.start(async (batch) => {
+        got.push(...batch.messages);
+      });
+      await eventually(() => got.length >= sent.length, 'all messages');
+      await consumer.stop();
+      expect(got).toHaveLength(sent.length);
+      for (const key of keys) {
+        const values = got.filter((m) => m.key === key).map((m) => m.value.toString());
+        expect(values).toEqual(sent.filter((m) => m.key === key).map((m) => m.value));
+      }
+      const first = got.find((m) => m.value.toString() === 't1:sales#3')!;
+      expect(first.timestamp).toBe(1_700_000_000_003);
+      expect(first.headers).toEqual({ source: 'skillgroup' });
+      await producer.close();
+    });
+
+    it('a new member of the group resumes after the committed offset, and re-reads what was not committed', async () => {
+      const topic = `contract-commit-${randomUUID()}`;
+      const groupId = `g-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const producer = await bus.producer();
+      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+      const first: number[] = [];
+      const c1 = bus.consumer({ groupId, topics: [topic] });
+      await c1.start(async (batch, ctl) => {
+        for (const m of batch.messages) first.push(Number(m.value.toString()));
+        const upTo = batch.messages.find((m) => Number(m.value.toString()) === 5);
+        if (upTo && !ctl.isStale()) await c1.commit(batch.topic, batch.partition, upTo.offset + 1);
+      });
+      await eventually(() => first.length >= 10, 'first read');
+      await c1.stop();
+      expect((await bus.committed(groupId, topic)).get(0)).toBe(6);
+
+      const second: number[] = [];
+      const c2 = bus.consumer({ groupId, topics: [topic] });
+      await c2.start(async (batch) => {
+        for (const m of batch.messages) second.push(Number(m.value.toString()));
+      });
+      await eventually(() => second.length >= 4, 'second read');
+      await c2.stop();
+      expect(second).toEqual([6, 7, 8, 9]);
+      await producer.close();
+    });
+
+    it('pause stops delivery until resume', async () => {
+      const topic = `contract-pause-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const producer = await bus.producer();
+      const got: string[] = [];
+      const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [topic] });
+      await consumer.start(async (batch) => {
+        for (const m of batch.messages) got.push(m.value.toString());
+      });
+      await producer.send(topic, [{ key: 'k', value: 'a' }]);
+      await eventually(() => got.length === 1, 'first message');
+      consumer.pause();
+      await producer.send(topic, [{ key: 'k', value: 'b' }]);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(got).toEqual(['a']);
+      consumer.resume();
+      await eventually(() => got.length === 2, 'message after resume');
+      expect(got).toEqual(['a', 'b']);
+      await consumer.stop();
+      await producer.close();
+    });
+
+    it('two members of one group share the partitions and together read every message once', async () => {
+      const topic = `contract-group-${randomUUID()}`;
+      const groupId = `g-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 4 }]);
+      const producer = await bus.producer();
+      const a: BusMessage[] = [];
+      const b: BusMessage[] = [];
+      const partsA = new Set<number>();
+      const partsB = new Set<number>();
+      const ca = bus.consumer({ groupId, topics: [topic] });
+      const cb = bus.consumer({ groupId, topics: [topic] });
+      await ca.start(async (batch) => {
+        partsA.add(batch.partition);
+        a.push(...batch.messages);
+        await ca.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
+      });
+      await cb.start(async (batch) => {
+        partsB.add(batch.partition);
+        b.push(...batch.messages);
+        await cb.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
+      });
+      // Give the group time to settle on two members before producing.
+      await new Promise((r) => setTimeout(r, 4000));
+      await producer.send(topic, Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: String(i) })));
+      await eventually(() => a.length + b.length >= 200, 'all messages across the group', 45_000);
+      const seen = [...a, ...b].map((m) => Number(m.value.toString())).sort((x, y) => x - y);
+      expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      expect(a.length).toBeGreaterThan(0);
+      expect(b.length).toBeGreaterThan(0);
+      expect([...partsA].filter((p) => partsB.has(p))).toEqual([]);
+      await ca.stop();
+      await cb.stop();
+      await producer.close();
+    });
+  });
+}

@@ -1,0 +1,178 @@
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type {
+  AssignmentListener,
+  BatchHandler,
+  BusProducer,
+  ConsumerOptions,
+  GroupConsumer,
+  MessageBus,
+  OutgoingMessage,
+} from './types.js';
+
+/** Options for {@link KafkaBus}. */
+export interface KafkaBusOptions {
+  /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. */
+  brokers: string[];
+  clientId?: string;
+  /** Forwarded kafkajs log lines at warn level and above. */
+  log?: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => void;
+}
+
+/**
+ * The message bus over Apache Kafka through kafkajs. Consumers use `eachBatch` with auto-resolve and
+ * auto-commit off: offsets are resolved after the handler returns (so fetching moves on) and committed
+ * only by {@link GroupConsumer.commit}, i.e. after the sink acknowledged the rows they feed.
+ */
+export class KafkaBus implements MessageBus {
+  readonly #kafka: Kafka;
+  readonly #producers: Producer[] = [];
+  readonly #consumers: KafkaGroupConsumer[] = [];
+
+  constructor(opts: KafkaBusOptions) {
+    if (opts.brokers.length === 0) throw new Error('KafkaBus needs at least one broker address');
+    this.#kafka = new Kafka({
+      clientId: opts.clientId ?? 'sluice',
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
+        const { message, ...extra } = entry.log;
+        opts.log?.(level, String(message), extra);
+      },
+      retry: { retries: 8, initialRetryTime: 200 },
+    });
+  }
+
+  async ensureTopics(topics: { topic: string; partitions: number }[]): Promise<void> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })) });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async producer(): Promise<BusProducer> {
+    const p = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
+    await p.connect();
+    this.#producers.push(p);
+    return {
+      send: async (topic: string, messages: OutgoingMessage[]) => {
+        await p.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: m.value,
+            timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
+            headers: m.headers,
+          })),
+        });
+      },
+      close: async () => {
+        await p.disconnect();
+      },
+    };
+  }
+
+  consumer(opts: ConsumerOptions): GroupConsumer {
+    const c = new KafkaGroupConsumer(this.#kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 }), opts);
+    this.#consumers.push(c);
+    return c;
+  }
+
+  async committed(groupId: string, topic: string): Promise<Map<number, number>> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, number>();
+      for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
+      return out;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#consumers) await c.stop();
+    for (const p of this.#producers) await p.disconnect();
+  }
+}
+
+class KafkaGroupConsumer implements GroupConsumer {
+  #assigned: { topic: string; partition: number }[] = [];
+  #stopped = false;
+  #started = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly opts: ConsumerOptions,
+  ) {}
+
+  async start(handler: BatchHandler, listener?: AssignmentListener): Promise<void> {
+    // kafkajs has no blocking rebalance listener: the new assignment arrives with GROUP_JOIN, after
+    // the old one was given up. Revoked partitions are reported then; correctness does not depend on
+    // it, because commits never pass data that is not yet safely stored.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const now: { topic: string; partition: number }[] = [];
+      for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) for (const partition of parts) now.push({ topic, partition });
+      const has = (l: typeof now, x: (typeof now)[number]) => l.some((y) => y.topic === x.topic && y.partition === x.partition);
+      const revoked = this.#assigned.filter((x) => !has(now, x));
+      this.#assigned = now;
+      if (revoked.length > 0) void listener?.onRevoke?.(revoked);
+      listener?.onAssign?.(now);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: (this.opts.from ?? 'earliest') === 'earliest' });
+    this.#started = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
+        if (batch.messages.length === 0) return;
+        await handler(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages.map((m) => ({
+              offset: Number(m.offset),
+              key: m.key ? m.key.toString() : null,
+              value: m.value ?? Buffer.alloc(0),
+              timestamp: Number(m.timestamp),
+              headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v === undefined ? '' : String(v)])),
+            })),
+          },
+          { heartbeat, isStale: () => isStale() || !isRunning() },
+        );
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+      },
+    });
+  }
+
+  async commit(topic: string, partition: number, offset: number): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+  }
+
+  pause(): void {
+    this.consumer.pause(this.opts.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer.resume(this.opts.topics.map((topic) => ({ topic })));
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#started) await this.consumer.stop();
+    await this.consumer.disconnect();
+  }
+}

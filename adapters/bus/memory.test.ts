@@ -1,0 +1,4 @@
+import { MemoryBus } from './memory.js';
+import { messageBusContract } from './contract.js';
+
+messageBusContract('in-memory twin', async () => new MemoryBus());
