@@ -52,6 +52,8 @@ export interface WorkflowErrorOptions {
   readonly cause?: unknown;
   /** Structured details (e.g. validation issues) for the API response. */
   readonly details?: unknown;
+  /** Overrides the code's retry hint when this instance knows better (e.g. a 4xx from a webhook). */
+  readonly retriable?: boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ export class WorkflowError extends Error {
     this.name = 'WorkflowError';
     this.code = code;
     this.status = WORKFLOW_ERROR_CODES[code].status;
-    this.retriable = WORKFLOW_ERROR_CODES[code].retriable;
+    this.retriable = options.retriable ?? WORKFLOW_ERROR_CODES[code].retriable;
     this.details = options.details;
     Object.defineProperty(this, MARK, { value: true });
   }

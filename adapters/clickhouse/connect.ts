@@ -1,0 +1,35 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { mkdirSync } from 'node:fs';
+
+/** Where ClickHouse runs: a server over HTTP, or chDB (the ClickHouse engine in-process). */
+export type ClickHouseTarget =
+  | { kind: 'server'; url: string; username?: string; password?: string }
+  | { kind: 'chdb'; /** a data directory, or `:memory:` */ path: string };
+
+/** A connected client plus what the rest of Sluice must know about the engine behind it. */
+export interface ClickHouse {
+  readonly client: ClickHouseClient;
+  readonly target: ClickHouseTarget;
+  /** Database holding Sluice's tables. */
+  readonly database: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `@clickhouse/client` against a server (`CLICKHOUSE_URL`) or over `chdb/connection`, creating
+ * the database when missing. Queries always name the database explicitly, so the same SQL works on
+ * both (chDB sessions have no per-request default database).
+ */
+export async function connectClickHouse(target: ClickHouseTarget, database = 'sluice'): Promise<ClickHouse> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`CLICKHOUSE_DATABASE must be an identifier (letters, digits, _), got "${database}"`);
+  let client: ClickHouseClient;
+  if (target.kind === 'server') {
+    client = createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 30_000 });
+  } else {
+    if (target.path !== ':memory:') mkdirSync(target.path, { recursive: true });
+    client = createClient({ connection: createChdbConnection({ path: target.path }) });
+  }
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  return { client, target, database, close: () => client.close() };
+}

@@ -1,0 +1,48 @@
+import { validateEvent } from './events/schema.js';
+import type { TelemetryEvent } from './events/types.js';
+
+/** Limits applied before an event is accepted. */
+export interface DecodeLimits {
+  /** Largest accepted payload, bytes. */
+  maxBytes: number;
+  /** How far before `now` an event time may lie, ms (older is absurd, e.g. a zeroed clock). */
+  maxPastMs: number;
+  /** How far after `now` an event time may lie, ms (clock skew allowance). */
+  maxFutureMs: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxPastMs: 400 * 24 * 3600 * 1000, maxFutureMs: 5 * 60 * 1000 };
+
+/** Why an input was refused: a short stable `code` for metrics plus a human `reason`. */
+export type DecodeResult = { ok: true; event: TelemetryEvent } | { ok: false; code: 'oversized' | 'malformed' | 'schema' | 'timestamp'; reason: string };
+
+/** Checks a parsed event's time against `now`; undefined when plausible. */
+export function checkTimestamp(event: TelemetryEvent, now: number, limits: DecodeLimits): string | undefined {
+  if (event.ts < now - limits.maxPastMs) return `ts ${event.ts} is more than ${limits.maxPastMs} ms before now (${now})`;
+  if (event.ts > now + limits.maxFutureMs) return `ts ${event.ts} is more than ${limits.maxFutureMs} ms after now (${now})`;
+  return undefined;
+}
+
+/** Validates an already-parsed value (HTTP ingest) as a normalized event. */
+export function decodeValue(value: unknown, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  const v = validateEvent(value);
+  if (!v.ok) return { ok: false, code: 'schema', reason: v.reason };
+  const bad = checkTimestamp(v.event, now, limits);
+  if (bad) return { ok: false, code: 'timestamp', reason: bad };
+  return v;
+}
+
+/**
+ * Decodes Sluice's own JSON encoding of a normalized event. Never throws: every failure comes back
+ * with the reason, for the dead-letter sink.
+ */
+export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+  if (bytes.length > limits.maxBytes) return { ok: false, code: 'oversized', reason: `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}` };
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return { ok: false, code: 'malformed', reason: `not JSON: ${(err as Error).message}` };
+  }
+  return decodeValue(value, now, limits);
+}

@@ -1,0 +1,96 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TelemetryEvent } from './types.js';
+
+const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const ms = { type: 'integer', minimum: 0, maximum: 7 * 24 * 3600 * 1000 } as const;
+
+const bodies = {
+  agent: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['agentId', 'state'],
+    properties: {
+      agentId: id,
+      state: { enum: ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'] },
+      reason: { type: 'string', maxLength: 64 },
+      callId: id,
+      skillGroups: { type: 'array', maxItems: 64, items: id },
+    },
+  },
+  extension: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['extension', 'state'],
+    properties: { extension: id, state: { enum: ['IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'] }, callId: id },
+  },
+  skillgroup: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['skillGroup', 'callId', 'type'],
+    properties: {
+      skillGroup: id,
+      callId: id,
+      type: { enum: ['OFFERED', 'ANSWERED', 'ABANDONED', 'TRANSFERRED', 'OVERFLOWED', 'COMPLETED'] },
+      waitMs: ms,
+      talkMs: ms,
+      holdMs: ms,
+      acwMs: ms,
+      agentId: id,
+      priority: { type: 'integer', minimum: 0, maximum: 9 },
+      channel: { type: 'string', maxLength: 32 },
+    },
+  },
+  interval: {
+    type: 'object',
+    required: ['scope', 'key', 'intervalStart', 'intervalSec'],
+    properties: {
+      scope: { enum: ['skillgroup', 'agent'] },
+      key: id,
+      intervalStart: { type: 'integer', minimum: 0 },
+      intervalSec: { enum: [900, 1800] },
+    },
+    additionalProperties: { type: 'number', minimum: 0 },
+  },
+} as const;
+
+/** JSON schema of the normalized envelope with its four bodies (DESIGN.md, "Normalized events"). */
+export const telemetryEventSchema = {
+  $id: 'https://sluice.dev/schemas/event.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'tenant', 'source', 'id', 'ts', 'body'],
+  properties: {
+    v: { const: 1 },
+    tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' },
+    source: { enum: ['agent', 'extension', 'skillgroup', 'interval'] },
+    id,
+    ts: { type: 'integer', minimum: 0 },
+    body: { type: 'object' },
+  },
+  allOf: (Object.keys(bodies) as (keyof typeof bodies)[]).map((source) => ({
+    if: { properties: { source: { const: source } }, required: ['source'] },
+    then: { properties: { body: bodies[source] } },
+  })),
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false });
+const validate: ValidateFunction = ajv.compile(telemetryEventSchema);
+
+/** Turns the first ajv error into "body.waitMs must be integer"-style text naming the field. */
+export function describeAjvError(err: ErrorObject | undefined, root = ''): string {
+  if (!err) return 'invalid';
+  const path = (root + err.instancePath).replace(/^\//, '').replaceAll('/', '.');
+  if (err.keyword === 'required') return `${path ? path + '.' : ''}${String(err.params.missingProperty)} is required`;
+  if (err.keyword === 'additionalProperties') return `${path ? path + '.' : ''}${String(err.params.additionalProperty)} is not allowed`;
+  if (err.keyword === 'enum') return `${path || 'value'} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
+  return `${path || 'event'} ${err.message ?? 'is invalid'}`;
+}
+
+/** Result of {@link validateEvent}. */
+export type Validation = { ok: true; event: TelemetryEvent } | { ok: false; reason: string };
+
+/** Validates a parsed value against the normalized event schema (compiled once). */
+export function validateEvent(value: unknown): Validation {
+  if (validate(value)) return { ok: true, event: value as TelemetryEvent };
+  return { ok: false, reason: `schema: ${describeAjvError(validate.errors?.[0])}` };
+}

@@ -1,0 +1,146 @@
+import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { migrate } from '../../adapters/clickhouse/migrations.js';
+import type { Source, TelemetryEvent } from '../events/types.js';
+import type { MinuteRow } from '../skillgroup-minutes.js';
+import { telemetryMigrations, type SchemaOptions } from './schema.js';
+import type { DeadLetter, MinuteQuery, TelemetryStore } from './types.js';
+
+/** The entity an event is about: what its windows are keyed by. */
+export function entityOf(e: TelemetryEvent): string {
+  switch (e.source) {
+    case 'agent':
+      return e.body.agentId;
+    case 'extension':
+      return e.body.extension;
+    case 'skillgroup':
+      return e.body.skillGroup;
+    case 'interval':
+      return `${e.body.scope}:${e.body.key}`;
+  }
+}
+
+function typeOf(e: TelemetryEvent): string {
+  switch (e.source) {
+    case 'agent':
+    case 'extension':
+      return e.body.state;
+    case 'skillgroup':
+      return e.body.type;
+    case 'interval':
+      return `${e.body.intervalSec}`;
+  }
+}
+
+/** Observer of insert latency, for metrics. */
+export type InsertObserver = (table: string, rows: number, seconds: number) => void;
+
+/**
+ * The telemetry store in ClickHouse (a server, or chDB in-process). Every insert carries its own
+ * `insert_deduplication_token`; every query that takes input binds it as a query parameter.
+ */
+export class ClickHouseTelemetryStore implements TelemetryStore {
+  private constructor(
+    private readonly ch: ClickHouse,
+    private readonly observe: InsertObserver,
+  ) {}
+
+  /** Runs pending migrations and returns the store. */
+  static async open(ch: ClickHouse, opts: SchemaOptions & { cluster?: string; observe?: InsertObserver }): Promise<ClickHouseTelemetryStore> {
+    await migrate(ch, telemetryMigrations(opts), { cluster: opts.cluster });
+    return new ClickHouseTelemetryStore(ch, opts.observe ?? (() => {}));
+  }
+
+  async #insert(table: string, values: Record<string, unknown>[], token: string): Promise<void> {
+    if (values.length === 0) return;
+    const t0 = performance.now();
+    await this.ch.client.insert({
+      table: `${this.ch.database}.${table}`,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: `${table}:${token}`, async_insert: 0 },
+    });
+    this.observe(table, values.length, (performance.now() - t0) / 1000);
+  }
+
+  insertEvents(events: TelemetryEvent[], token: string): Promise<void> {
+    return this.#insert(
+      'events_raw',
+      events.map((e) => ({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, entity: entityOf(e), type: typeOf(e), body: JSON.stringify(e.body) })),
+      token,
+    );
+  }
+
+  upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {
+    return this.#insert(
+      'skillgroup_minute',
+      rows.map((r) => ({ tenant: r.tenant, skill_group: r.skillGroup, window_start: r.windowStart, offered: r.offered, answered: r.answered, abandoned: r.abandoned, version: r.version, final: r.final ? 1 : 0 })),
+      token,
+    );
+  }
+
+  insertDeadLetters(rows: DeadLetter[], token: string): Promise<void> {
+    return this.#insert(
+      'dead_letters',
+      rows.map((r) => ({ tenant: r.tenant, source: r.source, code: r.code, reason: r.reason, payload_base64: r.payload.toString('base64'), origin: r.origin, received_at: r.receivedAt })),
+      token,
+    );
+  }
+
+  async minutes(q: MinuteQuery): Promise<MinuteRow[]> {
+    const rs = await this.ch.client.query({
+      query: `SELECT tenant, skill_group AS skillGroup, toUnixTimestamp64Milli(window_start) AS windowStart,
+                offered, answered, abandoned, version, final
+              FROM ${this.ch.database}.skillgroup_minute FINAL
+              WHERE tenant = {tenant:String}
+                AND window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})
+                AND ({skillGroup:String} = '' OR skill_group = {skillGroup:String})
+              ORDER BY skill_group, window_start`,
+      query_params: { tenant: q.tenant, from: q.from, to: q.to, skillGroup: q.skillGroup ?? '' },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string | number>>();
+    return rows.map((r) => ({
+      tenant: String(r.tenant),
+      skillGroup: String(r.skillGroup),
+      windowStart: Number(r.windowStart),
+      offered: Number(r.offered),
+      answered: Number(r.answered),
+      abandoned: Number(r.abandoned),
+      version: Number(r.version),
+      final: Number(r.final) === 1,
+    }));
+  }
+
+  async countEvents(tenant: string, source?: Source): Promise<number> {
+    const rs = await this.ch.client.query({
+      query: `SELECT count() AS n FROM ${this.ch.database}.events_raw FINAL WHERE tenant = {tenant:String} AND ({source:String} = '' OR source = {source:String})`,
+      query_params: { tenant, source: source ?? '' },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ n: string | number }>();
+    return Number(row?.n ?? 0);
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const rs = await this.ch.client.query({
+      query: `SELECT tenant, source, code, reason, payload_base64, origin, toUnixTimestamp64Milli(received_at) AS receivedAt
+              FROM ${this.ch.database}.dead_letters ORDER BY received_at DESC, origin LIMIT {limit:UInt32}`,
+      query_params: { limit },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string | number>>();
+    return rows.map((r) => ({
+      tenant: String(r.tenant),
+      source: String(r.source),
+      code: String(r.code),
+      reason: String(r.reason),
+      payload: Buffer.from(String(r.payload_base64), 'base64'),
+      origin: String(r.origin),
+      receivedAt: Number(r.receivedAt),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.ch.close();
+  }
+}

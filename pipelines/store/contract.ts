@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SkillGroupEvent } from '../events/types.js';
+import type { MinuteRow } from '../skillgroup-minutes.js';
+import type { TelemetryStore } from './types.js';
+
+// Recent times: rows older than the TTL are dropped at insert.
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+const ev = (id: string, tenant = 'acme', ts = T0): SkillGroupEvent => ({ v: 1, tenant, source: 'skillgroup', id, ts, body: { skillGroup: 'sales', callId: `c${id}`, type: 'OFFERED' } });
+const row = (over: Partial<MinuteRow>): MinuteRow => ({ tenant: 'acme', skillGroup: 'sales', windowStart: T0, offered: 1, answered: 0, abandoned: 0, version: 1, final: false, ...over });
+
+/** The behaviour every {@link TelemetryStore} must have (ClickHouse over chDB, and the in-memory twin). */
+export function telemetryStoreContract(name: string, make: () => Promise<TelemetryStore>): void {
+  describe(`TelemetryStore contract: ${name}`, () => {
+    let store: TelemetryStore;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it('deduplicates raw events by id and drops a retried insert with the same token', async () => {
+      await store.insertEvents([ev('1'), ev('2')], 'p0:0-1');
+      await store.insertEvents([ev('1'), ev('2')], 'p0:0-1');
+      await store.insertEvents([ev('2'), ev('3')], 'p0:1-2');
+      await store.insertEvents([ev('9', 'other')], 'p1:0-0');
+      expect(await store.countEvents('acme')).toBe(3);
+      expect(await store.countEvents('acme', 'agent')).toBe(0);
+      expect(await store.countEvents('other', 'skillgroup')).toBe(1);
+    });
+
+    it('keeps the highest version of a window row, whatever the arrival order', async () => {
+      await store.upsertMinutes([row({ version: 2, offered: 2 })], 'm1');
+      await store.upsertMinutes([row({ version: 5, offered: 4, answered: 1, final: true })], 'm2');
+      await store.upsertMinutes([row({ version: 3, offered: 3 })], 'm3');
+      await store.upsertMinutes([row({ skillGroup: 'support', version: 1 }), row({ windowStart: T0 + 60_000, version: 1 })], 'm4');
+      const rows = await store.minutes({ tenant: 'acme', from: T0, to: T0 + 120_000 });
+      expect(rows).toEqual([
+        row({ version: 5, offered: 4, answered: 1, final: true }),
+        row({ windowStart: T0 + 60_000, version: 1 }),
+        row({ skillGroup: 'support', version: 1 }),
+      ]);
+      expect(await store.minutes({ tenant: 'acme', from: T0, to: T0 + 60_000, skillGroup: 'support' })).toEqual([row({ skillGroup: 'support', version: 1 })]);
+      expect(await store.minutes({ tenant: "acme' OR 1=1 --", from: 0, to: T0 * 2 })).toEqual([]);
+    });
+
+    it('keeps dead letters with their reason and original bytes', async () => {
+      const payload = Buffer.from([0x7b, 0xff, 0x00, 0x22]);
+      await store.insertDeadLetters([{ tenant: '', source: 'skillgroup', code: 'malformed', reason: 'not JSON', payload, origin: 'sluice.skillgroup:0:42', receivedAt: T0 }], 'd1');
+      await store.insertDeadLetters([{ tenant: '', source: 'skillgroup', code: 'malformed', reason: 'not JSON', payload, origin: 'sluice.skillgroup:0:42', receivedAt: T0 }], 'd1');
+      const dead = await store.deadLetters(10);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.payload.equals(payload)).toBe(true);
+      expect(dead[0]).toMatchObject({ code: 'malformed', reason: 'not JSON', origin: 'sluice.skillgroup:0:42', receivedAt: T0 });
+    });
+  });
+}
