@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateStore } from './types.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The behaviour every {@link StateStore} must have (redis-server, and the in-memory twin). */
+export function stateStoreContract(name: string, make: () => Promise<StateStore>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    let store: StateStore;
+    let ns: string;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+    const k = (key: string) => `${ns}:${key}`;
+
+    it('answers ping and stores values that expire after their TTL', async () => {
+      ns = randomUUID();
+      expect(await store.ping()).toBe(true);
+      expect(await store.get(k('missing'))).toBeNull();
+      await store.set(k('a'), 'one');
+      await store.set(k('b'), 'two', 150);
+      expect(await store.get(k('a'))).toBe('one');
+      expect(await store.get(k('b'))).toBe('two');
+      await sleep(300);
+      expect(await store.get(k('b'))).toBeNull();
+      await store.del(k('a'));
+      expect(await store.get(k('a'))).toBeNull();
+    });
+
+    it('adds to counters atomically under concurrency', async () => {
+      ns = randomUUID();
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.incrBy(k('c'), 2)));
+      expect(Math.max(...results)).toBe(100);
+      expect(new Set(results).size).toBe(50);
+      expect(await store.incrBy(k('c'), -1.5)).toBe(98.5);
+      await store.incrBy(k('t'), 1, 150);
+      await sleep(300);
+      expect(await store.incrBy(k('t'), 1)).toBe(1);
+    });
+
+    it('gives a lease to one owner at a time, renews it for that owner, and frees it on expiry or release', async () => {
+      ns = randomUUID();
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.acquireLease(k('leader'), o, 400)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const holder = ['a', 'b', 'c', 'd'][claims.indexOf(true)]!;
+      const other = holder === 'a' ? 'b' : 'a';
+      expect(await store.acquireLease(k('leader'), holder, 400)).toBe(true);
+      expect(await store.releaseLease(k('leader'), other)).toBe(false);
+      expect(await store.acquireLease(k('leader'), other, 400)).toBe(false);
+      await sleep(600);
+      expect(await store.acquireLease(k('leader'), other, 400)).toBe(true);
+      expect(await store.releaseLease(k('leader'), other)).toBe(true);
+      expect(await store.acquireLease(k('leader'), holder, 400)).toBe(true);
+    });
+
+    it('claims each due member exactly once across concurrent claimers, earliest first', async () => {
+      ns = randomUUID();
+      const q = k('timers');
+      for (let i = 0; i < 200; i++) await store.schedule(q, `t${i}`, 1_000 + i);
+      await store.schedule(q, 'later', 5_000);
+      await store.schedule(q, 't5', 4_000); // moved later
+      expect(await store.unschedule(q, 't6')).toBe(true);
+      expect(await store.unschedule(q, 't6')).toBe(false);
+      const first = await store.claimDue(q, 1_001, 10);
+      expect(first).toEqual([{ member: 't0', dueAt: 1_000 }, { member: 't1', dueAt: 1_001 }]);
+      const batches = await Promise.all(Array.from({ length: 8 }, () => store.claimDue(q, 2_000, 25)));
+      const claimed = batches.flat().map((c) => c.member);
+      expect(claimed).toHaveLength(196);
+      expect(new Set(claimed).size).toBe(196);
+      expect(claimed).not.toContain('t5');
+      expect(await store.claimDue(q, 4_500, 10)).toEqual([{ member: 't5', dueAt: 4_000 }]);
+      expect(await store.claimDue(q, 4_500, 10)).toEqual([]);
+    });
+
+    it('delivers published messages to subscribers until they unsubscribe', async () => {
+      ns = randomUUID();
+      const got: string[] = [];
+      const off = await store.subscribe(k('levels'), (m) => got.push(m));
+      await store.publish(k('levels'), 'L2');
+      await store.publish(k('other'), 'nope');
+      for (let i = 0; i < 50 && got.length < 1; i++) await sleep(20);
+      expect(got).toEqual(['L2']);
+      await off();
+      await store.publish(k('levels'), 'L3');
+      await sleep(100);
+      expect(got).toEqual(['L2']);
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { stateStoreContract } from './contract.js';
+import { MemoryStateStore } from './memory.js';
+
+stateStoreContract('in-memory twin', async () => new MemoryStateStore());

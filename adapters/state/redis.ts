@@ -1,0 +1,144 @@
+import { Redis } from 'ioredis';
+import type { StateStore } from './types.js';
+
+const ACQUIRE = `local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const INCR = `local n = redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n`;
+const CLAIM = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+for i = 1, #due, 2 do redis.call('ZREM', KEYS[1], due[i]) end
+return due`;
+
+/** Options for {@link RedisStateStore}. */
+export interface RedisStateStoreOptions {
+  /** `redis://host:port/db`. */
+  url: string;
+  /** Key namespace, default `sluice:`. */
+  prefix?: string;
+  /** Called when the connection fails or comes back (for readiness and logs). */
+  onStatus?: (status: 'ready' | 'error', err?: Error) => void;
+}
+
+/**
+ * The state store on Redis via ioredis. Atomic multi-step operations (leases, counters with expiry,
+ * claiming due timers) are Lua scripts, so several instances can share one Redis safely. Commands fail
+ * fast while Redis is unreachable (no offline queue): callers decide to fail static.
+ */
+export class RedisStateStore implements StateStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #url: string;
+  #sub: Redis | undefined;
+
+  constructor(opts: RedisStateStoreOptions) {
+    this.#prefix = opts.prefix ?? 'sluice:';
+    this.#url = opts.url;
+    this.#redis = new Redis(opts.url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
+    this.#redis.on('ready', () => opts.onStatus?.('ready'));
+    this.#redis.on('error', (err) => opts.onStatus?.('error', err));
+    this.#redis.defineCommand('sluiceAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    this.#redis.defineCommand('sluiceRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.#redis.defineCommand('sluiceIncr', { numberOfKeys: 1, lua: INCR });
+    this.#redis.defineCommand('sluiceClaim', { numberOfKeys: 1, lua: CLAIM });
+  }
+
+  /** Resolves once connected (or rejects with the connection error after `timeoutMs`). */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (this.#redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`Redis at ${this.#url} not reachable within ${timeoutMs} ms`)), timeoutMs);
+      this.#redis.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  #k(key: string): string {
+    return this.#prefix + key;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#redis.get(this.#k(key));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (ttlMs === undefined) await this.#redis.set(this.#k(key), value);
+    else await this.#redis.set(this.#k(key), value, 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#redis.del(this.#k(key));
+  }
+
+  async incrBy(key: string, n: number, ttlMs?: number): Promise<number> {
+    const r = await (this.#redis as unknown as Scripts).sluiceIncr(this.#k(key), String(n), ttlMs === undefined ? '' : String(Math.round(ttlMs)));
+    return Number(r);
+  }
+
+  async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await (this.#redis as unknown as Scripts).sluiceAcquire(this.#k(key), owner, String(Math.round(ttlMs)))) === 1;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<boolean> {
+    return (await (this.#redis as unknown as Scripts).sluiceRelease(this.#k(key), owner)) === 1;
+  }
+
+  async schedule(queue: string, member: string, dueAt: number): Promise<void> {
+    await this.#redis.zadd(this.#k(queue), dueAt, member);
+  }
+
+  async unschedule(queue: string, member: string): Promise<boolean> {
+    return (await this.#redis.zrem(this.#k(queue), member)) === 1;
+  }
+
+  async claimDue(queue: string, now: number, limit: number): Promise<{ member: string; dueAt: number }[]> {
+    const flat = await (this.#redis as unknown as Scripts).sluiceClaim(this.#k(queue), String(now), String(limit));
+    const out: { member: string; dueAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, dueAt: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#redis.publish(this.#k(channel), message);
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    if (!this.#sub) this.#sub = this.#redis.duplicate({ enableOfflineQueue: true });
+    const sub = this.#sub;
+    const full = this.#k(channel);
+    const handler = (ch: string, msg: string) => {
+      if (ch === full) onMessage(msg);
+    };
+    sub.on('message', handler);
+    await sub.subscribe(full);
+    return async () => {
+      sub.off('message', handler);
+      await sub.unsubscribe(full);
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#sub?.disconnect();
+    this.#redis.disconnect();
+  }
+}
+
+interface Scripts {
+  sluiceAcquire(key: string, owner: string, ttl: string): Promise<number>;
+  sluiceRelease(key: string, owner: string): Promise<number>;
+  sluiceIncr(key: string, n: string, ttl: string): Promise<string>;
+  sluiceClaim(key: string, now: string, limit: string): Promise<string[]>;
+}

@@ -1,0 +1,37 @@
+/**
+ * Shared state between Sluice instances (control levels, breaker state, budgets, SLA timers):
+ * a handful of atomic operations. Redis through ioredis is the real store (atomic steps are Lua
+ * scripts); {@link MemoryStateStore} is the twin for the embedded default. Both pass
+ * `adapters/state/contract.ts`. Keys are namespaced by the store's prefix; callers add the tenant.
+ */
+export interface StateStore {
+  get(key: string): Promise<string | null>;
+  /** Sets a value, expiring after `ttlMs` when given. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  del(key: string): Promise<void>;
+  /** Adds `n` to a counter (created at 0) and returns the new value; `ttlMs` is set when the key is new. */
+  incrBy(key: string, n: number, ttlMs?: number): Promise<number>;
+  /**
+   * Takes or renews a lease: succeeds when the key is free or already held by `owner`, and (re)sets
+   * its expiry to `ttlMs`. Returns whether `owner` holds it now.
+   */
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up if `owner` holds it; returns whether it did. */
+  releaseLease(key: string, owner: string): Promise<boolean>;
+  /** Schedules (or moves) `member` in a due-time queue, `dueAt` epoch ms. */
+  schedule(queue: string, member: string, dueAt: number): Promise<void>;
+  /** Removes `member` from a queue; returns whether it was there. */
+  unschedule(queue: string, member: string): Promise<boolean>;
+  /**
+   * Atomically removes and returns up to `limit` members due at or before `now` (earliest first), so
+   * that across instances each member is claimed exactly once.
+   */
+  claimDue(queue: string, now: number, limit: number): Promise<{ member: string; dueAt: number }[]>;
+  /** Publishes a message to every subscriber of `channel` (fire and forget). */
+  publish(channel: string, message: string): Promise<void>;
+  /** Subscribes; returns a function that unsubscribes. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  /** True when the store answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
