@@ -28,7 +28,10 @@ export async function connectClickHouse(target: ClickHouseTarget, database = 'sl
     client = createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 30_000 });
   } else {
     if (target.path !== ':memory:') mkdirSync(target.path, { recursive: true });
-    client = createClient({ connection: createChdbConnection({ path: target.path }) });
+    // chdb types its Connection against @clickhouse/client-common, the client against its own bundled
+    // copy of the same interface: structurally equal, nominally not.
+    const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+    client = createClient({ connection });
   }
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   return { client, target, database, close: () => client.close() };

@@ -1,0 +1,89 @@
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { loadConfig, type Config } from './config.js';
+import { isSluiceError } from './errors.js';
+import { startSluice } from './main.js';
+
+/** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
+async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig(process.env, overrides);
+  } catch (err) {
+    if (isSluiceError(err)) {
+      console.error(`sluice: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel });
+  const sluice = await startSluice(config, { logger: log });
+  for (const line of banner(config, sluice.url)) console.error(line);
+  let firstSignalAt = 0;
+  const stop = (signal: string) => {
+    // Ctrl-C under `npm start` reaches this process twice (from the terminal and forwarded by npm):
+    // only a signal sent again after a second forces the exit.
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt < 1_000) return;
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2_000);
+    timer.unref();
+    sluice.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+const roleOption = () => new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
+
+/** The `sluice` command line. */
+export function cli(): Command {
+  const program = new Command('sluice').description('Stream-processing telemetry and flow-control engine for call centers').showHelpAfterError();
+  program
+    .command('start')
+    .description('run Sluice with the services named by the environment (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL; in-process twins where unset)')
+    .addOption(roleOption())
+    .option('--host <host>', 'address to listen on (env HOST)')
+    .option('--port <port>', 'port to listen on (env PORT)')
+    .option('--simulate', 'also run the built-in traffic simulator')
+    .action(async (o: { role: string; host?: string; port?: string; simulate?: boolean }) => {
+      const overrides: Record<string, string> = { SLUICE_ROLE: o.role };
+      if (o.host) overrides.HOST = o.host;
+      if (o.port) overrides.PORT = o.port;
+      if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
+      await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`]);
+    });
+  program
+    .command('demo')
+    .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--rate <calls>', 'simulated calls per second per skill group', '2')
+    .action(async (o: { port: string; rate: string }) => {
+      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', PORT: o.port, SIM_CALLS_PER_SECOND: o.rate }, (c, url) => [
+        '',
+        `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
+        `  real-time figures  ${url}/v1/realtime/skillgroups`,
+        `  metrics            ${url}/metrics`,
+        `  readiness          ${url}/readyz`,
+        `  ClickHouse (chDB)  ${c.clickhouseUrl ?? c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ?? 'in-memory'}`,
+        '  Ctrl-C stops it; pending rows are stored first.',
+        '',
+      ]);
+    });
+  return program;
+}
+
+await cli().parseAsync(process.argv);

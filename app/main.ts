@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { KafkaBus } from '../adapters/bus/kafka.js';
+import { MemoryBus } from '../adapters/bus/memory.js';
+import type { BusProducer, MessageBus } from '../adapters/bus/types.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import { connectClickHouse } from '../adapters/clickhouse/connect.js';
+import { MemoryStateStore } from '../adapters/state/memory.js';
+import { RedisStateStore } from '../adapters/state/redis.js';
+import type { StateStore } from '../adapters/state/types.js';
+import { SOURCES } from '../pipelines/events/types.js';
+import { EventPublisher } from '../pipelines/publisher.js';
+import { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import { Simulator } from '../pipelines/simulator.js';
+import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
+import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
+import { PipelineWorker } from '../pipelines/worker.js';
+import type { Config } from './config.js';
+import { Metrics } from './metrics.js';
+import type { ReadinessCheck } from './routes/health.js';
+import { buildServer } from './server.js';
+
+/** A running Sluice. */
+export interface Sluice {
+  readonly app: FastifyInstance;
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly metrics: Metrics;
+  readonly worker: PipelineWorker | undefined;
+  readonly simulator: Simulator | undefined;
+  /** Stops in order: stop accepting, stop the simulator, drain, stop the worker, close adapters. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startSluice}. */
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Fastify logger setting (default: the pino logger). */
+  httpLogger?: boolean;
+}
+
+/**
+ * The composition root: picks each adapter (real when its URL is set, in-memory twin otherwise),
+ * wires the pipelines, the API and the simulator, and starts listening.
+ */
+export async function startSluice(config: Readonly<Config>, opts: StartOptions = {}): Promise<Sluice> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  const metrics = new Metrics();
+  let state: 'starting' | 'running' | 'stopping' = 'starting';
+  const closers: (() => Promise<void>)[] = [];
+  const checks = new Map<string, ReadinessCheck>();
+
+  try {
+    const ch = await connectClickHouse(
+      config.clickhouseUrl ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword } : { kind: 'chdb', path: config.chdbPath },
+      config.clickhouseDatabase,
+    );
+    const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: config.ttlDays, cluster: config.clickhouseCluster, observe: metrics.observeInsert });
+    closers.unshift(() => store.close());
+    log.info({ clickhouse: config.clickhouseUrl ?? `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
+
+    let stateStore: StateStore;
+    if (config.redisUrl) {
+      const redis = new RedisStateStore({ url: config.redisUrl, onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'Redis unreachable') : log.info('Redis connected')) });
+      await redis.ready();
+      stateStore = redis;
+      checks.set('redis', () => redis.ping());
+    } else {
+      stateStore = new MemoryStateStore(clock);
+    }
+    closers.unshift(() => stateStore.close());
+
+    const bus: MessageBus = config.kafkaBrokers
+      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', log: (level, message, extra) => log[level]({ kafka: extra }, message) })
+      : new MemoryBus();
+    await bus.ensureTopics([...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({ topic, partitions: config.kafkaPartitions })));
+    closers.unshift(() => bus.close());
+    log.info({ kafka: config.kafkaBrokers ?? 'in-process' }, 'event bus ready');
+
+    const producer: BusProducer = await bus.producer();
+    closers.unshift(() => producer.close());
+    const publisher = new EventPublisher(producer, config.kafkaTopicPrefix);
+    const realtime = new RealtimeSkillGroups();
+
+    let worker: PipelineWorker | undefined;
+    if (config.role === 'all' || config.role === 'pipeline') {
+      worker = new PipelineWorker({
+        bus,
+        store,
+        clock,
+        groupId: config.kafkaGroupId,
+        topicPrefix: config.kafkaTopicPrefix,
+        windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
+        observer: metrics.pipelineObserver(),
+        onRows: (rows) => realtime.apply(rows, clock.now()),
+      });
+      await worker.start();
+      const w = worker;
+      metrics.gauge('sluice_window_state_windows', 'Event-time windows held in memory by this worker.', () => w.windowCount);
+      log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
+    }
+
+    let simulator: Simulator | undefined;
+    if (config.simulator) {
+      simulator = new Simulator({ clock, send: (events) => publisher.publish(events), tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond, seed: Date.now() % 2 ** 31 });
+      simulator.start();
+      log.info({ tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond }, 'simulator running');
+    }
+
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, checks, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const url = await app.listen({ host: config.host, port: config.port });
+    state = 'running';
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        state = 'stopping';
+        await app.close();
+        await simulator?.stop();
+        if (worker && !config.kafkaBrokers) {
+          // In-process bus: nothing survives the process, so finish what was published first.
+          const deadline = Date.now() + config.shutdownTimeoutMs;
+          while (worker.handled < publisher.published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          if (worker.handled < publisher.published) log.error({ pending: publisher.published - worker.handled }, 'shutdown timed out with events not yet stored');
+        }
+        await worker?.stop();
+        for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
+        log.info('stopped');
+      })());
+    return { app, url, metrics, worker, simulator, close };
+  } catch (err) {
+    for (const c of closers) await c().catch(() => {});
+    throw err;
+  }
+}

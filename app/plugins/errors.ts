@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { isSluiceError, SluiceError } from '../errors.js';
+
+interface AjvLikeError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** "body.events.0.ts must be integer" from a fastify validation error. */
+function describeValidation(context: string, e: AjvLikeError): { field: string; message: string } {
+  const base = [context, ...(e.instancePath ?? '').split('/').filter(Boolean)].join('.');
+  if (e.keyword === 'required') {
+    const field = `${base}.${String(e.params?.missingProperty)}`;
+    return { field, message: `${field} is required` };
+  }
+  if (e.keyword === 'additionalProperties') {
+    const field = `${base}.${String(e.params?.additionalProperty)}`;
+    return { field, message: `${field} is not allowed` };
+  }
+  if (e.keyword === 'enum') return { field: base, message: `${base} must be one of ${(e.params?.allowedValues as unknown[] | undefined)?.join(', ')}` };
+  return { field: base, message: `${base} ${e.message ?? 'is invalid'}` };
+}
+
+/** Converts any thrown error into Sluice's error body `{error: {code, message, retriable, ...}}`. */
+function toSluiceError(err: FastifyError & { validation?: AjvLikeError[]; validationContext?: string }, reqId: string): SluiceError {
+  if (isSluiceError(err)) return err;
+  if (err.validation && err.validation.length > 0) {
+    const { field, message } = describeValidation(err.validationContext ?? 'body', err.validation[0]!);
+    return new SluiceError('SLUICE_ERR_VALIDATION', [message], { field });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SluiceError('SLUICE_ERR_BODY_TOO_LARGE', [String((err as { limit?: number }).limit ?? 'the limit')]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new SluiceError('SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE', ['given']);
+    default:
+      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+        return new SluiceError('SLUICE_ERR_VALIDATION', [err.message], { field: 'body' });
+      }
+      return new SluiceError('SLUICE_ERR_INTERNAL', [reqId], {}, { cause: err });
+  }
+}
+
+/** Uniform error responses and 404s for the whole server. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const e = toSluiceError(err, String(request.id));
+    if (e.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: e.code, msg: e.message }, 'request refused');
+    void reply.status(e.status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...e.details } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false } });
+  });
+});

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../adapters/clock.js';
+import { decodeValue, DEFAULT_DECODE_LIMITS } from '../../pipelines/decode.js';
+import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { EventPublisher } from '../../pipelines/publisher.js';
+import type { DeadLetter, TelemetryStore } from '../../pipelines/store/types.js';
+import { SluiceError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+/** Largest number of events in one `POST /v1/events`. */
+export const MAX_EVENTS_PER_REQUEST = 5000;
+
+/**
+ * `POST /v1/events`: batches of normalized events for collectors without Kafka. Events that fail
+ * validation go to the dead-letter sink with their reason and are listed in the answer; the rest are
+ * published to the bus. An event for another tenant than the key's refuses the whole request.
+ */
+export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; store: TelemetryStore; clock: Clock; metrics: Metrics }): Promise<void> {
+  app.post<{ Body: { events: unknown[] } }>(
+    '/v1/events',
+    {
+      config: { access: { roles: ['admin'], action: 'ingest events' } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['events'],
+          properties: { events: { type: 'array', minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST, items: { type: 'object' } } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const now = opts.clock.now();
+      const { tenant } = req.principal;
+      const accepted: TelemetryEvent[] = [];
+      const dead: DeadLetter[] = [];
+      const rejected: { index: number; reason: string }[] = [];
+      req.body.events.forEach((value, index) => {
+        const t = (value as { tenant?: unknown }).tenant;
+        if (tenant !== '*' && t !== tenant) {
+          throw new SluiceError('SLUICE_ERR_VALIDATION', [`body.events.${index}.tenant must be the key's tenant (${tenant})`], { field: `body.events.${index}.tenant` });
+        }
+        const d = decodeValue(value, now, DEFAULT_DECODE_LIMITS);
+        if (d.ok) {
+          accepted.push(d.event);
+          return;
+        }
+        rejected.push({ index, reason: d.reason });
+        dead.push({ tenant: typeof t === 'string' ? t.slice(0, 64) : '', source: 'http', code: d.code, reason: d.reason, payload: Buffer.from(JSON.stringify(value)), origin: `http:${req.id}:${index}`, receivedAt: now });
+      });
+      if (dead.length > 0) {
+        await opts.store.insertDeadLetters(dead, `http:${req.id}`);
+        for (const d of dead) opts.metrics.deadLettered.inc({ source: 'http', reason: d.code });
+      }
+      if (accepted.length > 0) {
+        try {
+          await opts.publisher.publish(accepted);
+        } catch (err) {
+          throw new SluiceError('SLUICE_ERR_UNAVAILABLE', ['the event bus'], {}, { cause: err });
+        }
+      }
+      return reply.status(202).send({ accepted: accepted.length, rejected });
+    },
+  );
+}

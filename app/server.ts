@@ -1,0 +1,53 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../adapters/clock.js';
+import type { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import type { EventPublisher } from '../pipelines/publisher.js';
+import type { TelemetryStore } from '../pipelines/store/types.js';
+import type { Config } from './config.js';
+import type { Metrics } from './metrics.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { realtimeRoutes } from './routes/realtime.js';
+
+/** Everything the HTTP API needs, built by the composition root. */
+export interface ServerDeps {
+  config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'>;
+  clock: Clock;
+  metrics: Metrics;
+  realtime: RealtimeSkillGroups;
+  store: TelemetryStore;
+  publisher: EventPublisher;
+  checks: Map<string, ReadinessCheck>;
+  state: () => 'starting' | 'running' | 'stopping';
+  /** Logger options or `false` (tests). */
+  logger?: boolean | object;
+}
+
+/**
+ * Builds the fastify app: shared infrastructure once (errors, auth, request metrics), then one plugin
+ * per API area. Every route is authenticated; schemas validate every request.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.logLevel },
+    bodyLimit: deps.config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    forceCloseConnections: 'idle',
+    // Per-request lines go to debug (onResponse below); refusals and failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
+  await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
+  await app.register(ingestRoutes, { publisher: deps.publisher, store: deps.store, clock: deps.clock, metrics: deps.metrics });
+  return app;
+}

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../adapters/clock.js';
+import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
+import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
+import { SOURCES, type TelemetryEvent } from './events/types.js';
+import { SkillGroupMinutes, type MinuteRow, type MinuteWindowOptions } from './skillgroup-minutes.js';
+import type { DeadLetter, TelemetryStore } from './store/types.js';
+import { topicFor } from './topics.js';
+
+/** What the worker reports, for metrics; every method is optional to implement. */
+export interface PipelineObserver {
+  eventsIn?(source: string, n: number): void;
+  deadLettered?(source: string, code: string): void;
+  late?(source: string, n: number): void;
+  batch?(size: number): void;
+  windowState?(partitionKey: string, windows: number): void;
+  insertFailed?(err: Error): void;
+  commitFailed?(err: Error): void;
+}
+
+/** Options for {@link PipelineWorker}. */
+export interface PipelineWorkerOptions {
+  bus: MessageBus;
+  store: TelemetryStore;
+  clock: Clock;
+  /** Consumer group shared by all workers. */
+  groupId?: string;
+  topicPrefix?: string;
+  windows?: MinuteWindowOptions;
+  limits?: DecodeLimits;
+  observer?: PipelineObserver;
+  /** Receives every changed minute row after it is stored (real-time state, push). */
+  onRows?: (rows: MinuteRow[]) => void;
+  /** Longest pause between retries of a failed insert, ms. */
+  maxRetryDelayMs?: number;
+}
+
+const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).digest('base64url').slice(0, 16);
+
+/**
+ * Reads the source topics in a consumer group and turns them into stored figures: decode (bad input
+ * to the dead-letter table with its reason), store raw events, count per-minute skill-group windows,
+ * store the changed rows, and only then commit — never past the first offset still feeding an open
+ * window, so a worker killed at any point rebuilds its windows on restart and the totals stay exact.
+ * Inserts are retried (with heartbeats) until they succeed: while ClickHouse is down the partition
+ * simply stops advancing.
+ */
+export class PipelineWorker {
+  readonly #opts: PipelineWorkerOptions;
+  readonly #windows = new Map<string, SkillGroupMinutes>();
+  #consumer: GroupConsumer | undefined;
+  #stopping = false;
+  /** Messages fully processed (stored; commit attempted). */
+  handled = 0;
+
+  constructor(opts: PipelineWorkerOptions) {
+    this.#opts = opts;
+  }
+
+  /** Topics this worker reads. */
+  get topics(): string[] {
+    return SOURCES.map((s) => topicFor(s, this.#opts.topicPrefix));
+  }
+
+  async start(): Promise<void> {
+    this.#consumer = this.#opts.bus.consumer({ groupId: this.#opts.groupId ?? 'sluice-pipelines', topics: this.topics });
+    await this.#consumer.start((batch, ctl) => this.#onBatch(batch, ctl), {
+      onRevoke: async (parts) => {
+        for (const p of parts) this.#windows.delete(`${p.topic}:${p.partition}`);
+      },
+    });
+  }
+
+  /** Stops after the batch in flight is stored and committed. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer?.stop();
+  }
+
+  /** Number of windows held in memory, all partitions. */
+  get windowCount(): number {
+    let n = 0;
+    for (const w of this.#windows.values()) n += w.size;
+    return n;
+  }
+
+  async #retry(what: string, ctl: BatchControl, fn: () => Promise<void>): Promise<void> {
+    let delay = 100;
+    for (;;) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        this.#opts.observer?.insertFailed?.(err as Error);
+        if (this.#stopping || ctl.isStale()) throw new Error(`${what} abandoned while stopping: ${(err as Error).message}`);
+        await new Promise<void>((r) => this.#opts.clock.setTimeout(r, delay));
+        delay = Math.min(delay * 2, this.#opts.maxRetryDelayMs ?? 5_000);
+        await ctl.heartbeat().catch(() => {});
+      }
+    }
+  }
+
+  async #onBatch(batch: MessageBatch, ctl: BatchControl): Promise<void> {
+    const { topic, partition, messages } = batch;
+    const source = topic.slice(topic.lastIndexOf('.') + 1);
+    const now = this.#opts.clock.now();
+    const limits = this.#opts.limits ?? DEFAULT_DECODE_LIMITS;
+    const good: { event: TelemetryEvent; offset: number }[] = [];
+    const dead: DeadLetter[] = [];
+    for (const m of messages) {
+      const d = decodeJson(m.value, now, limits);
+      if (d.ok && d.event.source !== source) {
+        dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+      } else if (d.ok) {
+        good.push({ event: d.event, offset: m.offset });
+      } else {
+        dead.push({ tenant: '', source, code: d.code, reason: d.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+      }
+    }
+    const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
+    const obs = this.#opts.observer;
+    obs?.batch?.(messages.length);
+    await this.#retry('storing raw events', ctl, async () => {
+      await this.#opts.store.insertEvents(
+        good.map((g) => g.event),
+        `${range}:${digest(good.map((g) => g.event.id))}`,
+      );
+      await this.#opts.store.insertDeadLetters(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
+    });
+    obs?.eventsIn?.(source, good.length);
+    for (const d of dead) obs?.deadLettered?.(source, d.code);
+
+    const key = `${topic}:${partition}`;
+    let windows = this.#windows.get(key);
+    if (source === 'skillgroup') {
+      if (!windows) this.#windows.set(key, (windows = new SkillGroupMinutes(this.#opts.windows)));
+      const lateBefore = windows.late;
+      for (const g of good) if (g.event.source === 'skillgroup') windows.add(g.event, g.offset);
+      if (windows.late > lateBefore) obs?.late?.(source, windows.late - lateBefore);
+      const rows = windows.flush();
+      if (rows.length > 0) {
+        await this.#retry('storing minute rows', ctl, () =>
+          this.#opts.store.upsertMinutes(rows, digest(rows.map((r) => `${r.tenant}|${r.skillGroup}|${r.windowStart}|${r.version}|${r.final}`))),
+        );
+        this.#opts.onRows?.(rows);
+      }
+      obs?.windowState?.(key, windows.size);
+    }
+    const next = messages.at(-1)!.offset + 1;
+    const open = windows?.minOpenOffset();
+    if (!ctl.isStale()) {
+      // A failed commit loses nothing: the range is read again and every write is idempotent.
+      await this.#consumer!.commit(topic, partition, open === undefined ? next : Math.min(open, next)).catch((err: Error) => obs?.commitFailed?.(err));
+    }
+    this.handled += messages.length;
+  }
+}
