@@ -127,7 +127,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         }
         await worker?.stop();
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
-        log.info('stopped');
+        log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
     return { app, url, metrics, worker, simulator, close };
   } catch (err) {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type {
   AssignmentListener,
   BatchHandler,
@@ -58,7 +58,9 @@ export class KafkaBus implements MessageBus {
   }
 
   async producer(): Promise<BusProducer> {
-    const p = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
+    // Not kafkajs' idempotent producer: it needs unlimited retries, which would hang ingest while Kafka is
+    // down. A retried send may duplicate a message; every event carries an id and is deduplicated downstream.
+    const p = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     await p.connect();
     this.#producers.push(p);
     return {

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ENV_VARS, loadConfig, parseApiKeys } from './config.js';
+
+describe('configuration', () => {
+  it('fills defaults and parses lists', () => {
+    const c = loadConfig({ SLUICE_API_KEYS: 'k123456789012345:acme:admin', KAFKA_BROKERS: 'a:1, b:2' });
+    expect(c.port).toBe(8080);
+    expect(c.kafkaBrokers).toEqual(['a:1', 'b:2']);
+    expect(c.redisUrl).toBeNull();
+    expect(c.apiKeys.get('k123456789012345')).toMatchObject({ tenant: 'acme', role: 'admin' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('refuses bad values naming the variable and the rule', () => {
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', PORT: 'eighty' })).toThrow(/PORT must be integer/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL must match/);
+    expect(() => loadConfig({})).toThrow(/no API keys/);
+    expect(() => parseApiKeys('short:acme:admin')).toThrow(/at least 16 characters/);
+    expect(() => parseApiKeys('k123456789012345:acme:root')).toThrow(/roles are admin, router, agent, viewer/);
+    expect(() => parseApiKeys('k123456789012345:Acme Corp:admin')).toThrow(/invalid tenant/);
+  });
+
+  it('documents every environment variable in the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);
+  });
+});
