@@ -130,3 +130,20 @@ describe('HTTP API basics', () => {
     expect((await app.inject({ url: '/readyz', headers: auth(VIEWER_ACME) })).json()).toEqual({ status: 'ready', checks: { clickhouse: true } });
   });
 });
+
+describe('OpenAPI description', () => {
+  it('describes every route with its schema, behind authentication', async () => {
+    const bus = new MemoryBus();
+    const app = await buildServer({
+      config: { apiKeys: parseApiKeys(`${VIEWER_ACME}:acme:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeSkillGroups(), store: new MemoryTelemetryStore(),
+      publisher: new EventPublisher(await bus.producer()), checks: new Map(), state: () => 'running', logger: false,
+    });
+    expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);
+    const doc = (await app.inject({ url: '/openapi.json', headers: { 'x-api-key': VIEWER_ACME } })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/realtime/skillgroups', '/v1/reports/minutes', '/healthz', '/readyz', '/metrics']));
+    expect(doc.paths['/v1/events'].post.requestBody.content['application/json'].schema.required).toEqual(['events']);
+    await app.close();
+  });
+});

@@ -1,10 +1,11 @@
+import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../adapters/clock.js';
 import type { RealtimeSkillGroups } from '../pipelines/realtime.js';
 import type { EventPublisher } from '../pipelines/publisher.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
-import type { Config } from './config.js';
+import { ROLES, type Config } from './config.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -40,6 +41,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request lines go to debug (onResponse below); refusals and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sluice API', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' }, bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
   await app.register(errorsPlugin);
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
@@ -49,5 +57,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
   await app.register(ingestRoutes, { publisher: deps.publisher, store: deps.store, clock: deps.clock, metrics: deps.metrics });
+  app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }
