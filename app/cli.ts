@@ -17,7 +17,14 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
     throw err;
   }
   const log = pino({ level: config.logLevel });
-  const sluice = await startSluice(config, { logger: log });
+  let sluice: Awaited<ReturnType<typeof startSluice>>;
+  try {
+    sluice = await startSluice(config, { logger: log });
+  } catch (err) {
+    log.fatal({ err }, 'could not start');
+    console.error(`sluice: could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
   for (const line of banner(config, sluice.url)) console.error(line);
   let firstSignalAt = 0;
   const stop = (signal: string) => {

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const sluice = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['bin/sluice.mjs', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+
+// Each case starts node + tsx a few times: seconds on a busy 2-core machine.
+describe('sluice command line', { timeout: 60_000 }, () => {
+  it('lists its commands in --help, and each command has its own help', () => {
+    const top = sluice(['--help']);
+    expect(top.status).toBe(0);
+    for (const c of ['start', 'demo']) expect(top.stdout).toContain(c);
+    const start = sluice(['start', '--help']);
+    expect(start.stdout).toContain('--role <role>');
+  });
+
+  it('refuses to start with a bad configuration, naming it, exit code 2', () => {
+    const noKeys = sluice(['start']);
+    expect(noKeys.status).toBe(2);
+    expect(noKeys.stderr).toContain('no API keys');
+    const badPort = sluice(['start'], { PORT: 'eighty', SLUICE_API_KEYS: 'k123456789012345:acme:admin' });
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toContain('PORT must be integer');
+    const badRole = sluice(['start', '--role', 'boss']);
+    expect(badRole.status).not.toBe(0);
+    expect(badRole.stderr).toContain("Allowed choices are all, pipeline, control, workflow");
+  });
+
+  it('says why it could not start when a service is unreachable, exit code 1', () => {
+    const r = sluice(['start'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CLICKHOUSE_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'silent' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/sluice: could not start: .*(ECONNREFUSED|connect)/);
+  });
+});
