@@ -15,6 +15,7 @@ import { Simulator } from '../pipelines/simulator.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
+import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import type { ReadinessCheck } from './routes/health.js';
@@ -84,11 +85,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const publisher = new EventPublisher(producer, config.kafkaTopicPrefix);
     const realtime = new RealtimeSkillGroups();
 
+    const deadLetters = config.kafkaBrokers ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix)) : storeDeadLetters(store);
     let worker: PipelineWorker | undefined;
     if (config.role === 'all' || config.role === 'pipeline') {
       worker = new PipelineWorker({
         bus,
         store,
+        deadLetters,
         clock,
         groupId: config.kafkaGroupId,
         topicPrefix: config.kafkaTopicPrefix,
@@ -109,7 +112,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond }, 'simulator running');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, checks, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

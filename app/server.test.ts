@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../adapters/bus/memory.js';
 import { ManualClock } from '../adapters/clock.js';
+import { storeDeadLetters } from '../pipelines/dead-letters.js';
 import { EventPublisher } from '../pipelines/publisher.js';
 import { RealtimeSkillGroups } from '../pipelines/realtime.js';
 import { MemoryTelemetryStore } from '../pipelines/store/memory.js';
@@ -39,7 +40,7 @@ describe('HTTP API basics', () => {
       metrics: new Metrics(),
       realtime,
       store,
-      publisher: new EventPublisher(await bus.producer()),
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
       checks: new Map([['clickhouse', () => true]]),
       state: () => 'running',
       logger: false,
@@ -137,7 +138,7 @@ describe('OpenAPI description', () => {
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${VIEWER_ACME}:acme:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
       clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeSkillGroups(), store: new MemoryTelemetryStore(),
-      publisher: new EventPublisher(await bus.producer()), checks: new Map(), state: () => 'running', logger: false,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(new MemoryTelemetryStore()), checks: new Map(), state: () => 'running', logger: false,
     });
     expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);
     const doc = (await app.inject({ url: '/openapi.json', headers: { 'x-api-key': VIEWER_ACME } })).json();

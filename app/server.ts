@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../adapters/clock.js';
 import type { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import type { DeadLetterSink } from '../pipelines/dead-letters.js';
 import type { EventPublisher } from '../pipelines/publisher.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { ROLES, type Config } from './config.js';
@@ -21,6 +22,7 @@ export interface ServerDeps {
   realtime: RealtimeSkillGroups;
   store: TelemetryStore;
   publisher: EventPublisher;
+  deadLetters: DeadLetterSink;
   checks: Map<string, ReadinessCheck>;
   state: () => 'starting' | 'running' | 'stopping';
   /** Logger options or `false` (tests). */
@@ -56,7 +58,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
-  await app.register(ingestRoutes, { publisher: deps.publisher, store: deps.store, clock: deps.clock, metrics: deps.metrics });
+  await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

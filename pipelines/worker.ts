@@ -4,6 +4,7 @@ import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../a
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
 import { SkillGroupMinutes, type MinuteRow, type MinuteWindowOptions } from './skillgroup-minutes.js';
+import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
 import { topicFor } from './topics.js';
 
@@ -22,6 +23,8 @@ export interface PipelineObserver {
 export interface PipelineWorkerOptions {
   bus: MessageBus;
   store: TelemetryStore;
+  /** Where refused input goes; default the store's dead-letter table. */
+  deadLetters?: DeadLetterSink;
   clock: Clock;
   /** Consumer group shared by all workers. */
   groupId?: string;
@@ -125,7 +128,7 @@ export class PipelineWorker {
         good.map((g) => g.event),
         `${range}:${digest(good.map((g) => g.event.id))}`,
       );
-      await this.#opts.store.insertDeadLetters(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
+      await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
     obs?.eventsIn?.(source, good.length);
     for (const d of dead) obs?.deadLettered?.(source, d.code);

@@ -3,7 +3,8 @@ import type { Clock } from '../../adapters/clock.js';
 import { decodeValue, DEFAULT_DECODE_LIMITS } from '../../pipelines/decode.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import type { EventPublisher } from '../../pipelines/publisher.js';
-import type { DeadLetter, TelemetryStore } from '../../pipelines/store/types.js';
+import type { DeadLetterSink } from '../../pipelines/dead-letters.js';
+import type { DeadLetter } from '../../pipelines/store/types.js';
 import { SluiceError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
@@ -15,7 +16,7 @@ export const MAX_EVENTS_PER_REQUEST = 5000;
  * validation go to the dead-letter sink with their reason and are listed in the answer; the rest are
  * published to the bus. An event for another tenant than the key's refuses the whole request.
  */
-export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; store: TelemetryStore; clock: Clock; metrics: Metrics }): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; deadLetters: DeadLetterSink; clock: Clock; metrics: Metrics }): Promise<void> {
   app.post<{ Body: { events: unknown[] } }>(
     '/v1/events',
     {
@@ -49,7 +50,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
         dead.push({ tenant: typeof t === 'string' ? t.slice(0, 64) : '', source: 'http', code: d.code, reason: d.reason, payload: Buffer.from(JSON.stringify(value)), origin: `http:${req.id}:${index}`, receivedAt: now });
       });
       if (dead.length > 0) {
-        await opts.store.insertDeadLetters(dead, `http:${req.id}`);
+        await opts.deadLetters.write(dead, `http:${req.id}`);
         for (const d of dead) opts.metrics.deadLettered.inc({ source: 'http', reason: d.code });
       }
       if (accepted.length > 0) {

@@ -5,6 +5,7 @@ import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { loadConfig } from '../../app/config.js';
 import { startSluice, type Sluice } from '../../app/main.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { readTopic } from '../support/process.js';
 
 const KEY = 'itest-admin-key-000000001';
 const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
@@ -65,7 +66,6 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
     const producer = await bus.producer();
     await producer.send(`${prefix}.skillgroup`, [{ key: 'acme|sales', value: Buffer.from('{"v":1,"tenant":') }]);
     await producer.close();
-    await bus.close();
 
     const rows = await eventually(
       async () => (await sluice.app.inject({ url: `/v1/reports/minutes?from=${base}&to=${base + 180_000}`, headers: { 'x-api-key': KEY } })).json().rows as { skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[],
@@ -79,13 +79,14 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
     ]);
     const raw = await (await ch.client.query({ query: `SELECT count() AS n, uniqExact(id) AS u FROM ${db}.events_raw FINAL WHERE tenant = {t:String}`, query_params: { t: 'acme' }, format: 'JSONEachRow' })).json<{ n: string; u: string }>();
     expect(Number(raw[0]!.n)).toBe(6);
-    const dead = await eventually(
-      async () => (await ch.client.query({ query: `SELECT code, reason, origin FROM ${db}.dead_letters`, format: 'JSONEachRow' })).json<{ code: string; reason: string; origin: string }>(),
-      (d) => d.length >= 1,
-      'dead letter',
-    );
-    expect(dead[0]!.code).toBe('malformed');
-    expect(dead[0]!.origin).toMatch(new RegExp(`^${prefix}\\.skillgroup:\\d:\\d+$`));
+    // With Kafka on, dead letters go to the dead-letter topic with their reason, original bytes intact.
+    const dead = await readTopic(bus, `${prefix}.deadletter`, (m) => m.length >= 1);
+    await bus.close();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.value.toString()).toBe('{"v":1,"tenant":');
+    expect(dead[0]!.headers).toMatchObject({ code: 'malformed', source: 'skillgroup' });
+    expect(dead[0]!.headers.reason).toMatch(/^not JSON/);
+    expect(dead[0]!.headers.origin).toMatch(new RegExp(`^${prefix}\\.skillgroup:\\d:\\d+$`));
 
     const rt = (await sluice.app.inject({ url: '/v1/realtime/skillgroups', headers: { 'x-api-key': KEY } })).json();
     const sales = rt.skillGroups.find((s: { skillGroup: string }) => s.skillGroup === 'sales');

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { BusMessage, MessageBus } from '../../adapters/bus/types.js';
 
 /** A `sluice` child process with its output kept for assertion messages. */
 export interface SluiceProcess {
@@ -35,4 +37,19 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`);
+}
+
+/** Reads a topic from the beginning in a new group until `until` holds for what was read (or `ms` pass). */
+export async function readTopic(bus: MessageBus, topic: string, until: (msgs: BusMessage[]) => boolean, ms = 30_000): Promise<BusMessage[]> {
+  const got: BusMessage[] = [];
+  const consumer = bus.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic] });
+  await consumer.start(async (batch) => {
+    got.push(...batch.messages);
+  });
+  try {
+    await eventually(async () => got, until, `messages on ${topic}`, ms);
+  } finally {
+    await consumer.stop();
+  }
+  return got;
 }
