@@ -1,0 +1,53 @@
+/**
+ * The control room's public surface: the pure domain core of the control loop
+ * (breakers, levels, admission, policy, routing) and the small ports the
+ * adapters implement (ProbeBudget, SignalSource, PolicyStore). See README.md.
+ */
+export * from './types.js';
+export { CONTROL_ERRORS, SluiceError, isSluiceError } from './errors.js';
+export type { ControlErrorCode, ErrorSpec } from './errors.js';
+export { Emitter } from './events.js';
+export type { Listener, ListenerErrorHandler, Observable } from './events.js';
+
+export { CircuitBreaker } from './breaker/breaker.js';
+export type { BreakerEvents, BreakerJSON, BreakerOptions, BreakerSnapshot, BreakerTransition, Permit } from './breaker/api.js';
+export { DEFAULT_BREAKER_CONFIG, resolveBreakerConfig } from './breaker/config.js';
+export type { BreakerConfig } from './breaker/config.js';
+export { LEGAL_TRANSITIONS, deadline, effectiveK, initialBreakerState, openDurationMs, transition } from './breaker/machine.js';
+export type { BreakerInput, BreakerState, BreakerStateName } from './breaker/machine.js';
+export { InMemoryProbeBudget } from './breaker/probe-budget.js';
+export type { ProbeBudget } from './breaker/probe-budget.js';
+export { SlidingWindow } from './breaker/window.js';
+export type { WindowCounts, WindowJSON } from './breaker/window.js';
+
+export { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './levels/signals.js';
+export type { Component, PressureConfig, PressureReading, Signals } from './levels/signals.js';
+export { RateEwma, ewmaStep } from './levels/ewma.js';
+export { DEFAULT_LEVEL_CONFIG, resolveLevelConfig, resolveLevelConfigs } from './levels/config.js';
+export type { LevelConfig } from './levels/config.js';
+export { expireOverride, initialLevelState, pinLevel, stepLevel, targetLevel, unpinLevel } from './levels/machine.js';
+export type { LevelChange, LevelChangeKind, LevelState, LevelStep } from './levels/machine.js';
+export { LevelController, scopeKey } from './levels/controller.js';
+export type { LevelControllerJSON, LevelControllerOptions, Scope, ScopedLevelChange } from './levels/controller.js';
+export { ControlLoop } from './levels/loop.js';
+export type { ControlLoopOptions, LoopTick, SignalSource } from './levels/loop.js';
+
+export { TokenBucket, refill } from './admission/token-bucket.js';
+export type { TokenBucketConfig, TokenBucketState } from './admission/token-bucket.js';
+export { AdaptiveLimiter, resolveLimiterConfig } from './admission/limiter.js';
+export type { LimiterConfig, LimiterJSON, LimiterPermit } from './admission/limiter.js';
+export { DEFAULT_SHARES, admits } from './admission/shares.js';
+export type { Shares } from './admission/shares.js';
+export { ClientThrottle, rejectProbability } from './admission/client-throttle.js';
+export type { ClientThrottleConfig, ThrottleRoute } from './admission/client-throttle.js';
+
+export { DEFAULT_POLICY } from './policy/defaults.js';
+export { LEVEL_KEYS, POLICY_SCHEMA, validatePolicy } from './policy/schema.js';
+export type { LevelPolicy, TenantPolicy } from './policy/schema.js';
+export { InMemoryPolicyStore, effectivePolicy, nextPolicyRecord, rolledBackRecord } from './policy/store.js';
+export type { PolicyRecord, PolicyStore, PolicyUpdateOptions, PolicyVersion } from './policy/store.js';
+
+export { decide } from './router.js';
+export type { RouteRequest, RouteState } from './router.js';
+export { CHANNEL_BREAKER_KEYS, compileTenant, ctiBreakerKey } from './routing-table.js';
+export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from './routing-table.js';
