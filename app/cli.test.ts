@@ -9,9 +9,18 @@ describe('sluice command line', { timeout: 60_000 }, () => {
   it('lists its commands in --help, and each command has its own help', () => {
     const top = sluice(['--help']);
     expect(top.status).toBe(0);
-    for (const c of ['start', 'demo']) expect(top.stdout).toContain(c);
+    for (const c of ['start', 'demo', 'replay']) expect(top.stdout).toContain(c);
     const start = sluice(['start', '--help']);
     expect(start.stdout).toContain('--role <role>');
+  });
+
+  it('replays an Asterisk queue_log file: per-queue JSON on stdout, bad lines with their numbers on stderr', () => {
+    const r = sluice(['replay', '--format', 'asterisk-queue-log', 'pipelines/decoders/fixtures/queue_log', '--json']);
+    expect(r.status).toBe(0);
+    const queues = JSON.parse(r.stdout) as { queue: string; offered: number }[];
+    expect(queues.map((q) => [q.queue, q.offered])).toEqual([['billing', 2], ['sales', 6], ['support', 5]]);
+    expect(r.stderr).toMatch(/line 33: /);
+    expect(sluice(['replay', '--format', 'nope', 'pipelines/decoders/fixtures/queue_log']).status).toBe(2);
   });
 
   it('refuses to start with a bad configuration, naming it, exit code 2', () => {

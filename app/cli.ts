@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { isSluiceError } from './errors.js';
 import { startSluice } from './main.js';
+import { replayCommand } from '../pipelines/replay/command.js';
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
 async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
@@ -90,6 +91,7 @@ export function cli(): Command {
         '',
       ]);
     });
+  program.addCommand(replayCommand());
   return program;
 }
 

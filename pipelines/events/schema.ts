@@ -38,6 +38,7 @@ const bodies = {
       agentId: id,
       priority: { type: 'integer', minimum: 0, maximum: 9 },
       channel: { type: 'string', maxLength: 32 },
+      reason: { type: 'string', maxLength: 64 },
     },
   },
   interval: {

@@ -46,6 +46,8 @@ export interface SkillGroupBody {
   agentId?: string;
   priority?: number;
   channel?: string;
+  /** Why the call left the queue or how it ended, as the source tells it (e.g. `timeout`, `key`, `empty`, `blind`, `attended`); at most 64 characters. */
+  reason?: string;
 }
 
 /** A vendor-computed interval report row: raw sums, never ratios. */

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJson } from '../decode.js';
+import { asteriskQueueLogDecoder } from './asterisk-queue-log.js';
+import { decoderFor, decoderNames } from './index.js';
+import { jsonDecoder } from './json.js';
+import { toDeadLetter } from './types.js';
+
+const now = 1_718_100_000_000;
+const event = { v: 1, tenant: 'acme', source: 'skillgroup', id: 'e1', ts: now - 1_000, body: { skillGroup: 'sales', callId: 'c1', type: 'OVERFLOWED', waitMs: 60_000, reason: 'timeout' } };
+
+describe('decoder registry', () => {
+  it('registers json and asterisk-queue-log by name', () => {
+    expect(decoderNames()).toEqual(['asterisk-queue-log', 'json']);
+    expect(decoderFor('json')).toBe(jsonDecoder);
+    expect(decoderFor('asterisk-queue-log')).toBe(asteriskQueueLogDecoder);
+    expect(decoderFor('avaya-cms')).toBeUndefined();
+    expect(decoderFor('toString')).toBeUndefined();
+  });
+});
+
+describe('json decoder', () => {
+  it('gives exactly what decodeJson gives for a good event (the optional skill-group reason included)', () => {
+    const bytes = Buffer.from(JSON.stringify(event));
+    expect(jsonDecoder.decode(bytes, { tenant: 'ignored', now })).toEqual([decodeJson(bytes, now)]);
+    expect(jsonDecoder.decode(JSON.stringify(event), { tenant: 'ignored', now })).toEqual([{ ok: true, event }]);
+  });
+
+  it.each([
+    ['{"v":1', 'malformed'],
+    [JSON.stringify({ ...event, body: { ...event.body, reason: 'x'.repeat(65) } }), 'schema'],
+    [JSON.stringify({ ...event, ts: now + 3_600_000 }), 'timestamp'],
+  ])('refuses %s with decodeJson’s code and reason, keeping the bytes and line number', (text, code) => {
+    const expected = decodeJson(Buffer.from(text), now);
+    if (expected.ok) throw new Error('fixture should be refused');
+    expect(jsonDecoder.decode(text, { tenant: 'acme', now, lineNo: 3 })).toEqual([{ ok: false, code, reason: expected.reason, payload: Buffer.from(text), lineNo: 3 }]);
+  });
+
+  it('a failure becomes a dead letter naming the decoder as its source', () => {
+    const [f] = jsonDecoder.decode('nope', { tenant: 'acme', now });
+    if (!f || f.ok) throw new Error('expected a failure');
+    expect(toDeadLetter(jsonDecoder, f, { tenant: 'acme', origin: 'file:x:1', receivedAt: now })).toEqual({ tenant: 'acme', source: 'json', code: 'malformed', reason: f.reason, payload: Buffer.from('nope'), origin: 'file:x:1', receivedAt: now });
+  });
+});
