@@ -9,7 +9,7 @@ describe('sluice command line', { timeout: 60_000 }, () => {
   it('lists its commands in --help, and each command has its own help', () => {
     const top = sluice(['--help']);
     expect(top.status).toBe(0);
-    for (const c of ['start', 'demo', 'replay']) expect(top.stdout).toContain(c);
+    for (const c of ['start', 'demo', 'replay', 'plan']) expect(top.stdout).toContain(c);
     const start = sluice(['start', '--help']);
     expect(start.stdout).toContain('--role <role>');
   });
@@ -21,6 +21,14 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     expect(queues.map((q) => [q.queue, q.offered])).toEqual([['billing', 2], ['sales', 6], ['support', 5]]);
     expect(r.stderr).toMatch(/line 33: /);
     expect(sluice(['replay', '--format', 'nope', 'pipelines/decoders/fixtures/queue_log']).status).toBe(2);
+  });
+
+  it('plans staffing with Erlang C from the command line as one JSON object', () => {
+    // Call Centre Helper's worked example: 100 calls per 30 min (200/h), AHT 180 s, 80% in 20 s → 14 agents.
+    const r = sluice(['plan', '--rate', '200', '--aht', '180', '--target-sl', '0.8', '--target-time', '20', '--shrinkage', '0.3', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ agents: 14, scheduledAgents: 20 });
+    expect(sluice(['plan', '--rate', '200', '--aht', '180', '--target-sl', '1.5', '--json']).status).toBe(2);
   });
 
   it('refuses to start with a bad configuration, naming it, exit code 2', () => {

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js';
 import { isSluiceError } from './errors.js';
 import { startSluice } from './main.js';
 import { replayCommand } from '../pipelines/replay/command.js';
+import { planCommand } from '../bench/plan/command.js';
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
 async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
@@ -92,6 +93,7 @@ export function cli(): Command {
       ]);
     });
   program.addCommand(replayCommand());
+  program.addCommand(planCommand());
   return program;
 }
 
