@@ -11,16 +11,18 @@ export interface Migration {
 
 /** Options for {@link migrate}. */
 export interface MigrateOptions {
+  /** Whose schema this is (`pipelines`, `control`, …): each component numbers its migrations on its own. */
+  component: string;
   /** With a cluster name, DDL runs `ON CLUSTER` (replicated engines are the migration's business). */
   cluster?: string;
 }
 
 /**
- * Applies the migrations not yet recorded in `{db}.schema_migrations`, in version order, recording each
+ * Applies the migrations of one component not yet recorded in `{db}.schema_migrations`, in version order, recording each
  * after its statements succeed. Safe to run on every start and from several processes: statements are
  * idempotent, so a step interrupted half-way is simply run again.
  */
-export async function migrate(ch: ClickHouse, migrations: Migration[], opts: MigrateOptions = {}): Promise<number[]> {
+export async function migrate(ch: ClickHouse, migrations: Migration[], opts: MigrateOptions): Promise<number[]> {
   for (let i = 1; i < migrations.length; i++) {
     if (migrations[i]!.version <= migrations[i - 1]!.version) throw new Error(`migration versions must increase: ${migrations[i]!.version} after ${migrations[i - 1]!.version}`);
   }
@@ -28,9 +30,9 @@ export async function migrate(ch: ClickHouse, migrations: Migration[], opts: Mig
   const onCluster = opts.cluster ? ` ON CLUSTER ${opts.cluster}` : '';
   const render = (s: string) => s.replaceAll('{db}', db).replaceAll('{onCluster}', onCluster);
   await ch.client.command({
-    query: render(`CREATE TABLE IF NOT EXISTS {db}.schema_migrations{onCluster} (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`),
+    query: render(`CREATE TABLE IF NOT EXISTS {db}.schema_migrations{onCluster} (component LowCardinality(String), version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY (component, version)`),
   });
-  const done = await ch.client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' });
+  const done = await ch.client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL WHERE component = {component:String}`, query_params: { component: opts.component }, format: 'JSONEachRow' });
   const applied = new Set((await done.json<{ version: number }>()).map((r) => Number(r.version)));
   const ran: number[] = [];
   for (const m of migrations) {
@@ -38,10 +40,10 @@ export async function migrate(ch: ClickHouse, migrations: Migration[], opts: Mig
     for (const stmt of m.sql) await ch.client.command({ query: render(stmt) });
     await ch.client.insert({
       table: `${db}.schema_migrations`,
-      values: [{ version: m.version, name: m.name }],
+      values: [{ component: opts.component, version: m.version, name: m.name }],
       format: 'JSONEachRow',
       // Through chdb/connection settings stick to the session: every insert passes its own token.
-      clickhouse_settings: { insert_deduplication_token: `migration:${m.version}` },
+      clickhouse_settings: { insert_deduplication_token: `migration:${opts.component}:${m.version}` },
     });
     ran.push(m.version);
   }

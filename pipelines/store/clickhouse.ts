@@ -46,7 +46,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   /** Runs pending migrations and returns the store. */
   static async open(ch: ClickHouse, opts: SchemaOptions & { cluster?: string; observe?: InsertObserver }): Promise<ClickHouseTelemetryStore> {
-    await migrate(ch, telemetryMigrations(opts), { cluster: opts.cluster });
+    await migrate(ch, telemetryMigrations(opts), { component: 'pipelines', cluster: opts.cluster });
     return new ClickHouseTelemetryStore(ch, opts.observe ?? (() => {}));
   }
 
