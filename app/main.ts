@@ -10,7 +10,7 @@ import { RedisStateStore } from '../adapters/state/redis.js';
 import type { StateStore } from '../adapters/state/types.js';
 import { SOURCES } from '../pipelines/events/types.js';
 import { EventPublisher } from '../pipelines/publisher.js';
-import { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import { RealtimeState } from '../pipelines/realtime/state.js';
 import { Simulator } from '../pipelines/simulator.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -83,7 +83,10 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const producer: BusProducer = await bus.producer();
     closers.unshift(() => producer.close());
     const publisher = new EventPublisher(producer, config.kafkaTopicPrefix);
-    const realtime = new RealtimeSkillGroups();
+    const realtime = new RealtimeState();
+    const expiry = setInterval(() => realtime.expire(clock.now()), 60_000);
+    expiry.unref();
+    closers.unshift(async () => clearInterval(expiry));
 
     const deadLetters = config.kafkaBrokers ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix)) : storeDeadLetters(store);
     let worker: PipelineWorker | undefined;
@@ -97,7 +100,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         topicPrefix: config.kafkaTopicPrefix,
         windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
         observer: metrics.pipelineObserver(),
-        onRows: (rows) => realtime.apply(rows, clock.now()),
+        onEvents: (events) => {
+          const now = clock.now();
+          for (const e of events) realtime.apply(e, now);
+        },
+        onRows: (rows) => realtime.applyRows(rows, clock.now()),
       });
       await worker.start();
       const w = worker;

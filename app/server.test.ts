@@ -4,7 +4,7 @@ import { MemoryBus } from '../adapters/bus/memory.js';
 import { ManualClock } from '../adapters/clock.js';
 import { storeDeadLetters } from '../pipelines/dead-letters.js';
 import { EventPublisher } from '../pipelines/publisher.js';
-import { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import { RealtimeState } from '../pipelines/realtime/state.js';
 import { MemoryTelemetryStore } from '../pipelines/store/memory.js';
 import { parseApiKeys } from './config.js';
 import { Metrics } from './metrics.js';
@@ -25,12 +25,12 @@ describe('HTTP API basics', () => {
   let app: FastifyInstance;
   let bus: MemoryBus;
   let store: MemoryTelemetryStore;
-  const realtime = new RealtimeSkillGroups();
+  const realtime = new RealtimeState();
   beforeAll(async () => {
     bus = new MemoryBus();
     await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 2 })));
     store = new MemoryTelemetryStore();
-    realtime.apply([
+    realtime.applyRows([
       { tenant: 'acme', skillGroup: 'sales', windowStart: NOW - 60_000, offered: 4, answered: 3, abandoned: 1, version: 8, final: false },
       { tenant: 'globex', skillGroup: 'care', windowStart: NOW - 60_000, offered: 9, answered: 9, abandoned: 0, version: 18, final: false },
     ], NOW);
@@ -126,6 +126,19 @@ describe('HTTP API basics', () => {
     expect(onlyGlobex.json().skillGroups).toHaveLength(1);
   });
 
+  it('serves agents and extensions in real time, per tenant', async () => {
+    realtime.apply({ v: 1, tenant: 'acme', source: 'agent', id: 'a-1', ts: NOW - 5_000, body: { agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'] } }, NOW);
+    realtime.apply({ v: 1, tenant: 'globex', source: 'agent', id: 'a-2', ts: NOW - 5_000, body: { agentId: 'bob', state: 'AVAILABLE' } }, NOW);
+    realtime.apply({ v: 1, tenant: 'acme', source: 'extension', id: 'x-1', ts: NOW - 2_000, body: { extension: '2001', state: 'BUSY' } }, NOW);
+    const agents = (await app.inject({ url: '/v1/realtime/agents', headers: auth(VIEWER_ACME) })).json().agents;
+    expect(agents).toEqual([{ tenant: 'acme', agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'], since: NOW - 5_000 }]);
+    const ext = (await app.inject({ url: '/v1/realtime/extensions', headers: auth(VIEWER_ACME) })).json().extensions;
+    expect(ext).toEqual([{ tenant: 'acme', extension: '2001', state: 'BUSY', since: NOW - 2_000 }]);
+    const sg = (await app.inject({ url: '/v1/realtime/skillgroups?skillGroup=sales', headers: auth(VIEWER_ACME) })).json().skillGroups[0];
+    expect(sg.agents).toEqual({ AUX: 1 });
+    expect((await app.inject({ url: '/v1/realtime/agents?tenant=globex', headers: auth(VIEWER_ACME) })).statusCode).toBe(404);
+  });
+
   it('answers health and readiness to any valid key', async () => {
     expect((await app.inject({ url: '/healthz', headers: auth(VIEWER_ACME) })).json()).toEqual({ status: 'ok' });
     expect((await app.inject({ url: '/readyz', headers: auth(VIEWER_ACME) })).json()).toEqual({ status: 'ready', checks: { clickhouse: true } });
@@ -137,7 +150,7 @@ describe('OpenAPI description', () => {
     const bus = new MemoryBus();
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${VIEWER_ACME}:acme:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeSkillGroups(), store: new MemoryTelemetryStore(),
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store: new MemoryTelemetryStore(),
       publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(new MemoryTelemetryStore()), checks: new Map(), state: () => 'running', logger: false,
     });
     expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);

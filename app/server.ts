@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../adapters/clock.js';
-import type { RealtimeSkillGroups } from '../pipelines/realtime.js';
+import type { RealtimeState } from '../pipelines/realtime/state.js';
 import type { DeadLetterSink } from '../pipelines/dead-letters.js';
 import type { EventPublisher } from '../pipelines/publisher.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
@@ -19,7 +19,7 @@ export interface ServerDeps {
   config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'>;
   clock: Clock;
   metrics: Metrics;
-  realtime: RealtimeSkillGroups;
+  realtime: RealtimeState;
   store: TelemetryStore;
   publisher: EventPublisher;
   deadLetters: DeadLetterSink;

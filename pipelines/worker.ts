@@ -32,6 +32,8 @@ export interface PipelineWorkerOptions {
   windows?: MinuteWindowOptions;
   limits?: DecodeLimits;
   observer?: PipelineObserver;
+  /** Receives each batch's valid events, in offset order, after they are stored (real-time state). */
+  onEvents?: (events: TelemetryEvent[]) => void;
   /** Receives every changed minute row after it is stored (real-time state, push). */
   onRows?: (rows: MinuteRow[]) => void;
   /** Longest pause between retries of a failed insert, ms. */
@@ -131,6 +133,7 @@ export class PipelineWorker {
       await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
     obs?.eventsIn?.(source, good.length);
+    this.#opts.onEvents?.(good.map((g) => g.event));
     for (const d of dead) obs?.deadLettered?.(source, d.code);
 
     const key = `${topic}:${partition}`;

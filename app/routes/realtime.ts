@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeSkillGroups } from '../../pipelines/realtime.js';
+import type { RealtimeState } from '../../pipelines/realtime/state.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES } from '../config.js';
@@ -10,7 +10,7 @@ const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as cons
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 /** Real-time figures (memory) and minute reports (ClickHouse). */
-export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeSkillGroups; store: TelemetryStore; clock: Clock }): Promise<void> {
+export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeState; store: TelemetryStore; clock: Clock }): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
     {
@@ -19,8 +19,27 @@ export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: Rea
     },
     async (req) => {
       const t = scopeTenant(req.principal, req.query.tenant);
-      return { asOf: opts.clock.now(), skillGroups: opts.realtime.list(t, req.query.skillGroup) };
+      const now = opts.clock.now();
+      return { asOf: now, skillGroups: opts.realtime.skillGroups(now, t, req.query.skillGroup) };
     },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/v1/realtime/agents',
+    {
+      config: { access: { roles: ROLES, action: 'read real-time figures' } },
+      schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant } } },
+    },
+    async (req) => ({ asOf: opts.clock.now(), agents: opts.realtime.agents(scopeTenant(req.principal, req.query.tenant)) }),
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/v1/realtime/extensions',
+    {
+      config: { access: { roles: ROLES, action: 'read real-time figures' } },
+      schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant } } },
+    },
+    async (req) => ({ asOf: opts.clock.now(), extensions: opts.realtime.extensions(scopeTenant(req.principal, req.query.tenant)) }),
   );
 
   app.get<{ Querystring: { tenant?: string; skillGroup?: string; from: number; to: number } }>(

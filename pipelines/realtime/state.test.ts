@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { TelemetryEvent } from '../events/types.js';
+import { RealtimeState } from './state.js';
+
+const T = 1_795_000_000_000;
+let n = 0;
+const call = (tenant: string, skillGroup: string, callId: string, type: 'OFFERED' | 'ANSWERED' | 'ABANDONED' | 'COMPLETED', ts: number): TelemetryEvent => ({
+  v: 1, tenant, source: 'skillgroup', id: `e${++n}`, ts, body: { skillGroup, callId, type },
+});
+const agent = (tenant: string, agentId: string, state: 'AVAILABLE' | 'ON_CALL' | 'AUX' | 'LOGGED_OUT' | 'ACW', ts: number, skillGroups?: string[], reason?: string): TelemetryEvent => ({
+  v: 1, tenant, source: 'agent', id: `e${++n}`, ts, body: { agentId, state, skillGroups, reason },
+});
+
+describe('RealtimeState', () => {
+  it('tracks calls waiting and the longest current wait per skill group, whatever order a call\'s events arrive in', () => {
+    const s = new RealtimeState();
+    s.apply(call('acme', 'sales', 'c1', 'OFFERED', T), T);
+    s.apply(call('acme', 'sales', 'c2', 'OFFERED', T + 5_000), T + 5_000);
+    s.apply(call('acme', 'sales', 'c3', 'ANSWERED', T + 6_000), T + 6_000); // its OFFERED comes late
+    s.apply(call('acme', 'sales', 'c3', 'OFFERED', T + 1_000), T + 6_500);
+    s.apply(call('acme', 'support', 'c4', 'OFFERED', T + 2_000), T + 7_000);
+    let sales = s.skillGroups(T + 10_000, 'acme', 'sales')[0]!;
+    expect(sales).toMatchObject({ callsWaiting: 2, longestWaitMs: 10_000 });
+    s.apply(call('acme', 'sales', 'c1', 'ANSWERED', T + 11_000), T + 11_000);
+    sales = s.skillGroups(T + 12_000, 'acme', 'sales')[0]!;
+    expect(sales).toMatchObject({ callsWaiting: 1, longestWaitMs: 7_000 });
+    s.apply(call('acme', 'sales', 'c2', 'ABANDONED', T + 13_000), T + 13_000);
+    expect(s.skillGroups(T + 14_000, 'acme', 'sales')[0]).toMatchObject({ callsWaiting: 0, longestWaitMs: 0 });
+    expect(s.skillGroups(T + 14_000).map((q) => q.skillGroup)).toEqual(['sales', 'support']);
+  });
+
+  it('counts agents by state per skill group, keeping the newest state by event time', () => {
+    const s = new RealtimeState();
+    s.apply(agent('acme', 'a1', 'AVAILABLE', T, ['sales', 'support']), T);
+    s.apply(agent('acme', 'a2', 'ON_CALL', T, ['sales']), T);
+    s.apply(agent('acme', 'a3', 'AUX', T, ['sales'], 'lunch'), T);
+    s.apply(agent('acme', 'a2', 'AVAILABLE', T - 1_000), T); // older than what we know: ignored
+    s.apply(agent('globex', 'a1', 'AVAILABLE', T, ['sales']), T);
+    const [sales, support] = s.skillGroups(T, 'acme');
+    expect(sales!.agents).toEqual({ AVAILABLE: 1, ON_CALL: 1, AUX: 1 });
+    expect(support!.agents).toEqual({ AVAILABLE: 1 });
+    expect(s.agents('acme').find((a) => a.agentId === 'a3')).toMatchObject({ state: 'AUX', reason: 'lunch', since: T });
+    const snap = s.snapshots(T).find((x) => x.tenant === 'acme' && x.skillGroup === 'sales')!;
+    expect(snap).toMatchObject({ agentsAvailable: 1, agentsBusy: 1, agentsTotal: 3 });
+  });
+
+  it('keeps the two newest minutes and reports the last complete one to the control loop', () => {
+    const s = new RealtimeState();
+    const row = (windowStart: number, offered: number, final: boolean) => ({ tenant: 'acme', skillGroup: 'sales', windowStart, offered, answered: 1, abandoned: 0, version: offered, final });
+    s.applyRows([row(T, 3, false)], T);
+    s.applyRows([row(T + 60_000, 2, false), row(T, 4, true)], T + 61_000);
+    const q = s.skillGroups(T + 61_000, 'acme')[0]!;
+    expect(q.currentMinute).toMatchObject({ windowStart: T + 60_000, offered: 2 });
+    expect(q.previousMinute).toMatchObject({ windowStart: T, offered: 4, final: true });
+    expect(s.snapshots(T + 61_000)[0]).toMatchObject({ offeredLastMinute: 4 });
+  });
+
+  it('forgets calls without news past their TTL and logged-out agents after the idle TTL, and notifies changes', () => {
+    const s = new RealtimeState({ callTtlMs: 60_000, idleTtlMs: 120_000 });
+    const changed: string[] = [];
+    const off = s.onChange((t) => changed.push(t));
+    s.apply(call('acme', 'sales', 'lost', 'OFFERED', T), T);
+    s.apply(agent('acme', 'gone', 'LOGGED_OUT', T, ['sales']), T);
+    s.apply(agent('acme', 'here', 'AVAILABLE', T, ['sales']), T);
+    off();
+    s.apply(call('globex', 'x', 'c', 'OFFERED', T), T);
+    expect(changed).toEqual(['acme', 'acme', 'acme']);
+    s.expire(T + 61_000);
+    expect(s.skillGroups(T + 61_000, 'acme')[0]!.callsWaiting).toBe(0);
+    s.expire(T + 121_000);
+    expect(s.agents('acme').map((a) => a.agentId)).toEqual(['here']);
+  });
+});

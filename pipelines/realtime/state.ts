@@ -1,0 +1,263 @@
+import type { AgentState, ExtensionState, TelemetryEvent } from '../events/types.js';
+import type { MinuteRow } from '../skillgroup-minutes.js';
+
+/** Figures of one minute window. */
+export interface MinuteFigures {
+  /** Epoch ms. */
+  windowStart: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  final: boolean;
+}
+
+/** Current figures of one skill group (`GET /v1/realtime/skillgroups`, the wallboard, the control loop). */
+export interface SkillGroupNow {
+  tenant: string;
+  skillGroup: string;
+  /** Calls offered and not yet answered, abandoned or otherwise gone. */
+  callsWaiting: number;
+  /** Wait of the longest-waiting call now, ms (0 when none waits). */
+  longestWaitMs: number;
+  /** Agents serving this skill group, by state. */
+  agents: Partial<Record<AgentState, number>>;
+  currentMinute: MinuteFigures | null;
+  previousMinute: MinuteFigures | null;
+  /** Epoch ms of the last change (processing time). */
+  updatedAt: number;
+}
+
+/** Current state of one agent. */
+export interface AgentNow {
+  tenant: string;
+  agentId: string;
+  state: AgentState;
+  reason?: string;
+  skillGroups: string[];
+  /** Event time the state began, epoch ms. */
+  since: number;
+}
+
+/** Current state of one extension (device). */
+export interface ExtensionNow {
+  tenant: string;
+  extension: string;
+  state: ExtensionState;
+  /** Event time the state began, epoch ms. */
+  since: number;
+}
+
+/** What the control loop reads per queue (structurally the control room's `QueueSnapshot`). */
+export interface QueueSnapshot {
+  tenant: string;
+  skillGroup: string;
+  callsWaiting: number;
+  longestWaitMs: number;
+  agentsAvailable: number;
+  agentsBusy: number;
+  agentsTotal: number;
+  offeredLastMinute: number;
+  answeredLastMinute: number;
+  abandonedLastMinute: number;
+  serviceLevel: number | null;
+  asOf: number;
+}
+
+/** Bounds on the state kept. All in ms. */
+export interface RealtimeOptions {
+  /** A call waiting longer than this without news is forgotten (a lost terminal event). */
+  callTtlMs?: number;
+  /** A logged-out agent or unchanged extension is forgotten after this. */
+  idleTtlMs?: number;
+}
+
+interface Queue {
+  tenant: string;
+  skillGroup: string;
+  /** callId → event time it entered, epoch ms. */
+  waiting: Map<string, number>;
+  /** callIds that left, with the event time they left: a late OFFERED for them is ignored. */
+  gone: Map<string, number>;
+  current: MinuteFigures | null;
+  previous: MinuteFigures | null;
+  updatedAt: number;
+}
+
+const BUSY: ReadonlySet<AgentState> = new Set(['RINGING', 'ON_CALL', 'HOLD', 'ACW']);
+const k2 = (a: string, b: string) => `${a}\u0000${b}`;
+
+/**
+ * The current state of the contact center in memory: calls waiting per skill group, agents and
+ * extensions by state, and the latest minute figures. Fed with events (in any order within a call)
+ * and stored minute rows; bounded by the number of live calls, agents and extensions, with TTLs for
+ * entities that went silent.
+ */
+export class RealtimeState {
+  readonly #queues = new Map<string, Queue>();
+  readonly #agents = new Map<string, AgentNow>();
+  readonly #extensions = new Map<string, ExtensionNow>();
+  readonly #callTtlMs: number;
+  readonly #idleTtlMs: number;
+  #listeners = new Set<(tenant: string) => void>();
+
+  constructor(opts: RealtimeOptions = {}) {
+    this.#callTtlMs = opts.callTtlMs ?? 4 * 3600_000;
+    this.#idleTtlMs = opts.idleTtlMs ?? 24 * 3600_000;
+  }
+
+  /** Calls `fn(tenant)` after each change; returns an unsubscribe function. */
+  onChange(fn: (tenant: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #changed(tenant: string): void {
+    for (const l of this.#listeners) l(tenant);
+  }
+
+  #queue(tenant: string, skillGroup: string): Queue {
+    const key = k2(tenant, skillGroup);
+    let q = this.#queues.get(key);
+    if (!q) this.#queues.set(key, (q = { tenant, skillGroup, waiting: new Map(), gone: new Map(), current: null, previous: null, updatedAt: 0 }));
+    return q;
+  }
+
+  /** Applies one event; `now` is processing time, epoch ms. */
+  apply(e: TelemetryEvent, now: number): void {
+    switch (e.source) {
+      case 'skillgroup': {
+        const q = this.#queue(e.tenant, e.body.skillGroup);
+        const { callId, type } = e.body;
+        if (type === 'OFFERED') {
+          if (!q.gone.has(callId)) q.waiting.set(callId, e.ts);
+        } else if (type === 'ANSWERED' || type === 'ABANDONED' || type === 'OVERFLOWED' || type === 'TRANSFERRED' || type === 'COMPLETED') {
+          q.waiting.delete(callId);
+          q.gone.set(callId, e.ts);
+        }
+        q.updatedAt = now;
+        break;
+      }
+      case 'agent': {
+        const key = k2(e.tenant, e.body.agentId);
+        const prev = this.#agents.get(key);
+        if (prev && prev.since > e.ts) return;
+        this.#agents.set(key, { tenant: e.tenant, agentId: e.body.agentId, state: e.body.state, reason: e.body.reason, skillGroups: e.body.skillGroups ?? prev?.skillGroups ?? [], since: e.ts });
+        break;
+      }
+      case 'extension': {
+        const key = k2(e.tenant, e.body.extension);
+        const prev = this.#extensions.get(key);
+        if (prev && prev.since > e.ts) return;
+        this.#extensions.set(key, { tenant: e.tenant, extension: e.body.extension, state: e.body.state, since: e.ts });
+        break;
+      }
+      case 'interval':
+        return;
+    }
+    this.#changed(e.tenant);
+  }
+
+  /** Applies stored minute rows (newer windows shift the current one to previous). */
+  applyRows(rows: MinuteRow[], now: number): void {
+    const tenants = new Set<string>();
+    for (const r of rows) {
+      const q = this.#queue(r.tenant, r.skillGroup);
+      const f: MinuteFigures = { windowStart: r.windowStart, offered: r.offered, answered: r.answered, abandoned: r.abandoned, final: r.final };
+      if (!q.current || r.windowStart > q.current.windowStart) {
+        if (q.current) q.previous = q.current;
+        q.current = f;
+      } else if (r.windowStart === q.current.windowStart) q.current = f;
+      else if (!q.previous || r.windowStart >= q.previous.windowStart) q.previous = f;
+      q.updatedAt = now;
+      tenants.add(r.tenant);
+    }
+    for (const t of tenants) this.#changed(t);
+  }
+
+  /** Forgets calls, agents and extensions silent past their TTL; `now` is event-time-ish wall clock, epoch ms. */
+  expire(now: number): void {
+    for (const q of this.#queues.values()) {
+      for (const [id, at] of q.waiting) if (now - at > this.#callTtlMs) q.waiting.delete(id);
+      for (const [id, at] of q.gone) if (now - at > this.#callTtlMs) q.gone.delete(id);
+    }
+    for (const [k, a] of this.#agents) if (a.state === 'LOGGED_OUT' && now - a.since > this.#idleTtlMs) this.#agents.delete(k);
+    for (const [k, x] of this.#extensions) if (now - x.since > this.#idleTtlMs) this.#extensions.delete(k);
+  }
+
+  #agentsBySkillGroup(): Map<string, Partial<Record<AgentState, number>>> {
+    const out = new Map<string, Partial<Record<AgentState, number>>>();
+    for (const a of this.#agents.values()) {
+      for (const sg of a.skillGroups) {
+        const key = k2(a.tenant, sg);
+        let counts = out.get(key);
+        if (!counts) out.set(key, (counts = {}));
+        counts[a.state] = (counts[a.state] ?? 0) + 1;
+      }
+    }
+    return out;
+  }
+
+  /** Skill groups of a tenant (every tenant when undefined), by tenant then name. */
+  skillGroups(now: number, tenant?: string, skillGroup?: string): SkillGroupNow[] {
+    const agents = this.#agentsBySkillGroup();
+    const keys = new Set([...this.#queues.keys(), ...agents.keys()]);
+    const out: SkillGroupNow[] = [];
+    for (const key of keys) {
+      const [t, sg] = key.split('\u0000') as [string, string];
+      if ((tenant !== undefined && t !== tenant) || (skillGroup !== undefined && sg !== skillGroup)) continue;
+      const q = this.#queues.get(key);
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const at of q?.waiting.values() ?? []) if (at < oldest) oldest = at;
+      out.push({
+        tenant: t,
+        skillGroup: sg,
+        callsWaiting: q?.waiting.size ?? 0,
+        longestWaitMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0,
+        agents: { ...(agents.get(key) ?? {}) },
+        currentMinute: q?.current ? { ...q.current } : null,
+        previousMinute: q?.previous ? { ...q.previous } : null,
+        updatedAt: q?.updatedAt ?? 0,
+      });
+    }
+    return out.sort((a, b) => a.tenant.localeCompare(b.tenant) || a.skillGroup.localeCompare(b.skillGroup));
+  }
+
+  /** Agents of a tenant (every tenant when undefined), by tenant then id. */
+  agents(tenant?: string): AgentNow[] {
+    return [...this.#agents.values()]
+      .filter((a) => tenant === undefined || a.tenant === tenant)
+      .sort((a, b) => a.tenant.localeCompare(b.tenant) || a.agentId.localeCompare(b.agentId))
+      .map((a) => ({ ...a, skillGroups: [...a.skillGroups] }));
+  }
+
+  /** Extensions of a tenant (every tenant when undefined), by tenant then name. */
+  extensions(tenant?: string): ExtensionNow[] {
+    return [...this.#extensions.values()]
+      .filter((x) => tenant === undefined || x.tenant === tenant)
+      .sort((a, b) => a.tenant.localeCompare(b.tenant) || a.extension.localeCompare(b.extension))
+      .map((x) => ({ ...x }));
+  }
+
+  /** Per-queue signals for the control loop. */
+  snapshots(now: number): QueueSnapshot[] {
+    return this.skillGroups(now).map((s) => {
+      const total = Object.entries(s.agents).reduce((n, [state, c]) => n + (state === 'LOGGED_OUT' ? 0 : (c ?? 0)), 0);
+      const busy = Object.entries(s.agents).reduce((n, [state, c]) => n + (BUSY.has(state as AgentState) ? (c ?? 0) : 0), 0);
+      const last = s.currentMinute?.final ? s.currentMinute : (s.previousMinute ?? s.currentMinute);
+      return {
+        tenant: s.tenant,
+        skillGroup: s.skillGroup,
+        callsWaiting: s.callsWaiting,
+        longestWaitMs: s.longestWaitMs,
+        agentsAvailable: s.agents.AVAILABLE ?? 0,
+        agentsBusy: busy,
+        agentsTotal: total,
+        offeredLastMinute: last?.offered ?? 0,
+        answeredLastMinute: last?.answered ?? 0,
+        abandonedLastMinute: last?.abandoned ?? 0,
+        serviceLevel: null,
+        asOf: now,
+      };
+    });
+  }
+}
