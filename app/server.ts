@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../adapters/clock.js';
@@ -13,6 +14,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
+import { streamRoutes } from './routes/stream.js';
 
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
@@ -50,6 +52,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }, { bearer: [] }],
     },
   });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(errorsPlugin);
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
@@ -58,6 +61,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
+  await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock });
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;

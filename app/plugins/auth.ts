@@ -10,6 +10,8 @@ export interface Access {
   platform?: boolean;
   /** Verb for the 403 message, e.g. "read metrics". */
   action: string;
+  /** Also accept the key as `?key=` (WebSocket upgrades from browsers cannot set headers). */
+  queryKey?: boolean;
 }
 
 declare module 'fastify' {
@@ -27,7 +29,12 @@ function presentedKey(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim();
   const x = req.headers['x-api-key'];
-  return typeof x === 'string' ? x.trim() : undefined;
+  if (typeof x === 'string') return x.trim();
+  if (req.routeOptions.config?.access?.queryKey) {
+    const q = (req.query as Record<string, unknown> | undefined)?.key;
+    if (typeof q === 'string' && q.length > 0) return q;
+  }
+  return undefined;
 }
 
 /** Finds a key in constant time per candidate, so timing does not reveal how much of a key matched. */

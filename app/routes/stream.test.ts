@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { MemoryBus } from '../../adapters/bus/memory.js';
+import { ManualClock } from '../../adapters/clock.js';
+import { storeDeadLetters } from '../../pipelines/dead-letters.js';
+import { EventPublisher } from '../../pipelines/publisher.js';
+import { RealtimeState } from '../../pipelines/realtime/state.js';
+import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
+import { parseApiKeys } from '../config.js';
+import { Metrics } from '../metrics.js';
+import { buildServer } from '../server.js';
+
+const NOW = Date.UTC(2026, 10, 23, 9, 30);
+const KEY = 'stream-acme-viewer-key-01';
+
+/** Collects a socket's JSON messages from before it opens (pass `listen` as `onInit`). */
+function collector() {
+  const got: { type: string; [k: string]: unknown }[] = [];
+  const listen = (ws: WebSocket) => ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+  const next = async (pred: (m: (typeof got)[number]) => boolean, ms = 3_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const i = got.findIndex(pred);
+      if (i >= 0) return got.splice(0, i + 1).at(-1)!;
+      if (Date.now() > end) throw new Error(`no such message; got ${JSON.stringify(got)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { next, listen };
+}
+
+describe('GET /v1/stream (WebSocket push)', () => {
+  let app: FastifyInstance;
+  const realtime = new RealtimeState();
+  const call = (tenant: string, callId: string, skillGroup = 'sales') => ({ v: 1 as const, tenant, source: 'skillgroup' as const, id: callId, ts: NOW - 3_000, body: { skillGroup, callId, type: 'OFFERED' as const } });
+
+  beforeAll(async () => {
+    const bus = new MemoryBus();
+    const store = new MemoryTelemetryStore();
+    app = await buildServer({
+      config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime, store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      checks: new Map(), state: () => 'running', logger: false,
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('pushes the tenant\'s figures on connect and after changes, never another tenant\'s', async () => {
+    realtime.apply(call('acme', 'c1'), NOW);
+    realtime.apply(call('globex', 'g1'), NOW);
+    const m = collector();
+    const ws = await app.injectWS(`/v1/stream?key=${KEY}`, {}, { onInit: m.listen });
+    expect(await m.next((x) => x.type === 'hello')).toEqual({ type: 'hello', tenant: 'acme', skillGroup: null });
+    const first = await m.next((x) => x.type === 'skillgroups');
+    expect(first.skillGroups).toEqual([expect.objectContaining({ tenant: 'acme', skillGroup: 'sales', callsWaiting: 1, longestWaitMs: 3_000 })]);
+    realtime.apply(call('acme', 'c2', 'support'), NOW);
+    const second = await m.next((x) => x.type === 'skillgroups');
+    expect((second.skillGroups as { skillGroup: string }[]).map((s) => s.skillGroup)).toEqual(['sales', 'support']);
+    ws.send(JSON.stringify({ type: 'subscribe', skillGroup: 'support' }));
+    const narrowed = await m.next((x) => x.type === 'skillgroups');
+    expect((narrowed.skillGroups as { skillGroup: string }[]).map((s) => s.skillGroup)).toEqual(['support']);
+    ws.send('not json');
+    expect(await m.next((x) => x.type === 'error')).toMatchObject({ message: 'messages must be JSON' });
+    ws.send(JSON.stringify({ type: 'subscribe', skillGroup: 42 }));
+    expect((await m.next((x) => x.type === 'error')).message).toMatch(/expected/);
+    ws.terminate();
+  });
+
+  it('refuses an upgrade without a valid key', async () => {
+    await expect(app.injectWS('/v1/stream')).rejects.toThrow(/401/);
+    await expect(app.injectWS('/v1/stream?key=wrong-key-wrong-key')).rejects.toThrow(/401/);
+  });
+});
