@@ -1,0 +1,114 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { WorkflowError } from '../errors.js';
+
+/**
+ * Ticket fields as CEL sees them: `fields` (the ticket's business data, e.g. `fields.amount`)
+ * and `ticket` (id, tenant, flowId, nodeId, state, origin, createdAt in epoch ms).
+ * Expressions are CEL (a non-Turing-complete language) parsed and type-checked once at
+ * validation, evaluated by the cel-js interpreter: nothing is ever `eval`ed.
+ */
+export interface ExpressionContext {
+  /** The ticket's business fields. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Facts about the ticket itself. */
+  readonly ticket: Readonly<Record<string, unknown>>;
+}
+
+/** What an expression is for, which fixes the result types it may have. */
+export type ExpressionKind = 'condition' | 'people';
+
+/** A parsed and type-checked expression. */
+export interface CompiledExpression {
+  /** The CEL source text. */
+  readonly source: string;
+  /** What it is for. */
+  readonly kind: ExpressionKind;
+  /** Evaluates against a context; throws the interpreter's error unchanged. */
+  evaluate(context: ExpressionContext): unknown;
+}
+
+const env = new Environment({ limits: { maxAstNodes: 2_000, maxDepth: 50 } })
+  .registerVariable('fields', 'map')
+  .registerVariable('ticket', 'map');
+
+const ALLOWED_TYPES: Record<ExpressionKind, (t: string) => boolean> = {
+  condition: (t) => t === 'bool' || t === 'dyn',
+  people: (t) => t === 'string' || t === 'dyn' || t === 'list' || t.startsWith('list<'),
+};
+
+const cache = new Map<string, CompiledExpression>();
+const CACHE_LIMIT = 2_000;
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0] ?? '';
+}
+
+/**
+ * Parses and type-checks CEL once. Variables other than `fields` and `ticket` are refused.
+ *
+ * @param source CEL text, e.g. `fields.amount < 500`
+ * @param kind `condition` (must yield bool) or `people` (string or list of strings)
+ * @param path where the expression sits in the definition, named in the error
+ * @throws WorkflowError `SLUICE_ERR_FLOW_INVALID` naming the path and the problem
+ */
+export function compileExpression(source: string, kind: ExpressionKind, path: string): CompiledExpression {
+  const hit = cache.get(`${kind}\u0000${source}`);
+  if (hit) return hit;
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = env.parse(source);
+  } catch (err) {
+    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
+  }
+  const checked = parsed.check();
+  if (!checked.valid) {
+    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(checked.error)}`, { cause: checked.error });
+  }
+  const type = checked.type ?? 'dyn';
+  if (!ALLOWED_TYPES[kind](type)) {
+    const want = kind === 'condition' ? 'bool' : 'string or list of strings';
+    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: yields ${type}, expected ${want}`);
+  }
+  const compiled: CompiledExpression = { source, kind, evaluate: (context) => parsed({ fields: context.fields, ticket: context.ticket }) };
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(`${kind}\u0000${source}`, compiled);
+  return compiled;
+}
+
+/**
+ * Evaluates a condition to a boolean.
+ *
+ * @param what names the expression's owner in the error (e.g. `control level1 → manager`)
+ * @throws WorkflowError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields no bool
+ */
+export function evaluateCondition(expr: CompiledExpression, context: ExpressionContext, what: string): boolean {
+  let value: unknown;
+  try {
+    value = expr.evaluate(context);
+  } catch (err) {
+    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
+  }
+  if (typeof value !== 'boolean') {
+    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` yielded ${typeof value}, expected bool`);
+  }
+  return value;
+}
+
+/**
+ * Evaluates a people expression to a list of strings (user ids or principal refs).
+ *
+ * @throws WorkflowError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields anything else
+ */
+export function evaluatePeople(expr: CompiledExpression, context: ExpressionContext, what: string): string[] {
+  let value: unknown;
+  try {
+    value = expr.evaluate(context);
+  } catch (err) {
+    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
+  }
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((v): v is string => typeof v === 'string' && v.length > 0)) {
+    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` must yield a user id or a list of them`);
+  }
+  return list;
+}

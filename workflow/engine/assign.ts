@@ -1,0 +1,101 @@
+import { compileExpression, evaluatePeople } from '../definition/expression.js';
+import { isWorkflowError } from '../errors.js';
+import { chooseAssignee, type Person } from '../people/assignment.js';
+import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
+import { parsePrincipal, type PeopleSpec } from '../people/spec.js';
+import { expressionContext } from './movement.js';
+import { openTodos, type AuditEntry, type Ticket, type TicketEvent, type TransitionResult } from './ticket.js';
+
+/** The ports assignment reads. */
+export interface AssignmentPorts {
+  readonly directory: PeopleDirectory;
+  readonly workload: WorkloadSource;
+  readonly counter: RoundRobinCounter;
+}
+
+/** The decision for one unassigned todo. */
+export type AssignmentPick = { readonly todoId: string; readonly assignee: string } | { readonly todoId: string; readonly reason: string };
+
+function poolKey(spec: PeopleSpec): string {
+  return spec.source.kind === 'expression' ? `expr:${spec.source.expression}` : `${spec.source.kind}:${spec.source.id}`;
+}
+
+async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, directory: PeopleDirectory): Promise<Person[]> {
+  const refs =
+    spec.source.kind === 'expression'
+      ? evaluatePeople(compileExpression(spec.source.expression, 'people', `todo ${todoId}`), expressionContext(ticket), `assignees of todo "${todoId}"`).map(parsePrincipal)
+      : [spec.source];
+  const out: Person[] = [];
+  for (const ref of refs) if (ref.kind !== 'role') out.push(...(await directory.resolve(ticket.tenant, { kind: ref.kind, id: ref.id })));
+  return out;
+}
+
+/**
+ * Decides assignees for the open, unassigned todos of the ticket's current visit: gathers
+ * candidates, loads and round-robin turns through the ports, then picks with the pure
+ * {@link chooseAssignee}. Todos of one pool in one visit go to different people; picks made
+ * here count toward loads. A todo nobody can take gets a reason instead.
+ */
+export async function planAssignments(ticket: Ticket, ports: AssignmentPorts): Promise<AssignmentPick[]> {
+  const picks: AssignmentPick[] = [];
+  const added = new Map<string, number>();
+  const open = openTodos(ticket);
+  for (const todo of open.filter((t) => t.assignee === undefined)) {
+    try {
+      const people = await candidates(ticket, todo.people, todo.id, ports.directory);
+      const counts = await ports.workload.openTodoCounts(ticket.tenant, people.map((p) => p.id));
+      const loads = new Map([...new Set(people.map((p) => p.id))].map((id) => [id, (counts.get(id) ?? 0) + (added.get(id) ?? 0)]));
+      const key = JSON.stringify(todo.people);
+      const exclude = new Set([
+        ...open.filter((t) => t.assignee !== undefined && JSON.stringify(t.people) === key).map((t) => t.assignee as string),
+        ...picks.flatMap((p) => ('assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [])),
+      ]);
+      const counter = todo.people.strategy === 'round-robin' && people.length > 1 ? await ports.counter.next(ticket.tenant, poolKey(todo.people)) : 0;
+      const assignee = chooseAssignee(todo.people, { candidates: people, loads, counter, exclude });
+      if (assignee === undefined) {
+        picks.push({ todoId: todo.id, reason: people.length === 0 ? `nobody in ${poolKey(todo.people)}` : `no eligible person in ${poolKey(todo.people)} (capacity, skills or availability)` });
+      } else {
+        picks.push({ todoId: todo.id, assignee });
+        added.set(assignee, (added.get(assignee) ?? 0) + 1);
+      }
+    } catch (err) {
+      if (!isWorkflowError(err)) throw err;
+      picks.push({ todoId: todo.id, reason: err.message });
+    }
+  }
+  return picks;
+}
+
+/**
+ * Writes picks onto the ticket (pure): assignees set, one `assign` audit entry under the
+ * revision the next store write produces (the same as the transition it completes).
+ * A pick for a todo already assigned or no longer open is ignored.
+ *
+ * @param now epoch ms
+ */
+export function applyAssignments(ticket: Ticket, picks: readonly AssignmentPick[], now: number): TransitionResult {
+  const events: TicketEvent[] = [];
+  let todos = ticket.todos;
+  for (const pick of picks) {
+    const todo = todos.find((t) => t.id === pick.todoId);
+    if (!todo || todo.status !== 'open' || todo.assignee !== undefined) continue;
+    if ('assignee' in pick) {
+      todos = todos.map((t) => (t.id === pick.todoId ? { ...t, assignee: pick.assignee } : t));
+      events.push({ type: 'todo.assigned', at: now, todoId: pick.todoId, assignee: pick.assignee });
+    } else {
+      events.push({ type: 'todo.unassigned', at: now, todoId: pick.todoId, reason: pick.reason });
+    }
+  }
+  if (events.length === 0) return { ticket, events };
+  const entry: AuditEntry = {
+    seq: ticket.history.length + 1,
+    at: now,
+    actor: 'system:assignment',
+    action: 'assign',
+    node: ticket.nodeId,
+    revision: ticket.revision + 1,
+    events: events.map((e) => e.type),
+    detail: { picks: picks.map((p) => ({ ...p })) },
+  };
+  return { ticket: { ...ticket, todos, history: [...ticket.history, entry], updatedAt: now }, events };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { isWorkflowError } from '../errors.js';
+import type { Ticket } from './ticket.js';
+import type { TicketStore } from './ticket-store.js';
+
+/** A minimal unsaved ticket, for contract tests. */
+export function sampleTicket(over: Partial<Ticket> = {}): Ticket {
+  return {
+    tenant: 'acme',
+    id: 't-1',
+    flow: { id: 'fee-reduction', version: 1 },
+    state: 'active',
+    nodeId: 'level1',
+    visit: 1,
+    fields: { amount: 100 },
+    origin: { kind: 'api' },
+    todos: [],
+    comments: [],
+    history: [],
+    revision: 0,
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    ...over,
+  };
+}
+
+/**
+ * The behaviour every {@link TicketStore} must show, run against the in-memory twin here and
+ * against Redis by the integration suite.
+ *
+ * @param name label of the implementation
+ * @param make returns a fresh, empty store
+ */
+export function ticketStoreContract(name: string, make: () => TicketStore | Promise<TicketStore>): void {
+  describe(`TicketStore contract: ${name}`, () => {
+    it('creates at revision 1 and reads it back', async () => {
+      const store = await make();
+      const created = await store.create(sampleTicket());
+      expect(created.revision).toBe(1);
+      expect(await store.get('acme', 't-1')).toEqual(created);
+      expect(await store.get('acme', 'nope')).toBeUndefined();
+    });
+
+    it('refuses a second create of the same id', async () => {
+      const store = await make();
+      await store.create(sampleTicket());
+      await expect(store.create(sampleTicket())).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_EXISTS' });
+    });
+
+    it('updates with compare-and-set on the revision', async () => {
+      const store = await make();
+      const v1 = await store.create(sampleTicket());
+      const v2 = await store.update({ ...v1, fields: { amount: 200 } }, 1);
+      expect(v2.revision).toBe(2);
+      const stale = store.update({ ...v1, fields: { amount: 300 } }, 1);
+      await expect(stale).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_CONFLICT', retriable: true, status: 409 });
+      expect((await store.get('acme', 't-1'))?.fields).toEqual({ amount: 200 });
+      await expect(store.update(sampleTicket({ id: 'ghost' }), 1)).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_NOT_FOUND' });
+    });
+
+    it('lets exactly one of many concurrent updates of one revision win', async () => {
+      const store = await make();
+      const v1 = await store.create(sampleTicket());
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.update({ ...v1, fields: { amount: i } }, 1)));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(9);
+      expect(lost.every((o) => isWorkflowError(o.reason, 'SLUICE_ERR_TICKET_CONFLICT'))).toBe(true);
+      expect((await store.get('acme', 't-1'))?.revision).toBe(2);
+    });
+
+    it('keeps tenants apart in every method', async () => {
+      const store = await make();
+      await store.create(sampleTicket({ tenant: 'acme' }));
+      await store.create(sampleTicket({ tenant: 'globex', fields: { amount: 999 } }));
+      expect((await store.get('globex', 't-1'))?.fields).toEqual({ amount: 999 });
+      expect((await store.list('acme')).items.map((t) => t.tenant)).toEqual(['acme']);
+      await expect(store.update(sampleTicket({ tenant: 'initech' }), 1)).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_NOT_FOUND' });
+      const page = await store.list('acme', {}, undefined, 1);
+      expect(page.nextCursor).toBeUndefined();
+    });
+
+    it('lists with filters and cursors, oldest first', async () => {
+      const store = await make();
+      for (let i = 1; i <= 5; i++) {
+        await store.create(
+          sampleTicket({
+            id: `t-${i}`,
+            createdAt: 1_000 * (6 - i),
+            state: i % 2 === 0 ? 'closed' : 'active',
+            todos: i === 3 ? [{ id: 'v1-1', nodeId: 'level1', visit: 1, kind: 'approval', title: 'x', status: 'open', assignee: 'ann', people: { source: { kind: 'user', id: 'ann' }, strategy: 'round-robin', skills: [] }, createdAt: 0 }] : [],
+          }),
+        );
+      }
+      const first = await store.list('acme', {}, undefined, 2);
+      expect(first.items.map((t) => t.id)).toEqual(['t-5', 't-4']);
+      const second = await store.list('acme', {}, first.nextCursor, 2);
+      expect(second.items.map((t) => t.id)).toEqual(['t-3', 't-2']);
+      const third = await store.list('acme', {}, second.nextCursor, 2);
+      expect(third.items.map((t) => t.id)).toEqual(['t-1']);
+      expect(third.nextCursor).toBeUndefined();
+      expect((await store.list('acme', { state: 'closed' })).items.map((t) => t.id)).toEqual(['t-4', 't-2']);
+      expect((await store.list('acme', { assignee: 'ann' })).items.map((t) => t.id)).toEqual(['t-3']);
+      expect((await store.list('acme', { createdFrom: 2_000, createdTo: 4_000 })).items.map((t) => t.id)).toEqual(['t-4', 't-3']);
+      await expect(store.list('globex', {}, first.nextCursor)).rejects.toMatchObject({ code: 'SLUICE_ERR_CURSOR_INVALID' });
+      await expect(store.list('acme', {}, 'garbage')).rejects.toMatchObject({ code: 'SLUICE_ERR_CURSOR_INVALID' });
+    });
+
+    it('hands out copies', async () => {
+      const store = await make();
+      const created = await store.create(sampleTicket());
+      (created.fields as Record<string, unknown>).amount = -1;
+      expect((await store.get('acme', 't-1'))?.fields).toEqual({ amount: 100 });
+    });
+  });
+}

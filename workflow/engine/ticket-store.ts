@@ -1,0 +1,53 @@
+import type { Ticket, TicketState } from './ticket.js';
+
+/** Filters of {@link TicketStore.list}; all given must hold. */
+export interface TicketFilters {
+  readonly state?: TicketState;
+  readonly flowId?: string;
+  readonly nodeId?: string;
+  /** Tickets with an open todo assigned to this user. */
+  readonly assignee?: string;
+  /** Created at or after, epoch ms. */
+  readonly createdFrom?: number;
+  /** Created before, epoch ms. */
+  readonly createdTo?: number;
+}
+
+/** One page of tickets. */
+export interface TicketPage {
+  /** Oldest first (by creation time, then id). */
+  readonly items: readonly Ticket[];
+  /** Pass to the next call; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+/**
+ * Where tickets live: the in-memory twin here, Redis in the lead's adapter. Every key
+ * includes the tenant, so no method can see another tenant's tickets. Tickets are copied
+ * in and out: callers never share objects with the store.
+ */
+export interface TicketStore {
+  /** The ticket, or undefined when the tenant has no such ticket. */
+  get(tenant: string, id: string): Promise<Ticket | undefined>;
+  /**
+   * Stores a new ticket at revision 1 and returns it.
+   *
+   * @throws WorkflowError `SLUICE_ERR_TICKET_EXISTS`
+   */
+  create(ticket: Ticket): Promise<Ticket>;
+  /**
+   * Replaces the ticket if its stored revision is still `expectedRevision` (compare-and-set),
+   * storing and returning it at `expectedRevision + 1`.
+   *
+   * @throws WorkflowError `SLUICE_ERR_TICKET_CONFLICT` on a stale revision (HTTP 409), `SLUICE_ERR_TICKET_NOT_FOUND`
+   */
+  update(ticket: Ticket, expectedRevision: number): Promise<Ticket>;
+  /**
+   * A page of the tenant's tickets matching the filters.
+   *
+   * @param cursor from the previous page
+   * @param limit page size, 1..500 (default 50)
+   * @throws WorkflowError `SLUICE_ERR_CURSOR_INVALID`
+   */
+  list(tenant: string, filters?: TicketFilters, cursor?: string, limit?: number): Promise<TicketPage>;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { SlaTimer, TimerStore } from './timer-store.js';
+
+/** A timer with sensible defaults, for contract tests. */
+export function sampleTimer(over: Partial<SlaTimer> = {}): SlaTimer {
+  return {
+    id: 't-1/1/warning/1/0',
+    tenant: 'acme',
+    ticketId: 't-1',
+    revision: 1,
+    dueAt: 1_000,
+    kind: 'warning',
+    level: 1,
+    repeat: 0,
+    nodeId: 'manager',
+    channel: 'message',
+    recipients: ['user:ann'],
+    message: 'SLA warning',
+    attempt: 1,
+    ...over,
+  };
+}
+
+/**
+ * The behaviour every {@link TimerStore} must show, run against the in-memory twin here and
+ * against Redis by the integration suite: `timerStoreContract('redis', () => makeRedisStore())`.
+ *
+ * @param name label of the implementation
+ * @param make returns a fresh, empty store
+ */
+export function timerStoreContract(name: string, make: () => TimerStore | Promise<TimerStore>): void {
+  describe(`TimerStore contract: ${name}`, () => {
+    it('claims due timers earliest first, only once', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'b', dueAt: 2_000 }));
+      await store.schedule(sampleTimer({ id: 'a', dueAt: 1_000 }));
+      await store.schedule(sampleTimer({ id: 'c', dueAt: 9_000 }));
+      expect(await store.nextDueAt()).toBe(1_000);
+      expect((await store.claimDue(5_000, 10)).map((t) => t.id)).toEqual(['a', 'b']);
+      expect(await store.claimDue(5_000, 10)).toEqual([]);
+      expect(await store.nextDueAt()).toBe(9_000);
+    });
+
+    it('respects the limit', async () => {
+      const store = await make();
+      for (let i = 0; i < 5; i++) await store.schedule(sampleTimer({ id: `t${i}`, dueAt: i }));
+      expect(await store.claimDue(10, 2)).toHaveLength(2);
+      expect(await store.claimDue(10, 10)).toHaveLength(3);
+    });
+
+    it('hands each timer to exactly one of many concurrent claimers', async () => {
+      const store = await make();
+      for (let i = 0; i < 50; i++) await store.schedule(sampleTimer({ id: `t${i}`, dueAt: i }));
+      const batches = await Promise.all(Array.from({ length: 8 }, () => store.claimDue(100, 7)));
+      const ids = batches.flat().map((t) => t.id);
+      const more = (await store.claimDue(100, 100)).map((t) => t.id);
+      expect(new Set([...ids, ...more]).size).toBe(50);
+      expect(ids.length + more.length).toBe(50);
+    });
+
+    it('never re-schedules a fired id', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'x', dueAt: 1 }));
+      await store.claimDue(1, 10);
+      expect(await store.schedule(sampleTimer({ id: 'x', dueAt: 5 }))).toBe(false);
+      expect(await store.claimDue(10, 10)).toEqual([]);
+    });
+
+    it('moves a pending timer when scheduled again', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'x', dueAt: 1 }));
+      await store.schedule(sampleTimer({ id: 'x', dueAt: 50 }));
+      expect(await store.claimDue(10, 10)).toEqual([]);
+      expect((await store.claimDue(50, 10)).map((t) => t.dueAt)).toEqual([50]);
+    });
+
+    it('cancels a ticket’s timers and ignores writers of older revisions', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'old', revision: 3 }));
+      expect(await store.cancel('acme', 't-1', 4)).toBe(1);
+      expect(await store.schedule(sampleTimer({ id: 'late-writer', revision: 3 }))).toBe(false);
+      expect(await store.schedule(sampleTimer({ id: 'current', revision: 4 }))).toBe(true);
+      expect(await store.cancel('acme', 't-1', 4)).toBe(0);
+      expect((await store.claimDue(10_000, 10)).map((t) => t.id)).toEqual(['current']);
+    });
+
+    it('keeps tenants apart', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ tenant: 'acme', id: 'same' }));
+      await store.schedule(sampleTimer({ tenant: 'globex', id: 'same' }));
+      expect(await store.cancel('globex', 't-1')).toBe(1);
+      const claimed = await store.claimDue(10_000, 10);
+      expect(claimed.map((t) => t.tenant)).toEqual(['acme']);
+      expect(await store.schedule(sampleTimer({ tenant: 'globex', id: 'same' }))).toBe(true);
+    });
+
+    it('returns copies, not live records', async () => {
+      const store = await make();
+      const timer = sampleTimer({ recipients: ['user:ann'] });
+      await store.schedule(timer);
+      (timer.recipients as string[]).push('user:eve');
+      const [claimed] = await store.claimDue(10_000, 1);
+      expect(claimed?.recipients).toEqual(['user:ann']);
+    });
+  });
+}
