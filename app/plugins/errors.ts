@@ -47,10 +47,13 @@ function toSluiceError(err: FastifyError & { validation?: AjvLikeError[]; valida
 /** Uniform error responses and 404s for the whole server. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // Errors of every room (control, workflow, …) carry the same marker, code, status and retriable flag.
     const e = toSluiceError(err, String(request.id));
     if (e.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: e.code, msg: e.message }, 'request refused');
-    void reply.status(e.status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...e.details } });
+    const details: unknown = (e as { details?: unknown }).details;
+    const extra = details === undefined ? {} : typeof details === 'object' && details !== null && !Array.isArray(details) ? details : { details };
+    void reply.status(e.status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...extra } });
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false } });
