@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_ERRORS } from '../control/errors.js';
+import { OPERATOR_ERROR_CODES } from '../operators/errors.js';
 import { WORKFLOW_ERROR_CODES } from '../workflow/errors.js';
 import { ERRORS, SluiceError, isSluiceError } from './errors.js';
 
@@ -20,6 +21,10 @@ describe('error codes', () => {
     }
   });
 
+  it('documents the stream operators\' codes, which never reach HTTP', () => {
+    for (const code of Object.keys(OPERATOR_ERROR_CODES)) expect(doc, code).toContain(`| \`${code}\` | — |`);
+  });
+
   it('never gives one code two meanings: a code in two rooms has the same status', () => {
     const seen = new Map<string, { room: string; status: number }>();
     for (const [room, list] of Object.entries(LISTS)) {
@@ -29,6 +34,7 @@ describe('error codes', () => {
         seen.set(code, { room, status: spec.status });
       }
     }
+    for (const code of Object.keys(OPERATOR_ERROR_CODES)) expect(seen.has(code), `${code} also in another room`).toBe(false);
     const documented = doc.match(/^\| `(SLUICE_ERR_[A-Z0-9_]+)` \|/gm)!.map((l) => l.slice(3, -3));
     expect(new Set(documented).size).toBe(documented.length);
   });

@@ -1,0 +1,58 @@
+/**
+ * Helpers shared by the operator tests (not part of the public API). Imports
+ * only rxjs and this folder, like the operators themselves.
+ */
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import type { Aggregator } from './aggregators.js';
+import type { WindowEmitKind, WindowResult } from './types.js';
+
+/** An aggregator wrapper that counts accumulators alive (created, not yet disposed). */
+export interface Tracked<T, A, R> extends Aggregator<T, A, R> {
+  readonly live: number;
+}
+
+/** Wraps `inner` so a test can assert the operator handed back every accumulator. */
+export function tracked<T, A, R>(inner: Aggregator<T, A, R>): Tracked<T, A, R> {
+  let live = 0;
+  return {
+    get live() {
+      return live;
+    },
+    create: () => {
+      live++;
+      return inner.create();
+    },
+    add: (acc, v) => inner.add(acc, v),
+    merge: (a, b) => inner.merge(a, b),
+    result: (acc) => inner.result(acc),
+    dispose: (acc) => {
+      live--;
+      inner.dispose?.(acc);
+    },
+  };
+}
+
+/** A window result as the operators build it (version derived from count and finality). */
+export function res<K, R>(key: K, windowStart: number, windowEnd: number, value: R, count: number, kind: WindowEmitKind = 'final'): WindowResult<K, R> {
+  const final = kind !== 'early';
+  return { key, windowStart, windowEnd, value, count, version: 2 * count + (final ? 1 : 0), final, kind };
+}
+
+/**
+ * A virtual-time scheduler whose pending actions can be inspected, bounded to
+ * `maxFrames` so a leaked periodic timer ends the flush instead of looping.
+ */
+export function boundedScheduler(maxFrames = 10_000): VirtualTimeScheduler {
+  return new VirtualTimeScheduler(VirtualAction, maxFrames);
+}
+
+/** Deterministic PRNG (xorshift32), for test data. */
+export function prng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
