@@ -42,6 +42,8 @@ export interface Config {
   ttlDays: number;
   outOfOrdernessMs: number;
   allowedLatenessMs: number;
+  serviceLevelMs: number;
+  shortAbandonMs: number;
   simulator: boolean;
   simCallsPerSecond: number;
   simTenants: string[];
@@ -74,6 +76,8 @@ const ENV_SCHEMA = {
     CLICKHOUSE_TTL_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 90 },
     SLUICE_OUT_OF_ORDERNESS_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_ALLOWED_LATENESS_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 600000 },
+    SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
+    SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_SECOND: { type: 'number', minimum: 0, maximum: 100000, default: 2 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
@@ -158,6 +162,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ttlDays: r.CLICKHOUSE_TTL_DAYS,
     outOfOrdernessMs: r.SLUICE_OUT_OF_ORDERNESS_MS,
     allowedLatenessMs: r.SLUICE_ALLOWED_LATENESS_MS,
+    serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
+    shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerSecond: r.SIM_CALLS_PER_SECOND,
     simTenants: list(r.SIM_TENANTS),

@@ -98,17 +98,18 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         clock,
         groupId: config.kafkaGroupId,
         topicPrefix: config.kafkaTopicPrefix,
-        windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
+        windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs },
         observer: metrics.pipelineObserver(),
         onEvents: (events) => {
           const now = clock.now();
           for (const e of events) realtime.apply(e, now);
         },
         onRows: (rows) => realtime.applyRows(rows, clock.now()),
+        onSliding: (figures) => realtime.applySliding(figures, clock.now()),
       });
       await worker.start();
       const w = worker;
-      metrics.gauge('sluice_window_state_windows', 'Event-time windows held in memory by this worker.', () => w.windowCount);
+      metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
       log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
     }
 

@@ -10,6 +10,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly eventsIn = new Counter({ name: 'sluice_events_in_total', help: 'Events decoded and stored, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Inputs refused and written to the dead-letter sink, by source and reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
+  readonly duplicates = new Counter({ name: 'sluice_events_duplicate_total', help: 'Events dropped as duplicates of an id already counted, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly late = new Counter({ name: 'sluice_events_late_total', help: 'Events that arrived after their window\'s allowed lateness, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly batchSize = new Histogram({ name: 'sluice_pipeline_batch_size', help: 'Messages per consumed batch.', buckets: [1, 10, 50, 100, 250, 500, 1000, 5000], registers: [this.registry] });
   readonly insertSeconds = new Histogram({ name: 'sluice_clickhouse_insert_duration_seconds', help: 'ClickHouse insert latency, by table.', labelNames: ['table'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
@@ -33,6 +34,7 @@ export class Metrics {
       eventsIn: (source, n) => this.eventsIn.inc({ source }, n),
       deadLettered: (source, code) => this.deadLettered.inc({ source, reason: code }),
       late: (source, n) => this.late.inc({ source }, n),
+      duplicates: (source, n) => this.duplicates.inc({ source }, n),
       batch: (size) => this.batchSize.observe(size),
       insertFailed: () => this.insertErrors.inc(),
       commitFailed: () => this.commitErrors.inc(),

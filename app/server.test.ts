@@ -31,8 +31,8 @@ describe('HTTP API basics', () => {
     await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 2 })));
     store = new MemoryTelemetryStore();
     realtime.applyRows([
-      { tenant: 'acme', skillGroup: 'sales', windowStart: NOW - 60_000, offered: 4, answered: 3, abandoned: 1, version: 8, final: false },
-      { tenant: 'globex', skillGroup: 'care', windowStart: NOW - 60_000, offered: 9, answered: 9, abandoned: 0, version: 18, final: false },
+      { tenant: 'acme', skillGroup: 'sales', windowStart: NOW - 60_000, offered: 4, answered: 3, abandoned: 1, final: false },
+      { tenant: 'globex', skillGroup: 'care', windowStart: NOW - 60_000, offered: 9, answered: 9, abandoned: 0, final: false },
     ], NOW);
     app = await buildServer({
       config: { apiKeys: parseApiKeys(`${ADMIN_ACME}:acme:admin,${VIEWER_ACME}:acme:viewer,${ADMIN_GLOBEX}:globex:admin,${PLATFORM}:*:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },

@@ -3,7 +3,8 @@ import type { Clock } from '../adapters/clock.js';
 import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
-import { SkillGroupMinutes, type MinuteRow, type MinuteWindowOptions } from './skillgroup-minutes.js';
+import { SkillGroupPartition, type SkillGroupPipelineOptions } from './skillgroup/pipeline.js';
+import type { MinuteRow, SlidingFigures } from './skillgroup/rows.js';
 import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
 import { topicFor } from './topics.js';
@@ -13,8 +14,8 @@ export interface PipelineObserver {
   eventsIn?(source: string, n: number): void;
   deadLettered?(source: string, code: string): void;
   late?(source: string, n: number): void;
+  duplicates?(source: string, n: number): void;
   batch?(size: number): void;
-  windowState?(partitionKey: string, windows: number): void;
   insertFailed?(err: Error): void;
   commitFailed?(err: Error): void;
 }
@@ -29,13 +30,16 @@ export interface PipelineWorkerOptions {
   /** Consumer group shared by all workers. */
   groupId?: string;
   topicPrefix?: string;
-  windows?: MinuteWindowOptions;
+  /** Window settings of the skill-group pipeline. */
+  windows?: Partial<SkillGroupPipelineOptions>;
   limits?: DecodeLimits;
   observer?: PipelineObserver;
   /** Receives each batch's valid events, in offset order, after they are stored (real-time state). */
   onEvents?: (events: TelemetryEvent[]) => void;
   /** Receives every changed minute row after it is stored (real-time state, push). */
   onRows?: (rows: MinuteRow[]) => void;
+  /** Receives sliding 5/60-minute figures as minutes close (real-time state). */
+  onSliding?: (figures: SlidingFigures[]) => void;
   /** Longest pause between retries of a failed insert, ms. */
   maxRetryDelayMs?: number;
 }
@@ -52,7 +56,7 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
  */
 export class PipelineWorker {
   readonly #opts: PipelineWorkerOptions;
-  readonly #windows = new Map<string, SkillGroupMinutes>();
+  readonly #windows = new Map<string, SkillGroupPartition>();
   #consumer: GroupConsumer | undefined;
   #stopping = false;
   /** Messages fully processed (stored; commit attempted). */
@@ -71,7 +75,10 @@ export class PipelineWorker {
     this.#consumer = this.#opts.bus.consumer({ groupId: this.#opts.groupId ?? 'sluice-pipelines', topics: this.topics });
     await this.#consumer.start((batch, ctl) => this.#onBatch(batch, ctl), {
       onRevoke: async (parts) => {
-        for (const p of parts) this.#windows.delete(`${p.topic}:${p.partition}`);
+        for (const p of parts) {
+          this.#windows.get(`${p.topic}:${p.partition}`)?.close();
+          this.#windows.delete(`${p.topic}:${p.partition}`);
+        }
       },
     });
   }
@@ -82,11 +89,13 @@ export class PipelineWorker {
     await this.#consumer?.stop();
   }
 
-  /** Number of windows held in memory, all partitions. */
+  /** Number of partitions holding window state. */
   get windowCount(): number {
-    let n = 0;
-    for (const w of this.#windows.values()) n += w.size;
-    return n;
+    return this.#windows.size;
+  }
+
+  #pipelineOptions(): SkillGroupPipelineOptions {
+    return { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, ...this.#opts.windows };
   }
 
   async #retry(what: string, ctl: BatchControl, fn: () => Promise<void>): Promise<void> {
@@ -139,24 +148,26 @@ export class PipelineWorker {
     const key = `${topic}:${partition}`;
     let windows = this.#windows.get(key);
     if (source === 'skillgroup') {
-      if (!windows) this.#windows.set(key, (windows = new SkillGroupMinutes(this.#opts.windows)));
-      const lateBefore = windows.late;
-      for (const g of good) if (g.event.source === 'skillgroup') windows.add(g.event, g.offset);
-      if (windows.late > lateBefore) obs?.late?.(source, windows.late - lateBefore);
-      const rows = windows.flush();
+      if (!windows) this.#windows.set(key, (windows = new SkillGroupPartition(this.#pipelineOptions())));
+      const out = windows.process(
+        good.flatMap((g) => (g.event.source === 'skillgroup' ? [{ event: g.event, offset: g.offset }] : [])),
+        this.#opts.clock.now(),
+      );
+      if (out.late > 0) obs?.late?.(source, out.late);
+      if (out.duplicates > 0) obs?.duplicates?.(source, out.duplicates);
+      const rows = out.minutes;
+      if (out.sliding.length > 0) this.#opts.onSliding?.(out.sliding);
       if (rows.length > 0) {
         await this.#retry('storing minute rows', ctl, () =>
           this.#opts.store.upsertMinutes(rows, digest(rows.map((r) => `${r.tenant}|${r.skillGroup}|${r.windowStart}|${r.version}|${r.final}`))),
         );
         this.#opts.onRows?.(rows);
       }
-      obs?.windowState?.(key, windows.size);
     }
     const next = messages.at(-1)!.offset + 1;
-    const open = windows?.minOpenOffset();
     if (!ctl.isStale()) {
       // A failed commit loses nothing: the range is read again and every write is idempotent.
-      await this.#consumer!.commit(topic, partition, open === undefined ? next : Math.min(open, next)).catch((err: Error) => obs?.commitFailed?.(err));
+      await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next).catch((err: Error) => obs?.commitFailed?.(err));
     }
     this.handled += messages.length;
   }

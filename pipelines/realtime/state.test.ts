@@ -71,3 +71,22 @@ describe('RealtimeState', () => {
     expect(s.agents('acme').map((a) => a.agentId)).toEqual(['here']);
   });
 });
+
+describe('RealtimeState sliding figures', () => {
+  it('keeps the newest 5- and 60-minute spans with their service level, ASA and abandon rate', async () => {
+    const { emptySkillGroupSums, addSkillGroupEvent } = await import('../metrics/skillgroup-sums.js');
+    let sums = emptySkillGroupSums({ serviceLevelMs: 20_000, shortAbandonMs: 5_000 });
+    sums = addSkillGroupEvent(sums, { skillGroup: 'sales', callId: 'a', type: 'OFFERED' });
+    sums = addSkillGroupEvent(sums, { skillGroup: 'sales', callId: 'a', type: 'ANSWERED', waitMs: 10_000 });
+    sums = addSkillGroupEvent(sums, { skillGroup: 'sales', callId: 'b', type: 'OFFERED' });
+    sums = addSkillGroupEvent(sums, { skillGroup: 'sales', callId: 'b', type: 'ABANDONED', waitMs: 30_000 });
+    const s = new RealtimeState();
+    s.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);
+    s.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T - 60_000, sizeMs: 300_000, sums: emptySkillGroupSums({ serviceLevelMs: 20_000, shortAbandonMs: 5_000 }) }], T);
+    const q = s.skillGroups(T, 'acme')[0]!;
+    // 1 answered within 20 s of 2 (answered + abandoned); ASA 10 s; 1 of 2 offered abandoned.
+    expect(q.last5m).toEqual({ windowEnd: T, offered: 2, answered: 1, abandoned: 1, serviceLevel: 0.5, asaMs: 10_000, ahtMs: null, abandonRate: 0.5, maxWaitMs: 30_000 });
+    expect(q.last60m).toBeNull();
+    expect(s.snapshots(T)[0]!.serviceLevel).toBe(0.5);
+  });
+});

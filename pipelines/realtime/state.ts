@@ -1,5 +1,6 @@
 import type { AgentState, ExtensionState, TelemetryEvent } from '../events/types.js';
-import type { MinuteRow } from '../skillgroup-minutes.js';
+import { abandonRate, averageHandleTime, averageSpeedOfAnswer, serviceLevel } from '../metrics/formulas.js';
+import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
 
 /** Figures of one minute window. */
 export interface MinuteFigures {
@@ -9,6 +10,37 @@ export interface MinuteFigures {
   answered: number;
   abandoned: number;
   final: boolean;
+}
+
+/** Figures over a sliding span (the last 5 or 60 closed minutes). Ratios 0–1, times ms; null when undefined. */
+export interface SpanFigures {
+  /** Epoch ms (exclusive). */
+  windowEnd: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  /** Answered within T / (answered + abandoned): abandons count against. */
+  serviceLevel: number | null;
+  asaMs: number | null;
+  ahtMs: number | null;
+  /** Abandoned / offered. */
+  abandonRate: number | null;
+  maxWaitMs: number | null;
+}
+
+function span(f: SlidingFigures): SpanFigures {
+  const s = f.sums;
+  return {
+    windowEnd: f.windowEnd,
+    offered: s.offered,
+    answered: s.answered,
+    abandoned: s.abandoned,
+    serviceLevel: serviceLevel(s, 'answeredAndAbandoned'),
+    asaMs: averageSpeedOfAnswer(s),
+    ahtMs: averageHandleTime(s),
+    abandonRate: abandonRate(s, 'offered'),
+    maxWaitMs: s.maxWaitMs,
+  };
 }
 
 /** Current figures of one skill group (`GET /v1/realtime/skillgroups`, the wallboard, the control loop). */
@@ -23,6 +55,10 @@ export interface SkillGroupNow {
   agents: Partial<Record<AgentState, number>>;
   currentMinute: MinuteFigures | null;
   previousMinute: MinuteFigures | null;
+  /** The last 5 closed minutes. */
+  last5m: SpanFigures | null;
+  /** The last 60 closed minutes. */
+  last60m: SpanFigures | null;
   /** Epoch ms of the last change (processing time). */
   updatedAt: number;
 }
@@ -80,6 +116,8 @@ interface Queue {
   gone: Map<string, number>;
   current: MinuteFigures | null;
   previous: MinuteFigures | null;
+  last5m: SpanFigures | null;
+  last60m: SpanFigures | null;
   updatedAt: number;
 }
 
@@ -118,7 +156,7 @@ export class RealtimeState {
   #queue(tenant: string, skillGroup: string): Queue {
     const key = k2(tenant, skillGroup);
     let q = this.#queues.get(key);
-    if (!q) this.#queues.set(key, (q = { tenant, skillGroup, waiting: new Map(), gone: new Map(), current: null, previous: null, updatedAt: 0 }));
+    if (!q) this.#queues.set(key, (q = { tenant, skillGroup, waiting: new Map(), gone: new Map(), current: null, previous: null, last5m: null, last60m: null, updatedAt: 0 }));
     return q;
   }
 
@@ -158,7 +196,7 @@ export class RealtimeState {
   }
 
   /** Applies stored minute rows (newer windows shift the current one to previous). */
-  applyRows(rows: MinuteRow[], now: number): void {
+  applyRows(rows: Pick<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart' | 'offered' | 'answered' | 'abandoned' | 'final'>[], now: number): void {
     const tenants = new Set<string>();
     for (const r of rows) {
       const q = this.#queue(r.tenant, r.skillGroup);
@@ -170,6 +208,19 @@ export class RealtimeState {
       else if (!q.previous || r.windowStart >= q.previous.windowStart) q.previous = f;
       q.updatedAt = now;
       tenants.add(r.tenant);
+    }
+    for (const t of tenants) this.#changed(t);
+  }
+
+  /** Applies sliding 5/60-minute figures (the newest of each span wins). */
+  applySliding(figures: SlidingFigures[], now: number): void {
+    const tenants = new Set<string>();
+    for (const f of figures) {
+      const q = this.#queue(f.tenant, f.skillGroup);
+      const slot = f.sizeMs <= 300_000 ? 'last5m' : 'last60m';
+      if (!q[slot] || f.windowEnd >= q[slot].windowEnd) q[slot] = span(f);
+      q.updatedAt = now;
+      tenants.add(f.tenant);
     }
     for (const t of tenants) this.#changed(t);
   }
@@ -216,6 +267,8 @@ export class RealtimeState {
         agents: { ...(agents.get(key) ?? {}) },
         currentMinute: q?.current ? { ...q.current } : null,
         previousMinute: q?.previous ? { ...q.previous } : null,
+        last5m: q?.last5m ? { ...q.last5m } : null,
+        last60m: q?.last60m ? { ...q.last60m } : null,
         updatedAt: q?.updatedAt ?? 0,
       });
     }
@@ -255,7 +308,7 @@ export class RealtimeState {
         offeredLastMinute: last?.offered ?? 0,
         answeredLastMinute: last?.answered ?? 0,
         abandonedLastMinute: last?.abandoned ?? 0,
-        serviceLevel: null,
+        serviceLevel: s.last5m?.serviceLevel ?? null,
         asOf: now,
       };
     });

@@ -1,7 +1,7 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
-import type { MinuteRow } from '../skillgroup-minutes.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import { telemetryMigrations, type SchemaOptions } from './schema.js';
 import type { DeadLetter, MinuteQuery, TelemetryStore } from './types.js';
 
@@ -30,6 +30,11 @@ function typeOf(e: TelemetryEvent): string {
       return `${e.body.intervalSec}`;
   }
 }
+
+const MINUTE_NUMBERS = [
+  'windowStart', 'version', 'offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons',
+  'abandonWaitMs', 'overflowed', 'maxWaitMs', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs', 'serviceLevelMs', 'shortAbandonMs',
+] as const satisfies readonly (keyof MinuteRow)[];
 
 /** Observer of insert latency, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void;
@@ -73,7 +78,13 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {
     return this.#insert(
       'skillgroup_minute',
-      rows.map((r) => ({ tenant: r.tenant, skill_group: r.skillGroup, window_start: r.windowStart, offered: r.offered, answered: r.answered, abandoned: r.abandoned, version: r.version, final: r.final ? 1 : 0 })),
+      rows.map((r) => ({
+        tenant: r.tenant, skill_group: r.skillGroup, window_start: r.windowStart, version: r.version, final: r.final ? 1 : 0,
+        offered: r.offered, answered: r.answered, answered_within_sl: r.answeredWithinSl, answer_wait_ms: r.answerWaitMs,
+        abandoned: r.abandoned, abandoned_within_sl: r.abandonedWithinSl, short_abandons: r.shortAbandons, abandon_wait_ms: r.abandonWaitMs,
+        overflowed: r.overflowed, max_wait_ms: r.maxWaitMs, handled: r.handled, transferred: r.transferred,
+        talk_ms: r.talkMs, hold_ms: r.holdMs, acw_ms: r.acwMs, service_level_ms: r.serviceLevelMs, short_abandon_ms: r.shortAbandonMs,
+      })),
       token,
     );
   }
@@ -88,8 +99,11 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   async minutes(q: MinuteQuery): Promise<MinuteRow[]> {
     const rs = await this.ch.client.query({
-      query: `SELECT tenant, skill_group AS skillGroup, toUnixTimestamp64Milli(window_start) AS windowStart,
-                offered, answered, abandoned, version, final
+      query: `SELECT tenant, skill_group AS skillGroup, toUnixTimestamp64Milli(window_start) AS windowStart, version, final,
+                offered, answered, answered_within_sl AS answeredWithinSl, answer_wait_ms AS answerWaitMs,
+                abandoned, abandoned_within_sl AS abandonedWithinSl, short_abandons AS shortAbandons, abandon_wait_ms AS abandonWaitMs,
+                overflowed, max_wait_ms AS maxWaitMs, handled, transferred, talk_ms AS talkMs, hold_ms AS holdMs, acw_ms AS acwMs,
+                service_level_ms AS serviceLevelMs, short_abandon_ms AS shortAbandonMs
               FROM ${this.ch.database}.skillgroup_minute FINAL
               WHERE tenant = {tenant:String}
                 AND window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})
@@ -99,16 +113,11 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string | number>>();
-    return rows.map((r) => ({
-      tenant: String(r.tenant),
-      skillGroup: String(r.skillGroup),
-      windowStart: Number(r.windowStart),
-      offered: Number(r.offered),
-      answered: Number(r.answered),
-      abandoned: Number(r.abandoned),
-      version: Number(r.version),
-      final: Number(r.final) === 1,
-    }));
+    return rows.map((r) => {
+      const row = { tenant: String(r.tenant), skillGroup: String(r.skillGroup), final: Number(r.final) === 1 } as Record<string, unknown>;
+      for (const k of MINUTE_NUMBERS) row[k] = Number(r[k]);
+      return row as unknown as MinuteRow;
+    });
   }
 
   async countEvents(tenant: string, source?: Source): Promise<number> {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SkillGroupEvent } from '../events/types.js';
-import type { MinuteRow } from '../skillgroup-minutes.js';
+import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
 
 // Recent times: rows older than the TTL are dropped at insert.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 const ev = (id: string, tenant = 'acme', ts = T0): SkillGroupEvent => ({ v: 1, tenant, source: 'skillgroup', id, ts, body: { skillGroup: 'sales', callId: `c${id}`, type: 'OFFERED' } });
-const row = (over: Partial<MinuteRow>): MinuteRow => ({ tenant: 'acme', skillGroup: 'sales', windowStart: T0, offered: 1, answered: 0, abandoned: 0, version: 1, final: false, ...over });
+const row = (over: Partial<MinuteRow>): MinuteRow => minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T0, offered: 1, ...over });
 
 /** The behaviour every {@link TelemetryStore} must have (ClickHouse over chDB, and the in-memory twin). */
 export function telemetryStoreContract(name: string, make: () => Promise<TelemetryStore>): void {
@@ -31,12 +31,12 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
 
     it('keeps the highest version of a window row, whatever the arrival order', async () => {
       await store.upsertMinutes([row({ version: 2, offered: 2 })], 'm1');
-      await store.upsertMinutes([row({ version: 5, offered: 4, answered: 1, final: true })], 'm2');
+      await store.upsertMinutes([row({ version: 5, offered: 4, answered: 1, answeredWithinSl: 1, answerWaitMs: 12_345, maxWaitMs: 12_345, talkMs: 99_000, final: true })], 'm2');
       await store.upsertMinutes([row({ version: 3, offered: 3 })], 'm3');
       await store.upsertMinutes([row({ skillGroup: 'support', version: 1 }), row({ windowStart: T0 + 60_000, version: 1 })], 'm4');
       const rows = await store.minutes({ tenant: 'acme', from: T0, to: T0 + 120_000 });
       expect(rows).toEqual([
-        row({ version: 5, offered: 4, answered: 1, final: true }),
+        row({ version: 5, offered: 4, answered: 1, answeredWithinSl: 1, answerWaitMs: 12_345, maxWaitMs: 12_345, talkMs: 99_000, final: true }),
         row({ windowStart: T0 + 60_000, version: 1 }),
         row({ skillGroup: 'support', version: 1 }),
       ]);

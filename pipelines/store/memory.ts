@@ -1,5 +1,5 @@
 import type { Source, TelemetryEvent } from '../events/types.js';
-import type { MinuteRow } from '../skillgroup-minutes.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import type { DeadLetter, MinuteQuery, TelemetryStore } from './types.js';
 
 /** In-memory twin of the ClickHouse telemetry store, with the same idempotence rules. */

@@ -41,5 +41,26 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
         SETTINGS ${dedup}`,
       ],
     },
+    {
+      version: 2,
+      name: 'skill-group minutes keep every raw sum (service level, waits, handle time, exits)',
+      sql: [
+        `ALTER TABLE {db}.skillgroup_minute{onCluster}
+          ADD COLUMN IF NOT EXISTS answered_within_sl UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS answer_wait_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS abandoned_within_sl UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS short_abandons UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS abandon_wait_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS overflowed UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS max_wait_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS handled UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS transferred UInt32 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS talk_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS hold_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS acw_ms UInt64 DEFAULT 0,
+          ADD COLUMN IF NOT EXISTS service_level_ms UInt32 DEFAULT 20000,
+          ADD COLUMN IF NOT EXISTS short_abandon_ms UInt32 DEFAULT 5000`,
+      ],
+    },
   ];
 }

@@ -1,5 +1,5 @@
 import type { Source, TelemetryEvent } from '../events/types.js';
-import type { MinuteRow } from '../skillgroup-minutes.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 
 /** An input refused by a decoder, kept with its reason and original bytes. */
 export interface DeadLetter {

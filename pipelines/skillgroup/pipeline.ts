@@ -1,0 +1,134 @@
+import { Subject, VirtualTimeScheduler, share, type Subscription } from 'rxjs';
+import { dedupById, event, LateOutput, slidingWindow, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
+import type { SkillGroupEvent } from '../events/types.js';
+import { addSkillGroupEvent, emptySkillGroupSums, mergeSkillGroupSums, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
+import { PartitionOffsets } from '../partition-offsets.js';
+import { toMinuteRow, type MinuteRow, type SlidingFigures } from './rows.js';
+
+/** Options of a {@link SkillGroupPartition}. Times in ms. */
+export interface SkillGroupPipelineOptions extends SumThresholds {
+  outOfOrdernessMs: number;
+  allowedLatenessMs: number;
+  /** Event ids remembered for dedup (per partition). */
+  dedupMaxIds?: number;
+  /** Early rows of changed windows at most this often, in ms of processing time (0 = every batch). */
+  earlyEveryMs?: number;
+}
+
+/** What one batch produced. */
+export interface SkillGroupOutput {
+  /** Changed 1-minute rows: early, final and late corrections. */
+  minutes: MinuteRow[];
+  /** Sliding 5- and 60-minute figures of windows that just closed. */
+  sliding: SlidingFigures[];
+  duplicates: number;
+  late: number;
+}
+
+const MINUTE = 60_000;
+const SLIDING_SIZES = [5 * MINUTE, 60 * MINUTE];
+
+function sumsAggregator(t: SumThresholds): Aggregator<SkillGroupEvent, SkillGroupSums, SkillGroupSums> {
+  return {
+    create: () => emptySkillGroupSums(t),
+    add: (acc, e) => addSkillGroupEvent(acc, e.body),
+    merge: (a, b) => mergeSkillGroupSums(a, b),
+    result: (acc) => acc,
+  };
+}
+
+/**
+ * The skill-group pipeline for one source partition, built from the generic operators: dedup by id →
+ * (explicit per-partition watermarks) → 1-minute tumbling windows of raw sums, and sliding 5/60-minute
+ * figures from 1-minute panes. Runs synchronously inside a batch: {@link process} returns what the
+ * batch changed. Watermarks are derived from the batch's event times, so a replay of the same offsets
+ * produces the same rows and versions.
+ */
+export class SkillGroupPartition {
+  readonly #input = new Subject<StreamElement<SkillGroupEvent>>();
+  readonly #offsets: PartitionOffsets;
+  readonly #scheduler = new VirtualTimeScheduler();
+  readonly #sub: Subscription;
+  readonly #late = new LateOutput<SkillGroupEvent>();
+  readonly #o: SkillGroupPipelineOptions;
+  #minutes: WindowResult<string, SkillGroupSums>[] = [];
+  #sliding: WindowResult<string, SkillGroupSums>[] = [];
+  #maxTs = Number.NEGATIVE_INFINITY;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #duplicates = 0;
+  #lastEarly = Number.NEGATIVE_INFINITY;
+
+  constructor(opts: SkillGroupPipelineOptions) {
+    this.#o = opts;
+    // Only the stored 1-minute windows must be rebuilt exactly after a restart; the sliding figures are
+    // real-time only and refill over the following hour.
+    this.#offsets = new PartitionOffsets(MINUTE, opts.allowedLatenessMs);
+    const key = (e: SkillGroupEvent) => `${e.tenant}\u0000${e.body.skillGroup}`;
+    const aggregate = sumsAggregator(opts);
+    const deduped = this.#input.pipe(
+      dedupById<SkillGroupEvent>({ id: (e) => e.id, maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++ }),
+      share(),
+    );
+    this.#sub = deduped
+      .pipe(tumblingWindow({ sizeMs: MINUTE, key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#late, earlyEveryMs: 1, scheduler: this.#scheduler, flushOnComplete: false }))
+      .subscribe((r) => this.#minutes.push(r));
+    this.#sub.add(deduped.pipe(slidingWindow({ paneMs: MINUTE, sizeMs: SLIDING_SIZES, key, aggregate, flushOnComplete: false })).subscribe((r) => this.#sliding.push(r)));
+  }
+
+  /** Current watermark, epoch ms. */
+  get watermark(): number {
+    return this.#watermark;
+  }
+
+  /**
+   * Feeds one batch of a partition's events (in offset order). `now` is processing time (epoch ms),
+   * used only to pace early rows.
+   */
+  process(items: { event: SkillGroupEvent; offset: number }[], now: number): SkillGroupOutput {
+    const dup0 = this.#duplicates;
+    const late0 = this.#late.count;
+    for (const { event: e, offset } of items) {
+      this.#offsets.note(e.ts, offset);
+      this.#input.next(event(e, e.ts));
+      if (e.ts > this.#maxTs) {
+        this.#maxTs = e.ts;
+        // The watermark moves per event, in minute steps (the last ms of each minute: the operators
+        // close [start, end) at end − 1): where a batch is cut then changes nothing, so a replay of
+        // the same offsets makes the same windows, late events and versions.
+        const wm = Math.floor((this.#maxTs - this.#o.outOfOrdernessMs + 1) / MINUTE) * MINUTE - 1;
+        if (wm > this.#watermark) {
+          this.#watermark = wm;
+          this.#input.next(watermark(wm));
+        }
+      }
+    }
+    this.#offsets.release(this.#watermark);
+    if (now - this.#lastEarly >= (this.#o.earlyEveryMs ?? 0)) {
+      // Early rows: let the window operator's early timer fire once, synchronously.
+      this.#lastEarly = now;
+      this.#scheduler.maxFrames = this.#scheduler.frame + 1;
+      this.#scheduler.flush();
+    }
+    const minutes = this.#minutes.map(toMinuteRow);
+    const sliding = this.#sliding.map((r) => ({ ...keyParts(r.key), windowEnd: r.windowEnd, sizeMs: r.windowEnd - r.windowStart, sums: r.value }));
+    this.#minutes = [];
+    this.#sliding = [];
+    return { minutes, sliding, duplicates: this.#duplicates - dup0, late: this.#late.count - late0 };
+  }
+
+  /** Offset to commit once everything before `next` is stored. */
+  commitPosition(next: number): number {
+    return this.#offsets.commitPosition(next);
+  }
+
+  /** Stops the operators and frees their state. */
+  close(): void {
+    this.#sub.unsubscribe();
+  }
+}
+
+/** Splits a window key back into tenant and skill group. */
+export function keyParts(key: string): { tenant: string; skillGroup: string } {
+  const i = key.indexOf('\u0000');
+  return { tenant: key.slice(0, i), skillGroup: key.slice(i + 1) };
+}
