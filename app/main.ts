@@ -15,6 +15,7 @@ import { Simulator } from '../pipelines/simulator.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
+import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
 import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
@@ -98,14 +99,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         clock,
         groupId: config.kafkaGroupId,
         topicPrefix: config.kafkaTopicPrefix,
-        windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs },
+        pipelines: {
+          skillgroup: skillGroupPipeline(
+            { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs },
+            { onRows: (rows) => realtime.applyRows(rows, clock.now()), onSliding: (figures) => realtime.applySliding(figures, clock.now()) },
+          ),
+        },
         observer: metrics.pipelineObserver(),
         onEvents: (events) => {
           const now = clock.now();
           for (const e of events) realtime.apply(e, now);
         },
-        onRows: (rows) => realtime.applyRows(rows, clock.now()),
-        onSliding: (figures) => realtime.applySliding(figures, clock.now()),
       });
       await worker.start();
       const w = worker;

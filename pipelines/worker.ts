@@ -3,8 +3,8 @@ import type { Clock } from '../adapters/clock.js';
 import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
-import { SkillGroupPartition, type SkillGroupPipelineOptions } from './skillgroup/pipeline.js';
-import type { MinuteRow, SlidingFigures } from './skillgroup/rows.js';
+import type { PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
+import type { Source } from './events/types.js';
 import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
 import { topicFor } from './topics.js';
@@ -30,16 +30,12 @@ export interface PipelineWorkerOptions {
   /** Consumer group shared by all workers. */
   groupId?: string;
   topicPrefix?: string;
-  /** Window settings of the skill-group pipeline. */
-  windows?: Partial<SkillGroupPipelineOptions>;
+  /** The aggregation of each source (a source without one has its raw events stored only). */
+  pipelines?: Partial<Record<Source, PipelineFactory>>;
   limits?: DecodeLimits;
   observer?: PipelineObserver;
   /** Receives each batch's valid events, in offset order, after they are stored (real-time state). */
   onEvents?: (events: TelemetryEvent[]) => void;
-  /** Receives every changed minute row after it is stored (real-time state, push). */
-  onRows?: (rows: MinuteRow[]) => void;
-  /** Receives sliding 5/60-minute figures as minutes close (real-time state). */
-  onSliding?: (figures: SlidingFigures[]) => void;
   /** Longest pause between retries of a failed insert, ms. */
   maxRetryDelayMs?: number;
 }
@@ -56,7 +52,7 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
  */
 export class PipelineWorker {
   readonly #opts: PipelineWorkerOptions;
-  readonly #windows = new Map<string, SkillGroupPartition>();
+  readonly #windows = new Map<string, PartitionPipeline>();
   #consumer: GroupConsumer | undefined;
   #stopping = false;
   /** Messages fully processed (stored; commit attempted). */
@@ -92,10 +88,6 @@ export class PipelineWorker {
   /** Number of partitions holding window state. */
   get windowCount(): number {
     return this.#windows.size;
-  }
-
-  #pipelineOptions(): SkillGroupPipelineOptions {
-    return { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, ...this.#opts.windows };
   }
 
   async #retry(what: string, ctl: BatchControl, fn: () => Promise<void>): Promise<void> {
@@ -147,22 +139,14 @@ export class PipelineWorker {
 
     const key = `${topic}:${partition}`;
     let windows = this.#windows.get(key);
-    if (source === 'skillgroup') {
-      if (!windows) this.#windows.set(key, (windows = new SkillGroupPartition(this.#pipelineOptions())));
-      const out = windows.process(
-        good.flatMap((g) => (g.event.source === 'skillgroup' ? [{ event: g.event, offset: g.offset }] : [])),
-        this.#opts.clock.now(),
-      );
+    const factory = this.#opts.pipelines?.[source as Source];
+    if (factory) {
+      if (!windows) this.#windows.set(key, (windows = factory()));
+      const out = windows.process(good, this.#opts.clock.now());
       if (out.late > 0) obs?.late?.(source, out.late);
       if (out.duplicates > 0) obs?.duplicates?.(source, out.duplicates);
-      const rows = out.minutes;
-      if (out.sliding.length > 0) this.#opts.onSliding?.(out.sliding);
-      if (rows.length > 0) {
-        await this.#retry('storing minute rows', ctl, () =>
-          this.#opts.store.upsertMinutes(rows, digest(rows.map((r) => `${r.tenant}|${r.skillGroup}|${r.windowStart}|${r.version}|${r.final}`))),
-        );
-        this.#opts.onRows?.(rows);
-      }
+      await this.#retry(`storing ${source} figures`, ctl, () => out.store(this.#opts.store));
+      out.afterStore();
     }
     const next = messages.at(-1)!.offset + 1;
     if (!ctl.isStale()) {
