@@ -1,9 +1,10 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type SchedulerLike, type Subscriber } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscriber } from 'rxjs';
 import type { Aggregator } from './aggregators.js';
 import { badEventTime, checkFunction, checkInteger } from './errors.js';
 import type { LateOutput } from './late-output.js';
 import { PaneStore, type Merged } from './pane-store.js';
 import type { EventElement, StreamElement, WindowEmitKind, WindowResult } from './types.js';
+import { windowOperator } from './window-run.js';
 
 /** Options shared by every keyed window operator. */
 export interface KeyedWindowOptions<T, K, A, R> {
@@ -51,55 +52,7 @@ export function paneWindows<T, K, A, R>(
   specs: readonly PaneSpec[],
   options: KeyedWindowOptions<T, K, A, R>,
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
-  const earlyEvery = options.earlyEveryMs;
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const flush = options.flushOnComplete ?? true;
-  return (source) =>
-    new Observable<WindowResult<K, R>>((subscriber) => {
-      const run = new PaneWindowRun(paneMs, specs, options, subscriber);
-      const fail = (err: unknown): void => {
-        run.close();
-        subscriber.error(err);
-      };
-      const timer =
-        earlyEvery === undefined
-          ? undefined
-          : scheduler.schedule(function (this: SchedulerAction<undefined>) {
-              try {
-                run.early();
-              } catch (err) {
-                fail(err);
-                return;
-              }
-              this.schedule(undefined, earlyEvery);
-            }, earlyEvery);
-      const sub = source.subscribe({
-        next: (el) => {
-          try {
-            if (el.kind === 'event') run.onEvent(el);
-            else run.onWatermark(el.ts);
-          } catch (err) {
-            fail(err);
-          }
-        },
-        error: fail,
-        complete: () => {
-          try {
-            if (flush) run.onWatermark(Infinity);
-          } catch (err) {
-            fail(err);
-            return;
-          }
-          run.close();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        timer?.unsubscribe();
-        run.close();
-      };
-    });
+  return windowOperator<T, K, R>(options, (subscriber) => new PaneWindowRun(paneMs, specs, options, subscriber));
 }
 
 /*

@@ -1,9 +1,10 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type Subscriber } from 'rxjs';
+import type { OperatorFunction, Subscriber } from 'rxjs';
 import type { Aggregator } from './aggregators.js';
 import { badEventTime, checkInteger } from './errors.js';
 import { MinHeap } from './min-heap.js';
 import { checkKeyedOptions, type KeyedWindowOptions } from './pane-windows.js';
 import type { EventElement, StreamElement, WindowEmitKind, WindowResult } from './types.js';
+import { windowOperator } from './window-run.js';
 
 /** Options of {@link sessionWindow}. */
 export interface SessionWindowOptions<T, K, A, R> extends KeyedWindowOptions<T, K, A, R> {
@@ -42,55 +43,7 @@ export function sessionWindow<T, K, A, R>(
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
   checkKeyedOptions(options);
   const gap = checkInteger('gapMs', options.gapMs, 1);
-  const earlyEvery = options.earlyEveryMs;
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const flush = options.flushOnComplete ?? true;
-  return (source) =>
-    new Observable<WindowResult<K, R>>((subscriber) => {
-      const run = new SessionRun(gap, options, subscriber);
-      const fail = (err: unknown): void => {
-        run.close();
-        subscriber.error(err);
-      };
-      const timer =
-        earlyEvery === undefined
-          ? undefined
-          : scheduler.schedule(function (this: SchedulerAction<undefined>) {
-              try {
-                run.early();
-              } catch (err) {
-                fail(err);
-                return;
-              }
-              this.schedule(undefined, earlyEvery);
-            }, earlyEvery);
-      const sub = source.subscribe({
-        next: (el) => {
-          try {
-            if (el.kind === 'event') run.onEvent(el);
-            else run.onWatermark(el.ts);
-          } catch (err) {
-            fail(err);
-          }
-        },
-        error: fail,
-        complete: () => {
-          try {
-            if (flush) run.onWatermark(Infinity);
-          } catch (err) {
-            fail(err);
-            return;
-          }
-          run.close();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        timer?.unsubscribe();
-        run.close();
-      };
-    });
+  return windowOperator<T, K, R>(options, (subscriber) => new SessionRun(gap, options, subscriber));
 }
 
 class SessionRun<T, K, A, R> {
