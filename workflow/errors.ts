@@ -39,6 +39,9 @@ export const WORKFLOW_ERROR_CODES = {
   SLUICE_ERR_CURSOR_INVALID: { status: 400, retriable: false, description: 'a list cursor is malformed or belongs to another tenant' },
   SLUICE_ERR_UNKNOWN_CHANNEL: { status: 500, retriable: false, description: 'no notification channel registered under that name and no fallback' },
   SLUICE_ERR_WEBHOOK_FAILED: { status: 502, retriable: true, description: 'the webhook answered with an error status, timed out or was unreachable' },
+  SLUICE_ERR_VALIDATION: { status: 400, retriable: false, description: 'a request to a workflow route is malformed; `field` names the bad field (shared with the app)' },
+  SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, description: 'the tenant asked for is not visible to the key (shared with the app: never 403 across tenants)' },
+  SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, description: 'the workflow store (Redis) or history store (ClickHouse) is unreachable right now (shared with the app)' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A workflow error code. */

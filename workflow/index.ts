@@ -5,7 +5,12 @@
  *
  * Ports a deployment implements (Redis in production): {@link TicketStore},
  * {@link TimerStore}, {@link FlowRepository}, {@link RoundRobinCounter}, and optionally
- * {@link WorkloadSource} and {@link PeopleDirectory}.
+ * {@link WorkloadSource} and {@link PeopleDirectory}; {@link HistorySink} for analytics.
+ *
+ * The integration half lives beside it and is imported directly, so this barrel pulls in
+ * no client library: `workflow/wire.ts` (`createWorkflow`, the one wiring function),
+ * `workflow/routes.ts` (the fastify plugin), `workflow/redis/` (ioredis adapters) and
+ * `workflow/history/clickhouse.ts`.
  */
 export { isWorkflowError, WORKFLOW_ERROR_CODES, WorkflowError, type ErrorCodeInfo, type WorkflowErrorCode, type WorkflowErrorOptions } from './errors.js';
 
@@ -42,18 +47,25 @@ export { ChannelRegistry, notificationPayload, type ChannelRegistryOptions, type
 export { CHANNELS, type ChannelName, type SlaPolicy, type WarningPolicy } from './sla/policy.js';
 export { computeSchedule, dueAt, isPaused, pauseClock, reapplyPolicy, resumeClock, slaElapsed, startClock, stopClock, type Pause, type ScheduleEntry, type SlaClock } from './sla/schedule.js';
 export { TimerService, type FireResult, type TimerServiceEvents, type TimerServiceOptions } from './sla/timer-service.js';
-export type { SlaTimer, TimerStore } from './sla/timer-store.js';
+export { DEFAULT_TIMER_LEASE_MS, type SlaTimer, type TimerRef, type TimerStore } from './sla/timer-store.js';
 export { createLogChannel, type ChannelLogger } from './sla/channels/log.js';
 export { createWebhookChannel, type FetchLike, type WebhookChannelOptions } from './sla/channels/webhook.js';
 
 export type { Action, ApproveAction, CommentAction, CompleteAction, PauseAction, ReassignAction, RejectAction, ResumeAction } from './engine/actions.js';
 export { applyAssignments, planAssignments, type AssignmentPick, type AssignmentPorts } from './engine/assign.js';
 export { createTicket, type NewTicket } from './engine/create.js';
-export { WorkflowEngine, type CreateTicketRequest, type DiversionRequest, type IvrRequest, type WorkflowEngineOptions, type WriteOptions } from './engine/engine.js';
+export { WorkflowEngine, type CreateTicketRequest, type DiversionRequest, type IvrRequest, type TicketTransition, type WorkflowEngineEvents, type WorkflowEngineOptions, type WriteOptions } from './engine/engine.js';
+export { Emitter, type Listener } from './instrumentation.js';
 export { FlowCatalog, MemoryFlowRepository, type FlowCatalogOptions, type FlowRepository } from './engine/flow-store.js';
 export { MemoryTicketStore } from './engine/memory-ticket-store.js';
 export { migrateTicket, type MigrationRequest } from './engine/migrate.js';
 export type { AuditEntry, Comment, Ticket, TicketEvent, TicketOrigin, TicketState, Todo, TransitionResult } from './engine/ticket.js';
 export type { TicketFilters, TicketPage, TicketStore } from './engine/ticket-store.js';
-export { timersForTicket } from './engine/timers.js';
+export { slaTimerId, teamOf, timersForTicket } from './engine/timers.js';
 export { applyAction } from './engine/transition.js';
+
+export { callbackTicketId, callbackTicketsFor, type CallbackRequest, type CallbackTickets } from './callback.js';
+export { MemoryHistory } from './history/memory.js';
+export { slaWarningRow, ticketEventRows } from './history/rows.js';
+export type { BreachGrouping, BreachRateQuery, BreachRateRow, HistoryQueries, HistorySink, HistoryStore, SlaWarningRow, TicketEventRow } from './history/types.js';
+export { observeWorkflow, recordHistory, type SlaFiring, type TicketStateChange, type WorkflowObserver } from './metrics.js';

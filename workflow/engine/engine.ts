@@ -4,6 +4,7 @@ import type { CompiledFlow } from '../definition/compile.js';
 import type { Actor } from '../definition/permissions.js';
 import { selectFlow, type TriggerInput } from '../definition/triggers.js';
 import { WorkflowError } from '../errors.js';
+import { Emitter, type Listener } from '../instrumentation.js';
 import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from '../people/memory.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
 import type { TimerStore } from '../sla/timer-store.js';
@@ -56,6 +57,8 @@ export interface DiversionRequest {
   readonly intent?: string;
   readonly fields?: Readonly<Record<string, unknown>>;
   readonly title?: string;
+  /** Ticket id (default generated); a deterministic one makes a retried request create one ticket. */
+  readonly id?: string;
 }
 
 /** What the IVR learnt about a caller. */
@@ -66,6 +69,24 @@ export interface IvrRequest {
   readonly trajectory?: readonly string[];
   readonly fields?: Readonly<Record<string, unknown>>;
   readonly title?: string;
+  /** Ticket id (default generated). */
+  readonly id?: string;
+}
+
+/** A stored transition, as reported to listeners of `ticket.transition`. */
+export interface TicketTransition {
+  /** The ticket as stored. */
+  readonly ticket: Ticket;
+  /** The ticket before (undefined when it was just created). */
+  readonly previous?: Ticket;
+  /** What happened, in order. */
+  readonly events: readonly TicketEvent[];
+}
+
+/** Instrumentation events of {@link WorkflowEngine}. */
+export interface WorkflowEngineEvents {
+  /** A ticket was created or changed (after the store accepted the write). */
+  'ticket.transition': TicketTransition;
 }
 
 /** Options of {@link WorkflowEngine.act} and {@link WorkflowEngine.migrate}. */
@@ -86,6 +107,7 @@ export class WorkflowEngine {
   readonly #o: WorkflowEngineOptions;
   readonly #ports: AssignmentPorts;
   readonly #newId: () => string;
+  readonly #events = new Emitter<WorkflowEngineEvents>();
 
   /** @param options stores, flows, clock and people ports */
   constructor(options: WorkflowEngineOptions) {
@@ -97,6 +119,11 @@ export class WorkflowEngine {
       workload: options.workload ?? (isWorkload(options.tickets) ? options.tickets : zero),
       counter: options.roundRobin ?? new MemoryRoundRobinCounter(),
     };
+  }
+
+  /** Subscribes to an instrumentation event; returns the unsubscribe function. */
+  on<K extends keyof WorkflowEngineEvents>(event: K, listener: Listener<WorkflowEngineEvents[K]>): () => void {
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -124,7 +151,7 @@ export class WorkflowEngine {
     };
     const input: TriggerInput = { diversion: req.channel, ...(req.intent !== undefined && { intent: req.intent }), ...(req.fields && { fields: req.fields }) };
     const flow = await this.#match(req.tenant, input);
-    return this.#open(flow, { tenant: req.tenant, actor: { id: 'control-loop', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }) });
+    return this.#open(flow, { tenant: req.tenant, actor: { id: 'control-loop', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }), ...(req.id !== undefined && { id: req.id }) });
   }
 
   /**
@@ -142,7 +169,7 @@ export class WorkflowEngine {
     };
     const input: TriggerInput = { ...(req.intent !== undefined && { intent: req.intent }), ...(req.trajectory && { trajectory: req.trajectory }), ...(req.fields && { fields: req.fields }) };
     const flow = await this.#match(req.tenant, input);
-    return this.#open(flow, { tenant: req.tenant, actor: { id: 'ivr', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }) });
+    return this.#open(flow, { tenant: req.tenant, actor: { id: 'ivr', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }), ...(req.id !== undefined && { id: req.id }) });
   }
 
   async #match(tenant: string, input: TriggerInput): Promise<CompiledFlow> {
@@ -164,6 +191,7 @@ export class WorkflowEngine {
     const assigned = await this.#assign(opened, now);
     const stored = await this.#o.tickets.create(assigned.ticket);
     await this.#syncTimers(stored, assigned.events);
+    this.#events.emit('ticket.transition', { ticket: stored, events: assigned.events });
     return { ticket: stored, events: assigned.events };
   }
 
@@ -176,7 +204,8 @@ export class WorkflowEngine {
 
   async #syncTimers(ticket: Ticket, events: readonly TicketEvent[]): Promise<void> {
     await this.#o.timers.cancel(ticket.tenant, ticket.id, ticket.revision);
-    for (const timer of timersForTicket(ticket, events)) await this.#o.timers.schedule(timer);
+    // Independent writes: the revision guard orders them, so they go out together.
+    await Promise.all(timersForTicket(ticket, events).map((timer) => this.#o.timers.schedule(timer)));
   }
 
   async #write(tenant: string, id: string, options: WriteOptions, run: (ticket: Ticket, now: number) => Promise<TransitionResult>): Promise<TransitionResult> {
@@ -189,6 +218,7 @@ export class WorkflowEngine {
     if (result.ticket === ticket) return { ticket, events: [] };
     const stored = await this.#o.tickets.update(result.ticket, ticket.revision);
     await this.#syncTimers(stored, result.events);
+    this.#events.emit('ticket.transition', { ticket: stored, previous: ticket, events: result.events });
     return { ticket: stored, events: result.events };
   }
 

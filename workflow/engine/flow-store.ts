@@ -21,6 +21,8 @@ export interface FlowRepository {
   latestVersion(tenant: string, id: string): Promise<number | undefined>;
   /** Every flow id of the tenant with its latest version. */
   list(tenant: string): Promise<{ id: string; latestVersion: number }[]>;
+  /** Every stored version of one flow, ascending (empty when the tenant has no such flow). */
+  versions(tenant: string, id: string): Promise<number[]>;
 }
 
 /** In-memory {@link FlowRepository}. */
@@ -55,6 +57,10 @@ export class MemoryFlowRepository implements FlowRepository {
       if (t === tenant && versions.size > 0) out.push({ id, latestVersion: Math.max(...versions.keys()) });
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async versions(tenant: string, id: string): Promise<number[]> {
+    return [...(this.#docs.get(`${tenant}\u0000${id}`)?.keys() ?? [])].sort((a, b) => a - b);
   }
 }
 

@@ -1,6 +1,6 @@
 import { WorkflowError } from '../errors.js';
 import type { WorkloadSource } from '../people/ports.js';
-import type { Ticket } from './ticket.js';
+import type { Ticket, TicketState } from './ticket.js';
 import type { TicketFilters, TicketPage, TicketStore } from './ticket-store.js';
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
@@ -84,6 +84,14 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
     const items = rows.slice(0, size).map((t) => structuredClone(t));
     const last = items[items.length - 1];
     return rows.length > size && last ? { items, nextCursor: encodeCursor(tenant, last.createdAt, last.id) } : { items };
+  }
+
+  /** Number of the tenant's tickets in each state (for gauges). */
+  async countByState(tenant: string): Promise<Record<TicketState, number>> {
+    const counts: Record<TicketState, number> = { active: 0, paused: 0, closed: 0 };
+    const prefix = `${tenant}\u0000`;
+    for (const [k, t] of this.#tickets) if (k.startsWith(prefix)) counts[t.state]++;
+    return counts;
   }
 
   async openTodoCounts(tenant: string, userIds: readonly string[]): Promise<Map<string, number>> {

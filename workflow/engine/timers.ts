@@ -1,7 +1,18 @@
+import type { PeopleSpec } from '../people/spec.js';
 import { formatDuration } from '../sla/duration.js';
 import { computeSchedule } from '../sla/schedule.js';
 import type { SlaTimer } from '../sla/timer-store.js';
 import { openTodos, type Ticket, type TicketEvent } from './ticket.js';
+
+/** The team a todo's people spec stands for: `group:x`, `organisation:x`, `user:x`, or `expression`. */
+export function teamOf(spec: PeopleSpec): string {
+  return spec.source.kind === 'expression' ? 'expression' : `${spec.source.kind}:${spec.source.id}`;
+}
+
+/** Id of the timer of one SLA schedule entry: deterministic, so re-scheduling is idempotent. */
+export function slaTimerId(ticketId: string, visit: number, kind: 'warning' | 'breach', level: number, repeat: number): string {
+  return `${ticketId}/${visit}/${kind}/${level}/${repeat}`;
+}
 
 /**
  * The timers a stored ticket should have pending: every warning firing and the breach of
@@ -13,7 +24,8 @@ import { openTodos, type Ticket, type TicketEvent } from './ticket.js';
  * @param events the events of the transition just stored
  */
 export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] = []): SlaTimer[] {
-  const base = { tenant: ticket.tenant, ticketId: ticket.id, revision: ticket.revision, attempt: 1 } as const;
+  const team = openTodos(ticket).map((t) => teamOf(t.people))[0];
+  const base = { tenant: ticket.tenant, ticketId: ticket.id, revision: ticket.revision, attempt: 1, flow: { ...ticket.flow }, ...(team !== undefined && { team }) } as const;
   const label = `Ticket ${ticket.id}${ticket.title ? ` "${ticket.title}"` : ''}`;
   const out: SlaTimer[] = [];
   const clock = ticket.sla;
@@ -27,7 +39,7 @@ export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] =
           : `${label} at node "${clock.nodeId}": SLA warning level ${e.level}${e.repeat > 0 ? ` (reminder ${e.repeat})` : ''}, ${formatDuration(e.slaMs)} of ${total} used`;
       out.push({
         ...base,
-        id: `${ticket.id}/${clock.visit}/${e.kind}/${e.level}/${e.repeat}`,
+        id: slaTimerId(ticket.id, clock.visit, e.kind, e.level, e.repeat),
         dueAt: e.dueAt,
         kind: e.kind,
         level: e.level,

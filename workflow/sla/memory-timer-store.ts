@@ -1,4 +1,4 @@
-import type { SlaTimer, TimerStore } from './timer-store.js';
+import { DEFAULT_TIMER_LEASE_MS, type SlaTimer, type TimerRef, type TimerStore } from './timer-store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -10,12 +10,16 @@ export interface MemoryTimerStoreOptions {
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
+const byDue = (a: SlaTimer, b: SlaTimer): number => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
  * The in-memory {@link TimerStore}: one process, no persistence. Every method runs without
  * an await in between, which makes `claimDue` atomic for all callers sharing the instance.
  */
 export class MemoryTimerStore implements TimerStore {
   readonly #pending = new Map<string, SlaTimer>();
+  /** Claimed, not yet acked: the timer and its lease deadline. */
+  readonly #inFlight = new Map<string, { timer: SlaTimer; until: number }>();
   readonly #fired = new Map<string, number>();
   readonly #revisions = new Map<string, number>();
   readonly #retention: number;
@@ -27,7 +31,7 @@ export class MemoryTimerStore implements TimerStore {
 
   async schedule(timer: SlaTimer): Promise<boolean> {
     const k = key(timer.tenant, timer.id);
-    if (this.#fired.has(k)) return false;
+    if (this.#fired.has(k) || this.#inFlight.has(k)) return false;
     const known = this.#revisions.get(key(timer.tenant, timer.ticketId));
     if (known !== undefined && timer.revision < known) return false;
     this.#pending.set(k, structuredClone(timer));
@@ -47,28 +51,53 @@ export class MemoryTimerStore implements TimerStore {
     return removed;
   }
 
-  async claimDue(now: number, limit: number): Promise<SlaTimer[]> {
+  async claimDue(now: number, limit: number, leaseMs = DEFAULT_TIMER_LEASE_MS): Promise<SlaTimer[]> {
+    const max = Math.max(1, limit);
+    const expired = [...this.#inFlight.values()]
+      .filter((f) => f.until <= now)
+      .map((f) => f.timer)
+      .sort(byDue)
+      .slice(0, max);
     const due = [...this.#pending.values()]
       .filter((t) => t.dueAt <= now)
-      .sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id))
-      .slice(0, Math.max(1, limit));
-    for (const t of due) {
-      const k = key(t.tenant, t.id);
-      this.#pending.delete(k);
-      this.#fired.set(k, now);
-    }
+      .sort(byDue)
+      .slice(0, max - expired.length);
+    for (const t of due) this.#pending.delete(key(t.tenant, t.id));
+    const claimed = [...expired, ...due];
+    for (const t of claimed) this.#inFlight.set(key(t.tenant, t.id), { timer: t, until: now + leaseMs });
     for (const [k, at] of this.#fired) if (at < now - this.#retention) this.#fired.delete(k);
-    return due;
+    return claimed.map((t) => structuredClone(t));
+  }
+
+  async ack(timers: readonly TimerRef[], now: number): Promise<number> {
+    let acked = 0;
+    for (const t of timers) {
+      const k = key(t.tenant, t.id);
+      if (!this.#inFlight.delete(k)) continue;
+      this.#fired.set(k, now);
+      acked++;
+    }
+    return acked;
   }
 
   async nextDueAt(): Promise<number | undefined> {
     let next: number | undefined;
     for (const t of this.#pending.values()) if (next === undefined || t.dueAt < next) next = t.dueAt;
+    for (const f of this.#inFlight.values()) if (next === undefined || f.until < next) next = f.until;
     return next;
+  }
+
+  async firedAt(tenant: string, ids: readonly string[]): Promise<(number | undefined)[]> {
+    return ids.map((id) => this.#fired.get(key(tenant, id)));
   }
 
   /** Number of pending timers (for tests and health output). */
   get size(): number {
     return this.#pending.size;
+  }
+
+  /** Number of timers claimed and not yet acked. */
+  get inFlight(): number {
+    return this.#inFlight.size;
   }
 }

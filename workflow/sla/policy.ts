@@ -39,14 +39,23 @@ export interface SlaPolicy {
 }
 
 const calendars = new WeakMap<CalendarSpec, WorkingTime>();
+/** Calendars by content: tickets read back from a store carry equal specs in new objects. */
+const byContent = new Map<string, WorkingTime>();
+const MAX_BY_CONTENT = 512;
 
-/** The working-time model of a policy (its calendar, or round-the-clock); cached per spec object. */
+/** The working-time model of a policy (its calendar, or round-the-clock); cached per spec object and per content. */
 export function workingTimeOf(policy: SlaPolicy): WorkingTime {
   const spec = policy.calendar;
   if (!spec) return continuousTime;
   let cal = calendars.get(spec);
   if (!cal) {
-    cal = new BusinessCalendar(spec);
+    const key = JSON.stringify(spec);
+    cal = byContent.get(key);
+    if (!cal) {
+      cal = new BusinessCalendar(spec);
+      if (byContent.size >= MAX_BY_CONTENT) byContent.delete(byContent.keys().next().value as string);
+      byContent.set(key, cal);
+    }
     calendars.set(spec, cal);
   }
   return cal;

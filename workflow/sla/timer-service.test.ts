@@ -121,12 +121,14 @@ describe('TimerService', () => {
       schedule: (t) => inner.schedule(t),
       cancel: (a, b, c) => inner.cancel(a, b, c),
       nextDueAt: () => inner.nextDueAt(),
-      claimDue: async (now, limit) => {
+      ack: (timers, now) => inner.ack(timers, now),
+      firedAt: (tenant, ids) => inner.firedAt(tenant, ids),
+      claimDue: async (now, limit, leaseMs) => {
         if (failOnce) {
           failOnce = false;
           throw new Error('redis down');
         }
-        return inner.claimDue(now, limit);
+        return inner.claimDue(now, limit, leaseMs);
       },
     };
     const notifier = recorder();
@@ -141,6 +143,75 @@ describe('TimerService', () => {
     await runFor(clock, 3_000, 500);
     expect(errors).toHaveLength(1);
     expect(notifier.seen).toHaveLength(1);
+    await service.stop();
+  });
+
+  it('acks each delivered timer, so a fired id is remembered with its time', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryTimerStore();
+    const service = new TimerService({ store, notifier: recorder(), clock });
+    await store.schedule(sampleTimer({ id: 'a', dueAt: T0 }));
+    await service.tick();
+    expect(store.inFlight).toBe(0);
+    expect(await store.firedAt('acme', ['a'])).toEqual([T0]);
+  });
+
+  it('loses no timer when an instance dies between claim and send: another claims it after the lease', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryTimerStore();
+    for (let i = 0; i < 10; i++) await store.schedule(sampleTimer({ id: `t${i}`, dueAt: T0 + 1_000 }));
+    // The doomed instance claims everything, then hangs forever in its notifier (the process died).
+    const doomed = new TimerService({ store, notifier: { notify: () => new Promise<void>(() => undefined) }, clock, leaseMs: 30_000, batchSize: 4 });
+    const survivor = recorder();
+    const healthy = new TimerService({ store, notifier: survivor, clock, leaseMs: 30_000 });
+    void doomed.tick();
+    clock.advance(1_000);
+    void doomed.tick();
+    await runFor(clock, 0);
+    expect(store.inFlight).toBe(4);
+    healthy.start();
+    await runFor(clock, 20_000);
+    // The healthy instance fired what the doomed one never claimed, at once.
+    expect(survivor.seen.map((n) => n.timer.id)).toEqual(['t4', 't5', 't6', 't7', 't8', 't9']);
+    await runFor(clock, 15_000);
+    const ids = survivor.seen.map((n) => n.timer.id);
+    expect([...ids].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`).sort());
+    const reclaimed = survivor.seen.filter((n) => ['t0', 't1', 't2', 't3'].includes(n.timer.id));
+    expect(reclaimed.every((n) => n.firedAt === T0 + 31_000 && n.latenessMs === 30_000)).toBe(true);
+    expect(store.inFlight).toBe(0);
+    await healthy.stop();
+  });
+
+  it('leaves a timer unacked when the retry cannot be stored, so it comes back after the lease', async () => {
+    const clock = new ManualClock(T0);
+    const inner = new MemoryTimerStore();
+    const store: TimerStore = {
+      schedule: async (t) => {
+        if (t.attempt > 1) throw new Error('redis down');
+        return inner.schedule(t);
+      },
+      cancel: (a, b, c) => inner.cancel(a, b, c),
+      nextDueAt: () => inner.nextDueAt(),
+      ack: (timers, now) => inner.ack(timers, now),
+      firedAt: (tenant, ids) => inner.firedAt(tenant, ids),
+      claimDue: (now, limit, leaseMs) => inner.claimDue(now, limit, leaseMs),
+    };
+    let calls = 0;
+    const notifier: Notifier = {
+      notify: async () => {
+        calls++;
+        if (calls === 1) throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', 'down');
+      },
+    };
+    const service = new TimerService({ store, notifier, clock, leaseMs: 5_000 });
+    const errors: unknown[] = [];
+    service.on('error', (e) => errors.push(e));
+    await store.schedule(sampleTimer({ id: 'x', dueAt: T0 }));
+    service.start();
+    await runFor(clock, 10_000);
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(await inner.firedAt('acme', ['x'])).toEqual([T0 + 5_000]);
     await service.stop();
   });
 

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { Notifier } from './notifier.js';
-import type { SlaTimer, TimerStore } from './timer-store.js';
+import { DEFAULT_TIMER_LEASE_MS, type SlaTimer, type TimerStore } from './timer-store.js';
 
 /** Options of {@link TimerService}. */
 export interface TimerServiceOptions {
@@ -18,6 +18,12 @@ export interface TimerServiceOptions {
   readonly maxAttempts?: number;
   /** Delay before the first retry, ms, doubled for each further one (default 30 000). */
   readonly retryDelayMs?: number;
+  /**
+   * How long a claimed timer stays leased to this instance, ms (default 60 000). Must
+   * exceed the slowest delivery (a webhook's timeout): an instance that dies mid-send
+   * leaves its timers to be claimed again by another once the lease runs out.
+   */
+  readonly leaseMs?: number;
 }
 
 /** What happened to one claimed timer. */
@@ -44,7 +50,7 @@ export interface TimerServiceEvents {
   fired: FireResult;
   /** A timer's delivery failed (a retry may be scheduled). */
   failed: FireResult;
-  /** The store failed during a poll; the loop carries on. */
+  /** The store failed during a poll or an ack; the loop carries on (an unacked timer is claimed again after its lease). */
   error: unknown;
 }
 
@@ -54,7 +60,9 @@ type Listener<T> = (event: T) => void;
  * Polls the {@link TimerStore} on the injected clock and fires due timers to the
  * {@link Notifier}. It sleeps until the earliest pending timer (never longer than the poll
  * interval), so a timer fires at its due instant; claiming in the store makes each timer
- * fire on exactly one instance.
+ * fire on exactly one instance. Each timer is acked right after its delivery was settled
+ * (delivered, retry scheduled, or given up), so an instance that dies mid-send loses no
+ * timer: its leases run out and another instance claims them.
  *
  * @example
  * const service = new TimerService({ store, notifier, clock: systemClock });
@@ -75,7 +83,7 @@ export class TimerService {
 
   /** @param options store, notifier, clock and tuning */
   constructor(options: TimerServiceOptions) {
-    this.#o = { pollIntervalMs: 1_000, batchSize: 100, maxAttempts: 3, retryDelayMs: 30_000, ...options };
+    this.#o = { pollIntervalMs: 1_000, batchSize: 100, maxAttempts: 3, retryDelayMs: 30_000, leaseMs: DEFAULT_TIMER_LEASE_MS, ...options };
   }
 
   /** Epoch ms of {@link start}; timers due before it are reported `late`. */
@@ -145,7 +153,7 @@ export class TimerService {
     const results: FireResult[] = [];
     for (;;) {
       const now = this.#o.clock.now();
-      const batch = await this.#o.store.claimDue(now, this.#o.batchSize);
+      const batch = await this.#o.store.claimDue(now, this.#o.batchSize, this.#o.leaseMs);
       results.push(...(await Promise.all(batch.map((t) => this.#fire(t, now)))));
       if (batch.length < this.#o.batchSize) return results;
     }
@@ -154,11 +162,10 @@ export class TimerService {
   /** Delivers one claimed timer; `firedAt` is the claim instant, so lateness excludes delivery time. */
   async #fire(timer: SlaTimer, firedAt: number): Promise<FireResult> {
     const base = { timer, firedAt, late: timer.dueAt < (this.#startedAt ?? firedAt), latenessMs: Math.max(0, firedAt - timer.dueAt) };
+    let result: FireResult;
     try {
       await this.#o.notifier.notify(base);
-      const result: FireResult = { ...base, delivered: true };
-      this.#emit('fired', result);
-      return result;
+      result = { ...base, delivered: true };
     } catch (error) {
       const retriable = (error as { retriable?: unknown }).retriable !== false;
       let retry: SlaTimer | undefined;
@@ -169,11 +176,26 @@ export class TimerService {
           attempt: timer.attempt + 1,
           dueAt: firedAt + this.#o.retryDelayMs * 2 ** (timer.attempt - 1),
         };
-        if (!(await this.#o.store.schedule(retry).catch(() => false))) retry = undefined;
+        const scheduled = await this.#o.store.schedule(retry).catch((err: unknown) => {
+          this.#emit('error', err);
+          return undefined;
+        });
+        // The store is unreachable: leave the timer unacked so it is claimed again after its lease.
+        if (scheduled === undefined) {
+          const unacked: FireResult = { ...base, delivered: false, error };
+          this.#emit('failed', unacked);
+          return unacked;
+        }
+        if (!scheduled) retry = undefined;
       }
-      const result: FireResult = retry ? { ...base, delivered: false, error, retry } : { ...base, delivered: false, error };
-      this.#emit('failed', result);
-      return result;
+      result = retry ? { ...base, delivered: false, error, retry } : { ...base, delivered: false, error };
     }
+    try {
+      await this.#o.store.ack([timer], this.#o.clock.now());
+    } catch (err) {
+      this.#emit('error', err);
+    }
+    this.#emit(result.delivered ? 'fired' : 'failed', result);
+    return result;
   }
 }

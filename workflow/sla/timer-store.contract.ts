@@ -94,6 +94,40 @@ export function timerStoreContract(name: string, make: () => TimerStore | Promis
       expect(await store.schedule(sampleTimer({ tenant: 'globex', id: 'same' }))).toBe(true);
     });
 
+    it('keeps a claimed timer in flight until acked, and hands it out again once its lease expired', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'x', dueAt: 10 }));
+      await store.schedule(sampleTimer({ id: 'y', dueAt: 500 }));
+      expect((await store.claimDue(10, 10, 100)).map((t) => t.id)).toEqual(['x']);
+      expect(await store.nextDueAt()).toBe(110);
+      expect(await store.claimDue(109, 10, 100)).toEqual([]);
+      expect(await store.schedule(sampleTimer({ id: 'x', dueAt: 20 }))).toBe(false);
+      expect(await store.cancel('acme', 't-1')).toBe(1);
+      expect(await store.firedAt('acme', ['x'])).toEqual([undefined]);
+      const again = await store.claimDue(110, 10, 100);
+      expect(again).toEqual([sampleTimer({ id: 'x', dueAt: 10 })]);
+      expect(await store.ack([{ tenant: 'acme', id: 'x' }, { tenant: 'acme', id: 'unknown' }], 115)).toBe(1);
+      expect(await store.ack([{ tenant: 'acme', id: 'x' }], 116)).toBe(0);
+      expect(await store.nextDueAt()).toBeUndefined();
+      expect(await store.claimDue(10_000, 10, 100)).toEqual([]);
+      expect(await store.schedule(sampleTimer({ id: 'x', dueAt: 20_000 }))).toBe(false);
+      expect(await store.firedAt('acme', ['x', 'y'])).toEqual([115, undefined]);
+      expect(await store.firedAt('globex', ['x'])).toEqual([undefined]);
+    });
+
+    it('re-claims expired leases before new due timers, each to one claimer', async () => {
+      const store = await make();
+      for (let i = 0; i < 20; i++) await store.schedule(sampleTimer({ id: `t${i}`, dueAt: 100 + i }));
+      const first = await store.claimDue(105, 6, 50);
+      expect(first.map((t) => t.id)).toEqual(['t0', 't1', 't2', 't3', 't4', 't5']);
+      await store.ack(first.slice(0, 2), 106);
+      const batches = await Promise.all(Array.from({ length: 5 }, () => store.claimDue(200, 3, 50)));
+      const ids = batches.flat().map((t) => t.id);
+      expect(ids.slice(0, 3)).toEqual(['t2', 't3', 't4']);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual(['t2', 't3', 't4', 't5', ...Array.from({ length: 11 }, (_, i) => `t${i + 6}`)].sort());
+    });
+
     it('returns copies, not live records', async () => {
       const store = await make();
       const timer = sampleTimer({ recipients: ['user:ann'] });

@@ -31,35 +31,71 @@ export interface SlaTimer {
   readonly message: string;
   /** Delivery attempt, 1 for the first; retries are scheduled as new timers with a higher attempt. */
   readonly attempt: number;
+  /** Flow id and version of the ticket (for SLA analytics). */
+  readonly flow?: { readonly id: string; readonly version: number };
+  /** Team working the node: the people source of its todos, e.g. `group:billing-managers` (for SLA analytics). */
+  readonly team?: string;
 }
 
+/** Names one timer: its tenant and id. */
+export type TimerRef = Pick<SlaTimer, 'tenant' | 'id'>;
+
+/** How long a claimed timer stays with its claimer before any instance may claim it again, ms. */
+export const DEFAULT_TIMER_LEASE_MS = 60_000;
+
 /**
- * Where SLA timers wait. Implementations must make `claimDue` atomic across processes:
- * a timer is handed to exactly one caller, once, and is then remembered as fired so that
- * re-scheduling the same id (after a pause, a re-applied policy, a restart) is a no-op.
+ * Where SLA timers wait. Implementations must make `claimDue` atomic across processes.
+ *
+ * Claiming takes a lease instead of deleting: a claimed timer moves to an in-flight set
+ * with a lease deadline, and only {@link TimerStore.ack} (sent after the notifier
+ * succeeded) retires it and remembers its id as fired. An instance that dies between
+ * claim and send loses nothing: once the lease expires any instance claims the timer
+ * again. A timer in flight or fired is never scheduled again (after a pause, a re-applied
+ * policy, a restart), so each firing happens once unless a claimer dies after sending
+ * and before acking.
  */
 export interface TimerStore {
   /**
-   * Adds or moves one timer. Ignored (returns false) when the id has already fired, or when
-   * the store has seen a newer revision of the ticket (a late writer must not resurrect
-   * timers a newer transition removed).
+   * Adds or moves one pending timer. Ignored (returns false) when the id is in flight or
+   * has fired, or when the store has seen a newer revision of the ticket (a late writer
+   * must not resurrect timers a newer transition removed).
    */
   schedule(timer: SlaTimer): Promise<boolean>;
   /**
    * Removes the ticket's pending timers scheduled before `revision` (all when omitted) and
-   * remembers `revision` as the ticket's newest. Fired marks are kept.
+   * remembers `revision` as the ticket's newest. Timers in flight (already claimed: their
+   * firing was decided) and fired marks are kept.
    *
-   * @returns how many timers were removed
+   * @returns how many pending timers were removed
    */
   cancel(tenant: string, ticketId: string, revision?: number): Promise<number>;
   /**
-   * Atomically takes up to `limit` timers with `dueAt <= now`, earliest first, across all
-   * tenants, and marks them fired.
+   * Atomically takes up to `limit` timers across all tenants: first those whose lease
+   * expired (their claimer died), then pending ones with `dueAt <= now`, earliest first.
+   * Each is leased to the caller until `now + leaseMs`.
    *
    * @param now epoch ms
    * @param limit maximum timers to return, ≥ 1
+   * @param leaseMs lease length, ms (default {@link DEFAULT_TIMER_LEASE_MS}); longer than the slowest delivery
    */
-  claimDue(now: number, limit: number): Promise<SlaTimer[]>;
-  /** Earliest `dueAt` of any pending timer (epoch ms), or undefined when none is pending. */
+  claimDue(now: number, limit: number, leaseMs?: number): Promise<SlaTimer[]>;
+  /**
+   * Retires claimed timers after they were handled (delivered, retry scheduled, or given
+   * up): removes them from the in-flight set and remembers them as fired at `now`. Ids not
+   * in flight are ignored.
+   *
+   * @param now epoch ms
+   * @returns how many were in flight
+   */
+  ack(timers: readonly TimerRef[], now: number): Promise<number>;
+  /**
+   * Earliest instant (epoch ms) anything needs a claimer: a pending timer's `dueAt` or an
+   * in-flight lease's deadline; undefined when nothing waits.
+   */
   nextDueAt(): Promise<number | undefined>;
+  /**
+   * When each of the tenant's timer ids was acked (epoch ms), undefined for ids not (or no
+   * longer) remembered as fired. Same order as `ids`.
+   */
+  firedAt(tenant: string, ids: readonly string[]): Promise<(number | undefined)[]>;
 }

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { migrate, type Migration } from '../../adapters/clickhouse/migrations.js';
+import type { Clock, TimerHandle } from '../../adapters/clock.js';
+import { WorkflowError } from '../errors.js';
+import { Emitter, type Listener } from '../instrumentation.js';
+import { breachRows, groupOf } from './memory.js';
+import type { BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
+
+/**
+ * The workflow's ClickHouse schema (component `workflow`): ticket events and fired SLA
+ * timers, MergeTree by tenant and time, expiring after `ttlDays`. Retried inserts with the
+ * same token are dropped (`non_replicated_deduplication_window`).
+ *
+ * @param ttlDays retention, days
+ */
+export function historyMigrations(ttlDays: number): Migration[] {
+  const settings = 'SETTINGS non_replicated_deduplication_window = 10000';
+  return [
+    {
+      version: 1,
+      name: 'ticket events and SLA warnings',
+      sql: [
+        `CREATE TABLE IF NOT EXISTS {db}.ticket_events{onCluster} (
+          tenant LowCardinality(String), ticket_id String, flow_id LowCardinality(String), flow_version UInt32,
+          node_id LowCardinality(String), team LowCardinality(String), assignee String, event LowCardinality(String),
+          breached UInt8, elapsed_ms UInt64, revision UInt32, seq UInt16, ts DateTime64(3, 'UTC')
+        ) ENGINE = MergeTree
+        PARTITION BY toYYYYMM(ts) ORDER BY (tenant, event, ts, ticket_id, revision, seq)
+        TTL toDateTime(ts) + INTERVAL ${ttlDays} DAY
+        ${settings}`,
+        `CREATE TABLE IF NOT EXISTS {db}.sla_warnings{onCluster} (
+          tenant LowCardinality(String), ticket_id String, flow_id LowCardinality(String), flow_version UInt32,
+          node_id LowCardinality(String), team LowCardinality(String), timer_id String, kind LowCardinality(String),
+          level UInt8, repeat UInt16, channel LowCardinality(String), delivered UInt8, late UInt8,
+          lateness_ms UInt64, due_at DateTime64(3, 'UTC'), ts DateTime64(3, 'UTC')
+        ) ENGINE = MergeTree
+        PARTITION BY toYYYYMM(ts) ORDER BY (tenant, kind, ts, timer_id)
+        TTL toDateTime(ts) + INTERVAL ${ttlDays} DAY
+        ${settings}`,
+      ],
+    },
+  ];
+}
+
+/** Options of {@link ClickHouseHistory}. */
+export interface ClickHouseHistoryOptions {
+  /** Time source for the flush timer. */
+  readonly clock: Clock;
+  /** Names this instance in insert tokens. */
+  readonly instanceId: string;
+  /** Rows per insert (default 1000). */
+  readonly batchSize?: number;
+  /** Longest a row waits before it is written, ms (default 1000). */
+  readonly flushIntervalMs?: number;
+  /** Most rows queued per table; beyond it the oldest are dropped and counted (default 100 000). */
+  readonly maxQueued?: number;
+  /** Retention, days (default 90). */
+  readonly ttlDays?: number;
+  /** DDL `ON CLUSTER` name. */
+  readonly cluster?: string;
+}
+
+/** Instrumentation events of {@link ClickHouseHistory}. */
+export interface ClickHouseHistoryEvents {
+  /** An insert failed; the batch stays queued and is retried with the same token. */
+  error: unknown;
+  /** Rows dropped because the queue was full. */
+  dropped: { readonly table: string; readonly rows: number };
+  /** A batch was stored. */
+  inserted: { readonly table: string; readonly rows: number; readonly seconds: number };
+}
+
+interface Batch {
+  readonly rows: Record<string, unknown>[];
+  readonly token: string;
+}
+
+class TableQueue {
+  queued: Record<string, unknown>[] = [];
+  /** A batch whose insert failed: retried first, with its token. */
+  retry: Batch | undefined;
+  constructor(readonly table: string) {}
+}
+
+/**
+ * The {@link HistoryStore} in ClickHouse. Recording appends to an in-process queue per
+ * table and returns at once; a background flush (every `flushIntervalMs`, or as soon as a
+ * batch is full) inserts batches one at a time, each with its own
+ * `insert_deduplication_token` (settings stick to the session through chDB). A failed
+ * batch is retried with the same token, so a retry never doubles rows.
+ */
+export class ClickHouseHistory implements HistoryStore {
+  readonly #ch: ClickHouse;
+  readonly #o: Required<Omit<ClickHouseHistoryOptions, 'cluster'>>;
+  readonly #tables = { events: new TableQueue('ticket_events'), warnings: new TableQueue('sla_warnings') };
+  readonly #events = new Emitter<ClickHouseHistoryEvents>();
+  readonly #boot = randomUUID().slice(0, 8);
+  #seq = 0;
+  #timer: TimerHandle | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(ch: ClickHouse, options: ClickHouseHistoryOptions) {
+    this.#ch = ch;
+    this.#o = { batchSize: 1_000, flushIntervalMs: 1_000, maxQueued: 100_000, ttlDays: 90, ...options };
+  }
+
+  /** Runs pending migrations and returns the store. The connection is not closed by {@link close}. */
+  static async open(ch: ClickHouse, options: ClickHouseHistoryOptions): Promise<ClickHouseHistory> {
+    await migrate(ch, historyMigrations(options.ttlDays ?? 90), { component: 'workflow', ...(options.cluster !== undefined && { cluster: options.cluster }) });
+    return new ClickHouseHistory(ch, options);
+  }
+
+  /** Subscribes to an instrumentation event; returns the unsubscribe function. */
+  on<K extends keyof ClickHouseHistoryEvents>(event: K, listener: Listener<ClickHouseHistoryEvents[K]>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  recordTicketEvents(rows: readonly TicketEventRow[]): void {
+    this.#enqueue(
+      this.#tables.events,
+      rows.map((r) => ({
+        tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, assignee: r.assignee,
+        event: r.event, breached: r.breached ? 1 : 0, elapsed_ms: Math.max(0, Math.round(r.elapsedMs)), revision: r.revision, seq: r.seq, ts: r.ts,
+      })),
+    );
+  }
+
+  recordSlaWarnings(rows: readonly SlaWarningRow[]): void {
+    this.#enqueue(
+      this.#tables.warnings,
+      rows.map((r) => ({
+        tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, timer_id: r.timerId,
+        kind: r.kind, level: r.level, repeat: r.repeat, channel: r.channel, delivered: r.delivered ? 1 : 0, late: r.late ? 1 : 0,
+        lateness_ms: Math.max(0, Math.round(r.latenessMs)), due_at: r.dueAt, ts: r.ts,
+      })),
+    );
+  }
+
+  #enqueue(q: TableQueue, rows: Record<string, unknown>[]): void {
+    if (rows.length === 0 || this.#closed) return;
+    q.queued.push(...rows);
+    const over = q.queued.length - this.#o.maxQueued;
+    if (over > 0) {
+      q.queued.splice(0, over);
+      this.#events.emit('dropped', { table: q.table, rows: over });
+    }
+    if (q.queued.length >= this.#o.batchSize) void this.#background();
+    else this.#timer ??= this.#o.clock.setTimeout(() => void this.#background(), this.#o.flushIntervalMs);
+  }
+
+  /** A flush from the timer or a full batch: failures are reported as events, not thrown. */
+  async #background(): Promise<void> {
+    await this.flush().catch((err: unknown) => {
+      this.#events.emit('error', err);
+      if (!this.#closed) this.#timer ??= this.#o.clock.setTimeout(() => void this.#background(), this.#o.flushIntervalMs);
+    });
+  }
+
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const run = this.#flushing.catch(() => undefined).then(async () => {
+      for (const q of Object.values(this.#tables)) await this.#drain(q);
+    });
+    this.#flushing = run;
+    return run;
+  }
+
+  async #drain(q: TableQueue): Promise<void> {
+    for (;;) {
+      const batch = q.retry ?? (q.queued.length > 0 ? { rows: q.queued.splice(0, this.#o.batchSize), token: `wf:${this.#o.instanceId}:${this.#boot}:${++this.#seq}` } : undefined);
+      if (!batch) return;
+      q.retry = batch;
+      const t0 = performance.now();
+      await this.#ch.client.insert({
+        table: `${this.#ch.database}.${q.table}`,
+        values: batch.rows,
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: `${q.table}:${batch.token}`, async_insert: 0 },
+      });
+      q.retry = undefined;
+      this.#events.emit('inserted', { table: q.table, rows: batch.rows.length, seconds: (performance.now() - t0) / 1000 });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush().catch((err: unknown) => this.#events.emit('error', err));
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async breachRate(q: BreachRateQuery): Promise<BreachRateRow[]> {
+    const db = this.#ch.database;
+    const cols = { flow: ['flow_id'], node: ['flow_id', 'node_id'], team: ['team'] }[q.by];
+    const select = cols.join(', ');
+    const params = { tenant: q.tenant, from: q.from, to: q.to };
+    const where = `tenant = {tenant:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})`;
+    const [clocks, warnings] = await Promise.all([
+      this.#rows(`SELECT ${select}, count() AS clocks, countIf(breached = 1) AS breached FROM ${db}.ticket_events WHERE ${where} AND event = 'sla.stopped' GROUP BY ${select}`, params),
+      this.#rows(`SELECT ${select}, count() AS warnings FROM ${db}.sla_warnings WHERE ${where} AND kind = 'warning' AND delivered = 1 GROUP BY ${select}`, params),
+    ]);
+    const groups = new Map<string, { fields: Partial<BreachRateRow>; clocks: number; breached: number; warnings: number }>();
+    const group = (r: Record<string, unknown>) => {
+      const { key, fields } = groupOf(q.by, { flowId: String(r.flow_id ?? ''), nodeId: String(r.node_id ?? ''), team: String(r.team ?? '') });
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { fields, clocks: 0, breached: 0, warnings: 0 }));
+      return g;
+    };
+    for (const r of clocks) Object.assign(group(r), { clocks: Number(r.clocks), breached: Number(r.breached) });
+    for (const r of warnings) group(r).warnings = Number(r.warnings);
+    return breachRows(groups);
+  }
+
+  async #rows(query: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    try {
+      const rs = await this.#ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return await rs.json<Record<string, unknown>>();
+    } catch (err) {
+      throw new WorkflowError('SLUICE_ERR_UNAVAILABLE', `SLA history query failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}

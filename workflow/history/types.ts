@@ -1,0 +1,106 @@
+/** One ticket event as stored for SLA analytics (`ticket_events`). */
+export interface TicketEventRow {
+  readonly tenant: string;
+  readonly ticketId: string;
+  readonly flowId: string;
+  readonly flowVersion: number;
+  /** Node the event is about (the ticket's node when the event names none). */
+  readonly nodeId: string;
+  /** People source of the node's todos (`group:billing-managers`), `''` when none. */
+  readonly team: string;
+  /** Assignee of the node's todo (first one), `''` when none. */
+  readonly assignee: string;
+  /** Event type, e.g. `ticket.created`, `sla.stopped`, `ticket.closed`. */
+  readonly event: string;
+  /** For `sla.stopped`: whether the node's SLA was breached when its clock stopped. */
+  readonly breached: boolean;
+  /** For `sla.stopped`: SLA time used, ms; 0 otherwise. */
+  readonly elapsedMs: number;
+  /** Ticket revision the transition produced. */
+  readonly revision: number;
+  /** Position of the event within its transition (with `revision`, a unique key per ticket). */
+  readonly seq: number;
+  /** Epoch ms. */
+  readonly ts: number;
+}
+
+/** One fired SLA timer as stored for analytics (`sla_warnings`). */
+export interface SlaWarningRow {
+  readonly tenant: string;
+  readonly ticketId: string;
+  readonly flowId: string;
+  readonly flowVersion: number;
+  readonly nodeId: string;
+  readonly team: string;
+  readonly timerId: string;
+  /** `warning`, `breach` or `notify`. */
+  readonly kind: string;
+  /** Warning level (1-based), 0 for breach and notify. */
+  readonly level: number;
+  readonly repeat: number;
+  readonly channel: string;
+  readonly delivered: boolean;
+  /** Fell due while no instance ran. */
+  readonly late: boolean;
+  /** Claim instant minus due time, ms. */
+  readonly latenessMs: number;
+  /** Epoch ms the timer was due. */
+  readonly dueAt: number;
+  /** Epoch ms it fired (was claimed). */
+  readonly ts: number;
+}
+
+/** How {@link HistoryQueries.breachRate} groups. */
+export type BreachGrouping = 'flow' | 'node' | 'team';
+
+/** A breach-rate question: SLA clocks of one tenant that stopped in `[from, to)`. */
+export interface BreachRateQuery {
+  readonly tenant: string;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  readonly by: BreachGrouping;
+}
+
+/** One group of a breach-rate answer. */
+export interface BreachRateRow {
+  /** Set when grouped by flow or node. */
+  readonly flowId?: string;
+  /** Set when grouped by node. */
+  readonly nodeId?: string;
+  /** Set when grouped by team. */
+  readonly team?: string;
+  /** SLA clocks that stopped in the window. */
+  readonly clocks: number;
+  /** Of those, how many had breached. */
+  readonly breached: number;
+  /** `breached / clocks` (0 when no clock). */
+  readonly rate: number;
+  /** Warnings delivered in the window (levels and repeats; not breaches, not failed attempts). */
+  readonly warnings: number;
+}
+
+/**
+ * Where workflow history goes for analytics. Recording never waits for the store and never
+ * throws: rows are queued and written in batches in the background.
+ */
+export interface HistorySink {
+  /** Queues ticket events. */
+  recordTicketEvents(rows: readonly TicketEventRow[]): void;
+  /** Queues fired SLA timers. */
+  recordSlaWarnings(rows: readonly SlaWarningRow[]): void;
+  /** Writes everything queued so far; resolves when it is stored (rejects if the store fails). */
+  flush(): Promise<void>;
+  /** Flushes (best effort) and stops background work. */
+  close(): Promise<void>;
+}
+
+/** Analytics over the recorded history. */
+export interface HistoryQueries {
+  /** Breach rate of SLA clocks by flow, node or team, groups sorted by key. */
+  breachRate(q: BreachRateQuery): Promise<BreachRateRow[]>;
+}
+
+/** A history sink that also answers queries. */
+export type HistoryStore = HistorySink & HistoryQueries;

@@ -1,0 +1,192 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { ClickHouse } from '../adapters/clickhouse/connect.js';
+import type { Clock } from '../adapters/clock.js';
+import { callbackTicketsFor, type CallbackTickets } from './callback.js';
+import { parseFlowSource } from './definition/load.js';
+import { WorkflowEngine } from './engine/engine.js';
+import { FlowCatalog, MemoryFlowRepository, type FlowRepository } from './engine/flow-store.js';
+import { MemoryTicketStore } from './engine/memory-ticket-store.js';
+import type { TicketState } from './engine/ticket.js';
+import type { TicketStore } from './engine/ticket-store.js';
+import { isWorkflowError } from './errors.js';
+import { ClickHouseHistory } from './history/clickhouse.js';
+import { MemoryHistory } from './history/memory.js';
+import type { HistoryStore } from './history/types.js';
+import { observeWorkflow, recordHistory, type WorkflowObserver } from './metrics.js';
+import { MemoryRoundRobinCounter } from './people/memory.js';
+import type { PeopleDirectory, RoundRobinCounter } from './people/ports.js';
+import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
+import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
+import { RedisTicketStore } from './redis/ticket-store.js';
+import { RedisTimerStore } from './redis/timer-store.js';
+import type { WorkflowRoutesOptions } from './routes.js';
+import { createLogChannel } from './sla/channels/log.js';
+import { createWebhookChannel } from './sla/channels/webhook.js';
+import { MemoryTimerStore } from './sla/memory-timer-store.js';
+import { ChannelRegistry, type NotificationChannel } from './sla/notifier.js';
+import { TimerService, type TimerServiceOptions } from './sla/timer-service.js';
+import type { TimerStore } from './sla/timer-store.js';
+
+/** The logging surface the workflow uses; a pino logger fits. */
+export interface WorkflowLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of {@link createWorkflow}. */
+export interface CreateWorkflowOptions {
+  readonly clock: Clock;
+  /** `redis://…`: shared stores and timers across instances; null/absent: in-memory twins (one process). */
+  readonly redisUrl?: string | null;
+  /** Where SLA history goes for analytics; absent: kept in memory (bounded). */
+  readonly clickhouse?: ClickHouse;
+  readonly log?: WorkflowLogger;
+  /** Names this instance (insert tokens, logs). */
+  readonly instanceId: string;
+  /** Tenants that get the shipped flows (`workflow/flows/*.yaml`) on start (default `['default']`). */
+  readonly tenants?: readonly string[];
+  /** Who belongs to which group (default: an empty directory; user refs still resolve). */
+  readonly people?: PeopleDirectory;
+  /** Receives every notification whose channel has no plugin of its own (SMS, phone, … gateways); absent: they are logged. */
+  readonly webhookUrl?: string;
+  /** Extra channel plugins (replacing the defaults of the same name). */
+  readonly channels?: readonly NotificationChannel[];
+  /** Timer service tuning (poll interval, batch size, lease, retries). */
+  readonly timers?: Omit<TimerServiceOptions, 'store' | 'notifier' | 'clock'>;
+  /** Redis key prefix (default `sluice:wf:`). */
+  readonly redisPrefix?: string;
+  /** ClickHouse retention of history, days (default 90). */
+  readonly historyTtlDays?: number;
+  /** Told of every history batch stored in ClickHouse (e.g. the app's `metrics.observeInsert`). */
+  readonly observeInsert?: (table: string, rows: number, seconds: number) => void;
+}
+
+/** A wired workflow service. */
+export interface Workflow {
+  readonly engine: WorkflowEngine;
+  readonly catalog: FlowCatalog;
+  /** Options for `app.register(workflowRoutes, workflow.routes)`. */
+  readonly routes: WorkflowRoutesOptions;
+  /** The control room's `CallbackTickets` port. */
+  readonly callbackTickets: CallbackTickets;
+  readonly timerService: TimerService;
+  readonly timerStore: TimerStore;
+  readonly history: HistoryStore;
+  /** Hooks metrics to the instrumentation events; returns the unsubscribe function. */
+  observe(observer: WorkflowObserver): () => void;
+  /** Tickets per state of one tenant (for a gauge). */
+  ticketCounts(tenant: string): Promise<Record<TicketState, number>>;
+  /** True when Redis answers (readiness); always true without Redis. */
+  ping(): Promise<boolean>;
+  /** Deploys the shipped flows for the tenants (versions already there are kept) and starts the timers. */
+  start(): Promise<void>;
+  /** Stops the timers, flushes history, closes the Redis connection it opened. */
+  stop(): Promise<void>;
+}
+
+const SILENT: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const FLOWS_DIR = new URL('./flows/', import.meta.url);
+
+/** The flow definitions shipped in `workflow/flows/` (YAML), parsed. */
+export function shippedFlows(): Record<string, unknown>[] {
+  return readdirSync(FLOWS_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => parseFlowSource(readFileSync(new URL(f, FLOWS_DIR), 'utf8'), 'yaml') as Record<string, unknown>);
+}
+
+/**
+ * The one wiring function of the workflow service: Redis stores and timers when `redisUrl`
+ * is set (every instance shares them), the in-memory twins otherwise; ClickHouse history
+ * when given; notification channels (log, and a webhook fallback when configured); the
+ * engine, catalog, timer service and the control loop's callback port.
+ *
+ * @example
+ * const workflow = await createWorkflow({ clock, redisUrl: config.redisUrl, clickhouse: ch, log, instanceId: hostname() });
+ * await app.register(workflowRoutes, workflow.routes);
+ * await workflow.start();
+ */
+export async function createWorkflow(options: CreateWorkflowOptions): Promise<Workflow> {
+  const log = options.log ?? SILENT;
+  const { clock } = options;
+  let redis: Redis | undefined;
+  let tickets: TicketStore & { countByState(tenant: string): Promise<Record<TicketState, number>> };
+  let timerStore: TimerStore;
+  let repo: FlowRepository;
+  let roundRobin: RoundRobinCounter;
+  if (options.redisUrl) {
+    redis = await connectWorkflowRedis(options.redisUrl, { onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'workflow Redis unreachable') : log.info({}, 'workflow Redis connected')) });
+    const keys = new WorkflowKeys(options.redisPrefix);
+    tickets = new RedisTicketStore(redis, { keys });
+    timerStore = new RedisTimerStore(redis, { keys });
+    repo = new RedisFlowRepository(redis, keys);
+    roundRobin = new RedisRoundRobinCounter(redis, keys);
+  } else {
+    tickets = new MemoryTicketStore();
+    timerStore = new MemoryTimerStore();
+    repo = new MemoryFlowRepository();
+    roundRobin = new MemoryRoundRobinCounter();
+  }
+  let history: HistoryStore;
+  try {
+    history = options.clickhouse ? await ClickHouseHistory.open(options.clickhouse, { clock, instanceId: options.instanceId, ttlDays: options.historyTtlDays ?? 90 }) : new MemoryHistory();
+  } catch (err) {
+    redis?.disconnect();
+    throw err;
+  }
+
+  const catalog = new FlowCatalog(repo);
+  const engine = new WorkflowEngine({ tickets, flows: catalog, timers: timerStore, clock, roundRobin, ...(options.people && { people: options.people }) });
+  const notifier = new ChannelRegistry({ fallback: options.webhookUrl ? 'webhook' : 'log' }).register(createLogChannel(log));
+  if (options.webhookUrl) notifier.register(createWebhookChannel({ url: options.webhookUrl, clock }));
+  for (const c of options.channels ?? []) notifier.register(c);
+  const timerService = new TimerService({ store: timerStore, notifier, clock, ...options.timers });
+  recordHistory(engine, timerService, history);
+  timerService.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA timer loop error'));
+  if (history instanceof ClickHouseHistory) {
+    history.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA history insert failed; will retry'));
+    history.on('dropped', (d) => log.warn(d, 'SLA history queue full: oldest rows dropped'));
+    const observe = options.observeInsert;
+    if (observe) history.on('inserted', (i) => observe(i.table, i.rows, i.seconds));
+  }
+
+  const deploy = async (): Promise<void> => {
+    for (const tenant of options.tenants ?? ['default']) {
+      for (const doc of shippedFlows()) {
+        try {
+          const flow = await catalog.deploy({ ...doc, tenant }, { tenant });
+          log.info({ tenant, flow: flow.id, version: flow.version }, 'workflow flow deployed');
+        } catch (err) {
+          if (!isWorkflowError(err, 'SLUICE_ERR_FLOW_VERSION_EXISTS')) throw err;
+        }
+      }
+    }
+  };
+
+  let stopped: Promise<void> | undefined;
+  return {
+    engine,
+    catalog,
+    routes: { engine, catalog, clock, timers: timerStore, history },
+    callbackTickets: callbackTicketsFor(engine),
+    timerService,
+    timerStore,
+    history,
+    observe: (observer) => observeWorkflow(engine, timerService, observer),
+    ticketCounts: (tenant) => tickets.countByState(tenant),
+    ping: async () => (redis ? redis.ping().then(() => true, () => false) : true),
+    async start() {
+      await deploy();
+      timerService.start();
+      log.info({ instance: options.instanceId, store: redis ? 'redis' : 'memory' }, 'workflow timers running');
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        await timerService.stop();
+        await history.close();
+        await redis?.quit().catch(() => redis?.disconnect());
+      })()),
+  };
+}
