@@ -44,6 +44,10 @@ export interface Config {
   allowedLatenessMs: number;
   serviceLevelMs: number;
   shortAbandonMs: number;
+  /** Tenants this deployment serves: the shipped workflow flows are deployed for each. */
+  tenants: string[];
+  /** Where SLA notifications without a channel plugin of their own (SMS, phone, …) are posted. */
+  webhookUrl: string | undefined;
   simulator: boolean;
   simCallsPerSecond: number;
   simTenants: string[];
@@ -78,6 +82,8 @@ const ENV_SCHEMA = {
     SLUICE_ALLOWED_LATENESS_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 600000 },
     SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
+    SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$', default: 'demo' },
+    SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_SECOND: { type: 'number', minimum: 0, maximum: 100000, default: 2 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
@@ -164,6 +170,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedLatenessMs: r.SLUICE_ALLOWED_LATENESS_MS,
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
+    tenants: list(r.SLUICE_TENANTS),
+    webhookUrl: r.SLUICE_WEBHOOK_URL || undefined,
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerSecond: r.SIM_CALLS_PER_SECOND,
     simTenants: list(r.SIM_TENANTS),

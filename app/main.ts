@@ -19,6 +19,8 @@ import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
 import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
+import { hostname } from 'node:os';
+import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer } from './server.js';
 
@@ -117,6 +119,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
     }
 
+    let workflow: Workflow | undefined;
+    if (config.role === 'all' || config.role === 'workflow') {
+      const wf = await createWorkflow({ clock, redisUrl: config.redisUrl, clickhouse: ch, log, instanceId: `${hostname()}:${process.pid}`, tenants: config.tenants, webhookUrl: config.webhookUrl, observeInsert: metrics.observeInsert });
+      workflow = wf;
+      closers.unshift(() => wf.stop());
+      if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
+      metrics.observeWorkflow(wf, config.tenants);
+      await wf.start();
+      log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
+    }
+
     let simulator: Simulator | undefined;
     if (config.simulator) {
       simulator = new Simulator({ clock, send: (events) => publisher.publish(events), tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond, seed: Date.now() % 2 ** 31 });
@@ -124,7 +137,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond }, 'simulator running');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

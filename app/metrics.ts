@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineObserver } from '../pipelines/worker.js';
+import type { Workflow } from '../workflow/wire.js';
 
 /**
  * Sluice's Prometheus metrics, on a registry of their own (one per instance, so tests can run several).
@@ -39,6 +40,34 @@ export class Metrics {
       insertFailed: () => this.insertErrors.inc(),
       commitFailed: () => this.commitErrors.inc(),
     };
+  }
+
+  /** Ticket transitions, SLA warnings, timer lateness and open tickets by state, for the given tenants. */
+  observeWorkflow(wf: Pick<Workflow, 'observe' | 'ticketCounts'>, tenants: readonly string[]): void {
+    const transitions = new Counter({ name: 'sluice_workflow_ticket_transitions_total', help: 'Tickets entering a state, by state.', labelNames: ['state'], registers: [this.registry] });
+    const warnings = new Counter({ name: 'sluice_sla_warnings_total', help: 'SLA timers fired, by kind (warning, breach, notify), level and whether delivered.', labelNames: ['kind', 'level', 'delivered'], registers: [this.registry] });
+    const lateness = new Histogram({ name: 'sluice_sla_timer_lateness_seconds', help: 'How long after its due time an SLA timer fired.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300], registers: [this.registry] });
+    const timerErrors = new Counter({ name: 'sluice_sla_timer_errors_total', help: 'Store errors of the SLA timer loop (it carries on).', registers: [this.registry] });
+    new Gauge({
+      name: 'sluice_workflow_tickets',
+      help: 'Tickets by tenant and state (read at scrape time).',
+      labelNames: ['tenant', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const tenant of tenants) {
+          const counts = await wf.ticketCounts(tenant).catch(() => undefined);
+          for (const [state, n] of Object.entries(counts ?? {})) this.set({ tenant, state }, n);
+        }
+      },
+    });
+    wf.observe({
+      ticketState: (c) => transitions.inc({ state: c.to }),
+      slaFired: (f) => {
+        warnings.inc({ kind: f.kind, level: String(f.level), delivered: String(f.delivered) });
+        lateness.observe(f.latenessMs / 1000);
+      },
+      timerError: () => timerErrors.inc(),
+    });
   }
 
   /** Records one ClickHouse insert. */

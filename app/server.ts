@@ -15,6 +15,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
+import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
@@ -26,6 +27,8 @@ export interface ServerDeps {
   publisher: EventPublisher;
   deadLetters: DeadLetterSink;
   checks: Map<string, ReadinessCheck>;
+  /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
+  workflow?: WorkflowRoutesOptions;
   state: () => 'starting' | 'running' | 'stopping';
   /** Logger options or `false` (tests). */
   logger?: boolean | object;
@@ -63,6 +66,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
   await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock });
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
+  if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

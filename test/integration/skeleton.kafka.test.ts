@@ -8,6 +8,7 @@ import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/co
 import { readTopic } from '../support/process.js';
 
 const KEY = 'itest-admin-key-000000001';
+const OTHER = 'itest-globex-admin-key-01';
 const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
 
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
@@ -29,7 +30,8 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
 
   beforeAll(async () => {
     const config = loadConfig({
-      SLUICE_API_KEYS: `${KEY}:acme:admin`,
+      SLUICE_API_KEYS: `${KEY}:acme:admin,${OTHER}:globex:admin`,
+      SLUICE_TENANTS: 'acme,globex',
       KAFKA_BROKERS: inject('kafkaBrokers'),
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_GROUP_ID: `${prefix}-group`,
@@ -96,6 +98,19 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
     const metrics = await sluice.metrics.registry.getSingleMetricAsString('sluice_events_dead_lettered_total');
     expect(metrics).toContain('sluice_events_dead_lettered_total{source="skillgroup",reason="malformed"} 1');
     const ready = await sluice.app.inject({ url: '/readyz', headers: { 'x-api-key': KEY } });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true, 'workflow-redis': true } });
+  });
+
+  it('serves the workflow API on Redis: a fee-reduction ticket opened from an intent, invisible to another tenant', async () => {
+    const opened = await sluice.app.inject({ method: 'POST', url: '/v1/tickets', headers: { 'x-api-key': KEY }, payload: { intent: 'fee_reduction', callId: 'call-1', fields: { amount: 200 }, title: 'Late fee' } });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const id = opened.json().ticket.id as string;
+    expect(opened.json().ticket).toMatchObject({ flow: { id: 'fee-reduction' }, nodeId: 'level1' });
+    const got = await sluice.app.inject({ url: `/v1/tickets/${id}`, headers: { 'x-api-key': KEY } });
+    expect(got.statusCode).toBe(200);
+    const other = await sluice.app.inject({ url: `/v1/tickets/${id}`, headers: { 'x-api-key': OTHER } });
+    expect(other.statusCode).toBe(404);
+    const metrics = await sluice.metrics.registry.getSingleMetricAsString('sluice_workflow_ticket_transitions_total');
+    expect(metrics).toMatch(/sluice_workflow_ticket_transitions_total\{state="active"\} [1-9]/);
   });
 });
