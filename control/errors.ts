@@ -54,6 +54,24 @@ export const CONTROL_ERRORS = Object.freeze({
     retriable: false,
     description: 'A rollback was asked for a tenant that has no previous policy version.',
   },
+  SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE: {
+    message: 'shared control state unavailable: {detail}',
+    status: 503,
+    retriable: true,
+    description: 'A change that must reach every control instance (a policy version) could not be made because the shared store (Redis) is unreachable or busy; routing goes on from local state.',
+  },
+  SLUICE_ERR_CONTROL_REQUEST_INVALID: {
+    message: 'invalid request: {detail}',
+    status: 400,
+    retriable: false,
+    description: 'A control API request is well-formed JSON but incomplete in a way the schema cannot state (e.g. a platform key that names no tenant where one is needed).',
+  },
+  SLUICE_ERR_NOT_FOUND: {
+    message: '{detail} not found',
+    status: 404,
+    retriable: false,
+    description: "The same code and status as the API's own 404: an unknown or expired decision id, an unknown breaker, or another tenant's data (answered as not found so existence does not leak).",
+  },
 } as const satisfies Record<`SLUICE_ERR_${string}`, ErrorSpec>);
 
 /** A documented control error code. */

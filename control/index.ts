@@ -1,7 +1,9 @@
 /**
  * The control room's public surface: the pure domain core of the control loop
  * (breakers, levels, admission, policy, routing) and the small ports the
- * adapters implement (ProbeBudget, SignalSource, PolicyStore). See README.md.
+ * adapters implement (ProbeBudget, SignalSource, PolicyStore), and the integration
+ * half built on it: the control service, its routes, shared state, signals,
+ * decision log and callback tickets. See README.md.
  */
 export * from './types.js';
 export { CONTROL_ERRORS, SluiceError, isSluiceError } from './errors.js';
@@ -51,3 +53,30 @@ export { decide } from './router.js';
 export type { RouteRequest, RouteState } from './router.js';
 export { CHANNEL_BREAKER_KEYS, compileTenant, ctiBreakerKey } from './routing-table.js';
 export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from './routing-table.js';
+
+// The integration half: the service, its ports and adapters, routes and wiring.
+export { ControlService } from './service.js';
+export type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+export { controlRoutes } from './routes.js';
+export type { ControlRoutesOptions } from './routes.js';
+export { createControl } from './wire.js';
+export type { Control, CreateControlOptions } from './wire.js';
+export { StaticRealtimeView, snapshotProblem } from './signals/snapshot.js';
+export type { QueueSnapshot, RealtimeView } from './signals/snapshot.js';
+export { SnapshotSignalSource } from './signals/source.js';
+export type { CtiHealth, ScopeSignals, SnapshotSourceOptions } from './signals/source.js';
+export { EventLoopLag } from './signals/engine.js';
+export type { EngineHealth } from './signals/engine.js';
+export { SnapshotPublisher, StateStoreRealtimeView } from './signals/redis-view.js';
+export { BufferedDecisionLog } from './log/buffered.js';
+export { ClickHouseLogWriter, controlMigrations } from './log/clickhouse.js';
+export { MemoryLogWriter, memoryDecisionLog } from './log/memory.js';
+export type { ControlLogRecord, DecisionLog, DecisionRecord, LevelChangeRecord, LogStats, LogWriter } from './log/types.js';
+export { InMemoryCallbackTickets, TicketDispatcher } from './tickets/tickets.js';
+export type { CallbackTicket, CallbackTickets } from './tickets/tickets.js';
+export { StateStoreProbeBudget } from './shared/probe-budget.js';
+export { StateStorePolicyStore } from './shared/policy-store.js';
+export type { SharedStatus } from './shared/coordinator.js';
+export { DEPENDENCY_BREAKERS } from './runtime/breakers.js';
+export type { RegistryTransition } from './runtime/breakers.js';
+export type { LevelEvent } from './runtime/levels.js';

@@ -42,6 +42,24 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await store.incrBy(k('t'), 1)).toBe(1);
     });
 
+    it('merges fields into a map atomically, keeping other fields, and expires the map after its TTL', async () => {
+      ns = randomUUID();
+      expect(await store.getFields(k('m'))).toEqual({});
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.setFields(k('m'), { [`f${i}`]: String(i) })));
+      await store.setFields(k('m'), { f3: 'three', extra: 'x' });
+      const all = await store.getFields(k('m'));
+      expect(Object.keys(all)).toHaveLength(21);
+      expect(all).toMatchObject({ f0: '0', f3: 'three', f19: '19', extra: 'x' });
+      await store.setFields(k('e'), { a: '1' }, 150);
+      expect(await store.getFields(k('e'))).toEqual({ a: '1' });
+      await sleep(300);
+      expect(await store.getFields(k('e'))).toEqual({});
+      await store.setFields(k('e'), { b: '2' });
+      expect(await store.getFields(k('e'))).toEqual({ b: '2' });
+      await store.del(k('m'));
+      expect(await store.getFields(k('m'))).toEqual({});
+    });
+
     it('gives a lease to one owner at a time, renews it for that owner, and frees it on expiry or release', async () => {
       ns = randomUUID();
       const claims = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.acquireLease(k('leader'), o, 400)));

@@ -9,6 +9,7 @@ interface Entry {
 /** In-memory twin of the Redis state store for one process; TTLs follow the injected clock. */
 export class MemoryStateStore implements StateStore {
   #kv = new Map<string, Entry>();
+  #maps = new Map<string, { fields: Map<string, string>; expiresAt: number }>();
   #queues = new Map<string, Map<string, number>>();
   #subs = new Map<string, Set<(m: string) => void>>();
 
@@ -37,6 +38,7 @@ export class MemoryStateStore implements StateStore {
 
   async del(key: string): Promise<void> {
     this.#kv.delete(key);
+    this.#maps.delete(key);
   }
 
   async incrBy(key: string, n: number, ttlMs?: number): Promise<number> {
@@ -44,6 +46,24 @@ export class MemoryStateStore implements StateStore {
     const next = (e ? Number(e.value) : 0) + n;
     this.#kv.set(key, { value: String(next), expiresAt: e ? e.expiresAt : this.#expiry(ttlMs) });
     return next;
+  }
+
+  async setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void> {
+    let m = this.#maps.get(key);
+    if (m && m.expiresAt <= this.clock.now()) m = undefined;
+    if (!m) this.#maps.set(key, (m = { fields: new Map(), expiresAt: Number.POSITIVE_INFINITY }));
+    for (const [f, v] of Object.entries(fields)) m.fields.set(f, v);
+    if (ttlMs !== undefined) m.expiresAt = this.#expiry(ttlMs);
+  }
+
+  async getFields(key: string): Promise<Record<string, string>> {
+    const m = this.#maps.get(key);
+    if (!m) return {};
+    if (m.expiresAt <= this.clock.now()) {
+      this.#maps.delete(key);
+      return {};
+    }
+    return Object.fromEntries(m.fields);
   }
 
   async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {

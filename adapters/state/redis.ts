@@ -9,6 +9,9 @@ return 0`;
 const INCR = `local n = redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return n`;
+const MERGE = `for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`;
 const CLAIM = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
 for i = 1, #due, 2 do redis.call('ZREM', KEYS[1], due[i]) end
 return due`;
@@ -44,6 +47,7 @@ export class RedisStateStore implements StateStore {
     this.#redis.defineCommand('sluiceRelease', { numberOfKeys: 1, lua: RELEASE });
     this.#redis.defineCommand('sluiceIncr', { numberOfKeys: 1, lua: INCR });
     this.#redis.defineCommand('sluiceClaim', { numberOfKeys: 1, lua: CLAIM });
+    this.#redis.defineCommand('sluiceMerge', { numberOfKeys: 1, lua: MERGE });
   }
 
   /** Resolves once connected (or rejects with the connection error after `timeoutMs`). */
@@ -80,6 +84,16 @@ export class RedisStateStore implements StateStore {
     return Number(r);
   }
 
+  async setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void> {
+    const flat = Object.entries(fields).flat();
+    if (flat.length === 0 && ttlMs === undefined) return;
+    await (this.#redis as unknown as Scripts).sluiceMerge(this.#k(key), ttlMs === undefined ? '' : String(Math.max(1, Math.round(ttlMs))), ...flat);
+  }
+
+  async getFields(key: string): Promise<Record<string, string>> {
+    return this.#redis.hgetall(this.#k(key));
+  }
+
   async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await (this.#redis as unknown as Scripts).sluiceAcquire(this.#k(key), owner, String(Math.round(ttlMs)))) === 1;
   }
@@ -108,14 +122,23 @@ export class RedisStateStore implements StateStore {
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
-    if (!this.#sub) this.#sub = this.#redis.duplicate({ enableOfflineQueue: true });
+    if (!this.#sub) {
+      this.#sub = this.#redis.duplicate({ enableOfflineQueue: true });
+      // Connection errors are reported by the main connection's listener; without one ioredis prints them.
+      this.#sub.on('error', () => {});
+    }
     const sub = this.#sub;
     const full = this.#k(channel);
     const handler = (ch: string, msg: string) => {
       if (ch === full) onMessage(msg);
     };
     sub.on('message', handler);
-    await sub.subscribe(full);
+    try {
+      await sub.subscribe(full);
+    } catch (err) {
+      sub.off('message', handler);
+      throw err;
+    }
     return async () => {
       sub.off('message', handler);
       await sub.unsubscribe(full);
@@ -141,4 +164,5 @@ interface Scripts {
   sluiceRelease(key: string, owner: string): Promise<number>;
   sluiceIncr(key: string, n: string, ttl: string): Promise<string>;
   sluiceClaim(key: string, now: string, limit: string): Promise<string[]>;
+  sluiceMerge(key: string, ttl: string, ...fieldsAndValues: string[]): Promise<number>;
 }

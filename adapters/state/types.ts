@@ -12,6 +12,14 @@ export interface StateStore {
   /** Adds `n` to a counter (created at 0) and returns the new value; `ttlMs` is set when the key is new. */
   incrBy(key: string, n: number, ttlMs?: number): Promise<number>;
   /**
+   * Merges `fields` into the map at `key` in one atomic step (other fields are kept), and when `ttlMs`
+   * is given (re)sets the whole map's expiry. Lets several writers fill disjoint fields of one key
+   * without a read-modify-write race (e.g. pipeline workers each publishing their skill groups).
+   */
+  setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void>;
+  /** Every field of the map at `key` (`{}` when there is none). */
+  getFields(key: string): Promise<Record<string, string>>;
+  /**
    * Takes or renews a lease: succeeds when the key is free or already held by `owner`, and (re)sets
    * its expiry to `ttlMs`. Returns whether `owner` holds it now.
    */

@@ -1,0 +1,105 @@
+/**
+ * JSON schemas of the control routes (fastify validates requests with them and
+ * serialises the route answer with the response schema).
+ */
+import { SAFETY_ORDER } from '../types.js';
+
+/** Same rule as the rest of the API. */
+export const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
+const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const reason = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+/** `POST /v1/route` body. */
+export const routeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tenant', 'callId', 'skillGroup', 'priority'],
+  properties: {
+    tenant,
+    callId: { type: 'string', minLength: 1, maxLength: 128 },
+    skillGroup,
+    priority: { type: 'string', enum: ['vip', 'high', 'normal', 'low'] },
+    intent: { type: 'string', maxLength: 128 },
+    ivrTrajectory: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 128 } },
+  },
+} as const;
+
+/** `POST /v1/route` answer. */
+export const routeReply = {
+  200: {
+    type: 'object',
+    required: ['decisionId', 'target', 'level', 'reason'],
+    properties: {
+      decisionId: { type: 'string' },
+      target: { type: 'string', enum: [...SAFETY_ORDER, 'reject'] },
+      ctiNode: { type: 'string' },
+      level: { type: 'integer', minimum: 0, maximum: 3 },
+      reason: { type: 'string' },
+    },
+  },
+} as const;
+
+/** `:decisionId` parameter. */
+export const decisionParams = {
+  type: 'object',
+  required: ['decisionId'],
+  properties: { decisionId: { type: 'string', pattern: '^[a-z0-9]{1,32}-[a-z0-9]{1,16}$' } },
+} as const;
+
+/** Outcome body. */
+export const outcomeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['success', 'latencyMs'],
+  properties: { success: { type: 'boolean' }, latencyMs: { type: 'number', minimum: 0, maximum: 3_600_000 } },
+} as const;
+
+/** `?tenant=` for reads. */
+export const tenantQuery = { type: 'object', additionalProperties: false, properties: { tenant } } as const;
+
+/** `PUT /v1/control/policy` body; the policy itself is checked by the core's validator (it names each bad field). */
+export const policyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policy'],
+  properties: { tenant, policy: { type: 'object' }, expectedVersion: { type: 'integer', minimum: 0 }, author: { type: 'string', maxLength: 128 } },
+} as const;
+
+/** Rollback body. */
+export const rollbackBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { tenant, expectedVersion: { type: 'integer', minimum: 0 }, author: { type: 'string', maxLength: 128 } },
+} as const;
+
+/** `POST /v1/control/overrides` body. */
+export const overrideBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['level', 'forMs', 'reason'],
+  properties: { tenant, skillGroup, level: { type: 'integer', minimum: 0, maximum: 3 }, forMs: { type: 'integer', minimum: 1 }, reason },
+} as const;
+
+/** `DELETE /v1/control/overrides` query. */
+export const clearOverrideQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { tenant, skillGroup, reason },
+} as const;
+
+/** `:key` of a breaker. */
+export const breakerParams = {
+  type: 'object',
+  required: ['key'],
+  properties: { key: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+/** Force body: `forMs` is required unless the force is being cleared. */
+export const forceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode'],
+  properties: { mode: { type: 'string', enum: ['open', 'closed', 'clear'] }, forMs: { type: 'integer', minimum: 1 }, reason },
+  if: { properties: { mode: { enum: ['open', 'closed'] } } },
+  then: { required: ['forMs'] },
+} as const;

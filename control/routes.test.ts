@@ -1,0 +1,181 @@
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Principal, Role } from '../app/config.js';
+import { DEFAULT_POLICY } from './policy/defaults.js';
+import { controlRoutes } from './routes.js';
+import { calm, harness, run } from './fixtures/harness.js';
+import type { Harness } from './fixtures/harness.js';
+
+let h: Harness;
+let app: FastifyInstance;
+
+/** A tiny app: principal from `x-principal: tenant:role`, access checks, ajv options and error bodies like the real app's. */
+async function build(): Promise<FastifyInstance> {
+  const a = Fastify({ ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } });
+  a.decorateRequest('principal', null as unknown as Principal);
+  a.addHook('onRequest', async (req) => {
+    const [tenant, role] = String(req.headers['x-principal'] ?? '').split(':');
+    if (!tenant || !role) throw Object.assign(new Error('missing API key'), { status: 401, code: 'SLUICE_ERR_UNAUTHENTICATED' });
+    req.principal = { tenant, role: role as Role, keyId: `${tenant}-${role}` };
+    const access = req.routeOptions.config?.access;
+    if (access && (!access.roles.includes(role as Role) || (access.platform && tenant !== '*'))) {
+      throw Object.assign(new Error(`role ${role} may not ${access.action}`), { status: 403, code: 'SLUICE_ERR_FORBIDDEN' });
+    }
+  });
+  a.setErrorHandler((err: Error & { status?: number; statusCode?: number; code?: string }, _req, reply) => {
+    void reply.status(err.status ?? err.statusCode ?? 500).send({ error: { code: err.code, message: err.message } });
+  });
+  await a.register(controlRoutes, { service: h.svc, clock: h.clock });
+  return a;
+}
+
+beforeEach(async () => {
+  h = harness();
+  h.view.set([calm('acme', 'care', h.clock.now()), calm('globex', 'sales', h.clock.now())]);
+  await h.svc.start();
+  app = await build();
+});
+afterEach(async () => {
+  await app.close();
+  await h.svc.stop();
+});
+
+const as = (principal: string) => ({ 'x-principal': principal });
+const body = { tenant: 'acme', callId: 'call-1', skillGroup: 'care', priority: 'normal' };
+const post = (url: string, payload: unknown, who = 'acme:router') => app.inject({ method: 'POST', url, payload: payload as object, headers: as(who) });
+
+describe('POST /v1/route', () => {
+  it('answers a decision with its id, target, CTI node, level and reason', async () => {
+    const r = await post('/v1/route', { ...body, intent: 'billing', ivrTrajectory: ['menu', 'billing'] });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ decisionId: expect.stringMatching(/-/), target: 'agent', ctiNode: 'a', level: 0, reason: 'L0: normal → agent via primary CTI a (policy)' });
+  });
+
+  it.each([
+    [{ ...body, priority: undefined }, /priority/],
+    [{ ...body, priority: 'urgent' }, /priority/],
+    [{ ...body, tenant: 'Not A Tenant!' }, /tenant/],
+    [{ ...body, callId: '' }, /callId/],
+    [{ ...body, skillGroup: 'x'.repeat(200) }, /skillGroup/],
+    [{ ...body, ivrTrajectory: Array.from({ length: 65 }, () => 'step') }, /ivrTrajectory/],
+    [{ ...body, extra: 1 }, /additional/],
+  ])('refuses bad input with a 400 that names the field (%#)', async (payload, field) => {
+    const r = await post('/v1/route', payload, '*:router');
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.message).toMatch(field);
+  });
+
+  it('keeps tenants apart: another tenant is "not found"; a platform key gets the safe answer for an unknown tenant', async () => {
+    const other = await post('/v1/route', { ...body, tenant: 'globex' }, 'acme:router');
+    expect(other.statusCode).toBe(404);
+    expect(other.json().error.code).toBe('SLUICE_ERR_NOT_FOUND');
+    const unknown = await post('/v1/route', { ...body, tenant: 'initech' }, '*:router');
+    expect(unknown.json()).toMatchObject({ target: 'keypad_ivr', level: 3 });
+    expect((await post('/v1/route', { ...body, skillGroup: 'new-group' })).json().reason).toContain('skill group not tracked');
+  });
+
+  it('lets only routers and admins route', async () => {
+    expect((await post('/v1/route', body, 'acme:viewer')).statusCode).toBe(403);
+    expect((await post('/v1/route', body, 'acme:admin')).statusCode).toBe(200);
+  });
+});
+
+describe('POST /v1/route/:decisionId/outcome', () => {
+  it('accepts an outcome once (204), then 404; other tenants and malformed input are refused', async () => {
+    const { decisionId } = (await post('/v1/route', body)).json();
+    expect((await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 }, 'globex:router')).statusCode).toBe(404);
+    const ok = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.body).toBe('');
+    const again = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().error.code).toBe('SLUICE_ERR_NOT_FOUND');
+    expect((await post('/v1/route/0123456789-zz/outcome', { success: true, latencyMs: 1 })).statusCode).toBe(404);
+    expect((await post('/v1/route/bad id!/outcome', { success: true, latencyMs: 1 })).statusCode).toBe(400);
+    const neg = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: -1 });
+    expect([neg.statusCode, neg.json().error.message]).toEqual([400, expect.stringMatching(/latencyMs/)]);
+    expect((await post(`/v1/route/${decisionId}/outcome`, { latencyMs: 1 })).json().error.message).toMatch(/success/);
+  });
+
+  it('answers 404 once the decision has expired', async () => {
+    const { decisionId } = (await post('/v1/route', body)).json();
+    await run(h.clock, 61_000);
+    expect((await post(`/v1/route/${decisionId}/outcome`, { success: false, latencyMs: 3 })).statusCode).toBe(404);
+  });
+});
+
+describe('GET /v1/control/state', () => {
+  it('shows a tenant key its own levels and signals only; platform keys see every tenant; every role may read', async () => {
+    const mine = await app.inject({ url: '/v1/control/state', headers: as('acme:agent') });
+    expect(mine.statusCode).toBe(200);
+    const s = mine.json();
+    expect(new Set(s.levels.map((l: { tenant: string }) => l.tenant))).toEqual(new Set(['acme']));
+    expect(s.signals.map((x: { tenant: string; skillGroup?: string }) => `${x.tenant}/${x.skillGroup ?? ''}`).sort()).toEqual(['acme/', 'acme/care']);
+    expect(s.breakers.map((b: { id: string }) => b.id)).toContain('cti:a');
+    expect(s.shared).toMatchObject({ leader: true, reachable: true });
+    expect((await app.inject({ url: '/v1/control/state?tenant=globex', headers: as('acme:viewer') })).statusCode).toBe(404);
+    const all = (await app.inject({ url: '/v1/control/state', headers: as('*:viewer') })).json();
+    expect(new Set(all.levels.map((l: { tenant: string }) => l.tenant))).toEqual(new Set(['acme', 'globex']));
+    expect((await app.inject({ url: '/v1/control/state?tenant=BAD!', headers: as('*:viewer') })).statusCode).toBe(400);
+  });
+});
+
+describe('policy routes', () => {
+  const put = (payload: unknown, who = 'acme:admin') => app.inject({ method: 'PUT', url: '/v1/control/policy', payload: payload as object, headers: as(who) });
+
+  it('reads the default, publishes versions with an optimistic check, keeps the previous version, rolls back', async () => {
+    const first = await app.inject({ url: '/v1/control/policy', headers: as('acme:viewer') });
+    expect(first.json()).toMatchObject({ tenant: 'acme', current: null, previous: null, stale: false, effective: DEFAULT_POLICY });
+    const v1 = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
+    expect([v1.statusCode, v1.json().current.version, v1.json().current.author]).toEqual([200, 1, 'acme-admin']);
+    const stale = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
+    expect([stale.statusCode, stale.json().error.code]).toEqual([409, 'SLUICE_ERR_POLICY_VERSION_CONFLICT']);
+    expect((await put({ policy: DEFAULT_POLICY, expectedVersion: 1 })).json().previous.version).toBe(1);
+    const back = await app.inject({ method: 'POST', url: '/v1/control/policy/rollback', payload: {}, headers: as('acme:admin') });
+    expect(back.json().current.version).toBe(3);
+  });
+
+  it('refuses invalid policies naming the field, other roles and tenants, and platform keys without a tenant', async () => {
+    const bad = await put({ policy: { levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: -1, burst: 1 } } } } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'SLUICE_ERR_POLICY_INVALID']);
+    expect(bad.json().error.message).toContain('levels.L2.admission.ratePerSec');
+    expect((await put({})).json().error.message).toMatch(/policy/);
+    expect((await put({ policy: DEFAULT_POLICY }, 'acme:router')).statusCode).toBe(403);
+    expect((await put({ tenant: 'globex', policy: DEFAULT_POLICY })).statusCode).toBe(404);
+    const noTenant = await app.inject({ url: '/v1/control/policy', headers: as('*:admin') });
+    expect([noTenant.statusCode, noTenant.json().error.code]).toEqual([400, 'SLUICE_ERR_CONTROL_REQUEST_INVALID']);
+    expect((await put({ tenant: 'globex', policy: DEFAULT_POLICY }, '*:admin')).statusCode).toBe(200);
+    const none = await app.inject({ method: 'POST', url: '/v1/control/policy/rollback', payload: { tenant: 'acme' }, headers: as('*:admin') });
+    expect([none.statusCode, none.json().error.code]).toEqual([409, 'SLUICE_ERR_POLICY_NO_PREVIOUS']);
+  });
+});
+
+describe('overrides and forced breakers', () => {
+  it('pins a level for a bounded time and clears it; bad input gets a 400', async () => {
+    const pin = await post('/v1/control/overrides', { skillGroup: 'care', level: 2, forMs: 60_000, reason: 'storm' }, 'acme:admin');
+    expect(pin.statusCode).toBe(201);
+    expect(pin.json()).toMatchObject({ scope: { tenant: 'acme', skillGroup: 'care' }, level: 2 });
+    expect((await post('/v1/route', body)).json().level).toBe(2);
+    expect((await post('/v1/control/overrides', { level: 5, forMs: 1, reason: 'x' }, 'acme:admin')).json().error.message).toMatch(/level/);
+    const long = await post('/v1/control/overrides', { level: 1, forMs: 10 * 3_600_000, reason: 'x' }, 'acme:admin');
+    expect([long.statusCode, long.json().error.code]).toEqual([400, 'SLUICE_ERR_CONTROL_OVERRIDE_INVALID']);
+    expect((await post('/v1/control/overrides', { level: 1, forMs: 1_000, reason: 'x' }, 'acme:router')).statusCode).toBe(403);
+    const del = await app.inject({ method: 'DELETE', url: '/v1/control/overrides?skillGroup=care', headers: as('acme:admin') });
+    expect(del.json()).toEqual({ cleared: true });
+    const care = (await app.inject({ url: '/v1/control/state', headers: as('acme:viewer') })).json().levels.find((l: { skillGroup?: string }) => l.skillGroup === 'care');
+    expect(care).toMatchObject({ level: 2, override: null });
+  });
+
+  it('forces breakers with expiry for platform admins only; unknown keys and missing durations are refused', async () => {
+    expect((await post('/v1/control/breakers/cti:a/force', { mode: 'open', forMs: 60_000 }, 'acme:admin')).statusCode).toBe(403);
+    const forced = await post('/v1/control/breakers/cti:a/force', { mode: 'open', forMs: 60_000, reason: 'maintenance' }, '*:admin');
+    expect(forced.statusCode).toBe(200);
+    expect(forced.json()).toMatchObject({ id: 'cti:a', state: 'forced-open', until: h.clock.now() + 60_000 });
+    expect((await post('/v1/route', body)).json().ctiNode).toBe('b');
+    const missing = await post('/v1/control/breakers/cti:a/force', { mode: 'closed' }, '*:admin');
+    expect([missing.statusCode, missing.json().error.message]).toEqual([400, expect.stringMatching(/forMs/)]);
+    expect((await post('/v1/control/breakers/cti:nope/force', { mode: 'clear' }, '*:admin')).statusCode).toBe(404);
+    expect((await post('/v1/control/breakers/cti:a/force', { mode: 'clear' }, '*:admin')).json().state).toBe('half-open');
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * The control API as one fastify plugin: routing (`/v1/route`), its outcomes,
+ * the state view, the policy table, level pins and forced breakers. Every
+ * route has a JSON schema and an access rule (`config.access`, enforced by the
+ * app's auth plugin). Tenant isolation: a tenant key acts on its own tenant
+ * only — naming another answers 404 so existence does not leak; platform keys
+ * (tenant `*`) act on any tenant. Breakers guard targets every tenant shares,
+ * so forcing one needs a platform admin key.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../adapters/clock.js';
+import type { Role } from '../app/config.js';
+import type {} from '../app/plugins/auth.js';
+import { SluiceError } from './errors.js';
+import * as S from './http/schemas.js';
+import type { ControlService, RouteInput } from './service.js';
+import type { Level } from './types.js';
+
+/** Options of {@link controlRoutes}. */
+export interface ControlRoutesOptions {
+  readonly service: ControlService;
+  readonly clock: Clock;
+}
+
+const ALL: readonly Role[] = ['admin', 'router', 'agent', 'viewer'];
+const ROUTERS: readonly Role[] = ['router', 'admin'];
+const ADMIN: readonly Role[] = ['admin'];
+
+/** The tenant a tenant key may act on; `asked` must match it (404 otherwise). Platform keys get `asked`. */
+function scope(req: FastifyRequest, asked: string | undefined): string | undefined {
+  const own = req.principal.tenant;
+  if (own === '*') return asked;
+  if (asked !== undefined && asked !== own) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `tenant ${asked}`);
+  return own;
+}
+
+/** Like {@link scope}, for operations on one tenant: platform keys must name it. */
+function oneTenant(req: FastifyRequest, asked: string | undefined, where: string): string {
+  const t = scope(req, asked);
+  if (t === undefined) throw new SluiceError('SLUICE_ERR_CONTROL_REQUEST_INVALID', `${where}.tenant is required for platform keys`);
+  return t;
+}
+
+/** Registers the control routes. */
+export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions): Promise<void> {
+  const { service } = opts;
+
+  app.post<{ Body: RouteInput }>(
+    '/v1/route',
+    { config: { access: { roles: ROUTERS, action: 'route calls' } }, schema: { body: S.routeBody, response: S.routeReply } },
+    async (req) => {
+      scope(req, req.body.tenant);
+      return service.route(req.body);
+    },
+  );
+
+  app.post<{ Params: { decisionId: string }; Body: { success: boolean; latencyMs: number } }>(
+    '/v1/route/:decisionId/outcome',
+    { config: { access: { roles: ROUTERS, action: 'report call outcomes' } }, schema: { params: S.decisionParams, body: S.outcomeBody } },
+    async (req, reply) => {
+      const id = req.params.decisionId;
+      const owner = service.decisionTenant(id);
+      const own = req.principal.tenant;
+      if (owner === undefined || (own !== '*' && owner !== own) || !service.outcome(id, req.body)) {
+        throw new SluiceError('SLUICE_ERR_NOT_FOUND', `decision ${id} (unknown, already reported or expired)`);
+      }
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/v1/control/state',
+    { config: { access: { roles: ALL, action: 'read the control state' } }, schema: { querystring: S.tenantQuery } },
+    async (req) => service.state(scope(req, req.query.tenant)),
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/v1/control/policy',
+    { config: { access: { roles: ALL, action: 'read the control policy' } }, schema: { querystring: S.tenantQuery } },
+    async (req) => service.policy(oneTenant(req, req.query.tenant, 'querystring')),
+  );
+
+  app.put<{ Body: { tenant?: string; policy: unknown; expectedVersion?: number; author?: string } }>(
+    '/v1/control/policy',
+    { config: { access: { roles: ADMIN, action: 'change the control policy' } }, schema: { body: S.policyBody } },
+    async (req) => {
+      const t = oneTenant(req, req.body.tenant, 'body');
+      const { expectedVersion } = req.body;
+      return service.putPolicy(t, req.body.policy, { author: req.body.author ?? req.principal.keyId, ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+    },
+  );
+
+  app.post<{ Body: { tenant?: string; expectedVersion?: number; author?: string } }>(
+    '/v1/control/policy/rollback',
+    { config: { access: { roles: ADMIN, action: 'roll the control policy back' } }, schema: { body: S.rollbackBody } },
+    async (req) => {
+      const t = oneTenant(req, req.body.tenant, 'body');
+      const { expectedVersion } = req.body;
+      return service.rollbackPolicy(t, { author: req.body.author ?? req.principal.keyId, ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+    },
+  );
+
+  app.post<{ Body: { tenant?: string; skillGroup?: string; level: Level; forMs: number; reason: string } }>(
+    '/v1/control/overrides',
+    { config: { access: { roles: ADMIN, action: 'pin control levels' } }, schema: { body: S.overrideBody } },
+    async (req, reply) => {
+      const t = oneTenant(req, req.body.tenant, 'body');
+      const { skillGroup, level, forMs, reason } = req.body;
+      const pinned = service.pin(skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup }, level, forMs, `${reason} (by ${req.principal.keyId})`);
+      return reply.status(201).send(pinned);
+    },
+  );
+
+  app.delete<{ Querystring: { tenant?: string; skillGroup?: string; reason?: string } }>(
+    '/v1/control/overrides',
+    { config: { access: { roles: ADMIN, action: 'clear control level pins' } }, schema: { querystring: S.clearOverrideQuery } },
+    async (req) => {
+      const t = oneTenant(req, req.query.tenant, 'querystring');
+      const { skillGroup } = req.query;
+      const cleared = service.unpin(skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup }, `${req.query.reason ?? 'cleared'} (by ${req.principal.keyId})`);
+      return { cleared };
+    },
+  );
+
+  app.post<{ Params: { key: string }; Body: { mode: 'open' | 'closed' | 'clear'; forMs?: number; reason?: string } }>(
+    '/v1/control/breakers/:key/force',
+    { config: { access: { roles: ADMIN, platform: true, action: 'force circuit breakers' } }, schema: { params: S.breakerParams, body: S.forceBody } },
+    async (req) => {
+      const { mode, forMs, reason } = req.body;
+      return service.force(req.params.key, mode, forMs, `${reason ?? `forced ${mode} by operator`} (by ${req.principal.keyId})`);
+    },
+  );
+}

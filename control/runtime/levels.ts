@@ -1,0 +1,148 @@
+/**
+ * Levels of one control instance: the core's LevelController and ControlLoop,
+ * kept in step with the routing tables. The controller can be replaced
+ * wholesale by the leader's published state ({@link LevelRuntime.adopt}), so a
+ * follower that takes over continues the leader's holds and pins instead of
+ * starting from L0.
+ */
+import type { Clock } from '../../adapters/clock.js';
+import type { LevelConfig } from '../levels/config.js';
+import { LevelController, scopeKey } from '../levels/controller.js';
+import type { LevelControllerJSON, Scope } from '../levels/controller.js';
+import { ControlLoop } from '../levels/loop.js';
+import type { SignalSource } from '../levels/loop.js';
+import type { LevelChange, LevelChangeKind, LevelState } from '../levels/machine.js';
+import type { PressureConfig, PressureReading } from '../levels/signals.js';
+import type { Level } from '../types.js';
+import type { TenantTables } from './tenants.js';
+
+/** A level change seen by this instance: computed here, or adopted from the leader. */
+export interface LevelEvent {
+  readonly scope: Scope;
+  readonly from: Level;
+  readonly to: Level;
+  readonly kind: LevelChangeKind | 'adopted';
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly source: 'local' | 'leader';
+}
+
+/** Options of {@link LevelRuntime}. */
+export interface LevelRuntimeOptions {
+  readonly clock: Clock;
+  readonly tables: TenantTables;
+  readonly source: SignalSource;
+  readonly defaults?: Partial<LevelConfig>;
+  readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>>;
+  readonly pressureFor: (tenant: string) => PressureConfig;
+  readonly onChange: (e: LevelEvent) => void;
+}
+
+/** See the module comment. */
+export class LevelRuntime {
+  readonly #o: LevelRuntimeOptions;
+  #controller: LevelController;
+  #loop: ControlLoop;
+  #off: (() => void)[] = [];
+  #readings = new Map<string, { scope: Scope; pressure: PressureReading; at: number }>();
+
+  /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad level config */
+  constructor(options: LevelRuntimeOptions) {
+    this.#o = options;
+    this.#controller = new LevelController(this.#controllerOptions());
+    this.#loop = this.#attach(this.#controller);
+  }
+
+  /** Reads signals and steps every scope's level (leader, or fail-static); returns the changes. */
+  compute(): LevelChange[] {
+    const changes = this.#loop.tick();
+    this.#controller.levels();
+    return changes;
+  }
+
+  /** Ends expired pins of scopes without signals (a follower between adoptions). */
+  expirePins(): void {
+    this.#controller.levels();
+  }
+
+  /** Last pressure reading of every scope this instance computed. */
+  readings(): { scope: Scope; pressure: PressureReading; at: number }[] {
+    return [...this.#readings.values()];
+  }
+
+  /** Full state of every scope. */
+  states(): { scope: Scope; state: LevelState }[] {
+    this.#controller.levels();
+    return this.#controller.toJSON().scopes.map((s) => ({ scope: s.scope, state: s.state }));
+  }
+
+  /** Serialised controller, for publishing. */
+  toJSON(): LevelControllerJSON {
+    return this.#controller.toJSON();
+  }
+
+  /**
+   * Replaces the controller with the leader's state and brings the routing
+   * tables in line, reporting each scope whose level differs as `adopted`.
+   * @throws SluiceError `SLUICE_ERR_CONTROL_STATE_INVALID` on malformed state (nothing changes then)
+   */
+  adopt(json: unknown, origin: string): number {
+    const next = LevelController.restore(json, this.#controllerOptions());
+    next.levels();
+    for (const off of this.#off) off();
+    this.#controller = next;
+    this.#loop = this.#attach(next);
+    const at = this.#o.clock.now();
+    let changed = 0;
+    for (const { scope, state } of next.toJSON().scopes) {
+      const from = this.#o.tables.levelOf(scope);
+      this.#o.tables.setLevel(scope, state.level);
+      if (from === state.level) continue;
+      changed += 1;
+      this.#o.onChange({ scope, from, to: state.level, kind: 'adopted', reason: `${state.reason} (from leader ${origin})`, at, source: 'leader' });
+    }
+    return changed;
+  }
+
+  /**
+   * Pins `scope` at `level` for `forMs` ms.
+   * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` when out of bounds
+   */
+  pin(scope: Scope, level: Level, forMs: number, reason: string): LevelChange {
+    return this.#controller.pin(scope, level, forMs, reason);
+  }
+
+  /** Ends a pin early. */
+  unpin(scope: Scope, reason: string): LevelChange | null {
+    return this.#controller.unpin(scope, reason);
+  }
+
+  /** Current pin of `scope`, if any. */
+  overrideOf(scope: Scope): { level: Level; until: number } | null {
+    return this.#controller.state(scope)?.override ?? null;
+  }
+
+  /** Longest pin allowed for `tenant`, ms. */
+  maxOverrideMs(tenant: string): number {
+    return this.#controller.configFor(tenant).maxOverrideMs;
+  }
+
+  #controllerOptions() {
+    return { clock: this.#o.clock, ...(this.#o.defaults ? { defaults: this.#o.defaults } : {}), ...(this.#o.tenants ? { tenants: this.#o.tenants } : {}) };
+  }
+
+  #attach(c: LevelController): ControlLoop {
+    const loop = new ControlLoop({ source: this.#o.source, controller: c, clock: this.#o.clock, pressureFor: this.#o.pressureFor });
+    this.#off = [
+      c.on('change', (ch) => {
+        this.#o.tables.setLevel(ch.scope, ch.to);
+        this.#o.onChange({ scope: ch.scope, from: ch.from, to: ch.to, kind: ch.kind, reason: ch.reason, at: ch.at, source: 'local' });
+      }),
+      loop.on('tick', (t) => {
+        for (const r of t.readings) this.#readings.set(scopeKey(r.scope), { scope: r.scope, pressure: r.pressure, at: t.at });
+      }),
+    ];
+    return loop;
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ManualClock } from '../../adapters/clock.js';
+import { BreakerRegistry } from './breakers.js';
+import { PendingDecisions } from './decisions.js';
+
+describe('BreakerRegistry.applyRemote', () => {
+  it('applies newer peer states, keeps its own probes apart, and ignores older or identical ones', () => {
+    const clock = new ManualClock(1_000);
+    const a = new BreakerRegistry(['cti:x'], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
+    const b = new BreakerRegistry(['cti:x'], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
+    clock.advance(10);
+    a.get('cti:x')!.forceOpen(5_000, 'maintenance');
+    const remote = a.get('cti:x')!.machineState;
+    expect(b.applyRemote('cti:x', remote, 'A', 'B')).toBe(true);
+    expect(b.stateOf('cti:x')).toBe('forced-open');
+    expect(b.applyRemote('cti:x', remote, 'A', 'B')).toBe(false);
+    expect(b.applyRemote('cti:x', { ...remote, since: 0 }, 'A', 'B')).toBe(false);
+    expect(b.applyRemote('cti:x', { name: 'bogus' }, 'A', 'B')).toBe(false);
+    expect(b.applyRemote('nope', remote, 'A', 'B')).toBe(false);
+  });
+
+  it('settles every instance on the same state when two transitions share a millisecond', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('open', 'closed'), fc.constantFrom('open', 'closed'), (ma, mb) => {
+        const clock = new ManualClock(5_000);
+        const regs = [0, 1].map(() => new BreakerRegistry(['k'], { clock }));
+        regs[0]!.get('k')!.forceOpen(1_000, 'a');
+        if (mb === 'open') regs[1]!.get('k')!.forceOpen(2_000, 'b');
+        else regs[1]!.get('k')!.forceClose(2_000, 'b');
+        if (ma === 'closed') regs[0]!.get('k')!.forceClose(1_000, 'a2');
+        const [sa, sb] = regs.map((r) => r.get('k')!.machineState);
+        regs[0]!.applyRemote('k', sb, 'B', 'A');
+        regs[1]!.applyRemote('k', sa, 'A', 'B');
+        const [fa, fb] = regs.map((r) => r.get('k')!.machineState);
+        expect([fa!.name, (fa as { until?: number }).until]).toEqual([fb!.name, (fb as { until?: number }).until]);
+      }),
+    );
+  });
+});
+
+describe('PendingDecisions', () => {
+  const entry = (p: PendingDecisions<{ decisionId: string; ts: number }>, ts: number) => ({ decisionId: p.nextId(), ts });
+
+  it('expires by age, evicts what the ring overwrites, and reports each eviction once', () => {
+    const evicted: string[] = [];
+    const p = new PendingDecisions<{ decisionId: string; ts: number }>('x-', { ttlMs: 100, max: 128, onEvict: (v) => evicted.push(v.decisionId) });
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const e = entry(p, i);
+      ids.push(e.decisionId);
+      p.add(e);
+    }
+    expect(evicted).toEqual([ids[0], ids[1]]);
+    expect(p.take(ids[0]!, 100)).toBeUndefined();
+    expect(p.take(ids[5]!, 104)).toMatchObject({ ts: 5 });
+    expect(p.take(ids[5]!, 104)).toBeUndefined();
+    expect(p.take(ids[6]!, 106)).toBeUndefined();
+    expect(evicted).toEqual([ids[0], ids[1], ids[6]]);
+    // Left: 2..129 without 5 and 6; those added at ≤ 50 ms are 100 ms old at 150.
+    expect(p.expire(150)).toBe(47);
+    expect(p.stats()).toEqual({ pending: 79, evicted: 2, expired: 48 });
+    expect(p.peek(ids[51]!)).toMatchObject({ ts: 51 });
+  });
+
+  it('knows only ids it issued', () => {
+    fc.assert(
+      fc.property(fc.string(), (junk) => {
+        const p = new PendingDecisions<{ decisionId: string; ts: number }>('ab-', { ttlMs: 1_000, max: 8, onEvict: () => {} });
+        p.add(entry(p, 0));
+        fc.pre(junk !== 'ab-0');
+        expect(p.take(junk, 0)).toBeUndefined();
+        expect(p.peek('ab-0')).toBeDefined();
+      }),
+    );
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * The composed parts of a control instance and its operator side: pins,
+ * forced breakers, the policy table, and the state view. {@link ControlService}
+ * extends this with routing and the tick.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../adapters/clock.js';
+import type { BreakerSnapshot } from './breaker/api.js';
+import type { CircuitBreaker } from './breaker/breaker.js';
+import { SluiceError, isSluiceError } from './errors.js';
+import type { Emitter } from './events.js';
+import type { Scope } from './levels/controller.js';
+import type { PressureConfig } from './levels/signals.js';
+import type { DecisionLog } from './log/types.js';
+import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
+import { CHANNEL_BREAKER_KEYS, ctiBreakerKey, passable } from './routing-table.js';
+import { Admission } from './runtime/admission.js';
+import { CoarseClock } from './runtime/coarse-clock.js';
+import { BreakerRegistry, DEPENDENCY_BREAKERS } from './runtime/breakers.js';
+import { LevelRuntime } from './runtime/levels.js';
+import { TenantTables } from './runtime/tenants.js';
+import type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView } from './service-types.js';
+import { Coordinator } from './shared/coordinator.js';
+import { StateStorePolicyStore } from './shared/policy-store.js';
+import { StateStoreProbeBudget } from './shared/probe-budget.js';
+import { buildStateView } from './state-view.js';
+import { EventLoopLag } from './signals/engine.js';
+import type { RealtimeView } from './signals/snapshot.js';
+import { SnapshotSignalSource } from './signals/source.js';
+import { InMemoryCallbackTickets, TicketDispatcher } from './tickets/tickets.js';
+import type { Level } from './types.js';
+
+/** Derived settings the service validated. */
+export interface AdminSettings {
+  readonly tickMs: number;
+  readonly leaseMs: number;
+  readonly pressure: PressureConfig;
+  readonly events: Emitter<ControlEvents>;
+}
+
+/** See the module comment. */
+export class ControlAdmin {
+  /** This instance's id. */
+  readonly instanceId: string;
+  protected readonly clock: Clock;
+  /** The clock of the routing path: pinned once per route()/outcome() call (see CoarseClock). */
+  protected readonly hot: CoarseClock;
+  protected readonly tickMs: number;
+  protected readonly realtime: RealtimeView;
+  protected readonly events: Emitter<ControlEvents>;
+  protected readonly tables: TenantTables;
+  protected readonly breakers: BreakerRegistry;
+  protected readonly admission: Admission;
+  protected readonly source: SnapshotSignalSource;
+  protected readonly levels: LevelRuntime;
+  protected readonly coordinator: Coordinator;
+  protected readonly decisionLog: DecisionLog | undefined;
+  protected readonly tickets: TicketDispatcher;
+  protected readonly policies: StateStorePolicyStore;
+  protected readonly log: ControlLogFn;
+  readonly #loopLag: EventLoopLag | undefined;
+  readonly #weights = new Map<string, number>();
+  readonly #ctiKeys: string[];
+  readonly #timeoutMs: number;
+
+  protected constructor(o: ControlServiceOptions, s: AdminSettings) {
+    this.instanceId = o.instanceId;
+    this.clock = o.clock;
+    this.hot = new CoarseClock(o.clock);
+    this.tickMs = s.tickMs;
+    this.realtime = o.realtime;
+    this.events = s.events;
+    this.log = o.log ?? (() => {});
+    this.#timeoutMs = o.storeTimeoutMs ?? 250;
+    const cti = o.ctiNodes ?? { primary: 'cti-primary', backup: 'cti-backup' };
+    this.#ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
+    const targets = [...this.#ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
+    this.tables = new TenantTables(cti);
+    for (const t of o.tenants ?? []) this.tables.ensure(t);
+    const probeBudget = new StateStoreProbeBudget(o.stateStore, o.clock, this.#timeoutMs);
+    this.breakers = new BreakerRegistry([...targets, ...Object.values(DEPENDENCY_BREAKERS)], { clock: this.hot, probeBudget, ...(o.random ? { random: o.random } : {}), ...(o.breakers ? { configFor: o.breakers } : {}) });
+    this.admission = new Admission({ clock: this.hot, limiterKeys: targets, ...(o.limiter ? { limiter: o.limiter } : {}), ...(o.throttle ? { throttle: o.throttle } : {}), ...(o.random ? { random: o.random } : {}) });
+    this.#loopLag = o.loopLagMs === undefined ? new EventLoopLag() : undefined;
+    this.source = new SnapshotSignalSource({
+      view: o.realtime,
+      clock: o.clock,
+      ...(o.engineHealth ? { engine: o.engineHealth } : {}),
+      loopLagMs: o.loopLagMs ?? (() => this.#loopLag!.readMs()),
+      cti: () => this.#ctiHealth(),
+      ...(o.staleSnapshotMs === undefined ? {} : { staleMs: o.staleSnapshotMs }),
+    });
+    this.decisionLog = o.decisionLog;
+    this.levels = new LevelRuntime({
+      clock: o.clock,
+      tables: this.tables,
+      source: this.source,
+      ...(o.levels?.defaults ? { defaults: o.levels.defaults } : {}),
+      ...(o.levels?.tenants ? { tenants: o.levels.tenants } : {}),
+      pressureFor: () => s.pressure,
+      onChange: (e) => {
+        if (e.source === 'local') {
+          this.decisionLog?.append({ kind: 'level', ts: e.at, tenant: e.scope.tenant, skillGroup: e.scope.skillGroup, from: e.from, to: e.to, change: e.kind, reason: e.reason, instance: this.instanceId });
+        }
+        this.events.emit('level', e);
+      },
+    });
+    this.breakers.on('transition', (t) => {
+      if (t.to === 'closed' && t.from !== 'forced-closed') this.admission.limiter(t.breakerId)?.warmUp();
+      this.events.emit('breaker', t);
+    });
+    this.tickets = new TicketDispatcher({
+      port: o.callbackTickets ?? new InMemoryCallbackTickets(),
+      clock: o.clock,
+      guard: () => this.breakers.get(DEPENDENCY_BREAKERS.workflowNotifier),
+      onError: (err) => this.log('warn', 'control: callback ticket failed', { err: (err as Error)?.message }),
+    });
+    this.policies = new StateStorePolicyStore({ store: o.stateStore, clock: o.clock, timeoutMs: this.#timeoutMs });
+    this.policies.on('change', (r) => this.tables.setPolicy(r.tenant, r.current.policy));
+    const self = `${o.instanceId}#${randomBytes(3).toString('hex')}`;
+    this.coordinator = new Coordinator({
+      store: o.stateStore,
+      clock: o.clock,
+      self,
+      leaseMs: s.leaseMs,
+      tickMs: s.tickMs,
+      timeoutMs: this.#timeoutMs,
+      levels: this.levels,
+      breakers: this.breakers,
+      admission: this.admission,
+      reloadPolicies: async () => {
+        for (const r of await this.policies.all()) this.tables.setPolicy(r.tenant, r.current.policy);
+      },
+      log: (level, msg, extra) => this.log(level, msg, { instance: this.instanceId, ...extra }),
+    });
+  }
+
+  /**
+   * Pins a scope's level for `forMs` ms, here and (through the shared store) fleet-wide.
+   * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` for a bad level or duration
+   */
+  pin(scope: Scope, level: Level, forMs: number, reason: string): { scope: Scope; level: Level; until: number } {
+    this.tables.ensure(scope.tenant);
+    const m = this.coordinator.levels.pin(scope, level, forMs, reason);
+    return { scope, level, until: m.until! };
+  }
+
+  /** Ends a pin early, fleet-wide. @returns whether a pin was active here */
+  unpin(scope: Scope, reason: string): boolean {
+    const had = this.levels.overrideOf(scope) !== null;
+    this.coordinator.levels.unpin(scope, reason);
+    return had;
+  }
+
+  /**
+   * Forces a breaker open or closed for `forMs` ms, or clears a force; shared with every peer.
+   * @throws SluiceError `SLUICE_ERR_NOT_FOUND` for an unknown key, `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` for a bad duration
+   */
+  force(key: string, mode: 'open' | 'closed' | 'clear', forMs: number | undefined, reason: string): BreakerSnapshot {
+    const b = this.breakers.get(key);
+    if (b === undefined) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `breaker ${key}`);
+    if (mode === 'clear') b.clearForce(reason);
+    else if (mode === 'open') b.forceOpen(forMs ?? Number.NaN, reason);
+    else b.forceClose(forMs ?? Number.NaN, reason);
+    return this.breakers.get(key)!.snapshot();
+  }
+
+  /** The tenant's policy record from the shared store; the one in force here if the store is unreachable. */
+  async policy(tenant: string): Promise<{ tenant: string; current: PolicyRecord['current'] | null; previous: PolicyRecord['previous']; effective: unknown; stale: boolean }> {
+    try {
+      const r = await this.policies.get(tenant);
+      return { tenant, current: r?.current ?? null, previous: r?.previous ?? null, effective: r?.current.policy ?? this.tables.policyOf(tenant), stale: false };
+    } catch (err) {
+      if (!isSluiceError(err) || err.code !== 'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE') throw err;
+      return { tenant, current: null, previous: null, effective: this.tables.policyOf(tenant), stale: true };
+    }
+  }
+
+  /** Publishes a new policy version. @throws SluiceError `SLUICE_ERR_POLICY_INVALID`, `SLUICE_ERR_POLICY_VERSION_CONFLICT`, `SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE` */
+  async putPolicy(tenant: string, policy: unknown, options: PolicyUpdateOptions): Promise<PolicyRecord> {
+    const r = await this.policies.put(tenant, policy, options);
+    this.tables.setPolicy(tenant, r.current.policy);
+    return r;
+  }
+
+  /** Publishes the previous version again. @throws SluiceError `SLUICE_ERR_POLICY_NO_PREVIOUS` and the errors of {@link putPolicy} */
+  async rollbackPolicy(tenant: string, options: PolicyUpdateOptions): Promise<PolicyRecord> {
+    const r = await this.policies.rollback(tenant, options);
+    this.tables.setPolicy(tenant, r.current.policy);
+    return r;
+  }
+
+  /** Levels, breakers, signals and admission; only `tenant`'s scopes when given. */
+  state(tenant?: string): ControlStateView {
+    return buildStateView({ at: this.clock.now(), instance: this.instanceId, shared: this.coordinator.status(), levels: this.levels, breakers: this.breakers, source: this.source, admission: this.admission, freshMs: 3 * this.tickMs }, tenant);
+  }
+
+  /** The breaker `id` (e.g. `clickhouse-sink` to guard a writer); look it up per use, peers may replace it. */
+  breaker(id: string): CircuitBreaker | undefined {
+    return this.breakers.get(id);
+  }
+
+  /** Whether `tenant` is known here (has a routing table). */
+  knows(tenant: string): boolean {
+    return this.tables.compiled.has(tenant);
+  }
+
+  /** Health weight of a CTI breaker for the active-active split. */
+  protected ctiWeight(key: string): number {
+    return this.#weights.get(key) ?? 1;
+  }
+
+  /** After each tick: tenants and skill groups seen in the snapshots get tables; CTI weights are refreshed. */
+  protected discover(): void {
+    for (const { scope } of this.source.latest()) {
+      if (scope.skillGroup === undefined) this.tables.ensure(scope.tenant);
+      else this.tables.track(scope.tenant, scope.skillGroup);
+    }
+    for (const key of this.#ctiKeys) {
+      const s = this.breakers.get(key)?.snapshot();
+      this.#weights.set(key, s === undefined ? 1 : Math.max(0.05, 1 - Math.max(s.errorRatio, s.slowRatio)));
+    }
+  }
+
+  /** Starts what talks to the outside world. */
+  protected async startShared(): Promise<void> {
+    this.#loopLag?.start();
+    this.policies.start();
+    this.coordinator.start();
+    this.decisionLog?.start();
+  }
+
+  /** Stops it again. */
+  protected async stopShared(opts: { crash?: boolean }): Promise<void> {
+    await this.coordinator.stop(opts);
+    await this.policies.stop();
+    this.tickets.stop();
+    await this.decisionLog?.stop().catch((err: unknown) => this.log('warn', 'control: final log flush failed', { err: (err as Error)?.message }));
+    this.breakers.dispose();
+    this.#loopLag?.stop();
+  }
+
+  #ctiHealth(): { available: number; latencyMs: number } {
+    let up = 0;
+    let latency = Number.NaN;
+    for (const key of this.#ctiKeys) {
+      const b = this.breakers.get(key);
+      if (b === undefined || passable(b.state)) up += 1;
+      if (b !== undefined && b.snapshot().calls > 0) latency = Math.max(Number.isNaN(latency) ? 0 : latency, b.latencyQuantileMs(0.99));
+    }
+    return { available: up / Math.max(1, this.#ctiKeys.length), latencyMs: latency };
+  }
+}
+

@@ -1,0 +1,145 @@
+/**
+ * The control service's public shapes: options, the route call and answer,
+ * the state view, and the typed events metrics and logs subscribe to.
+ */
+import type { Clock } from '../adapters/clock.js';
+import type { StateStore } from '../adapters/state/types.js';
+import type { ClientThrottleConfig } from './admission/client-throttle.js';
+import type { LimiterConfig } from './admission/limiter.js';
+import type { BreakerSnapshot } from './breaker/api.js';
+import type { BreakerConfig } from './breaker/config.js';
+import type { LevelConfig } from './levels/config.js';
+import type { Scope } from './levels/controller.js';
+import type { LevelState } from './levels/machine.js';
+import type { PressureConfig, Signals } from './levels/signals.js';
+import type { DecisionLog, LogStats } from './log/types.js';
+import type { RouteTarget } from './routing-table.js';
+import type { RegistryTransition } from './runtime/breakers.js';
+import type { LevelEvent } from './runtime/levels.js';
+import type { CtiNodes } from './runtime/tenants.js';
+import type { SharedStatus } from './shared/coordinator.js';
+import type { EngineHealth } from './signals/engine.js';
+import type { RealtimeView } from './signals/snapshot.js';
+import type { CallbackTickets } from './tickets/tickets.js';
+import type { Level, Priority, Random } from './types.js';
+
+/** A log function: the composition root maps it onto pino. */
+export type ControlLogFn = (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+
+/** Options of {@link ControlService}. Durations in ms. */
+export interface ControlServiceOptions {
+  readonly clock: Clock;
+  /** Names this instance in logs, the decision log and leadership. */
+  readonly instanceId: string;
+  readonly realtime: RealtimeView;
+  /** Shared state: Redis in a fleet, the in-memory twin for one process. */
+  readonly stateStore: StateStore;
+  readonly decisionLog?: DecisionLog;
+  readonly callbackTickets?: CallbackTickets;
+  readonly engineHealth?: EngineHealth;
+  /** Event-loop lag source, ms (default: a `monitorEventLoopDelay` histogram). */
+  readonly loopLagMs?: () => number;
+  /** CTI nodes (default primary `cti-primary`, backup `cti-backup`). */
+  readonly ctiNodes?: CtiNodes;
+  /** Tenants known from configuration (others become known from snapshots, policies or the leader). */
+  readonly tenants?: readonly string[];
+  /** Tick period (default 1000). */
+  readonly tickMs?: number;
+  /** Leader lease (default 5000; must exceed tickMs). */
+  readonly leaseMs?: number;
+  /** Longest wait for any StateStore call (default 250). */
+  readonly storeTimeoutMs?: number;
+  /** How long a decision waits for its outcome (default 60 000). */
+  readonly decisionTtlMs?: number;
+  /** Most decisions awaiting an outcome (default 100 000). */
+  readonly maxPendingDecisions?: number;
+  /** Snapshots older than this are ignored (default 15 000). */
+  readonly staleSnapshotMs?: number;
+  readonly levels?: { readonly defaults?: Partial<LevelConfig>; readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>> };
+  readonly pressure?: Partial<PressureConfig>;
+  /** Breaker config per breaker id. */
+  readonly breakers?: (id: string) => Partial<BreakerConfig> | undefined;
+  readonly limiter?: Partial<LimiterConfig>;
+  readonly throttle?: Partial<ClientThrottleConfig>;
+  readonly random?: Random;
+  readonly log?: ControlLogFn;
+}
+
+/** `POST /v1/route`'s question. */
+export interface RouteInput {
+  readonly tenant: string;
+  readonly callId: string;
+  readonly skillGroup: string;
+  readonly priority: Priority;
+  /** Logged with the decision; the policy table does not route on it. */
+  readonly intent?: string;
+  /** Accepted for the record (IVR steps before the transfer); not used by the router. */
+  readonly ivrTrajectory?: readonly string[];
+}
+
+/** The answer. `reject` (every channel unavailable, keypad IVR included) means: play the overload message. */
+export interface RouteAnswer {
+  readonly decisionId: string;
+  readonly target: RouteTarget;
+  readonly ctiNode?: string;
+  readonly level: Level;
+  readonly reason: string;
+}
+
+/** A call's outcome as the caller saw it. */
+export interface RouteOutcome {
+  readonly success: boolean;
+  /** Time the target took to take the call, ms. */
+  readonly latencyMs: number;
+}
+
+/** What `GET /v1/control/state` shows. */
+export interface ControlStateView {
+  readonly at: number;
+  readonly instance: string;
+  readonly shared: SharedStatus;
+  readonly levels: readonly (Scope & { readonly level: Level; readonly since: number; readonly reason: string; readonly override: LevelState['override']; readonly pressure?: number; readonly top?: string | null })[];
+  readonly breakers: readonly BreakerSnapshot[];
+  readonly signals: readonly (Scope & { readonly asOf: number; readonly signals: Signals })[];
+  readonly admission: {
+    readonly buckets: readonly { readonly tenant: string; readonly level: number; readonly ratePerSec: number; readonly burst: number; readonly share: number; readonly tokens: number; readonly refused: number }[];
+    readonly limits: readonly { readonly key: string; readonly limit: number; readonly inflight: number }[];
+  };
+}
+
+/** Counters for metrics. */
+export interface ControlStats {
+  readonly decisions: { readonly pending: number; readonly evicted: number; readonly expired: number };
+  readonly log: LogStats | null;
+  readonly tickets: { readonly queued: number; readonly inflight: number; readonly created: number; readonly failures: number; readonly retries: number; readonly dropped: number; readonly abandoned: number };
+}
+
+/** Payload of `decision`. */
+export interface DecisionEvent {
+  readonly tenant: string;
+  readonly skillGroup: string;
+  readonly priority: Priority;
+  readonly target: RouteTarget;
+  readonly level: Level;
+  readonly ctiNode: string | undefined;
+  readonly probe: boolean;
+  /** Sent to the backup CTI by the client-side throttle. */
+  readonly spilled: boolean;
+  /** False when the admission bucket refused agents. */
+  readonly admitted: boolean;
+  /** Server time spent deciding, ns. */
+  readonly durationNs: number;
+}
+
+/** Events of the service (no listener, no cost). */
+export interface ControlEvents {
+  /** A level changed here (computed, pinned) or was adopted from the leader. */
+  level: LevelEvent;
+  /** A breaker changed state (here, or applied from a peer). */
+  breaker: RegistryTransition;
+  decision: DecisionEvent;
+  /** A call was refused by a tenant's bucket or a target's concurrency limit. */
+  'admission-rejected': { readonly tenant: string; readonly level: Level; readonly kind: 'bucket' | 'limiter'; readonly key: string };
+  outcome: { readonly target: RouteTarget; readonly breakerKey: string; readonly success: boolean; readonly latencyMs: number };
+  tick: { readonly at: number; readonly computed: boolean; readonly leader: boolean; readonly reachable: boolean; readonly durationMs: number };
+}

@@ -1,0 +1,42 @@
+/**
+ * StateStore keys and channels of the control room, in one place so every
+ * instance spells them the same way. The store adds its own prefix.
+ */
+
+/** Keys and channels used by control instances sharing one StateStore. */
+export const KEYS = Object.freeze({
+  /** Leader lease (value: the holder). */
+  leader: 'control:leader',
+  /** Leadership epoch, incremented by each new leader. */
+  epoch: 'control:leader-epoch',
+  /** The leader's last published level state (JSON). */
+  levels: 'control:levels',
+  /** Channel: level state published by the leader. */
+  levelsChannel: 'control:levels',
+  /** Channel: breaker state changes. */
+  breakersChannel: 'control:breakers',
+  /** Channel: operator pins. */
+  overridesChannel: 'control:overrides',
+  /** Channel: policy versions published. */
+  policyChannel: 'control:policy',
+  /** Map tenant → newest snapshot time, written by pipeline instances. */
+  snapshotTenants: 'control:snap-tenants',
+});
+
+/** Key of one breaker's shared state. */
+export const breakerKey = (id: string): string => `control:breaker:${id}`;
+
+/** Key of one probe budget (breaker id + trial). */
+export const probeKey = (id: string, trial: number): string => `control:probe:${id}:${trial}`;
+
+/** Key of a tenant's policy record. */
+export const policyKey = (tenant: string): string => `control:policy:${tenant}`;
+
+/** Lock guarding a tenant's policy update. */
+export const policyLockKey = (tenant: string): string => `control:policy-lock:${tenant}`;
+
+/** Map skill group → snapshot JSON for one tenant. */
+export const snapshotKey = (tenant: string): string => `control:snap:${tenant}`;
+
+/** Fleet admission demand counter for (bucket, window). */
+export const admissionKey = (bucket: string, window: number): string => `control:adm:${bucket}:${window}`;

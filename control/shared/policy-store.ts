@@ -1,0 +1,139 @@
+/**
+ * The policy store over the StateStore: every tenant's record is one field of
+ * the map `control:policies`, so one read lists them all. An update takes a
+ * short per-tenant lock lease, applies the core's pure version arithmetic under
+ * the optimistic `expectedVersion` check, writes, releases, and publishes the
+ * tenant name so peers reload. With Redis unreachable, reads and updates fail
+ * with `SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE` (503, retriable): a policy is
+ * never changed on one instance only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../adapters/clock.js';
+import type { StateStore } from '../../adapters/state/types.js';
+import { SluiceError, isSluiceError } from '../errors.js';
+import { Emitter } from '../events.js';
+import type { Listener, Observable } from '../events.js';
+import { validatePolicy } from '../policy/schema.js';
+import { nextPolicyRecord, rolledBackRecord } from '../policy/store.js';
+import type { PolicyRecord, PolicyStore, PolicyStoreEvents, PolicyUpdateOptions } from '../policy/store.js';
+import { Subscriptions, bounded } from './guard.js';
+import { KEYS, policyLockKey } from './keys.js';
+
+const MAP = 'control:policies';
+
+/** Options of {@link StateStorePolicyStore}. */
+export interface PolicyStoreOptions {
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly timeoutMs: number;
+  /** Lock attempts before giving up (default 20, 25 ms apart). */
+  readonly lockAttempts?: number;
+}
+
+function parseRecord(tenant: string, raw: string): PolicyRecord {
+  const r = JSON.parse(raw) as PolicyRecord;
+  const version = (v: PolicyRecord['current'] | null) => (v === null ? null : { ...v, policy: validatePolicy(v.policy) });
+  return { tenant, current: version(r.current)!, previous: version(r.previous ?? null) };
+}
+
+/** See the module comment. */
+export class StateStorePolicyStore implements PolicyStore, Observable<PolicyStoreEvents> {
+  readonly #o: PolicyStoreOptions;
+  readonly #owner = randomUUID();
+  readonly #events = new Emitter<PolicyStoreEvents>();
+  readonly #subs = new Subscriptions();
+  #started = false;
+
+  constructor(options: PolicyStoreOptions) {
+    this.#o = options;
+  }
+
+  /** Subscribes to peers' updates (without waiting for a store that is down); each becomes a `change` event here. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const reload = (tenant: string) => {
+      this.get(tenant).then(
+        (r) => r !== undefined && this.#events.emit('change', r),
+        () => {},
+      );
+    };
+    this.#subs.add(this.#o.store.subscribe(KEYS.policyChannel, reload), () => {});
+  }
+
+  /** Unsubscribes. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.#subs.close(this.#o.clock, this.#o.timeoutMs);
+  }
+
+  /** {@inheritDoc PolicyStore.get} */
+  async get(tenant: string): Promise<PolicyRecord | undefined> {
+    const raw = (await this.#call('read policies', () => this.#o.store.getFields(MAP)))[tenant];
+    return raw === undefined ? undefined : parseRecord(tenant, raw);
+  }
+
+  /** Every tenant's record (malformed ones are skipped). */
+  async all(): Promise<PolicyRecord[]> {
+    const map = await this.#call('read policies', () => this.#o.store.getFields(MAP));
+    const out: PolicyRecord[] = [];
+    for (const [tenant, raw] of Object.entries(map)) {
+      try {
+        out.push(parseRecord(tenant, raw));
+      } catch {
+        // A record written by an incompatible version: the tenant keeps the default policy here.
+      }
+    }
+    return out;
+  }
+
+  /** {@inheritDoc PolicyStore.put} */
+  async put(tenant: string, policy: unknown, options?: PolicyUpdateOptions): Promise<PolicyRecord> {
+    const valid = validatePolicy(policy);
+    return this.#update(tenant, (cur) => nextPolicyRecord(cur, tenant, valid, this.#o.clock.now(), options));
+  }
+
+  /** {@inheritDoc PolicyStore.rollback} */
+  async rollback(tenant: string, options?: PolicyUpdateOptions): Promise<PolicyRecord> {
+    return this.#update(tenant, (cur) => rolledBackRecord(cur, tenant, this.#o.clock.now(), options));
+  }
+
+  /** Subscribes to `name`; returns a function that unsubscribes (idempotent). */
+  on<K extends keyof PolicyStoreEvents & string>(name: K, listener: Listener<PolicyStoreEvents[K]>): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  async #update(tenant: string, next: (cur: PolicyRecord | undefined) => PolicyRecord): Promise<PolicyRecord> {
+    const { store } = this.#o;
+    const lock = policyLockKey(tenant);
+    await this.#lock(lock);
+    let record: PolicyRecord;
+    try {
+      record = next(await this.get(tenant));
+      await this.#call('write policy', () => store.setFields(MAP, { [tenant]: JSON.stringify(record) }));
+    } finally {
+      await this.#call('unlock policy', () => store.releaseLease(lock, this.#owner)).catch(() => {});
+    }
+    await this.#call('publish policy', () => store.publish(KEYS.policyChannel, tenant)).catch(() => {});
+    this.#events.emit('change', record);
+    return record;
+  }
+
+  async #lock(key: string): Promise<void> {
+    const attempts = this.#o.lockAttempts ?? 20;
+    for (let i = 0; i < attempts; i++) {
+      if (await this.#call('lock policy', () => this.#o.store.acquireLease(key, this.#owner, 5_000))) return;
+      await new Promise<void>((r) => this.#o.clock.setTimeout(r, 25));
+    }
+    throw new SluiceError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`);
+  }
+
+  async #call<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await bounded(this.#o.clock, this.#o.timeoutMs, what, op);
+    } catch (err) {
+      if (isSluiceError(err)) throw err;
+      throw new SluiceError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../adapters/clock.js';
+import { MemoryStateStore } from '../../adapters/state/memory.js';
+import { calm, overloaded } from '../fixtures/harness.js';
+import { EventLoopLag } from './engine.js';
+import { SnapshotPublisher, StateStoreRealtimeView } from './redis-view.js';
+import { StaticRealtimeView, snapshotProblem } from './snapshot.js';
+import { SnapshotSignalSource } from './source.js';
+
+describe('SnapshotSignalSource', () => {
+  it('builds signals per tenant and per skill group, with engine and CTI health on every scope', () => {
+    const clock = new ManualClock(100_000);
+    const view = new StaticRealtimeView([overloaded('acme', 'care', clock.now()), calm('acme', 'sales', clock.now()), calm('globex', 'care', clock.now())]);
+    const src = new SnapshotSignalSource({
+      view,
+      clock,
+      loopLagMs: () => 12,
+      engine: { consumerLagMs: () => 800, insertLatencyMs: () => 40 },
+      cti: () => ({ available: 0.5, latencyMs: Number.NaN }),
+    });
+    expect([...src.scopes()].map((s) => `${s.tenant}/${s.skillGroup ?? ''}`).sort()).toEqual(['acme/', 'acme/care', 'acme/sales', 'globex/', 'globex/care']);
+    expect(src.read({ tenant: 'acme', skillGroup: 'care' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 60_000, availableAgents: 0, occupancy: 1, predictedWaitMs: (41 * 60_000) / 10, offeredPerMin: 120 });
+    expect(src.read({ tenant: 'acme' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 60_000, availableAgents: 5, occupancy: 15 / 20, offeredPerMin: 140, eventLoopLagMs: 12, consumerLag: 800, insertLatencyMs: 40, ctiAvailable: 0.5 });
+    expect(src.read({ tenant: 'acme' })?.ctiLatencyMs).toBeUndefined();
+    expect(src.read({ tenant: 'globex', skillGroup: 'care' })?.predictedWaitMs).toBe(0);
+  });
+
+  it('smooths the offered rate over time and ignores stale or malformed snapshots', () => {
+    const clock = new ManualClock(0);
+    const view = new StaticRealtimeView([{ ...calm('acme', 'care', 0), offeredLastMinute: 0 }]);
+    const src = new SnapshotSignalSource({ view, clock, offeredHalfLifeMs: 60_000, staleMs: 10_000 });
+    src.refresh();
+    clock.advance(60_000);
+    view.set([{ ...calm('acme', 'care', clock.now()), offeredLastMinute: 100 }, { ...calm('acme', 'bad', clock.now()), callsWaiting: -1 }]);
+    src.refresh();
+    expect(src.read({ tenant: 'acme', skillGroup: 'care' })?.offeredPerMin).toBeCloseTo(50, 6);
+    expect(src.rejected).toBe(1);
+    clock.advance(10_001);
+    src.refresh();
+    expect(src.latest()).toEqual([]);
+  });
+
+  it('reports a problem naming the field for malformed snapshots', () => {
+    expect(snapshotProblem({ ...calm('a', 'b', 1), agentsBusy: 'x' })).toMatch(/agentsBusy/);
+    expect(snapshotProblem({ ...calm('a/b', 'b', 1) })).toMatch(/tenant/);
+    expect(snapshotProblem({ ...calm('a', 'b', 1), serviceLevel: 2 })).toMatch(/serviceLevel/);
+    expect(snapshotProblem(calm('a', 'b', 1))).toBeNull();
+  });
+});
+
+describe('snapshots through the StateStore (split roles)', () => {
+  it('merges the skill groups of several pipeline workers and reads them back, skipping stale tenants', async () => {
+    const clock = new ManualClock(50_000);
+    const store = new MemoryStateStore(clock);
+    const w1 = new SnapshotPublisher({ store, clock, view: new StaticRealtimeView([calm('acme', 'care', clock.now())]) });
+    const w2 = new SnapshotPublisher({ store, clock, view: new StaticRealtimeView([overloaded('acme', 'sales', clock.now()), calm('old', 'x', clock.now() - 60_000)]) });
+    await w1.publishOnce();
+    await w2.publishOnce();
+    const view = new StateStoreRealtimeView({ store, clock });
+    await view.refresh();
+    expect(view.snapshots().map((s) => `${s.tenant}/${s.skillGroup}`).sort()).toEqual(['acme/care', 'acme/sales']);
+    clock.advance(20_000);
+    await view.refresh();
+    expect(view.snapshots()).toEqual([]);
+  });
+
+  it('publishes on its period until stopped', async () => {
+    const clock = new ManualClock(0);
+    const store = new MemoryStateStore(clock);
+    const src = new StaticRealtimeView([calm('acme', 'care', 0)]);
+    const p = new SnapshotPublisher({ store, clock, view: src, periodMs: 500 });
+    p.start();
+    clock.advance(500);
+    await new Promise((r) => setImmediate(r));
+    expect(Object.keys(await store.getFields('control:snap:acme'))).toEqual(['care']);
+    p.stop();
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('EventLoopLag', () => {
+  it('reports NaN before it runs and a p99 in ms once it does', async () => {
+    const lag = new EventLoopLag(10);
+    expect(lag.readMs()).toBeNaN();
+    lag.start();
+    const until = Date.now() + 30;
+    while (Date.now() < until);
+    await new Promise((r) => setTimeout(r, 40));
+    const v = lag.readMs();
+    lag.stop();
+    expect(v).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * One function that builds a control instance for the composition root:
+ * the service, the options of its fastify plugin, and start/stop. The decision
+ * log goes to ClickHouse when a connection is given (its migrations run in
+ * `start()`), to memory otherwise; callback tickets go to the given port or to
+ * an in-memory one.
+ *
+ * @example
+ * const control = createControl({ clock, stateStore, clickhouse: ch, realtime, engineHealth, instanceId: hostname() });
+ * await app.register(controlRoutes, control.routes);
+ * await control.start();
+ */
+import type { Clock } from '../adapters/clock.js';
+import type { ClickHouse } from '../adapters/clickhouse/connect.js';
+import type { StateStore } from '../adapters/state/types.js';
+import { BufferedDecisionLog } from './log/buffered.js';
+import { ClickHouseLogWriter } from './log/clickhouse.js';
+import { MemoryLogWriter } from './log/memory.js';
+import type { ControlLogRecord, LogWriter } from './log/types.js';
+import type { ControlRoutesOptions } from './routes.js';
+import { DEPENDENCY_BREAKERS } from './runtime/breakers.js';
+import type { CtiNodes } from './runtime/tenants.js';
+import { ControlService } from './service.js';
+import type { ControlLogFn, ControlServiceOptions } from './service-types.js';
+import type { EngineHealth } from './signals/engine.js';
+import type { RealtimeView } from './signals/snapshot.js';
+import type { CallbackTickets } from './tickets/tickets.js';
+
+/** Options of {@link createControl}. */
+export interface CreateControlOptions {
+  readonly clock: Clock;
+  readonly stateStore: StateStore;
+  /** Decision log target; without it the log is kept in memory (bounded). */
+  readonly clickhouse?: ClickHouse;
+  /** ON CLUSTER name for the control migrations. */
+  readonly clickhouseCluster?: string;
+  /** Retention of the decision log, days (default 30). */
+  readonly decisionLogTtlDays?: number;
+  readonly realtime: RealtimeView;
+  readonly engineHealth: EngineHealth;
+  readonly callbackTickets?: CallbackTickets;
+  readonly instanceId: string;
+  readonly log?: ControlLogFn;
+  readonly ctiNodes?: CtiNodes;
+  /** Tenants known from configuration (e.g. the tenants of the API keys). */
+  readonly tenants?: readonly string[];
+  /** Anything else of {@link ControlServiceOptions} (tick, lease, level and breaker configs, …). */
+  readonly tuning?: Omit<Partial<ControlServiceOptions>, 'clock' | 'stateStore' | 'realtime' | 'instanceId'>;
+}
+
+/** A built control instance. */
+export interface Control {
+  readonly service: ControlService;
+  /** Options for `app.register(controlRoutes, control.routes)`. */
+  readonly routes: ControlRoutesOptions;
+  /** Migrates the decision log's tables (with ClickHouse), then starts ticking. */
+  start(): Promise<void>;
+  /** Stops ticking, gives up leadership, flushes the decision log. */
+  stop(): Promise<void>;
+}
+
+/** A writer that waits for the ClickHouse migrations before its first insert. */
+class DeferredWriter implements LogWriter {
+  #ready: Promise<LogWriter> | undefined;
+
+  open(ready: Promise<LogWriter>): Promise<LogWriter> {
+    this.#ready = ready;
+    return ready;
+  }
+
+  async write(batch: readonly ControlLogRecord[], token: string): Promise<void> {
+    if (this.#ready === undefined) throw new Error('decision log writer not started');
+    await (await this.#ready).write(batch, token);
+  }
+}
+
+/** See the module comment. */
+export function createControl(o: CreateControlOptions): Control {
+  const log: ControlLogFn = o.log ?? (() => {});
+  const deferred = new DeferredWriter();
+  const writer: LogWriter = o.clickhouse === undefined ? new MemoryLogWriter(50_000) : deferred;
+  let service: ControlService | undefined;
+  const decisionLog = new BufferedDecisionLog({
+    writer,
+    clock: o.clock,
+    tokenPrefix: `control:${o.instanceId}:${o.clock.now().toString(36)}`,
+    guard: () => service?.breaker(DEPENDENCY_BREAKERS.clickhouseSink),
+    onError: (err) => log('warn', 'control: decision log write failed', { err: (err as Error)?.message }),
+  });
+  service = new ControlService({
+    ...o.tuning,
+    clock: o.clock,
+    instanceId: o.instanceId,
+    realtime: o.realtime,
+    stateStore: o.stateStore,
+    decisionLog,
+    engineHealth: o.engineHealth,
+    log,
+    ...(o.callbackTickets ? { callbackTickets: o.callbackTickets } : {}),
+    ...(o.ctiNodes ? { ctiNodes: o.ctiNodes } : {}),
+    ...(o.tenants ? { tenants: o.tenants } : {}),
+  });
+  const svc = service;
+  return {
+    service: svc,
+    routes: { service: svc, clock: o.clock },
+    async start() {
+      if (o.clickhouse !== undefined) {
+        await deferred.open(ClickHouseLogWriter.open(o.clickhouse, { ttlDays: o.decisionLogTtlDays ?? 30, ...(o.clickhouseCluster ? { cluster: o.clickhouseCluster } : {}) }));
+      }
+      await svc.start();
+    },
+    stop: () => svc.stop(),
+  };
+}
