@@ -21,6 +21,8 @@ import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { hostname } from 'node:os';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
+import { createControl, type Control } from '../control/wire.js';
+import { StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer } from './server.js';
 
@@ -61,7 +63,15 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       config.clickhouseUrl ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword } : { kind: 'chdb', path: config.chdbPath },
       config.clickhouseDatabase,
     );
-    const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: config.ttlDays, cluster: config.clickhouseCluster, observe: metrics.observeInsert });
+    let lastInsertMs = 0;
+    const store = await ClickHouseTelemetryStore.open(ch, {
+      rawTtlDays: config.ttlDays,
+      cluster: config.clickhouseCluster,
+      observe: (table, rows, seconds) => {
+        lastInsertMs = seconds * 1000;
+        metrics.observeInsert(table, rows, seconds);
+      },
+    });
     closers.unshift(() => store.close());
     log.info({ clickhouse: config.clickhouseUrl ?? `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
 
@@ -130,6 +140,28 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
     }
 
+    let control: Control | undefined;
+    if (config.role === 'all' || config.role === 'control') {
+      const c = createControl({
+        clock,
+        stateStore,
+        clickhouse: ch,
+        clickhouseCluster: config.clickhouseCluster,
+        // Same process: the pipelines' real-time state; control alone: snapshots published through the shared store.
+        realtime: config.role === 'control' ? new StateStoreRealtimeView({ store: stateStore, clock }) : { snapshots: () => realtime.snapshots(clock.now()) },
+        engineHealth: { consumerLagMs: () => 0, insertLatencyMs: () => lastInsertMs },
+        callbackTickets: workflow?.callbackTickets,
+        instanceId: `${hostname()}:${process.pid}`,
+        tenants: config.tenants,
+        log: (level, msg, extra) => log[level](extra ?? {}, msg),
+      });
+      control = c;
+      await c.start();
+      closers.unshift(() => c.stop());
+      metrics.observeControl(c);
+      log.info({ tenants: config.tenants }, 'control loop running');
+    }
+
     let simulator: Simulator | undefined;
     if (config.simulator) {
       simulator = new Simulator({ clock, send: (events) => publisher.publish(events), tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond, seed: Date.now() % 2 ** 31 });
@@ -137,7 +169,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond }, 'simulator running');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, control: control?.routes, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineObserver } from '../pipelines/worker.js';
 import type { Workflow } from '../workflow/wire.js';
+import type { Control } from '../control/wire.js';
 
 /**
  * Sluice's Prometheus metrics, on a registry of their own (one per instance, so tests can run several).
@@ -68,6 +69,35 @@ export class Metrics {
       },
       timerError: () => timerErrors.inc(),
     });
+  }
+
+  /** Levels, breakers, decisions, admission and route latency of the control loop. */
+  observeControl(c: Pick<Control, 'service'>): void {
+    const r = [this.registry];
+    const decisions = new Counter({ name: 'sluice_route_decisions_total', help: 'Routing decisions by tenant, target and level.', labelNames: ['tenant', 'target', 'level'], registers: r });
+    const decisionSeconds = new Histogram({ name: 'sluice_route_decision_duration_seconds', help: 'Server time spent deciding a route (in process, without HTTP).', buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3], registers: r });
+    const rejected = new Counter({ name: 'sluice_admission_rejections_total', help: 'Calls refused by a tenant bucket or a target concurrency limit.', labelNames: ['tenant', 'kind'], registers: r });
+    const levelChanges = new Counter({ name: 'sluice_level_changes_total', help: 'Degradation level changes, by tenant and new level.', labelNames: ['tenant', 'level'], registers: r });
+    const level = new Gauge({ name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant).', labelNames: ['tenant', 'skill_group'], registers: r });
+    const breakerTransitions = new Counter({ name: 'sluice_breaker_transitions_total', help: 'Circuit breaker state changes, by breaker and new state.', labelNames: ['breaker', 'to'], registers: r });
+    const breakerState = new Gauge({ name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open).', labelNames: ['breaker'], registers: r });
+    const outcomes = new Counter({ name: 'sluice_route_outcomes_total', help: 'Outcomes reported for routed calls, by target and result.', labelNames: ['target', 'result'], registers: r });
+    const svc = c.service;
+    svc.on('decision', (d) => {
+      decisions.inc({ tenant: d.tenant, target: d.target, level: String(d.level) });
+      decisionSeconds.observe(d.durationNs / 1e9);
+    });
+    svc.on('admission-rejected', (e) => rejected.inc({ tenant: e.tenant, kind: e.kind }));
+    svc.on('level', (e) => {
+      levelChanges.inc({ tenant: e.scope.tenant, level: String(e.to) });
+      level.set({ tenant: e.scope.tenant, skill_group: e.scope.skillGroup ?? '' }, Number(e.to));
+    });
+    const STATE: Record<string, number> = { closed: 0, 'forced-closed': 0, 'half-open': 1, open: 2, 'forced-open': 2 };
+    svc.on('breaker', (t) => {
+      breakerTransitions.inc({ breaker: t.breakerId, to: t.to });
+      breakerState.set({ breaker: t.breakerId }, STATE[t.to] ?? -1);
+    });
+    svc.on('outcome', (o) => outcomes.inc({ target: o.target, result: o.success ? 'success' : 'failure' }));
   }
 
   /** Records one ClickHouse insert. */

@@ -16,6 +16,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
+import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
@@ -29,6 +30,8 @@ export interface ServerDeps {
   checks: Map<string, ReadinessCheck>;
   /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
   workflow?: WorkflowRoutesOptions;
+  /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
+  control?: ControlRoutesOptions;
   state: () => 'starting' | 'running' | 'stopping';
   /** Logger options or `false` (tests). */
   logger?: boolean | object;
@@ -67,6 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock });
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
+  if (deps.control) await app.register(controlRoutes, deps.control);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }
