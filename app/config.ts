@@ -43,6 +43,8 @@ export interface Config {
   outOfOrdernessMs: number;
   allowedLatenessMs: number;
   serviceLevelMs: number;
+  /** Length of the agent/extension interval windows, minutes. */
+  intervalMinutes: 15 | 30;
   shortAbandonMs: number;
   /** Tenants this deployment serves: the shipped workflow flows are deployed for each. */
   tenants: string[];
@@ -80,6 +82,7 @@ const ENV_SCHEMA = {
     CLICKHOUSE_TTL_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 90 },
     SLUICE_OUT_OF_ORDERNESS_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_ALLOWED_LATENESS_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 600000 },
+    SLUICE_INTERVAL_MINUTES: { type: 'integer', enum: [15, 30], default: 15 },
     SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$', default: 'demo' },
@@ -169,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outOfOrdernessMs: r.SLUICE_OUT_OF_ORDERNESS_MS,
     allowedLatenessMs: r.SLUICE_ALLOWED_LATENESS_MS,
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
+    intervalMinutes: r.SLUICE_INTERVAL_MINUTES,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
     tenants: list(r.SLUICE_TENANTS),
     webhookUrl: r.SLUICE_WEBHOOK_URL || undefined,

@@ -16,6 +16,9 @@ import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
 import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
+import { agentPipeline } from '../pipelines/agent/factory.js';
+import { extensionPipeline } from '../pipelines/extension/factory.js';
+import { intervalPipeline } from '../pipelines/interval/factory.js';
 import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
@@ -116,6 +119,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
             { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs },
             { onRows: (rows) => realtime.applyRows(rows, clock.now()), onSliding: (figures) => realtime.applySliding(figures, clock.now()) },
           ),
+          agent: agentPipeline({ outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, intervalMinutes: config.intervalMinutes }),
+          extension: extensionPipeline({ outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, intervalMinutes: config.intervalMinutes }),
+          interval: intervalPipeline(),
         },
         observer: metrics.pipelineObserver(),
         onEvents: (events) => {

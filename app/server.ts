@@ -15,6 +15,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
+import { reportsRoutes } from './routes/reports.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 
@@ -67,6 +68,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
+  await app.register(reportsRoutes, { store: deps.store, clock: deps.clock });
   await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock });
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);

@@ -1,9 +1,17 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
+import type { AgentWindowRow } from '../agent/rows.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
+import type { ExtensionWindowRow } from '../extension/rows.js';
+import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
+import { intervalReportValues, queryIntervalReports, queryReconciliation, querySkillGroupIntervals } from './clickhouse-reports.js';
+import { agentWindowValues, extensionWindowValues, queryAgentIntervals, queryAgentWindows, queryExtensionWindows } from './clickhouse-windows.js';
 import { telemetryMigrations, type SchemaOptions } from './schema.js';
-import type { DeadLetter, MinuteQuery, TelemetryStore } from './types.js';
+import type {
+  AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
+  StateWindowQuery, TelemetryStore,
+} from './types.js';
 
 /** The entity an event is about: what its windows are keyed by. */
 export function entityOf(e: TelemetryEvent): string {
@@ -118,6 +126,42 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
       for (const k of MINUTE_NUMBERS) row[k] = Number(r[k]);
       return row as unknown as MinuteRow;
     });
+  }
+
+  upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void> {
+    return this.#insert('agent_window', agentWindowValues(rows), token);
+  }
+
+  upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void> {
+    return this.#insert('extension_window', extensionWindowValues(rows), token);
+  }
+
+  upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void> {
+    return this.#insert('interval_report', intervalReportValues(rows), token);
+  }
+
+  agentWindows(q: StateWindowQuery & { agentId?: string }): Promise<AgentWindowRow[]> {
+    return queryAgentWindows(this.ch, q);
+  }
+
+  extensionWindows(q: StateWindowQuery & { extension?: string }): Promise<ExtensionWindowRow[]> {
+    return queryExtensionWindows(this.ch, q);
+  }
+
+  intervalReports(q: IntervalReportQuery): Promise<IntervalReportRow[]> {
+    return queryIntervalReports(this.ch, q);
+  }
+
+  skillGroupIntervals(q: SkillGroupIntervalQuery): Promise<SkillGroupInterval[]> {
+    return querySkillGroupIntervals(this.ch, q);
+  }
+
+  agentIntervals(q: AgentIntervalQuery): Promise<AgentInterval[]> {
+    return queryAgentIntervals(this.ch, q);
+  }
+
+  reconcileIntervals(q: ReconcileQuery): Promise<ReconciliationRow[]> {
+    return queryReconciliation(this.ch, q);
   }
 
   async countEvents(tenant: string, source?: Source): Promise<number> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SkillGroupEvent } from '../events/types.js';
+import { reportsStoreContract } from './contract-reports.js';
 import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
 
@@ -53,5 +54,7 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
       expect(dead[0]!.payload.equals(payload)).toBe(true);
       expect(dead[0]).toMatchObject({ code: 'malformed', reason: 'not JSON', origin: 'sluice.skillgroup:0:42', receivedAt: T0 });
     });
+
+    reportsStoreContract(() => store);
   });
 }

@@ -5,10 +5,16 @@ export interface SchemaOptions {
   rawTtlDays: number;
 }
 
+/** `available_ms UInt64, ringing_ms UInt64, …`: one column per state. */
+function stateColumns(states: string[], suffix: string, type: string): string {
+  return states.map((s) => `${s}_${suffix} ${type}`).join(', ');
+}
+
 /**
  * Versioned ClickHouse schema of the pipelines. Raw events are deduplicated by id
  * (ReplacingMergeTree, read with FINAL); window rows keep the highest version per key; retried
- * inserts with the same token are dropped (`non_replicated_deduplication_window`).
+ * inserts with the same token are dropped (`non_replicated_deduplication_window`). Raw input (events,
+ * dead letters, vendor interval reports) expires after `rawTtlDays`; computed window rows do not.
  */
 export function telemetryMigrations(opts: SchemaOptions): Migration[] {
   const dedup = 'non_replicated_deduplication_window = 10000';
@@ -60,6 +66,46 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
           ADD COLUMN IF NOT EXISTS acw_ms UInt64 DEFAULT 0,
           ADD COLUMN IF NOT EXISTS service_level_ms UInt32 DEFAULT 20000,
           ADD COLUMN IF NOT EXISTS short_abandon_ms UInt32 DEFAULT 5000`,
+      ],
+    },
+    {
+      version: 3,
+      name: 'agent and extension state windows (1 minute and 15/30-minute intervals)',
+      sql: [
+        `CREATE TABLE IF NOT EXISTS {db}.agent_window{onCluster} (
+          tenant LowCardinality(String), agent_id String, window_sec UInt32, window_start DateTime64(3, 'UTC'),
+          version UInt64, final UInt8,
+          ${stateColumns(['available', 'ringing', 'on_call', 'hold', 'acw', 'aux'], 'ms', 'UInt64')},
+          aux_ms_by_reason Map(String, UInt64),
+          ${stateColumns(['logged_out', 'available', 'ringing', 'on_call', 'hold', 'acw', 'aux'], 'entries', 'UInt32')},
+          updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        ) ENGINE = ReplacingMergeTree(version)
+        PARTITION BY toYYYYMM(window_start) ORDER BY (tenant, window_sec, agent_id, window_start)
+        SETTINGS ${dedup}`,
+        `CREATE TABLE IF NOT EXISTS {db}.extension_window{onCluster} (
+          tenant LowCardinality(String), extension String, window_sec UInt32, window_start DateTime64(3, 'UTC'),
+          version UInt64, final UInt8,
+          ${stateColumns(['idle', 'ringing', 'busy', 'unavailable', 'dnd'], 'ms', 'UInt64')},
+          ${stateColumns(['idle', 'ringing', 'busy', 'unavailable', 'dnd'], 'entries', 'UInt32')},
+          updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        ) ENGINE = ReplacingMergeTree(version)
+        PARTITION BY toYYYYMM(window_start) ORDER BY (tenant, window_sec, extension, window_start)
+        SETTINGS ${dedup}`,
+      ],
+    },
+    {
+      version: 4,
+      name: 'vendor interval reports as received (a resent report replaces)',
+      sql: [
+        `CREATE TABLE IF NOT EXISTS {db}.interval_report{onCluster} (
+          tenant LowCardinality(String), scope LowCardinality(String), key String,
+          interval_start DateTime64(3, 'UTC'), interval_sec UInt32, version UInt64,
+          counters Map(String, Float64), event_id String,
+          received_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        ) ENGINE = ReplacingMergeTree(version)
+        PARTITION BY toYYYYMM(interval_start) ORDER BY (tenant, scope, key, interval_start, interval_sec)
+        TTL toDateTime(interval_start) + INTERVAL ${opts.rawTtlDays} DAY
+        SETTINGS ${dedup}`,
       ],
     },
   ];

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../adapters/clock.js';
+import type { TelemetryStore } from '../../pipelines/store/types.js';
+import { SluiceError } from '../errors.js';
+import type { Principal } from '../config.js';
+import { scopeTenant, type Access } from '../plugins/auth.js';
+
+const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
+const name = { type: 'string', minLength: 1, maxLength: 128 } as const;
+/** Epoch ms. */
+const time = { type: 'integer', minimum: 0 } as const;
+const access: Access = { roles: ['admin', 'viewer', 'agent'], action: 'read reports' };
+/** Longest range one request may cover, ms (31 days). */
+export const MAX_REPORT_RANGE_MS = 31 * 24 * 3_600_000;
+
+/** Checks a report range and the tenant: `to > from`, at most 31 days, and a tenant for platform keys. */
+function scope(principal: Principal, asked: string | undefined, from: number, to: number): string {
+  if (to <= from) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to must be greater than querystring.from'], { field: 'querystring.to' });
+  if (to - from > MAX_REPORT_RANGE_MS) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to may be at most 31 days after querystring.from'], { field: 'querystring.to' });
+  const t = scopeTenant(principal, asked);
+  if (t === undefined) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.tenant is required for platform keys'], { field: 'querystring.tenant' });
+  return t;
+}
+
+interface IntervalsQuery {
+  tenant?: string;
+  from: number;
+  to: number;
+  interval: 15 | 30;
+  skillGroup?: string;
+  agent?: string;
+}
+
+/**
+ * Interval reports (ClickHouse-backed): Sluice's own 15/30-minute figures per skill group or per agent,
+ * and the reconciliation of vendor interval reports against them. Times are epoch ms; an interval is
+ * listed when it starts in [from, to), with its figures over the whole interval.
+ */
+export async function reportsRoutes(app: FastifyInstance, opts: { store: TelemetryStore; clock: Clock }): Promise<void> {
+  app.get<{ Querystring: IntervalsQuery }>(
+    '/v1/reports/intervals',
+    {
+      config: { access },
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['from', 'to'],
+          properties: { tenant, from: time, to: time, interval: { type: 'integer', enum: [15, 30], default: 15 }, skillGroup: name, agent: name },
+        },
+      },
+    },
+    async (req) => {
+      const { from, to, interval, skillGroup, agent } = req.query;
+      const t = scope(req.principal, req.query.tenant, from, to);
+      if (agent !== undefined && skillGroup !== undefined) {
+        throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.agent cannot be combined with querystring.skillGroup (agent figures are not per skill group)'], { field: 'querystring.agent' });
+      }
+      const base = { tenant: t, from, to, interval, asOf: opts.clock.now() };
+      if (agent !== undefined) return { ...base, scope: 'agent', rows: await opts.store.agentIntervals({ tenant: t, from, to, intervalMinutes: interval, agentId: agent }) };
+      return { ...base, scope: 'skillgroup', rows: await opts.store.skillGroupIntervals({ tenant: t, from, to, intervalMinutes: interval, skillGroup }) };
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string; from: number; to: number; skillGroup?: string } }>(
+    '/v1/reports/reconciliation',
+    {
+      config: { access },
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { tenant, from: time, to: time, skillGroup: name } },
+      },
+    },
+    async (req) => {
+      const { from, to, skillGroup } = req.query;
+      const t = scope(req.principal, req.query.tenant, from, to);
+      return { tenant: t, from, to, asOf: opts.clock.now(), rows: await opts.store.reconcileIntervals({ tenant: t, from, to, skillGroup }) };
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import type { AgentState } from '../events/types.js';
+import { splitKey, type StateWindow } from './state-partition.js';
+
+/** Every agent state, in DESIGN.md's order. */
+export const AGENT_STATES: readonly AgentState[] = ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'];
+
+/**
+ * One agent's figures over one window (a minute, or a 15/30-minute interval) of event time: raw sums,
+ * never ratios (occupancy and utilisation are computed at query time from these). A row replaces any
+ * stored row of the same (tenant, agent, windowSec, windowStart) with a lower version.
+ */
+export interface AgentWindowRow {
+  tenant: string;
+  agentId: string;
+  /** Epoch ms, aligned to the window size. */
+  windowStart: number;
+  /** Window length, seconds: 60, 900 or 1800. */
+  windowSec: number;
+  version: number;
+  /** True once the watermark passed the window end. */
+  final: boolean;
+  /**
+   * Time in each state inside the window, ms. LOGGED_OUT is always 0: time logged out is not staffed
+   * time and is not accumulated.
+   */
+  ms: Record<AgentState, number>;
+  /**
+   * Times each state was entered inside the window (a repeat of the current state is none, and
+   * HOLD → ON_CALL resumes a call rather than entering a new one): `entries.ON_CALL` is the number of
+   * calls handled, `entries.LOGGED_OUT` the number of logouts.
+   */
+  entries: Record<AgentState, number>;
+  /** AUX time by reason code, ms (`''` when the event gave none). */
+  auxMsByReason: Record<string, number>;
+}
+
+/** Turns a window of the state pipeline into a stored row. */
+export function toAgentRow(w: StateWindow<AgentState>): AgentWindowRow {
+  const { tenant, entity } = splitKey(w.key);
+  return {
+    tenant,
+    agentId: entity,
+    windowStart: w.windowStart,
+    windowSec: w.windowSec,
+    version: w.version,
+    final: w.final,
+    ms: { ...w.figures.ms },
+    entries: { ...w.figures.entries },
+    auxMsByReason: { ...w.figures.byReason },
+  };
+}
+
+const zeros = (): Record<AgentState, number> => ({ LOGGED_OUT: 0, AVAILABLE: 0, RINGING: 0, ON_CALL: 0, HOLD: 0, ACW: 0, AUX: 0 });
+
+/** A zeroed 1-minute row with `over` applied; `ms` and `entries` may be partial (tests, fixtures). */
+export function agentWindowRow(
+  over: Partial<Omit<AgentWindowRow, 'ms' | 'entries'>> & Pick<AgentWindowRow, 'tenant' | 'agentId' | 'windowStart'> & { ms?: Partial<Record<AgentState, number>>; entries?: Partial<Record<AgentState, number>> },
+): AgentWindowRow {
+  const { ms, entries, ...rest } = over;
+  return { windowSec: 60, version: 1, final: false, auxMsByReason: {}, ...rest, ms: { ...zeros(), ...ms }, entries: { ...zeros(), ...entries } };
+}

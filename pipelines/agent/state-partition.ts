@@ -1,0 +1,223 @@
+import { Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
+import { dedupById, event, LateOutput, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
+import { addDelta, emptyDelta, toFigures, type Delta, type StateFigures } from './figures.js';
+import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
+
+/** Options of a state pipeline (agents, extensions). Times in ms. */
+export interface StateWindowOptions {
+  /** Watermark = max event time − this (default in the app: 5 000). */
+  outOfOrdernessMs: number;
+  /** A late change still corrects windows ending up to this long before the watermark. */
+  allowedLatenessMs: number;
+  /** Interval window length, minutes: 15 or 30 (1-minute windows are always kept). */
+  intervalMinutes: 15 | 30;
+  /** An open state with no new change for this long goes stale (default 12 h); must exceed allowedLatenessMs + 60 000. */
+  maxOpenStateMs?: number;
+  /** Event ids remembered for dedup (per partition). */
+  dedupMaxIds?: number;
+  /** Early rows of changed windows at most this often, ms of processing time (0 = every batch). */
+  earlyEveryMs?: number;
+}
+
+/** How a pipeline reads its events. */
+export interface StateSource<E, S extends string> {
+  readonly spec: TimelineSpec<S>;
+  /** Window key: tenant and entity, separated by `\u0000`. */
+  key(e: E): string;
+  id(e: E): string;
+  /** Event time, epoch ms. */
+  ts(e: E): number;
+  change(e: E): { state: S; reason?: string };
+}
+
+/** Figures of one entity over one window (1 minute or one interval), as stored. */
+export interface StateWindow<S extends string> {
+  readonly key: string;
+  /** Epoch ms, aligned to the window size. */
+  readonly windowStart: number;
+  /** 60, 900 or 1800. */
+  readonly windowSec: number;
+  /**
+   * Grows with every change to the window: the operators' `2 × count + final` while the window can
+   * change, then, once the watermark passes its end + allowed lateness, a *seal*:
+   * {@link SEAL_VERSION} − the first offset this partition instance read. A restart replays from the
+   * commit position, later than where the crashed instance started, so what it rebuilds of windows
+   * already sealed (from partial history) never outranks the stored seal, while the windows still open
+   * at the crash, which it rebuilds whole, get a seal that outranks everything stored before.
+   */
+  readonly version: number;
+  /** True once the watermark passed the window end (later rows are late corrections). */
+  readonly final: boolean;
+  readonly figures: StateFigures<S>;
+}
+
+/** What one batch produced. */
+export interface StateOutput<S extends string> {
+  /** Changed windows, the newest version of each (early, final and corrected). */
+  windows: StateWindow<S>[];
+  duplicates: number;
+  late: number;
+}
+
+const MINUTE = 60_000;
+/** Base of sealed versions, 2^52: above every operator version, exact as a JS number and in UInt64. */
+export const SEAL_VERSION = 2 ** 52;
+/** Default {@link StateWindowOptions.maxOpenStateMs}: 12 hours. */
+export const DEFAULT_MAX_OPEN_STATE_MS = 12 * 3_600_000;
+
+function checkOptions(o: StateWindowOptions): void {
+  if (o.intervalMinutes !== 15 && o.intervalMinutes !== 30) throw new RangeError(`intervalMinutes must be 15 or 30, got ${String(o.intervalMinutes)}`);
+  if (!(Number.isInteger(o.outOfOrdernessMs) && o.outOfOrdernessMs >= 0)) throw new RangeError(`outOfOrdernessMs must be a whole number of ms ≥ 0, got ${o.outOfOrdernessMs}`);
+}
+
+function figuresAggregator<S extends string>(states: readonly S[]): Aggregator<Correction, Delta, StateFigures<S>> {
+  return {
+    create: () => emptyDelta(states.length),
+    add: (acc, c) => addDelta(acc, c.delta),
+    merge: (a, b) => addDelta(a, b),
+    result: (acc) => toFigures(states, acc),
+  };
+}
+
+/**
+ * The state pipeline of one source partition: dedup by id → per-entity timelines (see timelines.ts)
+ * → corrections summed by two tumbling windows, 1 minute and one interval. Runs synchronously inside a
+ * batch. Like the skill-group pipeline, the watermark moves per event in minute steps, so where a
+ * batch is cut changes nothing: a replay of the same offsets makes the same rows and versions. Once a
+ * window is past its lateness its last row is emitted once more as a seal (see {@link StateWindow.version}).
+ */
+export class StatePartition<E, S extends string> {
+  readonly #input = new Subject<StreamElement<{ event: E; offset: number }>>();
+  readonly #corrections = new Subject<StreamElement<Correction>>();
+  readonly #timelines: StateTimelines<S>;
+  readonly #scheduler = new VirtualTimeScheduler();
+  readonly #sub: Subscription;
+  readonly #late = new LateOutput<{ event: E; offset: number }>();
+  readonly #lateCorrections = new LateOutput<Correction>();
+  readonly #o: StateWindowOptions;
+  readonly #src: StateSource<E, S>;
+  #windows = new Map<string, StateWindow<S>>();
+  /** Newest row of each window not yet sealed, by the watermark that seals it (end − 1 + lateness). */
+  #unsealed = new Map<number, Map<string, StateWindow<S>>>();
+  /** First offset this instance read (seals are versioned by it). */
+  #start: number | undefined;
+  #maxTs = Number.NEGATIVE_INFINITY;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #duplicates = 0;
+  #lastEarly = Number.NEGATIVE_INFINITY;
+
+  constructor(source: StateSource<E, S>, opts: StateWindowOptions) {
+    checkOptions(opts);
+    this.#o = opts;
+    this.#src = source;
+    this.#timelines = new StateTimelines(source.spec, {
+      windowMs: MINUTE,
+      allowedLatenessMs: opts.allowedLatenessMs,
+      maxOpenStateMs: opts.maxOpenStateMs ?? DEFAULT_MAX_OPEN_STATE_MS,
+      retainWindowMs: opts.intervalMinutes * MINUTE,
+    });
+    const push = (c: Correction) => this.#corrections.next(event(c, c.windowStart));
+    this.#sub = this.#input
+      .pipe(dedupById({ id: (i) => source.id(i.event), maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++ }))
+      .subscribe((el) => {
+        if (el.kind === 'watermark') {
+          this.#timelines.advance(el.ts, push);
+          this.#corrections.next(el);
+          this.#seal(el.ts);
+          return;
+        }
+        const { event: e, offset } = el.value;
+        const { state, reason } = source.change(e);
+        const ts = source.ts(e);
+        const ok = this.#timelines.change(source.key(e), reason === undefined ? { ts, state, offset } : { ts, state, reason, offset }, push);
+        if (!ok) this.#late.push(el, this.#watermark);
+      });
+    const aggregate = figuresAggregator(source.spec.states);
+    for (const sizeMs of [MINUTE, opts.intervalMinutes * MINUTE]) {
+      const windows = this.#corrections.pipe(
+        // Early rows for minutes only: an interval row appears when it closes (its figures so far are the
+        // sum of its minute rows), which halves the rows written per batch.
+        tumblingWindow({ sizeMs, key: (c: Correction) => c.key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#lateCorrections, earlyEveryMs: sizeMs === MINUTE ? 1 : undefined, scheduler: this.#scheduler, flushOnComplete: false }),
+      );
+      this.#sub.add(windows.subscribe((r) => this.#collect(r)));
+    }
+  }
+
+  /** Current watermark, epoch ms. */
+  get watermark(): number {
+    return this.#watermark;
+  }
+
+  /** Entities (agents, extensions) held in memory. */
+  get entities(): number {
+    return this.#timelines.size;
+  }
+
+  /**
+   * Feeds one batch of a partition's events (in offset order). `now` is processing time (epoch ms),
+   * used only to pace early rows.
+   */
+  process(items: readonly { event: E; offset: number }[], now: number): StateOutput<S> {
+    const dup0 = this.#duplicates;
+    const late0 = this.#late.count + this.#lateCorrections.count;
+    for (const item of items) {
+      this.#start ??= item.offset;
+      const ts = this.#src.ts(item.event);
+      this.#input.next(event(item, ts));
+      if (ts > this.#maxTs) {
+        this.#maxTs = ts;
+        // Minute steps, per event (the last ms of each minute): batch cuts change nothing.
+        const wm = Math.floor((ts - this.#o.outOfOrdernessMs + 1) / MINUTE) * MINUTE - 1;
+        if (wm > this.#watermark) {
+          this.#watermark = wm;
+          this.#input.next(watermark(wm));
+        }
+      }
+    }
+    if (now - this.#lastEarly >= (this.#o.earlyEveryMs ?? 0)) {
+      this.#lastEarly = now;
+      this.#scheduler.maxFrames = this.#scheduler.frame + 1;
+      this.#scheduler.flush();
+    }
+    const windows = [...this.#windows.values()];
+    this.#windows = new Map();
+    return { windows, duplicates: this.#duplicates - dup0, late: this.#late.count + this.#lateCorrections.count - late0 };
+  }
+
+  /** Offset to commit once everything before `next` is stored: the oldest change an open window needs. */
+  commitPosition(next: number): number {
+    return Math.min(next, this.#timelines.minOffset());
+  }
+
+  /** Stops the operators and frees their state. */
+  close(): void {
+    this.#sub.unsubscribe();
+  }
+
+  #collect(r: WindowResult<string, StateFigures<S>>): void {
+    const windowSec = (r.windowEnd - r.windowStart) / 1000;
+    const k = `${r.key}\u0000${windowSec}\u0000${r.windowStart}`;
+    const row: StateWindow<S> = { key: r.key, windowStart: r.windowStart, windowSec, version: r.version, final: r.final, figures: r.value };
+    // Within a batch only the newest version of a window matters ("latest version wins").
+    this.#windows.set(k, row);
+    const sealAt = r.windowEnd - 1 + this.#o.allowedLatenessMs;
+    let bucket = this.#unsealed.get(sealAt);
+    if (!bucket) this.#unsealed.set(sealAt, (bucket = new Map()));
+    bucket.set(k, row);
+  }
+
+  /** Seals every window the watermark (epoch ms) has put past its lateness: nothing can change it now. */
+  #seal(watermark: number): void {
+    for (const [sealAt, rows] of this.#unsealed) {
+      if (sealAt > watermark) continue;
+      for (const [k, row] of rows) this.#windows.set(k, { ...row, final: true, version: SEAL_VERSION - (this.#start ?? 0) });
+      this.#unsealed.delete(sealAt);
+    }
+  }
+}
+
+/** Splits a window key back into tenant and entity. */
+export function splitKey(key: string): { tenant: string; entity: string } {
+  const i = key.indexOf('\u0000');
+  return { tenant: key.slice(0, i), entity: key.slice(i + 1) };
+}

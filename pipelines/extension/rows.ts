@@ -1,0 +1,41 @@
+import type { ExtensionState } from '../events/types.js';
+import { splitKey, type StateWindow } from '../agent/state-partition.js';
+
+/** Every extension (device) state. */
+export const EXTENSION_STATES: readonly ExtensionState[] = ['IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'];
+
+/**
+ * One extension's figures over one window (a minute, or a 15/30-minute interval) of event time. A row
+ * replaces any stored row of the same (tenant, extension, windowSec, windowStart) with a lower version.
+ */
+export interface ExtensionWindowRow {
+  tenant: string;
+  extension: string;
+  /** Epoch ms, aligned to the window size. */
+  windowStart: number;
+  /** Window length, seconds: 60, 900 or 1800. */
+  windowSec: number;
+  version: number;
+  /** True once the watermark passed the window end. */
+  final: boolean;
+  /** Time in each state inside the window, ms. */
+  ms: Record<ExtensionState, number>;
+  /** Times each state was entered inside the window (a repeat of the current state is none). */
+  entries: Record<ExtensionState, number>;
+}
+
+/** Turns a window of the state pipeline into a stored row. */
+export function toExtensionRow(w: StateWindow<ExtensionState>): ExtensionWindowRow {
+  const { tenant, entity } = splitKey(w.key);
+  return { tenant, extension: entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final, ms: { ...w.figures.ms }, entries: { ...w.figures.entries } };
+}
+
+const zeros = (): Record<ExtensionState, number> => ({ IDLE: 0, RINGING: 0, BUSY: 0, UNAVAILABLE: 0, DND: 0 });
+
+/** A zeroed 1-minute row with `over` applied; `ms` and `entries` may be partial (tests, fixtures). */
+export function extensionWindowRow(
+  over: Partial<Omit<ExtensionWindowRow, 'ms' | 'entries'>> & Pick<ExtensionWindowRow, 'tenant' | 'extension' | 'windowStart'> & { ms?: Partial<Record<ExtensionState, number>>; entries?: Partial<Record<ExtensionState, number>> },
+): ExtensionWindowRow {
+  const { ms, entries, ...rest } = over;
+  return { windowSec: 60, version: 1, final: false, ...rest, ms: { ...zeros(), ...ms }, entries: { ...zeros(), ...entries } };
+}
