@@ -30,7 +30,7 @@ export const WORKFLOW_ERROR_CODES = {
   SLUICE_ERR_TICKET_CONFLICT: { status: 409, retriable: true, description: 'the ticket changed since it was read (stale revision); re-read and retry' },
   SLUICE_ERR_TICKET_CLOSED: { status: 409, retriable: false, description: 'the ticket is closed and takes no more actions' },
   SLUICE_ERR_ACTION_INVALID: { status: 422, retriable: false, description: 'the action does not apply to the ticket in its current node or state' },
-  SLUICE_ERR_TODO_NOT_FOUND: { status: 404, retriable: false, description: 'no open todo matches the action' },
+  SLUICE_ERR_ASSIGNMENT_NOT_FOUND: { status: 404, retriable: false, description: 'no open todo matches the action' },
   SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, description: 'the actor lacks the permission the action needs' },
   SLUICE_ERR_NO_TRANSITION: { status: 422, retriable: false, description: 'no control leaving the node matches the outcome and ticket fields' },
   SLUICE_ERR_FLOW_LOOP: { status: 500, retriable: false, description: 'automatic nodes moved the ticket too many times without waiting (a loop)' },

@@ -126,8 +126,8 @@ describe('applyAction', () => {
   it('refuses actions by people who hold no todo, but lets a flow admin act on any', () => {
     const t = opened();
     expect(code(() => applyAction(t, { type: 'complete', actor: bob, todoId: 'v2-1' }, T0, flow))).toBe('SLUICE_ERR_FORBIDDEN');
-    expect(code(() => applyAction(t, { type: 'complete', actor: { id: 'eve' } }, T0, flow))).toBe('SLUICE_ERR_TODO_NOT_FOUND');
-    expect(code(() => applyAction(t, { type: 'complete', actor: ann, todoId: 'v9-9' }, T0, flow))).toBe('SLUICE_ERR_TODO_NOT_FOUND');
+    expect(code(() => applyAction(t, { type: 'complete', actor: { id: 'eve' } }, T0, flow))).toBe('SLUICE_ERR_ASSIGNMENT_NOT_FOUND');
+    expect(code(() => applyAction(t, { type: 'complete', actor: ann, todoId: 'v9-9' }, T0, flow))).toBe('SLUICE_ERR_ASSIGNMENT_NOT_FOUND');
     expect(applyAction(t, { type: 'complete', actor: sue, todoId: 'v2-2' }, T0, flow).ticket.todos[1]).toMatchObject({ status: 'done', decidedBy: 'sue' });
   });
 

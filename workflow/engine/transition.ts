@@ -20,14 +20,14 @@ function pickTodo(ticket: Ticket, actor: Actor, todoId: string | undefined, admi
   const open = openTodos(ticket);
   if (todoId !== undefined) {
     const todo = open.find((t) => t.id === todoId);
-    if (!todo) throw new WorkflowError('SLUICE_ERR_TODO_NOT_FOUND', `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`);
+    if (!todo) throw new WorkflowError('SLUICE_ERR_ASSIGNMENT_NOT_FOUND', `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`);
     return todo;
   }
   const mine = open.filter((t) => t.assignee === actor.id);
   const candidates = mine.length > 0 || !admin ? mine : open;
   if (candidates.length !== 1) {
     throw new WorkflowError(
-      'SLUICE_ERR_TODO_NOT_FOUND',
+      'SLUICE_ERR_ASSIGNMENT_NOT_FOUND',
       `${candidates.length === 0 ? 'no' : 'more than one'} open todo for "${actor.id}" on ticket "${ticket.id}" at node "${ticket.nodeId}"; give todoId`,
     );
   }
