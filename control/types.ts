@@ -31,8 +31,8 @@ export type Channel = 'agent' | 'smart_ivr' | 'chat' | 'keypad_ivr' | 'callback'
  */
 export const SAFETY_ORDER: readonly Channel[] = Object.freeze(['agent', 'smart_ivr', 'chat', 'callback', 'keypad_ivr'] as const);
 
-/** A source of uniform random numbers in [0, 1). Injected so jitter and sampling are reproducible in tests. */
-export type Random = () => number;
+/** A source of uniform random numbers in [0, 1) (the `adapters/random.ts` port). */
+export type { Random } from '../adapters/random.js';
 
 /** Type guard for {@link Priority}. */
 export function isPriority(v: unknown): v is Priority {
@@ -44,17 +44,5 @@ export function isLevel(v: unknown): v is Level {
   return v === 0 || v === 1 || v === 2 || v === 3;
 }
 
-/**
- * A small deterministic generator (mulberry32) for tests and simulations.
- * @param seed any 32-bit integer
- */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The deterministic generator of `adapters/random.ts`, for tests and simulations. */
+export { seededRandom } from '../adapters/random.js';

@@ -1,17 +1,9 @@
 import type { Clock, TimerHandle } from '../adapters/clock.js';
 import type { SkillGroupEvent } from './events/types.js';
+import { seededRandom } from '../adapters/random.js';
 
-/** A small seedable PRNG (mulberry32): the same seed gives the same stream. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Re-exported for callers that seed their own streams. */
+export { seededRandom };
 
 /** Options for {@link Simulator}. Rates per second, times in ms. */
 export interface SimulatorOptions {
