@@ -25,7 +25,7 @@ import { Metrics } from './metrics.js';
 import { hostname } from 'node:os';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import { createControl, type Control } from '../control/wire.js';
-import { StateStoreRealtimeView } from '../control/index.js';
+import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer } from './server.js';
 
@@ -132,6 +132,14 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       await worker.start();
       const w = worker;
       metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
+      metrics.gauge('sluice_consumer_lag_messages', 'Messages produced to the source topics but not yet handled by this worker.', () => w.lagMessages);
+      metrics.gauge('sluice_consumer_lag_seconds', 'How far behind real time this worker is (partition furthest behind).', () => w.lagMs(clock.now()) / 1000);
+      if (config.role === 'pipeline' && config.redisUrl) {
+        // Control runs elsewhere: publish queue snapshots through Redis for its signals.
+        const publisher = new SnapshotPublisher({ store: stateStore, view: { snapshots: () => realtime.snapshots(clock.now()) }, clock, onError: (err) => log.warn({ err: (err as Error).message }, 'snapshot publish failed') });
+        publisher.start();
+        closers.unshift(async () => publisher.stop());
+      }
       log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
     }
 
@@ -155,7 +163,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         clickhouseCluster: config.clickhouseCluster,
         // Same process: the pipelines' real-time state; control alone: snapshots published through the shared store.
         realtime: config.role === 'control' ? new StateStoreRealtimeView({ store: stateStore, clock }) : { snapshots: () => realtime.snapshots(clock.now()) },
-        engineHealth: { consumerLagMs: () => 0, insertLatencyMs: () => lastInsertMs },
+        engineHealth: { consumerLagMs: () => worker?.lagMs(clock.now()) ?? 0, insertLatencyMs: () => lastInsertMs },
         callbackTickets: workflow?.callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,

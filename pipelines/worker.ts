@@ -57,6 +57,8 @@ export class PipelineWorker {
   #stopping = false;
   /** Messages fully processed (stored; commit attempted). */
   handled = 0;
+  /** Per partition: messages behind the log end, and the Kafka timestamp of the last one handled. */
+  readonly #lag = new Map<string, { behind: number; lastTimestamp: number }>();
 
   constructor(opts: PipelineWorkerOptions) {
     this.#opts = opts;
@@ -74,6 +76,7 @@ export class PipelineWorker {
         for (const p of parts) {
           this.#windows.get(`${p.topic}:${p.partition}`)?.close();
           this.#windows.delete(`${p.topic}:${p.partition}`);
+          this.#lag.delete(`${p.topic}:${p.partition}`);
         }
       },
     });
@@ -83,6 +86,23 @@ export class PipelineWorker {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#consumer?.stop();
+  }
+
+  /** Messages produced but not yet handled, over the partitions this worker read. */
+  get lagMessages(): number {
+    let n = 0;
+    for (const l of this.#lag.values()) n += l.behind;
+    return n;
+  }
+
+  /**
+   * How far behind real time the worker is, ms: now minus the timestamp of the last message handled,
+   * on the partition furthest behind (0 when every partition is caught up).
+   */
+  lagMs(now: number): number {
+    let worst = 0;
+    for (const l of this.#lag.values()) if (l.behind > 0) worst = Math.max(worst, now - l.lastTimestamp);
+    return worst;
   }
 
   /** Number of partitions holding window state. */
@@ -154,5 +174,6 @@ export class PipelineWorker {
       await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next).catch((err: Error) => obs?.commitFailed?.(err));
     }
     this.handled += messages.length;
+    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), lastTimestamp: messages.at(-1)!.timestamp });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusMessage, MessageBus } from './types.js';
+import type { BusMessage, MessageBatch, MessageBus } from './types.js';
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -32,9 +32,11 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       const sent = keys.flatMap((key) => Array.from({ length: 25 }, (_, i) => ({ key, value: `${key}#${i}`, timestamp: 1_700_000_000_000 + i, headers: { source: 'skillgroup' } })));
       await producer.send(topic, sent);
       const got: BusMessage[] = [];
+      let lastBatch: MessageBatch | undefined;
       const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [topic] });
       await consumer.start(async (batch) => {
         got.push(...batch.messages);
+        lastBatch = batch;
       });
       await eventually(() => got.length >= sent.length, 'all messages');
       await consumer.stop();
@@ -45,6 +47,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       }
       const first = got.find((m) => m.value.toString() === 't1:sales#3')!;
       expect(first.timestamp).toBe(1_700_000_000_003);
+      expect(lastBatch?.highWatermark).toBeGreaterThan(lastBatch!.messages.at(-1)!.offset);
       expect(first.headers).toEqual({ source: 'skillgroup' });
       await producer.close();
     });

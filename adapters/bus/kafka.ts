@@ -143,6 +143,7 @@ class KafkaGroupConsumer implements GroupConsumer {
           {
             topic: batch.topic,
             partition: batch.partition,
+            highWatermark: Number(batch.highWatermark),
             messages: batch.messages.map((m) => ({
               offset: Number(m.offset),
               key: m.key ? m.key.toString() : null,

@@ -190,7 +190,7 @@ class MemoryConsumer implements GroupConsumer {
           const gen = this.#generation;
           this.#positions.set(key, pos + messages.length);
           delivered = true;
-          await this.#handler!({ topic, partition, messages }, { heartbeat: async () => {}, isStale: () => gen !== this.#generation || !this.#running });
+          await this.#handler!({ topic, partition, messages, highWatermark: log.length }, { heartbeat: async () => {}, isStale: () => gen !== this.#generation || !this.#running });
           if (!this.#running || this.#paused) break;
         }
       }

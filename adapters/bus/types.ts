@@ -30,6 +30,8 @@ export interface MessageBatch {
   topic: string;
   partition: number;
   messages: BusMessage[];
+  /** Offset the partition's next produced message will get (its log end), when known. */
+  highWatermark?: number;
 }
 
 /** What a batch handler may do while it runs. */
