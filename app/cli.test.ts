@@ -9,7 +9,7 @@ describe('sluice command line', { timeout: 60_000 }, () => {
   it('lists its commands in --help, and each command has its own help', () => {
     const top = sluice(['--help']);
     expect(top.status).toBe(0);
-    for (const c of ['start', 'demo', 'replay', 'plan']) expect(top.stdout).toContain(c);
+    for (const c of ['start', 'demo', 'replay', 'plan', 'traffic']) expect(top.stdout).toContain(c);
     const start = sluice(['start', '--help']);
     expect(start.stdout).toContain('--role <role>');
   });
