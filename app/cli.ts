@@ -80,9 +80,9 @@ export function cli(): Command {
     .command('demo')
     .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
     .option('--port <port>', 'port to listen on', '8080')
-    .option('--rate <calls>', 'simulated calls per second per skill group', '2')
+    .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
     .action(async (o: { port: string; rate: string }) => {
-      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', PORT: o.port, SIM_CALLS_PER_SECOND: o.rate }, (c, url) => [
+      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', PORT: o.port, SIM_CALLS_PER_HOUR: o.rate }, (c, url) => [
         '',
         `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
         `  real-time figures  ${url}/v1/realtime/skillgroups`,

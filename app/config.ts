@@ -51,9 +51,9 @@ export interface Config {
   /** Where SLA notifications without a channel plugin of their own (SMS, phone, …) are posted. */
   webhookUrl: string | undefined;
   simulator: boolean;
-  simCallsPerSecond: number;
+  /** Simulated calls per hour per tenant. */
+  simCallsPerHour: number;
   simTenants: string[];
-  simSkillGroups: string[];
 }
 
 const ENV_SCHEMA = {
@@ -88,9 +88,8 @@ const ENV_SCHEMA = {
     SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$', default: 'demo' },
     SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
-    SIM_CALLS_PER_SECOND: { type: 'number', minimum: 0, maximum: 100000, default: 2 },
+    SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
-    SIM_SKILL_GROUPS: { type: 'string', default: 'sales,support,billing' },
   },
 } as const;
 
@@ -177,9 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tenants: list(r.SLUICE_TENANTS),
     webhookUrl: r.SLUICE_WEBHOOK_URL || undefined,
     simulator: r.SLUICE_SIMULATOR,
-    simCallsPerSecond: r.SIM_CALLS_PER_SECOND,
+    simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
-    simSkillGroups: list(r.SIM_SKILL_GROUPS),
   });
 }
 

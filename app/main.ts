@@ -11,7 +11,10 @@ import type { StateStore } from '../adapters/state/types.js';
 import { SOURCES } from '../pipelines/events/types.js';
 import { EventPublisher } from '../pipelines/publisher.js';
 import { RealtimeState } from '../pipelines/realtime/state.js';
-import { Simulator } from '../pipelines/simulator.js';
+import { TrafficSimulation } from '../bench/traffic/model.js';
+import { pace } from '../bench/traffic/pacer.js';
+import { buildScenario } from '../bench/traffic/scenario.js';
+import { publisherSink } from '../bench/traffic/sinks.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
@@ -36,7 +39,8 @@ export interface Sluice {
   readonly url: string;
   readonly metrics: Metrics;
   readonly worker: PipelineWorker | undefined;
-  readonly simulator: Simulator | undefined;
+  /** The traffic model feeding the demo, when it runs. */
+  readonly simulator: { readonly sent: () => number; stop(): Promise<void> } | undefined;
   /** Stops in order: stop accepting, stop the simulator, drain, stop the worker, close adapters. */
   close(): Promise<void>;
 }
@@ -176,11 +180,24 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.tenants }, 'control loop running');
     }
 
-    let simulator: Simulator | undefined;
+    let simulator: Sluice['simulator'];
     if (config.simulator) {
-      simulator = new Simulator({ clock, send: (events) => publisher.publish(events), tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond, seed: Date.now() % 2 ** 31 });
-      simulator.start();
-      log.info({ tenants: config.simTenants, skillGroups: config.simSkillGroups, callsPerSecond: config.simCallsPerSecond }, 'simulator running');
+      // The capacity planners' traffic model (all four sources, consistent), played in real time.
+      const start = clock.now();
+      const model = new TrafficSimulation(buildScenario({ seed: start % 2 ** 31, start, minutes: 7 * 24 * 60, tenants: config.simTenants, callsPerHour: config.simCallsPerHour }));
+      const abort = new AbortController();
+      let sent = 0;
+      const playing = pace(model, publisherSink(publisher), { clock, speed: 1, batchSize: 200, signal: abort.signal, onBatch: (total) => (sent = total) }).catch((err: Error) => {
+        log.error({ err: err.message }, 'simulator stopped');
+      });
+      simulator = {
+        sent: () => sent,
+        async stop() {
+          abort.abort();
+          await playing;
+        },
+      };
+      log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (bench/traffic model, real time)');
     }
 
     const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, control: control?.routes, state: () => state, logger: opts.httpLogger === false ? false : undefined });

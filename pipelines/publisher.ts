@@ -5,7 +5,7 @@ import { partitionKey, topicFor } from './topics.js';
 
 /**
  * Puts normalized events on the bus: one topic per source, keyed by tenant + entity so one worker
- * owns each window. Used by HTTP ingest, the simulator and replay.
+ * owns each window. Used by HTTP ingest, the demo's traffic model and replay.
  */
 export class EventPublisher {
   /** Events accepted by the bus. */

@@ -11,7 +11,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { SkillGroupEvent, TelemetryEvent } from '../../pipelines/events/types.js';
 import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
-import { seededRandom } from '../../pipelines/simulator.js';
+import { seededRandom } from '../../adapters/random.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { PipelineWorker } from '../../pipelines/worker.js';

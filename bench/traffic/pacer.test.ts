@@ -40,6 +40,20 @@ describe('pace', () => {
     expect(stats.wallMs).toBe(0);
   });
 
+  it('an abort ends a wait at once: stopping never waits for the next event', async () => {
+    const clock = new ManualClock(1_000_000);
+    const ctl = new AbortController();
+    const seen: string[] = [];
+    const done = pace([ev('a', 0), ev('z', 3_600_000)], { send: async (b) => void seen.push(...b.map((e) => e.id)) }, { clock, speed: 1, signal: ctl.signal });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['a']);
+    ctl.abort(); // no clock movement: the hour-long wait must end by itself
+    const stats = await done;
+    expect(stats.events).toBe(1);
+    expect(seen).toEqual(['a']);
+    expect(clock.pending).toBe(0);
+  });
+
   it('stops when aborted and passes a sink failure on', async () => {
     const ctl = new AbortController();
     const clock = new ManualClock(0);

@@ -57,7 +57,20 @@ export async function pace(events: Iterable<TelemetryEvent> | AsyncIterable<Tele
     lastTs = out[out.length - 1]!.ts;
     o.onBatch?.(sent, lastTs);
   };
-  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  // A wait ends early when the playback is aborted, so stopping never waits for the next event.
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        o.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        clock.clearTimeout(timer);
+        done();
+      };
+      const timer = clock.setTimeout(done, ms);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+    });
   for await (const e of events) {
     if (o.signal?.aborted) break;
     firstTs ??= e.ts;
@@ -67,6 +80,7 @@ export async function pace(events: Iterable<TelemetryEvent> | AsyncIterable<Tele
         await flush();
         const wait = due - clock.now();
         if (wait > 0) await sleep(wait);
+        if (o.signal?.aborted) break;
       }
     }
     batch.push(e);

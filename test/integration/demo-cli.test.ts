@@ -10,7 +10,7 @@ describe('sluice demo (the README quick start)', () => {
   it('serves figures from simulated traffic within 30 s; SIGINT exits 0 within 10 s with every published event stored', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-    const child = spawn(process.execPath, ['bin/sluice.mjs', 'demo', '--port', String(port), '--rate', '20'], {
+    const child = spawn(process.execPath, ['bin/sluice.mjs', 'demo', '--port', String(port), '--rate', '7200'], {
       env: { ...process.env, CHDB_PATH: join(dir, 'chdb'), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { SkillGroupEvent } from '../../pipelines/events/types.js';
-import { seededRandom } from '../../pipelines/simulator.js';
+import { seededRandom } from '../../adapters/random.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { freePort } from '../../services/ports.js';
 import { eventually, readTopic, spawnSluice, type SluiceProcess } from '../support/process.js';

@@ -5,7 +5,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { SkillGroupEvent } from '../../pipelines/events/types.js';
 import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
-import { seededRandom } from '../../pipelines/simulator.js';
+import { seededRandom } from '../../adapters/random.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 import { partitionKey } from '../../pipelines/topics.js';
