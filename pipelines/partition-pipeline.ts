@@ -1,4 +1,5 @@
-import type { TelemetryEvent } from './events/types.js';
+import { createHash } from 'node:crypto';
+import type { Source, TelemetryEvent } from './events/types.js';
 import type { TelemetryStore } from './store/types.js';
 
 /** What one batch of a partition produced. */
@@ -30,3 +31,61 @@ export type PipelineFactory = () => PartitionPipeline;
 
 /** A batch that produced nothing to store. */
 export const NOTHING: BatchResult = Object.freeze({ store: async () => {}, afterStore: () => {}, late: 0, duplicates: 0 });
+
+/** Token of a set of rows from their identities: the same rows (same versions) always get the same token. */
+export function rowsToken<R>(rows: readonly R[], identity: (row: R) => string): string {
+  const h = createHash('sha1');
+  for (const r of rows) h.update(`${identity(r)}\n`);
+  return h.digest('base64url').slice(0, 16);
+}
+
+/** What a source's per-partition aggregation returns for one batch. */
+export interface PartitionOutput<R> {
+  rows: R[];
+  late: number;
+  duplicates: number;
+}
+
+/** How {@link partitionPipeline} builds, feeds and stores one source's aggregation. */
+export interface PartitionSpec<S extends Source, R, O extends PartitionOutput<R>> {
+  source: S;
+  /** A new per-partition aggregation. */
+  create(): {
+    process(items: { event: Extract<TelemetryEvent, { source: S }>; offset: number }[], now: number): O;
+    commitPosition(next: number): number;
+    close(): void;
+  };
+  /** Writes a batch's rows (called only when there are some), idempotently for `token`. */
+  write(store: TelemetryStore, rows: R[], token: string): Promise<void>;
+  /** The identity of a row (key, window and version) for the insert token. */
+  identity(row: R): string;
+  /** Runs once a batch's output is stored (real-time state, push). */
+  afterStore?(out: O): void;
+}
+
+/**
+ * Adapts a source's per-partition aggregation to the worker's {@link PipelineFactory}: keeps the
+ * source's events of each batch, stores the changed rows with a content token (a retry is applied
+ * once), then hands the output on.
+ */
+export function partitionPipeline<S extends Source, R, O extends PartitionOutput<R>>(spec: PartitionSpec<S, R, O>): PipelineFactory {
+  return () => {
+    const p = spec.create();
+    return {
+      process(items, now) {
+        const mine = items.flatMap((i) => (i.event.source === spec.source ? [{ event: i.event as Extract<TelemetryEvent, { source: S }>, offset: i.offset }] : []));
+        const out = p.process(mine, now);
+        return {
+          store: async (store) => {
+            if (out.rows.length > 0) await spec.write(store, out.rows, rowsToken(out.rows, spec.identity));
+          },
+          afterStore: () => spec.afterStore?.(out),
+          late: out.late,
+          duplicates: out.duplicates,
+        };
+      },
+      commitPosition: (next) => p.commitPosition(next),
+      close: () => p.close(),
+    };
+  };
+}

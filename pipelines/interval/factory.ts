@@ -1,14 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { PipelineFactory } from '../partition-pipeline.js';
+import { partitionPipeline, type PartitionOutput, type PipelineFactory } from '../partition-pipeline.js';
 import { IntervalPartition, type IntervalPipelineOptions } from './pipeline.js';
 import type { IntervalReportRow } from './rows.js';
-
-/** Token of a set of reports: the same reports always get the same token. */
-export function reportsToken(rows: IntervalReportRow[]): string {
-  const h = createHash('sha1');
-  for (const r of rows) h.update(`${r.tenant}|${r.scope}|${r.key}|${r.intervalStart}|${r.intervalSec}|${r.version}|${r.eventId}\n`);
-  return h.digest('base64url').slice(0, 16);
-}
 
 /**
  * The vendor interval-report pipeline as a {@link PipelineFactory} for the worker: reports are
@@ -16,22 +8,17 @@ export function reportsToken(rows: IntervalReportRow[]): string {
  * @example pipelines: { interval: intervalPipeline() }
  */
 export function intervalPipeline(opts: IntervalPipelineOptions = {}): PipelineFactory {
-  return () => {
-    const p = new IntervalPartition(opts);
-    return {
-      process(items) {
-        const out = p.process(items.flatMap((i) => (i.event.source === 'interval' ? [i.event] : [])));
-        return {
-          store: async (store) => {
-            if (out.rows.length > 0) await store.upsertIntervalReports(out.rows, reportsToken(out.rows));
-          },
-          afterStore: () => {},
-          late: 0,
-          duplicates: out.duplicates,
-        };
-      },
-      commitPosition: (next) => next,
-      close: () => p.close(),
-    };
-  };
+  return partitionPipeline<'interval', IntervalReportRow, PartitionOutput<IntervalReportRow>>({
+    source: 'interval',
+    create: () => {
+      const p = new IntervalPartition(opts);
+      return {
+        process: (items) => ({ ...p.process(items.map((i) => i.event)), late: 0 }),
+        commitPosition: (next) => next,
+        close: () => p.close(),
+      };
+    },
+    write: (store, rows, token) => store.upsertIntervalReports(rows, token),
+    identity: (r) => `${r.tenant}|${r.scope}|${r.key}|${r.intervalStart}|${r.intervalSec}|${r.version}|${r.eventId}`,
+  });
 }
