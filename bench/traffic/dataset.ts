@@ -249,8 +249,15 @@ export function parseBankDataset(text: string, o: BankParseOptions = {}): Datase
 /**
  * Reads and parses the dataset file.
  * @param path the file (default {@link ANONYMOUS_BANK_FILE})
- * @throws DatasetFormatError on a wrong header; the file system's error when it cannot be read
+ * @throws DatasetFormatError on a wrong header; an error naming the path when the file is missing
  */
 export async function loadBankDataset(path: string | URL = ANONYMOUS_BANK_FILE, o: BankParseOptions = {}): Promise<DatasetLoad> {
-  return parseBankDataset(await readFile(path, 'utf8'), o);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error(`the Anonymous Bank dataset is not at ${String(path)}: it ships in shared/data/anonymous-bank/ beside the repository (pass another path with --file)`, { cause: err });
+  }
+  return parseBankDataset(text, o);
 }
