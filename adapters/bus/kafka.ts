@@ -83,7 +83,11 @@ export class KafkaBus implements MessageBus {
   }
 
   consumer(opts: ConsumerOptions): GroupConsumer {
-    const c = new KafkaGroupConsumer(this.#kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 }), opts);
+    // Larger fetches make larger batches: each batch costs a few inserts whatever its size.
+    const c = new KafkaGroupConsumer(
+      this.#kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 4 << 20, maxBytes: 16 << 20 }),
+      opts,
+    );
     this.#consumers.push(c);
     return c;
   }
@@ -136,7 +140,9 @@ class KafkaGroupConsumer implements GroupConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Batches of different partitions are handled side by side (their inserts overlap); one
+      // partition's batches stay in order, which is what the commits rely on.
+      partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
         if (batch.messages.length === 0) return;
         await handler(
