@@ -66,10 +66,16 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   async #insert(table: string, values: Record<string, unknown>[], token: string): Promise<void> {
     if (values.length === 0) return;
     const t0 = performance.now();
+    // Rows as arrays under named columns: about twice as fast for ClickHouse to parse as objects.
+    // Every key any row has (a row without one gets null: the column's default).
+    const keys = new Set<string>();
+    for (const v of values) for (const k in v) keys.add(k);
+    const columns = [...keys] as [string, ...string[]];
     await this.ch.client.insert({
       table: `${this.ch.database}.${table}`,
-      values,
-      format: 'JSONEachRow',
+      values: values.map((v) => columns.map((c) => v[c])),
+      columns,
+      format: 'JSONCompactEachRow',
       clickhouse_settings: { insert_deduplication_token: `${table}:${token}`, async_insert: 0 },
     });
     this.observe(table, values.length, (performance.now() - t0) / 1000);
