@@ -98,29 +98,18 @@ export function runPlan(input: PlanInput): PlanResult {
     maxOccupancy: input.maxOccupancy,
     shrinkage: input.shrinkage,
   };
-  if (input.patience === undefined) {
-    const plan = staffErlangC(workload, target);
-    const m = plan.metrics;
-    return {
-      agents: plan.agents,
-      scheduledAgents: plan.scheduledAgents,
-      serviceLevel: m.serviceLevel,
-      asa: m.asa,
-      occupancy: m.occupancy,
-      probabilityOfWait: m.probabilityOfWait,
-    };
-  }
-  const plan = staffErlangA(workload, input.patience, target);
-  const m = plan.metrics;
-  return {
+  const base = (plan: ReturnType<typeof staffErlangC>): PlanResult => ({
     agents: plan.agents,
     scheduledAgents: plan.scheduledAgents,
-    serviceLevel: m.serviceLevel,
-    asa: m.asa,
-    occupancy: m.occupancy,
-    probabilityOfWait: m.probabilityOfWait,
-    probabilityOfAbandon: m.probabilityOfAbandon,
-  };
+    serviceLevel: plan.metrics.serviceLevel,
+    asa: plan.metrics.asa,
+    occupancy: plan.metrics.occupancy,
+    probabilityOfWait: plan.metrics.probabilityOfWait,
+  });
+  if (input.patience === undefined) return base(staffErlangC(workload, target));
+  // Erlang A (patience given) also answers how many callers hang up.
+  const plan = staffErlangA(workload, input.patience, target);
+  return { ...base(plan), probabilityOfAbandon: plan.metrics.probabilityOfAbandon };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
