@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { EMPTY, finalize, map, NEVER, Observable, type SchedulerAction, Subject, throwError, timer } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { batch } from './batch.js';
 import { batchWrite, type WrittenBatch } from './batch-write.js';
 import { isOperatorError } from './errors.js';
-import { boundedScheduler } from './test-support.js';
+import { boundedScheduler, marbleScheduler } from './test-support.js';
 
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 const written = <T>(items: T[], seq: number, result: number = items.length): WrittenBatch<T, number> => ({ items, seq, result });
 
 describe('batchWrite', () => {

@@ -1,10 +1,9 @@
 import { Subject } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { batch } from './batch.js';
-import { boundedScheduler } from './test-support.js';
+import { boundedScheduler, marbleScheduler } from './test-support.js';
 
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 
 describe('batch', () => {
   it('cuts by size and emits the remainder on completion', () => {

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { count } from './aggregators.js';
 import { dedupById } from './dedup.js';
-import { res } from './test-support.js';
+import { marbleScheduler, res } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { event, watermark, type EventElement, type StreamElement } from './types.js';
 
@@ -13,7 +12,7 @@ interface V {
 }
 const e = (id: string, ts: number) => event<V>({ id }, ts);
 const id = (v: V): string => v.id;
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 
 describe('dedupById', () => {
   it('drops repeated ids, passes watermarks, and reports each duplicate', () => {

@@ -1,16 +1,15 @@
 import { Subject } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { sum } from './aggregators.js';
 import { gcd, hoppingWindow } from './hopping-window.js';
 import { LateOutput } from './late-output.js';
-import { boundedScheduler, res, tracked } from './test-support.js';
+import { boundedScheduler, marbleScheduler, res, tracked } from './test-support.js';
 import { event, watermark, type StreamElement } from './types.js';
 
 const e = (ts: number, v: number) => event(v, ts);
 const key = (): string => 'k';
 const total = () => sum((v: number) => v);
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 
 describe('hoppingWindow', () => {
   it('emits every window covering the data, each the merge of its panes', () => {

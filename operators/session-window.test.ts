@@ -1,20 +1,15 @@
 import { Subject } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { sum } from './aggregators.js';
 import { LateOutput } from './late-output.js';
 import { sessionWindow } from './session-window.js';
-import { boundedScheduler, res, tracked } from './test-support.js';
+import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './test-support.js';
 import { event, watermark, type StreamElement } from './types.js';
 
-interface V {
-  k: string;
-  v: number;
-}
-const e = (k: string, ts: number, v: number) => event<V>({ k, v }, ts);
-const key = (x: V): string => x.k;
-const total = () => sum((x: V) => x.v);
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+type V = KeyedValue;
+const e = keyedEvent;
+const key = byKey;
+const total = sumOfV;
+const scheduler = marbleScheduler;
 
 describe('sessionWindow', () => {
   it('closes a key’s session after gapMs of event time without events, when the watermark passes its end', () => {

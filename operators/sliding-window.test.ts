@@ -1,14 +1,13 @@
 import { tap } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { sum } from './aggregators.js';
-import { res, tracked } from './test-support.js';
+import { marbleScheduler, res, tracked } from './test-support.js';
 import { slidingWindow } from './sliding-window.js';
 import { event, watermark, type StreamElement } from './types.js';
 
 const e = (ts: number, v: number) => event(v, ts);
 const key = (): string => 'k';
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 
 describe('slidingWindow', () => {
   it('computes several window lengths from one set of panes, at every pane boundary', () => {

@@ -1,10 +1,30 @@
 /**
  * Helpers shared by the operator tests (not part of the public API). Imports
- * only rxjs and this folder, like the operators themselves.
+ * rxjs, vitest's `expect` and this folder.
  */
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { Aggregator } from './aggregators.js';
-import type { WindowEmitKind, WindowResult } from './types.js';
+import { TestScheduler } from 'rxjs/testing';
+import { expect } from 'vitest';
+import { sum, type Aggregator } from './aggregators.js';
+import { event, type EventElement, type WindowEmitKind, type WindowResult } from './types.js';
+
+/** A marble-test scheduler that compares frames with `toEqual`. */
+export const marbleScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** The keyed value of the window tests: key `k`, number `v`. */
+export interface KeyedValue {
+  k: string;
+  v: number;
+}
+
+/** An event of `{k, v}` at event time `ts`. */
+export const keyedEvent = (k: string, ts: number, v: number): EventElement<KeyedValue> => event<KeyedValue>({ k, v }, ts);
+
+/** The key of a {@link KeyedValue}. */
+export const byKey = (x: KeyedValue): string => x.k;
+
+/** Sums the `v` of {@link KeyedValue}s. */
+export const sumOfV = () => sum((x: KeyedValue) => x.v);
 
 /** An aggregator wrapper that counts accumulators alive (created, not yet disposed). */
 export interface Tracked<T, A, R> extends Aggregator<T, A, R> {

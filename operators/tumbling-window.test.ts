@@ -1,21 +1,16 @@
 import { from, Subject } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { sum } from './aggregators.js';
 import { isOperatorError } from './errors.js';
 import { LateOutput } from './late-output.js';
-import { boundedScheduler, res, tracked } from './test-support.js';
+import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { event, watermark, type StreamElement, type WindowResult } from './types.js';
 
-interface V {
-  k: string;
-  v: number;
-}
-const e = (k: string, ts: number, v: number) => event<V>({ k, v }, ts);
-const key = (x: V): string => x.k;
-const total = () => sum((x: V) => x.v);
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+type V = KeyedValue;
+const e = keyedEvent;
+const key = byKey;
+const total = sumOfV;
+const scheduler = marbleScheduler;
 
 describe('tumblingWindow', () => {
   it('emits one final result per key when the watermark passes the window end; empty windows emit nothing', () => {

@@ -1,12 +1,11 @@
 import { Subject } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { isOperatorError } from './errors.js';
-import { boundedScheduler } from './test-support.js';
+import { boundedScheduler, marbleScheduler } from './test-support.js';
 import { event, watermark, type StreamElement } from './types.js';
 import { withWatermarks } from './watermarks.js';
 
-const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = marbleScheduler;
 
 describe('withWatermarks', () => {
   it('emits max event time − bound − 1 after the event that advances it; out-of-order events do not', () => {
