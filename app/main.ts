@@ -16,6 +16,7 @@ import { pace } from '../bench/traffic/pacer.js';
 import { buildScenario } from '../bench/traffic/scenario.js';
 import { publisherSink } from '../bench/traffic/sinks.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
+import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
 import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
@@ -27,7 +28,7 @@ import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { hostname } from 'node:os';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
-import { createControl, type Control } from '../control/wire.js';
+import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer } from './server.js';
@@ -51,6 +52,10 @@ export interface StartOptions {
   logger?: Logger;
   /** Fastify logger setting (default: the pino logger). */
   httpLogger?: boolean;
+  /** Wraps the telemetry store the pipelines and API use (the bench harness slows ClickHouse down with it). */
+  wrapStore?: (store: TelemetryStore) => TelemetryStore;
+  /** Control-loop tuning (tick, level thresholds, pressure weights, …) over the defaults. */
+  control?: CreateControlOptions['tuning'];
 }
 
 /**
@@ -71,7 +76,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       config.clickhouseDatabase,
     );
     let lastInsertMs = 0;
-    const store = await ClickHouseTelemetryStore.open(ch, {
+    const chStore = await ClickHouseTelemetryStore.open(ch, {
       rawTtlDays: config.ttlDays,
       cluster: config.clickhouseCluster,
       observe: (table, rows, seconds) => {
@@ -79,6 +84,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         metrics.observeInsert(table, rows, seconds);
       },
     });
+    const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
     closers.unshift(() => store.close());
     log.info({ clickhouse: config.clickhouseUrl ?? `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
 
@@ -172,6 +178,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
         log: (level, msg, extra) => log[level](extra ?? {}, msg),
+        ...(opts.control ? { tuning: opts.control } : {}),
       });
       control = c;
       await c.start();
