@@ -4,7 +4,7 @@ import { KafkaBus } from '../adapters/bus/kafka.js';
 import { MemoryBus } from '../adapters/bus/memory.js';
 import type { BusProducer, MessageBus } from '../adapters/bus/types.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
-import { connectClickHouse } from '../adapters/clickhouse/connect.js';
+import { connectClickHouse, type ClickHouse } from '../adapters/clickhouse/connect.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import { RedisStateStore } from '../adapters/state/redis.js';
 import type { StateStore } from '../adapters/state/types.js';
@@ -39,6 +39,8 @@ export interface Sluice {
   /** `http://host:port` it listens on. */
   readonly url: string;
   readonly metrics: Metrics;
+  /** The ClickHouse (server or chDB) Sluice stores into; `sluice dashboards check` queries it. */
+  readonly clickhouse: ClickHouse;
   readonly worker: PipelineWorker | undefined;
   /** The traffic model feeding the demo, when it runs. */
   readonly simulator: { readonly sent: () => number; stop(): Promise<void> } | undefined;
@@ -65,7 +67,7 @@ export interface StartOptions {
 export async function startSluice(config: Readonly<Config>, opts: StartOptions = {}): Promise<Sluice> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? pino({ level: config.logLevel });
-  const metrics = new Metrics();
+  const metrics = new Metrics({ serviceLevelSeconds: config.serviceLevelMs / 1000, shortAbandonSeconds: config.shortAbandonMs / 1000 });
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, ReadinessCheck>();
@@ -137,10 +139,12 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         onEvents: (events) => {
           const now = clock.now();
           for (const e of events) realtime.apply(e, now);
+          metrics.observeEvents(events);
         },
       });
       await worker.start();
       const w = worker;
+      metrics.observeRealtime(realtime, () => clock.now());
       metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
       metrics.gauge('sluice_consumer_lag_messages', 'Messages produced to the source topics but not yet handled by this worker.', () => w.lagMessages);
       metrics.gauge('sluice_consumer_lag_seconds', 'How far behind real time this worker is (partition furthest behind).', () => w.lagMs(clock.now()) / 1000);
@@ -207,7 +211,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (bench/traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, control: control?.routes, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 
@@ -227,7 +231,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
-    return { app, url, metrics, worker, simulator, close };
+    return { app, url, metrics, clickhouse: ch, worker, simulator, close };
   } catch (err) {
     for (const c of closers) await c().catch(() => {});
     throw err;

@@ -2,15 +2,42 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { PipelineObserver } from '../pipelines/worker.js';
 import type { Workflow } from '../workflow/wire.js';
 import type { Control } from '../control/wire.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
+import type { SkillGroupNow } from '../pipelines/realtime/state.js';
+
+/** Thresholds that place histogram buckets where the call-center domain reads them. */
+export interface MetricsOptions {
+  /** Service-level threshold T, seconds (`SLUICE_SERVICE_LEVEL_MS` / 1000; default 20). */
+  serviceLevelSeconds?: number;
+  /** Short-abandon threshold, seconds (`SLUICE_SHORT_ABANDON_MS` / 1000; default 5). */
+  shortAbandonSeconds?: number;
+}
+
+/** Which source's figures each pipeline table holds (for `sluice_events_out_total`). */
+const SOURCE_OF_TABLE: Readonly<Record<string, string>> = { skillgroup_minute: 'skillgroup', agent_window: 'agent', extension_window: 'extension', interval_report: 'interval' };
+
+/** Circuit breaker states as the gauge `sluice_breaker_state` reports them. */
+export const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = { closed: 0, 'forced-closed': 0, 'half-open': 1, open: 2, 'forced-open': 2 };
+
+/** Bucket bounds (seconds) for queue waits: dense around the short-abandon and service-level thresholds. */
+export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: number): number[] {
+  const bounds = new Set([1, 2, shortAbandonSeconds, 10, 15, serviceLevelSeconds, 30, 45, 60, 90, 120, 180, 300, 600]);
+  return [...bounds].filter((b) => Number.isFinite(b) && b > 0).sort((a, b) => a - b);
+}
 
 /**
  * Sluice's Prometheus metrics, on a registry of their own (one per instance, so tests can run several).
  * Names follow Prometheus conventions: `sluice_` prefix, base units, `_total` on counters; labels are
- * bounded (source, reason, table, route) — never call or agent ids.
+ * bounded (tenant, skill group, source, reason, table, route, level, target, breaker) — never call or
+ * agent ids: per-agent figures live in ClickHouse. Gauges of state read it at scrape time. Every process
+ * exposes what its roles do; dashboards `sum` counters across processes and `max` gauges that every
+ * instance of a role reports alike (levels, breakers, ticket counts).
  */
 export class Metrics {
   readonly registry = new Registry();
   readonly eventsIn = new Counter({ name: 'sluice_events_in_total', help: 'Events decoded and stored, by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly eventsOut = new Counter({ name: 'sluice_events_out_total', help: 'Figures the pipelines wrote out to ClickHouse (window rows; vendor reports for interval), by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly queueWait: Histogram<'tenant' | 'skill_group' | 'outcome'>;
   readonly deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Inputs refused and written to the dead-letter sink, by source and reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
   readonly duplicates = new Counter({ name: 'sluice_events_duplicate_total', help: 'Events dropped as duplicates of an id already counted, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly late = new Counter({ name: 'sluice_events_late_total', help: 'Events that arrived after their window\'s allowed lateness, by source.', labelNames: ['source'], registers: [this.registry] });
@@ -21,8 +48,51 @@ export class Metrics {
   readonly commitErrors = new Counter({ name: 'sluice_consumer_commit_errors_total', help: 'Failed offset commits (the range is read again).', registers: [this.registry] });
   readonly httpSeconds = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by method, route and status.', labelNames: ['method', 'route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
 
-  constructor() {
+  constructor(opts: MetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry });
+    this.queueWait = new Histogram({
+      name: 'sluice_queue_wait_seconds',
+      help: 'Queue wait of calls that left the queue, by tenant, skill group and outcome (answered, abandoned); a bucket sits at the service-level threshold.',
+      labelNames: ['tenant', 'skill_group', 'outcome'],
+      buckets: waitBuckets(opts.serviceLevelSeconds ?? 20, opts.shortAbandonSeconds ?? 5),
+      registers: [this.registry],
+    });
+  }
+
+  /** Counts the waits of answered and abandoned calls among stored events. */
+  observeEvents(events: readonly TelemetryEvent[]): void {
+    for (const e of events) {
+      if (e.source !== 'skillgroup' || e.body.waitMs === undefined) continue;
+      const { type, skillGroup, waitMs } = e.body;
+      if (type === 'ANSWERED' || type === 'ABANDONED') this.queueWait.observe({ tenant: e.tenant, skill_group: skillGroup, outcome: type.toLowerCase() }, waitMs / 1000);
+    }
+  }
+
+  /** Real-time queue figures (calls waiting, longest wait, agents by state), read at scrape time from `view`. */
+  observeRealtime(view: { skillGroups(now: number): SkillGroupNow[] }, now: () => number): void {
+    const r = [this.registry];
+    const read = () => view.skillGroups(now());
+    new Gauge({
+      name: 'sluice_queue_calls_waiting', help: 'Calls waiting in queue now, by tenant and skill group.', labelNames: ['tenant', 'skill_group'], registers: r,
+      collect() {
+        this.reset();
+        for (const g of read()) this.set({ tenant: g.tenant, skill_group: g.skillGroup }, g.callsWaiting);
+      },
+    });
+    new Gauge({
+      name: 'sluice_queue_longest_wait_seconds', help: 'Wait of the longest-waiting call now, by tenant and skill group (0 when none waits).', labelNames: ['tenant', 'skill_group'], registers: r,
+      collect() {
+        this.reset();
+        for (const g of read()) this.set({ tenant: g.tenant, skill_group: g.skillGroup }, g.longestWaitMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'sluice_queue_agents', help: 'Agents serving a skill group now, by tenant, skill group and state.', labelNames: ['tenant', 'skill_group', 'state'], registers: r,
+      collect() {
+        this.reset();
+        for (const g of read()) for (const [state, n] of Object.entries(g.agents)) this.set({ tenant: g.tenant, skill_group: g.skillGroup, state }, n ?? 0);
+      },
+    });
   }
 
   /** A gauge whose value is read at scrape time. */
@@ -55,6 +125,7 @@ export class Metrics {
       labelNames: ['tenant', 'state'],
       registers: [this.registry],
       async collect() {
+        this.reset();
         for (const tenant of tenants) {
           const counts = await wf.ticketCounts(tenant).catch(() => undefined);
           for (const [state, n] of Object.entries(counts ?? {})) this.set({ tenant, state }, n);
@@ -78,11 +149,23 @@ export class Metrics {
     const decisionSeconds = new Histogram({ name: 'sluice_route_decision_duration_seconds', help: 'Server time spent deciding a route (in process, without HTTP).', buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3], registers: r });
     const rejected = new Counter({ name: 'sluice_admission_rejections_total', help: 'Calls refused by a tenant bucket or a target concurrency limit.', labelNames: ['tenant', 'kind'], registers: r });
     const levelChanges = new Counter({ name: 'sluice_level_changes_total', help: 'Degradation level changes, by tenant and new level.', labelNames: ['tenant', 'level'], registers: r });
-    const level = new Gauge({ name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant).', labelNames: ['tenant', 'skill_group'], registers: r });
     const breakerTransitions = new Counter({ name: 'sluice_breaker_transitions_total', help: 'Circuit breaker state changes, by breaker and new state.', labelNames: ['breaker', 'to'], registers: r });
-    const breakerState = new Gauge({ name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open).', labelNames: ['breaker'], registers: r });
-    const outcomes = new Counter({ name: 'sluice_route_outcomes_total', help: 'Outcomes reported for routed calls, by target and result.', labelNames: ['target', 'result'], registers: r });
     const svc = c.service;
+    new Gauge({
+      name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant), read at scrape time.', labelNames: ['tenant', 'skill_group'], registers: r,
+      collect() {
+        this.reset();
+        for (const l of svc.state().levels) this.set({ tenant: l.tenant, skill_group: l.skillGroup ?? '' }, Number(l.level));
+      },
+    });
+    new Gauge({
+      name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open), read at scrape time.', labelNames: ['breaker'], registers: r,
+      collect() {
+        this.reset();
+        for (const b of svc.state().breakers) this.set({ breaker: b.id }, BREAKER_STATE_VALUE[b.state] ?? -1);
+      },
+    });
+    const outcomes = new Counter({ name: 'sluice_route_outcomes_total', help: 'Outcomes reported for routed calls, by target and result.', labelNames: ['target', 'result'], registers: r });
     svc.on('decision', (d) => {
       decisions.inc({ tenant: d.tenant, target: d.target, level: String(d.level) });
       decisionSeconds.observe(d.durationNs / 1e9);
@@ -90,13 +173,8 @@ export class Metrics {
     svc.on('admission-rejected', (e) => rejected.inc({ tenant: e.tenant, kind: e.kind }));
     svc.on('level', (e) => {
       levelChanges.inc({ tenant: e.scope.tenant, level: String(e.to) });
-      level.set({ tenant: e.scope.tenant, skill_group: e.scope.skillGroup ?? '' }, Number(e.to));
     });
-    const STATE: Record<string, number> = { closed: 0, 'forced-closed': 0, 'half-open': 1, open: 2, 'forced-open': 2 };
-    svc.on('breaker', (t) => {
-      breakerTransitions.inc({ breaker: t.breakerId, to: t.to });
-      breakerState.set({ breaker: t.breakerId }, STATE[t.to] ?? -1);
-    });
+    svc.on('breaker', (t) => breakerTransitions.inc({ breaker: t.breakerId, to: t.to }));
     svc.on('outcome', (o) => outcomes.inc({ target: o.target, result: o.success ? 'success' : 'failure' }));
   }
 
@@ -104,5 +182,7 @@ export class Metrics {
   observeInsert = (table: string, rows: number, seconds: number): void => {
     this.insertSeconds.observe({ table }, seconds);
     this.insertRows.inc({ table }, rows);
+    const source = SOURCE_OF_TABLE[table];
+    if (source) this.eventsOut.inc({ source }, rows);
   };
 }
