@@ -15,6 +15,8 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
+import { levelSourceOf } from './routes/stream-levels.js';
+import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
 import { reportsRoutes } from './routes/reports.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
@@ -33,6 +35,8 @@ export interface ServerDeps {
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
   control?: ControlRoutesOptions;
+  /** Wallboard page settings (thresholds); the page is served either way. */
+  wallboard?: WallboardOptions;
   state: () => 'starting' | 'running' | 'stopping';
   /** Logger options or `false` (tests). */
   logger?: boolean | object;
@@ -69,7 +73,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
   await app.register(reportsRoutes, { store: deps.store, clock: deps.clock });
-  await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock });
+  await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock, ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}) });
+  await app.register(wallboardRoutes, deps.wallboard ?? {});
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   if (deps.control) await app.register(controlRoutes, deps.control);

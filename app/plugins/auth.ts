@@ -12,6 +12,11 @@ export interface Access {
   action: string;
   /** Also accept the key as `?key=` (WebSocket upgrades from browsers cannot set headers). */
   queryKey?: boolean;
+  /**
+   * Served without a key (a presented one is not looked at). Only for routes that hold no data, such
+   * as the wallboard's static page; `req.principal` is not set on them.
+   */
+  public?: boolean;
 }
 
 declare module 'fastify' {
@@ -56,6 +61,7 @@ function lookup(keys: Map<string, Principal>, presented: string): Principal | un
 export const authPlugin = fp(async (app: FastifyInstance, opts: { keys: Map<string, Principal>; open: boolean }) => {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config?.access?.public) return;
     const key = presentedKey(req);
     let principal: Principal | undefined;
     if (key) {

@@ -4,6 +4,7 @@ import type { Clock } from '../../adapters/clock.js';
 import type { RealtimeState } from '../../pipelines/realtime/state.js';
 import { ROLES } from '../config.js';
 import { scopeTenant } from '../plugins/auth.js';
+import { skillGroupLevels, type LevelSource } from './stream-levels.js';
 
 /** Options for the push stream. All in ms. */
 export interface StreamOptions {
@@ -15,14 +16,18 @@ export interface StreamOptions {
   refreshMs?: number;
   /** A client with more than this many bytes not yet sent is skipped until it catches up. */
   maxBufferedBytes?: number;
+  /** The control loop's levels, when control runs in this process; each skill group then carries `control`. */
+  levels?: LevelSource;
 }
 
 const SKILL_GROUP = /^.{1,128}$/s;
 
 /**
  * `GET /v1/stream` (WebSocket): pushes the tenant's skill-group figures as JSON messages
- * `{type: 'skillgroups', asOf, skillGroups}` on connect, after changes (at most every
- * `minIntervalMs`) and every `refreshMs`. A client may send `{type: 'subscribe', skillGroup}` (or
+ * `{type: 'skillgroups', tenant, asOf, skillGroups}` on connect, after changes (at most every
+ * `minIntervalMs`) and every `refreshMs`. With {@link StreamOptions.levels}, each skill group also
+ * carries `control: {level, reason, since, scope, pinned}` (see `stream-levels.ts`) and a level
+ * change is pushed like any other change; without it (no control loop here) `control` is absent. A client may send `{type: 'subscribe', skillGroup}` (or
  * `skillGroup: null` for all) to narrow what it gets. Browsers pass their key as `?key=`.
  */
 export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): Promise<void> {
@@ -53,15 +58,25 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
         if (socket.readyState !== socket.OPEN || socket.bufferedAmount > maxBuffered) return;
         const now = opts.clock.now();
         lastSent = Date.now();
-        socket.send(JSON.stringify({ type: 'skillgroups', tenant: tenant ?? '*', asOf: now, skillGroups: opts.realtime.skillGroups(now, tenant, skillGroup) }));
+        const groups = opts.realtime.skillGroups(now, tenant, skillGroup);
+        const levelOf = opts.levels ? skillGroupLevels(opts.levels.levels(tenant)) : undefined;
+        const skillGroups = levelOf
+          ? groups.map((g) => {
+              const control = levelOf(g.tenant, g.skillGroup);
+              return control ? { ...g, control } : g;
+            })
+          : groups;
+        socket.send(JSON.stringify({ type: 'skillgroups', tenant: tenant ?? '*', asOf: now, skillGroups }));
       };
       const schedule = () => {
         if (pending) return;
         pending = setTimeout(send, Math.max(0, lastSent + minInterval - Date.now()));
       };
-      const off = opts.realtime.onChange((t) => {
+      const mine = (t: string) => {
         if (tenant === undefined || t === tenant) schedule();
-      });
+      };
+      const off = opts.realtime.onChange(mine);
+      const offLevels = opts.levels?.onChange(mine);
       const timer = setInterval(schedule, refresh);
       socket.on('message', (raw) => {
         let msg: { type?: unknown; skillGroup?: unknown };
@@ -80,6 +95,7 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
       });
       socket.on('close', () => {
         off();
+        offLevels?.();
         clearInterval(timer);
         if (pending) clearTimeout(pending);
       });

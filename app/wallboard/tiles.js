@@ -1,0 +1,171 @@
+// Sluice wallboard: one tile per skill group, built with DOM calls (never innerHTML: skill-group
+// names and level reasons are data) and updated in place on every push.
+
+/** Agent states shown, in the order of the bar (LOGGED_OUT is left out). */
+const AGENT_STATES = [
+  ['AVAILABLE', 'Available'],
+  ['RINGING', 'Ringing'],
+  ['ON_CALL', 'On call'],
+  ['HOLD', 'Hold'],
+  ['ACW', 'After-call'],
+  ['AUX', 'Aux'],
+];
+
+/** Level names, as DESIGN.md's table calls them. */
+const LEVELS = ['Normal', 'Light pressure', 'Heavy pressure', 'Overload'];
+
+/** The tone of a figure against its thresholds: ok, warn, alarm, or none when there is no figure. */
+export function tones(g, t) {
+  const sl = serviceLevel(g);
+  return {
+    waiting: g.callsWaiting >= t.waitingAlarm ? 'alarm' : g.callsWaiting >= t.waitingWarn ? 'warn' : 'ok',
+    longest: g.longestWaitMs >= t.longestAlarmMs ? 'alarm' : g.longestWaitMs >= t.longestWarnMs ? 'warn' : 'ok',
+    sl: sl === null ? 'none' : sl >= t.slTarget ? 'ok' : sl >= t.slTarget - 0.1 ? 'warn' : 'alarm',
+  };
+}
+
+/** Service level of the last 60 minutes, else of the last 5, else null (no closed minute yet). */
+function serviceLevel(g) {
+  return g.last60m?.serviceLevel ?? g.last5m?.serviceLevel ?? null;
+}
+
+/** 83 s → "1:23"; an hour or more → "1:02:03". */
+export function clockText(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+const pct = (x) => `${Math.round(x * 100)}%`;
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function kpi(name, label) {
+  const box = el('div', 'kpi');
+  box.dataset.kpi = name;
+  box.append(el('div', 'kpi-label', label), el('div', 'kpi-value', '—'), el('div', 'kpi-sub', ''));
+  return box;
+}
+
+/** A new, empty tile for one skill group. */
+function createTile(slLabel) {
+  const tile = el('section', 'group');
+  const head = el('header', 'group-head');
+  const name = el('h2', 'group-name');
+  const level = el('div', 'level');
+  level.append(el('span', 'level-badge'), el('span', 'level-reason'));
+  head.append(name, level);
+  const kpis = el('div', 'kpis');
+  kpis.append(kpi('waiting', 'Calls waiting'), kpi('longest', 'Longest wait'), kpi('sl', slLabel));
+  const agents = el('div', 'agents');
+  const agentsHead = el('div', 'agents-head');
+  agentsHead.append(el('span', 'agents-title', 'Agents'), el('span', 'agents-total', ''));
+  const bar = el('div', 'agents-bar');
+  const list = el('ul', 'agents-list');
+  for (const [state, label] of AGENT_STATES) {
+    const seg = el('span', 'seg');
+    seg.dataset.state = state;
+    bar.append(seg);
+    const li = el('li');
+    li.dataset.state = state;
+    li.append(el('span', 'n', '0'), el('span', 'l', label));
+    list.append(li);
+  }
+  agents.append(agentsHead, bar, list);
+  tile.append(head, kpis, agents, el('div', 'minute'));
+  return tile;
+}
+
+function setKpi(tile, name, value, tone, sub) {
+  const box = tile.querySelector(`[data-kpi="${name}"]`);
+  box.dataset.tone = tone;
+  box.querySelector('.kpi-value').textContent = value;
+  if (sub !== undefined) box.querySelector('.kpi-sub').textContent = sub;
+}
+
+function update(tile, g, t, showTenant) {
+  tile.querySelector('.group-name').textContent = showTenant ? `${g.tenant} · ${g.skillGroup}` : g.skillGroup;
+  const level = tile.querySelector('.level');
+  level.hidden = !g.control;
+  if (g.control) {
+    const c = g.control;
+    level.dataset.level = String(c.level);
+    tile.dataset.level = String(c.level);
+    level.querySelector('.level-badge').textContent = `L${c.level} ${LEVELS[c.level] ?? ''}${c.pinned ? ' · pinned' : ''}`;
+    level.querySelector('.level-reason').textContent = c.scope === 'tenant' ? `${c.reason} (whole tenant)` : c.reason;
+    level.title = `since ${new Date(c.since).toLocaleTimeString()}`;
+  } else {
+    delete tile.dataset.level;
+  }
+  const tone = tones(g, t);
+  const free = g.agents.AVAILABLE ?? 0;
+  setKpi(tile, 'waiting', String(g.callsWaiting), tone.waiting, g.callsWaiting > 0 && free === 0 ? 'no agent available' : `${free} available`);
+  setKpi(tile, 'longest', g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '—', g.callsWaiting > 0 ? tone.longest : 'ok', `alarm at ${clockText(t.longestAlarmMs)}`);
+  const sl = serviceLevel(g);
+  const five = g.last5m?.serviceLevel;
+  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'no closed minute yet' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
+  let total = 0;
+  for (const [state] of AGENT_STATES) total += g.agents[state] ?? 0;
+  tile.querySelector('.agents-total').textContent = `${total} logged in`;
+  for (const [state] of AGENT_STATES) {
+    const n = g.agents[state] ?? 0;
+    tile.querySelector(`.agents-list [data-state="${state}"] .n`).textContent = String(n);
+    tile.querySelector(`.agents-bar [data-state="${state}"]`).style.flexGrow = String(n);
+  }
+  const m = g.currentMinute;
+  tile.querySelector('.minute').textContent = m ? `This minute   offered ${m.offered} · answered ${m.answered} · abandoned ${m.abandoned}` : 'This minute   no calls yet';
+}
+
+/**
+ * Keeps one tile per skill group in `root`, in the order of the push, and removes tiles of groups
+ * no longer pushed. `t` holds the thresholds (see `wallboard.js`).
+ */
+export class Tiles {
+  #root;
+  #t;
+  #tiles = new Map();
+
+  constructor(root, thresholds) {
+    this.#root = root;
+    this.#t = thresholds;
+  }
+
+  /** Shows the groups of one `skillgroups` message. */
+  render(msg) {
+    const showTenant = msg.tenant === '*';
+    const seen = new Set();
+    if (msg.skillGroups.length === 0) {
+      this.#tiles.clear();
+      this.#root.replaceChildren(el('p', 'empty', 'No skill group has traffic yet.'));
+      return;
+    }
+    this.#root.querySelector('.empty')?.remove();
+    for (const g of msg.skillGroups) {
+      const id = `${g.tenant}\u0000${g.skillGroup}`;
+      seen.add(id);
+      let tile = this.#tiles.get(id);
+      if (!tile) {
+        tile = createTile(this.#t.slLabel);
+        tile.dataset.skillGroup = g.skillGroup;
+        tile.dataset.tenant = g.tenant;
+        this.#tiles.set(id, tile);
+      }
+      update(tile, g, this.#t, showTenant);
+      this.#root.append(tile);
+    }
+    for (const [id, tile] of this.#tiles) {
+      if (!seen.has(id)) {
+        tile.remove();
+        this.#tiles.delete(id);
+      }
+    }
+    this.#root.dataset.count = String(seen.size);
+  }
+}
