@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { MemoryBus } from '../../adapters/bus/memory.js';
@@ -9,7 +10,10 @@ import { RealtimeState } from '../../pipelines/realtime/state.js';
 import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
 import { parseApiKeys } from '../config.js';
 import { Metrics } from '../metrics.js';
+import { authPlugin } from '../plugins/auth.js';
 import { buildServer } from '../server.js';
+import { streamRoutes } from './stream.js';
+import type { LevelSource, ScopeLevel } from './stream-levels.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
 const KEY = 'stream-acme-viewer-key-01';
@@ -58,6 +62,7 @@ describe('GET /v1/stream (WebSocket push)', () => {
     expect(await m.next((x) => x.type === 'hello')).toEqual({ type: 'hello', tenant: 'acme', skillGroup: null });
     const first = await m.next((x) => x.type === 'skillgroups');
     expect(first.skillGroups).toEqual([expect.objectContaining({ tenant: 'acme', skillGroup: 'sales', callsWaiting: 1, longestWaitMs: 3_000 })]);
+    expect(first.skillGroups).toEqual([expect.not.objectContaining({ control: expect.anything() })]);
     realtime.apply(call('acme', 'c2', 'support'), NOW);
     const second = await m.next((x) => x.type === 'skillgroups');
     expect((second.skillGroups as { skillGroup: string }[]).map((s) => s.skillGroup)).toEqual(['sales', 'support']);
@@ -74,5 +79,45 @@ describe('GET /v1/stream (WebSocket push)', () => {
   it('refuses an upgrade without a valid key', async () => {
     await expect(app.injectWS('/v1/stream')).rejects.toThrow(/401/);
     await expect(app.injectWS('/v1/stream?key=wrong-key-wrong-key')).rejects.toThrow(/401/);
+  });
+});
+
+describe('GET /v1/stream with the control loop in the process', () => {
+  const realtime = new RealtimeState();
+  let levels: ScopeLevel[] = [{ tenant: 'acme', level: 1, since: NOW - 60_000, reason: 'pressure 0.71 ≥ 0.70', pinned: false }];
+  const listeners = new Set<(tenant: string) => void>();
+  const source: LevelSource = {
+    levels: (tenant) => levels.filter((l) => tenant === undefined || l.tenant === tenant),
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    app = Fastify();
+    await app.register(websocket);
+    await app.register(authPlugin, { keys: parseApiKeys(`${KEY}:acme:viewer`), open: false });
+    await app.register(streamRoutes, { realtime, clock: new ManualClock(NOW), levels: source, refreshMs: 60_000 });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("carries each skill group's level and reason, and pushes when a level changes", async () => {
+    realtime.apply({ v: 1, tenant: 'acme', source: 'skillgroup', id: 'c1', ts: NOW - 1_000, body: { skillGroup: 'sales', callId: 'c1', type: 'OFFERED' } }, NOW);
+    const m = collector();
+    const ws = await app.injectWS(`/v1/stream?key=${KEY}`, {}, { onInit: m.listen });
+    const first = await m.next((x) => x.type === 'skillgroups');
+    expect(first.skillGroups).toEqual([expect.objectContaining({ skillGroup: 'sales', control: { level: 1, reason: 'pressure 0.71 ≥ 0.70', since: NOW - 60_000, scope: 'tenant', pinned: false } })]);
+    levels = [...levels, { tenant: 'acme', skillGroup: 'sales', level: 3, since: NOW, reason: 'pinned to L3 for 60000 ms: CTI down', pinned: true }];
+    for (const l of listeners) l('acme');
+    const second = await m.next((x) => x.type === 'skillgroups');
+    expect(second.skillGroups).toEqual([expect.objectContaining({ control: { level: 3, reason: 'pinned to L3 for 60000 ms: CTI down', since: NOW, scope: 'skillGroup', pinned: true } })]);
+    ws.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(listeners.size).toBe(0);
   });
 });

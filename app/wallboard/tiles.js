@@ -14,13 +14,17 @@ const AGENT_STATES = [
 /** Level names, as DESIGN.md's table calls them. */
 const LEVELS = ['Normal', 'Light pressure', 'Heavy pressure', 'Overload'];
 
-/** The tone of a figure against its thresholds: ok, warn, alarm, or none when there is no figure. */
+/**
+ * The tone of a figure against its thresholds: ok, warn, alarm, or none when there is no figure.
+ * The service level is judged in whole percent, as shown (0.8 − 0.1 is not 0.7 in floating point).
+ */
 export function tones(g, t) {
-  const sl = serviceLevel(g);
+  const sl = serviceLevel(g) === null ? null : Math.round(serviceLevel(g) * 100);
+  const target = Math.round(t.slTarget * 100);
   return {
     waiting: g.callsWaiting >= t.waitingAlarm ? 'alarm' : g.callsWaiting >= t.waitingWarn ? 'warn' : 'ok',
     longest: g.longestWaitMs >= t.longestAlarmMs ? 'alarm' : g.longestWaitMs >= t.longestWarnMs ? 'warn' : 'ok',
-    sl: sl === null ? 'none' : sl >= t.slTarget ? 'ok' : sl >= t.slTarget - 0.1 ? 'warn' : 'alarm',
+    sl: sl === null ? 'none' : sl >= target ? 'ok' : sl >= target - 10 ? 'warn' : 'alarm',
   };
 }
 
@@ -40,6 +44,18 @@ export function clockText(ms) {
 
 const pct = (x) => `${Math.round(x * 100)}%`;
 
+/** Durations in level reasons read as people say them: "600000 ms" → "10 min". */
+export function humanReason(reason) {
+  if (reason === 'initial') return 'no pressure since start';
+  return reason.replace(/\b(\d+) ms\b/g, (all, n) => {
+    const ms = Number(n);
+    if (ms < 1_000) return all;
+    if (ms < 60_000) return `${Math.round(ms / 1_000)} s`;
+    if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+    return `${Math.round(ms / 360_000) / 10} h`;
+  });
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -55,7 +71,7 @@ function kpi(name, label) {
 }
 
 /** A new, empty tile for one skill group. */
-function createTile(slLabel) {
+function createTile() {
   const tile = el('section', 'group');
   const head = el('header', 'group-head');
   const name = el('h2', 'group-name');
@@ -63,7 +79,7 @@ function createTile(slLabel) {
   level.append(el('span', 'level-badge'), el('span', 'level-reason'));
   head.append(name, level);
   const kpis = el('div', 'kpis');
-  kpis.append(kpi('waiting', 'Calls waiting'), kpi('longest', 'Longest wait'), kpi('sl', slLabel));
+  kpis.append(kpi('waiting', 'Calls waiting'), kpi('longest', 'Longest wait'), kpi('sl', 'Service level'));
   const agents = el('div', 'agents');
   const agentsHead = el('div', 'agents-head');
   agentsHead.append(el('span', 'agents-title', 'Agents'), el('span', 'agents-total', ''));
@@ -99,7 +115,8 @@ function update(tile, g, t, showTenant) {
     level.dataset.level = String(c.level);
     tile.dataset.level = String(c.level);
     level.querySelector('.level-badge').textContent = `L${c.level} ${LEVELS[c.level] ?? ''}${c.pinned ? ' · pinned' : ''}`;
-    level.querySelector('.level-reason').textContent = c.scope === 'tenant' ? `${c.reason} (whole tenant)` : c.reason;
+    const reason = humanReason(c.reason);
+    level.querySelector('.level-reason').textContent = c.scope === 'tenant' ? `${reason} (whole tenant)` : reason;
     level.title = `since ${new Date(c.since).toLocaleTimeString()}`;
   } else {
     delete tile.dataset.level;
@@ -107,10 +124,10 @@ function update(tile, g, t, showTenant) {
   const tone = tones(g, t);
   const free = g.agents.AVAILABLE ?? 0;
   setKpi(tile, 'waiting', String(g.callsWaiting), tone.waiting, g.callsWaiting > 0 && free === 0 ? 'no agent available' : `${free} available`);
-  setKpi(tile, 'longest', g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '—', g.callsWaiting > 0 ? tone.longest : 'ok', `alarm at ${clockText(t.longestAlarmMs)}`);
+  setKpi(tile, 'longest', g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '0:00', g.callsWaiting > 0 ? tone.longest : 'ok', `target ${clockText(t.longestWarnMs)}`);
   const sl = serviceLevel(g);
   const five = g.last5m?.serviceLevel;
-  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'no closed minute yet' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
+  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'after the first full minute' : `60 min · target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
   let total = 0;
   for (const [state] of AGENT_STATES) total += g.agents[state] ?? 0;
   tile.querySelector('.agents-total').textContent = `${total} logged in`;
@@ -120,7 +137,7 @@ function update(tile, g, t, showTenant) {
     tile.querySelector(`.agents-bar [data-state="${state}"]`).style.flexGrow = String(n);
   }
   const m = g.currentMinute;
-  tile.querySelector('.minute').textContent = m ? `This minute   offered ${m.offered} · answered ${m.answered} · abandoned ${m.abandoned}` : 'This minute   no calls yet';
+  tile.querySelector('.minute').textContent = m ? `This minute: offered ${m.offered} · answered ${m.answered} · abandoned ${m.abandoned}` : 'This minute: no calls yet';
 }
 
 /**
@@ -152,7 +169,7 @@ export class Tiles {
       seen.add(id);
       let tile = this.#tiles.get(id);
       if (!tile) {
-        tile = createTile(this.#t.slLabel);
+        tile = createTile();
         tile.dataset.skillGroup = g.skillGroup;
         tile.dataset.tenant = g.tenant;
         this.#tiles.set(id, tile);

@@ -25,7 +25,6 @@ const t = {
   waitingAlarm: num(params.get('waitingAlarm'), 8),
   longestWarnMs: slMs,
   longestAlarmMs: 3 * slMs,
-  slLabel: 'Service level · 60 min',
 };
 const key = params.get('key') ?? '';
 const tiles = new Tiles(document.getElementById('groups'), t);
@@ -146,7 +145,7 @@ async function diagnose() {
 /** Once a second: the clock, the age of the figures and the reconnect countdown. */
 function tick() {
   const now = Date.now();
-  $('clock').textContent = new Date(now).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  $('clock').textContent = new Date(now).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   const age = receivedAt === 0 ? null : now - receivedAt;
   $('age').textContent = age === null ? 'no data yet' : `updated ${age < 1_500 ? 'just now' : `${Math.round(age / 1000)} s ago`}`;
   document.body.dataset.stale = String(age !== null && age > STALE_MS);
