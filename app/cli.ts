@@ -74,7 +74,7 @@ export function cli(): Command {
       if (o.host) overrides.HOST = o.host;
       if (o.port) overrides.PORT = o.port;
       if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
-      await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`]);
+      await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`, ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : [])]);
     });
   program
     .command('demo')
@@ -85,6 +85,7 @@ export function cli(): Command {
       await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', PORT: o.port, SIM_CALLS_PER_HOUR: o.rate }, (c, url) => [
         '',
         `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
+        `  live wallboard     ${url}/wallboard`,
         `  real-time figures  ${url}/v1/realtime/skillgroups`,
         `  metrics            ${url}/metrics`,
         `  readiness          ${url}/readyz`,

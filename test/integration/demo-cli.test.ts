@@ -34,6 +34,7 @@ describe('sluice demo (the README quick start)', () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       expect(figures?.skillGroups.map((s) => s.currentMinute.offered > 0), out).toEqual([true, true, true]);
+      expect(out).toContain(`live wallboard     http://127.0.0.1:${port}/wallboard`);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/sluice_events_in_total\{source="skillgroup"\} [1-9]/);
 
