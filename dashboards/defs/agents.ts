@@ -1,0 +1,64 @@
+/** Agents: time in each state, occupancy, AUX reasons (per-agent figures come from ClickHouse only). */
+import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { chSeries, chTable, prom } from '../sdk/queries.js';
+import { databaseVariable, finishDashboard, PROM_SCOPE, skillGroupVariable, table, tenantVariable, timeseries } from '../sdk/panels.js';
+
+/** One-minute agent rows of the tenant in the time range. */
+const AGENT_MINUTES = 'FROM ${database}.agent_window FINAL WHERE tenant = ${tenant:singlequote} AND window_sec = 60 AND $__timeFilter(window_start)';
+const HANDLE = '(sum(on_call_ms) + sum(hold_ms) + sum(acw_ms))';
+const OCCUPANCY = `${HANDLE} / nullIf(${HANDLE} + sum(available_ms), 0)`;
+
+/** The agents dashboard. */
+export function agentsDashboard(): Dashboard {
+  return finishDashboard(
+    new DashboardBuilder('Sluice · Agents')
+      .uid('sluice-agents')
+      .tags(['sluice', 'call-center'])
+      .description('Agent state time, occupancy (handle / (handle + available)) and AUX reasons from ClickHouse; agents by state now from Prometheus.')
+      .refresh('1m')
+      .time({ from: 'now-12h', to: 'now' })
+      .timezone('browser')
+      .withVariable(databaseVariable())
+      .withVariable(tenantVariable())
+      .withVariable(skillGroupVariable())
+      .withRow(new RowBuilder('State time'))
+      .withPanel(timeseries('Agents by state now (selected skill groups)', 'short', [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')], { stacked: true }))
+      .withPanel(
+        timeseries(
+          'State time, all agents',
+          's',
+          [
+            chSeries(
+              `SELECT $__timeInterval(window_start) AS time, sum(available_ms) / 1000 AS available, sum(ringing_ms) / 1000 AS ringing, sum(on_call_ms) / 1000 AS on_call, sum(hold_ms) / 1000 AS hold, sum(acw_ms) / 1000 AS acw, sum(aux_ms) / 1000 AS aux ${AGENT_MINUTES} GROUP BY time ORDER BY time`,
+            ),
+          ],
+          { stacked: true, bars: true },
+        ),
+      )
+      .withPanel(timeseries('Occupancy, all agents', 'percentunit', [chSeries(`SELECT $__timeInterval(window_start) AS time, ${OCCUPANCY} AS occupancy ${AGENT_MINUTES} GROUP BY time ORDER BY time`)], { min: 0, max: 1 }))
+      .withPanel(
+        table(
+          'Agents: state time and occupancy',
+          [
+            chTable(
+              `SELECT agent_id, sum(available_ms) / 1000 AS available_s, sum(on_call_ms) / 1000 AS on_call_s, sum(hold_ms) / 1000 AS hold_s, sum(acw_ms) / 1000 AS acw_s, sum(aux_ms) / 1000 AS aux_s, ${OCCUPANCY} AS occupancy, sum(on_call_entries) AS calls ${AGENT_MINUTES} GROUP BY agent_id ORDER BY occupancy DESC`,
+            ),
+          ],
+          { size: { w: 24, h: 10 } },
+        ),
+      )
+      .withRow(new RowBuilder('AUX'))
+      .withPanel(
+        timeseries('AUX time by reason', 's', [chSeries(`SELECT $__timeInterval(window_start) AS time, reason, sum(ms) / 1000 AS aux ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY time, reason ORDER BY time`)], {
+          stacked: true,
+          bars: true,
+        }),
+      )
+      .withPanel(
+        table('AUX reasons', [chTable(`SELECT reason, sum(ms) / 1000 AS aux_s, uniqExact(agent_id) AS agents ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY reason ORDER BY aux_s DESC`)], {
+          unit: 's',
+        }),
+      )
+      .build(),
+  );
+}

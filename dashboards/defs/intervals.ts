@@ -1,0 +1,73 @@
+/** Interval reports: SL, ASA, AHT and abandon trends per 15/30-minute interval, and Sluice vs the vendor. */
+import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { chSeries, chTable } from '../sdk/queries.js';
+import { databaseVariable, finishDashboard, intervalVariable, skillGroupVariable, table, tenantVariable, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
+
+const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
+const BUCKET = 'toStartOfInterval(window_start, INTERVAL ${interval} MINUTE)';
+const SL = 'sum(answered_within_sl) / nullIf(sum(answered) + sum(abandoned) - sum(short_abandons), 0)';
+const ASA = 'sum(answer_wait_ms) / nullIf(sum(answered), 0) / 1000';
+const AHT = '(sum(talk_ms) + sum(hold_ms) + sum(acw_ms)) / nullIf(sum(handled), 0) / 1000';
+const ABANDON = 'sum(abandoned) / nullIf(sum(offered), 0)';
+
+/**
+ * Vendor reports (scope skillgroup) beside Sluice's own sums for the same interval and skill group; the
+ * minute rows are grouped by each report's own length (900 or 1800 s), as `GET /v1/reports/reconciliation`.
+ */
+const RECONCILIATION = `SELECT v.interval_start AS interval_start, v.key AS skill_group, v.interval_sec AS interval_sec,
+  v.counters['offered'] AS vendor_offered, s.offered AS sluice_offered,
+  v.counters['answered'] AS vendor_answered, s.answered AS sluice_answered,
+  v.counters['abandoned'] AS vendor_abandoned, s.abandoned AS sluice_abandoned,
+  vendor_offered - sluice_offered AS offered_difference
+FROM (
+  SELECT key, interval_start, interval_sec, counters FROM \${database}.interval_report FINAL
+  WHERE tenant = \${tenant:singlequote} AND scope = 'skillgroup' AND $__conditionalAll(key IN (\${skill_group}), $skill_group) AND $__timeFilter(interval_start)
+) AS v
+LEFT JOIN (
+  SELECT skill_group, sec, intDiv(toUnixTimestamp(window_start), sec) * sec AS start_s, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned
+  FROM \${database}.skillgroup_minute FINAL ARRAY JOIN [900, 1800] AS sec
+  WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)
+  GROUP BY skill_group, sec, start_s
+) AS s ON s.skill_group = v.key AND s.sec = v.interval_sec AND s.start_s = toUnixTimestamp(v.interval_start)`;
+
+/** The interval reports dashboard. */
+export function intervalsDashboard(): Dashboard {
+  return finishDashboard(
+    new DashboardBuilder('Sluice · Interval reports')
+      .uid('sluice-intervals')
+      .tags(['sluice', 'call-center', 'reports'])
+      .description('Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor\'s interval reports reconciled against them.')
+      .refresh('5m')
+      .time({ from: 'now-24h', to: 'now' })
+      .timezone('browser')
+      .withVariable(databaseVariable())
+      .withVariable(tenantVariable())
+      .withVariable(skillGroupVariable())
+      .withVariable(intervalVariable())
+      .withRow(new RowBuilder('Trends'))
+      .withPanel(timeseries('Service level', 'percentunit', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)], { min: 0, max: 1 }))
+      .withPanel(timeseries('Average speed of answer', 's', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ASA} AS asa ${MINUTES} GROUP BY time, skill_group ORDER BY time`)]))
+      .withPanel(timeseries('Average handle time', 's', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`)]))
+      .withPanel(timeseries('Abandon rate', 'percentunit', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ABANDON} AS abandon_rate ${MINUTES} GROUP BY time, skill_group ORDER BY time`)], { min: 0 }))
+      .withPanel(
+        table(
+          'Interval report',
+          [
+            chTable(
+              `SELECT ${BUCKET} AS interval_start, skill_group, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned, ${SL} AS service_level, ${ASA} AS asa_s, ${AHT} AS aht_s, ${ABANDON} AS abandon_rate, max(max_wait_ms) / 1000 AS longest_wait_s ${MINUTES} GROUP BY interval_start, skill_group ORDER BY interval_start DESC, skill_group`,
+            ),
+          ],
+          { size: { w: 24, h: 10 } },
+        ),
+      )
+      .withRow(new RowBuilder('Sluice vs vendor'))
+      .withPanel(
+        timeseries('Offered: vendor report vs Sluice', 'short', [chSeries(`SELECT interval_start AS time, sum(vendor_offered) AS vendor, sum(sluice_offered) AS sluice FROM (${RECONCILIATION}) GROUP BY time ORDER BY time`)], {
+          bars: true,
+          size: { w: 24, h: 8 },
+        }),
+      )
+      .withPanel(table('Reconciliation by interval', [chTable(`${RECONCILIATION}\nORDER BY interval_start DESC, skill_group`)], { size: { w: 24, h: 10 }, description: 'A non-zero difference means the vendor and Sluice saw different calls in that interval.' }))
+      .build(),
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Panel and variable helpers over the foundation SDK, so each dashboard file reads as a list of
+ * panels: shown legends, units, sizes on the 24-column grid, and the template variables every
+ * call-center dashboard shares (tenant, skill group; the ClickHouse database as a constant).
+ */
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import { ConstantVariableBuilder, CustomVariableBuilder, QueryVariableBuilder, VariableRefresh, VariableSort, type Dashboard, type Panel, type RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
+import { CLICKHOUSE } from './queries.js';
+
+/** Size on Grafana's grid: `w` of 24 columns, `h` rows of 30 px. */
+export interface Size {
+  w: number;
+  h: number;
+}
+
+const legend = (table = false) => new common.VizLegendOptionsBuilder().showLegend(true).displayMode(table ? common.LegendDisplayMode.Table : common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs(table ? ['mean', 'max', 'lastNotNull'] : []);
+
+/** A time series panel. `stacked` stacks the series (parts of a whole, e.g. agents by state). */
+export function timeseries(title: string, unit: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; stacked?: boolean; description?: string; bars?: boolean; min?: number; max?: number } = {}): TimeseriesBuilder {
+  const p = new TimeseriesBuilder().title(title).unit(unit).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8).legend(legend()).lineWidth(1).fillOpacity(o.stacked ? 60 : 10);
+  if (o.description) p.description(o.description);
+  if (o.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+  if (o.bars) p.drawStyle(common.GraphDrawStyle.Bars);
+  if (o.min !== undefined) p.min(o.min);
+  if (o.max !== undefined) p.max(o.max);
+  return p;
+}
+
+/** A single-figure panel (last value, with a sparkline). */
+export function stat(title: string, unit: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string; decimals?: number } = {}): StatBuilder {
+  const p = new StatBuilder()
+    .title(title)
+    .unit(unit)
+    .targets(targets)
+    .span(o.size?.w ?? 6)
+    .height(o.size?.h ?? 5)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .graphMode(common.BigValueGraphMode.Area);
+  if (o.description) p.description(o.description);
+  if (o.decimals !== undefined) p.decimals(o.decimals);
+  return p;
+}
+
+/** A table panel. */
+export function table(title: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string; unit?: string } = {}): TableBuilder {
+  const p = new TableBuilder().title(title).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8);
+  if (o.unit) p.unit(o.unit);
+  if (o.description) p.description(o.description);
+  return p;
+}
+
+/** A state timeline (one lane per series: levels, breaker states). */
+export function timeline(title: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string } = {}): StateTimelineBuilder {
+  const p = new StateTimelineBuilder().title(title).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8);
+  if (o.description) p.description(o.description);
+  return p;
+}
+
+/** `database`: where Sluice's tables live (`CLICKHOUSE_DATABASE`), a constant so each query names it. */
+export const databaseVariable = () => new ConstantVariableBuilder('database').value('sluice').description('ClickHouse database holding Sluice\'s tables (CLICKHOUSE_DATABASE).');
+
+/** `tenant`: one tenant at a time (figures of different tenants are never mixed). */
+export const tenantVariable = () =>
+  new QueryVariableBuilder('tenant')
+    .label('Tenant')
+    .datasource({ ...CLICKHOUSE })
+    .query('SELECT DISTINCT tenant FROM ${database}.skillgroup_minute ORDER BY tenant')
+    .refresh(VariableRefresh.OnDashboardLoad)
+    .sort(VariableSort.AlphabeticalAsc);
+
+/** `skill_group`: several skill groups or All, within the tenant. */
+export const skillGroupVariable = () =>
+  new QueryVariableBuilder('skill_group')
+    .label('Skill group')
+    .datasource({ ...CLICKHOUSE })
+    .query('SELECT DISTINCT skill_group FROM ${database}.skillgroup_minute WHERE tenant = ${tenant:singlequote} ORDER BY skill_group')
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true);
+
+/** `interval`: the report interval in minutes (15 or 30, as `SLUICE_INTERVAL_MINUTES`). */
+export const intervalVariable = () => new CustomVariableBuilder('interval').label('Interval (minutes)').values('15,30').current({ text: '15', value: '15' });
+
+/** The SQL filter on the two variables, for a table with `tenant` and `skill_group` columns. */
+export const TENANT_AND_GROUPS = 'tenant = ${tenant:singlequote} AND $__conditionalAll(skill_group IN (${skill_group}), $skill_group)';
+/** The PromQL label matchers on the two variables. */
+export const PROM_SCOPE = 'tenant="$tenant", skill_group=~"$skill_group"';
+
+/**
+ * Gives every panel a unique id and every target a refId (`A`, `B`, …) where the SDK left them out,
+ * so the JSON is stable and Grafana needs not fill them in.
+ */
+export function finishDashboard(d: Dashboard): Dashboard {
+  let id = 1;
+  const fix = (p: Panel | RowPanel) => {
+    p.id = id++;
+    if ('targets' in p && p.targets) p.targets.forEach((t, i) => ((t as { refId?: string }).refId ??= String.fromCharCode(65 + i)));
+    if (p.type === 'row') for (const inner of (p as RowPanel).panels ?? []) fix(inner as Panel);
+  };
+  for (const p of d.panels ?? []) fix(p);
+  return d;
+}
