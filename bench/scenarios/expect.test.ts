@@ -43,7 +43,7 @@ describe('checkExpectations', () => {
   });
 
   it('diversions counts diversion channels only, inside the phase', () => {
-    const s = timeline(40, (t) => ({ targets: t > 10 && t <= 20 ? { 'agent:a': 3, chat: 1, callback: 1 } : { smart_ivr: 5 } }));
+    const s = timeline(40, (t) => ({ targets: (t > 10 && t <= 20 ? { 'agent:a': 3, chat: 1, callback: 1 } : { smart_ivr: 5 }) as Record<string, number> }));
     expect(one({ kind: 'diversions', min: 20, phase: 'peak' }, s)).toMatchObject({ pass: true, observed: '20 calls diverted' });
     expect(one({ kind: 'diversions', min: 21, phase: 'peak' }, s).pass).toBe(false);
   });
@@ -64,6 +64,8 @@ describe('checkExpectations', () => {
     const s = timeline(40, (t) => ({ lagMs: t > 10 && t <= 26 ? 8_000 : 0 }));
     expect(one({ kind: 'lag-reaches', ms: 5_000, phase: 'peak' }, s).pass).toBe(true);
     expect(one({ kind: 'lag-reaches', ms: 5_000, phase: 'calm' }, s).pass).toBe(false);
+    expect(one({ kind: 'lag-stays-below', ms: 0, phase: 'calm' }, s).pass).toBe(true);
+    expect(one({ kind: 'lag-stays-below', ms: 7_999, phase: 'peak' }, s)).toMatchObject({ pass: false, observed: 'highest lag 8000 ms' });
     expect(one({ kind: 'lag-recovers', ms: 1_000, after: 'peak', withinTicks: 7 }, s).pass).toBe(true);
     expect(one({ kind: 'lag-recovers', ms: 1_000, after: 'peak', withinTicks: 6 }, s).pass).toBe(false);
   });
@@ -80,7 +82,7 @@ describe('checkExpectations', () => {
   it('every-call-answered and nothing-lost read the totals', () => {
     const s = timeline(5, () => ({ targets: { 'agent:a': 2 } }));
     expect(one({ kind: 'every-call-answered' }, s).pass).toBe(true);
-    expect(one({ kind: 'every-call-answered' }, timeline(5, (t) => ({ targets: t === 3 ? { reject: 1 } : {} }))).pass).toBe(false);
+    expect(one({ kind: 'every-call-answered' }, timeline(5, (t) => ({ targets: (t === 3 ? { reject: 1 } : {}) as Record<string, number> }))).pass).toBe(false);
     expect(one({ kind: 'nothing-lost' }, s).pass).toBe(true);
     expect(one({ kind: 'nothing-lost' }, s, { ...totals, stored: 99 }).pass).toBe(false);
     expect(one({ kind: 'nothing-lost' }, s, { ...totals, offeredInMinutes: 11 }).pass).toBe(false);

@@ -42,6 +42,7 @@ export function describe(e: Expectation): string {
     case 'breaker-reaches': return `breaker ${e.key} is ${e.state} within ${e.withinTicks} ticks of the start of "${e.phase}"`;
     case 'routes-around': return `once its breaker is open, at most ${Math.round(e.maxShare * 100)} % of agent calls go to ${e.node} during "${e.phase}"`;
     case 'lag-reaches': return `consumer lag reaches ${e.ms} ms during "${e.phase}"`;
+    case 'lag-stays-below': return `consumer lag stays at or below ${e.ms} ms during "${e.phase}"`;
     case 'lag-recovers': return `consumer lag is back under ${e.ms} ms within ${e.withinTicks} ticks after "${e.after}"`;
     case 'fail-static': return `control sees the shared store unreachable and keeps deciding (fail-static) within ${e.withinTicks} ticks of "${e.phase}"`;
     case 'reconciles': return `control reaches the shared store again and leads within ${e.withinTicks} ticks after "${e.after}"`;
@@ -117,6 +118,11 @@ function verdict(e: Expectation, samples: readonly TickSample[], totals: RunTota
       const p = phaseOf(phases, e.phase);
       const max = Math.max(0, ...samples.filter((s) => inPhase(s, p)).map((s) => s.lagMs));
       return [max >= e.ms, `highest lag ${max} ms`];
+    }
+    case 'lag-stays-below': {
+      const p = phaseOf(phases, e.phase);
+      const max = Math.max(0, ...samples.filter((s) => inPhase(s, p)).map((s) => s.lagMs));
+      return [max <= e.ms, `highest lag ${max} ms`];
     }
     case 'lag-recovers':
       return settles(samples, phaseOf(phases, e.after)[1], e.withinTicks, (s) => s.lagMs <= e.ms, `lag ≤ ${e.ms} ms`);

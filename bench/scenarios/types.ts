@@ -33,6 +33,8 @@ export type Expectation =
   | { readonly kind: 'routes-around'; readonly node: string; readonly phase: string; readonly maxShare: number }
   /** Consumer lag reaches ≥ `ms` during the phase. */
   | { readonly kind: 'lag-reaches'; readonly ms: number; readonly phase: string }
+  /** Consumer lag stays ≤ `ms` throughout the phase. */
+  | { readonly kind: 'lag-stays-below'; readonly ms: number; readonly phase: string }
   /** After the phase ends, consumer lag falls to ≤ `ms` within `withinTicks`. */
   | { readonly kind: 'lag-recovers'; readonly ms: number; readonly after: string; readonly withinTicks: number }
   /** The shared store is seen as unreachable (fail-static) within `withinTicks` of the phase start. */
@@ -51,10 +53,15 @@ export interface ScenarioVariant {
   /** Length of the run, minutes of scenario time. */
   readonly minutes: number;
   readonly tenants: readonly string[];
+  /**
+   * Scenario time played before t = 0, seconds: the model starts empty (every agent free), so
+   * this brings queues and agents to their working state; it is fed in large steps, unsampled.
+   */
+  readonly warmupSec: number;
   /** Calls per hour per tenant outside peaks. */
   readonly callsPerHour: number;
-  /** Peaks in `sluice traffic --peak` syntax, local times of day (the run starts at 09:00). */
-  readonly peaks?: readonly string[];
+  /** Surges of traffic, each over a phase: ×`multiplier`, ramping up and down over `rampSec`. */
+  readonly peaks?: readonly { readonly multiplier: number; readonly phase: string; readonly rampSec: number }[];
   /** Named phases: [from, to) in seconds since the start. */
   readonly phases: Readonly<Record<string, readonly [number, number]>>;
 }

@@ -1,0 +1,161 @@
+/**
+ * A running Sluice for a scenario: the real composition (`startSluice`: ingest, bus, pipeline
+ * worker, chDB, control loop, workflow) on a manual clock, fed through its own HTTP API in
+ * process (`app.inject`): telemetry to `POST /v1/events`, each offered call to `POST /v1/route`
+ * and its outcome back, the state read from `GET /v1/control/state`. Time moves one control
+ * tick at a time, so a minute of scenario costs what the work costs, not a minute.
+ */
+import { pino } from 'pino';
+import { ManualClock } from '../../adapters/clock.js';
+import { loadConfig } from '../../app/config.js';
+import { startSluice, type Sluice } from '../../app/main.js';
+import type { ControlStateView, RouteAnswer } from '../../control/service-types.js';
+import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { CreateControlOptions } from '../../control/wire.js';
+import { callOutcome, callPriority, slowStore, type SlowStore } from './faults.js';
+
+/** Where the rig's services are: embedded twins unless a URL is given. */
+export interface RigServices {
+  readonly redisUrl?: string;
+  readonly kafkaBrokers?: string;
+}
+
+/** Options of {@link startRig}. */
+export interface RigOptions extends RigServices {
+  /** Start of scenario time, epoch ms. */
+  readonly start: number;
+  readonly tenants: readonly string[];
+  readonly control?: CreateControlOptions['tuning'];
+  /** Partitions per source topic (default 1: every batch is one insert per table, as in a small center). */
+  readonly partitions?: number;
+  /** Distinguishes topics, groups and databases of runs sharing a broker or server. */
+  readonly runId: string;
+}
+
+/** What one second of routing did. */
+export interface RouteStats {
+  readonly targets: Record<string, number>;
+  /** Wall time of each route request, µs. */
+  readonly latenciesUs: number[];
+}
+
+/** The primary CTI node of the default configuration. */
+export const PRIMARY_CTI = 'cti-primary';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A Sluice under a scenario's control. */
+export class Rig {
+  accepted = 0;
+  rejected = 0;
+  calls = 0;
+  /** The primary CTI node fails every call while set. */
+  primaryDown = false;
+
+  private constructor(
+    readonly clock: ManualClock,
+    readonly sluice: Sluice,
+    readonly slow: SlowStore,
+  ) {}
+
+  /** Starts Sluice on a manual clock at `o.start`. */
+  static async start(o: RigOptions): Promise<Rig> {
+    const clock = new ManualClock(o.start);
+    const config = loadConfig({}, {
+      SLUICE_OPEN: 'true', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', CHDB_PATH: ':memory:',
+      CLICKHOUSE_DATABASE: `bench_${o.runId}`, SLUICE_TENANTS: o.tenants.join(','),
+      KAFKA_TOPIC_PREFIX: `bench-${o.runId}`, KAFKA_GROUP_ID: `bench-${o.runId}`, KAFKA_PARTITIONS: String(o.partitions ?? 1),
+      ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
+      ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers } : {}),
+    });
+    let slow: SlowStore | undefined;
+    const sluice = await startSluice(config, {
+      clock,
+      logger: pino({ level: 'silent' }),
+      httpLogger: false,
+      wrapStore: (inner) => (slow = slowStore(inner, clock)).store,
+      ...(o.control ? { control: o.control } : {}),
+    });
+    return new Rig(clock, sluice, slow!);
+  }
+
+  /** Sends events to `POST /v1/events` (≤ 5000 per request); counts accepted and rejected. */
+  async ingest(events: readonly TelemetryEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 5_000) {
+      const res = await this.sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: events.slice(i, i + 5_000) } });
+      if (res.statusCode !== 202) throw new Error(`POST /v1/events answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+      const body = res.json() as { accepted: number; rejected: unknown[] };
+      this.accepted += body.accepted;
+      this.rejected += body.rejected.length;
+    }
+  }
+
+  /** Routes each call and reports its outcome as the CTI/IVR would. */
+  async route(calls: readonly { tenant: string; callId: string; skillGroup: string }[]): Promise<RouteStats> {
+    const targets: Record<string, number> = {};
+    const latenciesUs: number[] = [];
+    for (const c of calls) {
+      const t0 = performance.now();
+      const res = await this.sluice.app.inject({ method: 'POST', url: '/v1/route', payload: { ...c, priority: callPriority(c.callId) } });
+      latenciesUs.push(Math.round((performance.now() - t0) * 1000));
+      this.calls++;
+      if (res.statusCode !== 200) {
+        targets.error = (targets.error ?? 0) + 1;
+        continue;
+      }
+      const a = res.json() as RouteAnswer;
+      const key = a.target === 'agent' ? `agent:${a.ctiNode ?? '?'}` : a.target;
+      targets[key] = (targets[key] ?? 0) + 1;
+      const outcome = callOutcome(a.ctiNode, this.primaryDown, PRIMARY_CTI, this.calls);
+      await this.sluice.app.inject({ method: 'POST', url: `/v1/route/${encodeURIComponent(a.decisionId)}/outcome`, payload: outcome });
+    }
+    return { targets, latenciesUs };
+  }
+
+  /**
+   * Waits (wall time) until the worker has handled every accepted event, or until it is stuck
+   * on writes that wait for scenario time, or `budgetMs` passed.
+   */
+  async drain(budgetMs = 5_000): Promise<void> {
+    const worker = this.sluice.worker;
+    if (!worker) return;
+    const t0 = performance.now();
+    let last = worker.handled;
+    let changed = t0;
+    while (worker.handled < this.accepted && performance.now() - t0 < budgetMs) {
+      await sleep(1);
+      const now = performance.now();
+      if (worker.handled !== last) [last, changed] = [worker.handled, now];
+      else if (this.slow.waiting > 0 && now - changed > 20) return;
+    }
+  }
+
+  /** Moves scenario time on by `ms` (the control loop ticks on the way) and lets the tick finish. */
+  async advance(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /** `GET /v1/control/state`. */
+  async state(): Promise<ControlStateView> {
+    const res = await this.sluice.app.inject({ method: 'GET', url: '/v1/control/state' });
+    if (res.statusCode !== 200) throw new Error(`GET /v1/control/state answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+    return res.json() as ControlStateView;
+  }
+
+  /** Raw events stored and OFFERED counted in minute rows, summed over `tenants`. */
+  async stored(tenants: readonly string[], from: number, to: number): Promise<{ events: number; offered: number }> {
+    let events = 0;
+    let offered = 0;
+    for (const tenant of tenants) {
+      events += await this.slow.store.countEvents(tenant);
+      for (const row of await this.slow.store.minutes({ tenant, from, to })) offered += row.offered;
+    }
+    return { events, offered };
+  }
+
+  /** Stops Sluice (stores what is pending first). */
+  close(): Promise<void> {
+    return this.sluice.close();
+  }
+}
