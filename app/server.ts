@@ -68,7 +68,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    // Browsers pass their key in the query (`?key=`, WebSocket upgrades): never write it to the log.
+    req.log.debug({ method: req.method, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]'), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });

@@ -121,3 +121,24 @@ describe('GET /v1/stream with the control loop in the process', () => {
     expect(listeners.size).toBe(0);
   });
 });
+
+describe('the key in the query', () => {
+  it('never reaches the request log', async () => {
+    const lines: string[] = [];
+    const bus = new MemoryBus();
+    const store = new MemoryTelemetryStore();
+    const app = await buildServer({
+      config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'debug' },
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      checks: new Map(), state: () => 'running', logger: { level: 'debug', stream: { write: (l: string) => lines.push(l) } },
+    });
+    await app.ready();
+    await expect(app.injectWS('/v1/stream?tenant=acme&key=a-secret-key-that-is-wrong')).rejects.toThrow(/401/);
+    await app.inject({ url: `/v1/realtime/skillgroups?key=${KEY}` });
+    await app.close();
+    const requests = lines.filter((l) => l.includes('"msg":"request"'));
+    expect(requests.map((l) => JSON.parse(l).url)).toContain('/v1/realtime/skillgroups?key=[redacted]');
+    expect(lines.join('\n')).not.toMatch(/a-secret-key|stream-acme-viewer/);
+  });
+});
