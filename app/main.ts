@@ -42,6 +42,8 @@ export interface Sluice {
   /** The ClickHouse (server or chDB) Sluice stores into; `sluice dashboards check` queries it. */
   readonly clickhouse: ClickHouse;
   readonly worker: PipelineWorker | undefined;
+  /** The control loop, when this process runs it. */
+  readonly control: Control | undefined;
   /** The traffic model feeding the demo, when it runs. */
   readonly simulator: { readonly sent: () => number; stop(): Promise<void> } | undefined;
   /** Stops in order: stop accepting, stop the simulator, drain, stop the worker, close adapters. */
@@ -231,7 +233,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
-    return { app, url, metrics, clickhouse: ch, worker, simulator, close };
+    return { app, url, metrics, clickhouse: ch, worker, control, simulator, close };
   } catch (err) {
     for (const c of closers) await c().catch(() => {});
     throw err;
