@@ -16,6 +16,9 @@ export interface MetricsOptions {
 /** Which source's figures each pipeline table holds (for `sluice_events_out_total`). */
 const SOURCE_OF_TABLE: Readonly<Record<string, string>> = { skillgroup_minute: 'skillgroup', agent_window: 'agent', extension_window: 'extension', interval_report: 'interval' };
 
+/** prom-client default gauges whose `_total` suffix breaks the naming rules; `sum(nodejs_active_handles)` etc. give them. */
+export const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
 /** Circuit breaker states as the gauge `sluice_breaker_state` reports them. */
 export const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = { closed: 0, 'forced-closed': 0, 'half-open': 1, open: 2, 'forced-open': 2 };
 
@@ -50,6 +53,9 @@ export class Metrics {
 
   constructor(opts: MetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics
+    // refuses them); each is the sum over `type` of the gauge without the suffix, which stays.
+    for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     this.queueWait = new Histogram({
       name: 'sluice_queue_wait_seconds',
       help: 'Queue wait of calls that left the queue, by tenant, skill group and outcome (answered, abandoned); a bucket sits at the service-level threshold.',

@@ -54,7 +54,7 @@ export function intervalsDashboard(): Dashboard {
           'Interval report',
           [
             chTable(
-              `SELECT ${BUCKET} AS interval_start, skill_group, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned, ${SL} AS service_level, ${ASA} AS asa_s, ${AHT} AS aht_s, ${ABANDON} AS abandon_rate, max(max_wait_ms) / 1000 AS longest_wait_s ${MINUTES} GROUP BY interval_start, skill_group ORDER BY interval_start DESC, skill_group`,
+              `SELECT ${BUCKET} AS interval_start, skill_group, sum(offered) AS offered_calls, sum(answered) AS answered_calls, sum(abandoned) AS abandoned_calls, ${SL} AS service_level, ${ASA} AS asa_s, ${AHT} AS aht_s, ${ABANDON} AS abandon_rate, max(max_wait_ms) / 1000 AS longest_wait_s ${MINUTES} GROUP BY interval_start, skill_group ORDER BY interval_start DESC, skill_group`,
             ),
           ],
           { size: { w: 24, h: 10 } },
