@@ -6,6 +6,7 @@ import { startSluice } from './main.js';
 import { replayCommand } from '../pipelines/replay/command.js';
 import { planCommand } from '../bench/plan/command.js';
 import { trafficCommand } from '../bench/traffic/command.js';
+import { benchCommand } from '../bench/command.js';
 import { dashboardsCommand } from '../dashboards/command.js';
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
@@ -98,6 +99,7 @@ export function cli(): Command {
   program.addCommand(replayCommand());
   program.addCommand(planCommand());
   program.addCommand(trafficCommand());
+  program.addCommand(benchCommand());
   program.addCommand(dashboardsCommand());
   return program;
 }

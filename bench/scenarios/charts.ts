@@ -96,7 +96,10 @@ export function scenarioCharts(r: ScenarioResult): Chart[] {
     },
     {
       name: 'lag', title: 'Consumer lag',
-      svg: renderChart('Consumer lag (scenario time)', 'ms', [{ name: 'lag', data: pts(s, (x) => x.lagMs) }], r.phases),
+      svg: renderChart('Consumer lag (scenario time)', 'ms', [
+        { name: 'oldest unhandled event', data: pts(s, (x) => x.lagMs) },
+        { name: "worker's own signal", data: pts(s, (x) => x.engineLagMs) },
+      ], r.phases),
     },
     {
       name: 'level', title: 'Level over time',

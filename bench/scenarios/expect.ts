@@ -45,7 +45,7 @@ export function describe(e: Expectation): string {
     case 'lag-stays-below': return `consumer lag stays at or below ${e.ms} ms during "${e.phase}"`;
     case 'lag-recovers': return `consumer lag is back under ${e.ms} ms within ${e.withinTicks} ticks after "${e.after}"`;
     case 'fail-static': return `control sees the shared store unreachable and keeps deciding (fail-static) within ${e.withinTicks} ticks of "${e.phase}"`;
-    case 'reconciles': return `control reaches the shared store again and leads within ${e.withinTicks} ticks after "${e.after}"`;
+    case 'reconciles': return `control reaches the shared store again and leads, for good, within ${e.withinTicks} ticks after "${e.after}"`;
     case 'every-call-answered': return 'every routing request is answered (2xx, never reject)';
     case 'nothing-lost': return 'every accepted event is stored exactly once and every offered call is counted';
     case 'memory-bounded': return `heap grows by at most ${e.maxGrowthMb} MB from the end of "${e.after}" to the end`;
@@ -135,7 +135,7 @@ function verdict(e: Expectation, samples: readonly TickSample[], totals: RunTota
       return [ok && failed === 0, `${seen}; ${calls - failed} of ${calls} calls routed while unreachable`];
     }
     case 'reconciles':
-      return within(samples, phaseOf(phases, e.after)[1], e.withinTicks, (s) => s.reachable && s.leader, 'reachable and leading');
+      return settles(samples, phaseOf(phases, e.after)[1], e.withinTicks, (s) => s.reachable && s.leader, 'reachable and leading');
     case 'every-call-answered': {
       const bad = samples.reduce((a, s) => a + (s.targets.error ?? 0) + (s.targets.reject ?? 0), 0);
       return [bad === 0 && totals.calls > 0, `${totals.calls} calls, ${bad} errors or rejects`];

@@ -66,9 +66,12 @@ export function slowStore(inner: TelemetryStore, clock: Clock): SlowStore {
   };
 }
 
-/** What the CTI/IVR reports for a routed call: a failing primary answers nothing for 3 s. */
-export function callOutcome(ctiNode: string | undefined, primaryDown: boolean, primary: string, n: number): { success: boolean; latencyMs: number } {
-  if (primaryDown && ctiNode === primary) return { success: false, latencyMs: 3_000 };
+/**
+ * What the CTI/IVR reports for a routed call: a call to a failing primary fails after
+ * `failAfterMs` (undefined: the primary works); others succeed in 40–70 ms.
+ */
+export function callOutcome(ctiNode: string | undefined, failAfterMs: number | undefined, primary: string, n: number): { success: boolean; latencyMs: number } {
+  if (failAfterMs !== undefined && ctiNode === primary) return { success: false, latencyMs: failAfterMs };
   return { success: true, latencyMs: 40 + (n % 7) * 5 };
 }
 

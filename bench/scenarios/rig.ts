@@ -49,14 +49,21 @@ export class Rig {
   accepted = 0;
   rejected = 0;
   calls = 0;
-  /** The primary CTI node fails every call while set. */
-  primaryDown = false;
+  /** While set, every call to the primary CTI node fails after this many ms. */
+  primaryFailAfterMs: number | undefined;
+  /** Event time of each accepted event, in the order accepted (for the lag the rig measures). */
+  readonly #acceptedTs: number[] = [];
+  #lastTickAt = Number.NEGATIVE_INFINITY;
 
   private constructor(
     readonly clock: ManualClock,
     readonly sluice: Sluice,
     readonly slow: SlowStore,
-  ) {}
+  ) {
+    sluice.control?.service.on('tick', (e) => {
+      this.#lastTickAt = Math.max(this.#lastTickAt, e.at);
+    });
+  }
 
   /** Starts Sluice on a manual clock at `o.start`. */
   static async start(o: RigOptions): Promise<Rig> {
@@ -84,9 +91,13 @@ export class Rig {
     for (let i = 0; i < events.length; i += 5_000) {
       const res = await this.sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: events.slice(i, i + 5_000) } });
       if (res.statusCode !== 202) throw new Error(`POST /v1/events answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
-      const body = res.json() as { accepted: number; rejected: unknown[] };
+      const body = res.json() as { accepted: number; rejected: { index: number }[] };
       this.accepted += body.accepted;
       this.rejected += body.rejected.length;
+      const refused = new Set(body.rejected.map((r) => r.index));
+      events.slice(i, i + 5_000).forEach((e, k) => {
+        if (!refused.has(k)) this.#acceptedTs.push(e.ts);
+      });
     }
   }
 
@@ -106,7 +117,7 @@ export class Rig {
       const a = res.json() as RouteAnswer;
       const key = a.target === 'agent' ? `agent:${a.ctiNode ?? '?'}` : a.target;
       targets[key] = (targets[key] ?? 0) + 1;
-      const outcome = callOutcome(a.ctiNode, this.primaryDown, PRIMARY_CTI, this.calls);
+      const outcome = callOutcome(a.ctiNode, this.primaryFailAfterMs, PRIMARY_CTI, this.calls);
       await this.sluice.app.inject({ method: 'POST', url: `/v1/route/${encodeURIComponent(a.decisionId)}/outcome`, payload: outcome });
     }
     return { targets, latenciesUs };
@@ -130,10 +141,27 @@ export class Rig {
     }
   }
 
-  /** Moves scenario time on by `ms` (the control loop ticks on the way) and lets the tick finish. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves scenario time on by `ms`; the control loop ticks on the way. Then waits (wall time,
+   * at most `budgetMs`) for the last tick to finish, so its store round trips are not cut
+   * short by the next step's timers.
+   */
+  async advance(ms: number, budgetMs = 1_000): Promise<void> {
     this.clock.advance(ms);
+    const due = this.clock.now() - 999;
+    const t0 = performance.now();
     for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
+    while (this.sluice.control && this.#lastTickAt < due && performance.now() - t0 < budgetMs) await sleep(1);
+  }
+
+  /**
+   * Consumer lag as the rig sees it: scenario time minus the event time of the oldest accepted
+   * event not yet handled (events are taken in the order accepted), ms; and the count.
+   */
+  lag(): { ms: number; messages: number } {
+    const handled = this.sluice.worker?.handled ?? 0;
+    const oldest = this.#acceptedTs[handled];
+    return { ms: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest), messages: Math.max(0, this.#acceptedTs.length - handled) };
   }
 
   /** `GET /v1/control/state`. */

@@ -66,7 +66,7 @@ async function applyFaults(faults: readonly Fault[], phases: ScenarioDefinition[
   for (const f of faults) {
     const [from, to] = phaseOf(phases, f.phase);
     const on = second >= from && second < to;
-    if (f.kind === 'cti-primary-down') rig.primaryDown = on;
+    if (f.kind === 'cti-primary-down') rig.primaryFailAfterMs = on ? f.failAfterMs : undefined;
     if (f.kind === 'clickhouse-slow') rig.slow.delayMs = on ? f.delayMs : 0;
     if (f.kind === 'redis-down' && redis !== undefined) {
       if (second === from) await redis.halt();
@@ -124,6 +124,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
       const levels: Record<string, number> = Object.fromEntries(v.tenants.map((t) => [t, 0]));
       for (const l of state.levels) if (l.skillGroup === undefined) levels[l.tenant] = l.level;
       const worker = rig.sluice.worker;
+      const lag = rig.lag();
       const wallSec = (performance.now() - t0) / 1000;
       const sample: TickSample = {
         tick,
@@ -133,8 +134,9 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
         accepted: rig.accepted,
         handled: worker?.handled ?? 0,
         eventsPerSec: Math.round(((worker?.handled ?? 0) - handled0) / Math.max(wallSec, 1e-3)),
-        lagMs: worker?.lagMs(rig.clock.now()) ?? 0,
-        lagMessages: worker?.lagMessages ?? 0,
+        lagMs: lag.ms,
+        lagMessages: lag.messages,
+        engineLagMs: worker?.lagMs(rig.clock.now()) ?? 0,
         breakers: Object.fromEntries(state.breakers.map((b) => [b.id, b.state])),
         reachable: state.shared.reachable,
         leader: state.shared.leader,
@@ -146,7 +148,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
       o.onTick?.(sample, ticks);
     }
     rig.slow.delayMs = 0;
-    rig.primaryDown = false;
+    rig.primaryFailAfterMs = undefined;
     // Let delayed writes finish on the scenario clock, then everything accepted be stored.
     for (let i = 0; i < 30 && (rig.sluice.worker?.handled ?? 0) < rig.accepted; i++) {
       await rig.advance(1_000);

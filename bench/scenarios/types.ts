@@ -8,8 +8,8 @@ import type { CreateControlOptions } from '../../control/wire.js';
 
 /** A fault the rig injects while its phase lasts. */
 export type Fault =
-  /** Every call the primary CTI node takes fails (3 s, then error) as the CTI/IVR reports it. */
-  | { readonly kind: 'cti-primary-down'; readonly phase: string }
+  /** Every call the primary CTI node takes fails after `failAfterMs`, as the CTI/IVR reports it. */
+  | { readonly kind: 'cti-primary-down'; readonly phase: string; readonly failAfterMs: number }
   /** Every ClickHouse insert waits `delayMs` (virtual time) before it runs on the real store. */
   | { readonly kind: 'clickhouse-slow'; readonly phase: string; readonly delayMs: number }
   /** The scenario's own redis-server is stopped at the phase start and started again at its end. */
@@ -100,9 +100,11 @@ export interface TickSample {
   readonly handled: number;
   /** Events handled per second of wall time during this step. */
   readonly eventsPerSec: number;
-  /** Consumer lag, ms of scenario time, and messages. */
+  /** Consumer lag measured by the rig: scenario time minus the oldest unhandled event's time, ms; and messages. */
   readonly lagMs: number;
   readonly lagMessages: number;
+  /** Consumer lag as the worker itself reports it (the control loop's engine-health signal), ms. */
+  readonly engineLagMs: number;
   /** Breaker states by key (`cti:<node>`, `channel:<name>`). */
   readonly breakers: Readonly<Record<string, string>>;
   /** Whether the control loop reached its shared store at this tick. */
