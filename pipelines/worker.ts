@@ -132,6 +132,7 @@ export class PipelineWorker {
     const now = this.#opts.clock.now();
     const limits = this.#opts.limits ?? DEFAULT_DECODE_LIMITS;
     const good: { event: TelemetryEvent; offset: number }[] = [];
+    const texts: string[] = [];
     const dead: DeadLetter[] = [];
     for (const m of messages) {
       const d = decodeJson(m.value, now, limits);
@@ -139,6 +140,7 @@ export class PipelineWorker {
         dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       } else if (d.ok) {
         good.push({ event: d.event, offset: m.offset });
+        texts.push(d.text);
       } else {
         dead.push({ tenant: '', source, code: d.code, reason: d.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       }
@@ -146,15 +148,13 @@ export class PipelineWorker {
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
     const obs = this.#opts.observer;
     obs?.batch?.(messages.length);
+    const events = good.map((g) => g.event);
     await this.#retry('storing raw events', ctl, async () => {
-      await this.#opts.store.insertEvents(
-        good.map((g) => g.event),
-        `${range}:${digest(good.map((g) => g.event.id))}`,
-      );
+      await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, texts);
       await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
     obs?.eventsIn?.(source, good.length);
-    this.#opts.onEvents?.(good.map((g) => g.event));
+    this.#opts.onEvents?.(events);
     for (const d of dead) obs?.deadLettered?.(source, d.code);
 
     const key = `${topic}:${partition}`;

@@ -1,6 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
+import { chdbInserter, execInserter, type ChdbRawInsert, type EncodedInserter } from './encoded-insert.js';
 
 /** Where ClickHouse runs: a server over HTTP, or chDB (the ClickHouse engine in-process). */
 export type ClickHouseTarget =
@@ -13,6 +14,8 @@ export interface ClickHouse {
   readonly target: ClickHouseTarget;
   /** Database holding Sluice's tables. */
   readonly database: string;
+  /** Inserts rows already encoded as text (the engine parses them; see {@link EncodedInserter}). */
+  readonly insertEncoded: EncodedInserter;
   close(): Promise<void>;
 }
 
@@ -24,15 +27,19 @@ export interface ClickHouse {
 export async function connectClickHouse(target: ClickHouseTarget, database = 'sluice'): Promise<ClickHouse> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`CLICKHOUSE_DATABASE must be an identifier (letters, digits, _), got "${database}"`);
   let client: ClickHouseClient;
+  let insertEncoded: EncodedInserter;
   if (target.kind === 'server') {
     client = createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 30_000 });
+    insertEncoded = execInserter(client);
   } else {
     if (target.path !== ':memory:') mkdirSync(target.path, { recursive: true });
     // chdb types its Connection against @clickhouse/client-common, the client against its own bundled
     // copy of the same interface: structurally equal, nominally not.
-    const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+    const chdb = createChdbConnection({ path: target.path });
+    const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
     client = createClient({ connection });
+    insertEncoded = chdbInserter(chdb.chdb as unknown as ChdbRawInsert);
   }
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-  return { client, target, database, close: () => client.close() };
+  return { client, target, database, insertEncoded, close: () => client.close() };
 }

@@ -21,7 +21,10 @@ describe('decoder registry', () => {
 describe('json decoder', () => {
   it('gives exactly what decodeJson gives for a good event (the optional skill-group reason included)', () => {
     const bytes = Buffer.from(JSON.stringify(event));
-    expect(jsonDecoder.decode(bytes, { tenant: 'ignored', now })).toEqual([decodeJson(bytes, now)]);
+    const d = decodeJson(bytes, now);
+    if (!d.ok) throw new Error('fixture should decode');
+    expect(d.text).toBe(bytes.toString());
+    expect(jsonDecoder.decode(bytes, { tenant: 'ignored', now })).toEqual([{ ok: true, event: d.event }]);
     expect(jsonDecoder.decode(JSON.stringify(event), { tenant: 'ignored', now })).toEqual([{ ok: true, event }]);
   });
 

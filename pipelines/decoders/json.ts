@@ -13,7 +13,7 @@ export function createJsonDecoder(limits: DecodeLimits = DEFAULT_DECODE_LIMITS):
     decode(input, ctx) {
       const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
       const r = decodeJson(bytes, ctx.now, limits);
-      if (r.ok) return [r];
+      if (r.ok) return [{ ok: true, event: r.event }];
       return [{ ok: false, code: r.code, reason: r.reason, payload: bytes, ...(ctx.lineNo === undefined ? {} : { lineNo: ctx.lineNo }) }];
     },
   };

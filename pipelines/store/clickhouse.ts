@@ -1,4 +1,5 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { compactRows, type EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import type { AgentWindowRow } from '../agent/rows.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
@@ -44,6 +45,34 @@ const MINUTE_NUMBERS = [
   'abandonWaitMs', 'overflowed', 'maxWaitMs', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs', 'serviceLevelMs', 'shortAbandonMs',
 ] as const satisfies readonly (keyof MinuteRow)[];
 
+/**
+ * JSON text on one line. Outside strings a line break is only whitespace, and inside one it is invalid
+ * JSON (it must be escaped), so this changes nothing a parser sees — but chDB ends the data of an inline
+ * insert at an empty line and runs what follows as another statement, so a row must never span lines.
+ */
+function oneLine(text: string): string {
+  return text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
+}
+
+/**
+ * An `events_raw` insert as JSONEachRow: each row the event's received JSON text (or, without texts, its
+ * canonical encoding) with `entity` and `type` in front; `body` is read as its JSON text, `v` skipped.
+ */
+export function rawEventsInsert(events: readonly TelemetryEvent[], texts?: readonly string[]): Pick<EncodedInsert, 'format' | 'body' | 'settings'> {
+  let out = '';
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const head = `{"entity":${JSON.stringify(entityOf(e))},"type":${JSON.stringify(typeOf(e))},`;
+    if (texts) {
+      const t = texts[i]!;
+      out += `${head}${oneLine(t.slice(t.indexOf('{') + 1))}\n`;
+    } else {
+      out += `${head}${JSON.stringify({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, body: e.body }).slice(1)}\n`;
+    }
+  }
+  return { format: 'JSONEachRow', body: Buffer.from(out, 'utf8'), settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
+}
+
 /** Observer of insert latency, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void;
 
@@ -65,28 +94,39 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   async #insert(table: string, values: Record<string, unknown>[], token: string): Promise<void> {
     if (values.length === 0) return;
-    const t0 = performance.now();
     // Rows as arrays under named columns: about twice as fast for ClickHouse to parse as objects.
     // Every key any row has (a row without one gets null: the column's default).
     const keys = new Set<string>();
     for (const v of values) for (const k in v) keys.add(k);
-    const columns = [...keys] as [string, ...string[]];
-    await this.ch.client.insert({
-      table: `${this.ch.database}.${table}`,
-      values: values.map((v) => columns.map((c) => v[c])),
-      columns,
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: { insert_deduplication_token: `${table}:${token}`, async_insert: 0 },
-    });
-    this.observe(table, values.length, (performance.now() - t0) / 1000);
+    const columns = [...keys];
+    await this.#write(table, values.length, { format: 'JSONCompactEachRow', columns, body: compactRows(values.map((v) => columns.map((c) => v[c]))) }, token);
   }
 
-  insertEvents(events: TelemetryEvent[], token: string): Promise<void> {
-    return this.#insert(
-      'events_raw',
-      events.map((e) => ({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, entity: entityOf(e), type: typeOf(e), body: JSON.stringify(e.body) })),
-      token,
-    );
+  async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string): Promise<void> {
+    const t0 = performance.now();
+    await this.ch.insertEncoded({ ...insert, table: `${this.ch.database}.${table}`, settings: { ...insert.settings, insert_deduplication_token: `${table}:${token}`, async_insert: 0 } });
+    this.observe(table, rows, (performance.now() - t0) / 1000);
+  }
+
+  /**
+   * With `texts` (the JSON each event was decoded from), the rows are those texts as received, with the
+   * entity and type Sluice read from them put in front: ClickHouse parses them on its own threads and
+   * JavaScript serialises nothing. Text that ClickHouse reads differently from `JSON.parse` (a duplicate
+   * key, `1e12` for an integer, a lone surrogate) fails the insert as a whole, and the batch is then
+   * stored from the decoded events instead — under the same token, so either way it is stored once.
+   */
+  async insertEvents(events: TelemetryEvent[], token: string, texts?: readonly string[]): Promise<void> {
+    if (events.length === 0) return;
+    if (texts) {
+      if (texts.length !== events.length) throw new Error(`insertEvents: ${texts.length} texts for ${events.length} events`);
+      try {
+        await this.#write('events_raw', events.length, rawEventsInsert(events, texts), token);
+        return;
+      } catch {
+        // Stored below from the decoded events; if ClickHouse is down that fails too and the caller retries.
+      }
+    }
+    await this.#write('events_raw', events.length, rawEventsInsert(events), token);
   }
 
   upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {

@@ -30,6 +30,21 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
       expect(await store.countEvents('other', 'skillgroup')).toBe(1);
     });
 
+    it('stores events given with the texts they were decoded from exactly as without them, odd but valid JSON included', async () => {
+      const body = '{"skillGroup":"sales","callId":"c1","type":"OFFERED"}';
+      const texts = [
+        JSON.stringify(ev('x1', 'texts')),
+        `  {\n  "v": 1, "tenant": "texts", "source": "skillgroup",\n  "id": "x2", "ts": ${T0}, "body": ${body}\n}\n`,
+        `{"v":1,"tenant":"texts","source":"skillgroup","id":"x3","ts":${T0 / 1000}e3,"body":${body}}`,
+        `{"v":1,"tenant":"wrong","source":"skillgroup","id":"x4","ts":${T0},"tenant":"texts","body":${body}}`,
+      ];
+      const events = texts.map((t) => JSON.parse(t) as SkillGroupEvent);
+      await store.insertEvents(events, 'texts:0-3', texts);
+      await store.insertEvents(events, 'texts:0-3', texts);
+      expect(await store.countEvents('texts')).toBe(4);
+      expect(await store.countEvents('wrong')).toBe(0);
+    });
+
     it('keeps the highest version of a window row, whatever the arrival order', async () => {
       await store.upsertMinutes([row({ version: 2, offered: 2 })], 'm1');
       await store.upsertMinutes([row({ version: 5, offered: 4, answered: 1, answeredWithinSl: 1, answerWaitMs: 12_345, maxWaitMs: 12_345, talkMs: 99_000, final: true })], 'm2');

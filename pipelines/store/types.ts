@@ -56,7 +56,11 @@ export interface IntervalReportQuery {
  * same key with a lower version. ClickHouse is the real store; {@link MemoryTelemetryStore} the twin.
  */
 export interface TelemetryStore {
-  insertEvents(events: TelemetryEvent[], token: string): Promise<void>;
+  /**
+   * Stores raw events, deduplicated by id. `texts`, when given, are the JSON texts the events were
+   * decoded from (same order): a store may keep those as received instead of encoding the events again.
+   */
+  insertEvents(events: TelemetryEvent[], token: string, texts?: readonly string[]): Promise<void>;
   upsertMinutes(rows: MinuteRow[], token: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
   /** Latest version of each minute row in the range, ordered by skill group then time. */
