@@ -26,13 +26,16 @@ const morning = [
 ];
 
 describe('ExtensionPartition', () => {
-  it('turns a morning of device states into hand-computed 30-minute intervals, unavailable time included', () => {
+  it('turns a morning of device states into hand-computed 30-minute intervals; unavailable time is not accumulated', () => {
     const rows = run(morning);
     expect(rows.get(`2001|1800|${at(0)}`)).toMatchObject({
       final: true, ms: { IDLE: s(90 + 435), RINGING: s(15), BUSY: s(660), UNAVAILABLE: 0, DND: s(600) }, entries: { IDLE: 2, RINGING: 1, BUSY: 1, UNAVAILABLE: 0, DND: 1 },
     });
-    expect(rows.get(`2001|1800|${at(30)}`)).toMatchObject({ final: true, ms: { DND: s(300), IDLE: s(1380), UNAVAILABLE: s(120) }, entries: { IDLE: 1, UNAVAILABLE: 1, DND: 0 } });
-    expect(rows.get(`2001|1800|${at(60)}`)).toMatchObject({ final: true, ms: { UNAVAILABLE: s(1800), IDLE: 0 }, entries: { UNAVAILABLE: 0 } });
+    expect(rows.get(`2001|1800|${at(30)}`)).toMatchObject({ final: true, ms: { DND: s(300), IDLE: s(1380), UNAVAILABLE: 0 }, entries: { IDLE: 1, UNAVAILABLE: 1, DND: 0 } });
+    // Unavailable all along: no time to count, so no row (as for a logged-out agent).
+    expect(rows.get(`2001|1800|${at(60)}`)).toBeUndefined();
+    expect(rows.get(`2001|60|${at(59)}`)).toBeUndefined();
+    expect(rows.get(`2002|60|${at(91)}`)).toMatchObject({ final: false, entries: { IDLE: 1 } });
     expect(rows.get(`2001|60|${at(1)}`)).toMatchObject({ ms: { IDLE: s(30), RINGING: s(15), BUSY: s(15) }, entries: { RINGING: 1, BUSY: 1 } });
   });
 

@@ -2,9 +2,14 @@ import { StatePartition, type StateSource, type StateWindowOptions } from '../ag
 import type { ExtensionEvent, ExtensionState } from '../events/types.js';
 import { EXTENSION_STATES, toExtensionRow, type ExtensionWindowRow } from './rows.js';
 
-/** How extension events map onto state timelines: every state accumulates time (UNAVAILABLE and DND too). */
+/**
+ * How extension events map onto state timelines: IDLE, RINGING, BUSY and DND accumulate time;
+ * UNAVAILABLE (the device is not registered: the agent's phone is off or logged out) does not, as an
+ * agent's LOGGED_OUT does not — entering it is counted, and a device that stays unavailable is
+ * forgotten once its change is past the allowed lateness instead of writing a row every minute.
+ */
 export const EXTENSION_SOURCE: StateSource<ExtensionEvent, ExtensionState> = {
-  spec: { states: EXTENSION_STATES },
+  spec: { states: EXTENSION_STATES, untracked: ['UNAVAILABLE'] },
   key: (e) => `${e.tenant}\u0000${e.body.extension}`,
   id: (e) => e.id,
   ts: (e) => e.ts,
