@@ -1,19 +1,27 @@
 /**
- * `npm run bench:pipeline`: end to end from a real Kafka topic through the pipelines into ClickHouse
- * (chDB, in-process) with one worker, beside a bare kafkajs consumer that only parses the same
- * messages, in the same run; then event-to-queryable latency at half the measured rate. Prints one
- * JSON object on its last line and rewrites bench/pipeline/RESULTS.md.
+ * `npm run bench:pipeline`: end to end from real Kafka topics (agent, extension, skill group, interval)
+ * through all four pipelines into ClickHouse (chDB, in-process) with one worker, beside a bare kafkajs
+ * consumer that only parses the same messages, in the same run; then event-to-queryable latency at
+ * half the measured rate. The traffic is the seeded model of bench/traffic (eight tenants, three skill
+ * groups each, agents with shifts and breaks). Prints one JSON object on its last line and rewrites
+ * bench/pipeline/RESULTS.md.
  */
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
-import type { SkillGroupEvent, TelemetryEvent } from '../../pipelines/events/types.js';
+import { SOURCES, type TelemetryEvent } from '../../pipelines/events/types.js';
+import { agentPipeline } from '../../pipelines/agent/factory.js';
+import { extensionPipeline } from '../../pipelines/extension/factory.js';
+import { intervalPipeline } from '../../pipelines/interval/factory.js';
 import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
-import { seededRandom } from '../../adapters/random.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
-import { partitionKey } from '../../pipelines/topics.js';
+import { topicFor } from '../../pipelines/topics.js';
+import { TrafficSimulation } from '../traffic/model.js';
+import { buildScenario } from '../traffic/scenario.js';
+import { busSink } from '../traffic/sinks.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
 import { startKafka } from '../../services/kafka.js';
 import { machineInfo, percentile } from '../machine.js';
@@ -21,28 +29,38 @@ import { machineInfo, percentile } from '../machine.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const PARTITIONS = 6;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
-const TYPES = ['OFFERED', 'ANSWERED', 'ABANDONED', 'COMPLETED'] as const;
+const TENANTS = Array.from({ length: 8 }, (_, i) => `t${i}`);
+const PIPELINE_OPTS = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 as const };
 
-function makeEvent(i: number, ts: number, rand: () => number): SkillGroupEvent {
-  return {
-    v: 1, tenant: `t${i % 8}`, source: 'skillgroup', id: `b-${i}`, ts,
-    body: { skillGroup: `sg${Math.floor(rand() * 40)}`, callId: `c${i >> 2}`, type: TYPES[i % 4]!, waitMs: Math.floor(rand() * 60_000), talkMs: Math.floor(rand() * 300_000) },
-  };
-}
-
-async function produce(bus: KafkaBus, topic: string, events: TelemetryEvent[]): Promise<void> {
-  const p = await bus.producer();
-  for (let i = 0; i < events.length; i += 5_000) {
-    await p.send(topic, events.slice(i, i + 5_000).map((e) => ({ key: partitionKey(e.tenant, (e as SkillGroupEvent).body.skillGroup), value: JSON.stringify(e), timestamp: e.ts })));
+/** The first `n` events of a seeded simulation of eight tenants, starting `hoursAgo` hours before now. */
+function traffic(n: number, seed: number, hoursAgo: number): TelemetryEvent[] {
+  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - hoursAgo * 3_600_000;
+  // About ten events per call over the four sources: enough calls for n events.
+  const sim = new TrafficSimulation(buildScenario({ seed, start, minutes: Math.ceil(n / (TENANTS.length * 2_400 * 10)) * 60 + 60, tenants: TENANTS, callsPerHour: 2_400 }));
+  const out: TelemetryEvent[] = [];
+  for (const e of sim) {
+    out.push(e);
+    if (out.length >= n) break;
   }
-  await p.close();
+  if (out.length < n) throw new Error(`the simulation gave ${out.length} events, fewer than ${n}`);
+  return out;
 }
 
-async function bareConsumer(brokers: string, topic: string, n: number): Promise<number> {
+/** Every pipeline the app runs, as app/main.ts configures them. */
+function allPipelines() {
+  return { skillgroup: skillGroupPipeline(PIPELINE_OPTS), agent: agentPipeline(PIPELINE_OPTS), extension: extensionPipeline(PIPELINE_OPTS), interval: intervalPipeline() };
+}
+
+async function produce(bus: KafkaBus, prefix: string, events: TelemetryEvent[]): Promise<void> {
+  const sink = await busSink(bus, { topicPrefix: prefix, partitions: PARTITIONS });
+  for (let i = 0; i < events.length; i += 5_000) await sink.send(events.slice(i, i + 5_000));
+}
+
+async function bareConsumer(brokers: string, topics: string[], n: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers: [brokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bare-${Date.now()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topics, fromBeginning: true });
   let seen = 0;
   let t0 = 0;
   const done = new Promise<number>((resolve) => {
@@ -63,6 +81,24 @@ async function bareConsumer(brokers: string, topic: string, n: number): Promise<
   return (n / ms) * 1000;
 }
 
+/** With BENCH_CPU_PROFILE=<file>, a CPU profile of the Sluice worker's run (open it in Chrome DevTools). */
+async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`CPU profile of the worker run written to ${file}`);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   const kafka = await startKafka({ log: (l) => console.error(`[kafka] ${l}`) });
@@ -71,22 +107,20 @@ async function main(): Promise<void> {
   const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
   try {
     const prefix = `bench${Date.now()}`;
-    const topic = `${prefix}.skillgroup`;
-    await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `${prefix}.${s}`, partitions: PARTITIONS })));
-    const rand = seededRandom(3);
-    const start = Date.now() - 30 * 60_000;
-    const events = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, start + Math.floor((i / EVENTS) * 25 * 60_000), rand));
-    console.error(`producing ${EVENTS} events to ${topic} (${PARTITIONS} partitions)…`);
-    await produce(bus, topic, events);
+    const topics = SOURCES.map((src) => topicFor(src, prefix));
+    const events = traffic(EVENTS, 3, 6);
+    const bySource = Object.fromEntries(SOURCES.map((src) => [src, events.filter((e) => e.source === src).length]));
+    console.error(`producing ${EVENTS} events to ${topics.join(', ')} (${PARTITIONS} partitions each): ${JSON.stringify(bySource)}…`);
+    await produce(bus, prefix, events);
 
     console.error('bare kafkajs consumer (parse only)…');
-    const bareRate = await bareConsumer(kafka.brokers, topic, EVENTS);
+    const bareRate = await bareConsumer(kafka.brokers, topics, EVENTS);
 
-    console.error('Sluice worker (decode, raw events, windows, ClickHouse inserts, commits)…');
-    const pipelineOpts = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000 };
-    const worker = new PipelineWorker({ bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, pipelines: { skillgroup: skillGroupPipeline(pipelineOpts) } });
+    console.error('Sluice worker (decode, raw events, all four pipelines, ClickHouse inserts, commits)…');
+    const worker = new PipelineWorker({ bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, pipelines: allPipelines() });
     const lag: { second: number; lag: number }[] = [];
     let t0 = 0;
+    const profile = await startProfile();
     await worker.start();
     while (worker.handled < EVENTS) {
       await new Promise((r) => setTimeout(r, 250));
@@ -94,43 +128,45 @@ async function main(): Promise<void> {
       if (t0 > 0 && (lag.length === 0 || performance.now() - t0 >= lag.length * 1000)) lag.push({ second: lag.length, lag: EVENTS - worker.handled });
     }
     const rate = (EVENTS / (performance.now() - t0)) * 1000;
+    await profile?.stop();
     await worker.stop();
     // A fast run that lost or doubled events would measure nothing: check every tenant's raw count.
-    for (let t = 0; t < 8; t++) {
-      const stored = await store.countEvents(`t${t}`);
-      const expected = events.filter((e) => e.tenant === `t${t}`).length;
-      if (stored !== expected) throw new Error(`tenant t${t}: ${stored} raw events stored, ${expected} produced`);
+    for (const t of TENANTS) {
+      const stored = await store.countEvents(t);
+      const expected = events.filter((e) => e.tenant === t).length;
+      if (stored !== expected) throw new Error(`tenant ${t}: ${stored} raw events stored, ${expected} produced`);
     }
     console.error('every produced event is stored exactly once');
 
     // Event-to-queryable latency at half the measured rate: from produce until the worker has stored
-    // the event's raw row in ClickHouse and handed it to the real-time state.
+    // the event's raw row in ClickHouse and handed it to the real-time state. The model's events are
+    // sent in their order, stamped with the time they are sent.
     const target = Math.max(100, Math.floor(rate / 2));
     console.error(`latency at ${target} events/s for ${LATENCY_SECONDS} s…`);
     const latencies: number[] = [];
     const live = new PipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-live`, topicPrefix: `${prefix}live`, pipelines: { skillgroup: skillGroupPipeline(pipelineOpts) },
+      bus, store, clock: systemClock, groupId: `${prefix}-live`, topicPrefix: `${prefix}live`, pipelines: allPipelines(),
       onEvents: (evs) => {
         const now = Date.now();
         for (const e of evs) latencies.push(now - e.ts);
       },
     });
-    await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `${prefix}live.${s}`, partitions: PARTITIONS })));
+    const liveEvents = traffic(Math.ceil(target * LATENCY_SECONDS * 1.1), 4, 3);
+    const sink = await busSink(bus, { topicPrefix: `${prefix}live`, partitions: PARTITIONS });
     await live.start();
-    const producer = await bus.producer();
     const tickMs = 50;
     const perTick = Math.max(1, Math.round((target * tickMs) / 1000));
     let i = 0;
     const until = Date.now() + LATENCY_SECONDS * 1000;
-    while (Date.now() < until) {
+    while (Date.now() < until && i < liveEvents.length) {
       const tickStart = Date.now();
-      const batch = Array.from({ length: perTick }, () => makeEvent(EVENTS + i++, Date.now(), rand));
-      await producer.send(`${prefix}live.skillgroup`, batch.map((e) => ({ key: partitionKey(e.tenant, e.body.skillGroup), value: JSON.stringify(e), timestamp: e.ts })));
+      const batch = liveEvents.slice(i, i + perTick).map((e) => ({ ...e, id: `live-${e.id}`, ts: tickStart }) as TelemetryEvent);
+      i += batch.length;
+      await sink.send(batch);
       await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - tickStart))));
     }
     const sent = i;
     while (live.handled < sent) await new Promise((r) => setTimeout(r, 100));
-    await producer.close();
     await live.stop();
 
     const result = {
@@ -151,12 +187,15 @@ async function main(): Promise<void> {
       '',
       '## What runs',
       '',
-      `${EVENTS.toLocaleString('en')} skill-group events pre-produced to one topic with ${PARTITIONS} partitions, read by:`,
+      `${EVENTS.toLocaleString('en')} events of the seeded traffic model (bench/traffic: eight tenants, three skill groups each,`,
+      `agents with shifts and breaks) pre-produced to the four source topics, ${PARTITIONS} partitions each`,
+      `(${SOURCES.map((src) => `${src} ${bySource[src]!.toLocaleString('en')}`).join(', ')}), read by:`,
       '',
       '- **bare**: a kafkajs consumer that only parses each message (`JSON.parse`);',
-      '- **sluice**: one `PipelineWorker`: decode + validate, raw events to ClickHouse (dedup token per insert),',
-      '  the skill-group pipeline (dedup, watermarks, 1-minute windows of raw sums, sliding 5/60-minute figures),',
-      '  minute rows to ClickHouse, commits held behind open windows.',
+      '- **sluice**: one `PipelineWorker` with all four pipelines: decode + validate, raw events to ClickHouse',
+      '  (dedup token per insert), skill-group windows (dedup, watermarks, 1-minute raw sums, sliding 5/60-minute',
+      '  figures), agent and extension state time per minute and per 15-minute interval, vendor interval reports;',
+      '  every changed row to ClickHouse, commits held behind open windows.',
       '',
       `Latency: events produced at half the measured rate (${target}/s) for ${LATENCY_SECONDS} s; latency is from produce`,
       'until the worker has stored the raw row in ClickHouse and handed the event to the real-time state.',
