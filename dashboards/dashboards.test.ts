@@ -46,7 +46,7 @@ describe('dashboards as code', () => {
     expect(errors).toMatch(/\/panels\/1/);
   });
 
-  it('has the six dashboards with unique uids, unique panel ids and titled panels with targets', () => {
+  it('has the six dashboards with unique uids, unique panel ids and titled panels whose targets use the panel\'s data source', () => {
     expect(built.map((b) => b.dashboard.uid)).toEqual(['sluice-queues', 'sluice-agents', 'sluice-intervals', 'sluice-control', 'sluice-workflow', 'sluice-engine']);
     for (const { dashboard } of built) {
       const panels = (dashboard.panels ?? []).filter((p) => p.type !== 'row');
@@ -55,6 +55,8 @@ describe('dashboards as code', () => {
       for (const p of panels) {
         expect(p.title, dashboard.uid).toBeTruthy();
         expect(('targets' in p && p.targets?.length) || 0, `${dashboard.uid}: ${p.title}`).toBeGreaterThan(0);
+        const targets = ('targets' in p && p.targets) || [];
+        for (const t of targets) expect((t as { datasource?: { uid?: string } }).datasource?.uid, `${dashboard.uid}: ${p.title}`).toBe(p.datasource?.uid);
       }
     }
   });

@@ -93,14 +93,20 @@ export const TENANT_AND_GROUPS = 'tenant = ${tenant:singlequote} AND $__conditio
 export const PROM_SCOPE = 'tenant="$tenant", skill_group=~"$skill_group"';
 
 /**
- * Gives every panel a unique id and every target a refId (`A`, `B`, …) where the SDK left them out,
- * so the JSON is stable and Grafana needs not fill them in.
+ * Gives every panel a unique id, its data source (that of its targets, or Mixed) and every target a
+ * refId (`A`, `B`, …) where the SDK left them out, so the JSON is stable and Grafana needs not fill them in.
  */
 export function finishDashboard(d: Dashboard): Dashboard {
   let id = 1;
   const fix = (p: Panel | RowPanel) => {
     p.id = id++;
-    if ('targets' in p && p.targets) p.targets.forEach((t, i) => ((t as { refId?: string }).refId ??= String.fromCharCode(65 + i)));
+    if ('targets' in p && p.targets) {
+      p.targets.forEach((t, i) => ((t as { refId?: string }).refId ??= String.fromCharCode(65 + i)));
+      // The panel's data source: the one its targets share, or Grafana's Mixed when they differ.
+      const uids = new Set(p.targets.map((t) => (t as { datasource?: { uid?: string } }).datasource?.uid));
+      const first = (p.targets[0] as { datasource?: { type?: string; uid?: string } } | undefined)?.datasource;
+      p.datasource ??= uids.size === 1 && first ? { ...first } : { type: 'datasource', uid: '-- Mixed --' };
+    }
     if (p.type === 'row') for (const inner of (p as RowPanel).panels ?? []) fix(inner as Panel);
   };
   for (const p of d.panels ?? []) fix(p);
