@@ -63,10 +63,13 @@ function el(tag, cls, text) {
   return e;
 }
 
-function kpi(name, label) {
+/** A big figure; `short` is its label on compact tiles. */
+function kpi(name, label, short) {
   const box = el('div', 'kpi');
   box.dataset.kpi = name;
-  box.append(el('div', 'kpi-label', label), el('div', 'kpi-value', '—'), el('div', 'kpi-sub', ''));
+  const head = el('div', 'kpi-label');
+  head.append(el('span', 'full', label), el('span', 'short', short));
+  box.append(head, el('div', 'kpi-value', '—'), el('div', 'kpi-sub', ''));
   return box;
 }
 
@@ -79,7 +82,7 @@ function createTile() {
   level.append(el('span', 'level-badge'), el('span', 'level-reason'));
   head.append(name, level);
   const kpis = el('div', 'kpis');
-  kpis.append(kpi('waiting', 'Calls waiting'), kpi('longest', 'Longest wait'), kpi('sl', 'Service level'));
+  kpis.append(kpi('waiting', 'Calls waiting', 'Waiting'), kpi('longest', 'Longest wait', 'Longest'), kpi('sl', 'Service level · 60 min', 'SL 60 min'));
   const agents = el('div', 'agents');
   const agentsHead = el('div', 'agents-head');
   agentsHead.append(el('span', 'agents-title', 'Agents'), el('span', 'agents-total', ''));
@@ -127,7 +130,7 @@ function update(tile, g, t, showTenant) {
   setKpi(tile, 'longest', g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '0:00', g.callsWaiting > 0 ? tone.longest : 'ok', `target ${clockText(t.longestWarnMs)}`);
   const sl = serviceLevel(g);
   const five = g.last5m?.serviceLevel;
-  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'after the first full minute' : `60 min · target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
+  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'after the first full minute' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
   let total = 0;
   for (const [state] of AGENT_STATES) total += g.agents[state] ?? 0;
   tile.querySelector('.agents-total').textContent = `${total} logged in`;
