@@ -67,3 +67,36 @@ describe('Metrics', () => {
     expect(text).not.toContain('ticket');
   });
 });
+
+describe('Metrics of the control loop', () => {
+  it('reads levels per scope and breaker states at scrape time, and counts events as they come', async () => {
+    const handlers = new Map<string, (e: never) => void>();
+    let levels = [{ tenant: 'acme', skillGroup: 'sales', level: 2 }, { tenant: 'acme', level: 1 }];
+    let breakers = [{ id: 'cti:primary', state: 'open' }, { id: 'channel:chat', state: 'half-open' }];
+    const service = {
+      on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
+      state: () => ({ levels, breakers }),
+    };
+    const m = new Metrics();
+    m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);
+    let text = await m.registry.metrics();
+    expect(text).toContain('sluice_level{tenant="acme",skill_group="sales"} 2');
+    expect(text).toContain('sluice_level{tenant="acme",skill_group=""} 1');
+    expect(text).toContain('sluice_breaker_state{breaker="cti:primary"} 2');
+    expect(text).toContain('sluice_breaker_state{breaker="channel:chat"} 1');
+    levels = [{ tenant: 'acme', level: 0 }];
+    breakers = [{ id: 'cti:primary', state: 'closed' }];
+    (handlers.get('decision') as (d: object) => void)({ tenant: 'acme', target: 'chat', level: 2, durationNs: 500 });
+    text = await m.registry.metrics();
+    expect(text).toContain('sluice_level{tenant="acme",skill_group=""} 0');
+    expect(text).not.toContain('skill_group="sales"');
+    expect(text).toContain('sluice_breaker_state{breaker="cti:primary"} 0');
+    expect(text).toContain('sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1');
+  });
+
+  it('leaves out prom-client\'s _total gauges and keeps the per-type ones', async () => {
+    const text = await new Metrics().registry.metrics();
+    expect(text).not.toMatch(/^# TYPE nodejs_active_\w+_total /m);
+    expect(text).toMatch(/^# TYPE nodejs_active_handles gauge$/m);
+  });
+});
