@@ -1,8 +1,8 @@
 /**
  * A Sluice in-process (every role, chDB in memory, open API) filled by a simulated run, so the
  * dashboards' queries have real rows to find: the bench/traffic model's events of all four sources
- * through `POST /v1/events`, routing decisions at a pinned degradation level (diversions and callback
- * tickets), and a short-SLA ticket whose warning and breach fire.
+ * through `POST /v1/events`, routing decisions at a pinned degradation level (diversions to chat, then to
+ * callback once the chat breaker is forced open), and a short-SLA ticket whose warning and breach fire.
  */
 import { pino } from 'pino';
 import { batches, TrafficSimulation } from '../../bench/traffic/model.js';
@@ -101,7 +101,10 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
     for (let i = 0; i < 10; i++) await route(i);
     // A pinned L2 for the tenant: a level change, and low/normal calls diverted (callback tickets among them).
     await expectStatus('POST /v1/control/overrides', await sluice.app.inject({ method: 'POST', url: '/v1/control/overrides', payload: { tenant: TENANT, level: 2, forMs: 600_000, reason: 'dashboards check' } }), 201);
-    for (let i = 10; i < 40; i++) await route(i);
+    for (let i = 10; i < 25; i++) await route(i);
+    // The chat channel's breaker forced open: a breaker transition, and every further diversion a callback.
+    await expectStatus('POST /v1/control/breakers/channel:chat/force', await sluice.app.inject({ method: 'POST', url: '/v1/control/breakers/channel:chat/force', payload: { mode: 'open', forMs: 600_000, reason: 'dashboards check' } }), 200);
+    for (let i = 25; i < 40; i++) await route(i);
 
     await expectStatus('POST /v1/flows', await sluice.app.inject({ method: 'POST', url: `/v1/flows?tenant=${TENANT}`, payload: QUICK_SLA_FLOW }), 201);
     await expectStatus('POST /v1/tickets', await sluice.app.inject({ method: 'POST', url: '/v1/tickets', payload: { tenant: TENANT, flowId: QUICK_SLA_FLOW.id, title: 'SLA check' } }), 201);

@@ -65,6 +65,8 @@ describe('dashboards against a simulated run', () => {
     expect(scrape).toMatch(/sluice_events_out_total\{source="agent"\} [1-9]/);
     expect(scrape).toMatch(/sluice_queue_wait_seconds_bucket\{le="20",tenant="demo",skill_group="sales",outcome="answered"\} [1-9]/);
     expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="(chat|callback|smart_ivr)",level="2"\} [1-9]/);
+    expect(scrape).toContain('sluice_breaker_state{breaker="channel:chat"} 2');
+    expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="callback",level="2"\} [1-9]/);
     expect(scrape).toMatch(/sluice_sla_warnings_total\{kind="breach",level="0",delivered="(true|false)"\} 1/);
   });
 });
