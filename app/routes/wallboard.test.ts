@@ -47,6 +47,8 @@ describe('GET /wallboard', () => {
     expect(page.body).toContain('href="wallboard/wallboard.css"');
     expect(page.body).toContain('src="wallboard/wallboard.js"');
     expect((await app.inject({ url: '/wallboard/wallboard.js' })).body).toContain("from './tiles.js'");
+    const slash = await app.inject({ url: '/wallboard/' });
+    expect([slash.statusCode, slash.headers.location]).toEqual([302, '../wallboard']);
   });
 
   it('is the only thing served without a key: the data behind it still needs one', async () => {

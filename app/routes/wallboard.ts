@@ -26,7 +26,7 @@ const FILES = {
   '/wallboard/wallboard.css': { file: 'wallboard.css', type: 'text/css; charset=utf-8' },
 } as const;
 
-/** Paths served without a key (the page and its assets). */
+/** Paths served without a key (the page and its assets; `/wallboard/` redirects to the page). */
 export const WALLBOARD_PATHS: readonly string[] = Object.keys(FILES);
 
 /**
@@ -56,4 +56,6 @@ export async function wallboardRoutes(app: FastifyInstance, opts: WallboardOptio
         .send(body),
     );
   }
+  // `/wallboard/` would resolve the page's relative URLs one level too deep: send it to the page.
+  app.get('/wallboard/', { config: { access }, schema: { hide: true } }, async (_req, reply) => reply.redirect('../wallboard'));
 }
