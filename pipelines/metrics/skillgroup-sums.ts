@@ -88,56 +88,68 @@ function maxOf(a: number | null, b: number | null): number | null {
 
 /** The sums after one more call event of this skill group (pure: `s` is not changed). */
 export function addSkillGroupEvent(s: SkillGroupSums, e: SkillGroupBody): SkillGroupSums {
-  const n: SkillGroupSums = { ...s };
+  return foldSkillGroupEvent({ ...s, overflowedByReason: { ...s.overflowedByReason } }, e);
+}
+
+/**
+ * Adds one call event to `acc` in place and returns it: what a window operator's accumulator does
+ * (it owns the object; see `Aggregator.add`), without a copy per event.
+ */
+export function foldSkillGroupEvent(acc: SkillGroupSums, e: SkillGroupBody): SkillGroupSums {
   const wait = e.waitMs;
-  const within = wait !== undefined && wait <= s.serviceLevelMs ? 1 : 0;
+  const within = wait !== undefined && wait <= acc.serviceLevelMs ? 1 : 0;
   const exit = e.type === 'ANSWERED' || e.type === 'ABANDONED' || e.type === 'OVERFLOWED';
   if (exit) {
-    if (wait === undefined) n.untimedExits++;
-    else n.maxWaitMs = maxOf(n.maxWaitMs, wait);
+    if (wait === undefined) acc.untimedExits++;
+    else acc.maxWaitMs = maxOf(acc.maxWaitMs, wait);
   }
   switch (e.type) {
     case 'OFFERED':
-      n.offered++;
+      acc.offered++;
       break;
     case 'ANSWERED':
-      n.answered++;
-      n.answeredWithinSl += within;
-      n.answerWaitMs += wait ?? 0;
+      acc.answered++;
+      acc.answeredWithinSl += within;
+      acc.answerWaitMs += wait ?? 0;
       break;
     case 'ABANDONED':
-      n.abandoned++;
-      n.abandonedWithinSl += within;
-      if (wait !== undefined && wait < s.shortAbandonMs) n.shortAbandons++;
-      n.abandonWaitMs += wait ?? 0;
+      acc.abandoned++;
+      acc.abandonedWithinSl += within;
+      if (wait !== undefined && wait < acc.shortAbandonMs) acc.shortAbandons++;
+      acc.abandonWaitMs += wait ?? 0;
       break;
     case 'OVERFLOWED': {
-      n.overflowed++;
+      acc.overflowed++;
       const why = e.reason ?? '';
-      n.overflowedByReason = { ...s.overflowedByReason, [why]: (s.overflowedByReason[why] ?? 0) + 1 };
+      acc.overflowedByReason[why] = (acc.overflowedByReason[why] ?? 0) + 1;
       break;
     }
     case 'TRANSFERRED':
     case 'COMPLETED':
-      n.handled++;
-      if (e.type === 'TRANSFERRED') n.transferred++;
-      n.talkMs += e.talkMs ?? 0;
-      n.holdMs += e.holdMs ?? 0;
-      n.acwMs += e.acwMs ?? 0;
+      acc.handled++;
+      if (e.type === 'TRANSFERRED') acc.transferred++;
+      acc.talkMs += e.talkMs ?? 0;
+      acc.holdMs += e.holdMs ?? 0;
+      acc.acwMs += e.acwMs ?? 0;
       break;
   }
-  return n;
+  return acc;
 }
 
 const COUNTERS = ['offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons', 'abandonWaitMs', 'overflowed', 'untimedExits', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs'] as const;
 
 /** Sums of two spans together; both must share thresholds. Commutative and associative, with {@link emptySkillGroupSums} as identity. */
 export function mergeSkillGroupSums(a: SkillGroupSums, b: SkillGroupSums): SkillGroupSums {
-  if (a.serviceLevelMs !== b.serviceLevelMs || a.shortAbandonMs !== b.shortAbandonMs) {
-    throw new RangeError(`cannot merge sums taken against different thresholds (T ${a.serviceLevelMs}/${b.serviceLevelMs} ms, short abandon ${a.shortAbandonMs}/${b.shortAbandonMs} ms)`);
+  return mergeSkillGroupSumsInto({ ...a, overflowedByReason: { ...a.overflowedByReason } }, b);
+}
+
+/** Adds `from` into `into` in place and returns `into` (`from` is not changed); both must share thresholds. */
+export function mergeSkillGroupSumsInto(into: SkillGroupSums, from: SkillGroupSums): SkillGroupSums {
+  if (into.serviceLevelMs !== from.serviceLevelMs || into.shortAbandonMs !== from.shortAbandonMs) {
+    throw new RangeError(`cannot merge sums taken against different thresholds (T ${into.serviceLevelMs}/${from.serviceLevelMs} ms, short abandon ${into.shortAbandonMs}/${from.shortAbandonMs} ms)`);
   }
-  const n: SkillGroupSums = { ...a, overflowedByReason: { ...a.overflowedByReason }, maxWaitMs: maxOf(a.maxWaitMs, b.maxWaitMs) };
-  for (const k of COUNTERS) n[k] = a[k] + b[k];
-  for (const [why, count] of Object.entries(b.overflowedByReason)) n.overflowedByReason[why] = (n.overflowedByReason[why] ?? 0) + count;
-  return n;
+  into.maxWaitMs = maxOf(into.maxWaitMs, from.maxWaitMs);
+  for (const k of COUNTERS) into[k] += from[k];
+  for (const why in from.overflowedByReason) into.overflowedByReason[why] = (into.overflowedByReason[why] ?? 0) + from.overflowedByReason[why]!;
+  return into;
 }

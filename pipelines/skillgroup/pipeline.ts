@@ -1,7 +1,7 @@
 import { Subject, VirtualTimeScheduler, share, type Subscription } from 'rxjs';
 import { dedupById, event, LateOutput, slidingWindow, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
 import type { SkillGroupEvent } from '../events/types.js';
-import { addSkillGroupEvent, emptySkillGroupSums, mergeSkillGroupSums, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
+import { emptySkillGroupSums, foldSkillGroupEvent, mergeSkillGroupSumsInto, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
 import { PartitionOffsets } from '../partition-offsets.js';
 import { toMinuteRow, type MinuteRow, type SlidingFigures } from './rows.js';
 
@@ -31,8 +31,9 @@ const SLIDING_SIZES = [5 * MINUTE, 60 * MINUTE];
 function sumsAggregator(t: SumThresholds): Aggregator<SkillGroupEvent, SkillGroupSums, SkillGroupSums> {
   return {
     create: () => emptySkillGroupSums(t),
-    add: (acc, e) => addSkillGroupEvent(acc, e.body),
-    merge: (a, b) => mergeSkillGroupSums(a, b),
+    // In place: the operators own their accumulators and emit merged copies (see Aggregator).
+    add: (acc, e) => foldSkillGroupEvent(acc, e.body),
+    merge: (into, from) => mergeSkillGroupSumsInto(into, from),
     result: (acc) => acc,
   };
 }

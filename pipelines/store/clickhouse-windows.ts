@@ -27,10 +27,6 @@ export function numbers(v: unknown): Record<string, number> {
   return out;
 }
 
-function stateValues<S extends string>(states: readonly S[], suffix: string, rec: Record<S, number>): Record<string, number> {
-  return Object.fromEntries(states.map((s) => [`${col(s)}_${suffix}`, rec[s]]));
-}
-
 function stateRecord<S extends string>(all: readonly S[], present: readonly S[], suffix: string, r: Record<string, unknown>): Record<S, number> {
   const out = Object.fromEntries(all.map((s) => [s, 0])) as Record<S, number>;
   for (const s of present) out[s] = Number(r[`${col(s)}_${suffix}`]);
@@ -40,20 +36,46 @@ function stateRecord<S extends string>(all: readonly S[], present: readonly S[],
 const selectCols = (states: readonly string[], suffix: string, agg = '') =>
   states.map((s) => (agg ? `${agg}(${col(s)}_${suffix}) AS ${col(s)}_${suffix}_sum` : `${col(s)}_${suffix}`)).join(', ');
 
-/** Insert values of agent window rows. */
-export function agentWindowValues(rows: AgentWindowRow[]): Record<string, unknown>[] {
-  return rows.map((r) => ({
-    tenant: r.tenant, agent_id: r.agentId, window_sec: r.windowSec, window_start: r.windowStart, version: r.version, final: r.final ? 1 : 0,
-    ...stateValues(AGENT_TIMED, 'ms', r.ms), aux_ms_by_reason: r.auxMsByReason, ...stateValues(AGENT_STATES, 'entries', r.entries),
-  }));
+/** Rows to insert as arrays under fixed column names (JSONCompactEachRow). */
+export interface Tuples {
+  readonly columns: readonly string[];
+  readonly rows: unknown[][];
 }
 
-/** Insert values of extension window rows. */
-export function extensionWindowValues(rows: ExtensionWindowRow[]): Record<string, unknown>[] {
-  return rows.map((r) => ({
-    tenant: r.tenant, extension: r.extension, window_sec: r.windowSec, window_start: r.windowStart, version: r.version, final: r.final ? 1 : 0,
-    ...stateValues(EXTENSION_STATES, 'ms', r.ms), ...stateValues(EXTENSION_STATES, 'entries', r.entries),
-  }));
+const AGENT_COLUMNS = [
+  'tenant', 'agent_id', 'window_sec', 'window_start', 'version', 'final',
+  ...AGENT_TIMED.map((s) => `${col(s)}_ms`), 'aux_ms_by_reason', ...AGENT_STATES.map((s) => `${col(s)}_entries`),
+];
+const EXTENSION_COLUMNS = [
+  'tenant', 'extension', 'window_sec', 'window_start', 'version', 'final',
+  ...EXTENSION_STATES.map((s) => `${col(s)}_ms`), ...EXTENSION_STATES.map((s) => `${col(s)}_entries`),
+];
+
+/** Insert tuples of agent window rows (one row per window: built without intermediate objects, rows come by the hundred thousand). */
+export function agentWindowTuples(rows: readonly AgentWindowRow[]): Tuples {
+  return {
+    columns: AGENT_COLUMNS,
+    rows: rows.map((r) => {
+      const t: unknown[] = [r.tenant, r.agentId, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0];
+      for (const s of AGENT_TIMED) t.push(r.ms[s]);
+      t.push(r.auxMsByReason);
+      for (const s of AGENT_STATES) t.push(r.entries[s]);
+      return t;
+    }),
+  };
+}
+
+/** Insert tuples of extension window rows. */
+export function extensionWindowTuples(rows: readonly ExtensionWindowRow[]): Tuples {
+  return {
+    columns: EXTENSION_COLUMNS,
+    rows: rows.map((r) => {
+      const t: unknown[] = [r.tenant, r.extension, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0];
+      for (const s of EXTENSION_STATES) t.push(r.ms[s]);
+      for (const s of EXTENSION_STATES) t.push(r.entries[s]);
+      return t;
+    }),
+  };
 }
 
 const RANGE = `window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})`;

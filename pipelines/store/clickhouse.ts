@@ -7,7 +7,7 @@ import type { ExtensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
 import { intervalReportValues, queryIntervalReports, queryReconciliation, querySkillGroupIntervals } from './clickhouse-reports.js';
-import { agentWindowValues, extensionWindowValues, queryAgentIntervals, queryAgentWindows, queryExtensionWindows } from './clickhouse-windows.js';
+import { agentWindowTuples, extensionWindowTuples, queryAgentIntervals, queryAgentWindows, queryExtensionWindows, type Tuples } from './clickhouse-windows.js';
 import { telemetryMigrations, type SchemaOptions } from './schema.js';
 import type {
   AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
@@ -73,6 +73,12 @@ export function rawEventsInsert(events: readonly TelemetryEvent[], texts?: reado
   return { format: 'JSONEachRow', body: Buffer.from(out, 'utf8'), settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
 }
 
+const MINUTE_COLUMNS = [
+  'tenant', 'skill_group', 'window_start', 'version', 'final', 'offered', 'answered', 'answered_within_sl', 'answer_wait_ms', 'abandoned',
+  'abandoned_within_sl', 'short_abandons', 'abandon_wait_ms', 'overflowed', 'max_wait_ms', 'handled', 'transferred', 'talk_ms', 'hold_ms', 'acw_ms',
+  'service_level_ms', 'short_abandon_ms',
+];
+
 /** Observer of insert latency, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void;
 
@@ -100,6 +106,11 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     for (const v of values) for (const k in v) keys.add(k);
     const columns = [...keys];
     await this.#write(table, values.length, { format: 'JSONCompactEachRow', columns, body: compactRows(values.map((v) => columns.map((c) => v[c]))) }, token);
+  }
+
+  async #insertTuples(table: string, t: Tuples, token: string): Promise<void> {
+    if (t.rows.length === 0) return;
+    await this.#write(table, t.rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(t.rows) }, token);
   }
 
   async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string): Promise<void> {
@@ -130,15 +141,16 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   }
 
   upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {
-    return this.#insert(
+    return this.#insertTuples(
       'skillgroup_minute',
-      rows.map((r) => ({
-        tenant: r.tenant, skill_group: r.skillGroup, window_start: r.windowStart, version: r.version, final: r.final ? 1 : 0,
-        offered: r.offered, answered: r.answered, answered_within_sl: r.answeredWithinSl, answer_wait_ms: r.answerWaitMs,
-        abandoned: r.abandoned, abandoned_within_sl: r.abandonedWithinSl, short_abandons: r.shortAbandons, abandon_wait_ms: r.abandonWaitMs,
-        overflowed: r.overflowed, max_wait_ms: r.maxWaitMs, handled: r.handled, transferred: r.transferred,
-        talk_ms: r.talkMs, hold_ms: r.holdMs, acw_ms: r.acwMs, service_level_ms: r.serviceLevelMs, short_abandon_ms: r.shortAbandonMs,
-      })),
+      {
+        columns: MINUTE_COLUMNS,
+        rows: rows.map((r) => [
+          r.tenant, r.skillGroup, r.windowStart, r.version, r.final ? 1 : 0, r.offered, r.answered, r.answeredWithinSl, r.answerWaitMs, r.abandoned,
+          r.abandonedWithinSl, r.shortAbandons, r.abandonWaitMs, r.overflowed, r.maxWaitMs, r.handled, r.transferred, r.talkMs, r.holdMs, r.acwMs,
+          r.serviceLevelMs, r.shortAbandonMs,
+        ]),
+      },
       token,
     );
   }
@@ -175,11 +187,11 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   }
 
   upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void> {
-    return this.#insert('agent_window', agentWindowValues(rows), token);
+    return this.#insertTuples('agent_window', agentWindowTuples(rows), token);
   }
 
   upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void> {
-    return this.#insert('extension_window', extensionWindowValues(rows), token);
+    return this.#insertTuples('extension_window', extensionWindowTuples(rows), token);
   }
 
   upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void> {
