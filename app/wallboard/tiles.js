@@ -120,7 +120,7 @@ function update(tile, g, t, showTenant) {
     level.querySelector('.level-badge').textContent = `L${c.level} ${LEVELS[c.level] ?? ''}${c.pinned ? ' · pinned' : ''}`;
     const reason = humanReason(c.reason);
     level.querySelector('.level-reason').textContent = c.scope === 'tenant' ? `${reason} (whole tenant)` : reason;
-    level.title = `since ${new Date(c.since).toLocaleTimeString()}`;
+    level.title = `since ${new Date(c.since).toLocaleTimeString([], { hourCycle: 'h23' })}`;
   } else {
     delete tile.dataset.level;
   }

@@ -29,6 +29,7 @@ const t = {
 const key = params.get('key') ?? '';
 const tiles = new Tiles(document.getElementById('groups'), t);
 const $ = (id) => document.getElementById(id);
+const timeOfDay = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
 $('legend').textContent =
   `Service level: answered within ${slMs / 1000} s ÷ (answered + abandoned), green at ${Math.round(t.slTarget * 100)}% or more, amber within 10 points, red below. ` +
@@ -145,9 +146,10 @@ async function diagnose() {
 /** Once a second: the clock, the age of the figures and the reconnect countdown. */
 function tick() {
   const now = Date.now();
-  $('clock').textContent = new Date(now).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  $('clock').textContent = timeOfDay(now);
   const age = receivedAt === 0 ? null : now - receivedAt;
-  $('age').textContent = age === null ? 'no data yet' : `updated ${age < 1_500 ? 'just now' : `${Math.round(age / 1000)} s ago`}`;
+  const ago = age === null ? '' : age < 1_500 ? 'just now' : age < 90_000 ? `${Math.round(age / 1000)} s ago` : `${Math.round(age / 60_000)} min ago`;
+  $('age').textContent = age === null ? 'no data yet' : `updated ${ago}`;
   document.body.dataset.stale = String(age !== null && age > STALE_MS);
   if (socket === undefined && retryAt > 0 && document.body.dataset.conn !== 'refused') {
     const s = Math.max(0, Math.ceil((retryAt - now) / 1000));
@@ -156,7 +158,7 @@ function tick() {
 }
 
 function lostNotice() {
-  const since = receivedAt === 0 ? '' : ` Figures shown are from ${new Date(receivedAt).toLocaleTimeString()}.`;
+  const since = receivedAt === 0 ? '' : ` Figures shown are from ${timeOfDay(receivedAt)}.`;
   return `Connection lost — reconnecting (attempt ${attempt}).${since}`;
 }
 
