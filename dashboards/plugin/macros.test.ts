@@ -43,6 +43,7 @@ describe('$__conditionalAll (CHDatasource.applyConditionalAll)', () => {
     expect(applyConditionalAll(cond, { skill_group: { current: '$__all' } })).toBe("WHERE tenant = 'x' AND 1=1");
     expect(applyConditionalAll(cond, { skill_group: { current: ['$__all'] } })).toBe("WHERE tenant = 'x' AND 1=1");
     expect(applyConditionalAll(cond, { skill_group: { current: '' } })).toBe("WHERE tenant = 'x' AND 1=1");
+    expect(applyConditionalAll(cond, { skill_group: { current: [] } })).toBe("WHERE tenant = 'x' AND 1=1");
   });
 
   it('keeps the condition (with nested parentheses) for a selection, and handles several occurrences', () => {

@@ -65,7 +65,11 @@ function argsAt(sql: string, open: number): { args: string[]; end: number } | un
   return undefined;
 }
 
-/** Pass 1: `$__conditionalAll(condition, $var)` → `1=1` when `$var` is All or empty, else `condition`. */
+/**
+ * Pass 1: `$__conditionalAll(condition, $var)` → `1=1` when `$var` is All or empty, else `condition`.
+ * Where the plugin leaves a call with the wrong number of arguments unexpanded (ClickHouse then fails on
+ * it), this throws, naming the offset.
+ */
 export function applyConditionalAll(sql: string, variables: QueryContext['variables']): string {
   const macro = '$__conditionalAll(';
   let at = sql.lastIndexOf(macro);
@@ -76,7 +80,8 @@ export function applyConditionalAll(sql: string, variables: QueryContext['variab
     const name = /\$\{(\w+)\}|\$(\w+)/.exec(variable.trim());
     let phrase = condition;
     const v = name ? variables[name[1] ?? name[2]!] : undefined;
-    if (v && (isAll(v) || v.current === '')) phrase = '1=1';
+    // The plugin compares `current.value.toString()` with '' and '$__all': an empty selection counts as All.
+    if (v && (isAll(v) || String(v.current) === '')) phrase = '1=1';
     sql = sql.slice(0, at) + phrase + sql.slice(parsed.end);
     at = sql.lastIndexOf(macro);
   }
