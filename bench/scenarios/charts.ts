@@ -103,7 +103,10 @@ export function scenarioCharts(r: ScenarioResult): Chart[] {
     },
     {
       name: 'level', title: 'Level over time',
-      svg: renderChart('Degradation level per tenant', 'level', tenants.map((t) => ({ name: t, kind: 'step' as const, data: pts(s, (x) => x.levels[t] ?? 0) })), r.phases, { yMax: 3, integerY: true }),
+      svg: renderChart('Degradation level per tenant, and the highest skill group', 'level', [
+        ...tenants.map((t) => ({ name: t, kind: 'step' as const, data: pts(s, (x) => x.levels[t] ?? 0) })),
+        { name: 'highest skill group', kind: 'step' as const, data: pts(s, (x) => x.groupLevel) },
+      ], r.phases, { yMax: 3, integerY: true }),
     },
     {
       name: 'routing', title: 'Diversions by channel',

@@ -17,6 +17,8 @@ export interface Headline {
   readonly passed: number;
   readonly checks: number;
   readonly maxLevel: number;
+  /** Highest level of any skill group. */
+  readonly maxGroupLevel: number;
   readonly levelChanges: number;
   readonly calls: number;
   readonly diverted: number;
@@ -42,6 +44,7 @@ export function headline(r: ScenarioResult): Headline {
     passed: r.checks.filter((c) => c.pass).length,
     checks: r.checks.length,
     maxLevel: Math.max(0, ...r.samples.map((s) => s.level)),
+    maxGroupLevel: Math.max(0, ...r.samples.map((s) => s.groupLevel)),
     levelChanges: changes,
     calls: r.totals.calls,
     diverted: r.samples.reduce((a, s) => a + diverted(s), 0),
@@ -86,7 +89,7 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
     '| --- | ---: |',
     `| events accepted / stored | ${r.totals.accepted.toLocaleString('en')} / ${r.totals.stored.toLocaleString('en')} |`,
     `| calls routed / diverted | ${h.calls.toLocaleString('en')} / ${h.diverted.toLocaleString('en')} |`,
-    `| highest level / level changes | L${h.maxLevel} / ${h.levelChanges} |`,
+    `| highest tenant level / tenant level changes / highest skill-group level | L${h.maxLevel} / ${h.levelChanges} / L${h.maxGroupLevel} |`,
     `| highest consumer lag (oldest unhandled event) / as the worker reports it | ${h.maxLagMs.toLocaleString('en')} ms / ${h.maxEngineLagMs.toLocaleString('en')} ms |`,
     `| worst per-second p99 of POST /v1/route (in process) | ${h.routeP99Us.toLocaleString('en')} µs |`,
     `| wall time | ${h.wallSec} s |`,

@@ -108,21 +108,30 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
     const feed = new Feed(new TrafficSimulation(buildScenario({ seed: def.seed, start: modelStart, minutes: v.minutes + v.warmupSec / 60, tenants: v.tenants, callsPerHour: v.callsPerHour, peaks })));
     await warmUp(rig, feed, modelStart, start);
     const redisPhases = def.faults.filter((f) => f.kind === 'redis-down').map((f) => phaseOf(v.phases, f.phase));
+    const feedSec = v.feedSec ?? 5;
+    const pending: TelemetryEvent[] = [];
     for (let tick = 1; tick <= ticks; tick++) {
       const second = tick - 1;
       await applyFaults(def.faults, v.phases, second, rig, redis);
       const t0 = performance.now();
       const handled0 = rig.sluice.worker?.handled ?? 0;
       const { events, calls } = feed.take(start + tick * 1000);
-      if (events.length > 0) await rig.ingest(events);
+      pending.push(...events);
       const routed = await rig.route(calls);
-      await rig.drain();
+      if (tick % feedSec === 0 || tick === ticks) {
+        if (pending.length > 0) await rig.ingest(pending.splice(0));
+        await rig.drain();
+      }
       // ioredis reconnects in wall time: give it some around an outage.
       if (redisPhases.some(([from, to]) => second >= from && second < to + 30)) await sleep(40);
       await rig.advance(1_000);
       const state = await rig.state();
       const levels: Record<string, number> = Object.fromEntries(v.tenants.map((t) => [t, 0]));
-      for (const l of state.levels) if (l.skillGroup === undefined) levels[l.tenant] = l.level;
+      let groupLevel = 0;
+      for (const l of state.levels) {
+        if (l.skillGroup === undefined) levels[l.tenant] = l.level;
+        else groupLevel = Math.max(groupLevel, l.level);
+      }
       const worker = rig.sluice.worker;
       const lag = rig.lag();
       const wallSec = (performance.now() - t0) / 1000;
@@ -130,6 +139,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
         tick,
         level: Math.max(0, ...Object.values(levels)),
         levels,
+        groupLevel,
         targets: routed.targets,
         accepted: rig.accepted,
         handled: worker?.handled ?? 0,

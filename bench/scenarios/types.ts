@@ -58,6 +58,12 @@ export interface ScenarioVariant {
    * this brings queues and agents to their working state; it is fed in large steps, unsampled.
    */
   readonly warmupSec: number;
+  /**
+   * Telemetry reaches ingest in batches every this many seconds (default 5), as collectors
+   * deliver it; calls are routed in the second they are offered. Fewer, larger batches keep a
+   * scenario second cheap.
+   */
+  readonly feedSec?: number;
   /** Calls per hour per tenant outside peaks. */
   readonly callsPerHour: number;
   /** Surges of traffic, each over a phase: ×`multiplier`, ramping up and down over `rampSec`. */
@@ -90,6 +96,8 @@ export interface TickSample {
   readonly tick: number;
   /** Highest level over the tenants, after this tick. */
   readonly level: number;
+  /** Highest level of any skill group (a group can escalate while its tenant stays lower). */
+  readonly groupLevel: number;
   /** Level per tenant. */
   readonly levels: Readonly<Record<string, number>>;
   /** Calls routed during this second, by target (`agent:<node>`, `smart_ivr`, …, `reject`, `error`). */
