@@ -44,7 +44,7 @@ export class Metrics {
   readonly deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Inputs refused and written to the dead-letter sink, by source and reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
   readonly duplicates = new Counter({ name: 'sluice_events_duplicate_total', help: 'Events dropped as duplicates of an id already counted, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly late = new Counter({ name: 'sluice_events_late_total', help: 'Events that arrived after their window\'s allowed lateness, by source.', labelNames: ['source'], registers: [this.registry] });
-  readonly batchSize = new Histogram({ name: 'sluice_pipeline_batch_size', help: 'Messages per consumed batch.', buckets: [1, 10, 50, 100, 250, 500, 1000, 5000], registers: [this.registry] });
+  readonly batchSize = new Histogram({ name: 'sluice_pipeline_batch_size', help: 'Messages per consumed batch (a 4 MiB Kafka fetch holds ten thousand and more).', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000], registers: [this.registry] });
   readonly insertSeconds = new Histogram({ name: 'sluice_clickhouse_insert_duration_seconds', help: 'ClickHouse insert latency, by table.', labelNames: ['table'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly insertRows = new Counter({ name: 'sluice_clickhouse_inserted_rows_total', help: 'Rows inserted into ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
   readonly insertErrors = new Counter({ name: 'sluice_clickhouse_insert_errors_total', help: 'Failed ClickHouse inserts (each is retried).', registers: [this.registry] });
