@@ -73,7 +73,9 @@ export function partitionPipeline<S extends Source, R, O extends PartitionOutput
     const p = spec.create();
     return {
       process(items, now) {
-        const mine = items.flatMap((i) => (i.event.source === spec.source ? [{ event: i.event as Extract<TelemetryEvent, { source: S }>, offset: i.offset }] : []));
+        // The worker hands each partition only its topic's source: pass the batch on as it is then.
+        type Mine = { event: Extract<TelemetryEvent, { source: S }>; offset: number };
+        const mine = (items.every((i) => i.event.source === spec.source) ? items : items.filter((i) => i.event.source === spec.source)) as Mine[];
         const out = p.process(mine, now);
         return {
           store: async (store) => {

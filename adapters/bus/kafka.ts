@@ -111,6 +111,16 @@ export class KafkaBus implements MessageBus {
   }
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Message headers as strings; most messages have none, and they share one empty object. */
+function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+  if (!h) return NO_HEADERS;
+  let out: Record<string, string> | undefined;
+  for (const k in h) (out ??= {})[k] = h[k] === undefined ? '' : String(h[k]);
+  return out ?? NO_HEADERS;
+}
+
 class KafkaGroupConsumer implements GroupConsumer {
   #assigned: { topic: string; partition: number }[] = [];
   #stopped = false;
@@ -155,7 +165,7 @@ class KafkaGroupConsumer implements GroupConsumer {
               key: m.key ? m.key.toString() : null,
               value: m.value ?? Buffer.alloc(0),
               timestamp: Number(m.timestamp),
-              headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v === undefined ? '' : String(v)])),
+              headers: headersOf(m.headers),
             })),
           },
           { heartbeat, isStale: () => isStale() || !isRunning() },

@@ -24,10 +24,10 @@ export interface ExtensionWindowRow {
   entries: Record<ExtensionState, number>;
 }
 
-/** Turns a window of the state pipeline into a stored row. */
+/** Turns a window of the state pipeline into a stored row (sharing its figures, as `toAgentRow` does). */
 export function toExtensionRow(w: StateWindow<ExtensionState>): ExtensionWindowRow {
   const { tenant, entity } = splitKey(w.key);
-  return { tenant, extension: entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final, ms: { ...w.figures.ms }, entries: { ...w.figures.entries } };
+  return { tenant, extension: entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final, ms: w.figures.ms, entries: w.figures.entries };
 }
 
 const zeros = (): Record<ExtensionState, number> => ({ IDLE: 0, RINGING: 0, BUSY: 0, UNAVAILABLE: 0, DND: 0 });
