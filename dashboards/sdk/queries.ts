@@ -27,8 +27,12 @@ export interface ClickHouseQuery extends cog.Dataquery {
   pluginVersion: string;
 }
 
-/** Plugin version the queries are written for (macros of `pkg/macros/macros.go` in 4.x). */
-export const CLICKHOUSE_PLUGIN_VERSION = '4.11.0';
+/**
+ * Plugin version the queries are written for: the macros of `pkg/macros/macros.go` as they are from 4.2
+ * (`$__timeFilter` on `toDateTime` again since 4.0.3, `$__dateTimeFilter` since 4.2.0); 4.3.2 is the
+ * release whose changelog this was checked against.
+ */
+export const CLICKHOUSE_PLUGIN_VERSION = '4.3.2';
 
 /**
  * Builds a {@link ClickHouseQuery}.
