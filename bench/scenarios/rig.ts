@@ -12,6 +12,8 @@ import { startSluice, type Sluice } from '../../app/main.js';
 import type { ControlStateView, RouteAnswer } from '../../control/service-types.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import type { CreateControlOptions } from '../../control/wire.js';
+import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
+import type { TelemetryStore } from '../../pipelines/store/types.js';
 import { callOutcome, callPriority, slowStore, type SlowStore } from './faults.js';
 
 /** Where the rig's services are: embedded twins unless a URL is given. */
@@ -26,6 +28,8 @@ export interface RigOptions extends RigServices {
   readonly start: number;
   readonly tenants: readonly string[];
   readonly control?: CreateControlOptions['tuning'];
+  /** Keep telemetry in the in-memory twin of the store instead of chDB (chDB still starts, for the rest). */
+  readonly memoryStore?: boolean;
   /** Partitions per source topic (default 1: every batch is one insert per table, as in a small center). */
   readonly partitions?: number;
   /** Distinguishes topics, groups and databases of runs sharing a broker or server. */
@@ -41,6 +45,17 @@ export interface RouteStats {
 
 /** The primary CTI node of the default configuration. */
 export const PRIMARY_CTI = 'cti-primary';
+
+/** The in-memory store, closing `inner` with it. */
+function memoryTwin(inner: TelemetryStore): TelemetryStore {
+  const mem = new MemoryTelemetryStore();
+  const close = mem.close.bind(mem);
+  mem.close = async () => {
+    await close();
+    await inner.close();
+  };
+  return mem;
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -80,7 +95,7 @@ export class Rig {
       clock,
       logger: pino({ level: 'silent' }),
       httpLogger: false,
-      wrapStore: (inner) => (slow = slowStore(inner, clock)).store,
+      wrapStore: (inner) => (slow = slowStore(o.memoryStore ? memoryTwin(inner) : inner, clock)).store,
       ...(o.control ? { control: o.control } : {}),
     });
     return new Rig(clock, sluice, slow!);
@@ -147,11 +162,14 @@ export class Rig {
    * short by the next step's timers.
    */
   async advance(ms: number, budgetMs = 1_000): Promise<void> {
-    this.clock.advance(ms);
-    const due = this.clock.now() - 999;
-    const t0 = performance.now();
-    for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
-    while (this.sluice.control && this.#lastTickAt < due && performance.now() - t0 < budgetMs) await sleep(1);
+    // One second at a time: a tick still running when the next falls due would absorb it.
+    for (let left = ms; left > 0; left -= 1_000) {
+      this.clock.advance(Math.min(1_000, left));
+      const due = this.clock.now() - 999;
+      const t0 = performance.now();
+      for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
+      while (this.sluice.control && this.#lastTickAt < due && performance.now() - t0 < budgetMs) await sleep(1);
+    }
   }
 
   /**

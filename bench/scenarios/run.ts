@@ -97,7 +97,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
   const redis = needsRedis ? await startRedis() : undefined;
   const wall0 = performance.now();
   const runId = `${def.name.replace(/\W/g, '_')}_${Date.now().toString(36)}`;
-  const rig = await Rig.start({ start: start - v.warmupSec * 1000, tenants: v.tenants, runId, control: def.control, kafkaBrokers: o.services?.kafkaBrokers, redisUrl: redis?.url ?? o.services?.redisUrl });
+  const rig = await Rig.start({ start: start - v.warmupSec * 1000, memoryStore: v.store === 'memory', tenants: v.tenants, runId, control: def.control, kafkaBrokers: o.services?.kafkaBrokers, redisUrl: redis?.url ?? o.services?.redisUrl });
   const samples: TickSample[] = [];
   try {
     const peaks = (v.peaks ?? []).map((p) => {
@@ -167,7 +167,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
     const stored = await rig.stored(v.tenants, start, start + ticks * 1000 + 120_000);
     const totals = { accepted: rig.accepted, rejected: rig.rejected, stored: stored.events, offeredEvents: feed.offered, offeredInMinutes: stored.offered, calls: rig.calls, wallMs: Math.round(performance.now() - wall0) };
     const checks = checkExpectations(def.expectations, samples, totals, v.phases);
-    const services = { bus: o.services?.kafkaBrokers ? 'kafka' : 'in-process', state: redis ? 'redis-server (own)' : o.services?.redisUrl ? 'redis' : 'in-memory', clickhouse: 'chDB (in-process)' };
+    const services = { bus: o.services?.kafkaBrokers ? 'kafka' : 'in-process', state: redis ? 'redis-server (own)' : o.services?.redisUrl ? 'redis' : 'in-memory', clickhouse: v.store === 'memory' ? 'in-memory twin (chDB idle)' : 'chDB (in-process)' };
     return { scenario: def.name, title: def.title, variant: o.variant, services, phases: v.phases, samples, totals, checks, pass: checks.every((c) => c.pass) };
   } finally {
     await rig.close().catch(() => {});

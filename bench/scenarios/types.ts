@@ -64,6 +64,8 @@ export interface ScenarioVariant {
    * scenario second cheap.
    */
   readonly feedSec?: number;
+  /** Where telemetry is stored: chDB (default) or the store's in-memory twin (cheaper, for short versions). */
+  readonly store?: 'chdb' | 'memory';
   /** Calls per hour per tenant outside peaks. */
   readonly callsPerHour: number;
   /** Surges of traffic, each over a phase: ×`multiplier`, ramping up and down over `rampSec`. */
