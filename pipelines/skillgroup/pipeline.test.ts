@@ -30,6 +30,13 @@ describe('SkillGroupPartition', () => {
     expect(final.version).toBeGreaterThan(first.minutes[0]!.version);
   });
 
+  it('keeps each row of a batch as it was when emitted, when a late event corrects the same window in that batch', () => {
+    const p = new SkillGroupPartition(opts);
+    const out = p.process(items([ev(T0 + 1_000, 'OFFERED'), ev(T0 + 66_000, 'OFFERED'), ev(T0 + 2_000, 'OFFERED')]), 0);
+    const rows = out.minutes.filter((r) => r.windowStart === T0).sort((a, b) => a.version - b.version);
+    expect(rows.map((r) => [r.final, r.offered])).toEqual([[true, 1], [true, 2]]);
+  });
+
   it('counts a duplicate id once, sends events past the allowed lateness aside, and corrects a window for a late event within it', () => {
     const p = new SkillGroupPartition({ ...opts, outOfOrdernessMs: 0 });
     const dup = ev(T0 + 1_000, 'OFFERED');

@@ -31,10 +31,11 @@ const SLIDING_SIZES = [5 * MINUTE, 60 * MINUTE];
 function sumsAggregator(t: SumThresholds): Aggregator<SkillGroupEvent, SkillGroupSums, SkillGroupSums> {
   return {
     create: () => emptySkillGroupSums(t),
-    // In place: the operators own their accumulators and emit merged copies (see Aggregator).
+    // In place: the operators own their accumulators (see Aggregator). A tumbling window emits its live
+    // accumulator, which a late event may change afterwards: what leaves is a copy.
     add: (acc, e) => foldSkillGroupEvent(acc, e.body),
     merge: (into, from) => mergeSkillGroupSumsInto(into, from),
-    result: (acc) => acc,
+    result: (acc) => ({ ...acc, overflowedByReason: { ...acc.overflowedByReason } }),
   };
 }
 
