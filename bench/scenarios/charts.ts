@@ -106,6 +106,7 @@ export function scenarioCharts(r: ScenarioResult): Chart[] {
       svg: renderChart('Degradation level per tenant, and the highest skill group', 'level', [
         ...tenants.map((t) => ({ name: t, kind: 'step' as const, data: pts(s, (x) => x.levels[t] ?? 0) })),
         { name: 'highest skill group', kind: 'step' as const, data: pts(s, (x) => x.groupLevel) },
+        { name: 'pressure × 3', data: pts(s, (x) => Math.round(x.pressure * 300) / 100) },
       ], r.phases, { yMax: 3, integerY: true }),
     },
     {

@@ -3,7 +3,7 @@ import { checkExpectations } from './expect.js';
 import type { Expectation, RunTotals, TickSample } from './types.js';
 
 const base: TickSample = {
-  tick: 0, level: 0, groupLevel: 0, levels: { acme: 0 }, targets: {}, accepted: 0, handled: 0, eventsPerSec: 0, lagMs: 0, lagMessages: 0, engineLagMs: 0,
+  tick: 0, level: 0, groupLevel: 0, pressure: 0, top: null, levels: { acme: 0 }, targets: {}, accepted: 0, handled: 0, eventsPerSec: 0, lagMs: 0, lagMessages: 0, engineLagMs: 0,
   breakers: {}, reachable: true, leader: true, routeP50Us: 0, routeP99Us: 0, heapMb: 50,
 };
 

@@ -9,7 +9,7 @@ const samples: TickSample[] = Array.from({ length: 300 }, (_, i) => {
   const tick = i + 1;
   const busy = tick > 60 && tick <= 200;
   return {
-    tick, level: busy ? 1 : 0, groupLevel: busy ? 2 : 0, levels: { acme: busy ? 1 : 0 }, targets: (busy ? { 'agent:cti-primary': 2, smart_ivr: 1 } : { 'agent:cti-primary': 1 }) as Record<string, number>,
+    tick, level: busy ? 1 : 0, groupLevel: busy ? 2 : 0, pressure: busy ? 0.55 : 0.2, top: busy ? 'longestWait' : 'offered', levels: { acme: busy ? 1 : 0 }, targets: (busy ? { 'agent:cti-primary': 2, smart_ivr: 1 } : { 'agent:cti-primary': 1 }) as Record<string, number>,
     accepted: tick * 10, handled: tick * 10, eventsPerSec: 10, lagMs: 0, lagMessages: 0, engineLagMs: 0, breakers: {}, reachable: true, leader: true, routeP50Us: 300, routeP99Us: 900, heapMb: 60,
   };
 });

@@ -63,9 +63,11 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
   const def = scenarioNamed(r.scenario);
   const h = headline(r);
   const levelChanges: string[] = [];
+  const tops = new Map<string, number>();
   r.samples.forEach((s, i) => {
     const p = r.samples[i - 1];
     for (const t of Object.keys(s.levels)) if (p && p.levels[t] !== s.levels[t]) levelChanges.push(`${s.tick} s ${t} L${p.levels[t]}→L${s.levels[t]}`);
+    if (s.level > 0 && s.top) tops.set(s.top, (tops.get(s.top) ?? 0) + 1);
   });
   return [
     `# ${r.title} (${r.scenario}, ${r.variant})`,
@@ -94,7 +96,8 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
     `| worst per-second p99 of POST /v1/route (in process) | ${h.routeP99Us.toLocaleString('en')} µs |`,
     `| wall time | ${h.wallSec} s |`,
     '',
-    `Level changes: ${levelChanges.join(', ') || 'none'}.`,
+    `Level changes: ${levelChanges.join(', ') || 'none'}.` +
+      (tops.size > 0 ? ` Weightiest pressure component while above L0 (ticks): ${[...tops].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}.` : ''),
     '',
     ...chartFiles.flatMap((c) => [`![${c.title}](${c.file})`, '']),
   ].join('\n');

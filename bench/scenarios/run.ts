@@ -128,8 +128,13 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
       const state = await rig.state();
       const levels: Record<string, number> = Object.fromEntries(v.tenants.map((t) => [t, 0]));
       let groupLevel = 0;
+      let pressure = 0;
+      let top: string | null = null;
       for (const l of state.levels) {
-        if (l.skillGroup === undefined) levels[l.tenant] = l.level;
+        if (l.skillGroup === undefined) {
+          levels[l.tenant] = l.level;
+          if ((l.pressure ?? 0) >= pressure) [pressure, top] = [l.pressure ?? 0, l.top ?? null];
+        }
         else groupLevel = Math.max(groupLevel, l.level);
       }
       const worker = rig.sluice.worker;
@@ -140,6 +145,8 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
         level: Math.max(0, ...Object.values(levels)),
         levels,
         groupLevel,
+        pressure: Math.round(pressure * 1000) / 1000,
+        top,
         targets: routed.targets,
         accepted: rig.accepted,
         handled: worker?.handled ?? 0,

@@ -98,6 +98,9 @@ export interface TickSample {
   readonly tick: number;
   /** Highest level over the tenants, after this tick. */
   readonly level: number;
+  /** Highest pressure score of any tenant (0..1), and the component that weighed most in it. */
+  readonly pressure: number;
+  readonly top: string | null;
   /** Highest level of any skill group (a group can escalate while its tenant stays lower). */
   readonly groupLevel: number;
   /** Level per tenant. */
