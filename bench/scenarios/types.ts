@@ -23,14 +23,14 @@ export type Expectation =
   | { readonly kind: 'level-stays-at-most'; readonly level: number; readonly phase: string }
   /** After the phase ends, every tenant is back at ≤ `level` within `withinTicks` and stays there to the end. */
   | { readonly kind: 'level-returns'; readonly level: number; readonly after: string; readonly withinTicks: number }
-  /** At most `count` level changes (all tenants) during the phase: no flapping. */
+  /** At most `count` level changes of any one tenant during the phase: no flapping. */
   | { readonly kind: 'level-changes-at-most'; readonly count: number; readonly phase: string }
   /** At least `min` calls go to a diversion channel (not an agent) during the phase. */
   | { readonly kind: 'diversions'; readonly min: number; readonly phase: string }
   /** The breaker reaches `state` within `withinTicks` of the phase start. */
   | { readonly kind: 'breaker-reaches'; readonly key: string; readonly state: 'open' | 'closed'; readonly phase: string; readonly withinTicks: number }
-  /** After the breaker first opens in the phase, at most `maxShare` of agent-bound calls still go to `node` (probes). */
-  | { readonly kind: 'routes-around'; readonly node: string; readonly phase: string; readonly maxShare: number }
+  /** From `afterTicks` into the phase on, at most `maxShare` of agent-bound calls still go to `node` (probes). */
+  | { readonly kind: 'routes-around'; readonly node: string; readonly phase: string; readonly afterTicks: number; readonly maxShare: number }
   /** Consumer lag reaches ≥ `ms` during the phase. */
   | { readonly kind: 'lag-reaches'; readonly ms: number; readonly phase: string }
   /** Consumer lag stays ≤ `ms` throughout the phase. */
