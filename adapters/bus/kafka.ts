@@ -1,6 +1,7 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type KafkaMessage as KafkaMessageRaw, type Producer } from 'kafkajs';
 import type {
   AssignmentListener,
+  BusMessage,
   BatchHandler,
   BusProducer,
   ConsumerOptions,
@@ -112,6 +113,33 @@ export class KafkaBus implements MessageBus {
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY = Buffer.alloc(0);
+
+/** A consumed message; the key and headers, which the pipelines rarely read, are decoded when first read. */
+class KafkaMessage implements BusMessage {
+  readonly offset: number;
+  readonly value: Buffer;
+  readonly timestamp: number;
+  readonly #raw: KafkaMessageRaw;
+  #key: string | null | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(m: KafkaMessageRaw) {
+    this.#raw = m;
+    this.offset = Number(m.offset);
+    this.value = m.value ?? EMPTY;
+    this.timestamp = Number(m.timestamp);
+  }
+
+  get key(): string | null {
+    if (this.#key === undefined) this.#key = this.#raw.key ? this.#raw.key.toString() : null;
+    return this.#key;
+  }
+
+  get headers(): Record<string, string> {
+    return (this.#headers ??= headersOf(this.#raw.headers));
+  }
+}
 
 /** Message headers as strings; most messages have none, and they share one empty object. */
 function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
@@ -160,13 +188,7 @@ class KafkaGroupConsumer implements GroupConsumer {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: Number(batch.highWatermark),
-            messages: batch.messages.map((m) => ({
-              offset: Number(m.offset),
-              key: m.key ? m.key.toString() : null,
-              value: m.value ?? Buffer.alloc(0),
-              timestamp: Number(m.timestamp),
-              headers: headersOf(m.headers),
-            })),
+            messages: batch.messages.map((m) => new KafkaMessage(m)),
           },
           { heartbeat, isStale: () => isStale() || !isRunning() },
         );

@@ -12,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
-import { SOURCES, type TelemetryEvent } from '../../pipelines/events/types.js';
+import { SOURCES, type Source, type TelemetryEvent } from '../../pipelines/events/types.js';
 import { agentPipeline } from '../../pipelines/agent/factory.js';
 import { extensionPipeline } from '../../pipelines/extension/factory.js';
 import { intervalPipeline } from '../../pipelines/interval/factory.js';
@@ -30,16 +30,24 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const PARTITIONS = 6;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const TENANTS = Array.from({ length: 8 }, (_, i) => `t${i}`);
+/** Sources fed (default all four): `BENCH_SOURCES=skillgroup` measures the skill-group pipeline alone. */
+const FED: readonly Source[] = (() => {
+  const names = (process.env.BENCH_SOURCES ?? SOURCES.join(',')).split(',').map((x) => x.trim());
+  for (const n of names) if (!(SOURCES as readonly string[]).includes(n)) throw new Error(`BENCH_SOURCES: unknown source "${n}" (expected some of ${SOURCES.join(', ')})`);
+  return names as Source[];
+})();
 const PIPELINE_OPTS = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 as const };
 
-/** The first `n` events of a seeded simulation of eight tenants, starting `hoursAgo` hours before now. */
-function traffic(n: number, seed: number, hoursAgo: number): TelemetryEvent[] {
-  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - hoursAgo * 3_600_000;
-  // About ten events per call over the four sources: enough calls for n events.
-  const sim = new TrafficSimulation(buildScenario({ seed, start, minutes: Math.ceil(n / (TENANTS.length * 2_400 * 10)) * 60 + 60, tenants: TENANTS, callsPerHour: 2_400 }));
+/** The first `n` events (of the fed sources) of a seeded simulation of eight tenants, all in the past. */
+function traffic(n: number, seed: number): TelemetryEvent[] {
+  // About ten events per call over the four sources (three of them skill-group events): enough calls for n events.
+  const perCall = FED.length === 1 && FED[0] === 'skillgroup' ? 3 : 10;
+  const minutes = Math.ceil(n / (TENANTS.length * 2_400 * perCall)) * 60 + 60;
+  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - (minutes + 60) * 60_000;
+  const sim = new TrafficSimulation(buildScenario({ seed, start, minutes, tenants: TENANTS, callsPerHour: 2_400 }));
   const out: TelemetryEvent[] = [];
   for (const e of sim) {
-    out.push(e);
+    if (FED.includes(e.source)) out.push(e);
     if (out.length >= n) break;
   }
   if (out.length < n) throw new Error(`the simulation gave ${out.length} events, fewer than ${n}`);
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
   try {
     const prefix = `bench${Date.now()}`;
     const topics = SOURCES.map((src) => topicFor(src, prefix));
-    const events = traffic(EVENTS, 3, 6);
+    const events = traffic(EVENTS, 3);
     const bySource = Object.fromEntries(SOURCES.map((src) => [src, events.filter((e) => e.source === src).length]));
     console.error(`producing ${EVENTS} events to ${topics.join(', ')} (${PARTITIONS} partitions each): ${JSON.stringify(bySource)}…`);
     await produce(bus, prefix, events);
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
         for (const e of evs) latencies.push(now - e.ts);
       },
     });
-    const liveEvents = traffic(Math.ceil(target * LATENCY_SECONDS * 1.1), 4, 3);
+    const liveEvents = traffic(Math.ceil(target * LATENCY_SECONDS * 1.1), 4);
     const sink = await busSink(bus, { topicPrefix: `${prefix}live`, partitions: PARTITIONS });
     await live.start();
     const tickMs = 50;
