@@ -5,7 +5,10 @@ export interface Migration {
   /** Strictly increasing across the list. */
   version: number;
   name: string;
-  /** Statements; `{db}` is replaced with the database name, `{onCluster}` with ` ON CLUSTER x` or nothing. */
+  /**
+   * Statements; `{db}` is replaced with the database name, `{onCluster}` with `` ON CLUSTER `x` `` or nothing.
+   * With a cluster, MergeTree-family engines become their replicated kind (see {@link renderStatement}).
+   */
   sql: string[];
 }
 
@@ -13,8 +16,26 @@ export interface Migration {
 export interface MigrateOptions {
   /** Whose schema this is (`pipelines`, `control`, …): each component numbers its migrations on its own. */
   component: string;
-  /** With a cluster name, DDL runs `ON CLUSTER` (replicated engines are the migration's business). */
+  /** With a cluster name, DDL runs `ON CLUSTER` and tables use replicated engines. */
   cluster?: string;
+}
+
+const ENGINE = /ENGINE\s*=\s*(Replacing|Summing|Aggregating)?MergeTree(?:\s*\(([^)]*)\))?/g;
+
+/**
+ * A migration statement for database `db`: `{db}` and `{onCluster}` filled in, and, with a cluster,
+ * each `ENGINE = [Replacing|Summing|Aggregating]MergeTree[(args)]` turned into its replicated kind with
+ * the conventional Keeper path and replica macros (`/clickhouse/tables/{shard}/{database}/{table}`,
+ * `{replica}`: each server's `<macros>` fill them in), its own arguments kept after them.
+ */
+export function renderStatement(sql: string, db: string, cluster?: string): string {
+  if (cluster !== undefined && !/^[A-Za-z0-9_.-]+$/.test(cluster)) throw new Error(`cluster name must be letters, digits, _ . -, got "${cluster}"`);
+  const out = sql.replaceAll('{db}', db).replaceAll('{onCluster}', cluster ? ` ON CLUSTER \`${cluster}\`` : '');
+  if (!cluster) return out;
+  return out.replace(ENGINE, (_m, kind: string | undefined, args: string | undefined) => {
+    const replica = `'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'`;
+    return `ENGINE = Replicated${kind ?? ''}MergeTree(${args?.trim() ? `${replica}, ${args.trim()}` : replica})`;
+  });
 }
 
 /**
@@ -27,8 +48,7 @@ export async function migrate(ch: ClickHouse, migrations: Migration[], opts: Mig
     if (migrations[i]!.version <= migrations[i - 1]!.version) throw new Error(`migration versions must increase: ${migrations[i]!.version} after ${migrations[i - 1]!.version}`);
   }
   const db = ch.database;
-  const onCluster = opts.cluster ? ` ON CLUSTER ${opts.cluster}` : '';
-  const render = (s: string) => s.replaceAll('{db}', db).replaceAll('{onCluster}', onCluster);
+  const render = (s: string) => renderStatement(s, db, opts.cluster);
   await ch.client.command({
     query: render(`CREATE TABLE IF NOT EXISTS {db}.schema_migrations{onCluster} (component LowCardinality(String), version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY (component, version)`),
   });
