@@ -58,7 +58,7 @@ export async function measureCapacity(o: CapacityOptions = {}): Promise<Capacity
   const c = await startControlRig({ seconds: Math.max(3, Math.round(seconds / 2)) });
   let control: SearchResult;
   try {
-    control = await findMaxRate(c.probe, { start: 2_000, factor: 2, tolerance: 0.15, maxProbes, onProbe: (r) => o.onProbe?.('control', r) });
+    control = await findMaxRate(c.probe, { start: 1_000, factor: 2, tolerance: 0.15, maxProbes, onProbe: (r) => o.onProbe?.('control', r) });
   } finally {
     await c.close();
   }
@@ -86,7 +86,7 @@ export function capacityMarkdown(r: CapacityResult): string {
     '| ---: | ---: | ---: | --- |',
     probes(r.pipeline, 'events/s'),
     '',
-    '**Control** (`POST /v1/route` over HTTP on 127.0.0.1, bench/control/server.ts in a child process, autocannon at a fixed rate, 16 connections, on the same 2 cores). Sustained = ≥ 95 % of the offered rate answered, all 2xx, p99 ≤ 10 ms.',
+    '**Control** (`POST /v1/route` over HTTP on 127.0.0.1, bench/control/server.ts in a child process, requests evenly paced at the offered rate over up to 32 keep-alive connections from this process, on the same 2 cores). Sustained = ≥ 95 % of the offered rate answered, all 2xx, median ≤ 5 ms (the queue is not growing) and p99 ≤ 500 ms (loose: being descheduled on the shared machine alone costs tens to hundreds of ms at p99).',
     '',
     '| offered decisions/s | answered/s | p99 latency | sustained |',
     '| ---: | ---: | ---: | --- |',
