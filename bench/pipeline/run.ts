@@ -112,7 +112,10 @@ async function main(): Promise<void> {
   const kafka = await startKafka({ log: (l) => console.error(`[kafka] ${l}`) });
   const bus = new KafkaBus({ brokers: [kafka.brokers], clientId: 'bench' });
   const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, 'bench');
-  const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
+  // Rows written per table while the worker runs: how much each event turns into.
+  const written = new Map<string, number>();
+  let counting = false;
+  const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30, observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows) });
   try {
     const prefix = `bench${Date.now()}`;
     const topics = SOURCES.map((src) => topicFor(src, prefix));
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     const lag: { second: number; lag: number }[] = [];
     let t0 = 0;
     const profile = await startProfile();
+    counting = true;
     await worker.start();
     while (worker.handled < EVENTS) {
       await new Promise((r) => setTimeout(r, 250));
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
     const rate = (EVENTS / (performance.now() - t0)) * 1000;
     await profile?.stop();
     await worker.stop();
+    counting = false;
     // A fast run that lost or doubled events would measure nothing: check every tenant's raw count.
     for (const t of TENANTS) {
       const stored = await store.countEvents(t);
@@ -214,6 +219,16 @@ async function main(): Promise<void> {
       `| bare consumer events/s | ${result.bareConsumerEventsPerSec.toLocaleString('en')} |`,
       `| ratio | ${result.ratio} |`,
       `| latency p50 / p99 | ${result.latencyP50Ms} ms / ${result.latencyP99Ms} ms |`,
+      '',
+      '## Rows written by the worker run',
+      '',
+      'Agents and extensions get a row per minute and per interval while they are staffed (time in each state), and each',
+      'window is written again as a seal once it is past its allowed lateness (pipelines/agent/README.md): with this',
+      'traffic that is more rows than events, and the cost of a row, not of an event, sets the rate.',
+      '',
+      '| table | rows | per event |',
+      '| --- | ---: | ---: |',
+      ...[...written].sort((a, b) => b[1] - a[1]).map(([table, n]) => `| ${table} | ${n.toLocaleString('en')} | ${(n / EVENTS).toFixed(2)} |`),
       '',
       '## Consumer lag during the sluice run (events not yet handled, per second)',
       '',
