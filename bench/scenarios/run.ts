@@ -3,6 +3,8 @@
  * ingest, offered calls to routing), faults switch on and off at their phases, a sample is
  * taken after every control tick, and the expectations are checked at the end.
  */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { percentile } from '../machine.js';
 import { startRedis, type RedisServer } from '../../services/redis.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
@@ -10,7 +12,7 @@ import { TrafficSimulation } from '../traffic/model.js';
 import { buildScenario } from '../traffic/scenario.js';
 import { checkExpectations, phaseOf } from './expect.js';
 import { Rig, type RigServices } from './rig.js';
-import type { Fault, ScenarioDefinition, ScenarioResult, TickSample } from './types.js';
+import { LIVE_HEAP_EVERY, type Fault, type ScenarioDefinition, type ScenarioResult, type TickSample } from './types.js';
 
 /** Options of {@link runScenario}. */
 export interface RunOptions {
@@ -32,6 +34,15 @@ const DAY_MS = 86_400_000;
  */
 export function scenarioStart(wallNow: number): number {
   return Math.floor(wallNow / DAY_MS) * DAY_MS - DAY_MS + 9 * 3_600_000;
+}
+
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Heap used after a full garbage collection, MB: what the process really holds. */
+function liveHeapMb(): number {
+  gc();
+  return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -160,6 +171,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
         routeP50Us: routed.latenciesUs.length ? percentile(routed.latenciesUs, 50) : 0,
         routeP99Us: routed.latenciesUs.length ? percentile(routed.latenciesUs, 99) : 0,
         heapMb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10,
+        ...(tick === 1 || tick % LIVE_HEAP_EVERY === 0 || tick === ticks ? { liveHeapMb: liveHeapMb() } : {}),
       };
       samples.push(sample);
       o.onTick?.(sample, ticks);
