@@ -115,7 +115,7 @@ export const soak: ScenarioDefinition = {
   faults: [],
   expectations: [
     { kind: 'level-stays-at-most', level: 0, phase: 'rest' },
-    { kind: 'memory-bounded', maxGrowthMb: 150, after: 'warmup' },
+    { kind: 'memory-bounded', maxGrowthMb: 50, after: 'warmup' },
     { kind: 'lag-stays-below', ms: 2_000, phase: 'rest' },
     { kind: 'every-call-answered' },
     { kind: 'nothing-lost' },
