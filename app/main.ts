@@ -148,6 +148,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       const w = worker;
       metrics.observeRealtime(realtime, () => clock.now());
       metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
+      metrics.observeWindowState(() => w.stateSize());
       metrics.gauge('sluice_consumer_lag_messages', 'Messages produced to the source topics but not yet handled by this worker.', () => w.lagMessages);
       metrics.gauge('sluice_consumer_lag_seconds', 'How far behind real time this worker is (partition furthest behind).', () => w.lagMs(clock.now()) / 1000);
       if (config.role === 'pipeline' && config.redisUrl) {

@@ -101,6 +101,20 @@ export class Metrics {
     });
   }
 
+  /** Window state held by the pipeline worker, per source (read at scrape time). */
+  observeWindowState(read: () => Record<string, number>): void {
+    new Gauge({
+      name: 'sluice_window_state_entries',
+      help: 'Entries of event-time window state held in memory, by source: event ids remembered for dedup, window accumulators (one per key per open pane), entity timelines and rows awaiting their seal.',
+      labelNames: ['source'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [source, n] of Object.entries(read())) this.set({ source }, n);
+      },
+    });
+  }
+
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, read: () => number): void {
     new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });

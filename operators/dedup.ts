@@ -1,5 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import { checkFunction, checkInteger, checkNumber } from './errors.js';
+import type { StateProbe } from './state-probe.js';
 import type { EventElement, StreamElement } from './types.js';
 
 /** Options of {@link dedupById}. */
@@ -16,6 +17,8 @@ export interface DedupOptions<T> {
   readonly horizonMs: number;
   /** Called for each dropped duplicate (e.g. to count it). */
   readonly onDuplicate?: (element: EventElement<T>) => void;
+  /** Receives a reader of the number of ids remembered (see {@link StateProbe}). */
+  readonly stateProbe?: StateProbe;
 }
 
 /**
@@ -81,7 +84,9 @@ export function dedupById<T>(options: DedupOptions<T>): MonoTypeOperatorFunction
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      const unprobe = options.stateProbe?.(() => seen.size);
       return () => {
+        unprobe?.();
         sub.unsubscribe();
         seen.clear();
         ids.length = 0;

@@ -17,6 +17,8 @@ export type { QuantileOptions, QuantileSummary } from './quantiles.js';
 export { withWatermarks } from './watermarks.js';
 export type { WatermarkOptions } from './watermarks.js';
 export type { KeyedWindowOptions } from './pane-windows.js';
+export { stateTotal } from './state-probe.js';
+export type { StateProbe, StateTotal } from './state-probe.js';
 export { tumblingWindow } from './tumbling-window.js';
 export type { TumblingWindowOptions } from './tumbling-window.js';
 export { hoppingWindow } from './hopping-window.js';

@@ -26,6 +26,7 @@ export class PaneStore<T, K, A> {
   /** Open pane indexes, ascending (pane index = floor(ts / paneMs)). */
   readonly order: number[] = [];
   readonly #panes = new Map<number, Map<K, PaneEntry<A>>>();
+  #entries = 0;
   #cacheIndex = NaN;
   #cachePane: Map<K, PaneEntry<A>> | undefined;
 
@@ -40,6 +41,7 @@ export class PaneStore<T, K, A> {
     const entry = pane.get(key);
     if (entry === undefined) {
       pane.set(key, new PaneEntry(this.agg.add(this.agg.create(), value), 1));
+      this.#entries++;
     } else {
       entry.acc = this.agg.add(entry.acc, value);
       entry.count++;
@@ -55,6 +57,11 @@ export class PaneStore<T, K, A> {
   /** Number of open panes. */
   get size(): number {
     return this.order.length;
+  }
+
+  /** Accumulators held: one per key per open pane. */
+  get entries(): number {
+    return this.#entries;
   }
 
   /**
@@ -117,6 +124,7 @@ export class PaneStore<T, K, A> {
   #free(index: number): void {
     const pane = this.#panes.get(index);
     this.#panes.delete(index);
+    this.#entries -= pane?.size ?? 0;
     if (index === this.#cacheIndex) {
       this.#cacheIndex = NaN;
       this.#cachePane = undefined;

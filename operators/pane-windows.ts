@@ -3,6 +3,7 @@ import type { Aggregator } from './aggregators.js';
 import { badEventTime, checkFunction, checkInteger } from './errors.js';
 import type { LateOutput } from './late-output.js';
 import { PaneStore, type Merged } from './pane-store.js';
+import type { StateProbe } from './state-probe.js';
 import type { EventElement, StreamElement, WindowEmitKind, WindowResult } from './types.js';
 import { windowOperator } from './window-run.js';
 
@@ -25,7 +26,14 @@ export interface KeyedWindowOptions<T, K, A, R> {
   readonly flushOnComplete?: boolean;
   /** Clock for early firing. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Receives, for each subscription, a reader of the state it holds (accumulators: one per key per open
+   * pane) and returns what unregisters it, called at teardown. Nothing is counted on the hot path: read
+   * it when asked (a metrics scrape).
+   */
+  readonly stateProbe?: StateProbe;
 }
+
 
 /** A window family over panes: windows of `size` panes starting every `slide` panes. */
 export interface PaneSpec {
@@ -82,6 +90,7 @@ class PaneWindowRun<T, K, A, R> {
   /** An event in a pane at or above this index cannot touch an emitted window. */
   #firedBound = -Infinity;
   #closed = false;
+  readonly #unprobe: (() => void) | undefined;
 
   constructor(
     private readonly paneMs: number,
@@ -94,6 +103,7 @@ class PaneWindowRun<T, K, A, R> {
     this.#store = new PaneStore(options.aggregate);
     this.#fired = specs.map(() => -Infinity);
     this.#lateness = options.allowedLatenessMs ?? 0;
+    this.#unprobe = options.stateProbe?.(() => this.#store.entries);
   }
 
   onEvent(el: EventElement<T>): void {
@@ -128,6 +138,7 @@ class PaneWindowRun<T, K, A, R> {
 
   close(): void {
     this.#closed = true;
+    this.#unprobe?.();
     this.#store.clear();
   }
 

@@ -23,6 +23,8 @@ export interface PartitionPipeline {
   /** `now` is processing time, epoch ms. */
   process(items: { event: TelemetryEvent; offset: number }[], now: number): BatchResult;
   commitPosition(next: number): number;
+  /** Entries held in memory (remembered ids, accumulators, entity timelines), for the window-state metric. */
+  stateSize(): number;
   close(): void;
 }
 
@@ -53,6 +55,8 @@ export interface PartitionSpec<S extends Source, R, O extends PartitionOutput<R>
   create(): {
     process(items: { event: Extract<TelemetryEvent, { source: S }>; offset: number }[], now: number): O;
     commitPosition(next: number): number;
+    /** Entries held in memory; absent when it holds none worth counting. */
+    readonly stateSize?: number;
     close(): void;
   };
   /** Writes a batch's rows (called only when there are some), idempotently for `token`. */
@@ -87,6 +91,7 @@ export function partitionPipeline<S extends Source, R, O extends PartitionOutput
         };
       },
       commitPosition: (next) => p.commitPosition(next),
+      stateSize: () => p.stateSize ?? 0,
       close: () => p.close(),
     };
   };

@@ -41,6 +41,8 @@ describe('PipelineWorker', () => {
     while (worker.handled < 9) await new Promise((r) => setTimeout(r, 5));
     expect(worker.lagMessages).toBe(0);
     expect(worker.lagMs(clock.now())).toBe(0);
+    // Eight ids remembered, and the open minute's accumulators: one tumbling, one sliding pane.
+    expect(worker.stateSize()).toEqual({ skillgroup: 8 + 2 });
     await worker.stop();
     expect(await store.countEvents('acme')).toBe(8);
     expect((await store.minutes({ tenant: 'acme', from: T, to: T + 60_000 }))[0]).toMatchObject({ offered: 8 });

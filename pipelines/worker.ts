@@ -110,6 +110,16 @@ export class PipelineWorker {
     return this.#windows.size;
   }
 
+  /** Window state held in memory per source (remembered ids, accumulators, entity timelines), over this worker's partitions. */
+  stateSize(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, p] of this.#windows) {
+      const source = key.slice(key.lastIndexOf('.') + 1, key.lastIndexOf(':'));
+      out[source] = (out[source] ?? 0) + p.stateSize();
+    }
+    return out;
+  }
+
   async #retry(what: string, ctl: BatchControl, fn: () => Promise<void>): Promise<void> {
     let delay = 100;
     for (;;) {

@@ -38,6 +38,7 @@ export function engineDashboard(): Dashboard {
       .withPanel(timeseries('Consumer lag, messages', 'short', [prom(`sum(sluice_consumer_lag_messages{${JOB}})`, 'all workers'), prom(`sluice_consumer_lag_messages{${JOB}}`, '{{instance}}')]))
       .withPanel(timeseries('Consumer lag, seconds behind', 's', [prom(`max by (instance) (sluice_consumer_lag_seconds{${JOB}})`, '{{instance}}')]))
       .withPanel(timeseries('Partitions holding window state', 'short', [prom(`sum by (instance) (sluice_window_state_partitions{${JOB}})`, '{{instance}}')]))
+      .withPanel(timeseries('Window state held, by source', 'short', [prom(`sum by (source) (sluice_window_state_entries{${JOB}})`, '{{source}}')]))
       .withPanel(timeseries('Offset commit errors', 'ops', [prom(`sum(rate(sluice_consumer_commit_errors_total{${JOB}}${RATE}))`, 'commit errors')]))
       .withRow(new RowBuilder('ClickHouse'))
       .withPanel(timeseries('Insert latency p99, by table', 's', [prom(`histogram_quantile(0.99, sum by (le, table) (rate(sluice_clickhouse_insert_duration_seconds_bucket{${JOB}}${RATE})))`, '{{table}}')]))

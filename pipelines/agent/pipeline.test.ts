@@ -145,6 +145,21 @@ describe('AgentPartition', () => {
     }
   });
 
+  it('reports the state it holds, which is freed once the agent has logged out and its windows are sealed', () => {
+    const p = new AgentPartition(opts);
+    expect(p.stateSize).toBe(0);
+    p.process(items([ev(at(0), 'AVAILABLE'), ev(at(0, 30), 'ON_CALL'), ev(at(1, 10), 'LOGGED_OUT')]), 0);
+    // 3 ids, 1 timeline, and accumulators of minutes 0 and 1 and of the interval.
+    expect(p.stateSize).toBeGreaterThanOrEqual(3 + 1 + 3);
+    const held = p.stateSize;
+    p.process(items([ev(at(40), 'LOGGED_OUT', undefined, 'a2')], 3), 1);
+    // a1 is forgotten and its windows sealed; a2 holds one id, its last change, the logout counted in its
+    // minute and interval accumulators, and its minute row awaiting the seal.
+    expect(p.stateSize).toBeLessThan(held);
+    expect(p.stateSize).toBe(1 + 1 + 2 + 1);
+    p.close();
+  });
+
   it('sends a change past the allowed lateness aside and counts duplicates once', () => {
     const p = new AgentPartition({ ...opts, allowedLatenessMs: 60_000 });
     const dup = ev(at(0), 'AVAILABLE');

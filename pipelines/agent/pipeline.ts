@@ -49,6 +49,11 @@ export class AgentPartition {
     return { rows: out.windows.map(toAgentRow), duplicates: out.duplicates, late: out.late };
   }
 
+  /** State held in memory (see `StatePartition.stateSize`). */
+  get stateSize(): number {
+    return this.#p.stateSize;
+  }
+
   /** Offset to commit once everything before `next` is stored. */
   commitPosition(next: number): number {
     return this.#p.commitPosition(next);

@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
-import { dedupById, event, LateOutput, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
+import { dedupById, event, LateOutput, stateTotal, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
 import { addDelta, emptyDelta, toFigures, type Delta, type StateFigures } from './figures.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 
@@ -105,6 +105,8 @@ export class StatePartition<E, S extends string> {
   #watermark = Number.NEGATIVE_INFINITY;
   #duplicates = 0;
   #lastEarly = Number.NEGATIVE_INFINITY;
+  readonly #state = stateTotal();
+  #unsealedCount = 0;
 
   constructor(source: StateSource<E, S>, opts: StateWindowOptions) {
     checkOptions(opts);
@@ -118,7 +120,7 @@ export class StatePartition<E, S extends string> {
     });
     const push = (c: Correction) => this.#corrections.next(event(c, c.windowStart));
     this.#sub = this.#input
-      .pipe(dedupById({ id: (i) => source.id(i.event), maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++ }))
+      .pipe(dedupById({ id: (i) => source.id(i.event), maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++, stateProbe: this.#state.probe }))
       .subscribe((el) => {
         if (el.kind === 'watermark') {
           this.#timelines.advance(el.ts, push);
@@ -137,7 +139,7 @@ export class StatePartition<E, S extends string> {
       const windows = this.#corrections.pipe(
         // Early rows for minutes only: an interval row appears when it closes (its figures so far are the
         // sum of its minute rows), which halves the rows written per batch.
-        tumblingWindow({ sizeMs, key: (c: Correction) => c.key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#lateCorrections, earlyEveryMs: sizeMs === MINUTE ? 1 : undefined, scheduler: this.#scheduler, flushOnComplete: false }),
+        tumblingWindow({ sizeMs, key: (c: Correction) => c.key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#lateCorrections, earlyEveryMs: sizeMs === MINUTE ? 1 : undefined, scheduler: this.#scheduler, flushOnComplete: false, stateProbe: this.#state.probe }),
       );
       this.#sub.add(windows.subscribe((r) => this.#collect(r)));
     }
@@ -151,6 +153,11 @@ export class StatePartition<E, S extends string> {
   /** Entities (agents, extensions) held in memory. */
   get entities(): number {
     return this.#timelines.size;
+  }
+
+  /** State held in memory: remembered event ids, entity timelines, window accumulators and rows awaiting their seal. */
+  get stateSize(): number {
+    return this.#state.read() + this.#timelines.size + this.#unsealedCount;
   }
 
   /**
@@ -203,6 +210,7 @@ export class StatePartition<E, S extends string> {
     const sealAt = r.windowEnd - 1 + this.#o.allowedLatenessMs;
     let bucket = this.#unsealed.get(sealAt);
     if (!bucket) this.#unsealed.set(sealAt, (bucket = new Map()));
+    if (!bucket.has(k)) this.#unsealedCount++;
     bucket.set(k, row);
   }
 
@@ -211,6 +219,7 @@ export class StatePartition<E, S extends string> {
     for (const [sealAt, rows] of this.#unsealed) {
       if (sealAt > watermark) continue;
       for (const [k, row] of rows) this.#windows.set(k, { ...row, final: true, version: SEAL_VERSION - (this.#start ?? 0) });
+      this.#unsealedCount -= rows.size;
       this.#unsealed.delete(sealAt);
     }
   }

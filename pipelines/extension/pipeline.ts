@@ -53,6 +53,11 @@ export class ExtensionPartition {
     return { rows: out.windows.map(toExtensionRow), duplicates: out.duplicates, late: out.late };
   }
 
+  /** State held in memory (see `StatePartition.stateSize`). */
+  get stateSize(): number {
+    return this.#p.stateSize;
+  }
+
   /** Offset to commit once everything before `next` is stored. */
   commitPosition(next: number): number {
     return this.#p.commitPosition(next);

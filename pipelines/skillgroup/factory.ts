@@ -20,6 +20,9 @@ export function skillGroupPipeline(opts: SkillGroupPipelineOptions, hooks: Skill
           return { rows: out.minutes, sliding: out.sliding, late: out.late, duplicates: out.duplicates };
         },
         commitPosition: (next) => p.commitPosition(next),
+        get stateSize() {
+          return p.stateSize;
+        },
         close: () => p.close(),
       };
     },

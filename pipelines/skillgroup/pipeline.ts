@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, share, type Subscription } from 'rxjs';
-import { dedupById, event, LateOutput, slidingWindow, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
+import { dedupById, event, LateOutput, slidingWindow, stateTotal, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
 import type { SkillGroupEvent } from '../events/types.js';
 import { emptySkillGroupSums, foldSkillGroupEvent, mergeSkillGroupSumsInto, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
 import { PartitionOffsets } from '../partition-offsets.js';
@@ -59,6 +59,7 @@ export class SkillGroupPartition {
   #watermark = Number.NEGATIVE_INFINITY;
   #duplicates = 0;
   #lastEarly = Number.NEGATIVE_INFINITY;
+  readonly #state = stateTotal();
 
   constructor(opts: SkillGroupPipelineOptions) {
     this.#o = opts;
@@ -68,13 +69,18 @@ export class SkillGroupPartition {
     const key = (e: SkillGroupEvent) => `${e.tenant}\u0000${e.body.skillGroup}`;
     const aggregate = sumsAggregator(opts);
     const deduped = this.#input.pipe(
-      dedupById<SkillGroupEvent>({ id: (e) => e.id, maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++ }),
+      dedupById<SkillGroupEvent>({ id: (e) => e.id, maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++, stateProbe: this.#state.probe }),
       share(),
     );
     this.#sub = deduped
-      .pipe(tumblingWindow({ sizeMs: MINUTE, key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#late, earlyEveryMs: 1, scheduler: this.#scheduler, flushOnComplete: false }))
+      .pipe(tumblingWindow({ sizeMs: MINUTE, key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#late, earlyEveryMs: 1, scheduler: this.#scheduler, flushOnComplete: false, stateProbe: this.#state.probe }))
       .subscribe((r) => this.#minutes.push(r));
-    this.#sub.add(deduped.pipe(slidingWindow({ paneMs: MINUTE, sizeMs: SLIDING_SIZES, key, aggregate, flushOnComplete: false })).subscribe((r) => this.#sliding.push(r)));
+    this.#sub.add(deduped.pipe(slidingWindow({ paneMs: MINUTE, sizeMs: SLIDING_SIZES, key, aggregate, flushOnComplete: false, stateProbe: this.#state.probe })).subscribe((r) => this.#sliding.push(r)));
+  }
+
+  /** State held in memory: event ids remembered for dedup, and window accumulators (one per key per open pane). */
+  get stateSize(): number {
+    return this.#state.read();
   }
 
   /** Current watermark, epoch ms. */
