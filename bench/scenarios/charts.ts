@@ -26,7 +26,7 @@ const PHASE_COLOURS = ['rgba(120,120,120,0.06)', 'rgba(220,80,60,0.10)', 'rgba(6
 
 /** Renders one chart over scenario seconds as an SVG string. */
 export function renderChart(title: string, yName: string, series: readonly Series[], phases: ScenarioResult['phases'], opts: { yMax?: number; integerY?: boolean } = {}): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 760, height: 300 });
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 760, height: 320 });
   const areas = Object.entries(phases).map(([name, [from, to]], i) => [
     { name, xAxis: from, itemStyle: { color: PHASE_COLOURS[i % PHASE_COLOURS.length] } },
     { xAxis: to },
@@ -35,8 +35,8 @@ export function renderChart(title: string, yName: string, series: readonly Serie
     animation: false,
     backgroundColor: '#fff',
     title: { text: title, left: 10, top: 6, textStyle: { fontSize: 14 } },
-    legend: { top: 8, right: 10 },
-    grid: { left: 70, right: 20, top: 50, bottom: 45 },
+    legend: { top: 30, left: 60 },
+    grid: { left: 70, right: 20, top: 75, bottom: 45 },
     xAxis: { type: 'value', name: 'scenario time, s', nameLocation: 'middle', nameGap: 28, min: 0, max: Math.max(1, ...Object.values(phases).map(([, to]) => to)) },
     yAxis: { type: 'value', name: yName, max: opts.yMax, minInterval: opts.integerY ? 1 : undefined },
     series: series.map((s, i) => ({
