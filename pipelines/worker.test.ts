@@ -35,8 +35,12 @@ describe('PipelineWorker', () => {
     await worker.start();
     while (writes < 2) await new Promise((r) => setTimeout(r, 5));
     expect(worker.handled).toBe(3);
+    // The second batch (offsets 3–5) is in flight, its write held: the lag counts from its first message,
+    // and keeps growing while the write hangs.
     expect(worker.lagMessages).toBe(6);
-    expect(worker.lagMs(clock.now())).toBe(60_000 - 2_000);
+    expect(worker.lagMs(clock.now())).toBe(60_000 - 3_000);
+    clock.advance(30_000);
+    expect(worker.lagMs(clock.now())).toBe(90_000 - 3_000);
     release();
     while (worker.handled < 9) await new Promise((r) => setTimeout(r, 5));
     expect(worker.lagMessages).toBe(0);

@@ -57,8 +57,11 @@ export class PipelineWorker {
   #stopping = false;
   /** Messages fully processed (stored; commit attempted). */
   handled = 0;
-  /** Per partition: messages behind the log end, and the Kafka timestamp of the last one handled. */
-  readonly #lag = new Map<string, { behind: number; lastTimestamp: number }>();
+  /**
+   * Per partition: messages not yet handled (behind the log end), and the Kafka timestamp lag is measured
+   * from — the first message of the batch in flight while one is, else the last message handled.
+   */
+  readonly #lag = new Map<string, { behind: number; since: number }>();
 
   constructor(opts: PipelineWorkerOptions) {
     this.#opts = opts;
@@ -96,12 +99,13 @@ export class PipelineWorker {
   }
 
   /**
-   * How far behind real time the worker is, ms: now minus the timestamp of the last message handled,
-   * on the partition furthest behind (0 when every partition is caught up).
+   * How far behind real time the worker is, ms, on the partition furthest behind (0 when every partition
+   * is caught up): now minus the timestamp of the oldest message not yet handled — while a batch is in
+   * flight (its insert may hang: ClickHouse slow or down), its first message, so the figure keeps growing.
    */
   lagMs(now: number): number {
     let worst = 0;
-    for (const l of this.#lag.values()) if (l.behind > 0) worst = Math.max(worst, now - l.lastTimestamp);
+    for (const l of this.#lag.values()) if (l.behind > 0) worst = Math.max(worst, now - l.since);
     return worst;
   }
 
@@ -139,6 +143,8 @@ export class PipelineWorker {
   async #onBatch(batch: MessageBatch, ctl: BatchControl): Promise<void> {
     const { topic, partition, messages } = batch;
     const source = topic.slice(topic.lastIndexOf('.') + 1);
+    const key = `${topic}:${partition}`;
+    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - messages[0]!.offset), since: messages[0]!.timestamp });
     const now = this.#opts.clock.now();
     const limits = this.#opts.limits ?? DEFAULT_DECODE_LIMITS;
     const good: { event: TelemetryEvent; offset: number }[] = [];
@@ -167,7 +173,6 @@ export class PipelineWorker {
     this.#opts.onEvents?.(events);
     for (const d of dead) obs?.deadLettered?.(source, d.code);
 
-    const key = `${topic}:${partition}`;
     let windows = this.#windows.get(key);
     const factory = this.#opts.pipelines?.[source as Source];
     if (factory) {
@@ -184,6 +189,6 @@ export class PipelineWorker {
       await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next).catch((err: Error) => obs?.commitFailed?.(err));
     }
     this.handled += messages.length;
-    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), lastTimestamp: messages.at(-1)!.timestamp });
+    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), since: messages.at(-1)!.timestamp });
   }
 }
