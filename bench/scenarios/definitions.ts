@@ -35,7 +35,7 @@ export const peak: ScenarioDefinition = {
   title: 'Peak at 3× normal',
   description: 'Traffic ramps to three times the staffed rate, holds, and ramps back. Queues build, so the level should escalate within a few ticks of the queue signals turning, calls should start going to diversion channels, and after the peak the level should step back to L0 one hold at a time (hysteresis), with nothing lost.',
   seed: 12,
-  short: { store: 'memory', minutes: 330 / 60, warmupSec: 900, tenants: ONE, callsPerHour: 1_200, peaks: [{ multiplier: 3, phase: 'peak', rampSec: 10 }], phases: { calm: [0, 20], peak: [20, 110], after: [110, 330] } },
+  short: { store: 'memory', minutes: 390 / 60, warmupSec: 900, tenants: ONE, callsPerHour: 1_200, peaks: [{ multiplier: 3, phase: 'peak', rampSec: 10 }], phases: { calm: [0, 20], peak: [20, 170], after: [170, 390] } },
   full: { minutes: 23, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, peaks: [{ multiplier: 3, phase: 'peak', rampSec: 60 }], phases: { calm: [0, 180], peak: [180, 780], after: [780, 1_380] } },
   faults: [],
   expectations: [

@@ -18,7 +18,7 @@ describe('pressure', () => {
   });
 
   it('normalises by the documented rules', () => {
-    const n = normalise({ callsWaiting: 5, longestWaitMs: 10_000, availableAgents: 1, occupancy: 0.85, trunkUtilisation: 0.825, ctiAvailable: 0.5, ctiLatencyMs: 1_100 }, c);
+    const n = normalise({ callsWaiting: 5, longestWaitMs: 40_000, availableAgents: 1, occupancy: 0.85, trunkUtilisation: 0.825, ctiAvailable: 0.5, ctiLatencyMs: 1_100 }, c);
     expect(n.waiting).toBeCloseTo(0.25);
     expect(n.longestWait).toBeCloseTo(0.5);
     expect(n.agents).toBeCloseTo(2 / 3);

@@ -7,7 +7,7 @@
  * | component | rule |
  * | --- | --- |
  * | `waiting` | callsWaiting / waitingFull |
- * | `longestWait` | longestWaitMs / targetWaitMs (1 once the oldest caller has waited the service-level target) |
+ * | `longestWait` | ramp(longestWaitMs, targetWaitMs, longestWaitFullMs): 0 up to the service-level target, 1 at `longestWaitFullMs` |
  * | `predictedWait` | predictedWaitMs / targetWaitMs |
  * | `agents` | 1 − availableAgents / agentsComfort (no free agent = 1) |
  * | `occupancy` | ramp(occupancy, occupancyLow, occupancyHigh) |
@@ -65,6 +65,12 @@ export interface PressureConfig {
   readonly waitingFull: number;
   /** Service-level wait target, ms. */
   readonly targetWaitMs: number;
+  /**
+   * Longest current wait counted as full pressure, ms. A queue staffed for 80 % within the target lets a
+   * fifth of its callers wait longer: a wait past the target is normal there, so pressure grows only
+   * from the target up to this.
+   */
+  readonly longestWaitFullMs: number;
   /** Available agents at or above which agent scarcity is 0. */
   readonly agentsComfort: number;
   readonly occupancyLow: number;
@@ -91,6 +97,7 @@ export interface PressureConfig {
 export const DEFAULT_PRESSURE_CONFIG: PressureConfig = Object.freeze({
   waitingFull: 20,
   targetWaitMs: 20_000,
+  longestWaitFullMs: 60_000,
   agentsComfort: 3,
   occupancyLow: 0.75,
   occupancyHigh: 0.95,
@@ -110,6 +117,7 @@ export const DEFAULT_PRESSURE_CONFIG: PressureConfig = Object.freeze({
 });
 
 const PAIRS = [
+  ['targetWaitMs', 'longestWaitFullMs'],
   ['occupancyLow', 'occupancyHigh'],
   ['trunkLow', 'trunkHigh'],
   ['ctiLatencyLowMs', 'ctiLatencyHighMs'],
@@ -127,6 +135,7 @@ export function resolvePressureConfig(partial?: Partial<PressureConfig>): Pressu
   const c = resolveConfig('pressure', DEFAULT_PRESSURE_CONFIG, partial, {
     waitingFull: positive,
     targetWaitMs: positive,
+    longestWaitFullMs: positive,
     agentsComfort: positive,
     offeredFullPerMin: positive,
     occupancyLow: { min: 0, max: 1 },
@@ -175,7 +184,7 @@ const ramp = (x: number, lo: number, hi: number): number => clamp01((x - lo) / (
 export function normalise(s: Signals, c: PressureConfig): Partial<Record<Component, number>> {
   const out: Partial<Record<Component, number>> = {};
   if (ok(s.callsWaiting)) out.waiting = clamp01(s.callsWaiting / c.waitingFull);
-  if (ok(s.longestWaitMs)) out.longestWait = clamp01(s.longestWaitMs / c.targetWaitMs);
+  if (ok(s.longestWaitMs)) out.longestWait = ramp(s.longestWaitMs, c.targetWaitMs, c.longestWaitFullMs);
   if (ok(s.predictedWaitMs)) out.predictedWait = clamp01(s.predictedWaitMs / c.targetWaitMs);
   if (ok(s.availableAgents)) out.agents = 1 - clamp01(s.availableAgents / c.agentsComfort);
   if (ok(s.occupancy)) out.occupancy = ramp(s.occupancy, c.occupancyLow, c.occupancyHigh);

@@ -19,8 +19,8 @@ describe('SnapshotSignalSource', () => {
       cti: () => ({ available: 0.5, latencyMs: Number.NaN }),
     });
     expect([...src.scopes()].map((s) => `${s.tenant}/${s.skillGroup ?? ''}`).sort()).toEqual(['acme/', 'acme/care', 'acme/sales', 'globex/', 'globex/care']);
-    expect(src.read({ tenant: 'acme', skillGroup: 'care' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 60_000, availableAgents: 0, occupancy: 1, predictedWaitMs: (41 * 60_000) / 10, offeredPerMin: 120 });
-    expect(src.read({ tenant: 'acme' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 60_000, availableAgents: 5, occupancy: 15 / 20, offeredPerMin: 140, eventLoopLagMs: 12, consumerLag: 800, insertLatencyMs: 40, ctiAvailable: 0.5 });
+    expect(src.read({ tenant: 'acme', skillGroup: 'care' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 120_000, availableAgents: 0, occupancy: 1, predictedWaitMs: (41 * 60_000) / 10, offeredPerMin: 120 });
+    expect(src.read({ tenant: 'acme' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 120_000, availableAgents: 5, occupancy: 15 / 20, offeredPerMin: 140, eventLoopLagMs: 12, consumerLag: 800, insertLatencyMs: 40, ctiAvailable: 0.5 });
     expect(src.read({ tenant: 'acme' })?.ctiLatencyMs).toBeUndefined();
     expect(src.read({ tenant: 'globex', skillGroup: 'care' })?.predictedWaitMs).toBe(0);
   });
