@@ -1,7 +1,7 @@
 /** Agents: time in each state, occupancy, AUX reasons (per-agent figures come from ClickHouse only). */
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable, prom } from '../sdk/queries.js';
-import { databaseVariable, finishDashboard, PROM_SCOPE, skillGroupVariable, table, tenantVariable, timeseries } from '../sdk/panels.js';
+import { finishDashboard, PROM_SCOPE, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
 
 /** One-minute agent rows of the tenant in the time range. */
 const AGENT_MINUTES = 'FROM ${database}.agent_window FINAL WHERE tenant = ${tenant:singlequote} AND window_sec = 60 AND $__timeFilter(window_start)';
@@ -11,16 +11,8 @@ const OCCUPANCY = `${HANDLE} / nullIf(${HANDLE} + sum(available_ms), 0)`;
 /** The agents dashboard. */
 export function agentsDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Agents')
-      .uid('sluice-agents')
-      .tags(['sluice', 'call-center'])
-      .description('Agent state time, occupancy (handle / (handle + available)) and AUX reasons from ClickHouse; agents by state now from Prometheus.')
-      .refresh('1m')
-      .time({ from: 'now-12h', to: 'now' })
-      .timezone('browser')
-      .withVariable(databaseVariable())
-      .withVariable(tenantVariable())
-      .withVariable(skillGroupVariable())
+    sluiceDashboard({ title: 'Sluice · Agents', uid: 'sluice-agents', tags: ['sluice', 'call-center'], refresh: '1m', from: 'now-12h',
+      description: 'Agent state time, occupancy (handle / (handle + available)) and AUX reasons from ClickHouse; agents by state now from Prometheus.' })
       .withRow(new RowBuilder('State time'))
       .withPanel(timeseries('Agents by state now (selected skill groups)', 'short', [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')], { stacked: true }))
       .withPanel(

@@ -1,7 +1,7 @@
 /** Control: degradation levels over time, breaker states, diversions by channel, admission, route latency. */
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable, prom } from '../sdk/queries.js';
-import { databaseVariable, finishDashboard, skillGroupVariable, table, tenantVariable, TENANT_AND_GROUPS, timeline, timeseries } from '../sdk/panels.js';
+import { finishDashboard, sluiceDashboard, table, TENANT_AND_GROUPS, timeline, timeseries } from '../sdk/panels.js';
 
 const DECISIONS = `FROM \${database}.route_decisions WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(ts)`;
 /** Level changes of the selected skill groups and of the whole tenant (skill_group = ''). */
@@ -10,16 +10,8 @@ const LEVEL_CHANGES = `FROM \${database}.level_changes WHERE tenant = \${tenant:
 /** The control dashboard. */
 export function controlDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Control')
-      .uid('sluice-control')
-      .tags(['sluice', 'control'])
-      .description('Degradation levels (L0–L3) and their changes, circuit breakers, where calls were routed (decision log in ClickHouse), admission and decision time.')
-      .refresh('10s')
-      .time({ from: 'now-6h', to: 'now' })
-      .timezone('browser')
-      .withVariable(databaseVariable())
-      .withVariable(tenantVariable())
-      .withVariable(skillGroupVariable())
+    sluiceDashboard({ title: 'Sluice · Control', uid: 'sluice-control', tags: ['sluice', 'control'], refresh: '10s', from: 'now-6h',
+      description: 'Degradation levels (L0–L3) and their changes, circuit breakers, where calls were routed (decision log in ClickHouse), admission and decision time.' })
       .withRow(new RowBuilder('Levels'))
       .withPanel(
         timeline('Level by scope', [prom('max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})', '{{skill_group}}')], {

@@ -1,8 +1,7 @@
 /** Engine health: throughput by source, dead letters and late events, consumer lag, inserts, event loop. */
-import { DashboardBuilder, QueryVariableBuilder, RowBuilder, VariableRefresh, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { prom } from '../sdk/queries.js';
-import { finishDashboard, timeseries } from '../sdk/panels.js';
-import { PROMETHEUS } from '../sdk/queries.js';
+import { QueryVariableBuilder, RowBuilder, VariableRefresh, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { finishDashboard, sluiceDashboard, timeseries } from '../sdk/panels.js';
+import { prom, PROMETHEUS } from '../sdk/queries.js';
 
 const RATE = '[$__rate_interval]';
 const JOB = 'job=~"$job"';
@@ -10,13 +9,8 @@ const JOB = 'job=~"$job"';
 /** The engine health dashboard (Prometheus only: Sluice's `/metrics` of every process, summed). */
 export function engineDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Engine health')
-      .uid('sluice-engine')
-      .tags(['sluice', 'engine'])
-      .description('Throughput, lag and latency of every Sluice process; counters are summed across processes, per-process gauges shown by instance where they differ.')
-      .refresh('10s')
-      .time({ from: 'now-3h', to: 'now' })
-      .timezone('browser')
+    sluiceDashboard({ title: 'Sluice · Engine health', uid: 'sluice-engine', tags: ['sluice', 'engine'], refresh: '10s', from: 'now-3h', callCenterVariables: false,
+      description: 'Throughput, lag and latency of every Sluice process; counters are summed across processes, per-process gauges shown by instance where they differ.' })
       .withVariable(new QueryVariableBuilder('job').label('Job').datasource({ ...PROMETHEUS }).query('label_values(sluice_events_in_total, job)').refresh(VariableRefresh.OnTimeRangeChanged).multi(true).includeAll(true).allValue('.+'))
       .withRow(new RowBuilder('Throughput'))
       .withPanel(timeseries('Events in per second, by source', 'ops', [prom(`sum by (source) (rate(sluice_events_in_total{${JOB}}${RATE}))`, '{{source}}')], { stacked: true }))

@@ -1,7 +1,7 @@
 /** Interval reports: SL, ASA, AHT and abandon trends per 15/30-minute interval, and Sluice vs the vendor. */
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable } from '../sdk/queries.js';
-import { databaseVariable, finishDashboard, intervalVariable, skillGroupVariable, table, tenantVariable, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
+import { finishDashboard, intervalVariable, sluiceDashboard, table, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
 
 const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
 const BUCKET = 'toStartOfInterval(window_start, INTERVAL ${interval} MINUTE)';
@@ -33,16 +33,8 @@ LEFT JOIN (
 /** The interval reports dashboard. */
 export function intervalsDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Interval reports')
-      .uid('sluice-intervals')
-      .tags(['sluice', 'call-center', 'reports'])
-      .description('Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor\'s interval reports reconciled against them.')
-      .refresh('5m')
-      .time({ from: 'now-24h', to: 'now' })
-      .timezone('browser')
-      .withVariable(databaseVariable())
-      .withVariable(tenantVariable())
-      .withVariable(skillGroupVariable())
+    sluiceDashboard({ title: 'Sluice · Interval reports', uid: 'sluice-intervals', tags: ['sluice', 'call-center', 'reports'], refresh: '5m', from: 'now-24h',
+      description: 'Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor\'s interval reports reconciled against them.' })
       .withVariable(intervalVariable())
       .withRow(new RowBuilder('Trends'))
       .withPanel(timeseries('Service level', 'percentunit', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)], { min: 0, max: 1 }))

@@ -1,7 +1,7 @@
 /** Real-time queues: calls waiting, longest wait, agents by state, service level, abandon rate. */
-import { ConstantVariableBuilder, DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ConstantVariableBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, prom, promNow } from '../sdk/queries.js';
-import { databaseVariable, finishDashboard, PROM_SCOPE, skillGroupVariable, stat, tenantVariable, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
+import { finishDashboard, PROM_SCOPE, sluiceDashboard, stat, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
 
 const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
 const WAITS = `sluice_queue_wait_seconds_bucket{${PROM_SCOPE}, outcome="answered"}`;
@@ -9,16 +9,8 @@ const WAITS = `sluice_queue_wait_seconds_bucket{${PROM_SCOPE}, outcome="answered
 /** The real-time queues dashboard. */
 export function queuesDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Real-time queues')
-      .uid('sluice-queues')
-      .tags(['sluice', 'call-center'])
-      .description('Queues now (Prometheus, read at scrape time from the pipelines) and by minute (ClickHouse).')
-      .refresh('10s')
-      .time({ from: 'now-6h', to: 'now' })
-      .timezone('browser')
-      .withVariable(databaseVariable())
-      .withVariable(tenantVariable())
-      .withVariable(skillGroupVariable())
+    sluiceDashboard({ title: 'Sluice · Real-time queues', uid: 'sluice-queues', tags: ['sluice', 'call-center'], refresh: '10s', from: 'now-6h',
+      description: 'Queues now (Prometheus, read at scrape time from the pipelines) and by minute (ClickHouse).' })
       .withVariable(new ConstantVariableBuilder('sl_seconds').value('20').description('Service-level threshold T in seconds (SLUICE_SERVICE_LEVEL_MS / 1000): a bucket of sluice_queue_wait_seconds sits there.'))
       .withRow(new RowBuilder('Now'))
       .withPanel(stat('Calls waiting', 'short', [promNow(`sum(sluice_queue_calls_waiting{${PROM_SCOPE}})`)]))

@@ -1,7 +1,7 @@
 /** Workflow: open tickets, SLA warnings and breaches by flow and node, timer lateness. */
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable, prom, promNow } from '../sdk/queries.js';
-import { databaseVariable, finishDashboard, skillGroupVariable, stat, table, tenantVariable, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
+import { finishDashboard, sluiceDashboard, stat, table, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
 
 const WARNINGS = 'FROM ${database}.sla_warnings WHERE tenant = ${tenant:singlequote} AND $__timeFilter(ts)';
 const EVENTS = 'FROM ${database}.ticket_events WHERE tenant = ${tenant:singlequote} AND $__timeFilter(ts)';
@@ -9,16 +9,8 @@ const EVENTS = 'FROM ${database}.ticket_events WHERE tenant = ${tenant:singlequo
 /** The workflow dashboard. */
 export function workflowDashboard(): Dashboard {
   return finishDashboard(
-    new DashboardBuilder('Sluice · Workflow')
-      .uid('sluice-workflow')
-      .tags(['sluice', 'workflow'])
-      .description('Tickets by state (read at scrape time from the ticket store), SLA warnings and breaches from the history in ClickHouse, SLA timer lateness.')
-      .refresh('30s')
-      .time({ from: 'now-24h', to: 'now' })
-      .timezone('browser')
-      .withVariable(databaseVariable())
-      .withVariable(tenantVariable())
-      .withVariable(skillGroupVariable())
+    sluiceDashboard({ title: 'Sluice · Workflow', uid: 'sluice-workflow', tags: ['sluice', 'workflow'], refresh: '30s', from: 'now-24h',
+      description: 'Tickets by state (read at scrape time from the ticket store), SLA warnings and breaches from the history in ClickHouse, SLA timer lateness.' })
       .withRow(new RowBuilder('Tickets'))
       .withPanel(stat('Open tickets', 'short', [promNow('sum(max by (state) (sluice_workflow_tickets{tenant="$tenant", state!="closed"}))')], { description: 'Every workflow instance reads the same store: max across instances, then the sum over states.' }))
       .withPanel(stat('SLA breaches (range)', 'short', [promNow('sum(increase(sluice_sla_warnings_total{kind="breach"}[$__range]))')]))

@@ -74,7 +74,7 @@ describe('template variables (templateSrv.replace with the plugin format)', () =
     expect(interpolateVariables('tenant = ${tenant:singlequote}', vars)).toBe("tenant = 'o\\'brien'");
     expect(interpolateVariables('${skill_group:singlequote}', vars)).toBe("'sales','support'");
     expect(interpolateVariables('${skill_group:csv}', vars)).toBe('sales,support');
-    expect(() => interpolateVariables('${tenant:json}', vars)).toThrow(/format "json" is not implemented/);
+    expect(() => interpolateVariables('${tenant:json}', vars)).toThrow(/format "json" is not supported/);
   });
 
   it('expands All to every option and leaves unknown names and macros alone', () => {

@@ -101,7 +101,7 @@ function formatValue(value: string | readonly string[], format: string | undefin
     case 'csv':
       return list ? list.join(',') : (value as string);
     default:
-      throw new Error(`variable ${name}: format "${format}" is not implemented here (use none, singlequote, raw or csv)`);
+      throw new Error(`variable ${name}: format "${format}" is not supported here (use none, singlequote, raw or csv)`);
   }
 }
 

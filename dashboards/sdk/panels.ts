@@ -5,7 +5,7 @@
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { ConstantVariableBuilder, CustomVariableBuilder, QueryVariableBuilder, VariableRefresh, VariableSort, type Dashboard, type Panel, type RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ConstantVariableBuilder, CustomVariableBuilder, DashboardBuilder, QueryVariableBuilder, VariableRefresh, VariableSort, type Dashboard, type Panel, type RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -96,6 +96,26 @@ export const PROM_SCOPE = 'tenant="$tenant", skill_group=~"$skill_group"';
  * Gives every panel a unique id, its data source (that of its targets, or Mixed) and every target a
  * refId (`A`, `B`, …) where the SDK left them out, so the JSON is stable and Grafana needs not fill them in.
  */
+/** What every Sluice dashboard states in its header. */
+export interface DashboardHeader {
+  readonly title: string;
+  readonly uid: string;
+  readonly tags: string[];
+  readonly description: string;
+  /** Auto-refresh, e.g. `10s`. */
+  readonly refresh: string;
+  /** Start of the default time range, e.g. `now-6h` (it ends now). */
+  readonly from: string;
+  /** Add the `database`, `tenant` and `skill_group` variables (default true; engine health is per process). */
+  readonly callCenterVariables?: boolean;
+}
+
+/** A dashboard builder with a Sluice header: uid, tags, refresh, time range in the browser's zone, and the usual variables. */
+export function sluiceDashboard(h: DashboardHeader): DashboardBuilder {
+  const b = new DashboardBuilder(h.title).uid(h.uid).tags(h.tags).description(h.description).refresh(h.refresh).time({ from: h.from, to: 'now' }).timezone('browser');
+  return h.callCenterVariables === false ? b : b.withVariable(databaseVariable()).withVariable(tenantVariable()).withVariable(skillGroupVariable());
+}
+
 export function finishDashboard(d: Dashboard): Dashboard {
   let id = 1;
   const fix = (p: Panel | RowPanel) => {
