@@ -73,7 +73,7 @@ export const ctiFailure: ScenarioDefinition = {
 export const clickhouseSlow: ScenarioDefinition = {
   name: 'clickhouse-slow',
   title: 'ClickHouse slowing down',
-  description: 'Every insert waits 4 s (scenario time) before reaching chDB for a while. Consumption slows and a backlog builds; routing, which never touches ClickHouse, keeps answering; when inserts are fast again the backlog drains and nothing is lost. Finding: the worker\'s own consumer-lag figure (the control loop\'s engine-health signal) is taken when a batch completes, from the log end seen when the batch was fetched, so a stalled insert shows no lag and the level does not react (the lag chart shows both).',
+  description: 'Every insert waits 4 s (scenario time) before reaching chDB for a while. Consumption slows and a backlog builds; routing, which never touches ClickHouse, keeps answering; when inserts are fast again the backlog drains and nothing is lost. The worker\'s own consumer-lag figure (the control loop\'s engine-health signal) counts from the first message of the batch in flight, so it grows while an insert stalls (the lag chart shows it beside the rig\'s); engine health alone weighs too little to raise the level.',
   seed: 14,
   short: { minutes: 130 / 60, warmupSec: 600, tenants: ONE, callsPerHour: 1_200, phases: { calm: [0, 10], slow: [10, 60], after: [60, 130] } },
   full: { minutes: 10, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, phases: { calm: [0, 120], slow: [120, 300], after: [300, 600] } },
