@@ -5,9 +5,8 @@
  * each second's requests in one burst, which measures queueing, not the server). Sustained when at least 95 % of
  * the offered rate is answered, every answer is 2xx, the median stays at or under 5 ms (the queue is not growing) and p99 at or under 500 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
+import { startControlServer } from '../control/http.js';
 import { percentile } from '../machine.js';
 import type { Probe } from './search.js';
 
@@ -19,31 +18,12 @@ import type { Probe } from './search.js';
 const MAX_P50_MS = 5;
 const MAX_P99_MS = 500;
 
-const SERVER = fileURLToPath(new URL('../control/server.ts', import.meta.url));
-
 /** A running control server to probe; `close()` when done. */
 export interface ControlRig {
   readonly probe: Probe;
   close(): Promise<void>;
 }
 
-async function start(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, '--route-only'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`control server (${SERVER}) did not print READY within 30 s: ${out}`)), 30_000);
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`control server exited with ${code} before READY: ${out}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 /**
  * Sends `rate` requests per second, evenly spaced (every 5 ms, the ones that fell due), over
@@ -90,7 +70,7 @@ async function paced(url: URL, body: string, rate: number, seconds: number, agen
 
 /** Starts the server; each probe runs `seconds` of evenly paced load at the offered rate (after a short warm-up). */
 export async function startControlRig(o: { seconds: number; connections?: number }): Promise<ControlRig> {
-  const { url, child } = await start();
+  const { url, child } = await startControlServer(['--route-only']);
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections ?? 32 });
   const target = new URL('/v1/route', url);
   const body = JSON.stringify({ tenant: 'acme', callId: 'cap-call', skillGroup: 'care', priority: 'normal' });

@@ -43,11 +43,15 @@ const SLICE_SEC = 3;
 const ROUNDS = 4;
 const headers = { 'content-type': 'application/json' };
 
-async function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * Starts the control benchmark's server (bench/control/server.ts) in a child process with `args`
+ * (`--baseline`, `--route-only`, or none) and resolves once it printed `READY <port>`.
+ */
+export async function startControlServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`benchmark server did not start: ${out}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`control server (${SERVER}) did not print READY within 30 s: ${out}`)), 30_000);
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /READY (\d+)/.exec(out);
@@ -56,7 +60,7 @@ async function startServer(args: string[]): Promise<{ url: string; child: ChildP
         resolve(Number(m[1]));
       }
     });
-    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`control server exited with ${code} before READY: ${out}`)));
   });
   return { url: `http://127.0.0.1:${port}`, child };
 }
@@ -110,7 +114,7 @@ function summarise(slices: Result[], requestsPerDecision: number): HttpPhase {
 
 /** Runs every phase (about 45 s). */
 export async function measureHttp(): Promise<HttpResult> {
-  const servers = [await startServer(['--baseline']), await startServer(['--route-only']), await startServer([])];
+  const servers = [await startControlServer(['--baseline']), await startControlServer(['--route-only']), await startControlServer([])];
   try {
     const [base, route, withOutcomes] = servers.map((s) => s.url) as [string, string, string];
     await autocannon(routeOnly(base, 1));
