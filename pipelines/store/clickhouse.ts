@@ -105,7 +105,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     const keys = new Set<string>();
     for (const v of values) for (const k in v) keys.add(k);
     const columns = [...keys];
-    await this.#write(table, values.length, { format: 'JSONCompactEachRow', columns, body: compactRows(values.map((v) => columns.map((c) => v[c]))) }, token);
+    await this.#insertTuples(table, { columns, rows: values.map((v) => columns.map((c) => v[c])) }, token);
   }
 
   async #insertTuples(table: string, t: Tuples, token: string): Promise<void> {
