@@ -1,7 +1,8 @@
-import { Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
-import { dedupById, event, LateOutput, stateTotal, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
-import { addDelta, emptyDelta, toFigures, type Delta, type StateFigures } from './figures.js';
-import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
+import { Subject, type Subscription } from 'rxjs';
+import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement } from '../../operators/index.js';
+import { toFigures, type Delta, type StateFigures } from './figures.js';
+import { StateTimelines, type TimelineSpec } from './timelines.js';
+import { WindowTable, type Emitted } from './window-table.js';
 
 /** Options of a state pipeline (agents, extensions). Times in ms. */
 export interface StateWindowOptions {
@@ -70,35 +71,26 @@ function checkOptions(o: StateWindowOptions): void {
   if (!(Number.isInteger(o.outOfOrdernessMs) && o.outOfOrdernessMs >= 0)) throw new RangeError(`outOfOrdernessMs must be a whole number of ms ≥ 0, got ${o.outOfOrdernessMs}`);
 }
 
-function figuresAggregator<S extends string>(states: readonly S[]): Aggregator<Correction, Delta, StateFigures<S>> {
-  return {
-    create: () => emptyDelta(states.length),
-    add: (acc, c) => addDelta(acc, c.delta),
-    merge: (a, b) => addDelta(a, b),
-    result: (acc) => toFigures(states, acc),
-  };
-}
-
 /**
  * The state pipeline of one source partition: dedup by id → per-entity timelines (see timelines.ts)
- * → corrections summed by two tumbling windows, 1 minute and one interval. Runs synchronously inside a
- * batch. Like the skill-group pipeline, the watermark moves per event in minute steps, so where a
- * batch is cut changes nothing: a replay of the same offsets makes the same rows and versions. Once a
- * window is past its lateness its last row is emitted once more as a seal (see {@link StateWindow.version}).
+ * → corrections summed by two tumbling windows, 1 minute and one interval (window-table.ts: the
+ * operators' window rules, specialised because these windows outnumber the events). Runs
+ * synchronously inside a batch. Like the skill-group pipeline, the watermark moves per event in minute
+ * steps, so where a batch is cut changes nothing: a replay of the same offsets makes the same rows and
+ * versions. Once a window is past its lateness its last row is emitted once more as a seal (see
+ * {@link StateWindow.version}).
  */
 export class StatePartition<E, S extends string> {
   readonly #input = new Subject<StreamElement<{ event: E; offset: number }>>();
-  readonly #corrections = new Subject<StreamElement<Correction>>();
   readonly #timelines: StateTimelines<S>;
-  readonly #scheduler = new VirtualTimeScheduler();
   readonly #sub: Subscription;
   readonly #late = new LateOutput<{ event: E; offset: number }>();
-  readonly #lateCorrections = new LateOutput<Correction>();
+  readonly #minutes: WindowTable;
+  readonly #intervals: WindowTable;
   readonly #o: StateWindowOptions;
   readonly #src: StateSource<E, S>;
-  #windows = new Map<string, StateWindow<S>>();
-  /** Newest row of each window not yet sealed, by the watermark that seals it (end − 1 + lateness). */
-  #unsealed = new Map<number, Map<string, StateWindow<S>>>();
+  /** Windows emitted in the current batch, each once. */
+  #emitted: Emitted = [];
   /** First offset this instance read (seals are versioned by it). */
   #start: number | undefined;
   #maxTs = Number.NEGATIVE_INFINITY;
@@ -106,7 +98,6 @@ export class StatePartition<E, S extends string> {
   #duplicates = 0;
   #lastEarly = Number.NEGATIVE_INFINITY;
   readonly #state = stateTotal();
-  #unsealedCount = 0;
 
   constructor(source: StateSource<E, S>, opts: StateWindowOptions) {
     checkOptions(opts);
@@ -118,14 +109,21 @@ export class StatePartition<E, S extends string> {
       maxOpenStateMs: opts.maxOpenStateMs ?? DEFAULT_MAX_OPEN_STATE_MS,
       retainWindowMs: opts.intervalMinutes * MINUTE,
     });
-    const push = (c: Correction) => this.#corrections.next(event(c, c.windowStart));
+    const n = source.spec.states.length;
+    const minutes = (this.#minutes = new WindowTable(MINUTE, opts.allowedLatenessMs, n));
+    const intervals = (this.#intervals = new WindowTable(opts.intervalMinutes * MINUTE, opts.allowedLatenessMs, n));
+    const push = (c: { key: string; windowStart: number; delta: Delta }) => {
+      minutes.add(c.key, c.windowStart, c.delta, this.#emitted);
+      intervals.add(c.key, c.windowStart, c.delta, this.#emitted);
+    };
     this.#sub = this.#input
       .pipe(dedupById({ id: (i) => source.id(i.event), maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++, stateProbe: this.#state.probe }))
       .subscribe((el) => {
         if (el.kind === 'watermark') {
           this.#timelines.advance(el.ts, push);
-          this.#corrections.next(el);
-          this.#seal(el.ts);
+          const seal = SEAL_VERSION - (this.#start ?? 0);
+          minutes.advance(el.ts, seal, this.#emitted);
+          intervals.advance(el.ts, seal, this.#emitted);
           return;
         }
         const { event: e, offset } = el.value;
@@ -134,15 +132,6 @@ export class StatePartition<E, S extends string> {
         const ok = this.#timelines.change(source.key(e), reason === undefined ? { ts, state, offset } : { ts, state, reason, offset }, push);
         if (!ok) this.#late.push(el, this.#watermark);
       });
-    const aggregate = figuresAggregator(source.spec.states);
-    for (const sizeMs of [MINUTE, opts.intervalMinutes * MINUTE]) {
-      const windows = this.#corrections.pipe(
-        // Early rows for minutes only: an interval row appears when it closes (its figures so far are the
-        // sum of its minute rows), which halves the rows written per batch.
-        tumblingWindow({ sizeMs, key: (c: Correction) => c.key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#lateCorrections, earlyEveryMs: sizeMs === MINUTE ? 1 : undefined, scheduler: this.#scheduler, flushOnComplete: false, stateProbe: this.#state.probe }),
-      );
-      this.#sub.add(windows.subscribe((r) => this.#collect(r)));
-    }
   }
 
   /** Current watermark, epoch ms. */
@@ -155,9 +144,9 @@ export class StatePartition<E, S extends string> {
     return this.#timelines.size;
   }
 
-  /** State held in memory: remembered event ids, entity timelines, window accumulators and rows awaiting their seal. */
+  /** State held in memory: remembered event ids, entity timelines, and windows (summing, or fired and awaiting their seal). */
   get stateSize(): number {
-    return this.#state.read() + this.#timelines.size + this.#unsealedCount;
+    return this.#state.read() + this.#timelines.size + this.#minutes.slots + this.#intervals.slots;
   }
 
   /**
@@ -166,7 +155,7 @@ export class StatePartition<E, S extends string> {
    */
   process(items: readonly { event: E; offset: number }[], now: number): StateOutput<S> {
     const dup0 = this.#duplicates;
-    const late0 = this.#late.count + this.#lateCorrections.count;
+    const late0 = this.#lateCount();
     for (const item of items) {
       this.#start ??= item.offset;
       const ts = this.#src.ts(item.event);
@@ -183,12 +172,11 @@ export class StatePartition<E, S extends string> {
     }
     if (now - this.#lastEarly >= (this.#o.earlyEveryMs ?? 0)) {
       this.#lastEarly = now;
-      this.#scheduler.maxFrames = this.#scheduler.frame + 1;
-      this.#scheduler.flush();
+      // Early rows for minutes only: an interval row appears when it closes (its figures so far are the
+      // sum of its minute rows), which halves the rows written per batch.
+      this.#minutes.early(this.#emitted);
     }
-    const windows = [...this.#windows.values()];
-    this.#windows = new Map();
-    return { windows, duplicates: this.#duplicates - dup0, late: this.#late.count + this.#lateCorrections.count - late0 };
+    return { windows: this.#take(), duplicates: this.#duplicates - dup0, late: this.#lateCount() - late0 };
   }
 
   /** Offset to commit once everything before `next` is stored: the oldest change an open window needs. */
@@ -199,29 +187,24 @@ export class StatePartition<E, S extends string> {
   /** Stops the operators and frees their state. */
   close(): void {
     this.#sub.unsubscribe();
+    this.#minutes.clear();
+    this.#intervals.clear();
   }
 
-  #collect(r: WindowResult<string, StateFigures<S>>): void {
-    const windowSec = (r.windowEnd - r.windowStart) / 1000;
-    const k = `${r.key}\u0000${windowSec}\u0000${r.windowStart}`;
-    const row: StateWindow<S> = { key: r.key, windowStart: r.windowStart, windowSec, version: r.version, final: r.final, figures: r.value };
-    // Within a batch only the newest version of a window matters ("latest version wins").
-    this.#windows.set(k, row);
-    const sealAt = r.windowEnd - 1 + this.#o.allowedLatenessMs;
-    let bucket = this.#unsealed.get(sealAt);
-    if (!bucket) this.#unsealed.set(sealAt, (bucket = new Map()));
-    if (!bucket.has(k)) this.#unsealedCount++;
-    bucket.set(k, row);
+  #lateCount(): number {
+    return this.#late.count + this.#minutes.late + this.#intervals.late;
   }
 
-  /** Seals every window the watermark (epoch ms) has put past its lateness: nothing can change it now. */
-  #seal(watermark: number): void {
-    for (const [sealAt, rows] of this.#unsealed) {
-      if (sealAt > watermark) continue;
-      for (const [k, row] of rows) this.#windows.set(k, { ...row, final: true, version: SEAL_VERSION - (this.#start ?? 0) });
-      this.#unsealedCount -= rows.size;
-      this.#unsealed.delete(sealAt);
-    }
+  /** The batch's rows: each emitted window once, at its newest version, with its figures now. */
+  #take(): StateWindow<S>[] {
+    const states = this.#src.spec.states;
+    const slots = this.#emitted;
+    this.#emitted = [];
+    return slots.map((slot) => {
+      const row: StateWindow<S> = { key: slot.key, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version: slot.version, final: slot.final, figures: toFigures(states, slot.delta) };
+      slot.version = -1;
+      return row;
+    });
   }
 }
 
