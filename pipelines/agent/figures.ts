@@ -46,6 +46,13 @@ export function isZeroDelta(d: Delta): boolean {
   return true;
 }
 
+/** The reasons of a delta that have time (those whose time cancelled out are dropped), as a new record. */
+export function reasonsOf(d: Delta): Record<string, number> {
+  const byReason: Record<string, number> = {};
+  if (d.byReason) for (const k in d.byReason) if (d.byReason[k] !== 0) byReason[k] = d.byReason[k] as number;
+  return byReason;
+}
+
 /** The delta as records keyed by state (reasons whose time cancelled out are dropped). */
 export function toFigures<S extends string>(states: readonly S[], d: Delta): StateFigures<S> {
   const ms = {} as Record<S, number>;
@@ -54,7 +61,5 @@ export function toFigures<S extends string>(states: readonly S[], d: Delta): Sta
     ms[s] = d.ms[i] as number;
     entries[s] = d.entries[i] as number;
   });
-  const byReason: Record<string, number> = {};
-  if (d.byReason) for (const k in d.byReason) if (d.byReason[k] !== 0) byReason[k] = d.byReason[k] as number;
-  return { ms, entries, byReason };
+  return { ms, entries, byReason: reasonsOf(d) };
 }

@@ -1,5 +1,6 @@
 import type { AgentState } from '../events/types.js';
-import { splitKey, type StateWindow } from './state-partition.js';
+import { reasonsOf } from './figures.js';
+import type { StateWindow } from './state-partition.js';
 
 /** Every agent state, in DESIGN.md's order. */
 export const AGENT_STATES: readonly AgentState[] = ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'];
@@ -35,22 +36,21 @@ export interface AgentWindowRow {
 }
 
 /**
- * Turns a window of the state pipeline into a stored row. The row shares the window's figures (made
- * afresh for each emission, and never changed afterwards) rather than copying them: rows come by the
- * hundred thousand.
+ * Turns a window of the state pipeline into a stored row, with records of its own (a literal of a
+ * fixed shape: rows come by the hundred thousand). Index order is {@link AGENT_STATES}'.
  */
 export function toAgentRow(w: StateWindow<AgentState>): AgentWindowRow {
-  const { tenant, entity } = splitKey(w.key);
+  const { ms: m, entries: n } = w.delta;
   return {
-    tenant,
-    agentId: entity,
+    tenant: w.tenant,
+    agentId: w.entity,
     windowStart: w.windowStart,
     windowSec: w.windowSec,
     version: w.version,
     final: w.final,
-    ms: w.figures.ms,
-    entries: w.figures.entries,
-    auxMsByReason: w.figures.byReason,
+    ms: { LOGGED_OUT: m[0] as number, AVAILABLE: m[1] as number, RINGING: m[2] as number, ON_CALL: m[3] as number, HOLD: m[4] as number, ACW: m[5] as number, AUX: m[6] as number },
+    entries: { LOGGED_OUT: n[0] as number, AVAILABLE: n[1] as number, RINGING: n[2] as number, ON_CALL: n[3] as number, HOLD: n[4] as number, ACW: n[5] as number, AUX: n[6] as number },
+    auxMsByReason: reasonsOf(w.delta),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Subject, type Subscription } from 'rxjs';
 import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement } from '../../operators/index.js';
-import { toFigures, type Delta, type StateFigures } from './figures.js';
+import type { Delta } from './figures.js';
 import { StateTimelines, type TimelineSpec } from './timelines.js';
 import { WindowTable, type Emitted } from './window-table.js';
 
@@ -33,7 +33,8 @@ export interface StateSource<E, S extends string> {
 
 /** Figures of one entity over one window (1 minute or one interval), as stored. */
 export interface StateWindow<S extends string> {
-  readonly key: string;
+  readonly tenant: string;
+  readonly entity: string;
   /** Epoch ms, aligned to the window size. */
   readonly windowStart: number;
   /** 60, 900 or 1800. */
@@ -49,7 +50,11 @@ export interface StateWindow<S extends string> {
   readonly version: number;
   /** True once the watermark passed the window end (later rows are late corrections). */
   readonly final: boolean;
-  readonly figures: StateFigures<S>;
+  /**
+   * The window's sums, indexed like the spec's states: the window's own arrays, not a copy. Read them at
+   * once: the next batch changes them. (Rows are made from them straight away, with their own records.)
+   */
+  readonly delta: Readonly<Delta>;
 }
 
 /** What one batch produced. */
@@ -197,19 +202,14 @@ export class StatePartition<E, S extends string> {
 
   /** The batch's rows: each emitted window once, at its newest version, with its figures now. */
   #take(): StateWindow<S>[] {
-    const states = this.#src.spec.states;
     const slots = this.#emitted;
     this.#emitted = [];
     return slots.map((slot) => {
-      const row: StateWindow<S> = { key: slot.key, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version: slot.version, final: slot.final, figures: toFigures(states, slot.delta) };
+      const row: StateWindow<S> = { tenant: slot.tenant, entity: slot.entity, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version: slot.version, final: slot.final, delta: slot.delta };
       slot.version = -1;
       return row;
     });
   }
 }
 
-/** Splits a window key back into tenant and entity. */
-export function splitKey(key: string): { tenant: string; entity: string } {
-  const i = key.indexOf('\u0000');
-  return { tenant: key.slice(0, i), entity: key.slice(i + 1) };
-}
+

@@ -24,6 +24,8 @@ export class WindowSlot {
   /** Version of this batch's newest emission (−1: not emitted in this batch). */
   version = -1;
   final = false;
+  readonly tenant: string;
+  readonly entity: string;
 
   constructor(
     /** Tenant and entity, separated by `\u0000`. */
@@ -35,6 +37,9 @@ export class WindowSlot {
     states: number,
   ) {
     this.delta = emptyDelta(states);
+    const i = key.indexOf('\u0000');
+    this.tenant = key.slice(0, i);
+    this.entity = key.slice(i + 1);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ExtensionState } from '../events/types.js';
-import { splitKey, type StateWindow } from '../agent/state-partition.js';
+import type { StateWindow } from '../agent/state-partition.js';
 
 /** Every extension (device) state. */
 export const EXTENSION_STATES: readonly ExtensionState[] = ['IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'];
@@ -24,10 +24,14 @@ export interface ExtensionWindowRow {
   entries: Record<ExtensionState, number>;
 }
 
-/** Turns a window of the state pipeline into a stored row (sharing its figures, as `toAgentRow` does). */
+/** Turns a window of the state pipeline into a stored row, with records of its own, as `toAgentRow` does (index order: {@link EXTENSION_STATES}). */
 export function toExtensionRow(w: StateWindow<ExtensionState>): ExtensionWindowRow {
-  const { tenant, entity } = splitKey(w.key);
-  return { tenant, extension: entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final, ms: w.figures.ms, entries: w.figures.entries };
+  const { ms: m, entries: n } = w.delta;
+  return {
+    tenant: w.tenant, extension: w.entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final,
+    ms: { IDLE: m[0] as number, RINGING: m[1] as number, BUSY: m[2] as number, UNAVAILABLE: m[3] as number, DND: m[4] as number },
+    entries: { IDLE: n[0] as number, RINGING: n[1] as number, BUSY: n[2] as number, UNAVAILABLE: n[3] as number, DND: n[4] as number },
+  };
 }
 
 const zeros = (): Record<ExtensionState, number> => ({ IDLE: 0, RINGING: 0, BUSY: 0, UNAVAILABLE: 0, DND: 0 });

@@ -42,40 +42,48 @@ export interface Tuples {
   readonly rows: unknown[][];
 }
 
-const AGENT_COLUMNS = [
+export const AGENT_COLUMNS: readonly string[] = [
   'tenant', 'agent_id', 'window_sec', 'window_start', 'version', 'final',
   ...AGENT_TIMED.map((s) => `${col(s)}_ms`), 'aux_ms_by_reason', ...AGENT_STATES.map((s) => `${col(s)}_entries`),
 ];
-const EXTENSION_COLUMNS = [
+export const EXTENSION_COLUMNS: readonly string[] = [
   'tenant', 'extension', 'window_sec', 'window_start', 'version', 'final',
   ...EXTENSION_STATES.map((s) => `${col(s)}_ms`), ...EXTENSION_STATES.map((s) => `${col(s)}_entries`),
 ];
 
-/** Insert tuples of agent window rows (one row per window: built without intermediate objects, rows come by the hundred thousand). */
-export function agentWindowTuples(rows: readonly AgentWindowRow[]): Tuples {
-  return {
-    columns: AGENT_COLUMNS,
-    rows: rows.map((r) => {
-      const t: unknown[] = [r.tenant, r.agentId, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0];
-      for (const s of AGENT_TIMED) t.push(r.ms[s]);
-      t.push(r.auxMsByReason);
-      for (const s of AGENT_STATES) t.push(r.entries[s]);
-      return t;
-    }),
-  };
+/** Rows written as JSONCompactEachRow lines (one per row) under fixed column names. */
+export interface Lines {
+  readonly columns: readonly string[];
+  readonly count: number;
+  readonly text: string;
 }
 
-/** Insert tuples of extension window rows. */
-export function extensionWindowTuples(rows: readonly ExtensionWindowRow[]): Tuples {
-  return {
-    columns: EXTENSION_COLUMNS,
-    rows: rows.map((r) => {
-      const t: unknown[] = [r.tenant, r.extension, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0];
-      for (const s of EXTENSION_STATES) t.push(r.ms[s]);
-      for (const s of EXTENSION_STATES) t.push(r.entries[s]);
-      return t;
-    }),
-  };
+const json = JSON.stringify;
+
+/**
+ * Agent window rows as insert lines, in {@link AGENT_COLUMNS}' order, written straight from the rows:
+ * rows come by the hundred thousand, and a generic encoder would build an array per row first. Figures
+ * are whole numbers (sums of ms and counts); strings and the reason map go through `JSON.stringify`.
+ */
+export function agentWindowLines(rows: readonly AgentWindowRow[]): Lines {
+  let text = '';
+  for (const r of rows) {
+    const m = r.ms;
+    const e = r.entries;
+    text += `[${json(r.tenant)},${json(r.agentId)},${r.windowSec},${r.windowStart},${r.version},${r.final ? 1 : 0},${m.AVAILABLE},${m.RINGING},${m.ON_CALL},${m.HOLD},${m.ACW},${m.AUX},${json(r.auxMsByReason)},${e.LOGGED_OUT},${e.AVAILABLE},${e.RINGING},${e.ON_CALL},${e.HOLD},${e.ACW},${e.AUX}]\n`;
+  }
+  return { columns: AGENT_COLUMNS, count: rows.length, text };
+}
+
+/** Extension window rows as insert lines, in {@link EXTENSION_COLUMNS}' order. */
+export function extensionWindowLines(rows: readonly ExtensionWindowRow[]): Lines {
+  let text = '';
+  for (const r of rows) {
+    const m = r.ms;
+    const e = r.entries;
+    text += `[${json(r.tenant)},${json(r.extension)},${r.windowSec},${r.windowStart},${r.version},${r.final ? 1 : 0},${m.IDLE},${m.RINGING},${m.BUSY},${m.UNAVAILABLE},${m.DND},${e.IDLE},${e.RINGING},${e.BUSY},${e.UNAVAILABLE},${e.DND}]\n`;
+  }
+  return { columns: EXTENSION_COLUMNS, count: rows.length, text };
 }
 
 const RANGE = `window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})`;
