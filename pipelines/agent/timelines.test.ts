@@ -12,6 +12,9 @@ const plain: TimelineSpec<AgentState> = { states: AGENT_STATES, reasoned: 'AUX' 
 const opts = { windowMs: W, allowedLatenessMs: 10 * W, maxOpenStateMs: 24 * 3_600_000 };
 
 /** Sums corrections per window start. */
+/** A copy of a correction: the engine's own is valid only during the call. */
+const copy = (c: Correction): Correction => ({ key: c.key, windowStart: c.windowStart, delta: addDelta(emptyDelta(c.delta.ms.length), c.delta) });
+
 function sum(corrections: Correction[]): Map<number, StateFigures<AgentState>> {
   const m = new Map<number, Delta>();
   for (const c of corrections) m.set(c.windowStart, addDelta(m.get(c.windowStart) ?? emptyDelta(AGENT_STATES.length), c.delta));
@@ -28,14 +31,14 @@ describe('StateTimelines', () => {
   it('splits a state at window boundaries and cuts the open state at the end of each completed window', () => {
     const t = new StateTimelines(plain, opts);
     const out: Correction[] = [];
-    t.change('a', { ts: T0 + 30_000, state: 'AVAILABLE', offset: 0 }, (c) => out.push(c));
+    t.change('a', { ts: T0 + 30_000, state: 'AVAILABLE', offset: 0 }, (c) => out.push(copy(c)));
     expect(sum(out).get(T0)?.entries.AVAILABLE).toBe(1);
     expect(sum(out).get(T0)?.ms.AVAILABLE).toBe(0); // nothing credited before the watermark
-    t.advance(T0 + 2 * W - 1, (c) => out.push(c)); // minutes T0 and T0+1 complete
+    t.advance(T0 + 2 * W - 1, (c) => out.push(copy(c))); // minutes T0 and T0+1 complete
     const s = sum(out);
     expect(s.get(T0)?.ms.AVAILABLE).toBe(30_000);
     expect(s.get(T0 + W)?.ms.AVAILABLE).toBe(60_000);
-    t.change('a', { ts: T0 + 2 * W + 15_000, state: 'AUX', reason: 'break', offset: 1 }, (c) => out.push(c));
+    t.change('a', { ts: T0 + 2 * W + 15_000, state: 'AUX', reason: 'break', offset: 1 }, (c) => out.push(copy(c)));
     const s2 = sum(out);
     expect(s2.get(T0 + 2 * W)).toMatchObject({ ms: { AVAILABLE: 15_000, AUX: 0 }, entries: { AUX: 1 } });
   });
@@ -43,7 +46,7 @@ describe('StateTimelines', () => {
   it('moves time from the old state to the new one when a late change lands inside a span', () => {
     const t = new StateTimelines(plain, opts);
     const out: Correction[] = [];
-    const push = (c: Correction) => out.push(c);
+    const push = (c: Correction) => out.push(copy(c));
     t.change('a', { ts: T0, state: 'AVAILABLE', offset: 0 }, push);
     t.advance(T0 + 3 * W - 1, push);
     t.change('a', { ts: T0 + W + 20_000, state: 'ON_CALL', offset: 1 }, push); // late, within lateness
@@ -70,8 +73,8 @@ describe('StateTimelines', () => {
   it('stops crediting a state held longer than maxOpenStateMs, then forgets the entity', () => {
     const t = new StateTimelines(plain, { ...opts, allowedLatenessMs: W, maxOpenStateMs: 5 * W });
     const out: Correction[] = [];
-    t.change('a', { ts: T0, state: 'AUX', reason: 'lunch', offset: 0 }, (c) => out.push(c));
-    t.advance(T0 + 20 * W - 1, (c) => out.push(c));
+    t.change('a', { ts: T0, state: 'AUX', reason: 'lunch', offset: 0 }, (c) => out.push(copy(c)));
+    t.advance(T0 + 20 * W - 1, (c) => out.push(copy(c)));
     const s = sum(out);
     expect([...s.keys()]).toEqual([T0, T0 + W, T0 + 2 * W, T0 + 3 * W, T0 + 4 * W]);
     expect(s.get(T0 + 4 * W)?.byReason).toEqual({ lunch: 60_000 });
@@ -93,7 +96,7 @@ describe('StateTimelines', () => {
         const arrivals = [...changes].sort((a, b) => a.arrival - b.arrival || a.offset - b.offset);
         const t = new StateTimelines(plain, { ...opts, allowedLatenessMs: 6 * W });
         const out: Correction[] = [];
-        const push = (c: Correction) => out.push(c);
+        const push = (c: Correction) => out.push(copy(c));
         for (const c of arrivals) {
           expect(t.change('a', c, push)).toBe(true);
           t.advance(Math.floor((c.arrival - 2 * W + 1) / W) * W - 1, push);

@@ -51,7 +51,11 @@ interface Kept {
   readonly offset: number;
 }
 
-/** A change to one entity's figures in one window (a {@link Delta} indexed like the spec's states). */
+/**
+ * A change to one entity's figures in one window (a {@link Delta} indexed like the spec's states). The
+ * engine hands `out` a correction that is valid only during the call (it reuses one for the common
+ * cases, a change or a watermark crediting open time): add it up, or copy it, but do not keep it.
+ */
 export interface Correction {
   readonly key: string;
   /** Epoch ms, aligned to the window size. */
@@ -102,6 +106,8 @@ export class StateTimelines<S extends string> {
   readonly #cap: number;
   readonly #retain: number;
   readonly #entities = new Map<string, Kept[]>();
+  /** The correction handed to `out` on the common paths, zeroed again after each call. */
+  readonly #scratch: { key: string; windowStart: number; delta: Delta };
   #watermark = Number.NEGATIVE_INFINITY;
   #closedEnd = Number.NEGATIVE_INFINITY;
 
@@ -112,6 +118,7 @@ export class StateTimelines<S extends string> {
       throw new RangeError(`maxOpenStateMs must exceed allowedLatenessMs + ${opts.windowMs} ms, got ${opts.maxOpenStateMs}`);
     }
     const n = (this.#n = spec.states.length);
+    this.#scratch = { key: '', windowStart: 0, delta: emptyDelta(n) };
     this.#index = new Map(spec.states.map((s, i) => [s, i]));
     this.#ticks = spec.states.map((s) => !(spec.untracked ?? []).includes(s));
     this.#reasoned = spec.reasoned === undefined ? -1 : spec.states.indexOf(spec.reasoned);
@@ -185,18 +192,18 @@ export class StateTimelines<S extends string> {
   #append(key: string, list: Kept[] | undefined, last: Kept | undefined, hb: number, floor: number, c: Kept, out: (c: Correction) => void): void {
     const w = this.#w;
     const at = Math.floor(c.ts / w) * w;
-    let here: Delta | undefined;
+    let hereMs = 0;
     if (last && this.#ticks[last.si] === true) {
       const from = Math.max(hb, floor);
       for (let s = Math.floor(from / w) * w; s < c.ts; s += w) {
-        const delta = this.#span(last, Math.min(c.ts, s + w) - Math.max(from, s));
-        if (s === at) here = delta;
-        else out({ key, windowStart: s, delta });
+        const ms = Math.min(c.ts, s + w) - Math.max(from, s);
+        if (s === at) hereMs = ms;
+        else this.#emit(key, s, last, ms, -1, out);
       }
     }
     const prev = last ? last.si : -1;
-    if (prev !== c.si && !(prev >= 0 && this.#continues[prev * this.#n + c.si])) (here ??= emptyDelta(this.#n)).entries[c.si] = 1;
-    if (here && !isZeroDelta(here)) out({ key, windowStart: at, delta: here });
+    const entry = prev !== c.si && !(prev >= 0 && this.#continues[prev * this.#n + c.si]) ? c.si : -1;
+    if (hereMs > 0 || entry >= 0) this.#emit(key, at, last, hereMs, entry, out);
     if (list) list.push(c);
     else this.#entities.set(key, [c]);
   }
@@ -220,7 +227,7 @@ export class StateTimelines<S extends string> {
         const ha = Math.max(last.ts, Math.min(closedEnd, last.ts + this.#cap));
         for (let s = Math.floor(hb / this.#w) * this.#w; s < ha; s += this.#w) {
           const d = Math.min(ha, s + this.#w) - Math.max(hb, s);
-          if (d > 0) out({ key, windowStart: s, delta: this.#span(last, d) });
+          if (d > 0) this.#emit(key, s, last, d, -1, out);
         }
         if (last.ts + this.#cap <= closedEnd) list.push({ ts: last.ts + this.#cap, si: -1, reason: undefined, offset: Number.POSITIVE_INFINITY });
       }
@@ -250,12 +257,25 @@ export class StateTimelines<S extends string> {
     return Math.max(last.ts, Math.min(this.#closedEnd, last.ts + this.#cap));
   }
 
-  /** `ms` of time in the state of `c` (a ticking change), as a delta. */
-  #span(c: Kept, ms: number): Delta {
-    const delta = emptyDelta(this.#n);
-    delta.ms[c.si] = ms;
-    if (c.si === this.#reasoned) delta.byReason = { [c.reason ?? '']: ms };
-    return delta;
+  /**
+   * Emits, through the scratch correction, `ms` of time in the state of `span` (a ticking change; none
+   * when `ms` is 0) and one entry into state `entry` (none when −1), in the window starting at `start`.
+   */
+  #emit(key: string, start: number, span: Kept | undefined, ms: number, entry: number, out: (c: Correction) => void): void {
+    const c = this.#scratch;
+    const d = c.delta;
+    c.key = key;
+    c.windowStart = start;
+    const spans = span !== undefined && ms !== 0;
+    if (spans) {
+      d.ms[span.si] = ms;
+      if (span.si === this.#reasoned) d.byReason = { [span.reason ?? '']: ms };
+    }
+    if (entry >= 0) d.entries[entry] = 1;
+    out(c);
+    if (spans) d.ms[span.si] = 0;
+    if (entry >= 0) d.entries[entry] = 0;
+    d.byReason = undefined;
   }
 
   /**

@@ -70,7 +70,7 @@ export function agentWindowLines(rows: readonly AgentWindowRow[]): Lines {
   for (const r of rows) {
     const m = r.ms;
     const e = r.entries;
-    text += `[${json(r.tenant)},${json(r.agentId)},${r.windowSec},${r.windowStart},${r.version},${r.final ? 1 : 0},${m.AVAILABLE},${m.RINGING},${m.ON_CALL},${m.HOLD},${m.ACW},${m.AUX},${json(r.auxMsByReason)},${e.LOGGED_OUT},${e.AVAILABLE},${e.RINGING},${e.ON_CALL},${e.HOLD},${e.ACW},${e.AUX}]\n`;
+    text += json([r.tenant, r.agentId, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0, m.AVAILABLE, m.RINGING, m.ON_CALL, m.HOLD, m.ACW, m.AUX, r.auxMsByReason, e.LOGGED_OUT, e.AVAILABLE, e.RINGING, e.ON_CALL, e.HOLD, e.ACW, e.AUX]) + '\n';
   }
   return { columns: AGENT_COLUMNS, count: rows.length, text };
 }
@@ -81,7 +81,7 @@ export function extensionWindowLines(rows: readonly ExtensionWindowRow[]): Lines
   for (const r of rows) {
     const m = r.ms;
     const e = r.entries;
-    text += `[${json(r.tenant)},${json(r.extension)},${r.windowSec},${r.windowStart},${r.version},${r.final ? 1 : 0},${m.IDLE},${m.RINGING},${m.BUSY},${m.UNAVAILABLE},${m.DND},${e.IDLE},${e.RINGING},${e.BUSY},${e.UNAVAILABLE},${e.DND}]\n`;
+    text += json([r.tenant, r.extension, r.windowSec, r.windowStart, r.version, r.final ? 1 : 0, m.IDLE, m.RINGING, m.BUSY, m.UNAVAILABLE, m.DND, e.IDLE, e.RINGING, e.BUSY, e.UNAVAILABLE, e.DND]) + '\n';
   }
   return { columns: EXTENSION_COLUMNS, count: rows.length, text };
 }
