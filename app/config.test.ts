@@ -8,6 +8,8 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.kafkaBrokers).toEqual(['a:1', 'b:2']);
     expect(c.redisUrl).toBeNull();
+    expect(c.kafkaPartitionsConcurrently).toBe(12);
+    expect(loadConfig({ SLUICE_OPEN: 'true', KAFKA_PARTITIONS_CONCURRENTLY: '24' }).kafkaPartitionsConcurrently).toBe(24);
     expect(c.apiKeys.get('k123456789012345')).toMatchObject({ tenant: 'acme', role: 'admin' });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -16,6 +18,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ SLUICE_OPEN: 'true', PORT: 'eighty' })).toThrow(/PORT must be integer/);
     expect(() => loadConfig({ SLUICE_OPEN: 'true', REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL must match/);
     expect(() => loadConfig({})).toThrow(/no API keys/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', KAFKA_PARTITIONS_CONCURRENTLY: '0' })).toThrow(/KAFKA_PARTITIONS_CONCURRENTLY must be >= 1/);
     expect(() => parseApiKeys('short:acme:admin')).toThrow(/at least 16 characters/);
     expect(() => parseApiKeys('k123456789012345:acme:root')).toThrow(/roles are admin, router, agent, viewer/);
     expect(() => parseApiKeys('k123456789012345:Acme Corp:admin')).toThrow(/invalid tenant/);

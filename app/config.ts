@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
 import { SluiceError } from './errors.js';
 
 /** Roles an API key can carry (README, "Authentication"). */
@@ -32,6 +33,8 @@ export interface Config {
   kafkaTopicPrefix: string;
   kafkaGroupId: string;
   kafkaPartitions: number;
+  /** Partitions whose batches a pipeline worker handles side by side (kafkajs `partitionsConsumedConcurrently`). */
+  kafkaPartitionsConcurrently: number;
   redisUrl: string | null;
   clickhouseUrl: string | null;
   clickhouseUser: string | undefined;
@@ -72,6 +75,7 @@ const ENV_SCHEMA = {
     KAFKA_TOPIC_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sluice' },
     KAFKA_GROUP_ID: { type: 'string', minLength: 1, default: 'sluice-pipelines' },
     KAFKA_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
+    KAFKA_PARTITIONS_CONCURRENTLY: { type: 'integer', minimum: 1, maximum: 1024, default: DEFAULT_PARTITIONS_CONCURRENTLY },
     REDIS_URL: { type: 'string', pattern: '^$|^rediss?://', default: '' },
     CLICKHOUSE_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     CLICKHOUSE_USER: { type: 'string' },
@@ -160,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaTopicPrefix: r.KAFKA_TOPIC_PREFIX,
     kafkaGroupId: r.KAFKA_GROUP_ID,
     kafkaPartitions: r.KAFKA_PARTITIONS,
+    kafkaPartitionsConcurrently: r.KAFKA_PARTITIONS_CONCURRENTLY,
     redisUrl: r.REDIS_URL || null,
     clickhouseUrl: r.CLICKHOUSE_URL || null,
     clickhouseUser: r.CLICKHOUSE_USER,

@@ -104,7 +104,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     closers.unshift(() => stateStore.close());
 
     const bus: MessageBus = config.kafkaBrokers
-      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', log: (level, message, extra) => log[level]({ kafka: extra }, message) })
+      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log: (level, message, extra) => log[level]({ kafka: extra }, message) })
       : new MemoryBus();
     await bus.ensureTopics([...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({ topic, partitions: config.kafkaPartitions })));
     closers.unshift(() => bus.close());

@@ -17,7 +17,20 @@ export interface KafkaBusOptions {
   clientId?: string;
   /** Forwarded kafkajs log lines at warn level and above. */
   log?: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => void;
+  /**
+   * Batches of this many partitions are handled side by side (default {@link DEFAULT_PARTITIONS_CONCURRENTLY}):
+   * one batch's inserts and commit overlap the others' processing. One partition's batches stay in order.
+   */
+  partitionsConcurrently?: number;
 }
+
+/**
+ * Default {@link KafkaBusOptions.partitionsConcurrently}. A batch spends most of its time waiting for its
+ * inserts and its commit; with 3 at a time the worker of bench:pipeline sat idle between them (0.34 of the
+ * bare consumer's rate), with 8–24 it reached 0.50–0.52 (bench/pipeline/RESULTS.md). Memory is bounded
+ * by the fetch size, not by this.
+ */
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 12;
 
 /**
  * The message bus over Apache Kafka through kafkajs. Consumers use `eachBatch` with auto-resolve and
@@ -28,9 +41,13 @@ export class KafkaBus implements MessageBus {
   readonly #kafka: Kafka;
   readonly #producers: Producer[] = [];
   readonly #consumers: KafkaGroupConsumer[] = [];
+  readonly #concurrently: number;
 
   constructor(opts: KafkaBusOptions) {
     if (opts.brokers.length === 0) throw new Error('KafkaBus needs at least one broker address');
+    const c = opts.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY;
+    if (!(Number.isInteger(c) && c >= 1)) throw new RangeError(`partitionsConcurrently must be a whole number ≥ 1, got ${String(c)}`);
+    this.#concurrently = c;
     this.#kafka = new Kafka({
       clientId: opts.clientId ?? 'sluice',
       brokers: opts.brokers,
@@ -88,6 +105,7 @@ export class KafkaBus implements MessageBus {
     const c = new KafkaGroupConsumer(
       this.#kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 4 << 20, maxBytes: 16 << 20 }),
       opts,
+      this.#concurrently,
     );
     this.#consumers.push(c);
     return c;
@@ -157,6 +175,7 @@ class KafkaGroupConsumer implements GroupConsumer {
   constructor(
     private readonly consumer: Consumer,
     private readonly opts: ConsumerOptions,
+    private readonly concurrently: number,
   ) {}
 
   async start(handler: BatchHandler, listener?: AssignmentListener): Promise<void> {
@@ -180,7 +199,7 @@ class KafkaGroupConsumer implements GroupConsumer {
       eachBatchAutoResolve: false,
       // Batches of different partitions are handled side by side (their inserts overlap); one
       // partition's batches stay in order, which is what the commits rely on.
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: this.concurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
         if (batch.messages.length === 0) return;
         await handler(
