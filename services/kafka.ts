@@ -103,6 +103,18 @@ export interface StartKafkaOptions {
 }
 
 /**
+ * A new KRaft cluster id: 16 random bytes in base64url, as Kafka's own `Uuid.randomUuid()` makes them,
+ * and like it never starting with `-`: the storage tool would read such an id as an option and refuse
+ * to format (one start in 64 failed so before).
+ */
+export function kraftClusterId(bytes: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = bytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
  * Starts one KRaft broker (combined broker + controller) on free 127.0.0.1 ports with its storage in
  * a new temporary folder, and resolves once a Kafka client gets cluster metadata from it. Throws with
  * the tail of the broker log when it exits or does not answer in time.
@@ -117,7 +129,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   const props = join(dir, 'server.properties');
   writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'data')));
   const classpath = `${libs}/*`;
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kraftClusterId();
   const jvm = [`-Xms128m`, `-Xmx${opts.heap ?? '768m'}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4jConfig}`, `-Dkafka.logs.dir=${dir}`];
   const fmt = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { encoding: 'utf8' });
   if (fmt.status !== 0) {
