@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusMessage, MessageBatch, MessageBus } from './types.js';
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -63,20 +63,26 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       await c1.start(async (batch, ctl) => {
         for (const m of batch.messages) first.push(Number(m.value.toString()));
         const upTo = batch.messages.find((m) => Number(m.value.toString()) === 5);
-        if (upTo && !ctl.isStale()) await c1.commit(batch.topic, batch.partition, upTo.offset + 1);
+        if (upTo && !ctl.isStale()) await c1.commit(batch.topic, batch.partition, upTo.offset + 1, '{"resume":"after 5"}');
       });
       await eventually(() => first.length >= 10, 'first read');
       await c1.stop();
       expect((await bus.committed(groupId, topic)).get(0)).toBe(6);
+      // The metadata committed with the offset is read back with it, and a commit without any clears it.
+      expect(await bus.committedMetadata(groupId, topic)).toEqual(new Map([[0, '{"resume":"after 5"}']]));
+      expect(await bus.committedMetadata(`g-${randomUUID()}`, topic)).toEqual(new Map());
 
       const second: number[] = [];
       const c2 = bus.consumer({ groupId, topics: [topic] });
-      await c2.start(async (batch) => {
+      await c2.start(async (batch, ctl) => {
         for (const m of batch.messages) second.push(Number(m.value.toString()));
+        if (!ctl.isStale()) await c2.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
       });
       await eventually(() => second.length >= 4, 'second read');
+      await eventually(async () => (await bus.committed(groupId, topic)).get(0) === 10, 'second commit');
       await c2.stop();
       expect(second).toEqual([6, 7, 8, 9]);
+      expect(await bus.committedMetadata(groupId, topic)).toEqual(new Map());
       await producer.close();
     });
 

@@ -124,6 +124,19 @@ export class KafkaBus implements MessageBus {
     }
   }
 
+  async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, string>();
+      for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
+      return out;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async close(): Promise<void> {
     for (const c of this.#consumers) await c.stop();
     for (const p of this.#producers) await p.disconnect();
@@ -217,8 +230,8 @@ class KafkaGroupConsumer implements GroupConsumer {
     });
   }
 
-  async commit(topic: string, partition: number, offset: number): Promise<void> {
-    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+  async commit(topic: string, partition: number, offset: number, metadata?: string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset), metadata: metadata ?? null }]);
   }
 
   pause(): void {

@@ -17,6 +17,7 @@ interface TopicPartition {
 interface Group {
   members: MemoryConsumer[];
   committed: Map<string, number>;
+  metadata: Map<string, string>;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -94,6 +95,16 @@ export class MemoryBus implements MessageBus {
     return out;
   }
 
+  async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const g = this.#groups.get(groupId);
+    for (let p = 0; p < this.partitions(topic); p++) {
+      const m = g?.metadata.get(tpKey(topic, p));
+      if (m !== undefined) out.set(p, m);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     for (const g of this.#groups.values()) for (const m of [...g.members]) await m.stop();
   }
@@ -101,7 +112,7 @@ export class MemoryBus implements MessageBus {
   /** @internal */
   group(id: string): Group {
     let g = this.#groups.get(id);
-    if (!g) this.#groups.set(id, (g = { members: [], committed: new Map() }));
+    if (!g) this.#groups.set(id, (g = { members: [], committed: new Map(), metadata: new Map() }));
     return g;
   }
 
@@ -198,8 +209,11 @@ class MemoryConsumer implements GroupConsumer {
     }
   }
 
-  async commit(topic: string, partition: number, offset: number): Promise<void> {
-    this.bus.group(this.opts.groupId).committed.set(tpKey(topic, partition), offset);
+  async commit(topic: string, partition: number, offset: number, metadata?: string): Promise<void> {
+    const g = this.bus.group(this.opts.groupId);
+    g.committed.set(tpKey(topic, partition), offset);
+    if (metadata === undefined) g.metadata.delete(tpKey(topic, partition));
+    else g.metadata.set(tpKey(topic, partition), metadata);
   }
 
   pause(): void {

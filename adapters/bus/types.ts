@@ -56,8 +56,12 @@ export interface AssignmentListener {
 export interface GroupConsumer {
   /** Joins the group and starts delivering batches; resolves once running. */
   start(handler: BatchHandler, listener?: AssignmentListener): Promise<void>;
-  /** Commits `offset` = the next offset to read (last processed + 1) for a partition. */
-  commit(topic: string, partition: number, offset: number): Promise<void>;
+  /**
+   * Commits `offset` = the next offset to read (last processed + 1) for a partition, with `metadata`
+   * kept beside it (what the next reader of the partition needs to resume: see
+   * {@link MessageBus.committedMetadata}); a commit without metadata clears it.
+   */
+  commit(topic: string, partition: number, offset: number, metadata?: string): Promise<void>;
   /** Stops fetching (backpressure); batches already handed over still complete. */
   pause(): void;
   resume(): void;
@@ -85,5 +89,7 @@ export interface MessageBus {
   consumer(opts: ConsumerOptions): GroupConsumer;
   /** Committed offset (next to read) per partition for a group, -1 where none. */
   committed(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** The metadata of each partition's committed offset for a group, where there is some. */
+  committedMetadata(groupId: string, topic: string): Promise<Map<number, string>>;
   close(): Promise<void>;
 }
