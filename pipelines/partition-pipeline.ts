@@ -23,13 +23,21 @@ export interface PartitionPipeline {
   /** `now` is processing time, epoch ms. */
   process(items: { event: TelemetryEvent; offset: number }[], now: number): BatchResult;
   commitPosition(next: number): number;
+  /**
+   * What to commit beside {@link commitPosition}, for the next reader of the partition (after a restart
+   * or a rebalance) to resume from: given to the {@link PipelineFactory}. Undefined: nothing.
+   */
+  commitMetadata(): string | undefined;
   /** Entries held in memory (remembered ids, accumulators, entity timelines), for the window-state metric. */
   stateSize(): number;
   close(): void;
 }
 
-/** Makes the pipeline of a newly assigned partition. */
-export type PipelineFactory = () => PartitionPipeline;
+/**
+ * Makes the pipeline of a newly assigned partition; `resume` is the metadata committed with the
+ * partition's offset by its previous reader, if any.
+ */
+export type PipelineFactory = (resume?: string) => PartitionPipeline;
 
 /** A batch that produced nothing to store. */
 export const NOTHING: BatchResult = Object.freeze({ store: async () => {}, afterStore: () => {}, late: 0, duplicates: 0 });
@@ -51,10 +59,12 @@ export interface PartitionOutput<R> {
 /** How {@link partitionPipeline} builds, feeds and stores one source's aggregation. */
 export interface PartitionSpec<S extends Source, R, O extends PartitionOutput<R>> {
   source: S;
-  /** A new per-partition aggregation. */
-  create(): {
+  /** A new per-partition aggregation, resuming from what its previous reader committed. */
+  create(resume?: string): {
     process(items: { event: Extract<TelemetryEvent, { source: S }>; offset: number }[], now: number): O;
     commitPosition(next: number): number;
+    /** See {@link PartitionPipeline.commitMetadata}; absent when there is nothing to pass on. */
+    commitMetadata?(): string | undefined;
     /** Entries held in memory; absent when it holds none worth counting. */
     readonly stateSize?: number;
     close(): void;
@@ -73,8 +83,8 @@ export interface PartitionSpec<S extends Source, R, O extends PartitionOutput<R>
  * once), then hands the output on.
  */
 export function partitionPipeline<S extends Source, R, O extends PartitionOutput<R>>(spec: PartitionSpec<S, R, O>): PipelineFactory {
-  return () => {
-    const p = spec.create();
+  return (resume) => {
+    const p = spec.create(resume);
     return {
       process(items, now) {
         // The worker hands each partition only its topic's source: pass the batch on as it is then.
@@ -91,6 +101,7 @@ export function partitionPipeline<S extends Source, R, O extends PartitionOutput
         };
       },
       commitPosition: (next) => p.commitPosition(next),
+      commitMetadata: () => p.commitMetadata?.(),
       stateSize: () => p.stateSize ?? 0,
       close: () => p.close(),
     };

@@ -67,13 +67,17 @@ export class PipelineWorker {
     this.#opts = opts;
   }
 
+  get #groupId(): string {
+    return this.#opts.groupId ?? 'sluice-pipelines';
+  }
+
   /** Topics this worker reads. */
   get topics(): string[] {
     return SOURCES.map((s) => topicFor(s, this.#opts.topicPrefix));
   }
 
   async start(): Promise<void> {
-    this.#consumer = this.#opts.bus.consumer({ groupId: this.#opts.groupId ?? 'sluice-pipelines', topics: this.topics });
+    this.#consumer = this.#opts.bus.consumer({ groupId: this.#groupId, topics: this.topics });
     await this.#consumer.start((batch, ctl) => this.#onBatch(batch, ctl), {
       onRevoke: async (parts) => {
         for (const p of parts) {
@@ -176,7 +180,11 @@ export class PipelineWorker {
     let windows = this.#windows.get(key);
     const factory = this.#opts.pipelines?.[source as Source];
     if (factory) {
-      if (!windows) this.#windows.set(key, (windows = factory()));
+      if (!windows) {
+        // A partition new to this worker resumes from what its previous reader committed with the offset.
+        const resume = (await this.#opts.bus.committedMetadata(this.#groupId, topic)).get(partition);
+        this.#windows.set(key, (windows = factory(resume)));
+      }
       const out = windows.process(good, this.#opts.clock.now());
       if (out.late > 0) obs?.late?.(source, out.late);
       if (out.duplicates > 0) obs?.duplicates?.(source, out.duplicates);
@@ -186,7 +194,7 @@ export class PipelineWorker {
     const next = messages.at(-1)!.offset + 1;
     if (!ctl.isStale()) {
       // A failed commit loses nothing: the range is read again and every write is idempotent.
-      await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next).catch((err: Error) => obs?.commitFailed?.(err));
+      await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next, windows?.commitMetadata()).catch((err: Error) => obs?.commitFailed?.(err));
     }
     this.handled += messages.length;
     if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), since: messages.at(-1)!.timestamp });

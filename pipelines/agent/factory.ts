@@ -17,7 +17,7 @@ export interface AgentHooks {
 export function agentPipeline(opts: StateWindowOptions, hooks: AgentHooks = {}): PipelineFactory {
   return partitionPipeline<'agent', AgentWindowRow, AgentOutput>({
     source: 'agent',
-    create: () => new AgentPartition(opts),
+    create: (resume) => new AgentPartition(opts, resume),
     write: (store, rows, token) => store.upsertAgentWindows(rows, token),
     identity: (r) => `${r.tenant}|${r.agentId}|${r.windowSec}|${r.windowStart}|${r.version}|${r.final}`,
     afterStore: (out) => {

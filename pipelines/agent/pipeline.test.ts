@@ -3,7 +3,7 @@ import type { AgentEvent, AgentState } from '../events/types.js';
 import { occupancy, utilisation } from '../metrics/formulas.js';
 import { AgentPartition } from './pipeline.js';
 import type { AgentWindowRow } from './rows.js';
-import type { StateWindowOptions } from './state-partition.js';
+import { EPOCH, parseResumePoint, type StateWindowOptions } from './state-partition.js';
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0); // 09:00 UTC
 const at = (min: number, sec = 0) => T0 + min * 60_000 + sec * 1_000;
@@ -109,7 +109,7 @@ describe('AgentPartition', () => {
     const feed = (p: AgentPartition, store: Map<string, AgentWindowRow>, from: number, to: number) => {
       for (let i = from; i < to; i += 25) apply(store, p.process(items(events.slice(i, Math.min(i + 25, to)), i), i).rows);
     };
-    // What a reader sees (versions differ: a seal carries the first offset its instance read).
+    // What a reader sees (versions differ: each reader's rows carry its epoch).
     const figures = (store: Map<string, AgentWindowRow>) => new Map([...store].map(([k, r]) => [k, { final: r.final, ms: r.ms, entries: r.entries, aux: r.auxMsByReason }]));
     const whole = new Map<string, AgentWindowRow>();
     feed(new AgentPartition(o), whole, 0, events.length);
@@ -120,9 +120,19 @@ describe('AgentPartition', () => {
       feed(first, store, 0, crash);
       const resume = first.commitPosition(crash);
       resumed.push(resume);
-      feed(new AgentPartition(o), store, resume, events.length);
+      feed(new AgentPartition(o, first.commitMetadata()), store, resume, events.length);
       expect(figures(store), `crash at ${crash}, resumed at ${resume}`).toEqual(figures(whole));
     }
+    // Without what the first reader committed, a restart rebuilds finished windows from partial history
+    // and, in a later epoch, overwrites them: the metadata is what keeps them quiet.
+    const differs = [50, 125, 200, 275, 350, 390].filter((crash) => {
+      const store = new Map<string, AgentWindowRow>();
+      const first = new AgentPartition(o);
+      feed(first, store, 0, crash);
+      feed(new AgentPartition(o, JSON.stringify({ state: 1, epoch: 1, watermark: null })), store, first.commitPosition(crash), events.length);
+      return JSON.stringify([...figures(store)]) !== JSON.stringify([...figures(whole)]);
+    });
+    expect(differs.length).toBeGreaterThan(0);
     expect(resumed.filter((r) => r > 0).length).toBeGreaterThan(2); // most restarts replay only a suffix
   });
 
@@ -142,6 +152,23 @@ describe('AgentPartition', () => {
     for (const r of [...corrected, closed]) {
       const want = inOrder.get(`a1|${r.windowSec}|${r.windowStart}`)!;
       expect([r.ms, r.entries, r.auxMsByReason]).toEqual([want.ms, want.entries, want.auxMsByReason]);
+    }
+  });
+
+  it('commits its epoch and watermark; the next reader takes the next epoch and outranks every row before', () => {
+    const first = new AgentPartition(opts);
+    expect(parseResumePoint(first.commitMetadata())).toEqual({ epoch: 1, watermark: Number.NEGATIVE_INFINITY });
+    const rows1 = first.process(items([ev(at(0), 'AVAILABLE'), ev(at(2), 'ON_CALL')]), 0).rows;
+    const meta = first.commitMetadata();
+    expect(parseResumePoint(meta)).toEqual({ epoch: 1, watermark: at(1) - 1 }); // the last ms of the last minute the events completed
+    const second = new AgentPartition(opts, meta);
+    const rows2 = second.process(items([ev(at(0), 'AVAILABLE'), ev(at(2), 'ON_CALL')]), 0).rows;
+    expect(parseResumePoint(second.commitMetadata())?.epoch).toBe(2);
+    expect(Math.min(...rows2.map((r) => r.version))).toBeGreaterThan(Math.max(...rows1.map((r) => r.version)));
+    expect(rows1.every((r) => r.version > EPOCH && r.version < 2 * EPOCH)).toBe(true);
+    // What is not a resume point (none, another program's metadata, a bad epoch) starts at epoch 1.
+    for (const bad of [undefined, '', 'x', '{"epoch":3}', '{"state":1,"epoch":-1,"watermark":0}', '{"state":1,"epoch":1.5,"watermark":0}', '{"state":1,"epoch":2,"watermark":"soon"}']) {
+      expect(parseResumePoint(bad), String(bad)).toBeUndefined();
     }
   });
 

@@ -29,8 +29,9 @@ export interface AgentOutput {
 export class AgentPartition {
   readonly #p: StatePartition<AgentEvent, AgentState>;
 
-  constructor(opts: StateWindowOptions) {
-    this.#p = new StatePartition(AGENT_SOURCE, opts);
+  /** `resume`: what the partition's previous reader committed (see `StatePartition.commitMetadata`). */
+  constructor(opts: StateWindowOptions, resume?: string) {
+    this.#p = new StatePartition(AGENT_SOURCE, opts, resume);
   }
 
   /** Current watermark, epoch ms. */
@@ -57,6 +58,11 @@ export class AgentPartition {
   /** Offset to commit once everything before `next` is stored. */
   commitPosition(next: number): number {
     return this.#p.commitPosition(next);
+  }
+
+  /** What to commit beside {@link commitPosition}, for the next reader of the partition. */
+  commitMetadata(): string {
+    return this.#p.commitMetadata();
   }
 
   /** Stops the operators and frees their state. */

@@ -40,12 +40,12 @@ export interface StateWindow<S extends string> {
   /** 60, 900 or 1800. */
   readonly windowSec: number;
   /**
-   * Grows with every change to the window: the operators' `2 × count + final` while the window can
-   * change, then, once the watermark passes its end + allowed lateness, a *seal*:
-   * {@link SEAL_VERSION} − the first offset this partition instance read. A restart replays from the
-   * commit position, later than where the crashed instance started, so what it rebuilds of windows
-   * already sealed (from partial history) never outranks the stored seal, while the windows still open
-   * at the crash, which it rebuilds whole, get a seal that outranks everything stored before.
+   * `epoch × 2^21 + (2 × count + final)`: the operators' version (grows with every change to the
+   * window), above the versions of every earlier reader of the partition (`epoch` is one more than the
+   * one its predecessor committed: see {@link ResumePoint}). A restart rebuilds whole every window
+   * still open at the commit it resumes from, and its rows outrank what was stored before; windows
+   * already finished then (past their lateness) are kept quiet, so a rebuild from partial history never
+   * reaches the store.
    */
   readonly version: number;
   /** True once the watermark passed the window end (later rows are late corrections). */
@@ -66,8 +66,35 @@ export interface StateOutput<S extends string> {
 }
 
 const MINUTE = 60_000;
-/** Base of sealed versions, 2^52: above every operator version, exact as a JS number and in UInt64. */
-export const SEAL_VERSION = 2 ** 52;
+/** Versions are `epoch × EPOCH + operator version`: 2^21, so 2^32 restarts stay exact as JS numbers. */
+export const EPOCH = 2 ** 21;
+
+/**
+ * What a partition's reader commits beside its offset (as JSON metadata) for the next reader: its epoch,
+ * and its watermark then. Every window that watermark had put past its lateness is finished and stored
+ * (the commit follows the insert of the batch's rows); every other window can be rebuilt whole from the
+ * committed offset (see timelines.ts). So the next reader keeps the finished windows quiet and versions
+ * its rows in the next epoch.
+ */
+export interface ResumePoint {
+  readonly epoch: number;
+  /** Epoch ms; −Infinity before any event. */
+  readonly watermark: number;
+}
+
+/** Reads a {@link ResumePoint} committed by {@link StatePartition.commitMetadata}; anything else (none, another program's) is no resume point. */
+export function parseResumePoint(text: string | undefined): ResumePoint | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as { state?: unknown; epoch?: unknown; watermark?: unknown };
+    if (v.state !== 1 || !Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0) return undefined;
+    const watermark = v.watermark === null ? Number.NEGATIVE_INFINITY : v.watermark;
+    if (typeof watermark !== 'number' || Number.isNaN(watermark)) return undefined;
+    return { epoch: v.epoch as number, watermark };
+  } catch {
+    return undefined;
+  }
+}
 /** Default {@link StateWindowOptions.maxOpenStateMs}: 12 hours. */
 export const DEFAULT_MAX_OPEN_STATE_MS = 12 * 3_600_000;
 
@@ -82,7 +109,7 @@ function checkOptions(o: StateWindowOptions): void {
  * operators' window rules, specialised because these windows outnumber the events). Runs
  * synchronously inside a batch. Like the skill-group pipeline, the watermark moves per event in minute
  * steps, so where a batch is cut changes nothing: a replay of the same offsets makes the same rows and
- * versions. Once a window is past its lateness its last row is emitted once more as a seal (see
+ * versions. A restart resumes from what the previous reader committed ({@link ResumePoint}, see
  * {@link StateWindow.version}).
  */
 export class StatePartition<E, S extends string> {
@@ -96,16 +123,20 @@ export class StatePartition<E, S extends string> {
   readonly #src: StateSource<E, S>;
   /** Windows emitted in the current batch, each once. */
   #emitted: Emitted = [];
-  /** First offset this instance read (seals are versioned by it). */
-  #start: number | undefined;
+  /** This reader's epoch: one more than its predecessor's. */
+  readonly #epoch: number;
   #maxTs = Number.NEGATIVE_INFINITY;
   #watermark = Number.NEGATIVE_INFINITY;
   #duplicates = 0;
   #lastEarly = Number.NEGATIVE_INFINITY;
   readonly #state = stateTotal();
 
-  constructor(source: StateSource<E, S>, opts: StateWindowOptions) {
+  /** `resume`: what the partition's previous reader committed ({@link commitMetadata}), if anything. */
+  constructor(source: StateSource<E, S>, opts: StateWindowOptions, resume?: string) {
     checkOptions(opts);
+    const from = parseResumePoint(resume);
+    this.#epoch = (from?.epoch ?? 0) + 1;
+    const quiet = from?.watermark ?? Number.NEGATIVE_INFINITY;
     this.#o = opts;
     this.#src = source;
     this.#timelines = new StateTimelines(source.spec, {
@@ -115,8 +146,8 @@ export class StatePartition<E, S extends string> {
       retainWindowMs: opts.intervalMinutes * MINUTE,
     });
     const n = source.spec.states.length;
-    const minutes = (this.#minutes = new WindowTable(MINUTE, opts.allowedLatenessMs, n));
-    const intervals = (this.#intervals = new WindowTable(opts.intervalMinutes * MINUTE, opts.allowedLatenessMs, n));
+    const minutes = (this.#minutes = new WindowTable(MINUTE, opts.allowedLatenessMs, n, quiet));
+    const intervals = (this.#intervals = new WindowTable(opts.intervalMinutes * MINUTE, opts.allowedLatenessMs, n, quiet));
     const push = (c: { key: string; windowStart: number; delta: Delta }) => {
       minutes.add(c.key, c.windowStart, c.delta, this.#emitted);
       intervals.add(c.key, c.windowStart, c.delta, this.#emitted);
@@ -126,9 +157,8 @@ export class StatePartition<E, S extends string> {
       .subscribe((el) => {
         if (el.kind === 'watermark') {
           this.#timelines.advance(el.ts, push);
-          const seal = SEAL_VERSION - (this.#start ?? 0);
-          minutes.advance(el.ts, seal, this.#emitted);
-          intervals.advance(el.ts, seal, this.#emitted);
+          minutes.advance(el.ts, this.#emitted);
+          intervals.advance(el.ts, this.#emitted);
           return;
         }
         const { event: e, offset } = el.value;
@@ -149,7 +179,7 @@ export class StatePartition<E, S extends string> {
     return this.#timelines.size;
   }
 
-  /** State held in memory: remembered event ids, entity timelines, and windows (summing, or fired and awaiting their seal). */
+  /** State held in memory: remembered event ids, entity timelines, and windows (until past their lateness). */
   get stateSize(): number {
     return this.#state.read() + this.#timelines.size + this.#minutes.slots + this.#intervals.slots;
   }
@@ -162,7 +192,6 @@ export class StatePartition<E, S extends string> {
     const dup0 = this.#duplicates;
     const late0 = this.#lateCount();
     for (const item of items) {
-      this.#start ??= item.offset;
       const ts = this.#src.ts(item.event);
       this.#input.next(event(item, ts));
       if (ts > this.#maxTs) {
@@ -189,6 +218,11 @@ export class StatePartition<E, S extends string> {
     return Math.min(next, this.#timelines.minOffset());
   }
 
+  /** The {@link ResumePoint} to commit beside {@link commitPosition}, as JSON. */
+  commitMetadata(): string {
+    return JSON.stringify({ state: 1, epoch: this.#epoch, watermark: Number.isFinite(this.#watermark) ? this.#watermark : null });
+  }
+
   /** Stops the operators and frees their state. */
   close(): void {
     this.#sub.unsubscribe();
@@ -205,7 +239,8 @@ export class StatePartition<E, S extends string> {
     const slots = this.#emitted;
     this.#emitted = [];
     return slots.map((slot) => {
-      const row: StateWindow<S> = { tenant: slot.tenant, entity: slot.entity, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version: slot.version, final: slot.final, delta: slot.delta };
+      const version = this.#epoch * EPOCH + Math.min(slot.version, EPOCH - 1);
+      const row: StateWindow<S> = { tenant: slot.tenant, entity: slot.entity, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version, final: slot.final, delta: slot.delta };
       slot.version = -1;
       return row;
     });

@@ -6,7 +6,6 @@ import { WindowTable, type Emitted } from './window-table.js';
 
 const N = 3;
 const MIN = 60_000;
-const SEAL = 2 ** 52;
 interface C {
   key: string;
   ts: number;
@@ -47,27 +46,33 @@ const shown = (key: string, start: number, version: number, final: boolean, d: D
 
 describe('WindowTable', () => {
   for (const [sizeMs, lateness, seed] of [[MIN, 5 * MIN, 1], [15 * MIN, 10 * MIN, 2], [MIN, 0, 3], [15 * MIN, 30 * MIN, 4], [MIN, 10 * MIN, 5]] as const) {
-    it(`emits what tumblingWindow emits, newest per batch, and seals each window once past its lateness (${sizeMs / MIN} min, lateness ${lateness / MIN} min, seed ${seed})`, () => {
+    it(`emits what tumblingWindow emits, newest per batch, and keeps quiet the windows finished before (${sizeMs / MIN} min, lateness ${lateness / MIN} min, seed ${seed})`, () => {
       const steps = stream(seed, lateness);
       // The operator, as the state pipeline used it: newest emission per window per batch.
       const input = new Subject<StreamElement<C>>();
       const scheduler = new VirtualTimeScheduler();
       const late = new LateOutput<C>();
       const aggregate = { create: () => emptyDelta(N), add: (a: Delta, c: C) => addDelta(a, c.delta), merge: (a: Delta, b: Delta) => addDelta(a, b), result: (a: Delta) => addDelta(emptyDelta(N), a) };
+      // A second table keeps quiet every window a watermark a third of the way in had put past its lateness.
+      const quietThrough = (steps.filter((x) => x.kind === 'w') as { wm: number }[])[Math.floor(steps.filter((x) => x.kind === 'w').length / 3)]!.wm;
+      const isQuiet = (r: WindowResult<string, Delta>) => r.windowEnd - 1 + lateness <= quietThrough;
       let batch = new Map<string, string>();
-      const last = new Map<string, WindowResult<string, Delta>>();
-      const sealed: string[] = [];
+      let quietBatch = new Map<string, string>();
+      let silenced = 0;
       input.pipe(tumblingWindow({ sizeMs, key: (c: C) => c.key, aggregate, allowedLatenessMs: lateness, late, earlyEveryMs: 1, scheduler, flushOnComplete: false })).subscribe((r) => {
-        batch.set(`${r.key}|${r.windowStart}`, shown(r.key, r.windowStart, r.version, r.final, r.value));
-        last.set(`${r.key}|${r.windowStart}`, r);
+        const row = shown(r.key, r.windowStart, r.version, r.final, r.value);
+        batch.set(`${r.key}|${r.windowStart}`, row);
+        if (isQuiet(r)) silenced++;
+        else quietBatch.set(`${r.key}|${r.windowStart}`, row);
       });
-      // The table.
+      // The tables.
       const table = new WindowTable(sizeMs, lateness, N);
+      const quiet = new WindowTable(sizeMs, lateness, N, quietThrough);
+      let quietOut: Emitted = [];
       let out: Emitted = [];
-      const tableBatch = () => {
-        const m = new Map(out.map((s) => [`${s.key}|${s.start}`, shown(s.key, s.start, s.version, s.final, s.delta)]));
-        for (const s of out) s.version = -1;
-        out = [];
+      const take = (emitted: Emitted) => {
+        const m = new Map(emitted.map((s) => [`${s.key}|${s.start}`, shown(s.key, s.start, s.version, s.final, s.delta)]));
+        for (const s of emitted) s.version = -1;
         return m;
       };
       let batches = 0;
@@ -75,29 +80,29 @@ describe('WindowTable', () => {
         if (s.kind === 'c') {
           input.next(event(s.c, s.c.ts));
           table.add(s.c.key, s.c.ts, s.c.delta, out);
+          quiet.add(s.c.key, s.c.ts, s.c.delta, quietOut);
         } else if (s.kind === 'w') {
           input.next(watermark(s.wm));
-          table.advance(s.wm, SEAL, out);
-          // The seals the state pipeline made: every window emitted so far whose end − 1 + lateness the watermark reached.
-          for (const [k, r] of [...last]) {
-            if (r.windowEnd - 1 + lateness <= s.wm) {
-              batch.set(k, shown(r.key, r.windowStart, SEAL, true, r.value));
-              sealed.push(k);
-              last.delete(k);
-            }
-          }
+          table.advance(s.wm, out);
+          quiet.advance(s.wm, quietOut);
         } else {
           scheduler.maxFrames = scheduler.frame + 1;
           scheduler.flush();
           table.early(out);
-          expect(tableBatch()).toEqual(batch);
+          quiet.early(quietOut);
+          expect(take(out)).toEqual(batch);
+          expect(take(quietOut)).toEqual(quietBatch);
+          out = [];
+          quietOut = [];
           batch = new Map();
+          quietBatch = new Map();
           batches++;
         }
       }
       expect(batches).toBeGreaterThan(20);
-      expect(sealed.length).toBeGreaterThan(10);
+      expect(silenced).toBeGreaterThan(10);
       expect(table.late).toBe(late.count);
+      expect(quiet.late).toBe(late.count);
       expect(late.count).toBeGreaterThan(0);
     });
   }

@@ -2,8 +2,9 @@
  * The windows of the state pipelines: keyed, tumbling, event-time windows that sum timeline
  * corrections, with the same rules as `tumblingWindow` in operators/ (a window fires `final` when the
  * watermark passes its end; a correction within the allowed lateness updates a fired window at once;
- * early rows of changed windows on request; versions `2 × count + final`) — plus the *seal* of
- * state-partition.ts, written when the watermark passes end + allowed lateness and the window is freed.
+ * early rows of changed windows on request; versions `2 × count + final`; freed when the watermark
+ * passes end − 1 + allowed lateness) — plus *quiet* windows: those a previous reader of the partition
+ * had already finished (see state-partition.ts) are summed, for nothing, but never emitted.
  *
  * Why not the generic operator: agents and extensions make a window per entity per minute while they
  * are staffed, more windows than events (bench/pipeline/RESULTS.md). Through the operator every
@@ -68,11 +69,14 @@ export class WindowTable {
   #cachePane: Map<string, WindowSlot> | undefined;
   /** Corrections refused: their window was already past its lateness. */
   late = 0;
+  /** Windows whose end − 1 + lateness is at or below this watermark are never emitted. */
+  readonly #quietThrough: number;
 
-  constructor(sizeMs: number, allowedLatenessMs: number, states: number) {
+  constructor(sizeMs: number, allowedLatenessMs: number, states: number, quietThrough = Number.NEGATIVE_INFINITY) {
     this.#size = sizeMs;
     this.#lateness = allowedLatenessMs;
     this.#states = states;
+    this.#quietThrough = quietThrough;
   }
 
   /** Windows held (each sums its corrections and, once fired, awaits its seal). */
@@ -99,28 +103,26 @@ export class WindowTable {
     addDelta(slot.delta, delta);
     slot.count++;
     slot.dirty = true;
-    if (index < this.#fired) emit(slot, 2 * slot.count + 1, true, out);
+    if (index < this.#fired) this.#emit(index, slot, 2 * slot.count + 1, true, out);
   }
 
   /**
    * Moves the watermark (epoch ms): every window ending at or before `watermark + 1` fires (each key,
-   * `final`); every window whose end − 1 + lateness it reached is sealed (emitted with `sealVersion`)
-   * and freed.
+   * `final`); every window whose end − 1 + lateness it reached is freed (nothing can change it now).
    */
-  advance(watermark: number, sealVersion: number, out: Emitted): void {
+  advance(watermark: number, out: Emitted): void {
     if (!(watermark > this.#watermark)) return;
     this.#watermark = watermark;
     const emax = Math.floor((watermark + 1) / this.#size);
     for (const index of this.#order) {
       if (index >= emax) break;
       if (index < this.#fired) continue;
-      for (const slot of (this.#panes.get(index) as Map<string, WindowSlot>).values()) emit(slot, 2 * slot.count + 1, true, out);
+      for (const slot of (this.#panes.get(index) as Map<string, WindowSlot>).values()) this.#emit(index, slot, 2 * slot.count + 1, true, out);
     }
     if (emax > this.#fired) this.#fired = emax;
     while (this.#order.length > 0 && this.#sealAt(this.#order[0] as number) <= watermark) {
       const index = this.#order.shift() as number;
       const pane = this.#panes.get(index) as Map<string, WindowSlot>;
-      for (const slot of pane.values()) emit(slot, sealVersion, true, out);
       this.#slots -= pane.size;
       this.#panes.delete(index);
       if (index === this.#cacheIndex) this.#cachePane = undefined;
@@ -133,7 +135,7 @@ export class WindowTable {
     for (const index of this.#order) {
       const pane = this.#panes.get(index) as Map<string, WindowSlot>;
       for (const slot of pane.values()) {
-        if (slot.dirty && index >= this.#fired) emit(slot, 2 * slot.count, false, out);
+        if (slot.dirty && index >= this.#fired) this.#emit(index, slot, 2 * slot.count, false, out);
         slot.dirty = false;
       }
     }
@@ -146,6 +148,11 @@ export class WindowTable {
     this.#slots = 0;
     this.#cachePane = undefined;
     this.#cacheIndex = Number.NaN;
+  }
+
+  /** Emits the window of pane `index`, unless it is quiet. */
+  #emit(index: number, slot: WindowSlot, version: number, final: boolean, out: Emitted): void {
+    if (this.#sealAt(index) > this.#quietThrough) emit(slot, version, final, out);
   }
 
   /** The watermark at which the window of pane `index` is past its lateness (as the operators reckon it). */

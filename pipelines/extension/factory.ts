@@ -16,7 +16,7 @@ export interface ExtensionHooks {
 export function extensionPipeline(opts: StateWindowOptions, hooks: ExtensionHooks = {}): PipelineFactory {
   return partitionPipeline<'extension', ExtensionWindowRow, ExtensionOutput>({
     source: 'extension',
-    create: () => new ExtensionPartition(opts),
+    create: (resume) => new ExtensionPartition(opts, resume),
     write: (store, rows, token) => store.upsertExtensionWindows(rows, token),
     identity: (r) => `${r.tenant}|${r.extension}|${r.windowSec}|${r.windowStart}|${r.version}|${r.final}`,
     afterStore: (out) => {

@@ -33,8 +33,9 @@ export interface ExtensionOutput {
 export class ExtensionPartition {
   readonly #p: StatePartition<ExtensionEvent, ExtensionState>;
 
-  constructor(opts: StateWindowOptions) {
-    this.#p = new StatePartition(EXTENSION_SOURCE, opts);
+  /** `resume`: what the partition's previous reader committed (see `StatePartition.commitMetadata`). */
+  constructor(opts: StateWindowOptions, resume?: string) {
+    this.#p = new StatePartition(EXTENSION_SOURCE, opts, resume);
   }
 
   /** Current watermark, epoch ms. */
@@ -61,6 +62,11 @@ export class ExtensionPartition {
   /** Offset to commit once everything before `next` is stored. */
   commitPosition(next: number): number {
     return this.#p.commitPosition(next);
+  }
+
+  /** What to commit beside {@link commitPosition}, for the next reader of the partition. */
+  commitMetadata(): string {
+    return this.#p.commitMetadata();
   }
 
   /** Stops the operators and frees their state. */
