@@ -105,7 +105,7 @@ export class Metrics {
   observeWindowState(read: () => Record<string, number>): void {
     new Gauge({
       name: 'sluice_window_state_entries',
-      help: 'Entries of event-time window state held in memory, by source: event ids remembered for dedup, window accumulators (one per key per open pane), entity timelines, and agent and extension windows (summing, or fired and awaiting their seal).',
+      help: 'Entries of event-time window state held in memory, by source: event ids remembered for dedup, window accumulators (one per key per open pane), entity timelines, and agent and extension windows (until they are past their lateness).',
       labelNames: ['source'],
       registers: [this.registry],
       collect() {

@@ -172,7 +172,7 @@ describe('AgentPartition', () => {
     }
   });
 
-  it('reports the state it holds, which is freed once the agent has logged out and its windows are sealed', () => {
+  it('reports the state it holds, which is freed once the agent has logged out and its windows are past their lateness', () => {
     const p = new AgentPartition(opts);
     expect(p.stateSize).toBe(0);
     p.process(items([ev(at(0), 'AVAILABLE'), ev(at(0, 30), 'ON_CALL'), ev(at(1, 10), 'LOGGED_OUT')]), 0);
@@ -180,8 +180,8 @@ describe('AgentPartition', () => {
     expect(p.stateSize).toBeGreaterThanOrEqual(3 + 1 + 3);
     const held = p.stateSize;
     p.process(items([ev(at(40), 'LOGGED_OUT', undefined, 'a2')], 3), 1);
-    // a1 is forgotten and its windows sealed; a2 holds one id, its last change, and the logout counted in
-    // its minute window (fired, awaiting its seal) and its interval window.
+    // a1 is forgotten and its windows freed; a2 holds one id, its last change, and the logout counted in
+    // its minute window (fired, still within its lateness) and its interval window.
     expect(p.stateSize).toBeLessThan(held);
     expect(p.stateSize).toBe(1 + 1 + 2);
     p.close();

@@ -24,8 +24,8 @@
  * - Changes are kept until every window containing them — the longest kind, an interval — is past
  *   its lateness, plus the change in effect at the oldest such window's start. {@link minOffset} is
  *   the smallest offset among them: committing it lets a restart rebuild every window that can still
- *   change, whole. (Rows of windows already sealed that a replay rebuilds from partial history are
- *   outranked by the stored seals: see `StateWindow.version` in state-partition.ts.)
+ *   change, whole. (Windows already finished, which a replay rebuilds from partial history, are kept
+ *   quiet: see `ResumePoint` in state-partition.ts.)
  * Everything depends only on the order of changes and watermarks, never on processing time, so
  * where batches are cut changes nothing.
  */

@@ -79,7 +79,7 @@ export class WindowTable {
     this.#quietThrough = quietThrough;
   }
 
-  /** Windows held (each sums its corrections and, once fired, awaits its seal). */
+  /** Windows held (each sums its corrections until it is past its lateness). */
   get slots(): number {
     return this.#slots;
   }

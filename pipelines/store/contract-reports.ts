@@ -27,7 +27,7 @@ export function reportsStoreContract(store: () => TelemetryStore): void {
     ]);
     expect(await store().agentWindows({ tenant: 'w', from: T, to: T + M, windowSec: 900, agentId: 'a1' })).toEqual([a({ tenant: 'w', agentId: 'a1', windowStart: T, windowSec: 900, version: 9, ms: { AVAILABLE: 900_000 } })]);
     expect(await store().agentWindows({ tenant: "w' OR 1=1 --", from: 0, to: T * 2 })).toEqual([]);
-    // A sealed version (2^52 − first offset read) survives the round trip through UInt64 exactly.
+    // A large version (an epoch × 2^21 + …, or an older Sluice's seal at 2^52 − offset) survives the round trip through UInt64 exactly.
     const x = extensionWindowRow({ tenant: 'w', extension: '2001', windowStart: T, version: 2 ** 52 - 3, final: true, ms: { BUSY: 20_000, IDLE: 40_000 }, entries: { BUSY: 1 } });
     await store().upsertExtensionWindows([x, { ...x, extension: '2002', version: 1 }], 'xw1');
     await store().upsertExtensionWindows([{ ...x, version: 2 ** 52 - 4, ms: { ...x.ms, BUSY: 1 } }], 'xw2');
