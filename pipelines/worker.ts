@@ -53,6 +53,7 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
 export class PipelineWorker {
   readonly #opts: PipelineWorkerOptions;
   readonly #windows = new Map<string, PartitionPipeline>();
+  readonly #resumes = new Map<string, Promise<Map<number, string>>>();
   #consumer: GroupConsumer | undefined;
   #stopping = false;
   /** Messages fully processed (stored; commit attempted). */
@@ -65,6 +66,20 @@ export class PipelineWorker {
 
   constructor(opts: PipelineWorkerOptions) {
     this.#opts = opts;
+  }
+
+  /**
+   * The metadata committed with each partition's offset, read once per topic after each assignment (the
+   * group's commits for a partition come from its one reader, and a new assignment clears this).
+   */
+  #resumePoints(topic: string): Promise<Map<number, string>> {
+    let p = this.#resumes.get(topic);
+    if (!p) {
+      p = this.#opts.bus.committedMetadata(this.#groupId, topic);
+      this.#resumes.set(topic, p);
+      p.catch(() => this.#resumes.delete(topic));
+    }
+    return p;
   }
 
   get #groupId(): string {
@@ -80,11 +95,17 @@ export class PipelineWorker {
     this.#consumer = this.#opts.bus.consumer({ groupId: this.#groupId, topics: this.topics });
     await this.#consumer.start((batch, ctl) => this.#onBatch(batch, ctl), {
       onRevoke: async (parts) => {
+        this.#resumes.clear();
         for (const p of parts) {
           this.#windows.get(`${p.topic}:${p.partition}`)?.close();
           this.#windows.delete(`${p.topic}:${p.partition}`);
           this.#lag.delete(`${p.topic}:${p.partition}`);
         }
+      },
+      // Read the resume points as soon as the partitions are known, beside the first fetch.
+      onAssign: (parts) => {
+        this.#resumes.clear();
+        for (const topic of new Set(parts.map((p) => p.topic))) void this.#resumePoints(topic).catch(() => {});
       },
     });
   }
@@ -182,7 +203,7 @@ export class PipelineWorker {
     if (factory) {
       if (!windows) {
         // A partition new to this worker resumes from what its previous reader committed with the offset.
-        const resume = (await this.#opts.bus.committedMetadata(this.#groupId, topic)).get(partition);
+        const resume = (await this.#resumePoints(topic)).get(partition);
         this.#windows.set(key, (windows = factory(resume)));
       }
       const out = windows.process(good, this.#opts.clock.now());

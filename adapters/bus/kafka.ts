@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type KafkaMessage as KafkaMessageRaw, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage as KafkaMessageRaw, type Producer } from 'kafkajs';
 import type {
   AssignmentListener,
   BusMessage,
@@ -42,6 +42,7 @@ export class KafkaBus implements MessageBus {
   readonly #producers: Producer[] = [];
   readonly #consumers: KafkaGroupConsumer[] = [];
   readonly #concurrently: number;
+  #admin: Promise<Admin> | undefined;
 
   constructor(opts: KafkaBusOptions) {
     if (opts.brokers.length === 0) throw new Error('KafkaBus needs at least one broker address');
@@ -125,19 +126,31 @@ export class KafkaBus implements MessageBus {
   }
 
   async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
-    const admin = this.#kafka.admin();
-    await admin.connect();
-    try {
-      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const out = new Map<number, string>();
-      for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
-      return out;
-    } finally {
-      await admin.disconnect();
+    // A pipeline worker asks this of every topic after each assignment: one admin connection serves them
+    // all (a connection of its own cost 200–500 ms a call here, delaying each partition's first batch).
+    const admin = await this.#sharedAdmin();
+    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, string>();
+    for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
+    return out;
+  }
+
+  #sharedAdmin(): Promise<Admin> {
+    if (!this.#admin) {
+      const admin = this.#kafka.admin();
+      const ready = admin.connect().then(() => admin);
+      this.#admin = ready;
+      ready.catch(() => {
+        if (this.#admin === ready) this.#admin = undefined;
+      });
     }
+    return this.#admin;
   }
 
   async close(): Promise<void> {
+    const admin = this.#admin;
+    this.#admin = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect();
     for (const c of this.#consumers) await c.stop();
     for (const p of this.#producers) await p.disconnect();
   }
