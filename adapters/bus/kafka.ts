@@ -113,28 +113,23 @@ export class KafkaBus implements MessageBus {
   }
 
   async committed(groupId: string, topic: string): Promise<Map<number, number>> {
-    const admin = this.#kafka.admin();
-    await admin.connect();
-    try {
-      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const out = new Map<number, number>();
-      for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
-      return out;
-    } finally {
-      await admin.disconnect();
-    }
+    const res = await (await this.#sharedAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, number>();
+    for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
+    return out;
   }
 
   async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
-    // A pipeline worker asks this of every topic after each assignment: one admin connection serves them
-    // all (a connection of its own cost 200–500 ms a call here, delaying each partition's first batch).
-    const admin = await this.#sharedAdmin();
-    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const res = await (await this.#sharedAdmin()).fetchOffsets({ groupId, topics: [topic] });
     const out = new Map<number, string>();
     for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
     return out;
   }
 
+  /**
+   * One admin connection for the offset reads: a pipeline worker reads every topic's resume points after
+   * each assignment, and a connection per call cost 200–500 ms here, delaying each partition's first batch.
+   */
   #sharedAdmin(): Promise<Admin> {
     if (!this.#admin) {
       const admin = this.#kafka.admin();
