@@ -1,15 +1,8 @@
 /**
- * The figures of one entity over one window, in two shapes: {@link Delta}, arrays indexed like the
- * spec's states (what the engine and the window operators add up, cheaply, by the million), and
- * {@link StateFigures}, records keyed by state name (what rows carry).
+ * The figures of one entity over one window as a {@link Delta}: arrays indexed like the spec's states
+ * (what the engine and the window table add up, cheaply, by the million). Rows carry them as records
+ * keyed by state name (agent/rows.ts, extension/rows.ts).
  */
-
-/** Time per state (ms), entries per state, and time of the reasoned state by reason code (ms). */
-export interface StateFigures<S extends string> {
-  ms: Record<S, number>;
-  entries: Record<S, number>;
-  byReason: Record<string, number>;
-}
 
 /**
  * Figures, or a correction to them (values may be negative: time moved to another state), as arrays
@@ -51,15 +44,4 @@ export function reasonsOf(d: Delta): Record<string, number> {
   const byReason: Record<string, number> = {};
   if (d.byReason) for (const k in d.byReason) if (d.byReason[k] !== 0) byReason[k] = d.byReason[k] as number;
   return byReason;
-}
-
-/** The delta as records keyed by state (reasons whose time cancelled out are dropped). */
-export function toFigures<S extends string>(states: readonly S[], d: Delta): StateFigures<S> {
-  const ms = {} as Record<S, number>;
-  const entries = {} as Record<S, number>;
-  states.forEach((s, i) => {
-    ms[s] = d.ms[i] as number;
-    entries[s] = d.entries[i] as number;
-  });
-  return { ms, entries, byReason: reasonsOf(d) };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentState } from '../events/types.js';
 import { agentStateTimes } from '../metrics/timeline.js';
 import { AGENT_STATES } from './rows.js';
-import { addDelta, emptyDelta, toFigures, type Delta, type StateFigures } from './figures.js';
+import { addDelta, emptyDelta, reasonsOf, type Delta } from './figures.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 
 const W = 60_000;
@@ -14,6 +14,22 @@ const opts = { windowMs: W, allowedLatenessMs: 10 * W, maxOpenStateMs: 24 * 3_60
 /** Sums corrections per window start. */
 /** A copy of a correction: the engine's own is valid only during the call. */
 const copy = (c: Correction): Correction => ({ key: c.key, windowStart: c.windowStart, delta: addDelta(emptyDelta(c.delta.ms.length), c.delta) });
+
+/** Figures as records keyed by state: the rows' shape, made here generically from the state list. */
+interface StateFigures<S extends string> {
+  ms: Record<S, number>;
+  entries: Record<S, number>;
+  byReason: Record<string, number>;
+}
+function toFigures<S extends string>(states: readonly S[], d: Delta): StateFigures<S> {
+  const ms = {} as Record<S, number>;
+  const entries = {} as Record<S, number>;
+  states.forEach((s, i) => {
+    ms[s] = d.ms[i] as number;
+    entries[s] = d.entries[i] as number;
+  });
+  return { ms, entries, byReason: reasonsOf(d) };
+}
 
 function sum(corrections: Correction[]): Map<number, StateFigures<AgentState>> {
   const m = new Map<number, Delta>();
