@@ -113,17 +113,31 @@ export class KafkaBus implements MessageBus {
   }
 
   async committed(groupId: string, topic: string): Promise<Map<number, number>> {
-    const res = await (await this.#sharedAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    const res = await this.#fetchOffsets(groupId, topic);
     const out = new Map<number, number>();
     for (const t of res) for (const p of t.partitions) out.set(p.partition, Number(p.offset));
     return out;
   }
 
   async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
-    const res = await (await this.#sharedAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    const res = await this.#fetchOffsets(groupId, topic);
     const out = new Map<number, string>();
     for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
     return out;
+  }
+
+  /** A group's committed offsets of one topic; a failed read drops the shared connection, so the next one connects afresh. */
+  async #fetchOffsets(groupId: string, topic: string) {
+    const pending = this.#sharedAdmin();
+    try {
+      return await (await pending).fetchOffsets({ groupId, topics: [topic] });
+    } catch (err) {
+      if (this.#admin === pending) {
+        this.#admin = undefined;
+        void pending.then((a) => a.disconnect()).catch(() => {});
+      }
+      throw err;
+    }
   }
 
   /**
