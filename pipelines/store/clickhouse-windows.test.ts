@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_STATES, agentWindowRow } from '../agent/rows.js';
 import { EXTENSION_STATES, extensionWindowRow } from '../extension/rows.js';
-import { AGENT_COLUMNS, agentWindowLines, EXTENSION_COLUMNS, extensionWindowLines } from './clickhouse-windows.js';
+import { compactRows } from '../../adapters/clickhouse/encoded-insert.js';
+import { AGENT_COLUMNS, agentWindowTuples, EXTENSION_COLUMNS, extensionWindowTuples, type Tuples } from './clickhouse-windows.js';
+
+/** The insert body the store sends for some tuples: one JSONCompactEachRow line per row. */
+const lines = (t: Tuples) => ({ columns: t.columns, count: t.rows.length, text: compactRows(t.rows).toString('utf8') });
 
 /** Each line parsed and keyed by the column names it is inserted under. */
 const byColumn = (columns: readonly string[], text: string) =>
@@ -15,7 +19,7 @@ describe('window rows as insert lines', () => {
       agentWindowRow({ tenant: 'a"b', agentId: 'line\nbreak', windowStart: 60_000, version: 7, final: true, ms, entries, auxMsByReason: { 'coach "x"': 5 } }),
       agentWindowRow({ tenant: 't', agentId: 'é', windowStart: 0, windowSec: 900 }),
     ];
-    const l = agentWindowLines(rows);
+    const l = lines(agentWindowTuples(rows));
     expect(l.count).toBe(2);
     expect(l.text.split('\n')).toHaveLength(3); // two lines and the final newline: no row spans lines
     const [first, second] = byColumn(l.columns, l.text);
@@ -32,7 +36,7 @@ describe('window rows as insert lines', () => {
   it('put every extension figure under its own column', () => {
     const ms = Object.fromEntries(EXTENSION_STATES.map((s, i) => [s, 100 * (i + 1)]));
     const entries = Object.fromEntries(EXTENSION_STATES.map((s, i) => [s, i + 1]));
-    const l = extensionWindowLines([extensionWindowRow({ tenant: 'acme', extension: '2001', windowStart: 120_000, version: 3, ms, entries })]);
+    const l = lines(extensionWindowTuples([extensionWindowRow({ tenant: 'acme', extension: '2001', windowStart: 120_000, version: 3, ms, entries })]));
     const [row] = byColumn(l.columns, l.text);
     const want: Record<string, unknown> = { tenant: 'acme', extension: '2001', window_sec: 60, window_start: 120_000, version: 3, final: 0 };
     for (const s of EXTENSION_STATES) {

@@ -7,7 +7,7 @@ import type { ExtensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
 import { intervalReportValues, queryIntervalReports, queryReconciliation, querySkillGroupIntervals } from './clickhouse-reports.js';
-import { agentWindowLines, extensionWindowLines, queryAgentIntervals, queryAgentWindows, queryExtensionWindows, type Lines, type Tuples } from './clickhouse-windows.js';
+import { agentWindowTuples, extensionWindowTuples, queryAgentIntervals, queryAgentWindows, queryExtensionWindows, type Tuples } from './clickhouse-windows.js';
 import { telemetryMigrations, type SchemaOptions } from './schema.js';
 import type {
   AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
@@ -113,11 +113,6 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     await this.#write(table, t.rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(t.rows) }, token);
   }
 
-  async #insertLines(table: string, l: Lines, token: string): Promise<void> {
-    if (l.count === 0) return;
-    await this.#write(table, l.count, { format: 'JSONCompactEachRow', columns: l.columns, body: Buffer.from(l.text, 'utf8') }, token);
-  }
-
   async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string): Promise<void> {
     const t0 = performance.now();
     await this.ch.insertEncoded({ ...insert, table: `${this.ch.database}.${table}`, settings: { ...insert.settings, insert_deduplication_token: `${table}:${token}`, async_insert: 0 } });
@@ -192,11 +187,11 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   }
 
   upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void> {
-    return this.#insertLines('agent_window', agentWindowLines(rows), token);
+    return this.#insertTuples('agent_window', agentWindowTuples(rows), token);
   }
 
   upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void> {
-    return this.#insertLines('extension_window', extensionWindowLines(rows), token);
+    return this.#insertTuples('extension_window', extensionWindowTuples(rows), token);
   }
 
   upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void> {
