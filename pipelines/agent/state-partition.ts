@@ -1,7 +1,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement } from '../../operators/index.js';
 import type { Delta } from './figures.js';
-import { StateTimelines, type TimelineSpec } from './timelines.js';
+import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 import { WindowTable, type Emitted } from './window-table.js';
 
 /** Options of a state pipeline (agents, extensions). Times in ms. */
@@ -95,6 +95,7 @@ export function parseResumePoint(text: string | undefined): ResumePoint | undefi
     return undefined;
   }
 }
+
 /** Default {@link StateWindowOptions.maxOpenStateMs}: 12 hours. */
 export const DEFAULT_MAX_OPEN_STATE_MS = 12 * 3_600_000;
 
@@ -148,7 +149,7 @@ export class StatePartition<E, S extends string> {
     const n = source.spec.states.length;
     const minutes = (this.#minutes = new WindowTable(MINUTE, opts.allowedLatenessMs, n, quiet));
     const intervals = (this.#intervals = new WindowTable(opts.intervalMinutes * MINUTE, opts.allowedLatenessMs, n, quiet));
-    const push = (c: { key: string; windowStart: number; delta: Delta }) => {
+    const push = (c: Correction) => {
       minutes.add(c.key, c.windowStart, c.delta, this.#emitted);
       intervals.add(c.key, c.windowStart, c.delta, this.#emitted);
     };
