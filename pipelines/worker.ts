@@ -15,6 +15,7 @@ export interface PipelineObserver {
   deadLettered?(source: string, code: string): void;
   late?(source: string, n: number): void;
   duplicates?(source: string, n: number): void;
+  /** A batch arrived (before it is decoded). */
   batch?(size: number): void;
   insertFailed?(err: Error): void;
   commitFailed?(err: Error): void;
@@ -170,6 +171,8 @@ export class PipelineWorker {
     const source = topic.slice(topic.lastIndexOf('.') + 1);
     const key = `${topic}:${partition}`;
     if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - messages[0]!.offset), since: messages[0]!.timestamp });
+    const obs = this.#opts.observer;
+    obs?.batch?.(messages.length);
     const now = this.#opts.clock.now();
     const limits = this.#opts.limits ?? DEFAULT_DECODE_LIMITS;
     const good: { event: TelemetryEvent; offset: number }[] = [];
@@ -187,8 +190,6 @@ export class PipelineWorker {
       }
     }
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
-    const obs = this.#opts.observer;
-    obs?.batch?.(messages.length);
     const events = good.map((g) => g.event);
     await this.#retry('storing raw events', ctl, async () => {
       await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, texts);

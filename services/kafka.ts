@@ -23,6 +23,8 @@ export interface KafkaBroker {
   readonly brokers: string;
   /** Folder holding the broker's config, data and `server.log`. */
   readonly dir: string;
+  /** The broker's process id (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** Stops the broker (SIGTERM, then SIGKILL after `graceMs`) and deletes its folder. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -182,5 +184,5 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     await admin.disconnect().catch(() => {});
   }
   opts.log?.(`Apache Kafka ${version} (KRaft) listening on ${brokers}`);
-  return { brokers, dir, stop };
+  return { brokers, dir, pid: child.pid, stop };
 }

@@ -24,7 +24,7 @@ import { buildScenario } from '../traffic/scenario.js';
 import { busSink } from '../traffic/sinks.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
 import { startKafka } from '../../services/kafka.js';
-import { machineInfo, percentile } from '../machine.js';
+import { machineInfo, otherProcessCpuMs, percentile, processCpuMs } from '../machine.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const PARTITIONS = 6;
@@ -64,29 +64,55 @@ async function produce(bus: KafkaBus, prefix: string, events: TelemetryEvent[]):
   for (let i = 0; i < events.length; i += 5_000) await sink.send(events.slice(i, i + 5_000));
 }
 
-async function bareConsumer(brokers: string, topics: string[], n: number): Promise<number> {
+/** What one consumer run measured, from the start of its first batch until its last event was handled. */
+interface Run {
+  eventsPerSec: number;
+  /** CPU of this process (every thread) and of the broker over the run, µs per event. */
+  cpuUsPerEvent: number;
+  brokerCpuUsPerEvent: number | undefined;
+}
+
+/** Starts the clocks of a {@link Run} (call when the first batch arrives); `finish` stops them. */
+function runClock(n: number, brokerPid: number | undefined): { finish(): Run } {
+  const t0 = performance.now();
+  const cpu0 = processCpuMs();
+  const broker0 = otherProcessCpuMs(brokerPid);
+  return {
+    finish() {
+      const ms = performance.now() - t0;
+      const broker1 = otherProcessCpuMs(brokerPid);
+      return {
+        eventsPerSec: (n / ms) * 1000,
+        cpuUsPerEvent: ((processCpuMs() - cpu0) * 1000) / n,
+        brokerCpuUsPerEvent: broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1000) / n,
+      };
+    },
+  };
+}
+
+async function bareConsumer(brokers: string, brokerPid: number | undefined, topics: string[], n: number): Promise<Run> {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers: [brokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bare-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   let seen = 0;
-  let t0 = 0;
-  const done = new Promise<number>((resolve) => {
+  let clock: ReturnType<typeof runClock> | undefined;
+  const done = new Promise<Run>((resolve) => {
     void consumer.run({
       eachBatch: async ({ batch, resolveOffset }) => {
-        if (t0 === 0) t0 = performance.now();
+        clock ??= runClock(n, brokerPid);
         for (const m of batch.messages) {
           JSON.parse(m.value!.toString());
           seen++;
         }
         resolveOffset(batch.lastOffset());
-        if (seen >= n) resolve(performance.now() - t0);
+        if (seen >= n) resolve(clock.finish());
       },
     });
   });
-  const ms = await done;
+  const run = await done;
   await consumer.disconnect();
-  return (n / ms) * 1000;
+  return run;
 }
 
 /** With BENCH_CPU_PROFILE=<file>, a CPU profile of the Sluice worker's run (open it in Chrome DevTools). */
@@ -127,21 +153,27 @@ async function main(): Promise<void> {
     // The bare consumer reads the topics before and after the Sluice worker: the machine's speed drifts
     // (and the broker is still busy just after the produce), so the ratio is taken against the mean.
     console.error('bare kafkajs consumer (parse only)…');
-    const bareBefore = await bareConsumer(kafka.brokers, topics, EVENTS);
+    const bareBefore = await bareConsumer(kafka.brokers, kafka.pid, topics, EVENTS);
 
     console.error('Sluice worker (decode, raw events, all four pipelines, ClickHouse inserts, commits)…');
-    const worker = new PipelineWorker({ bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, pipelines: allPipelines() });
+    // Timed like the bare consumer: from the arrival of the first batch until the last event is handled.
+    let clock: ReturnType<typeof runClock> | undefined;
+    const worker = new PipelineWorker({
+      bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, pipelines: allPipelines(),
+      observer: { batch: () => void (clock ??= runClock(EVENTS, kafka.pid)) },
+    });
     const lag: { second: number; lag: number }[] = [];
-    let t0 = 0;
     const profile = await startProfile();
     counting = true;
     await worker.start();
+    let started = 0;
     while (worker.handled < EVENTS) {
-      await new Promise((r) => setTimeout(r, 250));
-      if (t0 === 0 && worker.handled > 0) t0 = performance.now();
-      if (t0 > 0 && (lag.length === 0 || performance.now() - t0 >= lag.length * 1000)) lag.push({ second: lag.length, lag: EVENTS - worker.handled });
+      await new Promise((r) => setTimeout(r, 5));
+      if (clock && started === 0) started = performance.now();
+      if (started > 0 && performance.now() - started >= lag.length * 1000) lag.push({ second: lag.length, lag: EVENTS - worker.handled });
     }
-    const rate = (EVENTS / (performance.now() - t0)) * 1000;
+    const sluice = clock!.finish();
+    const rate = sluice.eventsPerSec;
     await profile?.stop();
     await worker.stop();
     counting = false;
@@ -153,8 +185,8 @@ async function main(): Promise<void> {
     }
     console.error('every produced event is stored exactly once');
     console.error('bare kafkajs consumer again…');
-    const bareAfter = await bareConsumer(kafka.brokers, topics, EVENTS);
-    const bareRate = (bareBefore + bareAfter) / 2;
+    const bareAfter = await bareConsumer(kafka.brokers, kafka.pid, topics, EVENTS);
+    const bareRate = (bareBefore.eventsPerSec + bareAfter.eventsPerSec) / 2;
 
     // Event-to-queryable latency at half the measured rate: from produce until the worker has stored
     // the event's raw row in ClickHouse and handed it to the real-time state. The model's events are
@@ -221,9 +253,23 @@ async function main(): Promise<void> {
       '| figure | value |',
       '| --- | ---: |',
       `| sluice events/s | ${result.eventsPerSec.toLocaleString('en')} |`,
-      `| bare consumer events/s (mean of a run before and one after the worker's) | ${result.bareConsumerEventsPerSec.toLocaleString('en')} (${Math.round(bareBefore).toLocaleString('en')}, ${Math.round(bareAfter).toLocaleString('en')}) |`,
+      `| bare consumer events/s (mean of a run before and one after the worker's) | ${result.bareConsumerEventsPerSec.toLocaleString('en')} (${Math.round(bareBefore.eventsPerSec).toLocaleString('en')}, ${Math.round(bareAfter.eventsPerSec).toLocaleString('en')}) |`,
       `| ratio | ${result.ratio} |`,
       `| latency p50 / p99 | ${result.latencyP50Ms} ms / ${result.latencyP99Ms} ms |`,
+      '',
+      '## CPU per event',
+      '',
+      'CPU time used over each run (from its first batch to its last event), per event: this process (every thread:',
+      'JavaScript, garbage collection, kafkajs, and ClickHouse, which runs in-process as chDB) and the Kafka broker.',
+      `With ${machine.cores} cores, a run that needs C µs of CPU per event cannot go faster than ${machine.cores} × 10⁶ / C events/s`,
+      '(the ceiling below); the events per core-second are what sizing starts from.',
+      '',
+      '| run | events/s | process µs/event | broker µs/event | ceiling events/s | events per core-second |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...([['bare, before', bareBefore], ['sluice', sluice], ['bare, after', bareAfter]] as const).map(([name, r]) => {
+        const total = r.cpuUsPerEvent + (r.brokerCpuUsPerEvent ?? 0);
+        return `| ${name} | ${Math.round(r.eventsPerSec).toLocaleString('en')} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} | ${Math.round((machine.cores * 1e6) / total).toLocaleString('en')} | ${Math.round(1e6 / total).toLocaleString('en')} |`;
+      }),
       '',
       '## Rows written by the worker run',
       '',
@@ -247,6 +293,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     writeFileSync(new URL('./RESULTS.md', import.meta.url), doc);
+    console.log(`CPU per event: sluice ${sluice.cpuUsPerEvent.toFixed(1)} µs (broker ${sluice.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'}), bare ${bareBefore.cpuUsPerEvent.toFixed(1)} / ${bareAfter.cpuUsPerEvent.toFixed(1)} µs (broker ${bareBefore.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} / ${bareAfter.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'})`);
     console.log(`sluice ${result.eventsPerSec} events/s, bare ${result.bareConsumerEventsPerSec} events/s, ratio ${result.ratio}, latency p50 ${result.latencyP50Ms} ms p99 ${result.latencyP99Ms} ms`);
     console.log(JSON.stringify(result));
   } finally {
