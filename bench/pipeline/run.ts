@@ -11,7 +11,8 @@ import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { systemClock } from '../../adapters/clock.js';
-import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
+import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
+import type { EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { SOURCES, type Source, type TelemetryEvent } from '../../pipelines/events/types.js';
 import { agentPipeline } from '../../pipelines/agent/factory.js';
 import { extensionPipeline } from '../../pipelines/extension/factory.js';
@@ -115,6 +116,20 @@ async function bareConsumer(brokers: string, brokerPid: number | undefined, topi
   return run;
 }
 
+/**
+ * CPU this process spends, µs per event, inserting `inserts` again one after another into a fresh copy
+ * of the schema (same bodies, formats and settings): ClickHouse's own share of the worker's run — parsing
+ * the rows and writing the parts — which no change in Sluice's JavaScript can remove.
+ */
+async function replayInserts(ch: ClickHouse, inserts: readonly EncodedInsert[], events: number): Promise<number> {
+  const database = 'bench_replay';
+  await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await ClickHouseTelemetryStore.open({ ...ch, database }, { rawTtlDays: 30 });
+  const cpu0 = processCpuMs();
+  for (const insert of inserts) await ch.insertEncoded({ ...insert, table: `${database}.${insert.table.slice(insert.table.indexOf('.') + 1)}` });
+  return ((processCpuMs() - cpu0) * 1000) / events;
+}
+
 /** With BENCH_CPU_PROFILE=<file>, a CPU profile of the Sluice worker's run (open it in Chrome DevTools). */
 async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
   const file = process.env.BENCH_CPU_PROFILE;
@@ -141,7 +156,10 @@ async function main(): Promise<void> {
   // Rows written per table while the worker runs: how much each event turns into.
   const written = new Map<string, number>();
   let counting = false;
-  const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30, observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows) });
+  // The inserts of the worker run, replayed afterwards to measure what ClickHouse alone spends on them.
+  const inserts: EncodedInsert[] = [];
+  const recording: ClickHouse = { ...ch, insertEncoded: (insert) => (counting && inserts.push(insert), ch.insertEncoded(insert)) };
+  const store = await ClickHouseTelemetryStore.open(recording, { rawTtlDays: 30, observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows) });
   try {
     const prefix = `bench${Date.now()}`;
     const topics = SOURCES.map((src) => topicFor(src, prefix));
@@ -187,6 +205,8 @@ async function main(): Promise<void> {
     console.error('bare kafkajs consumer again…');
     const bareAfter = await bareConsumer(kafka.brokers, kafka.pid, topics, EVENTS);
     const bareRate = (bareBefore.eventsPerSec + bareAfter.eventsPerSec) / 2;
+    console.error(`ClickHouse alone: the worker's ${inserts.length} inserts again, one after another, into empty tables…`);
+    const clickhouseUsPerEvent = await replayInserts(ch, inserts, EVENTS);
 
     // Event-to-queryable latency at half the measured rate: from produce until the worker has stored
     // the event's raw row in ClickHouse and handed it to the real-time state. The model's events are
@@ -219,6 +239,15 @@ async function main(): Promise<void> {
     while (live.handled < sent) await new Promise((r) => setTimeout(r, 100));
     await live.stop();
 
+    const sluiceTotal = sluice.cpuUsPerEvent + (sluice.brokerCpuUsPerEvent ?? 0);
+    const floor = {
+      kafka: (bareBefore.cpuUsPerEvent + bareAfter.cpuUsPerEvent) / 2,
+      broker: sluice.brokerCpuUsPerEvent ?? 0,
+      clickhouse: clickhouseUsPerEvent,
+      get total() {
+        return this.kafka + this.broker + this.clickhouse;
+      },
+    };
     const result = {
       eventsPerSec: Math.round(rate),
       bareConsumerEventsPerSec: Math.round(bareRate),
@@ -271,6 +300,16 @@ async function main(): Promise<void> {
         return `| ${name} | ${Math.round(r.eventsPerSec).toLocaleString('en')} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} | ${Math.round((machine.cores * 1e6) / total).toLocaleString('en')} | ${Math.round(1e6 / total).toLocaleString('en')} |`;
       }),
       '',
+      `Where the worker's ${sluiceTotal.toFixed(1)} µs per event go, and the least any implementation needs:`,
+      '',
+      '| part | µs/event |',
+      '| --- | ---: |',
+      `| Kafka fetch, decode and \`JSON.parse\` in this process (the bare consumer's, mean of its two runs) | ${floor.kafka.toFixed(1)} |`,
+      `| the broker | ${floor.broker.toFixed(1)} |`,
+      `| ClickHouse inserting the worker's rows (its inserts replayed one after another into empty tables) | ${floor.clickhouse.toFixed(1)} |`,
+      `| **floor: the three above** (at most ${Math.round((machine.cores * 1e6) / floor.total).toLocaleString('en')} events/s on ${machine.cores} cores) | **${floor.total.toFixed(1)}** |`,
+      `| the rest: Sluice's own work (validation, windows, rows, commits) and its garbage collection | ${(sluiceTotal - floor.total).toFixed(1)} |`,
+      '',
       '## Rows written by the worker run',
       '',
       'Agents and extensions get a row per minute and per interval while they are staffed (time in each state), plus',
@@ -293,6 +332,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     writeFileSync(new URL('./RESULTS.md', import.meta.url), doc);
+    console.log(`floor: kafka ${floor.kafka.toFixed(1)} + broker ${floor.broker.toFixed(1)} + clickhouse ${floor.clickhouse.toFixed(1)} = ${floor.total.toFixed(1)} µs/event, at most ${Math.round((machine.cores * 1e6) / floor.total)} events/s on ${machine.cores} cores`);
     console.log(`CPU per event: sluice ${sluice.cpuUsPerEvent.toFixed(1)} µs (broker ${sluice.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'}), bare ${bareBefore.cpuUsPerEvent.toFixed(1)} / ${bareAfter.cpuUsPerEvent.toFixed(1)} µs (broker ${bareBefore.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} / ${bareAfter.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'})`);
     console.log(`sluice ${result.eventsPerSec} events/s, bare ${result.bareConsumerEventsPerSec} events/s, ratio ${result.ratio}, latency p50 ${result.latencyP50Ms} ms p99 ${result.latencyP99Ms} ms`);
     console.log(JSON.stringify(result));
