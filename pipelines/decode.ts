@@ -16,9 +16,6 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxPas
 /** Why an input was refused: a short stable `code` for metrics plus a human `reason`. */
 export type DecodeResult = { ok: true; event: TelemetryEvent } | { ok: false; code: 'oversized' | 'malformed' | 'schema' | 'timestamp'; reason: string };
 
-/** A decoded JSON event together with the text it was read from (what the raw-event store keeps). */
-export type JsonDecodeResult = { ok: true; event: TelemetryEvent; text: string } | Extract<DecodeResult, { ok: false }>;
-
 /** Checks a parsed event's time against `now`; undefined when plausible. */
 export function checkTimestamp(event: TelemetryEvent, now: number, limits: DecodeLimits): string | undefined {
   if (event.ts < now - limits.maxPastMs) return `ts ${event.ts} is more than ${limits.maxPastMs} ms before now (${now})`;
@@ -39,7 +36,7 @@ export function decodeValue(value: unknown, now: number, limits: DecodeLimits = 
  * Decodes Sluice's own JSON encoding of a normalized event. Never throws: every failure comes back
  * with the reason, for the dead-letter sink.
  */
-export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): JsonDecodeResult {
+export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
   if (bytes.length > limits.maxBytes) return { ok: false, code: 'oversized', reason: `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}` };
   const text = bytes.toString('utf8');
   let value: unknown;
@@ -48,6 +45,5 @@ export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DE
   } catch (err) {
     return { ok: false, code: 'malformed', reason: `not JSON: ${(err as Error).message}` };
   }
-  const d = decodeValue(value, now, limits);
-  return d.ok ? { ok: true, event: d.event, text } : d;
+  return decodeValue(value, now, limits);
 }

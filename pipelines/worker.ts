@@ -176,7 +176,7 @@ export class PipelineWorker {
     const now = this.#opts.clock.now();
     const limits = this.#opts.limits ?? DEFAULT_DECODE_LIMITS;
     const good: { event: TelemetryEvent; offset: number }[] = [];
-    const texts: string[] = [];
+    const received: Buffer[] = [];
     const dead: DeadLetter[] = [];
     for (const m of messages) {
       const d = decodeJson(m.value, now, limits);
@@ -184,7 +184,7 @@ export class PipelineWorker {
         dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       } else if (d.ok) {
         good.push({ event: d.event, offset: m.offset });
-        texts.push(d.text);
+        received.push(m.value);
       } else {
         dead.push({ tenant: '', source, code: d.code, reason: d.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       }
@@ -192,7 +192,7 @@ export class PipelineWorker {
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
     const events = good.map((g) => g.event);
     await this.#retry('storing raw events', ctl, async () => {
-      await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, texts);
+      await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
       await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
     obs?.eventsIn?.(source, good.length);

@@ -68,6 +68,25 @@ export function chdbInserter(chdb: ChdbRawInsert): EncodedInserter {
   };
 }
 
+/**
+ * JSONEachRow body of objects already encoded as JSON (bytes as received), one per line. A line break
+ * in JSON text lies between tokens (inside a string it must be escaped), so making it a space changes
+ * nothing a parser reads — and a row must not span lines: chDB ends an insert's data at an empty line.
+ */
+export function jsonLines(texts: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const t of texts) size += t.length + 1;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const t of texts) {
+    out.set(t, at);
+    if (t.includes(0x0a) || t.includes(0x0d)) for (let i = at; i < at + t.length; i++) if (out[i] === 0x0a || out[i] === 0x0d) out[i] = 0x20;
+    at += t.length;
+    out[at++] = 0x0a;
+  }
+  return out;
+}
+
 /** JSONCompactEachRow body of `rows` (arrays of values in column order). */
 export function compactRows(rows: readonly (readonly unknown[])[]): Buffer {
   let text = '';

@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
-import { compactRows, type EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
+import { compactRows, jsonLines, type EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import type { AgentWindowRow } from '../agent/rows.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
@@ -28,49 +28,20 @@ export function entityOf(e: TelemetryEvent): string {
   }
 }
 
-function typeOf(e: TelemetryEvent): string {
-  switch (e.source) {
-    case 'agent':
-    case 'extension':
-      return e.body.state;
-    case 'skillgroup':
-      return e.body.type;
-    case 'interval':
-      return `${e.body.intervalSec}`;
-  }
-}
-
 const MINUTE_NUMBERS = [
   'windowStart', 'version', 'offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons',
   'abandonWaitMs', 'overflowed', 'maxWaitMs', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs', 'serviceLevelMs', 'shortAbandonMs',
 ] as const satisfies readonly (keyof MinuteRow)[];
 
 /**
- * JSON text on one line. Outside strings a line break is only whitespace, and inside one it is invalid
- * JSON (it must be escaped), so this changes nothing a parser sees — but chDB ends the data of an inline
- * insert at an empty line and runs what follows as another statement, so a row must never span lines.
+ * An `events_raw` insert as JSONEachRow, one event per line: with `received`, the bytes each event was
+ * decoded from, as they are (JavaScript copies them, nothing more); without, each event's canonical
+ * encoding. ClickHouse reads `entity` and `type` from the body (the columns' defaults), keeps `body`
+ * as its JSON text and skips `v`.
  */
-function oneLine(text: string): string {
-  return text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
-}
-
-/**
- * An `events_raw` insert as JSONEachRow: each row the event's received JSON text (or, without texts, its
- * canonical encoding) with `entity` and `type` in front; `body` is read as its JSON text, `v` skipped.
- */
-export function rawEventsInsert(events: readonly TelemetryEvent[], texts?: readonly string[]): Pick<EncodedInsert, 'format' | 'body' | 'settings'> {
-  let out = '';
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    const head = `{"entity":${JSON.stringify(entityOf(e))},"type":${JSON.stringify(typeOf(e))},`;
-    if (texts) {
-      const t = texts[i]!;
-      out += `${head}${oneLine(t.slice(t.indexOf('{') + 1))}\n`;
-    } else {
-      out += `${head}${JSON.stringify({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, body: e.body }).slice(1)}\n`;
-    }
-  }
-  return { format: 'JSONEachRow', body: Buffer.from(out, 'utf8'), settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
+export function rawEventsInsert(events: readonly TelemetryEvent[], received?: readonly Uint8Array[]): Pick<EncodedInsert, 'format' | 'body' | 'settings'> {
+  const body = received ? jsonLines(received) : Buffer.from(events.map((e) => `${JSON.stringify({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, body: e.body })}\n`).join(''), 'utf8');
+  return { format: 'JSONEachRow', body, settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
 }
 
 const MINUTE_COLUMNS = [
@@ -120,18 +91,17 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   }
 
   /**
-   * With `texts` (the JSON each event was decoded from), the rows are those texts as received, with the
-   * entity and type Sluice read from them put in front: ClickHouse parses them on its own threads and
-   * JavaScript serialises nothing. Text that ClickHouse reads differently from `JSON.parse` (a duplicate
+   * With `received` (the JSON bytes each event was decoded from), the rows are those bytes as received:
+   * ClickHouse parses them on its own threads and JavaScript serialises nothing. Text that ClickHouse reads differently from `JSON.parse` (a duplicate
    * key, `1e12` for an integer, a lone surrogate) fails the insert as a whole, and the batch is then
    * stored from the decoded events instead — under the same token, so either way it is stored once.
    */
-  async insertEvents(events: TelemetryEvent[], token: string, texts?: readonly string[]): Promise<void> {
+  async insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void> {
     if (events.length === 0) return;
-    if (texts) {
-      if (texts.length !== events.length) throw new Error(`insertEvents: ${texts.length} texts for ${events.length} events`);
+    if (received) {
+      if (received.length !== events.length) throw new Error(`insertEvents: ${received.length} received texts for ${events.length} events`);
       try {
-        await this.#write('events_raw', events.length, rawEventsInsert(events, texts), token);
+        await this.#write('events_raw', events.length, rawEventsInsert(events, received), token);
         return;
       } catch {
         // Stored below from the decoded events; if ClickHouse is down that fails too and the caller retries.

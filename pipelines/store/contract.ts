@@ -30,7 +30,7 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
       expect(await store.countEvents('other', 'skillgroup')).toBe(1);
     });
 
-    it('stores events given with the texts they were decoded from exactly as without them, odd but valid JSON included', async () => {
+    it('stores events given with the bytes they were decoded from exactly as without them, odd but valid JSON included', async () => {
       const body = '{"skillGroup":"sales","callId":"c1","type":"OFFERED"}';
       const texts = [
         JSON.stringify(ev('x1', 'texts')),
@@ -39,8 +39,8 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
         `{"v":1,"tenant":"wrong","source":"skillgroup","id":"x4","ts":${T0},"tenant":"texts","body":${body}}`,
       ];
       const events = texts.map((t) => JSON.parse(t) as SkillGroupEvent);
-      await store.insertEvents(events, 'texts:0-3', texts);
-      await store.insertEvents(events, 'texts:0-3', texts);
+      await store.insertEvents(events, 'texts:0-3', texts.map((t) => Buffer.from(t)));
+      await store.insertEvents(events, 'texts:0-3', texts.map((t) => Buffer.from(t)));
       expect(await store.countEvents('texts')).toBe(4);
       expect(await store.countEvents('wrong')).toBe(0);
     });

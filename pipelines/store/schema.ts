@@ -108,5 +108,21 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
         SETTINGS ${dedup}`,
       ],
     },
+    {
+      version: 5,
+      name: 'raw events: ClickHouse reads the entity and type from the body, so events are stored as received',
+      sql: [
+        `ALTER TABLE {db}.events_raw{onCluster}
+          MODIFY COLUMN entity String DEFAULT ${RAW_ENTITY},
+          MODIFY COLUMN type LowCardinality(String) DEFAULT ${RAW_TYPE}`,
+      ],
+    },
   ];
 }
+
+/** The entity of a raw event (what its windows are keyed by; `entityOf` in JavaScript), from its body. */
+const RAW_ENTITY = `multiIf(source = 'agent', JSONExtractString(body, 'agentId'), source = 'extension', JSONExtractString(body, 'extension'),
+  source = 'skillgroup', JSONExtractString(body, 'skillGroup'), concat(JSONExtractString(body, 'scope'), ':', JSONExtractString(body, 'key')))`;
+/** The type of a raw event: the agent or extension state, the skill-group event type, the report's interval length. */
+const RAW_TYPE = `multiIf(source IN ('agent', 'extension'), JSONExtractString(body, 'state'), source = 'skillgroup', JSONExtractString(body, 'type'),
+  toString(JSONExtractUInt(body, 'intervalSec')))`;

@@ -57,10 +57,10 @@ export interface IntervalReportQuery {
  */
 export interface TelemetryStore {
   /**
-   * Stores raw events, deduplicated by id. `texts`, when given, are the JSON texts the events were
+   * Stores raw events, deduplicated by id. `received`, when given, holds the JSON bytes each event was
    * decoded from (same order): a store may keep those as received instead of encoding the events again.
    */
-  insertEvents(events: TelemetryEvent[], token: string, texts?: readonly string[]): Promise<void>;
+  insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void>;
   upsertMinutes(rows: MinuteRow[], token: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
   /** Latest version of each minute row in the range, ordered by skill group then time. */

@@ -41,7 +41,7 @@ describe('raw events in ClickHouse', () => {
     ];
     // Pretty-printed with blank lines and a trailing newline: chDB would end inline data at an empty line.
     const texts = events.map((e) => `${JSON.stringify(e, null, 1).replace('{', '{\n\r\n')}\n\n`);
-    await store.insertEvents(events, 'r1', texts);
+    await store.insertEvents(events, 'r1', texts.map((t) => Buffer.from(t)));
     const got = await rows('r1');
     expect(got.map((r) => [r.id, r.source, r.entity, r.type, Number(r.ts)])).toEqual([
       ['a', 'agent', 'ag "7"', 'AUX', T0],
@@ -62,8 +62,8 @@ describe('raw events in ClickHouse', () => {
       `{"v":1,"tenant":"r2","source":"skillgroup","id":"f","ts":${T0},"body":${body}}`,
     ];
     const events = texts.map((t) => JSON.parse(t) as TelemetryEvent);
-    await store.insertEvents(events, 'r2', texts);
-    await store.insertEvents(events, 'r2', texts);
+    await store.insertEvents(events, 'r2', texts.map((t) => Buffer.from(t)));
+    await store.insertEvents(events, 'r2', texts.map((t) => Buffer.from(t)));
     const got = await rows('r2');
     expect(got.map((r) => [r.id, Number(r.ts), r.entity])).toEqual([['e', T0, 'sales'], ['f', T0, 'sales']]);
     const [n] = await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.events_raw WHERE tenant = 'r2'`, format: 'JSONEachRow' })).json<{ n: string }>();
@@ -79,7 +79,7 @@ describe('raw events in ClickHouse', () => {
         await client.command({ query: `CREATE TABLE enc.${t} (tenant String, source String, id String, ts DateTime64(3, 'UTC'), entity String, type String, body String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100` });
       }
       const events: TelemetryEvent[] = Array.from({ length: 50 }, (_, i) => ({ v: 1, tenant: 'x', source: 'skillgroup', id: `i${i}`, ts: T0 + i, body: { skillGroup: `g${i % 3}`, callId: `c${i}`, type: 'OFFERED' } }));
-      const insert = rawEventsInsert(events, events.map((e) => JSON.stringify(e)));
+      const insert = rawEventsInsert(events, events.map((e) => Buffer.from(JSON.stringify(e))));
       const viaExec = execInserter(client);
       const viaChdb = chdbInserter(conn.chdb as unknown as ChdbRawInsert);
       await viaExec({ ...insert, table: 'enc.a', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
