@@ -54,6 +54,51 @@ describe('PipelineWorker', () => {
     expect((await store.deadLetters(5)).map((d) => d.code)).toEqual(['malformed']);
   });
 
+  it('stores the raw events and the figures of a batch side by side, and hands on and commits only once both are stored', async () => {
+    const bus = new MemoryBus();
+    await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 1 })));
+    const store = new MemoryTelemetryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    const held = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'insertEvents') return async (...args: Parameters<MemoryTelemetryStore['insertEvents']>) => {
+          calls.push('raw: started');
+          await gate;
+          await target.insertEvents(...args);
+          calls.push('raw: stored');
+        };
+        if (prop === 'upsertMinutes') return async (...args: Parameters<MemoryTelemetryStore['upsertMinutes']>) => {
+          await target.upsertMinutes(...args);
+          calls.push('figures: stored');
+        };
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const worker = new PipelineWorker({
+      bus, store: held, clock: new ManualClock(T + 60_000),
+      pipelines: { skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 0, allowedLatenessMs: 0 }) },
+      onEvents: (evs) => calls.push(`handed on: ${evs.length}`),
+    });
+    const events: TelemetryEvent[] = Array.from({ length: 4 }, (_, i) => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: T + i * 1_000, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' } }));
+    await (await bus.producer()).send('sluice.skillgroup', events.map((e) => ({ key: 'acme|sales', value: JSON.stringify(e), timestamp: e.ts })));
+    await worker.start();
+    while (!calls.includes('figures: stored')) await new Promise((r) => setTimeout(r, 5));
+    // The figures are stored while the raw insert is still held; nothing is handed on or committed yet.
+    expect(calls).toEqual(['raw: started', 'figures: stored']);
+    expect(worker.handled).toBe(0);
+    expect((await bus.committed('sluice-pipelines', 'sluice.skillgroup')).get(0)).toBe(-1);
+    release();
+    while (worker.handled < 4) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toEqual(['raw: started', 'figures: stored', 'raw: stored', 'handed on: 4']);
+    // Committed now, at the first offset the open minute still needs.
+    expect((await bus.committed('sluice-pipelines', 'sluice.skillgroup')).get(0)).toBe(0);
+    await worker.stop();
+    expect(await store.countEvents('acme')).toBe(4);
+  });
+
   it('hands a partition on with what it committed: a worker restarted mid-stream ends with the agent figures of one that never stopped', async () => {
     const states: AgentState[] = ['AVAILABLE', 'RINGING', 'ON_CALL', 'ACW', 'AUX', 'AVAILABLE', 'LOGGED_OUT'];
     // Jitter within the out-of-orderness, and every 17th change 200 s late (within the lateness).

@@ -3,7 +3,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
-import type { PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
+import type { BatchResult, PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
 import type { Source } from './events/types.js';
 import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
@@ -45,8 +45,8 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
 
 /**
  * Reads the source topics in a consumer group and turns them into stored figures: decode (bad input
- * to the dead-letter table with its reason), store raw events, count per-minute skill-group windows,
- * store the changed rows, and only then commit — never past the first offset still feeding an open
+ * to the dead-letter table with its reason), store raw events while the windows take the batch, store
+ * the changed rows, and only once both are stored commit — never past the first offset still feeding an open
  * window, so a worker killed at any point rebuilds its windows on restart and the totals stay exact.
  * Inserts are retried (with heartbeats) until they succeed: while ClickHouse is down the partition
  * simply stops advancing.
@@ -191,28 +191,37 @@ export class PipelineWorker {
     }
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
     const events = good.map((g) => g.event);
-    await this.#retry('storing raw events', ctl, async () => {
+    // The raw insert runs (ClickHouse parses it on its own threads) while the windows take the batch.
+    const rawStored = this.#retry('storing raw events', ctl, async () => {
       await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
       await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
-    obs?.eventsIn?.(source, good.length);
-    this.#opts.onEvents?.(events);
-    for (const d of dead) obs?.deadLettered?.(source, d.code);
-
     let windows = this.#windows.get(key);
+    let out: BatchResult | undefined;
     const factory = this.#opts.pipelines?.[source as Source];
     if (factory) {
       if (!windows) {
         // A partition new to this worker resumes from what its previous reader committed with the offset.
-        const resume = (await this.#resumePoints(topic)).get(partition);
-        this.#windows.set(key, (windows = factory(resume)));
+        const resume = await this.#resumePoints(topic).catch(async (err: unknown) => {
+          await rawStored.catch(() => {});
+          throw err;
+        });
+        this.#windows.set(key, (windows = factory(resume.get(partition))));
       }
-      const out = windows.process(good, this.#opts.clock.now());
+      out = windows.process(good, this.#opts.clock.now());
       if (out.late > 0) obs?.late?.(source, out.late);
       if (out.duplicates > 0) obs?.duplicates?.(source, out.duplicates);
-      await this.#retry(`storing ${source} figures`, ctl, () => out.store(this.#opts.store));
-      out.afterStore();
     }
+    const figures = out;
+    const figuresStored = figures ? this.#retry(`storing ${source} figures`, ctl, () => figures.store(this.#opts.store)) : undefined;
+    // Both settle before either failure is thrown, so neither is left running unobserved.
+    const [raw, stored] = await Promise.allSettled([rawStored, figuresStored]);
+    if (raw.status === 'rejected') throw raw.reason;
+    obs?.eventsIn?.(source, good.length);
+    this.#opts.onEvents?.(events);
+    for (const d of dead) obs?.deadLettered?.(source, d.code);
+    if (stored.status === 'rejected') throw stored.reason;
+    figures?.afterStore();
     const next = messages.at(-1)!.offset + 1;
     if (!ctl.isStale()) {
       // A failed commit loses nothing: the range is read again and every write is idempotent.
