@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Source, TelemetryEvent } from './events/types.js';
 import type { TelemetryStore } from './store/types.js';
 
@@ -42,13 +41,6 @@ export type PipelineFactory = (resume?: string) => PartitionPipeline;
 /** A batch that produced nothing to store. */
 export const NOTHING: BatchResult = Object.freeze({ store: async () => {}, afterStore: () => {}, late: 0, duplicates: 0 });
 
-/** Token of a set of rows from their identities: the same rows (same versions) always get the same token. */
-export function rowsToken<R>(rows: readonly R[], identity: (row: R) => string): string {
-  const h = createHash('sha1');
-  for (const r of rows) h.update(`${identity(r)}\n`);
-  return h.digest('base64url').slice(0, 16);
-}
-
 /** What a source's per-partition aggregation returns for one batch. */
 export interface PartitionOutput<R> {
   rows: R[];
@@ -69,18 +61,16 @@ export interface PartitionSpec<S extends Source, R, O extends PartitionOutput<R>
     readonly stateSize?: number;
     close(): void;
   };
-  /** Writes a batch's rows (called only when there are some), idempotently for `token`. */
-  write(store: TelemetryStore, rows: R[], token: string): Promise<void>;
-  /** The identity of a row (key, window and version) for the insert token. */
-  identity(row: R): string;
+  /** Writes a batch's rows (called only when there are some), idempotently: the same rows are stored once however often they are written. */
+  write(store: TelemetryStore, rows: R[]): Promise<void>;
   /** Runs once a batch's output is stored (real-time state, push). */
   afterStore?(out: O): void;
 }
 
 /**
  * Adapts a source's per-partition aggregation to the worker's {@link PipelineFactory}: keeps the
- * source's events of each batch, stores the changed rows with a content token (a retry is applied
- * once), then hands the output on.
+ * source's events of each batch, stores the changed rows (a retry stores them once: the store takes
+ * their content as the insert's token), then hands the output on.
  */
 export function partitionPipeline<S extends Source, R, O extends PartitionOutput<R>>(spec: PartitionSpec<S, R, O>): PipelineFactory {
   return (resume) => {
@@ -93,7 +83,7 @@ export function partitionPipeline<S extends Source, R, O extends PartitionOutput
         const out = p.process(mine, now);
         return {
           store: async (store) => {
-            if (out.rows.length > 0) await spec.write(store, out.rows, rowsToken(out.rows, spec.identity));
+            if (out.rows.length > 0) await spec.write(store, out.rows);
           },
           afterStore: () => spec.afterStore?.(out),
           late: out.late,

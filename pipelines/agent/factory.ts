@@ -18,8 +18,7 @@ export function agentPipeline(opts: StateWindowOptions, hooks: AgentHooks = {}):
   return partitionPipeline<'agent', AgentWindowRow, AgentOutput>({
     source: 'agent',
     create: (resume) => new AgentPartition(opts, resume),
-    write: (store, rows, token) => store.upsertAgentWindows(rows, token),
-    identity: (r) => `${r.tenant}|${r.agentId}|${r.windowSec}|${r.windowStart}|${r.version}|${r.final}`,
+    write: (store, rows) => store.upsertAgentWindows(rows),
     afterStore: (out) => {
       if (out.rows.length > 0) hooks.onRows?.(out.rows);
     },

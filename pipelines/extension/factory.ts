@@ -17,8 +17,7 @@ export function extensionPipeline(opts: StateWindowOptions, hooks: ExtensionHook
   return partitionPipeline<'extension', ExtensionWindowRow, ExtensionOutput>({
     source: 'extension',
     create: (resume) => new ExtensionPartition(opts, resume),
-    write: (store, rows, token) => store.upsertExtensionWindows(rows, token),
-    identity: (r) => `${r.tenant}|${r.extension}|${r.windowSec}|${r.windowStart}|${r.version}|${r.final}`,
+    write: (store, rows) => store.upsertExtensionWindows(rows),
     afterStore: (out) => {
       if (out.rows.length > 0) hooks.onRows?.(out.rows);
     },

@@ -18,7 +18,6 @@ export function intervalPipeline(opts: IntervalPipelineOptions = {}): PipelineFa
         close: () => p.close(),
       };
     },
-    write: (store, rows, token) => store.upsertIntervalReports(rows, token),
-    identity: (r) => `${r.tenant}|${r.scope}|${r.key}|${r.intervalStart}|${r.intervalSec}|${r.version}|${r.eventId}`,
+    write: (store, rows) => store.upsertIntervalReports(rows),
   });
 }

@@ -26,8 +26,7 @@ export function skillGroupPipeline(opts: SkillGroupPipelineOptions, hooks: Skill
         close: () => p.close(),
       };
     },
-    write: (store, rows, token) => store.upsertMinutes(rows, token),
-    identity: (r: MinuteRow) => `${r.tenant}|${r.skillGroup}|${r.windowStart}|${r.version}|${r.final}`,
+    write: (store, rows: MinuteRow[]) => store.upsertMinutes(rows),
     afterStore: (out) => {
       if (out.rows.length > 0) hooks.onRows?.(out.rows);
       if (out.sliding.length > 0) hooks.onSliding?.(out.sliding);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { compactRows, jsonLines, type EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
@@ -69,7 +70,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     return new ClickHouseTelemetryStore(ch, opts.observe ?? (() => {}));
   }
 
-  async #insert(table: string, values: Record<string, unknown>[], token: string): Promise<void> {
+  async #insert(table: string, values: Record<string, unknown>[], token: string | undefined): Promise<void> {
     if (values.length === 0) return;
     // Rows as arrays under named columns: about twice as fast for ClickHouse to parse as objects.
     // Every key any row has (a row without one gets null: the column's default).
@@ -79,14 +80,20 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     await this.#insertTuples(table, { columns, rows: values.map((v) => columns.map((c) => v[c])) }, token);
   }
 
-  async #insertTuples(table: string, t: Tuples, token: string): Promise<void> {
+  async #insertTuples(table: string, t: Tuples, token: string | undefined): Promise<void> {
     if (t.rows.length === 0) return;
     await this.#write(table, t.rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(t.rows) }, token);
   }
 
-  async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string): Promise<void> {
+  /**
+   * Runs an insert under `token`, or without one under its body's digest: the same rows always make the
+   * same body, and ClickHouse's own digest of a block cannot serve, since it covers the defaults filled
+   * in at insert time (`updated_at`), which differ on a retry.
+   */
+  async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string | undefined): Promise<void> {
     const t0 = performance.now();
-    await this.ch.insertEncoded({ ...insert, table: `${this.ch.database}.${table}`, settings: { ...insert.settings, insert_deduplication_token: `${table}:${token}`, async_insert: 0 } });
+    const dedup = `${table}:${token ?? createHash('sha1').update(insert.body).digest('base64url')}`;
+    await this.ch.insertEncoded({ ...insert, table: `${this.ch.database}.${table}`, settings: { ...insert.settings, insert_deduplication_token: dedup, async_insert: 0 } });
     this.observe(table, rows, (performance.now() - t0) / 1000);
   }
 
@@ -110,7 +117,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     await this.#write('events_raw', events.length, rawEventsInsert(events), token);
   }
 
-  upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {
+  upsertMinutes(rows: MinuteRow[], token?: string): Promise<void> {
     return this.#insertTuples(
       'skillgroup_minute',
       {
@@ -156,15 +163,15 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     });
   }
 
-  upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void> {
+  upsertAgentWindows(rows: AgentWindowRow[], token?: string): Promise<void> {
     return this.#insertTuples('agent_window', agentWindowTuples(rows), token);
   }
 
-  upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void> {
+  upsertExtensionWindows(rows: ExtensionWindowRow[], token?: string): Promise<void> {
     return this.#insertTuples('extension_window', extensionWindowTuples(rows), token);
   }
 
-  upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void> {
+  upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void> {
     return this.#insert('interval_report', intervalReportValues(rows), token);
   }
 

@@ -29,6 +29,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
   #extensions = new Map<string, ExtensionWindowRow>();
   #reports = new Map<string, IntervalReportRow>();
 
+  /** False when `token` was seen before for `table`. (Row upserts need none: a row of an equal version replaces its twin.) */
   #once(table: string, token: string): boolean {
     const k = `${table}\u0000${token}`;
     if (this.#tokens.has(k)) return false;
@@ -41,8 +42,8 @@ export class MemoryTelemetryStore implements TelemetryStore {
     for (const e of events) this.#events.set(`${e.tenant}\u0000${e.source}\u0000${e.id}`, e);
   }
 
-  async upsertMinutes(rows: MinuteRow[], token: string): Promise<void> {
-    if (!this.#once('minutes', token)) return;
+  async upsertMinutes(rows: MinuteRow[], token?: string): Promise<void> {
+    if (token !== undefined && !this.#once('minutes', token)) return;
     for (const r of rows) {
       const k = `${r.tenant}\u0000${r.skillGroup}\u0000${r.windowStart}`;
       const old = this.#minutes.get(k);
@@ -62,18 +63,18 @@ export class MemoryTelemetryStore implements TelemetryStore {
       .map((r) => ({ ...r }));
   }
 
-  async upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void> {
-    if (!this.#once('agents', token)) return;
+  async upsertAgentWindows(rows: AgentWindowRow[], token?: string): Promise<void> {
+    if (token !== undefined && !this.#once('agents', token)) return;
     for (const r of rows) upsert(this.#agents, `${r.tenant}\u0000${r.windowSec}\u0000${r.agentId}\u0000${r.windowStart}`, r);
   }
 
-  async upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void> {
-    if (!this.#once('extensions', token)) return;
+  async upsertExtensionWindows(rows: ExtensionWindowRow[], token?: string): Promise<void> {
+    if (token !== undefined && !this.#once('extensions', token)) return;
     for (const r of rows) upsert(this.#extensions, `${r.tenant}\u0000${r.windowSec}\u0000${r.extension}\u0000${r.windowStart}`, r);
   }
 
-  async upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void> {
-    if (!this.#once('reports', token)) return;
+  async upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void> {
+    if (token !== undefined && !this.#once('reports', token)) return;
     for (const r of rows) upsert(this.#reports, `${r.tenant}\u0000${r.scope}\u0000${r.key}\u0000${r.intervalStart}\u0000${r.intervalSec}`, r);
   }
 

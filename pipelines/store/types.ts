@@ -52,8 +52,8 @@ export interface IntervalReportQuery {
 
 /**
  * Where the pipelines keep what they compute. Writes are idempotent: an insert retried with the same
- * `token` is applied once, raw events are deduplicated by id, and a window row replaces any row of the
- * same key with a lower version. ClickHouse is the real store; {@link MemoryTelemetryStore} the twin.
+ * `token` is applied once (a row upsert without one takes its rows' content as its token), raw events
+ * are deduplicated by id, and a window row replaces any row of the same key with a lower version. ClickHouse is the real store; {@link MemoryTelemetryStore} the twin.
  */
 export interface TelemetryStore {
   /**
@@ -61,14 +61,14 @@ export interface TelemetryStore {
    * decoded from (same order): a store may keep those as received instead of encoding the events again.
    */
   insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void>;
-  upsertMinutes(rows: MinuteRow[], token: string): Promise<void>;
+  upsertMinutes(rows: MinuteRow[], token?: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
   /** Latest version of each minute row in the range, ordered by skill group then time. */
   minutes(q: MinuteQuery): Promise<MinuteRow[]>;
-  upsertAgentWindows(rows: AgentWindowRow[], token: string): Promise<void>;
-  upsertExtensionWindows(rows: ExtensionWindowRow[], token: string): Promise<void>;
+  upsertAgentWindows(rows: AgentWindowRow[], token?: string): Promise<void>;
+  upsertExtensionWindows(rows: ExtensionWindowRow[], token?: string): Promise<void>;
   /** Vendor reports as received; a report replaces a stored one of the same interval with a lower version. */
-  upsertIntervalReports(rows: IntervalReportRow[], token: string): Promise<void>;
+  upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void>;
   /** Latest version of each agent window row, ordered by agent then time. */
   agentWindows(q: StateWindowQuery & { agentId?: string }): Promise<AgentWindowRow[]>;
   /** Latest version of each extension window row, ordered by extension then time. */

@@ -6,6 +6,7 @@ import { createClient } from '@clickhouse/client';
 import { ClickHouseTelemetryStore, rawEventsInsert } from '../../pipelines/store/clickhouse.js';
 import { telemetryStoreContract } from '../../pipelines/store/contract.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import { agentWindowRow } from '../../pipelines/agent/rows.js';
 
 telemetryStoreContract('ClickHouse over chDB', async () => {
   const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `contract_${process.pid}`);
@@ -68,6 +69,17 @@ describe('raw events in ClickHouse', () => {
     expect(got.map((r) => [r.id, Number(r.ts), r.entity])).toEqual([['e', T0, 'sales'], ['f', T0, 'sales']]);
     const [n] = await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.events_raw WHERE tenant = 'r2'`, format: 'JSONEachRow' })).json<{ n: string }>();
     expect(Number(n!.n)).toBe(2);
+  });
+
+  it('stores a row upsert without a token once however often it is retried, and a changed one beside it', async () => {
+    const row = (agentId: string, version: number) => agentWindowRow({ tenant: 'up', agentId, windowStart: T0, version, ms: { AVAILABLE: 60_000 } });
+    const stored = async () => Number((await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.agent_window WHERE tenant = 'up'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    await store.upsertAgentWindows([row('a1', 1), row('a2', 1)]);
+    await store.upsertAgentWindows([row('a1', 1), row('a2', 1)]);
+    expect(await stored()).toBe(2);
+    await store.upsertAgentWindows([row('a1', 2), row('a2', 1)]);
+    expect(await stored()).toBe(4);
+    expect((await store.agentWindows({ tenant: 'up', from: T0, to: T0 + 60_000 })).map((r) => [r.agentId, r.version])).toEqual([['a1', 2], ['a2', 1]]);
   });
 
   it('a server (exec with the body streamed) and chDB (bytes handed over) store the same rows', async () => {
