@@ -3,7 +3,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
-import type { BatchResult, PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
+import type { PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
 import type { Source } from './events/types.js';
 import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
@@ -46,8 +46,9 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
 /**
  * Reads the source topics in a consumer group and turns them into stored figures: decode (bad input
  * to the dead-letter table with its reason), store raw events while the windows take the batch, store
- * the changed rows, and only once both are stored commit — never past the first offset still feeding an open
- * window, so a worker killed at any point rebuilds its windows on restart and the totals stay exact.
+ * the changed rows, and only once both are stored commit — never past the first offset still feeding
+ * an open window, so a worker killed at any point rebuilds its windows on restart and the totals stay
+ * exact.
  * Inserts are retried (with heartbeats) until they succeed: while ClickHouse is down the partition
  * simply stops advancing.
  */
@@ -166,6 +167,23 @@ export class PipelineWorker {
     }
   }
 
+  /**
+   * The windows of a partition new to this worker, resuming from what its previous reader committed with
+   * the offset. Should the resume points fail to arrive, `pending` (the batch's raw insert) settles first.
+   */
+  async #openWindows(topic: string, partition: number, factory: PipelineFactory, pending: Promise<void>): Promise<PartitionPipeline> {
+    let resume: Map<number, string>;
+    try {
+      resume = await this.#resumePoints(topic);
+    } catch (err) {
+      await pending.catch(() => {});
+      throw err;
+    }
+    const windows = factory(resume.get(partition));
+    this.#windows.set(`${topic}:${partition}`, windows);
+    return windows;
+  }
+
   async #onBatch(batch: MessageBatch, ctl: BatchControl): Promise<void> {
     const { topic, partition, messages } = batch;
     const source = topic.slice(topic.lastIndexOf('.') + 1);
@@ -196,23 +214,11 @@ export class PipelineWorker {
       await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
       await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
     });
-    let windows = this.#windows.get(key);
-    let out: BatchResult | undefined;
     const factory = this.#opts.pipelines?.[source as Source];
-    if (factory) {
-      if (!windows) {
-        // A partition new to this worker resumes from what its previous reader committed with the offset.
-        const resume = await this.#resumePoints(topic).catch(async (err: unknown) => {
-          await rawStored.catch(() => {});
-          throw err;
-        });
-        this.#windows.set(key, (windows = factory(resume.get(partition))));
-      }
-      out = windows.process(good, this.#opts.clock.now());
-      if (out.late > 0) obs?.late?.(source, out.late);
-      if (out.duplicates > 0) obs?.duplicates?.(source, out.duplicates);
-    }
-    const figures = out;
+    const windows = factory && (this.#windows.get(key) ?? (await this.#openWindows(topic, partition, factory, rawStored)));
+    const figures = windows?.process(good, this.#opts.clock.now());
+    if (figures && figures.late > 0) obs?.late?.(source, figures.late);
+    if (figures && figures.duplicates > 0) obs?.duplicates?.(source, figures.duplicates);
     const figuresStored = figures ? this.#retry(`storing ${source} figures`, ctl, () => figures.store(this.#opts.store)) : undefined;
     // Both settle before either failure is thrown, so neither is left running unobserved.
     const [raw, stored] = await Promise.allSettled([rawStored, figuresStored]);

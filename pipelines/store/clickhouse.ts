@@ -99,9 +99,10 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   /**
    * With `received` (the JSON bytes each event was decoded from), the rows are those bytes as received:
-   * ClickHouse parses them on its own threads and JavaScript serialises nothing. Text that ClickHouse reads differently from `JSON.parse` (a duplicate
-   * key, `1e12` for an integer, a lone surrogate) fails the insert as a whole, and the batch is then
-   * stored from the decoded events instead — under the same token, so either way it is stored once.
+   * ClickHouse parses them on its own threads and JavaScript serialises nothing. Text that ClickHouse
+   * reads differently from `JSON.parse` (a duplicate key, `1e12` for an integer, a lone surrogate) fails
+   * the insert as a whole, and the batch is then stored from the decoded events instead — under the same
+   * token, so either way it is stored once.
    */
   async insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void> {
     if (events.length === 0) return;
