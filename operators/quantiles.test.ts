@@ -67,6 +67,11 @@ describe('quantiles', () => {
     }
   });
 
+  it('keeps the min and max a sketch keeps when 0 and −0 tie (a case the property test found)', () => {
+    for (const xs of [[0, -0], [-0, 0], [0, -0, 5], [-0, 0, -5]]) expect(summary(fold(xs))).toEqual(reference(xs));
+    expect(Object.is(summary(fold([0, -0])).max, 0)).toBe(true);
+  });
+
   it('reports the sum alongside', () => {
     expect(agg.result(fold([1, 2, 3.5])).sum).toBe(6.5);
     expect(agg.result(fold(Array.from({ length: 100 }, (_, i) => i))).sum).toBe(4_950);

@@ -136,10 +136,18 @@ export function quantiles<T>(field: (value: T) => number, options: QuantileOptio
       }
       const n = acc.n;
       let total = 0;
-      for (let i = 0; i < n; i++) total += acc.values[i] as number;
+      // Min and max as the sketch keeps them, in arrival order: of 0 and −0 the first seen stays.
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = acc.values[i] as number;
+        total += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
       insertionSort(acc.values, n, sorted);
       for (let i = 0; i < qs.length; i++) out[names[i] as string] = n === 0 ? NaN : binValue(sorted[Math.floor((qs[i] as number) * (n - 1))] as number);
-      return { count: n, sum: total, min: n === 0 ? Infinity : (sorted[0] as number), max: n === 0 ? -Infinity : (sorted[n - 1] as number), quantiles: out };
+      return { count: n, sum: total, min, max, quantiles: out };
     },
     dispose: (acc) => {
       const s = acc.sketch;
