@@ -73,6 +73,9 @@ interface Run {
   brokerCpuUsPerEvent: number | undefined;
 }
 
+/** All the CPU a run cost per event, µs: this process's and the broker's. */
+const cpuUs = (r: Run) => r.cpuUsPerEvent + (r.brokerCpuUsPerEvent ?? 0);
+
 /** Starts the clocks of a {@link Run} (call when the first batch arrives); `finish` stops them. */
 function runClock(n: number, brokerPid: number | undefined): { finish(): Run } {
   const t0 = performance.now();
@@ -158,7 +161,13 @@ async function main(): Promise<void> {
   let counting = false;
   // The inserts of the worker run, replayed afterwards to measure what ClickHouse alone spends on them.
   const inserts: EncodedInsert[] = [];
-  const recording: ClickHouse = { ...ch, insertEncoded: (insert) => (counting && inserts.push(insert), ch.insertEncoded(insert)) };
+  const recording: ClickHouse = {
+    ...ch,
+    insertEncoded: (insert) => {
+      if (counting) inserts.push(insert);
+      return ch.insertEncoded(insert);
+    },
+  };
   const store = await ClickHouseTelemetryStore.open(recording, { rawTtlDays: 30, observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows) });
   try {
     const prefix = `bench${Date.now()}`;
@@ -239,15 +248,9 @@ async function main(): Promise<void> {
     while (live.handled < sent) await new Promise((r) => setTimeout(r, 100));
     await live.stop();
 
-    const sluiceTotal = sluice.cpuUsPerEvent + (sluice.brokerCpuUsPerEvent ?? 0);
-    const floor = {
-      kafka: (bareBefore.cpuUsPerEvent + bareAfter.cpuUsPerEvent) / 2,
-      broker: sluice.brokerCpuUsPerEvent ?? 0,
-      clickhouse: clickhouseUsPerEvent,
-      get total() {
-        return this.kafka + this.broker + this.clickhouse;
-      },
-    };
+    const sluiceTotal = cpuUs(sluice);
+    const floor = { kafka: (bareBefore.cpuUsPerEvent + bareAfter.cpuUsPerEvent) / 2, broker: sluice.brokerCpuUsPerEvent ?? 0, clickhouse: clickhouseUsPerEvent, total: 0 };
+    floor.total = floor.kafka + floor.broker + floor.clickhouse;
     const result = {
       eventsPerSec: Math.round(rate),
       bareConsumerEventsPerSec: Math.round(bareRate),
@@ -295,10 +298,10 @@ async function main(): Promise<void> {
       '',
       '| run | events/s | process µs/event | broker µs/event | ceiling events/s | events per core-second |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...([['bare, before', bareBefore], ['sluice', sluice], ['bare, after', bareAfter]] as const).map(([name, r]) => {
-        const total = r.cpuUsPerEvent + (r.brokerCpuUsPerEvent ?? 0);
-        return `| ${name} | ${Math.round(r.eventsPerSec).toLocaleString('en')} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} | ${Math.round((machine.cores * 1e6) / total).toLocaleString('en')} | ${Math.round(1e6 / total).toLocaleString('en')} |`;
-      }),
+      ...([['bare, before', bareBefore], ['sluice', sluice], ['bare, after', bareAfter]] as const).map(
+        ([name, r]) =>
+          `| ${name} | ${Math.round(r.eventsPerSec).toLocaleString('en')} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} | ${Math.round((machine.cores * 1e6) / cpuUs(r)).toLocaleString('en')} | ${Math.round(1e6 / cpuUs(r)).toLocaleString('en')} |`,
+      ),
       '',
       `Where the worker's ${sluiceTotal.toFixed(1)} µs per event go, and the least any implementation needs:`,
       '',
