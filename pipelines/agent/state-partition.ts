@@ -247,5 +247,3 @@ export class StatePartition<E, S extends string> {
     });
   }
 }
-
-

@@ -29,8 +29,12 @@ export class MemoryTelemetryStore implements TelemetryStore {
   #extensions = new Map<string, ExtensionWindowRow>();
   #reports = new Map<string, IntervalReportRow>();
 
-  /** False when `token` was seen before for `table`. (Row upserts need none: a row of an equal version replaces its twin.) */
-  #once(table: string, token: string): boolean {
+  /**
+   * False when `token` was seen before for `table`. Without a token, always true: row upserts need none,
+   * since a row of an equal version replaces its twin.
+   */
+  #once(table: string, token: string | undefined): boolean {
+    if (token === undefined) return true;
     const k = `${table}\u0000${token}`;
     if (this.#tokens.has(k)) return false;
     this.#tokens.add(k);
@@ -43,7 +47,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
   }
 
   async upsertMinutes(rows: MinuteRow[], token?: string): Promise<void> {
-    if (token !== undefined && !this.#once('minutes', token)) return;
+    if (!this.#once('minutes', token)) return;
     for (const r of rows) {
       const k = `${r.tenant}\u0000${r.skillGroup}\u0000${r.windowStart}`;
       const old = this.#minutes.get(k);
@@ -64,17 +68,17 @@ export class MemoryTelemetryStore implements TelemetryStore {
   }
 
   async upsertAgentWindows(rows: AgentWindowRow[], token?: string): Promise<void> {
-    if (token !== undefined && !this.#once('agents', token)) return;
+    if (!this.#once('agents', token)) return;
     for (const r of rows) upsert(this.#agents, `${r.tenant}\u0000${r.windowSec}\u0000${r.agentId}\u0000${r.windowStart}`, r);
   }
 
   async upsertExtensionWindows(rows: ExtensionWindowRow[], token?: string): Promise<void> {
-    if (token !== undefined && !this.#once('extensions', token)) return;
+    if (!this.#once('extensions', token)) return;
     for (const r of rows) upsert(this.#extensions, `${r.tenant}\u0000${r.windowSec}\u0000${r.extension}\u0000${r.windowStart}`, r);
   }
 
   async upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void> {
-    if (token !== undefined && !this.#once('reports', token)) return;
+    if (!this.#once('reports', token)) return;
     for (const r of rows) upsert(this.#reports, `${r.tenant}\u0000${r.scope}\u0000${r.key}\u0000${r.intervalStart}\u0000${r.intervalSec}`, r);
   }
 
