@@ -25,10 +25,11 @@ export interface KafkaBusOptions {
 }
 
 /**
- * Default {@link KafkaBusOptions.partitionsConcurrently}. A batch spends most of its time waiting for its
- * inserts and its commit; with 3 at a time the worker of bench:pipeline sat idle between them (0.34 of the
- * bare consumer's rate), with 8–24 it reached 0.50–0.52 (bench/pipeline/RESULTS.md). Memory is bounded
- * by the fetch size, not by this.
+ * Default {@link KafkaBusOptions.partitionsConcurrently}. A batch spends much of its time waiting for its
+ * inserts and its commit; with 3 at a time the worker of bench:pipeline sat idle between them, and 8–24
+ * were about 1.5× as fast side by side (0.34 against 0.50–0.52 of the bare consumer's rate, as the
+ * benchmark then timed the worker, from its first finished batch, which overstated both). Memory is
+ * bounded by the fetch size, not by this.
  */
 export const DEFAULT_PARTITIONS_CONCURRENTLY = 12;
 
