@@ -47,18 +47,23 @@ export class LabelBounds {
 
   /** The tenant's label value: its name when known, else `_other`. */
   tenant(tenant: string): string {
+    const t = this.#tenant(tenant);
+    if (t === OTHER_LABEL) this.#onFold?.('tenant');
+    return t;
+  }
+
+  #tenant(tenant: string): string {
     if (this.#tenants.has(tenant)) return tenant;
     if (!this.#tenantsFixed && this.#tenants.size < this.#perLabel) {
       this.#tenants.add(tenant);
       return tenant;
     }
-    this.#onFold?.('tenant');
     return OTHER_LABEL;
   }
 
-  /** The value of `label` for a series of `tenant` (pass the tenant as given; it is bounded here). */
+  /** The value of `label` for a series of `tenant` (pass the tenant as given; it is bounded here, its fold counted by {@link tenant}). */
   value(label: string, tenant: string, value: string): string {
-    const t = this.tenant(tenant);
+    const t = this.#tenant(tenant);
     if (t === OTHER_LABEL) return OTHER_LABEL;
     return this.#admit(`${label}\u0000${t}`, label, value);
   }
