@@ -158,14 +158,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // The shape is guaranteed by ENV_SCHEMA (with defaults filled in) once validation passed.
   const r = raw as Record<string, any>;
+  if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
+    // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
+  }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
   if (!open && apiKeys.size === 0) {
     throw new SluiceError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
-  }
-  if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
-    // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
   }
   return Object.freeze({
     host: r.HOST,

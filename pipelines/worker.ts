@@ -198,13 +198,13 @@ export class PipelineWorker {
     const good: { event: TelemetryEvent; offset: number }[] = [];
     const received: Buffer[] = [];
     const dead: DeadLetter[] = [];
-    let refused: { code: string; reason: string } | undefined;
+    let refusal: { code: string; reason: string } | undefined;
     for (const m of messages) {
       const d = decodeJson(m.value, now, limits);
       if (d.ok && d.event.source !== source) {
         dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
-      } else if (d.ok && (refused = this.#opts.admit?.(d.event, now))) {
-        dead.push({ tenant: d.event.tenant, source, code: refused.code, reason: refused.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+      } else if (d.ok && (refusal = this.#opts.admit?.(d.event, now))) {
+        dead.push({ tenant: d.event.tenant, source, code: refusal.code, reason: refusal.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       } else if (d.ok) {
         good.push({ event: d.event, offset: m.offset });
         received.push(m.value);
