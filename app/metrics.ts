@@ -37,9 +37,9 @@ export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: nu
  * Names follow Prometheus conventions: `sluice_` prefix, base units, `_total` on counters; labels are
  * bounded (tenant, skill group, source, reason, table, route, level, target, breaker) — never call or
  * agent ids: per-agent figures live in ClickHouse. Every label whose value comes from input goes through
- * {@link LabelBounds} (known tenants; a fixed set of values per tenant; the rest `_other`). Gauges of state read it at scrape time. Every process
- * exposes what its roles do; dashboards `sum` counters across processes and `max` gauges that every
- * instance of a role reports alike (levels, breakers, ticket counts).
+ * {@link LabelBounds} (known tenants; a fixed set of values per tenant; the rest `_other`). Gauges of state
+ * read it at scrape time. Every process exposes what its roles do; dashboards `sum` counters across
+ * processes and `max` gauges that every instance of a role reports alike (levels, breakers, ticket counts).
  */
 export class Metrics {
   readonly registry = new Registry();
