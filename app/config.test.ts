@@ -24,6 +24,17 @@ describe('configuration', () => {
     expect(() => parseApiKeys('k123456789012345:Acme Corp:admin')).toThrow(/invalid tenant/);
   });
 
+  it('has per-tenant name limits and metric label bounds a real contact center never reaches, and idle names outliving their windows', () => {
+    const c = loadConfig({ SLUICE_OPEN: 'true' });
+    expect(c.cardinalityLimits).toEqual({ skillGroup: 1_000, agent: 20_000, extension: 20_000 });
+    expect(c.nameIdleMs).toBe(86_400_000);
+    expect(c.metricLabelValues).toBe(1_000);
+    expect(loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_SKILL_GROUPS_PER_TENANT: '50' }).cardinalityLimits.skillGroup).toBe(50);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_AGENTS_PER_TENANT: '0' })).toThrow(/SLUICE_MAX_AGENTS_PER_TENANT must be >= 1/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_NAME_IDLE_MS: '60000' })).toThrow(/SLUICE_NAME_IDLE_MS must be >= 3600000/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_NAME_IDLE_MS: '7200000', SLUICE_ALLOWED_LATENESS_MS: '7200000' })).toThrow(/SLUICE_NAME_IDLE_MS \(7200000\) must be greater than SLUICE_ALLOWED_LATENESS_MS/);
+  });
+
   it('documents every environment variable in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);

@@ -57,6 +57,12 @@ export interface Config {
   /** Simulated calls per hour per tenant. */
   simCallsPerHour: number;
   simTenants: string[];
+  /** Distinct names a tenant may have in a pipeline worker; an event bringing a new one past it is dead-lettered. */
+  cardinalityLimits: { skillGroup: number; agent: number; extension: number };
+  /** A name with no event for this long leaves the per-tenant count and the real-time state, ms. */
+  nameIdleMs: number;
+  /** Distinct values an input-driven metric label keeps per tenant; the rest are `_other`. */
+  metricLabelValues: number;
 }
 
 const ENV_SCHEMA = {
@@ -94,6 +100,12 @@ const ENV_SCHEMA = {
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
+    SLUICE_MAX_SKILL_GROUPS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
+    SLUICE_MAX_AGENTS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
+    SLUICE_MAX_EXTENSIONS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
+    // At least an hour: a skill group's 60-minute sliding figures go on arriving for an hour after its last event.
+    SLUICE_NAME_IDLE_MS: { type: 'integer', minimum: 3600000, maximum: 2592000000, default: 86400000 },
+    SLUICE_METRIC_LABEL_VALUES: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
   },
 } as const;
 
@@ -146,6 +158,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // The shape is guaranteed by ENV_SCHEMA (with defaults filled in) once validation passed.
   const r = raw as Record<string, any>;
+  if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
+    // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
+  }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
   if (!open && apiKeys.size === 0) {
@@ -183,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
+    cardinalityLimits: Object.freeze({ skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT, agent: r.SLUICE_MAX_AGENTS_PER_TENANT, extension: r.SLUICE_MAX_EXTENSIONS_PER_TENANT }),
+    nameIdleMs: r.SLUICE_NAME_IDLE_MS,
+    metricLabelValues: r.SLUICE_METRIC_LABEL_VALUES,
   });
 }
 

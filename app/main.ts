@@ -19,6 +19,7 @@ import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import { PipelineWorker } from '../pipelines/worker.js';
+import { CardinalityLimiter } from '../pipelines/limits/cardinality.js';
 import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
 import { agentPipeline } from '../pipelines/agent/factory.js';
 import { extensionPipeline } from '../pipelines/extension/factory.js';
@@ -26,6 +27,7 @@ import { intervalPipeline } from '../pipelines/interval/factory.js';
 import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
+import { knownTenants } from './metric-labels.js';
 import { hostname } from 'node:os';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
@@ -69,7 +71,11 @@ export interface StartOptions {
 export async function startSluice(config: Readonly<Config>, opts: StartOptions = {}): Promise<Sluice> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? pino({ level: config.logLevel });
-  const metrics = new Metrics({ serviceLevelSeconds: config.serviceLevelMs / 1000, shortAbandonSeconds: config.shortAbandonMs / 1000 });
+  const metrics = new Metrics({
+    serviceLevelSeconds: config.serviceLevelMs / 1000,
+    shortAbandonSeconds: config.shortAbandonMs / 1000,
+    labels: { tenants: knownTenants(config), valuesPerLabel: config.metricLabelValues },
+  });
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, ReadinessCheck>();
@@ -113,7 +119,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const producer: BusProducer = await bus.producer();
     closers.unshift(() => producer.close());
     const publisher = new EventPublisher(producer, config.kafkaTopicPrefix);
-    const realtime = new RealtimeState();
+    const realtime = new RealtimeState({ idleTtlMs: config.nameIdleMs });
     const expiry = setInterval(() => realtime.expire(clock.now()), 60_000);
     expiry.unref();
     closers.unshift(async () => clearInterval(expiry));
@@ -121,6 +127,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const deadLetters = config.kafkaBrokers ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix)) : storeDeadLetters(store);
     let worker: PipelineWorker | undefined;
     if (config.role === 'all' || config.role === 'pipeline') {
+      // Every event passes here, whether it came over HTTP or straight into Kafka.
+      const limiter = new CardinalityLimiter({ limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused });
+      metrics.observeCardinality(limiter);
       worker = new PipelineWorker({
         bus,
         store,
@@ -138,6 +147,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           interval: intervalPipeline(),
         },
         observer: metrics.pipelineObserver(),
+        admit: (event, now) => limiter.admit(event, now),
         onEvents: (events) => {
           const now = clock.now();
           for (const e of events) realtime.apply(e, now);

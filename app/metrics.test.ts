@@ -100,3 +100,73 @@ describe('Metrics of the control loop', () => {
     expect(text).toMatch(/^# TYPE nodejs_active_handles gauge$/m);
   });
 });
+
+describe('Metrics under unbounded names', () => {
+  const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+
+  it('folds skill groups past a tenant\'s set and unknown tenants into _other, adding up what folds together', async () => {
+    const m = new Metrics({ labels: { tenants: ['acme', 'globex'], valuesPerLabel: 10 } });
+    const wait = (tenant: string, skillGroup: string): TelemetryEvent => ({ v: 1, tenant, source: 'skillgroup', id: `${tenant}-${skillGroup}`, ts: 0, body: { skillGroup, callId: 'c', type: 'ANSWERED', waitMs: 3_000 } });
+    m.observeEvents(Array.from({ length: 3_000 }, (_, i) => wait('acme', `sg-${i}`)));
+    m.observeEvents(Array.from({ length: 500 }, (_, i) => wait(`stranger-${i}`, 'sales')));
+    m.observeEvents([wait('globex', 'care')]);
+    const groups = [
+      ...Array.from({ length: 3_000 }, (_, i) => ({ ...group(`sg-${i}`, 1, i), tenant: 'acme' })),
+      ...Array.from({ length: 500 }, (_, i) => ({ ...group('sales', 2, 1_000), tenant: `stranger-${i}` })),
+      { ...group('care', 4, 9_000), tenant: 'globex' },
+    ];
+    m.observeRealtime({ skillGroups: () => groups }, () => 0);
+    const text = await m.registry.metrics();
+    const waiting = series(text, 'sluice_queue_calls_waiting');
+    // acme: its first ten skill groups and _other; strangers: one _other series; globex keeps its own.
+    expect(waiting).toHaveLength(10 + 1 + 1 + 1);
+    expect(waiting).toContain('sluice_queue_calls_waiting{tenant="acme",skill_group="sg-0"} 1');
+    expect(waiting).toContain('sluice_queue_calls_waiting{tenant="acme",skill_group="_other"} 2990');
+    expect(waiting).toContain('sluice_queue_calls_waiting{tenant="_other",skill_group="_other"} 1000');
+    expect(waiting).toContain('sluice_queue_calls_waiting{tenant="globex",skill_group="care"} 4');
+    expect(series(text, 'sluice_queue_longest_wait_seconds')).toContain('sluice_queue_longest_wait_seconds{tenant="acme",skill_group="_other"} 2.999');
+    expect(series(text, 'sluice_queue_agents')).toContain('sluice_queue_agents{tenant="acme",skill_group="_other",state="ON_CALL"} 8970');
+    expect(series(text, 'sluice_queue_wait_seconds_count')).toEqual([
+      'sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-0",outcome="answered"} 1',
+      ...Array.from({ length: 9 }, (_, i) => `sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-${i + 1}",outcome="answered"} 1`),
+      'sluice_queue_wait_seconds_count{tenant="acme",skill_group="_other",outcome="answered"} 2990',
+      'sluice_queue_wait_seconds_count{tenant="_other",skill_group="_other",outcome="answered"} 500',
+      'sluice_queue_wait_seconds_count{tenant="globex",skill_group="care",outcome="answered"} 1',
+    ]);
+    expect(text).toMatch(/^sluice_metric_labels_folded_total\{label="skill_group"\} \d+$/m);
+    // The whole exposition stays small: a few hundred series, not tens of thousands.
+    expect(text.split('\n').filter((l) => l && !l.startsWith('#')).length).toBeLessThan(1_000);
+  });
+
+  it('keeps the tenant label of routing metrics to known tenants, whatever tenant a platform router key names', async () => {
+    const handlers = new Map<string, (e: never) => void>();
+    const levels = [{ tenant: 'acme', skillGroup: 'sales', level: 1 }, ...Array.from({ length: 300 }, (_, i) => ({ tenant: `t${i}`, skillGroup: `sg${i}`, level: i % 4 }))];
+    const breakers = Array.from({ length: 20 }, (_, i) => ({ id: `cti:node-${i}`, state: i === 15 ? 'open' : 'closed' }));
+    const service = { on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn), state: () => ({ levels, breakers }) };
+    const m = new Metrics({ labels: { tenants: ['acme'], valuesPerLabel: 10 } });
+    m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);
+    const decide = handlers.get('decision') as (d: object) => void;
+    for (let i = 0; i < 1_000; i++) decide({ tenant: `made-up-${i}`, target: 'agent', level: 0, durationNs: 500 });
+    decide({ tenant: 'acme', target: 'chat', level: 2, durationNs: 500 });
+    (handlers.get('admission-rejected') as (e: object) => void)({ tenant: 'made-up-1', kind: 'bucket' });
+    const text = await m.registry.metrics();
+    expect(series(text, 'sluice_route_decisions_total')).toEqual([
+      'sluice_route_decisions_total{tenant="_other",target="agent",level="0"} 1000',
+      'sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1',
+    ]);
+    expect(series(text, 'sluice_admission_rejections_total')).toEqual(['sluice_admission_rejections_total{tenant="_other",kind="bucket"} 1']);
+    expect(series(text, 'sluice_level')).toEqual(['sluice_level{tenant="acme",skill_group="sales"} 1', 'sluice_level{tenant="_other",skill_group="_other"} 3']);
+    // Ten breakers keep their names; the rest show as one, at the worst state among them.
+    expect(series(text, 'sluice_breaker_state')).toHaveLength(11);
+    expect(series(text, 'sluice_breaker_state')).toContain('sluice_breaker_state{breaker="_other"} 2');
+  });
+
+  it('counts names per tenant from the limiter at scrape time and refusals by tenant and kind', async () => {
+    const m = new Metrics({ labels: { tenants: ['acme'] } });
+    m.observeCardinality({ counts: () => [{ tenant: 'acme', kind: 'skillGroup', names: 1_000 }, { tenant: 'x', kind: 'agent', names: 4 }, { tenant: 'y', kind: 'agent', names: 5 }] });
+    m.cardinalityRefused({ tenant: 'acme', kind: 'skillGroup' });
+    const text = await m.registry.metrics();
+    expect(series(text, 'sluice_cardinality_names')).toEqual(['sluice_cardinality_names{tenant="acme",kind="skillGroup"} 1000', 'sluice_cardinality_names{tenant="_other",kind="agent"} 9']);
+    expect(series(text, 'sluice_cardinality_refused_total')).toEqual(['sluice_cardinality_refused_total{tenant="acme",kind="skillGroup"} 1']);
+  });
+});

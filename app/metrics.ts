@@ -4,6 +4,8 @@ import type { Workflow } from '../workflow/wire.js';
 import type { Control } from '../control/wire.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
 import type { SkillGroupNow } from '../pipelines/realtime/state.js';
+import type { CardinalityLimiter, CardinalityRefusal } from '../pipelines/limits/cardinality.js';
+import { foldSeries, LabelBounds, type LabelBoundsOptions } from './metric-labels.js';
 
 /** Thresholds that place histogram buckets where the call-center domain reads them. */
 export interface MetricsOptions {
@@ -11,6 +13,8 @@ export interface MetricsOptions {
   serviceLevelSeconds?: number;
   /** Short-abandon threshold, seconds (`SLUICE_SHORT_ABANDON_MS` / 1000; default 5). */
   shortAbandonSeconds?: number;
+  /** Which tenants get series of their own, and how many values every other input-driven label keeps. */
+  labels?: Omit<LabelBoundsOptions, 'onFold'>;
 }
 
 /** Which source's figures each pipeline table holds (for `sluice_events_out_total`). */
@@ -32,9 +36,10 @@ export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: nu
  * Sluice's Prometheus metrics, on a registry of their own (one per instance, so tests can run several).
  * Names follow Prometheus conventions: `sluice_` prefix, base units, `_total` on counters; labels are
  * bounded (tenant, skill group, source, reason, table, route, level, target, breaker) — never call or
- * agent ids: per-agent figures live in ClickHouse. Gauges of state read it at scrape time. Every process
- * exposes what its roles do; dashboards `sum` counters across processes and `max` gauges that every
- * instance of a role reports alike (levels, breakers, ticket counts).
+ * agent ids: per-agent figures live in ClickHouse. Every label whose value comes from input goes through
+ * {@link LabelBounds} (known tenants; a fixed set of values per tenant; the rest `_other`). Gauges of state
+ * read it at scrape time. Every process exposes what its roles do; dashboards `sum` counters across
+ * processes and `max` gauges that every instance of a role reports alike (levels, breakers, ticket counts).
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -50,8 +55,13 @@ export class Metrics {
   readonly insertErrors = new Counter({ name: 'sluice_clickhouse_insert_errors_total', help: 'Failed ClickHouse inserts (each is retried).', registers: [this.registry] });
   readonly commitErrors = new Counter({ name: 'sluice_consumer_commit_errors_total', help: 'Failed offset commits (the range is read again).', registers: [this.registry] });
   readonly httpSeconds = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by method, route and status.', labelNames: ['method', 'route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+  readonly labelsFolded = new Counter({ name: 'sluice_metric_labels_folded_total', help: 'Label values folded into "_other" (an unknown tenant, or a value past its label\'s set), by label; counted per observation and per scrape.', labelNames: ['label'], registers: [this.registry] });
+  readonly refusedPastLimit = new Counter({ name: 'sluice_cardinality_refused_total', help: 'Events dead-lettered because they brought a tenant past its limit of skill groups, agents or extensions, by tenant and kind.', labelNames: ['tenant', 'kind'], registers: [this.registry] });
+  /** The bounds every input-driven label goes through. */
+  readonly labels: LabelBounds;
 
   constructor(opts: MetricsOptions = {}) {
+    this.labels = new LabelBounds({ ...opts.labels, onFold: (label) => this.labelsFolded.inc({ label }) });
     collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics
     // refuses them); each is the sum over `type` of the gauge without the suffix, which stays.
@@ -70,33 +80,36 @@ export class Metrics {
     for (const e of events) {
       if (e.source !== 'skillgroup' || e.body.waitMs === undefined) continue;
       const { type, skillGroup, waitMs } = e.body;
-      if (type === 'ANSWERED' || type === 'ABANDONED') this.queueWait.observe({ tenant: e.tenant, skill_group: skillGroup, outcome: type.toLowerCase() }, waitMs / 1000);
+      if (type === 'ANSWERED' || type === 'ABANDONED') this.queueWait.observe({ tenant: this.labels.tenant(e.tenant), skill_group: this.labels.value('skill_group', e.tenant, skillGroup), outcome: type.toLowerCase() }, waitMs / 1000);
     }
   }
 
   /** Real-time queue figures (calls waiting, longest wait, agents by state), read at scrape time from `view`. */
   observeRealtime(view: { skillGroups(now: number): SkillGroupNow[] }, now: () => number): void {
     const r = [this.registry];
-    const read = () => view.skillGroups(now());
+    const labels = this.labels;
+    // Skill groups folded into one series add up (the longest wait: the longest of them).
+    const read = () => view.skillGroups(now()).map((g) => ({ g, labels: { tenant: labels.tenant(g.tenant), skill_group: labels.value('skill_group', g.tenant, g.skillGroup) } }));
     new Gauge({
       name: 'sluice_queue_calls_waiting', help: 'Calls waiting in queue now, by tenant and skill group.', labelNames: ['tenant', 'skill_group'], registers: r,
       collect() {
         this.reset();
-        for (const g of read()) this.set({ tenant: g.tenant, skill_group: g.skillGroup }, g.callsWaiting);
+        for (const s of foldSeries(read().map((x) => ({ labels: x.labels, value: x.g.callsWaiting })), 'sum')) this.set(s.labels, s.value);
       },
     });
     new Gauge({
       name: 'sluice_queue_longest_wait_seconds', help: 'Wait of the longest-waiting call now, by tenant and skill group (0 when none waits).', labelNames: ['tenant', 'skill_group'], registers: r,
       collect() {
         this.reset();
-        for (const g of read()) this.set({ tenant: g.tenant, skill_group: g.skillGroup }, g.longestWaitMs / 1000);
+        for (const s of foldSeries(read().map((x) => ({ labels: x.labels, value: x.g.longestWaitMs / 1000 })), 'max')) this.set(s.labels, s.value);
       },
     });
     new Gauge({
       name: 'sluice_queue_agents', help: 'Agents serving a skill group now, by tenant, skill group and state.', labelNames: ['tenant', 'skill_group', 'state'], registers: r,
       collect() {
         this.reset();
-        for (const g of read()) for (const [state, n] of Object.entries(g.agents)) this.set({ tenant: g.tenant, skill_group: g.skillGroup, state }, n ?? 0);
+        const each = read().flatMap((x) => Object.entries(x.g.agents).map(([state, n]) => ({ labels: { ...x.labels, state }, value: n ?? 0 })));
+        for (const s of foldSeries(each, 'sum')) this.set(s.labels, s.value);
       },
     });
   }
@@ -123,10 +136,10 @@ export class Metrics {
   /** Adapts the pipeline worker's reports to these metrics. */
   pipelineObserver(): PipelineObserver {
     return {
-      eventsIn: (source, n) => this.eventsIn.inc({ source }, n),
-      deadLettered: (source, code) => this.deadLettered.inc({ source, reason: code }),
-      late: (source, n) => this.late.inc({ source }, n),
-      duplicates: (source, n) => this.duplicates.inc({ source }, n),
+      eventsIn: (source, n) => this.eventsIn.inc({ source: this.labels.shared('source', source) }, n),
+      deadLettered: (source, code) => this.deadLettered.inc({ source: this.labels.shared('source', source), reason: this.labels.shared('reason', code) }),
+      late: (source, n) => this.late.inc({ source: this.labels.shared('source', source) }, n),
+      duplicates: (source, n) => this.duplicates.inc({ source: this.labels.shared('source', source) }, n),
       batch: (size) => this.batchSize.observe(size),
       insertFailed: () => this.insertErrors.inc(),
       commitFailed: () => this.commitErrors.inc(),
@@ -139,6 +152,7 @@ export class Metrics {
     const warnings = new Counter({ name: 'sluice_sla_warnings_total', help: 'SLA timers fired, by kind (warning, breach, notify), level and whether delivered.', labelNames: ['kind', 'level', 'delivered'], registers: [this.registry] });
     const lateness = new Histogram({ name: 'sluice_sla_timer_lateness_seconds', help: 'How long after its due time an SLA timer fired.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300], registers: [this.registry] });
     const timerErrors = new Counter({ name: 'sluice_sla_timer_errors_total', help: 'Store errors of the SLA timer loop (it carries on).', registers: [this.registry] });
+    const labels = this.labels;
     new Gauge({
       name: 'sluice_workflow_tickets',
       help: 'Tickets by tenant and state (read at scrape time).',
@@ -148,14 +162,15 @@ export class Metrics {
         this.reset();
         for (const tenant of tenants) {
           const counts = await wf.ticketCounts(tenant).catch(() => undefined);
-          for (const [state, n] of Object.entries(counts ?? {})) this.set({ tenant, state }, n);
+          for (const [state, n] of Object.entries(counts ?? {})) this.set({ tenant: labels.tenant(tenant), state }, n);
         }
       },
     });
     wf.observe({
       ticketState: (c) => transitions.inc({ state: c.to }),
       slaFired: (f) => {
-        warnings.inc({ kind: f.kind, level: String(f.level), delivered: String(f.delivered) });
+        // Warning levels come from tenants' flow definitions.
+        warnings.inc({ kind: f.kind, level: labels.shared('sla_level', String(f.level)), delivered: String(f.delivered) });
         lateness.observe(f.latenessMs / 1000);
       },
       timerError: () => timerErrors.inc(),
@@ -171,31 +186,54 @@ export class Metrics {
     const levelChanges = new Counter({ name: 'sluice_level_changes_total', help: 'Degradation level changes, by tenant and new level.', labelNames: ['tenant', 'level'], registers: r });
     const breakerTransitions = new Counter({ name: 'sluice_breaker_transitions_total', help: 'Circuit breaker state changes, by breaker and new state.', labelNames: ['breaker', 'to'], registers: r });
     const svc = c.service;
+    const labels = this.labels;
+    // The tenant and skill group of a route come from the caller (a platform router key may name any tenant).
+    const tenant = (t: string) => labels.tenant(t);
+    const breaker = (id: string) => labels.shared('breaker', id);
     new Gauge({
-      name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant), read at scrape time.', labelNames: ['tenant', 'skill_group'], registers: r,
+      name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant), read at scrape time; scopes folded into "_other" show the highest.', labelNames: ['tenant', 'skill_group'], registers: r,
       collect() {
         this.reset();
-        for (const l of svc.state().levels) this.set({ tenant: l.tenant, skill_group: l.skillGroup ?? '' }, Number(l.level));
+        const each = svc.state().levels.map((l) => ({ labels: { tenant: tenant(l.tenant), skill_group: l.skillGroup === undefined ? '' : labels.value('skill_group', l.tenant, l.skillGroup) }, value: Number(l.level) }));
+        for (const s of foldSeries(each, 'max')) this.set(s.labels, s.value);
       },
     });
     new Gauge({
-      name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open), read at scrape time.', labelNames: ['breaker'], registers: r,
+      name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open), read at scrape time; breakers folded into "_other" show the worst.', labelNames: ['breaker'], registers: r,
       collect() {
         this.reset();
-        for (const b of svc.state().breakers) this.set({ breaker: b.id }, BREAKER_STATE_VALUE[b.state] ?? -1);
+        const each = svc.state().breakers.map((b) => ({ labels: { breaker: breaker(b.id) }, value: BREAKER_STATE_VALUE[b.state] ?? -1 }));
+        for (const s of foldSeries(each, 'max')) this.set(s.labels, s.value);
       },
     });
     const outcomes = new Counter({ name: 'sluice_route_outcomes_total', help: 'Outcomes reported for routed calls, by target and result.', labelNames: ['target', 'result'], registers: r });
     svc.on('decision', (d) => {
-      decisions.inc({ tenant: d.tenant, target: d.target, level: String(d.level) });
+      decisions.inc({ tenant: tenant(d.tenant), target: labels.shared('target', d.target), level: String(d.level) });
       decisionSeconds.observe(d.durationNs / 1e9);
     });
-    svc.on('admission-rejected', (e) => rejected.inc({ tenant: e.tenant, kind: e.kind }));
+    svc.on('admission-rejected', (e) => rejected.inc({ tenant: tenant(e.tenant), kind: e.kind }));
     svc.on('level', (e) => {
-      levelChanges.inc({ tenant: e.scope.tenant, level: String(e.to) });
+      levelChanges.inc({ tenant: tenant(e.scope.tenant), level: String(e.to) });
     });
-    svc.on('breaker', (t) => breakerTransitions.inc({ breaker: t.breakerId, to: t.to }));
-    svc.on('outcome', (o) => outcomes.inc({ target: o.target, result: o.success ? 'success' : 'failure' }));
+    svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
+    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.success ? 'success' : 'failure' }));
+  }
+
+  /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */
+  cardinalityRefused = (r: Pick<CardinalityRefusal, 'tenant' | 'kind'>): void => {
+    this.refusedPastLimit.inc({ tenant: this.labels.tenant(r.tenant), kind: r.kind });
+  };
+
+  /** Names each tenant has in the pipeline worker against its limits, read at scrape time. */
+  observeCardinality(limiter: Pick<CardinalityLimiter, 'counts'>): void {
+    const labels = this.labels;
+    new Gauge({
+      name: 'sluice_cardinality_names', help: 'Distinct skill groups, agents and extensions this pipeline worker counts per tenant against the limits (idle ones leave), read at scrape time.', labelNames: ['tenant', 'kind'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of foldSeries(limiter.counts().map((c) => ({ labels: { tenant: labels.tenant(c.tenant), kind: c.kind }, value: c.names })), 'sum')) this.set(s.labels, s.value);
+      },
+    });
   }
 
   /** Records one ClickHouse insert. */

@@ -39,6 +39,8 @@ export interface PipelineWorkerOptions {
   onEvents?: (events: TelemetryEvent[]) => void;
   /** Longest pause between retries of a failed insert, ms. */
   maxRetryDelayMs?: number;
+  /** Refuses a decoded event before it is stored (per-tenant limits): its code and reason go to the dead-letter sink. */
+  admit?: (event: TelemetryEvent, now: number) => { code: string; reason: string } | undefined;
 }
 
 const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).digest('base64url').slice(0, 16);
@@ -196,10 +198,13 @@ export class PipelineWorker {
     const good: { event: TelemetryEvent; offset: number }[] = [];
     const received: Buffer[] = [];
     const dead: DeadLetter[] = [];
+    let refusal: { code: string; reason: string } | undefined;
     for (const m of messages) {
       const d = decodeJson(m.value, now, limits);
       if (d.ok && d.event.source !== source) {
         dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+      } else if (d.ok && (refusal = this.#opts.admit?.(d.event, now))) {
+        dead.push({ tenant: d.event.tenant, source, code: refusal.code, reason: refusal.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
       } else if (d.ok) {
         good.push({ event: d.event, offset: m.offset });
         received.push(m.value);

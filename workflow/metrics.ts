@@ -32,10 +32,13 @@ export interface SlaFiring {
  * What the composition root hooks to its metrics (prom-client lives there, not here). Each
  * method is optional; none may throw into the workflow (exceptions are swallowed).
  *
- * Suggested series: `sluice_workflow_ticket_transitions_total{tenant,flow,from,to}` from
- * {@link WorkflowObserver.ticketState}; `sluice_workflow_sla_notifications_total{kind,level,channel,delivered}`
- * and the histogram `sluice_workflow_timer_lateness_seconds` from {@link WorkflowObserver.slaFired};
- * `sluice_workflow_tickets{tenant,state}` as a gauge collected from `Workflow.ticketCounts`.
+ * `app/metrics.ts` exports `sluice_workflow_ticket_transitions_total{state}` from
+ * {@link WorkflowObserver.ticketState}, `sluice_sla_warnings_total{kind,level,delivered}` and the histogram
+ * `sluice_sla_timer_lateness_seconds` from {@link WorkflowObserver.slaFired}, and
+ * `sluice_workflow_tickets{tenant,state}` collected from `Workflow.ticketCounts`. The tenant, the flow id, the
+ * channel and the warning level come from tenants' input (requests, flow definitions): a hook that puts one in
+ * a label passes it through the metrics' label bounds (`app/metric-labels.ts`: known tenants, a fixed set of
+ * values per tenant, the rest `_other`), never as is.
  */
 export interface WorkflowObserver {
   /** A ticket was created or changed state. */

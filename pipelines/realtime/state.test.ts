@@ -67,8 +67,40 @@ describe('RealtimeState', () => {
     expect(changed).toEqual(['acme', 'acme', 'acme']);
     s.expire(T + 61_000);
     expect(s.skillGroups(T + 61_000, 'acme')[0]!.callsWaiting).toBe(0);
+    s.apply(agent('acme', 'here', 'ON_CALL', T + 100_000, ['sales']), T + 100_000);
     s.expire(T + 121_000);
     expect(s.agents('acme').map((a) => a.agentId)).toEqual(['here']);
+  });
+
+  it('evicts skill groups, agents and extensions with no event past the idle TTL, whatever their state, and keeps those still heard from', () => {
+    const s = new RealtimeState({ idleTtlMs: 3_600_000 });
+    const ext = (extension: string, ts: number): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'extension', id: `e${++n}`, ts, body: { extension, state: 'IDLE' } });
+    for (let i = 0; i < 500; i++) s.apply(call('acme', `campaign-${i}`, `c${i}`, 'COMPLETED', T), T);
+    s.apply(call('acme', 'sales', 'c-live', 'OFFERED', T), T);
+    s.apply(agent('acme', 'silent', 'AVAILABLE', T, ['campaign-1']), T);
+    s.apply(agent('acme', 'busy', 'ON_CALL', T, ['sales']), T);
+    s.apply(ext('2001', T), T);
+    s.apply(ext('2002', T), T);
+    expect(s.size).toEqual({ skillGroups: 501, agents: 2, extensions: 2 });
+    // Half an hour on, sales, agent busy and extension 2002 are heard from again (by processing time: an
+    // old event still says the name is alive); sales also gets its minute figures.
+    const later = T + 1_800_000;
+    s.apply(call('acme', 'sales', 'c-live2', 'OFFERED', later), later);
+    s.apply(agent('acme', 'busy', 'ON_CALL', T - 1, ['sales']), later);
+    s.apply(ext('2002', T - 1), later);
+    expect(s.expire(T + 3_600_000)).toBe(0);
+    expect(s.expire(T + 3_600_001)).toBe(500 + 1 + 1);
+    expect(s.size).toEqual({ skillGroups: 1, agents: 1, extensions: 1 });
+    expect(s.skillGroups(T + 3_600_001, 'acme').map((q) => q.skillGroup)).toEqual(['sales']);
+    expect(s.agents('acme').map((a) => a.agentId)).toEqual(['busy']);
+    expect(s.extensions('acme').map((x) => x.extension)).toEqual(['2002']);
+    expect(s.snapshots(T + 3_600_001).map((q) => q.skillGroup)).toEqual(['sales']);
+    // A figure keeps a skill group listed too (the agent and extension last heard from at `later` go first).
+    s.applyRows([{ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 2, answered: 0, abandoned: 0, final: true }], T + 3_000_000);
+    expect(s.expire(later + 3_600_001)).toBe(1 + 1);
+    expect(s.skillGroups(later + 3_600_001).map((q) => q.skillGroup)).toEqual(['sales']);
+    expect(s.expire(T + 3_000_000 + 3_600_001)).toBe(1);
+    expect(s.skillGroups(T + 7_000_000)).toEqual([]);
   });
 });
 

@@ -1,109 +1,17 @@
-import type { AgentState, ExtensionState, TelemetryEvent } from '../events/types.js';
-import { abandonRate, averageHandleTime, averageSpeedOfAnswer, serviceLevel } from '../metrics/formulas.js';
+import type { AgentState, TelemetryEvent } from '../events/types.js';
 import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
+import { span, type AgentNow, type ExtensionNow, type MinuteFigures, type QueueSnapshot, type SkillGroupNow, type SpanFigures } from './figures.js';
 
-/** Figures of one minute window. */
-export interface MinuteFigures {
-  /** Epoch ms. */
-  windowStart: number;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  final: boolean;
-}
-
-/** Figures over a sliding span (the last 5 or 60 closed minutes). Ratios 0–1, times ms; null when undefined. */
-export interface SpanFigures {
-  /** Epoch ms (exclusive). */
-  windowEnd: number;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  /** Answered within T / (answered + abandoned): abandons count against. */
-  serviceLevel: number | null;
-  asaMs: number | null;
-  ahtMs: number | null;
-  /** Abandoned / offered. */
-  abandonRate: number | null;
-  maxWaitMs: number | null;
-}
-
-function span(f: SlidingFigures): SpanFigures {
-  const s = f.sums;
-  return {
-    windowEnd: f.windowEnd,
-    offered: s.offered,
-    answered: s.answered,
-    abandoned: s.abandoned,
-    serviceLevel: serviceLevel(s, 'answeredAndAbandoned'),
-    asaMs: averageSpeedOfAnswer(s),
-    ahtMs: averageHandleTime(s),
-    abandonRate: abandonRate(s, 'offered'),
-    maxWaitMs: s.maxWaitMs,
-  };
-}
-
-/** Current figures of one skill group (`GET /v1/realtime/skillgroups`, the wallboard, the control loop). */
-export interface SkillGroupNow {
-  tenant: string;
-  skillGroup: string;
-  /** Calls offered and not yet answered, abandoned or otherwise gone. */
-  callsWaiting: number;
-  /** Wait of the longest-waiting call now, ms (0 when none waits). */
-  longestWaitMs: number;
-  /** Agents serving this skill group, by state. */
-  agents: Partial<Record<AgentState, number>>;
-  currentMinute: MinuteFigures | null;
-  previousMinute: MinuteFigures | null;
-  /** The last 5 closed minutes. */
-  last5m: SpanFigures | null;
-  /** The last 60 closed minutes. */
-  last60m: SpanFigures | null;
-  /** Epoch ms of the last change (processing time). */
-  updatedAt: number;
-}
-
-/** Current state of one agent. */
-export interface AgentNow {
-  tenant: string;
-  agentId: string;
-  state: AgentState;
-  reason?: string;
-  skillGroups: string[];
-  /** Event time the state began, epoch ms. */
-  since: number;
-}
-
-/** Current state of one extension (device). */
-export interface ExtensionNow {
-  tenant: string;
-  extension: string;
-  state: ExtensionState;
-  /** Event time the state began, epoch ms. */
-  since: number;
-}
-
-/** What the control loop reads per queue (structurally the control room's `QueueSnapshot`). */
-export interface QueueSnapshot {
-  tenant: string;
-  skillGroup: string;
-  callsWaiting: number;
-  longestWaitMs: number;
-  agentsAvailable: number;
-  agentsBusy: number;
-  agentsTotal: number;
-  offeredLastMinute: number;
-  answeredLastMinute: number;
-  abandonedLastMinute: number;
-  serviceLevel: number | null;
-  asOf: number;
-}
+export type { AgentNow, ExtensionNow, MinuteFigures, QueueSnapshot, SkillGroupNow, SpanFigures } from './figures.js';
 
 /** Bounds on the state kept. All in ms. */
 export interface RealtimeOptions {
   /** A call waiting longer than this without news is forgotten (a lost terminal event). */
   callTtlMs?: number;
-  /** A logged-out agent or unchanged extension is forgotten after this. */
+  /**
+   * A skill group, agent or extension with no event (nor, for a skill group, a figure) for this long is
+   * forgotten: nothing lists it any more. A logged-in agent silent this long lost its log-out.
+   */
   idleTtlMs?: number;
 }
 
@@ -121,19 +29,26 @@ interface Queue {
   updatedAt: number;
 }
 
+/** An agent or extension as held: its state, and when (processing time, epoch ms) an event last named it. */
+interface Seen<T> {
+  now: T;
+  seenAt: number;
+}
+
 const BUSY: ReadonlySet<AgentState> = new Set(['RINGING', 'ON_CALL', 'HOLD', 'ACW']);
 const k2 = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
  * The current state of the contact center in memory: calls waiting per skill group, agents and
  * extensions by state, and the latest minute figures. Fed with events (in any order within a call)
- * and stored minute rows; bounded by the number of live calls, agents and extensions, with TTLs for
- * entities that went silent.
+ * and stored minute rows; bounded by the number of live calls, skill groups, agents and extensions
+ * (which the pipeline worker's per-tenant limits bound), with TTLs for what went silent: {@link expire}
+ * evicts them, so a name that stopped sending events leaves the wallboard and `/v1/realtime`.
  */
 export class RealtimeState {
   readonly #queues = new Map<string, Queue>();
-  readonly #agents = new Map<string, AgentNow>();
-  readonly #extensions = new Map<string, ExtensionNow>();
+  readonly #agents = new Map<string, Seen<AgentNow>>();
+  readonly #extensions = new Map<string, Seen<ExtensionNow>>();
   readonly #callTtlMs: number;
   readonly #idleTtlMs: number;
   #listeners = new Set<(tenant: string) => void>();
@@ -178,15 +93,17 @@ export class RealtimeState {
       case 'agent': {
         const key = k2(e.tenant, e.body.agentId);
         const prev = this.#agents.get(key);
-        if (prev && prev.since > e.ts) return;
-        this.#agents.set(key, { tenant: e.tenant, agentId: e.body.agentId, state: e.body.state, reason: e.body.reason, skillGroups: e.body.skillGroups ?? prev?.skillGroups ?? [], since: e.ts });
+        if (prev) prev.seenAt = now;
+        if (prev && prev.now.since > e.ts) return;
+        this.#agents.set(key, { now: { tenant: e.tenant, agentId: e.body.agentId, state: e.body.state, reason: e.body.reason, skillGroups: e.body.skillGroups ?? prev?.now.skillGroups ?? [], since: e.ts }, seenAt: now });
         break;
       }
       case 'extension': {
         const key = k2(e.tenant, e.body.extension);
         const prev = this.#extensions.get(key);
-        if (prev && prev.since > e.ts) return;
-        this.#extensions.set(key, { tenant: e.tenant, extension: e.body.extension, state: e.body.state, since: e.ts });
+        if (prev) prev.seenAt = now;
+        if (prev && prev.now.since > e.ts) return;
+        this.#extensions.set(key, { now: { tenant: e.tenant, extension: e.body.extension, state: e.body.state, since: e.ts }, seenAt: now });
         break;
       }
       case 'interval':
@@ -225,19 +142,34 @@ export class RealtimeState {
     for (const t of tenants) this.#changed(t);
   }
 
-  /** Forgets calls, agents and extensions silent past their TTL; `now` is event-time-ish wall clock, epoch ms. */
-  expire(now: number): void {
-    for (const q of this.#queues.values()) {
+  /**
+   * Forgets calls without news past the call TTL, and skill groups, agents and extensions with no event past
+   * the idle TTL; `now` is the wall clock, epoch ms (call times are event times, last sights processing times).
+   * @returns how many skill groups, agents and extensions were forgotten
+   */
+  expire(now: number): number {
+    let forgotten = 0;
+    for (const [k, q] of this.#queues) {
       for (const [id, at] of q.waiting) if (now - at > this.#callTtlMs) q.waiting.delete(id);
       for (const [id, at] of q.gone) if (now - at > this.#callTtlMs) q.gone.delete(id);
+      if (now - q.updatedAt > this.#idleTtlMs) forgotten += Number(this.#queues.delete(k));
     }
-    for (const [k, a] of this.#agents) if (a.state === 'LOGGED_OUT' && now - a.since > this.#idleTtlMs) this.#agents.delete(k);
-    for (const [k, x] of this.#extensions) if (now - x.since > this.#idleTtlMs) this.#extensions.delete(k);
+    for (const [k, a] of this.#agents) {
+      // A logged-out agent's own event time counts too: a log-out replayed long after is not news.
+      if (now - a.seenAt > this.#idleTtlMs || (a.now.state === 'LOGGED_OUT' && now - a.now.since > this.#idleTtlMs)) forgotten += Number(this.#agents.delete(k));
+    }
+    for (const [k, x] of this.#extensions) if (now - x.seenAt > this.#idleTtlMs) forgotten += Number(this.#extensions.delete(k));
+    return forgotten;
+  }
+
+  /** Entries held: skill groups (with figures or calls), agents and extensions, over every tenant. */
+  get size(): { skillGroups: number; agents: number; extensions: number } {
+    return { skillGroups: this.#queues.size, agents: this.#agents.size, extensions: this.#extensions.size };
   }
 
   #agentsBySkillGroup(): Map<string, Partial<Record<AgentState, number>>> {
     const out = new Map<string, Partial<Record<AgentState, number>>>();
-    for (const a of this.#agents.values()) {
+    for (const { now: a } of this.#agents.values()) {
       for (const sg of a.skillGroups) {
         const key = k2(a.tenant, sg);
         let counts = out.get(key);
@@ -278,6 +210,7 @@ export class RealtimeState {
   /** Agents of a tenant (every tenant when undefined), by tenant then id. */
   agents(tenant?: string): AgentNow[] {
     return [...this.#agents.values()]
+      .map((x) => x.now)
       .filter((a) => tenant === undefined || a.tenant === tenant)
       .sort((a, b) => a.tenant.localeCompare(b.tenant) || a.agentId.localeCompare(b.agentId))
       .map((a) => ({ ...a, skillGroups: [...a.skillGroups] }));
@@ -286,6 +219,7 @@ export class RealtimeState {
   /** Extensions of a tenant (every tenant when undefined), by tenant then name. */
   extensions(tenant?: string): ExtensionNow[] {
     return [...this.#extensions.values()]
+      .map((x) => x.now)
       .filter((x) => tenant === undefined || x.tenant === tenant)
       .sort((a, b) => a.tenant.localeCompare(b.tenant) || a.extension.localeCompare(b.extension))
       .map((x) => ({ ...x }));
