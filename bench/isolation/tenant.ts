@@ -24,13 +24,15 @@ export interface TenantLoadOptions {
   readonly skillGroups?: readonly string[];
   /** Prefix of event and call ids (unique per run). */
   readonly idPrefix: string;
+  /** A request unanswered after this long counts as `timeout` (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What one run of {@link playTenant} saw. */
 export interface TenantLoadResult {
   /** Route latency per request, ms, from the moment it was due to its answer. */
   readonly routeLatenciesMs: number[];
-  /** Route answers by HTTP status (`error` for a failed connection). */
+  /** Route answers by HTTP status (`error` for a failed connection, `timeout` for no answer in time). */
   readonly routeStatus: Record<string, number>;
   /** Targets of the answered routes, by priority: `{vip: {agent-queue: 10}}`. */
   readonly targets: Record<string, Record<string, number>>;
@@ -58,6 +60,8 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   };
+  const timeout = () => AbortSignal.timeout(o.requestTimeoutMs ?? 30_000);
+  const failure = (err: unknown) => ((err as Error).name === 'TimeoutError' ? 'timeout' : 'error');
   let routeSeq = 0;
   let eventSeq = 0;
 
@@ -69,6 +73,7 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
         method: 'POST',
         headers: { authorization: `Bearer ${o.routerKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ tenant: o.tenant, callId, skillGroup: groups[n % groups.length], priority }),
+        signal: timeout(),
       });
       const body = (await r.json().catch(() => ({}))) as { decisionId?: string; target?: string };
       res.routeLatenciesMs.push(performance.now() - due);
@@ -81,12 +86,13 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
             method: 'POST',
             headers: { authorization: `Bearer ${o.routerKey}`, 'content-type': 'application/json' },
             body: JSON.stringify({ success: true, latencyMs: 5 }),
+            signal: timeout(),
           }).then((x) => x.arrayBuffer());
         }
       }
-    } catch {
+    } catch (err) {
       res.routeLatenciesMs.push(performance.now() - due);
-      bump(res.routeStatus, 'error');
+      bump(res.routeStatus, failure(err));
     }
   };
 
@@ -113,6 +119,7 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
         method: 'POST',
         headers: { authorization: `Bearer ${o.adminKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ events }),
+        signal: timeout(),
       });
       bump(res.ingestStatus, String(r.status));
       const body = (await r.json().catch(() => ({}))) as { accepted?: number; rejected?: { index: number }[] };
@@ -123,8 +130,8 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
         });
         res.eventsAccepted += body.accepted ?? 0;
       }
-    } catch {
-      bump(res.ingestStatus, 'error');
+    } catch (err) {
+      bump(res.ingestStatus, failure(err));
     }
   };
 
