@@ -41,6 +41,8 @@ export interface TenantLoadResult {
   readonly eventsAccepted: number;
   /** Event batches by HTTP status. */
   readonly ingestStatus: Record<string, number>;
+  /** Outcome reports that got no answer. */
+  readonly outcomeFailures: number;
   /** Ids of every accepted event. */
   readonly acceptedIds: string[];
 }
@@ -54,7 +56,7 @@ const bump = (m: Record<string, number>, k: string) => {
 /** Plays the tenant's traffic for `durationMs` and resolves when every request sent has been answered. */
 export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult> {
   const groups = o.skillGroups ?? ['care', 'sales', 'billing'];
-  const res: { -readonly [K in keyof TenantLoadResult]: TenantLoadResult[K] } = { routeLatenciesMs: [], routeStatus: {}, targets: {}, eventsOffered: 0, eventsAccepted: 0, ingestStatus: {}, acceptedIds: [] };
+  const res: { -readonly [K in keyof TenantLoadResult]: TenantLoadResult[K] } = { routeLatenciesMs: [], routeStatus: {}, targets: {}, eventsOffered: 0, eventsAccepted: 0, ingestStatus: {}, outcomeFailures: 0, acceptedIds: [] };
   const inflight = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     inflight.add(p);
@@ -87,7 +89,11 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
             headers: { authorization: `Bearer ${o.routerKey}`, 'content-type': 'application/json' },
             body: JSON.stringify({ success: true, latencyMs: 5 }),
             signal: timeout(),
-          }).then((x) => x.arrayBuffer());
+          })
+            .then((x) => x.arrayBuffer())
+            .catch(() => {
+              res.outcomeFailures += 1;
+            });
         }
       }
     } catch (err) {
