@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:isolation`: does one tenant's flood cost another tenant anything?
+ *
+ * Sluice runs as deployed (`sluice start` in a child process, API keys for tenants `a` and `b`, the
+ * embedded defaults: in-process bus, chDB in a temporary folder). Tenant B plays a contact center's
+ * normal traffic at a fixed rate (routes with their outcomes, event batches: `tenant.ts`), three times
+ * in one run: alone, while tenant A floods (routes without outcomes, new skill-group names, junk
+ * WebSockets: `flood.ts`, in a child process of its own), and alone again. B's baseline is the mean of
+ * its two runs alone, so drift of the shared machine during the run affects both sides alike.
+ * After the run Sluice is stopped gracefully and B's accepted events are counted in ClickHouse.
+ *
+ * Writes bench/isolation/RESULTS.md (with the machine) and prints one JSON object as its last line:
+ * `{routeP99AloneMs, routeP99FloodedMs, ingestRatio, ...}`. Targets (issue 14): flooded p99 at most
+ * 2× alone, B's ingest at least 0.9 of alone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
+import { freePort } from '../../services/ports.js';
+import { machineInfo, percentile } from '../machine.js';
+import type { FloodStats } from './flood.js';
+import { playTenant, type TenantLoadResult } from './tenant.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FLOOD = fileURLToPath(new URL('./flood.ts', import.meta.url));
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
+const ROUTES_PER_SEC = Number(process.env.BENCH_ROUTES_PER_SEC ?? 100);
+const EVENTS_PER_SEC = Number(process.env.BENCH_EVENTS_PER_SEC ?? 2_000);
+
+const KEYS = {
+  aAdmin: 'bench-isolation-a-admin-key',
+  aRouter: 'bench-isolation-a-router-key',
+  aViewer: 'bench-isolation-a-viewer-key',
+  bAdmin: 'bench-isolation-b-admin-key',
+  bRouter: 'bench-isolation-b-router-key',
+};
+
+/** Starts `sluice start` and resolves once it answers `/healthz`. */
+async function startSluice(dir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const port = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CHDB_PATH: join(dir, 'chdb'),
+    LOG_LEVEL: 'warn',
+    SLUICE_TENANTS: 'a,b',
+    SLUICE_API_KEYS: `${KEYS.aAdmin}:a:admin,${KEYS.aRouter}:a:router,${KEYS.aViewer}:a:viewer,${KEYS.bAdmin}:b:admin,${KEYS.bRouter}:b:router`,
+  };
+  for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'CLICKHOUSE_URL']) delete env[k];
+  const child = spawn(process.execPath, ['bin/sluice.mjs', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`sluice start exited with ${child.exitCode}: ${out}`);
+    try {
+      const r = await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${KEYS.bAdmin}` } });
+      if (r.ok) return { url, child, output: () => out };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`sluice start did not answer /healthz within 60 s: ${out}`);
+}
+
+/** Runs the flood in a child process until `stop` is called; `stop` resolves with its counts. */
+function startFlood(url: string): { stop(): Promise<FloodStats> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', FLOOD, url, 'a', KEYS.aRouter, KEYS.aAdmin, KEYS.aViewer], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      const last = out.trim().split('\n').at(-1) ?? '{}';
+      return JSON.parse(last) as FloodStats;
+    },
+  };
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+interface Phase {
+  name: string;
+  p50Ms: number;
+  p99Ms: number;
+  routes: number;
+  routeStatus: Record<string, number>;
+  vipTargets: Record<string, number>;
+  eventsOffered: number;
+  eventsAccepted: number;
+  acceptedPerSec: number;
+  ingestStatus: Record<string, number>;
+}
+
+function summarize(name: string, r: TenantLoadResult): Phase {
+  return {
+    name,
+    p50Ms: round(percentile(r.routeLatenciesMs, 50)),
+    p99Ms: round(percentile(r.routeLatenciesMs, 99)),
+    routes: r.routeLatenciesMs.length,
+    routeStatus: r.routeStatus,
+    vipTargets: r.targets.vip ?? {},
+    eventsOffered: r.eventsOffered,
+    eventsAccepted: r.eventsAccepted,
+    acceptedPerSec: round((r.eventsAccepted * 1000) / PHASE_MS, 1),
+    ingestStatus: r.ingestStatus,
+  };
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-isolation-'));
+  const sluice = await startSluice(dir);
+  const phases: Phase[] = [];
+  const accepted: string[] = [];
+  let floodStats: FloodStats | undefined;
+  try {
+    const play = (name: string, seq: number) =>
+      playTenant({ url: sluice.url, tenant: 'b', routerKey: KEYS.bRouter, adminKey: KEYS.bAdmin, routesPerSec: ROUTES_PER_SEC, eventsPerSec: EVENTS_PER_SEC, durationMs: PHASE_MS, idPrefix: `b${seq}` }).then((r) => {
+        accepted.push(...r.acceptedIds);
+        return summarize(name, r);
+      });
+    // Warm-up: JIT, chDB tables, the control loop's first ticks.
+    await play('warm-up', 0);
+    phases.push(await play('alone', 1));
+    const f = startFlood(sluice.url);
+    // Let the flood reach full speed before B is measured beside it.
+    await new Promise((r) => setTimeout(r, 2_000));
+    phases.push(await play('flooded', 2));
+    floodStats = await f.stop();
+    phases.push(await play('alone again', 3));
+  } finally {
+    sluice.child.kill('SIGTERM');
+    await new Promise<void>((r) => (sluice.child.exitCode !== null ? r() : sluice.child.on('exit', () => r())));
+  }
+  // Accepted means stored: every event of B answered 202 must be in ClickHouse after the graceful stop.
+  const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+  const [row] = await (await ch.client.query({ query: "SELECT uniqExact(id) AS n FROM sluice.events_raw WHERE tenant = 'b'", format: 'JSONEachRow' })).json<{ n: string }>();
+  await ch.close();
+  rmSync(dir, { recursive: true, force: true });
+  const storedB = Number(row?.n ?? 0);
+
+  const [alone, flooded, again] = [phases[0]!, phases[1]!, phases[2]!];
+  const aloneP99 = (alone.p99Ms + again.p99Ms) / 2;
+  const aloneRate = (alone.acceptedPerSec + again.acceptedPerSec) / 2;
+  const result = {
+    routeP99AloneMs: round(aloneP99),
+    routeP99FloodedMs: flooded.p99Ms,
+    p99Ratio: round(flooded.p99Ms / aloneP99),
+    ingestRatio: round(flooded.acceptedPerSec / aloneRate, 3),
+    bAcceptedEvents: accepted.length,
+    bStoredEvents: storedB,
+    phases,
+    flood: floodStats,
+    offered: { routesPerSec: ROUTES_PER_SEC, eventsPerSec: EVENTS_PER_SEC, phaseMs: PHASE_MS },
+    machine,
+  };
+  writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), report(result));
+  console.log(JSON.stringify(result));
+}
+
+function report(r: {
+  routeP99AloneMs: number;
+  routeP99FloodedMs: number;
+  p99Ratio: number;
+  ingestRatio: number;
+  bAcceptedEvents: number;
+  bStoredEvents: number;
+  phases: Phase[];
+  flood: FloodStats | undefined;
+  offered: { routesPerSec: number; eventsPerSec: number; phaseMs: number };
+  machine: ReturnType<typeof machineInfo>;
+}): string {
+  const ok = (c: boolean) => (c ? 'met' : '**not met**');
+  const rows = r.phases
+    .map((p) => `| ${p.name} | ${p.routes} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${JSON.stringify(p.routeStatus)} | ${JSON.stringify(p.vipTargets)} | ${p.eventsAccepted} / ${p.eventsOffered} | ${p.acceptedPerSec} | ${JSON.stringify(p.ingestStatus)} |`)
+    .join('\n');
+  return `# Isolation benchmark results
+
+Generated by \`npm run bench:isolation\` (bench/isolation/run.ts); rerun it to regenerate this file.
+
+| machine | |
+| --- | --- |
+| CPU | ${r.machine.cpu} |
+| cores | ${r.machine.cores} |
+| Node.js | ${r.machine.node} |
+| date | ${r.machine.date} |
+| load average at start | ${r.machine.loadAverage.join(', ')} |
+
+Sluice runs as deployed (\`sluice start\`, keys for tenants \`a\` and \`b\`, in-process bus, chDB). Tenant B offers
+${r.offered.routesPerSec} routes/s (each with its outcome) and ${r.offered.eventsPerSec} events/s (batches every 100 ms) for
+${r.offered.phaseMs / 1000} s per phase: alone, while tenant A floods, and alone again. Latency is measured from the
+moment each route was due (open loop). The machine is a shared VM, so the two runs alone are the baseline.
+
+| phase | routes | p50 | p99 | route answers | VIP targets | B events accepted / offered | accepted/s | ingest answers |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows}
+
+Tenant A's flood (closed loop, 32 route loops without outcomes, 2 loops of 1,000 new skill-group names per batch,
+200 WebSockets sending 32 KiB junk frames and never reading): routes ${JSON.stringify(r.flood?.routes ?? {})}, event
+batches ${JSON.stringify(r.flood?.events ?? {})}, ${r.flood?.names ?? 0} new names, sockets ${JSON.stringify(r.flood?.sockets ?? {})}.
+
+- B's route p99: ${r.routeP99AloneMs} ms alone, ${r.routeP99FloodedMs} ms flooded (${r.p99Ratio}×). Target ≤ 2×: ${ok(r.p99Ratio <= 2)}.
+- B's ingest while flooded: ${r.ingestRatio} of alone. Target ≥ 0.9: ${ok(r.ingestRatio >= 0.9)}.
+- Accepted means stored: B's events answered 202: ${r.bAcceptedEvents}; in ClickHouse after the graceful stop: ${r.bStoredEvents}.
+`;
+}
+
+await main().catch((err) => { console.error(err); process.exit(1); });
