@@ -24,6 +24,12 @@ describe('configuration', () => {
     expect(() => parseApiKeys('k123456789012345:Acme Corp:admin')).toThrow(/invalid tenant/);
   });
 
+  it('refuses open mode beside API keys, naming both', () => {
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_API_KEYS: 'k123456789012345:acme:admin' })).toThrow(/SLUICE_OPEN=true cannot be combined with API keys \(1 from SLUICE_API_KEYS/);
+    expect(loadConfig({ SLUICE_OPEN: 'true' }).open).toBe(true);
+    expect(loadConfig({ SLUICE_API_KEYS: 'k123456789012345:acme:admin' }).open).toBe(false);
+  });
+
   it('documents every environment variable in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);

@@ -151,6 +151,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!open && apiKeys.size === 0) {
     throw new SluiceError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
   }
+  // Open mode beside keys would let any request without a key act as platform admin while the
+  // operator believes keys protect the server: refuse to start rather than guess which was meant.
+  if (open && apiKeys.size > 0) {
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`]);
+  }
   return Object.freeze({
     host: r.HOST,
     port: r.PORT,
