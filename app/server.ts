@@ -2,15 +2,17 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { Clock } from '../adapters/clock.js';
 import type { RealtimeState } from '../pipelines/realtime/state.js';
 import type { DeadLetterSink } from '../pipelines/dead-letters.js';
 import type { EventPublisher } from '../pipelines/publisher.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
-import { ROLES, type Config } from './config.js';
+import { LIMIT_DEFAULTS, ROLES, type Config } from './config.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
@@ -21,9 +23,12 @@ import { reportsRoutes } from './routes/reports.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 
+/** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
+type ServerLimits = typeof LIMIT_DEFAULTS;
+
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
-  config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'>;
+  config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'> & Partial<ServerLimits>;
   clock: Clock;
   metrics: Metrics;
   realtime: RealtimeState;
@@ -47,9 +52,13 @@ export interface ServerDeps {
  * per API area. Every route is authenticated; schemas validate every request.
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const limits = withDefaults(deps.config);
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimitBytes,
+    // A slow or idle client cannot hold a connection for ever (slowloris); WebSockets are exempt once upgraded.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
     forceCloseConnections: 'idle',
@@ -63,8 +72,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }, { bearer: [] }],
     },
   });
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
+  const limitHits = limitCounter(deps.metrics);
+  // Node drops a connection beyond maxConnections before any byte is read: only a count can say so.
+  app.server.on('drop', () => limitHits.inc({ limit: 'connections' }));
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(errorsPlugin);
+  await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -81,4 +96,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (deps.control) await app.register(controlRoutes, deps.control);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/** `sluice_server_limit_hits_total{limit}`: requests and connections a limit refused. */
+function limitCounter(metrics: Metrics): Counter<'limit'> {
+  const name = 'sluice_server_limit_hits_total';
+  return (metrics.registry.getSingleMetric(name) as Counter<'limit'> | undefined)
+    ?? new Counter({ name, help: 'Requests and connections refused by a server limit, by limit.', labelNames: ['limit'], registers: [metrics.registry] });
+}
+
+function withDefaults(config: Partial<ServerLimits>): ServerLimits {
+  const keys = Object.keys(LIMIT_DEFAULTS) as (keyof ServerLimits)[];
+  return Object.fromEntries(keys.map((k) => [k, config[k] ?? LIMIT_DEFAULTS[k]])) as unknown as ServerLimits;
 }
