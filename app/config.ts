@@ -35,6 +35,12 @@ export interface Config {
   headersTimeoutMs: number;
   /** ms an idle keep-alive connection is kept open. */
   keepAliveTimeoutMs: number;
+  /** `GET /v1/stream` connections one API key may hold at once. */
+  streamMaxPerKey: number;
+  /** `GET /v1/stream` connections the server holds at once. */
+  streamMaxConnections: number;
+  /** Frames (messages, pings, pongs) a stream client may send per minute before it is closed. */
+  streamMessagesPerMinute: number;
   shutdownTimeoutMs: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
@@ -74,12 +80,15 @@ export interface Config {
  * requests a second, tens of wall screens a tenant), low enough that one client cannot take the
  * server's memory or connections.
  */
-export const LIMIT_DEFAULTS: Readonly<Pick<Config, 'jsonMaxDepth' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>> = Object.freeze({
+export const LIMIT_DEFAULTS: Readonly<Pick<Config, 'jsonMaxDepth' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'streamMaxPerKey' | 'streamMaxConnections' | 'streamMessagesPerMinute'>> = Object.freeze({
   jsonMaxDepth: 64,
   maxConnections: 10_000,
   requestTimeoutMs: 60_000,
   headersTimeoutMs: 20_000,
   keepAliveTimeoutMs: 72_000,
+  streamMaxPerKey: 64,
+  streamMaxConnections: 4096,
+  streamMessagesPerMinute: 120,
 });
 
 const ENV_SCHEMA = {
@@ -96,6 +105,9 @@ const ENV_SCHEMA = {
     SLUICE_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.requestTimeoutMs },
     SLUICE_HEADERS_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.headersTimeoutMs },
     SLUICE_KEEP_ALIVE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.keepAliveTimeoutMs },
+    SLUICE_STREAM_MAX_PER_KEY: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxPerKey },
+    SLUICE_STREAM_MAX_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxConnections },
+    SLUICE_STREAM_MESSAGES_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMessagesPerMinute },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -187,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
     throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`]);
   }
+  if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`]);
+  }
   return Object.freeze({
     host: r.HOST,
     port: r.PORT,
@@ -198,6 +213,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: r.SLUICE_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: r.SLUICE_HEADERS_TIMEOUT_MS,
     keepAliveTimeoutMs: r.SLUICE_KEEP_ALIVE_TIMEOUT_MS,
+    streamMaxPerKey: r.SLUICE_STREAM_MAX_PER_KEY,
+    streamMaxConnections: r.SLUICE_STREAM_MAX_CONNECTIONS,
+    streamMessagesPerMinute: r.SLUICE_STREAM_MESSAGES_PER_MINUTE,
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
     open,
     apiKeys,

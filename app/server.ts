@@ -26,6 +26,13 @@ import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 /** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
 type ServerLimits = typeof LIMIT_DEFAULTS;
 
+/**
+ * Options of the WebSocket server (ws). Clients send nothing but small `subscribe` messages and
+ * pings: 4 KiB is plenty. Pings are answered by the stream route itself (autoPong off), within the
+ * client's frame budget, so a client cannot make the server queue pongs it never reads.
+ */
+export const WEBSOCKET_OPTIONS = Object.freeze({ maxPayload: 4096, autoPong: false });
+
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
   config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'> & Partial<ServerLimits>;
@@ -77,7 +84,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const limitHits = limitCounter(deps.metrics);
   // Node drops a connection beyond maxConnections before any byte is read: only a count can say so.
   app.server.on('drop', () => limitHits.inc({ limit: 'connections' }));
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, { options: WEBSOCKET_OPTIONS });
   await app.register(errorsPlugin);
   await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
@@ -89,7 +96,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
   await app.register(reportsRoutes, { store: deps.store, clock: deps.clock });
-  await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock, ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}) });
+  await app.register(streamRoutes, {
+    realtime: deps.realtime,
+    clock: deps.clock,
+    maxPerKey: limits.streamMaxPerKey,
+    maxConnections: limits.streamMaxConnections,
+    messagesPerMinute: limits.streamMessagesPerMinute,
+    onLimit: (limit) => limitHits.inc({ limit }),
+    ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
+  });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
@@ -98,11 +113,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** `sluice_server_limit_hits_total{limit}`: requests and connections a limit refused. */
+/** `sluice_server_limit_hits_total{limit}`: requests, connections and stream clients a limit refused or closed. */
 function limitCounter(metrics: Metrics): Counter<'limit'> {
   const name = 'sluice_server_limit_hits_total';
   return (metrics.registry.getSingleMetric(name) as Counter<'limit'> | undefined)
-    ?? new Counter({ name, help: 'Requests and connections refused by a server limit, by limit.', labelNames: ['limit'], registers: [metrics.registry] });
+    ?? new Counter({ name, help: 'Requests, connections and stream clients refused or closed by a server limit, by limit.', labelNames: ['limit'], registers: [metrics.registry] });
 }
 
 function withDefaults(config: Partial<ServerLimits>): ServerLimits {
