@@ -84,7 +84,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const limitHits = limitCounter(deps.metrics);
   // Node drops a connection beyond maxConnections before any byte is read: only a count can say so.
   app.server.on('drop', () => limitHits.inc({ limit: 'connections' }));
-  await app.register(websocket, { options: WEBSOCKET_OPTIONS });
+  await app.register(websocket, {
+    options: WEBSOCKET_OPTIONS,
+    // ws reports a client's broken or oversized frame as a socket error and drops the connection:
+    // the client's fault, so not logged as a server error (a client could fill the log with them).
+    errorHandler: (err, socket, req) => {
+      limitHits.inc({ limit: 'stream_frame' });
+      req.log.info({ code: (err as { code?: string }).code, reason: err.message }, 'stream closed: bad frame');
+      socket.terminate();
+    },
+  });
   await app.register(errorsPlugin);
   await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });

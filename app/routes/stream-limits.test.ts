@@ -138,13 +138,29 @@ describe('GET /v1/stream: abusive clients', () => {
     victim.close();
   });
 
-  it('closes a client that sends binary frames (1003)', async () => {
+  it('closes a client that sends binary frames (1003) or frames over 4 KiB, counting both', async () => {
     const app = await streamApp(new RealtimeState());
     apps.push(app);
     const ws = await app.injectWS(`/v1/stream?key=${ACME}`);
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     ws.send(Buffer.from([0, 1, 2, 3]), { binary: true });
     expect(await closed).toBe(1003);
+
+    const metrics = new Metrics();
+    const store = new MemoryTelemetryStore();
+    const server = await buildServer({
+      config: { apiKeys: KEYS, open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
+      clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), store,
+      publisher: new EventPublisher(await new MemoryBus().producer()), deadLetters: storeDeadLetters(store),
+      checks: new Map(), state: () => 'running', logger: false,
+    });
+    apps.push(server);
+    await server.ready();
+    const big = await server.injectWS(`/v1/stream?key=${ACME}`);
+    expect(server.websocketServer.clients.size).toBe(1);
+    big.send(JSON.stringify({ type: 'subscribe', skillGroup: 'x'.repeat(5_000) }));
+    await until('the connection to be dropped', () => server.websocketServer.clients.size === 0);
+    expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain('{limit="stream_frame"} 1');
   });
 
   it('answers pings within the budget and never a JSON `null` with a crash', async () => {
