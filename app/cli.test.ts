@@ -43,6 +43,23 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     expect(badRole.stderr).toContain("Allowed choices are all, pipeline, control, workflow");
   });
 
+  it('sluice demo: PORT applies unless --port is given; API keys beside open mode stop it', () => {
+    // Refused at configuration, before anything starts: the PORT of the environment was read.
+    const badPort = sluice(['demo'], { PORT: 'eighty', CHDB_PATH: ':memory:' });
+    expect(badPort.status, badPort.stderr).toBe(2);
+    expect(badPort.stderr).toContain('PORT must be integer');
+    const withKeys = sluice(['demo'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CHDB_PATH: ':memory:' });
+    expect(withKeys.status, withKeys.stderr).toBe(2);
+    expect(withKeys.stderr).toMatch(/SLUICE_OPEN=true cannot be combined with API keys .*SLUICE_API_KEYS/);
+  });
+
+  it('never prints a Redis password when Redis cannot be reached', () => {
+    const r = sluice(['start'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1/0', CHDB_PATH: ':memory:', LOG_LEVEL: 'info' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/sluice: could not start: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0 not reachable/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+  });
+
   it('says why it could not start when a service is unreachable, exit code 1', () => {
     const r = sluice(['start'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CLICKHOUSE_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'silent' });
     expect(r.status).toBe(1);

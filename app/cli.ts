@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
 import { loadConfig, type Config } from './config.js';
 import { isSluiceError } from './errors.js';
 import { startSluice } from './main.js';
@@ -26,8 +27,12 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
   try {
     sluice = await startSluice(config, { logger: log });
   } catch (err) {
-    log.fatal({ err }, 'could not start');
-    console.error(`sluice: could not start: ${(err as Error).message}`);
+    // A client library may put a service URL, password and all, into its message: hide every secret the configuration holds.
+    const secrets = [...urlSecrets(config.redisUrl), ...urlSecrets(config.clickhouseUrl), ...urlSecrets(config.webhookUrl), config.clickhousePassword];
+    const e = err as Error;
+    const message = redactSecrets(String(e.message), secrets);
+    log.fatal({ err: { type: e.name, message, stack: redactSecrets(String(e.stack), secrets) } }, 'could not start');
+    console.error(`sluice: could not start: ${message}`);
     process.exit(1);
   }
   for (const line of banner(config, sluice.url)) console.error(line);
@@ -81,17 +86,18 @@ export function cli(): Command {
   program
     .command('demo')
     .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
-    .option('--port <port>', 'port to listen on', '8080')
+    // No default here: PORT (default 8080) applies unless --port is given.
+    .option('--port <port>', 'port to listen on (env PORT, default 8080)')
     .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
-    .action(async (o: { port: string; rate: string }) => {
-      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', PORT: o.port, SIM_CALLS_PER_HOUR: o.rate }, (c, url) => [
+    .action(async (o: { port?: string; rate: string }) => {
+      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) }, (c, url) => [
         '',
         `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
         `  live wallboard     ${url}/wallboard`,
         `  real-time figures  ${url}/v1/realtime/skillgroups`,
         `  metrics            ${url}/metrics`,
         `  readiness          ${url}/readyz`,
-        `  ClickHouse (chDB)  ${c.clickhouseUrl ?? c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ?? 'in-memory'}`,
+        `  ClickHouse (chDB)  ${c.clickhouseUrl ? redactUrl(c.clickhouseUrl) : c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ? redactUrl(c.redisUrl) : 'in-memory'}`,
         '  Ctrl-C stops it; pending rows are stored first.',
         '',
       ]);

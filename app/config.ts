@@ -25,6 +25,22 @@ export interface Config {
   role: ProcessRole;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  jsonMaxDepth: number;
+  /** Open TCP connections the server holds at most (HTTP and WebSocket); beyond, new ones are dropped. */
+  maxConnections: number;
+  /** ms a client has to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** ms a client has to send a request's headers. */
+  headersTimeoutMs: number;
+  /** ms an idle keep-alive connection is kept open. */
+  keepAliveTimeoutMs: number;
+  /** `GET /v1/stream` connections one API key may hold at once. */
+  streamMaxPerKey: number;
+  /** `GET /v1/stream` connections the server holds at once. */
+  streamMaxConnections: number;
+  /** Frames (messages, pings, pongs) a stream client may send per minute before it is closed. */
+  streamMessagesPerMinute: number;
   shutdownTimeoutMs: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
@@ -65,6 +81,22 @@ export interface Config {
   metricLabelValues: number;
 }
 
+/**
+ * Defaults of the server's limits: far above what a real contact center sends (a few hundred
+ * requests a second, tens of wall screens a tenant), low enough that one client cannot take the
+ * server's memory or connections.
+ */
+export const LIMIT_DEFAULTS: Readonly<Pick<Config, 'jsonMaxDepth' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'streamMaxPerKey' | 'streamMaxConnections' | 'streamMessagesPerMinute'>> = Object.freeze({
+  jsonMaxDepth: 64,
+  maxConnections: 10_000,
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 72_000,
+  streamMaxPerKey: 64,
+  streamMaxConnections: 4096,
+  streamMessagesPerMinute: 120,
+});
+
 const ENV_SCHEMA = {
   type: 'object',
   properties: {
@@ -74,6 +106,14 @@ const ENV_SCHEMA = {
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },
+    SLUICE_JSON_MAX_DEPTH: { type: 'integer', minimum: 8, maximum: 10000, default: LIMIT_DEFAULTS.jsonMaxDepth },
+    SLUICE_MAX_CONNECTIONS: { type: 'integer', minimum: 16, maximum: 1000000, default: LIMIT_DEFAULTS.maxConnections },
+    SLUICE_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.requestTimeoutMs },
+    SLUICE_HEADERS_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.headersTimeoutMs },
+    SLUICE_KEEP_ALIVE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: LIMIT_DEFAULTS.keepAliveTimeoutMs },
+    SLUICE_STREAM_MAX_PER_KEY: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxPerKey },
+    SLUICE_STREAM_MAX_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxConnections },
+    SLUICE_STREAM_MESSAGES_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMessagesPerMinute },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -167,12 +207,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!open && apiKeys.size === 0) {
     throw new SluiceError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
   }
+  // Open mode beside keys would let any request without a key act as platform admin while the
+  // operator believes keys protect the server: refuse to start rather than guess which was meant.
+  if (open && apiKeys.size > 0) {
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`]);
+  }
+  if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`]);
+  }
+  if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
+    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`]);
+  }
   return Object.freeze({
     host: r.HOST,
     port: r.PORT,
     role: r.SLUICE_ROLE,
     logLevel: r.LOG_LEVEL,
     bodyLimitBytes: r.SLUICE_BODY_LIMIT_BYTES,
+    jsonMaxDepth: r.SLUICE_JSON_MAX_DEPTH,
+    maxConnections: r.SLUICE_MAX_CONNECTIONS,
+    requestTimeoutMs: r.SLUICE_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: r.SLUICE_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: r.SLUICE_KEEP_ALIVE_TIMEOUT_MS,
+    streamMaxPerKey: r.SLUICE_STREAM_MAX_PER_KEY,
+    streamMaxConnections: r.SLUICE_STREAM_MAX_CONNECTIONS,
+    streamMessagesPerMinute: r.SLUICE_STREAM_MESSAGES_PER_MINUTE,
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
     open,
     apiKeys,

@@ -10,6 +10,8 @@ export const ERRORS = {
   SLUICE_ERR_UNAUTHENTICATED: { status: 401, retriable: false, message: '%s' },
   SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, message: 'role %s may not %s' },
   SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, message: '%s not found' },
+  SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
+  SLUICE_ERR_TOO_MANY_STREAMS: { status: 429, retriable: true, message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)' },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
   SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, message: '%s is unavailable' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },

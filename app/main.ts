@@ -5,6 +5,7 @@ import { MemoryBus } from '../adapters/bus/memory.js';
 import type { BusProducer, MessageBus } from '../adapters/bus/types.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { connectClickHouse, type ClickHouse } from '../adapters/clickhouse/connect.js';
+import { redactUrl } from '../adapters/redact.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import { RedisStateStore } from '../adapters/state/redis.js';
 import type { StateStore } from '../adapters/state/types.js';
@@ -96,7 +97,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     });
     const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
     closers.unshift(() => store.close());
-    log.info({ clickhouse: config.clickhouseUrl ?? `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
+    log.info({ clickhouse: config.clickhouseUrl ? redactUrl(config.clickhouseUrl) : `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
 
     let stateStore: StateStore;
     if (config.redisUrl) {

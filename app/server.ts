@@ -2,15 +2,17 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { Clock } from '../adapters/clock.js';
 import type { RealtimeState } from '../pipelines/realtime/state.js';
 import type { DeadLetterSink } from '../pipelines/dead-letters.js';
 import type { EventPublisher } from '../pipelines/publisher.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
-import { ROLES, type Config } from './config.js';
+import { LIMIT_DEFAULTS, ROLES, type Config } from './config.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { realtimeRoutes } from './routes/realtime.js';
@@ -21,9 +23,19 @@ import { reportsRoutes } from './routes/reports.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 
+/** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
+type ServerLimits = typeof LIMIT_DEFAULTS;
+
+/**
+ * Options of the WebSocket server (ws). Clients send nothing but small `subscribe` messages and
+ * pings: 4 KiB is plenty. Pings are answered by the stream route itself (autoPong off), within the
+ * client's frame budget, so a client cannot make the server queue pongs it never reads.
+ */
+export const WEBSOCKET_OPTIONS = Object.freeze({ maxPayload: 4096, autoPong: false });
+
 /** Everything the HTTP API needs, built by the composition root. */
 export interface ServerDeps {
-  config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'>;
+  config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'> & Partial<ServerLimits>;
   clock: Clock;
   metrics: Metrics;
   realtime: RealtimeState;
@@ -47,9 +59,13 @@ export interface ServerDeps {
  * per API area. Every route is authenticated; schemas validate every request.
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const limits = withDefaults(deps.config);
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimitBytes,
+    // A slow or idle client cannot hold a connection for ever (slowloris); WebSockets are exempt once upgraded.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
     forceCloseConnections: 'idle',
@@ -63,8 +79,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }, { bearer: [] }],
     },
   });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
+  const limitHits = limitCounter(deps.metrics);
+  // Node drops a connection beyond maxConnections before any byte is read: only a count can say so.
+  app.server.on('drop', () => limitHits.inc({ limit: 'connections' }));
+  await app.register(websocket, {
+    options: WEBSOCKET_OPTIONS,
+    // ws reports a client's broken or oversized frame as a socket error and drops the connection:
+    // the client's fault, so not logged as a server error (a client could fill the log with them).
+    errorHandler: (err, socket, req) => {
+      limitHits.inc({ limit: 'stream_frame' });
+      req.log.info({ code: (err as { code?: string }).code, reason: err.message }, 'stream closed: bad frame');
+      socket.terminate();
+    },
+  });
   await app.register(errorsPlugin);
+  await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -74,11 +105,31 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
   await app.register(reportsRoutes, { store: deps.store, clock: deps.clock });
-  await app.register(streamRoutes, { realtime: deps.realtime, clock: deps.clock, ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}) });
+  await app.register(streamRoutes, {
+    realtime: deps.realtime,
+    clock: deps.clock,
+    maxPerKey: limits.streamMaxPerKey,
+    maxConnections: limits.streamMaxConnections,
+    messagesPerMinute: limits.streamMessagesPerMinute,
+    onLimit: (limit) => limitHits.inc({ limit }),
+    ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
+  });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
   await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   if (deps.control) await app.register(controlRoutes, deps.control);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/** `sluice_server_limit_hits_total{limit}`: requests, connections and stream clients a limit refused or closed. */
+function limitCounter(metrics: Metrics): Counter<'limit'> {
+  const name = 'sluice_server_limit_hits_total';
+  return (metrics.registry.getSingleMetric(name) as Counter<'limit'> | undefined)
+    ?? new Counter({ name, help: 'Requests, connections and stream clients refused or closed by a server limit, by limit.', labelNames: ['limit'], registers: [metrics.registry] });
+}
+
+function withDefaults(config: Partial<ServerLimits>): ServerLimits {
+  const keys = Object.keys(LIMIT_DEFAULTS) as (keyof ServerLimits)[];
+  return Object.fromEntries(keys.map((k) => [k, config[k] ?? LIMIT_DEFAULTS[k]])) as unknown as ServerLimits;
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redactUrl } from '../redact.js';
 import type { StateStore } from './types.js';
 
 const ACQUIRE = `local v = redis.call('GET', KEYS[1])
@@ -54,7 +55,7 @@ export class RedisStateStore implements StateStore {
   async ready(timeoutMs = 5_000): Promise<void> {
     if (this.#redis.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`Redis at ${this.#url} not reachable within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(() => reject(new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`)), timeoutMs);
       this.#redis.once('ready', () => {
         clearTimeout(t);
         resolve();

@@ -50,7 +50,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     // Errors of every room (control, workflow, …) carry the same marker, code, status and retriable flag.
     const e = toSluiceError(err, String(request.id));
     if (e.status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: e.code, msg: e.message }, 'request refused');
+    // pino writes the message argument as `msg`: the reason goes under its own key, or the line holds two `msg`.
+    else request.log.info({ code: e.code, reason: e.message }, 'request refused');
     const details: unknown = (e as { details?: unknown }).details;
     const extra = details === undefined ? {} : typeof details === 'object' && details !== null && !Array.isArray(details) ? details : { details };
     void reply.status(e.status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...extra } });

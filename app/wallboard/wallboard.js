@@ -41,6 +41,7 @@ let retryAt = 0;
 let retryTimer;
 let watchdog;
 let receivedAt = 0;
+let retryReason;
 
 function setConn(state, text, notice) {
   document.body.dataset.conn = state;
@@ -112,35 +113,45 @@ function drop(sock) {
   if (sock.readyState <= WebSocket.OPEN) sock.close();
 }
 
-function retry() {
+/** Connects again after a growing, jittered wait; `why` is shown instead of "Connection lost" until then. */
+function retry(why) {
   const base = Math.min(BACKOFF_MS[1], BACKOFF_MS[0] * 2 ** attempt);
   const wait = Math.round(base * (0.8 + Math.random() * 0.4));
   attempt += 1;
+  retryReason = why;
   retryAt = Date.now() + wait;
   retryTimer = setTimeout(connect, wait);
   tick();
 }
 
 /**
- * The upgrade failed before it opened: a browser does not say why, so ask a plain route with the
- * same key. A refused key or an unknown tenant will not heal by retrying; anything else might.
+ * The upgrade failed before it opened: a browser does not say why, so ask the stream itself with a
+ * plain GET (the same key, tenant and skill group): it runs every check an upgrade runs and answers
+ * 426 when an upgrade would be accepted. A refused key, an unknown tenant or bad parameters will
+ * not heal by retrying; a full server or too many screens on one key might.
  */
 async function diagnose() {
+  let notice;
   try {
-    const u = new URL('v1/realtime/skillgroups', location.href);
-    u.search = '';
-    u.hash = '';
-    if (params.get('tenant')) u.searchParams.set('tenant', params.get('tenant'));
+    const u = new URL(streamUrl());
+    u.protocol = location.protocol;
+    u.searchParams.delete('key');
     const r = await fetch(u, { headers: key ? { 'x-api-key': key } : {}, cache: 'no-store' });
-    if (r.status === 401 || r.status === 403 || r.status === 404) {
-      const why = r.status === 404 ? 'This tenant is unknown to the key.' : key ? 'The key was refused.' : 'This wallboard needs an API key.';
-      setConn('refused', 'Not authorised', `${why} Open it as /wallboard#key=<a viewer key of your tenant>.`);
+    if (r.status === 400 || r.status === 401 || r.status === 403 || r.status === 404) {
+      const why =
+        r.status === 404 ? 'This tenant is unknown to the key.'
+        : r.status === 400 ? 'The wallboard\'s parameters (tenant, skillGroup) were refused.'
+        : key ? 'The key was refused.'
+        : 'This wallboard needs an API key.';
+      setConn('refused', r.status === 400 ? 'Refused' : 'Not authorised', `${why} Open it as /wallboard#key=<a viewer key of your tenant>.`);
       return;
     }
+    if (r.status === 429) notice = 'Too many screens are open with this key — retrying';
+    else if (r.status === 503) notice = 'The server is at its limit of screens — retrying';
   } catch {
     // Unreachable: retry below.
   }
-  retry();
+  retry(notice);
 }
 
 /** Once a second: the clock, the age of the figures and the reconnect countdown. */
@@ -159,7 +170,7 @@ function tick() {
 
 function lostNotice() {
   const since = receivedAt === 0 ? '' : ` Figures shown are from ${timeOfDay(receivedAt)}.`;
-  return `Connection lost — reconnecting (attempt ${attempt}).${since}`;
+  return `${retryReason ?? 'Connection lost — reconnecting'} (attempt ${attempt}).${since}`;
 }
 
 setInterval(tick, 1_000);

@@ -66,6 +66,8 @@ describe('live wallboard in headless Chromium', () => {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      // One screen per key: a second page of the same key meets the cap.
+      SLUICE_STREAM_MAX_PER_KEY: '1',
     });
     sluice = await startSluice(config, { logger: pino({ level: 'warn' }), httpLogger: false });
   };
@@ -134,6 +136,27 @@ describe('live wallboard in headless Chromium', () => {
     await refused.waitForFunction(() => document.body.dataset.conn === 'refused', undefined, { timeout: 10_000 });
     expect(await refused.textContent('#notice')).toContain('The key was refused.');
     await refused.close();
+
+    // Another tenant's figures: refused before the upgrade (404), shown as not authorised, never retried.
+    const other = await browser.newPage();
+    const upgrades: string[] = [];
+    other.on('websocket', (ws) => upgrades.push(ws.url()));
+    await other.goto(`http://127.0.0.1:${port}/wallboard#key=${VIEWER}&tenant=globex`);
+    await other.waitForFunction(() => document.body.dataset.conn === 'refused', undefined, { timeout: 10_000 });
+    expect(await other.textContent('#status-text')).toBe('Not authorised');
+    expect(await other.textContent('#notice')).toContain('This tenant is unknown to the key.');
+    // A retry would come about a second later (the first backoff): after three, still one attempt.
+    await other.waitForTimeout(3_000);
+    expect(upgrades).toHaveLength(1);
+    expect(await other.evaluate(() => document.body.dataset.conn)).toBe('refused');
+    await other.close();
+
+    // A second screen on the key while the first holds its only stream: told why, and it keeps trying.
+    const second = await browser.newPage();
+    await second.goto(`http://127.0.0.1:${port}/wallboard#key=${VIEWER}`);
+    await second.waitForFunction(() => document.body.dataset.conn === 'reconnecting' && !document.getElementById('notice')!.hidden, undefined, { timeout: 10_000 });
+    expect(await second.textContent('#notice')).toMatch(/^Too many screens are open with this key — retrying \(attempt 1\)\./);
+    await second.close();
 
     // Sluice stops: the page says it is reconnecting and keeps the last figures, dimmed.
     await sluice!.close();
