@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { principalsOf, ROLES, type ApiKeyEntry } from '../../app/config.js';
+import { principalsOf, ROLES, type ApiKeyEntry, type Principal } from '../../app/config.js';
 import { authPlugin } from '../../app/plugins/auth.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../routes.js';
@@ -13,6 +13,7 @@ export type TestKey = Omit<ApiKeyEntry, 'key'>;
 const TENANTS = ['default', 'globex', '*'];
 
 const keysOf = new WeakMap<FastifyInstance, ReadonlyMap<string, string>>();
+const principalsByApp = new WeakMap<FastifyInstance, ReadonlyMap<string, Principal>>();
 
 /**
  * A fastify app with the workflow routes behind the app's real shared plugins: the errors plugin
@@ -36,10 +37,12 @@ export async function workflowTestApp(routes: WorkflowRoutesOptions, keys: Reado
   const app = Fastify({ logger: false, ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } });
   await app.register(swagger, { openapi: { info: { title: 'workflow test', version: '1' } } });
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { keys: principalsOf(entries), open: false });
+  const principals = principalsOf(entries);
+  await app.register(authPlugin, { keys: principals, open: false });
   await app.register(workflowRoutes, routes);
   await app.ready();
   keysOf.set(app, labels);
+  principalsByApp.set(app, new Map([...labels].map(([label, key]) => [label, principals.get(key) as Principal])));
   return app;
 }
 
@@ -48,6 +51,13 @@ export function testKey(app: FastifyInstance, label: string): string {
   const key = keysOf.get(app)?.get(label);
   if (key === undefined) throw new Error(`no test key labelled "${label}"`);
   return key;
+}
+
+/** The principal the key labelled `label` authenticates as. */
+export function testPrincipal(app: FastifyInstance, label: string): Principal {
+  const principal = principalsByApp.get(app)?.get(label);
+  if (principal === undefined) throw new Error(`no test key labelled "${label}"`);
+  return principal;
 }
 
 /** Every key of a test app. */
