@@ -164,6 +164,18 @@ describe('fee-reduction flow, end to end in virtual time', () => {
     ]);
   });
 
+  it('never gives a level to whoever approved an earlier one, even when they are in both groups', async () => {
+    await h.flows.deploy(flowSource('fee-reduction.yaml').replace('tenant: default', 'tenant: lean'));
+    // lee is the only first-level approver and also a manager, listed before max.
+    h.people.add('lean', { id: 'lee', groups: ['billing-agents', 'billing-managers'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
+    for (let i = 0; i < 3; i++) {
+      const { ticket } = await h.engine.createFromIvr({ tenant: 'lean', intent: 'fee_reduction', fields: { amount: 2_000 } });
+      expect(ticket.todos[0]?.assignee).toBe('lee');
+      const atManager = await h.engine.act('lean', ticket.id, { type: 'approve', actor: { id: 'lee' } });
+      expect(atManager.ticket.todos.filter((t) => t.nodeId === 'manager').map((t) => t.assignee)).toEqual(['max']);
+    }
+  });
+
   it('lets a supervisor start one through the API and nobody else', async () => {
     const { ticket } = await h.engine.createTicket({ tenant: 'default', flowId: 'fee-reduction', actor: sue, fields: { amount: 900 } });
     expect(ticket.origin).toEqual({ kind: 'api' });
