@@ -5,7 +5,11 @@
 import type { CalendarSpec } from '../sla/calendar.js';
 import type { ChannelName } from '../sla/policy.js';
 
-/** Who may do what with a flow's tickets; entries are principal refs (`*`, `system`, `user:ann`, `group:billing`, `role:supervisor`, `organisation:acme-eu`). */
+/**
+ * Who may do what with a flow's tickets; entries are principal refs (`*`, `system`, `user:ann`,
+ * `group:billing`, `role:agent`, `organisation:acme-eu`) matched against the actor of the API key
+ * (its user, groups and API role; workflow/README.md).
+ */
 export interface PermissionsDoc {
   /** May create tickets (default `*`). */
   readonly start?: readonly string[];
