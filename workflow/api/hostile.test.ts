@@ -51,7 +51,15 @@ afterAll(async () => {
   await app.close();
 });
 
-const actor = fc.record({ id: fc.string(), roles: fc.array(fc.constantFrom('admin', 'supervisor', 'agent', 'system', '*')), groups: fc.array(fc.constantFrom('billing-supervisors', 'billing-managers', 'department-heads')), kind: fc.constantFrom('system', 'user') }, { requiredKeys: [] });
+const actor = fc.record(
+  {
+    id: fc.string(),
+    roles: fc.array(fc.constantFrom('admin', 'supervisor', 'agent', 'system', '*')),
+    groups: fc.array(fc.constantFrom('billing-supervisors', 'billing-managers', 'department-heads')),
+    kind: fc.constantFrom('system', 'user'),
+  },
+  { requiredKeys: [] },
+);
 const odd = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(1e300, -1, 2 ** 53, '\u0000', 'sales\u0000', '\ud800'));
 /** Mostly a value the route takes, sometimes anything at all. */
 const sometimes = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: odd, weight: 1 });
@@ -59,10 +67,20 @@ const sometimes = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof
 const claims = fc.oneof({ arbitrary: fc.constant({}), weight: 3 }, { arbitrary: fc.record({ actor: fc.oneof(actor, odd), roles: fc.array(fc.string()), groups: fc.array(fc.string()) }, { requiredKeys: [] }), weight: 1 });
 const claiming = <T extends object>(body: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.tuple(body, claims).map(([b, c]) => ({ ...b, ...c }));
 /** Tickets T1–T3 are the default tenant's, T4–T6 globex's, later ones opened by the property (the harness numbers them). */
-const ticketId = fc.oneof({ arbitrary: fc.constantFrom('T1', 'T2', 'T3', ...Array.from({ length: 14 }, (_, i) => `T${i + 7}`)), weight: 6 }, { arbitrary: fc.constantFrom('T4', 'T5', 'T6', 'nope'), weight: 1 }, { arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,140}$/), weight: 1 });
+const ticketId = fc.oneof(
+  { arbitrary: fc.constantFrom('T1', 'T2', 'T3', ...Array.from({ length: 14 }, (_, i) => `T${i + 7}`)), weight: 6 },
+  { arbitrary: fc.constantFrom('T4', 'T5', 'T6', 'nope'), weight: 1 },
+  // `.` and `..` are path segments the URL resolves away, not ids: the request would reach another route.
+  { arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,140}$/).filter((id) => id !== '.' && id !== '..'), weight: 1 },
+);
 /** An action a client of the tenant could mean, each with the fields its type needs. */
 const plausibleAction = fc
-  .record({ type: fc.constantFrom('approve', 'approve', 'approve', 'reject', 'complete', 'comment', 'reassign', 'pause', 'resume'), text: fc.string({ minLength: 1, maxLength: 20 }), todoId: fc.constantFrom('v1-1', 'v2-1', 'v3-1'), to: fc.constantFrom('ann', 'max', 'hal', 'sue', 'eve') })
+  .record({
+    type: fc.constantFrom('approve', 'approve', 'approve', 'reject', 'complete', 'comment', 'reassign', 'pause', 'resume'),
+    text: fc.string({ minLength: 1, maxLength: 20 }),
+    todoId: fc.constantFrom('v1-1', 'v2-1', 'v3-1'),
+    to: fc.constantFrom('ann', 'max', 'hal', 'sue', 'eve'),
+  })
   .map(({ type, text, todoId, to }) => (type === 'comment' ? { type, text } : type === 'reassign' ? { type, todoId, to } : type === 'pause' ? { type, status: 'waiting_for_customer' } : { type }));
 const anyAction = fc.record(
   {
@@ -101,11 +119,11 @@ const query = fc.oneof({ arbitrary: fc.constant(''), weight: 6 }, { arbitrary: f
 const label = fc.oneof({ arbitrary: fc.constantFrom('ann', 'max', 'hal', 'sue', 'default:admin'), weight: 3 }, { arbitrary: fc.constantFrom(...LABELS), weight: 1 });
 
 type Request = { label: string; url: string; body: unknown };
-const actions = (id: string, q: string): string => `/v1/tickets/${encodeURIComponent(id)}/actions${q}`;
+const onTicket = (what: string) => fc.tuple(ticketId, query).map(([id, q]) => `/v1/tickets/${encodeURIComponent(id)}/${what}${q}`);
 const request: fc.Arbitrary<Request> = fc.oneof(
-  { arbitrary: fc.record({ label, url: fc.tuple(ticketId, query).map(([id, q]) => actions(id, q)), body: sometimes(actionBody) }), weight: 6 },
+  { arbitrary: fc.record({ label, url: onTicket('actions'), body: sometimes(actionBody) }), weight: 6 },
   { arbitrary: fc.record({ label, url: query.map((q) => `/v1/tickets${q}`), body: sometimes(createBody) }), weight: 2 },
-  { arbitrary: fc.record({ label, url: fc.tuple(ticketId, query).map(([id, q]) => `/v1/tickets/${encodeURIComponent(id)}/migrate${q}`), body: sometimes(migrateBody) }), weight: 1 },
+  { arbitrary: fc.record({ label, url: onTicket('migrate'), body: sometimes(migrateBody) }), weight: 1 },
   { arbitrary: fc.record({ label, url: query.map((q) => `/v1/flows${q}`), body: sometimes(flowBody) }), weight: 1 },
 );
 
