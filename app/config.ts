@@ -1,19 +1,9 @@
 import { Ajv } from 'ajv';
-import { readFileSync } from 'node:fs';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
+import { parseApiKeys, type Principal } from './api-keys.js';
 import { SluiceError } from './errors.js';
 
-/** Roles an API key can carry (README, "Authentication"). */
-export const ROLES = ['admin', 'router', 'agent', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** An API key's identity. Tenant `*` is the platform: it sees every tenant. */
-export interface Principal {
-  tenant: string;
-  role: Role;
-  /** Short key id for logs (never the key). */
-  keyId: string;
-}
+export { parseApiKeys, principalsOf, ROLES, type ApiKeyEntry, type Principal, type Role } from './api-keys.js';
 
 /** Which parts run in this process (`--role`). */
 export type ProcessRole = 'all' | 'pipeline' | 'control' | 'workflow';
@@ -152,37 +142,6 @@ const ENV_SCHEMA = {
 const validateEnv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false }).compile(ENV_SCHEMA);
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-
-/**
- * Parses API keys given as `key:tenant:role` entries separated by commas (or a JSON file of
- * `[{key, tenant, role}]`). Keys must be at least 16 characters; tenant `*` is the platform.
- */
-export function parseApiKeys(spec: string, file?: string): Map<string, Principal> {
-  const entries: { key: string; tenant: string; role: string }[] = [];
-  for (const item of list(spec)) {
-    const [key, tenant, role, ...rest] = item.split(':');
-    if (!key || !tenant || !role || rest.length > 0) throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_API_KEYS entry "${item.slice(0, 6)}…" must be key:tenant:role`]);
-    entries.push({ key, tenant, role });
-  }
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_API_KEYS_FILE ${file} could not be read as JSON: ${(err as Error).message}`]);
-    }
-    if (!Array.isArray(parsed)) throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_API_KEYS_FILE ${file} must hold an array of {key, tenant, role}`]);
-    entries.push(...(parsed as { key: string; tenant: string; role: string }[]));
-  }
-  const keys = new Map<string, Principal>();
-  for (const [i, e] of entries.entries()) {
-    if (typeof e.key !== 'string' || e.key.length < 16) throw new SluiceError('SLUICE_ERR_CONFIG', [`API key #${i + 1} must be a string of at least 16 characters`]);
-    if (typeof e.tenant !== 'string' || !/^(\*|[a-z0-9][a-z0-9_-]{0,62})$/.test(e.tenant)) throw new SluiceError('SLUICE_ERR_CONFIG', [`API key #${i + 1} has an invalid tenant "${String(e.tenant)}" (lower-case letters, digits, _ and -, or *)`]);
-    if (!(ROLES as readonly string[]).includes(e.role)) throw new SluiceError('SLUICE_ERR_CONFIG', [`API key #${i + 1} has role "${String(e.role)}"; roles are ${ROLES.join(', ')}`]);
-    keys.set(e.key, { tenant: e.tenant, role: e.role as Role, keyId: `${e.key.slice(0, 4)}…#${i + 1}` });
-  }
-  return keys;
-}
 
 /** Reads and validates configuration from environment variables; throws SLUICE_ERR_CONFIG naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, string> = {}): Readonly<Config> {

@@ -32,6 +32,7 @@ export const WORKFLOW_ERROR_CODES = {
   SLUICE_ERR_ACTION_INVALID: { status: 422, retriable: false, description: 'the action does not apply to the ticket in its current node or state' },
   SLUICE_ERR_ASSIGNMENT_NOT_FOUND: { status: 404, retriable: false, description: 'no open todo matches the action' },
   SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, description: 'the actor lacks the permission the action needs' },
+  SLUICE_ERR_SEPARATION_OF_DUTIES: { status: 403, retriable: false, description: 'the actor already decided another node of a separation-of-duties rule (or another approval of this node) on this ticket; someone else must decide' },
   SLUICE_ERR_NO_TRANSITION: { status: 422, retriable: false, description: 'no control leaving the node matches the outcome and ticket fields' },
   SLUICE_ERR_FLOW_LOOP: { status: 500, retriable: false, description: 'automatic nodes moved the ticket too many times without waiting (a loop)' },
   SLUICE_ERR_PAUSE_NOT_ALLOWED: { status: 422, retriable: false, description: 'the SLA policy of the node does not pause on that status' },

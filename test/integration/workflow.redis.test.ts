@@ -20,6 +20,8 @@ const redis = (): Promise<Redis> => (shared ??= connectWorkflowRedis(inject('red
 /** A key namespace of its own, so every contract test starts from an empty store. */
 const fresh = (): WorkflowKeys => new WorkflowKeys(`test:wf:${randomUUID().slice(0, 8)}:`);
 const opened: Workflow[] = [];
+/** Ann's key: the workflow acts as her, with the key's role and groups. */
+const ANN = { ann: { tenant: 'default', role: 'agent', user: 'ann', groups: ['billing-agents'] } } as const;
 
 afterAll(async () => {
   await Promise.all(opened.map((w) => w.stop()));
@@ -106,17 +108,16 @@ describe('workflow API on Redis', () => {
 
   it('lets exactly one of concurrent actions on one ticket win; the others get 409', async () => {
     const wf = await wired();
-    const app = await workflowTestApp(wf.routes);
-    const created = await call(app, 'default:agent', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 2_000 }, actor: { id: 'ann', roles: ['agent'] } });
+    const app = await workflowTestApp(wf.routes, ANN);
+    const created = await call(app, 'ann', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 2_000 } });
     const id = (created.data.ticket as { id: string }).id;
-    const ann = { id: 'ann', groups: ['billing-agents'] };
     const bodies = [
-      { type: 'approve', actor: ann },
-      { type: 'reject', actor: ann },
-      ...Array.from({ length: 10 }, (_, i) => ({ type: 'comment', text: `note ${i}`, actor: ann })),
-      { type: 'pause', status: 'waiting_for_customer', actor: ann },
+      { type: 'approve' },
+      { type: 'reject' },
+      ...Array.from({ length: 10 }, (_, i) => ({ type: 'comment', text: `note ${i}` })),
+      { type: 'pause', status: 'waiting_for_customer' },
     ];
-    const answers = await Promise.all(bodies.map((b) => call(app, 'default:agent', 'POST', `/v1/tickets/${id}/actions`, { ...b, expectedRevision: 1 })));
+    const answers = await Promise.all(bodies.map((b) => call(app, 'ann', 'POST', `/v1/tickets/${id}/actions`, { ...b, expectedRevision: 1 })));
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, ...Array.from({ length: 12 }, () => 409)]);
     expect(answers.filter((a) => a.statusCode === 409).every((a) => (a.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT')).toBe(true);
     const after = await call(app, 'default:agent', 'GET', `/v1/tickets/${id}`);
@@ -124,9 +125,9 @@ describe('workflow API on Redis', () => {
     expect((after.data.history as { revision: number }[]).filter((e) => e.revision === 2)).toHaveLength(1);
 
     // Without a revision the engine still compare-and-sets on what it read: no write is lost.
-    const other = await call(app, 'default:agent', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 2_000 }, actor: { id: 'ann', roles: ['agent'] } });
+    const other = await call(app, 'ann', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 2_000 } });
     const otherId = (other.data.ticket as { id: string }).id;
-    const comments = await Promise.all(Array.from({ length: 12 }, (_, i) => call(app, 'default:agent', 'POST', `/v1/tickets/${otherId}/actions`, { type: 'comment', text: `free ${i}`, actor: ann })));
+    const comments = await Promise.all(Array.from({ length: 12 }, (_, i) => call(app, 'ann', 'POST', `/v1/tickets/${otherId}/actions`, { type: 'comment', text: `free ${i}` })));
     const won = comments.filter((c) => c.statusCode === 200).length;
     expect(comments.filter((c) => c.statusCode !== 200).every((c) => (c.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT')).toBe(true);
     expect(won).toBeGreaterThanOrEqual(1);
@@ -138,11 +139,11 @@ describe('workflow API on Redis', () => {
 
   it('serves the fee-reduction flow end to end from Redis', async () => {
     const wf = await wired();
-    const app = await workflowTestApp(wf.routes);
+    const app = await workflowTestApp(wf.routes, ANN);
     const t = await call(app, 'default:router', 'POST', '/v1/tickets', { intent: 'fee_reduction', fields: { amount: 100 } });
     const id = (t.data.ticket as { id: string }).id;
     expect((await call(app, 'default:agent', 'GET', '/v1/todos?assignee=ann')).data.items).toHaveLength(1);
-    const done = await call(app, 'default:agent', 'POST', `/v1/tickets/${id}/actions`, { type: 'approve', actor: { id: 'ann' } });
+    const done = await call(app, 'ann', 'POST', `/v1/tickets/${id}/actions`, { type: 'approve' });
     expect(done.data.ticket).toMatchObject({ state: 'closed', outcome: 'approved' });
     expect(await wf.ticketCounts('default')).toMatchObject({ closed: 1 });
     expect((await wf.timerStore.nextDueAt())).toBeUndefined();

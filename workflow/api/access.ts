@@ -24,29 +24,34 @@ export function tenantOf(principal: Principal, asked: string | undefined, field 
   return principal.tenant;
 }
 
-/** The person a request acts for, as the calling system names them. */
-export interface ActorBody {
-  /** User id. */
-  readonly id: string;
-  readonly groups?: readonly string[];
-  readonly roles?: readonly string[];
-  readonly organisation?: string;
+/**
+ * The engine actor of a request: the principal of its API key, and nothing the request says.
+ * A key configured with a user acts as that person (`user:` refs, assignments) holding the key's
+ * role (`role:agent`, …) and the key's groups (`group:` refs). A key without a user acts as itself,
+ * `key:<label>` (its configured name or `key#<n>`): an admin key as a system actor (flow admin),
+ * any other key with its role alone.
+ */
+export function actorOf(principal: Principal): Actor {
+  if (principal.user !== undefined) return { id: principal.user, roles: [principal.role], groups: [...(principal.groups ?? [])] };
+  const id = `key:${principal.keyId}`;
+  return principal.role === 'admin' ? { id, kind: 'system' } : { id, roles: [principal.role] };
 }
 
 /**
- * The engine actor of a request. The API key authenticates the calling system (an agent
- * desktop, the IVR, an admin console), which names the person it acts for in `actor`; that
- * person also holds the key's role (`role:agent`, …) for flow permissions. Without `actor`,
- * an admin key acts as a system actor and any other key as itself (`key:<keyId>`).
+ * Refuses a request body that names an actor: who acts comes from the credential alone, so an
+ * `actor` (or roles, groups) in the body would be a claim nobody checked. Refused rather than
+ * ignored, so a client that still sends one learns it would not have acted as that person.
+ *
+ * @throws WorkflowError `SLUICE_ERR_VALIDATION` naming `body.actor`
  */
-export function actorOf(principal: Principal, given: ActorBody | undefined): Actor {
-  if (!given) return principal.role === 'admin' ? { id: `key:${principal.keyId}`, kind: 'system' } : { id: `key:${principal.keyId}`, roles: [principal.role] };
-  return {
-    id: given.id,
-    roles: [...new Set([principal.role, ...(given.roles ?? [])])],
-    groups: [...(given.groups ?? [])],
-    ...(given.organisation !== undefined && { organisation: given.organisation }),
-  };
+export function refuseBodyActor(body: unknown): void {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'actor')) {
+    throw new WorkflowError(
+      'SLUICE_ERR_VALIDATION',
+      'body.actor is not accepted: identity comes from the API key (the user, role and groups configured for it), never from the request body',
+      { details: { field: 'body.actor' } },
+    );
+  }
 }
 
 /**

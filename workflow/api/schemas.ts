@@ -22,20 +22,6 @@ export const flowIdPattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 /** Free-form business fields of a ticket. */
 const fields = { type: 'object', additionalProperties: true, description: 'Business fields (e.g. `amount`), read by flow conditions.' } as const;
 
-/** The person the calling system acts for. */
-export const actorSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  description: 'The person the calling system acts for; the key authenticates the system, which vouches for the person. Omitted: the key itself acts.',
-  properties: {
-    id: { type: 'string', minLength: 1, maxLength: 128 },
-    groups: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 128 } },
-    roles: { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 64 } },
-    organisation: { type: 'string', minLength: 1, maxLength: 128 },
-  },
-} as const;
-
 const open = (properties: Record<string, unknown>, required: readonly string[] = []) => ({ type: 'object', additionalProperties: true, required, properties }) as const;
 
 /** A ticket as returned (the full record: todos, SLA clock, comments, audit history). */
@@ -90,7 +76,6 @@ export const createTicketBody = {
     id: ticketIdParam.properties.id,
     title: { type: 'string', maxLength: 500 },
     fields,
-    actor: actorSchema,
   },
 } as const;
 
@@ -105,7 +90,6 @@ export const actionBody = {
   description: 'One action. `comment` needs `text`, `reassign` needs `todoId` and `to`, `pause` needs `status`.',
   properties: {
     type: { type: 'string', enum: ACTIONS },
-    actor: actorSchema,
     todoId: { type: 'string', minLength: 1, maxLength: 64 },
     comment: { type: 'string', maxLength: 10_000 },
     text: { type: 'string', minLength: 1, maxLength: 10_000 },
@@ -124,7 +108,6 @@ export const migrateBody = {
   properties: {
     toVersion: { type: 'integer', minimum: 1, description: 'Target version (default the latest).' },
     nodeMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Old node id → new node id, for renamed nodes.' },
-    actor: actorSchema,
     expectedRevision: { type: 'integer', minimum: 1 },
   },
 } as const;

@@ -1,12 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../../app/config.js';
+import type { Actor } from '../definition/permissions.js';
 import type { Action } from '../engine/actions.js';
 import type { WorkflowEngine } from '../engine/engine.js';
 import type { Ticket, TicketState } from '../engine/ticket.js';
 import { WorkflowError } from '../errors.js';
 import type { TimerStore } from '../sla/timer-store.js';
 import type { Clock } from '../../adapters/clock.js';
-import { actorOf, expectedRevisionOf, tenantOf, type ActorBody } from './access.js';
+import { actorOf, expectedRevisionOf, refuseBodyActor, tenantOf } from './access.js';
 import { actionBody, createTicketBody, errorResponses, flowIdPattern, migrateBody, tenantQuery, ticketIdParam, ticketSchema, transitionSchema } from './schemas.js';
 import { slaStatus } from './sla-status.js';
 
@@ -33,9 +34,8 @@ interface CreateBody {
   id?: string;
   title?: string;
   fields?: Record<string, unknown>;
-  actor?: ActorBody;
 }
-type ActionBody = { type: Action['type']; actor?: ActorBody; todoId?: string; comment?: string; text?: string; fields?: Record<string, unknown>; to?: string; status?: string; expectedRevision?: number };
+type ActionBody = { type: Action['type']; todoId?: string; comment?: string; text?: string; fields?: Record<string, unknown>; to?: string; status?: string; expectedRevision?: number };
 interface ListQuery {
   tenant?: string;
   status?: TicketState;
@@ -49,7 +49,7 @@ interface ListQuery {
 }
 
 /** The engine action of a request body (fields the action type does not take are ignored). */
-function toAction(b: ActionBody, actor: ReturnType<typeof actorOf>): Action {
+function toAction(b: ActionBody, actor: Actor): Action {
   const todo = b.todoId === undefined ? {} : { todoId: b.todoId };
   const comment = b.comment === undefined ? {} : { comment: b.comment };
   switch (b.type) {
@@ -69,6 +69,9 @@ function toAction(b: ActionBody, actor: ReturnType<typeof actorOf>): Action {
   }
 }
 
+/** Runs before schema validation, so a body naming an actor is always answered with `body.actor`. */
+const noBodyActor = async (req: FastifyRequest): Promise<void> => refuseBodyActor(req.body);
+
 const etag = (t: Ticket): string => `"${t.revision}"`;
 
 /** Tickets, todos and SLA status: `/v1/tickets…`, `/v1/todos`. */
@@ -79,6 +82,7 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     '/v1/tickets',
     {
       config: { access: { roles: CREATE, action: 'create tickets' } },
+      preValidation: noBodyActor,
       schema: { tags: TAGS, summary: 'Open a ticket on a flow, or on the flow an intent or IVR trajectory triggers', querystring: withTenant, body: createTicketBody, response: { 201: transitionSchema, ...errorResponses } },
     },
     async (req, reply) => {
@@ -93,7 +97,7 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
       const common = { tenant, ...(b.fields && { fields: b.fields }), ...(b.title !== undefined && { title: b.title }), ...(b.id !== undefined && { id: b.id }) };
       const result =
         b.flowId !== undefined
-          ? await engine.createTicket({ ...common, flowId: b.flowId, actor: actorOf(req.principal, b.actor) })
+          ? await engine.createTicket({ ...common, flowId: b.flowId, actor: actorOf(req.principal) })
           : await engine.createFromIvr({ ...common, ...(b.intent !== undefined && { intent: b.intent }), ...(b.trajectory && { trajectory: b.trajectory }), ...(b.callId !== undefined && { callId: b.callId }) });
       return reply.code(201).header('etag', etag(result.ticket)).send(result);
     },
@@ -154,20 +158,22 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     '/v1/tickets/:id/actions',
     {
       config: { access: { roles: WRITE, action: 'act on tickets' } },
+      preValidation: noBodyActor,
       schema: { tags: TAGS, summary: 'Apply an action; a stale expectedRevision / If-Match answers 409', params: ticketIdParam, querystring: withTenant, body: actionBody, response: { 200: transitionSchema, ...errorResponses } },
     },
     async (req, reply) => {
       const tenant = tenantOf(req.principal, req.query.tenant);
       const expectedRevision = expectedRevisionOf(req.body.expectedRevision, req.headers['if-match']);
-      const result = await engine.act(tenant, req.params.id, toAction(req.body, actorOf(req.principal, req.body.actor)), expectedRevision === undefined ? {} : { expectedRevision });
+      const result = await engine.act(tenant, req.params.id, toAction(req.body, actorOf(req.principal)), expectedRevision === undefined ? {} : { expectedRevision });
       return reply.header('etag', etag(result.ticket)).send(result);
     },
   );
 
-  app.post<{ Params: { id: string }; Querystring: { tenant?: string }; Body: { toVersion?: number; nodeMap?: Record<string, string>; actor?: ActorBody; expectedRevision?: number } }>(
+  app.post<{ Params: { id: string }; Querystring: { tenant?: string }; Body: { toVersion?: number; nodeMap?: Record<string, string>; expectedRevision?: number } }>(
     '/v1/tickets/:id/migrate',
     {
       config: { access: { roles: WRITE, action: 'migrate tickets' } },
+      preValidation: noBodyActor,
       schema: { tags: TAGS, summary: 'Move a waiting ticket to a newer version of its flow (flow admins)', params: ticketIdParam, querystring: withTenant, body: migrateBody, response: { 200: transitionSchema, ...errorResponses } },
     },
     async (req, reply) => {
@@ -177,7 +183,7 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
       const result = await engine.migrate(
         tenant,
         req.params.id,
-        { actor: actorOf(req.principal, b.actor), ...(b.nodeMap && { nodeMap: b.nodeMap }), ...(b.toVersion !== undefined && { toVersion: b.toVersion }) },
+        { actor: actorOf(req.principal), ...(b.nodeMap && { nodeMap: b.nodeMap }), ...(b.toVersion !== undefined && { toVersion: b.toVersion }) },
         expectedRevision === undefined ? {} : { expectedRevision },
       );
       return reply.header('etag', etag(result.ticket)).send(result);

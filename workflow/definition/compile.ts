@@ -1,6 +1,7 @@
 import { BusinessCalendar, type CalendarSpec } from '../sla/calendar.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { FlowDocument, NodeDoc } from './document.js';
+import { compileDuties, type CompiledDuty } from './duties.js';
 import { compileExpression, type CompiledExpression } from './expression.js';
 import { checkGraph, type GraphControl, type GraphNode } from './graph.js';
 import { IssueList } from './issues.js';
@@ -54,6 +55,8 @@ export interface CompiledFlow {
   readonly controls: ReadonlyMap<string, readonly CompiledControl[]>;
   readonly triggers: readonly CompiledTrigger[];
   readonly permissions: FlowPermissions;
+  /** Separation-of-duties rules (empty when the flow has none). */
+  readonly duties: readonly CompiledDuty[];
 }
 
 /** Options of {@link compileFlow}. */
@@ -132,6 +135,7 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
     return { index, from: c.from, to: c.to, conditional: c.when !== undefined, ...(c.id !== undefined && { id: c.id }), ...(c.on !== undefined && { on: c.on }) };
   });
   const triggers = compileTriggers(doc.triggers, 'triggers', issues);
+  const duties = compileDuties(doc.separationOfDuties, doc.nodes, new Map([...nodes].map(([id, n]) => [id, { id, decides: n.type.todoActions.length > 0 }])), issues);
   const outcomes = checkGraph(graphNodes, graphControls, issues);
   issues.throwIfAny(subject);
 
@@ -153,5 +157,6 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
     controls,
     triggers,
     permissions: resolvePermissions(doc.permissions),
+    duties,
   };
 }

@@ -5,7 +5,11 @@
 import type { CalendarSpec } from '../sla/calendar.js';
 import type { ChannelName } from '../sla/policy.js';
 
-/** Who may do what with a flow's tickets; entries are principal refs (`*`, `system`, `user:ann`, `group:billing`, `role:supervisor`, `organisation:acme-eu`). */
+/**
+ * Who may do what with a flow's tickets; entries are principal refs (`*`, `system`, `user:ann`,
+ * `group:billing`, `role:agent`, `organisation:acme-eu`) matched against the actor of the API key
+ * (its user, groups and API role; workflow/README.md).
+ */
 export interface PermissionsDoc {
   /** May create tickets (default `*`). */
   readonly start?: readonly string[];
@@ -104,6 +108,18 @@ export interface ControlDoc {
   readonly when?: string;
 }
 
+/**
+ * Separation of duties: one person may decide (approve, reject, complete) the todos of at most one
+ * of `nodes` on a ticket, so e.g. an approval ladder needs a different person at every level.
+ */
+export interface SeparationRuleDoc {
+  /** Unique within the flow; named in the 403 that enforces the rule. */
+  readonly name: string;
+  /** Approval or task nodes (at least two) whose decisions need different people. */
+  readonly nodes: readonly string[];
+  readonly description?: string;
+}
+
 /** A whole flow definition. */
 export interface FlowDocument {
   /** Flow id, stable across versions. */
@@ -115,6 +131,8 @@ export interface FlowDocument {
   readonly name: string;
   readonly description?: string;
   readonly permissions?: PermissionsDoc;
+  /** Nodes whose decisions must come from different people. */
+  readonly separationOfDuties?: readonly SeparationRuleDoc[];
   /** When tickets open on this flow without naming it (intent, IVR path, diversion). */
   readonly triggers?: readonly TriggerDoc[];
   /** Named business calendars SLAs refer to. */

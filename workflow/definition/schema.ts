@@ -90,6 +90,15 @@ export const flowSchema = {
       additionalProperties: false,
       properties: { start: { type: 'array', items: principal }, view: { type: 'array', items: principal }, admin: { type: 'array', items: principal } },
     },
+    separationOfDuties: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'nodes'],
+        properties: { name: identifier, nodes: { type: 'array', minItems: 2, items: identifier }, description: { type: 'string' } },
+      },
+    },
     triggers: {
       type: 'array',
       items: {

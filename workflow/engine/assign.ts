@@ -1,10 +1,11 @@
+import { dutyConflict, type CompiledDuty } from '../definition/duties.js';
 import { compileExpression, evaluatePeople } from '../definition/expression.js';
 import { isWorkflowError } from '../errors.js';
 import { chooseAssignee, type Person } from '../people/assignment.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
 import { parsePrincipal, type PeopleSpec } from '../people/spec.js';
 import { expressionContext } from './movement.js';
-import { openTodos, type AuditEntry, type Ticket, type TicketEvent, type TransitionResult } from './ticket.js';
+import { openTodos, type AuditEntry, type Ticket, type TicketEvent, type Todo, type TransitionResult } from './ticket.js';
 
 /** The ports assignment reads. */
 export interface AssignmentPorts {
@@ -31,12 +32,25 @@ async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, dire
 }
 
 /**
+ * People who may not decide `todo`, so it is not given to them: whoever decided another node of
+ * one of its separation-of-duties rules, and for an approval whoever decided another approval
+ * of the same node visit (the engine would refuse their decision).
+ */
+function barred(ticket: Ticket, todo: Todo, duties: readonly CompiledDuty[]): string[] {
+  return ticket.todos.flatMap((d) =>
+    d.decidedBy !== undefined && ((todo.kind === 'approval' && d.nodeId === todo.nodeId && d.visit === todo.visit) || dutyConflict(duties, todo.nodeId, d.decidedBy, [d]))
+      ? [d.decidedBy]
+      : [],
+  );
+}
+
+/**
  * Decides assignees for the open, unassigned todos of the ticket's current visit: gathers
  * candidates, loads and round-robin turns through the ports, then picks with the pure
- * {@link chooseAssignee}. Todos of one pool in one visit go to different people; picks made
- * here count toward loads. A todo nobody can take gets a reason instead.
+ * {@link chooseAssignee}. Todos of one pool in one visit go to different people, never to
+ * someone the flow's separation of duties bars from deciding them; picks made here count toward loads. A todo nobody can take gets a reason instead.
  */
-export async function planAssignments(ticket: Ticket, ports: AssignmentPorts): Promise<AssignmentPick[]> {
+export async function planAssignments(ticket: Ticket, ports: AssignmentPorts, duties: readonly CompiledDuty[] = []): Promise<AssignmentPick[]> {
   const picks: AssignmentPick[] = [];
   const added = new Map<string, number>();
   const open = openTodos(ticket);
@@ -47,6 +61,7 @@ export async function planAssignments(ticket: Ticket, ports: AssignmentPorts): P
       const loads = new Map([...new Set(people.map((p) => p.id))].map((id) => [id, (counts.get(id) ?? 0) + (added.get(id) ?? 0)]));
       const key = JSON.stringify(todo.people);
       const exclude = new Set([
+        ...barred(ticket, todo, duties),
         ...open.filter((t) => t.assignee !== undefined && JSON.stringify(t.people) === key).map((t) => t.assignee as string),
         ...picks.flatMap((p) => ('assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [])),
       ]);

@@ -197,7 +197,10 @@ export class WorkflowEngine {
 
   async #assign(result: TransitionResult, now: number): Promise<TransitionResult> {
     if (result.ticket.state === 'closed') return result;
-    const picks = await planAssignments(result.ticket, this.#ports);
+    const { tenant, flow } = result.ticket;
+    // The pinned version is compiled and cached by now (the transition used it): a map lookup.
+    const { duties } = await this.#o.flows.get(tenant, flow.id, flow.version);
+    const picks = await planAssignments(result.ticket, this.#ports, duties);
     const assigned = applyAssignments(result.ticket, picks, now);
     return { ticket: assigned.ticket, events: [...result.events, ...assigned.events] };
   }

@@ -1,4 +1,5 @@
 import type { CompiledFlow } from '../definition/compile.js';
+import { dutyConflict } from '../definition/duties.js';
 import { allows, type Actor } from '../definition/permissions.js';
 import { WorkflowError } from '../errors.js';
 import { isPaused, pauseClock, resumeClock } from '../sla/schedule.js';
@@ -32,6 +33,29 @@ function pickTodo(ticket: Ticket, actor: Actor, todoId: string | undefined, admi
     );
   }
   return candidates[0] as Todo;
+}
+
+/**
+ * Refuses a decision that would make one person decide twice where the flow wants two: a node of
+ * a separation-of-duties rule after another node of that rule, or a second approval of one
+ * approval node visit (its `required` approvals come from different people).
+ */
+function refuseSameDecider(ticket: Ticket, flow: CompiledFlow, todo: Todo, who: string): void {
+  const conflict = dutyConflict(flow.duties, todo.nodeId, who, ticket.todos);
+  if (conflict) {
+    throw new WorkflowError(
+      'SLUICE_ERR_SEPARATION_OF_DUTIES',
+      `separation of duties "${conflict.rule}": "${who}" already decided node "${conflict.decided}" of ticket "${ticket.id}"; someone else must decide node "${todo.nodeId}"`,
+      { details: { rule: conflict.rule, decided: conflict.decided } },
+    );
+  }
+  if (todo.kind === 'approval' && ticket.todos.some((t) => t.id !== todo.id && t.nodeId === todo.nodeId && t.visit === todo.visit && t.decidedBy === who)) {
+    throw new WorkflowError(
+      'SLUICE_ERR_SEPARATION_OF_DUTIES',
+      `approvals of node "${todo.nodeId}" come from different people: "${who}" already decided one on ticket "${ticket.id}"`,
+      { details: { rule: `${todo.nodeId}.required`, decided: todo.nodeId } },
+    );
+  }
 }
 
 function refusePaused(ticket: Ticket, what: string): void {
@@ -75,6 +99,7 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
       if (todo.assignee !== action.actor.id && !admin) {
         throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not ${action.type} todo "${todo.id}" assigned to ${todo.assignee ? `"${todo.assignee}"` : 'nobody'}`);
       }
+      refuseSameDecider(ticket, flow, todo, who);
       const decision = action.type === 'approve' ? 'approved' : action.type === 'reject' ? 'rejected' : 'completed';
       d.updateTodo(todo.id, { status: 'done', decision, decidedBy: who, closedAt: now });
       d.emit({ type: 'todo.closed', todoId: todo.id, decision, by: who });

@@ -8,8 +8,10 @@ import { runFor } from '../testing/virtual-time.js';
 
 const MIN = 60_000;
 const TUESDAY_0900 = Date.parse('2026-01-06T09:00:00+01:00');
-const ann = { id: 'ann', groups: ['billing-agents'] };
-const max = { id: 'max', groups: ['billing-managers'] };
+const PEOPLE = {
+  ann: { tenant: 'default', role: 'agent', user: 'ann', groups: ['billing-agents'] },
+  max: { tenant: 'default', role: 'agent', user: 'max', groups: ['billing-managers'] },
+} as const;
 
 let h: Harness;
 let app: FastifyInstance;
@@ -20,7 +22,7 @@ beforeEach(async () => {
   h.people.add('default', { id: 'ann', groups: ['billing-agents'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
   history = new MemoryHistory();
   recordHistory(h.engine, h.service, history);
-  app = await workflowTestApp({ engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history });
+  app = await workflowTestApp({ engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history }, PEOPLE);
   h.service.start();
 });
 
@@ -41,7 +43,7 @@ it('runs the fee-reduction flow end to end through the HTTP API: IVR intent, two
   expect(todos.data.items).toEqual([expect.objectContaining({ ticketId: ticket.id, nodeId: 'level1', kind: 'approval' })]);
 
   await runFor(h.clock, 10 * MIN);
-  const first = await call(app, 'default:agent', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'approve', actor: ann, comment: 'customer history clean' }, { 'if-match': `"${ticket.revision}"` });
+  const first = await call(app, 'ann', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'approve', comment: 'customer history clean' }, { 'if-match': `"${ticket.revision}"` });
   expect(first.statusCode).toBe(200);
   expect(first.data.ticket).toMatchObject({ nodeId: 'manager', todos: expect.arrayContaining([expect.objectContaining({ nodeId: 'manager', assignee: 'max', status: 'open' })]) });
   const atManager = h.clock.now();
@@ -58,17 +60,17 @@ it('runs the fee-reduction flow end to end through the HTTP API: IVR intent, two
   expect(sla.schedule).toHaveLength(6);
 
   // Waiting for the customer stops the clock for 20 minutes.
-  await call(app, 'default:agent', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'pause', status: 'waiting_for_customer', actor: max });
+  await call(app, 'max', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'pause', status: 'waiting_for_customer' });
   await runFor(h.clock, 20 * MIN);
   const paused = (await call(app, 'default:agent', 'GET', `/v1/tickets/${ticket.id}/sla`)).data.sla as { paused: boolean; pausedMs: number; elapsedMs: number };
   expect(paused).toMatchObject({ paused: true, pausedMs: 20 * MIN, elapsedMs: 50 * MIN });
-  await call(app, 'default:agent', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'resume', actor: max });
+  await call(app, 'max', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'resume' });
   await runFor(h.clock, 30 * MIN);
 
   const fired = h.sent.filter((s) => s.ticketId === ticket.id).map((s) => `${s.channel} ${s.kind} L${s.level} r${s.repeat} @${(s.at - atManager) / MIN}m`);
   expect(fired).toEqual(['message warning L1 r0 @30m', 'sms warning L2 r0 @45m', 'log breach L0 r0 @80m', 'phone warning L3 r0 @80m', 'phone warning L3 r1 @95m']);
 
-  const done = await call(app, 'default:agent', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'approve', actor: max });
+  const done = await call(app, 'max', 'POST', `/v1/tickets/${ticket.id}/actions`, { type: 'approve' });
   expect(done.data.ticket).toMatchObject({ state: 'closed', outcome: 'approved', nodeId: 'end' });
   expect((await call(app, 'default:agent', 'GET', `/v1/tickets/${ticket.id}/sla`)).data).toEqual({ ticketId: ticket.id, state: 'closed', nodeId: 'end', sla: null });
   await runFor(h.clock, 3 * 60 * MIN, 60_000);

@@ -11,7 +11,7 @@ const TUESDAY_0900 = local('2026-01-06T09:00:00');
 const ann: Actor = { id: 'ann', groups: ['billing-agents'] };
 const max: Actor = { id: 'max', groups: ['billing-managers'] };
 const hal: Actor = { id: 'hal', groups: ['department-heads'] };
-const sue: Actor = { id: 'sue', roles: ['supervisor'] };
+const sue: Actor = { id: 'sue', roles: ['agent'], groups: ['billing-supervisors'] };
 
 let h: Harness;
 
@@ -143,6 +143,37 @@ describe('fee-reduction flow, end to end in virtual time', () => {
     await expect(h.engine.createFromIvr({ tenant: 'other', intent: 'fee_reduction', fields: { amount: 50 } })).rejects.toMatchObject({
       code: 'SLUICE_ERR_NO_MATCHING_FLOW',
     });
+  });
+
+  it('needs three different people for a 40 000 reduction: a supervisor who approved one level cannot approve another', async () => {
+    const { ticket } = await h.engine.createFromIvr({ tenant: 'default', intent: 'fee_reduction', fields: { amount: 40_000 } });
+    await h.engine.act('default', ticket.id, { type: 'approve', actor: sue, comment: 'approved in place of the first level' });
+    await expect(h.engine.act('default', ticket.id, { type: 'approve', actor: sue })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_SEPARATION_OF_DUTIES',
+      status: 403,
+      details: { rule: 'one-level-per-person', decided: 'level1' },
+    });
+    await h.engine.act('default', ticket.id, { type: 'approve', actor: max });
+    await expect(h.engine.act('default', ticket.id, { type: 'approve', actor: sue })).rejects.toMatchObject({ code: 'SLUICE_ERR_SEPARATION_OF_DUTIES' });
+    const { ticket: closed } = await h.engine.act('default', ticket.id, { type: 'approve', actor: hal });
+    expect(closed).toMatchObject({ state: 'closed', outcome: 'approved' });
+    expect(closed.todos.map((t) => [t.nodeId, t.decidedBy])).toEqual([
+      ['level1', 'sue'],
+      ['manager', 'max'],
+      ['head', 'hal'],
+    ]);
+  });
+
+  it('never gives a level to whoever approved an earlier one, even when they are in both groups', async () => {
+    await h.flows.deploy(flowSource('fee-reduction.yaml').replace('tenant: default', 'tenant: lean'));
+    // lee is the only first-level approver and also a manager, listed before max.
+    h.people.add('lean', { id: 'lee', groups: ['billing-agents', 'billing-managers'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
+    for (let i = 0; i < 3; i++) {
+      const { ticket } = await h.engine.createFromIvr({ tenant: 'lean', intent: 'fee_reduction', fields: { amount: 2_000 } });
+      expect(ticket.todos[0]?.assignee).toBe('lee');
+      const atManager = await h.engine.act('lean', ticket.id, { type: 'approve', actor: { id: 'lee' } });
+      expect(atManager.ticket.todos.filter((t) => t.nodeId === 'manager').map((t) => t.assignee)).toEqual(['max']);
+    }
   });
 
   it('lets a supervisor start one through the API and nobody else', async () => {
