@@ -168,11 +168,10 @@ describe('poison events on the real chDB', () => {
     await sink.write([
       { tenant: 'a\ud800', source: 'http\udfff', code: 'schema', reason: `r\ud800${'x'.repeat(5_000)}`, payload, origin: 'http:1:0\ud800', receivedAt: NOW },
       { tenant: 'b', source: 'http', code: 'schema', reason: 'r', payload, origin: 'http:1:1', receivedAt: 1e300 },
-      { tenant: 'c', source: 'http', code: 'schema', reason: 'r', payload, origin: 'http:1:2', receivedAt: Number.NaN },
     ], 'd1');
     expect(lost).toEqual([]);
     const dead = await store.deadLetters(10);
-    expect(dead.map((d) => [d.tenant, d.source, d.origin, d.reason.length]).sort()).toEqual([['a\uFFFD', 'http\uFFFD', 'http:1:0\uFFFD', 1_000], ['b', 'http', 'http:1:1', 1], ['c', 'http', 'http:1:2', 1]]);
+    expect(dead.map((d) => [d.tenant, d.source, d.origin, d.reason.length]).sort()).toEqual([['a\uFFFD', 'http\uFFFD', 'http:1:0\uFFFD', 1_000], ['b', 'http', 'http:1:1', 1]]);
     expect(dead.every((d) => d.payload.equals(payload))).toBe(true);
   });
 });
