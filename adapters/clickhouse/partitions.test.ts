@@ -6,6 +6,7 @@ describe('partitionChunks', () => {
     const times = Array.from({ length: 250 }, (_, i) => Date.UTC(2010, i % 100, 3));
     expect(partitionChunks(times.length, (i) => times[i]!)).toEqual([times.map((_, i) => i)]);
     expect(partitionChunks(0, () => 0)).toEqual([]);
+    expect(partitionChunks(3, (i) => Date.UTC(2026, 0, 31, 23, 59) + i * 60_000)).toEqual([[0, 1, 2]]);
   });
 
   it('splits rows of 101 months into inserts of at most 100 months, each month whole', () => {

@@ -17,6 +17,16 @@ export function monthOf(ms: number): number {
  * @param timeOf epoch ms of row i's partition column
  */
 export function partitionChunks(n: number, timeOf: (i: number) => number, max = MAX_PARTITIONS_PER_INSERT): number[][] {
+  if (n === 0) return [];
+  // The usual batch spans minutes: a span shorter than max − 2 shortest months holds at most max months.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = timeOf(i);
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  if (hi - lo < (max - 2) * 28 * 86_400_000) return [Array.from({ length: n }, (_, i) => i)];
   const byMonth = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const m = monthOf(timeOf(i));
@@ -24,7 +34,7 @@ export function partitionChunks(n: number, timeOf: (i: number) => number, max = 
     if (!rows) byMonth.set(m, (rows = []));
     rows.push(i);
   }
-  if (byMonth.size <= max) return n === 0 ? [] : [Array.from({ length: n }, (_, i) => i)];
+  if (byMonth.size <= max) return [Array.from({ length: n }, (_, i) => i)];
   const chunks: number[][] = [];
   let months = 0;
   for (const rows of byMonth.values()) {
