@@ -125,7 +125,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     expiry.unref();
     closers.unshift(async () => clearInterval(expiry));
 
-    const deadLetters = config.kafkaBrokers ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix)) : storeDeadLetters(store);
+    const deadLetters = config.kafkaBrokers
+      ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix))
+      : storeDeadLetters(store, (row, reason) => log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'));
     let worker: PipelineWorker | undefined;
     if (config.role === 'all' || config.role === 'pipeline') {
       // Every event passes here, whether it came over HTTP or straight into Kafka.

@@ -16,11 +16,19 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxPas
 /** Why an input was refused: a short stable `code` for metrics plus a human `reason`. */
 export type DecodeResult = { ok: true; event: TelemetryEvent } | { ok: false; code: 'oversized' | 'malformed' | 'schema' | 'timestamp'; reason: string };
 
-/** Checks a parsed event's time against `now`; undefined when plausible. */
-export function checkTimestamp(event: TelemetryEvent, now: number, limits: DecodeLimits): string | undefined {
-  if (event.ts < now - limits.maxPastMs) return `ts ${event.ts} is more than ${limits.maxPastMs} ms before now (${now})`;
-  if (event.ts > now + limits.maxFutureMs) return `ts ${event.ts} is more than ${limits.maxFutureMs} ms after now (${now})`;
+/** Why `time` (epoch ms, named `field`) is implausible against `now`; undefined when plausible. */
+function checkTime(field: string, time: number, now: number, limits: DecodeLimits): string | undefined {
+  if (time < now - limits.maxPastMs) return `${field} ${time} is more than ${limits.maxPastMs} ms before now (${now})`;
+  if (time > now + limits.maxFutureMs) return `${field} ${time} is more than ${limits.maxFutureMs} ms after now (${now})`;
   return undefined;
+}
+
+/**
+ * Checks a parsed event's times against `now` — `ts`, and an interval report's `intervalStart` — within
+ * the same bounds; undefined when plausible.
+ */
+export function checkTimestamp(event: TelemetryEvent, now: number, limits: DecodeLimits): string | undefined {
+  return checkTime('ts', event.ts, now, limits) ?? (event.source === 'interval' ? checkTime('body.intervalStart', event.body.intervalStart, now, limits) : undefined);
 }
 
 /** Validates an already-parsed value (HTTP ingest) as a normalized event. */
@@ -34,7 +42,8 @@ export function decodeValue(value: unknown, now: number, limits: DecodeLimits = 
 
 /**
  * Decodes Sluice's own JSON encoding of a normalized event. Never throws: every failure comes back
- * with the reason, for the dead-letter sink.
+ * with the reason, for the dead-letter sink — absurd nesting included (`JSON.parse` does not recurse,
+ * and the schema refuses at the first level that is not what it expects, without descending).
  */
 export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
   if (bytes.length > limits.maxBytes) return { ok: false, code: 'oversized', reason: `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}` };

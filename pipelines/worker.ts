@@ -5,7 +5,8 @@ import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.j
 import { SOURCES, type TelemetryEvent } from './events/types.js';
 import type { PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
 import type { Source } from './events/types.js';
-import { storeDeadLetters, type DeadLetterSink } from './dead-letters.js';
+import { refusedEventLetter, refusedRowLetter, storeDeadLetters, type BatchOrigin, type DeadLetterSink } from './dead-letters.js';
+import { splitRefusals } from './store/refusals.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
 import { topicFor } from './topics.js';
 
@@ -51,7 +52,10 @@ const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).
  * the changed rows, and only once both are stored commit — never past the first offset still feeding
  * an open window, so a worker killed at any point rebuilds its windows on restart and the totals stay
  * exact.
- * Inserts are retried (with heartbeats) until they succeed: while ClickHouse is down the partition
+ * A row ClickHouse refuses (an error code saying the same rows will fail again: parse, type, range)
+ * is found by splitting the insert, dead-lettered with ClickHouse's reason, and the rest is stored:
+ * one poison event never stalls a partition. Any other failure means ClickHouse is unavailable, and
+ * the insert is retried (with heartbeats) until it succeeds: while ClickHouse is down the partition
  * simply stops advancing.
  */
 export class PipelineWorker {
@@ -214,23 +218,41 @@ export class PipelineWorker {
     }
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
     const events = good.map((g) => g.event);
+    const sink = this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store);
+    const at: BatchOrigin = { topic, partition, source, range, receivedAt: now };
+    // Rows ClickHouse refuses (it will refuse them again) are found by splitting the insert, and
+    // dead-lettered with its reason; the rest are stored. Only unavailability is retried.
+    let refused: DeadLetter[] = [];
     // The raw insert runs (ClickHouse parses it on its own threads) while the windows take the batch.
     const rawStored = this.#retry('storing raw events', ctl, async () => {
-      await this.#opts.store.insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
-      await (this.#opts.deadLetters ?? storeDeadLetters(this.#opts.store)).write(dead, `${range}:${digest(dead.map((d) => d.origin))}`);
+      const lost: DeadLetter[] = [];
+      const offsets = good.map((g) => g.offset);
+      await splitRefusals(this.#opts.store, (r) => lost.push(refusedEventLetter(r, at, offsets, received))).insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
+      const letters = [...dead, ...lost];
+      await sink.write(letters, `${range}:${digest(letters.map((d) => d.origin))}`);
+      refused = lost;
     });
     const factory = this.#opts.pipelines?.[source as Source];
     const windows = factory && (this.#windows.get(key) ?? (await this.#openWindows(topic, partition, factory, rawStored)));
     const figures = windows?.process(good, this.#opts.clock.now());
     if (figures && figures.late > 0) obs?.late?.(source, figures.late);
     if (figures && figures.duplicates > 0) obs?.duplicates?.(source, figures.duplicates);
-    const figuresStored = figures ? this.#retry(`storing ${source} figures`, ctl, () => figures.store(this.#opts.store)) : undefined;
+    let refusedRows: DeadLetter[] = [];
+    const figuresStored = figures
+      ? this.#retry(`storing ${source} figures`, ctl, async () => {
+          const lost: DeadLetter[] = [];
+          await figures.store(splitRefusals(this.#opts.store, (r) => lost.push(refusedRowLetter(r, at))));
+          if (lost.length > 0) await sink.write(lost, `${range}:rows:${digest(lost.map((d) => d.origin))}`);
+          refusedRows = lost;
+        })
+      : undefined;
     // Both settle before either failure is thrown, so neither is left running unobserved.
     const [raw, stored] = await Promise.allSettled([rawStored, figuresStored]);
     if (raw.status === 'rejected') throw raw.reason;
     obs?.eventsIn?.(source, good.length);
     this.#opts.onEvents?.(events);
     for (const d of dead) obs?.deadLettered?.(source, d.code);
+    for (const d of [...refused, ...refusedRows]) obs?.deadLettered?.(source, d.code);
     if (stored.status === 'rejected') throw stored.reason;
     figures?.afterStore();
     const next = messages.at(-1)!.offset + 1;

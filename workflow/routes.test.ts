@@ -137,6 +137,8 @@ describe('workflow routes: tickets', () => {
       ['GET', '/v1/reports/sla?from=10&to=5&by=flow', undefined, 400, 'querystring.to'],
       ['GET', '/v1/reports/sla?from=0&to=5&by=week', undefined, 400, 'querystring.by'],
       ['GET', '/v1/reports/sla?from=0&by=flow', undefined, 400, 'querystring.to'],
+      ['GET', `/v1/reports/sla?from=${2 ** 53}&to=${2 ** 53 + 1}&by=flow`, undefined, 400, 'querystring.from'],
+      ['GET', '/v1/reports/sla?from=0&to=1e300&by=flow', undefined, 400, 'querystring.to'],
     ];
     for (const [method, url, body, status, field] of cases) {
       const res = await call(app, 'default:admin', method as 'GET' | 'POST', url, body);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../app/config.js';
+import { MAX_DATETIME64_MS } from '../adapters/clickhouse/partitions.js';
 import type { Clock } from '../adapters/clock.js';
 import { tenantOf } from './api/access.js';
 import { errorResponses, flowIdPattern, tenantQuery } from './api/schemas.js';
@@ -150,7 +151,8 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
           type: 'object',
           additionalProperties: false,
           required: ['from', 'to', 'by'],
-          properties: { tenant: tenantQuery, from: { type: 'integer', minimum: 0 }, to: { type: 'integer', minimum: 0 }, by: { type: 'string', enum: ['flow', 'node', 'team'] } },
+          // Times ClickHouse holds: an absurd bound (2^53, 1e300) is a 400 naming it, not a failed query.
+          properties: { tenant: tenantQuery, from: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS }, to: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS }, by: { type: 'string', enum: ['flow', 'node', 'team'] } },
         },
         response: errorResponses,
       },

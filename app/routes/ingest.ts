@@ -8,6 +8,19 @@ import type { DeadLetter } from '../../pipelines/store/types.js';
 import { SluiceError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
+/**
+ * The bytes kept in a refused event's dead letter: its JSON text, or, for a value too deeply nested to
+ * encode again (the body was parsed, its text is gone), a note saying so — never a throw, which would
+ * lose the batch's good events with it.
+ */
+function payloadOf(value: unknown): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(value));
+  } catch (err) {
+    return Buffer.from(JSON.stringify({ unkept: `the event could not be encoded again: ${(err as Error).message}` }));
+  }
+}
+
 /** Largest number of events in one `POST /v1/events`. */
 export const MAX_EVENTS_PER_REQUEST = 5000;
 
@@ -47,10 +60,14 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
           return;
         }
         rejected.push({ index, reason: d.reason });
-        dead.push({ tenant: typeof t === 'string' ? t.slice(0, 64) : '', source: 'http', code: d.code, reason: d.reason, payload: Buffer.from(JSON.stringify(value)), origin: `http:${req.id}:${index}`, receivedAt: now });
+        dead.push({ tenant: typeof t === 'string' ? t.slice(0, 64) : '', source: 'http', code: d.code, reason: d.reason, payload: payloadOf(value), origin: `http:${req.id}:${index}`, receivedAt: now });
       });
       if (dead.length > 0) {
-        await opts.deadLetters.write(dead, `http:${req.id}`);
+        try {
+          await opts.deadLetters.write(dead, `http:${req.id}`);
+        } catch (err) {
+          throw new SluiceError('SLUICE_ERR_UNAVAILABLE', ['the dead-letter sink'], {}, { cause: err });
+        }
         for (const d of dead) opts.metrics.deadLettered.inc({ source: 'http', reason: d.code });
       }
       if (accepted.length > 0) {

@@ -5,6 +5,7 @@ import type { Clock } from '../../adapters/clock.js';
 import { ROLES } from '../config.js';
 import { SluiceError } from '../errors.js';
 import { scopeTenant } from '../plugins/auth.js';
+import { REPORT_TIME } from './reports.js';
 
 const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
@@ -51,7 +52,7 @@ export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: Rea
           type: 'object',
           additionalProperties: false,
           required: ['from', 'to'],
-          properties: { tenant, skillGroup, from: { type: 'integer', minimum: 0 }, to: { type: 'integer', minimum: 0 } },
+          properties: { tenant, skillGroup, from: REPORT_TIME, to: REPORT_TIME },
         },
       },
     },

@@ -7,6 +7,8 @@ import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
 import { parseApiKeys } from '../config.js';
 import { authPlugin } from '../plugins/auth.js';
 import { errorsPlugin } from '../plugins/errors.js';
+import { RealtimeState } from '../../pipelines/realtime/state.js';
+import { realtimeRoutes } from './realtime.js';
 import { reportsRoutes } from './reports.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0);
@@ -34,6 +36,7 @@ describe('reports routes', () => {
     await app.register(errorsPlugin);
     await app.register(authPlugin, { keys: parseApiKeys(`${VIEWER_ACME}:acme:viewer,${AGENT_ACME}:acme:agent,${ROUTER_ACME}:acme:router,${PLATFORM}:*:viewer`), open: false });
     await app.register(reportsRoutes, { store, clock: new ManualClock(NOW) });
+    await app.register(realtimeRoutes, { realtime: new RealtimeState(), store, clock: new ManualClock(NOW) });
   });
   afterAll(async () => {
     await app.close();
@@ -86,6 +89,18 @@ describe('reports routes', () => {
     const platform = await get(`/v1/reports/reconciliation?from=${T}&to=${T + M}`, PLATFORM);
     expect(platform.statusCode).toBe(400);
     expect(platform.json().error).toMatchObject({ field: 'querystring.tenant', message: 'request is invalid: querystring.tenant is required for platform keys' });
+  });
+
+  it('400 naming the field for a time no store holds (2^53, 1e300, past 2299), on every report route', async () => {
+    for (const route of ['intervals', 'reconciliation', 'minutes']) {
+      for (const [from, to, field] of [[2 ** 53, 2 ** 53 + M, 'querystring.from'], [T, '1e300', 'querystring.to'], ['1e300', '1e301', 'querystring.from'], [Date.UTC(2300, 0, 1), Date.UTC(2300, 0, 2), 'querystring.from']] as const) {
+        const url = `/v1/reports/${route}?from=${from}&to=${to}`;
+        const r = await get(url);
+        expect(r.statusCode, url).toBe(400);
+        expect(r.json().error, url).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field, message: `request is invalid: ${field} must be <= 10413791999999` });
+      }
+    }
+    expect((await get(`/v1/reports/minutes?from=${Date.UTC(2299, 11, 31)}&to=${Date.UTC(2299, 11, 31) + M}`)).statusCode).toBe(200);
   });
 
   it('401 without a key, 403 for a role that may not read reports, 404 for another tenant', async () => {

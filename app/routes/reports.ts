@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 import { SluiceError } from '../errors.js';
@@ -7,8 +8,12 @@ import { scopeTenant, type Access } from '../plugins/auth.js';
 
 const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
 const name = { type: 'string', minLength: 1, maxLength: 128 } as const;
-/** Epoch ms. */
-const time = { type: 'integer', minimum: 0 } as const;
+/**
+ * A report bound (`from`, `to`), epoch ms: a time ClickHouse can hold (up to 2299-12-31), so an absurd
+ * one (2^53, 1e300) is a 400 naming the field, never a query that fails.
+ */
+export const REPORT_TIME = { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS } as const;
+const time = REPORT_TIME;
 const access: Access = { roles: ['admin', 'viewer', 'agent'], action: 'read reports' };
 /** Longest range one request may cover, ms (31 days). */
 export const MAX_REPORT_RANGE_MS = 31 * 24 * 3_600_000;

@@ -1,8 +1,22 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { TelemetryEvent } from './types.js';
 
-const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
+/**
+ * Text Sluice keeps (ids, names, reasons): no control characters (NUL, line breaks, escapes: an id
+ * with a NUL is a second `sales` on a wallboard) and no lone surrogates (not text at all: ClickHouse
+ * refuses them). Matched with the `u` flag, so a surrogate pair is one character and passes.
+ */
+export const TEXT_PATTERN = '^[^\\p{Cc}\\p{Cs}]*$';
+const text = (maxLength: number) => ({ type: 'string', maxLength, pattern: TEXT_PATTERN }) as const;
+const id = { type: 'string', minLength: 1, maxLength: 128, pattern: TEXT_PATTERN } as const;
 const ms = { type: 'integer', minimum: 0, maximum: 7 * 24 * 3600 * 1000 } as const;
+/** An epoch-ms time ClickHouse can store (a `DateTime64` ends in 2299); how far from now is checked at decode. */
+const epochMs = { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS } as const;
+/** Largest interval-report counter: 10¹² (seconds, ms or calls in one interval) is more than any contact center reports. */
+export const MAX_INTERVAL_COUNTER = 1e12;
+/** Most counters one interval report may carry. */
+export const MAX_INTERVAL_COUNTERS = 64;
 
 const bodies = {
   agent: {
@@ -12,7 +26,7 @@ const bodies = {
     properties: {
       agentId: id,
       state: { enum: ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'] },
-      reason: { type: 'string', maxLength: 64 },
+      reason: text(64),
       callId: id,
       skillGroups: { type: 'array', maxItems: 64, items: id },
     },
@@ -37,8 +51,8 @@ const bodies = {
       acwMs: ms,
       agentId: id,
       priority: { type: 'integer', minimum: 0, maximum: 9 },
-      channel: { type: 'string', maxLength: 32 },
-      reason: { type: 'string', maxLength: 64 },
+      channel: text(32),
+      reason: text(64),
     },
   },
   interval: {
@@ -47,10 +61,13 @@ const bodies = {
     properties: {
       scope: { enum: ['skillgroup', 'agent'] },
       key: id,
-      intervalStart: { type: 'integer', minimum: 0 },
+      intervalStart: epochMs,
       intervalSec: { enum: [900, 1800] },
     },
-    additionalProperties: { type: 'number', minimum: 0 },
+    // Four fields and the counters: names are text, values bounded numbers.
+    maxProperties: 4 + MAX_INTERVAL_COUNTERS,
+    propertyNames: { minLength: 1, maxLength: 64, pattern: TEXT_PATTERN },
+    additionalProperties: { type: 'number', minimum: 0, maximum: MAX_INTERVAL_COUNTER },
   },
 } as const;
 
@@ -65,7 +82,7 @@ export const telemetryEventSchema = {
     tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' },
     source: { enum: ['agent', 'extension', 'skillgroup', 'interval'] },
     id,
-    ts: { type: 'integer', minimum: 0 },
+    ts: epochMs,
     body: { type: 'object' },
   },
   allOf: (Object.keys(bodies) as (keyof typeof bodies)[]).map((source) => ({
@@ -92,10 +109,13 @@ const bySource = new Map<string, ValidateFunction>(
 /** Turns the first ajv error into "body.waitMs must be integer"-style text naming the field. */
 export function describeAjvError(err: ErrorObject | undefined, root = ''): string {
   if (!err) return 'invalid';
-  const path = (root + err.instancePath).replace(/^\//, '').replaceAll('/', '.');
+  let path = (root + err.instancePath).replace(/^\//, '').replaceAll('/', '.');
+  // A property name broke a rule (an interval counter's): name it, escaped, so the reason itself stays plain text.
+  if (err.propertyName !== undefined) path = `${path ? path + ' ' : ''}property name ${JSON.stringify(err.propertyName.slice(0, 64))}`;
   if (err.keyword === 'required') return `${path ? path + '.' : ''}${String(err.params.missingProperty)} is required`;
   if (err.keyword === 'additionalProperties') return `${path ? path + '.' : ''}${String(err.params.additionalProperty)} is not allowed`;
   if (err.keyword === 'enum') return `${path || 'value'} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
+  if (err.keyword === 'pattern' && err.params.pattern === TEXT_PATTERN) return `${path || 'value'} must be text without control characters (NUL, line breaks, …) or lone surrogates`;
   return `${path || 'event'} ${err.message ?? 'is invalid'}`;
 }
 

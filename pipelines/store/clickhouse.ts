@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { compactRows, jsonLines, type EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
+import { partitionChunks } from '../../adapters/clickhouse/partitions.js';
 import type { AgentWindowRow } from '../agent/rows.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
 import type { ExtensionWindowRow } from '../extension/rows.js';
@@ -51,6 +52,11 @@ const MINUTE_COLUMNS = [
   'service_level_ms', 'short_abandon_ms',
 ];
 
+/** The column each table is partitioned by month on (`PARTITION BY toYYYYMM(…)`, see schema.ts). */
+const PARTITION_COLUMN: Readonly<Record<string, string>> = {
+  events_raw: 'ts', skillgroup_minute: 'window_start', agent_window: 'window_start', extension_window: 'window_start', interval_report: 'interval_start', dead_letters: 'received_at',
+};
+
 /** Observer of insert latency, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void;
 
@@ -80,9 +86,17 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     await this.#insertTuples(table, { columns, rows: values.map((v) => columns.map((c) => v[c])) }, token);
   }
 
+  /**
+   * Rows spanning more monthly partitions than one insert may hold (a vendor's reports of years past)
+   * go in several inserts of whole months, each under a token of its own.
+   */
   async #insertTuples(table: string, t: Tuples, token: string | undefined): Promise<void> {
     if (t.rows.length === 0) return;
-    await this.#write(table, t.rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(t.rows) }, token);
+    const col = t.columns.indexOf(PARTITION_COLUMN[table] ?? '');
+    const chunks = col < 0 ? [t.rows] : partitionChunks(t.rows.length, (i) => Number(t.rows[i]![col])).map((c) => c.map((i) => t.rows[i]!));
+    for (const [k, rows] of chunks.entries()) {
+      await this.#write(table, rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(rows) }, chunks.length > 1 && token !== undefined ? `${token}@${k}` : token);
+    }
   }
 
   /**
@@ -106,8 +120,13 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
    */
   async insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void> {
     if (events.length === 0) return;
+    if (received && received.length !== events.length) throw new Error(`insertEvents: ${received.length} received texts for ${events.length} events`);
+    const chunks = partitionChunks(events.length, (i) => events[i]!.ts);
+    if (chunks.length > 1) {
+      for (const [k, c] of chunks.entries()) await this.insertEvents(c.map((i) => events[i]!), `${token}@${k}`, received && c.map((i) => received[i]!));
+      return;
+    }
     if (received) {
-      if (received.length !== events.length) throw new Error(`insertEvents: ${received.length} received texts for ${events.length} events`);
       try {
         await this.#write('events_raw', events.length, rawEventsInsert(events, received), token);
         return;
