@@ -12,8 +12,10 @@ export interface DeadLetterSink {
 /**
  * Dead-letter codes (`DeadLetter.code`), documented in docs/errors.md: why an input was refused.
  * `store-refused`: the event (or a figure row it fed) passed the schema, but ClickHouse refused it.
+ * `cardinality-limit`: the event would bring its tenant a skill group, agent or extension past the
+ * tenant's limit (`pipelines/limits/cardinality.ts`).
  */
-export const DEAD_LETTER_CODES = ['oversized', 'malformed', 'schema', 'timestamp', 'wrong-topic', 'store-refused'] as const;
+export const DEAD_LETTER_CODES = ['oversized', 'malformed', 'schema', 'timestamp', 'wrong-topic', 'store-refused', 'cardinality-limit'] as const;
 
 /** Well-formed (a lone surrogate becomes U+FFFD: ClickHouse refuses its JSON escape) and at most `max` characters. */
 function text(s: unknown, max: number): string {

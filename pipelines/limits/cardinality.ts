@@ -115,7 +115,7 @@ export class CardinalityLimiter {
     const first = fresh.values().next().value;
     const [one, many] = NOUN[kind];
     return {
-      code: 'cardinality-limit',
+      code: CARDINALITY_LIMIT_CODE,
       reason: `tenant ${tenant} is at its limit of ${limit} ${many} (names idle for ${this.#idleMs} ms leave the count): new ${one} ${JSON.stringify(first)} refused`,
       tenant,
       kind,
