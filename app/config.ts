@@ -26,6 +26,8 @@ export interface Config {
   logLevel: string;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** In-process bus only: most events accepted by ingest and not yet stored (the ceiling of the admission bound). */
+  ingestMaxPending: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
@@ -68,6 +70,7 @@ const ENV_SCHEMA = {
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },
+    SLUICE_INGEST_MAX_PENDING: { type: 'integer', minimum: 100, maximum: 10000000, default: 100000 },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: r.LOG_LEVEL,
     bodyLimitBytes: r.SLUICE_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
+    ingestMaxPending: r.SLUICE_INGEST_MAX_PENDING,
     open,
     apiKeys,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,
