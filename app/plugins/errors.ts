@@ -49,7 +49,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // Errors of every room (control, workflow, …) carry the same marker, code, status and retriable flag.
     const e = toSluiceError(err, String(request.id));
-    if (e.status >= 500) request.log.error({ err }, 'request failed');
+    // Ingest's backpressure is flow control working as designed, not a failure: logged as a refusal.
+    if (e.status >= 500 && e.code !== 'SLUICE_ERR_INGEST_BACKLOG') request.log.error({ err }, 'request failed');
     else request.log.info({ code: e.code, msg: e.message }, 'request refused');
     const details: unknown = (e as { details?: unknown }).details;
     const extra = details === undefined ? {} : typeof details === 'object' && details !== null && !Array.isArray(details) ? details : { details };
