@@ -1,7 +1,11 @@
 import type { Clock } from '../adapters/clock.js';
 
-/** Storing rate assumed until one is measured, events/s: a cold chDB on one core stores several times this. */
-export const DEFAULT_INITIAL_RATE = 2_500;
+/**
+ * Storing rate assumed until one is measured, events/s. The embedded worker was seen storing about 450
+ * events/s while chDB was cold on a busy 2-core machine, and many times that once warm: the first second's
+ * measurement raises the bound, so starting low only costs a flood a few early 503s.
+ */
+export const DEFAULT_INITIAL_RATE = 400;
 /** Part of the shutdown timeout the events waiting may fill; the rest is for stopping everything else. */
 export const DEFAULT_SHUTDOWN_SHARE = 0.5;
 /** Longest `Retry-After` given, s. */
