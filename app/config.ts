@@ -32,6 +32,8 @@ export interface Config {
   /** Frames (messages, pings, pongs) a stream client may send per minute before it is closed. */
   streamMessagesPerMinute: number;
   shutdownTimeoutMs: number;
+  /** In-process bus only: most events accepted by ingest and not yet stored (the ceiling of the admission bound). */
+  ingestMaxPending: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
@@ -104,6 +106,7 @@ const ENV_SCHEMA = {
     SLUICE_STREAM_MAX_PER_KEY: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxPerKey },
     SLUICE_STREAM_MAX_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxConnections },
     SLUICE_STREAM_MESSAGES_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMessagesPerMinute },
+    SLUICE_INGEST_MAX_PENDING: { type: 'integer', minimum: 100, maximum: 10000000, default: 100000 },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -192,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamMaxConnections: r.SLUICE_STREAM_MAX_CONNECTIONS,
     streamMessagesPerMinute: r.SLUICE_STREAM_MESSAGES_PER_MINUTE,
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
+    ingestMaxPending: r.SLUICE_INGEST_MAX_PENDING,
     open,
     apiKeys,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,

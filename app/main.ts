@@ -9,7 +9,7 @@ import { redactUrl } from '../adapters/redact.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import { RedisStateStore } from '../adapters/state/redis.js';
 import type { StateStore } from '../adapters/state/types.js';
-import { SOURCES } from '../pipelines/events/types.js';
+import { SOURCES, type TelemetryEvent } from '../pipelines/events/types.js';
 import { EventPublisher } from '../pipelines/publisher.js';
 import { RealtimeState } from '../pipelines/realtime/state.js';
 import { TrafficSimulation } from '../bench/traffic/model.js';
@@ -35,6 +35,7 @@ import { createControl, type Control, type CreateControlOptions } from '../contr
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer } from './server.js';
+import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from './embedded-ingest.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -112,7 +113,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
 
     const bus: MessageBus = config.kafkaBrokers
       ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log: (level, message, extra) => log[level]({ kafka: extra }, message) })
-      : new MemoryBus();
+      : new MemoryBus({ maxMessages: embeddedBusLimit(config.ingestMaxPending) });
     await bus.ensureTopics([...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({ topic, partitions: config.kafkaPartitions })));
     closers.unshift(() => bus.close());
     log.info({ kafka: config.kafkaBrokers ?? 'in-process' }, 'event bus ready');
@@ -173,6 +174,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
     }
 
+    // In-process bus: an event accepted lives only in this process until stored, so ingest is bounded by what
+    // the worker can store within the shutdown timeout. With Kafka an event is safe once the brokers acknowledged it.
+    const embedded: EmbeddedIngest | undefined =
+      bus instanceof MemoryBus ? embeddedIngest({ config, bus, publisher, stored: () => worker?.handled ?? 0, metrics, log }) : undefined;
+
     let workflow: Workflow | undefined;
     if (config.role === 'all' || config.role === 'workflow') {
       const wf = await createWorkflow({ clock, redisUrl: config.redisUrl, clickhouse: ch, log, instanceId: `${hostname()}:${process.pid}`, tenants: config.tenants, webhookUrl: config.webhookUrl, observeInsert: metrics.observeInsert });
@@ -214,8 +220,10 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       const model = new TrafficSimulation(buildScenario({ seed: start % 2 ** 31, start, minutes: 7 * 24 * 60, tenants: config.simTenants, callsPerHour: config.simCallsPerHour }));
       const abort = new AbortController();
       let sent = 0;
-      const playing = pace(model, publisherSink(publisher), { clock, speed: 1, batchSize: 200, signal: abort.signal, onBatch: (total) => (sent = total) }).catch((err: Error) => {
-        log.error({ err: err.message }, 'simulator stopped');
+      // On the in-process bus the simulator waits for the same admission as ingest: it never drops nor fails.
+      const sink = embedded ? { send: (events: TelemetryEvent[]) => embedded.publishWhenAdmitted(events, abort.signal) } : publisherSink(publisher);
+      const playing = pace(model, sink, { clock, speed: 1, batchSize: 200, signal: abort.signal, onBatch: (total) => (sent = total) }).catch((err: Error) => {
+        if (!abort.signal.aborted) log.error({ err: err.message }, 'simulator stopped');
       });
       simulator = {
         sent: () => sent,
@@ -227,7 +235,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (bench/traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: embedded?.guard, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 
@@ -235,14 +243,12 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const close = () =>
       (closing ??= (async () => {
         state = 'stopping';
+        // The whole stop counts against the timeout (wall time, as the admission that sized the backlog for it).
+        const deadline = systemClock.now() + config.shutdownTimeoutMs;
         await app.close();
         await simulator?.stop();
-        if (worker && !config.kafkaBrokers) {
-          // In-process bus: nothing survives the process, so finish what was published first.
-          const deadline = Date.now() + config.shutdownTimeoutMs;
-          while (worker.handled < publisher.published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-          if (worker.handled < publisher.published) log.error({ pending: publisher.published - worker.handled }, 'shutdown timed out with events not yet stored');
-        }
+        // In-process bus: nothing survives the process, so everything accepted is stored before the worker stops.
+        if (worker && embedded) await embedded.drain(deadline);
         await worker?.stop();
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');

@@ -15,6 +15,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import type { IngestGuardOptions } from './routes/ingest-guard.js';
 import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf } from './routes/stream-levels.js';
@@ -42,6 +43,8 @@ export interface ServerDeps {
   store: TelemetryStore;
   publisher: EventPublisher;
   deadLetters: DeadLetterSink;
+  /** Admission of `POST /v1/events` (the embedded pipeline's backpressure); none with Kafka. */
+  ingestGuard?: IngestGuardOptions;
   checks: Map<string, ReadinessCheck>;
   /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
   workflow?: WorkflowRoutesOptions;
@@ -115,7 +118,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
-  await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics });
+  await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics, guard: deps.ingestGuard });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   if (deps.control) await app.register(controlRoutes, deps.control);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());

@@ -86,6 +86,54 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       await producer.close();
     });
 
+    it('offsets keep their meaning once consumed messages are committed: a new member reads on from the committed offset', async () => {
+      const topic = `contract-offsets-${randomUUID()}`;
+      const groupId = `g-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const producer = await bus.producer();
+      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+      let read = 0;
+      const c1 = bus.consumer({ groupId, topics: [topic] });
+      await c1.start(async (batch, ctl) => {
+        read += batch.messages.length;
+        if (!ctl.isStale()) await c1.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
+      });
+      await eventually(async () => read >= 10 && (await bus.committed(groupId, topic)).get(0) === 10, 'the first ten read and committed');
+      await c1.stop();
+      await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(10 + i) })));
+      const second: BusMessage[] = [];
+      const c2 = bus.consumer({ groupId, topics: [topic] });
+      await c2.start(async (batch) => {
+        second.push(...batch.messages);
+      });
+      await eventually(() => second.length >= 5, 'the five sent after the commit');
+      await c2.stop();
+      expect(second.map((m) => [m.offset, m.value.toString()])).toEqual([10, 11, 12, 13, 14].map((o) => [o, String(o)]));
+      await producer.close();
+    });
+
+    it('a batch whose handler failed is handed over again, so nothing uncommitted is skipped', async () => {
+      const topic = `contract-redeliver-${randomUUID()}`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const producer = await bus.producer();
+      await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })));
+      const seen: number[] = [];
+      let failures = 0;
+      const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [topic] });
+      await consumer.start(async (batch) => {
+        if (failures === 0) {
+          failures++;
+          throw new Error('the sink is down');
+        }
+        seen.push(...batch.messages.map((m) => m.offset));
+      });
+      await eventually(() => seen.length >= 5, 'the batch handed over again');
+      await consumer.stop();
+      expect(failures).toBe(1);
+      expect(seen.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
+      await producer.close();
+    });
+
     it('pause stops delivery until resume', async () => {
       const topic = `contract-pause-${randomUUID()}`;
       await bus.ensureTopics([{ topic, partitions: 1 }]);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Kafka, type Producer, type ProducerRecord } from 'kafkajs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkaBus } from './kafka.js';
 
 // The bus against a real broker is covered by test/integration/bus.kafka.test.ts (the shared contract).
@@ -8,5 +9,39 @@ describe('KafkaBus options', () => {
     expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 2.5 })).toThrow(/partitionsConcurrently/);
     expect(() => new KafkaBus({ brokers: [] })).toThrow(/at least one broker/);
     expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 24 })).not.toThrow();
+  });
+});
+
+describe('KafkaBus producer', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** A bus whose kafkajs producer records the records sent and settles each send as `outcome` says. */
+  function busWithProducer(outcome: () => Promise<unknown>) {
+    const sent: ProducerRecord[] = [];
+    const fake = { connect: async () => {}, disconnect: async () => {}, send: async (r: ProducerRecord) => (sent.push(r), outcome()) } as unknown as Producer;
+    vi.spyOn(Kafka.prototype, 'producer').mockReturnValue(fake);
+    return { bus: new KafkaBus({ brokers: ['127.0.0.1:1'] }), sent };
+  }
+
+  it('asks every in-sync replica to acknowledge (acks=all) and resolves only once the send did', async () => {
+    let ack: (v: unknown) => void = () => {};
+    const { bus, sent } = busWithProducer(() => new Promise((resolve) => (ack = resolve)));
+    const producer = await bus.producer();
+    let done = false;
+    const sending = producer.send('t', [{ key: 'acme|sales', value: '{}', timestamp: 5 }]).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent).toEqual([{ topic: 't', acks: -1, messages: [{ key: 'acme|sales', value: '{}', timestamp: '5', headers: undefined }] }]);
+    expect(done).toBe(false);
+    ack([{ topicName: 't', partition: 0, errorCode: 0 }]);
+    await sending;
+    expect(done).toBe(true);
+  });
+
+  it('rejects when the brokers did not acknowledge, so ingest answers 503 rather than 202', async () => {
+    const { bus } = busWithProducer(() => Promise.reject(new Error('KafkaJSNumberOfRetriesExceeded: NOT_ENOUGH_REPLICAS')));
+    const producer = await bus.producer();
+    await expect(producer.send('t', [{ key: 'k', value: '{}' }])).rejects.toThrow(/NOT_ENOUGH_REPLICAS/);
   });
 });

@@ -49,7 +49,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // Errors of every room (control, workflow, …) carry the same marker, code, status and retriable flag.
     const e = toSluiceError(err, String(request.id));
-    if (e.status >= 500) request.log.error({ err }, 'request failed');
+    // Ingest's backpressure is flow control working as designed, not a failure: logged as a refusal.
+    if (e.status >= 500 && e.code !== 'SLUICE_ERR_INGEST_BACKLOG') request.log.error({ err }, 'request failed');
     // pino writes the message argument as `msg`: the reason goes under its own key, or the line holds two `msg`.
     else request.log.info({ code: e.code, reason: e.message }, 'request refused');
     const details: unknown = (e as { details?: unknown }).details;

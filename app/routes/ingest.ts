@@ -7,6 +7,7 @@ import type { DeadLetterSink } from '../../pipelines/dead-letters.js';
 import type { DeadLetter } from '../../pipelines/store/types.js';
 import { SluiceError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { ingestGuard, type IngestGuardOptions } from './ingest-guard.js';
 
 /**
  * The bytes kept in a refused event's dead letter: its JSON text, or, for a value too deeply nested to
@@ -29,11 +30,13 @@ export const MAX_EVENTS_PER_REQUEST = 5000;
  * validation go to the dead-letter sink with their reason and are listed in the answer; the rest are
  * published to the bus. An event for another tenant than the key's refuses the whole request.
  */
-export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; deadLetters: DeadLetterSink; clock: Clock; metrics: Metrics }): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; deadLetters: DeadLetterSink; clock: Clock; metrics: Metrics; guard?: IngestGuardOptions }): Promise<void> {
   app.post<{ Body: { events: unknown[] } }>(
     '/v1/events',
     {
       config: { access: { roles: ['admin'], action: 'ingest events' } },
+      // Accepted means stored: admitted whole or refused whole (503, Retry-After) before any of it is handled.
+      ...ingestGuard(opts.guard ?? {}),
       schema: {
         body: {
           type: 'object',

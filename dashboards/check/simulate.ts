@@ -87,7 +87,12 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
     let sent = 0;
     for (const batch of batches<TelemetryEvent>(run, 2_000)) {
       for (const e of batch) if (e.source === 'skillgroup') skillGroups.add(e.body.skillGroup);
-      const res = await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: batch } });
+      let res = await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: batch } });
+      // The in-process pipeline pushes back while it catches up (503 + Retry-After): wait, as a client must.
+      for (let tries = 0; res.statusCode === 503 && res.headers['retry-after'] !== undefined && tries < 60; tries++) {
+        await new Promise((r) => setTimeout(r, Number(res.headers['retry-after']) * 1000));
+        res = await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: batch } });
+      }
       await expectStatus('POST /v1/events', res, 202);
       sent += batch.length;
     }

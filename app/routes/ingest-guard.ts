@@ -1,0 +1,51 @@
+import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import { SluiceError } from '../errors.js';
+import type { IngestAdmission } from '../ingest-admission.js';
+
+/** `Retry-After` of a 503 that names no better time (the bus did not acknowledge), s. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** Options of {@link ingestGuard}. */
+export interface IngestGuardOptions {
+  /** The embedded pipeline's admission; absent with Kafka, where an event is safe once the brokers acknowledged it. */
+  admission?: IngestAdmission;
+  /** Called with the events of each request refused by the admission (the metric of refusals). */
+  onRefused?: (events: number) => void;
+}
+
+/**
+ * Route hooks of `POST /v1/events` for "accepted means stored": before the handler, the admission admits the
+ * request's events whole or answers 503 `SLUICE_ERR_INGEST_BACKLOG` with `Retry-After` (nothing of the request
+ * accepted); the room reserved is given back once the answer is sent (the events are published by then, or
+ * were refused); and every 503 of the route carries `Retry-After`.
+ */
+export function ingestGuard(o: IngestGuardOptions): { preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler } {
+  const reserved = new WeakMap<FastifyRequest, () => void>();
+  const release = (req: FastifyRequest) => {
+    reserved.get(req)?.();
+    reserved.delete(req);
+  };
+  return {
+    async preHandler(req: FastifyRequest, reply: FastifyReply) {
+      if (!o.admission) return;
+      const events = (req.body as { events: unknown[] }).events.length;
+      const a = o.admission.tryAdmit(events);
+      if (a.admitted) {
+        reserved.set(req, a.release);
+        return;
+      }
+      o.onRefused?.(events);
+      void reply.header('retry-after', String(a.retryAfterSeconds));
+      throw new SluiceError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { retryAfterSeconds: a.retryAfterSeconds });
+    },
+    async onSend(req, reply, payload) {
+      release(req);
+      if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+      return payload;
+    },
+    // onSend runs for every answer sent; this covers a request whose answer could not be sent.
+    async onResponse(req) {
+      release(req);
+    },
+  };
+}
