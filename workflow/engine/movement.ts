@@ -2,6 +2,7 @@ import type { CompiledFlow, CompiledNode } from '../definition/compile.js';
 import { evaluateCondition, type ExpressionContext } from '../definition/expression.js';
 import { WorkflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
+import { checkFields } from './fields.js';
 import { dueAt, slaElapsed, startClock, stopClock } from '../sla/schedule.js';
 import type { AuditEntry, Ticket, TicketEvent, Todo } from './ticket.js';
 
@@ -61,8 +62,14 @@ export class Draft {
     this.events.push({ ...event, at: this.now } as TicketEvent);
   }
 
-  /** Replaces fields of the ticket; a field set to undefined is removed. */
+  /**
+   * Replaces fields of the ticket; a field set to undefined is removed. New business
+   * `fields` (merged ones included) must stay within the field limits.
+   *
+   * @throws WorkflowError `SLUICE_ERR_VALIDATION` when new `fields` exceed a limit
+   */
   set(patch: Partial<Ticket>): void {
+    if (patch.fields !== undefined && patch.fields !== this.ticket.fields) checkFields(patch.fields);
     const next: Record<string, unknown> = { ...this.ticket, ...patch };
     for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
     this.ticket = next as unknown as Ticket;
