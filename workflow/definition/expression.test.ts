@@ -95,6 +95,8 @@ describe('matches has RE2 semantics', () => {
     expect(refusal('fields.s.matches("a{600}b{600}")')).toMatch(/pattern is too large for RE2 \(1202 instructions, at most 1000\)/);
     expect(refusal('fields.s.matches(fields.p)')).toMatch(/matches takes its pattern as a string literal/);
     expect(refusal('sluice_re2_matches(fields.s, "a")')).toMatch(/unknown function sluice_re2_matches/);
+    // The rewritten expression is checked node for node: a literal cel-js prints inexactly is refused, never changed.
+    expect(refusal('fields.n > 0.0000000001 || fields.s.matches("z")')).toMatch(/`matches` cannot be evaluated with RE2 in this expression/);
   });
 
   it('keeps the expression around it as written, and names matches in run-time errors', () => {
