@@ -32,6 +32,10 @@ export const WORKFLOW_LIMITS = Object.freeze({
    * they walk). Measured at 20–80 ns a step: at most a few tens of milliseconds of CPU.
    */
   maxExpressionCost: 2_000_000,
+  /** Different CEL expressions in one flow (conditions, trigger conditions, assignee expressions). */
+  maxFlowExpressions: 500,
+  /** RE2 instructions a flow's `matches` patterns may compile to together (compiling takes time in proportion). */
+  maxFlowPatternProgram: 10_000,
   /** Macros (`all`, `exists`, `exists_one`, `map`, `filter`) nested inside each other's bodies. */
   maxMacroNesting: 3,
   /** Containers ticket `fields` may nest (`{"a": {"b": 1}}` nests 2). */

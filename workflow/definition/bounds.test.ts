@@ -79,6 +79,35 @@ describe('flow definitions are bounded at deploy', () => {
     }
   });
 
+  it('compiles at most 10,000 RE2 instructions of new patterns per flow', () => {
+    const doc = chain(1);
+    const seed = Date.now().toString(36);
+    doc.controls = [
+      ...Array.from({ length: 12 }, (_, i) => ({ from: 'n0', to: 'end', when: `fields.s.matches("${seed}${i}x{950}")` })),
+      ...(doc.controls as unknown[]).slice(1),
+    ];
+    (doc.controls as unknown[]).unshift({ from: 'start', to: 'n0' });
+    const { issues } = refused(doc);
+    expect(issues.map((i) => i.path)).toEqual(['controls[11].when', 'controls[12].when']);
+    expect(issues[0]?.message).toMatch(/the flow's patterns need more than 10000 RE2 instructions together$/);
+  });
+
+  it('compiles at most 500 different expressions per flow', () => {
+    const doc = chain(1);
+    const seed = Date.now().toString(36);
+    doc.controls = [
+      { from: 'start', to: 'n0' },
+      ...Array.from({ length: 502 }, (_, i) => ({ from: 'n0', to: 'end', when: `fields.${seed} > ${i}` })),
+      { from: 'n0', to: 'end', when: `fields.${seed} > 0` },
+      { from: 'n0', to: 'end' },
+    ];
+    const { issues } = refused(doc);
+    expect(issues).toEqual([
+      { path: 'controls[501].when', message: 'the flow has more than 500 different expressions' },
+      { path: 'controls[502].when', message: 'the flow has more than 500 different expressions' },
+    ]);
+  });
+
   it('reports the first issues in full and counts the rest', () => {
     const doc = chain(1);
     doc.controls = [...(doc.controls as unknown[]), ...Array.from({ length: 3000 }, (_, i) => ({ from: `ghost${i}`, to: 'end' }))];

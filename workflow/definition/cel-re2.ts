@@ -76,19 +76,50 @@ export function estimateProgram(pattern: string): number {
   return frames.reduce((sum, f) => sum + f.size, 0);
 }
 
-const compiled = new Map<string, RE2JS>();
-const CACHE_LIMIT = 1_000;
+/**
+ * Compiled patterns by text. Entries are weak: the expressions that use a pattern hold it (see
+ * `expression.ts`), so a pattern of a live flow is compiled once, whatever the number of
+ * flows, and one no flow uses any more is let go.
+ */
+const compiled = new Map<string, WeakRef<RE2JS>>();
+const forget = new FinalizationRegistry<string>((pattern) => {
+  if (compiled.get(pattern)?.deref() === undefined) compiled.delete(pattern);
+});
+
+/** Instructions the flow being compiled may still spend on compiling new patterns (see {@link withPatternBudget}). */
+let budget: { left: number; of: number } | undefined;
+
+/**
+ * Runs `fn` (a flow's compilation) with a budget of RE2 instructions for compiling patterns not
+ * compiled before: compiling costs time in proportion, and a flow of thousands of conditions
+ * must not spend seconds of it.
+ */
+export function withPatternBudget<T>(instructions: number, fn: () => T): T {
+  const outer = budget;
+  budget = { left: instructions, of: instructions };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
 
 /**
  * Compiles a pattern with RE2 semantics, refusing one whose program would be too large.
  *
  * @throws Error naming what is wrong (invalid RE2 syntax, such as look-arounds or
- *   back-references, or a program over {@link MAX_PATTERN_PROGRAM} instructions)
+ *   back-references, a program over {@link MAX_PATTERN_PROGRAM} instructions, or the flow's
+ *   patterns over their budget together)
  */
 export function compilePattern(pattern: string): RE2JS {
-  const hit = compiled.get(pattern);
+  const hit = compiled.get(pattern)?.deref();
   if (hit) return hit;
-  if (estimateProgram(pattern) > 4 * MAX_PATTERN_PROGRAM) throw new Error(`pattern is too large for RE2 (over ${MAX_PATTERN_PROGRAM} instructions)`);
+  const estimate = estimateProgram(pattern);
+  if (estimate > 4 * MAX_PATTERN_PROGRAM) throw new Error(`pattern is too large for RE2 (over ${MAX_PATTERN_PROGRAM} instructions)`);
+  if (budget) {
+    if (estimate > budget.left) throw new Error(`the flow's patterns need more than ${budget.of} RE2 instructions together`);
+    budget.left -= estimate;
+  }
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -96,8 +127,8 @@ export function compilePattern(pattern: string): RE2JS {
     throw new Error(`invalid RE2 pattern: ${String((err as Error).message)}`);
   }
   if (re.programSize() > MAX_PATTERN_PROGRAM) throw new Error(`pattern is too large for RE2 (${re.programSize()} instructions, at most ${MAX_PATTERN_PROGRAM})`);
-  if (compiled.size >= CACHE_LIMIT) compiled.clear();
-  compiled.set(pattern, re);
+  compiled.set(pattern, new WeakRef(re));
+  forget.register(re, pattern);
   return re;
 }
 

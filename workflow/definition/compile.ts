@@ -2,7 +2,7 @@ import { WORKFLOW_LIMITS } from '../limits.js';
 import { BusinessCalendar, type CalendarSpec } from '../sla/calendar.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { FlowDocument, NodeDoc } from './document.js';
-import { compileExpression, type CompiledExpression } from './expression.js';
+import { compileExpression, withFlowBudget, type CompiledExpression } from './expression.js';
 import { checkGraph, type GraphControl, type GraphNode } from './graph.js';
 import { IssueList } from './issues.js';
 import type { NodeType, NodeTypeRegistry } from './node-type.js';
@@ -93,6 +93,10 @@ function subjectOf(doc: unknown): string {
  *   each issue and whose `details.issues` holds them as data
  */
 export function compileFlow(input: unknown, options: CompileOptions = {}): CompiledFlow {
+  return withFlowBudget(() => compile(input, options));
+}
+
+function compile(input: unknown, options: CompileOptions): CompiledFlow {
   const registry = options.registry ?? builtIn;
   const issues = new IssueList();
   const subject = subjectOf(input);

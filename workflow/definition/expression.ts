@@ -1,8 +1,9 @@
 import { Environment } from '@marcbachmann/cel-js';
+import type { RE2JS } from 're2js';
 import { WorkflowError } from '../errors.js';
 import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { expressionCost } from './cel-cost.js';
-import { compilePattern, re2Matches, RE2_FUNCTION, rewriteMatches } from './cel-re2.js';
+import { compilePattern, re2Matches, RE2_FUNCTION, rewriteMatches, withPatternBudget } from './cel-re2.js';
 
 /**
  * Ticket fields as CEL sees them: `fields` (the ticket's business data, e.g. `fields.amount`)
@@ -43,14 +44,43 @@ const ALLOWED_TYPES: Record<ExpressionKind, (t: string) => boolean> = {
 
 const cache = new Map<string, CompiledExpression>();
 const CACHE_LIMIT = 2_000;
+/** New expressions the flow being compiled may still compile (see {@link withFlowBudget}). */
+let expressionsLeft: number | undefined;
+
+/**
+ * Runs `fn`, the compilation of one flow, with its budget: at most `maxFlowExpressions` new
+ * expressions (each takes a fraction of a millisecond to parse, check and cost) and
+ * `maxFlowPatternProgram` RE2 instructions of new patterns. Expressions and patterns compiled
+ * before cost nothing. Keeps one deploy from holding the event loop for seconds.
+ */
+export function withFlowBudget<T>(fn: () => T): T {
+  const outer = expressionsLeft;
+  expressionsLeft = L.maxFlowExpressions;
+  try {
+    return withPatternBudget(L.maxFlowPatternProgram, fn);
+  } finally {
+    expressionsLeft = outer;
+  }
+}
+
+/** The RE2 programs each expression uses, held as long as the expression lives (the pattern cache only refers to them weakly). */
+const patternsOf = new WeakMap<CompiledExpression, readonly RE2JS[]>();
 
 function firstLine(err: unknown): string {
   return (String((err as Error)?.message ?? err).split('\n')[0] ?? '').replaceAll(RE2_FUNCTION, 'matches');
 }
 
-/** Why an expression is too costly or unsupported, or undefined when it is within its budget. */
-function overBudget(ast: Parameters<typeof expressionCost>[0]): string | undefined {
-  const { cost, nesting, problems } = expressionCost(ast, (pattern) => compilePattern(pattern).programSize());
+/**
+ * Why an expression is too costly or unsupported, or undefined when it is within its budget.
+ *
+ * @param patterns receives the compiled `matches` patterns
+ */
+function overBudget(ast: Parameters<typeof expressionCost>[0], patterns: RE2JS[]): string | undefined {
+  const { cost, nesting, problems } = expressionCost(ast, (pattern) => {
+    const re = compilePattern(pattern);
+    patterns.push(re);
+    return re.programSize();
+  });
   if (problems.length > 0) return problems.join('; ');
   if (nesting > L.maxMacroNesting) return `macros nest ${nesting} deep inside each other (at most ${L.maxMacroNesting})`;
   if (cost > L.maxExpressionCost) {
@@ -71,6 +101,9 @@ function overBudget(ast: Parameters<typeof expressionCost>[0]): string | undefin
 export function compileExpression(source: string, kind: ExpressionKind, path: string): CompiledExpression {
   const hit = cache.get(`${kind}\u0000${source}`);
   if (hit) return hit;
+  if (expressionsLeft !== undefined && expressionsLeft-- <= 0) {
+    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: the flow has more than ${L.maxFlowExpressions} different expressions`);
+  }
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = env.parse(source);
@@ -86,7 +119,8 @@ export function compileExpression(source: string, kind: ExpressionKind, path: st
     const want = kind === 'condition' ? 'bool' : 'string or list of strings';
     throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: yields ${type}, expected ${want}`);
   }
-  const refused = overBudget(parsed.ast);
+  const patterns: RE2JS[] = [];
+  const refused = overBudget(parsed.ast, patterns);
   if (refused) throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${refused}`);
   let run = parsed;
   try {
@@ -100,6 +134,7 @@ export function compileExpression(source: string, kind: ExpressionKind, path: st
     throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
   }
   const compiled: CompiledExpression = { source, kind, evaluate: (context) => run({ fields: context.fields, ticket: context.ticket }) };
+  patternsOf.set(compiled, patterns);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(`${kind}\u0000${source}`, compiled);
   return compiled;
