@@ -2,8 +2,8 @@ import type { CompiledFlow, CompiledNode } from '../definition/compile.js';
 import { evaluateCondition, type ExpressionContext } from '../definition/expression.js';
 import { WorkflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
-import { checkFields } from './fields.js';
 import { dueAt, slaElapsed, startClock, stopClock } from '../sla/schedule.js';
+import { checkFields } from './fields.js';
 import type { AuditEntry, Ticket, TicketEvent, Todo } from './ticket.js';
 
 /**
