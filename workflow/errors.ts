@@ -22,7 +22,7 @@ export const WORKFLOW_ERROR_CODES = {
   SLUICE_ERR_FLOW_VERSION_EXISTS: { status: 409, retriable: false, description: 'a flow version can be deployed only once and must be newer than the latest' },
   SLUICE_ERR_NO_MATCHING_FLOW: { status: 422, retriable: false, description: 'no flow trigger matches the intent, IVR trajectory or diversion' },
   SLUICE_ERR_NODE_TYPE_EXISTS: { status: 500, retriable: false, description: 'a node type with that name is already registered' },
-  SLUICE_ERR_DURATION_INVALID: { status: 400, retriable: false, description: 'a duration is neither a non-negative number of ms nor a string like "1h30m"' },
+  SLUICE_ERR_DURATION_INVALID: { status: 400, retriable: false, description: 'a duration is neither a non-negative number of ms nor a string like "1h30m", or is longer than 365 days' },
   SLUICE_ERR_CALENDAR_INVALID: { status: 400, retriable: false, description: 'business calendar has bad hours, offset or holidays, or no working time' },
   SLUICE_ERR_EXPRESSION_FAILED: { status: 422, retriable: false, description: 'a CEL expression failed at evaluation time or returned the wrong type' },
   SLUICE_ERR_TICKET_NOT_FOUND: { status: 404, retriable: false, description: 'no ticket with that tenant and id' },

@@ -3,24 +3,33 @@
  * the API in the OpenAPI document (@fastify/swagger). Objects in responses keep
  * `additionalProperties: true` so nothing a ticket carries is dropped by the serializer.
  */
+import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { TENANT_PATTERN } from './access.js';
 
 /** `tenant` in a querystring (required for platform keys). */
 export const tenantQuery = { type: 'string', pattern: TENANT_PATTERN, description: 'Tenant to act on; platform keys must name it, tenant keys may only name their own.' } as const;
 
-/** A ticket id in a path. */
+/**
+ * A ticket id in a path. At most 100 characters, fastify's `maxParamLength`: an id the API
+ * accepts at creation is always usable in `/v1/tickets/{id}` (longer ones would answer 414).
+ */
 export const ticketIdParam = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } },
+  properties: { id: { type: 'string', pattern: `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${L.maxIdLength - 1}}$` } },
 } as const;
 
-/** A flow id in a path. */
-export const flowIdPattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+/** A flow id in a path (at most 100 characters, like ticket ids). */
+export const flowIdPattern = `^[A-Za-z0-9][A-Za-z0-9._-]{0,${L.maxIdLength - 1}}$`;
 
-/** Free-form business fields of a ticket. */
-const fields = { type: 'object', additionalProperties: true, description: 'Business fields (e.g. `amount`), read by flow conditions.' } as const;
+/** Free-form business fields of a ticket (their nesting and sizes are bounded by the engine, see README). */
+const fields = {
+  type: 'object',
+  additionalProperties: true,
+  maxProperties: L.maxFieldEntries,
+  description: `Business fields (e.g. \`amount\`), read by flow conditions. At most ${L.maxFieldDepth} levels of nesting, ${L.maxFieldEntries} keys or items per object or array, ${L.maxFieldValues} values in all, strings of ${L.maxFieldStringLength} characters.`,
+} as const;
 
 const open = (properties: Record<string, unknown>, required: readonly string[] = []) => ({ type: 'object', additionalProperties: true, required, properties }) as const;
 
@@ -106,7 +115,7 @@ export const migrateBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    toVersion: { type: 'integer', minimum: 1, description: 'Target version (default the latest).' },
+    toVersion: { type: 'integer', minimum: 1, maximum: L.maxFlowVersion, description: 'Target version (default the latest).' },
     nodeMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Old node id → new node id, for renamed nodes.' },
     expectedRevision: { type: 'integer', minimum: 1 },
   },

@@ -1,15 +1,16 @@
+import { WORKFLOW_LIMITS } from '../limits.js';
 import { BusinessCalendar, type CalendarSpec } from '../sla/calendar.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { FlowDocument, NodeDoc } from './document.js';
 import { compileDuties, type CompiledDuty } from './duties.js';
-import { compileExpression, type CompiledExpression } from './expression.js';
+import { compileExpression, withFlowBudget, type CompiledExpression } from './expression.js';
 import { checkGraph, type GraphControl, type GraphNode } from './graph.js';
 import { IssueList } from './issues.js';
 import type { NodeType, NodeTypeRegistry } from './node-type.js';
 import { defaultNodeTypes } from './node-types/index.js';
 import { resolvePermissions, type FlowPermissions } from './permissions.js';
 import { compileSla } from './sla.js';
-import { checkShape, validateFlowShape } from './schema.js';
+import { checkDepth, checkShape, validateFlowShape } from './schema.js';
 import { compileTriggers, type CompiledTrigger } from './triggers.js';
 
 /** A validated node, ready for the engine. */
@@ -67,17 +68,23 @@ export interface CompileOptions {
 
 const builtIn = defaultNodeTypes();
 
+/** Freezes a parsed document and everything in it (iteratively: no recursion on its depth). */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const child of Object.values(v)) stack.push(child);
+    }
   }
   return value;
 }
 
 function subjectOf(doc: unknown): string {
   const d = doc as Partial<FlowDocument> | undefined;
-  return typeof d?.id === 'string' ? `flow "${d.id}"${typeof d.version === 'number' ? ` v${d.version}` : ''}` : 'flow';
+  const version = typeof d?.version === 'number' && Number.isSafeInteger(d.version) ? ` v${d.version}` : '';
+  return typeof d?.id === 'string' && d.id.length <= WORKFLOW_LIMITS.maxIdLength ? `flow "${d.id}"${version}` : 'flow';
 }
 
 /**
@@ -89,9 +96,14 @@ function subjectOf(doc: unknown): string {
  *   each issue and whose `details.issues` holds them as data
  */
 export function compileFlow(input: unknown, options: CompileOptions = {}): CompiledFlow {
+  return withFlowBudget(() => compile(input, options));
+}
+
+function compile(input: unknown, options: CompileOptions): CompiledFlow {
   const registry = options.registry ?? builtIn;
   const issues = new IssueList();
   const subject = subjectOf(input);
+  if (!checkDepth(input, WORKFLOW_LIMITS.maxDocumentDepth, '', issues)) issues.throwIfAny(subject);
   checkShape(validateFlowShape, input, '', issues);
   issues.throwIfAny(subject);
   const doc = deepFreeze(structuredClone(input) as FlowDocument);
@@ -143,7 +155,9 @@ export function compileFlow(input: unknown, options: CompileOptions = {}): Compi
   doc.controls.forEach((c, index) => {
     const when = whens.get(index);
     const control: CompiledControl = { index, from: c.from, to: c.to, on: outcomes.get(index) as string, ...(when && { when }) };
-    controls.set(c.from, [...(controls.get(c.from) ?? []), control]);
+    const list = controls.get(c.from);
+    if (list) list.push(control);
+    else controls.set(c.from, [control]);
   });
   const start = [...nodes.values()].find((n) => n.type.behaviour === 'start') as CompiledNode;
   return {

@@ -19,54 +19,76 @@ export interface GraphControl {
   readonly conditional: boolean;
 }
 
-/** Strongly connected components (Tarjan), each listed in discovery order. */
-function components(ids: readonly string[], next: (id: string) => readonly string[]): string[][] {
+type Next = (id: string) => readonly string[];
+
+/**
+ * Strongly connected components (Tarjan), each listed in discovery order. Iterative, with an
+ * explicit stack of frames, so a long chain of nodes cannot overflow the call stack.
+ */
+function components(ids: readonly string[], next: Next): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
   const onStack = new Set<string>();
   const out: string[][] = [];
+  const frames: { v: string; succ: readonly string[]; i: number }[] = [];
   let counter = 0;
-  const visit = (v: string): void => {
+  const open = (v: string): void => {
     index.set(v, counter);
     low.set(v, counter++);
     stack.push(v);
     onStack.add(v);
-    for (const w of next(v)) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
-    }
-    if (low.get(v) === index.get(v)) {
-      const comp: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop() as string;
-        onStack.delete(w);
-        comp.push(w);
-      } while (w !== v);
-      out.push(comp.reverse());
-    }
+    frames.push({ v, succ: next(v), i: 0 });
   };
-  for (const id of ids) if (!index.has(id)) visit(id);
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    open(root);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1] as (typeof frames)[number];
+      if (f.i < f.succ.length) {
+        const w = f.succ[f.i++] as string;
+        if (!index.has(w)) open(w);
+        else if (onStack.has(w)) low.set(f.v, Math.min(low.get(f.v) as number, index.get(w) as number));
+        continue;
+      }
+      frames.pop();
+      if (low.get(f.v) === index.get(f.v)) {
+        const comp: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop() as string;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== f.v);
+        out.push(comp.reverse());
+      }
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v) as number, low.get(f.v) as number));
+    }
+  }
   return out;
 }
 
-/** A closed walk `a → b → a` through the component, for messages. */
-function cycleText(comp: readonly string[], next: (id: string) => readonly string[]): string {
+/** Nodes of a cycle named in full up to this many; longer ones are cut in the message. */
+const CYCLE_SHOWN = 10;
+
+/** A closed walk `a → b → a` through the component, for messages (long ones shortened). */
+function cycleText(comp: readonly string[], next: Next): string {
   const members = new Set(comp);
   const first = comp[0] as string;
   const prev = new Map<string, string>();
   const queue = [first];
-  while (queue.length > 0) {
-    const v = queue.shift() as string;
+  let walk: string[] = comp.slice();
+  search: for (let head = 0; head < queue.length; head++) {
+    const v = queue[head] as string;
     for (const w of next(v)) {
       if (!members.has(w)) continue;
       if (w === first) {
-        const path = [first];
-        for (let c: string | undefined = v; c !== undefined && c !== first; c = prev.get(c)) path.splice(1, 0, c);
-        return [...path, first].join(' → ');
+        walk = [];
+        for (let c: string | undefined = v; c !== undefined && c !== first; c = prev.get(c)) walk.push(c);
+        walk.push(first);
+        walk.reverse();
+        break search;
       }
       if (!prev.has(w)) {
         prev.set(w, v);
@@ -74,14 +96,22 @@ function cycleText(comp: readonly string[], next: (id: string) => readonly strin
       }
     }
   }
-  return comp.join(' → ');
+  const shown = walk.length > CYCLE_SHOWN ? [...walk.slice(0, CYCLE_SHOWN - 1), `… ${walk.length - CYCLE_SHOWN + 1} more`] : walk;
+  return [...shown, first].join(' → ');
 }
 
-function reach(from: readonly string[], next: (id: string) => readonly string[]): Set<string> {
+function reach(from: readonly string[], next: Next): Set<string> {
   const seen = new Set(from);
   const queue = [...from];
-  while (queue.length > 0) for (const w of next(queue.shift() as string)) if (!seen.has(w)) (seen.add(w), queue.push(w));
+  for (let head = 0; head < queue.length; head++) for (const w of next(queue[head] as string)) if (!seen.has(w)) (seen.add(w), queue.push(w));
   return seen;
+}
+
+/** Appends `value` to the list under `key`, creating it (one allocation per key, not per value). */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
@@ -143,12 +173,18 @@ export function checkGraph(nodes: readonly GraphNode[], controls: readonly Graph
       continue;
     }
     resolved.set(c.index, on);
-    edges.set(from.id, [...(edges.get(from.id) ?? []), to.id]);
+    push(edges, from.id, to.id);
   }
 
+  // Controls by (source, outcome), in definition order: one pass, not one scan per outcome.
+  const byOutcome = new Map<string, GraphControl[]>();
+  for (const c of controls) {
+    const on = resolved.get(c.index);
+    if (on !== undefined) push(byOutcome, `${c.from}\u0000${on}`, c);
+  }
   for (const n of known) {
     for (const outcome of n.outcomes) {
-      const list = controls.filter((c) => c.from === n.id && resolved.get(c.index) === outcome);
+      const list = byOutcome.get(`${n.id}\u0000${outcome}`) ?? [];
       if (list.length === 0) {
         issues.add(`nodes[${n.index}]`, `outcome "${outcome}" of node "${n.id}" has no control`);
         continue;
@@ -165,20 +201,23 @@ export function checkGraph(nodes: readonly GraphNode[], controls: readonly Graph
   }
 
   if (known.some((n) => n.behaviour === undefined) || starts.length !== 1) return resolved;
-  const next = (id: string): string[] => [...new Set(edges.get(id) ?? [])];
+  const successors = new Map<string, string[]>();
+  for (const [from, tos] of edges) successors.set(from, [...new Set(tos)]);
+  const next: Next = (id) => successors.get(id) ?? [];
   const reachable = reach([(starts[0] as GraphNode).id], next);
   for (const n of known) {
     if (reachable.has(n.id)) continue;
     issues.add(`nodes[${n.index}]`, n.behaviour === 'end' ? `end node "${n.id}" is unreachable from start` : `node "${n.id}" is unreachable from start`);
   }
   const reverse = new Map<string, string[]>();
-  for (const [from, tos] of edges) for (const to of tos) reverse.set(to, [...(reverse.get(to) ?? []), from]);
+  for (const [from, tos] of successors) for (const to of tos) push(reverse, to, from);
   const ends = known.filter((n) => n.behaviour === 'end').map((n) => n.id);
   const canFinish = reach(ends, (id) => reverse.get(id) ?? []);
   if (!ends.some((e) => reachable.has(e))) issues.add('nodes', 'no end node is reachable from start');
 
   const live = known.filter((n) => reachable.has(n.id)).map((n) => n.id);
-  for (const comp of components(live, (id) => next(id).filter((w) => reachable.has(w)))) {
+  // Every successor of a reachable node is reachable: the live subgraph needs no filtering.
+  for (const comp of components(live, next)) {
     const head = byId.get(comp[0] as string) as GraphNode;
     const cyclic = comp.length > 1 || next(head.id).includes(head.id);
     if (!canFinish.has(head.id)) {

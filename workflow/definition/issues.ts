@@ -8,13 +8,18 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/** Collects validation issues so one pass reports every problem, not just the first. */
+/** Issues kept and reported in full; a hostile document with thousands of faults gets a count for the rest. */
+export const MAX_REPORTED_ISSUES = 100;
+
+/** Collects validation issues so one pass reports every problem (the first {@link MAX_REPORTED_ISSUES} in full). */
 export class IssueList {
   readonly #issues: ValidationIssue[] = [];
+  #more = 0;
 
   /** Records an issue. */
   add(path: string, message: string): void {
-    this.#issues.push({ path, message });
+    if (this.#issues.length < MAX_REPORTED_ISSUES) this.#issues.push({ path, message });
+    else this.#more++;
   }
 
   /**
@@ -34,20 +39,21 @@ export class IssueList {
     }
   }
 
-  /** Number of issues so far. */
+  /** Number of issues so far (reported or only counted). */
   get size(): number {
-    return this.#issues.length;
+    return this.#issues.length + this.#more;
   }
 
-  /** The issues, in the order found. */
+  /** The reported issues, in the order found. */
   list(): ValidationIssue[] {
     return [...this.#issues];
   }
 
   /** Throws `SLUICE_ERR_FLOW_INVALID` listing every issue, if there is any. */
   throwIfAny(subject: string): void {
-    if (this.#issues.length === 0) return;
+    if (this.size === 0) return;
     const lines = this.#issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+    if (this.#more > 0) lines.push(`and ${this.#more} more issues`);
     throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${subject} is invalid: ${lines.join('; ')}`, { details: { issues: this.list() } });
   }
 }

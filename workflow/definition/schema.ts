@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { CHANNELS } from '../sla/policy.js';
 import type { IssueList } from './issues.js';
 
@@ -7,16 +8,19 @@ export const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: tru
 
 const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const identifier = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } as const;
-const duration = { type: ['number', 'string'], minimum: 0, minLength: 1 } as const;
-const principal = { type: 'string', pattern: '^(\\*|system|(user|group|role|organisation):.+)$' } as const;
+/** A flow id: it travels in `/v1/flows/{id}`, so it fits fastify's 100-character path parameters. */
+const flowIdentifier = { type: 'string', pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${L.maxIdLength - 1}}$` } as const;
+const duration = { type: ['number', 'string'], minimum: 0, minLength: 1, maxLength: 64 } as const;
+const principal = { type: 'string', maxLength: 200, pattern: '^(\\*|system|(user|group|role|organisation):.+)$' } as const;
 /** Warning recipients: principal refs, or `assignees` (whoever holds the node's open todos). */
-const recipient = { type: 'string', pattern: '^(assignees|(user|group|role|organisation):.+)$' } as const;
-const oneOrMany = { type: ['string', 'array'], minLength: 1, items: name, minItems: 1 } as const;
+const recipient = { type: 'string', maxLength: 200, pattern: '^(assignees|(user|group|role|organisation):.+)$' } as const;
+const oneOrMany = { type: ['string', 'array'], minLength: 1, items: name, minItems: 1, maxItems: 100 } as const;
+const principals = { type: 'array', maxItems: 100, items: principal } as const;
 
 const calendarProperties = {
-  utcOffset: { type: 'string' },
-  workingHours: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-  holidays: { type: 'array', items: { type: 'string' } },
+  utcOffset: { type: 'string', maxLength: 6 },
+  workingHours: { type: 'object', maxProperties: 7, additionalProperties: { type: 'array', maxItems: L.maxWindowsPerDay, items: { type: 'string', maxLength: 16 } } },
+  holidays: { type: 'array', maxItems: L.maxHolidays, items: { type: 'string', maxLength: 10 } },
 } as const;
 
 /** Shape of a business calendar (hours and dates are checked by `BusinessCalendar`). */
@@ -29,11 +33,12 @@ export const slaSchema = {
   required: ['duration'],
   properties: {
     duration,
-    calendar: { type: ['string', 'object'], minLength: 1, additionalProperties: false, required: ['workingHours'], properties: calendarProperties },
-    pauseOn: { type: 'array', items: name },
+    calendar: { type: ['string', 'object'], minLength: 1, maxLength: 200, additionalProperties: false, required: ['workingHours'], properties: calendarProperties },
+    pauseOn: { type: 'array', maxItems: 50, items: name },
     breachChannel: { enum: CHANNELS },
     warnings: {
       type: 'array',
+      maxItems: 20,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -43,7 +48,7 @@ export const slaSchema = {
           channel: { enum: CHANNELS },
           repeat: { type: 'integer', minimum: 0, maximum: 100 },
           interval: duration,
-          notify: { type: 'array', items: recipient },
+          notify: { type: 'array', maxItems: 100, items: recipient },
         },
       },
     },
@@ -60,8 +65,8 @@ export const assigneesSchema = {
     organisation: name,
     expression: name,
     strategy: { enum: ['round-robin', 'least-loaded', 'skill-match'] },
-    capacity: { type: 'integer', minimum: 1 },
-    skills: { type: 'array', items: name },
+    capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
+    skills: { type: 'array', maxItems: 100, items: name },
   },
 } as const;
 
@@ -70,7 +75,7 @@ export const baseNodeProperties = {
   id: identifier,
   type: name,
   name,
-  description: { type: 'string' },
+  description: { type: 'string', maxLength: 10_000 },
   sla: slaSchema,
 } as const;
 
@@ -80,48 +85,52 @@ export const flowSchema = {
   additionalProperties: false,
   required: ['id', 'version', 'tenant', 'name', 'nodes', 'controls'],
   properties: {
-    id: identifier,
-    version: { type: 'integer', minimum: 1 },
+    id: flowIdentifier,
+    version: { type: 'integer', minimum: 1, maximum: L.maxFlowVersion },
     tenant: identifier,
     name,
-    description: { type: 'string' },
+    description: { type: 'string', maxLength: 10_000 },
     permissions: {
       type: 'object',
       additionalProperties: false,
-      properties: { start: { type: 'array', items: principal }, view: { type: 'array', items: principal }, admin: { type: 'array', items: principal } },
+      properties: { start: principals, view: principals, admin: principals },
     },
     separationOfDuties: {
       type: 'array',
+      maxItems: 100,
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'nodes'],
-        properties: { name: identifier, nodes: { type: 'array', minItems: 2, items: identifier }, description: { type: 'string' } },
+        properties: { name: identifier, nodes: { type: 'array', minItems: 2, maxItems: L.maxNodes, items: identifier }, description: { type: 'string', maxLength: 1_000 } },
       },
     },
     triggers: {
       type: 'array',
+      maxItems: L.maxTriggers,
       items: {
         type: 'object',
         additionalProperties: false,
         minProperties: 1,
         properties: {
           intent: oneOrMany,
-          trajectory: { type: 'array', items: name, minItems: 1 },
+          trajectory: { type: 'array', items: name, minItems: 1, maxItems: 64 },
           diversion: oneOrMany,
           when: name,
-          priority: { type: 'integer' },
+          priority: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000 },
         },
       },
     },
-    calendars: { type: 'object', additionalProperties: calendarSchema },
+    calendars: { type: 'object', maxProperties: L.maxCalendars, additionalProperties: calendarSchema },
     nodes: {
       type: 'array',
       minItems: 1,
+      maxItems: L.maxNodes,
       items: { type: 'object', required: ['id', 'type'], properties: { id: identifier, type: name } },
     },
     controls: {
       type: 'array',
+      maxItems: L.maxControls,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -142,7 +151,14 @@ function toPath(base: string, pointer: string): string {
   return out;
 }
 
-function describe(e: ErrorObject): { at: string; message: string } {
+/** The value at JSON pointer `pointer` inside `data` (Ajv reports where, not what, without `verbose`). */
+function valueAt(data: unknown, pointer: string): unknown {
+  let v = data;
+  for (const raw of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  return v;
+}
+
+function describe(e: ErrorObject, data: unknown): { at: string; message: string } {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
@@ -153,8 +169,10 @@ function describe(e: ErrorObject): { at: string; message: string } {
       return { at: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` };
     case 'type':
       return { at: e.instancePath, message: `must be ${String(p.type).split(',').join(' or ')}` };
-    case 'pattern':
-      return { at: e.instancePath, message: `"${String(e.data)}" does not match ${String(p.pattern)}` };
+    case 'pattern': {
+      const text = String(valueAt(data, e.instancePath));
+      return { at: e.instancePath, message: `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" does not match ${String(p.pattern)}` };
+    }
     default:
       return { at: e.instancePath, message: e.message ?? e.keyword };
   }
@@ -170,7 +188,7 @@ export function checkShape(validate: ValidateFunction, data: unknown, base: stri
   if (validate(data)) return true;
   const seen = new Set<string>();
   for (const e of validate.errors ?? []) {
-    const d = describe(e);
+    const d = describe(e, data);
     const path = toPath(base, d.at);
     const message = d.message;
     const key = `${path}|${message}`;
@@ -179,6 +197,39 @@ export function checkShape(validate: ValidateFunction, data: unknown, base: stri
     issues.add(path, label ? `${label}${message}` : message);
   }
   return false;
+}
+
+/**
+ * Records an issue when `doc` nests objects and arrays more than `maxDepth` deep, before
+ * anything recursive (cloning, freezing) touches it. Iterative: the depth it checks cannot
+ * overflow the check itself.
+ *
+ * @param base path prefix of the issue
+ * @returns true when within the limit
+ */
+export function checkDepth(doc: unknown, maxDepth: number, base: string, issues: IssueList): boolean {
+  interface Entry {
+    readonly value: unknown;
+    readonly depth: number;
+    readonly parent?: Entry;
+    readonly key?: string | number;
+  }
+  const stack: Entry[] = [{ value: doc, depth: 0 }];
+  while (stack.length > 0) {
+    const entry = stack.pop() as Entry;
+    const { value, depth } = entry;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) {
+      const keys: (string | number)[] = [];
+      for (let e: Entry | undefined = entry; e?.key !== undefined; e = e.parent) keys.push(e.key);
+      const path = keys.reverse().reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? k : `${out}.${k}`), base);
+      issues.add(path, `nests objects and arrays more than ${maxDepth} deep`);
+      return false;
+    }
+    if (Array.isArray(value)) value.forEach((v: unknown, i) => stack.push({ value: v, depth: depth + 1, parent: entry, key: i }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, depth: depth + 1, parent: entry, key: k });
+  }
+  return true;
 }
 
 /** The compiled top-level flow schema. */

@@ -14,6 +14,13 @@ describe('matchTrajectory', () => {
     expect(matchTrajectory(['main', '**', 'fee-*'], ['main', 'a', 'fee.dispute'])).toBe(false);
     expect(matchTrajectory(['**'], [])).toBe(true);
   });
+
+  it('matches a step against many wildcards in linear time (a backtracking RegExp never returns)', () => {
+    const pattern = `${'*a'.repeat(40)}*b`;
+    expect(matchTrajectory([pattern], ['a'.repeat(128)])).toBe(false);
+    expect(matchTrajectory([pattern], [`${'a'.repeat(127)}b`])).toBe(true);
+    expect(matchTrajectory(['fee-*'], ['fee-\ndispute'])).toBe(true);
+  });
 });
 
 describe('triggers', () => {

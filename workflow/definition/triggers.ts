@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { TriggerDoc } from './document.js';
 import { compileExpression, evaluateCondition, type CompiledExpression } from './expression.js';
 import type { IssueList } from './issues.js';
@@ -32,15 +33,22 @@ export interface CompiledTrigger {
 
 const list = (v: string | readonly string[] | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : v);
 
-const stepRegex = new Map<string, RegExp>();
+const stepRegex = new Map<string, RE2JS>();
+/** Step patterns from every deployed flow share this cache: cleared when full, not grown without end. */
+const STEP_CACHE_LIMIT = 1_000;
+/**
+ * One IVR step against a pattern with `*` wildcards, on RE2: `a*a*a*…b` against a long step
+ * would backtrack for minutes in a JavaScript RegExp.
+ */
 function stepMatches(pattern: string, step: string): boolean {
   if (pattern === '*') return true;
   let re = stepRegex.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = RE2JS.compile(`^${pattern.split('*').map((s) => RE2JS.quote(s)).join('.*')}$`, RE2JS.DOTALL);
+    if (stepRegex.size >= STEP_CACHE_LIMIT) stepRegex.clear();
     stepRegex.set(pattern, re);
   }
-  return re.test(step);
+  return re.testExact(step);
 }
 
 /**

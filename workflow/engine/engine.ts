@@ -11,6 +11,7 @@ import type { TimerStore } from '../sla/timer-store.js';
 import type { Action } from './actions.js';
 import { applyAssignments, planAssignments, type AssignmentPorts } from './assign.js';
 import { createTicket } from './create.js';
+import { checkFields } from './fields.js';
 import type { FlowCatalog } from './flow-store.js';
 import { migrateTicket, type MigrationRequest } from './migrate.js';
 import type { Ticket, TicketEvent, TicketOrigin, TransitionResult } from './ticket.js';
@@ -132,6 +133,7 @@ export class WorkflowEngine {
    * @throws WorkflowError `SLUICE_ERR_FLOW_NOT_FOUND`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_EXISTS`
    */
   async createTicket(req: CreateTicketRequest): Promise<TransitionResult> {
+    if (req.fields) checkFields(req.fields);
     return this.#open(await this.#o.flows.get(req.tenant, req.flowId), req);
   }
 
@@ -142,6 +144,7 @@ export class WorkflowEngine {
    * @throws WorkflowError `SLUICE_ERR_NO_MATCHING_FLOW`
    */
   async createFromDiversion(req: DiversionRequest): Promise<TransitionResult> {
+    if (req.fields) checkFields(req.fields);
     const origin: TicketOrigin = {
       kind: 'control',
       callId: req.callId,
@@ -161,6 +164,7 @@ export class WorkflowEngine {
    * @throws WorkflowError `SLUICE_ERR_NO_MATCHING_FLOW`
    */
   async createFromIvr(req: IvrRequest): Promise<TransitionResult> {
+    if (req.fields) checkFields(req.fields);
     const origin: TicketOrigin = {
       kind: 'ivr',
       ...(req.callId !== undefined && { callId: req.callId }),
@@ -232,6 +236,7 @@ export class WorkflowEngine {
    *   (retriable: re-read and retry), or the transition's own error
    */
   async act(tenant: string, ticketId: string, action: Action, options: WriteOptions = {}): Promise<TransitionResult> {
+    if (action.type === 'complete' && action.fields) checkFields(action.fields);
     return this.#write(tenant, ticketId, options, async (ticket, now) => applyAction(ticket, action, now, await this.#o.flows.get(tenant, ticket.flow.id, ticket.flow.version)));
   }
 

@@ -1,11 +1,17 @@
 import type { CompiledFlow, CompiledNode } from '../definition/compile.js';
 import { evaluateCondition, type ExpressionContext } from '../definition/expression.js';
 import { WorkflowError } from '../errors.js';
+import { WORKFLOW_LIMITS } from '../limits.js';
 import { dueAt, slaElapsed, startClock, stopClock } from '../sla/schedule.js';
+import { checkFields } from './fields.js';
 import type { AuditEntry, Ticket, TicketEvent, Todo } from './ticket.js';
 
-/** Automatic moves allowed in one transition before it is called a loop. */
-const MAX_MOVES = 64;
+/**
+ * Node entries allowed in one transition before it is called a loop. A deployed flow has no
+ * cycle of automatic nodes, so one transition enters each node at most once: the flow size
+ * limit bounds it, and a long chain of automatic nodes never trips it.
+ */
+const MAX_MOVES = WORKFLOW_LIMITS.maxNodes;
 
 /** Ticket fields and facts as CEL sees them. */
 export function expressionContext(ticket: Ticket): ExpressionContext {
@@ -56,8 +62,14 @@ export class Draft {
     this.events.push({ ...event, at: this.now } as TicketEvent);
   }
 
-  /** Replaces fields of the ticket; a field set to undefined is removed. */
+  /**
+   * Replaces fields of the ticket; a field set to undefined is removed. New business
+   * `fields` (merged ones included) must stay within the field limits.
+   *
+   * @throws WorkflowError `SLUICE_ERR_VALIDATION` when new `fields` exceed a limit
+   */
   set(patch: Partial<Ticket>): void {
+    if (patch.fields !== undefined && patch.fields !== this.ticket.fields) checkFields(patch.fields);
     const next: Record<string, unknown> = { ...this.ticket, ...patch };
     for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
     this.ticket = next as unknown as Ticket;
@@ -82,6 +94,12 @@ export class Draft {
    * @throws WorkflowError `SLUICE_ERR_NO_TRANSITION`, `SLUICE_ERR_EXPRESSION_FAILED`, `SLUICE_ERR_FLOW_LOOP`
    */
   leave(outcome: string): void {
+    const [to, via] = this.#depart(outcome);
+    this.enter(to, via);
+  }
+
+  /** Leaves the current node with `outcome`; returns the control's target and the outcome to enter it with. */
+  #depart(outcome: string): [to: string, via: string] {
     const from = this.ticket.nodeId;
     for (const t of this.ticket.todos) {
       if (t.status === 'open' && t.visit === this.ticket.visit) {
@@ -98,7 +116,7 @@ export class Draft {
       throw new WorkflowError('SLUICE_ERR_NO_TRANSITION', `no control leaves node "${from}" on "${outcome}" for ticket "${this.ticket.id}"`);
     }
     this.emit({ type: 'node.left', nodeId: from, visit: this.ticket.visit, outcome, to: control.to });
-    this.enter(control.to, outcome);
+    return [control.to, outcome];
   }
 
   #stopSla(): void {
@@ -110,8 +128,16 @@ export class Draft {
     this.set({ sla: undefined });
   }
 
-  /** Enters a node: opens its todos and SLA, or moves on at once, or closes the ticket. */
+  /**
+   * Enters a node: opens its todos and SLA, or moves on at once, or closes the ticket. Runs
+   * through automatic nodes in a loop (never by recursion), at most `MAX_MOVES` of them.
+   */
   enter(nodeId: string, via: string): void {
+    for (let next: [string, string] | undefined = [nodeId, via]; next; ) next = this.#enterOne(...next);
+  }
+
+  /** Enters one node; returns where an automatic node moves on to, undefined once the ticket waits or closed. */
+  #enterOne(nodeId: string, via: string): [to: string, via: string] | undefined {
     if (++this.#moves > MAX_MOVES) {
       throw new WorkflowError('SLUICE_ERR_FLOW_LOOP', `ticket "${this.ticket.id}" moved ${MAX_MOVES} times without waiting (last node "${nodeId}")`);
     }
@@ -128,7 +154,7 @@ export class Draft {
         const outcome = entry.result ?? via;
         this.set({ state: 'closed', outcome, closedAt: this.now, hold: undefined });
         this.emit({ type: 'ticket.closed', outcome });
-        return;
+        return undefined;
       }
       case 'wait': {
         const todos: Todo[] = (entry.todos ?? []).map((spec, i) => ({
@@ -149,10 +175,10 @@ export class Draft {
           const breachAt = dueAt(clock, node.sla.durationMs);
           this.emit(breachAt === undefined ? { type: 'sla.started', nodeId, visit } : { type: 'sla.started', nodeId, visit, breachAt });
         }
-        return;
+        return undefined;
       }
       default:
-        this.leave(entry.outcome ?? 'next');
+        return this.#depart(entry.outcome ?? 'next');
     }
   }
 

@@ -5,8 +5,6 @@ const DAY_MS = 86_400_000;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 /** A weekday key. */
 export type Weekday = (typeof WEEKDAYS)[number];
-/** Days scanned without finding working time before giving up (guards a calendar of holidays only). */
-const MAX_IDLE_DAYS = 800;
 
 /**
  * A business calendar as written in a flow definition.
@@ -49,6 +47,11 @@ export const continuousTime: WorkingTime = {
 };
 
 type Window = readonly [start: number, end: number];
+
+/** Weekday of local day number `day` (0 = Sunday; 1970-01-01 was a Thursday). */
+function dayOfWeek(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
 
 function invalid(path: string, message: string): WorkflowError {
   return new WorkflowError('SLUICE_ERR_CALENDAR_INVALID', `${path}: ${message}`);
@@ -99,9 +102,26 @@ function parseHoliday(text: string, path: string): number {
   return day / DAY_MS;
 }
 
+/** Index of the first element of sorted `list` that is ≥ `value` (`list.length` when none). */
+function lowerBound(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Working hours in one fixed-offset time zone, with holidays. Used by SLA clocks so a
  * 4-hour SLA opened on Friday at 16:00 falls due on Monday at 12:00.
+ *
+ * The arithmetic never walks day by day: whole weeks count as the week's working time, and
+ * holidays are subtracted through a prefix sum over the sorted holiday list. Adding any
+ * duration is a binary search over such counts, so it costs O(log(days) · log(holidays))
+ * whatever the calendar (even one open an hour a week) and the duration.
  *
  * @example
  * const cal = new BusinessCalendar({ workingHours: { mon: ['09:00-17:00'] } });
@@ -110,7 +130,14 @@ function parseHoliday(text: string, path: string): number {
 export class BusinessCalendar implements WorkingTime {
   readonly #offset: number;
   readonly #week: readonly (readonly Window[])[];
-  readonly #holidays: ReadonlySet<number>;
+  /** Working ms of each weekday (index = `getUTCDay()`), and of the whole week. */
+  readonly #dayWork: readonly number[];
+  readonly #weekWork: number;
+  /** Holiday day numbers (days since 1970-01-01 local), sorted, unique. */
+  readonly #holidays: readonly number[];
+  readonly #holidaySet: ReadonlySet<number>;
+  /** `#holidayWork[i]` = working ms the first `i` holidays would have had without being holidays. */
+  readonly #holidayWork: readonly number[];
 
   /**
    * Validates the spec once; later calls never throw on input instants.
@@ -126,20 +153,45 @@ export class BusinessCalendar implements WorkingTime {
       if (!(WEEKDAYS as readonly string[]).includes(key)) throw invalid(`${path}.workingHours.${key}`, `unknown weekday (use ${WEEKDAYS.join(', ')})`);
     }
     this.#week = WEEKDAYS.map((d) => parseWindows(hours[d] ?? [], `${path}.workingHours.${d}`));
-    if (this.#week.every((w) => w.length === 0)) throw invalid(`${path}.workingHours`, 'no working time in the week');
-    this.#holidays = new Set((spec.holidays ?? []).map((h, i) => parseHoliday(h, `${path}.holidays[${i}]`)));
+    this.#dayWork = this.#week.map((windows) => windows.reduce((sum, [s, e]) => sum + (e - s), 0));
+    this.#weekWork = this.#dayWork.reduce((a, b) => a + b, 0);
+    if (this.#weekWork === 0) throw invalid(`${path}.workingHours`, 'no working time in the week');
+    this.#holidaySet = new Set((spec.holidays ?? []).map((h, i) => parseHoliday(h, `${path}.holidays[${i}]`)));
+    this.#holidays = [...this.#holidaySet].sort((a, b) => a - b);
+    const prefix = [0];
+    for (const day of this.#holidays) prefix.push((prefix[prefix.length - 1] as number) + (this.#dayWork[dayOfWeek(day)] as number));
+    this.#holidayWork = prefix;
   }
 
   /** Working windows of local day number `day` (days since 1970-01-01 local), as epoch ms. */
   #windows(day: number): Window[] {
-    if (this.#holidays.has(day)) return [];
-    const dow = (((day + 4) % 7) + 7) % 7;
+    if (this.#holidaySet.has(day)) return [];
     const base = day * DAY_MS - this.#offset;
-    return (this.#week[dow] ?? []).map(([s, e]): Window => [base + s, base + e]);
+    return (this.#week[dayOfWeek(day)] ?? []).map(([s, e]): Window => [base + s, base + e]);
   }
 
   #localDay(t: number): number {
     return Math.floor((t + this.#offset) / DAY_MS);
+  }
+
+  /** Working ms in the whole local days `[from, to)` (day numbers): weeks at once, holidays by prefix sum. */
+  #workDays(from: number, to: number): number {
+    if (to <= from) return 0;
+    const weeks = Math.floor((to - from) / 7);
+    let total = weeks * this.#weekWork;
+    for (let day = from + weeks * 7; day < to; day++) total += this.#dayWork[dayOfWeek(day)] as number;
+    return total - ((this.#holidayWork[lowerBound(this.#holidays, to)] as number) - (this.#holidayWork[lowerBound(this.#holidays, from)] as number));
+  }
+
+  /** Working ms of local day `day` inside `[from, to)`. */
+  #workWithin(day: number, from: number, to: number): number {
+    let total = 0;
+    for (const [s, e] of this.#windows(day)) {
+      const a = Math.max(s, from);
+      const b = Math.min(e, to);
+      if (b > a) total += b - a;
+    }
+    return total;
   }
 
   /** True when `t` (epoch ms) falls inside working time. */
@@ -149,32 +201,43 @@ export class BusinessCalendar implements WorkingTime {
 
   addWorkingTime(start: number, durationMs: number): number {
     let remaining = Math.max(0, durationMs);
-    if (remaining === 0) return start;
-    let idle = 0;
-    for (let day = this.#localDay(start); ; day++) {
-      const windows = this.#windows(day);
-      idle = windows.length === 0 ? idle + 1 : 0;
-      if (idle > MAX_IDLE_DAYS) throw invalid('calendar', `no working time within ${MAX_IDLE_DAYS} days after ${new Date(start).toISOString()}`);
-      for (const [s, e] of windows) {
-        const from = Math.max(s, start);
-        if (from >= e) continue;
-        if (remaining <= e - from) return from + remaining;
-        remaining -= e - from;
-      }
+    if (remaining === 0 || !Number.isFinite(start)) return start;
+    if (!Number.isFinite(remaining)) return Number.POSITIVE_INFINITY;
+    // The rest of the start day, window by window; an exact fit ends at the window's close.
+    const first = this.#localDay(start);
+    for (const [s, e] of this.#windows(first)) {
+      const from = Math.max(s, start);
+      if (from >= e) continue;
+      if (remaining <= e - from) return from + remaining;
+      remaining -= e - from;
     }
+    // The day on which the rest runs out: the fewest whole days after `first` holding it.
+    // Past the last holiday every week holds `weekWork`, which bounds the search.
+    const next = first + 1;
+    const lastHoliday = this.#holidays[this.#holidays.length - 1] ?? Number.NEGATIVE_INFINITY;
+    const calm = Math.max(next, lastHoliday + 1);
+    let lo = 0;
+    let hi = calm - next + 7 * Math.ceil(remaining / this.#weekWork);
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (this.#workDays(next, next + mid) >= remaining) hi = mid;
+      else lo = mid;
+    }
+    const day = next + hi - 1;
+    remaining -= this.#workDays(next, day);
+    for (const [s, e] of this.#windows(day)) {
+      if (remaining <= e - s) return s + remaining;
+      remaining -= e - s;
+    }
+    // Unreachable: the search picked the first day whose working time holds the rest.
+    throw new Error(`calendar arithmetic lost ${remaining} ms after ${start}`);
   }
 
   workingTimeBetween(from: number, to: number): number {
-    if (to <= from) return 0;
-    let total = 0;
-    const last = this.#localDay(to);
-    for (let day = this.#localDay(from); day <= last; day++) {
-      for (const [s, e] of this.#windows(day)) {
-        const a = Math.max(s, from);
-        const b = Math.min(e, to);
-        if (b > a) total += b - a;
-      }
-    }
-    return total;
+    if (!(to > from)) return 0;
+    const a = this.#localDay(from);
+    const b = this.#localDay(to);
+    if (a === b) return this.#workWithin(a, from, to);
+    return this.#workWithin(a, from, to) + this.#workDays(a + 1, b) + this.#workWithin(b, from, to);
   }
 }

@@ -17,6 +17,16 @@ describe('parseDuration', () => {
     expect(() => parseDuration(true, 'x')).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_DURATION_INVALID' }));
   });
 
+  it('refuses durations beyond 365 days, however written, and echoes at most 40 characters', () => {
+    expect(parseDuration('365d')).toBe(31_536_000_000);
+    expect(parseDuration('52w1d')).toBe(31_536_000_000);
+    expect(() => parseDuration('1000w', 'nodes[1].sla.duration')).toThrow('nodes[1].sla.duration: "1000w" is longer than the maximum of 365d');
+    expect(() => parseDuration('365d1ms', 'x')).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_DURATION_INVALID' }));
+    expect(() => parseDuration(1e300, 'x')).toThrow('x: 1e+300 is longer than the maximum of 365d');
+    expect(() => parseDuration(`${'9'.repeat(400)}w`, 'x')).toThrow(/^x: "9{40}…" is longer than the maximum of 365d$/);
+    expect(() => parseDuration(`1h${'x'.repeat(1000)}`, 'x')).toThrow(/^x: "1hx{38}…" is not a duration \(bad part at "x{40}…"/);
+  });
+
   it('formats back compactly', () => {
     expect(formatDuration(5_400_000)).toBe('1h30m');
     expect(formatDuration(0)).toBe('0s');

@@ -1,4 +1,5 @@
 import { WorkflowError } from '../errors.js';
+import { WORKFLOW_LIMITS } from '../limits.js';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -15,7 +16,8 @@ const TOKEN = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
  * Parses a duration into milliseconds. Accepts a non-negative number (already ms) or a
  * string of number+unit pairs: `ms`, `s`, `m`, `h`, `d` (24 h), `w` (7 d).
  * Under a business calendar the result is counted in working time, so `"1d"` is 24
- * working hours, not one working day.
+ * working hours, not one working day. At most {@link WORKFLOW_LIMITS.maxDurationMs} (365
+ * days): SLA arithmetic stays cheap and every due date stays a real date.
  *
  * @param value the raw duration
  * @param path where the value sits in the definition, named in the error
@@ -25,7 +27,7 @@ const TOKEN = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
  */
 export function parseDuration(value: unknown, path = 'duration'): number {
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && value >= 0) return value;
+    if (Number.isFinite(value) && value >= 0) return bounded(value, value, path);
     throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${value} is not a non-negative number of ms`);
   }
   if (typeof value !== 'string' || value.trim() === '') {
@@ -38,11 +40,21 @@ export function parseDuration(value: unknown, path = 'duration'): number {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(text);
     if (!m) {
-      throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: "${value}" is not a duration (bad part at "${text.slice(at)}"; units ms, s, m, h, d, w)`);
+      throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${quote(value)} is not a duration (bad part at ${quote(text.slice(at))}; units ms, s, m, h, d, w)`);
     }
     total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   }
-  return Math.round(total);
+  return bounded(Math.round(total), value, path);
+}
+
+/** The text in quotes, cut at 40 characters: messages echo what was sent, not all of it. */
+function quote(text: string): string {
+  return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
+}
+
+function bounded(ms: number, value: unknown, path: string): number {
+  if (ms <= WORKFLOW_LIMITS.maxDurationMs) return ms;
+  throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${typeof value === 'string' ? quote(value) : String(value)} is longer than the maximum of ${formatDuration(WORKFLOW_LIMITS.maxDurationMs)}`);
 }
 
 /**

@@ -21,12 +21,14 @@ export const taskNode = defineNodeType<TaskConfig>({
   description: 'waits until every todo is completed',
   behaviour: 'wait',
   properties: {
-    title: { type: 'string', minLength: 1 },
+    title: { type: 'string', minLength: 1, maxLength: 200 },
     assignees: assigneesSchema,
     todos: {
       type: 'array',
       minItems: 1,
-      items: { type: 'object', additionalProperties: false, required: ['title', 'assignees'], properties: { title: { type: 'string', minLength: 1 }, assignees: assigneesSchema } },
+      // Each todo of a visit is created at once: a bound on the work one node can ask for.
+      maxItems: 100,
+      items: { type: 'object', additionalProperties: false, required: ['title', 'assignees'], properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, assignees: assigneesSchema } },
     },
   },
   todoActions: ['complete'],
