@@ -57,6 +57,18 @@ export interface Config {
   /** Simulated calls per hour per tenant. */
   simCallsPerHour: number;
   simTenants: string[];
+  /** Requests per second per API key on `POST /v1/route`, and apart on outcomes. */
+  routeRateLimit: number;
+  /** Requests per second per API key on the other control routes. */
+  controlApiRateLimit: number;
+  /** Decisions of one tenant awaiting an outcome, at most. */
+  controlPendingPerTenant: number;
+  /** Skill groups one tenant tracks in the control loop, at most. */
+  controlMaxSkillGroups: number;
+  /** A skill group unseen this long (at L0, without a pin) leaves the control loop, ms. */
+  controlScopeIdleMs: number;
+  /** Tenants whose own breakers must be open to open a shared (fleet) breaker. */
+  controlBreakerQuorum: number;
 }
 
 const ENV_SCHEMA = {
@@ -94,6 +106,12 @@ const ENV_SCHEMA = {
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
+    SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    SLUICE_CONTROL_API_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
+    SLUICE_CONTROL_PENDING_PER_TENANT: { type: 'integer', minimum: 1, maximum: 10000000, default: 25000 },
+    SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
+    SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
+    SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
   },
 } as const;
 
@@ -183,6 +201,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
+    routeRateLimit: r.SLUICE_ROUTE_RATE_LIMIT,
+    controlApiRateLimit: r.SLUICE_CONTROL_API_RATE_LIMIT,
+    controlPendingPerTenant: r.SLUICE_CONTROL_PENDING_PER_TENANT,
+    controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
+    controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
+    controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
   });
 }
 

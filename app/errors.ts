@@ -10,6 +10,7 @@ export const ERRORS = {
   SLUICE_ERR_UNAUTHENTICATED: { status: 401, retriable: false, message: '%s' },
   SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, message: 'role %s may not %s' },
   SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, message: '%s not found' },
+  SLUICE_ERR_RATE_LIMITED: { status: 429, retriable: true, message: 'rate limit exceeded: %s' },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
   SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, message: '%s is unavailable' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },

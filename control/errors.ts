@@ -66,6 +66,12 @@ export const CONTROL_ERRORS = Object.freeze({
     retriable: false,
     description: 'A control API request is well-formed JSON but incomplete in a way the schema cannot state (e.g. a platform key that names no tenant where one is needed).',
   },
+  SLUICE_ERR_RATE_LIMITED: {
+    message: 'rate limit exceeded: {detail}',
+    status: 429,
+    retriable: true,
+    description: "The same code and status as the API's own: an API key sent more control requests in a window than its limit; `Retry-After` gives the seconds to wait.",
+  },
   SLUICE_ERR_NOT_FOUND: {
     message: '{detail} not found',
     status: 404,
