@@ -112,8 +112,11 @@ describe('tenant isolation in control', () => {
   it("one tenant filling its ring of pending decisions does not evict another tenant's", async () => {
     const { svc } = await started({ maxPendingDecisions: 1_000, maxPendingPerTenant: 400, limiter: { initialLimit: 500, maxLimit: 5_000 } });
     const mine = svc.route(globexVip(1));
+    let bitten = 0;
+    svc.on('limit', (e) => (bitten += e.limit === 'pending-tenant' && e.tenant === 'acme' ? 1 : 0));
     for (let i = 0; i < 3_000; i++) svc.route(acme(i));
     expect(svc.outcome(mine.decisionId, { success: true, latencyMs: 40 })).toBe(true);
     expect(svc.stats().decisions).toMatchObject({ pending: 400, tenantEvicted: 2_600 });
+    expect(bitten).toBe(2_600);
   });
 });

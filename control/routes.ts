@@ -49,7 +49,7 @@ function oneTenant(req: FastifyRequest, asked: string | undefined, where: string
 /** Registers the control routes. */
 export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions): Promise<void> {
   const { service } = opts;
-  const limits = opts.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...opts.rateLimit, onLimited: (l: 'route' | 'outcome' | 'api') => service.countRateLimited(l) };
+  const limits = opts.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...opts.rateLimit, onLimited: (l: 'route' | 'outcome' | 'api', tenant: string) => service.countRateLimited(l, tenant) };
   if (limits !== false) await registerRateLimits(app, limits, opts.clock);
 
   app.post<{ Body: RouteInput }>(

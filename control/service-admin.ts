@@ -81,7 +81,12 @@ export class ControlAdmin {
     const targets = [...ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
     this.tables = new TenantTables(cti);
     for (const t of o.tenants ?? []) this.tables.ensure(t);
-    this.book = new ScopeBook(o.scopes ?? {});
+    this.book = new ScopeBook({
+      ...o.scopes,
+      onRefused: (tenant) => {
+        if (s.events.has('limit')) s.events.emit('limit', { limit: 'skill-groups', tenant });
+      },
+    });
     const known = (t: string) => this.tables.compiled.has(t);
     const probeBudget = new StateStoreProbeBudget(o.stateStore, o.clock, this.#timeoutMs);
     this.breakers = new BreakerRegistry(targets, Object.values(DEPENDENCY_BREAKERS), {

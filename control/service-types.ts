@@ -129,6 +129,9 @@ export interface ControlStats {
   readonly tickets: { readonly queued: number; readonly inflight: number; readonly created: number; readonly failures: number; readonly retries: number; readonly dropped: number; readonly abandoned: number };
 }
 
+/** The bounds that count when they bite (see the `limit` event). */
+export type LimitName = 'route' | 'outcome' | 'api' | 'pending-tenant' | 'pending-total' | 'skill-groups';
+
 /** Payload of `decision`. */
 export interface DecisionEvent {
   readonly tenant: string;
@@ -157,6 +160,12 @@ export interface ControlEvents {
   decision: DecisionEvent;
   /** A call was refused by a tenant's bucket or a target's concurrency limit. */
   'admission-rejected': { readonly tenant: string; readonly level: Level; readonly kind: 'bucket' | 'limiter'; readonly key: string };
+  /**
+   * A bound bit: a 429 of a per-key rate limit (`route`, `outcome`, `api`), a
+   * pending decision dropped by its tenant's bound (`pending-tenant`) or the
+   * total (`pending-total`), a skill group refused by its tenant's bound (`skill-groups`).
+   */
+  limit: { readonly limit: LimitName; readonly tenant: string };
   outcome: { readonly target: RouteTarget; readonly breakerKey: string; readonly success: boolean; readonly latencyMs: number };
   tick: { readonly at: number; readonly computed: boolean; readonly leader: boolean; readonly reachable: boolean; readonly durationMs: number };
 }

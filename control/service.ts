@@ -49,6 +49,9 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
       max: checkNumber('control.maxPendingDecisions', options.maxPendingDecisions ?? 100_000, { int: true, min: 1 }),
       maxPerTenant: checkNumber('control.maxPendingPerTenant', options.maxPendingPerTenant ?? 25_000, { int: true, min: 1 }),
       onEvict: (h) => this.#engine.release(h),
+      onBound: (h, bound) => {
+        if (this.events.has('limit')) this.events.emit('limit', { limit: bound === 'tenant' ? 'pending-tenant' : 'pending-total', tenant: h.tenant });
+      },
     });
   }
 
@@ -155,9 +158,10 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     return { decisions: this.#pending.stats(), scopes: this.book.stats(), rateLimited: { ...this.#rateLimited }, log: this.decisionLog?.stats() ?? null, tickets: this.tickets.stats() };
   }
 
-  /** Counts a request the per-key rate limit answered with 429 (the routes plugin calls it). */
-  countRateLimited(limit: 'route' | 'outcome' | 'api'): void {
+  /** Counts a request the per-key rate limit answered with 429 (the routes plugin calls it) for a key of `tenant`. */
+  countRateLimited(limit: 'route' | 'outcome' | 'api', tenant: string): void {
     this.#rateLimited[limit] += 1;
+    if (this.events.has('limit')) this.events.emit('limit', { limit, tenant });
   }
 
   /** Subscribes to `name`; returns a function that unsubscribes (idempotent). No listener, no cost. */

@@ -47,6 +47,8 @@ const route = (key: string, tenant: string, i: number) =>
 describe('control rate limits', () => {
   it('answers 429 with Retry-After and SLUICE_ERR_RATE_LIMITED to the flooding key only; other keys and tenants are answered', async () => {
     await build({ routePerSec: 20, apiPerSec: 5, windowMs: 60_000 });
+    const hits: string[] = [];
+    h!.svc.on('limit', (e) => hits.push(`${e.limit}:${e.tenant}`));
     const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => route(ACME, 'acme', i)));
     expect(flood.filter((r) => r.statusCode === 200)).toHaveLength(20);
     const refused = flood.filter((r) => r.statusCode === 429);
@@ -59,6 +61,7 @@ describe('control rate limits', () => {
       expect((await route(ACME2, 'acme', 100 + i)).statusCode).toBe(200);
     }
     expect(h!.svc.stats().rateLimited).toEqual({ route: 30, outcome: 0, api: 0 });
+    expect(hits).toEqual(Array(30).fill('route:acme'));
   });
 
   it('keys the limit on the authenticated principal, never on the body, and checks the key first', async () => {

@@ -33,8 +33,8 @@ export interface ControlRateLimits {
   readonly redis?: Redis;
   /** Key prefix in Redis (default `sluice:rate:`). */
   readonly prefix?: string;
-  /** Called for every request answered 429. */
-  readonly onLimited?: (limit: 'route' | 'outcome' | 'api') => void;
+  /** Called for every request answered 429, with the tenant of its key. */
+  readonly onLimited?: (limit: 'route' | 'outcome' | 'api', tenant: string) => void;
 }
 
 /**
@@ -125,7 +125,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: ControlRa
     keyGenerator: principalKey,
     ...(store === undefined ? {} : { store: store as never }),
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    onExceeded: (req) => limits.onLimited?.(limitOf(req)),
+    onExceeded: (req) => limits.onLimited?.(limitOf(req), (req.principal as { tenant?: string } | null)?.tenant ?? ''),
     errorResponseBuilder: (req, ctx) =>
       new SluiceError('SLUICE_ERR_RATE_LIMITED', `${ctx.max} ${limitOf(req)} requests per ${windowMs} ms for this API key; retry in ${ctx.after}`),
   });

@@ -29,6 +29,8 @@ export interface PendingOptions<T> {
   readonly maxPerTenant?: number;
   /** Called for every entry that expires or is evicted (not for those taken). */
   readonly onEvict: (entry: T) => void;
+  /** Called before `onEvict` when an entry is evicted by a bound: its tenant's (`tenant`) or the total (`total`). */
+  readonly onBound?: (entry: T, bound: 'tenant' | 'total') => void;
 }
 
 /** Rings that ids can name; tenants beyond share ring 0 with the unknown tenants. */
@@ -88,10 +90,10 @@ export class PendingDecisions<T extends PendingEntry> {
       if (pool.ring.length < this.#perTenant) grow(pool, this.#perTenant);
       else {
         this.#tenantEvicted += 1;
-        this.#evictOldest(pool);
+        this.#evictOldest(pool, 'tenant');
       }
     }
-    if (this.#size >= this.#o.max) this.#evictOldest(this.#largest());
+    if (this.#size >= this.#o.max) this.#evictOldest(this.#largest(), 'total');
     const i = pool.next % pool.ring.length;
     pool.ring[i] = entry;
     pool.size += 1;
@@ -173,7 +175,7 @@ export class PendingDecisions<T extends PendingEntry> {
   }
 
   /** Evicts `pool`'s oldest entry. */
-  #evictOldest(pool: PendingPool<T>): void {
+  #evictOldest(pool: PendingPool<T>, bound: 'tenant' | 'total'): void {
     const cap = pool.ring.length;
     while (pool.oldest < pool.next) {
       const i = pool.oldest % cap;
@@ -181,6 +183,7 @@ export class PendingDecisions<T extends PendingEntry> {
       pool.oldest += 1;
       if (e !== undefined) {
         this.#evicted += 1;
+        this.#o.onBound?.(e, bound);
         this.#drop(pool, i, e);
         return;
       }

@@ -18,6 +18,8 @@ export interface ScopeBookOptions {
   readonly maxGroupsPerTenant?: number;
   /** A group unseen this long may be dropped, ms (default 10 min). */
   readonly idleMs?: number;
+  /** Called when a group is refused because its tenant tracks the most it may. */
+  readonly onRefused?: (tenant: string, group: string) => void;
 }
 
 /** See the module comment. */
@@ -30,12 +32,14 @@ export class ScopeBook {
   readonly #tenants = new Map<string, Map<string, number>>();
   #refused = 0;
   #evicted = 0;
+  readonly #onRefused: ((tenant: string, group: string) => void) | undefined;
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` naming a bad option */
   constructor(options: ScopeBookOptions = {}) {
     this.maxGroupsPerTenant = checkNumber('control.maxSkillGroupsPerTenant', options.maxGroupsPerTenant ?? 5_000, { int: true, min: 1 });
     this.idleMs = checkNumber('control.scopeIdleMs', options.idleMs ?? 600_000, { int: true, min: 1 });
     this.sweepMs = Math.min(60_000, Math.max(1, Math.floor(this.idleMs / 4)));
+    this.#onRefused = options.onRefused;
   }
 
   /**
@@ -54,6 +58,7 @@ export class ScopeBook {
     }
     if (groups.size >= this.maxGroupsPerTenant) {
       this.#refused += 1;
+      this.#onRefused?.(tenant, group);
       return false;
     }
     groups.set(group, now);
