@@ -34,7 +34,7 @@ export const CONTROL_ERRORS = Object.freeze({
     message: 'invalid override: {detail}',
     status: 400,
     retriable: false,
-    description: 'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level.',
+    description: 'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level, or a pin names a new skill group of a tenant that already tracks as many as it may (SLUICE_CONTROL_MAX_SKILL_GROUPS).',
   },
   SLUICE_ERR_POLICY_INVALID: {
     message: 'invalid policy: {detail}',

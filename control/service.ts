@@ -64,8 +64,9 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     try {
       // Everything the call holds until its outcome is its tenant's: its ring of pending decisions, its limiters.
       const t = this.tables.compiled.get(req.tenant);
-      const pool = this.#pending.pool(req.tenant, t === undefined);
-      c = this.#engine.route(req.tenant, req.skillGroup, req.priority, req.callId, now, this.#pending.nextId(pool), req.intent ?? '', t);
+      const ctx = this.#engine.context(req.tenant, t !== undefined);
+      const pool = (ctx.pool ??= this.#pending.pool(req.tenant, t === undefined));
+      c = this.#engine.route(ctx, t, req.tenant, req.skillGroup, req.priority, req.callId, now, this.#pending.nextId(pool), req.intent ?? '');
       this.#pending.add(pool, c);
     } finally {
       this.hot.release();

@@ -7,10 +7,12 @@
  * - **tenant breakers**, one per (tenant, target) (`<target>@<tenant>`), fed by
  *   that tenant's outcomes only and routing only that tenant's calls away.
  *
- * A target's fleet breaker records every tenant's outcomes (its figures) but its
- * window never trips it: it opens when the breakers of at least `quorum` tenants
- * for that target are open at once (see `fleet-evidence.ts`), so one tenant's
- * reports can never route another tenant's calls away.
+ * A target's fleet breaker hears only the outcomes of its own half-open probes
+ * (its figures in {@link BreakerRegistry.snapshots} are the sums of the tenant
+ * breakers' windows) and never trips on a window: it opens when the breakers of
+ * at least `quorum` tenants for that target are open at once (see
+ * `fleet-evidence.ts`), so one tenant's reports can never route another
+ * tenant's calls away.
  *
  * Peers share breaker state as the serialised machine state (not as forced
  * transitions): a remote state newer than the local one (by the time it was
@@ -157,9 +159,22 @@ export class BreakerRegistry implements Observable<RegistryEvents> {
     return this.#evidence.corroborated(target, tenant);
   }
 
-  /** Snapshots of the fleet breakers. */
+  /** Snapshots of the fleet breakers; a target's calls, errors and slow calls are the sums over its tenant breakers' windows. */
   snapshots(): BreakerSnapshot[] {
-    return this.#fleetIds.map((id) => this.#breakers.get(id)!.snapshot());
+    return this.#fleetIds.map((id) => {
+      const s = this.#breakers.get(id)!.snapshot();
+      if (!this.#targets.includes(id)) return s;
+      let calls = 0;
+      let errors = 0;
+      let slow = 0;
+      for (const pairs of this.#tenants.values()) {
+        const w = pairs.get(id)!.own.snapshot();
+        calls += w.calls;
+        errors += w.errors;
+        slow += w.slow;
+      }
+      return { ...s, calls, errors, slow, errorRatio: calls === 0 ? 0 : errors / calls, slowRatio: calls === 0 ? 0 : slow / calls };
+    });
   }
 
   /** Snapshots of tenant breakers (of `tenant` only when given), each with its tenant and target. */

@@ -56,6 +56,9 @@ export class PendingDecisions<T extends PendingEntry> {
   readonly #byTenant = new Map<string, PendingPool<T>>();
   readonly #prefix: string;
   #size = 0;
+  /** Where {@link #locate} found an entry (fields, so looking up allocates nothing). */
+  #at: PendingPool<T> | undefined;
+  #i = 0;
   #evicted = 0;
   #tenantEvicted = 0;
   #expired = 0;
@@ -104,9 +107,9 @@ export class PendingDecisions<T extends PendingEntry> {
 
   /** Removes and returns the entry, or undefined when unknown, taken already, or expired at `now` (epoch ms). */
   take(id: string, now: number): T | undefined {
-    const at = this.#locate(id);
-    if (at === undefined) return undefined;
-    const [pool, i] = at;
+    if (!this.#locate(id)) return undefined;
+    const pool = this.#at!;
+    const i = this.#i;
     const e = pool.ring[i]!;
     pool.ring[i] = undefined;
     pool.size -= 1;
@@ -121,8 +124,7 @@ export class PendingDecisions<T extends PendingEntry> {
 
   /** The entry, without removing it (undefined when unknown). */
   peek(id: string): T | undefined {
-    const at = this.#locate(id);
-    return at === undefined ? undefined : at[0].ring[at[1]];
+    return this.#locate(id) ? this.#at!.ring[this.#i] : undefined;
   }
 
   /** Drops entries older than the TTL at `now` (epoch ms), oldest first in each ring; returns how many. */
@@ -156,16 +158,20 @@ export class PendingDecisions<T extends PendingEntry> {
     return { pending: this.#size, evicted: this.#evicted, tenantEvicted: this.#tenantEvicted, expired: this.#expired };
   }
 
-  #locate(id: string): [PendingPool<T>, number] | undefined {
-    if (!id.startsWith(this.#prefix) || id.length === this.#prefix.length || id.length > this.#prefix.length + 11) return undefined;
+  /** Finds `id`'s entry: true and its place in #at / #i, or false. */
+  #locate(id: string): boolean {
+    if (!id.startsWith(this.#prefix) || id.length === this.#prefix.length || id.length > this.#prefix.length + 11) return false;
     const n = parseInt(id.slice(this.#prefix.length), 36);
-    if (!Number.isSafeInteger(n) || n < 0) return undefined;
+    if (!Number.isSafeInteger(n) || n < 0) return false;
     const pool = this.#pools[n % POOLS];
     const seq = Math.floor(n / POOLS);
-    if (pool === undefined || seq < pool.oldest || seq >= pool.next) return undefined;
+    if (pool === undefined || seq < pool.oldest || seq >= pool.next) return false;
     const i = seq % pool.ring.length;
     const e = pool.ring[i];
-    return e !== undefined && e.decisionId === id ? [pool, i] : undefined;
+    if (e === undefined || e.decisionId !== id) return false;
+    this.#at = pool;
+    this.#i = i;
+    return true;
   }
 
   #largest(): PendingPool<T> {

@@ -4,7 +4,7 @@
  * A call of tenant T to target K passes two breakers: K's fleet breaker and T's
  * own breaker for K. T's own breaker trips on T's outcomes alone and sends only
  * T's calls elsewhere. The fleet breaker (which sends every tenant's calls
- * elsewhere) records every outcome but never trips on its window; it trips when
+ * elsewhere) hears only its own probes and never trips on a window; it trips when
  * the own breakers of `quorum` different tenants for K are open at once. The
  * quorum is `min(quorum, known tenants)`, so a deployment with one tenant keeps
  * a fleet breaker that follows that tenant's evidence.

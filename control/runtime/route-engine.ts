@@ -19,6 +19,7 @@ import type { CompiledTenant, RouteDecision, RouteTarget } from '../routing-tabl
 import type { DecisionRecord } from '../log/types.js';
 import type { Level, Priority } from '../types.js';
 import type { Admission, TenantAdmission } from './admission.js';
+import type { PendingPool } from './decisions.js';
 import { UNKNOWN_TENANT, effectiveState } from './breakers.js';
 import type { BreakerRegistry, TargetBreakers } from './breakers.js';
 import type { TenantTables } from './tenants.js';
@@ -89,6 +90,15 @@ function spillReason(base: string): string {
   return r;
 }
 
+/** Everything of one tenant a call uses, looked up once per tenant (one map read per call). */
+export interface TenantContext {
+  readonly tenant: string;
+  readonly adm: TenantAdmission;
+  readonly pairs: ReadonlyMap<string, TargetBreakers>;
+  /** The tenant's ring of pending decisions (the service fills it on first use). */
+  pool: PendingPool<RoutedCall> | undefined;
+}
+
 /** Called when admission refuses a call somewhere. */
 export type RejectionHook = (tenant: string, level: Level, kind: 'bucket' | 'limiter', key: string) => void;
 
@@ -105,6 +115,8 @@ export class RouteEngine {
   readonly #instance: string;
   readonly #ctiWeight: CtiWeight;
   readonly #targets: readonly string[];
+  readonly #contexts = new Map<string, TenantContext>();
+  readonly #unknown: TenantContext;
   /** The tenant and breaker pairs of the call being decided (route() is synchronous). */
   #tenant = UNKNOWN_TENANT;
   #pairs: ReadonlyMap<string, TargetBreakers>;
@@ -124,20 +136,34 @@ export class RouteEngine {
     this.#ctiWeight = ctiWeight;
     this.#targets = breakers.fleetIds();
     this.#pairs = breakers.forTenant(UNKNOWN_TENANT);
+    this.#unknown = { tenant: UNKNOWN_TENANT, adm: admission.forTenant(UNKNOWN_TENANT), pairs: this.#pairs, pool: undefined };
     this.#state = { tenants: tables.compiled, breakerState: (k) => this.#stateOf(k), ctiWeight: (k) => this.#ctiWeight(this.#tenant, k) };
+  }
+
+  /** The context of `tenant`'s calls: its own for a known tenant, the shared one of unknown tenants otherwise. */
+  context(tenant: string, known: boolean): TenantContext {
+    if (!known) return this.#unknown;
+    let c = this.#contexts.get(tenant);
+    if (c === undefined) {
+      c = { tenant, adm: this.#admission.forTenant(tenant), pairs: this.#breakers.forTenant(tenant), pool: undefined };
+      // Past the bound on tenants with state of their own the tenant shares the unknown tenants' (not cached).
+      if (c.adm.tenant === tenant) this.#contexts.set(tenant, c);
+    }
+    return c;
   }
 
   /**
    * Decides and takes the permits the decision needs.
+   * @param ctx {@link context} of the tenant
+   * @param t the tenant's compiled table (undefined for an unknown tenant)
    * @param ts decision time, epoch ms
    * @param decisionId id for the record
    * @param intent the caller's intent ('' when none), for the record
    */
-  route(tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string, t: CompiledTenant | undefined): RoutedCall {
-    const known = t === undefined ? UNKNOWN_TENANT : tenant;
-    const adm = this.#admission.forTenant(known);
-    this.#tenant = known;
-    this.#pairs = this.#breakers.forTenant(known);
+  route(ctx: TenantContext, t: CompiledTenant | undefined, tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string): RoutedCall {
+    const adm = ctx.adm;
+    this.#tenant = ctx.tenant;
+    this.#pairs = ctx.pairs;
     let admitted = true;
     if (t !== undefined) {
       const g = t.groups.get(skillGroup);
@@ -200,10 +226,11 @@ export class RouteEngine {
         if (success) p.own.onSuccess(latencyMs, h.permit);
         else p.own.onFailure(latencyMs, h.permit);
       }
+      // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
       const fp = h.fleetPermit;
-      if (fp !== null) {
+      if (fp !== null && fp.probe) {
         const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
-        if (fp.probe && failed && !this.#breakers.corroborated(p.target, h.adm.tenant)) p.fleet.release(fp);
+        if (failed && !this.#breakers.corroborated(p.target, h.adm.tenant)) p.fleet.release(fp);
         else if (success) p.fleet.onSuccess(latencyMs, fp);
         else p.fleet.onFailure(latencyMs, fp);
       }
