@@ -71,6 +71,18 @@ export interface Config {
   nameIdleMs: number;
   /** Distinct values an input-driven metric label keeps per tenant; the rest are `_other`. */
   metricLabelValues: number;
+  /** Requests per second per API key on `POST /v1/route`, and apart on outcomes. */
+  routeRateLimit: number;
+  /** Requests per second per API key on the other control routes. */
+  controlApiRateLimit: number;
+  /** Decisions of one tenant awaiting an outcome, at most. */
+  controlPendingPerTenant: number;
+  /** Skill groups one tenant tracks in the control loop, at most. */
+  controlMaxSkillGroups: number;
+  /** A skill group unseen this long (at L0, without a pin) leaves the control loop, ms. */
+  controlScopeIdleMs: number;
+  /** Tenants whose own breakers must be open to open a shared (fleet) breaker. */
+  controlBreakerQuorum: number;
 }
 
 /**
@@ -139,6 +151,12 @@ const ENV_SCHEMA = {
     // At least an hour: a skill group's 60-minute sliding figures go on arriving for an hour after its last event.
     SLUICE_NAME_IDLE_MS: { type: 'integer', minimum: 3600000, maximum: 2592000000, default: 86400000 },
     SLUICE_METRIC_LABEL_VALUES: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+    SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    SLUICE_CONTROL_API_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
+    SLUICE_CONTROL_PENDING_PER_TENANT: { type: 'integer', minimum: 1, maximum: 10000000, default: 25000 },
+    SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
+    SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
+    SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
   },
 } as const;
 
@@ -224,6 +242,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cardinalityLimits: Object.freeze({ skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT, agent: r.SLUICE_MAX_AGENTS_PER_TENANT, extension: r.SLUICE_MAX_EXTENSIONS_PER_TENANT }),
     nameIdleMs: r.SLUICE_NAME_IDLE_MS,
     metricLabelValues: r.SLUICE_METRIC_LABEL_VALUES,
+    routeRateLimit: r.SLUICE_ROUTE_RATE_LIMIT,
+    controlApiRateLimit: r.SLUICE_CONTROL_API_RATE_LIMIT,
+    controlPendingPerTenant: r.SLUICE_CONTROL_PENDING_PER_TENANT,
+    controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
+    controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
+    controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
   });
 }
 

@@ -12,6 +12,7 @@ export const ERRORS = {
   SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, message: '%s not found' },
   SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
   SLUICE_ERR_TOO_MANY_STREAMS: { status: 429, retriable: true, message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)' },
+  SLUICE_ERR_RATE_LIMITED: { status: 429, retriable: true, message: 'rate limit exceeded: %s' },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
   SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, message: '%s is unavailable' },
   SLUICE_ERR_INGEST_BACKLOG: { status: 503, retriable: true, message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s' },

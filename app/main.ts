@@ -204,7 +204,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
         log: (level, msg, extra) => log[level](extra ?? {}, msg),
-        ...(opts.control ? { tuning: opts.control } : {}),
+        rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
+        tuning: {
+          maxPendingPerTenant: config.controlPendingPerTenant,
+          scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
+          breakerQuorum: config.controlBreakerQuorum,
+          ...opts.control,
+        },
       });
       control = c;
       await c.start();

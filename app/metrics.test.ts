@@ -92,6 +92,8 @@ describe('Metrics of the control loop', () => {
     expect(text).not.toContain('skill_group="sales"');
     expect(text).toContain('sluice_breaker_state{breaker="cti:primary"} 0');
     expect(text).toContain('sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1');
+    (handlers.get('limit') as (e: object) => void)({ limit: 'route', tenant: 'acme' });
+    expect(await m.registry.getSingleMetricAsString('sluice_control_limit_hits_total')).toContain('sluice_control_limit_hits_total{limit="route"} 1');
   });
 
   it('leaves out prom-client\'s _total gauges and keeps the per-type ones', async () => {

@@ -217,6 +217,8 @@ export class Metrics {
     });
     svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
     svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.success ? 'success' : 'failure' }));
+    const limits = new Counter({ name: 'sluice_control_limit_hits_total', help: 'Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant\'s bound or the total (pending-tenant, pending-total), skill groups refused by a tenant\'s bound (skill-groups).', labelNames: ['limit'], registers: r });
+    svc.on('limit', (e) => limits.inc({ limit: e.limit }));
   }
 
   /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */

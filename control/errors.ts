@@ -34,7 +34,7 @@ export const CONTROL_ERRORS = Object.freeze({
     message: 'invalid override: {detail}',
     status: 400,
     retriable: false,
-    description: 'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level.',
+    description: 'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level, or a pin names a new skill group of a tenant that already tracks as many as it may (SLUICE_CONTROL_MAX_SKILL_GROUPS).',
   },
   SLUICE_ERR_POLICY_INVALID: {
     message: 'invalid policy: {detail}',
@@ -65,6 +65,12 @@ export const CONTROL_ERRORS = Object.freeze({
     status: 400,
     retriable: false,
     description: 'A control API request is well-formed JSON but incomplete in a way the schema cannot state (e.g. a platform key that names no tenant where one is needed).',
+  },
+  SLUICE_ERR_RATE_LIMITED: {
+    message: 'rate limit exceeded: {detail}',
+    status: 429,
+    retriable: true,
+    description: "The same code and status as the API's own: an API key sent more control requests in a window than its limit; `Retry-After` gives the seconds to wait.",
   },
   SLUICE_ERR_NOT_FOUND: {
     message: '{detail} not found',

@@ -56,7 +56,7 @@ export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from '
 
 // The integration half: the service, its ports and adapters, routes and wiring.
 export { ControlService } from './service.js';
-export type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+export type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, LimitName, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 export { controlRoutes } from './routes.js';
 export type { ControlRoutesOptions } from './routes.js';
 export { createControl } from './wire.js';

@@ -5,13 +5,16 @@
  * app's auth plugin). Tenant isolation: a tenant key acts on its own tenant
  * only — naming another answers 404 so existence does not leak; platform keys
  * (tenant `*`) act on any tenant. Breakers guard targets every tenant shares,
- * so forcing one needs a platform admin key.
+ * so forcing one needs a platform admin key. Every route is rate-limited per
+ * API key (see `http/rate-limit.ts`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../adapters/clock.js';
 import type { Role } from '../app/config.js';
 import type {} from '../app/plugins/auth.js';
 import { SluiceError } from './errors.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, routeLimit } from './http/rate-limit.js';
+import type { ControlRateLimits } from './http/rate-limit.js';
 import * as S from './http/schemas.js';
 import type { ControlService, RouteInput } from './service.js';
 import type { Level } from './types.js';
@@ -20,6 +23,8 @@ import type { Level } from './types.js';
 export interface ControlRoutesOptions {
   readonly service: ControlService;
   readonly clock: Clock;
+  /** Per-key rate limits (default {@link DEFAULT_RATE_LIMITS}, in memory); false turns them off. */
+  readonly rateLimit?: Omit<ControlRateLimits, 'onLimited'> | false;
 }
 
 const ALL: readonly Role[] = ['admin', 'router', 'agent', 'viewer'];
@@ -44,10 +49,12 @@ function oneTenant(req: FastifyRequest, asked: string | undefined, where: string
 /** Registers the control routes. */
 export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions): Promise<void> {
   const { service } = opts;
+  const limits = opts.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...opts.rateLimit, onLimited: (l: 'route' | 'outcome' | 'api', tenant: string) => service.countRateLimited(l, tenant) };
+  if (limits !== false) await registerRateLimits(app, limits, opts.clock);
 
   app.post<{ Body: RouteInput }>(
     '/v1/route',
-    { config: { access: { roles: ROUTERS, action: 'route calls' } }, schema: { body: S.routeBody, response: S.routeReply } },
+    { config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) }, schema: { body: S.routeBody, response: S.routeReply } },
     async (req) => {
       scope(req, req.body.tenant);
       return service.route(req.body);
@@ -56,7 +63,7 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
 
   app.post<{ Params: { decisionId: string }; Body: { success: boolean; latencyMs: number } }>(
     '/v1/route/:decisionId/outcome',
-    { config: { access: { roles: ROUTERS, action: 'report call outcomes' } }, schema: { params: S.decisionParams, body: S.outcomeBody } },
+    { config: { access: { roles: ROUTERS, action: 'report call outcomes' }, ...routeLimit(limits) }, schema: { params: S.decisionParams, body: S.outcomeBody } },
     async (req, reply) => {
       const id = req.params.decisionId;
       const owner = service.decisionTenant(id);

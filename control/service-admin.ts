@@ -13,11 +13,14 @@ import type { Scope } from './levels/controller.js';
 import type { PressureConfig } from './levels/signals.js';
 import type { DecisionLog } from './log/types.js';
 import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
-import { CHANNEL_BREAKER_KEYS, ctiBreakerKey, passable } from './routing-table.js';
+import { CHANNEL_BREAKER_KEYS, ctiBreakerKey } from './routing-table.js';
 import { Admission } from './runtime/admission.js';
 import { CoarseClock } from './runtime/coarse-clock.js';
 import { BreakerRegistry, DEPENDENCY_BREAKERS } from './runtime/breakers.js';
+import type { RegistryTransition } from './runtime/breakers.js';
+import { CtiView } from './runtime/cti-health.js';
 import { LevelRuntime } from './runtime/levels.js';
+import { ScopeBook } from './runtime/scopes.js';
 import { TenantTables } from './runtime/tenants.js';
 import type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView } from './service-types.js';
 import { Coordinator } from './shared/coordinator.js';
@@ -49,7 +52,10 @@ export class ControlAdmin {
   protected readonly realtime: RealtimeView;
   protected readonly events: Emitter<ControlEvents>;
   protected readonly tables: TenantTables;
+  /** The skill groups each tenant tracks (bounded, idle ones dropped). */
+  protected readonly book: ScopeBook;
   protected readonly breakers: BreakerRegistry;
+  protected readonly cti: CtiView;
   protected readonly admission: Admission;
   protected readonly source: SnapshotSignalSource;
   protected readonly levels: LevelRuntime;
@@ -59,8 +65,6 @@ export class ControlAdmin {
   protected readonly policies: StateStorePolicyStore;
   protected readonly log: ControlLogFn;
   readonly #loopLag: EventLoopLag | undefined;
-  readonly #weights = new Map<string, number>();
-  readonly #ctiKeys: string[];
   readonly #timeoutMs: number;
 
   protected constructor(o: ControlServiceOptions, s: AdminSettings) {
@@ -73,26 +77,44 @@ export class ControlAdmin {
     this.log = o.log ?? (() => {});
     this.#timeoutMs = o.storeTimeoutMs ?? 250;
     const cti = o.ctiNodes ?? { primary: 'cti-primary', backup: 'cti-backup' };
-    this.#ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
-    const targets = [...this.#ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
+    const ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
+    const targets = [...ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
     this.tables = new TenantTables(cti);
     for (const t of o.tenants ?? []) this.tables.ensure(t);
+    this.book = new ScopeBook({
+      ...o.scopes,
+      onRefused: (tenant) => {
+        if (s.events.has('limit')) s.events.emit('limit', { limit: 'skill-groups', tenant });
+      },
+    });
+    const known = (t: string) => this.tables.compiled.has(t);
     const probeBudget = new StateStoreProbeBudget(o.stateStore, o.clock, this.#timeoutMs);
-    this.breakers = new BreakerRegistry([...targets, ...Object.values(DEPENDENCY_BREAKERS)], { clock: this.hot, probeBudget, ...(o.random ? { random: o.random } : {}), ...(o.breakers ? { configFor: o.breakers } : {}) });
-    this.admission = new Admission({ clock: this.hot, limiterKeys: targets, ...(o.limiter ? { limiter: o.limiter } : {}), ...(o.throttle ? { throttle: o.throttle } : {}), ...(o.random ? { random: o.random } : {}) });
+    this.breakers = new BreakerRegistry(targets, Object.values(DEPENDENCY_BREAKERS), {
+      clock: this.hot,
+      probeBudget,
+      knows: known,
+      tenantCount: () => this.tables.compiled.size,
+      ...(o.breakerQuorum === undefined ? {} : { quorum: o.breakerQuorum }),
+      ...(o.random ? { random: o.random } : {}),
+      ...(o.breakers ? { configFor: o.breakers } : {}),
+    });
+    this.cti = new CtiView(this.breakers, ctiKeys);
+    this.admission = new Admission({ clock: this.hot, limiterKeys: targets, knows: known, ...(o.limiter ? { limiter: o.limiter } : {}), ...(o.throttle ? { throttle: o.throttle } : {}), ...(o.random ? { random: o.random } : {}) });
     this.#loopLag = o.loopLagMs === undefined ? new EventLoopLag() : undefined;
     this.source = new SnapshotSignalSource({
       view: o.realtime,
       clock: o.clock,
       ...(o.engineHealth ? { engine: o.engineHealth } : {}),
       loopLagMs: o.loopLagMs ?? (() => this.#loopLag!.readMs()),
-      cti: () => this.#ctiHealth(),
+      cti: (tenant) => this.cti.health(tenant),
+      admitGroup: (tenant, group, now) => this.book.admit(tenant, group, now),
       ...(o.staleSnapshotMs === undefined ? {} : { staleMs: o.staleSnapshotMs }),
     });
     this.decisionLog = o.decisionLog;
     this.levels = new LevelRuntime({
       clock: o.clock,
       tables: this.tables,
+      book: this.book,
       source: this.source,
       ...(o.levels?.defaults ? { defaults: o.levels.defaults } : {}),
       ...(o.levels?.tenants ? { tenants: o.levels.tenants } : {}),
@@ -105,8 +127,15 @@ export class ControlAdmin {
       },
     });
     this.breakers.on('transition', (t) => {
-      if (t.to === 'closed' && t.from !== 'forced-closed') this.admission.limiter(t.breakerId)?.warmUp();
-      this.events.emit('breaker', t);
+      const warm = t.to === 'closed' && t.from !== 'forced-closed';
+      if (t.tenant === undefined) {
+        // A fleet target came back: every tenant's limiter for it ramps up again.
+        if (warm) for (const a of this.admission.tenants()) a.limiter(t.breakerId)?.warmUp();
+        this.events.emit('breaker', t);
+        return;
+      }
+      if (warm) this.admission.forTenant(t.tenant).limiter(t.breakerId.slice(0, t.breakerId.lastIndexOf('@')))?.warmUp();
+      this.events.emit('tenant-breaker', t as RegistryTransition & { tenant: string });
     });
     this.tickets = new TicketDispatcher({
       port: o.callbackTickets ?? new InMemoryCallbackTickets(),
@@ -156,7 +185,7 @@ export class ControlAdmin {
    * @throws SluiceError `SLUICE_ERR_NOT_FOUND` for an unknown key, `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` for a bad duration
    */
   force(key: string, mode: 'open' | 'closed' | 'clear', forMs: number | undefined, reason: string): BreakerSnapshot {
-    const b = this.breakers.get(key);
+    const b = this.breakers.isFleet(key) ? this.breakers.get(key) : undefined;
     if (b === undefined) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `breaker ${key}`);
     if (mode === 'clear') b.clearForce(reason);
     else if (mode === 'open') b.forceOpen(forMs ?? Number.NaN, reason);
@@ -204,21 +233,16 @@ export class ControlAdmin {
     return this.tables.compiled.has(tenant);
   }
 
-  /** Health weight of a CTI breaker for the active-active split. */
-  protected ctiWeight(key: string): number {
-    return this.#weights.get(key) ?? 1;
-  }
-
-  /** After each tick: tenants and skill groups seen in the snapshots get tables; CTI weights are refreshed. */
+  /**
+   * After each tick: tenants and skill groups seen in the snapshots (those the
+   * scope book admitted) get tables; each tenant's CTI weights are refreshed.
+   */
   protected discover(): void {
     for (const { scope } of this.source.latest()) {
       if (scope.skillGroup === undefined) this.tables.ensure(scope.tenant);
       else this.tables.track(scope.tenant, scope.skillGroup);
     }
-    for (const key of this.#ctiKeys) {
-      const s = this.breakers.get(key)?.snapshot();
-      this.#weights.set(key, s === undefined ? 1 : Math.max(0.05, 1 - Math.max(s.errorRatio, s.slowRatio)));
-    }
+    this.cti.refresh(this.tables.compiled.keys());
   }
 
   /** Starts what talks to the outside world. */
@@ -237,17 +261,6 @@ export class ControlAdmin {
     await this.decisionLog?.stop().catch((err: unknown) => this.log('warn', 'control: final log flush failed', { err: (err as Error)?.message }));
     this.breakers.dispose();
     this.#loopLag?.stop();
-  }
-
-  #ctiHealth(): { available: number; latencyMs: number } {
-    let up = 0;
-    let latency = Number.NaN;
-    for (const key of this.#ctiKeys) {
-      const b = this.breakers.get(key);
-      if (b === undefined || passable(b.state)) up += 1;
-      if (b !== undefined && b.snapshot().calls > 0) latency = Math.max(Number.isNaN(latency) ? 0 : latency, b.latencyQuantileMs(0.99));
-    }
-    return { available: up / Math.max(1, this.#ctiKeys.length), latencyMs: latency };
   }
 }
 

@@ -51,8 +51,14 @@ export interface ControlServiceOptions {
   readonly storeTimeoutMs?: number;
   /** How long a decision waits for its outcome (default 60 000). */
   readonly decisionTtlMs?: number;
-  /** Most decisions awaiting an outcome (default 100 000). */
+  /** Most decisions awaiting an outcome, over all tenants (default 100 000). */
   readonly maxPendingDecisions?: number;
+  /** Most decisions of one tenant awaiting an outcome (default 25 000): past it the tenant's own oldest go. */
+  readonly maxPendingPerTenant?: number;
+  /** Tenants whose own breakers for a target must be open at once to open its fleet breaker (default 2). */
+  readonly breakerQuorum?: number;
+  /** Bounds of each tenant's skill-group scopes (default 5000 groups, dropped after 10 min unseen at L0). */
+  readonly scopes?: { readonly maxGroupsPerTenant?: number; readonly idleMs?: number };
   /** Snapshots older than this are ignored (default 15 000). */
   readonly staleSnapshotMs?: number;
   readonly levels?: { readonly defaults?: Partial<LevelConfig>; readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>> };
@@ -99,20 +105,32 @@ export interface ControlStateView {
   readonly instance: string;
   readonly shared: SharedStatus;
   readonly levels: readonly (Scope & { readonly level: Level; readonly since: number; readonly reason: string; readonly override: LevelState['override']; readonly pressure?: number; readonly top?: string | null })[];
+  /** Fleet breakers (one per target and dependency). */
   readonly breakers: readonly BreakerSnapshot[];
+  /** Each tenant's own breakers (only the asked tenant's in a tenant view). */
+  readonly tenantBreakers: readonly (BreakerSnapshot & { readonly tenant: string; readonly target: string })[];
   readonly signals: readonly (Scope & { readonly asOf: number; readonly signals: Signals })[];
   readonly admission: {
     readonly buckets: readonly { readonly tenant: string; readonly level: number; readonly ratePerSec: number; readonly burst: number; readonly share: number; readonly tokens: number; readonly refused: number }[];
-    readonly limits: readonly { readonly key: string; readonly limit: number; readonly inflight: number }[];
+    /** Concurrency limits per tenant and target ("" = tenants without a routing table). */
+    readonly limits: readonly { readonly tenant: string; readonly key: string; readonly limit: number; readonly inflight: number }[];
   };
 }
 
 /** Counters for metrics. */
 export interface ControlStats {
-  readonly decisions: { readonly pending: number; readonly evicted: number; readonly expired: number };
+  /** `tenantEvicted`: evicted by a tenant's own bound (of `evicted`). */
+  readonly decisions: { readonly pending: number; readonly evicted: number; readonly tenantEvicted: number; readonly expired: number };
+  /** Skill-group scopes: tracked now, refused by the per-tenant bound, dropped as idle. */
+  readonly scopes: { readonly tracked: number; readonly refused: number; readonly evicted: number };
+  /** Requests answered 429 by the per-key rate limits, by limit. */
+  readonly rateLimited: Readonly<Record<'route' | 'outcome' | 'api', number>>;
   readonly log: LogStats | null;
   readonly tickets: { readonly queued: number; readonly inflight: number; readonly created: number; readonly failures: number; readonly retries: number; readonly dropped: number; readonly abandoned: number };
 }
+
+/** The bounds that count when they bite (see the `limit` event). */
+export type LimitName = 'route' | 'outcome' | 'api' | 'pending-tenant' | 'pending-total' | 'skill-groups';
 
 /** Payload of `decision`. */
 export interface DecisionEvent {
@@ -135,11 +153,19 @@ export interface DecisionEvent {
 export interface ControlEvents {
   /** A level changed here (computed, pinned) or was adopted from the leader. */
   level: LevelEvent;
-  /** A breaker changed state (here, or applied from a peer). */
+  /** A fleet breaker changed state (here, or applied from a peer). */
   breaker: RegistryTransition;
+  /** A tenant's own breaker for a target changed state (`breakerId` is `<target>@<tenant>`). */
+  'tenant-breaker': RegistryTransition & { readonly tenant: string };
   decision: DecisionEvent;
   /** A call was refused by a tenant's bucket or a target's concurrency limit. */
   'admission-rejected': { readonly tenant: string; readonly level: Level; readonly kind: 'bucket' | 'limiter'; readonly key: string };
+  /**
+   * A bound bit: a 429 of a per-key rate limit (`route`, `outcome`, `api`), a
+   * pending decision dropped by its tenant's bound (`pending-tenant`) or the
+   * total (`pending-total`), a skill group refused by its tenant's bound (`skill-groups`).
+   */
+  limit: { readonly limit: LimitName; readonly tenant: string };
   outcome: { readonly target: RouteTarget; readonly breakerKey: string; readonly success: boolean; readonly latencyMs: number };
   tick: { readonly at: number; readonly computed: boolean; readonly leader: boolean; readonly reachable: boolean; readonly durationMs: number };
 }

@@ -30,6 +30,7 @@ export type { ControlEvents, ControlServiceOptions, RouteAnswer, RouteInput, Rou
 export class ControlService extends ControlAdmin implements Observable<ControlEvents> {
   readonly #engine: RouteEngine;
   readonly #pending: PendingDecisions<RoutedCall>;
+  readonly #rateLimited = { route: 0, outcome: 0, api: 0 };
   #timer: TimerHandle | undefined;
   #ticking: Promise<void> | null = null;
   #running = false;
@@ -40,13 +41,17 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     const leaseMs = checkNumber('control.leaseMs', options.leaseMs ?? 5_000, { int: true, gt: tickMs });
     const pressure = resolvePressureConfig({ consumerLagLow: 5_000, consumerLagHigh: 60_000, ...options.pressure });
     super(options, { tickMs, leaseMs, pressure, events: new Emitter<ControlEvents>((err, name) => options.log?.('warn', `control event listener for ${name} threw`, { err: (err as Error)?.message })) });
-    this.#engine = new RouteEngine(this.instanceId, this.tables, this.breakers, this.admission, (k) => this.ctiWeight(k), (tenant, level, kind, key) => {
+    this.#engine = new RouteEngine(this.instanceId, this.tables, this.breakers, this.admission, (tenant, k) => this.cti.weight(tenant, k), (tenant, level, kind, key) => {
       if (this.events.has('admission-rejected')) this.events.emit('admission-rejected', { tenant, level, kind, key });
     });
     this.#pending = new PendingDecisions(`${randomBytes(5).toString('hex')}-`, {
       ttlMs: checkNumber('control.decisionTtlMs', options.decisionTtlMs ?? 60_000, { int: true, min: 1 }),
       max: checkNumber('control.maxPendingDecisions', options.maxPendingDecisions ?? 100_000, { int: true, min: 1 }),
+      maxPerTenant: checkNumber('control.maxPendingPerTenant', options.maxPendingPerTenant ?? 25_000, { int: true, min: 1 }),
       onEvict: (h) => this.#engine.release(h),
+      onBound: (h, bound) => {
+        if (this.events.has('limit')) this.events.emit('limit', { limit: bound === 'tenant' ? 'pending-tenant' : 'pending-total', tenant: h.tenant });
+      },
     });
   }
 
@@ -57,8 +62,12 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     const now = this.hot.pin();
     let c: RoutedCall;
     try {
-      c = this.#engine.route(req.tenant, req.skillGroup, req.priority, req.callId, now, this.#pending.nextId(), req.intent ?? '');
-      this.#pending.add(c);
+      // Everything the call holds until its outcome is its tenant's: its ring of pending decisions, its limiters.
+      const t = this.tables.compiled.get(req.tenant);
+      const ctx = this.#engine.context(req.tenant, t !== undefined);
+      const pool = (ctx.pool ??= this.#pending.pool(req.tenant, t === undefined));
+      c = this.#engine.route(ctx, t, req.tenant, req.skillGroup, req.priority, req.callId, now, this.#pending.nextId(pool), req.intent ?? '');
+      this.#pending.add(pool, c);
     } finally {
       this.hot.release();
     }
@@ -147,7 +156,13 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
 
   /** Counters for metrics. */
   stats(): ControlStats {
-    return { decisions: this.#pending.stats(), log: this.decisionLog?.stats() ?? null, tickets: this.tickets.stats() };
+    return { decisions: this.#pending.stats(), scopes: this.book.stats(), rateLimited: { ...this.#rateLimited }, log: this.decisionLog?.stats() ?? null, tickets: this.tickets.stats() };
+  }
+
+  /** Counts a request the per-key rate limit answered with 429 (the routes plugin calls it) for a key of `tenant`. */
+  countRateLimited(limit: 'route' | 'outcome' | 'api', tenant: string): void {
+    this.#rateLimited[limit] += 1;
+    if (this.events.has('limit')) this.events.emit('limit', { limit, tenant });
   }
 
   /** Subscribes to `name`; returns a function that unsubscribes (idempotent). No listener, no cost. */
@@ -169,6 +184,7 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
       this.levels.expirePins();
     }
     this.discover();
+    this.levels.sweep(this.clock.now());
     await this.coordinator.after();
     this.#pending.expire(this.clock.now());
     if (this.events.has('tick')) {

@@ -1,8 +1,9 @@
 /**
  * Builds the state view of `GET /v1/control/state` from the runtime parts:
  * levels (with the last pressure reading), breakers, signals and admission.
- * Tenant-scoped views keep only that tenant's scopes and buckets; breakers and
- * concurrency limits guard shared targets and are shown to every tenant.
+ * Tenant-scoped views keep only that tenant's scopes, buckets, own breakers and
+ * concurrency limits; the fleet breakers guard shared targets and are shown to
+ * every tenant.
  */
 import { scopeKey } from './levels/controller.js';
 import type { Admission } from './runtime/admission.js';
@@ -59,5 +60,14 @@ export function buildStateView(p: StateParts, tenant?: string): ControlStateView
       return { tenant: s.id.slice(0, cut), level: Number(s.id.slice(cut + 2)), ratePerSec: s.config.ratePerSec, burst: s.config.burst, share: s.share, tokens: Math.floor(s.bucket.available()), refused: s.refused };
     })
     .filter((b) => mine(b.tenant));
-  return { at: p.at, instance: p.instance, shared: p.shared, levels, breakers: p.breakers.snapshots(), signals, admission: { buckets, limits: p.admission.limits() } };
+  return {
+    at: p.at,
+    instance: p.instance,
+    shared: p.shared,
+    levels,
+    breakers: p.breakers.snapshots(),
+    tenantBreakers: p.breakers.tenantSnapshots(tenant),
+    signals,
+    admission: { buckets, limits: p.admission.limits(tenant) },
+  };
 }

@@ -10,9 +10,11 @@
  * await app.register(controlRoutes, control.routes);
  * await control.start();
  */
+import { Redis } from 'ioredis';
 import type { Clock } from '../adapters/clock.js';
 import type { ClickHouse } from '../adapters/clickhouse/connect.js';
 import type { StateStore } from '../adapters/state/types.js';
+import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
 import { BufferedDecisionLog } from './log/buffered.js';
 import { ClickHouseLogWriter } from './log/clickhouse.js';
 import { MemoryLogWriter } from './log/memory.js';
@@ -44,6 +46,11 @@ export interface CreateControlOptions {
   readonly ctiNodes?: CtiNodes;
   /** Tenants known from configuration (e.g. the tenants of the API keys). */
   readonly tenants?: readonly string[];
+  /**
+   * Per-key rate limits of the control routes (default: `DEFAULT_RATE_LIMITS`, in memory);
+   * with `redisUrl` the counters are shared by every instance. False turns them off.
+   */
+  readonly rateLimit?: { readonly routePerSec?: number; readonly apiPerSec?: number; readonly windowMs?: number; readonly redisUrl?: string | null; readonly prefix?: string } | false;
   /** Anything else of {@link ControlServiceOptions} (tick, lease, level and breaker configs, …). */
   readonly tuning?: Omit<Partial<ControlServiceOptions>, 'clock' | 'stateStore' | 'realtime' | 'instanceId'>;
 }
@@ -101,15 +108,41 @@ export function createControl(o: CreateControlOptions): Control {
     ...(o.tenants ? { tenants: o.tenants } : {}),
   });
   const svc = service;
+  const rl = o.rateLimit;
+  // Its own connection: commands fail fast while Redis is away (the limiter then counts locally).
+  const redis = rl === false || !rl?.redisUrl ? undefined : new Redis(rl.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
+  redis?.on('error', (err: Error) => log('warn', 'control: rate-limit store unreachable; limiting per instance', { err: err.message }));
+  const rateLimit =
+    rl === false
+      ? false
+      : {
+          routePerSec: rl?.routePerSec ?? DEFAULT_RATE_LIMITS.routePerSec,
+          apiPerSec: rl?.apiPerSec ?? DEFAULT_RATE_LIMITS.apiPerSec,
+          ...(rl?.windowMs === undefined ? {} : { windowMs: rl.windowMs }),
+          ...(rl?.prefix === undefined ? {} : { prefix: rl.prefix }),
+          ...(redis === undefined ? {} : { redis }),
+        };
   return {
     service: svc,
-    routes: { service: svc, clock: o.clock },
+    routes: { service: svc, clock: o.clock, rateLimit },
     async start() {
       if (o.clickhouse !== undefined) {
         await deferred.open(ClickHouseLogWriter.open(o.clickhouse, { ttlDays: o.decisionLogTtlDays ?? 30, ...(o.clickhouseCluster ? { cluster: o.clickhouseCluster } : {}) }));
       }
+      if (redis !== undefined && redis.status !== 'ready') {
+        // Give the limiter's connection a moment; until it is up each instance counts on its own.
+        let timer: ReturnType<Clock['setTimeout']> | undefined;
+        await new Promise<void>((resolve) => {
+          redis.once('ready', resolve);
+          timer = o.clock.setTimeout(resolve, 2_000);
+        });
+        o.clock.clearTimeout(timer!);
+      }
       await svc.start();
     },
-    stop: () => svc.stop(),
+    async stop() {
+      await svc.stop();
+      redis?.disconnect();
+    },
   };
 }

@@ -77,4 +77,10 @@ export interface BreakerOptions {
   /** Default: a private in-memory budget (per process). */
   readonly probeBudget?: ProbeBudget;
   readonly onListenerError?: ListenerErrorHandler;
+  /**
+   * Whether the window's rules trip the breaker (default true). False for a breaker
+   * that records outcomes for its figures but opens only through {@link CircuitBreaker.trip}
+   * (the fleet breakers, which need evidence from more than one tenant).
+   */
+  readonly autoTrip?: boolean;
 }

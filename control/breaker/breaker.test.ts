@@ -214,3 +214,32 @@ describe('CircuitBreaker', () => {
     expect(code(() => CircuitBreaker.restore({ ...json, state: { ...json.state, name: 'ajar' } }, { id: 'cti:a' }))).toBe('SLUICE_ERR_CONTROL_STATE_INVALID');
   });
 });
+
+describe('CircuitBreaker for outside evidence (fleet breakers)', () => {
+  it('with autoTrip off records outcomes but opens only through trip(), and only from closed', () => {
+    const clock = new ManualClock();
+    const b = new CircuitBreaker({ id: 'cti:a', clock, config: base, random: () => 0.5, autoTrip: false });
+    fail(b, 10);
+    expect([b.state, b.snapshot().errors]).toEqual(['closed', 10]);
+    expect(b.trip('breakers of 2 tenants open at once')).toBe(true);
+    expect(b.snapshot()).toMatchObject({ state: 'open', reason: 'breakers of 2 tenants open at once', k: 1 });
+    expect(b.trip('again')).toBe(false);
+  });
+
+  it('takes back a released probe: it does not count, and its slot goes to the next call', () => {
+    const { breaker, clock } = make({ probes: 1, probeSuccesses: 1 });
+    fail(breaker, 3);
+    clock.advance(1_000);
+    const p = breaker.tryAcquire()!;
+    expect(p.probe).toBe(true);
+    expect(breaker.tryAcquire()).toBeNull();
+    breaker.release(p);
+    expect(breaker.snapshot().probesAdmitted).toBe(0);
+    const again = breaker.tryAcquire()!;
+    expect(again.probe).toBe(true);
+    breaker.onSuccess(10, again);
+    expect(breaker.state).toBe('closed');
+    breaker.release(again);
+    expect(breaker.state).toBe('closed');
+  });
+});

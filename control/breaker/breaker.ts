@@ -32,6 +32,7 @@ export type { BreakerEvents, BreakerJSON, BreakerOptions, BreakerSnapshot, Break
 const TICK: BreakerInput = Object.freeze({ type: 'tick' });
 const PROBE_ADMITTED: BreakerInput = Object.freeze({ type: 'probe-admitted' });
 const PROBE_SUCCESS: BreakerInput = Object.freeze({ type: 'probe-success' });
+const PROBE_RELEASED: BreakerInput = Object.freeze({ type: 'probe-released' });
 
 /** See the module comment. */
 export class CircuitBreaker implements Observable<BreakerEvents> {
@@ -43,6 +44,7 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
   readonly #random: Random;
   readonly #probes: ProbeGate;
   readonly #events: Emitter<BreakerEvents>;
+  readonly #autoTrip: boolean;
   #window: SlidingWindow;
   #s: BreakerState;
   #closedPermit: Permit;
@@ -58,6 +60,7 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
     const local = new InMemoryProbeBudget(this.#clock);
     this.#probes = new ProbeGate(options.probeBudget ?? local, local);
     this.#events = new Emitter<BreakerEvents>(options.onListenerError);
+    this.#autoTrip = options.autoTrip ?? true;
     this.#window = new SlidingWindow(this.config);
     this.#s = initialBreakerState(this.#clock.now());
     this.#closedPermit = Object.freeze({ breakerId: this.id, gen: this.#s.gen, probe: false });
@@ -125,6 +128,33 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
    */
   onFailure(latencyMs: number, permit: Permit): void {
     this.#outcome(latencyMs, permit, true);
+  }
+
+  /**
+   * Hands back a permit whose call was never made (e.g. another breaker refused the
+   * same call): a half-open probe stops counting and its slot goes to the next call.
+   * No effect for other permits.
+   */
+  release(permit: Permit): void {
+    if (!permit.probe || permit.breakerId !== this.id) return;
+    const now = this.#clock.now();
+    this.#advance(now);
+    const s = this.#s;
+    if (s.name !== 'half-open' || permit.gen !== s.gen) return;
+    this.#s = transition(s, PROBE_RELEASED, now, this.config, this.#random);
+    this.#probes.giveBack(s.gen);
+  }
+
+  /**
+   * Opens a closed breaker on outside evidence (`reason` says which); no effect in any other state.
+   * @returns whether it opened
+   */
+  trip(reason: string): boolean {
+    const now = this.#clock.now();
+    this.#advance(now);
+    if (this.#s.name !== 'closed') return false;
+    this.#set(transition(this.#s, { type: 'trip', reason }, now, this.config, this.#random), now);
+    return true;
   }
 
   /**
@@ -212,7 +242,7 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
       return;
     }
     this.#window.record(now, latencyMs, error, slow);
-    if (s.name !== 'closed') return;
+    if (s.name !== 'closed' || !this.#autoTrip) return;
     const reason = tripReason(this.#window, this.config);
     if (reason !== null) this.#set(transition(s, { type: 'trip', reason }, now, this.config, this.#random), now);
   }

@@ -61,6 +61,7 @@ export type BreakerInput =
   | { readonly type: 'tick' }
   | { readonly type: 'trip'; readonly reason: string }
   | { readonly type: 'probe-admitted' }
+  | { readonly type: 'probe-released' }
   | { readonly type: 'probe-success' }
   | { readonly type: 'probe-failure'; readonly reason: string }
   | { readonly type: 'force'; readonly mode: 'open' | 'closed'; readonly until: number; readonly reason: string }
@@ -160,6 +161,10 @@ export function transition(s: BreakerState, input: BreakerInput, now: number, cf
     case 'probe-admitted':
       if (s.name !== 'half-open' || s.admitted >= cfg.probes) return s;
       return Object.freeze({ ...s, admitted: s.admitted + 1 });
+    case 'probe-released':
+      // A probe handed back unused: it never happened (its budget slot goes to the next call).
+      if (s.name !== 'half-open' || s.admitted <= s.successes) return s;
+      return Object.freeze({ ...s, admitted: s.admitted - 1 });
     case 'probe-success': {
       if (s.name !== 'half-open' || s.successes >= s.admitted) return s;
       const successes = s.successes + 1;

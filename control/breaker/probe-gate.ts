@@ -34,6 +34,11 @@ export class ProbeGate {
     this.#failed = false;
   }
 
+  /** A slot taken for generation `gen` was not used: the next call of that generation gets it without asking the budget. */
+  giveBack(gen: number): void {
+    if (gen === this.#gen) this.#granted += 1;
+  }
+
   /**
    * Tries to take one slot for trial `trial` of generation `gen`. Never waits:
    * when the budget answers asynchronously this call gets `false` and the slot,

@@ -122,6 +122,14 @@ export class LevelController implements Observable<LevelEvents> {
     return e === undefined ? null : this.#apply(e, unpinLevel(e.state, this.#clock.now(), reason));
   }
 
+  /**
+   * Forgets `scope` (e.g. a skill group no longer seen); it starts again at L0 if it comes back.
+   * @returns whether it was known
+   */
+  drop(scope: Scope): boolean {
+    return this.#scopes.delete(scopeKey(scope));
+  }
+
   /** Every known scope with its level (pins expired first). */
   levels(): { scope: Scope; level: Level }[] {
     const now = this.#clock.now();

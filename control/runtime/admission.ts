@@ -1,13 +1,21 @@
 /**
- * Admission for one control instance:
+ * Admission for one control instance, kept per tenant so that a tenant's own
+ * traffic (or its silence about outcomes) only ever limits that tenant:
  *
  * - a token bucket per tenant and level for the agent channel (the policy's
  *   `admission` of that level; requests routed at L2 draw from the tenant's L2
  *   bucket). The local bucket is the fast path; {@link AdmissionSync} scales
  *   its rate to this instance's share of the fleet's demand each window.
- * - an adaptive concurrency limiter per target (each CTI node, each channel):
- *   a decision holds a slot until its outcome (or until it expires).
- * - the SRE client-side throttle per primary CTI node, spilling to the backup.
+ * - an adaptive concurrency limiter per tenant and target (each CTI node, each
+ *   channel): a decision holds a slot of its tenant's limiter until its outcome
+ *   (or until it expires), so calls left without outcomes fill only their own
+ *   tenant's limits. Each limiter learns the target's capacity from its
+ *   tenant's round-trip times.
+ * - the SRE client-side throttle per tenant and primary CTI node, spilling to
+ *   the backup (it learns from the tenant's own accepts).
+ *
+ * Tenants without a routing table share one set ({@link UNKNOWN_TENANT}), and
+ * so do known tenants beyond `maxTenants`.
  */
 import type { Clock } from '../../adapters/clock.js';
 import { ClientThrottle } from '../admission/client-throttle.js';
@@ -17,6 +25,7 @@ import type { LimiterConfig } from '../admission/limiter.js';
 import { TokenBucket } from '../admission/token-bucket.js';
 import type { LevelPolicy } from '../policy/schema.js';
 import type { Level, Random } from '../types.js';
+import { UNKNOWN_TENANT } from './breakers.js';
 
 /** One tenant+level bucket and its fleet bookkeeping. */
 export interface BucketSlot {
@@ -41,6 +50,40 @@ export interface AdmissionOptions {
   readonly limiterKeys: Iterable<string>;
   readonly limiter?: Partial<LimiterConfig>;
   readonly throttle?: Partial<ClientThrottleConfig>;
+  /** Whether `tenant` gets limiters of its own (a known tenant); others share {@link UNKNOWN_TENANT}'s. */
+  readonly knows?: (tenant: string) => boolean;
+  /** Most tenants with limiters of their own (default 4096). */
+  readonly maxTenants?: number;
+}
+
+/** One tenant's concurrency limiters (by target) and client-side throttles (by primary CTI key). */
+export class TenantAdmission {
+  /** Limiter per target key. */
+  readonly limiters = new Map<string, AdaptiveLimiter>();
+  readonly #throttles = new Map<string, ClientThrottle>();
+  readonly #make: () => ClientThrottle;
+
+  constructor(
+    readonly tenant: string,
+    keys: readonly string[],
+    limiter: () => AdaptiveLimiter,
+    throttle: () => ClientThrottle,
+  ) {
+    for (const k of keys) this.limiters.set(k, limiter());
+    this.#make = throttle;
+  }
+
+  /** The limiter of target `key`, if any. */
+  limiter(key: string): AdaptiveLimiter | undefined {
+    return this.limiters.get(key);
+  }
+
+  /** The client-side throttle of primary CTI breaker `key` (created on first use). */
+  throttle(key: string): ClientThrottle {
+    let t = this.#throttles.get(key);
+    if (t === undefined) this.#throttles.set(key, (t = this.#make()));
+    return t;
+  }
 }
 
 /** See the module comment. */
@@ -48,18 +91,35 @@ export class Admission {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #slots = new Map<string, (BucketSlot | undefined)[]>();
-  readonly #limiters = new Map<string, AdaptiveLimiter>();
-  readonly #throttles = new Map<string, ClientThrottle>();
+  readonly #tenants = new Map<string, TenantAdmission>();
+  readonly #o: AdmissionOptions;
+  readonly #keys: readonly string[];
   readonly #throttleConfig: Partial<ClientThrottleConfig>;
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad limiter or throttle option */
   constructor(options: AdmissionOptions) {
+    this.#o = options;
     this.#clock = options.clock;
     this.#random = options.random ?? Math.random;
-    for (const key of options.limiterKeys) this.#limiters.set(key, new AdaptiveLimiter(options.limiter ?? {}, options.clock));
+    this.#keys = [...options.limiterKeys];
     this.#throttleConfig = options.throttle ?? {};
-    // Validate the throttle options at the door, not on the first call.
+    // Validate the options at the door, not on the first call.
+    new AdaptiveLimiter(options.limiter ?? {}, options.clock);
     new ClientThrottle(this.#throttleConfig, options.clock, this.#random);
+    this.#create(UNKNOWN_TENANT);
+  }
+
+  /** `tenant`'s limiters and throttles (created on first use for a known tenant; the shared set of unknown tenants otherwise). */
+  forTenant(tenant: string): TenantAdmission {
+    const a = this.#tenants.get(tenant);
+    if (a !== undefined) return a;
+    if (!(this.#o.knows?.(tenant) ?? true) || this.#tenants.size > (this.#o.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
+    return this.#create(tenant);
+  }
+
+  /** Every tenant's admission state (the shared one of unknown tenants included). */
+  tenants(): IterableIterator<TenantAdmission> {
+    return this.#tenants.values();
   }
 
   /**
@@ -94,21 +154,26 @@ export class Admission {
     s.bucket.reconfigure({ ratePerSec: s.config.ratePerSec * x, burst: Math.max(1, s.config.burst * x) });
   }
 
-  /** The limiter of target `key`, if any. */
-  limiter(key: string): AdaptiveLimiter | undefined {
-    return this.#limiters.get(key);
+  /** Limits and in-flight calls per tenant and target (`tenant` only when given). */
+  limits(tenant?: string): { tenant: string; key: string; limit: number; inflight: number }[] {
+    const out: { tenant: string; key: string; limit: number; inflight: number }[] = [];
+    for (const a of this.#tenants.values()) {
+      if (tenant !== undefined && a.tenant !== tenant) continue;
+      for (const [key, l] of a.limiters) out.push({ tenant: a.tenant, key, limit: l.limit, inflight: l.inflight });
+    }
+    return out;
   }
 
-  /** The client-side throttle of primary CTI breaker `key` (created on first use). */
-  throttle(key: string): ClientThrottle {
-    let t = this.#throttles.get(key);
-    if (t === undefined) this.#throttles.set(key, (t = new ClientThrottle(this.#throttleConfig, this.#clock, this.#random)));
-    return t;
-  }
-
-  /** Limits and in-flight calls per target. */
-  limits(): { key: string; limit: number; inflight: number }[] {
-    return [...this.#limiters].map(([key, l]) => ({ key, limit: l.limit, inflight: l.inflight }));
+  #create(tenant: string): TenantAdmission {
+    const o = this.#o;
+    const a = new TenantAdmission(
+      tenant,
+      this.#keys,
+      () => new AdaptiveLimiter(o.limiter ?? {}, o.clock),
+      () => new ClientThrottle(this.#throttleConfig, this.#clock, this.#random),
+    );
+    this.#tenants.set(tenant, a);
+    return a;
   }
 
   #slot(tenant: string, level: Level, cfg: { ratePerSec: number; burst: number }, old: BucketSlot | undefined): BucketSlot {

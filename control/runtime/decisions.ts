@@ -1,13 +1,18 @@
 /**
- * Recent decisions awaiting their outcome. Decision ids are a per-process
- * prefix plus a sequence number (base 36), so an entry lives in a fixed ring at
- * `seq % capacity`: adding and taking are array accesses, no hashing. When the
- * ring wraps, the entry it overwrites is evicted; entries older than `ttlMs`
- * expire. Either way `onEvict` runs, so held limiter slots are released and
- * nothing leaks when a caller never reports an outcome.
+ * Recent decisions awaiting their outcome, in one ring per tenant, so that a
+ * tenant that never reports outcomes (or floods) evicts only its own entries.
+ *
+ * Decision ids are a per-process prefix plus, in base 36, `seq · POOLS + pool`:
+ * the id names its ring (`pool`) and its place in it (`seq % capacity`), so
+ * adding and taking are array accesses, no hashing. A ring starts small and
+ * doubles up to `maxPerTenant`; once full, adding overwrites (evicts) the
+ * tenant's own oldest entry. Across rings at most `max` entries are kept: past
+ * that, the oldest entry of the tenant holding the most is evicted. Entries
+ * older than `ttlMs` expire. Evicted or expired, `onEvict` runs, so held
+ * limiter slots are released and nothing leaks when a caller never reports.
  */
 
-/** What the ring needs to know about an entry. */
+/** What a ring needs to know about an entry. */
 export interface PendingEntry {
   readonly decisionId: string;
   /** Creation time, epoch ms. */
@@ -18,57 +23,96 @@ export interface PendingEntry {
 export interface PendingOptions<T> {
   /** Lifetime of an entry, ms. */
   readonly ttlMs: number;
-  /** Ring capacity: most entries kept. */
+  /** Most entries kept over all tenants. */
   readonly max: number;
+  /** Most entries kept for one tenant (default `max`). */
+  readonly maxPerTenant?: number;
   /** Called for every entry that expires or is evicted (not for those taken). */
   readonly onEvict: (entry: T) => void;
+  /** Called before `onEvict` when an entry is evicted by a bound: its tenant's (`tenant`) or the total (`total`). */
+  readonly onBound?: (entry: T, bound: 'tenant' | 'total') => void;
+}
+
+/** Rings that ids can name; tenants beyond share ring 0 with the unknown tenants. */
+export const POOLS = 4_096;
+const FIRST_CAPACITY = 64;
+
+/** One tenant's ring. */
+export class PendingPool<T extends PendingEntry> {
+  ring: (T | undefined)[] = new Array<T | undefined>(FIRST_CAPACITY);
+  /** Next sequence number. */
+  next = 0;
+  /** Lowest sequence number that may still be held. */
+  oldest = 0;
+  size = 0;
+  constructor(readonly index: number) {}
 }
 
 /** See the module comment. */
 export class PendingDecisions<T extends PendingEntry> {
   readonly #o: PendingOptions<T>;
-  readonly #ring: (T | undefined)[];
+  readonly #perTenant: number;
+  readonly #pools: (PendingPool<T> | undefined)[] = [];
+  readonly #byTenant = new Map<string, PendingPool<T>>();
   readonly #prefix: string;
-  #next = 0;
-  #oldest = 0;
   #size = 0;
+  /** Where {@link #locate} found an entry (fields, so looking up allocates nothing). */
+  #at: PendingPool<T> | undefined;
+  #i = 0;
   #evicted = 0;
+  #tenantEvicted = 0;
   #expired = 0;
 
   /** @param prefix this process's decision-id prefix (ids of other prefixes are unknown here) */
   constructor(prefix: string, options: PendingOptions<T>) {
     this.#o = options;
+    this.#perTenant = Math.min(options.maxPerTenant ?? options.max, options.max);
     this.#prefix = prefix;
-    this.#ring = new Array<T | undefined>(options.max);
+    this.#pools[0] = new PendingPool<T>(0);
   }
 
-  /** The id the next {@link add} must use. */
-  nextId(): string {
-    return this.#prefix + this.#next.toString(36);
+  /** `tenant`'s ring (`shared`: the ring of unknown tenants, also used once every ring is taken). */
+  pool(tenant: string, shared = false): PendingPool<T> {
+    const p = this.#byTenant.get(tenant);
+    if (p !== undefined) return p;
+    if (shared || this.#pools.length >= POOLS) return this.#pools[0]!;
+    const created = new PendingPool<T>(this.#pools.length);
+    this.#pools.push(created);
+    this.#byTenant.set(tenant, created);
+    return created;
   }
 
-  /** Adds the entry for the id {@link nextId} returned; evicts the entry it overwrites. */
-  add(entry: T): void {
-    const i = this.#next % this.#o.max;
-    const old = this.#ring[i];
-    if (old !== undefined) {
-      this.#evicted += 1;
-      this.#size -= 1;
-      this.#o.onEvict(old);
+  /** The id the next {@link add} to `pool` must use. */
+  nextId(pool: PendingPool<T>): string {
+    return this.#prefix + (pool.next * POOLS + pool.index).toString(36);
+  }
+
+  /** Adds the entry for the id {@link nextId} returned; evicts what the bounds require. */
+  add(pool: PendingPool<T>, entry: T): void {
+    if (pool.next - pool.oldest >= pool.ring.length && pool.ring[pool.next % pool.ring.length] !== undefined) {
+      if (pool.ring.length < this.#perTenant) grow(pool, this.#perTenant);
+      else {
+        this.#tenantEvicted += 1;
+        this.#evictOldest(pool, 'tenant');
+      }
     }
-    this.#ring[i] = entry;
+    if (this.#size >= this.#o.max) this.#evictOldest(this.#largest(), 'total');
+    const i = pool.next % pool.ring.length;
+    pool.ring[i] = entry;
+    pool.size += 1;
     this.#size += 1;
-    this.#next += 1;
-    if (this.#next - this.#oldest > this.#o.max) this.#oldest = this.#next - this.#o.max;
+    pool.next += 1;
+    if (pool.next - pool.oldest > pool.ring.length) pool.oldest = pool.next - pool.ring.length;
   }
 
   /** Removes and returns the entry, or undefined when unknown, taken already, or expired at `now` (epoch ms). */
   take(id: string, now: number): T | undefined {
-    const i = this.#index(id);
-    if (i < 0) return undefined;
-    const e = this.#ring[i];
-    if (e === undefined || e.decisionId !== id) return undefined;
-    this.#ring[i] = undefined;
+    if (!this.#locate(id)) return undefined;
+    const pool = this.#at!;
+    const i = this.#i;
+    const e = pool.ring[i]!;
+    pool.ring[i] = undefined;
+    pool.size -= 1;
     this.#size -= 1;
     if (now - e.ts >= this.#o.ttlMs) {
       this.#expired += 1;
@@ -80,25 +124,25 @@ export class PendingDecisions<T extends PendingEntry> {
 
   /** The entry, without removing it (undefined when unknown). */
   peek(id: string): T | undefined {
-    const i = this.#index(id);
-    const e = i < 0 ? undefined : this.#ring[i];
-    return e !== undefined && e.decisionId === id ? e : undefined;
+    return this.#locate(id) ? this.#at!.ring[this.#i] : undefined;
   }
 
-  /** Drops entries older than the TTL at `now` (epoch ms), oldest first; returns how many. */
+  /** Drops entries older than the TTL at `now` (epoch ms), oldest first in each ring; returns how many. */
   expire(now: number): number {
     let n = 0;
-    while (this.#oldest < this.#next) {
-      const i = this.#oldest % this.#o.max;
-      const e = this.#ring[i];
-      if (e !== undefined) {
-        if (now - e.ts < this.#o.ttlMs) break;
-        this.#ring[i] = undefined;
-        this.#size -= 1;
-        this.#o.onEvict(e);
-        n += 1;
+    for (const pool of this.#pools) {
+      if (pool === undefined) continue;
+      const cap = pool.ring.length;
+      while (pool.oldest < pool.next) {
+        const i = pool.oldest % cap;
+        const e = pool.ring[i];
+        if (e !== undefined) {
+          if (now - e.ts < this.#o.ttlMs) break;
+          this.#drop(pool, i, e);
+          n += 1;
+        }
+        pool.oldest += 1;
       }
-      this.#oldest += 1;
     }
     this.#expired += n;
     return n;
@@ -109,15 +153,64 @@ export class PendingDecisions<T extends PendingEntry> {
     return this.#size;
   }
 
-  /** Counters: evicted because the ring wrapped, expired. */
-  stats(): { pending: number; evicted: number; expired: number } {
-    return { pending: this.#size, evicted: this.#evicted, expired: this.#expired };
+  /** Counters: evicted (because a ring or the total was full; `tenantEvicted` of those by the tenant's own bound), expired. */
+  stats(): { pending: number; evicted: number; tenantEvicted: number; expired: number } {
+    return { pending: this.#size, evicted: this.#evicted, tenantEvicted: this.#tenantEvicted, expired: this.#expired };
   }
 
-  #index(id: string): number {
-    if (!id.startsWith(this.#prefix) || id.length === this.#prefix.length || id.length > this.#prefix.length + 11) return -1;
-    const seq = parseInt(id.slice(this.#prefix.length), 36);
-    if (!Number.isSafeInteger(seq) || seq < this.#oldest || seq >= this.#next) return -1;
-    return seq % this.#o.max;
+  /** Finds `id`'s entry: true and its place in #at / #i, or false. */
+  #locate(id: string): boolean {
+    if (!id.startsWith(this.#prefix) || id.length === this.#prefix.length || id.length > this.#prefix.length + 11) return false;
+    const n = parseInt(id.slice(this.#prefix.length), 36);
+    if (!Number.isSafeInteger(n) || n < 0) return false;
+    const pool = this.#pools[n % POOLS];
+    const seq = Math.floor(n / POOLS);
+    if (pool === undefined || seq < pool.oldest || seq >= pool.next) return false;
+    const i = seq % pool.ring.length;
+    const e = pool.ring[i];
+    if (e === undefined || e.decisionId !== id) return false;
+    this.#at = pool;
+    this.#i = i;
+    return true;
   }
+
+  #largest(): PendingPool<T> {
+    let best = this.#pools[0]!;
+    for (const p of this.#pools) if (p !== undefined && p.size > best.size) best = p;
+    return best;
+  }
+
+  /** Evicts `pool`'s oldest entry. */
+  #evictOldest(pool: PendingPool<T>, bound: 'tenant' | 'total'): void {
+    const cap = pool.ring.length;
+    while (pool.oldest < pool.next) {
+      const i = pool.oldest % cap;
+      const e = pool.ring[i];
+      pool.oldest += 1;
+      if (e !== undefined) {
+        this.#evicted += 1;
+        this.#o.onBound?.(e, bound);
+        this.#drop(pool, i, e);
+        return;
+      }
+    }
+  }
+
+  #drop(pool: PendingPool<T>, i: number, e: T): void {
+    pool.ring[i] = undefined;
+    pool.size -= 1;
+    this.#size -= 1;
+    this.#o.onEvict(e);
+  }
+}
+
+/** Doubles `pool`'s ring (up to `max`), placing the entries it holds at their new positions. */
+function grow<T extends PendingEntry>(pool: PendingPool<T>, max: number): void {
+  const old = pool.ring;
+  const ring = new Array<T | undefined>(Math.min(max, old.length * 2));
+  for (let seq = pool.oldest; seq < pool.next; seq++) {
+    const e = old[seq % old.length];
+    if (e !== undefined) ring[seq % ring.length] = e;
+  }
+  pool.ring = ring;
 }

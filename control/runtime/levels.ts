@@ -6,6 +6,7 @@
  * starting from L0.
  */
 import type { Clock } from '../../adapters/clock.js';
+import { SluiceError } from '../errors.js';
 import type { LevelConfig } from '../levels/config.js';
 import { LevelController, scopeKey } from '../levels/controller.js';
 import type { LevelControllerJSON, Scope } from '../levels/controller.js';
@@ -14,6 +15,7 @@ import type { SignalSource } from '../levels/loop.js';
 import type { LevelChange, LevelChangeKind, LevelState } from '../levels/machine.js';
 import type { PressureConfig, PressureReading } from '../levels/signals.js';
 import type { Level } from '../types.js';
+import type { ScopeBook } from './scopes.js';
 import type { TenantTables } from './tenants.js';
 
 /** A level change seen by this instance: computed here, or adopted from the leader. */
@@ -32,6 +34,8 @@ export interface LevelEvent {
 export interface LevelRuntimeOptions {
   readonly clock: Clock;
   readonly tables: TenantTables;
+  /** The skill groups each tenant tracks (bounded); pins of new groups take room in it. */
+  readonly book: ScopeBook;
   readonly source: SignalSource;
   readonly defaults?: Partial<LevelConfig>;
   readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>>;
@@ -46,6 +50,7 @@ export class LevelRuntime {
   #loop: ControlLoop;
   #off: (() => void)[] = [];
   #readings = new Map<string, { scope: Scope; pressure: PressureReading; at: number }>();
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad level config */
   constructor(options: LevelRuntimeOptions) {
@@ -95,14 +100,51 @@ export class LevelRuntime {
     this.#loop = this.#attach(next);
     const at = this.#o.clock.now();
     let changed = 0;
+    const adopted = new Map<string, Set<string>>();
     for (const { scope, state } of next.toJSON().scopes) {
+      if (scope.skillGroup !== undefined) {
+        let groups = adopted.get(scope.tenant);
+        if (groups === undefined) adopted.set(scope.tenant, (groups = new Set()));
+        groups.add(scope.skillGroup);
+      }
       const from = this.#o.tables.levelOf(scope);
       this.#o.tables.setLevel(scope, state.level);
       if (from === state.level) continue;
       changed += 1;
       this.#o.onChange({ scope, from, to: state.level, kind: 'adopted', reason: `${state.reason} (from leader ${origin})`, at, source: 'leader' });
     }
+    // Groups the leader dropped leave the routing tables too, unless this instance tracks them itself.
+    const { tables, book } = this.#o;
+    for (const tenant of tables.tenants()) tables.retainGroups(tenant, (g) => adopted.get(tenant)?.has(g) === true || book.has(tenant, g));
     return changed;
+  }
+
+  /**
+   * Every `book.sweepMs`: drops skill groups unseen for the idle time that are at
+   * L0 without a pin (from the book, the controller, the routing tables and the
+   * readings), and controller scopes of groups the book does not track (adopted
+   * or pinned earlier) once they are at L0 without a pin.
+   * @returns the scopes dropped
+   */
+  sweep(now: number): Scope[] {
+    const { book, tables } = this.#o;
+    if (now - this.#lastSweep < book.sweepMs) return [];
+    this.#lastSweep = now;
+    const c = this.#controller;
+    const idle = (scope: Scope) => {
+      const st = c.state(scope);
+      return st === undefined || (st.level === 0 && st.override === null);
+    };
+    const dropped = new Map(book.sweep(now, (scope) => !idle(scope)).map((s) => [scopeKey(s), s]));
+    for (const { scope } of c.toJSON().scopes) {
+      if (scope.skillGroup !== undefined && !book.has(scope.tenant, scope.skillGroup) && idle(scope)) dropped.set(scopeKey(scope), scope);
+    }
+    for (const scope of dropped.values()) {
+      c.drop(scope);
+      tables.dropGroup(scope.tenant, scope.skillGroup!);
+      this.#readings.delete(scopeKey(scope));
+    }
+    return [...dropped.values()];
   }
 
   /**
@@ -110,6 +152,10 @@ export class LevelRuntime {
    * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` when out of bounds
    */
   pin(scope: Scope, level: Level, forMs: number, reason: string): LevelChange {
+    const { book, clock } = this.#o;
+    if (scope.skillGroup !== undefined && this.#controller.state(scope) === undefined && !book.admit(scope.tenant, scope.skillGroup, clock.now(), false)) {
+      throw new SluiceError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`);
+    }
     return this.#controller.pin(scope, level, forMs, reason);
   }
 

@@ -1,26 +1,40 @@
 /**
  * One routing decision with everything around the pure `decide()`: the
  * tenant's admission bucket, the SRE client-side throttle (primary → backup
- * CTI), the target's concurrency limiter and its breaker permit. Each refusal
+ * CTI), the target's concurrency limiter and its breaker permits. Each refusal
  * excludes that target and decides again at once, so a call never waits. Only
  * in-memory state is read; nothing is awaited.
+ *
+ * Everything a call takes or feeds is its tenant's own (limiters, throttle,
+ * the tenant's breaker of each target), beside the target's fleet breaker,
+ * which only evidence from several tenants opens (see `fleet-evidence.ts`).
  */
 import type { LimiterPermit } from '../admission/limiter.js';
 import type { Permit } from '../breaker/api.js';
+import type { BreakerStateName } from '../breaker/machine.js';
 import { decide } from '../router.js';
 import type { RouteState } from '../router.js';
 import { passable, planIndex } from '../routing-table.js';
-import type { RouteDecision, RouteTarget } from '../routing-table.js';
+import type { CompiledTenant, RouteDecision, RouteTarget } from '../routing-table.js';
 import type { DecisionRecord } from '../log/types.js';
 import type { Level, Priority } from '../types.js';
-import type { Admission } from './admission.js';
-import type { BreakerRegistry } from './breakers.js';
+import type { Admission, TenantAdmission } from './admission.js';
+import type { PendingPool } from './decisions.js';
+import { UNKNOWN_TENANT, effectiveState } from './breakers.js';
+import type { BreakerRegistry, TargetBreakers } from './breakers.js';
 import type { TenantTables } from './tenants.js';
 
 /** A decision and what it holds until its outcome. */
 export interface Held {
   readonly d: RouteDecision;
+  /** The tenant's limiters and throttles the call drew from. */
+  readonly adm: TenantAdmission;
+  /** The target's breakers as the tenant's calls pass them (null for reject). */
+  readonly pair: TargetBreakers | null;
+  /** Permit of the tenant's own breaker (null when the operator forced the fleet breaker closed, or for reject). */
   readonly permit: Permit | null;
+  /** Permit of the fleet breaker. */
+  readonly fleetPermit: Permit | null;
   readonly slot: LimiterPermit | null;
   /** Sent to the primary CTI (an accept counts for the client-side throttle). */
   readonly primary: boolean;
@@ -48,7 +62,10 @@ export class RoutedCall implements DecisionRecord, Held {
     readonly intent: string,
     readonly instance: string,
     readonly d: RouteDecision,
+    readonly adm: TenantAdmission,
+    readonly pair: TargetBreakers | null,
     readonly permit: Permit | null,
+    readonly fleetPermit: Permit | null,
     readonly slot: LimiterPermit | null,
     readonly primary: boolean,
     readonly spilled: boolean,
@@ -73,9 +90,20 @@ function spillReason(base: string): string {
   return r;
 }
 
+/** Everything of one tenant a call uses, looked up once per tenant (one map read per call). */
+export interface TenantContext {
+  readonly tenant: string;
+  readonly adm: TenantAdmission;
+  readonly pairs: ReadonlyMap<string, TargetBreakers>;
+  /** The tenant's ring of pending decisions (the service fills it on first use). */
+  pool: PendingPool<RoutedCall> | undefined;
+}
 
 /** Called when admission refuses a call somewhere. */
 export type RejectionHook = (tenant: string, level: Level, kind: 'bucket' | 'limiter', key: string) => void;
+
+/** Health weight of a CTI breaker key for `tenant`'s active-active split, in [0, 1]. */
+export type CtiWeight = (tenant: string, key: string) => number;
 
 /** See the module comment. */
 export class RouteEngine {
@@ -85,28 +113,57 @@ export class RouteEngine {
   readonly #state: RouteState;
   readonly #onReject: RejectionHook;
   readonly #instance: string;
+  readonly #ctiWeight: CtiWeight;
+  readonly #targets: readonly string[];
+  readonly #contexts = new Map<string, TenantContext>();
+  readonly #unknown: TenantContext;
+  /** The tenant and breaker pairs of the call being decided (route() is synchronous). */
+  #tenant = UNKNOWN_TENANT;
+  #pairs: ReadonlyMap<string, TargetBreakers>;
+  #own: Permit | null = null;
+  #fleet: Permit | null = null;
 
   /**
    * @param instance this instance's id, for the records
-   * @param ctiWeight health weight of a CTI breaker key in [0, 1]
+   * @param ctiWeight health weight of a CTI breaker key in [0, 1] for a tenant
    */
-  constructor(instance: string, tables: TenantTables, breakers: BreakerRegistry, admission: Admission, ctiWeight: (key: string) => number, onReject: RejectionHook) {
+  constructor(instance: string, tables: TenantTables, breakers: BreakerRegistry, admission: Admission, ctiWeight: CtiWeight, onReject: RejectionHook) {
     this.#instance = instance;
     this.#tables = tables;
     this.#breakers = breakers;
     this.#admission = admission;
     this.#onReject = onReject;
-    this.#state = { tenants: tables.compiled, breakerState: (k) => breakers.stateOf(k), ctiWeight };
+    this.#ctiWeight = ctiWeight;
+    this.#targets = breakers.fleetIds();
+    this.#pairs = breakers.forTenant(UNKNOWN_TENANT);
+    this.#unknown = { tenant: UNKNOWN_TENANT, adm: admission.forTenant(UNKNOWN_TENANT), pairs: this.#pairs, pool: undefined };
+    this.#state = { tenants: tables.compiled, breakerState: (k) => this.#stateOf(k), ctiWeight: (k) => this.#ctiWeight(this.#tenant, k) };
   }
 
-  /** Decides and takes the permits the decision needs. */
+  /** The context of `tenant`'s calls: its own for a known tenant, the shared one of unknown tenants otherwise. */
+  context(tenant: string, known: boolean): TenantContext {
+    if (!known) return this.#unknown;
+    let c = this.#contexts.get(tenant);
+    if (c === undefined) {
+      c = { tenant, adm: this.#admission.forTenant(tenant), pairs: this.#breakers.forTenant(tenant), pool: undefined };
+      // Past the bound on tenants with state of their own the tenant shares the unknown tenants' (not cached).
+      if (c.adm.tenant === tenant) this.#contexts.set(tenant, c);
+    }
+    return c;
+  }
+
   /**
+   * Decides and takes the permits the decision needs.
+   * @param ctx {@link context} of the tenant
+   * @param t the tenant's compiled table (undefined for an unknown tenant)
    * @param ts decision time, epoch ms
    * @param decisionId id for the record
    * @param intent the caller's intent ('' when none), for the record
    */
-  route(tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string): RoutedCall {
-    const t = this.#tables.compiled.get(tenant);
+  route(ctx: TenantContext, t: CompiledTenant | undefined, tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string): RoutedCall {
+    const adm = ctx.adm;
+    this.#tenant = ctx.tenant;
+    this.#pairs = ctx.pairs;
     let admitted = true;
     if (t !== undefined) {
       const g = t.groups.get(skillGroup);
@@ -121,7 +178,7 @@ export class RouteEngine {
     let exclude: string[] | undefined;
     let spilled = false;
     let d: RouteDecision | undefined;
-    let permit: Permit | null = null;
+    let pair: TargetBreakers | null = null;
     let slot: LimiterPermit | null = null;
     let primary = false;
     for (let i = 0; i < 16 && d === undefined; i++) {
@@ -132,52 +189,81 @@ export class RouteEngine {
       }
       const key = c.breakerKey;
       const toPrimary = t !== undefined && c.target === 'agent' && key === t.primaryKey;
-      if (toPrimary && !c.probe && t.backupKey !== undefined && passable(this.#breakers.stateOf(t.backupKey)) && this.#admission.throttle(key).route() === 'spill') {
+      if (toPrimary && !c.probe && t.backupKey !== undefined && passable(this.#stateOf(t.backupKey)) && adm.throttle(key).route() === 'spill') {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
       }
-      const limiter = this.#admission.limiter(key);
+      const limiter = adm.limiter(key);
       const s = limiter === undefined ? null : limiter.tryAcquire(priority);
       if (limiter !== undefined && s === null) {
         this.#onReject(tenant, c.level, 'limiter', key);
         (exclude ??= []).push(key);
         continue;
       }
-      const breaker = this.#breakers.get(key);
-      const p = breaker === undefined ? null : breaker.tryAcquire();
-      if (breaker !== undefined && p === null) {
+      const p = this.#pairs.get(key);
+      if (p !== undefined && !this.#acquire(p)) {
         if (s !== null) limiter!.onIgnore(s);
         (exclude ??= []).push(key);
         continue;
       }
       d = c;
-      permit = p;
+      pair = p ?? null;
       slot = s;
       primary = toPrimary;
     }
-    d ??= decide({ tenant, skillGroup, priority, callId, admitted, exclude: this.#breakers.ids() }, this.#state);
-    return new RoutedCall(ts, decisionId, tenant, skillGroup, callId, priority, intent, this.#instance, d, permit, slot, primary, spilled, admitted);
+    if (d === undefined) d = decide({ tenant, skillGroup, priority, callId, admitted, exclude: this.#targets }, this.#state);
+    const own = pair === null ? null : this.#own;
+    const fleet = pair === null ? null : this.#fleet;
+    return new RoutedCall(ts, decisionId, tenant, skillGroup, callId, priority, intent, this.#instance, d, adm, pair, own, fleet, slot, primary, spilled, admitted);
   }
 
-  /** Feeds an outcome to the target's breaker, limiter and throttle. */
+  /** Feeds an outcome to the target's breakers, the tenant's limiter and throttle. */
   outcome(h: Held, success: boolean, latencyMs: number): void {
-    const key = h.d.breakerKey;
-    if (h.permit !== null) {
-      const b = this.#breakers.get(key);
-      if (success) b?.onSuccess(latencyMs, h.permit);
-      else b?.onFailure(latencyMs, h.permit);
+    const p = h.pair;
+    if (p !== null) {
+      if (h.permit !== null) {
+        if (success) p.own.onSuccess(latencyMs, h.permit);
+        else p.own.onFailure(latencyMs, h.permit);
+      }
+      // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
+      const fp = h.fleetPermit;
+      if (fp !== null && fp.probe) {
+        const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
+        if (failed && !this.#breakers.corroborated(p.target, h.adm.tenant)) p.fleet.release(fp);
+        else if (success) p.fleet.onSuccess(latencyMs, fp);
+        else p.fleet.onFailure(latencyMs, fp);
+      }
     }
     if (h.slot !== null) {
-      const l = this.#admission.limiter(key);
+      const l = h.adm.limiter(h.d.breakerKey);
       if (success) l?.onSuccess(h.slot, latencyMs);
       else l?.onDrop(h.slot);
     }
-    if (success && h.primary) this.#admission.throttle(key).onAccept();
+    if (success && h.primary) h.adm.throttle(h.d.breakerKey).onAccept();
   }
 
   /** Releases what an unanswered decision holds (expired or evicted). */
   release(h: Held): void {
-    if (h.slot !== null) this.#admission.limiter(h.d.breakerKey)?.onIgnore(h.slot);
+    // Breaker permits are left alone: an unanswered probe is what the trial's deadline judges.
+    if (h.slot !== null) h.adm.limiter(h.d.breakerKey)?.onIgnore(h.slot);
+  }
+
+  #stateOf(key: string): BreakerStateName {
+    const p = this.#pairs.get(key);
+    return p === undefined ? this.#breakers.stateOf(key) : effectiveState(p);
+  }
+
+  /** Takes the permits of both breakers of `p` into #own / #fleet; false (nothing held) when either refuses. */
+  #acquire(p: TargetBreakers): boolean {
+    this.#own = null;
+    this.#fleet = p.fleet.tryAcquire();
+    if (this.#fleet === null) return false;
+    if (p.fleet.state === 'forced-closed') return true;
+    this.#own = p.own.tryAcquire();
+    if (this.#own !== null) return true;
+    p.fleet.release(this.#fleet);
+    this.#fleet = null;
+    return false;
   }
 }

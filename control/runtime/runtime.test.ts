@@ -7,8 +7,8 @@ import { PendingDecisions } from './decisions.js';
 describe('BreakerRegistry.applyRemote', () => {
   it('applies newer peer states, keeps its own probes apart, and ignores older or identical ones', () => {
     const clock = new ManualClock(1_000);
-    const a = new BreakerRegistry(['cti:x'], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
-    const b = new BreakerRegistry(['cti:x'], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
+    const a = new BreakerRegistry(['cti:x'], [], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
+    const b = new BreakerRegistry(['cti:x'], [], { clock, configFor: () => ({ jitter: 0, openBaseMs: 1_000 }) });
     clock.advance(10);
     a.get('cti:x')!.forceOpen(5_000, 'maintenance');
     const remote = a.get('cti:x')!.machineState;
@@ -24,7 +24,7 @@ describe('BreakerRegistry.applyRemote', () => {
     fc.assert(
       fc.property(fc.constantFrom('open', 'closed'), fc.constantFrom('open', 'closed'), (ma, mb) => {
         const clock = new ManualClock(5_000);
-        const regs = [0, 1].map(() => new BreakerRegistry(['k'], { clock }));
+        const regs = [0, 1].map(() => new BreakerRegistry(['k'], [], { clock }));
         regs[0]!.get('k')!.forceOpen(1_000, 'a');
         if (mb === 'open') regs[1]!.get('k')!.forceOpen(2_000, 'b');
         else regs[1]!.get('k')!.forceClose(2_000, 'b');
@@ -40,16 +40,18 @@ describe('BreakerRegistry.applyRemote', () => {
 });
 
 describe('PendingDecisions', () => {
-  const entry = (p: PendingDecisions<{ decisionId: string; ts: number }>, ts: number) => ({ decisionId: p.nextId(), ts });
+  type E = { decisionId: string; ts: number };
+  const entry = (p: PendingDecisions<E>, ts: number, tenant = 't') => ({ decisionId: p.nextId(p.pool(tenant)), ts });
+  const add = (p: PendingDecisions<E>, e: E, tenant = 't') => p.add(p.pool(tenant), e);
 
   it('expires by age, evicts what the ring overwrites, and reports each eviction once', () => {
     const evicted: string[] = [];
-    const p = new PendingDecisions<{ decisionId: string; ts: number }>('x-', { ttlMs: 100, max: 128, onEvict: (v) => evicted.push(v.decisionId) });
+    const p = new PendingDecisions<E>('x-', { ttlMs: 100, max: 128, onEvict: (v) => evicted.push(v.decisionId) });
     const ids: string[] = [];
     for (let i = 0; i < 130; i++) {
       const e = entry(p, i);
       ids.push(e.decisionId);
-      p.add(e);
+      add(p, e);
     }
     expect(evicted).toEqual([ids[0], ids[1]]);
     expect(p.take(ids[0]!, 100)).toBeUndefined();
@@ -59,19 +61,45 @@ describe('PendingDecisions', () => {
     expect(evicted).toEqual([ids[0], ids[1], ids[6]]);
     // Left: 2..129 without 5 and 6; those added at ≤ 50 ms are 100 ms old at 150.
     expect(p.expire(150)).toBe(47);
-    expect(p.stats()).toEqual({ pending: 79, evicted: 2, expired: 48 });
+    expect(p.stats()).toEqual({ pending: 79, evicted: 2, tenantEvicted: 2, expired: 48 });
     expect(p.peek(ids[51]!)).toMatchObject({ ts: 51 });
   });
 
   it('knows only ids it issued', () => {
     fc.assert(
       fc.property(fc.string(), (junk) => {
-        const p = new PendingDecisions<{ decisionId: string; ts: number }>('ab-', { ttlMs: 1_000, max: 8, onEvict: () => {} });
-        p.add(entry(p, 0));
-        fc.pre(junk !== 'ab-0');
+        const p = new PendingDecisions<E>('ab-', { ttlMs: 1_000, max: 8, onEvict: () => {} });
+        const e = entry(p, 0);
+        add(p, e);
+        fc.pre(junk !== e.decisionId);
         expect(p.take(junk, 0)).toBeUndefined();
-        expect(p.peek('ab-0')).toBeDefined();
+        expect(p.peek(e.decisionId)).toBeDefined();
       }),
     );
   });
+
+  it('keeps one ring per tenant: a tenant that floods evicts only its own entries; past the total, the largest tenant pays', () => {
+    const evicted: string[] = [];
+    const p = new PendingDecisions<E>('x-', { ttlMs: 1_000, max: 300, maxPerTenant: 200, onEvict: (v) => evicted.push(v.decisionId) });
+    const quiet = entry(p, 0, 'quiet');
+    add(p, quiet, 'quiet');
+    const flood: string[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      const e = entry(p, 1, 'loud');
+      flood.push(e.decisionId);
+      add(p, e, 'loud');
+    }
+    expect(p.peek(quiet.decisionId)).toBe(quiet);
+    expect(evicted).toEqual(flood.slice(0, 800));
+    expect(p.take(flood[999]!, 1)).toMatchObject({ ts: 1 });
+    expect(p.stats()).toMatchObject({ pending: 200, tenantEvicted: 800 });
+    // A third tenant: the total (300) is reached, and the tenant holding most gives up its oldest.
+    for (let i = 0; i < 150; i++) add(p, entry(p, 2, 'third'), 'third');
+    expect(p.size).toBe(300);
+    expect(p.peek(quiet.decisionId)).toBe(quiet);
+    expect(p.stats().evicted).toBe(850);
+    expect(p.take(quiet.decisionId, 2)).toBe(quiet);
+    expect(p.expire(2_000)).toBe(299);
+  });
 });
+

@@ -63,6 +63,18 @@ export class TenantTables {
     if (!t.groups.has(skillGroup)) t.groups.set(skillGroup, 0);
   }
 
+  /** Stops routing a skill group on its own (its calls get the tenant's level). */
+  dropGroup(tenant: string, skillGroup: string): void {
+    this.compiled.get(tenant)?.groups.delete(skillGroup);
+  }
+
+  /** Keeps only the skill groups of `tenant` that `keep` names. */
+  retainGroups(tenant: string, keep: (skillGroup: string) => boolean): void {
+    const groups = this.compiled.get(tenant)?.groups;
+    if (groups === undefined) return;
+    for (const g of groups.keys()) if (!keep(g)) groups.delete(g);
+  }
+
   /** Sets the routing level of a scope (tenant or tenant + skill group). */
   setLevel(scope: Scope, level: Level): void {
     const t = this.ensure(scope.tenant);

@@ -99,6 +99,25 @@ describe('control fleet on one store (virtual time)', () => {
     expect(a.state().breakers.find((x) => x.id === 'channel:chat')?.state).toBe('forced-open');
   });
 
+  it("shares tenant breakers too: one tenant's failures on one instance keep its calls away on the other; a second tenant's open the fleet breaker everywhere", async () => {
+    const { a, b } = await fleet({ tenants: ['acme', 'globex'], ctiNodes: { primary: 'a' }, breakers: () => ({ errorCount: 3, jitter: 0 }) });
+    const fail = (s: ControlService, tenant: string) => {
+      for (let i = 0; i < 3; i++) {
+        const d = s.route({ tenant, callId: `${tenant}-${i}`, skillGroup: 'care', priority: 'vip' });
+        s.outcome(d.decisionId, { success: false, latencyMs: 20 });
+      }
+    };
+    fail(a, 'acme');
+    await settle();
+    expect(b.state('acme').tenantBreakers.find((x) => x.target === 'cti:a')?.state).toBe('open');
+    expect(b.route({ ...call(1, 'vip') }).target).not.toBe('agent');
+    expect(b.route({ tenant: 'globex', callId: 'g', skillGroup: 'care', priority: 'vip' })).toMatchObject({ target: 'agent', ctiNode: 'a' });
+    expect([a, b].map((s) => s.state().breakers.find((x) => x.id === 'cti:a')?.state)).toEqual(['closed', 'closed']);
+    fail(b, 'globex');
+    await settle();
+    expect([a, b].map((s) => s.state().breakers.find((x) => x.id === 'cti:a')?.state)).toEqual(['open', 'open']);
+  });
+
   it('a policy published on one instance routes on the other', async () => {
     const { a, b } = await fleet();
     const noSmart = { levels: { ...DEFAULT_POLICY.levels, L1: { ...DEFAULT_POLICY.levels.L1, targets: ['agent', 'chat'] } } };

@@ -8,7 +8,10 @@
  * 60 000 / answered-last-minute (0 when nobody waits and an agent is free; left
  * out when nothing was answered); offered rate = a time-based EWMA of
  * offered-last-minute. A tenant sums its groups (longest wait: the maximum) and
- * keeps its own EWMA. Engine and CTI health are added to every scope. Snapshots
+ * keeps its own EWMA. Engine health is added to every scope, CTI health as
+ * the tenant's calls see it (its own breakers and the fleet's). Skill groups
+ * the tenant may not track (`admitGroup`, a bound per tenant) count in the
+ * tenant's sums only. Snapshots
  * older than `staleMs` are ignored, so a scope whose feed stops keeps its level
  * (the loop's fail-static rule). Consumer lag is a time (ms) here, so the
  * service's pressure config states its bounds in ms.
@@ -38,7 +41,10 @@ export interface SnapshotSourceOptions {
   readonly engine?: EngineHealth;
   /** Event-loop lag, ms (e.g. {@link EventLoopLag.readMs}); NaN leaves it out. */
   readonly loopLagMs?: () => number;
-  readonly cti?: () => CtiHealth;
+  /** CTI health for `tenant`'s calls. */
+  readonly cti?: (tenant: string) => CtiHealth;
+  /** Whether `group` of `tenant` gets a scope of its own (default: every group); called once per group and refresh. */
+  readonly admitGroup?: (tenant: string, group: string, now: number) => boolean;
   /** Snapshots older than this are ignored, ms (default 15 000). */
   readonly staleMs?: number;
   /** Half-life of the offered-rate EWMA, ms (default 60 000). */
@@ -84,22 +90,37 @@ export class SnapshotSignalSource implements SignalSource {
   refresh(): void {
     const now = this.#o.clock.now();
     const groups = new Map<string, Sum>();
+    const refused = new Set<string>();
     const tenants = new Map<string, Sum>();
+    const admit = this.#o.admitGroup;
     for (const s of this.#o.view.snapshots()) {
       if (snapshotProblem(s) !== null) {
         this.#rejected += 1;
         continue;
       }
       if (now - s.asOf > this.#staleMs) continue;
-      add(groups, `${s.tenant}/${s.skillGroup}`, s);
       add(tenants, s.tenant, s);
+      const key = `${s.tenant}/${s.skillGroup}`;
+      if (refused.has(key)) continue;
+      if (admit !== undefined && !groups.has(key) && !admit(s.tenant, s.skillGroup, now)) refused.add(key);
+      else add(groups, key, s);
     }
     const shared = this.#shared();
+    const cti = new Map<string, Partial<Signals>>();
+    const health = (tenant: string): Partial<Signals> => {
+      let h = cti.get(tenant);
+      if (h === undefined) {
+        const c = this.#o.cti?.(tenant);
+        cti.set(tenant, (h = { ...shared, ctiAvailable: finite(c?.available), ctiLatencyMs: finite(c?.latencyMs) }));
+      }
+      return h;
+    };
     const table = new Map<string, ScopeSignals>();
-    for (const [tenant, sum] of tenants) table.set(tenant, this.#build({ tenant }, sum, shared, now));
+    for (const [tenant, sum] of tenants) table.set(tenant, this.#build({ tenant }, sum, health(tenant), now));
     for (const [key, sum] of groups) {
       const cut = key.indexOf('/');
-      table.set(key, this.#build({ tenant: key.slice(0, cut), skillGroup: key.slice(cut + 1) }, sum, shared, now));
+      const tenant = key.slice(0, cut);
+      table.set(key, this.#build({ tenant, skillGroup: key.slice(cut + 1) }, sum, health(tenant), now));
     }
     for (const key of this.#ewma.keys()) if (!table.has(key)) this.#ewma.delete(key);
     this.#table = table;
@@ -127,11 +148,8 @@ export class SnapshotSignalSource implements SignalSource {
   }
 
   #shared(): Partial<Signals> {
-    const cti = this.#o.cti?.();
     const e = this.#o.engine;
     return {
-      ctiAvailable: finite(cti?.available),
-      ctiLatencyMs: finite(cti?.latencyMs),
       eventLoopLagMs: finite(this.#o.loopLagMs?.()),
       consumerLag: finite(safe(() => e?.consumerLagMs())),
       insertLatencyMs: finite(safe(() => e?.insertLatencyMs())),
