@@ -128,7 +128,12 @@ describe('policy routes', () => {
     const first = await app.inject({ url: '/v1/control/policy', headers: as('acme:viewer') });
     expect(first.json()).toMatchObject({ tenant: 'acme', current: null, previous: null, stale: false, effective: DEFAULT_POLICY });
     const v1 = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
-    expect([v1.statusCode, v1.json().current.version, v1.json().current.author]).toEqual([200, 1, 'acme-admin']);
+    expect([v1.statusCode, v1.json().current.version, v1.json().current.author]).toEqual([200, 1, 'key:acme-admin']);
+    // The author is the credential's, never a name the body gives.
+    const claimed = await put({ policy: DEFAULT_POLICY, expectedVersion: 1, author: 'ceo' });
+    expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.message]).toEqual([400, 'SLUICE_ERR_CONTROL_REQUEST_INVALID', expect.stringContaining('body.author is not accepted')]);
+    const claimedRollback = await app.inject({ method: 'POST', url: '/v1/control/policy/rollback', payload: { author: 'ceo' }, headers: as('acme:admin') });
+    expect(claimedRollback.statusCode).toBe(400);
     const stale = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
     expect([stale.statusCode, stale.json().error.code]).toEqual([409, 'SLUICE_ERR_POLICY_VERSION_CONFLICT']);
     expect((await put({ policy: DEFAULT_POLICY, expectedVersion: 1 })).json().previous.version).toBe(1);

@@ -46,6 +46,22 @@ function oneTenant(req: FastifyRequest, asked: string | undefined, where: string
   return t;
 }
 
+/**
+ * Who a policy change is recorded as: the key's user, or the key itself (`key:<label>`), as the
+ * workflow records its actors. Authority comes from the credential, never from the body.
+ */
+function authorOf(req: FastifyRequest): string {
+  return req.principal.user ?? `key:${req.principal.keyId}`;
+}
+
+/** Runs before schema validation, so a body naming its author is answered with `body.author`. */
+async function refuseBodyAuthor(req: FastifyRequest): Promise<void> {
+  const body = req.body;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'author')) {
+    throw new SluiceError('SLUICE_ERR_CONTROL_REQUEST_INVALID', 'body.author is not accepted: a policy change is recorded as the API key\'s user (or the key), never as a name in the request body');
+  }
+}
+
 /** Registers the control routes. */
 export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions): Promise<void> {
   const { service } = opts;
@@ -87,23 +103,23 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
     async (req) => service.policy(oneTenant(req, req.query.tenant, 'querystring')),
   );
 
-  app.put<{ Body: { tenant?: string; policy: unknown; expectedVersion?: number; author?: string } }>(
+  app.put<{ Body: { tenant?: string; policy: unknown; expectedVersion?: number } }>(
     '/v1/control/policy',
-    { config: { access: { roles: ADMIN, action: 'change the control policy' } }, schema: { body: S.policyBody } },
+    { config: { access: { roles: ADMIN, action: 'change the control policy' } }, schema: { body: S.policyBody }, preValidation: refuseBodyAuthor },
     async (req) => {
       const t = oneTenant(req, req.body.tenant, 'body');
       const { expectedVersion } = req.body;
-      return service.putPolicy(t, req.body.policy, { author: req.body.author ?? req.principal.keyId, ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+      return service.putPolicy(t, req.body.policy, { author: authorOf(req), ...(expectedVersion === undefined ? {} : { expectedVersion }) });
     },
   );
 
-  app.post<{ Body: { tenant?: string; expectedVersion?: number; author?: string } }>(
+  app.post<{ Body: { tenant?: string; expectedVersion?: number } }>(
     '/v1/control/policy/rollback',
-    { config: { access: { roles: ADMIN, action: 'roll the control policy back' } }, schema: { body: S.rollbackBody } },
+    { config: { access: { roles: ADMIN, action: 'roll the control policy back' } }, schema: { body: S.rollbackBody }, preValidation: refuseBodyAuthor },
     async (req) => {
       const t = oneTenant(req, req.body.tenant, 'body');
       const { expectedVersion } = req.body;
-      return service.rollbackPolicy(t, { author: req.body.author ?? req.principal.keyId, ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+      return service.rollbackPolicy(t, { author: authorOf(req), ...(expectedVersion === undefined ? {} : { expectedVersion }) });
     },
   );
 

@@ -62,14 +62,14 @@ export const policyBody = {
   type: 'object',
   additionalProperties: false,
   required: ['policy'],
-  properties: { tenant, policy: { type: 'object' }, expectedVersion: { type: 'integer', minimum: 0 }, author: { type: 'string', maxLength: 128 } },
+  properties: { tenant, policy: { type: 'object' }, expectedVersion: { type: 'integer', minimum: 0 } },
 } as const;
 
 /** Rollback body. */
 export const rollbackBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { tenant, expectedVersion: { type: 'integer', minimum: 0 }, author: { type: 'string', maxLength: 128 } },
+  properties: { tenant, expectedVersion: { type: 'integer', minimum: 0 } },
 } as const;
 
 /** `POST /v1/control/overrides` body. */
