@@ -34,6 +34,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** In-process bus only: most events accepted by ingest and not yet stored (the ceiling of the admission bound). */
   ingestMaxPending: number;
+  /** In-process bus only: part of the admission bound one tenant may fill. */
+  ingestTenantShare: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
@@ -119,6 +121,7 @@ const ENV_SCHEMA = {
     SLUICE_STREAM_MAX_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMaxConnections },
     SLUICE_STREAM_MESSAGES_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMessagesPerMinute },
     SLUICE_INGEST_MAX_PENDING: { type: 'integer', minimum: 100, maximum: 10000000, default: 100000 },
+    SLUICE_INGEST_TENANT_SHARE: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5 },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamMessagesPerMinute: r.SLUICE_STREAM_MESSAGES_PER_MINUTE,
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
     ingestMaxPending: r.SLUICE_INGEST_MAX_PENDING,
+    ingestTenantShare: r.SLUICE_INGEST_TENANT_SHARE,
     open,
     apiKeys,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,

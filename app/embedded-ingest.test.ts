@@ -20,7 +20,7 @@ async function rig() {
   const c = { stored: 0 };
   const metrics = new Metrics();
   // 400 events/s assumed × 2 s × 0.5: 400 events may wait.
-  const e = embeddedIngest({ config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000 }, bus, publisher, stored: () => c.stored, metrics, log, clock });
+  const e = embeddedIngest({ config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000, ingestTenantShare: 0.5 }, bus, publisher, stored: () => c.stored, metrics, log, clock });
   /** Lets timers and promises run: `ms` of manual time in 20 ms steps. */
   const run = async (ms: number) => {
     for (let t = 0; t < ms; t += 20) {

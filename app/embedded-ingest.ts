@@ -19,6 +19,9 @@ export function embeddedBusLimit(maxPending: number): number {
   return 2 * Math.max(maxPending, MAX_EVENTS_PER_REQUEST);
 }
 
+/** The name the simulator's requests are admitted under (not a valid tenant name, so no tenant shares it). */
+const SIMULATOR_TENANT = '(simulator)';
+
 /** What {@link embeddedIngest} wires. */
 export interface EmbeddedIngest {
   readonly admission: IngestAdmission;
@@ -40,7 +43,7 @@ export interface EmbeddedIngest {
  * shutdown timeout are wall-time quantities whatever clock the domain runs on (the bench rig's is manual).
  */
 export function embeddedIngest(o: {
-  config: Pick<Config, 'shutdownTimeoutMs' | 'ingestMaxPending'>;
+  config: Pick<Config, 'shutdownTimeoutMs' | 'ingestMaxPending' | 'ingestTenantShare'>;
   bus: MemoryBus;
   publisher: EventPublisher;
   /** Events stored so far (the pipeline worker's `handled`; 0 when this process runs no worker). */
@@ -50,7 +53,7 @@ export function embeddedIngest(o: {
   clock?: Clock;
 }): EmbeddedIngest {
   const clock = o.clock ?? systemClock;
-  const admission = new IngestAdmission({ clock, accepted: () => o.publisher.published, stored: o.stored, shutdownTimeoutMs: o.config.shutdownTimeoutMs, maxPending: o.config.ingestMaxPending });
+  const admission = new IngestAdmission({ clock, accepted: () => o.publisher.published, stored: o.stored, shutdownTimeoutMs: o.config.shutdownTimeoutMs, maxPending: o.config.ingestMaxPending, tenantShare: o.config.ingestTenantShare });
   const refusals = new Counter({ name: 'sluice_ingest_backlog_refusals_total', help: 'POST /v1/events requests refused (503) because as many accepted events wait to be stored as can be stored within the shutdown timeout.', registers: [o.metrics.registry] });
   o.metrics.gauge('sluice_ingest_pending_events', 'Events accepted on the in-process bus and not yet stored.', () => admission.pending);
   o.metrics.gauge('sluice_ingest_pending_limit_events', 'Most events that may wait to be stored now (measured storing rate × shutdown timeout share, capped by SLUICE_INGEST_MAX_PENDING).', () => admission.bound);
@@ -59,7 +62,8 @@ export function embeddedIngest(o: {
     admission,
     guard: { admission, onRefused: () => refusals.inc() },
     async publishWhenAdmitted(events, signal) {
-      const release = await admission.admit(events.length, signal);
+      // The simulator counts as one tenant of its own: it gets its share, and API ingest the rest.
+      const release = await admission.admit(events.length, signal, 100, SIMULATOR_TENANT);
       try {
         await o.publisher.publish(events);
       } finally {

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../adapters/clock.js';
 import { IngestAdmission, MAX_RETRY_AFTER_S, type IngestAdmissionOptions } from './ingest-admission.js';
 
-/** An admission over counters the test moves: `accepted` as requests publish, `stored` as the worker stores. */
+/**
+ * An admission over counters the test moves: `accepted` as requests publish, `stored` as the worker stores.
+ * One tenant may fill the whole bound unless a test sets `tenantShare` (the tests of the share do).
+ */
 function rig(o: Partial<IngestAdmissionOptions> = {}) {
   const clock = new ManualClock(1_000_000);
   const c = { accepted: 0, stored: 0 };
-  const admission = new IngestAdmission({ clock, accepted: () => c.accepted, stored: () => c.stored, shutdownTimeoutMs: 8_000, maxPending: 100_000, initialRatePerSecond: 1_000, ...o });
-  /** Admits `n`, publishes them and ends the reservation, as the ingest route does; false when refused. */
-  const post = (n: number): boolean => {
-    const a = admission.tryAdmit(n);
+  const admission = new IngestAdmission({ clock, accepted: () => c.accepted, stored: () => c.stored, shutdownTimeoutMs: 8_000, maxPending: 100_000, initialRatePerSecond: 1_000, tenantShare: 1, ...o });
+  /** Admits `n` of `tenant`, publishes them and ends the reservation, as the ingest route does; false when refused. */
+  const post = (n: number, tenant = 'acme'): boolean => {
+    const a = admission.tryAdmit(n, tenant);
     if (!a.admitted) return false;
     c.accepted += n;
     a.release();
@@ -24,6 +27,48 @@ function rig(o: Partial<IngestAdmissionOptions> = {}) {
 }
 
 describe('IngestAdmission', () => {
+  it('lets one tenant fill only its share of the bound, so another tenant finds room while it floods', () => {
+    const { c, admission, post } = rig({ tenantShare: 0.5 }); // bound 4000: at most 2000 of one tenant
+    expect(post(1_500, 'noisy')).toBe(true);
+    expect(post(500, 'noisy')).toBe(true);
+    expect(post(1, 'noisy')).toBe(false); // its share is full
+    expect(admission.pendingOf('noisy')).toBe(2_000);
+    expect(post(1_000, 'quiet')).toBe(true); // the other half is the others'
+    expect(post(1_000, 'quiet')).toBe(true);
+    expect(post(1, 'third')).toBe(false); // the bound itself holds
+    // The worker stores in the order of publication: the noisy tenant's first request is stored first.
+    c.stored = 1_500;
+    expect(admission.pendingOf('noisy')).toBe(500);
+    expect(admission.pendingOf('quiet')).toBe(2_000);
+    expect(post(1_500, 'noisy')).toBe(true);
+    expect(post(1, 'noisy')).toBe(false);
+    c.stored = c.accepted;
+    expect([admission.pendingOf('noisy'), admission.pendingOf('quiet'), admission.pending]).toEqual([0, 0, 0]);
+  });
+
+  it("admits a tenant's first request whenever the bound has room, even one larger than its share", () => {
+    const { admission, post } = rig({ tenantShare: 0.25 }); // bound 4000, share 1000
+    expect(post(1_000, 'other')).toBe(true);
+    expect(post(2_500, 'big')).toBe(true); // nothing of its own waits, and 1000 + 2500 ≤ 4000
+    expect(post(1, 'big')).toBe(false);
+    expect(admission.pendingOf('big')).toBe(2_500);
+  });
+
+  it('forgets what a tenant held once nothing waits at all (a request whose publishing failed holds nothing)', () => {
+    const { admission } = rig({ tenantShare: 0.5 });
+    const a = admission.tryAdmit(1_000, 'acme');
+    expect(a.admitted).toBe(true);
+    if (a.admitted) a.release(); // published nothing: the bus refused it
+    expect(admission.pending).toBe(0);
+    expect(admission.pendingOf('acme')).toBe(0);
+    expect(admission.tryAdmit(2_000, 'acme').admitted).toBe(true);
+  });
+
+  it('refuses a tenant share outside (0, 1]', () => {
+    expect(() => rig({ tenantShare: 0 })).toThrow(/tenantShare must be in \(0, 1\]/);
+    expect(() => rig({ tenantShare: 1.5 })).toThrow(/tenantShare/);
+  });
+
   it('sizes the bound from the assumed rate until one is measured: rate × shutdown timeout × share', () => {
     const { admission } = rig();
     expect(admission.ratePerSecond).toBe(1_000);

@@ -8,6 +8,8 @@ import type { Clock } from '../adapters/clock.js';
 export const DEFAULT_INITIAL_RATE = 400;
 /** Part of the shutdown timeout the events waiting may fill; the rest is for stopping everything else. */
 export const DEFAULT_SHUTDOWN_SHARE = 0.5;
+/** Part of the bound one tenant's requests may fill, so another tenant's always find room. */
+export const DEFAULT_TENANT_SHARE = 0.5;
 /** Longest `Retry-After` given, s. */
 export const MAX_RETRY_AFTER_S = 60;
 /** Weight of a new measurement in the storing rate (an exponentially weighted mean over about 3 s). */
@@ -31,6 +33,18 @@ export interface IngestAdmissionOptions {
   shutdownShare?: number;
   /** Shortest interval between two measurements of the storing rate, ms (default 1000). */
   sampleMs?: number;
+  /**
+   * Part of the bound one tenant's events may fill, in (0, 1] (default {@link DEFAULT_TENANT_SHARE}): a tenant
+   * flooding ingest holds at most this much, and the rest stays free for the others.
+   */
+  tenantShare?: number;
+}
+
+/** One tenant's admitted requests not yet stored: where each ends in the bus's order, and its size. */
+interface TenantBacklog {
+  readonly entries: { readonly end: number; readonly events: number }[];
+  start: number;
+  held: number;
 }
 
 /** What {@link IngestAdmission.tryAdmit} answered. */
@@ -50,20 +64,29 @@ export type Admission =
  * nothing waiting could be stored, and the bound goes to nothing. A request is admitted whole or refused
  * whole; one is always admitted when nothing waits, so a request larger than a small bound is not refused
  * for ever.
+ *
+ * Tenants share the bound fairly: one tenant's events may fill at most `tenantShare` of it, so a tenant that
+ * floods ingest is refused while another tenant's requests still find room. What a tenant holds is estimated
+ * from the order of publication: each admitted request ends at a position of the bus's order (events
+ * accepted before it, and it), and counts as stored once the worker stored that many events. The worker
+ * reads partitions side by side, so this is an estimate, never above the events waiting in all; it needs no
+ * count per tenant from the worker.
  */
 export class IngestAdmission {
   readonly #o: Required<IngestAdmissionOptions>;
   #reserved = 0;
+  readonly #tenants = new Map<string, TenantBacklog>();
   #rate: number | undefined;
   #last: { at: number; stored: number; backlog: number } | undefined;
 
   constructor(o: IngestAdmissionOptions) {
-    const full: Required<IngestAdmissionOptions> = { initialRatePerSecond: DEFAULT_INITIAL_RATE, shutdownShare: DEFAULT_SHUTDOWN_SHARE, sampleMs: 1000, ...o };
+    const full: Required<IngestAdmissionOptions> = { initialRatePerSecond: DEFAULT_INITIAL_RATE, shutdownShare: DEFAULT_SHUTDOWN_SHARE, sampleMs: 1000, tenantShare: DEFAULT_TENANT_SHARE, ...o };
     if (!(full.shutdownTimeoutMs > 0)) throw new RangeError(`shutdownTimeoutMs must be > 0 ms, got ${full.shutdownTimeoutMs}`);
     if (!(Number.isInteger(full.maxPending) && full.maxPending >= 1)) throw new RangeError(`maxPending must be a whole number ≥ 1, got ${full.maxPending}`);
     if (!(full.initialRatePerSecond > 0)) throw new RangeError(`initialRatePerSecond must be > 0 events/s, got ${full.initialRatePerSecond}`);
     if (!(full.shutdownShare > 0 && full.shutdownShare <= 1)) throw new RangeError(`shutdownShare must be in (0, 1], got ${full.shutdownShare}`);
     if (!(full.sampleMs > 0)) throw new RangeError(`sampleMs must be > 0 ms, got ${full.sampleMs}`);
+    if (!(full.tenantShare > 0 && full.tenantShare <= 1)) throw new RangeError(`tenantShare must be in (0, 1], got ${full.tenantShare}`);
     this.#o = full;
   }
 
@@ -83,16 +106,42 @@ export class IngestAdmission {
     return Math.min(this.#o.maxPending, Math.max(0, fits));
   }
 
+  /** Events of `tenant`'s admitted requests not yet stored (an estimate: see the class comment). */
+  pendingOf(tenant: string): number {
+    const t = this.#tenants.get(tenant);
+    if (!t) return 0;
+    const stored = this.#o.stored();
+    while (t.start < t.entries.length && t.entries[t.start]!.end <= stored) t.held -= t.entries[t.start++]!.events;
+    if (t.start > 1024 && t.start * 2 > t.entries.length) {
+      t.entries.splice(0, t.start);
+      t.start = 0;
+    }
+    const pending = this.pending;
+    // Nothing waits at all: whatever the estimate says (a request whose publishing failed), it holds nothing.
+    if (t.held <= 0 || pending === 0) {
+      this.#tenants.delete(tenant);
+      return 0;
+    }
+    return Math.min(t.held, pending);
+  }
+
   /**
-   * Admits `events` more whole, reserving room for them until `release()`, or refuses them whole with the
-   * seconds after which a retry may be admitted (the time to store what must go first, at the rate measured).
+   * Admits `events` more of `tenant` whole, reserving room for them until `release()`, or refuses them whole
+   * with the seconds after which a retry may be admitted (the time to store what must go first, at the rate
+   * measured). A tenant's first request is admitted whenever the bound has room for it, however large.
    */
-  tryAdmit(events: number): Admission {
+  tryAdmit(events: number, tenant = ''): Admission {
     this.#sample();
     const pending = this.pending;
     const bound = this.bound;
-    if (pending === 0 || pending + events <= bound) {
+    const mine = this.pendingOf(tenant);
+    const fits = pending + events <= bound && (mine === 0 || mine + events <= Math.floor(bound * this.#o.tenantShare));
+    if (pending === 0 || fits) {
       this.#reserved += events;
+      let t = this.#tenants.get(tenant);
+      if (!t) this.#tenants.set(tenant, (t = { entries: [], start: 0, held: 0 }));
+      t.entries.push({ end: this.#o.accepted() + this.#reserved, events });
+      t.held += events;
       let held = true;
       return {
         admitted: true,
@@ -102,7 +151,8 @@ export class IngestAdmission {
         },
       };
     }
-    const toStoreFirst = Math.min(pending, pending + events - bound);
+    // Over the tenant's share, its own waiting events go first; over the bound, everything waiting does.
+    const toStoreFirst = pending + events > bound ? Math.min(pending, pending + events - bound) : pending;
     const retryAfterSeconds = Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(toStoreFirst / Math.max(this.ratePerSecond, 1))));
     return { admitted: false, retryAfterSeconds, pending, bound };
   }
@@ -111,10 +161,10 @@ export class IngestAdmission {
    * Waits until `events` are admitted (for producers inside the process, such as the demo's simulator,
    * which wait rather than drop), polling every `pollMs`; rejects with the signal's reason when aborted.
    */
-  async admit(events: number, signal?: AbortSignal, pollMs = 100): Promise<() => void> {
+  async admit(events: number, signal?: AbortSignal, pollMs = 100, tenant = ''): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
-      const a = this.tryAdmit(events);
+      const a = this.tryAdmit(events, tenant);
       if (a.admitted) return a.release;
       await new Promise<void>((resolve) => {
         const onAbort = () => {

@@ -15,20 +15,24 @@ import { buildServer } from '../server.js';
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
 const ADMIN = 'acme-admin-key-0000000001';
 const VIEWER = 'acme-viewer-key-000000001';
+const GLOBEX = 'globex-admin-key-00000001';
 let seq = 0;
-const events = (n: number) => Array.from({ length: n }, () => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e-${++seq}`, ts: NOW - 1000, body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' } }));
-const post = (app: FastifyInstance, n: number, key = ADMIN) => app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}` }, payload: { events: events(n) } });
+const events = (n: number, tenant = 'acme') => Array.from({ length: n }, () => ({ v: 1, tenant, source: 'skillgroup', id: `e-${++seq}`, ts: NOW - 1000, body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' } }));
+const post = (app: FastifyInstance, n: number, key = ADMIN, tenant = 'acme') => app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}` }, payload: { events: events(n, tenant) } });
 
-/** A server whose admission allows 1000 events to wait (1000/s assumed × 2 s × 0.5); the test says what is stored. */
-async function server(producer?: BusProducer) {
+/**
+ * A server whose admission allows 1000 events to wait (1000/s assumed × 2 s × 0.5), of which one tenant may
+ * fill `tenantShare`; the test says what is stored.
+ */
+async function server(producer?: BusProducer, tenantShare = 1) {
   const bus = new MemoryBus();
   await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 2 })));
   const publisher = new EventPublisher(producer ?? (await bus.producer()));
   const counts = { stored: 0, refused: 0 };
-  const admission = new IngestAdmission({ clock: new ManualClock(NOW), accepted: () => publisher.published, stored: () => counts.stored, shutdownTimeoutMs: 2_000, maxPending: 100_000, initialRatePerSecond: 1_000 });
+  const admission = new IngestAdmission({ clock: new ManualClock(NOW), accepted: () => publisher.published, stored: () => counts.stored, shutdownTimeoutMs: 2_000, maxPending: 100_000, initialRatePerSecond: 1_000, tenantShare });
   const store = new MemoryTelemetryStore();
   const app = await buildServer({
-    config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'silent' },
+    config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'silent' },
     clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
     publisher, deadLetters: storeDeadLetters(store), checks: new Map(), state: () => 'running', logger: false,
     ingestGuard: producer ? {} : { admission, onRefused: (n) => (counts.refused += n) },
@@ -71,6 +75,17 @@ describe('POST /v1/events admission (the embedded pipeline\'s backpressure)', ()
     expect(answers.filter((r) => r.statusCode === 503)).toHaveLength(12 - accepted);
     expect(accepted).toBe(3); // 1 + 3 × 250 ≤ 1000 < 1 + 4 × 250
     expect(s.publisher.published).toBe(1 + accepted * 250);
+  });
+
+  it("refuses a flooding tenant at its share of the bound while another tenant's requests are accepted", async () => {
+    const s = await server(undefined, 0.5); // at most 500 of one tenant
+    app = s.app;
+    const flood = await Promise.all(Array.from({ length: 8 }, () => post(s.app, 100)));
+    expect(flood.filter((r) => r.statusCode === 202)).toHaveLength(5);
+    expect(flood.filter((r) => r.statusCode === 503).every((r) => r.headers['retry-after'] !== undefined)).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await post(s.app, 100, GLOBEX, 'globex')).statusCode).toBe(202);
+    expect((await post(s.app, 1, GLOBEX, 'globex')).statusCode).toBe(503); // the bound itself: 1000 wait
+    expect(s.publisher.published).toBe(1_000);
   });
 
   it('checks the key before the backlog: a viewer gets 403, not 503', async () => {

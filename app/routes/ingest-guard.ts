@@ -29,7 +29,7 @@ export function ingestGuard(o: IngestGuardOptions): { preHandler: preHandlerAsyn
     async preHandler(req: FastifyRequest, reply: FastifyReply) {
       if (!o.admission) return;
       const events = (req.body as { events: unknown[] }).events.length;
-      const a = o.admission.tryAdmit(events);
+      const a = o.admission.tryAdmit(events, req.principal.tenant);
       if (a.admitted) {
         reserved.set(req, a.release);
         return;
