@@ -20,9 +20,19 @@ export function redactUrl(raw: string): string {
   } catch {
     return raw.replace(/\/\/[^@/\s]*@/g, `//${HIDDEN}@`);
   }
-  if (url.password !== '') url.password = HIDDEN;
-  for (const name of new Set(url.searchParams.keys())) if (SECRET_PARAM.test(name)) url.searchParams.set(name, HIDDEN);
-  return url.toString();
+  let hidden = false;
+  if (url.password !== '') {
+    url.password = HIDDEN;
+    hidden = true;
+  }
+  for (const name of new Set(url.searchParams.keys())) {
+    if (SECRET_PARAM.test(name)) {
+      url.searchParams.set(name, HIDDEN);
+      hidden = true;
+    }
+  }
+  // Nothing to hide: the URL as it was written (URL's serialisation would add a '/' to a bare host).
+  return hidden ? url.toString() : raw;
 }
 
 /**

@@ -50,10 +50,14 @@ describe('webhook channel', () => {
     const e400 = await createWebhookChannel({ url: 'http://h', fetch: status(400), clock: new ManualClock() }).send(note()).catch((e: unknown) => e);
     expect(e503).toMatchObject({ code: 'SLUICE_ERR_WEBHOOK_FAILED', retriable: true, message: 'webhook http://h answered 503 for timer t-1/1/warning/1/0' });
     expect(e400).toMatchObject({ code: 'SLUICE_ERR_WEBHOOK_FAILED', retriable: false });
+    // A password or token in the URL never reaches an error message (logs, ticket history).
+    const leaky = await createWebhookChannel({ url: 'https://ops:hunter2@hooks.example/sla?token=s3cret', fetch: status(500), clock: new ManualClock() }).send(note()).catch((e: unknown) => e);
+    expect((leaky as Error).message).toBe('webhook https://ops:***@hooks.example/sla?token=*** answered 500 for timer t-1/1/warning/1/0');
   });
 
   it('refuses a url that is not http(s)', () => {
     expect(() => createWebhookChannel({ url: 'ftp://x' })).toThrow(/must start with http/);
+    expect(() => createWebhookChannel({ url: 'ftp://ops:hunter2@x' })).toThrow('url "ftp://ops:***@x/" must start with http');
   });
 });
 

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../../../adapters/clock.js';
 import { isWorkflowError, WorkflowError } from '../../errors.js';
 import { notificationPayload, type Notification, type NotificationChannel } from '../notifier.js';
+import { redactUrl } from '../../../adapters/redact.js';
 
 /** The part of `fetch` the channel uses, so tests can hand in their own. */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number }>;
@@ -29,9 +30,11 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
   const timeoutMs = options.timeoutMs ?? 5_000;
   const clock = options.clock ?? systemClock;
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  // Error messages reach logs and ticket history: a password or token in the URL stays out of them.
+  const shown = redactUrl(options.url);
   const name = options.name ?? 'webhook';
   if (!/^https?:\/\//.test(options.url)) {
-    throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook channel "${name}": url "${options.url}" must start with http:// or https://`);
+    throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook channel "${name}": url "${redactUrl(options.url)}" must start with http:// or https://`);
   }
   return {
     name,
@@ -51,12 +54,12 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
         });
         if (!res.ok) {
           const retriable = res.status >= 500 || res.status === 429;
-          throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${options.url} answered ${res.status} for timer ${n.timer.id}`, { retriable });
+          throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} answered ${res.status} for timer ${n.timer.id}`, { retriable });
         }
       } catch (err) {
         if (isWorkflowError(err)) throw err;
         const why = timedOut ? `timed out after ${timeoutMs} ms` : `failed: ${(err as Error).message}`;
-        throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${options.url} ${why} for timer ${n.timer.id}`, { cause: err });
+        throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} ${why} for timer ${n.timer.id}`, { cause: err });
       } finally {
         clock.clearTimeout(handle);
       }
