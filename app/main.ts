@@ -34,7 +34,7 @@ import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
-import { buildServer } from './server.js';
+import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from './embedded-ingest.js';
 
 /** A running Sluice. */
@@ -251,7 +251,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         state = 'stopping';
         // The whole stop counts against the timeout (wall time, as the admission that sized the backlog for it).
         const deadline = systemClock.now() + config.shutdownTimeoutMs;
-        await app.close();
+        // A client may keep its request open: the HTTP server gets at most a quarter of the timeout.
+        await closeServer(app, Math.min(5_000, config.shutdownTimeoutMs / 4));
         await simulator?.stop();
         // In-process bus: nothing survives the process, so everything accepted is stored before the worker stops.
         if (worker && embedded) await embedded.drain(deadline);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { connect, type Socket } from 'node:net';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../adapters/bus/memory.js';
 import { ManualClock } from '../adapters/clock.js';
@@ -11,7 +12,7 @@ import { MemoryHistory } from '../workflow/history/memory.js';
 import { createHarness } from '../workflow/testing/harness.js';
 import { parseApiKeys } from './config.js';
 import { Metrics } from './metrics.js';
-import { buildServer, type ServerDeps } from './server.js';
+import { buildServer, closeServer, type ServerDeps } from './server.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
 const ADMIN = 'limits-default-admin-0001';
@@ -122,5 +123,31 @@ describe('connections', () => {
     expect([app.server.headersTimeout, app.server.requestTimeout, app.server.keepAliveTimeout]).toEqual([5_000, 9_000, 61_000]);
     const defaults = (await server()).app.server;
     expect([defaults.headersTimeout, defaults.requestTimeout, defaults.keepAliveTimeout, defaults.maxConnections]).toEqual([20_000, 60_000, 72_000, 10_000]);
+  });
+});
+
+describe('closing the server', () => {
+  it('does not wait past its grace for a client that never finishes its request, nor for a stream client that stops reading', async () => {
+    const { app } = await server();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    // A request whose body never comes (its headers promise 1000 bytes), and a stream client that reads nothing.
+    const slow: Socket = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    slow.write(`POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"events":[`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream?key=${ADMIN}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.pause();
+    const closedSlow = new Promise<void>((r) => slow.once('close', () => r()));
+    const closedWs = new Promise<void>((r) => ws.once('close', () => r()));
+    // Plain app.close() would wait for both (the request for its 60 s timeout, the socket for ever).
+    await closeServer(app, 200);
+    // The server let go of both: the stream client learns it once it reads again.
+    ws.resume();
+    await Promise.all([closedSlow, closedWs]);
+    expect(app.server.listening).toBe(false);
   });
 });

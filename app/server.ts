@@ -136,3 +136,25 @@ function withDefaults(config: Partial<ServerLimits>): ServerLimits {
   const keys = Object.keys(LIMIT_DEFAULTS) as (keyof ServerLimits)[];
   return Object.fromEntries(keys.map((k) => [k, config[k] ?? LIMIT_DEFAULTS[k]])) as unknown as ServerLimits;
 }
+
+/**
+ * Closes the server within `graceMs`: it stops accepting at once and lets requests in flight finish,
+ * then destroys whatever is still open — a request whose client never finishes its body, a stream client
+ * that does not answer the close handshake — so no client can hold a graceful stop past its timeout (what
+ * was accepted is stored after this step, within `SLUICE_SHUTDOWN_TIMEOUT_MS`).
+ */
+export async function closeServer(app: FastifyInstance, graceMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = app.close();
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+    timer.unref();
+  });
+  if ((await Promise.race([closed, late])) === 'late') {
+    app.log.warn({ graceMs }, 'connections still open after the grace period: closing them');
+    app.server.closeAllConnections();
+    for (const client of app.websocketServer?.clients ?? []) client.terminate();
+  }
+  clearTimeout(timer);
+  await closed;
+}
