@@ -17,8 +17,13 @@ export interface TenantLoadOptions {
   readonly adminKey: string;
   /** Routing requests per second (0: none). */
   readonly routesPerSec: number;
-  /** Events per second, sent in batches every 100 ms (0: none). */
+  /**
+   * Events per second, sent in batches every 100 ms (0: none): the calls of {@link callsPerSec} and, for the
+   * rest, state events of the tenant's agents (available) and extensions (idle).
+   */
   readonly eventsPerSec: number;
+  /** Calls per second offered and answered, over the skill groups (default 0.6: a calm contact center). */
+  readonly callsPerSec?: number;
   readonly durationMs: number;
   /** Skill groups the tenant routes to and reports calls for. */
   readonly skillGroups?: readonly string[];
@@ -102,22 +107,30 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
     }
   };
 
+  // A calm contact center: agents available on each skill group, idle extensions, and a few calls a second
+  // (offered, then answered after a short wait) — traffic that never calls for degradation by itself.
+  const agentsPerGroup = 10;
+  let callsDue = 0;
+  let callSeq = 0;
+  let lastIngest = performance.now();
   const ingest = async (count: number) => {
     const now = Date.now();
-    const events = [];
-    for (let i = 0; i < count; i++) {
-      const n = eventSeq++;
-      // Each call is offered, then answered after a 4 s wait, as real traffic would report it.
-      const call = Math.floor(n / 2);
-      const answered = n % 2 === 1;
-      events.push({
-        v: 1,
-        tenant: o.tenant,
-        source: 'skillgroup',
-        id: `${o.idPrefix}-ev-${n}`,
-        ts: now - 1_000,
-        body: { skillGroup: groups[call % groups.length], callId: `${o.idPrefix}-c${call}`, type: answered ? 'ANSWERED' : 'OFFERED', ...(answered ? { waitMs: 4_000 } : {}) },
-      });
+    const t = performance.now();
+    callsDue += (((o.callsPerSec ?? 0.6) * (t - lastIngest)) / 1000);
+    lastIngest = t;
+    const events: { v: 1; tenant: string; source: string; id: string; ts: number; body: Record<string, unknown> }[] = [];
+    const push = (source: string, body: Record<string, unknown>) => events.push({ v: 1, tenant: o.tenant, source, id: `${o.idPrefix}-ev-${eventSeq++}`, ts: now - 1_000, body });
+    while (callsDue >= 1 && events.length + 2 <= count) {
+      callsDue -= 1;
+      const call = callSeq++;
+      const skillGroup = groups[call % groups.length];
+      push('skillgroup', { skillGroup, callId: `${o.idPrefix}-c${call}`, type: 'OFFERED' });
+      push('skillgroup', { skillGroup, callId: `${o.idPrefix}-c${call}`, type: 'ANSWERED', waitMs: 3_000 });
+    }
+    while (events.length < count) {
+      const k = eventSeq % (agentsPerGroup * groups.length);
+      if (eventSeq % 2 === 0) push('agent', { agentId: `agent-${k}`, state: 'AVAILABLE', skillGroups: [groups[k % groups.length]] });
+      else push('extension', { extension: String(2000 + k), state: 'IDLE' });
     }
     res.eventsOffered += count;
     try {
