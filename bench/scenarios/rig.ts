@@ -87,6 +87,9 @@ export class Rig {
       SLUICE_OPEN: 'true', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: `bench_${o.runId}`, SLUICE_TENANTS: o.tenants.join(','),
       KAFKA_TOPIC_PREFIX: `bench-${o.runId}`, KAFKA_GROUP_ID: `bench-${o.runId}`, KAFKA_PARTITIONS: String(o.partitions ?? 1),
+      // The rig plays hours of traffic in seconds through one open key, reading the state every tick: the
+      // per-key rate limits (per second of the manual clock) would measure the rig, not the contact center.
+      SLUICE_ROUTE_RATE_LIMIT: '1000000', SLUICE_CONTROL_API_RATE_LIMIT: '1000000',
       ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
       ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers } : {}),
     });

@@ -13,13 +13,13 @@ interface Seen {
 }
 
 /** A stand-in for Sluice's ingest route: answers each request with `answer(n)` (n counts from 1). */
-async function server(answer: (n: number, events: TelemetryEvent[]) => { status: number; body: unknown }): Promise<{ app: FastifyInstance; url: string; seen: Seen[] }> {
+async function server(answer: (n: number, events: TelemetryEvent[]) => { status: number; body: unknown; headers?: Record<string, string> }): Promise<{ app: FastifyInstance; url: string; seen: Seen[] }> {
   const app = Fastify();
   const seen: Seen[] = [];
   app.post<{ Body: { events: TelemetryEvent[] } }>('/v1/events', async (req, reply) => {
     seen.push({ auth: req.headers.authorization, count: req.body.events.length });
     const a = answer(seen.length, req.body.events);
-    return reply.status(a.status).send(a.body);
+    return reply.status(a.status).headers(a.headers ?? {}).send(a.body);
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, seen };
@@ -54,6 +54,24 @@ describe('HttpIngestSink', () => {
     await sink.send([event(1), event(2)]);
     expect(s.seen.map((x) => x.count)).toEqual([2, 2, 2]);
     expect(sink).toMatchObject({ requests: 3, retries: 2, accepted: 2 });
+  });
+
+  it('waits as Retry-After asks (ingest backpressure, rate limits) without spending its retries, then sends the same request', async () => {
+    const s = await server((n, events) =>
+      n <= 8 ? { status: n % 2 ? 503 : 429, headers: { 'retry-after': '0' }, body: { error: { code: 'SLUICE_ERR_INGEST_BACKLOG' } } } : { status: 202, body: { accepted: events.length, rejected: [] } },
+    );
+    app = s.app;
+    const sink = new HttpIngestSink({ url: s.url, apiKey: 'k', backoffMs: 1, retries: 1 });
+    await sink.send([event(1), event(2)]);
+    expect(s.seen.map((x) => x.count)).toEqual(Array(9).fill(2));
+    expect(sink).toMatchObject({ requests: 9, retries: 0, backpressured: 8, accepted: 2 });
+    // Told to wait longer than it may: it gives up, saying a later try may pass.
+    const busy = await server(() => ({ status: 503, headers: { 'retry-after': '1' }, body: {} }));
+    const impatient = new HttpIngestSink({ url: busy.url, apiKey: 'k', backoffMs: 1, retries: 0, maxBackpressureWaitMs: 100 });
+    const err = await impatient.send([event(3)]).catch((e: unknown) => e);
+    await busy.app.close();
+    expect(isHttpSinkError(err) && err.status === 503 && err.retriable).toBe(true);
+    expect(impatient.backpressured).toBe(1);
   });
 
   it('gives up after the retries, saying the failure may pass', async () => {

@@ -1,7 +1,9 @@
 /**
  * Sends traffic to a running Sluice over HTTP ingest: `POST /v1/events` with `{ events }` and an API
  * key, at most 1,000 events per request, retrying server errors and network failures with a doubling
- * backoff on the injected clock.
+ * backoff on the injected clock. A 503 or 429 that says when to come back (`Retry-After`: Sluice's ingest
+ * backpressure, a rate limit) is flow control, not a failure: the sink waits as told and sends the same
+ * request again, up to `maxBackpressureWaitMs` in all.
  */
 import type { Clock } from '../../adapters/clock.js';
 import { systemClock } from '../../adapters/clock.js';
@@ -25,6 +27,8 @@ export interface HttpSinkOptions {
   readonly backoffMs?: number;
   /** Abort a request after this long, ms (default 30 000). */
   readonly timeoutMs?: number;
+  /** Most time one request may spend waiting as `Retry-After` answers ask, ms (default 300 000). */
+  readonly maxBackpressureWaitMs?: number;
   readonly clock?: Clock;
   /** The fetch to use (default the global one). */
   readonly fetch?: typeof fetch;
@@ -56,6 +60,8 @@ export class HttpIngestSink implements TrafficSink {
   readonly rejections: { id: string; reason: string }[] = [];
   /** Requests sent, retries included. */
   requests = 0;
+  /** Times the server asked the sink to come back later (503 or 429 with `Retry-After`). */
+  backpressured = 0;
   retries = 0;
   readonly #o: Required<Omit<HttpSinkOptions, 'clock' | 'fetch'>>;
   readonly #endpoint: string;
@@ -68,7 +74,7 @@ export class HttpIngestSink implements TrafficSink {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_HTTP_BATCH) throw new RangeError(`batchSize must be a whole number in 1–${MAX_HTTP_BATCH}`);
     if (!o.apiKey) throw new RangeError('apiKey is required');
     this.#endpoint = new URL('/v1/events', o.url).href;
-    this.#o = { url: o.url, apiKey: o.apiKey, batchSize, retries: o.retries ?? 5, backoffMs: o.backoffMs ?? 200, timeoutMs: o.timeoutMs ?? 30_000 };
+    this.#o = { url: o.url, apiKey: o.apiKey, batchSize, retries: o.retries ?? 5, backoffMs: o.backoffMs ?? 200, timeoutMs: o.timeoutMs ?? 30_000, maxBackpressureWaitMs: o.maxBackpressureWaitMs ?? 300_000 };
     this.#clock = o.clock ?? systemClock;
     this.#fetch = o.fetch ?? fetch;
   }
@@ -80,6 +86,7 @@ export class HttpIngestSink implements TrafficSink {
 
   async #post(events: TelemetryEvent[]): Promise<void> {
     const body = JSON.stringify({ events });
+    let waited = 0;
     for (let attempt = 0; ; attempt++) {
       let failure: HttpSinkError;
       try {
@@ -92,7 +99,17 @@ export class HttpIngestSink implements TrafficSink {
         });
         const text = await res.text();
         if (res.ok) return this.#count(events, text);
-        failure = new HttpSinkError(`POST ${this.#endpoint} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500);
+        failure = new HttpSinkError(`POST ${this.#endpoint} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500 || res.status === 429);
+        const retryAfterS = Number(res.headers.get('retry-after') ?? Number.NaN);
+        if ((res.status === 503 || res.status === 429) && Number.isFinite(retryAfterS) && retryAfterS >= 0 && waited < this.#o.maxBackpressureWaitMs) {
+          // Nothing of the request was accepted: the same request again once the server has room.
+          const ms = Math.min(Math.max(retryAfterS * 1000, 50), this.#o.maxBackpressureWaitMs - waited);
+          waited += ms;
+          this.backpressured++;
+          attempt--;
+          await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, ms));
+          continue;
+        }
       } catch (err) {
         failure = new HttpSinkError(`POST ${this.#endpoint} failed: ${(err as Error).message}`, 0, true, { cause: err });
       }

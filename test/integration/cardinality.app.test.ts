@@ -35,7 +35,14 @@ describe('unbounded names from one tenant (embedded defaults)', () => {
     await sluice?.close();
   });
 
-  const post = (key: string, events: object[]) => sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': key }, payload: { events } });
+  /** Posts as a well-behaved client: waits as a 503's Retry-After asks (ingest backpressure) and sends again. */
+  const post = async (key: string, events: object[]) => {
+    for (;;) {
+      const res = await sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': key }, payload: { events } });
+      if (res.statusCode !== 503 || res.headers['retry-after'] === undefined) return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const call = (tenant: string, skillGroup: string, i: number, type: 'OFFERED' | 'ANSWERED') => ({
     v: 1, tenant, source: 'skillgroup', id: `${tenant}-${skillGroup}-${type}-${i}`, ts: Date.now() - 1_000,
     body: { skillGroup, callId: `${tenant}-c${i}`, type, ...(type === 'ANSWERED' && { waitMs: 4_000 }) },
