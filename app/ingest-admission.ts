@@ -131,26 +131,34 @@ export class IngestAdmission {
    * measured). A tenant's first request is admitted whenever the bound has room for it, however large.
    */
   tryAdmit(events: number, tenant = ''): Admission {
+    const refused = this.check(events, tenant);
+    if (refused) return refused;
+    this.#reserved += events;
+    let t = this.#tenants.get(tenant);
+    if (!t) this.#tenants.set(tenant, (t = { entries: [], start: 0, held: 0 }));
+    t.entries.push({ end: this.#o.accepted() + this.#reserved, events });
+    t.held += events;
+    let held = true;
+    return {
+      admitted: true,
+      release: () => {
+        if (held) this.#reserved -= events;
+        held = false;
+      },
+    };
+  }
+
+  /**
+   * Whether `events` more of `tenant` would be refused now, without reserving anything: the refusal, or
+   * undefined. With `events` = 1 it tells before a request's body is read whether any of it could be taken.
+   */
+  check(events: number, tenant = ''): (Admission & { admitted: false }) | undefined {
     this.#sample();
     const pending = this.pending;
     const bound = this.bound;
     const mine = this.pendingOf(tenant);
     const fits = pending + events <= bound && (mine === 0 || mine + events <= Math.floor(bound * this.#o.tenantShare));
-    if (pending === 0 || fits) {
-      this.#reserved += events;
-      let t = this.#tenants.get(tenant);
-      if (!t) this.#tenants.set(tenant, (t = { entries: [], start: 0, held: 0 }));
-      t.entries.push({ end: this.#o.accepted() + this.#reserved, events });
-      t.held += events;
-      let held = true;
-      return {
-        admitted: true,
-        release: () => {
-          if (held) this.#reserved -= events;
-          held = false;
-        },
-      };
-    }
+    if (pending === 0 || fits) return undefined;
     // Over the tenant's share, its own waiting events go first; over the bound, everything waiting does.
     const toStoreFirst = pending + events > bound ? Math.min(pending, pending + events - bound) : pending;
     const retryAfterSeconds = Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(toStoreFirst / Math.max(this.ratePerSecond, 1))));

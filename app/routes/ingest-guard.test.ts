@@ -35,7 +35,7 @@ async function server(producer?: BusProducer, tenantShare = 1) {
     config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'silent' },
     clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
     publisher, deadLetters: storeDeadLetters(store), checks: new Map(), state: () => 'running', logger: false,
-    ingestGuard: producer ? {} : { admission, onRefused: (n) => (counts.refused += n) },
+    ingestGuard: producer ? {} : { admission, onRefused: () => (counts.refused += 1) },
   });
   return { app, bus, publisher, counts };
 }
@@ -60,7 +60,10 @@ describe('POST /v1/events admission (the embedded pipeline\'s backpressure)', ()
     });
     expect(s.publisher.published).toBe(1_000);
     expect(s.bus.held).toBe(1_000);
-    expect(s.counts.refused).toBe(300);
+    expect(s.counts.refused).toBe(1);
+    // Refused before its body is read: even a body that is not JSON gets the 503, not a 400 from parsing it.
+    const unread = await s.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '{"events": [not json' });
+    expect([unread.statusCode, unread.json().error.code]).toEqual([503, 'SLUICE_ERR_INGEST_BACKLOG']);
     s.counts.stored = 600; // the worker stored some: room for the request again
     expect((await post(s.app, 300)).statusCode).toBe(202);
     expect(s.publisher.published).toBe(1_300);

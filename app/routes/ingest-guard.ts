@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
 import { SluiceError } from '../errors.js';
 import type { IngestAdmission } from '../ingest-admission.js';
 
@@ -9,8 +9,8 @@ export const UNAVAILABLE_RETRY_AFTER_S = 5;
 export interface IngestGuardOptions {
   /** The embedded pipeline's admission; absent with Kafka, where an event is safe once the brokers acknowledged it. */
   admission?: IngestAdmission;
-  /** Called with the events of each request refused by the admission (the metric of refusals). */
-  onRefused?: (events: number) => void;
+  /** Called for each request refused by the admission (the metric of refusals). */
+  onRefused?: () => void;
 }
 
 /**
@@ -19,13 +19,26 @@ export interface IngestGuardOptions {
  * accepted); the room reserved is given back once the answer is sent (the events are published by then, or
  * were refused); and every 503 of the route carries `Retry-After`.
  */
-export function ingestGuard(o: IngestGuardOptions): { preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler } {
+export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyncHookHandler; preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler } {
   const reserved = new WeakMap<FastifyRequest, () => void>();
+  /** Answers 503 with Retry-After. */
+  const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
+    o.onRefused?.();
+    void reply.header('retry-after', String(a.retryAfterSeconds));
+    throw new SluiceError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { retryAfterSeconds: a.retryAfterSeconds });
+  };
   const release = (req: FastifyRequest) => {
     reserved.get(req)?.();
     reserved.delete(req);
   };
   return {
+    // A tenant already at its share (or a full pipeline) is refused before its body is read and parsed:
+    // a flood of refused requests then costs the server next to nothing.
+    async preParsing(req, reply, payload) {
+      const refused = o.admission?.check(1, req.principal.tenant);
+      if (refused) refuse(reply, refused);
+      return payload;
+    },
     async preHandler(req: FastifyRequest, reply: FastifyReply) {
       if (!o.admission) return;
       const events = (req.body as { events: unknown[] }).events.length;
@@ -34,9 +47,7 @@ export function ingestGuard(o: IngestGuardOptions): { preHandler: preHandlerAsyn
         reserved.set(req, a.release);
         return;
       }
-      o.onRefused?.(events);
-      void reply.header('retry-after', String(a.retryAfterSeconds));
-      throw new SluiceError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { retryAfterSeconds: a.retryAfterSeconds });
+      refuse(reply, a);
     },
     async onSend(req, reply, payload) {
       release(req);

@@ -6,7 +6,8 @@
  * measured tenant's client) and by the noisy-neighbour integration test.
  *
  * Run alone: `tsx bench/isolation/flood.ts <url> <tenant> <routerKey> <adminKey> <viewerKey>`; stops on
- * SIGTERM and prints its counts as one JSON line.
+ * SIGTERM and prints its counts as one JSON line. `FLOOD_ROUTE_LOOPS`, `FLOOD_EVENT_LOOPS` and `FLOOD_SOCKETS`
+ * set the size of each part (0 turns it off), to see what each costs the other tenant.
  */
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -125,7 +126,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const abort = new AbortController();
   process.on('SIGTERM', () => abort.abort());
-  const stats = await flood({ url, tenant, routerKey, adminKey, viewerKey }, abort.signal);
+  // Each part of the flood can be turned down to see what it costs alone (0 turns it off).
+  const env = (name: string) => (process.env[name] === undefined ? undefined : Number(process.env[name]));
+  const parts = { routeLoops: env('FLOOD_ROUTE_LOOPS'), eventLoops: env('FLOOD_EVENT_LOOPS'), sockets: env('FLOOD_SOCKETS') };
+  const stats = await flood({ url, tenant, routerKey, adminKey, viewerKey, ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) }, abort.signal);
   console.log(JSON.stringify(stats));
   process.exit(0);
 }

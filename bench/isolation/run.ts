@@ -15,7 +15,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
@@ -29,6 +30,27 @@ const FLOOD = fileURLToPath(new URL('./flood.ts', import.meta.url));
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
 const ROUTES_PER_SEC = Number(process.env.BENCH_ROUTES_PER_SEC ?? 100);
 const EVENTS_PER_SEC = Number(process.env.BENCH_EVENTS_PER_SEC ?? 2_000);
+
+/**
+ * Cores for each side. The flooding tenant's client stands in for clients on other machines: it gets cores of
+ * its own, so what B sees is what Sluice does under the flood, not the flood client's own CPU taking B's
+ * (on 2 cores: Sluice and B's client share core 0 in every phase, the flood runs on core 1). Without
+ * `taskset` or with one core, or with BENCH_PIN=0, nothing is pinned and the report says so.
+ */
+function placement(): { sluice: string; flood: string } | undefined {
+  const n = cpus().length;
+  if (n < 2 || process.env.BENCH_PIN === '0') return undefined;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const half = Math.floor(n / 2);
+  return { sluice: `0-${half - 1}`, flood: `${half}-${n - 1}` };
+}
+const PIN = placement();
+/** Runs `cmd args` on the cores of `side` (when pinning). */
+const onCores = (side: 'sluice' | 'flood', cmd: string, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', PIN[side], cmd, ...args]] : [cmd, args]);
 
 const KEYS = {
   aAdmin: 'bench-isolation-a-admin-key',
@@ -51,7 +73,7 @@ async function startSluice(dir: string): Promise<{ url: string; child: ChildProc
     SLUICE_API_KEYS: `${KEYS.aAdmin}:a:admin,${KEYS.aRouter}:a:router,${KEYS.aViewer}:a:viewer,${KEYS.bAdmin}:b:admin,${KEYS.bRouter}:b:router`,
   };
   for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'CLICKHOUSE_URL']) delete env[k];
-  const child = spawn(process.execPath, ['bin/sluice.mjs', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...onCores('sluice', process.execPath, ['bin/sluice.mjs', 'start']), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20_000));
   child.stdout!.on('data', keep);
@@ -74,7 +96,8 @@ async function startSluice(dir: string): Promise<{ url: string; child: ChildProc
 
 /** Runs the flood in a child process until `stop` is called; `stop` resolves with its counts. */
 function startFlood(url: string): { stop(): Promise<FloodStats> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', FLOOD, url, 'a', KEYS.aRouter, KEYS.aAdmin, KEYS.aViewer], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--import', 'tsx', FLOOD, url, 'a', KEYS.aRouter, KEYS.aAdmin, KEYS.aViewer];
+  const child = spawn(...onCores('flood', process.execPath, args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -120,6 +143,8 @@ function summarize(name: string, r: TenantLoadResult): Phase {
 
 async function main(): Promise<void> {
   const machine = machineInfo();
+  // B's client (this process, every thread) on Sluice's side.
+  if (PIN) execFileSync('taskset', ['-a', '-cp', PIN.sluice, String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'sluice-isolation-'));
   const sluice = await startSluice(dir);
   const phases: Phase[] = [];
@@ -164,6 +189,7 @@ async function main(): Promise<void> {
     phases,
     flood: floodStats,
     offered: { routesPerSec: ROUTES_PER_SEC, eventsPerSec: EVENTS_PER_SEC, phaseMs: PHASE_MS },
+    cores: PIN ?? ('not pinned' as const),
     machine,
   };
   writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), report(result));
@@ -180,6 +206,7 @@ function report(r: {
   phases: Phase[];
   flood: FloodStats | undefined;
   offered: { routesPerSec: number; eventsPerSec: number; phaseMs: number };
+  cores: { sluice: string; flood: string } | 'not pinned';
   machine: ReturnType<typeof machineInfo>;
 }): string {
   const ok = (c: boolean) => (c ? 'met' : '**not met**');
@@ -203,6 +230,7 @@ ${r.offered.routesPerSec} routes/s (each with its outcome) and ${r.offered.event
 second, the rest state events of its 30 available agents and their extensions, a calm contact center) for
 ${r.offered.phaseMs / 1000} s per phase: alone, while tenant A floods, and alone again. Latency is measured from the
 moment each route was due (open loop). The machine is a shared VM, so the two runs alone are the baseline.
+Cores: ${r.cores === 'not pinned' ? 'not pinned (every process on every core)' : `Sluice and B's client on CPU ${r.cores.sluice}, A's flood client on CPU ${r.cores.flood} (it stands in for clients on other machines)`}.
 
 | phase | routes | p50 | p99 | route answers | VIP targets | B events accepted / offered | accepted/s | ingest answers |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
