@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
+import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
 import { parseApiKeys, type Principal } from './api-keys.js';
 import { SluiceError } from './errors.js';
 
@@ -154,7 +155,7 @@ const ENV_SCHEMA = {
     // At least an hour: a skill group's 60-minute sliding figures go on arriving for an hour after its last event.
     SLUICE_NAME_IDLE_MS: { type: 'integer', minimum: 3600000, maximum: 2592000000, default: 86400000 },
     SLUICE_METRIC_LABEL_VALUES: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
-    SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: DEFAULT_RATE_LIMITS.routePerSec },
     SLUICE_CONTROL_API_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     SLUICE_CONTROL_PENDING_PER_TENANT: { type: 'integer', minimum: 1, maximum: 10000000, default: 25000 },
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },

@@ -1,6 +1,7 @@
 /**
  * A well-behaved tenant's traffic, played at a fixed rate (open loop): routing requests as a CTI sends
- * them (each followed by its outcome) and event batches as a collector sends them. Latency is measured
+ * them (each followed by its outcome) and event batches as a collector sends them (sent again as a 503 or 429
+ * asks, within the run). Latency is measured
  * from when a request was due, not from when it was sent, so a stalled client or server cannot hide
  * its own delay (no coordinated omission). Used by `bench:isolation` and the noisy-neighbour test.
  */
@@ -44,7 +45,7 @@ export interface TenantLoadResult {
   readonly eventsOffered: number;
   /** Events answered 202 (and counted as accepted in the answer). */
   readonly eventsAccepted: number;
-  /** Event batches by HTTP status. */
+  /** Answers to event batches by HTTP status, a batch sent again after a 503 or 429 (Retry-After) counted each time. */
   readonly ingestStatus: Record<string, number>;
   /** Outcome reports that got no answer. */
   readonly outcomeFailures: number;
@@ -133,24 +134,34 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
       else push('extension', { extension: String(2000 + k), state: 'IDLE' });
     }
     res.eventsOffered += count;
-    try {
-      const r = await fetch(`${o.url}/v1/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${o.adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events }),
-        signal: timeout(),
-      });
-      bump(res.ingestStatus, String(r.status));
-      const body = (await r.json().catch(() => ({}))) as { accepted?: number; rejected?: { index: number }[] };
-      if (r.status === 202) {
-        const rejected = new Set((body.rejected ?? []).map((x) => x.index));
-        events.forEach((e, i) => {
-          if (!rejected.has(i)) res.acceptedIds.push(e.id);
+    const body = JSON.stringify({ events });
+    // A collector that honours Retry-After sends a refused batch again, as long as that is within the run.
+    for (;;) {
+      try {
+        const r = await fetch(`${o.url}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.adminKey}`, 'content-type': 'application/json' },
+          body,
+          signal: timeout(),
         });
-        res.eventsAccepted += body.accepted ?? 0;
+        bump(res.ingestStatus, String(r.status));
+        const answer = (await r.json().catch(() => ({}))) as { accepted?: number; rejected?: { index: number }[] };
+        const retryAfterMs = Number(r.headers.get('retry-after') ?? Number.NaN) * 1000;
+        if ((r.status === 503 || r.status === 429) && performance.now() + retryAfterMs < end) {
+          await new Promise((x) => setTimeout(x, Math.max(retryAfterMs, 50)));
+          continue;
+        }
+        if (r.status === 202) {
+          const rejected = new Set((answer.rejected ?? []).map((x) => x.index));
+          events.forEach((e, i) => {
+            if (!rejected.has(i)) res.acceptedIds.push(e.id);
+          });
+          res.eventsAccepted += answer.accepted ?? 0;
+        }
+      } catch (err) {
+        bump(res.ingestStatus, failure(err));
       }
-    } catch (err) {
-      bump(res.ingestStatus, failure(err));
+      return;
     }
   };
 
