@@ -112,7 +112,10 @@ export async function flood(o: FloodOptions, signal: AbortSignal): Promise<Flood
   for (let i = 0; i < (o.sockets ?? 200); i++) openSocket();
 
   const loops = [...Array.from({ length: o.routeLoops ?? 32 }, routeLoop), ...Array.from({ length: o.eventLoops ?? 2 }, eventLoop)];
+  // Held open until aborted, even once the server has closed every socket and no loop runs.
+  const alive = setInterval(() => {}, 60_000);
   await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+  clearInterval(alive);
   for (const ws of sockets) ws.terminate();
   await Promise.allSettled(loops);
   return stats;
