@@ -11,6 +11,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Unit tests first, then the integration tests on their own: those run real services and processes
+          // whose timing-sensitive paths (shutdown deadlines, limiters under load) should not share the CPU.
+          sequence: { groupOrder: 0 },
           include: ['{operators,pipelines,control,workflow,dashboards,bench,app,adapters,services}/**/*.test.ts'],
           environment: 'node',
         },
@@ -18,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],

@@ -37,6 +37,8 @@ export interface Config {
   ingestMaxPending: number;
   /** In-process bus only: part of the admission bound one tenant may fill. */
   ingestTenantShare: number;
+  /** Events per second one API key may send to `POST /v1/events`. */
+  ingestEventsPerSec: number;
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
@@ -123,6 +125,8 @@ const ENV_SCHEMA = {
     SLUICE_STREAM_MESSAGES_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: LIMIT_DEFAULTS.streamMessagesPerMinute },
     SLUICE_INGEST_MAX_PENDING: { type: 'integer', minimum: 100, maximum: 10000000, default: 100000 },
     SLUICE_INGEST_TENANT_SHARE: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5 },
+    // At least one request's worth (5000 events), or a full request could never pass.
+    SLUICE_INGEST_EVENTS_PER_SEC: { type: 'integer', minimum: 5000, maximum: 10000000, default: 10000 },
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
@@ -219,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: r.SLUICE_SHUTDOWN_TIMEOUT_MS,
     ingestMaxPending: r.SLUICE_INGEST_MAX_PENDING,
     ingestTenantShare: r.SLUICE_INGEST_TENANT_SHARE,
+    ingestEventsPerSec: r.SLUICE_INGEST_EVENTS_PER_SEC,
     open,
     apiKeys,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,

@@ -36,6 +36,7 @@ import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from './embedded-ingest.js';
+import { IngestRate } from './ingest-rate.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -241,7 +242,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (bench/traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: embedded?.guard, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: { ...embedded?.guard, rate: new IngestRate(config.ingestEventsPerSec), onRateLimited: metrics.ingestRateRefused }, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

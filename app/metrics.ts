@@ -57,6 +57,7 @@ export class Metrics {
   readonly httpSeconds = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by method, route and status.', labelNames: ['method', 'route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly labelsFolded = new Counter({ name: 'sluice_metric_labels_folded_total', help: 'Label values folded into "_other" (an unknown tenant, or a value past its label\'s set), by label; counted per observation and per scrape.', labelNames: ['label'], registers: [this.registry] });
   readonly refusedPastLimit = new Counter({ name: 'sluice_cardinality_refused_total', help: 'Events dead-lettered because they brought a tenant past its limit of skill groups, agents or extensions, by tenant and kind.', labelNames: ['tenant', 'kind'], registers: [this.registry] });
+  readonly ingestRateLimited = new Counter({ name: 'sluice_ingest_rate_limited_total', help: 'POST /v1/events requests refused (429) because their API key sent more events a second than SLUICE_INGEST_EVENTS_PER_SEC, by tenant.', labelNames: ['tenant'], registers: [this.registry] });
   /** The bounds every input-driven label goes through. */
   readonly labels: LabelBounds;
 
@@ -220,6 +221,11 @@ export class Metrics {
     const limits = new Counter({ name: 'sluice_control_limit_hits_total', help: 'Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant\'s bound or the total (pending-tenant, pending-total), skill groups refused by a tenant\'s bound (skill-groups).', labelNames: ['limit'], registers: r });
     svc.on('limit', (e) => limits.inc({ limit: e.limit }));
   }
+
+  /** Counts an ingest request refused by its key's events-per-second limit. */
+  ingestRateRefused = (tenant: string): void => {
+    this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+  };
 
   /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */
   cardinalityRefused = (r: Pick<CardinalityRefusal, 'tenant' | 'kind'>): void => {

@@ -9,6 +9,7 @@ import { RealtimeState } from '../../pipelines/realtime/state.js';
 import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
 import { parseApiKeys } from '../config.js';
 import { IngestAdmission } from '../ingest-admission.js';
+import { IngestRate } from '../ingest-rate.js';
 import { Metrics } from '../metrics.js';
 import { buildServer } from '../server.js';
 
@@ -106,5 +107,40 @@ describe('POST /v1/events admission (the embedded pipeline\'s backpressure)', ()
     expect(r.statusCode).toBe(503);
     expect(r.headers['retry-after']).toBe('5');
     expect(r.json().error).toMatchObject({ code: 'SLUICE_ERR_UNAVAILABLE', retriable: true });
+  });
+});
+
+describe('POST /v1/events events per second per key', () => {
+  it("refuses a key's request whole with 429 and Retry-After past its events per second, while another key is served", async () => {
+    const bus = new MemoryBus();
+    await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 1 })));
+    const publisher = new EventPublisher(await bus.producer());
+    const store = new MemoryTelemetryStore();
+    const limited: string[] = [];
+    const app = await buildServer({
+      config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 8 << 20, logLevel: 'silent' },
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
+      publisher, deadLetters: storeDeadLetters(store), checks: new Map(), state: () => 'running', logger: false,
+      // 5000 events a second counted over a minute's window (300,000): the test never straddles two windows.
+      ingestGuard: { rate: new IngestRate(5_000, 60), onRateLimited: (t) => limited.push(t) },
+    });
+    try {
+      for (let i = 0; i < 59; i++) expect((await post(app, 5_000)).statusCode).toBe(202);
+      expect((await post(app, 3_000)).statusCode).toBe(202);
+      const over = await post(app, 2_001); // 300,001 in this window
+      expect(over.statusCode).toBe(429);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(over.json().error).toMatchObject({ code: 'SLUICE_ERR_RATE_LIMITED', retriable: true });
+      expect(publisher.published).toBe(298_000); // nothing of the refused request
+      expect((await post(app, 2_000)).statusCode).toBe(202); // the refused events did not count: all 300,000 fit
+      expect((await post(app, 1)).statusCode).toBe(429);
+      // Refused before its body is read once the key's second is used up.
+      const unread = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '{"events": [not json' });
+      expect(unread.statusCode).toBe(429);
+      expect((await post(app, 5_000, GLOBEX, 'globex')).statusCode).toBe(202); // another key
+      expect(limited).toEqual(['acme', 'acme', 'acme']);
+    } finally {
+      await app.close();
+    }
   });
 });

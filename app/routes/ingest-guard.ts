@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
 import { SluiceError } from '../errors.js';
 import type { IngestAdmission } from '../ingest-admission.js';
+import type { IngestRate } from '../ingest-rate.js';
 
 /** `Retry-After` of a 503 that names no better time (the bus did not acknowledge), s. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -11,6 +12,10 @@ export interface IngestGuardOptions {
   admission?: IngestAdmission;
   /** Called for each request refused by the admission (the metric of refusals). */
   onRefused?: () => void;
+  /** Events per second per API key; absent: no limit. */
+  rate?: IngestRate;
+  /** Called for each request refused by the rate (429). */
+  onRateLimited?: (tenant: string) => void;
 }
 
 /**
@@ -21,6 +26,13 @@ export interface IngestGuardOptions {
  */
 export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyncHookHandler; preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler } {
   const reserved = new WeakMap<FastifyRequest, () => void>();
+  const keyOf = (req: FastifyRequest) => `${req.principal.tenant}:${req.principal.keyId}`;
+  /** Answers 429 with Retry-After: the key sent more events this second than it may. */
+  const limited = (req: FastifyRequest, reply: FastifyReply, seconds: number): never => {
+    o.onRateLimited?.(req.principal.tenant);
+    void reply.header('retry-after', String(seconds));
+    throw new SluiceError('SLUICE_ERR_RATE_LIMITED', [`more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`]);
+  };
   /** Answers 503 with Retry-After. */
   const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
     o.onRefused?.();
@@ -35,18 +47,25 @@ export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyn
     // A tenant already at its share (or a full pipeline) is refused before its body is read and parsed:
     // a flood of refused requests then costs the server next to nothing.
     async preParsing(req, reply, payload) {
+      const wait = await o.rate?.exhausted(keyOf(req));
+      if (wait !== undefined) limited(req, reply, wait);
       const refused = o.admission?.check(1, req.principal.tenant);
       if (refused) refuse(reply, refused);
       return payload;
     },
     async preHandler(req: FastifyRequest, reply: FastifyReply) {
-      if (!o.admission) return;
       const events = (req.body as { events: unknown[] }).events.length;
+      const key = keyOf(req);
+      const wait = await o.rate?.take(key, events);
+      if (wait !== undefined) limited(req, reply, wait);
+      if (!o.admission) return;
       const a = o.admission.tryAdmit(events, req.principal.tenant);
       if (a.admitted) {
         reserved.set(req, a.release);
         return;
       }
+      // Refused whole: none of its events count as sent.
+      await o.rate?.giveBack(key, events);
       refuse(reply, a);
     },
     async onSend(req, reply, payload) {
