@@ -39,6 +39,18 @@ export function processCpuMs(): number {
 }
 
 /**
+ * User + system CPU time in a `/proc/<pid>/stat` line, ms. The command name (field 2) may hold spaces
+ * and parentheses, so fields are counted from the last `)`: state is field 3, utime 14, stime 15, both
+ * in clock ticks (`msPerTick`: 10 ms at Linux's usual USER_HZ of 100).
+ */
+export function procStatCpuMs(stat: string, msPerTick = 10): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`);
+  return ticks * msPerTick;
+}
+
+/**
  * CPU time another process has used, ms, from `/proc/<pid>/stat` (utime + stime, in clock ticks of
  * 10 ms); undefined where there is no such file (not Linux, or the process is gone).
  */
@@ -50,7 +62,30 @@ export function otherProcessCpuMs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-  // Fields after the command name (which may hold spaces, inside parentheses): state is field 3, utime 14, stime 15.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  return procStatCpuMs(stat);
 }
+
+/**
+ * `value / baseline` rounded to `digits` decimals: how a benchmark states a figure against the
+ * baseline measured beside it in the same run (machines differ; ratios travel). Null when either is
+ * missing or the baseline is not positive, so a JSON line never carries NaN or Infinity.
+ */
+export function ratio(value: number | undefined, baseline: number | undefined, digits = 3): number | null {
+  if (value === undefined || baseline === undefined || !Number.isFinite(value) || !Number.isFinite(baseline) || baseline <= 0) return null;
+  const k = 10 ** digits;
+  return Math.round((value / baseline) * k) / k;
+}
+
+/** A benchmark's target and its verdict (targets are ratios to a baseline of the same run, or say why not). */
+export interface Verdict {
+  /** Stable key, for the JSON line. */
+  readonly key: string;
+  /** The target as the results document states it. */
+  readonly target: string;
+  readonly met: boolean;
+  /** The measured figure the verdict rests on. */
+  readonly measured: string;
+}
+
+/** A verdict as a line of a results document. */
+export const verdictLine = (v: Verdict): string => `- Target "${v.target}": ${v.met ? 'met' : '**not met**'} (${v.measured}).`;

@@ -6,12 +6,15 @@
  * - baseline: the same fastify app answering a constant (the machine's ceiling);
  * - route only: routing requests (the headline figures);
  * - with outcomes: route + outcome pairs per connection, as a CTI would send them.
+ * Besides the rates, each server's own CPU time over its slices (from /proc) is divided by its
+ * decisions: the client shares the machine, so CPU per decision is the steadier comparison.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { Options, Request, Result } from 'autocannon';
+import { otherProcessCpuMs } from '../machine.js';
 import { median } from './timing.js';
 
 /** One phase's figures. */
@@ -27,6 +30,8 @@ export interface HttpPhase {
   readonly errors: number;
   readonly connections: number;
   readonly durationSec: number;
+  /** The server process's CPU time over the phase's slices per decision answered, µs (undefined off Linux). */
+  readonly serverCpuUsPerDecision: number | undefined;
 }
 
 /** All phases. */
@@ -97,9 +102,10 @@ function pairs(url: string, duration: number): Options {
   return { url, requests, connections: CONNECTIONS, duration };
 }
 
-function summarise(slices: Result[], requestsPerDecision: number): HttpPhase {
+function summarise(slices: Result[], requestsPerDecision: number, serverCpuMs: number | undefined): HttpPhase {
   const duration = slices.reduce((s, r) => s + r.duration, 0);
   const ok = slices.reduce((s, r) => s + r['2xx'], 0);
+  const decisions = ok / requestsPerDecision;
   return {
     decisionsPerSec: Math.round(ok / requestsPerDecision / duration),
     p50Ms: median(slices.map((r) => r.latency.p50)),
@@ -109,7 +115,17 @@ function summarise(slices: Result[], requestsPerDecision: number): HttpPhase {
     errors: slices.reduce((s, r) => s + r.errors, 0),
     connections: CONNECTIONS,
     durationSec: Math.round(duration),
+    serverCpuUsPerDecision: serverCpuMs === undefined || decisions === 0 ? undefined : Math.round((serverCpuMs * 10_000) / decisions) / 10,
   };
+}
+
+/** Runs one autocannon slice against `child`'s server, adding the server's CPU time over it to `cpu[i]`. */
+async function slice(opts: Options, child: ChildProcess, cpu: (number | undefined)[], i: number): Promise<Result> {
+  const before = otherProcessCpuMs(child.pid);
+  const r = await autocannon(opts);
+  const after = otherProcessCpuMs(child.pid);
+  cpu[i] = before === undefined || after === undefined || cpu[i] === undefined ? undefined : cpu[i]! + (after - before);
+  return r;
 }
 
 /** Runs every phase (about 45 s). */
@@ -121,12 +137,14 @@ export async function measureHttp(): Promise<HttpResult> {
     await autocannon(routeOnly(route, 2));
     await autocannon(pairs(withOutcomes, 2));
     const slices: [Result[], Result[], Result[]] = [[], [], []];
+    const cpu: (number | undefined)[] = [0, 0, 0];
+    const [c0, c1, c2] = servers.map((s) => s.child) as [ChildProcess, ChildProcess, ChildProcess];
     for (let r = 0; r < ROUNDS; r++) {
-      slices[0].push(await autocannon(routeOnly(base, SLICE_SEC)));
-      slices[1].push(await autocannon(routeOnly(route, SLICE_SEC)));
-      slices[2].push(await autocannon(pairs(withOutcomes, SLICE_SEC)));
+      slices[0].push(await slice(routeOnly(base, SLICE_SEC), c0, cpu, 0));
+      slices[1].push(await slice(routeOnly(route, SLICE_SEC), c1, cpu, 1));
+      slices[2].push(await slice(pairs(withOutcomes, SLICE_SEC), c2, cpu, 2));
     }
-    return { baseline: summarise(slices[0], 1), routeOnly: summarise(slices[1], 1), withOutcomes: summarise(slices[2], 2) };
+    return { baseline: summarise(slices[0], 1, cpu[0]), routeOnly: summarise(slices[1], 1, cpu[1]), withOutcomes: summarise(slices[2], 2, cpu[2]) };
   } finally {
     await Promise.all(servers.map((s) => stopServer(s.child)));
   }

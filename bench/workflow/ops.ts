@@ -10,9 +10,12 @@ import { connectWorkflowRedis, WorkflowKeys } from '../../workflow/redis/connect
 import { RedisFlowRepository, RedisRoundRobinCounter } from '../../workflow/redis/flow-repository.js';
 import { RedisTicketStore } from '../../workflow/redis/ticket-store.js';
 import { RedisTimerStore } from '../../workflow/redis/timer-store.js';
+import { meanPerOp, perOp, readCpu, redisCommands, redisServerPid, type CpuPerOp } from './cpu.js';
 
 /** What one engine process is told to do. */
 export interface InstanceSettings {
+  /** Ticket operations through the engine, or the baseline: bare Redis round trips (PING) on the same connection settings. */
+  readonly kind: 'tickets' | 'roundTrips';
   readonly redisUrl: string;
   /** Tickets this instance works on at once. */
   readonly concurrency: number;
@@ -30,6 +33,8 @@ export interface InstanceResult {
   readonly transitions: number;
   readonly ticketsClosed: number;
   readonly conflicts: number;
+  /** Bare round trips (the baseline kind only). */
+  readonly roundTrips: number;
   /** Wall seconds of the measured window. */
   readonly seconds: number;
   /** CPU seconds of the process inside the window. */
@@ -48,6 +53,8 @@ export interface OpsSettings {
   /** Measured time, ms (after a warm-up of 3 s). */
   readonly durationMs: number;
   readonly tenants: readonly string[];
+  /** Measured time of each baseline run (one before the ticket operations, one after), ms. */
+  readonly baselineMs: number;
 }
 
 /** What {@link measureTicketOps} measured, summed over the instances. */
@@ -61,10 +68,22 @@ export interface OpsResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly conflicts: number;
-  /** CPU time of the engine processes per operation, ms (engine, ioredis, load generator). */
-  readonly nodeCpuMsPerOp: number;
-  /** CPU time of redis-server per operation, ms. */
-  readonly redisCpuMsPerOp: number;
+  /** CPU per operation: the engine processes' (engine, ioredis, load generator) and redis-server's. */
+  readonly cpu: CpuPerOp;
+  /** Redis commands per operation (each script call and the commands it runs inside). */
+  readonly redisCommandsPerOp: number;
+  /** The baseline beside it: bare round trips at the same concurrency, mean of a run before and one after. */
+  readonly baseline: RoundTripResult;
+}
+
+/** The baseline: bare Redis round trips (PING) from the same number of processes and in-flight requests. */
+export interface RoundTripResult {
+  readonly perSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpu: CpuPerOp;
+  /** Each of the two runs (before, after), round trips per second. */
+  readonly runsPerSec: readonly [number, number];
 }
 
 const KEYS = new WorkflowKeys('bench:ops:');
@@ -73,13 +92,6 @@ const KEYS = new WorkflowKeys('bench:ops:');
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
-
-/** CPU seconds redis-server used so far (user + system). */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
@@ -91,6 +103,7 @@ const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r
  * assignment, audit and SLA timer upkeep. Counts only what completes inside the window.
  */
 export async function runInstance(s: InstanceSettings): Promise<InstanceResult> {
+  if (s.kind === 'roundTrips') return runRoundTrips(s);
   const people = new MemoryPeopleDirectory();
   for (const t of s.tenants) {
     people.add(t, ...['ann', 'bob', 'cid', 'dee'].map((id) => ({ id, groups: ['billing-agents'] })), ...['max', 'mia'].map((id) => ({ id, groups: ['billing-managers'] })), { id: 'hal', groups: ['department-heads'] });
@@ -145,7 +158,32 @@ export async function runInstance(s: InstanceSettings): Promise<InstanceResult> 
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(running);
   await redis.quit();
-  return { ...r, seconds: (s.measureTo - s.measureFrom) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { ...r, roundTrips: 0, seconds: (s.measureTo - s.measureFrom) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The baseline instance: `concurrency` loops of `PING`, counted and timed like ticket operations. */
+async function runRoundTrips(s: InstanceSettings): Promise<InstanceResult> {
+  const redis = await connectWorkflowRedis(s.redisUrl);
+  const latencies: number[] = [];
+  let roundTrips = 0;
+  const worker = async (): Promise<void> => {
+    while (Date.now() < s.measureTo) {
+      const t0 = performance.now();
+      await redis.ping();
+      if (Date.now() >= s.measureFrom && Date.now() < s.measureTo) {
+        latencies.push(performance.now() - t0);
+        roundTrips++;
+      }
+    }
+  };
+  const running = Array.from({ length: s.concurrency }, () => worker());
+  await sleepUntil(s.measureFrom);
+  const cpu0 = process.cpuUsage();
+  await sleepUntil(s.measureTo);
+  const cpu = process.cpuUsage(cpu0);
+  await Promise.all(running);
+  await redis.quit();
+  return { creates: 0, transitions: 0, ticketsClosed: 0, conflicts: 0, roundTrips, latencies, seconds: (s.measureTo - s.measureFrom) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** Runs one instance in a child process (tsx loader), resolving with what it measured. */
@@ -159,38 +197,66 @@ function forkInstance(s: InstanceSettings): Promise<InstanceResult> {
   });
 }
 
+/** One measured window of `kind` across `s.engines` child processes, with redis-server's CPU and commands over it. */
+async function phase(s: OpsSettings, redis: Redis, redisPid: number | undefined, kind: InstanceSettings['kind'], durationMs: number) {
+  const measureFrom = Date.now() + 3_000 + 2_000; // process start-up, then warm-up
+  const measureTo = measureFrom + durationMs;
+  const per = Math.max(1, Math.round(s.concurrency / s.engines));
+  const results = Promise.all(Array.from({ length: s.engines }, (_, instance) => forkInstance({ kind, redisUrl: s.redisUrl, concurrency: per, tenants: s.tenants, measureFrom, measureTo, instance })));
+  await sleepUntil(measureFrom);
+  const [cpu0, commands0] = [readCpu(redisPid), await redisCommands(redis)];
+  await sleepUntil(measureTo);
+  const [cpu1, commands1] = [readCpu(redisPid), await redisCommands(redis)];
+  const all = await results;
+  const sum = (f: (r: InstanceResult) => number): number => all.reduce((a, r) => a + f(r), 0);
+  const ops = sum((r) => r.creates + r.transitions + r.roundTrips);
+  const latencies = all.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    all,
+    sum,
+    ops,
+    perSec: ops / (durationMs / 1000),
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    // The engine processes measured their own CPU over the window; redis-server's is read here.
+    cpu: perOp(cpu0, cpu1, ops, sum((r) => r.cpuSeconds) * 1000),
+    commandsPerOp: ops > 0 ? (commands1 - commands0) / ops : Number.NaN,
+  };
+}
+
 /**
  * Ticket creations and transitions per second through the real engine on Redis, with
  * `engines` instances in processes of their own sharing one redis-server (the design's
- * scale-out model), measured over one common window.
+ * scale-out model), measured over one common window; before and after it the baseline,
+ * bare round trips from as many processes with as many in flight.
  */
 export async function measureTicketOps(s: OpsSettings): Promise<OpsResult> {
   const redis = await connectWorkflowRedis(s.redisUrl);
+  const redisPid = await redisServerPid(redis);
   const doc = parseFlowSource(readFileSync(new URL('../../workflow/flows/fee-reduction.yaml', import.meta.url), 'utf8'), 'yaml') as Record<string, unknown>;
   const catalog = new FlowCatalog(new RedisFlowRepository(redis, KEYS));
   for (const tenant of s.tenants) await catalog.deploy({ ...doc, tenant }, { tenant });
-  const measureFrom = Date.now() + 3_000 + 2_000; // process start-up, then warm-up
-  const measureTo = measureFrom + s.durationMs;
-  const per = Math.max(1, Math.round(s.concurrency / s.engines));
-  const results = Promise.all(Array.from({ length: s.engines }, (_, instance) => forkInstance({ redisUrl: s.redisUrl, concurrency: per, tenants: s.tenants, measureFrom, measureTo, instance })));
-  await sleepUntil(measureFrom);
-  const redis0 = await redisCpuSeconds(redis);
-  await sleepUntil(measureTo);
-  const redisCpu = (await redisCpuSeconds(redis)) - redis0;
-  const all = await results;
+  const before = await phase(s, redis, redisPid, 'roundTrips', s.baselineMs);
+  const t = await phase(s, redis, redisPid, 'tickets', s.durationMs);
+  const after = await phase(s, redis, redisPid, 'roundTrips', s.baselineMs);
   await redis.quit();
-  const sum = (f: (r: InstanceResult) => number): number => all.reduce((a, r) => a + f(r), 0);
-  const ops = sum((r) => r.creates + r.transitions);
-  const latencies = all.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const mean = (x: number, y: number) => (x + y) / 2;
   return {
-    opsPerSec: ops / (s.durationMs / 1000),
-    creates: sum((r) => r.creates),
-    transitions: sum((r) => r.transitions),
-    ticketsClosed: sum((r) => r.ticketsClosed),
-    conflicts: sum((r) => r.conflicts),
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    nodeCpuMsPerOp: (sum((r) => r.cpuSeconds) * 1000) / ops,
-    redisCpuMsPerOp: (redisCpu * 1000) / ops,
+    opsPerSec: t.perSec,
+    creates: t.sum((r) => r.creates),
+    transitions: t.sum((r) => r.transitions),
+    ticketsClosed: t.sum((r) => r.ticketsClosed),
+    conflicts: t.sum((r) => r.conflicts),
+    p50Ms: t.p50Ms,
+    p99Ms: t.p99Ms,
+    cpu: t.cpu,
+    redisCommandsPerOp: t.commandsPerOp,
+    baseline: {
+      perSec: mean(before.perSec, after.perSec),
+      p50Ms: mean(before.p50Ms, after.p50Ms),
+      p99Ms: mean(before.p99Ms, after.p99Ms),
+      cpu: meanPerOp(before.cpu, after.cpu),
+      runsPerSec: [Math.round(before.perSec), Math.round(after.perSec)],
+    },
   };
 }

@@ -5,6 +5,7 @@ import { RedisTimerStore } from '../../workflow/redis/timer-store.js';
 import type { Notification } from '../../workflow/sla/notifier.js';
 import { TimerService } from '../../workflow/sla/timer-service.js';
 import type { SlaTimer } from '../../workflow/sla/timer-store.js';
+import { perOp, readCpu, redisServerPid, type CpuPerOp } from './cpu.js';
 import { quantile } from './ops.js';
 
 /** Settings of {@link measureTimers}. */
@@ -42,6 +43,10 @@ export interface TimerResult {
   readonly loadPerSec: number;
   /** Deliveries per claimer. */
   readonly perClaimer: readonly number[];
+  /** CPU per timer written (`schedule`, this process) while loading. */
+  readonly writeCpu: CpuPerOp;
+  /** CPU per delivery (claim, notify, ack: the claimers in this process) from their start until they stop. */
+  readonly deliveryCpu: CpuPerOp;
 }
 
 const HOUR = 3_600_000;
@@ -92,9 +97,11 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
   const setup = await connectWorkflowRedis(s.redisUrl);
   const store = new RedisTimerStore(setup, { keys });
   const tenantOf = (i: number): string => s.tenants[i % s.tenants.length] as string;
+  const redisPid = await redisServerPid(setup);
 
   const background = s.pending - s.firing;
   const t0 = Date.now();
+  const loadCpu0 = readCpu(redisPid);
   await load(store, 0, background, (i) => timer(i, tenantOf(i), t0 + HOUR + ((i * 7_919) % (23 * HOUR))));
   // The window opens 3 s after the firing timers are written (at the rate measured so far, with
   // margin), so every one of them is pending and every claimer running when it does.
@@ -102,6 +109,7 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
   const windowStart = Date.now() + 3_000 + Math.ceil((1.5 * s.firing * 1000) / Math.max(1_000, rate));
   await load(store, background, s.pending, (i) => timer(i, tenantOf(i), windowStart + Math.floor(((i - background) * s.windowMs) / s.firing)));
   const loadPerSec = s.pending / ((Date.now() - t0) / 1000);
+  const writeCpu = perOp(loadCpu0, readCpu(redisPid), s.pending);
   s.log(`loaded ${s.pending} timers at ${Math.round(loadPerSec)}/s`);
 
   const deliveries = new Map<string, number>();
@@ -124,6 +132,7 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
   }
   const { pending: pendingTimers } = await store.counts();
   if (windowStart - Date.now() < 500) throw new Error('loading took longer than planned: the window would open before the claimers run; lower BENCH_WF_FIRING');
+  const claimCpu0 = readCpu(redisPid);
   for (const svc of services) svc.start();
   const wait = windowStart + s.windowMs - Date.now();
   s.log(`${pendingTimers} pending; ${s.claimers} claimers; window opens in ${Math.round((windowStart - Date.now()) / 1000)} s and lasts ${s.windowMs / 1000} s`);
@@ -131,6 +140,7 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
   const grace = Date.now() + 10_000;
   while (Date.now() < grace && lateness.length < s.firing) await new Promise((r) => setTimeout(r, 100));
   await Promise.all(services.map((svc) => svc.stop()));
+  const deliveryCpu = perOp(claimCpu0, readCpu(redisPid), lateness.length);
 
   let lost = 0;
   let duplicated = 0;
@@ -156,5 +166,7 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
     early,
     loadPerSec,
     perClaimer,
+    writeCpu,
+    deliveryCpu,
   };
 }
