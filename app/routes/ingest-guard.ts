@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
-import { SluiceError } from '../errors.js';
+import { appError } from '../errors.js';
 import type { IngestAdmission } from '../ingest-admission.js';
 
 /** `Retry-After` of a 503 that names no better time (the bus did not acknowledge), s. */
@@ -25,7 +25,7 @@ export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyn
   const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
     o.onRefused?.();
     void reply.header('retry-after', String(a.retryAfterSeconds));
-    throw new SluiceError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { retryAfterSeconds: a.retryAfterSeconds });
+    throw appError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { details: { retryAfterSeconds: a.retryAfterSeconds } });
   };
   const release = (req: FastifyRequest) => {
     reserved.get(req)?.();
