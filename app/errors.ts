@@ -4,7 +4,7 @@
  * found, forbidden, unavailable) are in `core/errors.ts`; every code is documented in docs/errors.md
  * (`app/errors.test.ts` checks it).
  */
-import { defineErrors, type SluiceError } from '../core/errors.js';
+import { defineErrors, type ErrorList, type SluiceError } from '../core/errors.js';
 
 /** The app's own codes. */
 export const APP_ERRORS = {
@@ -17,10 +17,10 @@ export const APP_ERRORS = {
   SLUICE_ERR_INGEST_BACKLOG: { status: 503, retriable: true, message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },
   SLUICE_ERR_CONFIG: { status: 500, retriable: false, message: 'configuration is invalid: %s' },
-} as const;
+} as const satisfies ErrorList;
 
-/** A code the app raises: its own or a shared one. */
-export type AppErrorCode = Parameters<typeof appError>[0];
+/** An app error code (the app's own; shared codes are in `core/errors.ts`). */
+export type AppErrorCode = keyof typeof APP_ERRORS;
 
 /**
  * An error of the app: `appError('SLUICE_ERR_NOT_READY', ['the bus is down'])`; a shared code takes its

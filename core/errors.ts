@@ -79,7 +79,7 @@ export class SluiceError<C extends string = string> extends Error {
  *
  * @example if (isSluiceError(err, 'SLUICE_ERR_TICKET_CONFLICT')) retry();
  */
-export function isSluiceError(err: unknown, code?: string): err is SluiceError {
+export function isSluiceError<C extends string = string>(err: unknown, code?: C): err is SluiceError<C> {
   if (typeof err !== 'object' || err === null || (err as Record<symbol, unknown>)[MARK] !== true) return false;
   return code === undefined || (err as SluiceError).code === code;
 }

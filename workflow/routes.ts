@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../core/access.js';
+import type {} from '../core/http.js';
 import { MAX_DATETIME64_MS } from '../adapters/clickhouse/partitions.js';
 import type { Clock } from '../adapters/clock.js';
 import { tenantOf } from './api/access.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type Role } from '../../core/access.js';
+import type {} from '../../core/http.js';
 import type { Actor } from '../definition/permissions.js';
 import type { Action } from '../engine/actions.js';
 import type { WorkflowEngine } from '../engine/engine.js';
