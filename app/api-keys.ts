@@ -1,30 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { SluiceError } from './errors.js';
-
-/** Roles an API key can carry (README, "Authentication"). */
-export const ROLES = ['admin', 'router', 'agent', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
-/**
- * Who a request acts as: everything comes from the key's configuration, nothing from the request.
- * Tenant `*` is the platform: it sees every tenant.
- */
-export interface Principal {
-  tenant: string;
-  role: Role;
-  /**
-   * The person the key belongs to (a workflow actor id, matched by `user:` refs and assignments).
-   * Absent: the key acts as itself (`key:<keyId>`).
-   */
-  user?: string;
-  /** Groups of that person (matched by `group:` refs in flow permissions); only from configuration. */
-  groups?: readonly string[];
-  /**
-   * The key's label in logs, ticket history, error messages and audit: its configured `name`, or
-   * `key#<n>` (its position among the configured keys). Never derived from the key's characters.
-   */
-  keyId: string;
-}
+import { isTenantName, PLATFORM_TENANT, ROLES, type Principal, type Role } from '../core/access.js';
+import { appError } from './errors.js';
 
 /** One configured key, as written in `SLUICE_API_KEYS_FILE` (and what `SLUICE_API_KEYS` entries become). */
 export interface ApiKeyEntry {
@@ -37,7 +13,6 @@ export interface ApiKeyEntry {
 }
 
 const FIELDS = ['key', 'tenant', 'role', 'user', 'groups', 'name'];
-const TENANT = /^(\*|[a-z0-9][a-z0-9_-]{0,62})$/;
 /** User and group ids: no `:` (the env separator), `+` (the group separator), `,` or spaces. */
 const IDENT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -45,7 +20,7 @@ const MAX_GROUPS = 64;
 const MIN_KEY = 16;
 
 function fail(where: string, rule: string): never {
-  throw new SluiceError('SLUICE_ERR_CONFIG', [`${where}: ${rule}`]);
+  throw appError('SLUICE_ERR_CONFIG', [`${where}: ${rule}`]);
 }
 
 /**
@@ -89,7 +64,7 @@ function check(e: unknown, where: string): ApiKeyEntry {
   const x = e as Record<string, unknown>;
   if (Object.keys(x).some((k) => !FIELDS.includes(k))) fail(where, `has an unknown field (fields are ${FIELDS.join(', ')})`);
   if (typeof x.key !== 'string' || x.key.length < MIN_KEY) fail(where, `key must be a string of at least ${MIN_KEY} characters`);
-  if (typeof x.tenant !== 'string' || !TENANT.test(x.tenant)) fail(where, 'has an invalid tenant (lower-case letters, digits, _ and -, at most 63; or * for the platform)');
+  if (x.tenant !== PLATFORM_TENANT && !isTenantName(x.tenant)) fail(where, 'has an invalid tenant (lower-case letters, digits, _ and -, at most 63; or * for the platform)');
   if (typeof x.role !== 'string' || !(ROLES as readonly string[]).includes(x.role)) fail(where, `has an invalid role; roles are ${ROLES.join(', ')}`);
   if (x.user !== undefined && (typeof x.user !== 'string' || !IDENT.test(x.user))) fail(where, `user must match ${IDENT.source}`);
   if (x.groups !== undefined) {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
 import { loadConfig, type Config } from './config.js';
-import { isSluiceError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
 import { startSluice } from './main.js';
 import { replayCommand } from '../pipelines/replay/command.js';
 import { planCommand } from '../bench/plan/command.js';

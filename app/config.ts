@@ -1,10 +1,11 @@
 import { Ajv } from 'ajv';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
 import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
-import { parseApiKeys, type Principal } from './api-keys.js';
-import { SluiceError } from './errors.js';
+import type { Principal } from '../core/access.js';
+import { parseApiKeys } from './api-keys.js';
+import { appError } from './errors.js';
 
-export { parseApiKeys, principalsOf, ROLES, type ApiKeyEntry, type Principal, type Role } from './api-keys.js';
+export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
 /** Which parts run in this process (`--role`). */
 export type ProcessRole = 'all' | 'pipeline' | 'control' | 'workflow';
@@ -182,29 +183,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!validateEnv(raw)) {
     const err = validateEnv.errors?.[0];
     const name = err?.instancePath.replace(/^\//, '') || 'environment';
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`${name} ${err?.message ?? 'is invalid'}`]);
+    throw appError('SLUICE_ERR_CONFIG', [`${name} ${err?.message ?? 'is invalid'}`]);
   }
   // The shape is guaranteed by ENV_SCHEMA (with defaults filled in) once validation passed.
   const r = raw as Record<string, any>;
   if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
     // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
+    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
   if (!open && apiKeys.size === 0) {
-    throw new SluiceError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
+    throw appError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
   }
   // Open mode beside keys would let any request without a key act as platform admin while the
   // operator believes keys protect the server: refuse to start rather than guess which was meant.
   if (open && apiKeys.size > 0) {
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`]);
+    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`]);
   }
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`]);
+    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`]);
   }
   if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
-    throw new SluiceError('SLUICE_ERR_CONFIG', [`SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`]);
+    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`]);
   }
   return Object.freeze({
     host: r.HOST,

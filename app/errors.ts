@@ -1,51 +1,40 @@
 /**
- * Every error Sluice reports to a client, once: code, HTTP status, message template, and whether a
- * retry may succeed. Codes are never reused; `app/errors.test.ts` checks each is documented in
- * docs/errors.md.
+ * The app's error codes (the server, its shared plugins and the pipelines' routes): code, HTTP status,
+ * message template, and whether a retry may succeed. The codes several rooms share (validation, not
+ * found, forbidden, unavailable) are in `core/errors.ts`; every code is documented in docs/errors.md
+ * (`app/errors.test.ts` checks it).
  */
-export const ERRORS = {
-  SLUICE_ERR_VALIDATION: { status: 400, retriable: false, message: 'request is invalid: %s' },
+import { defineErrors, type ErrorList, type SluiceError } from '../core/errors.js';
+
+/** The app's own codes. */
+export const APP_ERRORS = {
   SLUICE_ERR_BODY_TOO_LARGE: { status: 413, retriable: false, message: 'request body exceeds %s bytes' },
   SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, message: 'content type %s is not supported' },
   SLUICE_ERR_UNAUTHENTICATED: { status: 401, retriable: false, message: '%s' },
-  SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, message: 'role %s may not %s' },
-  SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, message: '%s not found' },
   SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
   SLUICE_ERR_TOO_MANY_STREAMS: { status: 429, retriable: true, message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)' },
-  SLUICE_ERR_RATE_LIMITED: { status: 429, retriable: true, message: 'rate limit exceeded: %s' },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
-  SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, message: '%s is unavailable' },
   SLUICE_ERR_INGEST_BACKLOG: { status: 503, retriable: true, message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },
   SLUICE_ERR_CONFIG: { status: 500, retriable: false, message: 'configuration is invalid: %s' },
-} as const;
+} as const satisfies ErrorList;
 
-export type ErrorCode = keyof typeof ERRORS;
+/** An app error code (the app's own; shared codes are in `core/errors.ts`). */
+export type AppErrorCode = keyof typeof APP_ERRORS;
 
-const MARK = Symbol.for('sluice.error');
+/**
+ * An error of the app: `appError('SLUICE_ERR_NOT_READY', ['the bus is down'])`; a shared code takes its
+ * message whole (`appError('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable')`).
+ */
+export const appError = defineErrors('app', APP_ERRORS).error;
 
-/** An error with a Sluice code. Test with {@link isSluiceError}, not `instanceof`. */
-export class SluiceError extends Error {
-  readonly [MARK] = true;
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly retriable: boolean;
-  /** Extra fields for the response body (e.g. the bad `field`). */
-  readonly details: Record<string, unknown>;
-
-  constructor(code: ErrorCode, args: string[] = [], details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    const spec = ERRORS[code];
-    let i = 0;
-    super(spec.message.replace(/%s/g, () => args[i++] ?? ''), options);
-    this.name = 'SluiceError';
-    this.code = code;
-    this.status = spec.status;
-    this.retriable = spec.retriable;
-    this.details = details;
-  }
-}
-
-/** True for errors created by {@link SluiceError}, even from another copy of this module. */
-export function isSluiceError(err: unknown): err is SluiceError {
-  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[MARK] === true;
+/**
+ * A 400 for a request the schema could not refuse, worded like the schema's own refusals
+ * (`request is invalid: querystring.to must be greater than querystring.from`).
+ *
+ * @param field the bad field (`querystring.to`), sent as `field`
+ * @param rule what is wrong, naming the field
+ */
+export function invalidRequest(field: string, rule: string): SluiceError<'SLUICE_ERR_VALIDATION'> {
+  return appError('SLUICE_ERR_VALIDATION', `request is invalid: ${rule}`, { details: { field } });
 }

@@ -113,7 +113,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     closers.unshift(() => stateStore.close());
 
     const bus: MessageBus = config.kafkaBrokers
-      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log: (level, message, extra) => log[level]({ kafka: extra }, message) })
+      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log })
       : new MemoryBus({ maxMessages: embeddedBusLimit(config.ingestMaxPending) });
     await bus.ensureTopics([...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({ topic, partitions: config.kafkaPartitions })));
     closers.unshift(() => bus.close());
@@ -204,7 +204,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         callbackTickets: workflow?.callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
-        log: (level, msg, extra) => log[level](extra ?? {}, msg),
+        log,
         rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
         tuning: {
           maxPendingPerTenant: config.controlPendingPerTenant,

@@ -6,10 +6,8 @@
  * decision log and callback tickets. See README.md.
  */
 export * from './types.js';
-export { CONTROL_ERRORS, SluiceError, isSluiceError } from './errors.js';
-export type { ControlErrorCode, ErrorSpec } from './errors.js';
-export { Emitter } from './events.js';
-export type { Listener, ListenerErrorHandler, Observable } from './events.js';
+export { CONTROL_ERRORS, controlError } from './errors.js';
+export type { ControlErrorCode } from './errors.js';
 
 export { CircuitBreaker } from './breaker/breaker.js';
 export type { BreakerEvents, BreakerJSON, BreakerOptions, BreakerSnapshot, BreakerTransition, Permit } from './breaker/api.js';
@@ -56,13 +54,13 @@ export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from '
 
 // The integration half: the service, its ports and adapters, routes and wiring.
 export { ControlService } from './service.js';
-export type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, LimitName, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+export type { ControlEvents, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, LimitName, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 export { controlRoutes } from './routes.js';
 export type { ControlRoutesOptions } from './routes.js';
 export { createControl } from './wire.js';
 export type { Control, CreateControlOptions } from './wire.js';
-export { StaticRealtimeView, snapshotProblem } from './signals/snapshot.js';
-export type { QueueSnapshot, RealtimeView } from './signals/snapshot.js';
+export { StaticRealtimeView } from './signals/snapshot.js';
+export type { RealtimeView } from './signals/snapshot.js';
 export { SnapshotSignalSource } from './signals/source.js';
 export type { CtiHealth, ScopeSignals, SnapshotSourceOptions } from './signals/source.js';
 export { EventLoopLag } from './signals/engine.js';
@@ -73,7 +71,6 @@ export { ClickHouseLogWriter, controlMigrations } from './log/clickhouse.js';
 export { MemoryLogWriter, memoryDecisionLog } from './log/memory.js';
 export type { ControlLogRecord, DecisionLog, DecisionRecord, LevelChangeRecord, LogStats, LogWriter } from './log/types.js';
 export { InMemoryCallbackTickets, TicketDispatcher } from './tickets/tickets.js';
-export type { CallbackTicket, CallbackTickets } from './tickets/tickets.js';
 export { StateStoreProbeBudget } from './shared/probe-budget.js';
 export { StateStorePolicyStore } from './shared/policy-store.js';
 export type { SharedStatus } from './shared/coordinator.js';

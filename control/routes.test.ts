@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Principal, Role } from '../app/config.js';
+import type { Principal, Role } from '../core/access.js';
 import { DEFAULT_POLICY } from './policy/defaults.js';
 import { controlRoutes } from './routes.js';
 import { calm, harness, run } from './fixtures/harness.js';

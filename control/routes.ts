@@ -10,9 +10,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../adapters/clock.js';
-import type { Role } from '../app/config.js';
-import type {} from '../app/plugins/auth.js';
-import { SluiceError } from './errors.js';
+import { PLATFORM_TENANT, requireTenant, ROLES, scopeTenant, type Role } from '../core/access.js';
+import type {} from '../core/http.js';
+import { controlError } from './errors.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, routeLimit } from './http/rate-limit.js';
 import type { ControlRateLimits } from './http/rate-limit.js';
 import * as S from './http/schemas.js';
@@ -27,23 +27,16 @@ export interface ControlRoutesOptions {
   readonly rateLimit?: Omit<ControlRateLimits, 'onLimited'> | false;
 }
 
-const ALL: readonly Role[] = ['admin', 'router', 'agent', 'viewer'];
+const ALL: readonly Role[] = ROLES;
 const ROUTERS: readonly Role[] = ['router', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
 
-/** The tenant a tenant key may act on; `asked` must match it (404 otherwise). Platform keys get `asked`. */
-function scope(req: FastifyRequest, asked: string | undefined): string | undefined {
-  const own = req.principal.tenant;
-  if (own === '*') return asked;
-  if (asked !== undefined && asked !== own) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `tenant ${asked}`);
-  return own;
-}
+/** How control words a request that names no tenant where one is needed. */
+const invalidRequest = (_field: string, rule: string) => controlError('SLUICE_ERR_CONTROL_REQUEST_INVALID', rule);
 
-/** Like {@link scope}, for operations on one tenant: platform keys must name it. */
+/** The one tenant an operation acts on (`core/access.ts`): platform keys must name it in `<where>.tenant`. */
 function oneTenant(req: FastifyRequest, asked: string | undefined, where: string): string {
-  const t = scope(req, asked);
-  if (t === undefined) throw new SluiceError('SLUICE_ERR_CONTROL_REQUEST_INVALID', `${where}.tenant is required for platform keys`);
-  return t;
+  return requireTenant(req.principal, asked, `${where}.tenant`, invalidRequest);
 }
 
 /**
@@ -58,7 +51,7 @@ function authorOf(req: FastifyRequest): string {
 async function refuseBodyAuthor(req: FastifyRequest): Promise<void> {
   const body = req.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'author')) {
-    throw new SluiceError('SLUICE_ERR_CONTROL_REQUEST_INVALID', 'body.author is not accepted: a policy change is recorded as the API key\'s user (or the key), never as a name in the request body');
+    throw controlError('SLUICE_ERR_CONTROL_REQUEST_INVALID', 'body.author is not accepted: a policy change is recorded as the API key\'s user (or the key), never as a name in the request body');
   }
 }
 
@@ -72,7 +65,7 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
     '/v1/route',
     { config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) }, schema: { body: S.routeBody, response: S.routeReply } },
     async (req) => {
-      scope(req, req.body.tenant);
+      scopeTenant(req.principal, req.body.tenant);
       return service.route(req.body);
     },
   );
@@ -84,8 +77,8 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
       const id = req.params.decisionId;
       const owner = service.decisionTenant(id);
       const own = req.principal.tenant;
-      if (owner === undefined || (own !== '*' && owner !== own) || !service.outcome(id, req.body)) {
-        throw new SluiceError('SLUICE_ERR_NOT_FOUND', `decision ${id} (unknown, already reported or expired)`);
+      if (owner === undefined || (own !== PLATFORM_TENANT && owner !== own) || !service.outcome(id, req.body)) {
+        throw controlError('SLUICE_ERR_NOT_FOUND', `decision ${id} (unknown, already reported or expired) not found`);
       }
       return reply.status(204).send();
     },
@@ -94,7 +87,7 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
   app.get<{ Querystring: { tenant?: string } }>(
     '/v1/control/state',
     { config: { access: { roles: ALL, action: 'read the control state' } }, schema: { querystring: S.tenantQuery } },
-    async (req) => service.state(scope(req, req.query.tenant)),
+    async (req) => service.state(scopeTenant(req.principal, req.query.tenant)),
   );
 
   app.get<{ Querystring: { tenant?: string } }>(

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../adapters/clock.js';
 import type { BreakerSnapshot } from './breaker/api.js';
 import type { CircuitBreaker } from './breaker/breaker.js';
-import { SluiceError, isSluiceError } from './errors.js';
-import type { Emitter } from './events.js';
+import { isSluiceError } from '../core/errors.js';
+import { controlError } from './errors.js';
+import type { Emitter } from '../core/emitter.js';
 import type { Scope } from './levels/controller.js';
 import type { PressureConfig } from './levels/signals.js';
 import type { DecisionLog } from './log/types.js';
@@ -22,7 +23,8 @@ import { CtiView } from './runtime/cti-health.js';
 import { LevelRuntime } from './runtime/levels.js';
 import { ScopeBook } from './runtime/scopes.js';
 import { TenantTables } from './runtime/tenants.js';
-import type { ControlEvents, ControlLogFn, ControlServiceOptions, ControlStateView } from './service-types.js';
+import { silentLogger, withFields, type Logger } from '../core/logger.js';
+import type { ControlEvents, ControlServiceOptions, ControlStateView } from './service-types.js';
 import { Coordinator } from './shared/coordinator.js';
 import { StateStorePolicyStore } from './shared/policy-store.js';
 import { StateStoreProbeBudget } from './shared/probe-budget.js';
@@ -63,7 +65,7 @@ export class ControlAdmin {
   protected readonly decisionLog: DecisionLog | undefined;
   protected readonly tickets: TicketDispatcher;
   protected readonly policies: StateStorePolicyStore;
-  protected readonly log: ControlLogFn;
+  protected readonly log: Logger;
   readonly #loopLag: EventLoopLag | undefined;
   readonly #timeoutMs: number;
 
@@ -74,7 +76,7 @@ export class ControlAdmin {
     this.tickMs = s.tickMs;
     this.realtime = o.realtime;
     this.events = s.events;
-    this.log = o.log ?? (() => {});
+    this.log = o.log ?? silentLogger;
     this.#timeoutMs = o.storeTimeoutMs ?? 250;
     const cti = o.ctiNodes ?? { primary: 'cti-primary', backup: 'cti-backup' };
     const ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
@@ -141,7 +143,7 @@ export class ControlAdmin {
       port: o.callbackTickets ?? new InMemoryCallbackTickets(),
       clock: o.clock,
       guard: () => this.breakers.get(DEPENDENCY_BREAKERS.workflowNotifier),
-      onError: (err) => this.log('warn', 'control: callback ticket failed', { err: (err as Error)?.message }),
+      onError: (err) => this.log.warn({ err: (err as Error)?.message }, 'control: callback ticket failed'),
     });
     this.policies = new StateStorePolicyStore({ store: o.stateStore, clock: o.clock, timeoutMs: this.#timeoutMs });
     this.policies.on('change', (r) => this.tables.setPolicy(r.tenant, r.current.policy));
@@ -159,7 +161,7 @@ export class ControlAdmin {
       reloadPolicies: async () => {
         for (const r of await this.policies.all()) this.tables.setPolicy(r.tenant, r.current.policy);
       },
-      log: (level, msg, extra) => this.log(level, msg, { instance: this.instanceId, ...extra }),
+      log: withFields(this.log, { instance: this.instanceId }),
     });
   }
 
@@ -186,7 +188,7 @@ export class ControlAdmin {
    */
   force(key: string, mode: 'open' | 'closed' | 'clear', forMs: number | undefined, reason: string): BreakerSnapshot {
     const b = this.breakers.isFleet(key) ? this.breakers.get(key) : undefined;
-    if (b === undefined) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `breaker ${key}`);
+    if (b === undefined) throw controlError('SLUICE_ERR_NOT_FOUND', `breaker ${key} not found`);
     if (mode === 'clear') b.clearForce(reason);
     else if (mode === 'open') b.forceOpen(forMs ?? Number.NaN, reason);
     else b.forceClose(forMs ?? Number.NaN, reason);
@@ -258,7 +260,7 @@ export class ControlAdmin {
     await this.coordinator.stop(opts);
     await this.policies.stop();
     this.tickets.stop();
-    await this.decisionLog?.stop().catch((err: unknown) => this.log('warn', 'control: final log flush failed', { err: (err as Error)?.message }));
+    await this.decisionLog?.stop().catch((err: unknown) => this.log.warn({ err: (err as Error)?.message }, 'control: final log flush failed'));
     this.breakers.dispose();
     this.#loopLag?.stop();
   }

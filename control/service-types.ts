@@ -20,11 +20,9 @@ import type { CtiNodes } from './runtime/tenants.js';
 import type { SharedStatus } from './shared/coordinator.js';
 import type { EngineHealth } from './signals/engine.js';
 import type { RealtimeView } from './signals/snapshot.js';
-import type { CallbackTickets } from './tickets/tickets.js';
+import type { Logger } from '../core/logger.js';
+import type { CallbackTickets } from '../core/messages.js';
 import type { Level, Priority, Random } from './types.js';
-
-/** A log function: the composition root maps it onto pino. */
-export type ControlLogFn = (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 
 /** Options of {@link ControlService}. Durations in ms. */
 export interface ControlServiceOptions {
@@ -68,7 +66,8 @@ export interface ControlServiceOptions {
   readonly limiter?: Partial<LimiterConfig>;
   readonly throttle?: Partial<ClientThrottleConfig>;
   readonly random?: Random;
-  readonly log?: ControlLogFn;
+  /** Where the service logs (a pino logger fits); default silent. */
+  readonly log?: Logger;
 }
 
 /** `POST /v1/route`'s question. */

@@ -14,20 +14,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TimerHandle } from '../adapters/clock.js';
-import { Emitter } from './events.js';
-import type { Listener, Observable } from './events.js';
+import { Emitter } from '../core/emitter.js';
+import type { Emits, Listener } from '../core/emitter.js';
 import { resolvePressureConfig } from './levels/signals.js';
 import { ControlAdmin } from './service-admin.js';
 import type { ControlEvents, ControlServiceOptions, ControlStats, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 import { PendingDecisions } from './runtime/decisions.js';
 import { RouteEngine } from './runtime/route-engine.js';
 import type { RoutedCall } from './runtime/route-engine.js';
-import { checkNumber } from './validate.js';
+import { checkNumber } from './errors.js';
 
 export type { ControlEvents, ControlServiceOptions, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 
 /** See the module comment. */
-export class ControlService extends ControlAdmin implements Observable<ControlEvents> {
+export class ControlService extends ControlAdmin implements Emits<ControlEvents> {
   readonly #engine: RouteEngine;
   readonly #pending: PendingDecisions<RoutedCall>;
   readonly #rateLimited = { route: 0, outcome: 0, api: 0 };
@@ -40,7 +40,7 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     const tickMs = checkNumber('control.tickMs', options.tickMs ?? 1_000, { int: true, min: 1 });
     const leaseMs = checkNumber('control.leaseMs', options.leaseMs ?? 5_000, { int: true, gt: tickMs });
     const pressure = resolvePressureConfig({ consumerLagLow: 5_000, consumerLagHigh: 60_000, ...options.pressure });
-    super(options, { tickMs, leaseMs, pressure, events: new Emitter<ControlEvents>((err, name) => options.log?.('warn', `control event listener for ${name} threw`, { err: (err as Error)?.message })) });
+    super(options, { tickMs, leaseMs, pressure, events: new Emitter<ControlEvents>((err, name) => options.log?.warn({ err: (err as Error)?.message }, `control event listener for ${name} threw`)) });
     this.#engine = new RouteEngine(this.instanceId, this.tables, this.breakers, this.admission, (tenant, k) => this.cti.weight(tenant, k), (tenant, level, kind, key) => {
       if (this.events.has('admission-rejected')) this.events.emit('admission-rejected', { tenant, level, kind, key });
     });
@@ -175,7 +175,7 @@ export class ControlService extends ControlAdmin implements Observable<ControlEv
     try {
       await this.realtime.refresh?.();
     } catch (err) {
-      this.log('warn', 'control: realtime view refresh failed', { err: (err as Error)?.message });
+      this.log.warn({ err: (err as Error)?.message }, 'control: realtime view refresh failed');
     }
     const computed = await this.coordinator.before();
     if (computed) this.levels.compute();

@@ -3,6 +3,7 @@
  * random-source port. Kept in one file so every room of `control/` spells them
  * the same way.
  */
+import type { Priority } from '../core/messages.js';
 
 /** Degradation level: 0 normal, 1 light pressure, 2 heavy pressure, 3 overload or CTI failure. */
 export type Level = 0 | 1 | 2 | 3;
@@ -13,8 +14,8 @@ export const LEVELS: readonly Level[] = Object.freeze([0, 1, 2, 3] as const);
 /** Highest level. */
 export const MAX_LEVEL: Level = 3;
 
-/** Caller priority class. */
-export type Priority = 'vip' | 'high' | 'normal' | 'low';
+/** Caller priority class (declared with the messages that carry it, in `core/messages.ts`). */
+export type { Priority } from '../core/messages.js';
 
 /** Priority classes, highest first; the index is the class's rank (0 = shed last). */
 export const PRIORITIES: readonly Priority[] = Object.freeze(['vip', 'high', 'normal', 'low'] as const);

@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../adapters/clock.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
-import type { Principal } from '../app/config.js';
+import type { Principal } from '../core/access.js';
 import { calm, settle } from './fixtures/harness.js';
 import { controlRoutes } from './routes.js';
 import { StaticRealtimeView } from './signals/snapshot.js';
@@ -23,7 +23,7 @@ describe('createControl', () => {
       instanceId: 'host-1',
       tenants: ['initech'],
       ctiNodes: { primary: 'p', backup: 'q' },
-      log: (level, msg) => logs.push(`${level} ${msg}`),
+      log: { info: (_f, msg) => logs.push(`info ${msg}`), warn: (_f, msg) => logs.push(`warn ${msg}`), error: (_f, msg) => logs.push(`error ${msg}`) },
       tuning: { tickMs: 500, leaseMs: 2_000 },
     });
     await control.start();

@@ -23,10 +23,11 @@ import type { ControlRoutesOptions } from './routes.js';
 import { DEPENDENCY_BREAKERS } from './runtime/breakers.js';
 import type { CtiNodes } from './runtime/tenants.js';
 import { ControlService } from './service.js';
-import type { ControlLogFn, ControlServiceOptions } from './service-types.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { ControlServiceOptions } from './service-types.js';
 import type { EngineHealth } from './signals/engine.js';
 import type { RealtimeView } from './signals/snapshot.js';
-import type { CallbackTickets } from './tickets/tickets.js';
+import type { CallbackTickets } from '../core/messages.js';
 
 /** Options of {@link createControl}. */
 export interface CreateControlOptions {
@@ -42,7 +43,7 @@ export interface CreateControlOptions {
   readonly engineHealth: EngineHealth;
   readonly callbackTickets?: CallbackTickets;
   readonly instanceId: string;
-  readonly log?: ControlLogFn;
+  readonly log?: Logger;
   readonly ctiNodes?: CtiNodes;
   /** Tenants known from configuration (e.g. the tenants of the API keys). */
   readonly tenants?: readonly string[];
@@ -83,7 +84,7 @@ class DeferredWriter implements LogWriter {
 
 /** See the module comment. */
 export function createControl(o: CreateControlOptions): Control {
-  const log: ControlLogFn = o.log ?? (() => {});
+  const log: Logger = o.log ?? silentLogger;
   const deferred = new DeferredWriter();
   const writer: LogWriter = o.clickhouse === undefined ? new MemoryLogWriter(50_000) : deferred;
   let service: ControlService | undefined;
@@ -92,7 +93,7 @@ export function createControl(o: CreateControlOptions): Control {
     clock: o.clock,
     tokenPrefix: `control:${o.instanceId}:${o.clock.now().toString(36)}`,
     guard: () => service?.breaker(DEPENDENCY_BREAKERS.clickhouseSink),
-    onError: (err) => log('warn', 'control: decision log write failed', { err: (err as Error)?.message }),
+    onError: (err) => log.warn({ err: (err as Error)?.message }, 'control: decision log write failed'),
   });
   service = new ControlService({
     ...o.tuning,
@@ -111,7 +112,7 @@ export function createControl(o: CreateControlOptions): Control {
   const rl = o.rateLimit;
   // Its own connection: commands fail fast while Redis is away (the limiter then counts locally).
   const redis = rl === false || !rl?.redisUrl ? undefined : new Redis(rl.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
-  redis?.on('error', (err: Error) => log('warn', 'control: rate-limit store unreachable; limiting per instance', { err: err.message }));
+  redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'control: rate-limit store unreachable; limiting per instance'));
   const rateLimit =
     rl === false
       ? false

@@ -3,7 +3,7 @@ import { EMPTY, finalize, map, NEVER, Observable, type SchedulerAction, Subject,
 import { describe, expect, it } from 'vitest';
 import { batch } from './batch.js';
 import { batchWrite, type WrittenBatch } from './batch-write.js';
-import { isOperatorError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
 import { boundedScheduler, marbleScheduler } from './test-support.js';
 
 const scheduler = marbleScheduler;
@@ -50,7 +50,7 @@ describe('batchWrite', () => {
     ts.run(({ cold }) => {
       cold('abcd').pipe(batchWrite(() => NEVER, { maxItems: 2, maxBufferedItems: 3, pauseAtItems: 2, resumeAtItems: 0 })).subscribe({ error: (e: unknown) => (error = e) });
     });
-    expect(isOperatorError(error) && [error.code, error.retriable]).toEqual(['SLUICE_ERR_BUFFER_LIMIT', true]);
+    expect(isSluiceError(error) && [error.code, error.retriable]).toEqual(['SLUICE_ERR_BUFFER_LIMIT', true]);
   });
 
   it("at the buffer limit with onFull: 'drop', drops and reports the item", () => {
@@ -80,7 +80,7 @@ describe('batchWrite', () => {
       };
       expectObservable(cold('ab').pipe(batchWrite(() => NEVER, { maxItems: 1, maxBufferedItems: 4, pauseAtItems: 2, onPressure }))).toBe('-#', undefined, new Error('cannot pause'));
     });
-    expect(isOperatorError(noAck) && noAck.code).toBe('SLUICE_ERR_SINK_NO_ACK');
+    expect(isSluiceError(noAck) && noAck.code).toBe('SLUICE_ERR_SINK_NO_ACK');
   });
 
   it('unsubscribing cancels the write in flight, the batch timer and the source', () => {

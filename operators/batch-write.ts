@@ -1,6 +1,6 @@
 import { asyncScheduler, from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { Batcher, checkCutOptions, type BatchCutOptions } from './batcher.js';
-import { checkFunction, checkInteger, checkRule, OperatorError } from './errors.js';
+import { checkFunction, checkNumber, checkRule, operatorError } from './errors.js';
 
 /** Options of {@link batchWrite}. */
 export interface BatchWriteOptions<T> extends BatchCutOptions<T> {
@@ -62,10 +62,10 @@ export function batchWrite<T, R>(
 ): OperatorFunction<T, WrittenBatch<T, R>> {
   checkFunction('sink', sink);
   checkCutOptions(options);
-  const maxBuffered = checkInteger('maxBufferedItems', options.maxBufferedItems ?? 8 * options.maxItems, options.maxItems);
-  const pauseAt = checkInteger('pauseAtItems', options.pauseAtItems ?? Math.max(1, Math.floor(maxBuffered / 2)), 1);
+  const maxBuffered = checkNumber('maxBufferedItems', options.maxBufferedItems ?? 8 * options.maxItems, { int: true, min: options.maxItems });
+  const pauseAt = checkNumber('pauseAtItems', options.pauseAtItems ?? Math.max(1, Math.floor(maxBuffered / 2)), { int: true, min: 1 });
   checkRule(pauseAt <= maxBuffered, 'pauseAtItems', `≤ maxBufferedItems (${maxBuffered})`, pauseAt);
-  const resumeAt = checkInteger('resumeAtItems', options.resumeAtItems ?? Math.floor(pauseAt / 2), 0);
+  const resumeAt = checkNumber('resumeAtItems', options.resumeAtItems ?? Math.floor(pauseAt / 2), { int: true, min: 0 });
   checkRule(resumeAt < pauseAt, 'resumeAtItems', `< pauseAtItems (${pauseAt})`, resumeAt);
   const onFull = options.onFull ?? 'error';
   checkRule(onFull === 'error' || onFull === 'drop', 'onFull', "'error' or 'drop'", onFull);
@@ -128,7 +128,7 @@ export function batchWrite<T, R>(
             next: ack,
             error: fail,
             complete: () => {
-              if (!acked) fail(new OperatorError('SLUICE_ERR_SINK_NO_ACK', `sink completed without acknowledging batch ${next.seq}`));
+              if (!acked) fail(operatorError('SLUICE_ERR_SINK_NO_ACK', `sink completed without acknowledging batch ${next.seq}`));
             },
           });
         } catch (err) {
@@ -153,7 +153,7 @@ export function batchWrite<T, R>(
           try {
             if (held >= maxBuffered) {
               if (onFull === 'drop') options.onDrop?.(item);
-              else fail(new OperatorError('SLUICE_ERR_BUFFER_LIMIT', `batch buffer full: ${held} items held (maxBufferedItems)`));
+              else fail(operatorError('SLUICE_ERR_BUFFER_LIMIT', `batch buffer full: ${held} items held (maxBufferedItems)`));
               return;
             }
             held++;

@@ -1,5 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { checkFunction, checkInteger } from './errors.js';
+import { checkFunction, checkNumber } from './errors.js';
 
 /** How batches are cut; shared by {@link batch} and {@link batchWrite}. */
 export interface BatchCutOptions<T> {
@@ -21,8 +21,8 @@ export interface BatchCutOptions<T> {
 
 /** Checks {@link BatchCutOptions} once, at construction. */
 export function checkCutOptions<T>(o: BatchCutOptions<T>): void {
-  checkInteger('maxItems', o.maxItems, 1);
-  if (o.maxWaitMs !== undefined) checkInteger('maxWaitMs', o.maxWaitMs, 1);
+  checkNumber('maxItems', o.maxItems, { int: true, min: 1 });
+  if (o.maxWaitMs !== undefined) checkNumber('maxWaitMs', o.maxWaitMs, { int: true, min: 1 });
   if (o.cutBefore !== undefined) checkFunction('cutBefore', o.cutBefore);
 }
 

@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import { checkFunction, checkInteger, checkNumber } from './errors.js';
+import { checkFunction, checkNumber } from './errors.js';
 import type { StateProbe } from './state-probe.js';
 import type { EventElement, StreamElement } from './types.js';
 
@@ -29,8 +29,8 @@ export interface DedupOptions<T> {
  */
 export function dedupById<T>(options: DedupOptions<T>): MonoTypeOperatorFunction<StreamElement<T>> {
   checkFunction('id', options.id);
-  const capacity = checkInteger('maxIds', options.maxIds, 1);
-  const horizon = checkNumber('horizonMs', options.horizonMs, 0);
+  const capacity = checkNumber('maxIds', options.maxIds, { int: true, min: 1 });
+  const horizon = checkNumber('horizonMs', options.horizonMs, { min: 0 });
   const idOf = options.id;
   const onDuplicate = options.onDuplicate;
   return (source) =>

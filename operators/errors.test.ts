@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isOperatorError, OPERATOR_ERROR_CODES, OperatorError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
+import { badEventTime, checkNumber, OPERATOR_ERROR_CODES, operatorError } from './errors.js';
 
 describe('operator errors', () => {
   it('every code is documented in the README with its retriability', () => {
@@ -12,12 +13,21 @@ describe('operator errors', () => {
     }
   });
 
-  it('are recognised by marker, not by class identity', () => {
-    const e = new OperatorError('SLUICE_ERR_BUFFER_LIMIT', 'full');
-    expect(e.retriable).toBe(true);
-    expect(isOperatorError(e)).toBe(true);
-    expect(isOperatorError({ ...e })).toBe(true);
-    expect(isOperatorError(new Error('x'))).toBe(false);
-    expect(isOperatorError(null)).toBe(false);
+  it('are Sluice errors without an HTTP status, recognised by marker', () => {
+    const e = operatorError('SLUICE_ERR_BUFFER_LIMIT', 'full');
+    expect(e).toMatchObject({ code: 'SLUICE_ERR_BUFFER_LIMIT', retriable: true, message: 'full', status: undefined });
+    expect(isSluiceError(e, 'SLUICE_ERR_BUFFER_LIMIT')).toBe(true);
+    expect(badEventTime('soon')).toMatchObject({ code: 'SLUICE_ERR_EVENT_TIME', message: 'event ts must be a finite epoch-ms number (got soon)' });
+  });
+
+  it('refuses a bad option as SLUICE_ERR_OPERATOR_OPTION naming it, the rule and the value', () => {
+    let error: unknown;
+    try {
+      checkNumber('maxOutOfOrdernessMs', -5, { min: 0 });
+    } catch (e) {
+      error = e;
+    }
+    expect(isSluiceError(error, 'SLUICE_ERR_OPERATOR_OPTION')).toBe(true);
+    expect((error as Error).message).toBe('maxOutOfOrdernessMs must be a finite number ≥ 0 (got -5)');
   });
 });

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { checkInteger, checkRule } from './errors.js';
+import { checkNumber, checkRule } from './errors.js';
 import { checkKeyedOptions, paneWindows, type KeyedWindowOptions } from './pane-windows.js';
 import type { StreamElement, WindowResult } from './types.js';
 
@@ -27,8 +27,8 @@ export function hoppingWindow<T, K, A, R>(
   options: HoppingWindowOptions<T, K, A, R>,
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
   checkKeyedOptions(options);
-  const size = checkInteger('sizeMs', options.sizeMs, 1);
-  const slide = checkInteger('slideMs', options.slideMs, 1);
+  const size = checkNumber('sizeMs', options.sizeMs, { int: true, min: 1 });
+  const slide = checkNumber('slideMs', options.slideMs, { int: true, min: 1 });
   checkRule(slide <= size, 'slideMs', `≤ sizeMs (${size})`, slide);
   const pane = gcd(size, slide);
   return paneWindows(pane, [{ size: size / pane, slide: slide / pane }], options);

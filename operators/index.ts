@@ -6,7 +6,7 @@
  */
 export { event, isWatermark, watermark } from './types.js';
 export type { EventElement, StreamElement, WatermarkElement, WindowEmitKind, WindowResult } from './types.js';
-export { isOperatorError, OPERATOR_ERROR_CODES, OperatorError } from './errors.js';
+export { OPERATOR_ERROR_CODES, operatorError } from './errors.js';
 export type { OperatorErrorCode } from './errors.js';
 export { LateOutput } from './late-output.js';
 export type { LateEvent } from './late-output.js';

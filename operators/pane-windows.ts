@@ -1,6 +1,6 @@
 import type { OperatorFunction, SchedulerLike, Subscriber } from 'rxjs';
 import type { Aggregator } from './aggregators.js';
-import { badEventTime, checkFunction, checkInteger } from './errors.js';
+import { badEventTime, checkFunction, checkNumber } from './errors.js';
 import type { LateOutput } from './late-output.js';
 import { PaneStore, type Merged } from './pane-store.js';
 import type { StateProbe } from './state-probe.js';
@@ -45,8 +45,8 @@ export interface PaneSpec {
 export function checkKeyedOptions<T, K, A, R>(o: KeyedWindowOptions<T, K, A, R>): void {
   checkFunction('key', o.key);
   checkFunction('aggregate.add', o.aggregate?.add);
-  if (o.allowedLatenessMs !== undefined) checkInteger('allowedLatenessMs', o.allowedLatenessMs, 0);
-  if (o.earlyEveryMs !== undefined) checkInteger('earlyEveryMs', o.earlyEveryMs, 1);
+  if (o.allowedLatenessMs !== undefined) checkNumber('allowedLatenessMs', o.allowedLatenessMs, { int: true, min: 0 });
+  if (o.earlyEveryMs !== undefined) checkNumber('earlyEveryMs', o.earlyEveryMs, { int: true, min: 1 });
 }
 
 /**

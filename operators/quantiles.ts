@@ -1,6 +1,6 @@
 import { DDSketch } from '@datadog/sketches-js';
 import type { Aggregator } from './aggregators.js';
-import { checkFunction, checkInteger, checkNumber, checkRule } from './errors.js';
+import { checkFunction, checkNumber, checkRule } from './errors.js';
 
 /** Options of {@link quantiles}. */
 export interface QuantileOptions {
@@ -79,9 +79,9 @@ export function quantiles<T>(field: (value: T) => number, options: QuantileOptio
   checkFunction('field', field);
   const qs = [...(options.quantiles ?? [0.5, 0.9, 0.99])];
   for (const q of qs) checkRule(typeof q === 'number' && q >= 0 && q <= 1, 'quantiles[]', 'in [0, 1]', q);
-  const relativeAccuracy = checkNumber('relativeAccuracy', options.relativeAccuracy ?? 0.01, Number.MIN_VALUE);
+  const relativeAccuracy = checkNumber('relativeAccuracy', options.relativeAccuracy ?? 0.01, { min: Number.MIN_VALUE });
   checkRule(relativeAccuracy < 1, 'relativeAccuracy', 'below 1', relativeAccuracy);
-  const poolSize = checkInteger('poolSize', options.poolSize ?? 16_384, 0);
+  const poolSize = checkNumber('poolSize', options.poolSize ?? 16_384, { int: true, min: 0 });
   const names = qs.map((q) => `p${Number((q * 100).toPrecision(12))}`);
   const sketches: DDSketch[] = [];
   const accs: QuantileAcc[] = [];

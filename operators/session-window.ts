@@ -1,6 +1,6 @@
 import type { OperatorFunction, Subscriber } from 'rxjs';
 import type { Aggregator } from './aggregators.js';
-import { badEventTime, checkInteger } from './errors.js';
+import { badEventTime, checkNumber } from './errors.js';
 import { MinHeap } from './min-heap.js';
 import { checkKeyedOptions, type KeyedWindowOptions } from './pane-windows.js';
 import type { EventElement, StreamElement, WindowEmitKind, WindowResult } from './types.js';
@@ -42,7 +42,7 @@ export function sessionWindow<T, K, A, R>(
   options: SessionWindowOptions<T, K, A, R>,
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
   checkKeyedOptions(options);
-  const gap = checkInteger('gapMs', options.gapMs, 1);
+  const gap = checkNumber('gapMs', options.gapMs, { int: true, min: 1 });
   return windowOperator<T, K, R>(options, (subscriber) => new SessionRun(gap, options, subscriber));
 }
 

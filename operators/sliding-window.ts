@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { checkInteger, checkRule } from './errors.js';
+import { checkNumber, checkRule } from './errors.js';
 import { checkKeyedOptions, paneWindows, type KeyedWindowOptions } from './pane-windows.js';
 import type { StreamElement, WindowResult } from './types.js';
 
@@ -30,11 +30,11 @@ export function slidingWindow<T, K, A, R>(
   options: SlidingWindowOptions<T, K, A, R>,
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
   checkKeyedOptions(options);
-  const pane = checkInteger('paneMs', options.paneMs, 1);
+  const pane = checkNumber('paneMs', options.paneMs, { int: true, min: 1 });
   const sizes = typeof options.sizeMs === 'number' ? [options.sizeMs] : [...options.sizeMs];
   checkRule(sizes.length > 0, 'sizeMs', 'a size or a non-empty list of sizes', options.sizeMs);
   for (const size of sizes) {
-    checkInteger('sizeMs', size, pane);
+    checkNumber('sizeMs', size, { int: true, min: pane });
     checkRule(size % pane === 0, 'sizeMs', `a multiple of paneMs (${pane})`, size);
   }
   return paneWindows(pane, sizes.map((size) => ({ size: size / pane, slide: 1 })), options);

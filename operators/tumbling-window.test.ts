@@ -1,6 +1,6 @@
 import { from, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { isOperatorError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
 import { LateOutput } from './late-output.js';
 import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
@@ -163,7 +163,7 @@ describe('tumblingWindow', () => {
     from<StreamElement<V>[]>([watermark(5), e('k', Number.NaN, 1)])
       .pipe(tumblingWindow({ sizeMs: 10, key, aggregate: total() }))
       .subscribe({ error: (err: unknown) => (error = err) });
-    expect(isOperatorError(error) && error.code).toBe('SLUICE_ERR_EVENT_TIME');
+    expect(isSluiceError(error) && error.code).toBe('SLUICE_ERR_EVENT_TIME');
   });
 
   it('ignores a watermark that goes backwards', () => {

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { checkInteger } from './errors.js';
+import { checkNumber } from './errors.js';
 import { checkKeyedOptions, paneWindows, type KeyedWindowOptions } from './pane-windows.js';
 import type { StreamElement, WindowResult } from './types.js';
 
@@ -26,6 +26,6 @@ export function tumblingWindow<T, K, A, R>(
   options: TumblingWindowOptions<T, K, A, R>,
 ): OperatorFunction<StreamElement<T>, WindowResult<K, R>> {
   checkKeyedOptions(options);
-  const size = checkInteger('sizeMs', options.sizeMs, 1);
+  const size = checkNumber('sizeMs', options.sizeMs, { int: true, min: 1 });
   return paneWindows(size, [{ size: 1, slide: 1 }], options);
 }

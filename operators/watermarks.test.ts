@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { isOperatorError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
 import { boundedScheduler, marbleScheduler } from './test-support.js';
 import { event, watermark, type StreamElement } from './types.js';
 import { withWatermarks } from './watermarks.js';
@@ -165,7 +165,7 @@ describe('withWatermarks', () => {
       return undefined;
     };
     const e1 = attempt(() => withWatermarks({ maxOutOfOrdernessMs: -1 }));
-    expect(isOperatorError(e1) && e1.code).toBe('SLUICE_ERR_OPERATOR_OPTION');
+    expect(isSluiceError(e1) && e1.code).toBe('SLUICE_ERR_OPERATOR_OPTION');
     expect((e1 as Error).message).toMatch(/maxOutOfOrdernessMs must be/);
     expect(() => withWatermarks({ idleTimeoutMs: 0 })).toThrow(/idleTimeoutMs/);
     expect(() => withWatermarks({ minStepMs: Number.NaN })).toThrow(/minStepMs/);

@@ -48,9 +48,9 @@ class PartitionState {
  * kafka$.pipe(withWatermarks({ maxOutOfOrdernessMs: 5_000, idleTimeoutMs: 30_000 }), tumblingWindow(...))
  */
 export function withWatermarks<T>(options: WatermarkOptions = {}): MonoTypeOperatorFunction<StreamElement<T>> {
-  const bound = checkNumber('maxOutOfOrdernessMs', options.maxOutOfOrdernessMs ?? 5_000, 0);
-  const idleTimeout = options.idleTimeoutMs === undefined ? Infinity : checkNumber('idleTimeoutMs', options.idleTimeoutMs, 1);
-  const minStep = checkNumber('minStepMs', options.minStepMs ?? 1, 0);
+  const bound = checkNumber('maxOutOfOrdernessMs', options.maxOutOfOrdernessMs ?? 5_000, { min: 0 });
+  const idleTimeout = options.idleTimeoutMs === undefined ? Infinity : checkNumber('idleTimeoutMs', options.idleTimeoutMs, { min: 1 });
+  const minStep = checkNumber('minStepMs', options.minStepMs ?? 1, { min: 0 });
   const scheduler = options.scheduler ?? asyncScheduler;
   const expected = [...(options.partitions ?? [])];
   for (const name of expected) checkRule(typeof name === 'string', 'partitions[]', 'a string', name);

@@ -12,7 +12,7 @@
  * `workflow/routes.ts` (the fastify plugin), `workflow/redis/` (ioredis adapters) and
  * `workflow/history/clickhouse.ts`.
  */
-export { isWorkflowError, WORKFLOW_ERROR_CODES, WorkflowError, type ErrorCodeInfo, type WorkflowErrorCode, type WorkflowErrorOptions } from './errors.js';
+export { WORKFLOW_ERROR_CODES, workflowError, type WorkflowErrorCode } from './errors.js';
 
 export { compileFlow, type CompiledControl, type CompiledFlow, type CompiledNode, type CompileOptions } from './definition/compile.js';
 export type { AssigneesDoc, ControlDoc, FlowDocument, NodeDoc, PermissionsDoc, SlaDoc, TriggerDoc, WarningDoc } from './definition/document.js';
@@ -48,14 +48,13 @@ export { CHANNELS, type ChannelName, type SlaPolicy, type WarningPolicy } from '
 export { computeSchedule, dueAt, isPaused, pauseClock, reapplyPolicy, resumeClock, slaElapsed, startClock, stopClock, type Pause, type ScheduleEntry, type SlaClock } from './sla/schedule.js';
 export { TimerService, type FireResult, type TimerServiceEvents, type TimerServiceOptions } from './sla/timer-service.js';
 export { DEFAULT_TIMER_LEASE_MS, type SlaTimer, type TimerRef, type TimerStore } from './sla/timer-store.js';
-export { createLogChannel, type ChannelLogger } from './sla/channels/log.js';
+export { createLogChannel } from './sla/channels/log.js';
 export { createWebhookChannel, type FetchLike, type WebhookChannelOptions } from './sla/channels/webhook.js';
 
 export type { Action, ApproveAction, CommentAction, CompleteAction, PauseAction, ReassignAction, RejectAction, ResumeAction } from './engine/actions.js';
 export { applyAssignments, planAssignments, type AssignmentPick, type AssignmentPorts } from './engine/assign.js';
 export { createTicket, type NewTicket } from './engine/create.js';
 export { WorkflowEngine, type CreateTicketRequest, type DiversionRequest, type IvrRequest, type TicketTransition, type WorkflowEngineEvents, type WorkflowEngineOptions, type WriteOptions } from './engine/engine.js';
-export { Emitter, type Listener } from './instrumentation.js';
 export { FlowCatalog, MemoryFlowRepository, type FlowCatalogOptions, type FlowRepository } from './engine/flow-store.js';
 export { MemoryTicketStore } from './engine/memory-ticket-store.js';
 export { migrateTicket, type MigrationRequest } from './engine/migrate.js';
@@ -64,7 +63,7 @@ export type { TicketFilters, TicketPage, TicketStore } from './engine/ticket-sto
 export { slaTimerId, teamOf, timersForTicket } from './engine/timers.js';
 export { applyAction } from './engine/transition.js';
 
-export { callbackTicketId, callbackTicketsFor, type CallbackRequest, type CallbackTickets } from './callback.js';
+export { callbackTicketId, callbackTicketsFor } from './callback.js';
 export { MemoryHistory } from './history/memory.js';
 export { slaWarningRow, ticketEventRows } from './history/rows.js';
 export type { BreachGrouping, BreachRateQuery, BreachRateRow, HistoryQueries, HistorySink, HistoryStore, SlaWarningRow, TicketEventRow } from './history/types.js';

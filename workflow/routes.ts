@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../app/config.js';
+import { ROLES, type Role } from '../core/access.js';
+import type {} from '../core/http.js';
 import { MAX_DATETIME64_MS } from '../adapters/clickhouse/partitions.js';
 import type { Clock } from '../adapters/clock.js';
 import { tenantOf } from './api/access.js';
@@ -9,7 +10,7 @@ import type { CompiledFlow } from './definition/compile.js';
 import { parseFlowSource, type FlowFormat } from './definition/load.js';
 import type { WorkflowEngine } from './engine/engine.js';
 import type { FlowCatalog } from './engine/flow-store.js';
-import { WorkflowError } from './errors.js';
+import { workflowError } from './errors.js';
 import type { BreachGrouping, HistoryQueries } from './history/types.js';
 import type { TimerStore } from './sla/timer-store.js';
 
@@ -24,7 +25,7 @@ export interface WorkflowRoutesOptions {
   readonly history?: HistoryQueries;
 }
 
-const READ: readonly Role[] = ['admin', 'router', 'agent', 'viewer'];
+const READ: readonly Role[] = ROLES;
 const TAGS = ['workflow'];
 const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/x-yaml'];
 const MAX_REPORT_MS = 366 * 86_400_000;
@@ -42,12 +43,12 @@ function documentOf(body: unknown): Record<string, unknown> {
   if (typeof body === 'string') doc = parseFlowSource(body, 'yaml');
   else if (typeof body === 'object' && body !== null && 'source' in body) {
     const { source, format, ...rest } = body as { source: unknown; format?: unknown };
-    if (typeof source !== 'string' || source.trim() === '') throw new WorkflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text (YAML or JSON)', { details: { field: 'body.source' } });
-    if (format !== undefined && format !== 'yaml' && format !== 'json') throw new WorkflowError('SLUICE_ERR_VALIDATION', 'body.format must be one of yaml, json', { details: { field: 'body.format' } });
-    if (Object.keys(rest).length > 0) throw new WorkflowError('SLUICE_ERR_VALIDATION', `body.${Object.keys(rest)[0]} is not allowed next to body.source`, { details: { field: `body.${Object.keys(rest)[0]}` } });
+    if (typeof source !== 'string' || source.trim() === '') throw workflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text (YAML or JSON)', { details: { field: 'body.source' } });
+    if (format !== undefined && format !== 'yaml' && format !== 'json') throw workflowError('SLUICE_ERR_VALIDATION', 'body.format must be one of yaml, json', { details: { field: 'body.format' } });
+    if (Object.keys(rest).length > 0) throw workflowError('SLUICE_ERR_VALIDATION', `body.${Object.keys(rest)[0]} is not allowed next to body.source`, { details: { field: `body.${Object.keys(rest)[0]}` } });
     doc = parseFlowSource(source, format as FlowFormat | undefined);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', 'a flow definition must be an object (mapping) at the top level');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw workflowError('SLUICE_ERR_FLOW_INVALID', 'a flow definition must be an object (mapping) at the top level');
   return doc as Record<string, unknown>;
 }
 
@@ -90,7 +91,7 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       const doc = documentOf(req.body);
       const named = typeof doc.tenant === 'string' ? doc.tenant : undefined;
       if (req.query.tenant !== undefined && named !== undefined && named !== req.query.tenant) {
-        throw new WorkflowError('SLUICE_ERR_VALIDATION', `body.tenant ("${named}") and querystring.tenant disagree`, { details: { field: 'body.tenant' } });
+        throw workflowError('SLUICE_ERR_VALIDATION', `body.tenant ("${named}") and querystring.tenant disagree`, { details: { field: 'body.tenant' } });
       }
       const tenant = tenantOf(req.principal, req.query.tenant ?? named, req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant');
       const flow = await opts.catalog.deploy({ ...doc, tenant }, { tenant });
@@ -159,10 +160,10 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
     },
     async (req) => {
       const { from, to, by } = req.query;
-      if (to <= from) throw new WorkflowError('SLUICE_ERR_VALIDATION', 'querystring.to must be greater than querystring.from', { details: { field: 'querystring.to' } });
-      if (to - from > MAX_REPORT_MS) throw new WorkflowError('SLUICE_ERR_VALIDATION', 'querystring.to may be at most 366 days after querystring.from', { details: { field: 'querystring.to' } });
+      if (to <= from) throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to must be greater than querystring.from', { details: { field: 'querystring.to' } });
+      if (to - from > MAX_REPORT_MS) throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to may be at most 366 days after querystring.from', { details: { field: 'querystring.to' } });
       const tenant = tenantOf(req.principal, req.query.tenant);
-      if (!opts.history) throw new WorkflowError('SLUICE_ERR_UNAVAILABLE', 'SLA history is not configured on this instance');
+      if (!opts.history) throw workflowError('SLUICE_ERR_UNAVAILABLE', 'SLA history is not configured on this instance');
       return { tenant, from, to, by, rows: await opts.history.breachRate({ tenant, from, to, by }) };
     },
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../adapters/clock.js';
+import type { CallbackTicketRequest } from '../core/messages.js';
 import { callbackTicketId } from './callback.js';
 import { MemoryHistory } from './history/memory.js';
 import type { SlaFiring, TicketStateChange } from './metrics.js';
@@ -9,7 +10,7 @@ import { createWorkflow, shippedFlows } from './wire.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const MIN = 60_000;
-const request = { tenant: 'acme', callId: 'call-1', skillGroup: 'billing', priority: 'high', reason: 'L2: agent queue over limit', decisionId: 'd-42' };
+const request: CallbackTicketRequest = { tenant: 'acme', callId: 'call-1', skillGroup: 'billing', priority: 'high', reason: 'L2: agent queue over limit', decisionId: 'd-42' };
 
 describe('createWorkflow (in-memory)', () => {
   it('deploys the shipped flows for each tenant on start, once', async () => {

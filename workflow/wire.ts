@@ -2,14 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { ClickHouse } from '../adapters/clickhouse/connect.js';
 import type { Clock } from '../adapters/clock.js';
-import { callbackTicketsFor, type CallbackTickets } from './callback.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { CallbackTickets } from '../core/messages.js';
+import { callbackTicketsFor } from './callback.js';
 import { parseFlowSource } from './definition/load.js';
 import { WorkflowEngine } from './engine/engine.js';
 import { FlowCatalog, MemoryFlowRepository, type FlowRepository } from './engine/flow-store.js';
 import { MemoryTicketStore } from './engine/memory-ticket-store.js';
 import type { TicketState } from './engine/ticket.js';
 import type { TicketStore } from './engine/ticket-store.js';
-import { isWorkflowError } from './errors.js';
+import { isSluiceError } from '../core/errors.js';
 import { ClickHouseHistory } from './history/clickhouse.js';
 import { MemoryHistory } from './history/memory.js';
 import type { HistoryStore } from './history/types.js';
@@ -28,13 +30,6 @@ import { ChannelRegistry, type NotificationChannel } from './sla/notifier.js';
 import { TimerService, type TimerServiceOptions } from './sla/timer-service.js';
 import type { TimerStore } from './sla/timer-store.js';
 
-/** The logging surface the workflow uses; a pino logger fits. */
-export interface WorkflowLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 /** Options of {@link createWorkflow}. */
 export interface CreateWorkflowOptions {
   readonly clock: Clock;
@@ -42,7 +37,8 @@ export interface CreateWorkflowOptions {
   readonly redisUrl?: string | null;
   /** Where SLA history goes for analytics; absent: kept in memory (bounded). */
   readonly clickhouse?: ClickHouse;
-  readonly log?: WorkflowLogger;
+  /** Where the workflow logs (a pino logger fits); default silent. */
+  readonly log?: Logger;
   /** Names this instance (insert tokens, logs). */
   readonly instanceId: string;
   /** Tenants that get the shipped flows (`workflow/flows/*.yaml`) on start (default `['default']`). */
@@ -86,7 +82,6 @@ export interface Workflow {
   stop(): Promise<void>;
 }
 
-const SILENT: WorkflowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const FLOWS_DIR = new URL('./flows/', import.meta.url);
 
 /** The flow definitions shipped in `workflow/flows/` (YAML), parsed. */
@@ -109,7 +104,7 @@ export function shippedFlows(): Record<string, unknown>[] {
  * await workflow.start();
  */
 export async function createWorkflow(options: CreateWorkflowOptions): Promise<Workflow> {
-  const log = options.log ?? SILENT;
+  const log = options.log ?? silentLogger;
   const { clock } = options;
   let redis: Redis | undefined;
   let tickets: TicketStore & { countByState(tenant: string): Promise<Record<TicketState, number>> };
@@ -159,7 +154,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
           const flow = await catalog.deploy({ ...doc, tenant }, { tenant });
           log.info({ tenant, flow: flow.id, version: flow.version }, 'workflow flow deployed');
         } catch (err) {
-          if (!isWorkflowError(err, 'SLUICE_ERR_FLOW_VERSION_EXISTS')) throw err;
+          if (!isSluiceError(err, 'SLUICE_ERR_FLOW_VERSION_EXISTS')) throw err;
         }
       }
     }

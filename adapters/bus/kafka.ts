@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage as KafkaMessageRaw, type Producer } from 'kafkajs';
+import type { Logger } from '../../core/logger.js';
 import type {
   AssignmentListener,
   BusMessage,
@@ -15,8 +16,8 @@ export interface KafkaBusOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. */
   brokers: string[];
   clientId?: string;
-  /** Forwarded kafkajs log lines at warn level and above. */
-  log?: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => void;
+  /** Where kafkajs log lines at warn level and above go, their fields under `kafka`. */
+  log?: Pick<Logger, 'error' | 'warn'>;
   /**
    * Batches of this many partitions are handled side by side (default {@link DEFAULT_PARTITIONS_CONCURRENTLY}):
    * one batch's inserts and commit overlap the others' processing. One partition's batches stay in order.
@@ -57,7 +58,7 @@ export class KafkaBus implements MessageBus {
       logCreator: () => (entry) => {
         const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
         const { message, ...extra } = entry.log;
-        opts.log?.(level, String(message), extra);
+        opts.log?.[level]({ kafka: extra }, String(message));
       },
       retry: { retries: 8, initialRetryTime: 200 },
     });

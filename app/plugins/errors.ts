@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { isSluiceError, SluiceError } from '../errors.js';
+import { isSluiceError, type SluiceError } from '../../core/errors.js';
+import { appError, invalidRequest } from '../errors.js';
 
 interface AjvLikeError {
   instancePath?: string;
@@ -24,38 +25,40 @@ function describeValidation(context: string, e: AjvLikeError): { field: string; 
   return { field: base, message: `${base} ${e.message ?? 'is invalid'}` };
 }
 
-/** Converts any thrown error into Sluice's error body `{error: {code, message, retriable, ...}}`. */
+/**
+ * The Sluice error answered for any thrown error, as the body `{error: {code, message, retriable, ...}}`.
+ * A Sluice error of a code that never reaches clients as such (a stream operator's) is an internal error.
+ */
 function toSluiceError(err: FastifyError & { validation?: AjvLikeError[]; validationContext?: string }, reqId: string): SluiceError {
-  if (isSluiceError(err)) return err;
+  if (isSluiceError(err) && err.status !== undefined) return err;
   if (err.validation && err.validation.length > 0) {
     const { field, message } = describeValidation(err.validationContext ?? 'body', err.validation[0]!);
-    return new SluiceError('SLUICE_ERR_VALIDATION', [message], { field });
+    return invalidRequest(field, message);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new SluiceError('SLUICE_ERR_BODY_TOO_LARGE', [String((err as { limit?: number }).limit ?? 'the limit')]);
+      return appError('SLUICE_ERR_BODY_TOO_LARGE', [String((err as { limit?: number }).limit ?? 'the limit')]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new SluiceError('SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE', ['given']);
+      return appError('SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE', ['given']);
     default:
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-        return new SluiceError('SLUICE_ERR_VALIDATION', [err.message], { field: 'body' });
+        return invalidRequest('body', err.message);
       }
-      return new SluiceError('SLUICE_ERR_INTERNAL', [reqId], {}, { cause: err });
+      return appError('SLUICE_ERR_INTERNAL', [reqId], { cause: err });
   }
 }
 
 /** Uniform error responses and 404s for the whole server. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    // Errors of every room (control, workflow, …) carry the same marker, code, status and retriable flag.
+    // Errors of every room (control, workflow, …) are one class (core/errors.ts): code, status, retriable, details.
     const e = toSluiceError(err, String(request.id));
+    const status = e.status ?? 500;
     // Ingest's backpressure is flow control working as designed, not a failure: logged as a refusal.
-    if (e.status >= 500 && e.code !== 'SLUICE_ERR_INGEST_BACKLOG') request.log.error({ err }, 'request failed');
+    if (status >= 500 && e.code !== 'SLUICE_ERR_INGEST_BACKLOG') request.log.error({ err }, 'request failed');
     // pino writes the message argument as `msg`: the reason goes under its own key, or the line holds two `msg`.
     else request.log.info({ code: e.code, reason: e.message }, 'request refused');
-    const details: unknown = (e as { details?: unknown }).details;
-    const extra = details === undefined ? {} : typeof details === 'object' && details !== null && !Array.isArray(details) ? details : { details };
-    void reply.status(e.status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...extra } });
+    void reply.status(status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...e.details } });
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false } });

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { SluiceError } from '../errors.js';
+import type { SluiceError } from '../../core/errors.js';
+import { invalidRequest } from '../errors.js';
 
 /** Options of {@link jsonDepthPlugin}. */
 export interface JsonDepthOptions {
@@ -90,7 +91,7 @@ export function tooDeepError(text: string, maxDepth: number): SluiceError {
     path = undefined; // not JSON either: say so without a path
   }
   const field = describe(path);
-  return new SluiceError('SLUICE_ERR_VALIDATION', [`${field} nests arrays/objects deeper than ${maxDepth} levels (SLUICE_JSON_MAX_DEPTH)`], { field });
+  return invalidRequest(field, `${field} nests arrays/objects deeper than ${maxDepth} levels (SLUICE_JSON_MAX_DEPTH)`);
 }
 
 /**

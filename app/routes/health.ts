@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
-import { ROLES } from '../config.js';
-import { SluiceError } from '../errors.js';
+import { ROLES } from '../../core/access.js';
+import { appError } from '../errors.js';
 
 /** A named readiness check: true when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean> | boolean;
@@ -23,7 +23,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { metrics: Metric
     const failing = Object.entries(results).filter(([, ok]) => !ok).map(([n]) => n);
     if (state !== 'running' || failing.length > 0) {
       const why = state !== 'running' ? state : `${failing.join(', ')} down`;
-      const e = new SluiceError('SLUICE_ERR_NOT_READY', [why]);
+      const e = appError('SLUICE_ERR_NOT_READY', [why]);
       return reply.status(503).send({ error: { code: e.code, message: e.message, retriable: true }, checks: results });
     }
     return { status: 'ready', checks: results };

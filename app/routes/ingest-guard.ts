@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
-import { SluiceError } from '../errors.js';
+import { appError } from '../errors.js';
 import type { IngestAdmission } from '../ingest-admission.js';
 import type { IngestRate } from '../ingest-rate.js';
 
@@ -31,13 +31,13 @@ export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyn
   const limited = (req: FastifyRequest, reply: FastifyReply, seconds: number): never => {
     o.onRateLimited?.(req.principal.tenant);
     void reply.header('retry-after', String(seconds));
-    throw new SluiceError('SLUICE_ERR_RATE_LIMITED', [`more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`]);
+    throw appError('SLUICE_ERR_RATE_LIMITED', `more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`);
   };
   /** Answers 503 with Retry-After. */
   const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
     o.onRefused?.();
     void reply.header('retry-after', String(a.retryAfterSeconds));
-    throw new SluiceError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { retryAfterSeconds: a.retryAfterSeconds });
+    throw appError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { details: { retryAfterSeconds: a.retryAfterSeconds } });
   };
   const release = (req: FastifyRequest) => {
     reserved.get(req)?.();

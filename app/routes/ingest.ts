@@ -5,7 +5,7 @@ import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import type { EventPublisher } from '../../pipelines/publisher.js';
 import type { DeadLetterSink } from '../../pipelines/dead-letters.js';
 import type { DeadLetter } from '../../pipelines/store/types.js';
-import { SluiceError } from '../errors.js';
+import { appError, invalidRequest } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { ingestGuard, type IngestGuardOptions } from './ingest-guard.js';
 
@@ -55,7 +55,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
       req.body.events.forEach((value, index) => {
         const t = (value as { tenant?: unknown }).tenant;
         if (tenant !== '*' && t !== tenant) {
-          throw new SluiceError('SLUICE_ERR_VALIDATION', [`body.events.${index}.tenant must be the key's tenant (${tenant})`], { field: `body.events.${index}.tenant` });
+          throw invalidRequest(`body.events.${index}.tenant`, `body.events.${index}.tenant must be the key's tenant (${tenant})`);
         }
         const d = decodeValue(value, now, DEFAULT_DECODE_LIMITS);
         if (d.ok) {
@@ -69,7 +69,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
         try {
           await opts.deadLetters.write(dead, `http:${req.id}`);
         } catch (err) {
-          throw new SluiceError('SLUICE_ERR_UNAVAILABLE', ['the dead-letter sink'], {}, { cause: err });
+          throw appError('SLUICE_ERR_UNAVAILABLE', 'the dead-letter sink is unavailable', { cause: err });
         }
         for (const d of dead) opts.metrics.deadLettered.inc({ source: 'http', reason: d.code });
       }
@@ -77,7 +77,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
         try {
           await opts.publisher.publish(accepted);
         } catch (err) {
-          throw new SluiceError('SLUICE_ERR_UNAVAILABLE', ['the event bus'], {}, { cause: err });
+          throw appError('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable', { cause: err });
         }
       }
       return reply.status(202).send({ accepted: accepted.length, rejected });

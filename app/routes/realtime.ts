@@ -2,12 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RealtimeState } from '../../pipelines/realtime/state.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 import type { Clock } from '../../adapters/clock.js';
-import { ROLES } from '../config.js';
-import { SluiceError } from '../errors.js';
-import { scopeTenant } from '../plugins/auth.js';
-import { REPORT_TIME } from './reports.js';
+import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
+import { REPORT_TIME, reportScope } from './reports.js';
 
-const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 /** Real-time figures (memory) and minute reports (ClickHouse). */
@@ -58,10 +55,7 @@ export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: Rea
     },
     async (req) => {
       const { from, to } = req.query;
-      if (to <= from) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to must be greater than querystring.from'], { field: 'querystring.to' });
-      if (to - from > 31 * 24 * 3600 * 1000) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to may be at most 31 days after querystring.from'], { field: 'querystring.to' });
-      const t = scopeTenant(req.principal, req.query.tenant);
-      if (t === undefined) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.tenant is required for platform keys'], { field: 'querystring.tenant' });
+      const t = reportScope(req.principal, req.query.tenant, from, to);
       return { tenant: t, from, to, rows: await opts.store.minutes({ tenant: t, from, to, skillGroup: req.query.skillGroup }) };
     },
   );

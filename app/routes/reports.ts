@@ -2,11 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
-import { SluiceError } from '../errors.js';
-import type { Principal } from '../config.js';
-import { scopeTenant, type Access } from '../plugins/auth.js';
+import { requireTenant, tenantSchema as tenant, type Access, type Principal } from '../../core/access.js';
+import { invalidRequest } from '../errors.js';
 
-const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
 const name = { type: 'string', minLength: 1, maxLength: 128 } as const;
 /**
  * A report bound (`from`, `to`), epoch ms: a time ClickHouse can hold (up to 2299-12-31), so an absurd
@@ -19,12 +17,10 @@ const access: Access = { roles: ['admin', 'viewer', 'agent'], action: 'read repo
 export const MAX_REPORT_RANGE_MS = 31 * 24 * 3_600_000;
 
 /** Checks a report range and the tenant: `to > from`, at most 31 days, and a tenant for platform keys. */
-function scope(principal: Principal, asked: string | undefined, from: number, to: number): string {
-  if (to <= from) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to must be greater than querystring.from'], { field: 'querystring.to' });
-  if (to - from > MAX_REPORT_RANGE_MS) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.to may be at most 31 days after querystring.from'], { field: 'querystring.to' });
-  const t = scopeTenant(principal, asked);
-  if (t === undefined) throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.tenant is required for platform keys'], { field: 'querystring.tenant' });
-  return t;
+export function reportScope(principal: Principal, asked: string | undefined, from: number, to: number): string {
+  if (to <= from) throw invalidRequest('querystring.to', 'querystring.to must be greater than querystring.from');
+  if (to - from > MAX_REPORT_RANGE_MS) throw invalidRequest('querystring.to', 'querystring.to may be at most 31 days after querystring.from');
+  return requireTenant(principal, asked, 'querystring.tenant', invalidRequest);
 }
 
 interface IntervalsQuery {
@@ -57,9 +53,9 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
     },
     async (req) => {
       const { from, to, interval, skillGroup, agent } = req.query;
-      const t = scope(req.principal, req.query.tenant, from, to);
+      const t = reportScope(req.principal, req.query.tenant, from, to);
       if (agent !== undefined && skillGroup !== undefined) {
-        throw new SluiceError('SLUICE_ERR_VALIDATION', ['querystring.agent cannot be combined with querystring.skillGroup (agent figures are not per skill group)'], { field: 'querystring.agent' });
+        throw invalidRequest('querystring.agent', 'querystring.agent cannot be combined with querystring.skillGroup (agent figures are not per skill group)');
       }
       const base = { tenant: t, from, to, interval, asOf: opts.clock.now() };
       if (agent !== undefined) return { ...base, scope: 'agent', rows: await opts.store.agentIntervals({ tenant: t, from, to, intervalMinutes: interval, agentId: agent }) };
@@ -77,7 +73,7 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
     },
     async (req) => {
       const { from, to, skillGroup } = req.query;
-      const t = scope(req.principal, req.query.tenant, from, to);
+      const t = reportScope(req.principal, req.query.tenant, from, to);
       return { tenant: t, from, to, asOf: opts.clock.now(), rows: await opts.store.reconcileIntervals({ tenant: t, from, to, skillGroup }) };
     },
   );

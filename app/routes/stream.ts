@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Clock } from '../../adapters/clock.js';
 import type { RealtimeState } from '../../pipelines/realtime/state.js';
-import { LIMIT_DEFAULTS, ROLES } from '../config.js';
-import { SluiceError } from '../errors.js';
-import { scopeTenant } from '../plugins/auth.js';
+import { ROLES, scopeTenant, tenantSchema } from '../../core/access.js';
+import { LIMIT_DEFAULTS } from '../config.js';
+import { appError } from '../errors.js';
 import { FrameBudget, StreamConnections } from './stream-guard.js';
 import { skillGroupLevels, type LevelSource } from './stream-levels.js';
 
@@ -86,8 +86,8 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
     if (refused === undefined) return;
     limit(refused === 'per-key' ? 'stream_per_key' : 'stream_global');
     void reply.header('retry-after', '30');
-    if (refused === 'per-key') throw new SluiceError('SLUICE_ERR_TOO_MANY_STREAMS', [String(streams.maxPerKey)]);
-    throw new SluiceError('SLUICE_ERR_UNAVAILABLE', [`the real-time stream (the server holds its limit of ${streams.maxTotal} streams)`]);
+    if (refused === 'per-key') throw appError('SLUICE_ERR_TOO_MANY_STREAMS', [String(streams.maxPerKey)]);
+    throw appError('SLUICE_ERR_UNAVAILABLE', `the real-time stream (the server holds its limit of ${streams.maxTotal} streams) is unavailable`);
   };
 
   app.route<{ Querystring: { tenant?: string; skillGroup?: string; key?: string } }>({
@@ -99,12 +99,12 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }, skillGroup: { type: 'string', minLength: 1, maxLength: 128 }, key: { type: 'string' } },
+        properties: { tenant: tenantSchema, skillGroup: { type: 'string', minLength: 1, maxLength: 128 }, key: { type: 'string' } },
       },
     },
     preHandler: admit,
     handler: async () => {
-      throw new SluiceError('SLUICE_ERR_UPGRADE_REQUIRED', ['GET /v1/stream']);
+      throw appError('SLUICE_ERR_UPGRADE_REQUIRED', ['GET /v1/stream']);
     },
     wsHandler: (socket: WebSocket, req) => {
       const slot = streams.take(req.principal.keyId);

@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { ROLES } from '../config.js';
+import { ROLES } from '../../core/access.js';
 
 /** Options of {@link wallboardRoutes}. */
 export interface WallboardOptions {

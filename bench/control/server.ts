@@ -14,7 +14,7 @@ import Fastify from 'fastify';
 import type { FastifyError } from 'fastify';
 import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import type { Principal } from '../../app/config.js';
+import type { Principal } from '../../core/access.js';
 import { calm } from '../../control/fixtures/harness.js';
 import { controlRoutes } from '../../control/routes.js';
 import { routeBody, routeReply } from '../../control/http/schemas.js';

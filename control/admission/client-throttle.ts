@@ -15,7 +15,7 @@
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { Random } from '../types.js';
-import { configError, resolveConfig } from '../validate.js';
+import { configError, resolveConfig } from '../errors.js';
 
 /** Throttle options. */
 export interface ClientThrottleConfig {

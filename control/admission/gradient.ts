@@ -13,7 +13,7 @@
  * - Success without a usable RTT: limit + 1 when in-flight ≥ limit / 2 (AIMD increase).
  * The limit is always clamped to [minLimit, maxLimit].
  */
-import { configError, resolveConfig } from '../validate.js';
+import { configError, resolveConfig } from '../errors.js';
 
 /** Limit-algorithm options. */
 export interface LimitConfig {

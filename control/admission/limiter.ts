@@ -7,10 +7,9 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
 import { PRIORITIES } from '../types.js';
 import type { Priority } from '../types.js';
-import { checkNumber, configError } from '../validate.js';
+import { checkNumber, configError, controlError } from '../errors.js';
 import { initialLimitState, onDropSample, onRttSample, resolveLimitConfig } from './gradient.js';
 import type { LimitConfig, LimitState } from './gradient.js';
 import { DEFAULT_SHARES, admits } from './shares.js';
@@ -92,7 +91,7 @@ export class AdaptiveLimiter {
     if (state !== undefined) {
       const l = state?.limit;
       const valid = state.v === 1 && typeof l?.limit === 'number' && Number.isFinite(l.longRtt) && Number.isInteger(l.samples) && (state.warmStart === null || Number.isFinite(state.warmStart));
-      if (!valid) throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', 'limiter JSON needs v 1, limit {limit, longRtt, samples} and warmStart');
+      if (!valid) throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', 'limiter JSON needs v 1, limit {limit, longRtt, samples} and warmStart');
       this.#state = { ...l, limit: Math.max(this.config.minLimit, Math.min(this.config.maxLimit, l.limit)) };
       this.#warmStart = state.warmStart;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ManualClock } from '../../adapters/clock.js';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { TokenBucket, refill } from './token-bucket.js';
 
 describe('TokenBucket', () => {

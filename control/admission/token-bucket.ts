@@ -6,8 +6,7 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
-import { resolveConfig } from '../validate.js';
+import { controlError, resolveConfig } from '../errors.js';
 
 /** Bucket options. */
 export interface TokenBucketConfig {
@@ -53,7 +52,7 @@ export class TokenBucket {
     this.#cfg = resolveTokenBucketConfig(config);
     this.#clock = clock;
     if (state !== undefined && !(Number.isFinite(state.tokens) && state.tokens >= 0 && Number.isFinite(state.at))) {
-      throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', 'tokenBucket state needs finite tokens ≥ 0 and at');
+      throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', 'tokenBucket state needs finite tokens ≥ 0 and at');
     }
     this.#tokens = Math.min(this.#cfg.burst, state?.tokens ?? this.#cfg.burst);
     this.#at = state?.at ?? clock.now();

@@ -2,7 +2,7 @@
  * The public shapes of a circuit breaker: permits, events, snapshots, JSON and options.
  */
 import type { Clock } from '../../adapters/clock.js';
-import type { ListenerErrorHandler } from '../events.js';
+import type { ListenerErrorHandler } from '../../core/emitter.js';
 import type { Random } from '../types.js';
 import type { BreakerConfig } from './config.js';
 import type { BreakerState, BreakerStateName } from './machine.js';

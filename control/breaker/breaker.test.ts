@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { CircuitBreaker } from './breaker.js';
 import type { BreakerTransition, Permit } from './breaker.js';
 import type { BreakerConfig } from './config.js';

@@ -12,9 +12,9 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
-import { Emitter } from '../events.js';
-import type { Listener, Observable } from '../events.js';
+import { controlError } from '../errors.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener } from '../../core/emitter.js';
 import type { Random } from '../types.js';
 import type { BreakerEvents, BreakerJSON, BreakerOptions, BreakerSnapshot, Permit } from './api.js';
 import { resolveBreakerConfig } from './config.js';
@@ -35,7 +35,7 @@ const PROBE_SUCCESS: BreakerInput = Object.freeze({ type: 'probe-success' });
 const PROBE_RELEASED: BreakerInput = Object.freeze({ type: 'probe-released' });
 
 /** See the module comment. */
-export class CircuitBreaker implements Observable<BreakerEvents> {
+export class CircuitBreaker implements Emits<BreakerEvents> {
   /** Breaker id. */
   readonly id: string;
   /** Resolved, frozen configuration. */
@@ -73,7 +73,7 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
   static restore(json: unknown, options: BreakerOptions): CircuitBreaker {
     const j = json as Partial<BreakerJSON> | null;
     if (typeof j !== 'object' || j === null || j.v !== 1 || j.id !== options.id) {
-      throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', `breaker JSON must have v 1 and id ${JSON.stringify(options.id)}`);
+      throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `breaker JSON must have v 1 and id ${JSON.stringify(options.id)}`);
     }
     const b = new CircuitBreaker(options);
     b.#window = SlidingWindow.restore(j.window, b.config);
@@ -260,7 +260,7 @@ export class CircuitBreaker implements Observable<BreakerEvents> {
 
   #force(mode: 'open' | 'closed', forMs: number, reason: string): void {
     if (typeof forMs !== 'number' || !(forMs > 0) || forMs > this.config.maxForceMs) {
-      throw new SluiceError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `forMs must be > 0 and ≤ ${this.config.maxForceMs} ms (got ${forMs})`);
+      throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `forMs must be > 0 and ≤ ${this.config.maxForceMs} ms (got ${forMs})`);
     }
     const now = this.#clock.now();
     this.#advance(now);

@@ -1,7 +1,7 @@
 /**
  * Circuit-breaker options, their defaults and their validation.
  */
-import { configError, resolveConfig } from '../validate.js';
+import { configError, resolveConfig } from '../errors.js';
 
 /** Options of one circuit breaker. All durations in milliseconds. */
 export interface BreakerConfig {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { parseBreakerState } from './state-json.js';
 
 const messageOf = (x: unknown): string => {

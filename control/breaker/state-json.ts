@@ -1,7 +1,7 @@
 /**
  * Validation of a breaker state read back from storage.
  */
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 import type { BreakerState } from './machine.js';
 
 const NAMES = new Set(['closed', 'open', 'half-open', 'forced-open', 'forced-closed']);
@@ -13,7 +13,7 @@ const NAMES = new Set(['closed', 'open', 'half-open', 'forced-open', 'forced-clo
 export function parseBreakerState(x: unknown): BreakerState {
   const o = x as Record<string, unknown> | null;
   const bad = (field: string): never => {
-    throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', `breaker state.${field} is missing or malformed`);
+    throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `breaker state.${field} is missing or malformed`);
   };
   const count = (field: string): number => {
     const v = o![field];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { SlidingWindow } from './window.js';
 
 const shape = { windowMs: 10_000, buckets: 10 };

@@ -5,7 +5,7 @@
  * `d` ms clears at most min(d / bucketMs, buckets) buckets, so the amortised cost
  * per call is constant and memory is fixed, whatever the traffic.
  */
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 import { HISTOGRAM_SIZE, histogramQuantile, latencyBucket } from './histogram.js';
 
 /** Shape of a window. */
@@ -163,7 +163,7 @@ export class SlidingWindow {
   static restore(json: unknown, shape: WindowShape): SlidingWindow {
     const j = json as Partial<WindowJSON> | null;
     const bad = (field: string): never => {
-      throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', `window.${field} is missing or malformed`);
+      throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `window.${field} is missing or malformed`);
     };
     if (typeof j !== 'object' || j === null || j.v !== 1) bad('v');
     if (j!.windowMs !== shape.windowMs || j!.buckets !== shape.buckets) bad('windowMs/buckets (shape differs from config)');

@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 
 /** Limits of {@link registerRateLimits}. */
 export interface ControlRateLimits {
@@ -129,7 +129,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: ControlRa
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     onExceeded: (req) => limits.onLimited?.(limitOf(req), (req.principal as { tenant?: string } | null)?.tenant ?? ''),
     errorResponseBuilder: (req, ctx) =>
-      new SluiceError('SLUICE_ERR_RATE_LIMITED', `${ctx.max} ${limitOf(req)} requests per ${windowMs} ms for this API key; retry in ${ctx.after}`),
+      controlError('SLUICE_ERR_RATE_LIMITED', `${ctx.max} ${limitOf(req)} requests per ${windowMs} ms for this API key; retry in ${ctx.after}`),
   });
 }
 

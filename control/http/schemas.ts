@@ -2,10 +2,11 @@
  * JSON schemas of the control routes (fastify validates requests with them and
  * serialises the route answer with the response schema).
  */
+import { tenantSchema } from '../../core/access.js';
 import { SAFETY_ORDER } from '../types.js';
 
-/** Same rule as the rest of the API. */
-export const tenant = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
+/** Same rule as the rest of the API (`core/access.ts`). */
+export const tenant = tenantSchema;
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const reason = { type: 'string', minLength: 1, maxLength: 256 } as const;
 

@@ -1,7 +1,7 @@
 /**
  * Level-controller options, per tenant, and their validation.
  */
-import { configError, resolveConfig } from '../validate.js';
+import { configError, resolveConfig } from '../errors.js';
 
 /** Options of the level controller for one tenant. Durations in ms, pressures in [0, 1]. */
 export interface LevelConfig {

@@ -5,9 +5,9 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
-import { Emitter } from '../events.js';
-import type { Listener, ListenerErrorHandler, Observable } from '../events.js';
+import { controlError } from '../errors.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener, ListenerErrorHandler } from '../../core/emitter.js';
 import type { Level } from '../types.js';
 import { isLevel } from '../types.js';
 import { resolveLevelConfigs } from './config.js';
@@ -62,7 +62,7 @@ export function scopeKey(scope: Scope): string {
 }
 
 /** See the module comment. */
-export class LevelController implements Observable<LevelEvents> {
+export class LevelController implements Emits<LevelEvents> {
   readonly #clock: Clock;
   readonly #configs: LevelConfigs;
   readonly #events: Emitter<LevelEvents>;
@@ -157,12 +157,12 @@ export class LevelController implements Observable<LevelEvents> {
     const c = new LevelController(options);
     const j = json as Partial<LevelControllerJSON> | null;
     if (typeof j !== 'object' || j === null || j.v !== 1 || !Array.isArray(j.scopes)) {
-      throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', 'levels JSON must have v 1 and a scopes array');
+      throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', 'levels JSON must have v 1 and a scopes array');
     }
     j.scopes.forEach((item, i) => {
       const scope = item?.scope;
       if (typeof scope?.tenant !== 'string' || (scope.skillGroup !== undefined && typeof scope.skillGroup !== 'string')) {
-        throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', `levels scopes[${i}].scope is malformed`);
+        throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `levels scopes[${i}].scope is malformed`);
       }
       const clean: Scope = scope.skillGroup === undefined ? { tenant: scope.tenant } : { tenant: scope.tenant, skillGroup: scope.skillGroup };
       c.#scopes.set(scopeKey(clean), { scope: clean, state: parseLevelState(item.state, `levels scopes[${i}].state`) });
@@ -191,7 +191,7 @@ export class LevelController implements Observable<LevelEvents> {
 function parseLevelState(x: unknown, where: string): LevelState {
   const o = x as Record<string, unknown> | null;
   const bad = (field: string): never => {
-    throw new SluiceError('SLUICE_ERR_CONTROL_STATE_INVALID', `${where}.${field} is missing or malformed`);
+    throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `${where}.${field} is missing or malformed`);
   };
   const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
   const timeOrNull = (field: string): number | null => {

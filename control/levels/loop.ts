@@ -5,9 +5,9 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
-import { Emitter } from '../events.js';
-import type { Listener, Observable } from '../events.js';
-import { checkNumber } from '../validate.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener } from '../../core/emitter.js';
+import { checkNumber } from '../errors.js';
 import type { LevelController, Scope } from './controller.js';
 import type { LevelChange } from './machine.js';
 import { assessPressure, resolvePressureConfig } from './signals.js';
@@ -48,7 +48,7 @@ export interface ControlLoopOptions {
 }
 
 /** See the module comment. */
-export class ControlLoop implements Observable<LoopEvents> {
+export class ControlLoop implements Emits<LoopEvents> {
   readonly #clock: Clock;
   readonly #tickMs: number;
   readonly #source: SignalSource;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import type { Level } from '../types.js';
 import { resolveLevelConfig } from './config.js';
 import { initialLevelState, pinLevel, stepLevel, targetLevel, unpinLevel } from './machine.js';

@@ -17,7 +17,7 @@
  *   change nothing. When the pin ends the level stays where it was pinned and
  *   the automatic rules resume from there (so an ended pin never causes a jump).
  */
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 import { isLevel } from '../types.js';
 import type { Level } from '../types.js';
 import type { LevelConfig } from './config.js';
@@ -134,9 +134,9 @@ export function stepLevel(s0: LevelState, pressure: number, now: number, cfg: Le
  * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` for an unknown level or forMs outside (0, maxOverrideMs]
  */
 export function pinLevel(s: LevelState, level: Level, forMs: number, now: number, reason: string, cfg: LevelConfig): LevelStep {
-  if (!isLevel(level)) throw new SluiceError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `level must be 0, 1, 2 or 3 (got ${JSON.stringify(level)})`);
+  if (!isLevel(level)) throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `level must be 0, 1, 2 or 3 (got ${JSON.stringify(level)})`);
   if (typeof forMs !== 'number' || !(forMs > 0) || forMs > cfg.maxOverrideMs) {
-    throw new SluiceError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `forMs must be > 0 and ≤ ${cfg.maxOverrideMs} ms (got ${forMs})`);
+    throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `forMs must be > 0 and ≤ ${cfg.maxOverrideMs} ms (got ${forMs})`);
   }
   const why = `pinned to L${level} for ${forMs} ms: ${reason}`;
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './signals.js';
 import type { Signals } from './signals.js';
 

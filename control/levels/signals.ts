@@ -22,8 +22,7 @@
  * the value of any *dominant* component: by default `cti`, because a CTI failure
  * is an overload by itself whatever the queues look like.
  */
-import { SluiceError } from '../errors.js';
-import { checkNumber, configError, resolveConfig } from '../validate.js';
+import { checkNumber, configError, controlError, resolveConfig } from '../errors.js';
 
 /** Raw signals for one scope at one tick. Optional fields may be missing. */
 export interface Signals {
@@ -205,7 +204,7 @@ export function normalise(s: Signals, c: PressureConfig): Partial<Record<Compone
 
 /** Pressure score for `s` under `c` (see the module comment). */
 export function assessPressure(s: Signals, c: PressureConfig): PressureReading {
-  if (typeof s !== 'object' || s === null) throw new SluiceError('SLUICE_ERR_CONTROL_CONFIG_INVALID', 'signals must be an object');
+  if (typeof s !== 'object' || s === null) throw controlError('SLUICE_ERR_CONTROL_CONFIG_INVALID', 'signals must be an object');
   const components = normalise(s, c);
   let sum = 0;
   let weight = 0;

@@ -8,7 +8,7 @@
  * while it is open the records wait in the ring.
  */
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
-import { checkNumber } from '../validate.js';
+import { checkNumber } from '../errors.js';
 import type { ControlLogRecord, DecisionLog, LogStats, LogWriter, WriteGuard } from './types.js';
 
 /** Options of {@link BufferedDecisionLog}. */

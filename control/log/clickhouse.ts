@@ -8,7 +8,7 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import type { Migration } from '../../adapters/clickhouse/migrations.js';
-import { checkNumber } from '../validate.js';
+import { checkNumber } from '../errors.js';
 import type { ControlLogRecord, DecisionRecord, LevelChangeRecord, LogWriter } from './types.js';
 
 /** Schema of the control room's tables. */

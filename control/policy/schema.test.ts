@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import { validatePolicy } from './schema.js';
 

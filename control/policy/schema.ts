@@ -5,7 +5,7 @@
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 import { PRIORITIES, SAFETY_ORDER } from '../types.js';
 import type { Channel, Priority } from '../types.js';
 
@@ -110,7 +110,7 @@ export function describeAjvError(e: ErrorObject): string {
 export function validatePolicy(input: unknown): TenantPolicy {
   if (!validate(input)) {
     const messages = [...new Set((validate.errors ?? []).map(describeAjvError))];
-    throw new SluiceError('SLUICE_ERR_POLICY_INVALID', messages.join('; '));
+    throw controlError('SLUICE_ERR_POLICY_INVALID', messages.join('; '));
   }
   return deepFreeze(structuredClone(input) as unknown as TenantPolicy);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import { InMemoryPolicyStore, effectivePolicy } from './store.js';
 import type { TenantPolicy } from './schema.js';

@@ -7,9 +7,9 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
-import { Emitter } from '../events.js';
-import type { Listener, Observable } from '../events.js';
+import { controlError } from '../errors.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener } from '../../core/emitter.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import { validatePolicy } from './schema.js';
 import type { TenantPolicy } from './schema.js';
@@ -58,7 +58,7 @@ export interface PolicyStore {
 function checkExpected(record: PolicyRecord | undefined, tenant: string, expected: number | undefined): void {
   const have = record?.current.version ?? 0;
   if (expected !== undefined && expected !== have) {
-    throw new SluiceError('SLUICE_ERR_POLICY_VERSION_CONFLICT', `tenant ${tenant} is at version ${have}, not ${expected}`);
+    throw controlError('SLUICE_ERR_POLICY_VERSION_CONFLICT', `tenant ${tenant} is at version ${have}, not ${expected}`);
   }
 }
 
@@ -77,7 +77,7 @@ export function nextPolicyRecord(record: PolicyRecord | undefined, tenant: strin
  * @throws SluiceError `SLUICE_ERR_POLICY_NO_PREVIOUS` when there is none, `SLUICE_ERR_POLICY_VERSION_CONFLICT` when `expectedVersion` is stale
  */
 export function rolledBackRecord(record: PolicyRecord | undefined, tenant: string, now: number, options: PolicyUpdateOptions = {}): PolicyRecord {
-  if (record?.previous == null) throw new SluiceError('SLUICE_ERR_POLICY_NO_PREVIOUS', `tenant ${tenant} has no previous version`);
+  if (record?.previous == null) throw controlError('SLUICE_ERR_POLICY_NO_PREVIOUS', `tenant ${tenant} has no previous version`);
   return nextPolicyRecord(record, tenant, record.previous.policy, now, { author: options.author ?? 'rollback', ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }) });
 }
 
@@ -92,7 +92,7 @@ export interface PolicyStoreEvents {
 }
 
 /** In-memory twin of the shared store. */
-export class InMemoryPolicyStore implements PolicyStore, Observable<PolicyStoreEvents> {
+export class InMemoryPolicyStore implements PolicyStore, Emits<PolicyStoreEvents> {
   readonly #clock: Clock;
   readonly #records = new Map<string, PolicyRecord>();
   readonly #events = new Emitter<PolicyStoreEvents>();

@@ -27,8 +27,8 @@ import type { BreakerConfig } from '../breaker/config.js';
 import type { BreakerState, BreakerStateName } from '../breaker/machine.js';
 import type { ProbeBudget } from '../breaker/probe-budget.js';
 import { parseBreakerState } from '../breaker/state-json.js';
-import { Emitter } from '../events.js';
-import type { Listener, Observable } from '../events.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener } from '../../core/emitter.js';
 import type { Random } from '../types.js';
 import { FleetEvidence } from './fleet-evidence.js';
 import type { TargetBreakers } from './fleet-evidence.js';
@@ -76,7 +76,7 @@ export interface BreakerRegistryOptions {
 }
 
 /** See the module comment. */
-export class BreakerRegistry implements Observable<RegistryEvents> {
+export class BreakerRegistry implements Emits<RegistryEvents> {
   readonly #o: BreakerRegistryOptions;
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #off = new Map<string, () => void>();

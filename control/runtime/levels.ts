@@ -6,7 +6,7 @@
  * starting from L0.
  */
 import type { Clock } from '../../adapters/clock.js';
-import { SluiceError } from '../errors.js';
+import { controlError } from '../errors.js';
 import type { LevelConfig } from '../levels/config.js';
 import { LevelController, scopeKey } from '../levels/controller.js';
 import type { LevelControllerJSON, Scope } from '../levels/controller.js';
@@ -154,7 +154,7 @@ export class LevelRuntime {
   pin(scope: Scope, level: Level, forMs: number, reason: string): LevelChange {
     const { book, clock } = this.#o;
     if (scope.skillGroup !== undefined && this.#controller.state(scope) === undefined && !book.admit(scope.tenant, scope.skillGroup, clock.now(), false)) {
-      throw new SluiceError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`);
+      throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`);
     }
     return this.#controller.pin(scope, level, forMs, reason);
   }

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { calm, harness, overloaded, run } from '../fixtures/harness.js';
 import type { Harness } from '../fixtures/harness.js';
-import type { QueueSnapshot } from '../signals/snapshot.js';
+import type { QueueSnapshot } from '../../core/messages.js';
 import { ScopeBook } from './scopes.js';
 
 let h: Harness | undefined;

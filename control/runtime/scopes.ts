@@ -10,7 +10,7 @@
  * burst of made-up ones) do not stay in memory.
  */
 import type { Scope } from '../levels/controller.js';
-import { checkNumber } from '../validate.js';
+import { checkNumber } from '../errors.js';
 
 /** Options of {@link ScopeBook}. */
 export interface ScopeBookOptions {

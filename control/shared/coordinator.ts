@@ -12,6 +12,7 @@
  *    where newer here, pins made during the outage are sent, policies reloaded.
  */
 import type { Clock } from '../../adapters/clock.js';
+import type { Logger } from '../../core/logger.js';
 import type { StateStore } from '../../adapters/state/types.js';
 import type { Admission } from '../runtime/admission.js';
 import type { BreakerRegistry } from '../runtime/breakers.js';
@@ -45,7 +46,7 @@ export interface CoordinatorOptions {
   readonly admission: Admission;
   /** Reloads every policy (after an outage). */
   readonly reloadPolicies: () => Promise<void>;
-  readonly log: (level: 'info' | 'warn', msg: string, extra?: Record<string, unknown>) => void;
+  readonly log: Logger;
 }
 
 /** See the module comment. */
@@ -62,7 +63,7 @@ export class Coordinator {
   constructor(options: CoordinatorOptions) {
     this.#o = options;
     const { store, clock, self, timeoutMs } = options;
-    const onError = (what: string, err: unknown) => options.log('warn', `shared state: ${what} failed`, { err: (err as Error)?.message });
+    const onError = (what: string, err: unknown) => options.log.warn({ err: (err as Error)?.message }, `shared state: ${what} failed`);
     this.lease = new LeaderLease(store, clock, self, options.leaseMs, timeoutMs);
     this.levels = new LevelsSync({ store, clock, self, leaseMs: options.leaseMs, tickMs: options.tickMs, timeoutMs, runtime: options.levels, onError });
     this.#breakers = new BreakerSync({ store, clock, self, registry: options.breakers, timeoutMs, onError });
@@ -86,13 +87,13 @@ export class Coordinator {
   async before(): Promise<boolean> {
     const r = await this.lease.round();
     if (!r.ok) {
-      if (this.#reachable) this.#o.log('warn', 'shared state unreachable: deciding from local signals and state (fail-static)');
+      if (this.#reachable) this.#o.log.warn({}, 'shared state unreachable: deciding from local signals and state (fail-static)');
       this.#reachable = false;
       this.#failStatic += 1;
       return true;
     }
-    if (r.became) this.#o.log('info', 'became control leader', { epoch: this.lease.epoch });
-    if (r.lost) this.#o.log('info', 'lost control leadership');
+    if (r.became) this.#o.log.info({ epoch: this.lease.epoch }, 'became control leader');
+    if (r.lost) this.#o.log.info({}, 'lost control leadership');
     if (!this.#reachable) {
       this.#reachable = true;
       await this.#reconcile();
@@ -108,7 +109,7 @@ export class Coordinator {
       else await this.levels.pull();
       await this.#admission.sync();
     } catch (err) {
-      this.#o.log('warn', 'shared state: tick sync failed', { err: (err as Error)?.message });
+      this.#o.log.warn({ err: (err as Error)?.message }, 'shared state: tick sync failed');
       this.#reachable = false;
     }
   }
@@ -130,9 +131,9 @@ export class Coordinator {
       await this.#breakers.reconcile();
       await this.levels.flushPins();
       await this.#o.reloadPolicies();
-      if (!first) this.#o.log('info', 'shared state reachable again: reconciled levels, breakers, pins and policies');
+      if (!first) this.#o.log.info({}, 'shared state reachable again: reconciled levels, breakers, pins and policies');
     } catch (err) {
-      this.#o.log('warn', 'shared state: reconcile failed', { err: (err as Error)?.message });
+      this.#o.log.warn({ err: (err as Error)?.message }, 'shared state: reconcile failed');
       this.#reachable = false;
     }
   }

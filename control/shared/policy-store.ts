@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
-import { SluiceError, isSluiceError } from '../errors.js';
-import { Emitter } from '../events.js';
-import type { Listener, Observable } from '../events.js';
+import { isSluiceError } from '../../core/errors.js';
+import { controlError } from '../errors.js';
+import { Emitter } from '../../core/emitter.js';
+import type { Emits, Listener } from '../../core/emitter.js';
 import { validatePolicy } from '../policy/schema.js';
 import { nextPolicyRecord, rolledBackRecord } from '../policy/store.js';
 import type { PolicyRecord, PolicyStore, PolicyStoreEvents, PolicyUpdateOptions } from '../policy/store.js';
@@ -37,7 +38,7 @@ function parseRecord(tenant: string, raw: string): PolicyRecord {
 }
 
 /** See the module comment. */
-export class StateStorePolicyStore implements PolicyStore, Observable<PolicyStoreEvents> {
+export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEvents> {
   readonly #o: PolicyStoreOptions;
   readonly #owner = randomUUID();
   readonly #events = new Emitter<PolicyStoreEvents>();
@@ -125,7 +126,7 @@ export class StateStorePolicyStore implements PolicyStore, Observable<PolicyStor
       if (await this.#call('lock policy', () => this.#o.store.acquireLease(key, this.#owner, 5_000))) return;
       await new Promise<void>((r) => this.#o.clock.setTimeout(r, 25));
     }
-    throw new SluiceError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`);
+    throw controlError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`);
   }
 
   async #call<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -133,7 +134,7 @@ export class StateStorePolicyStore implements PolicyStore, Observable<PolicyStor
       return await bounded(this.#o.clock, this.#o.timeoutMs, what, op);
     } catch (err) {
       if (isSluiceError(err)) throw err;
-      throw new SluiceError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
+      throw controlError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
     }
   }
 }

@@ -12,8 +12,8 @@ import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
 import { bounded } from '../shared/guard.js';
 import { KEYS, snapshotKey } from '../shared/keys.js';
-import type { QueueSnapshot, RealtimeView } from './snapshot.js';
-import { snapshotProblem } from './snapshot.js';
+import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
+import type { RealtimeView } from './snapshot.js';
 
 /** Options of {@link SnapshotPublisher}. */
 export interface SnapshotPublisherOptions {

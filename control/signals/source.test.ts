@@ -4,7 +4,8 @@ import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { calm, overloaded } from '../fixtures/harness.js';
 import { EventLoopLag } from './engine.js';
 import { SnapshotPublisher, StateStoreRealtimeView } from './redis-view.js';
-import { StaticRealtimeView, snapshotProblem } from './snapshot.js';
+import { snapshotProblem } from '../../core/messages.js';
+import { StaticRealtimeView } from './snapshot.js';
 import { SnapshotSignalSource } from './source.js';
 
 describe('SnapshotSignalSource', () => {

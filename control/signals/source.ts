@@ -23,8 +23,8 @@ import { ewmaStep } from '../levels/ewma.js';
 import type { SignalSource } from '../levels/loop.js';
 import type { Signals } from '../levels/signals.js';
 import type { EngineHealth } from './engine.js';
-import type { QueueSnapshot, RealtimeView } from './snapshot.js';
-import { snapshotProblem } from './snapshot.js';
+import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
+import type { RealtimeView } from './snapshot.js';
 
 /** CTI health as the breakers see it. */
 export interface CtiHealth {

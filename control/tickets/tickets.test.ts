@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
 import { settle } from '../fixtures/harness.js';
 import { InMemoryCallbackTickets, TicketDispatcher } from './tickets.js';
-import type { CallbackTicket, CallbackTickets } from './tickets.js';
+import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 
-const ticket = (i: number): CallbackTicket => ({ tenant: 'acme', callId: `c${i}`, skillGroup: 'care', priority: 'low', reason: 'L3', decisionId: `d${i}` });
+const ticket = (i: number): CallbackTicketRequest => ({ tenant: 'acme', callId: `c${i}`, skillGroup: 'care', priority: 'low', reason: 'L3', decisionId: `d${i}` });
 
 describe('TicketDispatcher', () => {
   it('sends off the hot path, retries failures with growing delays, and counts them', async () => {

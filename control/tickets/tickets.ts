@@ -7,38 +7,22 @@
  * delays up to `maxAttempts`.
  */
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
+import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 import type { WriteGuard } from '../log/types.js';
 import { bounded } from '../shared/guard.js';
-import type { Priority } from '../types.js';
-import { checkNumber } from '../validate.js';
+import { checkNumber } from '../errors.js';
 
-/** A callback ticket request. */
-export interface CallbackTicket {
-  readonly tenant: string;
-  readonly callId: string;
-  readonly skillGroup: string;
-  readonly priority: Priority;
-  readonly reason: string;
-  /** The routing decision that diverted the caller; use it as the idempotency key. */
-  readonly decisionId: string;
-}
-
-/** The workflow service's interface for callback tickets. */
-export interface CallbackTickets {
-  create(ticket: CallbackTicket): Promise<void>;
-}
-
-/** In-memory tickets, idempotent by decision id (until the workflow service lands). */
+/** In-memory tickets, idempotent by decision id: the port's twin, used when no workflow service is wired. */
 export class InMemoryCallbackTickets implements CallbackTickets {
-  readonly #byDecision = new Map<string, CallbackTicket>();
+  readonly #byDecision = new Map<string, CallbackTicketRequest>();
 
   /** {@inheritDoc CallbackTickets.create} */
-  async create(ticket: CallbackTicket): Promise<void> {
+  async create(ticket: CallbackTicketRequest): Promise<void> {
     if (!this.#byDecision.has(ticket.decisionId)) this.#byDecision.set(ticket.decisionId, ticket);
   }
 
   /** Tickets created, oldest first. */
-  list(): CallbackTicket[] {
+  list(): CallbackTicketRequest[] {
     return [...this.#byDecision.values()];
   }
 }
@@ -59,11 +43,11 @@ export interface TicketDispatcherOptions<P> {
   readonly timeoutMs?: number;
   /** The notifier's breaker, looked up per send. */
   readonly guard?: () => WriteGuard<P> | undefined;
-  readonly onError?: (err: unknown, ticket: CallbackTicket) => void;
+  readonly onError?: (err: unknown, ticket: CallbackTicketRequest) => void;
 }
 
 interface Job {
-  readonly ticket: CallbackTicket;
+  readonly ticket: CallbackTicketRequest;
   attempts: number;
 }
 
@@ -94,7 +78,7 @@ export class TicketDispatcher<P = unknown> {
   }
 
   /** Queues a ticket; never blocks (a full queue drops its oldest ticket). */
-  enqueue(ticket: CallbackTicket): void {
+  enqueue(ticket: CallbackTicketRequest): void {
     if (this.#stopped) return;
     this.#push({ ticket, attempts: 0 });
   }

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
+import { tenantSchema } from '../../core/access.js';
 import type { TelemetryEvent } from './types.js';
 
 /**
@@ -79,7 +80,7 @@ export const telemetryEventSchema = {
   required: ['v', 'tenant', 'source', 'id', 'ts', 'body'],
   properties: {
     v: { const: 1 },
-    tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' },
+    tenant: tenantSchema,
     source: { enum: ['agent', 'extension', 'skillgroup', 'interval'] },
     id,
     ts: epochMs,

@@ -85,19 +85,3 @@ export interface ExtensionNow {
   /** Event time the state began, epoch ms. */
   since: number;
 }
-
-/** What the control loop reads per queue (structurally the control room's `QueueSnapshot`). */
-export interface QueueSnapshot {
-  tenant: string;
-  skillGroup: string;
-  callsWaiting: number;
-  longestWaitMs: number;
-  agentsAvailable: number;
-  agentsBusy: number;
-  agentsTotal: number;
-  offeredLastMinute: number;
-  answeredLastMinute: number;
-  abandonedLastMinute: number;
-  serviceLevel: number | null;
-  asOf: number;
-}

@@ -1,8 +1,9 @@
 import type { AgentState, TelemetryEvent } from '../events/types.js';
 import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
-import { span, type AgentNow, type ExtensionNow, type MinuteFigures, type QueueSnapshot, type SkillGroupNow, type SpanFigures } from './figures.js';
+import type { QueueSnapshot } from '../../core/messages.js';
+import { span, type AgentNow, type ExtensionNow, type MinuteFigures, type SkillGroupNow, type SpanFigures } from './figures.js';
 
-export type { AgentNow, ExtensionNow, MinuteFigures, QueueSnapshot, SkillGroupNow, SpanFigures } from './figures.js';
+export type { AgentNow, ExtensionNow, MinuteFigures, SkillGroupNow, SpanFigures } from './figures.js';
 
 /** Bounds on the state kept. All in ms. */
 export interface RealtimeOptions {

@@ -1,3 +1,4 @@
+import { isTenantName } from '../../core/access.js';
 import { decoderFor, decoderNames } from '../decoders/index.js';
 import type { Decoder } from '../decoders/types.js';
 import type { TelemetryEvent } from '../events/types.js';
@@ -79,8 +80,6 @@ export interface ReplayResult {
   duplicates: number;
 }
 
-const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 function seconds(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms) / 1000;
 }
@@ -121,7 +120,7 @@ function wholeSeconds(name: string, v: number): number {
 export async function replay(lines: AsyncIterable<string> | Iterable<string>, opts: ReplayOptions): Promise<ReplayResult> {
   const decoder = typeof opts.format === 'string' ? decoderFor(opts.format) : opts.format;
   if (!decoder) throw new RangeError(`format must be one of ${decoderNames().join(', ')}, got '${String(opts.format)}'`);
-  if (!TENANT.test(opts.tenant)) throw new RangeError(`tenant must be lower-case letters, digits, _ and - (at most 63), got '${opts.tenant}'`);
+  if (!isTenantName(opts.tenant)) throw new RangeError(`tenant must be lower-case letters, digits, _ and - (at most 63), got '${opts.tenant}'`);
   const thresholds = { serviceLevelMs: wholeSeconds('serviceLevelSec', opts.serviceLevelSec ?? 20), shortAbandonMs: wholeSeconds('shortAbandonSec', opts.shortAbandonSec ?? 5) };
   const maxErrors = opts.maxErrors ?? 10_000;
   const order = new EventTimeOrder<TelemetryEvent>(opts.reorderHorizonMs ?? 60_000);

@@ -1,27 +1,18 @@
-import type { Principal } from '../../app/config.js';
+import { requireTenant, type Principal } from '../../core/access.js';
 import type { Actor } from '../definition/permissions.js';
-import { WorkflowError } from '../errors.js';
-
-/** Tenant names as API keys carry them. */
-export const TENANT_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
+import { workflowError } from '../errors.js';
 
 /**
- * The tenant a request acts on. A tenant key acts on its own tenant; naming another one is
- * answered as if it did not exist (404), so existence never leaks across tenants. A
- * platform key (tenant `*`) must name the tenant.
+ * The tenant a request acts on (`core/access.ts`). A tenant key acts on its own tenant; naming
+ * another one is answered as if it did not exist (404), so existence never leaks across tenants.
+ * A platform key (tenant `*`) must name the tenant.
  *
  * @param asked the tenant the request names, if any
  * @param field where the request names it, for the error (`querystring.tenant`)
- * @throws WorkflowError `SLUICE_ERR_NOT_FOUND`, `SLUICE_ERR_VALIDATION`
+ * @throws SluiceError `SLUICE_ERR_NOT_FOUND`, `SLUICE_ERR_VALIDATION`
  */
 export function tenantOf(principal: Principal, asked: string | undefined, field = 'querystring.tenant'): string {
-  if (principal.tenant === '*') {
-    if (asked === undefined || asked === '') throw new WorkflowError('SLUICE_ERR_VALIDATION', `${field} is required for platform keys`, { details: { field } });
-    if (!new RegExp(TENANT_PATTERN).test(asked)) throw new WorkflowError('SLUICE_ERR_VALIDATION', `${field} must match ${TENANT_PATTERN}`, { details: { field } });
-    return asked;
-  }
-  if (asked !== undefined && asked !== principal.tenant) throw new WorkflowError('SLUICE_ERR_NOT_FOUND', `tenant "${asked}" not found`);
-  return principal.tenant;
+  return requireTenant(principal, asked, field);
 }
 
 /**
@@ -42,11 +33,11 @@ export function actorOf(principal: Principal): Actor {
  * `actor` (or roles, groups) in the body would be a claim nobody checked. Refused rather than
  * ignored, so a client that still sends one learns it would not have acted as that person.
  *
- * @throws WorkflowError `SLUICE_ERR_VALIDATION` naming `body.actor`
+ * @throws SluiceError `SLUICE_ERR_VALIDATION` naming `body.actor`
  */
 export function refuseBodyActor(body: unknown): void {
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'actor')) {
-    throw new WorkflowError(
+    throw workflowError(
       'SLUICE_ERR_VALIDATION',
       'body.actor is not accepted: identity comes from the API key (the user, role and groups configured for it), never from the request body',
       { details: { field: 'body.actor' } },
@@ -58,18 +49,18 @@ export function refuseBodyActor(body: unknown): void {
  * The revision a write expects: `expectedRevision` in the body and/or an `If-Match` header
  * (`"3"`, `W/"3"` or `3`); both given must agree.
  *
- * @throws WorkflowError `SLUICE_ERR_VALIDATION`
+ * @throws SluiceError `SLUICE_ERR_VALIDATION`
  */
 export function expectedRevisionOf(body: number | undefined, ifMatch: string | string[] | undefined): number | undefined {
   const header = Array.isArray(ifMatch) ? ifMatch[0] : ifMatch;
   let fromHeader: number | undefined;
   if (header !== undefined) {
     const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header.trim());
-    if (!m) throw new WorkflowError('SLUICE_ERR_VALIDATION', 'headers.if-match must be a ticket revision such as "3"', { details: { field: 'headers.if-match' } });
+    if (!m) throw workflowError('SLUICE_ERR_VALIDATION', 'headers.if-match must be a ticket revision such as "3"', { details: { field: 'headers.if-match' } });
     fromHeader = Number(m[1]);
   }
   if (body !== undefined && fromHeader !== undefined && body !== fromHeader) {
-    throw new WorkflowError('SLUICE_ERR_VALIDATION', `body.expectedRevision (${body}) and headers.if-match (${fromHeader}) disagree`, { details: { field: 'body.expectedRevision' } });
+    throw workflowError('SLUICE_ERR_VALIDATION', `body.expectedRevision (${body}) and headers.if-match (${fromHeader}) disagree`, { details: { field: 'body.expectedRevision' } });
   }
   return body ?? fromHeader;
 }

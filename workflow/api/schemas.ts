@@ -4,7 +4,7 @@
  * `additionalProperties: true` so nothing a ticket carries is dropped by the serializer.
  */
 import { WORKFLOW_LIMITS as L } from '../limits.js';
-import { TENANT_PATTERN } from './access.js';
+import { TENANT_PATTERN } from '../../core/access.js';
 
 /** `tenant` in a querystring (required for platform keys). */
 export const tenantQuery = { type: 'string', pattern: TENANT_PATTERN, description: 'Tenant to act on; platform keys must name it, tenant keys may only name their own.' } as const;

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Role } from '../../app/config.js';
+import { ROLES, type Role } from '../../core/access.js';
+import type {} from '../../core/http.js';
 import type { Actor } from '../definition/permissions.js';
 import type { Action } from '../engine/actions.js';
 import type { WorkflowEngine } from '../engine/engine.js';
 import type { Ticket, TicketState } from '../engine/ticket.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import type { TimerStore } from '../sla/timer-store.js';
 import type { Clock } from '../../adapters/clock.js';
 import { actorOf, expectedRevisionOf, refuseBodyActor, tenantOf } from './access.js';
@@ -18,7 +19,7 @@ export interface TicketRoutesOptions {
   readonly clock: Clock;
 }
 
-const READ: readonly Role[] = ['admin', 'router', 'agent', 'viewer'];
+const READ: readonly Role[] = ROLES;
 const WRITE: readonly Role[] = ['admin', 'agent'];
 const CREATE: readonly Role[] = ['admin', 'agent', 'router'];
 const TAGS = ['workflow'];
@@ -89,11 +90,11 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
       const b = req.body;
       const tenant = tenantOf(req.principal, req.query.tenant ?? b.tenant, req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant');
       if (req.query.tenant !== undefined && b.tenant !== undefined && b.tenant !== req.query.tenant) {
-        throw new WorkflowError('SLUICE_ERR_VALIDATION', 'body.tenant and querystring.tenant disagree', { details: { field: 'body.tenant' } });
+        throw workflowError('SLUICE_ERR_VALIDATION', 'body.tenant and querystring.tenant disagree', { details: { field: 'body.tenant' } });
       }
       const byTrigger = b.intent !== undefined || b.trajectory !== undefined;
-      if (b.flowId === undefined && !byTrigger) throw new WorkflowError('SLUICE_ERR_VALIDATION', 'body.flowId is required unless body.intent or body.trajectory is given', { details: { field: 'body.flowId' } });
-      if (b.flowId !== undefined && byTrigger) throw new WorkflowError('SLUICE_ERR_VALIDATION', 'body.flowId cannot be combined with body.intent or body.trajectory', { details: { field: 'body.flowId' } });
+      if (b.flowId === undefined && !byTrigger) throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId is required unless body.intent or body.trajectory is given', { details: { field: 'body.flowId' } });
+      if (b.flowId !== undefined && byTrigger) throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId cannot be combined with body.intent or body.trajectory', { details: { field: 'body.flowId' } });
       const common = { tenant, ...(b.fields && { fields: b.fields }), ...(b.title !== undefined && { title: b.title }), ...(b.id !== undefined && { id: b.id }) };
       const result =
         b.flowId !== undefined

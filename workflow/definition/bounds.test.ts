@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
 import { compileFlow } from './compile.js';
 import { checkGraph, type GraphControl, type GraphNode } from './graph.js';
@@ -23,7 +23,7 @@ function refused(doc: unknown): { issues: ValidationIssue[]; message: string } {
   try {
     compileFlow(doc);
   } catch (err) {
-    expect(isWorkflowError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
+    expect(isSluiceError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
     return { issues: issuesOf(err), message: (err as Error).message };
   }
   throw new Error('definition was accepted');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { compileFlow } from './compile.js';
 import type { FlowDocument } from './document.js';
 import { issuesOf, type ValidationIssue } from './issues.js';
@@ -34,7 +34,7 @@ function refused(doc: unknown): ValidationIssue[] {
   try {
     compileFlow(doc);
   } catch (err) {
-    expect(isWorkflowError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
+    expect(isSluiceError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
     return issuesOf(err);
   }
   throw new Error('definition was accepted');

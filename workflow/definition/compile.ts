@@ -92,7 +92,7 @@ function subjectOf(doc: unknown): string {
  * settings, SLAs and calendars, CEL expressions (each compiled once, here), triggers, then
  * the graph. Every problem is reported at once.
  *
- * @throws WorkflowError `SLUICE_ERR_FLOW_INVALID` whose message lists `path: reason` for
+ * @throws SluiceError `SLUICE_ERR_FLOW_INVALID` whose message lists `path: reason` for
  *   each issue and whose `details.issues` holds them as data
  */
 export function compileFlow(input: unknown, options: CompileOptions = {}): CompiledFlow {

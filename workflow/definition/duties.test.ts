@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTicket } from '../engine/create.js';
 import type { Ticket } from '../engine/ticket.js';
 import { applyAction } from '../engine/transition.js';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { compileFlow, type CompiledFlow } from './compile.js';
 import { issuesOf } from './issues.js';
 import type { Actor } from './permissions.js';
@@ -40,7 +40,7 @@ function refused(doc: unknown): { path: string; message: string }[] {
   try {
     compileFlow(doc);
   } catch (err) {
-    expect(isWorkflowError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
+    expect(isSluiceError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
     return issuesOf(err);
   }
   throw new Error('definition was accepted');

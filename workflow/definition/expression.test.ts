@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { compileExpression, evaluateCondition, evaluatePeople } from './expression.js';
 
 const ctx = (fields: Record<string, unknown>) => ({ fields, ticket: { id: 't-1', nodeId: 'level1' } });
@@ -45,7 +45,7 @@ describe('evaluation errors', () => {
       evaluateCondition(expr, ctx({}), 'control level1 → manager');
       expect.unreachable();
     } catch (err) {
-      expect(isWorkflowError(err, 'SLUICE_ERR_EXPRESSION_FAILED')).toBe(true);
+      expect(isSluiceError(err, 'SLUICE_ERR_EXPRESSION_FAILED')).toBe(true);
       expect((err as Error).message).toBe('control level1 → manager: `fields.amount > 1` failed: No such key: amount');
     }
   });
@@ -84,7 +84,7 @@ describe('matches has RE2 semantics', () => {
       try {
         compileExpression(source, 'condition', 'controls[0].when');
       } catch (err) {
-        expect(isWorkflowError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
+        expect(isSluiceError(err, 'SLUICE_ERR_FLOW_INVALID')).toBe(true);
         return (err as Error).message;
       }
       throw new Error(`${source} was accepted`);

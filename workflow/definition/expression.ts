@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { RE2JS } from 're2js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { expressionCost } from './cel-cost.js';
 import { compilePattern, re2Matches, RE2_FUNCTION, rewriteMatches, withPatternBudget } from './cel-re2.js';
@@ -96,32 +96,32 @@ function overBudget(ast: Parameters<typeof expressionCost>[0], patterns: RE2JS[]
  * @param source CEL text, e.g. `fields.amount < 500`
  * @param kind `condition` (must yield bool) or `people` (string or list of strings)
  * @param path where the expression sits in the definition, named in the error
- * @throws WorkflowError `SLUICE_ERR_FLOW_INVALID` naming the path and the problem
+ * @throws SluiceError `SLUICE_ERR_FLOW_INVALID` naming the path and the problem
  */
 export function compileExpression(source: string, kind: ExpressionKind, path: string): CompiledExpression {
   const hit = cache.get(`${kind}\u0000${source}`);
   if (hit) return hit;
   if (expressionsLeft !== undefined && expressionsLeft-- <= 0) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: the flow has more than ${L.maxFlowExpressions} different expressions`);
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: the flow has more than ${L.maxFlowExpressions} different expressions`);
   }
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = env.parse(source);
   } catch (err) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
   }
   const checked = parsed.check();
   if (!checked.valid) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(checked.error)}`, { cause: checked.error });
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(checked.error)}`, { cause: checked.error });
   }
   const type = checked.type ?? 'dyn';
   if (!ALLOWED_TYPES[kind](type)) {
     const want = kind === 'condition' ? 'bool' : 'string or list of strings';
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: yields ${type}, expected ${want}`);
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: yields ${type}, expected ${want}`);
   }
   const patterns: RE2JS[] = [];
   const refused = overBudget(parsed.ast, patterns);
-  if (refused) throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${refused}`);
+  if (refused) throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${refused}`);
   let run = parsed;
   try {
     const rewritten = rewriteMatches(parsed.ast, (text) => env.parse(text).ast);
@@ -131,7 +131,7 @@ export function compileExpression(source: string, kind: ExpressionKind, path: st
       if (!again.valid) throw again.error;
     }
   } catch (err) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(err)}`, { cause: err });
   }
   const compiled: CompiledExpression = { source, kind, evaluate: (context) => run({ fields: context.fields, ticket: context.ticket }) };
   patternsOf.set(compiled, patterns);
@@ -144,17 +144,17 @@ export function compileExpression(source: string, kind: ExpressionKind, path: st
  * Evaluates a condition to a boolean.
  *
  * @param what names the expression's owner in the error (e.g. `control level1 → manager`)
- * @throws WorkflowError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields no bool
+ * @throws SluiceError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields no bool
  */
 export function evaluateCondition(expr: CompiledExpression, context: ExpressionContext, what: string): boolean {
   let value: unknown;
   try {
     value = expr.evaluate(context);
   } catch (err) {
-    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
+    throw workflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
   }
   if (typeof value !== 'boolean') {
-    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` yielded ${typeof value}, expected bool`);
+    throw workflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` yielded ${typeof value}, expected bool`);
   }
   return value;
 }
@@ -162,18 +162,18 @@ export function evaluateCondition(expr: CompiledExpression, context: ExpressionC
 /**
  * Evaluates a people expression to a list of strings (user ids or principal refs).
  *
- * @throws WorkflowError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields anything else
+ * @throws SluiceError `SLUICE_ERR_EXPRESSION_FAILED` when evaluation fails or yields anything else
  */
 export function evaluatePeople(expr: CompiledExpression, context: ExpressionContext, what: string): string[] {
   let value: unknown;
   try {
     value = expr.evaluate(context);
   } catch (err) {
-    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
+    throw workflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` failed: ${firstLine(err)}`, { cause: err });
   }
   const list = Array.isArray(value) ? value : [value];
   if (!list.every((v): v is string => typeof v === 'string' && v.length > 0)) {
-    throw new WorkflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` must yield a user id or a list of them`);
+    throw workflowError('SLUICE_ERR_EXPRESSION_FAILED', `${what}: \`${expr.source}\` must yield a user id or a list of them`);
   }
   return list;
 }

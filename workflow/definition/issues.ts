@@ -1,4 +1,5 @@
-import { isWorkflowError, WorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
+import { workflowError } from '../errors.js';
 
 /** One reason a definition is refused. */
 export interface ValidationIssue {
@@ -30,7 +31,7 @@ export class IssueList {
     try {
       return fn();
     } catch (err) {
-      if (!isWorkflowError(err)) throw err;
+      if (!isSluiceError(err)) throw err;
       const msg = err.message;
       const sep = msg.indexOf(': ');
       if (msg.startsWith(path) && sep > 0) this.add(msg.slice(0, sep), msg.slice(sep + 2));
@@ -54,12 +55,12 @@ export class IssueList {
     if (this.size === 0) return;
     const lines = this.#issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
     if (this.#more > 0) lines.push(`and ${this.#more} more issues`);
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `${subject} is invalid: ${lines.join('; ')}`, { details: { issues: this.list() } });
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${subject} is invalid: ${lines.join('; ')}`, { details: { issues: this.list() } });
   }
 }
 
 /** The issues carried by a `SLUICE_ERR_FLOW_INVALID` error (empty for any other error). */
 export function issuesOf(err: unknown): ValidationIssue[] {
-  if (!isWorkflowError(err, 'SLUICE_ERR_FLOW_INVALID')) return [];
+  if (!isSluiceError(err, 'SLUICE_ERR_FLOW_INVALID')) return [];
   return ((err.details as { issues?: ValidationIssue[] } | undefined)?.issues ?? []).slice();
 }

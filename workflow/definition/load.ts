@@ -1,5 +1,5 @@
 import { Parser, parse as parseYaml, type CST } from 'yaml';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
 import { compileFlow, type CompiledFlow, type CompileOptions } from './compile.js';
 
@@ -34,20 +34,20 @@ function yamlDepth(text: string, limit: number): number {
  * Parses flow source text. Without a format, text starting with `{` is JSON and anything
  * else YAML (YAML 1.2 core schema: `09:00` and `2026-12-25` stay strings).
  *
- * @throws WorkflowError `SLUICE_ERR_FLOW_PARSE` with the parser's position;
+ * @throws SluiceError `SLUICE_ERR_FLOW_PARSE` with the parser's position;
  *   `SLUICE_ERR_FLOW_INVALID` for YAML nesting collections more than 32 deep
  */
 export function parseFlowSource(text: string, format?: FlowFormat): unknown {
   const fmt = format ?? (text.trimStart().startsWith('{') ? 'json' : 'yaml');
   const limit = WORKFLOW_LIMITS.maxDocumentDepth;
   if (fmt === 'yaml' && yamlDepth(text, limit) > limit) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `flow source nests collections more than ${limit} deep`);
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `flow source nests collections more than ${limit} deep`);
   }
   try {
     return fmt === 'json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50 });
   } catch (err) {
     const first = String((err as Error).message).split('\n')[0];
-    throw new WorkflowError('SLUICE_ERR_FLOW_PARSE', `flow source is not valid ${fmt.toUpperCase()}: ${first}`, { cause: err });
+    throw workflowError('SLUICE_ERR_FLOW_PARSE', `flow source is not valid ${fmt.toUpperCase()}: ${first}`, { cause: err });
   }
 }
 
@@ -61,7 +61,7 @@ export interface LoadOptions extends CompileOptions {
  * Parses (when given text) and validates a flow definition.
  *
  * @param source JSON or YAML text, or an already parsed object
- * @throws WorkflowError `SLUICE_ERR_FLOW_PARSE` or `SLUICE_ERR_FLOW_INVALID`
+ * @throws SluiceError `SLUICE_ERR_FLOW_PARSE` or `SLUICE_ERR_FLOW_INVALID`
  * @example const flow = loadFlow(readFileSync('workflow/flows/fee-reduction.yaml', 'utf8'));
  */
 export function loadFlow(source: string | object, options: LoadOptions = {}): CompiledFlow {

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import type { PeopleSpec } from '../people/spec.js';
 import type { ChannelName } from '../sla/policy.js';
 import type { NodeDoc } from './document.js';
@@ -100,10 +100,10 @@ export class NodeTypeRegistry {
   /**
    * Adds a node type; returns this registry for chaining.
    *
-   * @throws WorkflowError `SLUICE_ERR_NODE_TYPE_EXISTS` when the name is taken
+   * @throws SluiceError `SLUICE_ERR_NODE_TYPE_EXISTS` when the name is taken
    */
   register<C>(type: NodeType<C>): this {
-    if (this.#types.has(type.type)) throw new WorkflowError('SLUICE_ERR_NODE_TYPE_EXISTS', `node type "${type.type}" is already registered`);
+    if (this.#types.has(type.type)) throw workflowError('SLUICE_ERR_NODE_TYPE_EXISTS', `node type "${type.type}" is already registered`);
     const schema = {
       type: 'object',
       additionalProperties: false,

@@ -1,6 +1,6 @@
 import { dutyConflict, type CompiledDuty } from '../definition/duties.js';
 import { compileExpression, evaluatePeople } from '../definition/expression.js';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { chooseAssignee, type Person } from '../people/assignment.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
 import { parsePrincipal, type PeopleSpec } from '../people/spec.js';
@@ -74,7 +74,7 @@ export async function planAssignments(ticket: Ticket, ports: AssignmentPorts, du
         added.set(assignee, (added.get(assignee) ?? 0) + 1);
       }
     } catch (err) {
-      if (!isWorkflowError(err)) throw err;
+      if (!isSluiceError(err)) throw err;
       picks.push({ todoId: todo.id, reason: err.message });
     }
   }

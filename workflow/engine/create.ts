@@ -1,6 +1,6 @@
 import type { CompiledFlow } from '../definition/compile.js';
 import { allows, type Actor } from '../definition/permissions.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { Draft } from './movement.js';
 import { actorId, type Ticket, type TicketOrigin, type TransitionResult } from './ticket.js';
 
@@ -21,14 +21,14 @@ export interface NewTicket {
  * the store creates it.
  *
  * @param now epoch ms
- * @throws WorkflowError `SLUICE_ERR_FLOW_NOT_FOUND` (flow of another tenant), `SLUICE_ERR_FORBIDDEN`, or a routing error
+ * @throws SluiceError `SLUICE_ERR_FLOW_NOT_FOUND` (flow of another tenant), `SLUICE_ERR_FORBIDDEN`, or a routing error
  */
 export function createTicket(flow: CompiledFlow, input: NewTicket, now: number): TransitionResult {
   if (flow.tenant !== input.tenant) {
-    throw new WorkflowError('SLUICE_ERR_FLOW_NOT_FOUND', `flow "${flow.id}" v${flow.version} does not exist in tenant "${input.tenant}"`);
+    throw workflowError('SLUICE_ERR_FLOW_NOT_FOUND', `flow "${flow.id}" v${flow.version} does not exist in tenant "${input.tenant}"`);
   }
   if (!allows(flow.permissions, input.actor, 'start')) {
-    throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${input.actor.id}" may not start flow "${flow.id}"`);
+    throw workflowError('SLUICE_ERR_FORBIDDEN', `"${input.actor.id}" may not start flow "${flow.id}"`);
   }
   const ticket: Ticket = {
     tenant: input.tenant,

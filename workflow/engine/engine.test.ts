@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../definition/permissions.js';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { TimerService } from '../sla/timer-service.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 import { runFor } from '../testing/virtual-time.js';
@@ -51,7 +51,7 @@ describe('WorkflowEngine', () => {
     const won = attempts.filter((a) => a.status === 'fulfilled');
     const lost = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
     expect(won).toHaveLength(1);
-    expect(lost.map((l) => isWorkflowError(l.reason, 'SLUICE_ERR_TICKET_CONFLICT'))).toEqual([true, true, true]);
+    expect(lost.map((l) => isSluiceError(l.reason, 'SLUICE_ERR_TICKET_CONFLICT'))).toEqual([true, true, true]);
     expect(lost[0]?.reason).toMatchObject({ status: 409, retriable: true });
     const after = await h.engine.get('acme', id);
     expect(after.revision).toBe(revision + 1);

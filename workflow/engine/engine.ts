@@ -3,8 +3,8 @@ import type { Clock } from '../../adapters/clock.js';
 import type { CompiledFlow } from '../definition/compile.js';
 import type { Actor } from '../definition/permissions.js';
 import { selectFlow, type TriggerInput } from '../definition/triggers.js';
-import { WorkflowError } from '../errors.js';
-import { Emitter, type Listener } from '../instrumentation.js';
+import { workflowError } from '../errors.js';
+import { Emitter, type Listener } from '../../core/emitter.js';
 import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from '../people/memory.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
 import type { TimerStore } from '../sla/timer-store.js';
@@ -130,7 +130,7 @@ export class WorkflowEngine {
   /**
    * Opens a ticket on the latest version of a flow.
    *
-   * @throws WorkflowError `SLUICE_ERR_FLOW_NOT_FOUND`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_EXISTS`
+   * @throws SluiceError `SLUICE_ERR_FLOW_NOT_FOUND`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_EXISTS`
    */
   async createTicket(req: CreateTicketRequest): Promise<TransitionResult> {
     if (req.fields) checkFields(req.fields);
@@ -141,7 +141,7 @@ export class WorkflowEngine {
    * Opens a ticket for a caller the control loop diverted, on the flow whose trigger matches
    * the diversion channel (and intent, fields).
    *
-   * @throws WorkflowError `SLUICE_ERR_NO_MATCHING_FLOW`
+   * @throws SluiceError `SLUICE_ERR_NO_MATCHING_FLOW`
    */
   async createFromDiversion(req: DiversionRequest): Promise<TransitionResult> {
     if (req.fields) checkFields(req.fields);
@@ -161,7 +161,7 @@ export class WorkflowEngine {
    * Opens a ticket from the IVR, on the flow whose trigger matches the intent and/or
    * trajectory.
    *
-   * @throws WorkflowError `SLUICE_ERR_NO_MATCHING_FLOW`
+   * @throws SluiceError `SLUICE_ERR_NO_MATCHING_FLOW`
    */
   async createFromIvr(req: IvrRequest): Promise<TransitionResult> {
     if (req.fields) checkFields(req.fields);
@@ -180,7 +180,7 @@ export class WorkflowEngine {
     const flow = selectFlow(await this.#o.flows.latestAll(tenant), input);
     if (!flow) {
       const what = [input.intent && `intent "${input.intent}"`, input.diversion && `diversion "${input.diversion}"`, input.trajectory && `trajectory ${input.trajectory.join(' > ')}`].filter(Boolean).join(', ');
-      throw new WorkflowError('SLUICE_ERR_NO_MATCHING_FLOW', `no flow of tenant "${tenant}" is triggered by ${what || 'an empty request'}`);
+      throw workflowError('SLUICE_ERR_NO_MATCHING_FLOW', `no flow of tenant "${tenant}" is triggered by ${what || 'an empty request'}`);
     }
     return flow;
   }
@@ -218,7 +218,7 @@ export class WorkflowEngine {
   async #write(tenant: string, id: string, options: WriteOptions, run: (ticket: Ticket, now: number) => Promise<TransitionResult>): Promise<TransitionResult> {
     const ticket = await this.get(tenant, id);
     if (options.expectedRevision !== undefined && options.expectedRevision !== ticket.revision) {
-      throw new WorkflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${id}" of tenant "${tenant}" is at revision ${ticket.revision}, not ${options.expectedRevision}: re-read and retry`);
+      throw workflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${id}" of tenant "${tenant}" is at revision ${ticket.revision}, not ${options.expectedRevision}: re-read and retry`);
     }
     const now = this.#o.clock.now();
     const result = await this.#assign(await run(ticket, now), now);
@@ -232,7 +232,7 @@ export class WorkflowEngine {
   /**
    * Applies an action (approve, reject, complete, comment, reassign, pause, resume).
    *
-   * @throws WorkflowError `SLUICE_ERR_TICKET_CONFLICT` when another write got there first
+   * @throws SluiceError `SLUICE_ERR_TICKET_CONFLICT` when another write got there first
    *   (retriable: re-read and retry), or the transition's own error
    */
   async act(tenant: string, ticketId: string, action: Action, options: WriteOptions = {}): Promise<TransitionResult> {
@@ -243,7 +243,7 @@ export class WorkflowEngine {
   /**
    * Moves a waiting ticket to a newer version of its flow (the latest when `toVersion` is omitted).
    *
-   * @throws WorkflowError `SLUICE_ERR_MIGRATION_REFUSED`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_CONFLICT`
+   * @throws SluiceError `SLUICE_ERR_MIGRATION_REFUSED`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_CONFLICT`
    */
   async migrate(tenant: string, ticketId: string, request: MigrationRequest & { readonly toVersion?: number }, options: WriteOptions = {}): Promise<TransitionResult> {
     return this.#write(tenant, ticketId, options, async (ticket, now) => {
@@ -263,11 +263,11 @@ export class WorkflowEngine {
   /**
    * A ticket by id.
    *
-   * @throws WorkflowError `SLUICE_ERR_TICKET_NOT_FOUND`
+   * @throws SluiceError `SLUICE_ERR_TICKET_NOT_FOUND`
    */
   async get(tenant: string, ticketId: string): Promise<Ticket> {
     const ticket = await this.#o.tickets.get(tenant, ticketId);
-    if (!ticket) throw new WorkflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticketId}" does not exist in tenant "${tenant}"`);
+    if (!ticket) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticketId}" does not exist in tenant "${tenant}"`);
     return ticket;
   }
 

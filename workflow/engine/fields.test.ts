@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 import { checkFields } from './fields.js';
@@ -10,7 +10,7 @@ function refusedAt(fields: unknown): { field: string; message: string } {
   try {
     checkFields(fields);
   } catch (err) {
-    expect(isWorkflowError(err, 'SLUICE_ERR_VALIDATION')).toBe(true);
+    expect(isSluiceError(err, 'SLUICE_ERR_VALIDATION')).toBe(true);
     expect((err as { status: number }).status).toBe(400);
     return { field: ((err as { details: { field: string } }).details).field, message: (err as Error).message };
   }

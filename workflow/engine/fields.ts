@@ -1,4 +1,5 @@
-import { WorkflowError } from '../errors.js';
+import type { SluiceError } from '../../core/errors.js';
+import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS as L } from '../limits.js';
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
@@ -10,8 +11,8 @@ function child(base: string, key: string | number): string {
   return `${base}[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`;
 }
 
-function refuse(path: string, why: string): WorkflowError {
-  return new WorkflowError('SLUICE_ERR_VALIDATION', `${path}: ${why}`, { details: { field: path } });
+function refuse(path: string, why: string): SluiceError {
+  return workflowError('SLUICE_ERR_VALIDATION', `${path}: ${why}`, { details: { field: path } });
 }
 
 /**
@@ -23,7 +24,7 @@ function refuse(path: string, why: string): WorkflowError {
  *
  * @param fields the fields as received (JSON values; `undefined` values are left out as JSON does)
  * @param path names the fields in the error, e.g. `fields`
- * @throws WorkflowError `SLUICE_ERR_VALIDATION` (400) whose `field` names the offending place
+ * @throws SluiceError `SLUICE_ERR_VALIDATION` (400) whose `field` names the offending place
  * @example checkFields({ amount: 120, tags: ['vip'] }) // passes
  */
 export function checkFields(fields: unknown, path = 'fields'): void {

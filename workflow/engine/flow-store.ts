@@ -2,7 +2,7 @@ import { compileFlow, type CompiledFlow } from '../definition/compile.js';
 import type { FlowDocument } from '../definition/document.js';
 import { parseFlowSource, type FlowFormat } from '../definition/load.js';
 import type { NodeTypeRegistry } from '../definition/node-type.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 
 /**
  * Where flow definitions live, every version kept (running tickets stay pinned to theirs).
@@ -12,7 +12,7 @@ export interface FlowRepository {
   /**
    * Stores a validated definition as a new version.
    *
-   * @throws WorkflowError `SLUICE_ERR_FLOW_VERSION_EXISTS` when that version exists or is not newer than the latest
+   * @throws SluiceError `SLUICE_ERR_FLOW_VERSION_EXISTS` when that version exists or is not newer than the latest
    */
   save(doc: FlowDocument): Promise<void>;
   /** One version, or undefined. */
@@ -34,7 +34,7 @@ export class MemoryFlowRepository implements FlowRepository {
     const versions = this.#docs.get(k) ?? new Map<number, FlowDocument>();
     const latest = Math.max(0, ...versions.keys());
     if (doc.version <= latest) {
-      throw new WorkflowError('SLUICE_ERR_FLOW_VERSION_EXISTS', `flow "${doc.id}" of tenant "${doc.tenant}" is at v${latest}; deploy v${latest + 1} or later, not v${doc.version}`);
+      throw workflowError('SLUICE_ERR_FLOW_VERSION_EXISTS', `flow "${doc.id}" of tenant "${doc.tenant}" is at v${latest}; deploy v${latest + 1} or later, not v${doc.version}`);
     }
     versions.set(doc.version, structuredClone(doc));
     this.#docs.set(k, versions);
@@ -95,13 +95,13 @@ export class FlowCatalog {
    *
    * @param source JSON/YAML text or a parsed object
    * @param tenant when given, the definition must belong to it
-   * @throws WorkflowError `SLUICE_ERR_FLOW_PARSE`, `SLUICE_ERR_FLOW_INVALID`, `SLUICE_ERR_FLOW_VERSION_EXISTS`
+   * @throws SluiceError `SLUICE_ERR_FLOW_PARSE`, `SLUICE_ERR_FLOW_INVALID`, `SLUICE_ERR_FLOW_VERSION_EXISTS`
    */
   async deploy(source: string | object, options: { format?: FlowFormat; tenant?: string } = {}): Promise<CompiledFlow> {
     const doc = typeof source === 'string' ? parseFlowSource(source, options.format) : source;
     const flow = compileFlow(doc, this.#compileOptions());
     if (options.tenant !== undefined && flow.tenant !== options.tenant) {
-      throw new WorkflowError('SLUICE_ERR_FLOW_INVALID', `tenant: flow "${flow.id}" belongs to "${flow.tenant}", not "${options.tenant}"`);
+      throw workflowError('SLUICE_ERR_FLOW_INVALID', `tenant: flow "${flow.id}" belongs to "${flow.tenant}", not "${options.tenant}"`);
     }
     await this.repo.save(flow.document);
     this.#compiled.set(`${flow.tenant}\u0000${flow.id}\u0000${flow.version}`, flow);
@@ -115,7 +115,7 @@ export class FlowCatalog {
   /**
    * A compiled version (the latest when `version` is omitted).
    *
-   * @throws WorkflowError `SLUICE_ERR_FLOW_NOT_FOUND`
+   * @throws SluiceError `SLUICE_ERR_FLOW_NOT_FOUND`
    */
   async get(tenant: string, id: string, version?: number): Promise<CompiledFlow> {
     const v = version ?? (await this.repo.latestVersion(tenant, id));
@@ -123,7 +123,7 @@ export class FlowCatalog {
     const hit = this.#compiled.get(k);
     if (hit) return hit;
     const doc = v === undefined ? undefined : await this.repo.get(tenant, id, v);
-    if (!doc) throw new WorkflowError('SLUICE_ERR_FLOW_NOT_FOUND', `flow "${id}"${version === undefined ? '' : ` v${version}`} does not exist in tenant "${tenant}"`);
+    if (!doc) throw workflowError('SLUICE_ERR_FLOW_NOT_FOUND', `flow "${id}"${version === undefined ? '' : ` v${version}`} does not exist in tenant "${tenant}"`);
     const flow = compileFlow(doc, this.#compileOptions());
     this.#compiled.set(k, flow);
     return flow;

@@ -1,4 +1,4 @@
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import type { WorkloadSource } from '../people/ports.js';
 import type { Ticket, TicketState } from './ticket.js';
 import type { TicketFilters, TicketPage, TicketStore } from './ticket-store.js';
@@ -13,7 +13,7 @@ export function encodeCursor(tenant: string, createdAt: number, id: string): str
 /**
  * Decodes a cursor from {@link encodeCursor}.
  *
- * @throws WorkflowError `SLUICE_ERR_CURSOR_INVALID`
+ * @throws SluiceError `SLUICE_ERR_CURSOR_INVALID`
  */
 export function decodeCursor(tenant: string, cursor: string): { createdAt: number; id: string } {
   try {
@@ -22,7 +22,7 @@ export function decodeCursor(tenant: string, cursor: string): { createdAt: numbe
   } catch {
     // fall through to the error below
   }
-  throw new WorkflowError('SLUICE_ERR_CURSOR_INVALID', `cursor "${cursor.slice(0, 40)}" is not a cursor of tenant "${tenant}"`);
+  throw workflowError('SLUICE_ERR_CURSOR_INVALID', `cursor "${cursor.slice(0, 40)}" is not a cursor of tenant "${tenant}"`);
 }
 
 /** True when a ticket matches every given filter. */
@@ -51,7 +51,7 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
 
   async create(ticket: Ticket): Promise<Ticket> {
     const k = key(ticket.tenant, ticket.id);
-    if (this.#tickets.has(k)) throw new WorkflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
+    if (this.#tickets.has(k)) throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
     const stored = { ...structuredClone(ticket), revision: 1 };
     this.#tickets.set(k, stored);
     return structuredClone(stored);
@@ -60,9 +60,9 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
   async update(ticket: Ticket, expectedRevision: number): Promise<Ticket> {
     const k = key(ticket.tenant, ticket.id);
     const current = this.#tickets.get(k);
-    if (!current) throw new WorkflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
+    if (!current) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
     if (current.revision !== expectedRevision) {
-      throw new WorkflowError(
+      throw workflowError(
         'SLUICE_ERR_TICKET_CONFLICT',
         `ticket "${ticket.id}" of tenant "${ticket.tenant}" is at revision ${current.revision}, not ${expectedRevision}: re-read and retry`,
       );

@@ -1,6 +1,7 @@
 import type { CompiledFlow } from '../definition/compile.js';
 import { allows, type Actor } from '../definition/permissions.js';
-import { WorkflowError } from '../errors.js';
+import type { SluiceError } from '../../core/errors.js';
+import { workflowError } from '../errors.js';
 import { dueAt, reapplyPolicy, startClock } from '../sla/schedule.js';
 import { Draft } from './movement.js';
 import { actorId, type Ticket, type TransitionResult } from './ticket.js';
@@ -13,8 +14,8 @@ export interface MigrationRequest {
   readonly nodeMap?: Readonly<Record<string, string>>;
 }
 
-function refuse(ticket: Ticket, why: string): WorkflowError {
-  return new WorkflowError('SLUICE_ERR_MIGRATION_REFUSED', `ticket "${ticket.id}" cannot migrate: ${why}`);
+function refuse(ticket: Ticket, why: string): SluiceError {
+  return workflowError('SLUICE_ERR_MIGRATION_REFUSED', `ticket "${ticket.id}" cannot migrate: ${why}`);
 }
 
 /**
@@ -30,7 +31,7 @@ function refuse(ticket: Ticket, why: string): WorkflowError {
 export function migrateTicket(ticket: Ticket, from: CompiledFlow, to: CompiledFlow, now: number, request: MigrationRequest): TransitionResult {
   assertPinned(ticket, from);
   if (!allows(from.permissions, request.actor, 'admin') || !allows(to.permissions, request.actor, 'admin')) {
-    throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${request.actor.id}" may not migrate tickets of flow "${from.id}": flow admins only`);
+    throw workflowError('SLUICE_ERR_FORBIDDEN', `"${request.actor.id}" may not migrate tickets of flow "${from.id}": flow admins only`);
   }
   if (to.tenant !== from.tenant || to.id !== from.id) throw refuse(ticket, `"${to.id}" of tenant "${to.tenant}" is another flow`);
   if (to.version <= from.version) throw refuse(ticket, `target v${to.version} is not newer than v${from.version}`);

@@ -1,6 +1,6 @@
 import type { CompiledFlow, CompiledNode } from '../definition/compile.js';
 import { evaluateCondition, type ExpressionContext } from '../definition/expression.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
 import { dueAt, slaElapsed, startClock, stopClock } from '../sla/schedule.js';
 import { checkFields } from './fields.js';
@@ -66,7 +66,7 @@ export class Draft {
    * Replaces fields of the ticket; a field set to undefined is removed. New business
    * `fields` (merged ones included) must stay within the field limits.
    *
-   * @throws WorkflowError `SLUICE_ERR_VALIDATION` when new `fields` exceed a limit
+   * @throws SluiceError `SLUICE_ERR_VALIDATION` when new `fields` exceed a limit
    */
   set(patch: Partial<Ticket>): void {
     if (patch.fields !== undefined && patch.fields !== this.ticket.fields) checkFields(patch.fields);
@@ -83,7 +83,7 @@ export class Draft {
   /** The compiled node of the current position. */
   node(id = this.ticket.nodeId): CompiledNode {
     const node = this.flow.nodes.get(id);
-    if (!node) throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', `node "${id}" is not in flow "${this.flow.id}" v${this.flow.version}`);
+    if (!node) throw workflowError('SLUICE_ERR_ACTION_INVALID', `node "${id}" is not in flow "${this.flow.id}" v${this.flow.version}`);
     return node;
   }
 
@@ -91,7 +91,7 @@ export class Draft {
    * Leaves the current node with `outcome`: cancels its open todos, stops its SLA clock,
    * follows the first matching control and enters the target (and onward through automatic nodes).
    *
-   * @throws WorkflowError `SLUICE_ERR_NO_TRANSITION`, `SLUICE_ERR_EXPRESSION_FAILED`, `SLUICE_ERR_FLOW_LOOP`
+   * @throws SluiceError `SLUICE_ERR_NO_TRANSITION`, `SLUICE_ERR_EXPRESSION_FAILED`, `SLUICE_ERR_FLOW_LOOP`
    */
   leave(outcome: string): void {
     const [to, via] = this.#depart(outcome);
@@ -113,7 +113,7 @@ export class Draft {
       (c) => c.on === outcome && (!c.when || evaluateCondition(c.when, context, `control ${from} → ${c.to} (controls[${c.index}])`)),
     );
     if (!control) {
-      throw new WorkflowError('SLUICE_ERR_NO_TRANSITION', `no control leaves node "${from}" on "${outcome}" for ticket "${this.ticket.id}"`);
+      throw workflowError('SLUICE_ERR_NO_TRANSITION', `no control leaves node "${from}" on "${outcome}" for ticket "${this.ticket.id}"`);
     }
     this.emit({ type: 'node.left', nodeId: from, visit: this.ticket.visit, outcome, to: control.to });
     return [control.to, outcome];
@@ -139,7 +139,7 @@ export class Draft {
   /** Enters one node; returns where an automatic node moves on to, undefined once the ticket waits or closed. */
   #enterOne(nodeId: string, via: string): [to: string, via: string] | undefined {
     if (++this.#moves > MAX_MOVES) {
-      throw new WorkflowError('SLUICE_ERR_FLOW_LOOP', `ticket "${this.ticket.id}" moved ${MAX_MOVES} times without waiting (last node "${nodeId}")`);
+      throw workflowError('SLUICE_ERR_FLOW_LOOP', `ticket "${this.ticket.id}" moved ${MAX_MOVES} times without waiting (last node "${nodeId}")`);
     }
     const node = this.node(nodeId);
     const visit = this.ticket.visit + 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import type { Ticket } from './ticket.js';
 import type { TicketStore } from './ticket-store.js';
 
@@ -66,7 +66,7 @@ export function ticketStoreContract(name: string, make: () => TicketStore | Prom
       const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(9);
-      expect(lost.every((o) => isWorkflowError(o.reason, 'SLUICE_ERR_TICKET_CONFLICT'))).toBe(true);
+      expect(lost.every((o) => isSluiceError(o.reason, 'SLUICE_ERR_TICKET_CONFLICT'))).toBe(true);
       expect((await store.get('acme', 't-1'))?.revision).toBe(2);
     });
 

@@ -32,14 +32,14 @@ export interface TicketStore {
   /**
    * Stores a new ticket at revision 1 and returns it.
    *
-   * @throws WorkflowError `SLUICE_ERR_TICKET_EXISTS`
+   * @throws SluiceError `SLUICE_ERR_TICKET_EXISTS`
    */
   create(ticket: Ticket): Promise<Ticket>;
   /**
    * Replaces the ticket if its stored revision is still `expectedRevision` (compare-and-set),
    * storing and returning it at `expectedRevision + 1`.
    *
-   * @throws WorkflowError `SLUICE_ERR_TICKET_CONFLICT` on a stale revision (HTTP 409), `SLUICE_ERR_TICKET_NOT_FOUND`
+   * @throws SluiceError `SLUICE_ERR_TICKET_CONFLICT` on a stale revision (HTTP 409), `SLUICE_ERR_TICKET_NOT_FOUND`
    */
   update(ticket: Ticket, expectedRevision: number): Promise<Ticket>;
   /**
@@ -47,7 +47,7 @@ export interface TicketStore {
    *
    * @param cursor from the previous page
    * @param limit page size, 1..500 (default 50)
-   * @throws WorkflowError `SLUICE_ERR_CURSOR_INVALID`
+   * @throws SluiceError `SLUICE_ERR_CURSOR_INVALID`
    */
   list(tenant: string, filters?: TicketFilters, cursor?: string, limit?: number): Promise<TicketPage>;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../definition/permissions.js';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { computeSchedule } from '../sla/schedule.js';
 import type { Action } from './actions.js';
 import { createTicket } from './create.js';
@@ -42,7 +42,7 @@ function code(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    if (isWorkflowError(err)) return err.code;
+    if (isSluiceError(err)) return err.code;
     throw err;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import type { CompiledFlow } from '../definition/compile.js';
 import { dutyConflict } from '../definition/duties.js';
 import { allows, type Actor } from '../definition/permissions.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { isPaused, pauseClock, resumeClock } from '../sla/schedule.js';
 import type { Action } from './actions.js';
 import { Draft } from './movement.js';
@@ -10,7 +10,7 @@ import { actorId, openTodos, type Ticket, type Todo, type TransitionResult } fro
 /** Checks that `flow` is the version the ticket is pinned to. */
 export function assertPinned(ticket: Ticket, flow: CompiledFlow): void {
   if (flow.tenant !== ticket.tenant || flow.id !== ticket.flow.id || flow.version !== ticket.flow.version) {
-    throw new WorkflowError(
+    throw workflowError(
       'SLUICE_ERR_ACTION_INVALID',
       `ticket "${ticket.id}" is pinned to flow "${ticket.flow.id}" v${ticket.flow.version} of tenant "${ticket.tenant}", not "${flow.id}" v${flow.version} of "${flow.tenant}"`,
     );
@@ -21,13 +21,13 @@ function pickTodo(ticket: Ticket, actor: Actor, todoId: string | undefined, admi
   const open = openTodos(ticket);
   if (todoId !== undefined) {
     const todo = open.find((t) => t.id === todoId);
-    if (!todo) throw new WorkflowError('SLUICE_ERR_ASSIGNMENT_NOT_FOUND', `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`);
+    if (!todo) throw workflowError('SLUICE_ERR_ASSIGNMENT_NOT_FOUND', `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`);
     return todo;
   }
   const mine = open.filter((t) => t.assignee === actor.id);
   const candidates = mine.length > 0 || !admin ? mine : open;
   if (candidates.length !== 1) {
-    throw new WorkflowError(
+    throw workflowError(
       'SLUICE_ERR_ASSIGNMENT_NOT_FOUND',
       `${candidates.length === 0 ? 'no' : 'more than one'} open todo for "${actor.id}" on ticket "${ticket.id}" at node "${ticket.nodeId}"; give todoId`,
     );
@@ -43,14 +43,14 @@ function pickTodo(ticket: Ticket, actor: Actor, todoId: string | undefined, admi
 function refuseSameDecider(ticket: Ticket, flow: CompiledFlow, todo: Todo, who: string): void {
   const conflict = dutyConflict(flow.duties, todo.nodeId, who, ticket.todos);
   if (conflict) {
-    throw new WorkflowError(
+    throw workflowError(
       'SLUICE_ERR_SEPARATION_OF_DUTIES',
       `separation of duties "${conflict.rule}": "${who}" already decided node "${conflict.decided}" of ticket "${ticket.id}"; someone else must decide node "${todo.nodeId}"`,
       { details: { rule: conflict.rule, decided: conflict.decided } },
     );
   }
   if (todo.kind === 'approval' && ticket.todos.some((t) => t.id !== todo.id && t.nodeId === todo.nodeId && t.visit === todo.visit && t.decidedBy === who)) {
-    throw new WorkflowError(
+    throw workflowError(
       'SLUICE_ERR_SEPARATION_OF_DUTIES',
       `approvals of node "${todo.nodeId}" come from different people: "${who}" already decided one on ticket "${ticket.id}"`,
       { details: { rule: `${todo.nodeId}.required`, decided: todo.nodeId } },
@@ -60,21 +60,21 @@ function refuseSameDecider(ticket: Ticket, flow: CompiledFlow, todo: Todo, who: 
 
 function refusePaused(ticket: Ticket, what: string): void {
   if (ticket.state === 'paused') {
-    throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', `cannot ${what} ticket "${ticket.id}": it is paused (${ticket.hold?.status ?? 'on hold'}); resume it first`);
+    throw workflowError('SLUICE_ERR_ACTION_INVALID', `cannot ${what} ticket "${ticket.id}": it is paused (${ticket.hold?.status ?? 'on hold'}); resume it first`);
   }
 }
 
 /**
  * Applies one action to a ticket: a pure function of (ticket, action, now) and the flow
  * version the ticket is pinned to. Returns the new ticket (one audit entry appended) and
- * the events; throws a `WorkflowError` and changes nothing when the action does not apply.
+ * the events; throws a `SluiceError` and changes nothing when the action does not apply.
  * The revision is left alone: the store bumps it on `update(ticket, expectedRevision)`.
  *
  * @param now epoch ms
  */
 export function applyAction(ticket: Ticket, action: Action, now: number, flow: CompiledFlow): TransitionResult {
   assertPinned(ticket, flow);
-  if (ticket.state === 'closed') throw new WorkflowError('SLUICE_ERR_TICKET_CLOSED', `ticket "${ticket.id}" is closed (${ticket.outcome ?? 'done'}); no more ${action.type}`);
+  if (ticket.state === 'closed') throw workflowError('SLUICE_ERR_TICKET_CLOSED', `ticket "${ticket.id}" is closed (${ticket.outcome ?? 'done'}); no more ${action.type}`);
   const d = new Draft(flow, ticket, now);
   const node = d.node();
   const admin = allows(flow.permissions, action.actor, 'admin');
@@ -94,10 +94,10 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
       refusePaused(ticket, action.type);
       const todo = pickTodo(ticket, action.actor, action.todoId, admin);
       if (!node.type.todoActions.includes(action.type)) {
-        throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', `node "${node.id}" (${node.type.type}) takes ${node.type.todoActions.join('/') || 'no todo actions'}, not ${action.type}`);
+        throw workflowError('SLUICE_ERR_ACTION_INVALID', `node "${node.id}" (${node.type.type}) takes ${node.type.todoActions.join('/') || 'no todo actions'}, not ${action.type}`);
       }
       if (todo.assignee !== action.actor.id && !admin) {
-        throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not ${action.type} todo "${todo.id}" assigned to ${todo.assignee ? `"${todo.assignee}"` : 'nobody'}`);
+        throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not ${action.type} todo "${todo.id}" assigned to ${todo.assignee ? `"${todo.assignee}"` : 'nobody'}`);
       }
       refuseSameDecider(ticket, flow, todo, who);
       const decision = action.type === 'approve' ? 'approved' : action.type === 'reject' ? 'rejected' : 'completed';
@@ -114,29 +114,29 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
     }
     case 'comment': {
       if (!allows(flow.permissions, action.actor, 'view') && !holdsTodo) {
-        throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not comment on ticket "${ticket.id}"`);
+        throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not comment on ticket "${ticket.id}"`);
       }
-      if (action.text.trim() === '') throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', 'comment text is empty');
+      if (action.text.trim() === '') throw workflowError('SLUICE_ERR_ACTION_INVALID', 'comment text is empty');
       comment(action.text);
       return d.finish(who, 'comment', node.id);
     }
     case 'reassign': {
       const todo = pickTodo(ticket, action.actor, action.todoId, true);
       if (todo.assignee !== action.actor.id && !admin) {
-        throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not reassign todo "${todo.id}": only its assignee or a flow admin can`);
+        throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not reassign todo "${todo.id}": only its assignee or a flow admin can`);
       }
-      if (action.to === '') throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', 'reassign needs a user id in "to"');
+      if (action.to === '') throw workflowError('SLUICE_ERR_ACTION_INVALID', 'reassign needs a user id in "to"');
       d.updateTodo(todo.id, { assignee: action.to });
       d.emit(todo.assignee ? { type: 'todo.assigned', todoId: todo.id, assignee: action.to, previous: todo.assignee } : { type: 'todo.assigned', todoId: todo.id, assignee: action.to });
       return d.finish(who, 'reassign', node.id, { todoId: todo.id, to: action.to });
     }
     case 'pause': {
-      if (!holdsTodo && !admin) throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not pause ticket "${ticket.id}": only an assignee or a flow admin can`);
+      if (!holdsTodo && !admin) throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not pause ticket "${ticket.id}": only an assignee or a flow admin can`);
       refusePaused(ticket, 'pause');
-      if (node.type.behaviour !== 'wait') throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not waiting at a node that can pause`);
+      if (node.type.behaviour !== 'wait') throw workflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not waiting at a node that can pause`);
       const clock = d.ticket.sla;
       if (clock && !clock.policy.pauseOn.includes(action.status)) {
-        throw new WorkflowError(
+        throw workflowError(
           'SLUICE_ERR_PAUSE_NOT_ALLOWED',
           `SLA of node "${node.id}" does not pause on "${action.status}" (pauses on: ${clock.policy.pauseOn.join(', ') || 'nothing'})`,
         );
@@ -146,8 +146,8 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
       return d.finish(who, 'pause', node.id, { status: action.status });
     }
     case 'resume': {
-      if (!holdsTodo && !admin) throw new WorkflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not resume ticket "${ticket.id}": only an assignee or a flow admin can`);
-      if (ticket.state !== 'paused') throw new WorkflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not paused`);
+      if (!holdsTodo && !admin) throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not resume ticket "${ticket.id}": only an assignee or a flow admin can`);
+      if (ticket.state !== 'paused') throw workflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not paused`);
       const clock = d.ticket.sla;
       d.set({ state: 'active', hold: undefined, ...(clock && isPaused(clock) && { sla: resumeClock(clock, now) }) });
       d.emit({ type: 'ticket.resumed', pausedMs: now - (ticket.hold?.since ?? now) });

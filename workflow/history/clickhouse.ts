@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate, type Migration } from '../../adapters/clickhouse/migrations.js';
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
-import { WorkflowError } from '../errors.js';
-import { Emitter, type Listener } from '../instrumentation.js';
+import { workflowError } from '../errors.js';
+import { Emitter, type Listener } from '../../core/emitter.js';
 import { breachRows, groupOf } from './memory.js';
 import type { BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
 
@@ -219,7 +219,7 @@ export class ClickHouseHistory implements HistoryStore {
       const rs = await this.#ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
       return await rs.json<Record<string, unknown>>();
     } catch (err) {
-      throw new WorkflowError('SLUICE_ERR_UNAVAILABLE', `SLA history query failed: ${(err as Error).message}`, { cause: err });
+      throw workflowError('SLUICE_ERR_UNAVAILABLE', `SLA history query failed: ${(err as Error).message}`, { cause: err });
     }
   }
 }

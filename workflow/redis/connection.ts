@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { isWorkflowError, WorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
+import { workflowError } from '../errors.js';
 
 /** Options of {@link connectWorkflowRedis}. */
 export interface WorkflowRedisOptions {
@@ -17,7 +18,7 @@ export interface WorkflowRedisOptions {
  *
  * @param url `redis://host:port/db`
  * @param timeoutMs how long to wait for the first connection, ms
- * @throws WorkflowError `SLUICE_ERR_UNAVAILABLE` when Redis does not answer in time
+ * @throws SluiceError `SLUICE_ERR_UNAVAILABLE` when Redis does not answer in time
  */
 export async function connectWorkflowRedis(url: string, options: WorkflowRedisOptions = {}, timeoutMs = 5_000): Promise<Redis> {
   const redis = new Redis(url, {
@@ -38,7 +39,7 @@ export async function connectWorkflowRedis(url: string, options: WorkflowRedisOp
     ]);
   } catch (err) {
     redis.disconnect();
-    throw new WorkflowError('SLUICE_ERR_UNAVAILABLE', `workflow Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${(err as Error).message}`, { cause: err });
+    throw workflowError('SLUICE_ERR_UNAVAILABLE', `workflow Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${(err as Error).message}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
@@ -55,8 +56,8 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isWorkflowError(err)) throw err;
-    throw new WorkflowError('SLUICE_ERR_UNAVAILABLE', `workflow store failed to ${what}: ${(err as Error).message}`, { cause: err });
+    if (isSluiceError(err)) throw err;
+    throw workflowError('SLUICE_ERR_UNAVAILABLE', `workflow store failed to ${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 

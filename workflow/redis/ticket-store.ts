@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { decodeCursor, encodeCursor, matchesFilters } from '../engine/memory-ticket-store.js';
 import type { Ticket, TicketState } from '../engine/ticket.js';
 import type { TicketFilters, TicketPage, TicketStore } from '../engine/ticket-store.js';
@@ -97,7 +97,7 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     const stored: Ticket = { ...ticket, revision: 1 };
     const { keys, args } = this.#args(stored);
     const created = await guard('create a ticket', () => CREATE.run(this.#redis, keys, args));
-    if (created !== 1) throw new WorkflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
+    if (created !== 1) throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
     // The store keeps a string: the caller's objects are never shared with it.
     return stored;
   }
@@ -106,9 +106,9 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     const stored: Ticket = { ...ticket, revision: expectedRevision + 1 };
     const { keys, args } = this.#args(stored);
     const r = Number(await guard('update a ticket', () => UPDATE.run(this.#redis, keys, [...args, expectedRevision])));
-    if (r === -1) throw new WorkflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
+    if (r === -1) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
     if (r !== 0) {
-      throw new WorkflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${ticket.id}" of tenant "${ticket.tenant}" is at revision ${r}, not ${expectedRevision}: re-read and retry`);
+      throw workflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${ticket.id}" of tenant "${ticket.tenant}" is at revision ${r}, not ${expectedRevision}: re-read and retry`);
     }
     return stored;
   }

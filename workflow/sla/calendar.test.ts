@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isWorkflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
 import { BusinessCalendar, continuousTime, type CalendarSpec } from './calendar.js';
 
 const H = 3_600_000;
@@ -129,7 +129,7 @@ describe('BusinessCalendar validation', () => {
     try {
       new BusinessCalendar(spec, 'calendars.office');
     } catch (err) {
-      expect(isWorkflowError(err, 'SLUICE_ERR_CALENDAR_INVALID')).toBe(true);
+      expect(isSluiceError(err, 'SLUICE_ERR_CALENDAR_INVALID')).toBe(true);
       return (err as Error).message;
     }
     throw new Error('calendar was accepted');

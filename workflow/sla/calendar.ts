@@ -1,4 +1,5 @@
-import { WorkflowError } from '../errors.js';
+import type { SluiceError } from '../../core/errors.js';
+import { workflowError } from '../errors.js';
 
 const DAY_MS = 86_400_000;
 /** Weekday keys, index = JavaScript `getUTCDay()` (0 = Sunday). */
@@ -53,8 +54,8 @@ function dayOfWeek(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
-function invalid(path: string, message: string): WorkflowError {
-  return new WorkflowError('SLUICE_ERR_CALENDAR_INVALID', `${path}: ${message}`);
+function invalid(path: string, message: string): SluiceError {
+  return workflowError('SLUICE_ERR_CALENDAR_INVALID', `${path}: ${message}`);
 }
 
 function parseOffset(text: string | undefined, path: string): number {
@@ -144,7 +145,7 @@ export class BusinessCalendar implements WorkingTime {
    *
    * @param spec the calendar as written
    * @param path where the calendar sits in the definition, named in errors
-   * @throws WorkflowError `SLUICE_ERR_CALENDAR_INVALID`
+   * @throws SluiceError `SLUICE_ERR_CALENDAR_INVALID`
    */
   constructor(spec: CalendarSpec, path = 'calendar') {
     this.#offset = parseOffset(spec.utcOffset, path);

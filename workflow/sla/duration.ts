@@ -1,4 +1,4 @@
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
 
 const UNIT_MS: Record<string, number> = {
@@ -22,16 +22,16 @@ const TOKEN = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
  * @param value the raw duration
  * @param path where the value sits in the definition, named in the error
  * @returns milliseconds
- * @throws WorkflowError `SLUICE_ERR_DURATION_INVALID`
+ * @throws SluiceError `SLUICE_ERR_DURATION_INVALID`
  * @example parseDuration('1h30m') // 5_400_000
  */
 export function parseDuration(value: unknown, path = 'duration'): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return bounded(value, value, path);
-    throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${value} is not a non-negative number of ms`);
+    throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${value} is not a non-negative number of ms`);
   }
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: expected a duration like "1h30m" or a number of ms`);
+    throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: expected a duration like "1h30m" or a number of ms`);
   }
   const text = value.replace(/\s+/g, '');
   let total = 0;
@@ -40,7 +40,7 @@ export function parseDuration(value: unknown, path = 'duration'): number {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(text);
     if (!m) {
-      throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${quote(value)} is not a duration (bad part at ${quote(text.slice(at))}; units ms, s, m, h, d, w)`);
+      throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${quote(value)} is not a duration (bad part at ${quote(text.slice(at))}; units ms, s, m, h, d, w)`);
     }
     total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   }
@@ -54,7 +54,7 @@ function quote(text: string): string {
 
 function bounded(ms: number, value: unknown, path: string): number {
   if (ms <= WORKFLOW_LIMITS.maxDurationMs) return ms;
-  throw new WorkflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${typeof value === 'string' ? quote(value) : String(value)} is longer than the maximum of ${formatDuration(WORKFLOW_LIMITS.maxDurationMs)}`);
+  throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${typeof value === 'string' ? quote(value) : String(value)} is longer than the maximum of ${formatDuration(WORKFLOW_LIMITS.maxDurationMs)}`);
 }
 
 /**

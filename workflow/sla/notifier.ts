@@ -1,4 +1,4 @@
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import type { SlaTimer } from './timer-store.js';
 
 /** A fired SLA timer on its way to a channel. */
@@ -74,7 +74,7 @@ export class ChannelRegistry implements Notifier {
   resolve(name: string): NotificationChannel {
     const channel = this.#channels.get(name) ?? (this.#fallback === undefined ? undefined : this.#channels.get(this.#fallback));
     if (!channel) {
-      throw new WorkflowError(
+      throw workflowError(
         'SLUICE_ERR_UNKNOWN_CHANNEL',
         `no notification channel "${name}"${this.#fallback === undefined ? '' : ` and no fallback "${this.#fallback}"`} (registered: ${this.names().join(', ') || 'none'})`,
       );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { WorkflowError } from '../errors.js';
+import { workflowError } from '../errors.js';
 import { runFor } from '../testing/virtual-time.js';
 import { MemoryTimerStore } from './memory-timer-store.js';
 import type { Notification, Notifier } from './notifier.js';
@@ -66,7 +66,7 @@ describe('TimerService', () => {
     const notifier: Notifier = {
       notify: async (n) => {
         attempts.push(n.firedAt - T0);
-        throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', 'down');
+        throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', 'down');
       },
     };
     const failed: FireResult[] = [];
@@ -87,7 +87,7 @@ describe('TimerService', () => {
     const notifier: Notifier = {
       notify: async () => {
         calls++;
-        throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', '400', { retriable: false });
+        throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', '400', { retriable: false });
       },
     };
     const service = new TimerService({ store, notifier, clock });
@@ -200,7 +200,7 @@ describe('TimerService', () => {
     const notifier: Notifier = {
       notify: async () => {
         calls++;
-        if (calls === 1) throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', 'down');
+        if (calls === 1) throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', 'down');
       },
     };
     const service = new TimerService({ store, notifier, clock, leaseMs: 5_000 });

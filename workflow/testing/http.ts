@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { principalsOf, ROLES, type ApiKeyEntry, type Principal } from '../../app/config.js';
+import { principalsOf, type ApiKeyEntry } from '../../app/config.js';
+import { ROLES, type Principal } from '../../core/access.js';
 import { authPlugin } from '../../app/plugins/auth.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../routes.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../adapters/clock.js';
-import { isWorkflowError } from '../../errors.js';
+import { isSluiceError } from '../../../core/errors.js';
 import { ChannelRegistry, type Notification } from '../notifier.js';
 import { sampleTimer } from '../timer-store.contract.js';
 import { createLogChannel } from './log.js';
@@ -38,7 +38,7 @@ describe('webhook channel', () => {
     clock.advance(1_999);
     clock.advance(1);
     const err = await sent.catch((e: unknown) => e);
-    expect(isWorkflowError(err, 'SLUICE_ERR_WEBHOOK_FAILED')).toBe(true);
+    expect(isSluiceError(err, 'SLUICE_ERR_WEBHOOK_FAILED')).toBe(true);
     expect((err as Error).message).toBe('webhook http://hooks.local timed out after 2000 ms for timer t-1/1/warning/1/0');
     expect((err as { retriable: boolean }).retriable).toBe(true);
     expect(clock.pending).toBe(0);

@@ -1,10 +1,5 @@
+import type { Logger } from '../../../core/logger.js';
 import { notificationPayload, type Notification, type NotificationChannel } from '../notifier.js';
-
-/** The logging surface the channel needs; a pino logger fits. */
-export interface ChannelLogger {
-  /** Writes one structured line. */
-  info(obj: object, msg?: string): void;
-}
 
 /**
  * A channel that writes each notification as a structured log line: the default for
@@ -13,7 +8,7 @@ export interface ChannelLogger {
  * @param logger e.g. a pino child logger
  * @param name channel name (default `log`)
  */
-export function createLogChannel(logger: ChannelLogger, name = 'log'): NotificationChannel {
+export function createLogChannel(logger: Pick<Logger, 'info'>, name = 'log'): NotificationChannel {
   return {
     name,
     async send(n: Notification): Promise<void> {

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../../adapters/clock.js';
-import { isWorkflowError, WorkflowError } from '../../errors.js';
+import { isSluiceError } from '../../../core/errors.js';
+import { workflowError } from '../../errors.js';
 import { notificationPayload, type Notification, type NotificationChannel } from '../notifier.js';
 import { redactUrl } from '../../../adapters/redact.js';
 
@@ -34,7 +35,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
   const shown = redactUrl(options.url);
   const name = options.name ?? 'webhook';
   if (!/^https?:\/\//.test(options.url)) {
-    throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook channel "${name}": url "${redactUrl(options.url)}" must start with http:// or https://`);
+    throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook channel "${name}": url "${redactUrl(options.url)}" must start with http:// or https://`);
   }
   return {
     name,
@@ -54,12 +55,12 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
         });
         if (!res.ok) {
           const retriable = res.status >= 500 || res.status === 429;
-          throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} answered ${res.status} for timer ${n.timer.id}`, { retriable });
+          throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} answered ${res.status} for timer ${n.timer.id}`, { retriable });
         }
       } catch (err) {
-        if (isWorkflowError(err)) throw err;
+        if (isSluiceError(err)) throw err;
         const why = timedOut ? `timed out after ${timeoutMs} ms` : `failed: ${(err as Error).message}`;
-        throw new WorkflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} ${why} for timer ${n.timer.id}`, { cause: err });
+        throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} ${why} for timer ${n.timer.id}`, { cause: err });
       } finally {
         clock.clearTimeout(handle);
       }

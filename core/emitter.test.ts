@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Emitter } from './events.js';
+import { Emitter } from './emitter.js';
 
 interface E {
   ping: number;
@@ -17,6 +17,7 @@ describe('Emitter', () => {
     e.emit('pong', 'nobody listens');
     expect(seen).toEqual(['a1', 'b1']);
     expect(e.has('ping')).toBe(true);
+    expect(e.has('pong')).toBe(false);
   });
 
   it('unsubscribes idempotently, and a change during emit affects only later emits', () => {
@@ -34,6 +35,39 @@ describe('Emitter', () => {
     offA();
     offA();
     expect(e.has('ping')).toBe(false);
+  });
+
+  it('removes one subscription per unsubscribe when a function is subscribed twice', () => {
+    const e = new Emitter<E>();
+    let calls = 0;
+    const listener = (): void => {
+      calls++;
+    };
+    const first = e.on('ping', listener);
+    e.on('ping', listener);
+    first();
+    first();
+    e.emit('ping', 1);
+    expect(calls).toBe(1);
+  });
+
+  it('lets an emitter skip building a payload nobody listens to, per event name', () => {
+    const e = new Emitter<E>();
+    let built = 0;
+    const payload = (): number => ++built;
+    const emitIfHeard = (): void => {
+      if (e.has('ping')) e.emit('ping', payload());
+    };
+    emitIfHeard();
+    const off = e.on('ping', () => {});
+    const offPong = e.on('pong', () => {});
+    emitIfHeard();
+    off();
+    emitIfHeard();
+    expect(built).toBe(1);
+    expect(e.has('pong')).toBe(true);
+    offPong();
+    expect(e.has('pong')).toBe(false);
   });
 
   it('isolates a throwing listener and hands its error to the handler', () => {

@@ -1,7 +1,7 @@
 /**
- * Typed instrumentation events. Emitting with no listener is one property read
- * and a length check, so hot paths may emit freely; callers that must build a
- * payload first ask {@link Emitter.has} before building it.
+ * Typed instrumentation events (`breaker.open`, `ticket.transition`, `inserted`, …). Emitting with no
+ * listener is one property read, so hot paths may emit freely; callers that must build a payload first
+ * ask {@link Emitter.has}. `on()` returns the unsubscribe function. Metrics and logs subscribe.
  */
 
 /** A listener for events of one name. */
@@ -11,21 +11,25 @@ export type Listener<T> = (event: T) => void;
 export type ListenerErrorHandler = (error: unknown, eventName: string) => void;
 
 /** Anything events can be subscribed to on. */
-export interface Observable<E extends object> {
+export interface Emits<E extends object> {
   /** Subscribes to `name`; returns a function that unsubscribes (idempotent). */
   on<K extends keyof E & string>(name: K, listener: Listener<E[K]>): () => void;
 }
 
 /**
- * A typed event emitter. Listener lists are copied on write, so a listener may
- * subscribe or unsubscribe during an emit without affecting the current emit.
+ * A typed event emitter. Listener lists are copied on write, so a listener may subscribe or unsubscribe
+ * during an emit without affecting the current emit.
+ *
  * @typeParam E map from event name to payload type
+ * @example
+ * const events = new Emitter<{ 'ticket.transition': TicketTransition }>();
+ * const off = events.on('ticket.transition', (t) => counter.inc({ state: t.ticket.state }));
  */
-export class Emitter<E extends object> implements Observable<E> {
+export class Emitter<E extends object> implements Emits<E> {
   #listeners: { [K in keyof E]?: readonly Listener<E[K]>[] } = {};
   readonly #onError: ListenerErrorHandler;
 
-  /** @param onError receives errors thrown by listeners (default: ignored, so a faulty metrics hook cannot stop the control loop) */
+  /** @param onError receives errors thrown by listeners (default: ignored, so a faulty metrics hook cannot stop the work it observes) */
   constructor(onError: ListenerErrorHandler = () => {}) {
     this.#onError = onError;
   }
@@ -37,7 +41,9 @@ export class Emitter<E extends object> implements Observable<E> {
     return () => {
       if (!active) return;
       active = false;
-      const list = (this.#listeners[name] ?? []).filter((l) => l !== listener);
+      const list = [...(this.#listeners[name] ?? [])];
+      // One subscription, one removal: the same function subscribed twice stays subscribed once.
+      list.splice(list.indexOf(listener), 1);
       if (list.length === 0) delete this.#listeners[name];
       else this.#listeners[name] = list;
     };

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { snapshotProblem, type QueueSnapshot } from './messages.js';
+
+const calm: QueueSnapshot = {
+  tenant: 'acme',
+  skillGroup: 'care',
+  callsWaiting: 0,
+  longestWaitMs: 0,
+  agentsAvailable: 3,
+  agentsBusy: 1,
+  agentsTotal: 4,
+  offeredLastMinute: 2,
+  answeredLastMinute: 2,
+  abandonedLastMinute: 0,
+  serviceLevel: 0.9,
+  asOf: 1_700_000_000_000,
+};
+
+describe('queue snapshot, as read from outside the process', () => {
+  it('accepts a snapshot, with or without a service level', () => {
+    expect(snapshotProblem(calm)).toBeNull();
+    expect(snapshotProblem({ ...calm, serviceLevel: null })).toBeNull();
+    const { serviceLevel: _, ...without } = calm;
+    expect(snapshotProblem(without)).toBeNull();
+  });
+
+  it('names the first bad field', () => {
+    expect(snapshotProblem(null)).toBe('snapshot must be an object');
+    expect(snapshotProblem({ ...calm, tenant: 'a/b' })).toMatch(/^tenant/);
+    expect(snapshotProblem({ ...calm, skillGroup: '' })).toMatch(/^skillGroup/);
+    expect(snapshotProblem({ ...calm, agentsBusy: '1' })).toBe('agentsBusy must be a finite number ≥ 0');
+    expect(snapshotProblem({ ...calm, callsWaiting: -1 })).toBe('callsWaiting must be a finite number ≥ 0');
+    expect(snapshotProblem({ ...calm, longestWaitMs: Infinity })).toMatch(/^longestWaitMs/);
+    expect(snapshotProblem({ ...calm, serviceLevel: 1.5 })).toMatch(/^serviceLevel/);
+    expect(snapshotProblem({ ...calm, asOf: '2024' })).toBe('asOf must be epoch ms');
+  });
+});
