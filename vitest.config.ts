@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{operators,pipelines,control,workflow,dashboards,bench,app,adapters,services}/**/*.test.ts'],
+          include: ['{operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services}/**/*.test.ts'],
           environment: 'node',
         },
       },

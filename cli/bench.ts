@@ -4,52 +4,19 @@
  * a terminal, and writes JSON results, a Markdown report and SVG charts per scenario; or
  * measures engine capacity and sizes a contact center.
  */
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import cliProgress from 'cli-progress';
-import { capacityMarkdown, measureCapacity, modelEventsPerCall } from './capacity/run.js';
-import { sizeDeployment } from './capacity/sizing.js';
-import { SCENARIOS, scenarioNamed } from './scenarios/definitions.js';
-import { headline, writeScenarioReport } from './scenarios/report.js';
-import { runScenario, type RunOptions } from './scenarios/run.js';
-import type { ScenarioDefinition, ScenarioResult, TickSample } from './scenarios/types.js';
-
-/** Default folder for results: bench/results. */
-export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+import { capacityMarkdown, measureCapacity, modelEventsPerCall } from '../bench/capacity/run.js';
+import { sizeDeployment } from '../bench/capacity/sizing.js';
+import { SCENARIOS, scenarioNamed } from '../bench/scenarios/definitions.js';
+import { RESULTS_DIR, runWithProgress } from '../bench/scenarios/progress.js';
+import { headline, writeScenarioReport } from '../bench/scenarios/report.js';
+import type { ScenarioDefinition } from '../bench/scenarios/types.js';
 
 const count = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0`);
   return n;
 };
-
-/** Runs one scenario with a progress bar on a terminal, or a line of figures every minute of scenario time otherwise. */
-export async function runWithProgress(def: ScenarioDefinition, o: Omit<RunOptions, 'onTick'>, out: NodeJS.WriteStream = process.stdout): Promise<ScenarioResult> {
-  const tty = out.isTTY === true;
-  const bar = tty
-    ? new cliProgress.SingleBar({ format: `${def.name.padEnd(16)} [{bar}] {value}/{total} s | L{level} | lag {lag} ms | {calls} calls, {diverted} diverted | {eps} events/s`, hideCursor: true, stream: out }, cliProgress.Presets.shades_classic)
-    : undefined;
-  let calls = 0;
-  let diverted = 0;
-  const onTick = (s: TickSample, total: number) => {
-    for (const [k, v] of Object.entries(s.targets)) {
-      calls += v;
-      if (!k.startsWith('agent:') && k !== 'error' && k !== 'reject') diverted += v;
-    }
-    const live = { level: s.level, lag: s.lagMs, calls, diverted, eps: s.eventsPerSec };
-    if (bar) {
-      if (s.tick === 1) bar.start(total, 0, live);
-      bar.update(s.tick, live);
-    } else if (s.tick % 60 === 0 || s.tick === total) {
-      process.stderr.write(`${def.name}: ${s.tick}/${total} s, L${s.level}, lag ${s.lagMs} ms, ${calls} calls (${diverted} diverted), ${s.eventsPerSec} events/s\n`);
-    }
-  };
-  try {
-    return await runScenario(def, { ...o, onTick });
-  } finally {
-    bar?.stop();
-  }
-}
 
 /** The `bench` subcommand. Exit code 0 when every expectation is met, 1 otherwise, 2 on usage errors. */
 export function benchCommand(): Command {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_DIR } from './build.js';
+import { GENERATED_DIR } from '../dashboards/build.js';
 
 describe('sluice dashboards', { timeout: 60_000 }, () => {
   it('build writes the six dashboards, byte for byte the committed ones', async () => {

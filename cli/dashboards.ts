@@ -9,7 +9,7 @@ export function dashboardsCommand(): Command {
     .description('regenerate dashboards/generated/*.json from dashboards/defs/')
     .option('--out <dir>', 'write them to this folder instead')
     .action(async (o: { out?: string }) => {
-      const { GENERATED_DIR, writeDashboards } = await import('./build.js');
+      const { GENERATED_DIR, writeDashboards } = await import('../dashboards/build.js');
       const dir = o.out ?? GENERATED_DIR;
       const files = await writeDashboards(dir);
       console.error(`sluice: wrote ${files.length} dashboards to ${dir}: ${files.join(', ')}`);
@@ -18,7 +18,7 @@ export function dashboardsCommand(): Command {
     .command('check')
     .description('committed JSON equals the build and passes Grafana\'s schema; ClickHouse queries return rows from a simulated run in chDB; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes')
     .action(async () => {
-      const { checkDashboards } = await import('./check/run.js');
+      const { checkDashboards } = await import('./dashboards-check.js');
       let report: Awaited<ReturnType<typeof checkDashboards>>;
       try {
         report = await checkDashboards((line) => console.error(`sluice: ${line}`));

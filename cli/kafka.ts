@@ -2,7 +2,7 @@
  * `npm run kafka -- fetch|start`: fetch the pinned broker jars, or run a throwaway single-node broker
  * in the foreground (Ctrl-C stops it and deletes its data) for trying Sluice against real Kafka.
  */
-import { KAFKA_VERSION, ensureKafkaJars, startKafka } from './kafka.js';
+import { KAFKA_VERSION, ensureKafkaJars, startKafka } from '../services/kafka.js';
 
 const cmd = process.argv[2] ?? 'start';
 const log = (l: string) => console.error(`[kafka] ${l}`);

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { planCommand, runPlan, USAGE_EXIT_CODE } from './command.js';
-import { PlanUsageError } from './plan.js';
+import { PlanUsageError, runPlan } from '../planner/plan.js';
+import { planCommand, USAGE_EXIT_CODE } from './plan.js';
 
 interface Run {
   readonly stdout: string;

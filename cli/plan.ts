@@ -12,12 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ErrorOptions } from 'commander';
-import { ForecastError, formatForecastTable, parseForecastCsv, planForecast } from './forecast.js';
-import { PlanUsageError, formatPlanLine, runPlan } from './plan.js';
-import { InfeasibleTargetError } from './staffing.js';
-
-export { runPlan } from './plan.js';
-export type { PlanInput, PlanResult } from './plan.js';
+import { ForecastError, formatForecastTable, parseForecastCsv, planForecast } from '../planner/forecast.js';
+import { PlanUsageError, formatPlanLine, runPlan } from '../planner/plan.js';
+import { InfeasibleTargetError } from '../planner/staffing.js';
 
 /** Where `sluice plan` reads and writes; every member defaults to the process's own. */
 export interface PlanIo {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { replayCommand, type ReplayIo } from './command.js';
+import { replayCommand, type ReplayIo } from './replay.js';
 
-const fixture = fileURLToPath(new URL('../decoders/fixtures/queue_log', import.meta.url));
-const expected = JSON.parse(readFileSync(new URL('../decoders/fixtures/queue_log.expected.json', import.meta.url), 'utf8')) as { queues: { queue: string }[] };
+const fixture = fileURLToPath(new URL('../pipelines/decoders/fixtures/queue_log', import.meta.url));
+const expected = JSON.parse(readFileSync(new URL('../pipelines/decoders/fixtures/queue_log.expected.json', import.meta.url), 'utf8')) as { queues: { queue: string }[] };
 
 class Exit {
   constructor(readonly code: number) {}

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Command, type CommanderError } from 'commander';
-import { decoderFor, decoderNames } from '../decoders/index.js';
-import { replay, type QueueFigures } from './replay.js';
+import { decoderFor, decoderNames } from '../pipelines/decoders/index.js';
+import { replay, type QueueFigures } from '../pipelines/replay/replay.js';
 
 /** What the command touches outside itself; tests pass their own. */
 export interface ReplayIo {

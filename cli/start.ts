@@ -1,14 +1,9 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
-import { loadConfig, type Config } from './config.js';
-import { isSluiceError } from './errors.js';
-import { startSluice } from './main.js';
-import { replayCommand } from '../pipelines/replay/command.js';
-import { planCommand } from '../bench/plan/command.js';
-import { trafficCommand } from '../bench/traffic/command.js';
-import { benchCommand } from '../bench/command.js';
-import { dashboardsCommand } from '../dashboards/command.js';
+import { loadConfig, type Config } from '../app/config.js';
+import { isSluiceError } from '../app/errors.js';
+import { startSluice } from '../app/main.js';
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
 async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
@@ -66,11 +61,9 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
 
 const roleOption = () => new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
 
-/** The `sluice` command line. */
-export function cli(): Command {
-  const program = new Command('sluice').description('Stream-processing telemetry and flow-control engine for call centers').showHelpAfterError();
-  program
-    .command('start')
+/** `sluice start`: runs the roles named, on the services the environment names. */
+export function startCommand(): Command {
+  return new Command('start')
     .description('run Sluice with the services named by the environment (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL; in-process twins where unset)')
     .addOption(roleOption())
     .option('--host <host>', 'address to listen on (env HOST)')
@@ -83,8 +76,11 @@ export function cli(): Command {
       if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
       await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`, ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : [])]);
     });
-  program
-    .command('demo')
+}
+
+/** `sluice demo`: everything on embedded defaults with the simulator, open API. */
+export function demoCommand(): Command {
+  return new Command('demo')
     .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
     // No default here: PORT (default 8080) applies unless --port is given.
     .option('--port <port>', 'port to listen on (env PORT, default 8080)')
@@ -102,12 +98,4 @@ export function cli(): Command {
         '',
       ]);
     });
-  program.addCommand(replayCommand());
-  program.addCommand(planCommand());
-  program.addCommand(trafficCommand());
-  program.addCommand(benchCommand());
-  program.addCommand(dashboardsCommand());
-  return program;
 }
-
-await cli().parseAsync(process.argv);

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../adapters/bus/memory.js';
-import { ManualClock } from '../../adapters/clock.js';
-import { validateEvent } from '../../pipelines/events/schema.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
-import { trafficCommand, TRAFFIC_EXIT, type TrafficIo } from './command.js';
-import { BANK_FIELDS } from './dataset.js';
-import { busSink } from './sinks.js';
+import { MemoryBus } from '../adapters/bus/memory.js';
+import { ManualClock } from '../adapters/clock.js';
+import { validateEvent } from '../pipelines/events/schema.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
+import { trafficCommand, TRAFFIC_EXIT, type TrafficIo } from './traffic.js';
+import { BANK_FIELDS } from '../simulator/dataset.js';
+import { busSink } from '../simulator/sinks.js';
 
 const NOW = Date.UTC(2026, 0, 12, 12, 0);
 

@@ -12,17 +12,17 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ErrorOptions } from 'commander';
-import { systemClock, type Clock } from '../../adapters/clock.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
-import { hhmm } from './calendar.js';
-import { ANONYMOUS_BANK_FILE, loadBankDataset } from './dataset.js';
-import { HttpIngestSink, MAX_HTTP_BATCH } from './http-sink.js';
-import { TrafficSimulation } from './model.js';
-import { pace } from './pacer.js';
-import { BANK_PROFILE, DAY_MS, FLAT_PROFILE, parsePeakSpec, placePeak, type PeakSpec } from './profile.js';
-import { replayBankEvents, summariseDataset } from './replay.js';
-import { buildScenario } from './scenario.js';
-import { kafkaSink, ndjsonSink, type TextOut, type TrafficSink } from './sinks.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
+import { hhmm } from '../simulator/calendar.js';
+import { ANONYMOUS_BANK_FILE, loadBankDataset } from '../simulator/dataset.js';
+import { HttpIngestSink, MAX_HTTP_BATCH } from '../simulator/http-sink.js';
+import { TrafficSimulation } from '../simulator/model.js';
+import { pace } from '../simulator/pacer.js';
+import { BANK_PROFILE, DAY_MS, FLAT_PROFILE, parsePeakSpec, placePeak, type PeakSpec } from '../simulator/profile.js';
+import { replayBankEvents, summariseDataset } from '../simulator/replay.js';
+import { buildScenario } from '../simulator/scenario.js';
+import { kafkaSink, ndjsonSink, type TextOut, type TrafficSink } from '../simulator/sinks.js';
 
 /** What the command touches outside itself; every member defaults to the process's own. */
 export interface TrafficIo {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentEvent, AgentState, ExtensionEvent, IntervalEvent, SkillGroupEvent, TelemetryEvent } from '../../pipelines/events/types.js';
+import type { AgentEvent, AgentState, ExtensionEvent, IntervalEvent, SkillGroupEvent, TelemetryEvent } from '../pipelines/events/types.js';
 import { TrafficSimulation } from './model.js';
 import { HOUR_MS } from './profile.js';
 import { buildScenario } from './scenario.js';

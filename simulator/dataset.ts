@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { DAY_MS } from './profile.js';
 
 /** The file in this repository's shared data (resolved from this module, as the repo sits beside `shared/`). */
-export const ANONYMOUS_BANK_FILE: URL = new URL('../../../shared/data/anonymous-bank/october-1999.tsv', import.meta.url);
+export const ANONYMOUS_BANK_FILE: URL = new URL('../../shared/data/anonymous-bank/october-1999.tsv', import.meta.url);
 
 /** Field names of the header line, in order. */
 export const BANK_FIELDS = ['vru+line', 'call_id', 'customer_id', 'priority', 'type', 'date', 'vru_entry', 'vru_exit', 'vru_time', 'q_start', 'q_exit', 'q_time', 'outcome', 'ser_start', 'ser_exit', 'ser_time', 'server'] as const;

@@ -6,7 +6,7 @@
  * One future-event list drives everything, so the agent, extension, skill-group and interval events
  * agree with each other; everything emitted at one step carries that step's time.
  */
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { isAllDay, shiftWindowAt, type ShiftWindow } from './calendar.js';
 import type { ResolvedConfig } from './config.js';
 import { EventHeap } from './heap.js';

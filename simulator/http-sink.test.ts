@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { HttpIngestSink, isHttpSinkError } from './http-sink.js';
 
 const event = (i: number): TelemetryEvent => ({

@@ -5,9 +5,9 @@
  * backpressure, a rate limit) is flow control, not a failure: the sink waits as told and sends the same
  * request again, up to `maxBackpressureWaitMs` in all.
  */
-import type { Clock } from '../../adapters/clock.js';
-import { systemClock } from '../../adapters/clock.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { Clock } from '../adapters/clock.js';
+import { systemClock } from '../adapters/clock.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import type { TrafficSink } from './sinks.js';
 
 /** Largest batch one request carries. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { validateEvent } from '../../pipelines/events/schema.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
-import { erlangAMetrics } from '../plan/erlang.js';
+import { validateEvent } from '../pipelines/events/schema.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
+import { erlangAMetrics } from '../planner/erlang.js';
 import type { TenantConfig, TrafficConfig } from './config.js';
 import { batches, TrafficSimulation } from './model.js';
 import { BANK_PROFILE, HOUR_MS } from './profile.js';

@@ -9,7 +9,7 @@
  * console.log(run.summary().totals);
  * ```
  */
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { resolveConfig, type ResolvedConfig, type TrafficConfig } from './config.js';
 import { TrafficEngine } from './engine.js';
 import { summarise, type TrafficSummary } from './summary.js';

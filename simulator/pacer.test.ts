@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../adapters/clock.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import { ManualClock } from '../adapters/clock.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { pace, type PaceOptions, type PaceStats } from './pacer.js';
 
 const T = 1_768_204_800_000;

@@ -3,8 +3,8 @@
  * hour of event time in 60/N minutes of wall time) or as fast as the sink takes them. Time comes
  * from the injected clock; the stream is pulled lazily, one batch at a time.
  */
-import type { Clock } from '../../adapters/clock.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import type { Clock } from '../adapters/clock.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import type { TrafficSink } from './sinks.js';
 
 /** Options of {@link pace}. */

@@ -3,7 +3,7 @@
  * group's arrivals, its call attributes, …) draws from its own stream, derived from the run's seed and
  * a label, so adding a tenant or an agent does not reshuffle the draws of the others.
  */
-import { seededRandom } from '../../adapters/random.js';
+import { seededRandom } from '../adapters/random.js';
 
 /** A uniform random source on [0, 1). */
 export type Rng = () => number;

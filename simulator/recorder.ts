@@ -3,7 +3,7 @@
  * counter (deterministic), every skill-group event added to its group's interval and run sums, and
  * the vendor interval reports built from those sums.
  */
-import type { AgentState, ExtensionState, SkillGroupBody, TelemetryEvent } from '../../pipelines/events/types.js';
+import type { AgentState, ExtensionState, SkillGroupBody, TelemetryEvent } from '../pipelines/events/types.js';
 import type { ResolvedConfig } from './config.js';
 import type { Agent, Call, Tenant } from './runtime.js';
 import { addToInterval, emptyIntervalSums, intervalCounters } from './stats.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateEvent } from '../../pipelines/events/schema.js';
+import { validateEvent } from '../pipelines/events/schema.js';
 import { ANONYMOUS_BANK_FILE, loadBankDataset, type BankCall, type DatasetLoad } from './dataset.js';
 import { bankCallEvents, replayBankEvents, summariseDataset, type DatasetSummary } from './replay.js';
 

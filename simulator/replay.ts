@@ -12,7 +12,7 @@
  *   `direct: 'skip'`;
  * - hung up in the VRU before reaching the queue (q_start 0:00:00, outcome HANG): nothing.
  */
-import type { SkillGroupBody, SkillGroupEvent } from '../../pipelines/events/types.js';
+import type { SkillGroupBody, SkillGroupEvent } from '../pipelines/events/types.js';
 import { SERVICE_TYPES, type BankCall, type DatasetLoad, type MalformedCode, type NoteCode, type ServiceType } from './dataset.js';
 
 /** Tenant of the replayed events. */

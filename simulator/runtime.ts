@@ -2,7 +2,7 @@
  * The mutable state of a running traffic model: calls, skill groups with their FIFO queues, agents,
  * tenants. Built once from a resolved configuration; the engine moves it along.
  */
-import type { AgentState } from '../../pipelines/events/types.js';
+import type { AgentState } from '../pipelines/events/types.js';
 import type { AgentConfig, ResolvedConfig, SkillGroupConfig, TenantConfig } from './config.js';
 import { ArrivalRate } from './profile.js';
 import { rngFor, type Rng } from './random.js';

@@ -5,7 +5,7 @@
  * the shift, peaks not included, breaks as shrinkage), agents on staggered breaks, some of them
  * serving two groups.
  */
-import { staffErlangA } from '../plan/staffing.js';
+import { staffErlangA } from '../planner/staffing.js';
 import type { BreakConfig } from './calendar.js';
 import type { AgentConfig, SkillGroupConfig, TenantConfig, TrafficConfig } from './config.js';
 import { FLAT_PROFILE, type Peak } from './profile.js';

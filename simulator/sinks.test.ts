@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../adapters/bus/memory.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
+import { MemoryBus } from '../adapters/bus/memory.js';
+import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { TrafficSimulation } from './model.js';
 import { buildScenario } from './scenario.js';
 import { busSink, ndjsonSink } from './sinks.js';

@@ -3,11 +3,11 @@
  * the in-process and Kafka sinks are the same {@link EventPublisher} (one topic per source, keyed by
  * tenant + entity) over a different bus; the HTTP sink lives in `http-sink.ts`.
  */
-import { KafkaBus } from '../../adapters/bus/kafka.js';
-import type { MessageBus } from '../../adapters/bus/types.js';
-import { SOURCES, type TelemetryEvent } from '../../pipelines/events/types.js';
-import { EventPublisher } from '../../pipelines/publisher.js';
-import { topicFor } from '../../pipelines/topics.js';
+import { KafkaBus } from '../adapters/bus/kafka.js';
+import type { MessageBus } from '../adapters/bus/types.js';
+import { SOURCES, type TelemetryEvent } from '../pipelines/events/types.js';
+import { EventPublisher } from '../pipelines/publisher.js';
+import { topicFor } from '../pipelines/topics.js';
 
 /** Takes batches of events; resolves once the destination accepted them. */
 export interface TrafficSink {

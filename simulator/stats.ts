@@ -3,7 +3,7 @@
  * and what its skill-group events said, per skill group; and the raw sums of the current vendor
  * interval. Plain counters: memory does not grow with the length of the run.
  */
-import type { SkillGroupBody } from '../../pipelines/events/types.js';
+import type { SkillGroupBody } from '../pipelines/events/types.js';
 
 /** Count, mean and coefficient of variation of a sample, kept as running sums. */
 export class Moments {

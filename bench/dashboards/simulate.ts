@@ -1,12 +1,12 @@
 /**
  * A Sluice in-process (every role, chDB in memory, open API) filled by a simulated run, so the
- * dashboards' queries have real rows to find: the bench/traffic model's events of all four sources
+ * dashboards' queries have real rows to find: the traffic model's events (simulator/) of all four sources
  * through `POST /v1/events`, routing decisions at a pinned degradation level (diversions to chat, then to
  * callback once the chat breaker is forced open), and a short-SLA ticket whose warning and breach fire.
  */
 import { pino } from 'pino';
-import { batches, TrafficSimulation } from '../../bench/traffic/model.js';
-import { buildScenario } from '../../bench/traffic/scenario.js';
+import { batches, TrafficSimulation } from '../../simulator/model.js';
+import { buildScenario } from '../../simulator/scenario.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import { loadConfig } from '../../app/config.js';
 import { startSluice, type Sluice } from '../../app/main.js';
