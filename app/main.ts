@@ -12,10 +12,10 @@ import type { StateStore } from '../adapters/state/types.js';
 import { SOURCES, type TelemetryEvent } from '../pipelines/events/types.js';
 import { EventPublisher } from '../pipelines/publisher.js';
 import { RealtimeState } from '../pipelines/realtime/state.js';
-import { TrafficSimulation } from '../bench/traffic/model.js';
-import { pace } from '../bench/traffic/pacer.js';
-import { buildScenario } from '../bench/traffic/scenario.js';
-import { publisherSink } from '../bench/traffic/sinks.js';
+import { TrafficSimulation } from '../simulator/model.js';
+import { pace } from '../simulator/pacer.js';
+import { buildScenario } from '../simulator/scenario.js';
+import { publisherSink } from '../simulator/sinks.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -239,7 +239,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           await playing;
         },
       };
-      log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (bench/traffic model, real time)');
+      log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
     }
 
     const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: { ...embedded?.guard, rate: new IngestRate(config.ingestEventsPerSec), onRateLimited: metrics.ingestRateRefused }, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { capacityMarkdown, measureCapacity } from './capacity/run.js';
-import { RESULTS_DIR, runWithProgress } from './command.js';
+import { RESULTS_DIR, runWithProgress } from './scenarios/progress.js';
 import { machineInfo } from './machine.js';
 import { SCENARIOS } from './scenarios/definitions.js';
 import { headline, writeScenarioReport, type Headline } from './scenarios/report.js';

@@ -1,6 +1,8 @@
 /**
  * Sluice's Grafana dashboards, built as code with the Grafana Foundation SDK. `sluice dashboards build`
  * writes each one as `dashboards/generated/<file>`; Grafana loads them through `provisioning/`.
+ * Floor: this room holds the definitions, their build and their static checks, and imports only `adapters/`
+ * (never `app/`); what starts a Sluice to check them against sits on top (`bench/dashboards/`, `cli/`).
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { agentsDashboard } from './defs/agents.js';

@@ -18,8 +18,8 @@ import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import { topicFor } from '../../pipelines/topics.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
 import { percentile } from '../machine.js';
-import { TrafficSimulation } from '../traffic/model.js';
-import { buildScenario } from '../traffic/scenario.js';
+import { TrafficSimulation } from '../../simulator/model.js';
+import { buildScenario } from '../../simulator/scenario.js';
 import type { Probe } from './search.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,8 +4,8 @@
  * found by {@link findMaxRate}; events per call measured on the traffic model; and from them
  * the instances some contact centers would need.
  */
-import { TrafficSimulation } from '../traffic/model.js';
-import { buildScenario } from '../traffic/scenario.js';
+import { TrafficSimulation } from '../../simulator/model.js';
+import { buildScenario } from '../../simulator/scenario.js';
 import { startControlRig } from './control-probe.js';
 import { startPipelineRig } from './pipeline-probe.js';
 import { findMaxRate, type ProbeResult, type SearchResult } from './search.js';

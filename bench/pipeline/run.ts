@@ -2,7 +2,7 @@
  * `npm run bench:pipeline`: end to end from real Kafka topics (agent, extension, skill group, interval)
  * through all four pipelines into ClickHouse (chDB, in-process) with one worker, beside a bare kafkajs
  * consumer that only parses the same messages, in the same run; then event-to-queryable latency at
- * half the measured rate. The traffic is the seeded model of bench/traffic (eight tenants, three skill
+ * half the measured rate. The traffic is the seeded model of simulator/ (eight tenants, three skill
  * groups each, agents with shifts and breaks). Prints one JSON object on its last line and rewrites
  * bench/pipeline/RESULTS.md.
  */
@@ -20,9 +20,9 @@ import { intervalPipeline } from '../../pipelines/interval/factory.js';
 import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import { topicFor } from '../../pipelines/topics.js';
-import { TrafficSimulation } from '../traffic/model.js';
-import { buildScenario } from '../traffic/scenario.js';
-import { busSink } from '../traffic/sinks.js';
+import { TrafficSimulation } from '../../simulator/model.js';
+import { buildScenario } from '../../simulator/scenario.js';
+import { busSink } from '../../simulator/sinks.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
 import { startKafka } from '../../services/kafka.js';
 import { machineInfo, otherProcessCpuMs, percentile, processCpuMs } from '../machine.js';
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       '',
       '## What runs',
       '',
-      `${EVENTS.toLocaleString('en')} events of the seeded traffic model (bench/traffic: eight tenants, three skill groups each,`,
+      `${EVENTS.toLocaleString('en')} events of the seeded traffic model (simulator/: eight tenants, three skill groups each,`,
       `agents with shifts and breaks) pre-produced to the four source topics, ${PARTITIONS} partitions each`,
       `(${SOURCES.map((src) => `${src} ${bySource[src]!.toLocaleString('en')}`).join(', ')}), read by:`,
       '',

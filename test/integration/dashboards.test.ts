@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedRuns, runClickHouseQueries } from '../../dashboards/check/clickhouse.js';
 import { promtoolCheckMetrics, requirePromtool } from '../../dashboards/check/promql.js';
 import { promExpressions, promqlProblems, promVariables } from '../../dashboards/check/run.js';
-import { simulatedSluice, type SimulatedRun } from '../../dashboards/check/simulate.js';
+import { simulatedSluice, type SimulatedRun } from '../../bench/dashboards/simulate.js';
 import { buildDashboards } from '../../dashboards/index.js';
 
 const dashboards = buildDashboards();
 
-// One Sluice (every role, chDB in memory) filled by two hours of the bench/traffic model, routing
+// One Sluice (every role, chDB in memory) filled by two hours of the traffic model (simulator/), routing
 // decisions at a pinned L2 and a ticket whose 2 s SLA breaches: about 10 s on this machine.
 describe('dashboards against a simulated run', () => {
   let run: SimulatedRun;

@@ -1,0 +1,27 @@
+/**
+ * The `sluice` command line: one file per command in this folder. The CLI sits on top of every
+ * room (it may import any of them) and nothing imports it; `bin/sluice.mjs` runs this file.
+ */
+import { Command } from 'commander';
+import { benchCommand } from './bench.js';
+import { dashboardsCommand } from './dashboards.js';
+import { planCommand } from './plan.js';
+import { replayCommand } from './replay.js';
+import { demoCommand, startCommand } from './start.js';
+import { trafficCommand } from './traffic.js';
+
+/** The `sluice` command line. */
+export function cli(): Command {
+  const program = new Command('sluice').description('Stream-processing telemetry and flow-control engine for call centers').showHelpAfterError();
+  // start and demo were the program's own subcommands: they keep its settings (help after an error).
+  program.addCommand(startCommand().copyInheritedSettings(program));
+  program.addCommand(demoCommand().copyInheritedSettings(program));
+  program.addCommand(replayCommand());
+  program.addCommand(planCommand());
+  program.addCommand(trafficCommand());
+  program.addCommand(benchCommand());
+  program.addCommand(dashboardsCommand());
+  return program;
+}
+
+await cli().parseAsync(process.argv);

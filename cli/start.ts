@@ -1,0 +1,101 @@
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
+import { loadConfig, type Config } from '../app/config.js';
+import { isSluiceError } from '../core/errors.js';
+import { startSluice } from '../app/main.js';
+
+/** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
+async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig(process.env, overrides);
+  } catch (err) {
+    if (isSluiceError(err)) {
+      console.error(`sluice: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel });
+  let sluice: Awaited<ReturnType<typeof startSluice>>;
+  try {
+    sluice = await startSluice(config, { logger: log });
+  } catch (err) {
+    // A client library may put a service URL, password and all, into its message: hide every secret the configuration holds.
+    const secrets = [...urlSecrets(config.redisUrl), ...urlSecrets(config.clickhouseUrl), ...urlSecrets(config.webhookUrl), config.clickhousePassword];
+    const e = err as Error;
+    const message = redactSecrets(String(e.message), secrets);
+    log.fatal({ err: { type: e.name, message, stack: redactSecrets(String(e.stack), secrets) } }, 'could not start');
+    console.error(`sluice: could not start: ${message}`);
+    process.exit(1);
+  }
+  for (const line of banner(config, sluice.url)) console.error(line);
+  let firstSignalAt = 0;
+  const stop = (signal: string) => {
+    // Ctrl-C under `npm start` reaches this process twice (from the terminal and forwarded by npm):
+    // only a signal sent again after a second forces the exit.
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt < 1_000) return;
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2_000);
+    timer.unref();
+    sluice.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+const roleOption = () => new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
+
+/** `sluice start`: runs the roles named, on the services the environment names. */
+export function startCommand(): Command {
+  return new Command('start')
+    .description('run Sluice with the services named by the environment (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL; in-process twins where unset)')
+    .addOption(roleOption())
+    .option('--host <host>', 'address to listen on (env HOST)')
+    .option('--port <port>', 'port to listen on (env PORT)')
+    .option('--simulate', 'also run the built-in traffic simulator')
+    .action(async (o: { role: string; host?: string; port?: string; simulate?: boolean }) => {
+      const overrides: Record<string, string> = { SLUICE_ROLE: o.role };
+      if (o.host) overrides.HOST = o.host;
+      if (o.port) overrides.PORT = o.port;
+      if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
+      await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`, ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : [])]);
+    });
+}
+
+/** `sluice demo`: everything on embedded defaults with the simulator, open API. */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
+    // No default here: PORT (default 8080) applies unless --port is given.
+    .option('--port <port>', 'port to listen on (env PORT, default 8080)')
+    .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
+    .action(async (o: { port?: string; rate: string }) => {
+      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) }, (c, url) => [
+        '',
+        `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
+        `  live wallboard     ${url}/wallboard`,
+        `  real-time figures  ${url}/v1/realtime/skillgroups`,
+        `  metrics            ${url}/metrics`,
+        `  readiness          ${url}/readyz`,
+        `  ClickHouse (chDB)  ${c.clickhouseUrl ? redactUrl(c.clickhouseUrl) : c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ? redactUrl(c.redisUrl) : 'in-memory'}`,
+        '  Ctrl-C stops it; pending rows are stored first.',
+        '',
+      ]);
+    });
+}
