@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redactUrl } from '../redact.js';
+import { createRedis, whenReady } from '../redis/connect.js';
 import type { StateStore } from './types.js';
 
 const ACQUIRE = `local v = redis.call('GET', KEYS[1])
@@ -23,7 +24,7 @@ export interface RedisStateStoreOptions {
   url: string;
   /** Key namespace, default `sluice:`. */
   prefix?: string;
-  /** Called when the connection fails or comes back (for readiness and logs). */
+  /** Called when the connection fails or comes back (for readiness and logs); messages have the password hidden. */
   onStatus?: (status: 'ready' | 'error', err?: Error) => void;
 }
 
@@ -41,9 +42,8 @@ export class RedisStateStore implements StateStore {
   constructor(opts: RedisStateStoreOptions) {
     this.#prefix = opts.prefix ?? 'sluice:';
     this.#url = opts.url;
-    this.#redis = new Redis(opts.url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
-    this.#redis.on('ready', () => opts.onStatus?.('ready'));
-    this.#redis.on('error', (err) => opts.onStatus?.('error', err));
+    // Fail fast while Redis is away (no offline queue): the control loop then fails static.
+    this.#redis = createRedis(opts.url, { ...(opts.onStatus === undefined ? {} : { onStatus: opts.onStatus }) });
     this.#redis.defineCommand('sluiceAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     this.#redis.defineCommand('sluiceRelease', { numberOfKeys: 1, lua: RELEASE });
     this.#redis.defineCommand('sluiceIncr', { numberOfKeys: 1, lua: INCR });
@@ -53,14 +53,7 @@ export class RedisStateStore implements StateStore {
 
   /** Resolves once connected (or rejects with the connection error after `timeoutMs`). */
   async ready(timeoutMs = 5_000): Promise<void> {
-    if (this.#redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`)), timeoutMs);
-      this.#redis.once('ready', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    if (!(await whenReady(this.#redis, timeoutMs))) throw new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`);
   }
 
   #k(key: string): string {
