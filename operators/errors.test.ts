@@ -13,8 +13,8 @@ describe('operator errors', () => {
   });
 
   it('are recognised by marker, not by class identity', () => {
-    const e = new OperatorError('SLUICE_ERR_BUFFER_LIMIT', 'full');
-    expect(e.retriable).toBe(true);
+    const e = new OperatorError('SLUICE_ERR_EVENT_TIME', 'bad ts');
+    expect(e.retriable).toBe(false);
     expect(isOperatorError(e)).toBe(true);
     expect(isOperatorError({ ...e })).toBe(true);
     expect(isOperatorError(new Error('x'))).toBe(false);

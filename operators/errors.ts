@@ -12,10 +12,6 @@ const MARK = Symbol.for('sluice.operators.error');
 export const OPERATOR_ERROR_CODES = {
   /** An option is out of range or of the wrong type; fix the configuration. */
   SLUICE_ERR_OPERATOR_OPTION: { retriable: false },
-  /** A batching buffer hit its limit with `onFull: 'error'`; retry after the sink recovers. */
-  SLUICE_ERR_BUFFER_LIMIT: { retriable: true },
-  /** A sink completed without acknowledging its batch. */
-  SLUICE_ERR_SINK_NO_ACK: { retriable: true },
   /** An event carried a timestamp that is not a finite number. */
   SLUICE_ERR_EVENT_TIME: { retriable: false },
 } as const;
