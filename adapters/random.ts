@@ -6,9 +6,6 @@
 /** Returns a number in [0, 1). */
 export type Random = () => number;
 
-/** The platform's generator. */
-export const systemRandom: Random = Math.random;
-
 /**
  * A small deterministic generator (mulberry32): the same seed gives the same stream.
  * @param seed any 32-bit integer

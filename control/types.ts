@@ -11,9 +11,6 @@ export type Level = 0 | 1 | 2 | 3;
 /** Every level, lowest first. */
 export const LEVELS: readonly Level[] = Object.freeze([0, 1, 2, 3] as const);
 
-/** Highest level. */
-export const MAX_LEVEL: Level = 3;
-
 /** Caller priority class (declared with the messages that carry it, in `core/messages.ts`). */
 export type { Priority } from '../core/messages.js';
 

@@ -10,9 +10,9 @@
  * await app.register(controlRoutes, control.routes);
  * await control.start();
  */
-import { Redis } from 'ioredis';
 import type { Clock } from '../adapters/clock.js';
 import type { ClickHouse } from '../adapters/clickhouse/connect.js';
+import { createRedis, whenReady } from '../adapters/redis/connect.js';
 import type { StateStore } from '../adapters/state/types.js';
 import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
 import { BufferedDecisionLog } from './log/buffered.js';
@@ -111,8 +111,15 @@ export function createControl(o: CreateControlOptions): Control {
   const svc = service;
   const rl = o.rateLimit;
   // Its own connection: commands fail fast while Redis is away (the limiter then counts locally).
-  const redis = rl === false || !rl?.redisUrl ? undefined : new Redis(rl.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
-  redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'control: rate-limit store unreachable; limiting per instance'));
+  const redis =
+    rl === false || !rl?.redisUrl
+      ? undefined
+      : createRedis(rl.redisUrl, {
+          commandTimeoutMs: 250,
+          onStatus: (s, err) => {
+            if (s === 'error') log.warn({ err: err?.message }, 'control: rate-limit store unreachable; limiting per instance');
+          },
+        });
   const rateLimit =
     rl === false
       ? false
@@ -130,15 +137,8 @@ export function createControl(o: CreateControlOptions): Control {
       if (o.clickhouse !== undefined) {
         await deferred.open(ClickHouseLogWriter.open(o.clickhouse, { ttlDays: o.decisionLogTtlDays ?? 30, ...(o.clickhouseCluster ? { cluster: o.clickhouseCluster } : {}) }));
       }
-      if (redis !== undefined && redis.status !== 'ready') {
-        // Give the limiter's connection a moment; until it is up each instance counts on its own.
-        let timer: ReturnType<Clock['setTimeout']> | undefined;
-        await new Promise<void>((resolve) => {
-          redis.once('ready', resolve);
-          timer = o.clock.setTimeout(resolve, 2_000);
-        });
-        o.clock.clearTimeout(timer!);
-      }
+      // Give the limiter's connection a moment; until it is up each instance counts on its own.
+      if (redis !== undefined) await whenReady(redis, 2_000, o.clock);
       await svc.start();
     },
     async stop() {

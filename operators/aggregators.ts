@@ -103,7 +103,7 @@ export type AggregatorRecord<T> = Record<string, Aggregator<T, any, unknown>>;
  * object per aggregator.
  *
  * @example
- * aggregateAll({ n: count(), busy: sum((r: Reading) => r.busyMs), p: quantiles((r: Reading) => r.latencyMs) })
+ * aggregateAll({ n: count(), busy: sum((r: Reading) => r.busyMs), longest: max((r: Reading) => r.busyMs) })
  */
 export function aggregateAll<T, S extends AggregatorRecord<T>>(
   specs: S,

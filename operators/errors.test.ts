@@ -14,9 +14,10 @@ describe('operator errors', () => {
   });
 
   it('are Sluice errors without an HTTP status, recognised by marker', () => {
-    const e = operatorError('SLUICE_ERR_BUFFER_LIMIT', 'full');
-    expect(e).toMatchObject({ code: 'SLUICE_ERR_BUFFER_LIMIT', retriable: true, message: 'full', status: undefined });
-    expect(isSluiceError(e, 'SLUICE_ERR_BUFFER_LIMIT')).toBe(true);
+    const e = operatorError('SLUICE_ERR_EVENT_TIME', 'bad ts');
+    expect(e).toMatchObject({ code: 'SLUICE_ERR_EVENT_TIME', retriable: false, message: 'bad ts', status: undefined });
+    expect(isSluiceError(e, 'SLUICE_ERR_EVENT_TIME')).toBe(true);
+    expect(isSluiceError(new Error('x'))).toBe(false);
     expect(badEventTime('soon')).toMatchObject({ code: 'SLUICE_ERR_EVENT_TIME', message: 'event ts must be a finite epoch-ms number (got soon)' });
   });
 

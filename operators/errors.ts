@@ -12,10 +12,6 @@ import { optionChecks, type OptionChecks } from '../core/options.js';
 export const OPERATOR_ERROR_CODES = {
   /** An option is out of range or of the wrong type; fix the configuration. */
   SLUICE_ERR_OPERATOR_OPTION: { retriable: false },
-  /** A batching buffer hit its limit with `onFull: 'error'`; retry after the sink recovers. */
-  SLUICE_ERR_BUFFER_LIMIT: { retriable: true },
-  /** A sink completed without acknowledging its batch. */
-  SLUICE_ERR_SINK_NO_ACK: { retriable: true },
   /** An event carried a timestamp that is not a finite number. */
   SLUICE_ERR_EVENT_TIME: { retriable: false },
 } as const satisfies ErrorList;
@@ -23,7 +19,7 @@ export const OPERATOR_ERROR_CODES = {
 /** Error codes raised by this folder. */
 export type OperatorErrorCode = keyof typeof OPERATOR_ERROR_CODES;
 
-/** An error of an operator: `operatorError('SLUICE_ERR_BUFFER_LIMIT', 'batch buffer full: …')`. */
+/** An error of an operator: `operatorError('SLUICE_ERR_EVENT_TIME', 'event ts must be …')`. */
 export const operatorError = defineErrors('operators', OPERATOR_ERROR_CODES).error;
 
 const checks: OptionChecks = optionChecks((message) => operatorError('SLUICE_ERR_OPERATOR_OPTION', message));

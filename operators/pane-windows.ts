@@ -50,7 +50,7 @@ export function checkKeyedOptions<T, K, A, R>(o: KeyedWindowOptions<T, K, A, R>)
 }
 
 /**
- * The engine behind tumbling, hopping and sliding windows: events are folded
+ * The engine behind tumbling and sliding windows: events are folded
  * into panes of `paneMs`; each window is the merge of its panes, computed when
  * the watermark passes its end. State lives per pane and is freed when the
  * watermark passes the end + allowed lateness of the last window using it.

@@ -24,7 +24,7 @@ export interface SlidingWindowOptions<T, K, A, R> extends KeyedWindowOptions<T, 
  * lateness and state lifetime as in {@link tumblingWindow}.
  *
  * @example
- * slidingWindow({ paneMs: 60_000, sizeMs: [300_000, 3_600_000], key, aggregate: quantiles((r) => r.latencyMs) })
+ * slidingWindow({ paneMs: 60_000, sizeMs: [300_000, 3_600_000], key, aggregate: mean((r) => r.latencyMs) })
  */
 export function slidingWindow<T, K, A, R>(
   options: SlidingWindowOptions<T, K, A, R>,

@@ -2,11 +2,11 @@
  * Helpers shared by the operator tests (not part of the public API). Imports
  * rxjs, vitest's `expect` and this folder.
  */
-import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { Observable, VirtualAction, VirtualTimeScheduler, type MonoTypeOperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
 import { sum, type Aggregator } from './aggregators.js';
-import { event, type EventElement, type WindowEmitKind, type WindowResult } from './types.js';
+import { event, watermark, type EventElement, type StreamElement, type WindowEmitKind, type WindowResult } from './types.js';
 
 /** A marble-test scheduler that compares frames with `toEqual`. */
 export const marbleScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -75,4 +75,29 @@ export function prng(seed: number): () => number {
     x ^= x << 5;
     return (x >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Watermarks with bounded out-of-orderness, for test input: after each event newer than every
+ * event before it, a watermark `newest − boundMs − 1` (events up to `boundMs` behind the newest
+ * are on time). The product's pipelines place their watermarks themselves.
+ *
+ * @param boundMs how far behind the newest event an event may arrive, ms
+ */
+export function boundedWatermarks<T>(boundMs: number): MonoTypeOperatorFunction<StreamElement<T>> {
+  return (source) =>
+    new Observable<StreamElement<T>>((subscriber) => {
+      let newest = -Infinity;
+      return source.subscribe({
+        next: (el) => {
+          subscriber.next(el);
+          if (el.kind === 'event' && el.ts > newest) {
+            newest = el.ts;
+            subscriber.next(watermark(newest - boundMs - 1));
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
 }

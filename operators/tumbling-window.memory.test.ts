@@ -4,10 +4,9 @@ import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { count } from './aggregators.js';
 import { LateOutput } from './late-output.js';
-import { prng } from './test-support.js';
+import { boundedWatermarks, prng } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
 import type { EventElement, StreamElement } from './types.js';
-import { withWatermarks } from './watermarks.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -46,7 +45,7 @@ function run(n: number, every: number, allowedLatenessMs: number): Run {
   });
   let counted = 0;
   source
-    .pipe(withWatermarks({ maxOutOfOrdernessMs: 100 }), tumblingWindow({ sizeMs: 1_000, key: (k: string) => k, aggregate: count(), allowedLatenessMs, late }))
+    .pipe(boundedWatermarks(100), tumblingWindow({ sizeMs: 1_000, key: (k: string) => k, aggregate: count(), allowedLatenessMs, late }))
     .subscribe((r) => (counted += r.value));
   return { heap, counted, late: late.count };
 }

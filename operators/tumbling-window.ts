@@ -17,10 +17,8 @@ export interface TumblingWindowOptions<T, K, A, R> extends KeyedWindowOptions<T,
  * freed when the watermark passes end + lateness.
  *
  * @example
- * events$.pipe(
- *   withWatermarks({ maxOutOfOrdernessMs: 5_000 }),
- *   tumblingWindow({ sizeMs: 60_000, key: (e) => e.id, aggregate: count(), allowedLatenessMs: 600_000, late }),
- * )
+ * // events and watermarks, e.g. one watermark per fetched batch
+ * elements$.pipe(tumblingWindow({ sizeMs: 60_000, key: (e) => e.id, aggregate: count(), allowedLatenessMs: 600_000, late }))
  */
 export function tumblingWindow<T, K, A, R>(
   options: TumblingWindowOptions<T, K, A, R>,

@@ -13,12 +13,6 @@ export interface EventElement<T> {
   readonly value: T;
   /** Event time: when it happened at the source, epoch milliseconds. */
   readonly ts: number;
-  /**
-   * Which source partition (or source) delivered it. {@link withWatermarks}
-   * tracks progress per partition and merges them as the minimum; absent means
-   * the single default partition `''`.
-   */
-  readonly partition?: string;
 }
 
 /**
@@ -40,10 +34,9 @@ export type StreamElement<T> = EventElement<T> | WatermarkElement;
  * Builds an {@link EventElement}.
  * @param value the payload
  * @param ts event time, epoch ms
- * @param partition source partition; omit for a single-partition stream
  */
-export function event<T>(value: T, ts: number, partition?: string): EventElement<T> {
-  return partition === undefined ? { kind: 'event', value, ts } : { kind: 'event', value, ts, partition };
+export function event<T>(value: T, ts: number): EventElement<T> {
+  return { kind: 'event', value, ts };
 }
 
 /**

@@ -1,22 +1,19 @@
 import fc from 'fast-check';
 import { from, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { aggregateAll, count, sum } from './aggregators.js';
-import { hoppingWindow } from './hopping-window.js';
+import { aggregateAll, count, max, mean, min, sum } from './aggregators.js';
 import { LateOutput } from './late-output.js';
-import { quantiles } from './quantiles.js';
-import { sessionWindow } from './session-window.js';
 import { slidingWindow } from './sliding-window.js';
+import { boundedWatermarks } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { event, watermark, type EventElement, type StreamElement, type WindowResult } from './types.js';
-import { withWatermarks } from './watermarks.js';
 
 interface V {
   k: string;
   x: number;
 }
 const key = (v: V): string => v.k;
-const makeAgg = () => aggregateAll({ n: count(), s: sum((v: V) => v.x), q: quantiles((v: V) => v.x, { quantiles: [0.5, 0.9] }) });
+const makeAgg = () => aggregateAll({ n: count(), s: sum((v: V) => v.x), lo: min((v: V) => v.x), hi: max((v: V) => v.x), avg: mean((v: V) => v.x) });
 type Out = ReturnType<ReturnType<typeof makeAgg>['result']>;
 type Windowing = (agg: ReturnType<typeof makeAgg>, late?: LateOutput<V>) => OperatorFunction<StreamElement<V>, WindowResult<string, Out>>;
 
@@ -24,19 +21,16 @@ type Windowing = (agg: ReturnType<typeof makeAgg>, late?: LateOutput<V>) => Oper
 interface Family {
   readonly name: string;
   readonly op: Windowing;
-  readonly windowsOf?: (ts: number) => [number, number][];
+  readonly windowsOf: (ts: number) => [number, number][];
 }
 
 const families: Family[] = [
   { name: 'tumbling 100', op: (aggregate) => tumblingWindow({ sizeMs: 100, key, aggregate }), windowsOf: (ts) => [[Math.floor(ts / 100) * 100, Math.floor(ts / 100) * 100 + 100]] },
-  { name: 'hopping 300/100', op: (aggregate) => hoppingWindow({ sizeMs: 300, slideMs: 100, key, aggregate }), windowsOf: (ts) => hops(ts, 300, 100) },
-  { name: 'hopping 250/150', op: (aggregate) => hoppingWindow({ sizeMs: 250, slideMs: 150, key, aggregate }), windowsOf: (ts) => hops(ts, 250, 150) },
   {
     name: 'sliding 50 × [100, 400]',
     op: (aggregate) => slidingWindow({ paneMs: 50, sizeMs: [100, 400], key, aggregate }),
     windowsOf: (ts) => [...hops(ts, 100, 50), ...hops(ts, 400, 50)],
   },
-  { name: 'session 120', op: (aggregate) => sessionWindow({ gapMs: 120, key, aggregate }) },
 ];
 
 function hops(ts: number, size: number, slide: number): [number, number][] {
@@ -52,25 +46,7 @@ function batchResults(events: readonly EventElement<V>[], family: Family): Map<s
     const id = `${k}|${start}|${end}`;
     groups.set(id, [...(groups.get(id) ?? []), v]);
   };
-  if (family.windowsOf) {
-    for (const e of events) for (const [s, t] of family.windowsOf(e.ts)) put(e.value.k, s, t, e.value);
-  } else {
-    const byKey = new Map<string, EventElement<V>[]>();
-    for (const e of events) byKey.set(e.value.k, [...(byKey.get(e.value.k) ?? []), e]);
-    for (const [k, list] of byKey) {
-      const sorted = [...list].sort((a, b) => a.ts - b.ts);
-      let session: EventElement<V>[] = [];
-      const close = () => session.length > 0 && session.forEach((e) => put(k, (session[0] as EventElement<V>).ts, (session.at(-1) as EventElement<V>).ts + 120, e.value));
-      for (const e of sorted) {
-        if (session.length > 0 && e.ts - (session.at(-1) as EventElement<V>).ts >= 120) {
-          close();
-          session = [];
-        }
-        session.push(e);
-      }
-      close();
-    }
-  }
+  for (const e of events) for (const [s, t] of family.windowsOf(e.ts)) put(e.value.k, s, t, e.value);
   const agg = makeAgg();
   const out = new Map<string, { count: number; value: Out }>();
   for (const [id, vs] of groups) out.set(id, { count: vs.length, value: agg.result(vs.reduce((acc, v) => agg.add(acc, v), agg.create())) });
@@ -112,7 +88,7 @@ describe('window results are a function of the events, not of their arrival', ()
       fc.assert(
         fc.property(boundedArrival, ({ bound, arrivals }) => {
           const late = new LateOutput<V>();
-          const results = collect(from(arrivals).pipe(withWatermarks<V>({ maxOutOfOrdernessMs: bound }), family.op(makeAgg(), late)));
+          const results = collect(from(arrivals).pipe(boundedWatermarks<V>(bound), family.op(makeAgg(), late)));
           expect(late.count).toBe(0);
           expect(results.every((r) => r.kind === 'final')).toBe(true);
           expect(results.length).toBe(asMap(results).size);
@@ -133,7 +109,7 @@ describe('window results are a function of the events, not of their arrival', ()
             newest = Math.max(newest, e.ts);
             if (cuts[i]) chunked.push(watermark(newest - bound - 1));
           });
-          const perEvent = collect(from(arrivals).pipe(withWatermarks<V>({ maxOutOfOrdernessMs: bound }), family.op(makeAgg())));
+          const perEvent = collect(from(arrivals).pipe(boundedWatermarks<V>(bound), family.op(makeAgg())));
           const perChunk = collect(from(chunked).pipe(family.op(makeAgg())));
           expect(asMap(perChunk)).toEqual(asMap(perEvent));
           expect(perChunk.length).toBe(perEvent.length);
@@ -158,7 +134,7 @@ describe('allowed lateness (tumbling)', () => {
         late.events$.subscribe((l) => diverted.push(l.element));
         const family = families[0] as Family;
         const results = collect(
-          from(arrivals).pipe(withWatermarks<V>({ maxOutOfOrdernessMs: 20 }), tumblingWindow({ sizeMs: 100, key, aggregate: makeAgg(), allowedLatenessMs: lateness, late })),
+          from(arrivals).pipe(boundedWatermarks<V>(20), tumblingWindow({ sizeMs: 100, key, aggregate: makeAgg(), allowedLatenessMs: lateness, late })),
         );
         expect(late.count).toBe(diverted.length);
         const latest = new Map<string, WindowResult<string, Out>>();

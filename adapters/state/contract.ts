@@ -75,25 +75,6 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await store.acquireLease(k('leader'), holder, 400)).toBe(true);
     });
 
-    it('claims each due member exactly once across concurrent claimers, earliest first', async () => {
-      ns = randomUUID();
-      const q = k('timers');
-      for (let i = 0; i < 200; i++) await store.schedule(q, `t${i}`, 1_000 + i);
-      await store.schedule(q, 'later', 5_000);
-      await store.schedule(q, 't5', 4_000); // moved later
-      expect(await store.unschedule(q, 't6')).toBe(true);
-      expect(await store.unschedule(q, 't6')).toBe(false);
-      const first = await store.claimDue(q, 1_001, 10);
-      expect(first).toEqual([{ member: 't0', dueAt: 1_000 }, { member: 't1', dueAt: 1_001 }]);
-      const batches = await Promise.all(Array.from({ length: 8 }, () => store.claimDue(q, 2_000, 25)));
-      const claimed = batches.flat().map((c) => c.member);
-      expect(claimed).toHaveLength(196);
-      expect(new Set(claimed).size).toBe(196);
-      expect(claimed).not.toContain('t5');
-      expect(await store.claimDue(q, 4_500, 10)).toEqual([{ member: 't5', dueAt: 4_000 }]);
-      expect(await store.claimDue(q, 4_500, 10)).toEqual([]);
-    });
-
     it('delivers published messages to subscribers until they unsubscribe', async () => {
       ns = randomUUID();
       const got: string[] = [];

@@ -10,7 +10,6 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   #kv = new Map<string, Entry>();
   #maps = new Map<string, { fields: Map<string, string>; expiresAt: number }>();
-  #queues = new Map<string, Map<string, number>>();
   #subs = new Map<string, Set<(m: string) => void>>();
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -78,24 +77,6 @@ export class MemoryStateStore implements StateStore {
     if (!e || e.value !== owner) return false;
     this.#kv.delete(key);
     return true;
-  }
-
-  async schedule(queue: string, member: string, dueAt: number): Promise<void> {
-    let q = this.#queues.get(queue);
-    if (!q) this.#queues.set(queue, (q = new Map()));
-    q.set(member, dueAt);
-  }
-
-  async unschedule(queue: string, member: string): Promise<boolean> {
-    return this.#queues.get(queue)?.delete(member) ?? false;
-  }
-
-  async claimDue(queue: string, now: number, limit: number): Promise<{ member: string; dueAt: number }[]> {
-    const q = this.#queues.get(queue);
-    if (!q) return [];
-    const due = [...q].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
-    for (const [m] of due) q.delete(m);
-    return due.map(([member, dueAt]) => ({ member, dueAt }));
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redactUrl } from '../redact.js';
+import { createRedis, whenReady } from '../redis/connect.js';
 import type { StateStore } from './types.js';
 
 const ACQUIRE = `local v = redis.call('GET', KEYS[1])
@@ -13,9 +14,6 @@ return n`;
 const MERGE = `for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1`;
-const CLAIM = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
-for i = 1, #due, 2 do redis.call('ZREM', KEYS[1], due[i]) end
-return due`;
 
 /** Options for {@link RedisStateStore}. */
 export interface RedisStateStoreOptions {
@@ -23,13 +21,13 @@ export interface RedisStateStoreOptions {
   url: string;
   /** Key namespace, default `sluice:`. */
   prefix?: string;
-  /** Called when the connection fails or comes back (for readiness and logs). */
+  /** Called when the connection fails or comes back (for readiness and logs); messages have the password hidden. */
   onStatus?: (status: 'ready' | 'error', err?: Error) => void;
 }
 
 /**
  * The state store on Redis via ioredis. Atomic multi-step operations (leases, counters with expiry,
- * claiming due timers) are Lua scripts, so several instances can share one Redis safely. Commands fail
+ * merging map fields) are Lua scripts, so several instances can share one Redis safely. Commands fail
  * fast while Redis is unreachable (no offline queue): callers decide to fail static.
  */
 export class RedisStateStore implements StateStore {
@@ -41,26 +39,17 @@ export class RedisStateStore implements StateStore {
   constructor(opts: RedisStateStoreOptions) {
     this.#prefix = opts.prefix ?? 'sluice:';
     this.#url = opts.url;
-    this.#redis = new Redis(opts.url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) });
-    this.#redis.on('ready', () => opts.onStatus?.('ready'));
-    this.#redis.on('error', (err) => opts.onStatus?.('error', err));
+    // Fail fast while Redis is away (no offline queue): the control loop then fails static.
+    this.#redis = createRedis(opts.url, { ...(opts.onStatus === undefined ? {} : { onStatus: opts.onStatus }) });
     this.#redis.defineCommand('sluiceAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     this.#redis.defineCommand('sluiceRelease', { numberOfKeys: 1, lua: RELEASE });
     this.#redis.defineCommand('sluiceIncr', { numberOfKeys: 1, lua: INCR });
-    this.#redis.defineCommand('sluiceClaim', { numberOfKeys: 1, lua: CLAIM });
     this.#redis.defineCommand('sluiceMerge', { numberOfKeys: 1, lua: MERGE });
   }
 
   /** Resolves once connected (or rejects with the connection error after `timeoutMs`). */
   async ready(timeoutMs = 5_000): Promise<void> {
-    if (this.#redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`)), timeoutMs);
-      this.#redis.once('ready', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    if (!(await whenReady(this.#redis, timeoutMs))) throw new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`);
   }
 
   #k(key: string): string {
@@ -101,21 +90,6 @@ export class RedisStateStore implements StateStore {
 
   async releaseLease(key: string, owner: string): Promise<boolean> {
     return (await (this.#redis as unknown as Scripts).sluiceRelease(this.#k(key), owner)) === 1;
-  }
-
-  async schedule(queue: string, member: string, dueAt: number): Promise<void> {
-    await this.#redis.zadd(this.#k(queue), dueAt, member);
-  }
-
-  async unschedule(queue: string, member: string): Promise<boolean> {
-    return (await this.#redis.zrem(this.#k(queue), member)) === 1;
-  }
-
-  async claimDue(queue: string, now: number, limit: number): Promise<{ member: string; dueAt: number }[]> {
-    const flat = await (this.#redis as unknown as Scripts).sluiceClaim(this.#k(queue), String(now), String(limit));
-    const out: { member: string; dueAt: number }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, dueAt: Number(flat[i + 1]) });
-    return out;
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -164,6 +138,5 @@ interface Scripts {
   sluiceAcquire(key: string, owner: string, ttl: string): Promise<number>;
   sluiceRelease(key: string, owner: string): Promise<number>;
   sluiceIncr(key: string, n: string, ttl: string): Promise<string>;
-  sluiceClaim(key: string, now: string, limit: string): Promise<string[]>;
   sluiceMerge(key: string, ttl: string, ...fieldsAndValues: string[]): Promise<number>;
 }

@@ -1,5 +1,5 @@
 /**
- * Shared state between Sluice instances (control levels, breaker state, budgets, SLA timers):
+ * Shared state between Sluice instances (control levels, breaker state, budgets, policies):
  * a handful of atomic operations. Redis through ioredis is the real store (atomic steps are Lua
  * scripts); {@link MemoryStateStore} is the twin for the embedded default. Both pass
  * `adapters/state/contract.ts`. Keys are namespaced by the store's prefix; callers add the tenant.
@@ -26,15 +26,6 @@ export interface StateStore {
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease up if `owner` holds it; returns whether it did. */
   releaseLease(key: string, owner: string): Promise<boolean>;
-  /** Schedules (or moves) `member` in a due-time queue, `dueAt` epoch ms. */
-  schedule(queue: string, member: string, dueAt: number): Promise<void>;
-  /** Removes `member` from a queue; returns whether it was there. */
-  unschedule(queue: string, member: string): Promise<boolean>;
-  /**
-   * Atomically removes and returns up to `limit` members due at or before `now` (earliest first), so
-   * that across instances each member is claimed exactly once.
-   */
-  claimDue(queue: string, now: number, limit: number): Promise<{ member: string; dueAt: number }[]>;
   /** Publishes a message to every subscriber of `channel` (fire and forget). */
   publish(channel: string, message: string): Promise<void>;
   /** Subscribes; returns a function that unsubscribes. */

@@ -1,14 +1,5 @@
-import { DDSketch } from '@datadog/sketches-js';
-import { groupBy, map, mergeMap, type Observable, reduce, Subject, tap } from 'rxjs';
-import {
-  aggregateAll,
-  count,
-  type EventElement,
-  quantiles,
-  sum,
-  tumblingWindow,
-  withWatermarks,
-} from '../../operators/index.js';
+import { groupBy, map, mergeMap, Observable, type OperatorFunction, reduce, Subject, tap } from 'rxjs';
+import { aggregateAll, count, type EventElement, max, min, type StreamElement, sum, tumblingWindow, watermark } from '../../operators/index.js';
 import type { Measurement } from './workload.js';
 
 /** What both pipelines produce per key and window. */
@@ -17,59 +8,82 @@ export interface Row {
   readonly windowStart: number;
   readonly count: number;
   readonly sum: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
+  /** NaN without `withExtremes`. */
+  readonly min: number;
+  readonly max: number;
 }
 
-const QS = [0.5, 0.9, 0.99];
+/** Event time between two watermarks at least, ms. */
+const WATERMARK_STEP_MS = 1_000;
 
-/** The operators under test: watermarks + keyed tumbling window with count, sum and a DDSketch. */
+/**
+ * Watermarks as a pipeline partition places them: `newest − boundMs − 1`, once it advanced
+ * at least {@link WATERMARK_STEP_MS} (the same rule the baseline applies in its `tap`).
+ */
+function boundedWatermarks(boundMs: number): OperatorFunction<EventElement<Measurement>, StreamElement<Measurement>> {
+  return (source) =>
+    new Observable<StreamElement<Measurement>>((subscriber) => {
+      let maxTs = -Infinity;
+      let lastWm = -Infinity;
+      return source.subscribe({
+        next: (e) => {
+          subscriber.next(e);
+          if (e.ts <= maxTs) return;
+          maxTs = e.ts;
+          const w = maxTs - boundMs - 1;
+          if (w - lastWm < WATERMARK_STEP_MS) return;
+          lastWm = w;
+          subscriber.next(watermark(w));
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+/** The operators under test: a keyed tumbling window with count and sum, and with `withExtremes` min and max too. */
 export function operatorsPipeline(
   source$: Observable<EventElement<Measurement>>,
   windowMs: number,
   boundMs: number,
-  withSketch: boolean,
+  withExtremes: boolean,
 ): Observable<Row> {
-  const watermarked$ = source$.pipe(withWatermarks<Measurement>({ maxOutOfOrdernessMs: boundMs, minStepMs: 1_000 }));
+  const watermarked$ = source$.pipe(boundedWatermarks(boundMs));
   const key = (m: Measurement): string => m.key;
-  if (!withSketch) {
-    const aggregate = aggregateAll({ count: count(), sum: sum((m: Measurement) => m.latencyMs) });
+  const latency = (m: Measurement): number => m.latencyMs;
+  if (!withExtremes) {
+    const aggregate = aggregateAll({ count: count(), sum: sum(latency) });
     return watermarked$.pipe(
       tumblingWindow({ sizeMs: windowMs, key, aggregate }),
-      map((r) => ({ key: r.key, windowStart: r.windowStart, count: r.value.count, sum: r.value.sum, p50: NaN, p90: NaN, p99: NaN })),
+      map((r) => ({ key: r.key, windowStart: r.windowStart, count: r.value.count, sum: r.value.sum, min: NaN, max: NaN })),
     );
   }
-  // quantiles() reports count and sum alongside the sketch's quantiles (as DDSketch itself does).
-  const aggregate = quantiles((m: Measurement) => m.latencyMs, { quantiles: QS });
+  const aggregate = aggregateAll({ count: count(), sum: sum(latency), min: min(latency), max: max(latency) });
   return watermarked$.pipe(
     tumblingWindow({ sizeMs: windowMs, key, aggregate }),
-    map((r) => {
-      const q = r.value.quantiles;
-      return { key: r.key, windowStart: r.windowStart, count: r.value.count, sum: r.value.sum, p50: q.p50 ?? NaN, p90: q.p90 ?? NaN, p99: q.p99 ?? NaN };
-    }),
+    map((r) => ({ key: r.key, windowStart: r.windowStart, count: r.value.count, sum: r.value.sum, min: r.value.min, max: r.value.max })),
   );
 }
 
 interface Acc {
   count: number;
   sum: number;
-  sketch: DDSketch | undefined;
+  min: number;
+  max: number;
 }
 
 /**
  * The straightforward composition: the same event-time windows with stock
  * RxJS — a group per (key, window) via `groupBy`, `mergeMap` + `reduce` per
- * group, a plain DDSketch per group. A group ends through its duration
- * selector: one subject per window, completed when the watermark passes the
- * window end. (Not one shared watermark subject: that would make every group
+ * group. A group ends through its duration selector: one subject per window,
+ * completed when the watermark passes the window end. (Not one shared watermark subject: that would make every group
  * removal an O(open groups) array search, a handicap rather than a baseline.)
  */
 export function baselinePipeline(
   source$: Observable<EventElement<Measurement>>,
   windowMs: number,
   boundMs: number,
-  withSketch: boolean,
+  withExtremes: boolean,
 ): Observable<Row> {
   const closers = new Map<number, Subject<void>>();
   const closerFor = (end: number): Subject<void> => {
@@ -84,7 +98,7 @@ export function baselinePipeline(
       if (e.ts <= maxTs) return;
       maxTs = e.ts;
       const w = maxTs - boundMs - 1;
-      if (w - lastWm < 1_000) return;
+      if (w - lastWm < WATERMARK_STEP_MS) return;
       lastWm = w;
       for (const [end, closer] of closers) {
         if (end - 1 > w) continue;
@@ -102,10 +116,13 @@ export function baselinePipeline(
           (acc, e) => {
             acc.count++;
             acc.sum += e.value.latencyMs;
-            acc.sketch?.accept(e.value.latencyMs);
+            if (withExtremes) {
+              acc.min = Math.min(acc.min, e.value.latencyMs);
+              acc.max = Math.max(acc.max, e.value.latencyMs);
+            }
             return acc;
           },
-          { count: 0, sum: 0, sketch: withSketch ? new DDSketch() : undefined },
+          { count: 0, sum: 0, min: withExtremes ? Infinity : NaN, max: withExtremes ? -Infinity : NaN },
         ),
         map((acc) => {
           const bar = g.key.lastIndexOf('|');
@@ -114,9 +131,8 @@ export function baselinePipeline(
             windowStart: Number(g.key.slice(bar + 1)) * windowMs,
             count: acc.count,
             sum: acc.sum,
-            p50: acc.sketch?.getValueAtQuantile(0.5) ?? NaN,
-            p90: acc.sketch?.getValueAtQuantile(0.9) ?? NaN,
-            p99: acc.sketch?.getValueAtQuantile(0.99) ?? NaN,
+            min: acc.min,
+            max: acc.max,
           };
         }),
       ),

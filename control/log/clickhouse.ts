@@ -1,10 +1,11 @@
 /**
  * The decision log in ClickHouse: tables `route_decisions` and `level_changes`
  * (MergeTree, partitioned by day, TTL), migrated as component `control`. Each
- * batch is one insert per table, each with its own `insert_deduplication_token`
- * (through chDB settings stick to the session, so every insert passes one), and
- * `non_replicated_deduplication_window` makes a retried batch a no-op.
+ * batch is one insert per table ({@link insertRows}), each with its own
+ * `insert_deduplication_token`, and `non_replicated_deduplication_window` makes a
+ * retried batch a no-op.
  */
+import { insertRows } from '../../adapters/clickhouse/buffered-insert.js';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import type { Migration } from '../../adapters/clickhouse/migrations.js';
@@ -89,17 +90,7 @@ export class ClickHouseLogWriter implements LogWriter {
       if (r.kind === 'decision') decisions.push(decisionRow(r));
       else levels.push(levelRow(r));
     }
-    await this.#insert('route_decisions', decisions, token);
-    await this.#insert('level_changes', levels, token);
-  }
-
-  async #insert(table: string, values: object[], token: string): Promise<void> {
-    if (values.length === 0) return;
-    await this.#ch.client.insert({
-      table: `${this.#ch.database}.${table}`,
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: `${table}:${token}`, async_insert: 0 },
-    });
+    await insertRows(this.#ch, 'route_decisions', decisions, token);
+    await insertRows(this.#ch, 'level_changes', levels, token);
   }
 }

@@ -2,6 +2,7 @@
  * The decision and level-change log: a port with a non-blocking `append`, an
  * async writer behind it (ClickHouse, or memory), and the record shapes.
  */
+import type { BufferedInsertStats, InsertGuard } from '../../adapters/clickhouse/buffered-insert.js';
 import type { LevelChangeKind } from '../levels/machine.js';
 import type { RouteTarget } from '../routing-table.js';
 import type { Level, Priority } from '../types.js';
@@ -45,19 +46,8 @@ export interface LevelChangeRecord {
 /** Anything the log holds. */
 export type ControlLogRecord = DecisionRecord | LevelChangeRecord;
 
-/** Counters of a log. */
-export interface LogStats {
-  /** Records waiting in memory (including a batch being retried). */
-  readonly buffered: number;
-  /** Records acknowledged by the writer. */
-  readonly written: number;
-  /** Records dropped: oldest when the buffer was full, or a batch that failed every attempt. */
-  readonly dropped: number;
-  /** Writer calls that failed. */
-  readonly failedWrites: number;
-  /** Flushes skipped because the sink's breaker was open. */
-  readonly skippedOpen: number;
-}
+/** Counters of a log (see the buffered insert's counters). */
+export type LogStats = BufferedInsertStats;
 
 /** The port: routing appends, never waits. */
 export interface DecisionLog {
@@ -78,8 +68,4 @@ export interface LogWriter {
 }
 
 /** The part of a circuit breaker the writer's guard needs. */
-export interface WriteGuard<P> {
-  tryAcquire(): P | null;
-  onSuccess(latencyMs: number, permit: P): void;
-  onFailure(latencyMs: number, permit: P): void;
-}
+export type WriteGuard<P> = InsertGuard<P>;

@@ -29,9 +29,6 @@ export const breakerKey = (id: string): string => `control:breaker:${id}`;
 /** Key of one probe budget (breaker id + trial). */
 export const probeKey = (id: string, trial: number): string => `control:probe:${id}:${trial}`;
 
-/** Key of a tenant's policy record. */
-export const policyKey = (tenant: string): string => `control:policy:${tenant}`;
-
 /** Lock guarding a tenant's policy update. */
 export const policyLockKey = (tenant: string): string => `control:policy-lock:${tenant}`;
 

@@ -3,7 +3,6 @@ import { decodeJson } from '../decode.js';
 import { asteriskQueueLogDecoder } from './asterisk-queue-log.js';
 import { decoderFor, decoderNames } from './index.js';
 import { jsonDecoder } from './json.js';
-import { toDeadLetter } from './types.js';
 
 const now = 1_718_100_000_000;
 const event = { v: 1, tenant: 'acme', source: 'skillgroup', id: 'e1', ts: now - 1_000, body: { skillGroup: 'sales', callId: 'c1', type: 'OVERFLOWED', waitMs: 60_000, reason: 'timeout' } };
@@ -35,11 +34,5 @@ describe('json decoder', () => {
     const expected = decodeJson(Buffer.from(text), now);
     if (expected.ok) throw new Error('fixture should be refused');
     expect(jsonDecoder.decode(text, { tenant: 'acme', now, lineNo: 3 })).toEqual([{ ok: false, code, reason: expected.reason, payload: Buffer.from(text), lineNo: 3 }]);
-  });
-
-  it('a failure becomes a dead letter naming the decoder as its source', () => {
-    const [f] = jsonDecoder.decode('nope', { tenant: 'acme', now });
-    if (!f || f.ok) throw new Error('expected a failure');
-    expect(toDeadLetter(jsonDecoder, f, { tenant: 'acme', origin: 'file:x:1', receivedAt: now })).toEqual({ tenant: 'acme', source: 'json', code: 'malformed', reason: f.reason, payload: Buffer.from('nope'), origin: 'file:x:1', receivedAt: now });
   });
 });

@@ -1,5 +1,4 @@
 import type { TelemetryEvent } from '../events/types.js';
-import type { DeadLetter } from '../store/types.js';
 
 /** What a decoder knows about the input it is given. */
 export interface DecodeContext {
@@ -32,21 +31,9 @@ export type DecodedItem = { ok: true; event: TelemetryEvent } | DecodeFailure;
  * when one record states several facts. Never throws: everything wrong comes back as a failure.
  */
 export interface Decoder {
-  /** Registry name, used as `--format` and as the dead letter's `source`. */
+  /** Registry name, used as `--format`. */
   readonly name: string;
   /** One line for `--help`. */
   readonly description: string;
   decode(input: Buffer | string, ctx: DecodeContext): DecodedItem[];
-}
-
-/** Where a dead letter came from and when it was received. `receivedAt` is epoch ms. */
-export interface DeadLetterOrigin {
-  tenant: string;
-  origin: string;
-  receivedAt: number;
-}
-
-/** The dead-letter row for a decoder failure. */
-export function toDeadLetter(decoder: Pick<Decoder, 'name'>, failure: DecodeFailure, at: DeadLetterOrigin): DeadLetter {
-  return { tenant: at.tenant, source: decoder.name, code: failure.code, reason: failure.reason, payload: failure.payload, origin: at.origin, receivedAt: at.receivedAt };
 }

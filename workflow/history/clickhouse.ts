@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { BufferedInsert, insertRows } from '../../adapters/clickhouse/buffered-insert.js';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate, type Migration } from '../../adapters/clickhouse/migrations.js';
-import type { Clock, TimerHandle } from '../../adapters/clock.js';
+import type { Clock } from '../../adapters/clock.js';
 import { workflowError } from '../errors.js';
 import { Emitter, type Listener } from '../../core/emitter.js';
 import { breachRows, groupOf } from './memory.js';
@@ -71,39 +72,46 @@ export interface ClickHouseHistoryEvents {
   inserted: { readonly table: string; readonly rows: number; readonly seconds: number };
 }
 
-interface Batch {
-  readonly rows: Record<string, unknown>[];
-  readonly token: string;
-}
-
-class TableQueue {
-  queued: Record<string, unknown>[] = [];
-  /** A batch whose insert failed: retried first, with its token. */
-  retry: Batch | undefined;
-  constructor(readonly table: string) {}
-}
+type Row = Record<string, unknown>;
 
 /**
- * The {@link HistoryStore} in ClickHouse. Recording appends to an in-process queue per
- * table and returns at once; a background flush (every `flushIntervalMs`, or as soon as a
- * batch is full) inserts batches one at a time, each with its own
- * `insert_deduplication_token` (settings stick to the session through chDB). A failed
- * batch is retried with the same token, so a retry never doubles rows.
+ * The {@link HistoryStore} in ClickHouse. Recording hands the rows to one buffered insert per
+ * table (`adapters/clickhouse/buffered-insert.ts`) and returns at once; batches leave every
+ * `flushIntervalMs`, or as soon as one is full, each with its own `insert_deduplication_token`.
+ * A failed batch is retried (with backoff) with the same token, so a retry never doubles rows.
  */
 export class ClickHouseHistory implements HistoryStore {
   readonly #ch: ClickHouse;
-  readonly #o: Required<Omit<ClickHouseHistoryOptions, 'cluster'>>;
-  readonly #tables = { events: new TableQueue('ticket_events'), warnings: new TableQueue('sla_warnings') };
   readonly #events = new Emitter<ClickHouseHistoryEvents>();
-  readonly #boot = randomUUID().slice(0, 8);
-  #seq = 0;
-  #timer: TimerHandle | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #tickets: BufferedInsert<Row>;
+  readonly #warnings: BufferedInsert<Row>;
   #closed = false;
 
   private constructor(ch: ClickHouse, options: ClickHouseHistoryOptions) {
     this.#ch = ch;
-    this.#o = { batchSize: 1_000, flushIntervalMs: 1_000, maxQueued: 100_000, ttlDays: 90, ...options };
+    const tokenPrefix = `wf:${options.instanceId}:${randomUUID().slice(0, 8)}`;
+    const capacity = options.maxQueued ?? 100_000;
+    // A batch never holds more than the queue does.
+    const batchSize = Math.min(options.batchSize ?? 1_000, capacity);
+    const insert = (table: string): BufferedInsert<Row> => {
+      const b = new BufferedInsert<Row>({
+        write: (rows, token) => insertRows(ch, table, rows, token),
+        clock: options.clock,
+        tokenPrefix,
+        batchSize,
+        flushMs: options.flushIntervalMs ?? 1_000,
+        capacity,
+        observer: {
+          inserted: (rows, ms) => this.#events.emit('inserted', { table, rows, seconds: ms / 1000 }),
+          failed: (err) => this.#events.emit('error', err),
+          dropped: (rows) => this.#events.emit('dropped', { table, rows }),
+        },
+      });
+      b.start();
+      return b;
+    };
+    this.#tickets = insert('ticket_events');
+    this.#warnings = insert('sla_warnings');
   }
 
   /** Runs pending migrations and returns the store. The connection is not closed by {@link close}. */
@@ -118,8 +126,8 @@ export class ClickHouseHistory implements HistoryStore {
   }
 
   recordTicketEvents(rows: readonly TicketEventRow[]): void {
-    this.#enqueue(
-      this.#tables.events,
+    if (this.#closed) return;
+    this.#tickets.addAll(
       rows.map((r) => ({
         tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, assignee: r.assignee,
         event: r.event, breached: r.breached ? 1 : 0, elapsed_ms: Math.max(0, Math.round(r.elapsedMs)), revision: r.revision, seq: r.seq, ts: r.ts,
@@ -128,8 +136,8 @@ export class ClickHouseHistory implements HistoryStore {
   }
 
   recordSlaWarnings(rows: readonly SlaWarningRow[]): void {
-    this.#enqueue(
-      this.#tables.warnings,
+    if (this.#closed) return;
+    this.#warnings.addAll(
       rows.map((r) => ({
         tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, timer_id: r.timerId,
         kind: r.kind, level: r.level, repeat: r.repeat, channel: r.channel, delivered: r.delivered ? 1 : 0, late: r.late ? 1 : 0,
@@ -138,58 +146,15 @@ export class ClickHouseHistory implements HistoryStore {
     );
   }
 
-  #enqueue(q: TableQueue, rows: Record<string, unknown>[]): void {
-    if (rows.length === 0 || this.#closed) return;
-    q.queued.push(...rows);
-    const over = q.queued.length - this.#o.maxQueued;
-    if (over > 0) {
-      q.queued.splice(0, over);
-      this.#events.emit('dropped', { table: q.table, rows: over });
-    }
-    if (q.queued.length >= this.#o.batchSize) void this.#background();
-    else this.#timer ??= this.#o.clock.setTimeout(() => void this.#background(), this.#o.flushIntervalMs);
-  }
-
-  /** A flush from the timer or a full batch: failures are reported as events, not thrown. */
-  async #background(): Promise<void> {
-    await this.flush().catch((err: unknown) => {
-      this.#events.emit('error', err);
-      if (!this.#closed) this.#timer ??= this.#o.clock.setTimeout(() => void this.#background(), this.#o.flushIntervalMs);
-    });
-  }
-
-  flush(): Promise<void> {
-    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const run = this.#flushing.catch(() => undefined).then(async () => {
-      for (const q of Object.values(this.#tables)) await this.#drain(q);
-    });
-    this.#flushing = run;
-    return run;
-  }
-
-  async #drain(q: TableQueue): Promise<void> {
-    for (;;) {
-      const batch = q.retry ?? (q.queued.length > 0 ? { rows: q.queued.splice(0, this.#o.batchSize), token: `wf:${this.#o.instanceId}:${this.#boot}:${++this.#seq}` } : undefined);
-      if (!batch) return;
-      q.retry = batch;
-      const t0 = performance.now();
-      await this.#ch.client.insert({
-        table: `${this.#ch.database}.${q.table}`,
-        values: batch.rows,
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: `${q.table}:${batch.token}`, async_insert: 0 },
-      });
-      q.retry = undefined;
-      this.#events.emit('inserted', { table: q.table, rows: batch.rows.length, seconds: (performance.now() - t0) / 1000 });
-    }
+  async flush(): Promise<void> {
+    await this.#tickets.flush();
+    await this.#warnings.flush();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.flush().catch((err: unknown) => this.#events.emit('error', err));
-    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    await this.#tickets.stop();
+    await this.#warnings.stop();
   }
 
   async breachRate(q: BreachRateQuery): Promise<BreachRateRow[]> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../adapters/redis/connect.js';
 import { isSluiceError } from '../../core/errors.js';
 import { workflowError } from '../errors.js';
 
@@ -12,38 +13,26 @@ export interface WorkflowRedisOptions {
 }
 
 /**
- * Opens the ioredis client the workflow stores share and waits until it is ready.
- * Auto-pipelining sends commands issued in one event-loop turn in one write, which is what
- * makes many concurrent tickets and timer acks cheap.
+ * Opens the ioredis client the workflow stores share (`adapters/redis/connect.ts`) and waits
+ * until it is ready. Auto-pipelining sends commands issued in one event-loop turn in one write,
+ * which is what makes many concurrent tickets and timer acks cheap; commands issued during a
+ * short disconnection wait in the offline queue, and {@link guard} turns a failure into a
+ * retriable error.
  *
  * @param url `redis://host:port/db`
  * @param timeoutMs how long to wait for the first connection, ms
  * @throws SluiceError `SLUICE_ERR_UNAVAILABLE` when Redis does not answer in time
  */
 export async function connectWorkflowRedis(url: string, options: WorkflowRedisOptions = {}, timeoutMs = 5_000): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
-    retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000),
-  });
-  redis.on('ready', () => options.onStatus?.('ready'));
-  redis.on('error', (err: Error) => options.onStatus?.('error', err));
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    return await connectRedis(
+      url,
+      { autoPipelining: true, offlineQueue: true, maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2, ...(options.onStatus === undefined ? {} : { onStatus: options.onStatus }) },
+      timeoutMs,
+    );
   } catch (err) {
-    redis.disconnect();
-    throw workflowError('SLUICE_ERR_UNAVAILABLE', `workflow Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${(err as Error).message}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
+    throw workflowError('SLUICE_ERR_UNAVAILABLE', `workflow ${(err as Error).message}`, { cause: err });
   }
-  return redis;
 }
 
 /**
