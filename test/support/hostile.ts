@@ -66,6 +66,8 @@ type Source = 'agent' | 'extension' | 'skillgroup' | 'interval';
 const TEXT_FIELDS: Record<Source, string[]> = {
   agent: ['agentId', 'reason', 'callId'], extension: ['extension', 'callId'], skillgroup: ['skillGroup', 'callId', 'agentId', 'channel', 'reason'], interval: ['key'],
 };
+/** Text fields the schema allows empty. */
+const MAY_BE_EMPTY = new Set(['reason', 'channel']);
 const INT_FIELDS: Record<Source, string[]> = { agent: [], extension: [], skillgroup: ['waitMs', 'talkMs', 'holdMs', 'acwMs', 'priority'], interval: ['intervalStart'] };
 const REQUIRED: Record<Source, string[]> = { agent: ['agentId', 'state'], extension: ['extension', 'state'], skillgroup: ['skillGroup', 'callId', 'type'], interval: ['scope', 'key', 'intervalStart', 'intervalSec'] };
 
@@ -98,7 +100,8 @@ function broken(now: number, nextId: () => string): fc.Arbitrary<Item> {
     const body = (k: string, v: unknown): Item => ({ value: { ...e, body: { ...e.body, [k]: v } }, verdict: 'invalid' });
     const top = (k: string, v: unknown): Item => ({ value: { ...e, [k]: v }, verdict: 'invalid' });
     return fc.oneof(
-      poisonText.map((t) => body(pick(texts, a), t)),
+      // An empty reason or channel is allowed (they are optional text); an empty id or name is not.
+      poisonText.filter((t) => t !== '' || !MAY_BE_EMPTY.has(pick(texts, a))).map((t) => body(pick(texts, a), t)),
       poisonText.map((t) => top('id', t)),
       poisonInt.map((t) => top('ts', new Raw(t))),
       fc.constantFrom(now + DAY, now - 500 * DAY, 10_413_792_000_000).map((t) => top('ts', t)),
