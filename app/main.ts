@@ -35,8 +35,8 @@ import { createControl, type Control, type CreateControlOptions } from '../contr
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
-import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from './embedded-ingest.js';
-import { IngestRate } from './ingest-rate.js';
+import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from '../pipelines/http/embedded-ingest.js';
+import { IngestRate } from '../pipelines/http/ingest-rate.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -242,7 +242,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: { ...embedded?.guard, rate: new IngestRate(config.ingestEventsPerSec), onRateLimited: metrics.ingestRateRefused }, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, pipelines: { store, publisher, deadLetters, ingestGuard: { ...embedded?.guard, rate: new IngestRate(config.ingestEventsPerSec), onRateLimited: metrics.ingestRateRefused } }, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { Clock } from '../../adapters/clock.js';
-import type { TelemetryStore } from '../../pipelines/store/types.js';
+import type { TelemetryStore } from '../store/types.js';
 import { requireTenant, tenantSchema as tenant, type Access, type Principal } from '../../core/access.js';
 import { invalidRequest } from '../errors.js';
 

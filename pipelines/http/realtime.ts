@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeState } from '../../pipelines/realtime/state.js';
-import type { TelemetryStore } from '../../pipelines/store/types.js';
+import type { RealtimeState } from '../realtime/state.js';
+import type { TelemetryStore } from '../store/types.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
 import { REPORT_TIME, reportScope } from './reports.js';

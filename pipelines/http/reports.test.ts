@@ -1,13 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { agentWindowRow } from '../../pipelines/agent/rows.js';
-import { minuteRow } from '../../pipelines/skillgroup/rows.js';
-import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
-import { parseApiKeys } from '../config.js';
-import { authPlugin } from '../plugins/auth.js';
-import { errorsPlugin } from '../plugins/errors.js';
-import { RealtimeState } from '../../pipelines/realtime/state.js';
+import { agentWindowRow } from '../agent/rows.js';
+import { minuteRow } from '../skillgroup/rows.js';
+import { MemoryTelemetryStore } from '../store/memory.js';
+import { parseApiKeys } from '../../app/config.js';
+import { authPlugin } from '../../app/plugins/auth.js';
+import { errorsPlugin } from '../../app/plugins/errors.js';
+import { RealtimeState } from '../realtime/state.js';
 import { realtimeRoutes } from './realtime.js';
 import { reportsRoutes } from './reports.js';
 
