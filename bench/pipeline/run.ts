@@ -308,7 +308,7 @@ async function main(): Promise<void> {
       '## Rows written by the worker run',
       '',
       'Agents and extensions get a row per minute and per interval while they are staffed (time in each state), plus',
-      'early rows of open minutes and late corrections (pipelines/agent/README.md): with this traffic about as many',
+      'early rows of open minutes and late corrections (pipelines/timelines/README.md): with this traffic about as many',
       'rows as events, and the cost of a row, not of an event, sets much of the rate.',
       '',
       '| table | rows | per event |',

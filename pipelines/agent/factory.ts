@@ -1,7 +1,7 @@
 import { partitionPipeline, type PipelineFactory } from '../partition-pipeline.js';
 import { AgentPartition, type AgentOutput } from './pipeline.js';
 import type { AgentWindowRow } from './rows.js';
-import type { StateWindowOptions } from './state-partition.js';
+import type { StateWindowOptions } from '../timelines/state-partition.js';
 
 /** Where stored agent figures go next (real-time state, push). */
 export interface AgentHooks {

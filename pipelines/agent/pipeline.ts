@@ -1,6 +1,6 @@
 import type { AgentEvent, AgentState } from '../events/types.js';
 import { AGENT_STATES, toAgentRow, type AgentWindowRow } from './rows.js';
-import { StatePartition, type StateSource, type StateWindowOptions } from './state-partition.js';
+import { StatePartition, type StateSource, type StateWindowOptions } from '../timelines/state-partition.js';
 
 /** How agent events map onto state timelines: AUX time by reason, LOGGED_OUT not accumulated, HOLD → ON_CALL a resume. */
 export const AGENT_SOURCE: StateSource<AgentEvent, AgentState> = {

@@ -1,6 +1,6 @@
 import type { AgentState } from '../events/types.js';
-import { reasonsOf } from './figures.js';
-import type { StateWindow } from './state-partition.js';
+import { reasonsOf } from '../timelines/figures.js';
+import type { StateWindow } from '../timelines/state-partition.js';
 
 /** Every agent state, in DESIGN.md's order. */
 export const AGENT_STATES: readonly AgentState[] = ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'];

@@ -1,4 +1,4 @@
-import type { StateWindowOptions } from '../agent/state-partition.js';
+import type { StateWindowOptions } from '../timelines/state-partition.js';
 import { partitionPipeline, type PipelineFactory } from '../partition-pipeline.js';
 import { ExtensionPartition, type ExtensionOutput } from './pipeline.js';
 import type { ExtensionWindowRow } from './rows.js';

@@ -1,4 +1,4 @@
-import { StatePartition, type StateSource, type StateWindowOptions } from '../agent/state-partition.js';
+import { StatePartition, type StateSource, type StateWindowOptions } from '../timelines/state-partition.js';
 import type { ExtensionEvent, ExtensionState } from '../events/types.js';
 import { EXTENSION_STATES, toExtensionRow, type ExtensionWindowRow } from './rows.js';
 
@@ -27,7 +27,7 @@ export interface ExtensionOutput {
 /**
  * The extension pipeline of one source partition: busy, idle, ringing, unavailable and DND time and
  * entry counts per (tenant, extension), per 1-minute window and per 15/30-minute interval of event
- * time, by the same rules as the agent pipeline (pipelines/agent/timelines.ts). A device silent for
+ * time, by the same rules as the agent pipeline (pipelines/timelines/timelines.ts). A device silent for
  * longer than `maxOpenStateMs` goes stale: its time stops being counted until its next change.
  */
 export class ExtensionPartition {
