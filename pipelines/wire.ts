@@ -14,20 +14,20 @@ import { MemoryBus } from '../adapters/bus/memory.js';
 import type { MessageBus } from '../adapters/bus/types.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { agentPipeline } from './agent/factory.js';
+import { agentPipeline } from './agent/pipeline.js';
 import { storeDeadLetters, topicDeadLetters, type DeadLetterSink } from './dead-letters.js';
-import type { Source, TelemetryEvent } from './events/types.js';
-import { extensionPipeline } from './extension/factory.js';
+import type { TelemetryEvent } from './events/types.js';
+import { extensionPipeline } from './extension/pipeline.js';
 import { embeddedIngest, type EmbeddedIngest, type EmbeddedIngestConfig, type EmbeddedIngestMetrics } from './http/embedded-ingest.js';
 import type { IngestMetrics } from './http/ingest.js';
 import { IngestRate } from './http/ingest-rate.js';
 import type { PipelinesRoutesOptions } from './http/routes.js';
-import { intervalPipeline } from './interval/factory.js';
+import { intervalPipeline } from './interval/pipeline.js';
 import { CardinalityLimiter, type CardinalityOptions } from './limits/cardinality.js';
-import type { PipelineFactory } from './partition-pipeline.js';
+import type { PipelineFactories } from './partition.js';
 import { EventPublisher } from './publisher.js';
 import { RealtimeState } from './realtime/state.js';
-import { skillGroupPipeline, type SkillGroupHooks } from './skillgroup/factory.js';
+import { skillGroupPipeline, type SkillGroupHooks } from './skillgroup/pipeline.js';
 import type { TelemetryStore } from './store/types.js';
 import { deadLetterTopic } from './topics.js';
 import { PipelineWorker, type PipelineObserver, type PipelineWorkerOptions } from './worker.js';
@@ -47,7 +47,7 @@ export interface PipelineWindows {
 }
 
 /** The four pipelines with the given windows, as the worker takes them. */
-export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooks } = {}): Record<Source, PipelineFactory> {
+export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooks } = {}): Required<PipelineFactories> {
   const state = { outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, intervalMinutes: w.intervalMinutes };
   return {
     skillgroup: skillGroupPipeline({ outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, serviceLevelMs: w.serviceLevelMs, shortAbandonMs: w.shortAbandonMs }, hooks.skillgroup),
