@@ -1,10 +1,10 @@
 import type { Source, TelemetryEvent } from './events/types.js';
-import type { TelemetryStore } from './store/types.js';
+import type { TelemetryWriter } from './store/types.js';
 
 /** What one batch of a partition produced. */
 export interface BatchResult {
   /** Writes the batch's rows; idempotent (the store takes their content as the insert's token), retried by the worker until it succeeds. */
-  store(store: TelemetryStore): Promise<void>;
+  store(store: TelemetryWriter): Promise<void>;
   /** Runs once the rows are stored (real-time state, push). */
   afterStore(): void;
   /** Events past their window's allowed lateness. */

@@ -7,7 +7,7 @@ import type { PartitionPipeline, PipelineFactories, PipelineFactory } from './pa
 import type { Source } from './events/types.js';
 import { refusedEventLetter, refusedRowLetter, storeDeadLetters, type BatchOrigin, type DeadLetterSink } from './dead-letters.js';
 import { splitRefusals } from './store/refusals.js';
-import type { DeadLetter, TelemetryStore } from './store/types.js';
+import type { DeadLetter, TelemetryWriter } from './store/types.js';
 import { topicFor } from './topics.js';
 
 /** What the worker reports, for metrics; every method is optional to implement. */
@@ -25,7 +25,7 @@ export interface PipelineObserver {
 /** Options for {@link PipelineWorker}. */
 export interface PipelineWorkerOptions {
   bus: MessageBus;
-  store: TelemetryStore;
+  store: TelemetryWriter;
   /** Where refused input goes; default the store's dead-letter table. */
   deadLetters?: DeadLetterSink;
   clock: Clock;

@@ -12,7 +12,7 @@ import type {} from '../../core/http.js';
 import type { DeadLetterSink } from '../dead-letters.js';
 import type { EventPublisher } from '../publisher.js';
 import type { RealtimeState } from '../realtime/state.js';
-import type { TelemetryStore } from '../store/types.js';
+import type { TelemetryQueries } from '../store/types.js';
 import { ingestRoutes, type IngestMetrics } from './ingest.js';
 import type { IngestGuardOptions } from './ingest-guard.js';
 import { realtimeRoutes } from './realtime.js';
@@ -22,7 +22,7 @@ import { reportsRoutes } from './reports.js';
 export interface PipelinesRoutesOptions {
   readonly clock: Clock;
   readonly realtime: RealtimeState;
-  readonly store: TelemetryStore;
+  readonly store: TelemetryQueries;
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: IngestMetrics;

@@ -1,5 +1,5 @@
 /**
- * Interval reports computed from stored rows, shared by both {@link TelemetryStore} implementations:
+ * Interval reports computed from stored rows, shared by both {@link TelemetryQueries} implementations:
  * the store sums raw rows (SQL in ClickHouse, loops in memory); the figures are computed here, with
  * the formulas of pipelines/metrics/formulas.ts, so both give the same answer.
  */
@@ -33,7 +33,7 @@ export function addMinute(into: IntervalSums, r: IntervalSums): IntervalSums {
   return into;
 }
 
-/** Query of {@link TelemetryStore.skillGroupIntervals}: intervals whose start lies in [from, to) (epoch ms), each whole. */
+/** Query of {@link TelemetryQueries.skillGroupIntervals}: intervals whose start lies in [from, to) (epoch ms), each whole. */
 export interface SkillGroupIntervalQuery {
   tenant: string;
   from: number;
@@ -92,7 +92,7 @@ export function skillGroupInterval(key: { tenant: string; skillGroup: string; in
   };
 }
 
-/** Query of {@link TelemetryStore.agentIntervals}: intervals whose start lies in [from, to) (epoch ms). */
+/** Query of {@link TelemetryQueries.agentIntervals}: intervals whose start lies in [from, to) (epoch ms). */
 export interface AgentIntervalQuery {
   tenant: string;
   from: number;
@@ -150,7 +150,7 @@ export const RECONCILED_COUNTERS = [
 /** One of {@link RECONCILED_COUNTERS}. */
 export type ReconciledCounter = (typeof RECONCILED_COUNTERS)[number];
 
-/** Query of {@link TelemetryStore.reconcileIntervals}: vendor skill-group intervals starting in [from, to) (epoch ms). */
+/** Query of {@link TelemetryQueries.reconcileIntervals}: vendor skill-group intervals starting in [from, to) (epoch ms). */
 export interface ReconcileQuery {
   tenant: string;
   from: number;

@@ -2,7 +2,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement } from '../../operators/index.js';
 import type { Source, TelemetryEvent } from '../events/types.js';
 import { ownEvents, type BatchResult, type PartitionPipeline } from '../partition.js';
-import type { TelemetryStore } from '../store/types.js';
+import type { TelemetryWriter } from '../store/types.js';
 import type { Delta } from './figures.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 import { WindowTable, type Emitted } from './window-table.js';
@@ -37,7 +37,7 @@ export interface StateSource<E, S extends string, R> {
   /** The stored row of a window (made at once: the window's figures change with the next batch). */
   toRow(w: StateWindow<S>): R;
   /** Writes a batch's rows (called only when there are some), idempotently. */
-  write(store: TelemetryStore, rows: R[]): Promise<void>;
+  write(store: TelemetryWriter, rows: R[]): Promise<void>;
 }
 
 /** Where stored rows go next (real-time state, push). */

@@ -4,7 +4,7 @@ import { chdbInserter, execInserter, type ChdbRawInsert } from '../../adapters/c
 import { createChdbConnection } from 'chdb/connection';
 import { createClient } from '@clickhouse/client';
 import { ClickHouseTelemetryStore, rawEventsInsert } from '../../pipelines/store/clickhouse.js';
-import { telemetryStoreContract } from '../../pipelines/store/contract.js';
+import { telemetryStoreContract } from '../../pipelines/store/store.contract.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import { agentWindowRow } from '../../pipelines/agent/rows.js';
 

@@ -13,8 +13,12 @@ const report = (key: string, start: number, intervalSec: number, counters: Recor
   tenant, scope, key, intervalStart: start, intervalSec, version, counters, eventId: `r-${key}-${start}-${version}`,
 });
 
-/** Contract of the agent, extension and interval-report methods; `store` is read when each test runs. */
-export function reportsStoreContract(store: () => TelemetryStore): void {
+/**
+ * Contract of the {@link TelemetryQueries} the routes read: agent and extension windows, vendor interval
+ * reports, and the interval reports computed from stored rows (written through the writer). `store` is
+ * read when each test runs.
+ */
+export function telemetryQueriesContract(store: () => TelemetryStore): void {
   it('keeps the highest version of each agent and extension window, per window size, and filters by entity', async () => {
     const a = (over: Parameters<typeof agentWindowRow>[0]) => agentWindowRow(over);
     await store().upsertAgentWindows([a({ tenant: 'w', agentId: 'a1', windowStart: T, version: 4, ms: { AUX: 45_000 }, auxMsByReason: { 'lunch break': 45_000 }, entries: { AUX: 1 } })], 'aw1');
