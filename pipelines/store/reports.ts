@@ -7,17 +7,15 @@ import type { AgentState } from '../events/types.js';
 import { abandonRate, averageHandleTime, averageSpeedOfAnswer, averageTalkTime, handleTime, occupancy, overflowRate, serviceLevels, transferRate, utilisation, type ServiceLevelVariant } from '../metrics/formulas.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
+import { minuteFields } from './schema.js';
 
 /** Raw sums of one skill group over an interval: the sums of its minute rows (max for the maxima and thresholds). Durations in ms. */
 export type IntervalSums = Omit<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart' | 'version' | 'final'>;
 
-/** Fields of {@link IntervalSums} that add up; the others (`maxWaitMs`, `serviceLevelMs`, `shortAbandonMs`) take the maximum. */
-export const ADDED_SUMS = [
-  'offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons', 'abandonWaitMs',
-  'overflowed', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs',
-] as const satisfies readonly (keyof IntervalSums)[];
-/** Fields of {@link IntervalSums} taken as the maximum over the minutes. */
-export const MAX_SUMS = ['maxWaitMs', 'serviceLevelMs', 'shortAbandonMs'] as const satisfies readonly (keyof IntervalSums)[];
+/** Fields of {@link IntervalSums} that add up (`sum` columns of `MINUTE_COLUMNS`, schema.ts); the others take the maximum. */
+export const ADDED_SUMS = minuteFields('sum');
+/** Fields of {@link IntervalSums} taken as the maximum over the minutes (`maxWaitMs`, `serviceLevelMs`, `shortAbandonMs`). */
+export const MAX_SUMS = minuteFields('max');
 
 /** Zeroed sums. */
 export function emptyIntervalSums(): IntervalSums {
