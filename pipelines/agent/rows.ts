@@ -53,13 +53,3 @@ export function toAgentRow(w: StateWindow<AgentState>): AgentWindowRow {
     auxMsByReason: reasonsOf(w.delta),
   };
 }
-
-const zeros = (): Record<AgentState, number> => ({ LOGGED_OUT: 0, AVAILABLE: 0, RINGING: 0, ON_CALL: 0, HOLD: 0, ACW: 0, AUX: 0 });
-
-/** A zeroed 1-minute row with `over` applied; `ms` and `entries` may be partial (tests, fixtures). */
-export function agentWindowRow(
-  over: Partial<Omit<AgentWindowRow, 'ms' | 'entries'>> & Pick<AgentWindowRow, 'tenant' | 'agentId' | 'windowStart'> & { ms?: Partial<Record<AgentState, number>>; entries?: Partial<Record<AgentState, number>> },
-): AgentWindowRow {
-  const { ms, entries, ...rest } = over;
-  return { windowSec: 60, version: 1, final: false, auxMsByReason: {}, ...rest, ms: { ...zeros(), ...ms }, entries: { ...zeros(), ...entries } };
-}

@@ -1,8 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { agentWindowRow } from '../agent/rows.js';
-import { minuteRow } from '../skillgroup/rows.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
 import { parseApiKeys } from '../../app/config.js';
 import { authPlugin } from '../../app/plugins/auth.js';
@@ -10,6 +8,7 @@ import { errorsPlugin } from '../../app/plugins/errors.js';
 import { RealtimeState } from '../realtime/state.js';
 import { realtimeRoutes } from './realtime.js';
 import { reportsRoutes } from './reports.js';
+import { agentWindowRow, minuteRow } from '../testing/rows.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0);
 const T = Date.UTC(2026, 10, 23, 9, 0);

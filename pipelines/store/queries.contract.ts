@@ -1,9 +1,8 @@
 import { expect, it } from 'vitest';
-import { agentWindowRow } from '../agent/rows.js';
-import { extensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
-import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
+import { agentWindowRow, extensionWindowRow, minuteRow } from '../testing/rows.js';
 
 // Recent, 30-minute aligned: raw rows older than their table's TTL are dropped at insert.
 const T = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 6 * 3_600_000;

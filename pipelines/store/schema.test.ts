@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
+import { type MinuteRow } from '../skillgroup/rows.js';
 import { minuteTuple } from './clickhouse.js';
 import { ADDED_SUMS, MAX_SUMS } from './reports.js';
 import { MINUTE_COLUMNS, minuteFields, telemetryMigrations } from './schema.js';
+import { minuteRow } from '../testing/rows.js';
 
 /** A minute row whose every number is different, so a field in the wrong place shows. */
 function distinctRow(): MinuteRow {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SkillGroupEvent } from '../events/types.js';
-import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
+import { minuteRow } from '../testing/rows.js';
 
 // Recent times: rows older than the TTL are dropped at insert.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
