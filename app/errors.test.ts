@@ -4,10 +4,11 @@ import { errorRegistry, isSluiceError } from '../core/errors.js';
 // Every room's list registers itself when its module loads; the app is the one room that may load them all.
 import '../control/errors.js';
 import '../operators/errors.js';
+import '../pipelines/errors.js';
 import '../workflow/errors.js';
 import { appError, invalidRequest } from './errors.js';
 
-const ROOMS = ['app', 'control', 'core', 'operators', 'workflow'];
+const ROOMS = ['app', 'control', 'core', 'operators', 'pipelines', 'workflow'];
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');

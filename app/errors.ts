@@ -1,5 +1,5 @@
 /**
- * The app's error codes (the server, its shared plugins and the pipelines' routes): code, HTTP status,
+ * The app's error codes (the server and its shared plugins): code, HTTP status,
  * message template, and whether a retry may succeed. The codes several rooms share (validation, not
  * found, forbidden, unavailable) are in `core/errors.ts`; every code is documented in docs/errors.md
  * (`app/errors.test.ts` checks it).
@@ -14,7 +14,6 @@ export const APP_ERRORS = {
   SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
   SLUICE_ERR_TOO_MANY_STREAMS: { status: 429, retriable: true, message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)' },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
-  SLUICE_ERR_INGEST_BACKLOG: { status: 503, retriable: true, message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },
   SLUICE_ERR_CONFIG: { status: 500, retriable: false, message: 'configuration is invalid: %s' },
 } as const satisfies ErrorList;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { KafkaBus } from '../adapters/bus/kafka.js';
 import { MemoryBus } from '../adapters/bus/memory.js';
-import type { BusProducer, MessageBus } from '../adapters/bus/types.js';
+import type { MessageBus } from '../adapters/bus/types.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { connectClickHouse, type ClickHouse } from '../adapters/clickhouse/connect.js';
 import { redactUrl } from '../adapters/redact.js';
@@ -10,8 +10,6 @@ import { MemoryStateStore } from '../adapters/state/memory.js';
 import { RedisStateStore } from '../adapters/state/redis.js';
 import type { StateStore } from '../adapters/state/types.js';
 import { SOURCES, type TelemetryEvent } from '../pipelines/events/types.js';
-import { EventPublisher } from '../pipelines/publisher.js';
-import { RealtimeState } from '../pipelines/realtime/state.js';
 import { TrafficSimulation } from '../simulator/model.js';
 import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
@@ -19,13 +17,8 @@ import { publisherSink } from '../simulator/sinks.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
-import { PipelineWorker } from '../pipelines/worker.js';
-import { CardinalityLimiter } from '../pipelines/limits/cardinality.js';
-import { skillGroupPipeline } from '../pipelines/skillgroup/factory.js';
-import { agentPipeline } from '../pipelines/agent/factory.js';
-import { extensionPipeline } from '../pipelines/extension/factory.js';
-import { intervalPipeline } from '../pipelines/interval/factory.js';
-import { storeDeadLetters, topicDeadLetters } from '../pipelines/dead-letters.js';
+import type { PipelineWorker } from '../pipelines/worker.js';
+import { createPipelines } from '../pipelines/wire.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { knownTenants } from './metric-labels.js';
@@ -35,8 +28,7 @@ import { createControl, type Control, type CreateControlOptions } from '../contr
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
-import { embeddedBusLimit, embeddedIngest, type EmbeddedIngest } from './embedded-ingest.js';
-import { IngestRate } from './ingest-rate.js';
+import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -119,47 +111,27 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     closers.unshift(() => bus.close());
     log.info({ kafka: config.kafkaBrokers ?? 'in-process' }, 'event bus ready');
 
-    const producer: BusProducer = await bus.producer();
-    closers.unshift(() => producer.close());
-    const publisher = new EventPublisher(producer, config.kafkaTopicPrefix);
-    const realtime = new RealtimeState({ idleTtlMs: config.nameIdleMs });
-    const expiry = setInterval(() => realtime.expire(clock.now()), 60_000);
-    expiry.unref();
-    closers.unshift(async () => clearInterval(expiry));
-
-    const deadLetters = config.kafkaBrokers
-      ? topicDeadLetters(producer, deadLetterTopic(config.kafkaTopicPrefix))
-      : storeDeadLetters(store, (row, reason) => log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'));
-    let worker: PipelineWorker | undefined;
-    if (config.role === 'all' || config.role === 'pipeline') {
-      // Every event passes here, whether it came over HTTP or straight into Kafka.
-      const limiter = new CardinalityLimiter({ limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused });
-      metrics.observeCardinality(limiter);
-      worker = new PipelineWorker({
-        bus,
-        store,
-        deadLetters,
-        clock,
-        groupId: config.kafkaGroupId,
-        topicPrefix: config.kafkaTopicPrefix,
-        pipelines: {
-          skillgroup: skillGroupPipeline(
-            { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs },
-            { onRows: (rows) => realtime.applyRows(rows, clock.now()), onSliding: (figures) => realtime.applySliding(figures, clock.now()) },
-          ),
-          agent: agentPipeline({ outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, intervalMinutes: config.intervalMinutes }),
-          extension: extensionPipeline({ outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, intervalMinutes: config.intervalMinutes }),
-          interval: intervalPipeline(),
-        },
-        observer: metrics.pipelineObserver(),
-        admit: (event, now) => limiter.admit(event, now),
-        onEvents: (events) => {
-          const now = clock.now();
-          for (const e of events) realtime.apply(e, now);
-          metrics.observeEvents(events);
-        },
-      });
-      await worker.start();
+    const pipelines = await createPipelines({
+      clock,
+      bus,
+      store,
+      topicPrefix: config.kafkaTopicPrefix,
+      groupId: config.kafkaGroupId,
+      windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs, intervalMinutes: config.intervalMinutes },
+      consume: config.role === 'all' || config.role === 'pipeline',
+      names: { limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused },
+      ingestEventsPerSec: config.ingestEventsPerSec,
+      onIngestRateLimited: metrics.ingestRateRefused,
+      embedded: config,
+      metrics,
+      observer: { ...metrics.pipelineObserver(), events: (events) => metrics.observeEvents(events) },
+      log,
+    });
+    closers.unshift(() => pipelines.stop());
+    const { publisher, realtime, worker, embedded } = pipelines;
+    if (pipelines.limiter) metrics.observeCardinality(pipelines.limiter);
+    await pipelines.start();
+    if (worker) {
       const w = worker;
       metrics.observeRealtime(realtime, () => clock.now());
       metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
@@ -172,13 +144,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         publisher.start();
         closers.unshift(async () => publisher.stop());
       }
-      log.info({ topics: worker.topics, group: config.kafkaGroupId }, 'pipeline worker consuming');
     }
-
-    // In-process bus: an event accepted lives only in this process until stored, so ingest is bounded by what
-    // the worker can store within the shutdown timeout. With Kafka an event is safe once the brokers acknowledged it.
-    const embedded: EmbeddedIngest | undefined =
-      bus instanceof MemoryBus ? embeddedIngest({ config, bus, publisher, stored: () => worker?.handled ?? 0, metrics, log }) : undefined;
 
     let workflow: Workflow | undefined;
     if (config.role === 'all' || config.role === 'workflow') {
@@ -200,7 +166,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         clickhouseCluster: config.clickhouseCluster,
         // Same process: the pipelines' real-time state; control alone: snapshots published through the shared store.
         realtime: config.role === 'control' ? new StateStoreRealtimeView({ store: stateStore, clock }) : { snapshots: () => realtime.snapshots(clock.now()) },
-        engineHealth: { consumerLagMs: () => worker?.lagMs(clock.now()) ?? 0, insertLatencyMs: () => lastInsertMs },
+        engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
         callbackTickets: workflow?.callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
@@ -242,7 +208,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, store, publisher, deadLetters, ingestGuard: { ...embedded?.guard, rate: new IngestRate(config.ingestEventsPerSec), onRateLimited: metrics.ingestRateRefused }, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({ config, clock, metrics, realtime, pipelines: pipelines.routes, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 
@@ -256,8 +222,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         await closeServer(app, Math.min(5_000, config.shutdownTimeoutMs / 4));
         await simulator?.stop();
         // In-process bus: nothing survives the process, so everything accepted is stored before the worker stops.
-        if (worker && embedded) await embedded.drain(deadline);
-        await worker?.stop();
+        await pipelines.stop(deadline);
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());

@@ -30,7 +30,7 @@ async function server(over: Partial<ServerDeps['config']> = {}, lines: string[] 
   const h = createHarness(NOW);
   const app = await buildServer({
     config: { apiKeys: parseApiKeys(`${ADMIN}:default:admin,${AGENT}:default:agent`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'info', ...over },
-    clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), store, publisher, deadLetters: storeDeadLetters(store),
+    clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), pipelines: { store, publisher, deadLetters: storeDeadLetters(store) },
     checks: new Map(), state: () => 'running',
     workflow: { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() },
     logger: { level: 'info', stream: { write: (l: string) => lines.push(l) } },

@@ -39,8 +39,8 @@ describe('HTTP API basics', () => {
       clock: new ManualClock(NOW),
       metrics: new Metrics(),
       realtime,
-      store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      pipelines: { store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map([['clickhouse', () => true]]),
       state: () => 'running',
       logger: false,
@@ -150,8 +150,8 @@ describe('OpenAPI description', () => {
     const bus = new MemoryBus();
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${VIEWER_ACME}:acme:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store: new MemoryTelemetryStore(),
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(new MemoryTelemetryStore()), checks: new Map(), state: () => 'running', logger: false,
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store: new MemoryTelemetryStore(),
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(new MemoryTelemetryStore()) }, checks: new Map(), state: () => 'running', logger: false,
     });
     expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);
     const doc = (await app.inject({ url: '/openapi.json', headers: { 'x-api-key': VIEWER_ACME } })).json();

@@ -5,9 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { Clock } from '../adapters/clock.js';
 import type { RealtimeState } from '../pipelines/realtime/state.js';
-import type { DeadLetterSink } from '../pipelines/dead-letters.js';
-import type { EventPublisher } from '../pipelines/publisher.js';
-import type { TelemetryStore } from '../pipelines/store/types.js';
+import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
 import { LIMIT_DEFAULTS, type Config } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -15,13 +13,9 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
-import { ingestRoutes } from './routes/ingest.js';
-import type { IngestGuardOptions } from './routes/ingest-guard.js';
-import { realtimeRoutes } from './routes/realtime.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
-import { reportsRoutes } from './routes/reports.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
 
@@ -40,12 +34,13 @@ export interface ServerDeps {
   config: Pick<Config, 'apiKeys' | 'open' | 'bodyLimitBytes' | 'logLevel'> & Partial<ServerLimits>;
   clock: Clock;
   metrics: Metrics;
+  /** The real-time state the stream pushes. */
   realtime: RealtimeState;
-  store: TelemetryStore;
-  publisher: EventPublisher;
-  deadLetters: DeadLetterSink;
-  /** Admission of `POST /v1/events` (the embedded pipeline's backpressure); none with Kafka. */
-  ingestGuard?: IngestGuardOptions;
+  /**
+   * Ingest, real-time and reports API (the pipelines room's `routes`); absent when this process serves none of
+   * it. The clock, metrics and real-time state above are used where it names none of its own.
+   */
+  pipelines?: Omit<PipelinesRoutesOptions, 'clock' | 'metrics' | 'realtime'> & Partial<PipelinesRoutesOptions>;
   checks: Map<string, ReadinessCheck>;
   /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
   workflow?: WorkflowRoutesOptions;
@@ -107,8 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     req.log.debug({ method: req.method, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]'), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
-  await app.register(realtimeRoutes, { realtime: deps.realtime, store: deps.store, clock: deps.clock });
-  await app.register(reportsRoutes, { store: deps.store, clock: deps.clock });
+  if (deps.pipelines) await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -119,7 +113,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
-  await app.register(ingestRoutes, { publisher: deps.publisher, deadLetters: deps.deadLetters, clock: deps.clock, metrics: deps.metrics, guard: deps.ingestGuard });
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   if (deps.control) await app.register(controlRoutes, deps.control);
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());

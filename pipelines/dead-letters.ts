@@ -1,7 +1,7 @@
 import { MAX_DATETIME64_MS } from '../adapters/clickhouse/partitions.js';
 import type { BusProducer } from '../adapters/bus/types.js';
 import { splitRefusals, type RefusedRow } from './store/refusals.js';
-import type { DeadLetter, TelemetryStore } from './store/types.js';
+import type { DeadLetter, TelemetryWriter } from './store/types.js';
 
 /** Where refused input goes, with its reason and original bytes. */
 export interface DeadLetterSink {
@@ -70,7 +70,7 @@ export function refusedRowLetter(r: RefusedRow, at: BatchOrigin): DeadLetter {
  * ({@link sanitizeDeadLetter}). Should ClickHouse still refuse one, the others are stored and
  * `onLost` hears of it with ClickHouse's reason: a dead letter never stalls the write it belongs to.
  */
-export function storeDeadLetters(store: TelemetryStore, onLost?: (row: DeadLetter, reason: string) => void): DeadLetterSink {
+export function storeDeadLetters(store: TelemetryWriter, onLost?: (row: DeadLetter, reason: string) => void): DeadLetterSink {
   return {
     write: async (rows, token) => {
       const clean = rows.map(sanitizeDeadLetter);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../adapters/bus/memory.js';
 import { ManualClock } from '../adapters/clock.js';
-import { agentPipeline } from './agent/factory.js';
+import { agentPipeline } from './agent/pipeline.js';
 import type { AgentEvent, AgentState, TelemetryEvent } from './events/types.js';
-import { skillGroupPipeline } from './skillgroup/factory.js';
+import { skillGroupPipeline } from './skillgroup/pipeline.js';
 import { MemoryTelemetryStore } from './store/memory.js';
 import { PipelineWorker } from './worker.js';
 

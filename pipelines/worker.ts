@@ -3,11 +3,11 @@ import type { Clock } from '../adapters/clock.js';
 import type { BatchControl, GroupConsumer, MessageBatch, MessageBus } from '../adapters/bus/types.js';
 import { decodeJson, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { SOURCES, type TelemetryEvent } from './events/types.js';
-import type { PartitionPipeline, PipelineFactory } from './partition-pipeline.js';
+import type { PartitionPipeline, PipelineFactories, PipelineFactory } from './partition.js';
 import type { Source } from './events/types.js';
 import { refusedEventLetter, refusedRowLetter, storeDeadLetters, type BatchOrigin, type DeadLetterSink } from './dead-letters.js';
 import { splitRefusals } from './store/refusals.js';
-import type { DeadLetter, TelemetryStore } from './store/types.js';
+import type { DeadLetter, TelemetryWriter } from './store/types.js';
 import { topicFor } from './topics.js';
 
 /** What the worker reports, for metrics; every method is optional to implement. */
@@ -25,7 +25,7 @@ export interface PipelineObserver {
 /** Options for {@link PipelineWorker}. */
 export interface PipelineWorkerOptions {
   bus: MessageBus;
-  store: TelemetryStore;
+  store: TelemetryWriter;
   /** Where refused input goes; default the store's dead-letter table. */
   deadLetters?: DeadLetterSink;
   clock: Clock;
@@ -33,7 +33,7 @@ export interface PipelineWorkerOptions {
   groupId?: string;
   topicPrefix?: string;
   /** The aggregation of each source (a source without one has its raw events stored only). */
-  pipelines?: Partial<Record<Source, PipelineFactory>>;
+  pipelines?: PipelineFactories;
   limits?: DecodeLimits;
   observer?: PipelineObserver;
   /** Receives each batch's valid events, in offset order, after they are stored (real-time state). */
@@ -152,7 +152,7 @@ export class PipelineWorker {
     const out: Record<string, number> = {};
     for (const [key, p] of this.#windows) {
       const source = key.slice(key.lastIndexOf('.') + 1, key.lastIndexOf(':'));
-      out[source] = (out[source] ?? 0) + p.stateSize();
+      out[source] = (out[source] ?? 0) + p.stateSize;
     }
     return out;
   }
@@ -232,7 +232,8 @@ export class PipelineWorker {
       await sink.write(letters, `${range}:${digest(letters.map((d) => d.origin))}`);
       refused = lost;
     });
-    const factory = this.#opts.pipelines?.[source as Source];
+    // A source's factory makes the partitions of its own topic, which holds only its events (others are dead-lettered above).
+    const factory = this.#opts.pipelines?.[source as Source] as PipelineFactory | undefined;
     const windows = factory && (this.#windows.get(key) ?? (await this.#openWindows(topic, partition, factory, rawStored)));
     const figures = windows?.process(good, this.#opts.clock.now());
     if (figures && figures.late > 0) obs?.late?.(source, figures.late);

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scopeTenant } from '../../core/access.js';
 import { controlError } from '../../control/errors.js';
 import { operatorError } from '../../operators/errors.js';
+import { pipelinesError } from '../../pipelines/errors.js';
 import { workflowError } from '../../workflow/errors.js';
-import { appError } from '../errors.js';
 import { errorsPlugin } from './errors.js';
 
 const THROWN: Record<string, () => unknown> = {
-  app: () => appError('SLUICE_ERR_INGEST_BACKLOG', ['10', '5', '2'], { details: { retryAfterSeconds: 2 } }),
+  pipelines: () => pipelinesError('SLUICE_ERR_INGEST_BACKLOG', ['10', '5', '2'], { details: { retryAfterSeconds: 2 } }),
   control: () => controlError('SLUICE_ERR_POLICY_VERSION_CONFLICT', 'tenant acme is at version 3'),
   workflow: () => workflowError('SLUICE_ERR_VALIDATION', 'body.flowId is required unless body.intent is given', { details: { field: 'body.flowId' } }),
   scope: () => scopeTenant({ tenant: 'acme', role: 'viewer', keyId: 'k' }, 'globex'),
@@ -37,7 +37,7 @@ async function answer(room: string): Promise<{ status: number; body: unknown }> 
 
 describe('errors plugin: one error body for the errors of every room', () => {
   it('answers each room\'s error with its status and {error: {code, message, retriable, ...details}}', async () => {
-    expect(await answer('app')).toEqual({
+    expect(await answer('pipelines')).toEqual({
       status: 503,
       body: { error: { code: 'SLUICE_ERR_INGEST_BACKLOG', message: '10 events accepted are not yet stored, at most 5 may wait: nothing of this request was accepted; retry after 2 s', retriable: true, retryAfterSeconds: 2 } },
     });

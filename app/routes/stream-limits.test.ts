@@ -108,8 +108,8 @@ describe('GET /v1/stream: abusive clients', () => {
     const store = new MemoryTelemetryStore();
     const deps: ServerDeps = {
       config: { apiKeys: KEYS, open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics, realtime, store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      clock: new ManualClock(NOW), metrics, realtime, pipelines: { store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map(), state: () => 'running', logger: false,
     };
     const app = await buildServer(deps);
@@ -150,8 +150,8 @@ describe('GET /v1/stream: abusive clients', () => {
     const store = new MemoryTelemetryStore();
     const server = await buildServer({
       config: { apiKeys: KEYS, open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), store,
-      publisher: new EventPublisher(await new MemoryBus().producer()), deadLetters: storeDeadLetters(store),
+      clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), pipelines: { store,
+      publisher: new EventPublisher(await new MemoryBus().producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map(), state: () => 'running', logger: false,
     });
     apps.push(server);

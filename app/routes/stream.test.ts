@@ -44,8 +44,8 @@ describe('GET /v1/stream (WebSocket push)', () => {
     const store = new MemoryTelemetryStore();
     app = await buildServer({
       config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime, store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime, pipelines: { store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map(), state: () => 'running', logger: false,
     });
     await app.ready();
@@ -129,8 +129,8 @@ describe('the key in the query', () => {
     const store = new MemoryTelemetryStore();
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'debug' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store),
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
+      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map(), state: () => 'running', logger: { level: 'debug', stream: { write: (l: string) => lines.push(l) } },
     });
     await app.ready();

@@ -10,13 +10,9 @@ import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { SOURCES, type TelemetryEvent } from '../../pipelines/events/types.js';
 import { EventPublisher } from '../../pipelines/publisher.js';
-import { agentPipeline } from '../../pipelines/agent/factory.js';
-import { extensionPipeline } from '../../pipelines/extension/factory.js';
-import { intervalPipeline } from '../../pipelines/interval/factory.js';
-import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import { topicFor } from '../../pipelines/topics.js';
-import { PipelineWorker } from '../../pipelines/worker.js';
+import { createPipelineWorker } from '../../pipelines/wire.js';
 import { percentile } from '../machine.js';
 import { TrafficSimulation } from '../../simulator/model.js';
 import { buildScenario } from '../../simulator/scenario.js';
@@ -41,15 +37,9 @@ export async function startPipelineRig(o: { seconds: number; tenants?: number; c
   await bus.ensureTopics(SOURCES.map((s) => ({ topic: topicFor(s, prefix), partitions: o.partitions ?? 3 })));
   const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, 'capacity');
   const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
-  const windows = { outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000 };
-  const worker = new PipelineWorker({
+  const worker = createPipelineWorker({
     bus, store, clock: systemClock, groupId: 'cap', topicPrefix: prefix,
-    pipelines: {
-      skillgroup: skillGroupPipeline({ ...windows, serviceLevelMs: 20_000, shortAbandonMs: 5_000 }),
-      agent: agentPipeline({ ...windows, intervalMinutes: 15 }),
-      extension: extensionPipeline({ ...windows, intervalMinutes: 15 }),
-      interval: intervalPipeline(),
-    },
+    windows: { outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, serviceLevelMs: 20_000, shortAbandonMs: 5_000, intervalMinutes: 15 },
   });
   await worker.start();
   const producer = await bus.producer();

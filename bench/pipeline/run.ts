@@ -14,16 +14,12 @@ import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { EncodedInsert } from '../../adapters/clickhouse/encoded-insert.js';
 import { SOURCES, type Source, type TelemetryEvent } from '../../pipelines/events/types.js';
-import { agentPipeline } from '../../pipelines/agent/factory.js';
-import { extensionPipeline } from '../../pipelines/extension/factory.js';
-import { intervalPipeline } from '../../pipelines/interval/factory.js';
-import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import { topicFor } from '../../pipelines/topics.js';
 import { TrafficSimulation } from '../../simulator/model.js';
 import { buildScenario } from '../../simulator/scenario.js';
 import { busSink } from '../../simulator/sinks.js';
-import { PipelineWorker } from '../../pipelines/worker.js';
+import { createPipelineWorker, type PipelineWindows } from '../../pipelines/wire.js';
 import { startKafka } from '../../services/kafka.js';
 import { machineInfo, otherProcessCpuMs, percentile, processCpuMs } from '../machine.js';
 
@@ -37,7 +33,8 @@ const FED: readonly Source[] = (() => {
   for (const n of names) if (!(SOURCES as readonly string[]).includes(n)) throw new Error(`BENCH_SOURCES: unknown source "${n}" (expected some of ${SOURCES.join(', ')})`);
   return names as Source[];
 })();
-const PIPELINE_OPTS = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 as const };
+/** The windows of every pipeline the worker runs (app/main.ts builds the same worker through pipelines/wire.ts). */
+const WINDOWS: PipelineWindows = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 };
 
 /** The first `n` events (of the fed sources) of a seeded simulation of eight tenants, all in the past. */
 function traffic(n: number, seed: number): TelemetryEvent[] {
@@ -53,11 +50,6 @@ function traffic(n: number, seed: number): TelemetryEvent[] {
   }
   if (out.length < n) throw new Error(`the simulation gave ${out.length} events, fewer than ${n}`);
   return out;
-}
-
-/** Every pipeline the app runs, as app/main.ts configures them. */
-function allPipelines() {
-  return { skillgroup: skillGroupPipeline(PIPELINE_OPTS), agent: agentPipeline(PIPELINE_OPTS), extension: extensionPipeline(PIPELINE_OPTS), interval: intervalPipeline() };
 }
 
 async function produce(bus: KafkaBus, prefix: string, events: TelemetryEvent[]): Promise<void> {
@@ -185,8 +177,8 @@ async function main(): Promise<void> {
     console.error('Sluice worker (decode, raw events, all four pipelines, ClickHouse inserts, commits)…');
     // Timed like the bare consumer: from the arrival of the first batch until the last event is handled.
     let clock: ReturnType<typeof runClock> | undefined;
-    const worker = new PipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, pipelines: allPipelines(),
+    const worker = createPipelineWorker({
+      bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, windows: WINDOWS,
       observer: { batch: () => void (clock ??= runClock(EVENTS, kafka.pid)) },
     });
     const lag: { second: number; lag: number }[] = [];
@@ -223,8 +215,8 @@ async function main(): Promise<void> {
     const target = Math.max(100, Math.floor(rate / 2));
     console.error(`latency at ${target} events/s for ${LATENCY_SECONDS} s…`);
     const latencies: number[] = [];
-    const live = new PipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-live`, topicPrefix: `${prefix}live`, pipelines: allPipelines(),
+    const live = createPipelineWorker({
+      bus, store, clock: systemClock, groupId: `${prefix}-live`, topicPrefix: `${prefix}live`, windows: WINDOWS,
       onEvents: (evs) => {
         const now = Date.now();
         for (const e of evs) latencies.push(now - e.ts);
@@ -316,7 +308,7 @@ async function main(): Promise<void> {
       '## Rows written by the worker run',
       '',
       'Agents and extensions get a row per minute and per interval while they are staffed (time in each state), plus',
-      'early rows of open minutes and late corrections (pipelines/agent/README.md): with this traffic about as many',
+      'early rows of open minutes and late corrections (pipelines/timelines/README.md): with this traffic about as many',
       'rows as events, and the cost of a row, not of an event, sets much of the rate.',
       '',
       '| table | rows | per event |',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, ExtensionEvent, TelemetryEvent } from '../events/types.js';
-import { extensionPipeline } from '../extension/factory.js';
+import { extensionPipeline } from '../extension/pipeline.js';
+import type { PartitionPipeline } from '../partition.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
-import { agentPipeline } from './factory.js';
+import { agentPipeline } from './pipeline.js';
 import type { AgentWindowRow } from './rows.js';
 
 const T = Date.UTC(2026, 0, 12, 9, 0);
@@ -18,7 +19,8 @@ describe('agentPipeline / extensionPipeline factories', () => {
   it('store each batch idempotently, hand rows on, and agree with the store’s interval query', async () => {
     const store = new MemoryTelemetryStore();
     const seen: AgentWindowRow[] = [];
-    const p = agentPipeline(opts, { onRows: (rows) => seen.push(...rows) })();
+    // As the worker drives it: a batch of its topic, or (here) of mixed sources, of which it takes its own.
+    const p: PartitionPipeline = agentPipeline(opts, { onRows: (rows) => seen.push(...rows) })();
     const batches = [
       [agent(T, 'AVAILABLE'), agent(T + 90_000, 'ON_CALL'), ext(T, 'IDLE')],
       [agent(T + 300_000, 'ACW'), agent(T + 330_000, 'AUX', 'break')],
@@ -43,7 +45,7 @@ describe('agentPipeline / extensionPipeline factories', () => {
 
   it('extension factory stores extension rows only', async () => {
     const store = new MemoryTelemetryStore();
-    const p = extensionPipeline(opts)();
+    const p: PartitionPipeline = extensionPipeline(opts)();
     const out = p.process(items([ext(T, 'IDLE'), ext(T + 30_000, 'BUSY'), agent(T, 'AVAILABLE'), ext(T + 200_000, 'IDLE')]), 0);
     await out.store(store);
     expect(await store.agentWindows({ tenant: 'acme', from: T, to: T + 900_000 })).toEqual([]);

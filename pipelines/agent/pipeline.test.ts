@@ -3,7 +3,7 @@ import type { AgentEvent, AgentState } from '../events/types.js';
 import { occupancy, utilisation } from '../metrics/formulas.js';
 import { AgentPartition } from './pipeline.js';
 import type { AgentWindowRow } from './rows.js';
-import { EPOCH, parseResumePoint, type StateWindowOptions } from './state-partition.js';
+import { EPOCH, parseResumePoint, type StateWindowOptions } from '../timelines/state-partition.js';
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0); // 09:00 UTC
 const at = (min: number, sec = 0) => T0 + min * 60_000 + sec * 1_000;

@@ -1,6 +1,6 @@
 import type { AgentState } from '../events/types.js';
-import { reasonsOf } from './figures.js';
-import type { StateWindow } from './state-partition.js';
+import { reasonsOf } from '../timelines/figures.js';
+import type { StateWindow } from '../timelines/state-partition.js';
 
 /** Every agent state, in DESIGN.md's order. */
 export const AGENT_STATES: readonly AgentState[] = ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'];
@@ -52,14 +52,4 @@ export function toAgentRow(w: StateWindow<AgentState>): AgentWindowRow {
     entries: { LOGGED_OUT: n[0] as number, AVAILABLE: n[1] as number, RINGING: n[2] as number, ON_CALL: n[3] as number, HOLD: n[4] as number, ACW: n[5] as number, AUX: n[6] as number },
     auxMsByReason: reasonsOf(w.delta),
   };
-}
-
-const zeros = (): Record<AgentState, number> => ({ LOGGED_OUT: 0, AVAILABLE: 0, RINGING: 0, ON_CALL: 0, HOLD: 0, ACW: 0, AUX: 0 });
-
-/** A zeroed 1-minute row with `over` applied; `ms` and `entries` may be partial (tests, fixtures). */
-export function agentWindowRow(
-  over: Partial<Omit<AgentWindowRow, 'ms' | 'entries'>> & Pick<AgentWindowRow, 'tenant' | 'agentId' | 'windowStart'> & { ms?: Partial<Record<AgentState, number>>; entries?: Partial<Record<AgentState, number>> },
-): AgentWindowRow {
-  const { ms, entries, ...rest } = over;
-  return { windowSec: 60, version: 1, final: false, auxMsByReason: {}, ...rest, ms: { ...zeros(), ...ms }, entries: { ...zeros(), ...entries } };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateWindowOptions } from '../agent/state-partition.js';
+import type { StateWindowOptions } from '../timelines/state-partition.js';
 import type { ExtensionEvent, ExtensionState } from '../events/types.js';
 import { ExtensionPartition } from './pipeline.js';
 import type { ExtensionWindowRow } from './rows.js';

@@ -1,5 +1,6 @@
-import { StatePartition, type StateSource, type StateWindowOptions } from '../agent/state-partition.js';
 import type { ExtensionEvent, ExtensionState } from '../events/types.js';
+import type { PipelineFactory } from '../partition.js';
+import { StatePartition, type StateHooks, type StateSource, type StateWindowOptions } from '../timelines/state-partition.js';
 import { EXTENSION_STATES, toExtensionRow, type ExtensionWindowRow } from './rows.js';
 
 /**
@@ -8,69 +9,39 @@ import { EXTENSION_STATES, toExtensionRow, type ExtensionWindowRow } from './row
  * agent's LOGGED_OUT does not — entering it is counted, and a device that stays unavailable is
  * forgotten once its change is past the allowed lateness instead of writing a row every minute.
  */
-export const EXTENSION_SOURCE: StateSource<ExtensionEvent, ExtensionState> = {
+export const EXTENSION_SOURCE: StateSource<ExtensionEvent, ExtensionState, ExtensionWindowRow> = {
+  source: 'extension',
   spec: { states: EXTENSION_STATES, untracked: ['UNAVAILABLE'] },
   key: (e) => `${e.tenant}\u0000${e.body.extension}`,
   id: (e) => e.id,
   ts: (e) => e.ts,
   change: (e) => ({ state: e.body.state }),
+  toRow: toExtensionRow,
+  write: (store, rows) => store.upsertExtensionWindows(rows),
 };
-
-/** What one batch of extension events produced. */
-export interface ExtensionOutput {
-  /** Changed 1-minute and interval rows (early, final, late corrections), newest version of each. */
-  rows: ExtensionWindowRow[];
-  duplicates: number;
-  late: number;
-}
 
 /**
  * The extension pipeline of one source partition: busy, idle, ringing, unavailable and DND time and
  * entry counts per (tenant, extension), per 1-minute window and per 15/30-minute interval of event
- * time, by the same rules as the agent pipeline (pipelines/agent/timelines.ts). A device silent for
+ * time, by the same rules as the agent pipeline (pipelines/timelines/README.md). A device silent for
  * longer than `maxOpenStateMs` goes stale: its time stops being counted until its next change.
  */
-export class ExtensionPartition {
-  readonly #p: StatePartition<ExtensionEvent, ExtensionState>;
-
+export class ExtensionPartition extends StatePartition<ExtensionEvent, ExtensionState, ExtensionWindowRow> {
   /** `resume`: what the partition's previous reader committed (see `StatePartition.commitMetadata`). */
-  constructor(opts: StateWindowOptions, resume?: string) {
-    this.#p = new StatePartition(EXTENSION_SOURCE, opts, resume);
-  }
-
-  /** Current watermark, epoch ms. */
-  get watermark(): number {
-    return this.#p.watermark;
+  constructor(opts: StateWindowOptions, resume?: string, hooks?: StateHooks<ExtensionWindowRow>) {
+    super(EXTENSION_SOURCE, opts, resume, hooks);
   }
 
   /** Extensions held in memory. */
   get extensions(): number {
-    return this.#p.entities;
+    return this.entities;
   }
+}
 
-  /** Feeds one batch (offset order); `now` is processing time, epoch ms, pacing early rows only. */
-  process(items: readonly { event: ExtensionEvent; offset: number }[], now: number): ExtensionOutput {
-    const out = this.#p.process(items, now);
-    return { rows: out.windows.map(toExtensionRow), duplicates: out.duplicates, late: out.late };
-  }
-
-  /** State held in memory (see `StatePartition.stateSize`). */
-  get stateSize(): number {
-    return this.#p.stateSize;
-  }
-
-  /** Offset to commit once everything before `next` is stored. */
-  commitPosition(next: number): number {
-    return this.#p.commitPosition(next);
-  }
-
-  /** What to commit beside {@link commitPosition}, for the next reader of the partition. */
-  commitMetadata(): string {
-    return this.#p.commitMetadata();
-  }
-
-  /** Stops the operators and frees their state. */
-  close(): void {
-    this.#p.close();
-  }
+/**
+ * The extension pipeline for the worker: one {@link ExtensionPartition} per assigned partition.
+ * @example pipelines: { extension: extensionPipeline({ outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 }) }
+ */
+export function extensionPipeline(opts: StateWindowOptions, hooks?: StateHooks<ExtensionWindowRow>): PipelineFactory<ExtensionEvent> {
+  return (resume) => new ExtensionPartition(opts, resume, hooks);
 }

@@ -1,5 +1,5 @@
 import type { ExtensionState } from '../events/types.js';
-import type { StateWindow } from '../agent/state-partition.js';
+import type { StateWindow } from '../timelines/state-partition.js';
 
 /** Every extension (device) state. */
 export const EXTENSION_STATES: readonly ExtensionState[] = ['IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'];
@@ -32,14 +32,4 @@ export function toExtensionRow(w: StateWindow<ExtensionState>): ExtensionWindowR
     ms: { IDLE: m[0] as number, RINGING: m[1] as number, BUSY: m[2] as number, UNAVAILABLE: m[3] as number, DND: m[4] as number },
     entries: { IDLE: n[0] as number, RINGING: n[1] as number, BUSY: n[2] as number, UNAVAILABLE: n[3] as number, DND: n[4] as number },
   };
-}
-
-const zeros = (): Record<ExtensionState, number> => ({ IDLE: 0, RINGING: 0, BUSY: 0, UNAVAILABLE: 0, DND: 0 });
-
-/** A zeroed 1-minute row with `over` applied; `ms` and `entries` may be partial (tests, fixtures). */
-export function extensionWindowRow(
-  over: Partial<Omit<ExtensionWindowRow, 'ms' | 'entries'>> & Pick<ExtensionWindowRow, 'tenant' | 'extension' | 'windowStart'> & { ms?: Partial<Record<ExtensionState, number>>; entries?: Partial<Record<ExtensionState, number>> },
-): ExtensionWindowRow {
-  const { ms, entries, ...rest } = over;
-  return { windowSec: 60, version: 1, final: false, ...rest, ms: { ...zeros(), ...ms }, entries: { ...zeros(), ...entries } };
 }

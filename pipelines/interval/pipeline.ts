@@ -1,6 +1,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import { dedupById, event, type StreamElement } from '../../operators/index.js';
 import type { IntervalEvent } from '../events/types.js';
+import { ownEvents, type BatchResult, type PartitionPipeline, type PipelineFactory } from '../partition.js';
 import { toIntervalRow, type IntervalReportRow } from './rows.js';
 
 /** Options of an {@link IntervalPartition}. */
@@ -12,7 +13,7 @@ export interface IntervalPipelineOptions {
 }
 
 /** What one batch of interval reports produced. */
-export interface IntervalOutput {
+export interface IntervalOutput extends BatchResult {
   /** One row per (tenant, scope, key, interval), the newest report of each. */
   rows: IntervalReportRow[];
   duplicates: number;
@@ -26,7 +27,9 @@ const rowKey = (r: IntervalReportRow) => `${r.tenant}\u0000${r.scope}\u0000${r.k
  * Duplicates (same event id) are dropped; a resent report of the same interval replaces the earlier
  * one in the store (newest event time wins).
  */
-export class IntervalPartition {
+export class IntervalPartition implements PartitionPipeline<IntervalEvent> {
+  /** Holds no window state. */
+  readonly stateSize = 0;
   readonly #input = new Subject<StreamElement<IntervalEvent>>();
   readonly #sub: Subscription;
   #rows = new Map<string, IntervalReportRow>();
@@ -45,16 +48,44 @@ export class IntervalPartition {
   }
 
   /** Feeds one batch (offset order). */
-  process(events: readonly IntervalEvent[]): IntervalOutput {
+  process(items: readonly { event: IntervalEvent; offset: number }[]): IntervalOutput {
     const dup0 = this.#duplicates;
-    for (const e of events) this.#input.next(event(e, e.ts));
+    for (const { event: e } of ownEvents('interval', items)) this.#input.next(event(e, e.ts));
     const rows = [...this.#rows.values()];
     this.#rows = new Map();
-    return { rows, duplicates: this.#duplicates - dup0 };
+    return {
+      rows,
+      duplicates: this.#duplicates - dup0,
+      late: 0,
+      // Idempotent: a resent report replaces the stored one (newest event time wins).
+      store: async (store) => {
+        if (rows.length > 0) await store.upsertIntervalReports(rows);
+      },
+      afterStore: () => {},
+    };
+  }
+
+  /** Every report is final when stored: the batch's offsets are committed as they are. */
+  commitPosition(next: number): number {
+    return next;
+  }
+
+  /** Nothing to pass on. */
+  commitMetadata(): undefined {
+    return undefined;
   }
 
   /** Stops the operators and frees their state. */
   close(): void {
     this.#sub.unsubscribe();
   }
+}
+
+/**
+ * The vendor interval-report pipeline for the worker: reports are stored as received, and a batch's
+ * offsets are committed as soon as they are (no window state).
+ * @example pipelines: { interval: intervalPipeline() }
+ */
+export function intervalPipeline(opts: IntervalPipelineOptions = {}): PipelineFactory<IntervalEvent> {
+  return () => new IntervalPartition(opts);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { IntervalEvent, SkillGroupEvent, TelemetryEvent } from '../events/types.js';
-import type { PipelineFactory } from '../partition-pipeline.js';
-import { skillGroupPipeline } from '../skillgroup/factory.js';
+import type { PipelineFactory } from '../partition.js';
+import { skillGroupPipeline } from '../skillgroup/pipeline.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
-import { intervalPipeline } from './factory.js';
+import { intervalPipeline } from './pipeline.js';
 
 const T = Date.UTC(2026, 0, 12, 9, 0);
 let n = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../adapters/bus/memory.js';
 import { ManualClock } from '../../adapters/clock.js';
 import type { TelemetryEvent } from '../events/types.js';
-import { skillGroupPipeline } from '../skillgroup/factory.js';
+import { skillGroupPipeline } from '../skillgroup/pipeline.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
 import { PipelineWorker } from '../worker.js';
 import { CardinalityLimiter } from './cardinality.js';

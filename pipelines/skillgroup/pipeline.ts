@@ -3,6 +3,7 @@ import { dedupById, event, LateOutput, slidingWindow, stateTotal, tumblingWindow
 import type { SkillGroupEvent } from '../events/types.js';
 import { emptySkillGroupSums, foldSkillGroupEvent, mergeSkillGroupSumsInto, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
 import { PartitionOffsets } from '../partition-offsets.js';
+import { ownEvents, type BatchResult, type PartitionPipeline, type PipelineFactory } from '../partition.js';
 import { toMinuteRow, type MinuteRow, type SlidingFigures } from './rows.js';
 
 /** Options of a {@link SkillGroupPartition}. Times in ms. */
@@ -15,8 +16,14 @@ export interface SkillGroupPipelineOptions extends SumThresholds {
   earlyEveryMs?: number;
 }
 
+/** Where stored skill-group figures go next (real-time state, push). */
+export interface SkillGroupHooks {
+  onRows?(rows: MinuteRow[]): void;
+  onSliding?(figures: SlidingFigures[]): void;
+}
+
 /** What one batch produced. */
-export interface SkillGroupOutput {
+export interface SkillGroupOutput extends BatchResult {
   /** Changed 1-minute rows: early, final and late corrections. */
   minutes: MinuteRow[];
   /** Sliding 5- and 60-minute figures of windows that just closed. */
@@ -46,13 +53,14 @@ function sumsAggregator(t: SumThresholds): Aggregator<SkillGroupEvent, SkillGrou
  * batch changed. Watermarks are derived from the batch's event times, so a replay of the same offsets
  * produces the same rows and versions.
  */
-export class SkillGroupPartition {
+export class SkillGroupPartition implements PartitionPipeline<SkillGroupEvent> {
   readonly #input = new Subject<StreamElement<SkillGroupEvent>>();
   readonly #offsets: PartitionOffsets;
   readonly #scheduler = new VirtualTimeScheduler();
   readonly #sub: Subscription;
   readonly #late = new LateOutput<SkillGroupEvent>();
   readonly #o: SkillGroupPipelineOptions;
+  readonly #hooks: SkillGroupHooks;
   #minutes: WindowResult<string, SkillGroupSums>[] = [];
   #sliding: WindowResult<string, SkillGroupSums>[] = [];
   #maxTs = Number.NEGATIVE_INFINITY;
@@ -61,8 +69,9 @@ export class SkillGroupPartition {
   #lastEarly = Number.NEGATIVE_INFINITY;
   readonly #state = stateTotal();
 
-  constructor(opts: SkillGroupPipelineOptions) {
+  constructor(opts: SkillGroupPipelineOptions, hooks: SkillGroupHooks = {}) {
     this.#o = opts;
+    this.#hooks = hooks;
     // Only the stored 1-minute windows must be rebuilt exactly after a restart; the sliding figures are
     // real-time only and refill over the following hour.
     this.#offsets = new PartitionOffsets(MINUTE, opts.allowedLatenessMs);
@@ -92,10 +101,10 @@ export class SkillGroupPartition {
    * Feeds one batch of a partition's events (in offset order). `now` is processing time (epoch ms),
    * used only to pace early rows.
    */
-  process(items: { event: SkillGroupEvent; offset: number }[], now: number): SkillGroupOutput {
+  process(items: readonly { event: SkillGroupEvent; offset: number }[], now: number): SkillGroupOutput {
     const dup0 = this.#duplicates;
     const late0 = this.#late.count;
-    for (const { event: e, offset } of items) {
+    for (const { event: e, offset } of ownEvents('skillgroup', items)) {
       this.#offsets.note(e.ts, offset);
       this.#input.next(event(e, e.ts));
       if (e.ts > this.#maxTs) {
@@ -121,7 +130,21 @@ export class SkillGroupPartition {
     const sliding = this.#sliding.map((r) => ({ ...keyParts(r.key), windowEnd: r.windowEnd, sizeMs: r.windowEnd - r.windowStart, sums: r.value }));
     this.#minutes = [];
     this.#sliding = [];
-    return { minutes, sliding, duplicates: this.#duplicates - dup0, late: this.#late.count - late0 };
+    const hooks = this.#hooks;
+    return {
+      minutes,
+      sliding,
+      duplicates: this.#duplicates - dup0,
+      late: this.#late.count - late0,
+      // Idempotent: the store takes the rows' content as the insert's token.
+      store: async (store) => {
+        if (minutes.length > 0) await store.upsertMinutes(minutes);
+      },
+      afterStore: () => {
+        if (minutes.length > 0) hooks.onRows?.(minutes);
+        if (sliding.length > 0) hooks.onSliding?.(sliding);
+      },
+    };
   }
 
   /** Offset to commit once everything before `next` is stored. */
@@ -129,10 +152,20 @@ export class SkillGroupPartition {
     return this.#offsets.commitPosition(next);
   }
 
+  /** Nothing to pass on: a restart rebuilds the open minutes from the committed offset. */
+  commitMetadata(): undefined {
+    return undefined;
+  }
+
   /** Stops the operators and frees their state. */
   close(): void {
     this.#sub.unsubscribe();
   }
+}
+
+/** The skill-group pipeline for the worker: one {@link SkillGroupPartition} per assigned partition. */
+export function skillGroupPipeline(opts: SkillGroupPipelineOptions, hooks: SkillGroupHooks = {}): PipelineFactory<SkillGroupEvent> {
+  return () => new SkillGroupPartition(opts, hooks);
 }
 
 /** Splits a window key back into tenant and skill group. */

@@ -47,16 +47,6 @@ export interface SlidingFigures {
   sums: SkillGroupSums;
 }
 
-/** A zeroed row for a key and window, with `over` applied (tests, fixtures). */
-export function minuteRow(over: Partial<MinuteRow> & Pick<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart'>): MinuteRow {
-  return {
-    version: 1, final: false, offered: 0, answered: 0, answeredWithinSl: 0, answerWaitMs: 0, abandoned: 0, abandonedWithinSl: 0,
-    shortAbandons: 0, abandonWaitMs: 0, overflowed: 0, maxWaitMs: 0, handled: 0, transferred: 0, talkMs: 0, holdMs: 0, acwMs: 0,
-    serviceLevelMs: 20_000, shortAbandonMs: 5_000,
-    ...over,
-  };
-}
-
 /** Turns a window result of sums into a stored row. */
 export function toMinuteRow(r: WindowResult<string, SkillGroupSums>): MinuteRow {
   const i = r.key.indexOf('\u0000');

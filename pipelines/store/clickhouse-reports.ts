@@ -6,22 +6,23 @@
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import { numbers, select } from './clickhouse-windows.js';
+import { MINUTE_COLUMNS } from './schema.js';
 import {
-  ADDED_SUMS, MAX_SUMS, emptyIntervalSums, intervalMinutesRange, reconcile, skillGroupInterval,
+  emptyIntervalSums, intervalMinutesRange, reconcile, skillGroupInterval,
   type IntervalSums, type ReconcileQuery, type ReconciliationRow, type SkillGroupInterval, type SkillGroupIntervalQuery,
 } from './reports.js';
 import type { IntervalReportQuery } from './types.js';
 
-/** `answeredWithinSl` → `answered_within_sl`. */
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** The columns of `skillgroup_minute` an interval sums (`sum`) or takes the maximum of (`max`): the sums first, as `IntervalSums` lists them. */
+const SUMMED = [...MINUTE_COLUMNS.filter((c) => c.kind === 'sum'), ...MINUTE_COLUMNS.filter((c) => c.kind === 'max')];
 /** Aggregates of every interval sum, aliased `s_<column>` (an alias equal to a column would shadow it). */
-const SUMS_SQL = [...ADDED_SUMS.map((k) => `sum(${snake(k)}) AS s_${snake(k)}`), ...MAX_SUMS.map((k) => `max(${snake(k)}) AS s_${snake(k)}`)].join(', ');
+const SUMS_SQL = SUMMED.map((c) => `${c.kind}(${c.column}) AS s_${c.column}`).join(', ');
 /** The same aliases, read from the joined subquery `s`. */
-const JOINED_SUMS_SQL = [...ADDED_SUMS, ...MAX_SUMS].map((k) => `s.s_${snake(k)} AS s_${snake(k)}`).join(', ');
+const JOINED_SUMS_SQL = SUMMED.map((c) => `s.s_${c.column} AS s_${c.column}`).join(', ');
 
 function sumsOf(r: Record<string, unknown>): IntervalSums {
   const s = emptyIntervalSums();
-  for (const k of [...ADDED_SUMS, ...MAX_SUMS]) s[k] = Number(r[`s_${snake(k)}`] ?? 0);
+  for (const c of SUMMED) s[c.field] = Number(r[`s_${c.column}`] ?? 0);
   return s;
 }
 

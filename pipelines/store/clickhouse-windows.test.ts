@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_STATES, agentWindowRow } from '../agent/rows.js';
-import { EXTENSION_STATES, extensionWindowRow } from '../extension/rows.js';
+import { AGENT_STATES } from '../agent/rows.js';
+import { EXTENSION_STATES } from '../extension/rows.js';
 import { compactRows } from '../../adapters/clickhouse/encoded-insert.js';
 import { AGENT_COLUMNS, agentWindowTuples, EXTENSION_COLUMNS, extensionWindowTuples, type Tuples } from './clickhouse-windows.js';
+import { agentWindowRow, extensionWindowRow } from '../testing/rows.js';
 
 /** The insert body the store sends for some tuples: one JSONCompactEachRow line per row. */
 const lines = (t: Tuples) => ({ columns: t.columns, count: t.rows.length, text: compactRows(t.rows).toString('utf8') });

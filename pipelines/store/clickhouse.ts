@@ -10,7 +10,7 @@ import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
 import { intervalReportValues, queryIntervalReports, queryReconciliation, querySkillGroupIntervals } from './clickhouse-reports.js';
 import { agentWindowTuples, extensionWindowTuples, queryAgentIntervals, queryAgentWindows, queryExtensionWindows, type Tuples } from './clickhouse-windows.js';
-import { telemetryMigrations, type SchemaOptions } from './schema.js';
+import { MINUTE_COLUMNS, minuteFields, telemetryMigrations, type SchemaOptions } from './schema.js';
 import type {
   AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
   StateWindowQuery, TelemetryStore,
@@ -30,10 +30,8 @@ export function entityOf(e: TelemetryEvent): string {
   }
 }
 
-const MINUTE_NUMBERS = [
-  'windowStart', 'version', 'offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons',
-  'abandonWaitMs', 'overflowed', 'maxWaitMs', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs', 'serviceLevelMs', 'shortAbandonMs',
-] as const satisfies readonly (keyof MinuteRow)[];
+/** The number fields of a minute row, read back with `Number`. */
+const MINUTE_NUMBERS = minuteFields('time', 'number', 'sum', 'max');
 
 /**
  * An `events_raw` insert as JSONEachRow, one event per line: with `received`, the bytes each event was
@@ -46,11 +44,21 @@ export function rawEventsInsert(events: readonly TelemetryEvent[], received?: re
   return { format: 'JSONEachRow', body, settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
 }
 
-const MINUTE_COLUMNS = [
-  'tenant', 'skill_group', 'window_start', 'version', 'final', 'offered', 'answered', 'answered_within_sl', 'answer_wait_ms', 'abandoned',
-  'abandoned_within_sl', 'short_abandons', 'abandon_wait_ms', 'overflowed', 'max_wait_ms', 'handled', 'transferred', 'talk_ms', 'hold_ms', 'acw_ms',
-  'service_level_ms', 'short_abandon_ms',
-];
+/** The insert's column list, and the SELECT list of minute rows (each column as its field, times as epoch ms). */
+const MINUTE_INSERT_COLUMNS = MINUTE_COLUMNS.map((c) => c.column);
+const MINUTE_SELECT = MINUTE_COLUMNS.map((c) => (c.kind === 'time' ? `toUnixTimestamp64Milli(${c.column}) AS ${c.field}` : c.column === c.field ? c.column : `${c.column} AS ${c.field}`)).join(', ');
+
+/**
+ * A minute row as its insert tuple, in {@link MINUTE_COLUMNS}' order: an array literal (rows come by the
+ * hundred thousand), checked against the descriptor by schema.test.ts.
+ */
+export function minuteTuple(r: MinuteRow): unknown[] {
+  return [
+    r.tenant, r.skillGroup, r.windowStart, r.version, r.final ? 1 : 0, r.offered, r.answered, r.answeredWithinSl, r.answerWaitMs, r.abandoned,
+    r.abandonedWithinSl, r.shortAbandons, r.abandonWaitMs, r.overflowed, r.maxWaitMs, r.handled, r.transferred, r.talkMs, r.holdMs, r.acwMs,
+    r.serviceLevelMs, r.shortAbandonMs,
+  ];
+}
 
 /** The column each table is partitioned by month on (`PARTITION BY toYYYYMM(…)`, see schema.ts). */
 const PARTITION_COLUMN: Readonly<Record<string, string>> = {
@@ -138,18 +146,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   }
 
   upsertMinutes(rows: MinuteRow[], token?: string): Promise<void> {
-    return this.#insertTuples(
-      'skillgroup_minute',
-      {
-        columns: MINUTE_COLUMNS,
-        rows: rows.map((r) => [
-          r.tenant, r.skillGroup, r.windowStart, r.version, r.final ? 1 : 0, r.offered, r.answered, r.answeredWithinSl, r.answerWaitMs, r.abandoned,
-          r.abandonedWithinSl, r.shortAbandons, r.abandonWaitMs, r.overflowed, r.maxWaitMs, r.handled, r.transferred, r.talkMs, r.holdMs, r.acwMs,
-          r.serviceLevelMs, r.shortAbandonMs,
-        ]),
-      },
-      token,
-    );
+    return this.#insertTuples('skillgroup_minute', { columns: MINUTE_INSERT_COLUMNS, rows: rows.map(minuteTuple) }, token);
   }
 
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void> {
@@ -162,11 +159,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   async minutes(q: MinuteQuery): Promise<MinuteRow[]> {
     const rs = await this.ch.client.query({
-      query: `SELECT tenant, skill_group AS skillGroup, toUnixTimestamp64Milli(window_start) AS windowStart, version, final,
-                offered, answered, answered_within_sl AS answeredWithinSl, answer_wait_ms AS answerWaitMs,
-                abandoned, abandoned_within_sl AS abandonedWithinSl, short_abandons AS shortAbandons, abandon_wait_ms AS abandonWaitMs,
-                overflowed, max_wait_ms AS maxWaitMs, handled, transferred, talk_ms AS talkMs, hold_ms AS holdMs, acw_ms AS acwMs,
-                service_level_ms AS serviceLevelMs, short_abandon_ms AS shortAbandonMs
+      query: `SELECT ${MINUTE_SELECT}
               FROM ${this.ch.database}.skillgroup_minute FINAL
               WHERE tenant = {tenant:String}
                 AND window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})

@@ -1,4 +1,4 @@
-import { telemetryStoreContract } from './contract.js';
+import { telemetryStoreContract } from './store.contract.js';
 import { MemoryTelemetryStore } from './memory.js';
 
 telemetryStoreContract('in-memory twin', async () => new MemoryTelemetryStore());

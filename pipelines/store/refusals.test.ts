@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SkillGroupEvent } from '../events/types.js';
-import { minuteRow } from '../skillgroup/rows.js';
 import { MemoryTelemetryStore } from './memory.js';
 import { splitRefusals, type RefusedRow } from './refusals.js';
 import type { TelemetryStore } from './types.js';
+import { minuteRow } from '../testing/rows.js';
 
 const T = Date.UTC(2026, 10, 23, 9, 0);
 const refusal = (what: string) => Object.assign(new Error(`Code: 27. DB::Exception: Cannot parse input: ${what}`), { clickhouseCode: 27 });

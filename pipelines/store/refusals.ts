@@ -1,5 +1,5 @@
 import { isInsertRefused, refusalReason } from '../../adapters/clickhouse/errors.js';
-import type { TelemetryStore } from './types.js';
+import type { TelemetryWriter } from './types.js';
 
 /** The store writes that {@link splitRefusals} splits. */
 export const SPLIT_WRITES = ['insertEvents', 'upsertMinutes', 'upsertAgentWindows', 'upsertExtensionWindows', 'upsertIntervalReports', 'insertDeadLetters'] as const;
@@ -63,16 +63,16 @@ interface Split {
  * through. `insertEvents`' received texts are split beside their events.
  * @example await splitRefusals(store, (r) => dead.push(r)).upsertMinutes(rows)
  */
-export function splitRefusals(store: TelemetryStore, onRefused: (r: RefusedRow) => void, opts: SplitOptions = {}): TelemetryStore {
+export function splitRefusals<W extends TelemetryWriter>(store: W, onRefused: (r: RefusedRow) => void, opts: SplitOptions = {}): W {
   const isRefused = opts.isRefused ?? isInsertRefused;
   const reasonOf = opts.reasonOf ?? refusalReason;
   const writers: Record<SplitWrite, Write> = {
-    insertEvents: (rows, token, received) => store.insertEvents(rows as Parameters<TelemetryStore['insertEvents']>[0], token ?? '', received as Uint8Array[] | undefined),
-    upsertMinutes: (rows, token) => store.upsertMinutes(rows as Parameters<TelemetryStore['upsertMinutes']>[0], token),
-    upsertAgentWindows: (rows, token) => store.upsertAgentWindows(rows as Parameters<TelemetryStore['upsertAgentWindows']>[0], token),
-    upsertExtensionWindows: (rows, token) => store.upsertExtensionWindows(rows as Parameters<TelemetryStore['upsertExtensionWindows']>[0], token),
-    upsertIntervalReports: (rows, token) => store.upsertIntervalReports(rows as Parameters<TelemetryStore['upsertIntervalReports']>[0], token),
-    insertDeadLetters: (rows, token) => store.insertDeadLetters(rows as Parameters<TelemetryStore['insertDeadLetters']>[0], token ?? ''),
+    insertEvents: (rows, token, received) => store.insertEvents(rows as Parameters<TelemetryWriter['insertEvents']>[0], token ?? '', received as Uint8Array[] | undefined),
+    upsertMinutes: (rows, token) => store.upsertMinutes(rows as Parameters<TelemetryWriter['upsertMinutes']>[0], token),
+    upsertAgentWindows: (rows, token) => store.upsertAgentWindows(rows as Parameters<TelemetryWriter['upsertAgentWindows']>[0], token),
+    upsertExtensionWindows: (rows, token) => store.upsertExtensionWindows(rows as Parameters<TelemetryWriter['upsertExtensionWindows']>[0], token),
+    upsertIntervalReports: (rows, token) => store.upsertIntervalReports(rows as Parameters<TelemetryWriter['upsertIntervalReports']>[0], token),
+    insertDeadLetters: (rows, token) => store.insertDeadLetters(rows as Parameters<TelemetryWriter['insertDeadLetters']>[0], token ?? ''),
   };
   const split = (write: SplitWrite) => async (rows: readonly unknown[], token?: string, extra?: readonly unknown[]) => {
     if (rows.length === 0) return;

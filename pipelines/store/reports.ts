@@ -1,5 +1,5 @@
 /**
- * Interval reports computed from stored rows, shared by both {@link TelemetryStore} implementations:
+ * Interval reports computed from stored rows, shared by both {@link TelemetryQueries} implementations:
  * the store sums raw rows (SQL in ClickHouse, loops in memory); the figures are computed here, with
  * the formulas of pipelines/metrics/formulas.ts, so both give the same answer.
  */
@@ -7,17 +7,15 @@ import type { AgentState } from '../events/types.js';
 import { abandonRate, averageHandleTime, averageSpeedOfAnswer, averageTalkTime, handleTime, occupancy, overflowRate, serviceLevels, transferRate, utilisation, type ServiceLevelVariant } from '../metrics/formulas.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
+import { minuteFields } from './schema.js';
 
 /** Raw sums of one skill group over an interval: the sums of its minute rows (max for the maxima and thresholds). Durations in ms. */
 export type IntervalSums = Omit<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart' | 'version' | 'final'>;
 
-/** Fields of {@link IntervalSums} that add up; the others (`maxWaitMs`, `serviceLevelMs`, `shortAbandonMs`) take the maximum. */
-export const ADDED_SUMS = [
-  'offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons', 'abandonWaitMs',
-  'overflowed', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs',
-] as const satisfies readonly (keyof IntervalSums)[];
-/** Fields of {@link IntervalSums} taken as the maximum over the minutes. */
-export const MAX_SUMS = ['maxWaitMs', 'serviceLevelMs', 'shortAbandonMs'] as const satisfies readonly (keyof IntervalSums)[];
+/** Fields of {@link IntervalSums} that add up (`sum` columns of `MINUTE_COLUMNS`, schema.ts); the others take the maximum. */
+export const ADDED_SUMS = minuteFields('sum');
+/** Fields of {@link IntervalSums} taken as the maximum over the minutes (`maxWaitMs`, `serviceLevelMs`, `shortAbandonMs`). */
+export const MAX_SUMS = minuteFields('max');
 
 /** Zeroed sums. */
 export function emptyIntervalSums(): IntervalSums {
@@ -33,7 +31,7 @@ export function addMinute(into: IntervalSums, r: IntervalSums): IntervalSums {
   return into;
 }
 
-/** Query of {@link TelemetryStore.skillGroupIntervals}: intervals whose start lies in [from, to) (epoch ms), each whole. */
+/** Query of {@link TelemetryQueries.skillGroupIntervals}: intervals whose start lies in [from, to) (epoch ms), each whole. */
 export interface SkillGroupIntervalQuery {
   tenant: string;
   from: number;
@@ -92,7 +90,7 @@ export function skillGroupInterval(key: { tenant: string; skillGroup: string; in
   };
 }
 
-/** Query of {@link TelemetryStore.agentIntervals}: intervals whose start lies in [from, to) (epoch ms). */
+/** Query of {@link TelemetryQueries.agentIntervals}: intervals whose start lies in [from, to) (epoch ms). */
 export interface AgentIntervalQuery {
   tenant: string;
   from: number;
@@ -150,7 +148,7 @@ export const RECONCILED_COUNTERS = [
 /** One of {@link RECONCILED_COUNTERS}. */
 export type ReconciledCounter = (typeof RECONCILED_COUNTERS)[number];
 
-/** Query of {@link TelemetryStore.reconcileIntervals}: vendor skill-group intervals starting in [from, to) (epoch ms). */
+/** Query of {@link TelemetryQueries.reconcileIntervals}: vendor skill-group intervals starting in [from, to) (epoch ms). */
 export interface ReconcileQuery {
   tenant: string;
   from: number;

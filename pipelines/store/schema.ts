@@ -1,8 +1,63 @@
 import type { Migration } from '../../adapters/clickhouse/migrations.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 
 /** Raw event and dead-letter retention, days (`CLICKHOUSE_TTL_DAYS`). */
 export interface SchemaOptions {
   rawTtlDays: number;
+}
+
+/**
+ * How a column is read back and summed: `text` a string; `time` epoch ms (a `DateTime64(3)`); `number` a
+ * plain number; `flag` a boolean (a `UInt8`); `sum` and `max` numbers an interval adds up or takes the
+ * maximum of.
+ */
+export type ColumnKind = 'text' | 'time' | 'number' | 'flag' | 'sum' | 'max';
+
+/** One column of a table: its name in ClickHouse, the row field it holds, and its {@link ColumnKind}. */
+export interface ColumnSpec<F extends string = string> {
+  readonly column: string;
+  readonly field: F;
+  readonly kind: ColumnKind;
+}
+
+/**
+ * The columns of `skillgroup_minute` a {@link MinuteRow} fills, in insert order: the one list the insert's
+ * column list, the SELECT of minute rows, the interval sums (SQL and memory) and the number fields are made
+ * from. The positional tuple of the hot path (`minuteTuple` in clickhouse.ts) is checked against it by
+ * schema.test.ts.
+ */
+export const MINUTE_COLUMNS = [
+  { column: 'tenant', field: 'tenant', kind: 'text' },
+  { column: 'skill_group', field: 'skillGroup', kind: 'text' },
+  { column: 'window_start', field: 'windowStart', kind: 'time' },
+  { column: 'version', field: 'version', kind: 'number' },
+  { column: 'final', field: 'final', kind: 'flag' },
+  { column: 'offered', field: 'offered', kind: 'sum' },
+  { column: 'answered', field: 'answered', kind: 'sum' },
+  { column: 'answered_within_sl', field: 'answeredWithinSl', kind: 'sum' },
+  { column: 'answer_wait_ms', field: 'answerWaitMs', kind: 'sum' },
+  { column: 'abandoned', field: 'abandoned', kind: 'sum' },
+  { column: 'abandoned_within_sl', field: 'abandonedWithinSl', kind: 'sum' },
+  { column: 'short_abandons', field: 'shortAbandons', kind: 'sum' },
+  { column: 'abandon_wait_ms', field: 'abandonWaitMs', kind: 'sum' },
+  { column: 'overflowed', field: 'overflowed', kind: 'sum' },
+  { column: 'max_wait_ms', field: 'maxWaitMs', kind: 'max' },
+  { column: 'handled', field: 'handled', kind: 'sum' },
+  { column: 'transferred', field: 'transferred', kind: 'sum' },
+  { column: 'talk_ms', field: 'talkMs', kind: 'sum' },
+  { column: 'hold_ms', field: 'holdMs', kind: 'sum' },
+  { column: 'acw_ms', field: 'acwMs', kind: 'sum' },
+  { column: 'service_level_ms', field: 'serviceLevelMs', kind: 'max' },
+  { column: 'short_abandon_ms', field: 'shortAbandonMs', kind: 'max' },
+] as const satisfies readonly ColumnSpec<keyof MinuteRow>[];
+
+/** The fields of {@link MINUTE_COLUMNS} of one kind. */
+export type MinuteFieldOf<K extends ColumnKind> = Extract<(typeof MINUTE_COLUMNS)[number], { kind: K }>['field'];
+
+/** The fields of {@link MINUTE_COLUMNS} of the given kinds, in column order. */
+export function minuteFields<K extends ColumnKind>(...kinds: K[]): readonly MinuteFieldOf<K>[] {
+  const wanted: readonly ColumnKind[] = kinds;
+  return MINUTE_COLUMNS.filter((c) => wanted.includes(c.kind)).map((c) => c.field as MinuteFieldOf<K>);
 }
 
 /** `available_ms UInt64, ringing_ms UInt64, …`: one column per state. */

@@ -24,7 +24,7 @@ export interface DeadLetter {
   receivedAt: number;
 }
 
-/** Query for {@link TelemetryStore.minutes}. Times are epoch ms, `from` inclusive, `to` exclusive. */
+/** Query for {@link TelemetryQueries.minutes}. Times are epoch ms, `from` inclusive, `to` exclusive. */
 export interface MinuteQuery {
   tenant: string;
   from: number;
@@ -51,11 +51,12 @@ export interface IntervalReportQuery {
 }
 
 /**
- * Where the pipelines keep what they compute. Writes are idempotent: an insert retried with the same
- * `token` is applied once (a row upsert without one takes its rows' content as its token), raw events
- * are deduplicated by id, and a window row replaces any row of the same key with a lower version. ClickHouse is the real store; {@link MemoryTelemetryStore} the twin.
+ * What the pipelines write (the worker, the partitions, the dead-letter sink). Writes are idempotent: an
+ * insert retried with the same `token` is applied once (a row upsert without one takes its rows' content
+ * as its token), raw events are deduplicated by id, and a window row replaces any row of the same key
+ * with a lower version.
  */
-export interface TelemetryStore {
+export interface TelemetryWriter {
   /**
    * Stores raw events, deduplicated by id. `received`, when given, holds the JSON bytes each event was
    * decoded from (same order): a store may keep those as received instead of encoding the events again.
@@ -63,12 +64,16 @@ export interface TelemetryStore {
   insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void>;
   upsertMinutes(rows: MinuteRow[], token?: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
-  /** Latest version of each minute row in the range, ordered by skill group then time. */
-  minutes(q: MinuteQuery): Promise<MinuteRow[]>;
   upsertAgentWindows(rows: AgentWindowRow[], token?: string): Promise<void>;
   upsertExtensionWindows(rows: ExtensionWindowRow[], token?: string): Promise<void>;
   /** Vendor reports as received; a report replaces a stored one of the same interval with a lower version. */
   upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void>;
+}
+
+/** What the real-time and reports routes read: the latest version of each stored row, and reports computed from them. */
+export interface TelemetryQueries {
+  /** Latest version of each minute row in the range, ordered by skill group then time. */
+  minutes(q: MinuteQuery): Promise<MinuteRow[]>;
   /** Latest version of each agent window row, ordered by agent then time. */
   agentWindows(q: StateWindowQuery & { agentId?: string }): Promise<AgentWindowRow[]>;
   /** Latest version of each extension window row, ordered by extension then time. */
@@ -85,5 +90,13 @@ export interface TelemetryStore {
   countEvents(tenant: string, source?: Source): Promise<number>;
   /** Most recent dead letters first. */
   deadLetters(limit: number): Promise<DeadLetter[]>;
+}
+
+/**
+ * Where the pipelines keep what they compute: both ports over one database, and its close. ClickHouse is
+ * the real store ({@link ClickHouseTelemetryStore}), {@link MemoryTelemetryStore} the twin; the composition
+ * root holds one and hands the writer to the worker, the queries to the routes.
+ */
+export interface TelemetryStore extends TelemetryWriter, TelemetryQueries {
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
 import type { SkillGroupEvent } from '../../pipelines/events/types.js';
-import { skillGroupPipeline } from '../../pipelines/skillgroup/factory.js';
+import { skillGroupPipeline } from '../../pipelines/skillgroup/pipeline.js';
 import { seededRandom } from '../../adapters/random.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';

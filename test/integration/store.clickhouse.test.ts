@@ -4,9 +4,9 @@ import { chdbInserter, execInserter, type ChdbRawInsert } from '../../adapters/c
 import { createChdbConnection } from 'chdb/connection';
 import { createClient } from '@clickhouse/client';
 import { ClickHouseTelemetryStore, rawEventsInsert } from '../../pipelines/store/clickhouse.js';
-import { telemetryStoreContract } from '../../pipelines/store/contract.js';
+import { telemetryStoreContract } from '../../pipelines/store/store.contract.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
-import { agentWindowRow } from '../../pipelines/agent/rows.js';
+import { agentWindowRow } from '../../pipelines/testing/rows.js';
 
 telemetryStoreContract('ClickHouse over chDB', async () => {
   const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `contract_${process.pid}`);

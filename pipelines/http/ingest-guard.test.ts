@@ -3,15 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../adapters/bus/memory.js';
 import type { BusProducer } from '../../adapters/bus/types.js';
 import { ManualClock } from '../../adapters/clock.js';
-import { storeDeadLetters } from '../../pipelines/dead-letters.js';
-import { EventPublisher } from '../../pipelines/publisher.js';
-import { RealtimeState } from '../../pipelines/realtime/state.js';
-import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
-import { parseApiKeys } from '../config.js';
-import { IngestAdmission } from '../ingest-admission.js';
-import { IngestRate } from '../ingest-rate.js';
-import { Metrics } from '../metrics.js';
-import { buildServer } from '../server.js';
+import { storeDeadLetters } from '../dead-letters.js';
+import { EventPublisher } from '../publisher.js';
+import { RealtimeState } from '../realtime/state.js';
+import { MemoryTelemetryStore } from '../store/memory.js';
+import { parseApiKeys } from '../../app/config.js';
+import { IngestAdmission } from './ingest-admission.js';
+import { IngestRate } from './ingest-rate.js';
+import { Metrics } from '../../app/metrics.js';
+import { buildServer } from '../../app/server.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
 const ADMIN = 'acme-admin-key-0000000001';
@@ -34,9 +34,10 @@ async function server(producer?: BusProducer, tenantShare = 1) {
   const store = new MemoryTelemetryStore();
   const app = await buildServer({
     config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'silent' },
-    clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
-    publisher, deadLetters: storeDeadLetters(store), checks: new Map(), state: () => 'running', logger: false,
-    ingestGuard: producer ? {} : { admission, onRefused: () => (counts.refused += 1) },
+    clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
+    publisher, deadLetters: storeDeadLetters(store),
+      ingestGuard: producer ? {} : { admission, onRefused: () => (counts.refused += 1) } },
+    checks: new Map(), state: () => 'running', logger: false,
   });
   return { app, bus, publisher, counts };
 }
@@ -119,10 +120,11 @@ describe('POST /v1/events events per second per key', () => {
     const limited: string[] = [];
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 8 << 20, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), store,
-      publisher, deadLetters: storeDeadLetters(store), checks: new Map(), state: () => 'running', logger: false,
-      // 5000 events a second counted over a minute's window (300,000): the test never straddles two windows.
-      ingestGuard: { rate: new IngestRate(5_000, 60), onRateLimited: (t) => limited.push(t) },
+      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
+      publisher, deadLetters: storeDeadLetters(store),
+        // 5000 events a second counted over a minute's window (300,000): the test never straddles two windows.
+        ingestGuard: { rate: new IngestRate(5_000, 60), onRateLimited: (t) => limited.push(t) } },
+      checks: new Map(), state: () => 'running', logger: false,
     });
     try {
       for (let i = 0; i < 59; i++) expect((await post(app, 5_000)).statusCode).toBe(202);

@@ -1,23 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SkillGroupEvent } from '../events/types.js';
-import { reportsStoreContract } from './contract-reports.js';
-import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
+import { minuteRow } from '../testing/rows.js';
 
 // Recent times: rows older than the TTL are dropped at insert.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 const ev = (id: string, tenant = 'acme', ts = T0): SkillGroupEvent => ({ v: 1, tenant, source: 'skillgroup', id, ts, body: { skillGroup: 'sales', callId: `c${id}`, type: 'OFFERED' } });
 const row = (over: Partial<MinuteRow>): MinuteRow => minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T0, offered: 1, ...over });
 
-/** The behaviour every {@link TelemetryStore} must have (ClickHouse over chDB, and the in-memory twin). */
-export function telemetryStoreContract(name: string, make: () => Promise<TelemetryStore>): void {
-  describe(`TelemetryStore contract: ${name}`, () => {
+/**
+ * Contract of the {@link TelemetryWriter} the worker writes through: raw events deduplicated, retried inserts
+ * applied once, the highest version of a window row kept, dead letters kept whole (read back through the
+ * queries). `get` is read before the tests run.
+ */
+export function telemetryWriterContract(get: () => TelemetryStore): void {
+  describe('writer', () => {
     let store: TelemetryStore;
-    beforeAll(async () => {
-      store = await make();
-    });
-    afterAll(async () => {
-      await store.close();
+    beforeAll(() => {
+      store = get();
     });
 
     it('deduplicates raw events by id and drops a retried insert with the same token', async () => {
@@ -69,7 +70,5 @@ export function telemetryStoreContract(name: string, make: () => Promise<Telemet
       expect(dead[0]!.payload.equals(payload)).toBe(true);
       expect(dead[0]).toMatchObject({ code: 'malformed', reason: 'not JSON', origin: 'sluice.skillgroup:0:42', receivedAt: T0 });
     });
-
-    reportsStoreContract(() => store);
   });
 }

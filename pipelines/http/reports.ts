@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { Clock } from '../../adapters/clock.js';
-import type { TelemetryStore } from '../../pipelines/store/types.js';
+import type { TelemetryQueries } from '../store/types.js';
 import { requireTenant, tenantSchema as tenant, type Access, type Principal } from '../../core/access.js';
 import { invalidRequest } from '../errors.js';
 
@@ -37,7 +37,7 @@ interface IntervalsQuery {
  * and the reconciliation of vendor interval reports against them. Times are epoch ms; an interval is
  * listed when it starts in [from, to), with its figures over the whole interval.
  */
-export async function reportsRoutes(app: FastifyInstance, opts: { store: TelemetryStore; clock: Clock }): Promise<void> {
+export async function reportsRoutes(app: FastifyInstance, opts: { store: TelemetryQueries; clock: Clock }): Promise<void> {
   app.get<{ Querystring: IntervalsQuery }>(
     '/v1/reports/intervals',
     {

@@ -1,14 +1,12 @@
-import type { Logger } from 'pino';
-import { Counter } from 'prom-client';
-import type { MemoryBus } from '../adapters/bus/memory.js';
-import { systemClock, type Clock } from '../adapters/clock.js';
-import type { TelemetryEvent } from '../pipelines/events/types.js';
-import type { EventPublisher } from '../pipelines/publisher.js';
-import type { Config } from './config.js';
+import type { Logger } from '../../core/logger.js';
+import { Counter, type Registry } from 'prom-client';
+import type { MemoryBus } from '../../adapters/bus/memory.js';
+import { systemClock, type Clock } from '../../adapters/clock.js';
+import type { TelemetryEvent } from '../events/types.js';
+import type { EventPublisher } from '../publisher.js';
 import { IngestAdmission } from './ingest-admission.js';
-import type { Metrics } from './metrics.js';
-import type { IngestGuardOptions } from './routes/ingest-guard.js';
-import { MAX_EVENTS_PER_REQUEST } from './routes/ingest.js';
+import type { IngestGuardOptions } from './ingest-guard.js';
+import { MAX_EVENTS_PER_REQUEST } from './ingest.js';
 
 /**
  * Most messages the in-process bus holds for a ceiling of `maxPending` events waiting: the events waiting
@@ -17,6 +15,23 @@ import { MAX_EVENTS_PER_REQUEST } from './routes/ingest.js';
  */
 export function embeddedBusLimit(maxPending: number): number {
   return 2 * Math.max(maxPending, MAX_EVENTS_PER_REQUEST);
+}
+
+/** The settings of the embedded ingest (`SLUICE_SHUTDOWN_TIMEOUT_MS`, `SLUICE_INGEST_MAX_PENDING`, `SLUICE_INGEST_TENANT_SHARE`). */
+export interface EmbeddedIngestConfig {
+  /** How long a graceful stop may take, ms: what waits must be storable within it. */
+  readonly shutdownTimeoutMs: number;
+  /** Most events that may wait to be stored. */
+  readonly ingestMaxPending: number;
+  /** Share of the waiting room one tenant may hold, 0–1. */
+  readonly ingestTenantShare: number;
+}
+
+/** Where the embedded ingest registers its metrics (the app's `Metrics` fits). */
+export interface EmbeddedIngestMetrics {
+  readonly registry: Registry;
+  /** A gauge read at scrape time. */
+  gauge(name: string, help: string, read: () => number): void;
 }
 
 /** The name the simulator's requests are admitted under (not a valid tenant name, so no tenant shares it). */
@@ -43,12 +58,12 @@ export interface EmbeddedIngest {
  * shutdown timeout are wall-time quantities whatever clock the domain runs on (the bench rig's is manual).
  */
 export function embeddedIngest(o: {
-  config: Pick<Config, 'shutdownTimeoutMs' | 'ingestMaxPending' | 'ingestTenantShare'>;
+  config: EmbeddedIngestConfig;
   bus: MemoryBus;
   publisher: EventPublisher;
   /** Events stored so far (the pipeline worker's `handled`; 0 when this process runs no worker). */
   stored: () => number;
-  metrics: Metrics;
+  metrics: EmbeddedIngestMetrics;
   log: Logger;
   clock?: Clock;
 }): EmbeddedIngest {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeState } from '../../pipelines/realtime/state.js';
-import type { TelemetryStore } from '../../pipelines/store/types.js';
+import type { RealtimeState } from '../realtime/state.js';
+import type { TelemetryQueries } from '../store/types.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
 import { REPORT_TIME, reportScope } from './reports.js';
@@ -8,7 +8,7 @@ import { REPORT_TIME, reportScope } from './reports.js';
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 /** Real-time figures (memory) and minute reports (ClickHouse). */
-export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeState; store: TelemetryStore; clock: Clock }): Promise<void> {
+export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeState; store: TelemetryQueries; clock: Clock }): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
     {

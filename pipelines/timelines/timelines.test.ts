@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AgentState } from '../events/types.js';
 import { agentStateTimes } from '../metrics/timeline.js';
-import { AGENT_STATES } from './rows.js';
+import { AGENT_STATES } from '../agent/rows.js';
 import { addDelta, emptyDelta, reasonsOf, type Delta } from './figures.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 

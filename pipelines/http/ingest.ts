@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../adapters/clock.js';
-import { decodeValue, DEFAULT_DECODE_LIMITS } from '../../pipelines/decode.js';
-import type { TelemetryEvent } from '../../pipelines/events/types.js';
-import type { EventPublisher } from '../../pipelines/publisher.js';
-import type { DeadLetterSink } from '../../pipelines/dead-letters.js';
-import type { DeadLetter } from '../../pipelines/store/types.js';
-import { appError, invalidRequest } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import { decodeValue, DEFAULT_DECODE_LIMITS } from '../decode.js';
+import type { TelemetryEvent } from '../events/types.js';
+import type { EventPublisher } from '../publisher.js';
+import type { DeadLetterSink } from '../dead-letters.js';
+import type { DeadLetter } from '../store/types.js';
+import { invalidRequest, pipelinesError } from '../errors.js';
 import { ingestGuard, type IngestGuardOptions } from './ingest-guard.js';
 
 /**
@@ -22,6 +21,20 @@ function payloadOf(value: unknown): Buffer {
   }
 }
 
+/** Where ingest counts what it dead-letters (the app's `Metrics` fits). */
+export interface IngestMetrics {
+  readonly deadLettered: { inc(labels: { source: string; reason: string }): void };
+}
+
+/** Options of {@link ingestRoutes}. */
+export interface IngestRoutesOptions {
+  publisher: EventPublisher;
+  deadLetters: DeadLetterSink;
+  clock: Clock;
+  metrics: IngestMetrics;
+  guard?: IngestGuardOptions;
+}
+
 /** Largest number of events in one `POST /v1/events`. */
 export const MAX_EVENTS_PER_REQUEST = 5000;
 
@@ -30,7 +43,7 @@ export const MAX_EVENTS_PER_REQUEST = 5000;
  * validation go to the dead-letter sink with their reason and are listed in the answer; the rest are
  * published to the bus. An event for another tenant than the key's refuses the whole request.
  */
-export async function ingestRoutes(app: FastifyInstance, opts: { publisher: EventPublisher; deadLetters: DeadLetterSink; clock: Clock; metrics: Metrics; guard?: IngestGuardOptions }): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
   app.post<{ Body: { events: unknown[] } }>(
     '/v1/events',
     {
@@ -69,7 +82,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
         try {
           await opts.deadLetters.write(dead, `http:${req.id}`);
         } catch (err) {
-          throw appError('SLUICE_ERR_UNAVAILABLE', 'the dead-letter sink is unavailable', { cause: err });
+          throw pipelinesError('SLUICE_ERR_UNAVAILABLE', 'the dead-letter sink is unavailable', { cause: err });
         }
         for (const d of dead) opts.metrics.deadLettered.inc({ source: 'http', reason: d.code });
       }
@@ -77,7 +90,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: { publisher: Even
         try {
           await opts.publisher.publish(accepted);
         } catch (err) {
-          throw appError('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable', { cause: err });
+          throw pipelinesError('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable', { cause: err });
         }
       }
       return reply.status(202).send({ accepted: accepted.length, rejected });

@@ -1,15 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { agentWindowRow } from '../../pipelines/agent/rows.js';
-import { minuteRow } from '../../pipelines/skillgroup/rows.js';
-import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
-import { parseApiKeys } from '../config.js';
-import { authPlugin } from '../plugins/auth.js';
-import { errorsPlugin } from '../plugins/errors.js';
-import { RealtimeState } from '../../pipelines/realtime/state.js';
+import { MemoryTelemetryStore } from '../store/memory.js';
+import { parseApiKeys } from '../../app/config.js';
+import { authPlugin } from '../../app/plugins/auth.js';
+import { errorsPlugin } from '../../app/plugins/errors.js';
+import { RealtimeState } from '../realtime/state.js';
 import { realtimeRoutes } from './realtime.js';
 import { reportsRoutes } from './reports.js';
+import { agentWindowRow, minuteRow } from '../testing/rows.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0);
 const T = Date.UTC(2026, 10, 23, 9, 0);

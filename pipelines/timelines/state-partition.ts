@@ -1,5 +1,8 @@
 import { Subject, type Subscription } from 'rxjs';
 import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement } from '../../operators/index.js';
+import type { Source, TelemetryEvent } from '../events/types.js';
+import { ownEvents, type BatchResult, type PartitionPipeline } from '../partition.js';
+import type { TelemetryWriter } from '../store/types.js';
 import type { Delta } from './figures.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 import { WindowTable, type Emitted } from './window-table.js';
@@ -20,8 +23,10 @@ export interface StateWindowOptions {
   earlyEveryMs?: number;
 }
 
-/** How a pipeline reads its events. */
-export interface StateSource<E, S extends string> {
+/** How a pipeline reads its events, and makes and stores its rows. */
+export interface StateSource<E, S extends string, R> {
+  /** The source whose events it reads (a batch's events of other sources are left out). */
+  readonly source: Source;
   readonly spec: TimelineSpec<S>;
   /** Window key: tenant and entity, separated by `\u0000`. */
   key(e: E): string;
@@ -29,6 +34,15 @@ export interface StateSource<E, S extends string> {
   /** Event time, epoch ms. */
   ts(e: E): number;
   change(e: E): { state: S; reason?: string };
+  /** The stored row of a window (made at once: the window's figures change with the next batch). */
+  toRow(w: StateWindow<S>): R;
+  /** Writes a batch's rows (called only when there are some), idempotently. */
+  write(store: TelemetryWriter, rows: R[]): Promise<void>;
+}
+
+/** Where stored rows go next (real-time state, push). */
+export interface StateHooks<R> {
+  onRows?(rows: R[]): void;
 }
 
 /** Figures of one entity over one window (1 minute or one interval), as stored. */
@@ -58,11 +72,9 @@ export interface StateWindow<S extends string> {
 }
 
 /** What one batch produced. */
-export interface StateOutput<S extends string> {
-  /** Changed windows, the newest version of each (early, final and corrected). */
-  windows: StateWindow<S>[];
-  duplicates: number;
-  late: number;
+export interface StateBatch<R> extends BatchResult {
+  /** Rows of the changed windows, the newest version of each (early, final and corrected). */
+  rows: R[];
 }
 
 const MINUTE = 60_000;
@@ -113,7 +125,7 @@ function checkOptions(o: StateWindowOptions): void {
  * versions. A restart resumes from what the previous reader committed ({@link ResumePoint}, see
  * {@link StateWindow.version}).
  */
-export class StatePartition<E, S extends string> {
+export class StatePartition<E extends TelemetryEvent, S extends string, R> implements PartitionPipeline<E> {
   readonly #input = new Subject<StreamElement<{ event: E; offset: number }>>();
   readonly #timelines: StateTimelines<S>;
   readonly #sub: Subscription;
@@ -121,7 +133,8 @@ export class StatePartition<E, S extends string> {
   readonly #minutes: WindowTable;
   readonly #intervals: WindowTable;
   readonly #o: StateWindowOptions;
-  readonly #src: StateSource<E, S>;
+  readonly #src: StateSource<E, S, R>;
+  readonly #hooks: StateHooks<R>;
   /** Windows emitted in the current batch, each once. */
   #emitted: Emitted = [];
   /** This reader's epoch: one more than its predecessor's. */
@@ -133,8 +146,9 @@ export class StatePartition<E, S extends string> {
   readonly #state = stateTotal();
 
   /** `resume`: what the partition's previous reader committed ({@link commitMetadata}), if anything. */
-  constructor(source: StateSource<E, S>, opts: StateWindowOptions, resume?: string) {
+  constructor(source: StateSource<E, S, R>, opts: StateWindowOptions, resume?: string, hooks: StateHooks<R> = {}) {
     checkOptions(opts);
+    this.#hooks = hooks;
     const from = parseResumePoint(resume);
     this.#epoch = (from?.epoch ?? 0) + 1;
     const quiet = from?.watermark ?? Number.NEGATIVE_INFINITY;
@@ -189,10 +203,10 @@ export class StatePartition<E, S extends string> {
    * Feeds one batch of a partition's events (in offset order). `now` is processing time (epoch ms),
    * used only to pace early rows.
    */
-  process(items: readonly { event: E; offset: number }[], now: number): StateOutput<S> {
+  process(items: readonly { event: E; offset: number }[], now: number): StateBatch<R> {
     const dup0 = this.#duplicates;
     const late0 = this.#lateCount();
-    for (const item of items) {
+    for (const item of ownEvents(this.#src.source, items) as typeof items) {
       const ts = this.#src.ts(item.event);
       this.#input.next(event(item, ts));
       if (ts > this.#maxTs) {
@@ -211,7 +225,20 @@ export class StatePartition<E, S extends string> {
       // sum of its minute rows), which halves the rows written per batch.
       this.#minutes.early(this.#emitted);
     }
-    return { windows: this.#take(), duplicates: this.#duplicates - dup0, late: this.#lateCount() - late0 };
+    const rows = this.#take().map((w) => this.#src.toRow(w));
+    const src = this.#src;
+    const hooks = this.#hooks;
+    return {
+      rows,
+      duplicates: this.#duplicates - dup0,
+      late: this.#lateCount() - late0,
+      store: async (store) => {
+        if (rows.length > 0) await src.write(store, rows);
+      },
+      afterStore: () => {
+        if (rows.length > 0) hooks.onRows?.(rows);
+      },
+    };
   }
 
   /** Offset to commit once everything before `next` is stored: the oldest change an open window needs. */

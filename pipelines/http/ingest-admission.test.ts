@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../adapters/clock.js';
+import { ManualClock } from '../../adapters/clock.js';
 import { IngestAdmission, MAX_RETRY_AFTER_S, type IngestAdmissionOptions } from './ingest-admission.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
-import { appError } from '../errors.js';
-import type { IngestAdmission } from '../ingest-admission.js';
-import type { IngestRate } from '../ingest-rate.js';
+import { pipelinesError } from '../errors.js';
+import type { IngestAdmission } from './ingest-admission.js';
+import type { IngestRate } from './ingest-rate.js';
 
 /** `Retry-After` of a 503 that names no better time (the bus did not acknowledge), s. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -31,13 +31,13 @@ export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyn
   const limited = (req: FastifyRequest, reply: FastifyReply, seconds: number): never => {
     o.onRateLimited?.(req.principal.tenant);
     void reply.header('retry-after', String(seconds));
-    throw appError('SLUICE_ERR_RATE_LIMITED', `more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`);
+    throw pipelinesError('SLUICE_ERR_RATE_LIMITED', `more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`);
   };
   /** Answers 503 with Retry-After. */
   const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
     o.onRefused?.();
     void reply.header('retry-after', String(a.retryAfterSeconds));
-    throw appError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { details: { retryAfterSeconds: a.retryAfterSeconds } });
+    throw pipelinesError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { details: { retryAfterSeconds: a.retryAfterSeconds } });
   };
   const release = (req: FastifyRequest) => {
     reserved.get(req)?.();

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { MemoryBus } from '../adapters/bus/memory.js';
-import { ManualClock } from '../adapters/clock.js';
-import type { TelemetryEvent } from '../pipelines/events/types.js';
-import { EventPublisher } from '../pipelines/publisher.js';
+import { MemoryBus } from '../../adapters/bus/memory.js';
+import { ManualClock } from '../../adapters/clock.js';
+import type { TelemetryEvent } from '../events/types.js';
+import { EventPublisher } from '../publisher.js';
 import { embeddedBusLimit, embeddedIngest } from './embedded-ingest.js';
-import { Metrics } from './metrics.js';
+import { Metrics } from '../../app/metrics.js';
 
 const events = (n: number, from = 0): TelemetryEvent[] => Array.from({ length: n }, (_, i) => ({ v: 1, tenant: 'acme', source: 'extension', id: `e${from + i}`, ts: 1, body: { extension: 'x1', state: 'IDLE' } }));
 

@@ -1,9 +1,8 @@
 import { expect, it } from 'vitest';
-import { agentWindowRow } from '../agent/rows.js';
-import { extensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
-import { minuteRow, type MinuteRow } from '../skillgroup/rows.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import type { TelemetryStore } from './types.js';
+import { agentWindowRow, extensionWindowRow, minuteRow } from '../testing/rows.js';
 
 // Recent, 30-minute aligned: raw rows older than their table's TTL are dropped at insert.
 const T = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 6 * 3_600_000;
@@ -13,8 +12,12 @@ const report = (key: string, start: number, intervalSec: number, counters: Recor
   tenant, scope, key, intervalStart: start, intervalSec, version, counters, eventId: `r-${key}-${start}-${version}`,
 });
 
-/** Contract of the agent, extension and interval-report methods; `store` is read when each test runs. */
-export function reportsStoreContract(store: () => TelemetryStore): void {
+/**
+ * Contract of the {@link TelemetryQueries} the routes read: agent and extension windows, vendor interval
+ * reports, and the interval reports computed from stored rows (written through the writer). `store` is
+ * read when each test runs.
+ */
+export function telemetryQueriesContract(store: () => TelemetryStore): void {
   it('keeps the highest version of each agent and extension window, per window size, and filters by entity', async () => {
     const a = (over: Parameters<typeof agentWindowRow>[0]) => agentWindowRow(over);
     await store().upsertAgentWindows([a({ tenant: 'w', agentId: 'a1', windowStart: T, version: 4, ms: { AUX: 45_000 }, auxMsByReason: { 'lunch break': 45_000 }, entries: { AUX: 1 } })], 'aw1');

@@ -1,4 +1,4 @@
-import type { Clock } from '../adapters/clock.js';
+import type { Clock } from '../../adapters/clock.js';
 
 /**
  * Storing rate assumed until one is measured, events/s. The embedded worker was seen storing about 450

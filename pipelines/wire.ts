@@ -1,0 +1,204 @@
+/**
+ * One function that builds the pipelines room for the composition root: the event publisher and the
+ * real-time state, the dead-letter sink, the pipeline worker with the four pipelines (when this process
+ * consumes), the embedded ingest's admission (in-process bus only), the options of its fastify plugin,
+ * and start/stop. {@link createPipelineWorker} is the one place that builds a worker with every
+ * pipeline; the benchmarks use it too.
+ *
+ * @example
+ * const pipelines = await createPipelines({ clock, bus, store, windows, consume: true, log, observer: metrics.pipelineObserver() });
+ * await app.register(pipelinesRoutes, pipelines.routes);
+ * await pipelines.start();
+ */
+import { MemoryBus } from '../adapters/bus/memory.js';
+import type { MessageBus } from '../adapters/bus/types.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { agentPipeline } from './agent/pipeline.js';
+import { storeDeadLetters, topicDeadLetters, type DeadLetterSink } from './dead-letters.js';
+import type { TelemetryEvent } from './events/types.js';
+import { extensionPipeline } from './extension/pipeline.js';
+import { embeddedIngest, type EmbeddedIngest, type EmbeddedIngestConfig, type EmbeddedIngestMetrics } from './http/embedded-ingest.js';
+import type { IngestMetrics } from './http/ingest.js';
+import { IngestRate } from './http/ingest-rate.js';
+import type { PipelinesRoutesOptions } from './http/routes.js';
+import { intervalPipeline } from './interval/pipeline.js';
+import { CardinalityLimiter, type CardinalityOptions } from './limits/cardinality.js';
+import type { PipelineFactories } from './partition.js';
+import { EventPublisher } from './publisher.js';
+import { RealtimeState } from './realtime/state.js';
+import { skillGroupPipeline, type SkillGroupHooks } from './skillgroup/pipeline.js';
+import type { TelemetryStore } from './store/types.js';
+import { deadLetterTopic } from './topics.js';
+import { PipelineWorker, type PipelineObserver, type PipelineWorkerOptions } from './worker.js';
+
+/** The windows of every pipeline. Times in ms. */
+export interface PipelineWindows {
+  /** Watermark = max event time − this. */
+  readonly outOfOrdernessMs: number;
+  /** A late event still corrects windows ending up to this long before the watermark. */
+  readonly allowedLatenessMs: number;
+  /** Service-level threshold T of the skill-group figures. */
+  readonly serviceLevelMs: number;
+  /** Calls abandoned sooner than this are short abandons. */
+  readonly shortAbandonMs: number;
+  /** Interval window length, minutes (agent and extension; 1-minute windows are always kept). */
+  readonly intervalMinutes: 15 | 30;
+}
+
+/** The four pipelines with the given windows, as the worker takes them. */
+export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooks } = {}): Required<PipelineFactories> {
+  const state = { outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, intervalMinutes: w.intervalMinutes };
+  return {
+    skillgroup: skillGroupPipeline({ outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, serviceLevelMs: w.serviceLevelMs, shortAbandonMs: w.shortAbandonMs }, hooks.skillgroup),
+    agent: agentPipeline(state),
+    extension: extensionPipeline(state),
+    interval: intervalPipeline(),
+  };
+}
+
+/** Options of {@link createPipelineWorker}: the worker's, with the windows in place of the pipelines. */
+export interface CreatePipelineWorkerOptions extends Omit<PipelineWorkerOptions, 'pipelines'> {
+  readonly windows: PipelineWindows;
+  /** Where the skill-group figures go once stored (real-time state). */
+  readonly hooks?: { skillgroup?: SkillGroupHooks };
+}
+
+/** A pipeline worker running all four pipelines (not started). */
+export function createPipelineWorker(o: CreatePipelineWorkerOptions): PipelineWorker {
+  const { windows, hooks, ...worker } = o;
+  return new PipelineWorker({ ...worker, pipelines: allPipelines(windows, hooks) });
+}
+
+/** What the pipelines report, for metrics: the worker's reports and each batch of events stored. */
+export interface PipelinesObserver extends PipelineObserver {
+  /** A batch's valid events, once stored (offset order). */
+  events?(events: readonly TelemetryEvent[]): void;
+}
+
+/** Options of {@link createPipelines}. */
+export interface CreatePipelinesOptions {
+  readonly clock: Clock;
+  /** Source topics are created by the caller; the publisher writes to them, the worker reads them. */
+  readonly bus: MessageBus;
+  readonly store: TelemetryStore;
+  readonly topicPrefix?: string;
+  /** Consumer group of the workers (default `sluice-pipelines`). */
+  readonly groupId?: string;
+  readonly windows: PipelineWindows;
+  /** Whether this process runs a pipeline worker (role `all` or `pipeline`). */
+  readonly consume: boolean;
+  /** Per-tenant limits of distinct names, and how long an idle name is remembered, ms (also the real-time state's). */
+  readonly names?: { readonly limits?: CardinalityOptions['limits']; readonly idleMs?: number; readonly onRefused?: CardinalityOptions['onRefused'] };
+  /** Events per second one API key may ingest over HTTP; absent: no limit. */
+  readonly ingestEventsPerSec?: number;
+  /** Called for each ingest request refused by the rate (429). */
+  readonly onIngestRateLimited?: (tenant: string) => void;
+  /** The embedded ingest's settings (used on the in-process bus only: there an accepted event lives in this process until stored). */
+  readonly embedded?: EmbeddedIngestConfig;
+  /** Where the routes and the embedded ingest count (the app's `Metrics` fits). */
+  readonly metrics: IngestMetrics & EmbeddedIngestMetrics;
+  readonly observer?: PipelinesObserver;
+  /** Where the room logs (a pino logger fits); default silent. */
+  readonly log?: Logger;
+}
+
+/** A built pipelines room. */
+export interface Pipelines {
+  readonly publisher: EventPublisher;
+  readonly realtime: RealtimeState;
+  readonly deadLetters: DeadLetterSink;
+  /** The worker, when this process consumes. */
+  readonly worker: PipelineWorker | undefined;
+  /** The per-tenant name limits of the worker, when this process consumes. */
+  readonly limiter: CardinalityLimiter | undefined;
+  /** The embedded ingest (in-process bus only). */
+  readonly embedded: EmbeddedIngest | undefined;
+  /** Options for `app.register(pipelinesRoutes, pipelines.routes)`. */
+  readonly routes: PipelinesRoutesOptions;
+  /** How far behind real time the worker is, ms (0 without a worker), and events it has handled. */
+  health(): { readonly consumerLagMs: number; readonly handled: number };
+  /** Starts the worker (when this process consumes) and the expiry of idle real-time names. */
+  start(): Promise<void>;
+  /**
+   * Stops the room: on the in-process bus, first waits until everything accepted is stored or `deadline`
+   * (epoch ms, wall time) passes; then stops the worker and closes the publisher's producer. Idempotent.
+   */
+  stop(deadline?: number): Promise<void>;
+}
+
+/** See the module comment. */
+export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipelines> {
+  const log = o.log ?? silentLogger;
+  const { clock, bus, store } = o;
+  const producer = await bus.producer();
+  const publisher = new EventPublisher(producer, o.topicPrefix);
+  const realtime = new RealtimeState(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs });
+  const embeddedBus = bus instanceof MemoryBus;
+  const deadLetters = embeddedBus
+    ? storeDeadLetters(store, (row, reason) => log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'))
+    : topicDeadLetters(producer, deadLetterTopic(o.topicPrefix));
+  let limiter: CardinalityLimiter | undefined;
+  let worker: PipelineWorker | undefined;
+  if (o.consume) {
+    // Every event passes here, whether it came over HTTP or straight into Kafka.
+    const l = new CardinalityLimiter({ ...(o.names?.limits && { limits: o.names.limits }), ...(o.names?.idleMs !== undefined && { idleMs: o.names.idleMs }), ...(o.names?.onRefused && { onRefused: o.names.onRefused }) });
+    limiter = l;
+    worker = createPipelineWorker({
+      bus,
+      store,
+      deadLetters,
+      clock,
+      ...(o.groupId !== undefined && { groupId: o.groupId }),
+      ...(o.topicPrefix !== undefined && { topicPrefix: o.topicPrefix }),
+      windows: o.windows,
+      hooks: { skillgroup: { onRows: (rows) => realtime.applyRows(rows, clock.now()), onSliding: (figures) => realtime.applySliding(figures, clock.now()) } },
+      ...(o.observer && { observer: o.observer }),
+      admit: (event, now) => l.admit(event, now),
+      onEvents: (events) => {
+        const now = clock.now();
+        for (const e of events) realtime.apply(e, now);
+        o.observer?.events?.(events);
+      },
+    });
+  }
+  const w = worker;
+  // In-process bus: an event accepted lives only in this process until stored, so ingest is bounded by what
+  // the worker can store within the shutdown timeout. With Kafka an event is safe once the brokers acknowledged it.
+  const embedded = embeddedBus && o.embedded ? embeddedIngest({ config: o.embedded, bus, publisher, stored: () => w?.handled ?? 0, metrics: o.metrics, log }) : undefined;
+  let expiry: ReturnType<typeof setInterval> | undefined;
+  let stopped: Promise<void> | undefined;
+  return {
+    publisher,
+    realtime,
+    deadLetters,
+    worker,
+    limiter,
+    embedded,
+    routes: {
+      clock,
+      realtime,
+      store,
+      publisher,
+      deadLetters,
+      metrics: o.metrics,
+      ingestGuard: { ...embedded?.guard, ...(o.ingestEventsPerSec !== undefined && { rate: new IngestRate(o.ingestEventsPerSec) }), ...(o.onIngestRateLimited && { onRateLimited: o.onIngestRateLimited }) },
+    },
+    health: () => ({ consumerLagMs: w?.lagMs(clock.now()) ?? 0, handled: w?.handled ?? 0 }),
+    async start() {
+      expiry = setInterval(() => realtime.expire(clock.now()), 60_000);
+      expiry.unref();
+      if (w === undefined) return;
+      await w.start();
+      log.info({ topics: w.topics, group: o.groupId }, 'pipeline worker consuming');
+    },
+    stop: (deadline) =>
+      (stopped ??= (async () => {
+        // In-process bus: nothing survives the process, so everything accepted is stored before the worker stops.
+        if (w && embedded) await embedded.drain(deadline ?? systemClock.now());
+        await w?.stop();
+        clearInterval(expiry);
+        await producer.close().catch((err: Error) => log.warn({ err: err.message }, 'pipelines: error while closing the producer'));
+      })()),
+  };
+}
