@@ -10,10 +10,11 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runFor } from '../adapters/clock.js';
 import { parseApiKeys } from '../app/config.js';
 import { authPlugin } from '../app/plugins/auth.js';
 import { errorsPlugin } from '../app/plugins/errors.js';
-import { calm, harness, run } from './fixtures/harness.js';
+import { calm, harness } from './fixtures/harness.js';
 import type { Harness } from './fixtures/harness.js';
 import { controlRoutes } from './routes.js';
 
@@ -123,7 +124,7 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
         await send('POST', `/v1/control/breakers/${enc(o.key)}/force`, o.platform ? K.platformAdmin : K.evilAdmin, o.body);
         break;
       case 'tick':
-        await run(h.clock, 1_000);
+        await runFor(h.clock, 1_000);
         break;
     }
   }

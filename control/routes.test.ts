@@ -1,10 +1,11 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runFor } from '../adapters/clock.js';
 import type { Principal, Role } from '../core/access.js';
 import { DEFAULT_POLICY } from './policy/defaults.js';
 import { controlRoutes } from './routes.js';
-import { calm, harness, run } from './fixtures/harness.js';
+import { calm, harness } from './fixtures/harness.js';
 import type { Harness } from './fixtures/harness.js';
 
 let h: Harness;
@@ -100,7 +101,7 @@ describe('POST /v1/route/:decisionId/outcome', () => {
 
   it('answers 404 once the decision has expired', async () => {
     const { decisionId } = (await post('/v1/route', body)).json();
-    await run(h.clock, 61_000);
+    await runFor(h.clock, 61_000);
     expect((await post(`/v1/route/${decisionId}/outcome`, { success: false, latencyMs: 3 })).statusCode).toBe(404);
   });
 });
