@@ -14,8 +14,8 @@ import { runFor } from '../adapters/clock.js';
 import { parseApiKeys } from '../app/config.js';
 import { authPlugin } from '../app/plugins/auth.js';
 import { errorsPlugin } from '../app/plugins/errors.js';
-import { calm, harness } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { calm, harness } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 import { controlRoutes } from './routes.js';
 
 const K = {

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runFor, settle } from '../adapters/clock.js';
-import { calm, harness } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { calm, harness } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 import type { RouteAnswer } from './service-types.js';
 
 let h: Harness | undefined;

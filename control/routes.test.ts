@@ -5,8 +5,8 @@ import { runFor } from '../adapters/clock.js';
 import type { Principal, Role } from '../core/access.js';
 import { DEFAULT_POLICY } from './policy/defaults.js';
 import { controlRoutes } from './routes.js';
-import { calm, harness } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { calm, harness } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 
 let h: Harness;
 let app: FastifyInstance;

@@ -3,8 +3,8 @@ import { runFor, settle } from '../adapters/clock.js';
 import { DEFAULT_POLICY } from './policy/defaults.js';
 import type { TenantPolicy } from './policy/schema.js';
 import type { ControlEvents } from './service-types.js';
-import { calm, harness, overloaded } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { calm, harness, overloaded } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, settle } from '../adapters/clock.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import type { Principal } from '../core/access.js';
-import { calm } from './fixtures/harness.js';
+import { calm } from './testing/harness.js';
 import { controlRoutes } from './routes.js';
 import { StaticRealtimeView } from './signals/snapshot.js';
 import { InMemoryCallbackTickets } from './tickets/tickets.js';

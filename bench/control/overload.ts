@@ -8,7 +8,7 @@
  */
 import { ManualClock, settle } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { calm, overloaded } from '../../control/fixtures/harness.js';
+import { calm, overloaded } from '../../control/testing/harness.js';
 import { ControlService } from '../../control/service.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 

@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../../app/config.js';
 import { authPlugin } from '../../app/plugins/auth.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
-import { calm, harness } from '../fixtures/harness.js';
-import type { Harness } from '../fixtures/harness.js';
+import { calm, harness } from '../testing/harness.js';
+import type { Harness } from '../testing/harness.js';
 import { controlRoutes } from '../routes.js';
 import type { ControlRoutesOptions } from '../routes.js';
 

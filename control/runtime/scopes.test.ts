@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runFor } from '../../adapters/clock.js';
-import { calm, harness, overloaded } from '../fixtures/harness.js';
-import type { Harness } from '../fixtures/harness.js';
+import { calm, harness, overloaded } from '../testing/harness.js';
+import type { Harness } from '../testing/harness.js';
 import type { QueueSnapshot } from '../../core/messages.js';
 import { ScopeBook } from './scopes.js';
 

@@ -4,7 +4,7 @@ import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { DEFAULT_POLICY } from '../policy/defaults.js';
 import type { TenantPolicy } from '../policy/schema.js';
 import type { ControlService } from '../service.js';
-import { FlakyStore, calm, harness, overloaded } from '../fixtures/harness.js';
+import { FlakyStore, calm, harness, overloaded } from '../testing/harness.js';
 import { StaticRealtimeView } from '../signals/snapshot.js';
 
 const running: ControlService[] = [];

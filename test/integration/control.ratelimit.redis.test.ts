@@ -12,7 +12,7 @@ import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { parseApiKeys } from '../../app/config.js';
 import { authPlugin } from '../../app/plugins/auth.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
-import { calm } from '../../control/fixtures/harness.js';
+import { calm } from '../../control/testing/harness.js';
 import { controlRoutes } from '../../control/routes.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 import { createControl } from '../../control/wire.js';

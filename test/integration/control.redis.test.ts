@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { RedisStateStore } from '../../adapters/state/redis.js';
-import { calm, overloaded } from '../../control/fixtures/harness.js';
+import { calm, overloaded } from '../../control/testing/harness.js';
 import { ControlService } from '../../control/service.js';
 import type { ControlEvents } from '../../control/service-types.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
