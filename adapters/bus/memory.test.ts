@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../core/testing/eventually.js';
 import { BusFullError, isBusFullError, MemoryBus } from './memory.js';
-import { messageBusContract } from './contract.js';
+import { messageBusContract } from './bus.contract.js';
 import type { GroupConsumer } from './types.js';
 
 messageBusContract('in-memory twin', async () => new MemoryBus());
