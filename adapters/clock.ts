@@ -89,3 +89,35 @@ export class ManualClock implements Clock {
     this.#now = Math.max(this.#now, t);
   }
 }
+
+/**
+ * Lets in-flight promise chains finish: `rounds` turns of the event loop, so the work a fired timer
+ * started (an in-memory store call, a log flush, the next tick's re-arm) completes before the test
+ * looks. For virtual-time tests and scenarios on a {@link ManualClock}.
+ *
+ * @param rounds event-loop turns (`setImmediate`), default 8
+ */
+export async function settle(rounds = 8): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * Advances a {@link ManualClock} by `ms` in steps of `stepMs`, settling after each step, so async
+ * pollers armed on the clock get to re-arm. Everything due up to and including the end instant is
+ * processed.
+ *
+ * @param ms total virtual time to pass, ms
+ * @param stepMs step size, ms (default 1000); due times on step boundaries are hit exactly
+ * @param rounds event-loop turns after each step (see {@link settle}), default 8
+ */
+export async function runFor(clock: ManualClock, ms: number, stepMs = 1_000, rounds = 8): Promise<void> {
+  const end = clock.now() + ms;
+  await settle(rounds);
+  while (clock.now() < end) {
+    clock.advance(Math.min(stepMs, end - clock.now()));
+    await settle(rounds);
+  }
+  // A poller that re-armed for `end` itself during the last settle still gets its turn.
+  clock.advance(0);
+  await settle(rounds);
+}

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../adapters/bus/memory.js';
 import { ManualClock } from '../adapters/clock.js';
+import { eventually } from '../core/testing/eventually.js';
 import { storeDeadLetters } from '../pipelines/dead-letters.js';
 import { EventPublisher } from '../pipelines/publisher.js';
 import { RealtimeState } from '../pipelines/realtime/state.js';
@@ -99,7 +100,8 @@ describe('connections', () => {
     const { port } = new URL(url);
     const idle: Socket[] = [];
     for (let i = 0; i < 3; i++) idle.push(await new Promise<Socket>((r) => { const s = connect(Number(port), '127.0.0.1', () => r(s)); }));
-    for (let i = 0; i < 100 && (await new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)))) < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const connections = () => new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)));
+    await eventually(connections, (n) => n >= 3, 'the three idle connections', { timeoutMs: 1_000, intervalMs: 10 });
     // One more: closed before any byte of an answer.
     const answer = await new Promise<string>((resolve) => {
       let got = '';
@@ -114,7 +116,7 @@ describe('connections', () => {
     expect(answer).toBe('');
     expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toMatch(/\{limit="connections"\} [1-9]/);
     for (const s of idle) s.destroy();
-    for (let i = 0; i < 100 && (await new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)))) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(connections, (n) => n === 0, 'every connection closed', { timeoutMs: 1_000, intervalMs: 10 });
     expect((await fetch(`${url}/healthz`, { headers: { 'x-api-key': ADMIN } })).status).toBe(200);
   });
 

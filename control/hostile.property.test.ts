@@ -6,25 +6,23 @@
  * nesting, long strings, decisions left without outcomes, failures reported),
  * another tenant's route still gets its normal target.
  */
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseApiKeys } from '../app/config.js';
-import { authPlugin } from '../app/plugins/auth.js';
-import { errorsPlugin } from '../app/plugins/errors.js';
-import { calm, harness, run } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { runFor } from '../adapters/clock.js';
+import { authHeader, testServer } from '../test/support/server.js';
+import { calm, harness } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 import { controlRoutes } from './routes.js';
 
+/** Labels of the test server's keys (`tenant:role`). */
 const K = {
-  evilRouter: 'evil-router-key-000001',
-  evilAdmin: 'evil-admin-key-0000001',
-  evilViewer: 'evil-viewer-key-000001',
-  globexRouter: 'globex-router-key-00001',
-  platformAdmin: 'platform-admin-key-0001',
+  evilRouter: 'evil:router',
+  evilAdmin: 'evil:admin',
+  evilViewer: 'evil:viewer',
+  globexRouter: 'globex:router',
+  platformAdmin: '*:admin',
 };
-const KEYS = parseApiKeys(`${K.evilRouter}:evil:router,${K.evilAdmin}:evil:admin,${K.evilViewer}:evil:viewer,${K.globexRouter}:globex:router,${K.platformAdmin}:*:admin`);
 
 /** Strings a hostile client sends: lone surrogates, NUL and control characters, long runs, names that look like other tenants. */
 const nasty = fc.oneof(
@@ -76,10 +74,7 @@ async function build(): Promise<{ h: Harness; app: FastifyInstance }> {
   const h = harness({ tenants: ['evil', 'globex'] });
   h.view.set([calm('evil', 'care', h.clock.now()), calm('globex', 'sales', h.clock.now())]);
   await h.svc.start();
-  const app = Fastify({ ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } }, logger: false });
-  await app.register(errorsPlugin);
-  await app.register(authPlugin, { keys: KEYS, open: false });
-  await app.register(controlRoutes, { service: h.svc, clock: h.clock });
+  const app = await testServer((a) => a.register(controlRoutes, { service: h.svc, clock: h.clock }), { tenants: ['evil', 'globex', '*'] });
   return { h, app };
 }
 
@@ -89,7 +84,7 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
   const decisions: string[] = [];
   const send = async (method: 'POST' | 'PUT' | 'DELETE', url: string, key: string, body?: string | object) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const r = await app.inject({ method, url, headers: { 'x-api-key': key, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload }) });
+    const r = await app.inject({ method, url, headers: { ...authHeader(app, key), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload }) });
     codes.push(r.statusCode);
     return r;
   };
@@ -123,7 +118,7 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
         await send('POST', `/v1/control/breakers/${enc(o.key)}/force`, o.platform ? K.platformAdmin : K.evilAdmin, o.body);
         break;
       case 'tick':
-        await run(h.clock, 1_000);
+        await runFor(h.clock, 1_000);
         break;
     }
   }
@@ -139,10 +134,10 @@ describe('hostile input on the control write routes', () => {
           const codes = await play(list, h, app);
           expect(codes.filter((c) => c >= 500)).toEqual([]);
           for (let i = 0; i < 3; i++) {
-            const r = await app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': K.globexRouter }, payload: { tenant: 'globex', callId: `sentinel-${i}`, skillGroup: 'sales', priority: 'vip' } });
+            const r = await app.inject({ method: 'POST', url: '/v1/route', headers: authHeader(app, K.globexRouter), payload: { tenant: 'globex', callId: `sentinel-${i}`, skillGroup: 'sales', priority: 'vip' } });
             expect(r.statusCode).toBe(200);
             expect(r.json()).toMatchObject({ target: 'agent', ctiNode: 'a', level: 0 });
-            await app.inject({ method: 'POST', url: `/v1/route/${r.json().decisionId}/outcome`, headers: { 'x-api-key': K.globexRouter }, payload: { success: true, latencyMs: 40 } });
+            await app.inject({ method: 'POST', url: `/v1/route/${r.json().decisionId}/outcome`, headers: authHeader(app, K.globexRouter), payload: { success: true, latencyMs: 40 } });
           }
         } finally {
           await app.close();

@@ -4,8 +4,9 @@
  * another tenant's calls go.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { calm, harness, run, settle } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { runFor, settle } from '../adapters/clock.js';
+import { calm, harness } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 import type { RouteAnswer } from './service-types.js';
 
 let h: Harness | undefined;
@@ -56,7 +57,7 @@ describe('tenant isolation in control', () => {
         const t = globexCall(svc, s * 10 + i);
         targets.set(t, (targets.get(t) ?? 0) + 1);
       }
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
     }
     // The flood itself ends up refused everywhere (its own limits), …
     expect(floodRejects).toBeGreaterThan(1_000);
@@ -85,7 +86,7 @@ describe('tenant isolation in control', () => {
   it("one tenant's failed probes do not re-open a half-open fleet breaker; another tenant's probes close it", async () => {
     const { svc, clock } = await started({ ctiNodes: { primary: 'a' }, breakers: () => ({ errorCount: 5, jitter: 0, probes: 5, probeSuccesses: 3 }) });
     svc.force('cti:a', 'open', 1_000, 'maintenance');
-    await run(clock, 2_000);
+    await runFor(clock, 2_000);
     expect(svc.state().breakers.find((b) => b.id === 'cti:a')?.state).toBe('half-open');
     /** Routes until a call is sent as a probe (the shared probe budget answers asynchronously; refused calls go elsewhere at once). */
     const probe = async (route: () => RouteAnswer): Promise<RouteAnswer> => {

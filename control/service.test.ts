@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runFor, settle } from '../adapters/clock.js';
 import { DEFAULT_POLICY } from './policy/defaults.js';
 import type { TenantPolicy } from './policy/schema.js';
 import type { ControlEvents } from './service-types.js';
-import { calm, harness, overloaded, run, settle } from './fixtures/harness.js';
-import type { Harness } from './fixtures/harness.js';
+import { calm, harness, overloaded } from './testing/harness.js';
+import type { Harness } from './testing/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -63,7 +64,7 @@ describe('ControlService.route', () => {
     const held = [svc.route(call({ callId: 'x1' })), svc.route(call({ callId: 'x2' }))];
     expect(held.map((d) => d.ctiNode)).toEqual(['a', 'a']);
     expect(svc.route(call({ callId: 'x3' }))).toMatchObject({ target: 'smart_ivr' });
-    await run(clock, 11_000);
+    await runFor(clock, 11_000);
     expect(svc.outcome(held[0]!.decisionId, { success: true, latencyMs: 5 })).toBe(false);
     expect(svc.stats().decisions.expired).toBeGreaterThanOrEqual(2);
     expect(svc.route(call({ callId: 'x4' })).ctiNode).toBe('a');
@@ -78,7 +79,7 @@ describe('ControlService levels in virtual time', () => {
     const feed = (fn: typeof calm) => view.set([fn('acme', 'care', clock.now())]);
     feed(overloaded);
     for (let i = 1; i <= 3; i++) {
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
       feed(overloaded);
       expect(svc.state('acme').levels.find((l) => l.skillGroup === undefined)?.level).toBe(i);
     }
@@ -90,7 +91,7 @@ describe('ControlService levels in virtual time', () => {
     expect(tickets.list()).toEqual([expect.objectContaining({ tenant: 'acme', callId: 'low-1', decisionId: low.decisionId, priority: 'low' })]);
     feed(calm);
     for (let t = 0; t < 20; t++) {
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
       feed(calm);
     }
     expect(svc.state('acme').levels.every((l) => l.level === 0)).toBe(true);
@@ -103,9 +104,9 @@ describe('ControlService levels in virtual time', () => {
   it('keeps the level when the snapshots go stale (fail-static on missing signals)', async () => {
     const { svc, clock, view } = await started({ staleSnapshotMs: 5_000 });
     view.set([overloaded('acme', 'care', clock.now() - 4_000)]);
-    await run(clock, 1_000);
+    await runFor(clock, 1_000);
     expect(svc.state('acme').levels.find((l) => l.skillGroup === undefined)?.level).toBe(1);
-    await run(clock, 60_000);
+    await runFor(clock, 60_000);
     expect(svc.state('acme').levels.find((l) => l.skillGroup === undefined)?.level).toBe(1);
     expect(svc.state('acme').signals).toEqual([]);
   });
@@ -115,7 +116,7 @@ describe('ControlService levels in virtual time', () => {
     expect(svc.pin({ tenant: 'acme' }, 3, 4_000, 'carrier incident')).toMatchObject({ level: 3, until: clock.now() + 4_000 });
     expect(svc.route(call()).level).toBe(3);
     expect(() => svc.pin({ tenant: 'acme' }, 2, 0, 'x')).toThrow(/forMs must be > 0/);
-    await run(clock, 5_000);
+    await runFor(clock, 5_000);
     expect(svc.state('acme').levels.find((l) => l.skillGroup === undefined)?.override).toBeNull();
   });
 });
@@ -165,7 +166,7 @@ describe('ControlService operator actions', () => {
     expect(svc.route(call()).ctiNode).toBe('b');
     expect(() => svc.force('cti:zz', 'open', 1_000, 'x')).toThrow(/breaker cti:zz not found/);
     expect(() => svc.force('cti:a', 'open', 0, 'x')).toThrow(/forMs must be > 0/);
-    await run(clock, 3_000);
+    await runFor(clock, 3_000);
     expect(svc.state().breakers.find((b) => b.id === 'cti:a')?.state).toBe('half-open');
     svc.force('channel:chat', 'closed', 10_000, 'trust it');
     svc.force('channel:chat', 'clear', undefined, 'done');

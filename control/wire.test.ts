@@ -1,9 +1,8 @@
-import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../adapters/clock.js';
+import { ManualClock, settle } from '../adapters/clock.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
-import type { Principal } from '../core/access.js';
-import { calm, settle } from './fixtures/harness.js';
+import { authHeader, testServer } from '../test/support/server.js';
+import { calm } from './testing/harness.js';
 import { controlRoutes } from './routes.js';
 import { StaticRealtimeView } from './signals/snapshot.js';
 import { InMemoryCallbackTickets } from './tickets/tickets.js';
@@ -36,13 +35,8 @@ describe('createControl', () => {
     await settle();
     expect(callbackTickets.list().map((t) => t.decisionId)).toEqual([diverted.decisionId]);
     expect(control.service.stats().log).toMatchObject({ dropped: 0 });
-    const app = Fastify();
-    app.decorateRequest('principal', null as unknown as Principal);
-    app.addHook('onRequest', async (req) => {
-      req.principal = { tenant: '*', role: 'admin', keyId: 'k' };
-    });
-    await app.register(controlRoutes, control.routes);
-    expect((await app.inject({ url: '/v1/control/state?tenant=acme' })).json().levels[0]).toMatchObject({ tenant: 'acme', level: 3 });
+    const app = await testServer((a) => a.register(controlRoutes, control.routes));
+    expect((await app.inject({ url: '/v1/control/state?tenant=acme', headers: authHeader(app, '*:admin') })).json().levels[0]).toMatchObject({ tenant: 'acme', level: 3 });
     await app.close();
     await control.stop();
     expect(control.service.stats().log).toMatchObject({ buffered: 0, written: 3 });

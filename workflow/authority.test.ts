@@ -1,9 +1,6 @@
-import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseApiKeys } from '../app/config.js';
-import { authPlugin } from '../app/plugins/auth.js';
-import { errorsPlugin } from '../app/plugins/errors.js';
+import { testServer, type TestKey } from '../test/support/server.js';
 import { MemoryHistory } from './history/memory.js';
 import { workflowRoutes } from './routes.js';
 import { createHarness, flowSource, type Harness } from './testing/harness.js';
@@ -25,14 +22,18 @@ const KEY = {
   sue: 'Us7sueKeyForAuthorityTests',
   eve: 'Ie8eveKeyForAuthorityTests',
 };
-const PLAIN = `${KEY.admin}:default:admin,${KEY.router}:default:router,${KEY.agent}:default:agent`;
-const PEOPLE = [
-  `${KEY.ann}:default:agent:ann:billing-agents`,
-  `${KEY.max}:default:agent:max:billing-managers`,
-  `${KEY.hal}:default:agent:hal:department-heads`,
-  `${KEY.sue}:default:agent:sue:billing-supervisors+billing-agents`,
-  `${KEY.eve}:default:agent:eve`,
-].join(',');
+const PLAIN: Record<string, TestKey> = {
+  admin: { key: KEY.admin, tenant: 'default', role: 'admin' },
+  router: { key: KEY.router, tenant: 'default', role: 'router' },
+  agent: { key: KEY.agent, tenant: 'default', role: 'agent' },
+};
+const PEOPLE: Record<string, TestKey> = {
+  ann: { key: KEY.ann, tenant: 'default', role: 'agent', user: 'ann', groups: ['billing-agents'] },
+  max: { key: KEY.max, tenant: 'default', role: 'agent', user: 'max', groups: ['billing-managers'] },
+  hal: { key: KEY.hal, tenant: 'default', role: 'agent', user: 'hal', groups: ['department-heads'] },
+  sue: { key: KEY.sue, tenant: 'default', role: 'agent', user: 'sue', groups: ['billing-supervisors', 'billing-agents'] },
+  eve: { key: KEY.eve, tenant: 'default', role: 'agent', user: 'eve' },
+};
 
 let h: Harness;
 let app: FastifyInstance | undefined;
@@ -51,14 +52,14 @@ afterEach(async () => {
   app = undefined;
 });
 
-/** The workflow routes behind the app's auth and errors plugins, logging into `logLines`. */
-async function serve(spec: string): Promise<FastifyInstance> {
-  app = Fastify({ logger: { level: 'debug', stream: { write: (line: string) => void logLines.push(line) } }, ajv: { customOptions: { coerceTypes: 'array' } } });
-  await app.register(swagger, { openapi: { info: { title: 'authority test', version: '1' } } });
-  await app.register(errorsPlugin);
-  await app.register(authPlugin, { keys: parseApiKeys(spec), open: false });
-  await app.register(workflowRoutes, { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() });
-  await app.ready();
+/** The workflow routes on the test server (the app's auth and errors plugins), with only `keys`, logging into `logLines`. */
+async function serve(keys: Record<string, TestKey>): Promise<FastifyInstance> {
+  app = await testServer((a) => a.register(workflowRoutes, { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() }), {
+    // Only these keys, so each is named by its position among them (`key#1` is the admin's).
+    tenants: [],
+    keys,
+    logger: { level: 'debug', stream: { write: (line: string) => void logLines.push(line) } },
+  });
   const published = await send(KEY.admin, 'POST', '/v1/flows', flowSource('fee-reduction.yaml'), { 'content-type': 'text/yaml' });
   expect(published.status).toBe(201);
   return app;
@@ -135,7 +136,7 @@ describe('the caller cannot name its own authority', () => {
 
 describe('a key with a user and groups acts as that person', () => {
   it('acts on the todo assigned to its user, with its groups as flow permissions, and nothing more', async () => {
-    await serve(`${PLAIN},${PEOPLE}`);
+    await serve({ ...PLAIN, ...PEOPLE });
     const id = await openFee(900);
     expect((await send(KEY.ann, 'GET', '/v1/todos?assignee=ann')).data.items).toEqual([expect.objectContaining({ ticketId: id, nodeId: 'level1' })]);
     // eve is an agent of the tenant without the flow's groups: she may neither view (comment) nor decide.
@@ -157,7 +158,7 @@ describe('a key with a user and groups acts as that person', () => {
   });
 
   it('separation of duties: the same person cannot approve two levels, a different one can', async () => {
-    await serve(`${PLAIN},${PEOPLE}`);
+    await serve({ ...PLAIN, ...PEOPLE });
     const id = await openFee(40_000);
     expect((await approve(KEY.sue, id)).status).toBe(200);
     const again = await approve(KEY.sue, id);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryHistory } from './history/memory.js';
 import { WORKFLOW_LIMITS as L } from './limits.js';
 import { createHarness, type Harness } from './testing/harness.js';
-import { call, workflowTestApp } from './testing/http.js';
+import { call } from '../test/support/server.js';
+import { workflowTestApp } from './testing/http.js';
 
 const ADMIN = 'acme:admin';
 const AGENT = 'acme:agent';

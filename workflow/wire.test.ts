@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../adapters/clock.js';
+import { ManualClock, runFor } from '../adapters/clock.js';
 import type { CallbackTicketRequest } from '../core/messages.js';
 import { callbackTicketId } from './callback.js';
 import { MemoryHistory } from './history/memory.js';
 import type { SlaFiring, TicketStateChange } from './metrics.js';
 import { MemoryPeopleDirectory } from './people/memory.js';
-import { runFor } from './testing/virtual-time.js';
 import { createWorkflow, shippedFlows } from './wire.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../core/testing/eventually.js';
 import { BusFullError, isBusFullError, MemoryBus } from './memory.js';
-import { messageBusContract } from './contract.js';
+import { messageBusContract } from './bus.contract.js';
 import type { GroupConsumer } from './types.js';
 
 messageBusContract('in-memory twin', async () => new MemoryBus());
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 4_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  // Lets the handler that made `check` true finish (its batch is in flight until it returns).
+/** Waits until `check` holds, then one more turn: the handler that made it true finishes (its batch is in flight until it returns). */
+async function settled(check: () => boolean, what: string): Promise<void> {
+  await eventually(check, what, { timeoutMs: 4_000, intervalMs: 10 });
   await new Promise((r) => setTimeout(r, 0));
 }
 
@@ -40,13 +37,13 @@ describe('MemoryBus releases consumed messages', () => {
     const fast = await reader(bus, topic, 'fast', () => Infinity);
     const slow = await reader(bus, topic, 'slow', () => slowUpTo);
     await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
-    await eventually(() => fast.got.length === 10 && slow.got.length === 10, 'both groups read the ten');
+    await settled(() => fast.got.length === 10 && slow.got.length === 10, 'both groups read the ten');
     // The slow group committed 6: messages 0–5 are freed, 6–9 kept for it.
     expect(values(bus, topic)).toEqual(['6', '7', '8', '9']);
     expect(bus.held).toBe(4);
     slowUpTo = Infinity;
     await producer.send(topic, [{ key: 'k', value: '10' }]);
-    await eventually(() => bus.held === 0, `everything committed by both groups freed (held ${bus.held}: ${values(bus, topic).join()}; read ${fast.got.join()} / ${slow.got.join()})`);
+    await settled(() => bus.held === 0, `everything committed by both groups freed (held ${bus.held}: ${values(bus, topic).join()}; read ${fast.got.join()} / ${slow.got.join()})`);
     expect(fast.got).toEqual(Array.from({ length: 11 }, (_, i) => i));
     expect(slow.got).toEqual(Array.from({ length: 11 }, (_, i) => i));
     await fast.consumer.stop();
@@ -54,7 +51,7 @@ describe('MemoryBus releases consumed messages', () => {
     await producer.send(topic, [{ key: 'k', value: '11' }]);
     expect(bus.log(topic, 0).map((m) => m.offset)).toEqual([11]);
     const late = await reader(bus, topic, 'late', () => undefined);
-    await eventually(() => late.got.length === 1, 'the one held read by a new group');
+    await settled(() => late.got.length === 1, 'the one held read by a new group');
     expect(late.got).toEqual([11]);
     await late.consumer.stop();
   });
@@ -67,7 +64,7 @@ describe('MemoryBus releases consumed messages', () => {
     await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })));
     expect(bus.held).toBe(5);
     const r = await reader(bus, topic, 'never-commits', () => undefined);
-    await eventually(() => r.got.length === 5, 'the five read');
+    await settled(() => r.got.length === 5, 'the five read');
     expect(values(bus, topic)).toEqual(['0', '1', '2', '3', '4']);
     await r.consumer.stop();
   });
@@ -80,10 +77,10 @@ describe('MemoryBus releases consumed messages', () => {
     const send = (from: number, n: number) => producer.send(topic, Array.from({ length: n }, (_, i) => ({ key: 'k', value: String(from + i) })));
     const r = await reader(bus, topic, 'never-commits', () => undefined);
     await send(0, 8);
-    await eventually(() => r.got.length === 8, 'the eight handed over');
+    await settled(() => r.got.length === 8, 'the eight handed over');
     await send(8, 5); // 13 > 10: the eight handed over (though never committed) make room
     expect(values(bus, topic)).toEqual(['8', '9', '10', '11', '12']);
-    await eventually(() => r.got.length === 13, 'the five handed over');
+    await settled(() => r.got.length === 13, 'the five handed over');
     r.consumer.pause();
     await new Promise((resolve) => setTimeout(resolve, 100)); // lets the loop see the pause
     await send(13, 10); // frees 8–12, fills the bus with what the paused member has not been handed
@@ -93,9 +90,9 @@ describe('MemoryBus releases consumed messages', () => {
     expect(bus.held).toBe(10);
     expect(bus.log(topic, 0).map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 13 + i)); // nothing of the refused send
     r.consumer.resume();
-    await eventually(() => r.got.length === 23, 'the ten handed over after resume');
+    await settled(() => r.got.length === 23, 'the ten handed over after resume');
     await send(23, 1);
-    await eventually(() => r.got.length === 24, 'the one sent after resume');
+    await settled(() => r.got.length === 24, 'the one sent after resume');
     expect(r.got).toEqual(Array.from({ length: 24 }, (_, i) => i));
     await r.consumer.stop();
   });
@@ -107,11 +104,11 @@ describe('MemoryBus releases consumed messages', () => {
     const producer = await bus.producer();
     const first = await reader(bus, topic, 'g', () => 1);
     await producer.send(topic, Array.from({ length: 4 }, (_, i) => ({ key: 'k', value: String(i) })));
-    await eventually(() => first.got.length === 4, 'the four read');
+    await settled(() => first.got.length === 4, 'the four read');
     await producer.send(topic, [{ key: 'k', value: '4' }, { key: 'k', value: '5' }]); // frees 0–3 though the group committed 1
     await first.consumer.stop();
     const second = await reader(bus, topic, 'g', () => undefined);
-    await eventually(() => second.got.length === 2, 'the two held');
+    await settled(() => second.got.length === 2, 'the two held');
     expect(second.got).toEqual([4, 5]);
     await second.consumer.stop();
   });
@@ -130,7 +127,7 @@ describe('MemoryBus releases consumed messages', () => {
     });
     for (let i = 0; i < 100; i++) {
       await producer.send(topic, Array.from({ length: 1000 }, (_, j) => ({ key: `k${j}`, value: 'x' })));
-      await eventually(() => handled === (i + 1) * 1000, 'the thousand handled');
+      await settled(() => handled === (i + 1) * 1000, 'the thousand handled');
       expect(bus.held).toBe(0);
     }
     await consumer.stop();

@@ -2,7 +2,7 @@
  * The message bus as Sluice's domain sees it: partitioned topics, keyed messages, consumer groups
  * with offsets the consumer commits itself (after its sink acknowledged the work). Kafka through
  * kafkajs is the real adapter; {@link MemoryBus} is the in-memory twin. Both pass
- * `adapters/bus/contract.ts`.
+ * `adapters/bus/bus.contract.ts`.
  */
 
 /** A message to publish. Messages with the same key land in the same partition, in order. */

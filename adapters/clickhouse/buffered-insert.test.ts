@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.js';
+import { ManualClock, settle } from '../clock.js';
 import { BufferedInsert, type BufferedInsertOptions } from './buffered-insert.js';
-
-/** Lets pending promise callbacks and zero-delay work run. */
-async function settle(rounds = 8): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 /** A writer that stores batches by token (a retried token is a no-op, like ClickHouse) and can be made to fail. */
 class Sink {

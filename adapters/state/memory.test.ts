@@ -1,4 +1,4 @@
-import { stateStoreContract } from './contract.js';
+import { stateStoreContract } from './state.contract.js';
 import { MemoryStateStore } from './memory.js';
 
 stateStoreContract('in-memory twin', async () => new MemoryStateStore());

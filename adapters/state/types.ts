@@ -2,7 +2,7 @@
  * Shared state between Sluice instances (control levels, breaker state, budgets, policies):
  * a handful of atomic operations. Redis through ioredis is the real store (atomic steps are Lua
  * scripts); {@link MemoryStateStore} is the twin for the embedded default. Both pass
- * `adapters/state/contract.ts`. Keys are namespaced by the store's prefix; callers add the tenant.
+ * `adapters/state/state.contract.ts`. Keys are namespaced by the store's prefix; callers add the tenant.
  */
 export interface StateStore {
   get(key: string): Promise<string | null>;

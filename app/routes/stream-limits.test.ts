@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MemoryBus } from '../../adapters/bus/memory.js';
 import { ManualClock } from '../../adapters/clock.js';
+import { eventually } from '../../core/testing/eventually.js';
 import { storeDeadLetters } from '../../pipelines/dead-letters.js';
 import { EventPublisher } from '../../pipelines/publisher.js';
 import { RealtimeState } from '../../pipelines/realtime/state.js';
@@ -33,15 +34,6 @@ async function streamApp(realtime: RealtimeState, opts: Partial<StreamOptions> =
   await app.register(streamRoutes, { realtime, clock: new ManualClock(NOW), ...opts });
   await app.ready();
   return app;
-}
-
-/** Resolves when `pred` holds, polling; fails naming `what` after a few seconds. */
-async function until(what: string, pred: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Every skill-group name pushed to a socket so far. */
@@ -77,7 +69,7 @@ describe('GET /v1/stream: refused before the upgrade', () => {
     expect((await app.inject({ url: '/v1/stream', headers: { 'x-api-key': GLOBEX } })).json().error).toMatchObject({ code: 'SLUICE_ERR_UNAVAILABLE', retriable: true });
 
     a1.terminate();
-    await until('the slot to be given back', () => app.websocketServer.clients.size === 2);
+    await eventually(() => app.websocketServer.clients.size === 2, 'the slot to be given back');
     const again = await app.injectWS(`/v1/stream?key=${GLOBEX}`);
     for (const ws of [a2, b1, again]) ws.terminate();
   });
@@ -118,7 +110,7 @@ describe('GET /v1/stream: abusive clients', () => {
 
     const victim = new WebSocket(`${url}/v1/stream?key=${ACME}`);
     const seen = pushes(victim);
-    await until('the victim\'s first push', () => seen.has('sales'));
+    await eventually(() => seen.has('sales'), 'the victim\'s first push');
 
     const attacker = new WebSocket(`${url}/v1/stream?key=${GLOBEX}`);
     await new Promise((r) => attacker.once('open', r));
@@ -132,7 +124,7 @@ describe('GET /v1/stream: abusive clients', () => {
     const health = await fetch(`${url.replace('ws', 'http')}/healthz`, { headers: { 'x-api-key': ACME } });
     expect(health.status).toBe(200);
     realtime.apply(offered('acme', 'c2', 'after-the-flood'), NOW);
-    await until('a push to the victim after the flood', () => seen.has('after-the-flood'));
+    await eventually(() => seen.has('after-the-flood'), 'a push to the victim after the flood');
     expect(victim.readyState).toBe(WebSocket.OPEN);
     expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain('sluice_server_limit_hits_total{limit="stream_rate"} 1');
     victim.close();
@@ -159,7 +151,7 @@ describe('GET /v1/stream: abusive clients', () => {
     const big = await server.injectWS(`/v1/stream?key=${ACME}`);
     expect(server.websocketServer.clients.size).toBe(1);
     big.send(JSON.stringify({ type: 'subscribe', skillGroup: 'x'.repeat(5_000) }));
-    await until('the connection to be dropped', () => server.websocketServer.clients.size === 0);
+    await eventually(() => server.websocketServer.clients.size === 0, 'the connection to be dropped');
     expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain('{limit="stream_frame"} 1');
   });
 
@@ -176,7 +168,7 @@ describe('GET /v1/stream: abusive clients', () => {
     ws.ping('are you there');
     await pong;
     ws.send('null');
-    await until('the error reply', () => errors.length === 1);
+    await eventually(() => errors.length === 1, 'the error reply');
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     for (let i = 0; i < 4; i++) ws.ping();
     expect(await closed).toBe(1008);
@@ -201,13 +193,13 @@ describe('GET /v1/stream: abusive clients', () => {
     let largest = 0;
     reader.on('message', (d) => (largest = Math.max(largest, d.toString().length)));
     const seen = pushes(reader);
-    await until('the slow client to be cut', () => hits.includes('stream_slow'));
-    await until('its slot to be given back', () => app.websocketServer.clients.size === 1);
+    await eventually(() => hits.includes('stream_slow'), 'the slow client to be cut');
+    await eventually(() => app.websocketServer.clients.size === 1, 'its slot to be given back');
     // What it did not read stayed bounded: at most the threshold plus the one push that crossed it.
     expect(bufferedAtCut).toBeGreaterThan(4096);
     expect(bufferedAtCut).toBeLessThanOrEqual(4096 + largest + 16);
     realtime.apply(offered('acme', 'late', 'pushed-after-the-cut'), NOW);
-    await until('a push to the reading client', () => seen.has('pushed-after-the-cut'));
+    await eventually(() => seen.has('pushed-after-the-cut'), 'a push to the reading client');
     (await app.injectWS(`/v1/stream?key=${ACME}`)).terminate();
     reader.terminate();
   });

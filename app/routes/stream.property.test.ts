@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../../adapters/clock.js';
+import { eventually } from '../../core/testing/eventually.js';
 import { RealtimeState } from '../../pipelines/realtime/state.js';
 import { parseApiKeys } from '../config.js';
 import { authPlugin } from '../plugins/auth.js';
@@ -101,8 +102,7 @@ describe('GET /v1/stream under arbitrary upgrades and frames', () => {
         // Liveness: a change of acme's figures still reaches acme's screen.
         const name = `sentinel-${++run}`;
         realtime.apply({ v: 1, tenant: 'acme', source: 'skillgroup', id: name, ts: NOW - 1_000, body: { skillGroup: name, callId: name, type: 'OFFERED' } }, NOW);
-        for (let i = 0; i < 300 && !seen.has(name); i++) await new Promise((r) => setTimeout(r, 5));
-        expect(seen.has(name), `push ${name} after ${JSON.stringify(q)}`).toBe(true);
+        await eventually(() => seen.has(name), () => `push ${name} after ${JSON.stringify(q)}`, { timeoutMs: 1_500, intervalMs: 5 });
         expect(crashes, `after ${JSON.stringify(q)} and ${JSON.stringify(frames)}`).toEqual([]);
       }),
       { numRuns: 150 },

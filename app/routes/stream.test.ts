@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { MemoryBus } from '../../adapters/bus/memory.js';
 import { ManualClock } from '../../adapters/clock.js';
+import { eventually } from '../../core/testing/eventually.js';
 import { storeDeadLetters } from '../../pipelines/dead-letters.js';
 import { EventPublisher } from '../../pipelines/publisher.js';
 import { RealtimeState } from '../../pipelines/realtime/state.js';
@@ -23,13 +24,8 @@ function collector() {
   const got: { type: string; [k: string]: unknown }[] = [];
   const listen = (ws: WebSocket) => ws.on('message', (d) => got.push(JSON.parse(d.toString())));
   const next = async (pred: (m: (typeof got)[number]) => boolean, ms = 3_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = got.findIndex(pred);
-      if (i >= 0) return got.splice(0, i + 1).at(-1)!;
-      if (Date.now() > end) throw new Error(`no such message; got ${JSON.stringify(got)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const i = await eventually(() => got.findIndex(pred), (at) => at >= 0, () => `such a message; got ${JSON.stringify(got)}`, { timeoutMs: ms, intervalMs: 10 });
+    return got.splice(0, i + 1).at(-1)!;
   };
   return { next, listen };
 }

@@ -11,7 +11,7 @@ import Opossum from 'opossum';
 import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { CircuitBreaker } from '../../control/breaker/breaker.js';
-import { calm } from '../../control/fixtures/harness.js';
+import { calm } from '../../control/testing/harness.js';
 import { memoryDecisionLog } from '../../control/log/memory.js';
 import { decide } from '../../control/router.js';
 import { compileTenant } from '../../control/routing-table.js';

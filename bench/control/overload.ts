@@ -6,9 +6,9 @@
  * and their outcomes reported, so CTI latency reaches the pressure score
  * through the breakers' windows.
  */
-import { ManualClock } from '../../adapters/clock.js';
+import { ManualClock, settle } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { calm, overloaded, settle } from '../../control/fixtures/harness.js';
+import { calm, overloaded } from '../../control/testing/harness.js';
 import { ControlService } from '../../control/service.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 

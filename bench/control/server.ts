@@ -15,7 +15,7 @@ import type { FastifyError } from 'fastify';
 import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
 import type { Principal } from '../../core/access.js';
-import { calm } from '../../control/fixtures/harness.js';
+import { calm } from '../../control/testing/harness.js';
 import { controlRoutes } from '../../control/routes.js';
 import { routeBody, routeReply } from '../../control/http/schemas.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';

@@ -4,22 +4,20 @@
  * keys and tenants keep being answered. Built with the app's own auth and
  * error plugins, so the limit is shown to run after authentication.
  */
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseApiKeys } from '../../app/config.js';
-import { authPlugin } from '../../app/plugins/auth.js';
-import { errorsPlugin } from '../../app/plugins/errors.js';
-import { calm, harness } from '../fixtures/harness.js';
-import type { Harness } from '../fixtures/harness.js';
+import { authHeader, testServer } from '../../test/support/server.js';
+import { calm, harness } from '../testing/harness.js';
+import type { Harness } from '../testing/harness.js';
 import { controlRoutes } from '../routes.js';
 import type { ControlRoutesOptions } from '../routes.js';
 
-const ACME = 'acme-router-key-000001';
-const ACME2 = 'acme-router-key-000002';
-const GLOBEX = 'globex-router-key-00001';
-const PLATFORM = 'platform-router-key-001';
-const VIEWER = 'acme-viewer-key-0000001';
+/** Labels of the test server's keys (`tenant:role`), and a second router key of acme. */
+const ACME = 'acme:router';
+const ACME2 = 'acme:second-router';
+const GLOBEX = 'globex:router';
+const PLATFORM = '*:router';
+const VIEWER = 'acme:viewer';
 
 let h: Harness | undefined;
 let app: FastifyInstance | undefined;
@@ -34,15 +32,12 @@ async function build(rateLimit: ControlRoutesOptions['rateLimit']): Promise<Fast
   h = harness({ tenants: ['acme', 'globex'] });
   h.view.set([calm('acme', 'care', h.clock.now()), calm('globex', 'sales', h.clock.now())]);
   await h.svc.start();
-  const a = Fastify({ ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } });
-  await a.register(errorsPlugin);
-  await a.register(authPlugin, { keys: parseApiKeys(`${ACME}:acme:router,${ACME2}:acme:router,${GLOBEX}:globex:router,${PLATFORM}:*:router,${VIEWER}:acme:viewer`), open: false });
-  await a.register(controlRoutes, { service: h.svc, clock: h.clock, ...(rateLimit === undefined ? {} : { rateLimit }) });
-  return (app = a);
+  const routes: ControlRoutesOptions = { service: h.svc, clock: h.clock, ...(rateLimit === undefined ? {} : { rateLimit }) };
+  return (app = await testServer((a) => a.register(controlRoutes, routes), { tenants: ['acme', 'globex', '*'], keys: { [ACME2]: { tenant: 'acme', role: 'router' } } }));
 }
 
-const route = (key: string, tenant: string, i: number) =>
-  app!.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': key }, payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' } });
+const route = (label: string, tenant: string, i: number) =>
+  app!.inject({ method: 'POST', url: '/v1/route', headers: authHeader(app!, label), payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' } });
 
 describe('control rate limits', () => {
   it('answers 429 with Retry-After and SLUICE_ERR_RATE_LIMITED to the flooding key only; other keys and tenants are answered', async () => {
@@ -80,10 +75,10 @@ describe('control rate limits', () => {
     for (let i = 0; i < 3; i++) ids.push((await route(ACME, 'acme', i)).json().decisionId as string);
     expect((await route(ACME, 'acme', 9)).statusCode).toBe(429);
     for (const id of ids) {
-      const r = await app!.inject({ method: 'POST', url: `/v1/route/${id}/outcome`, headers: { 'x-api-key': ACME }, payload: { success: true, latencyMs: 5 } });
+      const r = await app!.inject({ method: 'POST', url: `/v1/route/${id}/outcome`, headers: authHeader(app!, ACME), payload: { success: true, latencyMs: 5 } });
       expect(r.statusCode).toBe(204);
     }
-    const state = () => app!.inject({ url: '/v1/control/state', headers: { 'x-api-key': VIEWER } });
+    const state = () => app!.inject({ url: '/v1/control/state', headers: authHeader(app!, VIEWER) });
     expect([(await state()).statusCode, (await state()).statusCode, (await state()).statusCode]).toEqual([200, 200, 429]);
     expect(h!.svc.stats().rateLimited).toEqual({ route: 1, outcome: 0, api: 1 });
   });
@@ -95,7 +90,7 @@ describe('control rate limits', () => {
     await app!.close();
     await h!.svc.stop();
     await build(false);
-    const state = await Promise.all(Array.from({ length: 150 }, () => app!.inject({ url: '/v1/control/state', headers: { 'x-api-key': VIEWER } })));
+    const state = await Promise.all(Array.from({ length: 150 }, () => app!.inject({ url: '/v1/control/state', headers: authHeader(app!, VIEWER) })));
     expect(state.every((r) => r.statusCode === 200)).toBe(true);
   });
 });

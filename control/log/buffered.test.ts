@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../adapters/clock.js';
-import { settle } from '../fixtures/harness.js';
+import { ManualClock, settle } from '../../adapters/clock.js';
 import { BufferedDecisionLog } from './buffered.js';
 import { MemoryLogWriter } from './memory.js';
 import type { DecisionRecord, LogWriter } from './types.js';

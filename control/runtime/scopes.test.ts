@@ -4,8 +4,9 @@
  * loop's state without bound, nor cost another tenant its routing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { calm, harness, overloaded, run } from '../fixtures/harness.js';
-import type { Harness } from '../fixtures/harness.js';
+import { runFor } from '../../adapters/clock.js';
+import { calm, harness, overloaded } from '../testing/harness.js';
+import type { Harness } from '../testing/harness.js';
 import type { QueueSnapshot } from '../../core/messages.js';
 import { ScopeBook } from './scopes.js';
 
@@ -41,7 +42,7 @@ describe('level scopes in the control service', () => {
     await svc.start();
     for (let t = 0; t < 3; t++) {
       view.set(flood(clock.now()));
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
     }
     expect(groupsOf(svc, 'acme').length).toBeLessThanOrEqual(50);
     expect(svc.state('acme').signals.length).toBeLessThanOrEqual(51);
@@ -59,19 +60,19 @@ describe('level scopes in the control service', () => {
     const some = (at: number) => [...names(80).map((g) => calm('acme', g, at)), calm('acme', 'care', at)];
     view.set(some(clock.now()));
     await svc.start();
-    await run(clock, 2_000);
+    await runFor(clock, 2_000);
     expect(groupsOf(svc, 'acme')).toHaveLength(81);
     svc.pin({ tenant: 'acme', skillGroup: 'sg-7' }, 2, 10 * 60_000, 'storm');
     // Only 'care' keeps reporting from now on.
     for (let t = 0; t < 150; t++) {
       view.set([calm('acme', 'care', clock.now())]);
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
     }
     expect(groupsOf(svc, 'acme').sort()).toEqual(['care', 'sg-7']);
     expect(svc.stats().scopes).toMatchObject({ tracked: 2, evicted: 79 });
     // A new name can be tracked again, and a pin of a new group is refused once the bound is reached.
     view.set([...names(98, 'new').map((g) => calm('acme', g, clock.now())), calm('acme', 'care', clock.now())]);
-    await run(clock, 1_000);
+    await runFor(clock, 1_000);
     expect(groupsOf(svc, 'acme')).toHaveLength(100);
     expect(() => svc.pin({ tenant: 'acme', skillGroup: 'one-more' }, 1, 60_000, 'x')).toThrow(/tracks 100 skill groups already/);
   });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../adapters/clock.js';
+import { ManualClock, runFor, settle } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { DEFAULT_POLICY } from '../policy/defaults.js';
 import type { TenantPolicy } from '../policy/schema.js';
 import type { ControlService } from '../service.js';
-import { FlakyStore, calm, harness, overloaded, run, settle } from '../fixtures/harness.js';
+import { FlakyStore, calm, harness, overloaded } from '../testing/harness.js';
 import { StaticRealtimeView } from '../signals/snapshot.js';
 
 const running: ControlService[] = [];
@@ -35,7 +35,7 @@ describe('control fleet on one store (virtual time)', () => {
     expect([a.state().shared.leader, b.state().shared.leader].filter(Boolean)).toHaveLength(1);
     for (let t = 0; t < 4; t++) {
       view.set([overloaded('acme', 'care', clock.now())]);
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
       expect(tenantLevel(b)).toBe(tenantLevel(a));
     }
     expect(tenantLevel(a)).toBe(3);
@@ -46,7 +46,7 @@ describe('control fleet on one store (virtual time)', () => {
     const [leader, follower] = a.state().shared.leader ? [a, b] : [b, a];
     for (let t = 0; t < 3; t++) {
       view.set([overloaded('acme', 'care', clock.now())]);
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
     }
     expect(tenantLevel(follower)).toBe(3);
     await leader.stop({ crash: true });
@@ -54,7 +54,7 @@ describe('control fleet on one store (virtual time)', () => {
     let tookOver = -1;
     for (let t = 0; t < 6 && tookOver < 0; t++) {
       view.set([overloaded('acme', 'care', clock.now())]);
-      await run(clock, 1_000);
+      await runFor(clock, 1_000);
       if (follower.state().shared.leader) tookOver = clock.now() - crashedAt;
     }
     expect(tookOver).toBeGreaterThan(0);
@@ -66,7 +66,7 @@ describe('control fleet on one store (virtual time)', () => {
     const { clock, a, b } = await fleet();
     const [leader, follower] = a.state().shared.leader ? [a, b] : [b, a];
     await leader.stop();
-    await run(clock, 1_000);
+    await runFor(clock, 1_000);
     expect(follower.state().shared.leader).toBe(true);
   });
 
@@ -75,7 +75,7 @@ describe('control fleet on one store (virtual time)', () => {
     const follower = a.state().shared.leader ? b : a;
     follower.pin({ tenant: 'acme' }, 2, 30_000, 'storm');
     await settle();
-    await run(clock, 2_000);
+    await runFor(clock, 2_000);
     expect([tenantLevel(a), tenantLevel(b)]).toEqual([2, 2]);
   });
 
@@ -84,7 +84,7 @@ describe('control fleet on one store (virtual time)', () => {
     a.force('cti:a', 'open', 2_000, 'maintenance');
     await settle();
     expect(b.state().breakers.find((x) => x.id === 'cti:a')).toMatchObject({ state: 'forced-open', until: clock.now() + 2_000 });
-    await run(clock, 2_000);
+    await runFor(clock, 2_000);
     const probes: boolean[] = [];
     a.on('decision', (e) => e.ctiNode === 'a' && probes.push(e.probe));
     b.on('decision', (e) => e.ctiNode === 'a' && probes.push(e.probe));
@@ -135,7 +135,7 @@ describe('control fleet on one store (virtual time)', () => {
     const [leader, follower] = a.state().shared.leader ? [a, b] : [b, a];
     for (const s of stores) s.down = true;
     view.set([overloaded('acme', 'care', clock.now())]);
-    await run(clock, 1_000);
+    await runFor(clock, 1_000);
     expect([a.state().shared.reachable, b.state().shared.reachable]).toEqual([false, false]);
     expect([tenantLevel(a), tenantLevel(b)]).toEqual([1, 1]);
     expect(a.route(call(1)).target).toBe('agent');
@@ -145,7 +145,7 @@ describe('control fleet on one store (virtual time)', () => {
     await expect(leader.putPolicy('acme', DEFAULT_POLICY, {})).rejects.toMatchObject({ code: 'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', status: 503 });
     view.set([calm('acme', 'care', clock.now())]);
     for (const s of stores) s.down = false;
-    await run(clock, 1_000);
+    await runFor(clock, 1_000);
     expect([a.state().shared.reachable, b.state().shared.reachable]).toEqual([true, true]);
     expect(leader.state().breakers.find((x) => x.id === 'channel:chat')?.state).toBe('forced-open');
     const group = (s: ControlService) => s.state('acme').levels.find((l) => l.skillGroup === 'care');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { FlakyStore } from '../fixtures/harness.js';
+import { FlakyStore } from '../testing/harness.js';
 import { StateStoreProbeBudget } from './probe-budget.js';
 
 describe('StateStoreProbeBudget', () => {

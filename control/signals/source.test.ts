@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { calm, overloaded } from '../fixtures/harness.js';
+import { calm, overloaded } from '../testing/harness.js';
 import { EventLoopLag } from './engine.js';
 import { SnapshotPublisher, StateStoreRealtimeView } from './redis-view.js';
 import { snapshotProblem } from '../../core/messages.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../adapters/clock.js';
-import { settle } from '../fixtures/harness.js';
+import { ManualClock, settle } from '../../adapters/clock.js';
 import { InMemoryCallbackTickets, TicketDispatcher } from './tickets.js';
 import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 

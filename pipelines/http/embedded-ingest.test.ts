@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../adapters/bus/memory.js';
-import { ManualClock } from '../../adapters/clock.js';
+import { ManualClock, runFor } from '../../adapters/clock.js';
 import type { TelemetryEvent } from '../events/types.js';
 import { EventPublisher } from '../publisher.js';
 import { embeddedBusLimit, embeddedIngest } from './embedded-ingest.js';
@@ -22,12 +22,7 @@ async function rig() {
   // 400 events/s assumed × 2 s × 0.5: 400 events may wait.
   const e = embeddedIngest({ config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000, ingestTenantShare: 0.5 }, bus, publisher, stored: () => c.stored, metrics, log, clock });
   /** Lets timers and promises run: `ms` of manual time in 20 ms steps. */
-  const run = async (ms: number) => {
-    for (let t = 0; t < ms; t += 20) {
-      clock.advance(20);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
+  const run = (ms: number) => runFor(clock, ms, 20);
   return { clock, bus, publisher, lines, c, metrics, e, run };
 }
 

@@ -3,7 +3,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { migrate } from '../../adapters/clickhouse/migrations.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { calm } from '../../control/fixtures/harness.js';
+import { calm } from '../../control/testing/harness.js';
 import { BufferedDecisionLog } from '../../control/log/buffered.js';
 import { ClickHouseLogWriter, controlMigrations } from '../../control/log/clickhouse.js';
 import type { DecisionRecord } from '../../control/log/types.js';

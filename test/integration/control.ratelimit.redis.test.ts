@@ -4,23 +4,21 @@
  * Redis goes away: each instance keeps limiting on its own.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
-import { parseApiKeys } from '../../app/config.js';
-import { authPlugin } from '../../app/plugins/auth.js';
-import { errorsPlugin } from '../../app/plugins/errors.js';
-import { calm } from '../../control/fixtures/harness.js';
+import { calm } from '../../control/testing/harness.js';
 import { controlRoutes } from '../../control/routes.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 import { createControl } from '../../control/wire.js';
 import { startRedis } from '../../services/redis.js';
+import { testServer } from '../support/server.js';
 
 const ACME = 'acme-router-key-000001';
 const GLOBEX = 'globex-router-key-00001';
-const KEYS = parseApiKeys(`${ACME}:acme:router,${GLOBEX}:globex:router`);
+/** The same two keys on every instance (the limit is counted per key across the fleet). */
+const KEYS = { acme: { key: ACME, tenant: 'acme', role: 'router' }, globex: { key: GLOBEX, tenant: 'globex', role: 'router' } };
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -40,10 +38,7 @@ async function instance(id: string, url: string, prefix: string): Promise<Fastif
     rateLimit: { routePerSec: 5, apiPerSec: 50, windowMs: 60_000, redisUrl: url, prefix },
   });
   await control.start();
-  const app = Fastify();
-  await app.register(errorsPlugin);
-  await app.register(authPlugin, { keys: KEYS, open: false });
-  await app.register(controlRoutes, control.routes);
+  const app = await testServer((a) => a.register(controlRoutes, control.routes), { tenants: [], keys: KEYS });
   cleanup.push(async () => {
     await app.close();
     await control.stop();

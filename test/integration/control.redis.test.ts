@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { RedisStateStore } from '../../adapters/state/redis.js';
-import { calm, overloaded } from '../../control/fixtures/harness.js';
+import { calm, overloaded } from '../../control/testing/harness.js';
 import { ControlService } from '../../control/service.js';
 import type { ControlEvents } from '../../control/service-types.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 import { startRedis } from '../../services/redis.js';
+import { eventually } from '../../core/testing/eventually.js';
 import type { RedisServer } from '../../services/redis.js';
 
 const TICK = 100;
@@ -18,14 +19,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
 });
 
-async function waitFor(what: string, ok: () => boolean, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-  return Date.now() - t0;
-}
+/** Patience of `eventually` here: tries 5 ms apart, so the time a takeover took is measured closely. */
+const within = (timeoutMs: number) => ({ timeoutMs, intervalMs: 5 });
 
 /** Two control instances on one Redis (own key prefix), fed by one view that a feeder keeps fresh. */
 async function pair(url: string) {
@@ -60,7 +55,7 @@ async function pair(url: string) {
   const [a, b] = [await make('one'), await make('two')];
   const level = (s: ControlService) => s.state('acme').levels.find((l) => l.skillGroup === undefined)?.level ?? 0;
   const leaders = () => [a, b].filter((s) => s.state().shared.leader);
-  await waitFor('one leader', () => leaders().length === 1, 3 * LEASE);
+  await eventually(() => leaders().length === 1, 'one leader', within(3 * LEASE));
   return { a, b, level, leaders, setLoad: (f: typeof calm) => (load = f) };
 }
 
@@ -74,7 +69,7 @@ describe('control instances on a real redis-server', () => {
     a.on('level', watch('a'));
     b.on('level', watch('b'));
     setLoad(overloaded);
-    await waitFor('L3 on both', () => level(a) === 3 && level(b) === 3, 5_000);
+    await eventually(() => level(a) === 3 && level(b) === 3, 'L3 on both', within(5_000));
     for (const l of [1, 2, 3]) {
       const gap = Math.abs(reached.get(`a:${l}`)! - reached.get(`b:${l}`)!);
       expect(gap, `L${l} reached ${gap.toFixed(1)} ms apart`).toBeLessThanOrEqual(TICK);
@@ -82,7 +77,7 @@ describe('control instances on a real redis-server', () => {
     const [leader] = leaders();
     const follower = leader === a ? b : a;
     await leader!.stop({ crash: true });
-    const took = await waitFor('takeover', () => follower.state().shared.leader, LEASE + 2 * TICK + 500);
+    const took = await eventually(() => follower.state().shared.leader, 'takeover', within(LEASE + 2 * TICK + 500));
     expect(took).toBeLessThanOrEqual(LEASE + 2 * TICK);
     expect(level(follower)).toBe(3);
     expect(follower.route({ tenant: 'acme', callId: 'x', skillGroup: 'care', priority: 'normal' }).level).toBe(3);
@@ -95,7 +90,7 @@ describe('control instances on a real redis-server', () => {
     const [leader] = leaders();
     const follower = leader === a ? b : a;
     await server.halt();
-    await waitFor('both see redis down', () => !a.state().shared.reachable && !b.state().shared.reachable, 2_000);
+    await eventually(() => !a.state().shared.reachable && !b.state().shared.reachable, 'both see redis down', within(2_000));
     setLoad(overloaded);
     const answers: string[] = [];
     const took: number[] = [];
@@ -117,12 +112,13 @@ describe('control instances on a real redis-server', () => {
     follower.force('channel:chat', 'open', 60_000, 'chat vendor down during the outage');
     leader!.pin({ tenant: 'acme', skillGroup: 'care' }, 1, 60_000, 'pinned during the outage');
     await server.start();
-    await waitFor('both reconnected with one leader', () => a.state().shared.reachable && b.state().shared.reachable && leaders().length === 1, 8_000);
-    await waitFor('breaker and pin everywhere', () =>
-      [a, b].every((s) => s.state().breakers.find((x) => x.id === 'channel:chat')?.state === 'forced-open' && s.state('acme').levels.find((l) => l.skillGroup === 'care')?.override?.level === 1),
-      3_000,
+    await eventually(() => a.state().shared.reachable && b.state().shared.reachable && leaders().length === 1, 'both reconnected with one leader', within(8_000));
+    await eventually(
+      () => [a, b].every((s) => s.state().breakers.find((x) => x.id === 'channel:chat')?.state === 'forced-open' && s.state('acme').levels.find((l) => l.skillGroup === 'care')?.override?.level === 1),
+      'breaker and pin everywhere',
+      within(3_000),
     );
     await sleep(3 * TICK);
-    await waitFor('the same level on both', () => level(a) === level(b), TICK);
+    await eventually(() => level(a) === level(b), 'the same level on both', within(TICK));
   });
 });

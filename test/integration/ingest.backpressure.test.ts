@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { freePort } from '../../services/ports.js';
-import { eventually, spawnSluice } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
+import { spawnSluice } from '../support/process.js';
 
 const KEYS = { acme: 'acme-admin-key-0000000001', globex: 'globex-admin-key-00000001' } as const;
 type Tenant = keyof typeof KEYS;
@@ -51,7 +52,7 @@ describe('sluice start on the in-process bus: accepted means stored', () => {
       return { tenant, events, ids: events.map((e) => e.id), status: r.status, retryAfter: r.headers.get('retry-after') ?? undefined, code: body.error?.code };
     };
     try {
-      await eventually(() => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${KEYS.acme}` } }).then((r) => r.status), (s) => s === 200, `sluice start listening\n${sluice.output()}`);
+      await eventually(() => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${KEYS.acme}` } }).then((r) => r.status), (s) => s === 200, `sluice start listening\n${sluice.output()}`, 60_000);
 
       // Six clients flood both tenants until the server has refused a good number of requests.
       const sent: Sent[] = [];

@@ -6,7 +6,7 @@ import type { BusMessage, GroupConsumer } from '../../adapters/bus/types.js';
 import { loadConfig } from '../../app/config.js';
 import { startSluice, type Sluice } from '../../app/main.js';
 import { checkHostileIngest, storedCounts } from '../support/hostile-check.js';
-import { eventually } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
 
 const ACME = 'hostile-k-acme-admin-key1';
 const GLOBEX = 'hostile-k-globex-admin-k1';

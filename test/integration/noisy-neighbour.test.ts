@@ -8,7 +8,8 @@ import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { flood } from '../../bench/isolation/flood.js';
 import { playTenant } from '../../bench/isolation/tenant.js';
 import { freePort } from '../../services/ports.js';
-import { eventually, spawnSluice } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
+import { spawnSluice } from '../support/process.js';
 
 /** Figures of one skill group as the stream pushes them (the fields this test reads). */
 interface Pushed {
@@ -40,7 +41,7 @@ describe('a noisy neighbour (issue 14): one tenant floods, the other keeps its s
     const abort = new AbortController();
     let ws: WebSocket | undefined;
     try {
-      await eventually(() => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${keys.bAdmin}` } }).then((r) => r.status), (s) => s === 200, `sluice start to answer: ${sluice.output()}`);
+      await eventually(() => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${keys.bAdmin}` } }).then((r) => r.status), (s) => s === 200, `sluice start to answer: ${sluice.output()}`, 60_000);
 
       // B's wallboard: collects every push for B.
       const pushes: Pushed[] = [];

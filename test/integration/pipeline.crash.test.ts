@@ -9,7 +9,8 @@ import type { SkillGroupEvent } from '../../pipelines/events/types.js';
 import { seededRandom } from '../../adapters/random.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { freePort } from '../../services/ports.js';
-import { eventually, readTopic, spawnSluice, type SluiceProcess } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
+import { readTopic, spawnSluice, type SluiceProcess } from '../support/process.js';
 
 const KEY = 'crash-test-platform-key-01';
 const TYPES = ['OFFERED', 'OFFERED', 'ANSWERED', 'ABANDONED', 'COMPLETED'] as const;

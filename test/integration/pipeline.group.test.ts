@@ -10,7 +10,7 @@ import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
-import { eventually } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
 
 const MINUTE = 60_000;
 const TENANTS = ['acme', 'globex'];
@@ -103,7 +103,7 @@ describe('pipeline workers on real Kafka and chDB', () => {
     const store = await freshStore();
     const a = worker(prefix, store);
     await a.start();
-    await eventually(async () => a.handled, (n) => n > 1_000, 'worker A progress');
+    await eventually(async () => a.handled, (n) => n > 1_000, 'worker A progress', 60_000);
     const b = worker(prefix, store); // rebalance: B takes some partitions, possibly mid-window
     await b.start();
     await eventually(async () => b.handled, (n) => n > 0, 'worker B progress', 60_000);
@@ -122,7 +122,7 @@ describe('pipeline workers on real Kafka and chDB', () => {
     state.down = true;
     const w = worker(prefix, store);
     await w.start();
-    await eventually(async () => state.failedWrites, (n) => n >= 3, 'retries while down');
+    await eventually(async () => state.failedWrites, (n) => n >= 3, 'retries while down', 60_000);
     // While down, nothing is processed or committed, and the worker holds only the batch in flight.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(w.handled).toBe(0);

@@ -15,7 +15,7 @@ import type { TelemetryStore } from '../../pipelines/store/types.js';
 import { entityOf } from '../../pipelines/store/clickhouse.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
-import { eventually } from '../support/process.js';
+import { eventually } from '../../core/testing/eventually.js';
 
 // Recent times: raw rows older than the TTL are dropped at insert.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;

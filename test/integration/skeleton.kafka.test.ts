@@ -5,22 +5,12 @@ import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { loadConfig } from '../../app/config.js';
 import { startSluice, type Sluice } from '../../app/main.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { eventually } from '../../core/testing/eventually.js';
 import { readTopic } from '../support/process.js';
 
 const KEY = 'itest-admin-key-000000001';
 const OTHER = 'itest-globex-admin-key-01';
 const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 describe('walking skeleton on real Kafka, redis-server and chDB', () => {
   let sluice: Sluice;
@@ -73,6 +63,7 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
       async () => (await sluice.app.inject({ url: `/v1/reports/minutes?from=${base}&to=${base + 180_000}`, headers: { 'x-api-key': KEY } })).json().rows as { skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[],
       (r) => r.length === 3 && r[0]!.offered === 2 && r[0]!.answered === 1,
       'minute rows in ClickHouse',
+      60_000,
     );
     expect(rows.map(({ skillGroup, windowStart, offered, answered, abandoned }) => ({ skillGroup, windowStart, offered, answered, abandoned }))).toEqual([
       { skillGroup: 'sales', windowStart: base, offered: 2, answered: 1, abandoned: 0 },

@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { stateStoreContract } from '../../adapters/state/contract.js';
+import { stateStoreContract } from '../../adapters/state/state.contract.js';
 import { RedisStateStore } from '../../adapters/state/redis.js';
 
 stateStoreContract('redis-server via ioredis', async () => {

@@ -12,7 +12,8 @@ import { RedisTicketStore } from '../../workflow/redis/ticket-store.js';
 import { RedisTimerStore } from '../../workflow/redis/timer-store.js';
 import { TimerService } from '../../workflow/sla/timer-service.js';
 import { sampleTimer, timerStoreContract } from '../../workflow/sla/timer-store.contract.js';
-import { call, workflowTestApp } from '../../workflow/testing/http.js';
+import { call } from '../support/server.js';
+import { workflowTestApp } from '../../workflow/testing/http.js';
 import { createWorkflow, type Workflow } from '../../workflow/wire.js';
 
 let shared: Promise<Redis> | undefined;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { bodyText, hostileBatch, idOf, type Item } from './hostile.js';
-import { eventually } from './process.js';
+import { eventually } from '../../core/testing/eventually.js';
 
 /** A dead letter of an HTTP-ingested event, as the sink under test holds it. */
 export interface HttpDeadLetter {

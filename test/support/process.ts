@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { BusMessage, MessageBus } from '../../adapters/bus/types.js';
+import { eventually } from '../../core/testing/eventually.js';
 
 /** A `sluice` child process with its output kept for assertion messages. */
 export interface SluiceProcess {
@@ -20,23 +21,6 @@ export function spawnSluice(args: string[], env: Record<string, string>): Sluice
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, output: () => out, exited };
-}
-
-/** Polls `fn` until `ok` holds, failing with `what` and the last value after `ms`. */
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  let lastErr: unknown;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)} ${lastErr instanceof Error ? lastErr.message : ''}`);
 }
 
 /** Reads a topic from the beginning in a new group until `until` holds for what was read (or `ms` pass). */

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MemoryHistory } from '../history/memory.js';
 import { actorId, type Ticket } from '../engine/ticket.js';
 import { createHarness, flowSource, type Harness } from '../testing/harness.js';
-import { call, testKey, testKeys, testPrincipal, workflowTestApp, type TestKey } from '../testing/http.js';
+import { call, testKey, testKeys, testPrincipal, type TestKey } from '../../test/support/server.js';
+import { workflowTestApp } from '../testing/http.js';
 import { actorOf } from './access.js';
 
 /**

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runFor } from '../../adapters/clock.js';
 import type { Actor } from '../definition/permissions.js';
 import { isSluiceError } from '../../core/errors.js';
 import { TimerService } from '../sla/timer-service.js';
 import { createHarness, type Harness } from '../testing/harness.js';
-import { runFor } from '../testing/virtual-time.js';
 import { PLAYGROUND_YAML } from './test-flows.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');

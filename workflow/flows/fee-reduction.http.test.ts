@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runFor } from '../../adapters/clock.js';
 import { MemoryHistory } from '../history/memory.js';
 import { recordHistory } from '../metrics.js';
 import { createHarness, flowSource, type Harness } from '../testing/harness.js';
-import { call, workflowTestApp } from '../testing/http.js';
-import { runFor } from '../testing/virtual-time.js';
+import { call } from '../../test/support/server.js';
+import { workflowTestApp } from '../testing/http.js';
 
 const MIN = 60_000;
 const TUESDAY_0900 = Date.parse('2026-01-06T09:00:00+01:00');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runFor } from '../../adapters/clock.js';
 import type { Actor } from '../definition/permissions.js';
 import { createHarness, flowSource, type Harness, type Sent } from '../testing/harness.js';
-import { runFor } from '../testing/virtual-time.js';
 
 const MIN = 60_000;
 /** Local time in the back office (UTC+01:00) as epoch ms. */

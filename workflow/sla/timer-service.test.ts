@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../adapters/clock.js';
+import { ManualClock, runFor } from '../../adapters/clock.js';
 import { workflowError } from '../errors.js';
-import { runFor } from '../testing/virtual-time.js';
 import { MemoryTimerStore } from './memory-timer-store.js';
 import type { Notification, Notifier } from './notifier.js';
 import { TimerService, type FireResult } from './timer-service.js';

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../core/testing/eventually.js';
 import type { BusMessage, MessageBatch, MessageBus } from './types.js';
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Patience for a real broker (a consumer group join takes seconds), tried often for the in-memory twin. */
+const wait = (timeoutMs = 30_000) => ({ timeoutMs, intervalMs: 25 });
 
 /**
  * The behaviour every {@link MessageBus} must have, run against the real Kafka adapter
@@ -38,7 +34,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         got.push(...batch.messages);
         lastBatch = batch;
       });
-      await eventually(() => got.length >= sent.length, 'all messages');
+      await eventually(() => got.length >= sent.length, 'all messages', wait());
       await consumer.stop();
       expect(got).toHaveLength(sent.length);
       for (const key of keys) {
@@ -65,7 +61,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         const upTo = batch.messages.find((m) => Number(m.value.toString()) === 5);
         if (upTo && !ctl.isStale()) await c1.commit(batch.topic, batch.partition, upTo.offset + 1, '{"resume":"after 5"}');
       });
-      await eventually(() => first.length >= 10, 'first read');
+      await eventually(() => first.length >= 10, 'first read', wait());
       await c1.stop();
       expect((await bus.committed(groupId, topic)).get(0)).toBe(6);
       // The metadata committed with the offset is read back with it, and a commit without any clears it.
@@ -78,8 +74,8 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         for (const m of batch.messages) second.push(Number(m.value.toString()));
         if (!ctl.isStale()) await c2.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
       });
-      await eventually(() => second.length >= 4, 'second read');
-      await eventually(async () => (await bus.committed(groupId, topic)).get(0) === 10, 'second commit');
+      await eventually(() => second.length >= 4, 'second read', wait());
+      await eventually(async () => (await bus.committed(groupId, topic)).get(0) === 10, 'second commit', wait());
       await c2.stop();
       expect(second).toEqual([6, 7, 8, 9]);
       expect(await bus.committedMetadata(groupId, topic)).toEqual(new Map());
@@ -98,7 +94,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         read += batch.messages.length;
         if (!ctl.isStale()) await c1.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
       });
-      await eventually(async () => read >= 10 && (await bus.committed(groupId, topic)).get(0) === 10, 'the first ten read and committed');
+      await eventually(async () => read >= 10 && (await bus.committed(groupId, topic)).get(0) === 10, 'the first ten read and committed', wait());
       await c1.stop();
       await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(10 + i) })));
       const second: BusMessage[] = [];
@@ -106,7 +102,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       await c2.start(async (batch) => {
         second.push(...batch.messages);
       });
-      await eventually(() => second.length >= 5, 'the five sent after the commit');
+      await eventually(() => second.length >= 5, 'the five sent after the commit', wait());
       await c2.stop();
       expect(second.map((m) => [m.offset, m.value.toString()])).toEqual([10, 11, 12, 13, 14].map((o) => [o, String(o)]));
       await producer.close();
@@ -127,7 +123,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         }
         seen.push(...batch.messages.map((m) => m.offset));
       });
-      await eventually(() => seen.length >= 5, 'the batch handed over again');
+      await eventually(() => seen.length >= 5, 'the batch handed over again', wait());
       await consumer.stop();
       expect(failures).toBe(1);
       expect(seen.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
@@ -144,13 +140,13 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
         for (const m of batch.messages) got.push(m.value.toString());
       });
       await producer.send(topic, [{ key: 'k', value: 'a' }]);
-      await eventually(() => got.length === 1, 'first message');
+      await eventually(() => got.length === 1, 'first message', wait());
       consumer.pause();
       await producer.send(topic, [{ key: 'k', value: 'b' }]);
       await new Promise((r) => setTimeout(r, 1500));
       expect(got).toEqual(['a']);
       consumer.resume();
-      await eventually(() => got.length === 2, 'message after resume');
+      await eventually(() => got.length === 2, 'message after resume', wait());
       expect(got).toEqual(['a', 'b']);
       await consumer.stop();
       await producer.close();
@@ -180,7 +176,7 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       // Give the group time to settle on two members before producing.
       await new Promise((r) => setTimeout(r, 4000));
       await producer.send(topic, Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: String(i) })));
-      await eventually(() => a.length + b.length >= 200, 'all messages across the group', 45_000);
+      await eventually(() => a.length + b.length >= 200, 'all messages across the group', wait(45_000));
       const seen = [...a, ...b].map((m) => Number(m.value.toString())).sort((x, y) => x - y);
       expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
       expect(a.length).toBeGreaterThan(0);
