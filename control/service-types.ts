@@ -17,7 +17,7 @@ import type { RouteTarget } from './routing-table.js';
 import type { RegistryTransition } from './runtime/breakers.js';
 import type { LevelEvent } from './runtime/levels.js';
 import type { CtiNodes } from './runtime/tenants.js';
-import type { SharedStatus } from './shared/coordinator.js';
+import type { SharedStatus } from './fleet/coordinator.js';
 import type { EngineHealth } from './signals/engine.js';
 import type { RealtimeView } from './signals/snapshot.js';
 import type { Logger } from '../core/logger.js';

@@ -8,7 +8,7 @@
  * - `outcome()` feeds the target's breaker, limiter and throttle.
  * - `tick()` (every `tickMs` on the injected clock) reads signals, and either
  *   computes levels (leader, or fail-static) or follows the leader's; see
- *   `shared/coordinator.ts`.
+ *   `fleet/coordinator.ts`.
  *
  * Operator actions, policy and the state view are in `service-admin.ts`.
  */

@@ -10,8 +10,8 @@
  */
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
-import { bounded } from '../shared/guard.js';
-import { KEYS, snapshotKey } from '../shared/keys.js';
+import { bounded } from '../fleet/guard.js';
+import { KEYS, snapshotKey } from '../fleet/keys.js';
 import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
 import type { RealtimeView } from './snapshot.js';
 

@@ -9,7 +9,7 @@
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 import type { WriteGuard } from '../log/types.js';
-import { bounded } from '../shared/guard.js';
+import { bounded } from '../fleet/guard.js';
 import { checkNumber } from '../errors.js';
 
 /** In-memory tickets, idempotent by decision id: the port's twin, used when no workflow service is wired. */
