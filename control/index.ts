@@ -20,8 +20,8 @@ export type { ProbeBudget } from './breaker/probe-budget.js';
 export { SlidingWindow } from './breaker/window.js';
 export type { WindowCounts, WindowJSON } from './breaker/window.js';
 
-export { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './levels/signals.js';
-export type { Component, PressureConfig, PressureReading, Signals } from './levels/signals.js';
+export { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './levels/pressure.js';
+export type { Component, PressureConfig, PressureReading, Signals } from './levels/pressure.js';
 export { RateEwma, ewmaStep } from './levels/ewma.js';
 export { DEFAULT_LEVEL_CONFIG, resolveLevelConfig, resolveLevelConfigs } from './levels/config.js';
 export type { LevelConfig } from './levels/config.js';

@@ -11,7 +11,7 @@ import { isSluiceError } from '../core/errors.js';
 import { controlError } from './errors.js';
 import type { Emitter } from '../core/emitter.js';
 import type { Scope } from './levels/controller.js';
-import type { PressureConfig } from './levels/signals.js';
+import type { PressureConfig } from './levels/pressure.js';
 import type { DecisionLog } from './log/types.js';
 import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
 import { CHANNEL_BREAKER_KEYS, ctiBreakerKey } from './routing-table.js';

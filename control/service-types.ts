@@ -11,7 +11,7 @@ import type { BreakerConfig } from './breaker/config.js';
 import type { LevelConfig } from './levels/config.js';
 import type { Scope } from './levels/controller.js';
 import type { LevelState } from './levels/machine.js';
-import type { PressureConfig, Signals } from './levels/signals.js';
+import type { PressureConfig, Signals } from './levels/pressure.js';
 import type { DecisionLog, LogStats } from './log/types.js';
 import type { RouteTarget } from './routing-table.js';
 import type { RegistryTransition } from './runtime/breakers.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { TimerHandle } from '../adapters/clock.js';
 import { Emitter } from '../core/emitter.js';
 import type { Emits, Listener } from '../core/emitter.js';
-import { resolvePressureConfig } from './levels/signals.js';
+import { resolvePressureConfig } from './levels/pressure.js';
 import { ControlAdmin } from './service-admin.js';
 import type { ControlEvents, ControlServiceOptions, ControlStats, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 import { PendingDecisions } from './runtime/decisions.js';

@@ -13,7 +13,7 @@ import type { LevelControllerJSON, Scope } from '../levels/controller.js';
 import { ControlLoop } from '../levels/loop.js';
 import type { SignalSource } from '../levels/loop.js';
 import type { LevelChange, LevelChangeKind, LevelState } from '../levels/machine.js';
-import type { PressureConfig, PressureReading } from '../levels/signals.js';
+import type { PressureConfig, PressureReading } from '../levels/pressure.js';
 import type { Level } from '../types.js';
 import type { ScopeBook } from './scopes.js';
 import type { TenantTables } from './tenants.js';

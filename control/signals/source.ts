@@ -21,7 +21,7 @@ import type { Scope } from '../levels/controller.js';
 import { scopeKey } from '../levels/controller.js';
 import { ewmaStep } from '../levels/ewma.js';
 import type { SignalSource } from '../levels/loop.js';
-import type { Signals } from '../levels/signals.js';
+import type { Signals } from '../levels/pressure.js';
 import type { EngineHealth } from './engine.js';
 import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
 import type { RealtimeView } from './snapshot.js';
