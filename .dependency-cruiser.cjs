@@ -34,7 +34,7 @@ const TEST_CODE = [
   '\\.contract\\.ts$',
   '/contract\\.ts$',
   '/contract-[a-z]+\\.ts$',
-  '/test-support\\.ts$',
+  '/test-[a-z-]+\\.ts$',
   '/testing/',
   '/fixtures/',
   '^test/',
