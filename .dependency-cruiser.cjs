@@ -14,8 +14,9 @@
  *                              services/ (throwaway Kafka and Redis for tests, benchmarks and `npm run kafka`)
  *                              stays on core/ and adapters/; no room imports it
  *
- * Test code (`*.test.ts`, `*.contract.ts`, contract suites, `testing/`, `fixtures/`, `test/`) follows the floor of
- * the room it sits in, and may also import `test/support/`; product code never imports test code.
+ * Test code (`*.test.ts`, `*.contract.ts`, contract suites, `test-*.ts` helpers, `testing/`, `fixtures/`, `test/`)
+ * follows the floor of the room it sits in, and may also import `test/support/`; product code never imports test
+ * code.
  * Type-only imports count: a type that crosses a floor is a dependency all the same.
  *
  * Exceptions, each with its reason:
