@@ -8,7 +8,7 @@
  * - `outcome()` feeds the target's breaker, limiter and throttle.
  * - `tick()` (every `tickMs` on the injected clock) reads signals, and either
  *   computes levels (leader, or fail-static) or follows the leader's; see
- *   `shared/coordinator.ts`.
+ *   `fleet/coordinator.ts`.
  *
  * Operator actions, policy and the state view are in `service-admin.ts`.
  */
@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { TimerHandle } from '../adapters/clock.js';
 import { Emitter } from '../core/emitter.js';
 import type { Emits, Listener } from '../core/emitter.js';
-import { resolvePressureConfig } from './levels/signals.js';
+import { resolvePressureConfig } from './levels/pressure.js';
 import { ControlAdmin } from './service-admin.js';
 import type { ControlEvents, ControlServiceOptions, ControlStats, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 import { PendingDecisions } from './runtime/decisions.js';
@@ -72,7 +72,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       this.hot.release();
     }
     this.decisionLog?.append(c);
-    if (c.d.ticket) this.tickets.enqueue({ tenant: c.tenant, callId: c.callId, skillGroup: c.skillGroup, priority: c.priority, reason: c.reason, decisionId: c.decisionId });
+    if (c.decision.ticket) this.tickets.enqueue({ tenant: c.tenant, callId: c.callId, skillGroup: c.skillGroup, priority: c.priority, reason: c.reason, decisionId: c.decisionId });
     if (timed) {
       this.events.emit('decision', {
         tenant: c.tenant,
@@ -81,7 +81,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
         target: c.target,
         level: c.level,
         ctiNode: c.ctiNode,
-        probe: c.d.probe,
+        probe: c.decision.probe,
         spilled: c.spilled,
         admitted: c.admitted,
         durationNs: Math.round((performance.now() - t0) * 1e6),
@@ -102,7 +102,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       const c = this.#pending.take(decisionId, now);
       if (c === undefined) return false;
       this.#engine.outcome(c, o.success, o.latencyMs);
-      if (this.events.has('outcome')) this.events.emit('outcome', { target: c.target, breakerKey: c.d.breakerKey, success: o.success, latencyMs: o.latencyMs });
+      if (this.events.has('outcome')) this.events.emit('outcome', { target: c.target, breakerKey: c.decision.breakerKey, success: o.success, latencyMs: o.latencyMs });
       return true;
     } finally {
       this.hot.release();

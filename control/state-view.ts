@@ -10,7 +10,7 @@ import type { Admission } from './runtime/admission.js';
 import type { BreakerRegistry } from './runtime/breakers.js';
 import type { LevelRuntime } from './runtime/levels.js';
 import type { ControlStateView } from './service-types.js';
-import type { SharedStatus } from './shared/coordinator.js';
+import type { SharedStatus } from './fleet/coordinator.js';
 import type { SnapshotSignalSource } from './signals/source.js';
 
 /** What {@link buildStateView} reads. */

@@ -12,7 +12,7 @@ export function deadLetterTopic(prefix = 'sluice'): string {
 
 /**
  * The message key that routes an event: tenant + the entity whose windows it feeds, so one worker
- * owns each window (DESIGN.md, "Data flow").
+ * owns each window (docs/architecture.md#data-flow).
  */
 export function partitionKey(tenant: string, entity: string): string {
   return `${tenant}|${entity}`;

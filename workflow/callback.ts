@@ -13,7 +13,8 @@ export function callbackTicketId(decisionId: string): string {
  * on the tenant's flow triggered by the `callback` diversion, with a ticket id derived from
  * the decision id, so reporting one decision twice (a retry, a replay) makes one ticket.
  *
- * @example createControl({ ...options, callbackTickets: callbackTicketsFor(workflow.engine) });
+ * `createWorkflow` exposes it as `callbackTickets`; the composition root hands that to control:
+ * @example createControl({ ...options, callbackTickets: workflow.callbackTickets });
  */
 export function callbackTicketsFor(engine: WorkflowEngine): CallbackTickets {
   return {

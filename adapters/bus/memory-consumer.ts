@@ -1,11 +1,34 @@
 import type { AssignmentListener, BatchHandler, ConsumerOptions, GroupConsumer } from './types.js';
-import type { MemoryBus, TopicPartition } from './memory.js';
 import { tpKey } from './memory-log.js';
+import type { PartitionLog, TopicPartition } from './memory-log.js';
+
+/** @internal a consumer group's members and offsets. */
+export interface Group {
+  members: MemoryConsumer[];
+  /** Every topic a member of the group has read: the group's offsets decide what of them may be released. */
+  topics: Set<string>;
+  committed: Map<string, number>;
+  metadata: Map<string, string>;
+}
+
+/**
+ * @internal what a group member uses of the in-memory bus (`MemoryBus` implements it), declared here so
+ * the consumer does not import the bus that creates it.
+ */
+export interface ConsumerHost {
+  /** Largest batch handed to a consumer. */
+  readonly maxBatch: number;
+  group(id: string): Group;
+  rebalance(groupId: string, topics: string[]): Promise<void>;
+  partitionLog(topic: string, partition: number): PartitionLog;
+  releaseCommitted(topic: string, partition: number): void;
+  waitForData(ms: number): Promise<void>;
+}
 
 /** Pause after a batch handler threw, before the batch is handed over again, ms. */
 const REDELIVER_AFTER_MS = 100;
 
-/** A member of a consumer group of the {@link MemoryBus}. */
+/** A member of a consumer group of the in-memory bus (`MemoryBus`). */
 export class MemoryConsumer implements GroupConsumer {
   #assigned: TopicPartition[] = [];
   #positions = new Map<string, number>();
@@ -19,7 +42,7 @@ export class MemoryConsumer implements GroupConsumer {
   #listener: AssignmentListener | undefined;
 
   constructor(
-    private readonly bus: MemoryBus,
+    private readonly bus: ConsumerHost,
     private readonly opts: ConsumerOptions,
   ) {}
 

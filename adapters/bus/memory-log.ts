@@ -1,5 +1,11 @@
 import type { BusMessage } from './types.js';
 
+/** @internal */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
 /** The key of a topic partition in the bus's maps. */
 export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 

@@ -7,22 +7,9 @@ import type {
   OutgoingMessage,
 } from './types.js';
 import { MemoryConsumer } from './memory-consumer.js';
+import type { Group } from './memory-consumer.js';
 import { PartitionLog, tpKey } from './memory-log.js';
-
-/** @internal */
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
-
-/** @internal a consumer group's members and offsets. */
-export interface Group {
-  members: MemoryConsumer[];
-  /** Every topic a member of the group has read: the group's offsets decide what of them may be released. */
-  topics: Set<string>;
-  committed: Map<string, number>;
-  metadata: Map<string, string>;
-}
+import type { TopicPartition } from './memory-log.js';
 
 /** FNV-1a: same key → same partition, as Kafka's murmur2 partitioner guarantees. */
 function hashKey(key: string): number {

@@ -4,8 +4,8 @@ import { ManualClock } from '../../adapters/clock.js';
 import { ControlLoop } from './loop.js';
 import { LevelController } from './controller.js';
 import type { ScopedLevelChange } from './controller.js';
-import { COMPONENTS, resolvePressureConfig } from './signals.js';
-import type { Signals } from './signals.js';
+import { COMPONENTS, resolvePressureConfig } from './pressure.js';
+import type { Signals } from './pressure.js';
 
 const scope = { tenant: 'acme', skillGroup: 'care' };
 const HOLD = 30_000;

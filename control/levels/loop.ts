@@ -10,8 +10,8 @@ import type { Emits, Listener } from '../../core/emitter.js';
 import { checkNumber } from '../errors.js';
 import type { LevelController, Scope } from './controller.js';
 import type { LevelChange } from './machine.js';
-import { assessPressure, resolvePressureConfig } from './signals.js';
-import type { PressureConfig, PressureReading, Signals } from './signals.js';
+import { assessPressure, resolvePressureConfig } from './pressure.js';
+import type { PressureConfig, PressureReading, Signals } from './pressure.js';
 
 /** Where the loop reads its signals (the lead's adapters implement it). */
 export interface SignalSource {

@@ -1,5 +1,5 @@
 /**
- * The default policy table, matching DESIGN.md ("Control loop"):
+ * The default policy table, matching docs/architecture.md#control-loop:
  *
  * | level | targets (fallback order) | to agents | admission | backup CTI | slowed work | ticket on divert |
  * | --- | --- | --- | --- | --- | --- | --- |

@@ -22,7 +22,7 @@ describe('policy schema', () => {
     expect(Object.isFrozen(p.levels.L2.targets)).toBe(true);
   });
 
-  it('matches DESIGN.md: L1 offers smart IVR to low priority, L3 sends all but vip/high to keypad IVR with a ticket', () => {
+  it('matches docs/architecture.md#control-loop: L1 offers smart IVR to low priority, L3 sends all but vip/high to keypad IVR with a ticket', () => {
     expect(DEFAULT_POLICY.levels.L0.backupActive).toBe(false);
     expect(DEFAULT_POLICY.levels.L1.targets).toEqual(['agent', 'smart_ivr']);
     expect(DEFAULT_POLICY.levels.L1.agentPriorities).not.toContain('low');

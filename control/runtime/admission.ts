@@ -92,13 +92,13 @@ export class Admission {
   readonly #random: Random;
   readonly #slots = new Map<string, (BucketSlot | undefined)[]>();
   readonly #tenants = new Map<string, TenantAdmission>();
-  readonly #o: AdmissionOptions;
+  readonly #options: AdmissionOptions;
   readonly #keys: readonly string[];
   readonly #throttleConfig: Partial<ClientThrottleConfig>;
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad limiter or throttle option */
   constructor(options: AdmissionOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock;
     this.#random = options.random ?? Math.random;
     this.#keys = [...options.limiterKeys];
@@ -113,7 +113,7 @@ export class Admission {
   forTenant(tenant: string): TenantAdmission {
     const a = this.#tenants.get(tenant);
     if (a !== undefined) return a;
-    if (!(this.#o.knows?.(tenant) ?? true) || this.#tenants.size > (this.#o.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
+    if (!(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
     return this.#create(tenant);
   }
 
@@ -165,7 +165,7 @@ export class Admission {
   }
 
   #create(tenant: string): TenantAdmission {
-    const o = this.#o;
+    const o = this.#options;
     const a = new TenantAdmission(
       tenant,
       this.#keys,

@@ -77,7 +77,7 @@ export interface BreakerRegistryOptions {
 
 /** See the module comment. */
 export class BreakerRegistry implements Emits<RegistryEvents> {
-  readonly #o: BreakerRegistryOptions;
+  readonly #options: BreakerRegistryOptions;
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #off = new Map<string, () => void>();
   readonly #events = new Emitter<RegistryEvents>();
@@ -95,10 +95,10 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
    * @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad breaker config
    */
   constructor(targets: Iterable<string>, dependencies: Iterable<string>, options: BreakerRegistryOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#targets = [...new Set(targets)];
-    for (const id of this.#targets) this.#attach(new CircuitBreaker(this.#options(id, id, false)));
-    for (const id of new Set(dependencies)) if (!this.#breakers.has(id)) this.#attach(new CircuitBreaker(this.#options(id, id, true)));
+    for (const id of this.#targets) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, false)));
+    for (const id of new Set(dependencies)) if (!this.#breakers.has(id)) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, true)));
     this.#fleetIds = [...this.#breakers.keys()];
     this.#evidence = new FleetEvidence({
       quorum: options.quorum ?? 2,
@@ -142,7 +142,7 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
   forTenant(tenant: string): ReadonlyMap<string, TargetBreakers> {
     const m = this.#tenants.get(tenant);
     if (m !== undefined) return m;
-    if (tenant === UNKNOWN_TENANT || !(this.#o.knows?.(tenant) ?? true) || this.#tenants.size > (this.#o.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
+    if (tenant === UNKNOWN_TENANT || !(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
     return this.#tenantBreakers(tenant);
   }
 
@@ -217,11 +217,11 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     const gen = Math.max(local.gen, r.gen) + 1;
     const state: BreakerState = r.name === 'half-open' ? { ...r, gen, admitted: 0, successes: 0 } : { ...r, gen };
     const owner = this.#owners.get(id);
-    const next = CircuitBreaker.restore({ ...b.toJSON(), state }, this.#options(id, owner?.[1] ?? id, !this.#targets.includes(id)));
+    const next = CircuitBreaker.restore({ ...b.toJSON(), state }, this.#breakerOptions(id, owner?.[1] ?? id, !this.#targets.includes(id)));
     this.#off.get(id)?.();
     b.dispose();
     this.#attach(next, owner?.[0]);
-    this.#emit({ breakerId: id, from: local.name, to: r.name, reason: `${r.reason} (from ${origin})`, at: this.#o.clock.now(), k: r.k, ...(r.name === 'closed' || r.name === 'half-open' ? {} : { until: r.until }) }, 'peer', owner?.[0]);
+    this.#emit({ breakerId: id, from: local.name, to: r.name, reason: `${r.reason} (from ${origin})`, at: this.#options.clock.now(), k: r.k, ...(r.name === 'closed' || r.name === 'half-open' ? {} : { until: r.until }) }, 'peer', owner?.[0]);
     return true;
   }
 
@@ -242,15 +242,15 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     for (const target of this.#targets) {
       const id = tenantBreakerId(tenant, target);
       this.#owners.set(id, [tenant, target]);
-      const own = new CircuitBreaker(this.#options(id, target, true));
+      const own = new CircuitBreaker(this.#breakerOptions(id, target, true));
       pairs.set(target, { target, fleet: this.#breakers.get(target)!, own });
       this.#attach(own, tenant);
     }
     return pairs;
   }
 
-  #options(id: string, configId: string, autoTrip: boolean) {
-    const o = this.#o;
+  #breakerOptions(id: string, configId: string, autoTrip: boolean) {
+    const o = this.#options;
     const config = o.configFor?.(configId);
     return {
       id,

@@ -50,7 +50,7 @@ export class PendingPool<T extends PendingEntry> {
 
 /** See the module comment. */
 export class PendingDecisions<T extends PendingEntry> {
-  readonly #o: PendingOptions<T>;
+  readonly #options: PendingOptions<T>;
   readonly #perTenant: number;
   readonly #pools: (PendingPool<T> | undefined)[] = [];
   readonly #byTenant = new Map<string, PendingPool<T>>();
@@ -65,7 +65,7 @@ export class PendingDecisions<T extends PendingEntry> {
 
   /** @param prefix this process's decision-id prefix (ids of other prefixes are unknown here) */
   constructor(prefix: string, options: PendingOptions<T>) {
-    this.#o = options;
+    this.#options = options;
     this.#perTenant = Math.min(options.maxPerTenant ?? options.max, options.max);
     this.#prefix = prefix;
     this.#pools[0] = new PendingPool<T>(0);
@@ -96,7 +96,7 @@ export class PendingDecisions<T extends PendingEntry> {
         this.#evictOldest(pool, 'tenant');
       }
     }
-    if (this.#size >= this.#o.max) this.#evictOldest(this.#largest(), 'total');
+    if (this.#size >= this.#options.max) this.#evictOldest(this.#largest(), 'total');
     const i = pool.next % pool.ring.length;
     pool.ring[i] = entry;
     pool.size += 1;
@@ -114,9 +114,9 @@ export class PendingDecisions<T extends PendingEntry> {
     pool.ring[i] = undefined;
     pool.size -= 1;
     this.#size -= 1;
-    if (now - e.ts >= this.#o.ttlMs) {
+    if (now - e.ts >= this.#options.ttlMs) {
       this.#expired += 1;
-      this.#o.onEvict(e);
+      this.#options.onEvict(e);
       return undefined;
     }
     return e;
@@ -137,7 +137,7 @@ export class PendingDecisions<T extends PendingEntry> {
         const i = pool.oldest % cap;
         const e = pool.ring[i];
         if (e !== undefined) {
-          if (now - e.ts < this.#o.ttlMs) break;
+          if (now - e.ts < this.#options.ttlMs) break;
           this.#drop(pool, i, e);
           n += 1;
         }
@@ -189,7 +189,7 @@ export class PendingDecisions<T extends PendingEntry> {
       pool.oldest += 1;
       if (e !== undefined) {
         this.#evicted += 1;
-        this.#o.onBound?.(e, bound);
+        this.#options.onBound?.(e, bound);
         this.#drop(pool, i, e);
         return;
       }
@@ -200,7 +200,7 @@ export class PendingDecisions<T extends PendingEntry> {
     pool.ring[i] = undefined;
     pool.size -= 1;
     this.#size -= 1;
-    this.#o.onEvict(e);
+    this.#options.onEvict(e);
   }
 }
 

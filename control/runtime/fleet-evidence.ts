@@ -49,23 +49,23 @@ export interface FleetEvidenceOptions {
 
 /** See the module comment. */
 export class FleetEvidence {
-  readonly #o: FleetEvidenceOptions;
+  readonly #options: FleetEvidenceOptions;
   /** Per target: tenants that failed a probe of the fleet trial `gen`. */
   readonly #failed = new Map<string, { gen: number; tenants: Set<string> }>();
 
   constructor(options: FleetEvidenceOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Tenants needed now. */
   required(): number {
-    return Math.max(1, Math.min(this.#o.quorum, this.#o.tenantCount()));
+    return Math.max(1, Math.min(this.#options.quorum, this.#options.tenantCount()));
   }
 
   /** Tenants (known ones) whose own breaker for `target` is open or half-open. */
   unrecovered(target: string): string[] {
     const out: string[] = [];
-    for (const [tenant, pairs] of this.#o.tenants()) {
+    for (const [tenant, pairs] of this.#options.tenants()) {
       if (tenant === '') continue;
       const s = pairs.get(target)?.own.state;
       if (s === 'open' || s === 'half-open') out.push(tenant);
@@ -75,7 +75,7 @@ export class FleetEvidence {
 
   /** `tenant`'s own breaker for `target` opened: trip the fleet breaker if the quorum is met. */
   tenantOpened(target: string, tenant: string): void {
-    const fleet = this.#o.fleet(target);
+    const fleet = this.#options.fleet(target);
     if (fleet.state !== 'closed') return;
     const open = this.unrecovered(target);
     if (!open.includes(tenant)) open.push(tenant);
@@ -87,7 +87,7 @@ export class FleetEvidence {
 
   /** Whether a failed probe of the fleet breaker by `tenant` counts (see the module comment). */
   corroborated(target: string, tenant: string): boolean {
-    const s = this.#o.fleet(target).machineState;
+    const s = this.#options.fleet(target).machineState;
     if (s.name !== 'half-open') return true;
     let f = this.#failed.get(target);
     if (f === undefined || f.gen !== s.gen) this.#failed.set(target, (f = { gen: s.gen, tenants: new Set() }));

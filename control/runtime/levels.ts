@@ -13,7 +13,7 @@ import type { LevelControllerJSON, Scope } from '../levels/controller.js';
 import { ControlLoop } from '../levels/loop.js';
 import type { SignalSource } from '../levels/loop.js';
 import type { LevelChange, LevelChangeKind, LevelState } from '../levels/machine.js';
-import type { PressureConfig, PressureReading } from '../levels/signals.js';
+import type { PressureConfig, PressureReading } from '../levels/pressure.js';
 import type { Level } from '../types.js';
 import type { ScopeBook } from './scopes.js';
 import type { TenantTables } from './tenants.js';
@@ -45,7 +45,7 @@ export interface LevelRuntimeOptions {
 
 /** See the module comment. */
 export class LevelRuntime {
-  readonly #o: LevelRuntimeOptions;
+  readonly #options: LevelRuntimeOptions;
   #controller: LevelController;
   #loop: ControlLoop;
   #off: (() => void)[] = [];
@@ -54,7 +54,7 @@ export class LevelRuntime {
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad level config */
   constructor(options: LevelRuntimeOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#controller = new LevelController(this.#controllerOptions());
     this.#loop = this.#attach(this.#controller);
   }
@@ -98,7 +98,7 @@ export class LevelRuntime {
     for (const off of this.#off) off();
     this.#controller = next;
     this.#loop = this.#attach(next);
-    const at = this.#o.clock.now();
+    const at = this.#options.clock.now();
     let changed = 0;
     const adopted = new Map<string, Set<string>>();
     for (const { scope, state } of next.toJSON().scopes) {
@@ -107,14 +107,14 @@ export class LevelRuntime {
         if (groups === undefined) adopted.set(scope.tenant, (groups = new Set()));
         groups.add(scope.skillGroup);
       }
-      const from = this.#o.tables.levelOf(scope);
-      this.#o.tables.setLevel(scope, state.level);
+      const from = this.#options.tables.levelOf(scope);
+      this.#options.tables.setLevel(scope, state.level);
       if (from === state.level) continue;
       changed += 1;
-      this.#o.onChange({ scope, from, to: state.level, kind: 'adopted', reason: `${state.reason} (from leader ${origin})`, at, source: 'leader' });
+      this.#options.onChange({ scope, from, to: state.level, kind: 'adopted', reason: `${state.reason} (from leader ${origin})`, at, source: 'leader' });
     }
     // Groups the leader dropped leave the routing tables too, unless this instance tracks them itself.
-    const { tables, book } = this.#o;
+    const { tables, book } = this.#options;
     for (const tenant of tables.tenants()) tables.retainGroups(tenant, (g) => adopted.get(tenant)?.has(g) === true || book.has(tenant, g));
     return changed;
   }
@@ -127,7 +127,7 @@ export class LevelRuntime {
    * @returns the scopes dropped
    */
   sweep(now: number): Scope[] {
-    const { book, tables } = this.#o;
+    const { book, tables } = this.#options;
     if (now - this.#lastSweep < book.sweepMs) return [];
     this.#lastSweep = now;
     const c = this.#controller;
@@ -152,7 +152,7 @@ export class LevelRuntime {
    * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` when out of bounds
    */
   pin(scope: Scope, level: Level, forMs: number, reason: string): LevelChange {
-    const { book, clock } = this.#o;
+    const { book, clock } = this.#options;
     if (scope.skillGroup !== undefined && this.#controller.state(scope) === undefined && !book.admit(scope.tenant, scope.skillGroup, clock.now(), false)) {
       throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`);
     }
@@ -175,15 +175,15 @@ export class LevelRuntime {
   }
 
   #controllerOptions() {
-    return { clock: this.#o.clock, ...(this.#o.defaults ? { defaults: this.#o.defaults } : {}), ...(this.#o.tenants ? { tenants: this.#o.tenants } : {}) };
+    return { clock: this.#options.clock, ...(this.#options.defaults ? { defaults: this.#options.defaults } : {}), ...(this.#options.tenants ? { tenants: this.#options.tenants } : {}) };
   }
 
   #attach(c: LevelController): ControlLoop {
-    const loop = new ControlLoop({ source: this.#o.source, controller: c, clock: this.#o.clock, pressureFor: this.#o.pressureFor });
+    const loop = new ControlLoop({ source: this.#options.source, controller: c, clock: this.#options.clock, pressureFor: this.#options.pressureFor });
     this.#off = [
       c.on('change', (ch) => {
-        this.#o.tables.setLevel(ch.scope, ch.to);
-        this.#o.onChange({ scope: ch.scope, from: ch.from, to: ch.to, kind: ch.kind, reason: ch.reason, at: ch.at, source: 'local' });
+        this.#options.tables.setLevel(ch.scope, ch.to);
+        this.#options.onChange({ scope: ch.scope, from: ch.from, to: ch.to, kind: ch.kind, reason: ch.reason, at: ch.at, source: 'local' });
       }),
       loop.on('tick', (t) => {
         for (const r of t.readings) this.#readings.set(scopeKey(r.scope), { scope: r.scope, pressure: r.pressure, at: t.at });

@@ -26,9 +26,10 @@ import type { TenantTables } from './tenants.js';
 
 /** A decision and what it holds until its outcome. */
 export interface Held {
-  readonly d: RouteDecision;
+  /** The router's decision (target, breaker key, probe, ticket). */
+  readonly decision: RouteDecision;
   /** The tenant's limiters and throttles the call drew from. */
-  readonly adm: TenantAdmission;
+  readonly admission: TenantAdmission;
   /** The target's breakers as the tenant's calls pass them (null for reject). */
   readonly pair: TargetBreakers | null;
   /** Permit of the tenant's own breaker (null when the operator forced the fleet breaker closed, or for reject). */
@@ -61,8 +62,8 @@ export class RoutedCall implements DecisionRecord, Held {
     readonly priority: Priority,
     readonly intent: string,
     readonly instance: string,
-    readonly d: RouteDecision,
-    readonly adm: TenantAdmission,
+    readonly decision: RouteDecision,
+    readonly admission: TenantAdmission,
     readonly pair: TargetBreakers | null,
     readonly permit: Permit | null,
     readonly fleetPermit: Permit | null,
@@ -71,10 +72,10 @@ export class RoutedCall implements DecisionRecord, Held {
     readonly spilled: boolean,
     readonly admitted: boolean,
   ) {
-    this.target = d.target;
-    this.ctiNode = d.ctiNode;
-    this.level = d.level;
-    this.reason = spilled ? spillReason(d.reason) : d.reason;
+    this.target = decision.target;
+    this.ctiNode = decision.ctiNode;
+    this.level = decision.level;
+    this.reason = spilled ? spillReason(decision.reason) : decision.reason;
   }
 }
 
@@ -93,7 +94,7 @@ function spillReason(base: string): string {
 /** Everything of one tenant a call uses, looked up once per tenant (one map read per call). */
 export interface TenantContext {
   readonly tenant: string;
-  readonly adm: TenantAdmission;
+  readonly admission: TenantAdmission;
   readonly pairs: ReadonlyMap<string, TargetBreakers>;
   /** The tenant's ring of pending decisions (the service fills it on first use). */
   pool: PendingPool<RoutedCall> | undefined;
@@ -136,7 +137,7 @@ export class RouteEngine {
     this.#ctiWeight = ctiWeight;
     this.#targets = breakers.fleetIds();
     this.#pairs = breakers.forTenant(UNKNOWN_TENANT);
-    this.#unknown = { tenant: UNKNOWN_TENANT, adm: admission.forTenant(UNKNOWN_TENANT), pairs: this.#pairs, pool: undefined };
+    this.#unknown = { tenant: UNKNOWN_TENANT, admission: admission.forTenant(UNKNOWN_TENANT), pairs: this.#pairs, pool: undefined };
     this.#state = { tenants: tables.compiled, breakerState: (k) => this.#stateOf(k), ctiWeight: (k) => this.#ctiWeight(this.#tenant, k) };
   }
 
@@ -145,9 +146,9 @@ export class RouteEngine {
     if (!known) return this.#unknown;
     let c = this.#contexts.get(tenant);
     if (c === undefined) {
-      c = { tenant, adm: this.#admission.forTenant(tenant), pairs: this.#breakers.forTenant(tenant), pool: undefined };
+      c = { tenant, admission: this.#admission.forTenant(tenant), pairs: this.#breakers.forTenant(tenant), pool: undefined };
       // Past the bound on tenants with state of their own the tenant shares the unknown tenants' (not cached).
-      if (c.adm.tenant === tenant) this.#contexts.set(tenant, c);
+      if (c.admission.tenant === tenant) this.#contexts.set(tenant, c);
     }
     return c;
   }
@@ -161,7 +162,7 @@ export class RouteEngine {
    * @param intent the caller's intent ('' when none), for the record
    */
   route(ctx: TenantContext, t: CompiledTenant | undefined, tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string): RoutedCall {
-    const adm = ctx.adm;
+    const adm = ctx.admission;
     this.#tenant = ctx.tenant;
     this.#pairs = ctx.pairs;
     let admitted = true;
@@ -230,23 +231,23 @@ export class RouteEngine {
       const fp = h.fleetPermit;
       if (fp !== null && fp.probe) {
         const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
-        if (failed && !this.#breakers.corroborated(p.target, h.adm.tenant)) p.fleet.release(fp);
+        if (failed && !this.#breakers.corroborated(p.target, h.admission.tenant)) p.fleet.release(fp);
         else if (success) p.fleet.onSuccess(latencyMs, fp);
         else p.fleet.onFailure(latencyMs, fp);
       }
     }
     if (h.slot !== null) {
-      const l = h.adm.limiter(h.d.breakerKey);
+      const l = h.admission.limiter(h.decision.breakerKey);
       if (success) l?.onSuccess(h.slot, latencyMs);
       else l?.onDrop(h.slot);
     }
-    if (success && h.primary) h.adm.throttle(h.d.breakerKey).onAccept();
+    if (success && h.primary) h.admission.throttle(h.decision.breakerKey).onAccept();
   }
 
   /** Releases what an unanswered decision holds (expired or evicted). */
   release(h: Held): void {
     // Breaker permits are left alone: an unanswered probe is what the trial's deadline judges.
-    if (h.slot !== null) h.adm.limiter(h.d.breakerKey)?.onIgnore(h.slot);
+    if (h.slot !== null) h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
   }
 
   #stateOf(key: string): BreakerStateName {

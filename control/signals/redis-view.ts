@@ -10,8 +10,8 @@
  */
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
-import { bounded } from '../shared/guard.js';
-import { KEYS, snapshotKey } from '../shared/keys.js';
+import { bounded } from '../fleet/guard.js';
+import { KEYS, snapshotKey } from '../fleet/keys.js';
 import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
 import type { RealtimeView } from './snapshot.js';
 
@@ -32,20 +32,20 @@ export interface SnapshotPublisherOptions {
 
 /** See the module comment. */
 export class SnapshotPublisher {
-  readonly #o: SnapshotPublisherOptions;
+  readonly #options: SnapshotPublisherOptions;
   #timer: TimerHandle | undefined;
 
   constructor(options: SnapshotPublisherOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Publishes the current snapshots once. Throws when the store fails. */
   async publishOnce(): Promise<void> {
-    const { store, clock } = this.#o;
-    const ttl = this.#o.ttlMs ?? 15_000;
-    const timeout = this.#o.timeoutMs ?? 1_000;
+    const { store, clock } = this.#options;
+    const ttl = this.#options.ttlMs ?? 15_000;
+    const timeout = this.#options.timeoutMs ?? 1_000;
     const byTenant = new Map<string, { fields: Record<string, string>; asOf: number }>();
-    for (const s of this.#o.view.snapshots()) {
+    for (const s of this.#options.view.snapshots()) {
       let t = byTenant.get(s.tenant);
       if (t === undefined) byTenant.set(s.tenant, (t = { fields: {}, asOf: 0 }));
       t.fields[s.skillGroup] = JSON.stringify(s);
@@ -64,20 +64,20 @@ export class SnapshotPublisher {
   start(): void {
     if (this.#timer !== undefined) return;
     const arm = () => {
-      this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = this.#options.clock.setTimeout(() => {
         this.publishOnce()
-          .catch((err: unknown) => this.#o.onError?.(err))
+          .catch((err: unknown) => this.#options.onError?.(err))
           .finally(() => {
             if (this.#timer !== undefined) arm();
           });
-      }, this.#o.periodMs ?? 1_000);
+      }, this.#options.periodMs ?? 1_000);
     };
     arm();
   }
 
   /** Stops publishing. */
   stop(): void {
-    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }
@@ -94,23 +94,23 @@ export interface StateStoreViewOptions {
 
 /** See the module comment. */
 export class StateStoreRealtimeView implements RealtimeView {
-  readonly #o: StateStoreViewOptions;
+  readonly #options: StateStoreViewOptions;
   #cache: QueueSnapshot[] = [];
   #rejected = 0;
 
   constructor(options: StateStoreViewOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** {@inheritDoc RealtimeView.refresh} Throws when the store fails (the last contents are kept). */
   async refresh(): Promise<void> {
-    const { store, clock } = this.#o;
-    const timeout = this.#o.timeoutMs ?? 250;
+    const { store, clock } = this.#options;
+    const timeout = this.#options.timeoutMs ?? 250;
     const now = clock.now();
     const index = await bounded(clock, timeout, 'read snapshot index', () => store.getFields(KEYS.snapshotTenants));
     const next: QueueSnapshot[] = [];
     for (const [tenant, asOf] of Object.entries(index)) {
-      if (now - Number(asOf) > (this.#o.staleMs ?? 15_000)) continue;
+      if (now - Number(asOf) > (this.#options.staleMs ?? 15_000)) continue;
       const fields = await bounded(clock, timeout, 'read snapshots', () => store.getFields(snapshotKey(tenant)));
       for (const raw of Object.values(fields)) {
         let s: unknown;

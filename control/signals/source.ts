@@ -21,7 +21,7 @@ import type { Scope } from '../levels/controller.js';
 import { scopeKey } from '../levels/controller.js';
 import { ewmaStep } from '../levels/ewma.js';
 import type { SignalSource } from '../levels/loop.js';
-import type { Signals } from '../levels/signals.js';
+import type { Signals } from '../levels/pressure.js';
 import type { EngineHealth } from './engine.js';
 import { snapshotProblem, type QueueSnapshot } from '../../core/messages.js';
 import type { RealtimeView } from './snapshot.js';
@@ -73,7 +73,7 @@ const finite = (x: number | undefined): number | undefined => (x !== undefined &
 
 /** See the module comment. */
 export class SnapshotSignalSource implements SignalSource {
-  readonly #o: SnapshotSourceOptions;
+  readonly #options: SnapshotSourceOptions;
   readonly #staleMs: number;
   readonly #halfLife: number;
   readonly #ewma = new Map<string, { rate: number; at: number }>();
@@ -81,19 +81,19 @@ export class SnapshotSignalSource implements SignalSource {
   #rejected = 0;
 
   constructor(options: SnapshotSourceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#staleMs = options.staleMs ?? 15_000;
     this.#halfLife = options.offeredHalfLifeMs ?? 60_000;
   }
 
   /** Reads the view once and rebuilds every scope's signals (the loop calls it via {@link scopes}). */
   refresh(): void {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const groups = new Map<string, Sum>();
     const refused = new Set<string>();
     const tenants = new Map<string, Sum>();
-    const admit = this.#o.admitGroup;
-    for (const s of this.#o.view.snapshots()) {
+    const admit = this.#options.admitGroup;
+    for (const s of this.#options.view.snapshots()) {
       if (snapshotProblem(s) !== null) {
         this.#rejected += 1;
         continue;
@@ -110,7 +110,7 @@ export class SnapshotSignalSource implements SignalSource {
     const health = (tenant: string): Partial<Signals> => {
       let h = cti.get(tenant);
       if (h === undefined) {
-        const c = this.#o.cti?.(tenant);
+        const c = this.#options.cti?.(tenant);
         cti.set(tenant, (h = { ...shared, ctiAvailable: finite(c?.available), ctiLatencyMs: finite(c?.latencyMs) }));
       }
       return h;
@@ -148,9 +148,9 @@ export class SnapshotSignalSource implements SignalSource {
   }
 
   #shared(): Partial<Signals> {
-    const e = this.#o.engine;
+    const e = this.#options.engine;
     return {
-      eventLoopLagMs: finite(this.#o.loopLagMs?.()),
+      eventLoopLagMs: finite(this.#options.loopLagMs?.()),
       consumerLag: finite(safe(() => e?.consumerLagMs())),
       insertLatencyMs: finite(safe(() => e?.insertLatencyMs())),
     };

@@ -9,7 +9,7 @@
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 import type { WriteGuard } from '../log/types.js';
-import { bounded } from '../shared/guard.js';
+import { bounded } from '../fleet/guard.js';
 import { checkNumber } from '../errors.js';
 
 /** In-memory tickets, idempotent by decision id: the port's twin, used when no workflow service is wired. */
@@ -53,7 +53,7 @@ interface Job {
 
 /** See the module comment. */
 export class TicketDispatcher<P = unknown> {
-  readonly #o: TicketDispatcherOptions<P>;
+  readonly #options: TicketDispatcherOptions<P>;
   readonly #cap: number;
   readonly #conc: number;
   readonly #maxAttempts: number;
@@ -69,7 +69,7 @@ export class TicketDispatcher<P = unknown> {
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` naming a bad option */
   constructor(options: TicketDispatcherOptions<P>) {
-    this.#o = options;
+    this.#options = options;
     this.#cap = checkNumber('tickets.capacity', options.capacity ?? 10_000, { int: true, min: 1 });
     this.#conc = checkNumber('tickets.concurrency', options.concurrency ?? 4, { int: true, min: 1 });
     this.#maxAttempts = checkNumber('tickets.maxAttempts', options.maxAttempts ?? 5, { int: true, min: 1 });
@@ -91,9 +91,9 @@ export class TicketDispatcher<P = unknown> {
   /** Stops retrying and sending; queued tickets stay counted as queued. */
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#timers) this.#o.clock.clearTimeout(t);
+    for (const t of this.#timers) this.#options.clock.clearTimeout(t);
     this.#timers.clear();
-    if (this.#soon !== undefined) this.#o.clock.clearTimeout(this.#soon);
+    if (this.#soon !== undefined) this.#options.clock.clearTimeout(this.#soon);
   }
 
   #push(job: Job): void {
@@ -107,7 +107,7 @@ export class TicketDispatcher<P = unknown> {
 
   #wake(): void {
     if (this.#soon !== undefined || this.#stopped) return;
-    this.#soon = this.#o.clock.setTimeout(() => {
+    this.#soon = this.#options.clock.setTimeout(() => {
       this.#soon = undefined;
       this.#pump();
     }, 0);
@@ -115,7 +115,7 @@ export class TicketDispatcher<P = unknown> {
 
   #pump(): void {
     while (!this.#stopped && !this.#guardWait && this.#inflight < this.#conc && this.#queue.length > 0) {
-      const guard = this.#o.guard?.();
+      const guard = this.#options.guard?.();
       const permit = guard?.tryAcquire() ?? null;
       if (guard !== undefined && permit === null) {
         // The notifier's breaker is open: look again later instead of spinning.
@@ -128,19 +128,19 @@ export class TicketDispatcher<P = unknown> {
       }
       const job = this.#queue.shift()!;
       this.#inflight += 1;
-      const t0 = this.#o.clock.now();
-      bounded(this.#o.clock, this.#timeoutMs, 'callback ticket', () => this.#o.port.create(job.ticket)).then(
+      const t0 = this.#options.clock.now();
+      bounded(this.#options.clock, this.#timeoutMs, 'callback ticket', () => this.#options.port.create(job.ticket)).then(
         () => {
           this.#inflight -= 1;
           this.#counts.created += 1;
-          if (guard !== undefined) guard.onSuccess(this.#o.clock.now() - t0, permit!);
+          if (guard !== undefined) guard.onSuccess(this.#options.clock.now() - t0, permit!);
           this.#pump();
         },
         (err: unknown) => {
           this.#inflight -= 1;
           this.#counts.failures += 1;
-          if (guard !== undefined) guard.onFailure(this.#o.clock.now() - t0, permit!);
-          this.#o.onError?.(err, job.ticket);
+          if (guard !== undefined) guard.onFailure(this.#options.clock.now() - t0, permit!);
+          this.#options.onError?.(err, job.ticket);
           job.attempts += 1;
           if (job.attempts >= this.#maxAttempts) this.#counts.abandoned += 1;
           else {
@@ -155,7 +155,7 @@ export class TicketDispatcher<P = unknown> {
 
   #later(fn: () => void, ms: number): void {
     if (this.#stopped) return;
-    const t = this.#o.clock.setTimeout(() => {
+    const t = this.#options.clock.setTimeout(() => {
       this.#timers.delete(t);
       fn();
     }, ms);

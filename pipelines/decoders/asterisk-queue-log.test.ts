@@ -163,7 +163,7 @@ describe('asterisk queue_log decoder: ids and robustness', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
-  it('knows every event name of DOMAIN.md', () => {
+  it('knows every event name of docs/domain.md', () => {
     for (const e of ['ENTERQUEUE', 'CONNECT', 'COMPLETEAGENT', 'COMPLETECALLER', 'ABANDON', 'EXITEMPTY', 'EXITWITHTIMEOUT', 'EXITWITHKEY', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'RINGNOANSWER', 'RINGCANCELED', 'PAUSE', 'UNPAUSE', 'ADDMEMBER', 'REMOVEMEMBER', 'QUEUESTART', 'WITHDRAW', 'PENALTY', 'RINGINUSE', 'AGENTDUMP', 'SYSCOMPAT', 'OUTCALL', 'AGENTLOGIN', 'AGENTLOGOFF', 'CONFIGRELOAD', 'TRANSFER']) {
       expect(ASTERISK_KNOWN_EVENTS).toContain(e);
     }

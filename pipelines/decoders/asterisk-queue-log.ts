@@ -182,8 +182,8 @@ function parse(text: string, ctx: DecodeContext, maxFutureMs: number): Line | un
 }
 
 /**
- * Decodes Asterisk's queue_log (`epoch|uniqueid|queue|agent|EVENT|data…`, DOMAIN.md "Asterisk
- * queue_log"), one line per call of `decode`:
+ * Decodes Asterisk's queue_log (`epoch|uniqueid|queue|agent|EVENT|data…`,
+ * docs/domain.md#asterisk-queue_log), one line per call of `decode`:
  *
  * - call lifecycle (skillgroup): ENTERQUEUE → OFFERED; CONNECT → ANSWERED (waitMs = holdtime);
  *   COMPLETEAGENT/COMPLETECALLER → COMPLETED (waitMs, talkMs, reason `agent`/`caller`); ABANDON →

@@ -72,7 +72,7 @@ const bodies = {
   },
 } as const;
 
-/** JSON schema of the normalized envelope with its four bodies (DESIGN.md, "Normalized events"). */
+/** JSON schema of the normalized envelope with its four bodies (docs/architecture.md#normalized-events). */
 export const telemetryEventSchema = {
   $id: 'https://sluice.dev/schemas/event.json',
   type: 'object',

@@ -1,4 +1,4 @@
-/** Normalized telemetry events (DESIGN.md, "Normalized events"). Every source maps into these. */
+/** Normalized telemetry events (docs/architecture.md#normalized-events). Every source maps into these. */
 
 export type Source = 'agent' | 'extension' | 'skillgroup' | 'interval';
 export const SOURCES: readonly Source[] = ['agent', 'extension', 'skillgroup', 'interval'];

@@ -1,6 +1,6 @@
 /**
- * The metric formulas of Sluice, in one place: pure functions over raw sums (DESIGN.md "Metrics",
- * DOMAIN.md "Service level: the four variants in use" and "Other definitions"). Every ratio is a
+ * The metric formulas of Sluice, in one place: pure functions over raw sums (docs/architecture.md#metrics,
+ * docs/domain.md#service-level-the-four-variants and #other-definitions). Every ratio is a
  * number in [0, 1] (not a percentage), every duration in ms; a ratio over an empty denominator is
  * `null`, never NaN or Infinity.
  */
@@ -14,7 +14,7 @@ export function ratio(num: number, den: number): number | null {
 }
 
 /**
- * The service-level variants of DOMAIN.md, by number:
+ * The service-level variants of docs/domain.md#service-level-the-four-variants, by number:
  * 1. `answered` — answered within T / answered (Asterisk `ServicelevelPerf`, classic Avaya CMS);
  * 2. `answeredAndAbandoned` — answered within T / (answered + abandoned) (Genesys: abandons count against);
  * 3. `abandonsWithinGood` — (answered within T + abandoned within T) / (answered + abandoned)
@@ -23,7 +23,7 @@ export function ratio(num: number, den: number): number | null {
  */
 export type ServiceLevelVariant = 'answered' | 'answeredAndAbandoned' | 'abandonsWithinGood' | 'shortAbandonsExcluded';
 
-/** Every {@link ServiceLevelVariant}, in DOMAIN.md's order. */
+/** Every {@link ServiceLevelVariant}, in the order of docs/domain.md#service-level-the-four-variants. */
 export const SERVICE_LEVEL_VARIANTS: readonly ServiceLevelVariant[] = ['answered', 'answeredAndAbandoned', 'abandonsWithinGood', 'shortAbandonsExcluded'];
 
 /** The sums service level needs. */
@@ -51,12 +51,12 @@ export function serviceLevels(s: ServiceLevelSums): Record<ServiceLevelVariant, 
   return { answered: serviceLevel(s, 'answered'), answeredAndAbandoned: serviceLevel(s, 'answeredAndAbandoned'), abandonsWithinGood: serviceLevel(s, 'abandonsWithinGood'), shortAbandonsExcluded: serviceLevel(s, 'shortAbandonsExcluded') };
 }
 
-/** Average speed of answer, ms: total wait of answered calls / answered; abandons excluded (DOMAIN.md). */
+/** Average speed of answer, ms: total wait of answered calls / answered; abandons excluded (docs/domain.md#other-definitions). */
 export function averageSpeedOfAnswer(s: Pick<SkillGroupSums, 'answerWaitMs' | 'answered'>): number | null {
   return ratio(s.answerWaitMs, s.answered);
 }
 
-/** Average handle time, ms: (talk + hold + ACW) / handled, attributed where the contact completed (DOMAIN.md, Genesys). */
+/** Average handle time, ms: (talk + hold + ACW) / handled, attributed where the contact completed (docs/domain.md#other-definitions, Genesys). */
 export function averageHandleTime(s: Pick<SkillGroupSums, 'talkMs' | 'holdMs' | 'acwMs' | 'handled'>): number | null {
   return ratio(s.talkMs + s.holdMs + s.acwMs, s.handled);
 }
@@ -67,7 +67,7 @@ export function averageTalkTime(s: Pick<SkillGroupSums, 'talkMs' | 'handled'>): 
 }
 
 /**
- * Abandon rate (ratio 0–1) over one of DOMAIN.md's two denominators:
+ * Abandon rate (ratio 0–1) over one of the two denominators of docs/domain.md#other-definitions:
  * - `offered` (Genesys): abandoned / calls that entered the queue;
  * - `queued` (Amazon Connect, contacts counted when they leave): abandoned / (answered + abandoned + overflowed).
  */
@@ -80,7 +80,7 @@ export function longestWait(s: Pick<SkillGroupSums, 'maxWaitMs'>): number | null
   return s.maxWaitMs;
 }
 
-/** Transfer rate (ratio 0–1): transferred out / handled (DOMAIN.md). */
+/** Transfer rate (ratio 0–1): transferred out / handled (docs/domain.md#other-definitions). */
 export function transferRate(s: Pick<SkillGroupSums, 'transferred' | 'handled'>): number | null {
   return ratio(s.transferred, s.handled);
 }
@@ -98,7 +98,7 @@ export function handleTime(t: Pick<AgentTimes, 'ON_CALL' | 'HOLD' | 'ACW'>): num
   return t.ON_CALL + t.HOLD + t.ACW;
 }
 
-/** Occupancy (ratio 0–1): handle time / (handle + available time) (DOMAIN.md). Ringing and AUX are in neither. */
+/** Occupancy (ratio 0–1): handle time / (handle + available time) (docs/domain.md#other-definitions). Ringing and AUX are in neither. */
 export function occupancy(t: Pick<AgentTimes, 'ON_CALL' | 'HOLD' | 'ACW' | 'AVAILABLE'>): number | null {
   const handle = handleTime(t);
   return ratio(handle, handle + t.AVAILABLE);

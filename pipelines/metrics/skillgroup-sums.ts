@@ -4,18 +4,18 @@ import type { SkillGroupBody } from '../events/types.js';
 export interface SumThresholds {
   /** Service-level threshold T: a wait of at most T is "within T" (Asterisk compares `wait <= servicelevel`). */
   serviceLevelMs: number;
-  /** A call abandoned after waiting less than this is a short abandon (DOMAIN.md, variant 4). */
+  /** A call abandoned after waiting less than this is a short abandon (docs/domain.md#service-level-the-four-variants, variant 4). */
   shortAbandonMs: number;
 }
 
 /**
  * Raw sums of one skill group's call events over some span (a window, an interval, a whole file):
- * counts and totals, never ratios, so every metric variant can be computed from them (DOMAIN.md,
- * "Interval reports keep raw sums"). Plain data: serialisable, and {@link mergeSkillGroupSums} of two
+ * counts and totals, never ratios, so every metric variant can be computed from them
+ * (docs/domain.md#raw-sums-not-ratios). Plain data: serialisable, and {@link mergeSkillGroupSums} of two
  * spans equals the sums of their union. Durations in ms.
  *
  * Attribution: queue exits (ANSWERED, ABANDONED, OVERFLOWED) count where the call left the queue;
- * handle time (COMPLETED, TRANSFERRED) where the contact completed (Genesys, per DOMAIN.md).
+ * handle time (COMPLETED, TRANSFERRED) where the contact completed (Genesys, per docs/domain.md#other-definitions).
  */
 export interface SkillGroupSums extends SumThresholds {
   /** Calls that entered the queue (OFFERED). */

@@ -37,7 +37,8 @@ interface Seen<T> {
 }
 
 const BUSY: ReadonlySet<AgentState> = new Set(['RINGING', 'ON_CALL', 'HOLD', 'ACW']);
-const k2 = (a: string, b: string) => `${a}\u0000${b}`;
+/** Map key of an id (skill group, agent, extension) within a tenant. */
+const tenantKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
 /**
  * The current state of the contact center in memory: calls waiting per skill group, agents and
@@ -70,7 +71,7 @@ export class RealtimeState {
   }
 
   #queue(tenant: string, skillGroup: string): Queue {
-    const key = k2(tenant, skillGroup);
+    const key = tenantKey(tenant, skillGroup);
     let q = this.#queues.get(key);
     if (!q) this.#queues.set(key, (q = { tenant, skillGroup, waiting: new Map(), gone: new Map(), current: null, previous: null, last5m: null, last60m: null, updatedAt: 0 }));
     return q;
@@ -92,7 +93,7 @@ export class RealtimeState {
         break;
       }
       case 'agent': {
-        const key = k2(e.tenant, e.body.agentId);
+        const key = tenantKey(e.tenant, e.body.agentId);
         const prev = this.#agents.get(key);
         if (prev) prev.seenAt = now;
         if (prev && prev.now.since > e.ts) return;
@@ -100,7 +101,7 @@ export class RealtimeState {
         break;
       }
       case 'extension': {
-        const key = k2(e.tenant, e.body.extension);
+        const key = tenantKey(e.tenant, e.body.extension);
         const prev = this.#extensions.get(key);
         if (prev) prev.seenAt = now;
         if (prev && prev.now.since > e.ts) return;
@@ -172,7 +173,7 @@ export class RealtimeState {
     const out = new Map<string, Partial<Record<AgentState, number>>>();
     for (const { now: a } of this.#agents.values()) {
       for (const sg of a.skillGroups) {
-        const key = k2(a.tenant, sg);
+        const key = tenantKey(a.tenant, sg);
         let counts = out.get(key);
         if (!counts) out.set(key, (counts = {}));
         counts[a.state] = (counts[a.state] ?? 0) + 1;

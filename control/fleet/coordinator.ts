@@ -51,7 +51,7 @@ export interface CoordinatorOptions {
 
 /** See the module comment. */
 export class Coordinator {
-  readonly #o: CoordinatorOptions;
+  readonly #options: CoordinatorOptions;
   readonly lease: LeaderLease;
   readonly levels: LevelsSync;
   readonly #breakers: BreakerSync;
@@ -61,7 +61,7 @@ export class Coordinator {
   #failStatic = 0;
 
   constructor(options: CoordinatorOptions) {
-    this.#o = options;
+    this.#options = options;
     const { store, clock, self, timeoutMs } = options;
     const onError = (what: string, err: unknown) => options.log.warn({ err: (err as Error)?.message }, `shared state: ${what} failed`);
     this.lease = new LeaderLease(store, clock, self, options.leaseMs, timeoutMs);
@@ -87,13 +87,13 @@ export class Coordinator {
   async before(): Promise<boolean> {
     const r = await this.lease.round();
     if (!r.ok) {
-      if (this.#reachable) this.#o.log.warn({}, 'shared state unreachable: deciding from local signals and state (fail-static)');
+      if (this.#reachable) this.#options.log.warn({}, 'shared state unreachable: deciding from local signals and state (fail-static)');
       this.#reachable = false;
       this.#failStatic += 1;
       return true;
     }
-    if (r.became) this.#o.log.info({ epoch: this.lease.epoch }, 'became control leader');
-    if (r.lost) this.#o.log.info({}, 'lost control leadership');
+    if (r.became) this.#options.log.info({ epoch: this.lease.epoch }, 'became control leader');
+    if (r.lost) this.#options.log.info({}, 'lost control leadership');
     if (!this.#reachable) {
       this.#reachable = true;
       await this.#reconcile();
@@ -109,7 +109,7 @@ export class Coordinator {
       else await this.levels.pull();
       await this.#admission.sync();
     } catch (err) {
-      this.#o.log.warn({ err: (err as Error)?.message }, 'shared state: tick sync failed');
+      this.#options.log.warn({ err: (err as Error)?.message }, 'shared state: tick sync failed');
       this.#reachable = false;
     }
   }
@@ -130,10 +130,10 @@ export class Coordinator {
       }
       await this.#breakers.reconcile();
       await this.levels.flushPins();
-      await this.#o.reloadPolicies();
-      if (!first) this.#o.log.info({}, 'shared state reachable again: reconciled levels, breakers, pins and policies');
+      await this.#options.reloadPolicies();
+      if (!first) this.#options.log.info({}, 'shared state reachable again: reconciled levels, breakers, pins and policies');
     } catch (err) {
-      this.#o.log.warn({ err: (err as Error)?.message }, 'shared state: reconcile failed');
+      this.#options.log.warn({ err: (err as Error)?.message }, 'shared state: reconcile failed');
       this.#reachable = false;
     }
   }

@@ -45,25 +45,25 @@ function parse(raw: string | null): BreakerMessage | null {
 
 /** See the module comment. */
 export class BreakerSync {
-  readonly #o: BreakerSyncOptions;
+  readonly #options: BreakerSyncOptions;
   readonly #ttl: number;
   readonly #dirty = new Set<string>();
   readonly #subs = new Subscriptions();
   #off: (() => void) | undefined;
 
   constructor(options: BreakerSyncOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#ttl = options.ttlMs ?? 86_400_000;
   }
 
   /** Subscribes to peers' states (without waiting for a store that is down) and starts sharing local transitions. */
   start(): void {
-    this.#off ??= this.#o.registry.on('transition', (t) => {
+    this.#off ??= this.#options.registry.on('transition', (t) => {
       if (t.source === 'local') void this.#share(t.breakerId);
     });
     this.#subs.add(
-      this.#o.store.subscribe(KEYS.breakersChannel, (raw) => this.#onMessage(raw)),
-      (err) => this.#o.onError('subscribe', err),
+      this.#options.store.subscribe(KEYS.breakersChannel, (raw) => this.#onMessage(raw)),
+      (err) => this.#options.onError('subscribe', err),
     );
   }
 
@@ -71,12 +71,12 @@ export class BreakerSync {
   async stop(): Promise<void> {
     this.#off?.();
     this.#off = undefined;
-    await this.#subs.close(this.#o.clock, this.#o.timeoutMs);
+    await this.#subs.close(this.#options.clock, this.#options.timeoutMs);
   }
 
   /** Re-reads every breaker's stored state and writes back local states that are newer. Throws when the store fails. */
   async reconcile(): Promise<void> {
-    const { store, clock, timeoutMs, registry, self } = this.#o;
+    const { store, clock, timeoutMs, registry, self } = this.#options;
     for (const id of registry.ids()) {
       const stored = parse(await bounded(clock, timeoutMs, 'read breaker', () => store.get(breakerKey(id))));
       if (stored !== null && stored.origin !== self) registry.applyRemote(id, stored.state, stored.origin, self);
@@ -93,14 +93,14 @@ export class BreakerSync {
       await this.#write(id);
     } catch (err) {
       this.#dirty.add(id);
-      this.#o.onError('share breaker', err);
+      this.#options.onError('share breaker', err);
     }
   }
 
   async #write(id: string): Promise<void> {
-    const state = this.#o.registry.get(id)?.machineState;
+    const state = this.#options.registry.get(id)?.machineState;
     if (state === undefined) return;
-    const { store, clock, timeoutMs, self } = this.#o;
+    const { store, clock, timeoutMs, self } = this.#options;
     const json = JSON.stringify({ v: 1, origin: self, id, state } satisfies BreakerMessage);
     await bounded(clock, timeoutMs, 'write breaker', () => store.set(breakerKey(id), json, this.#ttl));
     await bounded(clock, timeoutMs, 'publish breaker', () => store.publish(KEYS.breakersChannel, json));
@@ -108,7 +108,7 @@ export class BreakerSync {
 
   #onMessage(raw: string): void {
     const m = parse(raw);
-    if (m === null || m.origin === this.#o.self) return;
-    this.#o.registry.applyRemote(m.id, m.state, m.origin, this.#o.self);
+    if (m === null || m.origin === this.#options.self) return;
+    this.#options.registry.applyRemote(m.id, m.state, m.origin, this.#options.self);
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isSluiceError } from '../../core/errors.js';
-import { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './signals.js';
-import type { Signals } from './signals.js';
+import { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './pressure.js';
+import type { Signals } from './pressure.js';
 
 const calm: Signals = { callsWaiting: 0, longestWaitMs: 0, availableAgents: 10, occupancy: 0.5, trunkUtilisation: 0.2, ctiAvailable: 1, ctiLatencyMs: 50 };
 const c = DEFAULT_PRESSURE_CONFIG;

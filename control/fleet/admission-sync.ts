@@ -28,20 +28,20 @@ export interface AdmissionSyncOptions {
 
 /** See the module comment. */
 export class AdmissionSync {
-  readonly #o: AdmissionSyncOptions;
+  readonly #options: AdmissionSyncOptions;
   readonly #reported = new Map<string, { window: number; n: number }>();
 
   constructor(options: AdmissionSyncOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Reports demand and rescales every active bucket. Throws when the store fails (shares stay as they are). */
   async sync(): Promise<void> {
-    for (const slot of this.#o.admission.slots()) await this.#one(slot);
+    for (const slot of this.#options.admission.slots()) await this.#one(slot);
   }
 
   async #one(slot: BucketSlot): Promise<void> {
-    const { store, clock, timeoutMs, windowMs } = this.#o;
+    const { store, clock, timeoutMs, windowMs } = this.#options;
     const w = Math.floor(clock.now() / windowMs);
     const demand = slot.demand;
     const mine = this.#reported.get(slot.id);
@@ -56,7 +56,7 @@ export class AdmissionSync {
     const prev = Number((await bounded(clock, timeoutMs, 'admission total', () => store.get(admissionKey(slot.id, w - 1)))) ?? 0);
     const myPrev = mine !== undefined && mine.window === w - 1 ? mine.n : 0;
     this.#reported.set(slot.id, mine !== undefined && mine.window === w ? { window: w, n: mine.n + demand } : { window: w, n: demand });
-    const share = prev > 0 ? Math.max(this.#o.minShare ?? 0.05, myPrev / prev) : 1;
-    this.#o.admission.setShare(slot, share);
+    const share = prev > 0 ? Math.max(this.#options.minShare ?? 0.05, myPrev / prev) : 1;
+    this.#options.admission.setShare(slot, share);
   }
 }

@@ -54,7 +54,7 @@ export interface LevelsSyncOptions {
 
 /** See the module comment. */
 export class LevelsSync {
-  readonly #o: LevelsSyncOptions;
+  readonly #options: LevelsSyncOptions;
   #seq = 0;
   #seen: { leader: string; epoch: number; seq: number; at: number } | null = null;
   readonly #recentPins = new Map<string, { msg: PinMessage; at: number }>();
@@ -62,34 +62,34 @@ export class LevelsSync {
   readonly #subs = new Subscriptions();
 
   constructor(options: LevelsSyncOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Subscribes to levels and pins (without waiting for a store that is down). */
   start(): void {
-    const { store } = this.#o;
-    const onError = (err: unknown) => this.#o.onError('subscribe', err);
+    const { store } = this.#options;
+    const onError = (err: unknown) => this.#options.onError('subscribe', err);
     this.#subs.add(store.subscribe(KEYS.levelsChannel, (m) => this.consider(m)), onError);
     this.#subs.add(store.subscribe(KEYS.overridesChannel, (m) => this.#onPin(m)), onError);
   }
 
   /** Unsubscribes. */
   async stop(): Promise<void> {
-    await this.#subs.close(this.#o.clock, this.#o.timeoutMs);
+    await this.#subs.close(this.#options.clock, this.#options.timeoutMs);
   }
 
   /** Leader: publishes the current state. Throws when the store fails. */
   async publish(epoch: number): Promise<void> {
-    const msg: LevelsMessage = { v: 1, leader: this.#o.self, epoch, seq: ++this.#seq, state: this.#o.runtime.toJSON() };
+    const msg: LevelsMessage = { v: 1, leader: this.#options.self, epoch, seq: ++this.#seq, state: this.#options.runtime.toJSON() };
     const json = JSON.stringify(msg);
-    const { store, clock, timeoutMs } = this.#o;
+    const { store, clock, timeoutMs } = this.#options;
     await bounded(clock, timeoutMs, 'publish levels', () => store.set(KEYS.levels, json, 86_400_000));
     await bounded(clock, timeoutMs, 'publish levels', () => store.publish(KEYS.levelsChannel, json));
   }
 
   /** Follower: reads the last published state (missed messages, reconnects). Throws when the store fails. */
   async pull(): Promise<void> {
-    const { store, clock, timeoutMs } = this.#o;
+    const { store, clock, timeoutMs } = this.#options;
     const json = await bounded(clock, timeoutMs, 'read levels', () => store.get(KEYS.levels));
     if (json !== null) this.consider(json);
   }
@@ -107,17 +107,17 @@ export class LevelsSync {
     } catch {
       return false;
     }
-    if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.seq) || !Number.isInteger(m.epoch) || m.leader === this.#o.self) return false;
-    const now = this.#o.clock.now();
+    if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.seq) || !Number.isInteger(m.epoch) || m.leader === this.#options.self) return false;
+    const now = this.#options.clock.now();
     const s = this.#seen;
     if (s !== null) {
       if (m.leader === s.leader && m.seq <= s.seq) return false;
-      if (m.leader !== s.leader && m.epoch <= s.epoch && now - s.at < this.#o.leaseMs) return false;
+      if (m.leader !== s.leader && m.epoch <= s.epoch && now - s.at < this.#options.leaseMs) return false;
     }
     try {
-      this.#o.runtime.adopt(m.state, m.leader);
+      this.#options.runtime.adopt(m.state, m.leader);
     } catch (err) {
-      this.#o.onError('adopt levels', err);
+      this.#options.onError('adopt levels', err);
       return false;
     }
     this.#seen = { leader: m.leader, epoch: m.epoch, seq: m.seq, at: now };
@@ -130,35 +130,35 @@ export class LevelsSync {
    * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` when out of bounds (nothing is sent)
    */
   pin(scope: Scope, level: Level, forMs: number, reason: string): PinMessage {
-    this.#o.runtime.pin(scope, level, forMs, reason);
-    const msg: PinMessage = { v: 1, type: 'pin', origin: this.#o.self, scope, level, until: this.#o.clock.now() + forMs, reason };
+    this.#options.runtime.pin(scope, level, forMs, reason);
+    const msg: PinMessage = { v: 1, type: 'pin', origin: this.#options.self, scope, level, until: this.#options.clock.now() + forMs, reason };
     this.#send(msg);
     return msg;
   }
 
   /** Ends a pin here and in the fleet. */
   unpin(scope: Scope, reason: string): PinMessage {
-    this.#o.runtime.unpin(scope, reason);
-    const msg: PinMessage = { v: 1, type: 'unpin', origin: this.#o.self, scope, reason };
+    this.#options.runtime.unpin(scope, reason);
+    const msg: PinMessage = { v: 1, type: 'unpin', origin: this.#options.self, scope, reason };
     this.#send(msg);
     return msg;
   }
 
   /** Sends pins queued during an outage (those still running). */
   async flushPins(): Promise<void> {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const queued = this.#unsent.filter((m) => m.type === 'unpin' || (m.until ?? 0) > now);
     this.#unsent = [];
     for (const m of queued) await this.#publishPin(m).catch(() => this.#unsent.push(m));
   }
 
   #send(msg: PinMessage): void {
-    this.#recentPins.set(scopeKey(msg.scope), { msg, at: this.#o.clock.now() });
+    this.#recentPins.set(scopeKey(msg.scope), { msg, at: this.#options.clock.now() });
     this.#publishPin(msg).catch(() => this.#unsent.push(msg));
   }
 
   #publishPin(msg: PinMessage): Promise<void> {
-    const { store, clock, timeoutMs } = this.#o;
+    const { store, clock, timeoutMs } = this.#options;
     return bounded(clock, timeoutMs, 'publish pin', () => store.publish(KEYS.overridesChannel, JSON.stringify(msg)));
   }
 
@@ -169,29 +169,29 @@ export class LevelsSync {
     } catch {
       return;
     }
-    if (m?.v !== 1 || m.origin === this.#o.self || typeof m.scope?.tenant !== 'string') return;
-    this.#apply(m, this.#o.clock.now());
+    if (m?.v !== 1 || m.origin === this.#options.self || typeof m.scope?.tenant !== 'string') return;
+    this.#apply(m, this.#options.clock.now());
   }
 
   #apply(m: PinMessage, now: number): void {
     const scope: Scope = m.scope.skillGroup === undefined ? { tenant: m.scope.tenant } : { tenant: m.scope.tenant, skillGroup: m.scope.skillGroup };
     try {
-      if (m.type === 'unpin') this.#o.runtime.unpin(scope, m.reason);
-      else if (isLevel(m.level) && typeof m.until === 'number' && m.until > now) this.#o.runtime.pin(scope, m.level, m.until - now, m.reason);
+      if (m.type === 'unpin') this.#options.runtime.unpin(scope, m.reason);
+      else if (isLevel(m.level) && typeof m.until === 'number' && m.until > now) this.#options.runtime.pin(scope, m.level, m.until - now, m.reason);
     } catch (err) {
-      this.#o.onError('apply pin', err);
+      this.#options.onError('apply pin', err);
     }
   }
 
   /** A state published before the leader saw our pin must not undo it: apply recent pins again. */
   #reapplyPins(now: number): void {
     for (const [key, { msg, at }] of this.#recentPins) {
-      if (now - at > 3 * this.#o.tickMs) {
+      if (now - at > 3 * this.#options.tickMs) {
         this.#recentPins.delete(key);
         continue;
       }
-      const o = this.#o.runtime.overrideOf(msg.scope);
-      const carried = msg.type === 'pin' ? o !== null && o.level === msg.level && Math.abs(o.until - (msg.until ?? 0)) <= this.#o.tickMs : o === null;
+      const o = this.#options.runtime.overrideOf(msg.scope);
+      const carried = msg.type === 'pin' ? o !== null && o.level === msg.level && Math.abs(o.until - (msg.until ?? 0)) <= this.#options.tickMs : o === null;
       if (carried) this.#recentPins.delete(key);
       else this.#apply(msg, now);
     }

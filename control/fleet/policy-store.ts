@@ -39,14 +39,14 @@ function parseRecord(tenant: string, raw: string): PolicyRecord {
 
 /** See the module comment. */
 export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEvents> {
-  readonly #o: PolicyStoreOptions;
+  readonly #options: PolicyStoreOptions;
   readonly #owner = randomUUID();
   readonly #events = new Emitter<PolicyStoreEvents>();
   readonly #subs = new Subscriptions();
   #started = false;
 
   constructor(options: PolicyStoreOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Subscribes to peers' updates (without waiting for a store that is down); each becomes a `change` event here. */
@@ -59,24 +59,24 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
         () => {},
       );
     };
-    this.#subs.add(this.#o.store.subscribe(KEYS.policyChannel, reload), () => {});
+    this.#subs.add(this.#options.store.subscribe(KEYS.policyChannel, reload), () => {});
   }
 
   /** Unsubscribes. */
   async stop(): Promise<void> {
     this.#started = false;
-    await this.#subs.close(this.#o.clock, this.#o.timeoutMs);
+    await this.#subs.close(this.#options.clock, this.#options.timeoutMs);
   }
 
   /** {@inheritDoc PolicyStore.get} */
   async get(tenant: string): Promise<PolicyRecord | undefined> {
-    const raw = (await this.#call('read policies', () => this.#o.store.getFields(MAP)))[tenant];
+    const raw = (await this.#call('read policies', () => this.#options.store.getFields(MAP)))[tenant];
     return raw === undefined ? undefined : parseRecord(tenant, raw);
   }
 
   /** Every tenant's record (malformed ones are skipped). */
   async all(): Promise<PolicyRecord[]> {
-    const map = await this.#call('read policies', () => this.#o.store.getFields(MAP));
+    const map = await this.#call('read policies', () => this.#options.store.getFields(MAP));
     const out: PolicyRecord[] = [];
     for (const [tenant, raw] of Object.entries(map)) {
       try {
@@ -91,12 +91,12 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
   /** {@inheritDoc PolicyStore.put} */
   async put(tenant: string, policy: unknown, options?: PolicyUpdateOptions): Promise<PolicyRecord> {
     const valid = validatePolicy(policy);
-    return this.#update(tenant, (cur) => nextPolicyRecord(cur, tenant, valid, this.#o.clock.now(), options));
+    return this.#update(tenant, (cur) => nextPolicyRecord(cur, tenant, valid, this.#options.clock.now(), options));
   }
 
   /** {@inheritDoc PolicyStore.rollback} */
   async rollback(tenant: string, options?: PolicyUpdateOptions): Promise<PolicyRecord> {
-    return this.#update(tenant, (cur) => rolledBackRecord(cur, tenant, this.#o.clock.now(), options));
+    return this.#update(tenant, (cur) => rolledBackRecord(cur, tenant, this.#options.clock.now(), options));
   }
 
   /** Subscribes to `name`; returns a function that unsubscribes (idempotent). */
@@ -105,7 +105,7 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
   }
 
   async #update(tenant: string, next: (cur: PolicyRecord | undefined) => PolicyRecord): Promise<PolicyRecord> {
-    const { store } = this.#o;
+    const { store } = this.#options;
     const lock = policyLockKey(tenant);
     await this.#lock(lock);
     let record: PolicyRecord;
@@ -121,17 +121,17 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
   }
 
   async #lock(key: string): Promise<void> {
-    const attempts = this.#o.lockAttempts ?? 20;
+    const attempts = this.#options.lockAttempts ?? 20;
     for (let i = 0; i < attempts; i++) {
-      if (await this.#call('lock policy', () => this.#o.store.acquireLease(key, this.#owner, 5_000))) return;
-      await new Promise<void>((r) => this.#o.clock.setTimeout(r, 25));
+      if (await this.#call('lock policy', () => this.#options.store.acquireLease(key, this.#owner, 5_000))) return;
+      await new Promise<void>((r) => this.#options.clock.setTimeout(r, 25));
     }
     throw controlError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`);
   }
 
   async #call<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
-      return await bounded(this.#o.clock, this.#o.timeoutMs, what, op);
+      return await bounded(this.#options.clock, this.#options.timeoutMs, what, op);
     } catch (err) {
       if (isSluiceError(err)) throw err;
       throw controlError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
