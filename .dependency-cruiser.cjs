@@ -23,10 +23,6 @@
  * - cli/ → bench/: `sluice bench` and `sluice dashboards check` put the harness on the command line (cli is the
  *   top, so this points down, not up).
  * - bench/ → test code: the control benchmarks take their snapshots from control's test fixtures.
- * - room test code → app/plugins/auth.ts, app/plugins/errors.ts, app/config.ts: a few room tests (control's
- *   rate-limit and hostile tests, workflow's authority tests and testing/http.ts) mount the real auth and error
- *   plugins rather than stubs. They are to go through one test-server helper in test/support/; once no room
- *   test imports app/ directly, delete `roomTestToAppPlugins` below.
  */
 
 /** Test code: tests, contract suites, test helpers and fixtures, the integration tests. */
@@ -43,9 +39,6 @@ const TEST_CODE = [
 
 /** The domain rooms: one floor, and none of them imports another. */
 const DOMAIN = '(pipelines|control|workflow|dashboards|simulator|planner)';
-
-/** What room test code may take from app/ until the test-server helper replaces it (see the header). */
-const roomTestToAppPlugins = '^app/(plugins/(auth|errors)|config)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -103,14 +96,7 @@ module.exports = {
       severity: 'error',
       comment: 'No room below app/ imports app/, cli/, bench/ or services/.',
       from: { path: `^(core|adapters|operators|${DOMAIN.slice(1, -1)})/` },
-      to: { path: '^(app|cli|bench|services)/', pathNot: roomTestToAppPlugins },
-    },
-    {
-      name: 'rooms-product-not-to-app',
-      severity: 'error',
-      comment: 'The exception for room test code to the app plugins (see the header) is for test code only.',
-      from: { path: `^(core|adapters|operators|${DOMAIN.slice(1, -1)})/`, pathNot: TEST_CODE },
-      to: { path: roomTestToAppPlugins },
+      to: { path: '^(app|cli|bench|services)/' },
     },
     {
       name: 'app-not-up',

@@ -1,6 +1,6 @@
 import type { AgentState } from '../events/types.js';
 import { reasonsOf } from '../timelines/figures.js';
-import type { StateWindow } from '../timelines/state-partition.js';
+import type { StateWindow } from '../timelines/state-window.js';
 
 /** Every agent state, in the order of docs/architecture.md#normalized-events. */
 export const AGENT_STATES: readonly AgentState[] = ['LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'];

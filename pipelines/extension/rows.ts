@@ -1,5 +1,5 @@
 import type { ExtensionState } from '../events/types.js';
-import type { StateWindow } from '../timelines/state-partition.js';
+import type { StateWindow } from '../timelines/state-window.js';
 
 /** Every extension (device) state. */
 export const EXTENSION_STATES: readonly ExtensionState[] = ['IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'];

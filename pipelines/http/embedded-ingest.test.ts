@@ -5,7 +5,7 @@ import { ManualClock, runFor } from '../../adapters/clock.js';
 import type { TelemetryEvent } from '../events/types.js';
 import { EventPublisher } from '../publisher.js';
 import { embeddedBusLimit, embeddedIngest } from './embedded-ingest.js';
-import { Metrics } from '../../app/metrics.js';
+import { Gauge, Registry } from 'prom-client';
 
 const events = (n: number, from = 0): TelemetryEvent[] => Array.from({ length: n }, (_, i) => ({ v: 1, tenant: 'acme', source: 'extension', id: `e${from + i}`, ts: 1, body: { extension: 'x1', state: 'IDLE' } }));
 
@@ -18,7 +18,9 @@ async function rig() {
   const lines: { level: number; msg: string; lost?: number }[] = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
   const c = { stored: 0 };
-  const metrics = new Metrics();
+  // The app's Metrics in miniature: a registry and gauges read at scrape time.
+  const registry = new Registry();
+  const metrics = { registry, gauge: (name: string, help: string, read: () => number) => new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } }) };
   // 400 events/s assumed × 2 s × 0.5: 400 events may wait.
   const e = embeddedIngest({ config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000, ingestTenantShare: 0.5 }, bus, publisher, stored: () => c.stored, metrics, log, clock });
   /** Lets timers and promises run: `ms` of manual time in 20 ms steps. */

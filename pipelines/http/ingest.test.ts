@@ -1,14 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../adapters/bus/memory.js';
 import { ManualClock } from '../../adapters/clock.js';
 import { storeDeadLetters, type DeadLetterSink } from '../dead-letters.js';
 import { EventPublisher } from '../publisher.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
-import { parseApiKeys } from '../../app/config.js';
-import { Metrics } from '../../app/metrics.js';
-import { authPlugin } from '../../app/plugins/auth.js';
-import { errorsPlugin } from '../../app/plugins/errors.js';
+import { testServer } from '../../test/support/server.js';
 import { ingestRoutes } from './ingest.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
@@ -20,10 +16,11 @@ async function app(deadLetters: (store: MemoryTelemetryStore) => DeadLetterSink 
   const bus = new MemoryBus();
   await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 1 })));
   const store = new MemoryTelemetryStore();
-  const a = Fastify({ logger: false, bodyLimit: 1 << 20 });
-  await a.register(errorsPlugin);
-  await a.register(authPlugin, { keys: parseApiKeys(`${ADMIN}:acme:admin,${PLATFORM}:*:admin`), open: false });
-  await a.register(ingestRoutes, { publisher: new EventPublisher(await bus.producer()), deadLetters: deadLetters(store), clock: new ManualClock(NOW), metrics: new Metrics() });
+  const publisher = new EventPublisher(await bus.producer());
+  const a = await testServer((t) => t.register(ingestRoutes, { publisher, deadLetters: deadLetters(store), clock: new ManualClock(NOW), metrics: { deadLettered: { inc: () => {} } } }), {
+    tenants: [],
+    keys: { admin: { key: ADMIN, tenant: 'acme', role: 'admin' }, platform: { key: PLATFORM, tenant: '*', role: 'admin' } },
+  });
   return { app: a, bus, store };
 }
 

@@ -1,14 +1,12 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
 import { MemoryTelemetryStore } from '../store/memory.js';
-import { parseApiKeys } from '../../app/config.js';
-import { authPlugin } from '../../app/plugins/auth.js';
-import { errorsPlugin } from '../../app/plugins/errors.js';
 import { RealtimeState } from '../realtime/state.js';
 import { realtimeRoutes } from './realtime.js';
 import { reportsRoutes } from './reports.js';
 import { agentWindowRow, minuteRow } from '../testing/rows.js';
+import { testServer } from '../../test/support/server.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0);
 const T = Date.UTC(2026, 10, 23, 9, 0);
@@ -31,11 +29,22 @@ describe('reports routes', () => {
     ], 'm');
     await store.upsertAgentWindows([agentWindowRow({ tenant: 'acme', agentId: 'a1', windowStart: T, ms: { AVAILABLE: 30_000, ON_CALL: 30_000 }, entries: { ON_CALL: 1 } })], 'a');
     await store.upsertIntervalReports([{ tenant: 'acme', scope: 'skillgroup', key: 'sales', intervalStart: T, intervalSec: 900, version: T + 900_000, counters: { offered: 5, answered: 3 }, eventId: 'r1' }], 'r');
-    app = Fastify({ logger: false, ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } });
-    await app.register(errorsPlugin);
-    await app.register(authPlugin, { keys: parseApiKeys(`${VIEWER_ACME}:acme:viewer,${AGENT_ACME}:acme:agent,${ROUTER_ACME}:acme:router,${PLATFORM}:*:viewer`), open: false });
-    await app.register(reportsRoutes, { store, clock: new ManualClock(NOW) });
-    await app.register(realtimeRoutes, { realtime: new RealtimeState(), store, clock: new ManualClock(NOW) });
+    const clock = new ManualClock(NOW);
+    app = await testServer(
+      async (a) => {
+        await a.register(reportsRoutes, { store, clock });
+        await a.register(realtimeRoutes, { realtime: new RealtimeState(), store, clock });
+      },
+      {
+        tenants: [],
+        keys: {
+          viewer: { key: VIEWER_ACME, tenant: 'acme', role: 'viewer' },
+          agent: { key: AGENT_ACME, tenant: 'acme', role: 'agent' },
+          router: { key: ROUTER_ACME, tenant: 'acme', role: 'router' },
+          platform: { key: PLATFORM, tenant: '*', role: 'viewer' },
+        },
+      },
+    );
   });
   afterAll(async () => {
     await app.close();
