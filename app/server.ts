@@ -16,8 +16,8 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
-import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/routes.js';
-import { controlRoutes, type ControlRoutesOptions } from '../control/routes.js';
+import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
+import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
 
 /** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
 type ServerLimits = typeof LIMIT_DEFAULTS;

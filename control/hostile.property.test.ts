@@ -13,7 +13,7 @@ import { runFor } from '../adapters/clock.js';
 import { authHeader, testServer } from '../test/support/server.js';
 import { calm, harness } from './testing/harness.js';
 import type { Harness } from './testing/harness.js';
-import { controlRoutes } from './routes.js';
+import { controlRoutes } from './http/routes.js';
 
 /** Labels of the test server's keys (`tenant:role`). */
 const K = {

@@ -55,8 +55,8 @@ export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from '
 // The integration half: the service, its ports and adapters, routes and wiring.
 export { ControlService } from './service.js';
 export type { ControlEvents, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, LimitName, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
-export { controlRoutes } from './routes.js';
-export type { ControlRoutesOptions } from './routes.js';
+export { controlRoutes } from './http/routes.js';
+export type { ControlRoutesOptions } from './http/routes.js';
 export { createControl } from './wire.js';
 export type { Control, CreateControlOptions } from './wire.js';
 export { StaticRealtimeView } from './signals/snapshot.js';

@@ -3,7 +3,7 @@ import { ManualClock, settle } from '../adapters/clock.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import { authHeader, testServer } from '../test/support/server.js';
 import { calm } from './testing/harness.js';
-import { controlRoutes } from './routes.js';
+import { controlRoutes } from './http/routes.js';
 import { StaticRealtimeView } from './signals/snapshot.js';
 import { InMemoryCallbackTickets } from './tickets/tickets.js';
 import { createControl } from './wire.js';

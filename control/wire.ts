@@ -19,7 +19,7 @@ import { BufferedDecisionLog } from './log/buffered.js';
 import { ClickHouseLogWriter } from './log/clickhouse.js';
 import { MemoryLogWriter } from './log/memory.js';
 import type { ControlLogRecord, LogWriter } from './log/types.js';
-import type { ControlRoutesOptions } from './routes.js';
+import type { ControlRoutesOptions } from './http/routes.js';
 import { DEPENDENCY_BREAKERS } from './runtime/breakers.js';
 import type { CtiNodes } from './runtime/tenants.js';
 import { ControlService } from './service.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testServer, type TestKey } from '../test/support/server.js';
 import { MemoryHistory } from './history/memory.js';
-import { workflowRoutes } from './routes.js';
+import { workflowRoutes } from './http/routes.js';
 import { createHarness, flowSource, type Harness } from './testing/harness.js';
 
 /**

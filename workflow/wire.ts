@@ -22,7 +22,7 @@ import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
 import { RedisTicketStore } from './redis/ticket-store.js';
 import { RedisTimerStore } from './redis/timer-store.js';
-import type { WorkflowRoutesOptions } from './routes.js';
+import type { WorkflowRoutesOptions } from './http/routes.js';
 import { createLogChannel } from './sla/channels/log.js';
 import { createWebhookChannel } from './sla/channels/webhook.js';
 import { MemoryTimerStore } from './sla/memory-timer-store.js';

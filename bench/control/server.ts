@@ -16,7 +16,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
 import type { Principal } from '../../core/access.js';
 import { calm } from '../../control/testing/harness.js';
-import { controlRoutes } from '../../control/routes.js';
+import { controlRoutes } from '../../control/http/routes.js';
 import { routeBody, routeReply } from '../../control/http/schemas.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 import { createControl } from '../../control/wire.js';

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { authHeader, testServer } from '../../test/support/server.js';
 import { calm, harness } from '../testing/harness.js';
 import type { Harness } from '../testing/harness.js';
-import { controlRoutes } from '../routes.js';
-import type { ControlRoutesOptions } from '../routes.js';
+import { controlRoutes } from './routes.js';
+import type { ControlRoutesOptions } from './routes.js';
 
 /** Labels of the test server's keys (`tenant:role`), and a second router key of acme. */
 const ACME = 'acme:router';

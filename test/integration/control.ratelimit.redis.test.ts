@@ -9,7 +9,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { calm } from '../../control/testing/harness.js';
-import { controlRoutes } from '../../control/routes.js';
+import { controlRoutes } from '../../control/http/routes.js';
 import { StaticRealtimeView } from '../../control/signals/snapshot.js';
 import { createControl } from '../../control/wire.js';
 import { startRedis } from '../../services/redis.js';

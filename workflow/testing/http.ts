@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { testServer, type TestKey } from '../../test/support/server.js';
-import { workflowRoutes, type WorkflowRoutesOptions } from '../routes.js';
+import { workflowRoutes, type WorkflowRoutesOptions } from '../http/routes.js';
 
 /**
  * The workflow routes on the test server (`test/support/server.ts`): the app's real errors and auth

@@ -9,15 +9,15 @@
  * API key (see `http/rate-limit.ts`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../adapters/clock.js';
-import { PLATFORM_TENANT, requireTenant, ROLES, scopeTenant, type Role } from '../core/access.js';
-import type {} from '../core/http.js';
-import { controlError } from './errors.js';
-import { DEFAULT_RATE_LIMITS, registerRateLimits, routeLimit } from './http/rate-limit.js';
-import type { ControlRateLimits } from './http/rate-limit.js';
-import * as S from './http/schemas.js';
-import type { ControlService, RouteInput } from './service.js';
-import type { Level } from './types.js';
+import type { Clock } from '../../adapters/clock.js';
+import { PLATFORM_TENANT, requireTenant, ROLES, scopeTenant, type Role } from '../../core/access.js';
+import type {} from '../../core/http.js';
+import { controlError } from '../errors.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, routeLimit } from './rate-limit.js';
+import type { ControlRateLimits } from './rate-limit.js';
+import * as S from './schemas.js';
+import type { ControlService, RouteInput } from '../service.js';
+import type { Level } from '../types.js';
 
 /** Options of {@link controlRoutes}. */
 export interface ControlRoutesOptions {

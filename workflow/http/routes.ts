@@ -1,18 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '../core/access.js';
-import type {} from '../core/http.js';
-import { MAX_DATETIME64_MS } from '../adapters/clickhouse/partitions.js';
-import type { Clock } from '../adapters/clock.js';
-import { tenantOf } from './api/access.js';
-import { errorResponses, flowIdPattern, tenantQuery } from './api/schemas.js';
-import { ticketRoutes } from './api/tickets.js';
-import type { CompiledFlow } from './definition/compile.js';
-import { parseFlowSource, type FlowFormat } from './definition/load.js';
-import type { WorkflowEngine } from './engine/engine.js';
-import type { FlowCatalog } from './engine/flow-store.js';
-import { workflowError } from './errors.js';
-import type { BreachGrouping, HistoryQueries } from './history/types.js';
-import type { TimerStore } from './sla/timer-store.js';
+import { ROLES, type Role } from '../../core/access.js';
+import type {} from '../../core/http.js';
+import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
+import type { Clock } from '../../adapters/clock.js';
+import { tenantOf } from './access.js';
+import { errorResponses, flowIdPattern, tenantQuery } from './schemas.js';
+import { ticketRoutes } from './tickets.js';
+import type { CompiledFlow } from '../definition/compile.js';
+import { parseFlowSource, type FlowFormat } from '../definition/load.js';
+import type { WorkflowEngine } from '../engine/engine.js';
+import type { FlowCatalog } from '../engine/flow-store.js';
+import { workflowError } from '../errors.js';
+import type { BreachGrouping, HistoryQueries } from '../history/types.js';
+import type { TimerStore } from '../sla/timer-store.js';
 
 /** Options of {@link workflowRoutes}: what {@link createWorkflow} returns as `routes`. */
 export interface WorkflowRoutesOptions {

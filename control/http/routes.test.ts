@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runFor } from '../adapters/clock.js';
-import { authHeader, testPrincipal, testServer } from '../test/support/server.js';
-import { DEFAULT_POLICY } from './policy/defaults.js';
+import { runFor } from '../../adapters/clock.js';
+import { authHeader, testPrincipal, testServer } from '../../test/support/server.js';
+import { DEFAULT_POLICY } from '../policy/defaults.js';
 import { controlRoutes } from './routes.js';
-import { calm, harness } from './testing/harness.js';
-import type { Harness } from './testing/harness.js';
+import { calm, harness } from '../testing/harness.js';
+import type { Harness } from '../testing/harness.js';
 
 let h: Harness;
 let app: FastifyInstance;

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryHistory } from './history/memory.js';
-import { WORKFLOW_LIMITS as L } from './limits.js';
-import { createHarness, type Harness } from './testing/harness.js';
-import { call } from '../test/support/server.js';
-import { workflowTestApp } from './testing/http.js';
+import { MemoryHistory } from '../history/memory.js';
+import { WORKFLOW_LIMITS as L } from '../limits.js';
+import { createHarness, type Harness } from '../testing/harness.js';
+import { call } from '../../test/support/server.js';
+import { workflowTestApp } from '../testing/http.js';
 
 const ADMIN = 'acme:admin';
 const AGENT = 'acme:agent';

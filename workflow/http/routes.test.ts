@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryHistory } from './history/memory.js';
-import { createHarness, flowSource, type Harness } from './testing/harness.js';
-import { call } from '../test/support/server.js';
-import { workflowTestApp } from './testing/http.js';
+import { MemoryHistory } from '../history/memory.js';
+import { createHarness, flowSource, type Harness } from '../testing/harness.js';
+import { call } from '../../test/support/server.js';
+import { workflowTestApp } from '../testing/http.js';
 
 const T0 = Date.parse('2026-01-06T09:00:00+01:00');
 const ADMIN = 'default:admin';
