@@ -14,7 +14,9 @@ export default defineConfig({
           // Unit tests first, then the integration tests on their own: those run real services and processes
           // whose timing-sensitive paths (shutdown deadlines, limiters under load) should not share the CPU.
           sequence: { groupOrder: 0 },
-          include: ['{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services}/**/*.test.ts'],
+          include: [
+            '{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services}/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -29,7 +29,13 @@ describe('API keys → principals', () => {
   it('keeps key:tenant:role and adds a user and groups, labelled by position', () => {
     const keys = parseApiKeys(`${IVR}:acme:router, ${ANN}:acme:agent:ann:billing-agents+billing-managers+billing-agents`);
     expect(keys.get(IVR)).toEqual({ tenant: 'acme', role: 'router', keyId: 'key#1' });
-    expect(keys.get(ANN)).toEqual({ tenant: 'acme', role: 'agent', keyId: 'key#2', user: 'ann', groups: ['billing-agents', 'billing-managers'] });
+    expect(keys.get(ANN)).toEqual({
+      tenant: 'acme',
+      role: 'agent',
+      keyId: 'key#2',
+      user: 'ann',
+      groups: ['billing-agents', 'billing-managers'],
+    });
     expect(Object.isFrozen(keys.get(ANN))).toBe(true);
   });
 
@@ -66,10 +72,26 @@ describe('API keys → principals', () => {
       [() => parseApiKeys('', keysFile(`[{"key": "${ANN}", tenant}]`)), /is not valid JSON \(at position \d+/],
       [() => parseApiKeys('', keysFile([ANN])), /entry 1: must be an object/],
       [() => parseApiKeys('', keysFile([{ key: IVR, tenant: 'acme', role: 'agent', [ANN]: 1 }])), /entry 1: has an unknown field/],
-      [() => parseApiKeys('', keysFile([{ key: IVR, tenant: ANN.toLowerCase(), role: 'router', groups: ['x'] }])), /entry 1: has an invalid tenant|groups need a user/],
+      [
+        () => parseApiKeys('', keysFile([{ key: IVR, tenant: ANN.toLowerCase(), role: 'router', groups: ['x'] }])),
+        /entry 1: has an invalid tenant|groups need a user/,
+      ],
       [() => parseApiKeys('', keysFile([{ key: IVR, tenant: 'acme', role: 'router', groups: ['x'] }])), /entry 1: groups need a user/],
-      [() => parseApiKeys('', keysFile([{ key: IVR, tenant: 'acme', role: 'router', name: IVR }])), /entry 1: name must not be the key itself/],
-      [() => parseApiKeys('', keysFile([{ key: IVR, tenant: 'acme', role: 'router', name: 'ivr' }, { key: ANN, tenant: 'acme', role: 'agent', name: 'ivr' }])), /entry 2: has the name "ivr" of .* entry 1/],
+      [
+        () => parseApiKeys('', keysFile([{ key: IVR, tenant: 'acme', role: 'router', name: IVR }])),
+        /entry 1: name must not be the key itself/,
+      ],
+      [
+        () =>
+          parseApiKeys(
+            '',
+            keysFile([
+              { key: IVR, tenant: 'acme', role: 'router', name: 'ivr' },
+              { key: ANN, tenant: 'acme', role: 'agent', name: 'ivr' },
+            ]),
+          ),
+        /entry 2: has the name "ivr" of .* entry 1/,
+      ],
       [() => parseApiKeys('', join(tmpdir(), 'no-such-sluice-keys.json')), /cannot be read \(ENOENT\)/],
     ];
     for (const [run, message] of cases) {

@@ -28,13 +28,22 @@ function fail(where: string, rule: string): never {
  * entry is named by its position, never by its text (which holds the key).
  */
 function fromSpec(spec: string): ApiKeyEntry[] {
-  const items = spec.split(',').map((x) => x.trim()).filter(Boolean);
+  const items = spec
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   return items.map((item, i) => {
     const [key, tenant, role, user, groups, ...rest] = item.split(':');
     if (!key || !tenant || !role || rest.length > 0 || user === '' || groups === '') {
       fail(`SLUICE_API_KEYS entry ${i + 1}`, 'must be key:tenant:role, key:tenant:role:user or key:tenant:role:user:group+group');
     }
-    return { key: key as string, tenant: tenant as string, role: role as string, ...(user !== undefined && { user }), ...(groups !== undefined && { groups: groups.split('+') }) };
+    return {
+      key: key as string,
+      tenant: tenant as string,
+      role: role as string,
+      ...(user !== undefined && { user }),
+      ...(groups !== undefined && { groups: groups.split('+') }),
+    };
   });
 }
 
@@ -60,12 +69,15 @@ function fromFile(file: string): unknown[] {
 
 /** Checks one entry; messages name the entry and the field, never a value (a misplaced field could be a key). */
 function check(e: unknown, where: string): ApiKeyEntry {
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(where, 'must be an object {key, tenant, role, user?, groups?, name?}');
+  if (typeof e !== 'object' || e === null || Array.isArray(e))
+    return fail(where, 'must be an object {key, tenant, role, user?, groups?, name?}');
   const x = e as Record<string, unknown>;
   if (Object.keys(x).some((k) => !FIELDS.includes(k))) fail(where, `has an unknown field (fields are ${FIELDS.join(', ')})`);
   if (typeof x.key !== 'string' || x.key.length < MIN_KEY) fail(where, `key must be a string of at least ${MIN_KEY} characters`);
-  if (x.tenant !== PLATFORM_TENANT && !isTenantName(x.tenant)) fail(where, 'has an invalid tenant (lower-case letters, digits, _ and -, at most 63; or * for the platform)');
-  if (typeof x.role !== 'string' || !(ROLES as readonly string[]).includes(x.role)) fail(where, `has an invalid role; roles are ${ROLES.join(', ')}`);
+  if (x.tenant !== PLATFORM_TENANT && !isTenantName(x.tenant))
+    fail(where, 'has an invalid tenant (lower-case letters, digits, _ and -, at most 63; or * for the platform)');
+  if (typeof x.role !== 'string' || !(ROLES as readonly string[]).includes(x.role))
+    fail(where, `has an invalid role; roles are ${ROLES.join(', ')}`);
   if (x.user !== undefined && (typeof x.user !== 'string' || !IDENT.test(x.user))) fail(where, `user must match ${IDENT.source}`);
   if (x.groups !== undefined) {
     if (x.user === undefined) fail(where, 'groups need a user: a key without a user acts as itself, with its role only');
@@ -95,7 +107,16 @@ export function principalsOf(entries: readonly { entry: unknown; where: string }
     if (labels.has(keyId)) fail(where, `has the name "${keyId}" of ${labels.get(keyId)}; names must be unique`);
     labels.set(keyId, where);
     const groups = e.groups && [...new Set(e.groups)];
-    keys.set(e.key, Object.freeze({ tenant: e.tenant, role: e.role as Role, keyId, ...(e.user !== undefined && { user: e.user }), ...(groups && { groups: Object.freeze(groups) }) }));
+    keys.set(
+      e.key,
+      Object.freeze({
+        tenant: e.tenant,
+        role: e.role as Role,
+        keyId,
+        ...(e.user !== undefined && { user: e.user }),
+        ...(groups && { groups: Object.freeze(groups) }),
+      }),
+    );
   });
   return keys;
 }

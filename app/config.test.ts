@@ -18,7 +18,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ SLUICE_OPEN: 'true', PORT: 'eighty' })).toThrow(/PORT must be integer/);
     expect(() => loadConfig({ SLUICE_OPEN: 'true', REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL must match/);
     expect(() => loadConfig({})).toThrow(/no API keys/);
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', KAFKA_PARTITIONS_CONCURRENTLY: '0' })).toThrow(/KAFKA_PARTITIONS_CONCURRENTLY must be >= 1/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', KAFKA_PARTITIONS_CONCURRENTLY: '0' })).toThrow(
+      /KAFKA_PARTITIONS_CONCURRENTLY must be >= 1/,
+    );
     expect(() => parseApiKeys('short:acme:admin')).toThrow(/at least 16 characters/);
     expect(() => parseApiKeys('k123456789012345:acme:root')).toThrow(/roles are admin, router, agent, viewer/);
     expect(() => parseApiKeys('k123456789012345:Acme Corp:admin')).toThrow(/invalid tenant/);
@@ -30,24 +32,43 @@ describe('configuration', () => {
     expect(c.nameIdleMs).toBe(86_400_000);
     expect(c.metricLabelValues).toBe(1_000);
     expect(loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_SKILL_GROUPS_PER_TENANT: '50' }).cardinalityLimits.skillGroup).toBe(50);
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_AGENTS_PER_TENANT: '0' })).toThrow(/SLUICE_MAX_AGENTS_PER_TENANT must be >= 1/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_AGENTS_PER_TENANT: '0' })).toThrow(
+      /SLUICE_MAX_AGENTS_PER_TENANT must be >= 1/,
+    );
     expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_NAME_IDLE_MS: '60000' })).toThrow(/SLUICE_NAME_IDLE_MS must be >= 3600000/);
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_NAME_IDLE_MS: '7200000', SLUICE_ALLOWED_LATENESS_MS: '7200000' })).toThrow(/SLUICE_NAME_IDLE_MS \(7200000\) must be greater than SLUICE_ALLOWED_LATENESS_MS/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_NAME_IDLE_MS: '7200000', SLUICE_ALLOWED_LATENESS_MS: '7200000' })).toThrow(
+      /SLUICE_NAME_IDLE_MS \(7200000\) must be greater than SLUICE_ALLOWED_LATENESS_MS/,
+    );
   });
 
   it('refuses open mode beside API keys, naming both', () => {
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_API_KEYS: 'k123456789012345:acme:admin' })).toThrow(/SLUICE_OPEN=true cannot be combined with API keys \(1 from SLUICE_API_KEYS/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_API_KEYS: 'k123456789012345:acme:admin' })).toThrow(
+      /SLUICE_OPEN=true cannot be combined with API keys \(1 from SLUICE_API_KEYS/,
+    );
     expect(loadConfig({ SLUICE_OPEN: 'true' }).open).toBe(true);
     expect(loadConfig({ SLUICE_API_KEYS: 'k123456789012345:acme:admin' }).open).toBe(false);
   });
 
   it('has server and stream limits with generous defaults, checked against each other', () => {
     const c = loadConfig({ SLUICE_OPEN: 'true' });
-    expect(c).toMatchObject({ jsonMaxDepth: 64, maxConnections: 10_000, requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 72_000, streamMaxPerKey: 64, streamMaxConnections: 4096, streamMessagesPerMinute: 120 });
+    expect(c).toMatchObject({
+      jsonMaxDepth: 64,
+      maxConnections: 10_000,
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 72_000,
+      streamMaxPerKey: 64,
+      streamMaxConnections: 4096,
+      streamMessagesPerMinute: 120,
+    });
     expect(loadConfig({ SLUICE_OPEN: 'true', SLUICE_STREAM_MAX_PER_KEY: '8' }).streamMaxPerKey).toBe(8);
     expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_JSON_MAX_DEPTH: '2' })).toThrow(/SLUICE_JSON_MAX_DEPTH must be >= 8/);
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_HEADERS_TIMEOUT_MS: '90000' })).toThrow(/SLUICE_HEADERS_TIMEOUT_MS \(90000\) must be at most SLUICE_REQUEST_TIMEOUT_MS \(60000\)/);
-    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_CONNECTIONS: '100' })).toThrow(/SLUICE_STREAM_MAX_CONNECTIONS \(4096\) must be at most SLUICE_MAX_CONNECTIONS \(100\)/);
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_HEADERS_TIMEOUT_MS: '90000' })).toThrow(
+      /SLUICE_HEADERS_TIMEOUT_MS \(90000\) must be at most SLUICE_REQUEST_TIMEOUT_MS \(60000\)/,
+    );
+    expect(() => loadConfig({ SLUICE_OPEN: 'true', SLUICE_MAX_CONNECTIONS: '100' })).toThrow(
+      /SLUICE_STREAM_MAX_CONNECTIONS \(4096\) must be at most SLUICE_MAX_CONNECTIONS \(100\)/,
+    );
   });
 
   it('documents every environment variable in the README', () => {

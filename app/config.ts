@@ -96,7 +96,19 @@ export interface Config {
  * requests a second, tens of wall screens a tenant), low enough that one client cannot take the
  * server's memory or connections.
  */
-export const LIMIT_DEFAULTS: Readonly<Pick<Config, 'jsonMaxDepth' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'streamMaxPerKey' | 'streamMaxConnections' | 'streamMessagesPerMinute'>> = Object.freeze({
+export const LIMIT_DEFAULTS: Readonly<
+  Pick<
+    Config,
+    | 'jsonMaxDepth'
+    | 'maxConnections'
+    | 'requestTimeoutMs'
+    | 'headersTimeoutMs'
+    | 'keepAliveTimeoutMs'
+    | 'streamMaxPerKey'
+    | 'streamMaxConnections'
+    | 'streamMessagesPerMinute'
+  >
+> = Object.freeze({
   jsonMaxDepth: 64,
   maxConnections: 10_000,
   requestTimeoutMs: 60_000,
@@ -171,10 +183,17 @@ const ENV_SCHEMA = {
 
 const validateEnv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false }).compile(ENV_SCHEMA);
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Reads and validates configuration from environment variables; throws SLUICE_ERR_CONFIG naming the variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, string> = {}): Readonly<Config> {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string> = {},
+): Readonly<Config> {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(ENV_SCHEMA.properties)) {
     const v = overrides[key] ?? env[key];
@@ -189,7 +208,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const r = raw as Record<string, any>;
   if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
     // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
-    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`]);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`,
+    ]);
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
@@ -199,13 +220,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Open mode beside keys would let any request without a key act as platform admin while the
   // operator believes keys protect the server: refuse to start rather than guess which was meant.
   if (open && apiKeys.size > 0) {
-    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`]);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`,
+    ]);
   }
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
-    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`]);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`,
+    ]);
   }
   if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
-    throw appError('SLUICE_ERR_CONFIG', [`SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`]);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`,
+    ]);
   }
   return Object.freeze({
     host: r.HOST,
@@ -250,7 +277,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
-    cardinalityLimits: Object.freeze({ skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT, agent: r.SLUICE_MAX_AGENTS_PER_TENANT, extension: r.SLUICE_MAX_EXTENSIONS_PER_TENANT }),
+    cardinalityLimits: Object.freeze({
+      skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT,
+      agent: r.SLUICE_MAX_AGENTS_PER_TENANT,
+      extension: r.SLUICE_MAX_EXTENSIONS_PER_TENANT,
+    }),
     nameIdleMs: r.SLUICE_NAME_IDLE_MS,
     metricLabelValues: r.SLUICE_METRIC_LABEL_VALUES,
     routeRateLimit: r.SLUICE_ROUTE_RATE_LIMIT,

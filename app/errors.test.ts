@@ -12,10 +12,12 @@ const ROOMS = ['app', 'control', 'core', 'operators', 'pipelines', 'workflow'];
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
-  const rows = new Map(doc.split('\n').flatMap((l) => {
-    const m = /^\| `(SLUICE_ERR_[A-Z0-9_]+)` \| ([^|]+) \| ([^|]+) \|/.exec(l);
-    return m ? [[m[1]!, { status: m[2]!.trim(), retriable: m[3]!.trim() }] as const] : [];
-  }));
+  const rows = new Map(
+    doc.split('\n').flatMap((l) => {
+      const m = /^\| `(SLUICE_ERR_[A-Z0-9_]+)` \| ([^|]+) \| ([^|]+) \|/.exec(l);
+      return m ? [[m[1]!, { status: m[2]!.trim(), retriable: m[3]!.trim() }] as const] : [];
+    }),
+  );
 
   it('registers the lists of every room, each code defined once', () => {
     const registry = errorRegistry();
@@ -39,7 +41,7 @@ describe('error codes', () => {
     expect(new Set(documented).size).toBe(documented.length);
   });
 
-  it('fills the app\'s message templates, and words its 400s as the schema refusals are worded', () => {
+  it("fills the app's message templates, and words its 400s as the schema refusals are worded", () => {
     const e = appError('SLUICE_ERR_NOT_READY', ['the bus is down']);
     expect(e).toMatchObject({ message: 'not ready: the bus is down', status: 503, retriable: true });
     expect(isSluiceError(e, 'SLUICE_ERR_NOT_READY')).toBe(true);

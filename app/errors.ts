@@ -12,7 +12,11 @@ export const APP_ERRORS = {
   SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, message: 'content type %s is not supported' },
   SLUICE_ERR_UNAUTHENTICATED: { status: 401, retriable: false, message: '%s' },
   SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
-  SLUICE_ERR_TOO_MANY_STREAMS: { status: 429, retriable: true, message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)' },
+  SLUICE_ERR_TOO_MANY_STREAMS: {
+    status: 429,
+    retriable: true,
+    message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)',
+  },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },
   SLUICE_ERR_CONFIG: { status: 500, retriable: false, message: 'configuration is invalid: %s' },

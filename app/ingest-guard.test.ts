@@ -18,8 +18,17 @@ const ADMIN = 'acme-admin-key-0000000001';
 const VIEWER = 'acme-viewer-key-000000001';
 const GLOBEX = 'globex-admin-key-00000001';
 let seq = 0;
-const events = (n: number, tenant = 'acme') => Array.from({ length: n }, () => ({ v: 1, tenant, source: 'skillgroup', id: `e-${++seq}`, ts: NOW - 1000, body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' } }));
-const post = (app: FastifyInstance, n: number, key = ADMIN, tenant = 'acme') => app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}` }, payload: { events: events(n, tenant) } });
+const events = (n: number, tenant = 'acme') =>
+  Array.from({ length: n }, () => ({
+    v: 1,
+    tenant,
+    source: 'skillgroup',
+    id: `e-${++seq}`,
+    ts: NOW - 1000,
+    body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' },
+  }));
+const post = (app: FastifyInstance, n: number, key = ADMIN, tenant = 'acme') =>
+  app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}` }, payload: { events: events(n, tenant) } });
 
 /**
  * A server whose admission allows 1000 events to wait (1000/s assumed × 2 s × 0.5), of which one tenant may
@@ -30,19 +39,40 @@ async function server(producer?: BusProducer, tenantShare = 1) {
   await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 2 })));
   const publisher = new EventPublisher(producer ?? (await bus.producer()));
   const counts = { stored: 0, refused: 0 };
-  const admission = new IngestAdmission({ clock: new ManualClock(NOW), accepted: () => publisher.published, stored: () => counts.stored, shutdownTimeoutMs: 2_000, maxPending: 100_000, initialRatePerSecond: 1_000, tenantShare });
+  const admission = new IngestAdmission({
+    clock: new ManualClock(NOW),
+    accepted: () => publisher.published,
+    stored: () => counts.stored,
+    shutdownTimeoutMs: 2_000,
+    maxPending: 100_000,
+    initialRatePerSecond: 1_000,
+    tenantShare,
+  });
   const store = new MemoryTelemetryStore();
   const app = await buildServer({
-    config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'silent' },
-    clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
-    publisher, deadLetters: storeDeadLetters(store),
-      ingestGuard: producer ? {} : { admission, onRefused: () => (counts.refused += 1) } },
-    checks: new Map(), state: () => 'running', logger: false,
+    config: {
+      apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${VIEWER}:acme:viewer,${GLOBEX}:globex:admin`),
+      open: false,
+      bodyLimitBytes: 1 << 20,
+      logLevel: 'silent',
+    },
+    clock: new ManualClock(NOW),
+    metrics: new Metrics(),
+    realtime: new RealtimeState(),
+    pipelines: {
+      store,
+      publisher,
+      deadLetters: storeDeadLetters(store),
+      ingestGuard: producer ? {} : { admission, onRefused: () => (counts.refused += 1) },
+    },
+    checks: new Map(),
+    state: () => 'running',
+    logger: false,
   });
   return { app, bus, publisher, counts };
 }
 
-describe('POST /v1/events admission (the embedded pipeline\'s backpressure)', () => {
+describe("POST /v1/events admission (the embedded pipeline's backpressure)", () => {
   let app: FastifyInstance | undefined;
   afterEach(async () => {
     await app?.close();
@@ -58,13 +88,23 @@ describe('POST /v1/events admission (the embedded pipeline\'s backpressure)', ()
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.json()).toEqual({
-      error: { code: 'SLUICE_ERR_INGEST_BACKLOG', retriable: true, retryAfterSeconds: 1, message: '1000 events accepted are not yet stored, at most 1000 may wait: nothing of this request was accepted; retry after 1 s' },
+      error: {
+        code: 'SLUICE_ERR_INGEST_BACKLOG',
+        retriable: true,
+        retryAfterSeconds: 1,
+        message: '1000 events accepted are not yet stored, at most 1000 may wait: nothing of this request was accepted; retry after 1 s',
+      },
     });
     expect(s.publisher.published).toBe(1_000);
     expect(s.bus.held).toBe(1_000);
     expect(s.counts.refused).toBe(1);
     // Refused before its body is read: even a body that is not JSON gets the 503, not a 400 from parsing it.
-    const unread = await s.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '{"events": [not json' });
+    const unread = await s.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      payload: '{"events": [not json',
+    });
     expect([unread.statusCode, unread.json().error.code]).toEqual([503, 'SLUICE_ERR_INGEST_BACKLOG']);
     s.counts.stored = 600; // the worker stored some: room for the request again
     expect((await post(s.app, 300)).statusCode).toBe(202);
@@ -119,12 +159,25 @@ describe('POST /v1/events events per second per key', () => {
     const store = new MemoryTelemetryStore();
     const limited: string[] = [];
     const app = await buildServer({
-      config: { apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${GLOBEX}:globex:admin`), open: false, bodyLimitBytes: 8 << 20, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
-      publisher, deadLetters: storeDeadLetters(store),
+      config: {
+        apiKeys: parseApiKeys(`${ADMIN}:acme:admin,${GLOBEX}:globex:admin`),
+        open: false,
+        bodyLimitBytes: 8 << 20,
+        logLevel: 'silent',
+      },
+      clock: new ManualClock(NOW),
+      metrics: new Metrics(),
+      realtime: new RealtimeState(),
+      pipelines: {
+        store,
+        publisher,
+        deadLetters: storeDeadLetters(store),
         // 5000 events a second counted over a minute's window (300,000): the test never straddles two windows.
-        ingestGuard: { rate: new IngestRate(5_000, 60), onRateLimited: (t) => limited.push(t) } },
-      checks: new Map(), state: () => 'running', logger: false,
+        ingestGuard: { rate: new IngestRate(5_000, 60), onRateLimited: (t) => limited.push(t) },
+      },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
     });
     try {
       for (let i = 0; i < 59; i++) expect((await post(app, 5_000)).statusCode).toBe(202);
@@ -137,7 +190,12 @@ describe('POST /v1/events events per second per key', () => {
       expect((await post(app, 2_000)).statusCode).toBe(202); // the refused events did not count: all 300,000 fit
       expect((await post(app, 1)).statusCode).toBe(429);
       // Refused before its body is read once the key's second is used up.
-      const unread = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '{"events": [not json' });
+      const unread = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        payload: '{"events": [not json',
+      });
       expect(unread.statusCode).toBe(429);
       expect((await post(app, 5_000, GLOBEX, 'globex')).statusCode).toBe(202); // another key
       expect(limited).toEqual(['acme', 'acme', 'acme']);

@@ -77,7 +77,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
 
   try {
     const ch = await connectClickHouse(
-      config.clickhouseUrl ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword } : { kind: 'chdb', path: config.chdbPath },
+      config.clickhouseUrl
+        ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword }
+        : { kind: 'chdb', path: config.chdbPath },
       config.clickhouseDatabase,
     );
     let lastInsertMs = 0;
@@ -91,11 +93,20 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     });
     const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
     closers.unshift(() => store.close());
-    log.info({ clickhouse: config.clickhouseUrl ? redactUrl(config.clickhouseUrl) : `chdb:${config.chdbPath}`, database: config.clickhouseDatabase }, 'ClickHouse ready');
+    log.info(
+      {
+        clickhouse: config.clickhouseUrl ? redactUrl(config.clickhouseUrl) : `chdb:${config.chdbPath}`,
+        database: config.clickhouseDatabase,
+      },
+      'ClickHouse ready',
+    );
 
     let stateStore: StateStore;
     if (config.redisUrl) {
-      const redis = new RedisStateStore({ url: config.redisUrl, onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'Redis unreachable') : log.info('Redis connected')) });
+      const redis = new RedisStateStore({
+        url: config.redisUrl,
+        onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'Redis unreachable') : log.info('Redis connected')),
+      });
       await redis.ready();
       stateStore = redis;
       checks.set('redis', () => redis.ping());
@@ -107,7 +118,12 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const bus: MessageBus = config.kafkaBrokers
       ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log })
       : new MemoryBus({ maxMessages: embeddedBusLimit(config.ingestMaxPending) });
-    await bus.ensureTopics([...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({ topic, partitions: config.kafkaPartitions })));
+    await bus.ensureTopics(
+      [...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({
+        topic,
+        partitions: config.kafkaPartitions,
+      })),
+    );
     closers.unshift(() => bus.close());
     log.info({ kafka: config.kafkaBrokers ?? 'in-process' }, 'event bus ready');
 
@@ -117,7 +133,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       store,
       topicPrefix: config.kafkaTopicPrefix,
       groupId: config.kafkaGroupId,
-      windows: { outOfOrdernessMs: config.outOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, serviceLevelMs: config.serviceLevelMs, shortAbandonMs: config.shortAbandonMs, intervalMinutes: config.intervalMinutes },
+      windows: {
+        outOfOrdernessMs: config.outOfOrdernessMs,
+        allowedLatenessMs: config.allowedLatenessMs,
+        serviceLevelMs: config.serviceLevelMs,
+        shortAbandonMs: config.shortAbandonMs,
+        intervalMinutes: config.intervalMinutes,
+      },
       consume: config.role === 'all' || config.role === 'pipeline',
       names: { limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused },
       ingestEventsPerSec: config.ingestEventsPerSec,
@@ -134,13 +156,30 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     if (worker) {
       const w = worker;
       metrics.observeRealtime(realtime, () => clock.now());
-      metrics.gauge('sluice_window_state_partitions', 'Source partitions holding event-time window state in this worker.', () => w.windowCount);
+      metrics.gauge(
+        'sluice_window_state_partitions',
+        'Source partitions holding event-time window state in this worker.',
+        () => w.windowCount,
+      );
       metrics.observeWindowState(() => w.stateSize());
-      metrics.gauge('sluice_consumer_lag_messages', 'Messages produced to the source topics but not yet handled by this worker.', () => w.lagMessages);
-      metrics.gauge('sluice_consumer_lag_seconds', 'How far behind real time this worker is (partition furthest behind).', () => w.lagMs(clock.now()) / 1000);
+      metrics.gauge(
+        'sluice_consumer_lag_messages',
+        'Messages produced to the source topics but not yet handled by this worker.',
+        () => w.lagMessages,
+      );
+      metrics.gauge(
+        'sluice_consumer_lag_seconds',
+        'How far behind real time this worker is (partition furthest behind).',
+        () => w.lagMs(clock.now()) / 1000,
+      );
       if (config.role === 'pipeline' && config.redisUrl) {
         // Control runs elsewhere: publish queue snapshots through Redis for its signals.
-        const publisher = new SnapshotPublisher({ store: stateStore, view: { snapshots: () => realtime.snapshots(clock.now()) }, clock, onError: (err) => log.warn({ err: (err as Error).message }, 'snapshot publish failed') });
+        const publisher = new SnapshotPublisher({
+          store: stateStore,
+          view: { snapshots: () => realtime.snapshots(clock.now()) },
+          clock,
+          onError: (err) => log.warn({ err: (err as Error).message }, 'snapshot publish failed'),
+        });
         publisher.start();
         closers.unshift(async () => publisher.stop());
       }
@@ -148,7 +187,16 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
 
     let workflow: Workflow | undefined;
     if (config.role === 'all' || config.role === 'workflow') {
-      const wf = await createWorkflow({ clock, redisUrl: config.redisUrl, clickhouse: ch, log, instanceId: `${hostname()}:${process.pid}`, tenants: config.tenants, webhookUrl: config.webhookUrl, observeInsert: metrics.observeInsert });
+      const wf = await createWorkflow({
+        clock,
+        redisUrl: config.redisUrl,
+        clickhouse: ch,
+        log,
+        instanceId: `${hostname()}:${process.pid}`,
+        tenants: config.tenants,
+        webhookUrl: config.webhookUrl,
+        observeInsert: metrics.observeInsert,
+      });
       workflow = wf;
       closers.unshift(() => wf.stop());
       if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
@@ -165,7 +213,10 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         clickhouse: ch,
         clickhouseCluster: config.clickhouseCluster,
         // Same process: the pipelines' real-time state; control alone: snapshots published through the shared store.
-        realtime: config.role === 'control' ? new StateStoreRealtimeView({ store: stateStore, clock }) : { snapshots: () => realtime.snapshots(clock.now()) },
+        realtime:
+          config.role === 'control'
+            ? new StateStoreRealtimeView({ store: stateStore, clock })
+            : { snapshots: () => realtime.snapshots(clock.now()) },
         engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
         callbackTickets: workflow?.callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
@@ -190,12 +241,28 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     if (config.simulator) {
       // The capacity planners' traffic model (all four sources, consistent), played in real time.
       const start = clock.now();
-      const model = new TrafficSimulation(buildScenario({ seed: start % 2 ** 31, start, minutes: 7 * 24 * 60, tenants: config.simTenants, callsPerHour: config.simCallsPerHour }));
+      const model = new TrafficSimulation(
+        buildScenario({
+          seed: start % 2 ** 31,
+          start,
+          minutes: 7 * 24 * 60,
+          tenants: config.simTenants,
+          callsPerHour: config.simCallsPerHour,
+        }),
+      );
       const abort = new AbortController();
       let sent = 0;
       // On the in-process bus the simulator waits for the same admission as ingest: it never drops nor fails.
-      const sink = embedded ? { send: (events: TelemetryEvent[]) => embedded.publishWhenAdmitted(events, abort.signal) } : publisherSink(publisher);
-      const playing = pace(model, sink, { clock, speed: 1, batchSize: 200, signal: abort.signal, onBatch: (total) => (sent = total) }).catch((err: Error) => {
+      const sink = embedded
+        ? { send: (events: TelemetryEvent[]) => embedded.publishWhenAdmitted(events, abort.signal) }
+        : publisherSink(publisher);
+      const playing = pace(model, sink, {
+        clock,
+        speed: 1,
+        batchSize: 200,
+        signal: abort.signal,
+        onBatch: (total) => (sent = total),
+      }).catch((err: Error) => {
         if (!abort.signal.aborted) log.error({ err: err.message }, 'simulator stopped');
       });
       simulator = {
@@ -208,7 +275,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
     }
 
-    const app = await buildServer({ config, clock, metrics, realtime, pipelines: pipelines.routes, checks, workflow: workflow?.routes, control: control?.routes, wallboard: { serviceLevelMs: config.serviceLevelMs }, state: () => state, logger: opts.httpLogger === false ? false : undefined });
+    const app = await buildServer({
+      config,
+      clock,
+      metrics,
+      realtime,
+      pipelines: pipelines.routes,
+      checks,
+      workflow: workflow?.routes,
+      control: control?.routes,
+      wallboard: { serviceLevelMs: config.serviceLevelMs },
+      state: () => state,
+      logger: opts.httpLogger === false ? false : undefined,
+    });
     const url = await app.listen({ host: config.host, port: config.port });
     state = 'running';
 

@@ -41,7 +41,10 @@ describe('foldSeries', () => {
       { labels: { tenant: 'acme', skill_group: OTHER_LABEL }, value: 3 },
       { labels: { tenant: 'acme', skill_group: OTHER_LABEL }, value: 5 },
     ];
-    expect(foldSeries(e, 'sum')).toEqual([{ labels: { tenant: 'acme', skill_group: 'sales' }, value: 2 }, { labels: { tenant: 'acme', skill_group: OTHER_LABEL }, value: 8 }]);
+    expect(foldSeries(e, 'sum')).toEqual([
+      { labels: { tenant: 'acme', skill_group: 'sales' }, value: 2 },
+      { labels: { tenant: 'acme', skill_group: OTHER_LABEL }, value: 8 },
+    ]);
     expect(foldSeries(e, 'max').map((s) => s.value)).toEqual([2, 5]);
   });
 });

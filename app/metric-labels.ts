@@ -90,7 +90,10 @@ export class LabelBounds {
  * Sums (or takes the maximum of) values that fold into the same series: two skill groups in `_other` are
  * one series, whose calls waiting add up and whose longest wait is the longer.
  */
-export function foldSeries<L extends Record<string, string>>(entries: Iterable<{ labels: L; value: number }>, combine: 'sum' | 'max'): { labels: L; value: number }[] {
+export function foldSeries<L extends Record<string, string>>(
+  entries: Iterable<{ labels: L; value: number }>,
+  combine: 'sum' | 'max',
+): { labels: L; value: number }[] {
   const out = new Map<string, { labels: L; value: number }>();
   for (const e of entries) {
     const key = Object.values(e.labels).join('\u0000');

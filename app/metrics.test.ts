@@ -71,8 +71,14 @@ describe('Metrics', () => {
 describe('Metrics of the control loop', () => {
   it('reads levels per scope and breaker states at scrape time, and counts events as they come', async () => {
     const handlers = new Map<string, (e: never) => void>();
-    let levels = [{ tenant: 'acme', skillGroup: 'sales', level: 2 }, { tenant: 'acme', level: 1 }];
-    let breakers = [{ id: 'cti:primary', state: 'open' }, { id: 'channel:chat', state: 'half-open' }];
+    let levels = [
+      { tenant: 'acme', skillGroup: 'sales', level: 2 },
+      { tenant: 'acme', level: 1 },
+    ];
+    let breakers = [
+      { id: 'cti:primary', state: 'open' },
+      { id: 'channel:chat', state: 'half-open' },
+    ];
     const service = {
       on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
       state: () => ({ levels, breakers }),
@@ -93,10 +99,12 @@ describe('Metrics of the control loop', () => {
     expect(text).toContain('sluice_breaker_state{breaker="cti:primary"} 0');
     expect(text).toContain('sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1');
     (handlers.get('limit') as (e: object) => void)({ limit: 'route', tenant: 'acme' });
-    expect(await m.registry.getSingleMetricAsString('sluice_control_limit_hits_total')).toContain('sluice_control_limit_hits_total{limit="route"} 1');
+    expect(await m.registry.getSingleMetricAsString('sluice_control_limit_hits_total')).toContain(
+      'sluice_control_limit_hits_total{limit="route"} 1',
+    );
   });
 
-  it('leaves out prom-client\'s _total gauges and keeps the per-type ones', async () => {
+  it("leaves out prom-client's _total gauges and keeps the per-type ones", async () => {
     const text = await new Metrics().registry.metrics();
     expect(text).not.toMatch(/^# TYPE nodejs_active_\w+_total /m);
     expect(text).toMatch(/^# TYPE nodejs_active_handles gauge$/m);
@@ -106,9 +114,16 @@ describe('Metrics of the control loop', () => {
 describe('Metrics under unbounded names', () => {
   const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
-  it('folds skill groups past a tenant\'s set and unknown tenants into _other, adding up what folds together', async () => {
+  it("folds skill groups past a tenant's set and unknown tenants into _other, adding up what folds together", async () => {
     const m = new Metrics({ labels: { tenants: ['acme', 'globex'], valuesPerLabel: 10 } });
-    const wait = (tenant: string, skillGroup: string): TelemetryEvent => ({ v: 1, tenant, source: 'skillgroup', id: `${tenant}-${skillGroup}`, ts: 0, body: { skillGroup, callId: 'c', type: 'ANSWERED', waitMs: 3_000 } });
+    const wait = (tenant: string, skillGroup: string): TelemetryEvent => ({
+      v: 1,
+      tenant,
+      source: 'skillgroup',
+      id: `${tenant}-${skillGroup}`,
+      ts: 0,
+      body: { skillGroup, callId: 'c', type: 'ANSWERED', waitMs: 3_000 },
+    });
     m.observeEvents(Array.from({ length: 3_000 }, (_, i) => wait('acme', `sg-${i}`)));
     m.observeEvents(Array.from({ length: 500 }, (_, i) => wait(`stranger-${i}`, 'sales')));
     m.observeEvents([wait('globex', 'care')]);
@@ -126,11 +141,16 @@ describe('Metrics under unbounded names', () => {
     expect(waiting).toContain('sluice_queue_calls_waiting{tenant="acme",skill_group="_other"} 2990');
     expect(waiting).toContain('sluice_queue_calls_waiting{tenant="_other",skill_group="_other"} 1000');
     expect(waiting).toContain('sluice_queue_calls_waiting{tenant="globex",skill_group="care"} 4');
-    expect(series(text, 'sluice_queue_longest_wait_seconds')).toContain('sluice_queue_longest_wait_seconds{tenant="acme",skill_group="_other"} 2.999');
+    expect(series(text, 'sluice_queue_longest_wait_seconds')).toContain(
+      'sluice_queue_longest_wait_seconds{tenant="acme",skill_group="_other"} 2.999',
+    );
     expect(series(text, 'sluice_queue_agents')).toContain('sluice_queue_agents{tenant="acme",skill_group="_other",state="ON_CALL"} 8970');
     expect(series(text, 'sluice_queue_wait_seconds_count')).toEqual([
       'sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-0",outcome="answered"} 1',
-      ...Array.from({ length: 9 }, (_, i) => `sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-${i + 1}",outcome="answered"} 1`),
+      ...Array.from(
+        { length: 9 },
+        (_, i) => `sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-${i + 1}",outcome="answered"} 1`,
+      ),
       'sluice_queue_wait_seconds_count{tenant="acme",skill_group="_other",outcome="answered"} 2990',
       'sluice_queue_wait_seconds_count{tenant="_other",skill_group="_other",outcome="answered"} 500',
       'sluice_queue_wait_seconds_count{tenant="globex",skill_group="care",outcome="answered"} 1',
@@ -142,7 +162,10 @@ describe('Metrics under unbounded names', () => {
 
   it('keeps the tenant label of routing metrics to known tenants, whatever tenant a platform router key names', async () => {
     const handlers = new Map<string, (e: never) => void>();
-    const levels = [{ tenant: 'acme', skillGroup: 'sales', level: 1 }, ...Array.from({ length: 300 }, (_, i) => ({ tenant: `t${i}`, skillGroup: `sg${i}`, level: i % 4 }))];
+    const levels = [
+      { tenant: 'acme', skillGroup: 'sales', level: 1 },
+      ...Array.from({ length: 300 }, (_, i) => ({ tenant: `t${i}`, skillGroup: `sg${i}`, level: i % 4 })),
+    ];
     const breakers = Array.from({ length: 20 }, (_, i) => ({ id: `cti:node-${i}`, state: i === 15 ? 'open' : 'closed' }));
     const service = { on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn), state: () => ({ levels, breakers }) };
     const m = new Metrics({ labels: { tenants: ['acme'], valuesPerLabel: 10 } });
@@ -156,8 +179,13 @@ describe('Metrics under unbounded names', () => {
       'sluice_route_decisions_total{tenant="_other",target="agent",level="0"} 1000',
       'sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1',
     ]);
-    expect(series(text, 'sluice_admission_rejections_total')).toEqual(['sluice_admission_rejections_total{tenant="_other",kind="bucket"} 1']);
-    expect(series(text, 'sluice_level')).toEqual(['sluice_level{tenant="acme",skill_group="sales"} 1', 'sluice_level{tenant="_other",skill_group="_other"} 3']);
+    expect(series(text, 'sluice_admission_rejections_total')).toEqual([
+      'sluice_admission_rejections_total{tenant="_other",kind="bucket"} 1',
+    ]);
+    expect(series(text, 'sluice_level')).toEqual([
+      'sluice_level{tenant="acme",skill_group="sales"} 1',
+      'sluice_level{tenant="_other",skill_group="_other"} 3',
+    ]);
     // Ten breakers keep their names; the rest show as one, at the worst state among them.
     expect(series(text, 'sluice_breaker_state')).toHaveLength(11);
     expect(series(text, 'sluice_breaker_state')).toContain('sluice_breaker_state{breaker="_other"} 2');
@@ -165,10 +193,21 @@ describe('Metrics under unbounded names', () => {
 
   it('counts names per tenant from the limiter at scrape time and refusals by tenant and kind', async () => {
     const m = new Metrics({ labels: { tenants: ['acme'] } });
-    m.observeCardinality({ counts: () => [{ tenant: 'acme', kind: 'skillGroup', names: 1_000 }, { tenant: 'x', kind: 'agent', names: 4 }, { tenant: 'y', kind: 'agent', names: 5 }] });
+    m.observeCardinality({
+      counts: () => [
+        { tenant: 'acme', kind: 'skillGroup', names: 1_000 },
+        { tenant: 'x', kind: 'agent', names: 4 },
+        { tenant: 'y', kind: 'agent', names: 5 },
+      ],
+    });
     m.cardinalityRefused({ tenant: 'acme', kind: 'skillGroup' });
     const text = await m.registry.metrics();
-    expect(series(text, 'sluice_cardinality_names')).toEqual(['sluice_cardinality_names{tenant="acme",kind="skillGroup"} 1000', 'sluice_cardinality_names{tenant="_other",kind="agent"} 9']);
-    expect(series(text, 'sluice_cardinality_refused_total')).toEqual(['sluice_cardinality_refused_total{tenant="acme",kind="skillGroup"} 1']);
+    expect(series(text, 'sluice_cardinality_names')).toEqual([
+      'sluice_cardinality_names{tenant="acme",kind="skillGroup"} 1000',
+      'sluice_cardinality_names{tenant="_other",kind="agent"} 9',
+    ]);
+    expect(series(text, 'sluice_cardinality_refused_total')).toEqual([
+      'sluice_cardinality_refused_total{tenant="acme",kind="skillGroup"} 1',
+    ]);
   });
 });

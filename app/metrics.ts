@@ -18,13 +18,28 @@ export interface MetricsOptions {
 }
 
 /** Which source's figures each pipeline table holds (for `sluice_events_out_total`). */
-const SOURCE_OF_TABLE: Readonly<Record<string, string>> = { skillgroup_minute: 'skillgroup', agent_window: 'agent', extension_window: 'extension', interval_report: 'interval' };
+const SOURCE_OF_TABLE: Readonly<Record<string, string>> = {
+  skillgroup_minute: 'skillgroup',
+  agent_window: 'agent',
+  extension_window: 'extension',
+  interval_report: 'interval',
+};
 
 /** prom-client default gauges whose `_total` suffix breaks the naming rules; `sum(nodejs_active_handles)` etc. give them. */
-export const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+export const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 /** Circuit breaker states as the gauge `sluice_breaker_state` reports them. */
-export const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = { closed: 0, 'forced-closed': 0, 'half-open': 1, open: 2, 'forced-open': 2 };
+export const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = {
+  closed: 0,
+  'forced-closed': 0,
+  'half-open': 1,
+  open: 2,
+  'forced-open': 2,
+};
 
 /** Bucket bounds (seconds) for queue waits: dense around the short-abandon and service-level thresholds. */
 export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: number): number[] {
@@ -43,21 +58,91 @@ export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: nu
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly eventsIn = new Counter({ name: 'sluice_events_in_total', help: 'Events decoded and stored, by source.', labelNames: ['source'], registers: [this.registry] });
-  readonly eventsOut = new Counter({ name: 'sluice_events_out_total', help: 'Figures the pipelines wrote out to ClickHouse (window rows; vendor reports for interval), by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly eventsIn = new Counter({
+    name: 'sluice_events_in_total',
+    help: 'Events decoded and stored, by source.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly eventsOut = new Counter({
+    name: 'sluice_events_out_total',
+    help: 'Figures the pipelines wrote out to ClickHouse (window rows; vendor reports for interval), by source.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   readonly queueWait: Histogram<'tenant' | 'skill_group' | 'outcome'>;
-  readonly deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Inputs refused and written to the dead-letter sink, by source and reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
-  readonly duplicates = new Counter({ name: 'sluice_events_duplicate_total', help: 'Events dropped as duplicates of an id already counted, by source.', labelNames: ['source'], registers: [this.registry] });
-  readonly late = new Counter({ name: 'sluice_events_late_total', help: 'Events that arrived after their window\'s allowed lateness, by source.', labelNames: ['source'], registers: [this.registry] });
-  readonly batchSize = new Histogram({ name: 'sluice_pipeline_batch_size', help: 'Messages per consumed batch (a 4 MiB Kafka fetch holds ten thousand and more).', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000], registers: [this.registry] });
-  readonly insertSeconds = new Histogram({ name: 'sluice_clickhouse_insert_duration_seconds', help: 'ClickHouse insert latency, by table.', labelNames: ['table'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
-  readonly insertRows = new Counter({ name: 'sluice_clickhouse_inserted_rows_total', help: 'Rows inserted into ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
-  readonly insertErrors = new Counter({ name: 'sluice_clickhouse_insert_errors_total', help: 'Failed ClickHouse inserts (each is retried).', registers: [this.registry] });
-  readonly commitErrors = new Counter({ name: 'sluice_consumer_commit_errors_total', help: 'Failed offset commits (the range is read again).', registers: [this.registry] });
-  readonly httpSeconds = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by method, route and status.', labelNames: ['method', 'route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
-  readonly labelsFolded = new Counter({ name: 'sluice_metric_labels_folded_total', help: 'Label values folded into "_other" (an unknown tenant, or a value past its label\'s set), by label; counted per observation and per scrape.', labelNames: ['label'], registers: [this.registry] });
-  readonly refusedPastLimit = new Counter({ name: 'sluice_cardinality_refused_total', help: 'Events dead-lettered because they brought a tenant past its limit of skill groups, agents or extensions, by tenant and kind.', labelNames: ['tenant', 'kind'], registers: [this.registry] });
-  readonly ingestRateLimited = new Counter({ name: 'sluice_ingest_rate_limited_total', help: 'POST /v1/events requests refused (429) because their API key sent more events a second than SLUICE_INGEST_EVENTS_PER_SEC, by tenant.', labelNames: ['tenant'], registers: [this.registry] });
+  readonly deadLettered = new Counter({
+    name: 'sluice_events_dead_lettered_total',
+    help: 'Inputs refused and written to the dead-letter sink, by source and reason.',
+    labelNames: ['source', 'reason'],
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'sluice_events_duplicate_total',
+    help: 'Events dropped as duplicates of an id already counted, by source.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly late = new Counter({
+    name: 'sluice_events_late_total',
+    help: "Events that arrived after their window's allowed lateness, by source.",
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'sluice_pipeline_batch_size',
+    help: 'Messages per consumed batch (a 4 MiB Kafka fetch holds ten thousand and more).',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000],
+    registers: [this.registry],
+  });
+  readonly insertSeconds = new Histogram({
+    name: 'sluice_clickhouse_insert_duration_seconds',
+    help: 'ClickHouse insert latency, by table.',
+    labelNames: ['table'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly insertRows = new Counter({
+    name: 'sluice_clickhouse_inserted_rows_total',
+    help: 'Rows inserted into ClickHouse, by table.',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly insertErrors = new Counter({
+    name: 'sluice_clickhouse_insert_errors_total',
+    help: 'Failed ClickHouse inserts (each is retried).',
+    registers: [this.registry],
+  });
+  readonly commitErrors = new Counter({
+    name: 'sluice_consumer_commit_errors_total',
+    help: 'Failed offset commits (the range is read again).',
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: 'sluice_http_request_duration_seconds',
+    help: 'HTTP request latency, by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly labelsFolded = new Counter({
+    name: 'sluice_metric_labels_folded_total',
+    help: 'Label values folded into "_other" (an unknown tenant, or a value past its label\'s set), by label; counted per observation and per scrape.',
+    labelNames: ['label'],
+    registers: [this.registry],
+  });
+  readonly refusedPastLimit = new Counter({
+    name: 'sluice_cardinality_refused_total',
+    help: 'Events dead-lettered because they brought a tenant past its limit of skill groups, agents or extensions, by tenant and kind.',
+    labelNames: ['tenant', 'kind'],
+    registers: [this.registry],
+  });
+  readonly ingestRateLimited = new Counter({
+    name: 'sluice_ingest_rate_limited_total',
+    help: 'POST /v1/events requests refused (429) because their API key sent more events a second than SLUICE_INGEST_EVENTS_PER_SEC, by tenant.',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
   /** The bounds every input-driven label goes through. */
   readonly labels: LabelBounds;
 
@@ -81,7 +166,15 @@ export class Metrics {
     for (const e of events) {
       if (e.source !== 'skillgroup' || e.body.waitMs === undefined) continue;
       const { type, skillGroup, waitMs } = e.body;
-      if (type === 'ANSWERED' || type === 'ABANDONED') this.queueWait.observe({ tenant: this.labels.tenant(e.tenant), skill_group: this.labels.value('skill_group', e.tenant, skillGroup), outcome: type.toLowerCase() }, waitMs / 1000);
+      if (type === 'ANSWERED' || type === 'ABANDONED')
+        this.queueWait.observe(
+          {
+            tenant: this.labels.tenant(e.tenant),
+            skill_group: this.labels.value('skill_group', e.tenant, skillGroup),
+            outcome: type.toLowerCase(),
+          },
+          waitMs / 1000,
+        );
     }
   }
 
@@ -90,26 +183,48 @@ export class Metrics {
     const r = [this.registry];
     const labels = this.labels;
     // Skill groups folded into one series add up (the longest wait: the longest of them).
-    const read = () => view.skillGroups(now()).map((g) => ({ g, labels: { tenant: labels.tenant(g.tenant), skill_group: labels.value('skill_group', g.tenant, g.skillGroup) } }));
+    const read = () =>
+      view
+        .skillGroups(now())
+        .map((g) => ({ g, labels: { tenant: labels.tenant(g.tenant), skill_group: labels.value('skill_group', g.tenant, g.skillGroup) } }));
     new Gauge({
-      name: 'sluice_queue_calls_waiting', help: 'Calls waiting in queue now, by tenant and skill group.', labelNames: ['tenant', 'skill_group'], registers: r,
+      name: 'sluice_queue_calls_waiting',
+      help: 'Calls waiting in queue now, by tenant and skill group.',
+      labelNames: ['tenant', 'skill_group'],
+      registers: r,
       collect() {
         this.reset();
-        for (const s of foldSeries(read().map((x) => ({ labels: x.labels, value: x.g.callsWaiting })), 'sum')) this.set(s.labels, s.value);
+        for (const s of foldSeries(
+          read().map((x) => ({ labels: x.labels, value: x.g.callsWaiting })),
+          'sum',
+        ))
+          this.set(s.labels, s.value);
       },
     });
     new Gauge({
-      name: 'sluice_queue_longest_wait_seconds', help: 'Wait of the longest-waiting call now, by tenant and skill group (0 when none waits).', labelNames: ['tenant', 'skill_group'], registers: r,
+      name: 'sluice_queue_longest_wait_seconds',
+      help: 'Wait of the longest-waiting call now, by tenant and skill group (0 when none waits).',
+      labelNames: ['tenant', 'skill_group'],
+      registers: r,
       collect() {
         this.reset();
-        for (const s of foldSeries(read().map((x) => ({ labels: x.labels, value: x.g.longestWaitMs / 1000 })), 'max')) this.set(s.labels, s.value);
+        for (const s of foldSeries(
+          read().map((x) => ({ labels: x.labels, value: x.g.longestWaitMs / 1000 })),
+          'max',
+        ))
+          this.set(s.labels, s.value);
       },
     });
     new Gauge({
-      name: 'sluice_queue_agents', help: 'Agents serving a skill group now, by tenant, skill group and state.', labelNames: ['tenant', 'skill_group', 'state'], registers: r,
+      name: 'sluice_queue_agents',
+      help: 'Agents serving a skill group now, by tenant, skill group and state.',
+      labelNames: ['tenant', 'skill_group', 'state'],
+      registers: r,
       collect() {
         this.reset();
-        const each = read().flatMap((x) => Object.entries(x.g.agents).map(([state, n]) => ({ labels: { ...x.labels, state }, value: n ?? 0 })));
+        const each = read().flatMap((x) =>
+          Object.entries(x.g.agents).map(([state, n]) => ({ labels: { ...x.labels, state }, value: n ?? 0 })),
+        );
         for (const s of foldSeries(each, 'sum')) this.set(s.labels, s.value);
       },
     });
@@ -131,14 +246,22 @@ export class Metrics {
 
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, read: () => number): void {
-    new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   /** Adapts the pipeline worker's reports to these metrics. */
   pipelineObserver(): PipelineObserver {
     return {
       eventsIn: (source, n) => this.eventsIn.inc({ source: this.labels.shared('source', source) }, n),
-      deadLettered: (source, code) => this.deadLettered.inc({ source: this.labels.shared('source', source), reason: this.labels.shared('reason', code) }),
+      deadLettered: (source, code) =>
+        this.deadLettered.inc({ source: this.labels.shared('source', source), reason: this.labels.shared('reason', code) }),
       late: (source, n) => this.late.inc({ source: this.labels.shared('source', source) }, n),
       duplicates: (source, n) => this.duplicates.inc({ source: this.labels.shared('source', source) }, n),
       batch: (size) => this.batchSize.observe(size),
@@ -149,10 +272,29 @@ export class Metrics {
 
   /** Ticket transitions, SLA warnings, timer lateness and open tickets by state, for the given tenants. */
   observeWorkflow(wf: Pick<Workflow, 'observe' | 'ticketCounts'>, tenants: readonly string[]): void {
-    const transitions = new Counter({ name: 'sluice_workflow_ticket_transitions_total', help: 'Tickets entering a state, by state.', labelNames: ['state'], registers: [this.registry] });
-    const warnings = new Counter({ name: 'sluice_sla_warnings_total', help: 'SLA timers fired, by kind (warning, breach, notify), level and whether delivered.', labelNames: ['kind', 'level', 'delivered'], registers: [this.registry] });
-    const lateness = new Histogram({ name: 'sluice_sla_timer_lateness_seconds', help: 'How long after its due time an SLA timer fired.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300], registers: [this.registry] });
-    const timerErrors = new Counter({ name: 'sluice_sla_timer_errors_total', help: 'Store errors of the SLA timer loop (it carries on).', registers: [this.registry] });
+    const transitions = new Counter({
+      name: 'sluice_workflow_ticket_transitions_total',
+      help: 'Tickets entering a state, by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+    });
+    const warnings = new Counter({
+      name: 'sluice_sla_warnings_total',
+      help: 'SLA timers fired, by kind (warning, breach, notify), level and whether delivered.',
+      labelNames: ['kind', 'level', 'delivered'],
+      registers: [this.registry],
+    });
+    const lateness = new Histogram({
+      name: 'sluice_sla_timer_lateness_seconds',
+      help: 'How long after its due time an SLA timer fired.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300],
+      registers: [this.registry],
+    });
+    const timerErrors = new Counter({
+      name: 'sluice_sla_timer_errors_total',
+      help: 'Store errors of the SLA timer loop (it carries on).',
+      registers: [this.registry],
+    });
     const labels = this.labels;
     new Gauge({
       name: 'sluice_workflow_tickets',
@@ -181,33 +323,77 @@ export class Metrics {
   /** Levels, breakers, decisions, admission and route latency of the control loop. */
   observeControl(c: Pick<Control, 'service'>): void {
     const r = [this.registry];
-    const decisions = new Counter({ name: 'sluice_route_decisions_total', help: 'Routing decisions by tenant, target and level.', labelNames: ['tenant', 'target', 'level'], registers: r });
-    const decisionSeconds = new Histogram({ name: 'sluice_route_decision_duration_seconds', help: 'Server time spent deciding a route (in process, without HTTP).', buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3], registers: r });
-    const rejected = new Counter({ name: 'sluice_admission_rejections_total', help: 'Calls refused by a tenant bucket or a target concurrency limit.', labelNames: ['tenant', 'kind'], registers: r });
-    const levelChanges = new Counter({ name: 'sluice_level_changes_total', help: 'Degradation level changes, by tenant and new level.', labelNames: ['tenant', 'level'], registers: r });
-    const breakerTransitions = new Counter({ name: 'sluice_breaker_transitions_total', help: 'Circuit breaker state changes, by breaker and new state.', labelNames: ['breaker', 'to'], registers: r });
+    const decisions = new Counter({
+      name: 'sluice_route_decisions_total',
+      help: 'Routing decisions by tenant, target and level.',
+      labelNames: ['tenant', 'target', 'level'],
+      registers: r,
+    });
+    const decisionSeconds = new Histogram({
+      name: 'sluice_route_decision_duration_seconds',
+      help: 'Server time spent deciding a route (in process, without HTTP).',
+      buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3],
+      registers: r,
+    });
+    const rejected = new Counter({
+      name: 'sluice_admission_rejections_total',
+      help: 'Calls refused by a tenant bucket or a target concurrency limit.',
+      labelNames: ['tenant', 'kind'],
+      registers: r,
+    });
+    const levelChanges = new Counter({
+      name: 'sluice_level_changes_total',
+      help: 'Degradation level changes, by tenant and new level.',
+      labelNames: ['tenant', 'level'],
+      registers: r,
+    });
+    const breakerTransitions = new Counter({
+      name: 'sluice_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by breaker and new state.',
+      labelNames: ['breaker', 'to'],
+      registers: r,
+    });
     const svc = c.service;
     const labels = this.labels;
     // The tenant and skill group of a route come from the caller (a platform router key may name any tenant).
     const tenant = (t: string) => labels.tenant(t);
     const breaker = (id: string) => labels.shared('breaker', id);
     new Gauge({
-      name: 'sluice_level', help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant), read at scrape time; scopes folded into "_other" show the highest.', labelNames: ['tenant', 'skill_group'], registers: r,
+      name: 'sluice_level',
+      help: 'Current degradation level (0–3) per tenant and skill group ("" = the whole tenant), read at scrape time; scopes folded into "_other" show the highest.',
+      labelNames: ['tenant', 'skill_group'],
+      registers: r,
       collect() {
         this.reset();
-        const each = svc.state().levels.map((l) => ({ labels: { tenant: tenant(l.tenant), skill_group: l.skillGroup === undefined ? '' : labels.value('skill_group', l.tenant, l.skillGroup) }, value: Number(l.level) }));
+        const each = svc
+          .state()
+          .levels.map((l) => ({
+            labels: {
+              tenant: tenant(l.tenant),
+              skill_group: l.skillGroup === undefined ? '' : labels.value('skill_group', l.tenant, l.skillGroup),
+            },
+            value: Number(l.level),
+          }));
         for (const s of foldSeries(each, 'max')) this.set(s.labels, s.value);
       },
     });
     new Gauge({
-      name: 'sluice_breaker_state', help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open), read at scrape time; breakers folded into "_other" show the worst.', labelNames: ['breaker'], registers: r,
+      name: 'sluice_breaker_state',
+      help: 'Circuit breaker state per breaker (0 closed, 1 half-open, 2 open), read at scrape time; breakers folded into "_other" show the worst.',
+      labelNames: ['breaker'],
+      registers: r,
       collect() {
         this.reset();
         const each = svc.state().breakers.map((b) => ({ labels: { breaker: breaker(b.id) }, value: BREAKER_STATE_VALUE[b.state] ?? -1 }));
         for (const s of foldSeries(each, 'max')) this.set(s.labels, s.value);
       },
     });
-    const outcomes = new Counter({ name: 'sluice_route_outcomes_total', help: 'Outcomes reported for routed calls, by target and result.', labelNames: ['target', 'result'], registers: r });
+    const outcomes = new Counter({
+      name: 'sluice_route_outcomes_total',
+      help: 'Outcomes reported for routed calls, by target and result.',
+      labelNames: ['target', 'result'],
+      registers: r,
+    });
     svc.on('decision', (d) => {
       decisions.inc({ tenant: tenant(d.tenant), target: labels.shared('target', d.target), level: String(d.level) });
       decisionSeconds.observe(d.durationNs / 1e9);
@@ -218,7 +404,12 @@ export class Metrics {
     });
     svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
     svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.success ? 'success' : 'failure' }));
-    const limits = new Counter({ name: 'sluice_control_limit_hits_total', help: 'Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant\'s bound or the total (pending-tenant, pending-total), skill groups refused by a tenant\'s bound (skill-groups).', labelNames: ['limit'], registers: r });
+    const limits = new Counter({
+      name: 'sluice_control_limit_hits_total',
+      help: "Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant's bound or the total (pending-tenant, pending-total), skill groups refused by a tenant's bound (skill-groups).",
+      labelNames: ['limit'],
+      registers: r,
+    });
     svc.on('limit', (e) => limits.inc({ limit: e.limit }));
   }
 
@@ -236,10 +427,17 @@ export class Metrics {
   observeCardinality(limiter: Pick<CardinalityLimiter, 'counts'>): void {
     const labels = this.labels;
     new Gauge({
-      name: 'sluice_cardinality_names', help: 'Distinct skill groups, agents and extensions this pipeline worker counts per tenant against the limits (idle ones leave), read at scrape time.', labelNames: ['tenant', 'kind'], registers: [this.registry],
+      name: 'sluice_cardinality_names',
+      help: 'Distinct skill groups, agents and extensions this pipeline worker counts per tenant against the limits (idle ones leave), read at scrape time.',
+      labelNames: ['tenant', 'kind'],
+      registers: [this.registry],
       collect() {
         this.reset();
-        for (const s of foldSeries(limiter.counts().map((c) => ({ labels: { tenant: labels.tenant(c.tenant), kind: c.kind }, value: c.names })), 'sum')) this.set(s.labels, s.value);
+        for (const s of foldSeries(
+          limiter.counts().map((c) => ({ labels: { tenant: labels.tenant(c.tenant), kind: c.kind }, value: c.names })),
+          'sum',
+        ))
+          this.set(s.labels, s.value);
       },
     });
   }

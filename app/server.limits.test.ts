@@ -19,7 +19,14 @@ const NOW = Date.UTC(2026, 10, 23, 9, 30);
 const ADMIN = 'limits-default-admin-0001';
 const AGENT = 'limits-default-agent-0001';
 
-const event = (id: string, body: Record<string, unknown> = {}) => ({ v: 1, tenant: 'default', source: 'skillgroup', id, ts: NOW - 1_000, body: { skillGroup: 'sales', callId: id, type: 'OFFERED', ...body } });
+const event = (id: string, body: Record<string, unknown> = {}) => ({
+  v: 1,
+  tenant: 'default',
+  source: 'skillgroup',
+  id,
+  ts: NOW - 1_000,
+  body: { skillGroup: 'sales', callId: id, type: 'OFFERED', ...body },
+});
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 async function server(over: Partial<ServerDeps['config']> = {}, lines: string[] = []) {
@@ -30,9 +37,19 @@ async function server(over: Partial<ServerDeps['config']> = {}, lines: string[] 
   const metrics = new Metrics();
   const h = createHarness(NOW);
   const app = await buildServer({
-    config: { apiKeys: parseApiKeys(`${ADMIN}:default:admin,${AGENT}:default:agent`), open: false, bodyLimitBytes: 1 << 20, logLevel: 'info', ...over },
-    clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), pipelines: { store, publisher, deadLetters: storeDeadLetters(store) },
-    checks: new Map(), state: () => 'running',
+    config: {
+      apiKeys: parseApiKeys(`${ADMIN}:default:admin,${AGENT}:default:agent`),
+      open: false,
+      bodyLimitBytes: 1 << 20,
+      logLevel: 'info',
+      ...over,
+    },
+    clock: new ManualClock(NOW),
+    metrics,
+    realtime: new RealtimeState(),
+    pipelines: { store, publisher, deadLetters: storeDeadLetters(store) },
+    checks: new Map(),
+    state: () => 'running',
     workflow: { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() },
     logger: { level: 'info', stream: { write: (l: string) => lines.push(l) } },
   });
@@ -49,7 +66,12 @@ describe('JSON bodies nested too deep', () => {
   it('refuse the whole batch on POST /v1/events with 400 naming where, storing nothing', async () => {
     const { app, publisher, store, metrics } = await server();
     const body = `{"events":[${JSON.stringify(event('good'))},${JSON.stringify(event('bad')).replace('"type":"OFFERED"', `"type":"OFFERED","x":${nested(10_000)}`)}]}`;
-    const r = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: body });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      payload: body,
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field: 'body.events.1.body.x.0.0.0.0.0.0.0.0.…' });
     expect(r.json().error.message).toContain('deeper than 64 levels');
@@ -57,26 +79,51 @@ describe('JSON bodies nested too deep', () => {
     expect(await store.deadLetters(100)).toEqual([]);
     expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain('{limit="json_depth"} 1');
     // The same batch within the limit is taken.
-    const ok = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}` }, payload: { events: [event('good'), event('fine', { x: JSON.parse(nested(50)) })] } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { events: [event('good'), event('fine', { x: JSON.parse(nested(50)) })] },
+    });
     expect(ok.statusCode, ok.body).toBe(202);
   });
 
   it('refuse ticket fields nested 3000 deep on POST /v1/tickets (400, not 500), and the limit is configurable', async () => {
     const { app } = await server();
     const payload = `{"flowId":"fee-reduction","fields":{"amount":1,"notes":${nested(3_000)}}}`;
-    const r = await app.inject({ method: 'POST', url: '/v1/tickets', headers: { authorization: `Bearer ${AGENT}`, 'content-type': 'application/json' }, payload });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/tickets',
+      headers: { authorization: `Bearer ${AGENT}`, 'content-type': 'application/json' },
+      payload,
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field: 'body.fields.notes.0.0.0.0.0.0.0.0.0.0.…' });
     const tight = (await server({ jsonMaxDepth: 8 })).app;
-    const shallow = await tight.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}` }, payload: { events: [event('e', { x: JSON.parse(nested(6)) })] } });
+    const shallow = await tight.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { events: [event('e', { x: JSON.parse(nested(6)) })] },
+    });
     expect(shallow.json().error).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field: 'body.events.0.body.x.0.0.0.0' });
   });
 
   it("keep fastify's prototype-poisoning protection", async () => {
     const { app } = await server();
-    const r = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '{"events":[{"__proto__":{"admin":true}}]}' });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      payload: '{"events":[{"__proto__":{"admin":true}}]}',
+    });
     expect(r.statusCode).toBe(400);
-    const empty = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: '' });
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(empty.statusCode).toBe(400);
   });
 });
@@ -89,7 +136,11 @@ describe('the log line of a refused request', () => {
     const refused = lines.filter((l) => l.includes('request refused'));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.match(/"msg":/g)).toHaveLength(1);
-    expect(JSON.parse(refused[0]!)).toMatchObject({ msg: 'request refused', code: 'SLUICE_ERR_UNAUTHENTICATED', reason: 'unknown API key' });
+    expect(JSON.parse(refused[0]!)).toMatchObject({
+      msg: 'request refused',
+      code: 'SLUICE_ERR_UNAUTHENTICATED',
+      reason: 'unknown API key',
+    });
   });
 });
 
@@ -99,7 +150,12 @@ describe('connections', () => {
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = new URL(url);
     const idle: Socket[] = [];
-    for (let i = 0; i < 3; i++) idle.push(await new Promise<Socket>((r) => { const s = connect(Number(port), '127.0.0.1', () => r(s)); }));
+    for (let i = 0; i < 3; i++)
+      idle.push(
+        await new Promise<Socket>((r) => {
+          const s = connect(Number(port), '127.0.0.1', () => r(s));
+        }),
+      );
     const connections = () => new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)));
     await eventually(connections, (n) => n >= 3, 'the three idle connections', { timeoutMs: 1_000, intervalMs: 10 });
     // One more: closed before any byte of an answer.
@@ -124,7 +180,9 @@ describe('connections', () => {
     const { app } = await server({ headersTimeoutMs: 5_000, requestTimeoutMs: 9_000, keepAliveTimeoutMs: 61_000 });
     expect([app.server.headersTimeout, app.server.requestTimeout, app.server.keepAliveTimeout]).toEqual([5_000, 9_000, 61_000]);
     const defaults = (await server()).app.server;
-    expect([defaults.headersTimeout, defaults.requestTimeout, defaults.keepAliveTimeout, defaults.maxConnections]).toEqual([20_000, 60_000, 72_000, 10_000]);
+    expect([defaults.headersTimeout, defaults.requestTimeout, defaults.keepAliveTimeout, defaults.maxConnections]).toEqual([
+      20_000, 60_000, 72_000, 10_000,
+    ]);
   });
 });
 
@@ -136,7 +194,9 @@ describe('closing the server', () => {
     // A request whose body never comes (its headers promise 1000 bytes), and a stream client that reads nothing.
     const slow: Socket = connect(port, '127.0.0.1');
     await new Promise<void>((r) => slow.once('connect', () => r()));
-    slow.write(`POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"events":[`);
+    slow.write(
+      `POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"events":[`,
+    );
     const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream?key=${ADMIN}`);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

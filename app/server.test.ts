@@ -17,8 +17,13 @@ const ADMIN_GLOBEX = 'globex-admin-key-00000001';
 const PLATFORM = 'platform-viewer-key-00001';
 
 const event = (over: Record<string, unknown> = {}) => ({
-  v: 1, tenant: 'acme', source: 'skillgroup', id: `e-${Math.random()}`, ts: NOW - 1000,
-  body: { skillGroup: 'sales', callId: 'c1', type: 'OFFERED' }, ...over,
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: `e-${Math.random()}`,
+  ts: NOW - 1000,
+  body: { skillGroup: 'sales', callId: 'c1', type: 'OFFERED' },
+  ...over,
 });
 
 describe('HTTP API basics', () => {
@@ -30,17 +35,24 @@ describe('HTTP API basics', () => {
     bus = new MemoryBus();
     await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `sluice.${s}`, partitions: 2 })));
     store = new MemoryTelemetryStore();
-    realtime.applyRows([
-      { tenant: 'acme', skillGroup: 'sales', windowStart: NOW - 60_000, offered: 4, answered: 3, abandoned: 1, final: false },
-      { tenant: 'globex', skillGroup: 'care', windowStart: NOW - 60_000, offered: 9, answered: 9, abandoned: 0, final: false },
-    ], NOW);
+    realtime.applyRows(
+      [
+        { tenant: 'acme', skillGroup: 'sales', windowStart: NOW - 60_000, offered: 4, answered: 3, abandoned: 1, final: false },
+        { tenant: 'globex', skillGroup: 'care', windowStart: NOW - 60_000, offered: 9, answered: 9, abandoned: 0, final: false },
+      ],
+      NOW,
+    );
     app = await buildServer({
-      config: { apiKeys: parseApiKeys(`${ADMIN_ACME}:acme:admin,${VIEWER_ACME}:acme:viewer,${ADMIN_GLOBEX}:globex:admin,${PLATFORM}:*:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
+      config: {
+        apiKeys: parseApiKeys(`${ADMIN_ACME}:acme:admin,${VIEWER_ACME}:acme:viewer,${ADMIN_GLOBEX}:globex:admin,${PLATFORM}:*:viewer`),
+        open: false,
+        bodyLimitBytes: 4096,
+        logLevel: 'silent',
+      },
       clock: new ManualClock(NOW),
       metrics: new Metrics(),
       realtime,
-      pipelines: { store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
+      pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map([['clickhouse', () => true]]),
       state: () => 'running',
       logger: false,
@@ -84,23 +96,46 @@ describe('HTTP API basics', () => {
     expect(q.json().error.message).toMatch(/querystring\.from must be integer/);
     const order = await app.inject({ url: `/v1/reports/minutes?from=${NOW}&to=${NOW - 1}`, headers: auth(ADMIN_ACME) });
     expect(order.json().error).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field: 'querystring.to' });
-    const bad = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(ADMIN_ACME), 'content-type': 'application/json' }, payload: '{"events": [' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...auth(ADMIN_ACME), 'content-type': 'application/json' },
+      payload: '{"events": [',
+    });
     expect(bad.statusCode).toBe(400);
-    const other = await app.inject({ method: 'POST', url: '/v1/events', headers: auth(ADMIN_ACME), payload: { events: [event(), event({ tenant: 'globex' })] } });
+    const other = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth(ADMIN_ACME),
+      payload: { events: [event(), event({ tenant: 'globex' })] },
+    });
     expect(other.statusCode).toBe(400);
     expect(other.json().error.field).toBe('body.events.1.tenant');
   });
 
   it('413 past the body limit', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/events', headers: auth(ADMIN_ACME), payload: { events: Array.from({ length: 40 }, () => event()) } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth(ADMIN_ACME),
+      payload: { events: Array.from({ length: 40 }, () => event()) },
+    });
     expect(r.statusCode).toBe(413);
     expect(r.json().error.code).toBe('SLUICE_ERR_BODY_TOO_LARGE');
   });
 
   it('accepts valid events onto the bus and dead-letters invalid ones with their reason', async () => {
     const r = await app.inject({
-      method: 'POST', url: '/v1/events', headers: auth(ADMIN_ACME),
-      payload: { events: [event({ id: 'ok-1' }), event({ id: 'bad-1', body: { skillGroup: 'sales', callId: 'c', type: 'TELEPORTED' } }), event({ id: 'old', ts: 5 })] },
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth(ADMIN_ACME),
+      payload: {
+        events: [
+          event({ id: 'ok-1' }),
+          event({ id: 'bad-1', body: { skillGroup: 'sales', callId: 'c', type: 'TELEPORTED' } }),
+          event({ id: 'old', ts: 5 }),
+        ],
+      },
     });
     expect(r.statusCode).toBe(202);
     expect(r.json().accepted).toBe(1);
@@ -127,11 +162,29 @@ describe('HTTP API basics', () => {
   });
 
   it('serves agents and extensions in real time, per tenant', async () => {
-    realtime.apply({ v: 1, tenant: 'acme', source: 'agent', id: 'a-1', ts: NOW - 5_000, body: { agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'] } }, NOW);
-    realtime.apply({ v: 1, tenant: 'globex', source: 'agent', id: 'a-2', ts: NOW - 5_000, body: { agentId: 'bob', state: 'AVAILABLE' } }, NOW);
-    realtime.apply({ v: 1, tenant: 'acme', source: 'extension', id: 'x-1', ts: NOW - 2_000, body: { extension: '2001', state: 'BUSY' } }, NOW);
+    realtime.apply(
+      {
+        v: 1,
+        tenant: 'acme',
+        source: 'agent',
+        id: 'a-1',
+        ts: NOW - 5_000,
+        body: { agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'] },
+      },
+      NOW,
+    );
+    realtime.apply(
+      { v: 1, tenant: 'globex', source: 'agent', id: 'a-2', ts: NOW - 5_000, body: { agentId: 'bob', state: 'AVAILABLE' } },
+      NOW,
+    );
+    realtime.apply(
+      { v: 1, tenant: 'acme', source: 'extension', id: 'x-1', ts: NOW - 2_000, body: { extension: '2001', state: 'BUSY' } },
+      NOW,
+    );
     const agents = (await app.inject({ url: '/v1/realtime/agents', headers: auth(VIEWER_ACME) })).json().agents;
-    expect(agents).toEqual([{ tenant: 'acme', agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'], since: NOW - 5_000 }]);
+    expect(agents).toEqual([
+      { tenant: 'acme', agentId: 'ann', state: 'AUX', reason: 'training', skillGroups: ['sales'], since: NOW - 5_000 },
+    ]);
     const ext = (await app.inject({ url: '/v1/realtime/extensions', headers: auth(VIEWER_ACME) })).json().extensions;
     expect(ext).toEqual([{ tenant: 'acme', extension: '2001', state: 'BUSY', since: NOW - 2_000 }]);
     const sg = (await app.inject({ url: '/v1/realtime/skillgroups?skillGroup=sales', headers: auth(VIEWER_ACME) })).json().skillGroups[0];
@@ -141,7 +194,10 @@ describe('HTTP API basics', () => {
 
   it('answers health and readiness to any valid key', async () => {
     expect((await app.inject({ url: '/healthz', headers: auth(VIEWER_ACME) })).json()).toEqual({ status: 'ok' });
-    expect((await app.inject({ url: '/readyz', headers: auth(VIEWER_ACME) })).json()).toEqual({ status: 'ready', checks: { clickhouse: true } });
+    expect((await app.inject({ url: '/readyz', headers: auth(VIEWER_ACME) })).json()).toEqual({
+      status: 'ready',
+      checks: { clickhouse: true },
+    });
   });
 });
 
@@ -150,13 +206,24 @@ describe('OpenAPI description', () => {
     const bus = new MemoryBus();
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${VIEWER_ACME}:acme:viewer`), open: false, bodyLimitBytes: 4096, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store: new MemoryTelemetryStore(),
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(new MemoryTelemetryStore()) }, checks: new Map(), state: () => 'running', logger: false,
+      clock: new ManualClock(NOW),
+      metrics: new Metrics(),
+      realtime: new RealtimeState(),
+      pipelines: {
+        store: new MemoryTelemetryStore(),
+        publisher: new EventPublisher(await bus.producer()),
+        deadLetters: storeDeadLetters(new MemoryTelemetryStore()),
+      },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
     });
     expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);
     const doc = (await app.inject({ url: '/openapi.json', headers: { 'x-api-key': VIEWER_ACME } })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/realtime/skillgroups', '/v1/reports/minutes', '/healthz', '/readyz', '/metrics']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/events', '/v1/realtime/skillgroups', '/v1/reports/minutes', '/healthz', '/readyz', '/metrics']),
+    );
     expect(doc.paths['/v1/events'].post.requestBody.content['application/json'].schema.required).toEqual(['events']);
     await app.close();
   });

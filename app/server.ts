@@ -74,7 +74,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Sluice API', version: '1' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' }, bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' }, bearer: { type: 'http', scheme: 'bearer' } },
+      },
       security: [{ apiKey: [] }, { bearer: [] }],
     },
   });
@@ -97,12 +99,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
   await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
   app.addHook('onResponse', async (req, reply) => {
-    deps.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    deps.metrics.httpSeconds.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     // Browsers pass their key in the query (`?key=`, WebSocket upgrades): never write it to the log.
-    req.log.debug({ method: req.method, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]'), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    req.log.debug(
+      { method: req.method, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]'), status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    );
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
-  if (deps.pipelines) await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines });
+  if (deps.pipelines)
+    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -115,15 +124,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(wallboardRoutes, deps.wallboard ?? {});
   if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
   if (deps.control) await app.register(controlRoutes, deps.control);
-  app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
   return app;
 }
 
 /** `sluice_server_limit_hits_total{limit}`: requests, connections and stream clients a limit refused or closed. */
 function limitCounter(metrics: Metrics): Counter<'limit'> {
   const name = 'sluice_server_limit_hits_total';
-  return (metrics.registry.getSingleMetric(name) as Counter<'limit'> | undefined)
-    ?? new Counter({ name, help: 'Requests, connections and stream clients refused or closed by a server limit, by limit.', labelNames: ['limit'], registers: [metrics.registry] });
+  return (
+    (metrics.registry.getSingleMetric(name) as Counter<'limit'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Requests, connections and stream clients refused or closed by a server limit, by limit.',
+      labelNames: ['limit'],
+      registers: [metrics.registry],
+    })
+  );
 }
 
 function withDefaults(config: Partial<ServerLimits>): ServerLimits {

@@ -22,9 +22,16 @@ for (const def of SCENARIOS) {
   writeScenarioReport(r, RESULTS_DIR);
   const h = headline(r);
   heads.push(h);
-  process.stdout.write(`${def.name}: ${h.pass ? 'PASS' : 'FAIL'} ${h.passed}/${h.checks} expectations, L${h.maxLevel} max, ${h.diverted} diverted, lag ≤ ${h.maxLagMs} ms, ${h.wallSec} s\n`);
+  process.stdout.write(
+    `${def.name}: ${h.pass ? 'PASS' : 'FAIL'} ${h.passed}/${h.checks} expectations, L${h.maxLevel} max, ${h.diverted} diverted, lag ≤ ${h.maxLagMs} ms, ${h.wallSec} s\n`,
+  );
 }
-const capacity = await measureCapacity({ onProbe: (what, p) => process.stderr.write(`capacity ${what}: ${Math.round(p.rate)}/s offered, ${p.achieved}/s, ${p.sustained ? 'sustained' : 'not sustained'}\n`) });
+const capacity = await measureCapacity({
+  onProbe: (what, p) =>
+    process.stderr.write(
+      `capacity ${what}: ${Math.round(p.rate)}/s offered, ${p.achieved}/s, ${p.sustained ? 'sustained' : 'not sustained'}\n`,
+    ),
+});
 const minutes = Math.round((performance.now() - t0) / 6_000) / 10;
 const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -46,7 +53,7 @@ const doc = [
   '**Noise.** The machine is a shared 2-core VM (the load averages above show how busy it was), so wall times and',
   'capacity figures are noisy and low; read them as a floor, and compare runs on the',
   'same machine. Scenario verdicts are computed on the scenario clock (ticks), so they do not depend on the',
-  'machine\'s speed, except where a tick\'s work waits for wall-time I/O (Redis reconnects).',
+  "machine's speed, except where a tick's work waits for wall-time I/O (Redis reconnects).",
   '',
   '## Scenarios',
   '',

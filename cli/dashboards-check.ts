@@ -24,7 +24,8 @@ export async function checkDashboards(log: (line: string) => void = () => {}): P
   log(`using ${await requirePromtool()}`);
   const problems = (await diffCommitted()).slice();
   const dashboards = buildDashboards();
-  for (const { file, dashboard } of dashboards) problems.push(...schemaErrors(JSON.parse(JSON.stringify(dashboard))).map((e) => `${file}: schema: ${e}`));
+  for (const { file, dashboard } of dashboards)
+    problems.push(...schemaErrors(JSON.parse(JSON.stringify(dashboard))).map((e) => `${file}: schema: ${e}`));
   log('simulating a run into chDB…');
   const run = await simulatedSluice();
   try {
@@ -34,7 +35,15 @@ export async function checkDashboards(log: (line: string) => void = () => {}): P
     problems.push(...(await promtoolCheckMetrics(scrape)).map((l) => `/metrics: ${l}`));
     const exprs = promExpressions(dashboards);
     problems.push(...(await promqlProblems(exprs, scrape, promVariables(run))));
-    return { problems, counted: { dashboards: dashboards.length, clickhouseRuns: runs.length, promql: exprs.length, exposedMetrics: exposedMetricNames(scrape).size } };
+    return {
+      problems,
+      counted: {
+        dashboards: dashboards.length,
+        clickhouseRuns: runs.length,
+        promql: exprs.length,
+        exposedMetrics: exposedMetricNames(scrape).size,
+      },
+    };
   } finally {
     await run.sluice.close();
   }

@@ -8,7 +8,11 @@ import { GENERATED_DIR } from '../dashboards/build.js';
 describe('sluice dashboards', { timeout: 60_000 }, () => {
   it('build writes the six dashboards, byte for byte the committed ones', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sluice-dashboards-'));
-    const r = spawnSync(process.execPath, ['bin/sluice.mjs', 'dashboards', 'build', '--out', out], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['bin/sluice.mjs', 'dashboards', 'build', '--out', out], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('wrote 6 dashboards');
     const files = (await readdir(out)).sort();

@@ -82,7 +82,15 @@ describe('sluice plan', () => {
     const { stdout, exitCode } = await run([...BASE, '--patience', '60', '--json']);
     expect(exitCode).toBe(0);
     const parsed = JSON.parse(stdout) as Record<string, unknown>;
-    expect(Object.keys(parsed).sort()).toEqual(['agents', 'asa', 'occupancy', 'probabilityOfAbandon', 'probabilityOfWait', 'scheduledAgents', 'serviceLevel']);
+    expect(Object.keys(parsed).sort()).toEqual([
+      'agents',
+      'asa',
+      'occupancy',
+      'probabilityOfAbandon',
+      'probabilityOfWait',
+      'scheduledAgents',
+      'serviceLevel',
+    ]);
   });
 
   it('prints a readable line without --json', async () => {
@@ -113,8 +121,14 @@ describe('sluice plan', () => {
 
   it.each([
     [['--rate', '200', '--aht', '180', '--target-sl', '1.5'], 'error: --target-sl must be between 0 and 1 (exclusive)'],
-    [['--rate', '200', '--aht', '180', '--target-sl', '0.8', '--max-occupancy', '0'], 'error: --max-occupancy must be greater than 0 and at most 1'],
-    [['--rate', 'lots', '--aht', '180', '--target-sl', '0.8'], "error: option '--rate <callsPerHour>' argument 'lots' is invalid. Not a number."],
+    [
+      ['--rate', '200', '--aht', '180', '--target-sl', '0.8', '--max-occupancy', '0'],
+      'error: --max-occupancy must be greater than 0 and at most 1',
+    ],
+    [
+      ['--rate', 'lots', '--aht', '180', '--target-sl', '0.8'],
+      "error: option '--rate <callsPerHour>' argument 'lots' is invalid. Not a number.",
+    ],
     [['--rate', '200', '--aht', '3m', '--target-sl', '0.8'], "argument '3m' is invalid"],
     [['--rate', '200', '--aht', '180', '--target-sl', '0.8', '--bogus'], "error: unknown option '--bogus'"],
     [['--rate', '200', '--aht', '180', '--target-sl'], "error: option '--target-sl <fraction>' argument missing"],

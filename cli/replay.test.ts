@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { replayCommand, type ReplayIo } from './replay.js';
 
 const fixture = fileURLToPath(new URL('../pipelines/decoders/fixtures/queue_log', import.meta.url));
-const expected = JSON.parse(readFileSync(new URL('../pipelines/decoders/fixtures/queue_log.expected.json', import.meta.url), 'utf8')) as { queues: { queue: string }[] };
+const expected = JSON.parse(readFileSync(new URL('../pipelines/decoders/fixtures/queue_log.expected.json', import.meta.url), 'utf8')) as {
+  queues: { queue: string }[];
+};
 
 class Exit {
   constructor(readonly code: number) {}
@@ -74,7 +76,10 @@ describe('sluice replay', () => {
     [['--format', 'avaya-cms', fixture], "unknown format 'avaya-cms' (known: asterisk-queue-log, json)"],
     [['--format', 'asterisk-queue-log', '/nonexistent/queue_log'], 'cannot read /nonexistent/queue_log: no such file'],
     [['--format', 'asterisk-queue-log', tmpdir()], `cannot read ${tmpdir()}: not a regular file`],
-    [['--format', 'asterisk-queue-log', fixture, '--tenant', 'Acme'], "--tenant must be lower-case letters, digits, _ and - (at most 63), got 'Acme'"],
+    [
+      ['--format', 'asterisk-queue-log', fixture, '--tenant', 'Acme'],
+      "--tenant must be lower-case letters, digits, _ and - (at most 63), got 'Acme'",
+    ],
     [['--format', 'asterisk-queue-log', fixture, '--service-level', '2.5'], "--service-level must be a whole number of seconds, got '2.5'"],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const r = await run(...args);

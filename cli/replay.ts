@@ -29,7 +29,16 @@ function table(queues: QueueFigures[]): string {
   const head = ['queue', 'offered', 'answered', 'abandoned', 'timedOut', 'asaSec', 'avgTalkSec', 'maxWaitSec'] as const;
   const rows = queues.map((q) => head.map((h) => String(q[h] ?? '-')));
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head as readonly string[], ...rows].map((r) => r.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [head as readonly string[], ...rows]
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(width[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /**
@@ -60,10 +69,12 @@ export function replayCommand(io: ReplayIo = processIo): Command {
       () => 'missing',
     );
     if (kind !== 'file') usage(`cannot read ${file}: ${kind === 'missing' ? 'no such file' : 'not a regular file'}`);
-    const whole = (name: string, v: string) => (/^\d{1,6}$/.test(v) ? Number(v) : usage(`${name} must be a whole number of seconds, got '${v}'`));
+    const whole = (name: string, v: string) =>
+      /^\d{1,6}$/.test(v) ? Number(v) : usage(`${name} must be a whole number of seconds, got '${v}'`);
     const serviceLevelSec = whole('--service-level', o.serviceLevel);
     const shortAbandonSec = whole('--short-abandon', o.shortAbandon);
-    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(o.tenant)) usage(`--tenant must be lower-case letters, digits, _ and - (at most 63), got '${o.tenant}'`);
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(o.tenant))
+      usage(`--tenant must be lower-case letters, digits, _ and - (at most 63), got '${o.tenant}'`);
 
     const input = createReadStream(file, { encoding: 'utf8' });
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -84,7 +95,8 @@ export function replayCommand(io: ReplayIo = processIo): Command {
       input.destroy();
     }
     io.stdout(o.json ? JSON.stringify(result.queues, null, 2) + '\n' : table(result.queues));
-    if (result.errorCount > 0) io.stderr(`${result.errorCount} line${result.errorCount === 1 ? '' : 's'} of ${result.lines} could not be decoded\n`);
+    if (result.errorCount > 0)
+      io.stderr(`${result.errorCount} line${result.errorCount === 1 ? '' : 's'} of ${result.lines} could not be decoded\n`);
   });
   return cmd;
 }

@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const sluice = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['bin/sluice.mjs', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+  spawnSync(process.execPath, ['bin/sluice.mjs', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 60_000,
+  });
 
 // Each case starts node + tsx a few times: seconds on a busy 2-core machine.
 describe('sluice command line', { timeout: 60_000 }, () => {
@@ -18,14 +22,31 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     const r = sluice(['replay', '--format', 'asterisk-queue-log', 'pipelines/decoders/fixtures/queue_log', '--json']);
     expect(r.status).toBe(0);
     const queues = JSON.parse(r.stdout) as { queue: string; offered: number }[];
-    expect(queues.map((q) => [q.queue, q.offered])).toEqual([['billing', 2], ['sales', 6], ['support', 5]]);
+    expect(queues.map((q) => [q.queue, q.offered])).toEqual([
+      ['billing', 2],
+      ['sales', 6],
+      ['support', 5],
+    ]);
     expect(r.stderr).toMatch(/line 33: /);
     expect(sluice(['replay', '--format', 'nope', 'pipelines/decoders/fixtures/queue_log']).status).toBe(2);
   });
 
   it('plans staffing with Erlang C from the command line as one JSON object', () => {
     // Call Centre Helper's worked example: 100 calls per 30 min (200/h), AHT 180 s, 80% in 20 s → 14 agents.
-    const r = sluice(['plan', '--rate', '200', '--aht', '180', '--target-sl', '0.8', '--target-time', '20', '--shrinkage', '0.3', '--json']);
+    const r = sluice([
+      'plan',
+      '--rate',
+      '200',
+      '--aht',
+      '180',
+      '--target-sl',
+      '0.8',
+      '--target-time',
+      '20',
+      '--shrinkage',
+      '0.3',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ agents: 14, scheduledAgents: 20 });
     expect(sluice(['plan', '--rate', '200', '--aht', '180', '--target-sl', '1.5', '--json']).status).toBe(2);
@@ -40,7 +61,7 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     expect(badPort.stderr).toContain('PORT must be integer');
     const badRole = sluice(['start', '--role', 'boss']);
     expect(badRole.status).not.toBe(0);
-    expect(badRole.stderr).toContain("Allowed choices are all, pipeline, control, workflow");
+    expect(badRole.stderr).toContain('Allowed choices are all, pipeline, control, workflow');
   });
 
   it('sluice demo: PORT applies unless --port is given; API keys beside open mode stop it', () => {
@@ -54,14 +75,23 @@ describe('sluice command line', { timeout: 60_000 }, () => {
   });
 
   it('never prints a Redis password when Redis cannot be reached', () => {
-    const r = sluice(['start'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1/0', CHDB_PATH: ':memory:', LOG_LEVEL: 'info' });
+    const r = sluice(['start'], {
+      SLUICE_API_KEYS: 'k123456789012345:acme:admin',
+      REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1/0',
+      CHDB_PATH: ':memory:',
+      LOG_LEVEL: 'info',
+    });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/sluice: could not start: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0 not reachable/);
     expect(r.stdout + r.stderr).not.toContain('hunter2');
   });
 
   it('says why it could not start when a service is unreachable, exit code 1', () => {
-    const r = sluice(['start'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CLICKHOUSE_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'silent' });
+    const r = sluice(['start'], {
+      SLUICE_API_KEYS: 'k123456789012345:acme:admin',
+      CLICKHOUSE_URL: 'http://127.0.0.1:1',
+      LOG_LEVEL: 'silent',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/sluice: could not start: .*(ECONNREFUSED|connect)/);
   });

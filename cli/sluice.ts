@@ -12,7 +12,9 @@ import { trafficCommand } from './traffic.js';
 
 /** The `sluice` command line. */
 export function cli(): Command {
-  const program = new Command('sluice').description('Stream-processing telemetry and flow-control engine for call centers').showHelpAfterError();
+  const program = new Command('sluice')
+    .description('Stream-processing telemetry and flow-control engine for call centers')
+    .showHelpAfterError();
   // start and demo were the program's own subcommands: they keep its settings (help after an error).
   program.addCommand(startCommand().copyInheritedSettings(program));
   program.addCommand(demoCommand().copyInheritedSettings(program));

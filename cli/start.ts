@@ -23,7 +23,12 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
     sluice = await startSluice(config, { logger: log });
   } catch (err) {
     // A client library may put a service URL, password and all, into its message: hide every secret the configuration holds.
-    const secrets = [...urlSecrets(config.redisUrl), ...urlSecrets(config.clickhouseUrl), ...urlSecrets(config.webhookUrl), config.clickhousePassword];
+    const secrets = [
+      ...urlSecrets(config.redisUrl),
+      ...urlSecrets(config.clickhouseUrl),
+      ...urlSecrets(config.webhookUrl),
+      config.clickhousePassword,
+    ];
     const e = err as Error;
     const message = redactSecrets(String(e.message), secrets);
     log.fatal({ err: { type: e.name, message, stack: redactSecrets(String(e.stack), secrets) } }, 'could not start');
@@ -59,12 +64,15 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-const roleOption = () => new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
+const roleOption = () =>
+  new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
 
 /** `sluice start`: runs the roles named, on the services the environment names. */
 export function startCommand(): Command {
   return new Command('start')
-    .description('run Sluice with the services named by the environment (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL; in-process twins where unset)')
+    .description(
+      'run Sluice with the services named by the environment (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL; in-process twins where unset)',
+    )
     .addOption(roleOption())
     .option('--host <host>', 'address to listen on (env HOST)')
     .option('--port <port>', 'port to listen on (env PORT)')
@@ -74,28 +82,38 @@ export function startCommand(): Command {
       if (o.host) overrides.HOST = o.host;
       if (o.port) overrides.PORT = o.port;
       if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
-      await run(overrides, (c, url) => [`Sluice (${c.role}) listening on ${url}`, ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : [])]);
+      await run(overrides, (c, url) => [
+        `Sluice (${c.role}) listening on ${url}`,
+        ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : []),
+      ]);
     });
 }
 
 /** `sluice demo`: everything on embedded defaults with the simulator, open API. */
 export function demoCommand(): Command {
-  return new Command('demo')
-    .description('run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine')
-    // No default here: PORT (default 8080) applies unless --port is given.
-    .option('--port <port>', 'port to listen on (env PORT, default 8080)')
-    .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
-    .action(async (o: { port?: string; rate: string }) => {
-      await run({ SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) }, (c, url) => [
-        '',
-        `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
-        `  live wallboard     ${url}/wallboard`,
-        `  real-time figures  ${url}/v1/realtime/skillgroups`,
-        `  metrics            ${url}/metrics`,
-        `  readiness          ${url}/readyz`,
-        `  ClickHouse (chDB)  ${c.clickhouseUrl ? redactUrl(c.clickhouseUrl) : c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ? redactUrl(c.redisUrl) : 'in-memory'}`,
-        '  Ctrl-C stops it; pending rows are stored first.',
-        '',
-      ]);
-    });
+  return (
+    new Command('demo')
+      .description(
+        'run everything on embedded defaults with simulated traffic; the API is open (no keys), for trying Sluice on one machine',
+      )
+      // No default here: PORT (default 8080) applies unless --port is given.
+      .option('--port <port>', 'port to listen on (env PORT, default 8080)')
+      .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
+      .action(async (o: { port?: string; rate: string }) => {
+        await run(
+          { SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) },
+          (c, url) => [
+            '',
+            `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
+            `  live wallboard     ${url}/wallboard`,
+            `  real-time figures  ${url}/v1/realtime/skillgroups`,
+            `  metrics            ${url}/metrics`,
+            `  readiness          ${url}/readyz`,
+            `  ClickHouse (chDB)  ${c.clickhouseUrl ? redactUrl(c.clickhouseUrl) : c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ? redactUrl(c.redisUrl) : 'in-memory'}`,
+            '  Ctrl-C stops it; pending rows are stored first.',
+            '',
+          ],
+        );
+      })
+  );
 }

@@ -18,7 +18,7 @@ async function run(args: string[], io: Partial<TrafficIo> = {}): Promise<{ stdou
   let stdout = '';
   let stderr = '';
   const cmd = trafficCommand({
-    stdout: { write: (s: string) => (stdout += s, true) },
+    stdout: { write: (s: string) => ((stdout += s), true) },
     stderr: { write: (s: string) => (stderr += s) },
     clock: new ManualClock(NOW),
     utcOffsetMinutes: () => 0,
@@ -34,11 +34,27 @@ async function run(args: string[], io: Partial<TrafficIo> = {}): Promise<{ stdou
   }
 }
 
-const lines = (s: string) => s.trimEnd().split('\n').map((l) => JSON.parse(l) as TelemetryEvent);
+const lines = (s: string) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TelemetryEvent);
 
 describe('sluice traffic', () => {
   it('--stdout writes valid NDJSON, the same for the same seed, and a summary line on stderr', async () => {
-    const args = ['--seed', '9', '--minutes', '30', '--tenants', 'acme,globex', '--start', '09:30', '--peak', '3x@09:40+10m/2m', '--stdout'];
+    const args = [
+      '--seed',
+      '9',
+      '--minutes',
+      '30',
+      '--tenants',
+      'acme,globex',
+      '--start',
+      '09:30',
+      '--peak',
+      '3x@09:40+10m/2m',
+      '--stdout',
+    ];
     const a = await run(args);
     const b = await run(args);
     expect(a.code).toBe(0);
@@ -47,7 +63,9 @@ describe('sluice traffic', () => {
     expect(events.every((e) => validateEvent(e).ok)).toBe(true);
     expect(events[0]!.ts).toBe(Date.UTC(2026, 0, 12, 9, 30));
     expect(new Set(events.map((e) => e.tenant))).toEqual(new Set(['acme', 'globex']));
-    expect(a.stderr).toMatch(/^traffic seed 9: \d+ events \(agent \d+, extension \d+, skillgroup \d+, interval 12\) over 30 min from 2026-01-12T09:30:00\.000Z; calls offered \d+, answered \d+, abandoned \d+ → stdout in 0\.0 s\n$/);
+    expect(a.stderr).toMatch(
+      /^traffic seed 9: \d+ events \(agent \d+, extension \d+, skillgroup \d+, interval 12\) over 30 min from 2026-01-12T09:30:00\.000Z; calls offered \d+, answered \d+, abandoned \d+ → stdout in 0\.0 s\n$/,
+    );
     expect(a.stderr).toContain(`${events.length} events`);
   });
 
@@ -77,7 +95,9 @@ describe('sluice traffic', () => {
       await app.close();
     }
     const bus = new MemoryBus();
-    const r = await run(['--minutes', '10', '--kafka', 'broker-1:9092'], { kafka: async (brokers) => (expect(brokers).toEqual(['broker-1:9092']), busSink(bus)) });
+    const r = await run(['--minutes', '10', '--kafka', 'broker-1:9092'], {
+      kafka: async (brokers) => (expect(brokers).toEqual(['broker-1:9092']), busSink(bus)),
+    });
     expect(r.code).toBe(0);
     expect(bus.partitions('sluice.skillgroup')).toBe(6);
     expect(r.stdout).toContain('→ kafka broker-1:9092');
@@ -86,21 +106,31 @@ describe('sluice traffic', () => {
   it('--replay converts a dataset file, reports its malformed lines on stderr and keeps 1999 times with --stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-traffic-'));
     const file = join(dir, 'calls.tsv');
-    writeFileSync(file, [
-      BANK_FIELDS.join('\t'),
-      'AA0101\t1\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t10:00:10\t10:00:40\t30\tAGENT\t10:00:40\t10:02:40\t120\tDORIT',
-      'AA0101\t2\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t0:00:00\t0:00:00\t0\t0:00:00\t0:00:00\t0:00:00\t0\tNO_SERVER',
-      'AA0101\t3\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tHANG\t0:00:00\t0:00:00\t0\tNO_SERVER',
-      'AA0101\t4\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tPHANTOM\t0:00:00\t0:00:00\t0\tNO_SERVER',
-    ].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        BANK_FIELDS.join('\t'),
+        'AA0101\t1\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t10:00:10\t10:00:40\t30\tAGENT\t10:00:40\t10:02:40\t120\tDORIT',
+        'AA0101\t2\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t0:00:00\t0:00:00\t0\t0:00:00\t0:00:00\t0:00:00\t0\tNO_SERVER',
+        'AA0101\t3\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tHANG\t0:00:00\t0:00:00\t0\tNO_SERVER',
+        'AA0101\t4\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tPHANTOM\t0:00:00\t0:00:00\t0\tNO_SERVER',
+      ].join('\n') + '\n',
+    );
     const r = await run(['--replay', 'anonymous-bank', '--file', file, '--stdout']);
     expect(r.code).toBe(0);
     expect(lines(r.stdout).map((e) => [e.ts, e.source === 'skillgroup' && e.body.type])).toEqual([
-      [Date.UTC(1999, 9, 12, 8, 0, 10), 'OFFERED'], [Date.UTC(1999, 9, 12, 8, 0, 40), 'ANSWERED'], [Date.UTC(1999, 9, 12, 8, 2, 40), 'COMPLETED'],
-      [Date.UTC(1999, 9, 12, 9, 0, 10), 'OFFERED'], [Date.UTC(1999, 9, 12, 9, 1, 10), 'ABANDONED'],
+      [Date.UTC(1999, 9, 12, 8, 0, 10), 'OFFERED'],
+      [Date.UTC(1999, 9, 12, 8, 0, 40), 'ANSWERED'],
+      [Date.UTC(1999, 9, 12, 8, 2, 40), 'COMPLETED'],
+      [Date.UTC(1999, 9, 12, 9, 0, 10), 'OFFERED'],
+      [Date.UTC(1999, 9, 12, 9, 1, 10), 'ABANDONED'],
     ]);
-    expect(r.stderr).toContain("line 3: bad-field: outcome is '0:00:00', expected AGENT, HANG or PHANTOM (a time where the outcome should be)\n");
-    expect(r.stderr).toContain('replay anonymous-bank: 5 events from 2 calls (answered 1, abandoned 1, never queued 0; 1 malformed lines skipped, 1 phantom ignored; times shifted 0 days) → stdout');
+    expect(r.stderr).toContain(
+      "line 3: bad-field: outcome is '0:00:00', expected AGENT, HANG or PHANTOM (a time where the outcome should be)\n",
+    );
+    expect(r.stderr).toContain(
+      'replay anonymous-bank: 5 events from 2 calls (answered 1, abandoned 1, never queued 0; 1 malformed lines skipped, 1 phantom ignored; times shifted 0 days) → stdout',
+    );
     // Sent to a sink, the month moves by whole weeks to end before now (weekdays kept).
     const shifted = await run(['--replay', 'anonymous-bank', '--file', file, '--kafka', 'b:1'], { kafka: () => busSink(new MemoryBus()) });
     const days = Number(/times shifted (\d+) days/.exec(shifted.stdout)?.[1]);
@@ -125,7 +155,14 @@ describe('sluice traffic', () => {
   });
 
   it('exits with 1 when the destination fails', async () => {
-    const r = await run(['--minutes', '5', '--kafka', 'b:1'], { kafka: async () => ({ send: async () => { throw new Error('broker down'); }, close: async () => {} }) });
+    const r = await run(['--minutes', '5', '--kafka', 'b:1'], {
+      kafka: async () => ({
+        send: async () => {
+          throw new Error('broker down');
+        },
+        close: async () => {},
+      }),
+    });
     expect(r.code).toBe(TRAFFIC_EXIT.failed);
     expect(r.stderr).toContain('sending to kafka b:1 failed: broker down');
   });

@@ -39,7 +39,10 @@ describe('control error codes', () => {
     expect(e).toMatchObject({ code: 'SLUICE_ERR_POLICY_VERSION_CONFLICT', status: 409, retriable: true, cause });
     expect(e.message).toBe('policy version conflict: tenant a is at 3');
     expect(isSluiceError(e, 'SLUICE_ERR_POLICY_VERSION_CONFLICT')).toBe(true);
-    expect(controlError('SLUICE_ERR_NOT_FOUND', 'breaker cti:x not found')).toMatchObject({ status: 404, message: 'breaker cti:x not found' });
+    expect(controlError('SLUICE_ERR_NOT_FOUND', 'breaker cti:x not found')).toMatchObject({
+      status: 404,
+      message: 'breaker cti:x not found',
+    });
   });
 
   it('refuses bad options as SLUICE_ERR_CONTROL_CONFIG_INVALID naming the field, the rule and the value', () => {
@@ -51,6 +54,8 @@ describe('control error codes', () => {
     }
     expect(isSluiceError(error, 'SLUICE_ERR_CONTROL_CONFIG_INVALID')).toBe(true);
     expect((error as Error).message).toBe('invalid control configuration: x.size must be an integer ≥ 1 ≤ 10 (got 2.5)');
-    expect(() => resolveConfig('s', { a: 1 }, { b: 3 } as never, {})).toThrow('invalid control configuration: s.b must be a known option (got "b")');
+    expect(() => resolveConfig('s', { a: 1 }, { b: 3 } as never, {})).toThrow(
+      'invalid control configuration: s.b must be a known option (got "b")',
+    );
   });
 });

@@ -25,7 +25,8 @@ export const CONTROL_ERRORS = Object.freeze({
     message: 'invalid override: %s',
     status: 400,
     retriable: false,
-    description: 'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level, or a pin names a new skill group of a tenant that already tracks as many as it may (SLUICE_CONTROL_MAX_SKILL_GROUPS).',
+    description:
+      'A forced breaker state or a pinned level has a duration outside (0, max] or an unknown level, or a pin names a new skill group of a tenant that already tracks as many as it may (SLUICE_CONTROL_MAX_SKILL_GROUPS).',
   },
   SLUICE_ERR_POLICY_INVALID: {
     message: 'invalid policy: %s',
@@ -49,13 +50,15 @@ export const CONTROL_ERRORS = Object.freeze({
     message: 'shared control state unavailable: %s',
     status: 503,
     retriable: true,
-    description: 'A change that must reach every control instance (a policy version) could not be made because the shared store (Redis) is unreachable or busy; routing goes on from local state.',
+    description:
+      'A change that must reach every control instance (a policy version) could not be made because the shared store (Redis) is unreachable or busy; routing goes on from local state.',
   },
   SLUICE_ERR_CONTROL_REQUEST_INVALID: {
     message: 'invalid request: %s',
     status: 400,
     retriable: false,
-    description: 'A control API request is well-formed JSON but incomplete in a way the schema cannot state (e.g. a platform key that names no tenant where one is needed).',
+    description:
+      'A control API request is well-formed JSON but incomplete in a way the schema cannot state (e.g. a platform key that names no tenant where one is needed).',
   },
 } as const satisfies ErrorList);
 

@@ -34,18 +34,60 @@ const nasty = fc.oneof(
 const wildNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 2 ** 53, 1e300, -1e300, Number.MAX_SAFE_INTEGER + 2));
 const wildJson = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.dictionary(fc.constantFrom('tenant', 'callId', 'skillGroup', 'priority', 'intent', 'ivrTrajectory', 'success', 'latencyMs', 'policy', 'level', 'forMs', 'reason', 'mode', 'expectedVersion'), fc.oneof(nasty, wildNumber, fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 70 }))),
+  fc.dictionary(
+    fc.constantFrom(
+      'tenant',
+      'callId',
+      'skillGroup',
+      'priority',
+      'intent',
+      'ivrTrajectory',
+      'success',
+      'latencyMs',
+      'policy',
+      'level',
+      'forMs',
+      'reason',
+      'mode',
+      'expectedVersion',
+    ),
+    fc.oneof(nasty, wildNumber, fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 70 })),
+  ),
 );
 /** Raw bodies: JSON text of the above, or text JSON.stringify cannot produce. */
 const rawBody = fc.oneof(
   { weight: 4, arbitrary: wildJson.map((v) => JSON.stringify(v) ?? 'null') },
-  { weight: 1, arbitrary: fc.constantFrom('{"latencyMs":1e400,"success":true}', '{"tenant":"evil","callId":"x","skillGroup":"\\ud800","priority":"vip"}', `${'['.repeat(5_000)}${']'.repeat(5_000)}`, '{"a":', '', 'null', '"\\u0000"', `{"policy":${'{"x":'.repeat(2_000)}1${'}'.repeat(2_000)}}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"latencyMs":1e400,"success":true}',
+      '{"tenant":"evil","callId":"x","skillGroup":"\\ud800","priority":"vip"}',
+      `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+      '{"a":',
+      '',
+      'null',
+      '"\\u0000"',
+      `{"policy":${'{"x":'.repeat(2_000)}1${'}'.repeat(2_000)}}`,
+    ),
+  },
 );
-const routeBody = fc.record({ tenant: fc.constantFrom('evil', 'globex', 'x'), callId: nasty, skillGroup: fc.oneof(nasty, fc.constantFrom('care', 'sales')), priority: fc.constantFrom('vip', 'high', 'normal', 'low', 'urgent') }, { requiredKeys: [] });
+const routeBody = fc.record(
+  {
+    tenant: fc.constantFrom('evil', 'globex', 'x'),
+    callId: nasty,
+    skillGroup: fc.oneof(nasty, fc.constantFrom('care', 'sales')),
+    priority: fc.constantFrom('vip', 'high', 'normal', 'low', 'urgent'),
+  },
+  { requiredKeys: [] },
+);
 
 /** Percent-encodes every byte of `s` as UTF-8 (a lone surrogate becomes U+FFFD); or passes through escapes that decode to no valid text. */
-const enc = (s: string): string => (s.startsWith('%!') ? s.slice(2) : Array.from(Buffer.from(s, 'utf8'), (b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
-const pathPart = fc.oneof({ weight: 4, arbitrary: nasty }, { weight: 1, arbitrary: fc.constantFrom('%!%ED%A0%80', '%!%zz', '%!%00', '%!..%2F..') });
+const enc = (s: string): string =>
+  s.startsWith('%!') ? s.slice(2) : Array.from(Buffer.from(s, 'utf8'), (b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+const pathPart = fc.oneof(
+  { weight: 4, arbitrary: nasty },
+  { weight: 1, arbitrary: fc.constantFrom('%!%ED%A0%80', '%!%zz', '%!%00', '%!..%2F..') },
+);
 
 type Op =
   | { op: 'route'; body: string | object; key: string }
@@ -59,12 +101,33 @@ type Op =
 const ops = (platform: boolean): fc.Arbitrary<Op[]> =>
   fc.array(
     fc.oneof(
-      fc.record({ op: fc.constant('route' as const), body: fc.oneof(rawBody, routeBody), key: fc.constantFrom(K.evilRouter, K.evilAdmin, K.evilViewer) }),
-      fc.record({ op: fc.constant('route-fail' as const), n: fc.integer({ min: 1, max: 80 }), success: fc.boolean(), latencyMs: fc.oneof(fc.integer({ min: 0, max: 3_600_000 }), fc.constant(3_600_000)) }),
+      fc.record({
+        op: fc.constant('route' as const),
+        body: fc.oneof(rawBody, routeBody),
+        key: fc.constantFrom(K.evilRouter, K.evilAdmin, K.evilViewer),
+      }),
+      fc.record({
+        op: fc.constant('route-fail' as const),
+        n: fc.integer({ min: 1, max: 80 }),
+        success: fc.boolean(),
+        latencyMs: fc.oneof(fc.integer({ min: 0, max: 3_600_000 }), fc.constant(3_600_000)),
+      }),
       fc.record({ op: fc.constant('outcome' as const), id: fc.oneof(fc.nat(), pathPart), body: rawBody }),
       fc.record({ op: fc.constant('policy' as const), body: rawBody, rollback: fc.boolean() }),
-      fc.record({ op: fc.constant('pin' as const), body: fc.oneof(rawBody, fc.record({ skillGroup: nasty, level: wildNumber, forMs: wildNumber, reason: nasty }, { requiredKeys: [] })), clear: pathPart }),
-      fc.record({ op: fc.constant('force' as const), key: pathPart, body: rawBody, platform: platform ? fc.boolean() : fc.constant(false) }),
+      fc.record({
+        op: fc.constant('pin' as const),
+        body: fc.oneof(
+          rawBody,
+          fc.record({ skillGroup: nasty, level: wildNumber, forMs: wildNumber, reason: nasty }, { requiredKeys: [] }),
+        ),
+        clear: pathPart,
+      }),
+      fc.record({
+        op: fc.constant('force' as const),
+        key: pathPart,
+        body: rawBody,
+        platform: platform ? fc.boolean() : fc.constant(false),
+      }),
       fc.constant({ op: 'tick' as const }),
     ),
     { maxLength: 25 },
@@ -84,7 +147,12 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
   const decisions: string[] = [];
   const send = async (method: 'POST' | 'PUT' | 'DELETE', url: string, key: string, body?: string | object) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const r = await app.inject({ method, url, headers: { ...authHeader(app, key), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload }) });
+    const r = await app.inject({
+      method,
+      url,
+      headers: { ...authHeader(app, key), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload }),
+    });
     codes.push(r.statusCode);
     return r;
   };
@@ -99,7 +167,8 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
         for (let i = 0; i < o.n; i++) {
           const r = await send('POST', '/v1/route', K.evilRouter, { tenant: 'evil', callId: `f${i}`, skillGroup: 'care', priority: 'vip' });
           // Half of them never get an outcome.
-          if (r.statusCode === 200 && i % 2 === 0) await send('POST', `/v1/route/${r.json().decisionId}/outcome`, K.evilRouter, { success: o.success, latencyMs: o.latencyMs });
+          if (r.statusCode === 200 && i % 2 === 0)
+            await send('POST', `/v1/route/${r.json().decisionId}/outcome`, K.evilRouter, { success: o.success, latencyMs: o.latencyMs });
         }
         break;
       case 'outcome': {
@@ -134,10 +203,20 @@ describe('hostile input on the control write routes', () => {
           const codes = await play(list, h, app);
           expect(codes.filter((c) => c >= 500)).toEqual([]);
           for (let i = 0; i < 3; i++) {
-            const r = await app.inject({ method: 'POST', url: '/v1/route', headers: authHeader(app, K.globexRouter), payload: { tenant: 'globex', callId: `sentinel-${i}`, skillGroup: 'sales', priority: 'vip' } });
+            const r = await app.inject({
+              method: 'POST',
+              url: '/v1/route',
+              headers: authHeader(app, K.globexRouter),
+              payload: { tenant: 'globex', callId: `sentinel-${i}`, skillGroup: 'sales', priority: 'vip' },
+            });
             expect(r.statusCode).toBe(200);
             expect(r.json()).toMatchObject({ target: 'agent', ctiNode: 'a', level: 0 });
-            await app.inject({ method: 'POST', url: `/v1/route/${r.json().decisionId}/outcome`, headers: authHeader(app, K.globexRouter), payload: { success: true, latencyMs: 40 } });
+            await app.inject({
+              method: 'POST',
+              url: `/v1/route/${r.json().decisionId}/outcome`,
+              headers: authHeader(app, K.globexRouter),
+              payload: { success: true, latencyMs: 40 },
+            });
           }
         } finally {
           await app.close();

@@ -54,7 +54,17 @@ export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from '
 
 // The integration half: the service, its ports and adapters, routes and wiring.
 export { ControlService } from './service.js';
-export type { ControlEvents, ControlServiceOptions, ControlStateView, ControlStats, DecisionEvent, LimitName, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+export type {
+  ControlEvents,
+  ControlServiceOptions,
+  ControlStateView,
+  ControlStats,
+  DecisionEvent,
+  LimitName,
+  RouteAnswer,
+  RouteInput,
+  RouteOutcome,
+} from './service-types.js';
 export { controlRoutes } from './http/routes.js';
 export type { ControlRoutesOptions } from './http/routes.js';
 export { createControl } from './wire.js';

@@ -52,7 +52,8 @@ describe('tenant isolation in control', () => {
     const targets = new Map<string, number>();
     let floodRejects = 0;
     for (let s = 0; s < 20; s++) {
-      for (let i = 0; i < 400; i++) if (svc.route(acme(s * 1_000 + i, i % 2 === 0 ? 'vip' : 'normal')).target === 'reject') floodRejects += 1;
+      for (let i = 0; i < 400; i++)
+        if (svc.route(acme(s * 1_000 + i, i % 2 === 0 ? 'vip' : 'normal')).target === 'reject') floodRejects += 1;
       for (let i = 0; i < 2; i++) {
         const t = globexCall(svc, s * 10 + i);
         targets.set(t, (targets.get(t) ?? 0) + 1);
@@ -80,11 +81,17 @@ describe('tenant isolation in control', () => {
       const d = svc.route(globexVip(10 + i));
       svc.outcome(d.decisionId, { success: false, latencyMs: 30 });
     }
-    expect(svc.state().breakers.find((b) => b.id === 'cti:a')).toMatchObject({ state: 'open', reason: expect.stringMatching(/breakers of 2 tenants open at once \(acme, globex\)/) });
+    expect(svc.state().breakers.find((b) => b.id === 'cti:a')).toMatchObject({
+      state: 'open',
+      reason: expect.stringMatching(/breakers of 2 tenants open at once \(acme, globex\)/),
+    });
   });
 
   it("one tenant's failed probes do not re-open a half-open fleet breaker; another tenant's probes close it", async () => {
-    const { svc, clock } = await started({ ctiNodes: { primary: 'a' }, breakers: () => ({ errorCount: 5, jitter: 0, probes: 5, probeSuccesses: 3 }) });
+    const { svc, clock } = await started({
+      ctiNodes: { primary: 'a' },
+      breakers: () => ({ errorCount: 5, jitter: 0, probes: 5, probeSuccesses: 3 }),
+    });
     svc.force('cti:a', 'open', 1_000, 'maintenance');
     await runFor(clock, 2_000);
     expect(svc.state().breakers.find((b) => b.id === 'cti:a')?.state).toBe('half-open');
@@ -111,7 +118,11 @@ describe('tenant isolation in control', () => {
   });
 
   it("one tenant filling its ring of pending decisions does not evict another tenant's", async () => {
-    const { svc } = await started({ maxPendingDecisions: 1_000, maxPendingPerTenant: 400, limiter: { initialLimit: 500, maxLimit: 5_000 } });
+    const { svc } = await started({
+      maxPendingDecisions: 1_000,
+      maxPendingPerTenant: 400,
+      limiter: { initialLimit: 500, maxLimit: 5_000 },
+    });
     const mine = svc.route(globexVip(1));
     let bitten = 0;
     svc.on('limit', (e) => (bitten += e.limit === 'pending-tenant' && e.tenant === 'acme' ? 1 : 0));

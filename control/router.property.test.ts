@@ -18,7 +18,9 @@ const levelPolicy: fc.Arbitrary<LevelPolicy> = fc.record({
   slowNonCritical: fc.boolean(),
   ticketOnDivert: fc.boolean(),
 });
-const policy: fc.Arbitrary<TenantPolicy> = fc.tuple(levelPolicy, levelPolicy, levelPolicy, levelPolicy).map(([L0, L1, L2, L3]) => validatePolicy({ levels: { L0, L1, L2, L3 } }));
+const policy: fc.Arbitrary<TenantPolicy> = fc
+  .tuple(levelPolicy, levelPolicy, levelPolicy, levelPolicy)
+  .map(([L0, L1, L2, L3]) => validatePolicy({ levels: { L0, L1, L2, L3 } }));
 const stateArb = fc.constantFrom<BreakerStateName>('closed', 'open', 'half-open', 'forced-open', 'forced-closed');
 const KEYS = ['cti:a', 'cti:b', ...Object.values(CHANNEL_BREAKER_KEYS)];
 const keyOf = (c: Channel): string[] => (c === 'agent' ? ['cti:a', 'cti:b'] : [CHANNEL_BREAKER_KEYS[c]]);
@@ -44,7 +46,10 @@ describe('decide (properties)', () => {
           if (r.groupLevel !== undefined) t.groups.set('g', r.groupLevel);
           const byKey = new Map(KEYS.map((k, i) => [k, states[i]!]));
           const state: RouteState = { tenants: new Map<string, CompiledTenant>([['x', t]]), breakerState: (k) => byKey.get(k) ?? 'closed' };
-          const d = decide({ tenant: 'x', skillGroup: 'g', priority: r.priority, admitted: r.admitted, exclude: r.exclude, callId: r.callId }, state);
+          const d = decide(
+            { tenant: 'x', skillGroup: 'g', priority: r.priority, admitted: r.admitted, exclude: r.exclude, callId: r.callId },
+            state,
+          );
           const level = Math.max(r.tenantLevel, r.groupLevel ?? 0) as Level;
           expect(d.level).toBe(level);
           const usable = (k: string): boolean => !r.exclude.includes(k) && !blocked(byKey.get(k)!);
@@ -67,7 +72,14 @@ describe('decide (properties)', () => {
   });
 
   it('builds candidates as: allowed targets in policy order, then every safer channel', () => {
-    const lp: LevelPolicy = { targets: ['chat', 'agent'], agentPriorities: ['vip'], admission: null, backupActive: false, slowNonCritical: false, ticketOnDivert: false };
+    const lp: LevelPolicy = {
+      targets: ['chat', 'agent'],
+      agentPriorities: ['vip'],
+      admission: null,
+      backupActive: false,
+      slowNonCritical: false,
+      ticketOnDivert: false,
+    };
     expect(candidatesFor(lp, 'vip', true).candidates).toEqual(['chat', 'agent', 'callback', 'keypad_ivr']);
     expect(candidatesFor(lp, 'low', true).candidates).toEqual(['chat', 'callback', 'keypad_ivr']);
     expect(candidatesFor(lp, 'vip', false).candidates).toEqual(['chat', 'callback', 'keypad_ivr']);

@@ -22,7 +22,14 @@ const IVR = CHANNEL_BREAKER_KEYS;
 describe('decide', () => {
   it('L0: agents on the primary CTI, backup on standby', () => {
     const { state } = world(0);
-    expect(decide(req({ callId: 'c-1' }), state)).toMatchObject({ target: 'agent', ctiNode: 'a', level: 0, probe: false, breakerKey: 'cti:a', ticket: false });
+    expect(decide(req({ callId: 'c-1' }), state)).toMatchObject({
+      target: 'agent',
+      ctiNode: 'a',
+      level: 0,
+      probe: false,
+      breakerKey: 'cti:a',
+      ticket: false,
+    });
     expect(decide(req(), state).reason).toBe('L0: normal → agent via primary CTI a (policy)');
   });
 
@@ -114,9 +121,19 @@ describe('decide', () => {
       for (let g = 0; g < 20; g++) t.groups.set(`g${g}`, (g % 4) as Level);
       tenants.set(`t${i}`, t);
     }
-    const breakers = new Map<string, BreakerStateName>([['cti:a', 'half-open'], [IVR.chat, 'open']]);
+    const breakers = new Map<string, BreakerStateName>([
+      ['cti:a', 'half-open'],
+      [IVR.chat, 'open'],
+    ]);
     const state: RouteState = { tenants, breakerState: (k) => breakers.get(k) ?? 'closed' };
-    const reqs = Array.from({ length: 1_000 }, (_, i) => req({ tenant: `t${i % 200}`, skillGroup: `g${i % 23}`, priority: (['vip', 'high', 'normal', 'low'] as const)[i % 4], callId: `call-${i}` }));
+    const reqs = Array.from({ length: 1_000 }, (_, i) =>
+      req({
+        tenant: `t${i % 200}`,
+        skillGroup: `g${i % 23}`,
+        priority: (['vip', 'high', 'normal', 'low'] as const)[i % 4],
+        callId: `call-${i}`,
+      }),
+    );
     for (let i = 0; i < 20_000; i++) decide(reqs[i % 1_000]!, state);
     const perCall: number[] = [];
     for (let b = 0; b < 100; b++) {

@@ -53,7 +53,11 @@ const UNKNOWN_TENANT: RouteDecision = Object.freeze({
   breakerKey: CHANNEL_BREAKER_KEYS.keypad_ivr,
   ticket: false,
 });
-const UNKNOWN_TENANT_PROBE: RouteDecision = Object.freeze({ ...UNKNOWN_TENANT, probe: true, reason: `${UNKNOWN_TENANT.reason} [half-open probe]` });
+const UNKNOWN_TENANT_PROBE: RouteDecision = Object.freeze({
+  ...UNKNOWN_TENANT,
+  probe: true,
+  reason: `${UNKNOWN_TENANT.reason} [half-open probe]`,
+});
 const UNKNOWN_TENANT_REJECT: RouteDecision = Object.freeze({
   ...UNKNOWN_TENANT,
   target: 'reject',

@@ -19,12 +19,17 @@ describe('routing table', () => {
     expect(d).toMatchObject({ target: 'keypad_ivr', ticket: true, breakerKey: 'channel:keypad_ivr' });
     expect(planDecision(t, plan, 0, 0, false, false)).toBe(d);
     expect(Object.isFrozen(d)).toBe(true);
-    expect(planDecision(t, plan, 0, 0, true, true).reason).toBe('L3: normal → keypad_ivr (policy) [half-open probe] [skill group not tracked: tenant level]');
+    expect(planDecision(t, plan, 0, 0, true, true).reason).toBe(
+      'L3: normal → keypad_ivr (policy) [half-open probe] [skill group not tracked: tenant level]',
+    );
     expect(planDecision(t, plan, plan.candidates.length, 0, false, false)).toMatchObject({ target: 'reject', ticket: false });
   });
 
   it('writes reasons that say which CTI node and why', () => {
     const plan = t.plans[planIndex(0, 2, true)]!;
-    expect(planDecision(t, plan, 0, CtiVariant.Primary, false, false)).toMatchObject({ ctiNode: 'a', reason: 'L0: normal → agent via primary CTI a (policy)' });
+    expect(planDecision(t, plan, 0, CtiVariant.Primary, false, false)).toMatchObject({
+      ctiNode: 'a',
+      reason: 'L0: normal → agent via primary CTI a (policy)',
+    });
   });
 });

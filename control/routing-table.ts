@@ -144,7 +144,15 @@ function buildDecision(t: CompiledTenant, plan: Plan, i: number, variant: number
   const tail = (probe ? ' [half-open probe]' : '') + (untracked ? ' [skill group not tracked: tenant level]' : '');
   const target = plan.candidates[i];
   if (target === undefined) {
-    return Object.freeze({ target: 'reject', ctiNode: undefined, level: plan.level, reason: `${head} → reject: every channel unavailable${tail}`, probe: false, breakerKey: '', ticket: false });
+    return Object.freeze({
+      target: 'reject',
+      ctiNode: undefined,
+      level: plan.level,
+      reason: `${head} → reject: every channel unavailable${tail}`,
+      probe: false,
+      breakerKey: '',
+      ticket: false,
+    });
   }
   let how: string;
   let ctiNode: string | undefined;

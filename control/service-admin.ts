@@ -101,7 +101,14 @@ export class ControlAdmin {
       ...(o.breakers ? { configFor: o.breakers } : {}),
     });
     this.cti = new CtiView(this.breakers, ctiKeys);
-    this.admission = new Admission({ clock: this.hot, limiterKeys: targets, knows: known, ...(o.limiter ? { limiter: o.limiter } : {}), ...(o.throttle ? { throttle: o.throttle } : {}), ...(o.random ? { random: o.random } : {}) });
+    this.admission = new Admission({
+      clock: this.hot,
+      limiterKeys: targets,
+      knows: known,
+      ...(o.limiter ? { limiter: o.limiter } : {}),
+      ...(o.throttle ? { throttle: o.throttle } : {}),
+      ...(o.random ? { random: o.random } : {}),
+    });
     this.#loopLag = o.loopLagMs === undefined ? new EventLoopLag() : undefined;
     this.source = new SnapshotSignalSource({
       view: o.realtime,
@@ -123,7 +130,17 @@ export class ControlAdmin {
       pressureFor: () => s.pressure,
       onChange: (e) => {
         if (e.source === 'local') {
-          this.decisionLog?.append({ kind: 'level', ts: e.at, tenant: e.scope.tenant, skillGroup: e.scope.skillGroup, from: e.from, to: e.to, change: e.kind, reason: e.reason, instance: this.instanceId });
+          this.decisionLog?.append({
+            kind: 'level',
+            ts: e.at,
+            tenant: e.scope.tenant,
+            skillGroup: e.scope.skillGroup,
+            from: e.from,
+            to: e.to,
+            change: e.kind,
+            reason: e.reason,
+            instance: this.instanceId,
+          });
         }
         this.events.emit('level', e);
       },
@@ -136,7 +153,11 @@ export class ControlAdmin {
         this.events.emit('breaker', t);
         return;
       }
-      if (warm) this.admission.forTenant(t.tenant).limiter(t.breakerId.slice(0, t.breakerId.lastIndexOf('@')))?.warmUp();
+      if (warm)
+        this.admission
+          .forTenant(t.tenant)
+          .limiter(t.breakerId.slice(0, t.breakerId.lastIndexOf('@')))
+          ?.warmUp();
       this.events.emit('tenant-breaker', t as RegistryTransition & { tenant: string });
     });
     this.tickets = new TicketDispatcher({
@@ -196,10 +217,24 @@ export class ControlAdmin {
   }
 
   /** The tenant's policy record from the shared store; the one in force here if the store is unreachable. */
-  async policy(tenant: string): Promise<{ tenant: string; current: PolicyRecord['current'] | null; previous: PolicyRecord['previous']; effective: unknown; stale: boolean }> {
+  async policy(
+    tenant: string,
+  ): Promise<{
+    tenant: string;
+    current: PolicyRecord['current'] | null;
+    previous: PolicyRecord['previous'];
+    effective: unknown;
+    stale: boolean;
+  }> {
     try {
       const r = await this.policies.get(tenant);
-      return { tenant, current: r?.current ?? null, previous: r?.previous ?? null, effective: r?.current.policy ?? this.tables.policyOf(tenant), stale: false };
+      return {
+        tenant,
+        current: r?.current ?? null,
+        previous: r?.previous ?? null,
+        effective: r?.current.policy ?? this.tables.policyOf(tenant),
+        stale: false,
+      };
     } catch (err) {
       if (!isSluiceError(err) || err.code !== 'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE') throw err;
       return { tenant, current: null, previous: null, effective: this.tables.policyOf(tenant), stale: true };
@@ -222,7 +257,19 @@ export class ControlAdmin {
 
   /** Levels, breakers, signals and admission; only `tenant`'s scopes when given. */
   state(tenant?: string): ControlStateView {
-    return buildStateView({ at: this.clock.now(), instance: this.instanceId, shared: this.coordinator.status(), levels: this.levels, breakers: this.breakers, source: this.source, admission: this.admission, freshMs: 3 * this.tickMs }, tenant);
+    return buildStateView(
+      {
+        at: this.clock.now(),
+        instance: this.instanceId,
+        shared: this.coordinator.status(),
+        levels: this.levels,
+        breakers: this.breakers,
+        source: this.source,
+        admission: this.admission,
+        freshMs: 3 * this.tickMs,
+      },
+      tenant,
+    );
   }
 
   /** The breaker `id` (e.g. `clickhouse-sink` to guard a writer); look it up per use, peers may replace it. */
@@ -260,9 +307,10 @@ export class ControlAdmin {
     await this.coordinator.stop(opts);
     await this.policies.stop();
     this.tickets.stop();
-    await this.decisionLog?.stop().catch((err: unknown) => this.log.warn({ err: (err as Error)?.message }, 'control: final log flush failed'));
+    await this.decisionLog
+      ?.stop()
+      .catch((err: unknown) => this.log.warn({ err: (err as Error)?.message }, 'control: final log flush failed'));
     this.breakers.dispose();
     this.#loopLag?.stop();
   }
 }
-

@@ -103,14 +103,29 @@ export interface ControlStateView {
   readonly at: number;
   readonly instance: string;
   readonly shared: SharedStatus;
-  readonly levels: readonly (Scope & { readonly level: Level; readonly since: number; readonly reason: string; readonly override: LevelState['override']; readonly pressure?: number; readonly top?: string | null })[];
+  readonly levels: readonly (Scope & {
+    readonly level: Level;
+    readonly since: number;
+    readonly reason: string;
+    readonly override: LevelState['override'];
+    readonly pressure?: number;
+    readonly top?: string | null;
+  })[];
   /** Fleet breakers (one per target and dependency). */
   readonly breakers: readonly BreakerSnapshot[];
   /** Each tenant's own breakers (only the asked tenant's in a tenant view). */
   readonly tenantBreakers: readonly (BreakerSnapshot & { readonly tenant: string; readonly target: string })[];
   readonly signals: readonly (Scope & { readonly asOf: number; readonly signals: Signals })[];
   readonly admission: {
-    readonly buckets: readonly { readonly tenant: string; readonly level: number; readonly ratePerSec: number; readonly burst: number; readonly share: number; readonly tokens: number; readonly refused: number }[];
+    readonly buckets: readonly {
+      readonly tenant: string;
+      readonly level: number;
+      readonly ratePerSec: number;
+      readonly burst: number;
+      readonly share: number;
+      readonly tokens: number;
+      readonly refused: number;
+    }[];
     /** Concurrency limits per tenant and target ("" = tenants without a routing table). */
     readonly limits: readonly { readonly tenant: string; readonly key: string; readonly limit: number; readonly inflight: number }[];
   };
@@ -125,7 +140,15 @@ export interface ControlStats {
   /** Requests answered 429 by the per-key rate limits, by limit. */
   readonly rateLimited: Readonly<Record<'route' | 'outcome' | 'api', number>>;
   readonly log: LogStats | null;
-  readonly tickets: { readonly queued: number; readonly inflight: number; readonly created: number; readonly failures: number; readonly retries: number; readonly dropped: number; readonly abandoned: number };
+  readonly tickets: {
+    readonly queued: number;
+    readonly inflight: number;
+    readonly created: number;
+    readonly failures: number;
+    readonly retries: number;
+    readonly dropped: number;
+    readonly abandoned: number;
+  };
 }
 
 /** The bounds that count when they bite (see the `limit` event). */
@@ -166,5 +189,11 @@ export interface ControlEvents {
    */
   limit: { readonly limit: LimitName; readonly tenant: string };
   outcome: { readonly target: RouteTarget; readonly breakerKey: string; readonly success: boolean; readonly latencyMs: number };
-  tick: { readonly at: number; readonly computed: boolean; readonly leader: boolean; readonly reachable: boolean; readonly durationMs: number };
+  tick: {
+    readonly at: number;
+    readonly computed: boolean;
+    readonly leader: boolean;
+    readonly reachable: boolean;
+    readonly durationMs: number;
+  };
 }

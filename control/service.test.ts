@@ -19,7 +19,13 @@ async function started(over: Parameters<typeof harness>[0] = {}): Promise<Harnes
   return h;
 }
 
-const call = (over: Record<string, unknown> = {}) => ({ tenant: 'acme', callId: 'c-1', skillGroup: 'care', priority: 'normal' as const, ...over });
+const call = (over: Record<string, unknown> = {}) => ({
+  tenant: 'acme',
+  callId: 'c-1',
+  skillGroup: 'care',
+  priority: 'normal' as const,
+  ...over,
+});
 
 describe('ControlService.route', () => {
   it('routes to agents on the primary CTI at L0 and logs every decision with its reason', async () => {
@@ -29,12 +35,26 @@ describe('ControlService.route', () => {
     expect(a.decisionId).toMatch(/^[a-f0-9]{10}-[a-z0-9]+$/);
     expect(a.reason).toBe('L0: normal → agent via primary CTI a (policy)');
     await log.flush();
-    expect(writer.decisions()).toEqual([expect.objectContaining({ decisionId: a.decisionId, tenant: 'acme', skillGroup: 'care', target: 'agent', ctiNode: 'a', level: 0, instance: 'test' })]);
+    expect(writer.decisions()).toEqual([
+      expect.objectContaining({
+        decisionId: a.decisionId,
+        tenant: 'acme',
+        skillGroup: 'care',
+        target: 'agent',
+        ctiNode: 'a',
+        level: 0,
+        instance: 'test',
+      }),
+    ]);
   });
 
   it('gives an unknown tenant keypad IVR at L3, and an untracked skill group the tenant level', async () => {
     const { svc } = await started();
-    expect(svc.route(call({ tenant: 'nobody' }))).toMatchObject({ target: 'keypad_ivr', level: 3, reason: 'unknown tenant → keypad_ivr (safe default)' });
+    expect(svc.route(call({ tenant: 'nobody' }))).toMatchObject({
+      target: 'keypad_ivr',
+      level: 3,
+      reason: 'unknown tenant → keypad_ivr (safe default)',
+    });
     const g = svc.route(call({ skillGroup: 'unheard-of' }));
     expect(g).toMatchObject({ target: 'agent', level: 0 });
     expect(g.reason).toContain('[skill group not tracked: tenant level]');
@@ -56,7 +76,11 @@ describe('ControlService.route', () => {
   });
 
   it('answers false for unknown, repeated and expired outcomes, and frees the slot an unanswered decision held', async () => {
-    const { svc, clock } = await started({ ctiNodes: { primary: 'a' }, decisionTtlMs: 10_000, limiter: { initialLimit: 2, minLimit: 1, maxLimit: 2 } });
+    const { svc, clock } = await started({
+      ctiNodes: { primary: 'a' },
+      decisionTtlMs: 10_000,
+      limiter: { initialLimit: 2, minLimit: 1, maxLimit: 2 },
+    });
     expect(svc.outcome('0000000000-zz', { success: true, latencyMs: 1 })).toBe(false);
     const first = svc.route(call());
     expect(svc.outcome(first.decisionId, { success: true, latencyMs: 5 })).toBe(true);
@@ -88,7 +112,9 @@ describe('ControlService levels in virtual time', () => {
     expect(svc.route(call({ priority: 'vip', callId: 'v' }))).toMatchObject({ target: 'agent', level: 3 });
     clock.advance(0);
     await settle();
-    expect(tickets.list()).toEqual([expect.objectContaining({ tenant: 'acme', callId: 'low-1', decisionId: low.decisionId, priority: 'low' })]);
+    expect(tickets.list()).toEqual([
+      expect.objectContaining({ tenant: 'acme', callId: 'low-1', decisionId: low.decisionId, priority: 'low' }),
+    ]);
     feed(calm);
     for (let t = 0; t < 20; t++) {
       await runFor(clock, 1_000);
@@ -96,9 +122,21 @@ describe('ControlService levels in virtual time', () => {
     }
     expect(svc.state('acme').levels.every((l) => l.level === 0)).toBe(true);
     const tenantSteps = levels.filter((e) => e.scope.skillGroup === undefined).map((e) => [e.from, e.to]);
-    expect(tenantSteps).toEqual([[0, 1], [1, 2], [2, 3], [3, 2], [2, 1], [1, 0]]);
+    expect(tenantSteps).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 2],
+      [2, 1],
+      [1, 0],
+    ]);
     await log.flush();
-    expect(writer.levelChanges().filter((r) => r.skillGroup === undefined).map((r) => r.change)).toEqual(['escalate', 'escalate', 'escalate', 'recover', 'recover', 'recover']);
+    expect(
+      writer
+        .levelChanges()
+        .filter((r) => r.skillGroup === undefined)
+        .map((r) => r.change),
+    ).toEqual(['escalate', 'escalate', 'escalate', 'recover', 'recover', 'recover']);
   });
 
   it('keeps the level when the snapshots go stale (fail-static on missing signals)', async () => {
@@ -123,7 +161,9 @@ describe('ControlService levels in virtual time', () => {
 
 describe('ControlService admission', () => {
   it('limits agents per tenant with the level policy bucket, refusing into the next channel', async () => {
-    const strict: TenantPolicy = { levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: 1, burst: 2 } } } };
+    const strict: TenantPolicy = {
+      levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: 1, burst: 2 } } },
+    };
     const { svc } = await started();
     await svc.putPolicy('acme', strict, { expectedVersion: 0 });
     svc.pin({ tenant: 'acme' }, 2, 60_000, 'test');
@@ -133,7 +173,9 @@ describe('ControlService admission', () => {
     expect(answers.map((a) => a.target)).toEqual(['agent', 'agent', 'chat']);
     expect(answers[2]!.reason).toContain('(admission limit reached)');
     expect(refused).toEqual([{ tenant: 'acme', level: 2, kind: 'bucket', key: 'acme|L2' }]);
-    expect(svc.state('acme').admission.buckets).toEqual([expect.objectContaining({ tenant: 'acme', level: 2, ratePerSec: 1, burst: 2, share: 1, refused: 1 })]);
+    expect(svc.state('acme').admission.buckets).toEqual([
+      expect.objectContaining({ tenant: 'acme', level: 2, ratePerSec: 1, burst: 2, share: 1, refused: 1 }),
+    ]);
   });
 
   it('spills from the primary to the backup CTI by the client-side throttle when the primary accepts too little', async () => {
@@ -154,7 +196,9 @@ describe('ControlService admission', () => {
     svc.route(call());
     off();
     svc.route(call());
-    expect(events).toEqual([expect.objectContaining({ tenant: 'acme', target: 'agent', level: 0, probe: false, spilled: false, admitted: true })]);
+    expect(events).toEqual([
+      expect.objectContaining({ tenant: 'acme', target: 'agent', level: 0, probe: false, spilled: false, admitted: true }),
+    ]);
     expect(events[0]!.durationNs).toBeGreaterThan(0);
   });
 });
@@ -162,7 +206,11 @@ describe('ControlService admission', () => {
 describe('ControlService operator actions', () => {
   it('forces a breaker open with expiry (routing avoids it), clears it, and refuses unknown keys', async () => {
     const { svc, clock } = await started();
-    expect(svc.force('cti:a', 'open', 3_000, 'maintenance')).toMatchObject({ id: 'cti:a', state: 'forced-open', until: clock.now() + 3_000 });
+    expect(svc.force('cti:a', 'open', 3_000, 'maintenance')).toMatchObject({
+      id: 'cti:a',
+      state: 'forced-open',
+      until: clock.now() + 3_000,
+    });
     expect(svc.route(call()).ctiNode).toBe('b');
     expect(() => svc.force('cti:zz', 'open', 1_000, 'x')).toThrow(/breaker cti:zz not found/);
     expect(() => svc.force('cti:a', 'open', 0, 'x')).toThrow(/forMs must be > 0/);
@@ -178,7 +226,10 @@ describe('ControlService operator actions', () => {
     expect((await svc.policy('acme')).current).toBeNull();
     const v1 = await svc.putPolicy('acme', DEFAULT_POLICY, { expectedVersion: 0, author: 'ops' });
     expect(v1.current).toMatchObject({ version: 1, author: 'ops' });
-    await expect(svc.putPolicy('acme', DEFAULT_POLICY, { expectedVersion: 0 })).rejects.toMatchObject({ code: 'SLUICE_ERR_POLICY_VERSION_CONFLICT', status: 409 });
+    await expect(svc.putPolicy('acme', DEFAULT_POLICY, { expectedVersion: 0 })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_POLICY_VERSION_CONFLICT',
+      status: 409,
+    });
     await expect(svc.putPolicy('acme', { levels: {} }, {})).rejects.toMatchObject({ code: 'SLUICE_ERR_POLICY_INVALID', status: 400 });
     const noSmart = { levels: { ...DEFAULT_POLICY.levels, L1: { ...DEFAULT_POLICY.levels.L1, targets: ['agent', 'chat'] } } };
     await svc.putPolicy('acme', noSmart, { expectedVersion: 1 });

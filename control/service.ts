@@ -40,17 +40,32 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     const tickMs = checkNumber('control.tickMs', options.tickMs ?? 1_000, { int: true, min: 1 });
     const leaseMs = checkNumber('control.leaseMs', options.leaseMs ?? 5_000, { int: true, gt: tickMs });
     const pressure = resolvePressureConfig({ consumerLagLow: 5_000, consumerLagHigh: 60_000, ...options.pressure });
-    super(options, { tickMs, leaseMs, pressure, events: new Emitter<ControlEvents>((err, name) => options.log?.warn({ err: (err as Error)?.message }, `control event listener for ${name} threw`)) });
-    this.#engine = new RouteEngine(this.instanceId, this.tables, this.breakers, this.admission, (tenant, k) => this.cti.weight(tenant, k), (tenant, level, kind, key) => {
-      if (this.events.has('admission-rejected')) this.events.emit('admission-rejected', { tenant, level, kind, key });
+    super(options, {
+      tickMs,
+      leaseMs,
+      pressure,
+      events: new Emitter<ControlEvents>((err, name) =>
+        options.log?.warn({ err: (err as Error)?.message }, `control event listener for ${name} threw`),
+      ),
     });
+    this.#engine = new RouteEngine(
+      this.instanceId,
+      this.tables,
+      this.breakers,
+      this.admission,
+      (tenant, k) => this.cti.weight(tenant, k),
+      (tenant, level, kind, key) => {
+        if (this.events.has('admission-rejected')) this.events.emit('admission-rejected', { tenant, level, kind, key });
+      },
+    );
     this.#pending = new PendingDecisions(`${randomBytes(5).toString('hex')}-`, {
       ttlMs: checkNumber('control.decisionTtlMs', options.decisionTtlMs ?? 60_000, { int: true, min: 1 }),
       max: checkNumber('control.maxPendingDecisions', options.maxPendingDecisions ?? 100_000, { int: true, min: 1 }),
       maxPerTenant: checkNumber('control.maxPendingPerTenant', options.maxPendingPerTenant ?? 25_000, { int: true, min: 1 }),
       onEvict: (h) => this.#engine.release(h),
       onBound: (h, bound) => {
-        if (this.events.has('limit')) this.events.emit('limit', { limit: bound === 'tenant' ? 'pending-tenant' : 'pending-total', tenant: h.tenant });
+        if (this.events.has('limit'))
+          this.events.emit('limit', { limit: bound === 'tenant' ? 'pending-tenant' : 'pending-total', tenant: h.tenant });
       },
     });
   }
@@ -66,13 +81,31 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       const t = this.tables.compiled.get(req.tenant);
       const ctx = this.#engine.context(req.tenant, t !== undefined);
       const pool = (ctx.pool ??= this.#pending.pool(req.tenant, t === undefined));
-      c = this.#engine.route(ctx, t, req.tenant, req.skillGroup, req.priority, req.callId, now, this.#pending.nextId(pool), req.intent ?? '');
+      c = this.#engine.route(
+        ctx,
+        t,
+        req.tenant,
+        req.skillGroup,
+        req.priority,
+        req.callId,
+        now,
+        this.#pending.nextId(pool),
+        req.intent ?? '',
+      );
       this.#pending.add(pool, c);
     } finally {
       this.hot.release();
     }
     this.decisionLog?.append(c);
-    if (c.decision.ticket) this.tickets.enqueue({ tenant: c.tenant, callId: c.callId, skillGroup: c.skillGroup, priority: c.priority, reason: c.reason, decisionId: c.decisionId });
+    if (c.decision.ticket)
+      this.tickets.enqueue({
+        tenant: c.tenant,
+        callId: c.callId,
+        skillGroup: c.skillGroup,
+        priority: c.priority,
+        reason: c.reason,
+        decisionId: c.decisionId,
+      });
     if (timed) {
       this.events.emit('decision', {
         tenant: c.tenant,
@@ -102,7 +135,8 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       const c = this.#pending.take(decisionId, now);
       if (c === undefined) return false;
       this.#engine.outcome(c, o.success, o.latencyMs);
-      if (this.events.has('outcome')) this.events.emit('outcome', { target: c.target, breakerKey: c.decision.breakerKey, success: o.success, latencyMs: o.latencyMs });
+      if (this.events.has('outcome'))
+        this.events.emit('outcome', { target: c.target, breakerKey: c.decision.breakerKey, success: o.success, latencyMs: o.latencyMs });
       return true;
     } finally {
       this.hot.release();
@@ -156,7 +190,13 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
 
   /** Counters for metrics. */
   stats(): ControlStats {
-    return { decisions: this.#pending.stats(), scopes: this.book.stats(), rateLimited: { ...this.#rateLimited }, log: this.decisionLog?.stats() ?? null, tickets: this.tickets.stats() };
+    return {
+      decisions: this.#pending.stats(),
+      scopes: this.book.stats(),
+      rateLimited: { ...this.#rateLimited },
+      log: this.decisionLog?.stats() ?? null,
+      tickets: this.tickets.stats(),
+    };
   }
 
   /** Counts a request the per-key rate limit answered with 429 (the routes plugin calls it) for a key of `tenant`. */

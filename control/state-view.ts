@@ -57,7 +57,15 @@ export function buildStateView(p: StateParts, tenant?: string): ControlStateView
     .slots()
     .map((s) => {
       const cut = s.id.lastIndexOf('|L');
-      return { tenant: s.id.slice(0, cut), level: Number(s.id.slice(cut + 2)), ratePerSec: s.config.ratePerSec, burst: s.config.burst, share: s.share, tokens: Math.floor(s.bucket.available()), refused: s.refused };
+      return {
+        tenant: s.id.slice(0, cut),
+        level: Number(s.id.slice(cut + 2)),
+        ratePerSec: s.config.ratePerSec,
+        burst: s.config.burst,
+        share: s.share,
+        tokens: Math.floor(s.bucket.available()),
+        refused: s.refused,
+      };
     })
     .filter((b) => mine(b.tenant));
   return {

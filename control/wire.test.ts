@@ -22,12 +22,19 @@ describe('createControl', () => {
       instanceId: 'host-1',
       tenants: ['initech'],
       ctiNodes: { primary: 'p', backup: 'q' },
-      log: { info: (_f, msg) => logs.push(`info ${msg}`), warn: (_f, msg) => logs.push(`warn ${msg}`), error: (_f, msg) => logs.push(`error ${msg}`) },
+      log: {
+        info: (_f, msg) => logs.push(`info ${msg}`),
+        warn: (_f, msg) => logs.push(`warn ${msg}`),
+        error: (_f, msg) => logs.push(`error ${msg}`),
+      },
       tuning: { tickMs: 500, leaseMs: 2_000 },
     });
     await control.start();
     expect(control.service.knows('initech')).toBe(true);
-    expect(control.service.route({ tenant: 'acme', callId: 'c', skillGroup: 'care', priority: 'normal' })).toMatchObject({ target: 'agent', ctiNode: 'p' });
+    expect(control.service.route({ tenant: 'acme', callId: 'c', skillGroup: 'care', priority: 'normal' })).toMatchObject({
+      target: 'agent',
+      ctiNode: 'p',
+    });
     control.service.pin({ tenant: 'acme' }, 3, 10_000, 'test');
     const diverted = control.service.route({ tenant: 'acme', callId: 'c2', skillGroup: 'care', priority: 'low' });
     expect(diverted.target).toBe('keypad_ivr');
@@ -36,7 +43,9 @@ describe('createControl', () => {
     expect(callbackTickets.list().map((t) => t.decisionId)).toEqual([diverted.decisionId]);
     expect(control.service.stats().log).toMatchObject({ dropped: 0 });
     const app = await testServer((a) => a.register(controlRoutes, control.routes));
-    expect((await app.inject({ url: '/v1/control/state?tenant=acme', headers: authHeader(app, '*:admin') })).json().levels[0]).toMatchObject({ tenant: 'acme', level: 3 });
+    expect(
+      (await app.inject({ url: '/v1/control/state?tenant=acme', headers: authHeader(app, '*:admin') })).json().levels[0],
+    ).toMatchObject({ tenant: 'acme', level: 3 });
     await app.close();
     await control.stop();
     expect(control.service.stats().log).toMatchObject({ buffered: 0, written: 3 });

@@ -51,7 +51,15 @@ export interface CreateControlOptions {
    * Per-key rate limits of the control routes (default: `DEFAULT_RATE_LIMITS`, in memory);
    * with `redisUrl` the counters are shared by every instance. False turns them off.
    */
-  readonly rateLimit?: { readonly routePerSec?: number; readonly apiPerSec?: number; readonly windowMs?: number; readonly redisUrl?: string | null; readonly prefix?: string } | false;
+  readonly rateLimit?:
+    | {
+        readonly routePerSec?: number;
+        readonly apiPerSec?: number;
+        readonly windowMs?: number;
+        readonly redisUrl?: string | null;
+        readonly prefix?: string;
+      }
+    | false;
   /** Anything else of {@link ControlServiceOptions} (tick, lease, level and breaker configs, …). */
   readonly tuning?: Omit<Partial<ControlServiceOptions>, 'clock' | 'stateStore' | 'realtime' | 'instanceId'>;
 }
@@ -135,7 +143,12 @@ export function createControl(o: CreateControlOptions): Control {
     routes: { service: svc, clock: o.clock, rateLimit },
     async start() {
       if (o.clickhouse !== undefined) {
-        await deferred.open(ClickHouseLogWriter.open(o.clickhouse, { ttlDays: o.decisionLogTtlDays ?? 30, ...(o.clickhouseCluster ? { cluster: o.clickhouseCluster } : {}) }));
+        await deferred.open(
+          ClickHouseLogWriter.open(o.clickhouse, {
+            ttlDays: o.decisionLogTtlDays ?? 30,
+            ...(o.clickhouseCluster ? { cluster: o.clickhouseCluster } : {}),
+          }),
+        );
       }
       // Give the limiter's connection a moment; until it is up each instance counts on its own.
       if (redis !== undefined) await whenReady(redis, 2_000, o.clock);

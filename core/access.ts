@@ -90,7 +90,12 @@ const invalidTenant: TenantRefusal = (field, rule) => coreError('SLUICE_ERR_VALI
  * @param refuse how the room words the refusal (default `SLUICE_ERR_VALIDATION` naming `field`)
  * @throws SluiceError `SLUICE_ERR_NOT_FOUND` for another tenant; `refuse`'s error when a platform key names none
  */
-export function requireTenant(principal: Principal, asked: string | undefined, field: string, refuse: TenantRefusal = invalidTenant): string {
+export function requireTenant(
+  principal: Principal,
+  asked: string | undefined,
+  field: string,
+  refuse: TenantRefusal = invalidTenant,
+): string {
   const tenant = scopeTenant(principal, asked);
   if (tenant === undefined || tenant === '') throw refuse(field, `${field} is required for platform keys`);
   if (!isTenantName(tenant)) throw refuse(field, `${field} must match ${TENANT_PATTERN}`);

@@ -8,11 +8,22 @@ const kit = defineErrors('test-room', {
 });
 
 describe('SluiceError', () => {
-  it('fills the template, or takes the message whole, with the code\'s status and retriable flag', () => {
+  it("fills the template, or takes the message whole, with the code's status and retriable flag", () => {
     const e = kit.error('SLUICE_ERR_TEST_TEMPLATE', ['acme', '3']);
-    expect(e).toMatchObject({ name: 'SluiceError', code: 'SLUICE_ERR_TEST_TEMPLATE', status: 409, retriable: true, message: 'policy of acme is at 3', details: {} });
+    expect(e).toMatchObject({
+      name: 'SluiceError',
+      code: 'SLUICE_ERR_TEST_TEMPLATE',
+      status: 409,
+      retriable: true,
+      message: 'policy of acme is at 3',
+      details: {},
+    });
     expect(e).toBeInstanceOf(Error);
-    expect(kit.error('SLUICE_ERR_TEST_WHOLE', 'body.flowId is required')).toMatchObject({ status: 422, retriable: false, message: 'body.flowId is required' });
+    expect(kit.error('SLUICE_ERR_TEST_WHOLE', 'body.flowId is required')).toMatchObject({
+      status: 422,
+      retriable: false,
+      message: 'body.flowId is required',
+    });
     expect(kit.error('SLUICE_ERR_TEST_INTERNAL', 'buffer full').status).toBeUndefined();
   });
 
@@ -25,8 +36,12 @@ describe('SluiceError', () => {
     expect('cause' in kit.error('SLUICE_ERR_TEST_WHOLE', 'x')).toBe(false);
   });
 
-  it('builds the shared codes through every room\'s kit, and refuses a code the room does not know', () => {
-    expect(kit.error('SLUICE_ERR_NOT_FOUND', 'tenant globex not found')).toMatchObject({ status: 404, retriable: false, message: 'tenant globex not found' });
+  it("builds the shared codes through every room's kit, and refuses a code the room does not know", () => {
+    expect(kit.error('SLUICE_ERR_NOT_FOUND', 'tenant globex not found')).toMatchObject({
+      status: 404,
+      retriable: false,
+      message: 'tenant globex not found',
+    });
     expect(kit.error('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable').retriable).toBe(true);
     expect(() => kit.error('SLUICE_ERR_NOPE' as never, 'x')).toThrow(/SLUICE_ERR_NOPE is not an error code of test-room/);
   });
@@ -50,7 +65,9 @@ describe('isSluiceError', () => {
     const specifier = './errors.js?copy';
     const copy = (await import(specifier)) as typeof import('./errors.js');
     expect(copy.SluiceError).not.toBe(SluiceError);
-    const foreign = copy.defineErrors('other-copy', { SLUICE_ERR_TEST_COPY: { status: 400, retriable: false } }).error('SLUICE_ERR_TEST_COPY', 'from the copy');
+    const foreign = copy
+      .defineErrors('other-copy', { SLUICE_ERR_TEST_COPY: { status: 400, retriable: false } })
+      .error('SLUICE_ERR_TEST_COPY', 'from the copy');
     expect(foreign instanceof SluiceError).toBe(false);
     expect(isSluiceError(foreign, 'SLUICE_ERR_TEST_COPY')).toBe(true);
     expect(copy.isSluiceError(kit.error('SLUICE_ERR_TEST_WHOLE', 'x'))).toBe(true);
@@ -58,14 +75,16 @@ describe('isSluiceError', () => {
 });
 
 describe('error registry', () => {
-  it('holds every registered code with its room, the shared ones as core\'s', () => {
+  it("holds every registered code with its room, the shared ones as core's", () => {
     const registry = errorRegistry();
     for (const code of Object.keys(CORE_ERRORS)) expect(registry.get(code)?.room).toBe('core');
     expect(registry.get('SLUICE_ERR_TEST_TEMPLATE')).toMatchObject({ room: 'test-room', spec: { status: 409 } });
   });
 
   it('refuses a code another room (or core) already defines', () => {
-    expect(() => defineErrors('intruder', { SLUICE_ERR_TEST_WHOLE: { status: 400, retriable: false } })).toThrow(/SLUICE_ERR_TEST_WHOLE of intruder is already defined by test-room/);
+    expect(() => defineErrors('intruder', { SLUICE_ERR_TEST_WHOLE: { status: 400, retriable: false } })).toThrow(
+      /SLUICE_ERR_TEST_WHOLE of intruder is already defined by test-room/,
+    );
     expect(() => defineErrors('intruder', { SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false } })).toThrow(/already defined by core/);
     expect(errorRegistry().get('SLUICE_ERR_NOT_FOUND')?.room).toBe('core');
   });

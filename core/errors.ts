@@ -90,10 +90,19 @@ export function isSluiceError<C extends string = string>(err: unknown, code?: C)
  */
 export const CORE_ERRORS = Object.freeze({
   SLUICE_ERR_VALIDATION: { status: 400, retriable: false, description: 'a request is malformed; `field` names the bad field' },
-  SLUICE_ERR_NOT_FOUND: { status: 404, retriable: false, description: "no such route or object in the caller's tenant (another tenant's is reported as missing, never forbidden)" },
+  SLUICE_ERR_NOT_FOUND: {
+    status: 404,
+    retriable: false,
+    description: "no such route or object in the caller's tenant (another tenant's is reported as missing, never forbidden)",
+  },
   SLUICE_ERR_FORBIDDEN: { status: 403, retriable: false, description: "the key's role, or a workflow actor, may not do this" },
   SLUICE_ERR_UNAVAILABLE: { status: 503, retriable: true, description: 'a dependency needed to answer is unavailable right now' },
-  SLUICE_ERR_RATE_LIMITED: { status: 429, retriable: true, message: 'rate limit exceeded: %s', description: 'an API key sent more than its limit in a window (control routes, ingest events); `Retry-After` says when to retry' },
+  SLUICE_ERR_RATE_LIMITED: {
+    status: 429,
+    retriable: true,
+    message: 'rate limit exceeded: %s',
+    description: 'an API key sent more than its limit in a window (control routes, ingest events); `Retry-After` says when to retry',
+  },
 } as const satisfies ErrorList);
 
 /** A code of {@link CORE_ERRORS}. */
@@ -111,7 +120,10 @@ const registry = new Map<string, RegisteredCode>();
 function register(room: string, list: ErrorList): void {
   for (const [code, spec] of Object.entries(list)) {
     const before = registry.get(code);
-    if (before !== undefined && before.room !== room) throw new Error(`error code ${code} of ${room} is already defined by ${before.room}: a code is defined once (shared codes live in core/errors.ts)`);
+    if (before !== undefined && before.room !== room)
+      throw new Error(
+        `error code ${code} of ${room} is already defined by ${before.room}: a code is defined once (shared codes live in core/errors.ts)`,
+      );
     registry.set(code, Object.freeze({ room, spec }));
   }
 }
@@ -132,7 +144,11 @@ export interface ErrorKit<L extends ErrorList> {
    *
    * @param message the arguments of the code's template (one string or several), or the whole message when it has none
    */
-  error<C extends (keyof L | CoreErrorCode) & string>(code: C, message: string | readonly string[], options?: SluiceErrorOptions): SluiceError<C>;
+  error<C extends (keyof L | CoreErrorCode) & string>(
+    code: C,
+    message: string | readonly string[],
+    options?: SluiceErrorOptions,
+  ): SluiceError<C>;
 }
 
 function format(spec: ErrorSpec, message: string | readonly string[]): string {
@@ -159,7 +175,11 @@ export function defineErrors<L extends ErrorList>(room: string, list: L): ErrorK
   return Object.freeze({
     room,
     codes: list,
-    error<C extends (keyof L | CoreErrorCode) & string>(code: C, message: string | readonly string[], options?: SluiceErrorOptions): SluiceError<C> {
+    error<C extends (keyof L | CoreErrorCode) & string>(
+      code: C,
+      message: string | readonly string[],
+      options?: SluiceErrorOptions,
+    ): SluiceError<C> {
       const spec = specs.get(code);
       if (spec === undefined) throw new TypeError(`${code} is not an error code of ${room}`);
       return new SluiceError(code, spec, format(spec, message), options);

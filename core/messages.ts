@@ -33,7 +33,16 @@ export interface QueueSnapshot {
   readonly asOf: number;
 }
 
-const COUNTS = ['callsWaiting', 'longestWaitMs', 'agentsAvailable', 'agentsBusy', 'agentsTotal', 'offeredLastMinute', 'answeredLastMinute', 'abandonedLastMinute'] as const;
+const COUNTS = [
+  'callsWaiting',
+  'longestWaitMs',
+  'agentsAvailable',
+  'agentsBusy',
+  'agentsTotal',
+  'offeredLastMinute',
+  'answeredLastMinute',
+  'abandonedLastMinute',
+] as const;
 
 /**
  * Checks a snapshot read from outside the process (e.g. JSON from the state store).
@@ -48,7 +57,11 @@ export function snapshotProblem(x: unknown): string | null {
     const v = o[f];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `${f} must be a finite number ≥ 0`;
   }
-  if (o.serviceLevel !== undefined && o.serviceLevel !== null && (typeof o.serviceLevel !== 'number' || !(o.serviceLevel >= 0 && o.serviceLevel <= 1))) {
+  if (
+    o.serviceLevel !== undefined &&
+    o.serviceLevel !== null &&
+    (typeof o.serviceLevel !== 'number' || !(o.serviceLevel >= 0 && o.serviceLevel <= 1))
+  ) {
     return 'serviceLevel must be null or a number in [0, 1]';
   }
   if (typeof o.asOf !== 'number' || !Number.isFinite(o.asOf)) return 'asOf must be epoch ms';

@@ -15,9 +15,13 @@ function messageOf(f: () => unknown): string {
 }
 
 describe('option checks', () => {
-  it('names the field, the rule and the value, in the room\'s own error', () => {
-    expect(messageOf(() => checkNumber('maxOutOfOrdernessMs', -1, { min: 0 }))).toBe('maxOutOfOrdernessMs must be a finite number ≥ 0 (got -1)');
-    expect(messageOf(() => checkNumber('x.size', 2.5, { int: true, min: 1, max: 10 }))).toBe('x.size must be an integer ≥ 1 ≤ 10 (got 2.5)');
+  it("names the field, the rule and the value, in the room's own error", () => {
+    expect(messageOf(() => checkNumber('maxOutOfOrdernessMs', -1, { min: 0 }))).toBe(
+      'maxOutOfOrdernessMs must be a finite number ≥ 0 (got -1)',
+    );
+    expect(messageOf(() => checkNumber('x.size', 2.5, { int: true, min: 1, max: 10 }))).toBe(
+      'x.size must be an integer ≥ 1 ≤ 10 (got 2.5)',
+    );
     expect(messageOf(() => checkNumber('x.r', Number.NaN))).toBe('x.r must be a finite number (got NaN)');
     expect(messageOf(() => checkNumber('x.r', Infinity, { gt: 0 }))).toBe('x.r must be a finite number > 0 (got Infinity)');
     expect(messageOf(() => checkNumber('x.r', '3'))).toBe('x.r must be a finite number (got "3")');
@@ -48,7 +52,9 @@ describe('option checks', () => {
     expect(Object.isFrozen(c)).toBe(true);
     expect(d).toEqual({ a: 1, b: 2 });
     expect(messageOf(() => resolveConfig('s', d, { c: 1 } as never, {}))).toBe('s.c must be a known option (got "c")');
-    expect(messageOf(() => resolveConfig('s', d, JSON.parse('{"toString": 1}'), {}))).toBe('s.toString must be a known option (got "toString")');
+    expect(messageOf(() => resolveConfig('s', d, JSON.parse('{"toString": 1}'), {}))).toBe(
+      's.toString must be a known option (got "toString")',
+    );
     expect(messageOf(() => resolveConfig('s', d, { b: 9 }, { b: { max: 5 } }))).toBe('s.b must be a finite number ≤ 5 (got 9)');
     expect(messageOf(() => resolveConfig('s', d, 7 as never, {}))).toBe('s must be an object (got 7)');
   });

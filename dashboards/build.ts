@@ -27,9 +27,11 @@ export async function diffCommitted(dir = GENERATED_DIR): Promise<string[]> {
   for (const { file, dashboard } of built) {
     const committed = await readFile(`${dir}/${file}`, 'utf8').catch(() => undefined);
     if (committed === undefined) problems.push(`${file}: missing in ${dir} (run \`sluice dashboards build\`)`);
-    else if (committed !== dashboardJson(dashboard)) problems.push(`${file}: differs from what the code builds (run \`sluice dashboards build\` and commit)`);
+    else if (committed !== dashboardJson(dashboard))
+      problems.push(`${file}: differs from what the code builds (run \`sluice dashboards build\` and commit)`);
   }
   const known = new Set(built.map((b) => b.file));
-  for (const f of await readdir(dir).catch(() => [] as string[])) if (f.endsWith('.json') && !known.has(f)) problems.push(`${f}: no dashboard builds it (remove it)`);
+  for (const f of await readdir(dir).catch(() => [] as string[]))
+    if (f.endsWith('.json') && !known.has(f)) problems.push(`${f}: no dashboard builds it (remove it)`);
   return problems;
 }

@@ -30,7 +30,7 @@ describe('dashboards as code', () => {
     expect(problems.join('\n')).toMatch(/stale\.json: no dashboard builds it/);
   });
 
-  it('every committed dashboard validates against Grafana\'s dashboard JSON schema', async () => {
+  it("every committed dashboard validates against Grafana's dashboard JSON schema", async () => {
     for (const { file } of built) {
       const json = JSON.parse(await readFile(join(GENERATED_DIR, file), 'utf8'));
       expect(schemaErrors(json), file).toEqual([]);
@@ -46,8 +46,15 @@ describe('dashboards as code', () => {
     expect(errors).toMatch(/\/panels\/1/);
   });
 
-  it('has the six dashboards with unique uids, unique panel ids and titled panels whose targets use the panel\'s data source', () => {
-    expect(built.map((b) => b.dashboard.uid)).toEqual(['sluice-queues', 'sluice-agents', 'sluice-intervals', 'sluice-control', 'sluice-workflow', 'sluice-engine']);
+  it("has the six dashboards with unique uids, unique panel ids and titled panels whose targets use the panel's data source", () => {
+    expect(built.map((b) => b.dashboard.uid)).toEqual([
+      'sluice-queues',
+      'sluice-agents',
+      'sluice-intervals',
+      'sluice-control',
+      'sluice-workflow',
+      'sluice-engine',
+    ]);
     for (const { dashboard } of built) {
       const panels = (dashboard.panels ?? []).filter((p) => p.type !== 'row');
       const ids = (dashboard.panels ?? []).map((p) => p.id);
@@ -56,7 +63,8 @@ describe('dashboards as code', () => {
         expect(p.title, dashboard.uid).toBeTruthy();
         expect(('targets' in p && p.targets?.length) || 0, `${dashboard.uid}: ${p.title}`).toBeGreaterThan(0);
         const targets = ('targets' in p && p.targets) || [];
-        for (const t of targets) expect((t as { datasource?: { uid?: string } }).datasource?.uid, `${dashboard.uid}: ${p.title}`).toBe(p.datasource?.uid);
+        for (const t of targets)
+          expect((t as { datasource?: { uid?: string } }).datasource?.uid, `${dashboard.uid}: ${p.title}`).toBe(p.datasource?.uid);
       }
     }
   });

@@ -105,9 +105,7 @@ export type AggregatorRecord<T> = Record<string, Aggregator<T, any, unknown>>;
  * @example
  * aggregateAll({ n: count(), busy: sum((r: Reading) => r.busyMs), longest: max((r: Reading) => r.busyMs) })
  */
-export function aggregateAll<T, S extends AggregatorRecord<T>>(
-  specs: S,
-): Aggregator<T, unknown[], { [N in keyof S]: ResultOf<S[N]> }> {
+export function aggregateAll<T, S extends AggregatorRecord<T>>(specs: S): Aggregator<T, unknown[], { [N in keyof S]: ResultOf<S[N]> }> {
   const names = Object.keys(specs);
   const aggs = names.map((n) => specs[n] as unknown as Aggregator<T, unknown, unknown>);
   const size = aggs.length;

@@ -21,7 +21,10 @@ describe('dedupById', () => {
     const values = { a: e('1', 1_000), b: e('2', 2_000), c: e('1', 1_500), W: watermark(1_800), d: e('3', 2_500) };
     ts.run(({ cold, expectObservable }) => {
       const src = cold<StreamElement<V>>('abcWd|', values);
-      expectObservable(src.pipe(dedupById({ id, maxIds: 10, horizonMs: 60_000, onDuplicate: (el) => dups.push(el) }))).toBe('ab-Wd|', values);
+      expectObservable(src.pipe(dedupById({ id, maxIds: 10, horizonMs: 60_000, onDuplicate: (el) => dups.push(el) }))).toBe(
+        'ab-Wd|',
+        values,
+      );
     });
     expect(dups).toEqual([values.c]);
   });
@@ -30,7 +33,10 @@ describe('dedupById', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
       const src = cold<StreamElement<V>>('abaW|', { a: e('1', 1_000), b: e('2', 2_000), W: watermark(9_999) });
-      const out = src.pipe(dedupById({ id, maxIds: 10, horizonMs: 60_000 }), tumblingWindow({ sizeMs: 10_000, key: () => 'all', aggregate: count() }));
+      const out = src.pipe(
+        dedupById({ id, maxIds: 10, horizonMs: 60_000 }),
+        tumblingWindow({ sizeMs: 10_000, key: () => 'all', aggregate: count() }),
+      );
       expectObservable(out).toBe('---x|', { x: res('all', 0, 10_000, 2, 2) });
     });
   });
@@ -41,7 +47,10 @@ describe('dedupById', () => {
       const byCount = { a: e('1', 0), b: e('2', 1), c: e('3', 2), d: e('1', 3) };
       expectObservable(cold<StreamElement<V>>('abcd|', byCount).pipe(dedupById({ id, maxIds: 2, horizonMs: 1e9 }))).toBe('abcd|', byCount);
       const byTime = { a: e('1', 0), b: e('2', 5_000), c: e('1', 5_500), d: e('2', 5_600) };
-      expectObservable(cold<StreamElement<V>>('abcd|', byTime).pipe(dedupById({ id, maxIds: 100, horizonMs: 1_000 }))).toBe('abc-|', byTime);
+      expectObservable(cold<StreamElement<V>>('abcd|', byTime).pipe(dedupById({ id, maxIds: 100, horizonMs: 1_000 }))).toBe(
+        'abc-|',
+        byTime,
+      );
     });
   });
 
@@ -72,11 +81,17 @@ describe('dedupById', () => {
   it('propagates errors, a throwing id function, and releases the source on unsubscribe', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold<StreamElement<V>>('a#', { a: e('1', 0) }).pipe(dedupById({ id, maxIds: 2, horizonMs: 10 }))).toBe('a#', { a: e('1', 0) });
+      expectObservable(cold<StreamElement<V>>('a#', { a: e('1', 0) }).pipe(dedupById({ id, maxIds: 2, horizonMs: 10 }))).toBe('a#', {
+        a: e('1', 0),
+      });
       const bad = (): string => {
         throw new Error('no id');
       };
-      expectObservable(cold<StreamElement<V>>('a', { a: e('1', 0) }).pipe(dedupById({ id: bad, maxIds: 2, horizonMs: 10 }))).toBe('#', undefined, new Error('no id'));
+      expectObservable(cold<StreamElement<V>>('a', { a: e('1', 0) }).pipe(dedupById({ id: bad, maxIds: 2, horizonMs: 10 }))).toBe(
+        '#',
+        undefined,
+        new Error('no id'),
+      );
       expectObservable(cold<StreamElement<V>>('|').pipe(dedupById({ id, maxIds: 2, horizonMs: 10 }))).toBe('|');
       const onDuplicate = (): void => {
         throw new Error('counter down');
@@ -88,7 +103,10 @@ describe('dedupById', () => {
       );
     });
     const input = new Subject<StreamElement<V>>();
-    input.pipe(dedupById({ id, maxIds: 2, horizonMs: 10 })).subscribe().unsubscribe();
+    input
+      .pipe(dedupById({ id, maxIds: 2, horizonMs: 10 }))
+      .subscribe()
+      .unsubscribe();
     expect(input.observed).toBe(false);
     expect(() => dedupById({ id, maxIds: 0, horizonMs: 10 })).toThrow(/maxIds/);
   });

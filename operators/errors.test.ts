@@ -18,7 +18,10 @@ describe('operator errors', () => {
     expect(e).toMatchObject({ code: 'SLUICE_ERR_EVENT_TIME', retriable: false, message: 'bad ts', status: undefined });
     expect(isSluiceError(e, 'SLUICE_ERR_EVENT_TIME')).toBe(true);
     expect(isSluiceError(new Error('x'))).toBe(false);
-    expect(badEventTime('soon')).toMatchObject({ code: 'SLUICE_ERR_EVENT_TIME', message: 'event ts must be a finite epoch-ms number (got soon)' });
+    expect(badEventTime('soon')).toMatchObject({
+      code: 'SLUICE_ERR_EVENT_TIME',
+      message: 'event ts must be a finite epoch-ms number (got soon)',
+    });
   });
 
   it('refuses a bad option as SLUICE_ERR_OPERATOR_OPTION naming it, the rule and the value', () => {

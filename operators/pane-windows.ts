@@ -34,7 +34,6 @@ export interface KeyedWindowOptions<T, K, A, R> {
   readonly stateProbe?: StateProbe;
 }
 
-
 /** A window family over panes: windows of `size` panes starting every `slide` panes. */
 export interface PaneSpec {
   readonly size: number;

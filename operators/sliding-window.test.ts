@@ -37,7 +37,10 @@ describe('slidingWindow', () => {
     const live: number[] = [];
     ts.run(({ cold, expectObservable }) => {
       const src = cold<StreamElement<number>>('aWV', { a: e(500, 1), W: watermark(999), V: watermark(2_999) });
-      const out = src.pipe(slidingWindow({ paneMs: 1_000, sizeMs: 3_000, key, aggregate: agg }), tap(() => live.push(agg.live)));
+      const out = src.pipe(
+        slidingWindow({ paneMs: 1_000, sizeMs: 3_000, key, aggregate: agg }),
+        tap(() => live.push(agg.live)),
+      );
       expectObservable(out).toBe('-x(yz)', {
         x: res('k', -2_000, 1_000, 1, 1),
         y: res('k', -1_000, 2_000, 1, 1),

@@ -37,5 +37,9 @@ export function slidingWindow<T, K, A, R>(
     checkNumber('sizeMs', size, { int: true, min: pane });
     checkRule(size % pane === 0, 'sizeMs', `a multiple of paneMs (${pane})`, size);
   }
-  return paneWindows(pane, sizes.map((size) => ({ size: size / pane, slide: 1 })), options);
+  return paneWindows(
+    pane,
+    sizes.map((size) => ({ size: size / pane, slide: 1 })),
+    options,
+  );
 }

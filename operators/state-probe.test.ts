@@ -11,7 +11,9 @@ describe('state probes', () => {
   it('a tumbling window reports one accumulator per key per open window, freed past the allowed lateness and at teardown', () => {
     const total = stateTotal();
     const src = new Subject<StreamElement<KeyedValue>>();
-    const sub = src.pipe(tumblingWindow({ sizeMs: 10_000, key: byKey, aggregate: sumOfV(), allowedLatenessMs: 5_000, stateProbe: total.probe })).subscribe();
+    const sub = src
+      .pipe(tumblingWindow({ sizeMs: 10_000, key: byKey, aggregate: sumOfV(), allowedLatenessMs: 5_000, stateProbe: total.probe }))
+      .subscribe();
     expect(total.read()).toBe(0);
     src.next(e('a', 1_000, 1));
     src.next(e('a', 2_000, 1));
@@ -29,8 +31,12 @@ describe('state probes', () => {
   it('sums several operators and subscriptions: sliding panes and remembered ids', () => {
     const total = stateTotal();
     const src = new Subject<StreamElement<KeyedValue>>();
-    const a = src.pipe(slidingWindow({ paneMs: 1_000, sizeMs: [3_000], key: byKey, aggregate: sumOfV(), stateProbe: total.probe })).subscribe();
-    const b = src.pipe(dedupById({ id: (x: KeyedValue) => `${x.k}${x.v}`, maxIds: 100, horizonMs: 60_000, stateProbe: total.probe })).subscribe();
+    const a = src
+      .pipe(slidingWindow({ paneMs: 1_000, sizeMs: [3_000], key: byKey, aggregate: sumOfV(), stateProbe: total.probe }))
+      .subscribe();
+    const b = src
+      .pipe(dedupById({ id: (x: KeyedValue) => `${x.k}${x.v}`, maxIds: 100, horizonMs: 60_000, stateProbe: total.probe }))
+      .subscribe();
     src.next(e('a', 100, 1));
     src.next(e('a', 1_100, 2));
     src.next(e('a', 1_200, 2));

@@ -53,7 +53,14 @@ export function tracked<T, A, R>(inner: Aggregator<T, A, R>): Tracked<T, A, R> {
 }
 
 /** A window result as the operators build it (version derived from count and finality). */
-export function res<K, R>(key: K, windowStart: number, windowEnd: number, value: R, count: number, kind: WindowEmitKind = 'final'): WindowResult<K, R> {
+export function res<K, R>(
+  key: K,
+  windowStart: number,
+  windowEnd: number,
+  value: R,
+  count: number,
+  kind: WindowEmitKind = 'final',
+): WindowResult<K, R> {
   const final = kind !== 'early';
   return { key, windowStart, windowEnd, value, count, version: 2 * count + (final ? 1 : 0), final, kind };
 }

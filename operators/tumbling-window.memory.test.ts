@@ -38,7 +38,11 @@ function run(n: number, every: number, allowedLatenessMs: number): Run {
         heap.push(process.memoryUsage().heapUsed);
       }
       const r = random();
-      const element: EventElement<string> = { kind: 'event', value: keys[Math.floor(r * KEYS)] as string, ts: Math.floor(i / 200) - Math.floor(r * 50) };
+      const element: EventElement<string> = {
+        kind: 'event',
+        value: keys[Math.floor(r * KEYS)] as string,
+        ts: Math.floor(i / 200) - Math.floor(r * 50),
+      };
       sub.next(element);
     }
     sub.complete();

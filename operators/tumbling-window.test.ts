@@ -121,7 +121,11 @@ describe('tumblingWindow', () => {
         if (x.k === 'bad') throw new Error('bad key');
         return x.k;
       };
-      expectObservable(src.pipe(tumblingWindow({ sizeMs: 10, key: failing, aggregate: total() }))).toBe('-#', undefined, new Error('bad key'));
+      expectObservable(src.pipe(tumblingWindow({ sizeMs: 10, key: failing, aggregate: total() }))).toBe(
+        '-#',
+        undefined,
+        new Error('bad key'),
+      );
       expectSubscriptions(src.subscriptions).toBe('^!');
     });
   });
@@ -129,7 +133,12 @@ describe('tumblingWindow', () => {
   it('a throwing aggregator errors the stream', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      const aggregate = { ...total(), add: (): number => { throw new Error('bad value'); } };
+      const aggregate = {
+        ...total(),
+        add: (): number => {
+          throw new Error('bad value');
+        },
+      };
       const src = cold<StreamElement<V>>('a', { a: e('k', 1, 1) });
       expectObservable(src.pipe(tumblingWindow({ sizeMs: 10, key, aggregate }))).toBe('#', undefined, new Error('bad value'));
     });

@@ -13,7 +13,8 @@ interface V {
   x: number;
 }
 const key = (v: V): string => v.k;
-const makeAgg = () => aggregateAll({ n: count(), s: sum((v: V) => v.x), lo: min((v: V) => v.x), hi: max((v: V) => v.x), avg: mean((v: V) => v.x) });
+const makeAgg = () =>
+  aggregateAll({ n: count(), s: sum((v: V) => v.x), lo: min((v: V) => v.x), hi: max((v: V) => v.x), avg: mean((v: V) => v.x) });
 type Out = ReturnType<ReturnType<typeof makeAgg>['result']>;
 type Windowing = (agg: ReturnType<typeof makeAgg>, late?: LateOutput<V>) => OperatorFunction<StreamElement<V>, WindowResult<string, Out>>;
 
@@ -25,7 +26,11 @@ interface Family {
 }
 
 const families: Family[] = [
-  { name: 'tumbling 100', op: (aggregate) => tumblingWindow({ sizeMs: 100, key, aggregate }), windowsOf: (ts) => [[Math.floor(ts / 100) * 100, Math.floor(ts / 100) * 100 + 100]] },
+  {
+    name: 'tumbling 100',
+    op: (aggregate) => tumblingWindow({ sizeMs: 100, key, aggregate }),
+    windowsOf: (ts) => [[Math.floor(ts / 100) * 100, Math.floor(ts / 100) * 100 + 100]],
+  },
   {
     name: 'sliding 50 × [100, 400]',
     op: (aggregate) => slidingWindow({ paneMs: 50, sizeMs: [100, 400], key, aggregate }),
@@ -66,7 +71,10 @@ const asMap = (results: readonly WindowResult<string, Out>[]) =>
 const boundedArrival = fc
   .record({
     bound: fc.constantFrom(0, 15, 100),
-    events: fc.array(fc.record({ k: fc.constantFrom('a', 'b', 'c'), ts: fc.integer({ min: 0, max: 3_000 }), x: fc.integer({ min: -50, max: 500 }) }), { maxLength: 80 }),
+    events: fc.array(
+      fc.record({ k: fc.constantFrom('a', 'b', 'c'), ts: fc.integer({ min: 0, max: 3_000 }), x: fc.integer({ min: -50, max: 500 }) }),
+      { maxLength: 80 },
+    ),
   })
   .chain(({ bound, events }) =>
     fc.record({
@@ -123,7 +131,10 @@ describe('window results are a function of the events, not of their arrival', ()
 describe('allowed lateness (tumbling)', () => {
   it('for any arrival order: late events are diverted, and the latest version of each window is the batch result of the rest', () => {
     const arbitrary = fc.record({
-      events: fc.array(fc.record({ k: fc.constantFrom('a', 'b'), ts: fc.integer({ min: 0, max: 2_000 }), x: fc.integer({ min: 0, max: 100 }) }), { maxLength: 80 }),
+      events: fc.array(
+        fc.record({ k: fc.constantFrom('a', 'b'), ts: fc.integer({ min: 0, max: 2_000 }), x: fc.integer({ min: 0, max: 100 }) }),
+        { maxLength: 80 },
+      ),
       lateness: fc.constantFrom(0, 50, 300),
     });
     fc.assert(
@@ -134,7 +145,10 @@ describe('allowed lateness (tumbling)', () => {
         late.events$.subscribe((l) => diverted.push(l.element));
         const family = families[0] as Family;
         const results = collect(
-          from(arrivals).pipe(boundedWatermarks<V>(20), tumblingWindow({ sizeMs: 100, key, aggregate: makeAgg(), allowedLatenessMs: lateness, late })),
+          from(arrivals).pipe(
+            boundedWatermarks<V>(20),
+            tumblingWindow({ sizeMs: 100, key, aggregate: makeAgg(), allowedLatenessMs: lateness, late }),
+          ),
         );
         expect(late.count).toBe(diverted.length);
         const latest = new Map<string, WindowResult<string, Out>>();

@@ -6,11 +6,28 @@ import { MemoryTelemetryStore } from './store/memory.js';
 import type { DeadLetter, TelemetryStore } from './store/types.js';
 
 const T = Date.UTC(2026, 10, 23, 9, 0);
-const letter = (over: Partial<DeadLetter> = {}): DeadLetter => ({ tenant: 'acme', source: 'http', code: 'schema', reason: 'r', payload: Buffer.from('{"a":"\\ud800"}'), origin: 'http:1:0', receivedAt: T, ...over });
+const letter = (over: Partial<DeadLetter> = {}): DeadLetter => ({
+  tenant: 'acme',
+  source: 'http',
+  code: 'schema',
+  reason: 'r',
+  payload: Buffer.from('{"a":"\\ud800"}'),
+  origin: 'http:1:0',
+  receivedAt: T,
+  ...over,
+});
 
 describe('dead letters', () => {
   it('are made well-formed, bounded and timed within what ClickHouse stores, their bytes untouched', () => {
-    const d = sanitizeDeadLetter(letter({ tenant: `a\ud800${'t'.repeat(100)}`, source: '\udfff', reason: `x\ud83d\ude00\ud800${'r'.repeat(2_000)}`, origin: `o\ud800${'o'.repeat(500)}`, receivedAt: 1e300 }));
+    const d = sanitizeDeadLetter(
+      letter({
+        tenant: `a\ud800${'t'.repeat(100)}`,
+        source: '\udfff',
+        reason: `x\ud83d\ude00\ud800${'r'.repeat(2_000)}`,
+        origin: `o\ud800${'o'.repeat(500)}`,
+        receivedAt: 1e300,
+      }),
+    );
     expect(d.tenant).toBe(`a\uFFFD${'t'.repeat(62)}`);
     expect(d.source).toBe('\uFFFD');
     expect(d.reason.startsWith('x\ud83d\ude00\uFFFDr')).toBe(true);
@@ -26,17 +43,25 @@ describe('dead letters', () => {
   it('in the store: sanitized, and one the store still refuses is reported, the others stored', async () => {
     const inner = new MemoryTelemetryStore();
     const refusing = new Proxy(inner, {
-      get: (t, p) => (p === 'insertDeadLetters'
-        ? async (rows: DeadLetter[], token: string) => {
-            if (rows.some((r) => r.origin === 'bad')) throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { clickhouseCode: 27 });
-            return t.insertDeadLetters(rows, token);
-          }
-        : Reflect.get(t, p)),
+      get: (t, p) =>
+        p === 'insertDeadLetters'
+          ? async (rows: DeadLetter[], token: string) => {
+              if (rows.some((r) => r.origin === 'bad'))
+                throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { clickhouseCode: 27 });
+              return t.insertDeadLetters(rows, token);
+            }
+          : Reflect.get(t, p),
     }) as TelemetryStore;
     const lost: [string, string][] = [];
-    await storeDeadLetters(refusing, (row, reason) => lost.push([row.origin, reason])).write([letter({ tenant: 'x\ud800' }), letter({ origin: 'bad' }), letter({ origin: 'http:1:2' })], 't');
+    await storeDeadLetters(refusing, (row, reason) => lost.push([row.origin, reason])).write(
+      [letter({ tenant: 'x\ud800' }), letter({ origin: 'bad' }), letter({ origin: 'http:1:2' })],
+      't',
+    );
     expect(lost).toEqual([['bad', 'ClickHouse code 27 (CANNOT_PARSE_INPUT_ASSERTION_FAILED): Cannot parse input']]);
-    expect((await inner.deadLetters(10)).map((d) => [d.tenant, d.origin]).sort()).toEqual([['acme', 'http:1:2'], ['x\uFFFD', 'http:1:0']]);
+    expect((await inner.deadLetters(10)).map((d) => [d.tenant, d.origin]).sort()).toEqual([
+      ['acme', 'http:1:2'],
+      ['x\uFFFD', 'http:1:0'],
+    ]);
   });
 
   it('on a topic: headers sanitized, the value the original bytes', async () => {

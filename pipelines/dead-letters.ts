@@ -15,7 +15,15 @@ export interface DeadLetterSink {
  * `cardinality-limit`: the event would bring its tenant a skill group, agent or extension past the
  * tenant's limit (`pipelines/limits/cardinality.ts`).
  */
-export const DEAD_LETTER_CODES = ['oversized', 'malformed', 'schema', 'timestamp', 'wrong-topic', 'store-refused', 'cardinality-limit'] as const;
+export const DEAD_LETTER_CODES = [
+  'oversized',
+  'malformed',
+  'schema',
+  'timestamp',
+  'wrong-topic',
+  'store-refused',
+  'cardinality-limit',
+] as const;
 
 /** Well-formed (a lone surrogate becomes U+FFFD: ClickHouse refuses its JSON escape) and at most `max` characters. */
 function text(s: unknown, max: number): string {
@@ -30,7 +38,15 @@ function text(s: unknown, max: number): string {
  */
 export function sanitizeDeadLetter(d: DeadLetter): DeadLetter {
   const at = Number.isFinite(d.receivedAt) ? Math.min(Math.max(Math.trunc(d.receivedAt), 0), MAX_DATETIME64_MS) : 0;
-  return { tenant: text(d.tenant, 64), source: text(d.source, 64), code: text(d.code, 64), reason: text(d.reason, 1_000), payload: d.payload, origin: text(d.origin, 256), receivedAt: at };
+  return {
+    tenant: text(d.tenant, 64),
+    source: text(d.source, 64),
+    code: text(d.code, 64),
+    reason: text(d.reason, 1_000),
+    payload: d.payload,
+    origin: text(d.origin, 256),
+    receivedAt: at,
+  };
 }
 
 /** Where a refused row was read: topic, partition, and the batch's offsets (`topic:partition:first-last`). */
@@ -47,12 +63,22 @@ export interface BatchOrigin {
  * The dead letter of an event the store refused after the schema let it through: the bytes it was
  * read from, ClickHouse's reason, code `store-refused`.
  */
-export function refusedEventLetter(r: RefusedRow, at: BatchOrigin, offsets: readonly number[], received: readonly Uint8Array[]): DeadLetter {
+export function refusedEventLetter(
+  r: RefusedRow,
+  at: BatchOrigin,
+  offsets: readonly number[],
+  received: readonly Uint8Array[],
+): DeadLetter {
   const e = r.row as { tenant?: unknown };
   const bytes = received[r.index];
   return {
-    tenant: typeof e.tenant === 'string' ? e.tenant : '', source: at.source, code: 'store-refused', reason: r.reason,
-    payload: bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(JSON.stringify(r.row)), origin: `${at.topic}:${at.partition}:${offsets[r.index]}`, receivedAt: at.receivedAt,
+    tenant: typeof e.tenant === 'string' ? e.tenant : '',
+    source: at.source,
+    code: 'store-refused',
+    reason: r.reason,
+    payload: bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(JSON.stringify(r.row)),
+    origin: `${at.topic}:${at.partition}:${offsets[r.index]}`,
+    receivedAt: at.receivedAt,
   };
 }
 
@@ -62,7 +88,15 @@ export function refusedEventLetter(r: RefusedRow, at: BatchOrigin, offsets: read
  */
 export function refusedRowLetter(r: RefusedRow, at: BatchOrigin): DeadLetter {
   const row = r.row as { tenant?: unknown };
-  return { tenant: typeof row.tenant === 'string' ? row.tenant : '', source: at.source, code: 'store-refused', reason: r.reason, payload: Buffer.from(JSON.stringify(r.row)), origin: `${at.range}:${r.write}:${r.index}`, receivedAt: at.receivedAt };
+  return {
+    tenant: typeof row.tenant === 'string' ? row.tenant : '',
+    source: at.source,
+    code: 'store-refused',
+    reason: r.reason,
+    payload: Buffer.from(JSON.stringify(r.row)),
+    origin: `${at.range}:${r.write}:${r.index}`,
+    receivedAt: at.receivedAt,
+  };
 }
 
 /**
@@ -94,7 +128,14 @@ export function topicDeadLetters(producer: BusProducer, topic: string): DeadLett
           key: r.origin,
           value: r.payload,
           timestamp: r.receivedAt,
-          headers: { code: r.code, reason: r.reason, source: r.source, tenant: r.tenant, origin: r.origin, 'received-at': String(r.receivedAt) },
+          headers: {
+            code: r.code,
+            reason: r.reason,
+            source: r.source,
+            tenant: r.tenant,
+            origin: r.origin,
+            'received-at': String(r.receivedAt),
+          },
         })),
       );
     },

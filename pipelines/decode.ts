@@ -14,7 +14,9 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxPastMs: 400 * 24 * 3600 * 1000, maxFutureMs: 5 * 60 * 1000 };
 
 /** Why an input was refused: a short stable `code` for metrics plus a human `reason`. */
-export type DecodeResult = { ok: true; event: TelemetryEvent } | { ok: false; code: 'oversized' | 'malformed' | 'schema' | 'timestamp'; reason: string };
+export type DecodeResult =
+  | { ok: true; event: TelemetryEvent }
+  | { ok: false; code: 'oversized' | 'malformed' | 'schema' | 'timestamp'; reason: string };
 
 /** Why `time` (epoch ms, named `field`) is implausible against `now`; undefined when plausible. */
 function checkTime(field: string, time: number, now: number, limits: DecodeLimits): string | undefined {
@@ -28,7 +30,10 @@ function checkTime(field: string, time: number, now: number, limits: DecodeLimit
  * the same bounds; undefined when plausible.
  */
 export function checkTimestamp(event: TelemetryEvent, now: number, limits: DecodeLimits): string | undefined {
-  return checkTime('ts', event.ts, now, limits) ?? (event.source === 'interval' ? checkTime('body.intervalStart', event.body.intervalStart, now, limits) : undefined);
+  return (
+    checkTime('ts', event.ts, now, limits) ??
+    (event.source === 'interval' ? checkTime('body.intervalStart', event.body.intervalStart, now, limits) : undefined)
+  );
 }
 
 /** Validates an already-parsed value (HTTP ingest) as a normalized event. */
@@ -46,7 +51,8 @@ export function decodeValue(value: unknown, now: number, limits: DecodeLimits = 
  * and the schema refuses at the first level that is not what it expects, without descending).
  */
 export function decodeJson(bytes: Buffer, now: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
-  if (bytes.length > limits.maxBytes) return { ok: false, code: 'oversized', reason: `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}` };
+  if (bytes.length > limits.maxBytes)
+    return { ok: false, code: 'oversized', reason: `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}` };
   const text = bytes.toString('utf8');
   let value: unknown;
   try {

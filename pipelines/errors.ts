@@ -8,7 +8,11 @@ import { defineErrors, type ErrorList, type SluiceError } from '../core/errors.j
 
 /** The pipelines' own codes. */
 export const PIPELINES_ERRORS = {
-  SLUICE_ERR_INGEST_BACKLOG: { status: 503, retriable: true, message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s' },
+  SLUICE_ERR_INGEST_BACKLOG: {
+    status: 503,
+    retriable: true,
+    message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s',
+  },
 } as const satisfies ErrorList;
 
 /**

@@ -49,7 +49,10 @@ export type PipelineFactories = { readonly [S in Source]?: PipelineFactory<Extra
  * The items of a batch that are `source`'s events. The worker hands each partition only its topic's
  * source (events of another source are dead-lettered as `wrong-topic`): the batch is passed on as it is then.
  */
-export function ownEvents<S extends Source>(source: S, items: readonly { event: TelemetryEvent; offset: number }[]): readonly { event: Extract<TelemetryEvent, { source: S }>; offset: number }[] {
+export function ownEvents<S extends Source>(
+  source: S,
+  items: readonly { event: TelemetryEvent; offset: number }[],
+): readonly { event: Extract<TelemetryEvent, { source: S }>; offset: number }[] {
   type Mine = { event: Extract<TelemetryEvent, { source: S }>; offset: number };
   return (items.every((i) => i.event.source === source) ? items : items.filter((i) => i.event.source === source)) as readonly Mine[];
 }

@@ -18,15 +18,33 @@ async function room(over: Partial<CreatePipelinesOptions> = {}) {
   const gauges: string[] = [];
   const metrics = { registry: new Registry(), gauge: (name: string) => void gauges.push(name), deadLettered: { inc: () => {} } };
   const seen: number[] = [];
-  const pipelines = await createPipelines({ clock, bus, store, windows: WINDOWS, consume: true, metrics, observer: { events: (e) => void seen.push(e.length) }, ...over });
+  const pipelines = await createPipelines({
+    clock,
+    bus,
+    store,
+    windows: WINDOWS,
+    consume: true,
+    metrics,
+    observer: { events: (e) => void seen.push(e.length) },
+    ...over,
+  });
   return { store, pipelines, gauges, seen };
 }
 
-const offered = (i: number): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: T + i * 1_000, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' } });
+const offered = (i: number): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: `e${i}`,
+  ts: T + i * 1_000,
+  body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
+});
 
 describe('createPipelines', () => {
   it('runs the worker with every pipeline: published events are stored, reach the real-time state and the observer', async () => {
-    const { store, pipelines, seen, gauges } = await room({ embedded: { shutdownTimeoutMs: 10_000, ingestMaxPending: 1_000, ingestTenantShare: 1 } });
+    const { store, pipelines, seen, gauges } = await room({
+      embedded: { shutdownTimeoutMs: 10_000, ingestMaxPending: 1_000, ingestTenantShare: 1 },
+    });
     expect(pipelines.worker).toBeDefined();
     expect(pipelines.embedded).toBeDefined();
     expect(gauges).toContain('sluice_ingest_pending_events');
@@ -48,7 +66,11 @@ describe('createPipelines', () => {
     expect(pipelines.worker).toBeUndefined();
     expect(pipelines.limiter).toBeUndefined();
     expect(pipelines.embedded).toBeUndefined();
-    expect(pipelines.routes).toMatchObject({ publisher: pipelines.publisher, realtime: pipelines.realtime, deadLetters: pipelines.deadLetters });
+    expect(pipelines.routes).toMatchObject({
+      publisher: pipelines.publisher,
+      realtime: pipelines.realtime,
+      deadLetters: pipelines.deadLetters,
+    });
     await pipelines.start();
     expect(pipelines.health()).toEqual({ consumerLagMs: 0, handled: 0 });
     await pipelines.stop();

@@ -50,7 +50,15 @@ export interface PipelineWindows {
 export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooks } = {}): Required<PipelineFactories> {
   const state = { outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, intervalMinutes: w.intervalMinutes };
   return {
-    skillgroup: skillGroupPipeline({ outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, serviceLevelMs: w.serviceLevelMs, shortAbandonMs: w.shortAbandonMs }, hooks.skillgroup),
+    skillgroup: skillGroupPipeline(
+      {
+        outOfOrdernessMs: w.outOfOrdernessMs,
+        allowedLatenessMs: w.allowedLatenessMs,
+        serviceLevelMs: w.serviceLevelMs,
+        shortAbandonMs: w.shortAbandonMs,
+      },
+      hooks.skillgroup,
+    ),
     agent: agentPipeline(state),
     extension: extensionPipeline(state),
     interval: intervalPipeline(),
@@ -89,7 +97,11 @@ export interface CreatePipelinesOptions {
   /** Whether this process runs a pipeline worker (role `all` or `pipeline`). */
   readonly consume: boolean;
   /** Per-tenant limits of distinct names, and how long an idle name is remembered, ms (also the real-time state's). */
-  readonly names?: { readonly limits?: CardinalityOptions['limits']; readonly idleMs?: number; readonly onRefused?: CardinalityOptions['onRefused'] };
+  readonly names?: {
+    readonly limits?: CardinalityOptions['limits'];
+    readonly idleMs?: number;
+    readonly onRefused?: CardinalityOptions['onRefused'];
+  };
   /** Events per second one API key may ingest over HTTP; absent: no limit. */
   readonly ingestEventsPerSec?: number;
   /** Called for each ingest request refused by the rate (429). */
@@ -136,13 +148,19 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
   const realtime = new RealtimeState(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs });
   const embeddedBus = bus instanceof MemoryBus;
   const deadLetters = embeddedBus
-    ? storeDeadLetters(store, (row, reason) => log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'))
+    ? storeDeadLetters(store, (row, reason) =>
+        log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'),
+      )
     : topicDeadLetters(producer, deadLetterTopic(o.topicPrefix));
   let limiter: CardinalityLimiter | undefined;
   let worker: PipelineWorker | undefined;
   if (o.consume) {
     // Every event passes here, whether it came over HTTP or straight into Kafka.
-    const l = new CardinalityLimiter({ ...(o.names?.limits && { limits: o.names.limits }), ...(o.names?.idleMs !== undefined && { idleMs: o.names.idleMs }), ...(o.names?.onRefused && { onRefused: o.names.onRefused }) });
+    const l = new CardinalityLimiter({
+      ...(o.names?.limits && { limits: o.names.limits }),
+      ...(o.names?.idleMs !== undefined && { idleMs: o.names.idleMs }),
+      ...(o.names?.onRefused && { onRefused: o.names.onRefused }),
+    });
     limiter = l;
     worker = createPipelineWorker({
       bus,
@@ -152,7 +170,12 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
       ...(o.groupId !== undefined && { groupId: o.groupId }),
       ...(o.topicPrefix !== undefined && { topicPrefix: o.topicPrefix }),
       windows: o.windows,
-      hooks: { skillgroup: { onRows: (rows) => realtime.applyRows(rows, clock.now()), onSliding: (figures) => realtime.applySliding(figures, clock.now()) } },
+      hooks: {
+        skillgroup: {
+          onRows: (rows) => realtime.applyRows(rows, clock.now()),
+          onSliding: (figures) => realtime.applySliding(figures, clock.now()),
+        },
+      },
       ...(o.observer && { observer: o.observer }),
       admit: (event, now) => l.admit(event, now),
       onEvents: (events) => {
@@ -165,7 +188,10 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
   const w = worker;
   // In-process bus: an event accepted lives only in this process until stored, so ingest is bounded by what
   // the worker can store within the shutdown timeout. With Kafka an event is safe once the brokers acknowledged it.
-  const embedded = embeddedBus && o.embedded ? embeddedIngest({ config: o.embedded, bus, publisher, stored: () => w?.handled ?? 0, metrics: o.metrics, log }) : undefined;
+  const embedded =
+    embeddedBus && o.embedded
+      ? embeddedIngest({ config: o.embedded, bus, publisher, stored: () => w?.handled ?? 0, metrics: o.metrics, log })
+      : undefined;
   let expiry: ReturnType<typeof setInterval> | undefined;
   let stopped: Promise<void> | undefined;
   return {
@@ -182,7 +208,11 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
       publisher,
       deadLetters,
       metrics: o.metrics,
-      ingestGuard: { ...embedded?.guard, ...(o.ingestEventsPerSec !== undefined && { rate: new IngestRate(o.ingestEventsPerSec) }), ...(o.onIngestRateLimited && { onRateLimited: o.onIngestRateLimited }) },
+      ingestGuard: {
+        ...embedded?.guard,
+        ...(o.ingestEventsPerSec !== undefined && { rate: new IngestRate(o.ingestEventsPerSec) }),
+        ...(o.onIngestRateLimited && { onRateLimited: o.onIngestRateLimited }),
+      },
     },
     health: () => ({ consumerLagMs: w?.lagMs(clock.now()) ?? 0, handled: w?.handled ?? 0 }),
     async start() {

@@ -22,17 +22,35 @@ describe('PipelineWorker', () => {
     const held = new Proxy(store, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
-        if (prop === 'insertEvents') return async (...args: Parameters<MemoryTelemetryStore['insertEvents']>) => {
-          if (++writes === 2) await gate;
-          return target.insertEvents(...args);
-        };
+        if (prop === 'insertEvents')
+          return async (...args: Parameters<MemoryTelemetryStore['insertEvents']>) => {
+            if (++writes === 2) await gate;
+            return target.insertEvents(...args);
+          };
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const worker = new PipelineWorker({ bus, store: held, clock, pipelines: { skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 0, allowedLatenessMs: 0 }) } });
+    const worker = new PipelineWorker({
+      bus,
+      store: held,
+      clock,
+      pipelines: {
+        skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 0, allowedLatenessMs: 0 }),
+      },
+    });
     const producer = await bus.producer();
-    const events: TelemetryEvent[] = Array.from({ length: 8 }, (_, i) => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: T + i * 1_000, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' } }));
-    await producer.send('sluice.skillgroup', [...events.map((e) => ({ key: 'acme|sales', value: JSON.stringify(e), timestamp: e.ts })), { key: 'acme|sales', value: 'not json', timestamp: T + 9_000 }]);
+    const events: TelemetryEvent[] = Array.from({ length: 8 }, (_, i) => ({
+      v: 1,
+      tenant: 'acme',
+      source: 'skillgroup',
+      id: `e${i}`,
+      ts: T + i * 1_000,
+      body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
+    }));
+    await producer.send('sluice.skillgroup', [
+      ...events.map((e) => ({ key: 'acme|sales', value: JSON.stringify(e), timestamp: e.ts })),
+      { key: 'acme|sales', value: 'not json', timestamp: T + 9_000 },
+    ]);
     await worker.start();
     while (writes < 2) await new Promise((r) => setTimeout(r, 5));
     expect(worker.handled).toBe(3);
@@ -64,26 +82,42 @@ describe('PipelineWorker', () => {
     const held = new Proxy(store, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
-        if (prop === 'insertEvents') return async (...args: Parameters<MemoryTelemetryStore['insertEvents']>) => {
-          calls.push('raw: started');
-          await gate;
-          await target.insertEvents(...args);
-          calls.push('raw: stored');
-        };
-        if (prop === 'upsertMinutes') return async (...args: Parameters<MemoryTelemetryStore['upsertMinutes']>) => {
-          await target.upsertMinutes(...args);
-          calls.push('figures: stored');
-        };
+        if (prop === 'insertEvents')
+          return async (...args: Parameters<MemoryTelemetryStore['insertEvents']>) => {
+            calls.push('raw: started');
+            await gate;
+            await target.insertEvents(...args);
+            calls.push('raw: stored');
+          };
+        if (prop === 'upsertMinutes')
+          return async (...args: Parameters<MemoryTelemetryStore['upsertMinutes']>) => {
+            await target.upsertMinutes(...args);
+            calls.push('figures: stored');
+          };
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
     const worker = new PipelineWorker({
-      bus, store: held, clock: new ManualClock(T + 60_000),
-      pipelines: { skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 0, allowedLatenessMs: 0 }) },
+      bus,
+      store: held,
+      clock: new ManualClock(T + 60_000),
+      pipelines: {
+        skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 0, allowedLatenessMs: 0 }),
+      },
       onEvents: (evs) => calls.push(`handed on: ${evs.length}`),
     });
-    const events: TelemetryEvent[] = Array.from({ length: 4 }, (_, i) => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: T + i * 1_000, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' } }));
-    await (await bus.producer()).send('sluice.skillgroup', events.map((e) => ({ key: 'acme|sales', value: JSON.stringify(e), timestamp: e.ts })));
+    const events: TelemetryEvent[] = Array.from({ length: 4 }, (_, i) => ({
+      v: 1,
+      tenant: 'acme',
+      source: 'skillgroup',
+      id: `e${i}`,
+      ts: T + i * 1_000,
+      body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
+    }));
+    await (await bus.producer()).send(
+      'sluice.skillgroup',
+      events.map((e) => ({ key: 'acme|sales', value: JSON.stringify(e), timestamp: e.ts })),
+    );
     await worker.start();
     while (!calls.includes('figures: stored')) await new Promise((r) => setTimeout(r, 5));
     // The figures are stored while the raw insert is still held; nothing is handed on or committed yet.
@@ -103,11 +137,19 @@ describe('PipelineWorker', () => {
     const states: AgentState[] = ['AVAILABLE', 'RINGING', 'ON_CALL', 'ACW', 'AUX', 'AVAILABLE', 'LOGGED_OUT'];
     // Jitter within the out-of-orderness, and every 17th change 200 s late (within the lateness).
     const events: AgentEvent[] = Array.from({ length: 400 }, (_, i) => ({
-      v: 1, tenant: 'acme', source: 'agent', id: `a${i}`, ts: T + i * 6_000 + ((i * 2_011) % 4_000) - (i % 17 === 0 ? 200_000 : 0),
+      v: 1,
+      tenant: 'acme',
+      source: 'agent',
+      id: `a${i}`,
+      ts: T + i * 6_000 + ((i * 2_011) % 4_000) - (i % 17 === 0 ? 200_000 : 0),
       body: { agentId: `ag${i % 5}`, state: states[(i * 3) % states.length]!, reason: `r${i % 3}` },
     }));
     const opts = { outOfOrdernessMs: 5_000, allowedLatenessMs: 300_000, intervalMinutes: 15 } as const;
-    const send = async (bus: MemoryBus, evs: AgentEvent[]) => (await bus.producer()).send('sluice.agent', evs.map((e) => ({ key: `acme|${e.body.agentId}`, value: JSON.stringify(e), timestamp: e.ts })));
+    const send = async (bus: MemoryBus, evs: AgentEvent[]) =>
+      (await bus.producer()).send(
+        'sluice.agent',
+        evs.map((e) => ({ key: `acme|${e.body.agentId}`, value: JSON.stringify(e), timestamp: e.ts })),
+      );
     const setup = async () => {
       const bus = new MemoryBus();
       bus.maxBatch = 25;
@@ -115,13 +157,18 @@ describe('PipelineWorker', () => {
       return { bus, store: new MemoryTelemetryStore() };
     };
     const clock = new ManualClock(T + 400 * 6_000 + 60_000);
-    const worker = (bus: MemoryBus, store: MemoryTelemetryStore) => new PipelineWorker({ bus, store, clock, pipelines: { agent: agentPipeline(opts) } });
+    const worker = (bus: MemoryBus, store: MemoryTelemetryStore) =>
+      new PipelineWorker({ bus, store, clock, pipelines: { agent: agentPipeline(opts) } });
     const until = async (w: PipelineWorker, n: number) => {
       while (w.handled < n) await new Promise((r) => setTimeout(r, 5));
     };
     /** What a reader sees of every stored minute and interval (versions aside: each reader's carry its epoch). */
     const figures = async (store: MemoryTelemetryStore) =>
-      (await Promise.all([60, 900].map((windowSec) => store.agentWindows({ tenant: 'acme', from: T - 3_600_000, to: T + 7_200_000, windowSec }))))
+      (
+        await Promise.all(
+          [60, 900].map((windowSec) => store.agentWindows({ tenant: 'acme', from: T - 3_600_000, to: T + 7_200_000, windowSec })),
+        )
+      )
         .flat()
         .map(({ version: _, ...r }) => r);
 
@@ -140,7 +187,9 @@ describe('PipelineWorker', () => {
     await first.stop();
     const resumeAt = (await split.bus.committed('sluice-pipelines', 'sluice.agent')).get(0)!;
     expect(resumeAt).toBeLessThan(230); // held behind the windows still open: the second worker replays
-    expect(await split.bus.committedMetadata('sluice-pipelines', 'sluice.agent')).toEqual(new Map([[0, expect.stringContaining('"epoch":1')]]));
+    expect(await split.bus.committedMetadata('sluice-pipelines', 'sluice.agent')).toEqual(
+      new Map([[0, expect.stringContaining('"epoch":1')]]),
+    );
     await send(split.bus, events.slice(230));
     const second = worker(split.bus, split.store);
     await second.start();

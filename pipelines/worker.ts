@@ -194,7 +194,8 @@ export class PipelineWorker {
     const { topic, partition, messages } = batch;
     const source = topic.slice(topic.lastIndexOf('.') + 1);
     const key = `${topic}:${partition}`;
-    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - messages[0]!.offset), since: messages[0]!.timestamp });
+    if (batch.highWatermark !== undefined)
+      this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - messages[0]!.offset), since: messages[0]!.timestamp });
     const obs = this.#opts.observer;
     obs?.batch?.(messages.length);
     const now = this.#opts.clock.now();
@@ -206,14 +207,38 @@ export class PipelineWorker {
     for (const m of messages) {
       const d = decodeJson(m.value, now, limits);
       if (d.ok && d.event.source !== source) {
-        dead.push({ tenant: d.event.tenant, source, code: 'wrong-topic', reason: `a ${d.event.source} event on topic ${topic}`, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+        dead.push({
+          tenant: d.event.tenant,
+          source,
+          code: 'wrong-topic',
+          reason: `a ${d.event.source} event on topic ${topic}`,
+          payload: m.value,
+          origin: `${topic}:${partition}:${m.offset}`,
+          receivedAt: now,
+        });
       } else if (d.ok && (refusal = this.#opts.admit?.(d.event, now))) {
-        dead.push({ tenant: d.event.tenant, source, code: refusal.code, reason: refusal.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+        dead.push({
+          tenant: d.event.tenant,
+          source,
+          code: refusal.code,
+          reason: refusal.reason,
+          payload: m.value,
+          origin: `${topic}:${partition}:${m.offset}`,
+          receivedAt: now,
+        });
       } else if (d.ok) {
         good.push({ event: d.event, offset: m.offset });
         received.push(m.value);
       } else {
-        dead.push({ tenant: '', source, code: d.code, reason: d.reason, payload: m.value, origin: `${topic}:${partition}:${m.offset}`, receivedAt: now });
+        dead.push({
+          tenant: '',
+          source,
+          code: d.code,
+          reason: d.reason,
+          payload: m.value,
+          origin: `${topic}:${partition}:${m.offset}`,
+          receivedAt: now,
+        });
       }
     }
     const range = `${topic}:${partition}:${messages[0]!.offset}-${messages.at(-1)!.offset}`;
@@ -227,7 +252,11 @@ export class PipelineWorker {
     const rawStored = this.#retry('storing raw events', ctl, async () => {
       const lost: DeadLetter[] = [];
       const offsets = good.map((g) => g.offset);
-      await splitRefusals(this.#opts.store, (r) => lost.push(refusedEventLetter(r, at, offsets, received))).insertEvents(events, `${range}:${digest(events.map((e) => e.id))}`, received);
+      await splitRefusals(this.#opts.store, (r) => lost.push(refusedEventLetter(r, at, offsets, received))).insertEvents(
+        events,
+        `${range}:${digest(events.map((e) => e.id))}`,
+        received,
+      );
       const letters = [...dead, ...lost];
       await sink.write(letters, `${range}:${digest(letters.map((d) => d.origin))}`);
       refused = lost;
@@ -259,9 +288,12 @@ export class PipelineWorker {
     const next = messages.at(-1)!.offset + 1;
     if (!ctl.isStale()) {
       // A failed commit loses nothing: the range is read again and every write is idempotent.
-      await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next, windows?.commitMetadata()).catch((err: Error) => obs?.commitFailed?.(err));
+      await this.#consumer!.commit(topic, partition, windows ? windows.commitPosition(next) : next, windows?.commitMetadata()).catch(
+        (err: Error) => obs?.commitFailed?.(err),
+      );
     }
     this.handled += messages.length;
-    if (batch.highWatermark !== undefined) this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), since: messages.at(-1)!.timestamp });
+    if (batch.highWatermark !== undefined)
+      this.#lag.set(key, { behind: Math.max(0, batch.highWatermark - next), since: messages.at(-1)!.timestamp });
   }
 }

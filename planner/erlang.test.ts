@@ -20,7 +20,14 @@ describe('erlangB', () => {
   });
 
   it('agrees with the defining sum', () => {
-    for (const [a, n] of [[2, 5], [10, 14], [48, 55], [0.5, 3], [30, 30], [5, 10]] as const) {
+    for (const [a, n] of [
+      [2, 5],
+      [10, 14],
+      [48, 55],
+      [0.5, 3],
+      [30, 30],
+      [5, 10],
+    ] as const) {
       expect(erlangB(a, n)).toBeCloseTo(erlangBDirect(a, n), 13);
     }
   });
@@ -94,7 +101,12 @@ describe('erlangC: properties', () => {
   });
 
   it('treats no traffic as perfect service', () => {
-    expect(erlangCMetrics({ callsPerHour: 0, ahtSeconds: 180 }, 0, 20)).toMatchObject({ serviceLevel: 1, asa: 0, occupancy: 0, probabilityOfWait: 0 });
+    expect(erlangCMetrics({ callsPerHour: 0, ahtSeconds: 180 }, 0, 20)).toMatchObject({
+      serviceLevel: 1,
+      asa: 0,
+      occupancy: 0,
+      probabilityOfWait: 0,
+    });
   });
 });
 
@@ -200,7 +212,8 @@ describe('erlangA: properties', () => {
     let previousGap = Infinity;
     for (const patience of [600, 6000, 60000, 6e6]) {
       const a = erlangAMetrics(w, patience, 86, 20);
-      const gap = Math.abs(a.serviceLevel - c.serviceLevel) + Math.abs(a.asa - c.asa) / c.asa + Math.abs(a.probabilityOfWait - c.probabilityOfWait);
+      const gap =
+        Math.abs(a.serviceLevel - c.serviceLevel) + Math.abs(a.asa - c.asa) / c.asa + Math.abs(a.probabilityOfWait - c.probabilityOfWait);
       expect(gap).toBeLessThan(previousGap);
       previousGap = gap;
     }

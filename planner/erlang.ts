@@ -129,7 +129,9 @@ export class StateSpaceError extends RangeError {
   override readonly name = 'StateSpaceError';
   /** @param limit the state-count limit that was exceeded */
   constructor(readonly limit: number) {
-    super(`the Erlang A chain needs more than ${limit} states: patience too long for this overload (try fewer seconds of patience, more agents or Erlang C)`);
+    super(
+      `the Erlang A chain needs more than ${limit} states: patience too long for this overload (try fewer seconds of patience, more agents or Erlang C)`,
+    );
   }
 }
 

@@ -36,13 +36,25 @@ describe('parseForecastCsv', () => {
   });
 
   it.each([
-    ['a non-numeric calls value', 'interval,calls,aht\na,100,180\nb,1O0,180\n', 3, 'calls', 'forecast line 3, field "calls": expected a number, got "1O0"'],
+    [
+      'a non-numeric calls value',
+      'interval,calls,aht\na,100,180\nb,1O0,180\n',
+      3,
+      'calls',
+      'forecast line 3, field "calls": expected a number, got "1O0"',
+    ],
     ['a negative calls value', 'interval,calls,aht\na,-4,180\n', 2, 'calls', 'forecast line 2, field "calls": must be ≥ 0, got "-4"'],
     ['a thousands separator', 'interval,calls,aht\na,"1,000",180\n', 2, 'calls', 'expected a number, got "1,000"'],
     ['an empty aht', 'interval,calls,aht\na,10,\n', 2, 'aht', 'forecast line 2, field "aht": expected a number, got ""'],
     ['a hex aht', 'interval,calls,aht\na,10,0x10\n', 2, 'aht', 'got "0x10"'],
     ['an empty interval', 'interval,calls,aht\n,10,180\n', 2, 'interval', 'forecast line 2, field "interval": is empty'],
-    ['a duplicate interval', 'interval,calls,aht\n09:00,10,180\n09:30,10,180\n09:00,12,180\n', 4, 'interval', 'duplicate of line 2: "09:00"'],
+    [
+      'a duplicate interval',
+      'interval,calls,aht\n09:00,10,180\n09:30,10,180\n09:00,12,180\n',
+      4,
+      'interval',
+      'duplicate of line 2: "09:00"',
+    ],
   ])('names the line and field of %s', (_what, text, line, field, message) => {
     const err = parseError(text);
     expect(err).toMatchObject({ line, field });
@@ -85,7 +97,16 @@ describe('planForecast', () => {
   it('plans zero agents for an interval with no calls', () => {
     const rows = parseForecastCsv('interval,calls,aht\nnight,0,0\n');
     expect(planForecast(rows, { ...target, patience: 60, intervalMinutes: 30 })[0]).toEqual({
-      interval: 'night', calls: 0, aht: 0, agents: 0, scheduledAgents: 0, serviceLevel: 1, asa: 0, occupancy: 0, probabilityOfWait: 0, probabilityOfAbandon: 0,
+      interval: 'night',
+      calls: 0,
+      aht: 0,
+      agents: 0,
+      scheduledAgents: 0,
+      serviceLevel: 1,
+      asa: 0,
+      occupancy: 0,
+      probabilityOfWait: 0,
+      probabilityOfAbandon: 0,
     });
   });
 

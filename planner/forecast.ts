@@ -79,7 +79,8 @@ function splitCsvLine(text: string, line: number): string[] {
 function parseNumber(raw: string, line: number, field: Column, positive: boolean): number {
   const value = DECIMAL.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(value)) throw new ForecastError(line, field, `expected a number, got ${JSON.stringify(raw)}`);
-  if (value < 0 || (positive && value === 0)) throw new ForecastError(line, field, `must be ${positive ? '> 0' : '≥ 0'}, got ${JSON.stringify(raw)}`);
+  if (value < 0 || (positive && value === 0))
+    throw new ForecastError(line, field, `must be ${positive ? '> 0' : '≥ 0'}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -180,6 +181,9 @@ export function formatForecastTable(plans: readonly IntervalPlan[]): string {
   });
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] as string).length)));
   const render = (cells: readonly string[]): string =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number)))
+      .join('  ')
+      .trimEnd();
   return [render(head), ...body.map(render)].join('\n');
 }

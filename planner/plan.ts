@@ -66,12 +66,14 @@ export function validatePlanInput(input: PlanInput): void {
   };
   if (!finite(input.rate) || input.rate < 0) fail('--rate must be a number ≥ 0 (calls per hour)');
   if (!finite(input.aht) || input.aht <= 0) fail('--aht must be a number > 0 (seconds)');
-  if (input.targetSl === undefined && input.targetAsa === undefined) fail('a target is required: --target-sl (with --target-time) and/or --target-asa');
+  if (input.targetSl === undefined && input.targetAsa === undefined)
+    fail('a target is required: --target-sl (with --target-time) and/or --target-asa');
   if (input.targetSl !== undefined && !(finite(input.targetSl) && input.targetSl > 0 && input.targetSl < 1)) {
     fail('--target-sl must be between 0 and 1 (exclusive)');
   }
   if (!finite(input.targetTime) || input.targetTime < 0) fail('--target-time must be a number ≥ 0 (seconds)');
-  if (input.targetAsa !== undefined && !(finite(input.targetAsa) && input.targetAsa > 0)) fail('--target-asa must be a number > 0 (seconds)');
+  if (input.targetAsa !== undefined && !(finite(input.targetAsa) && input.targetAsa > 0))
+    fail('--target-asa must be a number > 0 (seconds)');
   if (input.patience !== undefined && !(finite(input.patience) && input.patience > 0)) fail('--patience must be a number > 0 (seconds)');
   if (input.maxOccupancy !== undefined && !(finite(input.maxOccupancy) && input.maxOccupancy > 0 && input.maxOccupancy <= 1)) {
     fail('--max-occupancy must be greater than 0 and at most 1');

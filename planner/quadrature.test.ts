@@ -3,7 +3,12 @@ import { integrateExpConcave } from './quadrature.js';
 
 describe('integrateExpConcave', () => {
   it('integrates a decaying exponential exactly: ∫₀ᵗ e^(−kx) dx = (1 − e^(−kt))/k', () => {
-    for (const [k, t] of [[0.5, 3], [2, 20], [55, 1e5], [1e-3, 10]] as const) {
+    for (const [k, t] of [
+      [0.5, 3],
+      [2, 20],
+      [55, 1e5],
+      [1e-3, 10],
+    ] as const) {
       expect(integrateExpConcave((x) => -k * x, 0, t)).toBeCloseTo(-Math.expm1(-k * t) / k, 12);
     }
   });

@@ -17,7 +17,12 @@ describe('staffErlangC', () => {
   });
 
   it('returns the smallest N > A meeting the service level', () => {
-    for (const [rate, aht, sl, t] of [[200, 180, 0.8, 20], [1200, 240, 0.9, 15], [30, 300, 0.8, 30], [5000, 420, 0.85, 60]] as const) {
+    for (const [rate, aht, sl, t] of [
+      [200, 180, 0.8, 20],
+      [1200, 240, 0.9, 15],
+      [30, 300, 0.8, 30],
+      [5000, 420, 0.85, 60],
+    ] as const) {
       const w = { callsPerHour: rate, ahtSeconds: aht };
       const plan = staffErlangC(w, { serviceLevel: sl, targetTimeSeconds: t });
       const a = (rate * aht) / 3600;

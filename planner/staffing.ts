@@ -58,10 +58,13 @@ export function scheduledAgents(agents: number, shrinkage = 0): number {
 function checkTarget(target: StaffingTarget): void {
   const { serviceLevel, asaSeconds, maxOccupancy, targetTimeSeconds } = target;
   if (serviceLevel === undefined && asaSeconds === undefined) throw new RangeError('a service-level or an ASA target is required');
-  if (serviceLevel !== undefined && !(serviceLevel > 0 && serviceLevel < 1)) throw new RangeError(`serviceLevel must be in (0, 1), got ${serviceLevel}`);
+  if (serviceLevel !== undefined && !(serviceLevel > 0 && serviceLevel < 1))
+    throw new RangeError(`serviceLevel must be in (0, 1), got ${serviceLevel}`);
   if (asaSeconds !== undefined && !(asaSeconds > 0)) throw new RangeError(`asaSeconds must be > 0, got ${asaSeconds}`);
-  if (maxOccupancy !== undefined && !(maxOccupancy > 0 && maxOccupancy <= 1)) throw new RangeError(`maxOccupancy must be in (0, 1], got ${maxOccupancy}`);
-  if (!(targetTimeSeconds >= 0 && Number.isFinite(targetTimeSeconds))) throw new RangeError(`targetTimeSeconds must be ≥ 0, got ${targetTimeSeconds}`);
+  if (maxOccupancy !== undefined && !(maxOccupancy > 0 && maxOccupancy <= 1))
+    throw new RangeError(`maxOccupancy must be in (0, 1], got ${maxOccupancy}`);
+  if (!(targetTimeSeconds >= 0 && Number.isFinite(targetTimeSeconds)))
+    throw new RangeError(`targetTimeSeconds must be ≥ 0, got ${targetTimeSeconds}`);
 }
 
 function meets(m: QueueMetrics, target: StaffingTarget): boolean {
@@ -91,7 +94,12 @@ export class InfeasibleTargetError extends RangeError {
  * occupancy fall with every added agent — and finds the boundary by galloping
  * up from `from` and then bisecting: O(log n) evaluations instead of O(n).
  */
-function firstPassing<M extends QueueMetrics>(from: number, limit: number, evaluate: (n: number) => M | undefined, ok: (m: M) => boolean): M {
+function firstPassing<M extends QueueMetrics>(
+  from: number,
+  limit: number,
+  evaluate: (n: number) => M | undefined,
+  ok: (m: M) => boolean,
+): M {
   const passing = (n: number): M | undefined => {
     const m = evaluate(n);
     return m !== undefined && ok(m) ? m : undefined;

@@ -57,7 +57,16 @@ export function ensureKafkaJars(version = KAFKA_VERSION, log: (line: string) => 
   log(`fetching Apache Kafka ${version} broker jars from Maven Central into ${libs} (once)`);
   const r = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-Dkafka.version=${version}`, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      `-Dkafka.version=${version}`,
+      `-DoutputDirectory=${staging}`,
+      '-DincludeScope=runtime',
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (r.status !== 0) {
@@ -132,8 +141,17 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'data')));
   const classpath = `${libs}/*`;
   const clusterId = kraftClusterId();
-  const jvm = [`-Xms128m`, `-Xmx${opts.heap ?? '768m'}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4jConfig}`, `-Dkafka.logs.dir=${dir}`];
-  const fmt = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { encoding: 'utf8' });
+  const jvm = [
+    `-Xms128m`,
+    `-Xmx${opts.heap ?? '768m'}`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${log4jConfig}`,
+    `-Dkafka.logs.dir=${dir}`,
+  ];
+  const fmt = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
+    encoding: 'utf8',
+  });
   if (fmt.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`formatting KRaft storage failed (exit ${fmt.status}): ${(fmt.stdout + fmt.stderr).slice(-2000)}`);
@@ -165,7 +183,12 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const admin = new Kafka({ clientId: 'sluice-kafka-probe', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'sluice-kafka-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await waitUntil(
       `Apache Kafka ${version} on ${brokers}`,

@@ -45,7 +45,9 @@ function ping(port: number): Promise<boolean> {
 export async function startRedis(): Promise<RedisServer> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error(`redis-server is needed for the integration tests but could not be run: ${probe.error?.message ?? probe.stderr} (install it: apt-get install redis-server)`);
+    throw new Error(
+      `redis-server is needed for the integration tests but could not be run: ${probe.error?.message ?? probe.stderr} (install it: apt-get install redis-server)`,
+    );
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
@@ -58,17 +60,24 @@ export async function startRedis(): Promise<RedisServer> {
   const start = async () => {
     exited = undefined;
     output = '';
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const c = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = c;
     c.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2000)));
     c.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2000)));
     c.on('exit', (code, signal) => {
       exited = `exit code ${code ?? ''} signal ${signal ?? ''}`;
     });
-    await waitUntil(`redis-server on 127.0.0.1:${port}`, () => ping(port), 15_000, () =>
-      exited ? new Error(`redis-server exited while starting (${exited}): ${output}`) : undefined,
+    await waitUntil(
+      `redis-server on 127.0.0.1:${port}`,
+      () => ping(port),
+      15_000,
+      () => (exited ? new Error(`redis-server exited while starting (${exited}): ${output}`) : undefined),
     );
   };
   const halt = async () => {

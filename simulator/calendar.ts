@@ -55,7 +55,8 @@ export function checkShift(s: ShiftConfig, name: string): void {
     if (!whole(b.atMinute) || b.atMinute >= 1440) throw new RangeError(`${name}.breaks[${i}].atMinute must be a whole minute in 0–1439`);
     if (!(b.minutes > 0)) throw new RangeError(`${name}.breaks[${i}].minutes must be > 0`);
     if (at < 0 || at + b.minutes > s.endMinute - s.startMinute) throw new RangeError(`${name}.breaks[${i}] must lie inside the shift`);
-    if (typeof b.reason !== 'string' || b.reason.length === 0 || b.reason.length > 64) throw new RangeError(`${name}.breaks[${i}].reason must be 1–64 characters`);
+    if (typeof b.reason !== 'string' || b.reason.length === 0 || b.reason.length > 64)
+      throw new RangeError(`${name}.breaks[${i}].reason must be 1–64 characters`);
   });
 }
 

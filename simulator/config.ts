@@ -81,7 +81,13 @@ const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 function checkDuration(d: Duration | undefined, name: string): void {
   if (d === undefined) return;
   const pos = (v: number) => Number.isFinite(v) && v >= 0;
-  if (d.kind === 'fixed' ? !pos(d.sec) : d.kind === 'exponential' || d.kind === 'lognormal' ? !(d.meanSec > 0 && Number.isFinite(d.meanSec)) : true) {
+  if (
+    d.kind === 'fixed'
+      ? !pos(d.sec)
+      : d.kind === 'exponential' || d.kind === 'lognormal'
+        ? !(d.meanSec > 0 && Number.isFinite(d.meanSec))
+        : true
+  ) {
     throw new RangeError(`${name} must be fixed (sec ≥ 0), exponential or lognormal (meanSec > 0)`);
   }
   if (d.kind === 'lognormal' && !pos(d.cv)) throw new RangeError(`${name}.cv must be ≥ 0`);
@@ -101,7 +107,8 @@ export function resolveConfig(c: TrafficConfig): ResolvedConfig {
   if (!Number.isInteger(c.start) || c.start < 0) throw new RangeError('start must be an epoch ms ≥ 0');
   if (!Number.isInteger(c.durationMs) || c.durationMs <= 0) throw new RangeError('durationMs must be a whole number of ms > 0');
   const off = c.utcOffsetMinutes ?? 0;
-  if (!Number.isInteger(off) || Math.abs(off) > 14 * 60) throw new RangeError('utcOffsetMinutes must be a whole number of minutes within ±840');
+  if (!Number.isInteger(off) || Math.abs(off) > 14 * 60)
+    throw new RangeError('utcOffsetMinutes must be a whole number of minutes within ±840');
   checkProfile(c.profile, 'profile');
   (c.peaks ?? []).forEach((p, i) => checkPeak(p, `peaks[${i}]`));
   const intervalSec = c.intervalSec ?? 900;
@@ -133,7 +140,8 @@ export function resolveConfig(c: TrafficConfig): ResolvedConfig {
         if (!(g.hold.share >= 0 && g.hold.share <= 1)) throw new RangeError(`${gn}.hold.share must be between 0 and 1`);
         checkDuration(g.hold.duration, `${gn}.hold.duration`);
       }
-      if (g.priority !== undefined && !(Number.isInteger(g.priority) && g.priority >= 0 && g.priority <= 9)) throw new RangeError(`${gn}.priority must be a whole number 0–9`);
+      if (g.priority !== undefined && !(Number.isInteger(g.priority) && g.priority >= 0 && g.priority <= 9))
+        throw new RangeError(`${gn}.priority must be a whole number 0–9`);
     });
     const agents = new Set<string>();
     const extensions = new Set<string>();
@@ -147,7 +155,8 @@ export function resolveConfig(c: TrafficConfig): ResolvedConfig {
       if (extensions.has(ext)) throw new RangeError(`${an}.extension '${ext}' is repeated`);
       extensions.add(ext);
       if (a.skillGroups.length === 0 || a.skillGroups.length > 64) throw new RangeError(`${an}.skillGroups must name 1–64 skill groups`);
-      for (const s of a.skillGroups) if (!groups.has(s)) throw new RangeError(`${an}.skillGroups names '${s}', which is not a skill group of ${t.id}`);
+      for (const s of a.skillGroups)
+        if (!groups.has(s)) throw new RangeError(`${an}.skillGroups names '${s}', which is not a skill group of ${t.id}`);
       if (a.shift) checkShift(a.shift, `${an}.shift`);
     });
   });

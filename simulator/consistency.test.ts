@@ -7,7 +7,11 @@ import { buildScenario } from './scenario.js';
 // 09:00–19:00 UTC: breaks, the 16:00 shift change, a peak that overloads, two tenants, agents with two skills.
 const START = Date.UTC(2026, 0, 12, 9, 0);
 const config = buildScenario({
-  seed: 2024, start: START, minutes: 600, tenants: ['acme', 'globex'], callsPerHour: 200,
+  seed: 2024,
+  start: START,
+  minutes: 600,
+  tenants: ['acme', 'globex'],
+  callsPerHour: 200,
   peaks: [{ start: START + 3 * HOUR_MS, durationMinutes: 90, multiplier: 3, rampMinutes: 20 }],
 });
 const sim = new TrafficSimulation(config);
@@ -71,7 +75,8 @@ describe('the four sources agree with each other', () => {
     for (const e of agentEvents) {
       const k = `${e.tenant}|${e.body.agentId}`;
       const from = state.get(k);
-      if (from !== undefined && !LEGAL[from].includes(e.body.state)) throw new Error(`${k}: ${from} → ${e.body.state} at ${new Date(e.ts).toISOString()}`);
+      if (from !== undefined && !LEGAL[from].includes(e.body.state))
+        throw new Error(`${k}: ${from} → ${e.body.state} at ${new Date(e.ts).toISOString()}`);
       state.set(k, e.body.state);
     }
     expect(state.size).toBe(config.tenants.reduce((n, t) => n + t.agents.length, 0));
@@ -101,14 +106,21 @@ describe('the four sources agree with each other', () => {
     const sl = config.serviceLevelSec! * 1000;
     for (const r of intervals as IntervalEvent[]) {
       const b = r.body;
-      const inside = calls.filter((e) => e.tenant === r.tenant && e.body.skillGroup === b.key && e.ts >= b.intervalStart && e.ts < b.intervalStart + b.intervalSec * 1000);
+      const inside = calls.filter(
+        (e) =>
+          e.tenant === r.tenant && e.body.skillGroup === b.key && e.ts >= b.intervalStart && e.ts < b.intervalStart + b.intervalSec * 1000,
+      );
       const count = (t: string, within = false) => inside.filter((e) => e.body.type === t && (!within || e.body.waitMs! <= sl)).length;
       const done = inside.filter((e) => e.body.type === 'COMPLETED');
       const total = (k: 'talkMs' | 'holdMs' | 'acwMs') => done.reduce((n, e) => n + e.body[k]!, 0);
       expect(r.ts).toBe(b.intervalStart + 900_000);
       expect(b).toMatchObject({
-        offered: count('OFFERED'), answered: count('ANSWERED'), abandoned: count('ABANDONED'),
-        answeredWithinSl: count('ANSWERED', true), abandonedWithinSl: count('ABANDONED', true), handled: done.length,
+        offered: count('OFFERED'),
+        answered: count('ANSWERED'),
+        abandoned: count('ABANDONED'),
+        answeredWithinSl: count('ANSWERED', true),
+        abandonedWithinSl: count('ABANDONED', true),
+        handled: done.length,
       });
       expect(Math.round(b.talkSec! * 1000)).toBe(total('talkMs'));
       expect(Math.round(b.holdSec! * 1000)).toBe(total('holdMs'));
@@ -121,7 +133,12 @@ describe('the four sources agree with each other', () => {
   it('the summary counts what the events say', () => {
     const s = sim.summary();
     expect(s.events.total).toBe(events.length);
-    expect(s.events).toMatchObject({ agent: agentEvents.length, extension: extensions.length, skillgroup: calls.length, interval: intervals.length });
+    expect(s.events).toMatchObject({
+      agent: agentEvents.length,
+      extension: extensions.length,
+      skillgroup: calls.length,
+      interval: intervals.length,
+    });
     expect(s.totals.answered).toBe(calls.filter((e) => e.body.type === 'ANSWERED').length);
     expect(s.totals.abandoned).toBe(calls.filter((e) => e.body.type === 'ABANDONED').length);
     expect(s.peaks[0]!.realisedMultiplier!).toBeGreaterThan(2.5);

@@ -5,18 +5,52 @@ import { BANK_PROFILE } from './profile.js';
 
 // The real file (Anonymous Bank, Israel, October 1999; Guedj & Mandelbaum, Technion): its defects, found by reading it.
 const MALFORMED: [line: number, code: string][] = [
-  [690, 'answered-before-queued'], [1577, 'answered-before-queued'], [1893, 'no-service-times'], [3109, 'no-service-times'],
-  [4369, 'answered-before-queued'], [5288, 'duration-mismatch'], [7201, 'answered-before-queued'], [7294, 'answered-before-queued'],
-  [7315, 'field-count'], [7632, 'answered-before-queued'], [7659, 'answered-before-queued'], [7660, 'answered-before-queued'],
-  [8039, 'no-service-times'], [9363, 'answered-before-queued'], [9533, 'no-service-times'], [10890, 'answered-before-queued'],
-  [12373, 'no-service-times'], [13727, 'no-service-times'], [14118, 'no-service-times'], [14247, 'field-count'],
-  [14435, 'no-service-times'], [17013, 'no-service-times'], [17440, 'answered-before-queued'], [19827, 'no-service-times'],
-  [20010, 'no-service-times'], [20954, 'no-service-times'], [21008, 'no-service-times'], [21333, 'no-service-times'],
-  [21880, 'no-service-times'], [21958, 'no-service-times'], [22531, 'no-service-times'], [23315, 'answered-before-queued'],
-  [23353, 'answered-before-queued'], [24782, 'answered-before-queued'], [25010, 'no-service-times'], [25029, 'answered-before-queued'],
-  [25220, 'answered-before-queued'], [26032, 'answered-before-queued'], [28717, 'no-service-times'], [28790, 'no-service-times'],
-  [29113, 'answered-before-queued'], [29245, 'answered-before-queued'], [30917, 'no-service-times'], [31268, 'answered-before-queued'],
-  [33278, 'answered-before-queued'], [34306, 'no-service-times'],
+  [690, 'answered-before-queued'],
+  [1577, 'answered-before-queued'],
+  [1893, 'no-service-times'],
+  [3109, 'no-service-times'],
+  [4369, 'answered-before-queued'],
+  [5288, 'duration-mismatch'],
+  [7201, 'answered-before-queued'],
+  [7294, 'answered-before-queued'],
+  [7315, 'field-count'],
+  [7632, 'answered-before-queued'],
+  [7659, 'answered-before-queued'],
+  [7660, 'answered-before-queued'],
+  [8039, 'no-service-times'],
+  [9363, 'answered-before-queued'],
+  [9533, 'no-service-times'],
+  [10890, 'answered-before-queued'],
+  [12373, 'no-service-times'],
+  [13727, 'no-service-times'],
+  [14118, 'no-service-times'],
+  [14247, 'field-count'],
+  [14435, 'no-service-times'],
+  [17013, 'no-service-times'],
+  [17440, 'answered-before-queued'],
+  [19827, 'no-service-times'],
+  [20010, 'no-service-times'],
+  [20954, 'no-service-times'],
+  [21008, 'no-service-times'],
+  [21333, 'no-service-times'],
+  [21880, 'no-service-times'],
+  [21958, 'no-service-times'],
+  [22531, 'no-service-times'],
+  [23315, 'answered-before-queued'],
+  [23353, 'answered-before-queued'],
+  [24782, 'answered-before-queued'],
+  [25010, 'no-service-times'],
+  [25029, 'answered-before-queued'],
+  [25220, 'answered-before-queued'],
+  [26032, 'answered-before-queued'],
+  [28717, 'no-service-times'],
+  [28790, 'no-service-times'],
+  [29113, 'answered-before-queued'],
+  [29245, 'answered-before-queued'],
+  [30917, 'no-service-times'],
+  [31268, 'answered-before-queued'],
+  [33278, 'answered-before-queued'],
+  [34306, 'no-service-times'],
 ];
 
 let load: DatasetLoad;
@@ -24,7 +58,13 @@ let load: DatasetLoad;
 let raw: Map<number, string[]>;
 beforeAll(async () => {
   load = await loadBankDataset();
-  raw = new Map(readFileSync(ANONYMOUS_BANK_FILE, 'utf8').trimEnd().split('\n').slice(1).map((l, i) => [i + 2, l.split('\t')]));
+  raw = new Map(
+    readFileSync(ANONYMOUS_BANK_FILE, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l, i) => [i + 2, l.split('\t')]),
+  );
 });
 
 describe('loading the real Anonymous Bank file', () => {
@@ -50,7 +90,14 @@ describe('loading the real Anonymous Bank file', () => {
 
   it('keeps and counts the oddities that do not change the events', () => {
     const n = Object.fromEntries(Object.entries(load.notes).map(([k, v]) => [k, v.length]));
-    expect(n).toEqual({ 'customer-id-exponent': 14, 'vru-exit-before-entry': 4, 'hang-with-service-times': 67, 'served-without-server': 517, 'zero-length-service': 43, 'crosses-midnight': 37 });
+    expect(n).toEqual({
+      'customer-id-exponent': 14,
+      'vru-exit-before-entry': 4,
+      'hang-with-service-times': 67,
+      'served-without-server': 517,
+      'zero-length-service': 43,
+      'crosses-midnight': 37,
+    });
     expect(load.notes['vru-exit-before-entry']).toEqual([4982, 6297, 25841, 31515]);
     expect(raw.get(753)![2]).toBe('6.02082E+11');
   });
@@ -86,8 +133,23 @@ describe('parsing records strictly', () => {
   const header = BANK_FIELDS.join('\t');
   const rec = (over: Partial<Record<(typeof BANK_FIELDS)[number], string>> = {}) => {
     const base: Record<string, string> = {
-      'vru+line': 'AA0101', call_id: '1', customer_id: '0', priority: '0', type: 'PS', date: '991012', vru_entry: '10:00:00', vru_exit: '10:00:10', vru_time: '10',
-      q_start: '10:00:10', q_exit: '10:00:40', q_time: '30', outcome: 'AGENT', ser_start: '10:00:40', ser_exit: '10:02:40', ser_time: '120', server: 'DORIT',
+      'vru+line': 'AA0101',
+      call_id: '1',
+      customer_id: '0',
+      priority: '0',
+      type: 'PS',
+      date: '991012',
+      vru_entry: '10:00:00',
+      vru_exit: '10:00:10',
+      vru_time: '10',
+      q_start: '10:00:10',
+      q_exit: '10:00:40',
+      q_time: '30',
+      outcome: 'AGENT',
+      ser_start: '10:00:40',
+      ser_exit: '10:02:40',
+      ser_time: '120',
+      server: 'DORIT',
     };
     return BANK_FIELDS.map((f) => over[f] ?? base[f]).join('\t');
   };
@@ -100,14 +162,26 @@ describe('parsing records strictly', () => {
   });
 
   it.each<[string, string, string]>([
-    ['a time where the outcome should be', rec({ outcome: '0:00:00' }), "outcome is '0:00:00', expected AGENT, HANG or PHANTOM (a time where the outcome should be)"],
+    [
+      'a time where the outcome should be',
+      rec({ outcome: '0:00:00' }),
+      "outcome is '0:00:00', expected AGENT, HANG or PHANTOM (a time where the outcome should be)",
+    ],
     ['a date that does not exist', rec({ date: '990231' }), "date '990231' is not a calendar date"],
     ['a date outside 1999', rec({ date: '001012' }), "date is '001012', expected YYMMDD in 1999"],
     ['a bad time', rec({ q_exit: '24:00:40' }), "q_exit is '24:00:40', expected H:MM:SS"],
-    ['q_exit before q_start', rec({ q_exit: '10:00:05', q_time: '30' }), 'q_exit 10:00:05 is before q_start 10:00:10 and q_time 30 s does not span midnight'],
+    [
+      'q_exit before q_start',
+      rec({ q_exit: '10:00:05', q_time: '30' }),
+      'q_exit 10:00:05 is before q_start 10:00:10 and q_time 30 s does not span midnight',
+    ],
     ['a queue time that disagrees', rec({ q_time: '31' }), 'q_time 31 s disagrees with q_exit − q_start = 30 s'],
     ['a missing queue exit', rec({ q_start: '0:00:00' }), 'q_start is 0:00:00 (never queued) but q_exit is 10:00:40 and q_time 30 s'],
-    ['a hang-up with a server', rec({ outcome: 'HANG', ser_start: '0:00:00', ser_exit: '0:00:00', ser_time: '0' }), 'outcome HANG but server is DORIT'],
+    [
+      'a hang-up with a server',
+      rec({ outcome: 'HANG', ser_start: '0:00:00', ser_exit: '0:00:00', ser_time: '0' }),
+      'outcome HANG but server is DORIT',
+    ],
   ])('reports and skips %s', (_, line, reason) => {
     const d = parse(rec(), line);
     expect(d.malformed).toEqual([{ line: 3, code: expect.any(String), reason, type: line.includes('\tPS\t') ? 'PS' : null }]);

@@ -18,7 +18,25 @@ import { DAY_MS } from './profile.js';
 export const ANONYMOUS_BANK_FILE: URL = new URL('../../shared/data/anonymous-bank/october-1999.tsv', import.meta.url);
 
 /** Field names of the header line, in order. */
-export const BANK_FIELDS = ['vru+line', 'call_id', 'customer_id', 'priority', 'type', 'date', 'vru_entry', 'vru_exit', 'vru_time', 'q_start', 'q_exit', 'q_time', 'outcome', 'ser_start', 'ser_exit', 'ser_time', 'server'] as const;
+export const BANK_FIELDS = [
+  'vru+line',
+  'call_id',
+  'customer_id',
+  'priority',
+  'type',
+  'date',
+  'vru_entry',
+  'vru_exit',
+  'vru_time',
+  'q_start',
+  'q_exit',
+  'q_time',
+  'outcome',
+  'ser_start',
+  'ser_exit',
+  'ser_time',
+  'server',
+] as const;
 
 /** Service types: PS regular, PE regular in English, IN internet support, NE stock exchange, NW prospective customer, TT callback put on hold. */
 export const SERVICE_TYPES = ['PS', 'PE', 'IN', 'NE', 'NW', 'TT'] as const;
@@ -55,7 +73,15 @@ export interface BankCall {
 }
 
 /** Why a record was skipped. */
-export type MalformedCode = 'empty-line' | 'field-count' | 'bad-field' | 'out-of-order' | 'duration-mismatch' | 'no-service-times' | 'answered-before-queued' | 'hang-with-server';
+export type MalformedCode =
+  | 'empty-line'
+  | 'field-count'
+  | 'bad-field'
+  | 'out-of-order'
+  | 'duration-mismatch'
+  | 'no-service-times'
+  | 'answered-before-queued'
+  | 'hang-with-server';
 
 /** A skipped record: its line, a stable code and the reason in words. */
 export interface MalformedRecord {
@@ -67,7 +93,13 @@ export interface MalformedRecord {
 }
 
 /** Kept records with an oddity that does not change their events. */
-export type NoteCode = 'customer-id-exponent' | 'vru-exit-before-entry' | 'hang-with-service-times' | 'served-without-server' | 'zero-length-service' | 'crosses-midnight';
+export type NoteCode =
+  | 'customer-id-exponent'
+  | 'vru-exit-before-entry'
+  | 'hang-with-service-times'
+  | 'served-without-server'
+  | 'zero-length-service'
+  | 'crosses-midnight';
 
 /** The whole file, parsed. */
 export interface DatasetLoad {
@@ -129,12 +161,16 @@ function firstMisfit(f: readonly string[]): string | undefined {
     const [name, ok, expected] = FORMATS[i]!;
     const v = f[i];
     if (v === undefined) return `${name} is missing`;
-    if (!ok(v)) return `${name} is '${v}', expected ${expected}${name === 'outcome' && isTime(v) ? ' (a time where the outcome should be)' : ''}`;
+    if (!ok(v))
+      return `${name} is '${v}', expected ${expected}${name === 'outcome' && isTime(v) ? ' (a time where the outcome should be)' : ''}`;
   }
   return undefined;
 }
 
-type Parsed = { kind: 'call'; call: BankCall; notes: NoteCode[] } | { kind: 'phantom' } | { kind: 'malformed'; code: MalformedCode; reason: string };
+type Parsed =
+  | { kind: 'call'; call: BankCall; notes: NoteCode[] }
+  | { kind: 'phantom' }
+  | { kind: 'malformed'; code: MalformedCode; reason: string };
 
 /**
  * Parses one record (already split on tabs) strictly.
@@ -149,7 +185,25 @@ export function parseBankRecord(f: readonly string[], line: number, utcOffsetMin
   }
   const misfit = firstMisfit(f);
   if (misfit) return bad('bad-field', misfit);
-  const [vruLine, callId, customerId, priority, type, date, vruEntry, vruExit, vruTime, qStart, qExit, qTime, outcome, serStart, serExit, serTime, server] = f as unknown as string[] & { length: 17 };
+  const [
+    vruLine,
+    callId,
+    customerId,
+    priority,
+    type,
+    date,
+    vruEntry,
+    vruExit,
+    vruTime,
+    qStart,
+    qExit,
+    qTime,
+    outcome,
+    serStart,
+    serExit,
+    serTime,
+    server,
+  ] = f as unknown as string[] & { length: 17 };
   if (outcome === 'PHANTOM') return { kind: 'phantom' };
   const month = Number(date!.slice(2, 4));
   const dayOfMonth = Number(date!.slice(4, 6));
@@ -169,19 +223,24 @@ export function parseBankRecord(f: readonly string[], line: number, utcOffsetMin
 
   const ve = base + secondsOf(vruEntry!) * 1000;
   const vx = near(vruExit!, ve);
-  if ((vx - ve) / 1000 !== Number(vruTime)) return bad('duration-mismatch', `vru_time ${vruTime} s disagrees with vru_exit − vru_entry = ${hms(vx - ve)}`);
+  if ((vx - ve) / 1000 !== Number(vruTime))
+    return bad('duration-mismatch', `vru_time ${vruTime} s disagrees with vru_exit − vru_entry = ${hms(vx - ve)}`);
   if (vx < ve) notes.push('vru-exit-before-entry');
   if (/E\+/.test(customerId!)) notes.push('customer-id-exponent');
 
   let queue: Span | null = null;
   if (qStart === '0:00:00') {
-    if (qExit !== '0:00:00' || qTime !== '0') return bad('out-of-order', `q_start is 0:00:00 (never queued) but q_exit is ${qExit} and q_time ${qTime} s`);
+    if (qExit !== '0:00:00' || qTime !== '0')
+      return bad('out-of-order', `q_start is 0:00:00 (never queued) but q_exit is ${qExit} and q_time ${qTime} s`);
   } else {
     const qs = near(qStart!, vx);
     if (qs < vx) return bad('out-of-order', `q_start ${qStart} is before vru_exit ${vruExit}`);
     const qx = after(qExit!, qs);
     if ((qx - qs) / 1000 !== Number(qTime)) {
-      const how = secondsOf(qExit!) < secondsOf(qStart!) ? `q_exit ${qExit} is before q_start ${qStart} and q_time ${qTime} s does not span midnight` : `q_time ${qTime} s disagrees with q_exit − q_start = ${hms(qx - qs)}`;
+      const how =
+        secondsOf(qExit!) < secondsOf(qStart!)
+          ? `q_exit ${qExit} is before q_start ${qStart} and q_time ${qTime} s does not span midnight`
+          : `q_time ${qTime} s disagrees with q_exit − q_start = ${hms(qx - qs)}`;
       return bad('duration-mismatch', how);
     }
     queue = { start: qs, exit: qx, sec: Number(qTime) };
@@ -189,11 +248,14 @@ export function parseBankRecord(f: readonly string[], line: number, utcOffsetMin
 
   let service: Span | null = null;
   if (outcome === 'AGENT') {
-    if (serStart === '0:00:00' && serExit === '0:00:00') return bad('no-service-times', `outcome AGENT but ser_start and ser_exit are 0:00:00 (served when is not recorded)`);
+    if (serStart === '0:00:00' && serExit === '0:00:00')
+      return bad('no-service-times', `outcome AGENT but ser_start and ser_exit are 0:00:00 (served when is not recorded)`);
     const ss = near(serStart!, queue ? queue.start : vx);
-    if (queue && ss < queue.start) return bad('answered-before-queued', `ser_start ${serStart} is before q_start ${qStart}: served before it queued`);
+    if (queue && ss < queue.start)
+      return bad('answered-before-queued', `ser_start ${serStart} is before q_start ${qStart}: served before it queued`);
     const sx = after(serExit!, ss);
-    if ((sx - ss) / 1000 !== Number(serTime)) return bad('duration-mismatch', `ser_time ${serTime} s disagrees with ser_exit − ser_start = ${hms(sx - ss)}`);
+    if ((sx - ss) / 1000 !== Number(serTime))
+      return bad('duration-mismatch', `ser_time ${serTime} s disagrees with ser_exit − ser_start = ${hms(sx - ss)}`);
     service = { start: ss, exit: sx, sec: Number(serTime) };
     if (server === 'NO_SERVER') notes.push('served-without-server');
     if (service.sec === 0) notes.push('zero-length-service');
@@ -205,8 +267,18 @@ export function parseBankRecord(f: readonly string[], line: number, utcOffsetMin
   if (last >= base + DAY_MS) notes.push('crosses-midnight');
 
   const call: BankCall = {
-    line, vruLine: vruLine!, callId: callId!, customerId: customerId!, priority: Number(priority), type: type as ServiceType, date: date!,
-    vru: { start: ve, exit: vx, sec: Number(vruTime) }, queue, outcome: outcome as 'AGENT' | 'HANG', service, server: server === 'NO_SERVER' ? null : server!,
+    line,
+    vruLine: vruLine!,
+    callId: callId!,
+    customerId: customerId!,
+    priority: Number(priority),
+    type: type as ServiceType,
+    date: date!,
+    vru: { start: ve, exit: vx, sec: Number(vruTime) },
+    queue,
+    outcome: outcome as 'AGENT' | 'HANG',
+    service,
+    server: server === 'NO_SERVER' ? null : server!,
   };
   return { kind: 'call', call, notes };
 }
@@ -219,18 +291,29 @@ export function parseBankDataset(text: string, o: BankParseOptions = {}): Datase
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const header = (lines[0] ?? '').replace(/\r$/, '');
-  if (header !== BANK_FIELDS.join('\t')) throw new DatasetFormatError(`not the Anonymous Bank format: the header is '${header.slice(0, 200)}', expected ${BANK_FIELDS.join(' ')} separated by tabs`);
+  if (header !== BANK_FIELDS.join('\t'))
+    throw new DatasetFormatError(
+      `not the Anonymous Bank format: the header is '${header.slice(0, 200)}', expected ${BANK_FIELDS.join(' ')} separated by tabs`,
+    );
   const calls: BankCall[] = [];
   const malformed: MalformedRecord[] = [];
   const notes: Record<NoteCode, number[]> = {
-    'customer-id-exponent': [], 'vru-exit-before-entry': [], 'hang-with-service-times': [], 'served-without-server': [], 'zero-length-service': [], 'crosses-midnight': [],
+    'customer-id-exponent': [],
+    'vru-exit-before-entry': [],
+    'hang-with-service-times': [],
+    'served-without-server': [],
+    'zero-length-service': [],
+    'crosses-midnight': [],
   };
   let phantom = 0;
   for (let i = 1; i < lines.length; i++) {
     const line = i + 1;
     const raw = lines[i]!.replace(/\r$/, '');
     const fields = raw.split('\t');
-    const type = (SERVICE_TYPES as readonly string[]).includes(fields[4] ?? '') && fields.length === BANK_FIELDS.length ? (fields[4] as ServiceType) : null;
+    const type =
+      (SERVICE_TYPES as readonly string[]).includes(fields[4] ?? '') && fields.length === BANK_FIELDS.length
+        ? (fields[4] as ServiceType)
+        : null;
     if (raw.trim() === '') {
       malformed.push({ line, code: 'empty-line', reason: 'empty line', type: null });
       continue;
@@ -257,7 +340,10 @@ export async function loadBankDataset(path: string | URL = ANONYMOUS_BANK_FILE, 
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new Error(`the Anonymous Bank dataset is not at ${String(path)}: it ships in shared/data/anonymous-bank/ beside the repository (pass another path with --file)`, { cause: err });
+    throw new Error(
+      `the Anonymous Bank dataset is not at ${String(path)}: it ships in shared/data/anonymous-bank/ beside the repository (pass another path with --file)`,
+      { cause: err },
+    );
   }
   return parseBankDataset(text, o);
 }

@@ -12,7 +12,8 @@ export interface Scheduled {
   readonly fire: () => void;
 }
 
-const before = (a: Scheduled, b: Scheduled): boolean => a.at < b.at || (a.at === b.at && (a.cls < b.cls || (a.cls === b.cls && a.seq < b.seq)));
+const before = (a: Scheduled, b: Scheduled): boolean =>
+  a.at < b.at || (a.at === b.at && (a.cls < b.cls || (a.cls === b.cls && a.seq < b.seq)));
 
 /** A min-heap of {@link Scheduled} items. */
 export class EventHeap {

@@ -4,7 +4,12 @@ import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { HttpIngestSink, isHttpSinkError } from './http-sink.js';
 
 const event = (i: number): TelemetryEvent => ({
-  v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: 1_768_204_800_000 + i, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: `e${i}`,
+  ts: 1_768_204_800_000 + i,
+  body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
 });
 
 interface Seen {
@@ -13,13 +18,18 @@ interface Seen {
 }
 
 /** A stand-in for Sluice's ingest route: answers each request with `answer(n)` (n counts from 1). */
-async function server(answer: (n: number, events: TelemetryEvent[]) => { status: number; body: unknown; headers?: Record<string, string> }): Promise<{ app: FastifyInstance; url: string; seen: Seen[] }> {
+async function server(
+  answer: (n: number, events: TelemetryEvent[]) => { status: number; body: unknown; headers?: Record<string, string> },
+): Promise<{ app: FastifyInstance; url: string; seen: Seen[] }> {
   const app = Fastify();
   const seen: Seen[] = [];
   app.post<{ Body: { events: TelemetryEvent[] } }>('/v1/events', async (req, reply) => {
     seen.push({ auth: req.headers.authorization, count: req.body.events.length });
     const a = answer(seen.length, req.body.events);
-    return reply.status(a.status).headers(a.headers ?? {}).send(a.body);
+    return reply
+      .status(a.status)
+      .headers(a.headers ?? {})
+      .send(a.body);
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, seen };
@@ -42,13 +52,19 @@ describe('HttpIngestSink', () => {
     const sink = new HttpIngestSink({ url: s.url, apiKey: 'k-admin' });
     const events = Array.from({ length: 2500 }, (_, i) => event(i));
     await sink.send(events);
-    expect(s.seen).toEqual([{ auth: 'Bearer k-admin', count: 1000 }, { auth: 'Bearer k-admin', count: 1000 }, { auth: 'Bearer k-admin', count: 500 }]);
+    expect(s.seen).toEqual([
+      { auth: 'Bearer k-admin', count: 1000 },
+      { auth: 'Bearer k-admin', count: 1000 },
+      { auth: 'Bearer k-admin', count: 500 },
+    ]);
     expect(received).toEqual(events.map((e) => e.id));
     expect(sink.accepted).toBe(2500);
   });
 
   it('retries server errors with backoff, then succeeds', async () => {
-    const s = await server((n, events) => (n <= 2 ? { status: 503, body: { error: 'bus down' } } : { status: 202, body: { accepted: events.length, rejected: [] } }));
+    const s = await server((n, events) =>
+      n <= 2 ? { status: 503, body: { error: 'bus down' } } : { status: 202, body: { accepted: events.length, rejected: [] } },
+    );
     app = s.app;
     const sink = new HttpIngestSink({ url: s.url, apiKey: 'k', backoffMs: 1 });
     await sink.send([event(1), event(2)]);
@@ -58,7 +74,9 @@ describe('HttpIngestSink', () => {
 
   it('waits as Retry-After asks (ingest backpressure, rate limits) without spending its retries, then sends the same request', async () => {
     const s = await server((n, events) =>
-      n <= 8 ? { status: n % 2 ? 503 : 429, headers: { 'retry-after': '0' }, body: { error: { code: 'SLUICE_ERR_INGEST_BACKLOG' } } } : { status: 202, body: { accepted: events.length, rejected: [] } },
+      n <= 8
+        ? { status: n % 2 ? 503 : 429, headers: { 'retry-after': '0' }, body: { error: { code: 'SLUICE_ERR_INGEST_BACKLOG' } } }
+        : { status: 202, body: { accepted: events.length, rejected: [] } },
     );
     app = s.app;
     const sink = new HttpIngestSink({ url: s.url, apiKey: 'k', backoffMs: 1, retries: 1 });
@@ -94,7 +112,10 @@ describe('HttpIngestSink', () => {
   });
 
   it('counts the events the server refused, with their reasons', async () => {
-    const s = await server((_, events) => ({ status: 202, body: { accepted: events.length - 1, rejected: [{ index: 1, reason: 'schema: body.waitMs must be integer' }] } }));
+    const s = await server((_, events) => ({
+      status: 202,
+      body: { accepted: events.length - 1, rejected: [{ index: 1, reason: 'schema: body.waitMs must be integer' }] },
+    }));
     app = s.app;
     const sink = new HttpIngestSink({ url: s.url, apiKey: 'k' });
     await sink.send([event(1), event(2), event(3)]);

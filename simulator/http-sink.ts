@@ -41,7 +41,12 @@ export class HttpSinkError extends Error {
    * @param status HTTP status, or 0 for a network error
    * @param retriable true for server errors and network failures
    */
-  constructor(message: string, readonly status: number, readonly retriable: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -71,10 +76,19 @@ export class HttpIngestSink implements TrafficSink {
   /** @throws RangeError when an option is out of range */
   constructor(o: HttpSinkOptions) {
     const batchSize = o.batchSize ?? MAX_HTTP_BATCH;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_HTTP_BATCH) throw new RangeError(`batchSize must be a whole number in 1–${MAX_HTTP_BATCH}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_HTTP_BATCH)
+      throw new RangeError(`batchSize must be a whole number in 1–${MAX_HTTP_BATCH}`);
     if (!o.apiKey) throw new RangeError('apiKey is required');
     this.#endpoint = new URL('/v1/events', o.url).href;
-    this.#o = { url: o.url, apiKey: o.apiKey, batchSize, retries: o.retries ?? 5, backoffMs: o.backoffMs ?? 200, timeoutMs: o.timeoutMs ?? 30_000, maxBackpressureWaitMs: o.maxBackpressureWaitMs ?? 300_000 };
+    this.#o = {
+      url: o.url,
+      apiKey: o.apiKey,
+      batchSize,
+      retries: o.retries ?? 5,
+      backoffMs: o.backoffMs ?? 200,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      maxBackpressureWaitMs: o.maxBackpressureWaitMs ?? 300_000,
+    };
     this.#clock = o.clock ?? systemClock;
     this.#fetch = o.fetch ?? fetch;
   }
@@ -99,9 +113,18 @@ export class HttpIngestSink implements TrafficSink {
         });
         const text = await res.text();
         if (res.ok) return this.#count(events, text);
-        failure = new HttpSinkError(`POST ${this.#endpoint} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500 || res.status === 429);
+        failure = new HttpSinkError(
+          `POST ${this.#endpoint} answered ${res.status}: ${text.slice(0, 300)}`,
+          res.status,
+          res.status >= 500 || res.status === 429,
+        );
         const retryAfterS = Number(res.headers.get('retry-after') ?? Number.NaN);
-        if ((res.status === 503 || res.status === 429) && Number.isFinite(retryAfterS) && retryAfterS >= 0 && waited < this.#o.maxBackpressureWaitMs) {
+        if (
+          (res.status === 503 || res.status === 429) &&
+          Number.isFinite(retryAfterS) &&
+          retryAfterS >= 0 &&
+          waited < this.#o.maxBackpressureWaitMs
+        ) {
           // Nothing of the request was accepted: the same request again once the server has room.
           const ms = Math.min(Math.max(retryAfterS * 1000, 50), this.#o.maxBackpressureWaitMs - waited);
           waited += ms;

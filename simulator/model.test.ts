@@ -11,17 +11,34 @@ import { buildScenario } from './scenario.js';
 const T0 = Date.UTC(2026, 0, 12, 0, 0);
 
 /** One tenant, one skill group, `agents` agents logged in all the time. */
-function single(o: { agents: number; callsPerHour: number; hours: number; seed?: number; extra?: Partial<TrafficConfig>; group?: Partial<TenantConfig['skillGroups'][number]> }): TrafficConfig {
+function single(o: {
+  agents: number;
+  callsPerHour: number;
+  hours: number;
+  seed?: number;
+  extra?: Partial<TrafficConfig>;
+  group?: Partial<TenantConfig['skillGroups'][number]>;
+}): TrafficConfig {
   return {
     seed: o.seed ?? 11,
     start: T0,
     durationMs: o.hours * HOUR_MS,
-    tenants: [{
-      id: 'acme',
-      ringSec: 0,
-      skillGroups: [{ id: 'sales', callsPerHour: o.callsPerHour, talk: { kind: 'exponential', meanSec: 180 }, patience: { kind: 'exponential', meanSec: 120 }, ...o.group }],
-      agents: Array.from({ length: o.agents }, (_, i) => ({ id: `a${i}`, skillGroups: ['sales'] })),
-    }],
+    tenants: [
+      {
+        id: 'acme',
+        ringSec: 0,
+        skillGroups: [
+          {
+            id: 'sales',
+            callsPerHour: o.callsPerHour,
+            talk: { kind: 'exponential', meanSec: 180 },
+            patience: { kind: 'exponential', meanSec: 120 },
+            ...o.group,
+          },
+        ],
+        agents: Array.from({ length: o.agents }, (_, i) => ({ id: `a${i}`, skillGroups: ['sales'] })),
+      },
+    ],
     ...o.extra,
   };
 }
@@ -58,15 +75,19 @@ describe('TrafficSimulation reproduces its parameters', () => {
   });
 
   it('lognormal handle times keep their mean and coefficient of variation, hold share and after-call work included', () => {
-    const sim = new TrafficSimulation(single({
-      agents: 40, callsPerHour: 600, hours: 10,
-      group: {
-        talk: { kind: 'lognormal', meanSec: 240, cv: 0.8 },
-        hold: { share: 0.25, duration: { kind: 'lognormal', meanSec: 60, cv: 0.5 } },
-        acw: { kind: 'lognormal', meanSec: 30, cv: 0.4 },
-        patience: { kind: 'lognormal', meanSec: 300, cv: 1.2 },
-      },
-    }));
+    const sim = new TrafficSimulation(
+      single({
+        agents: 40,
+        callsPerHour: 600,
+        hours: 10,
+        group: {
+          talk: { kind: 'lognormal', meanSec: 240, cv: 0.8 },
+          hold: { share: 0.25, duration: { kind: 'lognormal', meanSec: 60, cv: 0.5 } },
+          acw: { kind: 'lognormal', meanSec: 30, cv: 0.4 },
+          patience: { kind: 'lognormal', meanSec: 300, cv: 1.2 },
+        },
+      }),
+    );
     for (const e of sim) void e;
     const g = sim.summary().skillGroups[0]!;
     const near = (x: number | null, want: number, rel: number) => expect(Math.abs(x! - want)).toBeLessThan(rel * want);
@@ -107,7 +128,8 @@ describe('TrafficSimulation reproduces its parameters', () => {
 });
 
 describe('TrafficSimulation streams', () => {
-  const scenario = (seed: number) => buildScenario({ seed, start: Date.UTC(2026, 0, 12, 9, 30), minutes: 90, tenants: ['acme', 'globex'], callsPerHour: 240 });
+  const scenario = (seed: number) =>
+    buildScenario({ seed, start: Date.UTC(2026, 0, 12, 9, 30), minutes: 90, tenants: ['acme', 'globex'], callsPerHour: 240 });
 
   it('the same seed gives the same stream byte for byte; another seed another stream', () => {
     const a = fingerprint(new TrafficSimulation(scenario(42)));
@@ -148,7 +170,12 @@ describe('TrafficSimulation streams', () => {
   it('keeps memory bounded over days, a skill group nobody serves included', () => {
     const c = buildScenario({ seed: 5, start: T0, minutes: 3 * 24 * 60, callsPerHour: 240 });
     const t = c.tenants[0]!;
-    const orphan = { id: 'orphan', callsPerHour: 60, talk: { kind: 'fixed', sec: 60 }, patience: { kind: 'exponential', meanSec: 60 } } as const;
+    const orphan = {
+      id: 'orphan',
+      callsPerHour: 60,
+      talk: { kind: 'fixed', sec: 60 },
+      patience: { kind: 'exponential', meanSec: 60 },
+    } as const;
     const sim = new TrafficSimulation({ ...c, tenants: [{ ...t, skillGroups: [...t.skillGroups, orphan] }] });
     const peak = [0, 0, 0];
     let n = 0;
@@ -176,11 +203,40 @@ describe('configuration is checked at the door', () => {
   it.each<[string, Partial<TrafficConfig>, RegExp]>([
     ['a zero duration', { durationMs: 0 }, /durationMs/],
     ['a bad tenant id', { tenants: [{ ...tenant, id: 'Acme!' }] }, /tenants\[0\]\.id/],
-    ['a negative rate', { tenants: [{ ...tenant, skillGroups: [{ ...tenant.skillGroups[0]!, callsPerHour: -1 }] }] }, /tenants\[0\]\.skillGroups\[0\]\.callsPerHour/],
-    ['an agent of an unknown group', { tenants: [{ ...tenant, agents: [{ id: 'a', skillGroups: ['nope'] }] }] }, /agents\[0\]\.skillGroups names 'nope'/],
+    [
+      'a negative rate',
+      { tenants: [{ ...tenant, skillGroups: [{ ...tenant.skillGroups[0]!, callsPerHour: -1 }] }] },
+      /tenants\[0\]\.skillGroups\[0\]\.callsPerHour/,
+    ],
+    [
+      'an agent of an unknown group',
+      { tenants: [{ ...tenant, agents: [{ id: 'a', skillGroups: ['nope'] }] }] },
+      /agents\[0\]\.skillGroups names 'nope'/,
+    ],
     ['a profile of 23 hours', { profile: BANK_PROFILE.slice(1) }, /profile must be 24/],
-    ['a ramp longer than half the peak', { peaks: [{ start: T0, durationMinutes: 10, multiplier: 2, rampMinutes: 6 }] }, /peaks\[0\]\.rampMinutes/],
-    ['a break outside the shift', { tenants: [{ ...tenant, agents: [{ id: 'a', skillGroups: ['sales'], shift: { startMinute: 480, endMinute: 960, breaks: [{ atMinute: 970, minutes: 10, reason: 'break' }] } }] }] }, /breaks\[0\] must lie inside the shift/],
+    [
+      'a ramp longer than half the peak',
+      { peaks: [{ start: T0, durationMinutes: 10, multiplier: 2, rampMinutes: 6 }] },
+      /peaks\[0\]\.rampMinutes/,
+    ],
+    [
+      'a break outside the shift',
+      {
+        tenants: [
+          {
+            ...tenant,
+            agents: [
+              {
+                id: 'a',
+                skillGroups: ['sales'],
+                shift: { startMinute: 480, endMinute: 960, breaks: [{ atMinute: 970, minutes: 10, reason: 'break' }] },
+              },
+            ],
+          },
+        ],
+      },
+      /breaks\[0\] must lie inside the shift/,
+    ],
     ['an interval of 10 minutes', { intervalSec: 600 as 900 }, /intervalSec/],
   ])('refuses %s', (_, change, message) => {
     expect(() => new TrafficSimulation({ ...base, ...change })).toThrow(message);

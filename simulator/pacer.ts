@@ -36,10 +36,15 @@ export interface PaceStats {
  * the events due together go in one batch (at most `batchSize`), and the pacer sleeps until the
  * next is due. A sink error stops the playback and is thrown.
  */
-export async function pace(events: Iterable<TelemetryEvent> | AsyncIterable<TelemetryEvent>, sink: TrafficSink, o: PaceOptions): Promise<PaceStats> {
+export async function pace(
+  events: Iterable<TelemetryEvent> | AsyncIterable<TelemetryEvent>,
+  sink: TrafficSink,
+  o: PaceOptions,
+): Promise<PaceStats> {
   const batchSize = o.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a whole number ≥ 1');
-  if (o.speed !== 'max' && !(o.speed > 0 && Number.isFinite(o.speed))) throw new RangeError(`speed must be > 0 or 'max', got ${String(o.speed)}`);
+  if (o.speed !== 'max' && !(o.speed > 0 && Number.isFinite(o.speed)))
+    throw new RangeError(`speed must be > 0 or 'max', got ${String(o.speed)}`);
   const { clock } = o;
   const wallStart = clock.now();
   let firstTs: number | null = null;

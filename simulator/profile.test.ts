@@ -10,7 +10,8 @@ describe('peaks', () => {
   it('parses the command-line form, with and without ramps', () => {
     expect(parsePeakSpec('3x@10:00+60m')).toEqual({ multiplier: 3, minuteOfDay: 600, durationMinutes: 60, rampMinutes: 0 });
     expect(parsePeakSpec('2.5x@7:30+90m/15m')).toEqual({ multiplier: 2.5, minuteOfDay: 450, durationMinutes: 90, rampMinutes: 15 });
-    for (const bad of ['3@10:00+60m', '3x@24:00+60m', '3x@10:00+0m', '3x@10:00+60m/31m', '3x@10:00']) expect(() => parsePeakSpec(bad)).toThrow(RangeError);
+    for (const bad of ['3@10:00+60m', '3x@24:00+60m', '3x@10:00+0m', '3x@10:00+60m/31m', '3x@10:00'])
+      expect(() => parsePeakSpec(bad)).toThrow(RangeError);
   });
 
   it('places a peak on the run day, or the next day when it is already over', () => {
@@ -32,10 +33,28 @@ describe('ArrivalRate', () => {
   it('integrates exactly: the expected count equals a fine Riemann sum, for any peak layout', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 600 }), dur: fc.integer({ min: 2, max: 240 }), mult: fc.double({ min: 0.2, max: 5, noNaN: true }), rampShare: fc.double({ min: 0, max: 0.5, noNaN: true }) }), { maxLength: 3 }),
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 600 }),
+            dur: fc.integer({ min: 2, max: 240 }),
+            mult: fc.double({ min: 0.2, max: 5, noNaN: true }),
+            rampShare: fc.double({ min: 0, max: 0.5, noNaN: true }),
+          }),
+          { maxLength: 3 },
+        ),
         fc.integer({ min: 0, max: 23 }),
         (peaks, fromHour) => {
-          const rate = new ArrivalRate(120, BANK_PROFILE, peaks.map((p) => ({ start: T0 + p.at * 60_000, durationMinutes: p.dur, multiplier: p.mult, rampMinutes: Math.floor(p.dur * p.rampShare) })), 0);
+          const rate = new ArrivalRate(
+            120,
+            BANK_PROFILE,
+            peaks.map((p) => ({
+              start: T0 + p.at * 60_000,
+              durationMinutes: p.dur,
+              multiplier: p.mult,
+              rampMinutes: Math.floor(p.dur * p.rampShare),
+            })),
+            0,
+          );
           const from = T0 + fromHour * HOUR_MS + 123_456;
           const to = from + 9 * HOUR_MS;
           let riemann = 0;
@@ -49,7 +68,15 @@ describe('ArrivalRate', () => {
   });
 
   it('bounds the rate from above everywhere (thinning needs it)', () => {
-    const rate = new ArrivalRate(100, BANK_PROFILE, [{ start: T0 + 10 * HOUR_MS, durationMinutes: 60, multiplier: 3 }, { start: T0 + 10 * HOUR_MS, durationMinutes: 30, multiplier: 0.5 }], 0);
+    const rate = new ArrivalRate(
+      100,
+      BANK_PROFILE,
+      [
+        { start: T0 + 10 * HOUR_MS, durationMinutes: 60, multiplier: 3 },
+        { start: T0 + 10 * HOUR_MS, durationMinutes: 30, multiplier: 0.5 },
+      ],
+      0,
+    );
     for (let t = T0; t < T0 + DAY_MS; t += 60_000) expect(rate.at(t)).toBeLessThanOrEqual(rate.max());
     expect(new ArrivalRate(50, FLAT_PROFILE, [], 0).expected(T0, T0 + 2 * HOUR_MS)).toBeCloseTo(100, 9);
   });
@@ -57,7 +84,11 @@ describe('ArrivalRate', () => {
 
 describe('shifts', () => {
   it('finds the occurrence containing a time, or the next one, overnight shifts included', () => {
-    const night = { startMinute: hhmm('22:00'), endMinute: hhmm('22:00') + 480, breaks: [{ atMinute: hhmm('02:00'), minutes: 30, reason: 'lunch' }] };
+    const night = {
+      startMinute: hhmm('22:00'),
+      endMinute: hhmm('22:00') + 480,
+      breaks: [{ atMinute: hhmm('02:00'), minutes: 30, reason: 'lunch' }],
+    };
     checkShift(night, 'night');
     const w = shiftWindowAt(night, T0 + HOUR_MS, 0); // 01:00 on the 12th: inside the shift that began on the 11th
     expect([w.start, w.end]).toEqual([T0 - 2 * HOUR_MS, T0 + 6 * HOUR_MS]);
@@ -68,7 +99,9 @@ describe('shifts', () => {
 
   it('refuses inconsistent shifts with the field named', () => {
     expect(() => checkShift({ startMinute: 480, endMinute: 480 }, 's')).toThrow(/s\.endMinute/);
-    expect(() => checkShift({ startMinute: 480, endMinute: 960, breaks: [{ atMinute: 900, minutes: 90, reason: 'x' }] }, 's')).toThrow(/s\.breaks\[0\]/);
+    expect(() => checkShift({ startMinute: 480, endMinute: 960, breaks: [{ atMinute: 900, minutes: 90, reason: 'x' }] }, 's')).toThrow(
+      /s\.breaks\[0\]/,
+    );
     expect(() => hhmm('25:00')).toThrow(RangeError);
   });
 });

@@ -19,7 +19,8 @@ export const FLAT_PROFILE: readonly number[] = Object.freeze(Array.from({ length
  * from the data.
  */
 export const BANK_PROFILE: readonly number[] = Object.freeze([
-  0.03, 0.01, 0.01, 0.01, 0.0, 0.01, 0.06, 0.31, 0.6, 0.92, 1.0, 0.81, 0.76, 0.77, 0.76, 0.8, 0.69, 0.54, 0.52, 0.48, 0.44, 0.45, 0.41, 0.26,
+  0.03, 0.01, 0.01, 0.01, 0.0, 0.01, 0.06, 0.31, 0.6, 0.92, 1.0, 0.81, 0.76, 0.77, 0.76, 0.8, 0.69, 0.54, 0.52, 0.48, 0.44, 0.45, 0.41,
+  0.26,
 ]);
 
 /** A surge of traffic: the rate ramps linearly from ×1 to ×`multiplier`, holds, and ramps back. */
@@ -49,8 +50,16 @@ export interface PeakSpec {
  */
 export function parsePeakSpec(spec: string): PeakSpec {
   const m = /^(\d+(?:\.\d+)?)x@([01]?\d|2[0-3]):([0-5]\d)\+(\d+)m(?:\/(\d+)m)?$/.exec(spec.trim());
-  if (!m) throw new RangeError(`peak '${spec}' must look like 3x@10:00+60m or 3x@10:00+60m/15m (multiplier x @ HH:MM + minutes m [/ ramp minutes m])`);
-  const p: PeakSpec = { multiplier: Number(m[1]), minuteOfDay: Number(m[2]) * 60 + Number(m[3]), durationMinutes: Number(m[4]), rampMinutes: Number(m[5] ?? 0) };
+  if (!m)
+    throw new RangeError(
+      `peak '${spec}' must look like 3x@10:00+60m or 3x@10:00+60m/15m (multiplier x @ HH:MM + minutes m [/ ramp minutes m])`,
+    );
+  const p: PeakSpec = {
+    multiplier: Number(m[1]),
+    minuteOfDay: Number(m[2]) * 60 + Number(m[3]),
+    durationMinutes: Number(m[4]),
+    rampMinutes: Number(m[5] ?? 0),
+  };
   checkPeak({ start: 0, ...p }, `peak '${spec}'`);
   return p;
 }
@@ -113,7 +122,7 @@ export class ArrivalRate {
 
   /** Base rate (profile only, no peaks) at `t`, calls per hour. */
   base(t: number): number {
-    const hour = Math.floor((((t + this.#off) % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS);
+    const hour = Math.floor(((((t + this.#off) % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
     return this.callsPerHour * (this.profile[hour] ?? 0);
   }
 

@@ -34,7 +34,14 @@ export class Recorder {
   agent(ts: number, a: Agent, state: AgentState, extra: { reason?: string; callId?: string } = {}): void {
     a.state = state;
     this.counts.agent++;
-    this.#out.push({ v: 1, tenant: a.tenant.cfg.id, source: 'agent', id: this.#id(), ts, body: { agentId: a.cfg.id, state, ...extra, skillGroups: [...a.cfg.skillGroups] } });
+    this.#out.push({
+      v: 1,
+      tenant: a.tenant.cfg.id,
+      source: 'agent',
+      id: this.#id(),
+      ts,
+      body: { agentId: a.cfg.id, state, ...extra, skillGroups: [...a.cfg.skillGroups] },
+    });
   }
 
   /** An extension state event of the agent's device at `ts` (epoch ms). */
@@ -62,7 +69,11 @@ export class Recorder {
       for (const g of t.groups) {
         this.counts.interval++;
         this.#out.push({
-          v: 1, tenant: t.cfg.id, source: 'interval', id: this.#id(), ts: end,
+          v: 1,
+          tenant: t.cfg.id,
+          source: 'interval',
+          id: this.#id(),
+          ts: end,
           body: { scope: 'skillgroup', key: g.cfg.id, intervalStart, intervalSec: this.c.intervalSec, ...intervalCounters(g.interval) },
         });
         g.interval = emptyIntervalSums();

@@ -34,7 +34,11 @@ export function bankCallEvents(call: BankCall, o: ReplayOptions = {}): SkillGrou
   const shift = o.shiftMs ?? 0;
   const callId = `${call.vruLine}-${call.callId}`;
   const ev = (suffix: string, ts: number, type: SkillGroupBody['type'], extra: Partial<SkillGroupBody> = {}): SkillGroupEvent => ({
-    v: 1, tenant, source: 'skillgroup', id: `ab-${callId}-${suffix}`, ts: ts + shift,
+    v: 1,
+    tenant,
+    source: 'skillgroup',
+    id: `ab-${callId}-${suffix}`,
+    ts: ts + shift,
     body: { skillGroup: call.type, callId, type, priority: call.priority, ...extra },
   });
   const agent = call.server === null ? {} : { agentId: call.server };
@@ -50,7 +54,11 @@ export function bankCallEvents(call: BankCall, o: ReplayOptions = {}): SkillGrou
   const q = call.queue;
   const waitMs = q.sec * 1000;
   if (!s) return [ev('o', q.start, 'OFFERED'), ev('x', q.exit, 'ABANDONED', { waitMs })];
-  return [ev('o', q.start, 'OFFERED'), ev('a', s.start, 'ANSWERED', { waitMs, ...agent }), ev('c', s.exit, 'COMPLETED', { waitMs, talkMs: s.sec * 1000, ...agent })];
+  return [
+    ev('o', q.start, 'OFFERED'),
+    ev('a', s.start, 'ANSWERED', { waitMs, ...agent }),
+    ev('c', s.exit, 'COMPLETED', { waitMs, talkMs: s.sec * 1000, ...agent }),
+  ];
 }
 
 /** Every call's events in event-time order (ties keep the file's order, and each call's own order). */
@@ -105,8 +113,23 @@ interface Sums {
 }
 
 const empty = (): Sums => ({
-  s: { calls: 0, queued: 0, answered: 0, direct: 0, abandoned: 0, vruOnly: 0, meanWaitAnsweredSec: null, meanWaitQueuedAnsweredSec: null, meanServiceSec: null, malformed: 0, malformedByCode: {} },
-  wait: 0, queuedAnswered: 0, queuedWait: 0, service: 0,
+  s: {
+    calls: 0,
+    queued: 0,
+    answered: 0,
+    direct: 0,
+    abandoned: 0,
+    vruOnly: 0,
+    meanWaitAnsweredSec: null,
+    meanWaitQueuedAnsweredSec: null,
+    meanServiceSec: null,
+    malformed: 0,
+    malformedByCode: {},
+  },
+  wait: 0,
+  queuedAnswered: 0,
+  queuedWait: 0,
+  service: 0,
 });
 
 function add(x: Sums, c: BankCall): void {

@@ -98,7 +98,16 @@ export function buildTenants(c: ResolvedConfig): Tenant[] {
     }
     for (const a of cfg.agents) {
       const skills = a.skillGroups.map((s) => byId.get(s)!);
-      const agent: Agent = { cfg: a, tenant: t, extension: a.extension ?? `x-${a.id}`, skills, state: 'LOGGED_OUT', idleSince: 0, onShift: false, breakToken: 0 };
+      const agent: Agent = {
+        cfg: a,
+        tenant: t,
+        extension: a.extension ?? `x-${a.id}`,
+        skills,
+        state: 'LOGGED_OUT',
+        idleSince: 0,
+        onShift: false,
+        breakToken: 0,
+      };
       agents.push(agent);
       for (const g of skills) g.agents.push(agent);
     }

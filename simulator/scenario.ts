@@ -37,21 +37,24 @@ export interface ScenarioOptions {
 /** The skill groups of every tenant: share of its calls and what the calls look like (seconds). */
 export const SCENARIO_GROUPS: readonly (Omit<SkillGroupConfig, 'callsPerHour'> & { readonly share: number })[] = [
   {
-    id: 'sales', share: 0.5,
+    id: 'sales',
+    share: 0.5,
     talk: { kind: 'lognormal', meanSec: 180, cv: 0.9 },
     hold: { share: 0.15, duration: { kind: 'lognormal', meanSec: 45, cv: 0.7 } },
     acw: { kind: 'lognormal', meanSec: 25, cv: 0.6 },
     patience: { kind: 'exponential', meanSec: 90 },
   },
   {
-    id: 'support', share: 0.35,
+    id: 'support',
+    share: 0.35,
     talk: { kind: 'lognormal', meanSec: 300, cv: 1 },
     hold: { share: 0.3, duration: { kind: 'lognormal', meanSec: 60, cv: 0.8 } },
     acw: { kind: 'lognormal', meanSec: 45, cv: 0.6 },
     patience: { kind: 'exponential', meanSec: 150 },
   },
   {
-    id: 'billing', share: 0.15,
+    id: 'billing',
+    share: 0.15,
     talk: { kind: 'lognormal', meanSec: 240, cv: 0.8 },
     hold: { share: 0.2, duration: { kind: 'lognormal', meanSec: 50, cv: 0.7 } },
     acw: { kind: 'lognormal', meanSec: 30, cv: 0.5 },
@@ -92,15 +95,25 @@ export function buildScenario(o: ScenarioOptions): TrafficConfig {
       for (const g of groups) {
         const patience = g.patience ? meanSec(g.patience) : 3600;
         const plan = staffErlangA({ callsPerHour: g.callsPerHour * peakWeight, ahtSeconds: scenarioAht(g) }, patience, {
-          serviceLevel: o.targetServiceLevel ?? 0.8, targetTimeSeconds: sl, shrinkage: 1 / 8,
+          serviceLevel: o.targetServiceLevel ?? 0.8,
+          targetTimeSeconds: sl,
+          shrinkage: 1 / 8,
         });
         const n = Math.max(1, plan.scheduledAgents);
         for (let i = 0; i < n; i++) {
           const stagger = (i % 4) * 15;
-          const breaks: BreakConfig[] = BREAKS.map((b) => ({ atMinute: (startMinute + b.after + stagger) % 1440, minutes: b.minutes, reason: b.reason }));
+          const breaks: BreakConfig[] = BREAKS.map((b) => ({
+            atMinute: (startMinute + b.after + stagger) % 1440,
+            minutes: b.minutes,
+            reason: b.reason,
+          }));
           // Every third support agent also takes billing calls: a free agent serves the longest wait of both.
           const skills = g.id === 'support' && i % 3 === 2 ? ['support', 'billing'] : [g.id];
-          agents.push({ id: `${g.id}-${'abc'[shift]}${String(i + 1).padStart(2, '0')}`, skillGroups: skills, shift: { startMinute, endMinute: startMinute + 480, breaks } });
+          agents.push({
+            id: `${g.id}-${'abc'[shift]}${String(i + 1).padStart(2, '0')}`,
+            skillGroups: skills,
+            shift: { startMinute, endMinute: startMinute + 480, breaks },
+          });
         }
       }
     }

@@ -42,7 +42,13 @@ describe('ndjsonSink', () => {
     expect(done).toBe(false);
     listeners.get('drain')!();
     await sent;
-    expect(chunks.join('').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as TelemetryEvent).id)).toEqual(['e1', 'e2']);
+    expect(
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as TelemetryEvent).id),
+    ).toEqual(['e1', 'e2']);
   });
 
   it('fails every send once the stream failed', async () => {

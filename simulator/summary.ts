@@ -49,7 +49,13 @@ export interface SkillGroupSummary {
   /** Longest queue, calls. */
   readonly maxWaiting: number;
   /** Every draw made at arrival (hold: calls put on hold; `holdShare` their share of arrivals). */
-  readonly drawn: { readonly talk: DrawnSummary; readonly hold: DrawnSummary; readonly holdShare: number | null; readonly acw: DrawnSummary; readonly patience: DrawnSummary };
+  readonly drawn: {
+    readonly talk: DrawnSummary;
+    readonly hold: DrawnSummary;
+    readonly holdShare: number | null;
+    readonly acw: DrawnSummary;
+    readonly patience: DrawnSummary;
+  };
   /** Means over the COMPLETED events: talk, hold, after-call work and handle time (their sum). */
   readonly handledMeans: { readonly talkSec: number; readonly holdSec: number; readonly acwSec: number; readonly handleSec: number } | null;
 }
@@ -74,7 +80,13 @@ export interface TrafficSummary {
   /** Epoch ms. */
   readonly start: number;
   readonly end: number;
-  readonly events: { readonly agent: number; readonly extension: number; readonly skillgroup: number; readonly interval: number; readonly total: number };
+  readonly events: {
+    readonly agent: number;
+    readonly extension: number;
+    readonly skillgroup: number;
+    readonly interval: number;
+    readonly total: number;
+  };
   readonly totals: { readonly offered: number; readonly answered: number; readonly abandoned: number; readonly handled: number };
   readonly skillGroups: readonly SkillGroupSummary[];
   readonly peaks: readonly PeakSummary[];
@@ -87,7 +99,11 @@ const drawn = (m: Moments): DrawnSummary => ({ n: m.n, meanSec: m.n === 0 ? null
  * Summarises a run so far.
  * @param counts events emitted by source
  */
-export function summarise(c: ResolvedConfig, tenants: readonly Tenant[], counts: { agent: number; extension: number; skillgroup: number; interval: number }): TrafficSummary {
+export function summarise(
+  c: ResolvedConfig,
+  tenants: readonly Tenant[],
+  counts: { agent: number; extension: number; skillgroup: number; interval: number },
+): TrafficSummary {
   const end = c.start + c.durationMs;
   const hours = c.durationMs / HOUR_MS;
   const skillGroups: SkillGroupSummary[] = [];
@@ -121,11 +137,22 @@ export function summarise(c: ResolvedConfig, tenants: readonly Tenant[], counts:
         serviceLevel: ratio(e.answeredWithinSl, left),
         asaSec: e.answered === 0 ? null : s.answerWaitMs / e.answered / 1000,
         maxWaiting: s.maxWaiting,
-        drawn: { talk: drawn(s.drawnTalk), hold: drawn(s.drawnHold), holdShare: ratio(s.drawnHold.n, s.drawnTalk.n), acw: drawn(s.drawnAcw), patience: drawn(s.drawnPatience) },
+        drawn: {
+          talk: drawn(s.drawnTalk),
+          hold: drawn(s.drawnHold),
+          holdShare: ratio(s.drawnHold.n, s.drawnTalk.n),
+          acw: drawn(s.drawnAcw),
+          patience: drawn(s.drawnPatience),
+        },
         handledMeans:
           e.handled === 0
             ? null
-            : { talkSec: e.talkMs / e.handled / 1000, holdSec: e.holdMs / e.handled / 1000, acwSec: e.acwMs / e.handled / 1000, handleSec: (e.talkMs + e.holdMs + e.acwMs) / e.handled / 1000 },
+            : {
+                talkSec: e.talkMs / e.handled / 1000,
+                holdSec: e.holdMs / e.handled / 1000,
+                acwSec: e.acwMs / e.handled / 1000,
+                handleSec: (e.talkMs + e.holdMs + e.acwMs) / e.handled / 1000,
+              },
       });
     }
   }
@@ -137,7 +164,14 @@ export function summarise(c: ResolvedConfig, tenants: readonly Tenant[], counts:
     const offered = groups.reduce((n, g) => n + g.stats.plateauArrivals[i]!, 0);
     // The other peaks stay in the baseline: only this one's factor is taken out.
     const baselineExpected = groups.reduce((n, g) => n + g.rate.expected(from, to) / p.multiplier, 0);
-    return { plateauFrom: pl.from, plateauTo: pl.to, multiplier: p.multiplier, offered, baselineExpected, realisedMultiplier: ratio(offered, baselineExpected) };
+    return {
+      plateauFrom: pl.from,
+      plateauTo: pl.to,
+      multiplier: p.multiplier,
+      offered,
+      baselineExpected,
+      realisedMultiplier: ratio(offered, baselineExpected),
+    };
   });
   const sum = (k: 'offered' | 'answered' | 'abandoned' | 'handled') => skillGroups.reduce((n, g) => n + g[k], 0);
   return {

@@ -42,7 +42,12 @@ let bodies: string[];
 
 beforeEach(() => {
   h = createHarness(T0);
-  h.people.add('default', { id: 'ann', groups: ['billing-agents'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
+  h.people.add(
+    'default',
+    { id: 'ann', groups: ['billing-agents'] },
+    { id: 'max', groups: ['billing-managers'] },
+    { id: 'hal', groups: ['department-heads'] },
+  );
   logLines = [];
   bodies = [];
 });
@@ -54,25 +59,41 @@ afterEach(async () => {
 
 /** The workflow routes on the test server (the app's auth and errors plugins), with only `keys`, logging into `logLines`. */
 async function serve(keys: Record<string, TestKey>): Promise<FastifyInstance> {
-  app = await testServer((a) => a.register(workflowRoutes, { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() }), {
-    // Only these keys, so each is named by its position among them (`key#1` is the admin's).
-    tenants: [],
-    keys,
-    logger: { level: 'debug', stream: { write: (line: string) => void logLines.push(line) } },
-  });
+  app = await testServer(
+    (a) =>
+      a.register(workflowRoutes, { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() }),
+    {
+      // Only these keys, so each is named by its position among them (`key#1` is the admin's).
+      tenants: [],
+      keys,
+      logger: { level: 'debug', stream: { write: (line: string) => void logLines.push(line) } },
+    },
+  );
   const published = await send(KEY.admin, 'POST', '/v1/flows', flowSource('fee-reduction.yaml'), { 'content-type': 'text/yaml' });
   expect(published.status).toBe(201);
   return app;
 }
 
 /** A request with `key`; every answer's body is kept for the leak check. */
-async function send(key: string, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: any }> {
-  const res = await (app as FastifyInstance).inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(payload !== undefined && { payload: payload as string }) });
+async function send(
+  key: string,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: any }> {
+  const res = await (app as FastifyInstance).inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    ...(payload !== undefined && { payload: payload as string }),
+  });
   bodies.push(res.body);
   return { status: res.statusCode, data: res.body ? JSON.parse(res.body) : {} };
 }
 
-const approve = (key: string, id: string, extra: Record<string, unknown> = {}) => send(key, 'POST', `/v1/tickets/${id}/actions`, { type: 'approve', ...extra });
+const approve = (key: string, id: string, extra: Record<string, unknown> = {}) =>
+  send(key, 'POST', `/v1/tickets/${id}/actions`, { type: 'approve', ...extra });
 
 async function openFee(amount: number): Promise<string> {
   const opened = await send(KEY.router, 'POST', '/v1/tickets', { intent: 'fee_reduction', callId: 'call-1', fields: { amount } });
@@ -92,7 +113,10 @@ describe('the caller cannot name its own authority', () => {
     }
     // Without a claim the key acts as itself: it holds no todo and is no flow admin.
     const asItself = await approve(KEY.agent, id);
-    expect(asItself.data.error).toMatchObject({ code: 'SLUICE_ERR_ASSIGNMENT_NOT_FOUND', message: expect.stringContaining('no open todo for "key:key#3"') });
+    expect(asItself.data.error).toMatchObject({
+      code: 'SLUICE_ERR_ASSIGNMENT_NOT_FOUND',
+      message: expect.stringContaining('no open todo for "key:key#3"'),
+    });
     const ticket = (await send(KEY.agent, 'GET', `/v1/tickets/${id}`)).data;
     expect(ticket).toMatchObject({ state: 'active', nodeId: 'level1', revision: 1 });
     expect(ticket.history.map((e: { action: string }) => e.action)).not.toContain('approve');
@@ -100,7 +124,11 @@ describe('the caller cannot name its own authority', () => {
 
   it('a router key cannot start a flow by claiming the agent role, on any write route', async () => {
     await serve(PLAIN);
-    const claimed = await send(KEY.router, 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 900 }, actor: { id: 'r2d2', roles: ['agent'] } });
+    const claimed = await send(KEY.router, 'POST', '/v1/tickets', {
+      flowId: 'fee-reduction',
+      fields: { amount: 900 },
+      actor: { id: 'r2d2', roles: ['agent'] },
+    });
     expect(claimed.status).toBe(400);
     expect(claimed.data.error).toMatchObject({ field: 'body.actor' });
     const asItself = await send(KEY.router, 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 900 } });
@@ -138,16 +166,24 @@ describe('a key with a user and groups acts as that person', () => {
   it('acts on the todo assigned to its user, with its groups as flow permissions, and nothing more', async () => {
     await serve({ ...PLAIN, ...PEOPLE });
     const id = await openFee(900);
-    expect((await send(KEY.ann, 'GET', '/v1/todos?assignee=ann')).data.items).toEqual([expect.objectContaining({ ticketId: id, nodeId: 'level1' })]);
+    expect((await send(KEY.ann, 'GET', '/v1/todos?assignee=ann')).data.items).toEqual([
+      expect.objectContaining({ ticketId: id, nodeId: 'level1' }),
+    ]);
     // eve is an agent of the tenant without the flow's groups: she may neither view (comment) nor decide.
-    expect((await send(KEY.eve, 'POST', `/v1/tickets/${id}/actions`, { type: 'comment', text: 'hi' })).data.error).toMatchObject({ code: 'SLUICE_ERR_FORBIDDEN', message: '"eve" may not comment on ticket "T1"' });
+    expect((await send(KEY.eve, 'POST', `/v1/tickets/${id}/actions`, { type: 'comment', text: 'hi' })).data.error).toMatchObject({
+      code: 'SLUICE_ERR_FORBIDDEN',
+      message: '"eve" may not comment on ticket "T1"',
+    });
     expect((await approve(KEY.eve, id)).status).toBe(404);
     // max (billing-managers) views the ticket, but the level-1 todo is ann's.
     expect((await send(KEY.max, 'POST', `/v1/tickets/${id}/actions`, { type: 'comment', text: 'noted' })).status).toBe(200);
     expect((await approve(KEY.max, id)).status).toBe(404);
     const approved = await approve(KEY.ann, id, { comment: 'clean history' });
     expect(approved.status).toBe(200);
-    expect(approved.data.ticket).toMatchObject({ nodeId: 'manager', comments: [expect.objectContaining({ author: 'max' }), expect.objectContaining({ author: 'ann' })] });
+    expect(approved.data.ticket).toMatchObject({
+      nodeId: 'manager',
+      comments: [expect.objectContaining({ author: 'max' }), expect.objectContaining({ author: 'ann' })],
+    });
     expect(approved.data.ticket.todos[0]).toMatchObject({ nodeId: 'level1', assignee: 'ann', decidedBy: 'ann' });
     // sue's group billing-supervisors makes her a flow admin: she may reassign max's todo.
     const todoId = approved.data.ticket.todos.find((t: { nodeId: string }) => t.nodeId === 'manager').id as string;

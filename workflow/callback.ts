@@ -5,7 +5,9 @@ import type { WorkflowEngine } from './engine/engine.js';
 
 /** Ticket id of a decision: readable when the decision id is a plain token, hashed otherwise. */
 export function callbackTicketId(decisionId: string): string {
-  return /^[A-Za-z0-9._:-]{1,120}$/.test(decisionId) ? `cb-${decisionId}` : `cb-${createHash('sha256').update(decisionId).digest('hex').slice(0, 32)}`;
+  return /^[A-Za-z0-9._:-]{1,120}$/.test(decisionId)
+    ? `cb-${decisionId}`
+    : `cb-${createHash('sha256').update(decisionId).digest('hex').slice(0, 32)}`;
 }
 
 /**

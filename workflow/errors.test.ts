@@ -11,7 +11,9 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return sources(path);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.contract.ts') && e.name !== 'errors.ts' ? [path] : [];
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.contract.ts') && e.name !== 'errors.ts'
+      ? [path]
+      : [];
   });
 }
 
@@ -37,10 +39,18 @@ describe('workflow error codes', () => {
   it('carries code, status, retry hint, the whole message and cause, and is recognised by marker', () => {
     const cause = new Error('low level');
     const err = workflowError('SLUICE_ERR_TICKET_CONFLICT', 'ticket "t" is at revision 2, not 1', { cause });
-    expect(err).toMatchObject({ code: 'SLUICE_ERR_TICKET_CONFLICT', status: 409, retriable: true, message: 'ticket "t" is at revision 2, not 1', cause });
+    expect(err).toMatchObject({
+      code: 'SLUICE_ERR_TICKET_CONFLICT',
+      status: 409,
+      retriable: true,
+      message: 'ticket "t" is at revision 2, not 1',
+      cause,
+    });
     expect(isSluiceError(err, 'SLUICE_ERR_TICKET_CONFLICT')).toBe(true);
     expect(isSluiceError(err, 'SLUICE_ERR_TICKET_NOT_FOUND')).toBe(false);
     expect(workflowError('SLUICE_ERR_WEBHOOK_FAILED', 'x', { retriable: false }).retriable).toBe(false);
-    expect(workflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text', { details: { field: 'body.source' } })).toMatchObject({ status: 400, message: 'body.source must be flow source text', details: { field: 'body.source' } });
+    expect(
+      workflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text', { details: { field: 'body.source' } }),
+    ).toMatchObject({ status: 400, message: 'body.source must be flow source text', details: { field: 'body.source' } });
   });
 });

@@ -78,7 +78,12 @@ export function observeWorkflow(engine: WorkflowEngine, timers: TimerService, ob
     offs.push(
       engine.on('ticket.transition', (t) => {
         if (t.previous?.state === t.ticket.state) return;
-        safe(observer.ticketState?.bind(observer), { tenant: t.ticket.tenant, flowId: t.ticket.flow.id, ...(t.previous && { from: t.previous.state }), to: t.ticket.state });
+        safe(observer.ticketState?.bind(observer), {
+          tenant: t.ticket.tenant,
+          flowId: t.ticket.flow.id,
+          ...(t.previous && { from: t.previous.state }),
+          to: t.ticket.state,
+        });
       }),
     );
   }

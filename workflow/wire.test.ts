@@ -9,7 +9,14 @@ import { createWorkflow, shippedFlows } from './wire.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const MIN = 60_000;
-const request: CallbackTicketRequest = { tenant: 'acme', callId: 'call-1', skillGroup: 'billing', priority: 'high', reason: 'L2: agent queue over limit', decisionId: 'd-42' };
+const request: CallbackTicketRequest = {
+  tenant: 'acme',
+  callId: 'call-1',
+  skillGroup: 'billing',
+  priority: 'high',
+  reason: 'L2: agent queue over limit',
+  decisionId: 'd-42',
+};
 
 describe('createWorkflow (in-memory)', () => {
   it('deploys the shipped flows for each tenant on start, once', async () => {
@@ -18,7 +25,8 @@ describe('createWorkflow (in-memory)', () => {
     await wf.start();
     await wf.start();
     expect(shippedFlows().map((d) => d.id)).toEqual(['callback', 'fee-reduction']);
-    for (const tenant of ['acme', 'globex']) expect((await wf.catalog.repo.list(tenant)).map((f) => `${f.id}@${f.latestVersion}`)).toEqual(['callback@1', 'fee-reduction@1']);
+    for (const tenant of ['acme', 'globex'])
+      expect((await wf.catalog.repo.list(tenant)).map((f) => `${f.id}@${f.latestVersion}`)).toEqual(['callback@1', 'fee-reduction@1']);
     expect(await wf.catalog.repo.list('default')).toEqual([]);
     expect(wf.history).toBeInstanceOf(MemoryHistory);
     expect(await wf.ping()).toBe(true);
@@ -42,7 +50,10 @@ describe('createWorkflow (in-memory)', () => {
       ['cb-d-42', 'urgent', 'cal'],
       ['cb-d-43', 'callback', 'cal'],
     ]);
-    expect(page.items[0]).toMatchObject({ origin: { kind: 'control', callId: 'call-1', channel: 'callback', skillGroup: 'billing' }, fields: { priority: 'high', decisionId: 'd-42' } });
+    expect(page.items[0]).toMatchObject({
+      origin: { kind: 'control', callId: 'call-1', channel: 'callback', skillGroup: 'billing' },
+      fields: { priority: 'high', decisionId: 'd-42' },
+    });
     expect(await wf.ticketCounts('acme')).toEqual({ active: 2, paused: 0, closed: 0 });
 
     await runFor(clock, 16 * MIN);
@@ -70,7 +81,9 @@ describe('createWorkflow (in-memory)', () => {
 
   it('lets errors other than "exists" through from the callback port', async () => {
     const wf = await createWorkflow({ clock: new ManualClock(T0), instanceId: 'i1', tenants: ['acme'] });
-    await expect(wf.callbackTickets.create({ ...request, tenant: 'nobody' })).rejects.toMatchObject({ code: 'SLUICE_ERR_NO_MATCHING_FLOW' });
+    await expect(wf.callbackTickets.create({ ...request, tenant: 'nobody' })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_NO_MATCHING_FLOW',
+    });
     await wf.stop();
   });
 });

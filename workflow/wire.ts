@@ -112,7 +112,10 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   let repo: FlowRepository;
   let roundRobin: RoundRobinCounter;
   if (options.redisUrl) {
-    redis = await connectWorkflowRedis(options.redisUrl, { onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'workflow Redis unreachable') : log.info({}, 'workflow Redis connected')) });
+    redis = await connectWorkflowRedis(options.redisUrl, {
+      onStatus: (s, err) =>
+        s === 'error' ? log.warn({ err: err?.message }, 'workflow Redis unreachable') : log.info({}, 'workflow Redis connected'),
+    });
     const keys = new WorkflowKeys(options.redisPrefix);
     tickets = new RedisTicketStore(redis, { keys });
     timerStore = new RedisTimerStore(redis, { keys });
@@ -126,14 +129,23 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   }
   let history: HistoryStore;
   try {
-    history = options.clickhouse ? await ClickHouseHistory.open(options.clickhouse, { clock, instanceId: options.instanceId, ttlDays: options.historyTtlDays ?? 90 }) : new MemoryHistory();
+    history = options.clickhouse
+      ? await ClickHouseHistory.open(options.clickhouse, { clock, instanceId: options.instanceId, ttlDays: options.historyTtlDays ?? 90 })
+      : new MemoryHistory();
   } catch (err) {
     redis?.disconnect();
     throw err;
   }
 
   const catalog = new FlowCatalog(repo);
-  const engine = new WorkflowEngine({ tickets, flows: catalog, timers: timerStore, clock, roundRobin, ...(options.people && { people: options.people }) });
+  const engine = new WorkflowEngine({
+    tickets,
+    flows: catalog,
+    timers: timerStore,
+    clock,
+    roundRobin,
+    ...(options.people && { people: options.people }),
+  });
   const notifier = new ChannelRegistry({ fallback: options.webhookUrl ? 'webhook' : 'log' }).register(createLogChannel(log));
   if (options.webhookUrl) notifier.register(createWebhookChannel({ url: options.webhookUrl, clock }));
   for (const c of options.channels ?? []) notifier.register(c);
@@ -171,7 +183,13 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     history,
     observe: (observer) => observeWorkflow(engine, timerService, observer),
     ticketCounts: (tenant) => tickets.countByState(tenant),
-    ping: async () => (redis ? redis.ping().then(() => true, () => false) : true),
+    ping: async () =>
+      redis
+        ? redis.ping().then(
+            () => true,
+            () => false,
+          )
+        : true,
     async start() {
       await deploy();
       timerService.start();

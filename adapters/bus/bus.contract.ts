@@ -25,7 +25,14 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       await bus.ensureTopics([{ topic, partitions: 3 }]);
       const producer = await bus.producer();
       const keys = ['t1:sales', 't1:support', 't2:sales', 't2:billing'];
-      const sent = keys.flatMap((key) => Array.from({ length: 25 }, (_, i) => ({ key, value: `${key}#${i}`, timestamp: 1_700_000_000_000 + i, headers: { source: 'skillgroup' } })));
+      const sent = keys.flatMap((key) =>
+        Array.from({ length: 25 }, (_, i) => ({
+          key,
+          value: `${key}#${i}`,
+          timestamp: 1_700_000_000_000 + i,
+          headers: { source: 'skillgroup' },
+        })),
+      );
       await producer.send(topic, sent);
       const got: BusMessage[] = [];
       let lastBatch: MessageBatch | undefined;
@@ -53,7 +60,10 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       const groupId = `g-${randomUUID()}`;
       await bus.ensureTopics([{ topic, partitions: 1 }]);
       const producer = await bus.producer();
-      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+      await producer.send(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })),
+      );
       const first: number[] = [];
       const c1 = bus.consumer({ groupId, topics: [topic] });
       await c1.start(async (batch, ctl) => {
@@ -87,16 +97,26 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       const groupId = `g-${randomUUID()}`;
       await bus.ensureTopics([{ topic, partitions: 1 }]);
       const producer = await bus.producer();
-      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+      await producer.send(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })),
+      );
       let read = 0;
       const c1 = bus.consumer({ groupId, topics: [topic] });
       await c1.start(async (batch, ctl) => {
         read += batch.messages.length;
         if (!ctl.isStale()) await c1.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
       });
-      await eventually(async () => read >= 10 && (await bus.committed(groupId, topic)).get(0) === 10, 'the first ten read and committed', wait());
+      await eventually(
+        async () => read >= 10 && (await bus.committed(groupId, topic)).get(0) === 10,
+        'the first ten read and committed',
+        wait(),
+      );
       await c1.stop();
-      await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(10 + i) })));
+      await producer.send(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(10 + i) })),
+      );
       const second: BusMessage[] = [];
       const c2 = bus.consumer({ groupId, topics: [topic] });
       await c2.start(async (batch) => {
@@ -112,7 +132,10 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       const topic = `contract-redeliver-${randomUUID()}`;
       await bus.ensureTopics([{ topic, partitions: 1 }]);
       const producer = await bus.producer();
-      await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })));
+      await producer.send(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })),
+      );
       const seen: number[] = [];
       let failures = 0;
       const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [topic] });
@@ -175,7 +198,10 @@ export function messageBusContract(name: string, make: () => Promise<MessageBus>
       });
       // Give the group time to settle on two members before producing.
       await new Promise((r) => setTimeout(r, 4000));
-      await producer.send(topic, Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: String(i) })));
+      await producer.send(
+        topic,
+        Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: String(i) })),
+      );
       await eventually(() => a.length + b.length >= 200, 'all messages across the group', wait(45_000));
       const seen = [...a, ...b].map((m) => Number(m.value.toString())).sort((x, y) => x - y);
       expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));

@@ -5,7 +5,9 @@ import { KafkaBus } from './kafka.js';
 // The bus against a real broker is covered by test/integration/bus.kafka.test.ts (the shared contract).
 describe('KafkaBus options', () => {
   it('refuses a bad partition concurrency and an empty broker list, naming the option', () => {
-    expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 0 })).toThrow(/partitionsConcurrently must be a whole number ≥ 1, got 0/);
+    expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 0 })).toThrow(
+      /partitionsConcurrently must be a whole number ≥ 1, got 0/,
+    );
     expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 2.5 })).toThrow(/partitionsConcurrently/);
     expect(() => new KafkaBus({ brokers: [] })).toThrow(/at least one broker/);
     expect(() => new KafkaBus({ brokers: ['127.0.0.1:1'], partitionsConcurrently: 24 })).not.toThrow();
@@ -20,7 +22,11 @@ describe('KafkaBus producer', () => {
   /** A bus whose kafkajs producer records the records sent and settles each send as `outcome` says. */
   function busWithProducer(outcome: () => Promise<unknown>) {
     const sent: ProducerRecord[] = [];
-    const fake = { connect: async () => {}, disconnect: async () => {}, send: async (r: ProducerRecord) => (sent.push(r), outcome()) } as unknown as Producer;
+    const fake = {
+      connect: async () => {},
+      disconnect: async () => {},
+      send: async (r: ProducerRecord) => (sent.push(r), outcome()),
+    } as unknown as Producer;
     vi.spyOn(Kafka.prototype, 'producer').mockReturnValue(fake);
     return { bus: new KafkaBus({ brokers: ['127.0.0.1:1'] }), sent };
   }

@@ -71,7 +71,10 @@ export class KafkaBus implements MessageBus {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length > 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })) });
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+        });
       }
     } finally {
       await admin.disconnect();
@@ -81,7 +84,11 @@ export class KafkaBus implements MessageBus {
   async producer(): Promise<BusProducer> {
     // Not kafkajs' idempotent producer: it needs unlimited retries, which would hang ingest while Kafka is
     // down. A retried send may duplicate a message; every event carries an id and is deduplicated downstream.
-    const p = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const p = this.#kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await p.connect();
     this.#producers.push(p);
     return {
@@ -106,7 +113,14 @@ export class KafkaBus implements MessageBus {
   consumer(opts: ConsumerOptions): GroupConsumer {
     // Larger fetches make larger batches: each batch costs a few inserts whatever its size.
     const c = new KafkaGroupConsumer(
-      this.#kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 4 << 20, maxBytes: 16 << 20 }),
+      this.#kafka.consumer({
+        groupId: opts.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxBytesPerPartition: 4 << 20,
+        maxBytes: 16 << 20,
+      }),
       opts,
       this.#concurrently,
     );
@@ -124,7 +138,8 @@ export class KafkaBus implements MessageBus {
   async committedMetadata(groupId: string, topic: string): Promise<Map<number, string>> {
     const res = await this.#fetchOffsets(groupId, topic);
     const out = new Map<number, string>();
-    for (const t of res) for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
+    for (const t of res)
+      for (const p of t.partitions) if (typeof p.metadata === 'string' && p.metadata !== '') out.set(p.partition, p.metadata);
     return out;
   }
 
@@ -221,7 +236,8 @@ class KafkaGroupConsumer implements GroupConsumer {
     // it, because commits never pass data that is not yet safely stored.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const now: { topic: string; partition: number }[] = [];
-      for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) for (const partition of parts) now.push({ topic, partition });
+      for (const [topic, parts] of Object.entries(e.payload.memberAssignment))
+        for (const partition of parts) now.push({ topic, partition });
       const has = (l: typeof now, x: (typeof now)[number]) => l.some((y) => y.topic === x.topic && y.partition === x.partition);
       const revoked = this.#assigned.filter((x) => !has(now, x));
       this.#assigned = now;

@@ -102,7 +102,10 @@ export class MemoryConsumer implements GroupConsumer {
           this.#inFlight.set(key, pos);
           delivered = true;
           try {
-            await this.#handler!({ topic, partition, messages, highWatermark: log.end }, { heartbeat: async () => {}, isStale: () => gen !== this.#generation || !this.#running });
+            await this.#handler!(
+              { topic, partition, messages, highWatermark: log.end },
+              { heartbeat: async () => {}, isStale: () => gen !== this.#generation || !this.#running },
+            );
           } catch {
             // As kafkajs does, a batch whose handler failed is handed over again: nothing uncommitted is skipped.
             if (gen === this.#generation) this.#positions.set(key, pos);

@@ -16,7 +16,12 @@ async function settled(check: () => boolean, what: string): Promise<void> {
 const values = (bus: MemoryBus, topic: string) => bus.log(topic, 0).map((m) => m.value.toString());
 
 /** A member of `groupId` that records what it reads and commits up to `commitUpTo()` (exclusive), if anything. */
-async function reader(bus: MemoryBus, topic: string, groupId: string, commitUpTo: () => number | undefined): Promise<{ consumer: GroupConsumer; got: number[] }> {
+async function reader(
+  bus: MemoryBus,
+  topic: string,
+  groupId: string,
+  commitUpTo: () => number | undefined,
+): Promise<{ consumer: GroupConsumer; got: number[] }> {
   const got: number[] = [];
   const consumer = bus.consumer({ groupId, topics: [topic] });
   await consumer.start(async (batch) => {
@@ -28,7 +33,7 @@ async function reader(bus: MemoryBus, topic: string, groupId: string, commitUpTo
 }
 
 describe('MemoryBus releases consumed messages', () => {
-  it('frees the messages below every group\'s committed offset, and only those; later offsets go on from where they were (a group joining later starts from the oldest held)', async () => {
+  it("frees the messages below every group's committed offset, and only those; later offsets go on from where they were (a group joining later starts from the oldest held)", async () => {
     const bus = new MemoryBus();
     const topic = `t-${randomUUID()}`;
     await bus.ensureTopics([{ topic, partitions: 1 }]);
@@ -36,14 +41,20 @@ describe('MemoryBus releases consumed messages', () => {
     let slowUpTo = 6;
     const fast = await reader(bus, topic, 'fast', () => Infinity);
     const slow = await reader(bus, topic, 'slow', () => slowUpTo);
-    await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })));
+    await producer.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: String(i) })),
+    );
     await settled(() => fast.got.length === 10 && slow.got.length === 10, 'both groups read the ten');
     // The slow group committed 6: messages 0–5 are freed, 6–9 kept for it.
     expect(values(bus, topic)).toEqual(['6', '7', '8', '9']);
     expect(bus.held).toBe(4);
     slowUpTo = Infinity;
     await producer.send(topic, [{ key: 'k', value: '10' }]);
-    await settled(() => bus.held === 0, `everything committed by both groups freed (held ${bus.held}: ${values(bus, topic).join()}; read ${fast.got.join()} / ${slow.got.join()})`);
+    await settled(
+      () => bus.held === 0,
+      `everything committed by both groups freed (held ${bus.held}: ${values(bus, topic).join()}; read ${fast.got.join()} / ${slow.got.join()})`,
+    );
     expect(fast.got).toEqual(Array.from({ length: 11 }, (_, i) => i));
     expect(slow.got).toEqual(Array.from({ length: 11 }, (_, i) => i));
     await fast.consumer.stop();
@@ -61,7 +72,10 @@ describe('MemoryBus releases consumed messages', () => {
     const topic = `t-${randomUUID()}`;
     await bus.ensureTopics([{ topic, partitions: 1 }]);
     const producer = await bus.producer();
-    await producer.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })));
+    await producer.send(
+      topic,
+      Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i) })),
+    );
     expect(bus.held).toBe(5);
     const r = await reader(bus, topic, 'never-commits', () => undefined);
     await settled(() => r.got.length === 5, 'the five read');
@@ -74,7 +88,11 @@ describe('MemoryBus releases consumed messages', () => {
     const topic = `t-${randomUUID()}`;
     await bus.ensureTopics([{ topic, partitions: 1 }]);
     const producer = await bus.producer();
-    const send = (from: number, n: number) => producer.send(topic, Array.from({ length: n }, (_, i) => ({ key: 'k', value: String(from + i) })));
+    const send = (from: number, n: number) =>
+      producer.send(
+        topic,
+        Array.from({ length: n }, (_, i) => ({ key: 'k', value: String(from + i) })),
+      );
     const r = await reader(bus, topic, 'never-commits', () => undefined);
     await send(0, 8);
     await settled(() => r.got.length === 8, 'the eight handed over');
@@ -97,15 +115,21 @@ describe('MemoryBus releases consumed messages', () => {
     await r.consumer.stop();
   });
 
-  it('a member joining after its group\'s committed messages were freed under the limit reads from the oldest message held', async () => {
+  it("a member joining after its group's committed messages were freed under the limit reads from the oldest message held", async () => {
     const bus = new MemoryBus({ maxMessages: 4 });
     const topic = `t-${randomUUID()}`;
     await bus.ensureTopics([{ topic, partitions: 1 }]);
     const producer = await bus.producer();
     const first = await reader(bus, topic, 'g', () => 1);
-    await producer.send(topic, Array.from({ length: 4 }, (_, i) => ({ key: 'k', value: String(i) })));
+    await producer.send(
+      topic,
+      Array.from({ length: 4 }, (_, i) => ({ key: 'k', value: String(i) })),
+    );
     await settled(() => first.got.length === 4, 'the four read');
-    await producer.send(topic, [{ key: 'k', value: '4' }, { key: 'k', value: '5' }]); // frees 0–3 though the group committed 1
+    await producer.send(topic, [
+      { key: 'k', value: '4' },
+      { key: 'k', value: '5' },
+    ]); // frees 0–3 though the group committed 1
     await first.consumer.stop();
     const second = await reader(bus, topic, 'g', () => undefined);
     await settled(() => second.got.length === 2, 'the two held');
@@ -126,7 +150,10 @@ describe('MemoryBus releases consumed messages', () => {
       await consumer.commit(batch.topic, batch.partition, batch.messages.at(-1)!.offset + 1);
     });
     for (let i = 0; i < 100; i++) {
-      await producer.send(topic, Array.from({ length: 1000 }, (_, j) => ({ key: `k${j}`, value: 'x' })));
+      await producer.send(
+        topic,
+        Array.from({ length: 1000 }, (_, j) => ({ key: `k${j}`, value: 'x' })),
+      );
       await settled(() => handled === (i + 1) * 1000, 'the thousand handled');
       expect(bus.held).toBe(0);
     }

@@ -1,11 +1,4 @@
-import type {
-  BusMessage,
-  BusProducer,
-  ConsumerOptions,
-  GroupConsumer,
-  MessageBus,
-  OutgoingMessage,
-} from './types.js';
+import type { BusMessage, BusProducer, ConsumerOptions, GroupConsumer, MessageBus, OutgoingMessage } from './types.js';
 import { MemoryConsumer } from './memory-consumer.js';
 import type { Group } from './memory-consumer.js';
 import { PartitionLog, tpKey } from './memory-log.js';
@@ -42,7 +35,9 @@ export class BusFullError extends Error {
   readonly retriable = true;
 
   constructor(held: number, asked: number, max: number) {
-    super(`the in-process bus is full: it holds ${held} messages not yet consumed by every group, ${asked} more would pass its limit of ${max}`);
+    super(
+      `the in-process bus is full: it holds ${held} messages not yet consumed by every group, ${asked} more would pass its limit of ${max}`,
+    );
     this.name = 'BusFullError';
   }
 }
@@ -87,7 +82,11 @@ export class MemoryBus implements MessageBus {
 
   async ensureTopics(topics: { topic: string; partitions: number }[]): Promise<void> {
     for (const t of topics) {
-      if (!this.#topics.has(t.topic)) this.#topics.set(t.topic, Array.from({ length: t.partitions }, () => new PartitionLog()));
+      if (!this.#topics.has(t.topic))
+        this.#topics.set(
+          t.topic,
+          Array.from({ length: t.partitions }, () => new PartitionLog()),
+        );
     }
   }
 
@@ -179,7 +178,8 @@ export class MemoryBus implements MessageBus {
 
   /** Frees, in every partition, what every group has committed past or been handed. */
   #releaseConsumed(): void {
-    for (const [topic, parts] of this.#topics) parts.forEach((log, p) => (this.#held -= log.releaseBelow(this.#floor(topic, p, log, true))));
+    for (const [topic, parts] of this.#topics)
+      parts.forEach((log, p) => (this.#held -= log.releaseBelow(this.#floor(topic, p, log, true))));
   }
 
   /**

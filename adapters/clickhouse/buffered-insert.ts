@@ -116,7 +116,8 @@ export class BufferedInsert<T, P = unknown> {
     this.#flushMs = positiveInt('flushMs', options.flushMs ?? 1_000, 1);
     this.#batch = positiveInt('batchSize', options.batchSize ?? 500, 1);
     this.#max = positiveInt('capacity', options.capacity ?? 20_000, this.#batch);
-    this.#attempts = options.maxAttempts === undefined || options.maxAttempts === Infinity ? Infinity : positiveInt('maxAttempts', options.maxAttempts, 1);
+    this.#attempts =
+      options.maxAttempts === undefined || options.maxAttempts === Infinity ? Infinity : positiveInt('maxAttempts', options.maxAttempts, 1);
     this.#maxBackoff = positiveInt('maxBackoffMs', options.maxBackoffMs ?? 30_000, this.#flushMs);
     this.#rounds = Math.max(64, Math.ceil(this.#max / this.#batch) + 1);
     this.#ring = new Array<T | undefined>(this.#max);
@@ -168,7 +169,13 @@ export class BufferedInsert<T, P = unknown> {
   }
 
   stats(): BufferedInsertStats {
-    return { buffered: this.#size + (this.#retry?.rows.length ?? 0), written: this.#written, dropped: this.#dropped, failedWrites: this.#failed, skippedOpen: this.#skipped };
+    return {
+      buffered: this.#size + (this.#retry?.rows.length ?? 0),
+      written: this.#written,
+      dropped: this.#dropped,
+      failedWrites: this.#failed,
+      skippedOpen: this.#skipped,
+    };
   }
 
   /** True when the oldest row was dropped to make room. */

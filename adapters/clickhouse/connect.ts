@@ -6,7 +6,7 @@ import { chdbInserter, execInserter, type ChdbRawInsert, type EncodedInserter } 
 /** Where ClickHouse runs: a server over HTTP, or chDB (the ClickHouse engine in-process). */
 export type ClickHouseTarget =
   | { kind: 'server'; url: string; username?: string; password?: string }
-  | { kind: 'chdb'; /** a data directory, or `:memory:` */ path: string };
+  | { kind: 'chdb' /** a data directory, or `:memory:` */; path: string };
 
 /** A connected client plus what the rest of Sluice must know about the engine behind it. */
 export interface ClickHouse {
@@ -25,7 +25,8 @@ export interface ClickHouse {
  * both (chDB sessions have no per-request default database).
  */
 export async function connectClickHouse(target: ClickHouseTarget, database = 'sluice'): Promise<ClickHouse> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`CLICKHOUSE_DATABASE must be an identifier (letters, digits, _), got "${database}"`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
+    throw new Error(`CLICKHOUSE_DATABASE must be an identifier (letters, digits, _), got "${database}"`);
   let client: ClickHouseClient;
   let insertEncoded: EncodedInserter;
   if (target.kind === 'server') {

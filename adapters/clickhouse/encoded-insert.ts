@@ -52,7 +52,13 @@ export function execInserter(client: ClickHouseClient): EncodedInserter {
 
 /** What {@link chdbInserter} needs of `chdb/connection`'s `.chdb` extension. */
 export interface ChdbRawInsert {
-  rawInsert(params: { table: string; values: Buffer; format: EncodedFormat; columns?: readonly string[]; settings?: Record<string, string | number> }): Promise<unknown>;
+  rawInsert(params: {
+    table: string;
+    values: Buffer;
+    format: EncodedFormat;
+    columns?: readonly string[];
+    settings?: Record<string, string | number>;
+  }): Promise<unknown>;
 }
 
 /**
@@ -64,7 +70,13 @@ export function chdbInserter(chdb: ChdbRawInsert): EncodedInserter {
   return async (insert) => {
     checkNames(insert);
     if (insert.body.length === 0) return;
-    await chdb.rawInsert({ table: insert.table, values: insert.body, format: insert.format, columns: insert.columns, settings: { ...insert.settings } });
+    await chdb.rawInsert({
+      table: insert.table,
+      values: insert.body,
+      format: insert.format,
+      columns: insert.columns,
+      settings: { ...insert.settings },
+    });
   };
 }
 
@@ -80,7 +92,8 @@ export function jsonLines(texts: readonly Uint8Array[]): Buffer {
   let at = 0;
   for (const t of texts) {
     out.set(t, at);
-    if (t.includes(0x0a) || t.includes(0x0d)) for (let i = at; i < at + t.length; i++) if (out[i] === 0x0a || out[i] === 0x0d) out[i] = 0x20;
+    if (t.includes(0x0a) || t.includes(0x0d))
+      for (let i = at; i < at + t.length; i++) if (out[i] === 0x0a || out[i] === 0x0d) out[i] = 0x20;
     at += t.length;
     out[at++] = 0x0a;
   }

@@ -100,7 +100,9 @@ const MAX_REASON = 1_000;
  */
 export function refusalReason(err: unknown): string {
   const code = clickHouseCode(err);
-  const message = String((err as { message?: unknown })?.message ?? err).replace(/^(\s*Code: \d+\. DB::Exception: )+/, '').trim();
+  const message = String((err as { message?: unknown })?.message ?? err)
+    .replace(/^(\s*Code: \d+\. DB::Exception: )+/, '')
+    .trim();
   const name = code === undefined ? undefined : (REFUSED_CODES.get(code) ?? UNAVAILABLE_CODES.get(code));
   const head = code === undefined ? 'ClickHouse' : `ClickHouse code ${code}${name ? ` (${name})` : ''}`;
   const text = `${head}: ${message}`;

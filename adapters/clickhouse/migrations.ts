@@ -29,7 +29,8 @@ const ENGINE = /ENGINE\s*=\s*(Replacing|Summing|Aggregating)?MergeTree(?:\s*\(([
  * `{replica}`: each server's `<macros>` fill them in), its own arguments kept after them.
  */
 export function renderStatement(sql: string, db: string, cluster?: string): string {
-  if (cluster !== undefined && !/^[A-Za-z0-9_.-]+$/.test(cluster)) throw new Error(`cluster name must be letters, digits, _ . -, got "${cluster}"`);
+  if (cluster !== undefined && !/^[A-Za-z0-9_.-]+$/.test(cluster))
+    throw new Error(`cluster name must be letters, digits, _ . -, got "${cluster}"`);
   const out = sql.replaceAll('{db}', db).replaceAll('{onCluster}', cluster ? ` ON CLUSTER \`${cluster}\`` : '');
   if (!cluster) return out;
   return out.replace(ENGINE, (_m, kind: string | undefined, args: string | undefined) => {
@@ -45,14 +46,21 @@ export function renderStatement(sql: string, db: string, cluster?: string): stri
  */
 export async function migrate(ch: ClickHouse, migrations: Migration[], opts: MigrateOptions): Promise<number[]> {
   for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i]!.version <= migrations[i - 1]!.version) throw new Error(`migration versions must increase: ${migrations[i]!.version} after ${migrations[i - 1]!.version}`);
+    if (migrations[i]!.version <= migrations[i - 1]!.version)
+      throw new Error(`migration versions must increase: ${migrations[i]!.version} after ${migrations[i - 1]!.version}`);
   }
   const db = ch.database;
   const render = (s: string) => renderStatement(s, db, opts.cluster);
   await ch.client.command({
-    query: render(`CREATE TABLE IF NOT EXISTS {db}.schema_migrations{onCluster} (component LowCardinality(String), version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY (component, version)`),
+    query: render(
+      `CREATE TABLE IF NOT EXISTS {db}.schema_migrations{onCluster} (component LowCardinality(String), version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY (component, version)`,
+    ),
   });
-  const done = await ch.client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL WHERE component = {component:String}`, query_params: { component: opts.component }, format: 'JSONEachRow' });
+  const done = await ch.client.query({
+    query: `SELECT version FROM ${db}.schema_migrations FINAL WHERE component = {component:String}`,
+    query_params: { component: opts.component },
+    format: 'JSONEachRow',
+  });
   const applied = new Set((await done.json<{ version: number }>()).map((r) => Number(r.version)));
   const ran: number[] = [];
   for (const m of migrations) {

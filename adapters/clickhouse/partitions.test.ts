@@ -19,7 +19,7 @@ describe('partitionChunks', () => {
     expect(partitionChunks(times.length, (i) => times[i]!)).toEqual(chunks);
   });
 
-  it('names the month as ClickHouse\'s toYYYYMM does, in UTC', () => {
+  it("names the month as ClickHouse's toYYYYMM does, in UTC", () => {
     expect(monthOf(Date.UTC(2026, 10, 30, 23, 59))).toBe(202611);
     expect(monthOf(Date.UTC(2026, 11, 1))).toBe(202612);
   });

@@ -9,7 +9,13 @@ describe('the Redis connection factory', () => {
   it('creates clients with the project options: fail fast, one retry per command, the shared reconnect policy', () => {
     const redis = createRedis(UNREACHABLE, { lazyConnect: true, commandTimeoutMs: 250 });
     try {
-      expect(redis.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: false, commandTimeout: 250, lazyConnect: true });
+      expect(redis.options).toMatchObject({
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        enableAutoPipelining: false,
+        commandTimeout: 250,
+        lazyConnect: true,
+      });
       expect(redis.options.retryStrategy).toBe(reconnectDelayMs);
       expect([0, 1, 3, 5, 10].map(reconnectDelayMs)).toEqual([50, 100, 400, 1_600, 2_000]);
       const queued = createRedis(UNREACHABLE, { lazyConnect: true, offlineQueue: true, autoPipelining: true, maxRetriesPerRequest: 2 });

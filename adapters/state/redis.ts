@@ -49,7 +49,8 @@ export class RedisStateStore implements StateStore {
 
   /** Resolves once connected (or rejects with the connection error after `timeoutMs`). */
   async ready(timeoutMs = 5_000): Promise<void> {
-    if (!(await whenReady(this.#redis, timeoutMs))) throw new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`);
+    if (!(await whenReady(this.#redis, timeoutMs)))
+      throw new Error(`Redis at ${redactUrl(this.#url)} not reachable within ${timeoutMs} ms`);
   }
 
   #k(key: string): string {
@@ -70,14 +71,22 @@ export class RedisStateStore implements StateStore {
   }
 
   async incrBy(key: string, n: number, ttlMs?: number): Promise<number> {
-    const r = await (this.#redis as unknown as Scripts).sluiceIncr(this.#k(key), String(n), ttlMs === undefined ? '' : String(Math.round(ttlMs)));
+    const r = await (this.#redis as unknown as Scripts).sluiceIncr(
+      this.#k(key),
+      String(n),
+      ttlMs === undefined ? '' : String(Math.round(ttlMs)),
+    );
     return Number(r);
   }
 
   async setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void> {
     const flat = Object.entries(fields).flat();
     if (flat.length === 0 && ttlMs === undefined) return;
-    await (this.#redis as unknown as Scripts).sluiceMerge(this.#k(key), ttlMs === undefined ? '' : String(Math.max(1, Math.round(ttlMs))), ...flat);
+    await (this.#redis as unknown as Scripts).sluiceMerge(
+      this.#k(key),
+      ttlMs === undefined ? '' : String(Math.max(1, Math.round(ttlMs))),
+      ...flat,
+    );
   }
 
   async getFields(key: string): Promise<Record<string, string>> {

@@ -59,6 +59,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { keys: Map<stri
     const access = req.routeOptions.config?.access;
     if (!access) return;
     if (!access.roles.includes(principal.role)) throw forbidden(principal.role, access.action);
-    if (access.platform && principal.tenant !== PLATFORM_TENANT) throw forbidden(`${principal.role} of tenant ${principal.tenant}`, access.action);
+    if (access.platform && principal.tenant !== PLATFORM_TENANT)
+      throw forbidden(`${principal.role} of tenant ${principal.tenant}`, access.action);
   });
 });

@@ -21,7 +21,8 @@ function describeValidation(context: string, e: AjvLikeError): { field: string; 
     const field = `${base}.${String(e.params?.additionalProperty)}`;
     return { field, message: `${field} is not allowed` };
   }
-  if (e.keyword === 'enum') return { field: base, message: `${base} must be one of ${(e.params?.allowedValues as unknown[] | undefined)?.join(', ')}` };
+  if (e.keyword === 'enum')
+    return { field: base, message: `${base} must be one of ${(e.params?.allowedValues as unknown[] | undefined)?.join(', ')}` };
   return { field: base, message: `${base} ${e.message ?? 'is invalid'}` };
 }
 
@@ -61,6 +62,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     void reply.status(status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...e.details } });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false } });
+    void reply
+      .status(404)
+      .send({
+        error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false },
+      });
   });
 });

@@ -69,7 +69,8 @@ export function pathTooDeep(value: unknown, maxDepth: number): (string | number)
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth: depth + 1, at: { key: i, up: at } });
     } else {
       const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (v as Record<string, unknown>)[keys[i]!], depth: depth + 1, at: { key: keys[i]!, up: at } });
+      for (let i = keys.length - 1; i >= 0; i--)
+        stack.push({ value: (v as Record<string, unknown>)[keys[i]!], depth: depth + 1, at: { key: keys[i]!, up: at } });
     }
   }
   return undefined;

@@ -7,7 +7,10 @@ import { appError } from '../errors.js';
 export type ReadinessCheck = () => Promise<boolean> | boolean;
 
 /** Liveness, readiness and metrics. */
-export async function healthRoutes(app: FastifyInstance, opts: { metrics: Metrics; checks: Map<string, ReadinessCheck>; state: () => 'starting' | 'running' | 'stopping' }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { metrics: Metrics; checks: Map<string, ReadinessCheck>; state: () => 'starting' | 'running' | 'stopping' },
+): Promise<void> {
   const anyRole = { access: { roles: ROLES, action: 'check health' } };
   app.get('/healthz', { config: anyRole }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: anyRole }, async (_req, reply) => {
@@ -20,7 +23,9 @@ export async function healthRoutes(app: FastifyInstance, opts: { metrics: Metric
         results[name] = false;
       }
     }
-    const failing = Object.entries(results).filter(([, ok]) => !ok).map(([n]) => n);
+    const failing = Object.entries(results)
+      .filter(([, ok]) => !ok)
+      .map(([n]) => n);
     if (state !== 'running' || failing.length > 0) {
       const why = state !== 'running' ? state : `${failing.join(', ')} down`;
       const e = appError('SLUICE_ERR_NOT_READY', [why]);
@@ -28,8 +33,12 @@ export async function healthRoutes(app: FastifyInstance, opts: { metrics: Metric
     }
     return { status: 'ready', checks: results };
   });
-  app.get('/metrics', { config: { access: { roles: ['admin', 'viewer'], platform: true, action: 'read metrics' } } }, async (_req, reply) => {
-    const body = await opts.metrics.registry.metrics();
-    return reply.type(opts.metrics.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    { config: { access: { roles: ['admin', 'viewer'], platform: true, action: 'read metrics' } } },
+    async (_req, reply) => {
+      const body = await opts.metrics.registry.metrics();
+      return reply.type(opts.metrics.registry.contentType).send(body);
+    },
+  );
 }

@@ -40,7 +40,17 @@ export interface SkillGroupLevel {
 /** A {@link LevelSource} over the control service of this process. */
 export function levelSourceOf(service: Pick<ControlService, 'state' | 'on'>): LevelSource {
   return {
-    levels: (tenant) => service.state(tenant).levels.map((l) => ({ tenant: l.tenant, ...(l.skillGroup === undefined ? {} : { skillGroup: l.skillGroup }), level: l.level, since: l.since, reason: l.reason, pinned: l.override !== null })),
+    levels: (tenant) =>
+      service
+        .state(tenant)
+        .levels.map((l) => ({
+          tenant: l.tenant,
+          ...(l.skillGroup === undefined ? {} : { skillGroup: l.skillGroup }),
+          level: l.level,
+          since: l.since,
+          reason: l.reason,
+          pinned: l.override !== null,
+        })),
     onChange: (listener) => service.on('level', (e) => listener(e.scope.tenant)),
   };
 }
@@ -56,7 +66,13 @@ export function skillGroupLevels(levels: readonly ScopeLevel[]): (tenant: string
     if (l.skillGroup === undefined) tenants.set(l.tenant, l);
     else groups.set(`${l.tenant}\u0000${l.skillGroup}`, l);
   }
-  const view = (l: ScopeLevel, scope: SkillGroupLevel['scope']): SkillGroupLevel => ({ level: l.level, reason: l.reason, since: l.since, scope, pinned: l.pinned });
+  const view = (l: ScopeLevel, scope: SkillGroupLevel['scope']): SkillGroupLevel => ({
+    level: l.level,
+    reason: l.reason,
+    since: l.since,
+    scope,
+    pinned: l.pinned,
+  });
   return (tenant, skillGroup) => {
     const t = tenants.get(tenant);
     const g = groups.get(`${tenant}\u0000${skillGroup}`);

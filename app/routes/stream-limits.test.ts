@@ -23,7 +23,14 @@ const GLOBEX = 'limits-globex-viewer-key1';
 const PLATFORM = 'limits-platform-viewer-01';
 const KEYS = parseApiKeys(`${ACME}:acme:viewer,${ACME_2}:acme:viewer,${GLOBEX}:globex:viewer,${PLATFORM}:*:viewer`);
 
-const offered = (tenant: string, callId: string, skillGroup = 'sales') => ({ v: 1 as const, tenant, source: 'skillgroup' as const, id: callId, ts: NOW - 1_000, body: { skillGroup, callId, type: 'OFFERED' as const } });
+const offered = (tenant: string, callId: string, skillGroup = 'sales') => ({
+  v: 1 as const,
+  tenant,
+  source: 'skillgroup' as const,
+  id: callId,
+  ts: NOW - 1_000,
+  body: { skillGroup, callId, type: 'OFFERED' as const },
+});
 
 /** The stream with the app's shared plugins and WebSocket options, and the limits under test. */
 async function streamApp(realtime: RealtimeState, opts: Partial<StreamOptions> = {}): Promise<FastifyInstance> {
@@ -66,7 +73,10 @@ describe('GET /v1/stream: refused before the upgrade', () => {
     // Another key of the same tenant has its own count, up to the server's cap.
     const b1 = await app.injectWS(`/v1/stream?key=${ACME_2}`);
     await expect(app.injectWS(`/v1/stream?key=${GLOBEX}`)).rejects.toThrow(/503/);
-    expect((await app.inject({ url: '/v1/stream', headers: { 'x-api-key': GLOBEX } })).json().error).toMatchObject({ code: 'SLUICE_ERR_UNAVAILABLE', retriable: true });
+    expect((await app.inject({ url: '/v1/stream', headers: { 'x-api-key': GLOBEX } })).json().error).toMatchObject({
+      code: 'SLUICE_ERR_UNAVAILABLE',
+      retriable: true,
+    });
 
     a1.terminate();
     await eventually(() => app.websocketServer.clients.size === 2, 'the slot to be given back');
@@ -100,9 +110,13 @@ describe('GET /v1/stream: abusive clients', () => {
     const store = new MemoryTelemetryStore();
     const deps: ServerDeps = {
       config: { apiKeys: KEYS, open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics, realtime, pipelines: { store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
-      checks: new Map(), state: () => 'running', logger: false,
+      clock: new ManualClock(NOW),
+      metrics,
+      realtime,
+      pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
     };
     const app = await buildServer(deps);
     apps.push(app);
@@ -110,7 +124,7 @@ describe('GET /v1/stream: abusive clients', () => {
 
     const victim = new WebSocket(`${url}/v1/stream?key=${ACME}`);
     const seen = pushes(victim);
-    await eventually(() => seen.has('sales'), 'the victim\'s first push');
+    await eventually(() => seen.has('sales'), "the victim's first push");
 
     const attacker = new WebSocket(`${url}/v1/stream?key=${GLOBEX}`);
     await new Promise((r) => attacker.once('open', r));
@@ -126,7 +140,9 @@ describe('GET /v1/stream: abusive clients', () => {
     realtime.apply(offered('acme', 'c2', 'after-the-flood'), NOW);
     await eventually(() => seen.has('after-the-flood'), 'a push to the victim after the flood');
     expect(victim.readyState).toBe(WebSocket.OPEN);
-    expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain('sluice_server_limit_hits_total{limit="stream_rate"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('sluice_server_limit_hits_total')).toContain(
+      'sluice_server_limit_hits_total{limit="stream_rate"} 1',
+    );
     victim.close();
   });
 
@@ -142,9 +158,13 @@ describe('GET /v1/stream: abusive clients', () => {
     const store = new MemoryTelemetryStore();
     const server = await buildServer({
       config: { apiKeys: KEYS, open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics, realtime: new RealtimeState(), pipelines: { store,
-      publisher: new EventPublisher(await new MemoryBus().producer()), deadLetters: storeDeadLetters(store) },
-      checks: new Map(), state: () => 'running', logger: false,
+      clock: new ManualClock(NOW),
+      metrics,
+      realtime: new RealtimeState(),
+      pipelines: { store, publisher: new EventPublisher(await new MemoryBus().producer()), deadLetters: storeDeadLetters(store) },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
     });
     apps.push(server);
     await server.ready();
@@ -181,10 +201,17 @@ describe('GET /v1/stream: abusive clients', () => {
     const hits: StreamLimit[] = [];
     let server: WebSocket | undefined;
     let bufferedAtCut = -1;
-    const app = await streamApp(realtime, { maxPerKey: 1, maxBufferedBytes: 4096, maxSkippedPushes: 3, refreshMs: 5, minIntervalMs: 0, onLimit: (l) => {
-      hits.push(l);
-      if (l === 'stream_slow') bufferedAtCut = server!.bufferedAmount;
-    } });
+    const app = await streamApp(realtime, {
+      maxPerKey: 1,
+      maxBufferedBytes: 4096,
+      maxSkippedPushes: 3,
+      refreshMs: 5,
+      minIntervalMs: 0,
+      onLimit: (l) => {
+        hits.push(l);
+        if (l === 'stream_slow') bufferedAtCut = server!.bufferedAmount;
+      },
+    });
     apps.push(app);
     app.websocketServer.once('connection', (ws: WebSocket) => (server = ws));
     const slow = await app.injectWS(`/v1/stream?key=${ACME}`);

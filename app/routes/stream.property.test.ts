@@ -23,8 +23,23 @@ type Frame = { text: string } | { binary: Uint8Array } | { ping: string };
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.json().map((text) => ({ text })),
   fc.jsonValue().map((v) => ({ text: JSON.stringify(v) ?? 'null' })),
-  fc.constantFrom('null', '0', '""', '[]', '{"type":"subscribe"}', '{"type":"subscribe","skillGroup":null}', '{"__proto__":{"type":"subscribe"}}').map((text) => ({ text })),
-  fc.record({ type: fc.constantFrom('subscribe', 'hello', ''), skillGroup: fc.oneof(fc.string({ maxLength: 200 }), fc.constant(null), fc.integer()) }).map((m) => ({ text: JSON.stringify(m) })),
+  fc
+    .constantFrom(
+      'null',
+      '0',
+      '""',
+      '[]',
+      '{"type":"subscribe"}',
+      '{"type":"subscribe","skillGroup":null}',
+      '{"__proto__":{"type":"subscribe"}}',
+    )
+    .map((text) => ({ text })),
+  fc
+    .record({
+      type: fc.constantFrom('subscribe', 'hello', ''),
+      skillGroup: fc.oneof(fc.string({ maxLength: 200 }), fc.constant(null), fc.integer()),
+    })
+    .map((m) => ({ text: JSON.stringify(m) })),
   fc.string({ maxLength: 300, unit: 'binary' }).map((text) => ({ text })),
   fc.uint8Array({ maxLength: 64 }).map((binary) => ({ binary })),
   fc.string({ maxLength: 100 }).map((ping) => ({ ping })),
@@ -52,15 +67,27 @@ describe('GET /v1/stream under arbitrary upgrades and frames', () => {
     await app.register(websocket, { options: WEBSOCKET_OPTIONS });
     await app.register(errorsPlugin);
     await app.register(authPlugin, { keys: parseApiKeys(`${ACME}:acme:viewer,${GLOBEX}:globex:admin,${PLATFORM}:*:viewer`), open: false });
-    await app.register(streamRoutes, { realtime, clock: new ManualClock(NOW), minIntervalMs: 0, refreshMs: 60_000, messagesPerMinute: 20, maxPerKey: 1_000 });
+    await app.register(streamRoutes, {
+      realtime,
+      clock: new ManualClock(NOW),
+      minIntervalMs: 0,
+      refreshMs: 60_000,
+      messagesPerMinute: 20,
+      maxPerKey: 1_000,
+    });
     await app.ready();
     // acme's own screen, open through every run.
-    sentinel = await app.injectWS(`/v1/stream?key=${ACME}`, {}, {
-      onInit: (ws) =>
-        ws.on('message', (d) => {
-          for (const g of (JSON.parse(d.toString()) as { skillGroups?: { skillGroup: string }[] }).skillGroups ?? []) seen.add(g.skillGroup);
-        }),
-    });
+    sentinel = await app.injectWS(
+      `/v1/stream?key=${ACME}`,
+      {},
+      {
+        onInit: (ws) =>
+          ws.on('message', (d) => {
+            for (const g of (JSON.parse(d.toString()) as { skillGroups?: { skillGroup: string }[] }).skillGroups ?? [])
+              seen.add(g.skillGroup);
+          }),
+      },
+    );
   });
   afterAll(async () => {
     sentinel.terminate();
@@ -101,8 +128,22 @@ describe('GET /v1/stream under arbitrary upgrades and frames', () => {
         }
         // Liveness: a change of acme's figures still reaches acme's screen.
         const name = `sentinel-${++run}`;
-        realtime.apply({ v: 1, tenant: 'acme', source: 'skillgroup', id: name, ts: NOW - 1_000, body: { skillGroup: name, callId: name, type: 'OFFERED' } }, NOW);
-        await eventually(() => seen.has(name), () => `push ${name} after ${JSON.stringify(q)}`, { timeoutMs: 1_500, intervalMs: 5 });
+        realtime.apply(
+          {
+            v: 1,
+            tenant: 'acme',
+            source: 'skillgroup',
+            id: name,
+            ts: NOW - 1_000,
+            body: { skillGroup: name, callId: name, type: 'OFFERED' },
+          },
+          NOW,
+        );
+        await eventually(
+          () => seen.has(name),
+          () => `push ${name} after ${JSON.stringify(q)}`,
+          { timeoutMs: 1_500, intervalMs: 5 },
+        );
         expect(crashes, `after ${JSON.stringify(q)} and ${JSON.stringify(frames)}`).toEqual([]);
       }),
       { numRuns: 150 },

@@ -24,7 +24,12 @@ function collector() {
   const got: { type: string; [k: string]: unknown }[] = [];
   const listen = (ws: WebSocket) => ws.on('message', (d) => got.push(JSON.parse(d.toString())));
   const next = async (pred: (m: (typeof got)[number]) => boolean, ms = 3_000) => {
-    const i = await eventually(() => got.findIndex(pred), (at) => at >= 0, () => `such a message; got ${JSON.stringify(got)}`, { timeoutMs: ms, intervalMs: 10 });
+    const i = await eventually(
+      () => got.findIndex(pred),
+      (at) => at >= 0,
+      () => `such a message; got ${JSON.stringify(got)}`,
+      { timeoutMs: ms, intervalMs: 10 },
+    );
     return got.splice(0, i + 1).at(-1)!;
   };
   return { next, listen };
@@ -33,16 +38,27 @@ function collector() {
 describe('GET /v1/stream (WebSocket push)', () => {
   let app: FastifyInstance;
   const realtime = new RealtimeState();
-  const call = (tenant: string, callId: string, skillGroup = 'sales') => ({ v: 1 as const, tenant, source: 'skillgroup' as const, id: callId, ts: NOW - 3_000, body: { skillGroup, callId, type: 'OFFERED' as const } });
+  const call = (tenant: string, callId: string, skillGroup = 'sales') => ({
+    v: 1 as const,
+    tenant,
+    source: 'skillgroup' as const,
+    id: callId,
+    ts: NOW - 3_000,
+    body: { skillGroup, callId, type: 'OFFERED' as const },
+  });
 
   beforeAll(async () => {
     const bus = new MemoryBus();
     const store = new MemoryTelemetryStore();
     app = await buildServer({
       config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime, pipelines: { store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
-      checks: new Map(), state: () => 'running', logger: false,
+      clock: new ManualClock(NOW),
+      metrics: new Metrics(),
+      realtime,
+      pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
     });
     await app.ready();
   });
@@ -50,14 +66,16 @@ describe('GET /v1/stream (WebSocket push)', () => {
     await app.close();
   });
 
-  it('pushes the tenant\'s figures on connect and after changes, never another tenant\'s', async () => {
+  it("pushes the tenant's figures on connect and after changes, never another tenant's", async () => {
     realtime.apply(call('acme', 'c1'), NOW);
     realtime.apply(call('globex', 'g1'), NOW);
     const m = collector();
     const ws = await app.injectWS(`/v1/stream?key=${KEY}`, {}, { onInit: m.listen });
     expect(await m.next((x) => x.type === 'hello')).toEqual({ type: 'hello', tenant: 'acme', skillGroup: null });
     const first = await m.next((x) => x.type === 'skillgroups');
-    expect(first.skillGroups).toEqual([expect.objectContaining({ tenant: 'acme', skillGroup: 'sales', callsWaiting: 1, longestWaitMs: 3_000 })]);
+    expect(first.skillGroups).toEqual([
+      expect.objectContaining({ tenant: 'acme', skillGroup: 'sales', callsWaiting: 1, longestWaitMs: 3_000 }),
+    ]);
     expect(first.skillGroups).toEqual([expect.not.objectContaining({ control: expect.anything() })]);
     realtime.apply(call('acme', 'c2', 'support'), NOW);
     const second = await m.next((x) => x.type === 'skillgroups');
@@ -103,15 +121,37 @@ describe('GET /v1/stream with the control loop in the process', () => {
   });
 
   it("carries each skill group's level and reason, and pushes when a level changes", async () => {
-    realtime.apply({ v: 1, tenant: 'acme', source: 'skillgroup', id: 'c1', ts: NOW - 1_000, body: { skillGroup: 'sales', callId: 'c1', type: 'OFFERED' } }, NOW);
+    realtime.apply(
+      {
+        v: 1,
+        tenant: 'acme',
+        source: 'skillgroup',
+        id: 'c1',
+        ts: NOW - 1_000,
+        body: { skillGroup: 'sales', callId: 'c1', type: 'OFFERED' },
+      },
+      NOW,
+    );
     const m = collector();
     const ws = await app.injectWS(`/v1/stream?key=${KEY}`, {}, { onInit: m.listen });
     const first = await m.next((x) => x.type === 'skillgroups');
-    expect(first.skillGroups).toEqual([expect.objectContaining({ skillGroup: 'sales', control: { level: 1, reason: 'pressure 0.71 ≥ 0.70', since: NOW - 60_000, scope: 'tenant', pinned: false } })]);
-    levels = [...levels, { tenant: 'acme', skillGroup: 'sales', level: 3, since: NOW, reason: 'pinned to L3 for 60000 ms: CTI down', pinned: true }];
+    expect(first.skillGroups).toEqual([
+      expect.objectContaining({
+        skillGroup: 'sales',
+        control: { level: 1, reason: 'pressure 0.71 ≥ 0.70', since: NOW - 60_000, scope: 'tenant', pinned: false },
+      }),
+    ]);
+    levels = [
+      ...levels,
+      { tenant: 'acme', skillGroup: 'sales', level: 3, since: NOW, reason: 'pinned to L3 for 60000 ms: CTI down', pinned: true },
+    ];
     for (const l of listeners) l('acme');
     const second = await m.next((x) => x.type === 'skillgroups');
-    expect(second.skillGroups).toEqual([expect.objectContaining({ control: { level: 3, reason: 'pinned to L3 for 60000 ms: CTI down', since: NOW, scope: 'skillGroup', pinned: true } })]);
+    expect(second.skillGroups).toEqual([
+      expect.objectContaining({
+        control: { level: 3, reason: 'pinned to L3 for 60000 ms: CTI down', since: NOW, scope: 'skillGroup', pinned: true },
+      }),
+    ]);
     ws.terminate();
     await new Promise((r) => setTimeout(r, 50));
     expect(listeners.size).toBe(0);
@@ -125,9 +165,13 @@ describe('the key in the query', () => {
     const store = new MemoryTelemetryStore();
     const app = await buildServer({
       config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'debug' },
-      clock: new ManualClock(NOW), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
-      checks: new Map(), state: () => 'running', logger: { level: 'debug', stream: { write: (l: string) => lines.push(l) } },
+      clock: new ManualClock(NOW),
+      metrics: new Metrics(),
+      realtime: new RealtimeState(),
+      pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
+      checks: new Map(),
+      state: () => 'running',
+      logger: { level: 'debug', stream: { write: (l: string) => lines.push(l) } },
     });
     await app.ready();
     await expect(app.injectWS('/v1/stream?tenant=acme&key=a-secret-key-that-is-wrong')).rejects.toThrow(/401/);

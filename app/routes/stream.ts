@@ -87,7 +87,10 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
     limit(refused === 'per-key' ? 'stream_per_key' : 'stream_global');
     void reply.header('retry-after', '30');
     if (refused === 'per-key') throw appError('SLUICE_ERR_TOO_MANY_STREAMS', [String(streams.maxPerKey)]);
-    throw appError('SLUICE_ERR_UNAVAILABLE', `the real-time stream (the server holds its limit of ${streams.maxTotal} streams) is unavailable`);
+    throw appError(
+      'SLUICE_ERR_UNAVAILABLE',
+      `the real-time stream (the server holds its limit of ${streams.maxTotal} streams) is unavailable`,
+    );
   };
 
   app.route<{ Querystring: { tenant?: string; skillGroup?: string; key?: string } }>({
@@ -195,7 +198,12 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
         trySend(JSON.stringify({ type: 'error', message: 'messages must be JSON' }));
         return;
       }
-      if (typeof msg !== 'object' || msg === null || msg.type !== 'subscribe' || !(msg.skillGroup === null || (typeof msg.skillGroup === 'string' && SKILL_GROUP.test(msg.skillGroup)))) {
+      if (
+        typeof msg !== 'object' ||
+        msg === null ||
+        msg.type !== 'subscribe' ||
+        !(msg.skillGroup === null || (typeof msg.skillGroup === 'string' && SKILL_GROUP.test(msg.skillGroup)))
+      ) {
         trySend(JSON.stringify({ type: 'error', message: 'expected {"type":"subscribe","skillGroup": <name> | null}' }));
         return;
       }

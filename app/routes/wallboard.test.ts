@@ -20,9 +20,14 @@ describe('GET /wallboard', () => {
     const store = new MemoryTelemetryStore();
     app = await buildServer({
       config: { apiKeys: parseApiKeys(`${KEY}:acme:viewer`), open: false, bodyLimitBytes: 65536, logLevel: 'silent' },
-      clock: new ManualClock(0), metrics: new Metrics(), realtime: new RealtimeState(), pipelines: { store,
-      publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
-      checks: new Map(), state: () => 'running', logger: false, wallboard: { serviceLevelMs: 30_000 },
+      clock: new ManualClock(0),
+      metrics: new Metrics(),
+      realtime: new RealtimeState(),
+      pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
+      checks: new Map(),
+      state: () => 'running',
+      logger: false,
+      wallboard: { serviceLevelMs: 30_000 },
     });
     await app.ready();
   });

@@ -33,7 +33,8 @@ export const WALLBOARD_PATHS: readonly string[] = Object.keys(FILES);
  * Content-Security-Policy of the page: its own script and styles only, no inline code, and network
  * access to its own origin (which covers the `ws:`/`wss:` stream of that origin).
  */
-export const WALLBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+export const WALLBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 /**
  * Registers `GET /wallboard` and its assets. Files are read once at registration, so a broken

@@ -82,7 +82,11 @@ function createTile() {
   level.append(el('span', 'level-badge'), el('span', 'level-reason'));
   head.append(name, level);
   const kpis = el('div', 'kpis');
-  kpis.append(kpi('waiting', 'Calls waiting', 'Waiting'), kpi('longest', 'Longest wait', 'Longest'), kpi('sl', 'Service level · 60 min', 'SL 60 min'));
+  kpis.append(
+    kpi('waiting', 'Calls waiting', 'Waiting'),
+    kpi('longest', 'Longest wait', 'Longest'),
+    kpi('sl', 'Service level · 60 min', 'SL 60 min'),
+  );
   const agents = el('div', 'agents');
   const agentsHead = el('div', 'agents-head');
   agentsHead.append(el('span', 'agents-title', 'Agents'), el('span', 'agents-total', ''));
@@ -126,11 +130,29 @@ function update(tile, g, t, showTenant) {
   }
   const tone = tones(g, t);
   const free = g.agents.AVAILABLE ?? 0;
-  setKpi(tile, 'waiting', String(g.callsWaiting), tone.waiting, g.callsWaiting > 0 && free === 0 ? 'no agent available' : `${free} available`);
-  setKpi(tile, 'longest', g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '0:00', g.callsWaiting > 0 ? tone.longest : 'ok', `target ${clockText(t.longestWarnMs)}`);
+  setKpi(
+    tile,
+    'waiting',
+    String(g.callsWaiting),
+    tone.waiting,
+    g.callsWaiting > 0 && free === 0 ? 'no agent available' : `${free} available`,
+  );
+  setKpi(
+    tile,
+    'longest',
+    g.callsWaiting > 0 ? clockText(g.longestWaitMs) : '0:00',
+    g.callsWaiting > 0 ? tone.longest : 'ok',
+    `target ${clockText(t.longestWarnMs)}`,
+  );
   const sl = serviceLevel(g);
   const five = g.last5m?.serviceLevel;
-  setKpi(tile, 'sl', sl === null ? '—' : pct(sl), tone.sl, sl === null ? 'after the first full minute' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`);
+  setKpi(
+    tile,
+    'sl',
+    sl === null ? '—' : pct(sl),
+    tone.sl,
+    sl === null ? 'after the first full minute' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`,
+  );
   let total = 0;
   for (const [state] of AGENT_STATES) total += g.agents[state] ?? 0;
   tile.querySelector('.agents-total').textContent = `${total} logged in`;
@@ -140,7 +162,9 @@ function update(tile, g, t, showTenant) {
     tile.querySelector(`.agents-bar [data-state="${state}"]`).style.flexGrow = String(n);
   }
   const m = g.currentMinute;
-  tile.querySelector('.minute').textContent = m ? `This minute: offered ${m.offered} · answered ${m.answered} · abandoned ${m.abandoned}` : 'This minute: no calls yet';
+  tile.querySelector('.minute').textContent = m
+    ? `This minute: offered ${m.offered} · answered ${m.answered} · abandoned ${m.abandoned}`
+    : 'This minute: no calls yet';
 }
 
 /**

@@ -139,11 +139,18 @@ async function diagnose() {
     const r = await fetch(u, { headers: key ? { 'x-api-key': key } : {}, cache: 'no-store' });
     if (r.status === 400 || r.status === 401 || r.status === 403 || r.status === 404) {
       const why =
-        r.status === 404 ? 'This tenant is unknown to the key.'
-        : r.status === 400 ? 'The wallboard\'s parameters (tenant, skillGroup) were refused.'
-        : key ? 'The key was refused.'
-        : 'This wallboard needs an API key.';
-      setConn('refused', r.status === 400 ? 'Refused' : 'Not authorised', `${why} Open it as /wallboard#key=<a viewer key of your tenant>.`);
+        r.status === 404
+          ? 'This tenant is unknown to the key.'
+          : r.status === 400
+            ? "The wallboard's parameters (tenant, skillGroup) were refused."
+            : key
+              ? 'The key was refused.'
+              : 'This wallboard needs an API key.';
+      setConn(
+        'refused',
+        r.status === 400 ? 'Refused' : 'Not authorised',
+        `${why} Open it as /wallboard#key=<a viewer key of your tenant>.`,
+      );
       return;
     }
     if (r.status === 429) notice = 'Too many screens are open with this key — retrying';
@@ -159,7 +166,8 @@ function tick() {
   const now = Date.now();
   $('clock').textContent = timeOfDay(now);
   const age = receivedAt === 0 ? null : now - receivedAt;
-  const ago = age === null ? '' : age < 1_500 ? 'just now' : age < 90_000 ? `${Math.round(age / 1000)} s ago` : `${Math.round(age / 60_000)} min ago`;
+  const ago =
+    age === null ? '' : age < 1_500 ? 'just now' : age < 90_000 ? `${Math.round(age / 1000)} s ago` : `${Math.round(age / 60_000)} min ago`;
   $('age').textContent = age === null ? 'no data yet' : `updated ${ago}`;
   document.body.dataset.stale = String(age !== null && age > STALE_MS);
   if (socket === undefined && retryAt > 0 && document.body.dataset.conn !== 'refused') {

@@ -24,13 +24,18 @@ export interface ControlRig {
   close(): Promise<void>;
 }
 
-
 /**
  * Sends `rate` requests per second, evenly spaced (every 5 ms, the ones that fell due), over
  * keep-alive connections for `seconds`, and times each answer. An open loop: requests are sent
  * on schedule whether or not earlier ones were answered, so queueing shows as latency.
  */
-async function paced(url: URL, body: string, rate: number, seconds: number, agent: Agent): Promise<{ ok: number; failed: number; latenciesMs: number[] }> {
+async function paced(
+  url: URL,
+  body: string,
+  rate: number,
+  seconds: number,
+  agent: Agent,
+): Promise<{ ok: number; failed: number; latenciesMs: number[] }> {
   const latenciesMs: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -38,15 +43,19 @@ async function paced(url: URL, body: string, rate: number, seconds: number, agen
   const one = () => {
     const t0 = performance.now();
     const p = new Promise<void>((resolve) => {
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          latenciesMs.push(performance.now() - t0);
-          if (res.statusCode === 200) ok++;
-          else failed++;
-          resolve();
-        });
-      });
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latenciesMs.push(performance.now() - t0);
+            if (res.statusCode === 200) ok++;
+            else failed++;
+            resolve();
+          });
+        },
+      );
       req.on('error', () => {
         failed++;
         resolve();
@@ -81,7 +90,13 @@ export async function startControlRig(o: { seconds: number; connections?: number
     const p50 = Math.round(percentile(r.latenciesMs, 50) * 10) / 10;
     const p99 = Math.round(percentile(r.latenciesMs, 99) * 10) / 10;
     const sustained = achieved >= rate * 0.95 && r.failed === 0 && p50 <= MAX_P50_MS && p99 <= MAX_P99_MS;
-    return { rate, sustained, achieved, p99Ms: p99, ...(sustained ? {} : { reason: `${achieved}/s answered, p50 ${p50} ms, p99 ${p99} ms, ${r.failed} failed` }) };
+    return {
+      rate,
+      sustained,
+      achieved,
+      p99Ms: p99,
+      ...(sustained ? {} : { reason: `${achieved}/s answered, p50 ${p50} ms, p99 ${p99} ms, ${r.failed} failed` }),
+    };
   };
   return {
     probe,

@@ -30,7 +30,13 @@ export interface PipelineRig {
  * Starts the worker (wall clock) and a traffic model of `tenants` tenants at `callsPerHour`
  * each, started a day ago so every event time is in the past.
  */
-export async function startPipelineRig(o: { seconds: number; tenants?: number; callsPerHour?: number; partitions?: number; now?: number }): Promise<PipelineRig> {
+export async function startPipelineRig(o: {
+  seconds: number;
+  tenants?: number;
+  callsPerHour?: number;
+  partitions?: number;
+  now?: number;
+}): Promise<PipelineRig> {
   const now = o.now ?? systemClock.now();
   const bus = new MemoryBus();
   const prefix = 'cap';
@@ -38,14 +44,20 @@ export async function startPipelineRig(o: { seconds: number; tenants?: number; c
   const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, 'capacity');
   const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
   const worker = createPipelineWorker({
-    bus, store, clock: systemClock, groupId: 'cap', topicPrefix: prefix,
+    bus,
+    store,
+    clock: systemClock,
+    groupId: 'cap',
+    topicPrefix: prefix,
     windows: { outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, serviceLevelMs: 20_000, shortAbandonMs: 5_000, intervalMinutes: 15 },
   });
   await worker.start();
   const producer = await bus.producer();
   const publisher = new EventPublisher(producer, prefix);
   const tenants = Array.from({ length: o.tenants ?? 20 }, (_, i) => `cap${i}`);
-  const model = new TrafficSimulation(buildScenario({ seed: 5, start: now - 86_400_000, minutes: 23 * 60, tenants, callsPerHour: o.callsPerHour ?? 3_600 }))[Symbol.iterator]();
+  const model = new TrafficSimulation(
+    buildScenario({ seed: 5, start: now - 86_400_000, minutes: 23 * 60, tenants, callsPerHour: o.callsPerHour ?? 3_600 }),
+  )[Symbol.iterator]();
   const take = (n: number): TelemetryEvent[] => {
     const out: TelemetryEvent[] = [];
     for (let r = model.next(); out.length < n && !r.done; r = out.length < n ? model.next() : r) out.push(r.value);
@@ -54,7 +66,8 @@ export async function startPipelineRig(o: { seconds: number; tenants?: number; c
 
   const probe: Probe = async (rate) => {
     const events = take(Math.ceil(rate * o.seconds));
-    if (events.length < rate * o.seconds) throw new Error(`the traffic model ran out of events at ${rate}/s: use more tenants or a shorter probe`);
+    if (events.length < rate * o.seconds)
+      throw new Error(`the traffic model ran out of events at ${rate}/s: use more tenants or a shorter probe`);
     const start = worker.handled;
     const t0 = performance.now();
     const backlogSec: number[] = [];
@@ -76,7 +89,13 @@ export async function startPipelineRig(o: { seconds: number; tenants?: number; c
     const drainUntil = performance.now() + 60_000;
     while (worker.handled - start < events.length && performance.now() < drainUntil) await sleep(50);
     const sustained = backlog <= rate && p99 <= 2;
-    return { rate, sustained, achieved, p99Ms: Math.round(p99 * 1000), ...(sustained ? {} : { reason: `backlog ${backlog} events at the end, p99 ${p99.toFixed(1)} s behind` }) };
+    return {
+      rate,
+      sustained,
+      achieved,
+      p99Ms: Math.round(p99 * 1000),
+      ...(sustained ? {} : { reason: `backlog ${backlog} events at the end, p99 ${p99.toFixed(1)} s behind` }),
+    };
   };
   return {
     probe,

@@ -32,7 +32,9 @@ export interface CapacityOptions {
 
 /** Events per call of the traffic model: one tenant, an hour at 1200 calls/h. */
 export function modelEventsPerCall(seed = 3): number {
-  return measureEventsPerCall(new TrafficSimulation(buildScenario({ seed, start: Date.UTC(2026, 0, 5, 9), minutes: 60, callsPerHour: 1_200 })));
+  return measureEventsPerCall(
+    new TrafficSimulation(buildScenario({ seed, start: Date.UTC(2026, 0, 5, 9), minutes: 60, callsPerHour: 1_200 })),
+  );
 }
 
 /** Example contact centers for the sizing table: agents and busiest-hour calls. */
@@ -51,14 +53,26 @@ export async function measureCapacity(o: CapacityOptions = {}): Promise<Capacity
   const p = await startPipelineRig({ seconds });
   let pipeline: SearchResult;
   try {
-    pipeline = await findMaxRate(p.probe, { start: 500, factor: 2, tolerance: 0.15, maxProbes, onProbe: (r) => o.onProbe?.('pipeline', r) });
+    pipeline = await findMaxRate(p.probe, {
+      start: 500,
+      factor: 2,
+      tolerance: 0.15,
+      maxProbes,
+      onProbe: (r) => o.onProbe?.('pipeline', r),
+    });
   } finally {
     await p.close();
   }
   const c = await startControlRig({ seconds: Math.max(3, Math.round(seconds / 2)) });
   let control: SearchResult;
   try {
-    control = await findMaxRate(c.probe, { start: 1_000, factor: 2, tolerance: 0.15, maxProbes, onProbe: (r) => o.onProbe?.('control', r) });
+    control = await findMaxRate(c.probe, {
+      start: 1_000,
+      factor: 2,
+      tolerance: 0.15,
+      maxProbes,
+      onProbe: (r) => o.onProbe?.('control', r),
+    });
   } finally {
     await c.close();
   }
@@ -74,7 +88,11 @@ const n = (x: number) => Math.round(x).toLocaleString('en');
 
 /** The capacity section of bench/RESULTS.md. */
 export function capacityMarkdown(r: CapacityResult): string {
-  const probes = (s: SearchResult, unit: string) => s.probes.map((p) => `| ${n(p.rate)} | ${n(p.achieved)} | ${n(p.p99Ms)} ms | ${p.sustained ? 'yes' : `no — ${p.reason ?? ''}`} |`).join('\n') + `\n\nHighest sustained: **${n(s.maxSustained)} ${unit}** (first not sustained: ${Number.isFinite(s.firstUnsustained) ? n(s.firstUnsustained) : '—'}).`;
+  const probes = (s: SearchResult, unit: string) =>
+    s.probes
+      .map((p) => `| ${n(p.rate)} | ${n(p.achieved)} | ${n(p.p99Ms)} ms | ${p.sustained ? 'yes' : `no — ${p.reason ?? ''}`} |`)
+      .join('\n') +
+    `\n\nHighest sustained: **${n(s.maxSustained)} ${unit}** (first not sustained: ${Number.isFinite(s.firstUnsustained) ? n(s.firstUnsustained) : '—'}).`;
   return [
     '## Engine capacity',
     '',
@@ -98,7 +116,10 @@ export function capacityMarkdown(r: CapacityResult): string {
     '',
     '| agents | calls/h | events/s at 3× | decisions/s at 3× | pipeline instances | control instances |',
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.examples.map(({ center: c, sizing: s }) => `| ${n(c.agents)} | ${n(c.callsPerHour)} | ${n(s.eventsPerSec)} | ${n(s.decisionsPerSec)} | ${s.pipelineInstances} | ${s.controlInstances} |`),
+    ...r.examples.map(
+      ({ center: c, sizing: s }) =>
+        `| ${n(c.agents)} | ${n(c.callsPerHour)} | ${n(s.eventsPerSec)} | ${n(s.decisionsPerSec)} | ${s.pipelineInstances} | ${s.controlInstances} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { findMaxRate, type ProbeResult } from './search.js';
 
 /** A system that keeps up with any rate up to `capacity`. */
-const system = (capacity: number) => async (rate: number): Promise<ProbeResult> => ({ rate, sustained: rate <= capacity, achieved: Math.min(rate, capacity), p99Ms: rate <= capacity ? 1 : 100 });
+const system =
+  (capacity: number) =>
+  async (rate: number): Promise<ProbeResult> => ({
+    rate,
+    sustained: rate <= capacity,
+    achieved: Math.min(rate, capacity),
+    p99Ms: rate <= capacity ? 1 : 100,
+  });
 
 describe('findMaxRate', () => {
   it('brackets the capacity within the tolerance', async () => {

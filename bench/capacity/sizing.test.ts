@@ -4,8 +4,14 @@ import { demand, measureEventsPerCall, sizeDeployment } from './sizing.js';
 describe('demand', () => {
   it('turns calls per hour, events per call and agents into events/s and decisions/s at the surge', () => {
     // 3600 calls/h × 3 = 3 calls/s; × 10 events = 30 events/s; 360 agents × 10 events/h = 1 event/s
-    expect(demand({ agents: 360, callsPerHour: 3_600, eventsPerCall: 10, agentEventsPerHour: 10 }, 3)).toEqual({ eventsPerSec: 31, decisionsPerSec: 3 });
-    expect(demand({ agents: 0, callsPerHour: 7_200, eventsPerCall: 11, decisionsPerCall: 2 }, 1)).toEqual({ eventsPerSec: 22, decisionsPerSec: 4 });
+    expect(demand({ agents: 360, callsPerHour: 3_600, eventsPerCall: 10, agentEventsPerHour: 10 }, 3)).toEqual({
+      eventsPerSec: 31,
+      decisionsPerSec: 3,
+    });
+    expect(demand({ agents: 0, callsPerHour: 7_200, eventsPerCall: 11, decisionsPerCall: 2 }, 1)).toEqual({
+      eventsPerSec: 22,
+      decisionsPerSec: 4,
+    });
   });
 
   it('names a bad figure', () => {

@@ -144,7 +144,11 @@ export async function measureHttp(): Promise<HttpResult> {
       slices[1].push(await slice(routeOnly(route, SLICE_SEC), c1, cpu, 1));
       slices[2].push(await slice(pairs(withOutcomes, SLICE_SEC), c2, cpu, 2));
     }
-    return { baseline: summarise(slices[0], 1, cpu[0]), routeOnly: summarise(slices[1], 1, cpu[1]), withOutcomes: summarise(slices[2], 2, cpu[2]) };
+    return {
+      baseline: summarise(slices[0], 1, cpu[0]),
+      routeOnly: summarise(slices[1], 1, cpu[1]),
+      withOutcomes: summarise(slices[2], 2, cpu[2]),
+    };
   } finally {
     await Promise.all(servers.map((s) => stopServer(s.child)));
   }

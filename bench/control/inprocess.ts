@@ -61,7 +61,12 @@ export async function measureInProcess(): Promise<InProcessResult> {
   });
   await svc.start();
   const priorities: Priority[] = ['vip', 'high', 'normal', 'normal', 'low'];
-  const reqs: RouteInput[] = Array.from({ length: N }, (_, i) => ({ tenant: tenants[i % 4]!, callId: `call-${i}`, skillGroup: groups[i % 3]!, priority: priorities[i % 5]! }));
+  const reqs: RouteInput[] = Array.from({ length: N }, (_, i) => ({
+    tenant: tenants[i % 4]!,
+    callId: `call-${i}`,
+    skillGroup: groups[i % 3]!,
+    priority: priorities[i % 5]!,
+  }));
   const ids: string[] = new Array<string>(ROUTE_BATCH);
   let next = 0;
   let round = 0;
@@ -81,7 +86,13 @@ export async function measureInProcess(): Promise<InProcessResult> {
     return r;
   };
   // opossum accepts a synchronous action (its types say Promise): give it its cheapest case.
-  const opossum = new Opossum(work as unknown as () => Promise<number>, { timeout: false, errorThresholdPercentage: 50, resetTimeout: 5_000, rollingCountTimeout: 10_000, rollingCountBuckets: 10 });
+  const opossum = new Opossum(work as unknown as () => Promise<number>, {
+    timeout: false,
+    errorThresholdPercentage: 50,
+    resetTimeout: 5_000,
+    rollingCountTimeout: 10_000,
+    rollingCountBuckets: 10,
+  });
   const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }) });
 
   const m = await interleaved(

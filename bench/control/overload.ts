@@ -32,7 +32,14 @@ const AFTER = 400;
 export async function overloadScenario(): Promise<OverloadResult> {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
   const view = new StaticRealtimeView();
-  const svc = new ControlService({ clock, instanceId: 'overload', stateStore: new MemoryStateStore(clock), realtime: view, ctiNodes: { primary: 'a', backup: 'b' }, loopLagMs: () => Number.NaN });
+  const svc = new ControlService({
+    clock,
+    instanceId: 'overload',
+    stateStore: new MemoryStateStore(clock),
+    realtime: view,
+    ctiNodes: { primary: 'a', backup: 'b' },
+    loopLagMs: () => Number.NaN,
+  });
   const timeline: [number, number, number][] = [];
   let tick = 0;
   svc.on('level', (e) => {

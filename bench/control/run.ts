@@ -21,7 +21,13 @@ import { controlVerdicts } from './targets.js';
 
 const ns = (x: number) => `${Math.round(x)} ns`;
 
-function report(machine: MachineInfo & { load: string }, a: InProcessResult, b: HttpResult, c: OverloadResult, verdicts: readonly Verdict[]): string {
+function report(
+  machine: MachineInfo & { load: string },
+  a: InProcessResult,
+  b: HttpResult,
+  c: OverloadResult,
+  verdicts: readonly Verdict[],
+): string {
   const ok = (key: string) => verdictLine(verdicts.find((x) => x.key === key)!);
   const cpu = (x: number | undefined) => (x === undefined ? 'n/a' : `${x} µs`);
   return `# Control benchmark results
@@ -49,13 +55,16 @@ CTI's absolute wait budget is judged at an offered rate by \`sluice bench capaci
 | --- | --- | --- |
 ${(
   [
-    ['\`ControlService.route()\` — a full decision: admission, client-side throttle, concurrency limiter, breaker permit, decision-log append, pending-outcome entry', a.decisionNs],
-    ['\`route()\` + \`outcome()\` of the same call', a.cycleNs],
-    ['the pure core \`decide()\` alone', a.coreDecideNs],
-    ['Sluice breaker around a no-op call (\`tryAcquire\` + \`onSuccess\`, synchronous as used)', a.breakerNs],
+    [
+      '`ControlService.route()` — a full decision: admission, client-side throttle, concurrency limiter, breaker permit, decision-log append, pending-outcome entry',
+      a.decisionNs,
+    ],
+    ['`route()` + `outcome()` of the same call', a.cycleNs],
+    ['the pure core `decide()` alone', a.coreDecideNs],
+    ['Sluice breaker around a no-op call (`tryAcquire` + `onSuccess`, synchronous as used)', a.breakerNs],
     ['Sluice breaker, each call awaited (as opossum/cockatiel must be)', a.breakerAwaitedNs],
-    ['opossum 9 \`fire()\` (timeout off, 10 s rolling window): the baseline', a.opossumNs],
-    ['cockatiel 3 \`execute()\` (SamplingBreaker, 10 s window)', a.cockatielNs],
+    ['opossum 9 `fire()` (timeout off, 10 s rolling window): the baseline', a.opossumNs],
+    ['cockatiel 3 `execute()` (SamplingBreaker, 10 s window)', a.cockatielNs],
   ] as const
 )
   .map(([name, x]) => `| ${name} | ${ns(x)} | ${ratio(x, a.opossumNs, 2)} |`)
@@ -120,11 +129,23 @@ const loadBefore = loadavg()[0]!.toFixed(2);
 const c = await overloadScenario();
 console.log(`overload: escalation ${c.escalationTicks} tick(s), L3 after ${c.toL3Ticks}, recovery ${c.recoveryTicks}`);
 const a = await measureInProcess();
-console.log(`in-process: decision ${ns(a.decisionNs)}, route+outcome ${ns(a.cycleNs)}, breaker ${ns(a.breakerNs)}, opossum ${ns(a.opossumNs)}, cockatiel ${ns(a.cockatielNs)}`);
+console.log(
+  `in-process: decision ${ns(a.decisionNs)}, route+outcome ${ns(a.cycleNs)}, breaker ${ns(a.breakerNs)}, opossum ${ns(a.opossumNs)}, cockatiel ${ns(a.cockatielNs)}`,
+);
 const b = await measureHttp();
-console.log(`http: baseline ${b.baseline.decisionsPerSec}/s; ${b.routeOnly.decisionsPerSec} decisions/s p99 ${b.routeOnly.p99Ms} ms; with outcomes ${b.withOutcomes.decisionsPerSec}/s p99 ${b.withOutcomes.p99Ms} ms`);
+console.log(
+  `http: baseline ${b.baseline.decisionsPerSec}/s; ${b.routeOnly.decisionsPerSec} decisions/s p99 ${b.routeOnly.p99Ms} ms; with outcomes ${b.withOutcomes.decisionsPerSec}/s p99 ${b.withOutcomes.p99Ms} ms`,
+);
 const machine = { ...info, load: `${loadBefore} → ${loadavg()[0]!.toFixed(2)}` };
-const verdicts = controlVerdicts({ decisionNs: a.decisionNs, opossumNs: a.opossumNs, routePerSec: b.routeOnly.decisionsPerSec, baselinePerSec: b.baseline.decisionsPerSec, routeP99Ms: b.routeOnly.p99Ms, baselineP99Ms: b.baseline.p99Ms, escalationTicks: c.escalationTicks });
+const verdicts = controlVerdicts({
+  decisionNs: a.decisionNs,
+  opossumNs: a.opossumNs,
+  routePerSec: b.routeOnly.decisionsPerSec,
+  baselinePerSec: b.baseline.decisionsPerSec,
+  routeP99Ms: b.routeOnly.p99Ms,
+  baselineP99Ms: b.baseline.p99Ms,
+  escalationTicks: c.escalationTicks,
+});
 writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), report(machine, a, b, c, verdicts));
 console.log(
   JSON.stringify({
@@ -138,7 +159,11 @@ console.log(
     routeVsBaseline: ratio(b.routeOnly.decisionsPerSec, b.baseline.decisionsPerSec),
     withOutcomesPerSec: b.withOutcomes.decisionsPerSec,
     withOutcomesVsBaseline: ratio(b.withOutcomes.decisionsPerSec, b.baseline.decisionsPerSec),
-    serverCpuUsPerDecision: { baseline: b.baseline.serverCpuUsPerDecision ?? null, route: b.routeOnly.serverCpuUsPerDecision ?? null, withOutcomes: b.withOutcomes.serverCpuUsPerDecision ?? null },
+    serverCpuUsPerDecision: {
+      baseline: b.baseline.serverCpuUsPerDecision ?? null,
+      route: b.routeOnly.serverCpuUsPerDecision ?? null,
+      withOutcomes: b.withOutcomes.serverCpuUsPerDecision ?? null,
+    },
     routeCpuVsBaseline: ratio(b.routeOnly.serverCpuUsPerDecision, b.baseline.serverCpuUsPerDecision, 2),
     httpP99Ms: b.routeOnly.p99Ms,
     httpBaselineP99Ms: b.baseline.p99Ms,

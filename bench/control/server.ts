@@ -53,7 +53,13 @@ app.setErrorHandler((err: FastifyError & { status?: number }, _req, reply) => {
   void reply.status(err.status ?? err.statusCode ?? 500).send({ error: { code: err.code, message: err.message } });
 });
 if (baseline) {
-  const answer = { decisionId: '0123456789-0', target: 'agent', ctiNode: 'a', level: 0, reason: 'L0: normal → agent via primary CTI a (policy)' };
+  const answer = {
+    decisionId: '0123456789-0',
+    target: 'agent',
+    ctiNode: 'a',
+    level: 0,
+    reason: 'L0: normal → agent via primary CTI a (policy)',
+  };
   app.post('/v1/route', { schema: { body: routeBody, response: routeReply } }, async () => answer);
 } else {
   await app.register(controlRoutes, control.routes);

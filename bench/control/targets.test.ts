@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { controlVerdicts, type TargetInputs } from './targets.js';
 
-const base: TargetInputs = { decisionNs: 500, opossumNs: 440, routePerSec: 24_000, baselinePerSec: 31_000, routeP99Ms: 2, baselineP99Ms: 1, escalationTicks: 1 };
+const base: TargetInputs = {
+  decisionNs: 500,
+  opossumNs: 440,
+  routePerSec: 24_000,
+  baselinePerSec: 31_000,
+  routeP99Ms: 2,
+  baselineP99Ms: 1,
+  escalationTicks: 1,
+};
 const met = (x: Partial<TargetInputs>) => Object.fromEntries(controlVerdicts({ ...base, ...x }).map((v) => [v.key, v.met]));
 
 describe('controlVerdicts', () => {

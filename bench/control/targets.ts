@@ -61,7 +61,8 @@ export function controlVerdicts(x: TargetInputs): Verdict[] {
     {
       key: 'routeVsBaseline',
       target: `route-only decisions/s ≥ ${ROUTE_VS_BASELINE_MIN} × the bare app's requests/s, p99 ≤ ${ROUTE_P99_VS_BASELINE_MAX} × its p99, in the same run (was a fixed 20 000/s with p99 < 5 ms)`,
-      met: vsBaseline !== null && vsBaseline >= ROUTE_VS_BASELINE_MIN && p99VsBaseline !== null && p99VsBaseline <= ROUTE_P99_VS_BASELINE_MAX,
+      met:
+        vsBaseline !== null && vsBaseline >= ROUTE_VS_BASELINE_MIN && p99VsBaseline !== null && p99VsBaseline <= ROUTE_P99_VS_BASELINE_MAX,
       measured: `${vsBaseline ?? 'n/a'} of the baseline's rate (${x.routePerSec} vs ${x.baselinePerSec}/s), ${p99VsBaseline ?? 'n/a'} × its p99 (${x.routeP99Ms} vs ${x.baselineP99Ms} ms)`,
     },
     {

@@ -30,13 +30,23 @@ describe('interleaved', () => {
     const order: string[] = [];
     const subject = (name: string): Subject => ({ name, perBatch: 1, batches: 2, batch: () => void order.push(name) });
     await interleaved([subject('baseline'), subject('subject')], 2, fakeClock().now);
-    expect(order).toEqual(['baseline', 'baseline', 'subject', 'subject', ...Array.from({ length: 2 }, () => ['baseline', 'baseline', 'subject', 'subject']).flat()]);
+    expect(order).toEqual([
+      'baseline',
+      'baseline',
+      'subject',
+      'subject',
+      ...Array.from({ length: 2 }, () => ['baseline', 'baseline', 'subject', 'subject']).flat(),
+    ]);
   });
 
   it('takes the median over batches, so one slow batch (a GC pause) does not move the figure', async () => {
     const clock = fakeClock();
     let n = 0;
-    const m = await interleaved([{ name: 's', perBatch: 1, batches: 5, batch: () => clock.spend(++n === 8 ? 1_000_000 : 50) }], 3, clock.now);
+    const m = await interleaved(
+      [{ name: 's', perBatch: 1, batches: 5, batch: () => clock.spend(++n === 8 ? 1_000_000 : 50) }],
+      3,
+      clock.now,
+    );
     expect(m.s).toBe(50);
   });
 });

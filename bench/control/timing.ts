@@ -44,7 +44,11 @@ async function runBatches(s: Subject, n: number, into: number[] | null, now: NsC
  * @param now the clock batches are timed with (ns)
  * @returns median per-call cost of each subject, ns
  */
-export async function interleaved(subjects: readonly Subject[], rounds: number, now: NsClock = process.hrtime.bigint): Promise<Record<string, number>> {
+export async function interleaved(
+  subjects: readonly Subject[],
+  rounds: number,
+  now: NsClock = process.hrtime.bigint,
+): Promise<Record<string, number>> {
   for (const s of subjects) await runBatches(s, s.batches, null, now);
   const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
   for (let r = 0; r < rounds; r++) for (const s of subjects) await runBatches(s, s.batches, samples.get(s.name)!, now);

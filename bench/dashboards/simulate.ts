@@ -54,7 +54,8 @@ const QUICK_SLA_FLOW = {
 };
 
 async function expectStatus(what: string, res: { statusCode: number; body: string }, status: number): Promise<void> {
-  if (res.statusCode !== status) throw new Error(`simulation: ${what} answered ${res.statusCode} (expected ${status}): ${res.body.slice(0, 300)}`);
+  if (res.statusCode !== status)
+    throw new Error(`simulation: ${what} answered ${res.statusCode} (expected ${status}): ${res.body.slice(0, 300)}`);
 }
 
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -82,7 +83,9 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
     // The scenario's shifts start at 00:00, 08:00 and 16:00 UTC with the first breaks (AUX) two hours in:
     // start 100 minutes into a shift that began at least 6 hours ago, so the run holds breaks whatever the hour.
     const start = Math.floor((Date.now() - 6 * HOUR) / (8 * HOUR)) * 8 * HOUR + 100 * 60_000;
-    const run = new TrafficSimulation(buildScenario({ seed: o.seed ?? 11, start, minutes, tenants: [TENANT], callsPerHour: o.callsPerHour ?? 600 }));
+    const run = new TrafficSimulation(
+      buildScenario({ seed: o.seed ?? 11, start, minutes, tenants: [TENANT], callsPerHour: o.callsPerHour ?? 600 }),
+    );
     const skillGroups = new Set<string>();
     let sent = 0;
     for (const batch of batches<TelemetryEvent>(run, 2_000)) {
@@ -100,19 +103,51 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
 
     const groups = [...skillGroups].sort();
     const route = async (i: number) => {
-      const res = await sluice.app.inject({ method: 'POST', url: '/v1/route', payload: { tenant: TENANT, callId: `dash-${i}`, skillGroup: groups[i % groups.length], priority: i % 3 === 0 ? 'low' : 'normal' } });
+      const res = await sluice.app.inject({
+        method: 'POST',
+        url: '/v1/route',
+        payload: { tenant: TENANT, callId: `dash-${i}`, skillGroup: groups[i % groups.length], priority: i % 3 === 0 ? 'low' : 'normal' },
+      });
       await expectStatus('POST /v1/route', res, 200);
     };
     for (let i = 0; i < 10; i++) await route(i);
     // A pinned L2 for the tenant: a level change, and low/normal calls diverted (callback tickets among them).
-    await expectStatus('POST /v1/control/overrides', await sluice.app.inject({ method: 'POST', url: '/v1/control/overrides', payload: { tenant: TENANT, level: 2, forMs: 600_000, reason: 'dashboards check' } }), 201);
+    await expectStatus(
+      'POST /v1/control/overrides',
+      await sluice.app.inject({
+        method: 'POST',
+        url: '/v1/control/overrides',
+        payload: { tenant: TENANT, level: 2, forMs: 600_000, reason: 'dashboards check' },
+      }),
+      201,
+    );
     for (let i = 10; i < 25; i++) await route(i);
     // The chat channel's breaker forced open: a breaker transition, and every further diversion a callback.
-    await expectStatus('POST /v1/control/breakers/channel:chat/force', await sluice.app.inject({ method: 'POST', url: '/v1/control/breakers/channel:chat/force', payload: { mode: 'open', forMs: 600_000, reason: 'dashboards check' } }), 200);
+    await expectStatus(
+      'POST /v1/control/breakers/channel:chat/force',
+      await sluice.app.inject({
+        method: 'POST',
+        url: '/v1/control/breakers/channel:chat/force',
+        payload: { mode: 'open', forMs: 600_000, reason: 'dashboards check' },
+      }),
+      200,
+    );
     for (let i = 25; i < 40; i++) await route(i);
 
-    await expectStatus('POST /v1/flows', await sluice.app.inject({ method: 'POST', url: `/v1/flows?tenant=${TENANT}`, payload: QUICK_SLA_FLOW }), 201);
-    await expectStatus('POST /v1/tickets', await sluice.app.inject({ method: 'POST', url: '/v1/tickets', payload: { tenant: TENANT, flowId: QUICK_SLA_FLOW.id, title: 'SLA check' } }), 201);
+    await expectStatus(
+      'POST /v1/flows',
+      await sluice.app.inject({ method: 'POST', url: `/v1/flows?tenant=${TENANT}`, payload: QUICK_SLA_FLOW }),
+      201,
+    );
+    await expectStatus(
+      'POST /v1/tickets',
+      await sluice.app.inject({
+        method: 'POST',
+        url: '/v1/tickets',
+        payload: { tenant: TENANT, flowId: QUICK_SLA_FLOW.id, title: 'SLA check' },
+      }),
+      201,
+    );
 
     const { client, database } = sluice.clickhouse;
     const count = async (table: string, where = '1') => {

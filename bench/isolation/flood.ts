@@ -47,13 +47,23 @@ export async function flood(o: FloodOptions, signal: AbortSignal): Promise<Flood
   const prefix = `${process.pid}-${Date.now().toString(36)}`;
   let seq = 0;
   const post = (path: string, key: string, body: unknown) =>
-    fetch(`${o.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+    fetch(`${o.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
 
   const routeLoop = async () => {
     while (!signal.aborted) {
       const n = seq++;
       try {
-        const r = await post('/v1/route', o.routerKey, { tenant: o.tenant, callId: `flood-${prefix}-${n}`, skillGroup: `flood-${n % 50}`, priority: 'vip' });
+        const r = await post('/v1/route', o.routerKey, {
+          tenant: o.tenant,
+          callId: `flood-${prefix}-${n}`,
+          skillGroup: `flood-${n % 50}`,
+          priority: 'vip',
+        });
         await r.arrayBuffer();
         bump(stats.routes, String(r.status));
         // A client told to wait does not hammer (as a CTI's HTTP client would not); a hostile one would, and the limiter answers it all the same.
@@ -70,7 +80,14 @@ export async function flood(o: FloodOptions, signal: AbortSignal): Promise<Flood
       const events = [];
       for (let i = 0; i < size; i++) {
         const n = seq++;
-        events.push({ v: 1, tenant: o.tenant, source: 'skillgroup', id: `flood-${prefix}-${n}`, ts: now - 1_000, body: { skillGroup: `sg-${prefix}-${n}`, callId: `flood-${prefix}-${n}`, type: 'OFFERED' } });
+        events.push({
+          v: 1,
+          tenant: o.tenant,
+          source: 'skillgroup',
+          id: `flood-${prefix}-${n}`,
+          ts: now - 1_000,
+          body: { skillGroup: `sg-${prefix}-${n}`, callId: `flood-${prefix}-${n}`, type: 'OFFERED' },
+        });
       }
       stats.names += size;
       try {
@@ -132,7 +149,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Each part of the flood can be turned down to see what it costs alone (0 turns it off).
   const env = (name: string) => (process.env[name] === undefined ? undefined : Number(process.env[name]));
   const parts = { routeLoops: env('FLOOD_ROUTE_LOOPS'), eventLoops: env('FLOOD_EVENT_LOOPS'), sockets: env('FLOOD_SOCKETS') };
-  const stats = await flood({ url, tenant, routerKey, adminKey, viewerKey, ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) }, abort.signal);
+  const stats = await flood(
+    { url, tenant, routerKey, adminKey, viewerKey, ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) },
+    abort.signal,
+  );
   console.log(JSON.stringify(stats));
   process.exit(0);
 }

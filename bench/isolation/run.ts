@@ -50,7 +50,8 @@ function placement(): { sluice: string; flood: string } | undefined {
 }
 const PIN = placement();
 /** Runs `cmd args` on the cores of `side` (when pinning). */
-const onCores = (side: 'sluice' | 'flood', cmd: string, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', PIN[side], cmd, ...args]] : [cmd, args]);
+const onCores = (side: 'sluice' | 'flood', cmd: string, args: string[]): [string, string[]] =>
+  PIN ? ['taskset', ['-c', PIN[side], cmd, ...args]] : [cmd, args];
 
 const KEYS = {
   aAdmin: 'bench-isolation-a-admin-key',
@@ -73,7 +74,11 @@ async function startSluice(dir: string): Promise<{ url: string; child: ChildProc
     SLUICE_API_KEYS: `${KEYS.aAdmin}:a:admin,${KEYS.aRouter}:a:router,${KEYS.aViewer}:a:viewer,${KEYS.bAdmin}:b:admin,${KEYS.bRouter}:b:router`,
   };
   for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'CLICKHOUSE_URL']) delete env[k];
-  const child = spawn(...onCores('sluice', process.execPath, ['bin/sluice.mjs', 'start']), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...onCores('sluice', process.execPath, ['bin/sluice.mjs', 'start']), {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20_000));
   child.stdout!.on('data', keep);
@@ -152,7 +157,16 @@ async function main(): Promise<void> {
   let floodStats: FloodStats | undefined;
   try {
     const play = (name: string, seq: number) =>
-      playTenant({ url: sluice.url, tenant: 'b', routerKey: KEYS.bRouter, adminKey: KEYS.bAdmin, routesPerSec: ROUTES_PER_SEC, eventsPerSec: EVENTS_PER_SEC, durationMs: PHASE_MS, idPrefix: `b${seq}` }).then((r) => {
+      playTenant({
+        url: sluice.url,
+        tenant: 'b',
+        routerKey: KEYS.bRouter,
+        adminKey: KEYS.bAdmin,
+        routesPerSec: ROUTES_PER_SEC,
+        eventsPerSec: EVENTS_PER_SEC,
+        durationMs: PHASE_MS,
+        idPrefix: `b${seq}`,
+      }).then((r) => {
         accepted.push(...r.acceptedIds);
         return summarize(name, r);
       });
@@ -171,7 +185,9 @@ async function main(): Promise<void> {
   }
   // Accepted means stored: every event of B answered 202 must be in ClickHouse after the graceful stop.
   const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
-  const [row] = await (await ch.client.query({ query: "SELECT uniqExact(id) AS n FROM sluice.events_raw WHERE tenant = 'b'", format: 'JSONEachRow' })).json<{ n: string }>();
+  const [row] = await (
+    await ch.client.query({ query: "SELECT uniqExact(id) AS n FROM sluice.events_raw WHERE tenant = 'b'", format: 'JSONEachRow' })
+  ).json<{ n: string }>();
   await ch.close();
   rmSync(dir, { recursive: true, force: true });
   const storedB = Number(row?.n ?? 0);
@@ -211,7 +227,10 @@ function report(r: {
 }): string {
   const ok = (c: boolean) => (c ? 'met' : '**not met**');
   const rows = r.phases
-    .map((p) => `| ${p.name} | ${p.routes} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${JSON.stringify(p.routeStatus)} | ${JSON.stringify(p.vipTargets)} | ${p.eventsAccepted} / ${p.eventsOffered} | ${p.acceptedPerSec} | ${JSON.stringify(p.ingestStatus)} |`)
+    .map(
+      (p) =>
+        `| ${p.name} | ${p.routes} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${JSON.stringify(p.routeStatus)} | ${JSON.stringify(p.vipTargets)} | ${p.eventsAccepted} / ${p.eventsOffered} | ${p.acceptedPerSec} | ${JSON.stringify(p.ingestStatus)} |`,
+    )
     .join('\n');
   return `# Isolation benchmark results
 
@@ -246,4 +265,7 @@ batches ${JSON.stringify(r.flood?.events ?? {})}, ${r.flood?.names ?? 0} new nam
 `;
 }
 
-await main().catch((err) => { console.error(err); process.exit(1); });
+await main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

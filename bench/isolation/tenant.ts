@@ -62,7 +62,16 @@ const bump = (m: Record<string, number>, k: string) => {
 /** Plays the tenant's traffic for `durationMs` and resolves when every request sent has been answered. */
 export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult> {
   const groups = o.skillGroups ?? ['care', 'sales', 'billing'];
-  const res: { -readonly [K in keyof TenantLoadResult]: TenantLoadResult[K] } = { routeLatenciesMs: [], routeStatus: {}, targets: {}, eventsOffered: 0, eventsAccepted: 0, ingestStatus: {}, outcomeFailures: 0, acceptedIds: [] };
+  const res: { -readonly [K in keyof TenantLoadResult]: TenantLoadResult[K] } = {
+    routeLatenciesMs: [],
+    routeStatus: {},
+    targets: {},
+    eventsOffered: 0,
+    eventsAccepted: 0,
+    ingestStatus: {},
+    outcomeFailures: 0,
+    acceptedIds: [],
+  };
   const inflight = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     inflight.add(p);
@@ -117,10 +126,11 @@ export async function playTenant(o: TenantLoadOptions): Promise<TenantLoadResult
   const ingest = async (count: number) => {
     const now = Date.now();
     const t = performance.now();
-    callsDue += (((o.callsPerSec ?? 0.6) * (t - lastIngest)) / 1000);
+    callsDue += ((o.callsPerSec ?? 0.6) * (t - lastIngest)) / 1000;
     lastIngest = t;
     const events: { v: 1; tenant: string; source: string; id: string; ts: number; body: Record<string, unknown> }[] = [];
-    const push = (source: string, body: Record<string, unknown>) => events.push({ v: 1, tenant: o.tenant, source, id: `${o.idPrefix}-ev-${eventSeq++}`, ts: now - 1_000, body });
+    const push = (source: string, body: Record<string, unknown>) =>
+      events.push({ v: 1, tenant: o.tenant, source, id: `${o.idPrefix}-ev-${eventSeq++}`, ts: now - 1_000, body });
     while (callsDue >= 1 && events.length + 2 <= count) {
       callsDue -= 1;
       const call = callSeq++;

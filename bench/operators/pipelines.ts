@@ -1,5 +1,15 @@
 import { groupBy, map, mergeMap, Observable, type OperatorFunction, reduce, Subject, tap } from 'rxjs';
-import { aggregateAll, count, type EventElement, max, min, type StreamElement, sum, tumblingWindow, watermark } from '../../operators/index.js';
+import {
+  aggregateAll,
+  count,
+  type EventElement,
+  max,
+  min,
+  type StreamElement,
+  sum,
+  tumblingWindow,
+  watermark,
+} from '../../operators/index.js';
 import type { Measurement } from './workload.js';
 
 /** What both pipelines produce per key and window. */

@@ -73,7 +73,8 @@ function measure(pipeline: Pipeline, events: number, withExtremes: boolean): Mea
       heapHighWaterBytes: heapHigh,
       rows,
     };
-    if (best === undefined || m.eventsPerSec > best.eventsPerSec) best = { ...m, heapHighWaterBytes: Math.max(m.heapHighWaterBytes, best?.heapHighWaterBytes ?? 0) };
+    if (best === undefined || m.eventsPerSec > best.eventsPerSec)
+      best = { ...m, heapHighWaterBytes: Math.max(m.heapHighWaterBytes, best?.heapHighWaterBytes ?? 0) };
     else best = { ...best, heapHighWaterBytes: Math.max(best.heapHighWaterBytes, m.heapHighWaterBytes) };
   }
   return best as Measurement;
@@ -116,7 +117,9 @@ console.log(`operators  count+sum:         ${fmt(opsPlain.eventsPerSec)} events/
 const basePlain = measure(baselinePipeline, BASELINE_EVENTS, false);
 console.log(`baseline   count+sum:         ${fmt(basePlain.eventsPerSec)} events/s`);
 const ratio = ops.eventsPerSec / base.eventsPerSec;
-console.log(`ratio (count+sum+min+max): ${ratio.toFixed(1)}×; count+sum only: ${(opsPlain.eventsPerSec / basePlain.eventsPerSec).toFixed(1)}×`);
+console.log(
+  `ratio (count+sum+min+max): ${ratio.toFixed(1)}×; count+sum only: ${(opsPlain.eventsPerSec / basePlain.eventsPerSec).toFixed(1)}×`,
+);
 
 const row = (name: string, m: Measurement): string =>
   `| ${name} | ${fmt(m.events)} | ${fmt(m.eventsPerSec)} | ${fmt(m.wallEventsPerSec)} | ${fmt(m.cpuEventsPerSec)} | ${mb(m.heapHighWaterBytes)} |`;

@@ -30,11 +30,19 @@ const TENANTS = Array.from({ length: 8 }, (_, i) => `t${i}`);
 /** Sources fed (default all four): `BENCH_SOURCES=skillgroup` measures the skill-group pipeline alone. */
 const FED: readonly Source[] = (() => {
   const names = (process.env.BENCH_SOURCES ?? SOURCES.join(',')).split(',').map((x) => x.trim());
-  for (const n of names) if (!(SOURCES as readonly string[]).includes(n)) throw new Error(`BENCH_SOURCES: unknown source "${n}" (expected some of ${SOURCES.join(', ')})`);
+  for (const n of names)
+    if (!(SOURCES as readonly string[]).includes(n))
+      throw new Error(`BENCH_SOURCES: unknown source "${n}" (expected some of ${SOURCES.join(', ')})`);
   return names as Source[];
 })();
 /** The windows of every pipeline the worker runs (app/main.ts builds the same worker through pipelines/wire.ts). */
-const WINDOWS: PipelineWindows = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 };
+const WINDOWS: PipelineWindows = {
+  serviceLevelMs: 20_000,
+  shortAbandonMs: 5_000,
+  outOfOrdernessMs: 5_000,
+  allowedLatenessMs: 600_000,
+  intervalMinutes: 15,
+};
 
 /** The first `n` events (of the fed sources) of a seeded simulation of eight tenants, all in the past. */
 function traffic(n: number, seed: number): TelemetryEvent[] {
@@ -121,7 +129,8 @@ async function replayInserts(ch: ClickHouse, inserts: readonly EncodedInsert[], 
   await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await ClickHouseTelemetryStore.open({ ...ch, database }, { rawTtlDays: 30 });
   const cpu0 = processCpuMs();
-  for (const insert of inserts) await ch.insertEncoded({ ...insert, table: `${database}.${insert.table.slice(insert.table.indexOf('.') + 1)}` });
+  for (const insert of inserts)
+    await ch.insertEncoded({ ...insert, table: `${database}.${insert.table.slice(insert.table.indexOf('.') + 1)}` });
   return ((processCpuMs() - cpu0) * 1000) / events;
 }
 
@@ -160,7 +169,10 @@ async function main(): Promise<void> {
       return ch.insertEncoded(insert);
     },
   };
-  const store = await ClickHouseTelemetryStore.open(recording, { rawTtlDays: 30, observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows) });
+  const store = await ClickHouseTelemetryStore.open(recording, {
+    rawTtlDays: 30,
+    observe: (table, rows) => counting && written.set(table, (written.get(table) ?? 0) + rows),
+  });
   try {
     const prefix = `bench${Date.now()}`;
     const topics = SOURCES.map((src) => topicFor(src, prefix));
@@ -178,7 +190,12 @@ async function main(): Promise<void> {
     // Timed like the bare consumer: from the arrival of the first batch until the last event is handled.
     let clock: ReturnType<typeof runClock> | undefined;
     const worker = createPipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, windows: WINDOWS,
+      bus,
+      store,
+      clock: systemClock,
+      groupId: `${prefix}-g`,
+      topicPrefix: prefix,
+      windows: WINDOWS,
       observer: { batch: () => void (clock ??= runClock(EVENTS, kafka.pid)) },
     });
     const lag: { second: number; lag: number }[] = [];
@@ -216,7 +233,12 @@ async function main(): Promise<void> {
     console.error(`latency at ${target} events/s for ${LATENCY_SECONDS} s…`);
     const latencies: number[] = [];
     const live = createPipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-live`, topicPrefix: `${prefix}live`, windows: WINDOWS,
+      bus,
+      store,
+      clock: systemClock,
+      groupId: `${prefix}-live`,
+      topicPrefix: `${prefix}live`,
+      windows: WINDOWS,
       onEvents: (evs) => {
         const now = Date.now();
         for (const e of evs) latencies.push(now - e.ts);
@@ -241,7 +263,12 @@ async function main(): Promise<void> {
     await live.stop();
 
     const sluiceTotal = cpuUs(sluice);
-    const floor = { kafka: (bareBefore.cpuUsPerEvent + bareAfter.cpuUsPerEvent) / 2, broker: sluice.brokerCpuUsPerEvent ?? 0, clickhouse: clickhouseUsPerEvent, total: 0 };
+    const floor = {
+      kafka: (bareBefore.cpuUsPerEvent + bareAfter.cpuUsPerEvent) / 2,
+      broker: sluice.brokerCpuUsPerEvent ?? 0,
+      clickhouse: clickhouseUsPerEvent,
+      total: 0,
+    };
     floor.total = floor.kafka + floor.broker + floor.clickhouse;
     const result = {
       eventsPerSec: Math.round(rate),
@@ -290,7 +317,13 @@ async function main(): Promise<void> {
       '',
       '| run | events/s | process µs/event | broker µs/event | ceiling events/s | events per core-second |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...([['bare, before', bareBefore], ['sluice', sluice], ['bare, after', bareAfter]] as const).map(
+      ...(
+        [
+          ['bare, before', bareBefore],
+          ['sluice', sluice],
+          ['bare, after', bareAfter],
+        ] as const
+      ).map(
         ([name, r]) =>
           `| ${name} | ${Math.round(r.eventsPerSec).toLocaleString('en')} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} | ${Math.round((machine.cores * 1e6) / cpuUs(r)).toLocaleString('en')} | ${Math.round(1e6 / cpuUs(r)).toLocaleString('en')} |`,
       ),
@@ -313,13 +346,17 @@ async function main(): Promise<void> {
       '',
       '| table | rows | per event |',
       '| --- | ---: | ---: |',
-      ...[...written].sort((a, b) => b[1] - a[1]).map(([table, n]) => `| ${table} | ${n.toLocaleString('en')} | ${(n / EVENTS).toFixed(2)} |`),
+      ...[...written]
+        .sort((a, b) => b[1] - a[1])
+        .map(([table, n]) => `| ${table} | ${n.toLocaleString('en')} | ${(n / EVENTS).toFixed(2)} |`),
       '',
       '## Consumer lag during the sluice run (events not yet handled, per second)',
       '',
       '| second | lag |',
       '| ---: | ---: |',
-      ...lag.filter((_, k) => k % Math.max(1, Math.ceil(lag.length / 30)) === 0).map((l) => `| ${l.second} | ${l.lag.toLocaleString('en')} |`),
+      ...lag
+        .filter((_, k) => k % Math.max(1, Math.ceil(lag.length / 30)) === 0)
+        .map((l) => `| ${l.second} | ${l.lag.toLocaleString('en')} |`),
       '',
       '```json',
       JSON.stringify(result),
@@ -327,9 +364,15 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     writeFileSync(new URL('./RESULTS.md', import.meta.url), doc);
-    console.log(`floor: kafka ${floor.kafka.toFixed(1)} + broker ${floor.broker.toFixed(1)} + clickhouse ${floor.clickhouse.toFixed(1)} = ${floor.total.toFixed(1)} µs/event, at most ${Math.round((machine.cores * 1e6) / floor.total)} events/s on ${machine.cores} cores`);
-    console.log(`CPU per event: sluice ${sluice.cpuUsPerEvent.toFixed(1)} µs (broker ${sluice.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'}), bare ${bareBefore.cpuUsPerEvent.toFixed(1)} / ${bareAfter.cpuUsPerEvent.toFixed(1)} µs (broker ${bareBefore.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} / ${bareAfter.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'})`);
-    console.log(`sluice ${result.eventsPerSec} events/s, bare ${result.bareConsumerEventsPerSec} events/s, ratio ${result.ratio}, latency p50 ${result.latencyP50Ms} ms p99 ${result.latencyP99Ms} ms`);
+    console.log(
+      `floor: kafka ${floor.kafka.toFixed(1)} + broker ${floor.broker.toFixed(1)} + clickhouse ${floor.clickhouse.toFixed(1)} = ${floor.total.toFixed(1)} µs/event, at most ${Math.round((machine.cores * 1e6) / floor.total)} events/s on ${machine.cores} cores`,
+    );
+    console.log(
+      `CPU per event: sluice ${sluice.cpuUsPerEvent.toFixed(1)} µs (broker ${sluice.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'}), bare ${bareBefore.cpuUsPerEvent.toFixed(1)} / ${bareAfter.cpuUsPerEvent.toFixed(1)} µs (broker ${bareBefore.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'} / ${bareAfter.brokerCpuUsPerEvent?.toFixed(1) ?? 'n/a'})`,
+    );
+    console.log(
+      `sluice ${result.eventsPerSec} events/s, bare ${result.bareConsumerEventsPerSec} events/s, ratio ${result.ratio}, latency p50 ${result.latencyP50Ms} ms p99 ${result.latencyP99Ms} ms`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     await bus.close();

@@ -25,7 +25,13 @@ export interface Chart {
 const PHASE_COLOURS = ['rgba(120,120,120,0.06)', 'rgba(220,80,60,0.10)', 'rgba(60,120,220,0.08)', 'rgba(60,180,90,0.08)'];
 
 /** Renders one chart over scenario seconds as an SVG string. */
-export function renderChart(title: string, yName: string, series: readonly Series[], phases: ScenarioResult['phases'], opts: { yMax?: number; integerY?: boolean } = {}): string {
+export function renderChart(
+  title: string,
+  yName: string,
+  series: readonly Series[],
+  phases: ScenarioResult['phases'],
+  opts: { yMax?: number; integerY?: boolean } = {},
+): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 760, height: 320 });
   const areas = Object.entries(phases).map(([name, [from, to]], i) => [
     { name, xAxis: from, itemStyle: { color: PHASE_COLOURS[i % PHASE_COLOURS.length] } },
@@ -37,7 +43,14 @@ export function renderChart(title: string, yName: string, series: readonly Serie
     title: { text: title, left: 10, top: 6, textStyle: { fontSize: 14 } },
     legend: { top: 30, left: 60 },
     grid: { left: 70, right: 20, top: 75, bottom: 45 },
-    xAxis: { type: 'value', name: 'scenario time, s', nameLocation: 'middle', nameGap: 28, min: 0, max: Math.max(1, ...Object.values(phases).map(([, to]) => to)) },
+    xAxis: {
+      type: 'value',
+      name: 'scenario time, s',
+      nameLocation: 'middle',
+      nameGap: 28,
+      min: 0,
+      max: Math.max(1, ...Object.values(phases).map(([, to]) => to)),
+    },
     yAxis: { type: 'value', name: yName, max: opts.yMax, minInterval: opts.integerY ? 1 : undefined },
     series: series.map((s, i) => ({
       name: s.name,
@@ -81,40 +94,89 @@ export function scenarioCharts(r: ScenarioResult): Chart[] {
   const nodes = [...new Set(s.flatMap((x) => Object.keys(x.targets).filter((k) => k.startsWith('agent:'))))].sort();
   return [
     {
-      name: 'throughput', title: 'Throughput',
-      svg: renderChart('Throughput: events handled and calls routed per second', 'per second', [
-        { name: 'events handled', data: handledPerTick },
-        { name: 'calls routed', data: pts(s, (x) => Object.values(x.targets).reduce((a, b) => a + b, 0)) },
-      ], r.phases),
+      name: 'throughput',
+      title: 'Throughput',
+      svg: renderChart(
+        'Throughput: events handled and calls routed per second',
+        'per second',
+        [
+          { name: 'events handled', data: handledPerTick },
+          { name: 'calls routed', data: pts(s, (x) => Object.values(x.targets).reduce((a, b) => a + b, 0)) },
+        ],
+        r.phases,
+      ),
     },
     {
-      name: 'latency', title: 'Route latency percentiles',
-      svg: renderChart('POST /v1/route latency (in process, wall time)', 'µs', [
-        { name: 'p50', data: pts(s.filter((x) => x.routeP50Us > 0), (x) => x.routeP50Us) },
-        { name: 'p99', data: pts(s.filter((x) => x.routeP99Us > 0), (x) => x.routeP99Us) },
-      ], r.phases),
+      name: 'latency',
+      title: 'Route latency percentiles',
+      svg: renderChart(
+        'POST /v1/route latency (in process, wall time)',
+        'µs',
+        [
+          {
+            name: 'p50',
+            data: pts(
+              s.filter((x) => x.routeP50Us > 0),
+              (x) => x.routeP50Us,
+            ),
+          },
+          {
+            name: 'p99',
+            data: pts(
+              s.filter((x) => x.routeP99Us > 0),
+              (x) => x.routeP99Us,
+            ),
+          },
+        ],
+        r.phases,
+      ),
     },
     {
-      name: 'lag', title: 'Consumer lag',
-      svg: renderChart('Consumer lag (scenario time)', 'ms', [
-        { name: 'oldest unhandled event', data: pts(s, (x) => x.lagMs) },
-        { name: "worker's own signal", data: pts(s, (x) => x.engineLagMs) },
-      ], r.phases),
+      name: 'lag',
+      title: 'Consumer lag',
+      svg: renderChart(
+        'Consumer lag (scenario time)',
+        'ms',
+        [
+          { name: 'oldest unhandled event', data: pts(s, (x) => x.lagMs) },
+          { name: "worker's own signal", data: pts(s, (x) => x.engineLagMs) },
+        ],
+        r.phases,
+      ),
     },
     {
-      name: 'level', title: 'Level over time',
-      svg: renderChart('Degradation level per tenant, and the highest skill group', 'level', [
-        ...tenants.map((t) => ({ name: t, kind: 'step' as const, data: pts(s, (x) => x.levels[t] ?? 0) })),
-        { name: 'highest skill group', kind: 'step' as const, data: pts(s, (x) => x.groupLevel) },
-        { name: 'pressure × 3', data: pts(s, (x) => Math.round(x.pressure * 300) / 100) },
-      ], r.phases, { yMax: 3, integerY: true }),
+      name: 'level',
+      title: 'Level over time',
+      svg: renderChart(
+        'Degradation level per tenant, and the highest skill group',
+        'level',
+        [
+          ...tenants.map((t) => ({ name: t, kind: 'step' as const, data: pts(s, (x) => x.levels[t] ?? 0) })),
+          { name: 'highest skill group', kind: 'step' as const, data: pts(s, (x) => x.groupLevel) },
+          { name: 'pressure × 3', data: pts(s, (x) => Math.round(x.pressure * 300) / 100) },
+        ],
+        r.phases,
+        { yMax: 3, integerY: true },
+      ),
     },
     {
-      name: 'routing', title: 'Diversions by channel',
-      svg: renderChart(`Calls by target, per ${size} s (diverted: ${s.reduce((a, x) => a + diverted(x), 0)})`, 'calls', [
-        ...nodes.map((n) => ({ name: n.replace('agent:', 'agents via '), kind: 'bar' as const, stack: 'calls', data: buckets(s, size, (x) => x.targets[n] ?? 0) })),
-        ...channels.map((c) => ({ name: c, kind: 'bar' as const, stack: 'calls', data: buckets(s, size, (x) => x.targets[c] ?? 0) })),
-      ], r.phases, { integerY: true }),
+      name: 'routing',
+      title: 'Diversions by channel',
+      svg: renderChart(
+        `Calls by target, per ${size} s (diverted: ${s.reduce((a, x) => a + diverted(x), 0)})`,
+        'calls',
+        [
+          ...nodes.map((n) => ({
+            name: n.replace('agent:', 'agents via '),
+            kind: 'bar' as const,
+            stack: 'calls',
+            data: buckets(s, size, (x) => x.targets[n] ?? 0),
+          })),
+          ...channels.map((c) => ({ name: c, kind: 'bar' as const, stack: 'calls', data: buckets(s, size, (x) => x.targets[c] ?? 0) })),
+        ],
+        r.phases,
+        { integerY: true },
+      ),
     },
   ];
 }

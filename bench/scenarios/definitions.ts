@@ -15,7 +15,8 @@ const TWO = ['acme', 'globex'];
 export const steady: ScenarioDefinition = {
   name: 'steady',
   title: 'Steady load',
-  description: 'Traffic at the rate the agents were staffed for (Erlang A, 80 % in 20 s). The control loop should stay at L0 without flapping, send every call to agents on the primary CTI, and the pipelines should store every event.',
+  description:
+    'Traffic at the rate the agents were staffed for (Erlang A, 80 % in 20 s). The control loop should stay at L0 without flapping, send every call to agents on the primary CTI, and the pipelines should store every event.',
   seed: 11,
   short: { store: 'memory', minutes: 1.5, warmupSec: 600, tenants: ONE, callsPerHour: 1_200, phases: { all: [0, 90] } },
   full: { minutes: 10, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, phases: { all: [0, 600] } },
@@ -33,10 +34,26 @@ export const steady: ScenarioDefinition = {
 export const peak: ScenarioDefinition = {
   name: 'peak',
   title: 'Peak at 3× normal',
-  description: 'Traffic ramps to three times the staffed rate, holds, and ramps back. Queues build, so the level should escalate within a few ticks of the queue signals turning, calls should start going to diversion channels, and after the peak the level should step back to L0 one hold at a time (hysteresis), with nothing lost.',
+  description:
+    'Traffic ramps to three times the staffed rate, holds, and ramps back. Queues build, so the level should escalate within a few ticks of the queue signals turning, calls should start going to diversion channels, and after the peak the level should step back to L0 one hold at a time (hysteresis), with nothing lost.',
   seed: 12,
-  short: { store: 'memory', minutes: 390 / 60, warmupSec: 900, tenants: ONE, callsPerHour: 1_200, peaks: [{ multiplier: 3, phase: 'peak', rampSec: 10 }], phases: { calm: [0, 20], peak: [20, 170], after: [170, 390] } },
-  full: { minutes: 23, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, peaks: [{ multiplier: 3, phase: 'peak', rampSec: 60 }], phases: { calm: [0, 180], peak: [180, 780], after: [780, 1_380] } },
+  short: {
+    store: 'memory',
+    minutes: 390 / 60,
+    warmupSec: 900,
+    tenants: ONE,
+    callsPerHour: 1_200,
+    peaks: [{ multiplier: 3, phase: 'peak', rampSec: 10 }],
+    phases: { calm: [0, 20], peak: [20, 170], after: [170, 390] },
+  },
+  full: {
+    minutes: 23,
+    warmupSec: 1200,
+    tenants: TWO,
+    callsPerHour: 2_400,
+    peaks: [{ multiplier: 3, phase: 'peak', rampSec: 60 }],
+    phases: { calm: [0, 180], peak: [180, 780], after: [780, 1_380] },
+  },
   faults: [],
   expectations: [
     { kind: 'level-stays-at-most', level: 0, phase: 'calm' },
@@ -53,10 +70,26 @@ export const peak: ScenarioDefinition = {
 export const ctiFailure: ScenarioDefinition = {
   name: 'cti-failure',
   title: 'Primary CTI failing mid-peak',
-  description: 'During a 2× peak the primary CTI node starts refusing every call (the CTI/IVR reports a failure after 50 ms). Its breaker should open within a few ticks; CTI availability is a dominant pressure component, so the level should rise; agent calls should move to the backup node (only probes reach the primary); every call should still get an answer; once the node is back its breaker should close again. (A node that fails slowly — 3 s per call — raises the level to L3 through CTI latency within 3 ticks instead, and the breaker may then see too few calls to trip; see the README.)',
+  description:
+    'During a 2× peak the primary CTI node starts refusing every call (the CTI/IVR reports a failure after 50 ms). Its breaker should open within a few ticks; CTI availability is a dominant pressure component, so the level should rise; agent calls should move to the backup node (only probes reach the primary); every call should still get an answer; once the node is back its breaker should close again. (A node that fails slowly — 3 s per call — raises the level to L3 through CTI latency within 3 ticks instead, and the breaker may then see too few calls to trip; see the README.)',
   seed: 13,
-  short: { store: 'memory', minutes: 200 / 60, warmupSec: 600, tenants: ONE, callsPerHour: 2_400, peaks: [{ multiplier: 2, phase: 'peak', rampSec: 10 }], phases: { calm: [0, 20], peak: [20, 180], failure: [40, 120], after: [120, 200] } },
-  full: { minutes: 12, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, peaks: [{ multiplier: 2, phase: 'peak', rampSec: 30 }], phases: { calm: [0, 120], peak: [120, 600], failure: [240, 420], after: [420, 720] } },
+  short: {
+    store: 'memory',
+    minutes: 200 / 60,
+    warmupSec: 600,
+    tenants: ONE,
+    callsPerHour: 2_400,
+    peaks: [{ multiplier: 2, phase: 'peak', rampSec: 10 }],
+    phases: { calm: [0, 20], peak: [20, 180], failure: [40, 120], after: [120, 200] },
+  },
+  full: {
+    minutes: 12,
+    warmupSec: 1200,
+    tenants: TWO,
+    callsPerHour: 2_400,
+    peaks: [{ multiplier: 2, phase: 'peak', rampSec: 30 }],
+    phases: { calm: [0, 120], peak: [120, 600], failure: [240, 420], after: [420, 720] },
+  },
   faults: [{ kind: 'cti-primary-down', phase: 'failure', failAfterMs: 50 }],
   expectations: [
     { kind: 'level-stays-at-most', level: 0, phase: 'calm' },
@@ -73,10 +106,23 @@ export const ctiFailure: ScenarioDefinition = {
 export const clickhouseSlow: ScenarioDefinition = {
   name: 'clickhouse-slow',
   title: 'ClickHouse slowing down',
-  description: 'Every insert waits 4 s (scenario time) before reaching chDB for a while. Consumption slows and a backlog builds; routing, which never touches ClickHouse, keeps answering; when inserts are fast again the backlog drains and nothing is lost. The worker\'s own consumer-lag figure (the control loop\'s engine-health signal) counts from the first message of the batch in flight, so it grows while an insert stalls (the lag chart shows it beside the rig\'s); engine health alone weighs too little to raise the level.',
+  description:
+    "Every insert waits 4 s (scenario time) before reaching chDB for a while. Consumption slows and a backlog builds; routing, which never touches ClickHouse, keeps answering; when inserts are fast again the backlog drains and nothing is lost. The worker's own consumer-lag figure (the control loop's engine-health signal) counts from the first message of the batch in flight, so it grows while an insert stalls (the lag chart shows it beside the rig's); engine health alone weighs too little to raise the level.",
   seed: 14,
-  short: { minutes: 130 / 60, warmupSec: 600, tenants: ONE, callsPerHour: 1_200, phases: { calm: [0, 10], slow: [10, 60], after: [60, 130] } },
-  full: { minutes: 10, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, phases: { calm: [0, 120], slow: [120, 300], after: [300, 600] } },
+  short: {
+    minutes: 130 / 60,
+    warmupSec: 600,
+    tenants: ONE,
+    callsPerHour: 1_200,
+    phases: { calm: [0, 10], slow: [10, 60], after: [60, 130] },
+  },
+  full: {
+    minutes: 10,
+    warmupSec: 1200,
+    tenants: TWO,
+    callsPerHour: 2_400,
+    phases: { calm: [0, 120], slow: [120, 300], after: [300, 600] },
+  },
   faults: [{ kind: 'clickhouse-slow', phase: 'slow', delayMs: 4_000 }],
   expectations: [
     { kind: 'lag-stays-below', ms: 2_000, phase: 'calm' },
@@ -91,10 +137,24 @@ export const clickhouseSlow: ScenarioDefinition = {
 export const redisOutage: ScenarioDefinition = {
   name: 'redis-outage',
   title: 'Redis outage',
-  description: 'The redis-server holding shared control state (and workflow state) is stopped for a while and started again, empty, as after a crash. The control loop should notice within a tick or two, keep deciding from its own signals (fail-static: every call still routed), then reconcile and lead again once Redis is back; telemetry is unaffected.',
+  description:
+    'The redis-server holding shared control state (and workflow state) is stopped for a while and started again, empty, as after a crash. The control loop should notice within a tick or two, keep deciding from its own signals (fail-static: every call still routed), then reconcile and lead again once Redis is back; telemetry is unaffected.',
   seed: 15,
-  short: { store: 'memory', minutes: 1.5, warmupSec: 600, tenants: ONE, callsPerHour: 1_200, phases: { before: [0, 20], outage: [20, 50], after: [50, 90] } },
-  full: { minutes: 6, warmupSec: 1200, tenants: TWO, callsPerHour: 2_400, phases: { before: [0, 60], outage: [60, 180], after: [180, 360] } },
+  short: {
+    store: 'memory',
+    minutes: 1.5,
+    warmupSec: 600,
+    tenants: ONE,
+    callsPerHour: 1_200,
+    phases: { before: [0, 20], outage: [20, 50], after: [50, 90] },
+  },
+  full: {
+    minutes: 6,
+    warmupSec: 1200,
+    tenants: TWO,
+    callsPerHour: 2_400,
+    phases: { before: [0, 60], outage: [60, 180], after: [180, 360] },
+  },
   faults: [{ kind: 'redis-down', phase: 'outage' }],
   expectations: [
     { kind: 'fail-static', phase: 'outage', withinTicks: 2 },
@@ -108,10 +168,17 @@ export const redisOutage: ScenarioDefinition = {
 export const soak: ScenarioDefinition = {
   name: 'soak',
   title: 'Sustained soak',
-  description: 'Steady traffic for a long run (several tenants). Window state is freed as the watermark passes, so memory should stay bounded after the first windows close, lag should stay low throughout, and nothing should be lost.',
+  description:
+    'Steady traffic for a long run (several tenants). Window state is freed as the watermark passes, so memory should stay bounded after the first windows close, lag should stay low throughout, and nothing should be lost.',
   seed: 16,
   short: { store: 'memory', minutes: 2, warmupSec: 600, tenants: TWO, callsPerHour: 1_200, phases: { warmup: [0, 40], rest: [40, 120] } },
-  full: { minutes: 30, warmupSec: 1200, tenants: ['acme', 'globex', 'initech'], callsPerHour: 2_400, phases: { warmup: [0, 600], rest: [600, 1_800] } },
+  full: {
+    minutes: 30,
+    warmupSec: 1200,
+    tenants: ['acme', 'globex', 'initech'],
+    callsPerHour: 2_400,
+    phases: { warmup: [0, 600], rest: [600, 1_800] },
+  },
   faults: [],
   expectations: [
     { kind: 'level-stays-at-most', level: 0, phase: 'rest' },

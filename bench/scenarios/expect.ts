@@ -27,28 +27,44 @@ export function toAgents(s: TickSample, node?: string): number {
 /** The phase's [from, to) in seconds; throws naming an unknown phase. */
 export function phaseOf(phases: ScenarioVariant['phases'], name: string): readonly [number, number] {
   const p = phases[name];
-  if (p === undefined) throw new Error(`expectation names phase "${name}", which the scenario does not define (phases: ${Object.keys(phases).join(', ')})`);
+  if (p === undefined)
+    throw new Error(`expectation names phase "${name}", which the scenario does not define (phases: ${Object.keys(phases).join(', ')})`);
   return p;
 }
 
 /** The expectation in words. */
 export function describe(e: Expectation): string {
   switch (e.kind) {
-    case 'level-reaches': return `level reaches L${e.level} within ${e.withinTicks} ticks of the start of "${e.phase}"`;
-    case 'level-stays-at-most': return `level stays at or below L${e.level} during "${e.phase}"`;
-    case 'level-returns': return `level is back at or below L${e.level} within ${e.withinTicks} ticks after "${e.after}" and stays there`;
-    case 'level-changes-at-most': return `at most ${e.count} level changes of any tenant during "${e.phase}" (no flapping)`;
-    case 'diversions': return `at least ${e.min} calls diverted (smart IVR, chat, callback, keypad IVR) during "${e.phase}"`;
-    case 'breaker-reaches': return `breaker ${e.key} is ${e.state} within ${e.withinTicks} ticks of the start of "${e.phase}"`;
-    case 'routes-around': return `from ${e.afterTicks} ticks into "${e.phase}" on, at most ${Math.round(e.maxShare * 100)} % of agent calls go to ${e.node}`;
-    case 'lag-reaches': return `consumer lag reaches ${e.ms} ms during "${e.phase}"`;
-    case 'lag-stays-below': return `consumer lag stays at or below ${e.ms} ms during "${e.phase}"`;
-    case 'lag-recovers': return `consumer lag is back under ${e.ms} ms within ${e.withinTicks} ticks after "${e.after}"`;
-    case 'fail-static': return `control sees the shared store unreachable and keeps deciding (fail-static) within ${e.withinTicks} ticks of "${e.phase}"`;
-    case 'reconciles': return `control reaches the shared store again and leads, for good, within ${e.withinTicks} ticks after "${e.after}"`;
-    case 'every-call-answered': return 'every routing request is answered (2xx, never reject)';
-    case 'nothing-lost': return 'every accepted event is stored exactly once and every offered call is counted';
-    case 'memory-bounded': return `live heap (after a full collection) grows by at most ${e.maxGrowthMb} MB from just after "${e.after}" to the end of the run`;
+    case 'level-reaches':
+      return `level reaches L${e.level} within ${e.withinTicks} ticks of the start of "${e.phase}"`;
+    case 'level-stays-at-most':
+      return `level stays at or below L${e.level} during "${e.phase}"`;
+    case 'level-returns':
+      return `level is back at or below L${e.level} within ${e.withinTicks} ticks after "${e.after}" and stays there`;
+    case 'level-changes-at-most':
+      return `at most ${e.count} level changes of any tenant during "${e.phase}" (no flapping)`;
+    case 'diversions':
+      return `at least ${e.min} calls diverted (smart IVR, chat, callback, keypad IVR) during "${e.phase}"`;
+    case 'breaker-reaches':
+      return `breaker ${e.key} is ${e.state} within ${e.withinTicks} ticks of the start of "${e.phase}"`;
+    case 'routes-around':
+      return `from ${e.afterTicks} ticks into "${e.phase}" on, at most ${Math.round(e.maxShare * 100)} % of agent calls go to ${e.node}`;
+    case 'lag-reaches':
+      return `consumer lag reaches ${e.ms} ms during "${e.phase}"`;
+    case 'lag-stays-below':
+      return `consumer lag stays at or below ${e.ms} ms during "${e.phase}"`;
+    case 'lag-recovers':
+      return `consumer lag is back under ${e.ms} ms within ${e.withinTicks} ticks after "${e.after}"`;
+    case 'fail-static':
+      return `control sees the shared store unreachable and keeps deciding (fail-static) within ${e.withinTicks} ticks of "${e.phase}"`;
+    case 'reconciles':
+      return `control reaches the shared store again and leads, for good, within ${e.withinTicks} ticks after "${e.after}"`;
+    case 'every-call-answered':
+      return 'every routing request is answered (2xx, never reject)';
+    case 'nothing-lost':
+      return 'every accepted event is stored exactly once and every offered call is counted';
+    case 'memory-bounded':
+      return `live heap (after a full collection) grows by at most ${e.maxGrowthMb} MB from just after "${e.after}" to the end of the run`;
   }
 }
 
@@ -59,13 +75,25 @@ function first(samples: readonly TickSample[], from: number, until: number, ok: 
   return samples.find((s) => s.tick > from && s.tick <= until && ok(s));
 }
 
-function within(samples: readonly TickSample[], from: number, ticks: number, ok: (s: TickSample) => boolean, what: string): [boolean, string] {
+function within(
+  samples: readonly TickSample[],
+  from: number,
+  ticks: number,
+  ok: (s: TickSample) => boolean,
+  what: string,
+): [boolean, string] {
   const hit = first(samples, from, Number.POSITIVE_INFINITY, ok);
   if (hit === undefined) return [false, `never ${what}`];
   return [hit.tick - from <= ticks, `${what} after ${hit.tick - from} ticks`];
 }
 
-function settles(samples: readonly TickSample[], from: number, ticks: number, ok: (s: TickSample) => boolean, what: string): [boolean, string] {
+function settles(
+  samples: readonly TickSample[],
+  from: number,
+  ticks: number,
+  ok: (s: TickSample) => boolean,
+  what: string,
+): [boolean, string] {
   const after = samples.filter((s) => s.tick > from);
   let lastBad = -1;
   after.forEach((s, i) => {
@@ -92,7 +120,8 @@ function verdict(e: Expectation, samples: readonly TickSample[], totals: RunTota
       const changes = new Map<string, number>();
       let prev: TickSample | undefined;
       for (const s of samples) {
-        if (inPhase(s, p) && prev !== undefined) for (const t of Object.keys(s.levels)) if ((prev.levels[t] ?? 0) !== s.levels[t]) changes.set(t, (changes.get(t) ?? 0) + 1);
+        if (inPhase(s, p) && prev !== undefined)
+          for (const t of Object.keys(s.levels)) if ((prev.levels[t] ?? 0) !== s.levels[t]) changes.set(t, (changes.get(t) ?? 0) + 1);
         prev = s;
       }
       const most = Math.max(0, ...changes.values());
@@ -141,7 +170,10 @@ function verdict(e: Expectation, samples: readonly TickSample[], totals: RunTota
     }
     case 'nothing-lost':
       return [
-        totals.accepted > 0 && totals.rejected === 0 && totals.stored === totals.accepted && totals.offeredInMinutes === totals.offeredEvents,
+        totals.accepted > 0 &&
+          totals.rejected === 0 &&
+          totals.stored === totals.accepted &&
+          totals.offeredInMinutes === totals.offeredEvents,
         `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.stored} stored; ${totals.offeredEvents} offered, ${totals.offeredInMinutes} in minute rows`,
       ];
     case 'memory-bounded': {
@@ -153,13 +185,21 @@ function verdict(e: Expectation, samples: readonly TickSample[], totals: RunTota
       const base = live[0]!;
       const last = live.at(-1)!;
       const growth = Math.round((last.liveHeapMb! - base.liveHeapMb!) * 10) / 10;
-      return [growth <= e.maxGrowthMb, `live heap ${Math.round(base.liveHeapMb!)} MB at ${base.tick} s → ${Math.round(last.liveHeapMb!)} MB at ${last.tick} s (${growth >= 0 ? '+' : ''}${growth} MB)`];
+      return [
+        growth <= e.maxGrowthMb,
+        `live heap ${Math.round(base.liveHeapMb!)} MB at ${base.tick} s → ${Math.round(last.liveHeapMb!)} MB at ${last.tick} s (${growth >= 0 ? '+' : ''}${growth} MB)`,
+      ];
     }
   }
 }
 
 /** Checks every expectation; a phase name the scenario lacks is a failed check naming it. */
-export function checkExpectations(expectations: readonly Expectation[], samples: readonly TickSample[], totals: RunTotals, phases: ScenarioVariant['phases']): Check[] {
+export function checkExpectations(
+  expectations: readonly Expectation[],
+  samples: readonly TickSample[],
+  totals: RunTotals,
+  phases: ScenarioVariant['phases'],
+): Check[] {
   return expectations.map((e) => {
     let pass: boolean;
     let observed: string;

@@ -4,7 +4,14 @@ import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import { MemoryTelemetryStore } from '../../pipelines/store/memory.js';
 import { callOutcome, callPriority, slowStore } from './faults.js';
 
-const event = (id: string, ts: number): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'skillgroup', id, ts, body: { skillGroup: 'sales', callId: `c-${id}`, type: 'OFFERED' } });
+const event = (id: string, ts: number): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id,
+  ts,
+  body: { skillGroup: 'sales', callId: `c-${id}`, type: 'OFFERED' },
+});
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 };

@@ -7,7 +7,14 @@
 import type { Clock } from '../../adapters/clock.js';
 import type { TelemetryStore } from '../../pipelines/store/types.js';
 
-const WRITES = new Set(['insertEvents', 'upsertMinutes', 'insertDeadLetters', 'upsertAgentWindows', 'upsertExtensionWindows', 'upsertIntervalReports']);
+const WRITES = new Set([
+  'insertEvents',
+  'upsertMinutes',
+  'insertDeadLetters',
+  'upsertAgentWindows',
+  'upsertExtensionWindows',
+  'upsertIntervalReports',
+]);
 
 /** A {@link TelemetryStore} around the real one whose writes can be made slow. */
 export interface SlowStore {
@@ -70,12 +77,38 @@ export function slowStore(inner: TelemetryStore, clock: Clock): SlowStore {
  * What the CTI/IVR reports for a routed call: a call to a failing primary fails after
  * `failAfterMs` (undefined: the primary works); others succeed in 40–70 ms.
  */
-export function callOutcome(ctiNode: string | undefined, failAfterMs: number | undefined, primary: string, n: number): { success: boolean; latencyMs: number } {
+export function callOutcome(
+  ctiNode: string | undefined,
+  failAfterMs: number | undefined,
+  primary: string,
+  n: number,
+): { success: boolean; latencyMs: number } {
   if (failAfterMs !== undefined && ctiNode === primary) return { success: false, latencyMs: failAfterMs };
   return { success: true, latencyMs: 40 + (n % 7) * 5 };
 }
 
-const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'low', 'normal', 'high', 'normal', 'normal', 'vip', 'normal', 'low', 'normal', 'high', 'normal', 'normal', 'low', 'normal', 'normal', 'normal'] as const;
+const PRIORITIES = [
+  'low',
+  'normal',
+  'normal',
+  'normal',
+  'low',
+  'normal',
+  'high',
+  'normal',
+  'normal',
+  'vip',
+  'normal',
+  'low',
+  'normal',
+  'high',
+  'normal',
+  'normal',
+  'low',
+  'normal',
+  'normal',
+  'normal',
+] as const;
 
 /** A call's priority, fixed by its id: 20 % low, 65 % normal, 10 % high, 5 % VIP. */
 export function callPriority(callId: string): (typeof PRIORITIES)[number] {

@@ -66,7 +66,8 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
   const tops = new Map<string, number>();
   r.samples.forEach((s, i) => {
     const p = r.samples[i - 1];
-    for (const t of Object.keys(s.levels)) if (p && p.levels[t] !== s.levels[t]) levelChanges.push(`${s.tick} s ${t} L${p.levels[t]}→L${s.levels[t]}`);
+    for (const t of Object.keys(s.levels))
+      if (p && p.levels[t] !== s.levels[t]) levelChanges.push(`${s.tick} s ${t} L${p.levels[t]}→L${s.levels[t]}`);
     if (s.level > 0 && s.top) tops.set(s.top, (tops.get(s.top) ?? 0) + 1);
   });
   return [
@@ -77,7 +78,9 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
     `Services: bus ${r.services.bus}, state ${r.services.state}, ClickHouse ${r.services.clickhouse}. Faults: ${def.faults.map((f) => `${f.kind} during "${f.phase}"`).join(', ') || 'none'}.` +
       (def.control ? ` Control tuning: \`${JSON.stringify(def.control)}\`.` : ''),
     '',
-    `Phases (scenario seconds): ${Object.entries(r.phases).map(([n, [a, b]]) => `${n} ${a}–${b}`).join(', ')}.`,
+    `Phases (scenario seconds): ${Object.entries(r.phases)
+      .map(([n, [a, b]]) => `${n} ${a}–${b}`)
+      .join(', ')}.`,
     '',
     `## Expectations: ${h.passed} of ${h.checks} met — ${r.pass ? 'PASS' : 'FAIL'}`,
     '',
@@ -97,7 +100,12 @@ export function scenarioMarkdown(r: ScenarioResult, chartFiles: readonly { title
     `| wall time | ${h.wallSec} s |`,
     '',
     `Level changes: ${levelChanges.join(', ') || 'none'}.` +
-      (tops.size > 0 ? ` Weightiest pressure component while above L0 (ticks): ${[...tops].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}.` : ''),
+      (tops.size > 0
+        ? ` Weightiest pressure component while above L0 (ticks): ${[...tops]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}.`
+        : ''),
     '',
     ...chartFiles.flatMap((c) => [`![${c.title}](${c.file})`, '']),
   ].join('\n');

@@ -83,16 +83,27 @@ export class Rig {
   /** Starts Sluice on a manual clock at `o.start`. */
   static async start(o: RigOptions): Promise<Rig> {
     const clock = new ManualClock(o.start);
-    const config = loadConfig({}, {
-      SLUICE_OPEN: 'true', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', CHDB_PATH: ':memory:',
-      CLICKHOUSE_DATABASE: `bench_${o.runId}`, SLUICE_TENANTS: o.tenants.join(','),
-      KAFKA_TOPIC_PREFIX: `bench-${o.runId}`, KAFKA_GROUP_ID: `bench-${o.runId}`, KAFKA_PARTITIONS: String(o.partitions ?? 1),
-      // The rig plays hours of traffic in seconds through one open key, reading the state every tick: the
-      // per-key rate limits (per second of the manual clock) would measure the rig, not the contact center.
-      SLUICE_ROUTE_RATE_LIMIT: '1000000', SLUICE_CONTROL_API_RATE_LIMIT: '1000000',
-      ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
-      ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers } : {}),
-    });
+    const config = loadConfig(
+      {},
+      {
+        SLUICE_OPEN: 'true',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        CHDB_PATH: ':memory:',
+        CLICKHOUSE_DATABASE: `bench_${o.runId}`,
+        SLUICE_TENANTS: o.tenants.join(','),
+        KAFKA_TOPIC_PREFIX: `bench-${o.runId}`,
+        KAFKA_GROUP_ID: `bench-${o.runId}`,
+        KAFKA_PARTITIONS: String(o.partitions ?? 1),
+        // The rig plays hours of traffic in seconds through one open key, reading the state every tick: the
+        // per-key rate limits (per second of the manual clock) would measure the rig, not the contact center.
+        SLUICE_ROUTE_RATE_LIMIT: '1000000',
+        SLUICE_CONTROL_API_RATE_LIMIT: '1000000',
+        ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
+        ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers } : {}),
+      },
+    );
     let slow: SlowStore | undefined;
     const sluice = await startSluice(config, {
       clock,
@@ -182,7 +193,10 @@ export class Rig {
   lag(): { ms: number; messages: number } {
     const handled = this.sluice.worker?.handled ?? 0;
     const oldest = this.#acceptedTs[handled];
-    return { ms: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest), messages: Math.max(0, this.#acceptedTs.length - handled) };
+    return {
+      ms: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest),
+      messages: Math.max(0, this.#acceptedTs.length - handled),
+    };
   }
 
   /** `GET /v1/control/state`. */

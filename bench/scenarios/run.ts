@@ -65,7 +65,8 @@ class Feed {
     while (!this.#next.done && this.#next.value.ts < until) {
       const e = this.#next.value;
       events.push(e);
-      if (e.source === 'skillgroup' && e.body.type === 'OFFERED') calls.push({ tenant: e.tenant, callId: e.body.callId, skillGroup: e.body.skillGroup });
+      if (e.source === 'skillgroup' && e.body.type === 'OFFERED')
+        calls.push({ tenant: e.tenant, callId: e.body.callId, skillGroup: e.body.skillGroup });
       this.#next = this.#it.next();
     }
     this.offered += calls.length;
@@ -73,7 +74,13 @@ class Feed {
   }
 }
 
-async function applyFaults(faults: readonly Fault[], phases: ScenarioDefinition['full']['phases'], second: number, rig: Rig, redis: RedisServer | undefined): Promise<void> {
+async function applyFaults(
+  faults: readonly Fault[],
+  phases: ScenarioDefinition['full']['phases'],
+  second: number,
+  rig: Rig,
+  redis: RedisServer | undefined,
+): Promise<void> {
   for (const f of faults) {
     const [from, to] = phaseOf(phases, f.phase);
     const on = second >= from && second < to;
@@ -108,7 +115,15 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
   const redis = needsRedis ? await startRedis() : undefined;
   const wall0 = performance.now();
   const runId = `${def.name.replace(/\W/g, '_')}_${Date.now().toString(36)}`;
-  const rig = await Rig.start({ start: start - v.warmupSec * 1000, memoryStore: v.store === 'memory', tenants: v.tenants, runId, control: def.control, kafkaBrokers: o.services?.kafkaBrokers, redisUrl: redis?.url ?? o.services?.redisUrl });
+  const rig = await Rig.start({
+    start: start - v.warmupSec * 1000,
+    memoryStore: v.store === 'memory',
+    tenants: v.tenants,
+    runId,
+    control: def.control,
+    kafkaBrokers: o.services?.kafkaBrokers,
+    redisUrl: redis?.url ?? o.services?.redisUrl,
+  });
   const samples: TickSample[] = [];
   try {
     const peaks = (v.peaks ?? []).map((p) => {
@@ -116,7 +131,18 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
       return { start: start + from * 1000, durationMinutes: (to - from) / 60, multiplier: p.multiplier, rampMinutes: p.rampSec / 60 };
     });
     const modelStart = start - v.warmupSec * 1000;
-    const feed = new Feed(new TrafficSimulation(buildScenario({ seed: def.seed, start: modelStart, minutes: v.minutes + v.warmupSec / 60, tenants: v.tenants, callsPerHour: v.callsPerHour, peaks })));
+    const feed = new Feed(
+      new TrafficSimulation(
+        buildScenario({
+          seed: def.seed,
+          start: modelStart,
+          minutes: v.minutes + v.warmupSec / 60,
+          tenants: v.tenants,
+          callsPerHour: v.callsPerHour,
+          peaks,
+        }),
+      ),
+    );
     await warmUp(rig, feed, modelStart, start);
     const redisPhases = def.faults.filter((f) => f.kind === 'redis-down').map((f) => phaseOf(v.phases, f.phase));
     const feedSec = v.feedSec ?? 5;
@@ -145,8 +171,7 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
         if (l.skillGroup === undefined) {
           levels[l.tenant] = l.level;
           if ((l.pressure ?? 0) >= pressure) [pressure, top] = [l.pressure ?? 0, l.top ?? null];
-        }
-        else groupLevel = Math.max(groupLevel, l.level);
+        } else groupLevel = Math.max(groupLevel, l.level);
       }
       const worker = rig.sluice.worker;
       const lag = rig.lag();
@@ -184,10 +209,32 @@ export async function runScenario(def: ScenarioDefinition, o: RunOptions): Promi
       await rig.drain(2_000);
     }
     const stored = await rig.stored(v.tenants, start, start + ticks * 1000 + 120_000);
-    const totals = { accepted: rig.accepted, rejected: rig.rejected, stored: stored.events, offeredEvents: feed.offered, offeredInMinutes: stored.offered, calls: rig.calls, wallMs: Math.round(performance.now() - wall0) };
+    const totals = {
+      accepted: rig.accepted,
+      rejected: rig.rejected,
+      stored: stored.events,
+      offeredEvents: feed.offered,
+      offeredInMinutes: stored.offered,
+      calls: rig.calls,
+      wallMs: Math.round(performance.now() - wall0),
+    };
     const checks = checkExpectations(def.expectations, samples, totals, v.phases);
-    const services = { bus: o.services?.kafkaBrokers ? 'kafka' : 'in-process', state: redis ? 'redis-server (own)' : o.services?.redisUrl ? 'redis' : 'in-memory', clickhouse: v.store === 'memory' ? 'in-memory twin (chDB idle)' : 'chDB (in-process)' };
-    return { scenario: def.name, title: def.title, variant: o.variant, services, phases: v.phases, samples, totals, checks, pass: checks.every((c) => c.pass) };
+    const services = {
+      bus: o.services?.kafkaBrokers ? 'kafka' : 'in-process',
+      state: redis ? 'redis-server (own)' : o.services?.redisUrl ? 'redis' : 'in-memory',
+      clickhouse: v.store === 'memory' ? 'in-memory twin (chDB idle)' : 'chDB (in-process)',
+    };
+    return {
+      scenario: def.name,
+      title: def.title,
+      variant: o.variant,
+      services,
+      phases: v.phases,
+      samples,
+      totals,
+      checks,
+      pass: checks.every((c) => c.pass),
+    };
   } finally {
     await rig.close().catch(() => {});
     await redis?.stop();

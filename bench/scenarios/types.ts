@@ -31,9 +31,21 @@ export type Expectation =
   /** At least `min` calls go to a diversion channel (not an agent) during the phase. */
   | { readonly kind: 'diversions'; readonly min: number; readonly phase: string }
   /** The breaker reaches `state` within `withinTicks` of the phase start. */
-  | { readonly kind: 'breaker-reaches'; readonly key: string; readonly state: 'open' | 'closed'; readonly phase: string; readonly withinTicks: number }
+  | {
+      readonly kind: 'breaker-reaches';
+      readonly key: string;
+      readonly state: 'open' | 'closed';
+      readonly phase: string;
+      readonly withinTicks: number;
+    }
   /** From `afterTicks` into the phase on, at most `maxShare` of agent-bound calls still go to `node` (probes). */
-  | { readonly kind: 'routes-around'; readonly node: string; readonly phase: string; readonly afterTicks: number; readonly maxShare: number }
+  | {
+      readonly kind: 'routes-around';
+      readonly node: string;
+      readonly phase: string;
+      readonly afterTicks: number;
+      readonly maxShare: number;
+    }
   /** Consumer lag reaches ≥ `ms` during the phase. */
   | { readonly kind: 'lag-reaches'; readonly ms: number; readonly phase: string }
   /** Consumer lag stays ≤ `ms` throughout the phase. */

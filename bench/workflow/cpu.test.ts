@@ -25,7 +25,11 @@ describe('perOp', () => {
 
 describe('meanPerOp', () => {
   it('averages a baseline run before and one after, adding their operations', () => {
-    expect(meanPerOp({ ops: 100, nodeUs: 20, redisUs: 10 }, { ops: 300, nodeUs: 30, redisUs: 11 })).toEqual({ ops: 400, nodeUs: 25, redisUs: 10.5 });
+    expect(meanPerOp({ ops: 100, nodeUs: 20, redisUs: 10 }, { ops: 300, nodeUs: 30, redisUs: 11 })).toEqual({
+      ops: 400,
+      nodeUs: 25,
+      redisUs: 10.5,
+    });
     expect(meanPerOp({ ops: 1, nodeUs: 20, redisUs: undefined }, { ops: 1, nodeUs: 30, redisUs: 11 }).redisUs).toBeUndefined();
   });
 });

@@ -43,7 +43,11 @@ export function readCpu(redisPid: number | undefined): CpuReading {
  */
 export function perOp(from: CpuReading, to: CpuReading, ops: number, nodeMs = to.nodeMs - from.nodeMs): CpuPerOp {
   const per = (ms: number) => (ops > 0 ? Math.round((ms * 10_000) / ops) / 10 : Number.NaN);
-  return { ops, nodeUs: per(nodeMs), redisUs: from.redisMs === undefined || to.redisMs === undefined ? undefined : per(to.redisMs - from.redisMs) };
+  return {
+    ops,
+    nodeUs: per(nodeMs),
+    redisUs: from.redisMs === undefined || to.redisMs === undefined ? undefined : per(to.redisMs - from.redisMs),
+  };
 }
 
 /** Node + redis-server µs per operation (Node alone when redis-server could not be read). */
@@ -52,5 +56,9 @@ export const totalUs = (c: CpuPerOp): number => c.nodeUs + (c.redisUs ?? 0);
 /** The mean of two measurements of the same kind (a baseline run before and after what it is compared with). */
 export function meanPerOp(a: CpuPerOp, b: CpuPerOp): CpuPerOp {
   const avg = (x: number, y: number) => Math.round(((x + y) / 2) * 10) / 10;
-  return { ops: a.ops + b.ops, nodeUs: avg(a.nodeUs, b.nodeUs), redisUs: a.redisUs === undefined || b.redisUs === undefined ? undefined : avg(a.redisUs, b.redisUs) };
+  return {
+    ops: a.ops + b.ops,
+    nodeUs: avg(a.nodeUs, b.nodeUs),
+    redisUs: a.redisUs === undefined || b.redisUs === undefined ? undefined : avg(a.redisUs, b.redisUs),
+  };
 }

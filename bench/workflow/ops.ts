@@ -106,7 +106,12 @@ export async function runInstance(s: InstanceSettings): Promise<InstanceResult> 
   if (s.kind === 'roundTrips') return runRoundTrips(s);
   const people = new MemoryPeopleDirectory();
   for (const t of s.tenants) {
-    people.add(t, ...['ann', 'bob', 'cid', 'dee'].map((id) => ({ id, groups: ['billing-agents'] })), ...['max', 'mia'].map((id) => ({ id, groups: ['billing-managers'] })), { id: 'hal', groups: ['department-heads'] });
+    people.add(
+      t,
+      ...['ann', 'bob', 'cid', 'dee'].map((id) => ({ id, groups: ['billing-agents'] })),
+      ...['max', 'mia'].map((id) => ({ id, groups: ['billing-managers'] })),
+      { id: 'hal', groups: ['department-heads'] },
+    );
   }
   const redis = await connectWorkflowRedis(s.redisUrl);
   const engine = new WorkflowEngine({
@@ -132,14 +137,18 @@ export async function runInstance(s: InstanceSettings): Promise<InstanceResult> 
       const n = seq++;
       const tenant = s.tenants[n % s.tenants.length] as string;
       const amount = n % 10 < 6 ? 100 + (n % 300) : n % 10 < 9 ? 1_000 + (n % 3_000) : 10_000 + (n % 20_000);
-      const created = await timed(() => engine.createFromIvr({ tenant, intent: 'fee_reduction', callId: `i${s.instance}-${n}`, fields: { amount } }));
+      const created = await timed(() =>
+        engine.createFromIvr({ tenant, intent: 'fee_reduction', callId: `i${s.instance}-${n}`, fields: { amount } }),
+      );
       if (created.counted) r.creates++;
       let ticket = created.value.ticket;
       while (ticket.state !== 'closed' && Date.now() < s.measureTo) {
         const assignee = ticket.todos.find((t) => t.status === 'open' && t.visit === ticket.visit)?.assignee;
         if (assignee === undefined) throw new Error(`ticket ${ticket.id} at ${ticket.nodeId} has no assignee`);
         try {
-          const acted = await timed(() => engine.act(tenant, ticket.id, { type: 'approve', actor: { id: assignee } }, { expectedRevision: ticket.revision }));
+          const acted = await timed(() =>
+            engine.act(tenant, ticket.id, { type: 'approve', actor: { id: assignee } }, { expectedRevision: ticket.revision }),
+          );
           if (acted.counted) r.transitions++;
           ticket = acted.value.ticket;
           if (acted.counted && ticket.state === 'closed') r.ticketsClosed++;
@@ -183,17 +192,31 @@ async function runRoundTrips(s: InstanceSettings): Promise<InstanceResult> {
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(running);
   await redis.quit();
-  return { creates: 0, transitions: 0, ticketsClosed: 0, conflicts: 0, roundTrips, latencies, seconds: (s.measureTo - s.measureFrom) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    creates: 0,
+    transitions: 0,
+    ticketsClosed: 0,
+    conflicts: 0,
+    roundTrips,
+    latencies,
+    seconds: (s.measureTo - s.measureFrom) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /** Runs one instance in a child process (tsx loader), resolving with what it measured. */
 function forkInstance(s: InstanceSettings): Promise<InstanceResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./instance.ts', import.meta.url), [JSON.stringify(s)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(new URL('./instance.ts', import.meta.url), [JSON.stringify(s)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: InstanceResult | undefined;
     child.on('message', (m) => (result = m as InstanceResult));
     child.on('error', reject);
-    child.on('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`engine instance ${s.instance} exited with code ${code}`))));
+    child.on('exit', (code) =>
+      result && code === 0 ? resolve(result) : reject(new Error(`engine instance ${s.instance} exited with code ${code}`)),
+    );
   });
 }
 
@@ -202,7 +225,11 @@ async function phase(s: OpsSettings, redis: Redis, redisPid: number | undefined,
   const measureFrom = Date.now() + 3_000 + 2_000; // process start-up, then warm-up
   const measureTo = measureFrom + durationMs;
   const per = Math.max(1, Math.round(s.concurrency / s.engines));
-  const results = Promise.all(Array.from({ length: s.engines }, (_, instance) => forkInstance({ kind, redisUrl: s.redisUrl, concurrency: per, tenants: s.tenants, measureFrom, measureTo, instance })));
+  const results = Promise.all(
+    Array.from({ length: s.engines }, (_, instance) =>
+      forkInstance({ kind, redisUrl: s.redisUrl, concurrency: per, tenants: s.tenants, measureFrom, measureTo, instance }),
+    ),
+  );
   await sleepUntil(measureFrom);
   const [cpu0, commands0] = [readCpu(redisPid), await redisCommands(redis)];
   await sleepUntil(measureTo);
@@ -233,7 +260,10 @@ async function phase(s: OpsSettings, redis: Redis, redisPid: number | undefined,
 export async function measureTicketOps(s: OpsSettings): Promise<OpsResult> {
   const redis = await connectWorkflowRedis(s.redisUrl);
   const redisPid = await redisServerPid(redis);
-  const doc = parseFlowSource(readFileSync(new URL('../../workflow/flows/fee-reduction.yaml', import.meta.url), 'utf8'), 'yaml') as Record<string, unknown>;
+  const doc = parseFlowSource(readFileSync(new URL('../../workflow/flows/fee-reduction.yaml', import.meta.url), 'utf8'), 'yaml') as Record<
+    string,
+    unknown
+  >;
   const catalog = new FlowCatalog(new RedisFlowRepository(redis, KEYS));
   for (const tenant of s.tenants) await catalog.deploy({ ...doc, tenant }, { tenant });
   const before = await phase(s, redis, redisPid, 'roundTrips', s.baselineMs);

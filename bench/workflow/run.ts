@@ -56,7 +56,10 @@ function cpuTable(ops: OpsResult, timers: TimerResult): string {
   return [
     '| operation | operations measured | Node µs/op | redis-server µs/op | total µs/op | × round trip |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, c]) => `| ${name} | ${fmt(c.ops)} | ${us(c.nodeUs)} | ${us(c.redisUs)} | ${us(totalUs(c))} | ${ratio(totalUs(c), totalUs(base), 2) ?? 'n/a'} |`),
+    ...rows.map(
+      ([name, c]) =>
+        `| ${name} | ${fmt(c.ops)} | ${us(c.nodeUs)} | ${us(c.redisUs)} | ${us(totalUs(c))} | ${ratio(totalUs(c), totalUs(base), 2) ?? 'n/a'} |`,
+    ),
   ].join('\n');
 }
 
@@ -134,25 +137,63 @@ async function main(): Promise<void> {
   const started = new Date();
   const info = machineInfo();
   const cpu = cpus();
-  const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`;
+  const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, load average at start ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ')}`;
   log(machine);
   const redis = await startRedis();
   log(`redis-server on ${redis.url}`);
   try {
-    log(`ticket operations: ${ENGINES} engines, ${CONCURRENCY} in flight, ${OPS_SECONDS} s, between two baseline runs of ${BASELINE_SECONDS} s`);
-    const ops = await measureTicketOps({ redisUrl: redis.url, engines: ENGINES, concurrency: CONCURRENCY, durationMs: OPS_SECONDS * 1000, baselineMs: BASELINE_SECONDS * 1000, tenants: TENANTS });
-    log(`${fmt(ops.opsPerSec)} ops/s (${ops.creates} creations, ${ops.transitions} transitions), p50 ${fmt(ops.p50Ms, 2)} ms, p99 ${fmt(ops.p99Ms, 2)} ms; baseline ${fmt(ops.baseline.perSec)} round trips/s`);
-    log(`CPU per op: engines ${us(ops.cpu.nodeUs)}, Redis ${us(ops.cpu.redisUs)}; per round trip ${us(ops.baseline.cpu.nodeUs)}, ${us(ops.baseline.cpu.redisUs)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
-    const timers = await measureTimers({ redisUrl: redis.url, pending: TIMERS, firing: FIRING, windowMs: WINDOW_SECONDS * 1000, claimers: CLAIMERS, tenants: TENANTS, log });
-    log(`lateness p50 ${timers.latenessP50Ms} ms, p99 ${timers.latenessP99Ms} ms, max ${timers.latenessMaxMs} ms; lost ${timers.lost}, duplicated ${timers.duplicated}, early ${timers.early}`);
-    const verdicts = workflowVerdicts({ opsPerSec: ops.opsPerSec, roundTripsPerSec: ops.baseline.perSec, latenessP99Ms: timers.latenessP99Ms, lost: timers.lost, duplicated: timers.duplicated });
+    log(
+      `ticket operations: ${ENGINES} engines, ${CONCURRENCY} in flight, ${OPS_SECONDS} s, between two baseline runs of ${BASELINE_SECONDS} s`,
+    );
+    const ops = await measureTicketOps({
+      redisUrl: redis.url,
+      engines: ENGINES,
+      concurrency: CONCURRENCY,
+      durationMs: OPS_SECONDS * 1000,
+      baselineMs: BASELINE_SECONDS * 1000,
+      tenants: TENANTS,
+    });
+    log(
+      `${fmt(ops.opsPerSec)} ops/s (${ops.creates} creations, ${ops.transitions} transitions), p50 ${fmt(ops.p50Ms, 2)} ms, p99 ${fmt(ops.p99Ms, 2)} ms; baseline ${fmt(ops.baseline.perSec)} round trips/s`,
+    );
+    log(
+      `CPU per op: engines ${us(ops.cpu.nodeUs)}, Redis ${us(ops.cpu.redisUs)}; per round trip ${us(ops.baseline.cpu.nodeUs)}, ${us(ops.baseline.cpu.redisUs)}; load average now ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}`,
+    );
+    const timers = await measureTimers({
+      redisUrl: redis.url,
+      pending: TIMERS,
+      firing: FIRING,
+      windowMs: WINDOW_SECONDS * 1000,
+      claimers: CLAIMERS,
+      tenants: TENANTS,
+      log,
+    });
+    log(
+      `lateness p50 ${timers.latenessP50Ms} ms, p99 ${timers.latenessP99Ms} ms, max ${timers.latenessMaxMs} ms; lost ${timers.lost}, duplicated ${timers.duplicated}, early ${timers.early}`,
+    );
+    const verdicts = workflowVerdicts({
+      opsPerSec: ops.opsPerSec,
+      roundTripsPerSec: ops.baseline.perSec,
+      latenessP99Ms: timers.latenessP99Ms,
+      lost: timers.lost,
+      duplicated: timers.duplicated,
+    });
     const cpuJson = (c: CpuPerOp) => ({ node: c.nodeUs, redis: c.redisUs ?? null });
     const vsRoundTrip = (c: CpuPerOp) => ratio(totalUs(c), totalUs(ops.baseline.cpu), 2);
     const json = JSON.stringify({
       opsPerSec: Math.round(ops.opsPerSec),
       roundTripsPerSec: Math.round(ops.baseline.perSec),
       opsVsRoundTrips: ratio(ops.opsPerSec, ops.baseline.perSec, 4),
-      cpuUsPerOp: { ticketOp: cpuJson(ops.cpu), timerWrite: cpuJson(timers.writeCpu), timerDelivery: cpuJson(timers.deliveryCpu), roundTrip: cpuJson(ops.baseline.cpu) },
+      cpuUsPerOp: {
+        ticketOp: cpuJson(ops.cpu),
+        timerWrite: cpuJson(timers.writeCpu),
+        timerDelivery: cpuJson(timers.deliveryCpu),
+        roundTrip: cpuJson(ops.baseline.cpu),
+      },
       ticketOpCpuVsRoundTrip: vsRoundTrip(ops.cpu),
       timerWriteCpuVsRoundTrip: vsRoundTrip(timers.writeCpu),
       timerDeliveryCpuVsRoundTrip: vsRoundTrip(timers.deliveryCpu),

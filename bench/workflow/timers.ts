@@ -107,7 +107,9 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
   // margin), so every one of them is pending and every claimer running when it does.
   const rate = background / Math.max(0.001, (Date.now() - t0) / 1000);
   const windowStart = Date.now() + 3_000 + Math.ceil((1.5 * s.firing * 1000) / Math.max(1_000, rate));
-  await load(store, background, s.pending, (i) => timer(i, tenantOf(i), windowStart + Math.floor(((i - background) * s.windowMs) / s.firing)));
+  await load(store, background, s.pending, (i) =>
+    timer(i, tenantOf(i), windowStart + Math.floor(((i - background) * s.windowMs) / s.firing)),
+  );
   const loadPerSec = s.pending / ((Date.now() - t0) / 1000);
   const writeCpu = perOp(loadCpu0, readCpu(redisPid), s.pending);
   s.log(`loaded ${s.pending} timers at ${Math.round(loadPerSec)}/s`);
@@ -128,14 +130,26 @@ export async function measureTimers(s: TimerSettings): Promise<TimerResult> {
       lateness.push(n.latenessMs);
       perClaimer[c] = (perClaimer[c] ?? 0) + 1;
     };
-    services.push(new TimerService({ store: new RedisTimerStore(redis, { keys }), notifier: { notify }, clock: systemClock, batchSize: 200, pollIntervalMs: 1_000, leaseMs: 30_000 }));
+    services.push(
+      new TimerService({
+        store: new RedisTimerStore(redis, { keys }),
+        notifier: { notify },
+        clock: systemClock,
+        batchSize: 200,
+        pollIntervalMs: 1_000,
+        leaseMs: 30_000,
+      }),
+    );
   }
   const { pending: pendingTimers } = await store.counts();
-  if (windowStart - Date.now() < 500) throw new Error('loading took longer than planned: the window would open before the claimers run; lower BENCH_WF_FIRING');
+  if (windowStart - Date.now() < 500)
+    throw new Error('loading took longer than planned: the window would open before the claimers run; lower BENCH_WF_FIRING');
   const claimCpu0 = readCpu(redisPid);
   for (const svc of services) svc.start();
   const wait = windowStart + s.windowMs - Date.now();
-  s.log(`${pendingTimers} pending; ${s.claimers} claimers; window opens in ${Math.round((windowStart - Date.now()) / 1000)} s and lasts ${s.windowMs / 1000} s`);
+  s.log(
+    `${pendingTimers} pending; ${s.claimers} claimers; window opens in ${Math.round((windowStart - Date.now()) / 1000)} s and lasts ${s.windowMs / 1000} s`,
+  );
   await new Promise((r) => setTimeout(r, Math.max(0, wait)));
   const grace = Date.now() + 10_000;
   while (Date.now() < grace && lateness.length < s.firing) await new Promise((r) => setTimeout(r, 100));

@@ -61,7 +61,8 @@ export class ClientThrottle {
       windowMs: { int: true, min: 1 },
       buckets: { int: true, min: 1, max: 1000 },
     });
-    if (this.config.windowMs % this.config.buckets !== 0) configError('throttle.windowMs', 'a multiple of throttle.buckets', this.config.windowMs);
+    if (this.config.windowMs % this.config.buckets !== 0)
+      configError('throttle.windowMs', 'a multiple of throttle.buckets', this.config.windowMs);
     this.#clock = clock;
     this.#random = random;
     this.#bucketMs = this.config.windowMs / this.config.buckets;

@@ -57,7 +57,8 @@ export function resolveLimitConfig(partial?: Partial<LimitConfig>, section = 'li
     backoffRatio: { gt: 0, lt: 1 },
   });
   if (c.maxLimit < c.minLimit) configError(`${section}.maxLimit`, `≥ ${section}.minLimit (${c.minLimit})`, c.maxLimit);
-  if (c.initialLimit < c.minLimit || c.initialLimit > c.maxLimit) configError(`${section}.initialLimit`, `within [minLimit, maxLimit]`, c.initialLimit);
+  if (c.initialLimit < c.minLimit || c.initialLimit > c.maxLimit)
+    configError(`${section}.initialLimit`, `within [minLimit, maxLimit]`, c.initialLimit);
   return c;
 }
 
@@ -88,7 +89,9 @@ const clampLimit = (x: number, cfg: LimitConfig): number => Math.max(cfg.minLimi
 export function onRttSample(s: LimitState, rttMs: number, inflight: number, cfg: LimitConfig): LimitState {
   if (!(rttMs > 0) || !Number.isFinite(rttMs)) return onSuccessWithoutRtt(s, inflight, cfg);
   let longRtt =
-    s.samples < WARMUP_SAMPLES ? (s.longRtt * s.samples + rttMs) / (s.samples + 1) : s.longRtt + (rttMs - s.longRtt) * (2 / (cfg.longWindow + 1));
+    s.samples < WARMUP_SAMPLES
+      ? (s.longRtt * s.samples + rttMs) / (s.samples + 1)
+      : s.longRtt + (rttMs - s.longRtt) * (2 / (cfg.longWindow + 1));
   if (longRtt / rttMs > 2) longRtt *= 0.95;
   const samples = Math.min(s.samples + 1, 1_000_000);
   if (inflight < s.limit / 2) return { limit: s.limit, longRtt, samples };

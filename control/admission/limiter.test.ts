@@ -62,7 +62,11 @@ describe('AdaptiveLimiter', () => {
   it('never lets in-flight calls exceed the limit at admission (property)', () => {
     const op = fc.oneof(
       fc.record({ k: fc.constant('acquire' as const), p: fc.constantFrom<Priority>(...PRIORITIES) }),
-      fc.record({ k: fc.constantFrom('success' as const, 'drop' as const, 'ignore' as const), i: fc.nat(), rtt: fc.integer({ min: 0, max: 2_000 }) }),
+      fc.record({
+        k: fc.constantFrom('success' as const, 'drop' as const, 'ignore' as const),
+        i: fc.nat(),
+        rtt: fc.integer({ min: 0, max: 2_000 }),
+      }),
       fc.record({ k: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 5_000 }) }),
       fc.constant({ k: 'warm' as const }),
     );
@@ -100,7 +104,9 @@ describe('AdaptiveLimiter', () => {
     const copy = new AdaptiveLimiter({ initialLimit: 40, maxLimit: 100 }, clock, JSON.parse(JSON.stringify(l)));
     expect(copy.limit).toBe(36);
     expect(() => new AdaptiveLimiter({}, clock, { v: 1 } as never)).toThrow(/limiter JSON/);
-    expect(() => new AdaptiveLimiter({ shares: { vip: 0.5, high: 0.5, normal: 0.4, low: 0 } })).toThrow(/limiter\.shares must be fractions summing to ≤ 1/);
+    expect(() => new AdaptiveLimiter({ shares: { vip: 0.5, high: 0.5, normal: 0.4, low: 0 } })).toThrow(
+      /limiter\.shares must be fractions summing to ≤ 1/,
+    );
     expect(() => new AdaptiveLimiter({ shares: { gold: 0.1 } as never })).toThrow(/limiter\.shares\.gold/);
   });
 });

@@ -90,8 +90,14 @@ export class AdaptiveLimiter {
     this.#state = initialLimitState(this.config);
     if (state !== undefined) {
       const l = state?.limit;
-      const valid = state.v === 1 && typeof l?.limit === 'number' && Number.isFinite(l.longRtt) && Number.isInteger(l.samples) && (state.warmStart === null || Number.isFinite(state.warmStart));
-      if (!valid) throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', 'limiter JSON needs v 1, limit {limit, longRtt, samples} and warmStart');
+      const valid =
+        state.v === 1 &&
+        typeof l?.limit === 'number' &&
+        Number.isFinite(l.longRtt) &&
+        Number.isInteger(l.samples) &&
+        (state.warmStart === null || Number.isFinite(state.warmStart));
+      if (!valid)
+        throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', 'limiter JSON needs v 1, limit {limit, longRtt, samples} and warmStart');
       this.#state = { ...l, limit: Math.max(this.config.minLimit, Math.min(this.config.maxLimit, l.limit)) };
       this.#warmStart = state.warmStart;
     }

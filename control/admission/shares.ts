@@ -30,7 +30,14 @@ export const DEFAULT_SHARES: Shares = Object.freeze({ vip: 0.1, high: 0.3, norma
  * @param limit current limit, calls (integer)
  * @param contention whether shares are enforced (the limit was reached recently)
  */
-export function admits(inflight: ArrayLike<number>, total: number, limit: number, shares: Shares, contention: boolean, rank: number): boolean {
+export function admits(
+  inflight: ArrayLike<number>,
+  total: number,
+  limit: number,
+  shares: Shares,
+  contention: boolean,
+  rank: number,
+): boolean {
   if (total >= limit) return false;
   if (!contention) return true;
   const own = inflight[rank] ?? 0;

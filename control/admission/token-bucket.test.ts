@@ -21,16 +21,21 @@ describe('TokenBucket', () => {
 
   it('never admits more than burst + rate × elapsed (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 20 }), fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }), (rate, burst, gaps) => {
-        const clock = new ManualClock(0);
-        const b = new TokenBucket({ ratePerSec: rate, burst }, clock);
-        let taken = 0;
-        for (const g of gaps) {
-          clock.advance(g);
-          while (b.tryTake()) taken += 1;
-        }
-        expect(taken).toBeLessThanOrEqual(burst + (rate * clock.now()) / 1_000 + 1e-9);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }),
+        (rate, burst, gaps) => {
+          const clock = new ManualClock(0);
+          const b = new TokenBucket({ ratePerSec: rate, burst }, clock);
+          let taken = 0;
+          for (const g of gaps) {
+            clock.advance(g);
+            while (b.tryTake()) taken += 1;
+          }
+          expect(taken).toBeLessThanOrEqual(burst + (rate * clock.now()) / 1_000 + 1e-9);
+        },
+      ),
     );
   });
 

@@ -8,7 +8,17 @@ import { LEGAL_TRANSITIONS } from './machine.js';
 import { InMemoryProbeBudget } from './probe-budget.js';
 import type { ProbeBudget } from './probe-budget.js';
 
-const config: Partial<BreakerConfig> = { jitter: 0.3, openBaseMs: 1_000, openMaxMs: 16_000, minCalls: 5, errorCount: 3, probes: 4, probeSuccesses: 3, halfOpenMaxMs: 8_000, slowCallMs: 400 };
+const config: Partial<BreakerConfig> = {
+  jitter: 0.3,
+  openBaseMs: 1_000,
+  openMaxMs: 16_000,
+  minCalls: 5,
+  errorCount: 3,
+  probes: 4,
+  probeSuccesses: 3,
+  halfOpenMaxMs: 8_000,
+  slowCallMs: 400,
+};
 
 type Op =
   | { op: 'acquire'; who: number }
@@ -23,7 +33,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('failure' as const), pick: fc.nat(), latency: fc.integer({ min: 0, max: 1_000 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('success' as const), pick: fc.nat(), latency: fc.integer({ min: 0, max: 1_000 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 20_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('force' as const), mode: fc.constantFrom('open' as const, 'closed' as const), ms: fc.integer({ min: 1, max: 30_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('force' as const),
+      mode: fc.constantFrom('open' as const, 'closed' as const),
+      ms: fc.integer({ min: 1, max: 30_000 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'restore' as const }) },
 );
@@ -98,45 +115,53 @@ function runFleet(ops: Op[], seed: number, budget?: ProbeBudget): void {
 
 describe('CircuitBreaker properties', () => {
   it('makes only legal transitions, passes no call while open and never admits more probes per trial than the budget, fleet-wide', () => {
-    fc.assert(fc.property(fc.array(opArb, { minLength: 30, maxLength: 250, size: 'max' }), fc.integer({ min: 1, max: 2 ** 30 }), (ops, seed) => runFleet(ops, seed)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 30, maxLength: 250, size: 'max' }), fc.integer({ min: 1, max: 2 ** 30 }), (ops, seed) =>
+        runFleet(ops, seed),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps those laws when the budget answers asynchronously', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(opArb, fc.constant({ op: 'advance' as const, ms: 0 })), { minLength: 30, maxLength: 200, size: 'max' }), async (ops) => {
-        const clock = new ManualClock(0);
-        const inner = new InMemoryProbeBudget(clock);
-        const admitted = new Map<string, number>();
-        const asyncBudget: ProbeBudget = {
-          tryAcquire: async (id, trial, limit, ttl) => {
-            await Promise.resolve();
-            return inner.tryAcquire(id, trial, limit, ttl);
-          },
-        };
-        const b = new CircuitBreaker({ id: 'chat', clock, config, probeBudget: asyncBudget, random: () => 0.5 });
-        const held: Permit[] = [];
-        for (const o of ops) {
-          if (o.op === 'acquire') {
-            const s = b.machineState;
-            const p = b.tryAcquire();
-            if (p?.probe && s.name === 'half-open') {
-              const n = (admitted.get(String(s.trial)) ?? 0) + 1;
-              admitted.set(String(s.trial), n);
-              expect(n).toBeLessThanOrEqual(config.probes!);
+      fc.asyncProperty(
+        fc.array(fc.oneof(opArb, fc.constant({ op: 'advance' as const, ms: 0 })), { minLength: 30, maxLength: 200, size: 'max' }),
+        async (ops) => {
+          const clock = new ManualClock(0);
+          const inner = new InMemoryProbeBudget(clock);
+          const admitted = new Map<string, number>();
+          const asyncBudget: ProbeBudget = {
+            tryAcquire: async (id, trial, limit, ttl) => {
+              await Promise.resolve();
+              return inner.tryAcquire(id, trial, limit, ttl);
+            },
+          };
+          const b = new CircuitBreaker({ id: 'chat', clock, config, probeBudget: asyncBudget, random: () => 0.5 });
+          const held: Permit[] = [];
+          for (const o of ops) {
+            if (o.op === 'acquire') {
+              const s = b.machineState;
+              const p = b.tryAcquire();
+              if (p?.probe && s.name === 'half-open') {
+                const n = (admitted.get(String(s.trial)) ?? 0) + 1;
+                admitted.set(String(s.trial), n);
+                expect(n).toBeLessThanOrEqual(config.probes!);
+              }
+              if (p) held.push(p);
+            } else if ((o.op === 'success' || o.op === 'failure') && held.length > 0) {
+              const [p] = held.splice(o.pick % held.length, 1);
+              if (o.op === 'success') b.onSuccess(o.latency, p!);
+              else b.onFailure(o.latency, p!);
+            } else if (o.op === 'advance') {
+              clock.advance(o.ms);
             }
-            if (p) held.push(p);
-          } else if ((o.op === 'success' || o.op === 'failure') && held.length > 0) {
-            const [p] = held.splice(o.pick % held.length, 1);
-            if (o.op === 'success') b.onSuccess(o.latency, p!);
-            else b.onFailure(o.latency, p!);
-          } else if (o.op === 'advance') {
-            clock.advance(o.ms);
+            await Promise.resolve();
+            await Promise.resolve();
           }
-          await Promise.resolve();
-          await Promise.resolve();
-        }
-        b.dispose();
-      }),
+          b.dispose();
+        },
+      ),
       { numRuns: 100 },
     );
   });

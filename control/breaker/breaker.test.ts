@@ -5,7 +5,15 @@ import { CircuitBreaker } from './breaker.js';
 import type { BreakerTransition, Permit } from './breaker.js';
 import type { BreakerConfig } from './config.js';
 
-const base: Partial<BreakerConfig> = { jitter: 0, openBaseMs: 1_000, openMaxMs: 8_000, minCalls: 4, errorCount: 3, probes: 3, probeSuccesses: 2 };
+const base: Partial<BreakerConfig> = {
+  jitter: 0,
+  openBaseMs: 1_000,
+  openMaxMs: 8_000,
+  minCalls: 4,
+  errorCount: 3,
+  probes: 3,
+  probeSuccesses: 2,
+};
 
 function make(config: Partial<BreakerConfig> = {}, clock = new ManualClock()) {
   const breaker = new CircuitBreaker({ id: 'cti:a', clock, config: { ...base, ...config }, random: () => 0.5 });
@@ -211,7 +219,9 @@ describe('CircuitBreaker', () => {
       return undefined;
     };
     expect(code(() => CircuitBreaker.restore(json, { id: 'cti:b' }))).toBe('SLUICE_ERR_CONTROL_STATE_INVALID');
-    expect(code(() => CircuitBreaker.restore({ ...json, state: { ...json.state, name: 'ajar' } }, { id: 'cti:a' }))).toBe('SLUICE_ERR_CONTROL_STATE_INVALID');
+    expect(code(() => CircuitBreaker.restore({ ...json, state: { ...json.state, name: 'ajar' } }, { id: 'cti:a' }))).toBe(
+      'SLUICE_ERR_CONTROL_STATE_INVALID',
+    );
   });
 });
 

@@ -15,13 +15,18 @@ describe('breaker machine', () => {
 
   it('jitter only shortens, by at most the jitter fraction (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 0.999, noNaN: true }), fc.double({ min: 0, max: 0.99, noNaN: true }), (k, r, jitter) => {
-        const c = { ...cfg, jitter };
-        const plain = Math.min(c.openBaseMs * 2 ** (k - 1), c.openMaxMs);
-        const d = openDurationMs(k, c, r);
-        expect(d).toBeLessThanOrEqual(c.openMaxMs);
-        expect(d).toBeGreaterThanOrEqual(Math.floor(plain * (1 - jitter)));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        (k, r, jitter) => {
+          const c = { ...cfg, jitter };
+          const plain = Math.min(c.openBaseMs * 2 ** (k - 1), c.openMaxMs);
+          const d = openDurationMs(k, c, r);
+          expect(d).toBeLessThanOrEqual(c.openMaxMs);
+          expect(d).toBeGreaterThanOrEqual(Math.floor(plain * (1 - jitter)));
+        },
+      ),
     );
   });
 
@@ -61,28 +66,37 @@ describe('breaker machine', () => {
       fc.constant({ type: 'probe-admitted' } as const),
       fc.constant({ type: 'probe-success' } as const),
       fc.constant({ type: 'probe-failure', reason: 'r' } as const),
-      fc.record({ type: fc.constant('force' as const), mode: fc.constantFrom('open' as const, 'closed' as const), until: fc.integer({ min: 0, max: 200_000 }), reason: fc.constant('op') }),
+      fc.record({
+        type: fc.constant('force' as const),
+        mode: fc.constantFrom('open' as const, 'closed' as const),
+        until: fc.integer({ min: 0, max: 200_000 }),
+        reason: fc.constant('op'),
+      }),
       fc.constant({ type: 'clear-force', reason: 'op' } as const),
     );
     fc.assert(
-      fc.property(fc.array(fc.tuple(input, fc.integer({ min: 0, max: 40_000 })), { minLength: 10, maxLength: 120, size: 'max' }), fc.double({ min: 0, max: 0.999, noNaN: true }), (steps, r) => {
-        let s: BreakerState = initialBreakerState(0);
-        let now = 0;
-        for (const [inp, dt] of steps) {
-          now += dt;
-          const next = transition(s, inp, now, { ...cfg, jitter: 0.3 }, () => r);
-          if (next.gen !== s.gen) {
-            expect(LEGAL_TRANSITIONS[s.name]).toContain(next.name);
-            expect(next.gen).toBe(s.gen + 1);
-          } else {
-            expect(next.name).toBe(s.name);
+      fc.property(
+        fc.array(fc.tuple(input, fc.integer({ min: 0, max: 40_000 })), { minLength: 10, maxLength: 120, size: 'max' }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (steps, r) => {
+          let s: BreakerState = initialBreakerState(0);
+          let now = 0;
+          for (const [inp, dt] of steps) {
+            now += dt;
+            const next = transition(s, inp, now, { ...cfg, jitter: 0.3 }, () => r);
+            if (next.gen !== s.gen) {
+              expect(LEGAL_TRANSITIONS[s.name]).toContain(next.name);
+              expect(next.gen).toBe(s.gen + 1);
+            } else {
+              expect(next.name).toBe(s.name);
+            }
+            if (next.name === 'half-open') expect(next.admitted).toBeLessThanOrEqual(cfg.probes);
+            if (next.name === 'open' && next.gen !== s.gen) expect(next.until).toBeGreaterThan(now);
+            expect(Object.isFrozen(next)).toBe(true);
+            s = next;
           }
-          if (next.name === 'half-open') expect(next.admitted).toBeLessThanOrEqual(cfg.probes);
-          if (next.name === 'open' && next.gen !== s.gen) expect(next.until).toBeGreaterThan(now);
-          expect(Object.isFrozen(next)).toBe(true);
-          s = next;
-        }
-      }),
+        },
+      ),
     );
   });
 });

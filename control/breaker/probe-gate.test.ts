@@ -36,7 +36,14 @@ describe('ProbeGate', () => {
   });
 
   it('falls back to the local budget when the shared one throws or rejects', async () => {
-    const throwing = new ProbeGate({ tryAcquire: () => { throw new Error('down'); } }, local());
+    const throwing = new ProbeGate(
+      {
+        tryAcquire: () => {
+          throw new Error('down');
+        },
+      },
+      local(),
+    );
     expect(throwing.tryTake('b', 1, 7, 1, 1_000)).toBe(true);
     expect(throwing.tryTake('b', 1, 7, 1, 1_000)).toBe(false);
     const rejecting = new ProbeGate({ tryAcquire: () => Promise.reject(new Error('down')) }, local());

@@ -30,7 +30,9 @@ describe('parseBreakerState', () => {
     expect(messageOf(null)).toMatch(/state\.\(root\)/);
     expect(messageOf({ name: 'closed', gen: -1, k: 0, since: 0, reason: '' })).toMatch(/state\.gen/);
     expect(messageOf({ name: 'open', gen: 0, k: 0, since: 0, reason: '' })).toMatch(/state\.until/);
-    expect(messageOf({ name: 'half-open', gen: 0, k: 0, since: 0, reason: '', trial: 1, admitted: 1, successes: 2 })).toMatch(/state\.successes/);
+    expect(messageOf({ name: 'half-open', gen: 0, k: 0, since: 0, reason: '', trial: 1, admitted: 1, successes: 2 })).toMatch(
+      /state\.successes/,
+    );
     expect(messageOf({ name: 'closed', gen: 0, k: 0, since: 0 })).toMatch(/state\.reason/);
   });
 });

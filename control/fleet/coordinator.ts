@@ -65,7 +65,16 @@ export class Coordinator {
     const { store, clock, self, timeoutMs } = options;
     const onError = (what: string, err: unknown) => options.log.warn({ err: (err as Error)?.message }, `shared state: ${what} failed`);
     this.lease = new LeaderLease(store, clock, self, options.leaseMs, timeoutMs);
-    this.levels = new LevelsSync({ store, clock, self, leaseMs: options.leaseMs, tickMs: options.tickMs, timeoutMs, runtime: options.levels, onError });
+    this.levels = new LevelsSync({
+      store,
+      clock,
+      self,
+      leaseMs: options.leaseMs,
+      tickMs: options.tickMs,
+      timeoutMs,
+      runtime: options.levels,
+      onError,
+    });
     this.#breakers = new BreakerSync({ store, clock, self, registry: options.breakers, timeoutMs, onError });
     this.#admission = new AdmissionSync({ store, clock, admission: options.admission, windowMs: options.tickMs, timeoutMs });
   }

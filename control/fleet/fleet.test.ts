@@ -18,7 +18,10 @@ async function fleet(over: Parameters<typeof harness>[0] = {}) {
   const shared = new MemoryStateStore(clock);
   const view = new StaticRealtimeView([calm('acme', 'care', clock.now())]);
   const stores = [new FlakyStore(shared), new FlakyStore(shared)] as const;
-  const [a, b] = stores.map((store, i) => harness({ ...over, clock, store, view, instanceId: `i${i}` }).svc) as [ControlService, ControlService];
+  const [a, b] = stores.map((store, i) => harness({ ...over, clock, store, view, instanceId: `i${i}` }).svc) as [
+    ControlService,
+    ControlService,
+  ];
   await a.start();
   await b.start();
   running.push(a, b);
@@ -100,7 +103,11 @@ describe('control fleet on one store (virtual time)', () => {
   });
 
   it("shares tenant breakers too: one tenant's failures on one instance keep its calls away on the other; a second tenant's open the fleet breaker everywhere", async () => {
-    const { a, b } = await fleet({ tenants: ['acme', 'globex'], ctiNodes: { primary: 'a' }, breakers: () => ({ errorCount: 3, jitter: 0 }) });
+    const { a, b } = await fleet({
+      tenants: ['acme', 'globex'],
+      ctiNodes: { primary: 'a' },
+      breakers: () => ({ errorCount: 3, jitter: 0 }),
+    });
     const fail = (s: ControlService, tenant: string) => {
       for (let i = 0; i < 3; i++) {
         const d = s.route({ tenant, callId: `${tenant}-${i}`, skillGroup: 'care', priority: 'vip' });
@@ -111,7 +118,10 @@ describe('control fleet on one store (virtual time)', () => {
     await settle();
     expect(b.state('acme').tenantBreakers.find((x) => x.target === 'cti:a')?.state).toBe('open');
     expect(b.route({ ...call(1, 'vip') }).target).not.toBe('agent');
-    expect(b.route({ tenant: 'globex', callId: 'g', skillGroup: 'care', priority: 'vip' })).toMatchObject({ target: 'agent', ctiNode: 'a' });
+    expect(b.route({ tenant: 'globex', callId: 'g', skillGroup: 'care', priority: 'vip' })).toMatchObject({
+      target: 'agent',
+      ctiNode: 'a',
+    });
     expect([a, b].map((s) => s.state().breakers.find((x) => x.id === 'cti:a')?.state)).toEqual(['closed', 'closed']);
     fail(b, 'globex');
     await settle();
@@ -142,7 +152,10 @@ describe('control fleet on one store (virtual time)', () => {
     expect(b.route(call(2)).target).toBe('agent');
     follower.force('channel:chat', 'open', 60_000, 'seen during the outage');
     leader.pin({ tenant: 'acme', skillGroup: 'care' }, 3, 60_000, 'pinned during the outage');
-    await expect(leader.putPolicy('acme', DEFAULT_POLICY, {})).rejects.toMatchObject({ code: 'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', status: 503 });
+    await expect(leader.putPolicy('acme', DEFAULT_POLICY, {})).rejects.toMatchObject({
+      code: 'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE',
+      status: 503,
+    });
     view.set([calm('acme', 'care', clock.now())]);
     for (const s of stores) s.down = false;
     await runFor(clock, 1_000);
@@ -154,7 +167,9 @@ describe('control fleet on one store (virtual time)', () => {
   });
 
   it('shares the admission budget: two instances with equal demand admit about the policy rate together', async () => {
-    const policy: TenantPolicy = { levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: 10, burst: 10 } } } };
+    const policy: TenantPolicy = {
+      levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: 10, burst: 10 } } },
+    };
     const { clock, a, b } = await fleet({ limiter: { initialLimit: 1_000, maxLimit: 1_000 } });
     await a.putPolicy('acme', policy, {});
     a.pin({ tenant: 'acme' }, 2, 600_000, 'test');

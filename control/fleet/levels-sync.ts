@@ -69,8 +69,14 @@ export class LevelsSync {
   start(): void {
     const { store } = this.#options;
     const onError = (err: unknown) => this.#options.onError('subscribe', err);
-    this.#subs.add(store.subscribe(KEYS.levelsChannel, (m) => this.consider(m)), onError);
-    this.#subs.add(store.subscribe(KEYS.overridesChannel, (m) => this.#onPin(m)), onError);
+    this.#subs.add(
+      store.subscribe(KEYS.levelsChannel, (m) => this.consider(m)),
+      onError,
+    );
+    this.#subs.add(
+      store.subscribe(KEYS.overridesChannel, (m) => this.#onPin(m)),
+      onError,
+    );
   }
 
   /** Unsubscribes. */
@@ -107,7 +113,14 @@ export class LevelsSync {
     } catch {
       return false;
     }
-    if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.seq) || !Number.isInteger(m.epoch) || m.leader === this.#options.self) return false;
+    if (
+      m?.v !== 1 ||
+      typeof m.leader !== 'string' ||
+      !Number.isInteger(m.seq) ||
+      !Number.isInteger(m.epoch) ||
+      m.leader === this.#options.self
+    )
+      return false;
     const now = this.#options.clock.now();
     const s = this.#seen;
     if (s !== null) {
@@ -131,7 +144,15 @@ export class LevelsSync {
    */
   pin(scope: Scope, level: Level, forMs: number, reason: string): PinMessage {
     this.#options.runtime.pin(scope, level, forMs, reason);
-    const msg: PinMessage = { v: 1, type: 'pin', origin: this.#options.self, scope, level, until: this.#options.clock.now() + forMs, reason };
+    const msg: PinMessage = {
+      v: 1,
+      type: 'pin',
+      origin: this.#options.self,
+      scope,
+      level,
+      until: this.#options.clock.now() + forMs,
+      reason,
+    };
     this.#send(msg);
     return msg;
   }
@@ -174,10 +195,12 @@ export class LevelsSync {
   }
 
   #apply(m: PinMessage, now: number): void {
-    const scope: Scope = m.scope.skillGroup === undefined ? { tenant: m.scope.tenant } : { tenant: m.scope.tenant, skillGroup: m.scope.skillGroup };
+    const scope: Scope =
+      m.scope.skillGroup === undefined ? { tenant: m.scope.tenant } : { tenant: m.scope.tenant, skillGroup: m.scope.skillGroup };
     try {
       if (m.type === 'unpin') this.#options.runtime.unpin(scope, m.reason);
-      else if (isLevel(m.level) && typeof m.until === 'number' && m.until > now) this.#options.runtime.pin(scope, m.level, m.until - now, m.reason);
+      else if (isLevel(m.level) && typeof m.until === 'number' && m.until > now)
+        this.#options.runtime.pin(scope, m.level, m.until - now, m.reason);
     } catch (err) {
       this.#options.onError('apply pin', err);
     }
@@ -191,7 +214,10 @@ export class LevelsSync {
         continue;
       }
       const o = this.#options.runtime.overrideOf(msg.scope);
-      const carried = msg.type === 'pin' ? o !== null && o.level === msg.level && Math.abs(o.until - (msg.until ?? 0)) <= this.#options.tickMs : o === null;
+      const carried =
+        msg.type === 'pin'
+          ? o !== null && o.level === msg.level && Math.abs(o.until - (msg.until ?? 0)) <= this.#options.tickMs
+          : o === null;
       if (carried) this.#recentPins.delete(key);
       else this.#apply(msg, now);
     }

@@ -126,7 +126,10 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
       if (await this.#call('lock policy', () => this.#options.store.acquireLease(key, this.#owner, 5_000))) return;
       await new Promise<void>((r) => this.#options.clock.setTimeout(r, 25));
     }
-    throw controlError('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE', `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`);
+    throw controlError(
+      'SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE',
+      `policy of ${key.slice(key.lastIndexOf(':') + 1)} is being updated by another instance; retry`,
+    );
   }
 
   async #call<T>(what: string, op: () => Promise<T>): Promise<T> {

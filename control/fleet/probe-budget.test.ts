@@ -9,7 +9,9 @@ describe('StateStoreProbeBudget', () => {
     const clock = new ManualClock(0);
     const store = new MemoryStateStore(clock);
     const fleet = Array.from({ length: 10 }, () => new StateStoreProbeBudget(store, clock));
-    const answers = await Promise.all(fleet.flatMap((b) => [b.tryAcquire('cti:a', 1_000, 3, 30_000), b.tryAcquire('cti:a', 1_000, 3, 30_000)]));
+    const answers = await Promise.all(
+      fleet.flatMap((b) => [b.tryAcquire('cti:a', 1_000, 3, 30_000), b.tryAcquire('cti:a', 1_000, 3, 30_000)]),
+    );
     expect(answers.filter(Boolean)).toHaveLength(3);
     expect(await fleet[0]!.tryAcquire('cti:a', 2_000, 3, 30_000)).toBe(true);
     clock.advance(30_000);

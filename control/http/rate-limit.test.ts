@@ -33,11 +33,19 @@ async function build(rateLimit: ControlRoutesOptions['rateLimit']): Promise<Fast
   h.view.set([calm('acme', 'care', h.clock.now()), calm('globex', 'sales', h.clock.now())]);
   await h.svc.start();
   const routes: ControlRoutesOptions = { service: h.svc, clock: h.clock, ...(rateLimit === undefined ? {} : { rateLimit }) };
-  return (app = await testServer((a) => a.register(controlRoutes, routes), { tenants: ['acme', 'globex', '*'], keys: { [ACME2]: { tenant: 'acme', role: 'router' } } }));
+  return (app = await testServer((a) => a.register(controlRoutes, routes), {
+    tenants: ['acme', 'globex', '*'],
+    keys: { [ACME2]: { tenant: 'acme', role: 'router' } },
+  }));
 }
 
 const route = (label: string, tenant: string, i: number) =>
-  app!.inject({ method: 'POST', url: '/v1/route', headers: authHeader(app!, label), payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' } });
+  app!.inject({
+    method: 'POST',
+    url: '/v1/route',
+    headers: authHeader(app!, label),
+    payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' },
+  });
 
 describe('control rate limits', () => {
   it('answers 429 with Retry-After and SLUICE_ERR_RATE_LIMITED to the flooding key only; other keys and tenants are answered', async () => {
@@ -50,7 +58,13 @@ describe('control rate limits', () => {
     expect(refused).toHaveLength(30);
     expect(Number(refused[0]!.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(refused[0]!.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(refused[0]!.json()).toEqual({ error: { code: 'SLUICE_ERR_RATE_LIMITED', message: expect.stringMatching(/^rate limit exceeded: 20 route requests per 60000 ms/), retriable: true } });
+    expect(refused[0]!.json()).toEqual({
+      error: {
+        code: 'SLUICE_ERR_RATE_LIMITED',
+        message: expect.stringMatching(/^rate limit exceeded: 20 route requests per 60000 ms/),
+        retriable: true,
+      },
+    });
     for (let i = 0; i < 10; i++) {
       expect((await route(GLOBEX, 'globex', i)).json()).toMatchObject({ target: 'agent', level: 0 });
       expect((await route(ACME2, 'acme', 100 + i)).statusCode).toBe(200);
@@ -75,7 +89,12 @@ describe('control rate limits', () => {
     for (let i = 0; i < 3; i++) ids.push((await route(ACME, 'acme', i)).json().decisionId as string);
     expect((await route(ACME, 'acme', 9)).statusCode).toBe(429);
     for (const id of ids) {
-      const r = await app!.inject({ method: 'POST', url: `/v1/route/${id}/outcome`, headers: authHeader(app!, ACME), payload: { success: true, latencyMs: 5 } });
+      const r = await app!.inject({
+        method: 'POST',
+        url: `/v1/route/${id}/outcome`,
+        headers: authHeader(app!, ACME),
+        payload: { success: true, latencyMs: 5 },
+      });
       expect(r.statusCode).toBe(204);
     }
     const state = () => app!.inject({ url: '/v1/control/state', headers: authHeader(app!, VIEWER) });
@@ -90,7 +109,9 @@ describe('control rate limits', () => {
     await app!.close();
     await h!.svc.stop();
     await build(false);
-    const state = await Promise.all(Array.from({ length: 150 }, () => app!.inject({ url: '/v1/control/state', headers: authHeader(app!, VIEWER) })));
+    const state = await Promise.all(
+      Array.from({ length: 150 }, () => app!.inject({ url: '/v1/control/state', headers: authHeader(app!, VIEWER) })),
+    );
     expect(state.every((r) => r.statusCode === 200)).toBe(true);
   });
 });

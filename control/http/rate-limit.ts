@@ -129,7 +129,10 @@ export async function registerRateLimits(app: FastifyInstance, limits: ControlRa
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     onExceeded: (req) => limits.onLimited?.(limitOf(req), (req.principal as { tenant?: string } | null)?.tenant ?? ''),
     errorResponseBuilder: (req, ctx) =>
-      controlError('SLUICE_ERR_RATE_LIMITED', `${ctx.max} ${limitOf(req)} requests per ${windowMs} ms for this API key; retry in ${ctx.after}`),
+      controlError(
+        'SLUICE_ERR_RATE_LIMITED',
+        `${ctx.max} ${limitOf(req)} requests per ${windowMs} ms for this API key; retry in ${ctx.after}`,
+      ),
   });
 }
 

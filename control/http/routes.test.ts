@@ -29,13 +29,20 @@ afterEach(async () => {
 /** Signed in with the key labelled `tenant:role`. */
 const as = (label: string) => authHeader(app, label);
 const body = { tenant: 'acme', callId: 'call-1', skillGroup: 'care', priority: 'normal' };
-const post = (url: string, payload: unknown, who = 'acme:router') => app.inject({ method: 'POST', url, payload: payload as object, headers: as(who) });
+const post = (url: string, payload: unknown, who = 'acme:router') =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers: as(who) });
 
 describe('POST /v1/route', () => {
   it('answers a decision with its id, target, CTI node, level and reason', async () => {
     const r = await post('/v1/route', { ...body, intent: 'billing', ivrTrajectory: ['menu', 'billing'] });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ decisionId: expect.stringMatching(/-/), target: 'agent', ctiNode: 'a', level: 0, reason: 'L0: normal → agent via primary CTI a (policy)' });
+    expect(r.json()).toEqual({
+      decisionId: expect.stringMatching(/-/),
+      target: 'agent',
+      ctiNode: 'a',
+      level: 0,
+      reason: 'L0: normal → agent via primary CTI a (policy)',
+    });
   });
 
   it.each([
@@ -97,7 +104,10 @@ describe('GET /v1/control/state', () => {
     expect(mine.statusCode).toBe(200);
     const s = mine.json();
     expect(new Set(s.levels.map((l: { tenant: string }) => l.tenant))).toEqual(new Set(['acme']));
-    expect(s.signals.map((x: { tenant: string; skillGroup?: string }) => `${x.tenant}/${x.skillGroup ?? ''}`).sort()).toEqual(['acme/', 'acme/care']);
+    expect(s.signals.map((x: { tenant: string; skillGroup?: string }) => `${x.tenant}/${x.skillGroup ?? ''}`).sort()).toEqual([
+      'acme/',
+      'acme/care',
+    ]);
     expect(s.breakers.map((b: { id: string }) => b.id)).toContain('cti:a');
     expect(s.shared).toMatchObject({ leader: true, reachable: true });
     expect((await app.inject({ url: '/v1/control/state?tenant=globex', headers: as('acme:viewer') })).statusCode).toBe(404);
@@ -108,17 +118,31 @@ describe('GET /v1/control/state', () => {
 });
 
 describe('policy routes', () => {
-  const put = (payload: unknown, who = 'acme:admin') => app.inject({ method: 'PUT', url: '/v1/control/policy', payload: payload as object, headers: as(who) });
+  const put = (payload: unknown, who = 'acme:admin') =>
+    app.inject({ method: 'PUT', url: '/v1/control/policy', payload: payload as object, headers: as(who) });
 
   it('reads the default, publishes versions with an optimistic check, keeps the previous version, rolls back', async () => {
     const first = await app.inject({ url: '/v1/control/policy', headers: as('acme:viewer') });
     expect(first.json()).toMatchObject({ tenant: 'acme', current: null, previous: null, stale: false, effective: DEFAULT_POLICY });
     const v1 = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
-    expect([v1.statusCode, v1.json().current.version, v1.json().current.author]).toEqual([200, 1, `key:${testPrincipal(app, 'acme:admin').keyId}`]);
+    expect([v1.statusCode, v1.json().current.version, v1.json().current.author]).toEqual([
+      200,
+      1,
+      `key:${testPrincipal(app, 'acme:admin').keyId}`,
+    ]);
     // The author is the credential's, never a name the body gives.
     const claimed = await put({ policy: DEFAULT_POLICY, expectedVersion: 1, author: 'ceo' });
-    expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.message]).toEqual([400, 'SLUICE_ERR_CONTROL_REQUEST_INVALID', expect.stringContaining('body.author is not accepted')]);
-    const claimedRollback = await app.inject({ method: 'POST', url: '/v1/control/policy/rollback', payload: { author: 'ceo' }, headers: as('acme:admin') });
+    expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.message]).toEqual([
+      400,
+      'SLUICE_ERR_CONTROL_REQUEST_INVALID',
+      expect.stringContaining('body.author is not accepted'),
+    ]);
+    const claimedRollback = await app.inject({
+      method: 'POST',
+      url: '/v1/control/policy/rollback',
+      payload: { author: 'ceo' },
+      headers: as('acme:admin'),
+    });
     expect(claimedRollback.statusCode).toBe(400);
     const stale = await put({ policy: DEFAULT_POLICY, expectedVersion: 0 });
     expect([stale.statusCode, stale.json().error.code]).toEqual([409, 'SLUICE_ERR_POLICY_VERSION_CONFLICT']);
@@ -128,7 +152,9 @@ describe('policy routes', () => {
   });
 
   it('refuses invalid policies naming the field, other roles and tenants, and platform keys without a tenant', async () => {
-    const bad = await put({ policy: { levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: -1, burst: 1 } } } } });
+    const bad = await put({
+      policy: { levels: { ...DEFAULT_POLICY.levels, L2: { ...DEFAULT_POLICY.levels.L2, admission: { ratePerSec: -1, burst: 1 } } } },
+    });
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'SLUICE_ERR_POLICY_INVALID']);
     expect(bad.json().error.message).toContain('levels.L2.admission.ratePerSec');
     expect((await put({})).json().error.message).toMatch(/policy/);
@@ -137,7 +163,12 @@ describe('policy routes', () => {
     const noTenant = await app.inject({ url: '/v1/control/policy', headers: as('*:admin') });
     expect([noTenant.statusCode, noTenant.json().error.code]).toEqual([400, 'SLUICE_ERR_CONTROL_REQUEST_INVALID']);
     expect((await put({ tenant: 'globex', policy: DEFAULT_POLICY }, '*:admin')).statusCode).toBe(200);
-    const none = await app.inject({ method: 'POST', url: '/v1/control/policy/rollback', payload: { tenant: 'acme' }, headers: as('*:admin') });
+    const none = await app.inject({
+      method: 'POST',
+      url: '/v1/control/policy/rollback',
+      payload: { tenant: 'acme' },
+      headers: as('*:admin'),
+    });
     expect([none.statusCode, none.json().error.code]).toEqual([409, 'SLUICE_ERR_POLICY_NO_PREVIOUS']);
   });
 });
@@ -154,7 +185,9 @@ describe('overrides and forced breakers', () => {
     expect((await post('/v1/control/overrides', { level: 1, forMs: 1_000, reason: 'x' }, 'acme:router')).statusCode).toBe(403);
     const del = await app.inject({ method: 'DELETE', url: '/v1/control/overrides?skillGroup=care', headers: as('acme:admin') });
     expect(del.json()).toEqual({ cleared: true });
-    const care = (await app.inject({ url: '/v1/control/state', headers: as('acme:viewer') })).json().levels.find((l: { skillGroup?: string }) => l.skillGroup === 'care');
+    const care = (await app.inject({ url: '/v1/control/state', headers: as('acme:viewer') }))
+      .json()
+      .levels.find((l: { skillGroup?: string }) => l.skillGroup === 'care');
     expect(care).toMatchObject({ level: 2, override: null });
   });
 

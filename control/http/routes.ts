@@ -51,19 +51,32 @@ function authorOf(req: FastifyRequest): string {
 async function refuseBodyAuthor(req: FastifyRequest): Promise<void> {
   const body = req.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'author')) {
-    throw controlError('SLUICE_ERR_CONTROL_REQUEST_INVALID', 'body.author is not accepted: a policy change is recorded as the API key\'s user (or the key), never as a name in the request body');
+    throw controlError(
+      'SLUICE_ERR_CONTROL_REQUEST_INVALID',
+      "body.author is not accepted: a policy change is recorded as the API key's user (or the key), never as a name in the request body",
+    );
   }
 }
 
 /** Registers the control routes. */
 export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions): Promise<void> {
   const { service } = opts;
-  const limits = opts.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...opts.rateLimit, onLimited: (l: 'route' | 'outcome' | 'api', tenant: string) => service.countRateLimited(l, tenant) };
+  const limits =
+    opts.rateLimit === false
+      ? false
+      : {
+          ...DEFAULT_RATE_LIMITS,
+          ...opts.rateLimit,
+          onLimited: (l: 'route' | 'outcome' | 'api', tenant: string) => service.countRateLimited(l, tenant),
+        };
   if (limits !== false) await registerRateLimits(app, limits, opts.clock);
 
   app.post<{ Body: RouteInput }>(
     '/v1/route',
-    { config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) }, schema: { body: S.routeBody, response: S.routeReply } },
+    {
+      config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) },
+      schema: { body: S.routeBody, response: S.routeReply },
+    },
     async (req) => {
       scopeTenant(req.principal, req.body.tenant);
       return service.route(req.body);
@@ -72,7 +85,10 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
 
   app.post<{ Params: { decisionId: string }; Body: { success: boolean; latencyMs: number } }>(
     '/v1/route/:decisionId/outcome',
-    { config: { access: { roles: ROUTERS, action: 'report call outcomes' }, ...routeLimit(limits) }, schema: { params: S.decisionParams, body: S.outcomeBody } },
+    {
+      config: { access: { roles: ROUTERS, action: 'report call outcomes' }, ...routeLimit(limits) },
+      schema: { params: S.decisionParams, body: S.outcomeBody },
+    },
     async (req, reply) => {
       const id = req.params.decisionId;
       const owner = service.decisionTenant(id);
@@ -98,17 +114,28 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
 
   app.put<{ Body: { tenant?: string; policy: unknown; expectedVersion?: number } }>(
     '/v1/control/policy',
-    { config: { access: { roles: ADMIN, action: 'change the control policy' } }, schema: { body: S.policyBody }, preValidation: refuseBodyAuthor },
+    {
+      config: { access: { roles: ADMIN, action: 'change the control policy' } },
+      schema: { body: S.policyBody },
+      preValidation: refuseBodyAuthor,
+    },
     async (req) => {
       const t = oneTenant(req, req.body.tenant, 'body');
       const { expectedVersion } = req.body;
-      return service.putPolicy(t, req.body.policy, { author: authorOf(req), ...(expectedVersion === undefined ? {} : { expectedVersion }) });
+      return service.putPolicy(t, req.body.policy, {
+        author: authorOf(req),
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      });
     },
   );
 
   app.post<{ Body: { tenant?: string; expectedVersion?: number } }>(
     '/v1/control/policy/rollback',
-    { config: { access: { roles: ADMIN, action: 'roll the control policy back' } }, schema: { body: S.rollbackBody }, preValidation: refuseBodyAuthor },
+    {
+      config: { access: { roles: ADMIN, action: 'roll the control policy back' } },
+      schema: { body: S.rollbackBody },
+      preValidation: refuseBodyAuthor,
+    },
     async (req) => {
       const t = oneTenant(req, req.body.tenant, 'body');
       const { expectedVersion } = req.body;
@@ -122,7 +149,12 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
     async (req, reply) => {
       const t = oneTenant(req, req.body.tenant, 'body');
       const { skillGroup, level, forMs, reason } = req.body;
-      const pinned = service.pin(skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup }, level, forMs, `${reason} (by ${req.principal.keyId})`);
+      const pinned = service.pin(
+        skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup },
+        level,
+        forMs,
+        `${reason} (by ${req.principal.keyId})`,
+      );
       return reply.status(201).send(pinned);
     },
   );
@@ -133,14 +165,20 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
     async (req) => {
       const t = oneTenant(req, req.query.tenant, 'querystring');
       const { skillGroup } = req.query;
-      const cleared = service.unpin(skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup }, `${req.query.reason ?? 'cleared'} (by ${req.principal.keyId})`);
+      const cleared = service.unpin(
+        skillGroup === undefined ? { tenant: t } : { tenant: t, skillGroup },
+        `${req.query.reason ?? 'cleared'} (by ${req.principal.keyId})`,
+      );
       return { cleared };
     },
   );
 
   app.post<{ Params: { key: string }; Body: { mode: 'open' | 'closed' | 'clear'; forMs?: number; reason?: string } }>(
     '/v1/control/breakers/:key/force',
-    { config: { access: { roles: ADMIN, platform: true, action: 'force circuit breakers' } }, schema: { params: S.breakerParams, body: S.forceBody } },
+    {
+      config: { access: { roles: ADMIN, platform: true, action: 'force circuit breakers' } },
+      schema: { params: S.breakerParams, body: S.forceBody },
+    },
     async (req) => {
       const { mode, forMs, reason } = req.body;
       return service.force(req.params.key, mode, forMs, `${reason ?? `forced ${mode} by operator`} (by ${req.principal.keyId})`);

@@ -37,7 +37,11 @@ export const DEFAULT_LEVEL_CONFIG: LevelConfig = Object.freeze({
  * @param section prefix for field names, e.g. `levels.tenants.acme`
  * @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` naming the field
  */
-export function resolveLevelConfig(partial?: Partial<LevelConfig>, base: LevelConfig = DEFAULT_LEVEL_CONFIG, section = 'levels'): LevelConfig {
+export function resolveLevelConfig(
+  partial?: Partial<LevelConfig>,
+  base: LevelConfig = DEFAULT_LEVEL_CONFIG,
+  section = 'levels',
+): LevelConfig {
   const c = resolveConfig(section, base, partial, {
     hysteresis: { min: 0, lt: 1 },
     escalateTicks: { int: true, min: 1 },
@@ -54,7 +58,8 @@ export function resolveLevelConfig(partial?: Partial<LevelConfig>, base: LevelCo
     (t[0] as number) < (t[1] as number) &&
     (t[1] as number) < (t[2] as number);
   if (!valid) configError(`${section}.thresholds`, 'three strictly increasing pressures in (0, 1]', t);
-  if (c.hysteresis >= c.thresholds[0]) configError(`${section}.hysteresis`, `< ${section}.thresholds[0] (${c.thresholds[0]})`, c.hysteresis);
+  if (c.hysteresis >= c.thresholds[0])
+    configError(`${section}.hysteresis`, `< ${section}.thresholds[0] (${c.thresholds[0]})`, c.hysteresis);
   if (c.holdMaxMs < c.holdMs) configError(`${section}.holdMaxMs`, `≥ ${section}.holdMs (${c.holdMs})`, c.holdMaxMs);
   return Object.freeze({ ...c, thresholds: Object.freeze([...c.thresholds]) as unknown as LevelConfig['thresholds'] });
 }
@@ -69,9 +74,13 @@ export interface LevelConfigs {
  * Validates defaults and per-tenant overrides up front.
  * @param tenants per-tenant partial configs, merged over `defaults`
  */
-export function resolveLevelConfigs(defaults?: Partial<LevelConfig>, tenants: Readonly<Record<string, Partial<LevelConfig>>> = {}): LevelConfigs {
+export function resolveLevelConfigs(
+  defaults?: Partial<LevelConfig>,
+  tenants: Readonly<Record<string, Partial<LevelConfig>>> = {},
+): LevelConfigs {
   const base = resolveLevelConfig(defaults);
   const byTenant = new Map<string, LevelConfig>();
-  for (const [tenant, partial] of Object.entries(tenants)) byTenant.set(tenant, resolveLevelConfig(partial, base, `levels.tenants.${tenant}`));
+  for (const [tenant, partial] of Object.entries(tenants))
+    byTenant.set(tenant, resolveLevelConfig(partial, base, `levels.tenants.${tenant}`));
   return { forTenant: (tenant) => byTenant.get(tenant) ?? base };
 }

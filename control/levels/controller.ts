@@ -164,7 +164,8 @@ export class LevelController implements Emits<LevelEvents> {
       if (typeof scope?.tenant !== 'string' || (scope.skillGroup !== undefined && typeof scope.skillGroup !== 'string')) {
         throw controlError('SLUICE_ERR_CONTROL_STATE_INVALID', `levels scopes[${i}].scope is malformed`);
       }
-      const clean: Scope = scope.skillGroup === undefined ? { tenant: scope.tenant } : { tenant: scope.tenant, skillGroup: scope.skillGroup };
+      const clean: Scope =
+        scope.skillGroup === undefined ? { tenant: scope.tenant } : { tenant: scope.tenant, skillGroup: scope.skillGroup };
       c.#scopes.set(scopeKey(clean), { scope: clean, state: parseLevelState(item.state, `levels scopes[${i}].state`) });
     });
     return c;
@@ -174,7 +175,8 @@ export class LevelController implements Emits<LevelEvents> {
     const key = scopeKey(scope);
     let e = this.#scopes.get(key);
     if (e === undefined) {
-      const clean: Scope = scope.skillGroup === undefined ? { tenant: scope.tenant } : { tenant: scope.tenant, skillGroup: scope.skillGroup };
+      const clean: Scope =
+        scope.skillGroup === undefined ? { tenant: scope.tenant } : { tenant: scope.tenant, skillGroup: scope.skillGroup };
       e = { scope: clean, state: initialLevelState(this.#clock.now(), this.configFor(scope.tenant)) };
       this.#scopes.set(key, e);
     }

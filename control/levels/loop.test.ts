@@ -10,7 +10,11 @@ import type { Signals } from './pressure.js';
 const scope = { tenant: 'acme', skillGroup: 'care' };
 const HOLD = 30_000;
 /** Pressure = callsWaiting / 100, so scenarios can set pressure directly. */
-const linear = resolvePressureConfig({ waitingFull: 100, dominant: [], weights: { ...Object.fromEntries(COMPONENTS.map((c) => [c, 0])), waiting: 1 } as never });
+const linear = resolvePressureConfig({
+  waitingFull: 100,
+  dominant: [],
+  weights: { ...Object.fromEntries(COMPONENTS.map((c) => [c, 0])), waiting: 1 } as never,
+});
 
 /** A virtual-time harness: `pressureAt(t)` drives the signals; the loop ticks every second. */
 function harness(pressureAt: (t: number) => number | undefined) {
@@ -38,14 +42,22 @@ describe('control loop in virtual time', () => {
   it('step overload: one level per tick up to L3', () => {
     const h = harness((t) => (t >= 10_000 ? 1 : 0.1));
     h.clock.advance(20_000);
-    expect(h.levels()).toEqual([[10_000, 1], [11_000, 2], [12_000, 3]]);
+    expect(h.levels()).toEqual([
+      [10_000, 1],
+      [11_000, 2],
+      [12_000, 3],
+    ]);
     h.loop.stop();
   });
 
   it('slow ramp: each level is entered on the first tick its threshold is reached, in order', () => {
     const h = harness((t) => Math.min(1, t / 600_000));
     h.clock.advance(700_000);
-    expect(h.levels()).toEqual([[300_000, 1], [420_000, 2], [510_000, 3]]);
+    expect(h.levels()).toEqual([
+      [300_000, 1],
+      [420_000, 2],
+      [510_000, 3],
+    ]);
     expect(h.changes.map((c) => c.reason).join('\n')).toMatch(/top signal: waiting/);
     h.loop.stop();
   });
@@ -59,18 +71,23 @@ describe('control loop in virtual time', () => {
 
   it('oscillating load slower than the hold: at most one change per hold period, the hold grows', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 5, max: 200 }), fc.integer({ min: 0, max: 60 }), (highS, lowS, phaseS) => {
-        const period = (highS + lowS) * 1_000;
-        const h = harness((t) => (((t + phaseS * 1_000) % period) < highS * 1_000 ? 0.6 : 0.1));
-        const T = 3_600_000;
-        h.clock.advance(T);
-        h.loop.stop();
-        const ch = h.changes;
-        expect(ch.length).toBeLessThanOrEqual(T / HOLD + 2);
-        const recoveries = ch.filter((c) => c.kind === 'recover');
-        for (let i = 1; i < recoveries.length; i++) expect(recoveries[i]!.at - recoveries[i - 1]!.at).toBeGreaterThanOrEqual(HOLD);
-        for (let i = 1; i < ch.length; i++) if (ch[i]!.kind === 'recover') expect(ch[i]!.at - ch[i - 1]!.at).toBeGreaterThanOrEqual(HOLD);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 5, max: 200 }),
+        fc.integer({ min: 0, max: 60 }),
+        (highS, lowS, phaseS) => {
+          const period = (highS + lowS) * 1_000;
+          const h = harness((t) => ((t + phaseS * 1_000) % period < highS * 1_000 ? 0.6 : 0.1));
+          const T = 3_600_000;
+          h.clock.advance(T);
+          h.loop.stop();
+          const ch = h.changes;
+          expect(ch.length).toBeLessThanOrEqual(T / HOLD + 2);
+          const recoveries = ch.filter((c) => c.kind === 'recover');
+          for (let i = 1; i < recoveries.length; i++) expect(recoveries[i]!.at - recoveries[i - 1]!.at).toBeGreaterThanOrEqual(HOLD);
+          for (let i = 1; i < ch.length; i++) if (ch[i]!.kind === 'recover') expect(ch[i]!.at - ch[i - 1]!.at).toBeGreaterThanOrEqual(HOLD);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -78,7 +95,14 @@ describe('control loop in virtual time', () => {
   it('sudden recovery: down one level per hold', () => {
     const h = harness((t) => (t < 5_000 ? 1 : 0));
     h.clock.advance(200_000);
-    expect(h.levels()).toEqual([[1_000, 1], [2_000, 2], [3_000, 3], [35_000, 2], [65_000, 1], [95_000, 0]]);
+    expect(h.levels()).toEqual([
+      [1_000, 1],
+      [2_000, 2],
+      [3_000, 3],
+      [35_000, 2],
+      [65_000, 1],
+      [95_000, 0],
+    ]);
     h.loop.stop();
   });
 
@@ -91,7 +115,14 @@ describe('control loop in virtual time', () => {
     h.clock.advance(1_000);
     expect(h.changes.at(-1)).toMatchObject({ kind: 'override-end', at: 61_000 });
     h.clock.advance(100_000);
-    expect(h.levels()).toEqual([[1_000, 3], [92_000, 2], [122_000, 1], [152_000, 0]].filter(([at]) => at! <= 161_000));
+    expect(h.levels()).toEqual(
+      [
+        [1_000, 3],
+        [92_000, 2],
+        [122_000, 1],
+        [152_000, 0],
+      ].filter(([at]) => at! <= 161_000),
+    );
     h.loop.stop();
   });
 
@@ -122,6 +153,8 @@ describe('control loop in virtual time', () => {
     h.loop.stop();
     h.clock.advance(5_000);
     expect(ticks).toHaveLength(3);
-    expect(() => new ControlLoop({ ...{ controller: h.controller, source: { scopes: () => [], read: () => undefined } }, tickMs: 0 })).toThrow(/loop\.tickMs/);
+    expect(
+      () => new ControlLoop({ ...{ controller: h.controller, source: { scopes: () => [], read: () => undefined } }, tickMs: 0 }),
+    ).toThrow(/loop\.tickMs/);
   });
 });

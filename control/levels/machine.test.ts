@@ -9,7 +9,12 @@ import type { LevelChange, LevelState } from './machine.js';
 const cfg = resolveLevelConfig({ holdMs: 30_000, holdMaxMs: 120_000, holdResetMs: 600_000 });
 
 /** Feeds one pressure per second; returns the changes. */
-function run(pressures: number[], start: LevelState = initialLevelState(0, cfg), c = cfg, t0 = 0): { state: LevelState; changes: LevelChange[] } {
+function run(
+  pressures: number[],
+  start: LevelState = initialLevelState(0, cfg),
+  c = cfg,
+  t0 = 0,
+): { state: LevelState; changes: LevelChange[] } {
   let state = start;
   const changes: LevelChange[] = [];
   pressures.forEach((p, i) => {
@@ -27,7 +32,11 @@ describe('level machine', () => {
 
   it('escalates one step per tick on a step overload, each change with a reason', () => {
     const { changes } = run([0, 1, 1, 1, 1]);
-    expect(changes.map((c) => [c.at, c.from, c.to])).toEqual([[1_000, 0, 1], [2_000, 1, 2], [3_000, 2, 3]]);
+    expect(changes.map((c) => [c.at, c.from, c.to])).toEqual([
+      [1_000, 0, 1],
+      [2_000, 1, 2],
+      [3_000, 2, 3],
+    ]);
     expect(changes[0]!.reason).toMatch(/pressure 1\.00 ≥ L1 threshold 0\.5 for 1 tick/);
   });
 
@@ -41,7 +50,11 @@ describe('level machine', () => {
     const up = run([1, 1, 1]).state;
     expect(run(new Array(200).fill(0.8), up, cfg, 3_000).changes).toHaveLength(0);
     const down = run(new Array(100).fill(0), up, cfg, 3_000).changes;
-    expect(down.map((c) => [c.at, c.to])).toEqual([[33_000, 2], [63_000, 1], [93_000, 0]]);
+    expect(down.map((c) => [c.at, c.to])).toEqual([
+      [33_000, 2],
+      [63_000, 1],
+      [93_000, 0],
+    ]);
     expect(down[0]!.reason).toMatch(/< 0\.75 \(L3 threshold − hysteresis\) for 30000 ms/);
     const l1 = run([0.6]).state;
     expect(run(new Array(100).fill(0.45), l1, cfg, 1_000).state.level).toBe(1);
@@ -96,7 +109,11 @@ describe('level machine', () => {
   });
 
   it('moves at most one step per tick, and every recovery comes a full hold after the previous change (property)', () => {
-    const tick = fc.record({ p: fc.double({ min: 0, max: 1, noNaN: true }), dt: fc.integer({ min: 0, max: 40_000 }), pin: fc.integer({ min: -8, max: 3 }) });
+    const tick = fc.record({
+      p: fc.double({ min: 0, max: 1, noNaN: true }),
+      dt: fc.integer({ min: 0, max: 40_000 }),
+      pin: fc.integer({ min: -8, max: 3 }),
+    });
     fc.assert(
       fc.property(fc.array(tick, { minLength: 10, maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 4 }), (ticks, n) => {
         const c = resolveLevelConfig({ escalateTicks: n });

@@ -69,7 +69,17 @@ export interface LevelStep {
 
 /** State of a new scope at `now` (epoch ms): L0. */
 export function initialLevelState(now: number, cfg: LevelConfig): LevelState {
-  return { level: 0, since: now, reason: 'initial', above: 0, belowSince: null, holdMs: cfg.holdMs, lastEscalationAt: null, lastRecoveryAt: null, override: null };
+  return {
+    level: 0,
+    since: now,
+    reason: 'initial',
+    above: 0,
+    belowSince: null,
+    holdMs: cfg.holdMs,
+    lastEscalationAt: null,
+    lastRecoveryAt: null,
+    override: null,
+  };
 }
 
 /** The level pressure alone calls for: the highest level whose threshold it reaches. */
@@ -99,7 +109,8 @@ export function stepLevel(s0: LevelState, pressure: number, now: number, cfg: Le
   const expired = expireOverride(s0, now);
   if (expired.change !== null || s0.override !== null || Number.isNaN(pressure)) return expired;
   let s = s0;
-  if (s.holdMs !== cfg.holdMs && s.lastEscalationAt !== null && now - s.lastEscalationAt >= cfg.holdResetMs) s = { ...s, holdMs: cfg.holdMs };
+  if (s.holdMs !== cfg.holdMs && s.lastEscalationAt !== null && now - s.lastEscalationAt >= cfg.holdResetMs)
+    s = { ...s, holdMs: cfg.holdMs };
   const suffix = detail === undefined ? '' : `; ${detail}`;
   const target = targetLevel(pressure, cfg);
   if (target > s.level) {
@@ -120,7 +131,8 @@ export function stepLevel(s0: LevelState, pressure: number, now: number, cfg: Le
   const exit = s.level > 0 ? cfg.thresholds[s.level - 1]! - cfg.hysteresis : Number.NEGATIVE_INFINITY;
   if (!(pressure < exit)) return { state: s.above === 0 && s.belowSince === null ? s : { ...s, above: 0, belowSince: null }, change: null };
   const belowSince = s.belowSince ?? now;
-  if (now - belowSince < s.holdMs) return { state: s.above === 0 && s.belowSince === belowSince ? s : { ...s, above: 0, belowSince }, change: null };
+  if (now - belowSince < s.holdMs)
+    return { state: s.above === 0 && s.belowSince === belowSince ? s : { ...s, above: 0, belowSince }, change: null };
   const to = (s.level - 1) as Level;
   const reason = `pressure ${f2(pressure)} < ${f2(exit)} (L${s.level} threshold − hysteresis) for ${now - belowSince} ms${suffix}`;
   return {
@@ -134,7 +146,8 @@ export function stepLevel(s0: LevelState, pressure: number, now: number, cfg: Le
  * @throws SluiceError `SLUICE_ERR_CONTROL_OVERRIDE_INVALID` for an unknown level or forMs outside (0, maxOverrideMs]
  */
 export function pinLevel(s: LevelState, level: Level, forMs: number, now: number, reason: string, cfg: LevelConfig): LevelStep {
-  if (!isLevel(level)) throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `level must be 0, 1, 2 or 3 (got ${JSON.stringify(level)})`);
+  if (!isLevel(level))
+    throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `level must be 0, 1, 2 or 3 (got ${JSON.stringify(level)})`);
   if (typeof forMs !== 'number' || !(forMs > 0) || forMs > cfg.maxOverrideMs) {
     throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `forMs must be > 0 and ≤ ${cfg.maxOverrideMs} ms (got ${forMs})`);
   }

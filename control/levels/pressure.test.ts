@@ -4,21 +4,50 @@ import { isSluiceError } from '../../core/errors.js';
 import { COMPONENTS, DEFAULT_PRESSURE_CONFIG, assessPressure, normalise, resolvePressureConfig } from './pressure.js';
 import type { Signals } from './pressure.js';
 
-const calm: Signals = { callsWaiting: 0, longestWaitMs: 0, availableAgents: 10, occupancy: 0.5, trunkUtilisation: 0.2, ctiAvailable: 1, ctiLatencyMs: 50 };
+const calm: Signals = {
+  callsWaiting: 0,
+  longestWaitMs: 0,
+  availableAgents: 10,
+  occupancy: 0.5,
+  trunkUtilisation: 0.2,
+  ctiAvailable: 1,
+  ctiLatencyMs: 50,
+};
 const c = DEFAULT_PRESSURE_CONFIG;
 
 describe('pressure', () => {
   it('is 0 when calm and 1 when every signal is saturated', () => {
     expect(assessPressure(calm, c).score).toBe(0);
     const full: Signals = {
-      callsWaiting: 100, longestWaitMs: 60_000, predictedWaitMs: 60_000, availableAgents: 0, occupancy: 1, offeredPerMin: 500,
-      trunkUtilisation: 1, ctiAvailable: 1, ctiLatencyMs: 5_000, eventLoopLagMs: 2_000, consumerLag: 1e7, insertLatencyMs: 60_000,
+      callsWaiting: 100,
+      longestWaitMs: 60_000,
+      predictedWaitMs: 60_000,
+      availableAgents: 0,
+      occupancy: 1,
+      offeredPerMin: 500,
+      trunkUtilisation: 1,
+      ctiAvailable: 1,
+      ctiLatencyMs: 5_000,
+      eventLoopLagMs: 2_000,
+      consumerLag: 1e7,
+      insertLatencyMs: 60_000,
     };
     expect(assessPressure(full, c).score).toBe(1);
   });
 
   it('normalises by the documented rules', () => {
-    const n = normalise({ callsWaiting: 5, longestWaitMs: 40_000, availableAgents: 1, occupancy: 0.85, trunkUtilisation: 0.825, ctiAvailable: 0.5, ctiLatencyMs: 1_100 }, c);
+    const n = normalise(
+      {
+        callsWaiting: 5,
+        longestWaitMs: 40_000,
+        availableAgents: 1,
+        occupancy: 0.85,
+        trunkUtilisation: 0.825,
+        ctiAvailable: 0.5,
+        ctiLatencyMs: 1_100,
+      },
+      c,
+    );
     expect(n.waiting).toBeCloseTo(0.25);
     expect(n.longestWait).toBeCloseTo(0.5);
     expect(n.agents).toBeCloseTo(2 / 3);

@@ -111,7 +111,17 @@ export const DEFAULT_PRESSURE_CONFIG: PressureConfig = Object.freeze({
   consumerLagHigh: 500_000,
   insertLatencyLowMs: 500,
   insertLatencyHighMs: 10_000,
-  weights: Object.freeze({ waiting: 2, longestWait: 3, predictedWait: 2, agents: 1, occupancy: 1, offered: 1, trunk: 1, cti: 2, engine: 1 }),
+  weights: Object.freeze({
+    waiting: 2,
+    longestWait: 3,
+    predictedWait: 2,
+    agents: 1,
+    occupancy: 1,
+    offered: 1,
+    trunk: 1,
+    cti: 2,
+    engine: 1,
+  }),
   dominant: Object.freeze(['cti'] as Component[]),
 });
 
@@ -190,7 +200,10 @@ export function normalise(s: Signals, c: PressureConfig): Partial<Record<Compone
   if (ok(s.offeredPerMin)) out.offered = clamp01(s.offeredPerMin / c.offeredFullPerMin);
   if (ok(s.trunkUtilisation)) out.trunk = ramp(s.trunkUtilisation, c.trunkLow, c.trunkHigh);
   if (ok(s.ctiAvailable) || ok(s.ctiLatencyMs)) {
-    out.cti = Math.max(ok(s.ctiAvailable) ? 1 - clamp01(s.ctiAvailable) : 0, ok(s.ctiLatencyMs) ? ramp(s.ctiLatencyMs, c.ctiLatencyLowMs, c.ctiLatencyHighMs) : 0);
+    out.cti = Math.max(
+      ok(s.ctiAvailable) ? 1 - clamp01(s.ctiAvailable) : 0,
+      ok(s.ctiLatencyMs) ? ramp(s.ctiLatencyMs, c.ctiLatencyLowMs, c.ctiLatencyHighMs) : 0,
+    );
   }
   if (ok(s.eventLoopLagMs) || ok(s.consumerLag) || ok(s.insertLatencyMs)) {
     out.engine = Math.max(

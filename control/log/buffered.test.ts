@@ -102,6 +102,15 @@ describe('BufferedDecisionLog', () => {
   });
 
   it('validates its options, naming the field', () => {
-    expect(() => new BufferedDecisionLog({ writer: new MemoryLogWriter(), clock: new ManualClock(0), tokenPrefix: 't', batchSize: 100, capacity: 10 })).toThrow(/log.capacity/);
+    expect(
+      () =>
+        new BufferedDecisionLog({
+          writer: new MemoryLogWriter(),
+          clock: new ManualClock(0),
+          tokenPrefix: 't',
+          batchSize: 100,
+          capacity: 10,
+        }),
+    ).toThrow(/log.capacity/);
   });
 });

@@ -78,7 +78,10 @@ export class ClickHouseLogWriter implements LogWriter {
 
   /** Applies the control migrations, then returns the writer. */
   static async open(ch: ClickHouse, opts: { ttlDays?: number; cluster?: string } = {}): Promise<ClickHouseLogWriter> {
-    await migrate(ch, controlMigrations({ ttlDays: opts.ttlDays ?? 30 }), { component: 'control', ...(opts.cluster ? { cluster: opts.cluster } : {}) });
+    await migrate(ch, controlMigrations({ ttlDays: opts.ttlDays ?? 30 }), {
+      component: 'control',
+      ...(opts.cluster ? { cluster: opts.cluster } : {}),
+    });
     return new ClickHouseLogWriter(ch);
   }
 

@@ -57,7 +57,10 @@ export class MemoryLogWriter implements LogWriter {
 }
 
 /** An in-memory decision log: {@link BufferedDecisionLog} over a {@link MemoryLogWriter}. */
-export function memoryDecisionLog(clock: Clock, options: Omit<BufferedLogOptions<unknown>, 'writer' | 'clock'> & { writer?: MemoryLogWriter } = { tokenPrefix: 'memory' }): {
+export function memoryDecisionLog(
+  clock: Clock,
+  options: Omit<BufferedLogOptions<unknown>, 'writer' | 'clock'> & { writer?: MemoryLogWriter } = { tokenPrefix: 'memory' },
+): {
   log: BufferedDecisionLog;
   writer: MemoryLogWriter;
 } {

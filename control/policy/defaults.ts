@@ -14,8 +14,22 @@ import type { TenantPolicy } from './schema.js';
 /** The default policy, validated and deep-frozen. */
 export const DEFAULT_POLICY: TenantPolicy = validatePolicy({
   levels: {
-    L0: { targets: ['agent'], agentPriorities: ['vip', 'high', 'normal', 'low'], admission: null, backupActive: false, slowNonCritical: false, ticketOnDivert: false },
-    L1: { targets: ['agent', 'smart_ivr'], agentPriorities: ['vip', 'high', 'normal'], admission: null, backupActive: true, slowNonCritical: true, ticketOnDivert: false },
+    L0: {
+      targets: ['agent'],
+      agentPriorities: ['vip', 'high', 'normal', 'low'],
+      admission: null,
+      backupActive: false,
+      slowNonCritical: false,
+      ticketOnDivert: false,
+    },
+    L1: {
+      targets: ['agent', 'smart_ivr'],
+      agentPriorities: ['vip', 'high', 'normal'],
+      admission: null,
+      backupActive: true,
+      slowNonCritical: true,
+      ticketOnDivert: false,
+    },
     L2: {
       targets: ['agent', 'chat', 'callback'],
       agentPriorities: ['vip', 'high'],

@@ -27,7 +27,11 @@ describe('policy schema', () => {
     expect(DEFAULT_POLICY.levels.L1.targets).toEqual(['agent', 'smart_ivr']);
     expect(DEFAULT_POLICY.levels.L1.agentPriorities).not.toContain('low');
     expect(DEFAULT_POLICY.levels.L2.admission).not.toBeNull();
-    expect(DEFAULT_POLICY.levels.L3).toMatchObject({ targets: ['agent', 'keypad_ivr'], agentPriorities: ['vip', 'high'], ticketOnDivert: true });
+    expect(DEFAULT_POLICY.levels.L3).toMatchObject({
+      targets: ['agent', 'keypad_ivr'],
+      agentPriorities: ['vip', 'high'],
+      ticketOnDivert: true,
+    });
   });
 
   it('names the field of a bad number, a missing field, an unknown field and a bad enum', () => {

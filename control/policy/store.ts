@@ -66,7 +66,13 @@ function checkExpected(record: PolicyRecord | undefined, tenant: string, expecte
  * The record after publishing an already validated `policy` at `now` (epoch ms).
  * @throws SluiceError `SLUICE_ERR_POLICY_VERSION_CONFLICT` when `expectedVersion` is stale
  */
-export function nextPolicyRecord(record: PolicyRecord | undefined, tenant: string, policy: TenantPolicy, now: number, options: PolicyUpdateOptions = {}): PolicyRecord {
+export function nextPolicyRecord(
+  record: PolicyRecord | undefined,
+  tenant: string,
+  policy: TenantPolicy,
+  now: number,
+  options: PolicyUpdateOptions = {},
+): PolicyRecord {
   checkExpected(record, tenant, options.expectedVersion);
   const version = (record?.current.version ?? 0) + 1;
   return { tenant, current: { version, policy, updatedAt: now, author: options.author ?? 'unknown' }, previous: record?.current ?? null };
@@ -76,9 +82,17 @@ export function nextPolicyRecord(record: PolicyRecord | undefined, tenant: strin
  * The record after rolling back to the previous version at `now` (epoch ms).
  * @throws SluiceError `SLUICE_ERR_POLICY_NO_PREVIOUS` when there is none, `SLUICE_ERR_POLICY_VERSION_CONFLICT` when `expectedVersion` is stale
  */
-export function rolledBackRecord(record: PolicyRecord | undefined, tenant: string, now: number, options: PolicyUpdateOptions = {}): PolicyRecord {
+export function rolledBackRecord(
+  record: PolicyRecord | undefined,
+  tenant: string,
+  now: number,
+  options: PolicyUpdateOptions = {},
+): PolicyRecord {
   if (record?.previous == null) throw controlError('SLUICE_ERR_POLICY_NO_PREVIOUS', `tenant ${tenant} has no previous version`);
-  return nextPolicyRecord(record, tenant, record.previous.policy, now, { author: options.author ?? 'rollback', ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }) });
+  return nextPolicyRecord(record, tenant, record.previous.policy, now, {
+    author: options.author ?? 'rollback',
+    ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
+  });
 }
 
 /** The policy in force for a tenant: its current version, or {@link DEFAULT_POLICY}. */

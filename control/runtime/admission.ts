@@ -113,7 +113,8 @@ export class Admission {
   forTenant(tenant: string): TenantAdmission {
     const a = this.#tenants.get(tenant);
     if (a !== undefined) return a;
-    if (!(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
+    if (!(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096))
+      return this.#tenants.get(UNKNOWN_TENANT)!;
     return this.#create(tenant);
   }
 

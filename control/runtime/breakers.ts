@@ -98,7 +98,8 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     this.#options = options;
     this.#targets = [...new Set(targets)];
     for (const id of this.#targets) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, false)));
-    for (const id of new Set(dependencies)) if (!this.#breakers.has(id)) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, true)));
+    for (const id of new Set(dependencies))
+      if (!this.#breakers.has(id)) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, true)));
     this.#fleetIds = [...this.#breakers.keys()];
     this.#evidence = new FleetEvidence({
       quorum: options.quorum ?? 2,
@@ -142,7 +143,8 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
   forTenant(tenant: string): ReadonlyMap<string, TargetBreakers> {
     const m = this.#tenants.get(tenant);
     if (m !== undefined) return m;
-    if (tenant === UNKNOWN_TENANT || !(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096)) return this.#tenants.get(UNKNOWN_TENANT)!;
+    if (tenant === UNKNOWN_TENANT || !(this.#options.knows?.(tenant) ?? true) || this.#tenants.size > (this.#options.maxTenants ?? 4_096))
+      return this.#tenants.get(UNKNOWN_TENANT)!;
     return this.#tenantBreakers(tenant);
   }
 
@@ -221,7 +223,19 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     this.#off.get(id)?.();
     b.dispose();
     this.#attach(next, owner?.[0]);
-    this.#emit({ breakerId: id, from: local.name, to: r.name, reason: `${r.reason} (from ${origin})`, at: this.#options.clock.now(), k: r.k, ...(r.name === 'closed' || r.name === 'half-open' ? {} : { until: r.until }) }, 'peer', owner?.[0]);
+    this.#emit(
+      {
+        breakerId: id,
+        from: local.name,
+        to: r.name,
+        reason: `${r.reason} (from ${origin})`,
+        at: this.#options.clock.now(),
+        k: r.k,
+        ...(r.name === 'closed' || r.name === 'half-open' ? {} : { until: r.until }),
+      },
+      'peer',
+      owner?.[0],
+    );
     return true;
   }
 
@@ -278,7 +292,8 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
 
   #emit(t: BreakerTransition, source: 'local' | 'peer', tenant: string | undefined): void {
     if (this.#events.has('transition')) this.#events.emit('transition', { ...t, source, ...(tenant === undefined ? {} : { tenant }) });
-    if (tenant !== undefined && tenant !== UNKNOWN_TENANT && t.to === 'open') this.#evidence.tenantOpened(this.#owners.get(t.breakerId)![1], tenant);
+    if (tenant !== undefined && tenant !== UNKNOWN_TENANT && t.to === 'open')
+      this.#evidence.tenantOpened(this.#owners.get(t.breakerId)![1], tenant);
   }
 }
 

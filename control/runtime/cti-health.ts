@@ -31,7 +31,8 @@ export class CtiView {
     for (const key of this.#keys) {
       const p = pairs?.get(key);
       if (passable(p === undefined ? this.#breakers.stateOf(key) : effectiveState(p))) up += 1;
-      if (p !== undefined && p.own.snapshot().calls > 0) latency = Math.max(Number.isNaN(latency) ? 0 : latency, p.own.latencyQuantileMs(0.99));
+      if (p !== undefined && p.own.snapshot().calls > 0)
+        latency = Math.max(Number.isNaN(latency) ? 0 : latency, p.own.latencyQuantileMs(0.99));
     }
     return { available: up / Math.max(1, this.#keys.length), latencyMs: latency };
   }

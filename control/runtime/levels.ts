@@ -111,7 +111,15 @@ export class LevelRuntime {
       this.#options.tables.setLevel(scope, state.level);
       if (from === state.level) continue;
       changed += 1;
-      this.#options.onChange({ scope, from, to: state.level, kind: 'adopted', reason: `${state.reason} (from leader ${origin})`, at, source: 'leader' });
+      this.#options.onChange({
+        scope,
+        from,
+        to: state.level,
+        kind: 'adopted',
+        reason: `${state.reason} (from leader ${origin})`,
+        at,
+        source: 'leader',
+      });
     }
     // Groups the leader dropped leave the routing tables too, unless this instance tracks them itself.
     const { tables, book } = this.#options;
@@ -153,8 +161,15 @@ export class LevelRuntime {
    */
   pin(scope: Scope, level: Level, forMs: number, reason: string): LevelChange {
     const { book, clock } = this.#options;
-    if (scope.skillGroup !== undefined && this.#controller.state(scope) === undefined && !book.admit(scope.tenant, scope.skillGroup, clock.now(), false)) {
-      throw controlError('SLUICE_ERR_CONTROL_OVERRIDE_INVALID', `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`);
+    if (
+      scope.skillGroup !== undefined &&
+      this.#controller.state(scope) === undefined &&
+      !book.admit(scope.tenant, scope.skillGroup, clock.now(), false)
+    ) {
+      throw controlError(
+        'SLUICE_ERR_CONTROL_OVERRIDE_INVALID',
+        `tenant ${scope.tenant} tracks ${book.maxGroupsPerTenant} skill groups already (the limit); pin the tenant or a tracked group`,
+      );
     }
     return this.#controller.pin(scope, level, forMs, reason);
   }
@@ -175,11 +190,20 @@ export class LevelRuntime {
   }
 
   #controllerOptions() {
-    return { clock: this.#options.clock, ...(this.#options.defaults ? { defaults: this.#options.defaults } : {}), ...(this.#options.tenants ? { tenants: this.#options.tenants } : {}) };
+    return {
+      clock: this.#options.clock,
+      ...(this.#options.defaults ? { defaults: this.#options.defaults } : {}),
+      ...(this.#options.tenants ? { tenants: this.#options.tenants } : {}),
+    };
   }
 
   #attach(c: LevelController): ControlLoop {
-    const loop = new ControlLoop({ source: this.#options.source, controller: c, clock: this.#options.clock, pressureFor: this.#options.pressureFor });
+    const loop = new ControlLoop({
+      source: this.#options.source,
+      controller: c,
+      clock: this.#options.clock,
+      pressureFor: this.#options.pressureFor,
+    });
     this.#off = [
       c.on('change', (ch) => {
         this.#options.tables.setLevel(ch.scope, ch.to);

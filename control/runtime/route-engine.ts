@@ -128,7 +128,14 @@ export class RouteEngine {
    * @param instance this instance's id, for the records
    * @param ctiWeight health weight of a CTI breaker key in [0, 1] for a tenant
    */
-  constructor(instance: string, tables: TenantTables, breakers: BreakerRegistry, admission: Admission, ctiWeight: CtiWeight, onReject: RejectionHook) {
+  constructor(
+    instance: string,
+    tables: TenantTables,
+    breakers: BreakerRegistry,
+    admission: Admission,
+    ctiWeight: CtiWeight,
+    onReject: RejectionHook,
+  ) {
     this.#instance = instance;
     this.#tables = tables;
     this.#breakers = breakers;
@@ -161,7 +168,17 @@ export class RouteEngine {
    * @param decisionId id for the record
    * @param intent the caller's intent ('' when none), for the record
    */
-  route(ctx: TenantContext, t: CompiledTenant | undefined, tenant: string, skillGroup: string, priority: Priority, callId: string, ts: number, decisionId: string, intent: string): RoutedCall {
+  route(
+    ctx: TenantContext,
+    t: CompiledTenant | undefined,
+    tenant: string,
+    skillGroup: string,
+    priority: Priority,
+    callId: string,
+    ts: number,
+    decisionId: string,
+    intent: string,
+  ): RoutedCall {
     const adm = ctx.admission;
     this.#tenant = ctx.tenant;
     this.#pairs = ctx.pairs;
@@ -190,7 +207,13 @@ export class RouteEngine {
       }
       const key = c.breakerKey;
       const toPrimary = t !== undefined && c.target === 'agent' && key === t.primaryKey;
-      if (toPrimary && !c.probe && t.backupKey !== undefined && passable(this.#stateOf(t.backupKey)) && adm.throttle(key).route() === 'spill') {
+      if (
+        toPrimary &&
+        !c.probe &&
+        t.backupKey !== undefined &&
+        passable(this.#stateOf(t.backupKey)) &&
+        adm.throttle(key).route() === 'spill'
+      ) {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
@@ -216,7 +239,25 @@ export class RouteEngine {
     if (d === undefined) d = decide({ tenant, skillGroup, priority, callId, admitted, exclude: this.#targets }, this.#state);
     const own = pair === null ? null : this.#own;
     const fleet = pair === null ? null : this.#fleet;
-    return new RoutedCall(ts, decisionId, tenant, skillGroup, callId, priority, intent, this.#instance, d, adm, pair, own, fleet, slot, primary, spilled, admitted);
+    return new RoutedCall(
+      ts,
+      decisionId,
+      tenant,
+      skillGroup,
+      callId,
+      priority,
+      intent,
+      this.#instance,
+      d,
+      adm,
+      pair,
+      own,
+      fleet,
+      slot,
+      primary,
+      spilled,
+      admitted,
+    );
   }
 
   /** Feeds an outcome to the target's breakers, the tenant's limiter and throttle. */

@@ -102,4 +102,3 @@ describe('PendingDecisions', () => {
     expect(p.expire(2_000)).toBe(299);
   });
 });
-

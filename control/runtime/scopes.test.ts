@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 
 const names = (n: number, prefix = 'sg') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-const groupsOf = (svc: Harness['svc'], tenant: string) => svc.state(tenant).levels.filter((l) => l.skillGroup !== undefined).map((l) => l.skillGroup!);
+const groupsOf = (svc: Harness['svc'], tenant: string) =>
+  svc
+    .state(tenant)
+    .levels.filter((l) => l.skillGroup !== undefined)
+    .map((l) => l.skillGroup!);
 
 describe('ScopeBook', () => {
   it('tracks up to the bound per tenant, counts refusals, and drops only idle groups that nothing keeps', () => {
@@ -26,7 +30,10 @@ describe('ScopeBook', () => {
     expect(book.admit('globex', 'a', 0)).toBe(true);
     expect(book.admit('acme', 'a', 900)).toBe(true);
     const dropped = book.sweep(1_000, (s) => s.skillGroup === 'b');
-    expect(dropped).toEqual([{ tenant: 'acme', skillGroup: 'c' }, { tenant: 'globex', skillGroup: 'a' }]);
+    expect(dropped).toEqual([
+      { tenant: 'acme', skillGroup: 'c' },
+      { tenant: 'globex', skillGroup: 'a' },
+    ]);
     expect(book.stats()).toEqual({ tracked: 2, refused: 1, evicted: 2 });
     expect(book.admit('acme', 'd', 1_000)).toBe(true);
     expect(() => new ScopeBook({ maxGroupsPerTenant: 0 })).toThrow(/maxSkillGroupsPerTenant/);
@@ -51,7 +58,10 @@ describe('level scopes in the control service', () => {
     // Routing thousands of unknown group names creates nothing either.
     for (const g of names(5_000, 'call')) svc.route({ tenant: 'acme', callId: g, skillGroup: g, priority: 'normal' });
     expect(groupsOf(svc, 'acme').length).toBeLessThanOrEqual(50);
-    expect(svc.route({ tenant: 'globex', callId: 'g1', skillGroup: 'sales', priority: 'vip' })).toMatchObject({ target: 'agent', level: 0 });
+    expect(svc.route({ tenant: 'globex', callId: 'g1', skillGroup: 'sales', priority: 'vip' })).toMatchObject({
+      target: 'agent',
+      level: 0,
+    });
   });
 
   it('drops skill groups absent from the snapshots for the idle time at L0 without a pin, and keeps pinned ones', async () => {

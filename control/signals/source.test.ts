@@ -11,7 +11,11 @@ import { SnapshotSignalSource } from './source.js';
 describe('SnapshotSignalSource', () => {
   it('builds signals per tenant and per skill group, with engine and CTI health on every scope', () => {
     const clock = new ManualClock(100_000);
-    const view = new StaticRealtimeView([overloaded('acme', 'care', clock.now()), calm('acme', 'sales', clock.now()), calm('globex', 'care', clock.now())]);
+    const view = new StaticRealtimeView([
+      overloaded('acme', 'care', clock.now()),
+      calm('acme', 'sales', clock.now()),
+      calm('globex', 'care', clock.now()),
+    ]);
     const src = new SnapshotSignalSource({
       view,
       clock,
@@ -19,9 +23,32 @@ describe('SnapshotSignalSource', () => {
       engine: { consumerLagMs: () => 800, insertLatencyMs: () => 40 },
       cti: () => ({ available: 0.5, latencyMs: Number.NaN }),
     });
-    expect([...src.scopes()].map((s) => `${s.tenant}/${s.skillGroup ?? ''}`).sort()).toEqual(['acme/', 'acme/care', 'acme/sales', 'globex/', 'globex/care']);
-    expect(src.read({ tenant: 'acme', skillGroup: 'care' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 120_000, availableAgents: 0, occupancy: 1, predictedWaitMs: (41 * 60_000) / 10, offeredPerMin: 120 });
-    expect(src.read({ tenant: 'acme' })).toMatchObject({ callsWaiting: 40, longestWaitMs: 120_000, availableAgents: 5, occupancy: 15 / 20, offeredPerMin: 140, eventLoopLagMs: 12, consumerLag: 800, insertLatencyMs: 40, ctiAvailable: 0.5 });
+    expect([...src.scopes()].map((s) => `${s.tenant}/${s.skillGroup ?? ''}`).sort()).toEqual([
+      'acme/',
+      'acme/care',
+      'acme/sales',
+      'globex/',
+      'globex/care',
+    ]);
+    expect(src.read({ tenant: 'acme', skillGroup: 'care' })).toMatchObject({
+      callsWaiting: 40,
+      longestWaitMs: 120_000,
+      availableAgents: 0,
+      occupancy: 1,
+      predictedWaitMs: (41 * 60_000) / 10,
+      offeredPerMin: 120,
+    });
+    expect(src.read({ tenant: 'acme' })).toMatchObject({
+      callsWaiting: 40,
+      longestWaitMs: 120_000,
+      availableAgents: 5,
+      occupancy: 15 / 20,
+      offeredPerMin: 140,
+      eventLoopLagMs: 12,
+      consumerLag: 800,
+      insertLatencyMs: 40,
+      ctiAvailable: 0.5,
+    });
     expect(src.read({ tenant: 'acme' })?.ctiLatencyMs).toBeUndefined();
     expect(src.read({ tenant: 'globex', skillGroup: 'care' })?.predictedWaitMs).toBe(0);
   });
@@ -32,7 +59,10 @@ describe('SnapshotSignalSource', () => {
     const src = new SnapshotSignalSource({ view, clock, offeredHalfLifeMs: 60_000, staleMs: 10_000 });
     src.refresh();
     clock.advance(60_000);
-    view.set([{ ...calm('acme', 'care', clock.now()), offeredLastMinute: 100 }, { ...calm('acme', 'bad', clock.now()), callsWaiting: -1 }]);
+    view.set([
+      { ...calm('acme', 'care', clock.now()), offeredLastMinute: 100 },
+      { ...calm('acme', 'bad', clock.now()), callsWaiting: -1 },
+    ]);
     src.refresh();
     expect(src.read({ tenant: 'acme', skillGroup: 'care' })?.offeredPerMin).toBeCloseTo(50, 6);
     expect(src.rejected).toBe(1);
@@ -54,12 +84,21 @@ describe('snapshots through the StateStore (split roles)', () => {
     const clock = new ManualClock(50_000);
     const store = new MemoryStateStore(clock);
     const w1 = new SnapshotPublisher({ store, clock, view: new StaticRealtimeView([calm('acme', 'care', clock.now())]) });
-    const w2 = new SnapshotPublisher({ store, clock, view: new StaticRealtimeView([overloaded('acme', 'sales', clock.now()), calm('old', 'x', clock.now() - 60_000)]) });
+    const w2 = new SnapshotPublisher({
+      store,
+      clock,
+      view: new StaticRealtimeView([overloaded('acme', 'sales', clock.now()), calm('old', 'x', clock.now() - 60_000)]),
+    });
     await w1.publishOnce();
     await w2.publishOnce();
     const view = new StateStoreRealtimeView({ store, clock });
     await view.refresh();
-    expect(view.snapshots().map((s) => `${s.tenant}/${s.skillGroup}`).sort()).toEqual(['acme/care', 'acme/sales']);
+    expect(
+      view
+        .snapshots()
+        .map((s) => `${s.tenant}/${s.skillGroup}`)
+        .sort(),
+    ).toEqual(['acme/care', 'acme/sales']);
     clock.advance(20_000);
     await view.refresh();
     expect(view.snapshots()).toEqual([]);

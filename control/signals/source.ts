@@ -187,7 +187,15 @@ function safe(f: () => number | undefined): number | undefined {
 function add(into: Map<string, Sum>, key: string, s: QueueSnapshot): void {
   const t = into.get(key);
   if (t === undefined) {
-    into.set(key, { waiting: s.callsWaiting, longest: s.longestWaitMs, available: s.agentsAvailable, busy: s.agentsBusy, offered: s.offeredLastMinute, answered: s.answeredLastMinute, asOf: s.asOf });
+    into.set(key, {
+      waiting: s.callsWaiting,
+      longest: s.longestWaitMs,
+      available: s.agentsAvailable,
+      busy: s.agentsBusy,
+      offered: s.offeredLastMinute,
+      answered: s.answeredLastMinute,
+      asOf: s.asOf,
+    });
     return;
   }
   t.waiting += s.callsWaiting;

@@ -3,7 +3,14 @@ import { ManualClock, settle } from '../../adapters/clock.js';
 import { InMemoryCallbackTickets, TicketDispatcher } from './tickets.js';
 import type { CallbackTicketRequest, CallbackTickets } from '../../core/messages.js';
 
-const ticket = (i: number): CallbackTicketRequest => ({ tenant: 'acme', callId: `c${i}`, skillGroup: 'care', priority: 'low', reason: 'L3', decisionId: `d${i}` });
+const ticket = (i: number): CallbackTicketRequest => ({
+  tenant: 'acme',
+  callId: `c${i}`,
+  skillGroup: 'care',
+  priority: 'low',
+  reason: 'L3',
+  decisionId: `d${i}`,
+});
 
 describe('TicketDispatcher', () => {
   it('sends off the hot path, retries failures with growing delays, and counts them', async () => {
@@ -47,7 +54,12 @@ describe('TicketDispatcher', () => {
     const clock = new ManualClock(0);
     const store = new InMemoryCallbackTickets();
     let open = true;
-    const d = new TicketDispatcher({ port: store, clock, retryBaseMs: 1_000, guard: () => ({ tryAcquire: () => (open ? null : {}), onSuccess: () => {}, onFailure: () => {} }) });
+    const d = new TicketDispatcher({
+      port: store,
+      clock,
+      retryBaseMs: 1_000,
+      guard: () => ({ tryAcquire: () => (open ? null : {}), onSuccess: () => {}, onFailure: () => {} }),
+    });
     d.enqueue(ticket(1));
     clock.advance(0);
     await settle();

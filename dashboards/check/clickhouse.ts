@@ -56,5 +56,7 @@ export async function runClickHouseQueries(ch: ClickHouse, dashboards: readonly 
 
 /** The runs that failed or returned no rows, one line each. */
 export function failedRuns(runs: readonly QueryRun[]): string[] {
-  return runs.filter((r) => r.error !== undefined || r.rows === 0).map((r) => `${r.dashboard} ${r.where} (${r.choice}): ${r.error ?? 'no rows'}\n    ${r.sql.replace(/\s+/g, ' ').slice(0, 400)}`);
+  return runs
+    .filter((r) => r.error !== undefined || r.rows === 0)
+    .map((r) => `${r.dashboard} ${r.where} (${r.choice}): ${r.error ?? 'no rows'}\n    ${r.sql.replace(/\s+/g, ' ').slice(0, 400)}`);
 }

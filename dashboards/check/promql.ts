@@ -85,7 +85,9 @@ export async function requirePromtool(): Promise<string> {
     const { stdout, stderr } = await run('promtool', ['--version']);
     return (stdout || stderr).split('\n')[0]!;
   } catch {
-    throw new Error('promtool not found on the PATH: install Debian\'s prometheus package (apt-get install -y prometheus); .ci/run does so when it is missing');
+    throw new Error(
+      "promtool not found on the PATH: install Debian's prometheus package (apt-get install -y prometheus); .ci/run does so when it is missing",
+    );
   }
 }
 
@@ -94,7 +96,10 @@ export async function promtoolCheckExpressions(exprs: readonly string[]): Promis
   const dir = await mkdtemp(join(tmpdir(), 'sluice-promql-'));
   try {
     const file = join(dir, 'dashboards.rules.yml');
-    await writeFile(file, stringify({ groups: [{ name: 'dashboards', rules: exprs.map((expr, i) => ({ record: `dashboards:expr_${i}`, expr })) }] }));
+    await writeFile(
+      file,
+      stringify({ groups: [{ name: 'dashboards', rules: exprs.map((expr, i) => ({ record: `dashboards:expr_${i}`, expr })) }] }),
+    );
     try {
       await run('promtool', ['check', 'rules', file]);
       return [];
@@ -118,7 +123,9 @@ export function promtoolCheckMetrics(scrape: string): Promise<string[]> {
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
-    p.on('close', (code) => resolve(code === 0 ? [] : [...out.split('\n').filter((l) => l.trim()), `promtool check metrics exited with ${code}`]));
+    p.on('close', (code) =>
+      resolve(code === 0 ? [] : [...out.split('\n').filter((l) => l.trim()), `promtool check metrics exited with ${code}`]),
+    );
     p.stdin.end(scrape);
   });
 }

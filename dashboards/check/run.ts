@@ -19,13 +19,21 @@ export function promExpressions(dashboards: readonly DashboardFile[]): { where: 
 }
 
 /** Problems of the PromQL expressions: promtool's complaints, and metric names `/metrics` does not expose. */
-export async function promqlProblems(exprs: readonly { where: string; text: string }[], scrape: string, vars: Parameters<typeof expandPromQL>[1]): Promise<string[]> {
+export async function promqlProblems(
+  exprs: readonly { where: string; text: string }[],
+  scrape: string,
+  vars: Parameters<typeof expandPromQL>[1],
+): Promise<string[]> {
   const exposed = exposedMetricNames(scrape);
   const expanded = exprs.map((e) => ({ ...e, expr: expandPromQL(e.text, vars) }));
   const problems = (await promtoolCheckExpressions(expanded.map((e) => e.expr))).map((l) => `promtool: ${l}`);
-  for (const e of expanded) for (const name of metricNames(e.expr)) if (!exposed.has(name)) problems.push(`${e.where}: ${name} is not exposed on /metrics`);
+  for (const e of expanded)
+    for (const name of metricNames(e.expr)) if (!exposed.has(name)) problems.push(`${e.where}: ${name} is not exposed on /metrics`);
   return problems;
 }
 
 /** The Prometheus data source's substitutions for a run: its tenant and skill groups, every job. */
-export const promVariables = (run: { tenant: string; skillGroups: readonly string[] }) => ({ single: { tenant: run.tenant, sl_seconds: '20', job: '.+' }, multi: { skill_group: run.skillGroups } });
+export const promVariables = (run: { tenant: string; skillGroups: readonly string[] }) => ({
+  single: { tenant: run.tenant, sl_seconds: '20', job: '.+' },
+  multi: { skill_group: run.skillGroups },
+});

@@ -13,7 +13,8 @@ export interface DashboardQuery {
   readonly text: string;
 }
 
-const panelsOf = (d: Dashboard): Panel[] => (d.panels ?? []).flatMap((p) => (p.type === 'row' ? ((p as RowPanel).panels ?? []) : [p as Panel]));
+const panelsOf = (d: Dashboard): Panel[] =>
+  (d.panels ?? []).flatMap((p) => (p.type === 'row' ? ((p as RowPanel).panels ?? []) : [p as Panel]));
 
 /** The queries of `d`; throws when a target names a data source other than Sluice's two. */
 export function queriesOf(d: Dashboard): DashboardQuery[] {
@@ -23,7 +24,8 @@ export function queriesOf(d: Dashboard): DashboardQuery[] {
     if (v.type !== 'query') continue;
     const uid = v.datasource?.uid;
     const kind = uid === CLICKHOUSE.uid ? 'clickhouse' : uid === PROMETHEUS.uid ? 'prometheus' : undefined;
-    if (!kind) throw new Error(`${dashboard}: variable ${v.name} uses data source ${uid ?? '(none)'}, not ${CLICKHOUSE.uid} or ${PROMETHEUS.uid}`);
+    if (!kind)
+      throw new Error(`${dashboard}: variable ${v.name} uses data source ${uid ?? '(none)'}, not ${CLICKHOUSE.uid} or ${PROMETHEUS.uid}`);
     out.push({ dashboard, where: `variable ${v.name}`, kind, text: String(v.query) });
   }
   for (const p of panelsOf(d)) {
@@ -44,7 +46,8 @@ export function variableValues(d: Dashboard, picked: Readonly<Record<string, Tem
   for (const v of d.templating?.list ?? []) {
     if (picked[v.name]) vars[v.name] = picked[v.name]!;
     else if (v.type === 'constant') vars[v.name] = { current: String(v.query ?? '') };
-    else if (v.type === 'custom') vars[v.name] = { current: String((v.current?.value as string | undefined) ?? String(v.query ?? '').split(',')[0]) };
+    else if (v.type === 'custom')
+      vars[v.name] = { current: String((v.current?.value as string | undefined) ?? String(v.query ?? '').split(',')[0]) };
   }
   return vars;
 }

@@ -4,17 +4,32 @@ import { chSeries, chTable, prom } from '../sdk/queries.js';
 import { finishDashboard, PROM_SCOPE, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
 
 /** One-minute agent rows of the tenant in the time range. */
-const AGENT_MINUTES = 'FROM ${database}.agent_window FINAL WHERE tenant = ${tenant:singlequote} AND window_sec = 60 AND $__timeFilter(window_start)';
+const AGENT_MINUTES =
+  'FROM ${database}.agent_window FINAL WHERE tenant = ${tenant:singlequote} AND window_sec = 60 AND $__timeFilter(window_start)';
 const HANDLE = '(sum(on_call_ms) + sum(hold_ms) + sum(acw_ms))';
 const OCCUPANCY = `${HANDLE} / nullIf(${HANDLE} + sum(available_ms), 0)`;
 
 /** The agents dashboard. */
 export function agentsDashboard(): Dashboard {
   return finishDashboard(
-    sluiceDashboard({ title: 'Sluice · Agents', uid: 'sluice-agents', tags: ['sluice', 'call-center'], refresh: '1m', from: 'now-12h',
-      description: 'Agent state time, occupancy (handle / (handle + available)) and AUX reasons from ClickHouse; agents by state now from Prometheus.' })
+    sluiceDashboard({
+      title: 'Sluice · Agents',
+      uid: 'sluice-agents',
+      tags: ['sluice', 'call-center'],
+      refresh: '1m',
+      from: 'now-12h',
+      description:
+        'Agent state time, occupancy (handle / (handle + available)) and AUX reasons from ClickHouse; agents by state now from Prometheus.',
+    })
       .withRow(new RowBuilder('State time'))
-      .withPanel(timeseries('Agents by state now (selected skill groups)', 'short', [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')], { stacked: true }))
+      .withPanel(
+        timeseries(
+          'Agents by state now (selected skill groups)',
+          'short',
+          [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')],
+          { stacked: true },
+        ),
+      )
       .withPanel(
         timeseries(
           'State time, all agents',
@@ -27,7 +42,18 @@ export function agentsDashboard(): Dashboard {
           { stacked: true, bars: true },
         ),
       )
-      .withPanel(timeseries('Occupancy, all agents', 'percentunit', [chSeries(`SELECT $__timeInterval(window_start) AS time, ${OCCUPANCY} AS occupancy ${AGENT_MINUTES} GROUP BY time ORDER BY time`)], { min: 0, max: 1 }))
+      .withPanel(
+        timeseries(
+          'Occupancy, all agents',
+          'percentunit',
+          [
+            chSeries(
+              `SELECT $__timeInterval(window_start) AS time, ${OCCUPANCY} AS occupancy ${AGENT_MINUTES} GROUP BY time ORDER BY time`,
+            ),
+          ],
+          { min: 0, max: 1 },
+        ),
+      )
       .withPanel(
         table(
           'Agents: state time and occupancy',
@@ -41,15 +67,32 @@ export function agentsDashboard(): Dashboard {
       )
       .withRow(new RowBuilder('AUX'))
       .withPanel(
-        timeseries('AUX time by reason', 's', [chSeries(`SELECT $__timeInterval(window_start) AS time, reason, sum(ms) / 1000 AS aux ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY time, reason ORDER BY time`)], {
-          stacked: true,
-          bars: true,
-        }),
+        timeseries(
+          'AUX time by reason',
+          's',
+          [
+            chSeries(
+              `SELECT $__timeInterval(window_start) AS time, reason, sum(ms) / 1000 AS aux ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY time, reason ORDER BY time`,
+            ),
+          ],
+          {
+            stacked: true,
+            bars: true,
+          },
+        ),
       )
       .withPanel(
-        table('AUX reasons', [chTable(`SELECT reason, sum(ms) / 1000 AS aux_s, uniqExact(agent_id) AS agents ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY reason ORDER BY aux_s DESC`)], {
-          unit: 's',
-        }),
+        table(
+          'AUX reasons',
+          [
+            chTable(
+              `SELECT reason, sum(ms) / 1000 AS aux_s, uniqExact(agent_id) AS agents ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY reason ORDER BY aux_s DESC`,
+            ),
+          ],
+          {
+            unit: 's',
+          },
+        ),
       )
       .build(),
   );

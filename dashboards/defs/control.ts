@@ -10,31 +10,105 @@ const LEVEL_CHANGES = `FROM \${database}.level_changes WHERE tenant = \${tenant:
 /** The control dashboard. */
 export function controlDashboard(): Dashboard {
   return finishDashboard(
-    sluiceDashboard({ title: 'Sluice · Control', uid: 'sluice-control', tags: ['sluice', 'control'], refresh: '10s', from: 'now-6h',
-      description: 'Degradation levels (L0–L3) and their changes, circuit breakers, where calls were routed (decision log in ClickHouse), admission and decision time.' })
+    sluiceDashboard({
+      title: 'Sluice · Control',
+      uid: 'sluice-control',
+      tags: ['sluice', 'control'],
+      refresh: '10s',
+      from: 'now-6h',
+      description:
+        'Degradation levels (L0–L3) and their changes, circuit breakers, where calls were routed (decision log in ClickHouse), admission and decision time.',
+    })
       .withRow(new RowBuilder('Levels'))
       .withPanel(
-        timeline('Level by scope', [prom('max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})', '{{skill_group}}')], {
-          description: 'Every control instance reports the levels it follows: max across instances. An empty skill group is the whole tenant.',
-        }),
+        timeline(
+          'Level by scope',
+          [prom('max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})', '{{skill_group}}')],
+          {
+            description:
+              'Every control instance reports the levels it follows: max across instances. An empty skill group is the whole tenant.',
+          },
+        ),
       )
-      .withPanel(timeseries('Level changes', 'short', [chSeries(`SELECT ts AS time, if(skill_group = '', '(tenant)', skill_group) AS scope, to_level AS level ${LEVEL_CHANGES} ORDER BY time`)], { min: 0, max: 3 }))
-      .withPanel(table('Level change log', [chTable(`SELECT ts, if(skill_group = '', '(tenant)', skill_group) AS scope, from_level, to_level, change, reason, instance ${LEVEL_CHANGES} ORDER BY ts DESC LIMIT 200`)], { size: { w: 24, h: 8 } }))
+      .withPanel(
+        timeseries(
+          'Level changes',
+          'short',
+          [
+            chSeries(
+              `SELECT ts AS time, if(skill_group = '', '(tenant)', skill_group) AS scope, to_level AS level ${LEVEL_CHANGES} ORDER BY time`,
+            ),
+          ],
+          { min: 0, max: 3 },
+        ),
+      )
+      .withPanel(
+        table(
+          'Level change log',
+          [
+            chTable(
+              `SELECT ts, if(skill_group = '', '(tenant)', skill_group) AS scope, from_level, to_level, change, reason, instance ${LEVEL_CHANGES} ORDER BY ts DESC LIMIT 200`,
+            ),
+          ],
+          { size: { w: 24, h: 8 } },
+        ),
+      )
       .withRow(new RowBuilder('Breakers'))
-      .withPanel(timeline('Breaker states (0 closed, 1 half-open, 2 open)', [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')]))
-      .withPanel(timeseries('Breaker transitions', 'short', [prom('sum by (breaker, to) (increase(sluice_breaker_transitions_total[$__rate_interval]))', '{{breaker}} → {{to}}')], { bars: true }))
+      .withPanel(
+        timeline('Breaker states (0 closed, 1 half-open, 2 open)', [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')]),
+      )
+      .withPanel(
+        timeseries(
+          'Breaker transitions',
+          'short',
+          [prom('sum by (breaker, to) (increase(sluice_breaker_transitions_total[$__rate_interval]))', '{{breaker}} → {{to}}')],
+          { bars: true },
+        ),
+      )
       .withRow(new RowBuilder('Routing'))
-      .withPanel(timeseries('Diversions by channel', 'short', [chSeries(`SELECT $__timeInterval(ts) AS time, target, count() AS calls ${DECISIONS} AND target != 'agent' GROUP BY time, target ORDER BY time`)], { stacked: true, bars: true }))
-      .withPanel(timeseries('Decisions by target', 'reqps', [prom('sum by (target) (rate(sluice_route_decisions_total{tenant="$tenant"}[$__rate_interval]))', '{{target}}')], { stacked: true }))
-      .withPanel(table('Decisions by level and target', [chTable(`SELECT level, target, count() AS calls, uniqExact(skill_group) AS skill_groups ${DECISIONS} GROUP BY level, target ORDER BY level, calls DESC`)]))
-      .withPanel(timeseries('Admission rejections', 'reqps', [prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}')]))
+      .withPanel(
+        timeseries(
+          'Diversions by channel',
+          'short',
+          [
+            chSeries(
+              `SELECT $__timeInterval(ts) AS time, target, count() AS calls ${DECISIONS} AND target != 'agent' GROUP BY time, target ORDER BY time`,
+            ),
+          ],
+          { stacked: true, bars: true },
+        ),
+      )
+      .withPanel(
+        timeseries(
+          'Decisions by target',
+          'reqps',
+          [prom('sum by (target) (rate(sluice_route_decisions_total{tenant="$tenant"}[$__rate_interval]))', '{{target}}')],
+          { stacked: true },
+        ),
+      )
+      .withPanel(
+        table('Decisions by level and target', [
+          chTable(
+            `SELECT level, target, count() AS calls, uniqExact(skill_group) AS skill_groups ${DECISIONS} GROUP BY level, target ORDER BY level, calls DESC`,
+          ),
+        ]),
+      )
+      .withPanel(
+        timeseries('Admission rejections', 'reqps', [
+          prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}'),
+        ]),
+      )
       .withPanel(
         timeseries('Route decision time (server, in process)', 's', [
           prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
           prom('histogram_quantile(0.99, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p99'),
         ]),
       )
-      .withPanel(timeseries('Route outcomes', 'reqps', [prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}')]))
+      .withPanel(
+        timeseries('Route outcomes', 'reqps', [
+          prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}'),
+        ]),
+      )
       .build(),
   );
 }

@@ -9,12 +9,43 @@ const JOB = 'job=~"$job"';
 /** The engine health dashboard (Prometheus only: Sluice's `/metrics` of every process, summed). */
 export function engineDashboard(): Dashboard {
   return finishDashboard(
-    sluiceDashboard({ title: 'Sluice · Engine health', uid: 'sluice-engine', tags: ['sluice', 'engine'], refresh: '10s', from: 'now-3h', callCenterVariables: false,
-      description: 'Throughput, lag and latency of every Sluice process; counters are summed across processes, per-process gauges shown by instance where they differ.' })
-      .withVariable(new QueryVariableBuilder('job').label('Job').datasource({ ...PROMETHEUS }).query('label_values(sluice_events_in_total, job)').refresh(VariableRefresh.OnTimeRangeChanged).multi(true).includeAll(true).allValue('.+'))
+    sluiceDashboard({
+      title: 'Sluice · Engine health',
+      uid: 'sluice-engine',
+      tags: ['sluice', 'engine'],
+      refresh: '10s',
+      from: 'now-3h',
+      callCenterVariables: false,
+      description:
+        'Throughput, lag and latency of every Sluice process; counters are summed across processes, per-process gauges shown by instance where they differ.',
+    })
+      .withVariable(
+        new QueryVariableBuilder('job')
+          .label('Job')
+          .datasource({ ...PROMETHEUS })
+          .query('label_values(sluice_events_in_total, job)')
+          .refresh(VariableRefresh.OnTimeRangeChanged)
+          .multi(true)
+          .includeAll(true)
+          .allValue('.+'),
+      )
       .withRow(new RowBuilder('Throughput'))
-      .withPanel(timeseries('Events in per second, by source', 'ops', [prom(`sum by (source) (rate(sluice_events_in_total{${JOB}}${RATE}))`, '{{source}}')], { stacked: true }))
-      .withPanel(timeseries('Figures out per second, by source', 'ops', [prom(`sum by (source) (rate(sluice_events_out_total{${JOB}}${RATE}))`, '{{source}}')], { stacked: true, description: 'Window rows (and vendor reports) written to ClickHouse.' }))
+      .withPanel(
+        timeseries(
+          'Events in per second, by source',
+          'ops',
+          [prom(`sum by (source) (rate(sluice_events_in_total{${JOB}}${RATE}))`, '{{source}}')],
+          { stacked: true },
+        ),
+      )
+      .withPanel(
+        timeseries(
+          'Figures out per second, by source',
+          'ops',
+          [prom(`sum by (source) (rate(sluice_events_out_total{${JOB}}${RATE}))`, '{{source}}')],
+          { stacked: true, description: 'Window rows (and vendor reports) written to ClickHouse.' },
+        ),
+      )
       .withPanel(
         timeseries('Dead-lettered, late and duplicate events', 'ops', [
           prom(`sum by (source, reason) (rate(sluice_events_dead_lettered_total{${JOB}}${RATE}))`, 'dead letter {{source}} {{reason}}'),
@@ -29,13 +60,35 @@ export function engineDashboard(): Dashboard {
         ]),
       )
       .withRow(new RowBuilder('Lag and state'))
-      .withPanel(timeseries('Consumer lag, messages', 'short', [prom(`sum(sluice_consumer_lag_messages{${JOB}})`, 'all workers'), prom(`sluice_consumer_lag_messages{${JOB}}`, '{{instance}}')]))
-      .withPanel(timeseries('Consumer lag, seconds behind', 's', [prom(`max by (instance) (sluice_consumer_lag_seconds{${JOB}})`, '{{instance}}')]))
-      .withPanel(timeseries('Partitions holding window state', 'short', [prom(`sum by (instance) (sluice_window_state_partitions{${JOB}})`, '{{instance}}')]))
-      .withPanel(timeseries('Window state held, by source', 'short', [prom(`sum by (source) (sluice_window_state_entries{${JOB}})`, '{{source}}')]))
-      .withPanel(timeseries('Offset commit errors', 'ops', [prom(`sum(rate(sluice_consumer_commit_errors_total{${JOB}}${RATE}))`, 'commit errors')]))
+      .withPanel(
+        timeseries('Consumer lag, messages', 'short', [
+          prom(`sum(sluice_consumer_lag_messages{${JOB}})`, 'all workers'),
+          prom(`sluice_consumer_lag_messages{${JOB}}`, '{{instance}}'),
+        ]),
+      )
+      .withPanel(
+        timeseries('Consumer lag, seconds behind', 's', [prom(`max by (instance) (sluice_consumer_lag_seconds{${JOB}})`, '{{instance}}')]),
+      )
+      .withPanel(
+        timeseries('Partitions holding window state', 'short', [
+          prom(`sum by (instance) (sluice_window_state_partitions{${JOB}})`, '{{instance}}'),
+        ]),
+      )
+      .withPanel(
+        timeseries('Window state held, by source', 'short', [prom(`sum by (source) (sluice_window_state_entries{${JOB}})`, '{{source}}')]),
+      )
+      .withPanel(
+        timeseries('Offset commit errors', 'ops', [prom(`sum(rate(sluice_consumer_commit_errors_total{${JOB}}${RATE}))`, 'commit errors')]),
+      )
       .withRow(new RowBuilder('ClickHouse'))
-      .withPanel(timeseries('Insert latency p99, by table', 's', [prom(`histogram_quantile(0.99, sum by (le, table) (rate(sluice_clickhouse_insert_duration_seconds_bucket{${JOB}}${RATE})))`, '{{table}}')]))
+      .withPanel(
+        timeseries('Insert latency p99, by table', 's', [
+          prom(
+            `histogram_quantile(0.99, sum by (le, table) (rate(sluice_clickhouse_insert_duration_seconds_bucket{${JOB}}${RATE})))`,
+            '{{table}}',
+          ),
+        ]),
+      )
       .withPanel(
         timeseries('Rows inserted per second, and insert errors', 'ops', [
           prom(`sum by (table) (rate(sluice_clickhouse_inserted_rows_total{${JOB}}${RATE}))`, '{{table}}'),
@@ -44,13 +97,28 @@ export function engineDashboard(): Dashboard {
       )
       .withRow(new RowBuilder('Node.js and HTTP'))
       .withPanel(
-        timeseries('Event-loop lag', 's', [prom(`max by (instance) (nodejs_eventloop_lag_p99_seconds{${JOB}})`, 'p99 {{instance}}'), prom(`max by (instance) (nodejs_eventloop_lag_mean_seconds{${JOB}})`, 'mean {{instance}}')]),
+        timeseries('Event-loop lag', 's', [
+          prom(`max by (instance) (nodejs_eventloop_lag_p99_seconds{${JOB}})`, 'p99 {{instance}}'),
+          prom(`max by (instance) (nodejs_eventloop_lag_mean_seconds{${JOB}})`, 'mean {{instance}}'),
+        ]),
       )
       .withPanel(
-        timeseries('Memory', 'bytes', [prom(`sum by (instance) (process_resident_memory_bytes{${JOB}})`, 'resident {{instance}}'), prom(`sum by (instance) (nodejs_heap_size_used_bytes{${JOB}})`, 'heap used {{instance}}')]),
+        timeseries('Memory', 'bytes', [
+          prom(`sum by (instance) (process_resident_memory_bytes{${JOB}})`, 'resident {{instance}}'),
+          prom(`sum by (instance) (nodejs_heap_size_used_bytes{${JOB}})`, 'heap used {{instance}}'),
+        ]),
       )
-      .withPanel(timeseries('CPU', 'percentunit', [prom(`sum by (instance) (rate(process_cpu_seconds_total{${JOB}}${RATE}))`, '{{instance}}')]))
-      .withPanel(timeseries('HTTP p99 by route', 's', [prom(`histogram_quantile(0.99, sum by (le, route) (rate(sluice_http_request_duration_seconds_bucket{${JOB}}${RATE})))`, '{{route}}')]))
+      .withPanel(
+        timeseries('CPU', 'percentunit', [prom(`sum by (instance) (rate(process_cpu_seconds_total{${JOB}}${RATE}))`, '{{instance}}')]),
+      )
+      .withPanel(
+        timeseries('HTTP p99 by route', 's', [
+          prom(
+            `histogram_quantile(0.99, sum by (le, route) (rate(sluice_http_request_duration_seconds_bucket{${JOB}}${RATE})))`,
+            '{{route}}',
+          ),
+        ]),
+      )
       .build(),
   );
 }

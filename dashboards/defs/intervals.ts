@@ -33,14 +33,47 @@ LEFT JOIN (
 /** The interval reports dashboard. */
 export function intervalsDashboard(): Dashboard {
   return finishDashboard(
-    sluiceDashboard({ title: 'Sluice · Interval reports', uid: 'sluice-intervals', tags: ['sluice', 'call-center', 'reports'], refresh: '5m', from: 'now-24h',
-      description: 'Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor\'s interval reports reconciled against them.' })
+    sluiceDashboard({
+      title: 'Sluice · Interval reports',
+      uid: 'sluice-intervals',
+      tags: ['sluice', 'call-center', 'reports'],
+      refresh: '5m',
+      from: 'now-24h',
+      description:
+        "Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor's interval reports reconciled against them.",
+    })
       .withVariable(intervalVariable())
       .withRow(new RowBuilder('Trends'))
-      .withPanel(timeseries('Service level', 'percentunit', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)], { min: 0, max: 1 }))
-      .withPanel(timeseries('Average speed of answer', 's', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ASA} AS asa ${MINUTES} GROUP BY time, skill_group ORDER BY time`)]))
-      .withPanel(timeseries('Average handle time', 's', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`)]))
-      .withPanel(timeseries('Abandon rate', 'percentunit', [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ABANDON} AS abandon_rate ${MINUTES} GROUP BY time, skill_group ORDER BY time`)], { min: 0 }))
+      .withPanel(
+        timeseries(
+          'Service level',
+          'percentunit',
+          [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
+          { min: 0, max: 1 },
+        ),
+      )
+      .withPanel(
+        timeseries('Average speed of answer', 's', [
+          chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ASA} AS asa ${MINUTES} GROUP BY time, skill_group ORDER BY time`),
+        ]),
+      )
+      .withPanel(
+        timeseries('Average handle time', 's', [
+          chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`),
+        ]),
+      )
+      .withPanel(
+        timeseries(
+          'Abandon rate',
+          'percentunit',
+          [
+            chSeries(
+              `SELECT ${BUCKET} AS time, skill_group, ${ABANDON} AS abandon_rate ${MINUTES} GROUP BY time, skill_group ORDER BY time`,
+            ),
+          ],
+          { min: 0 },
+        ),
+      )
       .withPanel(
         table(
           'Interval report',
@@ -54,12 +87,26 @@ export function intervalsDashboard(): Dashboard {
       )
       .withRow(new RowBuilder('Sluice vs vendor'))
       .withPanel(
-        timeseries('Offered: vendor report vs Sluice', 'short', [chSeries(`SELECT interval_start AS time, sum(vendor_offered) AS vendor, sum(sluice_offered) AS sluice FROM (${RECONCILIATION}) GROUP BY time ORDER BY time`)], {
-          bars: true,
-          size: { w: 24, h: 8 },
+        timeseries(
+          'Offered: vendor report vs Sluice',
+          'short',
+          [
+            chSeries(
+              `SELECT interval_start AS time, sum(vendor_offered) AS vendor, sum(sluice_offered) AS sluice FROM (${RECONCILIATION}) GROUP BY time ORDER BY time`,
+            ),
+          ],
+          {
+            bars: true,
+            size: { w: 24, h: 8 },
+          },
+        ),
+      )
+      .withPanel(
+        table('Reconciliation by interval', [chTable(`${RECONCILIATION}\nORDER BY interval_start DESC, skill_group`)], {
+          size: { w: 24, h: 10 },
+          description: 'A non-zero difference means the vendor and Sluice saw different calls in that interval.',
         }),
       )
-      .withPanel(table('Reconciliation by interval', [chTable(`${RECONCILIATION}\nORDER BY interval_start DESC, skill_group`)], { size: { w: 24, h: 10 }, description: 'A non-zero difference means the vendor and Sluice saw different calls in that interval.' }))
       .build(),
   );
 }

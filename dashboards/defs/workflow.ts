@@ -9,34 +9,102 @@ const EVENTS = 'FROM ${database}.ticket_events WHERE tenant = ${tenant:singlequo
 /** The workflow dashboard. */
 export function workflowDashboard(): Dashboard {
   return finishDashboard(
-    sluiceDashboard({ title: 'Sluice · Workflow', uid: 'sluice-workflow', tags: ['sluice', 'workflow'], refresh: '30s', from: 'now-24h',
-      description: 'Tickets by state (read at scrape time from the ticket store), SLA warnings and breaches from the history in ClickHouse, SLA timer lateness.' })
+    sluiceDashboard({
+      title: 'Sluice · Workflow',
+      uid: 'sluice-workflow',
+      tags: ['sluice', 'workflow'],
+      refresh: '30s',
+      from: 'now-24h',
+      description:
+        'Tickets by state (read at scrape time from the ticket store), SLA warnings and breaches from the history in ClickHouse, SLA timer lateness.',
+    })
       .withRow(new RowBuilder('Tickets'))
-      .withPanel(stat('Open tickets', 'short', [promNow('sum(max by (state) (sluice_workflow_tickets{tenant="$tenant", state!="closed"}))')], { description: 'Every workflow instance reads the same store: max across instances, then the sum over states.' }))
-      .withPanel(stat('SLA breaches (range)', 'short', [promNow('sum(increase(sluice_sla_warnings_total{kind="breach"}[$__range]))')]))
-      .withPanel(stat('SLA timer lateness p99', 's', [promNow('histogram_quantile(0.99, sum by (le) (rate(sluice_sla_timer_lateness_seconds_bucket[$__range])))')]))
       .withPanel(
-        stat('Callers sent to callback', 'short', [chSeries(`SELECT $__timeInterval(ts) AS time, count() AS callbacks FROM \${database}.route_decisions WHERE ${TENANT_AND_GROUPS} AND target = 'callback' AND $__timeFilter(ts) GROUP BY time ORDER BY time`)], {
-          description: 'Routing decisions of the selected skill groups that opened a callback ticket.',
+        stat('Open tickets', 'short', [promNow('sum(max by (state) (sluice_workflow_tickets{tenant="$tenant", state!="closed"}))')], {
+          description: 'Every workflow instance reads the same store: max across instances, then the sum over states.',
         }),
       )
-      .withPanel(timeseries('Tickets by state', 'short', [prom('max by (state) (sluice_workflow_tickets{tenant="$tenant"})', '{{state}}')], { stacked: true }))
-      .withPanel(timeseries('Ticket transitions', 'short', [prom('sum by (state) (increase(sluice_workflow_ticket_transitions_total[$__rate_interval]))', '{{state}}')], { bars: true }))
-      .withPanel(timeseries('Tickets opened and closed by flow', 'short', [chSeries(`SELECT $__timeInterval(ts) AS time, concat(flow_id, ' ', event) AS series, count() AS tickets ${EVENTS} AND event IN ('ticket.created', 'ticket.closed') GROUP BY time, series ORDER BY time`)], { bars: true, size: { w: 24, h: 8 } }))
+      .withPanel(stat('SLA breaches (range)', 'short', [promNow('sum(increase(sluice_sla_warnings_total{kind="breach"}[$__range]))')]))
+      .withPanel(
+        stat('SLA timer lateness p99', 's', [
+          promNow('histogram_quantile(0.99, sum by (le) (rate(sluice_sla_timer_lateness_seconds_bucket[$__range])))'),
+        ]),
+      )
+      .withPanel(
+        stat(
+          'Callers sent to callback',
+          'short',
+          [
+            chSeries(
+              `SELECT $__timeInterval(ts) AS time, count() AS callbacks FROM \${database}.route_decisions WHERE ${TENANT_AND_GROUPS} AND target = 'callback' AND $__timeFilter(ts) GROUP BY time ORDER BY time`,
+            ),
+          ],
+          {
+            description: 'Routing decisions of the selected skill groups that opened a callback ticket.',
+          },
+        ),
+      )
+      .withPanel(
+        timeseries('Tickets by state', 'short', [prom('max by (state) (sluice_workflow_tickets{tenant="$tenant"})', '{{state}}')], {
+          stacked: true,
+        }),
+      )
+      .withPanel(
+        timeseries(
+          'Ticket transitions',
+          'short',
+          [prom('sum by (state) (increase(sluice_workflow_ticket_transitions_total[$__rate_interval]))', '{{state}}')],
+          { bars: true },
+        ),
+      )
+      .withPanel(
+        timeseries(
+          'Tickets opened and closed by flow',
+          'short',
+          [
+            chSeries(
+              `SELECT $__timeInterval(ts) AS time, concat(flow_id, ' ', event) AS series, count() AS tickets ${EVENTS} AND event IN ('ticket.created', 'ticket.closed') GROUP BY time, series ORDER BY time`,
+            ),
+          ],
+          { bars: true, size: { w: 24, h: 8 } },
+        ),
+      )
       .withRow(new RowBuilder('SLA'))
-      .withPanel(timeseries('SLA warnings by level', 'short', [prom('sum by (kind, level) (increase(sluice_sla_warnings_total[$__rate_interval]))', '{{kind}} L{{level}}')], { bars: true }))
-      .withPanel(timeseries('SLA warnings and breaches', 'short', [chSeries(`SELECT $__timeInterval(ts) AS time, kind, count() AS timers ${WARNINGS} GROUP BY time, kind ORDER BY time`)], { bars: true }))
+      .withPanel(
+        timeseries(
+          'SLA warnings by level',
+          'short',
+          [prom('sum by (kind, level) (increase(sluice_sla_warnings_total[$__rate_interval]))', '{{kind}} L{{level}}')],
+          { bars: true },
+        ),
+      )
+      .withPanel(
+        timeseries(
+          'SLA warnings and breaches',
+          'short',
+          [chSeries(`SELECT $__timeInterval(ts) AS time, kind, count() AS timers ${WARNINGS} GROUP BY time, kind ORDER BY time`)],
+          { bars: true },
+        ),
+      )
       .withPanel(
         table(
           'SLA warnings and breaches by flow and node',
-          [chTable(`SELECT flow_id, node_id, countIf(kind = 'warning') AS warnings, countIf(kind = 'breach') AS breaches, max(level) AS highest_level, countIf(delivered = 0) AS undelivered, max(lateness_ms) / 1000 AS worst_lateness_s ${WARNINGS} GROUP BY flow_id, node_id ORDER BY breaches DESC, warnings DESC`)],
+          [
+            chTable(
+              `SELECT flow_id, node_id, countIf(kind = 'warning') AS warnings, countIf(kind = 'breach') AS breaches, max(level) AS highest_level, countIf(delivered = 0) AS undelivered, max(lateness_ms) / 1000 AS worst_lateness_s ${WARNINGS} GROUP BY flow_id, node_id ORDER BY breaches DESC, warnings DESC`,
+            ),
+          ],
           { size: { w: 24, h: 8 } },
         ),
       )
       .withPanel(
         table(
           'SLA clocks by flow and node (ticket history)',
-          [chTable(`SELECT flow_id, node_id, countIf(event = 'sla.started') AS started, countIf(event = 'sla.stopped') AS stopped, countIf(breached = 1) AS stopped_breached, avgIf(elapsed_ms, event = 'sla.stopped') / 1000 AS avg_elapsed_s ${EVENTS} AND event IN ('sla.started', 'sla.stopped') GROUP BY flow_id, node_id ORDER BY stopped_breached DESC, started DESC`)],
+          [
+            chTable(
+              `SELECT flow_id, node_id, countIf(event = 'sla.started') AS started, countIf(event = 'sla.stopped') AS stopped, countIf(breached = 1) AS stopped_breached, avgIf(elapsed_ms, event = 'sla.stopped') / 1000 AS avg_elapsed_s ${EVENTS} AND event IN ('sla.started', 'sla.stopped') GROUP BY flow_id, node_id ORDER BY stopped_breached DESC, started DESC`,
+            ),
+          ],
           { size: { w: 12, h: 8 } },
         ),
       )

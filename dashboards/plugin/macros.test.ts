@@ -4,15 +4,24 @@ import { applyConditionalAll, applyMacros, expandQuery, interpolateVariables, ty
 // 2024-05-01T10:00:00.250Z … 2024-05-01T12:00:00.999Z, 30 s interval.
 const FROM = 1_714_557_600_250;
 const TO = 1_714_564_800_999;
-const ctx = (variables: QueryContext['variables'] = {}, intervalMs = 30_000): QueryContext => ({ fromMs: FROM, toMs: TO, intervalMs, variables });
+const ctx = (variables: QueryContext['variables'] = {}, intervalMs = 30_000): QueryContext => ({
+  fromMs: FROM,
+  toMs: TO,
+  intervalMs,
+  variables,
+});
 
 describe('ClickHouse plugin macros (pkg/macros/macros.go)', () => {
   it('$__timeFilter compares with toDateTime of the range in whole Unix seconds', () => {
-    expect(applyMacros('WHERE $__timeFilter(window_start)', ctx())).toBe('WHERE window_start >= toDateTime(1714557600) AND window_start <= toDateTime(1714564800)');
+    expect(applyMacros('WHERE $__timeFilter(window_start)', ctx())).toBe(
+      'WHERE window_start >= toDateTime(1714557600) AND window_start <= toDateTime(1714564800)',
+    );
   });
 
   it('$__timeFilter_ms, $__fromTime_ms and $__toTime_ms keep milliseconds with fromUnixTimestamp64Milli', () => {
-    expect(applyMacros('$__timeFilter_ms(ts)', ctx())).toBe(`ts >= fromUnixTimestamp64Milli(${FROM}) AND ts <= fromUnixTimestamp64Milli(${TO})`);
+    expect(applyMacros('$__timeFilter_ms(ts)', ctx())).toBe(
+      `ts >= fromUnixTimestamp64Milli(${FROM}) AND ts <= fromUnixTimestamp64Milli(${TO})`,
+    );
     expect(applyMacros('$__fromTime_ms, $__toTime_ms', ctx())).toBe(`fromUnixTimestamp64Milli(${FROM}), fromUnixTimestamp64Milli(${TO})`);
   });
 
@@ -23,7 +32,9 @@ describe('ClickHouse plugin macros (pkg/macros/macros.go)', () => {
 
   it('$__timeInterval rounds to the panel interval in seconds, never below 1 s; $__interval_s is that number', () => {
     expect(applyMacros('$__timeInterval(window_start)', ctx())).toBe('toStartOfInterval(toDateTime(window_start), INTERVAL 30 second)');
-    expect(applyMacros('$__timeInterval(window_start)', ctx({}, 200))).toBe('toStartOfInterval(toDateTime(window_start), INTERVAL 1 second)');
+    expect(applyMacros('$__timeInterval(window_start)', ctx({}, 200))).toBe(
+      'toStartOfInterval(toDateTime(window_start), INTERVAL 1 second)',
+    );
     expect(applyMacros('$__timeInterval_ms(ts)', ctx({}, 200))).toBe('toStartOfInterval(toDateTime64(ts, 3), INTERVAL 200 millisecond)');
     expect(applyMacros('$__interval_s', ctx({}, 90_500))).toBe('90');
   });
@@ -47,7 +58,9 @@ describe('$__conditionalAll (CHDatasource.applyConditionalAll)', () => {
   });
 
   it('keeps the condition (with nested parentheses) for a selection, and handles several occurrences', () => {
-    expect(applyConditionalAll(cond, { skill_group: { current: ['sales'] } })).toBe("WHERE tenant = 'x' AND skill_group IN (${skill_group})");
+    expect(applyConditionalAll(cond, { skill_group: { current: ['sales'] } })).toBe(
+      "WHERE tenant = 'x' AND skill_group IN (${skill_group})",
+    );
     const two = '$__conditionalAll(a IN (${a}), $a) AND $__conditionalAll(b = ${b}, ${b})';
     expect(applyConditionalAll(two, { a: { current: '$__all' }, b: { current: 'x' } })).toBe('1=1 AND b = ${b}');
   });
@@ -85,7 +98,8 @@ describe('template variables (templateSrv.replace with the plugin format)', () =
 
 describe('expandQuery', () => {
   it('runs the three passes in the plugin order', () => {
-    const sql = 'SELECT $__timeInterval(window_start) AS t FROM ${database}.m WHERE tenant = ${tenant:singlequote} AND $__conditionalAll(skill_group IN (${skill_group}), $skill_group) AND $__timeFilter(window_start)';
+    const sql =
+      'SELECT $__timeInterval(window_start) AS t FROM ${database}.m WHERE tenant = ${tenant:singlequote} AND $__conditionalAll(skill_group IN (${skill_group}), $skill_group) AND $__timeFilter(window_start)';
     const variables = { database: { current: 'db' }, tenant: { current: 'acme' }, skill_group: { current: '$__all', options: ['sales'] } };
     expect(expandQuery(sql, ctx(variables))).toBe(
       "SELECT toStartOfInterval(toDateTime(window_start), INTERVAL 30 second) AS t FROM db.m WHERE tenant = 'acme' AND 1=1 AND window_start >= toDateTime(1714557600) AND window_start <= toDateTime(1714564800)",

@@ -122,10 +122,12 @@ const toDate = (ms: number) => `toDate('${new Date(ms).toISOString().slice(0, 10
 
 type MacroFn = (args: string[], c: QueryContext) => string;
 
-const one = (name: string, f: (col: string, c: QueryContext) => string): MacroFn => (args, c) => {
-  if (args.length !== 1 || args[0] === '') throw new Error(`$__${name} expects 1 argument, received ${args.length}`);
-  return f(args[0]!, c);
-};
+const one =
+  (name: string, f: (col: string, c: QueryContext) => string): MacroFn =>
+  (args, c) => {
+    if (args.length !== 1 || args[0] === '') throw new Error(`$__${name} expects 1 argument, received ${args.length}`);
+    return f(args[0]!, c);
+  };
 
 /** The back-end macros of `pkg/macros/macros.go`, by name. */
 const MACROS: Readonly<Record<string, MacroFn>> = {
@@ -134,10 +136,19 @@ const MACROS: Readonly<Record<string, MacroFn>> = {
   fromTime_ms: (_, c) => `fromUnixTimestamp64Milli(${c.fromMs})`,
   toTime_ms: (_, c) => `fromUnixTimestamp64Milli(${c.toMs})`,
   timeFilter: one('timeFilter', (col, c) => `${col} >= toDateTime(${seconds(c.fromMs)}) AND ${col} <= toDateTime(${seconds(c.toMs)})`),
-  timeFilter_ms: one('timeFilter_ms', (col, c) => `${col} >= fromUnixTimestamp64Milli(${c.fromMs}) AND ${col} <= fromUnixTimestamp64Milli(${c.toMs})`),
+  timeFilter_ms: one(
+    'timeFilter_ms',
+    (col, c) => `${col} >= fromUnixTimestamp64Milli(${c.fromMs}) AND ${col} <= fromUnixTimestamp64Milli(${c.toMs})`,
+  ),
   dateFilter: one('dateFilter', (col, c) => `${col} >= ${toDate(c.fromMs)} AND ${col} <= ${toDate(c.toMs)}`),
-  timeInterval: one('timeInterval', (col, c) => `toStartOfInterval(toDateTime(${col}), INTERVAL ${Math.max(seconds(c.intervalMs), 1)} second)`),
-  timeInterval_ms: one('timeInterval_ms', (col, c) => `toStartOfInterval(toDateTime64(${col}, 3), INTERVAL ${Math.max(Math.floor(c.intervalMs), 1)} millisecond)`),
+  timeInterval: one(
+    'timeInterval',
+    (col, c) => `toStartOfInterval(toDateTime(${col}), INTERVAL ${Math.max(seconds(c.intervalMs), 1)} second)`,
+  ),
+  timeInterval_ms: one(
+    'timeInterval_ms',
+    (col, c) => `toStartOfInterval(toDateTime64(${col}, 3), INTERVAL ${Math.max(Math.floor(c.intervalMs), 1)} millisecond)`,
+  ),
   interval_s: (_, c) => String(Math.max(seconds(c.intervalMs), 1)),
 };
 

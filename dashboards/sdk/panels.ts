@@ -5,7 +5,17 @@
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { ConstantVariableBuilder, CustomVariableBuilder, DashboardBuilder, QueryVariableBuilder, VariableRefresh, VariableSort, type Dashboard, type Panel, type RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  ConstantVariableBuilder,
+  CustomVariableBuilder,
+  DashboardBuilder,
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+  type Dashboard,
+  type Panel,
+  type RowPanel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -18,11 +28,29 @@ export interface Size {
   h: number;
 }
 
-const legend = (table = false) => new common.VizLegendOptionsBuilder().showLegend(true).displayMode(table ? common.LegendDisplayMode.Table : common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).calcs(table ? ['mean', 'max', 'lastNotNull'] : []);
+const legend = (table = false) =>
+  new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(table ? common.LegendDisplayMode.Table : common.LegendDisplayMode.List)
+    .placement(common.LegendPlacement.Bottom)
+    .calcs(table ? ['mean', 'max', 'lastNotNull'] : []);
 
 /** A time series panel. `stacked` stacks the series (parts of a whole, e.g. agents by state). */
-export function timeseries(title: string, unit: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; stacked?: boolean; description?: string; bars?: boolean; min?: number; max?: number } = {}): TimeseriesBuilder {
-  const p = new TimeseriesBuilder().title(title).unit(unit).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8).legend(legend()).lineWidth(1).fillOpacity(o.stacked ? 60 : 10);
+export function timeseries(
+  title: string,
+  unit: string,
+  targets: cog.Builder<cog.Dataquery>[],
+  o: { size?: Size; stacked?: boolean; description?: string; bars?: boolean; min?: number; max?: number } = {},
+): TimeseriesBuilder {
+  const p = new TimeseriesBuilder()
+    .title(title)
+    .unit(unit)
+    .targets(targets)
+    .span(o.size?.w ?? 12)
+    .height(o.size?.h ?? 8)
+    .legend(legend())
+    .lineWidth(1)
+    .fillOpacity(o.stacked ? 60 : 10);
   if (o.description) p.description(o.description);
   if (o.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   if (o.bars) p.drawStyle(common.GraphDrawStyle.Bars);
@@ -32,7 +60,12 @@ export function timeseries(title: string, unit: string, targets: cog.Builder<cog
 }
 
 /** A single-figure panel (last value, with a sparkline). */
-export function stat(title: string, unit: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string; decimals?: number } = {}): StatBuilder {
+export function stat(
+  title: string,
+  unit: string,
+  targets: cog.Builder<cog.Dataquery>[],
+  o: { size?: Size; description?: string; decimals?: number } = {},
+): StatBuilder {
   const p = new StatBuilder()
     .title(title)
     .unit(unit)
@@ -47,22 +80,39 @@ export function stat(title: string, unit: string, targets: cog.Builder<cog.Dataq
 }
 
 /** A table panel. */
-export function table(title: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string; unit?: string } = {}): TableBuilder {
-  const p = new TableBuilder().title(title).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8);
+export function table(
+  title: string,
+  targets: cog.Builder<cog.Dataquery>[],
+  o: { size?: Size; description?: string; unit?: string } = {},
+): TableBuilder {
+  const p = new TableBuilder()
+    .title(title)
+    .targets(targets)
+    .span(o.size?.w ?? 12)
+    .height(o.size?.h ?? 8);
   if (o.unit) p.unit(o.unit);
   if (o.description) p.description(o.description);
   return p;
 }
 
 /** A state timeline (one lane per series: levels, breaker states). */
-export function timeline(title: string, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size; description?: string } = {}): StateTimelineBuilder {
-  const p = new StateTimelineBuilder().title(title).targets(targets).span(o.size?.w ?? 12).height(o.size?.h ?? 8);
+export function timeline(
+  title: string,
+  targets: cog.Builder<cog.Dataquery>[],
+  o: { size?: Size; description?: string } = {},
+): StateTimelineBuilder {
+  const p = new StateTimelineBuilder()
+    .title(title)
+    .targets(targets)
+    .span(o.size?.w ?? 12)
+    .height(o.size?.h ?? 8);
   if (o.description) p.description(o.description);
   return p;
 }
 
 /** `database`: where Sluice's tables live (`CLICKHOUSE_DATABASE`), a constant so each query names it. */
-export const databaseVariable = () => new ConstantVariableBuilder('database').value('sluice').description('ClickHouse database holding Sluice\'s tables (CLICKHOUSE_DATABASE).');
+export const databaseVariable = () =>
+  new ConstantVariableBuilder('database').value('sluice').description("ClickHouse database holding Sluice's tables (CLICKHOUSE_DATABASE).");
 
 /** `tenant`: one tenant at a time (figures of different tenants are never mixed). */
 export const tenantVariable = () =>
@@ -85,7 +135,8 @@ export const skillGroupVariable = () =>
     .includeAll(true);
 
 /** `interval`: the report interval in minutes (15 or 30, as `SLUICE_INTERVAL_MINUTES`). */
-export const intervalVariable = () => new CustomVariableBuilder('interval').label('Interval (minutes)').values('15,30').current({ text: '15', value: '15' });
+export const intervalVariable = () =>
+  new CustomVariableBuilder('interval').label('Interval (minutes)').values('15,30').current({ text: '15', value: '15' });
 
 /** The SQL filter on the two variables, for a table with `tenant` and `skill_group` columns. */
 export const TENANT_AND_GROUPS = 'tenant = ${tenant:singlequote} AND $__conditionalAll(skill_group IN (${skill_group}), $skill_group)';
@@ -112,8 +163,16 @@ export interface DashboardHeader {
 
 /** A dashboard builder with a Sluice header: uid, tags, refresh, time range in the browser's zone, and the usual variables. */
 export function sluiceDashboard(h: DashboardHeader): DashboardBuilder {
-  const b = new DashboardBuilder(h.title).uid(h.uid).tags(h.tags).description(h.description).refresh(h.refresh).time({ from: h.from, to: 'now' }).timezone('browser');
-  return h.callCenterVariables === false ? b : b.withVariable(databaseVariable()).withVariable(tenantVariable()).withVariable(skillGroupVariable());
+  const b = new DashboardBuilder(h.title)
+    .uid(h.uid)
+    .tags(h.tags)
+    .description(h.description)
+    .refresh(h.refresh)
+    .time({ from: h.from, to: 'now' })
+    .timezone('browser');
+  return h.callCenterVariables === false
+    ? b
+    : b.withVariable(databaseVariable()).withVariable(tenantVariable()).withVariable(skillGroupVariable());
 }
 
 export function finishDashboard(d: Dashboard): Dashboard {

@@ -8,7 +8,10 @@ import type * as common from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder as PrometheusQueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 
 /** Data source references; `provisioning/datasources/sluice.yaml` creates data sources with these uids. */
-export const CLICKHOUSE: Readonly<common.DataSourceRef> = Object.freeze({ type: 'grafana-clickhouse-datasource', uid: 'sluice-clickhouse' });
+export const CLICKHOUSE: Readonly<common.DataSourceRef> = Object.freeze({
+  type: 'grafana-clickhouse-datasource',
+  uid: 'sluice-clickhouse',
+});
 /** The Prometheus that scrapes Sluice's `/metrics`. */
 export const PROMETHEUS: Readonly<common.DataSourceRef> = Object.freeze({ type: 'prometheus', uid: 'sluice-prometheus' });
 
@@ -44,7 +47,15 @@ export class ClickHouseQueryBuilder implements cog.Builder<ClickHouseQuery> {
   /** @param rawSql SQL with the plugin's macros and template variables */
   constructor(rawSql: string) {
     if (!rawSql.trim()) throw new Error('ClickHouse query: rawSql must not be empty');
-    this.#q = { datasource: { ...CLICKHOUSE }, editorType: 'sql', queryType: 'table', format: 1, rawSql: rawSql.trim(), pluginVersion: CLICKHOUSE_PLUGIN_VERSION, _implementsDataqueryVariant: () => {} };
+    this.#q = {
+      datasource: { ...CLICKHOUSE },
+      editorType: 'sql',
+      queryType: 'table',
+      format: 1,
+      rawSql: rawSql.trim(),
+      pluginVersion: CLICKHOUSE_PLUGIN_VERSION,
+      _implementsDataqueryVariant: () => {},
+    };
   }
 
   /** Time series (long rows with a `time` column, pivoted by the plugin) or a table. */
@@ -76,7 +87,10 @@ export const chTable = (sql: string) => new ClickHouseQueryBuilder(sql).result('
  * @param legend legend format, e.g. `{{skill_group}}`
  */
 export function prom(expr: string, legend?: string): PrometheusQueryBuilder {
-  const q = new PrometheusQueryBuilder().expr(expr).datasource({ ...PROMETHEUS }).range();
+  const q = new PrometheusQueryBuilder()
+    .expr(expr)
+    .datasource({ ...PROMETHEUS })
+    .range();
   return legend ? q.legendFormat(legend) : q;
 }
 

@@ -10,7 +10,12 @@ const at = (min: number, sec = 0) => T0 + min * 60_000 + sec * 1_000;
 const opts: StateWindowOptions = { outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, intervalMinutes: 15 };
 let seq = 0;
 const ev = (ts: number, state: AgentState, reason?: string, agentId = 'a1'): AgentEvent => ({
-  v: 1, tenant: 'acme', source: 'agent', id: `e${++seq}`, ts, body: { agentId, state, ...(reason === undefined ? {} : { reason }) },
+  v: 1,
+  tenant: 'acme',
+  source: 'agent',
+  id: `e${++seq}`,
+  ts,
+  body: { agentId, state, ...(reason === undefined ? {} : { reason }) },
 });
 const items = (events: AgentEvent[], from = 0) => events.map((event, i) => ({ event, offset: from + i }));
 
@@ -35,10 +40,22 @@ function run(events: AgentEvent[], cut = events.length, o = opts): Map<string, A
 // 09:30's ACW, lunch from 09:40, logout at 10:10. Agent b's event at 10:20:10 moves the watermark
 // to 10:19:59.999, closing every interval up to 10:15.
 const day = [
-  ev(at(0), 'AVAILABLE'), ev(at(0, 40), 'RINGING'), ev(at(0, 50), 'ON_CALL'), ev(at(3, 20), 'HOLD'), ev(at(4), 'ON_CALL'),
-  ev(at(5, 30), 'ACW'), ev(at(6), 'AVAILABLE'), ev(at(7, 15), 'AUX', 'break'), ev(at(22, 15), 'AVAILABLE'),
-  ev(at(25), 'RINGING'), ev(at(25, 10), 'ON_CALL'), ev(at(29, 10), 'ACW'), ev(at(30, 10), 'AVAILABLE'),
-  ev(at(40), 'AUX', 'lunch'), ev(at(70), 'LOGGED_OUT'), ev(at(80, 10), 'AVAILABLE', undefined, 'b1'),
+  ev(at(0), 'AVAILABLE'),
+  ev(at(0, 40), 'RINGING'),
+  ev(at(0, 50), 'ON_CALL'),
+  ev(at(3, 20), 'HOLD'),
+  ev(at(4), 'ON_CALL'),
+  ev(at(5, 30), 'ACW'),
+  ev(at(6), 'AVAILABLE'),
+  ev(at(7, 15), 'AUX', 'break'),
+  ev(at(22, 15), 'AVAILABLE'),
+  ev(at(25), 'RINGING'),
+  ev(at(25, 10), 'ON_CALL'),
+  ev(at(29, 10), 'ACW'),
+  ev(at(30, 10), 'AVAILABLE'),
+  ev(at(40), 'AUX', 'lunch'),
+  ev(at(70), 'LOGGED_OUT'),
+  ev(at(80, 10), 'AVAILABLE', undefined, 'b1'),
 ];
 const s = (n: number) => n * 1_000;
 
@@ -59,7 +76,11 @@ describe('AgentPartition', () => {
       entries: { AVAILABLE: 1, RINGING: 1, ON_CALL: 1, ACW: 1, AUX: 0 },
       auxMsByReason: { break: s(435) },
     });
-    expect(iv(30)).toMatchObject({ ms: { ACW: s(10), AVAILABLE: s(590), AUX: s(300) }, entries: { AVAILABLE: 1, AUX: 1 }, auxMsByReason: { lunch: s(300) } });
+    expect(iv(30)).toMatchObject({
+      ms: { ACW: s(10), AVAILABLE: s(590), AUX: s(300) },
+      entries: { AVAILABLE: 1, AUX: 1 },
+      auxMsByReason: { lunch: s(300) },
+    });
     expect(iv(45)).toMatchObject({ ms: { AUX: s(900) }, entries: { AUX: 0 } });
     expect(iv(60)).toMatchObject({ final: true, ms: { AUX: s(600), LOGGED_OUT: 0 }, entries: { LOGGED_OUT: 1 } });
     expect(rows.has(`a1|900|${at(75)}`)).toBe(false); // logged out: not ticking
@@ -68,7 +89,10 @@ describe('AgentPartition', () => {
   it('splits the same day into minutes that add up to the intervals', () => {
     const rows = run(day);
     const min = (m: number) => rows.get(`a1|60|${at(m)}`)!;
-    expect(min(0)).toMatchObject({ ms: { AVAILABLE: s(40), RINGING: s(10), ON_CALL: s(10) }, entries: { AVAILABLE: 1, RINGING: 1, ON_CALL: 1 } });
+    expect(min(0)).toMatchObject({
+      ms: { AVAILABLE: s(40), RINGING: s(10), ON_CALL: s(10) },
+      entries: { AVAILABLE: 1, RINGING: 1, ON_CALL: 1 },
+    });
     expect(min(3)).toMatchObject({ ms: { ON_CALL: s(20), HOLD: s(40) }, entries: { HOLD: 1, ON_CALL: 0 } });
     expect(min(4)).toMatchObject({ ms: { ON_CALL: s(60) }, entries: { ON_CALL: 0 } }); // a resume is not a new call
     expect(min(7)).toMatchObject({ ms: { AVAILABLE: s(15), AUX: s(45) }, auxMsByReason: { break: s(45) } });
@@ -78,7 +102,8 @@ describe('AgentPartition', () => {
     expect(minutes).toHaveLength(71);
     for (const start of [0, 15, 30, 45, 60].map((m) => at(m))) {
       const inside = minutes.filter((r) => r.windowStart >= start && r.windowStart < start + 900_000);
-      const total = (k: 'ms' | 'entries') => Object.fromEntries(Object.keys(inside[0]![k]).map((st) => [st, inside.reduce((a, r) => a + r[k][st as AgentState], 0)]));
+      const total = (k: 'ms' | 'entries') =>
+        Object.fromEntries(Object.keys(inside[0]![k]).map((st) => [st, inside.reduce((a, r) => a + r[k][st as AgentState], 0)]));
       expect(total('ms')).toEqual(rows.get(`a1|900|${start}`)!.ms);
       expect(total('entries')).toEqual(rows.get(`a1|900|${start}`)!.entries);
     }
@@ -87,7 +112,14 @@ describe('AgentPartition', () => {
   it('gives the same final rows however the stream is cut into batches (replays reproduce versions)', () => {
     const states: AgentState[] = ['AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ON_CALL', 'ACW', 'AUX', 'LOGGED_OUT'];
     // Jitter within the out-of-orderness, and every 13th change 90 s late (within the lateness): corrections.
-    const events = Array.from({ length: 300 }, (_, i) => ev(at(0, i * 7) + ((i * 3_001) % 4_000) - (i % 13 === 0 ? 90_000 : 0), states[(i * 5) % states.length]!, i % 2 ? 'x' : 'y', `a${i % 4}`));
+    const events = Array.from({ length: 300 }, (_, i) =>
+      ev(
+        at(0, i * 7) + ((i * 3_001) % 4_000) - (i % 13 === 0 ? 90_000 : 0),
+        states[(i * 5) % states.length]!,
+        i % 2 ? 'x' : 'y',
+        `a${i % 4}`,
+      ),
+    );
     const finals = (cut: number) => new Map([...run(events, cut)].filter(([, r]) => r.final));
     const one = finals(300);
     expect(one.size).toBeGreaterThan(50);
@@ -97,7 +129,9 @@ describe('AgentPartition', () => {
 
   it('ends with the same stored rows after a crash and a restart from the commit position, wherever it crashed', () => {
     const states: AgentState[] = ['AVAILABLE', 'RINGING', 'ON_CALL', 'ACW', 'AUX', 'AVAILABLE', 'LOGGED_OUT'];
-    const events = Array.from({ length: 400 }, (_, i) => ev(at(0, i * 6) + ((i * 2_011) % 4_000) - (i % 17 === 0 ? 200_000 : 0), states[(i * 3) % states.length]!, `r${i % 3}`, `a${i % 5}`));
+    const events = Array.from({ length: 400 }, (_, i) =>
+      ev(at(0, i * 6) + ((i * 2_011) % 4_000) - (i % 17 === 0 ? 200_000 : 0), states[(i * 3) % states.length]!, `r${i % 3}`, `a${i % 5}`),
+    );
     const o = { ...opts, allowedLatenessMs: 300_000 };
     /** A store keeping the highest version per key (equal: the later write). */
     const apply = (store: Map<string, AgentWindowRow>, rows: AgentWindowRow[]) => {
@@ -110,7 +144,8 @@ describe('AgentPartition', () => {
       for (let i = from; i < to; i += 25) apply(store, p.process(items(events.slice(i, Math.min(i + 25, to)), i), i).rows);
     };
     // What a reader sees (versions differ: each reader's rows carry its epoch).
-    const figures = (store: Map<string, AgentWindowRow>) => new Map([...store].map(([k, r]) => [k, { final: r.final, ms: r.ms, entries: r.entries, aux: r.auxMsByReason }]));
+    const figures = (store: Map<string, AgentWindowRow>) =>
+      new Map([...store].map(([k, r]) => [k, { final: r.final, ms: r.ms, entries: r.entries, aux: r.auxMsByReason }]));
     const whole = new Map<string, AgentWindowRow>();
     feed(new AgentPartition(o), whole, 0, events.length);
     const resumed: number[] = [];
@@ -129,7 +164,12 @@ describe('AgentPartition', () => {
       const store = new Map<string, AgentWindowRow>();
       const first = new AgentPartition(o);
       feed(first, store, 0, crash);
-      feed(new AgentPartition(o, JSON.stringify({ state: 1, epoch: 1, watermark: null })), store, first.commitPosition(crash), events.length);
+      feed(
+        new AgentPartition(o, JSON.stringify({ state: 1, epoch: 1, watermark: null })),
+        store,
+        first.commitPosition(crash),
+        events.length,
+      );
       return JSON.stringify([...figures(store)]) !== JSON.stringify([...figures(whole)]);
     });
     expect(differs.length).toBeGreaterThan(0);
@@ -145,7 +185,12 @@ describe('AgentPartition', () => {
     p.process(items(base), 0);
     const corrected = p.process(items([late], 3), 1).rows;
     // Minutes 2–5 were final: corrected at once. The interval is still open: no row until it closes.
-    expect(corrected.map((r) => `${r.windowSec}:${(r.windowStart - T0) / 60_000}:${r.final}`)).toEqual(['60:2:true', '60:3:true', '60:4:true', '60:5:true']);
+    expect(corrected.map((r) => `${r.windowSec}:${(r.windowStart - T0) / 60_000}:${r.final}`)).toEqual([
+      '60:2:true',
+      '60:3:true',
+      '60:4:true',
+      '60:5:true',
+    ]);
     expect(corrected[0]).toMatchObject({ ms: { AVAILABLE: s(30), AUX: s(30) }, entries: { AUX: 1 }, auxMsByReason: { coaching: s(30) } });
     const closed = p.process(items([closer], 4), 2).rows.find((r) => r.agentId === 'a1' && r.windowSec === 900)!;
     expect(closed.final).toBe(true);
@@ -167,7 +212,15 @@ describe('AgentPartition', () => {
     expect(Math.min(...rows2.map((r) => r.version))).toBeGreaterThan(Math.max(...rows1.map((r) => r.version)));
     expect(rows1.every((r) => r.version > EPOCH && r.version < 2 * EPOCH)).toBe(true);
     // What is not a resume point (none, another program's metadata, a bad epoch) starts at epoch 1.
-    for (const bad of [undefined, '', 'x', '{"epoch":3}', '{"state":1,"epoch":-1,"watermark":0}', '{"state":1,"epoch":1.5,"watermark":0}', '{"state":1,"epoch":2,"watermark":"soon"}']) {
+    for (const bad of [
+      undefined,
+      '',
+      'x',
+      '{"epoch":3}',
+      '{"state":1,"epoch":-1,"watermark":0}',
+      '{"state":1,"epoch":1.5,"watermark":0}',
+      '{"state":1,"epoch":2,"watermark":"soon"}',
+    ]) {
       expect(parseResumePoint(bad), String(bad)).toBeUndefined();
     }
   });

@@ -4,8 +4,17 @@ import { AGENT_STATES, toAgentRow } from './rows.js';
 
 /** A window whose every figure names its state's index: ms = 1000 + i, entries = i. */
 const window = (n: number, byReason?: Record<string, number>) => ({
-  tenant: 'acme', entity: 'a1', windowStart: 0, windowSec: 60, version: 3, final: true,
-  delta: { ms: Array.from({ length: n }, (_, i) => 1000 + i), entries: Array.from({ length: n }, (_, i) => i), ...(byReason ? { byReason } : {}) },
+  tenant: 'acme',
+  entity: 'a1',
+  windowStart: 0,
+  windowSec: 60,
+  version: 3,
+  final: true,
+  delta: {
+    ms: Array.from({ length: n }, (_, i) => 1000 + i),
+    entries: Array.from({ length: n }, (_, i) => i),
+    ...(byReason ? { byReason } : {}),
+  },
 });
 
 describe('rows from state windows', () => {

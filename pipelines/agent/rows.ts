@@ -48,8 +48,24 @@ export function toAgentRow(w: StateWindow<AgentState>): AgentWindowRow {
     windowSec: w.windowSec,
     version: w.version,
     final: w.final,
-    ms: { LOGGED_OUT: m[0] as number, AVAILABLE: m[1] as number, RINGING: m[2] as number, ON_CALL: m[3] as number, HOLD: m[4] as number, ACW: m[5] as number, AUX: m[6] as number },
-    entries: { LOGGED_OUT: n[0] as number, AVAILABLE: n[1] as number, RINGING: n[2] as number, ON_CALL: n[3] as number, HOLD: n[4] as number, ACW: n[5] as number, AUX: n[6] as number },
+    ms: {
+      LOGGED_OUT: m[0] as number,
+      AVAILABLE: m[1] as number,
+      RINGING: m[2] as number,
+      ON_CALL: m[3] as number,
+      HOLD: m[4] as number,
+      ACW: m[5] as number,
+      AUX: m[6] as number,
+    },
+    entries: {
+      LOGGED_OUT: n[0] as number,
+      AVAILABLE: n[1] as number,
+      RINGING: n[2] as number,
+      ON_CALL: n[3] as number,
+      HOLD: n[4] as number,
+      ACW: n[5] as number,
+      AUX: n[6] as number,
+    },
     auxMsByReason: reasonsOf(w.delta),
   };
 }

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../events/schema.js';
 import type { TelemetryEvent } from '../events/types.js';
-import { ASTERISK_INFORMATIONAL_EVENTS, ASTERISK_KNOWN_EVENTS, asteriskQueueLogDecoder, createAsteriskQueueLogDecoder } from './asterisk-queue-log.js';
+import {
+  ASTERISK_INFORMATIONAL_EVENTS,
+  ASTERISK_KNOWN_EVENTS,
+  asteriskQueueLogDecoder,
+  createAsteriskQueueLogDecoder,
+} from './asterisk-queue-log.js';
 import type { DecodedItem, DecodeFailure } from './types.js';
 
 const now = 1_718_100_000_000;
@@ -28,12 +33,22 @@ const bodies = (line: string) => events(line).map((e) => ({ source: e.source, ts
 describe('asterisk queue_log decoder: call lifecycle', () => {
   it('ENTERQUEUE is OFFERED at epoch × 1000, for the tenant of the context', () => {
     const [e] = events('1718000010|1718000010.1|sales|NONE|ENTERQUEUE||5551001|1');
-    expect(e).toMatchObject({ v: 1, tenant: 'acme', source: 'skillgroup', ts: 1_718_000_010_000, body: { skillGroup: 'sales', callId: '1718000010.1', type: 'OFFERED' } });
+    expect(e).toMatchObject({
+      v: 1,
+      tenant: 'acme',
+      source: 'skillgroup',
+      ts: 1_718_000_010_000,
+      body: { skillGroup: 'sales', callId: '1718000010.1', type: 'OFFERED' },
+    });
   });
 
   it('CONNECT is ANSWERED with the hold time as wait, plus the member device ringing then busy', () => {
     expect(bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|1718000025.3|12')).toEqual([
-      { source: 'skillgroup', ts: 1_718_000_037_000, body: { skillGroup: 'sales', callId: '1718000010.1', type: 'ANSWERED', waitMs: 27_000, agentId: 'PJSIP/101' } },
+      {
+        source: 'skillgroup',
+        ts: 1_718_000_037_000,
+        body: { skillGroup: 'sales', callId: '1718000010.1', type: 'ANSWERED', waitMs: 27_000, agentId: 'PJSIP/101' },
+      },
       { source: 'extension', ts: 1_718_000_025_000, body: { extension: 'PJSIP/101', state: 'RINGING', callId: '1718000010.1' } },
       { source: 'extension', ts: 1_718_000_037_000, body: { extension: 'PJSIP/101', state: 'BUSY', callId: '1718000010.1' } },
     ]);
@@ -41,13 +56,39 @@ describe('asterisk queue_log decoder: call lifecycle', () => {
 
   it('COMPLETEAGENT / COMPLETECALLER are COMPLETED with wait, talk and who hung up; the device goes idle', () => {
     const [done, idle] = bodies('1718000285|1718000100.9|support|PJSIP/201|COMPLETEAGENT|5|180|1');
-    expect(done).toEqual({ source: 'skillgroup', ts: 1_718_000_285_000, body: { skillGroup: 'support', callId: '1718000100.9', type: 'COMPLETED', waitMs: 5_000, talkMs: 180_000, agentId: 'PJSIP/201', reason: 'agent' } });
-    expect(idle).toEqual({ source: 'extension', ts: 1_718_000_285_000, body: { extension: 'PJSIP/201', state: 'IDLE', callId: '1718000100.9' } });
-    expect(bodies('1718000157|1718000010.1|sales|PJSIP/101|COMPLETECALLER|27|120|1')[0]?.body).toMatchObject({ type: 'COMPLETED', talkMs: 120_000, reason: 'caller' });
+    expect(done).toEqual({
+      source: 'skillgroup',
+      ts: 1_718_000_285_000,
+      body: {
+        skillGroup: 'support',
+        callId: '1718000100.9',
+        type: 'COMPLETED',
+        waitMs: 5_000,
+        talkMs: 180_000,
+        agentId: 'PJSIP/201',
+        reason: 'agent',
+      },
+    });
+    expect(idle).toEqual({
+      source: 'extension',
+      ts: 1_718_000_285_000,
+      body: { extension: 'PJSIP/201', state: 'IDLE', callId: '1718000100.9' },
+    });
+    expect(bodies('1718000157|1718000010.1|sales|PJSIP/101|COMPLETECALLER|27|120|1')[0]?.body).toMatchObject({
+      type: 'COMPLETED',
+      talkMs: 120_000,
+      reason: 'caller',
+    });
   });
 
   it('ABANDON is ABANDONED with the wait time (even when a member was named)', () => {
-    expect(bodies('1718000023|1718000020.2|sales|NONE|ABANDON|2|2|3')).toEqual([{ source: 'skillgroup', ts: 1_718_000_023_000, body: { skillGroup: 'sales', callId: '1718000020.2', type: 'ABANDONED', waitMs: 3_000 } }]);
+    expect(bodies('1718000023|1718000020.2|sales|NONE|ABANDON|2|2|3')).toEqual([
+      {
+        source: 'skillgroup',
+        ts: 1_718_000_023_000,
+        body: { skillGroup: 'sales', callId: '1718000020.2', type: 'ABANDONED', waitMs: 3_000 },
+      },
+    ]);
     expect(bodies('1718000023|1718000020.2|sales|PJSIP/101|ABANDON|2|2|3')[0]?.body).toMatchObject({ type: 'ABANDONED', waitMs: 3_000 });
   });
 
@@ -57,7 +98,13 @@ describe('asterisk queue_log decoder: call lifecycle', () => {
     ['EXITWITHKEY|5|2|2|15', 'key', 15_000],
     ['WITHDRAW|1|1|9|moved to callback', 'withdraw', 9_000],
   ])('%s leaves the queue without abandoning: OVERFLOWED, reason %s', (tail, reason, waitMs) => {
-    expect(bodies(`1718000110|1718000050.6|sales|NONE|${tail}`)).toEqual([{ source: 'skillgroup', ts: 1_718_000_110_000, body: { skillGroup: 'sales', callId: '1718000050.6', type: 'OVERFLOWED', waitMs, reason } }]);
+    expect(bodies(`1718000110|1718000050.6|sales|NONE|${tail}`)).toEqual([
+      {
+        source: 'skillgroup',
+        ts: 1_718_000_110_000,
+        body: { skillGroup: 'sales', callId: '1718000050.6', type: 'OVERFLOWED', waitMs, reason },
+      },
+    ]);
   });
 
   it.each([
@@ -68,7 +115,15 @@ describe('asterisk queue_log decoder: call lifecycle', () => {
     ['TRANSFER|2000|from-internal|8|60', undefined],
   ])('%s is TRANSFERRED with wait and talk (reason %s), and the device goes idle', (tail, reason) => {
     const [t, idle] = bodies(`1718000108|1718000040.4|sales|PJSIP/102|${tail}`);
-    expect(t?.body).toEqual({ skillGroup: 'sales', callId: '1718000040.4', type: 'TRANSFERRED', waitMs: 8_000, talkMs: 60_000, agentId: 'PJSIP/102', ...(reason ? { reason } : {}) });
+    expect(t?.body).toEqual({
+      skillGroup: 'sales',
+      callId: '1718000040.4',
+      type: 'TRANSFERRED',
+      waitMs: 8_000,
+      talkMs: 60_000,
+      agentId: 'PJSIP/102',
+      ...(reason ? { reason } : {}),
+    });
     expect(idle?.body).toMatchObject({ extension: 'PJSIP/102', state: 'IDLE' });
   });
 });
@@ -79,12 +134,18 @@ describe('asterisk queue_log decoder: ringing and agent state', () => {
       { source: 'extension', ts: 1_718_000_010_000, body: { extension: 'PJSIP/102', state: 'RINGING', callId: '1718000010.1' } },
       { source: 'extension', ts: 1_718_000_025_000, body: { extension: 'PJSIP/102', state: 'IDLE', callId: '1718000010.1' } },
     ]);
-    expect(bodies('1718000124|1718000120.12|support|PJSIP/203|RINGCANCELED|1500').map((e) => e.ts)).toEqual([1_718_000_122_500, 1_718_000_124_000]);
+    expect(bodies('1718000124|1718000120.12|support|PJSIP/203|RINGCANCELED|1500').map((e) => e.ts)).toEqual([
+      1_718_000_122_500, 1_718_000_124_000,
+    ]);
   });
 
   it('a ring of 0 ms says nothing about ringing; a CONNECT with ring time 0 is just busy', () => {
     expect(events('1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|0')).toEqual([]);
-    expect(bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|x.3|0').map((e) => e.source + ':' + ('state' in e.body ? e.body.state : ''))).toEqual(['skillgroup:', 'extension:BUSY']);
+    expect(
+      bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|x.3|0').map(
+        (e) => e.source + ':' + ('state' in e.body ? e.body.state : ''),
+      ),
+    ).toEqual(['skillgroup:', 'extension:BUSY']);
   });
 
   it.each([
@@ -113,26 +174,50 @@ describe('asterisk queue_log decoder: ringing and agent state', () => {
 
 describe('asterisk queue_log decoder: failures name what is wrong', () => {
   it.each([
-    ['1718000140|1718000130.13|support|PJSIP/203|CONNECT|10', 'truncated', 'CONNECT needs 3 data fields (holdtime|bridged channel uniqueid|ringtime), got 1'],
+    [
+      '1718000140|1718000130.13|support|PJSIP/203|CONNECT|10',
+      'truncated',
+      'CONNECT needs 3 data fields (holdtime|bridged channel uniqueid|ringtime), got 1',
+    ],
     ['1718000140|1718000130.13|sup', 'truncated', 'has 3 fields, needs at least 5 (epoch|uniqueid|queue|agent|EVENT)'],
-    ['1718000023|1718000020.2|sales|NONE|ABANDON|2|2', 'truncated', 'ABANDON needs 3 data fields (position|original position|waittime), got 2'],
+    [
+      '1718000023|1718000020.2|sales|NONE|ABANDON|2|2',
+      'truncated',
+      'ABANDON needs 3 data fields (position|original position|waittime), got 2',
+    ],
     ['1718000460|1718000460.18|billing|NONE|CALLBACKREQUEST|5553003', 'unknown-event', 'unknown event CALLBACKREQUEST'],
     ['17180004!0|1718000470.19|billing|NONE|ENTERQUEUE||5553004|1', 'malformed', "epoch '17180004!0' is not a whole number of seconds"],
     ['1718000470|x|billing|NONE|enterqueue||1|1', 'malformed', "event name 'enterqueue' is not an upper-case word"],
     ['1718000470|x|bil\u0000ling|NONE|ENTERQUEUE||1|1', 'malformed', 'garbled: contains control characters or bytes that are not UTF-8'],
     ['1718000037|1718000010.1|sales|PJSIP/101|CONNECT|2x|u|1', 'malformed', "CONNECT holdtime '2x' is not a whole number of seconds"],
-    ['1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|-5', 'malformed', "RINGNOANSWER ring time '-5' is not a whole number of milliseconds"],
+    [
+      '1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|-5',
+      'malformed',
+      "RINGNOANSWER ring time '-5' is not a whole number of milliseconds",
+    ],
     ['1718000023|1718000020.2|sales|NONE|ABANDON|2|2|999999', 'malformed', 'ABANDON waittime 999999 s is more than 7 days'],
     ['1718000010|1718000010.1|NONE|NONE|ENTERQUEUE||5551001|1', 'malformed', "ENTERQUEUE needs a queue, got 'NONE'"],
     ['1718000010|NONE|sales|NONE|ENTERQUEUE||5551001|1', 'malformed', "ENTERQUEUE needs the caller's uniqueid, got 'NONE'"],
     ['1718000037|1718000010.1|sales|NONE|CONNECT|27|u|12', 'malformed', "CONNECT needs an agent, got 'NONE'"],
     ['1718000160|NONE|sales|NONE|PAUSE|Lunch', 'malformed', "PAUSE needs an agent, got 'NONE'"],
     ['1718000003|MANAGER|sales|PJSIP/102|ADDMEMBER|YES', 'malformed', "ADDMEMBER data must be PAUSED or empty, got 'YES'"],
-    ['1718000500|1.1|billing|PJSIP/301|ATTENDEDTRANSFER|THREEWAY|x|20|80|1', 'malformed', "ATTENDEDTRANSFER method 'THREEWAY' is not BRIDGE, APP or LINK"],
-    ['1718000500|1.1|billing|PJSIP/301|ATTENDEDTRANSFER|LINK|a|b|20', 'truncated', 'ATTENDEDTRANSFER needs 5 data fields (method|channel|channel|holdtime|calltime), got 4'],
+    [
+      '1718000500|1.1|billing|PJSIP/301|ATTENDEDTRANSFER|THREEWAY|x|20|80|1',
+      'malformed',
+      "ATTENDEDTRANSFER method 'THREEWAY' is not BRIDGE, APP or LINK",
+    ],
+    [
+      '1718000500|1.1|billing|PJSIP/301|ATTENDEDTRANSFER|LINK|a|b|20',
+      'truncated',
+      'ATTENDEDTRANSFER needs 5 data fields (method|channel|channel|holdtime|calltime), got 4',
+    ],
     ['0000000017|1.1|sales|NONE|ENTERQUEUE||1|1', 'timestamp', 'epoch 0000000017 is before 2000-01-01'],
     ['1718200000|1.1|sales|NONE|ENTERQUEUE||1|1', 'timestamp', 'epoch 1718200000 is more than 300000 ms after now (1718100000000)'],
-    [`1718000160|NONE|sales|PJSIP/101|PAUSE|${'x'.repeat(65)}`, 'schema', 'PAUSE: schema: body.reason must NOT have more than 64 characters'],
+    [
+      `1718000160|NONE|sales|PJSIP/101|PAUSE|${'x'.repeat(65)}`,
+      'schema',
+      'PAUSE: schema: body.reason must NOT have more than 64 characters',
+    ],
     [`1718000010|${'u'.repeat(65)}|sales|NONE|ENTERQUEUE||1|1`, 'malformed', 'uniqueid is 65 characters, at most 64'],
   ])('%s → %s', (line, code, reason) => {
     expect(failure(line)).toEqual({ ok: false, code, reason, lineNo: 7 });
@@ -164,15 +249,48 @@ describe('asterisk queue_log decoder: ids and robustness', () => {
   });
 
   it('knows every event name of docs/domain.md', () => {
-    for (const e of ['ENTERQUEUE', 'CONNECT', 'COMPLETEAGENT', 'COMPLETECALLER', 'ABANDON', 'EXITEMPTY', 'EXITWITHTIMEOUT', 'EXITWITHKEY', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'RINGNOANSWER', 'RINGCANCELED', 'PAUSE', 'UNPAUSE', 'ADDMEMBER', 'REMOVEMEMBER', 'QUEUESTART', 'WITHDRAW', 'PENALTY', 'RINGINUSE', 'AGENTDUMP', 'SYSCOMPAT', 'OUTCALL', 'AGENTLOGIN', 'AGENTLOGOFF', 'CONFIGRELOAD', 'TRANSFER']) {
+    for (const e of [
+      'ENTERQUEUE',
+      'CONNECT',
+      'COMPLETEAGENT',
+      'COMPLETECALLER',
+      'ABANDON',
+      'EXITEMPTY',
+      'EXITWITHTIMEOUT',
+      'EXITWITHKEY',
+      'BLINDTRANSFER',
+      'ATTENDEDTRANSFER',
+      'RINGNOANSWER',
+      'RINGCANCELED',
+      'PAUSE',
+      'UNPAUSE',
+      'ADDMEMBER',
+      'REMOVEMEMBER',
+      'QUEUESTART',
+      'WITHDRAW',
+      'PENALTY',
+      'RINGINUSE',
+      'AGENTDUMP',
+      'SYSCOMPAT',
+      'OUTCALL',
+      'AGENTLOGIN',
+      'AGENTLOGOFF',
+      'CONFIGRELOAD',
+      'TRANSFER',
+    ]) {
       expect(ASTERISK_KNOWN_EVENTS).toContain(e);
     }
   });
 
   it('never throws, and everything it emits is a valid event or a failure with a reason (property)', () => {
-    const field = fc.oneof(fc.constantFrom('', 'NONE', '17', '1718000037', '1718000010.1', 'sales', 'PJSIP/101', 'PAUSED', 'BRIDGE', 'LINK', '-1'), fc.string({ maxLength: 12 }));
+    const field = fc.oneof(
+      fc.constantFrom('', 'NONE', '17', '1718000037', '1718000010.1', 'sales', 'PJSIP/101', 'PAUSED', 'BRIDGE', 'LINK', '-1'),
+      fc.string({ maxLength: 12 }),
+    );
     const event = fc.oneof(fc.constantFrom(...ASTERISK_KNOWN_EVENTS), fc.string({ maxLength: 10 }));
-    const lineArb = fc.tuple(fc.constantFrom('1718000037', '1718000000', 'x'), field, field, field, event, fc.array(field, { maxLength: 7 })).map(([t, u, q, a, e, d]) => [t, u, q, a, e, ...d].join('|'));
+    const lineArb = fc
+      .tuple(fc.constantFrom('1718000037', '1718000000', 'x'), field, field, field, event, fc.array(field, { maxLength: 7 }))
+      .map(([t, u, q, a, e, d]) => [t, u, q, a, e, ...d].join('|'));
     fc.assert(
       fc.property(fc.oneof(lineArb, fc.string({ maxLength: 80 })), (l) => {
         for (const item of decode(l)) {

@@ -13,7 +13,17 @@ export interface AsteriskQueueLogOptions {
 }
 
 /** Events recognised and deliberately not mapped: they say nothing about a call's time in a queue or an agent's state. */
-export const ASTERISK_INFORMATIONAL_EVENTS: readonly string[] = ['QUEUESTART', 'CONFIGRELOAD', 'PENALTY', 'RINGINUSE', 'AGENTDUMP', 'SYSCOMPAT', 'OUTCALL', 'PAUSEALL', 'UNPAUSEALL'];
+export const ASTERISK_INFORMATIONAL_EVENTS: readonly string[] = [
+  'QUEUESTART',
+  'CONFIGRELOAD',
+  'PENALTY',
+  'RINGINUSE',
+  'AGENTDUMP',
+  'SYSCOMPAT',
+  'OUTCALL',
+  'PAUSEALL',
+  'UNPAUSEALL',
+];
 
 const EPOCH_2000 = 946_684_800;
 const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
@@ -43,14 +53,18 @@ interface Line {
 /** Names of the data fields an event needs, for "CONNECT needs 3 data fields (…)" messages. */
 function need(l: Line, names: string[]): void {
   if (l.data.length < names.length) {
-    throw new LineError('truncated', `${l.event} needs ${names.length} data field${names.length === 1 ? '' : 's'} (${names.join('|')}), got ${l.data.length}`);
+    throw new LineError(
+      'truncated',
+      `${l.event} needs ${names.length} data field${names.length === 1 ? '' : 's'} (${names.join('|')}), got ${l.data.length}`,
+    );
   }
 }
 
 /** A whole number ≥ 0 of `unit` from data field `i`, as ms. */
 function duration(l: Line, i: number, name: string, unit: 's' | 'ms'): number {
   const raw = l.data[i] ?? '';
-  if (!/^\d{1,15}$/.test(raw)) throw new LineError('malformed', `${l.event} ${name} '${raw}' is not a whole number of ${unit === 's' ? 'seconds' : 'milliseconds'}`);
+  if (!/^\d{1,15}$/.test(raw))
+    throw new LineError('malformed', `${l.event} ${name} '${raw}' is not a whole number of ${unit === 's' ? 'seconds' : 'milliseconds'}`);
   const ms = unit === 's' ? Number(raw) * 1000 : Number(raw);
   if (ms > MAX_DURATION_MS) throw new LineError('malformed', `${l.event} ${name} ${raw} ${unit} is more than 7 days`);
   return ms;
@@ -60,7 +74,8 @@ function requireQueue(l: Line): void {
   if (l.queue === '' || l.queue === 'NONE') throw new LineError('malformed', `${l.event} needs a queue, got '${l.queue}'`);
 }
 function requireCall(l: Line): void {
-  if (l.uniqueid === '' || l.uniqueid === 'NONE') throw new LineError('malformed', `${l.event} needs the caller's uniqueid, got '${l.uniqueid}'`);
+  if (l.uniqueid === '' || l.uniqueid === 'NONE')
+    throw new LineError('malformed', `${l.event} needs the caller's uniqueid, got '${l.uniqueid}'`);
 }
 function requireAgent(l: Line): void {
   if (l.agent === '' || l.agent === 'NONE') throw new LineError('malformed', `${l.event} needs an agent, got '${l.agent}'`);
@@ -84,7 +99,14 @@ function agent(l: Line, state: AgentState, reason?: string): TelemetryEvent {
 /** The member's device: queue_log names it by the member name. `atMs` is the event time, epoch ms. */
 function device(l: Line, state: ExtensionState, atMs: number, suffix: string): TelemetryEvent {
   requireAgent(l);
-  return { v: 1, tenant: l.tenant, source: 'extension', id: `${l.idBase}:${suffix}`, ts: atMs, body: { extension: l.agent, state, callId: l.uniqueid } };
+  return {
+    v: 1,
+    tenant: l.tenant,
+    source: 'extension',
+    id: `${l.idBase}:${suffix}`,
+    ts: atMs,
+    body: { extension: l.agent, state, callId: l.uniqueid },
+  };
 }
 
 /** Ringing that ended at the line's time after `ringMs`; nothing when the member did not ring at all. */
@@ -117,8 +139,12 @@ const MAPPERS: Record<string, (l: Line) => TelemetryEvent[]> = {
     const answered = call(l, 'ANSWERED', { waitMs: duration(l, 0, 'holdtime', 's'), agentId: l.agent });
     return [answered, ...rang(l, duration(l, 2, 'ringtime', 's'), 'BUSY', 'busy')];
   },
-  COMPLETEAGENT: (l) => (need(l, ['holdtime', 'calltime']), ended(l, 'COMPLETED', duration(l, 0, 'holdtime', 's'), duration(l, 1, 'calltime', 's'), 'agent')),
-  COMPLETECALLER: (l) => (need(l, ['holdtime', 'calltime']), ended(l, 'COMPLETED', duration(l, 0, 'holdtime', 's'), duration(l, 1, 'calltime', 's'), 'caller')),
+  COMPLETEAGENT: (l) => (
+    need(l, ['holdtime', 'calltime']), ended(l, 'COMPLETED', duration(l, 0, 'holdtime', 's'), duration(l, 1, 'calltime', 's'), 'agent')
+  ),
+  COMPLETECALLER: (l) => (
+    need(l, ['holdtime', 'calltime']), ended(l, 'COMPLETED', duration(l, 0, 'holdtime', 's'), duration(l, 1, 'calltime', 's'), 'caller')
+  ),
   ABANDON: (l) => (need(l, WAIT), [call(l, 'ABANDONED', { waitMs: duration(l, 2, 'waittime', 's') })]),
   EXITWITHTIMEOUT: (l) => exit(l, 'timeout'),
   EXITEMPTY: (l) => exit(l, 'empty'),
@@ -127,8 +153,14 @@ const MAPPERS: Record<string, (l: Line) => TelemetryEvent[]> = {
     need(l, ['key', ...WAIT]);
     return [call(l, 'OVERFLOWED', { waitMs: duration(l, 3, 'waittime', 's'), reason: 'key' })];
   },
-  BLINDTRANSFER: (l) => (need(l, ['extension', 'context', 'holdtime', 'calltime']), ended(l, 'TRANSFERRED', duration(l, 2, 'holdtime', 's'), duration(l, 3, 'calltime', 's'), 'blind')),
-  TRANSFER: (l) => (need(l, ['extension', 'context', 'holdtime', 'calltime']), ended(l, 'TRANSFERRED', duration(l, 2, 'holdtime', 's'), duration(l, 3, 'calltime', 's'))),
+  BLINDTRANSFER: (l) => (
+    need(l, ['extension', 'context', 'holdtime', 'calltime']),
+    ended(l, 'TRANSFERRED', duration(l, 2, 'holdtime', 's'), duration(l, 3, 'calltime', 's'), 'blind')
+  ),
+  TRANSFER: (l) => (
+    need(l, ['extension', 'context', 'holdtime', 'calltime']),
+    ended(l, 'TRANSFERRED', duration(l, 2, 'holdtime', 's'), duration(l, 3, 'calltime', 's'))
+  ),
   ATTENDEDTRANSFER: (l) => {
     const method = l.data[0] ?? '';
     const target = method === 'LINK' ? ['channel', 'channel'] : ['method data'];
@@ -166,19 +198,36 @@ export const ASTERISK_KNOWN_EVENTS: readonly string[] = [...Object.keys(MAPPERS)
 function parse(text: string, ctx: DecodeContext, maxFutureMs: number): Line | undefined {
   const line = text.replace(/\r?\n$/, '').replace(/\r$/, '');
   if (line.trim() === '') return undefined;
-  if (/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line)) throw new LineError('malformed', 'garbled: contains control characters or bytes that are not UTF-8');
+  if (/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line))
+    throw new LineError('malformed', 'garbled: contains control characters or bytes that are not UTF-8');
   const f = line.split('|');
-  if (f.length < 5) throw new LineError('truncated', `has ${f.length} field${f.length === 1 ? '' : 's'}, needs at least 5 (epoch|uniqueid|queue|agent|EVENT)`);
+  if (f.length < 5)
+    throw new LineError(
+      'truncated',
+      `has ${f.length} field${f.length === 1 ? '' : 's'}, needs at least 5 (epoch|uniqueid|queue|agent|EVENT)`,
+    );
   const [epoch = '', uniqueid = '', queue = '', agentName = '', event = ''] = f;
   if (!/^\d{1,12}$/.test(epoch)) throw new LineError('malformed', `epoch '${epoch.slice(0, 20)}' is not a whole number of seconds`);
-  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(event)) throw new LineError('malformed', `event name '${event.slice(0, 40)}' is not an upper-case word`);
-  if (uniqueid.length > MAX_UNIQUEID) throw new LineError('malformed', `uniqueid is ${uniqueid.length} characters, at most ${MAX_UNIQUEID}`);
+  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(event))
+    throw new LineError('malformed', `event name '${event.slice(0, 40)}' is not an upper-case word`);
+  if (uniqueid.length > MAX_UNIQUEID)
+    throw new LineError('malformed', `uniqueid is ${uniqueid.length} characters, at most ${MAX_UNIQUEID}`);
   const seconds = Number(epoch);
   if (seconds < EPOCH_2000) throw new LineError('timestamp', `epoch ${epoch} is before 2000-01-01`);
   const ts = seconds * 1000;
   if (ts > ctx.now + maxFutureMs) throw new LineError('timestamp', `epoch ${epoch} is more than ${maxFutureMs} ms after now (${ctx.now})`);
   const hash = createHash('sha1').update(line).digest('hex').slice(0, 12);
-  return { epoch, ts, uniqueid, queue, agent: agentName, event, data: f.slice(5), idBase: `ast:${uniqueid}:${event}:${epoch}:${hash}`, tenant: ctx.tenant };
+  return {
+    epoch,
+    ts,
+    uniqueid,
+    queue,
+    agent: agentName,
+    event,
+    data: f.slice(5),
+    idBase: `ast:${uniqueid}:${event}:${epoch}:${hash}`,
+    tenant: ctx.tenant,
+  };
 }
 
 /**
@@ -208,7 +257,9 @@ export function createAsteriskQueueLogDecoder(opts: AsteriskQueueLogOptions = {}
     description: "Asterisk's queue_log, one event per line",
     decode(input, ctx): DecodedItem[] {
       const payload = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-      const fail = (code: string, reason: string): DecodedItem[] => [{ ok: false, code, reason, payload, ...(ctx.lineNo === undefined ? {} : { lineNo: ctx.lineNo }) }];
+      const fail = (code: string, reason: string): DecodedItem[] => [
+        { ok: false, code, reason, payload, ...(ctx.lineNo === undefined ? {} : { lineNo: ctx.lineNo }) },
+      ];
       if (payload.length > maxLineBytes) return fail('oversized', `line of ${payload.length} bytes exceeds ${maxLineBytes}`);
       try {
         const l = parse(typeof input === 'string' ? input : input.toString('utf8'), ctx, maxFutureMs);

@@ -5,7 +5,14 @@ import { decoderFor, decoderNames } from './index.js';
 import { jsonDecoder } from './json.js';
 
 const now = 1_718_100_000_000;
-const event = { v: 1, tenant: 'acme', source: 'skillgroup', id: 'e1', ts: now - 1_000, body: { skillGroup: 'sales', callId: 'c1', type: 'OVERFLOWED', waitMs: 60_000, reason: 'timeout' } };
+const event = {
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: 'e1',
+  ts: now - 1_000,
+  body: { skillGroup: 'sales', callId: 'c1', type: 'OVERFLOWED', waitMs: 60_000, reason: 'timeout' },
+};
 
 describe('decoder registry', () => {
   it('registers json and asterisk-queue-log by name', () => {
@@ -33,6 +40,8 @@ describe('json decoder', () => {
   ])('refuses %s with decodeJson’s code and reason, keeping the bytes and line number', (text, code) => {
     const expected = decodeJson(Buffer.from(text), now);
     if (expected.ok) throw new Error('fixture should be refused');
-    expect(jsonDecoder.decode(text, { tenant: 'acme', now, lineNo: 3 })).toEqual([{ ok: false, code, reason: expected.reason, payload: Buffer.from(text), lineNo: 3 }]);
+    expect(jsonDecoder.decode(text, { tenant: 'acme', now, lineNo: 3 })).toEqual([
+      { ok: false, code, reason: expected.reason, payload: Buffer.from(text), lineNo: 3 },
+    ]);
   });
 });

@@ -56,7 +56,17 @@ const bad: unknown[] = [
   { ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, offered: 1e300 } },
   { ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, offered: 1e12 + 1 } },
   { ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, '': 1 } },
-  { ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, ...Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`c${i}`, 1])) } },
+  {
+    ...base,
+    source: 'interval',
+    body: {
+      scope: 'agent',
+      key: 'a1',
+      intervalStart: 0,
+      intervalSec: 900,
+      ...Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`c${i}`, 1])),
+    },
+  },
   { ...base, source: 'skillgroup', body: { skillGroup: 'sales', callId: 'c1', type: 'ANSWERED', waitMs: 1e300 } },
 ];
 
@@ -71,7 +81,10 @@ describe('validateEvent', () => {
       expect(v.ok, JSON.stringify(e)).toBe(false);
       expect(v.ok ? 'ok' : v.reason, JSON.stringify(e)).toBe(wholeVerdict(e));
     }
-    expect(validateEvent(bad[0])).toEqual({ ok: false, reason: 'schema: body.state must be one of LOGGED_OUT, AVAILABLE, RINGING, ON_CALL, HOLD, ACW, AUX' });
+    expect(validateEvent(bad[0])).toEqual({
+      ok: false,
+      reason: 'schema: body.state must be one of LOGGED_OUT, AVAILABLE, RINGING, ON_CALL, HOLD, ACW, AUX',
+    });
   });
 
   it('names the field holding a NUL, a control character or a lone surrogate, and the counter name, escaped', () => {
@@ -80,11 +93,21 @@ describe('validateEvent', () => {
       return v.ok ? 'ok' : v.reason;
     };
     const rule = 'must be text without control characters (NUL, line breaks, …) or lone surrogates';
-    expect(why({ ...base, source: 'skillgroup', body: { skillGroup: 'sg\ud800x', callId: 'c1', type: 'OFFERED' } })).toBe(`schema: body.skillGroup ${rule}`);
+    expect(why({ ...base, source: 'skillgroup', body: { skillGroup: 'sg\ud800x', callId: 'c1', type: 'OFFERED' } })).toBe(
+      `schema: body.skillGroup ${rule}`,
+    );
     expect(why({ ...base, source: 'extension', body: { extension: '20\u00001', state: 'IDLE' } })).toBe(`schema: body.extension ${rule}`);
-    expect(why({ ...base, source: 'agent', body: { agentId: 'a1', state: 'AUX', skillGroups: ['sales', 'sales\u0000'] } })).toBe(`schema: body.skillGroups.1 ${rule}`);
-    expect(why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, 'x\ud800': 1 } })).toBe(`schema: body property name "x\\ud800" ${rule}`);
-    expect(why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 1e300, intervalSec: 900 } })).toBe('schema: body.intervalStart must be <= 10413791999999');
-    expect(why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, talkSec: 1e300 } })).toBe('schema: body.talkSec must be <= 1000000000000');
+    expect(why({ ...base, source: 'agent', body: { agentId: 'a1', state: 'AUX', skillGroups: ['sales', 'sales\u0000'] } })).toBe(
+      `schema: body.skillGroups.1 ${rule}`,
+    );
+    expect(
+      why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, 'x\ud800': 1 } }),
+    ).toBe(`schema: body property name "x\\ud800" ${rule}`);
+    expect(why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 1e300, intervalSec: 900 } })).toBe(
+      'schema: body.intervalStart must be <= 10413791999999',
+    );
+    expect(
+      why({ ...base, source: 'interval', body: { scope: 'agent', key: 'a1', intervalStart: 0, intervalSec: 900, talkSec: 1e300 } }),
+    ).toBe('schema: body.talkSec must be <= 1000000000000');
   });
 });

@@ -103,7 +103,14 @@ const validate: ValidateFunction = ajv.compile(telemetryEventSchema);
 const bySource = new Map<string, ValidateFunction>(
   (Object.keys(bodies) as (keyof typeof bodies)[]).map((source) => {
     const { allOf: _, $id, ...envelope } = telemetryEventSchema;
-    return [source, ajv.compile({ ...envelope, $id: `${$id}#${source}`, properties: { ...envelope.properties, source: { const: source }, body: bodies[source] } })];
+    return [
+      source,
+      ajv.compile({
+        ...envelope,
+        $id: `${$id}#${source}`,
+        properties: { ...envelope.properties, source: { const: source }, body: bodies[source] },
+      }),
+    ];
   }),
 );
 
@@ -116,7 +123,8 @@ export function describeAjvError(err: ErrorObject | undefined, root = ''): strin
   if (err.keyword === 'required') return `${path ? path + '.' : ''}${String(err.params.missingProperty)} is required`;
   if (err.keyword === 'additionalProperties') return `${path ? path + '.' : ''}${String(err.params.additionalProperty)} is not allowed`;
   if (err.keyword === 'enum') return `${path || 'value'} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
-  if (err.keyword === 'pattern' && err.params.pattern === TEXT_PATTERN) return `${path || 'value'} must be text without control characters (NUL, line breaks, …) or lone surrogates`;
+  if (err.keyword === 'pattern' && err.params.pattern === TEXT_PATTERN)
+    return `${path || 'value'} must be text without control characters (NUL, line breaks, …) or lone surrogates`;
   return `${path || 'event'} ${err.message ?? 'is invalid'}`;
 }
 

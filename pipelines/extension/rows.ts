@@ -28,7 +28,12 @@ export interface ExtensionWindowRow {
 export function toExtensionRow(w: StateWindow<ExtensionState>): ExtensionWindowRow {
   const { ms: m, entries: n } = w.delta;
   return {
-    tenant: w.tenant, extension: w.entity, windowStart: w.windowStart, windowSec: w.windowSec, version: w.version, final: w.final,
+    tenant: w.tenant,
+    extension: w.entity,
+    windowStart: w.windowStart,
+    windowSec: w.windowSec,
+    version: w.version,
+    final: w.final,
     ms: { IDLE: m[0] as number, RINGING: m[1] as number, BUSY: m[2] as number, UNAVAILABLE: m[3] as number, DND: m[4] as number },
     entries: { IDLE: n[0] as number, RINGING: n[1] as number, BUSY: n[2] as number, UNAVAILABLE: n[3] as number, DND: n[4] as number },
   };

@@ -7,7 +7,15 @@ import { EventPublisher } from '../publisher.js';
 import { embeddedBusLimit, embeddedIngest } from './embedded-ingest.js';
 import { Gauge, Registry } from 'prom-client';
 
-const events = (n: number, from = 0): TelemetryEvent[] => Array.from({ length: n }, (_, i) => ({ v: 1, tenant: 'acme', source: 'extension', id: `e${from + i}`, ts: 1, body: { extension: 'x1', state: 'IDLE' } }));
+const events = (n: number, from = 0): TelemetryEvent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    v: 1,
+    tenant: 'acme',
+    source: 'extension',
+    id: `e${from + i}`,
+    ts: 1,
+    body: { extension: 'x1', state: 'IDLE' },
+  }));
 
 /** The embedded wiring over a bus nobody reads: the test says how many events are stored. */
 async function rig() {
@@ -20,16 +28,35 @@ async function rig() {
   const c = { stored: 0 };
   // The app's Metrics in miniature: a registry and gauges read at scrape time.
   const registry = new Registry();
-  const metrics = { registry, gauge: (name: string, help: string, read: () => number) => new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } }) };
+  const metrics = {
+    registry,
+    gauge: (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      }),
+  };
   // 400 events/s assumed × 2 s × 0.5: 400 events may wait.
-  const e = embeddedIngest({ config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000, ingestTenantShare: 0.5 }, bus, publisher, stored: () => c.stored, metrics, log, clock });
+  const e = embeddedIngest({
+    config: { shutdownTimeoutMs: 2_000, ingestMaxPending: 100_000, ingestTenantShare: 0.5 },
+    bus,
+    publisher,
+    stored: () => c.stored,
+    metrics,
+    log,
+    clock,
+  });
   /** Lets timers and promises run: `ms` of manual time in 20 ms steps. */
   const run = (ms: number) => runFor(clock, ms, 20);
   return { clock, bus, publisher, lines, c, metrics, e, run };
 }
 
 describe('embeddedIngest', () => {
-  it('the simulator\'s batches wait for room and are published whole, never dropped', async () => {
+  it("the simulator's batches wait for room and are published whole, never dropped", async () => {
     const { publisher, c, e, run } = await rig();
     await e.publishWhenAdmitted(events(300));
     let done = false;

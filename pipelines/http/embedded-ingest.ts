@@ -68,11 +68,30 @@ export function embeddedIngest(o: {
   clock?: Clock;
 }): EmbeddedIngest {
   const clock = o.clock ?? systemClock;
-  const admission = new IngestAdmission({ clock, accepted: () => o.publisher.published, stored: o.stored, shutdownTimeoutMs: o.config.shutdownTimeoutMs, maxPending: o.config.ingestMaxPending, tenantShare: o.config.ingestTenantShare });
-  const refusals = new Counter({ name: 'sluice_ingest_backlog_refusals_total', help: 'POST /v1/events requests refused (503) because as many accepted events wait to be stored as can be stored within the shutdown timeout.', registers: [o.metrics.registry] });
+  const admission = new IngestAdmission({
+    clock,
+    accepted: () => o.publisher.published,
+    stored: o.stored,
+    shutdownTimeoutMs: o.config.shutdownTimeoutMs,
+    maxPending: o.config.ingestMaxPending,
+    tenantShare: o.config.ingestTenantShare,
+  });
+  const refusals = new Counter({
+    name: 'sluice_ingest_backlog_refusals_total',
+    help: 'POST /v1/events requests refused (503) because as many accepted events wait to be stored as can be stored within the shutdown timeout.',
+    registers: [o.metrics.registry],
+  });
   o.metrics.gauge('sluice_ingest_pending_events', 'Events accepted on the in-process bus and not yet stored.', () => admission.pending);
-  o.metrics.gauge('sluice_ingest_pending_limit_events', 'Most events that may wait to be stored now (measured storing rate × shutdown timeout share, capped by SLUICE_INGEST_MAX_PENDING).', () => admission.bound);
-  o.metrics.gauge('sluice_bus_messages', 'Messages the in-process bus holds (waiting, or stored but still feeding open windows).', () => o.bus.held);
+  o.metrics.gauge(
+    'sluice_ingest_pending_limit_events',
+    'Most events that may wait to be stored now (measured storing rate × shutdown timeout share, capped by SLUICE_INGEST_MAX_PENDING).',
+    () => admission.bound,
+  );
+  o.metrics.gauge(
+    'sluice_bus_messages',
+    'Messages the in-process bus holds (waiting, or stored but still feeding open windows).',
+    () => o.bus.held,
+  );
   return {
     admission,
     guard: { admission, onRefused: () => refusals.inc() },
@@ -89,7 +108,10 @@ export function embeddedIngest(o: {
       while (admission.pending > 0 && clock.now() < deadline) await new Promise<void>((r) => clock.setTimeout(r, 20));
       const left = admission.pending;
       if (left > 0) {
-        o.log.error({ lost: left, stored: o.stored(), shutdownTimeoutMs: o.config.shutdownTimeoutMs }, `shutdown deadline passed: ${left} accepted events were not stored and are lost (is ClickHouse down? SLUICE_SHUTDOWN_TIMEOUT_MS may be too short)`);
+        o.log.error(
+          { lost: left, stored: o.stored(), shutdownTimeoutMs: o.config.shutdownTimeoutMs },
+          `shutdown deadline passed: ${left} accepted events were not stored and are lost (is ClickHouse down? SLUICE_SHUTDOWN_TIMEOUT_MS may be too short)`,
+        );
         return false;
       }
       o.log.info({ stored: o.stored() }, 'every accepted event is stored');

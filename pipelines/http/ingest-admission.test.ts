@@ -9,7 +9,16 @@ import { IngestAdmission, MAX_RETRY_AFTER_S, type IngestAdmissionOptions } from 
 function rig(o: Partial<IngestAdmissionOptions> = {}) {
   const clock = new ManualClock(1_000_000);
   const c = { accepted: 0, stored: 0 };
-  const admission = new IngestAdmission({ clock, accepted: () => c.accepted, stored: () => c.stored, shutdownTimeoutMs: 8_000, maxPending: 100_000, initialRatePerSecond: 1_000, tenantShare: 1, ...o });
+  const admission = new IngestAdmission({
+    clock,
+    accepted: () => c.accepted,
+    stored: () => c.stored,
+    shutdownTimeoutMs: 8_000,
+    maxPending: 100_000,
+    initialRatePerSecond: 1_000,
+    tenantShare: 1,
+    ...o,
+  });
   /** Admits `n` of `tenant`, publishes them and ends the reservation, as the ingest route does; false when refused. */
   const post = (n: number, tenant = 'acme'): boolean => {
     const a = admission.tryAdmit(n, tenant);
@@ -135,7 +144,7 @@ describe('IngestAdmission', () => {
     expect(admission.bound).toBe(12_000);
   });
 
-  it('does not take a trickle for the worker\'s speed: an idle worker\'s rate only raises the estimate', () => {
+  it("does not take a trickle for the worker's speed: an idle worker's rate only raises the estimate", () => {
     const { clock, c, admission, check } = rig();
     check();
     for (let s = 0; s < 10; s++) {
@@ -165,7 +174,7 @@ describe('IngestAdmission', () => {
     expect(post(1_000)).toBe(true); // nothing waits: admitted
   });
 
-  it('admit() waits for room (as the demo\'s simulator does) and gives up when aborted', async () => {
+  it("admit() waits for room (as the demo's simulator does) and gives up when aborted", async () => {
     const { clock, c, admission, post } = rig();
     expect(post(4_000)).toBe(true);
     let admitted = false;

@@ -49,7 +49,7 @@ interface TenantBacklog {
 
 /** What {@link IngestAdmission.tryAdmit} answered. */
 export type Admission =
-  | { readonly admitted: true; /** Ends the reservation once the events are published (or were not); idempotent. */ release(): void }
+  | { readonly admitted: true /** Ends the reservation once the events are published (or were not); idempotent. */; release(): void }
   | { readonly admitted: false; readonly retryAfterSeconds: number; readonly pending: number; readonly bound: number };
 
 /**
@@ -80,11 +80,20 @@ export class IngestAdmission {
   #last: { at: number; stored: number; backlog: number } | undefined;
 
   constructor(o: IngestAdmissionOptions) {
-    const full: Required<IngestAdmissionOptions> = { initialRatePerSecond: DEFAULT_INITIAL_RATE, shutdownShare: DEFAULT_SHUTDOWN_SHARE, sampleMs: 1000, tenantShare: DEFAULT_TENANT_SHARE, ...o };
+    const full: Required<IngestAdmissionOptions> = {
+      initialRatePerSecond: DEFAULT_INITIAL_RATE,
+      shutdownShare: DEFAULT_SHUTDOWN_SHARE,
+      sampleMs: 1000,
+      tenantShare: DEFAULT_TENANT_SHARE,
+      ...o,
+    };
     if (!(full.shutdownTimeoutMs > 0)) throw new RangeError(`shutdownTimeoutMs must be > 0 ms, got ${full.shutdownTimeoutMs}`);
-    if (!(Number.isInteger(full.maxPending) && full.maxPending >= 1)) throw new RangeError(`maxPending must be a whole number ≥ 1, got ${full.maxPending}`);
-    if (!(full.initialRatePerSecond > 0)) throw new RangeError(`initialRatePerSecond must be > 0 events/s, got ${full.initialRatePerSecond}`);
-    if (!(full.shutdownShare > 0 && full.shutdownShare <= 1)) throw new RangeError(`shutdownShare must be in (0, 1], got ${full.shutdownShare}`);
+    if (!(Number.isInteger(full.maxPending) && full.maxPending >= 1))
+      throw new RangeError(`maxPending must be a whole number ≥ 1, got ${full.maxPending}`);
+    if (!(full.initialRatePerSecond > 0))
+      throw new RangeError(`initialRatePerSecond must be > 0 events/s, got ${full.initialRatePerSecond}`);
+    if (!(full.shutdownShare > 0 && full.shutdownShare <= 1))
+      throw new RangeError(`shutdownShare must be in (0, 1], got ${full.shutdownShare}`);
     if (!(full.sampleMs > 0)) throw new RangeError(`sampleMs must be > 0 ms, got ${full.sampleMs}`);
     if (!(full.tenantShare > 0 && full.tenantShare <= 1)) throw new RangeError(`tenantShare must be in (0, 1], got ${full.tenantShare}`);
     this.#o = full;
@@ -179,10 +188,13 @@ export class IngestAdmission {
           this.#o.clock.clearTimeout(timer);
           resolve();
         };
-        const timer = this.#o.clock.setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.min(pollMs, a.retryAfterSeconds * 1000));
+        const timer = this.#o.clock.setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.min(pollMs, a.retryAfterSeconds * 1000),
+        );
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }

@@ -1,4 +1,11 @@
-import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onResponseAsyncHookHandler,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+  preParsingAsyncHookHandler,
+} from 'fastify';
 import { pipelinesError } from '../errors.js';
 import type { IngestAdmission } from './ingest-admission.js';
 import type { IngestRate } from './ingest-rate.js';
@@ -24,20 +31,30 @@ export interface IngestGuardOptions {
  * accepted); the room reserved is given back once the answer is sent (the events are published by then, or
  * were refused); and every 503 of the route carries `Retry-After`.
  */
-export function ingestGuard(o: IngestGuardOptions): { preParsing: preParsingAsyncHookHandler; preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler } {
+export function ingestGuard(o: IngestGuardOptions): {
+  preParsing: preParsingAsyncHookHandler;
+  preHandler: preHandlerAsyncHookHandler;
+  onSend: onSendAsyncHookHandler;
+  onResponse: onResponseAsyncHookHandler;
+} {
   const reserved = new WeakMap<FastifyRequest, () => void>();
   const keyOf = (req: FastifyRequest) => `${req.principal.tenant}:${req.principal.keyId}`;
   /** Answers 429 with Retry-After: the key sent more events this second than it may. */
   const limited = (req: FastifyRequest, reply: FastifyReply, seconds: number): never => {
     o.onRateLimited?.(req.principal.tenant);
     void reply.header('retry-after', String(seconds));
-    throw pipelinesError('SLUICE_ERR_RATE_LIMITED', `more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`);
+    throw pipelinesError(
+      'SLUICE_ERR_RATE_LIMITED',
+      `more than ${o.rate!.perSec} events a second for this API key (SLUICE_INGEST_EVENTS_PER_SEC); nothing of this request was accepted; retry in ${seconds} s`,
+    );
   };
   /** Answers 503 with Retry-After. */
   const refuse = (reply: FastifyReply, a: { retryAfterSeconds: number; pending: number; bound: number }): never => {
     o.onRefused?.();
     void reply.header('retry-after', String(a.retryAfterSeconds));
-    throw pipelinesError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], { details: { retryAfterSeconds: a.retryAfterSeconds } });
+    throw pipelinesError('SLUICE_ERR_INGEST_BACKLOG', [String(a.pending), String(a.bound), String(a.retryAfterSeconds)], {
+      details: { retryAfterSeconds: a.retryAfterSeconds },
+    });
   };
   const release = (req: FastifyRequest) => {
     reserved.get(req)?.();

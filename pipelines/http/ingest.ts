@@ -76,7 +76,15 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
           return;
         }
         rejected.push({ index, reason: d.reason });
-        dead.push({ tenant: typeof t === 'string' ? t.slice(0, 64) : '', source: 'http', code: d.code, reason: d.reason, payload: payloadOf(value), origin: `http:${req.id}:${index}`, receivedAt: now });
+        dead.push({
+          tenant: typeof t === 'string' ? t.slice(0, 64) : '',
+          source: 'http',
+          code: d.code,
+          reason: d.reason,
+          payload: payloadOf(value),
+          origin: `http:${req.id}:${index}`,
+          receivedAt: now,
+        });
       });
       if (dead.length > 0) {
         try {

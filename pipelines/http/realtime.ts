@@ -8,7 +8,10 @@ import { REPORT_TIME, reportScope } from './reports.js';
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 /** Real-time figures (memory) and minute reports (ClickHouse). */
-export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeState; store: TelemetryQueries; clock: Clock }): Promise<void> {
+export async function realtimeRoutes(
+  app: FastifyInstance,
+  opts: { realtime: RealtimeState; store: TelemetryQueries; clock: Clock },
+): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
     {

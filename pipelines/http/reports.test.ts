@@ -21,14 +21,59 @@ describe('reports routes', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     const store = new MemoryTelemetryStore();
-    await store.upsertMinutes([
-      minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 4, answered: 3, answeredWithinSl: 3, answerWaitMs: 9_000 }),
-      minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T + 20 * M, offered: 2, answered: 1, answeredWithinSl: 0, answerWaitMs: 30_000, abandoned: 1 }),
-      minuteRow({ tenant: 'acme', skillGroup: 'care', windowStart: T + M, offered: 1 }),
-      minuteRow({ tenant: 'globex', skillGroup: 'sales', windowStart: T, offered: 50 }),
-    ], 'm');
-    await store.upsertAgentWindows([agentWindowRow({ tenant: 'acme', agentId: 'a1', windowStart: T, ms: { AVAILABLE: 30_000, ON_CALL: 30_000 }, entries: { ON_CALL: 1 } })], 'a');
-    await store.upsertIntervalReports([{ tenant: 'acme', scope: 'skillgroup', key: 'sales', intervalStart: T, intervalSec: 900, version: T + 900_000, counters: { offered: 5, answered: 3 }, eventId: 'r1' }], 'r');
+    await store.upsertMinutes(
+      [
+        minuteRow({
+          tenant: 'acme',
+          skillGroup: 'sales',
+          windowStart: T,
+          offered: 4,
+          answered: 3,
+          answeredWithinSl: 3,
+          answerWaitMs: 9_000,
+        }),
+        minuteRow({
+          tenant: 'acme',
+          skillGroup: 'sales',
+          windowStart: T + 20 * M,
+          offered: 2,
+          answered: 1,
+          answeredWithinSl: 0,
+          answerWaitMs: 30_000,
+          abandoned: 1,
+        }),
+        minuteRow({ tenant: 'acme', skillGroup: 'care', windowStart: T + M, offered: 1 }),
+        minuteRow({ tenant: 'globex', skillGroup: 'sales', windowStart: T, offered: 50 }),
+      ],
+      'm',
+    );
+    await store.upsertAgentWindows(
+      [
+        agentWindowRow({
+          tenant: 'acme',
+          agentId: 'a1',
+          windowStart: T,
+          ms: { AVAILABLE: 30_000, ON_CALL: 30_000 },
+          entries: { ON_CALL: 1 },
+        }),
+      ],
+      'a',
+    );
+    await store.upsertIntervalReports(
+      [
+        {
+          tenant: 'acme',
+          scope: 'skillgroup',
+          key: 'sales',
+          intervalStart: T,
+          intervalSec: 900,
+          version: T + 900_000,
+          counters: { offered: 5, answered: 3 },
+          eventId: 'r1',
+        },
+      ],
+      'r',
+    );
     const clock = new ManualClock(NOW);
     app = await testServer(
       async (a) => {
@@ -52,12 +97,16 @@ describe('reports routes', () => {
 
   const get = (url: string, key = VIEWER_ACME) => app.inject({ url, headers: auth(key) });
 
-  it("answers a tenant key with its own skill-group intervals (15 by default, or 30)", async () => {
+  it('answers a tenant key with its own skill-group intervals (15 by default, or 30)', async () => {
     const r = await get(`/v1/reports/intervals?from=${T}&to=${T + 30 * M}`);
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body).toMatchObject({ tenant: 'acme', from: T, to: T + 30 * M, interval: 15, scope: 'skillgroup', asOf: NOW });
-    expect(body.rows.map((x: { skillGroup: string; intervalStart: number }) => `${x.skillGroup}:${(x.intervalStart - T) / M}`)).toEqual(['care:0', 'sales:0', 'sales:15']);
+    expect(body.rows.map((x: { skillGroup: string; intervalStart: number }) => `${x.skillGroup}:${(x.intervalStart - T) / M}`)).toEqual([
+      'care:0',
+      'sales:0',
+      'sales:15',
+    ]);
     expect(body.rows[1]).toMatchObject({ sums: { offered: 4 }, asaMs: 3_000, serviceLevel: { answered: 1 } });
     const thirty = (await get(`/v1/reports/intervals?from=${T}&to=${T + 30 * M}&interval=30&skillGroup=sales`, AGENT_ACME)).json();
     expect(thirty.rows).toHaveLength(1);
@@ -67,7 +116,11 @@ describe('reports routes', () => {
   it('answers agent intervals when an agent is named, and lets a platform key pick the tenant', async () => {
     const r = await get(`/v1/reports/intervals?from=${T}&to=${T + 15 * M}&agent=a1&tenant=acme`, PLATFORM);
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ tenant: 'acme', scope: 'agent', rows: [{ agentId: 'a1', stateSec: { AVAILABLE: 30, ON_CALL: 30 }, callsHandled: 1, occupancy: 0.5 }] });
+    expect(r.json()).toMatchObject({
+      tenant: 'acme',
+      scope: 'agent',
+      rows: [{ agentId: 'a1', stateSec: { AVAILABLE: 30, ON_CALL: 30 }, callsHandled: 1, occupancy: 0.5 }],
+    });
     const globex = (await get(`/v1/reports/intervals?from=${T}&to=${T + 15 * M}&tenant=globex`, PLATFORM)).json();
     expect(globex.rows.map((x: { sums: { offered: number } }) => x.sums.offered)).toEqual([50]);
   });
@@ -75,7 +128,19 @@ describe('reports routes', () => {
   it('reconciles vendor reports with Sluice figures', async () => {
     const r = await get(`/v1/reports/reconciliation?from=${T}&to=${T + 60 * M}&skillGroup=sales`);
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ tenant: 'acme', rows: [{ skillGroup: 'sales', intervalStart: T, vendor: { offered: 5 }, sluice: { offered: 4 }, difference: { offered: -1, answered: 0 }, mismatched: ['offered'] }] });
+    expect(r.json()).toMatchObject({
+      tenant: 'acme',
+      rows: [
+        {
+          skillGroup: 'sales',
+          intervalStart: T,
+          vendor: { offered: 5 },
+          sluice: { offered: 4 },
+          difference: { offered: -1, answered: 0 },
+          mismatched: ['offered'],
+        },
+      ],
+    });
   });
 
   it('400 naming the field for a bad query', async () => {
@@ -96,16 +161,28 @@ describe('reports routes', () => {
     }
     const platform = await get(`/v1/reports/reconciliation?from=${T}&to=${T + M}`, PLATFORM);
     expect(platform.statusCode).toBe(400);
-    expect(platform.json().error).toMatchObject({ field: 'querystring.tenant', message: 'request is invalid: querystring.tenant is required for platform keys' });
+    expect(platform.json().error).toMatchObject({
+      field: 'querystring.tenant',
+      message: 'request is invalid: querystring.tenant is required for platform keys',
+    });
   });
 
   it('400 naming the field for a time no store holds (2^53, 1e300, past 2299), on every report route', async () => {
     for (const route of ['intervals', 'reconciliation', 'minutes']) {
-      for (const [from, to, field] of [[2 ** 53, 2 ** 53 + M, 'querystring.from'], [T, '1e300', 'querystring.to'], ['1e300', '1e301', 'querystring.from'], [Date.UTC(2300, 0, 1), Date.UTC(2300, 0, 2), 'querystring.from']] as const) {
+      for (const [from, to, field] of [
+        [2 ** 53, 2 ** 53 + M, 'querystring.from'],
+        [T, '1e300', 'querystring.to'],
+        ['1e300', '1e301', 'querystring.from'],
+        [Date.UTC(2300, 0, 1), Date.UTC(2300, 0, 2), 'querystring.from'],
+      ] as const) {
         const url = `/v1/reports/${route}?from=${from}&to=${to}`;
         const r = await get(url);
         expect(r.statusCode, url).toBe(400);
-        expect(r.json().error, url).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field, message: `request is invalid: ${field} must be <= 10413791999999` });
+        expect(r.json().error, url).toMatchObject({
+          code: 'SLUICE_ERR_VALIDATION',
+          field,
+          message: `request is invalid: ${field} must be <= 10413791999999`,
+        });
       }
     }
     expect((await get(`/v1/reports/minutes?from=${Date.UTC(2299, 11, 31)}&to=${Date.UTC(2299, 11, 31) + M}`)).statusCode).toBe(200);

@@ -19,7 +19,8 @@ export const MAX_REPORT_RANGE_MS = 31 * 24 * 3_600_000;
 /** Checks a report range and the tenant: `to > from`, at most 31 days, and a tenant for platform keys. */
 export function reportScope(principal: Principal, asked: string | undefined, from: number, to: number): string {
   if (to <= from) throw invalidRequest('querystring.to', 'querystring.to must be greater than querystring.from');
-  if (to - from > MAX_REPORT_RANGE_MS) throw invalidRequest('querystring.to', 'querystring.to may be at most 31 days after querystring.from');
+  if (to - from > MAX_REPORT_RANGE_MS)
+    throw invalidRequest('querystring.to', 'querystring.to may be at most 31 days after querystring.from');
   return requireTenant(principal, asked, 'querystring.tenant', invalidRequest);
 }
 
@@ -47,7 +48,14 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
           type: 'object',
           additionalProperties: false,
           required: ['from', 'to'],
-          properties: { tenant, from: time, to: time, interval: { type: 'integer', enum: [15, 30], default: 15 }, skillGroup: name, agent: name },
+          properties: {
+            tenant,
+            from: time,
+            to: time,
+            interval: { type: 'integer', enum: [15, 30], default: 15 },
+            skillGroup: name,
+            agent: name,
+          },
         },
       },
     },
@@ -55,11 +63,23 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
       const { from, to, interval, skillGroup, agent } = req.query;
       const t = reportScope(req.principal, req.query.tenant, from, to);
       if (agent !== undefined && skillGroup !== undefined) {
-        throw invalidRequest('querystring.agent', 'querystring.agent cannot be combined with querystring.skillGroup (agent figures are not per skill group)');
+        throw invalidRequest(
+          'querystring.agent',
+          'querystring.agent cannot be combined with querystring.skillGroup (agent figures are not per skill group)',
+        );
       }
       const base = { tenant: t, from, to, interval, asOf: opts.clock.now() };
-      if (agent !== undefined) return { ...base, scope: 'agent', rows: await opts.store.agentIntervals({ tenant: t, from, to, intervalMinutes: interval, agentId: agent }) };
-      return { ...base, scope: 'skillgroup', rows: await opts.store.skillGroupIntervals({ tenant: t, from, to, intervalMinutes: interval, skillGroup }) };
+      if (agent !== undefined)
+        return {
+          ...base,
+          scope: 'agent',
+          rows: await opts.store.agentIntervals({ tenant: t, from, to, intervalMinutes: interval, agentId: agent }),
+        };
+      return {
+        ...base,
+        scope: 'skillgroup',
+        rows: await opts.store.skillGroupIntervals({ tenant: t, from, to, intervalMinutes: interval, skillGroup }),
+      };
     },
   );
 
@@ -68,13 +88,24 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
     {
       config: { access },
       schema: {
-        querystring: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { tenant, from: time, to: time, skillGroup: name } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['from', 'to'],
+          properties: { tenant, from: time, to: time, skillGroup: name },
+        },
       },
     },
     async (req) => {
       const { from, to, skillGroup } = req.query;
       const t = reportScope(req.principal, req.query.tenant, from, to);
-      return { tenant: t, from, to, asOf: opts.clock.now(), rows: await opts.store.reconcileIntervals({ tenant: t, from, to, skillGroup }) };
+      return {
+        tenant: t,
+        from,
+        to,
+        asOf: opts.clock.now(),
+        rows: await opts.store.reconcileIntervals({ tenant: t, from, to, skillGroup }),
+      };
     },
   );
 }

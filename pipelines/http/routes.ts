@@ -34,5 +34,11 @@ export interface PipelinesRoutesOptions {
 export async function pipelinesRoutes(app: FastifyInstance, o: PipelinesRoutesOptions): Promise<void> {
   await app.register(realtimeRoutes, { realtime: o.realtime, store: o.store, clock: o.clock });
   await app.register(reportsRoutes, { store: o.store, clock: o.clock });
-  await app.register(ingestRoutes, { publisher: o.publisher, deadLetters: o.deadLetters, clock: o.clock, metrics: o.metrics, guard: o.ingestGuard });
+  await app.register(ingestRoutes, {
+    publisher: o.publisher,
+    deadLetters: o.deadLetters,
+    clock: o.clock,
+    metrics: o.metrics,
+    guard: o.ingestGuard,
+  });
 }

@@ -37,7 +37,14 @@ export class IntervalPartition implements PartitionPipeline<IntervalEvent> {
 
   constructor(opts: IntervalPipelineOptions = {}) {
     this.#sub = this.#input
-      .pipe(dedupById<IntervalEvent>({ id: (e) => e.id, maxIds: opts.dedupMaxIds ?? 100_000, horizonMs: opts.dedupHorizonMs ?? 86_400_000, onDuplicate: () => this.#duplicates++ }))
+      .pipe(
+        dedupById<IntervalEvent>({
+          id: (e) => e.id,
+          maxIds: opts.dedupMaxIds ?? 100_000,
+          horizonMs: opts.dedupHorizonMs ?? 86_400_000,
+          onDuplicate: () => this.#duplicates++,
+        }),
+      )
       .subscribe((el) => {
         if (el.kind !== 'event') return;
         const row = toIntervalRow(el.value);

@@ -27,5 +27,14 @@ const FIELDS = new Set(['scope', 'key', 'intervalStart', 'intervalSec']);
 export function toIntervalRow(e: IntervalEvent): IntervalReportRow {
   const counters: Record<string, number> = {};
   for (const [k, v] of Object.entries(e.body)) if (!FIELDS.has(k) && typeof v === 'number' && Number.isFinite(v)) counters[k] = v;
-  return { tenant: e.tenant, scope: e.body.scope, key: e.body.key, intervalStart: e.body.intervalStart, intervalSec: e.body.intervalSec, version: e.ts, counters, eventId: e.id };
+  return {
+    tenant: e.tenant,
+    scope: e.body.scope,
+    key: e.body.key,
+    intervalStart: e.body.intervalStart,
+    intervalSec: e.body.intervalSec,
+    version: e.ts,
+    counters,
+    eventId: e.id,
+  };
 }

@@ -4,12 +4,33 @@ import { CardinalityLimiter, DEFAULT_CARDINALITY_LIMITS, type CardinalityRefusal
 
 const T = Date.UTC(2026, 10, 23, 9, 0);
 let n = 0;
-const call = (tenant: string, skillGroup: string): TelemetryEvent => ({ v: 1, tenant, source: 'skillgroup', id: `e${++n}`, ts: T, body: { skillGroup, callId: `c${n}`, type: 'OFFERED' } });
-const agent = (tenant: string, agentId: string, skillGroups?: string[]): TelemetryEvent => ({ v: 1, tenant, source: 'agent', id: `e${++n}`, ts: T, body: { agentId, state: 'AVAILABLE', ...(skillGroups && { skillGroups }) } });
-const ext = (tenant: string, extension: string): TelemetryEvent => ({ v: 1, tenant, source: 'extension', id: `e${++n}`, ts: T, body: { extension, state: 'IDLE' } });
+const call = (tenant: string, skillGroup: string): TelemetryEvent => ({
+  v: 1,
+  tenant,
+  source: 'skillgroup',
+  id: `e${++n}`,
+  ts: T,
+  body: { skillGroup, callId: `c${n}`, type: 'OFFERED' },
+});
+const agent = (tenant: string, agentId: string, skillGroups?: string[]): TelemetryEvent => ({
+  v: 1,
+  tenant,
+  source: 'agent',
+  id: `e${++n}`,
+  ts: T,
+  body: { agentId, state: 'AVAILABLE', ...(skillGroups && { skillGroups }) },
+});
+const ext = (tenant: string, extension: string): TelemetryEvent => ({
+  v: 1,
+  tenant,
+  source: 'extension',
+  id: `e${++n}`,
+  ts: T,
+  body: { extension, state: 'IDLE' },
+});
 
 describe('CardinalityLimiter', () => {
-  it('refuses a tenant\'s new names past its limit, naming tenant, kind and limit, while known names and other tenants flow', () => {
+  it("refuses a tenant's new names past its limit, naming tenant, kind and limit, while known names and other tenants flow", () => {
     const refused: CardinalityRefusal[] = [];
     const l = new CardinalityLimiter({ limits: { skillGroup: 3 }, onRefused: (r) => refused.push(r) });
     for (const sg of ['a', 'b', 'c']) expect(l.admit(call('acme', sg), T)).toBeUndefined();
@@ -32,7 +53,11 @@ describe('CardinalityLimiter', () => {
     expect(l.admit(agent('acme', 'a2'), T)).toBeUndefined();
     expect(l.admit(agent('acme', 'a3'), T)).toMatchObject({ kind: 'agent', limit: 2 });
     // A known agent bringing a third skill group is refused whole: its new skill group would pass the limit.
-    expect(l.admit(agent('acme', 'a1', ['sales', 'billing']), T)).toMatchObject({ kind: 'skillGroup', limit: 2, reason: expect.stringContaining('"billing"') });
+    expect(l.admit(agent('acme', 'a1', ['sales', 'billing']), T)).toMatchObject({
+      kind: 'skillGroup',
+      limit: 2,
+      reason: expect.stringContaining('"billing"'),
+    });
     expect(l.admit(call('acme', 'billing'), T)).toMatchObject({ kind: 'skillGroup' });
     expect(l.admit(call('acme', 'care'), T)).toBeUndefined();
     expect(l.admit(ext('acme', '2001'), T)).toBeUndefined();
@@ -44,10 +69,16 @@ describe('CardinalityLimiter', () => {
     const l = new CardinalityLimiter({ limits: { skillGroup: 3 } });
     expect(l.admit(call('acme', 'a'), T)).toBeUndefined();
     // A new agent with three new skill groups (one listed twice): one too many, so nothing of it is counted.
-    expect(l.admit(agent('acme', 'a1', ['b', 'c', 'c', 'd']), T)).toMatchObject({ kind: 'skillGroup', reason: expect.stringContaining('"b"') });
+    expect(l.admit(agent('acme', 'a1', ['b', 'c', 'c', 'd']), T)).toMatchObject({
+      kind: 'skillGroup',
+      reason: expect.stringContaining('"b"'),
+    });
     expect(l.counts()).toEqual([{ tenant: 'acme', kind: 'skillGroup', names: 1 }]);
     expect(l.admit(agent('acme', 'a1', ['b', 'c', 'c']), T)).toBeUndefined();
-    expect(l.counts()).toEqual([{ tenant: 'acme', kind: 'skillGroup', names: 3 }, { tenant: 'acme', kind: 'agent', names: 1 }]);
+    expect(l.counts()).toEqual([
+      { tenant: 'acme', kind: 'skillGroup', names: 3 },
+      { tenant: 'acme', kind: 'agent', names: 1 },
+    ]);
   });
 
   it('lets idle names leave the count, so a tenant whose names rotate is not locked out; a name seen again stays', () => {
@@ -83,7 +114,14 @@ describe('CardinalityLimiter', () => {
 
   it('does not count interval reports, has defaults far above a real contact center, and validates its options', () => {
     const l = new CardinalityLimiter({ limits: { skillGroup: 1 } });
-    const report: TelemetryEvent = { v: 1, tenant: 'acme', source: 'interval', id: 'r', ts: T, body: { scope: 'skillgroup', key: 'x', intervalStart: T, intervalSec: 900 } };
+    const report: TelemetryEvent = {
+      v: 1,
+      tenant: 'acme',
+      source: 'interval',
+      id: 'r',
+      ts: T,
+      body: { scope: 'skillgroup', key: 'x', intervalStart: T, intervalSec: 900 },
+    };
     expect(l.admit(report, T)).toBeUndefined();
     expect(l.size).toBe(0);
     expect(DEFAULT_CARDINALITY_LIMITS).toEqual({ skillGroup: 1_000, agent: 20_000, extension: 20_000 });

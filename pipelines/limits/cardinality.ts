@@ -42,7 +42,11 @@ export interface CardinalityOptions {
   readonly onRefused?: (refusal: CardinalityRefusal) => void;
 }
 
-const NOUN: Readonly<Record<NameKind, [string, string]>> = { skillGroup: ['skill group', 'skill groups'], agent: ['agent', 'agents'], extension: ['extension', 'extensions'] };
+const NOUN: Readonly<Record<NameKind, [string, string]>> = {
+  skillGroup: ['skill group', 'skill groups'],
+  agent: ['agent', 'agents'],
+  extension: ['extension', 'extensions'],
+};
 
 /** Name → when it was last seen (ms), in order of last sight: the idle ones are at the front. */
 type Seen = Map<string, number>;
@@ -66,7 +70,8 @@ export class CardinalityLimiter {
   constructor(opts: CardinalityOptions = {}) {
     const limits = { ...DEFAULT_CARDINALITY_LIMITS, ...opts.limits };
     for (const kind of NAME_KINDS) {
-      if (!Number.isInteger(limits[kind]) || limits[kind] < 1) throw new RangeError(`the ${kind} limit must be an integer ≥ 1, got ${limits[kind]}`);
+      if (!Number.isInteger(limits[kind]) || limits[kind] < 1)
+        throw new RangeError(`the ${kind} limit must be an integer ≥ 1, got ${limits[kind]}`);
     }
     const idleMs = opts.idleMs ?? DEFAULT_NAME_IDLE_MS;
     if (!Number.isFinite(idleMs) || idleMs <= 0) throw new RangeError(`idleMs must be a positive number of ms, got ${idleMs}`);
@@ -91,10 +96,13 @@ export class CardinalityLimiter {
     let t = this.#tenants.get(event.tenant);
     if (!t) this.#tenants.set(event.tenant, (t = { skillGroup: new Map(), agent: new Map(), extension: new Map() }));
     const kind: NameKind = event.source === 'skillgroup' ? 'skillGroup' : event.source;
-    const name = event.source === 'skillgroup' ? event.body.skillGroup : event.source === 'agent' ? event.body.agentId : event.body.extension;
+    const name =
+      event.source === 'skillgroup' ? event.body.skillGroup : event.source === 'agent' ? event.body.agentId : event.body.extension;
     // An agent's skill groups are skill groups of the tenant too (the real-time view lists them).
     const groups = event.source === 'agent' ? (event.body.skillGroups ?? []) : [];
-    const refusal = this.#check(event.tenant, t, kind, [name], now) ?? (groups.length > 0 ? this.#check(event.tenant, t, 'skillGroup', groups, now) : undefined);
+    const refusal =
+      this.#check(event.tenant, t, kind, [name], now) ??
+      (groups.length > 0 ? this.#check(event.tenant, t, 'skillGroup', groups, now) : undefined);
     if (refusal) {
       this.#onRefused?.(refusal);
       return refusal;
@@ -137,7 +145,8 @@ export class CardinalityLimiter {
   /** Names counted now, per tenant and kind (for the `sluice_cardinality_names` gauge). */
   counts(): { tenant: string; kind: NameKind; names: number }[] {
     const out: { tenant: string; kind: NameKind; names: number }[] = [];
-    for (const [tenant, t] of this.#tenants) for (const kind of NAME_KINDS) if (t[kind].size > 0) out.push({ tenant, kind, names: t[kind].size });
+    for (const [tenant, t] of this.#tenants)
+      for (const kind of NAME_KINDS) if (t[kind].size > 0) out.push({ tenant, kind, names: t[kind].size });
     return out;
   }
 

@@ -19,7 +19,12 @@ import {
 import { addSkillGroupEvent, emptySkillGroupSums } from './skillgroup-sums.js';
 
 const s = (ms: number) => ms * 1000;
-const call = (type: SkillGroupBody['type'], extra: Partial<SkillGroupBody> = {}): SkillGroupBody => ({ skillGroup: 'sales', callId: 'c', type, ...extra });
+const call = (type: SkillGroupBody['type'], extra: Partial<SkillGroupBody> = {}): SkillGroupBody => ({
+  skillGroup: 'sales',
+  callId: 'c',
+  type,
+  ...extra,
+});
 
 /*
  * Worked example: one 15-minute interval of queue "sales", T = 20 s, short abandon under 5 s.
@@ -58,7 +63,24 @@ describe('skill-group formulas (worked example above)', () => {
   const sums = example();
 
   it('the raw sums the example adds up to', () => {
-    expect(sums).toMatchObject({ offered: 12, answered: 6, answeredWithinSl: 3, answerWaitMs: s(120), abandoned: 3, abandonedWithinSl: 2, shortAbandons: 1, overflowed: 1, overflowedByReason: { timeout: 1 }, maxWaitMs: s(60), handled: 5, transferred: 1, talkMs: s(600), holdMs: s(60), acwMs: s(90), untimedExits: 0 });
+    expect(sums).toMatchObject({
+      offered: 12,
+      answered: 6,
+      answeredWithinSl: 3,
+      answerWaitMs: s(120),
+      abandoned: 3,
+      abandonedWithinSl: 2,
+      shortAbandons: 1,
+      overflowed: 1,
+      overflowedByReason: { timeout: 1 },
+      maxWaitMs: s(60),
+      handled: 5,
+      transferred: 1,
+      talkMs: s(600),
+      holdMs: s(60),
+      acwMs: s(90),
+      untimedExits: 0,
+    });
   });
 
   it('service level in its four variants', () => {
@@ -85,7 +107,13 @@ describe('skill-group formulas (worked example above)', () => {
 
   it('a wait of exactly T is within T; a wait of exactly the short-abandon threshold is not short', () => {
     let t = emptySkillGroupSums({ serviceLevelMs: s(20), shortAbandonMs: s(5) });
-    for (const e of [call('ANSWERED', { waitMs: s(20) }), call('ANSWERED', { waitMs: s(20) + 1 }), call('ABANDONED', { waitMs: s(5) }), call('ABANDONED', { waitMs: s(5) - 1 })]) t = addSkillGroupEvent(t, e);
+    for (const e of [
+      call('ANSWERED', { waitMs: s(20) }),
+      call('ANSWERED', { waitMs: s(20) + 1 }),
+      call('ABANDONED', { waitMs: s(5) }),
+      call('ABANDONED', { waitMs: s(5) - 1 }),
+    ])
+      t = addSkillGroupEvent(t, e);
     expect(t).toMatchObject({ answeredWithinSl: 1, abandonedWithinSl: 2, shortAbandons: 1 });
   });
 });
@@ -95,12 +123,25 @@ describe('division by zero is null, never NaN', () => {
 
   it('every skill-group ratio of empty sums', () => {
     for (const v of SERVICE_LEVEL_VARIANTS) expect(serviceLevel(empty, v)).toBeNull();
-    expect([averageSpeedOfAnswer(empty), averageHandleTime(empty), averageTalkTime(empty), longestWait(empty), abandonRate(empty, 'offered'), abandonRate(empty, 'queued'), transferRate(empty), overflowRate(empty)]).toEqual([null, null, null, null, null, null, null, null]);
+    expect([
+      averageSpeedOfAnswer(empty),
+      averageHandleTime(empty),
+      averageTalkTime(empty),
+      longestWait(empty),
+      abandonRate(empty, 'offered'),
+      abandonRate(empty, 'queued'),
+      transferRate(empty),
+      overflowRate(empty),
+    ]).toEqual([null, null, null, null, null, null, null, null]);
   });
 
   it('variant 4 when every abandon was short and nothing was answered', () => {
-    expect(serviceLevel({ answered: 0, answeredWithinSl: 0, abandoned: 2, abandonedWithinSl: 2, shortAbandons: 2 }, 'shortAbandonsExcluded')).toBeNull();
-    expect(serviceLevel({ answered: 0, answeredWithinSl: 0, abandoned: 2, abandonedWithinSl: 2, shortAbandons: 2 }, 'abandonsWithinGood')).toBe(1);
+    expect(
+      serviceLevel({ answered: 0, answeredWithinSl: 0, abandoned: 2, abandonedWithinSl: 2, shortAbandons: 2 }, 'shortAbandonsExcluded'),
+    ).toBeNull();
+    expect(
+      serviceLevel({ answered: 0, answeredWithinSl: 0, abandoned: 2, abandonedWithinSl: 2, shortAbandons: 2 }, 'abandonsWithinGood'),
+    ).toBe(1);
   });
 
   it('ratio itself', () => {

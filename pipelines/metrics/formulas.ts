@@ -24,7 +24,12 @@ export function ratio(num: number, den: number): number | null {
 export type ServiceLevelVariant = 'answered' | 'answeredAndAbandoned' | 'abandonsWithinGood' | 'shortAbandonsExcluded';
 
 /** Every {@link ServiceLevelVariant}, in the order of docs/domain.md#service-level-the-four-variants. */
-export const SERVICE_LEVEL_VARIANTS: readonly ServiceLevelVariant[] = ['answered', 'answeredAndAbandoned', 'abandonsWithinGood', 'shortAbandonsExcluded'];
+export const SERVICE_LEVEL_VARIANTS: readonly ServiceLevelVariant[] = [
+  'answered',
+  'answeredAndAbandoned',
+  'abandonsWithinGood',
+  'shortAbandonsExcluded',
+];
 
 /** The sums service level needs. */
 export type ServiceLevelSums = Pick<SkillGroupSums, 'answered' | 'answeredWithinSl' | 'abandoned' | 'abandonedWithinSl' | 'shortAbandons'>;
@@ -48,7 +53,12 @@ export function serviceLevel(s: ServiceLevelSums, variant: ServiceLevelVariant):
 
 /** All four service-level variants at once (ratios 0–1, null when undefined). */
 export function serviceLevels(s: ServiceLevelSums): Record<ServiceLevelVariant, number | null> {
-  return { answered: serviceLevel(s, 'answered'), answeredAndAbandoned: serviceLevel(s, 'answeredAndAbandoned'), abandonsWithinGood: serviceLevel(s, 'abandonsWithinGood'), shortAbandonsExcluded: serviceLevel(s, 'shortAbandonsExcluded') };
+  return {
+    answered: serviceLevel(s, 'answered'),
+    answeredAndAbandoned: serviceLevel(s, 'answeredAndAbandoned'),
+    abandonsWithinGood: serviceLevel(s, 'abandonsWithinGood'),
+    shortAbandonsExcluded: serviceLevel(s, 'shortAbandonsExcluded'),
+  };
 }
 
 /** Average speed of answer, ms: total wait of answered calls / answered; abandons excluded (docs/domain.md#other-definitions). */
@@ -71,7 +81,10 @@ export function averageTalkTime(s: Pick<SkillGroupSums, 'talkMs' | 'handled'>): 
  * - `offered` (Genesys): abandoned / calls that entered the queue;
  * - `queued` (Amazon Connect, contacts counted when they leave): abandoned / (answered + abandoned + overflowed).
  */
-export function abandonRate(s: Pick<SkillGroupSums, 'abandoned' | 'offered' | 'answered' | 'overflowed'>, denominator: 'offered' | 'queued'): number | null {
+export function abandonRate(
+  s: Pick<SkillGroupSums, 'abandoned' | 'offered' | 'answered' | 'overflowed'>,
+  denominator: 'offered' | 'queued',
+): number | null {
   return ratio(s.abandoned, denominator === 'offered' ? s.offered : s.answered + s.abandoned + s.overflowed);
 }
 

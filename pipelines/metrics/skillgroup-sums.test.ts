@@ -34,7 +34,14 @@ describe('SkillGroupSums', () => {
       { skillGroup: 'sales', callId: 'a', type: 'ANSWERED' },
       { skillGroup: 'sales', callId: 'b', type: 'OVERFLOWED' },
     ]);
-    expect(s).toMatchObject({ answered: 1, answeredWithinSl: 0, answerWaitMs: 0, untimedExits: 2, maxWaitMs: null, overflowedByReason: { '': 1 } });
+    expect(s).toMatchObject({
+      answered: 1,
+      answeredWithinSl: 0,
+      answerWaitMs: 0,
+      untimedExits: 2,
+      maxWaitMs: null,
+      overflowedByReason: { '': 1 },
+    });
   });
 
   it('the longest wait counts only calls leaving the queue, not the wait repeated on COMPLETED', () => {
@@ -64,8 +71,12 @@ describe('SkillGroupSums', () => {
   });
 
   it('refuses to merge sums taken against different thresholds, and invalid thresholds', () => {
-    expect(() => mergeSkillGroupSums(emptySkillGroupSums(thresholds), emptySkillGroupSums({ ...thresholds, serviceLevelMs: 30_000 }))).toThrow(/different thresholds/);
-    expect(() => emptySkillGroupSums({ serviceLevelMs: -1, shortAbandonMs: 0 })).toThrow('serviceLevelMs must be a whole number of ms ≥ 0, got -1');
+    expect(() =>
+      mergeSkillGroupSums(emptySkillGroupSums(thresholds), emptySkillGroupSums({ ...thresholds, serviceLevelMs: 30_000 })),
+    ).toThrow(/different thresholds/);
+    expect(() => emptySkillGroupSums({ serviceLevelMs: -1, shortAbandonMs: 0 })).toThrow(
+      'serviceLevelMs must be a whole number of ms ≥ 0, got -1',
+    );
     expect(() => emptySkillGroupSums({ serviceLevelMs: 0, shortAbandonMs: 0.5 })).toThrow(/shortAbandonMs/);
   });
 });

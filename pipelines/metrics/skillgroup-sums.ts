@@ -136,7 +136,23 @@ export function foldSkillGroupEvent(acc: SkillGroupSums, e: SkillGroupBody): Ski
   return acc;
 }
 
-const COUNTERS = ['offered', 'answered', 'answeredWithinSl', 'answerWaitMs', 'abandoned', 'abandonedWithinSl', 'shortAbandons', 'abandonWaitMs', 'overflowed', 'untimedExits', 'handled', 'transferred', 'talkMs', 'holdMs', 'acwMs'] as const;
+const COUNTERS = [
+  'offered',
+  'answered',
+  'answeredWithinSl',
+  'answerWaitMs',
+  'abandoned',
+  'abandonedWithinSl',
+  'shortAbandons',
+  'abandonWaitMs',
+  'overflowed',
+  'untimedExits',
+  'handled',
+  'transferred',
+  'talkMs',
+  'holdMs',
+  'acwMs',
+] as const;
 
 /** Sums of two spans together; both must share thresholds. Commutative and associative, with {@link emptySkillGroupSums} as identity. */
 export function mergeSkillGroupSums(a: SkillGroupSums, b: SkillGroupSums): SkillGroupSums {
@@ -146,10 +162,13 @@ export function mergeSkillGroupSums(a: SkillGroupSums, b: SkillGroupSums): Skill
 /** Adds `from` into `into` in place and returns `into` (`from` is not changed); both must share thresholds. */
 export function mergeSkillGroupSumsInto(into: SkillGroupSums, from: SkillGroupSums): SkillGroupSums {
   if (into.serviceLevelMs !== from.serviceLevelMs || into.shortAbandonMs !== from.shortAbandonMs) {
-    throw new RangeError(`cannot merge sums taken against different thresholds (T ${into.serviceLevelMs}/${from.serviceLevelMs} ms, short abandon ${into.shortAbandonMs}/${from.shortAbandonMs} ms)`);
+    throw new RangeError(
+      `cannot merge sums taken against different thresholds (T ${into.serviceLevelMs}/${from.serviceLevelMs} ms, short abandon ${into.shortAbandonMs}/${from.shortAbandonMs} ms)`,
+    );
   }
   into.maxWaitMs = maxOf(into.maxWaitMs, from.maxWaitMs);
   for (const k of COUNTERS) into[k] += from[k];
-  for (const why in from.overflowedByReason) into.overflowedByReason[why] = (into.overflowedByReason[why] ?? 0) + from.overflowedByReason[why]!;
+  for (const why in from.overflowedByReason)
+    into.overflowedByReason[why] = (into.overflowedByReason[why] ?? 0) + from.overflowedByReason[why]!;
   return into;
 }

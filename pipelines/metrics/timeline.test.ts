@@ -5,7 +5,11 @@ import { agentStateTimes, extensionStateTimes, type StateChange } from './timeli
 
 const sec = (n: number) => n * 1000;
 const T0 = 1_718_000_000_000;
-const at = (s: number, state: AgentState, reason?: string): StateChange<AgentState> => ({ ts: T0 + sec(s), state, ...(reason ? { reason } : {}) });
+const at = (s: number, state: AgentState, reason?: string): StateChange<AgentState> => ({
+  ts: T0 + sec(s),
+  state,
+  ...(reason ? { reason } : {}),
+});
 
 /*
  * Worked example: one agent over [T0, T0 + 3600 s), changes given out of order.
@@ -20,11 +24,30 @@ const at = (s: number, state: AgentState, reason?: string): StateChange<AgentSta
  *   occupancy = (1620 + 180 + 360) / (2160 + 1080) = 2160 / 3240 = 0.6667;  utilisation = 2160 / 3600 = 0.6
  */
 describe('agentStateTimes (worked example above)', () => {
-  const changes = [at(1800, 'HOLD'), at(-600, 'AVAILABLE'), at(600, 'ON_CALL'), at(1980, 'ON_CALL'), at(2400, 'ACW'), at(3700, 'LOGGED_OUT'), at(2760, 'AVAILABLE'), at(3000, 'AUX', 'Lunch'), at(3240, 'AUX', 'Break'), at(3360, 'AVAILABLE')];
+  const changes = [
+    at(1800, 'HOLD'),
+    at(-600, 'AVAILABLE'),
+    at(600, 'ON_CALL'),
+    at(1980, 'ON_CALL'),
+    at(2400, 'ACW'),
+    at(3700, 'LOGGED_OUT'),
+    at(2760, 'AVAILABLE'),
+    at(3000, 'AUX', 'Lunch'),
+    at(3240, 'AUX', 'Break'),
+    at(3360, 'AVAILABLE'),
+  ];
   const r = agentStateTimes(changes, { from: T0, to: T0 + sec(3600) });
 
   it('time per state and per AUX reason', () => {
-    expect(r.ms).toEqual({ LOGGED_OUT: 0, AVAILABLE: sec(1080), RINGING: 0, ON_CALL: sec(1620), HOLD: sec(180), ACW: sec(360), AUX: sec(360) });
+    expect(r.ms).toEqual({
+      LOGGED_OUT: 0,
+      AVAILABLE: sec(1080),
+      RINGING: 0,
+      ON_CALL: sec(1620),
+      HOLD: sec(180),
+      ACW: sec(360),
+      AUX: sec(360),
+    });
     expect(r.byReason).toEqual({ Lunch: sec(240), Break: sec(120) });
     expect(r.unknownMs).toBe(0);
   });
@@ -61,7 +84,10 @@ describe('agentStateTimes (worked example above)', () => {
  */
 describe('extensionStateTimes (worked example above)', () => {
   const x = (s: number, state: ExtensionState): StateChange<ExtensionState> => ({ ts: T0 + sec(s), state });
-  const r = extensionStateTimes([x(0, 'IDLE'), x(10, 'RINGING'), x(25, 'IDLE'), x(40, 'RINGING'), x(52, 'BUSY'), x(172, 'IDLE')], { from: T0, to: T0 + sec(300) });
+  const r = extensionStateTimes([x(0, 'IDLE'), x(10, 'RINGING'), x(25, 'IDLE'), x(40, 'RINGING'), x(52, 'BUSY'), x(172, 'IDLE')], {
+    from: T0,
+    to: T0 + sec(300),
+  });
 
   it('busy, idle and ringing time and counts', () => {
     expect(r.ms).toEqual({ IDLE: sec(153), RINGING: sec(27), BUSY: sec(120), UNAVAILABLE: 0, DND: 0 });

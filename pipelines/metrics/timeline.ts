@@ -32,7 +32,12 @@ function zero<S extends string>(states: readonly S[]): Record<S, number> {
   return Object.fromEntries(states.map((s) => [s, 0])) as Record<S, number>;
 }
 
-function timesIn<S extends string>(states: readonly S[], reasoned: S | undefined, changes: readonly StateChange<S>[], p: Period): StateTimes<S> {
+function timesIn<S extends string>(
+  states: readonly S[],
+  reasoned: S | undefined,
+  changes: readonly StateChange<S>[],
+  p: Period,
+): StateTimes<S> {
   if (!(p.to >= p.from)) throw new RangeError(`period must have to ≥ from, got ${p.from}–${p.to}`);
   const out: StateTimes<S> = { ms: zero(states), entries: zero(states), byReason: {}, unknownMs: 0 };
   // A stable sort keeps the given order of changes at the same instant: the later one wins.

@@ -4,15 +4,38 @@ import { RealtimeState } from './state.js';
 
 const T = 1_795_000_000_000;
 let n = 0;
-const call = (tenant: string, skillGroup: string, callId: string, type: 'OFFERED' | 'ANSWERED' | 'ABANDONED' | 'COMPLETED', ts: number): TelemetryEvent => ({
-  v: 1, tenant, source: 'skillgroup', id: `e${++n}`, ts, body: { skillGroup, callId, type },
+const call = (
+  tenant: string,
+  skillGroup: string,
+  callId: string,
+  type: 'OFFERED' | 'ANSWERED' | 'ABANDONED' | 'COMPLETED',
+  ts: number,
+): TelemetryEvent => ({
+  v: 1,
+  tenant,
+  source: 'skillgroup',
+  id: `e${++n}`,
+  ts,
+  body: { skillGroup, callId, type },
 });
-const agent = (tenant: string, agentId: string, state: 'AVAILABLE' | 'ON_CALL' | 'AUX' | 'LOGGED_OUT' | 'ACW', ts: number, skillGroups?: string[], reason?: string): TelemetryEvent => ({
-  v: 1, tenant, source: 'agent', id: `e${++n}`, ts, body: { agentId, state, skillGroups, reason },
+const agent = (
+  tenant: string,
+  agentId: string,
+  state: 'AVAILABLE' | 'ON_CALL' | 'AUX' | 'LOGGED_OUT' | 'ACW',
+  ts: number,
+  skillGroups?: string[],
+  reason?: string,
+): TelemetryEvent => ({
+  v: 1,
+  tenant,
+  source: 'agent',
+  id: `e${++n}`,
+  ts,
+  body: { agentId, state, skillGroups, reason },
 });
 
 describe('RealtimeState', () => {
-  it('tracks calls waiting and the longest current wait per skill group, whatever order a call\'s events arrive in', () => {
+  it("tracks calls waiting and the longest current wait per skill group, whatever order a call's events arrive in", () => {
     const s = new RealtimeState();
     s.apply(call('acme', 'sales', 'c1', 'OFFERED', T), T);
     s.apply(call('acme', 'sales', 'c2', 'OFFERED', T + 5_000), T + 5_000);
@@ -46,7 +69,16 @@ describe('RealtimeState', () => {
 
   it('keeps the two newest minutes and reports the last complete one to the control loop', () => {
     const s = new RealtimeState();
-    const row = (windowStart: number, offered: number, final: boolean) => ({ tenant: 'acme', skillGroup: 'sales', windowStart, offered, answered: 1, abandoned: 0, version: offered, final });
+    const row = (windowStart: number, offered: number, final: boolean) => ({
+      tenant: 'acme',
+      skillGroup: 'sales',
+      windowStart,
+      offered,
+      answered: 1,
+      abandoned: 0,
+      version: offered,
+      final,
+    });
     s.applyRows([row(T, 3, false)], T);
     s.applyRows([row(T + 60_000, 2, false), row(T, 4, true)], T + 61_000);
     const q = s.skillGroups(T + 61_000, 'acme')[0]!;
@@ -74,7 +106,14 @@ describe('RealtimeState', () => {
 
   it('evicts skill groups, agents and extensions with no event past the idle TTL, whatever their state, and keeps those still heard from', () => {
     const s = new RealtimeState({ idleTtlMs: 3_600_000 });
-    const ext = (extension: string, ts: number): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'extension', id: `e${++n}`, ts, body: { extension, state: 'IDLE' } });
+    const ext = (extension: string, ts: number): TelemetryEvent => ({
+      v: 1,
+      tenant: 'acme',
+      source: 'extension',
+      id: `e${++n}`,
+      ts,
+      body: { extension, state: 'IDLE' },
+    });
     for (let i = 0; i < 500; i++) s.apply(call('acme', `campaign-${i}`, `c${i}`, 'COMPLETED', T), T);
     s.apply(call('acme', 'sales', 'c-live', 'OFFERED', T), T);
     s.apply(agent('acme', 'silent', 'AVAILABLE', T, ['campaign-1']), T);
@@ -96,7 +135,10 @@ describe('RealtimeState', () => {
     expect(s.extensions('acme').map((x) => x.extension)).toEqual(['2002']);
     expect(s.snapshots(T + 3_600_001).map((q) => q.skillGroup)).toEqual(['sales']);
     // A figure keeps a skill group listed too (the agent and extension last heard from at `later` go first).
-    s.applyRows([{ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 2, answered: 0, abandoned: 0, final: true }], T + 3_000_000);
+    s.applyRows(
+      [{ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 2, answered: 0, abandoned: 0, final: true }],
+      T + 3_000_000,
+    );
     expect(s.expire(later + 3_600_001)).toBe(1 + 1);
     expect(s.skillGroups(later + 3_600_001).map((q) => q.skillGroup)).toEqual(['sales']);
     expect(s.expire(T + 3_000_000 + 3_600_001)).toBe(1);
@@ -114,10 +156,31 @@ describe('RealtimeState sliding figures', () => {
     sums = addSkillGroupEvent(sums, { skillGroup: 'sales', callId: 'b', type: 'ABANDONED', waitMs: 30_000 });
     const s = new RealtimeState();
     s.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);
-    s.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T - 60_000, sizeMs: 300_000, sums: emptySkillGroupSums({ serviceLevelMs: 20_000, shortAbandonMs: 5_000 }) }], T);
+    s.applySliding(
+      [
+        {
+          tenant: 'acme',
+          skillGroup: 'sales',
+          windowEnd: T - 60_000,
+          sizeMs: 300_000,
+          sums: emptySkillGroupSums({ serviceLevelMs: 20_000, shortAbandonMs: 5_000 }),
+        },
+      ],
+      T,
+    );
     const q = s.skillGroups(T, 'acme')[0]!;
     // 1 answered within 20 s of 2 (answered + abandoned); ASA 10 s; 1 of 2 offered abandoned.
-    expect(q.last5m).toEqual({ windowEnd: T, offered: 2, answered: 1, abandoned: 1, serviceLevel: 0.5, asaMs: 10_000, ahtMs: null, abandonRate: 0.5, maxWaitMs: 30_000 });
+    expect(q.last5m).toEqual({
+      windowEnd: T,
+      offered: 2,
+      answered: 1,
+      abandoned: 1,
+      serviceLevel: 0.5,
+      asaMs: 10_000,
+      ahtMs: null,
+      abandonRate: 0.5,
+      maxWaitMs: 30_000,
+    });
     expect(q.last60m).toBeNull();
     expect(s.snapshots(T)[0]!.serviceLevel).toBe(0.5);
   });

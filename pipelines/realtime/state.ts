@@ -73,7 +73,21 @@ export class RealtimeState {
   #queue(tenant: string, skillGroup: string): Queue {
     const key = tenantKey(tenant, skillGroup);
     let q = this.#queues.get(key);
-    if (!q) this.#queues.set(key, (q = { tenant, skillGroup, waiting: new Map(), gone: new Map(), current: null, previous: null, last5m: null, last60m: null, updatedAt: 0 }));
+    if (!q)
+      this.#queues.set(
+        key,
+        (q = {
+          tenant,
+          skillGroup,
+          waiting: new Map(),
+          gone: new Map(),
+          current: null,
+          previous: null,
+          last5m: null,
+          last60m: null,
+          updatedAt: 0,
+        }),
+      );
     return q;
   }
 
@@ -97,7 +111,17 @@ export class RealtimeState {
         const prev = this.#agents.get(key);
         if (prev) prev.seenAt = now;
         if (prev && prev.now.since > e.ts) return;
-        this.#agents.set(key, { now: { tenant: e.tenant, agentId: e.body.agentId, state: e.body.state, reason: e.body.reason, skillGroups: e.body.skillGroups ?? prev?.now.skillGroups ?? [], since: e.ts }, seenAt: now });
+        this.#agents.set(key, {
+          now: {
+            tenant: e.tenant,
+            agentId: e.body.agentId,
+            state: e.body.state,
+            reason: e.body.reason,
+            skillGroups: e.body.skillGroups ?? prev?.now.skillGroups ?? [],
+            since: e.ts,
+          },
+          seenAt: now,
+        });
         break;
       }
       case 'extension': {
@@ -105,7 +129,10 @@ export class RealtimeState {
         const prev = this.#extensions.get(key);
         if (prev) prev.seenAt = now;
         if (prev && prev.now.since > e.ts) return;
-        this.#extensions.set(key, { now: { tenant: e.tenant, extension: e.body.extension, state: e.body.state, since: e.ts }, seenAt: now });
+        this.#extensions.set(key, {
+          now: { tenant: e.tenant, extension: e.body.extension, state: e.body.state, since: e.ts },
+          seenAt: now,
+        });
         break;
       }
       case 'interval':
@@ -115,11 +142,20 @@ export class RealtimeState {
   }
 
   /** Applies stored minute rows (newer windows shift the current one to previous). */
-  applyRows(rows: Pick<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart' | 'offered' | 'answered' | 'abandoned' | 'final'>[], now: number): void {
+  applyRows(
+    rows: Pick<MinuteRow, 'tenant' | 'skillGroup' | 'windowStart' | 'offered' | 'answered' | 'abandoned' | 'final'>[],
+    now: number,
+  ): void {
     const tenants = new Set<string>();
     for (const r of rows) {
       const q = this.#queue(r.tenant, r.skillGroup);
-      const f: MinuteFigures = { windowStart: r.windowStart, offered: r.offered, answered: r.answered, abandoned: r.abandoned, final: r.final };
+      const f: MinuteFigures = {
+        windowStart: r.windowStart,
+        offered: r.offered,
+        answered: r.answered,
+        abandoned: r.abandoned,
+        final: r.final,
+      };
       if (!q.current || r.windowStart > q.current.windowStart) {
         if (q.current) q.previous = q.current;
         q.current = f;
@@ -158,7 +194,8 @@ export class RealtimeState {
     }
     for (const [k, a] of this.#agents) {
       // A logged-out agent's own event time counts too: a log-out replayed long after is not news.
-      if (now - a.seenAt > this.#idleTtlMs || (a.now.state === 'LOGGED_OUT' && now - a.now.since > this.#idleTtlMs)) forgotten += Number(this.#agents.delete(k));
+      if (now - a.seenAt > this.#idleTtlMs || (a.now.state === 'LOGGED_OUT' && now - a.now.since > this.#idleTtlMs))
+        forgotten += Number(this.#agents.delete(k));
     }
     for (const [k, x] of this.#extensions) if (now - x.seenAt > this.#idleTtlMs) forgotten += Number(this.#extensions.delete(k));
     return forgotten;

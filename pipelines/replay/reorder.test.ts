@@ -58,7 +58,9 @@ describe('EventTimeOrder', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 50 })), { maxLength: 200 }), (pairs) => {
         // Arrival order: by base time; event time: base − jitter, so disorder is at most 50 ms.
-        const input = pairs.map(([base, jitter], i) => ({ base, e: ev(`e${i}`, Math.max(0, base - jitter)) })).sort((a, b) => a.base - b.base);
+        const input = pairs
+          .map(([base, jitter], i) => ({ base, e: ev(`e${i}`, Math.max(0, base - jitter)) }))
+          .sort((a, b) => a.base - b.base);
         const o = new EventTimeOrder<Timed>(50);
         const out: Timed[] = [];
         for (const { e } of input) out.push(...o.push(e), ...(e.id.endsWith('0') ? o.push(e) : []));

@@ -92,8 +92,19 @@ describe('replay', () => {
   });
 
   it('replays the json format too, each event under its own tenant', async () => {
-    const e = (tenant: string, id: string, type: string, extra = {}) => JSON.stringify({ v: 1, tenant, source: 'skillgroup', id, ts: now - 60_000, body: { skillGroup: 'sales', callId: id, type, ...extra } });
-    const r = await replay([e('a', '1', 'OFFERED'), e('a', '2', 'ANSWERED', { waitMs: 4_000 }), e('b', '3', 'OFFERED'), '{bad'], { ...opts, format: 'json' });
+    const e = (tenant: string, id: string, type: string, extra = {}) =>
+      JSON.stringify({
+        v: 1,
+        tenant,
+        source: 'skillgroup',
+        id,
+        ts: now - 60_000,
+        body: { skillGroup: 'sales', callId: id, type, ...extra },
+      });
+    const r = await replay([e('a', '1', 'OFFERED'), e('a', '2', 'ANSWERED', { waitMs: 4_000 }), e('b', '3', 'OFFERED'), '{bad'], {
+      ...opts,
+      format: 'json',
+    });
     expect(r.queues.map((q) => [q.tenant, q.queue, q.offered, q.answered, q.asaSec])).toEqual([
       ['a', 'sales', 1, 1, 4],
       ['b', 'sales', 1, 0, null],
@@ -104,6 +115,8 @@ describe('replay', () => {
   it('refuses invalid options, naming the option', async () => {
     await expect(replay([], { ...opts, format: 'avaya' })).rejects.toThrow("format must be one of asterisk-queue-log, json, got 'avaya'");
     await expect(replay([], { ...opts, tenant: 'Acme Corp' })).rejects.toThrow(/^tenant must be/);
-    await expect(replay([], { ...opts, serviceLevelSec: -5 })).rejects.toThrow('serviceLevelSec must be a whole number of seconds ≥ 0, got -5');
+    await expect(replay([], { ...opts, serviceLevelSec: -5 })).rejects.toThrow(
+      'serviceLevelSec must be a whole number of seconds ≥ 0, got -5',
+    );
   });
 });

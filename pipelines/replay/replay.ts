@@ -120,8 +120,12 @@ function wholeSeconds(name: string, v: number): number {
 export async function replay(lines: AsyncIterable<string> | Iterable<string>, opts: ReplayOptions): Promise<ReplayResult> {
   const decoder = typeof opts.format === 'string' ? decoderFor(opts.format) : opts.format;
   if (!decoder) throw new RangeError(`format must be one of ${decoderNames().join(', ')}, got '${String(opts.format)}'`);
-  if (!isTenantName(opts.tenant)) throw new RangeError(`tenant must be lower-case letters, digits, _ and - (at most 63), got '${opts.tenant}'`);
-  const thresholds = { serviceLevelMs: wholeSeconds('serviceLevelSec', opts.serviceLevelSec ?? 20), shortAbandonMs: wholeSeconds('shortAbandonSec', opts.shortAbandonSec ?? 5) };
+  if (!isTenantName(opts.tenant))
+    throw new RangeError(`tenant must be lower-case letters, digits, _ and - (at most 63), got '${opts.tenant}'`);
+  const thresholds = {
+    serviceLevelMs: wholeSeconds('serviceLevelSec', opts.serviceLevelSec ?? 20),
+    shortAbandonMs: wholeSeconds('shortAbandonSec', opts.shortAbandonSec ?? 5),
+  };
   const maxErrors = opts.maxErrors ?? 10_000;
   const order = new EventTimeOrder<TelemetryEvent>(opts.reorderHorizonMs ?? 60_000);
   const sums = new Map<string, { tenant: string; queue: string; sums: SkillGroupSums }>();
@@ -157,6 +161,8 @@ export async function replay(lines: AsyncIterable<string> | Iterable<string>, op
   }
   apply(order.drain());
 
-  const queues = [...sums.values()].sort((a, b) => (a.tenant === b.tenant ? (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0) : a.tenant < b.tenant ? -1 : 1)).map((q) => figures(q.tenant, q.queue, q.sums));
+  const queues = [...sums.values()]
+    .sort((a, b) => (a.tenant === b.tenant ? (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0) : a.tenant < b.tenant ? -1 : 1))
+    .map((q) => figures(q.tenant, q.queue, q.sums));
   return { queues, errors, errorCount, lines: lineNo, events, duplicates: order.duplicates };
 }

@@ -3,26 +3,54 @@ import type { SkillGroupEvent } from '../events/types.js';
 import { SkillGroupPartition, type SkillGroupPipelineOptions } from './pipeline.js';
 
 const T0 = 1_795_000_020_000; // minute-aligned
-const opts: SkillGroupPipelineOptions = { serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 120_000 };
+const opts: SkillGroupPipelineOptions = {
+  serviceLevelMs: 20_000,
+  shortAbandonMs: 5_000,
+  outOfOrdernessMs: 5_000,
+  allowedLatenessMs: 120_000,
+};
 let seq = 0;
-const ev = (ts: number, type: SkillGroupEvent['body']['type'], extra: Partial<SkillGroupEvent['body']> = {}, id = `e${++seq}`, skillGroup = 'sales'): SkillGroupEvent => ({
-  v: 1, tenant: 'acme', source: 'skillgroup', id, ts, body: { skillGroup, callId: `c-${id}`, type, ...extra },
+const ev = (
+  ts: number,
+  type: SkillGroupEvent['body']['type'],
+  extra: Partial<SkillGroupEvent['body']> = {},
+  id = `e${++seq}`,
+  skillGroup = 'sales',
+): SkillGroupEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id,
+  ts,
+  body: { skillGroup, callId: `c-${id}`, type, ...extra },
 });
 const items = (events: SkillGroupEvent[], from = 0) => events.map((event, i) => ({ event, offset: from + i }));
 
 describe('SkillGroupPartition', () => {
   it('emits early minute rows of raw sums each batch, then the final row once the watermark passes the minute', () => {
     const p = new SkillGroupPartition(opts);
-    const first = p.process(items([
-      ev(T0 + 1_000, 'OFFERED'),
-      ev(T0 + 9_000, 'ANSWERED', { waitMs: 8_000 }),
-      ev(T0 + 30_000, 'ABANDONED', { waitMs: 3_000 }),
-      ev(T0 + 40_000, 'ANSWERED', { waitMs: 25_000 }),
-    ]), 0);
+    const first = p.process(
+      items([
+        ev(T0 + 1_000, 'OFFERED'),
+        ev(T0 + 9_000, 'ANSWERED', { waitMs: 8_000 }),
+        ev(T0 + 30_000, 'ABANDONED', { waitMs: 3_000 }),
+        ev(T0 + 40_000, 'ANSWERED', { waitMs: 25_000 }),
+      ]),
+      0,
+    );
     expect(first.minutes).toHaveLength(1);
     expect(first.minutes[0]).toMatchObject({
-      tenant: 'acme', skillGroup: 'sales', windowStart: T0, final: false,
-      offered: 1, answered: 2, answeredWithinSl: 1, answerWaitMs: 33_000, abandoned: 1, shortAbandons: 1, maxWaitMs: 25_000,
+      tenant: 'acme',
+      skillGroup: 'sales',
+      windowStart: T0,
+      final: false,
+      offered: 1,
+      answered: 2,
+      answeredWithinSl: 1,
+      answerWaitMs: 33_000,
+      abandoned: 1,
+      shortAbandons: 1,
+      maxWaitMs: 25_000,
     });
     const second = p.process(items([ev(T0 + 66_000, 'OFFERED')], 4), 1_000);
     const final = second.minutes.find((r) => r.windowStart === T0)!;
@@ -34,7 +62,10 @@ describe('SkillGroupPartition', () => {
     const p = new SkillGroupPartition(opts);
     const out = p.process(items([ev(T0 + 1_000, 'OFFERED'), ev(T0 + 66_000, 'OFFERED'), ev(T0 + 2_000, 'OFFERED')]), 0);
     const rows = out.minutes.filter((r) => r.windowStart === T0).sort((a, b) => a.version - b.version);
-    expect(rows.map((r) => [r.final, r.offered])).toEqual([[true, 1], [true, 2]]);
+    expect(rows.map((r) => [r.final, r.offered])).toEqual([
+      [true, 1],
+      [true, 2],
+    ]);
   });
 
   it('counts a duplicate id once, sends events past the allowed lateness aside, and corrects a window for a late event within it', () => {
@@ -49,7 +80,12 @@ describe('SkillGroupPartition', () => {
   });
 
   it('gives the same final rows however a stream is cut into batches (replays reproduce versions)', () => {
-    const events = Array.from({ length: 400 }, (_, i) => ev(T0 + i * 1_500 + (i % 3) * 700, (['OFFERED', 'ANSWERED', 'ABANDONED', 'COMPLETED'] as const)[i % 4]!, { waitMs: (i * 37) % 40_000, talkMs: 60_000 }));
+    const events = Array.from({ length: 400 }, (_, i) =>
+      ev(T0 + i * 1_500 + (i % 3) * 700, (['OFFERED', 'ANSWERED', 'ABANDONED', 'COMPLETED'] as const)[i % 4]!, {
+        waitMs: (i * 37) % 40_000,
+        talkMs: 60_000,
+      }),
+    );
     const finals = (cut: number) => {
       const p = new SkillGroupPartition(opts);
       const rows = new Map<number, { version: number; offered: number; answered: number }>();

@@ -1,7 +1,24 @@
 import { Subject, VirtualTimeScheduler, share, type Subscription } from 'rxjs';
-import { dedupById, event, LateOutput, slidingWindow, stateTotal, tumblingWindow, watermark, type Aggregator, type StreamElement, type WindowResult } from '../../operators/index.js';
+import {
+  dedupById,
+  event,
+  LateOutput,
+  slidingWindow,
+  stateTotal,
+  tumblingWindow,
+  watermark,
+  type Aggregator,
+  type StreamElement,
+  type WindowResult,
+} from '../../operators/index.js';
 import type { SkillGroupEvent } from '../events/types.js';
-import { emptySkillGroupSums, foldSkillGroupEvent, mergeSkillGroupSumsInto, type SkillGroupSums, type SumThresholds } from '../metrics/skillgroup-sums.js';
+import {
+  emptySkillGroupSums,
+  foldSkillGroupEvent,
+  mergeSkillGroupSumsInto,
+  type SkillGroupSums,
+  type SumThresholds,
+} from '../metrics/skillgroup-sums.js';
 import { PartitionOffsets } from '../partition-offsets.js';
 import { ownEvents, type BatchResult, type PartitionPipeline, type PipelineFactory } from '../partition.js';
 import { toMinuteRow, type MinuteRow, type SlidingFigures } from './rows.js';
@@ -78,13 +95,37 @@ export class SkillGroupPartition implements PartitionPipeline<SkillGroupEvent> {
     const key = (e: SkillGroupEvent) => `${e.tenant}\u0000${e.body.skillGroup}`;
     const aggregate = sumsAggregator(opts);
     const deduped = this.#input.pipe(
-      dedupById<SkillGroupEvent>({ id: (e) => e.id, maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++, stateProbe: this.#state.probe }),
+      dedupById<SkillGroupEvent>({
+        id: (e) => e.id,
+        maxIds: opts.dedupMaxIds ?? 1_000_000,
+        horizonMs: MINUTE + opts.allowedLatenessMs,
+        onDuplicate: () => this.#duplicates++,
+        stateProbe: this.#state.probe,
+      }),
       share(),
     );
     this.#sub = deduped
-      .pipe(tumblingWindow({ sizeMs: MINUTE, key, aggregate, allowedLatenessMs: opts.allowedLatenessMs, late: this.#late, earlyEveryMs: 1, scheduler: this.#scheduler, flushOnComplete: false, stateProbe: this.#state.probe }))
+      .pipe(
+        tumblingWindow({
+          sizeMs: MINUTE,
+          key,
+          aggregate,
+          allowedLatenessMs: opts.allowedLatenessMs,
+          late: this.#late,
+          earlyEveryMs: 1,
+          scheduler: this.#scheduler,
+          flushOnComplete: false,
+          stateProbe: this.#state.probe,
+        }),
+      )
       .subscribe((r) => this.#minutes.push(r));
-    this.#sub.add(deduped.pipe(slidingWindow({ paneMs: MINUTE, sizeMs: SLIDING_SIZES, key, aggregate, flushOnComplete: false, stateProbe: this.#state.probe })).subscribe((r) => this.#sliding.push(r)));
+    this.#sub.add(
+      deduped
+        .pipe(
+          slidingWindow({ paneMs: MINUTE, sizeMs: SLIDING_SIZES, key, aggregate, flushOnComplete: false, stateProbe: this.#state.probe }),
+        )
+        .subscribe((r) => this.#sliding.push(r)),
+    );
   }
 
   /** State held in memory: event ids remembered for dedup, and window accumulators (one per key per open pane). */
@@ -127,7 +168,12 @@ export class SkillGroupPartition implements PartitionPipeline<SkillGroupEvent> {
       this.#scheduler.flush();
     }
     const minutes = this.#minutes.map(toMinuteRow);
-    const sliding = this.#sliding.map((r) => ({ ...keyParts(r.key), windowEnd: r.windowEnd, sizeMs: r.windowEnd - r.windowStart, sums: r.value }));
+    const sliding = this.#sliding.map((r) => ({
+      ...keyParts(r.key),
+      windowEnd: r.windowEnd,
+      sizeMs: r.windowEnd - r.windowStart,
+      sums: r.value,
+    }));
     this.#minutes = [];
     this.#sliding = [];
     const hooks = this.#hooks;

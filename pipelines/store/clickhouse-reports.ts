@@ -8,8 +8,15 @@ import type { IntervalReportRow } from '../interval/rows.js';
 import { numbers, select } from './clickhouse-windows.js';
 import { MINUTE_COLUMNS } from './schema.js';
 import {
-  emptyIntervalSums, intervalMinutesRange, reconcile, skillGroupInterval,
-  type IntervalSums, type ReconcileQuery, type ReconciliationRow, type SkillGroupInterval, type SkillGroupIntervalQuery,
+  emptyIntervalSums,
+  intervalMinutesRange,
+  reconcile,
+  skillGroupInterval,
+  type IntervalSums,
+  type ReconcileQuery,
+  type ReconciliationRow,
+  type SkillGroupInterval,
+  type SkillGroupIntervalQuery,
 } from './reports.js';
 import type { IntervalReportQuery } from './types.js';
 
@@ -29,7 +36,14 @@ function sumsOf(r: Record<string, unknown>): IntervalSums {
 /** Insert values of vendor interval reports. */
 export function intervalReportValues(rows: IntervalReportRow[]): Record<string, unknown>[] {
   return rows.map((r) => ({
-    tenant: r.tenant, scope: r.scope, key: r.key, interval_start: r.intervalStart, interval_sec: r.intervalSec, version: r.version, counters: r.counters, event_id: r.eventId,
+    tenant: r.tenant,
+    scope: r.scope,
+    key: r.key,
+    interval_start: r.intervalStart,
+    interval_sec: r.intervalSec,
+    version: r.version,
+    counters: r.counters,
+    event_id: r.eventId,
   }));
 }
 
@@ -39,8 +53,14 @@ const REPORT_FILTER = `tenant = {tenant:String}
 
 function reportOf(r: Record<string, unknown>): IntervalReportRow {
   return {
-    tenant: String(r.tenant), scope: String(r.scope) as IntervalReportRow['scope'], key: String(r.key), intervalStart: Number(r.start_ms),
-    intervalSec: Number(r.interval_sec), version: Number(r.version), counters: numbers(r.counters), eventId: String(r.event_id),
+    tenant: String(r.tenant),
+    scope: String(r.scope) as IntervalReportRow['scope'],
+    key: String(r.key),
+    intervalStart: Number(r.start_ms),
+    intervalSec: Number(r.interval_sec),
+    version: Number(r.version),
+    counters: numbers(r.counters),
+    eventId: String(r.event_id),
   };
 }
 
@@ -72,7 +92,11 @@ export async function querySkillGroupIntervals(ch: ClickHouse, q: SkillGroupInte
     { tenant: q.tenant, ms, ...range, skillGroup: q.skillGroup ?? '' },
   );
   return rows.map((r) =>
-    skillGroupInterval({ tenant: q.tenant, skillGroup: String(r.skill_group), intervalStart: Number(r.interval_ms), intervalSec: ms / 1000 }, Number(r.minutes), sumsOf(r)),
+    skillGroupInterval(
+      { tenant: q.tenant, skillGroup: String(r.skill_group), intervalStart: Number(r.interval_ms), intervalSec: ms / 1000 },
+      Number(r.minutes),
+      sumsOf(r),
+    ),
   );
 }
 

@@ -27,7 +27,12 @@ export function numbers(v: unknown): Record<string, number> {
   return out;
 }
 
-function stateRecord<S extends string>(all: readonly S[], present: readonly S[], suffix: string, r: Record<string, unknown>): Record<S, number> {
+function stateRecord<S extends string>(
+  all: readonly S[],
+  present: readonly S[],
+  suffix: string,
+  r: Record<string, unknown>,
+): Record<S, number> {
   const out = Object.fromEntries(all.map((s) => [s, 0])) as Record<S, number>;
   for (const s of present) out[s] = Number(r[`${col(s)}_${suffix}`]);
   return out;
@@ -43,12 +48,25 @@ export interface Tuples {
 }
 
 export const AGENT_COLUMNS: readonly string[] = [
-  'tenant', 'agent_id', 'window_sec', 'window_start', 'version', 'final',
-  ...AGENT_TIMED.map((s) => `${col(s)}_ms`), 'aux_ms_by_reason', ...AGENT_STATES.map((s) => `${col(s)}_entries`),
+  'tenant',
+  'agent_id',
+  'window_sec',
+  'window_start',
+  'version',
+  'final',
+  ...AGENT_TIMED.map((s) => `${col(s)}_ms`),
+  'aux_ms_by_reason',
+  ...AGENT_STATES.map((s) => `${col(s)}_entries`),
 ];
 export const EXTENSION_COLUMNS: readonly string[] = [
-  'tenant', 'extension', 'window_sec', 'window_start', 'version', 'final',
-  ...EXTENSION_STATES.map((s) => `${col(s)}_ms`), ...EXTENSION_STATES.map((s) => `${col(s)}_entries`),
+  'tenant',
+  'extension',
+  'window_sec',
+  'window_start',
+  'version',
+  'final',
+  ...EXTENSION_STATES.map((s) => `${col(s)}_ms`),
+  ...EXTENSION_STATES.map((s) => `${col(s)}_entries`),
 ];
 
 /**
@@ -59,8 +77,26 @@ export function agentWindowTuples(rows: readonly AgentWindowRow[]): Tuples {
   return {
     columns: AGENT_COLUMNS,
     rows: rows.map(({ tenant, agentId, windowSec, windowStart, version, final, ms: m, entries: e, auxMsByReason }) => [
-      tenant, agentId, windowSec, windowStart, version, final ? 1 : 0, m.AVAILABLE, m.RINGING, m.ON_CALL, m.HOLD, m.ACW, m.AUX, auxMsByReason,
-      e.LOGGED_OUT, e.AVAILABLE, e.RINGING, e.ON_CALL, e.HOLD, e.ACW, e.AUX,
+      tenant,
+      agentId,
+      windowSec,
+      windowStart,
+      version,
+      final ? 1 : 0,
+      m.AVAILABLE,
+      m.RINGING,
+      m.ON_CALL,
+      m.HOLD,
+      m.ACW,
+      m.AUX,
+      auxMsByReason,
+      e.LOGGED_OUT,
+      e.AVAILABLE,
+      e.RINGING,
+      e.ON_CALL,
+      e.HOLD,
+      e.ACW,
+      e.AUX,
     ]),
   };
 }
@@ -70,8 +106,22 @@ export function extensionWindowTuples(rows: readonly ExtensionWindowRow[]): Tupl
   return {
     columns: EXTENSION_COLUMNS,
     rows: rows.map(({ tenant, extension, windowSec, windowStart, version, final, ms: m, entries: e }) => [
-      tenant, extension, windowSec, windowStart, version, final ? 1 : 0, m.IDLE, m.RINGING, m.BUSY, m.UNAVAILABLE, m.DND,
-      e.IDLE, e.RINGING, e.BUSY, e.UNAVAILABLE, e.DND,
+      tenant,
+      extension,
+      windowSec,
+      windowStart,
+      version,
+      final ? 1 : 0,
+      m.IDLE,
+      m.RINGING,
+      m.BUSY,
+      m.UNAVAILABLE,
+      m.DND,
+      e.IDLE,
+      e.RINGING,
+      e.BUSY,
+      e.UNAVAILABLE,
+      e.DND,
     ]),
   };
 }
@@ -90,8 +140,15 @@ export async function queryAgentWindows(ch: ClickHouse, q: StateWindowQuery & { 
     { tenant: q.tenant, windowSec: q.windowSec ?? 60, from: q.from, to: q.to, agentId: q.agentId ?? '' },
   );
   return rows.map((r) => ({
-    tenant: String(r.tenant), agentId: String(r.agent_id), windowStart: Number(r.start_ms), windowSec: Number(r.window_sec), version: Number(r.version), final: Number(r.final) === 1,
-    ms: stateRecord<AgentState>(AGENT_STATES, AGENT_TIMED, 'ms', r), entries: stateRecord<AgentState>(AGENT_STATES, AGENT_STATES, 'entries', r), auxMsByReason: numbers(r.aux_ms_by_reason),
+    tenant: String(r.tenant),
+    agentId: String(r.agent_id),
+    windowStart: Number(r.start_ms),
+    windowSec: Number(r.window_sec),
+    version: Number(r.version),
+    final: Number(r.final) === 1,
+    ms: stateRecord<AgentState>(AGENT_STATES, AGENT_TIMED, 'ms', r),
+    entries: stateRecord<AgentState>(AGENT_STATES, AGENT_STATES, 'entries', r),
+    auxMsByReason: numbers(r.aux_ms_by_reason),
   }));
 }
 
@@ -107,8 +164,14 @@ export async function queryExtensionWindows(ch: ClickHouse, q: StateWindowQuery 
     { tenant: q.tenant, windowSec: q.windowSec ?? 60, from: q.from, to: q.to, extension: q.extension ?? '' },
   );
   return rows.map((r) => ({
-    tenant: String(r.tenant), extension: String(r.extension), windowStart: Number(r.start_ms), windowSec: Number(r.window_sec), version: Number(r.version), final: Number(r.final) === 1,
-    ms: stateRecord<ExtensionState>(EXTENSION_STATES, EXTENSION_STATES, 'ms', r), entries: stateRecord<ExtensionState>(EXTENSION_STATES, EXTENSION_STATES, 'entries', r),
+    tenant: String(r.tenant),
+    extension: String(r.extension),
+    windowStart: Number(r.start_ms),
+    windowSec: Number(r.window_sec),
+    version: Number(r.version),
+    final: Number(r.final) === 1,
+    ms: stateRecord<ExtensionState>(EXTENSION_STATES, EXTENSION_STATES, 'ms', r),
+    entries: stateRecord<ExtensionState>(EXTENSION_STATES, EXTENSION_STATES, 'entries', r),
   }));
 }
 

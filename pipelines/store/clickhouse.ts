@@ -9,11 +9,27 @@ import type { ExtensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
 import { intervalReportValues, queryIntervalReports, queryReconciliation, querySkillGroupIntervals } from './clickhouse-reports.js';
-import { agentWindowTuples, extensionWindowTuples, queryAgentIntervals, queryAgentWindows, queryExtensionWindows, type Tuples } from './clickhouse-windows.js';
+import {
+  agentWindowTuples,
+  extensionWindowTuples,
+  queryAgentIntervals,
+  queryAgentWindows,
+  queryExtensionWindows,
+  type Tuples,
+} from './clickhouse-windows.js';
 import { MINUTE_COLUMNS, minuteFields, telemetryMigrations, type SchemaOptions } from './schema.js';
 import type {
-  AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
-  StateWindowQuery, TelemetryStore,
+  AgentInterval,
+  AgentIntervalQuery,
+  DeadLetter,
+  IntervalReportQuery,
+  MinuteQuery,
+  ReconcileQuery,
+  ReconciliationRow,
+  SkillGroupInterval,
+  SkillGroupIntervalQuery,
+  StateWindowQuery,
+  TelemetryStore,
 } from './types.js';
 
 /** The entity an event is about: what its windows are keyed by. */
@@ -39,14 +55,24 @@ const MINUTE_NUMBERS = minuteFields('time', 'number', 'sum', 'max');
  * encoding. ClickHouse reads `entity` and `type` from the body (the columns' defaults), keeps `body`
  * as its JSON text and skips `v`.
  */
-export function rawEventsInsert(events: readonly TelemetryEvent[], received?: readonly Uint8Array[]): Pick<EncodedInsert, 'format' | 'body' | 'settings'> {
-  const body = received ? jsonLines(received) : Buffer.from(events.map((e) => `${JSON.stringify({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, body: e.body })}\n`).join(''), 'utf8');
+export function rawEventsInsert(
+  events: readonly TelemetryEvent[],
+  received?: readonly Uint8Array[],
+): Pick<EncodedInsert, 'format' | 'body' | 'settings'> {
+  const body = received
+    ? jsonLines(received)
+    : Buffer.from(
+        events.map((e) => `${JSON.stringify({ tenant: e.tenant, source: e.source, id: e.id, ts: e.ts, body: e.body })}\n`).join(''),
+        'utf8',
+      );
   return { format: 'JSONEachRow', body, settings: { input_format_skip_unknown_fields: 1, input_format_json_read_objects_as_strings: 1 } };
 }
 
 /** The insert's column list, and the SELECT list of minute rows (each column as its field, times as epoch ms). */
 const MINUTE_INSERT_COLUMNS = MINUTE_COLUMNS.map((c) => c.column);
-const MINUTE_SELECT = MINUTE_COLUMNS.map((c) => (c.kind === 'time' ? `toUnixTimestamp64Milli(${c.column}) AS ${c.field}` : c.column === c.field ? c.column : `${c.column} AS ${c.field}`)).join(', ');
+const MINUTE_SELECT = MINUTE_COLUMNS.map((c) =>
+  c.kind === 'time' ? `toUnixTimestamp64Milli(${c.column}) AS ${c.field}` : c.column === c.field ? c.column : `${c.column} AS ${c.field}`,
+).join(', ');
 
 /**
  * A minute row as its insert tuple, in {@link MINUTE_COLUMNS}' order: an array literal (rows come by the
@@ -54,15 +80,39 @@ const MINUTE_SELECT = MINUTE_COLUMNS.map((c) => (c.kind === 'time' ? `toUnixTime
  */
 export function minuteTuple(r: MinuteRow): unknown[] {
   return [
-    r.tenant, r.skillGroup, r.windowStart, r.version, r.final ? 1 : 0, r.offered, r.answered, r.answeredWithinSl, r.answerWaitMs, r.abandoned,
-    r.abandonedWithinSl, r.shortAbandons, r.abandonWaitMs, r.overflowed, r.maxWaitMs, r.handled, r.transferred, r.talkMs, r.holdMs, r.acwMs,
-    r.serviceLevelMs, r.shortAbandonMs,
+    r.tenant,
+    r.skillGroup,
+    r.windowStart,
+    r.version,
+    r.final ? 1 : 0,
+    r.offered,
+    r.answered,
+    r.answeredWithinSl,
+    r.answerWaitMs,
+    r.abandoned,
+    r.abandonedWithinSl,
+    r.shortAbandons,
+    r.abandonWaitMs,
+    r.overflowed,
+    r.maxWaitMs,
+    r.handled,
+    r.transferred,
+    r.talkMs,
+    r.holdMs,
+    r.acwMs,
+    r.serviceLevelMs,
+    r.shortAbandonMs,
   ];
 }
 
 /** The column each table is partitioned by month on (`PARTITION BY toYYYYMM(…)`, see schema.ts). */
 const PARTITION_COLUMN: Readonly<Record<string, string>> = {
-  events_raw: 'ts', skillgroup_minute: 'window_start', agent_window: 'window_start', extension_window: 'window_start', interval_report: 'interval_start', dead_letters: 'received_at',
+  events_raw: 'ts',
+  skillgroup_minute: 'window_start',
+  agent_window: 'window_start',
+  extension_window: 'window_start',
+  interval_report: 'interval_start',
+  dead_letters: 'received_at',
 };
 
 /** Observer of insert latency, for metrics. */
@@ -79,7 +129,10 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   ) {}
 
   /** Runs pending migrations and returns the store. */
-  static async open(ch: ClickHouse, opts: SchemaOptions & { cluster?: string; observe?: InsertObserver }): Promise<ClickHouseTelemetryStore> {
+  static async open(
+    ch: ClickHouse,
+    opts: SchemaOptions & { cluster?: string; observe?: InsertObserver },
+  ): Promise<ClickHouseTelemetryStore> {
     await migrate(ch, telemetryMigrations(opts), { component: 'pipelines', cluster: opts.cluster });
     return new ClickHouseTelemetryStore(ch, opts.observe ?? (() => {}));
   }
@@ -103,7 +156,12 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     const col = t.columns.indexOf(PARTITION_COLUMN[table] ?? '');
     const chunks = col < 0 ? [t.rows] : partitionChunks(t.rows.length, (i) => Number(t.rows[i]![col])).map((c) => c.map((i) => t.rows[i]!));
     for (const [k, rows] of chunks.entries()) {
-      await this.#write(table, rows.length, { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(rows) }, chunks.length > 1 && token !== undefined ? `${token}@${k}` : token);
+      await this.#write(
+        table,
+        rows.length,
+        { format: 'JSONCompactEachRow', columns: t.columns, body: compactRows(rows) },
+        chunks.length > 1 && token !== undefined ? `${token}@${k}` : token,
+      );
     }
   }
 
@@ -112,10 +170,19 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
    * same body, and ClickHouse's own digest of a block cannot serve, since it covers the defaults filled
    * in at insert time (`updated_at`), which differ on a retry.
    */
-  async #write(table: string, rows: number, insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] }, token: string | undefined): Promise<void> {
+  async #write(
+    table: string,
+    rows: number,
+    insert: Pick<EncodedInsert, 'format' | 'columns' | 'body'> & { settings?: EncodedInsert['settings'] },
+    token: string | undefined,
+  ): Promise<void> {
     const t0 = performance.now();
     const dedup = `${table}:${token ?? createHash('sha1').update(insert.body).digest('base64url')}`;
-    await this.ch.insertEncoded({ ...insert, table: `${this.ch.database}.${table}`, settings: { ...insert.settings, insert_deduplication_token: dedup, async_insert: 0 } });
+    await this.ch.insertEncoded({
+      ...insert,
+      table: `${this.ch.database}.${table}`,
+      settings: { ...insert.settings, insert_deduplication_token: dedup, async_insert: 0 },
+    });
     this.observe(table, rows, (performance.now() - t0) / 1000);
   }
 
@@ -128,10 +195,16 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
    */
   async insertEvents(events: TelemetryEvent[], token: string, received?: readonly Uint8Array[]): Promise<void> {
     if (events.length === 0) return;
-    if (received && received.length !== events.length) throw new Error(`insertEvents: ${received.length} received texts for ${events.length} events`);
+    if (received && received.length !== events.length)
+      throw new Error(`insertEvents: ${received.length} received texts for ${events.length} events`);
     const chunks = partitionChunks(events.length, (i) => events[i]!.ts);
     if (chunks.length > 1) {
-      for (const [k, c] of chunks.entries()) await this.insertEvents(c.map((i) => events[i]!), `${token}@${k}`, received && c.map((i) => received[i]!));
+      for (const [k, c] of chunks.entries())
+        await this.insertEvents(
+          c.map((i) => events[i]!),
+          `${token}@${k}`,
+          received && c.map((i) => received[i]!),
+        );
       return;
     }
     if (received) {
@@ -152,7 +225,15 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void> {
     return this.#insert(
       'dead_letters',
-      rows.map((r) => ({ tenant: r.tenant, source: r.source, code: r.code, reason: r.reason, payload_base64: r.payload.toString('base64'), origin: r.origin, received_at: r.receivedAt })),
+      rows.map((r) => ({
+        tenant: r.tenant,
+        source: r.source,
+        code: r.code,
+        reason: r.reason,
+        payload_base64: r.payload.toString('base64'),
+        origin: r.origin,
+        received_at: r.receivedAt,
+      })),
       token,
     );
   }

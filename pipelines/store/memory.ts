@@ -3,10 +3,28 @@ import type { AgentState, Source, TelemetryEvent } from '../events/types.js';
 import type { ExtensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
-import { addMinute, agentInterval, emptyIntervalSums, intervalMinutesRange, intervalOf, reconcile, skillGroupInterval, type IntervalSums } from './reports.js';
+import {
+  addMinute,
+  agentInterval,
+  emptyIntervalSums,
+  intervalMinutesRange,
+  intervalOf,
+  reconcile,
+  skillGroupInterval,
+  type IntervalSums,
+} from './reports.js';
 import type {
-  AgentInterval, AgentIntervalQuery, DeadLetter, IntervalReportQuery, MinuteQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery,
-  StateWindowQuery, TelemetryStore,
+  AgentInterval,
+  AgentIntervalQuery,
+  DeadLetter,
+  IntervalReportQuery,
+  MinuteQuery,
+  ReconcileQuery,
+  ReconciliationRow,
+  SkillGroupInterval,
+  SkillGroupIntervalQuery,
+  StateWindowQuery,
+  TelemetryStore,
 } from './types.js';
 
 /** Orders strings by code unit, as ClickHouse orders bytes (for the BMP). */
@@ -62,7 +80,13 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   async minutes(q: MinuteQuery): Promise<MinuteRow[]> {
     return [...this.#minutes.values()]
-      .filter((r) => r.tenant === q.tenant && r.windowStart >= q.from && r.windowStart < q.to && (q.skillGroup === undefined || r.skillGroup === q.skillGroup))
+      .filter(
+        (r) =>
+          r.tenant === q.tenant &&
+          r.windowStart >= q.from &&
+          r.windowStart < q.to &&
+          (q.skillGroup === undefined || r.skillGroup === q.skillGroup),
+      )
       .sort((a, b) => a.skillGroup.localeCompare(b.skillGroup) || a.windowStart - b.windowStart)
       .map((r) => ({ ...r }));
   }
@@ -79,26 +103,48 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   async upsertIntervalReports(rows: IntervalReportRow[], token?: string): Promise<void> {
     if (!this.#once('reports', token)) return;
-    for (const r of rows) upsert(this.#reports, `${r.tenant}\u0000${r.scope}\u0000${r.key}\u0000${r.intervalStart}\u0000${r.intervalSec}`, r);
+    for (const r of rows)
+      upsert(this.#reports, `${r.tenant}\u0000${r.scope}\u0000${r.key}\u0000${r.intervalStart}\u0000${r.intervalSec}`, r);
   }
 
   async agentWindows(q: StateWindowQuery & { agentId?: string }): Promise<AgentWindowRow[]> {
     return [...this.#agents.values()]
-      .filter((r) => r.tenant === q.tenant && r.windowSec === (q.windowSec ?? 60) && r.windowStart >= q.from && r.windowStart < q.to && (q.agentId === undefined || r.agentId === q.agentId))
+      .filter(
+        (r) =>
+          r.tenant === q.tenant &&
+          r.windowSec === (q.windowSec ?? 60) &&
+          r.windowStart >= q.from &&
+          r.windowStart < q.to &&
+          (q.agentId === undefined || r.agentId === q.agentId),
+      )
       .sort((a, b) => cmp(a.agentId, b.agentId) || a.windowStart - b.windowStart)
       .map(clone);
   }
 
   async extensionWindows(q: StateWindowQuery & { extension?: string }): Promise<ExtensionWindowRow[]> {
     return [...this.#extensions.values()]
-      .filter((r) => r.tenant === q.tenant && r.windowSec === (q.windowSec ?? 60) && r.windowStart >= q.from && r.windowStart < q.to && (q.extension === undefined || r.extension === q.extension))
+      .filter(
+        (r) =>
+          r.tenant === q.tenant &&
+          r.windowSec === (q.windowSec ?? 60) &&
+          r.windowStart >= q.from &&
+          r.windowStart < q.to &&
+          (q.extension === undefined || r.extension === q.extension),
+      )
       .sort((a, b) => cmp(a.extension, b.extension) || a.windowStart - b.windowStart)
       .map(clone);
   }
 
   async intervalReports(q: IntervalReportQuery): Promise<IntervalReportRow[]> {
     return [...this.#reports.values()]
-      .filter((r) => r.tenant === q.tenant && r.intervalStart >= q.from && r.intervalStart < q.to && (q.scope === undefined || r.scope === q.scope) && (q.key === undefined || r.key === q.key))
+      .filter(
+        (r) =>
+          r.tenant === q.tenant &&
+          r.intervalStart >= q.from &&
+          r.intervalStart < q.to &&
+          (q.scope === undefined || r.scope === q.scope) &&
+          (q.key === undefined || r.key === q.key),
+      )
       .sort((a, b) => cmp(a.scope, b.scope) || cmp(a.key, b.key) || a.intervalStart - b.intervalStart || a.intervalSec - b.intervalSec)
       .map(clone);
   }
@@ -117,7 +163,9 @@ export class MemoryTelemetryStore implements TelemetryStore {
     }
     return [...groups.values()]
       .sort((a, b) => cmp(a.skillGroup, b.skillGroup) || a.start - b.start)
-      .map((g) => skillGroupInterval({ tenant: q.tenant, skillGroup: g.skillGroup, intervalStart: g.start, intervalSec: ms / 1000 }, g.n, g.sums));
+      .map((g) =>
+        skillGroupInterval({ tenant: q.tenant, skillGroup: g.skillGroup, intervalStart: g.start, intervalSec: ms / 1000 }, g.n, g.sums),
+      );
   }
 
   async agentIntervals(q: AgentIntervalQuery): Promise<AgentInterval[]> {
@@ -132,10 +180,20 @@ export class MemoryTelemetryStore implements TelemetryStore {
       groups.set(k, g);
     }
     return [...groups.values()].map((g) => {
-      const add = (k: 'ms' | 'entries') => Object.fromEntries(Object.keys(g.rows[0]![k]).map((s) => [s, g.rows.reduce((a, r) => a + r[k][s as AgentState], 0)])) as Record<AgentState, number>;
+      const add = (k: 'ms' | 'entries') =>
+        Object.fromEntries(Object.keys(g.rows[0]![k]).map((s) => [s, g.rows.reduce((a, r) => a + r[k][s as AgentState], 0)])) as Record<
+          AgentState,
+          number
+        >;
       const reasons: Record<string, number> = {};
       for (const r of g.rows) for (const [k, v] of Object.entries(r.auxMsByReason)) reasons[k] = (reasons[k] ?? 0) + v;
-      return agentInterval({ tenant: q.tenant, agentId: g.agentId, intervalStart: g.start, intervalSec: ms / 1000 }, g.rows.length, add('ms'), add('entries'), reasons);
+      return agentInterval(
+        { tenant: q.tenant, agentId: g.agentId, intervalStart: g.start, intervalSec: ms / 1000 },
+        g.rows.length,
+        add('ms'),
+        add('entries'),
+        reasons,
+      );
     });
   }
 
@@ -143,8 +201,19 @@ export class MemoryTelemetryStore implements TelemetryStore {
     const reports = await this.intervalReports({ tenant: q.tenant, from: q.from, to: q.to, scope: 'skillgroup', key: q.skillGroup });
     const out: ReconciliationRow[] = [];
     for (const rep of reports) {
-      const minutes = await this.minutes({ tenant: q.tenant, from: rep.intervalStart, to: rep.intervalStart + rep.intervalSec * 1000, skillGroup: rep.key });
-      out.push(reconcile(rep, minutes.length, minutes.reduce((s, r) => addMinute(s, r), emptyIntervalSums())));
+      const minutes = await this.minutes({
+        tenant: q.tenant,
+        from: rep.intervalStart,
+        to: rep.intervalStart + rep.intervalSec * 1000,
+        skillGroup: rep.key,
+      });
+      out.push(
+        reconcile(
+          rep,
+          minutes.length,
+          minutes.reduce((s, r) => addMinute(s, r), emptyIntervalSums()),
+        ),
+      );
     }
     return out.sort((a, b) => cmp(a.skillGroup, b.skillGroup) || a.intervalStart - b.intervalStart || a.intervalSec - b.intervalSec);
   }

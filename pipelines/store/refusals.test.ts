@@ -35,17 +35,34 @@ function refusing(poisoned: (row: unknown) => boolean) {
   return { store, inner, calls, setUnavailable: (u: boolean) => (unavailable = u) };
 }
 
-const ev = (i: number): SkillGroupEvent => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `e${i}`, ts: T + i, body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' } });
+const ev = (i: number): SkillGroupEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: `e${i}`,
+  ts: T + i,
+  body: { skillGroup: 'sales', callId: `c${i}`, type: 'OFFERED' },
+});
 
 describe('splitRefusals', () => {
-  it('stores every row but the refused ones, each reported once with its index and ClickHouse\'s reason', async () => {
+  it("stores every row but the refused ones, each reported once with its index and ClickHouse's reason", async () => {
     const poison = new Set(['e3', 'e4', 'e11']);
     const { store, inner, calls } = refusing((r) => poison.has((r as SkillGroupEvent).id));
     const refused: RefusedRow[] = [];
     const events = Array.from({ length: 16 }, (_, i) => ev(i));
-    await splitRefusals(store, (r) => refused.push(r)).insertEvents(events, 'batch', events.map((e) => Buffer.from(JSON.stringify(e))));
-    expect(refused.map((r) => [r.write, r.index, (r.row as SkillGroupEvent).id])).toEqual([['insertEvents', 3, 'e3'], ['insertEvents', 4, 'e4'], ['insertEvents', 11, 'e11']]);
-    expect(refused[0]!.reason).toBe('ClickHouse code 27 (CANNOT_PARSE_INPUT_ASSERTION_FAILED): Cannot parse input: ' + JSON.stringify(ev(3)));
+    await splitRefusals(store, (r) => refused.push(r)).insertEvents(
+      events,
+      'batch',
+      events.map((e) => Buffer.from(JSON.stringify(e))),
+    );
+    expect(refused.map((r) => [r.write, r.index, (r.row as SkillGroupEvent).id])).toEqual([
+      ['insertEvents', 3, 'e3'],
+      ['insertEvents', 4, 'e4'],
+      ['insertEvents', 11, 'e11'],
+    ]);
+    expect(refused[0]!.reason).toBe(
+      'ClickHouse code 27 (CANNOT_PARSE_INPUT_ASSERTION_FAILED): Cannot parse input: ' + JSON.stringify(ev(3)),
+    );
     expect(await inner.countEvents('acme')).toBe(13);
     // The whole write under its own token, then halves, quarters…, each part under a token of its own.
     expect(calls[0]).toEqual({ method: 'insertEvents', rows: 16, token: 'batch' });
@@ -59,11 +76,14 @@ describe('splitRefusals', () => {
     const { store } = refusing(() => false);
     const seen: (readonly Uint8Array[] | undefined)[] = [];
     const spy = new Proxy(store, {
-      get: (t, p) => (p === 'insertEvents' ? async (e: SkillGroupEvent[], tok: string, r?: readonly Uint8Array[]) => {
-        seen.push(r);
-        if (e.some((x) => x.id === 'e1')) throw refusal('e1');
-        return t.insertEvents(e, tok, r);
-      } : Reflect.get(t, p)),
+      get: (t, p) =>
+        p === 'insertEvents'
+          ? async (e: SkillGroupEvent[], tok: string, r?: readonly Uint8Array[]) => {
+              seen.push(r);
+              if (e.some((x) => x.id === 'e1')) throw refusal('e1');
+              return t.insertEvents(e, tok, r);
+            }
+          : Reflect.get(t, p),
     });
     const events = [ev(0), ev(1), ev(2)];
     const texts = events.map((e) => Buffer.from(e.id));
@@ -73,7 +93,11 @@ describe('splitRefusals', () => {
 
   it('throws unavailability at once, unsplit, for the caller to retry; a retry stores each part once', async () => {
     const { store, inner, calls, setUnavailable } = refusing((r) => (r as { skillGroup: string }).skillGroup === 'bad');
-    const rows = [minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 1 }), minuteRow({ tenant: 'acme', skillGroup: 'bad', windowStart: T }), minuteRow({ tenant: 'acme', skillGroup: 'care', windowStart: T, offered: 2 })];
+    const rows = [
+      minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: T, offered: 1 }),
+      minuteRow({ tenant: 'acme', skillGroup: 'bad', windowStart: T }),
+      minuteRow({ tenant: 'acme', skillGroup: 'care', windowStart: T, offered: 2 }),
+    ];
     setUnavailable(true);
     const refused: RefusedRow[] = [];
     const split = splitRefusals(store, (r) => refused.push(r));
@@ -83,7 +107,10 @@ describe('splitRefusals', () => {
     await split.upsertMinutes(rows, 'm');
     await split.upsertMinutes(rows, 'm');
     expect(refused.map((r) => r.index)).toEqual([1, 1]);
-    expect((await inner.minutes({ tenant: 'acme', from: T, to: T + 60_000 })).map((r) => [r.skillGroup, r.offered])).toEqual([['care', 2], ['sales', 1]]);
+    expect((await inner.minutes({ tenant: 'acme', from: T, to: T + 60_000 })).map((r) => [r.skillGroup, r.offered])).toEqual([
+      ['care', 2],
+      ['sales', 1],
+    ]);
   });
 
   it('passes reads through and leaves a write of no rows alone', async () => {

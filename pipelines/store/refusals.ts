@@ -2,7 +2,14 @@ import { isInsertRefused, refusalReason } from '../../adapters/clickhouse/errors
 import type { TelemetryWriter } from './types.js';
 
 /** The store writes that {@link splitRefusals} splits. */
-export const SPLIT_WRITES = ['insertEvents', 'upsertMinutes', 'upsertAgentWindows', 'upsertExtensionWindows', 'upsertIntervalReports', 'insertDeadLetters'] as const;
+export const SPLIT_WRITES = [
+  'insertEvents',
+  'upsertMinutes',
+  'upsertAgentWindows',
+  'upsertExtensionWindows',
+  'upsertIntervalReports',
+  'insertDeadLetters',
+] as const;
 export type SplitWrite = (typeof SPLIT_WRITES)[number];
 
 /** A row the store refused, found by splitting the write that carried it. */
@@ -31,7 +38,13 @@ type Write = (rows: readonly unknown[], token: string | undefined, extra: readon
  * single rows it refuses, which go to `refused`. A part gets a token of its own, `token#first+count`,
  * so a retried split stores each part once; without a token the store takes each part's content as it.
  */
-async function bisect(rows: readonly unknown[], extra: readonly unknown[] | undefined, at: number, token: string | undefined, split: Split): Promise<void> {
+async function bisect(
+  rows: readonly unknown[],
+  extra: readonly unknown[] | undefined,
+  at: number,
+  token: string | undefined,
+  split: Split,
+): Promise<void> {
   try {
     await split.write(rows, token, extra);
     return;
@@ -67,16 +80,24 @@ export function splitRefusals<W extends TelemetryWriter>(store: W, onRefused: (r
   const isRefused = opts.isRefused ?? isInsertRefused;
   const reasonOf = opts.reasonOf ?? refusalReason;
   const writers: Record<SplitWrite, Write> = {
-    insertEvents: (rows, token, received) => store.insertEvents(rows as Parameters<TelemetryWriter['insertEvents']>[0], token ?? '', received as Uint8Array[] | undefined),
+    insertEvents: (rows, token, received) =>
+      store.insertEvents(rows as Parameters<TelemetryWriter['insertEvents']>[0], token ?? '', received as Uint8Array[] | undefined),
     upsertMinutes: (rows, token) => store.upsertMinutes(rows as Parameters<TelemetryWriter['upsertMinutes']>[0], token),
     upsertAgentWindows: (rows, token) => store.upsertAgentWindows(rows as Parameters<TelemetryWriter['upsertAgentWindows']>[0], token),
-    upsertExtensionWindows: (rows, token) => store.upsertExtensionWindows(rows as Parameters<TelemetryWriter['upsertExtensionWindows']>[0], token),
-    upsertIntervalReports: (rows, token) => store.upsertIntervalReports(rows as Parameters<TelemetryWriter['upsertIntervalReports']>[0], token),
+    upsertExtensionWindows: (rows, token) =>
+      store.upsertExtensionWindows(rows as Parameters<TelemetryWriter['upsertExtensionWindows']>[0], token),
+    upsertIntervalReports: (rows, token) =>
+      store.upsertIntervalReports(rows as Parameters<TelemetryWriter['upsertIntervalReports']>[0], token),
     insertDeadLetters: (rows, token) => store.insertDeadLetters(rows as Parameters<TelemetryWriter['insertDeadLetters']>[0], token ?? ''),
   };
   const split = (write: SplitWrite) => async (rows: readonly unknown[], token?: string, extra?: readonly unknown[]) => {
     if (rows.length === 0) return;
-    await bisect(rows, extra, 0, token, { write: writers[write], token, isRefused, refused: (index, err) => onRefused({ write, index, row: rows[index], reason: reasonOf(err) }) });
+    await bisect(rows, extra, 0, token, {
+      write: writers[write],
+      token,
+      isRefused,
+      refused: (index, err) => onRefused({ write, index, row: rows[index], reason: reasonOf(err) }),
+    });
   };
   return new Proxy(store, {
     get(target, prop) {

@@ -4,7 +4,19 @@
  * the formulas of pipelines/metrics/formulas.ts, so both give the same answer.
  */
 import type { AgentState } from '../events/types.js';
-import { abandonRate, averageHandleTime, averageSpeedOfAnswer, averageTalkTime, handleTime, occupancy, overflowRate, serviceLevels, transferRate, utilisation, type ServiceLevelVariant } from '../metrics/formulas.js';
+import {
+  abandonRate,
+  averageHandleTime,
+  averageSpeedOfAnswer,
+  averageTalkTime,
+  handleTime,
+  occupancy,
+  overflowRate,
+  serviceLevels,
+  transferRate,
+  utilisation,
+  type ServiceLevelVariant,
+} from '../metrics/formulas.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
 import { minuteFields } from './schema.js';
@@ -73,7 +85,11 @@ export function intervalOf(ts: number, intervalMs: number): number {
 }
 
 /** Figures of one skill-group interval from its summed minute rows. */
-export function skillGroupInterval(key: { tenant: string; skillGroup: string; intervalStart: number; intervalSec: number }, minutes: number, sums: IntervalSums): SkillGroupInterval {
+export function skillGroupInterval(
+  key: { tenant: string; skillGroup: string; intervalStart: number; intervalSec: number },
+  minutes: number,
+  sums: IntervalSums,
+): SkillGroupInterval {
   const exits = sums.answered + sums.abandoned + sums.overflowed;
   return {
     ...key,
@@ -133,17 +149,39 @@ export function agentInterval(
 ): AgentInterval {
   const sec = (v: number) => v / 1000;
   const stateSec = Object.fromEntries(Object.entries(ms).map(([s, v]) => [s, sec(v)])) as Record<AgentState, number>;
-  const auxSecByReason = Object.fromEntries(Object.entries(auxMsByReason).filter(([, v]) => v !== 0).map(([r, v]) => [r, sec(v)]));
+  const auxSecByReason = Object.fromEntries(
+    Object.entries(auxMsByReason)
+      .filter(([, v]) => v !== 0)
+      .map(([r, v]) => [r, sec(v)]),
+  );
   const staffed = ms.AVAILABLE + ms.RINGING + ms.ON_CALL + ms.HOLD + ms.ACW + ms.AUX;
   return {
-    ...key, minutes, stateSec, entries: { ...entries }, auxSecByReason, callsHandled: entries.ON_CALL,
-    staffedSec: sec(staffed), handleSec: sec(handleTime(ms)), occupancy: occupancy(ms), utilisation: utilisation(ms),
+    ...key,
+    minutes,
+    stateSec,
+    entries: { ...entries },
+    auxSecByReason,
+    callsHandled: entries.ON_CALL,
+    staffedSec: sec(staffed),
+    handleSec: sec(handleTime(ms)),
+    occupancy: occupancy(ms),
+    utilisation: utilisation(ms),
   };
 }
 
 /** Counters compared by {@link reconcile}: vendor counter name = field of the result. */
 export const RECONCILED_COUNTERS = [
-  'offered', 'answered', 'abandoned', 'answeredWithinSl', 'abandonedWithinSl', 'overflowed', 'handled', 'transferred', 'talkSec', 'holdSec', 'acwSec',
+  'offered',
+  'answered',
+  'abandoned',
+  'answeredWithinSl',
+  'abandonedWithinSl',
+  'overflowed',
+  'handled',
+  'transferred',
+  'talkSec',
+  'holdSec',
+  'acwSec',
 ] as const;
 /** One of {@link RECONCILED_COUNTERS}. */
 export type ReconciledCounter = (typeof RECONCILED_COUNTERS)[number];
@@ -180,9 +218,17 @@ export interface ReconciliationRow {
 /** Compares one vendor report with Sluice's summed minute rows for its interval. */
 export function reconcile(report: IntervalReportRow, minutes: number, sums: IntervalSums): ReconciliationRow {
   const ours: Record<ReconciledCounter, number> = {
-    offered: sums.offered, answered: sums.answered, abandoned: sums.abandoned, answeredWithinSl: sums.answeredWithinSl,
-    abandonedWithinSl: sums.abandonedWithinSl, overflowed: sums.overflowed, handled: sums.handled, transferred: sums.transferred,
-    talkSec: sums.talkMs / 1000, holdSec: sums.holdMs / 1000, acwSec: sums.acwMs / 1000,
+    offered: sums.offered,
+    answered: sums.answered,
+    abandoned: sums.abandoned,
+    answeredWithinSl: sums.answeredWithinSl,
+    abandonedWithinSl: sums.abandonedWithinSl,
+    overflowed: sums.overflowed,
+    handled: sums.handled,
+    transferred: sums.transferred,
+    talkSec: sums.talkMs / 1000,
+    holdSec: sums.holdMs / 1000,
+    acwSec: sums.acwMs / 1000,
   };
   const vendor = {} as Record<ReconciledCounter, number | null>;
   const difference = {} as Record<ReconciledCounter, number | null>;
@@ -195,7 +241,15 @@ export function reconcile(report: IntervalReportRow, minutes: number, sums: Inte
     if (d !== null && Math.abs(d) >= (c.endsWith('Sec') ? 1 : Number.MIN_VALUE)) mismatched.push(c);
   }
   return {
-    tenant: report.tenant, skillGroup: report.key, intervalStart: report.intervalStart, intervalSec: report.intervalSec,
-    vendor, sluice: ours, difference, mismatched, sluiceMinutes: minutes, serviceLevelMs: sums.serviceLevelMs,
+    tenant: report.tenant,
+    skillGroup: report.key,
+    intervalStart: report.intervalStart,
+    intervalSec: report.intervalSec,
+    vendor,
+    sluice: ours,
+    difference,
+    mismatched,
+    sluiceMinutes: minutes,
+    serviceLevelMs: sums.serviceLevelMs,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type MinuteRow } from '../skillgroup/rows.js';
+import type { MinuteRow } from '../skillgroup/rows.js';
 import { minuteTuple } from './clickhouse.js';
 import { ADDED_SUMS, MAX_SUMS } from './reports.js';
 import { MINUTE_COLUMNS, minuteFields, telemetryMigrations } from './schema.js';
@@ -9,7 +9,8 @@ import { minuteRow } from '../testing/rows.js';
 function distinctRow(): MinuteRow {
   const row = minuteRow({ tenant: 'acme', skillGroup: 'sales', windowStart: 1_700_000_000_000, final: true });
   let n = 1;
-  for (const k of Object.keys(row) as (keyof MinuteRow)[]) if (typeof row[k] === 'number' && k !== 'windowStart') (row as unknown as Record<string, number>)[k] = n++;
+  for (const k of Object.keys(row) as (keyof MinuteRow)[])
+    if (typeof row[k] === 'number' && k !== 'windowStart') (row as unknown as Record<string, number>)[k] = n++;
   return row;
 }
 
@@ -30,7 +31,9 @@ describe('the skillgroup_minute column descriptor', () => {
   });
 
   it('names only columns the migrations create', () => {
-    const ddl = telemetryMigrations({ rawTtlDays: 30 }).flatMap((m) => m.sql).join('\n');
+    const ddl = telemetryMigrations({ rawTtlDays: 30 })
+      .flatMap((m) => m.sql)
+      .join('\n');
     for (const c of MINUTE_COLUMNS) expect(ddl, c.column).toMatch(new RegExp(`\\b${c.column} (UInt|DateTime|LowCardinality|String)`));
   });
 

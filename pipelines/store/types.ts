@@ -3,9 +3,23 @@ import type { Source, TelemetryEvent } from '../events/types.js';
 import type { ExtensionWindowRow } from '../extension/rows.js';
 import type { IntervalReportRow } from '../interval/rows.js';
 import type { MinuteRow } from '../skillgroup/rows.js';
-import type { AgentInterval, AgentIntervalQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery } from './reports.js';
+import type {
+  AgentInterval,
+  AgentIntervalQuery,
+  ReconcileQuery,
+  ReconciliationRow,
+  SkillGroupInterval,
+  SkillGroupIntervalQuery,
+} from './reports.js';
 
-export type { AgentInterval, AgentIntervalQuery, ReconcileQuery, ReconciliationRow, SkillGroupInterval, SkillGroupIntervalQuery } from './reports.js';
+export type {
+  AgentInterval,
+  AgentIntervalQuery,
+  ReconcileQuery,
+  ReconciliationRow,
+  SkillGroupInterval,
+  SkillGroupIntervalQuery,
+} from './reports.js';
 
 /** An input refused by a decoder, kept with its reason and original bytes. */
 export interface DeadLetter {

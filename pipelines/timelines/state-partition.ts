@@ -46,7 +46,6 @@ export interface StateHooks<R> {
   onRows?(rows: R[]): void;
 }
 
-
 /** What one batch produced. */
 export interface StateBatch<R> extends BatchResult {
   /** Rows of the changed windows, the newest version of each (early, final and corrected). */
@@ -88,8 +87,10 @@ export function parseResumePoint(text: string | undefined): ResumePoint | undefi
 export const DEFAULT_MAX_OPEN_STATE_MS = 12 * 3_600_000;
 
 function checkOptions(o: StateWindowOptions): void {
-  if (o.intervalMinutes !== 15 && o.intervalMinutes !== 30) throw new RangeError(`intervalMinutes must be 15 or 30, got ${String(o.intervalMinutes)}`);
-  if (!(Number.isInteger(o.outOfOrdernessMs) && o.outOfOrdernessMs >= 0)) throw new RangeError(`outOfOrdernessMs must be a whole number of ms ≥ 0, got ${o.outOfOrdernessMs}`);
+  if (o.intervalMinutes !== 15 && o.intervalMinutes !== 30)
+    throw new RangeError(`intervalMinutes must be 15 or 30, got ${String(o.intervalMinutes)}`);
+  if (!(Number.isInteger(o.outOfOrdernessMs) && o.outOfOrdernessMs >= 0))
+    throw new RangeError(`outOfOrdernessMs must be a whole number of ms ≥ 0, got ${o.outOfOrdernessMs}`);
 }
 
 /**
@@ -144,7 +145,15 @@ export class StatePartition<E extends TelemetryEvent, S extends string, R> imple
       intervals.add(c.key, c.windowStart, c.delta, this.#emitted);
     };
     this.#sub = this.#input
-      .pipe(dedupById({ id: (i) => source.id(i.event), maxIds: opts.dedupMaxIds ?? 1_000_000, horizonMs: MINUTE + opts.allowedLatenessMs, onDuplicate: () => this.#duplicates++, stateProbe: this.#state.probe }))
+      .pipe(
+        dedupById({
+          id: (i) => source.id(i.event),
+          maxIds: opts.dedupMaxIds ?? 1_000_000,
+          horizonMs: MINUTE + opts.allowedLatenessMs,
+          onDuplicate: () => this.#duplicates++,
+          stateProbe: this.#state.probe,
+        }),
+      )
       .subscribe((el) => {
         if (el.kind === 'watermark') {
           this.#timelines.advance(el.ts, push);
@@ -155,7 +164,11 @@ export class StatePartition<E extends TelemetryEvent, S extends string, R> imple
         const { event: e, offset } = el.value;
         const { state, reason } = source.change(e);
         const ts = source.ts(e);
-        const ok = this.#timelines.change(source.key(e), reason === undefined ? { ts, state, offset } : { ts, state, reason, offset }, push);
+        const ok = this.#timelines.change(
+          source.key(e),
+          reason === undefined ? { ts, state, offset } : { ts, state, reason, offset },
+          push,
+        );
         if (!ok) this.#late.push(el, this.#watermark);
       });
   }
@@ -244,7 +257,15 @@ export class StatePartition<E extends TelemetryEvent, S extends string, R> imple
     this.#emitted = [];
     return slots.map((slot) => {
       const version = this.#epoch * EPOCH + Math.min(slot.version, EPOCH - 1);
-      const row: StateWindow<S> = { tenant: slot.tenant, entity: slot.entity, windowStart: slot.start, windowSec: slot.sizeMs / 1000, version, final: slot.final, delta: slot.delta };
+      const row: StateWindow<S> = {
+        tenant: slot.tenant,
+        entity: slot.entity,
+        windowStart: slot.start,
+        windowSec: slot.sizeMs / 1000,
+        version,
+        final: slot.final,
+        delta: slot.delta,
+      };
       slot.version = -1;
       return row;
     });

@@ -13,7 +13,11 @@ const opts = { windowMs: W, allowedLatenessMs: 10 * W, maxOpenStateMs: 24 * 3_60
 
 /** Sums corrections per window start. */
 /** A copy of a correction: the engine's own is valid only during the call. */
-const copy = (c: Correction): Correction => ({ key: c.key, windowStart: c.windowStart, delta: addDelta(emptyDelta(c.delta.ms.length), c.delta) });
+const copy = (c: Correction): Correction => ({
+  key: c.key,
+  windowStart: c.windowStart,
+  delta: addDelta(emptyDelta(c.delta.ms.length), c.delta),
+});
 
 /** Figures as records keyed by state: the rows' shape, made here generically from the state list. */
 interface StateFigures<S extends string> {
@@ -108,7 +112,13 @@ describe('StateTimelines', () => {
     fc.assert(
       fc.property(fc.array(change, { minLength: 1, maxLength: 40 }), (spec) => {
         let ts = T0;
-        const changes = spec.map((c, i) => ({ ts: (ts += c.gap), state: c.state, ...(c.reason === undefined ? {} : { reason: c.reason }), offset: i, arrival: ts + c.delay }));
+        const changes = spec.map((c, i) => ({
+          ts: (ts += c.gap),
+          state: c.state,
+          ...(c.reason === undefined ? {} : { reason: c.reason }),
+          offset: i,
+          arrival: ts + c.delay,
+        }));
         const arrivals = [...changes].sort((a, b) => a.arrival - b.arrival || a.offset - b.offset);
         const t = new StateTimelines(plain, { ...opts, allowedLatenessMs: 6 * W });
         const out: Correction[] = [];
@@ -121,7 +131,9 @@ describe('StateTimelines', () => {
         t.advance(end - 1, push);
         const got = sum(out);
         // Equal timestamps: the engine keeps arrival order, agentStateTimes the given order.
-        const byArrival = arrivals.map(({ ts: at, state, reason }) => (reason === undefined ? { ts: at, state } : { ts: at, state, reason }));
+        const byArrival = arrivals.map(({ ts: at, state, reason }) =>
+          reason === undefined ? { ts: at, state } : { ts: at, state, reason },
+        );
         for (let s = Math.floor(T0 / W) * W; s < end; s += W) {
           const want = agentStateTimes(byArrival, { from: s, to: s + W });
           const have = got.get(s) ?? toFigures(AGENT_STATES, emptyDelta(AGENT_STATES.length));

@@ -112,8 +112,10 @@ export class StateTimelines<S extends string> {
   #closedEnd = Number.NEGATIVE_INFINITY;
 
   constructor(spec: TimelineSpec<S>, opts: TimelineOptions) {
-    if (!(Number.isInteger(opts.windowMs) && opts.windowMs > 0)) throw new RangeError(`windowMs must be a whole number of ms > 0, got ${opts.windowMs}`);
-    if (!(Number.isInteger(opts.allowedLatenessMs) && opts.allowedLatenessMs >= 0)) throw new RangeError(`allowedLatenessMs must be a whole number of ms ≥ 0, got ${opts.allowedLatenessMs}`);
+    if (!(Number.isInteger(opts.windowMs) && opts.windowMs > 0))
+      throw new RangeError(`windowMs must be a whole number of ms > 0, got ${opts.windowMs}`);
+    if (!(Number.isInteger(opts.allowedLatenessMs) && opts.allowedLatenessMs >= 0))
+      throw new RangeError(`allowedLatenessMs must be a whole number of ms ≥ 0, got ${opts.allowedLatenessMs}`);
     if (!(opts.maxOpenStateMs > opts.allowedLatenessMs + opts.windowMs)) {
       throw new RangeError(`maxOpenStateMs must exceed allowedLatenessMs + ${opts.windowMs} ms, got ${opts.maxOpenStateMs}`);
     }
@@ -189,7 +191,15 @@ export class StateTimelines<S extends string> {
    * The common case, a change after everything known and past the closed end: the previous state is
    * credited from the horizon to the change, and the change counts as an entry in its window.
    */
-  #append(key: string, list: Kept[] | undefined, last: Kept | undefined, hb: number, floor: number, c: Kept, out: (c: Correction) => void): void {
+  #append(
+    key: string,
+    list: Kept[] | undefined,
+    last: Kept | undefined,
+    hb: number,
+    floor: number,
+    c: Kept,
+    out: (c: Correction) => void,
+  ): void {
     const w = this.#w;
     const at = Math.floor(c.ts / w) * w;
     let hereMs = 0;
@@ -229,7 +239,8 @@ export class StateTimelines<S extends string> {
           const d = Math.min(ha, s + this.#w) - Math.max(hb, s);
           if (d > 0) this.#emit(key, s, last, d, -1, out);
         }
-        if (last.ts + this.#cap <= closedEnd) list.push({ ts: last.ts + this.#cap, si: -1, reason: undefined, offset: Number.POSITIVE_INFINITY });
+        if (last.ts + this.#cap <= closedEnd)
+          list.push({ ts: last.ts + this.#cap, si: -1, reason: undefined, offset: Number.POSITIVE_INFINITY });
       }
       let k = 0;
       while (k + 1 < list.length && (list[k + 1] as Kept).ts < floor) k++;
@@ -310,7 +321,8 @@ export class StateTimelines<S extends string> {
       }
       if (!c || c.ts >= end) break;
       const prev = current ? current.si : -1;
-      if (c.si >= 0 && prev !== c.si && !(prev >= 0 && this.#continues[prev * this.#n + c.si])) out.entries[c.si] = (out.entries[c.si] as number) + 1;
+      if (c.si >= 0 && prev !== c.si && !(prev >= 0 && this.#continues[prev * this.#n + c.si]))
+        out.entries[c.si] = (out.entries[c.si] as number) + 1;
       current = c;
     }
     return out;

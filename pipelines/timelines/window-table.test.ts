@@ -17,7 +17,7 @@ const sizeOf = (seed: number) => (seed % 2 === 0 ? 15 * MIN : MIN);
 /** A seeded stream of batches: corrections (some late, some past the lateness), watermarks, early calls. */
 function stream(seed: number, lateness: number): ({ kind: 'c'; c: C } | { kind: 'w'; wm: number } | { kind: 'early' })[] {
   let x = seed;
-  const rnd = () => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const out: ({ kind: 'c'; c: C } | { kind: 'w'; wm: number } | { kind: 'early' })[] = [];
   let wm = 0;
   for (let i = 0; i < 1_500; i++) {
@@ -33,7 +33,12 @@ function stream(seed: number, lateness: number): ({ kind: 'c'; c: C } | { kind: 
       if (rnd() < 0.3) delta.entries[Math.floor(rnd() * N)] = 1;
       if (rnd() < 0.2) delta.byReason = { [`r${Math.floor(rnd() * 3)}`]: Math.floor(rnd() * 1_000) };
       // Mostly around the watermark; some late within the lateness, some past it.
-      const back = rnd() < 0.7 ? -Math.floor(rnd() * 2 * MIN) : rnd() < 0.5 ? lateness + Math.floor(rnd() * sizeOf(seed)) : Math.floor(rnd() * (lateness + 3 * MIN));
+      const back =
+        rnd() < 0.7
+          ? -Math.floor(rnd() * 2 * MIN)
+          : rnd() < 0.5
+            ? lateness + Math.floor(rnd() * sizeOf(seed))
+            : Math.floor(rnd() * (lateness + 3 * MIN));
       out.push({ kind: 'c', c: { key: `k${Math.floor(rnd() * 5)}`, ts: Math.max(0, wm - back), delta } });
     }
   }
@@ -42,29 +47,65 @@ function stream(seed: number, lateness: number): ({ kind: 'c'; c: C } | { kind: 
 
 /** What a batch shows of a window: its newest version and figures. */
 const shown = (key: string, start: number, version: number, final: boolean, d: Delta) =>
-  JSON.stringify([key, start, version, final, d.ms, d.entries, Object.entries(d.byReason ?? {}).filter(([, v]) => v !== 0).sort()]);
+  JSON.stringify([
+    key,
+    start,
+    version,
+    final,
+    d.ms,
+    d.entries,
+    Object.entries(d.byReason ?? {})
+      .filter(([, v]) => v !== 0)
+      .sort(),
+  ]);
 
 describe('WindowTable', () => {
-  for (const [sizeMs, lateness, seed] of [[MIN, 5 * MIN, 1], [15 * MIN, 10 * MIN, 2], [MIN, 0, 3], [15 * MIN, 30 * MIN, 4], [MIN, 10 * MIN, 5]] as const) {
+  for (const [sizeMs, lateness, seed] of [
+    [MIN, 5 * MIN, 1],
+    [15 * MIN, 10 * MIN, 2],
+    [MIN, 0, 3],
+    [15 * MIN, 30 * MIN, 4],
+    [MIN, 10 * MIN, 5],
+  ] as const) {
     it(`emits what tumblingWindow emits, newest per batch, and keeps quiet the windows finished before (${sizeMs / MIN} min, lateness ${lateness / MIN} min, seed ${seed})`, () => {
       const steps = stream(seed, lateness);
       // The operator, as the state pipeline used it: newest emission per window per batch.
       const input = new Subject<StreamElement<C>>();
       const scheduler = new VirtualTimeScheduler();
       const late = new LateOutput<C>();
-      const aggregate = { create: () => emptyDelta(N), add: (a: Delta, c: C) => addDelta(a, c.delta), merge: (a: Delta, b: Delta) => addDelta(a, b), result: (a: Delta) => addDelta(emptyDelta(N), a) };
+      const aggregate = {
+        create: () => emptyDelta(N),
+        add: (a: Delta, c: C) => addDelta(a, c.delta),
+        merge: (a: Delta, b: Delta) => addDelta(a, b),
+        result: (a: Delta) => addDelta(emptyDelta(N), a),
+      };
       // A second table keeps quiet every window a watermark a third of the way in had put past its lateness.
-      const quietThrough = (steps.filter((x) => x.kind === 'w') as { wm: number }[])[Math.floor(steps.filter((x) => x.kind === 'w').length / 3)]!.wm;
+      const quietThrough = (steps.filter((x) => x.kind === 'w') as { wm: number }[])[
+        Math.floor(steps.filter((x) => x.kind === 'w').length / 3)
+      ]!.wm;
       const isQuiet = (r: WindowResult<string, Delta>) => r.windowEnd - 1 + lateness <= quietThrough;
       let batch = new Map<string, string>();
       let quietBatch = new Map<string, string>();
       let silenced = 0;
-      input.pipe(tumblingWindow({ sizeMs, key: (c: C) => c.key, aggregate, allowedLatenessMs: lateness, late, earlyEveryMs: 1, scheduler, flushOnComplete: false })).subscribe((r) => {
-        const row = shown(r.key, r.windowStart, r.version, r.final, r.value);
-        batch.set(`${r.key}|${r.windowStart}`, row);
-        if (isQuiet(r)) silenced++;
-        else quietBatch.set(`${r.key}|${r.windowStart}`, row);
-      });
+      input
+        .pipe(
+          tumblingWindow({
+            sizeMs,
+            key: (c: C) => c.key,
+            aggregate,
+            allowedLatenessMs: lateness,
+            late,
+            earlyEveryMs: 1,
+            scheduler,
+            flushOnComplete: false,
+          }),
+        )
+        .subscribe((r) => {
+          const row = shown(r.key, r.windowStart, r.version, r.final, r.value);
+          batch.set(`${r.key}|${r.windowStart}`, row);
+          if (isQuiet(r)) silenced++;
+          else quietBatch.set(`${r.key}|${r.windowStart}`, row);
+        });
       // The tables.
       const table = new WindowTable(sizeMs, lateness, N);
       const quiet = new WindowTable(sizeMs, lateness, N, quietThrough);

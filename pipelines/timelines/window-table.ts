@@ -117,7 +117,8 @@ export class WindowTable {
     for (const index of this.#order) {
       if (index >= emax) break;
       if (index < this.#fired) continue;
-      for (const slot of (this.#panes.get(index) as Map<string, WindowSlot>).values()) this.#emit(index, slot, 2 * slot.count + 1, true, out);
+      for (const slot of (this.#panes.get(index) as Map<string, WindowSlot>).values())
+        this.#emit(index, slot, 2 * slot.count + 1, true, out);
     }
     if (emax > this.#fired) this.#fired = emax;
     while (this.#order.length > 0 && this.#sealAt(this.#order[0] as number) <= watermark) {

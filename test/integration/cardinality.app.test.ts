@@ -44,14 +44,23 @@ describe('unbounded names from one tenant (embedded defaults)', () => {
     }
   };
   const call = (tenant: string, skillGroup: string, i: number, type: 'OFFERED' | 'ANSWERED') => ({
-    v: 1, tenant, source: 'skillgroup', id: `${tenant}-${skillGroup}-${type}-${i}`, ts: Date.now() - 1_000,
+    v: 1,
+    tenant,
+    source: 'skillgroup',
+    id: `${tenant}-${skillGroup}-${type}-${i}`,
+    ts: Date.now() - 1_000,
     body: { skillGroup, callId: `${tenant}-c${i}`, type, ...(type === 'ANSWERED' && { waitMs: 4_000 }) },
   });
-  const count = async (sql: string) => Number((await (await sluice.clickhouse.client.query({ query: sql.replaceAll('{db}', db), format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+  const count = async (sql: string) =>
+    Number(
+      (await (await sluice.clickhouse.client.query({ query: sql.replaceAll('{db}', db), format: 'JSONEachRow' })).json<{ n: string }>())[0]!
+        .n,
+    );
 
   it('holds the noisy tenant to its limit in memory and /metrics, dead-letters the excess, and keeps the other tenant flowing', async () => {
     let sent = 0;
-    const quiet = (round: number) => ['sales', 'care'].flatMap((sg, j) => [call('quiet', sg, round * 2 + j, 'OFFERED'), call('quiet', sg, round * 2 + j, 'ANSWERED')]);
+    const quiet = (round: number) =>
+      ['sales', 'care'].flatMap((sg, j) => [call('quiet', sg, round * 2 + j, 'OFFERED'), call('quiet', sg, round * 2 + j, 'ANSWERED')]);
     for (let r = 0; r < 12; r++) {
       // 250 new names per request, each with an answered call (a histogram per name on main).
       const noisy = Array.from({ length: 250 }, (_, i) => call('noisy', `sg-${r}-${i}`, r * 250 + i, 'ANSWERED'));
@@ -60,10 +69,20 @@ describe('unbounded names from one tenant (embedded defaults)', () => {
       sent += noisy.length + 4;
     }
     for (let i = 0; i < 200; i++) {
-      const routed = await sluice.app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': PLATFORM_ROUTER }, payload: { tenant: `made-up-${i}`, callId: `m${i}`, skillGroup: `sg${i}`, priority: 'normal' } });
+      const routed = await sluice.app.inject({
+        method: 'POST',
+        url: '/v1/route',
+        headers: { 'x-api-key': PLATFORM_ROUTER },
+        payload: { tenant: `made-up-${i}`, callId: `m${i}`, skillGroup: `sg${i}`, priority: 'normal' },
+      });
       expect(routed.statusCode).toBeLessThan(500);
     }
-    const route = await sluice.app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': QUIET_ROUTER }, payload: { tenant: 'quiet', callId: 'q-1', skillGroup: 'sales', priority: 'normal' } });
+    const route = await sluice.app.inject({
+      method: 'POST',
+      url: '/v1/route',
+      headers: { 'x-api-key': QUIET_ROUTER },
+      payload: { tenant: 'quiet', callId: 'q-1', skillGroup: 'sales', priority: 'normal' },
+    });
     expect(route.statusCode).toBe(200);
     while (sluice.worker!.handled < sent) await new Promise((r) => setTimeout(r, 20));
 
@@ -71,7 +90,9 @@ describe('unbounded names from one tenant (embedded defaults)', () => {
     expect(await count(`SELECT count() AS n FROM {db}.events_raw FINAL WHERE tenant = 'quiet'`)).toBe(12 * 4);
     // The noisy tenant: the first LIMIT names stored, the rest dead-lettered with the reason.
     expect(await count(`SELECT count() AS n FROM {db}.events_raw FINAL WHERE tenant = 'noisy'`)).toBe(LIMIT);
-    expect(await count(`SELECT count() AS n FROM {db}.dead_letters WHERE tenant = 'noisy' AND code = 'cardinality-limit'`)).toBe(3_000 - LIMIT);
+    expect(await count(`SELECT count() AS n FROM {db}.dead_letters WHERE tenant = 'noisy' AND code = 'cardinality-limit'`)).toBe(
+      3_000 - LIMIT,
+    );
     expect(await count(`SELECT count() AS n FROM {db}.dead_letters WHERE code != 'cardinality-limit' OR tenant != 'noisy'`)).toBe(0);
 
     // Real-time entries: bounded by the limit.

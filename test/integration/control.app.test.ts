@@ -25,19 +25,39 @@ describe('control API wired into the app (embedded defaults)', () => {
   });
 
   it('routes a call, takes its outcome, shows the state, and counts the decision in /metrics', async () => {
-    const r = await sluice.app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': ROUTER }, payload: { tenant: 'acme', callId: 'c-1', skillGroup: 'sales', priority: 'normal' } });
+    const r = await sluice.app.inject({
+      method: 'POST',
+      url: '/v1/route',
+      headers: { 'x-api-key': ROUTER },
+      payload: { tenant: 'acme', callId: 'c-1', skillGroup: 'sales', priority: 'normal' },
+    });
     expect(r.statusCode, r.body).toBe(200);
     const d = r.json();
     expect(d).toMatchObject({ target: 'agent', level: 0 });
     expect(typeof d.decisionId).toBe('string');
-    const o = await sluice.app.inject({ method: 'POST', url: `/v1/route/${d.decisionId}/outcome`, headers: { 'x-api-key': ROUTER }, payload: { success: true, latencyMs: 120 } });
+    const o = await sluice.app.inject({
+      method: 'POST',
+      url: `/v1/route/${d.decisionId}/outcome`,
+      headers: { 'x-api-key': ROUTER },
+      payload: { success: true, latencyMs: 120 },
+    });
     expect(o.statusCode).toBe(204);
     const state = await sluice.app.inject({ url: '/v1/control/state', headers: { 'x-api-key': VIEWER } });
     expect(state.statusCode).toBe(200);
     expect(state.json()).toHaveProperty('breakers');
-    const denied = await sluice.app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': VIEWER }, payload: { tenant: 'acme', callId: 'c-2', skillGroup: 'sales', priority: 'normal' } });
+    const denied = await sluice.app.inject({
+      method: 'POST',
+      url: '/v1/route',
+      headers: { 'x-api-key': VIEWER },
+      payload: { tenant: 'acme', callId: 'c-2', skillGroup: 'sales', priority: 'normal' },
+    });
     expect(denied.statusCode).toBe(403);
-    const bad = await sluice.app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': ROUTER }, payload: { tenant: 'acme', skillGroup: 'sales', priority: 'normal' } });
+    const bad = await sluice.app.inject({
+      method: 'POST',
+      url: '/v1/route',
+      headers: { 'x-api-key': ROUTER },
+      payload: { tenant: 'acme', skillGroup: 'sales', priority: 'normal' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('body.callId');
     const text = await sluice.metrics.registry.getSingleMetricAsString('sluice_route_decisions_total');

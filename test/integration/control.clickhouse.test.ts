@@ -15,7 +15,13 @@ describe('decision log in ClickHouse (chDB)', () => {
   it('migrates once, writes decisions and level changes in batches without blocking routing, and a retried batch adds nothing', async () => {
     const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `control_${process.pid}`);
     const count = async (table: string, where = '1') =>
-      Number((await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.${table} WHERE ${where}`, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+      Number(
+        (
+          await (
+            await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.${table} WHERE ${where}`, format: 'JSONEachRow' })
+          ).json<{ n: string }>()
+        )[0]!.n,
+      );
     try {
       const writer = await ClickHouseLogWriter.open(ch);
       expect(await migrate(ch, controlMigrations({ ttlDays: 30 }), { component: 'control' })).toEqual([]);
@@ -46,11 +52,30 @@ describe('decision log in ClickHouse (chDB)', () => {
       expect(log.stats()).toMatchObject({ buffered: 0, dropped: 0, written: 2_001 });
       expect(await count('route_decisions', "tenant = 'acme' AND intent = 'billing'")).toBe(2_000);
       expect(await count('level_changes', "tenant = 'acme' AND to_level = 2 AND change = 'override'")).toBe(1);
-      const [row] = await (await ch.client.query({ query: `SELECT toUnixTimestamp64Milli(ts) AS ms, target, cti_node, level, reason FROM ${ch.database}.route_decisions ORDER BY ts LIMIT 1`, format: 'JSONEachRow' })).json<{ ms: string; target: string; cti_node: string; level: number; reason: string }>();
+      const [row] = await (
+        await ch.client.query({
+          query: `SELECT toUnixTimestamp64Milli(ts) AS ms, target, cti_node, level, reason FROM ${ch.database}.route_decisions ORDER BY ts LIMIT 1`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ ms: string; target: string; cti_node: string; level: number; reason: string }>();
       expect(Math.abs(Number(row!.ms) - Date.now())).toBeLessThan(120_000);
       expect(row).toMatchObject({ target: 'agent', cti_node: 'a', level: 0, reason: expect.stringContaining('L0') });
 
-      const again: DecisionRecord = { kind: 'decision', ts: Date.now(), decisionId: 'dup', tenant: 'dup', skillGroup: 'g', callId: 'c', priority: 'low', intent: '', target: 'chat', ctiNode: undefined, level: 2, reason: 'r', instance: 'it' };
+      const again: DecisionRecord = {
+        kind: 'decision',
+        ts: Date.now(),
+        decisionId: 'dup',
+        tenant: 'dup',
+        skillGroup: 'g',
+        callId: 'c',
+        priority: 'low',
+        intent: '',
+        target: 'chat',
+        ctiNode: undefined,
+        level: 2,
+        reason: 'r',
+        instance: 'it',
+      };
       await writer.write([again], 'same-token');
       await writer.write([again], 'same-token');
       await writer.write([{ ...again, decisionId: 'other' }], 'next-token');
@@ -74,9 +99,15 @@ describe('decision log in ClickHouse (chDB)', () => {
       await control.start();
       control.service.route({ tenant: 'acme', callId: 'c1', skillGroup: 'care', priority: 'normal' });
       await control.stop();
-      const rows = await (await ch.client.query({ query: `SELECT instance FROM ${ch.database}.route_decisions`, format: 'JSONEachRow' })).json<{ instance: string }>();
+      const rows = await (
+        await ch.client.query({ query: `SELECT instance FROM ${ch.database}.route_decisions`, format: 'JSONEachRow' })
+      ).json<{ instance: string }>();
       expect(rows).toEqual([{ instance: 'wired' }]);
-      expect(control.service.state().breakers.find((b) => b.id === 'clickhouse-sink')).toMatchObject({ state: 'closed', calls: 1, errors: 0 });
+      expect(control.service.state().breakers.find((b) => b.id === 'clickhouse-sink')).toMatchObject({
+        state: 'closed',
+        calls: 1,
+        errors: 0,
+      });
     } finally {
       await ch.close();
     }

@@ -47,7 +47,12 @@ async function instance(id: string, url: string, prefix: string): Promise<Fastif
 }
 
 const route = (app: FastifyInstance, key: string, tenant: string, i: number) =>
-  app.inject({ method: 'POST', url: '/v1/route', headers: { 'x-api-key': key }, payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' } });
+  app.inject({
+    method: 'POST',
+    url: '/v1/route',
+    headers: { 'x-api-key': key },
+    payload: { tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' },
+  });
 
 describe('control rate limits on a real redis-server', () => {
   it('one key shares its limit across two instances; another key is answered on both', async () => {
@@ -61,7 +66,8 @@ describe('control rate limits on a real redis-server', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.json().error).toMatchObject({ code: 'SLUICE_ERR_RATE_LIMITED', retriable: true });
     // globex's key has its own count: five answers over both instances, then it is refused too.
-    for (let i = 0; i < 5; i++) expect((await route(i % 2 === 0 ? one : two, GLOBEX, 'globex', i)).json()).toMatchObject({ target: 'agent' });
+    for (let i = 0; i < 5; i++)
+      expect((await route(i % 2 === 0 ? one : two, GLOBEX, 'globex', i)).json()).toMatchObject({ target: 'agent' });
     expect((await route(two, GLOBEX, 'globex', 20)).statusCode).toBe(429);
   });
 

@@ -112,9 +112,18 @@ describe('control instances on a real redis-server', () => {
     follower.force('channel:chat', 'open', 60_000, 'chat vendor down during the outage');
     leader!.pin({ tenant: 'acme', skillGroup: 'care' }, 1, 60_000, 'pinned during the outage');
     await server.start();
-    await eventually(() => a.state().shared.reachable && b.state().shared.reachable && leaders().length === 1, 'both reconnected with one leader', within(8_000));
     await eventually(
-      () => [a, b].every((s) => s.state().breakers.find((x) => x.id === 'channel:chat')?.state === 'forced-open' && s.state('acme').levels.find((l) => l.skillGroup === 'care')?.override?.level === 1),
+      () => a.state().shared.reachable && b.state().shared.reachable && leaders().length === 1,
+      'both reconnected with one leader',
+      within(8_000),
+    );
+    await eventually(
+      () =>
+        [a, b].every(
+          (s) =>
+            s.state().breakers.find((x) => x.id === 'channel:chat')?.state === 'forced-open' &&
+            s.state('acme').levels.find((l) => l.skillGroup === 'care')?.override?.level === 1,
+        ),
       'breaker and pin everywhere',
       within(3_000),
     );

@@ -25,11 +25,17 @@ describe('dashboards against a simulated run', () => {
     const runs = await runClickHouseQueries(run.sluice.clickhouse, dashboards, run);
     expect(failedRuns(runs)).toEqual([]);
     expect(runs.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(runs.map((r) => r.dashboard))).toEqual(new Set(['sluice-queues', 'sluice-agents', 'sluice-intervals', 'sluice-control', 'sluice-workflow']));
+    expect(new Set(runs.map((r) => r.dashboard))).toEqual(
+      new Set(['sluice-queues', 'sluice-agents', 'sluice-intervals', 'sluice-control', 'sluice-workflow']),
+    );
   });
 
   it('the same queries find nothing outside the run, so rows come from it', async () => {
-    const runs = await runClickHouseQueries(run.sluice.clickhouse, dashboards.slice(0, 1), { ...run, fromMs: Date.UTC(2001, 0, 1), toMs: Date.UTC(2001, 0, 2) });
+    const runs = await runClickHouseQueries(run.sluice.clickhouse, dashboards.slice(0, 1), {
+      ...run,
+      fromMs: Date.UTC(2001, 0, 1),
+      toMs: Date.UTC(2001, 0, 2),
+    });
     const empty = failedRuns(runs).filter((l) => l.includes('no rows'));
     expect(empty.length).toBeGreaterThan(0);
   });

@@ -33,7 +33,10 @@ describe('sluice demo (the README quick start)', () => {
         }
         await new Promise((r) => setTimeout(r, 250));
       }
-      expect(figures?.skillGroups.map((s) => s.currentMinute.offered > 0), out).toEqual([true, true, true]);
+      expect(
+        figures?.skillGroups.map((s) => s.currentMinute.offered > 0),
+        out,
+      ).toEqual([true, true, true]);
       expect(out).toContain(`live wallboard     http://127.0.0.1:${port}/wallboard`);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/sluice_events_in_total\{source="skillgroup"\} [1-9]/);
@@ -43,13 +46,18 @@ describe('sluice demo (the README quick start)', () => {
       const code = await exited;
       expect(Date.now() - t0).toBeLessThan(10_000);
       expect(code, out).toBe(0);
-      const stopped = out.split('\n').filter((l) => l.includes('"msg":"stopped"')).map((l) => JSON.parse(l) as { published: number; handled: number })[0];
+      const stopped = out
+        .split('\n')
+        .filter((l) => l.includes('"msg":"stopped"'))
+        .map((l) => JSON.parse(l) as { published: number; handled: number })[0];
       expect(stopped, out).toBeDefined();
       expect(stopped!.published).toBeGreaterThan(0);
       expect(stopped!.handled).toBe(stopped!.published);
 
       const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
-      const [row] = await (await ch.client.query({ query: 'SELECT uniqExact(id) AS n FROM sluice.events_raw', format: 'JSONEachRow' })).json<{ n: string }>();
+      const [row] = await (
+        await ch.client.query({ query: 'SELECT uniqExact(id) AS n FROM sluice.events_raw', format: 'JSONEachRow' })
+      ).json<{ n: string }>();
       expect(Number(row!.n)).toBe(stopped!.published);
       await ch.close();
     } finally {

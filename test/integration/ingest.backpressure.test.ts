@@ -42,17 +42,40 @@ describe('sluice start on the in-process bus: accepted means stored', () => {
       const ts = Date.now() - 1_000;
       return Array.from({ length: BATCH }, () => {
         const id = `${tenant}-${++seq}`;
-        return { v: 1, tenant, source: 'skillgroup', id, ts, body: { skillGroup: seq % 2 ? 'sales' : 'support', callId: `call-${id}`, type: 'OFFERED' } };
+        return {
+          v: 1,
+          tenant,
+          source: 'skillgroup',
+          id,
+          ts,
+          body: { skillGroup: seq % 2 ? 'sales' : 'support', callId: `call-${id}`, type: 'OFFERED' },
+        };
       });
     };
     const post = async (tenant: Tenant, events: { id: string }[]): Promise<Sent> => {
-      const r = await fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${KEYS[tenant]}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+      const r = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS[tenant]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events }),
+      });
       const body = (await r.json()) as { accepted?: number; error?: { code: string } };
       if (r.status === 202) expect(body.accepted, 'a 202 accepts the whole request').toBe(BATCH);
-      return { tenant, events, ids: events.map((e) => e.id), status: r.status, retryAfter: r.headers.get('retry-after') ?? undefined, code: body.error?.code };
+      return {
+        tenant,
+        events,
+        ids: events.map((e) => e.id),
+        status: r.status,
+        retryAfter: r.headers.get('retry-after') ?? undefined,
+        code: body.error?.code,
+      };
     };
     try {
-      await eventually(() => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${KEYS.acme}` } }).then((r) => r.status), (s) => s === 200, `sluice start listening\n${sluice.output()}`, 60_000);
+      await eventually(
+        () => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${KEYS.acme}` } }).then((r) => r.status),
+        (s) => s === 200,
+        `sluice start listening\n${sluice.output()}`,
+        60_000,
+      );
 
       // Six clients flood both tenants until the server has refused a good number of requests.
       const sent: Sent[] = [];
@@ -94,7 +117,12 @@ describe('sluice start on the in-process bus: accepted means stored', () => {
 
       const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
       try {
-        const rows = await (await ch.client.query({ query: 'SELECT tenant, id, count() AS n FROM sluice.events_raw GROUP BY tenant, id', format: 'JSONEachRow' })).json<{ tenant: string; id: string; n: string }>();
+        const rows = await (
+          await ch.client.query({
+            query: 'SELECT tenant, id, count() AS n FROM sluice.events_raw GROUP BY tenant, id',
+            format: 'JSONEachRow',
+          })
+        ).json<{ tenant: string; id: string; n: string }>();
         const stored = new Map(rows.map((r) => [r.id, r]));
         const mustBeStored = [...accepted, ...resent].flatMap((s) => s.ids.map((id) => [id, s.tenant] as const));
         const missing = mustBeStored.filter(([id]) => !stored.has(id));

@@ -45,15 +45,23 @@ describe('POST /v1/events and the source topics under hostile input (real Kafka 
     await sluice?.close();
   });
 
-  it('never answers 5xx, stores every valid event once, dead-letters every invalid one on the topic with its reason, and keeps storing another tenant\'s events', async () => {
+  it("never answers 5xx, stores every valid event once, dead-letters every invalid one on the topic with its reason, and keeps storing another tenant's events", async () => {
     const totals = await checkHostileIngest(
       {
         clickhouse: sluice.clickhouse,
         post: async (key, text) => {
-          const r = await sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: text });
+          const r = await sluice.app.inject({
+            method: 'POST',
+            url: '/v1/events',
+            headers: { 'x-api-key': key, 'content-type': 'application/json' },
+            payload: text,
+          });
           return { status: r.statusCode, body: r.body };
         },
-        deadLetters: async () => dead.filter((m) => m.headers.source === 'http').map((m) => ({ origin: m.headers.origin ?? '', reason: m.headers.reason ?? '', tenant: m.headers.tenant ?? '' })),
+        deadLetters: async () =>
+          dead
+            .filter((m) => m.headers.source === 'http')
+            .map((m) => ({ origin: m.headers.origin ?? '', reason: m.headers.reason ?? '', tenant: m.headers.tenant ?? '' })),
       },
       { keyA: ACME, keyB: GLOBEX, tenantB: 'globex', numRuns: 10, timeoutMs: 60_000 },
     );
@@ -65,23 +73,60 @@ describe('POST /v1/events and the source topics under hostile input (real Kafka 
     const now = Date.now();
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const poison: [string, string, string][] = [
-      ['skillgroup', `{"v":1,"tenant":"acme","source":"skillgroup","id":"p1","ts":${now},"body":{"skillGroup":"sg\\ud800x","callId":"c","type":"OFFERED"}}`, 'schema: body.skillGroup must be text without control characters (NUL, line breaks, …) or lone surrogates'],
-      ['agent', `{"v":1,"tenant":"acme","source":"agent","id":"p2","ts":${now},"body":{"agentId":"a\\u0000","state":"AUX"}}`, 'schema: body.agentId must be text without control characters (NUL, line breaks, …) or lone surrogates'],
-      ['interval', `{"v":1,"tenant":"acme","source":"interval","id":"p3","ts":${now},"body":{"scope":"agent","key":"a1","intervalStart":1e300,"intervalSec":900}}`, 'schema: body.intervalStart must be <= 10413791999999'],
+      [
+        'skillgroup',
+        `{"v":1,"tenant":"acme","source":"skillgroup","id":"p1","ts":${now},"body":{"skillGroup":"sg\\ud800x","callId":"c","type":"OFFERED"}}`,
+        'schema: body.skillGroup must be text without control characters (NUL, line breaks, …) or lone surrogates',
+      ],
+      [
+        'agent',
+        `{"v":1,"tenant":"acme","source":"agent","id":"p2","ts":${now},"body":{"agentId":"a\\u0000","state":"AUX"}}`,
+        'schema: body.agentId must be text without control characters (NUL, line breaks, …) or lone surrogates',
+      ],
+      [
+        'interval',
+        `{"v":1,"tenant":"acme","source":"interval","id":"p3","ts":${now},"body":{"scope":"agent","key":"a1","intervalStart":1e300,"intervalSec":900}}`,
+        'schema: body.intervalStart must be <= 10413791999999',
+      ],
       ['extension', `{"v":1,"tenant":"acme","source":"extension","id":"p4","ts":${now},"body":${deep}}`, 'schema: body must be object'],
       ['extension', deep, 'schema: event must be object'],
     ];
     const producer = await bus.producer();
     for (const [source, text] of poison) await producer.send(`${prefix}.${source}`, [{ key: 'acme|x', value: Buffer.from(text) }]);
     const later = ['skillgroup', 'agent', 'interval', 'extension'].map((source, i) => ({
-      v: 1, tenant: 'acme', source, id: `later-${prefix}-${i}`, ts: now,
-      body: { skillgroup: { skillGroup: 'sales', callId: 'c', type: 'OFFERED' }, agent: { agentId: 'a1', state: 'AUX' }, interval: { scope: 'agent', key: 'a1', intervalStart: now - 900_000, intervalSec: 900 }, extension: { extension: '2001', state: 'IDLE' } }[source],
+      v: 1,
+      tenant: 'acme',
+      source,
+      id: `later-${prefix}-${i}`,
+      ts: now,
+      body: {
+        skillgroup: { skillGroup: 'sales', callId: 'c', type: 'OFFERED' },
+        agent: { agentId: 'a1', state: 'AUX' },
+        interval: { scope: 'agent', key: 'a1', intervalStart: now - 900_000, intervalSec: 900 },
+        extension: { extension: '2001', state: 'IDLE' },
+      }[source],
     }));
     for (const e of later) await producer.send(`${prefix}.${e.source}`, [{ key: 'acme|x', value: JSON.stringify(e) }]);
     await producer.close();
-    const letters = await eventually(async () => dead.filter((m) => m.headers.source !== 'http'), (d) => d.length >= poison.length, 'the poison on the dead-letter topic', 60_000);
-    expect(letters.map((m) => [m.value.toString(), m.headers.code, m.headers.reason]).sort()).toEqual(poison.map(([, text, reason]) => [text, 'schema', reason]).sort());
-    const stored = await eventually(() => storedCounts(sluice.clickhouse, later.map((e) => e.id)), (c) => c.size === later.length, 'the later events stored', 60_000);
+    const letters = await eventually(
+      async () => dead.filter((m) => m.headers.source !== 'http'),
+      (d) => d.length >= poison.length,
+      'the poison on the dead-letter topic',
+      60_000,
+    );
+    expect(letters.map((m) => [m.value.toString(), m.headers.code, m.headers.reason]).sort()).toEqual(
+      poison.map(([, text, reason]) => [text, 'schema', reason]).sort(),
+    );
+    const stored = await eventually(
+      () =>
+        storedCounts(
+          sluice.clickhouse,
+          later.map((e) => e.id),
+        ),
+      (c) => c.size === later.length,
+      'the later events stored',
+      60_000,
+    );
     expect([...stored.values()]).toEqual(later.map(() => 1));
   });
 });

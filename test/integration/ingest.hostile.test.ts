@@ -24,17 +24,27 @@ describe('POST /v1/events under hostile input (embedded: in-process bus, chDB)',
     await sluice?.close();
   });
 
-  it('never answers 5xx, stores every valid event once, dead-letters every invalid one with its reason, and keeps storing another tenant\'s events', async () => {
+  it("never answers 5xx, stores every valid event once, dead-letters every invalid one with its reason, and keeps storing another tenant's events", async () => {
     const ch = sluice.clickhouse;
     const totals = await checkHostileIngest(
       {
         clickhouse: ch,
         post: async (key, text) => {
-          const r = await sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: text });
+          const r = await sluice.app.inject({
+            method: 'POST',
+            url: '/v1/events',
+            headers: { 'x-api-key': key, 'content-type': 'application/json' },
+            payload: text,
+          });
           return { status: r.statusCode, body: r.body };
         },
         deadLetters: async () =>
-          (await ch.client.query({ query: `SELECT origin, reason, tenant FROM ${ch.database}.dead_letters WHERE source = 'http'`, format: 'JSONEachRow' })).json<HttpDeadLetter>(),
+          (
+            await ch.client.query({
+              query: `SELECT origin, reason, tenant FROM ${ch.database}.dead_letters WHERE source = 'http'`,
+              format: 'JSONEachRow',
+            })
+          ).json<HttpDeadLetter>(),
       },
       { keyA: ACME, keyB: GLOBEX, tenantB: 'globex', numRuns: 30 },
     );

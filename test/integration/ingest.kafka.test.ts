@@ -30,8 +30,20 @@ function start(brokers: string, prefix: string): Promise<Sluice> {
 let seq = 0;
 /** Posts `n` new skill-group events of tenant acme; returns the answer and the ids sent. */
 async function post(sluice: Sluice, n: number) {
-  const events = Array.from({ length: n }, () => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: `ack-${process.pid}-${++seq}`, ts: Date.now() - 1_000, body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' } }));
-  const r = await sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEY}` }, payload: { events } });
+  const events = Array.from({ length: n }, () => ({
+    v: 1,
+    tenant: 'acme',
+    source: 'skillgroup',
+    id: `ack-${process.pid}-${++seq}`,
+    ts: Date.now() - 1_000,
+    body: { skillGroup: 'sales', callId: `c${seq}`, type: 'OFFERED' },
+  }));
+  const r = await sluice.app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: { authorization: `Bearer ${KEY}` },
+    payload: { events },
+  });
   return { r, ids: events.map((e) => e.id) };
 }
 
@@ -52,7 +64,11 @@ describe('POST /v1/events on Kafka: 202 only once the brokers acknowledged the e
   });
 
   /** The largest record batch the broker takes on the topic, bytes (Kafka's default is about 1 MiB). */
-  const maxMessageBytes = (n: number) => admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(n) }] }] });
+  const maxMessageBytes = (n: number) =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(n) }] }],
+    });
 
   it('answers 503 with Retry-After, not 202, while the broker refuses the write; the events of every 202 are on the topic, those of the 503 are not', async () => {
     const before = await post(sluice, 10);

@@ -17,7 +17,15 @@ describe('/metrics with roles in separate processes', () => {
   beforeAll(async () => {
     await requirePromtool();
     for (const role of ROLES) {
-      const config = loadConfig({ SLUICE_OPEN: 'true', SLUICE_ROLE: role, CHDB_PATH: ':memory:', CLICKHOUSE_DATABASE: `roles_${role}_${process.pid}`, PORT: '0', LOG_LEVEL: 'warn', SLUICE_TENANTS: 'demo' });
+      const config = loadConfig({
+        SLUICE_OPEN: 'true',
+        SLUICE_ROLE: role,
+        CHDB_PATH: ':memory:',
+        CLICKHOUSE_DATABASE: `roles_${role}_${process.pid}`,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        SLUICE_TENANTS: 'demo',
+      });
       const s = await startSluice(config, { logger: pino({ level: 'warn' }), httpLogger: false });
       running.push(s);
       scrapes.set(role, (await s.app.inject({ url: '/metrics' })).body);
@@ -27,9 +35,13 @@ describe('/metrics with roles in separate processes', () => {
     for (const s of running) await s.close();
   });
 
-  it('each role exposes its own metrics and not the others\'', () => {
+  it("each role exposes its own metrics and not the others'", () => {
     const has = (role: string, name: string) => exposedMetricNames(scrapes.get(role)!).has(name);
-    expect(has('pipeline', 'sluice_queue_calls_waiting') && has('pipeline', 'sluice_consumer_lag_seconds') && has('pipeline', 'sluice_events_in_total')).toBe(true);
+    expect(
+      has('pipeline', 'sluice_queue_calls_waiting') &&
+        has('pipeline', 'sluice_consumer_lag_seconds') &&
+        has('pipeline', 'sluice_events_in_total'),
+    ).toBe(true);
     expect(has('control', 'sluice_queue_calls_waiting') || has('workflow', 'sluice_queue_calls_waiting')).toBe(false);
     expect(has('control', 'sluice_level') && has('control', 'sluice_breaker_state')).toBe(true);
     expect(has('pipeline', 'sluice_level') || has('workflow', 'sluice_level')).toBe(false);
@@ -43,7 +55,11 @@ describe('/metrics with roles in separate processes', () => {
 
   it('together the roles expose every metric the dashboards query', () => {
     const exposed = new Set(ROLES.flatMap((r) => [...exposedMetricNames(scrapes.get(r)!)]));
-    const missing = promExpressions(buildDashboards()).flatMap((e) => metricNames(e.text.replace(/\$__rate_interval|\$__range/g, '1m')).filter((n) => !exposed.has(n)).map((n) => `${e.where}: ${n}`));
+    const missing = promExpressions(buildDashboards()).flatMap((e) =>
+      metricNames(e.text.replace(/\$__rate_interval|\$__range/g, '1m'))
+        .filter((n) => !exposed.has(n))
+        .map((n) => `${e.where}: ${n}`),
+    );
     expect(missing).toEqual([]);
   });
 });

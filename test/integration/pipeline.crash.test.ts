@@ -29,7 +29,14 @@ function makeStream(base: number, n: number) {
     const tenant = rand() < 0.5 ? 'acme' : 'globex';
     const sg = ['sales', 'support', 'billing', 'care'][Math.floor(rand() * 4)]!;
     const ts = base + Math.floor((i / n) * 30 * 60_000);
-    events.push({ v: 1, tenant, source: 'skillgroup', id: `ev-${i}`, ts, body: { skillGroup: sg, callId: `c-${i}`, type: TYPES[Math.floor(rand() * TYPES.length)]! } });
+    events.push({
+      v: 1,
+      tenant,
+      source: 'skillgroup',
+      id: `ev-${i}`,
+      ts,
+      body: { skillGroup: sg, callId: `c-${i}`, type: TYPES[Math.floor(rand() * TYPES.length)]! },
+    });
   }
   // Shuffle locally: each event moves at most ~3 s of event time.
   for (let i = 0; i < events.length; i++) {
@@ -61,17 +68,29 @@ function makeStream(base: number, n: number) {
 async function totals(port: number, tenants: string[], from: number, to: number): Promise<Map<string, Expected>> {
   const out = new Map<string, Expected>();
   for (const tenant of tenants) {
-    const r = await fetch(`http://127.0.0.1:${port}/v1/reports/minutes?tenant=${tenant}&from=${from}&to=${to}`, { headers: { 'x-api-key': KEY } });
+    const r = await fetch(`http://127.0.0.1:${port}/v1/reports/minutes?tenant=${tenant}&from=${from}&to=${to}`, {
+      headers: { 'x-api-key': KEY },
+    });
     if (!r.ok) throw new Error(`reports answered ${r.status}`);
-    const body = (await r.json()) as { rows: { tenant: string; skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[] };
-    for (const row of body.rows) out.set(`${row.tenant}|${row.skillGroup}|${row.windowStart}`, { offered: row.offered, answered: row.answered, abandoned: row.abandoned });
+    const body = (await r.json()) as {
+      rows: { tenant: string; skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[];
+    };
+    for (const row of body.rows)
+      out.set(`${row.tenant}|${row.skillGroup}|${row.windowStart}`, {
+        offered: row.offered,
+        answered: row.answered,
+        abandoned: row.abandoned,
+      });
   }
   return out;
 }
 
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-api-key': KEY } })).text();
-  return text.split('\n').filter((l) => l.startsWith(name)).reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
 }
 
 describe('pipeline worker killed with SIGKILL mid-stream', () => {
@@ -87,19 +106,31 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     const base = Math.floor(Date.now() / 60_000) * 60_000 - 45 * 60_000;
     const { expected, messages, malformed, events } = makeStream(base, 30_000);
     const bus = new KafkaBus({ brokers: [inject('kafkaBrokers')] });
-    await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval', 'deadletter'].map((s) => ({ topic: `${prefix}.${s}`, partitions: 3 })));
+    await bus.ensureTopics(
+      ['agent', 'extension', 'skillgroup', 'interval', 'deadletter'].map((s) => ({ topic: `${prefix}.${s}`, partitions: 3 })),
+    );
     const producer = await bus.producer();
     for (let i = 0; i < messages.length; i += 2_000) await producer.send(`${prefix}.skillgroup`, messages.slice(i, i + 2_000));
     await producer.close();
 
     const env = {
-      KAFKA_BROKERS: inject('kafkaBrokers'), KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `${prefix}-g`, KAFKA_PARTITIONS: '3',
-      CHDB_PATH: join(dir, 'chdb'), SLUICE_API_KEYS: `${KEY}:*:admin`, LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: inject('kafkaBrokers'),
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_GROUP_ID: `${prefix}-g`,
+      KAFKA_PARTITIONS: '3',
+      CHDB_PATH: join(dir, 'chdb'),
+      SLUICE_API_KEYS: `${KEY}:*:admin`,
+      LOG_LEVEL: 'warn',
     };
     const port1 = await freePort();
     proc = spawnSluice(['start', '--role', 'pipeline', '--port', String(port1)], env);
     // Kill it once it has stored a part of the stream, in the middle of its work.
-    await eventually(() => metric(port1, 'sluice_events_in_total'), (n) => n > 3_000, 'first worker progress', 90_000);
+    await eventually(
+      () => metric(port1, 'sluice_events_in_total'),
+      (n) => n > 3_000,
+      'first worker progress',
+      90_000,
+    );
     proc.child.kill('SIGKILL');
     expect(await proc.exited).toBeNull();
 
@@ -119,7 +150,9 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     proc = undefined;
 
     const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
-    const [raw] = await (await ch.client.query({ query: 'SELECT count() AS n, uniqExact(id) AS u FROM sluice.events_raw FINAL', format: 'JSONEachRow' })).json<{ n: string; u: string }>();
+    const [raw] = await (
+      await ch.client.query({ query: 'SELECT count() AS n, uniqExact(id) AS u FROM sluice.events_raw FINAL', format: 'JSONEachRow' })
+    ).json<{ n: string; u: string }>();
     expect(Number(raw!.n)).toBe(events.length);
     await ch.close();
     // Dead letters went to the dead-letter topic; a replayed range may repeat one, its origin identifies it.

@@ -20,8 +20,17 @@ const GROUPS = ['sales', 'support', 'billing', 'care', 'vip'];
 function stream(base: number, n: number, seed: number) {
   const rand = seededRandom(seed);
   const events: SkillGroupEvent[] = Array.from({ length: n }, (_, i) => ({
-    v: 1, tenant: TENANTS[i % 2]!, source: 'skillgroup', id: `${seed}-${i}`, ts: base + Math.floor((i / n) * 20 * MINUTE) - Math.floor(rand() * 2_000),
-    body: { skillGroup: GROUPS[Math.floor(rand() * GROUPS.length)]!, callId: `c${i}`, type: rand() < 0.6 ? 'OFFERED' : 'ANSWERED', waitMs: 1_000 },
+    v: 1,
+    tenant: TENANTS[i % 2]!,
+    source: 'skillgroup',
+    id: `${seed}-${i}`,
+    ts: base + Math.floor((i / n) * 20 * MINUTE) - Math.floor(rand() * 2_000),
+    body: {
+      skillGroup: GROUPS[Math.floor(rand() * GROUPS.length)]!,
+      callId: `c${i}`,
+      type: rand() < 0.6 ? 'OFFERED' : 'ANSWERED',
+      waitMs: 1_000,
+    },
   }));
   const expected = new Map<string, number>();
   for (const e of events) {
@@ -35,7 +44,8 @@ function stream(base: number, n: number, seed: number) {
 async function offeredTotals(store: TelemetryStore, base: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const tenant of TENANTS) {
-    for (const r of await store.minutes({ tenant, from: base - 2 * MINUTE, to: base + 30 * MINUTE })) out.set(`${r.tenant}|${r.skillGroup}|${r.windowStart}`, r.offered);
+    for (const r of await store.minutes({ tenant, from: base - 2 * MINUTE, to: base + 30 * MINUTE }))
+      out.set(`${r.tenant}|${r.skillGroup}|${r.windowStart}`, r.offered);
   }
   return out;
 }
@@ -84,7 +94,10 @@ describe('pipeline workers on real Kafka and chDB', () => {
     await bus.ensureTopics(['agent', 'extension', 'skillgroup', 'interval'].map((s) => ({ topic: `${prefix}.${s}`, partitions: 4 })));
     const producer = await bus.producer();
     for (let i = 0; i < events.length; i += 1_000) {
-      await producer.send(`${prefix}.skillgroup`, events.slice(i, i + 1_000).map((e) => ({ key: partitionKey(e.tenant, e.body.skillGroup), value: JSON.stringify(e) })));
+      await producer.send(
+        `${prefix}.skillgroup`,
+        events.slice(i, i + 1_000).map((e) => ({ key: partitionKey(e.tenant, e.body.skillGroup), value: JSON.stringify(e) })),
+      );
     }
     await producer.close();
     return prefix;
@@ -92,8 +105,20 @@ describe('pipeline workers on real Kafka and chDB', () => {
 
   const worker = (prefix: string, store: TelemetryStore) =>
     new PipelineWorker({
-      bus, store, clock: systemClock, groupId: `${prefix}-g`, topicPrefix: prefix, maxRetryDelayMs: 500,
-      pipelines: { skillgroup: skillGroupPipeline({ serviceLevelMs: 20_000, shortAbandonMs: 5_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 120_000 }) },
+      bus,
+      store,
+      clock: systemClock,
+      groupId: `${prefix}-g`,
+      topicPrefix: prefix,
+      maxRetryDelayMs: 500,
+      pipelines: {
+        skillgroup: skillGroupPipeline({
+          serviceLevelMs: 20_000,
+          shortAbandonMs: 5_000,
+          outOfOrdernessMs: 5_000,
+          allowedLatenessMs: 120_000,
+        }),
+      },
     });
 
   it('two workers sharing the partitions, one joining and one leaving mid-stream (two rebalances), give exact totals', async () => {
@@ -103,12 +128,27 @@ describe('pipeline workers on real Kafka and chDB', () => {
     const store = await freshStore();
     const a = worker(prefix, store);
     await a.start();
-    await eventually(async () => a.handled, (n) => n > 1_000, 'worker A progress', 60_000);
+    await eventually(
+      async () => a.handled,
+      (n) => n > 1_000,
+      'worker A progress',
+      60_000,
+    );
     const b = worker(prefix, store); // rebalance: B takes some partitions, possibly mid-window
     await b.start();
-    await eventually(async () => b.handled, (n) => n > 0, 'worker B progress', 60_000);
+    await eventually(
+      async () => b.handled,
+      (n) => n > 0,
+      'worker B progress',
+      60_000,
+    );
     await a.stop(); // rebalance again: B takes everything, re-reading what A had not committed
-    const totals = await eventually(() => offeredTotals(store, base), (t) => same(t, expected), 'exact totals with B alone', 90_000);
+    const totals = await eventually(
+      () => offeredTotals(store, base),
+      (t) => same(t, expected),
+      'exact totals with B alone',
+      90_000,
+    );
     expect(Object.fromEntries(totals)).toEqual(Object.fromEntries(expected));
     expect(await store.countEvents('acme')).toBe(events.filter((e) => e.tenant === 'acme').length);
     await b.stop();
@@ -122,16 +162,29 @@ describe('pipeline workers on real Kafka and chDB', () => {
     state.down = true;
     const w = worker(prefix, store);
     await w.start();
-    await eventually(async () => state.failedWrites, (n) => n >= 3, 'retries while down', 60_000);
+    await eventually(
+      async () => state.failedWrites,
+      (n) => n >= 3,
+      'retries while down',
+      60_000,
+    );
     // While down, nothing is processed or committed, and the worker holds only the batch in flight.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(w.handled).toBe(0);
     const committed = await bus.committed(`${prefix}-g`, `${prefix}.skillgroup`);
     expect([...committed.values()].every((o) => o <= 0)).toBe(true);
     state.down = false;
-    const totals = await eventually(() => offeredTotals(store, base), (t) => same(t, expected), 'exact totals after ClickHouse returned', 90_000).catch(async (err: Error) => {
+    const totals = await eventually(
+      () => offeredTotals(store, base),
+      (t) => same(t, expected),
+      'exact totals after ClickHouse returned',
+      90_000,
+    ).catch(async (err: Error) => {
       const got = await offeredTotals(store, base);
-      const diff = [...expected].filter(([k, v]) => got.get(k) !== v).slice(0, 5).map(([k, v]) => `${k}: expected ${v}, got ${got.get(k)}`);
+      const diff = [...expected]
+        .filter(([k, v]) => got.get(k) !== v)
+        .slice(0, 5)
+        .map(([k, v]) => `${k}: expected ${v}, got ${got.get(k)}`);
       throw new Error(`${err.message}; handled ${w.handled}, ${got.size}/${expected.size} rows; ${diff.join('; ')}`);
     });
     expect(Object.fromEntries(totals)).toEqual(Object.fromEntries(expected));

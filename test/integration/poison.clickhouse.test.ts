@@ -25,10 +25,38 @@ const windows = { outOfOrdernessMs: 0, allowedLatenessMs: 0, intervalMinutes: 15
 
 let n = 0;
 const id = () => `e${++n}`;
-const sg = (skillGroup: string, ts = T): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'skillgroup', id: id(), ts, body: { skillGroup, callId: `c${n}`, type: 'OFFERED' } });
-const agent = (agentId: string, ts = T): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'agent', id: id(), ts, body: { agentId, state: 'AVAILABLE' } });
-const ext = (extension: string, ts = T): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'extension', id: id(), ts, body: { extension, state: 'IDLE' } });
-const report = (intervalStart: number, key = 'sales', ts = T): TelemetryEvent => ({ v: 1, tenant: 'acme', source: 'interval', id: id(), ts, body: { scope: 'skillgroup', key, intervalStart, intervalSec: 900, offered: 4 } });
+const sg = (skillGroup: string, ts = T): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'skillgroup',
+  id: id(),
+  ts,
+  body: { skillGroup, callId: `c${n}`, type: 'OFFERED' },
+});
+const agent = (agentId: string, ts = T): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'agent',
+  id: id(),
+  ts,
+  body: { agentId, state: 'AVAILABLE' },
+});
+const ext = (extension: string, ts = T): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'extension',
+  id: id(),
+  ts,
+  body: { extension, state: 'IDLE' },
+});
+const report = (intervalStart: number, key = 'sales', ts = T): TelemetryEvent => ({
+  v: 1,
+  tenant: 'acme',
+  source: 'interval',
+  id: id(),
+  ts,
+  body: { scope: 'skillgroup', key, intervalStart, intervalSec: 900, offered: 4 },
+});
 
 /** One chDB database, a bus, and a worker with all four pipelines over them. */
 async function setup(opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s: TelemetryStore) => TelemetryStore } = {}) {
@@ -38,8 +66,17 @@ async function setup(opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s:
   await bus.ensureTopics(SOURCES.map((s) => ({ topic: `sluice.${s}`, partitions: 1 })));
   const producer = await bus.producer();
   const worker = new PipelineWorker({
-    bus, store: opts.wrap ? opts.wrap(store) : store, clock: new ManualClock(NOW), limits: opts.limits, maxRetryDelayMs: 50,
-    pipelines: { skillgroup: skillGroupPipeline({ ...windows, serviceLevelMs: 20_000, shortAbandonMs: 5_000 }), agent: agentPipeline(windows), extension: extensionPipeline(windows), interval: intervalPipeline() },
+    bus,
+    store: opts.wrap ? opts.wrap(store) : store,
+    clock: new ManualClock(NOW),
+    limits: opts.limits,
+    maxRetryDelayMs: 50,
+    pipelines: {
+      skillgroup: skillGroupPipeline({ ...windows, serviceLevelMs: 20_000, shortAbandonMs: 5_000 }),
+      agent: agentPipeline(windows),
+      extension: extensionPipeline(windows),
+      interval: intervalPipeline(),
+    },
   });
   let sent = 0;
   /** Sends events (or raw texts) to their source's topic, as a collector would. */
@@ -47,16 +84,43 @@ async function setup(opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s:
     for (const s of SOURCES) {
       const mine = items.filter((i) => ('text' in i ? i.source : i.source) === s);
       if (mine.length === 0) continue;
-      await producer.send(`sluice.${s}`, mine.map((i) => ('text' in i ? { key: 'acme|x', value: i.text } : { key: partitionKey(i.tenant, entityOf(i)), value: JSON.stringify(i) })));
+      await producer.send(
+        `sluice.${s}`,
+        mine.map((i) =>
+          'text' in i ? { key: 'acme|x', value: i.text } : { key: partitionKey(i.tenant, entityOf(i)), value: JSON.stringify(i) },
+        ),
+      );
       sent += mine.length;
     }
   };
   const stored = async (ids: string[]) => {
-    const rs = await ch.client.query({ query: `SELECT id, count() AS n FROM ${ch.database}.events_raw FINAL WHERE id IN {ids:Array(String)} GROUP BY id`, query_params: { ids }, format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: `SELECT id, count() AS n FROM ${ch.database}.events_raw FINAL WHERE id IN {ids:Array(String)} GROUP BY id`,
+      query_params: { ids },
+      format: 'JSONEachRow',
+    });
     return new Map((await rs.json<{ id: string; n: string }>()).map((r) => [r.id, Number(r.n)]));
   };
-  const done = () => eventually(async () => worker.handled, (h) => h === sent, `the worker to handle all ${sent} messages`, 30_000);
-  return { ch, store, bus, worker, send, stored, done, close: async () => { await worker.stop(); await store.close(); } };
+  const done = () =>
+    eventually(
+      async () => worker.handled,
+      (h) => h === sent,
+      `the worker to handle all ${sent} messages`,
+      30_000,
+    );
+  return {
+    ch,
+    store,
+    bus,
+    worker,
+    send,
+    stored,
+    done,
+    close: async () => {
+      await worker.stop();
+      await store.close();
+    },
+  };
 }
 
 describe('poison events on the real chDB', () => {
@@ -95,7 +159,12 @@ describe('poison events on the real chDB', () => {
     expect((await s.bus.committed('sluice-pipelines', 'sluice.interval')).get(0)).toBe(3);
     // The skill-group partition is committed past the poison, up to the one event its open minute still needs.
     expect((await s.bus.committed('sluice-pipelines', 'sluice.skillgroup')).get(0)).toBe(3);
-    expect((await s.store.minutes({ tenant: 'acme', from: T, to: T + 180_000 })).map((r) => [r.skillGroup, r.windowStart, r.offered])).toEqual([['sales', T, 1], ['sales', T + 120_000, 1]]);
+    expect(
+      (await s.store.minutes({ tenant: 'acme', from: T, to: T + 180_000 })).map((r) => [r.skillGroup, r.windowStart, r.offered]),
+    ).toEqual([
+      ['sales', T, 1],
+      ['sales', T + 120_000, 1],
+    ]);
   });
 
   it('stores one batch of interval reports of one key in 101 months (a backfill), never refused as too many partitions', async () => {
@@ -103,7 +172,9 @@ describe('poison events on the real chDB', () => {
     const s = await setup({ ttlDays: 5_000, limits: { ...DEFAULT_DECODE_LIMITS, maxPastMs: tenYears } });
     close = s.close;
     const first = new Date(NOW);
-    const months = Array.from({ length: 101 }, (_, i) => report(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() - 101 + i, 1), 'sales', T + i));
+    const months = Array.from({ length: 101 }, (_, i) =>
+      report(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() - 101 + i, 1), 'sales', T + i),
+    );
     await s.send(months);
     await s.worker.start();
     await s.done();
@@ -114,7 +185,7 @@ describe('poison events on the real chDB', () => {
     expect((await s.bus.committed('sluice-pipelines', 'sluice.interval')).get(0)).toBe(101);
   });
 
-  it('dead-letters, with ClickHouse\'s reason, a raw event and a figure row that passed the schema but ClickHouse refuses; stores the rest and moves on', async () => {
+  it("dead-letters, with ClickHouse's reason, a raw event and a figure row that passed the schema but ClickHouse refuses; stores the rest and moves on", async () => {
     // Stand-ins for a gap in the schema: this store turns one event and one minute row into what
     // ClickHouse really refuses (a time of 1e300: code 27; a lone surrogate: code 25).
     const corrupt = (store: TelemetryStore): TelemetryStore =>
@@ -124,10 +195,19 @@ describe('poison events on the real chDB', () => {
           if (prop === 'insertEvents') {
             return (events: TelemetryEvent[], token: string, received?: Uint8Array[]) => {
               const bad = (e: TelemetryEvent) => (e.id === 'refused-raw' ? { ...e, ts: 1e300 } : e);
-              return target.insertEvents(events.map(bad), token, received?.map((r, i) => (events[i]!.id === 'refused-raw' ? Buffer.from(JSON.stringify(bad(events[i]!))) : r)));
+              return target.insertEvents(
+                events.map(bad),
+                token,
+                received?.map((r, i) => (events[i]!.id === 'refused-raw' ? Buffer.from(JSON.stringify(bad(events[i]!))) : r)),
+              );
             };
           }
-          if (prop === 'upsertMinutes') return (rows: { skillGroup: string }[], token?: string) => target.upsertMinutes(rows.map((r) => (r.skillGroup === 'refused-row' ? { ...r, skillGroup: 'refused-row\ud800' } : r)) as never, token);
+          if (prop === 'upsertMinutes')
+            return (rows: { skillGroup: string }[], token?: string) =>
+              target.upsertMinutes(
+                rows.map((r) => (r.skillGroup === 'refused-row' ? { ...r, skillGroup: 'refused-row\ud800' } : r)) as never,
+                token,
+              );
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
@@ -155,7 +235,11 @@ describe('poison events on the real chDB', () => {
     expect(JSON.parse(rowLetters[0]!.payload.toString())).toMatchObject({ tenant: 'acme', skillGroup: 'refused-row', windowStart: T });
     // Every other minute row is stored, the care minute included (its window took the refused raw event too).
     const minutes = await s.store.minutes({ tenant: 'acme', from: T, to: T + 240_000 });
-    expect(minutes.map((r) => [r.skillGroup, r.windowStart, r.offered])).toEqual([['care', T, 2], ['sales', T, 2], ['sales', T + 180_000, 1]]);
+    expect(minutes.map((r) => [r.skillGroup, r.windowStart, r.offered])).toEqual([
+      ['care', T, 2],
+      ['sales', T, 2],
+      ['sales', T + 180_000, 1],
+    ]);
   });
 
   it('stores dead letters that would be refused as they came: lone surrogates, absurd times', async () => {
@@ -165,13 +249,27 @@ describe('poison events on the real chDB', () => {
     const lost: string[] = [];
     const sink = storeDeadLetters(store, (_row, reason) => lost.push(reason));
     const payload = Buffer.from('{"tenant":"a\\ud800"}');
-    await sink.write([
-      { tenant: 'a\ud800', source: 'http\udfff', code: 'schema', reason: `r\ud800${'x'.repeat(5_000)}`, payload, origin: 'http:1:0\ud800', receivedAt: NOW },
-      { tenant: 'b', source: 'http', code: 'schema', reason: 'r', payload, origin: 'http:1:1', receivedAt: 1e300 },
-    ], 'd1');
+    await sink.write(
+      [
+        {
+          tenant: 'a\ud800',
+          source: 'http\udfff',
+          code: 'schema',
+          reason: `r\ud800${'x'.repeat(5_000)}`,
+          payload,
+          origin: 'http:1:0\ud800',
+          receivedAt: NOW,
+        },
+        { tenant: 'b', source: 'http', code: 'schema', reason: 'r', payload, origin: 'http:1:1', receivedAt: 1e300 },
+      ],
+      'd1',
+    );
     expect(lost).toEqual([]);
     const dead = await store.deadLetters(10);
-    expect(dead.map((d) => [d.tenant, d.source, d.origin, d.reason.length]).sort()).toEqual([['a\uFFFD', 'http\uFFFD', 'http:1:0\uFFFD', 1_000], ['b', 'http', 'http:1:1', 1]]);
+    expect(dead.map((d) => [d.tenant, d.source, d.origin, d.reason.length]).sort()).toEqual([
+      ['a\uFFFD', 'http\uFFFD', 'http:1:0\uFFFD', 1_000],
+      ['b', 'http', 'http:1:1', 1],
+    ]);
     expect(dead.every((d) => d.payload.equals(payload))).toBe(true);
   });
 });

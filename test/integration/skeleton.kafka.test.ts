@@ -41,7 +41,14 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
 
   it('counts offered/answered per skill group per minute from Kafka, exactly, with bad input dead-lettered', async () => {
     const base = minute(Date.now()) - 5 * 60_000;
-    const ev = (id: string, sg: string, type: string, ts: number) => ({ v: 1, tenant: 'acme', source: 'skillgroup', id, ts, body: { skillGroup: sg, callId: `call-${id}`, type } });
+    const ev = (id: string, sg: string, type: string, ts: number) => ({
+      v: 1,
+      tenant: 'acme',
+      source: 'skillgroup',
+      id,
+      ts,
+      body: { skillGroup: sg, callId: `call-${id}`, type },
+    });
     const events = [
       ev('a1', 'sales', 'OFFERED', base + 1_000),
       ev('a2', 'sales', 'OFFERED', base + 3_000),
@@ -50,7 +57,8 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
       ev('a5', 'sales', 'OFFERED', base + 70_000),
       ev('a6', 'sales', 'ABANDONED', base + 75_000),
     ];
-    const post = (payload: Record<string, unknown>) => sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEY}` }, payload });
+    const post = (payload: Record<string, unknown>) =>
+      sluice.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEY}` }, payload });
     expect((await post({ events: events.slice(0, 3) })).json()).toEqual({ accepted: 3, rejected: [] });
     expect((await post({ events: [...events.slice(2), events[0]] })).json()).toEqual({ accepted: 5, rejected: [] }); // a3 and a1 again
     // Bytes that are not JSON, straight onto the topic, as a broken collector would send them.
@@ -60,17 +68,27 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
     await producer.close();
 
     const rows = await eventually(
-      async () => (await sluice.app.inject({ url: `/v1/reports/minutes?from=${base}&to=${base + 180_000}`, headers: { 'x-api-key': KEY } })).json().rows as { skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[],
+      async () =>
+        (await sluice.app.inject({ url: `/v1/reports/minutes?from=${base}&to=${base + 180_000}`, headers: { 'x-api-key': KEY } })).json()
+          .rows as { skillGroup: string; windowStart: number; offered: number; answered: number; abandoned: number }[],
       (r) => r.length === 3 && r[0]!.offered === 2 && r[0]!.answered === 1,
       'minute rows in ClickHouse',
       60_000,
     );
-    expect(rows.map(({ skillGroup, windowStart, offered, answered, abandoned }) => ({ skillGroup, windowStart, offered, answered, abandoned }))).toEqual([
+    expect(
+      rows.map(({ skillGroup, windowStart, offered, answered, abandoned }) => ({ skillGroup, windowStart, offered, answered, abandoned })),
+    ).toEqual([
       { skillGroup: 'sales', windowStart: base, offered: 2, answered: 1, abandoned: 0 },
       { skillGroup: 'sales', windowStart: base + 60_000, offered: 1, answered: 0, abandoned: 1 },
       { skillGroup: 'support', windowStart: base, offered: 1, answered: 0, abandoned: 0 },
     ]);
-    const raw = await (await ch.client.query({ query: `SELECT count() AS n, uniqExact(id) AS u FROM ${db}.events_raw FINAL WHERE tenant = {t:String}`, query_params: { t: 'acme' }, format: 'JSONEachRow' })).json<{ n: string; u: string }>();
+    const raw = await (
+      await ch.client.query({
+        query: `SELECT count() AS n, uniqExact(id) AS u FROM ${db}.events_raw FINAL WHERE tenant = {t:String}`,
+        query_params: { t: 'acme' },
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string; u: string }>();
     expect(Number(raw[0]!.n)).toBe(6);
     // With Kafka on, dead letters go to the dead-letter topic with their reason, original bytes intact.
     const dead = await readTopic(bus, `${prefix}.deadletter`, (m) => m.length >= 1);
@@ -93,7 +111,12 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
   });
 
   it('serves the workflow API on Redis: a fee-reduction ticket opened from an intent, invisible to another tenant', async () => {
-    const opened = await sluice.app.inject({ method: 'POST', url: '/v1/tickets', headers: { 'x-api-key': KEY }, payload: { intent: 'fee_reduction', callId: 'call-1', fields: { amount: 200 }, title: 'Late fee' } });
+    const opened = await sluice.app.inject({
+      method: 'POST',
+      url: '/v1/tickets',
+      headers: { 'x-api-key': KEY },
+      payload: { intent: 'fee_reduction', callId: 'call-1', fields: { amount: 200 }, title: 'Late fee' },
+    });
     expect(opened.statusCode, opened.body).toBe(201);
     const id = opened.json().ticket.id as string;
     expect(opened.json().ticket).toMatchObject({ flow: { id: 'fee-reduction' }, nodeId: 'level1' });

@@ -27,22 +27,42 @@ describe('raw events in ClickHouse', () => {
   });
 
   const rows = async (tenant: string) =>
-    (await ch.client.query({
-      query: `SELECT id, source, entity, type, toUnixTimestamp64Milli(ts) AS ts, body FROM ${ch.database}.events_raw FINAL WHERE tenant = {t:String} ORDER BY id`,
-      query_params: { t: tenant },
-      format: 'JSONEachRow',
-    })).json<{ id: string; source: string; entity: string; type: string; ts: string | number; body: string }>();
+    (
+      await ch.client.query({
+        query: `SELECT id, source, entity, type, toUnixTimestamp64Milli(ts) AS ts, body FROM ${ch.database}.events_raw FINAL WHERE tenant = {t:String} ORDER BY id`,
+        query_params: { t: tenant },
+        format: 'JSONEachRow',
+      })
+    ).json<{ id: string; source: string; entity: string; type: string; ts: string | number; body: string }>();
 
   it('keeps each received text as its body, with the entity and type read from it, for every source', async () => {
     const events: TelemetryEvent[] = [
       { v: 1, tenant: 'r1', source: 'agent', id: 'a', ts: T0, body: { agentId: 'ag "7"', state: 'AUX', reason: 'lunch \u00e9 😀\n' } },
       { v: 1, tenant: 'r1', source: 'extension', id: 'b', ts: T0 + 1, body: { extension: '201; SELECT 1\n\n', state: 'BUSY' } },
-      { v: 1, tenant: 'r1', source: 'skillgroup', id: 'c', ts: T0 + 2, body: { skillGroup: 'sales', callId: 'c1', type: 'ANSWERED', waitMs: 12 } },
-      { v: 1, tenant: 'r1', source: 'interval', id: 'd', ts: T0 + 3, body: { scope: 'skillgroup', key: 'sales', intervalStart: T0, intervalSec: 900, offered: 3 } },
+      {
+        v: 1,
+        tenant: 'r1',
+        source: 'skillgroup',
+        id: 'c',
+        ts: T0 + 2,
+        body: { skillGroup: 'sales', callId: 'c1', type: 'ANSWERED', waitMs: 12 },
+      },
+      {
+        v: 1,
+        tenant: 'r1',
+        source: 'interval',
+        id: 'd',
+        ts: T0 + 3,
+        body: { scope: 'skillgroup', key: 'sales', intervalStart: T0, intervalSec: 900, offered: 3 },
+      },
     ];
     // Pretty-printed with blank lines and a trailing newline: chDB would end inline data at an empty line.
     const texts = events.map((e) => `${JSON.stringify(e, null, 1).replace('{', '{\n\r\n')}\n\n`);
-    await store.insertEvents(events, 'r1', texts.map((t) => Buffer.from(t)));
+    await store.insertEvents(
+      events,
+      'r1',
+      texts.map((t) => Buffer.from(t)),
+    );
     const got = await rows('r1');
     expect(got.map((r) => [r.id, r.source, r.entity, r.type, Number(r.ts)])).toEqual([
       ['a', 'agent', 'ag "7"', 'AUX', T0],
@@ -63,23 +83,50 @@ describe('raw events in ClickHouse', () => {
       `{"v":1,"tenant":"r2","source":"skillgroup","id":"f","ts":${T0},"body":${body}}`,
     ];
     const events = texts.map((t) => JSON.parse(t) as TelemetryEvent);
-    await store.insertEvents(events, 'r2', texts.map((t) => Buffer.from(t)));
-    await store.insertEvents(events, 'r2', texts.map((t) => Buffer.from(t)));
+    await store.insertEvents(
+      events,
+      'r2',
+      texts.map((t) => Buffer.from(t)),
+    );
+    await store.insertEvents(
+      events,
+      'r2',
+      texts.map((t) => Buffer.from(t)),
+    );
     const got = await rows('r2');
-    expect(got.map((r) => [r.id, Number(r.ts), r.entity])).toEqual([['e', T0, 'sales'], ['f', T0, 'sales']]);
-    const [n] = await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.events_raw WHERE tenant = 'r2'`, format: 'JSONEachRow' })).json<{ n: string }>();
+    expect(got.map((r) => [r.id, Number(r.ts), r.entity])).toEqual([
+      ['e', T0, 'sales'],
+      ['f', T0, 'sales'],
+    ]);
+    const [n] = await (
+      await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.events_raw WHERE tenant = 'r2'`, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
     expect(Number(n!.n)).toBe(2);
   });
 
   it('stores a row upsert without a token once however often it is retried, and a changed one beside it', async () => {
-    const row = (agentId: string, version: number) => agentWindowRow({ tenant: 'up', agentId, windowStart: T0, version, ms: { AVAILABLE: 60_000 } });
-    const stored = async () => Number((await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.agent_window WHERE tenant = 'up'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    const row = (agentId: string, version: number) =>
+      agentWindowRow({ tenant: 'up', agentId, windowStart: T0, version, ms: { AVAILABLE: 60_000 } });
+    const stored = async () =>
+      Number(
+        (
+          await (
+            await ch.client.query({
+              query: `SELECT count() AS n FROM ${ch.database}.agent_window WHERE tenant = 'up'`,
+              format: 'JSONEachRow',
+            })
+          ).json<{ n: string }>()
+        )[0]!.n,
+      );
     await store.upsertAgentWindows([row('a1', 1), row('a2', 1)]);
     await store.upsertAgentWindows([row('a1', 1), row('a2', 1)]);
     expect(await stored()).toBe(2);
     await store.upsertAgentWindows([row('a1', 2), row('a2', 1)]);
     expect(await stored()).toBe(4);
-    expect((await store.agentWindows({ tenant: 'up', from: T0, to: T0 + 60_000 })).map((r) => [r.agentId, r.version])).toEqual([['a1', 2], ['a2', 1]]);
+    expect((await store.agentWindows({ tenant: 'up', from: T0, to: T0 + 60_000 })).map((r) => [r.agentId, r.version])).toEqual([
+      ['a1', 2],
+      ['a2', 1],
+    ]);
   });
 
   it('a server (exec with the body streamed) and chDB (bytes handed over) store the same rows', async () => {
@@ -88,17 +135,35 @@ describe('raw events in ClickHouse', () => {
     try {
       await client.command({ query: 'CREATE DATABASE IF NOT EXISTS enc' });
       for (const t of ['a', 'b']) {
-        await client.command({ query: `CREATE TABLE enc.${t} (tenant String, source String, id String, ts DateTime64(3, 'UTC'), entity String, type String, body String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100` });
+        await client.command({
+          query: `CREATE TABLE enc.${t} (tenant String, source String, id String, ts DateTime64(3, 'UTC'), entity String, type String, body String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+        });
       }
-      const events: TelemetryEvent[] = Array.from({ length: 50 }, (_, i) => ({ v: 1, tenant: 'x', source: 'skillgroup', id: `i${i}`, ts: T0 + i, body: { skillGroup: `g${i % 3}`, callId: `c${i}`, type: 'OFFERED' } }));
-      const insert = rawEventsInsert(events, events.map((e) => Buffer.from(JSON.stringify(e))));
+      const events: TelemetryEvent[] = Array.from({ length: 50 }, (_, i) => ({
+        v: 1,
+        tenant: 'x',
+        source: 'skillgroup',
+        id: `i${i}`,
+        ts: T0 + i,
+        body: { skillGroup: `g${i % 3}`, callId: `c${i}`, type: 'OFFERED' },
+      }));
+      const insert = rawEventsInsert(
+        events,
+        events.map((e) => Buffer.from(JSON.stringify(e))),
+      );
       const viaExec = execInserter(client);
       const viaChdb = chdbInserter(conn.chdb as unknown as ChdbRawInsert);
       await viaExec({ ...insert, table: 'enc.a', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
       await viaExec({ ...insert, table: 'enc.a', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
       await viaChdb({ ...insert, table: 'enc.b', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
       await viaChdb({ ...insert, table: 'enc.b', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
-      const read = async (t: string) => (await client.query({ query: `SELECT * EXCEPT ts, toUnixTimestamp64Milli(ts) AS ms FROM enc.${t} ORDER BY id`, format: 'JSONEachRow' })).json();
+      const read = async (t: string) =>
+        (
+          await client.query({
+            query: `SELECT * EXCEPT ts, toUnixTimestamp64Milli(ts) AS ms FROM enc.${t} ORDER BY id`,
+            format: 'JSONEachRow',
+          })
+        ).json();
       const a = await read('a');
       expect(a).toHaveLength(50);
       expect(await read('b')).toEqual(a);

@@ -29,9 +29,16 @@ interface El {
 declare const document: { body: El; querySelectorAll(selector: string): Iterable<El>; getElementById(id: string): El | null };
 
 /** What the page shows: per skill group the three big figures, the agents and the current minute. */
-async function figures(page: Page): Promise<Record<string, { waiting: string; longest: string; sl: string; agents: string; minute: string; level: string; reason: string }>> {
+async function figures(
+  page: Page,
+): Promise<
+  Record<string, { waiting: string; longest: string; sl: string; agents: string; minute: string; level: string; reason: string }>
+> {
   return page.evaluate(() => {
-    const out: Record<string, { waiting: string; longest: string; sl: string; agents: string; minute: string; level: string; reason: string }> = {};
+    const out: Record<
+      string,
+      { waiting: string; longest: string; sl: string; agents: string; minute: string; level: string; reason: string }
+    > = {};
     const text = (root: El, sel: string) => root.querySelector(sel)?.textContent ?? '';
     for (const g of document.querySelectorAll('.group')) {
       out[g.dataset.skillGroup!] = {
@@ -74,14 +81,18 @@ describe('live wallboard in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`wallboard test: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium; .ci/run does this) or point SLUICE_CHROMIUM at a Chromium binary.`);
+      throw new Error(
+        `wallboard test: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium; .ci/run does this) or point SLUICE_CHROMIUM at a Chromium binary.`,
+      );
     }
     port = await freePort();
     [browser] = await Promise.all([chromium.launch({ executablePath: CHROMIUM }), start()]);
     // The traffic model of `sluice demo`, started three minutes ago: the past goes in at once (so the
     // last closed minutes give a service level), the rest in real time, as collectors would send it.
     const now = Date.now();
-    const model = new TrafficSimulation(buildScenario({ seed: 7, start: now - 3 * 60_000, minutes: 30, tenants: ['acme'], callsPerHour: 3_600 }));
+    const model = new TrafficSimulation(
+      buildScenario({ seed: 7, start: now - 3 * 60_000, minutes: 30, tenants: ['acme'], callsPerHour: 3_600 }),
+    );
     const it = model[Symbol.iterator]();
     const past: TelemetryEvent[] = [];
     let next = it.next();
@@ -89,7 +100,12 @@ describe('live wallboard in headless Chromium', () => {
     const sink = new HttpIngestSink({ url: `http://127.0.0.1:${port}`, apiKey: ADMIN, retries: 0 });
     await sink.send(past);
     const first = next.done ? [] : [next.value];
-    const rest = { *[Symbol.iterator]() { yield* first; for (let n = it.next(); !n.done; n = it.next()) yield n.value; } };
+    const rest = {
+      *[Symbol.iterator]() {
+        yield* first;
+        for (let n = it.next(); !n.done; n = it.next()) yield n.value;
+      },
+    };
     // While Sluice is down, a batch fails and is dropped: the feed goes on when Sluice is back.
     const lossy = { send: (events: TelemetryEvent[]) => sink.send(events).catch(() => {}) };
     feeder = pace(rest, lossy, { clock: systemClock, speed: 1, batchSize: 100, signal: feeding.signal });
@@ -104,7 +120,11 @@ describe('live wallboard in headless Chromium', () => {
 
   it('shows the figures, updates them, shows the level and its reason, and reconnects by itself after a restart', async () => {
     const admin = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` };
-    const pin = await fetch(`http://127.0.0.1:${port}/v1/control/overrides`, { method: 'POST', headers: admin, body: JSON.stringify({ tenant: 'acme', skillGroup: 'support', level: 2, forMs: 600_000, reason: 'CTI maintenance' }) });
+    const pin = await fetch(`http://127.0.0.1:${port}/v1/control/overrides`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ tenant: 'acme', skillGroup: 'support', level: 2, forMs: 600_000, reason: 'CTI maintenance' }),
+    });
     expect(pin.status, await pin.text()).toBe(201);
 
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -113,8 +133,16 @@ describe('live wallboard in headless Chromium', () => {
     await page.goto(`http://127.0.0.1:${port}/wallboard#key=${VIEWER}`);
 
     // Figures appear: every skill group, numbers in the big tiles, a service level from the closed minutes.
-    await page.waitForFunction((n) => document.body.dataset.conn === 'live' && [...document.querySelectorAll('.group')].length === n, GROUPS.length, { timeout: 20_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-kpi="sl"] .kpi-value')].some((e) => /^\d+%$/.test(e.textContent ?? '')), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      (n) => document.body.dataset.conn === 'live' && [...document.querySelectorAll('.group')].length === n,
+      GROUPS.length,
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-kpi="sl"] .kpi-value')].some((e) => /^\d+%$/.test(e.textContent ?? '')),
+      undefined,
+      { timeout: 20_000 },
+    );
     const before = await figures(page);
     expect(Object.keys(before).sort()).toEqual(GROUPS);
     for (const g of GROUPS) {
@@ -126,7 +154,16 @@ describe('live wallboard in headless Chromium', () => {
     expect(before.sales!.level).toMatch(/^L[0-3] /);
 
     // … and change with the traffic.
-    await page.waitForFunction((b) => [...document.querySelectorAll('.group')].some((g) => g.querySelector('.minute')?.textContent !== b[g.dataset.skillGroup!]?.minute || g.querySelector('[data-kpi="waiting"] .kpi-value')?.textContent !== b[g.dataset.skillGroup!]?.waiting), before, { timeout: 15_000 });
+    await page.waitForFunction(
+      (b) =>
+        [...document.querySelectorAll('.group')].some(
+          (g) =>
+            g.querySelector('.minute')?.textContent !== b[g.dataset.skillGroup!]?.minute ||
+            g.querySelector('[data-kpi="waiting"] .kpi-value')?.textContent !== b[g.dataset.skillGroup!]?.waiting,
+        ),
+      before,
+      { timeout: 15_000 },
+    );
     mkdirSync('artifacts', { recursive: true });
     await page.screenshot({ path: 'artifacts/wallboard.png' });
 
@@ -154,14 +191,22 @@ describe('live wallboard in headless Chromium', () => {
     // A second screen on the key while the first holds its only stream: told why, and it keeps trying.
     const second = await browser.newPage();
     await second.goto(`http://127.0.0.1:${port}/wallboard#key=${VIEWER}`);
-    await second.waitForFunction(() => document.body.dataset.conn === 'reconnecting' && !document.getElementById('notice')!.hidden, undefined, { timeout: 10_000 });
+    await second.waitForFunction(
+      () => document.body.dataset.conn === 'reconnecting' && !document.getElementById('notice')!.hidden,
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await second.textContent('#notice')).toMatch(/^Too many screens are open with this key — retrying \(attempt 1\)\./);
     await second.close();
 
     // Sluice stops: the page says it is reconnecting and keeps the last figures, dimmed.
     await sluice!.close();
     sluice = undefined;
-    await page.waitForFunction(() => document.body.dataset.conn === 'reconnecting' && !document.getElementById('notice')!.hidden, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.body.dataset.conn === 'reconnecting' && !document.getElementById('notice')!.hidden,
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.textContent('#notice')).toMatch(/^Connection lost — reconnecting/);
     expect(Object.keys(await figures(page)).sort()).toEqual(GROUPS);
     await page.screenshot({ path: 'artifacts/wallboard-reconnecting.png' });
@@ -169,8 +214,16 @@ describe('live wallboard in headless Chromium', () => {
     // It starts again on the same port: the page reconnects by itself and shows figures pushed after the restart.
     const restartedAt = Date.now();
     await start();
-    await page.waitForFunction((t) => document.body.dataset.conn === 'live' && Number(document.body.dataset.asOf) > t && document.getElementById('notice')!.hidden, restartedAt, { timeout: 40_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('.agents-total')].some((e) => /^[1-9]\d* logged in$/.test(e.textContent ?? '')), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      (t) => document.body.dataset.conn === 'live' && Number(document.body.dataset.asOf) > t && document.getElementById('notice')!.hidden,
+      restartedAt,
+      { timeout: 40_000 },
+    );
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.agents-total')].some((e) => /^[1-9]\d* logged in$/.test(e.textContent ?? '')),
+      undefined,
+      { timeout: 20_000 },
+    );
     expect((await conn(page)).asOf).toBeGreaterThan(restartedAt);
     expect(errors).toEqual([]);
   });

@@ -26,7 +26,9 @@ afterAll(async () => {
   await (await shared)?.close();
 });
 
-historyContract('ClickHouse over chDB', async () => ClickHouseHistory.open(await freshDatabase(), { clock: new ManualClock(0), instanceId: 'contract' }));
+historyContract('ClickHouse over chDB', async () =>
+  ClickHouseHistory.open(await freshDatabase(), { clock: new ManualClock(0), instanceId: 'contract' }),
+);
 
 describe('ClickHouse history', () => {
   it('retries a batch whose insert reply was lost with the same token, storing it once', async () => {
@@ -83,12 +85,24 @@ describe('ClickHouse history', () => {
     const clock = new ManualClock(Date.now()); // recent: the tables' TTL drops rows older than 90 days
     const wf = await createWorkflow({ clock, clickhouse: ch, instanceId: 'wired', tenants: ['acme'] });
     await wf.start();
-    await wf.callbackTickets.create({ tenant: 'acme', callId: 'c1', skillGroup: 'billing', priority: 'vip', reason: 'L3', decisionId: 'd1' });
+    await wf.callbackTickets.create({
+      tenant: 'acme',
+      callId: 'c1',
+      skillGroup: 'billing',
+      priority: 'vip',
+      reason: 'L3',
+      decisionId: 'd1',
+    });
     await wf.engine.act('acme', 'cb-d1', { type: 'complete', actor: { id: 'x', kind: 'system' } });
     await wf.history.flush();
-    const rs = await ch.client.query({ query: `SELECT version FROM ${ch.database}.schema_migrations FINAL WHERE component = 'workflow'`, format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: `SELECT version FROM ${ch.database}.schema_migrations FINAL WHERE component = 'workflow'`,
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([{ version: 1 }]);
-    expect(await wf.history.breachRate({ tenant: 'acme', from: clock.now(), to: clock.now() + 1, by: 'flow' })).toEqual([{ flowId: 'callback', clocks: 1, breached: 0, rate: 0, warnings: 0 }]);
+    expect(await wf.history.breachRate({ tenant: 'acme', from: clock.now(), to: clock.now() + 1, by: 'flow' })).toEqual([
+      { flowId: 'callback', clocks: 1, breached: 0, rate: 0, warnings: 0 },
+    ]);
     await wf.stop();
   });
 });

@@ -39,7 +39,17 @@ describe('Redis workflow stores beyond the contract', () => {
     const keys = fresh();
     const r = await redis();
     const store = new RedisTicketStore(r, { keys });
-    const todo = { id: 'v1-1', nodeId: 'level1', visit: 1, kind: 'approval' as const, title: 'x', status: 'open' as const, assignee: 'ann', people: { source: { kind: 'user' as const, id: 'ann' }, strategy: 'round-robin' as const, skills: [] }, createdAt: 0 };
+    const todo = {
+      id: 'v1-1',
+      nodeId: 'level1',
+      visit: 1,
+      kind: 'approval' as const,
+      title: 'x',
+      status: 'open' as const,
+      assignee: 'ann',
+      people: { source: { kind: 'user' as const, id: 'ann' }, strategy: 'round-robin' as const, skills: [] },
+      createdAt: 0,
+    };
     const v1 = await store.create(sampleTicket({ todos: [todo] }));
     expect(await r.exists(`${keys.prefix}acme:ticket:t-1`)).toBe(1);
     expect(await store.openTodoCounts('acme', ['ann', 'bob'])).toEqual(new Map([['ann', 1]]));
@@ -52,7 +62,10 @@ describe('Redis workflow stores beyond the contract', () => {
 
   it('returns short pages with a cursor when sparse filters hit the scan bound, and still finds everything', async () => {
     const store = new RedisTicketStore(await redis(), { keys: fresh(), maxScan: 7 });
-    for (let i = 0; i < 30; i++) await store.create(sampleTicket({ id: `t-${String(i).padStart(2, '0')}`, createdAt: 1_000 + i, nodeId: i % 10 === 0 ? 'rare' : 'common' }));
+    for (let i = 0; i < 30; i++)
+      await store.create(
+        sampleTicket({ id: `t-${String(i).padStart(2, '0')}`, createdAt: 1_000 + i, nodeId: i % 10 === 0 ? 'rare' : 'common' }),
+      );
     const found: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -90,14 +103,26 @@ describe('Redis workflow stores beyond the contract', () => {
   it('lets one of several concurrent deploys through the catalog store a version', async () => {
     const repo = new RedisFlowRepository(await redis(), fresh());
     const results = await Promise.allSettled([1, 2, 3].map(() => repo.save(sampleFlowDoc())));
-    expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.code)).toEqual(['SLUICE_ERR_FLOW_VERSION_EXISTS', 'SLUICE_ERR_FLOW_VERSION_EXISTS']);
+    expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.code)).toEqual([
+      'SLUICE_ERR_FLOW_VERSION_EXISTS',
+      'SLUICE_ERR_FLOW_VERSION_EXISTS',
+    ]);
   });
 });
 
 describe('workflow API on Redis', () => {
   async function wired(): Promise<Workflow> {
-    const people = new MemoryPeopleDirectory().add('default', { id: 'ann', groups: ['billing-agents'] }, { id: 'max', groups: ['billing-managers'] });
-    const options = { clock: new ManualClock(Date.parse('2026-01-06T09:00:00+01:00')), redisUrl: inject('redisUrl'), redisPrefix: fresh().prefix, people };
+    const people = new MemoryPeopleDirectory().add(
+      'default',
+      { id: 'ann', groups: ['billing-agents'] },
+      { id: 'max', groups: ['billing-managers'] },
+    );
+    const options = {
+      clock: new ManualClock(Date.parse('2026-01-06T09:00:00+01:00')),
+      redisUrl: inject('redisUrl'),
+      redisPrefix: fresh().prefix,
+      people,
+    };
     // Two instances starting at once deploy the shipped flows once between them.
     const [a, b] = await Promise.all([createWorkflow({ ...options, instanceId: 'a' }), createWorkflow({ ...options, instanceId: 'b' })]);
     opened.push(a, b);
@@ -118,9 +143,13 @@ describe('workflow API on Redis', () => {
       ...Array.from({ length: 10 }, (_, i) => ({ type: 'comment', text: `note ${i}` })),
       { type: 'pause', status: 'waiting_for_customer' },
     ];
-    const answers = await Promise.all(bodies.map((b) => call(app, 'ann', 'POST', `/v1/tickets/${id}/actions`, { ...b, expectedRevision: 1 })));
+    const answers = await Promise.all(
+      bodies.map((b) => call(app, 'ann', 'POST', `/v1/tickets/${id}/actions`, { ...b, expectedRevision: 1 })),
+    );
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, ...Array.from({ length: 12 }, () => 409)]);
-    expect(answers.filter((a) => a.statusCode === 409).every((a) => (a.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT')).toBe(true);
+    expect(
+      answers.filter((a) => a.statusCode === 409).every((a) => (a.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT'),
+    ).toBe(true);
     const after = await call(app, 'default:agent', 'GET', `/v1/tickets/${id}`);
     expect(after.data.revision).toBe(2);
     expect((after.data.history as { revision: number }[]).filter((e) => e.revision === 2)).toHaveLength(1);
@@ -128,9 +157,15 @@ describe('workflow API on Redis', () => {
     // Without a revision the engine still compare-and-sets on what it read: no write is lost.
     const other = await call(app, 'ann', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 2_000 } });
     const otherId = (other.data.ticket as { id: string }).id;
-    const comments = await Promise.all(Array.from({ length: 12 }, (_, i) => call(app, 'ann', 'POST', `/v1/tickets/${otherId}/actions`, { type: 'comment', text: `free ${i}` })));
+    const comments = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(app, 'ann', 'POST', `/v1/tickets/${otherId}/actions`, { type: 'comment', text: `free ${i}` }),
+      ),
+    );
     const won = comments.filter((c) => c.statusCode === 200).length;
-    expect(comments.filter((c) => c.statusCode !== 200).every((c) => (c.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT')).toBe(true);
+    expect(
+      comments.filter((c) => c.statusCode !== 200).every((c) => (c.data.error as { code: string }).code === 'SLUICE_ERR_TICKET_CONFLICT'),
+    ).toBe(true);
     expect(won).toBeGreaterThanOrEqual(1);
     const final = await call(app, 'default:agent', 'GET', `/v1/tickets/${otherId}`);
     expect(final.data.revision).toBe(1 + won);
@@ -147,7 +182,7 @@ describe('workflow API on Redis', () => {
     const done = await call(app, 'ann', 'POST', `/v1/tickets/${id}/actions`, { type: 'approve' });
     expect(done.data.ticket).toMatchObject({ state: 'closed', outcome: 'approved' });
     expect(await wf.ticketCounts('default')).toMatchObject({ closed: 1 });
-    expect((await wf.timerStore.nextDueAt())).toBeUndefined();
+    expect(await wf.timerStore.nextDueAt()).toBeUndefined();
     expect((await call(app, 'globex:admin', 'GET', `/v1/tickets/${id}`)).statusCode).toBe(404);
     await app.close();
   });

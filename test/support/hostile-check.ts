@@ -24,7 +24,11 @@ export interface HostileTarget {
 /** Stored raw events per id (deduplicated: read with FINAL), for the ids given. */
 export async function storedCounts(ch: ClickHouse, ids: string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
-  const rs = await ch.client.query({ query: `SELECT id, count() AS n FROM ${ch.database}.events_raw FINAL WHERE id IN {ids:Array(String)} GROUP BY id`, query_params: { ids }, format: 'JSONEachRow' });
+  const rs = await ch.client.query({
+    query: `SELECT id, count() AS n FROM ${ch.database}.events_raw FINAL WHERE id IN {ids:Array(String)} GROUP BY id`,
+    query_params: { ids },
+    format: 'JSONEachRow',
+  });
   return new Map((await rs.json<{ id: string; n: string | number }>()).map((r) => [r.id, Number(r.n)]));
 }
 
@@ -37,7 +41,10 @@ const show = (items: readonly Item[]) => bodyText(items).slice(0, 2_000);
  * rejected, named in the answer with its reason and dead-lettered with it, arbitrary JSON one or the
  * other; and after each request a sentinel event of tenant B is stored (liveness).
  */
-export async function checkHostileIngest(target: HostileTarget, opts: { keyA: string; keyB: string; tenantB: string; numRuns: number; timeoutMs?: number }): Promise<{ items: number; stored: number; deadLettered: number }> {
+export async function checkHostileIngest(
+  target: HostileTarget,
+  opts: { keyA: string; keyB: string; tenantB: string; numRuns: number; timeoutMs?: number },
+): Promise<{ items: number; stored: number; deadLettered: number }> {
   const prefix = randomUUID().slice(0, 8);
   let n = 0;
   const nextId = () => `${prefix}-${++n}`;
@@ -81,11 +88,26 @@ export async function checkHostileIngest(target: HostileTarget, opts: { keyA: st
         if (!items.some((i) => i.refusesRequest)) expect(res.status === 413 || items.some((i) => i.mayRefuseRequest), why).toBe(true);
       }
       // Liveness: another tenant's event is stored after whatever came before it.
-      const sentinel = { v: 1, tenant: opts.tenantB, source: 'skillgroup', id: nextId(), ts: Date.now() - 1_000, body: { skillGroup: 'sentinel', callId: 'c', type: 'OFFERED' } };
+      const sentinel = {
+        v: 1,
+        tenant: opts.tenantB,
+        source: 'skillgroup',
+        id: nextId(),
+        ts: Date.now() - 1_000,
+        body: { skillGroup: 'sentinel', callId: 'c', type: 'OFFERED' },
+      };
       const s = await target.post(opts.keyB, JSON.stringify({ events: [sentinel] }));
       expect(s.status, s.body).toBe(202);
-      const counts = await eventually(() => storedCounts(target.clickhouse, [...accepted, sentinel.id]), (c) => c.size === accepted.length + 1, `the sentinel and ${accepted.length} accepted events stored`, ms);
-      expect([...counts.values()].every((c) => c === 1), why).toBe(true);
+      const counts = await eventually(
+        () => storedCounts(target.clickhouse, [...accepted, sentinel.id]),
+        (c) => c.size === accepted.length + 1,
+        `the sentinel and ${accepted.length} accepted events stored`,
+        ms,
+      );
+      expect(
+        [...counts.values()].every((c) => c === 1),
+        why,
+      ).toBe(true);
       // Nothing refused is stored.
       expect([...(await storedCounts(target.clickhouse, refused)).keys()], why).toEqual([]);
       totals.items += items.length;

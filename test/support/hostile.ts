@@ -29,34 +29,66 @@ export interface Item {
 export function bodyText(items: readonly Item[]): string {
   const raws: string[] = [];
   const nonce = `@@raw${Math.random().toString(36).slice(2)}@@`;
-  const text = JSON.stringify({ events: items.map((i) => i.value) }, (_k, v: unknown) => (v instanceof Raw ? `${nonce}${raws.push(v.text) - 1}` : v));
+  const text = JSON.stringify({ events: items.map((i) => i.value) }, (_k, v: unknown) =>
+    v instanceof Raw ? `${nonce}${raws.push(v.text) - 1}` : v,
+  );
   return text.replace(new RegExp(`"${nonce}(\\d+)"`, 'g'), (_m, n: string) => raws[Number(n)]!);
 }
 
 const DAY = 86_400_000;
 /** Text the schema accepts: well-formed, no control characters, at most `max` code points. */
-const text = (max: number) => fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 24) }).filter((s) => !/[\p{Cc}\p{Cs}]/u.test(s) && [...s].length <= max);
+const text = (max: number) =>
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 24) })
+    .filter((s) => !/[\p{Cc}\p{Cs}]/u.test(s) && [...s].length <= max);
 const durationMs = fc.integer({ min: 0, max: 7 * DAY });
 
 /** Bodies of valid events, per source, with the names of their text and integer fields. */
 function bodies(now: number) {
   return {
     agent: fc.record(
-      { agentId: text(128), state: fc.constantFrom('LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'), reason: text(64), callId: text(128), skillGroups: fc.array(text(128), { maxLength: 4 }) },
+      {
+        agentId: text(128),
+        state: fc.constantFrom('LOGGED_OUT', 'AVAILABLE', 'RINGING', 'ON_CALL', 'HOLD', 'ACW', 'AUX'),
+        reason: text(64),
+        callId: text(128),
+        skillGroups: fc.array(text(128), { maxLength: 4 }),
+      },
       { requiredKeys: ['agentId', 'state'] },
     ),
-    extension: fc.record({ extension: text(128), state: fc.constantFrom('IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'), callId: text(128) }, { requiredKeys: ['extension', 'state'] }),
+    extension: fc.record(
+      { extension: text(128), state: fc.constantFrom('IDLE', 'RINGING', 'BUSY', 'UNAVAILABLE', 'DND'), callId: text(128) },
+      { requiredKeys: ['extension', 'state'] },
+    ),
     skillgroup: fc.record(
       {
-        skillGroup: text(128), callId: text(128), type: fc.constantFrom('OFFERED', 'ANSWERED', 'ABANDONED', 'TRANSFERRED', 'OVERFLOWED', 'COMPLETED'),
-        waitMs: durationMs, talkMs: durationMs, holdMs: durationMs, acwMs: durationMs, agentId: text(128), priority: fc.integer({ min: 0, max: 9 }), channel: text(32), reason: text(64),
+        skillGroup: text(128),
+        callId: text(128),
+        type: fc.constantFrom('OFFERED', 'ANSWERED', 'ABANDONED', 'TRANSFERRED', 'OVERFLOWED', 'COMPLETED'),
+        waitMs: durationMs,
+        talkMs: durationMs,
+        holdMs: durationMs,
+        acwMs: durationMs,
+        agentId: text(128),
+        priority: fc.integer({ min: 0, max: 9 }),
+        channel: text(32),
+        reason: text(64),
       },
       { requiredKeys: ['skillGroup', 'callId', 'type'] },
     ),
     interval: fc
       .tuple(
-        fc.record({ scope: fc.constantFrom('skillgroup', 'agent'), key: text(128), intervalStart: fc.integer({ min: now - 30 * DAY, max: now }), intervalSec: fc.constantFrom(900, 1800) }),
-        fc.dictionary(text(64).filter((k) => !['scope', 'key', 'intervalStart', 'intervalSec', '__proto__'].includes(k)), fc.double({ min: 0, max: 1e12, noNaN: true }), { maxKeys: 8 }),
+        fc.record({
+          scope: fc.constantFrom('skillgroup', 'agent'),
+          key: text(128),
+          intervalStart: fc.integer({ min: now - 30 * DAY, max: now }),
+          intervalSec: fc.constantFrom(900, 1800),
+        }),
+        fc.dictionary(
+          text(64).filter((k) => !['scope', 'key', 'intervalStart', 'intervalSec', '__proto__'].includes(k)),
+          fc.double({ min: 0, max: 1e12, noNaN: true }),
+          { maxKeys: 8 },
+        ),
       )
       .map(([fixed, counters]) => ({ ...counters, ...fixed })),
   };
@@ -64,16 +96,41 @@ function bodies(now: number) {
 
 type Source = 'agent' | 'extension' | 'skillgroup' | 'interval';
 const TEXT_FIELDS: Record<Source, string[]> = {
-  agent: ['agentId', 'reason', 'callId'], extension: ['extension', 'callId'], skillgroup: ['skillGroup', 'callId', 'agentId', 'channel', 'reason'], interval: ['key'],
+  agent: ['agentId', 'reason', 'callId'],
+  extension: ['extension', 'callId'],
+  skillgroup: ['skillGroup', 'callId', 'agentId', 'channel', 'reason'],
+  interval: ['key'],
 };
 /** Text fields the schema allows empty. */
 const MAY_BE_EMPTY = new Set(['reason', 'channel']);
-const INT_FIELDS: Record<Source, string[]> = { agent: [], extension: [], skillgroup: ['waitMs', 'talkMs', 'holdMs', 'acwMs', 'priority'], interval: ['intervalStart'] };
-const REQUIRED: Record<Source, string[]> = { agent: ['agentId', 'state'], extension: ['extension', 'state'], skillgroup: ['skillGroup', 'callId', 'type'], interval: ['scope', 'key', 'intervalStart', 'intervalSec'] };
+const INT_FIELDS: Record<Source, string[]> = {
+  agent: [],
+  extension: [],
+  skillgroup: ['waitMs', 'talkMs', 'holdMs', 'acwMs', 'priority'],
+  interval: ['intervalStart'],
+};
+const REQUIRED: Record<Source, string[]> = {
+  agent: ['agentId', 'state'],
+  extension: ['extension', 'state'],
+  skillgroup: ['skillGroup', 'callId', 'type'],
+  interval: ['scope', 'key', 'intervalStart', 'intervalSec'],
+};
 
 /** Strings no id or name may be: lone surrogates, NUL, controls, empty, too long. */
 const poisonText = fc.oneof(
-  fc.constantFrom('sg\ud800x', '\udfff', 'sales\u0000', '\u0000', 'sales\n', 'a\tb', '\u001b[31mred', 'x\u007f', 'x\u0085', '', 'sales\r\n'),
+  fc.constantFrom(
+    'sg\ud800x',
+    '\udfff',
+    'sales\u0000',
+    '\u0000',
+    'sales\n',
+    'a\tb',
+    '\u001b[31mred',
+    'x\u007f',
+    'x\u0085',
+    '',
+    'sales\r\n',
+  ),
   fc.integer({ min: 129, max: 20_000 }).map((n) => 'x'.repeat(n)),
 );
 /** Integers no time or duration may be: past any bound, fractional, negative, non-finite once parsed. */
@@ -84,8 +141,12 @@ const deep = fc.integer({ min: 50, max: 12_000 }).map((d) => new Raw(`${'['.repe
 export function validEvent(now: number, nextId: () => string) {
   const b = bodies(now);
   return fc
-    .oneof(...(Object.keys(b) as Source[]).map((source) => fc.tuple(fc.constant(source), b[source] as fc.Arbitrary<Record<string, unknown>>)))
-    .chain(([source, body]) => fc.integer({ min: now - 3_600_000, max: now }).map((ts) => ({ v: 1, tenant: 'acme', source, id: nextId(), ts, body })));
+    .oneof(
+      ...(Object.keys(b) as Source[]).map((source) => fc.tuple(fc.constant(source), b[source] as fc.Arbitrary<Record<string, unknown>>)),
+    )
+    .chain(([source, body]) =>
+      fc.integer({ min: now - 3_600_000, max: now }).map((ts) => ({ v: 1, tenant: 'acme', source, id: nextId(), ts, body })),
+    );
 }
 
 type Event = { v: unknown; tenant: unknown; source: Source; id: unknown; ts: unknown; body: Record<string, unknown> };
@@ -118,7 +179,10 @@ function broken(now: number, nextId: () => string): fc.Arbitrary<Item> {
       fc.constant(top('v', 2)),
       fc.constant(top('source', 'fax')),
       fc.constant(top('body', [])),
-      fc.constant({ value: { ...e, body: Object.fromEntries(Object.entries(e.body).filter(([k]) => k !== pick(REQUIRED[e.source], a))) }, verdict: 'invalid' as const }),
+      fc.constant({
+        value: { ...e, body: Object.fromEntries(Object.entries(e.body).filter(([k]) => k !== pick(REQUIRED[e.source], a))) },
+        verdict: 'invalid' as const,
+      }),
     );
   });
 }
@@ -127,10 +191,26 @@ function broken(now: number, nextId: () => string): fc.Arbitrary<Item> {
 function arbitrary(now: number, nextId: () => string): fc.Arbitrary<Item> {
   const anyJson = fc.jsonValue({ maxDepth: 4 });
   return fc.oneof(
-    fc.dictionary(fc.string({ unit: 'binary', maxLength: 12 }).filter((k) => k !== 'tenant' && k !== '__proto__'), anyJson, { maxKeys: 6 }).map((o) => ({ value: { ...o, tenant: 'acme' }, verdict: 'either' as const })),
-    fc.tuple(fc.constantFrom<Source>('agent', 'extension', 'skillgroup', 'interval'), fc.dictionary(fc.string({ unit: 'binary', maxLength: 12 }).filter((k) => k !== '__proto__'), anyJson, { maxKeys: 6 })).map(([source, body]) => ({
-      value: { v: 1, tenant: 'acme', source, id: nextId(), ts: now - 1_000, body }, verdict: 'either' as const,
-    })),
+    fc
+      .dictionary(
+        fc.string({ unit: 'binary', maxLength: 12 }).filter((k) => k !== 'tenant' && k !== '__proto__'),
+        anyJson,
+        { maxKeys: 6 },
+      )
+      .map((o) => ({ value: { ...o, tenant: 'acme' }, verdict: 'either' as const })),
+    fc
+      .tuple(
+        fc.constantFrom<Source>('agent', 'extension', 'skillgroup', 'interval'),
+        fc.dictionary(
+          fc.string({ unit: 'binary', maxLength: 12 }).filter((k) => k !== '__proto__'),
+          anyJson,
+          { maxKeys: 6 },
+        ),
+      )
+      .map(([source, body]) => ({
+        value: { v: 1, tenant: 'acme', source, id: nextId(), ts: now - 1_000, body },
+        verdict: 'either' as const,
+      })),
     fc.tuple(validEvent(now, nextId), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.nat()).map(([e, s, a]) => {
       const ev = e as Event;
       const k = TEXT_FIELDS[ev.source][a % TEXT_FIELDS[ev.source].length]!;
@@ -142,8 +222,14 @@ function arbitrary(now: number, nextId: () => string): fc.Arbitrary<Item> {
 /** Items that refuse the whole request: another tenant's event, or no object at all. */
 const requestBreaker = (nextId: () => string): fc.Arbitrary<Item> =>
   fc.oneof(
-    fc.constant({ value: { v: 1, tenant: 'globex', source: 'agent', id: nextId(), ts: 0, body: {} }, verdict: 'invalid' as const, refusesRequest: true }),
-    fc.constantFrom<unknown>(7, 'x', null, [], new Raw('1e400')).map((value) => ({ value, verdict: 'invalid' as const, refusesRequest: true })),
+    fc.constant({
+      value: { v: 1, tenant: 'globex', source: 'agent', id: nextId(), ts: 0, body: {} },
+      verdict: 'invalid' as const,
+      refusesRequest: true,
+    }),
+    fc
+      .constantFrom<unknown>(7, 'x', null, [], new Raw('1e400'))
+      .map((value) => ({ value, verdict: 'invalid' as const, refusesRequest: true })),
   );
 
 /** One request's events: mostly valid and broken events and arbitrary JSON; now and then one that refuses it all. */
@@ -153,12 +239,18 @@ export function hostileBatch(now: number, nextId: () => string): fc.Arbitrary<It
     { weight: 4, arbitrary: broken(now, nextId) },
     { weight: 2, arbitrary: arbitrary(now, nextId) },
   );
-  return fc.tuple(fc.array(item, { minLength: 1, maxLength: 10 }), fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: requestBreaker(nextId) }), fc.nat()).map(([items, breaker, at]) => {
-    if (!breaker) return items;
-    const out = [...items];
-    out.splice(at % (out.length + 1), 0, breaker);
-    return out;
-  });
+  return fc
+    .tuple(
+      fc.array(item, { minLength: 1, maxLength: 10 }),
+      fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: requestBreaker(nextId) }),
+      fc.nat(),
+    )
+    .map(([items, breaker, at]) => {
+      if (!breaker) return items;
+      const out = [...items];
+      out.splice(at % (out.length + 1), 0, breaker);
+      return out;
+    });
 }
 
 /** The id an item carries, when it is a string. */

@@ -12,7 +12,10 @@ export interface SluiceProcess {
 
 /** Starts `node bin/sluice.mjs <args>` with `env` added to this process's environment. */
 export function spawnSluice(args: string[], env: Record<string, string>): SluiceProcess {
-  const child = spawn(process.execPath, ['bin/sluice.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/sluice.mjs', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
@@ -24,7 +27,12 @@ export function spawnSluice(args: string[], env: Record<string, string>): Sluice
 }
 
 /** Reads a topic from the beginning in a new group until `until` holds for what was read (or `ms` pass). */
-export async function readTopic(bus: MessageBus, topic: string, until: (msgs: BusMessage[]) => boolean, ms = 30_000): Promise<BusMessage[]> {
+export async function readTopic(
+  bus: MessageBus,
+  topic: string,
+  until: (msgs: BusMessage[]) => boolean,
+  ms = 30_000,
+): Promise<BusMessage[]> {
   const got: BusMessage[] = [];
   const consumer = bus.consumer({ groupId: `reader-${randomUUID()}`, topics: [topic] });
   await consumer.start(async (batch) => {

@@ -44,12 +44,16 @@ export async function testServer(register: (app: FastifyInstance) => unknown, op
     entries.push({ entry: { ...rest, key }, where: `test key ${label}` });
   };
   // A key's id in the app is its `name` or its position: `key#1` is the first role key, the given keys come last.
-  for (const tenant of options.tenants ?? ['default', 'globex', PLATFORM_TENANT]) for (const role of ROLES) add(`${tenant}:${role}`, { tenant, role });
+  for (const tenant of options.tenants ?? ['default', 'globex', PLATFORM_TENANT])
+    for (const role of ROLES) add(`${tenant}:${role}`, { tenant, role });
   for (const [label, key] of Object.entries(options.keys ?? {})) add(label, key);
   const principals = principalsOf(entries);
 
   // The ajv options of `app/server.ts` (coercion of query arrays; no silent removal of unknown fields).
-  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  });
   await app.register(swagger, { openapi: { info: { title: 'Sluice test server', version: '1' } } });
   await app.register(errorsPlugin);
   await app.register(authPlugin, { keys: principals, open: false });

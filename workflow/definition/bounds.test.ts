@@ -33,7 +33,10 @@ describe('flow definitions are bounded at deploy', () => {
   it('refuses an SLA of 1000w on a sparse calendar with a compile error naming the duration', () => {
     const doc = chain(1);
     const nodes = doc.nodes as Record<string, unknown>[];
-    nodes[1] = { ...nodes[1], sla: { duration: '1000w', calendar: { workingHours: { sun: ['03:00-04:00'] } }, warnings: [{ delay: '2000w', channel: 'log' }] } };
+    nodes[1] = {
+      ...nodes[1],
+      sla: { duration: '1000w', calendar: { workingHours: { sun: ['03:00-04:00'] } }, warnings: [{ delay: '2000w', channel: 'log' }] },
+    };
     expect(refused(doc).issues).toEqual([
       { path: 'nodes[1].sla.duration', message: '"1000w" is longer than the maximum of 365d' },
       { path: 'nodes[1].sla.warnings[0].delay', message: '"2000w" is longer than the maximum of 365d' },
@@ -53,7 +56,9 @@ describe('flow definitions are bounded at deploy', () => {
   });
 
   it('refuses a flow id that would not fit a path parameter', () => {
-    expect(refused(chain(1, { id: `f${'x'.repeat(100)}` })).issues).toEqual([{ path: 'id', message: expect.stringMatching(/^"fx{39}…" does not match /) }]);
+    expect(refused(chain(1, { id: `f${'x'.repeat(100)}` })).issues).toEqual([
+      { path: 'id', message: expect.stringMatching(/^"fx{39}…" does not match /) },
+    ]);
     expect(compileFlow(chain(1, { id: `f${'x'.repeat(99)}` })).id).toHaveLength(100);
   });
 
@@ -75,7 +80,9 @@ describe('flow definitions are bounded at deploy', () => {
     expect(issues[0]?.path).toBe(`nodes[1].extra${'.a'.repeat(29)}`);
     expect(issues[0]?.message).toBe('nests objects and arrays more than 32 deep');
     for (const yaml of [`id: x\nnodes: ${'['.repeat(20_000)}${']'.repeat(20_000)}`, `nodes:\n${'- '.repeat(20_000)}x`]) {
-      expect(() => loadFlow(yaml)).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_FLOW_INVALID', message: 'flow source nests collections more than 32 deep' }));
+      expect(() => loadFlow(yaml)).toThrow(
+        expect.objectContaining({ code: 'SLUICE_ERR_FLOW_INVALID', message: 'flow source nests collections more than 32 deep' }),
+      );
     }
   });
 
@@ -144,7 +151,9 @@ describe('checkGraph is linear and iterative', () => {
     const issues = new IssueList();
     checkGraph(nodes, controls, issues);
     const cycle = issues.list().find((i) => i.message.startsWith('cycle without exit'));
-    expect(cycle?.message).toBe('cycle without exit: n1 → n2 → n3 → n4 → n5 → n6 → n7 → n8 → n9 → … 2991 more → n1 never reaches an end node');
+    expect(cycle?.message).toBe(
+      'cycle without exit: n1 → n2 → n3 → n4 → n5 → n6 → n7 → n8 → n9 → … 2991 more → n1 never reaches an end node',
+    );
   });
 
   it('reads each control a bounded number of times, however many nodes and controls (15k controls)', () => {

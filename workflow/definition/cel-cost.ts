@@ -132,7 +132,8 @@ export function expressionCost(ast: ASTNode, programSize: (pattern: string) => n
   };
 
   const cost = (n: ASTNode, s: Scope): number => {
-    if (n.op === 'id' && n.args === 'cel' && !s.vars.has('cel')) problems.add('the cel namespace (cel.bind) is not available in flow expressions');
+    if (n.op === 'id' && n.args === 'cel' && !s.vars.has('cel'))
+      problems.add('the cel namespace (cel.bind) is not available in flow expressions');
     if (n.op === 'call' && n.args[0] === RE2_FUNCTION) problems.add(`unknown function ${RE2_FUNCTION}`);
     if (isMacro(n)) return s.mult + cost(n.args[1], s) + walk(n, s);
     if (isMatches(n)) {

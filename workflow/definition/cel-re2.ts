@@ -45,7 +45,8 @@ export function estimateProgram(pattern: string): number {
     if (c === '\\') {
       const kind = pattern[i + 1];
       i += 2;
-      if ((kind === 'p' || kind === 'P') && pattern[i] === '{') i = pattern.indexOf('}', i) < 0 ? pattern.length : pattern.indexOf('}', i) + 1;
+      if ((kind === 'p' || kind === 'P') && pattern[i] === '{')
+        i = pattern.indexOf('}', i) < 0 ? pattern.length : pattern.indexOf('}', i) + 1;
       else if (kind === 'p' || kind === 'P') i++;
       atom(1);
     } else if (c === '[') {
@@ -126,7 +127,8 @@ export function compilePattern(pattern: string): RE2JS {
   } catch (err) {
     throw new Error(`invalid RE2 pattern: ${String((err as Error).message)}`);
   }
-  if (re.programSize() > MAX_PATTERN_PROGRAM) throw new Error(`pattern is too large for RE2 (${re.programSize()} instructions, at most ${MAX_PATTERN_PROGRAM})`);
+  if (re.programSize() > MAX_PATTERN_PROGRAM)
+    throw new Error(`pattern is too large for RE2 (${re.programSize()} instructions, at most ${MAX_PATTERN_PROGRAM})`);
   compiled.set(pattern, new WeakRef(re));
   forget.register(re, pattern);
   return re;
@@ -199,6 +201,9 @@ export function rewriteMatches(ast: ASTNode, parse: (source: string) => ASTNode)
     same = false;
   }
   // cel-js prints a few double literals inexactly (1e21, 0.0000001); such an expression is refused, never changed.
-  if (!same) throw new Error('`matches` cannot be evaluated with RE2 in this expression: write its number literals without an exponent and with at most 9 decimals');
+  if (!same)
+    throw new Error(
+      '`matches` cannot be evaluated with RE2 in this expression: write its number literals without an exponent and with at most 9 decimals',
+    );
   return source;
 }

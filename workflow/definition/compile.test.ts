@@ -19,7 +19,12 @@ function base(): Mutable {
     calendars: { office: { workingHours: { mon: ['09:00-17:00'] } } },
     nodes: [
       { id: 'start', type: 'start' },
-      { id: 'review', type: 'approval', assignees: { group: 'agents' }, sla: { duration: '4h', calendar: 'office', warnings: [{ delay: '2h', channel: 'message' }] } },
+      {
+        id: 'review',
+        type: 'approval',
+        assignees: { group: 'agents' },
+        sla: { duration: '4h', calendar: 'office', warnings: [{ delay: '2h', channel: 'message' }] },
+      },
       { id: 'end', type: 'end' },
     ],
     controls: [
@@ -49,7 +54,11 @@ describe('compileFlow accepts', () => {
     expect(flow.startNodeId).toBe('start');
     expect(flow.controls.get('start')?.[0]).toMatchObject({ to: 'review', on: 'next' });
     const sla = flow.nodes.get('review')?.sla;
-    expect(sla).toMatchObject({ durationMs: 4 * 3_600_000, breachChannel: 'log', warnings: [{ level: 1, delayMs: 7_200_000, channel: 'message' }] });
+    expect(sla).toMatchObject({
+      durationMs: 4 * 3_600_000,
+      breachChannel: 'log',
+      warnings: [{ level: 1, delayMs: 7_200_000, channel: 'message' }],
+    });
     expect(sla?.calendar).toEqual({ workingHours: { mon: ['09:00-17:00'] } });
     expect(Object.isFrozen(flow.document.nodes)).toBe(true);
   });
@@ -100,7 +109,10 @@ describe('compileFlow refuses, naming the path', () => {
   it('an unknown node type', () => {
     const doc = base();
     nodesOf(doc)[1] = { id: 'review', type: 'aproval' };
-    expect(refused(doc)).toContainEqual({ path: 'nodes[1].type', message: 'unknown node type "aproval" (known: approval, end, notify, start, task)' });
+    expect(refused(doc)).toContainEqual({
+      path: 'nodes[1].type',
+      message: 'unknown node type "aproval" (known: approval, end, notify, start, task)',
+    });
   });
 
   it('a dangling control target', () => {
@@ -128,7 +140,10 @@ describe('compileFlow refuses, naming the path', () => {
 
   it('a cycle of automatic nodes even when it has an exit', () => {
     const doc = base();
-    nodesOf(doc).push({ id: 'ping', type: 'notify', channel: 'log', notify: ['group:ops'], message: 'ping' }, { id: 'pong', type: 'notify', channel: 'log', notify: ['group:ops'], message: 'pong' });
+    nodesOf(doc).push(
+      { id: 'ping', type: 'notify', channel: 'log', notify: ['group:ops'], message: 'ping' },
+      { id: 'pong', type: 'notify', channel: 'log', notify: ['group:ops'], message: 'pong' },
+    );
     controlsOf(doc)[2] = { from: 'review', on: 'rejected', to: 'ping' };
     controlsOf(doc).push({ from: 'ping', to: 'pong' }, { from: 'pong', to: 'end', when: 'fields.done' }, { from: 'pong', to: 'ping' });
     expect(refused(doc)).toEqual([{ path: 'nodes[3]', message: 'cycle of automatic nodes ping → pong → ping never waits for anyone' }]);
@@ -157,7 +172,10 @@ describe('compileFlow refuses, naming the path', () => {
     controlsOf(doc).splice(2, 1);
     controlsOf(doc)[1] = { from: 'review', on: 'approved', to: 'end', when: 'fields.amount < 10' };
     expect(refused(doc)).toEqual([
-      { path: 'controls[1].when', message: 'the last control for node "review" on "approved" must have no condition, so the ticket can always move on' },
+      {
+        path: 'controls[1].when',
+        message: 'the last control for node "review" on "approved" must have no condition, so the ticket can always move on',
+      },
       { path: 'nodes[1]', message: 'outcome "rejected" of node "review" has no control' },
     ]);
   });
@@ -168,7 +186,10 @@ describe('compileFlow refuses, naming the path', () => {
     controlsOf(doc)[2] = { from: 'review', on: 'declined', to: 'end' };
     const issues = refused(doc);
     expect(issues).toContainEqual({ path: 'controls[1].on', message: 'node "review" leaves with approved or rejected; say which' });
-    expect(issues).toContainEqual({ path: 'controls[2].on', message: 'node "review" has no outcome "declined" (it has approved, rejected)' });
+    expect(issues).toContainEqual({
+      path: 'controls[2].on',
+      message: 'node "review" has no outcome "declined" (it has approved, rejected)',
+    });
   });
 
   it('SLA mistakes: on a start node, unknown calendar, unordered levels, repeat without interval', () => {
@@ -178,7 +199,14 @@ describe('compileFlow refuses, naming the path', () => {
       id: 'review',
       type: 'approval',
       assignees: { group: 'agents' },
-      sla: { duration: '1h', calendar: 'ofice', warnings: [{ delay: '45m', channel: 'message' }, { delay: '30m', channel: 'sms', repeat: 2 }] },
+      sla: {
+        duration: '1h',
+        calendar: 'ofice',
+        warnings: [
+          { delay: '45m', channel: 'message' },
+          { delay: '30m', channel: 'sms', repeat: 2 },
+        ],
+      },
     };
     expect(refused(doc)).toEqual([
       { path: 'nodes[0].sla', message: 'only waiting nodes take an SLA; "start" is a start node' },
@@ -190,7 +218,12 @@ describe('compileFlow refuses, naming the path', () => {
 
   it('shape errors: typos, wrong types, bad channels, bad durations and calendars', () => {
     const doc = base();
-    nodesOf(doc)[1] = { id: 'review', type: 'approval', asignees: { group: 'agents' }, sla: { duration: 'soon', warnings: [{ delay: '1h', channel: 'pager' }] } };
+    nodesOf(doc)[1] = {
+      id: 'review',
+      type: 'approval',
+      asignees: { group: 'agents' },
+      sla: { duration: 'soon', warnings: [{ delay: '1h', channel: 'pager' }] },
+    };
     expect(refused(doc)).toEqual([
       { path: 'nodes[1]', message: 'missing required property "assignees"' },
       { path: 'nodes[1]', message: 'unknown property "asignees"' },

@@ -126,7 +126,8 @@ function compile(input: unknown, options: CompileOptions): CompiledFlow {
       const before = issues.size;
       const config = type.compile(node, { path, issues });
       let sla: SlaPolicy | undefined;
-      if (node.sla && type.behaviour !== 'wait') issues.add(`${path}.sla`, `only waiting nodes take an SLA; "${node.id}" is a ${type.type} node`);
+      if (node.sla && type.behaviour !== 'wait')
+        issues.add(`${path}.sla`, `only waiting nodes take an SLA; "${node.id}" is a ${type.type} node`);
       else if (node.sla) sla = compileSla(node.sla, `${path}.sla`, calendars, issues);
       if (config !== undefined && issues.size === before) {
         const base = { index, id: node.id, name: node.name ?? node.id, type, config, outcomes: type.outcomes(config) };
@@ -144,10 +145,22 @@ function compile(input: unknown, options: CompileOptions): CompiledFlow {
       const expr = issues.capture(`controls[${index}].when`, () => compileExpression(source, 'condition', `controls[${index}].when`));
       if (expr) whens.set(index, expr);
     }
-    return { index, from: c.from, to: c.to, conditional: c.when !== undefined, ...(c.id !== undefined && { id: c.id }), ...(c.on !== undefined && { on: c.on }) };
+    return {
+      index,
+      from: c.from,
+      to: c.to,
+      conditional: c.when !== undefined,
+      ...(c.id !== undefined && { id: c.id }),
+      ...(c.on !== undefined && { on: c.on }),
+    };
   });
   const triggers = compileTriggers(doc.triggers, 'triggers', issues);
-  const duties = compileDuties(doc.separationOfDuties, doc.nodes, new Map([...nodes].map(([id, n]) => [id, { id, decides: n.type.todoActions.length > 0 }])), issues);
+  const duties = compileDuties(
+    doc.separationOfDuties,
+    doc.nodes,
+    new Map([...nodes].map(([id, n]) => [id, { id, decides: n.type.todoActions.length > 0 }])),
+    issues,
+  );
   const outcomes = checkGraph(graphNodes, graphControls, issues);
   issues.throwIfAny(subject);
 

@@ -57,7 +57,10 @@ function opened(flow: CompiledFlow): Ticket {
 
 function assign(ticket: Ticket, people: string[]): Ticket {
   let i = 0;
-  return { ...ticket, todos: ticket.todos.map((t) => (t.status === 'open' && !t.assignee ? { ...t, assignee: people[i++] as string } : t)) };
+  return {
+    ...ticket,
+    todos: ticket.todos.map((t) => (t.status === 'open' && !t.assignee ? { ...t, assignee: people[i++] as string } : t)),
+  };
 }
 
 function refusal(run: () => unknown): { code: string; status: number; message: string; details: unknown } {
@@ -91,7 +94,12 @@ describe('separationOfDuties in a flow definition', () => {
         { path: 'separationOfDuties[3]', message: 'unknown property "who"' },
       ]),
     );
-    const semantic = refused(ladder([{ name: 'a', nodes: ['first', 'nowhere'] }, { name: 'a', nodes: ['first', 'first', 'note', 'start'] }]));
+    const semantic = refused(
+      ladder([
+        { name: 'a', nodes: ['first', 'nowhere'] },
+        { name: 'a', nodes: ['first', 'first', 'note', 'start'] },
+      ]),
+    );
     expect(semantic).toEqual([
       { path: 'separationOfDuties[0].nodes[1]', message: 'no node "nowhere" in this flow' },
       { path: 'separationOfDuties[1].name', message: '"a" names another rule too; rule names must be unique' },
@@ -111,9 +119,15 @@ describe('separation of duties in the engine', () => {
       expect(atSecond.nodeId).toBe('second');
       const todoId = atSecond.todos.find((t) => t.nodeId === 'second')?.id as string;
       const err = refusal(() => applyAction(atSecond, { type: 'approve', actor, todoId }, T0, flow));
-      expect(err).toMatchObject({ code: 'SLUICE_ERR_SEPARATION_OF_DUTIES', status: 403, details: { rule: 'two-people', decided: 'first' } });
+      expect(err).toMatchObject({
+        code: 'SLUICE_ERR_SEPARATION_OF_DUTIES',
+        status: 403,
+        details: { rule: 'two-people', decided: 'first' },
+      });
       expect(err.message).toContain('separation of duties "two-people"');
-      expect(refusal(() => applyAction(atSecond, { type: 'reject', actor, todoId }, T0, flow))).toMatchObject({ code: 'SLUICE_ERR_SEPARATION_OF_DUTIES' });
+      expect(refusal(() => applyAction(atSecond, { type: 'reject', actor, todoId }, T0, flow))).toMatchObject({
+        code: 'SLUICE_ERR_SEPARATION_OF_DUTIES',
+      });
       const one = applyAction(atSecond, { type: 'approve', actor: { id: 'max' } }, T0, flow).ticket;
       const done = applyAction(one, { type: 'approve', actor: { id: 'mia' } }, T0, flow).ticket;
       expect(done).toMatchObject({ state: 'closed', nodeId: 'end' });
@@ -136,6 +150,13 @@ describe('separation of duties in the engine', () => {
   it('lets one person decide both levels when the flow has no rule', () => {
     const free = compileFlow(ladder());
     const atSecond = assign(applyAction(opened(free), { type: 'approve', actor: sue }, T0, free).ticket, ['max', 'mia']);
-    expect(applyAction(atSecond, { type: 'approve', actor: sue, todoId: atSecond.todos.find((t) => t.nodeId === 'second')?.id as string }, T0, free).ticket.nodeId).toBe('second');
+    expect(
+      applyAction(
+        atSecond,
+        { type: 'approve', actor: sue, todoId: atSecond.todos.find((t) => t.nodeId === 'second')?.id as string },
+        T0,
+        free,
+      ).ticket.nodeId,
+    ).toBe('second');
   });
 });

@@ -40,7 +40,12 @@ export interface DutyConflict {
  *
  * @param nodes the nodes that compiled (`decides` known); ids missing here but present in `declared` failed on their own
  */
-export function compileDuties(rules: readonly SeparationRuleDoc[] | undefined, declared: readonly NodeDoc[], nodes: ReadonlyMap<string, DutyNode>, issues: IssueList): CompiledDuty[] {
+export function compileDuties(
+  rules: readonly SeparationRuleDoc[] | undefined,
+  declared: readonly NodeDoc[],
+  nodes: ReadonlyMap<string, DutyNode>,
+  issues: IssueList,
+): CompiledDuty[] {
   const ids = new Set(declared.map((n) => n.id));
   const names = new Set<string>();
   const out: CompiledDuty[] = [];
@@ -69,7 +74,12 @@ export function compileDuties(rules: readonly SeparationRuleDoc[] | undefined, d
  * @param who the deciding actor's audit id (`actorId`)
  * @param decisions the ticket's todos (open, done or cancelled)
  */
-export function dutyConflict(duties: readonly CompiledDuty[], nodeId: string, who: string, decisions: readonly Decision[]): DutyConflict | undefined {
+export function dutyConflict(
+  duties: readonly CompiledDuty[],
+  nodeId: string,
+  who: string,
+  decisions: readonly Decision[],
+): DutyConflict | undefined {
   for (const rule of duties) {
     if (!rule.nodes.has(nodeId)) continue;
     const earlier = decisions.find((d) => d.decidedBy === who && d.nodeId !== nodeId && rule.nodes.has(d.nodeId));

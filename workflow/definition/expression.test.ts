@@ -14,14 +14,20 @@ describe('compileExpression', () => {
   });
 
   it('supports has(), in and string functions', () => {
-    const expr = compileExpression('has(fields.vip) && fields.vip || "priority" in fields.tags || fields.reason.startsWith("fraud")', 'condition', 'p');
+    const expr = compileExpression(
+      'has(fields.vip) && fields.vip || "priority" in fields.tags || fields.reason.startsWith("fraud")',
+      'condition',
+      'p',
+    );
     expect(evaluateCondition(expr, ctx({ tags: [], reason: 'fraud-dispute' }), 'c')).toBe(true);
     expect(evaluateCondition(expr, ctx({ tags: ['priority'], reason: '' }), 'c')).toBe(true);
     expect(evaluateCondition(expr, ctx({ vip: false, tags: [], reason: 'x' }), 'c')).toBe(false);
   });
 
   it('refuses a syntax error, naming the path', () => {
-    expect(() => compileExpression('fields.amount <', 'condition', 'controls[2].when')).toThrow(/^controls\[2\]\.when: bad expression `fields\.amount <`: /);
+    expect(() => compileExpression('fields.amount <', 'condition', 'controls[2].when')).toThrow(
+      /^controls\[2\]\.when: bad expression `fields\.amount <`: /,
+    );
   });
 
   it('refuses unknown variables', () => {
@@ -29,7 +35,9 @@ describe('compileExpression', () => {
   });
 
   it('refuses a condition that cannot be a bool', () => {
-    expect(() => compileExpression('1 + 2', 'condition', 'controls[0].when')).toThrow('controls[0].when: bad expression `1 + 2`: yields int, expected bool');
+    expect(() => compileExpression('1 + 2', 'condition', 'controls[0].when')).toThrow(
+      'controls[0].when: bad expression `1 + 2`: yields int, expected bool',
+    );
   });
 
   it('refuses code: there is no eval', () => {
@@ -65,7 +73,8 @@ describe('evaluation errors', () => {
 });
 
 describe('matches has RE2 semantics', () => {
-  const matches = (pattern: string, input: string): boolean => evaluateCondition(compileExpression(`fields.s.matches(${JSON.stringify(pattern)})`, 'condition', 'w'), ctx({ s: input }), 'c');
+  const matches = (pattern: string, input: string): boolean =>
+    evaluateCondition(compileExpression(`fields.s.matches(${JSON.stringify(pattern)})`, 'condition', 'w'), ctx({ s: input }), 'c');
 
   it('runs in linear time where a backtracking engine never returns', () => {
     // JavaScript's RegExp spends minutes on 30 characters of this; RE2 reads the input once.
@@ -89,24 +98,34 @@ describe('matches has RE2 semantics', () => {
       }
       throw new Error(`${source} was accepted`);
     };
-    expect(refusal('fields.s.matches("a(?=b)")')).toMatch(/^controls\[0\]\.when: bad expression .*: matches\("a\(\?=b\)"\): invalid RE2 pattern: .*`\(\?=`/);
+    expect(refusal('fields.s.matches("a(?=b)")')).toMatch(
+      /^controls\[0\]\.when: bad expression .*: matches\("a\(\?=b\)"\): invalid RE2 pattern: .*`\(\?=`/,
+    );
     expect(refusal('fields.s.matches("(a)\\\\1")')).toMatch(/invalid RE2 pattern/);
     expect(refusal(`fields.s.matches("${'a{1000}'.repeat(5)}")`)).toMatch(/pattern is too large for RE2 \(over 1000 instructions\)/);
     expect(refusal('fields.s.matches("a{600}b{600}")')).toMatch(/pattern is too large for RE2 \(1202 instructions, at most 1000\)/);
     expect(refusal('fields.s.matches(fields.p)')).toMatch(/matches takes its pattern as a string literal/);
     expect(refusal('sluice_re2_matches(fields.s, "a")')).toMatch(/unknown function sluice_re2_matches/);
     // The rewritten expression is checked node for node: a literal cel-js prints inexactly is refused, never changed.
-    expect(refusal('fields.n > 0.0000000001 || fields.s.matches("z")')).toMatch(/`matches` cannot be evaluated with RE2 in this expression/);
+    expect(refusal('fields.n > 0.0000000001 || fields.s.matches("z")')).toMatch(
+      /`matches` cannot be evaluated with RE2 in this expression/,
+    );
   });
 
   it('keeps the expression around it as written, and names matches in run-time errors', () => {
-    const expr = compileExpression('(fields.a + "x").matches("^a+x$") && fields.l.exists(x, x.matches("b")) ? !fields.s.matches("c") : false', 'condition', 'w');
+    const expr = compileExpression(
+      '(fields.a + "x").matches("^a+x$") && fields.l.exists(x, x.matches("b")) ? !fields.s.matches("c") : false',
+      'condition',
+      'w',
+    );
     expect(evaluateCondition(expr, ctx({ a: 'aa', l: ['ab'], s: 'd' }), 'c')).toBe(true);
     expect(evaluateCondition(expr, ctx({ a: 'ab', l: ['ab'], s: 'd' }), 'c')).toBe(false);
     expect(evaluateCondition(expr, ctx({ a: 'aa', l: ['ab'], s: 'c' }), 'c')).toBe(false);
     expect(() => evaluateCondition(expr, ctx({ a: 1, l: ['b'], s: '' }), 'c')).toThrow(/failed: /);
     const typed = compileExpression('fields.n.matches("1")', 'condition', 'w');
-    expect(() => evaluateCondition(typed, ctx({ n: 1 }), 'c')).toThrow("c: `fields.n.matches(\"1\")` failed: found no matching overload for 'matches(double, string)'");
+    expect(() => evaluateCondition(typed, ctx({ n: 1 }), 'c')).toThrow(
+      'c: `fields.n.matches("1")` failed: found no matching overload for \'matches(double, string)\'',
+    );
   });
 });
 
@@ -121,7 +140,9 @@ describe('the evaluation budget', () => {
   };
 
   it('refuses macros nested across the same lists (cubic, quadratic over the fields)', () => {
-    expect(refusal('fields.l.all(x, fields.l.all(y, fields.l.all(z, x == y)))')).toMatch(/may take [\d,]+ steps on fields within the limits \(at most 2,000,000\)/);
+    expect(refusal('fields.l.all(x, fields.l.all(y, fields.l.all(z, x == y)))')).toMatch(
+      /may take [\d,]+ steps on fields within the limits \(at most 2,000,000\)/,
+    );
     expect(refusal('fields.l.all(x, fields.l.all(y, x >= y))')).toMatch(/may take 4,00\d,\d{3} steps/);
     expect(refusal('fields.l.exists(o, o.items.exists(i, o.items.exists(j, i == j)))')).toMatch(/may take/);
     expect(refusal('[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))')).toMatch(/macros nest 4 deep inside each other \(at most 3\)/);

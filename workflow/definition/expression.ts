@@ -112,7 +112,9 @@ export function compileExpression(source: string, kind: ExpressionKind, path: st
   }
   const checked = parsed.check();
   if (!checked.valid) {
-    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(checked.error)}`, { cause: checked.error });
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', `${path}: bad expression \`${source}\`: ${firstLine(checked.error)}`, {
+      cause: checked.error,
+    });
   }
   const type = checked.type ?? 'dyn';
   if (!ALLOWED_TYPES[kind](type)) {

@@ -103,7 +103,7 @@ function cycleText(comp: readonly string[], next: Next): string {
 function reach(from: readonly string[], next: Next): Set<string> {
   const seen = new Set(from);
   const queue = [...from];
-  for (let head = 0; head < queue.length; head++) for (const w of next(queue[head] as string)) if (!seen.has(w)) (seen.add(w), queue.push(w));
+  for (let head = 0; head < queue.length; head++) for (const w of next(queue[head] as string)) if (!seen.has(w)) seen.add(w), queue.push(w);
   return seen;
 }
 
@@ -139,7 +139,8 @@ export function checkGraph(nodes: readonly GraphNode[], controls: readonly Graph
   const starts = known.filter((n) => n.behaviour === 'start');
   if (starts.length === 0 && known.every((n) => n.behaviour !== undefined)) issues.add('nodes', 'a flow needs a start node');
   for (const extra of starts.slice(1)) issues.add(`nodes[${extra.index}]`, `second start node "${extra.id}": a flow has exactly one`);
-  if (!known.some((n) => n.behaviour === 'end') && known.every((n) => n.behaviour !== undefined)) issues.add('nodes', 'a flow needs at least one end node');
+  if (!known.some((n) => n.behaviour === 'end') && known.every((n) => n.behaviour !== undefined))
+    issues.add('nodes', 'a flow needs at least one end node');
 
   const resolved = new Map<number, string>();
   const edges = new Map<string, string[]>();
@@ -192,10 +193,17 @@ export function checkGraph(nodes: readonly GraphNode[], controls: readonly Graph
       const firstDefault = list.findIndex((c) => !c.conditional);
       if (firstDefault === -1) {
         const last = list[list.length - 1] as GraphControl;
-        issues.add(`controls[${last.index}].when`, `the last control for node "${n.id}" on "${outcome}" must have no condition, so the ticket can always move on`);
+        issues.add(
+          `controls[${last.index}].when`,
+          `the last control for node "${n.id}" on "${outcome}" must have no condition, so the ticket can always move on`,
+        );
       }
       for (const c of list.slice(firstDefault + 1)) {
-        if (firstDefault !== -1) issues.add(`controls[${c.index}]`, `never tried: controls[${(list[firstDefault] as GraphControl).index}] for node "${n.id}" on "${outcome}" has no condition`);
+        if (firstDefault !== -1)
+          issues.add(
+            `controls[${c.index}]`,
+            `never tried: controls[${(list[firstDefault] as GraphControl).index}] for node "${n.id}" on "${outcome}" has no condition`,
+          );
       }
     }
   }
@@ -207,7 +215,10 @@ export function checkGraph(nodes: readonly GraphNode[], controls: readonly Graph
   const reachable = reach([(starts[0] as GraphNode).id], next);
   for (const n of known) {
     if (reachable.has(n.id)) continue;
-    issues.add(`nodes[${n.index}]`, n.behaviour === 'end' ? `end node "${n.id}" is unreachable from start` : `node "${n.id}" is unreachable from start`);
+    issues.add(
+      `nodes[${n.index}]`,
+      n.behaviour === 'end' ? `end node "${n.id}" is unreachable from start` : `node "${n.id}" is unreachable from start`,
+    );
   }
   const reverse = new Map<string, string[]>();
   for (const [from, tos] of successors) for (const to of tos) push(reverse, to, from);

@@ -19,12 +19,21 @@ const principals = { type: 'array', maxItems: 100, items: principal } as const;
 
 const calendarProperties = {
   utcOffset: { type: 'string', maxLength: 6 },
-  workingHours: { type: 'object', maxProperties: 7, additionalProperties: { type: 'array', maxItems: L.maxWindowsPerDay, items: { type: 'string', maxLength: 16 } } },
+  workingHours: {
+    type: 'object',
+    maxProperties: 7,
+    additionalProperties: { type: 'array', maxItems: L.maxWindowsPerDay, items: { type: 'string', maxLength: 16 } },
+  },
   holidays: { type: 'array', maxItems: L.maxHolidays, items: { type: 'string', maxLength: 10 } },
 } as const;
 
 /** Shape of a business calendar (hours and dates are checked by `BusinessCalendar`). */
-export const calendarSchema = { type: 'object', additionalProperties: false, required: ['workingHours'], properties: calendarProperties } as const;
+export const calendarSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['workingHours'],
+  properties: calendarProperties,
+} as const;
 
 /** Shape of a node's `sla`. */
 export const slaSchema = {
@@ -33,7 +42,14 @@ export const slaSchema = {
   required: ['duration'],
   properties: {
     duration,
-    calendar: { type: ['string', 'object'], minLength: 1, maxLength: 200, additionalProperties: false, required: ['workingHours'], properties: calendarProperties },
+    calendar: {
+      type: ['string', 'object'],
+      minLength: 1,
+      maxLength: 200,
+      additionalProperties: false,
+      required: ['workingHours'],
+      properties: calendarProperties,
+    },
     pauseOn: { type: 'array', maxItems: 50, items: name },
     breachChannel: { enum: CHANNELS },
     warnings: {
@@ -102,7 +118,11 @@ export const flowSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'nodes'],
-        properties: { name: identifier, nodes: { type: 'array', minItems: 2, maxItems: L.maxNodes, items: identifier }, description: { type: 'string', maxLength: 1_000 } },
+        properties: {
+          name: identifier,
+          nodes: { type: 'array', minItems: 2, maxItems: L.maxNodes, items: identifier },
+          description: { type: 'string', maxLength: 1_000 },
+        },
       },
     },
     triggers: {
@@ -154,7 +174,8 @@ function toPath(base: string, pointer: string): string {
 /** The value at JSON pointer `pointer` inside `data` (Ajv reports where, not what, without `verbose`). */
 function valueAt(data: unknown, pointer: string): unknown {
   let v = data;
-  for (const raw of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const raw of pointer.split('/').slice(1))
+    v = (v as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   return v;
 }
 
@@ -222,7 +243,9 @@ export function checkDepth(doc: unknown, maxDepth: number, base: string, issues:
     if (depth >= maxDepth) {
       const keys: (string | number)[] = [];
       for (let e: Entry | undefined = entry; e?.key !== undefined; e = e.parent) keys.push(e.key);
-      const path = keys.reverse().reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? k : `${out}.${k}`), base);
+      const path = keys
+        .reverse()
+        .reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? k : `${out}.${k}`), base);
       issues.add(path, `nests objects and arrays more than ${maxDepth} deep`);
       return false;
     }

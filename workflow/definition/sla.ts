@@ -12,7 +12,12 @@ import type { IssueList } from './issues.js';
  * @param calendars the flow's named calendars (already checked)
  * @returns the policy, or undefined after recording issues
  */
-export function compileSla(doc: SlaDoc, path: string, calendars: Readonly<Record<string, CalendarSpec>>, issues: IssueList): SlaPolicy | undefined {
+export function compileSla(
+  doc: SlaDoc,
+  path: string,
+  calendars: Readonly<Record<string, CalendarSpec>>,
+  issues: IssueList,
+): SlaPolicy | undefined {
   const before = issues.size;
   const durationMs = issues.capture(`${path}.duration`, () => parseDuration(doc.duration, `${path}.duration`));
   if (durationMs === 0) issues.add(`${path}.duration`, 'must be longer than 0');
@@ -40,7 +45,10 @@ export function compileSla(doc: SlaDoc, path: string, calendars: Readonly<Record
     if (delayMs === undefined) return;
     const prev = warnings[warnings.length - 1];
     if (prev && delayMs <= prev.delayMs) {
-      issues.add(`${at}.delay`, `${formatDuration(delayMs)} must come after level ${prev.level}'s ${formatDuration(prev.delayMs)}: levels are listed in firing order`);
+      issues.add(
+        `${at}.delay`,
+        `${formatDuration(delayMs)} must come after level ${prev.level}'s ${formatDuration(prev.delayMs)}: levels are listed in firing order`,
+      );
     }
     warnings.push({ level: i + 1, delayMs, channel: w.channel, repeat, intervalMs, notify: [...(w.notify ?? [])] });
   });

@@ -31,7 +31,8 @@ export interface CompiledTrigger {
   readonly specificity: number;
 }
 
-const list = (v: string | readonly string[] | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : v);
+const list = (v: string | readonly string[] | undefined): readonly string[] | undefined =>
+  v === undefined ? undefined : typeof v === 'string' ? [v] : v;
 
 const stepRegex = new Map<string, RE2JS>();
 /** Step patterns from every deployed flow share this cache: cleared when full, not grown without end. */
@@ -44,7 +45,13 @@ function stepMatches(pattern: string, step: string): boolean {
   if (pattern === '*') return true;
   let re = stepRegex.get(pattern);
   if (!re) {
-    re = RE2JS.compile(`^${pattern.split('*').map((s) => RE2JS.quote(s)).join('.*')}$`, RE2JS.DOTALL);
+    re = RE2JS.compile(
+      `^${pattern
+        .split('*')
+        .map((s) => RE2JS.quote(s))
+        .join('.*')}$`,
+      RE2JS.DOTALL,
+    );
     if (stepRegex.size >= STEP_CACHE_LIMIT) stepRegex.clear();
     stepRegex.set(pattern, re);
   }
@@ -84,7 +91,10 @@ export function compileTriggers(docs: readonly TriggerDoc[] | undefined, base: s
       return;
     }
     const whenSource = d.when;
-    const when = whenSource === undefined ? undefined : issues.capture(`${path}.when`, () => compileExpression(whenSource, 'condition', `${path}.when`));
+    const when =
+      whenSource === undefined
+        ? undefined
+        : issues.capture(`${path}.when`, () => compileExpression(whenSource, 'condition', `${path}.when`));
     if (whenSource !== undefined && !when) return;
     const intents = list(d.intent);
     const diversions = list(d.diversion);
@@ -121,7 +131,10 @@ export function triggerMatches(t: CompiledTrigger, input: TriggerInput): boolean
  * Picks the flow whose best matching trigger ranks highest (priority, then specificity,
  * then flow id for a stable answer).
  */
-export function selectFlow<F extends { readonly id: string; readonly triggers: readonly CompiledTrigger[] }>(flows: readonly F[], input: TriggerInput): F | undefined {
+export function selectFlow<F extends { readonly id: string; readonly triggers: readonly CompiledTrigger[] }>(
+  flows: readonly F[],
+  input: TriggerInput,
+): F | undefined {
   let best: { flow: F; priority: number; specificity: number } | undefined;
   for (const flow of flows) {
     for (const t of flow.triggers) {
@@ -129,7 +142,8 @@ export function selectFlow<F extends { readonly id: string; readonly triggers: r
       const better =
         !best ||
         t.priority > best.priority ||
-        (t.priority === best.priority && (t.specificity > best.specificity || (t.specificity === best.specificity && flow.id < best.flow.id)));
+        (t.priority === best.priority &&
+          (t.specificity > best.specificity || (t.specificity === best.specificity && flow.id < best.flow.id)));
       if (better) best = { flow, priority: t.priority, specificity: t.specificity };
     }
   }

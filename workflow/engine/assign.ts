@@ -24,7 +24,11 @@ function poolKey(spec: PeopleSpec): string {
 async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, directory: PeopleDirectory): Promise<Person[]> {
   const refs =
     spec.source.kind === 'expression'
-      ? evaluatePeople(compileExpression(spec.source.expression, 'people', `todo ${todoId}`), expressionContext(ticket), `assignees of todo "${todoId}"`).map(parsePrincipal)
+      ? evaluatePeople(
+          compileExpression(spec.source.expression, 'people', `todo ${todoId}`),
+          expressionContext(ticket),
+          `assignees of todo "${todoId}"`,
+        ).map(parsePrincipal)
       : [spec.source];
   const out: Person[] = [];
   for (const ref of refs) if (ref.kind !== 'role') out.push(...(await directory.resolve(ticket.tenant, { kind: ref.kind, id: ref.id })));
@@ -38,7 +42,9 @@ async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, dire
  */
 function barred(ticket: Ticket, todo: Todo, duties: readonly CompiledDuty[]): string[] {
   return ticket.todos.flatMap((d) =>
-    d.decidedBy !== undefined && ((todo.kind === 'approval' && d.nodeId === todo.nodeId && d.visit === todo.visit) || dutyConflict(duties, todo.nodeId, d.decidedBy, [d]))
+    d.decidedBy !== undefined &&
+    ((todo.kind === 'approval' && d.nodeId === todo.nodeId && d.visit === todo.visit) ||
+      dutyConflict(duties, todo.nodeId, d.decidedBy, [d]))
       ? [d.decidedBy]
       : [],
   );
@@ -50,25 +56,41 @@ function barred(ticket: Ticket, todo: Todo, duties: readonly CompiledDuty[]): st
  * {@link chooseAssignee}. Todos of one pool in one visit go to different people, never to
  * someone the flow's separation of duties bars from deciding them; picks made here count toward loads. A todo nobody can take gets a reason instead.
  */
-export async function planAssignments(ticket: Ticket, ports: AssignmentPorts, duties: readonly CompiledDuty[] = []): Promise<AssignmentPick[]> {
+export async function planAssignments(
+  ticket: Ticket,
+  ports: AssignmentPorts,
+  duties: readonly CompiledDuty[] = [],
+): Promise<AssignmentPick[]> {
   const picks: AssignmentPick[] = [];
   const added = new Map<string, number>();
   const open = openTodos(ticket);
   for (const todo of open.filter((t) => t.assignee === undefined)) {
     try {
       const people = await candidates(ticket, todo.people, todo.id, ports.directory);
-      const counts = await ports.workload.openTodoCounts(ticket.tenant, people.map((p) => p.id));
+      const counts = await ports.workload.openTodoCounts(
+        ticket.tenant,
+        people.map((p) => p.id),
+      );
       const loads = new Map([...new Set(people.map((p) => p.id))].map((id) => [id, (counts.get(id) ?? 0) + (added.get(id) ?? 0)]));
       const key = JSON.stringify(todo.people);
       const exclude = new Set([
         ...barred(ticket, todo, duties),
         ...open.filter((t) => t.assignee !== undefined && JSON.stringify(t.people) === key).map((t) => t.assignee as string),
-        ...picks.flatMap((p) => ('assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [])),
+        ...picks.flatMap((p) =>
+          'assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [],
+        ),
       ]);
-      const counter = todo.people.strategy === 'round-robin' && people.length > 1 ? await ports.counter.next(ticket.tenant, poolKey(todo.people)) : 0;
+      const counter =
+        todo.people.strategy === 'round-robin' && people.length > 1 ? await ports.counter.next(ticket.tenant, poolKey(todo.people)) : 0;
       const assignee = chooseAssignee(todo.people, { candidates: people, loads, counter, exclude });
       if (assignee === undefined) {
-        picks.push({ todoId: todo.id, reason: people.length === 0 ? `nobody in ${poolKey(todo.people)}` : `no eligible person in ${poolKey(todo.people)} (capacity, skills or availability)` });
+        picks.push({
+          todoId: todo.id,
+          reason:
+            people.length === 0
+              ? `nobody in ${poolKey(todo.people)}`
+              : `no eligible person in ${poolKey(todo.people)} (capacity, skills or availability)`,
+        });
       } else {
         picks.push({ todoId: todo.id, assignee });
         added.set(assignee, (added.get(assignee) ?? 0) + 1);

@@ -15,7 +15,12 @@ const sue: Actor = { id: 'sue', roles: ['supervisor'] };
 let h: Harness;
 beforeEach(async () => {
   h = createHarness(T0);
-  h.people.add('acme', { id: 'rae', groups: ['reviewers'] }, { id: 'ray', groups: ['reviewers'] }, { id: 'roy', groups: ['reviewers'], active: false });
+  h.people.add(
+    'acme',
+    { id: 'rae', groups: ['reviewers'] },
+    { id: 'ray', groups: ['reviewers'] },
+    { id: 'roy', groups: ['reviewers'], active: false },
+  );
   await h.flows.deploy(PLAYGROUND_YAML);
 });
 
@@ -68,14 +73,24 @@ describe('WorkflowEngine', () => {
   it('keeps tenants apart', async () => {
     const id = await atReview();
     await expect(h.engine.get('globex', id)).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_NOT_FOUND' });
-    await expect(h.engine.act('globex', id, { type: 'comment', actor: sue, text: 'x' })).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_NOT_FOUND' });
-    await expect(h.engine.createTicket({ tenant: 'globex', flowId: 'playground', actor: sue })).rejects.toMatchObject({ code: 'SLUICE_ERR_FLOW_NOT_FOUND' });
+    await expect(h.engine.act('globex', id, { type: 'comment', actor: sue, text: 'x' })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_TICKET_NOT_FOUND',
+    });
+    await expect(h.engine.createTicket({ tenant: 'globex', flowId: 'playground', actor: sue })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_FLOW_NOT_FOUND',
+    });
     expect((await h.engine.list('globex')).items).toEqual([]);
     expect((await h.engine.list('acme', { nodeId: 'review' })).items.map((t) => t.id)).toEqual([id]);
   });
 
   it('opens a ticket for a caller the control loop diverted', async () => {
-    const { ticket } = await h.engine.createFromDiversion({ tenant: 'acme', callId: 'c-9', channel: 'callback', level: 'L2', skillGroup: 'billing' });
+    const { ticket } = await h.engine.createFromDiversion({
+      tenant: 'acme',
+      callId: 'c-9',
+      channel: 'callback',
+      level: 'L2',
+      skillGroup: 'billing',
+    });
     expect(ticket.origin).toEqual({ kind: 'control', callId: 'c-9', channel: 'callback', level: 'L2', skillGroup: 'billing' });
     expect(ticket.history[0]?.actor).toBe('system:control-loop');
     await expect(h.engine.createFromDiversion({ tenant: 'acme', callId: 'c-9', channel: 'chat' })).rejects.toThrow(

@@ -152,9 +152,20 @@ export class WorkflowEngine {
       ...(req.level !== undefined && { level: req.level }),
       ...(req.skillGroup !== undefined && { skillGroup: req.skillGroup }),
     };
-    const input: TriggerInput = { diversion: req.channel, ...(req.intent !== undefined && { intent: req.intent }), ...(req.fields && { fields: req.fields }) };
+    const input: TriggerInput = {
+      diversion: req.channel,
+      ...(req.intent !== undefined && { intent: req.intent }),
+      ...(req.fields && { fields: req.fields }),
+    };
     const flow = await this.#match(req.tenant, input);
-    return this.#open(flow, { tenant: req.tenant, actor: { id: 'control-loop', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }), ...(req.id !== undefined && { id: req.id }) });
+    return this.#open(flow, {
+      tenant: req.tenant,
+      actor: { id: 'control-loop', kind: 'system' },
+      origin,
+      ...(req.fields && { fields: req.fields }),
+      ...(req.title !== undefined && { title: req.title }),
+      ...(req.id !== undefined && { id: req.id }),
+    });
   }
 
   /**
@@ -171,15 +182,32 @@ export class WorkflowEngine {
       ...(req.intent !== undefined && { intent: req.intent }),
       ...(req.trajectory && { trajectory: [...req.trajectory] }),
     };
-    const input: TriggerInput = { ...(req.intent !== undefined && { intent: req.intent }), ...(req.trajectory && { trajectory: req.trajectory }), ...(req.fields && { fields: req.fields }) };
+    const input: TriggerInput = {
+      ...(req.intent !== undefined && { intent: req.intent }),
+      ...(req.trajectory && { trajectory: req.trajectory }),
+      ...(req.fields && { fields: req.fields }),
+    };
     const flow = await this.#match(req.tenant, input);
-    return this.#open(flow, { tenant: req.tenant, actor: { id: 'ivr', kind: 'system' }, origin, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }), ...(req.id !== undefined && { id: req.id }) });
+    return this.#open(flow, {
+      tenant: req.tenant,
+      actor: { id: 'ivr', kind: 'system' },
+      origin,
+      ...(req.fields && { fields: req.fields }),
+      ...(req.title !== undefined && { title: req.title }),
+      ...(req.id !== undefined && { id: req.id }),
+    });
   }
 
   async #match(tenant: string, input: TriggerInput): Promise<CompiledFlow> {
     const flow = selectFlow(await this.#o.flows.latestAll(tenant), input);
     if (!flow) {
-      const what = [input.intent && `intent "${input.intent}"`, input.diversion && `diversion "${input.diversion}"`, input.trajectory && `trajectory ${input.trajectory.join(' > ')}`].filter(Boolean).join(', ');
+      const what = [
+        input.intent && `intent "${input.intent}"`,
+        input.diversion && `diversion "${input.diversion}"`,
+        input.trajectory && `trajectory ${input.trajectory.join(' > ')}`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       throw workflowError('SLUICE_ERR_NO_MATCHING_FLOW', `no flow of tenant "${tenant}" is triggered by ${what || 'an empty request'}`);
     }
     return flow;
@@ -189,7 +217,14 @@ export class WorkflowEngine {
     const now = this.#o.clock.now();
     const opened = createTicket(
       flow,
-      { tenant: req.tenant, id: req.id ?? this.#newId(), actor: req.actor, origin: req.origin ?? { kind: 'api' }, ...(req.fields && { fields: req.fields }), ...(req.title !== undefined && { title: req.title }) },
+      {
+        tenant: req.tenant,
+        id: req.id ?? this.#newId(),
+        actor: req.actor,
+        origin: req.origin ?? { kind: 'api' },
+        ...(req.fields && { fields: req.fields }),
+        ...(req.title !== undefined && { title: req.title }),
+      },
       now,
     );
     const assigned = await this.#assign(opened, now);
@@ -215,10 +250,18 @@ export class WorkflowEngine {
     await Promise.all(timersForTicket(ticket, events).map((timer) => this.#o.timers.schedule(timer)));
   }
 
-  async #write(tenant: string, id: string, options: WriteOptions, run: (ticket: Ticket, now: number) => Promise<TransitionResult>): Promise<TransitionResult> {
+  async #write(
+    tenant: string,
+    id: string,
+    options: WriteOptions,
+    run: (ticket: Ticket, now: number) => Promise<TransitionResult>,
+  ): Promise<TransitionResult> {
     const ticket = await this.get(tenant, id);
     if (options.expectedRevision !== undefined && options.expectedRevision !== ticket.revision) {
-      throw workflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${id}" of tenant "${tenant}" is at revision ${ticket.revision}, not ${options.expectedRevision}: re-read and retry`);
+      throw workflowError(
+        'SLUICE_ERR_TICKET_CONFLICT',
+        `ticket "${id}" of tenant "${tenant}" is at revision ${ticket.revision}, not ${options.expectedRevision}: re-read and retry`,
+      );
     }
     const now = this.#o.clock.now();
     const result = await this.#assign(await run(ticket, now), now);
@@ -237,7 +280,9 @@ export class WorkflowEngine {
    */
   async act(tenant: string, ticketId: string, action: Action, options: WriteOptions = {}): Promise<TransitionResult> {
     if (action.type === 'complete' && action.fields) checkFields(action.fields);
-    return this.#write(tenant, ticketId, options, async (ticket, now) => applyAction(ticket, action, now, await this.#o.flows.get(tenant, ticket.flow.id, ticket.flow.version)));
+    return this.#write(tenant, ticketId, options, async (ticket, now) =>
+      applyAction(ticket, action, now, await this.#o.flows.get(tenant, ticket.flow.id, ticket.flow.version)),
+    );
   }
 
   /**
@@ -245,7 +290,12 @@ export class WorkflowEngine {
    *
    * @throws SluiceError `SLUICE_ERR_MIGRATION_REFUSED`, `SLUICE_ERR_FORBIDDEN`, `SLUICE_ERR_TICKET_CONFLICT`
    */
-  async migrate(tenant: string, ticketId: string, request: MigrationRequest & { readonly toVersion?: number }, options: WriteOptions = {}): Promise<TransitionResult> {
+  async migrate(
+    tenant: string,
+    ticketId: string,
+    request: MigrationRequest & { readonly toVersion?: number },
+    options: WriteOptions = {},
+  ): Promise<TransitionResult> {
     return this.#write(tenant, ticketId, options, async (ticket, now) => {
       const from = await this.#o.flows.get(tenant, ticket.flow.id, ticket.flow.version);
       const to = await this.#o.flows.get(tenant, ticket.flow.id, request.toVersion);

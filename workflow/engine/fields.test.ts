@@ -12,7 +12,7 @@ function refusedAt(fields: unknown): { field: string; message: string } {
   } catch (err) {
     expect(isSluiceError(err, 'SLUICE_ERR_VALIDATION')).toBe(true);
     expect((err as { status: number }).status).toBe(400);
-    return { field: ((err as { details: { field: string } }).details).field, message: (err as Error).message };
+    return { field: (err as { details: { field: string } }).details.field, message: (err as Error).message };
   }
   throw new Error('fields were accepted');
 }
@@ -26,7 +26,9 @@ function nested(depth: number): Record<string, unknown> {
 describe('checkFields', () => {
   it('takes fields at every limit', () => {
     expect(() => checkFields(nested(L.maxFieldDepth))).not.toThrow();
-    expect(() => checkFields({ s: 'x'.repeat(L.maxFieldStringLength), l: Array.from({ length: L.maxFieldEntries }, () => 0) })).not.toThrow();
+    expect(() =>
+      checkFields({ s: 'x'.repeat(L.maxFieldStringLength), l: Array.from({ length: L.maxFieldEntries }, () => 0) }),
+    ).not.toThrow();
     expect(() => checkFields(Object.fromEntries(Array.from({ length: L.maxFieldEntries }, (_, i) => [`k${i}`, i])))).not.toThrow();
     expect(() => checkFields({ ok: true, n: null, u: undefined, [`${'k'.repeat(L.maxFieldKeyLength)}`]: -1.5 })).not.toThrow();
   });
@@ -38,9 +40,14 @@ describe('checkFields', () => {
   });
 
   it('refuses long strings and keys, big objects and arrays, naming each', () => {
-    expect(refusedAt({ note: 'x'.repeat(L.maxFieldStringLength + 1) })).toEqual({ field: 'fields.note', message: 'fields.note: is longer than 10000 characters' });
+    expect(refusedAt({ note: 'x'.repeat(L.maxFieldStringLength + 1) })).toEqual({
+      field: 'fields.note',
+      message: 'fields.note: is longer than 10000 characters',
+    });
     expect(refusedAt({ list: [1, { 'odd key': Array.from({ length: 1001 }, () => 1) }] }).field).toBe('fields.list[1]["odd key"]');
-    expect(refusedAt({ m: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) }).message).toBe('fields.m: has more than 1000 keys');
+    expect(refusedAt({ m: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) }).message).toBe(
+      'fields.m: has more than 1000 keys',
+    );
     expect(refusedAt({ ['k'.repeat(300)]: 1 }).message).toMatch(/^fields\["k{40}…"\]: key is longer than 256 characters$/);
   });
 
@@ -64,7 +71,11 @@ describe('the engine keeps ticket fields within the limits', () => {
 
   it('refuses fields nested 3000 deep at creation, before anything clones them', async () => {
     const created = h.engine.createTicket({ tenant: 'acme', flowId: 'playground', actor: { id: 'ann' }, fields: { deep: nested(3000) } });
-    await expect(created).rejects.toMatchObject({ code: 'SLUICE_ERR_VALIDATION', status: 400, details: { field: `fields.deep${'.a'.repeat(31)}` } });
+    await expect(created).rejects.toMatchObject({
+      code: 'SLUICE_ERR_VALIDATION',
+      status: 400,
+      details: { field: `fields.deep${'.a'.repeat(31)}` },
+    });
     const diverted = h.engine.createFromDiversion({ tenant: 'acme', callId: 'c1', channel: 'callback', fields: { deep: nested(3000) } });
     await expect(diverted).rejects.toMatchObject({ code: 'SLUICE_ERR_VALIDATION' });
   });

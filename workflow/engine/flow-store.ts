@@ -34,7 +34,10 @@ export class MemoryFlowRepository implements FlowRepository {
     const versions = this.#docs.get(k) ?? new Map<number, FlowDocument>();
     const latest = Math.max(0, ...versions.keys());
     if (doc.version <= latest) {
-      throw workflowError('SLUICE_ERR_FLOW_VERSION_EXISTS', `flow "${doc.id}" of tenant "${doc.tenant}" is at v${latest}; deploy v${latest + 1} or later, not v${doc.version}`);
+      throw workflowError(
+        'SLUICE_ERR_FLOW_VERSION_EXISTS',
+        `flow "${doc.id}" of tenant "${doc.tenant}" is at v${latest}; deploy v${latest + 1} or later, not v${doc.version}`,
+      );
     }
     versions.set(doc.version, structuredClone(doc));
     this.#docs.set(k, versions);
@@ -123,7 +126,11 @@ export class FlowCatalog {
     const hit = this.#compiled.get(k);
     if (hit) return hit;
     const doc = v === undefined ? undefined : await this.repo.get(tenant, id, v);
-    if (!doc) throw workflowError('SLUICE_ERR_FLOW_NOT_FOUND', `flow "${id}"${version === undefined ? '' : ` v${version}`} does not exist in tenant "${tenant}"`);
+    if (!doc)
+      throw workflowError(
+        'SLUICE_ERR_FLOW_NOT_FOUND',
+        `flow "${id}"${version === undefined ? '' : ` v${version}`} does not exist in tenant "${tenant}"`,
+      );
     const flow = compileFlow(doc, this.#compileOptions());
     this.#compiled.set(k, flow);
     return flow;

@@ -21,5 +21,10 @@ it('counts open todos per assignee as a workload source, per tenant, ignoring cl
   await store.create(sampleTicket({ id: 'b', todos: [todo('1', 'ann')] }));
   await store.create(sampleTicket({ id: 'c', state: 'closed', todos: [todo('1', 'ann')] }));
   await store.create(sampleTicket({ id: 'd', tenant: 'globex', todos: [todo('1', 'ann')] }));
-  expect(await store.openTodoCounts('acme', ['ann', 'bob', 'cid'])).toEqual(new Map([['ann', 2], ['bob', 1]]));
+  expect(await store.openTodoCounts('acme', ['ann', 'bob', 'cid'])).toEqual(
+    new Map([
+      ['ann', 2],
+      ['bob', 1],
+    ]),
+  );
 });

@@ -51,7 +51,8 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
 
   async create(ticket: Ticket): Promise<Ticket> {
     const k = key(ticket.tenant, ticket.id);
-    if (this.#tickets.has(k)) throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
+    if (this.#tickets.has(k))
+      throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
     const stored = { ...structuredClone(ticket), revision: 1 };
     this.#tickets.set(k, stored);
     return structuredClone(stored);
@@ -101,7 +102,8 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
     for (const [k, t] of this.#tickets) {
       if (!k.startsWith(prefix) || t.state === 'closed') continue;
       for (const d of t.todos) {
-        if (d.status === 'open' && d.assignee !== undefined && wanted.has(d.assignee)) counts.set(d.assignee, (counts.get(d.assignee) ?? 0) + 1);
+        if (d.status === 'open' && d.assignee !== undefined && wanted.has(d.assignee))
+          counts.set(d.assignee, (counts.get(d.assignee) ?? 0) + 1);
       }
     }
     return counts;

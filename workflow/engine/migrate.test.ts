@@ -16,7 +16,9 @@ const sue: Actor = { id: 'sue', roles: ['supervisor'] };
 
 /** A v1 ticket waiting at `review`, paused 10→40 min after entry (30 minutes paused). */
 function waitingAtReview(): Ticket {
-  let t = assignAll(createTicket(v1, { tenant: 'acme', id: 't-1', origin: { kind: 'api' }, actor: sue }, T0).ticket, (title) => (title === 'Collect documents' ? 'ann' : 'bob'));
+  let t = assignAll(createTicket(v1, { tenant: 'acme', id: 't-1', origin: { kind: 'api' }, actor: sue }, T0).ticket, (title) =>
+    title === 'Collect documents' ? 'ann' : 'bob',
+  );
   t = applyAction(t, { type: 'complete', actor: { id: 'ann' } }, T0, v1).ticket;
   t = assignAll(applyAction(t, { type: 'complete', actor: { id: 'bob' } }, T0, v1).ticket, (_x, i) => (i === 0 ? 'rae' : 'ray'));
   t = applyAction(t, { type: 'pause', actor: sue, status: 'waiting_for_customer' }, T0 + 10 * MIN, v1).ticket;
@@ -36,7 +38,11 @@ describe('migrateTicket', () => {
       { type: 'ticket.migrated', at: T0 + 45 * MIN, fromVersion: 1, toVersion: 2, fromNode: 'review', toNode: 'review' },
     ]);
     expect(ticket.todos.filter((t) => t.status === 'open').map((t) => t.assignee)).toEqual(['rae', 'ray']);
-    expect(ticket.history[ticket.history.length - 1]).toMatchObject({ actor: 'sue', action: 'migrate', detail: { fromVersion: 1, toVersion: 2 } });
+    expect(ticket.history[ticket.history.length - 1]).toMatchObject({
+      actor: 'sue',
+      action: 'migrate',
+      detail: { fromVersion: 1, toVersion: 2 },
+    });
     // The migrated ticket now takes actions under v2.
     expect(applyAction(ticket, { type: 'approve', actor: { id: 'rae' } }, T0 + 50 * MIN, v2).ticket.flow.version).toBe(2);
   });
@@ -47,7 +53,11 @@ describe('migrateTicket', () => {
       ...doc,
       version: 3,
       nodes: doc.nodes.map((n) => (n.id === 'review' ? { ...n, id: 'double-check' } : n)),
-      controls: doc.controls.map((c) => ({ ...c, from: c.from === 'review' ? 'double-check' : c.from, to: c.to === 'review' ? 'double-check' : c.to })),
+      controls: doc.controls.map((c) => ({
+        ...c,
+        from: c.from === 'review' ? 'double-check' : c.from,
+        to: c.to === 'review' ? 'double-check' : c.to,
+      })),
     });
     expect(() => migrateTicket(waitingAtReview(), v1, renamed, T0, { actor: sue })).toThrow(
       'ticket "t-1" cannot migrate: node "review" does not exist in v3; pass a node map',

@@ -28,7 +28,13 @@ function refuse(ticket: Ticket, why: string): SluiceError {
  * @param to a newer version of the same flow
  * @param now epoch ms
  */
-export function migrateTicket(ticket: Ticket, from: CompiledFlow, to: CompiledFlow, now: number, request: MigrationRequest): TransitionResult {
+export function migrateTicket(
+  ticket: Ticket,
+  from: CompiledFlow,
+  to: CompiledFlow,
+  now: number,
+  request: MigrationRequest,
+): TransitionResult {
   assertPinned(ticket, from);
   if (!allows(from.permissions, request.actor, 'admin') || !allows(to.permissions, request.actor, 'admin')) {
     throw workflowError('SLUICE_ERR_FORBIDDEN', `"${request.actor.id}" may not migrate tickets of flow "${from.id}": flow admins only`);
@@ -52,7 +58,9 @@ export function migrateTicket(ticket: Ticket, from: CompiledFlow, to: CompiledFl
     todos: ticket.todos.map((t) => (t.visit === ticket.visit ? { ...t, nodeId: targetId } : t)),
   });
   if (target.sla) {
-    const clock = ticket.sla ? { ...reapplyPolicy(ticket.sla, target.sla), nodeId: targetId } : startClock(targetId, ticket.visit, now, target.sla);
+    const clock = ticket.sla
+      ? { ...reapplyPolicy(ticket.sla, target.sla), nodeId: targetId }
+      : startClock(targetId, ticket.visit, now, target.sla);
     d.set({ sla: clock });
     const breachAt = dueAt(clock, target.sla.durationMs);
     d.emit(breachAt === undefined ? { type: 'sla.reapplied', nodeId: targetId } : { type: 'sla.reapplied', nodeId: targetId, breachAt });

@@ -139,7 +139,10 @@ export class Draft {
   /** Enters one node; returns where an automatic node moves on to, undefined once the ticket waits or closed. */
   #enterOne(nodeId: string, via: string): [to: string, via: string] | undefined {
     if (++this.#moves > MAX_MOVES) {
-      throw workflowError('SLUICE_ERR_FLOW_LOOP', `ticket "${this.ticket.id}" moved ${MAX_MOVES} times without waiting (last node "${nodeId}")`);
+      throw workflowError(
+        'SLUICE_ERR_FLOW_LOOP',
+        `ticket "${this.ticket.id}" moved ${MAX_MOVES} times without waiting (last node "${nodeId}")`,
+      );
     }
     const node = this.node(nodeId);
     const visit = this.ticket.visit + 1;

@@ -59,4 +59,3 @@ export function assignAll(ticket: Ticket, pick: (todoTitle: string, index: numbe
   let i = 0;
   return { ...ticket, todos: ticket.todos.map((t) => (t.status === 'open' && !t.assignee ? { ...t, assignee: pick(t.title, i++) } : t)) };
 }
-

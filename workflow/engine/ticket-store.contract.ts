@@ -89,7 +89,22 @@ export function ticketStoreContract(name: string, make: () => TicketStore | Prom
             id: `t-${i}`,
             createdAt: 1_000 * (6 - i),
             state: i % 2 === 0 ? 'closed' : 'active',
-            todos: i === 3 ? [{ id: 'v1-1', nodeId: 'level1', visit: 1, kind: 'approval', title: 'x', status: 'open', assignee: 'ann', people: { source: { kind: 'user', id: 'ann' }, strategy: 'round-robin', skills: [] }, createdAt: 0 }] : [],
+            todos:
+              i === 3
+                ? [
+                    {
+                      id: 'v1-1',
+                      nodeId: 'level1',
+                      visit: 1,
+                      kind: 'approval',
+                      title: 'x',
+                      status: 'open',
+                      assignee: 'ann',
+                      people: { source: { kind: 'user', id: 'ann' }, strategy: 'round-robin', skills: [] },
+                      createdAt: 0,
+                    },
+                  ]
+                : [],
           }),
         );
       }

@@ -113,9 +113,22 @@ export type TicketEvent = { readonly at: number } & (
   | { readonly type: 'sla.started'; readonly nodeId: string; readonly visit: number; readonly breachAt?: number }
   | { readonly type: 'sla.stopped'; readonly nodeId: string; readonly elapsedMs: number; readonly breached: boolean }
   | { readonly type: 'sla.reapplied'; readonly nodeId: string; readonly breachAt?: number }
-  | { readonly type: 'notify.requested'; readonly nodeId: string; readonly visit: number; readonly channel: string; readonly recipients: readonly string[]; readonly message: string }
+  | {
+      readonly type: 'notify.requested';
+      readonly nodeId: string;
+      readonly visit: number;
+      readonly channel: string;
+      readonly recipients: readonly string[];
+      readonly message: string;
+    }
   | { readonly type: 'ticket.closed'; readonly outcome: string }
-  | { readonly type: 'ticket.migrated'; readonly fromVersion: number; readonly toVersion: number; readonly fromNode: string; readonly toNode: string }
+  | {
+      readonly type: 'ticket.migrated';
+      readonly fromVersion: number;
+      readonly toVersion: number;
+      readonly fromNode: string;
+      readonly toNode: string;
+    }
 );
 
 /** A transition's result: the new ticket and what happened. */

@@ -25,7 +25,14 @@ export function slaTimerId(ticketId: string, visit: number, kind: 'warning' | 'b
  */
 export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] = []): SlaTimer[] {
   const team = openTodos(ticket).map((t) => teamOf(t.people))[0];
-  const base = { tenant: ticket.tenant, ticketId: ticket.id, revision: ticket.revision, attempt: 1, flow: { ...ticket.flow }, ...(team !== undefined && { team }) } as const;
+  const base = {
+    tenant: ticket.tenant,
+    ticketId: ticket.id,
+    revision: ticket.revision,
+    attempt: 1,
+    flow: { ...ticket.flow },
+    ...(team !== undefined && { team }),
+  } as const;
   const label = `Ticket ${ticket.id}${ticket.title ? ` "${ticket.title}"` : ''}`;
   const out: SlaTimer[] = [];
   const clock = ticket.sla;

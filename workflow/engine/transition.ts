@@ -21,7 +21,11 @@ function pickTodo(ticket: Ticket, actor: Actor, todoId: string | undefined, admi
   const open = openTodos(ticket);
   if (todoId !== undefined) {
     const todo = open.find((t) => t.id === todoId);
-    if (!todo) throw workflowError('SLUICE_ERR_ASSIGNMENT_NOT_FOUND', `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`);
+    if (!todo)
+      throw workflowError(
+        'SLUICE_ERR_ASSIGNMENT_NOT_FOUND',
+        `ticket "${ticket.id}" has no open todo "${todoId}" at node "${ticket.nodeId}"`,
+      );
     return todo;
   }
   const mine = open.filter((t) => t.assignee === actor.id);
@@ -49,7 +53,10 @@ function refuseSameDecider(ticket: Ticket, flow: CompiledFlow, todo: Todo, who: 
       { details: { rule: conflict.rule, decided: conflict.decided } },
     );
   }
-  if (todo.kind === 'approval' && ticket.todos.some((t) => t.id !== todo.id && t.nodeId === todo.nodeId && t.visit === todo.visit && t.decidedBy === who)) {
+  if (
+    todo.kind === 'approval' &&
+    ticket.todos.some((t) => t.id !== todo.id && t.nodeId === todo.nodeId && t.visit === todo.visit && t.decidedBy === who)
+  ) {
     throw workflowError(
       'SLUICE_ERR_SEPARATION_OF_DUTIES',
       `approvals of node "${todo.nodeId}" come from different people: "${who}" already decided one on ticket "${ticket.id}"`,
@@ -60,7 +67,10 @@ function refuseSameDecider(ticket: Ticket, flow: CompiledFlow, todo: Todo, who: 
 
 function refusePaused(ticket: Ticket, what: string): void {
   if (ticket.state === 'paused') {
-    throw workflowError('SLUICE_ERR_ACTION_INVALID', `cannot ${what} ticket "${ticket.id}": it is paused (${ticket.hold?.status ?? 'on hold'}); resume it first`);
+    throw workflowError(
+      'SLUICE_ERR_ACTION_INVALID',
+      `cannot ${what} ticket "${ticket.id}": it is paused (${ticket.hold?.status ?? 'on hold'}); resume it first`,
+    );
   }
 }
 
@@ -74,7 +84,11 @@ function refusePaused(ticket: Ticket, what: string): void {
  */
 export function applyAction(ticket: Ticket, action: Action, now: number, flow: CompiledFlow): TransitionResult {
   assertPinned(ticket, flow);
-  if (ticket.state === 'closed') throw workflowError('SLUICE_ERR_TICKET_CLOSED', `ticket "${ticket.id}" is closed (${ticket.outcome ?? 'done'}); no more ${action.type}`);
+  if (ticket.state === 'closed')
+    throw workflowError(
+      'SLUICE_ERR_TICKET_CLOSED',
+      `ticket "${ticket.id}" is closed (${ticket.outcome ?? 'done'}); no more ${action.type}`,
+    );
   const d = new Draft(flow, ticket, now);
   const node = d.node();
   const admin = allows(flow.permissions, action.actor, 'admin');
@@ -94,10 +108,16 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
       refusePaused(ticket, action.type);
       const todo = pickTodo(ticket, action.actor, action.todoId, admin);
       if (!node.type.todoActions.includes(action.type)) {
-        throw workflowError('SLUICE_ERR_ACTION_INVALID', `node "${node.id}" (${node.type.type}) takes ${node.type.todoActions.join('/') || 'no todo actions'}, not ${action.type}`);
+        throw workflowError(
+          'SLUICE_ERR_ACTION_INVALID',
+          `node "${node.id}" (${node.type.type}) takes ${node.type.todoActions.join('/') || 'no todo actions'}, not ${action.type}`,
+        );
       }
       if (todo.assignee !== action.actor.id && !admin) {
-        throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not ${action.type} todo "${todo.id}" assigned to ${todo.assignee ? `"${todo.assignee}"` : 'nobody'}`);
+        throw workflowError(
+          'SLUICE_ERR_FORBIDDEN',
+          `"${action.actor.id}" may not ${action.type} todo "${todo.id}" assigned to ${todo.assignee ? `"${todo.assignee}"` : 'nobody'}`,
+        );
       }
       refuseSameDecider(ticket, flow, todo, who);
       const decision = action.type === 'approve' ? 'approved' : action.type === 'reject' ? 'rejected' : 'completed';
@@ -108,7 +128,10 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
         d.emit({ type: 'fields.updated', keys: Object.keys(action.fields) });
       }
       comment(action.comment);
-      const outcome = node.type.decide?.(node.config, d.ticket.todos.filter((t) => t.visit === d.ticket.visit));
+      const outcome = node.type.decide?.(
+        node.config,
+        d.ticket.todos.filter((t) => t.visit === d.ticket.visit),
+      );
       if (outcome !== undefined) d.leave(outcome);
       return d.finish(who, action.type, node.id, { todoId: todo.id });
     }
@@ -123,17 +146,29 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
     case 'reassign': {
       const todo = pickTodo(ticket, action.actor, action.todoId, true);
       if (todo.assignee !== action.actor.id && !admin) {
-        throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not reassign todo "${todo.id}": only its assignee or a flow admin can`);
+        throw workflowError(
+          'SLUICE_ERR_FORBIDDEN',
+          `"${action.actor.id}" may not reassign todo "${todo.id}": only its assignee or a flow admin can`,
+        );
       }
       if (action.to === '') throw workflowError('SLUICE_ERR_ACTION_INVALID', 'reassign needs a user id in "to"');
       d.updateTodo(todo.id, { assignee: action.to });
-      d.emit(todo.assignee ? { type: 'todo.assigned', todoId: todo.id, assignee: action.to, previous: todo.assignee } : { type: 'todo.assigned', todoId: todo.id, assignee: action.to });
+      d.emit(
+        todo.assignee
+          ? { type: 'todo.assigned', todoId: todo.id, assignee: action.to, previous: todo.assignee }
+          : { type: 'todo.assigned', todoId: todo.id, assignee: action.to },
+      );
       return d.finish(who, 'reassign', node.id, { todoId: todo.id, to: action.to });
     }
     case 'pause': {
-      if (!holdsTodo && !admin) throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not pause ticket "${ticket.id}": only an assignee or a flow admin can`);
+      if (!holdsTodo && !admin)
+        throw workflowError(
+          'SLUICE_ERR_FORBIDDEN',
+          `"${action.actor.id}" may not pause ticket "${ticket.id}": only an assignee or a flow admin can`,
+        );
       refusePaused(ticket, 'pause');
-      if (node.type.behaviour !== 'wait') throw workflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not waiting at a node that can pause`);
+      if (node.type.behaviour !== 'wait')
+        throw workflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not waiting at a node that can pause`);
       const clock = d.ticket.sla;
       if (clock && !clock.policy.pauseOn.includes(action.status)) {
         throw workflowError(
@@ -146,7 +181,11 @@ export function applyAction(ticket: Ticket, action: Action, now: number, flow: C
       return d.finish(who, 'pause', node.id, { status: action.status });
     }
     case 'resume': {
-      if (!holdsTodo && !admin) throw workflowError('SLUICE_ERR_FORBIDDEN', `"${action.actor.id}" may not resume ticket "${ticket.id}": only an assignee or a flow admin can`);
+      if (!holdsTodo && !admin)
+        throw workflowError(
+          'SLUICE_ERR_FORBIDDEN',
+          `"${action.actor.id}" may not resume ticket "${ticket.id}": only an assignee or a flow admin can`,
+        );
       if (ticket.state !== 'paused') throw workflowError('SLUICE_ERR_ACTION_INVALID', `ticket "${ticket.id}" is not paused`);
       const clock = d.ticket.sla;
       d.set({ state: 'active', hold: undefined, ...(clock && isPaused(clock) && { sla: resumeClock(clock, now) }) });

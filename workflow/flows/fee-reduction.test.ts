@@ -36,7 +36,11 @@ afterEach(async () => {
 /** Caller asks for a reduction through the IVR; the first-level approver (ann, first in turn) approves after 10 minutes. */
 async function toManager(amount: number): Promise<{ id: string; enteredAt: number }> {
   const { ticket } = await h.engine.createFromIvr({ tenant: 'default', callId: 'call-1', intent: 'fee_reduction', fields: { amount } });
-  expect(ticket).toMatchObject({ nodeId: 'level1', flow: { id: 'fee-reduction', version: 1 }, origin: { kind: 'ivr', intent: 'fee_reduction' } });
+  expect(ticket).toMatchObject({
+    nodeId: 'level1',
+    flow: { id: 'fee-reduction', version: 1 },
+    origin: { kind: 'ivr', intent: 'fee_reduction' },
+  });
   expect(ticket.todos.map((t) => t.assignee)).toEqual(['ann']);
   await runFor(h.clock, 10 * MIN);
   await h.engine.act('default', ticket.id, { type: 'approve', actor: ann });
@@ -44,7 +48,10 @@ async function toManager(amount: number): Promise<{ id: string; enteredAt: numbe
 }
 
 const at = (sent: Sent[], from: number): string[] =>
-  sent.map((s) => `${s.channel} ${s.kind}${s.level ? ` L${s.level}` : ''}${s.repeat ? ` r${s.repeat}` : ''} @${(s.at - from) / MIN}m${s.latenessMs ? ` late ${s.latenessMs}ms` : ''}`);
+  sent.map(
+    (s) =>
+      `${s.channel} ${s.kind}${s.level ? ` L${s.level}` : ''}${s.repeat ? ` r${s.repeat}` : ''} @${(s.at - from) / MIN}m${s.latenessMs ? ` late ${s.latenessMs}ms` : ''}`,
+  );
 
 describe('fee-reduction flow, end to end in virtual time', () => {
   it('warns at the manager node at exactly 30, 45 and 60 minutes (and repeats), then nothing after End', async () => {
@@ -99,7 +106,13 @@ describe('fee-reduction flow, end to end in virtual time', () => {
     expect(h.sent).toEqual([]);
     await h.engine.act('default', id, { type: 'resume', actor: max });
     await runFor(h.clock, 60 * MIN);
-    expect(at(h.sent, enteredAt)).toEqual(['message warning L1 @60m', 'sms warning L2 @75m', 'log breach @90m', 'phone warning L3 @90m', 'phone warning L3 r1 @105m']);
+    expect(at(h.sent, enteredAt)).toEqual([
+      'message warning L1 @60m',
+      'sms warning L2 @75m',
+      'log breach @90m',
+      'phone warning L3 @90m',
+      'phone warning L3 r1 @105m',
+    ]);
   });
 
   it('carries the manager SLA over the weekend on back-office hours', async () => {
@@ -135,7 +148,11 @@ describe('fee-reduction flow, end to end in virtual time', () => {
   });
 
   it('is found from the IVR trajectory, and refuses amounts above the ceiling', async () => {
-    const viaPath = await h.engine.createFromIvr({ tenant: 'default', trajectory: ['main', 'billing', 'fee-reduction'], fields: { amount: 50 } });
+    const viaPath = await h.engine.createFromIvr({
+      tenant: 'default',
+      trajectory: ['main', 'billing', 'fee-reduction'],
+      fields: { amount: 50 },
+    });
     expect(viaPath.ticket.flow.id).toBe('fee-reduction');
     await expect(h.engine.createFromIvr({ tenant: 'default', intent: 'fee_reduction', fields: { amount: 75_000 } })).rejects.toMatchObject({
       code: 'SLUICE_ERR_NO_MATCHING_FLOW',
@@ -154,7 +171,9 @@ describe('fee-reduction flow, end to end in virtual time', () => {
       details: { rule: 'one-level-per-person', decided: 'level1' },
     });
     await h.engine.act('default', ticket.id, { type: 'approve', actor: max });
-    await expect(h.engine.act('default', ticket.id, { type: 'approve', actor: sue })).rejects.toMatchObject({ code: 'SLUICE_ERR_SEPARATION_OF_DUTIES' });
+    await expect(h.engine.act('default', ticket.id, { type: 'approve', actor: sue })).rejects.toMatchObject({
+      code: 'SLUICE_ERR_SEPARATION_OF_DUTIES',
+    });
     const { ticket: closed } = await h.engine.act('default', ticket.id, { type: 'approve', actor: hal });
     expect(closed).toMatchObject({ state: 'closed', outcome: 'approved' });
     expect(closed.todos.map((t) => [t.nodeId, t.decidedBy])).toEqual([
@@ -167,7 +186,12 @@ describe('fee-reduction flow, end to end in virtual time', () => {
   it('never gives a level to whoever approved an earlier one, even when they are in both groups', async () => {
     await h.flows.deploy(flowSource('fee-reduction.yaml').replace('tenant: default', 'tenant: lean'));
     // lee is the only first-level approver and also a manager, listed before max.
-    h.people.add('lean', { id: 'lee', groups: ['billing-agents', 'billing-managers'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
+    h.people.add(
+      'lean',
+      { id: 'lee', groups: ['billing-agents', 'billing-managers'] },
+      { id: 'max', groups: ['billing-managers'] },
+      { id: 'hal', groups: ['department-heads'] },
+    );
     for (let i = 0; i < 3; i++) {
       const { ticket } = await h.engine.createFromIvr({ tenant: 'lean', intent: 'fee_reduction', fields: { amount: 2_000 } });
       expect(ticket.todos[0]?.assignee).toBe('lee');
@@ -179,7 +203,9 @@ describe('fee-reduction flow, end to end in virtual time', () => {
   it('lets a supervisor start one through the API and nobody else', async () => {
     const { ticket } = await h.engine.createTicket({ tenant: 'default', flowId: 'fee-reduction', actor: sue, fields: { amount: 900 } });
     expect(ticket.origin).toEqual({ kind: 'api' });
-    await expect(h.engine.createTicket({ tenant: 'default', flowId: 'fee-reduction', actor: { id: 'eve' }, fields: { amount: 900 } })).rejects.toMatchObject({
+    await expect(
+      h.engine.createTicket({ tenant: 'default', flowId: 'fee-reduction', actor: { id: 'eve' }, fields: { amount: 900 } }),
+    ).rejects.toMatchObject({
       code: 'SLUICE_ERR_FORBIDDEN',
     });
   });

@@ -116,7 +116,10 @@ export class ClickHouseHistory implements HistoryStore {
 
   /** Runs pending migrations and returns the store. The connection is not closed by {@link close}. */
   static async open(ch: ClickHouse, options: ClickHouseHistoryOptions): Promise<ClickHouseHistory> {
-    await migrate(ch, historyMigrations(options.ttlDays ?? 90), { component: 'workflow', ...(options.cluster !== undefined && { cluster: options.cluster }) });
+    await migrate(ch, historyMigrations(options.ttlDays ?? 90), {
+      component: 'workflow',
+      ...(options.cluster !== undefined && { cluster: options.cluster }),
+    });
     return new ClickHouseHistory(ch, options);
   }
 
@@ -129,8 +132,19 @@ export class ClickHouseHistory implements HistoryStore {
     if (this.#closed) return;
     this.#tickets.addAll(
       rows.map((r) => ({
-        tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, assignee: r.assignee,
-        event: r.event, breached: r.breached ? 1 : 0, elapsed_ms: Math.max(0, Math.round(r.elapsedMs)), revision: r.revision, seq: r.seq, ts: r.ts,
+        tenant: r.tenant,
+        ticket_id: r.ticketId,
+        flow_id: r.flowId,
+        flow_version: r.flowVersion,
+        node_id: r.nodeId,
+        team: r.team,
+        assignee: r.assignee,
+        event: r.event,
+        breached: r.breached ? 1 : 0,
+        elapsed_ms: Math.max(0, Math.round(r.elapsedMs)),
+        revision: r.revision,
+        seq: r.seq,
+        ts: r.ts,
       })),
     );
   }
@@ -139,9 +153,22 @@ export class ClickHouseHistory implements HistoryStore {
     if (this.#closed) return;
     this.#warnings.addAll(
       rows.map((r) => ({
-        tenant: r.tenant, ticket_id: r.ticketId, flow_id: r.flowId, flow_version: r.flowVersion, node_id: r.nodeId, team: r.team, timer_id: r.timerId,
-        kind: r.kind, level: r.level, repeat: r.repeat, channel: r.channel, delivered: r.delivered ? 1 : 0, late: r.late ? 1 : 0,
-        lateness_ms: Math.max(0, Math.round(r.latenessMs)), due_at: r.dueAt, ts: r.ts,
+        tenant: r.tenant,
+        ticket_id: r.ticketId,
+        flow_id: r.flowId,
+        flow_version: r.flowVersion,
+        node_id: r.nodeId,
+        team: r.team,
+        timer_id: r.timerId,
+        kind: r.kind,
+        level: r.level,
+        repeat: r.repeat,
+        channel: r.channel,
+        delivered: r.delivered ? 1 : 0,
+        late: r.late ? 1 : 0,
+        lateness_ms: Math.max(0, Math.round(r.latenessMs)),
+        due_at: r.dueAt,
+        ts: r.ts,
       })),
     );
   }
@@ -164,12 +191,22 @@ export class ClickHouseHistory implements HistoryStore {
     const params = { tenant: q.tenant, from: q.from, to: q.to };
     const where = `tenant = {tenant:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})`;
     const [clocks, warnings] = await Promise.all([
-      this.#rows(`SELECT ${select}, count() AS clocks, countIf(breached = 1) AS breached FROM ${db}.ticket_events WHERE ${where} AND event = 'sla.stopped' GROUP BY ${select}`, params),
-      this.#rows(`SELECT ${select}, count() AS warnings FROM ${db}.sla_warnings WHERE ${where} AND kind = 'warning' AND delivered = 1 GROUP BY ${select}`, params),
+      this.#rows(
+        `SELECT ${select}, count() AS clocks, countIf(breached = 1) AS breached FROM ${db}.ticket_events WHERE ${where} AND event = 'sla.stopped' GROUP BY ${select}`,
+        params,
+      ),
+      this.#rows(
+        `SELECT ${select}, count() AS warnings FROM ${db}.sla_warnings WHERE ${where} AND kind = 'warning' AND delivered = 1 GROUP BY ${select}`,
+        params,
+      ),
     ]);
     const groups = new Map<string, { fields: Partial<BreachRateRow>; clocks: number; breached: number; warnings: number }>();
     const group = (r: Record<string, unknown>) => {
-      const { key, fields } = groupOf(q.by, { flowId: String(r.flow_id ?? ''), nodeId: String(r.node_id ?? ''), team: String(r.team ?? '') });
+      const { key, fields } = groupOf(q.by, {
+        flowId: String(r.flow_id ?? ''),
+        nodeId: String(r.node_id ?? ''),
+        team: String(r.team ?? ''),
+      });
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { fields, clocks: 0, breached: 0, warnings: 0 }));
       return g;

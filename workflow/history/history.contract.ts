@@ -98,7 +98,9 @@ export function historyContract(name: string, make: () => HistoryStore | Promise
         sampleEventRow({ ticketId: 'other', tenant: 'globex', breached: true }),
       ]);
       await h.flush();
-      expect(await h.breachRate({ tenant: 'acme', from: T0, to: T0 + 60_000, by: 'flow' })).toEqual([{ flowId: 'fee-reduction', clocks: 1, breached: 0, rate: 0, warnings: 0 }]);
+      expect(await h.breachRate({ tenant: 'acme', from: T0, to: T0 + 60_000, by: 'flow' })).toEqual([
+        { flowId: 'fee-reduction', clocks: 1, breached: 0, rate: 0, warnings: 0 },
+      ]);
       expect(await h.breachRate({ tenant: 'initech', from: 0, to: T0 * 2, by: 'team' })).toEqual([]);
       await h.close();
     });

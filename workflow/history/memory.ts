@@ -1,7 +1,10 @@
 import type { BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
 
 /** The grouping key and the fields it sets on a result row. */
-export function groupOf(by: BreachRateQuery['by'], r: { flowId: string; nodeId: string; team: string }): { key: string; fields: Partial<BreachRateRow> } {
+export function groupOf(
+  by: BreachRateQuery['by'],
+  r: { flowId: string; nodeId: string; team: string },
+): { key: string; fields: Partial<BreachRateRow> } {
   switch (by) {
     case 'flow':
       return { key: r.flowId, fields: { flowId: r.flowId } };
@@ -13,10 +16,18 @@ export function groupOf(by: BreachRateQuery['by'], r: { flowId: string; nodeId: 
 }
 
 /** Builds sorted result rows from per-group counts. */
-export function breachRows(groups: Map<string, { fields: Partial<BreachRateRow>; clocks: number; breached: number; warnings: number }>): BreachRateRow[] {
+export function breachRows(
+  groups: Map<string, { fields: Partial<BreachRateRow>; clocks: number; breached: number; warnings: number }>,
+): BreachRateRow[] {
   return [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, g]) => ({ ...g.fields, clocks: g.clocks, breached: g.breached, rate: g.clocks === 0 ? 0 : g.breached / g.clocks, warnings: g.warnings }));
+    .map(([, g]) => ({
+      ...g.fields,
+      clocks: g.clocks,
+      breached: g.breached,
+      rate: g.clocks === 0 ? 0 : g.breached / g.clocks,
+      warnings: g.warnings,
+    }));
 }
 
 /**

@@ -16,7 +16,9 @@ export function ticketEventRows(t: TicketTransition): TicketEventRow[] {
   const visit = t.previous?.visit ?? ticket.visit;
   return t.events.map((e, seq) => {
     const nodeId = nodeOf(e) ?? ticket.nodeId;
-    const worked = ticket.todos.find((d) => d.nodeId === nodeId && (e.type !== 'sla.stopped' || d.visit === visit)) ?? ticket.todos.find((d) => d.nodeId === nodeId);
+    const worked =
+      ticket.todos.find((d) => d.nodeId === nodeId && (e.type !== 'sla.stopped' || d.visit === visit)) ??
+      ticket.todos.find((d) => d.nodeId === nodeId);
     return {
       tenant: ticket.tenant,
       ticketId: ticket.id,

@@ -56,11 +56,16 @@ export function expectedRevisionOf(body: number | undefined, ifMatch: string | s
   let fromHeader: number | undefined;
   if (header !== undefined) {
     const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header.trim());
-    if (!m) throw workflowError('SLUICE_ERR_VALIDATION', 'headers.if-match must be a ticket revision such as "3"', { details: { field: 'headers.if-match' } });
+    if (!m)
+      throw workflowError('SLUICE_ERR_VALIDATION', 'headers.if-match must be a ticket revision such as "3"', {
+        details: { field: 'headers.if-match' },
+      });
     fromHeader = Number(m[1]);
   }
   if (body !== undefined && fromHeader !== undefined && body !== fromHeader) {
-    throw workflowError('SLUICE_ERR_VALIDATION', `body.expectedRevision (${body}) and headers.if-match (${fromHeader}) disagree`, { details: { field: 'body.expectedRevision' } });
+    throw workflowError('SLUICE_ERR_VALIDATION', `body.expectedRevision (${body}) and headers.if-match (${fromHeader}) disagree`, {
+      details: { field: 'body.expectedRevision' },
+    });
   }
   return body ?? fromHeader;
 }

@@ -36,13 +36,34 @@ const all = async (tenant: string): Promise<readonly Ticket[]> => (await h.engin
 beforeAll(async () => {
   h = createHarness(T0);
   for (const tenant of ['default', 'globex']) {
-    h.people.add(tenant, { id: 'ann', groups: ['billing-agents'] }, { id: 'max', groups: ['billing-managers'] }, { id: 'hal', groups: ['department-heads'] });
+    h.people.add(
+      tenant,
+      { id: 'ann', groups: ['billing-agents'] },
+      { id: 'max', groups: ['billing-managers'] },
+      { id: 'hal', groups: ['department-heads'] },
+    );
   }
-  app = await workflowTestApp({ engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() }, PEOPLE);
+  app = await workflowTestApp(
+    { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() },
+    PEOPLE,
+  );
   for (const tenant of ['default', 'globex']) {
-    expect((await call(app, `${tenant}:admin`, 'POST', '/v1/flows', flowSource('fee-reduction.yaml').replace('tenant: default', `tenant: ${tenant}`), { 'content-type': 'text/yaml' })).statusCode).toBe(201);
+    expect(
+      (
+        await call(
+          app,
+          `${tenant}:admin`,
+          'POST',
+          '/v1/flows',
+          flowSource('fee-reduction.yaml').replace('tenant: default', `tenant: ${tenant}`),
+          { 'content-type': 'text/yaml' },
+        )
+      ).statusCode,
+    ).toBe(201);
     for (const amount of [300, 2_000, 40_000]) {
-      expect((await call(app, `${tenant}:router`, 'POST', '/v1/tickets', { intent: 'fee_reduction', fields: { amount } })).statusCode).toBe(201);
+      expect((await call(app, `${tenant}:router`, 'POST', '/v1/tickets', { intent: 'fee_reduction', fields: { amount } })).statusCode).toBe(
+        201,
+      );
     }
   }
   globexBefore = await all('globex');
@@ -61,12 +82,27 @@ const actor = fc.record(
   },
   { requiredKeys: [] },
 );
-const odd = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(1e300, -1, 2 ** 53, '\u0000', 'sales\u0000', '\ud800'));
+const odd = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(1e300, -1, 2 ** 53, '\u0000', 'sales\u0000', '\ud800'),
+);
 /** Mostly a value the route takes, sometimes anything at all. */
-const sometimes = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: odd, weight: 1 });
+const sometimes = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: odd, weight: 1 });
 /** What a client claiming rights would add to a body, in one request of four. */
-const claims = fc.oneof({ arbitrary: fc.constant({}), weight: 3 }, { arbitrary: fc.record({ actor: fc.oneof(actor, odd), roles: fc.array(fc.string()), groups: fc.array(fc.string()) }, { requiredKeys: [] }), weight: 1 });
-const claiming = <T extends object>(body: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.tuple(body, claims).map(([b, c]) => ({ ...b, ...c }));
+const claims = fc.oneof(
+  { arbitrary: fc.constant({}), weight: 3 },
+  {
+    arbitrary: fc.record(
+      { actor: fc.oneof(actor, odd), roles: fc.array(fc.string()), groups: fc.array(fc.string()) },
+      { requiredKeys: [] },
+    ),
+    weight: 1,
+  },
+);
+const claiming = <T extends object>(body: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.tuple(body, claims).map(([b, c]) => ({ ...b, ...c }));
 /** Tickets T1–T3 are the default tenant's, T4–T6 globex's, later ones opened by the property (the harness numbers them). */
 const ticketId = fc.oneof(
   { arbitrary: fc.constantFrom('T1', 'T2', 'T3', ...Array.from({ length: 14 }, (_, i) => `T${i + 7}`)), weight: 6 },
@@ -82,7 +118,15 @@ const plausibleAction = fc
     todoId: fc.constantFrom('v1-1', 'v2-1', 'v3-1'),
     to: fc.constantFrom('ann', 'max', 'hal', 'sue', 'eve'),
   })
-  .map(({ type, text, todoId, to }) => (type === 'comment' ? { type, text } : type === 'reassign' ? { type, todoId, to } : type === 'pause' ? { type, status: 'waiting_for_customer' } : { type }));
+  .map(({ type, text, todoId, to }) =>
+    type === 'comment'
+      ? { type, text }
+      : type === 'reassign'
+        ? { type, todoId, to }
+        : type === 'pause'
+          ? { type, status: 'waiting_for_customer' }
+          : { type },
+  );
 const anyAction = fc.record(
   {
     type: sometimes(fc.constantFrom('approve', 'reject', 'complete', 'comment', 'reassign', 'pause', 'resume')),
@@ -98,7 +142,10 @@ const anyAction = fc.record(
 );
 const actionBody = claiming(fc.oneof({ arbitrary: plausibleAction, weight: 3 }, { arbitrary: anyAction, weight: 1 }));
 const amount = fc.integer({ min: 1, max: 50_000 });
-const plausibleCreate = fc.oneof(amount.map((a) => ({ flowId: 'fee-reduction', fields: { amount: a } })), amount.map((a) => ({ intent: 'fee_reduction', fields: { amount: a } })));
+const plausibleCreate = fc.oneof(
+  amount.map((a) => ({ flowId: 'fee-reduction', fields: { amount: a } })),
+  amount.map((a) => ({ intent: 'fee_reduction', fields: { amount: a } })),
+);
 const anyCreate = fc.record(
   {
     tenant: sometimes(fc.constantFrom('default', 'globex', '*')),
@@ -110,14 +157,29 @@ const anyCreate = fc.record(
   { requiredKeys: [] },
 );
 const createBody = claiming(fc.oneof({ arbitrary: plausibleCreate, weight: 2 }, { arbitrary: anyCreate, weight: 1 }));
-const migrateBody = claiming(fc.record({ toVersion: sometimes(fc.integer({ min: 0, max: 3 })), nodeMap: sometimes(fc.dictionary(fc.string(), fc.string())) }, { requiredKeys: [] }));
-const flowBody = fc.record({ tenant: fc.constantFrom('default', 'globex', undefined), version: sometimes(fc.integer({ min: 1, max: 5 })), claims }).map(({ tenant, version, claims: c }) => {
-  const source = flowSource('fee-reduction.yaml').replace(/^version: 1$/m, `version: ${JSON.stringify(version)}`).replace(/^tenant: default\n/m, tenant === undefined ? '' : `tenant: ${tenant}\n`);
-  return { source, ...c };
-});
-const query = fc.oneof({ arbitrary: fc.constant(''), weight: 6 }, { arbitrary: fc.constantFrom('?tenant=default', '?tenant=globex', '?tenant=Globex!'), weight: 1 });
+const migrateBody = claiming(
+  fc.record(
+    { toVersion: sometimes(fc.integer({ min: 0, max: 3 })), nodeMap: sometimes(fc.dictionary(fc.string(), fc.string())) },
+    { requiredKeys: [] },
+  ),
+);
+const flowBody = fc
+  .record({ tenant: fc.constantFrom('default', 'globex', undefined), version: sometimes(fc.integer({ min: 1, max: 5 })), claims })
+  .map(({ tenant, version, claims: c }) => {
+    const source = flowSource('fee-reduction.yaml')
+      .replace(/^version: 1$/m, `version: ${JSON.stringify(version)}`)
+      .replace(/^tenant: default\n/m, tenant === undefined ? '' : `tenant: ${tenant}\n`);
+    return { source, ...c };
+  });
+const query = fc.oneof(
+  { arbitrary: fc.constant(''), weight: 6 },
+  { arbitrary: fc.constantFrom('?tenant=default', '?tenant=globex', '?tenant=Globex!'), weight: 1 },
+);
 /** Mostly keys that can act (so the rules are tested, not only the role check), sometimes any of the tenant's. */
-const label = fc.oneof({ arbitrary: fc.constantFrom('ann', 'max', 'hal', 'sue', 'default:admin'), weight: 3 }, { arbitrary: fc.constantFrom(...LABELS), weight: 1 });
+const label = fc.oneof(
+  { arbitrary: fc.constantFrom('ann', 'max', 'hal', 'sue', 'default:admin'), weight: 3 },
+  { arbitrary: fc.constantFrom(...LABELS), weight: 1 },
+);
 
 type Request = { label: string; url: string; body: unknown };
 const onTicket = (what: string) => fc.tuple(ticketId, query).map(([id, q]) => `/v1/tickets/${encodeURIComponent(id)}/${what}${q}`);
@@ -131,7 +193,12 @@ const request: fc.Arbitrary<Request> = fc.oneof(
 /** Sends one request and checks the invariants after it; returns the answer's status and error code. */
 async function hostile({ label, url, body }: Request, secrets: readonly string[]): Promise<string> {
   const before = new Map((await all('default')).map((t) => [t.id, t.history.length]));
-  const res = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${testKey(app, label)}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) ?? 'null' });
+  const res = await app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${testKey(app, label)}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(body) ?? 'null',
+  });
   expect(res.statusCode, res.body).toBeLessThan(500);
   for (const s of secrets) expect(res.body).not.toContain(s);
   const claimed = typeof body === 'object' && body !== null && 'actor' in body;

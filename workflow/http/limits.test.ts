@@ -24,7 +24,12 @@ function baseFlow(): Record<string, unknown> {
     triggers: [{ intent: 'probe', when: 'has(fields.amount) && fields.amount > 1' }],
     nodes: [
       { id: 'start', type: 'start' },
-      { id: 'work', type: 'task', assignees: { user: 'ann' }, sla: { duration: '4h', calendar: 'office', warnings: [{ delay: '1h', channel: 'log' }] } },
+      {
+        id: 'work',
+        type: 'task',
+        assignees: { user: 'ann' },
+        sla: { duration: '4h', calendar: 'office', warnings: [{ delay: '1h', channel: 'log' }] },
+      },
       { id: 'end', type: 'end' },
     ],
     controls: [
@@ -62,9 +67,13 @@ const nested = (depth: number, array = false): Nested => new Nested(depth, array
 
 /** JSON text of a value that may hold {@link Nested} parts. */
 function json(value: unknown): string {
-  if (value instanceof Nested) return `${(value.array ? '[' : '{"a":').repeat(value.depth)}1${(value.array ? ']' : '}').repeat(value.depth)}`;
+  if (value instanceof Nested)
+    return `${(value.array ? '[' : '{"a":').repeat(value.depth)}1${(value.array ? ']' : '}').repeat(value.depth)}`;
   if (Array.isArray(value)) return `[${value.map(json).join(',')}]`;
-  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${json(v)}`).join(',')}}`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${json(v)}`)
+      .join(',')}}`;
   return JSON.stringify(value) ?? 'null';
 }
 
@@ -98,7 +107,10 @@ describe('workflow limits over HTTP', () => {
   it('refuses a 5000-node flow chain with 400, and runs a ticket down 500 automatic nodes', async () => {
     const long = await call(app, ADMIN, 'POST', '/v1/flows', chain(5000, { type: 'task', assignees: { user: 'ann' } }));
     expect(long.statusCode).toBe(400);
-    expect(long.data.error).toMatchObject({ code: 'SLUICE_ERR_FLOW_INVALID', issues: expect.arrayContaining([{ path: 'nodes', message: 'must NOT have more than 1000 items' }]) });
+    expect(long.data.error).toMatchObject({
+      code: 'SLUICE_ERR_FLOW_INVALID',
+      issues: expect.arrayContaining([{ path: 'nodes', message: 'must NOT have more than 1000 items' }]),
+    });
     const notify = chain(500, { type: 'notify', channel: 'log', notify: ['user:ann'], message: 'step' }, 'relay');
     expect((await call(app, ADMIN, 'POST', '/v1/flows', notify)).statusCode).toBe(201);
     const ticket = await call(app, AGENT, 'POST', '/v1/tickets', { flowId: 'relay' });
@@ -108,14 +120,33 @@ describe('workflow limits over HTTP', () => {
 
   it('refuses an SLA of 1000w and a version of 1e300 at deploy, naming them', async () => {
     const flow = baseFlow();
-    (flow.nodes as Record<string, unknown>[])[1] = { id: 'work', type: 'task', assignees: { user: 'ann' }, sla: { duration: '1000w', calendar: { workingHours: { sun: ['03:00-04:00'] } } } };
+    (flow.nodes as Record<string, unknown>[])[1] = {
+      id: 'work',
+      type: 'task',
+      assignees: { user: 'ann' },
+      sla: { duration: '1000w', calendar: { workingHours: { sun: ['03:00-04:00'] } } },
+    };
     const sla = await call(app, ADMIN, 'POST', '/v1/flows', flow);
     expect(sla.statusCode).toBe(400);
-    expect(sla.data.error).toMatchObject({ issues: [{ path: 'nodes[1].sla.duration', message: '"1000w" is longer than the maximum of 365d' }] });
-    const huge = await call(app, ADMIN, 'POST', '/v1/flows', `${JSON.stringify({ ...baseFlow(), id: 'versions' }).replace(/"version":\d+/, '"version":1e300')}`, { 'content-type': 'text/yaml' });
+    expect(sla.data.error).toMatchObject({
+      issues: [{ path: 'nodes[1].sla.duration', message: '"1000w" is longer than the maximum of 365d' }],
+    });
+    const huge = await call(
+      app,
+      ADMIN,
+      'POST',
+      '/v1/flows',
+      `${JSON.stringify({ ...baseFlow(), id: 'versions' }).replace(/"version":\d+/, '"version":1e300')}`,
+      { 'content-type': 'text/yaml' },
+    );
     expect(huge.statusCode).toBe(400);
-    expect(huge.data.error).toMatchObject({ code: 'SLUICE_ERR_FLOW_INVALID', issues: [{ path: 'version', message: `must be <= ${L.maxFlowVersion}` }] });
-    expect((await call(app, ADMIN, 'POST', '/v1/flows', { ...baseFlow(), id: 'versions', version: L.maxFlowVersion })).statusCode).toBe(201);
+    expect(huge.data.error).toMatchObject({
+      code: 'SLUICE_ERR_FLOW_INVALID',
+      issues: [{ path: 'version', message: `must be <= ${L.maxFlowVersion}` }],
+    });
+    expect((await call(app, ADMIN, 'POST', '/v1/flows', { ...baseFlow(), id: 'versions', version: L.maxFlowVersion })).statusCode).toBe(
+      201,
+    );
     expect((await call(app, ADMIN, 'GET', '/v1/flows/versions')).data).toMatchObject({ latestVersion: 2_147_483_647 });
   });
 
@@ -130,19 +161,23 @@ describe('workflow limits over HTTP', () => {
   it('accepts only ticket ids that /v1/tickets/{id} can serve (property)', async () => {
     const alphabet = [...'abcXYZ019._:-'];
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 140 }), fc.array(fc.constantFrom(...alphabet), { minLength: 140, maxLength: 140 }), async (length, chars) => {
-        const id = `t${chars.join('')}`.slice(0, length);
-        const created = await call(app, AGENT, 'POST', '/v1/tickets', { flowId: 'plain', id, fields: { amount: 1 } });
-        if (length > L.maxIdLength) {
-          expect(created.statusCode).toBe(400);
-          expect(created.data.error).toMatchObject({ field: 'body.id' });
-          return;
-        }
-        expect([201, 409]).toContain(created.statusCode);
-        const read = await call(app, AGENT, 'GET', `/v1/tickets/${encodeURIComponent(id)}`);
-        expect(read.statusCode, id).toBe(200);
-        expect(read.data.id).toBe(id);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 140 }),
+        fc.array(fc.constantFrom(...alphabet), { minLength: 140, maxLength: 140 }),
+        async (length, chars) => {
+          const id = `t${chars.join('')}`.slice(0, length);
+          const created = await call(app, AGENT, 'POST', '/v1/tickets', { flowId: 'plain', id, fields: { amount: 1 } });
+          if (length > L.maxIdLength) {
+            expect(created.statusCode).toBe(400);
+            expect(created.data.error).toMatchObject({ field: 'body.id' });
+            return;
+          }
+          expect([201, 409]).toContain(created.statusCode);
+          const read = await call(app, AGENT, 'GET', `/v1/tickets/${encodeURIComponent(id)}`);
+          expect(read.statusCode, id).toBe(200);
+          expect(read.data.id).toBe(id);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -169,16 +204,49 @@ const hostile = fc.oneof(
     'fields.amount > 1 \u0000',
     `${'('.repeat(150)}true${')'.repeat(150)}`,
   ),
-  fc.constantFrom(['09:00-17:00', '08:00-10:00'], Array.from({ length: 2000 }, () => '2026-01-01'), ['24:00-25:00'], { workingHours: {} }, { workingHours: { sun: ['00:00-00:01'] }, holidays: ['9999-12-31'] }),
-  fc.integer({ min: 0, max: 3 }).map((n) => Array.from({ length: n * 2000 }, (_, i) => ({ id: `x${i}`, type: 'task', assignees: { user: 'ann' } }))),
+  fc.constantFrom(
+    ['09:00-17:00', '08:00-10:00'],
+    Array.from({ length: 2000 }, () => '2026-01-01'),
+    ['24:00-25:00'],
+    { workingHours: {} },
+    { workingHours: { sun: ['00:00-00:01'] }, holidays: ['9999-12-31'] },
+  ),
+  fc
+    .integer({ min: 0, max: 3 })
+    .map((n) => Array.from({ length: n * 2000 }, (_, i) => ({ id: `x${i}`, type: 'task', assignees: { user: 'ann' } }))),
 );
 
 const PATHS = [
-  'version', 'id', 'name', 'description', 'nodes', 'controls', 'calendars', 'triggers', 'permissions',
-  'nodes.1.sla.duration', 'nodes.1.sla.warnings.0.delay', 'nodes.1.sla.warnings.0.repeat', 'nodes.1.sla.warnings.0.interval',
-  'nodes.1.sla.calendar', 'nodes.1.sla', 'nodes.1.assignees', 'nodes.1.assignees.expression', 'nodes.1.extra', 'nodes.1.id', 'nodes.1.todos',
-  'calendars.office.workingHours.mon', 'calendars.office.holidays', 'calendars.office.utcOffset', 'calendars.office',
-  'controls.1.when', 'controls.0.to', 'controls.0.from', 'triggers.0.when', 'triggers.0.trajectory', 'triggers.0.priority',
+  'version',
+  'id',
+  'name',
+  'description',
+  'nodes',
+  'controls',
+  'calendars',
+  'triggers',
+  'permissions',
+  'nodes.1.sla.duration',
+  'nodes.1.sla.warnings.0.delay',
+  'nodes.1.sla.warnings.0.repeat',
+  'nodes.1.sla.warnings.0.interval',
+  'nodes.1.sla.calendar',
+  'nodes.1.sla',
+  'nodes.1.assignees',
+  'nodes.1.assignees.expression',
+  'nodes.1.extra',
+  'nodes.1.id',
+  'nodes.1.todos',
+  'calendars.office.workingHours.mon',
+  'calendars.office.holidays',
+  'calendars.office.utcOffset',
+  'calendars.office',
+  'controls.1.when',
+  'controls.0.to',
+  'controls.0.from',
+  'triggers.0.when',
+  'triggers.0.trajectory',
+  'triggers.0.priority',
 ] as const;
 
 function mutate(doc: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
@@ -195,12 +263,17 @@ function mutate(doc: Record<string, unknown>, path: string, value: unknown): Rec
 
 /** A flow request body in one of the forms `POST /v1/flows` takes (JSON text is also YAML). */
 const request = fc
-  .record({ changes: fc.array(fc.tuple(fc.constantFrom(...PATHS), hostile), { minLength: 1, maxLength: 3 }), form: fc.constantFrom('json', 'yaml', 'source') })
+  .record({
+    changes: fc.array(fc.tuple(fc.constantFrom(...PATHS), hostile), { minLength: 1, maxLength: 3 }),
+    form: fc.constantFrom('json', 'yaml', 'source'),
+  })
   .map(({ changes, form }) => {
     const doc = changes.reduce((d, [path, value]) => mutate(d, path, value), baseFlow());
     const text = json(doc);
     if (form === 'json') return { body: text, headers: { 'content-type': 'application/json' } };
-    return form === 'yaml' ? { body: text, headers: { 'content-type': 'text/yaml' } } : { body: JSON.stringify({ source: text }), headers: { 'content-type': 'application/json' } };
+    return form === 'yaml'
+      ? { body: text, headers: { 'content-type': 'text/yaml' } }
+      : { body: JSON.stringify({ source: text }), headers: { 'content-type': 'application/json' } };
   });
 
 /** YAML and JSON texts that are not flows at all. */
@@ -211,16 +284,23 @@ const junk = fc.oneof(
   fc.integer({ min: 33, max: 30_000 }).map((n) => ({ body: `nodes: ${'['.repeat(n)}${']'.repeat(n)}`, headers: yaml })),
   fc.integer({ min: 33, max: 30_000 }).map((n) => ({ body: `nodes:\n${'- '.repeat(n)}x`, headers: yaml })),
   fc.constant({ body: `a: &a [${'x,'.repeat(500)}x]\nb: [${'*a,'.repeat(500)}*a]`, headers: yaml }),
-  fc.integer({ min: 33, max: 30_000 }).map((n) => ({ body: json({ id: 'deep', version: 1, name: 'x', nodes: nested(n, true), controls: [] }), headers: jsonType })),
+  fc
+    .integer({ min: 33, max: 30_000 })
+    .map((n) => ({ body: json({ id: 'deep', version: 1, name: 'x', nodes: nested(n, true), controls: [] }), headers: jsonType })),
   fc.jsonValue().map((value) => ({ body: JSON.stringify({ source: JSON.stringify(value) }), headers: jsonType })),
-  fc.jsonValue().filter((v) => typeof v === 'object' && v !== null).map((value) => ({ body: JSON.stringify(value), headers: jsonType })),
+  fc
+    .jsonValue()
+    .filter((v) => typeof v === 'object' && v !== null)
+    .map((value) => ({ body: JSON.stringify(value), headers: jsonType })),
 );
 
 /** Ticket fields a careless or hostile caller might send. */
 const fields = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 8 }),
   fc.integer({ min: 1, max: 5000 }).map((n) => ({ amount: 2, deep: nested(n, n % 2 === 0) })),
-  fc.integer({ min: 9_000, max: 20_000 }).map((n) => ({ amount: 2, s: 'a'.repeat(n), l: Array.from({ length: Math.min(n, 1200) }, () => 'b') })),
+  fc
+    .integer({ min: 9_000, max: 20_000 })
+    .map((n) => ({ amount: 2, s: 'a'.repeat(n), l: Array.from({ length: Math.min(n, 1200) }, () => 'b') })),
   fc.constant(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))),
   fc.record({ amount: fc.constantFrom(1e308, -1e308, 2 ** 53, 0.1, 2), s: fc.string({ unit: 'binary', maxLength: 20 }) }),
 );
@@ -245,7 +325,11 @@ describe('hostile input to the workflow API (property)', () => {
     const body = fc.oneof(
       fields.map((f) => ({ flowId: 'plain', fields: f })),
       fields.map((f) => ({ intent: 'probe', fields: f })),
-      fc.record({ flowId: fc.constantFrom('plain', 'x'.repeat(200), 'ghost'), id: fc.string({ unit: 'binary', maxLength: 140 }), title: fc.string({ maxLength: 600 }) }),
+      fc.record({
+        flowId: fc.constantFrom('plain', 'x'.repeat(200), 'ghost'),
+        id: fc.string({ unit: 'binary', maxLength: 140 }),
+        title: fc.string({ maxLength: 600 }),
+      }),
       fc.record({ trajectory: fc.array(fc.string({ maxLength: 200 }), { maxLength: 80 }), fields: fields }),
       fc.jsonValue(),
     );
@@ -256,7 +340,10 @@ describe('hostile input to the workflow API (property)', () => {
         if (res.statusCode === 201) {
           const id = (res.data.ticket as { id: string }).id;
           expect((await call(app, AGENT, 'GET', `/v1/tickets/${encodeURIComponent(id)}`)).statusCode).toBe(200);
-          const done = await post(ADMIN, `/v1/tickets/${encodeURIComponent(id)}/actions`, { type: 'complete', fields: (b as { fields?: unknown }).fields ?? {} });
+          const done = await post(ADMIN, `/v1/tickets/${encodeURIComponent(id)}/actions`, {
+            type: 'complete',
+            fields: (b as { fields?: unknown }).fields ?? {},
+          });
           expect(done.statusCode, done.body.slice(0, 300)).toBeLessThan(500);
         }
         await sentinel();

@@ -21,7 +21,10 @@ let ticketId: string;
 beforeEach(async () => {
   h = createHarness(T0);
   h.people.add('default', { id: 'ann', groups: ['billing-agents'] }, { id: 'max', groups: ['billing-managers'] });
-  app = await workflowTestApp({ engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() }, PEOPLE);
+  app = await workflowTestApp(
+    { engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history: new MemoryHistory() },
+    PEOPLE,
+  );
   const published = await call(app, ADMIN, 'POST', '/v1/flows', flowSource('fee-reduction.yaml'), { 'content-type': 'text/yaml' });
   expect(published.statusCode).toBe(201);
   const created = await call(app, 'ann', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 900 } });
@@ -38,7 +41,13 @@ describe('workflow routes: flows', () => {
     const yaml = flowSource('fee-reduction.yaml');
     const v2 = await call(app, ADMIN, 'POST', '/v1/flows', { source: yaml.replace('version: 1', 'version: 2') });
     expect(v2.statusCode).toBe(201);
-    expect(v2.data).toEqual({ tenant: 'default', id: 'fee-reduction', version: 2, name: 'Fee reduction request', description: 'Tiered approval of fee reductions requested by callers.' });
+    expect(v2.data).toEqual({
+      tenant: 'default',
+      id: 'fee-reduction',
+      version: 2,
+      name: 'Fee reduction request',
+      description: 'Tiered approval of fee reductions requested by callers.',
+    });
     const doc = (await call(app, ADMIN, 'GET', '/v1/flows/fee-reduction/versions/1')).data.document as Record<string, unknown>;
     const { tenant: _ignored, ...withoutTenant } = doc;
     const v3 = await call(app, ADMIN, 'POST', '/v1/flows', { ...withoutTenant, version: 3 });
@@ -46,16 +55,28 @@ describe('workflow routes: flows', () => {
     expect(v3.data.tenant).toBe('default');
     const one = await call(app, 'default:viewer', 'GET', '/v1/flows/fee-reduction');
     expect(one.data).toMatchObject({ id: 'fee-reduction', latestVersion: 3, versions: [1, 2, 3], document: { version: 3 } });
-    expect((await call(app, 'default:router', 'GET', '/v1/flows')).data.flows).toEqual([expect.objectContaining({ id: 'fee-reduction', latestVersion: 3 })]);
+    expect((await call(app, 'default:router', 'GET', '/v1/flows')).data.flows).toEqual([
+      expect.objectContaining({ id: 'fee-reduction', latestVersion: 3 }),
+    ]);
     const again = await call(app, ADMIN, 'POST', '/v1/flows', yaml, { 'content-type': 'application/yaml' });
     expect(again.statusCode).toBe(409);
     expect(again.data.error).toMatchObject({ code: 'SLUICE_ERR_FLOW_VERSION_EXISTS' });
   });
 
   it('refuses bad definitions with the reason, and bad input on every flow route', async () => {
-    const invalid = await call(app, ADMIN, 'POST', '/v1/flows', flowSource('fee-reduction.yaml').replace('version: 1', 'version: 5').replace('type: end', 'type: finish'), { 'content-type': 'text/yaml' });
+    const invalid = await call(
+      app,
+      ADMIN,
+      'POST',
+      '/v1/flows',
+      flowSource('fee-reduction.yaml').replace('version: 1', 'version: 5').replace('type: end', 'type: finish'),
+      { 'content-type': 'text/yaml' },
+    );
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.data.error).toMatchObject({ code: 'SLUICE_ERR_FLOW_INVALID', issues: expect.arrayContaining([expect.objectContaining({ path: 'nodes[4].type' })]) });
+    expect(invalid.data.error).toMatchObject({
+      code: 'SLUICE_ERR_FLOW_INVALID',
+      issues: expect.arrayContaining([expect.objectContaining({ path: 'nodes[4].type' })]),
+    });
     const parse = await call(app, ADMIN, 'POST', '/v1/flows', 'id: [unclosed', { 'content-type': 'text/yaml' });
     expect(parse.data.error).toMatchObject({ code: 'SLUICE_ERR_FLOW_PARSE' });
     expect(parse.statusCode).toBe(400);
@@ -80,7 +101,10 @@ describe('workflow routes: flows', () => {
 
   it('lets only admins publish', async () => {
     for (const role of ['agent', 'router', 'viewer']) {
-      expect((await call(app, `default:${role}`, 'POST', '/v1/flows', flowSource('fee-reduction.yaml'), { 'content-type': 'text/yaml' })).statusCode).toBe(403);
+      expect(
+        (await call(app, `default:${role}`, 'POST', '/v1/flows', flowSource('fee-reduction.yaml'), { 'content-type': 'text/yaml' }))
+          .statusCode,
+      ).toBe(403);
     }
   });
 });
@@ -90,8 +114,18 @@ describe('workflow routes: tickets', () => {
     const got = await call(app, 'default:viewer', 'GET', `/v1/tickets/${ticketId}`);
     expect(got.statusCode).toBe(200);
     expect(got.headers.etag).toBe('"1"');
-    expect(got.data).toMatchObject({ id: ticketId, nodeId: 'level1', state: 'active', fields: { amount: 900 }, todos: [expect.objectContaining({ assignee: 'ann' })] });
-    const ivr = await call(app, 'default:router', 'POST', '/v1/tickets', { intent: 'fee_reduction', callId: 'c-1', fields: { amount: 50 } });
+    expect(got.data).toMatchObject({
+      id: ticketId,
+      nodeId: 'level1',
+      state: 'active',
+      fields: { amount: 900 },
+      todos: [expect.objectContaining({ assignee: 'ann' })],
+    });
+    const ivr = await call(app, 'default:router', 'POST', '/v1/tickets', {
+      intent: 'fee_reduction',
+      callId: 'c-1',
+      fields: { amount: 50 },
+    });
     expect(ivr.statusCode).toBe(201);
     const first = await call(app, AGENT, 'GET', '/v1/tickets?limit=1&flowId=fee-reduction');
     expect((first.data.items as { id: string }[]).map((t) => t.id)).toEqual([ticketId]);
@@ -103,7 +137,14 @@ describe('workflow routes: tickets', () => {
     const stale = await call(app, 'ann', 'POST', `/v1/tickets/${ticketId}/actions`, { type: 'comment', text: 'hi' }, { 'if-match': '"7"' });
     expect(stale.statusCode).toBe(409);
     expect(stale.data.error).toMatchObject({ code: 'SLUICE_ERR_TICKET_CONFLICT', retriable: true });
-    const ok = await call(app, 'ann', 'POST', `/v1/tickets/${ticketId}/actions`, { type: 'approve', expectedRevision: 1 }, { 'if-match': 'W/"1"' });
+    const ok = await call(
+      app,
+      'ann',
+      'POST',
+      `/v1/tickets/${ticketId}/actions`,
+      { type: 'approve', expectedRevision: 1 },
+      { 'if-match': 'W/"1"' },
+    );
     expect(ok.statusCode).toBe(200);
     expect(ok.headers.etag).toBe('"2"');
     expect(ok.data.ticket).toMatchObject({ nodeId: 'manager', revision: 2 });
@@ -148,12 +189,21 @@ describe('workflow routes: tickets', () => {
     }
     const badHeader = await call(app, 'ann', 'POST', `/v1/tickets/${ticketId}/actions`, { type: 'approve' }, { 'if-match': 'yesterday' });
     expect(badHeader.data.error).toMatchObject({ field: 'headers.if-match' });
-    const disagree = await call(app, 'ann', 'POST', `/v1/tickets/${ticketId}/actions`, { type: 'approve', expectedRevision: 1 }, { 'if-match': '"3"' });
+    const disagree = await call(
+      app,
+      'ann',
+      'POST',
+      `/v1/tickets/${ticketId}/actions`,
+      { type: 'approve', expectedRevision: 1 },
+      { 'if-match': '"3"' },
+    );
     expect(disagree.statusCode).toBe(400);
   });
 
   it('enforces roles: routers open tickets from the IVR but neither act nor start flows as agents, viewers only read', async () => {
-    expect((await call(app, 'default:router', 'POST', '/v1/tickets', { intent: 'fee_reduction', fields: { amount: 1 } })).statusCode).toBe(201);
+    expect((await call(app, 'default:router', 'POST', '/v1/tickets', { intent: 'fee_reduction', fields: { amount: 1 } })).statusCode).toBe(
+      201,
+    );
     const asItself = await call(app, 'default:router', 'POST', '/v1/tickets', { flowId: 'fee-reduction', fields: { amount: 1 } });
     expect(asItself.statusCode).toBe(403);
     expect(asItself.data.error).toMatchObject({ code: 'SLUICE_ERR_FORBIDDEN', message: '"key:key#2" may not start flow "fee-reduction"' });
@@ -197,8 +247,12 @@ describe('workflow routes: tenant isolation', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.data.error).toMatchObject({ code: 'SLUICE_ERR_VALIDATION', field: 'querystring.tenant' });
     expect((await call(app, '*:admin', 'GET', `/v1/tickets/${ticketId}?tenant=default`)).statusCode).toBe(200);
-    expect((await call(app, '*:admin', 'POST', '/v1/tickets', { flowId: 'fee-reduction' })).data.error).toMatchObject({ field: 'body.tenant' });
-    expect((await call(app, '*:admin', 'POST', '/v1/tickets', { tenant: 'default', flowId: 'fee-reduction', fields: { amount: 3 } })).statusCode).toBe(201);
+    expect((await call(app, '*:admin', 'POST', '/v1/tickets', { flowId: 'fee-reduction' })).data.error).toMatchObject({
+      field: 'body.tenant',
+    });
+    expect(
+      (await call(app, '*:admin', 'POST', '/v1/tickets', { tenant: 'default', flowId: 'fee-reduction', fields: { amount: 3 } })).statusCode,
+    ).toBe(201);
   });
 });
 
@@ -217,6 +271,8 @@ describe('workflow routes: OpenAPI', () => {
       '/v1/tickets/{id}/sla',
       '/v1/todos',
     ]);
-    expect(Object.keys(doc.paths['/v1/flows']?.post?.requestBody?.content ?? {})).toEqual(expect.arrayContaining(['application/json', 'text/yaml']));
+    expect(Object.keys(doc.paths['/v1/flows']?.post?.requestBody?.content ?? {})).toEqual(
+      expect.arrayContaining(['application/json', 'text/yaml']),
+    );
   });
 });

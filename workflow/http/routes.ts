@@ -29,10 +29,21 @@ const READ: readonly Role[] = ROLES;
 const TAGS = ['workflow'];
 const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/x-yaml'];
 const MAX_REPORT_MS = 366 * 86_400_000;
-const flowParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: flowIdPattern } } } as const;
+const flowParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: flowIdPattern } },
+} as const;
 const withTenant = { type: 'object', additionalProperties: false, properties: { tenant: tenantQuery } } as const;
 
-const summary = (f: CompiledFlow) => ({ tenant: f.tenant, id: f.id, version: f.version, name: f.name, ...(f.document.description !== undefined && { description: f.document.description }) });
+const summary = (f: CompiledFlow) => ({
+  tenant: f.tenant,
+  id: f.id,
+  version: f.version,
+  name: f.name,
+  ...(f.document.description !== undefined && { description: f.document.description }),
+});
 
 /**
  * The flow document a publish request carries: YAML text (`text/yaml`), a JSON flow
@@ -43,12 +54,20 @@ function documentOf(body: unknown): Record<string, unknown> {
   if (typeof body === 'string') doc = parseFlowSource(body, 'yaml');
   else if (typeof body === 'object' && body !== null && 'source' in body) {
     const { source, format, ...rest } = body as { source: unknown; format?: unknown };
-    if (typeof source !== 'string' || source.trim() === '') throw workflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text (YAML or JSON)', { details: { field: 'body.source' } });
-    if (format !== undefined && format !== 'yaml' && format !== 'json') throw workflowError('SLUICE_ERR_VALIDATION', 'body.format must be one of yaml, json', { details: { field: 'body.format' } });
-    if (Object.keys(rest).length > 0) throw workflowError('SLUICE_ERR_VALIDATION', `body.${Object.keys(rest)[0]} is not allowed next to body.source`, { details: { field: `body.${Object.keys(rest)[0]}` } });
+    if (typeof source !== 'string' || source.trim() === '')
+      throw workflowError('SLUICE_ERR_VALIDATION', 'body.source must be flow source text (YAML or JSON)', {
+        details: { field: 'body.source' },
+      });
+    if (format !== undefined && format !== 'yaml' && format !== 'json')
+      throw workflowError('SLUICE_ERR_VALIDATION', 'body.format must be one of yaml, json', { details: { field: 'body.format' } });
+    if (Object.keys(rest).length > 0)
+      throw workflowError('SLUICE_ERR_VALIDATION', `body.${Object.keys(rest)[0]} is not allowed next to body.source`, {
+        details: { field: `body.${Object.keys(rest)[0]}` },
+      });
     doc = parseFlowSource(source, format as FlowFormat | undefined);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw workflowError('SLUICE_ERR_FLOW_INVALID', 'a flow definition must be an object (mapping) at the top level');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw workflowError('SLUICE_ERR_FLOW_INVALID', 'a flow definition must be an object (mapping) at the top level');
   return doc as Record<string, unknown>;
 }
 
@@ -76,7 +95,8 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       schema: {
         tags: TAGS,
         summary: 'Publish a flow version (validated; running tickets stay on their version)',
-        description: 'Body: YAML (`text/yaml`), a JSON flow document, or JSON `{source, format?}` carrying YAML/JSON text. A document without `tenant` belongs to the key’s tenant.',
+        description:
+          'Body: YAML (`text/yaml`), a JSON flow document, or JSON `{source, format?}` carrying YAML/JSON text. A document without `tenant` belongs to the key’s tenant.',
         querystring: withTenant,
         body: {
           content: {
@@ -84,16 +104,29 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
             ...Object.fromEntries(YAML_TYPES.map((t) => [t, { schema: { type: 'string', minLength: 1 } }])),
           },
         },
-        response: { 201: { type: 'object', additionalProperties: true, properties: { tenant: { type: 'string' }, id: { type: 'string' }, version: { type: 'integer' }, name: { type: 'string' } } }, ...errorResponses },
+        response: {
+          201: {
+            type: 'object',
+            additionalProperties: true,
+            properties: { tenant: { type: 'string' }, id: { type: 'string' }, version: { type: 'integer' }, name: { type: 'string' } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {
       const doc = documentOf(req.body);
       const named = typeof doc.tenant === 'string' ? doc.tenant : undefined;
       if (req.query.tenant !== undefined && named !== undefined && named !== req.query.tenant) {
-        throw workflowError('SLUICE_ERR_VALIDATION', `body.tenant ("${named}") and querystring.tenant disagree`, { details: { field: 'body.tenant' } });
+        throw workflowError('SLUICE_ERR_VALIDATION', `body.tenant ("${named}") and querystring.tenant disagree`, {
+          details: { field: 'body.tenant' },
+        });
       }
-      const tenant = tenantOf(req.principal, req.query.tenant ?? named, req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant');
+      const tenant = tenantOf(
+        req.principal,
+        req.query.tenant ?? named,
+        req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant',
+      );
       const flow = await opts.catalog.deploy({ ...doc, tenant }, { tenant });
       return reply.code(201).send(summary(flow));
     },
@@ -105,19 +138,35 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       config: { access: { roles: READ, action: 'read flows' } },
       schema: { tags: TAGS, summary: 'The tenant’s flows at their latest version', querystring: withTenant, response: errorResponses },
     },
-    async (req) => ({ flows: (await opts.catalog.latestAll(tenantOf(req.principal, req.query.tenant))).map((f) => ({ ...summary(f), latestVersion: f.version })) }),
+    async (req) => ({
+      flows: (await opts.catalog.latestAll(tenantOf(req.principal, req.query.tenant))).map((f) => ({
+        ...summary(f),
+        latestVersion: f.version,
+      })),
+    }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { tenant?: string } }>(
     '/v1/flows/:id',
     {
       config: { access: { roles: READ, action: 'read flows' } },
-      schema: { tags: TAGS, summary: 'A flow: its versions and the latest definition', params: flowParams, querystring: withTenant, response: errorResponses },
+      schema: {
+        tags: TAGS,
+        summary: 'A flow: its versions and the latest definition',
+        params: flowParams,
+        querystring: withTenant,
+        response: errorResponses,
+      },
     },
     async (req) => {
       const tenant = tenantOf(req.principal, req.query.tenant);
       const flow = await opts.catalog.get(tenant, req.params.id);
-      return { ...summary(flow), latestVersion: flow.version, versions: await opts.catalog.repo.versions(tenant, flow.id), document: flow.document };
+      return {
+        ...summary(flow),
+        latestVersion: flow.version,
+        versions: await opts.catalog.repo.versions(tenant, flow.id),
+        document: flow.document,
+      };
     },
   );
 
@@ -128,7 +177,12 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       schema: {
         tags: TAGS,
         summary: 'One version of a flow, as deployed',
-        params: { type: 'object', additionalProperties: false, required: ['id', 'version'], properties: { id: flowParams.properties.id, version: { type: 'integer', minimum: 1 } } },
+        params: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'version'],
+          properties: { id: flowParams.properties.id, version: { type: 'integer', minimum: 1 } },
+        },
         querystring: withTenant,
         response: errorResponses,
       },
@@ -153,15 +207,26 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
           additionalProperties: false,
           required: ['from', 'to', 'by'],
           // Times ClickHouse holds: an absurd bound (2^53, 1e300) is a 400 naming it, not a failed query.
-          properties: { tenant: tenantQuery, from: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS }, to: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS }, by: { type: 'string', enum: ['flow', 'node', 'team'] } },
+          properties: {
+            tenant: tenantQuery,
+            from: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS },
+            to: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS },
+            by: { type: 'string', enum: ['flow', 'node', 'team'] },
+          },
         },
         response: errorResponses,
       },
     },
     async (req) => {
       const { from, to, by } = req.query;
-      if (to <= from) throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to must be greater than querystring.from', { details: { field: 'querystring.to' } });
-      if (to - from > MAX_REPORT_MS) throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to may be at most 366 days after querystring.from', { details: { field: 'querystring.to' } });
+      if (to <= from)
+        throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to must be greater than querystring.from', {
+          details: { field: 'querystring.to' },
+        });
+      if (to - from > MAX_REPORT_MS)
+        throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to may be at most 366 days after querystring.from', {
+          details: { field: 'querystring.to' },
+        });
       const tenant = tenantOf(req.principal, req.query.tenant);
       if (!opts.history) throw workflowError('SLUICE_ERR_UNAVAILABLE', 'SLA history is not configured on this instance');
       return { tenant, from, to, by, rows: await opts.history.breachRate({ tenant, from, to, by }) };

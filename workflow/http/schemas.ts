@@ -7,7 +7,11 @@ import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { TENANT_PATTERN } from '../../core/access.js';
 
 /** `tenant` in a querystring (required for platform keys). */
-export const tenantQuery = { type: 'string', pattern: TENANT_PATTERN, description: 'Tenant to act on; platform keys must name it, tenant keys may only name their own.' } as const;
+export const tenantQuery = {
+  type: 'string',
+  pattern: TENANT_PATTERN,
+  description: 'Tenant to act on; platform keys must name it, tenant keys may only name their own.',
+} as const;
 
 /**
  * A ticket id in a path. At most 100 characters, fastify's `maxParamLength`: an id the API
@@ -31,7 +35,8 @@ const fields = {
   description: `Business fields (e.g. \`amount\`), read by flow conditions. At most ${L.maxFieldDepth} levels of nesting, ${L.maxFieldEntries} keys or items per object or array, ${L.maxFieldValues} values in all, strings of ${L.maxFieldStringLength} characters.`,
 } as const;
 
-const open = (properties: Record<string, unknown>, required: readonly string[] = []) => ({ type: 'object', additionalProperties: true, required, properties }) as const;
+const open = (properties: Record<string, unknown>, required: readonly string[] = []) =>
+  ({ type: 'object', additionalProperties: true, required, properties }) as const;
 
 /** A ticket as returned (the full record: todos, SLA clock, comments, audit history). */
 export const ticketSchema = open(
@@ -44,8 +49,14 @@ export const ticketSchema = open(
     nodeId: { type: 'string' },
     outcome: { type: 'string' },
     fields,
-    todos: { type: 'array', items: open({ id: { type: 'string' }, nodeId: { type: 'string' }, status: { type: 'string' }, assignee: { type: 'string' } }) },
-    history: { type: 'array', items: open({ seq: { type: 'integer' }, at: { type: 'integer' }, actor: { type: 'string' }, action: { type: 'string' } }) },
+    todos: {
+      type: 'array',
+      items: open({ id: { type: 'string' }, nodeId: { type: 'string' }, status: { type: 'string' }, assignee: { type: 'string' } }),
+    },
+    history: {
+      type: 'array',
+      items: open({ seq: { type: 'integer' }, at: { type: 'integer' }, actor: { type: 'string' }, action: { type: 'string' } }),
+    },
     revision: { type: 'integer', description: 'Optimistic concurrency revision: send it back as expectedRevision or If-Match.' },
     createdAt: { type: 'integer' },
     updatedAt: { type: 'integer' },
@@ -54,7 +65,10 @@ export const ticketSchema = open(
 );
 
 /** A transition's answer. */
-export const transitionSchema = open({ ticket: ticketSchema, events: { type: 'array', items: open({ type: { type: 'string' }, at: { type: 'integer' } }) } }, ['ticket', 'events']);
+export const transitionSchema = open(
+  { ticket: ticketSchema, events: { type: 'array', items: open({ type: { type: 'string' }, at: { type: 'integer' } }) } },
+  ['ticket', 'events'],
+);
 
 /** The error body every route answers with on failure. */
 export const errorSchema = {
@@ -105,7 +119,11 @@ export const actionBody = {
     fields,
     to: { type: 'string', minLength: 1, maxLength: 128 },
     status: { type: 'string', minLength: 1, maxLength: 64 },
-    expectedRevision: { type: 'integer', minimum: 1, description: 'Revision last read; a newer stored one answers 409 (also as If-Match).' },
+    expectedRevision: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Revision last read; a newer stored one answers 409 (also as If-Match).',
+    },
   },
   allOf: [needs('comment', 'text'), needs('reassign', 'todoId'), needs('reassign', 'to'), needs('pause', 'status')],
 } as const;
@@ -116,7 +134,11 @@ export const migrateBody = {
   additionalProperties: false,
   properties: {
     toVersion: { type: 'integer', minimum: 1, maximum: L.maxFlowVersion, description: 'Target version (default the latest).' },
-    nodeMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Old node id → new node id, for renamed nodes.' },
+    nodeMap: {
+      type: 'object',
+      additionalProperties: { type: 'string', minLength: 1 },
+      description: 'Old node id → new node id, for renamed nodes.',
+    },
     expectedRevision: { type: 'integer', minimum: 1 },
   },
 } as const;

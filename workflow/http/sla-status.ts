@@ -56,7 +56,10 @@ export async function slaStatus(ticket: Ticket, timers: TimerStore, now: number)
   const clock = ticket.sla;
   if (!clock || ticket.state === 'closed') return { ...base, sla: null };
   const entries = computeSchedule(clock);
-  const fired = await timers.firedAt(ticket.tenant, entries.map((e) => slaTimerId(ticket.id, clock.visit, e.kind, e.level, e.repeat)));
+  const fired = await timers.firedAt(
+    ticket.tenant,
+    entries.map((e) => slaTimerId(ticket.id, clock.visit, e.kind, e.level, e.repeat)),
+  );
   const schedule: SlaStatusEntry[] = entries.map((e, i) => {
     const at = fired[i];
     return { kind: e.kind, level: e.level, repeat: e.repeat, channel: e.channel, dueAt: e.dueAt, ...(at !== undefined && { firedAt: at }) };

@@ -9,7 +9,17 @@ import { workflowError } from '../errors.js';
 import type { TimerStore } from '../sla/timer-store.js';
 import type { Clock } from '../../adapters/clock.js';
 import { actorOf, expectedRevisionOf, refuseBodyActor, tenantOf } from './access.js';
-import { actionBody, createTicketBody, errorResponses, flowIdPattern, migrateBody, tenantQuery, ticketIdParam, ticketSchema, transitionSchema } from './schemas.js';
+import {
+  actionBody,
+  createTicketBody,
+  errorResponses,
+  flowIdPattern,
+  migrateBody,
+  tenantQuery,
+  ticketIdParam,
+  ticketSchema,
+  transitionSchema,
+} from './schemas.js';
 import { slaStatus } from './sla-status.js';
 
 /** What the ticket routes need. */
@@ -24,7 +34,10 @@ const WRITE: readonly Role[] = ['admin', 'agent'];
 const CREATE: readonly Role[] = ['admin', 'agent', 'router'];
 const TAGS = ['workflow'];
 const withTenant = { type: 'object', additionalProperties: false, properties: { tenant: tenantQuery } } as const;
-const page = { cursor: { type: 'string', minLength: 1, maxLength: 512 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } as const;
+const page = {
+  cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+} as const;
 
 interface CreateBody {
   tenant?: string;
@@ -36,7 +49,16 @@ interface CreateBody {
   title?: string;
   fields?: Record<string, unknown>;
 }
-type ActionBody = { type: Action['type']; todoId?: string; comment?: string; text?: string; fields?: Record<string, unknown>; to?: string; status?: string; expectedRevision?: number };
+type ActionBody = {
+  type: Action['type'];
+  todoId?: string;
+  comment?: string;
+  text?: string;
+  fields?: Record<string, unknown>;
+  to?: string;
+  status?: string;
+  expectedRevision?: number;
+};
 interface ListQuery {
   tenant?: string;
   status?: TicketState;
@@ -84,22 +106,48 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     {
       config: { access: { roles: CREATE, action: 'create tickets' } },
       preValidation: noBodyActor,
-      schema: { tags: TAGS, summary: 'Open a ticket on a flow, or on the flow an intent or IVR trajectory triggers', querystring: withTenant, body: createTicketBody, response: { 201: transitionSchema, ...errorResponses } },
+      schema: {
+        tags: TAGS,
+        summary: 'Open a ticket on a flow, or on the flow an intent or IVR trajectory triggers',
+        querystring: withTenant,
+        body: createTicketBody,
+        response: { 201: transitionSchema, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const b = req.body;
-      const tenant = tenantOf(req.principal, req.query.tenant ?? b.tenant, req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant');
+      const tenant = tenantOf(
+        req.principal,
+        req.query.tenant ?? b.tenant,
+        req.query.tenant === undefined ? 'body.tenant' : 'querystring.tenant',
+      );
       if (req.query.tenant !== undefined && b.tenant !== undefined && b.tenant !== req.query.tenant) {
         throw workflowError('SLUICE_ERR_VALIDATION', 'body.tenant and querystring.tenant disagree', { details: { field: 'body.tenant' } });
       }
       const byTrigger = b.intent !== undefined || b.trajectory !== undefined;
-      if (b.flowId === undefined && !byTrigger) throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId is required unless body.intent or body.trajectory is given', { details: { field: 'body.flowId' } });
-      if (b.flowId !== undefined && byTrigger) throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId cannot be combined with body.intent or body.trajectory', { details: { field: 'body.flowId' } });
-      const common = { tenant, ...(b.fields && { fields: b.fields }), ...(b.title !== undefined && { title: b.title }), ...(b.id !== undefined && { id: b.id }) };
+      if (b.flowId === undefined && !byTrigger)
+        throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId is required unless body.intent or body.trajectory is given', {
+          details: { field: 'body.flowId' },
+        });
+      if (b.flowId !== undefined && byTrigger)
+        throw workflowError('SLUICE_ERR_VALIDATION', 'body.flowId cannot be combined with body.intent or body.trajectory', {
+          details: { field: 'body.flowId' },
+        });
+      const common = {
+        tenant,
+        ...(b.fields && { fields: b.fields }),
+        ...(b.title !== undefined && { title: b.title }),
+        ...(b.id !== undefined && { id: b.id }),
+      };
       const result =
         b.flowId !== undefined
           ? await engine.createTicket({ ...common, flowId: b.flowId, actor: actorOf(req.principal) })
-          : await engine.createFromIvr({ ...common, ...(b.intent !== undefined && { intent: b.intent }), ...(b.trajectory && { trajectory: b.trajectory }), ...(b.callId !== undefined && { callId: b.callId }) });
+          : await engine.createFromIvr({
+              ...common,
+              ...(b.intent !== undefined && { intent: b.intent }),
+              ...(b.trajectory && { trajectory: b.trajectory }),
+              ...(b.callId !== undefined && { callId: b.callId }),
+            });
       return reply.code(201).header('etag', etag(result.ticket)).send(result);
     },
   );
@@ -108,7 +156,13 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     '/v1/tickets/:id',
     {
       config: { access: { roles: READ, action: 'read tickets' } },
-      schema: { tags: TAGS, summary: 'A ticket with its todos, SLA clock and audit history (ETag: its revision)', params: ticketIdParam, querystring: withTenant, response: { 200: ticketSchema, ...errorResponses } },
+      schema: {
+        tags: TAGS,
+        summary: 'A ticket with its todos, SLA clock and audit history (ETag: its revision)',
+        params: ticketIdParam,
+        querystring: withTenant,
+        response: { 200: ticketSchema, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const ticket = await engine.get(tenantOf(req.principal, req.query.tenant), req.params.id);
@@ -137,7 +191,10 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
             ...page,
           },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: ticketSchema }, nextCursor: { type: 'string' } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: ticketSchema }, nextCursor: { type: 'string' } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => {
@@ -160,22 +217,45 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     {
       config: { access: { roles: WRITE, action: 'act on tickets' } },
       preValidation: noBodyActor,
-      schema: { tags: TAGS, summary: 'Apply an action; a stale expectedRevision / If-Match answers 409', params: ticketIdParam, querystring: withTenant, body: actionBody, response: { 200: transitionSchema, ...errorResponses } },
+      schema: {
+        tags: TAGS,
+        summary: 'Apply an action; a stale expectedRevision / If-Match answers 409',
+        params: ticketIdParam,
+        querystring: withTenant,
+        body: actionBody,
+        response: { 200: transitionSchema, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const tenant = tenantOf(req.principal, req.query.tenant);
       const expectedRevision = expectedRevisionOf(req.body.expectedRevision, req.headers['if-match']);
-      const result = await engine.act(tenant, req.params.id, toAction(req.body, actorOf(req.principal)), expectedRevision === undefined ? {} : { expectedRevision });
+      const result = await engine.act(
+        tenant,
+        req.params.id,
+        toAction(req.body, actorOf(req.principal)),
+        expectedRevision === undefined ? {} : { expectedRevision },
+      );
       return reply.header('etag', etag(result.ticket)).send(result);
     },
   );
 
-  app.post<{ Params: { id: string }; Querystring: { tenant?: string }; Body: { toVersion?: number; nodeMap?: Record<string, string>; expectedRevision?: number } }>(
+  app.post<{
+    Params: { id: string };
+    Querystring: { tenant?: string };
+    Body: { toVersion?: number; nodeMap?: Record<string, string>; expectedRevision?: number };
+  }>(
     '/v1/tickets/:id/migrate',
     {
       config: { access: { roles: WRITE, action: 'migrate tickets' } },
       preValidation: noBodyActor,
-      schema: { tags: TAGS, summary: 'Move a waiting ticket to a newer version of its flow (flow admins)', params: ticketIdParam, querystring: withTenant, body: migrateBody, response: { 200: transitionSchema, ...errorResponses } },
+      schema: {
+        tags: TAGS,
+        summary: 'Move a waiting ticket to a newer version of its flow (flow admins)',
+        params: ticketIdParam,
+        querystring: withTenant,
+        body: migrateBody,
+        response: { 200: transitionSchema, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const tenant = tenantOf(req.principal, req.query.tenant);
@@ -184,7 +264,11 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
       const result = await engine.migrate(
         tenant,
         req.params.id,
-        { actor: actorOf(req.principal), ...(b.nodeMap && { nodeMap: b.nodeMap }), ...(b.toVersion !== undefined && { toVersion: b.toVersion }) },
+        {
+          actor: actorOf(req.principal),
+          ...(b.nodeMap && { nodeMap: b.nodeMap }),
+          ...(b.toVersion !== undefined && { toVersion: b.toVersion }),
+        },
         expectedRevision === undefined ? {} : { expectedRevision },
       );
       return reply.header('etag', etag(result.ticket)).send(result);
@@ -195,7 +279,13 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
     '/v1/tickets/:id/sla',
     {
       config: { access: { roles: READ, action: 'read SLA status' } },
-      schema: { tags: TAGS, summary: 'SLA of the current node: due times, time used and paused, warnings fired', params: ticketIdParam, querystring: withTenant, response: errorResponses },
+      schema: {
+        tags: TAGS,
+        summary: 'SLA of the current node: due times, time used and paused, warnings fired',
+        params: ticketIdParam,
+        querystring: withTenant,
+        response: errorResponses,
+      },
     },
     async (req) => slaStatus(await engine.get(tenantOf(req.principal, req.query.tenant), req.params.id), opts.timers, opts.clock.now()),
   );
@@ -207,7 +297,12 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
       schema: {
         tags: TAGS,
         summary: 'Open todos of one person, by ticket (page through tickets with nextCursor)',
-        querystring: { type: 'object', additionalProperties: false, required: ['assignee'], properties: { tenant: tenantQuery, assignee: { type: 'string', minLength: 1, maxLength: 128 }, ...page } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['assignee'],
+          properties: { tenant: tenantQuery, assignee: { type: 'string', minLength: 1, maxLength: 128 }, ...page },
+        },
         response: errorResponses,
       },
     },
@@ -224,7 +319,14 @@ export async function ticketRoutes(app: FastifyInstance, opts: TicketRoutesOptio
             kind: d.kind,
             title: d.title,
             createdAt: d.createdAt,
-            ticket: { title: t.title, flowId: t.flow.id, flowVersion: t.flow.version, state: t.state, revision: t.revision, fields: t.fields },
+            ticket: {
+              title: t.title,
+              flowId: t.flow.id,
+              flowVersion: t.flow.version,
+              state: t.state,
+              revision: t.revision,
+              fields: t.fields,
+            },
           })),
       );
       return result.nextCursor === undefined ? { items } : { items, nextCursor: result.nextCursor };

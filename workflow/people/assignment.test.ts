@@ -5,7 +5,12 @@ import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from './memory.js';
 import { compilePeople, parsePrincipal, type PeopleSpec } from './spec.js';
 
 const pool: Person[] = [{ id: 'cid' }, { id: 'ann', skills: ['billing', 'de'] }, { id: 'bob', skills: ['billing'] }];
-const spec = (over: Partial<PeopleSpec>): PeopleSpec => ({ source: { kind: 'group', id: 'g' }, strategy: 'round-robin', skills: [], ...over });
+const spec = (over: Partial<PeopleSpec>): PeopleSpec => ({
+  source: { kind: 'group', id: 'g' },
+  strategy: 'round-robin',
+  skills: [],
+  ...over,
+});
 const loads = (o: Record<string, number>) => new Map(Object.entries(o));
 
 describe('chooseAssignee', () => {
@@ -34,12 +39,16 @@ describe('chooseAssignee', () => {
   it('skill-match keeps only people with every skill', () => {
     const s = spec({ strategy: 'skill-match', skills: ['billing', 'de'] });
     expect(chooseAssignee(s, { candidates: pool, loads: loads({ ann: 9 }), counter: 0 })).toBe('ann');
-    expect(chooseAssignee(spec({ strategy: 'skill-match', skills: ['fr'] }), { candidates: pool, loads: loads({}), counter: 0 })).toBeUndefined();
+    expect(
+      chooseAssignee(spec({ strategy: 'skill-match', skills: ['fr'] }), { candidates: pool, loads: loads({}), counter: 0 }),
+    ).toBeUndefined();
   });
 
   it('skips inactive and excluded people and duplicates', () => {
     const people: Person[] = [{ id: 'ann', active: false }, { id: 'bob' }, { id: 'bob' }, { id: 'cid' }];
-    expect(chooseAssignee(spec({ strategy: 'least-loaded' }), { candidates: people, loads: loads({}), counter: 0, exclude: new Set(['bob']) })).toBe('cid');
+    expect(
+      chooseAssignee(spec({ strategy: 'least-loaded' }), { candidates: people, loads: loads({}), counter: 0, exclude: new Set(['bob']) }),
+    ).toBe('cid');
   });
 });
 
@@ -47,7 +56,9 @@ describe('compilePeople', () => {
   it('requires exactly one source', () => {
     const issues = new IssueList();
     expect(compilePeople({ user: 'a', group: 'b' }, 'nodes[1].assignees', issues)).toBeUndefined();
-    expect(issues.list()).toEqual([{ path: 'nodes[1].assignees', message: 'give exactly one of user, group, organisation, expression (got user, group)' }]);
+    expect(issues.list()).toEqual([
+      { path: 'nodes[1].assignees', message: 'give exactly one of user, group, organisation, expression (got user, group)' },
+    ]);
   });
 
   it('requires skills for skill-match and a valid expression', () => {

@@ -12,7 +12,12 @@ export function roundRobinContract(name: string, make: () => RoundRobinCounter |
   describe(`RoundRobinCounter contract: ${name}`, () => {
     it('counts from 0 per tenant and pool', async () => {
       const c = await make();
-      expect([await c.next('acme', 'group:a'), await c.next('acme', 'group:a'), await c.next('acme', 'group:b'), await c.next('globex', 'group:a')]).toEqual([0, 1, 0, 0]);
+      expect([
+        await c.next('acme', 'group:a'),
+        await c.next('acme', 'group:a'),
+        await c.next('acme', 'group:b'),
+        await c.next('globex', 'group:a'),
+      ]).toEqual([0, 1, 0, 0]);
     });
 
     it('hands out each number once to concurrent callers', async () => {

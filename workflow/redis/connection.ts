@@ -27,7 +27,12 @@ export async function connectWorkflowRedis(url: string, options: WorkflowRedisOp
   try {
     return await connectRedis(
       url,
-      { autoPipelining: true, offlineQueue: true, maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2, ...(options.onStatus === undefined ? {} : { onStatus: options.onStatus }) },
+      {
+        autoPipelining: true,
+        offlineQueue: true,
+        maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+        ...(options.onStatus === undefined ? {} : { onStatus: options.onStatus }),
+      },
       timeoutMs,
     );
   } catch (err) {

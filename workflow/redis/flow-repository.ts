@@ -36,7 +36,10 @@ export class RedisFlowRepository implements FlowRepository {
     const keys = [this.#keys.flows(doc.tenant), this.#keys.flowVersions(doc.tenant, doc.id)];
     const r = Number(await guard('save a flow', () => SAVE.run(this.#redis, keys, [doc.id, doc.version, JSON.stringify(doc)])));
     if (r !== -1) {
-      throw workflowError('SLUICE_ERR_FLOW_VERSION_EXISTS', `flow "${doc.id}" of tenant "${doc.tenant}" is at v${r}; deploy v${r + 1} or later, not v${doc.version}`);
+      throw workflowError(
+        'SLUICE_ERR_FLOW_VERSION_EXISTS',
+        `flow "${doc.id}" of tenant "${doc.tenant}" is at v${r}; deploy v${r + 1} or later, not v${doc.version}`,
+      );
     }
   }
 

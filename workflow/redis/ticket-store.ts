@@ -76,7 +76,8 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
   /** Open todos per assignee, as the workload of an unclosed ticket (`{}` when closed). */
   #load(t: Ticket): string {
     const load: Record<string, number> = {};
-    if (t.state !== 'closed') for (const d of t.todos) if (d.status === 'open' && d.assignee !== undefined) load[d.assignee] = (load[d.assignee] ?? 0) + 1;
+    if (t.state !== 'closed')
+      for (const d of t.todos) if (d.status === 'open' && d.assignee !== undefined) load[d.assignee] = (load[d.assignee] ?? 0) + 1;
     return JSON.stringify(load);
   }
 
@@ -108,7 +109,10 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     const r = Number(await guard('update a ticket', () => UPDATE.run(this.#redis, keys, [...args, expectedRevision])));
     if (r === -1) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
     if (r !== 0) {
-      throw workflowError('SLUICE_ERR_TICKET_CONFLICT', `ticket "${ticket.id}" of tenant "${ticket.tenant}" is at revision ${r}, not ${expectedRevision}: re-read and retry`);
+      throw workflowError(
+        'SLUICE_ERR_TICKET_CONFLICT',
+        `ticket "${ticket.id}" of tenant "${ticket.tenant}" is at revision ${r}, not ${expectedRevision}: re-read and retry`,
+      );
     }
     return stored;
   }

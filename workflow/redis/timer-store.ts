@@ -129,12 +129,16 @@ export class RedisTimerStore implements TimerStore {
   async cancel(tenant: string, ticketId: string, revision?: number): Promise<number> {
     const k = this.#keys;
     const keys = [k.ticketTimers(tenant, ticketId), k.ticketRevision(tenant, ticketId), k.timersDue, k.timerBodies(tenant)];
-    return Number(await guard('cancel timers', () => CANCEL.run(this.#redis, keys, [member(tenant, ''), revision ?? '', this.#retentionMs])));
+    return Number(
+      await guard('cancel timers', () => CANCEL.run(this.#redis, keys, [member(tenant, ''), revision ?? '', this.#retentionMs])),
+    );
   }
 
   async claimDue(now: number, limit: number, leaseMs = DEFAULT_TIMER_LEASE_MS): Promise<SlaTimer[]> {
     const args = [now, Math.max(1, Math.floor(limit)), now + leaseMs, this.#keys.prefix];
-    const bodies = (await guard('claim timers', () => CLAIM.run(this.#redis, [this.#keys.timersDue, this.#keys.timersInFlight], args))) as string[];
+    const bodies = (await guard('claim timers', () =>
+      CLAIM.run(this.#redis, [this.#keys.timersDue, this.#keys.timersInFlight], args),
+    )) as string[];
     return bodies.map((b) => JSON.parse(b) as SlaTimer);
   }
 
@@ -146,7 +150,10 @@ export class RedisTimerStore implements TimerStore {
 
   async nextDueAt(): Promise<number | undefined> {
     const [due, lease] = await guard('read the next due time', () =>
-      Promise.all([this.#redis.zrange(this.#keys.timersDue, 0, 0, 'WITHSCORES'), this.#redis.zrange(this.#keys.timersInFlight, 0, 0, 'WITHSCORES')]),
+      Promise.all([
+        this.#redis.zrange(this.#keys.timersDue, 0, 0, 'WITHSCORES'),
+        this.#redis.zrange(this.#keys.timersInFlight, 0, 0, 'WITHSCORES'),
+      ]),
     );
     const scores = [due[1], lease[1]].filter((s): s is string => s !== undefined).map(Number);
     return scores.length === 0 ? undefined : Math.min(...scores);
@@ -160,7 +167,9 @@ export class RedisTimerStore implements TimerStore {
 
   /** Pending and in-flight timer counts (for gauges and the benchmark). */
   async counts(): Promise<{ pending: number; inFlight: number }> {
-    const [pending, inFlight] = await guard('count timers', () => Promise.all([this.#redis.zcard(this.#keys.timersDue), this.#redis.zcard(this.#keys.timersInFlight)]));
+    const [pending, inFlight] = await guard('count timers', () =>
+      Promise.all([this.#redis.zcard(this.#keys.timersDue), this.#redis.zcard(this.#keys.timersInFlight)]),
+    );
     return { pending, inFlight };
   }
 }

@@ -99,11 +99,19 @@ const modelArb: fc.Arbitrary<Model> = fc
     week: fc.array(dayArb, { minLength: 7, maxLength: 7 }),
     holidays: fc.uniqueArray(fc.integer({ min: FROM / DAY, max: TO / DAY }), { maxLength: 40 }),
   })
-  .map((m) => (m.week.some((d) => d.length > 0) ? m : { ...m, week: m.week.map((d, i) => (i === 1 ? [[540, 600] as [number, number]] : d)) }));
+  .map((m) =>
+    m.week.some((d) => d.length > 0) ? m : { ...m, week: m.week.map((d, i) => (i === 1 ? [[540, 600] as [number, number]] : d)) },
+  );
 
 /** Instants on minute boundaries most of the time (so window edges are hit), else any ms. */
-const instantArb = fc.oneof(fc.integer({ min: FROM / MIN, max: TO / MIN }).map((m) => m * MIN), fc.integer({ min: FROM, max: TO }));
-const durationArb = fc.oneof(fc.integer({ min: 0, max: 60 * 24 * 20 }).map((m) => m * MIN), fc.integer({ min: 0, max: 30 * DAY }));
+const instantArb = fc.oneof(
+  fc.integer({ min: FROM / MIN, max: TO / MIN }).map((m) => m * MIN),
+  fc.integer({ min: FROM, max: TO }),
+);
+const durationArb = fc.oneof(
+  fc.integer({ min: 0, max: 60 * 24 * 20 }).map((m) => m * MIN),
+  fc.integer({ min: 0, max: 30 * DAY }),
+);
 
 describe('BusinessCalendar arithmetic against the day-walking reference', () => {
   it('adds working time exactly as walking day by day does (property)', () => {

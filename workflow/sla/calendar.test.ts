@@ -108,10 +108,15 @@ describe('BusinessCalendar.workingTimeBetween', () => {
   it('is additive over a split point (property)', () => {
     const base = local('2026-01-01T00:00:00');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 0, max: 40_000 }), (a, b, c) => {
-        const [x, y, z] = [a, b, c].sort((p, q) => p - q).map((v) => base + v * M) as [number, number, number];
-        expect(cal.workingTimeBetween(x, y) + cal.workingTimeBetween(y, z)).toBe(cal.workingTimeBetween(x, z));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40_000 }),
+        fc.integer({ min: 0, max: 40_000 }),
+        fc.integer({ min: 0, max: 40_000 }),
+        (a, b, c) => {
+          const [x, y, z] = [a, b, c].sort((p, q) => p - q).map((v) => base + v * M) as [number, number, number];
+          expect(cal.workingTimeBetween(x, y) + cal.workingTimeBetween(y, z)).toBe(cal.workingTimeBetween(x, z));
+        },
+      ),
     );
   });
 });
@@ -136,7 +141,9 @@ describe('BusinessCalendar validation', () => {
   };
 
   it('names the bad window', () => {
-    expect(refused({ workingHours: { mon: ['9-17'] } })).toBe('calendars.office.workingHours.mon[0]: "9-17" is not a window like "09:00-17:00"');
+    expect(refused({ workingHours: { mon: ['9-17'] } })).toBe(
+      'calendars.office.workingHours.mon[0]: "9-17" is not a window like "09:00-17:00"',
+    );
   });
   it('refuses a window that ends before it starts', () => {
     expect(refused({ workingHours: { mon: ['22:00-06:00'] } })).toMatch(/workingHours\.mon\[0\]: .* ends before it starts/);
@@ -151,7 +158,9 @@ describe('BusinessCalendar validation', () => {
     expect(refused({ workingHours: { monday: ['09:00-17:00'] } as never })).toMatch(/workingHours\.monday: unknown weekday/);
   });
   it('refuses an impossible holiday', () => {
-    expect(refused({ workingHours: { mon: ['09:00-17:00'] }, holidays: ['2026-02-30'] })).toMatch(/holidays\[0\]: "2026-02-30" is not a date/);
+    expect(refused({ workingHours: { mon: ['09:00-17:00'] }, holidays: ['2026-02-30'] })).toMatch(
+      /holidays\[0\]: "2026-02-30" is not a date/,
+    );
   });
   it('refuses a bad offset', () => {
     expect(refused({ utcOffset: '+1', workingHours: { mon: ['09:00-17:00'] } })).toMatch(/utcOffset: "\+1" is not an offset/);

@@ -151,7 +151,8 @@ export class BusinessCalendar implements WorkingTime {
     this.#offset = parseOffset(spec.utcOffset, path);
     const hours = spec.workingHours ?? {};
     for (const key of Object.keys(hours)) {
-      if (!(WEEKDAYS as readonly string[]).includes(key)) throw invalid(`${path}.workingHours.${key}`, `unknown weekday (use ${WEEKDAYS.join(', ')})`);
+      if (!(WEEKDAYS as readonly string[]).includes(key))
+        throw invalid(`${path}.workingHours.${key}`, `unknown weekday (use ${WEEKDAYS.join(', ')})`);
     }
     this.#week = WEEKDAYS.map((d) => parseWindows(hours[d] ?? [], `${path}.workingHours.${d}`));
     this.#dayWork = this.#week.map((windows) => windows.reduce((sum, [s, e]) => sum + (e - s), 0));
@@ -181,7 +182,10 @@ export class BusinessCalendar implements WorkingTime {
     const weeks = Math.floor((to - from) / 7);
     let total = weeks * this.#weekWork;
     for (let day = from + weeks * 7; day < to; day++) total += this.#dayWork[dayOfWeek(day)] as number;
-    return total - ((this.#holidayWork[lowerBound(this.#holidays, to)] as number) - (this.#holidayWork[lowerBound(this.#holidays, from)] as number));
+    return (
+      total -
+      ((this.#holidayWork[lowerBound(this.#holidays, to)] as number) - (this.#holidayWork[lowerBound(this.#holidays, from)] as number))
+    );
   }
 
   /** Working ms of local day `day` inside `[from, to)`. */

@@ -40,7 +40,10 @@ export function parseDuration(value: unknown, path = 'duration'): number {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(text);
     if (!m) {
-      throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${quote(value)} is not a duration (bad part at ${quote(text.slice(at))}; units ms, s, m, h, d, w)`);
+      throw workflowError(
+        'SLUICE_ERR_DURATION_INVALID',
+        `${path}: ${quote(value)} is not a duration (bad part at ${quote(text.slice(at))}; units ms, s, m, h, d, w)`,
+      );
     }
     total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   }
@@ -54,7 +57,10 @@ function quote(text: string): string {
 
 function bounded(ms: number, value: unknown, path: string): number {
   if (ms <= WORKFLOW_LIMITS.maxDurationMs) return ms;
-  throw workflowError('SLUICE_ERR_DURATION_INVALID', `${path}: ${typeof value === 'string' ? quote(value) : String(value)} is longer than the maximum of ${formatDuration(WORKFLOW_LIMITS.maxDurationMs)}`);
+  throw workflowError(
+    'SLUICE_ERR_DURATION_INVALID',
+    `${path}: ${typeof value === 'string' ? quote(value) : String(value)} is longer than the maximum of ${formatDuration(WORKFLOW_LIMITS.maxDurationMs)}`,
+  );
 }
 
 /**

@@ -137,7 +137,14 @@ export function dueAt(clock: SlaClock, slaMs: number): number | undefined {
 export function computeSchedule(clock: SlaClock): ScheduleEntry[] {
   const { policy } = clock;
   const out: ScheduleEntry[] = [];
-  const add = (kind: ScheduleEntry['kind'], level: number, repeat: number, slaMs: number, channel: ChannelName, notify: readonly string[]): void => {
+  const add = (
+    kind: ScheduleEntry['kind'],
+    level: number,
+    repeat: number,
+    slaMs: number,
+    channel: ChannelName,
+    notify: readonly string[],
+  ): void => {
     const due = dueAt(clock, slaMs);
     if (due !== undefined) out.push({ kind, level, repeat, slaMs, dueAt: due, channel, notify });
   };

@@ -160,7 +160,13 @@ describe('TimerService', () => {
     const store = new MemoryTimerStore();
     for (let i = 0; i < 10; i++) await store.schedule(sampleTimer({ id: `t${i}`, dueAt: T0 + 1_000 }));
     // The doomed instance claims everything, then hangs forever in its notifier (the process died).
-    const doomed = new TimerService({ store, notifier: { notify: () => new Promise<void>(() => undefined) }, clock, leaseMs: 30_000, batchSize: 4 });
+    const doomed = new TimerService({
+      store,
+      notifier: { notify: () => new Promise<void>(() => undefined) },
+      clock,
+      leaseMs: 30_000,
+      batchSize: 4,
+    });
     const survivor = recorder();
     const healthy = new TimerService({ store, notifier: survivor, clock, leaseMs: 30_000 });
     void doomed.tick();

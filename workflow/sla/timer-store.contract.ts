@@ -106,7 +106,15 @@ export function timerStoreContract(name: string, make: () => TimerStore | Promis
       expect(await store.firedAt('acme', ['x'])).toEqual([undefined]);
       const again = await store.claimDue(110, 10, 100);
       expect(again).toEqual([sampleTimer({ id: 'x', dueAt: 10 })]);
-      expect(await store.ack([{ tenant: 'acme', id: 'x' }, { tenant: 'acme', id: 'unknown' }], 115)).toBe(1);
+      expect(
+        await store.ack(
+          [
+            { tenant: 'acme', id: 'x' },
+            { tenant: 'acme', id: 'unknown' },
+          ],
+          115,
+        ),
+      ).toBe(1);
       expect(await store.ack([{ tenant: 'acme', id: 'x' }], 116)).toBe(0);
       expect(await store.nextDueAt()).toBeUndefined();
       expect(await store.claimDue(10_000, 10, 100)).toEqual([]);

@@ -59,7 +59,18 @@ export function createHarness(start: number): Harness {
       name,
       send: async (n: Notification) => {
         const t = n.timer;
-        sent.push({ channel: name, kind: t.kind, level: t.level, repeat: t.repeat, ticketId: t.ticketId, at: n.firedAt, latenessMs: n.latenessMs, late: n.late, recipients: t.recipients, message: t.message });
+        sent.push({
+          channel: name,
+          kind: t.kind,
+          level: t.level,
+          repeat: t.repeat,
+          ticketId: t.ticketId,
+          at: n.firedAt,
+          latenessMs: n.latenessMs,
+          late: n.late,
+          recipients: t.recipients,
+          message: t.message,
+        });
       },
     });
   }

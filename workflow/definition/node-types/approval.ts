@@ -23,13 +23,21 @@ export const approvalNode = defineNodeType<ApprovalConfig>({
   type: 'approval',
   description: 'waits for approve/reject decisions',
   behaviour: 'wait',
-  properties: { assignees: assigneesSchema, required: { type: 'integer', minimum: 1, maximum: 20 }, title: { type: 'string', minLength: 1 } },
+  properties: {
+    assignees: assigneesSchema,
+    required: { type: 'integer', minimum: 1, maximum: 20 },
+    title: { type: 'string', minLength: 1 },
+  },
   required: ['assignees'],
   todoActions: ['approve', 'reject'],
   compile(node, { path, issues }) {
     const people = compilePeople(node.assignees as AssigneesDoc, `${path}.assignees`, issues);
     if (!people) return undefined;
-    return { title: (node.title as string | undefined) ?? `Approve: ${node.name ?? node.id}`, people, required: (node.required as number | undefined) ?? 1 };
+    return {
+      title: (node.title as string | undefined) ?? `Approve: ${node.name ?? node.id}`,
+      people,
+      required: (node.required as number | undefined) ?? 1,
+    };
   },
   outcomes: () => ['approved', 'rejected'],
   enter: (c) => ({ todos: Array.from({ length: c.required }, () => ({ kind: 'approval' as const, title: c.title, people: c.people })) }),

@@ -28,7 +28,12 @@ export const taskNode = defineNodeType<TaskConfig>({
       minItems: 1,
       // Each todo of a visit is created at once: a bound on the work one node can ask for.
       maxItems: 100,
-      items: { type: 'object', additionalProperties: false, required: ['title', 'assignees'], properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, assignees: assigneesSchema } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['title', 'assignees'],
+        properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, assignees: assigneesSchema },
+      },
     },
   },
   todoActions: ['complete'],
@@ -38,7 +43,9 @@ export const taskNode = defineNodeType<TaskConfig>({
       issues.add(path, `task node "${node.id}" needs either "assignees" (one todo) or "todos" (several), not ${list ? 'both' : 'neither'}`);
       return undefined;
     }
-    const entries = list ?? [{ title: (node.title as string | undefined) ?? node.name ?? node.id, assignees: node.assignees as AssigneesDoc }];
+    const entries = list ?? [
+      { title: (node.title as string | undefined) ?? node.name ?? node.id, assignees: node.assignees as AssigneesDoc },
+    ];
     const todos: TodoSpec[] = [];
     entries.forEach((e, i) => {
       const people = compilePeople(e.assignees, list ? `${path}.todos[${i}].assignees` : `${path}.assignees`, issues);
@@ -48,5 +55,6 @@ export const taskNode = defineNodeType<TaskConfig>({
   },
   outcomes: () => ['completed'],
   enter: (c) => ({ todos: c.todos }),
-  decide: (_c, todos) => (todos.length > 0 && todos.every((t) => t.status !== 'open') && todos.some((t) => t.decision === 'completed') ? 'completed' : undefined),
+  decide: (_c, todos) =>
+    todos.length > 0 && todos.every((t) => t.status !== 'open') && todos.some((t) => t.decision === 'completed') ? 'completed' : undefined,
 });

@@ -27,7 +27,13 @@ describe('webhook channel', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.url).toBe('https://hooks.example/sla');
     expect(calls[0]?.headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer x' });
-    expect(calls[0]?.body).toMatchObject({ tenant: 'acme', ticketId: 't-1', channel: 'webhook', dueAt: '1970-01-01T00:00:01.000Z', late: false });
+    expect(calls[0]?.body).toMatchObject({
+      tenant: 'acme',
+      ticketId: 't-1',
+      channel: 'webhook',
+      dueAt: '1970-01-01T00:00:01.000Z',
+      late: false,
+    });
   });
 
   it('aborts after the timeout, measured on the injected clock', async () => {
@@ -45,13 +51,29 @@ describe('webhook channel', () => {
   });
 
   it('fails retriably on 5xx and for good on 4xx', async () => {
-    const status = (code: number): FetchLike => async () => ({ ok: false, status: code });
-    const e503 = await createWebhookChannel({ url: 'http://h', fetch: status(503), clock: new ManualClock() }).send(note()).catch((e: unknown) => e);
-    const e400 = await createWebhookChannel({ url: 'http://h', fetch: status(400), clock: new ManualClock() }).send(note()).catch((e: unknown) => e);
-    expect(e503).toMatchObject({ code: 'SLUICE_ERR_WEBHOOK_FAILED', retriable: true, message: 'webhook http://h answered 503 for timer t-1/1/warning/1/0' });
+    const status =
+      (code: number): FetchLike =>
+      async () => ({ ok: false, status: code });
+    const e503 = await createWebhookChannel({ url: 'http://h', fetch: status(503), clock: new ManualClock() })
+      .send(note())
+      .catch((e: unknown) => e);
+    const e400 = await createWebhookChannel({ url: 'http://h', fetch: status(400), clock: new ManualClock() })
+      .send(note())
+      .catch((e: unknown) => e);
+    expect(e503).toMatchObject({
+      code: 'SLUICE_ERR_WEBHOOK_FAILED',
+      retriable: true,
+      message: 'webhook http://h answered 503 for timer t-1/1/warning/1/0',
+    });
     expect(e400).toMatchObject({ code: 'SLUICE_ERR_WEBHOOK_FAILED', retriable: false });
     // A password or token in the URL never reaches an error message (logs, ticket history).
-    const leaky = await createWebhookChannel({ url: 'https://ops:hunter2@hooks.example/sla?token=s3cret', fetch: status(500), clock: new ManualClock() }).send(note()).catch((e: unknown) => e);
+    const leaky = await createWebhookChannel({
+      url: 'https://ops:hunter2@hooks.example/sla?token=s3cret',
+      fetch: status(500),
+      clock: new ManualClock(),
+    })
+      .send(note())
+      .catch((e: unknown) => e);
     expect((leaky as Error).message).toBe('webhook https://ops:***@hooks.example/sla?token=*** answered 500 for timer t-1/1/warning/1/0');
   });
 

@@ -5,7 +5,10 @@ import { notificationPayload, type Notification, type NotificationChannel } from
 import { redactUrl } from '../../../adapters/redact.js';
 
 /** The part of `fetch` the channel uses, so tests can hand in their own. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ ok: boolean; status: number }>;
 
 /** Options of {@link createWebhookChannel}. */
 export interface WebhookChannelOptions {
@@ -35,7 +38,10 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
   const shown = redactUrl(options.url);
   const name = options.name ?? 'webhook';
   if (!/^https?:\/\//.test(options.url)) {
-    throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook channel "${name}": url "${redactUrl(options.url)}" must start with http:// or https://`);
+    throw workflowError(
+      'SLUICE_ERR_WEBHOOK_FAILED',
+      `webhook channel "${name}": url "${redactUrl(options.url)}" must start with http:// or https://`,
+    );
   }
   return {
     name,
@@ -55,7 +61,9 @@ export function createWebhookChannel(options: WebhookChannelOptions): Notificati
         });
         if (!res.ok) {
           const retriable = res.status >= 500 || res.status === 429;
-          throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} answered ${res.status} for timer ${n.timer.id}`, { retriable });
+          throw workflowError('SLUICE_ERR_WEBHOOK_FAILED', `webhook ${shown} answered ${res.status} for timer ${n.timer.id}`, {
+            retriable,
+          });
         }
       } catch (err) {
         if (isSluiceError(err)) throw err;
