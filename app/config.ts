@@ -205,6 +205,7 @@ export function loadConfig(
     throw appError('SLUICE_ERR_CONFIG', [`${name} ${err?.message ?? 'is invalid'}`]);
   }
   // The shape is guaranteed by ENV_SCHEMA (with defaults filled in) once validation passed.
+  // biome-ignore lint/suspicious/noExplicitAny: the values were checked against ENV_SCHEMA just above
   const r = raw as Record<string, any>;
   if (r.SLUICE_NAME_IDLE_MS <= r.SLUICE_ALLOWED_LATENESS_MS) {
     // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.

@@ -365,15 +365,13 @@ export class Metrics {
       registers: r,
       collect() {
         this.reset();
-        const each = svc
-          .state()
-          .levels.map((l) => ({
-            labels: {
-              tenant: tenant(l.tenant),
-              skill_group: l.skillGroup === undefined ? '' : labels.value('skill_group', l.tenant, l.skillGroup),
-            },
-            value: Number(l.level),
-          }));
+        const each = svc.state().levels.map((l) => ({
+          labels: {
+            tenant: tenant(l.tenant),
+            skill_group: l.skillGroup === undefined ? '' : labels.value('skill_group', l.tenant, l.skillGroup),
+          },
+          value: Number(l.level),
+        }));
         for (const s of foldSeries(each, 'max')) this.set(s.labels, s.value);
       },
     });

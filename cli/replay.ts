@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Command, type CommanderError } from 'commander';
 import { decoderFor, decoderNames } from '../pipelines/decoders/index.js';
-import { replay, type QueueFigures } from '../pipelines/replay/replay.js';
+import { replay, type QueueFigures, type ReplayResult } from '../pipelines/replay/replay.js';
 
 /** What the command touches outside itself; tests pass their own. */
 export interface ReplayIo {
@@ -29,16 +29,14 @@ function table(queues: QueueFigures[]): string {
   const head = ['queue', 'offered', 'answered', 'abandoned', 'timedOut', 'asaSec', 'avgTalkSec', 'maxWaitSec'] as const;
   const rows = queues.map((q) => head.map((h) => String(q[h] ?? '-')));
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return (
-    [head as readonly string[], ...rows]
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(width[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  return `${[head as readonly string[], ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(width[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 /**
@@ -78,7 +76,7 @@ export function replayCommand(io: ReplayIo = processIo): Command {
 
     const input = createReadStream(file, { encoding: 'utf8' });
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-    let result;
+    let result: ReplayResult;
     try {
       result = await replay(lines, {
         format: o.format,
@@ -94,7 +92,7 @@ export function replayCommand(io: ReplayIo = processIo): Command {
     } finally {
       input.destroy();
     }
-    io.stdout(o.json ? JSON.stringify(result.queues, null, 2) + '\n' : table(result.queues));
+    io.stdout(o.json ? `${JSON.stringify(result.queues, null, 2)}\n` : table(result.queues));
     if (result.errorCount > 0)
       io.stderr(`${result.errorCount} line${result.errorCount === 1 ? '' : 's'} of ${result.lines} could not be decoded\n`);
   });

@@ -108,13 +108,13 @@ describe('sluice traffic', () => {
     const file = join(dir, 'calls.tsv');
     writeFileSync(
       file,
-      [
+      `${[
         BANK_FIELDS.join('\t'),
         'AA0101\t1\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t10:00:10\t10:00:40\t30\tAGENT\t10:00:40\t10:02:40\t120\tDORIT',
         'AA0101\t2\t0\t0\tPS\t991012\t10:00:00\t10:00:10\t10\t0:00:00\t0:00:00\t0\t0:00:00\t0:00:00\t0:00:00\t0\tNO_SERVER',
         'AA0101\t3\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tHANG\t0:00:00\t0:00:00\t0\tNO_SERVER',
         'AA0101\t4\t0\t0\tNW\t991012\t11:00:00\t11:00:10\t10\t11:00:10\t11:01:10\t60\tPHANTOM\t0:00:00\t0:00:00\t0\tNO_SERVER',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const r = await run(['--replay', 'anonymous-bank', '--file', file, '--stdout']);
     expect(r.code).toBe(0);

@@ -150,7 +150,7 @@ export function trafficCommand(io: TrafficIo = {}): Command {
         usage(
           `--replay takes its calls from the dataset: drop ${modelOnly
             .filter(fromCli)
-            .map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()))
+            .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
             .join(', ')}`,
         );
       if (!o.replay && replayOnly.some(fromCli)) usage('--file and --shift-days apply only with --replay');

@@ -87,7 +87,7 @@ function unitHash(s: string | undefined): number {
 }
 
 function excluded(req: RouteRequest, key: string): boolean {
-  return req.exclude !== undefined && req.exclude.includes(key);
+  return req.exclude?.includes(key) === true;
 }
 
 /** Picks a CTI node: returns variant · 2 + (probe ? 1 : 0), or −1 when no node can take the call. */

@@ -101,8 +101,8 @@ export function candidatesFor(policy: LevelPolicy, priority: Priority, admitted:
   const toAgents = admitted && policy.agentPriorities.includes(priority);
   const allowed = policy.targets.filter((t) => t !== 'agent' || toAgents);
   const safest = Math.max(...policy.targets.map((t) => SAFETY_ORDER.indexOf(t)));
-  const escape = SAFETY_ORDER.slice(safest + 1).filter((c) => !allowed.includes(c));
-  return { candidates: [...allowed, ...escape], allowedCount: allowed.length };
+  const escapes = SAFETY_ORDER.slice(safest + 1).filter((c) => !allowed.includes(c));
+  return { candidates: [...allowed, ...escapes], allowedCount: allowed.length };
 }
 
 /** Compiles a tenant's routing tables; levels start at L0. */

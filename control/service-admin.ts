@@ -217,9 +217,7 @@ export class ControlAdmin {
   }
 
   /** The tenant's policy record from the shared store; the one in force here if the store is unreachable. */
-  async policy(
-    tenant: string,
-  ): Promise<{
+  async policy(tenant: string): Promise<{
     tenant: string;
     current: PolicyRecord['current'] | null;
     previous: PolicyRecord['previous'];

@@ -26,7 +26,7 @@ export interface Aggregator<T, A, R> {
 
 /** The result type of an aggregator. */
 // `any` in the accumulator slot: accumulators are invariant, and only the result is read here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any accumulator; only the result type is read
 export type ResultOf<G> = G extends Aggregator<never, any, infer R> ? R : never;
 
 /** Counts events. */
@@ -94,7 +94,7 @@ export function mean<T>(field: (value: T) => number): Aggregator<T, MeanAcc, num
 }
 
 /** A named set of aggregators over the same values. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each aggregator of the record keeps its own accumulator type
 export type AggregatorRecord<T> = Record<string, Aggregator<T, any, unknown>>;
 
 /**

@@ -4,7 +4,7 @@ import { isSluiceError } from '../core/errors.js';
 import { LateOutput } from './late-output.js';
 import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './test-support.js';
 import { tumblingWindow } from './tumbling-window.js';
-import { event, watermark, type StreamElement, type WindowResult } from './types.js';
+import { watermark, type StreamElement, type WindowResult } from './types.js';
 
 type V = KeyedValue;
 const e = keyedEvent;

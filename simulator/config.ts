@@ -110,7 +110,9 @@ export function resolveConfig(c: TrafficConfig): ResolvedConfig {
   if (!Number.isInteger(off) || Math.abs(off) > 14 * 60)
     throw new RangeError('utcOffsetMinutes must be a whole number of minutes within ±840');
   checkProfile(c.profile, 'profile');
-  (c.peaks ?? []).forEach((p, i) => checkPeak(p, `peaks[${i}]`));
+  (c.peaks ?? []).forEach((p, i) => {
+    checkPeak(p, `peaks[${i}]`);
+  });
   const intervalSec = c.intervalSec ?? 900;
   if (intervalSec !== 900 && intervalSec !== 1800) throw new RangeError('intervalSec must be 900 or 1800');
   const sl = c.serviceLevelSec ?? 20;

@@ -125,7 +125,9 @@ describe('loading the real Anonymous Bank file', () => {
       perHour[new Date(c.vru.start + 2 * 3_600_000).getUTCHours()]!++;
     }
     const max = Math.max(...perHour);
-    perHour.forEach((n, h) => expect(Math.abs(n / max - BANK_PROFILE[h]!)).toBeLessThan(0.01));
+    perHour.forEach((n, h) => {
+      expect(Math.abs(n / max - BANK_PROFILE[h]!)).toBeLessThan(0.01);
+    });
   });
 });
 
@@ -153,7 +155,7 @@ describe('parsing records strictly', () => {
     };
     return BANK_FIELDS.map((f) => over[f] ?? base[f]).join('\t');
   };
-  const parse = (...lines: string[]) => parseBankDataset([header, ...lines].join('\r\n') + '\r\n');
+  const parse = (...lines: string[]) => parseBankDataset(`${[header, ...lines].join('\r\n')}\r\n`);
 
   it('accepts a consistent record, CRLF included', () => {
     const d = parse(rec());

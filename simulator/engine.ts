@@ -192,7 +192,10 @@ export class TrafficEngine {
   #hangUp(c: Call, waitMs: number): void {
     const a = c.agent!;
     this.#rec.extension(this.#now, a, 'IDLE', c.id);
-    if (c.acwMs === 0) return this.#complete(c, waitMs);
+    if (c.acwMs === 0) {
+      this.#complete(c, waitMs);
+      return;
+    }
     c.state = 'wrap';
     this.#rec.agent(this.#now, a, 'ACW', { callId: c.id });
     this.#at(this.#now + c.acwMs, CALL, () => this.#complete(c, waitMs));
@@ -242,9 +245,9 @@ export class TrafficEngine {
 
   /** The agent just finished (a call, a ring, a break): log out, take a due break, or take calls. */
   #free(a: Agent): void {
-    if (!a.onShift) return this.#loggedOut(a);
-    if (a.pendingBreak) return this.#startBreak(a, a.pendingBreak.ms, a.pendingBreak.reason);
-    this.#available(a);
+    if (!a.onShift) this.#loggedOut(a);
+    else if (a.pendingBreak) this.#startBreak(a, a.pendingBreak.ms, a.pendingBreak.reason);
+    else this.#available(a);
   }
 
   #available(a: Agent): void {

@@ -82,7 +82,7 @@ export function ndjsonSink(out: TextOut): TrafficSink {
     send: async (events) => {
       if (broken) throw broken;
       if (events.length === 0) return;
-      const ok = out.write(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const ok = out.write(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
       if (ok === false && out.on) await drained();
       if (broken) throw broken;
     },

@@ -81,6 +81,7 @@ async function send(
   url: string,
   payload?: unknown,
   headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read fields of whatever JSON body came back
 ): Promise<{ status: number; data: any }> {
   const res = await (app as FastifyInstance).inject({
     method,

@@ -92,7 +92,10 @@ export function observeWorkflow(engine: WorkflowEngine, timers: TimerService, ob
     offs.push(timers.on('fired', fired), timers.on('failed', fired));
   }
   if (observer.timerError) offs.push(timers.on('error', (e) => safe(observer.timerError?.bind(observer), e)));
-  return () => offs.forEach((off) => off());
+  return () =>
+    offs.forEach((off) => {
+      off();
+    });
 }
 
 /**
@@ -107,5 +110,8 @@ export function recordHistory(engine: WorkflowEngine, timers: TimerService, sink
     timers.on('fired', (r) => sink.recordSlaWarnings([slaWarningRow(r)])),
     timers.on('failed', (r) => sink.recordSlaWarnings([slaWarningRow(r)])),
   ];
-  return () => offs.forEach((off) => off());
+  return () =>
+    offs.forEach((off) => {
+      off();
+    });
 }

@@ -167,7 +167,9 @@ export class MemoryBus implements MessageBus {
     for (const m of g.members) await m.revokeAll();
     const all: TopicPartition[] = [];
     for (const topic of topics) for (let p = 0; p < this.partitions(topic); p++) all.push({ topic, partition: p });
-    g.members.forEach((m, i) => m.assign(all.filter((_, j) => j % g.members.length === i)));
+    g.members.forEach((m, i) => {
+      m.assign(all.filter((_, j) => j % g.members.length === i));
+    });
   }
 
   /** @internal frees a partition's messages below every group's committed offset (after a commit). */
@@ -179,7 +181,9 @@ export class MemoryBus implements MessageBus {
   /** Frees, in every partition, what every group has committed past or been handed. */
   #releaseConsumed(): void {
     for (const [topic, parts] of this.#topics)
-      parts.forEach((log, p) => (this.#held -= log.releaseBelow(this.#floor(topic, p, log, true))));
+      parts.forEach((log, p) => {
+        this.#held -= log.releaseBelow(this.#floor(topic, p, log, true));
+      });
   }
 
   /**

@@ -62,10 +62,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     void reply.status(status).send({ error: { code: e.code, message: e.message, retriable: e.retriable, ...e.details } });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false },
-      });
+    void reply.status(404).send({
+      error: { code: 'SLUICE_ERR_NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} not found`, retriable: false },
+    });
   });
 });

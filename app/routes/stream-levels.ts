@@ -41,16 +41,14 @@ export interface SkillGroupLevel {
 export function levelSourceOf(service: Pick<ControlService, 'state' | 'on'>): LevelSource {
   return {
     levels: (tenant) =>
-      service
-        .state(tenant)
-        .levels.map((l) => ({
-          tenant: l.tenant,
-          ...(l.skillGroup === undefined ? {} : { skillGroup: l.skillGroup }),
-          level: l.level,
-          since: l.since,
-          reason: l.reason,
-          pinned: l.override !== null,
-        })),
+      service.state(tenant).levels.map((l) => ({
+        tenant: l.tenant,
+        ...(l.skillGroup === undefined ? {} : { skillGroup: l.skillGroup }),
+        level: l.level,
+        since: l.since,
+        reason: l.reason,
+        pinned: l.override !== null,
+      })),
     onChange: (listener) => service.on('level', (e) => listener(e.scope.tenant)),
   };
 }

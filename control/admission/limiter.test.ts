@@ -30,7 +30,9 @@ describe('AdaptiveLimiter', () => {
     for (let i = 0; i < 200; i++) {
       const batch = Array.from({ length: l.limit }, () => l.tryAcquire('normal')!);
       clock.advance(20);
-      batch.forEach((p) => l.onSuccess(p));
+      batch.forEach((p) => {
+        l.onSuccess(p);
+      });
     }
     expect(l.limit).toBeGreaterThan(40);
   });

@@ -110,7 +110,9 @@ function runFleet(ops: Op[], seed: number, budget?: ProbeBudget): void {
       }
     }
   }
-  nodes.forEach((b) => b.dispose());
+  nodes.forEach((b) => {
+    b.dispose();
+  });
 }
 
 describe('CircuitBreaker properties', () => {
@@ -199,7 +201,9 @@ describe('CircuitBreaker properties', () => {
     clock.advance(16_000);
     const probes = Array.from({ length: 6 }, () => b.tryAcquire()).filter((p) => p !== null);
     expect(probes).toHaveLength(config.probes!);
-    probes.slice(0, 3).forEach((p) => b.onSuccess(1, p));
+    probes.slice(0, 3).forEach((p) => {
+      b.onSuccess(1, p);
+    });
     expect(b.state).toBe('closed');
     b.dispose();
   });

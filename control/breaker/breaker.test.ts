@@ -89,7 +89,9 @@ describe('CircuitBreaker', () => {
     const cycle = (): void => {
       clock.advance(100_000);
       const p = [breaker.tryAcquire()!, breaker.tryAcquire()!];
-      p.forEach((x) => breaker.onSuccess(1, x));
+      p.forEach((x) => {
+        breaker.onSuccess(1, x);
+      });
     };
     fail(breaker, 3); // k = 1
     cycle();
@@ -136,7 +138,9 @@ describe('CircuitBreaker', () => {
     const stale = [breaker.tryAcquire()!, breaker.tryAcquire()!];
     fail(breaker, 3);
     clock.advance(1_000);
-    stale.forEach((p) => breaker.onFailure(5, p));
+    stale.forEach((p) => {
+      breaker.onFailure(5, p);
+    });
     expect(breaker.state).toBe('half-open');
     const foreign: Permit = { breakerId: 'other', gen: breaker.machineState.gen, probe: true };
     breaker.onFailure(5, foreign);

@@ -24,7 +24,7 @@ export const OVERFLOW_MS = 2 ** 17;
 export function latencyBucket(ms: number): number {
   if (!(ms >= 1)) return 0;
   const i = 1 + Math.floor(Math.log2(ms) * SUB_BUCKETS);
-  return i < OVERFLOW ? i : OVERFLOW;
+  return Math.min(i, OVERFLOW);
 }
 
 /**

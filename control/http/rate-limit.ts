@@ -71,7 +71,10 @@ class SharedStore implements Store {
   ) {}
 
   incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void {
-    if (this.clock.now() < this.health.downUntil) return this.local.incr(key, cb, timeWindow, max);
+    if (this.clock.now() < this.health.downUntil) {
+      this.local.incr(key, cb, timeWindow, max);
+      return;
+    }
     this.shared.incr(
       key,
       (err, res) => {

@@ -102,5 +102,6 @@ export const forceBody = {
   required: ['mode'],
   properties: { mode: { type: 'string', enum: ['open', 'closed', 'clear'] }, forMs: { type: 'integer', minimum: 1 }, reason },
   if: { properties: { mode: { enum: ['open', 'closed'] } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
   then: { required: ['forMs'] },
 } as const;

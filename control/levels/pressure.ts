@@ -185,7 +185,7 @@ export interface PressureReading {
   readonly present: number;
 }
 
-const clamp01 = (x: number): number => (x <= 0 ? 0 : x >= 1 ? 1 : x);
+const clamp01 = (x: number): number => (x <= 0 ? 0 : Math.min(x, 1));
 const ok = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 const ramp = (x: number, lo: number, hi: number): number => clamp01((x - lo) / (hi - lo));
 

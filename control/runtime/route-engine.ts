@@ -108,7 +108,6 @@ export type CtiWeight = (tenant: string, key: string) => number;
 
 /** See the module comment. */
 export class RouteEngine {
-  readonly #tables: TenantTables;
   readonly #breakers: BreakerRegistry;
   readonly #admission: Admission;
   readonly #state: RouteState;
@@ -137,7 +136,6 @@ export class RouteEngine {
     onReject: RejectionHook,
   ) {
     this.#instance = instance;
-    this.#tables = tables;
     this.#breakers = breakers;
     this.#admission = admission;
     this.#onReject = onReject;
@@ -270,7 +268,7 @@ export class RouteEngine {
       }
       // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
       const fp = h.fleetPermit;
-      if (fp !== null && fp.probe) {
+      if (fp?.probe) {
         const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
         if (failed && !this.#breakers.corroborated(p.target, h.admission.tenant)) p.fleet.release(fp);
         else if (success) p.fleet.onSuccess(latencyMs, fp);

@@ -75,7 +75,7 @@ export function applyConditionalAll(sql: string, variables: QueryContext['variab
   let at = sql.lastIndexOf(macro);
   while (at !== -1) {
     const parsed = argsAt(sql, at + macro.length - 1);
-    if (!parsed || parsed.args.length !== 2) throw new Error(`$__conditionalAll needs 2 arguments (condition, $variable) at offset ${at}`);
+    if (parsed?.args.length !== 2) throw new Error(`$__conditionalAll needs 2 arguments (condition, $variable) at offset ${at}`);
     const [condition, variable] = parsed.args as [string, string];
     const name = /\$\{(\w+)\}|\$(\w+)/.exec(variable.trim());
     let phrase = condition;

@@ -180,7 +180,9 @@ export function finishDashboard(d: Dashboard): Dashboard {
   const fix = (p: Panel | RowPanel) => {
     p.id = id++;
     if ('targets' in p && p.targets) {
-      p.targets.forEach((t, i) => ((t as { refId?: string }).refId ??= String.fromCharCode(65 + i)));
+      p.targets.forEach((t, i) => {
+        (t as { refId?: string }).refId ??= String.fromCharCode(65 + i);
+      });
       // The panel's data source: the one its targets share, or Grafana's Mixed when they differ.
       const uids = new Set(p.targets.map((t) => (t as { datasource?: { uid?: string } }).datasource?.uid));
       const first = (p.targets[0] as { datasource?: { type?: string; uid?: string } } | undefined)?.datasource;

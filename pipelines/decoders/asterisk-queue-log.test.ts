@@ -142,9 +142,7 @@ describe('asterisk queue_log decoder: ringing and agent state', () => {
   it('a ring of 0 ms says nothing about ringing; a CONNECT with ring time 0 is just busy', () => {
     expect(events('1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|0')).toEqual([]);
     expect(
-      bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|x.3|0').map(
-        (e) => e.source + ':' + ('state' in e.body ? e.body.state : ''),
-      ),
+      bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|x.3|0').map((e) => `${e.source}:${'state' in e.body ? e.body.state : ''}`),
     ).toEqual(['skillgroup:', 'extension:BUSY']);
   });
 

@@ -198,6 +198,7 @@ export const ASTERISK_KNOWN_EVENTS: readonly string[] = [...Object.keys(MAPPERS)
 function parse(text: string, ctx: DecodeContext, maxFutureMs: number): Line | undefined {
   const line = text.replace(/\r?\n$/, '').replace(/\r$/, '');
   if (line.trim() === '') return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point: a line holding them is refused
   if (/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line))
     throw new LineError('malformed', 'garbled: contains control characters or bytes that are not UTF-8');
   const f = line.split('|');

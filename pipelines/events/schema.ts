@@ -88,6 +88,7 @@ export const telemetryEventSchema = {
   },
   allOf: (Object.keys(bodies) as (keyof typeof bodies)[]).map((source) => ({
     if: { properties: { source: { const: source } }, required: ['source'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
     then: { properties: { body: bodies[source] } },
   })),
 } as const;
@@ -119,9 +120,9 @@ export function describeAjvError(err: ErrorObject | undefined, root = ''): strin
   if (!err) return 'invalid';
   let path = (root + err.instancePath).replace(/^\//, '').replaceAll('/', '.');
   // A property name broke a rule (an interval counter's): name it, escaped, so the reason itself stays plain text.
-  if (err.propertyName !== undefined) path = `${path ? path + ' ' : ''}property name ${JSON.stringify(err.propertyName.slice(0, 64))}`;
-  if (err.keyword === 'required') return `${path ? path + '.' : ''}${String(err.params.missingProperty)} is required`;
-  if (err.keyword === 'additionalProperties') return `${path ? path + '.' : ''}${String(err.params.additionalProperty)} is not allowed`;
+  if (err.propertyName !== undefined) path = `${path ? `${path} ` : ''}property name ${JSON.stringify(err.propertyName.slice(0, 64))}`;
+  if (err.keyword === 'required') return `${path ? `${path}.` : ''}${String(err.params.missingProperty)} is required`;
+  if (err.keyword === 'additionalProperties') return `${path ? `${path}.` : ''}${String(err.params.additionalProperty)} is not allowed`;
   if (err.keyword === 'enum') return `${path || 'value'} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
   if (err.keyword === 'pattern' && err.params.pattern === TEXT_PATTERN)
     return `${path || 'value'} must be text without control characters (NUL, line breaks, …) or lone surrogates`;

@@ -43,7 +43,7 @@ describe('PipelineWorker with a CardinalityLimiter', () => {
     for (const batch of [noisy, quiet, known]) {
       await producer.send(
         'sluice.skillgroup',
-        batch.map((e, i) => ({ key: e.tenant, value: JSON.stringify(e), timestamp: e.ts })),
+        batch.map((e) => ({ key: e.tenant, value: JSON.stringify(e), timestamp: e.ts })),
       );
     }
     await worker.start();

@@ -61,7 +61,7 @@ describe('splitRefusals', () => {
       ['insertEvents', 11, 'e11'],
     ]);
     expect(refused[0]!.reason).toBe(
-      'ClickHouse code 27 (CANNOT_PARSE_INPUT_ASSERTION_FAILED): Cannot parse input: ' + JSON.stringify(ev(3)),
+      `ClickHouse code 27 (CANNOT_PARSE_INPUT_ASSERTION_FAILED): Cannot parse input: ${JSON.stringify(ev(3))}`,
     );
     expect(await inner.countEvents('acme')).toBe(13);
     // The whole write under its own token, then halves, quarters…, each part under a token of its own.

@@ -3,7 +3,6 @@ import { dedupById, event, LateOutput, stateTotal, watermark, type StreamElement
 import type { Source, TelemetryEvent } from '../events/types.js';
 import { ownEvents, type BatchResult, type PartitionPipeline } from '../partition.js';
 import type { TelemetryWriter } from '../store/types.js';
-import type { Delta } from './figures.js';
 import type { StateWindow } from './state-window.js';
 import { StateTimelines, type Correction, type TimelineSpec } from './timelines.js';
 import { WindowTable, type Emitted } from './window-table.js';

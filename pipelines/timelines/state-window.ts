@@ -1,6 +1,7 @@
 import type { Delta } from './figures.js';
 
 /** Figures of one entity over one window (1 minute or one interval), as stored. */
+// biome-ignore lint/correctness/noUnusedVariables: S names the state set the delta's arrays are indexed by, for readers and callers
 export interface StateWindow<S extends string> {
   readonly tenant: string;
   readonly entity: string;

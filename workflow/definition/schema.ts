@@ -249,7 +249,10 @@ export function checkDepth(doc: unknown, maxDepth: number, base: string, issues:
       issues.add(path, `nests objects and arrays more than ${maxDepth} deep`);
       return false;
     }
-    if (Array.isArray(value)) value.forEach((v: unknown, i) => stack.push({ value: v, depth: depth + 1, parent: entry, key: i }));
+    if (Array.isArray(value))
+      value.forEach((v: unknown, i) => {
+        stack.push({ value: v, depth: depth + 1, parent: entry, key: i });
+      });
     else for (const [k, v] of Object.entries(value)) stack.push({ value: v, depth: depth + 1, parent: entry, key: k });
   }
   return true;

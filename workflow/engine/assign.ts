@@ -115,7 +115,7 @@ export function applyAssignments(ticket: Ticket, picks: readonly AssignmentPick[
   let todos = ticket.todos;
   for (const pick of picks) {
     const todo = todos.find((t) => t.id === pick.todoId);
-    if (!todo || todo.status !== 'open' || todo.assignee !== undefined) continue;
+    if (todo?.status !== 'open' || todo.assignee !== undefined) continue;
     if ('assignee' in pick) {
       todos = todos.map((t) => (t.id === pick.todoId ? { ...t, assignee: pick.assignee } : t));
       events.push({ type: 'todo.assigned', at: now, todoId: pick.todoId, assignee: pick.assignee });

@@ -103,6 +103,7 @@ export const createTicketBody = {
 } as const;
 
 const ACTIONS = ['approve', 'reject', 'complete', 'comment', 'reassign', 'pause', 'resume'] as const;
+// biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
 const needs = (type: string, field: string) => ({ if: { properties: { type: { const: type } } }, then: { required: [field] } });
 
 /** Body of `POST /v1/tickets/:id/actions`. */
