@@ -14,7 +14,7 @@
  *                              services/ (throwaway Kafka and Redis for tests, benchmarks and `npm run kafka`)
  *                              stays on core/ and adapters/; no room imports it
  *
- * Test code (`*.test.ts`, `*.contract.ts`, contract suites, `test-*.ts` helpers, `testing/`, `fixtures/`, `test/`)
+ * Test code (`*.test.ts`, `*.contract.ts`, contract suites, `testing/`, `fixtures/`, `test/`)
  * follows the floor of the room it sits in, and may also import `test/support/`; product code never imports test
  * code.
  * Type-only imports count: a type that crosses a floor is a dependency all the same.
@@ -26,16 +26,7 @@
  */
 
 /** Test code: tests, contract suites, test helpers and fixtures, the integration tests. */
-const TEST_CODE = [
-  '\\.test\\.ts$',
-  '\\.contract\\.ts$',
-  '/contract\\.ts$',
-  '/contract-[a-z]+\\.ts$',
-  '/test-[a-z-]+\\.ts$',
-  '/testing/',
-  '/fixtures/',
-  '^test/',
-];
+const TEST_CODE = ['\\.test\\.ts$', '\\.contract\\.ts$', '/contract\\.ts$', '/contract-[a-z]+\\.ts$', '/testing/', '/fixtures/', '^test/'];
 
 /** The domain rooms: one floor, and none of them imports another. */
 const DOMAIN = '(pipelines|control|workflow|dashboards|simulator|planner)';

@@ -3,7 +3,7 @@ import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { count } from './aggregators.js';
 import { dedupById } from './dedup.js';
-import { marbleScheduler, res } from './test-support.js';
+import { marbleScheduler, res } from './testing/streams.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { event, watermark, type EventElement, type StreamElement } from './types.js';
 

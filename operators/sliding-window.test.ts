@@ -1,7 +1,7 @@
 import { tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { sum } from './aggregators.js';
-import { marbleScheduler, res, tracked } from './test-support.js';
+import { marbleScheduler, res, tracked } from './testing/streams.js';
 import { slidingWindow } from './sliding-window.js';
 import { event, watermark, type StreamElement } from './types.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dedupById } from './dedup.js';
 import { slidingWindow } from './sliding-window.js';
 import { stateTotal } from './state-probe.js';
-import { byKey, keyedEvent as e, sumOfV, type KeyedValue } from './test-support.js';
+import { byKey, keyedEvent as e, sumOfV, type KeyedValue } from './testing/streams.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { watermark, type StreamElement } from './types.js';
 

@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { count } from './aggregators.js';
 import { LateOutput } from './late-output.js';
-import { boundedWatermarks, prng } from './test-support.js';
+import { boundedWatermarks, prng } from './testing/streams.js';
 import { tumblingWindow } from './tumbling-window.js';
 import type { EventElement, StreamElement } from './types.js';
 

@@ -2,7 +2,7 @@ import { from, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../core/errors.js';
 import { LateOutput } from './late-output.js';
-import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './test-support.js';
+import { boundedScheduler, byKey, keyedEvent, type KeyedValue, marbleScheduler, res, sumOfV, tracked } from './testing/streams.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { watermark, type StreamElement, type WindowResult } from './types.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregateAll, count, max, mean, min, sum } from './aggregators.js';
 import { LateOutput } from './late-output.js';
 import { slidingWindow } from './sliding-window.js';
-import { boundedWatermarks } from './test-support.js';
+import { boundedWatermarks } from './testing/streams.js';
 import { tumblingWindow } from './tumbling-window.js';
 import { event, watermark, type EventElement, type StreamElement, type WindowResult } from './types.js';
 

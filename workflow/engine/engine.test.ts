@@ -4,7 +4,7 @@ import type { Actor } from '../definition/permissions.js';
 import { isSluiceError } from '../../core/errors.js';
 import { TimerService } from '../sla/timer-service.js';
 import { createHarness, type Harness } from '../testing/harness.js';
-import { PLAYGROUND_YAML } from './test-flows.js';
+import { PLAYGROUND_YAML } from '../testing/flows.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const MIN = 60_000;

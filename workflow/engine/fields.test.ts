@@ -3,7 +3,7 @@ import { isSluiceError } from '../../core/errors.js';
 import { WORKFLOW_LIMITS as L } from '../limits.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 import { checkFields } from './fields.js';
-import { PLAYGROUND_YAML } from './test-flows.js';
+import { PLAYGROUND_YAML } from '../testing/flows.js';
 
 /** The field an error names, after checking it is a 400 validation error. */
 function refusedAt(fields: unknown): { field: string; message: string } {

@@ -4,7 +4,7 @@ import type { Actor } from '../definition/permissions.js';
 import { dueAt } from '../sla/schedule.js';
 import { createTicket } from './create.js';
 import { migrateTicket } from './migrate.js';
-import { assignAll, playground } from './test-flows.js';
+import { assignAll, playground } from '../testing/flows.js';
 import type { Ticket } from './ticket.js';
 import { applyAction } from './transition.js';
 

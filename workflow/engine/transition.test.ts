@@ -4,7 +4,7 @@ import { isSluiceError } from '../../core/errors.js';
 import { computeSchedule } from '../sla/schedule.js';
 import type { Action } from './actions.js';
 import { createTicket } from './create.js';
-import { assignAll, playground } from './test-flows.js';
+import { assignAll, playground } from '../testing/flows.js';
 import type { Ticket } from './ticket.js';
 import { timersForTicket } from './timers.js';
 import { applyAction } from './transition.js';

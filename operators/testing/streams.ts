@@ -5,8 +5,8 @@
 import { Observable, VirtualAction, VirtualTimeScheduler, type MonoTypeOperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
-import { sum, type Aggregator } from './aggregators.js';
-import { event, watermark, type EventElement, type StreamElement, type WindowEmitKind, type WindowResult } from './types.js';
+import { sum, type Aggregator } from '../aggregators.js';
+import { event, watermark, type EventElement, type StreamElement, type WindowEmitKind, type WindowResult } from '../types.js';
 
 /** A marble-test scheduler that compares frames with `toEqual`. */
 export const marbleScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

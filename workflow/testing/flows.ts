@@ -1,6 +1,6 @@
 import { compileFlow, type CompiledFlow } from '../definition/compile.js';
 import { loadFlow } from '../definition/load.js';
-import type { Ticket } from './ticket.js';
+import type { Ticket } from '../engine/ticket.js';
 
 /**
  * A flow exercising every built-in node type, for engine tests:
