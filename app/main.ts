@@ -143,6 +143,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       consume: config.role === 'all' || config.role === 'pipeline',
       names: { limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused },
       ingestEventsPerSec: config.ingestEventsPerSec,
+      ingestRateRedisUrl: config.redisUrl,
       onIngestRateLimited: metrics.ingestRateRefused,
       embedded: config,
       metrics,

@@ -13,6 +13,7 @@
 import { MemoryBus } from '../adapters/bus/memory.js';
 import type { MessageBus } from '../adapters/bus/types.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
+import { createRedis, whenReady } from '../adapters/redis/connect.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { agentPipeline } from './agent/pipeline.js';
 import { storeDeadLetters, topicDeadLetters, type DeadLetterSink } from './dead-letters.js';
@@ -104,6 +105,8 @@ export interface CreatePipelinesOptions {
   };
   /** Events per second one API key may ingest over HTTP; absent: no limit. */
   readonly ingestEventsPerSec?: number;
+  /** Redis to count `ingestEventsPerSec` in, so the limit holds across instances; absent: counted per instance. */
+  readonly ingestRateRedisUrl?: string | null;
   /** Called for each ingest request refused by the rate (429). */
   readonly onIngestRateLimited?: (tenant: string) => void;
   /** The embedded ingest's settings (used on the in-process bus only: there an accepted event lives in this process until stored). */
@@ -152,6 +155,16 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
         log.error({ origin: row.origin, code: row.code, reason }, 'ClickHouse refused a dead letter even sanitized; dropped'),
       )
     : topicDeadLetters(producer, deadLetterTopic(o.topicPrefix));
+  // The ingest rate's own connection: commands fail fast while Redis is away (each instance then counts on its own).
+  const rateRedis =
+    o.ingestEventsPerSec === undefined || !o.ingestRateRedisUrl
+      ? undefined
+      : createRedis(o.ingestRateRedisUrl, {
+          commandTimeoutMs: 250,
+          onStatus: (st, err) => {
+            if (st === 'error') log.warn({ err: err?.message }, 'pipelines: ingest rate store unreachable; limiting per instance');
+          },
+        });
   let limiter: CardinalityLimiter | undefined;
   let worker: PipelineWorker | undefined;
   if (o.consume) {
@@ -210,7 +223,9 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
       metrics: o.metrics,
       ingestGuard: {
         ...embedded?.guard,
-        ...(o.ingestEventsPerSec !== undefined && { rate: new IngestRate(o.ingestEventsPerSec) }),
+        ...(o.ingestEventsPerSec !== undefined && {
+          rate: new IngestRate(o.ingestEventsPerSec, 1, rateRedis === undefined ? undefined : { redis: rateRedis }),
+        }),
         ...(o.onIngestRateLimited && { onRateLimited: o.onIngestRateLimited }),
       },
     },
@@ -218,6 +233,8 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
     async start() {
       expiry = setInterval(() => realtime.expire(clock.now()), 60_000);
       expiry.unref();
+      // Give the rate's connection a moment; until it is up each instance counts on its own.
+      if (rateRedis !== undefined) await whenReady(rateRedis, 2_000, clock);
       if (w === undefined) return;
       await w.start();
       log.info({ topics: w.topics, group: o.groupId }, 'pipeline worker consuming');
@@ -228,6 +245,7 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
         if (w && embedded) await embedded.drain(deadline ?? systemClock.now());
         await w?.stop();
         clearInterval(expiry);
+        rateRedis?.disconnect();
         await producer.close().catch((err: Error) => log.warn({ err: err.message }, 'pipelines: error while closing the producer'));
       })()),
   };

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Events per second one API key may ingest (`SLUICE_INGEST_EVENTS_PER_SEC`), counted in events, not
@@ -7,19 +8,32 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
  * tenant's figures (with Kafka there is no admission bound to stop it). A real contact center sends far
  * fewer: a large one (10,000 agents) sends 1–2 thousand events a second at its peak.
  *
- * Counted per instance in fixed one-second windows by `rate-limiter-flexible`.
+ * Counted in fixed one-second windows by `rate-limiter-flexible`: with a Redis client the counts are shared
+ * by every instance (a key's limit holds across the fleet behind a load balancer); while a Redis command
+ * fails, each instance counts in memory on its own (the library's insurance limiter), so the limit never
+ * lapses and a request never waits for an unreachable Redis longer than the client's command timeout.
  */
 export class IngestRate {
-  readonly #limiter: RateLimiterMemory;
+  readonly #limiter: RateLimiterMemory | RateLimiterRedis;
   readonly #perSec: number;
 
   /**
    * @param eventsPerSec events per second per key, at least one request's worth (5000)
    * @param windowS length of a counting window, s (default 1: `eventsPerSec` × this many per window)
+   * @param shared Redis to count in, shared by every instance, and the key prefix there
    */
-  constructor(eventsPerSec: number, windowS = 1) {
+  constructor(eventsPerSec: number, windowS = 1, shared?: { readonly redis: Redis; readonly prefix?: string }) {
     this.#perSec = eventsPerSec;
-    this.#limiter = new RateLimiterMemory({ points: eventsPerSec * windowS, duration: windowS });
+    const window = { points: eventsPerSec * windowS, duration: windowS };
+    this.#limiter =
+      shared === undefined
+        ? new RateLimiterMemory(window)
+        : new RateLimiterRedis({
+            ...window,
+            storeClient: shared.redis,
+            keyPrefix: shared.prefix ?? 'sluice:ingest-rate',
+            insuranceLimiter: new RateLimiterMemory(window),
+          });
   }
 
   /** Events per second per key. */
