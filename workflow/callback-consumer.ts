@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import type { GroupConsumer } from '../adapters/bus/types.js';
-import type { WorkQueue } from '../adapters/queue/types.js';
+import type { QueueEntry, WorkQueue } from '../adapters/queue/types.js';
 import { isSluiceError } from '../core/errors.js';
 import { callbackTicketProblem, type CallbackTicketRequest, type CallbackTickets } from '../core/messages.js';
 
@@ -97,7 +97,7 @@ export class CallbackQueueConsumer {
   async #run(): Promise<void> {
     const { queue, tickets, consumer, log } = this.#o;
     while (!this.#stopped) {
-      let entries;
+      let entries: QueueEntry[];
       try {
         entries = await queue.read(consumer, this.#o.batch ?? 50, this.#o.waitMs ?? 1_000);
       } catch (err) {
