@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
+import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { RedisStreamQueue } from '../../adapters/queue/redis.js';
 import { CALLBACK_GROUP, callbackQueueName } from '../../app/callback-queue.js';
 import { loadConfig } from '../../app/config.js';
@@ -7,7 +8,39 @@ import { startSluice, type Sluice } from '../../app/main.js';
 
 const ROUTER = 'cbq-acme-router-key-00001';
 const ADMIN = 'cbq-acme-admin-key-000001';
-const PREFIX = `cbq${process.pid}.`;
+
+/** Writes raw requests to the queue the way a control instance does (for redelivery and invalid input). */
+type Writer = { write(bodies: string[]): Promise<void> };
+const transports = [
+  {
+    name: 'Redis stream',
+    env: () => ({ REDIS_URL: inject('redisUrl') }),
+    writer: async (queueName: string): Promise<Writer> => {
+      const q = new RedisStreamQueue({ url: inject('redisUrl'), stream: queueName, group: CALLBACK_GROUP });
+      return {
+        async write(bodies) {
+          for (const b of bodies) await q.add(b);
+          await q.close();
+        },
+      };
+    },
+  },
+  {
+    name: 'Kafka topic',
+    env: () => ({ KAFKA_BROKERS: inject('kafkaBrokers') }),
+    writer: async (queueName: string): Promise<Writer> => {
+      const bus = new KafkaBus({ brokers: [inject('kafkaBrokers')] });
+      const producer = await bus.producer();
+      return {
+        async write(bodies) {
+          for (const b of bodies) await producer.send(queueName, [{ key: 'k', value: b }]);
+          await producer.close();
+          await bus.close();
+        },
+      };
+    },
+  },
+] as const;
 
 async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -21,7 +54,8 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promi
 
 // Control and workflow as deployed apart (two instances, in one test process) sharing a real redis-server:
 // the callback tickets control decides travel through the Redis stream into the workflow instance, once each.
-describe('callback tickets between a control instance and a workflow instance (Redis stream)', () => {
+describe.each(transports)('callback tickets between a control instance and a workflow instance ($name)', (transport) => {
+  const PREFIX = `cbq${process.pid}${transport.name[0]}.`;
   const running: Sluice[] = [];
   let control: Sluice;
   let workflow: Sluice;
@@ -30,10 +64,10 @@ describe('callback tickets between a control instance and a workflow instance (R
       SLUICE_API_KEYS: `${ROUTER}:acme:router,${ADMIN}:acme:admin`,
       SLUICE_TENANTS: 'acme',
       SLUICE_ROLE: role,
-      REDIS_URL: inject('redisUrl'),
+      ...transport.env(),
       KAFKA_TOPIC_PREFIX: PREFIX,
       CHDB_PATH: ':memory:',
-      CLICKHOUSE_DATABASE: `cbq_${role}_${process.pid}`,
+      CLICKHOUSE_DATABASE: `cbq_${role}_${transport.name[0]}_${process.pid}`,
       PORT: '0',
       LOG_LEVEL: 'warn',
     });
@@ -80,20 +114,18 @@ describe('callback tickets between a control instance and a workflow instance (R
   });
 
   it('a request delivered twice makes one ticket, and an invalid one is set aside without blocking the queue', async () => {
-    const queue = new RedisStreamQueue({
-      url: inject('redisUrl'),
-      stream: callbackQueueName(loadConfig({ SLUICE_OPEN: 'true', KAFKA_TOPIC_PREFIX: PREFIX })),
-      group: CALLBACK_GROUP,
-    });
+    const name = callbackQueueName(loadConfig({ SLUICE_OPEN: 'true', KAFKA_TOPIC_PREFIX: PREFIX }));
     const request = { tenant: 'acme', callId: 'c-88', skillGroup: 'care', priority: 'normal', reason: 'L3', decisionId: 'redelivered-1' };
-    await queue.add(JSON.stringify(request));
-    await queue.add(JSON.stringify({ ...request, priority: 'urgent', decisionId: 'invalid-1' }));
-    await queue.add(JSON.stringify(request));
-    await queue.add(JSON.stringify({ ...request, decisionId: 'after-invalid-1' }));
+    await (await transport.writer(name)).write([
+      JSON.stringify(request),
+      JSON.stringify({ ...request, priority: 'urgent', decisionId: 'invalid-1' }),
+      '{not json',
+      JSON.stringify(request),
+      JSON.stringify({ ...request, decisionId: 'after-invalid-1' }),
+    ]);
     await until(async () => ((await tickets()).some((t) => t.fields.decisionId === 'after-invalid-1') ? true : undefined));
     const all = await tickets();
     expect(all.filter((t) => t.fields.decisionId === 'redelivered-1')).toHaveLength(1);
     expect(all.some((t) => t.fields.decisionId === 'invalid-1')).toBe(false);
-    await queue.close();
   });
 });
