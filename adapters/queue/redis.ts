@@ -18,7 +18,8 @@ type StreamReply = [string, [string, string[]][]][] | null;
 
 /**
  * A {@link WorkQueue} on a Redis stream: XADD to add, XREADGROUP + XACK in a consumer group to read,
- * XAUTOCLAIM to take over entries a dead consumer left pending. Adds and reads use separate clients,
+ * XAUTOCLAIM to take over entries a dead consumer left pending; an acknowledged entry is deleted (XDEL), as
+ * only one group reads the stream. Adds and reads use separate clients,
  * so a blocking read never delays an add.
  */
 export class RedisStreamQueue implements WorkQueue {
@@ -81,7 +82,10 @@ export class RedisStreamQueue implements WorkQueue {
 
   /** {@inheritDoc WorkQueue.ack} */
   async ack(id: string): Promise<void> {
-    await this.#writer.xack(this.#o.stream, this.#o.group, id);
+    // One group reads the stream, so an acknowledged entry is done for good: delete it, the stream stays small.
+    const replies = await this.#writer.multi().xack(this.#o.stream, this.#o.group, id).xdel(this.#o.stream, id).exec();
+    const failed = replies?.find(([err]) => err !== null);
+    if (failed) throw failed[0];
   }
 
   /** Closes both connections (a blocked read ends with an error). */
