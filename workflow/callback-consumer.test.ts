@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../adapters/clock.js';
 import { MemoryWorkQueue } from '../adapters/queue/memory.js';
 import type { CallbackTicketRequest, CallbackTickets } from '../core/messages.js';
-import { CallbackQueueConsumer, handleCallbackRequest } from './callback-consumer.js';
+import { CallbackQueueConsumer, consumeCallbackTopic, handleCallbackRequest } from './callback-consumer.js';
+import { MemoryBus } from '../adapters/bus/memory.js';
 import { createWorkflow } from './wire.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -94,5 +95,37 @@ describe('callback ticket requests from another process', () => {
     await c.stop();
     expect(c.stats()).toEqual({ created: 1, deadLettered: 0, failures: 1 });
     await expect(handleCallbackRequest(JSON.stringify(request), tickets, log)).resolves.toBe('created');
+  });
+});
+
+describe('callback ticket requests from a Kafka topic (in-memory bus)', () => {
+  it('creates each ticket, retries a failed create, and commits every offset, invalid requests included', async () => {
+    const bus = new MemoryBus();
+    await bus.ensureTopics([{ topic: 'cb', partitions: 1 }]);
+    const producer = await bus.producer();
+    await producer.send('cb', [
+      { key: 'd-42', value: JSON.stringify(request) },
+      { key: 'x', value: '{not json' },
+      { key: 'd-42', value: JSON.stringify(request) },
+    ]);
+    const created: string[] = [];
+    let fail = true;
+    const tickets: CallbackTickets = {
+      async create(r) {
+        if (fail) {
+          fail = false;
+          throw new Error('Redis away');
+        }
+        created.push(r.decisionId);
+      },
+    };
+    const { log, warnings } = logSink();
+    const consumer = bus.consumer({ groupId: 'g', topics: ['cb'] });
+    await consumeCallbackTopic(consumer, tickets, log, undefined, 10);
+    await until(async () => (await bus.committed('g', 'cb')).get(0) === 3);
+    await consumer.stop();
+    await bus.close();
+    expect(created).toEqual(['d-42', 'd-42']);
+    expect(warnings.map((w) => w.reason).filter(Boolean)).toEqual(['not JSON']);
   });
 });
