@@ -29,6 +29,7 @@ import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
+import { callbackTicketsToQueue, consumeCallbackQueue } from './callback-queue.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -204,10 +205,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       metrics.observeWorkflow(wf, config.tenants);
       await wf.start();
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
+      // Control runs elsewhere: its callback tickets arrive through the durable queue.
+      if (config.role === 'workflow') {
+        const deps = { config, bus, log, onClose: (fn: () => Promise<void>) => closers.unshift(fn) };
+        await consumeCallbackQueue(deps, wf.callbackTickets, `${hostname()}:${process.pid}`, clock);
+      }
     }
 
     let control: Control | undefined;
     if (config.role === 'all' || config.role === 'control') {
+      // Same process: straight into the workflow service; workflow elsewhere: through the durable queue.
+      const callbackTickets =
+        workflow?.callbackTickets ??
+        (await callbackTicketsToQueue({ config, bus, log, onClose: (fn: () => Promise<void>) => closers.unshift(fn) }));
       const c = createControl({
         clock,
         stateStore,
@@ -219,7 +229,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
             ? new StateStoreRealtimeView({ store: stateStore, clock })
             : { snapshots: () => realtime.snapshots(clock.now()) },
         engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
-        callbackTickets: workflow?.callbackTickets,
+        callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
         log,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotProblem, type QueueSnapshot } from './messages.js';
+import { callbackTicketProblem, snapshotProblem, type QueueSnapshot } from './messages.js';
 
 const calm: QueueSnapshot = {
   tenant: 'acme',
@@ -33,5 +33,16 @@ describe('queue snapshot, as read from outside the process', () => {
     expect(snapshotProblem({ ...calm, longestWaitMs: Infinity })).toMatch(/^longestWaitMs/);
     expect(snapshotProblem({ ...calm, serviceLevel: 1.5 })).toMatch(/^serviceLevel/);
     expect(snapshotProblem({ ...calm, asOf: '2024' })).toBe('asOf must be epoch ms');
+  });
+});
+
+describe('callback ticket request, as read from outside the process', () => {
+  const req = { tenant: 'acme', callId: 'c-1', skillGroup: 'care', priority: 'low', reason: 'L3', decisionId: 'd-1' };
+  it('accepts a request and names the first bad field of a wrong one', () => {
+    expect(callbackTicketProblem(req)).toBeNull();
+    expect(callbackTicketProblem('x')).toBe('callback ticket request must be an object');
+    expect(callbackTicketProblem({ ...req, decisionId: '' })).toBe('decisionId must be a non-empty string');
+    expect(callbackTicketProblem({ ...req, priority: 'urgent' })).toMatch(/^priority/);
+    expect(callbackTicketProblem({ ...req, reason: 3 })).toBe('reason must be a string');
   });
 });

@@ -85,3 +85,20 @@ export interface CallbackTickets {
   /** Opens the callback ticket of one routing decision; a repeat of the same decision is a no-op. */
   create(request: CallbackTicketRequest): Promise<void>;
 }
+
+const PRIORITIES: readonly string[] = ['vip', 'high', 'normal', 'low'];
+
+/**
+ * Checks a callback-ticket request read from outside the process (the queue between control and workflow).
+ * @returns the first problem, naming the field, or null when `x` is a valid {@link CallbackTicketRequest}
+ */
+export function callbackTicketProblem(x: unknown): string | null {
+  if (typeof x !== 'object' || x === null) return 'callback ticket request must be an object';
+  const o = x as Record<string, unknown>;
+  for (const f of ['tenant', 'callId', 'skillGroup', 'decisionId'] as const) {
+    if (typeof o[f] !== 'string' || o[f] === '') return `${f} must be a non-empty string`;
+  }
+  if (typeof o.priority !== 'string' || !PRIORITIES.includes(o.priority)) return 'priority must be one of vip, high, normal, low';
+  if (typeof o.reason !== 'string') return 'reason must be a string';
+  return null;
+}
