@@ -27,21 +27,6 @@ interface Deps {
   readonly onClose: (fn: () => Promise<void>) => void;
 }
 
-/**
- * Creates the topic when missing. Retried: right after a create, a KRaft broker may still answer metadata with
- * "does not host this topic-partition" (kafkajs issue 815, KAFKA-15780); the topic exists, the next look finds it.
- */
-async function ensureTopic(bus: MessageBus, topic: string, partitions: number): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await bus.ensureTopics([{ topic, partitions }]);
-    } catch (err) {
-      if (attempt >= 4) throw err;
-      await new Promise((r) => setTimeout(r, 250 * attempt));
-    }
-  }
-}
-
 function redisQueue(config: Readonly<Config>, log: Logger): RedisStreamQueue {
   return new RedisStreamQueue({
     url: config.redisUrl!,
@@ -57,7 +42,7 @@ function redisQueue(config: Readonly<Config>, log: Logger): RedisStreamQueue {
 export async function callbackTicketsToQueue({ config, bus, log, onClose }: Deps): Promise<CallbackTickets | undefined> {
   if (config.kafkaBrokers) {
     const topic = callbackQueueName(config);
-    await ensureTopic(bus, topic, config.kafkaPartitions);
+    await bus.ensureTopics([{ topic, partitions: config.kafkaPartitions }]);
     const producer = await bus.producer();
     onClose(() => producer.close());
     log.info({ topic }, 'callback tickets go to the workflow role through Kafka');
@@ -82,7 +67,7 @@ export async function consumeCallbackQueue(
 ): Promise<void> {
   if (config.kafkaBrokers) {
     const topic = callbackQueueName(config);
-    await ensureTopic(bus, topic, config.kafkaPartitions);
+    await bus.ensureTopics([{ topic, partitions: config.kafkaPartitions }]);
     const consumer = bus.consumer({ groupId: CALLBACK_GROUP, topics: [topic] });
     await consumeCallbackTopic(consumer, tickets, log, clock);
     onClose(() => consumer.stop());

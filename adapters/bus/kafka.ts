@@ -64,7 +64,23 @@ export class KafkaBus implements MessageBus {
     });
   }
 
+  /**
+   * Creates the topics that are missing. Retried when Kafka says the error is retriable: right after a
+   * create, a KRaft broker may still answer metadata with "does not host this topic-partition" (kafkajs
+   * issue 815); the topic exists, and the next look finds it.
+   */
   async ensureTopics(topics: { topic: string; partitions: number }[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#ensureTopicsOnce(topics);
+      } catch (err) {
+        if (attempt >= 4 || (err as { retriable?: unknown }).retriable !== true) throw err;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
+  async #ensureTopicsOnce(topics: { topic: string; partitions: number }[]): Promise<void> {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {
