@@ -53,6 +53,9 @@ export interface ServerDeps {
   logger?: boolean | object;
 }
 
+/** How every request is validated: query arrays coerced, unknown fields refused (never silently removed). */
+export const AJV_OPTIONS = Object.freeze({ customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } } as const);
+
 /**
  * Builds the fastify app: shared infrastructure once (errors, auth, request metrics), then one plugin
  * per API area. Every route is authenticated; schemas validate every request.
@@ -66,7 +69,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    ajv: AJV_OPTIONS,
     forceCloseConnections: 'idle',
     // Per-request lines go to debug (onResponse below); refusals and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { principalsOf, type ApiKeyEntry } from '../../app/config.js';
 import { authPlugin } from '../../app/plugins/auth.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
+import { AJV_OPTIONS } from '../../app/server.js';
 import { PLATFORM_TENANT, ROLES, type Principal } from '../../core/access.js';
 
 /** A key a test signs in with, as it is configured; without `key`, a fresh random one. */
@@ -49,10 +50,10 @@ export async function testServer(register: (app: FastifyInstance) => unknown, op
   for (const [label, key] of Object.entries(options.keys ?? {})) add(label, key);
   const principals = principalsOf(entries);
 
-  // The ajv options of `app/server.ts` (coercion of query arrays; no silent removal of unknown fields).
+  // The server's own validation options (coercion of query arrays; no silent removal of unknown fields).
   const app = Fastify({
     logger: options.logger ?? false,
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    ajv: AJV_OPTIONS,
   });
   await app.register(swagger, { openapi: { info: { title: 'Sluice test server', version: '1' } } });
   await app.register(errorsPlugin);
