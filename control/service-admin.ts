@@ -26,7 +26,7 @@ import { ScopeBook } from './runtime/scopes.js';
 import { TenantTables } from './runtime/tenants.js';
 import { TenantTuning } from './runtime/tuning.js';
 import { TrunkFeed } from './fleet/trunks.js';
-import type { TrunkReportResult } from './fleet/trunks.js';
+import type { TrunkReading, TrunkReportResult } from './fleet/trunks.js';
 import { silentLogger, withFields, type Logger } from '../core/logger.js';
 import type { ControlEvents, ControlServiceOptions, ControlStateView } from './service-types.js';
 import { Coordinator } from './fleet/coordinator.js';
@@ -117,7 +117,11 @@ export class ControlAdmin {
     this.tuning = new TenantTuning(
       (tenant) => this.tables.policyOf(tenant).tuning,
       s.pressure,
-      (tenant, err) => this.log.warn({ tenant, err: (err as Error)?.message }, "control: the policy's tuning conflicts with this deployment's settings; the tenant keeps them"),
+      (tenant, err) =>
+        this.log.warn(
+          { tenant, err: (err as Error)?.message },
+          "control: the policy's tuning conflicts with this deployment's settings; the tenant keeps them",
+        ),
     );
     this.trunks = new TrunkFeed({
       store: o.stateStore,
@@ -295,6 +299,12 @@ export class ControlAdmin {
    */
   async reportTrunk(tenant: string, trunk: string, utilisation: number, ts?: number): Promise<TrunkReportResult> {
     return this.trunks.report(tenant, trunk, utilisation, ts);
+  }
+
+  /** `tenant`'s trunk reports still counting, as this instance last read them, and the signal they make. */
+  trunkReadings(tenant: string): { tenant: string; ttlMs: number; utilisation?: number; trunks: TrunkReading[] } {
+    const u = this.trunks.utilisation(tenant);
+    return { tenant, ttlMs: this.trunks.ttlMs, ...(u === undefined ? {} : { utilisation: u }), trunks: this.trunks.readings(tenant) };
   }
 
   /** Levels, breakers, signals and admission; only `tenant`'s scopes when given. */

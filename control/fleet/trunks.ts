@@ -59,7 +59,9 @@ function parse(trunk: string, raw: string): TrunkReading | null {
     const v = JSON.parse(raw) as { u?: unknown; at?: unknown };
     const u = v?.u;
     const at = v?.at;
-    return typeof u === 'number' && u >= 0 && u <= 1 && typeof at === 'number' && Number.isFinite(at) ? { trunk, utilisation: u, at } : null;
+    return typeof u === 'number' && u >= 0 && u <= 1 && typeof at === 'number' && Number.isFinite(at)
+      ? { trunk, utilisation: u, at }
+      : null;
   } catch {
     return null;
   }

@@ -30,6 +30,7 @@ export function tenantPressureConfig(tuning: LevelTuning | undefined, base: Pres
   const p = tuning?.pressure;
   if (p === undefined) return base;
   const t = p.targetWaitMs;
-  const wait = p.longestWaitFullMs === undefined && typeof t === 'number' && t > 0 ? { longestWaitFullMs: waitTarget(t).longestWaitFullMs } : {};
+  const wait =
+    p.longestWaitFullMs === undefined && typeof t === 'number' && t > 0 ? { longestWaitFullMs: waitTarget(t).longestWaitFullMs } : {};
   return resolvePressureConfig({ ...p, ...wait }, base, section);
 }

@@ -24,7 +24,11 @@ export class TenantTuning {
    * @param pressure the deployment's pressure config
    * @param onError told once per policy version whose tuning cannot be applied here
    */
-  constructor(tuningOf: (tenant: string) => LevelTuning | undefined, pressure: PressureConfig, onError: (tenant: string, err: unknown) => void) {
+  constructor(
+    tuningOf: (tenant: string) => LevelTuning | undefined,
+    pressure: PressureConfig,
+    onError: (tenant: string, err: unknown) => void,
+  ) {
     this.#tuningOf = tuningOf;
     this.#pressure = pressure;
     this.#onError = onError;
