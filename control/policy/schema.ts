@@ -13,10 +13,11 @@ import type { ErrorObject } from 'ajv';
 import { isSluiceError } from '../../core/errors.js';
 import { controlError } from '../errors.js';
 import { DEFAULT_LEVEL_CONFIG } from '../levels/config.js';
-import type { LevelConfig } from '../levels/config.js';
 import { COMPONENTS, DEFAULT_PRESSURE_CONFIG } from '../levels/pressure.js';
-import type { PressureConfig } from '../levels/pressure.js';
 import { tenantLevelConfig, tenantPressureConfig } from './tuning.js';
+import type { LevelTuning } from './tuning.js';
+
+export type { LevelTuning } from './tuning.js';
 import { PRIORITIES, SAFETY_ORDER } from '../types.js';
 import type { Channel, Priority } from '../types.js';
 
@@ -52,11 +53,6 @@ export interface CtiNodePolicy {
   readonly weight: number;
   /** Primaries take the calls; backups take them when every primary is unavailable, or share them at levels with `backupActive`. */
   readonly role: 'primary' | 'backup';
-}
-
-/** A tenant's level-controller and pressure tuning, each field over the deployment's setting. */
-export interface LevelTuning extends Partial<LevelConfig> {
-  readonly pressure?: Partial<PressureConfig>;
 }
 
 /** A tenant's policy table. */

@@ -8,7 +8,11 @@ import type { LevelConfig } from '../levels/config.js';
 import { resolveLevelConfig } from '../levels/config.js';
 import type { PressureConfig } from '../levels/pressure.js';
 import { resolvePressureConfig, waitTarget } from '../levels/pressure.js';
-import type { LevelTuning } from './schema.js';
+
+/** A tenant's level-controller and pressure tuning (policy `tuning`), each field over the deployment's setting. */
+export interface LevelTuning extends Partial<LevelConfig> {
+  readonly pressure?: Partial<PressureConfig>;
+}
 
 /**
  * The level config of a tenant with `tuning` over `base`.
