@@ -22,6 +22,7 @@ import { createPipelines } from '../pipelines/wire.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { knownTenants } from './metric-labels.js';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
@@ -186,7 +187,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       local: realtime,
       consumes: worker !== undefined,
       runsControl: config.role === 'all' || config.role === 'control',
-      instanceId: `${hostname()}:${process.pid}`,
+      // Unique per start, even for several instances in one process (tests): a partition's lease names its writer.
+      instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       log,
       metrics,
     });

@@ -86,11 +86,15 @@ export function wireRealtime(o: {
       })
     : undefined;
   const shared = new SharedRealtime({ store, clock, ...timing, onError: warn('reading the shared real-time state failed') });
-  metrics.gauge('sluice_realtime_partitions', 'Source partitions in the shared real-time view this instance serves.', () =>
-    shared.stats(clock.now()).partitions,
+  metrics.gauge(
+    'sluice_realtime_partitions',
+    'Source partitions in the shared real-time view this instance serves.',
+    () => shared.stats(clock.now()).partitions,
   );
-  metrics.gauge('sluice_realtime_publishers', 'Pipeline workers whose partitions are in the shared real-time view.', () =>
-    shared.stats(clock.now()).publishers,
+  metrics.gauge(
+    'sluice_realtime_publishers',
+    'Pipeline workers whose partitions are in the shared real-time view.',
+    () => shared.stats(clock.now()).publishers,
   );
   metrics.gauge(
     'sluice_realtime_staleness_seconds',
@@ -98,8 +102,10 @@ export function wireRealtime(o: {
     () => shared.stats(clock.now()).stalenessMs / 1000,
   );
   if (publisher) {
-    metrics.gauge('sluice_realtime_published_partitions', 'Source partitions this worker publishes to the shared real-time view.', () =>
-      publisher.publishing,
+    metrics.gauge(
+      'sluice_realtime_published_partitions',
+      'Source partitions this worker publishes to the shared real-time view.',
+      () => publisher.publishing,
     );
   }
   return {

@@ -114,10 +114,12 @@ export class StoreLevelSource implements LevelSource {
   start(): void {
     if (this.#timer !== undefined) return;
     const onError = (err: unknown) => this.#o.onError?.(err);
-    this.#unsubscribe = this.#o.store.subscribe(CONTROL_KEYS.levelsChannel, (m) => this.consider(m)).catch((err: unknown) => {
-      onError(err);
-      return undefined;
-    });
+    this.#unsubscribe = this.#o.store
+      .subscribe(CONTROL_KEYS.levelsChannel, (m) => this.consider(m))
+      .catch((err: unknown) => {
+        onError(err);
+        return undefined;
+      });
     const run = () => {
       this.pull()
         .catch(onError)

@@ -26,7 +26,8 @@ export interface RealtimeReader {
 
 const BUSY: ReadonlySet<AgentState> = new Set(['RINGING', 'ON_CALL', 'HOLD', 'ACW']);
 
-const newerMinute = (a: MinuteFigures | null, b: MinuteFigures | null) => (a === null || (b !== null && b.windowStart > a.windowStart) ? b : a);
+const newerMinute = (a: MinuteFigures | null, b: MinuteFigures | null) =>
+  a === null || (b !== null && b.windowStart > a.windowStart) ? b : a;
 const newerSpan = (a: SpanFigures | null, b: SpanFigures | null) => (a === null || (b !== null && b.windowEnd > a.windowEnd) ? b : a);
 
 /** Adds `b` into `a` (a fresh object the caller owns). */

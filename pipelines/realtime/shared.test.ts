@@ -71,7 +71,18 @@ describe('PartitionedRealtime', () => {
 /** A store whose calls fail while `down`, like an unreachable Redis. */
 function flaky(inner: StateStore): StateStore & { down: boolean } {
   const s = { down: false } as StateStore & { down: boolean };
-  for (const k of ['get', 'set', 'del', 'incrBy', 'setFields', 'delFields', 'getFields', 'acquireLease', 'releaseLease', 'publish'] as const) {
+  for (const k of [
+    'get',
+    'set',
+    'del',
+    'incrBy',
+    'setFields',
+    'delFields',
+    'getFields',
+    'acquireLease',
+    'releaseLease',
+    'publish',
+  ] as const) {
     (s as unknown as Record<string, unknown>)[k] = (...args: unknown[]) =>
       s.down ? Promise.reject(new Error('connection refused')) : (inner[k] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
   }
@@ -245,9 +256,9 @@ describe('the shared real-time view', () => {
   it('refuses a staleness bound shorter than two periods, and skips malformed entries', async () => {
     const clock = new ManualClock(T);
     const store = new MemoryStateStore(clock);
-    expect(() => new RealtimePublisher({ store, clock, source: new PartitionedRealtime(), owner: 'w', periodMs: 1_000, staleMs: 1_500 })).toThrow(
-      /twice/,
-    );
+    expect(
+      () => new RealtimePublisher({ store, clock, source: new PartitionedRealtime(), owner: 'w', periodMs: 1_000, staleMs: 1_500 }),
+    ).toThrow(/twice/);
     await store.setFields(REALTIME_KEYS.index, { 'sluice.agent:0': String(T) });
     await store.setFields(REALTIME_KEYS.part('sluice.agent:0'), {
       '@': JSON.stringify({ v: 1, owner: 'x', at: T }),

@@ -343,7 +343,8 @@ export class SharedRealtime implements RealtimeReader {
       this.refresh()
         .catch((err: unknown) => this.#o.onError?.(err))
         .finally(() => {
-          if (this.#timer !== undefined) this.#timer = this.#o.clock.setTimeout(run, this.#o.periodMs ?? REALTIME_SHARING_DEFAULTS.periodMs);
+          if (this.#timer !== undefined)
+            this.#timer = this.#o.clock.setTimeout(run, this.#o.periodMs ?? REALTIME_SHARING_DEFAULTS.periodMs);
         });
     };
     this.#timer = this.#o.clock.setTimeout(run, 0);
@@ -407,6 +408,11 @@ export class SharedRealtime implements RealtimeReader {
       oldest = Math.min(oldest, p.at);
       owners.add(p.owner);
     }
-    return { partitions: this.#parts.size, publishers: owners.size, stalenessMs: Math.max(0, now - oldest), sinceReadMs: now - this.#readAt };
+    return {
+      partitions: this.#parts.size,
+      publishers: owners.size,
+      stalenessMs: Math.max(0, now - oldest),
+      sinceReadMs: now - this.#readAt,
+    };
   }
 }

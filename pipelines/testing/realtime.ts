@@ -64,6 +64,9 @@ function entity(e: TelemetryEvent): string {
 
 /** The partition (`<topic>:<n>`, of `partitions` per topic) an event is read from: a stable hash of its key. */
 export function partitionOf(e: TelemetryEvent, partitions: number, prefix?: string): string {
-  const h = createHash('sha1').update(partitionKey(e.tenant, entity(e))).digest().readUInt32BE(0);
+  const h = createHash('sha1')
+    .update(partitionKey(e.tenant, entity(e)))
+    .digest()
+    .readUInt32BE(0);
   return `${topicFor(e.source, prefix)}:${h % partitions}`;
 }
