@@ -50,6 +50,10 @@ export interface Config {
   /** Partitions whose batches a pipeline worker handles side by side (kafkajs `partitionsConsumedConcurrently`). */
   kafkaPartitionsConcurrently: number;
   redisUrl: string | null;
+  /** ms between two writes of a pipeline worker's real-time state to Redis (shared view, roles split). */
+  realtimePublishMs: number;
+  /** ms a worker's real-time state stays in the shared view after its last write (a dead worker's bound). */
+  realtimeStaleMs: number;
   clickhouseUrl: string | null;
   clickhouseUser: string | undefined;
   clickhousePassword: string | undefined;
@@ -153,6 +157,8 @@ const ENV_SCHEMA = {
     KAFKA_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
     KAFKA_PARTITIONS_CONCURRENTLY: { type: 'integer', minimum: 1, maximum: 1024, default: DEFAULT_PARTITIONS_CONCURRENTLY },
     REDIS_URL: { type: 'string', pattern: '^$|^rediss?://', default: '' },
+    SLUICE_REALTIME_PUBLISH_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+    SLUICE_REALTIME_STALE_MS: { type: 'integer', minimum: 200, maximum: 600000, default: 5000 },
     CLICKHOUSE_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     CLICKHOUSE_USER: { type: 'string' },
     CLICKHOUSE_PASSWORD: { type: 'string' },
@@ -219,6 +225,12 @@ export function loadConfig(
       `SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`,
     ]);
   }
+  if (r.SLUICE_REALTIME_STALE_MS < 2 * r.SLUICE_REALTIME_PUBLISH_MS) {
+    // One late write must not drop a live worker's partitions from the view.
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_REALTIME_STALE_MS (${r.SLUICE_REALTIME_STALE_MS}) must be at least twice SLUICE_REALTIME_PUBLISH_MS (${r.SLUICE_REALTIME_PUBLISH_MS})`,
+    ]);
+  }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
   if (!open && apiKeys.size === 0) {
@@ -267,6 +279,8 @@ export function loadConfig(
     kafkaPartitions: r.KAFKA_PARTITIONS,
     kafkaPartitionsConcurrently: r.KAFKA_PARTITIONS_CONCURRENTLY,
     redisUrl: r.REDIS_URL || null,
+    realtimePublishMs: r.SLUICE_REALTIME_PUBLISH_MS,
+    realtimeStaleMs: r.SLUICE_REALTIME_STALE_MS,
     clickhouseUrl: r.CLICKHOUSE_URL || null,
     clickhouseUser: r.CLICKHOUSE_USER,
     clickhousePassword: r.CLICKHOUSE_PASSWORD,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeState } from '../realtime/state.js';
+import type { RealtimeReader } from '../realtime/merge.js';
 import type { TelemetryQueries } from '../store/types.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
@@ -10,7 +10,7 @@ const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 /** Real-time figures (memory) and minute reports (ClickHouse). */
 export async function realtimeRoutes(
   app: FastifyInstance,
-  opts: { realtime: RealtimeState; store: TelemetryQueries; clock: Clock },
+  opts: { realtime: RealtimeReader; store: TelemetryQueries; clock: Clock },
 ): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
