@@ -34,6 +34,7 @@ function scan(sql: string, from = 0, stop?: (t: Token, all: Token[]) => boolean)
   let i = from;
   while (i < sql.length) {
     const c = sql[i]!;
+    const before = out.length;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') {
       i++;
     } else if (c === "'" || c === '"' || c === '`') {
@@ -68,7 +69,7 @@ function scan(sql: string, from = 0, stop?: (t: Token, all: Token[]) => boolean)
       out.push({ text: c, start: i, end: i + 1 });
       i++;
     }
-    if (stop && out.length > 0 && stop(out[out.length - 1]!, out)) break;
+    if (stop && out.length > before && stop(out[out.length - 1]!, out)) break;
   }
   return out;
 }
