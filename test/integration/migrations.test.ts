@@ -4,10 +4,11 @@ import { migrate, renderStatement, type Migration } from '../../adapters/clickho
 import { telemetryMigrations } from '../../pipelines/store/schema.js';
 import { controlMigrations } from '../../control/log/clickhouse.js';
 import { historyMigrations } from '../../workflow/history/clickhouse.js';
+import { clickhouseTargets } from '../support/clickhouse.js';
 
-describe('ClickHouse migrations (chDB)', () => {
+describe.each(clickhouseTargets)('ClickHouse migrations ($name)', ({ target }) => {
   it('apply once per component, in order, and are safe to run again', async () => {
-    const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `migr_${process.pid}`);
+    const ch = await connectClickHouse(target(), `migr_${process.pid}`);
     const a: Migration[] = [
       { version: 1, name: 'one', sql: ['CREATE TABLE IF NOT EXISTS {db}.a1 (x UInt8) ENGINE = MergeTree ORDER BY x'] },
       { version: 2, name: 'two', sql: ['CREATE TABLE IF NOT EXISTS {db}.a2 (x UInt8) ENGINE = MergeTree ORDER BY x'] },
@@ -28,9 +29,12 @@ describe('ClickHouse migrations (chDB)', () => {
     ).json<{ name: string }>();
     expect(tables.map((t) => t.name)).toEqual(['a1', 'a2', 'b1', 'schema_migrations']);
     await expect(migrate(ch, [a[1]!, a[0]!], { component: 'a' })).rejects.toThrow(/versions must increase/);
+    await ch.client.command({ query: `DROP DATABASE ${ch.database}` });
     await ch.close();
   });
+});
 
+describe('ClickHouse migrations on a cluster', () => {
   it('on a cluster, every shipped statement runs ON CLUSTER, every table is replicated, and ClickHouse parses them all', async () => {
     const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `migr_cl_${process.pid}`);
     const all = [...telemetryMigrations({ rawTtlDays: 30 }), ...controlMigrations({ ttlDays: 30 }), ...historyMigrations(90)].flatMap(
