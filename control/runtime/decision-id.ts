@@ -46,8 +46,9 @@ export interface DecisionIdParts {
 
 /** Longest encoded breaker key an id carries. */
 const MAX_KEY_TEXT = 128;
-/** Decision numbers whose pads one native call computes, per ring. */
-const BATCH = 32;
+/** Most decision numbers whose pads one native call computes, per ring (a ring starts at 8 and doubles while it uses them up). */
+const BATCH = 128;
+const FIRST_BATCH = 8;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** Every 12-bit value as two base64url characters. */
 const PAIRS: readonly string[] = Array.from({ length: 4096 }, (_, i) => ALPHABET[i & 63]! + ALPHABET[i >> 6]!);
@@ -72,12 +73,16 @@ interface Segment {
   readonly text: string;
   readonly f0: number;
   readonly f1: number;
+  /** `.<sec>.<tenant>.<key>.` for second `sec`. */
+  mid: string;
+  sec: number;
 }
 
-/** One ring's pads for decision numbers `from + j·step`, j < BATCH, issued in second `sec`. */
+/** One ring's pads for decision numbers `from + j·step`, j < size, issued in second `sec`. */
 interface Pads {
   from: number;
   sec: number;
+  size: number;
   readonly words: Int32Array;
 }
 
@@ -85,13 +90,15 @@ interface Pads {
 export class DecisionIds {
   /** This process's prefix (10 hex digits). */
   readonly prefix: string;
-  readonly #prefixBytes: Buffer;
+  /** `<prefix>-` */
+  readonly #head: string;
   readonly #aes: Cipher;
   readonly #macKey: Buffer;
   readonly #step: number;
   readonly #pads: (Pads | undefined)[] = [];
   readonly #segments = new Map<string, Map<string, Segment>>();
   readonly #block = Buffer.alloc(16 * BATCH);
+  readonly #view = new DataView(this.#block.buffer, this.#block.byteOffset, this.#block.length);
   #sec = -1;
   #sec36 = '';
 
@@ -105,7 +112,9 @@ export class DecisionIds {
     if (secret.length < 16) throw new Error('decision id secret must have at least 16 bytes');
     const keys = Buffer.from(hkdfSync('sha256', secret, 'sluice', 'sluice/decision-id/v1', 48));
     this.prefix = prefix;
-    this.#prefixBytes = Buffer.from(prefix, 'hex');
+    this.#head = `${prefix}-`;
+    const bytes = Buffer.from(prefix, 'hex');
+    for (let j = 0; j < BATCH; j++) bytes.copy(this.#block, 16 * j);
     this.#aes = createCipheriv('aes-128-ecb', keys.subarray(0, 16), null);
     this.#aes.setAutoPadding(false);
     this.#macKey = keys.subarray(16);
@@ -123,14 +132,20 @@ export class DecisionIds {
       this.#sec36 = sec.toString(36);
     }
     let p = this.#pads[ring];
-    if (p === undefined) this.#pads[ring] = p = { from: 0, sec: -1, words: new Int32Array(2 * BATCH) };
+    if (p === undefined) this.#pads[ring] = p = { from: 0, sec: -1, size: FIRST_BATCH, words: new Int32Array(2 * BATCH) };
     let j = (n - p.from) / this.#step;
-    if (p.sec !== sec || !(j >= 0 && j < BATCH) || j !== Math.floor(j)) {
+    if (p.sec !== sec || !(j >= 0 && j < p.size) || j !== Math.floor(j)) {
+      // Used up within one second: a busy ring, give it more next time.
+      if (p.sec === sec && j === p.size && p.size < BATCH) p.size *= 2;
       this.#fill(p, n, sec);
       j = 0;
     }
     const s = this.#segment(tenant, breakerKey);
-    return `${this.prefix}-${n.toString(36)}.${this.#sec36}${s.text}${tag(p.words[2 * j]! ^ s.f0, p.words[2 * j + 1]! ^ s.f1)}`;
+    if (s.sec !== sec) {
+      s.sec = sec;
+      s.mid = `.${this.#sec36}${s.text}`;
+    }
+    return this.#head + n.toString(36) + s.mid + tag(p.words[2 * j]! ^ s.f0, p.words[2 * j + 1]! ^ s.f1);
   }
 
   /** What a well-formed id with a valid tag says, or null (wrong shape, not canonical, or a tag that does not match). */
@@ -162,14 +177,23 @@ export class DecisionIds {
 
   #fill(p: Pads, n: number, sec: number): void {
     const b = this.#block;
-    for (let j = 0; j < BATCH; j++) {
-      this.#prefixBytes.copy(b, 16 * j);
-      writeBlock(b, 16 * j, n + j * this.#step, sec);
+    const size = p.size;
+    const v0 = this.#view;
+    for (let j = 0; j < size; j++) {
+      const nj = n + j * this.#step;
+      const at = 16 * j;
+      // n in 7 bytes (hi 3, lo 4), sec in 4, after the 5 prefix bytes; as writeBlock, without its checks.
+      const hi = Math.floor(nj / 0x1_0000_0000);
+      v0.setUint8(at + 5, hi >>> 16);
+      v0.setUint16(at + 6, hi & 0xffff);
+      v0.setUint32(at + 8, nj >>> 0);
+      v0.setUint32(at + 12, sec);
     }
-    const out = this.#aes.update(b);
-    for (let j = 0; j < BATCH; j++) {
-      p.words[2 * j] = out.readInt32LE(16 * j);
-      p.words[2 * j + 1] = out.readInt32LE(16 * j + 4);
+    const out = this.#aes.update(size === BATCH ? b : b.subarray(0, 16 * size));
+    const v = new DataView(out.buffer, out.byteOffset, out.length);
+    for (let j = 0; j < size; j++) {
+      p.words[2 * j] = v.getInt32(16 * j, true);
+      p.words[2 * j + 1] = v.getInt32(16 * j + 4, true);
     }
     p.from = n;
     p.sec = sec;
@@ -185,7 +209,7 @@ export class DecisionIds {
     let s = byKey.get(key);
     if (s === undefined) {
       const f = createHmac('sha256', this.#macKey).update(`${tenant}\n${key}`).digest();
-      s = { text: `.${tenant}.${keyText(key)}.`, f0: f.readInt32LE(0), f1: f.readInt32LE(4) };
+      s = { text: `.${tenant}.${keyText(key)}.`, f0: f.readInt32LE(0), f1: f.readInt32LE(4), mid: '', sec: -1 };
       if (byKey.size < 64) byKey.set(key, s);
     }
     return s;
