@@ -89,6 +89,8 @@ export interface Config {
   controlScopeIdleMs: number;
   /** Tenants whose own breakers must be open to open a shared (fleet) breaker. */
   controlBreakerQuorum: number;
+  /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
+  decisionKey: string | undefined;
 }
 
 /**
@@ -178,6 +180,7 @@ const ENV_SCHEMA = {
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
     SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
+    SLUICE_DECISION_KEY: { type: 'string', minLength: 32, maxLength: 1024 },
   },
 } as const;
 
@@ -233,6 +236,12 @@ export function loadConfig(
   if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`,
+    ]);
+  }
+  if (r.SLUICE_ROLE === 'control' && r.REDIS_URL && !r.SLUICE_DECISION_KEY) {
+    // Several control instances behind the CTI: each must verify the others' decision ids, or outcomes answer 404.
+    throw appError('SLUICE_ERR_CONFIG', [
+      'SLUICE_DECISION_KEY must be set (the same secret of at least 32 characters on every control instance) when control runs as its own role with REDIS_URL: it signs decision ids so that any instance takes an outcome',
     ]);
   }
   return Object.freeze({
@@ -291,6 +300,7 @@ export function loadConfig(
     controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
     controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
+    decisionKey: r.SLUICE_DECISION_KEY || undefined,
   });
 }
 

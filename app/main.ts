@@ -238,10 +238,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           maxPendingPerTenant: config.controlPendingPerTenant,
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
+          ...(config.decisionKey === undefined ? {} : { decisionKey: config.decisionKey }),
           ...opts.control,
         },
       });
       control = c;
+      if (config.redisUrl && config.decisionKey === undefined)
+        log.warn('SLUICE_DECISION_KEY unset: only this instance can take the outcomes of its decisions (others answer 404)');
       await c.start();
       closers.unshift(() => c.stop());
       metrics.observeControl(c);
