@@ -33,7 +33,12 @@ async function fleet(over: { keyB?: string } = {}) {
   return { clock, store, a: a.svc, b: b.svc };
 }
 
-const call = (i: number, tenant = 'acme'): RouteInput => ({ tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' });
+const call = (i: number, tenant = 'acme'): RouteInput => ({
+  tenant,
+  callId: `c${i}`,
+  skillGroup: tenant === 'acme' ? 'care' : 'sales',
+  priority: 'vip',
+});
 const ok = { success: true, latencyMs: 40 };
 const agents = (s: Harness['svc'], tenant = 'acme') =>
   s

@@ -176,7 +176,12 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     const d = this.#ids.verify(decisionId);
     const now = this.clock.now();
     // Ages by the id's second: never judged expired before the deciding instance would (at most 1 s later).
-    if (d === null || (asTenant !== null && d.tenant !== asTenant) || now >= d.sec * 1000 + this.#ttlMs + 1_000 || d.sec * 1000 > now + 60_000) {
+    if (
+      d === null ||
+      (asTenant !== null && d.tenant !== asTenant) ||
+      now >= d.sec * 1000 + this.#ttlMs + 1_000 ||
+      d.sec * 1000 > now + 60_000
+    ) {
       this.#remote.refused += 1;
       return false;
     }
@@ -209,7 +214,12 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       this.#remote.orphaned += 1;
       this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.success, o.latencyMs);
       if (this.events.has('outcome'))
-        this.events.emit('outcome', { target: targetOf(d.breakerKey), breakerKey: d.breakerKey, success: o.success, latencyMs: o.latencyMs });
+        this.events.emit('outcome', {
+          target: targetOf(d.breakerKey),
+          breakerKey: d.breakerKey,
+          success: o.success,
+          latencyMs: o.latencyMs,
+        });
     } finally {
       this.hot.release();
     }

@@ -65,9 +65,10 @@ const errorBody = {
 /** Outcome answers: 204 taken (here, or handed to the instance that decided); 404 unknown, another tenant's, expired, already reported or forged; 503 another instance's decision while the shared store is down. */
 export const outcomeReply = {
   204: { description: 'Outcome taken (counted once fleet-wide).', type: 'null' },
-  404: { description: 'SLUICE_ERR_NOT_FOUND: unknown, expired, already reported, forged, or another tenant\'s decision.', ...errorBody },
+  404: { description: "SLUICE_ERR_NOT_FOUND: unknown, expired, already reported, forged, or another tenant's decision.", ...errorBody },
   503: {
-    description: "SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE: another control instance's decision while Redis is unreachable; retry or report it to the deciding instance.",
+    description:
+      "SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE: another control instance's decision while Redis is unreachable; retry or report it to the deciding instance.",
     ...errorBody,
   },
 } as const;

@@ -13,7 +13,13 @@ describe('DecisionIds', () => {
     const s = ids();
     const id = s.sign(3, nOf(3, 7), T0, 'acme', 'cti:cti-primary');
     expect(id).toMatch(/^0123456789-[0-9a-z]+\.[0-9a-z]+\.acme\.cti:cti-primary\.[A-Za-z0-9_-]{10}$/);
-    expect(s.verify(id)).toEqual({ prefix: '0123456789', n: nOf(3, 7), sec: Math.floor(T0 / 1000), tenant: 'acme', breakerKey: 'cti:cti-primary' });
+    expect(s.verify(id)).toEqual({
+      prefix: '0123456789',
+      n: nOf(3, 7),
+      sec: Math.floor(T0 / 1000),
+      tenant: 'acme',
+      breakerKey: 'cti:cti-primary',
+    });
     // Another instance with the same secret verifies it too; one with another secret does not.
     expect(ids('fedcba9876').verify(id)?.tenant).toBe('acme');
     expect(ids('fedcba9876', Buffer.from('another secret of at least thirty-two bytes')).verify(id)).toBeNull();
@@ -68,7 +74,11 @@ describe('DecisionIds', () => {
         (id, at, ch, how) => {
           const i = at % id.length;
           const t =
-            how === 'replace' ? id.slice(0, i) + ch + id.slice(i + 1) : how === 'insert' ? id.slice(0, i) + ch + id.slice(i) : id.slice(0, i) + id.slice(i + 1);
+            how === 'replace'
+              ? id.slice(0, i) + ch + id.slice(i + 1)
+              : how === 'insert'
+                ? id.slice(0, i) + ch + id.slice(i)
+                : id.slice(0, i) + id.slice(i + 1);
           if (t === id) return;
           expect(s.verify(t)).toBeNull();
         },

@@ -44,8 +44,6 @@ export interface DecisionIdParts {
   readonly breakerKey: string;
 }
 
-/** Longest encoded breaker key an id carries. */
-const MAX_KEY_TEXT = 128;
 /** Most decision numbers whose pads one native call computes, per ring (a ring starts at 8 and doubles while it uses them up). */
 const BATCH = 128;
 const FIRST_BATCH = 8;
@@ -226,5 +224,11 @@ function writeBlock(b: Buffer, at: number, n: number, sec: number): void {
 
 /** 60 bits of two words (30 of each) as 10 base64url characters. */
 function tag(a: number, b: number): string {
-  return PAIRS[a & 4095]! + PAIRS[(a >>> 12) & 4095]! + PAIRS[b & 4095]! + PAIRS[(b >>> 12) & 4095]! + PAIRS[((a >>> 24) & 63) | (((b >>> 24) & 63) << 6)]!;
+  return (
+    PAIRS[a & 4095]! +
+    PAIRS[(a >>> 12) & 4095]! +
+    PAIRS[b & 4095]! +
+    PAIRS[(b >>> 12) & 4095]! +
+    PAIRS[((a >>> 24) & 63) | (((b >>> 24) & 63) << 6)]!
+  );
 }

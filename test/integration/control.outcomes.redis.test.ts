@@ -81,7 +81,12 @@ async function fleet() {
 }
 
 const route = async (i: Instance, n: number, key = 'acme', tenant = 'acme') => {
-  const res = await call(i.app, key, 'POST', '/v1/route', { tenant, callId: `call-${n}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'vip' });
+  const res = await call(i.app, key, 'POST', '/v1/route', {
+    tenant,
+    callId: `call-${n}`,
+    skillGroup: tenant === 'acme' ? 'care' : 'sales',
+    priority: 'vip',
+  });
   expect(res.statusCode).toBe(200);
   return res.data as { decisionId: string; target: string };
 };
