@@ -97,6 +97,8 @@ export interface Config {
   controlTrunkTtlMs: number;
   /** Most trunks one tenant may have reporting at once. */
   controlMaxTrunks: number;
+  /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
+  decisionKey: string | undefined;
 }
 
 /**
@@ -190,6 +192,7 @@ const ENV_SCHEMA = {
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
     SLUICE_CONTROL_TRUNK_TTL_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: 60000 },
     SLUICE_CONTROL_MAX_TRUNKS: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+    SLUICE_DECISION_KEY: { type: 'string', minLength: 32, maxLength: 1024 },
   },
 } as const;
 
@@ -253,6 +256,12 @@ export function loadConfig(
       `SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`,
     ]);
   }
+  if (r.SLUICE_ROLE === 'control' && r.REDIS_URL && !r.SLUICE_DECISION_KEY) {
+    // Several control instances behind the CTI: each must verify the others' decision ids, or outcomes answer 404.
+    throw appError('SLUICE_ERR_CONFIG', [
+      'SLUICE_DECISION_KEY must be set (the same secret of at least 32 characters on every control instance) when control runs as its own role with REDIS_URL: it signs decision ids so that any instance takes an outcome',
+    ]);
+  }
   return Object.freeze({
     host: r.HOST,
     port: r.PORT,
@@ -313,6 +322,7 @@ export function loadConfig(
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
     controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
+    decisionKey: r.SLUICE_DECISION_KEY || undefined,
   });
 }
 

@@ -246,10 +246,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
           trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },
+          ...(config.decisionKey === undefined ? {} : { decisionKey: config.decisionKey }),
           ...opts.control,
         },
       });
       control = c;
+      if (config.redisUrl && config.decisionKey === undefined)
+        log.warn('SLUICE_DECISION_KEY unset: only this instance can take the outcomes of its decisions (others answer 404)');
       await c.start();
       closers.unshift(() => c.stop());
       metrics.observeControl(c);

@@ -32,7 +32,7 @@ describe('ControlService.route', () => {
     const { svc, log, writer } = await started();
     const a = svc.route(call());
     expect(a).toMatchObject({ target: 'agent', ctiNode: 'a', level: 0 });
-    expect(a.decisionId).toMatch(/^[a-f0-9]{10}-[a-z0-9]+$/);
+    expect(a.decisionId).toMatch(/^[a-f0-9]{10}-[a-z0-9]+\.[a-z0-9]+\.acme\.cti:a\.[A-Za-z0-9_-]{10}$/);
     expect(a.reason).toBe('L0: normal → agent via primary CTI a (policy)');
     await log.flush();
     expect(writer.decisions()).toEqual([

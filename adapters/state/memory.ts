@@ -86,8 +86,10 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    for (const fn of this.#subs.get(channel) ?? []) queueMicrotask(() => fn(message));
+  async publish(channel: string, message: string): Promise<number> {
+    const subs = this.#subs.get(channel);
+    for (const fn of subs ?? []) queueMicrotask(() => fn(message));
+    return subs?.size ?? 0;
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {

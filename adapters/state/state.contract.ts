@@ -90,16 +90,16 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await store.acquireLease(k('leader'), holder, 400)).toBe(true);
     });
 
-    it('delivers published messages to subscribers until they unsubscribe', async () => {
+    it('delivers published messages to subscribers until they unsubscribe, and counts who received them', async () => {
       ns = randomUUID();
       const got: string[] = [];
       const off = await store.subscribe(k('levels'), (m) => got.push(m));
-      await store.publish(k('levels'), 'L2');
-      await store.publish(k('other'), 'nope');
+      expect(await store.publish(k('levels'), 'L2')).toBe(1);
+      expect(await store.publish(k('other'), 'nope')).toBe(0);
       for (let i = 0; i < 50 && got.length < 1; i++) await sleep(20);
       expect(got).toEqual(['L2']);
       await off();
-      await store.publish(k('levels'), 'L3');
+      expect(await store.publish(k('levels'), 'L3')).toBe(0);
       await sleep(100);
       expect(got).toEqual(['L2']);
     });

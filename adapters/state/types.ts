@@ -28,8 +28,11 @@ export interface StateStore {
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease up if `owner` holds it; returns whether it did. */
   releaseLease(key: string, owner: string): Promise<boolean>;
-  /** Publishes a message to every subscriber of `channel` (fire and forget). */
-  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Publishes a message to every subscriber of `channel` (fire and forget); returns how many
+   * subscribers it reached (Redis: connections subscribed to the channel; 0 when nobody listens).
+   */
+  publish(channel: string, message: string): Promise<number>;
   /** Subscribes; returns a function that unsubscribes. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
   /** True when the store answers. */

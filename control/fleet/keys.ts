@@ -37,3 +37,9 @@ export const admissionKey = (bucket: string, window: number): string => `control
 
 /** Map trunk → utilisation report JSON for one tenant. */
 export const trunksKey = (tenant: string): string => `control:trunks:${tenant}`;
+
+/** Marker that a decision's outcome was taken by an instance other than the deciding one (`<prefix>-<n>`, base 36). */
+export const outcomeKey = (nonce: string): string => `control:outcome:${nonce}`;
+
+/** Channel on which the instance with id prefix `prefix` hears outcomes reported elsewhere. */
+export const outcomeChannel = (prefix: string): string => `control:outcomes:${prefix}`;

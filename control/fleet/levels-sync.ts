@@ -178,9 +178,9 @@ export class LevelsSync {
     this.#publishPin(msg).catch(() => this.#unsent.push(msg));
   }
 
-  #publishPin(msg: PinMessage): Promise<void> {
+  async #publishPin(msg: PinMessage): Promise<void> {
     const { store, clock, timeoutMs } = this.#options;
-    return bounded(clock, timeoutMs, 'publish pin', () => store.publish(KEYS.overridesChannel, JSON.stringify(msg)));
+    await bounded(clock, timeoutMs, 'publish pin', () => store.publish(KEYS.overridesChannel, JSON.stringify(msg)));
   }
 
   #onPin(raw: string): void {

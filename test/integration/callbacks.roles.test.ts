@@ -65,6 +65,8 @@ describe.each(transports)('callback tickets between a control instance and a wor
       SLUICE_TENANTS: 'acme',
       SLUICE_ROLE: role,
       ...transport.env(),
+      // Control alone with Redis must share a secret for its decision ids (issue 16, outcomes on any instance).
+      SLUICE_DECISION_KEY: 'callbacks-roles-test-decision-key-0123456789',
       KAFKA_TOPIC_PREFIX: PREFIX,
       CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: `cbq_${role}_${transport.name[0]}_${process.pid}`,
