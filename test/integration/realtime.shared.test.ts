@@ -38,6 +38,7 @@ describe('one real-time view across pipeline workers (roles split, Kafka + Redis
       KAFKA_GROUP_ID: `rt${id}-workers`,
       KAFKA_PARTITIONS: '4',
       REDIS_URL: inject('redisUrl'),
+      SLUICE_DECISION_KEY: 'realtime-shared-test-decision-key-0123456789',
       SLUICE_REALTIME_PUBLISH_MS: String(PUBLISH_MS),
       SLUICE_REALTIME_STALE_MS: String(STALE_MS),
       CHDB_PATH: ':memory:',
