@@ -409,6 +409,17 @@ export class Metrics {
       registers: r,
     });
     svc.on('limit', (e) => limits.inc({ limit: e.limit }));
+    new Counter({
+      name: 'sluice_route_remote_outcomes_total',
+      help: "Outcomes of another control instance's decisions, by result: relayed (taken here, handed to the deciding instance), applied (taken here for a decision of this instance reported elsewhere), orphaned (the deciding instance was gone: the evidence counted here), duplicate, refused (forged, tampered, expired or another tenant's id), unavailable (the shared store was down: 503).",
+      labelNames: ['result'],
+      registers: r,
+      collect() {
+        // Cumulative counts kept by the service, every result present from the start (a rate() sees the first one).
+        this.reset();
+        for (const [result, n] of Object.entries(svc.stats().remoteOutcomes)) this.inc({ result }, n);
+      },
+    });
   }
 
   /** Counts an ingest request refused by its key's events-per-second limit. */
