@@ -57,7 +57,7 @@ describe('callback ticket request, as read from outside the process', () => {
     expect(callbackTicketProblem({ ...req, intent: 7 })).toMatch(/^intent/);
     expect(callbackTicketProblem({ ...req, ivrTrajectory: 'main' })).toMatch(/^ivrTrajectory must be an array/);
     expect(callbackTicketProblem({ ...req, ivrTrajectory: Array(L.trajectorySteps + 1).fill('a') })).toMatch(/at most 64 steps/);
-    expect(callbackTicketProblem({ ...req, ivrTrajectory: ['main', step + 's'] })).toMatch(
+    expect(callbackTicketProblem({ ...req, ivrTrajectory: ['main', `${step}s`] })).toMatch(
       /^ivrTrajectory\[1\] must be a string of at most 128/,
     );
     expect(callbackTicketProblem({ ...req, ivrTrajectory: ['main', null] })).toMatch(/^ivrTrajectory\[1\]/);
