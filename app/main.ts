@@ -23,7 +23,7 @@ import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { knownTenants } from './metric-labels.js';
 import { hostname } from 'node:os';
-import { createWorkflow, type Workflow } from '../workflow/wire.js';
+import { createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
 import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
 import type { ReadinessCheck } from './routes/health.js';
@@ -212,6 +212,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       }
     }
 
+    // The reporting role answers the workflow's SLA report from the history the workflow instances write.
+    let workflowReports: WorkflowReports | undefined;
+    if (config.role === 'reporting') {
+      const r = await createWorkflowReports({ clickhouse: ch, clock, instanceId: `${hostname()}:${process.pid}` });
+      workflowReports = r;
+      closers.unshift(() => r.stop());
+      if (!config.clickhouseUrl)
+        log.warn(
+          "reporting role on the embedded chDB: reports read only this process's database; set CLICKHOUSE_URL to the server the other roles write to",
+        );
+      log.info('reporting: serving /v1/reports/*');
+    }
+
     let control: Control | undefined;
     if (config.role === 'all' || config.role === 'control') {
       // Same process: straight into the workflow service; workflow elsewhere: through the durable queue.
@@ -295,6 +308,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       checks,
       workflow: workflow?.routes,
       control: control?.routes,
+      role: config.role,
+      slaReports: workflowReports?.routes,
       wallboard: { serviceLevelMs: config.serviceLevelMs },
       state: () => state,
       logger: opts.httpLogger === false ? false : undefined,

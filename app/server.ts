@@ -7,7 +7,8 @@ import type { Clock } from '../adapters/clock.js';
 import type { RealtimeState } from '../pipelines/realtime/state.js';
 import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
-import { LIMIT_DEFAULTS, type Config } from './config.js';
+import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
+import { otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -17,6 +18,7 @@ import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
+import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
 
 /** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
@@ -46,6 +48,13 @@ export interface ServerDeps {
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
   control?: ControlRoutesOptions;
+  /**
+   * This process's role (default `all`): whether it serves the reports (`/v1/reports/*`: `all`, `reporting`), and
+   * what it answers on the routes of the groups it does not serve (404 `SLUICE_ERR_ROLE_ROUTE`, `app/process-roles.ts`).
+   */
+  role?: ProcessRole;
+  /** The SLA report's history where reports are served without the workflow API (the `reporting` role). */
+  slaReports?: SlaReportOptions;
   /** Wallboard page settings (thresholds); the page is served either way. */
   wallboard?: WallboardOptions;
   state: () => 'starting' | 'running' | 'stopping';
@@ -113,8 +122,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
+  const role = deps.role ?? 'all';
+  const reports = servesReports(role);
   if (deps.pipelines)
-    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines });
+    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines, reports });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -125,8 +136,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
-  if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
+  if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });
+  else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);
+  const served = { control: deps.control !== undefined, workflow: deps.workflow !== undefined, reporting: reports };
+  await app.register(otherRoleRoutes, { role, groups: ROUTE_GROUPS.filter((g) => !served[g.role]) });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
