@@ -135,7 +135,8 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     expect(await proc.exited).toBeNull();
 
     const port2 = await freePort();
-    proc = spawnSluice(['start', '--role', 'pipeline', '--port', String(port2)], env);
+    // The restarted worker runs every role: reports are the reporting role's (or all's), and its chDB is this process's alone.
+    proc = spawnSluice(['start', '--role', 'all', '--port', String(port2)], env);
     const got = await eventually(
       () => totals(port2, ['acme', 'globex'], base, base + 40 * 60_000),
       (t) => t.size === expected.size && [...expected].every(([k, v]) => JSON.stringify(t.get(k)) === JSON.stringify(v)),
