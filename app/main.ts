@@ -25,7 +25,8 @@ import { knownTenants } from './metric-labels.js';
 import { hostname } from 'node:os';
 import { createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
-import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
+import { SharedNonCriticalGate, SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
+import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
@@ -261,6 +262,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.tenants }, 'control loop running');
     }
 
+    // The control loop's advice on non-critical work: from control here, else from the levels the fleet shares.
+    let nonCritical: NonCriticalGate = control?.nonCritical ?? NEVER_SLOW;
+    if (control === undefined && config.redisUrl) {
+      const shared = new SharedNonCriticalGate({
+        store: stateStore,
+        clock,
+        onError: (what, err) => log.debug({ err: (err as Error).message }, `non-critical advice: ${what} failed`),
+      });
+      shared.start();
+      closers.unshift(() => shared.stop());
+      nonCritical = shared;
+    }
+
     let simulator: Sluice['simulator'];
     if (config.simulator) {
       // The capacity planners' traffic model (all four sources, consistent), played in real time.
@@ -310,6 +324,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       control: control?.routes,
       role: config.role,
       slaReports: workflowReports?.routes,
+      nonCritical,
       wallboard: { serviceLevelMs: config.serviceLevelMs },
       state: () => state,
       logger: opts.httpLogger === false ? false : undefined,

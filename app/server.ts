@@ -9,6 +9,8 @@ import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/
 import { ROLES } from '../core/access.js';
 import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
 import { otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
+import { SlowReportLane, slowReports } from './report-lane.js';
+import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -55,6 +57,11 @@ export interface ServerDeps {
   role?: ProcessRole;
   /** The SLA report's history where reports are served without the workflow API (the `reporting` role). */
   slaReports?: SlaReportOptions;
+  /**
+   * The control loop's advice on non-critical work (default: nothing slowed): a slowed tenant's stream pushes go
+   * 4× less often (`routes/stream-pace.ts`) and its reports through the slowed lane (`report-lane.ts`).
+   */
+  nonCritical?: NonCriticalGate;
   /** Wallboard page settings (thresholds); the page is served either way. */
   wallboard?: WallboardOptions;
   state: () => 'starting' | 'running' | 'stopping';
@@ -124,6 +131,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
   const role = deps.role ?? 'all';
   const reports = servesReports(role);
+  const nonCritical = deps.nonCritical ?? NEVER_SLOW;
+  if (reports) {
+    slowReports(app, {
+      gate: nonCritical,
+      lane: new SlowReportLane({ clock: deps.clock }),
+      onSlowed: (work, tenant) => deps.metrics.nonCriticalSlowed(work, tenant),
+    });
+  }
   if (deps.pipelines)
     await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines, reports });
   await app.register(streamRoutes, {
@@ -133,6 +148,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     maxConnections: limits.streamMaxConnections,
     messagesPerMinute: limits.streamMessagesPerMinute,
     onLimit: (limit) => limitHits.inc({ limit }),
+    nonCritical,
+    onSlowed: (tenant) => deps.metrics.nonCriticalSlowed('stream_push', tenant),
     ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});

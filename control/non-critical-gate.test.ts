@@ -62,7 +62,13 @@ describe('the non-critical gate of a process without control, read from the shar
     const store = new MemoryStateStore(clock);
     const svc = await leader(clock, store);
     const errors: string[] = [];
-    const gate = new SharedNonCriticalGate({ store, clock, pollMs: 1_000, staleMs: 5_000, onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`) });
+    const gate = new SharedNonCriticalGate({
+      store,
+      clock,
+      pollMs: 1_000,
+      staleMs: 5_000,
+      onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`),
+    });
     gate.start();
     running.push(gate);
     await runFor(clock, 1_000, 100);
