@@ -53,6 +53,10 @@ export interface Config {
   /** Partitions whose batches a pipeline worker handles side by side (kafkajs `partitionsConsumedConcurrently`). */
   kafkaPartitionsConcurrently: number;
   redisUrl: string | null;
+  /** ms between two writes of a pipeline worker's real-time state to Redis (shared view, roles split). */
+  realtimePublishMs: number;
+  /** ms a worker's real-time state stays in the shared view after its last write (a dead worker's bound). */
+  realtimeStaleMs: number;
   clickhouseUrl: string | null;
   clickhouseUser: string | undefined;
   clickhousePassword: string | undefined;
@@ -92,6 +96,10 @@ export interface Config {
   controlScopeIdleMs: number;
   /** Tenants whose own breakers must be open to open a shared (fleet) breaker. */
   controlBreakerQuorum: number;
+  /** How long a trunk utilisation report counts, ms. */
+  controlTrunkTtlMs: number;
+  /** Most trunks one tenant may have reporting at once. */
+  controlMaxTrunks: number;
 }
 
 /**
@@ -152,6 +160,8 @@ const ENV_SCHEMA = {
     KAFKA_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
     KAFKA_PARTITIONS_CONCURRENTLY: { type: 'integer', minimum: 1, maximum: 1024, default: DEFAULT_PARTITIONS_CONCURRENTLY },
     REDIS_URL: { type: 'string', pattern: '^$|^rediss?://', default: '' },
+    SLUICE_REALTIME_PUBLISH_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+    SLUICE_REALTIME_STALE_MS: { type: 'integer', minimum: 200, maximum: 600000, default: 5000 },
     CLICKHOUSE_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     CLICKHOUSE_USER: { type: 'string' },
     CLICKHOUSE_PASSWORD: { type: 'string' },
@@ -181,6 +191,8 @@ const ENV_SCHEMA = {
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
     SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
+    SLUICE_CONTROL_TRUNK_TTL_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: 60000 },
+    SLUICE_CONTROL_MAX_TRUNKS: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
   },
 } as const;
 
@@ -214,6 +226,12 @@ export function loadConfig(
     // A name must outlive its windows: forgotten sooner, it could come back while its old state is still held.
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`,
+    ]);
+  }
+  if (r.SLUICE_REALTIME_STALE_MS < 2 * r.SLUICE_REALTIME_PUBLISH_MS) {
+    // One late write must not drop a live worker's partitions from the view.
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_REALTIME_STALE_MS (${r.SLUICE_REALTIME_STALE_MS}) must be at least twice SLUICE_REALTIME_PUBLISH_MS (${r.SLUICE_REALTIME_PUBLISH_MS})`,
     ]);
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
@@ -264,6 +282,8 @@ export function loadConfig(
     kafkaPartitions: r.KAFKA_PARTITIONS,
     kafkaPartitionsConcurrently: r.KAFKA_PARTITIONS_CONCURRENTLY,
     redisUrl: r.REDIS_URL || null,
+    realtimePublishMs: r.SLUICE_REALTIME_PUBLISH_MS,
+    realtimeStaleMs: r.SLUICE_REALTIME_STALE_MS,
     clickhouseUrl: r.CLICKHOUSE_URL || null,
     clickhouseUser: r.CLICKHOUSE_USER,
     clickhousePassword: r.CLICKHOUSE_PASSWORD,
@@ -294,6 +314,8 @@ export function loadConfig(
     controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
     controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
+    controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
+    controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
   });
 }
 

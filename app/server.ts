@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { Clock } from '../adapters/clock.js';
-import type { RealtimeState } from '../pipelines/realtime/state.js';
+import type { RealtimeReader } from '../pipelines/realtime/merge.js';
 import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
 import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
@@ -17,7 +17,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
-import { levelSourceOf } from './routes/stream-levels.js';
+import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
 import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
@@ -39,7 +39,7 @@ export interface ServerDeps {
   clock: Clock;
   metrics: Metrics;
   /** The real-time state the stream pushes. */
-  realtime: RealtimeState;
+  realtime: RealtimeReader;
   /**
    * Ingest, real-time and reports API (the pipelines room's `routes`); absent when this process serves none of
    * it. The clock, metrics and real-time state above are used where it names none of its own.
@@ -50,6 +50,11 @@ export interface ServerDeps {
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
   control?: ControlRoutesOptions;
+  /**
+   * Where the stream reads the control loop's levels; default the control loop of this process (when it
+   * runs one). A process without control reads them from the state store (`stream-levels-shared.ts`).
+   */
+  levels?: LevelSource;
   /**
    * This process's role (default `all`): whether it serves the reports (`/v1/reports/*`: `all`, `reporting`), and
    * what it answers on the routes of the groups it does not serve (404 `SLUICE_ERR_ROLE_ROUTE`, `app/process-roles.ts`).
@@ -150,7 +155,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     onLimit: (limit) => limitHits.inc({ limit }),
     nonCritical,
     onSlowed: (tenant) => deps.metrics.nonCriticalSlowed('stream_push', tenant),
-    ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
+    ...(deps.levels ? { levels: deps.levels } : deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
   if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });

@@ -55,6 +55,13 @@ export class MemoryStateStore implements StateStore {
     if (ttlMs !== undefined) m.expiresAt = this.#expiry(ttlMs);
   }
 
+  async delFields(key: string, fields: readonly string[]): Promise<void> {
+    const m = this.#maps.get(key);
+    if (!m) return;
+    for (const f of fields) m.fields.delete(f);
+    if (m.fields.size === 0) this.#maps.delete(key);
+  }
+
   async getFields(key: string): Promise<Record<string, string>> {
     const m = this.#maps.get(key);
     if (!m) return {};

@@ -89,6 +89,10 @@ export class RedisStateStore implements StateStore {
     );
   }
 
+  async delFields(key: string, fields: readonly string[]): Promise<void> {
+    if (fields.length > 0) await this.#redis.hdel(this.#k(key), ...fields);
+  }
+
   async getFields(key: string): Promise<Record<string, string>> {
     return this.#redis.hgetall(this.#k(key));
   }

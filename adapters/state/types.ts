@@ -17,6 +17,8 @@ export interface StateStore {
    * without a read-modify-write race (e.g. pipeline workers each publishing their skill groups).
    */
   setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void>;
+  /** Removes `fields` from the map at `key` (the others and the map's expiry are kept). */
+  delFields(key: string, fields: readonly string[]): Promise<void>;
   /** Every field of the map at `key` (`{}` when there is none). */
   getFields(key: string): Promise<Record<string, string>>;
   /**

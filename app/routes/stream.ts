@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Clock } from '../../adapters/clock.js';
-import type { RealtimeState } from '../../pipelines/realtime/state.js';
+import type { RealtimeReader } from '../../pipelines/realtime/merge.js';
 import { ROLES, scopeTenant, tenantSchema } from '../../core/access.js';
 import { LIMIT_DEFAULTS } from '../config.js';
 import { appError } from '../errors.js';
@@ -15,7 +15,7 @@ export type StreamLimit = 'stream_per_key' | 'stream_global' | 'stream_rate' | '
 
 /** Options for the push stream. All in ms. */
 export interface StreamOptions {
-  realtime: RealtimeState;
+  realtime: RealtimeReader;
   clock: Clock;
   /** Least time between two pushes to one client. */
   minIntervalMs?: number;

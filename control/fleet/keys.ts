@@ -19,8 +19,8 @@ export const KEYS = Object.freeze({
   overridesChannel: 'control:overrides',
   /** Channel: policy versions published. */
   policyChannel: 'control:policy',
-  /** Map tenant → newest snapshot time, written by pipeline instances. */
-  snapshotTenants: 'control:snap-tenants',
+  /** Map tenant → time of its newest trunk report. */
+  trunkTenants: 'control:trunk-tenants',
 });
 
 /** Key of one breaker's shared state. */
@@ -32,8 +32,8 @@ export const probeKey = (id: string, trial: number): string => `control:probe:${
 /** Lock guarding a tenant's policy update. */
 export const policyLockKey = (tenant: string): string => `control:policy-lock:${tenant}`;
 
-/** Map skill group → snapshot JSON for one tenant. */
-export const snapshotKey = (tenant: string): string => `control:snap:${tenant}`;
-
 /** Fleet admission demand counter for (bucket, window). */
 export const admissionKey = (bucket: string, window: number): string => `control:adm:${bucket}:${window}`;
+
+/** Map trunk → utilisation report JSON for one tenant. */
+export const trunksKey = (tenant: string): string => `control:trunks:${tenant}`;

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeState } from '../realtime/state.js';
+import type { RealtimeReader } from '../realtime/merge.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
 
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
-/** Real-time figures (memory). The minute reports (ClickHouse) are in `reports.ts`. */
-export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeState; clock: Clock }): Promise<void> {
+/** Real-time figures (memory, or the view merged over workers). The minute reports (ClickHouse) are in `reports.ts`. */
+export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeReader; clock: Clock }): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
     {

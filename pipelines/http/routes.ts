@@ -11,7 +11,7 @@ import type { Clock } from '../../adapters/clock.js';
 import type {} from '../../core/http.js';
 import type { DeadLetterSink } from '../dead-letters.js';
 import type { EventPublisher } from '../publisher.js';
-import type { RealtimeState } from '../realtime/state.js';
+import type { RealtimeReader } from '../realtime/merge.js';
 import type { TelemetryQueries } from '../store/types.js';
 import { ingestRoutes, type IngestMetrics } from './ingest.js';
 import type { IngestGuardOptions } from './ingest-guard.js';
@@ -21,7 +21,7 @@ import { reportsRoutes } from './reports.js';
 /** Options of {@link pipelinesRoutes}. */
 export interface PipelinesRoutesOptions {
   readonly clock: Clock;
-  readonly realtime: RealtimeState;
+  readonly realtime: RealtimeReader;
   readonly store: TelemetryQueries;
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterSink;

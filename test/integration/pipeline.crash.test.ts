@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
@@ -10,6 +7,7 @@ import { seededRandom } from '../../adapters/random.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { freePort } from '../../services/ports.js';
 import { eventually } from '../../core/testing/eventually.js';
+import { clickhouseEnv, clickhouseServer } from '../support/clickhouse.js';
 import { readTopic, spawnSluice, type SluiceProcess } from '../support/process.js';
 
 const KEY = 'crash-test-platform-key-01';
@@ -94,11 +92,11 @@ async function metric(port: number, name: string): Promise<number> {
 }
 
 describe('pipeline worker killed with SIGKILL mid-stream', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
   let proc: SluiceProcess | undefined;
+  let reporting: SluiceProcess | undefined;
   afterAll(() => {
     proc?.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    reporting?.child.kill('SIGKILL');
   });
 
   it('restarts to exactly the totals of a worker that never stopped: no loss, no double count', async () => {
@@ -118,7 +116,9 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_GROUP_ID: `${prefix}-g`,
       KAFKA_PARTITIONS: '3',
-      CHDB_PATH: join(dir, 'chdb'),
+      // Both workers, one after the other, store through the real client's HTTP path into one ClickHouse.
+      ...clickhouseEnv(),
+      CLICKHOUSE_DATABASE: prefix,
       SLUICE_API_KEYS: `${KEY}:*:admin`,
       LOG_LEVEL: 'warn',
     };
@@ -135,26 +135,38 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     expect(await proc.exited).toBeNull();
 
     const port2 = await freePort();
-    // The restarted worker runs every role: reports are the reporting role's (or all's), and its chDB is this process's alone.
-    proc = spawnSluice(['start', '--role', 'all', '--port', String(port2)], env);
+    proc = spawnSluice(['start', '--role', 'pipeline', '--port', String(port2)], env);
+    // The totals are read as deployed: reports are the reporting role's, on the same ClickHouse.
+    const port3 = await freePort();
+    reporting = spawnSluice(['start', '--role', 'reporting', '--port', String(port3)], env);
     const got = await eventually(
-      () => totals(port2, ['acme', 'globex'], base, base + 40 * 60_000),
+      () => totals(port3, ['acme', 'globex'], base, base + 40 * 60_000),
       (t) => t.size === expected.size && [...expected].every(([k, v]) => JSON.stringify(t.get(k)) === JSON.stringify(v)),
       'exact totals after restart',
       120_000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${proc?.output()}`);
+      throw new Error(`${err.message}\n${proc?.output()}\n${reporting?.output()}`);
     });
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
-    proc.child.kill('SIGTERM');
-    expect(await proc.exited).toBe(0);
+    // The worker itself serves no report: it names the role that does.
+    const refused = await fetch(`http://127.0.0.1:${port2}/v1/reports/minutes?tenant=acme&from=${base}&to=${base + 60_000}`, {
+      headers: { 'x-api-key': KEY },
+    });
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('SLUICE_ERR_ROLE_ROUTE');
+    for (const p of [proc, reporting]) {
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
     proc = undefined;
+    reporting = undefined;
 
-    const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+    const ch = await connectClickHouse(clickhouseServer(), prefix);
     const [raw] = await (
-      await ch.client.query({ query: 'SELECT count() AS n, uniqExact(id) AS u FROM sluice.events_raw FINAL', format: 'JSONEachRow' })
+      await ch.client.query({ query: `SELECT count() AS n, uniqExact(id) AS u FROM ${prefix}.events_raw FINAL`, format: 'JSONEachRow' })
     ).json<{ n: string; u: string }>();
     expect(Number(raw!.n)).toBe(events.length);
+    await ch.client.command({ query: `DROP DATABASE IF EXISTS ${prefix}` });
     await ch.close();
     // Dead letters went to the dead-letter topic; a replayed range may repeat one, its origin identifies it.
     const dead = await readTopic(bus, `${prefix}.deadletter`, (m) => new Set(m.map((x) => x.headers.origin)).size >= malformed);
