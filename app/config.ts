@@ -7,8 +7,11 @@ import { appError } from './errors.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
+/** Every process role (`SLUICE_ROLE`, `--role`), `all` first; what each serves is in `app/process-roles.ts`. */
+export const PROCESS_ROLES = Object.freeze(['all', 'pipeline', 'control', 'workflow', 'reporting'] as const);
+
 /** Which parts run in this process (`--role`). */
-export type ProcessRole = 'all' | 'pipeline' | 'control' | 'workflow';
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 /** Validated, frozen configuration. Every field comes from one environment variable (README, "Configuration"). */
 export interface Config {
@@ -134,7 +137,7 @@ const ENV_SCHEMA = {
   properties: {
     HOST: { type: 'string', default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
-    SLUICE_ROLE: { enum: ['all', 'pipeline', 'control', 'workflow'], default: 'all' },
+    SLUICE_ROLE: { enum: PROCESS_ROLES, default: 'all' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },

@@ -24,8 +24,10 @@ import { Metrics } from './metrics.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createWorkflow, type Workflow } from '../workflow/wire.js';
+import { createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
+import { SharedNonCriticalGate } from '../control/index.js';
+import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import { wireRealtime, type RealtimeWiring } from './realtime-view.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
@@ -221,6 +223,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       }
     }
 
+    // The reporting role answers the workflow's SLA report from the history the workflow instances write.
+    let workflowReports: WorkflowReports | undefined;
+    if (config.role === 'reporting') {
+      const r = await createWorkflowReports({ clickhouse: ch, clock, instanceId: `${hostname()}:${process.pid}` });
+      workflowReports = r;
+      closers.unshift(() => r.stop());
+      if (!config.clickhouseUrl)
+        log.warn(
+          "reporting role on the embedded chDB: reports read only this process's database; set CLICKHOUSE_URL to the server the other roles write to",
+        );
+      log.info('reporting: serving /v1/reports/*');
+    }
+
     let control: Control | undefined;
     if (config.role === 'all' || config.role === 'control') {
       // Same process: straight into the workflow service; workflow elsewhere: through the durable queue.
@@ -257,6 +272,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       closers.unshift(() => c.stop());
       metrics.observeControl(c);
       log.info({ tenants: config.tenants }, 'control loop running');
+    }
+
+    // The control loop's advice on non-critical work: from control here, else from the levels the fleet shares.
+    let nonCritical: NonCriticalGate = control?.nonCritical ?? NEVER_SLOW;
+    if (control === undefined && config.redisUrl) {
+      const shared = new SharedNonCriticalGate({
+        store: stateStore,
+        clock,
+        onError: (what, err) => log.debug({ err: (err as Error).message }, `non-critical advice: ${what} failed`),
+      });
+      shared.start();
+      closers.unshift(() => shared.stop());
+      nonCritical = shared;
     }
 
     let simulator: Sluice['simulator'];
@@ -307,6 +335,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       checks,
       workflow: workflow?.routes,
       control: control?.routes,
+      role: config.role,
+      slaReports: workflowReports?.routes,
+      nonCritical,
       wallboard: { serviceLevelMs: config.serviceLevelMs },
       state: () => state,
       logger: opts.httpLogger === false ? false : undefined,

@@ -143,6 +143,12 @@ export class Metrics {
     labelNames: ['tenant'],
     registers: [this.registry],
   });
+  readonly nonCriticalSlowedTotal = new Counter({
+    name: 'sluice_non_critical_slowed_total',
+    help: "Non-critical work slowed while the control loop's level for the tenant slows it (policy slowNonCritical, L1+ by default), by tenant and work: stream_push (a push sent at the slowed pace), report_queued (a report that waited its turn), report_refused (a report refused, 503).",
+    labelNames: ['tenant', 'work'],
+    registers: [this.registry],
+  });
   /** The bounds every input-driven label goes through. */
   readonly labels: LabelBounds;
 
@@ -425,6 +431,11 @@ export class Metrics {
   /** Counts an ingest request refused by its key's events-per-second limit. */
   ingestRateRefused = (tenant: string): void => {
     this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+  };
+
+  /** Counts one piece of non-critical work slowed (a platform stream over every tenant counts as tenant `*`). */
+  nonCriticalSlowed = (work: 'stream_push' | 'report_queued' | 'report_refused', tenant: string | undefined): void => {
+    this.nonCriticalSlowedTotal.inc({ tenant: this.labels.tenant(tenant ?? '*'), work });
   };
 
   /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */

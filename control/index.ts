@@ -45,6 +45,8 @@ export { DEFAULT_POLICY } from './policy/defaults.js';
 export { LEVEL_KEYS, POLICY_SCHEMA, validatePolicy } from './policy/schema.js';
 export type { LevelPolicy, TenantPolicy } from './policy/schema.js';
 export { InMemoryPolicyStore, effectivePolicy, nextPolicyRecord, rolledBackRecord } from './policy/store.js';
+export { slowedTenants } from './policy/non-critical.js';
+export type { ScopeLevelOf } from './policy/non-critical.js';
 export type { PolicyRecord, PolicyStore, PolicyUpdateOptions, PolicyVersion } from './policy/store.js';
 
 export { decide } from './router.js';
@@ -84,6 +86,9 @@ export type { ControlLogRecord, DecisionLog, DecisionRecord, LevelChangeRecord, 
 export { InMemoryCallbackTickets, TicketDispatcher } from './tickets/tickets.js';
 export { StateStoreProbeBudget } from './fleet/probe-budget.js';
 export { StateStorePolicyStore } from './fleet/policy-store.js';
+export { SharedNonCriticalGate } from './fleet/levels-reader.js';
+export type { SharedNonCriticalGateOptions } from './fleet/levels-reader.js';
+export { localNonCriticalGate } from './non-critical-gate.js';
 export type { SharedStatus } from './fleet/coordinator.js';
 export { DEPENDENCY_BREAKERS } from './runtime/breakers.js';
 export type { RegistryTransition } from './runtime/breakers.js';

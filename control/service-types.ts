@@ -89,9 +89,9 @@ export interface RouteInput {
   readonly callId: string;
   readonly skillGroup: string;
   readonly priority: Priority;
-  /** Logged with the decision; the policy table does not route on it. */
+  /** Logged with the decision and carried into its callback ticket, if any; the policy table does not route on it. */
   readonly intent?: string;
-  /** Accepted for the record (IVR steps before the transfer); not used by the router. */
+  /** IVR steps before the transfer: carried into the decision's callback ticket, if any; not used by the router. */
   readonly ivrTrajectory?: readonly string[];
 }
 

@@ -119,7 +119,9 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       this.hot.release();
     }
     this.decisionLog?.append(c);
-    if (c.decision.ticket)
+    if (c.decision.ticket) {
+      // Only a diverted call pays for its context: the IVR path is copied, so a caller reusing its array changes nothing.
+      const trajectory = req.ivrTrajectory;
       this.tickets.enqueue({
         tenant: c.tenant,
         callId: c.callId,
@@ -127,7 +129,10 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
         priority: c.priority,
         reason: c.reason,
         decisionId: c.decisionId,
+        ...(req.intent ? { intent: req.intent } : {}),
+        ...(trajectory !== undefined && trajectory.length > 0 ? { ivrTrajectory: [...trajectory] } : {}),
       });
+    }
     if (timed) {
       this.events.emit('decision', {
         tenant: c.tenant,

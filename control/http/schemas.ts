@@ -3,6 +3,7 @@
  * serialises the route answer with the response schema).
  */
 import { tenantSchema } from '../../core/access.js';
+import { CALL_CONTEXT_LIMITS as CTX } from '../../core/messages.js';
 import { SAFETY_ORDER } from '../types.js';
 
 /** Same rule as the rest of the API (`core/access.ts`). */
@@ -20,8 +21,9 @@ export const routeBody = {
     callId: { type: 'string', minLength: 1, maxLength: 128 },
     skillGroup,
     priority: { type: 'string', enum: ['vip', 'high', 'normal', 'low'] },
-    intent: { type: 'string', maxLength: 128 },
-    ivrTrajectory: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 128 } },
+    // Carried into the callback ticket when the call is diverted to one (the queue checks the same bounds).
+    intent: { type: 'string', maxLength: CTX.intentLength },
+    ivrTrajectory: { type: 'array', maxItems: CTX.trajectorySteps, items: { type: 'string', maxLength: CTX.stepLength } },
   },
 } as const;
 
