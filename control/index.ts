@@ -78,7 +78,8 @@ export type { CtiHealth, ScopeSignals, SnapshotSourceOptions } from './signals/s
 export { EventLoopLag } from './signals/engine.js';
 export type { EngineHealth } from './signals/engine.js';
 export { KEYS as CONTROL_KEYS } from './fleet/keys.js';
-export type { LevelsMessage } from './fleet/levels-sync.js';
+export type { LevelsMessage, PublishedLevels, PublishedScopeLevel } from './fleet/levels-sync.js';
+export { readLevelsMessage } from './fleet/levels-sync.js';
 export { BufferedDecisionLog } from './log/buffered.js';
 export { ClickHouseLogWriter, controlMigrations } from './log/clickhouse.js';
 export { MemoryLogWriter, memoryDecisionLog } from './log/memory.js';

@@ -8,7 +8,7 @@
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import { bounded } from '../../adapters/state/bounded.js';
 import type { StateStore } from '../../adapters/state/types.js';
-import { CONTROL_KEYS, isLevel, type LevelsMessage } from '../../control/index.js';
+import { CONTROL_KEYS, readLevelsMessage, type PublishedLevels } from '../../control/index.js';
 import type { LevelSource, ScopeLevel } from './stream-levels.js';
 
 /** Options of {@link StoreLevelSource}. */
@@ -23,33 +23,16 @@ export interface StoreLevelSourceOptions {
 }
 
 /** The scopes of a published level state, by tenant; undefined when it is not one. */
-function parse(raw: string): { msg: LevelsMessage; byTenant: Map<string, ScopeLevel[]> } | undefined {
-  let m: LevelsMessage;
-  try {
-    m = JSON.parse(raw) as LevelsMessage;
-  } catch {
-    return undefined;
-  }
-  if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.epoch) || !Number.isInteger(m.seq)) return undefined;
-  if (m.state?.v !== 1 || !Array.isArray(m.state.scopes)) return undefined;
+function parse(raw: string): { msg: PublishedLevels; byTenant: Map<string, ScopeLevel[]> } | undefined {
+  const msg = readLevelsMessage(raw);
+  if (msg === undefined) return undefined;
   const byTenant = new Map<string, ScopeLevel[]>();
-  for (const item of m.state.scopes) {
-    const scope = item?.scope;
-    const st = item?.state;
-    if (typeof scope?.tenant !== 'string' || (scope.skillGroup !== undefined && typeof scope.skillGroup !== 'string')) continue;
-    if (!isLevel(st?.level) || typeof st.since !== 'number' || typeof st.reason !== 'string') continue;
+  for (const scope of msg.scopes) {
     let list = byTenant.get(scope.tenant);
     if (list === undefined) byTenant.set(scope.tenant, (list = []));
-    list.push({
-      tenant: scope.tenant,
-      ...(scope.skillGroup === undefined ? {} : { skillGroup: scope.skillGroup }),
-      level: st.level,
-      since: st.since,
-      reason: st.reason,
-      pinned: st.override !== null && st.override !== undefined,
-    });
+    list.push(scope);
   }
-  return { msg: m, byTenant };
+  return { msg, byTenant };
 }
 
 /** See the module comment. */

@@ -12,13 +12,12 @@ import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
 import { gateOf, NEVER_SLOW, type NonCriticalGate } from '../../core/non-critical.js';
 import { checkNumber } from '../errors.js';
-import { LevelController } from '../levels/controller.js';
 import { DEFAULT_POLICY } from '../policy/defaults.js';
 import { slowedTenants, type ScopeLevelOf } from '../policy/non-critical.js';
 import type { TenantPolicy } from '../policy/schema.js';
 import { bounded } from './guard.js';
 import { KEYS } from './keys.js';
-import type { LevelsMessage } from './levels-sync.js';
+import { readLevelsMessage } from './levels-sync.js';
 import { StateStorePolicyStore } from './policy-store.js';
 
 /** Options of {@link SharedNonCriticalGate}. Durations in ms. */
@@ -115,25 +114,16 @@ export class SharedNonCriticalGate implements NonCriticalGate {
   }
 
   #consider(raw: string, now: number): void {
-    let levels: ScopeLevelOf[];
-    let m: LevelsMessage;
-    try {
-      m = JSON.parse(raw) as LevelsMessage;
-      if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.epoch) || !Number.isInteger(m.seq)) {
-        throw new Error('not a levels message of version 1');
-      }
-      levels = LevelController.restore(m.state)
-        .toJSON()
-        .scopes.map((s) => ({ tenant: s.scope.tenant, level: s.state.level }));
-    } catch (err) {
-      this.#o.onError?.('parse levels', err);
+    const m = readLevelsMessage(raw);
+    if (m === undefined) {
+      this.#o.onError?.('parse levels', new Error('not a levels message of version 1'));
       return;
     }
     const s = this.#seen;
     if (s === null || s.leader !== m.leader || s.epoch !== m.epoch || s.seq !== m.seq) {
       this.#seen = { leader: m.leader, epoch: m.epoch, seq: m.seq, advancedAt: now };
     }
-    this.#levels = levels;
+    this.#levels = m.scopes;
     this.#recompute();
   }
 
