@@ -41,6 +41,7 @@ describe('slowNonCritical across instances: control sets the level, the reportin
       SLUICE_TENANTS: 'acme',
       SLUICE_ROLE: role,
       REDIS_URL: inject('redisUrl'),
+      SLUICE_DECISION_KEY: 'non-critical-roles-test-decision-key-0123456789',
       CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: `ncw_${role}_${process.pid}`,
       PORT: '0',

@@ -149,11 +149,20 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     });
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
     // The worker itself serves no report: it names the role that does.
-    const refused = await fetch(`http://127.0.0.1:${port2}/v1/reports/minutes?tenant=acme&from=${base}&to=${base + 60_000}`, {
-      headers: { 'x-api-key': KEY },
+    // (A worker consumes before it listens: under load it may store everything before its port is open.)
+    const refused = await eventually(
+      () =>
+        fetch(`http://127.0.0.1:${port2}/v1/reports/minutes?tenant=acme&from=${base}&to=${base + 60_000}`, {
+          headers: { 'x-api-key': KEY },
+        }).catch(() => undefined),
+      (r) => r !== undefined,
+      'the restarted worker listening',
+      30_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${proc?.output()}`);
     });
-    expect(refused.status).toBe(404);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('SLUICE_ERR_ROLE_ROUTE');
+    expect(refused!.status).toBe(404);
+    expect(((await refused!.json()) as { error: { code: string } }).error.code).toBe('SLUICE_ERR_ROLE_ROUTE');
     for (const p of [proc, reporting]) {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

@@ -89,7 +89,8 @@ describe('the reporting role beside a control and a pipeline instance on one Cli
     // Rows as a workflow instance records them (its history writer, on the same database).
     const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, db);
     const history = await ClickHouseHistory.open(ch, { clock: new ManualClock(0), instanceId: 'a-workflow-instance' });
-    const T = Date.UTC(2026, 2, 3, 10);
+    // The start of the current hour: a fixed past date would fall out of the history's retention (TTL) as the calendar moves.
+    const T = Math.floor(Date.now() / 3_600_000) * 3_600_000;
     history.recordTicketEvents([
       sampleEventRow({ ticketId: 't1', ts: T, breached: true }),
       sampleEventRow({ ticketId: 't2', ts: T + 1_000, breached: false }),

@@ -196,7 +196,7 @@ describe('live wallboard in headless Chromium', () => {
       undefined,
       { timeout: 10_000 },
     );
-    expect(await second.textContent('#notice')).toMatch(/^Too many screens are open with this key — retrying \(attempt 1\)\./);
+    expect(await second.textContent('#notice')).toMatch(/^Too many screens are open with this key — retrying \(attempt \d+\)\./);
     await second.close();
 
     // Sluice stops: the page says it is reconnecting and keeps the last figures, dimmed.
