@@ -42,11 +42,17 @@ export class Pool {
   /** Times a request was moved to another instance because its first one refused or dropped the connection. */
   failovers = 0;
 
+  readonly timeoutMs: number;
+  readonly #healthKey: string | undefined;
+
+  /** `healthKey`: the API key `/readyz` is asked with; `timeoutMs`: a request's deadline (default 30 s). */
   constructor(
     readonly name: string,
     urls: readonly string[],
-    readonly timeoutMs = 30_000,
+    o: { healthKey?: string; timeoutMs?: number } = {},
   ) {
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.#healthKey = o.healthKey;
     for (const u of urls) this.add(u);
   }
 
@@ -70,7 +76,10 @@ export class Pool {
     this.#checker ??= setInterval(() => {
       for (const u of this.#urls) {
         if (this.#up.has(u)) continue;
-        fetch(`${u}/readyz`, { signal: AbortSignal.timeout(1_000) })
+        fetch(`${u}/readyz`, {
+          headers: this.#healthKey ? { authorization: `Bearer ${this.#healthKey}` } : {},
+          signal: AbortSignal.timeout(1_000),
+        })
           .then((r) => {
             if (r.status === 200) this.#up.add(u);
           })

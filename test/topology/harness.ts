@@ -10,7 +10,11 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KafkaBus } from '../../adapters/bus/kafka.js';
+import { callbackQueueName } from '../../app/callback-queue.js';
 import { loadConfig } from '../../app/config.js';
+import { SOURCES } from '../../pipelines/events/types.js';
+import { deadLetterTopic, topicFor } from '../../pipelines/topics.js';
 import { startClickHouseHttp } from '../../services/clickhouse-http.js';
 import { startKafka, type KafkaBroker } from '../../services/kafka.js';
 import { freePort, waitUntil } from '../../services/ports.js';
@@ -67,14 +71,20 @@ export class Instance {
   }
 
   /** Starts the process and waits until `/readyz` answers 200; throws with its output when it exits or does not. */
-  async start(timeoutMs = 90_000): Promise<void> {
+  async start(timeoutMs = 240_000): Promise<void> {
     const p = spawnSluice(['start', '--role', this.role, '--port', String(this.port)], this.env);
     this.proc = p;
     let exit: string | undefined;
     void p.exited.then((code) => (exit = `exit code ${code}`));
     await waitUntil(
       `${this.name} (${this.role}) on ${this.url}/readyz`,
-      async () => (await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+      async () =>
+        (
+          await fetch(`${this.url}/readyz`, {
+            headers: { authorization: `Bearer ${KEYS.viewer.acme}` },
+            signal: AbortSignal.timeout(2_000),
+          })
+        ).status === 200,
       timeoutMs,
       () => (exit ? new Error(`${this.name} (${this.role}) exited while starting (${exit}):\n${p.output().slice(-4000)}`) : undefined),
     ).catch((err: Error) => {
@@ -226,9 +236,20 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
       await Promise.all(instances.map((x) => x.stop()));
     };
     started.push({ stop: stopInstances });
-    // The workers first, one after the other (each creates the topics it needs); then the rest side by side.
-    for (const w of byRole('pipeline')) await w.start();
-    await Promise.all(instances.filter((x) => x.role !== 'pipeline').map((x) => x.start()));
+    // The topics first, as a deployment's provisioning does: instances creating them side by side race on
+    // KRaft's metadata ("This server does not host this topic-partition" ends a start).
+    const bus = new KafkaBus({ brokers: [kafka.brokers], clientId: 'topology-setup' });
+    const partitions = Number(env.KAFKA_PARTITIONS);
+    const cfg = loadConfig({ ...env, SLUICE_ROLE: 'all' });
+    await bus.ensureTopics(
+      [...SOURCES.map((src) => topicFor(src, topicPrefix)), deadLetterTopic(topicPrefix), callbackQueueName(cfg)].map((topic) => ({
+        topic,
+        partitions,
+      })),
+    );
+    await bus.close();
+    // Side by side: on a shared two-core machine one start (tsx, group join) can take a minute or more.
+    await Promise.all(instances.map((x) => x.start()));
     log(`instances: ${instances.map((x) => `${x.name} ${x.url} pid ${x.pid}`).join(', ')}`);
     const pools = Object.fromEntries(
       (['pipeline', 'control', 'workflow', 'reporting'] as const).map((r) => {
