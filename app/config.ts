@@ -89,6 +89,10 @@ export interface Config {
   controlScopeIdleMs: number;
   /** Tenants whose own breakers must be open to open a shared (fleet) breaker. */
   controlBreakerQuorum: number;
+  /** How long a trunk utilisation report counts, ms. */
+  controlTrunkTtlMs: number;
+  /** Most trunks one tenant may have reporting at once. */
+  controlMaxTrunks: number;
 }
 
 /**
@@ -178,6 +182,8 @@ const ENV_SCHEMA = {
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
     SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
+    SLUICE_CONTROL_TRUNK_TTL_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: 60000 },
+    SLUICE_CONTROL_MAX_TRUNKS: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
   },
 } as const;
 
@@ -291,6 +297,8 @@ export function loadConfig(
     controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
     controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
+    controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
+    controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
   });
 }
 

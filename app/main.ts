@@ -232,12 +232,14 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
         tenants: config.tenants,
+        serviceLevelMs: config.serviceLevelMs,
         log,
         rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
         tuning: {
           maxPendingPerTenant: config.controlPendingPerTenant,
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
+          trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },
           ...opts.control,
         },
       });

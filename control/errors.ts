@@ -53,6 +53,13 @@ export const CONTROL_ERRORS = Object.freeze({
     description:
       'A change that must reach every control instance (a policy version) could not be made because the shared store (Redis) is unreachable or busy; routing goes on from local state.',
   },
+  SLUICE_ERR_CONTROL_TRUNKS_FULL: {
+    message: 'too many trunks: %s',
+    status: 409,
+    retriable: true,
+    description:
+      'A trunk utilisation report names a new trunk of a tenant that already has as many trunks reporting as it may (SLUICE_CONTROL_MAX_TRUNKS); a trunk silent for the TTL stops counting.',
+  },
   SLUICE_ERR_CONTROL_REQUEST_INVALID: {
     message: 'invalid request: %s',
     status: 400,

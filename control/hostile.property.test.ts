@@ -1,6 +1,6 @@
 /**
  * Hostile input on the control write routes (issue 14): route, outcome,
- * policy, overrides and breaker force, through `app.inject` with the app's own
+ * policy (with hostile CTI nodes and tuning, issue 16), trunk reports, overrides and breaker force, through `app.inject` with the app's own
  * auth and error plugins. Properties: never a 5xx; and after anything a tenant
  * sends (arbitrary JSON, lone surrogates, huge or non-finite numbers, deep
  * nesting, long strings, decisions left without outcomes, failures reported),
@@ -14,6 +14,7 @@ import { authHeader, testServer } from '../test/support/server.js';
 import { calm, harness } from './testing/harness.js';
 import type { Harness } from './testing/harness.js';
 import { controlRoutes } from './http/routes.js';
+import { DEFAULT_POLICY } from './policy/defaults.js';
 
 /** Labels of the test server's keys (`tenant:role`). */
 const K = {
@@ -50,6 +51,11 @@ const wildJson = fc.oneof(
       'reason',
       'mode',
       'expectedVersion',
+      'trunk',
+      'utilisation',
+      'ts',
+      'ctiNodes',
+      'tuning',
     ),
     fc.oneof(nasty, wildNumber, fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 70 })),
   ),
@@ -89,7 +95,66 @@ const pathPart = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('%!%ED%A0%80', '%!%zz', '%!%00', '%!..%2F..') },
 );
 
+/** A policy with hostile `ctiNodes` and `tuning` over a valid level table (the new write paths of issue 16). */
+const tunedPolicy = fc
+  .record(
+    {
+      ctiNodes: fc.oneof(
+        fc.array(
+          fc.record(
+            {
+              name: fc.oneof(nasty, fc.constantFrom('sbc-1', 'a', 'b', 'cti-primary')),
+              weight: wildNumber,
+              role: fc.constantFrom('primary', 'backup', 'x'),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 12 },
+        ),
+        wildJson,
+      ),
+      tuning: fc.oneof(
+        fc.record(
+          {
+            thresholds: fc.array(wildNumber, { maxLength: 4 }),
+            hysteresis: wildNumber,
+            escalateTicks: wildNumber,
+            holdMs: wildNumber,
+            holdMaxMs: wildNumber,
+            pressure: fc.record(
+              {
+                targetWaitMs: wildNumber,
+                trunkLow: wildNumber,
+                trunkHigh: wildNumber,
+                weights: fc.dictionary(fc.constantFrom('trunk', 'cti', 'waiting', 'vibes'), wildNumber),
+                dominant: fc.array(fc.constantFrom('cti', 'trunk', 'fax'), { maxLength: 3 }),
+              },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        wildJson,
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map((extra) => JSON.stringify({ policy: { ...structuredClone(DEFAULT_POLICY), ...extra } }));
+const trunkBody = fc.oneof(
+  rawBody,
+  fc.record(
+    {
+      tenant: fc.constantFrom('evil', 'globex', 'x'),
+      trunk: fc.oneof(nasty, fc.constantFrom('t1', 't2')),
+      utilisation: wildNumber,
+      ts: wildNumber,
+    },
+    { requiredKeys: [] },
+  ),
+);
+
 type Op =
+  | { op: 'trunk'; body: string | object }
   | { op: 'route'; body: string | object; key: string }
   | { op: 'route-fail'; n: number; success: boolean; latencyMs: number }
   | { op: 'outcome'; id: string | number; body: string }
@@ -113,7 +178,8 @@ const ops = (platform: boolean): fc.Arbitrary<Op[]> =>
         latencyMs: fc.oneof(fc.integer({ min: 0, max: 3_600_000 }), fc.constant(3_600_000)),
       }),
       fc.record({ op: fc.constant('outcome' as const), id: fc.oneof(fc.nat(), pathPart), body: rawBody }),
-      fc.record({ op: fc.constant('policy' as const), body: rawBody, rollback: fc.boolean() }),
+      fc.record({ op: fc.constant('policy' as const), body: fc.oneof(rawBody, tunedPolicy), rollback: fc.boolean() }),
+      fc.record({ op: fc.constant('trunk' as const), body: trunkBody }),
       fc.record({
         op: fc.constant('pin' as const),
         body: fc.oneof(
@@ -185,6 +251,9 @@ async function play(list: Op[], h: Harness, app: FastifyInstance): Promise<numbe
         break;
       case 'force':
         await send('POST', `/v1/control/breakers/${enc(o.key)}/force`, o.platform ? K.platformAdmin : K.evilAdmin, o.body);
+        break;
+      case 'trunk':
+        await send('PUT', '/v1/control/trunks', K.evilRouter, o.body);
         break;
       case 'tick':
         await runFor(h.clock, 1_000);

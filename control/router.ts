@@ -18,6 +18,7 @@
 import type { BreakerStateName } from './breaker/machine.js';
 import { CHANNEL_BREAKER_KEYS, CtiVariant, passable, planDecision, planIndex } from './routing-table.js';
 import type { CompiledTenant, Plan, RouteDecision } from './routing-table.js';
+import { MAX_CTI_NODES } from './policy/schema.js';
 import type { Priority } from './types.js';
 
 export type { RouteDecision, RouteTarget } from './routing-table.js';
@@ -90,22 +91,52 @@ function excluded(req: RouteRequest, key: string): boolean {
   return req.exclude?.includes(key) === true;
 }
 
-/** Picks a CTI node: returns variant · 2 + (probe ? 1 : 0), or −1 when no node can take the call. */
+/** Per node of the call being decided: 0 unusable, 1 closed, 2 half-open; and its weight (scratch, no allocation). */
+const USABLE = new Uint8Array(MAX_CTI_NODES);
+const WEIGHT = new Float64Array(MAX_CTI_NODES);
+
+/**
+ * Picks a CTI node: returns variant · 2 + (probe ? 1 : 0), variant = node index · 3 + kind
+ * ({@link CtiVariant}), or −1 when no node can take the call. The pool is every usable node at a
+ * level with `backupActive` when a primary and a backup are usable, the usable primaries otherwise,
+ * the usable backups when no primary is; within it the call id's hash picks by weight (the node's
+ * policy weight × its health weight), so without a call id the first node of the pool takes it.
+ */
 function pickCti(t: CompiledTenant, plan: Plan, req: RouteRequest, state: RouteState): number {
-  const p = excluded(req, t.primaryKey) ? 'open' : state.breakerState(t.primaryKey);
-  const b = t.backupKey === undefined || excluded(req, t.backupKey) ? 'open' : state.breakerState(t.backupKey);
-  const pOk = passable(p);
-  const bOk = passable(b);
-  if (pOk && bOk && plan.policy.backupActive) {
-    const wp = state.ctiWeight?.(t.primaryKey) ?? 1;
-    const wb = state.ctiWeight?.(t.backupKey!) ?? 1;
-    const share = wp + wb > 0 ? wp / (wp + wb) : 0.5;
-    if (unitHash(req.callId) >= share) return CtiVariant.BackupShare * 2 + (b === 'half-open' ? 1 : 0);
-    return CtiVariant.Primary * 2 + (p === 'half-open' ? 1 : 0);
+  const nodes = t.nodes;
+  let anyP = false;
+  let anyB = false;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const s = excluded(req, n.key) ? 'open' : state.breakerState(n.key);
+    if (!passable(s)) {
+      USABLE[i] = 0;
+      continue;
+    }
+    USABLE[i] = s === 'half-open' ? 2 : 1;
+    WEIGHT[i] = n.weight * (state.ctiWeight?.(n.key) ?? 1);
+    if (n.primary) anyP = true;
+    else anyB = true;
   }
-  if (pOk) return CtiVariant.Primary * 2 + (p === 'half-open' ? 1 : 0);
-  if (bOk) return CtiVariant.BackupFailover * 2 + (b === 'half-open' ? 1 : 0);
-  return -1;
+  if (!anyP && !anyB) return -1;
+  const share = plan.policy.backupActive && anyP && anyB;
+  // In the pool: usable, and (sharing, or of the role that takes the calls: primaries when one is usable).
+  let total = 0;
+  for (let i = 0; i < nodes.length; i++) if (USABLE[i] !== 0 && (share || nodes[i]!.primary === anyP)) total += WEIGHT[i]!;
+  const u = total > 0 ? unitHash(req.callId) * total : 0;
+  let acc = 0;
+  let pick = -1;
+  for (let i = 0; i < nodes.length; i++) {
+    if (USABLE[i] === 0 || !(share || nodes[i]!.primary === anyP)) continue;
+    if (pick < 0) pick = i;
+    acc += WEIGHT[i]!;
+    if (u < acc) {
+      pick = i;
+      break;
+    }
+  }
+  const kind = nodes[pick]!.primary ? CtiVariant.Primary : share ? CtiVariant.BackupShare : CtiVariant.BackupFailover;
+  return (pick * 3 + kind) * 2 + (USABLE[pick] === 2 ? 1 : 0);
 }
 
 /**

@@ -8,8 +8,8 @@
  * built on first use and then reused, so steady-state routing allocates nothing.
  */
 import type { BreakerStateName } from './breaker/machine.js';
-import type { LevelPolicy, TenantPolicy } from './policy/schema.js';
-import { LEVEL_KEYS } from './policy/schema.js';
+import type { CtiNodePolicy, LevelPolicy, TenantPolicy } from './policy/schema.js';
+import { LEVEL_KEYS, MAX_CTI_NODES } from './policy/schema.js';
 import { PRIORITIES, SAFETY_ORDER } from './types.js';
 import type { Channel, Level, Priority } from './types.js';
 
@@ -53,11 +53,34 @@ export function passable(s: BreakerStateName): boolean {
 export interface TenantRouting {
   readonly tenant: string;
   readonly policy: TenantPolicy;
+  /** The deployment's CTI nodes, used when the policy names none of its own. */
   readonly cti: { readonly primary: string; readonly backup?: string };
 }
 
-/** Agent-target variants: which CTI node, and why. */
+/**
+ * Why an agent call goes to a CTI node; the decision's variant is
+ * `node index · 3 + kind` (node index in {@link CompiledTenant.nodes}).
+ */
 export const CtiVariant = Object.freeze({ Primary: 0, BackupShare: 1, BackupFailover: 2 } as const);
+
+/** A CTI node of a compiled tenant. */
+export interface CompiledNode {
+  readonly name: string;
+  /** `cti:<name>`. */
+  readonly key: string;
+  readonly weight: number;
+  readonly primary: boolean;
+}
+
+/** The CTI nodes a tenant's calls go to: its policy's, or the deployment's (weight 1 each). */
+export function ctiNodesOf(r: TenantRouting): readonly CtiNodePolicy[] {
+  return (
+    r.policy.ctiNodes ?? [
+      { name: r.cti.primary, weight: 1, role: 'primary' },
+      ...(r.cti.backup === undefined ? [] : [{ name: r.cti.backup, weight: 1, role: 'backup' as const }]),
+    ]
+  );
+}
 
 /** Precomputed plan for one (level, priority, admitted). */
 export interface Plan {
@@ -74,8 +97,16 @@ export interface Plan {
 /** A compiled tenant. `level` and `groups` are updated in place by the composition root when levels change. */
 export interface CompiledTenant {
   readonly tenant: string;
+  /** CTI nodes, primaries first, each role in policy order. */
+  readonly nodes: readonly CompiledNode[];
+  /** Breaker keys of the CTI nodes. */
+  readonly ctiKeys: readonly string[];
+  /** Breaker keys of the backup nodes. */
+  readonly backupKeys: readonly string[];
+  /** The first primary node. */
   readonly primary: string;
   readonly primaryKey: string;
+  /** The first backup node, if any. */
   readonly backup: string | undefined;
   readonly backupKey: string | undefined;
   /** Tenant-scope level. */
@@ -91,9 +122,11 @@ export function planIndex(level: Level, rank: number, admitted: boolean): number
   return (level * PRIORITIES.length + rank) * 2 + (admitted ? 0 : 1);
 }
 
+const VARIANTS = MAX_CTI_NODES * 3;
+
 /** Index of a decision in a plan's cache. */
 export function decisionIndex(candidate: number, variant: number, probe: boolean, untracked: boolean): number {
-  return candidate * 12 + variant * 4 + (probe ? 2 : 0) + (untracked ? 1 : 0);
+  return (candidate * VARIANTS + variant) * 4 + (probe ? 2 : 0) + (untracked ? 1 : 0);
 }
 
 /** The candidate list (see the module comment). */
@@ -117,12 +150,19 @@ export function compileTenant(r: TenantRouting): CompiledTenant {
       }
     });
   }
+  const listed = ctiNodesOf(r).map((n) => ({ name: n.name, key: ctiBreakerKey(n.name), weight: n.weight, primary: n.role === 'primary' }));
+  const nodes = [...listed.filter((n) => n.primary), ...listed.filter((n) => !n.primary)];
+  const first = nodes[0]!;
+  const backup = nodes.find((n) => !n.primary);
   return {
     tenant: r.tenant,
-    primary: r.cti.primary,
-    primaryKey: ctiBreakerKey(r.cti.primary),
-    backup: r.cti.backup,
-    backupKey: r.cti.backup === undefined ? undefined : ctiBreakerKey(r.cti.backup),
+    nodes,
+    ctiKeys: nodes.map((n) => n.key),
+    backupKeys: nodes.filter((n) => !n.primary).map((n) => n.key),
+    primary: first.name,
+    primaryKey: first.key,
+    backup: backup?.name,
+    backupKey: backup?.key,
     level: 0,
     groups: new Map(),
     plans,
@@ -158,14 +198,17 @@ function buildDecision(t: CompiledTenant, plan: Plan, i: number, variant: number
   let ctiNode: string | undefined;
   let breakerKey: string;
   if (target === 'agent') {
-    ctiNode = variant === CtiVariant.Primary ? t.primary : t.backup;
-    breakerKey = (variant === CtiVariant.Primary ? t.primaryKey : t.backupKey) ?? '';
+    const node = t.nodes[Math.floor(variant / 3)]!;
+    const kind = variant % 3;
+    const primaries = t.nodes.filter((n) => n.primary).map((n) => n.name);
+    ctiNode = node.name;
+    breakerKey = node.key;
     how =
-      variant === CtiVariant.Primary
-        ? ` via primary CTI ${t.primary}`
-        : variant === CtiVariant.BackupShare
-          ? ` via backup CTI ${t.backup} (active-active share)`
-          : ` via backup CTI ${t.backup} (primary ${t.primary} unavailable)`;
+      kind === CtiVariant.Primary
+        ? ` via primary CTI ${node.name}`
+        : kind === CtiVariant.BackupShare
+          ? ` via backup CTI ${node.name} (active-active share)`
+          : ` via backup CTI ${node.name} (${primaries.length === 1 ? 'primary' : 'primaries'} ${primaries.join(', ')} unavailable)`;
   } else {
     breakerKey = CHANNEL_BREAKER_KEYS[target];
     how = '';

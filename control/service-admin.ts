@@ -14,6 +14,7 @@ import type { Scope } from './levels/controller.js';
 import type { PressureConfig } from './levels/pressure.js';
 import type { DecisionLog } from './log/types.js';
 import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
+import { validatePolicy } from './policy/schema.js';
 import { CHANNEL_BREAKER_KEYS, ctiBreakerKey } from './routing-table.js';
 import { Admission } from './runtime/admission.js';
 import { CoarseClock } from './runtime/coarse-clock.js';
@@ -23,6 +24,9 @@ import { CtiView } from './runtime/cti-health.js';
 import { LevelRuntime } from './runtime/levels.js';
 import { ScopeBook } from './runtime/scopes.js';
 import { TenantTables } from './runtime/tenants.js';
+import { TenantTuning } from './runtime/tuning.js';
+import { TrunkFeed } from './fleet/trunks.js';
+import type { TrunkReading, TrunkReportResult } from './fleet/trunks.js';
 import { silentLogger, withFields, type Logger } from '../core/logger.js';
 import type { ControlEvents, ControlServiceOptions, ControlStateView } from './service-types.js';
 import { Coordinator } from './fleet/coordinator.js';
@@ -34,6 +38,9 @@ import type { RealtimeView } from './signals/snapshot.js';
 import { SnapshotSignalSource } from './signals/source.js';
 import { InMemoryCallbackTickets, TicketDispatcher } from './tickets/tickets.js';
 import type { Level } from './types.js';
+
+/** Most distinct CTI nodes (breaker targets) the policies of one deployment may name in all. */
+export const MAX_FLEET_CTI_NODES = 256;
 
 /** Derived settings the service validated. */
 export interface AdminSettings {
@@ -65,6 +72,10 @@ export class ControlAdmin {
   protected readonly decisionLog: DecisionLog | undefined;
   protected readonly tickets: TicketDispatcher;
   protected readonly policies: StateStorePolicyStore;
+  /** Each tenant's level and pressure configs (its policy's tuning over the deployment's). */
+  protected readonly tuning: TenantTuning;
+  /** Trunk utilisation reports, shared through the store. */
+  protected readonly trunks: TrunkFeed;
   protected readonly log: Logger;
   readonly #loopLag: EventLoopLag | undefined;
   readonly #timeoutMs: number;
@@ -81,8 +92,8 @@ export class ControlAdmin {
     const cti = o.ctiNodes ?? { primary: 'cti-primary', backup: 'cti-backup' };
     const ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
     const targets = [...ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
-    this.tables = new TenantTables(cti);
-    for (const t of o.tenants ?? []) this.tables.ensure(t);
+    // A table compiled with CTI nodes of the tenant's policy: breakers for them (the registry is built below, before any table).
+    this.tables = new TenantTables(cti, (t) => this.breakers.useTargets(t.tenant, t.ctiKeys));
     this.book = new ScopeBook({
       ...o.scopes,
       onRefused: (tenant) => {
@@ -96,11 +107,29 @@ export class ControlAdmin {
       probeBudget,
       knows: known,
       tenantCount: () => this.tables.compiled.size,
+      tenantTargets: (tenant) => this.tables.ctiKeysOf(tenant),
       ...(o.breakerQuorum === undefined ? {} : { quorum: o.breakerQuorum }),
       ...(o.random ? { random: o.random } : {}),
       ...(o.breakers ? { configFor: o.breakers } : {}),
     });
-    this.cti = new CtiView(this.breakers, ctiKeys);
+    for (const t of o.tenants ?? []) this.tables.ensure(t);
+    this.cti = new CtiView(this.breakers, (tenant) => this.tables.ctiKeysOf(tenant));
+    this.tuning = new TenantTuning(
+      (tenant) => this.tables.policyOf(tenant).tuning,
+      s.pressure,
+      (tenant, err) =>
+        this.log.warn(
+          { tenant, err: (err as Error)?.message },
+          "control: the policy's tuning conflicts with this deployment's settings; the tenant keeps them",
+        ),
+    );
+    this.trunks = new TrunkFeed({
+      store: o.stateStore,
+      clock: o.clock,
+      timeoutMs: this.#timeoutMs,
+      ...(o.trunks?.ttlMs === undefined ? {} : { ttlMs: o.trunks.ttlMs }),
+      ...(o.trunks?.maxPerTenant === undefined ? {} : { maxTrunks: o.trunks.maxPerTenant }),
+    });
     this.admission = new Admission({
       clock: this.hot,
       limiterKeys: targets,
@@ -116,6 +145,7 @@ export class ControlAdmin {
       ...(o.engineHealth ? { engine: o.engineHealth } : {}),
       loopLagMs: o.loopLagMs ?? (() => this.#loopLag!.readMs()),
       cti: (tenant) => this.cti.health(tenant),
+      trunk: (tenant) => this.trunks.utilisation(tenant),
       admitGroup: (tenant, group, now) => this.book.admit(tenant, group, now),
       ...(o.staleSnapshotMs === undefined ? {} : { staleMs: o.staleSnapshotMs }),
     });
@@ -127,7 +157,8 @@ export class ControlAdmin {
       source: this.source,
       ...(o.levels?.defaults ? { defaults: o.levels.defaults } : {}),
       ...(o.levels?.tenants ? { tenants: o.levels.tenants } : {}),
-      pressureFor: () => s.pressure,
+      adjust: (tenant, base) => this.tuning.level(tenant, base),
+      pressureFor: (tenant) => this.tuning.pressure(tenant),
       onChange: (e) => {
         if (e.source === 'local') {
           this.decisionLog?.append({
@@ -241,7 +272,16 @@ export class ControlAdmin {
 
   /** Publishes a new policy version. @throws SluiceError `SLUICE_ERR_POLICY_INVALID`, `SLUICE_ERR_POLICY_VERSION_CONFLICT`, `SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE` */
   async putPolicy(tenant: string, policy: unknown, options: PolicyUpdateOptions): Promise<PolicyRecord> {
-    const r = await this.policies.put(tenant, policy, options);
+    const valid = validatePolicy(policy);
+    const known = new Set(this.breakers.fleetIds().filter((id) => id.startsWith('cti:')));
+    const added = (valid.ctiNodes ?? []).map((n) => ctiBreakerKey(n.name)).filter((k) => !known.has(k));
+    if (known.size + added.length > MAX_FLEET_CTI_NODES) {
+      throw controlError(
+        'SLUICE_ERR_POLICY_INVALID',
+        `ctiNodes would bring this deployment to ${known.size + added.length} CTI nodes; at most ${MAX_FLEET_CTI_NODES} in all`,
+      );
+    }
+    const r = await this.policies.put(tenant, valid, options);
     this.tables.setPolicy(tenant, r.current.policy);
     return r;
   }
@@ -251,6 +291,20 @@ export class ControlAdmin {
     const r = await this.policies.rollback(tenant, options);
     this.tables.setPolicy(tenant, r.current.policy);
     return r;
+  }
+
+  /**
+   * Records a trunk utilisation report of `tenant` (from the caller's credential) for every instance.
+   * @throws SluiceError `SLUICE_ERR_CONTROL_REQUEST_INVALID`, `SLUICE_ERR_CONTROL_TRUNKS_FULL`, `SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE`
+   */
+  async reportTrunk(tenant: string, trunk: string, utilisation: number, ts?: number): Promise<TrunkReportResult> {
+    return this.trunks.report(tenant, trunk, utilisation, ts);
+  }
+
+  /** `tenant`'s trunk reports still counting, as this instance last read them, and the signal they make. */
+  trunkReadings(tenant: string): { tenant: string; ttlMs: number; utilisation?: number; trunks: TrunkReading[] } {
+    const u = this.trunks.utilisation(tenant);
+    return { tenant, ttlMs: this.trunks.ttlMs, ...(u === undefined ? {} : { utilisation: u }), trunks: this.trunks.readings(tenant) };
   }
 
   /** Levels, breakers, signals and admission; only `tenant`'s scopes when given. */

@@ -60,7 +60,14 @@ export interface ControlServiceOptions {
   /** Snapshots older than this are ignored (default 15 000). */
   readonly staleSnapshotMs?: number;
   readonly levels?: { readonly defaults?: Partial<LevelConfig>; readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>> };
+  /**
+   * The service-level wait target, ms (`SLUICE_SERVICE_LEVEL_MS`): the pressure's `targetWaitMs`, with the
+   * longest-wait ramp full at three times it, unless `pressure` sets them (a tenant's policy `tuning` may too).
+   */
+  readonly serviceLevelMs?: number;
   readonly pressure?: Partial<PressureConfig>;
+  /** Trunk utilisation reports: how long one counts (default 60 000) and most trunks per tenant (default 64). */
+  readonly trunks?: { readonly ttlMs?: number; readonly maxPerTenant?: number };
   /** Breaker config per breaker id. */
   readonly breakers?: (id: string) => Partial<BreakerConfig> | undefined;
   readonly limiter?: Partial<LimiterConfig>;

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { TimerHandle } from '../adapters/clock.js';
 import { Emitter } from '../core/emitter.js';
 import type { Emits, Listener } from '../core/emitter.js';
-import { resolvePressureConfig } from './levels/pressure.js';
+import { resolvePressureConfig, waitTarget } from './levels/pressure.js';
 import { ControlAdmin } from './service-admin.js';
 import type { ControlEvents, ControlServiceOptions, ControlStats, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
 import { PendingDecisions } from './runtime/decisions.js';
@@ -39,7 +39,14 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
   constructor(options: ControlServiceOptions) {
     const tickMs = checkNumber('control.tickMs', options.tickMs ?? 1_000, { int: true, min: 1 });
     const leaseMs = checkNumber('control.leaseMs', options.leaseMs ?? 5_000, { int: true, gt: tickMs });
-    const pressure = resolvePressureConfig({ consumerLagLow: 5_000, consumerLagHigh: 60_000, ...options.pressure });
+    const sl = options.serviceLevelMs;
+    if (sl !== undefined) checkNumber('control.serviceLevelMs', sl, { min: 0 });
+    const pressure = resolvePressureConfig({
+      consumerLagLow: 5_000,
+      consumerLagHigh: 60_000,
+      ...(sl === undefined ? {} : waitTarget(sl)),
+      ...options.pressure,
+    });
     super(options, {
       tickMs,
       leaseMs,
@@ -216,6 +223,11 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       await this.realtime.refresh?.();
     } catch (err) {
       this.log.warn({ err: (err as Error)?.message }, 'control: realtime view refresh failed');
+    }
+    try {
+      await this.trunks.refresh();
+    } catch (err) {
+      this.log.warn({ err: (err as Error)?.message }, 'control: trunk reports refresh failed (the last ones count until their TTL)');
     }
     const computed = await this.coordinator.before();
     if (computed) this.levels.compute();

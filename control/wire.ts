@@ -44,7 +44,13 @@ export interface CreateControlOptions {
   readonly callbackTickets?: CallbackTickets;
   readonly instanceId: string;
   readonly log?: Logger;
+  /** The deployment's CTI nodes (default `cti-primary`, `cti-backup`); a tenant's policy may name its own. */
   readonly ctiNodes?: CtiNodes;
+  /**
+   * Service-level wait target, ms (`SLUICE_SERVICE_LEVEL_MS`): the control loop's wait ramps follow it
+   * (see `ControlServiceOptions.serviceLevelMs`); `tuning.serviceLevelMs` or `tuning.pressure` overrides it.
+   */
+  readonly serviceLevelMs?: number;
   /** Tenants known from configuration (e.g. the tenants of the API keys). */
   readonly tenants?: readonly string[];
   /**
@@ -104,6 +110,7 @@ export function createControl(o: CreateControlOptions): Control {
     onError: (err) => log.warn({ err: (err as Error)?.message }, 'control: decision log write failed'),
   });
   service = new ControlService({
+    ...(o.serviceLevelMs === undefined ? {} : { serviceLevelMs: o.serviceLevelMs }),
     ...o.tuning,
     clock: o.clock,
     instanceId: o.instanceId,

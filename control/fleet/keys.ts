@@ -21,6 +21,8 @@ export const KEYS = Object.freeze({
   policyChannel: 'control:policy',
   /** Map tenant → newest snapshot time, written by pipeline instances. */
   snapshotTenants: 'control:snap-tenants',
+  /** Map tenant → time of its newest trunk report. */
+  trunkTenants: 'control:trunk-tenants',
 });
 
 /** Key of one breaker's shared state. */
@@ -37,3 +39,6 @@ export const snapshotKey = (tenant: string): string => `control:snap:${tenant}`;
 
 /** Fleet admission demand counter for (bucket, window). */
 export const admissionKey = (bucket: string, window: number): string => `control:adm:${bucket}:${window}`;
+
+/** Map trunk → utilisation report JSON for one tenant. */
+export const trunksKey = (tenant: string): string => `control:trunks:${tenant}`;

@@ -1,6 +1,7 @@
 /**
  * The control API as one fastify plugin: routing (`/v1/route`), its outcomes,
- * the state view, the policy table, level pins and forced breakers. Every
+ * the state view, the policy table, trunk utilisation reports, level pins and
+ * forced breakers. Every
  * route has a JSON schema and an access rule (`config.access`, enforced by the
  * app's auth plugin). Tenant isolation: a tenant key acts on its own tenant
  * only — naming another answers 404 so existence does not leak; platform keys
@@ -141,6 +142,28 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
       const { expectedVersion } = req.body;
       return service.rollbackPolicy(t, { author: authorOf(req), ...(expectedVersion === undefined ? {} : { expectedVersion }) });
     },
+  );
+
+  app.put<{ Body: { tenant?: string; trunk: string; utilisation: number; ts?: number } }>(
+    '/v1/control/trunks',
+    {
+      config: { access: { roles: ROUTERS, action: 'report trunk utilisation' } },
+      schema: { body: S.trunkBody, response: S.trunkReply },
+    },
+    async (req) => {
+      const t = oneTenant(req, req.body.tenant, 'body');
+      const { trunk, utilisation, ts } = req.body;
+      return service.reportTrunk(t, trunk, utilisation, ts);
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/v1/control/trunks',
+    {
+      config: { access: { roles: ALL, action: 'read trunk utilisation' } },
+      schema: { querystring: S.tenantQuery, response: S.trunksReply },
+    },
+    async (req) => service.trunkReadings(oneTenant(req, req.query.tenant, 'querystring')),
   );
 
   app.post<{ Body: { tenant?: string; skillGroup?: string; level: Level; forMs: number; reason: string } }>(

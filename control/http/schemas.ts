@@ -63,7 +63,68 @@ export const policyBody = {
   type: 'object',
   additionalProperties: false,
   required: ['policy'],
-  properties: { tenant, policy: { type: 'object' }, expectedVersion: { type: 'integer', minimum: 0 } },
+  properties: {
+    tenant,
+    policy: {
+      type: 'object',
+      description:
+        'The tenant policy (control/README.md#policy-document): `levels` (L0–L3: targets, agentPriorities, admission, backupActive, ' +
+        'slowNonCritical, ticketOnDivert), optional `ctiNodes` ([{ name, weight, role: primary|backup }], 1–8 nodes, at least one primary) ' +
+        'and optional `tuning` (thresholds, hysteresis, escalateTicks, holdMs, holdMaxMs, holdResetMs, maxOverrideMs, and `pressure`: ' +
+        'targetWaitMs, longestWaitFullMs, …, weights, dominant). Validated as a whole; each refused field is named.',
+    },
+    expectedVersion: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+/** `PUT /v1/control/trunks` body: one trunk's utilisation, from the SBC/PBX (or a bridge) that carries it. */
+export const trunkBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['trunk', 'utilisation'],
+  properties: {
+    tenant,
+    trunk: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$', description: 'Trunk (or trunk group) name' },
+    utilisation: { type: 'number', minimum: 0, maximum: 1, description: 'Share of the trunk in use, 0..1' },
+    ts: { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000, description: 'Measurement time, epoch ms (default: arrival)' },
+  },
+} as const;
+
+const trunkReading = {
+  type: 'object',
+  required: ['trunk', 'utilisation', 'at'],
+  properties: { trunk: { type: 'string' }, utilisation: { type: 'number' }, at: { type: 'integer' } },
+} as const;
+
+/** `PUT /v1/control/trunks` answer. */
+export const trunkReply = {
+  200: {
+    type: 'object',
+    required: ['tenant', 'trunk', 'utilisation', 'at', 'expiresAt', 'trunks', 'tenantUtilisation'],
+    properties: {
+      tenant: { type: 'string' },
+      trunk: { type: 'string' },
+      utilisation: { type: 'number' },
+      at: { type: 'integer' },
+      expiresAt: { type: 'integer', description: 'When this report stops counting, epoch ms' },
+      trunks: { type: 'integer', description: "The tenant's trunks reporting now" },
+      tenantUtilisation: { type: 'number', description: "The tenant's trunk signal: the highest report still counting" },
+    },
+  },
+} as const;
+
+/** `GET /v1/control/trunks` answer. */
+export const trunksReply = {
+  200: {
+    type: 'object',
+    required: ['tenant', 'ttlMs', 'trunks'],
+    properties: {
+      tenant: { type: 'string' },
+      ttlMs: { type: 'integer' },
+      utilisation: { type: 'number', description: 'The highest report still counting (absent: none)' },
+      trunks: { type: 'array', items: trunkReading },
+    },
+  },
 } as const;
 
 /** Rollback body. */

@@ -45,6 +45,8 @@ export interface LevelControllerOptions {
   readonly defaults?: Partial<LevelConfig>;
   /** Per-tenant options, merged over `defaults`. */
   readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>>;
+  /** A tenant's config from its resolved one (e.g. its policy's tuning over it), looked up at every use. */
+  readonly adjust?: (tenant: string, config: LevelConfig) => LevelConfig;
   readonly onListenerError?: ListenerErrorHandler;
 }
 
@@ -65,6 +67,7 @@ export function scopeKey(scope: Scope): string {
 export class LevelController implements Emits<LevelEvents> {
   readonly #clock: Clock;
   readonly #configs: LevelConfigs;
+  readonly #adjust: ((tenant: string, config: LevelConfig) => LevelConfig) | undefined;
   readonly #events: Emitter<LevelEvents>;
   readonly #scopes = new Map<string, Entry>();
 
@@ -72,12 +75,14 @@ export class LevelController implements Emits<LevelEvents> {
   constructor(options: LevelControllerOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#configs = resolveLevelConfigs(options.defaults, options.tenants);
+    this.#adjust = options.adjust;
     this.#events = new Emitter<LevelEvents>(options.onListenerError);
   }
 
   /** Resolved config of `tenant`. */
   configFor(tenant: string): LevelConfig {
-    return this.#configs.forTenant(tenant);
+    const c = this.#configs.forTenant(tenant);
+    return this.#adjust === undefined ? c : this.#adjust(tenant, c);
   }
 
   /**

@@ -109,6 +109,8 @@ export function stepLevel(s0: LevelState, pressure: number, now: number, cfg: Le
   const expired = expireOverride(s0, now);
   if (expired.change !== null || s0.override !== null || Number.isNaN(pressure)) return expired;
   let s = s0;
+  // A config changed at run time (a tenant's policy tuning): the hold in force stays within its new bounds.
+  if (s.holdMs < cfg.holdMs || s.holdMs > cfg.holdMaxMs) s = { ...s, holdMs: Math.min(cfg.holdMaxMs, Math.max(cfg.holdMs, s.holdMs)) };
   if (s.holdMs !== cfg.holdMs && s.lastEscalationAt !== null && now - s.lastEscalationAt >= cfg.holdResetMs)
     s = { ...s, holdMs: cfg.holdMs };
   const suffix = detail === undefined ? '' : `; ${detail}`;

@@ -136,12 +136,17 @@ const PAIRS = [
 ] as const;
 
 /**
- * Merges `partial` (weights merge key by key) over the defaults and validates.
+ * Merges `partial` (weights merge key by key) over `base` (default: the built-in defaults) and validates.
+ * @param section prefix for field names in messages, e.g. `tuning.pressure`
  * @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` naming the field
  */
-export function resolvePressureConfig(partial?: Partial<PressureConfig>): PressureConfig {
+export function resolvePressureConfig(
+  partial?: Partial<PressureConfig>,
+  base: PressureConfig = DEFAULT_PRESSURE_CONFIG,
+  section = 'pressure',
+): PressureConfig {
   const positive = { gt: 0 };
-  const c = resolveConfig('pressure', DEFAULT_PRESSURE_CONFIG, partial, {
+  const c = resolveConfig(section, base, partial, {
     waitingFull: positive,
     targetWaitMs: positive,
     longestWaitFullMs: positive,
@@ -160,17 +165,27 @@ export function resolvePressureConfig(partial?: Partial<PressureConfig>): Pressu
     insertLatencyLowMs: { min: 0 },
     insertLatencyHighMs: { min: 0 },
   });
-  for (const [lo, hi] of PAIRS) if (!(c[hi] > c[lo])) configError(`pressure.${hi}`, `> pressure.${lo} (${c[lo]})`, c[hi]);
-  const weights = { ...DEFAULT_PRESSURE_CONFIG.weights, ...(partial?.weights ?? {}) };
+  for (const [lo, hi] of PAIRS) if (!(c[hi] > c[lo])) configError(`${section}.${hi}`, `> ${section}.${lo} (${c[lo]})`, c[hi]);
+  const weights = { ...base.weights, ...(partial?.weights ?? {}) };
   for (const key of Object.keys(weights)) {
-    if (!(COMPONENTS as readonly string[]).includes(key)) configError(`pressure.weights.${key}`, 'a known component', key);
-    checkNumber(`pressure.weights.${key}`, weights[key as Component], { min: 0 });
+    if (!(COMPONENTS as readonly string[]).includes(key)) configError(`${section}.weights.${key}`, 'a known component', key);
+    checkNumber(`${section}.weights.${key}`, weights[key as Component], { min: 0 });
   }
-  if (!Object.values(weights).some((w) => w > 0)) configError('pressure.weights', 'an object with at least one weight > 0', weights);
+  if (!Object.values(weights).some((w) => w > 0)) configError(`${section}.weights`, 'an object with at least one weight > 0', weights);
   if (!Array.isArray(c.dominant) || !c.dominant.every((d) => (COMPONENTS as readonly string[]).includes(d))) {
-    configError('pressure.dominant', `a list of components among ${COMPONENTS.join(', ')}`, c.dominant);
+    configError(`${section}.dominant`, `a list of components among ${COMPONENTS.join(', ')}`, c.dominant);
   }
   return Object.freeze({ ...c, weights: Object.freeze(weights), dominant: Object.freeze([...c.dominant]) });
+}
+
+/**
+ * The wait ramps for a service-level target of `serviceLevelMs`: pressure from the predicted wait
+ * reaches 1 at the target, and from the longest wait grows from the target to three times it (the
+ * defaults' 20 s → 60 s). A target of 0 counts as 1 ms (every wait is past it).
+ */
+export function waitTarget(serviceLevelMs: number): Pick<PressureConfig, 'targetWaitMs' | 'longestWaitFullMs'> {
+  const t = Math.max(1, serviceLevelMs);
+  return { targetWaitMs: t, longestWaitFullMs: 3 * t };
 }
 
 /** The score and what made it. */

@@ -68,4 +68,63 @@ describe('policy schema', () => {
     p.levels.L2!.admission = 'fast';
     expect(messageOf(p)).toMatch(/levels\.L2\.admission must be object,null/);
   });
+
+  it('accepts ctiNodes and tuning, and refuses bad nodes naming each field', () => {
+    const ok = {
+      ...clone(),
+      ctiNodes: [
+        { name: 'sbc-east', weight: 3, role: 'primary' },
+        { name: 'sbc-west', weight: 1, role: 'primary' },
+        { name: 'dr.site', weight: 1, role: 'backup' },
+      ],
+      tuning: { thresholds: [0.4, 0.6, 0.8], hysteresis: 0.05, holdMs: 10_000, pressure: { targetWaitMs: 30_000, weights: { trunk: 4 } } },
+    };
+    expect(validatePolicy(ok).ctiNodes?.map((n) => n.name)).toEqual(['sbc-east', 'sbc-west', 'dr.site']);
+    const bad = {
+      ...clone(),
+      ctiNodes: [
+        { name: 'a', weight: 0, role: 'primary' },
+        { name: 'b@x', weight: 1, role: 'primary' },
+        { name: 'c', weight: 1, role: 'standby' },
+        { name: 'd', weight: 1 },
+      ],
+    };
+    const m = messageOf(bad);
+    expect(m).toMatch(/ctiNodes\[0\]\.weight must be > 0/);
+    expect(m).toMatch(/ctiNodes\[1\]\.name must match pattern/);
+    expect(m).toMatch(/ctiNodes\[2\]\.role must be one of primary, backup/);
+    expect(m).toMatch(/ctiNodes\[3\]\.role is required/);
+    const many = Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`, weight: 1, role: 'primary' }));
+    expect(messageOf({ ...clone(), ctiNodes: many })).toMatch(/ctiNodes must NOT have more than 8 items/);
+    expect(messageOf({ ...clone(), ctiNodes: [] })).toMatch(/ctiNodes must NOT have fewer than 1 items/);
+    const twice = [
+      { name: 'a', weight: 1, role: 'primary' },
+      { name: 'a', weight: 2, role: 'backup' },
+    ];
+    expect(messageOf({ ...clone(), ctiNodes: twice })).toMatch(/ctiNodes\[1\]\.name repeats the CTI node a/);
+    expect(messageOf({ ...clone(), ctiNodes: [{ name: 'b', weight: 1, role: 'backup' }] })).toMatch(
+      /ctiNodes must name at least one node with role primary/,
+    );
+  });
+
+  it("refuses tuning with the level controller's and the pressure model's own checks, naming the field", () => {
+    const tuned = (tuning: unknown) => ({ ...clone(), tuning });
+    expect(messageOf(tuned({ thresholds: [0.7, 0.5, 0.9] }))).toMatch(/tuning\.thresholds must be three strictly increasing pressures/);
+    expect(messageOf(tuned({ thresholds: [0.5, 0.7] }))).toMatch(/tuning\.thresholds must NOT have fewer than 3 items/);
+    expect(messageOf(tuned({ hysteresis: 0.6 }))).toMatch(/tuning\.hysteresis must be < tuning\.thresholds\[0\] \(0\.5\)/);
+    expect(messageOf(tuned({ holdMs: 600_000 }))).toMatch(/tuning\.holdMaxMs must be ≥ tuning\.holdMs/);
+    expect(messageOf(tuned({ escalateTicks: 1.5 }))).toMatch(/tuning\.escalateTicks must be integer/);
+    expect(messageOf(tuned({ colour: 1 }))).toMatch(/tuning\.colour is not a known field/);
+    expect(messageOf(tuned({ pressure: { weights: { trunk: -1 } } }))).toMatch(
+      /tuning\.pressure\.weights\.trunk must be a finite number ≥ 0/,
+    );
+    expect(messageOf(tuned({ pressure: { weights: { vibes: 1 } } }))).toMatch(/tuning\.pressure\.weights\.vibes is not a known field/);
+    expect(messageOf(tuned({ pressure: { trunkLow: 0.9, trunkHigh: 0.8 } }))).toMatch(
+      /tuning\.pressure\.trunkHigh must be > tuning\.pressure\.trunkLow/,
+    );
+    expect(messageOf(tuned({ pressure: { targetWaitMs: 0 } }))).toMatch(/tuning\.pressure\.targetWaitMs must be a finite number > 0/);
+    expect(messageOf(tuned({ pressure: { dominant: ['cti', 'fax'] } }))).toMatch(/tuning\.pressure\.dominant\[1\] must be one of/);
+    // A target alone brings its ramp along (longest wait full at 3×), as the service-level setting does.
+    expect(() => validatePolicy(tuned({ pressure: { targetWaitMs: 90_000 } }))).not.toThrow();
+  });
 });

@@ -1,11 +1,23 @@
 /**
- * The per-tenant policy table: what each level does. Validated against a JSON
- * schema compiled once with ajv; every ajv error becomes a message that names
- * the field (`levels.L2.admission.ratePerSec must be >= 0`).
+ * The per-tenant policy: what each level does (`levels`), and optionally the
+ * tenant's CTI nodes (`ctiNodes`) and the tuning of its level controller and
+ * pressure model (`tuning`). Validated in one path: the JSON schema (compiled
+ * once with ajv) for shapes and types, then the level controller's and the
+ * pressure model's own range and ordering checks for `tuning`, and the rules a
+ * schema cannot say for `ctiNodes` (distinct names, a primary). Every refusal
+ * names the field (`levels.L2.admission.ratePerSec must be >= 0`,
+ * `tuning.thresholds must be three strictly increasing pressures…`).
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { isSluiceError } from '../../core/errors.js';
 import { controlError } from '../errors.js';
+import { DEFAULT_LEVEL_CONFIG } from '../levels/config.js';
+import { COMPONENTS, DEFAULT_PRESSURE_CONFIG } from '../levels/pressure.js';
+import { tenantLevelConfig, tenantPressureConfig } from './tuning.js';
+import type { LevelTuning } from './tuning.js';
+
+export type { LevelTuning } from './tuning.js';
 import { PRIORITIES, SAFETY_ORDER } from '../types.js';
 import type { Channel, Priority } from '../types.js';
 
@@ -28,10 +40,34 @@ export interface LevelPolicy {
 /** Level keys in the JSON form. */
 export const LEVEL_KEYS = ['L0', 'L1', 'L2', 'L3'] as const;
 
+/** Most CTI nodes one tenant's policy may name. */
+export const MAX_CTI_NODES = 8;
+
+/** What a CTI node name may look like (it becomes the breaker key `cti:<name>`). */
+export const CTI_NODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+/** One CTI node a tenant's agent calls go to. */
+export interface CtiNodePolicy {
+  readonly name: string;
+  /** Relative share among the nodes in use, > 0 (multiplied by the node's health weight). */
+  readonly weight: number;
+  /** Primaries take the calls; backups take them when every primary is unavailable, or share them at levels with `backupActive`. */
+  readonly role: 'primary' | 'backup';
+}
+
 /** A tenant's policy table. */
 export interface TenantPolicy {
   readonly levels: Readonly<Record<(typeof LEVEL_KEYS)[number], LevelPolicy>>;
+  /** The tenant's CTI nodes; without them, the deployment's (`cti-primary`, `cti-backup` by default). */
+  readonly ctiNodes?: readonly CtiNodePolicy[];
+  /** Thresholds, hysteresis, holds, pressure weights and ramps; without them, the deployment's. */
+  readonly tuning?: LevelTuning;
 }
+
+const num = { type: 'number' } as const;
+const int = { type: 'integer' } as const;
+const PRESSURE_NUMBERS = Object.keys(DEFAULT_PRESSURE_CONFIG).filter((k) => k !== 'weights' && k !== 'dominant');
+const LEVEL_INTEGERS = Object.keys(DEFAULT_LEVEL_CONFIG).filter((k) => k !== 'thresholds' && k !== 'hysteresis');
 
 /** JSON schema of {@link TenantPolicy} (draft 2020-12 subset understood by ajv). */
 export const POLICY_SCHEMA = Object.freeze({
@@ -45,6 +81,39 @@ export const POLICY_SCHEMA = Object.freeze({
       additionalProperties: false,
       required: [...LEVEL_KEYS],
       properties: Object.fromEntries(LEVEL_KEYS.map((k) => [k, { $ref: '#/$defs/level' }])),
+    },
+    ctiNodes: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_CTI_NODES,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'weight', 'role'],
+        properties: {
+          name: { type: 'string', pattern: CTI_NODE_PATTERN },
+          weight: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+          role: { enum: ['primary', 'backup'] },
+        },
+      },
+    },
+    tuning: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        thresholds: { type: 'array', minItems: 3, maxItems: 3, items: num },
+        hysteresis: num,
+        ...Object.fromEntries(LEVEL_INTEGERS.map((k) => [k, int])),
+        pressure: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...Object.fromEntries(PRESSURE_NUMBERS.map((k) => [k, num])),
+            weights: { type: 'object', additionalProperties: false, properties: Object.fromEntries(COMPONENTS.map((k) => [k, num])) },
+            dominant: { type: 'array', maxItems: COMPONENTS.length, uniqueItems: true, items: { enum: [...COMPONENTS] } },
+          },
+        },
+      },
     },
   },
   $defs: {
@@ -112,6 +181,31 @@ export function validatePolicy(input: unknown): TenantPolicy {
     const messages = [...new Set((validate.errors ?? []).map(describeAjvError))];
     throw controlError('SLUICE_ERR_POLICY_INVALID', messages.join('; '));
   }
+  const p = input as unknown as TenantPolicy;
+  const messages: string[] = [];
+  if (p.ctiNodes !== undefined) {
+    const seen = new Set<string>();
+    p.ctiNodes.forEach((n, i) => {
+      if (seen.has(n.name)) messages.push(`ctiNodes[${i}].name repeats the CTI node ${n.name}`);
+      seen.add(n.name);
+    });
+    if (!p.ctiNodes.some((n) => n.role === 'primary')) messages.push('ctiNodes must name at least one node with role primary');
+  }
+  if (p.tuning !== undefined) {
+    // The controller's and the pressure model's own checks, over the built-in defaults.
+    for (const check of [
+      () => tenantLevelConfig(p.tuning, DEFAULT_LEVEL_CONFIG),
+      () => tenantPressureConfig(p.tuning, DEFAULT_PRESSURE_CONFIG),
+    ]) {
+      try {
+        check();
+      } catch (e) {
+        if (!isSluiceError(e) || e.code !== 'SLUICE_ERR_CONTROL_CONFIG_INVALID') throw e;
+        messages.push(e.message.replace(/^invalid control configuration: /, ''));
+      }
+    }
+  }
+  if (messages.length > 0) throw controlError('SLUICE_ERR_POLICY_INVALID', messages.join('; '));
   return deepFreeze(structuredClone(input) as unknown as TenantPolicy);
 }
 

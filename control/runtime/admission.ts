@@ -56,12 +56,16 @@ export interface AdmissionOptions {
   readonly maxTenants?: number;
 }
 
+/** Most concurrency limiters one tenant's admission holds (its targets: channels and CTI nodes of its policy versions). */
+export const MAX_LIMITERS = 64;
+
 /** One tenant's concurrency limiters (by target) and client-side throttles (by primary CTI key). */
 export class TenantAdmission {
   /** Limiter per target key. */
   readonly limiters = new Map<string, AdaptiveLimiter>();
   readonly #throttles = new Map<string, ClientThrottle>();
   readonly #make: () => ClientThrottle;
+  readonly #limiter: () => AdaptiveLimiter;
 
   constructor(
     readonly tenant: string,
@@ -71,11 +75,17 @@ export class TenantAdmission {
   ) {
     for (const k of keys) this.limiters.set(k, limiter());
     this.#make = throttle;
+    this.#limiter = limiter;
   }
 
-  /** The limiter of target `key`, if any. */
+  /**
+   * The limiter of target `key`: created on first use for a target beyond the deployment's
+   * (a CTI node of the tenant's policy), up to {@link MAX_LIMITERS} per tenant; undefined past it.
+   */
   limiter(key: string): AdaptiveLimiter | undefined {
-    return this.limiters.get(key);
+    let l = this.limiters.get(key);
+    if (l === undefined && key !== '' && this.limiters.size < MAX_LIMITERS) this.limiters.set(key, (l = this.#limiter()));
+    return l;
   }
 
   /** The client-side throttle of primary CTI breaker `key` (created on first use). */

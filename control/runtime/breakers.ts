@@ -73,6 +73,8 @@ export interface BreakerRegistryOptions {
   readonly quorum?: number;
   /** Most tenants with breakers of their own (default 4096); the rest share {@link UNKNOWN_TENANT}'s. */
   readonly maxTenants?: number;
+  /** Targets of `tenant` beyond the registry's own (the CTI nodes its policy names); they get a pair each. */
+  readonly tenantTargets?: (tenant: string) => Iterable<string>;
 }
 
 /** See the module comment. */
@@ -81,8 +83,11 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #off = new Map<string, () => void>();
   readonly #events = new Emitter<RegistryEvents>();
-  readonly #fleetIds: readonly string[];
-  readonly #targets: readonly string[];
+  readonly #fleetIds: string[];
+  /** Every target with a fleet breaker: the registry's own first, then those tenants' policies added. */
+  readonly #targets: string[];
+  /** The registry's own targets: every tenant gets a pair for each. */
+  readonly #base: readonly string[];
   /** tenant → target → its pair of breakers. */
   readonly #tenants = new Map<string, Map<string, TargetBreakers>>();
   /** tenant breaker id → [tenant, target]. */
@@ -97,6 +102,7 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
   constructor(targets: Iterable<string>, dependencies: Iterable<string>, options: BreakerRegistryOptions) {
     this.#options = options;
     this.#targets = [...new Set(targets)];
+    this.#base = [...this.#targets];
     for (const id of this.#targets) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, false)));
     for (const id of new Set(dependencies))
       if (!this.#breakers.has(id)) this.#attach(new CircuitBreaker(this.#breakerOptions(id, id, true)));
@@ -148,6 +154,19 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     return this.#tenantBreakers(tenant);
   }
 
+  /**
+   * Makes sure each of `keys` (the CTI nodes `tenant`'s policy names) has a fleet
+   * breaker, and `tenant`, when it has breakers of its own, a pair for it.
+   * A target stays once added (its state may be shared by peers).
+   */
+  useTargets(tenant: string, keys: Iterable<string>): void {
+    for (const key of keys) {
+      this.#addTarget(key);
+      const pairs = this.#tenants.get(tenant);
+      if (pairs !== undefined && tenant !== UNKNOWN_TENANT && !pairs.has(key)) this.#addPair(tenant, pairs, key);
+    }
+  }
+
   /** Whether `tenant` has breakers of its own already. */
   hasTenant(tenant: string): boolean {
     return this.#tenants.has(tenant);
@@ -170,7 +189,9 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
       let errors = 0;
       let slow = 0;
       for (const pairs of this.#tenants.values()) {
-        const w = pairs.get(id)!.own.snapshot();
+        const p = pairs.get(id);
+        if (p === undefined) continue;
+        const w = p.own.snapshot();
         calls += w.calls;
         errors += w.errors;
         slow += w.slow;
@@ -203,8 +224,13 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     let b = this.#breakers.get(id);
     if (b === undefined) {
       const at = id.lastIndexOf('@');
-      if (at < 0 || !this.#targets.includes(id.slice(0, at))) return false;
-      this.forTenant(id.slice(at + 1));
+      const target = id.slice(0, at);
+      if (at < 0 || !this.#targets.includes(target)) return false;
+      const tenant = id.slice(at + 1);
+      const pairs = this.forTenant(tenant);
+      // A target of another of the tenant's policy versions (a peer applied it first): a pair for it.
+      if (this.#tenants.get(tenant) === pairs && tenant !== UNKNOWN_TENANT && !pairs.has(target))
+        this.#addPair(tenant, this.#tenants.get(tenant)!, target);
       b = this.#breakers.get(id);
       if (b === undefined) return false;
     }
@@ -253,14 +279,24 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
   #tenantBreakers(tenant: string): Map<string, TargetBreakers> {
     const pairs = new Map<string, TargetBreakers>();
     this.#tenants.set(tenant, pairs);
-    for (const target of this.#targets) {
-      const id = tenantBreakerId(tenant, target);
-      this.#owners.set(id, [tenant, target]);
-      const own = new CircuitBreaker(this.#breakerOptions(id, target, true));
-      pairs.set(target, { target, fleet: this.#breakers.get(target)!, own });
-      this.#attach(own, tenant);
-    }
+    for (const target of this.#base) this.#addPair(tenant, pairs, target);
+    if (tenant !== UNKNOWN_TENANT) this.useTargets(tenant, this.#options.tenantTargets?.(tenant) ?? []);
     return pairs;
+  }
+
+  #addTarget(key: string): void {
+    if (this.#targets.includes(key)) return;
+    this.#targets.push(key);
+    this.#fleetIds.push(key);
+    this.#attach(new CircuitBreaker(this.#breakerOptions(key, key, false)));
+  }
+
+  #addPair(tenant: string, pairs: Map<string, TargetBreakers>, target: string): void {
+    const id = tenantBreakerId(tenant, target);
+    this.#owners.set(id, [tenant, target]);
+    const own = new CircuitBreaker(this.#breakerOptions(id, target, true));
+    pairs.set(target, { target, fleet: this.#breakers.get(target)!, own });
+    this.#attach(own, tenant);
   }
 
   #breakerOptions(id: string, configId: string, autoTrip: boolean) {
@@ -282,7 +318,10 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
       const pair = this.#tenants.get(tenant)?.get(this.#owners.get(b.id)![1]);
       if (pair !== undefined) pair.own = b;
     } else if (this.#targets.includes(b.id)) {
-      for (const pairs of this.#tenants.values()) pairs.get(b.id)!.fleet = b;
+      for (const pairs of this.#tenants.values()) {
+        const p = pairs.get(b.id);
+        if (p !== undefined) p.fleet = b;
+      }
     }
     this.#off.set(
       b.id,

@@ -13,12 +13,12 @@ import type { BreakerRegistry } from './breakers.js';
 /** See the module comment. */
 export class CtiView {
   readonly #breakers: BreakerRegistry;
-  readonly #keys: readonly string[];
+  readonly #keys: (tenant: string) => readonly string[];
   /** tenant → CTI breaker key → weight, refreshed each tick. */
   readonly #weights = new Map<string, Map<string, number>>();
 
-  /** @param keys the CTI breaker keys (primary first) */
-  constructor(breakers: BreakerRegistry, keys: readonly string[]) {
+  /** @param keys the CTI breaker keys of a tenant's calls (its policy's nodes, or the deployment's) */
+  constructor(breakers: BreakerRegistry, keys: (tenant: string) => readonly string[]) {
     this.#breakers = breakers;
     this.#keys = keys;
   }
@@ -28,13 +28,14 @@ export class CtiView {
     const pairs = this.#breakers.hasTenant(tenant) ? this.#breakers.forTenant(tenant) : undefined;
     let up = 0;
     let latency = Number.NaN;
-    for (const key of this.#keys) {
+    const keys = this.#keys(tenant);
+    for (const key of keys) {
       const p = pairs?.get(key);
       if (passable(p === undefined ? this.#breakers.stateOf(key) : effectiveState(p))) up += 1;
       if (p !== undefined && p.own.snapshot().calls > 0)
         latency = Math.max(Number.isNaN(latency) ? 0 : latency, p.own.latencyQuantileMs(0.99));
     }
-    return { available: up / Math.max(1, this.#keys.length), latencyMs: latency };
+    return { available: up / Math.max(1, keys.length), latencyMs: latency };
   }
 
   /** Weight of CTI breaker `key` in `tenant`'s active-active split, [0.05, 1] (1 before the first refresh). */
@@ -49,7 +50,8 @@ export class CtiView {
       const pairs = this.#breakers.forTenant(tenant);
       let w = this.#weights.get(tenant);
       if (w === undefined) this.#weights.set(tenant, (w = new Map()));
-      for (const key of this.#keys) {
+      w.clear();
+      for (const key of this.#keys(tenant)) {
         const s = pairs.get(key)?.own.snapshot();
         w.set(key, s === undefined ? 1 : Math.max(0.05, 1 - Math.max(s.errorRatio, s.slowRatio)));
       }

@@ -39,6 +39,8 @@ export interface LevelRuntimeOptions {
   readonly source: SignalSource;
   readonly defaults?: Partial<LevelConfig>;
   readonly tenants?: Readonly<Record<string, Partial<LevelConfig>>>;
+  /** A tenant's level config from the deployment's (its policy's tuning over it). */
+  readonly adjust?: (tenant: string, config: LevelConfig) => LevelConfig;
   readonly pressureFor: (tenant: string) => PressureConfig;
   readonly onChange: (e: LevelEvent) => void;
 }
@@ -194,6 +196,7 @@ export class LevelRuntime {
       clock: this.#options.clock,
       ...(this.#options.defaults ? { defaults: this.#options.defaults } : {}),
       ...(this.#options.tenants ? { tenants: this.#options.tenants } : {}),
+      ...(this.#options.adjust ? { adjust: this.#options.adjust } : {}),
     };
   }
 

@@ -204,14 +204,8 @@ export class RouteEngine {
         break;
       }
       const key = c.breakerKey;
-      const toPrimary = t !== undefined && c.target === 'agent' && key === t.primaryKey;
-      if (
-        toPrimary &&
-        !c.probe &&
-        t.backupKey !== undefined &&
-        passable(this.#stateOf(t.backupKey)) &&
-        adm.throttle(key).route() === 'spill'
-      ) {
+      const toPrimary = t !== undefined && c.target === 'agent' && this.#isPrimary(t, key);
+      if (toPrimary && !c.probe && this.#anyBackup(t) && adm.throttle(key).route() === 'spill') {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
@@ -287,6 +281,20 @@ export class RouteEngine {
   release(h: Held): void {
     // Breaker permits are left alone: an unanswered probe is what the trial's deadline judges.
     if (h.slot !== null) h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
+  }
+
+  /** Whether CTI breaker `key` is one of `t`'s primary nodes. */
+  #isPrimary(t: CompiledTenant, key: string): boolean {
+    const nodes = t.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i]!.key === key) return nodes[i]!.primary;
+    return false;
+  }
+
+  /** Whether one of `t`'s backup CTI nodes may take a call (where the throttle can spill to). */
+  #anyBackup(t: CompiledTenant): boolean {
+    const keys = t.backupKeys;
+    for (let i = 0; i < keys.length; i++) if (passable(this.#stateOf(keys[i]!))) return true;
+    return false;
   }
 
   #stateOf(key: string): BreakerStateName {

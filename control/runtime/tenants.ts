@@ -6,7 +6,7 @@
  */
 import type { TenantPolicy } from '../policy/schema.js';
 import { DEFAULT_POLICY } from '../policy/defaults.js';
-import { compileTenant } from '../routing-table.js';
+import { compileTenant, ctiBreakerKey } from '../routing-table.js';
 import type { CompiledTenant } from '../routing-table.js';
 import type { Scope } from '../levels/controller.js';
 import type { Level } from '../types.js';
@@ -23,10 +23,15 @@ export class TenantTables {
   readonly compiled = new Map<string, CompiledTenant>();
   readonly #policies = new Map<string, TenantPolicy>();
   readonly #cti: CtiNodes;
+  readonly #onCompiled: (t: CompiledTenant) => void;
 
-  /** @param cti the CTI nodes (shared by every tenant) */
-  constructor(cti: CtiNodes) {
+  /**
+   * @param cti the deployment's CTI nodes (for tenants whose policy names none)
+   * @param onCompiled told of every table compiled (e.g. to give its CTI nodes breakers)
+   */
+  constructor(cti: CtiNodes, onCompiled: (t: CompiledTenant) => void = () => {}) {
     this.#cti = cti;
+    this.#onCompiled = onCompiled;
   }
 
   /** The tenant's compiled table, compiling it with its policy (default: {@link DEFAULT_POLICY}) when new. */
@@ -35,8 +40,18 @@ export class TenantTables {
     if (t === undefined) {
       t = compileTenant({ tenant, policy: this.policyOf(tenant), cti: this.#cti });
       this.compiled.set(tenant, t);
+      this.#onCompiled(t);
     }
     return t;
+  }
+
+  /** Breaker keys of the CTI nodes `tenant`'s calls go to (the deployment's for a tenant without a table). */
+  ctiKeysOf(tenant: string): readonly string[] {
+    return this.compiled.get(tenant)?.ctiKeys ?? this.#defaultKeys;
+  }
+
+  get #defaultKeys(): readonly string[] {
+    return [this.#cti.primary, ...(this.#cti.backup === undefined ? [] : [this.#cti.backup])].map(ctiBreakerKey);
   }
 
   /** Policy in force for `tenant`. */
@@ -55,6 +70,7 @@ export class TenantTables {
       for (const [g, l] of old.groups) next.groups.set(g, l);
     }
     this.compiled.set(tenant, next);
+    this.#onCompiled(next);
   }
 
   /** Registers a skill group (at L0) so it gets its own level. */

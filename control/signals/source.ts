@@ -9,7 +9,8 @@
  * out when nothing was answered); offered rate = a time-based EWMA of
  * offered-last-minute. A tenant sums its groups (longest wait: the maximum) and
  * keeps its own EWMA. Engine health is added to every scope, CTI health as
- * the tenant's calls see it (its own breakers and the fleet's). Skill groups
+ * the tenant's calls see it (its own breakers and the fleet's), and the
+ * tenant's trunk utilisation (its feeders' reports) to each of its scopes. Skill groups
  * the tenant may not track (`admitGroup`, a bound per tenant) count in the
  * tenant's sums only. Snapshots
  * older than `staleMs` are ignored, so a scope whose feed stops keeps its level
@@ -43,6 +44,8 @@ export interface SnapshotSourceOptions {
   readonly loopLagMs?: () => number;
   /** CTI health for `tenant`'s calls. */
   readonly cti?: (tenant: string) => CtiHealth;
+  /** Trunk utilisation of `tenant`, 0..1 (undefined: no trunk reports). */
+  readonly trunk?: (tenant: string) => number | undefined;
   /** Whether `group` of `tenant` gets a scope of its own (default: every group); called once per group and refresh. */
   readonly admitGroup?: (tenant: string, group: string, now: number) => boolean;
   /** Snapshots older than this are ignored, ms (default 15 000). */
@@ -111,7 +114,11 @@ export class SnapshotSignalSource implements SignalSource {
       let h = cti.get(tenant);
       if (h === undefined) {
         const c = this.#options.cti?.(tenant);
-        cti.set(tenant, (h = { ...shared, ctiAvailable: finite(c?.available), ctiLatencyMs: finite(c?.latencyMs) }));
+        const trunk = finite(safe(() => this.#options.trunk?.(tenant)));
+        cti.set(
+          tenant,
+          (h = { ...shared, ctiAvailable: finite(c?.available), ctiLatencyMs: finite(c?.latencyMs), trunkUtilisation: trunk }),
+        );
       }
       return h;
     };
