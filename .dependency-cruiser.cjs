@@ -11,7 +11,7 @@
  *   app/                       any room above; never cli/, bench/ or services/
  *   cli/                       the top: anything; nothing imports it
  *   bench/, services/          at the side: bench/ may import anything and only cli/ and tests import it;
- *                              services/ (throwaway Kafka and Redis for tests, benchmarks and `npm run kafka`)
+ *                              services/ (throwaway Kafka, Redis and ClickHouse-over-HTTP for tests, benchmarks, `npm run kafka`, `npm run clickhouse`)
  *                              stays on core/ and adapters/; no room imports it
  *
  * Test code (`*.test.ts`, `*.contract.ts`, contract suites, `testing/`, `fixtures/`, `test/`)

@@ -19,18 +19,32 @@ export interface ClickHouse {
   close(): Promise<void>;
 }
 
+/** Options of {@link connectClickHouse}. */
+export interface ConnectOptions {
+  /** `CLICKHOUSE_CLUSTER`: tables are Distributed (see `renderStatements`), so inserts wait for every shard. */
+  cluster?: string;
+}
+
 /**
  * Opens `@clickhouse/client` against a server (`CLICKHOUSE_URL`) or over `chdb/connection`, creating
  * the database when missing. Queries always name the database explicitly, so the same SQL works on
  * both (chDB sessions have no per-request default database).
  */
-export async function connectClickHouse(target: ClickHouseTarget, database = 'sluice'): Promise<ClickHouse> {
+export async function connectClickHouse(target: ClickHouseTarget, database = 'sluice', opts: ConnectOptions = {}): Promise<ClickHouse> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
     throw new Error(`CLICKHOUSE_DATABASE must be an identifier (letters, digits, _), got "${database}"`);
   let client: ClickHouseClient;
   let insertEncoded: EncodedInserter;
   if (target.kind === 'server') {
-    client = createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 30_000 });
+    client = createClient({
+      url: target.url,
+      username: target.username,
+      password: target.password,
+      request_timeout: 30_000,
+      // On a cluster an insert into a Distributed table answers once every shard stored its rows (under the
+      // insert's own dedup token), not once they are queued on this server: acknowledged means stored.
+      ...(opts.cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
+    });
     insertEncoded = execInserter(client);
   } else {
     if (target.path !== ':memory:') mkdirSync(target.path, { recursive: true });

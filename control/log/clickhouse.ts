@@ -20,6 +20,7 @@ export function controlMigrations(opts: { ttlDays: number }): Migration[] {
     {
       version: 1,
       name: 'route decisions and level changes',
+      shardBy: { route_decisions: 'cityHash64(tenant, decision_id)', level_changes: 'cityHash64(tenant, skill_group)' },
       sql: [
         `CREATE TABLE IF NOT EXISTS {db}.route_decisions{onCluster} (
           ts DateTime64(3, 'UTC'), decision_id String, tenant LowCardinality(String), skill_group String,

@@ -77,6 +77,12 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
     {
       version: 1,
       name: 'raw events, skill-group minutes, dead letters',
+      // On a cluster, rows one ReplacingMergeTree key merges (and a retried insert's rows) share a shard.
+      shardBy: {
+        events_raw: 'cityHash64(tenant, id)',
+        skillgroup_minute: 'cityHash64(tenant, skill_group)',
+        dead_letters: 'cityHash64(origin)',
+      },
       sql: [
         `CREATE TABLE IF NOT EXISTS {db}.events_raw{onCluster} (
           tenant LowCardinality(String), source LowCardinality(String), id String,
@@ -126,6 +132,7 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
     {
       version: 3,
       name: 'agent and extension state windows (1 minute and 15/30-minute intervals)',
+      shardBy: { agent_window: 'cityHash64(tenant, agent_id)', extension_window: 'cityHash64(tenant, extension)' },
       sql: [
         `CREATE TABLE IF NOT EXISTS {db}.agent_window{onCluster} (
           tenant LowCardinality(String), agent_id String, window_sec UInt32, window_start DateTime64(3, 'UTC'),
@@ -151,6 +158,7 @@ export function telemetryMigrations(opts: SchemaOptions): Migration[] {
     {
       version: 4,
       name: 'vendor interval reports as received (a resent report replaces)',
+      shardBy: { interval_report: 'cityHash64(tenant, scope, key)' },
       sql: [
         `CREATE TABLE IF NOT EXISTS {db}.interval_report{onCluster} (
           tenant LowCardinality(String), scope LowCardinality(String), key String,

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
@@ -9,6 +6,7 @@ import { flood } from '../../bench/isolation/flood.js';
 import { playTenant } from '../../bench/isolation/tenant.js';
 import { freePort } from '../../services/ports.js';
 import { eventually } from '../../core/testing/eventually.js';
+import { clickhouseEnv, clickhouseServer } from '../support/clickhouse.js';
 import { spawnSluice } from '../support/process.js';
 
 /** Figures of one skill group as the stream pushes them (the fields this test reads). */
@@ -31,12 +29,12 @@ describe('a noisy neighbour (issue 14): one tenant floods, the other keeps its s
       bViewer: `${b}-viewer-key-001`,
     };
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-noisy-'));
     // As deployed: real Kafka and Redis, keys for two tenants.
     const sluice = spawnSluice(['start', '--port', String(port)], {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      CHDB_PATH: join(dir, 'chdb'),
+      ...clickhouseEnv(),
+      CLICKHOUSE_DATABASE: `noisy_${run}`,
       KAFKA_BROKERS: inject('kafkaBrokers'),
       KAFKA_TOPIC_PREFIX: `noisy-${run}`,
       KAFKA_GROUP_ID: `noisy-${run}`,
@@ -158,11 +156,11 @@ describe('a noisy neighbour (issue 14): one tenant floods, the other keeps its s
       // B's accepted events are all stored, once.
       sluice.child.kill('SIGTERM');
       expect(await sluice.exited, sluice.output()).toBe(0);
-      const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+      const ch = await connectClickHouse(clickhouseServer(), `noisy_${run}`);
       try {
         const [row] = await (
           await ch.client.query({
-            query: 'SELECT count() AS n, uniqExact(id) AS u FROM sluice.events_raw FINAL WHERE tenant = {t:String}',
+            query: `SELECT count() AS n, uniqExact(id) AS u FROM noisy_${run}.events_raw FINAL WHERE tenant = {t:String}`,
             query_params: { t: b },
             format: 'JSONEachRow',
           })
@@ -170,13 +168,13 @@ describe('a noisy neighbour (issue 14): one tenant floods, the other keeps its s
         expect(Number(row!.u)).toBe(warmUp.acceptedIds.length + traffic.acceptedIds.length + 1);
         expect(Number(row!.n)).toBe(Number(row!.u));
       } finally {
+        await ch.client.command({ query: `DROP DATABASE IF EXISTS noisy_${run}` });
         await ch.close();
       }
     } finally {
       abort.abort();
       ws?.terminate();
       sluice.child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
 });

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../adapters/bus/kafka.js';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
@@ -10,6 +7,7 @@ import { seededRandom } from '../../adapters/random.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { freePort } from '../../services/ports.js';
 import { eventually } from '../../core/testing/eventually.js';
+import { clickhouseEnv, clickhouseServer } from '../support/clickhouse.js';
 import { readTopic, spawnSluice, type SluiceProcess } from '../support/process.js';
 
 const KEY = 'crash-test-platform-key-01';
@@ -94,11 +92,9 @@ async function metric(port: number, name: string): Promise<number> {
 }
 
 describe('pipeline worker killed with SIGKILL mid-stream', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
   let proc: SluiceProcess | undefined;
   afterAll(() => {
     proc?.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('restarts to exactly the totals of a worker that never stopped: no loss, no double count', async () => {
@@ -118,7 +114,9 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_GROUP_ID: `${prefix}-g`,
       KAFKA_PARTITIONS: '3',
-      CHDB_PATH: join(dir, 'chdb'),
+      // Both workers, one after the other, store through the real client's HTTP path into one ClickHouse.
+      ...clickhouseEnv(),
+      CLICKHOUSE_DATABASE: prefix,
       SLUICE_API_KEYS: `${KEY}:*:admin`,
       LOG_LEVEL: 'warn',
     };
@@ -149,11 +147,12 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
     expect(await proc.exited).toBe(0);
     proc = undefined;
 
-    const ch = await connectClickHouse({ kind: 'chdb', path: join(dir, 'chdb') });
+    const ch = await connectClickHouse(clickhouseServer(), prefix);
     const [raw] = await (
-      await ch.client.query({ query: 'SELECT count() AS n, uniqExact(id) AS u FROM sluice.events_raw FINAL', format: 'JSONEachRow' })
+      await ch.client.query({ query: `SELECT count() AS n, uniqExact(id) AS u FROM ${prefix}.events_raw FINAL`, format: 'JSONEachRow' })
     ).json<{ n: string; u: string }>();
     expect(Number(raw!.n)).toBe(events.length);
+    await ch.client.command({ query: `DROP DATABASE IF EXISTS ${prefix}` });
     await ch.close();
     // Dead letters went to the dead-letter topic; a replayed range may repeat one, its origin identifies it.
     const dead = await readTopic(bus, `${prefix}.deadletter`, (m) => new Set(m.map((x) => x.headers.origin)).size >= malformed);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../adapters/bus/memory.js';
-import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
+import { connectClickHouse, type ClickHouse, type ClickHouseTarget } from '../../adapters/clickhouse/connect.js';
 import { ManualClock } from '../../adapters/clock.js';
 import { agentPipeline } from '../../pipelines/agent/pipeline.js';
 import { storeDeadLetters } from '../../pipelines/dead-letters.js';
@@ -16,6 +16,7 @@ import { entityOf } from '../../pipelines/store/clickhouse.js';
 import { partitionKey } from '../../pipelines/topics.js';
 import { PipelineWorker } from '../../pipelines/worker.js';
 import { eventually } from '../../core/testing/eventually.js';
+import { clickhouseTargets } from '../support/clickhouse.js';
 
 // Recent times: raw rows older than the TTL are dropped at insert.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
@@ -59,8 +60,11 @@ const report = (intervalStart: number, key = 'sales', ts = T): TelemetryEvent =>
 });
 
 /** One chDB database, a bus, and a worker with all four pipelines over them. */
-async function setup(opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s: TelemetryStore) => TelemetryStore } = {}) {
-  const ch: ClickHouse = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `poison_${randomUUID().replaceAll('-', '')}`);
+async function setup(
+  target: ClickHouseTarget,
+  opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s: TelemetryStore) => TelemetryStore } = {},
+) {
+  const ch: ClickHouse = await connectClickHouse(target, `poison_${randomUUID().replaceAll('-', '')}`);
   const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: opts.ttlDays ?? 30 });
   const bus = new MemoryBus();
   await bus.ensureTopics(SOURCES.map((s) => ({ topic: `sluice.${s}`, partitions: 1 })));
@@ -123,7 +127,7 @@ async function setup(opts: { ttlDays?: number; limits?: DecodeLimits; wrap?: (s:
   };
 }
 
-describe('poison events on the real chDB', () => {
+describe.each(clickhouseTargets)('poison events on the real engine ($name)', ({ target }) => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
@@ -131,7 +135,7 @@ describe('poison events on the real chDB', () => {
   });
 
   it('refuses each poison at the schema with its reason, stores the rest of its batch, and every partition moves on', async () => {
-    const s = await setup();
+    const s = await setup(target());
     close = s.close;
     const good = [sg('sales'), agent('a1'), ext('2001'), report(T - 900_000)];
     const poison = [sg('sg\ud800x'), agent('a\ud800x'), ext('20\u00001'), report(1e300), sg('sales\u0000')];
@@ -169,7 +173,7 @@ describe('poison events on the real chDB', () => {
 
   it('stores one batch of interval reports of one key in 101 months (a backfill), never refused as too many partitions', async () => {
     const tenYears = 3_650 * 86_400_000;
-    const s = await setup({ ttlDays: 5_000, limits: { ...DEFAULT_DECODE_LIMITS, maxPastMs: tenYears } });
+    const s = await setup(target(), { ttlDays: 5_000, limits: { ...DEFAULT_DECODE_LIMITS, maxPastMs: tenYears } });
     close = s.close;
     const first = new Date(NOW);
     const months = Array.from({ length: 101 }, (_, i) =>
@@ -211,7 +215,7 @@ describe('poison events on the real chDB', () => {
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
-    const s = await setup({ wrap: corrupt });
+    const s = await setup(target(), { wrap: corrupt });
     close = s.close;
     const raw = { ...sg('care'), id: 'refused-raw' };
     const batch = [sg('sales'), raw, sg('refused-row'), sg('sales', T + 1_000), sg('care', T + 2_000)];
@@ -243,7 +247,7 @@ describe('poison events on the real chDB', () => {
   });
 
   it('stores dead letters that would be refused as they came: lone surrogates, absurd times', async () => {
-    const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `poison_${randomUUID().replaceAll('-', '')}`);
+    const ch = await connectClickHouse(target(), `poison_${randomUUID().replaceAll('-', '')}`);
     const store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
     close = () => store.close();
     const lost: string[] = [];

@@ -6,13 +6,14 @@ import { loadConfig } from '../../app/config.js';
 import { startSluice, type Sluice } from '../../app/main.js';
 import { connectClickHouse, type ClickHouse } from '../../adapters/clickhouse/connect.js';
 import { eventually } from '../../core/testing/eventually.js';
+import { clickhouseEnv, clickhouseServer } from '../support/clickhouse.js';
 import { readTopic } from '../support/process.js';
 
 const KEY = 'itest-admin-key-000000001';
 const OTHER = 'itest-globex-admin-key-01';
 const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
 
-describe('walking skeleton on real Kafka, redis-server and chDB', () => {
+describe('walking skeleton on real Kafka, redis-server and ClickHouse over HTTP', () => {
   let sluice: Sluice;
   let ch: ClickHouse;
   const prefix = `it${randomUUID().slice(0, 8)}`;
@@ -27,16 +28,19 @@ describe('walking skeleton on real Kafka, redis-server and chDB', () => {
       KAFKA_GROUP_ID: `${prefix}-group`,
       KAFKA_PARTITIONS: '3',
       REDIS_URL: inject('redisUrl'),
-      CHDB_PATH: ':memory:',
+      // ClickHouse as deployed: a server over HTTP (chDB behind ClickHouse's HTTP interface), with credentials.
+      ...clickhouseEnv(),
       CLICKHOUSE_DATABASE: db,
       PORT: '0',
       LOG_LEVEL: 'warn',
     });
     sluice = await startSluice(config, { logger: pino({ level: 'warn' }), httpLogger: false });
-    ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, db);
+    ch = await connectClickHouse(clickhouseServer(), db);
   });
   afterAll(async () => {
     await sluice?.close();
+    await ch?.client.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+    await ch?.close();
   });
 
   it('counts offered/answered per skill group per minute from Kafka, exactly, with bad input dead-lettered', async () => {

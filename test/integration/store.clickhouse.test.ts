@@ -7,19 +7,22 @@ import { ClickHouseTelemetryStore, rawEventsInsert } from '../../pipelines/store
 import { telemetryStoreContract } from '../../pipelines/store/store.contract.js';
 import type { TelemetryEvent } from '../../pipelines/events/types.js';
 import { agentWindowRow } from '../../pipelines/testing/rows.js';
+import { clickhouseServer, clickhouseTargets } from '../support/clickhouse.js';
 
-telemetryStoreContract('ClickHouse over chDB', async () => {
-  const ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `contract_${process.pid}`);
-  return ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
-});
+for (const { name, target } of clickhouseTargets) {
+  telemetryStoreContract(`ClickHouse, ${name}`, async () => {
+    const ch = await connectClickHouse(target(), `contract_${process.pid}`);
+    return ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
+  });
+}
 
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 
-describe('raw events in ClickHouse', () => {
+describe.each(clickhouseTargets)('raw events in ClickHouse ($name)', ({ target }) => {
   let ch: ClickHouse;
   let store: ClickHouseTelemetryStore;
   beforeAll(async () => {
-    ch = await connectClickHouse({ kind: 'chdb', path: ':memory:' }, `raw_${process.pid}`);
+    ch = await connectClickHouse(target(), `raw_${process.pid}`);
     store = await ClickHouseTelemetryStore.open(ch, { rawTtlDays: 30 });
   });
   afterAll(async () => {
@@ -128,15 +131,23 @@ describe('raw events in ClickHouse', () => {
       ['a2', 1],
     ]);
   });
+});
 
-  it('a server (exec with the body streamed) and chDB (bytes handed over) store the same rows', async () => {
+describe('encoded inserts', () => {
+  it('a server (exec with the body streamed over HTTP) and chDB (bytes handed over) store the same rows', async () => {
     const conn = createChdbConnection({ path: ':memory:' });
     const client = createClient({ connection: conn as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+    const server = clickhouseServer();
+    const http = createClient({ url: server.url, username: server.username, password: server.password });
+    const enc = `enc_${process.pid}`;
     try {
-      await client.command({ query: 'CREATE DATABASE IF NOT EXISTS enc' });
-      for (const t of ['a', 'b']) {
-        await client.command({
-          query: `CREATE TABLE enc.${t} (tenant String, source String, id String, ts DateTime64(3, 'UTC'), entity String, type String, body String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+      for (const [c, t] of [
+        [http, 'a'],
+        [client, 'b'],
+      ] as const) {
+        await c.command({ query: `CREATE DATABASE IF NOT EXISTS ${enc}` });
+        await c.command({
+          query: `CREATE TABLE ${enc}.${t} (tenant String, source String, id String, ts DateTime64(3, 'UTC'), entity String, type String, body String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
         });
       }
       const events: TelemetryEvent[] = Array.from({ length: 50 }, (_, i) => ({
@@ -151,24 +162,27 @@ describe('raw events in ClickHouse', () => {
         events,
         events.map((e) => Buffer.from(JSON.stringify(e))),
       );
-      const viaExec = execInserter(client);
+      const viaExec = execInserter(http);
       const viaChdb = chdbInserter(conn.chdb as unknown as ChdbRawInsert);
-      await viaExec({ ...insert, table: 'enc.a', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
-      await viaExec({ ...insert, table: 'enc.a', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
-      await viaChdb({ ...insert, table: 'enc.b', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
-      await viaChdb({ ...insert, table: 'enc.b', settings: { ...insert.settings, insert_deduplication_token: 't1' } });
-      const read = async (t: string) =>
+      await viaExec({ ...insert, table: `${enc}.a`, settings: { ...insert.settings, insert_deduplication_token: 't1' } });
+      await viaExec({ ...insert, table: `${enc}.a`, settings: { ...insert.settings, insert_deduplication_token: 't1' } });
+      await viaChdb({ ...insert, table: `${enc}.b`, settings: { ...insert.settings, insert_deduplication_token: 't1' } });
+      await viaChdb({ ...insert, table: `${enc}.b`, settings: { ...insert.settings, insert_deduplication_token: 't1' } });
+      const read = async (c: typeof client, t: string) =>
         (
-          await client.query({
-            query: `SELECT * EXCEPT ts, toUnixTimestamp64Milli(ts) AS ms FROM enc.${t} ORDER BY id`,
+          await c.query({
+            query: `SELECT * EXCEPT ts, toUnixTimestamp64Milli(ts) AS ms FROM ${enc}.${t} ORDER BY id`,
             format: 'JSONEachRow',
           })
         ).json();
-      const a = await read('a');
+      const a = await read(http, 'a');
       expect(a).toHaveLength(50);
-      expect(await read('b')).toEqual(a);
-      await expect(viaChdb({ ...insert, table: 'enc.b; DROP TABLE enc.a', settings: {} })).rejects.toThrow(/identifier/);
+      expect(await read(client, 'b')).toEqual(a);
+      await expect(viaChdb({ ...insert, table: `${enc}.b; DROP TABLE ${enc}.a`, settings: {} })).rejects.toThrow(/identifier/);
+      await expect(viaExec({ ...insert, table: `${enc}.b; DROP TABLE ${enc}.a`, settings: {} })).rejects.toThrow(/identifier/);
     } finally {
+      await http.command({ query: `DROP DATABASE IF EXISTS ${enc}` });
+      await http.close();
       await client.close();
     }
   });

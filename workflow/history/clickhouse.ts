@@ -21,6 +21,7 @@ export function historyMigrations(ttlDays: number): Migration[] {
     {
       version: 1,
       name: 'ticket events and SLA warnings',
+      shardBy: { ticket_events: 'cityHash64(tenant, ticket_id)', sla_warnings: 'cityHash64(tenant, timer_id)' },
       sql: [
         `CREATE TABLE IF NOT EXISTS {db}.ticket_events{onCluster} (
           tenant LowCardinality(String), ticket_id String, flow_id LowCardinality(String), flow_version UInt32,
