@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo, percentile } from '../machine.js';
 import type { Pool } from '../../test/topology/balancer.js';
 import { KEYS, startTopology, TENANTS, type Instance, type Topology } from '../../test/topology/harness.js';
-import { controlState, kafkaAdmin, leaderTakeOver, slaFlow, workerTakeOver } from '../../test/topology/journeys.js';
+import { controlState, leaderTakeOver, slaFlow, workerFigures, workerTakeOver } from '../../test/topology/journeys.js';
 import { drive, type DriveResult } from '../../test/topology/traffic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,8 +95,6 @@ async function reportLoad(pool: Pool, signal: AbortSignal, loops = 4): Promise<{
 async function main(): Promise<void> {
   const machine = machineInfo();
   const topo = await startTopology({ log, env: { SLUICE_ALLOWED_LATENESS_MS: '3600000' } });
-  const admin = kafkaAdmin(topo);
-  await admin.connect();
   const reportingRole = topo.byRole('reporting').length > 0;
   const reportPool = reportingRole ? topo.pools.reporting : topo.pools.control;
   try {
@@ -137,9 +135,13 @@ async function main(): Promise<void> {
     };
     const steady = step(topo, 1, { slaTickets: { flowId: 'bench-sla', perTenant: 20, idPrefix: 'bench' } });
     await new Promise((r) => setTimeout(r, 3_000));
-    await killAndMeasure('pipeline worker: partitions consumed again', topo.byRole('pipeline')[0]!, (at) =>
-      workerTakeOver(topo, admin, at),
-    );
+    let held = 0;
+    for (const w of topo.byRole('pipeline')) held += (await workerFigures(w))?.partitions ?? 0;
+    await killAndMeasure('pipeline worker: partitions taken over', topo.byRole('pipeline')[0]!, async (at) => {
+      const t = await workerTakeOver(topo.byRole('pipeline')[1]!, held, at);
+      takeOver['pipeline worker: caught up'] = t.caughtUp;
+      return t.assigned;
+    });
     await steady;
     const steady2 = step(topo, 1, { slaTickets: { flowId: 'bench-sla', perTenant: 20, idPrefix: 'bench2' } });
     await new Promise((r) => setTimeout(r, 3_000));
@@ -176,7 +178,6 @@ async function main(): Promise<void> {
     writeFileSync(join(here, 'RESULTS.md'), markdown(result));
     console.log(JSON.stringify(result));
   } finally {
-    await admin.disconnect().catch(() => {});
     await topo.stop();
   }
 }

@@ -157,6 +157,21 @@ export async function startWebhook(): Promise<WebhookLog> {
   };
 }
 
+/**
+ * The broker on free ports; when another process took a port between the probe and the bind (other test
+ * runs share the machine), tried again on new ones, up to three times. Any other failure throws at once.
+ */
+async function startKafkaRetryingPorts(log: (line: string) => void): Promise<KafkaBroker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafka({ log, heap: '512m' });
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+      log(`Kafka broker: a port was taken meanwhile, trying new ones (${attempt})`);
+    }
+  }
+}
+
 /** Options of {@link startTopology}. */
 export interface TopologyOptions {
   /** Instances per role (defaults: 2 pipeline, 2 control, 2 workflow, 1 reporting when the role exists). */
@@ -201,7 +216,7 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
   const chDir = mkdtempSync(join(tmpdir(), 'sluice-topology-ch-'));
   try {
     const [kafka, redis, clickhouse, webhook] = await Promise.all([
-      startKafka({ log, heap: '512m' }),
+      startKafkaRetryingPorts(log),
       startRedis({ appendOnly: true }),
       startClickHouseHttp({ dataDir: chDir }),
       startWebhook(),

@@ -2,11 +2,8 @@
  * What the topology tests read back and measure: ClickHouse totals, callback tickets, SLA notifications,
  * and the take-over time after a kill -9 (partitions consumed again, leadership, timers firing).
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { ClickHouseTelemetryStore } from '../../pipelines/store/clickhouse.js';
-import { topicFor } from '../../pipelines/topics.js';
-import { SOURCES } from '../../pipelines/events/types.js';
 import { KEYS, TENANTS, type Instance, type Tenant, type Topology } from './harness.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -94,44 +91,47 @@ export function slaFlow(tenant: Tenant, id: string, ms: { warn1: number; warn2: 
   };
 }
 
-/** A Kafka admin on the topology's broker, for the consumer group's offsets. */
-export function kafkaAdmin(topo: Topology) {
-  const admin = new Kafka({ clientId: 'topology-test', brokers: [topo.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
-  return admin;
-}
-
-/** Per source topic and partition: log end offset (`high`) and the pipeline group's committed offset. */
-export async function groupProgress(
-  topo: Topology,
-  admin: ReturnType<typeof kafkaAdmin>,
-): Promise<Map<string, { high: number; committed: number }>> {
-  const out = new Map<string, { high: number; committed: number }>();
-  const topics = SOURCES.map((s) => topicFor(s, topo.topicPrefix));
-  const committed = await admin.fetchOffsets({ groupId: topo.env.KAFKA_GROUP_ID!, topics });
-  for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const c = committed.find((x) => x.topic === topic);
-    for (const p of ends) {
-      const k = c?.partitions.find((x) => x.partition === p.partition)?.offset ?? '-1';
-      out.set(`${topic}/${p.partition}`, { high: Number(p.high), committed: Number(k) });
-    }
+/** A worker's own figures from `/metrics`: source partitions it holds window state for, and its consumer lag. */
+export async function workerFigures(instance: Instance): Promise<{ partitions: number; lagMessages: number } | null> {
+  try {
+    const r = await fetch(`${instance.url}/metrics`, {
+      headers: { authorization: `Bearer ${KEYS.platform}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (r.status !== 200) return null;
+    const text = await r.text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { partitions: read('sluice_window_state_partitions'), lagMessages: read('sluice_consumer_lag_messages') };
+  } catch {
+    return null;
   }
-  return out;
 }
 
 /**
- * Take-over of a killed pipeline worker: from the kill until every partition's committed offset reached
- * the log end it had at the kill (what was produced before the kill, the killed worker's partitions
- * included, is consumed and committed by the survivor), ms.
+ * Take-over of a killed pipeline worker, ms from the kill: `assigned` when the survivor holds the source
+ * partitions both held before (the group rebalanced and it consumes the killed one's partitions), `caughtUp`
+ * when its consumer lag is back under `lagMessages` as well (what piled up on them meanwhile is handled).
+ * `before` is the partitions both workers held just before the kill.
  */
-export async function workerTakeOver(topo: Topology, admin: ReturnType<typeof kafkaAdmin>, killedAt: number, timeoutMs = 120_000) {
-  const atKill = await groupProgress(topo, admin);
+export async function workerTakeOver(
+  survivor: Instance,
+  before: number,
+  killedAt: number,
+  o: { lagMessages?: number; timeoutMs?: number } = {},
+): Promise<{ assigned: number; caughtUp: number }> {
+  const timeoutMs = o.timeoutMs ?? 180_000;
+  let assigned: number | undefined;
+  let last: Awaited<ReturnType<typeof workerFigures>> = null;
   for (;;) {
-    const now = await groupProgress(topo, admin);
-    const behind = [...atKill].filter(([k, v]) => (now.get(k)?.committed ?? -1) < v.high);
-    if (behind.length === 0) return Date.now() - killedAt;
+    last = await workerFigures(survivor);
+    if (last && last.partitions >= before) {
+      assigned ??= Date.now() - killedAt;
+      if (last.lagMessages <= (o.lagMessages ?? 500)) return { assigned, caughtUp: Date.now() - killedAt };
+    }
     if (Date.now() - killedAt > timeoutMs)
-      throw new Error(`partitions not consumed again ${timeoutMs} ms after the kill: ${behind.map(([k]) => k).join(', ')}`);
+      throw new Error(
+        `${survivor.name} did not take over within ${timeoutMs} ms: ${JSON.stringify(last)} (both held ${before} partitions)`,
+      );
     await sleep(200);
   }
 }
