@@ -235,6 +235,8 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
       SLUICE_API_KEYS: API_KEYS,
       SLUICE_TENANTS: TENANTS.join(','),
       SLUICE_WEBHOOK_URL: webhook.url,
+      // Shared by the control instances: decision ids are signed with it, so any of them takes an outcome.
+      SLUICE_DECISION_KEY: 'topology-decision-key-0123456789abcdef',
       SLUICE_INGEST_EVENTS_PER_SEC: '1000000',
       SLUICE_ROUTE_RATE_LIMIT: '100000',
       SLUICE_CONTROL_API_RATE_LIMIT: '100000',

@@ -13,6 +13,7 @@ import {
   type StoredTotals,
 } from './journeys.js';
 import { drive, expectsTicket, type DriveOptions, type DriveResult } from './traffic.js';
+import { launchChromium, wallboardOf } from './wallboard.js';
 
 /**
  * The deployed topology, tested as deployed (issue 16): separate processes for 2 pipeline workers (one
@@ -142,8 +143,8 @@ describe('the deployed topology: separate processes behind a balancer', () => {
         );
       },
     });
-    await Promise.all(kills);
     runs.push(run);
+    await Promise.all(kills);
     const routed = run.decisions.length;
     const offered = TENANTS.reduce((n, t) => n + run.sent.types[t].offered, 0);
     log(
@@ -160,6 +161,19 @@ describe('the deployed topology: separate processes behind a balancer', () => {
     for (const t of TENANTS) {
       const groups = run.summary.skillGroups.filter((g) => g.tenant === t);
       expect(run.sent.types[t].offered).toBe(groups.reduce((n, g) => n + g.offered, 0));
+    }
+    // Outcomes: each went to the other control instance than the one that decided (or wherever the balancer
+    // sent it once that one was gone) and was taken, the killed instance's decisions included.
+    const notTaken = run.decisions.filter((d) => d.outcome?.status !== 204);
+    expect(notTaken.map((d) => `${d.decisionId} by ${d.instance}: ${d.outcome?.status}`).slice(0, 5)).toEqual([]);
+    expect(run.decisions.filter((d) => d.outcome!.instance !== d.instance).length).toBeGreaterThan(routed / 2);
+    // … once: the same outcome again, on either instance, is not taken a second time.
+    for (const d of run.decisions.slice(-20)) {
+      const again = await topo.pools.control.request('POST', `/v1/route/${encodeURIComponent(d.decisionId)}/outcome`, {
+        key: KEYS.router[d.tenant],
+        body: { success: true, latencyMs: 40 },
+      });
+      expect(again.status, d.decisionId).toBe(404);
     }
     // Both control instances decided (the balancer spread the calls) and the peak really was diverted.
     expect(new Set(run.decisions.map((d) => d.instance)).size).toBe(2);
@@ -212,6 +226,7 @@ describe('the deployed topology: separate processes behind a balancer', () => {
   /** Every SLA timer of the tickets created (two warnings and the breach each) notified exactly once. */
   const assertSlaOnce = async () => {
     const tickets = runs.flatMap((r) => r.slaTickets);
+    expect(tickets.length).toBeGreaterThan(0);
     const created = tickets.filter((x) => x.status === 201 || x.status === 409);
     expect(created.length, JSON.stringify(tickets.filter((x) => !(x.status === 201 || x.status === 409)).slice(0, 5))).toBe(tickets.length);
     const ids = new Set(created.map((x) => `${x.tenant}/${x.id}`));
@@ -251,6 +266,68 @@ describe('the deployed topology: separate processes behind a balancer', () => {
     180_000,
   );
 
+  /**
+   * The real-time view every instance serves, whatever its role, is the sum of every worker's partitions: each
+   * agent the model played shows in its last state (the agents live in the partitions of both workers, one of
+   * which was killed and its partitions taken over), and the skill groups' agents by state add up to them.
+   */
+  const assertRealtime = async () => {
+    const want = runs[runs.length - 1]!.sent.agentState;
+    for (const t of TENANTS) {
+      const expected = Object.fromEntries([...want].filter(([k]) => k.startsWith(`${t}/`)).map(([k, v]) => [k.slice(t.length + 1), v]));
+      for (const x of topo.instances) {
+        const agents = await settle(
+          `real-time agents of ${t} on ${x.name}`,
+          async () => {
+            const r = await fetch(`${x.url}/v1/realtime/agents?tenant=${t}`, { headers: { authorization: `Bearer ${KEYS.viewer[t]}` } });
+            return ((await r.json()) as { agents: { agentId: string; state: string; skillGroups: string[] }[] }).agents;
+          },
+          (a) => JSON.stringify(Object.fromEntries(a.map((g) => [g.agentId, g.state]))) === JSON.stringify(expected),
+          60_000,
+        );
+        expect(Object.fromEntries(agents.map((g) => [g.agentId, g.state])), `${x.name} (${x.role})`).toEqual(expected);
+        const byGroup: Record<string, Record<string, number>> = {};
+        for (const a of agents) for (const g of a.skillGroups) (byGroup[g] ??= {})[a.state] = (byGroup[g]![a.state] ?? 0) + 1;
+        const r = await fetch(`${x.url}/v1/realtime/skillgroups?tenant=${t}`, { headers: { authorization: `Bearer ${KEYS.viewer[t]}` } });
+        const groups = ((await r.json()) as { skillGroups: { skillGroup: string; agents: Record<string, number> }[] }).skillGroups;
+        expect(Object.fromEntries(groups.map((g) => [g.skillGroup, g.agents])), `${x.name} (${x.role})`).toEqual(byGroup);
+      }
+    }
+  };
+
+  it("the real-time view on every instance is the sum of both workers' partitions (after one was killed)", assertRealtime, 180_000);
+
+  it('a wallboard connected to any instance shows every skill group and the level', async () => {
+    const browser = await launchChromium();
+    try {
+      const r = await topo.pools.control.request('POST', '/v1/control/overrides', {
+        key: KEYS.admin.acme,
+        body: { skillGroup: 'support', level: 2, forMs: 120_000, reason: 'topology wallboard' },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      for (const role of ['pipeline', 'control', 'workflow', 'reporting'] as const) {
+        for (const x of topo.byRole(role).slice(0, 1)) {
+          const shown = await settle(
+            `wallboard on ${x.name}`,
+            () => wallboardOf(browser, x.url, KEYS.viewer.acme, 3),
+            (w) => w.support?.level === 'L2 Heavy pressure · pinned',
+            60_000,
+          );
+          expect(Object.keys(shown).sort(), x.name).toEqual(['billing', 'sales', 'support']);
+          expect(shown.support!.level, x.name).toBe('L2 Heavy pressure · pinned');
+          for (const g of ['billing', 'sales']) expect(shown[g]!.level, `${x.name} ${g}`).toMatch(/^L[0-3] /);
+          for (const g of Object.values(shown)) expect(g.agents, x.name).toMatch(/^\d+ logged in$/);
+        }
+      }
+      const cleared = await topo.pools.control.request('DELETE', '/v1/control/overrides?skillGroup=support&reason=done', {
+        key: KEYS.admin.acme,
+      });
+      expect(cleared.status, JSON.stringify(cleared.body)).toBeLessThan(300);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+
   it('redis-server and the Kafka broker restart during a second run: the same journeys hold after recovery', async () => {
     const kafkaDownFor = 5_000;
     const redisDownFor = 3_000;
@@ -280,8 +357,8 @@ describe('the deployed topology: separate processes behind a balancer', () => {
         );
       },
     });
-    await Promise.all(outages);
     runs.push(run);
+    await Promise.all(outages);
     log(
       `run 2: ${run.decisions.length} decisions, route failures ${JSON.stringify(run.routeFailures)}, ingest retries ${run.sent.retries}, ` +
         `failed ${run.sent.failed.length}`,
@@ -294,5 +371,6 @@ describe('the deployed topology: separate processes behind a balancer', () => {
     await assertTotals();
     await assertCallbackTickets();
     await assertSlaOnce();
+    await assertRealtime();
   }, 600_000);
 });

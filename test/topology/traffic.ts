@@ -67,6 +67,8 @@ export interface Sent {
   readonly types: Record<Tenant, { offered: number; answered: number; abandoned: number }>;
   /** Requests ingest refused for good (after retries), with the reason. */
   readonly failed: string[];
+  /** The last state each agent was sent in (`tenant/agentId` → state): what the real-time view must show. */
+  readonly agentState: Map<string, string>;
   /** Requests resent after a refused or dropped connection or a 503. */
   retries: number;
 }
@@ -192,6 +194,7 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
     types: Object.fromEntries(TENANTS.map((t) => [t, { offered: 0, answered: 0, abandoned: 0 }])) as Sent['types'],
     failed: [],
     retries: 0,
+    agentState: new Map(),
   };
   const decisions: Decision[] = [];
   const routeFailures: Record<string, number> = {};
@@ -242,26 +245,34 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
       latencyMs,
     };
     decisions.push(d);
-    // The outcome goes to another control instance than the one that decided, when one is in rotation.
+    // The outcome goes to another control instance than the one that decided, when one is in rotation
+    // (the balancer's choice otherwise, or when that one is gone meanwhile).
+    const body = { success: true, latencyMs: 40 };
+    const path = `/v1/route/${encodeURIComponent(a.decisionId)}/outcome`;
     const other = control.up.find((u) => u !== r.instance);
-    try {
-      const res = other
-        ? await fetch(`${other}/v1/route/${encodeURIComponent(a.decisionId)}/outcome`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${KEYS.router[tenant]}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ success: true, latencyMs: 40 }),
-            signal: AbortSignal.timeout(10_000),
-          }).then(async (x) => ({ status: x.status, instance: other, text: await x.text() }))
-        : await control
-            .request('POST', `/v1/route/${encodeURIComponent(a.decisionId)}/outcome`, {
-              key: KEYS.router[tenant],
-              body: { success: true, latencyMs: 40 },
-            })
-            .then((x) => ({ status: x.status, instance: x.instance }));
-      d.outcome = { status: res.status, instance: res.instance, at: Date.now() };
-    } catch {
-      d.outcome = { status: 0, instance: other ?? '', at: Date.now() };
+    let res: { status: number; instance: string } | undefined;
+    if (other) {
+      try {
+        const x = await fetch(`${other}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEYS.router[tenant]}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        await x.text();
+        res = { status: x.status, instance: other };
+      } catch {
+        control.markDown(other);
+      }
     }
+    try {
+      res ??= await control
+        .request('POST', path, { key: KEYS.router[tenant], body })
+        .then((x) => ({ status: x.status, instance: x.instance }));
+    } catch {
+      res = { status: 0, instance: '' };
+    }
+    d.outcome = { status: res?.status ?? 0, instance: res?.instance ?? '', at: Date.now() };
   };
 
   let pinned = false;
@@ -314,6 +325,7 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
       for (const e of events) {
         const t = e.tenant as Tenant;
         sent.emitted[t]++;
+        if (e.source === 'agent') sent.agentState.set(`${t}/${e.body.agentId}`, e.body.state);
         if (e.source === 'skillgroup') {
           const type = (e as SkillGroupEvent).body.type;
           if (type === 'OFFERED') {
