@@ -71,6 +71,16 @@ describe('configuration', () => {
     );
   });
 
+  it('requires a shared decision key for control alone with Redis (issue 16), at least 32 characters', () => {
+    const base = { SLUICE_OPEN: 'true', SLUICE_ROLE: 'control', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(() => loadConfig(base)).toThrow(/SLUICE_DECISION_KEY must be set/);
+    expect(() => loadConfig({ ...base, SLUICE_DECISION_KEY: 'too short' })).toThrow(/SLUICE_DECISION_KEY/);
+    expect(loadConfig({ ...base, SLUICE_DECISION_KEY: 'k'.repeat(32) }).decisionKey).toBe('k'.repeat(32));
+    // One process (role all) or no Redis: optional, a random key per process.
+    expect(loadConfig({ SLUICE_OPEN: 'true', REDIS_URL: 'redis://127.0.0.1:6379' }).decisionKey).toBeUndefined();
+    expect(loadConfig({ SLUICE_OPEN: 'true', SLUICE_ROLE: 'control' }).decisionKey).toBeUndefined();
+  });
+
   it('documents every environment variable in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);

@@ -7,8 +7,11 @@ import { appError } from './errors.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
+/** Every process role (`SLUICE_ROLE`, `--role`), `all` first; what each serves is in `app/process-roles.ts`. */
+export const PROCESS_ROLES = Object.freeze(['all', 'pipeline', 'control', 'workflow', 'reporting'] as const);
+
 /** Which parts run in this process (`--role`). */
-export type ProcessRole = 'all' | 'pipeline' | 'control' | 'workflow';
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 /** Validated, frozen configuration. Every field comes from one environment variable (README, "Configuration"). */
 export interface Config {
@@ -50,6 +53,10 @@ export interface Config {
   /** Partitions whose batches a pipeline worker handles side by side (kafkajs `partitionsConsumedConcurrently`). */
   kafkaPartitionsConcurrently: number;
   redisUrl: string | null;
+  /** ms between two writes of a pipeline worker's real-time state to Redis (shared view, roles split). */
+  realtimePublishMs: number;
+  /** ms a worker's real-time state stays in the shared view after its last write (a dead worker's bound). */
+  realtimeStaleMs: number;
   clickhouseUrl: string | null;
   clickhouseUser: string | undefined;
   clickhousePassword: string | undefined;
@@ -93,6 +100,8 @@ export interface Config {
   controlTrunkTtlMs: number;
   /** Most trunks one tenant may have reporting at once. */
   controlMaxTrunks: number;
+  /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
+  decisionKey: string | undefined;
 }
 
 /**
@@ -128,7 +137,7 @@ const ENV_SCHEMA = {
   properties: {
     HOST: { type: 'string', default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
-    SLUICE_ROLE: { enum: ['all', 'pipeline', 'control', 'workflow'], default: 'all' },
+    SLUICE_ROLE: { enum: PROCESS_ROLES, default: 'all' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },
@@ -153,6 +162,8 @@ const ENV_SCHEMA = {
     KAFKA_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
     KAFKA_PARTITIONS_CONCURRENTLY: { type: 'integer', minimum: 1, maximum: 1024, default: DEFAULT_PARTITIONS_CONCURRENTLY },
     REDIS_URL: { type: 'string', pattern: '^$|^rediss?://', default: '' },
+    SLUICE_REALTIME_PUBLISH_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+    SLUICE_REALTIME_STALE_MS: { type: 'integer', minimum: 200, maximum: 600000, default: 5000 },
     CLICKHOUSE_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     CLICKHOUSE_USER: { type: 'string' },
     CLICKHOUSE_PASSWORD: { type: 'string' },
@@ -184,6 +195,7 @@ const ENV_SCHEMA = {
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
     SLUICE_CONTROL_TRUNK_TTL_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: 60000 },
     SLUICE_CONTROL_MAX_TRUNKS: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+    SLUICE_DECISION_KEY: { type: 'string', minLength: 32, maxLength: 1024 },
   },
 } as const;
 
@@ -219,6 +231,12 @@ export function loadConfig(
       `SLUICE_NAME_IDLE_MS (${r.SLUICE_NAME_IDLE_MS}) must be greater than SLUICE_ALLOWED_LATENESS_MS (${r.SLUICE_ALLOWED_LATENESS_MS})`,
     ]);
   }
+  if (r.SLUICE_REALTIME_STALE_MS < 2 * r.SLUICE_REALTIME_PUBLISH_MS) {
+    // One late write must not drop a live worker's partitions from the view.
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_REALTIME_STALE_MS (${r.SLUICE_REALTIME_STALE_MS}) must be at least twice SLUICE_REALTIME_PUBLISH_MS (${r.SLUICE_REALTIME_PUBLISH_MS})`,
+    ]);
+  }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
   if (!open && apiKeys.size === 0) {
@@ -239,6 +257,12 @@ export function loadConfig(
   if (r.SLUICE_STREAM_MAX_CONNECTIONS > r.SLUICE_MAX_CONNECTIONS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_STREAM_MAX_CONNECTIONS (${r.SLUICE_STREAM_MAX_CONNECTIONS}) must be at most SLUICE_MAX_CONNECTIONS (${r.SLUICE_MAX_CONNECTIONS}): streams are connections too`,
+    ]);
+  }
+  if (r.SLUICE_ROLE === 'control' && r.REDIS_URL && !r.SLUICE_DECISION_KEY) {
+    // Several control instances behind the CTI: each must verify the others' decision ids, or outcomes answer 404.
+    throw appError('SLUICE_ERR_CONFIG', [
+      'SLUICE_DECISION_KEY must be set (the same secret of at least 32 characters on every control instance) when control runs as its own role with REDIS_URL: it signs decision ids so that any instance takes an outcome',
     ]);
   }
   return Object.freeze({
@@ -267,6 +291,8 @@ export function loadConfig(
     kafkaPartitions: r.KAFKA_PARTITIONS,
     kafkaPartitionsConcurrently: r.KAFKA_PARTITIONS_CONCURRENTLY,
     redisUrl: r.REDIS_URL || null,
+    realtimePublishMs: r.SLUICE_REALTIME_PUBLISH_MS,
+    realtimeStaleMs: r.SLUICE_REALTIME_STALE_MS,
     clickhouseUrl: r.CLICKHOUSE_URL || null,
     clickhouseUser: r.CLICKHOUSE_USER,
     clickhousePassword: r.CLICKHOUSE_PASSWORD,
@@ -299,6 +325,7 @@ export function loadConfig(
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
     controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
+    decisionKey: r.SLUICE_DECISION_KEY || undefined,
   });
 }
 

@@ -17,6 +17,16 @@ export const APP_ERRORS = {
     retriable: true,
     message: 'this API key already holds %s real-time streams (SLUICE_STREAM_MAX_PER_KEY)',
   },
+  SLUICE_ERR_ROLE_ROUTE: {
+    status: 404,
+    retriable: false,
+    message: '%s is served by instances of the %s role (or all); this instance runs the %s role',
+  },
+  SLUICE_ERR_REPORTS_SLOWED: {
+    status: 503,
+    retriable: true,
+    message: 'reports of tenant %s are slowed while the control loop sheds non-critical work (policy slowNonCritical): %s',
+  },
   SLUICE_ERR_NOT_READY: { status: 503, retriable: true, message: 'not ready: %s' },
   SLUICE_ERR_INTERNAL: { status: 500, retriable: true, message: 'internal error (request %s)' },
   SLUICE_ERR_CONFIG: { status: 500, retriable: false, message: 'configuration is invalid: %s' },

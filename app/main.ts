@@ -22,10 +22,13 @@ import { createPipelines } from '../pipelines/wire.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { knownTenants } from './metric-labels.js';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createWorkflow, type Workflow } from '../workflow/wire.js';
+import { createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
-import { SnapshotPublisher, StateStoreRealtimeView } from '../control/index.js';
+import { SharedNonCriticalGate } from '../control/index.js';
+import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
+import { wireRealtime, type RealtimeWiring } from './realtime-view.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
@@ -40,6 +43,8 @@ export interface Sluice {
   /** The ClickHouse (server or chDB) Sluice stores into; `sluice dashboards check` queries it. */
   readonly clickhouse: ClickHouse;
   readonly worker: PipelineWorker | undefined;
+  /** The real-time view this process serves (shared through Redis or its own), and its publisher if any. */
+  readonly realtime: Pick<RealtimeWiring, 'view' | 'publisher' | 'shared'>;
   /** The control loop, when this process runs it. */
   readonly control: Control | undefined;
   /** The traffic model feeding the demo, when it runs. */
@@ -151,6 +156,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       metrics,
       observer: { ...metrics.pipelineObserver(), events: (events) => metrics.observeEvents(events) },
       log,
+      // Kafka's partitions are the fleet's; the in-process bus's are this process's own.
+      ...(config.kafkaBrokers ? {} : { partitionNamespace: `${hostname()}:${process.pid}` }),
     });
     closers.unshift(() => pipelines.stop());
     const { publisher, realtime, worker, embedded } = pipelines;
@@ -175,18 +182,21 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         'How far behind real time this worker is (partition furthest behind).',
         () => w.lagMs(clock.now()) / 1000,
       );
-      if (config.role === 'pipeline' && config.redisUrl) {
-        // Control runs elsewhere: publish queue snapshots through Redis for its signals.
-        const publisher = new SnapshotPublisher({
-          store: stateStore,
-          view: { snapshots: () => realtime.snapshots(clock.now()) },
-          clock,
-          onError: (err) => log.warn({ err: (err as Error).message }, 'snapshot publish failed'),
-        });
-        publisher.start();
-        closers.unshift(async () => publisher.stop());
-      }
     }
+    const rt = wireRealtime({
+      config,
+      clock,
+      store: stateStore,
+      local: realtime,
+      consumes: worker !== undefined,
+      runsControl: config.role === 'all' || config.role === 'control',
+      // Unique per start, even for several instances in one process (tests): a partition's lease names its writer.
+      instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      log,
+      metrics,
+    });
+    rt.start();
+    closers.unshift(() => rt.close());
 
     let workflow: Workflow | undefined;
     if (config.role === 'all' || config.role === 'workflow') {
@@ -213,6 +223,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       }
     }
 
+    // The reporting role answers the workflow's SLA report from the history the workflow instances write.
+    let workflowReports: WorkflowReports | undefined;
+    if (config.role === 'reporting') {
+      const r = await createWorkflowReports({ clickhouse: ch, clock, instanceId: `${hostname()}:${process.pid}` });
+      workflowReports = r;
+      closers.unshift(() => r.stop());
+      if (!config.clickhouseUrl)
+        log.warn(
+          "reporting role on the embedded chDB: reports read only this process's database; set CLICKHOUSE_URL to the server the other roles write to",
+        );
+      log.info('reporting: serving /v1/reports/*');
+    }
+
     let control: Control | undefined;
     if (config.role === 'all' || config.role === 'control') {
       // Same process: straight into the workflow service; workflow elsewhere: through the durable queue.
@@ -224,11 +247,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         stateStore,
         clickhouse: ch,
         clickhouseCluster: config.clickhouseCluster,
-        // Same process: the pipelines' real-time state; control alone: snapshots published through the shared store.
-        realtime:
-          config.role === 'control'
-            ? new StateStoreRealtimeView({ store: stateStore, clock })
-            : { snapshots: () => realtime.snapshots(clock.now()) },
+        // The pipelines' real-time state: this process's own, or every worker's through the shared store.
+        realtime: { snapshots: () => rt.view.snapshots(clock.now()) },
         engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
         callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
@@ -241,14 +261,30 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
           trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },
+          ...(config.decisionKey === undefined ? {} : { decisionKey: config.decisionKey }),
           ...opts.control,
         },
       });
       control = c;
+      if (config.redisUrl && config.decisionKey === undefined)
+        log.warn('SLUICE_DECISION_KEY unset: only this instance can take the outcomes of its decisions (others answer 404)');
       await c.start();
       closers.unshift(() => c.stop());
       metrics.observeControl(c);
       log.info({ tenants: config.tenants }, 'control loop running');
+    }
+
+    // The control loop's advice on non-critical work: from control here, else from the levels the fleet shares.
+    let nonCritical: NonCriticalGate = control?.nonCritical ?? NEVER_SLOW;
+    if (control === undefined && config.redisUrl) {
+      const shared = new SharedNonCriticalGate({
+        store: stateStore,
+        clock,
+        onError: (what, err) => log.debug({ err: (err as Error).message }, `non-critical advice: ${what} failed`),
+      });
+      shared.start();
+      closers.unshift(() => shared.stop());
+      nonCritical = shared;
     }
 
     let simulator: Sluice['simulator'];
@@ -293,11 +329,15 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       config,
       clock,
       metrics,
-      realtime,
-      pipelines: pipelines.routes,
+      realtime: rt.view,
+      pipelines: { ...pipelines.routes, realtime: rt.view },
+      ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
       workflow: workflow?.routes,
       control: control?.routes,
+      role: config.role,
+      slaReports: workflowReports?.routes,
+      nonCritical,
       wallboard: { serviceLevelMs: config.serviceLevelMs },
       state: () => state,
       logger: opts.httpLogger === false ? false : undefined,
@@ -319,7 +359,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
-    return { app, url, metrics, clickhouse: ch, worker, control, simulator, close };
+    return { app, url, metrics, clickhouse: ch, worker, realtime: rt, control, simulator, close };
   } catch (err) {
     for (const c of closers) await c().catch(() => {});
     throw err;

@@ -79,9 +79,11 @@ describe('Metrics of the control loop', () => {
       { id: 'cti:primary', state: 'open' },
       { id: 'channel:chat', state: 'half-open' },
     ];
+    const remote = { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 };
     const service = {
       on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
       state: () => ({ levels, breakers }),
+      stats: () => ({ remoteOutcomes: remote }),
     };
     const m = new Metrics();
     m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);
@@ -102,6 +104,15 @@ describe('Metrics of the control loop', () => {
     expect(await m.registry.getSingleMetricAsString('sluice_control_limit_hits_total')).toContain(
       'sluice_control_limit_hits_total{limit="route"} 1',
     );
+    // Every result is a series from the first scrape (0), then follows the service's cumulative counts.
+    expect(await m.registry.getSingleMetricAsString('sluice_route_remote_outcomes_total')).toContain(
+      'sluice_route_remote_outcomes_total{result="orphaned"} 0',
+    );
+    remote.relayed = 3;
+    remote.refused = 2;
+    text = await m.registry.getSingleMetricAsString('sluice_route_remote_outcomes_total');
+    expect(text).toContain('sluice_route_remote_outcomes_total{result="relayed"} 3');
+    expect(text).toContain('sluice_route_remote_outcomes_total{result="refused"} 2');
   });
 
   it("leaves out prom-client's _total gauges and keeps the per-type ones", async () => {
@@ -167,7 +178,11 @@ describe('Metrics under unbounded names', () => {
       ...Array.from({ length: 300 }, (_, i) => ({ tenant: `t${i}`, skillGroup: `sg${i}`, level: i % 4 })),
     ];
     const breakers = Array.from({ length: 20 }, (_, i) => ({ id: `cti:node-${i}`, state: i === 15 ? 'open' : 'closed' }));
-    const service = { on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn), state: () => ({ levels, breakers }) };
+    const service = {
+      on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
+      state: () => ({ levels, breakers }),
+      stats: () => ({ remoteOutcomes: { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 } }),
+    };
     const m = new Metrics({ labels: { tenants: ['acme'], valuesPerLabel: 10 } });
     m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);
     const decide = handlers.get('decision') as (d: object) => void;

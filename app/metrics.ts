@@ -143,6 +143,12 @@ export class Metrics {
     labelNames: ['tenant'],
     registers: [this.registry],
   });
+  readonly nonCriticalSlowedTotal = new Counter({
+    name: 'sluice_non_critical_slowed_total',
+    help: "Non-critical work slowed while the control loop's level for the tenant slows it (policy slowNonCritical, L1+ by default), by tenant and work: stream_push (a push sent at the slowed pace), report_queued (a report that waited its turn), report_refused (a report refused, 503).",
+    labelNames: ['tenant', 'work'],
+    registers: [this.registry],
+  });
   /** The bounds every input-driven label goes through. */
   readonly labels: LabelBounds;
 
@@ -409,11 +415,27 @@ export class Metrics {
       registers: r,
     });
     svc.on('limit', (e) => limits.inc({ limit: e.limit }));
+    new Counter({
+      name: 'sluice_route_remote_outcomes_total',
+      help: "Outcomes of another control instance's decisions, by result: relayed (taken here, handed to the deciding instance), applied (taken here for a decision of this instance reported elsewhere), orphaned (the deciding instance was gone: the evidence counted here), duplicate, refused (forged, tampered, expired or another tenant's id), unavailable (the shared store was down: 503).",
+      labelNames: ['result'],
+      registers: r,
+      collect() {
+        // Cumulative counts kept by the service, every result present from the start (a rate() sees the first one).
+        this.reset();
+        for (const [result, n] of Object.entries(svc.stats().remoteOutcomes)) this.inc({ result }, n);
+      },
+    });
   }
 
   /** Counts an ingest request refused by its key's events-per-second limit. */
   ingestRateRefused = (tenant: string): void => {
     this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+  };
+
+  /** Counts one piece of non-critical work slowed (a platform stream over every tenant counts as tenant `*`). */
+  nonCriticalSlowed = (work: 'stream_push' | 'report_queued' | 'report_refused', tenant: string | undefined): void => {
+    this.nonCriticalSlowedTotal.inc({ tenant: this.labels.tenant(tenant ?? '*'), work });
   };
 
   /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */

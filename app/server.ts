@@ -4,19 +4,23 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { Clock } from '../adapters/clock.js';
-import type { RealtimeState } from '../pipelines/realtime/state.js';
+import type { RealtimeReader } from '../pipelines/realtime/merge.js';
 import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
-import { LIMIT_DEFAULTS, type Config } from './config.js';
+import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
+import { otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
+import { SlowReportLane, slowReports } from './report-lane.js';
+import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
-import { levelSourceOf } from './routes/stream-levels.js';
+import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
+import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
 
 /** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
@@ -35,7 +39,7 @@ export interface ServerDeps {
   clock: Clock;
   metrics: Metrics;
   /** The real-time state the stream pushes. */
-  realtime: RealtimeState;
+  realtime: RealtimeReader;
   /**
    * Ingest, real-time and reports API (the pipelines room's `routes`); absent when this process serves none of
    * it. The clock, metrics and real-time state above are used where it names none of its own.
@@ -46,6 +50,23 @@ export interface ServerDeps {
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
   control?: ControlRoutesOptions;
+  /**
+   * Where the stream reads the control loop's levels; default the control loop of this process (when it
+   * runs one). A process without control reads them from the state store (`stream-levels-shared.ts`).
+   */
+  levels?: LevelSource;
+  /**
+   * This process's role (default `all`): whether it serves the reports (`/v1/reports/*`: `all`, `reporting`), and
+   * what it answers on the routes of the groups it does not serve (404 `SLUICE_ERR_ROLE_ROUTE`, `app/process-roles.ts`).
+   */
+  role?: ProcessRole;
+  /** The SLA report's history where reports are served without the workflow API (the `reporting` role). */
+  slaReports?: SlaReportOptions;
+  /**
+   * The control loop's advice on non-critical work (default: nothing slowed): a slowed tenant's stream pushes go
+   * 4× less often (`routes/stream-pace.ts`) and its reports through the slowed lane (`report-lane.ts`).
+   */
+  nonCritical?: NonCriticalGate;
   /** Wallboard page settings (thresholds); the page is served either way. */
   wallboard?: WallboardOptions;
   state: () => 'starting' | 'running' | 'stopping';
@@ -113,8 +134,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
+  const role = deps.role ?? 'all';
+  const reports = servesReports(role);
+  const nonCritical = deps.nonCritical ?? NEVER_SLOW;
+  if (reports) {
+    slowReports(app, {
+      gate: nonCritical,
+      lane: new SlowReportLane({ clock: deps.clock }),
+      onSlowed: (work, tenant) => deps.metrics.nonCriticalSlowed(work, tenant),
+    });
+  }
   if (deps.pipelines)
-    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines });
+    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines, reports });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -122,11 +153,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     maxConnections: limits.streamMaxConnections,
     messagesPerMinute: limits.streamMessagesPerMinute,
     onLimit: (limit) => limitHits.inc({ limit }),
-    ...(deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
+    nonCritical,
+    onSlowed: (tenant) => deps.metrics.nonCriticalSlowed('stream_push', tenant),
+    ...(deps.levels ? { levels: deps.levels } : deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
-  if (deps.workflow) await app.register(workflowRoutes, deps.workflow);
+  if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });
+  else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);
+  const served = { control: deps.control !== undefined, workflow: deps.workflow !== undefined, reporting: reports };
+  await app.register(otherRoleRoutes, { role, groups: ROUTE_GROUPS.filter((g) => !served[g.role]) });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
-import { loadConfig, type Config } from '../app/config.js';
+import { loadConfig, PROCESS_ROLES, type Config } from '../app/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { startSluice } from '../app/main.js';
 
@@ -64,8 +64,7 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-const roleOption = () =>
-  new Option('--role <role>', 'which parts run in this process').choices(['all', 'pipeline', 'control', 'workflow']).default('all');
+const roleOption = () => new Option('--role <role>', 'which parts run in this process').choices([...PROCESS_ROLES]).default('all');
 
 /** `sluice start`: runs the roles named, on the services the environment names. */
 export function startCommand(): Command {

@@ -51,7 +51,7 @@ export const CONTROL_ERRORS = Object.freeze({
     status: 503,
     retriable: true,
     description:
-      'A change that must reach every control instance (a policy version) could not be made because the shared store (Redis) is unreachable or busy; routing goes on from local state.',
+      "A change that must reach every control instance (a policy version) could not be made, or the outcome of another control instance's decision could not be recorded, because the shared store (Redis) is unreachable or busy; routing goes on from local state, and outcomes of this instance's own decisions are still taken.",
   },
   SLUICE_ERR_CONTROL_TRUNKS_FULL: {
     message: 'too many trunks: %s',

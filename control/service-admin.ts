@@ -13,6 +13,7 @@ import type { Emitter } from '../core/emitter.js';
 import type { Scope } from './levels/controller.js';
 import type { PressureConfig } from './levels/pressure.js';
 import type { DecisionLog } from './log/types.js';
+import { slowedTenants } from './policy/non-critical.js';
 import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
 import { validatePolicy } from './policy/schema.js';
 import { CHANNEL_BREAKER_KEYS, ctiBreakerKey } from './routing-table.js';
@@ -327,6 +328,22 @@ export class ControlAdmin {
   /** The breaker `id` (e.g. `clickhouse-sink` to guard a writer); look it up per use, peers may replace it. */
   breaker(id: string): CircuitBreaker | undefined {
     return this.breakers.get(id);
+  }
+
+  /**
+   * Tenants whose non-critical work (wallboard pushes, report queries) is slowed now: the highest level of any
+   * of their scopes is one whose policy says `slowNonCritical` (`policy/non-critical.ts`). Walks every tracked
+   * scope; read it through {@link localNonCriticalGate}, which computes it at most once per tick.
+   */
+  slowedTenants(): Set<string> {
+    const tables = this.tables;
+    function* scopes() {
+      for (const t of tables.compiled.values()) {
+        yield { tenant: t.tenant, level: t.level };
+        for (const level of t.groups.values()) yield { tenant: t.tenant, level };
+      }
+    }
+    return slowedTenants(scopes(), (t) => tables.policyOf(t));
   }
 
   /** Whether `tenant` is known here (has a routing table). */

@@ -47,6 +47,12 @@ export interface ControlServiceOptions {
   readonly leaseMs?: number;
   /** Longest wait for any StateStore call (default 250). */
   readonly storeTimeoutMs?: number;
+  /**
+   * Secret shared by the control instances of a fleet (at least 32 bytes), from which decision ids are
+   * signed so that any instance can take an outcome (default: random per process, so only the deciding
+   * instance can).
+   */
+  readonly decisionKey?: string;
   /** How long a decision waits for its outcome (default 60 000). */
   readonly decisionTtlMs?: number;
   /** Most decisions awaiting an outcome, over all tenants (default 100 000). */
@@ -83,9 +89,9 @@ export interface RouteInput {
   readonly callId: string;
   readonly skillGroup: string;
   readonly priority: Priority;
-  /** Logged with the decision; the policy table does not route on it. */
+  /** Logged with the decision and carried into its callback ticket, if any; the policy table does not route on it. */
   readonly intent?: string;
-  /** Accepted for the record (IVR steps before the transfer); not used by the router. */
+  /** IVR steps before the transfer: carried into the decision's callback ticket, if any; not used by the router. */
   readonly ivrTrajectory?: readonly string[];
 }
 
@@ -142,6 +148,13 @@ export interface ControlStateView {
 export interface ControlStats {
   /** `tenantEvicted`: evicted by a tenant's own bound (of `evicted`). */
   readonly decisions: { readonly pending: number; readonly evicted: number; readonly tenantEvicted: number; readonly expired: number };
+  /**
+   * Outcomes of decisions made by other instances, as taken here: handed to the deciding instance
+   * (`relayed`), counted here because it was gone (`orphaned`), refused (`refused`: bad id, another
+   * tenant's, expired; `duplicate`: claimed before; `unavailable`: shared store unreachable, 503); and
+   * outcomes handed here by peers and applied (`applied`).
+   */
+  readonly remoteOutcomes: Readonly<Record<'relayed' | 'applied' | 'orphaned' | 'duplicate' | 'refused' | 'unavailable', number>>;
   /** Skill-group scopes: tracked now, refused by the per-tenant bound, dropped as idle. */
   readonly scopes: { readonly tracked: number; readonly refused: number; readonly evicted: number };
   /** Requests answered 429 by the per-key rate limits, by limit. */

@@ -32,7 +32,7 @@ describe('ControlService.route', () => {
     const { svc, log, writer } = await started();
     const a = svc.route(call());
     expect(a).toMatchObject({ target: 'agent', ctiNode: 'a', level: 0 });
-    expect(a.decisionId).toMatch(/^[a-f0-9]{10}-[a-z0-9]+$/);
+    expect(a.decisionId).toMatch(/^[a-f0-9]{10}-[a-z0-9]+\.[a-z0-9]+\.acme\.cti:a\.[A-Za-z0-9_-]{10}$/);
     expect(a.reason).toBe('L0: normal → agent via primary CTI a (policy)');
     await log.flush();
     expect(writer.decisions()).toEqual([
@@ -107,13 +107,31 @@ describe('ControlService levels in virtual time', () => {
       feed(overloaded);
       expect(svc.state('acme').levels.find((l) => l.skillGroup === undefined)?.level).toBe(i);
     }
-    const low = svc.route(call({ priority: 'low', callId: 'low-1' }));
+    const path = ['main', 'billing', 'fee-dispute'];
+    const low = svc.route(call({ priority: 'low', callId: 'low-1', intent: 'fee_dispute', ivrTrajectory: path }));
+    path[0] = 'changed-after-the-call';
     expect(low).toMatchObject({ target: 'keypad_ivr', level: 3 });
-    expect(svc.route(call({ priority: 'vip', callId: 'v' }))).toMatchObject({ target: 'agent', level: 3 });
+    const bare = svc.route(call({ priority: 'low', callId: 'low-2', intent: '', ivrTrajectory: [] }));
+    expect(svc.route(call({ priority: 'vip', callId: 'v', intent: 'vip_intent', ivrTrajectory: ['main'] }))).toMatchObject({
+      target: 'agent',
+      level: 3,
+    });
     clock.advance(0);
     await settle();
+    // The ticket carries the route request's intent and IVR path as they were when the call was decided;
+    // an empty intent or path is no context at all, and a call that was not diverted makes no ticket.
     expect(tickets.list()).toEqual([
-      expect.objectContaining({ tenant: 'acme', callId: 'low-1', decisionId: low.decisionId, priority: 'low' }),
+      {
+        tenant: 'acme',
+        callId: 'low-1',
+        skillGroup: 'care',
+        decisionId: low.decisionId,
+        priority: 'low',
+        reason: low.reason,
+        intent: 'fee_dispute',
+        ivrTrajectory: ['main', 'billing', 'fee-dispute'],
+      },
+      { tenant: 'acme', callId: 'low-2', skillGroup: 'care', decisionId: bare.decisionId, priority: 'low', reason: bare.reason },
     ]);
     feed(calm);
     for (let t = 0; t < 20; t++) {

@@ -28,6 +28,8 @@ import type { ControlServiceOptions } from './service-types.js';
 import type { EngineHealth } from './signals/engine.js';
 import type { RealtimeView } from './signals/snapshot.js';
 import type { CallbackTickets } from '../core/messages.js';
+import type { NonCriticalGate } from '../core/non-critical.js';
+import { localNonCriticalGate } from './non-critical-gate.js';
 
 /** Options of {@link createControl}. */
 export interface CreateControlOptions {
@@ -75,6 +77,8 @@ export interface Control {
   readonly service: ControlService;
   /** Options for `app.register(controlRoutes, control.routes)`. */
   readonly routes: ControlRoutesOptions;
+  /** Whether a tenant's non-critical work is slowed now, from this instance's levels and policies. */
+  readonly nonCritical: NonCriticalGate;
   /** Migrates the decision log's tables (with ClickHouse), then starts ticking. */
   start(): Promise<void>;
   /** Stops ticking, gives up leadership, flushes the decision log. */
@@ -148,6 +152,7 @@ export function createControl(o: CreateControlOptions): Control {
   return {
     service: svc,
     routes: { service: svc, clock: o.clock, rateLimit },
+    nonCritical: localNonCriticalGate(svc, o.clock, o.tuning?.tickMs ?? 1_000),
     async start() {
       if (o.clickhouse !== undefined) {
         await deferred.open(

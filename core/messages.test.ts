@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callbackTicketProblem, snapshotProblem, type QueueSnapshot } from './messages.js';
+import { CALL_CONTEXT_LIMITS, callbackTicketProblem, snapshotProblem, type QueueSnapshot } from './messages.js';
 
 const calm: QueueSnapshot = {
   tenant: 'acme',
@@ -44,5 +44,22 @@ describe('callback ticket request, as read from outside the process', () => {
     expect(callbackTicketProblem({ ...req, decisionId: '' })).toBe('decisionId must be a non-empty string');
     expect(callbackTicketProblem({ ...req, priority: 'urgent' })).toMatch(/^priority/);
     expect(callbackTicketProblem({ ...req, reason: 3 })).toBe('reason must be a string');
+  });
+
+  it("accepts the call context within the route request's bounds and refuses it past them", () => {
+    const L = CALL_CONTEXT_LIMITS;
+    const step = 's'.repeat(L.stepLength);
+    expect(
+      callbackTicketProblem({ ...req, intent: 'i'.repeat(L.intentLength), ivrTrajectory: Array(L.trajectorySteps).fill(step) }),
+    ).toBeNull();
+    expect(callbackTicketProblem({ ...req, intent: '', ivrTrajectory: [''] })).toBeNull();
+    expect(callbackTicketProblem({ ...req, intent: 'i'.repeat(L.intentLength + 1) })).toMatch(/^intent must be a string of at most 128/);
+    expect(callbackTicketProblem({ ...req, intent: 7 })).toMatch(/^intent/);
+    expect(callbackTicketProblem({ ...req, ivrTrajectory: 'main' })).toMatch(/^ivrTrajectory must be an array/);
+    expect(callbackTicketProblem({ ...req, ivrTrajectory: Array(L.trajectorySteps + 1).fill('a') })).toMatch(/at most 64 steps/);
+    expect(callbackTicketProblem({ ...req, ivrTrajectory: ['main', `${step}s`] })).toMatch(
+      /^ivrTrajectory\[1\] must be a string of at most 128/,
+    );
+    expect(callbackTicketProblem({ ...req, ivrTrajectory: ['main', null] })).toMatch(/^ivrTrajectory\[1\]/);
   });
 });

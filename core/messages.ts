@@ -78,7 +78,21 @@ export interface CallbackTicketRequest {
   readonly reason: string;
   /** The routing decision that diverted the caller: the idempotency key (one ticket per decision). */
   readonly decisionId: string;
+  /** The intent the route request carried (smart IVR or bot), at most {@link CALL_CONTEXT_LIMITS}`.intentLength` characters. */
+  readonly intent?: string;
+  /**
+   * The IVR menu steps the caller went through before the transfer, in order, as the route request carried them:
+   * at most {@link CALL_CONTEXT_LIMITS}`.trajectorySteps` steps of `.stepLength` characters.
+   */
+  readonly ivrTrajectory?: readonly string[];
 }
+
+/**
+ * Bounds of the call context a route request carries into a callback ticket (`POST /v1/route` validates
+ * against the same numbers, so whatever it accepted travels whole): characters of the intent, steps of the
+ * IVR trajectory and characters per step.
+ */
+export const CALL_CONTEXT_LIMITS = Object.freeze({ intentLength: 128, trajectorySteps: 64, stepLength: 128 });
 
 /** Where the control loop sends callback-ticket requests (the workflow service implements it). */
 export interface CallbackTickets {
@@ -100,5 +114,19 @@ export function callbackTicketProblem(x: unknown): string | null {
   }
   if (typeof o.priority !== 'string' || !PRIORITIES.includes(o.priority)) return 'priority must be one of vip, high, normal, low';
   if (typeof o.reason !== 'string') return 'reason must be a string';
+  const L = CALL_CONTEXT_LIMITS;
+  if (o.intent !== undefined && (typeof o.intent !== 'string' || o.intent.length > L.intentLength)) {
+    return `intent must be a string of at most ${L.intentLength} characters`;
+  }
+  if (o.ivrTrajectory !== undefined) {
+    const t = o.ivrTrajectory;
+    if (!Array.isArray(t) || t.length > L.trajectorySteps) return `ivrTrajectory must be an array of at most ${L.trajectorySteps} steps`;
+    for (let i = 0; i < t.length; i++) {
+      const step: unknown = t[i];
+      if (typeof step !== 'string' || step.length > L.stepLength) {
+        return `ivrTrajectory[${i}] must be a string of at most ${L.stepLength} characters`;
+      }
+    }
+  }
   return null;
 }

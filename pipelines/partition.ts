@@ -38,9 +38,12 @@ export interface PartitionPipeline<E extends TelemetryEvent = TelemetryEvent> {
 
 /**
  * Makes the pipeline of a newly assigned partition; `resume` is the metadata committed with the
- * partition's offset by its previous reader, if any.
+ * partition's offset by its previous reader, if any, and `at` the partition (the worker always gives it).
  */
-export type PipelineFactory<E extends TelemetryEvent = TelemetryEvent> = (resume?: string) => PartitionPipeline<E>;
+export type PipelineFactory<E extends TelemetryEvent = TelemetryEvent> = (
+  resume?: string,
+  at?: { readonly topic: string; readonly partition: number },
+) => PartitionPipeline<E>;
 
 /** The aggregation of each source, as the worker takes them. */
 export type PipelineFactories = { readonly [S in Source]?: PipelineFactory<Extract<TelemetryEvent, { source: S }>> };

@@ -76,3 +76,39 @@ describe('createPipelines', () => {
     await pipelines.stop();
   });
 });
+
+describe('the real-time state of workers in one group', () => {
+  it('keeps each partition in the worker that reads it: a rebalance drops what moved, and the two add up to everything', async () => {
+    const bus = new MemoryBus();
+    await bus.ensureTopics([...SOURCES.map((s) => topicFor(s)), deadLetterTopic()].map((topic) => ({ topic, partitions: 4 })));
+    const clock = new ManualClock(T + 120_000);
+    const metrics = { registry: new Registry(), gauge: () => {}, deadLettered: { inc: () => {} } };
+    const make = () => createPipelines({ clock, bus, store: new MemoryTelemetryStore(), windows: WINDOWS, consume: true, metrics });
+    const first = await make();
+    await first.start();
+    const groups = ['sales', 'support', 'billing', 'care', 'vip', 'retail', 'claims', 'it'];
+    const events: TelemetryEvent[] = groups.map((skillGroup, i) => ({
+      v: 1,
+      tenant: 'acme',
+      source: 'skillgroup',
+      id: `w${i}`,
+      ts: T + i,
+      body: { skillGroup, callId: `c${i}`, type: 'OFFERED' },
+    }));
+    await first.publisher.publish(events);
+    const waiting = (p: typeof first) => p.realtime.skillGroups(clock.now(), 'acme').reduce((n, g) => n + g.callsWaiting, 0);
+    while (waiting(first) < groups.length) await new Promise((r) => setTimeout(r, 5));
+    expect(first.realtime.partitions().size).toBeGreaterThan(1);
+    // A second worker joins: the partitions are split, and each holds only what it reads (the moved ones are read again).
+    const second = await make();
+    await second.start();
+    while (waiting(first) + waiting(second) !== groups.length || waiting(second) === 0) await new Promise((r) => setTimeout(r, 5));
+    const mine = (p: typeof first) => [...p.realtime.partitions().keys()];
+    expect(mine(first).filter((k) => mine(second).includes(k))).toEqual([]);
+    expect(waiting(first)).toBeLessThan(groups.length);
+    // Stopped, a worker holds nothing.
+    await second.stop();
+    expect(second.realtime.partitions().size).toBe(0);
+    await first.stop();
+  });
+});

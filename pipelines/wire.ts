@@ -27,11 +27,11 @@ import { intervalPipeline } from './interval/pipeline.js';
 import { CardinalityLimiter, type CardinalityOptions } from './limits/cardinality.js';
 import type { PipelineFactories } from './partition.js';
 import { EventPublisher } from './publisher.js';
-import { RealtimeState } from './realtime/state.js';
+import { PartitionedRealtime, type PartitionId } from './realtime/partitioned.js';
 import { skillGroupPipeline, type SkillGroupHooks } from './skillgroup/pipeline.js';
 import type { TelemetryStore } from './store/types.js';
 import { deadLetterTopic } from './topics.js';
-import { PipelineWorker, type PipelineObserver, type PipelineWorkerOptions } from './worker.js';
+import { PipelineWorker, type PipelineObserver, type PipelineWorkerOptions, type TopicPartition } from './worker.js';
 
 /** The windows of every pipeline. Times in ms. */
 export interface PipelineWindows {
@@ -47,19 +47,21 @@ export interface PipelineWindows {
   readonly intervalMinutes: 15 | 30;
 }
 
+/** Where the skill-group figures go once stored: the same hooks for every partition, or hooks per partition. */
+export type SkillGroupHooksOf = SkillGroupHooks | ((at: TopicPartition | undefined) => SkillGroupHooks);
+
 /** The four pipelines with the given windows, as the worker takes them. */
-export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooks } = {}): Required<PipelineFactories> {
+export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGroupHooksOf } = {}): Required<PipelineFactories> {
   const state = { outOfOrdernessMs: w.outOfOrdernessMs, allowedLatenessMs: w.allowedLatenessMs, intervalMinutes: w.intervalMinutes };
+  const sg = {
+    outOfOrdernessMs: w.outOfOrdernessMs,
+    allowedLatenessMs: w.allowedLatenessMs,
+    serviceLevelMs: w.serviceLevelMs,
+    shortAbandonMs: w.shortAbandonMs,
+  };
+  const h = hooks.skillgroup;
   return {
-    skillgroup: skillGroupPipeline(
-      {
-        outOfOrdernessMs: w.outOfOrdernessMs,
-        allowedLatenessMs: w.allowedLatenessMs,
-        serviceLevelMs: w.serviceLevelMs,
-        shortAbandonMs: w.shortAbandonMs,
-      },
-      hooks.skillgroup,
-    ),
+    skillgroup: typeof h === 'function' ? (resume, at) => skillGroupPipeline(sg, h(at))(resume) : skillGroupPipeline(sg, h),
     agent: agentPipeline(state),
     extension: extensionPipeline(state),
     interval: intervalPipeline(),
@@ -70,7 +72,7 @@ export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGrou
 export interface CreatePipelineWorkerOptions extends Omit<PipelineWorkerOptions, 'pipelines'> {
   readonly windows: PipelineWindows;
   /** Where the skill-group figures go once stored (real-time state). */
-  readonly hooks?: { skillgroup?: SkillGroupHooks };
+  readonly hooks?: { skillgroup?: SkillGroupHooksOf };
 }
 
 /** A pipeline worker running all four pipelines (not started). */
@@ -116,12 +118,22 @@ export interface CreatePipelinesOptions {
   readonly observer?: PipelinesObserver;
   /** Where the room logs (a pino logger fits); default silent. */
   readonly log?: Logger;
+  /**
+   * Prefix of the real-time state's partition names (see {@link Pipelines.realtime}): none with Kafka,
+   * where a partition is the same for every worker; this process's tag on the in-process bus, whose
+   * partitions are its own (so two such processes sharing a view never mix them up).
+   */
+  readonly partitionNamespace?: string;
 }
 
 /** A built pipelines room. */
 export interface Pipelines {
   readonly publisher: EventPublisher;
-  readonly realtime: RealtimeState;
+  /**
+   * The real-time state of the partitions this process reads, one part per partition named
+   * `[namespace/]<topic>:<partition>`; empty when it does not consume.
+   */
+  readonly realtime: PartitionedRealtime;
   readonly deadLetters: DeadLetterSink;
   /** The worker, when this process consumes. */
   readonly worker: PipelineWorker | undefined;
@@ -148,7 +160,11 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
   const { clock, bus, store } = o;
   const producer = await bus.producer();
   const publisher = new EventPublisher(producer, o.topicPrefix);
-  const realtime = new RealtimeState(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs });
+  const realtime = new PartitionedRealtime(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs });
+  const partId = (at: TopicPartition | undefined): PartitionId =>
+    `${o.partitionNamespace === undefined ? '' : `${o.partitionNamespace}/`}${at?.topic ?? '?'}:${at?.partition ?? '?'}`;
+  // Only partitions still assigned feed the state: a batch that finishes after its partition was revoked is the new owner's.
+  const assigned = new Set<PartitionId>();
   const embeddedBus = bus instanceof MemoryBus;
   const deadLetters = embeddedBus
     ? storeDeadLetters(store, (row, reason) =>
@@ -184,17 +200,29 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
       ...(o.topicPrefix !== undefined && { topicPrefix: o.topicPrefix }),
       windows: o.windows,
       hooks: {
-        skillgroup: {
-          onRows: (rows) => realtime.applyRows(rows, clock.now()),
-          onSliding: (figures) => realtime.applySliding(figures, clock.now()),
+        skillgroup: (at) => {
+          const id = partId(at);
+          return {
+            onRows: (rows) => {
+              if (assigned.has(id)) realtime.applyRows(id, rows, clock.now());
+            },
+            onSliding: (figures) => {
+              if (assigned.has(id)) realtime.applySliding(id, figures, clock.now());
+            },
+          };
         },
       },
       ...(o.observer && { observer: o.observer }),
       admit: (event, now) => l.admit(event, now),
-      onEvents: (events) => {
-        const now = clock.now();
-        for (const e of events) realtime.apply(e, now);
+      onEvents: (events, from) => {
+        const id = partId(from);
+        if (assigned.has(id)) realtime.apply(id, events, clock.now());
         o.observer?.events?.(events);
+      },
+      onAssignment: (parts) => {
+        assigned.clear();
+        for (const p of parts) assigned.add(partId(p));
+        realtime.retain(assigned);
       },
     });
   }

@@ -36,12 +36,23 @@ export interface PipelineWorkerOptions {
   pipelines?: PipelineFactories;
   limits?: DecodeLimits;
   observer?: PipelineObserver;
-  /** Receives each batch's valid events, in offset order, after they are stored (real-time state). */
-  onEvents?: (events: TelemetryEvent[]) => void;
+  /** Receives each batch's valid events, in offset order, after they are stored (real-time state), with their partition. */
+  onEvents?: (events: TelemetryEvent[], from: TopicPartition) => void;
+  /**
+   * Told the partitions this worker reads whenever they change: the whole assignment after a rebalance,
+   * what is left after a revocation, none once stopped (real-time state drops what it no longer reads).
+   */
+  onAssignment?: (partitions: readonly TopicPartition[]) => void;
   /** Longest pause between retries of a failed insert, ms. */
   maxRetryDelayMs?: number;
   /** Refuses a decoded event before it is stored (per-tenant limits): its code and reason go to the dead-letter sink. */
   admit?: (event: TelemetryEvent, now: number) => { code: string; reason: string } | undefined;
+}
+
+/** A source partition. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 const digest = (parts: string[]) => createHash('sha1').update(parts.join('\n')).digest('base64url').slice(0, 16);
@@ -64,6 +75,8 @@ export class PipelineWorker {
   readonly #resumes = new Map<string, Promise<Map<number, string>>>();
   #consumer: GroupConsumer | undefined;
   #stopping = false;
+  /** The partitions assigned to this worker, by `topic:partition`. */
+  readonly #assigned = new Map<string, TopicPartition>();
   /** Messages fully processed (stored; commit attempted). */
   handled = 0;
   /**
@@ -108,11 +121,16 @@ export class PipelineWorker {
           this.#windows.get(`${p.topic}:${p.partition}`)?.close();
           this.#windows.delete(`${p.topic}:${p.partition}`);
           this.#lag.delete(`${p.topic}:${p.partition}`);
+          this.#assigned.delete(`${p.topic}:${p.partition}`);
         }
+        this.#opts.onAssignment?.([...this.#assigned.values()]);
       },
       // Read the resume points as soon as the partitions are known, beside the first fetch.
       onAssign: (parts) => {
         this.#resumes.clear();
+        this.#assigned.clear();
+        for (const p of parts) this.#assigned.set(`${p.topic}:${p.partition}`, { topic: p.topic, partition: p.partition });
+        this.#opts.onAssignment?.([...this.#assigned.values()]);
         for (const topic of new Set(parts.map((p) => p.topic))) void this.#resumePoints(topic).catch(() => {});
       },
     });
@@ -122,6 +140,8 @@ export class PipelineWorker {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#consumer?.stop();
+    this.#assigned.clear();
+    this.#opts.onAssignment?.([]);
   }
 
   /** Messages produced but not yet handled, over the partitions this worker read. */
@@ -185,7 +205,7 @@ export class PipelineWorker {
       await pending.catch(() => {});
       throw err;
     }
-    const windows = factory(resume.get(partition));
+    const windows = factory(resume.get(partition), { topic, partition });
     this.#windows.set(`${topic}:${partition}`, windows);
     return windows;
   }
@@ -280,7 +300,7 @@ export class PipelineWorker {
     const [raw, stored] = await Promise.allSettled([rawStored, figuresStored]);
     if (raw.status === 'rejected') throw raw.reason;
     obs?.eventsIn?.(source, good.length);
-    this.#opts.onEvents?.(events);
+    this.#opts.onEvents?.(events, { topic, partition });
     for (const d of dead) obs?.deadLettered?.(source, d.code);
     for (const d of [...refused, ...refusedRows]) obs?.deadLettered?.(source, d.code);
     if (stored.status === 'rejected') throw stored.reason;

@@ -22,6 +22,7 @@ import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
 import { RedisTicketStore } from './redis/ticket-store.js';
 import { RedisTimerStore } from './redis/timer-store.js';
+import type { SlaReportOptions } from './http/reports.js';
 import type { WorkflowRoutesOptions } from './http/routes.js';
 import { createLogChannel } from './sla/channels/log.js';
 import { createWebhookChannel } from './sla/channels/webhook.js';
@@ -202,4 +203,35 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
         await redis?.quit().catch(() => redis?.disconnect());
       })()),
   };
+}
+
+/** The workflow's reports for a process that serves reports without running the workflow (the `reporting` role). */
+export interface WorkflowReports {
+  /** Options for `app.register(slaReportRoutes, reports.routes)`. */
+  readonly routes: SlaReportOptions;
+  /** Releases the history reader (not the ClickHouse connection). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads the SLA history the workflow instances write to ClickHouse, for `GET /v1/reports/sla`: no
+ * engine, no timers, no Redis. The history's tables are created if missing, so the reporting role may
+ * start before any workflow instance has.
+ *
+ * @example const reports = await createWorkflowReports({ clickhouse: ch, clock, instanceId: hostname() });
+ */
+export async function createWorkflowReports(options: {
+  readonly clickhouse: ClickHouse;
+  readonly clock: Clock;
+  /** Names this instance (the history's insert tokens; it inserts nothing). */
+  readonly instanceId: string;
+  /** ClickHouse retention of history, days (default 90), as the workflow instances set it. */
+  readonly historyTtlDays?: number;
+}): Promise<WorkflowReports> {
+  const history = await ClickHouseHistory.open(options.clickhouse, {
+    clock: options.clock,
+    instanceId: options.instanceId,
+    ttlDays: options.historyTtlDays ?? 90,
+  });
+  return { routes: { history }, stop: () => history.close() };
 }

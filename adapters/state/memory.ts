@@ -55,6 +55,13 @@ export class MemoryStateStore implements StateStore {
     if (ttlMs !== undefined) m.expiresAt = this.#expiry(ttlMs);
   }
 
+  async delFields(key: string, fields: readonly string[]): Promise<void> {
+    const m = this.#maps.get(key);
+    if (!m) return;
+    for (const f of fields) m.fields.delete(f);
+    if (m.fields.size === 0) this.#maps.delete(key);
+  }
+
   async getFields(key: string): Promise<Record<string, string>> {
     const m = this.#maps.get(key);
     if (!m) return {};
@@ -79,8 +86,10 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    for (const fn of this.#subs.get(channel) ?? []) queueMicrotask(() => fn(message));
+  async publish(channel: string, message: string): Promise<number> {
+    const subs = this.#subs.get(channel);
+    for (const fn of subs ?? []) queueMicrotask(() => fn(message));
+    return subs?.size ?? 0;
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {

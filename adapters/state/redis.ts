@@ -89,6 +89,10 @@ export class RedisStateStore implements StateStore {
     );
   }
 
+  async delFields(key: string, fields: readonly string[]): Promise<void> {
+    if (fields.length > 0) await this.#redis.hdel(this.#k(key), ...fields);
+  }
+
   async getFields(key: string): Promise<Record<string, string>> {
     return this.#redis.hgetall(this.#k(key));
   }
@@ -101,8 +105,8 @@ export class RedisStateStore implements StateStore {
     return (await (this.#redis as unknown as Scripts).sluiceRelease(this.#k(key), owner)) === 1;
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    await this.#redis.publish(this.#k(channel), message);
+  async publish(channel: string, message: string): Promise<number> {
+    return await this.#redis.publish(this.#k(channel), message);
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {

@@ -60,6 +60,21 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await store.getFields(k('m'))).toEqual({});
     });
 
+    it('removes some fields of a map, keeping the others and the expiry; a map left empty is gone', async () => {
+      ns = randomUUID();
+      await store.setFields(k('d'), { a: '1', b: '2', c: '3' }, 250);
+      await store.delFields(k('d'), ['a', 'missing']);
+      expect(await store.getFields(k('d'))).toEqual({ b: '2', c: '3' });
+      await store.delFields(k('nothing-here'), ['a']);
+      expect(await store.getFields(k('nothing-here'))).toEqual({});
+      await sleep(400);
+      expect(await store.getFields(k('d'))).toEqual({});
+      await store.setFields(k('d2'), { a: '1' });
+      await store.delFields(k('d2'), ['a']);
+      await store.setFields(k('d2'), {}, 60_000);
+      expect(await store.getFields(k('d2'))).toEqual({});
+    });
+
     it('gives a lease to one owner at a time, renews it for that owner, and frees it on expiry or release', async () => {
       ns = randomUUID();
       const claims = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.acquireLease(k('leader'), o, 400)));
@@ -75,16 +90,16 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       expect(await store.acquireLease(k('leader'), holder, 400)).toBe(true);
     });
 
-    it('delivers published messages to subscribers until they unsubscribe', async () => {
+    it('delivers published messages to subscribers until they unsubscribe, and counts who received them', async () => {
       ns = randomUUID();
       const got: string[] = [];
       const off = await store.subscribe(k('levels'), (m) => got.push(m));
-      await store.publish(k('levels'), 'L2');
-      await store.publish(k('other'), 'nope');
+      expect(await store.publish(k('levels'), 'L2')).toBe(1);
+      expect(await store.publish(k('other'), 'nope')).toBe(0);
       for (let i = 0; i < 50 && got.length < 1; i++) await sleep(20);
       expect(got).toEqual(['L2']);
       await off();
-      await store.publish(k('levels'), 'L3');
+      expect(await store.publish(k('levels'), 'L3')).toBe(0);
       await sleep(100);
       expect(got).toEqual(['L2']);
     });

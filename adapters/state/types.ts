@@ -17,6 +17,8 @@ export interface StateStore {
    * without a read-modify-write race (e.g. pipeline workers each publishing their skill groups).
    */
   setFields(key: string, fields: Readonly<Record<string, string>>, ttlMs?: number): Promise<void>;
+  /** Removes `fields` from the map at `key` (the others and the map's expiry are kept). */
+  delFields(key: string, fields: readonly string[]): Promise<void>;
   /** Every field of the map at `key` (`{}` when there is none). */
   getFields(key: string): Promise<Record<string, string>>;
   /**
@@ -26,8 +28,11 @@ export interface StateStore {
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease up if `owner` holds it; returns whether it did. */
   releaseLease(key: string, owner: string): Promise<boolean>;
-  /** Publishes a message to every subscriber of `channel` (fire and forget). */
-  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Publishes a message to every subscriber of `channel` (fire and forget); returns how many
+   * subscribers it reached (Redis: connections subscribed to the channel; 0 when nobody listens).
+   */
+  publish(channel: string, message: string): Promise<number>;
   /** Subscribes; returns a function that unsubscribes. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
   /** True when the store answers. */

@@ -1,19 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Clock } from '../../adapters/clock.js';
-import type { RealtimeState } from '../../pipelines/realtime/state.js';
+import type { RealtimeReader } from '../../pipelines/realtime/merge.js';
 import { ROLES, scopeTenant, tenantSchema } from '../../core/access.js';
 import { LIMIT_DEFAULTS } from '../config.js';
 import { appError } from '../errors.js';
 import { FrameBudget, StreamConnections } from './stream-guard.js';
 import { skillGroupLevels, type LevelSource } from './stream-levels.js';
+import { pushDelay, refreshDue } from './stream-pace.js';
+import type { NonCriticalGate } from '../../core/non-critical.js';
 
 /** A stream limit that refused or closed a client (counted in `sluice_server_limit_hits_total`). */
 export type StreamLimit = 'stream_per_key' | 'stream_global' | 'stream_rate' | 'stream_frame' | 'stream_slow';
 
 /** Options for the push stream. All in ms. */
 export interface StreamOptions {
-  realtime: RealtimeState;
+  realtime: RealtimeReader;
   clock: Clock;
   /** Least time between two pushes to one client. */
   minIntervalMs?: number;
@@ -31,6 +33,10 @@ export interface StreamOptions {
   messagesPerMinute?: number;
   /** The control loop's levels, when control runs in this process; each skill group then carries `control`. */
   levels?: LevelSource;
+  /** The control loop's advice: a slowed tenant's screens are pushed `SLOW_PUSH_FACTOR` (4) times less often. */
+  nonCritical?: NonCriticalGate;
+  /** Called for each push sent at the slowed pace (counted in `sluice_non_critical_slowed_total`). */
+  onSlowed?: (tenant: string | undefined) => void;
   /** Called when a limit refuses or closes a client. */
   onLimit?: (limit: StreamLimit) => void;
 }
@@ -58,7 +64,8 @@ type StreamRequest = FastifyRequest<{ Querystring: { tenant?: string; skillGroup
 /**
  * `GET /v1/stream` (WebSocket): pushes the tenant's skill-group figures as JSON messages
  * `{type: 'skillgroups', tenant, asOf, skillGroups}` on connect, after changes (at most every
- * `minIntervalMs`) and every `refreshMs`. With {@link StreamOptions.levels}, each skill group also
+ * `minIntervalMs`) and every `refreshMs` — both `SLOW_PUSH_FACTOR` (4) times longer, and the message marked
+ * `slowed: true`, while the control loop slows the tenant's non-critical work (`stream-pace.ts`). With {@link StreamOptions.levels}, each skill group also
  * carries `control: {level, reason, since, scope, pinned}` (see `stream-levels.ts`) and a level
  * change is pushed like any other change; without it (no control loop here) `control` is absent. A client may send `{type: 'subscribe', skillGroup}` (or
  * `skillGroup: null` for all) to narrow what it gets. Browsers pass their key as `?key=`.
@@ -128,6 +135,7 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
     let skipped = 0;
     let pending: ReturnType<typeof setTimeout> | undefined;
     const budget = new FrameBudget(perMinute, opts.clock.now());
+    const slowed = () => opts.nonCritical?.slow(tenant) ?? false;
 
     /** Sends unless the client is behind by more than `maxBuffered` bytes; true when sent. */
     const trySend = (data: string): boolean => {
@@ -158,6 +166,8 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
       skipped = 0;
       const now = opts.clock.now();
       lastSent = Date.now();
+      const isSlowed = slowed();
+      if (isSlowed) opts.onSlowed?.(tenant);
       const groups = opts.realtime.skillGroups(now, tenant, skillGroup);
       const levelOf = opts.levels ? skillGroupLevels(opts.levels.levels(tenant)) : undefined;
       const skillGroups = levelOf
@@ -166,18 +176,21 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
             return control ? { ...g, control } : g;
           })
         : groups;
-      socket.send(JSON.stringify({ type: 'skillgroups', tenant: tenant ?? '*', asOf: now, skillGroups }));
+      const message = { type: 'skillgroups', tenant: tenant ?? '*', asOf: now, skillGroups };
+      socket.send(JSON.stringify(isSlowed ? { ...message, slowed: true } : message));
     };
     const schedule = () => {
       if (pending) return;
-      pending = setTimeout(send, Math.max(0, lastSent + minInterval - Date.now()));
+      pending = setTimeout(send, pushDelay(lastSent, Date.now(), minInterval, slowed()));
     };
     const mine = (t: string) => {
       if (tenant === undefined || t === tenant) schedule();
     };
     const off = opts.realtime.onChange(mine);
     const offLevels = opts.levels?.onChange(mine);
-    const timer = setInterval(schedule, refresh);
+    const timer = setInterval(() => {
+      if (refreshDue(lastSent, Date.now(), refresh, slowed())) schedule();
+    }, refresh);
     /** Counts one inbound frame; false (and the client closed) when its budget is spent. */
     const within = () => {
       if (socket.readyState !== socket.OPEN) return false;

@@ -19,8 +19,6 @@ export const KEYS = Object.freeze({
   overridesChannel: 'control:overrides',
   /** Channel: policy versions published. */
   policyChannel: 'control:policy',
-  /** Map tenant → newest snapshot time, written by pipeline instances. */
-  snapshotTenants: 'control:snap-tenants',
   /** Map tenant → time of its newest trunk report. */
   trunkTenants: 'control:trunk-tenants',
 });
@@ -34,11 +32,14 @@ export const probeKey = (id: string, trial: number): string => `control:probe:${
 /** Lock guarding a tenant's policy update. */
 export const policyLockKey = (tenant: string): string => `control:policy-lock:${tenant}`;
 
-/** Map skill group → snapshot JSON for one tenant. */
-export const snapshotKey = (tenant: string): string => `control:snap:${tenant}`;
-
 /** Fleet admission demand counter for (bucket, window). */
 export const admissionKey = (bucket: string, window: number): string => `control:adm:${bucket}:${window}`;
 
 /** Map trunk → utilisation report JSON for one tenant. */
 export const trunksKey = (tenant: string): string => `control:trunks:${tenant}`;
+
+/** Marker that a decision's outcome was taken by an instance other than the deciding one (`<prefix>-<n>`, base 36). */
+export const outcomeKey = (nonce: string): string => `control:outcome:${nonce}`;
+
+/** Channel on which the instance with id prefix `prefix` hears outcomes reported elsewhere. */
+export const outcomeChannel = (prefix: string): string => `control:outcomes:${prefix}`;

@@ -27,6 +27,58 @@ export interface LevelsMessage {
   readonly state: LevelControllerJSON;
 }
 
+/** One scope's level as a published state carries it. */
+export interface PublishedScopeLevel {
+  readonly tenant: string;
+  readonly skillGroup?: string;
+  readonly level: Level;
+  /** When the scope entered its level, epoch ms. */
+  readonly since: number;
+  readonly reason: string;
+  /** An operator pin holds it. */
+  readonly pinned: boolean;
+}
+
+/** A published level state as a reader without the control loop takes it: who published it, and each scope's level. */
+export interface PublishedLevels {
+  readonly leader: string;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly scopes: readonly PublishedScopeLevel[];
+}
+
+/**
+ * Reads what the leader stored or announced ({@link LevelsMessage}, JSON) for a process that only shows or
+ * heeds the levels (the stream, the wallboard, the non-critical gate): undefined when it is not a levels
+ * message of version 1; a malformed scope inside one is left out. Never throws.
+ */
+export function readLevelsMessage(raw: string): PublishedLevels | undefined {
+  let m: LevelsMessage;
+  try {
+    m = JSON.parse(raw) as LevelsMessage;
+  } catch {
+    return undefined;
+  }
+  if (m?.v !== 1 || typeof m.leader !== 'string' || !Number.isInteger(m.epoch) || !Number.isInteger(m.seq)) return undefined;
+  if (m.state?.v !== 1 || !Array.isArray(m.state.scopes)) return undefined;
+  const scopes: PublishedScopeLevel[] = [];
+  for (const item of m.state.scopes) {
+    const scope = item?.scope;
+    const st = item?.state;
+    if (typeof scope?.tenant !== 'string' || (scope.skillGroup !== undefined && typeof scope.skillGroup !== 'string')) continue;
+    if (!isLevel(st?.level) || typeof st.since !== 'number' || typeof st.reason !== 'string') continue;
+    scopes.push({
+      tenant: scope.tenant,
+      ...(scope.skillGroup === undefined ? {} : { skillGroup: scope.skillGroup }),
+      level: st.level,
+      since: st.since,
+      reason: st.reason,
+      pinned: st.override !== null && st.override !== undefined,
+    });
+  }
+  return { leader: m.leader, epoch: m.epoch, seq: m.seq, scopes };
+}
+
 /** An operator pin (or its early end) sent to every instance. */
 export interface PinMessage {
   readonly v: 1;
@@ -178,9 +230,9 @@ export class LevelsSync {
     this.#publishPin(msg).catch(() => this.#unsent.push(msg));
   }
 
-  #publishPin(msg: PinMessage): Promise<void> {
+  async #publishPin(msg: PinMessage): Promise<void> {
     const { store, clock, timeoutMs } = this.#options;
-    return bounded(clock, timeoutMs, 'publish pin', () => store.publish(KEYS.overridesChannel, JSON.stringify(msg)));
+    await bounded(clock, timeoutMs, 'publish pin', () => store.publish(KEYS.overridesChannel, JSON.stringify(msg)));
   }
 
   #onPin(raw: string): void {

@@ -3,6 +3,7 @@
  * serialises the route answer with the response schema).
  */
 import { tenantSchema } from '../../core/access.js';
+import { CALL_CONTEXT_LIMITS as CTX } from '../../core/messages.js';
 import { SAFETY_ORDER } from '../types.js';
 
 /** Same rule as the rest of the API (`core/access.ts`). */
@@ -20,8 +21,9 @@ export const routeBody = {
     callId: { type: 'string', minLength: 1, maxLength: 128 },
     skillGroup,
     priority: { type: 'string', enum: ['vip', 'high', 'normal', 'low'] },
-    intent: { type: 'string', maxLength: 128 },
-    ivrTrajectory: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 128 } },
+    // Carried into the callback ticket when the call is diverted to one (the queue checks the same bounds).
+    intent: { type: 'string', maxLength: CTX.intentLength },
+    ivrTrajectory: { type: 'array', maxItems: CTX.trajectorySteps, items: { type: 'string', maxLength: CTX.stepLength } },
   },
 } as const;
 
@@ -40,11 +42,37 @@ export const routeReply = {
   },
 } as const;
 
-/** `:decisionId` parameter. */
+/**
+ * `:decisionId` parameter: the characters a decision id is made of (`runtime/decision-id.ts`); an id of
+ * that alphabet that no instance issued, or whose signature does not match, is answered 404.
+ */
 export const decisionParams = {
   type: 'object',
   required: ['decisionId'],
-  properties: { decisionId: { type: 'string', pattern: '^[a-z0-9]{1,32}-[a-z0-9]{1,16}$' } },
+  properties: { decisionId: { type: 'string', pattern: '^[A-Za-z0-9._:~-]{1,300}$' } },
+} as const;
+
+/** The error body every route answers with on failure (`app/plugins/errors.ts`). */
+const errorBody = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: true,
+      properties: { code: { type: 'string' }, message: { type: 'string' }, retriable: { type: 'boolean' } },
+    },
+  },
+} as const;
+
+/** Outcome answers: 204 taken (here, or handed to the instance that decided); 404 unknown, another tenant's, expired, already reported or forged; 503 another instance's decision while the shared store is down. */
+export const outcomeReply = {
+  204: { description: 'Outcome taken (counted once fleet-wide).', type: 'null' },
+  404: { description: "SLUICE_ERR_NOT_FOUND: unknown, expired, already reported, forged, or another tenant's decision.", ...errorBody },
+  503: {
+    description:
+      "SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE: another control instance's decision while Redis is unreachable; retry or report it to the deciding instance.",
+    ...errorBody,
+  },
 } as const;
 
 /** Outcome body. */

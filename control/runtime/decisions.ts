@@ -2,9 +2,11 @@
  * Recent decisions awaiting their outcome, in one ring per tenant, so that a
  * tenant that never reports outcomes (or floods) evicts only its own entries.
  *
- * Decision ids are a per-process prefix plus, in base 36, `seq · POOLS + pool`:
- * the id names its ring (`pool`) and its place in it (`seq % capacity`), so
- * adding and taking are array accesses, no hashing. A ring starts small and
+ * Decision ids start with a per-process prefix plus, in base 36, the number
+ * `n = seq · POOLS + pool` (what follows a `.` is the caller's, see
+ * `decision-id.ts`): the id names its ring (`pool`) and its place in it
+ * (`seq % capacity`), so adding and taking are array accesses, no hashing; the
+ * entry's own id must equal the whole id asked for. A ring starts small and
  * doubles up to `maxPerTenant`; once full, adding overwrites (evicts) the
  * tenant's own oldest entry. Across rings at most `max` entries are kept: past
  * that, the oldest entry of the tenant holding the most is evicted. Entries
@@ -82,9 +84,19 @@ export class PendingDecisions<T extends PendingEntry> {
     return created;
   }
 
-  /** The id the next {@link add} to `pool` must use. */
+  /** The number the id of the next {@link add} to `pool` must carry. */
+  nextN(pool: PendingPool<T>): number {
+    return pool.next * POOLS + pool.index;
+  }
+
+  /** The plain id of the next {@link add} to `pool` (prefix and number, nothing after). */
   nextId(pool: PendingPool<T>): string {
-    return this.#prefix + (pool.next * POOLS + pool.index).toString(36);
+    return this.#prefix + this.nextN(pool).toString(36);
+  }
+
+  /** Whether `id` carries this process's prefix (whether or not it is still pending). */
+  owns(id: string): boolean {
+    return id.startsWith(this.#prefix);
   }
 
   /** Adds the entry for the id {@link nextId} returned; evicts what the bounds require. */
@@ -160,8 +172,11 @@ export class PendingDecisions<T extends PendingEntry> {
 
   /** Finds `id`'s entry: true and its place in #at / #i, or false. */
   #locate(id: string): boolean {
-    if (!id.startsWith(this.#prefix) || id.length === this.#prefix.length || id.length > this.#prefix.length + 11) return false;
-    const n = parseInt(id.slice(this.#prefix.length), 36);
+    if (!id.startsWith(this.#prefix)) return false;
+    const dot = id.indexOf('.', this.#prefix.length);
+    const end = dot === -1 ? id.length : dot;
+    if (end === this.#prefix.length || end > this.#prefix.length + 11) return false;
+    const n = parseInt(id.slice(this.#prefix.length, end), 36);
     if (!Number.isSafeInteger(n) || n < 0) return false;
     const pool = this.#pools[n % POOLS];
     const seq = Math.floor(n / POOLS);

@@ -53,9 +53,10 @@ export class RoutedCall implements DecisionRecord, Held {
   readonly ctiNode: string | undefined;
   readonly level: Level;
   readonly reason: string;
+  /** The signed id (`decision-id.ts`), set by the service once the target is known. */
+  decisionId = '';
   constructor(
     readonly ts: number,
-    readonly decisionId: string,
     readonly tenant: string,
     readonly skillGroup: string,
     readonly callId: string,
@@ -163,7 +164,6 @@ export class RouteEngine {
    * @param ctx {@link context} of the tenant
    * @param t the tenant's compiled table (undefined for an unknown tenant)
    * @param ts decision time, epoch ms
-   * @param decisionId id for the record
    * @param intent the caller's intent ('' when none), for the record
    */
   route(
@@ -174,7 +174,6 @@ export class RouteEngine {
     priority: Priority,
     callId: string,
     ts: number,
-    decisionId: string,
     intent: string,
   ): RoutedCall {
     const adm = ctx.admission;
@@ -233,7 +232,6 @@ export class RouteEngine {
     const fleet = pair === null ? null : this.#fleet;
     return new RoutedCall(
       ts,
-      decisionId,
       tenant,
       skillGroup,
       callId,
@@ -275,6 +273,22 @@ export class RouteEngine {
       else l?.onDrop(h.slot);
     }
     if (success && h.primary) h.admission.throttle(h.decision.breakerKey).onAccept();
+  }
+
+  /**
+   * Counts the outcome of a decision whose deciding instance is gone (its permits, slot and
+   * throttle died with it) in `tenant`'s own breaker for `breakerKey`, when that breaker is
+   * closed (an open one ignores late outcomes, a half-open one hears only its probes).
+   * @returns whether it counted
+   */
+  orphan(tenant: string, known: boolean, breakerKey: string, success: boolean, latencyMs: number): boolean {
+    const p = this.context(tenant, known).pairs.get(breakerKey);
+    if (p === undefined || p.own.machineState.name !== 'closed') return false;
+    const permit = p.own.tryAcquire();
+    if (permit === null || permit.probe) return false;
+    if (success) p.own.onSuccess(latencyMs, permit);
+    else p.own.onFailure(latencyMs, permit);
+    return true;
   }
 
   /** Releases what an unanswered decision holds (expired or evicted). */

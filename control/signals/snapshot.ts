@@ -1,9 +1,10 @@
 /**
  * What the pipelines tell the control loop: one queue snapshot per tenant and
  * skill group (the message is declared in `core/messages.ts`), through the
- * {@link RealtimeView} port. The pipelines implement the port in-process; in
- * split roles the control role reads the snapshots the pipeline role published
- * to the StateStore (see `redis-view.ts`).
+ * {@link RealtimeView} port. The composition root implements it over the
+ * pipelines' real-time view: in-process, or in split roles the view every
+ * pipeline worker publishes through the StateStore
+ * (`pipelines/realtime/shared.ts`).
  */
 import type { QueueSnapshot } from '../../core/messages.js';
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clock.js';
-import { MemoryStateStore } from '../../adapters/state/memory.js';
 import { calm, overloaded } from '../testing/harness.js';
 import { EventLoopLag } from './engine.js';
-import { SnapshotPublisher, StateStoreRealtimeView } from './redis-view.js';
 import { snapshotProblem } from '../../core/messages.js';
 import { StaticRealtimeView } from './snapshot.js';
 import { SnapshotSignalSource } from './source.js';
@@ -76,45 +74,6 @@ describe('SnapshotSignalSource', () => {
     expect(snapshotProblem({ ...calm('a/b', 'b', 1) })).toMatch(/tenant/);
     expect(snapshotProblem({ ...calm('a', 'b', 1), serviceLevel: 2 })).toMatch(/serviceLevel/);
     expect(snapshotProblem(calm('a', 'b', 1))).toBeNull();
-  });
-});
-
-describe('snapshots through the StateStore (split roles)', () => {
-  it('merges the skill groups of several pipeline workers and reads them back, skipping stale tenants', async () => {
-    const clock = new ManualClock(50_000);
-    const store = new MemoryStateStore(clock);
-    const w1 = new SnapshotPublisher({ store, clock, view: new StaticRealtimeView([calm('acme', 'care', clock.now())]) });
-    const w2 = new SnapshotPublisher({
-      store,
-      clock,
-      view: new StaticRealtimeView([overloaded('acme', 'sales', clock.now()), calm('old', 'x', clock.now() - 60_000)]),
-    });
-    await w1.publishOnce();
-    await w2.publishOnce();
-    const view = new StateStoreRealtimeView({ store, clock });
-    await view.refresh();
-    expect(
-      view
-        .snapshots()
-        .map((s) => `${s.tenant}/${s.skillGroup}`)
-        .sort(),
-    ).toEqual(['acme/care', 'acme/sales']);
-    clock.advance(20_000);
-    await view.refresh();
-    expect(view.snapshots()).toEqual([]);
-  });
-
-  it('publishes on its period until stopped', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryStateStore(clock);
-    const src = new StaticRealtimeView([calm('acme', 'care', 0)]);
-    const p = new SnapshotPublisher({ store, clock, view: src, periodMs: 500 });
-    p.start();
-    clock.advance(500);
-    await new Promise((r) => setImmediate(r));
-    expect(Object.keys(await store.getFields('control:snap:acme'))).toEqual(['care']);
-    p.stop();
-    expect(clock.pending).toBe(0);
   });
 });
 

@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { RealtimeState } from '../realtime/state.js';
-import type { TelemetryQueries } from '../store/types.js';
+import type { RealtimeReader } from '../realtime/merge.js';
 import type { Clock } from '../../adapters/clock.js';
 import { ROLES, scopeTenant, tenantSchema as tenant } from '../../core/access.js';
-import { REPORT_TIME, reportScope } from './reports.js';
 
 const skillGroup = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
-/** Real-time figures (memory) and minute reports (ClickHouse). */
-export async function realtimeRoutes(
-  app: FastifyInstance,
-  opts: { realtime: RealtimeState; store: TelemetryQueries; clock: Clock },
-): Promise<void> {
+/** Real-time figures (memory, or the view merged over workers). The minute reports (ClickHouse) are in `reports.ts`. */
+export async function realtimeRoutes(app: FastifyInstance, opts: { realtime: RealtimeReader; clock: Clock }): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string } }>(
     '/v1/realtime/skillgroups',
     {
@@ -41,25 +36,5 @@ export async function realtimeRoutes(
       schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant } } },
     },
     async (req) => ({ asOf: opts.clock.now(), extensions: opts.realtime.extensions(scopeTenant(req.principal, req.query.tenant)) }),
-  );
-
-  app.get<{ Querystring: { tenant?: string; skillGroup?: string; from: number; to: number } }>(
-    '/v1/reports/minutes',
-    {
-      config: { access: { roles: ['admin', 'viewer', 'agent'], action: 'read reports' } },
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['from', 'to'],
-          properties: { tenant, skillGroup, from: REPORT_TIME, to: REPORT_TIME },
-        },
-      },
-    },
-    async (req) => {
-      const { from, to } = req.query;
-      const t = reportScope(req.principal, req.query.tenant, from, to);
-      return { tenant: t, from, to, rows: await opts.store.minutes({ tenant: t, from, to, skillGroup: req.query.skillGroup }) };
-    },
   );
 }

@@ -78,7 +78,7 @@ describe('reports routes', () => {
     app = await testServer(
       async (a) => {
         await a.register(reportsRoutes, { store, clock });
-        await a.register(realtimeRoutes, { realtime: new RealtimeState(), store, clock });
+        await a.register(realtimeRoutes, { realtime: new RealtimeState(), clock });
       },
       {
         tenants: [],

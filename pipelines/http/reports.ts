@@ -34,11 +34,32 @@ interface IntervalsQuery {
 }
 
 /**
- * Interval reports (ClickHouse-backed): Sluice's own 15/30-minute figures per skill group or per agent,
- * and the reconciliation of vendor interval reports against them. Times are epoch ms; an interval is
- * listed when it starts in [from, to), with its figures over the whole interval.
+ * The telemetry reports (ClickHouse-backed): minute rows, Sluice's own 15/30-minute figures per skill group
+ * or per agent, and the reconciliation of vendor interval reports against them. Times are epoch ms; an
+ * interval is listed when it starts in [from, to), with its figures over the whole interval. Served by the
+ * processes that serve reports (`all`, `reporting`: `app/roles.ts`), never beside routing.
  */
 export async function reportsRoutes(app: FastifyInstance, opts: { store: TelemetryQueries; clock: Clock }): Promise<void> {
+  app.get<{ Querystring: { tenant?: string; skillGroup?: string; from: number; to: number } }>(
+    '/v1/reports/minutes',
+    {
+      config: { access },
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['from', 'to'],
+          properties: { tenant, skillGroup: name, from: time, to: time },
+        },
+      },
+    },
+    async (req) => {
+      const { from, to } = req.query;
+      const t = reportScope(req.principal, req.query.tenant, from, to);
+      return { tenant: t, from, to, rows: await opts.store.minutes({ tenant: t, from, to, skillGroup: req.query.skillGroup }) };
+    },
+  );
+
   app.get<{ Querystring: IntervalsQuery }>(
     '/v1/reports/intervals',
     {

@@ -1,7 +1,7 @@
 /**
  * The pipelines' HTTP face as one fastify plugin: `POST /v1/events` (ingest, with its admission and
- * rate guard), the real-time figures (`/v1/realtime/*`) and the reports read from the store
- * (`/v1/reports/*`). Access rules are in each route's `config.access`, enforced by the app's auth
+ * rate guard), the real-time figures (`/v1/realtime/*`) and, where this process serves reports, the
+ * reports read from the store (`/v1/reports/*`). Access rules are in each route's `config.access`, enforced by the app's auth
  * plugin; errors are answered by the app's error plugin.
  *
  * @example await app.register(pipelinesRoutes, pipelines.routes);
@@ -11,7 +11,7 @@ import type { Clock } from '../../adapters/clock.js';
 import type {} from '../../core/http.js';
 import type { DeadLetterSink } from '../dead-letters.js';
 import type { EventPublisher } from '../publisher.js';
-import type { RealtimeState } from '../realtime/state.js';
+import type { RealtimeReader } from '../realtime/merge.js';
 import type { TelemetryQueries } from '../store/types.js';
 import { ingestRoutes, type IngestMetrics } from './ingest.js';
 import type { IngestGuardOptions } from './ingest-guard.js';
@@ -21,19 +21,21 @@ import { reportsRoutes } from './reports.js';
 /** Options of {@link pipelinesRoutes}. */
 export interface PipelinesRoutesOptions {
   readonly clock: Clock;
-  readonly realtime: RealtimeState;
+  readonly realtime: RealtimeReader;
   readonly store: TelemetryQueries;
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: IngestMetrics;
   /** Admission and rate of `POST /v1/events` (the embedded pipeline's backpressure, per-key rate); none: unguarded. */
   readonly ingestGuard?: IngestGuardOptions;
+  /** Whether this process serves the reports (`/v1/reports/*`, ClickHouse queries); default true. */
+  readonly reports?: boolean;
 }
 
-/** Registers the ingest, real-time and reports routes. */
+/** Registers the ingest and real-time routes, and the reports unless `reports` is false. */
 export async function pipelinesRoutes(app: FastifyInstance, o: PipelinesRoutesOptions): Promise<void> {
-  await app.register(realtimeRoutes, { realtime: o.realtime, store: o.store, clock: o.clock });
-  await app.register(reportsRoutes, { store: o.store, clock: o.clock });
+  await app.register(realtimeRoutes, { realtime: o.realtime, clock: o.clock });
+  if (o.reports !== false) await app.register(reportsRoutes, { store: o.store, clock: o.clock });
   await app.register(ingestRoutes, {
     publisher: o.publisher,
     deadLetters: o.deadLetters,

@@ -1,6 +1,7 @@
 import type { AgentState, TelemetryEvent } from '../events/types.js';
 import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
 import type { QueueSnapshot } from '../../core/messages.js';
+import { queueSnapshot, type RealtimeReader } from './merge.js';
 import { span, type AgentNow, type ExtensionNow, type MinuteFigures, type SkillGroupNow, type SpanFigures } from './figures.js';
 
 export type { AgentNow, ExtensionNow, MinuteFigures, SkillGroupNow, SpanFigures } from './figures.js';
@@ -36,7 +37,6 @@ interface Seen<T> {
   seenAt: number;
 }
 
-const BUSY: ReadonlySet<AgentState> = new Set(['RINGING', 'ON_CALL', 'HOLD', 'ACW']);
 /** Map key of an id (skill group, agent, extension) within a tenant. */
 const tenantKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
@@ -47,7 +47,7 @@ const tenantKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
  * (which the pipeline worker's per-tenant limits bound), with TTLs for what went silent: {@link expire}
  * evicts them, so a name that stopped sending events leaves the wallboard and `/v1/realtime`.
  */
-export class RealtimeState {
+export class RealtimeState implements RealtimeReader {
   readonly #queues = new Map<string, Queue>();
   readonly #agents = new Map<string, Seen<AgentNow>>();
   readonly #extensions = new Map<string, Seen<ExtensionNow>>();
@@ -266,24 +266,6 @@ export class RealtimeState {
 
   /** Per-queue signals for the control loop. */
   snapshots(now: number): QueueSnapshot[] {
-    return this.skillGroups(now).map((s) => {
-      const total = Object.entries(s.agents).reduce((n, [state, c]) => n + (state === 'LOGGED_OUT' ? 0 : (c ?? 0)), 0);
-      const busy = Object.entries(s.agents).reduce((n, [state, c]) => n + (BUSY.has(state as AgentState) ? (c ?? 0) : 0), 0);
-      const last = s.currentMinute?.final ? s.currentMinute : (s.previousMinute ?? s.currentMinute);
-      return {
-        tenant: s.tenant,
-        skillGroup: s.skillGroup,
-        callsWaiting: s.callsWaiting,
-        longestWaitMs: s.longestWaitMs,
-        agentsAvailable: s.agents.AVAILABLE ?? 0,
-        agentsBusy: busy,
-        agentsTotal: total,
-        offeredLastMinute: last?.offered ?? 0,
-        answeredLastMinute: last?.answered ?? 0,
-        abandonedLastMinute: last?.abandoned ?? 0,
-        serviceLevel: s.last5m?.serviceLevel ?? null,
-        asOf: now,
-      };
-    });
+    return this.skillGroups(now).map((s) => queueSnapshot(s, now));
   }
 }

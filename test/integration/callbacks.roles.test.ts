@@ -65,6 +65,8 @@ describe.each(transports)('callback tickets between a control instance and a wor
       SLUICE_TENANTS: 'acme',
       SLUICE_ROLE: role,
       ...transport.env(),
+      // Control alone with Redis must share a secret for its decision ids (issue 16, outcomes on any instance).
+      SLUICE_DECISION_KEY: 'callbacks-roles-test-decision-key-0123456789',
       KAFKA_TOPIC_PREFIX: PREFIX,
       CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: `cbq_${role}_${transport.name[0]}_${process.pid}`,
@@ -78,7 +80,7 @@ describe.each(transports)('callback tickets between a control instance and a wor
   const tickets = async () => {
     const r = await workflow.app.inject({ url: '/v1/tickets?flowId=callback', headers: { 'x-api-key': ADMIN } });
     expect(r.statusCode, r.body).toBe(200);
-    return r.json().items as { id: string; fields: Record<string, unknown> }[];
+    return r.json().items as { id: string; fields: Record<string, unknown>; origin: Record<string, unknown> }[];
   };
 
   beforeAll(async () => {
@@ -89,7 +91,7 @@ describe.each(transports)('callback tickets between a control instance and a wor
     for (const s of running) await s.close();
   });
 
-  it('a caller control diverts at L3 gets exactly one callback ticket on the workflow instance', async () => {
+  it('a caller control diverts at L3 gets exactly one callback ticket on the workflow instance, with the call context', async () => {
     const pin = await control.app.inject({
       method: 'POST',
       url: '/v1/control/overrides',
@@ -101,13 +103,30 @@ describe.each(transports)('callback tickets between a control instance and a wor
       method: 'POST',
       url: '/v1/route',
       headers: { 'x-api-key': ROUTER },
-      payload: { tenant: 'acme', callId: 'c-77', skillGroup: 'care', priority: 'low' },
+      payload: {
+        tenant: 'acme',
+        callId: 'c-77',
+        skillGroup: 'care',
+        priority: 'low',
+        intent: 'fee_dispute',
+        ivrTrajectory: ['main', 'billing', 'fee-dispute'],
+      },
     });
     expect(routed.statusCode, routed.body).toBe(200);
     const { decisionId, level } = routed.json();
     expect(level).toBe(3);
     const found = await until(async () => (await tickets()).find((t) => t.fields.decisionId === decisionId));
-    expect(found.fields).toMatchObject({ callId: 'c-77', skillGroup: 'care', priority: 'low' });
+    // The intent and IVR path of the route request crossed the queue with the ticket.
+    const context = { intent: 'fee_dispute', ivrTrajectory: ['main', 'billing', 'fee-dispute'] };
+    expect(found.fields).toMatchObject({ callId: 'c-77', skillGroup: 'care', priority: 'low', ...context });
+    expect(found.origin).toEqual({
+      kind: 'control',
+      callId: 'c-77',
+      channel: 'callback',
+      skillGroup: 'care',
+      intent: 'fee_dispute',
+      trajectory: ['main', 'billing', 'fee-dispute'],
+    });
     // The workflow instance answers once per decision: still one ticket after a while.
     await new Promise((r) => setTimeout(r, 300));
     expect((await tickets()).filter((t) => t.fields.decisionId === decisionId)).toHaveLength(1);

@@ -93,8 +93,10 @@ async function metric(port: number, name: string): Promise<number> {
 
 describe('pipeline worker killed with SIGKILL mid-stream', () => {
   let proc: SluiceProcess | undefined;
+  let reporting: SluiceProcess | undefined;
   afterAll(() => {
     proc?.child.kill('SIGKILL');
+    reporting?.child.kill('SIGKILL');
   });
 
   it('restarts to exactly the totals of a worker that never stopped: no loss, no double count', async () => {
@@ -134,18 +136,30 @@ describe('pipeline worker killed with SIGKILL mid-stream', () => {
 
     const port2 = await freePort();
     proc = spawnSluice(['start', '--role', 'pipeline', '--port', String(port2)], env);
+    // The totals are read as deployed: reports are the reporting role's, on the same ClickHouse.
+    const port3 = await freePort();
+    reporting = spawnSluice(['start', '--role', 'reporting', '--port', String(port3)], env);
     const got = await eventually(
-      () => totals(port2, ['acme', 'globex'], base, base + 40 * 60_000),
+      () => totals(port3, ['acme', 'globex'], base, base + 40 * 60_000),
       (t) => t.size === expected.size && [...expected].every(([k, v]) => JSON.stringify(t.get(k)) === JSON.stringify(v)),
       'exact totals after restart',
       120_000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${proc?.output()}`);
+      throw new Error(`${err.message}\n${proc?.output()}\n${reporting?.output()}`);
     });
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
-    proc.child.kill('SIGTERM');
-    expect(await proc.exited).toBe(0);
+    // The worker itself serves no report: it names the role that does.
+    const refused = await fetch(`http://127.0.0.1:${port2}/v1/reports/minutes?tenant=acme&from=${base}&to=${base + 60_000}`, {
+      headers: { 'x-api-key': KEY },
+    });
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('SLUICE_ERR_ROLE_ROUTE');
+    for (const p of [proc, reporting]) {
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
     proc = undefined;
+    reporting = undefined;
 
     const ch = await connectClickHouse(clickhouseServer(), prefix);
     const [raw] = await (

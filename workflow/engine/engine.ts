@@ -55,7 +55,10 @@ export interface DiversionRequest {
   readonly channel: string;
   readonly level?: string;
   readonly skillGroup?: string;
+  /** Intent the caller stated before the diversion; matched against flow triggers and kept on the origin. */
   readonly intent?: string;
+  /** IVR menu steps the caller went through before the diversion; matched against flow triggers and kept on the origin. */
+  readonly trajectory?: readonly string[];
   readonly fields?: Readonly<Record<string, unknown>>;
   readonly title?: string;
   /** Ticket id (default generated); a deterministic one makes a retried request create one ticket. */
@@ -139,7 +142,7 @@ export class WorkflowEngine {
 
   /**
    * Opens a ticket for a caller the control loop diverted, on the flow whose trigger matches
-   * the diversion channel (and intent, fields).
+   * the diversion channel (and intent, IVR trajectory, fields).
    *
    * @throws SluiceError `SLUICE_ERR_NO_MATCHING_FLOW`
    */
@@ -151,10 +154,13 @@ export class WorkflowEngine {
       channel: req.channel,
       ...(req.level !== undefined && { level: req.level }),
       ...(req.skillGroup !== undefined && { skillGroup: req.skillGroup }),
+      ...(req.intent !== undefined && { intent: req.intent }),
+      ...(req.trajectory && { trajectory: [...req.trajectory] }),
     };
     const input: TriggerInput = {
       diversion: req.channel,
       ...(req.intent !== undefined && { intent: req.intent }),
+      ...(req.trajectory && { trajectory: req.trajectory }),
       ...(req.fields && { fields: req.fields }),
     };
     const flow = await this.#match(req.tenant, input);

@@ -9,7 +9,17 @@ export type TicketState = 'active' | 'paused' | 'closed';
 export type TicketOrigin =
   | { readonly kind: 'api' }
   /** Opened by the control loop for a caller it diverted (callback, chat, …). */
-  | { readonly kind: 'control'; readonly callId: string; readonly channel: string; readonly level?: string; readonly skillGroup?: string }
+  | {
+      readonly kind: 'control';
+      readonly callId: string;
+      readonly channel: string;
+      readonly level?: string;
+      readonly skillGroup?: string;
+      /** The intent the route request carried. */
+      readonly intent?: string;
+      /** The IVR menu path the route request carried, in order. */
+      readonly trajectory?: readonly string[];
+    }
   /** Opened from the IVR: recognised intent and/or the menu path taken. */
   | { readonly kind: 'ivr'; readonly callId?: string; readonly intent?: string; readonly trajectory?: readonly string[] };
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../../core/access.js';
 import type {} from '../../core/http.js';
-import { MAX_DATETIME64_MS } from '../../adapters/clickhouse/partitions.js';
 import type { Clock } from '../../adapters/clock.js';
 import { tenantOf } from './access.js';
 import { errorResponses, flowIdPattern, tenantQuery } from './schemas.js';
@@ -11,7 +10,8 @@ import { parseFlowSource, type FlowFormat } from '../definition/load.js';
 import type { WorkflowEngine } from '../engine/engine.js';
 import type { FlowCatalog } from '../engine/flow-store.js';
 import { workflowError } from '../errors.js';
-import type { BreachGrouping, HistoryQueries } from '../history/types.js';
+import type { HistoryQueries } from '../history/types.js';
+import { slaReportRoutes } from './reports.js';
 import type { TimerStore } from '../sla/timer-store.js';
 
 /** Options of {@link workflowRoutes}: what {@link createWorkflow} returns as `routes`. */
@@ -23,12 +23,13 @@ export interface WorkflowRoutesOptions {
   readonly timers: TimerStore;
   /** SLA analytics; without it `GET /v1/reports/sla` answers 503. */
   readonly history?: HistoryQueries;
+  /** Whether this plugin serves `GET /v1/reports/sla` (default true); false where reports are another role's (`app/roles.ts`). */
+  readonly reports?: boolean;
 }
 
 const READ: readonly Role[] = ROLES;
 const TAGS = ['workflow'];
 const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/x-yaml'];
-const MAX_REPORT_MS = 366 * 86_400_000;
 const flowParams = {
   type: 'object',
   additionalProperties: false,
@@ -194,42 +195,5 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
   );
 
   await ticketRoutes(app, { engine: opts.engine, timers: opts.timers, clock: opts.clock });
-
-  app.get<{ Querystring: { tenant?: string; from: number; to: number; by: BreachGrouping } }>(
-    '/v1/reports/sla',
-    {
-      config: { access: { roles: READ, action: 'read SLA reports' } },
-      schema: {
-        tags: TAGS,
-        summary: 'SLA breach rate of clocks that stopped in [from, to), by flow, node or team',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['from', 'to', 'by'],
-          // Times ClickHouse holds: an absurd bound (2^53, 1e300) is a 400 naming it, not a failed query.
-          properties: {
-            tenant: tenantQuery,
-            from: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS },
-            to: { type: 'integer', minimum: 0, maximum: MAX_DATETIME64_MS },
-            by: { type: 'string', enum: ['flow', 'node', 'team'] },
-          },
-        },
-        response: errorResponses,
-      },
-    },
-    async (req) => {
-      const { from, to, by } = req.query;
-      if (to <= from)
-        throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to must be greater than querystring.from', {
-          details: { field: 'querystring.to' },
-        });
-      if (to - from > MAX_REPORT_MS)
-        throw workflowError('SLUICE_ERR_VALIDATION', 'querystring.to may be at most 366 days after querystring.from', {
-          details: { field: 'querystring.to' },
-        });
-      const tenant = tenantOf(req.principal, req.query.tenant);
-      if (!opts.history) throw workflowError('SLUICE_ERR_UNAVAILABLE', 'SLA history is not configured on this instance');
-      return { tenant, from, to, by, rows: await opts.history.breachRate({ tenant, from, to, by }) };
-    },
-  );
+  if (opts.reports !== false) await slaReportRoutes(app, { history: opts.history });
 }
