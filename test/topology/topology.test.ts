@@ -195,6 +195,26 @@ describe('the deployed topology: separate processes behind a balancer', () => {
       120_000,
     );
     expect(got).toEqual(want);
+    // The same minute sums as the reporting instance serves them; routing instances do not run report queries.
+    expect(topo.byRole('reporting').length).toBe(1);
+    for (const t of TENANTS) {
+      const r = await topo.pools.reporting.request<{ rows: { offered: number; answered: number; abandoned: number }[] }>(
+        'GET',
+        `/v1/reports/minutes?tenant=${t}&from=${from}&to=${to}`,
+        { key: KEYS.admin[t] },
+      );
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+      const sum = (k: 'offered' | 'answered' | 'abandoned') => r.body.rows.reduce((n, x) => n + x[k], 0);
+      expect({ offered: sum('offered'), answered: sum('answered'), abandoned: sum('abandoned') }).toEqual({
+        offered: want[t].offered,
+        answered: want[t].answered,
+        abandoned: want[t].abandoned,
+      });
+      const onControl = await topo.pools.control.request('GET', `/v1/reports/minutes?tenant=${t}&from=${from}&to=${to}`, {
+        key: KEYS.admin[t],
+      });
+      expect(onControl.status).toBe(404);
+    }
   };
 
   /** Every decision that makes a callback ticket has exactly one, seen the same by every workflow instance. */
@@ -217,6 +237,18 @@ describe('the deployed topology: separate processes behind a balancer', () => {
         // A ticket for a decision the test never heard of can only come from an answer lost with a killed instance.
         const unknown = [...byDecision.keys()].filter((id) => !want.has(id));
         expect({ tenant: t, missing, twice }).toEqual({ tenant: t, missing: [], twice: [] });
+        // Each carries the intent and the IVR trajectory its route request had.
+        const bySkill = new Map(decisions.filter((d) => d.tenant === t).map((d) => [d.decisionId, d.skillGroup]));
+        const wrong = view
+          .filter((x) => bySkill.has(String(x.fields.decisionId)))
+          .filter((x) => {
+            const g = bySkill.get(String(x.fields.decisionId))!;
+            return (
+              x.fields.intent !== `${g}_enquiry` || JSON.stringify(x.fields.ivrTrajectory) !== JSON.stringify(['welcome', 'main_menu', g])
+            );
+          })
+          .map((x) => ({ decisionId: x.fields.decisionId, intent: x.fields.intent, ivrTrajectory: x.fields.ivrTrajectory }));
+        expect(wrong.slice(0, 3)).toEqual([]);
         expect(unknown.length).toBeLessThanOrEqual(resent);
       }
       log(`${t}: ${want.size} callback tickets, once each, on ${views.length} workflow instances`);
