@@ -67,8 +67,8 @@ export interface Sent {
   readonly types: Record<Tenant, { offered: number; answered: number; abandoned: number }>;
   /** Requests ingest refused for good (after retries), with the reason. */
   readonly failed: string[];
-  /** The last state each agent was sent in (`tenant/agentId` → state): what the real-time view must show. */
-  readonly agentState: Map<string, string>;
+  /** The latest state (by event time) each agent was sent in (`tenant/agentId` → state, ts): what the real-time view must show. */
+  readonly agentState: Map<string, { state: string; ts: number }>;
   /** Requests resent after a refused or dropped connection or a 503. */
   retries: number;
 }
@@ -84,6 +84,8 @@ export interface DriveResult {
   readonly routeFailures: Record<string, number>;
   /** Decisions lost in flight: the connection dropped after the request was sent (the balancer resent it). */
   readonly routeResent: number;
+  /** Outcome reports sent again after a 503 or no answer. */
+  readonly outcomeRetries: number;
   readonly slaTickets: { id: string; tenant: Tenant; status: number; at: number }[];
   /** Wall time of the plateau, epoch ms. */
   readonly peakWall: { from: number; to: number };
@@ -199,6 +201,7 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
   const decisions: Decision[] = [];
   const routeFailures: Record<string, number> = {};
   let routeResent = 0;
+  let outcomeRetries = 0;
   const routes = limiter(o.routeConcurrency ?? 16);
   const control = topo.pools.control;
   const ingestPool = topo.pools.pipeline;
@@ -265,12 +268,19 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
         control.markDown(other);
       }
     }
-    try {
-      res ??= await control
-        .request('POST', path, { key: KEYS.router[tenant], body })
-        .then((x) => ({ status: x.status, instance: x.instance }));
-    } catch {
-      res = { status: 0, instance: '' };
+    // A 503 (Retry-After) is an answer to come back: the CTI reports the outcome again, through the balancer.
+    for (let attempt = 0; res === undefined || ((res.status === 503 || res.status === 0) && attempt < 10); attempt++) {
+      if (res !== undefined) {
+        outcomeRetries++;
+        await sleep(250 * attempt);
+      }
+      try {
+        res = await control
+          .request('POST', path, { key: KEYS.router[tenant], body })
+          .then((x) => ({ status: x.status, instance: x.instance }));
+      } catch {
+        res = { status: 0, instance: '' };
+      }
     }
     d.outcome = { status: res?.status ?? 0, instance: res?.instance ?? '', at: Date.now() };
   };
@@ -325,7 +335,7 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
       for (const e of events) {
         const t = e.tenant as Tenant;
         sent.emitted[t]++;
-        if (e.source === 'agent') sent.agentState.set(`${t}/${e.body.agentId}`, e.body.state);
+        if (e.source === 'agent') sent.agentState.set(`${t}/${e.body.agentId}`, { state: e.body.state, ts: e.ts });
         if (e.source === 'skillgroup') {
           const type = (e as SkillGroupEvent).body.type;
           if (type === 'OFFERED') {
@@ -360,6 +370,7 @@ export async function drive(topo: Topology, o: DriveOptions): Promise<DriveResul
     decisions,
     routeFailures,
     routeResent,
+    outcomeRetries,
     slaTickets,
     peakWall,
     wallMs,
