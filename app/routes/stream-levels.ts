@@ -4,19 +4,11 @@
  * (`control/router.ts`), so the stream shows that one too and says which scope it came from.
  */
 import type { ControlService } from '../../control/service.js';
+import type { PublishedScopeLevel } from '../../control/index.js';
 import type { Level } from '../../control/types.js';
 
-/** The level of one scope (a tenant, or one skill group of it), as `GET /v1/control/state` lists it. */
-export interface ScopeLevel {
-  readonly tenant: string;
-  readonly skillGroup?: string;
-  readonly level: Level;
-  /** Epoch ms the level holds since. */
-  readonly since: number;
-  readonly reason: string;
-  /** True while an operator's pin holds the level. */
-  readonly pinned: boolean;
-}
+/** The level of one scope (a tenant, or one skill group of it), as `GET /v1/control/state` lists it and the leader publishes it. */
+export type ScopeLevel = PublishedScopeLevel;
 
 /** Where the stream reads levels from: the control loop running in this process. */
 export interface LevelSource {
