@@ -215,13 +215,22 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
   const started: { stop(): Promise<void> }[] = [];
   const chDir = mkdtempSync(join(tmpdir(), 'sluice-topology-ch-'));
   try {
-    const [kafka, redis, clickhouse, webhook] = await Promise.all([
+    // Side by side; when one fails, those that started are stopped before the failure is thrown.
+    const settled = await Promise.allSettled([
       startKafkaRetryingPorts(log),
       startRedis({ appendOnly: true }),
       startClickHouseHttp({ dataDir: chDir }),
       startWebhook(),
-    ]);
-    started.push(kafka, redis, clickhouse, { stop: webhook.close });
+    ] as const);
+    for (const r of settled) if (r.status === 'fulfilled') started.push('stop' in r.value ? r.value : { stop: r.value.close });
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const [kafka, redis, clickhouse, webhook] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      KafkaBroker,
+      RedisServer,
+      Awaited<ReturnType<typeof startClickHouseHttp>>,
+      WebhookLog,
+    ];
     log(`services: kafka ${kafka.brokers}, ${redis.url}, clickhouse ${clickhouse.url}`);
     const topicPrefix = `topo${process.pid}`;
     const env: Record<string, string> = {
