@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (beside the code, virtual time, no services) and
+ * Three projects: `unit` (beside the code, virtual time, no services),
  * `integration` (test/integration, real Kafka broker, redis-server and chDB,
- * started once by the global setup and stopped afterwards).
+ * started once by the global setup and stopped afterwards) and `topology`
+ * (test/topology: the deployed topology as separate processes, with its own services).
  */
 export default defineConfig({
   test: {
@@ -29,6 +30,18 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'topology',
+          // After the integration tests, alone: it runs its own broker, redis-server, ClickHouse and seven Sluice processes.
+          sequence: { groupOrder: 2 },
+          include: ['test/topology/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

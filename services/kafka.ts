@@ -27,6 +27,10 @@ export interface KafkaBroker {
   readonly pid: number | undefined;
   /** Stops the broker (SIGTERM, then SIGKILL after `graceMs`) and deletes its folder. */
   stop(graceMs?: number): Promise<void>;
+  /** Stops the broker (SIGTERM, then SIGKILL after `graceMs`), keeping its folder, data and ports for {@link KafkaBroker.start}. */
+  halt(graceMs?: number): Promise<void>;
+  /** Starts it again after {@link KafkaBroker.halt}, on the same ports with the same data (a broker restart). */
+  start(): Promise<void>;
 }
 
 /** Where fetched jars are cached between runs (`SLUICE_CACHE_DIR`, default `~/.cache/sluice`). */
@@ -156,56 +160,84 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`formatting KRaft storage failed (exit ${fmt.status}): ${(fmt.stdout + fmt.stderr).slice(-2000)}`);
   }
-  const child: ChildProcess = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let child: ChildProcess | undefined;
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString()).slice(-4000);
-  });
   let exited: string | undefined;
-  child.on('exit', (code, signal) => {
-    exited = `exit code ${code ?? ''} signal ${signal ?? ''}`;
-  });
-  const killOnExit = () => child.kill('SIGKILL');
+  const launch = () => {
+    exited = undefined;
+    const c: ChildProcess = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    c.stderr?.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    c.on('exit', (code, signal) => {
+      exited = `exit code ${code ?? ''} signal ${signal ?? ''}`;
+    });
+  };
+  const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
   const brokers = `127.0.0.1:${port}`;
   const logTail = () => {
     const f = join(dir, 'server.log');
     return (existsSync(f) ? readFileSync(f, 'utf8').slice(-2000) : '') + stderr;
   };
-  const stop = async (graceMs = 10_000) => {
-    process.removeListener('exit', killOnExit);
-    if (exited === undefined) {
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const halt = async (graceMs = 10_000) => {
+    const c = child;
+    if (c && exited === undefined) {
+      const done = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), graceMs);
       await done;
       clearTimeout(timer);
     }
+  };
+  const stop = async (graceMs = 10_000) => {
+    process.removeListener('exit', killOnExit);
+    await halt(graceMs);
     rmSync(dir, { recursive: true, force: true });
   };
-  const admin = new Kafka({
-    clientId: 'sluice-kafka-probe',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-  }).admin();
+  const answer = async () => {
+    const admin = new Kafka({
+      clientId: 'sluice-kafka-probe',
+      brokers: [brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await waitUntil(
+        `Apache Kafka ${version} on ${brokers}`,
+        async () => {
+          await admin.connect();
+          const c = await admin.describeCluster();
+          return c.brokers.length > 0;
+        },
+        opts.startTimeoutMs ?? 90_000,
+        () => (exited ? new Error(`the Kafka broker exited while starting (${exited}): ${logTail()}`) : undefined),
+      );
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+  launch();
   try {
-    await waitUntil(
-      `Apache Kafka ${version} on ${brokers}`,
-      async () => {
-        await admin.connect();
-        const c = await admin.describeCluster();
-        return c.brokers.length > 0;
-      },
-      opts.startTimeoutMs ?? 90_000,
-      () => (exited ? new Error(`the Kafka broker exited while starting (${exited}): ${logTail()}`) : undefined),
-    );
+    await answer();
   } catch (err) {
     await stop(2_000);
     throw err instanceof Error ? new Error(`${err.message}\n${logTail()}`) : err;
-  } finally {
-    await admin.disconnect().catch(() => {});
   }
   opts.log?.(`Apache Kafka ${version} (KRaft) listening on ${brokers}`);
-  return { brokers, dir, pid: child.pid, stop };
+  return {
+    brokers,
+    dir,
+    get pid() {
+      return child?.pid;
+    },
+    stop,
+    halt,
+    async start() {
+      if (exited === undefined) return;
+      launch();
+      await answer();
+    },
+  };
 }

@@ -12,7 +12,10 @@ export interface RedisServer {
   readonly url: string;
   /** Stops the server, keeping the port reserved for {@link RedisServer.start}. */
   halt(): Promise<void>;
-  /** Starts it again on the same port (after {@link RedisServer.halt}); its data is gone, as after a crash without persistence. */
+  /**
+   * Starts it again on the same port (after {@link RedisServer.halt}); its data is gone, as after a crash
+   * without persistence, unless it was started with `appendOnly` (then it reloads its append-only file).
+   */
   start(): Promise<void>;
   /** Stops the server for good and removes its folder. */
   stop(): Promise<void>;
@@ -38,11 +41,17 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/** Options of {@link startRedis}. */
+export interface StartRedisOptions {
+  /** Keep an append-only file (fsync every write), so a restart keeps the data as a deployed Redis does (default off). */
+  readonly appendOnly?: boolean;
+}
+
 /**
- * Starts `redis-server` on a free 127.0.0.1 port with persistence off and resolves once it answers
- * PING. Throws naming what is missing when `redis-server` is not installed or does not start.
+ * Starts `redis-server` on a free 127.0.0.1 port (persistence off unless `appendOnly`) and resolves once
+ * it answers PING. Throws naming what is missing when `redis-server` is not installed or does not start.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(o: StartRedisOptions = {}): Promise<RedisServer> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
@@ -62,7 +71,19 @@ export async function startRedis(): Promise<RedisServer> {
     output = '';
     const c = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--dir',
+        dir,
+        '--protected-mode',
+        'yes',
+        ...(o.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
