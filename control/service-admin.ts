@@ -51,6 +51,9 @@ export interface AdminSettings {
   readonly events: Emitter<ControlEvents>;
 }
 
+/** How often every policy is read again from the shared store besides the change announcements, ms. */
+const POLICY_RELOAD_MS = 30_000;
+
 /** See the module comment. */
 export class ControlAdmin {
   /** This instance's id. */
@@ -80,6 +83,10 @@ export class ControlAdmin {
   protected readonly log: Logger;
   readonly #loopLag: EventLoopLag | undefined;
   readonly #timeoutMs: number;
+  /** The policy version in force here per tenant (a reload applies only what changed). */
+  readonly #policyVersions = new Map<string, number>();
+  #policiesReloadedAt = Number.NEGATIVE_INFINITY;
+  #reloadingPolicies: Promise<void> | undefined;
 
   protected constructor(o: ControlServiceOptions, s: AdminSettings) {
     this.instanceId = o.instanceId;
@@ -199,7 +206,7 @@ export class ControlAdmin {
       onError: (err) => this.log.warn({ err: (err as Error)?.message }, 'control: callback ticket failed'),
     });
     this.policies = new StateStorePolicyStore({ store: o.stateStore, clock: o.clock, timeoutMs: this.#timeoutMs });
-    this.policies.on('change', (r) => this.tables.setPolicy(r.tenant, r.current.policy));
+    this.policies.on('change', (r) => this.#applyPolicy(r));
     const self = `${o.instanceId}#${randomBytes(3).toString('hex')}`;
     this.coordinator = new Coordinator({
       store: o.stateStore,
@@ -211,9 +218,7 @@ export class ControlAdmin {
       levels: this.levels,
       breakers: this.breakers,
       admission: this.admission,
-      reloadPolicies: async () => {
-        for (const r of await this.policies.all()) this.tables.setPolicy(r.tenant, r.current.policy);
-      },
+      reloadPolicies: () => this.#reloadPolicies(),
       log: withFields(this.log, { instance: this.instanceId }),
     });
   }
@@ -283,14 +288,14 @@ export class ControlAdmin {
       );
     }
     const r = await this.policies.put(tenant, valid, options);
-    this.tables.setPolicy(tenant, r.current.policy);
+    this.#applyPolicy(r);
     return r;
   }
 
   /** Publishes the previous version again. @throws SluiceError `SLUICE_ERR_POLICY_NO_PREVIOUS` and the errors of {@link putPolicy} */
   async rollbackPolicy(tenant: string, options: PolicyUpdateOptions): Promise<PolicyRecord> {
     const r = await this.policies.rollback(tenant, options);
-    this.tables.setPolicy(tenant, r.current.policy);
+    this.#applyPolicy(r);
     return r;
   }
 
@@ -363,6 +368,33 @@ export class ControlAdmin {
     this.cti.refresh(this.tables.compiled.keys());
   }
 
+  #applyPolicy(r: PolicyRecord): void {
+    if (this.#policyVersions.get(r.tenant) === r.current.version) return;
+    this.#policyVersions.set(r.tenant, r.current.version);
+    this.tables.setPolicy(r.tenant, r.current.policy);
+  }
+
+  async #reloadPolicies(): Promise<void> {
+    for (const r of await this.policies.all()) this.#applyPolicy(r);
+  }
+
+  /**
+   * Reads every policy again when the last reload is `POLICY_RELOAD_MS` old (called each tick, never waits): a peer's
+   * change whose announcement this instance missed (a reconnecting subscription, a read that kept failing) arrives
+   * within that time. Never throws.
+   */
+  protected reloadPoliciesWhenDue(now: number): void {
+    if (this.#reloadingPolicies !== undefined || now - this.#policiesReloadedAt < POLICY_RELOAD_MS) return;
+    this.#policiesReloadedAt = now;
+    this.#reloadingPolicies = this.#reloadPolicies()
+      .catch((err: unknown) =>
+        this.log.warn({ err: (err as Error)?.message }, 'control: periodic policy reload failed (the policies in force stay)'),
+      )
+      .finally(() => {
+        this.#reloadingPolicies = undefined;
+      });
+  }
+
   /** Starts what talks to the outside world. */
   protected async startShared(): Promise<void> {
     this.#loopLag?.start();
@@ -374,6 +406,7 @@ export class ControlAdmin {
   /** Stops it again. */
   protected async stopShared(opts: { crash?: boolean }): Promise<void> {
     await this.coordinator.stop(opts);
+    await this.#reloadingPolicies;
     await this.policies.stop();
     this.tickets.stop();
     await this.decisionLog

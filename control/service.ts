@@ -326,6 +326,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       this.source.refresh();
       this.levels.expirePins();
     }
+    this.reloadPoliciesWhenDue(t0);
     this.discover();
     this.levels.sweep(this.clock.now());
     await this.coordinator.after();

@@ -22,6 +22,9 @@ import { KEYS, policyLockKey } from './keys.js';
 
 const MAP = 'control:policies';
 
+/** Reads of a peer's announced change before giving up until the next periodic reload (100, 200, 400, 800 ms apart). */
+const RELOAD_ATTEMPTS = 5;
+
 /** Options of {@link StateStorePolicyStore}. */
 export interface PolicyStoreOptions {
   readonly store: StateStore;
@@ -53,13 +56,21 @@ export class StateStorePolicyStore implements PolicyStore, Emits<PolicyStoreEven
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    const reload = (tenant: string) => {
+    // A peer's change is read back; a read that fails (a store slow for a moment) is tried again a few times, so a
+    // change announced once is not missed for good (the control service also reloads every policy periodically).
+    const reload = (tenant: string, attempt = 0) => {
+      if (!this.#started) return;
       this.get(tenant).then(
         (r) => r !== undefined && this.#events.emit('change', r),
-        () => {},
+        () => {
+          if (attempt < RELOAD_ATTEMPTS - 1) this.#options.clock.setTimeout(() => reload(tenant, attempt + 1), 100 * 2 ** attempt);
+        },
       );
     };
-    this.#subs.add(this.#options.store.subscribe(KEYS.policyChannel, reload), () => {});
+    this.#subs.add(
+      this.#options.store.subscribe(KEYS.policyChannel, (tenant) => reload(tenant)),
+      () => {},
+    );
   }
 
   /** Unsubscribes. */

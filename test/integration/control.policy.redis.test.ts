@@ -64,7 +64,7 @@ describe('per-tenant control configuration on a real redis-server', () => {
     view.set([calm('acme', 'care', Date.now())]);
     const a = await instance(url, prefix, view, 'one');
     const b = await instance(url, prefix, view, 'two');
-    await eventually(() => [a, b].filter((x) => x.svc.state().shared.leader).length === 1, 'one leader', { timeoutMs: 3_000 });
+    await eventually(() => [a, b].filter((x) => x.svc.state().shared.leader).length === 1, 'one leader', { timeoutMs: 10_000 });
 
     const route = async (x: typeof a, i: number) =>
       (await call(x.app, 'acme:router', 'POST', '/v1/route', { tenant: 'acme', callId: `c${i}`, skillGroup: 'care', priority: 'vip' }))
@@ -92,7 +92,7 @@ describe('per-tenant control configuration on a real redis-server', () => {
     });
     expect(put.statusCode).toBe(200);
     expect(put.data).toMatchObject({ current: { version: 1, author: 'key:key#1' } });
-    await eventually(async () => (await route(b, 1)).ctiNode === 'sbc-east', 'instance two routes to the new node', { timeoutMs: 3_000 });
+    await eventually(async () => (await route(b, 1)).ctiNode === 'sbc-east', 'instance two routes to the new node', { timeoutMs: 10_000 });
     expect(b.svc.state('acme').breakers.map((x) => x.id)).toContain('cti:sbc-east');
 
     // The trunk report goes to the follower; the leader computes the level from it, and both route at it.
@@ -112,10 +112,12 @@ describe('per-tenant control configuration on a real redis-server', () => {
     const plain = await call(b.app, 'acme:admin', 'PUT', '/v1/control/policy', { policy: DEFAULT_POLICY, expectedVersion: 1 });
     expect(plain.statusCode).toBe(200);
     await eventually(async () => (await route(a, 4)).ctiNode === 'cti-primary', 'instance one back on the deployment nodes', {
-      timeoutMs: 3_000,
+      timeoutMs: 10_000,
     });
     const back = await call(a.app, 'acme:admin', 'POST', '/v1/control/policy/rollback', {});
     expect(back.data).toMatchObject({ current: { version: 3 } });
-    await eventually(async () => (await route(b, 5)).ctiNode === 'sbc-east', 'instance two on the rolled-back nodes', { timeoutMs: 3_000 });
+    await eventually(async () => (await route(b, 5)).ctiNode === 'sbc-east', 'instance two on the rolled-back nodes', {
+      timeoutMs: 10_000,
+    });
   });
 });
