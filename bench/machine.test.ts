@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { otherProcessCpuMs, percentile, procStatCpuMs, ratio } from './machine.js';
+import { machineTable, otherProcessCpuMs, percentile, procStatCpuMs, ratio } from './machine.js';
 
 describe('procStatCpuMs', () => {
   it('adds utime and stime (fields 14 and 15) in 10 ms ticks', () => {
@@ -52,5 +52,20 @@ describe('percentile', () => {
     expect(percentile(xs, 50)).toBe(50);
     expect(percentile(xs, 99)).toBe(99);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('machineTable', () => {
+  it('lays the machine out as the results documents open with it', () => {
+    const m = { cpu: 'AMD EPYC', cores: 2, os: 'linux 6', node: 'v20.20.2', loadAverage: [1.5, 2, 0.25], date: '2026-12-06T00:00:00.000Z' };
+    expect(machineTable(m).split('\n')).toEqual([
+      '| machine | |',
+      '| --- | --- |',
+      '| CPU | AMD EPYC |',
+      '| cores | 2 |',
+      '| Node.js | v20.20.2 |',
+      '| date | 2026-12-06T00:00:00.000Z |',
+      '| load average at start | 1.5, 2, 0.25 |',
+    ]);
   });
 });

@@ -25,6 +25,19 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** The machine as the Markdown table a results document opens with. */
+export function machineTable(m: MachineInfo): string {
+  return [
+    '| machine | |',
+    '| --- | --- |',
+    `| CPU | ${m.cpu} |`,
+    `| cores | ${m.cores} |`,
+    `| Node.js | ${m.node} |`,
+    `| date | ${m.date} |`,
+    `| load average at start | ${m.loadAverage.join(', ')} |`,
+  ].join('\n');
+}
+
 /** Percentile (0–100) of a numeric sample by nearest rank; NaN when empty. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
