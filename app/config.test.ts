@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARS, loadConfig, parseApiKeys } from './config.js';
+import { ENV_VARS, isExternalServiceEnv, loadConfig, parseApiKeys, withoutExternalServices } from './config.js';
 
 describe('configuration', () => {
   it('fills defaults and parses lists', () => {
@@ -84,5 +84,36 @@ describe('configuration', () => {
   it('documents every environment variable in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);
+  });
+});
+
+describe('what `sluice demo` leaves out of the environment', () => {
+  it('drops every variable that reaches a service or a real deployment, keeps local ones, and names what it dropped', () => {
+    const external = [
+      'KAFKA_BROKERS',
+      'KAFKA_GROUP_ID',
+      'REDIS_URL',
+      'CLICKHOUSE_URL',
+      'CLICKHOUSE_PASSWORD',
+      'SLUICE_API_KEYS',
+      'SLUICE_API_KEYS_FILE',
+      'SLUICE_WEBHOOK_URL',
+      'SLUICE_DECISION_KEY',
+      'SLUICE_OIDC_ISSUER',
+      'SMTP_URL',
+    ];
+    const local = ['PORT', 'HOST', 'LOG_LEVEL', 'CHDB_PATH', 'SLUICE_SERVICE_LEVEL_MS', 'PATH', 'HOME', 'BASE_URL'];
+    for (const name of external) expect(isExternalServiceEnv(name), name).toBe(true);
+    for (const name of local) expect(isExternalServiceEnv(name), name).toBe(false);
+    // Every variable Sluice reads that names a URL is caught, whatever it is called.
+    for (const name of ENV_VARS.filter((n) => n.endsWith('_URL'))) expect(isExternalServiceEnv(name), name).toBe(true);
+    const { env, ignored } = withoutExternalServices({
+      REDIS_URL: 'redis://prod:6379',
+      KAFKA_BROKERS: '',
+      PORT: '9000',
+      CHDB_PATH: '/tmp/x',
+    });
+    expect(env).toEqual({ PORT: '9000', CHDB_PATH: '/tmp/x' });
+    expect(ignored).toEqual(['REDIS_URL']);
   });
 });

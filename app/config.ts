@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
 import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
 import type { Principal } from '../core/access.js';
+import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
 
@@ -208,6 +209,36 @@ const list = (s: string) =>
     .filter(Boolean);
 
 /** Reads and validates configuration from environment variables; throws SLUICE_ERR_CONFIG naming the variable. */
+/**
+ * Environment variables that point a process at something outside it: brokers, stores, identity providers, mail and
+ * message providers, webhooks, and the API keys of a real deployment. `sluice demo` leaves them out unless told
+ * `--use-env`, so a demo started in a shell holding production settings never joins a real consumer group, writes into a
+ * real pipeline or accepts a real tenant's keys.
+ */
+export function isExternalServiceEnv(name: string): boolean {
+  return (
+    /^(KAFKA|REDIS|CLICKHOUSE|SMTP)_/.test(name) ||
+    /^SLUICE_.*_URLS?$/.test(name) ||
+    /^SLUICE_API_KEYS(_FILE)?$/.test(name) ||
+    /^SLUICE_(OIDC|SMTP|SMS|VOICE|TWILIO|WECOM|WEBHOOK|ALERT|DECISION_KEY)/.test(name)
+  );
+}
+
+/** The environment without the variables {@link isExternalServiceEnv} names, and the names it left out (sorted). */
+export function withoutExternalServices(env: Record<string, string | undefined>): {
+  env: Record<string, string | undefined>;
+  ignored: string[];
+} {
+  const out: Record<string, string | undefined> = {};
+  const ignored: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (isExternalServiceEnv(k)) {
+      if (v !== undefined && v !== '') ignored.push(k);
+    } else out[k] = v;
+  }
+  return { env: out, ignored: ignored.sort() };
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Record<string, string> = {},
@@ -331,3 +362,26 @@ export function loadConfig(
 
 /** Names of every environment variable Sluice reads (README lists each). */
 export const ENV_VARS = Object.keys(ENV_SCHEMA.properties);
+
+const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;
+
+/**
+ * The configuration as it may be logged or shown to a platform key: secrets (`…Password`, `…Key`, `…Secret`,
+ * `…Token`) replaced by `***` when set, URLs with their credentials hidden, API keys as their name, tenant and role
+ * (never the key). New settings are covered by their names, so a secret added later is hidden without a change here.
+ */
+export function configSummary(config: Readonly<Config>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (name === 'apiKeys') {
+      out.apiKeys = [...(value as Config['apiKeys']).values()].map((p) => ({ name: p.keyId, tenant: p.tenant, role: p.role }));
+    } else if (SECRET_FIELD.test(name)) {
+      out[name] = value === undefined || value === null || value === '' ? value : '***';
+    } else if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      out[name] = redactUrl(value);
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}

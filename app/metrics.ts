@@ -1,3 +1,4 @@
+import { buildInfo } from './build-info.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineObserver } from '../pipelines/worker.js';
 import type { Workflow } from '../workflow/wire.js';
@@ -158,6 +159,13 @@ export class Metrics {
     // prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics
     // refuses them); each is the sum over `type` of the gauge without the suffix, which stays.
     for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    const build = buildInfo();
+    new Gauge({
+      name: 'sluice_build_info',
+      help: 'Always 1; the labels say which Sluice build this process runs (package version, git commit, Node.js version).',
+      labelNames: ['version', 'commit', 'node'],
+      registers: [this.registry],
+    }).set({ version: build.version, commit: build.commit, node: build.node }, 1);
     this.queueWait = new Histogram({
       name: 'sluice_queue_wait_seconds',
       help: 'Queue wait of calls that left the queue, by tenant, skill group and outcome (answered, abandoned); a bucket sits at the service-level threshold.',

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const sluice = (args: string[], env: Record<string, string> = {}) =>
@@ -16,6 +17,38 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     for (const c of ['start', 'demo', 'replay', 'plan', 'traffic']) expect(top.stdout).toContain(c);
     const start = sluice(['start', '--help']);
     expect(start.stdout).toContain('--role <role>');
+  });
+
+  it('prints its version (package, commit, Node.js) for --version', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const r = sluice(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(
+      new RegExp(`^sluice ${pkg.version.replaceAll('.', '\\.')} \\(commit ([0-9a-f]{12}|unknown), node v\\d+\\.\\d+\\.\\d+\\)$`),
+    );
+  });
+
+  it('checks a configuration without starting: valid prints the settings with secrets hidden, invalid names the problem (exit 2)', () => {
+    const ok = sluice(['config', 'check', '--role', 'control'], {
+      SLUICE_API_KEYS: 'acme-admin-key-000000000001:acme:admin',
+      REDIS_URL: 'redis://:hunter2@127.0.0.1:1',
+      SLUICE_DECISION_KEY: 'a-decision-key-of-at-least-32-characters',
+    });
+    expect(ok.status, ok.stderr).toBe(0);
+    const settings = JSON.parse(ok.stdout) as Record<string, unknown>;
+    expect(settings.role).toBe('control');
+    expect(settings.redisUrl).toBe('redis://:***@127.0.0.1:1');
+    expect(settings.decisionKey).toBe('***');
+    expect(settings.apiKeys).toEqual([{ name: 'key#1', tenant: 'acme', role: 'admin' }]);
+    expect(ok.stdout).not.toContain('hunter2');
+    expect(ok.stdout).not.toContain('acme-admin-key');
+    // Nothing listens on port 1: the check connected to nothing.
+    const bad = sluice(['config', 'check', '--role', 'control'], {
+      SLUICE_API_KEYS: 'acme-admin-key-000000000001:acme:admin',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('SLUICE_DECISION_KEY must be set');
   });
 
   it('replays an Asterisk queue_log file: per-queue JSON on stdout, bad lines with their numbers on stderr', () => {
