@@ -21,6 +21,7 @@ import type { PipelineWorker } from '../pipelines/worker.js';
 import { createPipelines } from '../pipelines/wire.js';
 import type { Config } from './config.js';
 import { Metrics } from './metrics.js';
+import { servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -331,6 +332,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       metrics,
       realtime: rt.view,
       pipelines: { ...pipelines.routes, realtime: rt.view },
+      ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
       workflow: workflow?.routes,

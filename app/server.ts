@@ -8,7 +8,7 @@ import type { RealtimeReader } from '../pipelines/realtime/merge.js';
 import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
 import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
-import { otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
+import { INGEST_GROUP, otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
 import { SlowReportLane, slowReports } from './report-lane.js';
 import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import type { Metrics } from './metrics.js';
@@ -60,6 +60,11 @@ export interface ServerDeps {
    * what it answers on the routes of the groups it does not serve (404 `SLUICE_ERR_ROLE_ROUTE`, `app/process-roles.ts`).
    */
   role?: ProcessRole;
+  /**
+   * Whether this process takes events on `POST /v1/events` (default true); false answers it 404
+   * `SLUICE_ERR_ROLE_ROUTE` naming the pipeline role (`servesIngest` in `app/process-roles.ts`).
+   */
+  ingest?: boolean;
   /** The SLA report's history where reports are served without the workflow API (the `reporting` role). */
   slaReports?: SlaReportOptions;
   /**
@@ -145,7 +150,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   }
   if (deps.pipelines)
-    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines, reports });
+    await app.register(pipelinesRoutes, {
+      clock: deps.clock,
+      metrics: deps.metrics,
+      realtime: deps.realtime,
+      ...deps.pipelines,
+      reports,
+      ingest: deps.ingest !== false,
+    });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -162,7 +174,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);
   const served = { control: deps.control !== undefined, workflow: deps.workflow !== undefined, reporting: reports };
-  await app.register(otherRoleRoutes, { role, groups: ROUTE_GROUPS.filter((g) => !served[g.role]) });
+  const notServed = ROUTE_GROUPS.filter((g) => !served[g.role]);
+  await app.register(otherRoleRoutes, { role, groups: deps.ingest === false ? [...notServed, INGEST_GROUP] : notServed });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
