@@ -101,6 +101,8 @@ export interface Config {
   controlTrunkTtlMs: number;
   /** Most trunks one tenant may have reporting at once. */
   controlMaxTrunks: number;
+  /** Longest one readiness check may take before it counts as failed, ms: every probe answers within it. */
+  healthCheckTimeoutMs: number;
   /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
   decisionKey: string | undefined;
 }
@@ -141,6 +143,7 @@ const ENV_SCHEMA = {
     SLUICE_ROLE: { enum: PROCESS_ROLES, default: 'all' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
+    SLUICE_HEALTH_CHECK_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 30000, default: 1000 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },
     SLUICE_JSON_MAX_DEPTH: { type: 'integer', minimum: 8, maximum: 10000, default: LIMIT_DEFAULTS.jsonMaxDepth },
     SLUICE_MAX_CONNECTIONS: { type: 'integer', minimum: 16, maximum: 1000000, default: LIMIT_DEFAULTS.maxConnections },
@@ -356,6 +359,7 @@ export function loadConfig(
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
     controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
+    healthCheckTimeoutMs: r.SLUICE_HEALTH_CHECK_TIMEOUT_MS,
     decisionKey: r.SLUICE_DECISION_KEY || undefined,
   });
 }

@@ -19,9 +19,10 @@ import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import type { PipelineWorker } from '../pipelines/worker.js';
 import { createPipelines } from '../pipelines/wire.js';
-import type { Config } from './config.js';
+import { configSummary, type Config } from './config.js';
+import { buildInfo } from './build-info.js';
 import { Metrics } from './metrics.js';
-import { servesIngest } from './process-roles.js';
+import { optionalChecks, servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -100,6 +101,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       },
     });
     const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
+    checks.set('clickhouse', async () => (await ch.client.ping()).success);
     closers.unshift(() => store.close());
     log.info(
       {
@@ -335,6 +337,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
+      health: {
+        optional: optionalChecks(config.role),
+        checkTimeoutMs: config.healthCheckTimeoutMs,
+        describe: () => ({ role: config.role, build: buildInfo(), config: configSummary(config) }),
+      },
       workflow: workflow?.routes,
       control: control?.routes,
       role: config.role,

@@ -64,3 +64,15 @@ export async function otherRoleRoutes(app: FastifyInstance, o: { role: ProcessRo
     }
   }
 }
+
+/**
+ * Readiness checks a role works without: they are reported by `GET /v1/status` but leave `/readyz` at 200.
+ * - `control`: Redis (`redis`) — routing goes on fail-static from the last policy and levels it holds, so a load
+ *   balancer must keep the routers exactly while the shared store is down; ClickHouse — control only logs decisions
+ *   there.
+ * Every other role needs what it checks: a pipeline worker or a reporting instance that cannot reach ClickHouse, or
+ * a workflow instance whose tickets live in an unreachable Redis, is not ready.
+ */
+export function optionalChecks(role: ProcessRole): ReadonlySet<string> {
+  return new Set(role === 'control' ? ['redis', 'clickhouse'] : []);
+}

@@ -15,7 +15,7 @@ import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
-import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { healthRoutes, type HealthOptions, type ReadinessCheck } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
@@ -46,6 +46,11 @@ export interface ServerDeps {
    */
   pipelines?: Omit<PipelinesRoutesOptions, 'clock' | 'metrics' | 'realtime'> & Partial<PipelinesRoutesOptions>;
   checks: Map<string, ReadinessCheck>;
+  /**
+   * Readiness per role: the checks this role works without (reported, not failing readiness), each check's bound,
+   * and what `GET /v1/status` adds for platform keys (`routes/health.ts`).
+   */
+  health?: Pick<HealthOptions, 'optional' | 'checkTimeoutMs' | 'describe'>;
   /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
@@ -138,7 +143,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       'request',
     );
   });
-  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
+  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state, ...deps.health });
   const role = deps.role ?? 'all';
   const reports = servesReports(role);
   const nonCritical = deps.nonCritical ?? NEVER_SLOW;
