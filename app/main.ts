@@ -74,6 +74,8 @@ export interface StartOptions {
 export async function startSluice(config: Readonly<Config>, opts: StartOptions = {}): Promise<Sluice> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? pino({ level: config.logLevel });
+  // What this process runs with, secrets hidden: the first thing to compare when two instances behave differently.
+  log.info({ build: buildInfo(), config: configSummary(config) }, 'configuration');
   const metrics = new Metrics({
     serviceLevelSeconds: config.serviceLevelMs / 1000,
     shortAbandonSeconds: config.shortAbandonMs / 1000,
