@@ -117,3 +117,19 @@ describe('what `sluice demo` leaves out of the environment', () => {
     expect(ignored).toEqual(['REDIS_URL']);
   });
 });
+
+describe('the tenants a deployment serves', () => {
+  const KEYS = 'acme-admin-key-00000000001:acme:admin,globex-admin-key-0000000001:globex:admin,platform-viewer-key-000001:*:viewer';
+  it('are the tenants of the keys when SLUICE_TENANTS is unset (platform keys aside), demo for the open demo', () => {
+    expect(loadConfig({ SLUICE_API_KEYS: KEYS }).tenants).toEqual(['acme', 'globex']);
+    expect(loadConfig({ SLUICE_OPEN: 'true' }).tenants).toEqual(['demo']);
+  });
+  it('are SLUICE_TENANTS when it lists every tenant with a key (and may list more)', () => {
+    expect(loadConfig({ SLUICE_API_KEYS: KEYS, SLUICE_TENANTS: 'globex,acme,initech' }).tenants).toEqual(['globex', 'acme', 'initech']);
+  });
+  it('refuse to start when a key belongs to a tenant SLUICE_TENANTS leaves out, naming the key and the tenant', () => {
+    expect(() => loadConfig({ SLUICE_API_KEYS: KEYS, SLUICE_TENANTS: 'acme' })).toThrow(
+      /SLUICE_TENANTS \(acme\) does not include the tenant of API key key#2 \(tenant globex\): add globex to SLUICE_TENANTS, or unset it/,
+    );
+  });
+});

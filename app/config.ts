@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
 import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
-import type { Principal } from '../core/access.js';
+import { PLATFORM_TENANT, type Principal } from '../core/access.js';
 import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
@@ -180,7 +180,7 @@ const ENV_SCHEMA = {
     SLUICE_INTERVAL_MINUTES: { type: 'integer', enum: [15, 30], default: 15 },
     SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
-    SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$', default: 'demo' },
+    SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$' },
     SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
@@ -283,6 +283,7 @@ export function loadConfig(
       `SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`,
     ]);
   }
+  const tenants = servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open);
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`,
@@ -339,7 +340,7 @@ export function loadConfig(
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
     intervalMinutes: r.SLUICE_INTERVAL_MINUTES,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
-    tenants: list(r.SLUICE_TENANTS),
+    tenants,
     webhookUrl: r.SLUICE_WEBHOOK_URL || undefined,
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
@@ -366,6 +367,26 @@ export function loadConfig(
 
 /** Names of every environment variable Sluice reads (README lists each). */
 export const ENV_VARS = Object.keys(ENV_SCHEMA.properties);
+
+/**
+ * The tenants a deployment serves (routing, flows, metrics). `SLUICE_TENANTS` when set — then every tenant key must
+ * belong to one of them, or the start is refused naming both (a key for a tenant that is not served would have its
+ * calls routed as an unknown tenant); unset, the tenants of the keys (platform keys `*` aside), or `demo` for the open
+ * demo.
+ */
+export function servedTenants(setting: string | undefined, keys: ReadonlyMap<string, Principal>, open: boolean): string[] {
+  const ofKeys = [...new Set([...keys.values()].map((p) => p.tenant).filter((t) => t !== PLATFORM_TENANT))].sort();
+  if (setting === undefined || setting === '') return ofKeys.length > 0 ? ofKeys : open ? ['demo'] : [];
+  const listed = list(setting);
+  const unserved = ofKeys.filter((t) => !listed.includes(t));
+  if (unserved.length > 0) {
+    const named = [...keys.values()].filter((p) => unserved.includes(p.tenant)).map((p) => `${p.keyId} (tenant ${p.tenant})`);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_TENANTS (${listed.join(',')}) does not include the tenant of API key ${named.slice(0, 5).join(', ')}${named.length > 5 ? ` and ${named.length - 5} more` : ''}: add ${unserved.join(',')} to SLUICE_TENANTS, or unset it to serve the tenants of the keys`,
+    ]);
+  }
+  return listed;
+}
 
 const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;
 

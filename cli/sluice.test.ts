@@ -97,12 +97,13 @@ describe('sluice command line', { timeout: 60_000 }, () => {
     expect(badRole.stderr).toContain('Allowed choices are all, pipeline, control, workflow');
   });
 
-  it('sluice demo: PORT applies unless --port is given; API keys beside open mode stop it', () => {
+  it('sluice demo: PORT applies unless --port is given; with --use-env, API keys beside open mode stop it', () => {
     // Refused at configuration, before anything starts: the PORT of the environment was read.
     const badPort = sluice(['demo'], { PORT: 'eighty', CHDB_PATH: ':memory:' });
     expect(badPort.status, badPort.stderr).toBe(2);
     expect(badPort.stderr).toContain('PORT must be integer');
-    const withKeys = sluice(['demo'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CHDB_PATH: ':memory:' });
+    // Without --use-env the demo leaves the keys out (test/integration/demo-cli.test.ts); with it they would meet open mode.
+    const withKeys = sluice(['demo', '--use-env'], { SLUICE_API_KEYS: 'k123456789012345:acme:admin', CHDB_PATH: ':memory:' });
     expect(withKeys.status, withKeys.stderr).toBe(2);
     expect(withKeys.stderr).toMatch(/SLUICE_OPEN=true cannot be combined with API keys .*SLUICE_API_KEYS/);
   });
