@@ -92,7 +92,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword }
         : { kind: 'chdb', path: config.chdbPath },
       config.clickhouseDatabase,
-      { cluster: config.clickhouseCluster },
+      { cluster: config.clickhouseCluster, log },
     );
     let lastInsertMs = 0;
     const chStore = await ClickHouseTelemetryStore.open(ch, {

@@ -73,6 +73,15 @@ describe('Kafka settings', () => {
     const c = loadConfig({ ...KEYS, KAFKA_BROKERS: 'k1:9092', KAFKA_REPLICATION_FACTOR: '3' });
     const e = topicCreationError(new Error('Replication factor: 3 larger than available brokers: 1.'), c) as Error;
     expect(e.message).toMatch(/KAFKA_REPLICATION_FACTOR=3: the brokers refused to create Sluice's topics: Replication factor: 3 larger/);
+    const aggregate = Object.assign(new Error('Topic creation errors'), {
+      errors: [
+        new Error('Replication factor: 3 larger than available brokers: 1.'),
+        new Error('Replication factor: 3 larger than available brokers: 1.'),
+      ],
+    });
+    expect((topicCreationError(aggregate, c) as Error).message).toMatch(
+      /refused to create Sluice's topics: Topic creation errors: Replication factor: 3 larger than available brokers: 1\.$/,
+    );
     const other = new Error('connect ECONNREFUSED');
     expect(topicCreationError(other, c)).toBe(other);
   });

@@ -59,8 +59,13 @@ export function kafkaBusOptions(
  * `KAFKA_REPLICATION_FACTOR`; any other error as it was.
  */
 export function topicCreationError(err: unknown, config: Readonly<Config>): unknown {
-  const message = err instanceof Error ? err.message : String(err);
-  if (!/replication factor|INVALID_REPLICATION_FACTOR/i.test(message)) return err;
+  // kafkajs answers a refused creation with "Topic creation errors", the brokers' reasons in `errors`.
+  const nested = (err as { errors?: unknown }).errors;
+  const reasons = Array.isArray(nested)
+    ? [...new Set(nested.map((e) => (e instanceof Error ? `${e.message}${'type' in e ? ` (${String(e.type)})` : ''}` : String(e))))]
+    : [];
+  const message = [err instanceof Error ? err.message : String(err), ...reasons].join(': ');
+  if (!/replication[- ]factor|INVALID_REPLICATION_FACTOR/i.test(message)) return err;
   return appError('SLUICE_ERR_CONFIG', [
     `KAFKA_REPLICATION_FACTOR=${config.kafkaReplicationFactor === -1 ? 'unset (the brokers default)' : config.kafkaReplicationFactor}: the brokers refused to create Sluice's topics: ${message}`,
   ]);
