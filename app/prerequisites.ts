@@ -81,8 +81,9 @@ export async function warnIfRedisForgets(config: Readonly<Config>, log: Logger):
     const redis = await connectRedis(config.redisUrl, { commandTimeoutMs: 2_000 }, 5_000);
     try {
       const p = await redisPersistence(redis);
-      if (p.warning) log.warn({ redis: { aof: p.aof, appendfsync: p.appendfsync, save: p.rdbSchedule } }, p.warning);
-      else log.info({ redis: { aof: p.aof, appendfsync: p.appendfsync, save: p.rdbSchedule } }, 'Redis persistence on');
+      const redis_ = { aof: p.aof, appendfsync: p.appendfsync, save: p.rdbSchedule, maxmemoryPolicy: p.evictionPolicy };
+      if (p.warning) log.warn({ redis: redis_ }, p.warning);
+      else log.info({ redis: redis_ }, 'Redis persistence on');
     } finally {
       redis.disconnect();
     }

@@ -14,6 +14,8 @@ export interface RedisPersistence {
   readonly appendfsync: string | undefined;
   /** The RDB snapshot schedule (`save`, e.g. `3600 1 300 100`; `''` = none) when `CONFIG GET` answers, else undefined. */
   readonly rdbSchedule: string | undefined;
+  /** `maxmemory-policy` when `CONFIG GET` answers: an `allkeys-*` policy may evict tickets and timers under memory pressure. */
+  readonly evictionPolicy: string | undefined;
   /** Why `CONFIG GET` gave nothing (renamed or disabled by the provider, or not allowed by the ACL), if it did not. */
   readonly configUnavailable: string | undefined;
   /** What an operator should know, or undefined when the data survives a restart as recommended. */
@@ -36,8 +38,9 @@ async function configGet(redis: Redis, name: string): Promise<string> {
 }
 
 /**
- * Reads `INFO persistence` (and `CONFIG GET appendfsync`/`save` when allowed) and says whether a restart would
- * lose data: a warning when neither AOF nor RDB snapshots are on, or AOF is on with `appendfsync no`.
+ * Reads `INFO persistence` (and `CONFIG GET appendfsync`/`save`/`maxmemory-policy` when allowed) and says whether a
+ * restart would lose data: a warning when neither AOF nor RDB snapshots are on, or AOF is on with `appendfsync no`,
+ * or when a full Redis would evict any key (`allkeys-*`).
  * Recommended: `appendonly yes` with `appendfsync everysec` (at most a second of writes lost on a crash).
  *
  * @throws when `INFO` itself fails (the caller logs that the check could not run)
@@ -47,10 +50,12 @@ export async function redisPersistence(redis: Redis): Promise<RedisPersistence> 
   const aof = info.get('aof_enabled') === '1';
   let appendfsync: string | undefined;
   let rdbSchedule: string | undefined;
+  let evictionPolicy: string | undefined;
   let configUnavailable: string | undefined;
   try {
     appendfsync = await configGet(redis, 'appendfsync');
     rdbSchedule = await configGet(redis, 'save');
+    evictionPolicy = await configGet(redis, 'maxmemory-policy');
   } catch (err) {
     configUnavailable = (err as Error).message;
   }
@@ -66,5 +71,9 @@ export async function redisPersistence(redis: Redis): Promise<RedisPersistence> 
     warning =
       'Redis appendfsync is no: the OS decides when writes reach the disk (up to ~30 s lost on a crash); appendfsync everysec is recommended';
   }
-  return { aof, appendfsync, rdbSchedule, configUnavailable, warning };
+  if (evictionPolicy?.startsWith('allkeys-')) {
+    const evicting = `Redis maxmemory-policy is ${evictionPolicy}: when it fills, Redis deletes keys Sluice needs (tickets, timers, policies); use noeviction`;
+    warning = warning ? `${warning}; ${evicting}` : evicting;
+  }
+  return { aof, appendfsync, rdbSchedule, evictionPolicy, configUnavailable, warning };
 }

@@ -53,11 +53,25 @@ describe('Redis prerequisites: persistence warning, Sentinel', () => {
         const p = await redisPersistence(redis);
         expect(p.aof).toBe(aof);
         expect(p.rdbSchedule).toBe('');
+        expect(p.evictionPolicy).toBe('noeviction');
         if (aof) expect(p.warning).toBeUndefined();
         else expect(p.warning).toMatch(/Redis persistence is off \(appendonly no, no save schedule\): a Redis restart loses every ticket/);
       } finally {
         redis.disconnect();
       }
+    }
+  });
+
+  it('warns when a full Redis would evict any key', async () => {
+    const redis = await connectRedis(durable.url);
+    try {
+      await redis.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+      expect((await redisPersistence(redis)).warning).toMatch(
+        /maxmemory-policy is allkeys-lru: when it fills, Redis deletes keys Sluice needs/,
+      );
+    } finally {
+      await redis.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      redis.disconnect();
     }
   });
 
