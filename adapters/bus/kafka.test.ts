@@ -61,6 +61,20 @@ describe("kafkajs log lines in Sluice's log (issue 21)", () => {
     expect(kafkaLogLevel(logLevel.ERROR, 'Restarting the consumer in 300ms')).toBe('warn');
     expect(kafkaLogLevel(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092')).toBe('warn');
     expect(kafkaLogLevel(logLevel.ERROR, 'Failed to connect to broker, reconnecting')).toBe('warn');
+    // kafkajs logs each retried broker answer at error (the Connection's "Response …" lines) before retrying it.
+    expect(kafkaLogLevel(logLevel.ERROR, 'Response GroupCoordinator(key: 10, version: 2)', 'The group coordinator is not available')).toBe(
+      'info',
+    );
+    expect(
+      kafkaLogLevel(
+        logLevel.ERROR,
+        'Response Metadata(key: 3, version: 6)',
+        'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      ),
+    ).toBe('info');
+    expect(kafkaLogLevel(logLevel.ERROR, 'Response Produce(key: 0, version: 7)', 'This server does not host this topic-partition')).toBe(
+      'info',
+    );
     // What needs a person stays an error; what kafkajs says at info or debug is not raised by a match.
     expect(kafkaLogLevel(logLevel.ERROR, 'SASL PLAIN authentication failed: Authentication failed')).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, 'Offset out of range, resetting to default offset')).toBe('error');

@@ -95,7 +95,14 @@ const ROUTINE: readonly { readonly pattern: RegExp; readonly level: KafkaLogLeve
   { pattern: /not aware of this member, re-joining|UNKNOWN_MEMBER_ID/i, level: 'warn' },
   { pattern: /^Restarting the consumer in/i, level: 'warn' },
   { pattern: /^Failed to connect to broker, reconnecting|^Connection (error|timeout)|ECONNREFUSED|ECONNRESET/i, level: 'warn' },
-  { pattern: /NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|LEADER_NOT_AVAILABLE|NOT_LEADER/i, level: 'warn' },
+  // A broker's answer kafkajs retries itself (a group's coordinator starting or moving, a leader election, a topic
+  // just created): routine at start, on a rebalance and on a broker restart. Retries that run out surface as a crash
+  // of the consumer (restarted, warn) or an error to the caller.
+  {
+    pattern:
+      /coordinator is not available|coordinator is loading|not the correct coordinator|middle of a leadership election|not the leader for that topic-partition|does not host this topic-partition|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|LEADER_NOT_AVAILABLE|NOT_LEADER/i,
+    level: 'info',
+  },
 ];
 
 /**

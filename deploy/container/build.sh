@@ -6,7 +6,9 @@
 #   3. podman build (buildah) of deploy/container/Containerfile on that base.
 # Usage: deploy/container/build.sh <sluice-x.y.z.tgz> [image name, default localhost/sluice:<version>]
 # Needs root (debootstrap, rootful podman), podman, debootstrap, npm. Environment: DEBIAN_SUITE (trixie),
-# DEBIAN_MIRROR (http://deb.debian.org/debian), SLUICE_CACHE_DIR (~/.cache/sluice).
+# DEBIAN_MIRROR (http://deb.debian.org/debian), SLUICE_CACHE_DIR (~/.cache/sluice), PODMAN_BUILD_OPTS (more options for
+# `podman build`, e.g. `--runtime runc --ulimit nofile=20000:20000 --ulimit nproc=4096:4096` on a host whose cgroups
+# crun refuses or where podman may not raise the default limits).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 <sluice-x.y.z.tgz> [image]" >&2; exit 2; }
@@ -47,5 +49,6 @@ echo '{"name": "sluice-image", "private": true}' > "$ctx/app/package.json"
 (cd "$ctx/app" && npm install --omit=dev --no-audit --no-fund --prefer-offline "$tgz" >&2)
 rm -f "$ctx/app/package-lock.json"
 cp "$here/Containerfile" "$ctx/Containerfile"
-podman build --format docker --build-arg "BASE=$base" -t "$image" -f "$ctx/Containerfile" "$ctx" >&2
+# shellcheck disable=SC2086 # PODMAN_BUILD_OPTS is a list of options
+podman build ${PODMAN_BUILD_OPTS:-} --format docker --build-arg "BASE=$base" -t "$image" -f "$ctx/Containerfile" "$ctx" >&2
 echo "$image"

@@ -24,6 +24,20 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number) {
   return r.stdout;
 }
 
+/**
+ * podman options that make containers start on test machines like these: runc rather than crun (crun refuses a host
+ * whose cgroups are v1 with an empty v2 hierarchy mounted beside, "cgroups in hybrid mode not supported"), and the
+ * open-file and process limits this process has (podman's defaults are higher, and raising a limit needs
+ * CAP_SYS_RESOURCE, which a sandbox may lack). On an ordinary host none of this is needed; it changes nothing the
+ * image does.
+ */
+function containerOptions(): string[] {
+  const limits = spawnSync('sh', ['-c', 'ulimit -Hn; ulimit -Hu'], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const [nofile, nproc] = limits.map((l) => (/^\d+$/.test(l) ? l : '4096'));
+  const runc = spawnSync('runc', ['--version']).status === 0;
+  return [...(runc ? ['--runtime', 'runc'] : []), '--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', `nproc=${nproc}:${nproc}`];
+}
+
 // Something to install (issue 21): `npm pack` (which builds), the tarball installed into an empty folder from the
 // registry, and the `sluice` it installs run there — compiled JavaScript, no checkout, no TypeScript.
 describe('the npm package', () => {
@@ -119,7 +133,7 @@ describe('the npm package', () => {
     const built = spawnSync('bash', [join(ROOT, 'deploy', 'container', 'build.sh'), tarball, image], {
       encoding: 'utf8',
       timeout: 1_200_000,
-      env: cleanEnv({}),
+      env: cleanEnv({ PODMAN_BUILD_OPTS: containerOptions().join(' ') }),
       maxBuffer: 64 << 20,
     });
     expect(built.status, `deploy/container/build.sh failed: ${(built.error?.message ?? '') + built.stderr.slice(-3000)}`).toBe(0);
@@ -127,7 +141,18 @@ describe('the npm package', () => {
     try {
       run(
         'podman',
-        ['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:8080`, '-e', `SLUICE_API_KEYS=${KEY}:acme:admin`, image],
+        [
+          'run',
+          ...containerOptions(),
+          '-d',
+          '--name',
+          name,
+          '-p',
+          `127.0.0.1:${port}:8080`,
+          '-e',
+          `SLUICE_API_KEYS=${KEY}:acme:admin`,
+          image,
+        ],
         app,
         120_000,
       );
