@@ -44,7 +44,8 @@ fi
 
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
-mkdir "$ctx/app"
+mkdir "$ctx/app" "$ctx/data"
+chmod 0700 "$ctx/data"
 echo '{"name": "sluice-image", "private": true}' > "$ctx/app/package.json"
 (cd "$ctx/app" && npm install --omit=dev --no-audit --no-fund --prefer-offline "$tgz" >&2)
 rm -f "$ctx/app/package-lock.json"
