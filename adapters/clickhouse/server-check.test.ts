@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clickHouseLoggerClass } from './connect.js';
 import { checkClickHouseServer, compareVersions, grantNamed, MIN_CLICKHOUSE_VERSION } from './server-check.js';
 
 /**
@@ -72,5 +73,29 @@ describe('ClickHouse server check (issue 21)', () => {
       throw new Error('connect ECONNREFUSED');
     };
     await expect(checkClickHouseServer(s.client, 'sluice')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("the ClickHouse client's log lines (issue 21)", () => {
+  it('go to the logger as one structured line each, at warn and error, the rest at debug', () => {
+    const lines: { level: string; fields: Record<string, unknown>; msg: string | undefined }[] = [];
+    const at = (level: string) => (fields: object, msg?: string) => lines.push({ level, fields: fields as Record<string, unknown>, msg });
+    const Logger = clickHouseLoggerClass({ info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') });
+    const l = new Logger();
+    l.trace({ module: 'HTTP', message: 'trace' });
+    l.info({ module: 'HTTP', message: 'socket reused' });
+    l.warn({ module: 'HTTP', message: 'retrying', args: { attempt: 2 } });
+    l.error({ module: 'Connection', message: 'query failed', err: new TypeError('multi\nline') });
+    expect(lines).toEqual([
+      { level: 'debug', fields: { clickhouse: { module: 'HTTP' } }, msg: 'socket reused' },
+      { level: 'warn', fields: { clickhouse: { module: 'HTTP', attempt: 2 } }, msg: 'retrying' },
+      {
+        level: 'error',
+        fields: { clickhouse: { module: 'Connection' }, err: { type: 'TypeError', message: 'multi\nline' } },
+        msg: 'query failed',
+      },
+    ]);
+    // Without a logger nothing is written (the client's default printed multi-line text to the console).
+    expect(() => new (clickHouseLoggerClass(undefined))().error({ module: 'x', message: 'y', err: new Error('z') })).not.toThrow();
   });
 });
