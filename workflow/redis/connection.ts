@@ -112,6 +112,11 @@ export class WorkflowKeys {
     return `${this.prefix}${tenant}:flow:${id}`;
   }
 
+  /** Prefix of the tenant's people directory keys (persons, groups, organisations and their indexes). */
+  directory(tenant: string): string {
+    return `${this.prefix}${tenant}:dir:`;
+  }
+
   /** Round-robin counter of one assignment pool. */
   roundRobin(tenant: string, pool: string): string {
     return `${this.prefix}${tenant}:rr:${pool}`;
