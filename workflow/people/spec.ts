@@ -132,7 +132,9 @@ export function peopleRefsOf(nodes: readonly Record<string, unknown>[]): { path:
   nodes.forEach((node, i) => {
     spec(node.assignees, `nodes[${i}].assignees`);
     if (Array.isArray(node.todos))
-      node.todos.forEach((t, j) => spec((t as { assignees?: unknown }).assignees, `nodes[${i}].todos[${j}].assignees`));
+      node.todos.forEach((t, j) => {
+        spec((t as { assignees?: unknown }).assignees, `nodes[${i}].todos[${j}].assignees`);
+      });
     const warnings = (node.sla as { warnings?: unknown } | undefined)?.warnings;
     if (Array.isArray(warnings))
       warnings.forEach((w, k) => {
