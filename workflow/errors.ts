@@ -80,7 +80,11 @@ export const WORKFLOW_ERROR_CODES = {
     retriable: true,
     description: 'the webhook answered with an error status, timed out or was unreachable',
   },
-  SLUICE_ERR_DIRECTORY_NOT_FOUND: { status: 404, retriable: false, description: 'no person, group or organisation with that id in the tenant' },
+  SLUICE_ERR_DIRECTORY_NOT_FOUND: {
+    status: 404,
+    retriable: false,
+    description: 'no person, group or organisation with that id in the tenant',
+  },
   SLUICE_ERR_DIRECTORY_CONFLICT: {
     status: 409,
     retriable: false,
