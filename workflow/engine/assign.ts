@@ -179,3 +179,33 @@ export function applyAssignments(ticket: Ticket, picks: readonly AssignmentPick[
   };
   return { ticket: { ...ticket, todos, history: [...ticket.history, entry], updatedAt: now }, events };
 }
+
+/**
+ * Takes the ticket's open todos away from a person who can no longer take work (deleted from
+ * the directory, made inactive), so the assignment step that follows in the same write gives
+ * them to someone else (pure). One `release` audit entry by `system:assignment`.
+ *
+ * @param reason why, for the history (`left the directory`, `inactive`)
+ * @param now epoch ms
+ */
+export function releaseTodos(ticket: Ticket, personId: string, reason: string, now: number): TransitionResult {
+  const held = ticket.todos.filter((t) => t.status === 'open' && t.assignee === personId);
+  if (held.length === 0 || ticket.state === 'closed') return { ticket, events: [] };
+  const events: TicketEvent[] = held.map((t) => ({ type: 'todo.unassigned', at: now, todoId: t.id, reason: `${personId} ${reason}` }));
+  const todos = ticket.todos.map((t) => {
+    if (t.status !== 'open' || t.assignee !== personId) return t;
+    const { assignee: _gone, ...rest } = t;
+    return rest;
+  });
+  const entry: AuditEntry = {
+    seq: ticket.history.length + 1,
+    at: now,
+    actor: 'system:assignment',
+    action: 'release',
+    node: ticket.nodeId,
+    revision: ticket.revision + 1,
+    events: events.map((e) => e.type),
+    detail: { person: personId, reason, todos: held.map((t) => t.id) },
+  };
+  return { ticket: { ...ticket, todos, history: [...ticket.history, entry], updatedAt: now }, events };
+}
