@@ -18,8 +18,8 @@ export const DIRECTORY_LIMITS = Object.freeze({
   maxMembersPerWrite: 20_000,
   /** Levels of the organisation tree (a walk up to the root stops here). */
   maxOrgDepth: 32,
-  /** Characters of a person, group or organisation id (`[A-Za-z0-9][A-Za-z0-9._@-]*`, no `:`). */
-  maxIdLength: 128,
+  /** Characters of a person, group or organisation id (`[A-Za-z0-9][A-Za-z0-9._@-]*`, no `:`); fits a path parameter (fastify `maxParamLength`). */
+  maxIdLength: 100,
   /** Characters of a display name, user name, external id, title or attribute value. */
   maxNameLength: 256,
   /** Characters of an e-mail address (RFC 5321). */

@@ -7,7 +7,7 @@ export const CONTACT_CHANNELS: readonly ContactChannel[] = Object.freeze(['email
 
 /**
  * Person, group and organisation ids: letters, digits, `.`, `_`, `@`, `-`, starting with a letter or
- * digit, no `:` (so `manager:decider:level1` can never be a person id), at most 128 characters. The
+ * digit, no `:` (so `manager:decider:level1` can never be a person id), at most 100 characters. The
  * same ids API keys carry as `user`, so an actor `ann` is person `ann`.
  */
 export const DIRECTORY_ID_PATTERN = `^[A-Za-z0-9][A-Za-z0-9._@-]{0,${L.maxIdLength - 1}}$`;
