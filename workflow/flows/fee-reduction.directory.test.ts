@@ -7,7 +7,7 @@ import { MemoryTicketStore } from '../engine/memory-ticket-store.js';
 import { recipientContext, type Ticket } from '../engine/ticket.js';
 import { seedBilling } from '../people/directory.contract.js';
 import { MemoryDirectory } from '../people/memory-directory.js';
-import { reminderChannels } from '../people/spec.js';
+import { reminderChannels } from '../people/reminders.js';
 import { MemoryTimerStore } from '../sla/memory-timer-store.js';
 import { flowSource } from '../testing/harness.js';
 

@@ -39,3 +39,10 @@ export const DIRECTORY_LIMITS = Object.freeze({
   /** People one resolution or contact lookup returns (a ref to a larger group yields its first this many by id). */
   maxResolved: 20_000,
 });
+
+/**
+ * Person, group and organisation ids: letters, digits, `.`, `_`, `@`, `-`, starting with a letter or
+ * digit, no `:` (so `manager:decider:level1` can never be a person id), at most 100 characters. The
+ * same ids API keys carry as `user`, so an actor `ann` is person `ann`.
+ */
+export const DIRECTORY_ID_PATTERN = `^[A-Za-z0-9][A-Za-z0-9._@-]{0,${DIRECTORY_LIMITS.maxIdLength - 1}}$`;

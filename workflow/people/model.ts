@@ -1,16 +1,11 @@
 import { workflowError } from '../errors.js';
-import { DIRECTORY_LIMITS as L } from './limits.js';
+import { DIRECTORY_ID_PATTERN, DIRECTORY_LIMITS as L } from './limits.js';
 import type { ContactChannel } from './ports.js';
 
 /** Channels a person can be reached on, in the order the API lists them. */
 export const CONTACT_CHANNELS: readonly ContactChannel[] = Object.freeze(['email', 'sms', 'voice', 'wecom', 'webhook']);
 
-/**
- * Person, group and organisation ids: letters, digits, `.`, `_`, `@`, `-`, starting with a letter or
- * digit, no `:` (so `manager:decider:level1` can never be a person id), at most 100 characters. The
- * same ids API keys carry as `user`, so an actor `ann` is person `ann`.
- */
-export const DIRECTORY_ID_PATTERN = `^[A-Za-z0-9][A-Za-z0-9._@-]{0,${L.maxIdLength - 1}}$`;
+export { DIRECTORY_ID_PATTERN };
 const ID = new RegExp(DIRECTORY_ID_PATTERN);
 /** Words a people ref gives a meaning of its own (`manager:creator`): no person may be called so. */
 export const RESERVED_PERSON_IDS: readonly string[] = Object.freeze(['creator', 'decider']);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../definition/compile.js';
 import { IssueList } from '../definition/issues.js';
 import { parsePeopleRef, personOfActor, subjectPerson } from './refs.js';
-import { compilePeople, reminderChannels } from './spec.js';
+import { reminderChannels } from './reminders.js';
+import { compilePeople } from './spec.js';
 
 describe('people refs', () => {
   it('parses every kind and refuses malformed ones', () => {

@@ -12,7 +12,7 @@
  * | `manager:decider:<nodeId>` | the manager of the person who last decided a todo of that node on the ticket |
  * | `role:<role>` | nobody in the directory (API roles belong to keys; a flow permission, not a person) |
  */
-import { DIRECTORY_ID_PATTERN } from './model.js';
+import { DIRECTORY_ID_PATTERN } from './limits.js';
 
 /** A people ref parsed. `manager` refs keep their subject: a person id, `creator` or `decider:<nodeId>`. */
 export type PeopleRef =

@@ -1,7 +1,6 @@
 import type { AssigneesDoc } from '../definition/document.js';
 import { compileExpression } from '../definition/expression.js';
 import type { IssueList } from '../definition/issues.js';
-import type { Contact, ContactChannel } from './ports.js';
 import { parsePeopleRef, PEOPLE_REF_RULE } from './refs.js';
 
 /** How one person is picked from a pool. */
@@ -13,7 +12,7 @@ export type PeopleSource =
   | { readonly kind: 'expression'; readonly expression: string };
 
 /** One step of a reminder method: a channel, or `preferred` for the person's own order of preference. */
-export type ReminderStep = 'preferred' | ContactChannel;
+export type ReminderStep = 'preferred' | 'email' | 'sms' | 'voice' | 'wecom' | 'webhook';
 
 /** The reminder method when a spec names none: the person's preferred channels, then e-mail. */
 export const DEFAULT_REMIND: readonly ReminderStep[] = Object.freeze(['preferred', 'email']);
@@ -32,23 +31,6 @@ export interface PeopleSpec {
   readonly remind?: readonly ReminderStep[];
   /** Who takes the todo when nobody of this spec can. */
   readonly fallback?: PeopleSpec;
-}
-
-/**
- * The channels to remind a person on, in order, each one they have an address for: the spec's
- * reminder method with `preferred` replaced by the person's own order of preference. Alert
- * delivery tries them down the list until one delivers.
- *
- * @example reminderChannels({ personId: 'ann', addresses: { email: 'a@x', wecom: 'ann' }, preferred: ['wecom'] }, ['preferred', 'sms', 'email']) // ['wecom', 'email']
- */
-export function reminderChannels(contact: Contact, remind: readonly ReminderStep[] = DEFAULT_REMIND): ContactChannel[] {
-  const out: ContactChannel[] = [];
-  for (const step of remind) {
-    for (const channel of step === 'preferred' ? (contact.preferred ?? []) : [step]) {
-      if (contact.addresses[channel] !== undefined && !out.includes(channel)) out.push(channel);
-    }
-  }
-  return out;
 }
 
 /** A principal ref parsed: `user:ann`, `group:billing`, `organisation:acme-eu`, `role:agent`, or a bare user id. */
