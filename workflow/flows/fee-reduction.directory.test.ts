@@ -132,4 +132,49 @@ describe('fee-reduction over the people directory', () => {
     expect(holder(await engine.get('default', t.id), 'manager')).toEqual(['max']);
     await deaf.stop();
   });
+
+  it('resolves dynamic people expressions from ticket fields and the creator', async () => {
+    const flows = new FlowCatalog(new MemoryFlowRepository());
+    const e = new WorkflowEngine({ tickets: new MemoryTicketStore(), flows, timers: new MemoryTimerStore(), clock, people: dir });
+    await flows.deploy({
+      id: 'account',
+      version: 1,
+      tenant: 'default',
+      name: 'Account review',
+      nodes: [
+        { id: 'start', type: 'start' },
+        { id: 'owner', type: 'task', assignees: { expression: '"user:" + fields.accountManager' } },
+        {
+          id: 'boss',
+          type: 'approval',
+          assignees: { expression: '["manager:creator", "head:" + fields.department]', strategy: 'least-loaded' },
+        },
+        { id: 'end', type: 'end' },
+      ],
+      controls: [
+        { from: 'start', to: 'owner' },
+        { from: 'owner', to: 'boss' },
+        { from: 'boss', on: 'approved', to: 'end' },
+        { from: 'boss', on: 'rejected', to: 'end' },
+      ],
+    });
+    const { ticket } = await e.createTicket({
+      tenant: 'default',
+      flowId: 'account',
+      actor: { id: 'bob' },
+      fields: { accountManager: 'cid', department: 'billing' },
+    });
+    expect(holder(ticket, 'owner')).toEqual(['cid']);
+    const atBoss = (await e.act('default', ticket.id, { type: 'complete', actor: { id: 'cid' } })).ticket;
+    // The creator bob's manager (max, 0 open todos) and billing's head (dora): least-loaded, ties by id.
+    expect(holder(atBoss, 'boss')).toEqual(['dora']);
+    const bad = await e.createTicket({
+      tenant: 'default',
+      flowId: 'account',
+      actor: { id: 'bob' },
+      fields: { accountManager: 'Ann Smith' },
+    });
+    expect(holder(bad.ticket, 'owner')).toEqual([undefined]);
+    expect(bad.events.find((x) => x.type === 'todo.unassigned')).toMatchObject({ reason: expect.stringContaining('is not a people ref') });
+  });
 });
