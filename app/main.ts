@@ -214,11 +214,14 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         tenants: config.tenants,
         webhookUrl: config.webhookUrl,
         observeInsert: metrics.observeInsert,
+        // People directory (issue 17): on Redis when configured; the open demo seeds a billing department.
+        demoDirectory: config.open,
       });
       workflow = wf;
       closers.unshift(() => wf.stop());
       if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
       metrics.observeWorkflow(wf, config.tenants);
+      metrics.observeAssignment(wf, config.tenants);
       await wf.start();
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
       // Control runs elsewhere: its callback tickets arrive through the durable queue.

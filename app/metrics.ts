@@ -334,6 +334,35 @@ export class Metrics {
     });
   }
 
+  /**
+   * The people directory's assignment keeper (issue 17): `sluice_workflow_unassigned_todos{tenant}`
+   * (open todos nobody holds, read at scrape time) and `sluice_workflow_assignment_retries_total{tenant,cause,result}`
+   * (cause: change, left, sweep; result: assigned, waiting, failed). Tenants pass the label bounds.
+   */
+  observeAssignment(wf: Pick<Workflow, 'keeper' | 'unassignedTodos'>, tenants: readonly string[]): void {
+    const labels = this.labels;
+    new Gauge({
+      name: 'sluice_workflow_unassigned_todos',
+      help: 'Open todos nobody holds (nobody eligible was found yet), by tenant (read at scrape time).',
+      labelNames: ['tenant'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const tenant of tenants) {
+          const n = await wf.unassignedTodos(tenant).catch(() => undefined);
+          if (n !== undefined) this.set({ tenant: labels.tenant(tenant) }, n);
+        }
+      },
+    });
+    const retries = new Counter({
+      name: 'sluice_workflow_assignment_retries_total',
+      help: 'Assignment retries of waiting todos, by tenant, cause (change, left, sweep) and result (assigned, waiting, failed).',
+      labelNames: ['tenant', 'cause', 'result'],
+      registers: [this.registry],
+    });
+    wf.keeper.on('retry', (r) => retries.inc({ tenant: labels.tenant(r.tenant), cause: r.cause, result: r.result }));
+  }
+
   /** Levels, breakers, decisions, admission and route latency of the control loop. */
   observeControl(c: Pick<Control, 'service'>): void {
     const r = [this.registry];
