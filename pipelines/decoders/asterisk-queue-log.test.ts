@@ -279,6 +279,16 @@ describe('asterisk queue_log decoder: ids and robustness', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('an id salt (a collector: file identity and byte offset) makes two identical lines two events, each stable', () => {
+    const at = (idSalt: string) =>
+      asteriskQueueLogDecoder.decode(line, { ...ctx, idSalt }).map((i) => (i.ok === true ? i.event.id : `not an event: ${i.reason}`));
+    const first = at('f00d:0');
+    expect(at('f00d:0')).toEqual(first);
+    expect(at('f00d:71')[0]).not.toBe(first[0]);
+    expect(first[0]).not.toBe(events(line)[0]!.id);
+    expect(first[0]).toMatch(/^ast:1718000010\.1:CONNECT:1718000037:[0-9a-f]{12}$/);
+  });
+
   it('knows every event name of docs/domain.md', () => {
     for (const e of [
       'ENTERQUEUE',
