@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { benchCommand } from './bench.js';
+import { collectCommand } from './collect.js';
 import { dashboardsCommand } from './dashboards.js';
 import { planCommand } from './plan.js';
 import { replayCommand } from './replay.js';
@@ -19,6 +20,7 @@ export function cli(): Command {
   program.addCommand(startCommand().copyInheritedSettings(program));
   program.addCommand(demoCommand().copyInheritedSettings(program));
   program.addCommand(replayCommand());
+  program.addCommand(collectCommand());
   program.addCommand(planCommand());
   program.addCommand(trafficCommand());
   program.addCommand(benchCommand());
