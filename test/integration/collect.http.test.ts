@@ -96,7 +96,22 @@ describe('sluice collect asterisk-queue-log --follow, through the real HTTP inge
   it('stores every line once through rotation, truncation and restarts, and the minute figures count each call once', async () => {
     const file = join(dir, 'queue_log');
     const state = join(dir, 'queue_log.position');
-    const base = ['--follow', file, '--state', state, '--to', sluice.url, '--key', KEY, '--tenant', 'acme', '--poll-ms', '50', '--batch', '25'];
+    const base = [
+      '--follow',
+      file,
+      '--state',
+      state,
+      '--to',
+      sluice.url,
+      '--key',
+      KEY,
+      '--tenant',
+      'acme',
+      '--poll-ms',
+      '50',
+      '--batch',
+      '25',
+    ];
     writeFileSync(file, `${NOW_S - 1000}|NONE|NONE|NONE|QUEUESTART|\n${callLines(20)}`);
 
     // 1. Following: 20 calls (40 events), then 10 more appended.
