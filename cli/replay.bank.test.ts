@@ -118,7 +118,7 @@ describe('sluice replay --by day on the Anonymous Bank month (October 1999)', ()
     await traffic.parseAsync(['--replay', 'anonymous-bank', '--file', BANK, '--stdout', '--shift-days', '0'], { from: 'user' });
     expect(summary.trimEnd().split('\n').at(-1)).toMatch(/^replay anonymous-bank: \d+ events/);
     writeFileSync(events, ndjson);
-  });
+  }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints, per local day and service type, exactly the offered, answered, abandoned and ASA the TSV says', async () => {
@@ -166,7 +166,7 @@ describe('sluice replay --by day on the Anonymous Bank month (October 1999)', ()
     const total = (k: 'offered' | 'answered' | 'abandoned') => rows.reduce((n, r) => n + r[k], 0);
     const sum = (k: keyof DayFigures) => [...expected.values()].reduce((n, e) => n + e[k], 0);
     expect([total('offered'), total('answered'), total('abandoned')]).toEqual([sum('offered'), sum('answered'), sum('abandoned')]);
-  });
+  }, 120_000);
 
   it('prints a period column in the table, and --by interval splits the days into intervals', async () => {
     let out = '';
@@ -186,5 +186,5 @@ describe('sluice replay --by day on the Anonymous Bank month (October 1999)', ()
     const periods = rows.slice(1).map((r) => r.split(/\s+/)[0]!);
     expect(periods.every((p) => /^1999-1[01]-\d\dT\d\d:(00|30)$/.test(p))).toBe(true);
     expect(periods).toEqual([...periods].sort());
-  });
+  }, 120_000);
 });
