@@ -66,7 +66,7 @@ export function nodeFigureRows(
     if (p.left.length === 0 || p.entered.length < p.left.length) continue;
     p.entered.sort((a, b) => a - b);
     p.left.sort((a, b) => a - b);
-    p.left.forEach((l, i) => s.push(l - (p.entered[i] as number)));
+    for (let i = 0; i < p.left.length; i++) s.push((p.left[i] as number) - (p.entered[i] as number));
   }
   const breached = new Map<string, Set<string>>();
   for (const b of breaches) {

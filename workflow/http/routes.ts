@@ -12,6 +12,7 @@ import type { FlowCatalog } from '../engine/flow-store.js';
 import { workflowError } from '../errors.js';
 import type { HistoryQueries } from '../history/types.js';
 import { slaReportRoutes } from './reports.js';
+import { studioRoutes } from './studio.js';
 import type { TimerStore } from '../sla/timer-store.js';
 
 /** Options of {@link workflowRoutes}: what {@link createWorkflow} returns as `routes`. */
@@ -195,5 +196,6 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
   );
 
   await ticketRoutes(app, { engine: opts.engine, timers: opts.timers, clock: opts.clock });
+  await studioRoutes(app, { ...opts, documentOf });
   if (opts.reports !== false) await slaReportRoutes(app, { history: opts.history });
 }
