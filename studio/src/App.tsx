@@ -672,9 +672,10 @@ function Studio() {
               </button>
             )}
             {doc && !editing && older.length > 0 && (
-              <label>
-                <span>Compare with</span>
+              <>
+                <label htmlFor="compare-with">Compare with</label>
                 <select
+                  id="compare-with"
                   value={diff?.against ?? ''}
                   onChange={(e) => (e.target.value ? void compare(Number(e.target.value)) : (setDiff(undefined), void relayout(doc)))}
                 >
@@ -685,7 +686,7 @@ function Studio() {
                     </option>
                   ))}
                 </select>
-              </label>
+              </>
             )}
             {doc && !editing && canEdit && version === latest && older.length > 0 && (
               <button type="button" onClick={() => void previewMigration()}>

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useId, useState } from 'react';
 import type { Api } from './api';
 import {
   type AssigneesDoc,
@@ -59,36 +59,43 @@ function Field(props: { label: string; value: string; onCommit: (v: string) => v
   const commit = () => {
     if (text !== props.value) props.onCommit(text);
   };
+  const hintId = useId();
   return (
-    <label className="field">
-      <span>{props.label}</span>
-      <input
-        value={text}
-        disabled={props.disabled}
-        list={props.list}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit();
-        }}
-      />
-      {props.hint && <small>{props.hint}</small>}
-    </label>
+    <div className="field">
+      <label>
+        <span>{props.label}</span>
+        <input
+          value={text}
+          disabled={props.disabled}
+          list={props.list}
+          aria-describedby={props.hint ? hintId : undefined}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit();
+          }}
+        />
+      </label>
+      {props.hint && <small id={hintId}>{props.hint}</small>}
+    </div>
   );
 }
 
 function Select(props: { label: string; value: string; options: readonly string[]; onChange: (v: string) => void; disabled?: boolean }) {
+  const id = useId();
   return (
-    <label className="field">
-      <span>{props.label}</span>
-      <select value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.value)}>
+    <div className="field">
+      <label htmlFor={id}>
+        <span>{props.label}</span>
+      </label>
+      <select id={id} value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.value)}>
         {props.options.map((o) => (
           <option key={o} value={o}>
             {o === '' ? '—' : o}
           </option>
         ))}
       </select>
-    </label>
+    </div>
   );
 }
 
@@ -336,7 +343,7 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
             disabled={target === ''}
             onClick={() => {
               const c: ControlDoc = { from: node.id, to: target, ...(outcomes.length > 1 && { on: outcome }) };
-              onChange(addControl(doc, c), { kind: 'node', id: node.id });
+              onChange(addControl(doc, c), { kind: 'control', index: doc.controls.length });
             }}
           >
             Add control
@@ -459,6 +466,7 @@ function ControlInspector(props: Props & { index: number; control: ControlDoc })
       <label className="field">
         <span>Condition (CEL)</span>
         <input
+          aria-describedby="condition-hint"
           value={when}
           disabled={dis}
           placeholder="none: the default for this outcome"
@@ -470,8 +478,8 @@ function ControlInspector(props: Props & { index: number; control: ControlDoc })
             if (e.key === 'Enter') commitWhen(when);
           }}
         />
-        <small>Controls are tried in order; the last one for an outcome must have no condition.</small>
       </label>
+      <small id="condition-hint">Controls are tried in order; the last one for an outcome must have no condition.</small>
       {!dis && (
         <div className="row">
           <Select label="Field" value={field} options={['', ...fields]} onChange={setField} />
