@@ -107,4 +107,4 @@ it('studio requests never answer 5xx, name what is wrong, and store nothing', as
     { numRuns: 300 },
   );
   expect(await snapshot()).toBe(before);
-});
+}, 120_000);
