@@ -334,6 +334,24 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
           <Field label="Message" value={String(node.message ?? '')} disabled={dis} onCommit={(v) => set({ ...node, message: v })} />
         </Section>
       )}
+      {doc.controls.some((c) => c.from === node.id) && (
+        <Section title="Controls leaving this node">
+          <ul className="control-list">
+            {doc.controls.map((c, i) =>
+              c.from === node.id ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: controls are positional
+                <li key={i}>
+                  <button type="button" onClick={() => onChange(doc, { kind: 'control', index: i })}>
+                    Control {i + 1}: to {c.to}
+                    {c.on ? ` on ${c.on}` : ''}
+                    {c.when ? ` if ${c.when}` : ''}
+                  </button>
+                </li>
+              ) : null,
+            )}
+          </ul>
+        </Section>
+      )}
       {editable && node.type !== 'end' && (
         <Section title="Connect">
           <Select label="Connect to" value={target} options={['', ...others]} onChange={setTarget} />

@@ -259,7 +259,8 @@ describe('flow studio in headless Chromium', () => {
     const page = await open(ADMIN);
     await page.getByRole('button', { name: /Fee reduction request \(studio\)/ }).click();
     await page.getByRole('button', { name: 'Edit as new version' }).click();
-    await page.locator('[data-testid="rf__edge-c1"] .react-flow__edge-text').click();
+    await selectNode(page, 'level1');
+    await page.getByRole('button', { name: /^Control 2: to end on approved/ }).click();
     await page.locator('.inspector h2', { hasText: 'Control 2' }).waitFor();
     await fill(page, 'Condition (CEL)', 'fields.amount <');
     await expect.poll(() => page.locator('[data-testid="rf__edge-c1"]').getAttribute('class'), { timeout: 10_000 }).toContain('has-issues');
@@ -334,7 +335,9 @@ describe('flow studio in headless Chromium', () => {
     await page.getByRole('button', { name: /Two hundred nodes/ }).click();
     await expect.poll(() => page.locator('.react-flow__node').count(), { timeout: 20_000 }).toBe(200);
     await expect.poll(() => page.locator('.status').textContent()).toContain('Opened Two hundred nodes v1');
-    const places = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => (e as unknown as { style: { transform: string } }).style.transform));
+    const places = await page
+      .locator('.react-flow__node')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { style: { transform: string } }).style.transform));
     expect(new Set(places).size).toBe(200);
     expect(await page.locator('.react-flow__minimap').count()).toBe(1);
     await page.screenshot({ path: new URL('two-hundred-nodes.png', ARTIFACTS).pathname });
