@@ -120,6 +120,7 @@ function Studio() {
   const [editing, setEditing] = useState(false);
   const [positions, setPositions] = useState<Positions>({});
   const [moved, setMoved] = useState(false);
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const [selection, setSelection] = useState<Selection>({ kind: 'flow' });
   const [issues, setIssues] = useState<Issue[]>([]);
   const [checked, setChecked] = useState<'idle' | 'checking' | 'valid' | 'invalid'>('idle');
@@ -398,6 +399,8 @@ function Studio() {
       id: n.id,
       type: 'flow',
       position: positions[n.id] ?? { x: 0, y: 0 },
+      // Sizes React Flow measured (the minimap draws a node once it has one).
+      ...(measured[n.id] && { measured: measured[n.id] }),
       selected: selection.kind === 'node' && selection.id === n.id,
       draggable: true,
       deletable: editing,
@@ -425,7 +428,7 @@ function Studio() {
       }
     }
     return out;
-  }, [doc, placed, positions, selection, figures, diff, path, editing]);
+  }, [doc, placed, positions, measured, selection, figures, diff, path, editing]);
 
   const rfEdges = useMemo<Edge[]>(() => {
     if (!doc || !placed) return [];
@@ -480,13 +483,16 @@ function Studio() {
       let nextDoc = doc;
       const nextPositions = { ...positions };
       let movedNow = false;
+      const sized: Record<string, { width: number; height: number }> = {};
       for (const c of changes) {
-        if (c.type === 'position' && c.position) {
+        if (c.type === 'dimensions' && c.dimensions) sized[c.id] = c.dimensions;
+        else if (c.type === 'position' && c.position) {
           nextPositions[c.id] = c.position;
           movedNow = true;
         } else if (c.type === 'select' && c.selected) setSelection({ kind: 'node', id: c.id });
         else if (c.type === 'remove' && editing && nextDoc) nextDoc = removeNode(nextDoc, c.id);
       }
+      if (Object.keys(sized).length > 0) setMeasured((m) => ({ ...m, ...sized }));
       if (movedNow) {
         setPositions(nextPositions);
         setMoved(true);

@@ -10,6 +10,9 @@ const elk = new ELK();
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 84;
 
+/** Flows of more nodes than this are wrapped into several columns. */
+const WRAP_ABOVE = 40;
+
 /** Positions (top-left, px) of each node id. */
 export type Positions = Record<string, { x: number; y: number }>;
 
@@ -29,6 +32,8 @@ export async function layoutGraph(nodes: readonly string[], edges: readonly { fr
       'elk.spacing.nodeNode': '40',
       'elk.layered.spacing.nodeNodeBetweenLayers': '60',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      // A long flow wraps into several columns instead of one column hundreds of nodes tall.
+      ...(nodes.length > WRAP_ABOVE && { 'elk.layered.wrapping.strategy': 'MULTI_EDGE', 'elk.aspectRatio': '1.6' }),
     },
     children: nodes.map((id) => ({ id, width: NODE_WIDTH, height: NODE_HEIGHT })),
     edges: edges
