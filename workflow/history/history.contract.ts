@@ -107,8 +107,9 @@ export function historyContract(name: string, make: () => HistoryStore | Promise
 
     it('gives per node of one flow version the breached tickets, the stays and their median', async () => {
       const h = await make();
+      let seq = 0;
       const ev = (ticketId: string, nodeId: string, event: string, ts: number, over: Partial<TicketEventRow> = {}) =>
-        sampleEventRow({ ticketId, nodeId, event, ts, breached: false, elapsedMs: 0, seq: ts - T0, ...over });
+        sampleEventRow({ ticketId, nodeId, event, ts, breached: false, elapsedMs: 0, seq: seq++, ...over });
       h.recordTicketEvents([
         // manager: stays of 10 s, 30 s and 20 s (median 20 s); `b` visits it twice.
         ev('a', 'manager', 'node.entered', T0),
