@@ -14,6 +14,7 @@ import { TrafficSimulation } from '../simulator/model.js';
 import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
+import { startDemoTickets } from './demo-tickets.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -331,6 +332,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         },
       };
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
+      // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
+      if (workflow) {
+        const stopTickets = startDemoTickets({ engine: workflow.engine, clock, tenants: config.tenants, log });
+        closers.unshift(async () => stopTickets());
+      }
     }
 
     const app = await buildServer({

@@ -36,6 +36,7 @@ export const ROUTE_GROUPS: readonly (RouteGroup & { readonly role: Exclude<Proce
       '/v1/orgs',
       '/v1/orgs/*',
       '/scim/v2/*',
+      '/v1/studio/*',
     ],
   },
   { role: 'reporting', paths: ['/v1/reports/*'] },

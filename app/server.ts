@@ -19,6 +19,7 @@ import { healthRoutes, type HealthOptions, type ReadinessCheck } from './routes/
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
+import { studioPageRoutes } from './routes/studio.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
 import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
@@ -175,6 +176,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.levels ? { levels: deps.levels } : deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
+  // The flow studio's page (issue 19): public static assets; its data comes over the workflow API.
+  await app.register(studioPageRoutes);
   if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });
   else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);

@@ -15,6 +15,7 @@ import { slaReportRoutes } from './reports.js';
 import { directoryRoutes } from './directory.js';
 import { scimRoutes } from './scim.js';
 import type { Directory } from '../people/directory.js';
+import { studioRoutes } from './studio.js';
 import type { TimerStore } from '../sla/timer-store.js';
 
 /** Options of {@link workflowRoutes}: what {@link createWorkflow} returns as `routes`. */
@@ -204,5 +205,6 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
     await directoryRoutes(app, { directory: opts.directory });
     await app.register(scimRoutes, { directory: opts.directory });
   }
+  await studioRoutes(app, { ...opts, documentOf });
   if (opts.reports !== false) await slaReportRoutes(app, { history: opts.history });
 }
