@@ -113,6 +113,10 @@ export interface CompiledTenant {
   level: Level;
   /** Levels of tracked skill groups; effective level = max(tenant, group). */
   readonly groups: Map<string, Level>;
+  /** Skill groups the policy declares (known before their first event). */
+  readonly declared: ReadonlySet<string>;
+  /** Whether a route naming a skill group neither tracked nor declared is refused (policy `unknownSkillGroups`). */
+  readonly refuseUnknownGroups: boolean;
   /** Indexed by {@link planIndex}. */
   readonly plans: readonly Plan[];
 }
@@ -165,6 +169,8 @@ export function compileTenant(r: TenantRouting): CompiledTenant {
     backupKey: backup?.key,
     level: 0,
     groups: new Map(),
+    declared: new Set(r.policy.skillGroups ?? []),
+    refuseUnknownGroups: (r.policy.unknownSkillGroups ?? 'refuse') === 'refuse',
     plans,
   };
 }

@@ -66,6 +66,11 @@ export class TenantAdmission {
   readonly #throttles = new Map<string, ClientThrottle>();
   readonly #make: () => ClientThrottle;
   readonly #limiter: () => AdaptiveLimiter;
+  /**
+   * Last time (epoch ms) an outcome of this tenant's calls arrived, whatever its kind: while it is
+   * later than a decision, the tenant's proxy is reporting (see `RouteEngine.expire`).
+   */
+  reportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly tenant: string,

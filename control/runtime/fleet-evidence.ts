@@ -23,6 +23,12 @@ export interface TargetBreakers {
   readonly target: string;
   fleet: CircuitBreaker;
   own: CircuitBreaker;
+  /**
+   * Last time (epoch ms, this instance's clock) the tenant's proxy reported that the node answered one of
+   * its calls (`connected` or `failed`): a node that answered since a decision is not silent, so that
+   * decision's lost outcome is not held against it (see `RouteEngine.expire`).
+   */
+  answeredAt: number;
 }
 
 /**

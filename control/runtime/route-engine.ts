@@ -11,6 +11,9 @@
  */
 import type { LimiterPermit } from '../admission/limiter.js';
 import type { Permit } from '../breaker/api.js';
+import type { CircuitBreaker } from '../breaker/breaker.js';
+import { isFailure, isNeutral } from '../outcome.js';
+import type { OutcomeKind } from '../outcome.js';
 import type { BreakerStateName } from '../breaker/machine.js';
 import { decide } from '../router.js';
 import type { RouteState } from '../router.js';
@@ -55,6 +58,12 @@ export class RoutedCall implements DecisionRecord, Held {
   readonly reason: string;
   /** The signed id (`decision-id.ts`), set by the service once the target is known. */
   decisionId = '';
+  /** Where it is in its life (`EntryState` of `decisions.ts`), changed by the rings of pending decisions. */
+  state = 0;
+  /** The outcome taken (null until one is), to tell a repeat from a conflicting one. */
+  taken: OutcomeKind | null = null;
+  /** Its slot's time-out counted as a time-out of the node (the silent-node rule of {@link RouteEngine.expire}). */
+  timedOut = false;
   constructor(
     readonly ts: number,
     readonly tenant: string,
@@ -90,6 +99,14 @@ function spillReason(base: string): string {
     if (SPILLED.size < 4_096) SPILLED.set(base, r);
   }
   return r;
+}
+
+/** Feeds one outcome to one breaker: connected → success, failed → failure, timeout → failure without latency. */
+function feed(b: CircuitBreaker, permit: Permit, kind: OutcomeKind, latencyMs: number): void {
+  if (kind === 'connected') b.onSuccess(latencyMs, permit);
+  else if (kind === 'failed') b.onFailure(latencyMs, permit);
+  else if (kind === 'timeout') b.onTimeout(permit);
+  else b.release(permit);
 }
 
 /** Everything of one tenant a call uses, looked up once per tenant (one map read per call). */
@@ -250,29 +267,40 @@ export class RouteEngine {
     );
   }
 
-  /** Feeds an outcome to the target's breakers, the tenant's limiter and throttle. */
-  outcome(h: Held, success: boolean, latencyMs: number): void {
+  /**
+   * Feeds an outcome to the target's breakers, the tenant's limiter and throttle (see `outcome.ts` for
+   * what each kind does): `connected` is a success, `failed` a failure with its latency, `timeout` a
+   * failure without one; `abandoned` and `not-attempted` say nothing about the node (a probe permit
+   * goes back to the next call). Only `connected` and `failed` feed the latency the CTI signal reads.
+   * @param late the decision's slot was released already (its outcome came after the slot's time-out):
+   *   the breakers still hear it, the limiter does not
+   */
+  outcome(h: Held, kind: OutcomeKind, latencyMs: number, now: number, late = false): void {
     const p = h.pair;
+    h.admission.reportedAt = now;
     if (p !== null) {
-      if (h.permit !== null) {
-        if (success) p.own.onSuccess(latencyMs, h.permit);
-        else p.own.onFailure(latencyMs, h.permit);
-      }
+      if (kind === 'connected' || kind === 'failed') p.answeredAt = now;
+      // A late outcome's probe permit went back when its slot timed out: the trial has moved on without it.
+      if (h.permit !== null && !(late && h.permit.probe)) feed(p.own, h.permit, kind, latencyMs);
       // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
       const fp = h.fleetPermit;
-      if (fp?.probe) {
-        const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
-        if (failed && !this.#breakers.corroborated(p.target, h.admission.tenant)) p.fleet.release(fp);
-        else if (success) p.fleet.onSuccess(latencyMs, fp);
-        else p.fleet.onFailure(latencyMs, fp);
+      if (fp?.probe && !late) {
+        const failed = isFailure(kind) || (kind === 'connected' && latencyMs >= p.fleet.config.slowCallMs);
+        if (isNeutral(kind) || (failed && !this.#breakers.corroborated(p.target, h.admission.tenant))) p.fleet.release(fp);
+        else feed(p.fleet, fp, kind, latencyMs);
       }
     }
-    if (h.slot !== null) {
+    if (h.slot !== null && !late) {
       const l = h.admission.limiter(h.decision.breakerKey);
-      if (success) l?.onSuccess(h.slot, latencyMs);
-      else l?.onDrop(h.slot);
+      if (kind === 'connected') l?.onSuccess(h.slot, latencyMs);
+      else if (isFailure(kind)) l?.onDrop(h.slot);
+      else l?.onIgnore(h.slot);
     }
-    if (success && h.primary) h.admission.throttle(h.decision.breakerKey).onAccept();
+    if (h.primary) {
+      const t = h.admission.throttle(h.decision.breakerKey);
+      if (kind === 'connected') t.onAccept();
+      else if (isNeutral(kind)) t.forget();
+    }
   }
 
   /**
@@ -281,19 +309,60 @@ export class RouteEngine {
    * closed (an open one ignores late outcomes, a half-open one hears only its probes).
    * @returns whether it counted
    */
-  orphan(tenant: string, known: boolean, breakerKey: string, success: boolean, latencyMs: number): boolean {
-    const p = this.context(tenant, known).pairs.get(breakerKey);
-    if (p === undefined || p.own.machineState.name !== 'closed') return false;
+  orphan(tenant: string, known: boolean, breakerKey: string, kind: OutcomeKind, latencyMs: number, now: number): boolean {
+    const ctx = this.context(tenant, known);
+    ctx.admission.reportedAt = now;
+    const p = ctx.pairs.get(breakerKey);
+    if (p === undefined) return false;
+    if (kind === 'connected' || kind === 'failed') p.answeredAt = now;
+    if (isNeutral(kind) || p.own.machineState.name !== 'closed') return false;
     const permit = p.own.tryAcquire();
     if (permit === null || permit.probe) return false;
-    if (success) p.own.onSuccess(latencyMs, permit);
-    else p.own.onFailure(latencyMs, permit);
+    feed(p.own, permit, kind, latencyMs);
     return true;
   }
 
-  /** Releases what an unanswered decision holds (expired or evicted). */
+  /**
+   * A decision whose outcome did not come within the slot's time-out: releases its concurrency slot
+   * (its call is no longer counted as load) and decides what the silence says about the node.
+   *
+   * The silent-node rule: the silence counts as a time-out of the node (a failure for its breakers,
+   * a back-off of its limiter) only when, since the decision was made, the tenant's proxy reported
+   * other outcomes (it is reporting) while this node answered none of the tenant's calls (neither
+   * connected nor failed). So a node that stopped answering trips even when the proxy reports nothing
+   * for its calls, and a proxy that drops outcomes — all of them, or some at random — never opens a
+   * healthy node's breaker: when it drops them all, nothing says it is reporting; when it drops some, the
+   * node keeps answering the others. Otherwise the decision is "unknown": neutral, a probe permit goes
+   * back to the next call.
+   * @returns whether it counted as a time-out
+   */
+  expire(h: RoutedCall): boolean {
+    const p = h.pair;
+    const silent = p !== null && h.admission.reportedAt > h.ts && p.answeredAt < h.ts;
+    if (silent) {
+      h.timedOut = true;
+      this.outcome(h, 'timeout', Number.NaN, h.admission.reportedAt);
+      return true;
+    }
+    this.release(h);
+    if (p !== null) {
+      if (h.permit?.probe) p.own.release(h.permit);
+      if (h.fleetPermit?.probe) p.fleet.release(h.fleetPermit);
+    }
+    return false;
+  }
+
+  /**
+   * Notes an outcome that says nothing more to the breakers (a late one whose silence counted already):
+   * the tenant's proxy is reporting, and whether the node answered.
+   */
+  heard(h: Held, kind: OutcomeKind, now: number): void {
+    h.admission.reportedAt = now;
+    if (h.pair !== null && (kind === 'connected' || kind === 'failed')) h.pair.answeredAt = now;
+  }
+
+  /** Releases the slot of a decision dropped unanswered by a bound (breaker permits are left alone). */
   release(h: Held): void {
-    // Breaker permits are left alone: an unanswered probe is what the trial's deadline judges.
     if (h.slot !== null) h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
   }
 
