@@ -75,13 +75,18 @@ export function isNeutral(kind: OutcomeKind): boolean {
  * The first problem of an outcome report, naming the field and the unit expected, or null when it is
  * valid. Checked after the JSON schema (types and bounds), for what a schema says badly.
  */
-export function outcomeProblem(body: { outcome?: unknown; success?: unknown; latencyMs?: unknown }): { field: string; message: string } | null {
+export function outcomeProblem(body: {
+  outcome?: unknown;
+  success?: unknown;
+  latencyMs?: unknown;
+}): { field: string; message: string } | null {
   const hasKind = body.outcome !== undefined;
   const hasSuccess = body.success !== undefined;
   if (hasKind && hasSuccess)
     return {
       field: 'body.success',
-      message: 'body.success is the legacy form of body.outcome: send one of them (outcome: connected, failed, timeout, abandoned or not-attempted)',
+      message:
+        'body.success is the legacy form of body.outcome: send one of them (outcome: connected, failed, timeout, abandoned or not-attempted)',
     };
   if (!hasKind && !hasSuccess)
     return { field: 'body.outcome', message: 'body.outcome is required: connected, failed, timeout, abandoned or not-attempted' };

@@ -63,6 +63,13 @@ export interface ControlServiceOptions {
    * node plus the time its report takes (Kamailio's `fr_timer` is 5 s by default).
    */
   readonly outcomeTimeoutMs?: number;
+  /**
+   * The least time a tenant's proxy may report no outcome while calls are routed before it counts as not
+   * reporting (default 250; four times the proxy's usual decision-to-outcome delay when that is longer): a full
+   * limiter then lets calls pass without a slot, the client-side throttle stops counting, and half-open targets are
+   * not probed. Also how old a slot must be before a full limiter presumes its outcome lost (`RouteEngine.presumeLost`).
+   */
+  readonly outcomeQuietMs?: number;
   /** Most decisions awaiting an outcome, over all tenants (default 100 000). */
   readonly maxPendingDecisions?: number;
   /** Most decisions of one tenant awaiting an outcome (default 25 000): past it the tenant's own oldest go. */
@@ -171,8 +178,12 @@ export interface ControlStats {
    * time-out; `repeat` and `conflict`: repeats of an outcome taken before (the same, or another: ignored).
    */
   readonly outcomes: Readonly<Record<OutcomeKind | 'late' | 'repeat' | 'conflict', number>>;
-  /** Decisions whose outcome did not come within the slot's time-out (`expired`), and of those counted as time-outs of a silent node (`timedOut`). */
-  readonly unknown: { readonly expired: number; readonly timedOut: number };
+  /**
+   * Decisions whose outcome did not come within the slot's time-out (`expired`), and of those counted as
+   * time-outs of a silent node (`timedOut`); slots released earlier because a full limiter found their outcome
+   * presumed lost (`presumedLost`, see `RouteEngine.presumeLost`).
+   */
+  readonly unknown: { readonly expired: number; readonly timedOut: number; readonly presumedLost: number };
   /** Route requests refused for an unknown tenant or skill group, and unknown skill groups routed at the tenant level by policy. */
   readonly refusals: Readonly<Record<RefusalKind, number>>;
   /** Skill-group scopes: tracked now, refused by the per-tenant bound, dropped as idle. */

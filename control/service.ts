@@ -48,7 +48,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
   readonly #outcomeTimeoutMs: number;
   readonly #remote = { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 };
   readonly #outcomes = { connected: 0, failed: 0, timeout: 0, abandoned: 0, 'not-attempted': 0, late: 0, repeat: 0, conflict: 0 };
-  readonly #unknown = { expired: 0, timedOut: 0 };
+  readonly #unknown = { expired: 0, timedOut: 0, presumedLost: 0 };
   readonly #refusals = { 'unknown-tenant': 0, 'unknown-skill-group': 0, 'tenant-level': 0 };
   readonly #logged = new Set<string>();
   #loggedSince = Number.NEGATIVE_INFINITY;
@@ -108,6 +108,19 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       },
       onError: (what, err) => this.log.warn({ err: (err as Error)?.message }, `control: ${what} failed`),
     });
+    this.#engine.quietMs = checkNumber('control.outcomeQuietMs', options.outcomeQuietMs ?? 250, { int: true, min: 1 });
+    this.#engine.reclaim = (ctx, key, now) => {
+      const pool = ctx.pool;
+      if (pool === undefined) return false;
+      let mine = false;
+      const n = this.#pending.scan(pool, now - this.#engine.quietAfter(ctx.admission), (h) => {
+        if (!this.#engine.presumeLost(h)) return false;
+        if (h.decision.breakerKey === key) mine = true;
+        return true;
+      });
+      this.#unknown.presumedLost += n;
+      return mine;
+    };
     this.#pending = new PendingDecisions(`${prefix}-`, {
       ttlMs: this.#ttlMs,
       slotTtlMs: this.#outcomeTimeoutMs,

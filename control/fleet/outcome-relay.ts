@@ -59,7 +59,9 @@ export function parseRelayed(raw: string): RelayedOutcome | null {
 
 /** The outcome a relayed message carries (a message of the previous release carries only the legacy form). */
 export function relayedOutcome(m: RelayedOutcome): RouteOutcome {
-  return m.outcome === undefined ? toOutcome({ success: m.success, latencyMs: m.latencyMs }) : { outcome: m.outcome, latencyMs: m.latencyMs };
+  return m.outcome === undefined
+    ? toOutcome({ success: m.success, latencyMs: m.latencyMs })
+    : { outcome: m.outcome, latencyMs: m.latencyMs };
 }
 
 /** See the module comment. */

@@ -23,16 +23,21 @@ export const routeBody = {
       type: 'string',
       minLength: 1,
       maxLength: 128,
-      description: "The call's id at the proxy (e.g. the SIP Call-ID); hashed to split calls between active-active CTI nodes, logged with the decision.",
+      description:
+        "The call's id at the proxy (e.g. the SIP Call-ID); hashed to split calls between active-active CTI nodes, logged with the decision.",
     },
     skillGroup: {
       ...skillGroup,
       description:
-        "The skill group (queue) the call is for. One the tenant does not know is refused (422) unless its policy says `unknownSkillGroups: \"tenant-level\"`.",
+        'The skill group (queue) the call is for. One the tenant does not know is refused (422) unless its policy says `unknownSkillGroups: "tenant-level"`.',
     },
     priority: { type: 'string', enum: ['vip', 'high', 'normal', 'low'], description: "The caller's priority class." },
     // Carried into the callback ticket when the call is diverted to one (the queue checks the same bounds).
-    intent: { type: 'string', maxLength: CTX.intentLength, description: "The caller's intent (e.g. from the IVR), carried into a callback ticket." },
+    intent: {
+      type: 'string',
+      maxLength: CTX.intentLength,
+      description: "The caller's intent (e.g. from the IVR), carried into a callback ticket.",
+    },
     ivrTrajectory: {
       type: 'array',
       maxItems: CTX.trajectorySteps,
@@ -61,11 +66,14 @@ const errorBody = {
 
 const refusals = {
   400: { description: 'SLUICE_ERR_VALIDATION: a field is missing or malformed; the message names it and the expectation.', ...errorBody },
-  401: { description: 'SLUICE_ERR_UNAUTHENTICATED: no key, or an unknown one.', ...errorBody },
+  401: { description: 'Unauthenticated: no key, or an unknown one.', ...errorBody },
   403: { description: "SLUICE_ERR_FORBIDDEN: the key's role may not do this (a `router` or `admin` key is needed).", ...errorBody },
-  413: { description: 'SLUICE_ERR_BODY_TOO_LARGE: a body over the limit.', ...errorBody },
-  415: { description: 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: a body neither JSON nor form-encoded.', ...errorBody },
-  429: { description: 'SLUICE_ERR_RATE_LIMITED: the key sent more than its limit this second; `Retry-After` says when to retry.', ...errorBody },
+  413: { description: 'The body is over the size limit.', ...errorBody },
+  415: { description: 'Unsupported media type: a body neither JSON nor form-encoded.', ...errorBody },
+  429: {
+    description: 'SLUICE_ERR_RATE_LIMITED: the key sent more than its limit this second; `Retry-After` says when to retry.',
+    ...errorBody,
+  },
 } as const;
 
 /** `POST /v1/route` answers. */
@@ -75,11 +83,15 @@ export const routeReply = {
     type: 'object',
     required: ['decisionId', 'target', 'level', 'reason'],
     properties: {
-      decisionId: { type: 'string', description: 'Report the outcome to `/v1/route/{decisionId}/outcome` (any control instance takes it).' },
+      decisionId: {
+        type: 'string',
+        description: 'Report the outcome to `/v1/route/{decisionId}/outcome` (any control instance takes it).',
+      },
       target: {
         type: 'string',
         enum: [...SAFETY_ORDER, 'reject'],
-        description: 'agent (to the CTI node `ctiNode`), smart_ivr, chat, callback, keypad_ivr, or reject (every channel unavailable: play the overload message).',
+        description:
+          'agent (to the CTI node `ctiNode`), smart_ivr, chat, callback, keypad_ivr, or reject (every channel unavailable: play the overload message).',
       },
       ctiNode: { type: 'string', description: 'For target agent: the CTI node (PBX, ACD) to send the call to.' },
       level: { type: 'integer', minimum: 0, maximum: 3, description: "The control level of the call's scope (L0 normal … L3 emergency)." },
@@ -87,7 +99,10 @@ export const routeReply = {
     },
   },
   ...refusals,
-  404: { description: "SLUICE_ERR_NOT_FOUND: a tenant key named another tenant (or the route is not served by this process's role).", ...errorBody },
+  404: {
+    description: "SLUICE_ERR_NOT_FOUND: a tenant key named another tenant (or the route is not served by this process's role).",
+    ...errorBody,
+  },
   422: {
     description:
       'SLUICE_ERR_CONTROL_UNKNOWN_TENANT (`field` body.tenant): a tenant this deployment does not serve; SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP (`field` body.skillGroup): a skill group its tenant does not know. Take the local fallback; fix the name.',
@@ -140,7 +155,7 @@ export const outcomeBody = {
       type: 'string',
       enum: [...OUTCOME_KINDS],
       description:
-        'connected: the node accepted the call (its first 18x, or a 200); failed: a 5xx or a refusal; timeout: no answer from the node within the proxy\'s deadline; abandoned: the caller left before the node answered (not the node\'s fault); not-attempted: the proxy did not place the call.',
+        "connected: the node accepted the call (its first 18x, or a 200); failed: a 5xx or a refusal; timeout: no answer from the node within the proxy's deadline; abandoned: the caller left before the node answered (not the node's fault); not-attempted: the proxy did not place the call.",
     },
     latencyMs: {
       type: 'number',

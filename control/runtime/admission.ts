@@ -71,6 +71,14 @@ export class TenantAdmission {
    * later than a decision, the tenant's proxy is reporting (see `RouteEngine.expire`).
    */
   reportedAt = Number.NEGATIVE_INFINITY;
+  /** Moving average of the time from a decision to its outcome's arrival, ms (NaN before the first). */
+  reportDelayMs = Number.NaN;
+  /** Primary calls decided while the proxy was quiet (every 20th goes to a backup as a canary). */
+  canary = 0;
+  /** Decisions made since the last outcome of this tenant arrived. */
+  sinceReport = 0;
+  /** Time of the first of those, epoch ms. */
+  quietFrom = 0;
 
   constructor(
     readonly tenant: string,

@@ -63,6 +63,8 @@ export class PendingPool<T extends PendingEntry> {
   oldest = 0;
   /** Lowest sequence number that may still await its outcome. */
   awaiting = 0;
+  /** Lowest sequence number {@link PendingDecisions.scan} has not visited. */
+  scanned = 0;
   size = 0;
   constructor(readonly index: number) {}
 }
@@ -209,6 +211,25 @@ export class PendingDecisions<T extends PendingEntry> {
       }
     }
     this.#expired += n;
+    return n;
+  }
+
+  /**
+   * Visits, once each and oldest first, the entries of `pool` made before `before` (epoch ms) that still await
+   * their outcome; returns how many `fn` said it handled.
+   */
+  scan(pool: PendingPool<T>, before: number, fn: (entry: T) => boolean): number {
+    let n = 0;
+    const cap = pool.ring.length;
+    if (pool.scanned < pool.awaiting) pool.scanned = pool.awaiting;
+    while (pool.scanned < pool.next) {
+      const e = pool.ring[pool.scanned % cap];
+      if (e !== undefined && e.state === EntryState.Awaiting) {
+        if (e.ts >= before) break;
+        if (fn(e)) n += 1;
+      }
+      pool.scanned += 1;
+    }
     return n;
   }
 

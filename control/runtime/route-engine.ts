@@ -12,7 +12,7 @@
 import type { LimiterPermit } from '../admission/limiter.js';
 import type { Permit } from '../breaker/api.js';
 import type { CircuitBreaker } from '../breaker/breaker.js';
-import { isFailure, isNeutral } from '../outcome.js';
+import { isFailure, isNeutral, nodeAnswered } from '../outcome.js';
 import type { OutcomeKind } from '../outcome.js';
 import type { BreakerStateName } from '../breaker/machine.js';
 import { decide } from '../router.js';
@@ -101,6 +101,22 @@ function spillReason(base: string): string {
   return r;
 }
 
+/** Decisions without any outcome arriving before a tenant's proxy may count as quiet (see {@link RouteEngine.route}). */
+const QUIET_DECISIONS = 8;
+
+/** While a tenant's proxy is quiet, one primary call in this many goes to a backup (see {@link RouteEngine.route}). */
+const CANARY = 20;
+
+/** Notes that an outcome of the tenant's calls arrived at `now`: its proxy is reporting. */
+function reported(a: TenantAdmission, now: number, decidedAt?: number): void {
+  if (now > a.reportedAt) a.reportedAt = now;
+  a.sinceReport = 0;
+  if (decidedAt !== undefined && now >= decidedAt) {
+    const d = now - decidedAt;
+    a.reportDelayMs = Number.isNaN(a.reportDelayMs) ? d : a.reportDelayMs + (d - a.reportDelayMs) * 0.05;
+  }
+}
+
 /** Feeds one outcome to one breaker: connected → success, failed → failure, timeout → failure without latency. */
 function feed(b: CircuitBreaker, permit: Permit, kind: OutcomeKind, latencyMs: number): void {
   if (kind === 'connected') b.onSuccess(latencyMs, permit);
@@ -140,6 +156,20 @@ export class RouteEngine {
   #pairs: ReadonlyMap<string, TargetBreakers>;
   #own: Permit | null = null;
   #fleet: Permit | null = null;
+  /**
+   * When the tenant's proxy counts as not reporting (quiet: no outcome of the tenant arrived for one and a half of
+   * its usual reporting delays while at least 8 decisions were made, or for this many ms before that delay is
+   * known), a full limiter lets calls pass without a slot (its count is of lost outcomes, not of load), the
+   * client-side throttle is not consulted (it would count requests whose accepts were lost), half-open targets are
+   * not probed (a lost probe cannot close a breaker) and one primary call in 20 goes to a backup (a canary: its
+   * outcome, if it comes, shows the proxy reports). Also the least age of a slot a full limiter presumes lost.
+   */
+  quietMs = 250;
+  /**
+   * Called when a target's limiter refuses a call: releases the slots of `ctx`'s decisions for `key` whose outcome
+   * is presumed lost, and says whether it released any (set by the service, which holds the decisions).
+   */
+  reclaim: ((ctx: TenantContext, key: string, now: number) => boolean) | undefined;
 
   /**
    * @param instance this instance's id, for the records
@@ -196,6 +226,9 @@ export class RouteEngine {
     const adm = ctx.admission;
     this.#tenant = ctx.tenant;
     this.#pairs = ctx.pairs;
+    // While the tenant's proxy reports nothing, limiters and throttle have no feedback: their counts would be lost outcomes, not load.
+    const quiet = adm.sinceReport >= QUIET_DECISIONS && ts - adm.quietFrom >= this.#quietGap(adm);
+    if (adm.sinceReport++ === 0) adm.quietFrom = ts;
     let admitted = true;
     if (t !== undefined) {
       const g = t.groups.get(skillGroup);
@@ -220,15 +253,27 @@ export class RouteEngine {
         break;
       }
       const key = c.breakerKey;
-      const toPrimary = t !== undefined && c.target === 'agent' && this.#isPrimary(t, key);
-      if (toPrimary && !c.probe && this.#anyBackup(t) && adm.throttle(key).route() === 'spill') {
+      // A probe's outcome is what a half-open trial waits for: while the proxy reports nothing, none would come.
+      if (quiet && c.probe) {
+        (exclude ??= []).push(key);
+        continue;
+      }
+      const onPrimary = t !== undefined && c.target === 'agent' && this.#isPrimary(t, key);
+      const toPrimary = onPrimary && !quiet;
+      // Quiet, one call in CANARY goes to a backup instead: its outcome, if it comes, shows the proxy is reporting,
+      // so a primary that alone stays silent is a silent node (see `expire`), not a proxy losing outcomes.
+      const canary = quiet && onPrimary && !c.probe && ++adm.canary % CANARY === 0;
+      if ((canary || (toPrimary && !c.probe && adm.throttle(key).route() === 'spill')) && this.#anyBackup(t!)) {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
       }
       const limiter = adm.limiter(key);
-      const s = limiter === undefined ? null : limiter.tryAcquire(priority);
-      if (limiter !== undefined && s === null) {
+      let s = limiter === undefined ? null : limiter.tryAcquire(priority);
+      // A full limiter may be full of lost outcomes: those slots stop counting (see `reclaim`), and it is asked again.
+      if (limiter !== undefined && s === null && this.reclaim?.(ctx, key, ts) === true) s = limiter.tryAcquire(priority);
+      // While the proxy reports nothing the limiter has no feedback: its count is of lost outcomes, not of load.
+      if (limiter !== undefined && s === null && !quiet) {
         this.#onReject(tenant, c.level, 'limiter', key);
         (exclude ??= []).push(key);
         continue;
@@ -275,11 +320,17 @@ export class RouteEngine {
    * @param late the decision's slot was released already (its outcome came after the slot's time-out):
    *   the breakers still hear it, the limiter does not
    */
-  outcome(h: Held, kind: OutcomeKind, latencyMs: number, now: number, late = false): void {
+  outcome(h: Held & { readonly ts: number }, kind: OutcomeKind, latencyMs: number, now: number, late = false): void {
+    // The usual reporting delay is learnt from answers only: a time-out comes at the proxy's deadline by definition.
+    reported(h.admission, now, late || !nodeAnswered(kind) ? undefined : h.ts);
+    if (h.pair !== null && (kind === 'connected' || kind === 'failed')) h.pair.answeredAt = now;
+    this.#apply(h, kind, latencyMs, late);
+  }
+
+  /** What an outcome does to the breakers, the limiter and the throttle (see {@link outcome}). */
+  #apply(h: Held, kind: OutcomeKind, latencyMs: number, late: boolean): void {
     const p = h.pair;
-    h.admission.reportedAt = now;
     if (p !== null) {
-      if (kind === 'connected' || kind === 'failed') p.answeredAt = now;
       // A late outcome's probe permit went back when its slot timed out: the trial has moved on without it.
       if (h.permit !== null && !(late && h.permit.probe)) feed(p.own, h.permit, kind, latencyMs);
       // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
@@ -311,7 +362,7 @@ export class RouteEngine {
    */
   orphan(tenant: string, known: boolean, breakerKey: string, kind: OutcomeKind, latencyMs: number, now: number): boolean {
     const ctx = this.context(tenant, known);
-    ctx.admission.reportedAt = now;
+    reported(ctx.admission, now);
     const p = ctx.pairs.get(breakerKey);
     if (p === undefined) return false;
     if (kind === 'connected' || kind === 'failed') p.answeredAt = now;
@@ -341,7 +392,7 @@ export class RouteEngine {
     const silent = p !== null && h.admission.reportedAt > h.ts && p.answeredAt < h.ts;
     if (silent) {
       h.timedOut = true;
-      this.outcome(h, 'timeout', Number.NaN, h.admission.reportedAt);
+      this.#apply(h, 'timeout', Number.NaN, false);
       return true;
     }
     this.release(h);
@@ -357,8 +408,43 @@ export class RouteEngine {
    * the tenant's proxy is reporting, and whether the node answered.
    */
   heard(h: Held, kind: OutcomeKind, now: number): void {
-    h.admission.reportedAt = now;
+    reported(h.admission, now);
     if (h.pair !== null && (kind === 'connected' || kind === 'failed')) h.pair.answeredAt = now;
+  }
+
+  /**
+   * How long a decision may await its outcome before a full limiter presumes it lost, ms: {@link quietMs}, or four
+   * times the proxy's usual delay from a decision to its answer's report when that is longer (a slow node, or a
+   * proxy that reports late, keeps its calls counted longer).
+   */
+  quietAfter(a: TenantAdmission): number {
+    const d = a.reportDelayMs;
+    return d > 0 ? Math.max(this.quietMs, 4 * d) : this.quietMs;
+  }
+
+  /**
+   * How long decisions may go without any outcome of the tenant arriving before its proxy counts as not reporting,
+   * ms: one and a half times its usual reporting delay (at least 20 ms), or {@link quietMs} before that is known.
+   * With at least {@link QUIET_DECISIONS} decisions waiting, so a quiet tenant with a call now and then is not quiet.
+   */
+  #quietGap(a: TenantAdmission): number {
+    const d = a.reportDelayMs;
+    return d > 0 ? Math.max(20, 1.5 * d) : this.quietMs;
+  }
+
+  /**
+   * Stops counting the slot of a decision whose outcome is presumed lost: its node answered other calls of the
+   * tenant since (a report lost among answered ones), or the tenant's proxy reported nothing since (it lost them
+   * all). Not when the proxy reports other calls while this node answered none: that is a silent node, whose
+   * calls keep counting until the outcome time-out so its limiter keeps sending calls elsewhere.
+   * @returns whether the slot was released
+   */
+  presumeLost(h: Held & { readonly ts: number }): boolean {
+    if (h.slot === null) return false;
+    const p = h.pair;
+    if (p !== null && p.answeredAt < h.ts && h.admission.reportedAt >= h.ts) return false;
+    h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
+    return true;
   }
 
   /** Releases the slot of a decision dropped unanswered by a bound (breaker permits are left alone). */
