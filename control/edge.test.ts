@@ -107,9 +107,7 @@ describe('a node that stops answering, and a proxy that loses outcomes', () => {
     const opened: string[] = [];
     x.svc.on('tenant-breaker', (t) => {
       if (t.to === 'open') opened.push(`${t.breakerId}: ${t.reason}`);
-      if (process.env.EDGE_DEBUG) console.log(x.clock.now() - 1_000_000, t.breakerId, t.from, '→', t.to, t.reason);
     });
-    if (process.env.EDGE_DEBUG) x.svc.on('level', (e) => console.log(x.clock.now() - 1_000_000, 'level', JSON.stringify(e)));
     const r = await runEdge(
       { svc: x.svc, clock: x.clock, view: x.view, tenant: 'acme', skillGroup: 'care', random: seededRandom(18) },
       phases(),
@@ -148,7 +146,6 @@ describe('a node that stops answering, and a proxy that loses outcomes', () => {
     const opens: number[] = [];
     x.svc.on('tenant-breaker', (t) => {
       if (t.to === 'open' && t.from === 'closed') opens.push(x.clock.now());
-      if (process.env.EDGE_DEBUG) console.log(x.clock.now() - 1_000_000, t.breakerId, t.from, '→', t.to, t.reason);
     });
     const t0 = x.clock.now();
     const r = await runEdge(

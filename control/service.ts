@@ -279,6 +279,8 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
         this.#outcomes[same ? 'repeat' : 'conflict'] += 1;
         return same ? 'repeat' : 'conflict';
       }
+      // Past its slot's time-out it is late, whether or not the sweep of the tick got to it yet.
+      if (now - c.ts >= this.#outcomeTimeoutMs) this.#pending.expireNow(c);
       const was = this.#pending.settle(c);
       c.taken = o.outcome;
       const late = was === EntryState.Unknown;
@@ -361,11 +363,11 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       return 'taken';
     }
     // The deciding instance is gone: its slot and permits died with it; the evidence still counts.
-    const at = this.hot.pin();
+    this.hot.pin();
     try {
       this.#remote.orphaned += 1;
       const latency = nodeAnswered(o.outcome) ? (o.latencyMs ?? 0) : Number.NaN;
-      this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.outcome, latency, at);
+      this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.outcome, latency, d.sec * 1000);
       this.#outcomes[o.outcome] += 1;
       this.#emitOutcome(targetOf(d.breakerKey), d.breakerKey, o.outcome, latency, false);
     } finally {

@@ -152,6 +152,25 @@ export class PendingDecisions<T extends PendingEntry> {
   }
 
   /**
+   * Makes an entry that still awaits its outcome unknown now (its slot's time-out passed before the sweep of
+   * {@link expire} reached it): `onExpire` runs as it would have.
+   * @returns whether it awaited
+   */
+  expireNow(entry: T): boolean {
+    if (entry.state !== EntryState.Awaiting) return false;
+    entry.state = EntryState.Unknown;
+    this.#waiting -= 1;
+    this.#expired += 1;
+    this.#onExpire(entry);
+    return true;
+  }
+
+  /** How long an entry awaits its outcome before it is unknown, ms. */
+  get slotTtlMs(): number {
+    return this.#slotTtlMs;
+  }
+
+  /**
    * Marks `entry`'s outcome taken (it stays, so a repeat is recognised).
    * @returns the state it was in: {@link EntryState.Awaiting} (it still held its slot), `Unknown` (a late outcome) or `Settled` (a repeat; unchanged)
    */

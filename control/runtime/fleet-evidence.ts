@@ -24,11 +24,11 @@ export interface TargetBreakers {
   fleet: CircuitBreaker;
   own: CircuitBreaker;
   /**
-   * Last time (epoch ms, this instance's clock) the tenant's proxy reported that the node answered one of
-   * its calls (`connected` or `failed`): a node that answered since a decision is not silent, so that
-   * decision's lost outcome is not held against it (see `RouteEngine.expire`).
+   * Decision time (epoch ms) of the latest-decided call of the tenant that the node answered (`connected` or
+   * `failed`, as reported): a node that answered a call decided after another is not silent, so that other's
+   * lost outcome is not held against it (see `RouteEngine.expire`).
    */
-  answeredAt: number;
+  answeredFor: number;
 }
 
 /**

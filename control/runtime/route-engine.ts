@@ -108,13 +108,17 @@ const QUIET_DECISIONS = 8;
 const CANARY = 20;
 
 /** Notes that an outcome of the tenant's calls arrived at `now`: its proxy is reporting. */
-function reported(a: TenantAdmission, now: number, decidedAt?: number): void {
-  if (now > a.reportedAt) a.reportedAt = now;
-  a.sinceReport = 0;
-  if (decidedAt !== undefined && now >= decidedAt) {
+function reported(a: TenantAdmission, decidedAt: number, now: number, onTimeAnswer: boolean): void {
+  if (decidedAt > a.reportedFor) a.reportedFor = decidedAt;
+  if (onTimeAnswer && now >= decidedAt) {
     const d = now - decidedAt;
     a.reportDelayMs = Number.isNaN(a.reportDelayMs) ? d : a.reportDelayMs + (d - a.reportDelayMs) * 0.05;
   }
+}
+
+/** Notes that the node of `p` answered a call decided at `decidedAt`. */
+function answered(p: TargetBreakers | null, kind: OutcomeKind, decidedAt: number): void {
+  if (p !== null && nodeAnswered(kind) && decidedAt > p.answeredFor) p.answeredFor = decidedAt;
 }
 
 /** Feeds one outcome to one breaker: connected → success, failed → failure, timeout → failure without latency. */
@@ -227,8 +231,12 @@ export class RouteEngine {
     this.#tenant = ctx.tenant;
     this.#pairs = ctx.pairs;
     // While the tenant's proxy reports nothing, limiters and throttle have no feedback: their counts would be lost outcomes, not load.
-    const quiet = adm.sinceReport >= QUIET_DECISIONS && ts - adm.quietFrom >= this.#quietGap(adm);
-    if (adm.sinceReport++ === 0) adm.quietFrom = ts;
+    // Quiet counts from the first decision at the earliest: a tenant's first calls are not quiet for want of history.
+    if (Number.isNaN(adm.lastDecisionAt)) adm.firstDecisionAt = ts;
+    const quiet = ts - Math.max(adm.reportedFor, adm.firstDecisionAt) >= this.#quietGap(adm);
+    const gap = ts - adm.lastDecisionAt;
+    if (gap >= 0) adm.decisionGapMs = Number.isNaN(adm.decisionGapMs) ? gap : adm.decisionGapMs + (gap - adm.decisionGapMs) * 0.05;
+    adm.lastDecisionAt = ts;
     let admitted = true;
     if (t !== undefined) {
       const g = t.groups.get(skillGroup);
@@ -263,7 +271,9 @@ export class RouteEngine {
       // Quiet, one call in CANARY goes to a backup instead: its outcome, if it comes, shows the proxy is reporting,
       // so a primary that alone stays silent is a silent node (see `expire`), not a proxy losing outcomes.
       const canary = quiet && onPrimary && !c.probe && ++adm.canary % CANARY === 0;
-      if ((canary || (toPrimary && !c.probe && adm.throttle(key).route() === 'spill')) && this.#anyBackup(t!)) {
+      // Counted by the throttle as sent to the primary; taken back below if the primary is not what it gets.
+      const counted = toPrimary && !c.probe && this.#anyBackup(t!);
+      if ((canary && this.#anyBackup(t!)) || (counted && adm.throttle(key).route() === 'spill')) {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
@@ -274,12 +284,14 @@ export class RouteEngine {
       if (limiter !== undefined && s === null && this.reclaim?.(ctx, key, ts) === true) s = limiter.tryAcquire(priority);
       // While the proxy reports nothing the limiter has no feedback: its count is of lost outcomes, not of load.
       if (limiter !== undefined && s === null && !quiet) {
+        if (counted) adm.throttle(key).forget();
         this.#onReject(tenant, c.level, 'limiter', key);
         (exclude ??= []).push(key);
         continue;
       }
       const p = this.#pairs.get(key);
       if (p !== undefined && !this.#acquire(p)) {
+        if (counted) adm.throttle(key).forget();
         if (s !== null) limiter!.onIgnore(s);
         (exclude ??= []).push(key);
         continue;
@@ -322,8 +334,8 @@ export class RouteEngine {
    */
   outcome(h: Held & { readonly ts: number }, kind: OutcomeKind, latencyMs: number, now: number, late = false): void {
     // The usual reporting delay is learnt from answers only: a time-out comes at the proxy's deadline by definition.
-    reported(h.admission, now, late || !nodeAnswered(kind) ? undefined : h.ts);
-    if (h.pair !== null && (kind === 'connected' || kind === 'failed')) h.pair.answeredAt = now;
+    reported(h.admission, h.ts, now, !late && nodeAnswered(kind));
+    answered(h.pair, kind, h.ts);
     this.#apply(h, kind, latencyMs, late);
   }
 
@@ -360,12 +372,12 @@ export class RouteEngine {
    * closed (an open one ignores late outcomes, a half-open one hears only its probes).
    * @returns whether it counted
    */
-  orphan(tenant: string, known: boolean, breakerKey: string, kind: OutcomeKind, latencyMs: number, now: number): boolean {
+  orphan(tenant: string, known: boolean, breakerKey: string, kind: OutcomeKind, latencyMs: number, decidedAt: number): boolean {
     const ctx = this.context(tenant, known);
-    reported(ctx.admission, now);
+    reported(ctx.admission, decidedAt, decidedAt, false);
     const p = ctx.pairs.get(breakerKey);
     if (p === undefined) return false;
-    if (kind === 'connected' || kind === 'failed') p.answeredAt = now;
+    answered(p, kind, decidedAt);
     if (isNeutral(kind) || p.own.machineState.name !== 'closed') return false;
     const permit = p.own.tryAcquire();
     if (permit === null || permit.probe) return false;
@@ -389,7 +401,7 @@ export class RouteEngine {
    */
   expire(h: RoutedCall): boolean {
     const p = h.pair;
-    const silent = p !== null && h.admission.reportedAt > h.ts && p.answeredAt < h.ts;
+    const silent = p !== null && h.admission.reportedFor > h.ts && p.answeredFor < h.ts;
     if (silent) {
       h.timedOut = true;
       this.#apply(h, 'timeout', Number.NaN, false);
@@ -407,9 +419,9 @@ export class RouteEngine {
    * Notes an outcome that says nothing more to the breakers (a late one whose silence counted already):
    * the tenant's proxy is reporting, and whether the node answered.
    */
-  heard(h: Held, kind: OutcomeKind, now: number): void {
-    reported(h.admission, now);
-    if (h.pair !== null && (kind === 'connected' || kind === 'failed')) h.pair.answeredAt = now;
+  heard(h: Held & { readonly ts: number }, kind: OutcomeKind, now: number): void {
+    reported(h.admission, h.ts, now, false);
+    answered(h.pair, kind, h.ts);
   }
 
   /**
@@ -424,12 +436,14 @@ export class RouteEngine {
 
   /**
    * How long decisions may go without any outcome of the tenant arriving before its proxy counts as not reporting,
-   * ms: one and a half times its usual reporting delay (at least 20 ms), or {@link quietMs} before that is known.
-   * With at least {@link QUIET_DECISIONS} decisions waiting, so a quiet tenant with a call now and then is not quiet.
+   * ms: one and a half times its usual reporting delay (at least 20 ms), or {@link quietMs} before that is known;
+   * and at least {@link QUIET_DECISIONS} times its usual time between decisions, so a tenant with a call now and
+   * then is not taken for a quiet one.
    */
   #quietGap(a: TenantAdmission): number {
     const d = a.reportDelayMs;
-    return d > 0 ? Math.max(20, 1.5 * d) : this.quietMs;
+    const g = a.decisionGapMs;
+    return Math.max(d > 0 ? Math.max(20, 1.5 * d) : this.quietMs, g >= 0 ? QUIET_DECISIONS * g : 0);
   }
 
   /**
@@ -442,7 +456,7 @@ export class RouteEngine {
   presumeLost(h: Held & { readonly ts: number }): boolean {
     if (h.slot === null) return false;
     const p = h.pair;
-    if (p !== null && p.answeredAt < h.ts && h.admission.reportedAt >= h.ts) return false;
+    if (p !== null && p.answeredFor < h.ts && h.admission.reportedFor > h.ts) return false;
     h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
     return true;
   }
