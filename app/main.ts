@@ -260,6 +260,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         tuning: {
           maxPendingPerTenant: config.controlPendingPerTenant,
           outcomeTimeoutMs: config.controlOutcomeTimeoutMs,
+          unknownSkillGroups: config.controlUnknownSkillGroups,
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
           trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },

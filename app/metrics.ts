@@ -417,7 +417,8 @@ export class Metrics {
         registers: r,
         collect() {
           this.reset();
-          for (const [v, n] of Object.entries(read())) this.inc({ [label]: v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_') }, n);
+          for (const [v, n] of Object.entries(read()))
+            this.inc({ [label]: v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_') }, n);
         },
       });
     fromStats(

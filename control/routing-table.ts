@@ -55,6 +55,8 @@ export interface TenantRouting {
   readonly policy: TenantPolicy;
   /** The deployment's CTI nodes, used when the policy names none of its own. */
   readonly cti: { readonly primary: string; readonly backup?: string };
+  /** The deployment's answer to an unknown skill group, when the policy says none (default `refuse`). */
+  readonly unknownSkillGroups?: 'refuse' | 'tenant-level';
 }
 
 /**
@@ -170,7 +172,7 @@ export function compileTenant(r: TenantRouting): CompiledTenant {
     level: 0,
     groups: new Map(),
     declared: new Set(r.policy.skillGroups ?? []),
-    refuseUnknownGroups: (r.policy.unknownSkillGroups ?? 'refuse') === 'refuse',
+    refuseUnknownGroups: (r.policy.unknownSkillGroups ?? r.unknownSkillGroups ?? 'refuse') === 'refuse',
     plans,
   };
 }

@@ -40,6 +40,11 @@ export interface ControlServiceOptions {
   readonly loopLagMs?: () => number;
   /** CTI nodes (default primary `cti-primary`, backup `cti-backup`). */
   readonly ctiNodes?: CtiNodes;
+  /**
+   * What `route()` does with a skill group a tenant does not know, where its policy says nothing
+   * (`SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS`): `refuse` (default; 422) or `tenant-level`.
+   */
+  readonly unknownSkillGroups?: 'refuse' | 'tenant-level';
   /** Tenants known from configuration (others become known from snapshots, policies or the leader). */
   readonly tenants?: readonly string[];
   /** Tick period (default 1000). */
