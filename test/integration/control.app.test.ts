@@ -59,6 +59,22 @@ describe('control API wired into the app (embedded defaults)', () => {
     );
   });
 
+  it('describes the route and outcome calls in /openapi.json as they are answered: bodies, units, both media types, every status', async () => {
+    const doc = (await sluice.app.inject({ url: '/openapi.json', headers: { 'x-api-key': VIEWER } })).json();
+    const route = doc.paths['/v1/route'].post;
+    const outcome = doc.paths['/v1/route/{decisionId}/outcome'].post;
+    expect(Object.keys(route.requestBody.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    expect(Object.keys(outcome.requestBody.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    expect(Object.keys(route.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '422', '429']);
+    expect(Object.keys(outcome.responses).sort()).toEqual(['204', '400', '401', '403', '404', '413', '415', '429', '503']);
+    expect(outcome.responses['200']).toBeUndefined();
+    const body = outcome.requestBody.content['application/json'].schema.properties;
+    expect(body.outcome.enum).toEqual(['connected', 'failed', 'timeout', 'abandoned', 'not-attempted']);
+    expect(body.latencyMs.description).toMatch(/Milliseconds from the proxy's own send to the node's first answer/);
+    expect(route.summary).toBe('Where does this call go?');
+    expect(route.responses['200'].content['application/json'].schema.properties.target.description).toMatch(/keypad_ivr/);
+  });
+
   it('routes a call, takes its outcome, shows the state, and counts the decision in /metrics', async () => {
     const r = await sluice.app.inject({
       method: 'POST',
