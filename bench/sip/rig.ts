@@ -158,8 +158,11 @@ export interface RigOptions {
   readonly bypass?: boolean;
   /** Log each route lookup and outcome post with its time in the worker (SLUICE_TIMING_LOG). */
   readonly timingLog?: boolean;
-  /** Send `{success, latencyMs}` (SLUICE_LEGACY_OUTCOMES), for a Sluice before the outcome kinds. */
-  readonly legacyOutcomes?: boolean;
+  /**
+   * Send `{success, latencyMs}` (SLUICE_LEGACY_OUTCOMES), for a Sluice before the outcome kinds; `auto` asks the
+   * Sluice it started which body it takes (an outcome `not-attempted` of a decision of its own).
+   */
+  readonly legacyOutcomes?: boolean | 'auto';
   readonly children?: number;
   readonly asyncWorkers?: number;
   /** More environment for Sluice. */
@@ -169,6 +172,8 @@ export interface RigOptions {
 /** The running rig. */
 export interface SipRig {
   readonly sluiceUrl: string;
+  /** The proxy sends legacy `{success, latencyMs}` outcomes. */
+  readonly legacyOutcomes: boolean;
   /** Sets a node's behaviour (restarting its SIPp on the same port). */
   setNode(node: NodeName, mode: NodeMode): Promise<void>;
   /** Runs `count` calls at `rate` calls/s through the proxy and waits for them to end. */
@@ -316,6 +321,7 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
     );
 
     for (const node of Object.keys(SIP.nodes) as NodeName[]) await startNode(node, 'ok');
+    const legacy = o.legacyOutcomes === 'auto' ? !(await takesOutcomeKinds(sluiceUrl)) : o.legacyOutcomes === true;
 
     const uri = (node: NodeName) => `"sip:127.0.0.1:${SIP.nodes[node]}"`;
     const defines = [
@@ -332,7 +338,7 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
       `ASYNC_WORKERS=${o.asyncWorkers ?? 4}`,
       ...(o.bypass ? ['SLUICE_BYPASS'] : []),
       ...(o.timingLog ? ['SLUICE_TIMING_LOG'] : []),
-      ...(o.legacyOutcomes ? ['SLUICE_LEGACY_OUTCOMES'] : []),
+      ...(legacy ? ['SLUICE_LEGACY_OUTCOMES'] : []),
     ];
     const k = start(
       'kamailio',
@@ -367,6 +373,7 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
 
     return {
       sluiceUrl,
+      legacyOutcomes: legacy,
       async setNode(node, mode) {
         await stopProc(nodes.get(node), 'SIGKILL');
         nodes.delete(node);
@@ -450,6 +457,32 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
     await stopAll();
     throw err;
   }
+}
+
+/** Whether this Sluice takes `{outcome: kind}` bodies: routes one call of its own and reports it `not-attempted`. */
+async function takesOutcomeKinds(url: string): Promise<boolean> {
+  const headers = { authorization: `Bearer ${SIP.routerKey}`, 'content-type': 'application/json' };
+  const r = await fetch(`${url}/v1/route`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ tenant: SIP.tenant, callId: 'rig-contract-probe', skillGroup: 'probe', priority: 'normal' }),
+  });
+  if (!r.ok) throw new Error(`POST /v1/route answered ${r.status}: ${await r.text()}`);
+  const { decisionId } = (await r.json()) as { decisionId: string };
+  const o = await fetch(`${url}/v1/route/${encodeURIComponent(decisionId)}/outcome`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ outcome: 'not-attempted' }),
+  });
+  if (o.status === 204) return true;
+  if (o.status !== 400) throw new Error(`POST /v1/route/{id}/outcome answered ${o.status}: ${await o.text()}`);
+  // Release the probe's slot the old way.
+  await fetch(`${url}/v1/route/${encodeURIComponent(decisionId)}/outcome`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ success: true, latencyMs: 0 }),
+  });
+  return false;
 }
 
 function kamcmdIn(dir: string, ...args: string[]) {
