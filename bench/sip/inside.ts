@@ -33,7 +33,7 @@ export interface SipMode {
   readonly legacyOutcomes?: boolean;
 }
 
-const RATES = (process.env.BENCH_SIP_RATES ?? '100,200,400,800').split(',').map(Number);
+const RATES = (process.env.BENCH_SIP_RATES ?? '100,200,400').split(',').map(Number);
 const STEP_S = Number(process.env.BENCH_SIP_STEP_S ?? 10);
 /** One call from INVITE to BYE's answer in the scenarios: the node rings 50 ms, the caller holds 300 ms. */
 const CALL_MS = 350;

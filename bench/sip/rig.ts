@@ -316,7 +316,8 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
           return false;
         }
       },
-      60_000,
+      // chDB's first start is slow on a loaded machine.
+      180_000,
       () => (s.exited() ? new Error(`sluice exited while starting (${s.exited()}): ${s.output()}`) : undefined),
     );
 

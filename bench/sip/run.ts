@@ -4,7 +4,7 @@
  * route lookup and outcome post times inside Kamailio's workers (p50/p99); CPU per call of Kamailio and of Sluice
  * (`/proc/<pid>/stat` of each process tree). SIPp callers and nodes, Sluice `--role control` with Redis; everything in
  * a private network namespace (bench/sip/inside.ts). Writes bench/sip/RESULTS.md; the last line printed is one JSON
- * object. BENCH_SIP_RATES (default 100,200,400,800 calls/s) and BENCH_SIP_STEP_S (10) size it.
+ * object. BENCH_SIP_RATES (default 100,200,400 calls/s) and BENCH_SIP_STEP_S (10) size it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
