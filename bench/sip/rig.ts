@@ -28,6 +28,8 @@ export const SIP = {
   tenant: 'acme',
   routerKey: 'sip-router-key-0123456789',
   adminKey: 'sip-admin-key-0123456789',
+  /** The skill group the callers ask for (`X-Sluice-Skill-Group` in scenarios/caller.xml), declared in the policy. */
+  skillGroup: 'support',
   sluicePort: 8090,
   proxyPort: 5060,
   nodes: { 'cti-primary': 5071, 'cti-backup': 5072, 'smart-ivr': 5073, 'keypad-ivr': 5074 },
@@ -321,6 +323,7 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
       () => (s.exited() ? new Error(`sluice exited while starting (${s.exited()}): ${s.output()}`) : undefined),
     );
 
+    await declareSkillGroup(sluiceUrl);
     for (const node of Object.keys(SIP.nodes) as NodeName[]) await startNode(node, 'ok');
     const legacy = o.legacyOutcomes === 'auto' ? !(await takesOutcomeKinds(sluiceUrl)) : o.legacyOutcomes === true;
 
@@ -460,13 +463,34 @@ export async function startRig(o: RigOptions): Promise<SipRig> {
   }
 }
 
+/**
+ * Declares the callers' skill group in the tenant's policy (`skillGroups`): no events feed this Sluice, and a Sluice
+ * that refuses unknown skill groups would answer every lookup 422 (the proxy then takes its local fallback). A Sluice
+ * whose policy has no `skillGroups` (400 naming it) routes unknown groups at the tenant's level anyway.
+ */
+async function declareSkillGroup(url: string): Promise<void> {
+  const headers = { authorization: `Bearer ${SIP.adminKey}`, 'content-type': 'application/json' };
+  const g = await fetch(`${url}/v1/control/policy`, { headers });
+  if (!g.ok) throw new Error(`GET /v1/control/policy answered ${g.status}: ${await g.text()}`);
+  const { effective } = (await g.json()) as { effective: Record<string, unknown> };
+  const p = await fetch(`${url}/v1/control/policy`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ policy: { ...effective, skillGroups: [SIP.skillGroup] } }),
+  });
+  if (p.ok) return;
+  const text = await p.text();
+  if (p.status === 400 && text.includes('skillGroups')) return;
+  throw new Error(`PUT /v1/control/policy answered ${p.status}: ${text}`);
+}
+
 /** Whether this Sluice takes `{outcome: kind}` bodies: routes one call of its own and reports it `not-attempted`. */
 async function takesOutcomeKinds(url: string): Promise<boolean> {
   const headers = { authorization: `Bearer ${SIP.routerKey}`, 'content-type': 'application/json' };
   const r = await fetch(`${url}/v1/route`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ tenant: SIP.tenant, callId: 'rig-contract-probe', skillGroup: 'probe', priority: 'normal' }),
+    body: JSON.stringify({ tenant: SIP.tenant, callId: 'rig-contract-probe', skillGroup: SIP.skillGroup, priority: 'normal' }),
   });
   if (!r.ok) throw new Error(`POST /v1/route answered ${r.status}: ${await r.text()}`);
   const { decisionId } = (await r.json()) as { decisionId: string };
