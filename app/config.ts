@@ -5,6 +5,7 @@ import { PLATFORM_TENANT, type Principal } from '../core/access.js';
 import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
+import { OIDC_ENV_SCHEMA, oidcConfigOf, type OidcConfig } from './oidc-config.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -47,6 +48,8 @@ export interface Config {
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
+  /** OpenID providers whose bearer tokens sign people in (`SLUICE_OIDC_*`); none: API keys only. */
+  oidc: OidcConfig;
   kafkaBrokers: string[] | null;
   kafkaTopicPrefix: string;
   kafkaGroupId: string;
@@ -164,6 +167,7 @@ const ENV_SCHEMA = {
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
+    ...OIDC_ENV_SCHEMA,
     KAFKA_BROKERS: { type: 'string', default: '' },
     KAFKA_TOPIC_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sluice' },
     KAFKA_GROUP_ID: { type: 'string', minLength: 1, default: 'sluice-pipelines' },
@@ -279,8 +283,16 @@ export function loadConfig(
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
-  if (!open && apiKeys.size === 0) {
-    throw appError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
+  const oidc = oidcConfigOf(r, list(r.SLUICE_TENANTS));
+  if (!open && apiKeys.size === 0 && oidc.issuers.length === 0) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] and/or an OpenID provider (SLUICE_OIDC_ISSUER), or run `sluice demo`, which is open',
+    ]);
+  }
+  if (open && oidc.issuers.length > 0) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'SLUICE_OPEN=true cannot be combined with an OpenID provider (SLUICE_OIDC_ISSUER/SLUICE_OIDC_ISSUERS_FILE): open mode lets requests without a credential act as platform admin',
+    ]);
   }
   // Open mode beside keys would let any request without a key act as platform admin while the
   // operator believes keys protect the server: refuse to start rather than guess which was meant.
@@ -326,6 +338,7 @@ export function loadConfig(
     ingestEventsPerSec: r.SLUICE_INGEST_EVENTS_PER_SEC,
     open,
     apiKeys,
+    oidc,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,
     kafkaTopicPrefix: r.KAFKA_TOPIC_PREFIX,
     kafkaGroupId: r.KAFKA_GROUP_ID,
