@@ -283,7 +283,7 @@ export function loadConfig(
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
-  const oidc = oidcConfigOf(r, list(r.SLUICE_TENANTS));
+  const oidc = oidcConfigOf(r, servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open));
   if (!open && apiKeys.size === 0 && oidc.issuers.length === 0) {
     throw appError('SLUICE_ERR_CONFIG', [
       'no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] and/or an OpenID provider (SLUICE_OIDC_ISSUER), or run `sluice demo`, which is open',
@@ -301,7 +301,7 @@ export function loadConfig(
       `SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`,
     ]);
   }
-  const tenants = servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open);
+  const tenants = withProviderTenants(servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open), oidc, r.SLUICE_TENANTS);
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`,
@@ -407,6 +407,26 @@ export function servedTenants(setting: string | undefined, keys: ReadonlyMap<str
     ]);
   }
   return listed;
+}
+
+/**
+ * The served tenants with those the OpenID providers serve: `SLUICE_TENANTS` unset, a provider's own tenants
+ * (`SLUICE_OIDC_TENANTS`, a fixed tenant) are served too; set, they must be among it, or the start is refused
+ * naming the provider (its people's calls and tickets would belong to a tenant nothing else serves).
+ */
+function withProviderTenants(served: string[], oidc: OidcConfig, setting: string | undefined): string[] {
+  const all = [...served];
+  for (const s of oidc.issuers) {
+    const extra = s.tenants.filter((t) => !all.includes(t));
+    if (extra.length === 0) continue;
+    if (setting !== undefined && setting !== '') {
+      throw appError('SLUICE_ERR_CONFIG', [
+        `SLUICE_TENANTS (${served.join(',')}) does not include ${extra.join(',')} of OpenID provider ${s.name}: add them to SLUICE_TENANTS, or unset it to serve the tenants of the keys and providers`,
+      ]);
+    }
+    all.push(...extra);
+  }
+  return all;
 }
 
 const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;

@@ -133,3 +133,32 @@ describe('OpenID provider configuration', () => {
     expect(() => loadConfig({ ...base, SLUICE_OIDC_ISSUERS_FILE: file('{not json') })).toThrow(/cannot be read \(not valid JSON\)/);
   });
 });
+
+describe('tenants served with an OpenID provider', () => {
+  it('unset SLUICE_TENANTS: the tenants of the keys and those the providers name; a provider of a tenant claim needs a list', () => {
+    const keys = '0123456789abcdef-a:acme:admin';
+    expect(loadConfig({ SLUICE_API_KEYS: keys, SLUICE_OIDC_ISSUER: ISSUER, SLUICE_OIDC_AUDIENCE: 'x' }).oidc.issuers[0]?.tenants).toEqual([
+      'acme',
+    ]);
+    const both = loadConfig({
+      SLUICE_API_KEYS: keys,
+      SLUICE_OIDC_ISSUER: ISSUER,
+      SLUICE_OIDC_AUDIENCE: 'x',
+      SLUICE_OIDC_TENANTS: 'globex',
+    });
+    expect(both.tenants).toEqual(['acme', 'globex']);
+    expect(
+      loadConfig({ SLUICE_OIDC_ISSUER: ISSUER, SLUICE_OIDC_AUDIENCE: 'x', SLUICE_OIDC_TENANT: 'globex', SLUICE_OIDC_TENANTS: 'globex' })
+        .tenants,
+    ).toEqual(['globex']);
+    expect(() => loadConfig({ SLUICE_OIDC_ISSUER: ISSUER, SLUICE_OIDC_AUDIENCE: 'x' })).toThrow(
+      'SLUICE_OIDC_TENANTS must list the tenants tokens of this provider may act on',
+    );
+  });
+
+  it('set SLUICE_TENANTS: every tenant of a provider must be among it', () => {
+    expect(() => loadConfig({ ...base, SLUICE_TENANTS: 'acme', SLUICE_OIDC_TENANTS: 'acme,initech' })).toThrow(
+      'SLUICE_TENANTS (acme) does not include initech of OpenID provider oidc',
+    );
+  });
+});

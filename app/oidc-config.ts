@@ -167,7 +167,10 @@ function issuerOf(raw: RawIssuer, at: (field: keyof RawIssuer) => string, served
 
   const tenants = raw.tenants === undefined || raw.tenants === '' ? [...servedTenants] : strings(raw.tenants, at('tenants'));
   if (tenants.length === 0 || !tenants.every((t) => isTenantName(t)))
-    fail(at('tenants'), 'must list the tenants tokens of this provider may act on (tenant names; the platform * is never one)');
+    fail(
+      at('tenants'),
+      'must list the tenants tokens of this provider may act on (tenant names; the platform * is never one); unset, they are SLUICE_TENANTS, or the tenants of the API keys',
+    );
   let tenant: IssuerSettings['tenant'];
   if (raw.tenant !== undefined && raw.tenant !== '') {
     if (raw.tenantClaim !== undefined && raw.tenantClaim !== '')
@@ -229,7 +232,7 @@ function fromFile(file: string, servedTenants: readonly string[]): IssuerSetting
 /**
  * The OpenID configuration from validated environment values (`r`, the `config.ts` schema's output).
  *
- * @param servedTenants `SLUICE_TENANTS`: the tenants a provider serves unless it lists its own
+ * @param servedTenants the tenants a provider serves unless it lists its own (`SLUICE_TENANTS`, or the API keys' tenants)
  * @throws SluiceError `SLUICE_ERR_CONFIG` naming the variable or file entry and the rule
  */
 export function oidcConfigOf(r: Readonly<Record<string, unknown>>, servedTenants: readonly string[]): OidcConfig {
