@@ -36,6 +36,8 @@ import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
 import { callbackTicketsToQueue, consumeCallbackQueue } from './callback-queue.js';
+import { BearerTokenVerifier } from '../adapters/oidc/verifier.js';
+import { RemoteIssuerKeys } from '../adapters/oidc/remote-keys.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -342,8 +344,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       }
     }
 
+    // People sign in through OpenID providers: their bearer tokens are accepted beside API keys (nothing fetched until the first).
+    const tokens = bearerTokens(config, clock);
+    if (tokens)
+      log.info(
+        { providers: tokens.issuers.map((s) => ({ name: s.name, issuer: s.issuer, tenants: s.tenants })) },
+        'OpenID bearer tokens accepted',
+      );
+
     const app = await buildServer({
       config,
+      ...(tokens ? { tokens } : {}),
       clock,
       metrics,
       realtime: rt.view,
@@ -387,4 +398,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     for (const c of closers) await c().catch(() => {});
     throw err;
   }
+}
+
+/** The checker of bearer tokens of the configured OpenID providers (their keys by discovery), or undefined for none. */
+function bearerTokens(config: Readonly<Config>, clock: Clock): BearerTokenVerifier | undefined {
+  if (config.oidc.issuers.length === 0) return undefined;
+  return new BearerTokenVerifier(
+    config.oidc.issuers.map((settings) => ({ settings, keys: new RemoteIssuerKeys(settings.issuer, clock, config.oidc.keys) })),
+    clock,
+  );
 }

@@ -138,6 +138,12 @@ export class Metrics {
     labelNames: ['tenant', 'kind'],
     registers: [this.registry],
   });
+  readonly authRequests = new Counter({
+    name: 'sluice_auth_requests_total',
+    help: 'Requests authenticated or refused, by method (key: an API key, token: an OpenID bearer token, open: the demo without a credential), result (ok, refused, unavailable) and reason (ok; missing, unknown_key for keys; the token refusals of adapters/oidc/types.ts).',
+    labelNames: ['method', 'result', 'reason'],
+    registers: [this.registry],
+  });
   readonly ingestRateLimited = new Counter({
     name: 'sluice_ingest_rate_limited_total',
     help: 'POST /v1/events requests refused (429) because their API key sent more events a second than SLUICE_INGEST_EVENTS_PER_SEC, by tenant.',
@@ -502,6 +508,11 @@ export class Metrics {
   /** Counts an ingest request refused by its key's events-per-second limit. */
   ingestRateRefused = (tenant: string): void => {
     this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+  };
+
+  /** Counts one authentication (the auth plugin's `onAuth`); every label is from a fixed set. */
+  authenticated = (method: 'key' | 'token' | 'open', result: 'ok' | 'refused' | 'unavailable', reason: string): void => {
+    this.authRequests.inc({ method, result, reason });
   };
 
   /** Counts one piece of non-critical work slowed (a platform stream over every tenant counts as tenant `*`). */

@@ -50,6 +50,11 @@ export function historyMigrations(ttlDays: number): Migration[] {
         ${settings}`,
       ],
     },
+    {
+      version: 2,
+      name: 'who made each ticket transition',
+      sql: [`ALTER TABLE {db}.ticket_events{onCluster} ADD COLUMN IF NOT EXISTS actor String DEFAULT '' AFTER event`],
+    },
   ];
 }
 
@@ -149,6 +154,7 @@ export class ClickHouseHistory implements HistoryStore {
         team: r.team,
         assignee: r.assignee,
         event: r.event,
+        actor: r.actor,
         breached: r.breached ? 1 : 0,
         elapsed_ms: Math.max(0, Math.round(r.elapsedMs)),
         revision: r.revision,

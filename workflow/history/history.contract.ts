@@ -15,6 +15,7 @@ export function sampleEventRow(over: Partial<TicketEventRow> = {}): TicketEventR
     team: 'group:billing-managers',
     assignee: 'max',
     event: 'sla.stopped',
+    actor: 'max',
     breached: false,
     elapsedMs: 1_200_000,
     revision: 3,

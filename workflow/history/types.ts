@@ -12,6 +12,11 @@ export interface TicketEventRow {
   readonly assignee: string;
   /** Event type, e.g. `ticket.created`, `sla.stopped`, `ticket.closed`. */
   readonly event: string;
+  /**
+   * Who made the transition the event belongs to: the audit entry's actor — a person id (`ann`, from
+   * an API key's user or an OpenID token), `key:<name>`, or `system:…`; `''` when unknown.
+   */
+  readonly actor: string;
   /** For `sla.stopped`: whether the node's SLA was breached when its clock stopped. */
   readonly breached: boolean;
   /** For `sla.stopped`: SLA time used, ms; 0 otherwise. */
