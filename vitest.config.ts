@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects: `unit` (beside the code, virtual time, no services),
+ * Five projects: `unit` (beside the code, virtual time, no services),
  * `integration` (test/integration, real Kafka broker, redis-server and chDB,
  * started once by the global setup and stopped afterwards), `topology`
- * (test/topology: the deployed topology as separate processes, with its own services) and `package` (test/package:
- * the npm package, the systemd unit and the container image, as installed).
+ * (test/topology: the deployed topology as separate processes, with its own services), `sip` (test/sip: Kamailio,
+ * SIPp and Sluice in a private network namespace) and `package` (test/package: the npm package, the systemd unit and
+ * the container image, as installed).
  */
 export default defineConfig({
   test: {
@@ -17,7 +18,7 @@ export default defineConfig({
           // whose timing-sensitive paths (shutdown deadlines, limiters under load) should not share the CPU.
           sequence: { groupOrder: 0 },
           include: [
-            '{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services}/**/*.test.ts',
+            '{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services,studio}/**/*.test.ts',
           ],
           environment: 'node',
         },
@@ -48,10 +49,22 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'sip',
+          // The telephony edge (Kamailio, SIPp, Sluice, Redis) in a private network namespace, alone, after the rest.
+          sequence: { groupOrder: 3 },
+          include: ['test/sip/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'package',
           // What a platform engineer installs (issue 21): the npm package packed, installed into an empty folder and
           // started; the systemd unit checked by systemd-analyze; the container image built and started. Last, alone.
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           include: ['test/package/**/*.test.ts'],
           environment: 'node',
           testTimeout: 900_000,

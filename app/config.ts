@@ -8,6 +8,7 @@ import { PLATFORM_TENANT, type Principal } from '../core/access.js';
 import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
+import { OIDC_ENV_SCHEMA, oidcConfigOf, type OidcConfig } from './oidc-config.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -50,6 +51,8 @@ export interface Config {
   /** Open demo mode: requests without a key act as platform admin. Only `sluice demo` sets it. */
   open: boolean;
   apiKeys: Map<string, Principal>;
+  /** OpenID providers whose bearer tokens sign people in (`SLUICE_OIDC_*`); none: API keys only. */
+  oidc: OidcConfig;
   kafkaBrokers: string[] | null;
   kafkaTopicPrefix: string;
   kafkaGroupId: string;
@@ -112,6 +115,10 @@ export interface Config {
   controlApiRateLimit: number;
   /** Decisions of one tenant awaiting an outcome, at most. */
   controlPendingPerTenant: number;
+  /** How long a routing decision holds its concurrency slot awaiting its outcome, ms (then it is "unknown"). */
+  controlOutcomeTimeoutMs: number;
+  /** What a route naming an unknown skill group gets where the tenant's policy says nothing. */
+  controlUnknownSkillGroups: 'refuse' | 'tenant-level';
   /** Skill groups one tenant tracks in the control loop, at most. */
   controlMaxSkillGroups: number;
   /** A skill group unseen this long (at L0, without a pin) leaves the control loop, ms. */
@@ -181,6 +188,7 @@ const ENV_SCHEMA = {
     SLUICE_OPEN: { type: 'boolean', default: false },
     SLUICE_API_KEYS: { type: 'string', default: '' },
     SLUICE_API_KEYS_FILE: { type: 'string', default: '' },
+    ...OIDC_ENV_SCHEMA,
     KAFKA_BROKERS: { type: 'string', default: '' },
     KAFKA_TOPIC_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'sluice' },
     KAFKA_GROUP_ID: { type: 'string', minLength: 1, default: 'sluice-pipelines' },
@@ -227,6 +235,8 @@ const ENV_SCHEMA = {
     SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: DEFAULT_RATE_LIMITS.routePerSec },
     SLUICE_CONTROL_API_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     SLUICE_CONTROL_PENDING_PER_TENANT: { type: 'integer', minimum: 1, maximum: 10000000, default: 25000 },
+    SLUICE_CONTROL_OUTCOME_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, default: 10000 },
+    SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: { type: 'string', enum: ['refuse', 'tenant-level'], default: 'refuse' },
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
     SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
@@ -306,8 +316,16 @@ export function loadConfig(
   }
   const apiKeys = parseApiKeys(r.SLUICE_API_KEYS, r.SLUICE_API_KEYS_FILE || undefined);
   const open = r.SLUICE_OPEN === true;
-  if (!open && apiKeys.size === 0) {
-    throw appError('SLUICE_ERR_CONFIG', ['no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] (or run `sluice demo`, which is open)']);
+  const oidc = oidcConfigOf(r, servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open));
+  if (!open && apiKeys.size === 0 && oidc.issuers.length === 0) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'no API keys: set SLUICE_API_KEYS=key:tenant:role[,...] and/or an OpenID provider (SLUICE_OIDC_ISSUER), or run `sluice demo`, which is open',
+    ]);
+  }
+  if (open && oidc.issuers.length > 0) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'SLUICE_OPEN=true cannot be combined with an OpenID provider (SLUICE_OIDC_ISSUER/SLUICE_OIDC_ISSUERS_FILE): open mode lets requests without a credential act as platform admin',
+    ]);
   }
   // Open mode beside keys would let any request without a key act as platform admin while the
   // operator believes keys protect the server: refuse to start rather than guess which was meant.
@@ -316,7 +334,7 @@ export function loadConfig(
       `SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`,
     ]);
   }
-  const tenants = servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open);
+  const tenants = withProviderTenants(servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open), oidc, r.SLUICE_TENANTS);
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`,
@@ -355,6 +373,7 @@ export function loadConfig(
     ingestEventsPerSec: r.SLUICE_INGEST_EVENTS_PER_SEC,
     open,
     apiKeys,
+    oidc,
     kafkaBrokers: r.KAFKA_BROKERS ? list(r.KAFKA_BROKERS) : null,
     kafkaTopicPrefix: r.KAFKA_TOPIC_PREFIX,
     kafkaGroupId: r.KAFKA_GROUP_ID,
@@ -391,6 +410,8 @@ export function loadConfig(
     routeRateLimit: r.SLUICE_ROUTE_RATE_LIMIT,
     controlApiRateLimit: r.SLUICE_CONTROL_API_RATE_LIMIT,
     controlPendingPerTenant: r.SLUICE_CONTROL_PENDING_PER_TENANT,
+    controlOutcomeTimeoutMs: r.SLUICE_CONTROL_OUTCOME_TIMEOUT_MS,
+    controlUnknownSkillGroups: r.SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS as 'refuse' | 'tenant-level',
     controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
     controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
@@ -501,6 +522,26 @@ export function servedTenants(setting: string | undefined, keys: ReadonlyMap<str
     ]);
   }
   return listed;
+}
+
+/**
+ * The served tenants with those the OpenID providers serve: `SLUICE_TENANTS` unset, a provider's own tenants
+ * (`SLUICE_OIDC_TENANTS`, a fixed tenant) are served too; set, they must be among it, or the start is refused
+ * naming the provider (its people's calls and tickets would belong to a tenant nothing else serves).
+ */
+function withProviderTenants(served: string[], oidc: OidcConfig, setting: string | undefined): string[] {
+  const all = [...served];
+  for (const s of oidc.issuers) {
+    const extra = s.tenants.filter((t) => !all.includes(t));
+    if (extra.length === 0) continue;
+    if (setting !== undefined && setting !== '') {
+      throw appError('SLUICE_ERR_CONFIG', [
+        `SLUICE_TENANTS (${served.join(',')}) does not include ${extra.join(',')} of OpenID provider ${s.name}: add them to SLUICE_TENANTS, or unset it to serve the tenants of the keys and providers`,
+      ]);
+    }
+    all.push(...extra);
+  }
+  return all;
 }
 
 const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;

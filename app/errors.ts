@@ -11,6 +11,10 @@ export const APP_ERRORS = {
   SLUICE_ERR_BODY_TOO_LARGE: { status: 413, retriable: false, message: 'request body exceeds %s bytes' },
   SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, message: 'content type %s is not supported' },
   SLUICE_ERR_UNAUTHENTICATED: { status: 401, retriable: false, message: '%s' },
+  SLUICE_ERR_TOKEN_INVALID: { status: 401, retriable: false, message: 'bearer token refused: %s' },
+  SLUICE_ERR_TOKEN_TENANT: { status: 403, retriable: false, message: 'bearer token refused: %s' },
+  SLUICE_ERR_TOKEN_NO_ROLE: { status: 403, retriable: false, message: 'bearer token refused: %s' },
+  SLUICE_ERR_IDENTITY_UNAVAILABLE: { status: 503, retriable: true, message: '%s' },
   SLUICE_ERR_UPGRADE_REQUIRED: { status: 426, retriable: false, message: '%s is a WebSocket: send an upgrade request' },
   SLUICE_ERR_TOO_MANY_STREAMS: {
     status: 429,

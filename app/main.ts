@@ -14,6 +14,7 @@ import { TrafficSimulation } from '../simulator/model.js';
 import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
+import { startDemoTickets } from './demo-tickets.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -36,6 +37,8 @@ import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
 import { callbackTicketsToQueue, consumeCallbackQueue } from './callback-queue.js';
 import { checkClickHouse, kafkaBusOptions, topicCreationError, warnIfRedisForgets } from './prerequisites.js';
+import { BearerTokenVerifier } from '../adapters/oidc/verifier.js';
+import { RemoteIssuerKeys } from '../adapters/oidc/remote-keys.js';
 
 /** A running Sluice. */
 export interface Sluice {
@@ -222,11 +225,14 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         tenants: config.tenants,
         webhookUrl: config.webhookUrl,
         observeInsert: metrics.observeInsert,
+        // People directory (issue 17): on Redis when configured; the open demo seeds a billing department.
+        demoDirectory: config.open,
       });
       workflow = wf;
       closers.unshift(() => wf.stop());
       if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
       metrics.observeWorkflow(wf, config.tenants);
+      metrics.observeAssignment(wf, config.tenants);
       await wf.start();
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
       // Control runs elsewhere: its callback tickets arrive through the durable queue.
@@ -265,12 +271,15 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
         callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
-        tenants: config.tenants,
+        // Served: SLUICE_TENANTS, the tenants of API keys, the simulated ones (others are refused with a 422).
+        tenants: knownTenants(config),
         serviceLevelMs: config.serviceLevelMs,
         log,
         rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
         tuning: {
           maxPendingPerTenant: config.controlPendingPerTenant,
+          outcomeTimeoutMs: config.controlOutcomeTimeoutMs,
+          unknownSkillGroups: config.controlUnknownSkillGroups,
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
           trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },
@@ -336,10 +345,24 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         },
       };
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
+      // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
+      if (workflow) {
+        const stopTickets = startDemoTickets({ engine: workflow.engine, clock, tenants: config.tenants, log });
+        closers.unshift(async () => stopTickets());
+      }
     }
+
+    // People sign in through OpenID providers: their bearer tokens are accepted beside API keys (nothing fetched until the first).
+    const tokens = bearerTokens(config, clock);
+    if (tokens)
+      log.info(
+        { providers: tokens.issuers.map((s) => ({ name: s.name, issuer: s.issuer, tenants: s.tenants })) },
+        'OpenID bearer tokens accepted',
+      );
 
     const app = await buildServer({
       config,
+      ...(tokens ? { tokens } : {}),
       clock,
       metrics,
       realtime: rt.view,
@@ -383,4 +406,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     for (const c of closers) await c().catch(() => {});
     throw err;
   }
+}
+
+/** The checker of bearer tokens of the configured OpenID providers (their keys by discovery), or undefined for none. */
+function bearerTokens(config: Readonly<Config>, clock: Clock): BearerTokenVerifier | undefined {
+  if (config.oidc.issuers.length === 0) return undefined;
+  return new BearerTokenVerifier(
+    config.oidc.issuers.map((settings) => ({ settings, keys: new RemoteIssuerKeys(settings.issuer, clock, config.oidc.keys) })),
+    clock,
+  );
 }

@@ -138,6 +138,12 @@ export class Metrics {
     labelNames: ['tenant', 'kind'],
     registers: [this.registry],
   });
+  readonly authRequests = new Counter({
+    name: 'sluice_auth_requests_total',
+    help: 'Requests authenticated or refused, by method (key: an API key, token: an OpenID bearer token, open: the demo without a credential), result (ok, refused, unavailable) and reason (ok; missing, unknown_key for keys; the token refusals of adapters/oidc/types.ts).',
+    labelNames: ['method', 'result', 'reason'],
+    registers: [this.registry],
+  });
   readonly ingestRateLimited = new Counter({
     name: 'sluice_ingest_rate_limited_total',
     help: 'POST /v1/events requests refused (429) because their API key sent more events a second than SLUICE_INGEST_EVENTS_PER_SEC, by tenant.',
@@ -334,6 +340,35 @@ export class Metrics {
     });
   }
 
+  /**
+   * The people directory's assignment keeper (issue 17): `sluice_workflow_unassigned_todos{tenant}`
+   * (open todos nobody holds, read at scrape time) and `sluice_workflow_assignment_retries_total{tenant,cause,result}`
+   * (cause: change, left, sweep; result: assigned, waiting, failed). Tenants pass the label bounds.
+   */
+  observeAssignment(wf: Pick<Workflow, 'keeper' | 'unassignedTodos'>, tenants: readonly string[]): void {
+    const labels = this.labels;
+    new Gauge({
+      name: 'sluice_workflow_unassigned_todos',
+      help: 'Open todos nobody holds (nobody eligible was found yet), by tenant (read at scrape time).',
+      labelNames: ['tenant'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const tenant of tenants) {
+          const n = await wf.unassignedTodos(tenant).catch(() => undefined);
+          if (n !== undefined) this.set({ tenant: labels.tenant(tenant) }, n);
+        }
+      },
+    });
+    const retries = new Counter({
+      name: 'sluice_workflow_assignment_retries_total',
+      help: 'Assignment retries of waiting todos, by tenant, cause (change, left, sweep) and result (assigned, waiting, failed).',
+      labelNames: ['tenant', 'cause', 'result'],
+      registers: [this.registry],
+    });
+    wf.keeper.on('retry', (r) => retries.inc({ tenant: labels.tenant(r.tenant), cause: r.cause, result: r.result }));
+  }
+
   /** Levels, breakers, decisions, admission and route latency of the control loop. */
   observeControl(c: Pick<Control, 'service'>): void {
     const r = [this.registry];
@@ -402,7 +437,7 @@ export class Metrics {
     });
     const outcomes = new Counter({
       name: 'sluice_route_outcomes_total',
-      help: 'Outcomes reported for routed calls, by target and result.',
+      help: 'Outcomes reported for routed calls, by target and result: the outcome kind (connected, failed, timeout, abandoned, not-attempted; control/outcome.ts).',
       labelNames: ['target', 'result'],
       registers: r,
     });
@@ -415,7 +450,41 @@ export class Metrics {
       levelChanges.inc({ tenant: tenant(e.scope.tenant), level: String(e.to) });
     });
     svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
-    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.success ? 'success' : 'failure' }));
+    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.outcome }));
+    // Cumulative counts kept by the service, every label value present from the start (a rate() sees the first one).
+    const fromStats = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers: r,
+        collect() {
+          this.reset();
+          for (const [v, n] of Object.entries(read()))
+            this.inc({ [label]: v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_') }, n);
+        },
+      });
+    fromStats(
+      'sluice_route_outcome_repeats_total',
+      'Outcomes reported again for a decision whose outcome was taken already (answered 204, changing nothing), by result: repeat (the same outcome), conflict (another one: ignored).',
+      'result',
+      () => {
+        const o = svc.stats().outcomes;
+        return { repeat: o.repeat, conflict: o.conflict };
+      },
+    );
+    fromStats(
+      'sluice_route_unknown_decisions_total',
+      "Decisions whose outcome did not come in time, by result: expired (no outcome within SLUICE_CONTROL_OUTCOME_TIMEOUT_MS: the slot is released, the call is not load), timed_out (of those, counted as a time-out of a node that answered none of the tenant's calls while the proxy reported others), presumed_lost (slots released earlier by a full limiter, the outcome presumed lost).",
+      'result',
+      () => svc.stats().unknown,
+    );
+    fromStats(
+      'sluice_route_refusals_total',
+      "Route requests naming an unknown tenant or skill group, by reason: unknown_tenant (422), unknown_skill_group (422), tenant_level (routed at the tenant's level, as the tenant's policy says).",
+      'reason',
+      () => svc.stats().refusals,
+    );
     const limits = new Counter({
       name: 'sluice_control_limit_hits_total',
       help: "Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant's bound or the total (pending-tenant, pending-total), skill groups refused by a tenant's bound (skill-groups).",
@@ -439,6 +508,11 @@ export class Metrics {
   /** Counts an ingest request refused by its key's events-per-second limit. */
   ingestRateRefused = (tenant: string): void => {
     this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+  };
+
+  /** Counts one authentication (the auth plugin's `onAuth`); every label is from a fixed set. */
+  authenticated = (method: 'key' | 'token' | 'open', result: 'ok' | 'refused' | 'unavailable', reason: string): void => {
+    this.authRequests.inc({ method, result, reason });
   };
 
   /** Counts one piece of non-critical work slowed (a platform stream over every tenant counts as tenant `*`). */

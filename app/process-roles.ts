@@ -21,7 +21,24 @@ export interface RouteGroup {
 /** The route groups of the process roles: what a process of another role answers with `SLUICE_ERR_ROLE_ROUTE`. */
 export const ROUTE_GROUPS: readonly (RouteGroup & { readonly role: Exclude<ProcessRole, 'all' | 'pipeline'> })[] = Object.freeze([
   { role: 'control', paths: ['/v1/route', '/v1/route/*', '/v1/control/*'] },
-  { role: 'workflow', paths: ['/v1/flows', '/v1/flows/*', '/v1/tickets', '/v1/tickets/*', '/v1/todos'] },
+  {
+    role: 'workflow',
+    paths: [
+      '/v1/flows',
+      '/v1/flows/*',
+      '/v1/tickets',
+      '/v1/tickets/*',
+      '/v1/todos',
+      '/v1/people',
+      '/v1/people/*',
+      '/v1/groups',
+      '/v1/groups/*',
+      '/v1/orgs',
+      '/v1/orgs/*',
+      '/scim/v2/*',
+      '/v1/studio/*',
+    ],
+  },
   { role: 'reporting', paths: ['/v1/reports/*'] },
 ]);
 

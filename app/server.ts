@@ -16,12 +16,15 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
 import { healthRoutes, type HealthOptions, type ReadinessCheck } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
+import { studioPageRoutes } from './routes/studio.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
 import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
+import type { TokenVerifier } from '../adapters/oidc/types.js';
 
 /** The server's own limits (README, "Configuration"); tests may leave them out to get {@link LIMIT_DEFAULTS}. */
 type ServerLimits = typeof LIMIT_DEFAULTS;
@@ -77,6 +80,8 @@ export interface ServerDeps {
    * 4× less often (`routes/stream-pace.ts`) and its reports through the slowed lane (`report-lane.ts`).
    */
   nonCritical?: NonCriticalGate;
+  /** Bearer tokens of OpenID providers (`adapters/oidc`), accepted beside API keys; absent: keys only. */
+  tokens?: TokenVerifier;
   /** Wallboard page settings (thresholds); the page is served either way. */
   wallboard?: WallboardOptions;
   state: () => 'starting' | 'running' | 'stopping';
@@ -131,7 +136,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(errorsPlugin);
   await app.register(jsonDepthPlugin, { maxDepth: limits.jsonMaxDepth, onRefused: () => limitHits.inc({ limit: 'json_depth' }) });
-  await app.register(authPlugin, { keys: deps.config.apiKeys, open: deps.config.open });
+  await app.register(authPlugin, {
+    keys: deps.config.apiKeys,
+    open: deps.config.open,
+    tokens: deps.tokens,
+    onAuth: deps.metrics.authenticated,
+  });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpSeconds.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
@@ -144,6 +154,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   });
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state, ...deps.health });
+  await app.register(meRoutes);
   const role = deps.role ?? 'all';
   const reports = servesReports(role);
   const nonCritical = deps.nonCritical ?? NEVER_SLOW;
@@ -175,6 +186,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.levels ? { levels: deps.levels } : deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
+  // The flow studio's page (issue 19): public static assets; its data comes over the workflow API.
+  await app.register(studioPageRoutes);
   if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });
   else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { buildInfo } from '../app/build-info.js';
 import { benchCommand } from './bench.js';
+import { collectCommand } from './collect.js';
 import { configCommand } from './config.js';
 import { dashboardsCommand } from './dashboards.js';
 import { planCommand } from './plan.js';
@@ -26,6 +27,7 @@ export function cli(): Command {
   program.addCommand(startCommand().copyInheritedSettings(program));
   program.addCommand(demoCommand().copyInheritedSettings(program));
   program.addCommand(replayCommand());
+  program.addCommand(collectCommand());
   program.addCommand(planCommand());
   program.addCommand(trafficCommand());
   program.addCommand(benchCommand());

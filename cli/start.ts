@@ -142,6 +142,7 @@ export function demoCommand(): Command {
             '',
             `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
             `  live wallboard     ${url}/wallboard`,
+            `  flow studio        ${url}/studio#tenant=${c.tenants[0] ?? 'demo'}`,
             `  real-time figures  ${url}/v1/realtime/skillgroups`,
             `  metrics            ${url}/metrics`,
             `  readiness          ${url}/readyz`,

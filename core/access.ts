@@ -47,6 +47,24 @@ export interface Principal {
    * `key#<n>` (its position among the configured keys). Never derived from the key's characters.
    */
   keyId: string;
+  /**
+   * Present when the credential was a bearer token of an OpenID provider (not an API key): which
+   * provider vouched for the person, the token's subject there, and when the token expires (epoch ms).
+   * The person id ({@link Principal.user}) comes from the claim the provider's configuration names.
+   */
+  token?: TokenCredential;
+}
+
+/** What a principal signed in with a bearer token carries of it (see {@link Principal.token}). */
+export interface TokenCredential {
+  /** The configured name of the provider (`SLUICE_OIDC_NAME`, default `oidc`). */
+  readonly provider: string;
+  /** The token's `iss`. */
+  readonly issuer: string;
+  /** The token's `sub` at that provider. */
+  readonly subject: string;
+  /** The token's `exp`, epoch ms. */
+  readonly expiresAt: number;
 }
 
 /** Who may call a route: the roles allowed, and whether the key must be a platform (`*`) key. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run build`, second step (after `tsc -p tsconfig.build.json` compiled the sources into dist/): copies the files
-// the compiled code reads at run time beside it, at the same relative places (each module finds its files relative to
-// itself: dist/app/routes/wallboard.js reads dist/app/wallboard/), and records the commit for `sluice --version`.
+// `npm run build`, last step (after the studio's Vite build and `tsc -p tsconfig.build.json`, which compiled the sources
+// into dist/): copies the files the compiled code reads at run time beside it, at the same relative places (each module
+// finds its files relative to itself: dist/app/routes/wallboard.js reads dist/app/wallboard/), and records the commit
+// for `sluice --version`.
 // Plain Node.js, no dependency: it runs in the package's own build.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,8 @@ const ASSETS = [
   { dir: 'dashboards/generated', take: (f) => f.endsWith('.json') },
   { dir: 'dashboards/schema', take: () => true },
   { dir: 'dashboards/provisioning', take: () => true },
-  // The flow studio's page, once built by Vite (served under /studio) — present only when that build ran.
-  { dir: 'studio/dist', take: () => true, optional: true },
+  // The flow studio's page, built by Vite (`tsx studio/build.ts`, the first step of npm run build; served under /studio).
+  { dir: 'studio/dist', take: (f) => f !== '.sources' },
 ];
 
 if (!existsSync(join(dist, 'cli', 'sluice.js'))) {
@@ -32,7 +33,6 @@ if (!existsSync(join(dist, 'cli', 'sluice.js'))) {
 for (const a of ASSETS) {
   const from = join(root, a.dir);
   if (!existsSync(from)) {
-    if (a.optional) continue;
     console.error(`deploy/build.mjs: ${a.dir} is missing`);
     process.exit(1);
   }

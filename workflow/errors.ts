@@ -80,6 +80,22 @@ export const WORKFLOW_ERROR_CODES = {
     retriable: true,
     description: 'the webhook answered with an error status, timed out or was unreachable',
   },
+  SLUICE_ERR_DIRECTORY_NOT_FOUND: {
+    status: 404,
+    retriable: false,
+    description: 'no person, group or organisation with that id in the tenant',
+  },
+  SLUICE_ERR_DIRECTORY_CONFLICT: {
+    status: 409,
+    retriable: false,
+    description:
+      'the directory write clashes with what is stored: the id or userName is taken, or an organisation still has members or sub-organisations',
+  },
+  SLUICE_ERR_DIRECTORY_FULL: {
+    status: 409,
+    retriable: false,
+    description: 'the tenant holds the most persons, groups or organisations allowed, or a person the most groups',
+  },
 } as const satisfies ErrorList;
 
 /** A workflow error code (the room's own; shared codes are in `core/errors.ts`). */

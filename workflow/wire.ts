@@ -17,6 +17,11 @@ import { MemoryHistory } from './history/memory.js';
 import type { HistoryStore } from './history/types.js';
 import { observeWorkflow, recordHistory, type WorkflowObserver } from './metrics.js';
 import { MemoryRoundRobinCounter } from './people/memory.js';
+import { AssignmentKeeper } from './engine/keep-assigned.js';
+import type { Directory } from './people/directory.js';
+import { seedDemoDirectory } from './people/demo.js';
+import { MemoryDirectory } from './people/memory-directory.js';
+import { RedisDirectory } from './redis/directory.js';
 import type { PeopleDirectory, RoundRobinCounter } from './people/ports.js';
 import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
@@ -44,8 +49,17 @@ export interface CreateWorkflowOptions {
   readonly instanceId: string;
   /** Tenants that get the shipped flows (`workflow/flows/*.yaml`) on start (default `['default']`). */
   readonly tenants?: readonly string[];
-  /** Who belongs to which group (default: an empty directory; user refs still resolve). */
+  /**
+   * Who assignment resolves people through (default: the people directory below). Tests pass a
+   * plain `MemoryPeopleDirectory`; the directory API and SCIM still serve {@link Workflow.directory}.
+   */
   readonly people?: PeopleDirectory;
+  /** The people directory (default: on Redis when `redisUrl` is set, in memory otherwise). */
+  readonly directory?: Directory;
+  /** Seed the demo's billing department into each tenant whose directory is empty (`npm start`). */
+  readonly demoDirectory?: boolean;
+  /** Assignment keeper tuning: periodic sweep interval and per-run bound (default 60 s, 200 tickets). */
+  readonly keeper?: { readonly intervalMs?: number; readonly maxTicketsPerRun?: number };
   /** Receives every notification whose channel has no plugin of its own (SMS, phone, … gateways); absent: they are logged. */
   readonly webhookUrl?: string;
   /** Extra channel plugins (replacing the defaults of the same name). */
@@ -63,6 +77,12 @@ export interface CreateWorkflowOptions {
 /** A wired workflow service. */
 export interface Workflow {
   readonly engine: WorkflowEngine;
+  /** The people directory (persons, groups, organisations): assignment and alert recipients read it. */
+  readonly directory: Directory;
+  /** Re-assigns when the directory changes and sweeps unassigned todos periodically. */
+  readonly keeper: AssignmentKeeper;
+  /** Open todos nobody holds in one tenant (for a gauge). */
+  unassignedTodos(tenant: string): Promise<number>;
   readonly catalog: FlowCatalog;
   /** Options for `app.register(workflowRoutes, workflow.routes)`. */
   readonly routes: WorkflowRoutesOptions;
@@ -109,6 +129,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   const { clock } = options;
   let redis: Redis | undefined;
   let tickets: TicketStore & { countByState(tenant: string): Promise<Record<TicketState, number>> };
+  let directory: Directory;
   let timerStore: TimerStore;
   let repo: FlowRepository;
   let roundRobin: RoundRobinCounter;
@@ -122,7 +143,9 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timerStore = new RedisTimerStore(redis, { keys });
     repo = new RedisFlowRepository(redis, keys);
     roundRobin = new RedisRoundRobinCounter(redis, keys);
+    directory = options.directory ?? new RedisDirectory(redis, keys);
   } else {
+    directory = options.directory ?? new MemoryDirectory();
     tickets = new MemoryTicketStore();
     timerStore = new MemoryTimerStore();
     repo = new MemoryFlowRepository();
@@ -145,8 +168,10 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timers: timerStore,
     clock,
     roundRobin,
-    ...(options.people && { people: options.people }),
+    people: options.people ?? directory,
   });
+  const keeper = new AssignmentKeeper({ engine, directory, clock, tenants: options.tenants ?? ['default'], ...options.keeper });
+  keeper.on('error', (err) => log.warn({ err: (err as Error).message }, 'assignment retry failed; the next sweep retries'));
   const notifier = new ChannelRegistry({ fallback: options.webhookUrl ? 'webhook' : 'log' }).register(createLogChannel(log));
   if (options.webhookUrl) notifier.register(createWebhookChannel({ url: options.webhookUrl, clock }));
   for (const c of options.channels ?? []) notifier.register(c);
@@ -176,8 +201,11 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   let stopped: Promise<void> | undefined;
   return {
     engine,
+    directory,
+    keeper,
+    unassignedTodos: (tenant) => tickets.unassignedTodos(tenant),
     catalog,
-    routes: { engine, catalog, clock, timers: timerStore, history },
+    routes: { engine, catalog, clock, timers: timerStore, history, directory },
     callbackTickets: callbackTicketsFor(engine),
     timerService,
     timerStore,
@@ -193,11 +221,16 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
         : true,
     async start() {
       await deploy();
+      if (options.demoDirectory)
+        for (const tenant of options.tenants ?? ['default'])
+          if (await seedDemoDirectory(directory, tenant)) log.info({ tenant }, 'demo people directory seeded');
+      keeper.start();
       timerService.start();
       log.info({ instance: options.instanceId, store: redis ? 'redis' : 'memory' }, 'workflow timers running');
     },
     stop: () =>
       (stopped ??= (async () => {
+        await keeper.stop();
         await timerService.stop();
         await history.close();
         await redis?.quit().catch(() => redis?.disconnect());

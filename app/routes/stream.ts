@@ -11,7 +11,7 @@ import { pushDelay, refreshDue } from './stream-pace.js';
 import type { NonCriticalGate } from '../../core/non-critical.js';
 
 /** A stream limit that refused or closed a client (counted in `sluice_server_limit_hits_total`). */
-export type StreamLimit = 'stream_per_key' | 'stream_global' | 'stream_rate' | 'stream_frame' | 'stream_slow';
+export type StreamLimit = 'stream_per_key' | 'stream_global' | 'stream_rate' | 'stream_frame' | 'stream_slow' | 'stream_token_expired';
 
 /** Options for the push stream. All in ms. */
 export interface StreamOptions {
@@ -56,6 +56,8 @@ const SKILL_GROUP = /^.{1,128}$/s;
 const UNSUPPORTED_DATA = 1003;
 const POLICY_VIOLATION = 1008;
 const TRY_AGAIN_LATER = 1013;
+/** Application close code (4000–4999): the bearer token the stream was opened with has expired; reconnect with a new one. */
+export const TOKEN_EXPIRED = 4401;
 /** How long a closed abuser has to take its close frame before the connection is cut, ms. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -230,7 +232,13 @@ export async function streamRoutes(app: FastifyInstance, opts: StreamOptions): P
     socket.on('pong', () => {
       within();
     });
+    // A stream opened with a bearer token lasts as long as the token: then the client signs in again.
+    const token = req.principal.token;
+    const expiry = token
+      ? opts.clock.setTimeout(() => shut(TOKEN_EXPIRED, 'token expired', 'stream_token_expired'), token.expiresAt - opts.clock.now())
+      : undefined;
     socket.on('close', () => {
+      if (expiry !== undefined) opts.clock.clearTimeout(expiry);
       release();
       off();
       offLevels?.();

@@ -96,10 +96,16 @@ describe('ClickHouse history', () => {
     await wf.engine.act('acme', 'cb-d1', { type: 'complete', actor: { id: 'x', kind: 'system' } });
     await wf.history.flush();
     const rs = await ch.client.query({
-      query: `SELECT version FROM ${ch.database}.schema_migrations FINAL WHERE component = 'workflow'`,
+      query: `SELECT version FROM ${ch.database}.schema_migrations FINAL WHERE component = 'workflow' ORDER BY version`,
       format: 'JSONEachRow',
     });
-    expect(await rs.json()).toEqual([{ version: 1 }]);
+    expect(await rs.json()).toEqual([{ version: 1 }, { version: 2 }]);
+    // Migration 2: each row names who made its transition.
+    const actors = await ch.client.query({
+      query: `SELECT DISTINCT actor FROM ${ch.database}.ticket_events WHERE ticket_id = 'cb-d1' AND event = 'ticket.closed'`,
+      format: 'JSONEachRow',
+    });
+    expect(await actors.json()).toEqual([{ actor: 'system:x' }]);
     expect(await wf.history.breachRate({ tenant: 'acme', from: clock.now(), to: clock.now() + 1, by: 'flow' })).toEqual([
       { flowId: 'callback', clocks: 1, breached: 0, rate: 0, warnings: 0 },
     ]);

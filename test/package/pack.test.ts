@@ -77,6 +77,7 @@ describe('the npm package', () => {
       'dist/workflow/flows/fee-reduction.yaml',
       'dist/dashboards/generated/queues.json',
       'dist/dashboards/schema/dashboard.jsonschema.json',
+      'dist/studio/dist/index.html',
       'deploy/systemd/sluice@.service',
       'README.md',
       'package.json',
@@ -86,7 +87,7 @@ describe('the npm package', () => {
     expect(files.filter((f) => /\.test\.|node_modules\//.test(f))).toEqual([]);
   });
 
-  it('installed into an empty folder: npx sluice --version, and sluice start with keys answers /readyz, serves the wallboard and the shipped flows, and stops cleanly', async () => {
+  it('installed into an empty folder: npx sluice --version, and sluice start with keys answers /readyz, serves the wallboard, the studio and the shipped flows, and stops cleanly', async () => {
     const installed = join(app, 'node_modules', 'sluice');
     expect(existsSync(join(installed, 'dist', 'cli', 'sluice.js'))).toBe(true);
     expect(existsSync(join(installed, 'cli', 'sluice.ts'))).toBe(false);
@@ -112,6 +113,7 @@ describe('the npm package', () => {
         .poll(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status, { timeout: 120_000, interval: 500 })
         .toBe(200);
       expect((await fetch(`${base}/wallboard`)).status).toBe(200);
+      expect((await fetch(`${base}/studio`)).status).toBe(200);
       const flows = await fetch(`${base}/v1/flows`, { headers: { authorization: `Bearer ${KEY}` } });
       expect(flows.status).toBe(200);
       expect(JSON.stringify(await flows.json())).toContain('fee-reduction');

@@ -8,7 +8,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { principalsOf, type ApiKeyEntry } from '../../app/config.js';
-import { authPlugin } from '../../app/plugins/auth.js';
+import { authPlugin, type AuthObserver } from '../../app/plugins/auth.js';
+import type { TokenVerifier } from '../../adapters/oidc/types.js';
 import { errorsPlugin } from '../../app/plugins/errors.js';
 import { AJV_OPTIONS } from '../../app/server.js';
 import { PLATFORM_TENANT, ROLES, type Principal } from '../../core/access.js';
@@ -22,6 +23,10 @@ export interface TestServerOptions {
   readonly tenants?: readonly string[];
   /** More keys, by label: a second key of one tenant and role, a user with groups, a key with fixed text. */
   readonly keys?: Readonly<Record<string, TestKey>>;
+  /** Bearer tokens accepted beside the keys (e.g. `LocalOidcProvider.verifier`, or a real provider's). */
+  readonly tokens?: TokenVerifier;
+  /** Counts authentications (as the server's `sluice_auth_requests_total`). */
+  readonly onAuth?: AuthObserver;
   /** fastify's logger option (default off). */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -57,7 +62,7 @@ export async function testServer(register: (app: FastifyInstance) => unknown, op
   });
   await app.register(swagger, { openapi: { info: { title: 'Sluice test server', version: '1' } } });
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { keys: principals, open: false });
+  await app.register(authPlugin, { keys: principals, open: false, tokens: options.tokens, onAuth: options.onAuth });
   await register(app);
   await app.ready();
   keysOf.set(app, labels);

@@ -14,6 +14,11 @@ const nodeOf = (e: TicketEvent): string | undefined => ('nodeId' in e ? e.nodeId
 export function ticketEventRows(t: TicketTransition): TicketEventRow[] {
   const { ticket } = t;
   const visit = t.previous?.visit ?? ticket.visit;
+  // A stored transition appends one audit entry per step (an action, then the assignment it led to), each
+  // listing its events in order: the events of the transition, step after step. Its actor is who did what.
+  const steps = ticket.history.slice(t.previous?.history.length ?? 0);
+  const actors = steps.flatMap((s) => s.events.map(() => s.actor));
+  const actorOf = (seq: number): string => (actors.length === t.events.length ? (actors[seq] ?? '') : (steps[0]?.actor ?? ''));
   return t.events.map((e, seq) => {
     const nodeId = nodeOf(e) ?? ticket.nodeId;
     const worked =
@@ -28,6 +33,7 @@ export function ticketEventRows(t: TicketTransition): TicketEventRow[] {
       team: worked ? teamOf(worked.people) : '',
       assignee: worked?.decidedBy ?? worked?.assignee ?? '',
       event: e.type,
+      actor: actorOf(seq),
       breached: e.type === 'sla.stopped' && e.breached,
       elapsedMs: e.type === 'sla.stopped' ? e.elapsedMs : 0,
       revision: ticket.revision,

@@ -12,6 +12,11 @@ export interface TicketEventRow {
   readonly assignee: string;
   /** Event type, e.g. `ticket.created`, `sla.stopped`, `ticket.closed`. */
   readonly event: string;
+  /**
+   * Who made the transition the event belongs to: the audit entry's actor — a person id (`ann`, from
+   * an API key's user or an OpenID token), `key:<name>`, or `system:…`; `''` when unknown.
+   */
+  readonly actor: string;
   /** For `sla.stopped`: whether the node's SLA was breached when its clock stopped. */
   readonly breached: boolean;
   /** For `sla.stopped`: SLA time used, ms; 0 otherwise. */
@@ -96,10 +101,37 @@ export interface HistorySink {
   close(): Promise<void>;
 }
 
+/** A per-node question about one flow version: events of one tenant in `[from, to)`. */
+export interface NodeFiguresQuery {
+  readonly tenant: string;
+  readonly flowId: string;
+  readonly flowVersion: number;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+}
+
+/** What the history says about one node of a flow version. */
+export interface NodeFigureRow {
+  readonly nodeId: string;
+  /** Tickets whose SLA at this node breached (a breach timer fired) in the window. */
+  readonly breaches: number;
+  /** Stays at the node that ended in the window (entered and left, both recorded). */
+  readonly stays: number;
+  /**
+   * Median time between entering and leaving the node, wall ms, over those stays (the
+   * upper median for an even count, as ClickHouse's `quantileExact(0.5)`); 0 without stays.
+   */
+  readonly medianMs: number;
+}
+
 /** Analytics over the recorded history. */
 export interface HistoryQueries {
   /** Breach rate of SLA clocks by flow, node or team, groups sorted by key. */
   breachRate(q: BreachRateQuery): Promise<BreachRateRow[]>;
+  /** Breaches, stays and median time spent per node of one flow version, sorted by node id. */
+  nodeFigures(q: NodeFiguresQuery): Promise<NodeFigureRow[]>;
 }
 
 /** A history sink that also answers queries. */

@@ -16,9 +16,10 @@ export function tenantOf(principal: Principal, asked: string | undefined, field 
 }
 
 /**
- * The engine actor of a request: the principal of its API key, and nothing the request says.
- * A key configured with a user acts as that person (`user:` refs, assignments) holding the key's
- * role (`role:agent`, …) and the key's groups (`group:` refs). A key without a user acts as itself,
+ * The engine actor of a request: the principal of its API key or OpenID access token, and nothing
+ * the request says. A key configured with a user, or a token (whose claims name the person), acts as
+ * that person (`user:` refs, assignments, separation of duties: the same person whichever credential)
+ * holding the credential's role (`role:agent`, …) and groups (`group:` refs). A key without a user acts as itself,
  * `key:<label>` (its configured name or `key#<n>`): an admin key as a system actor (flow admin),
  * any other key with its role alone.
  */
@@ -39,7 +40,7 @@ export function refuseBodyActor(body: unknown): void {
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'actor')) {
     throw workflowError(
       'SLUICE_ERR_VALIDATION',
-      'body.actor is not accepted: identity comes from the API key (the user, role and groups configured for it), never from the request body',
+      'body.actor is not accepted: identity comes from the API key (the user, role and groups configured for it) or the OpenID access token (its person, roles and groups), never from the request body',
       { details: { field: 'body.actor' } },
     );
   }
