@@ -6,7 +6,7 @@
  * mid-send carries the same id and mail systems that deduplicate by Message-ID show it once.
  */
 import { createHash } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import nodemailer, { type TransportOptions } from 'nodemailer';
 import type { Clock } from '../../../adapters/clock.js';
 import { systemClock } from '../../../adapters/clock.js';
 import { redactUrl } from '../../../adapters/redact.js';
@@ -80,7 +80,7 @@ interface SmtpError {
 export function createEmailChannel(o: EmailChannelOptions): AlertChannel {
   const clock = o.clock ?? systemClock;
   if (o.from.trim() === '') throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_EMAIL_FROM must be set with SLUICE_ALERT_SMTP_URL');
-  const transport = nodemailer.createTransport(smtpOptions(o.url, o.timeoutMs) as nodemailer.TransportOptions);
+  const transport = nodemailer.createTransport(smtpOptions(o.url, o.timeoutMs) as TransportOptions);
   const shown = redactUrl(o.url);
   return {
     channel: 'email',
