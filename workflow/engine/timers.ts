@@ -55,6 +55,7 @@ export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] =
         channel: e.channel,
         recipients: e.notify.length === 0 ? assignees : [...new Set(e.notify.flatMap((r) => (r === 'assignees' ? assignees : [r])))],
         message,
+        detail: { ...(e.kind === 'warning' && { used: formatDuration(e.slaMs) }), total, ...(ticket.title && { title: ticket.title }) },
       });
     }
   }
@@ -71,6 +72,7 @@ export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] =
       channel: e.channel,
       recipients: [...e.recipients],
       message: `${label}: ${e.message}`,
+      ...(ticket.title && { detail: { title: ticket.title } }),
     });
   });
   return out;

@@ -1,4 +1,4 @@
-import type { BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
+import type { AlertDeliveryRow, BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
 
 /** The grouping key and the fields it sets on a result row. */
 export function groupOf(
@@ -37,6 +37,7 @@ export function breachRows(
 export class MemoryHistory implements HistoryStore {
   readonly ticketEvents: TicketEventRow[] = [];
   readonly slaWarnings: SlaWarningRow[] = [];
+  readonly alertDeliveries: AlertDeliveryRow[] = [];
   readonly #max: number;
 
   /** @param maxRows most rows kept per table (default 100 000) */
@@ -52,6 +53,11 @@ export class MemoryHistory implements HistoryStore {
   recordSlaWarnings(rows: readonly SlaWarningRow[]): void {
     this.slaWarnings.push(...rows);
     if (this.slaWarnings.length > this.#max) this.slaWarnings.splice(0, this.slaWarnings.length - this.#max);
+  }
+
+  recordAlertDeliveries(rows: readonly AlertDeliveryRow[]): void {
+    this.alertDeliveries.push(...rows);
+    if (this.alertDeliveries.length > this.#max) this.alertDeliveries.splice(0, this.alertDeliveries.length - this.#max);
   }
 
   async flush(): Promise<void> {}
