@@ -4,6 +4,7 @@ import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
 import type { Principal } from '../core/access.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
+import { ALERT_ENV_SCHEMA, type AlertConfig, loadAlertConfig } from './alert-config.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -102,6 +103,8 @@ export interface Config {
   controlMaxTrunks: number;
   /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
   decisionKey: string | undefined;
+  /** Alert channels, languages and delivery tuning (`SLUICE_ALERT_*`, `app/alert-config.ts`). */
+  alerts: AlertConfig;
 }
 
 /**
@@ -326,8 +329,9 @@ export function loadConfig(
     controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
     decisionKey: r.SLUICE_DECISION_KEY || undefined,
+    alerts: loadAlertConfig({ ...env, ...overrides }),
   });
 }
 
 /** Names of every environment variable Sluice reads (README lists each). */
-export const ENV_VARS = Object.keys(ENV_SCHEMA.properties);
+export const ENV_VARS = [...Object.keys(ENV_SCHEMA.properties), ...Object.keys(ALERT_ENV_SCHEMA)];

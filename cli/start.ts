@@ -28,6 +28,7 @@ async function run(overrides: Record<string, string>, banner: (c: Readonly<Confi
       ...urlSecrets(config.clickhouseUrl),
       ...urlSecrets(config.webhookUrl),
       config.clickhousePassword,
+      ...config.alerts.secrets,
     ];
     const e = err as Error;
     const message = redactSecrets(String(e.message), secrets);

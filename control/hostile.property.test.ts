@@ -146,7 +146,10 @@ const tunedPolicy = fc
             cooldownMinutes: wildNumber,
             level: fc.record({ atLeast: fc.oneof(nasty, fc.constantFrom('L2', 'L3')) }, { requiredKeys: [] }),
             breakerOpen: fc.oneof(fc.constant({}), wildJson),
-            serviceLevel: fc.record({ below: wildNumber, forMinutes: wildNumber, skillGroups: fc.array(nasty, { maxLength: 3 }) }, { requiredKeys: [] }),
+            serviceLevel: fc.record(
+              { below: wildNumber, forMinutes: wildNumber, skillGroups: fc.array(nasty, { maxLength: 3 }) },
+              { requiredKeys: [] },
+            ),
           },
           { requiredKeys: [] },
         ),

@@ -79,7 +79,8 @@ export function alertRequestProblem(x: unknown): string | null {
   if (!isText(o.tenant, 63)) return 'tenant must be a tenant name';
   if (!ALERT_KINDS.includes(o.kind as AlertKind)) return `kind must be one of ${ALERT_KINDS.join(', ')}`;
   if (!ALERT_CHANNELS.includes(o.channel as AlertChannelName)) return `channel must be one of ${ALERT_CHANNELS.join(', ')}`;
-  if (!Array.isArray(o.recipients) || o.recipients.length > L.recipients) return `recipients must be an array of at most ${L.recipients} refs`;
+  if (!Array.isArray(o.recipients) || o.recipients.length > L.recipients)
+    return `recipients must be an array of at most ${L.recipients} refs`;
   for (let i = 0; i < o.recipients.length; i++) {
     if (!isText(o.recipients[i], L.refLength)) return `recipients[${i}] must be text of 1 to ${L.refLength} characters`;
   }
@@ -91,7 +92,9 @@ export function alertRequestProblem(x: unknown): string | null {
     const ok =
       typeof v === 'boolean' ||
       (typeof v === 'number' && Number.isFinite(v)) ||
-      (typeof v === 'string' && v.length <= L.factValueLength && !/[\ud800-\udfff]/u.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
+      (typeof v === 'string' &&
+        v.length <= L.factValueLength &&
+        !/[\ud800-\udfff]/u.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
     if (!ok) return `facts.${k} must be a finite number, a boolean or a string of at most ${L.factValueLength} characters`;
   }
   if (o.language !== undefined && !(isText(o.language, L.languageLength) && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(o.language))) {

@@ -151,7 +151,9 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timerStore = new RedisTimerStore(redis, { keys });
     repo = new RedisFlowRepository(redis, keys);
     roundRobin = new RedisRoundRobinCounter(redis, keys);
-    outbox = new RedisAlertOutbox(redis, { keys: new AlertOutboxKeys(options.redisPrefix === undefined ? undefined : `${options.redisPrefix}alerts:`) });
+    outbox = new RedisAlertOutbox(redis, {
+      keys: new AlertOutboxKeys(options.redisPrefix === undefined ? undefined : `${options.redisPrefix}alerts:`),
+    });
   } else {
     outbox = new MemoryAlertOutbox();
     tickets = new MemoryTicketStore();

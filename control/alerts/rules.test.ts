@@ -25,7 +25,13 @@ function step(r: CentreAlertRules, now: number, f: CentreFacts, rs = rules): str
 describe('centre alert rules', () => {
   it('alerts once when the tenant reaches L2, again for L3, and anew after it recovered', () => {
     const r = new CentreAlertRules();
-    const at = (level: 0 | 1 | 2 | 3, scope = 'sales') => facts({ levels: [{ scope: 'acme', level: 1, reason: 'r' }, { scope, level, reason: 'queue filling' }] });
+    const at = (level: 0 | 1 | 2 | 3, scope = 'sales') =>
+      facts({
+        levels: [
+          { scope: 'acme', level: 1, reason: 'r' },
+          { scope, level, reason: 'queue filling' },
+        ],
+      });
     expect(step(r, 0, at(1))).toEqual([]);
     const first = r.evaluate(1_000, rules, at(2));
     expect(first).toEqual([
@@ -57,11 +63,13 @@ describe('centre alert rules', () => {
     expect(r.evaluate(1_000, rules, f).map((a) => a.alert.id)).toEqual(['level/L3']);
   });
 
-  it('alerts per open breaker with the rule\'s channel, once per opening', () => {
+  it("alerts per open breaker with the rule's channel, once per opening", () => {
     const r = new CentreAlertRules();
     const open = facts({ openBreakers: [{ id: 'cti:cti-primary', reason: 'error ratio 0.6 over 20 calls' }] });
     const out = r.evaluate(0, rules, open);
-    expect(out.map((a) => [a.alert.id, a.alert.channel, a.alert.kind, a.alert.facts.breaker])).toEqual([['breaker/cti:cti-primary', 'sms', 'centre-breaker', 'cti:cti-primary']]);
+    expect(out.map((a) => [a.alert.id, a.alert.channel, a.alert.kind, a.alert.facts.breaker])).toEqual([
+      ['breaker/cti:cti-primary', 'sms', 'centre-breaker', 'cti:cti-primary'],
+    ]);
     r.confirm('acme', 'breaker/cti:cti-primary');
     expect(step(r, 1_000, open)).toEqual([]);
     expect(step(r, 2_000, facts())).toEqual([]);
@@ -90,7 +98,12 @@ describe('centre alert rules', () => {
   it('only watches the listed skill groups, and forgets tenants without rules', () => {
     const r = new CentreAlertRules();
     const only: AlertRules = { notify: ['group:x'], serviceLevel: { below: 0.9, forMinutes: 1, skillGroups: ['vip'] } };
-    const f = facts({ queues: [{ skillGroup: 'sales', serviceLevel: 0.1 }, { skillGroup: 'vip', serviceLevel: 0.5 }] });
+    const f = facts({
+      queues: [
+        { skillGroup: 'sales', serviceLevel: 0.1 },
+        { skillGroup: 'vip', serviceLevel: 0.5 },
+      ],
+    });
     step(r, 0, f, only);
     expect(step(r, MIN, f, only)).toEqual(['service-level/vip']);
     expect(r.evaluate(2 * MIN, undefined, f)).toEqual([]);
@@ -119,7 +132,10 @@ describe('hostile alerts sections of a policy', () => {
         level: fc.oneof(fc.record({ atLeast: wild, notify: fc.array(wild, { maxLength: 3 }), channel: wild }, { requiredKeys: [] }), wild),
         breakerOpen: fc.oneof(fc.record({ notify: fc.array(wild, { maxLength: 3 }), channel: wild }, { requiredKeys: [] }), wild),
         serviceLevel: fc.oneof(
-          fc.record({ below: wild, forMinutes: wild, skillGroups: fc.array(wild, { maxLength: 3 }), notify: fc.array(wild, { maxLength: 3 }) }, { requiredKeys: [] }),
+          fc.record(
+            { below: wild, forMinutes: wild, skillGroups: fc.array(wild, { maxLength: 3 }), notify: fc.array(wild, { maxLength: 3 }) },
+            { requiredKeys: [] },
+          ),
           wild,
         ),
         extra: wild,
@@ -130,28 +146,33 @@ describe('hostile alerts sections of a policy', () => {
 
   it('is refused naming an alerts field, or accepted and only ever raises well-formed alerts', () => {
     fc.assert(
-      fc.property(section, fc.array(fc.constantFrom(0, 1, 2, 3), { maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }), (alerts, levels, sl) => {
-        let policy: ReturnType<typeof validatePolicy>;
-        try {
-          policy = validatePolicy({ ...structuredClone(DEFAULT_POLICY), alerts });
-        } catch (err) {
-          expect(isSluiceError(err, 'SLUICE_ERR_POLICY_INVALID'), String(err)).toBe(true);
-          expect((err as Error).message).toMatch(/alerts/);
-          return;
-        }
-        const r = new CentreAlertRules();
-        const f = facts({
-          levels: levels.map((l, i) => ({ scope: `g${i}`, level: l as 0 | 1 | 2 | 3, reason: 'why' })),
-          openBreakers: [{ id: 'cti:a', reason: 'x' }],
-          queues: [{ skillGroup: 'sales', serviceLevel: sl }],
-        });
-        for (const now of [0, 30 * MIN, 24 * 60 * MIN]) {
-          for (const { alert, dedupeMs } of r.evaluate(now, policy.alerts, f)) {
-            expect(alertRequestProblem(alert)).toBeNull();
-            expect(dedupeMs).toBeGreaterThan(0);
+      fc.property(
+        section,
+        fc.array(fc.constantFrom(0, 1, 2, 3), { maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (alerts, levels, sl) => {
+          let policy: ReturnType<typeof validatePolicy>;
+          try {
+            policy = validatePolicy({ ...structuredClone(DEFAULT_POLICY), alerts });
+          } catch (err) {
+            expect(isSluiceError(err, 'SLUICE_ERR_POLICY_INVALID'), String(err)).toBe(true);
+            expect((err as Error).message).toMatch(/alerts/);
+            return;
           }
-        }
-      }),
+          const r = new CentreAlertRules();
+          const f = facts({
+            levels: levels.map((l, i) => ({ scope: `g${i}`, level: l as 0 | 1 | 2 | 3, reason: 'why' })),
+            openBreakers: [{ id: 'cti:a', reason: 'x' }],
+            queues: [{ skillGroup: 'sales', serviceLevel: sl }],
+          });
+          for (const now of [0, 30 * MIN, 24 * 60 * MIN]) {
+            for (const { alert, dedupeMs } of r.evaluate(now, policy.alerts, f)) {
+              expect(alertRequestProblem(alert)).toBeNull();
+              expect(dedupeMs).toBeGreaterThan(0);
+            }
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

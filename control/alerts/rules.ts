@@ -76,12 +76,19 @@ export class CentreAlertRules {
     };
 
     if (rules.level) {
-      const top = facts.levels.reduce<(typeof facts.levels)[number] | undefined>((a, b) => (a === undefined || b.level > a.level ? b : a), undefined);
+      const top = facts.levels.reduce<(typeof facts.levels)[number] | undefined>(
+        (a, b) => (a === undefined || b.level > a.level ? b : a),
+        undefined,
+      );
       const min = RANK[rules.level.atLeast];
       if (top && top.level >= min) {
         // Every level from the threshold to the one reached holds; a higher one reached later is a new alert.
         for (let r = min; r < top.level; r++) holding.add(`level/L${r}`);
-        raise(`level/L${top.level}`, 'centre-level', rules.level, { level: `L${top.level}`, scope: top.scope, reason: top.reason.slice(0, 500) });
+        raise(`level/L${top.level}`, 'centre-level', rules.level, {
+          level: `L${top.level}`,
+          scope: top.scope,
+          reason: top.reason.slice(0, 500),
+        });
       }
     }
     if (rules.breakerOpen) {

@@ -37,7 +37,9 @@ export function centreFacts(
 ): CentreFacts {
   return {
     tenant,
-    levels: state.levels.filter((l) => l.tenant === tenant).map((l) => ({ scope: l.skillGroup ?? tenant, level: l.level, reason: l.reason })),
+    levels: state.levels
+      .filter((l) => l.tenant === tenant)
+      .map((l) => ({ scope: l.skillGroup ?? tenant, level: l.level, reason: l.reason })),
     openBreakers: [
       ...state.tenantBreakers.filter((b) => b.tenant === tenant && OPEN.has(b.state)),
       ...state.breakers.filter((b) => OPEN.has(b.state) && !DEPENDENCIES.has(b.id)),

@@ -156,7 +156,13 @@ export const POLICY_SCHEMA = Object.freeze({
           properties: {
             below: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
             forMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
-            skillGroups: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 128 } },
+            skillGroups: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 100,
+              uniqueItems: true,
+              items: { type: 'string', minLength: 1, maxLength: 128 },
+            },
             notify: { $ref: '#/$defs/notify' },
             channel: { $ref: '#/$defs/channel' },
           },
@@ -240,7 +246,8 @@ export function describeAjvError(e: ErrorObject): string {
     case 'enum':
       return `${field} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
     case 'pattern':
-      if (/\.notify\[\d+\]$/.test(field)) return `${field} must be a recipient ref kind:id (group:on-duty-supervisors, user:ann) without control characters`;
+      if (/\.notify\[\d+\]$/.test(field))
+        return `${field} must be a recipient ref kind:id (group:on-duty-supervisors, user:ann) without control characters`;
       if (field.endsWith('.language')) return `${field} must be a BCP 47 language tag such as en or zh-CN`;
       return `${field} ${e.message ?? 'is invalid'}`;
     case 'uniqueItems':

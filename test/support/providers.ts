@@ -86,7 +86,12 @@ export interface ProviderStandIn {
   };
   readonly webhooks: {
     /** Deliveries with a valid signature, by path, with their parsed body; a repeated delivery id is kept once. */
-    readonly received: { readonly path: string; readonly deliveryId: string; readonly body: Record<string, unknown>; readonly raw: string }[];
+    readonly received: {
+      readonly path: string;
+      readonly deliveryId: string;
+      readonly body: Record<string, unknown>;
+      readonly raw: string;
+    }[];
     failNext(f: ScriptedFailure, times?: number): void;
   };
   close(): Promise<void>;
@@ -95,7 +100,12 @@ export interface ProviderStandIn {
 const E164 = /^\+[1-9]\d{1,14}$/;
 const DEFAULT_SETTINGS: ProviderSettings = {
   twilio: { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'twilio-test-token-0123456789' },
-  wecom: { corpId: 'ww0123456789abcdef', corpSecret: 'wecom-secret-0123456789', agentId: 1000002, robotKey: '693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa' },
+  wecom: {
+    corpId: 'ww0123456789abcdef',
+    corpSecret: 'wecom-secret-0123456789',
+    agentId: 1000002,
+    robotKey: '693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa',
+  },
   webhookSecret: 'webhook-secret-0123456789abcdef',
 };
 
@@ -145,7 +155,8 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
     const sid = (p: string) => `${p}${(++seq).toString(16).padStart(32, '0')}`;
     if (m[2] === 'Messages') {
       const text = form.get('Body');
-      if (!text || [...text].length > 1600) return (violate(req, 'Body is required, at most 1600 characters'), fail(400, 21602, 'Message body is required.'));
+      if (!text || [...text].length > 1600)
+        return (violate(req, 'Body is required, at most 1600 characters'), fail(400, 21602, 'Message body is required.'));
       const item: TwilioItem = { sid: sid('SM'), kind: 'sms', to, from, text };
       twilioAccepted.push(item);
       return json(res, 201, { sid: item.sid, status: 'queued', to, from, body: text, account_sid: settings.twilio.accountSid });
@@ -160,8 +171,9 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       violate(req, `Twiml is not a <Response><Say language="…">…</Say></Response> document: ${twiml}`);
       return fail(400, 12100, 'Document parse failure');
     }
-    const unescape = (s: string) => s.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e] as string);
-    const item: TwilioItem = { sid: sid('CA'), kind: 'call', to, from, text: unescape(say?.[2] ?? ''), ...(say && { language: say[1]! }) };
+    const unxml = (s: string) =>
+      s.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e] as string);
+    const item: TwilioItem = { sid: sid('CA'), kind: 'call', to, from, text: unxml(say?.[2] ?? ''), ...(say && { language: say[1]! }) };
     twilioAccepted.push(item);
     return json(res, 201, { sid: item.sid, status: 'queued', to, from, account_sid: settings.twilio.accountSid });
   };
@@ -172,13 +184,15 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       if (req.method !== 'GET') return (violate(req, 'gettoken is a GET'), err(43004, 'method not allowed'));
       if (!q.get('corpid')) return (violate(req, 'corpid missing'), err(41002, 'corpid missing'));
       if (!q.get('corpsecret')) return (violate(req, 'corpsecret missing'), err(41004, 'corpsecret missing'));
-      if (q.get('corpid') !== settings.wecom.corpId || q.get('corpsecret') !== settings.wecom.corpSecret) return err(40001, 'invalid credential');
+      if (q.get('corpid') !== settings.wecom.corpId || q.get('corpsecret') !== settings.wecom.corpSecret)
+        return err(40001, 'invalid credential');
       const token = randomBytes(24).toString('base64url');
       tokens.set(token, { expired: false });
       return json(res, 200, { errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
     }
     if (req.method !== 'POST') return (violate(req, `${path} is a POST`), err(43004, 'method not allowed'));
-    if (!String(req.headers['content-type']).startsWith('application/json')) violate(req, `content-type must be application/json, got ${req.headers['content-type']}`);
+    if (!String(req.headers['content-type']).startsWith('application/json'))
+      violate(req, `content-type must be application/json, got ${req.headers['content-type']}`);
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(body) as Record<string, unknown>;
@@ -192,11 +206,19 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
     if (typeof content !== 'string' || content === '') return (violate(req, 'content missing'), err(44004, 'empty content'));
     if (path === '/cgi-bin/webhook/send') {
       if (q.get('key') !== settings.wecom.robotKey) return err(93000, 'invalid webhook url');
-      if (msg.msgtype !== 'text' && msg.msgtype !== 'markdown') return (violate(req, `robot msgtype ${String(msg.msgtype)}`), err(40008, 'invalid message type'));
-      if (Buffer.byteLength(content) > (msg.msgtype === 'text' ? 2048 : 4096)) return (violate(req, 'robot content too long'), err(45002, 'content size out of limit'));
+      if (msg.msgtype !== 'text' && msg.msgtype !== 'markdown')
+        return (violate(req, `robot msgtype ${String(msg.msgtype)}`), err(40008, 'invalid message type'));
+      if (Buffer.byteLength(content) > (msg.msgtype === 'text' ? 2048 : 4096))
+        return (violate(req, 'robot content too long'), err(45002, 'content size out of limit'));
       const mentioned = text?.mentioned_mobile_list;
-      if (mentioned !== undefined && !(Array.isArray(mentioned) && mentioned.every((x) => typeof x === 'string'))) violate(req, 'mentioned_mobile_list must be an array of strings');
-      wecomDelivered.push({ kind: 'robot', to: settings.wecom.robotKey, content, ...(Array.isArray(mentioned) && { mentioned: mentioned as string[] }) });
+      if (mentioned !== undefined && !(Array.isArray(mentioned) && mentioned.every((x) => typeof x === 'string')))
+        violate(req, 'mentioned_mobile_list must be an array of strings');
+      wecomDelivered.push({
+        kind: 'robot',
+        to: settings.wecom.robotKey,
+        content,
+        ...(Array.isArray(mentioned) && { mentioned: mentioned as string[] }),
+      });
       return err(0, 'ok');
     }
     if (path === '/cgi-bin/message/send') {
@@ -205,7 +227,10 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       if (token.expired) return err(42001, 'access_token expired');
       if (typeof msg.touser !== 'string' || msg.touser === '') return (violate(req, 'touser missing'), err(40031, 'invalid user list'));
       if (msg.msgtype !== 'text') return (violate(req, `msgtype ${String(msg.msgtype)}`), err(40008, 'invalid message type'));
-      if (msg.agentid !== settings.wecom.agentId) return (violate(req, `agentid ${String(msg.agentid)} must be the integer ${settings.wecom.agentId}`), err(40056, 'invalid agentid'));
+      if (msg.agentid !== settings.wecom.agentId)
+        return (
+          violate(req, `agentid ${String(msg.agentid)} must be the integer ${settings.wecom.agentId}`), err(40056, 'invalid agentid')
+        );
       if (Buffer.byteLength(content) > 2048) return (violate(req, 'content too long'), err(45002, 'content size out of limit'));
       if (msg.enable_duplicate_check === 1) {
         const last = recent.get(body);
@@ -249,9 +274,11 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
-  const script = (list: ScriptedFailure[]) => (f: ScriptedFailure, times = 1) => {
-    for (let i = 0; i < times; i++) list.push(f);
-  };
+  const script =
+    (list: ScriptedFailure[]) =>
+    (f: ScriptedFailure, times = 1) => {
+      for (let i = 0; i < times; i++) list.push(f);
+    };
   return {
     url: `http://127.0.0.1:${port}`,
     settings,

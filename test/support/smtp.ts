@@ -35,7 +35,9 @@ export interface SmtpStandIn {
  * Starts the server. STARTTLS is not offered (a loopback test has no certificate to check); authentication is
  * required when `auth` is given.
  */
-export async function startSmtpServer(options: { readonly auth?: { readonly user: string; readonly pass: string } } = {}): Promise<SmtpStandIn> {
+export async function startSmtpServer(
+  options: { readonly auth?: { readonly user: string; readonly pass: string } } = {},
+): Promise<SmtpStandIn> {
   const received: ReceivedMail[] = [];
   const failures: number[] = [];
   const { auth } = options;

@@ -43,7 +43,8 @@ export class MemoryAlertOutbox implements AlertOutbox {
 
   async raise(alert: AlertRequest, options: { readonly dedupeMs?: number } = {}): Promise<boolean> {
     const problem = alertRequestProblem(alert);
-    if (problem) throw workflowError('SLUICE_ERR_ALERT_INVALID', `alert refused: ${problem}`, { details: { field: problem.split(' ')[0] } });
+    if (problem)
+      throw workflowError('SLUICE_ERR_ALERT_INVALID', `alert refused: ${problem}`, { details: { field: problem.split(' ')[0] } });
     const key = `${alert.tenant}\0${alert.id}`;
     const until = this.#dedupe.get(key);
     if (until !== undefined && until > alert.at) return false;
@@ -78,7 +79,7 @@ export class MemoryAlertOutbox implements AlertOutbox {
 
   async settle(tenant: string, jobId: string, token: string, s: Settlement, now: number): Promise<boolean> {
     const e = this.#jobs.get(`${tenant}\0${jobId}`);
-    if (!e || e.state !== 'leased' || String(e.claims) !== token) return false;
+    if (e?.state !== 'leased' || String(e.claims) !== token) return false;
     e.state = s.state;
     if (s.result !== undefined) e.result = s.result;
     if (s.state === 'retry') {
@@ -96,7 +97,18 @@ export class MemoryAlertOutbox implements AlertOutbox {
     return [...(this.#byAlert.get(`${tenant}\0${alertId}`) ?? [])]
       .flatMap((k) => {
         const e = this.#jobs.get(k);
-        return e ? [{ id: e.job.id, ...statusFields(e.job), state: e.state, claims: e.claims, failures: e.failures, ...(e.result !== undefined && { result: e.result }) }] : [];
+        return e
+          ? [
+              {
+                id: e.job.id,
+                ...statusFields(e.job),
+                state: e.state,
+                claims: e.claims,
+                failures: e.failures,
+                ...(e.result !== undefined && { result: e.result }),
+              },
+            ]
+          : [];
       })
       .sort((a, b) => a.id.localeCompare(b.id));
   }

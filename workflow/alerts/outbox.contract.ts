@@ -20,7 +20,16 @@ export const sampleAlert = (over: Partial<AlertRequest> = {}): AlertRequest => (
 /** A deliver job of an alert for tests. */
 export function sampleDelivery(alert: AlertRequest, recipient = 'ann', channel: Delivery['channel'] = 'email'): OutboxJob {
   const id = `${expandJobId(alert)}|${recipient}|${channel}`;
-  const delivery: Delivery = { id, tenant: alert.tenant, alertId: alert.id, recipient, channel, address: `${recipient}@example.com`, language: 'en', fallbacks: [] };
+  const delivery: Delivery = {
+    id,
+    tenant: alert.tenant,
+    alertId: alert.id,
+    recipient,
+    channel,
+    address: `${recipient}@example.com`,
+    language: 'en',
+    fallbacks: [],
+  };
   return { kind: 'deliver', id, tenant: alert.tenant, alert, delivery };
 }
 
@@ -37,7 +46,10 @@ export function alertOutboxContract(name: string, make: () => Promise<AlertOutbo
       expect(await o.raise(sampleAlert({ at: 2_000 }))).toBe(false);
       expect(await o.raise(sampleAlert({ tenant: 'other' }))).toBe(true);
       const claimed = await o.claim(5_000, 10, 60_000);
-      expect(claimed.map((c) => `${c.job.tenant}/${c.job.id}`).sort()).toEqual(['acme/t-1/1/warning/1/0@1000', 'other/t-1/1/warning/1/0@1000']);
+      expect(claimed.map((c) => `${c.job.tenant}/${c.job.id}`).sort()).toEqual([
+        'acme/t-1/1/warning/1/0@1000',
+        'other/t-1/1/warning/1/0@1000',
+      ]);
       expect(claimed[0]).toMatchObject({ claims: 1, failures: 0, token: '1' });
       expect(inDoubt(claimed[0]!)).toBe(false);
     });

@@ -86,5 +86,7 @@ export const expandJobId = (alert: AlertRequest): string => `${alert.id}@${alert
 
 /** The fields of a job's status that come from its body. */
 export function statusFields(job: OutboxJob): Pick<JobStatus, 'kind' | 'recipient' | 'channel'> {
-  return job.kind === 'deliver' ? { kind: 'deliver', recipient: job.delivery.recipient, channel: job.delivery.channel } : { kind: 'expand' };
+  return job.kind === 'deliver'
+    ? { kind: 'deliver', recipient: job.delivery.recipient, channel: job.delivery.channel }
+    : { kind: 'expand' };
 }

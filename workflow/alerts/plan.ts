@@ -64,7 +64,13 @@ export function logJob(alert: AlertRequest, ctx: PlanContext): OutboxJob {
 export function fallbackJob(alert: AlertRequest, ctx: PlanContext): OutboxJob {
   if (ctx.fallbackWebhook === undefined || !ctx.configured.has('webhook')) return logJob(alert, ctx);
   const language = chooseLanguage(undefined, alert.language, ctx.language(alert.tenant));
-  return deliverJob(alert, { recipient: SYSTEM_RECIPIENTS.fallback, channel: 'webhook', address: ctx.fallbackWebhook, language, fallbacks: [] });
+  return deliverJob(alert, {
+    recipient: SYSTEM_RECIPIENTS.fallback,
+    channel: 'webhook',
+    address: ctx.fallbackWebhook,
+    language,
+    fallbacks: [],
+  });
 }
 
 /** The next delivery down a person's list after `failed` failed for good, or undefined at the end of it. */
@@ -85,7 +91,10 @@ export function planDeliveries(alert: AlertRequest, contacts: readonly Contact[]
   const robot = alert.channel === 'wecom' && ctx.configured.has('wecom-robot');
   let reached = 0;
   for (const c of contacts) {
-    const order = wanted === undefined ? (c.preferred ?? DEFAULT_PREFERENCE) : [wanted, ...(c.preferred ?? DEFAULT_PREFERENCE).filter((x) => x !== wanted)];
+    const order =
+      wanted === undefined
+        ? (c.preferred ?? DEFAULT_PREFERENCE)
+        : [wanted, ...(c.preferred ?? DEFAULT_PREFERENCE).filter((x) => x !== wanted)];
     const viable: { channel: DeliveryChannel; address: string }[] = [];
     for (const channel of [...new Set(order)]) {
       const address = c.addresses[channel];
@@ -106,7 +115,15 @@ export function planDeliveries(alert: AlertRequest, contacts: readonly Contact[]
   if (robot) {
     const mobiles = [...new Set(contacts.flatMap((c) => c.addresses.sms ?? c.addresses.voice ?? []))];
     const language = chooseLanguage(undefined, alert.language, tenantLanguage);
-    jobs.push(deliverJob(alert, { recipient: SYSTEM_RECIPIENTS.robot, channel: 'wecom-robot', address: mobiles.join(','), language, fallbacks: [] }));
+    jobs.push(
+      deliverJob(alert, {
+        recipient: SYSTEM_RECIPIENTS.robot,
+        channel: 'wecom-robot',
+        address: mobiles.join(','),
+        language,
+        fallbacks: [],
+      }),
+    );
     reached++;
   }
   if (reached === 0) jobs.push(fallbackJob(alert, ctx));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, runFor } from '../../adapters/clock.js';
 import type { Actor } from '../definition/permissions.js';
-import { MemoryHistory } from '../history/memory.js';
+import type { MemoryHistory } from '../history/memory.js';
 import { MemoryPeopleDirectory } from '../people/memory.js';
 import { createWorkflow, type Workflow } from '../wire.js';
 import { contactsOf, recordingChannel } from './testing/contacts.js';
@@ -28,13 +28,24 @@ describe('SLA warnings delivered through the outbox (fee-reduction, manager node
     );
     const contacts = contactsOf(
       [
-        { personId: 'max', name: 'Max', language: 'en', addresses: { wecom: 'MaxW', email: 'max@bank.example', sms: '+15550002', voice: '+15550002' }, preferred: ['wecom', 'email'] },
+        {
+          personId: 'max',
+          name: 'Max',
+          language: 'en',
+          addresses: { wecom: 'MaxW', email: 'max@bank.example', sms: '+15550002', voice: '+15550002' },
+          preferred: ['wecom', 'email'],
+        },
         { personId: 'sue', name: '苏', language: 'zh-CN', addresses: { sms: '+8613800138000' } },
         { personId: 'hal', name: 'Hal', addresses: { voice: '+15550003' } },
       ],
       { 'billing-supervisors': ['sue'], 'department-heads': ['hal'] },
     );
-    const ch = { wecom: recordingChannel('wecom'), sms: recordingChannel('sms'), voice: recordingChannel('voice'), log: recordingChannel('log') };
+    const ch = {
+      wecom: recordingChannel('wecom'),
+      sms: recordingChannel('sms'),
+      voice: recordingChannel('voice'),
+      log: recordingChannel('log'),
+    };
     ch.sms.failNext(true); // the first SMS is refused for a while: retried with backoff
     wf = await createWorkflow({
       clock,
@@ -45,14 +56,21 @@ describe('SLA warnings delivered through the outbox (fee-reduction, manager node
       timers: { pollIntervalMs: 1_000 },
     });
     await wf.start();
-    const { ticket } = await wf.engine.createFromIvr({ tenant: 'default', callId: 'c-1', intent: 'fee_reduction', fields: { amount: 2_000 } });
+    const { ticket } = await wf.engine.createFromIvr({
+      tenant: 'default',
+      callId: 'c-1',
+      intent: 'fee_reduction',
+      fields: { amount: 2_000 },
+    });
     await runFor(clock, 10 * MIN, 5_000);
     await wf.engine.act('default', ticket.id, { type: 'approve', actor: ann });
     const entered = clock.now();
     await runFor(clock, 80 * MIN, 5_000);
 
     const when = (at: number) => `@${Math.round((at - entered) / MIN)}m`;
-    expect(ch.wecom.sent.map((s) => [s.delivery.recipient, s.alert.kind, s.alert.facts.level, when(s.alert.at)])).toEqual([['max', 'sla-warning', 1, '@30m']]);
+    expect(ch.wecom.sent.map((s) => [s.delivery.recipient, s.alert.kind, s.alert.facts.level, when(s.alert.at)])).toEqual([
+      ['max', 'sla-warning', 1, '@30m'],
+    ]);
     expect(ch.sms.sent.map((s) => [s.delivery.recipient, s.delivery.address, s.message.language]).sort()).toEqual([
       ['max', '+15550002', 'en'],
       ['sue', '+8613800138000', 'zh-CN'],

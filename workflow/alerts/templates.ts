@@ -73,11 +73,13 @@ const ZH: Record<AlertKind, KindTemplate> = {
       `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已用时 ${s(f, 'used')}，SLA 时限 ${s(f, 'total')}` +
       `（${s(f, 'level')}级预警${Number(f.repeat) > 0 ? `，第 ${s(f, 'repeat')} 次提醒` : ''}）。\n\n${s(f, 'message')}`,
     sms: (f) => `SLA${s(f, 'level')}级预警：工单${s(f, 'ticketId')}（${s(f, 'nodeId')}）已用${s(f, 'used')}/${s(f, 'total')}`,
-    speech: (f) => `服务时限${s(f, 'level')}级预警。工单${s(f, 'ticketId')}在${s(f, 'nodeId')}环节已用时${s(f, 'used')}，时限${s(f, 'total')}。`,
+    speech: (f) =>
+      `服务时限${s(f, 'level')}级预警。工单${s(f, 'ticketId')}在${s(f, 'nodeId')}环节已用时${s(f, 'used')}，时限${s(f, 'total')}。`,
   },
   'sla-breach': {
     subject: (f) => `【SLA 已超时】工单 ${s(f, 'ticketId')}${titleZh(f)}（${s(f, 'nodeId')}）`,
-    text: (f) => `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已超过 ${s(f, 'total')} 的 SLA 时限。\n\n${s(f, 'message')}`,
+    text: (f) =>
+      `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已超过 ${s(f, 'total')} 的 SLA 时限。\n\n${s(f, 'message')}`,
     sms: (f) => `SLA超时：工单${s(f, 'ticketId')}（${s(f, 'nodeId')}）已超${s(f, 'total')}时限`,
     speech: (f) => `服务时限已超时。工单${s(f, 'ticketId')}在${s(f, 'nodeId')}环节超过了${s(f, 'total')}的时限。`,
   },
@@ -103,7 +105,8 @@ const ZH: Record<AlertKind, KindTemplate> = {
     subject: (f) => `【服务水平】${s(f, 'tenant')}：${s(f, 'skillGroup')} 为 ${pct(f, 'serviceLevel')}`,
     text: (f) =>
       `${s(f, 'tenant')} 的队列 ${s(f, 'skillGroup')} 服务水平已连续 ${s(f, 'minutes')} 分钟低于 ${pct(f, 'threshold')}（当前 ${pct(f, 'serviceLevel')}）。`,
-    sms: (f) => `${s(f, 'tenant')}：${s(f, 'skillGroup')}服务水平${pct(f, 'serviceLevel')}，低于${pct(f, 'threshold')}已${s(f, 'minutes')}分钟`,
+    sms: (f) =>
+      `${s(f, 'tenant')}：${s(f, 'skillGroup')}服务水平${pct(f, 'serviceLevel')}，低于${pct(f, 'threshold')}已${s(f, 'minutes')}分钟`,
     speech: (f) => `队列${s(f, 'skillGroup')}的服务水平已连续${s(f, 'minutes')}分钟低于目标。`,
   },
 };
@@ -137,7 +140,6 @@ export function chooseLanguage(person: string | undefined, alert: string | undef
 
 /** Longest SMS text sent: one segment (160 GSM-7 characters, or 70 UCS-2 when the text needs them). */
 export function smsLimit(text: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the GSM-7 basic set is printable ASCII plus a few letters; line breaks count
   return /^[\n\r\x20-\x7e£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉÄÖÑÜ§¿äöñüà]*$/.test(text) ? 160 : 70;
 }
 

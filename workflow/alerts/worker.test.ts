@@ -7,14 +7,29 @@ import { contactsOf, recordingChannel } from './testing/contacts.js';
 import type { DeliveryChannel } from './types.js';
 import { type DeliveryAttempt, DeliveryWorker, type DeliveryWorkerOptions } from './worker.js';
 
-const ann: Contact = { personId: 'ann', name: 'Ann', language: 'en', addresses: { email: 'ann@bank.example', sms: '+15550001', voice: '+15550001' }, preferred: ['email', 'sms'] };
-const li: Contact = { personId: 'li', name: '李雷', language: 'zh-CN', addresses: { wecom: 'LiLei', sms: '+8613800138000' }, preferred: ['wecom', 'sms'] };
+const ann: Contact = {
+  personId: 'ann',
+  name: 'Ann',
+  language: 'en',
+  addresses: { email: 'ann@bank.example', sms: '+15550001', voice: '+15550001' },
+  preferred: ['email', 'sms'],
+};
+const li: Contact = {
+  personId: 'li',
+  name: '李雷',
+  language: 'zh-CN',
+  addresses: { wecom: 'LiLei', sms: '+8613800138000' },
+  preferred: ['wecom', 'sms'],
+};
 const bob: Contact = { personId: 'bob', addresses: {} };
 
 function setup(channels: DeliveryChannel[] = ['email', 'sms', 'voice', 'wecom', 'log'], over: Partial<DeliveryWorkerOptions> = {}) {
   const clock = new ManualClock(1_000);
   const outbox = new MemoryAlertOutbox();
-  const ch = Object.fromEntries(channels.map((c) => [c, recordingChannel(c)])) as Record<DeliveryChannel, ReturnType<typeof recordingChannel>>;
+  const ch = Object.fromEntries(channels.map((c) => [c, recordingChannel(c)])) as Record<
+    DeliveryChannel,
+    ReturnType<typeof recordingChannel>
+  >;
   const worker = new DeliveryWorker({
     outbox,
     clock,
@@ -59,7 +74,7 @@ describe('DeliveryWorker', () => {
     expect(ch.log.sent).toEqual([]);
   });
 
-  it('`message` goes to each person\'s preferred channel and moves down their list when one fails for good', async () => {
+  it("`message` goes to each person's preferred channel and moves down their list when one fails for good", async () => {
     const { outbox, ch, attempts, run } = setup();
     ch.email.failNext(false);
     await outbox.raise(sampleAlert({ channel: 'message', recipients: ['user:ann', 'user:li'] }));
@@ -98,12 +113,17 @@ describe('DeliveryWorker', () => {
     await run();
     await run();
     // SMS is not configured: Ann falls back to e-mail (her list), so the alert reached someone.
-    expect(attempts.filter((a) => a.alertId === 'a').map(brief)).toEqual(['ann:sms:undeliverable(channel not configured)', 'ann:email:sent']);
+    expect(attempts.filter((a) => a.alertId === 'a').map(brief)).toEqual([
+      'ann:sms:undeliverable(channel not configured)',
+      'ann:email:sent',
+    ]);
     expect(ch.log.sent.map((s) => s.alert.id)).toEqual(['b']);
     await outbox.raise(sampleAlert({ id: 'c', channel: 'phone', recipients: ['user:bob', 'group:none'] }));
     await run();
     await run();
-    expect(ch.webhook.sent.map((s) => [s.alert.id, s.delivery.recipient, s.delivery.address])).toEqual([['c', '~fallback', 'https://hooks.example/sla']]);
+    expect(ch.webhook.sent.map((s) => [s.alert.id, s.delivery.recipient, s.delivery.address])).toEqual([
+      ['c', '~fallback', 'https://hooks.example/sla'],
+    ]);
   });
 
   it('a worker that stops mid-send leaves the job to the next claimer after the lease, in doubt; it is sent once', async () => {
@@ -138,7 +158,13 @@ describe('DeliveryWorker', () => {
   it('uses the tenant language when the person has none, and the deployment default last', async () => {
     const { outbox, ch, run } = setup(['email', 'log'], { tenantLanguages: { acme: 'zh-CN' }, defaultLanguage: 'en' });
     const contacts = contactsOf([{ personId: 'x', addresses: { email: 'x@e' } }]);
-    const w = new DeliveryWorker({ outbox, clock: new ManualClock(1_000), contacts, channels: [ch.email], tenantLanguages: { acme: 'zh-CN' } });
+    const w = new DeliveryWorker({
+      outbox,
+      clock: new ManualClock(1_000),
+      contacts,
+      channels: [ch.email],
+      tenantLanguages: { acme: 'zh-CN' },
+    });
     await outbox.raise(sampleAlert({ channel: 'email', recipients: ['user:x'] }));
     await outbox.raise(sampleAlert({ id: 'other', tenant: 'other', channel: 'email', recipients: ['user:x'] }));
     await w.tick();

@@ -183,7 +183,11 @@ export class DeliveryWorker {
       plan = planDeliveries(alert, contacts, this.#plan);
     } catch (err) {
       this.#events.emit('error', err);
-      await this.#settle(c, { state: 'retry', dueAt: this.#o.clock.now() + this.#backoff(c.failures), result: `recipients: ${(err as Error).message}` });
+      await this.#settle(c, {
+        state: 'retry',
+        dueAt: this.#o.clock.now() + this.#backoff(c.failures),
+        result: `recipients: ${(err as Error).message}`,
+      });
       return;
     }
     const settled = await this.#settle(c, { state: 'done', add: plan.jobs, result: `${plan.jobs.length} deliveries` });
@@ -232,7 +236,12 @@ export class DeliveryWorker {
       }
       if (receipt) {
         // Sent: reported even when the mark fails (the outbox is away: the job is claimed again, in doubt, after its lease).
-        this.#report({ ...base, result: 'sent', ...(receipt.providerId !== undefined && { providerId: receipt.providerId }), at: this.#o.clock.now() });
+        this.#report({
+          ...base,
+          result: 'sent',
+          ...(receipt.providerId !== undefined && { providerId: receipt.providerId }),
+          at: this.#o.clock.now(),
+        });
         await this.#settle(c, { state: 'done', result: 'sent' });
         return;
       }

@@ -121,7 +121,8 @@ export class RedisAlertOutbox implements AlertOutbox {
 
   async raise(alert: AlertRequest, options: { readonly dedupeMs?: number } = {}): Promise<boolean> {
     const problem = alertRequestProblem(alert);
-    if (problem) throw workflowError('SLUICE_ERR_ALERT_INVALID', `alert refused: ${problem}`, { details: { field: problem.split(' ')[0] } });
+    if (problem)
+      throw workflowError('SLUICE_ERR_ALERT_INVALID', `alert refused: ${problem}`, { details: { field: problem.split(' ')[0] } });
     const job: OutboxJob = { kind: 'expand', id: expandJobId(alert), tenant: alert.tenant, alert };
     const k = this.#keys;
     const dedupeMs = Math.max(1, Math.round(options.dedupeMs ?? this.#retentionMs));

@@ -16,7 +16,16 @@ const alert = sampleAlert({
   id: 'fr-1/2/warning/2/0',
   ticketId: 'fr-1',
   at: T0,
-  facts: { ticketId: 'fr-1', ticketTitle: 'Late fee', nodeId: 'manager', level: 2, repeat: 0, used: '45m', total: '1h', message: 'Please decide.' },
+  facts: {
+    ticketId: 'fr-1',
+    ticketTitle: 'Late fee',
+    nodeId: 'manager',
+    level: 2,
+    repeat: 0,
+    used: '45m',
+    total: '1h',
+    message: 'Please decide.',
+  },
 });
 const request = (channel: Delivery['channel'], address: string, language = 'en'): SendRequest => {
   const delivery: Delivery = {
@@ -127,7 +136,13 @@ describe('SMS and voice through Twilio (local stand-in checking the documented f
     expect(sms.providerId).toMatch(/^SM[0-9a-f]{32}$/);
     expect(call.providerId).toMatch(/^CA[0-9a-f]{32}$/);
     expect(providers.twilio.accepted.slice(-2)).toEqual([
-      { sid: sms.providerId, kind: 'sms', to: '+8613800138000', from: '+15005550006', text: 'SLA L2: ticket fr-1 at manager, 45m of 1h used.' },
+      {
+        sid: sms.providerId,
+        kind: 'sms',
+        to: '+8613800138000',
+        from: '+15005550006',
+        text: 'SLA L2: ticket fr-1 at manager, 45m of 1h used.',
+      },
       {
         sid: call.providerId,
         kind: 'call',
@@ -149,7 +164,12 @@ describe('SMS and voice through Twilio (local stand-in checking the documented f
     const bad = await failure(channel.send(request('sms', '12345')));
     expect(bad.retriable).toBe(false);
     expect(bad.message).toContain('code 21211');
-    const wrongToken = twilioProvider({ accountSid: providers.settings.twilio.accountSid, authToken: 'wrong', from: '+15005550006', baseUrl: providers.url });
+    const wrongToken = twilioProvider({
+      accountSid: providers.settings.twilio.accountSid,
+      authToken: 'wrong',
+      from: '+15005550006',
+      baseUrl: providers.url,
+    });
     expect((await failure(createSmsChannel(wrongToken).send(request('sms', '+8613800138000')))).retriable).toBe(false);
     providers.violations.length = 0; // the wrong token was a violation on purpose
   });
@@ -225,7 +245,13 @@ describe('signed webhooks', () => {
     await channel.send(request('webhook', `${providers.url}/hooks/ops`));
     const got = providers.webhooks.received.filter((r) => r.path === '/hooks/ops');
     expect(got).toHaveLength(1);
-    expect(got[0]!.body).toMatchObject({ tenant: 'acme', alertId: alert.id, ticketId: 'fr-1', level: 2, deliveryId: `${alert.id}@${alert.at}|ann|webhook` });
+    expect(got[0]!.body).toMatchObject({
+      tenant: 'acme',
+      alertId: alert.id,
+      ticketId: 'fr-1',
+      level: 2,
+      deliveryId: `${alert.id}@${alert.at}|ann|webhook`,
+    });
     expect(providers.violations).toEqual([]);
   });
 

@@ -34,7 +34,10 @@ export function smtpOptions(url: string, timeoutMs = 10_000): Record<string, unk
     throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', `SLUICE_ALERT_SMTP_URL is not a URL ("${redactUrl(url)}")`);
   }
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') {
-    throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', `SLUICE_ALERT_SMTP_URL must start with smtp:// or smtps:// (got "${redactUrl(url)}")`);
+    throw workflowError(
+      'SLUICE_ERR_ALERT_CHANNEL_CONFIG',
+      `SLUICE_ALERT_SMTP_URL must start with smtp:// or smtps:// (got "${redactUrl(url)}")`,
+    );
   }
   const secure = u.protocol === 'smtps:';
   const tls: Record<string, unknown> = {};
@@ -79,7 +82,8 @@ interface SmtpError {
  */
 export function createEmailChannel(o: EmailChannelOptions): AlertChannel {
   const clock = o.clock ?? systemClock;
-  if (o.from.trim() === '') throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_EMAIL_FROM must be set with SLUICE_ALERT_SMTP_URL');
+  if (o.from.trim() === '')
+    throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_EMAIL_FROM must be set with SLUICE_ALERT_SMTP_URL');
   const transport = nodemailer.createTransport(smtpOptions(o.url, o.timeoutMs) as TransportOptions);
   const shown = redactUrl(o.url);
   return {

@@ -44,7 +44,10 @@ export const sayLanguage = (language: string): string => (language === 'en' ? 'e
 export function twilioProvider(o: TwilioOptions): TelephonyProvider {
   const base = baseUrl('SLUICE_ALERT_TWILIO_BASE_URL', o.baseUrl ?? 'https://api.twilio.com');
   if (!/^AC[0-9a-zA-Z]{8,64}$/.test(o.accountSid)) {
-    throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_TWILIO_ACCOUNT_SID must be an account SID (AC followed by letters and digits)');
+    throw workflowError(
+      'SLUICE_ERR_ALERT_CHANNEL_CONFIG',
+      'SLUICE_ALERT_TWILIO_ACCOUNT_SID must be an account SID (AC followed by letters and digits)',
+    );
   }
   if (o.authToken === '') throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_TWILIO_AUTH_TOKEN must not be empty');
   const auth = `Basic ${Buffer.from(`${o.accountSid}:${o.authToken}`).toString('base64')}`;

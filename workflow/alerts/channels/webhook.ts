@@ -75,7 +75,9 @@ export function createSignedWebhookChannel(o: SignedWebhookOptions = {}): AlertC
     async send(r: SendRequest): Promise<SendReceipt> {
       const url = r.delivery.address;
       if (!/^https?:\/\/[^/]/.test(url)) {
-        throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `webhook address "${redactUrl(url)}" is not an http(s) URL`, { retriable: false });
+        throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `webhook address "${redactUrl(url)}" is not an http(s) URL`, {
+          retriable: false,
+        });
       }
       const body = JSON.stringify(webhookBody(r));
       const ts = String(Math.floor(clock.now() / 1000));
@@ -88,7 +90,9 @@ export function createSignedWebhookChannel(o: SignedWebhookOptions = {}): AlertC
       if (o.secret !== undefined) headers[WEBHOOK_HEADERS.signature] = webhookSignature(o.secret, ts, body);
       const res = await request('webhook', url, { method: 'POST', headers, body }, { ...o, clock });
       if (res.status >= 200 && res.status < 300) return {};
-      throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `webhook ${redactUrl(url)} answered ${res.status}`, { retriable: retriableStatus(res.status) });
+      throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `webhook ${redactUrl(url)} answered ${res.status}`, {
+        retriable: retriableStatus(res.status),
+      });
     },
   };
 }

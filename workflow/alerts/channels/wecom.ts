@@ -19,7 +19,9 @@ const DEFAULT_BASE = 'https://qyapi.weixin.qq.com';
 /** Fails with the errcode; retriable for busy and limit codes. */
 function errcodeFailure(what: string, json: Record<string, unknown> | undefined, status: number): never {
   if (!json) {
-    throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `${what} answered ${status} without JSON`, { retriable: retriableStatus(status) || status === 200 });
+    throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `${what} answered ${status} without JSON`, {
+      retriable: retriableStatus(status) || status === 200,
+    });
   }
   const code = Number(json.errcode);
   throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `${what} answered errcode ${code}: ${String(json.errmsg ?? '').slice(0, 200)}`, {
@@ -43,7 +45,10 @@ export interface WeComRobotOptions extends HttpChannelOptions {
 export function createWeComRobotChannel(o: WeComRobotOptions): AlertChannel {
   const base = baseUrl('SLUICE_ALERT_WECOM_BASE_URL', o.baseUrl ?? DEFAULT_BASE);
   if (!/^[A-Za-z0-9-]{8,128}$/.test(o.key)) {
-    throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_WECOM_ROBOT_KEY must be the key of the robot webhook URL (letters, digits, -)');
+    throw workflowError(
+      'SLUICE_ERR_ALERT_CHANNEL_CONFIG',
+      'SLUICE_ALERT_WECOM_ROBOT_KEY must be the key of the robot webhook URL (letters, digits, -)',
+    );
   }
   const url = `${base}/cgi-bin/webhook/send?key=${encodeURIComponent(o.key)}`;
   return {
@@ -51,7 +56,12 @@ export function createWeComRobotChannel(o: WeComRobotOptions): AlertChannel {
     async send(r: SendRequest): Promise<SendReceipt> {
       const mobiles = r.delivery.address.split(',').filter((m) => m !== '');
       const body = { msgtype: 'text', text: { content: r.message.text, ...(mobiles.length > 0 && { mentioned_mobile_list: mobiles }) } };
-      const res = await request('WeChat Work robot', url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, o);
+      const res = await request(
+        'WeChat Work robot',
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+        o,
+      );
       const json = jsonOf(res.body);
       if (res.status === 200 && json && Number(json.errcode) === 0) return {};
       return errcodeFailure('WeChat Work robot', json, res.status);
@@ -86,7 +96,10 @@ export function createWeComAppChannel(o: WeComAppOptions): AlertChannel {
   const base = baseUrl('SLUICE_ALERT_WECOM_BASE_URL', o.baseUrl ?? DEFAULT_BASE);
   const clock = o.clock ?? systemClock;
   if (o.corpId === '' || o.corpSecret === '') {
-    throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_WECOM_CORP_ID and SLUICE_ALERT_WECOM_CORP_SECRET must both be set');
+    throw workflowError(
+      'SLUICE_ERR_ALERT_CHANNEL_CONFIG',
+      'SLUICE_ALERT_WECOM_CORP_ID and SLUICE_ALERT_WECOM_CORP_SECRET must both be set',
+    );
   }
   if (!Number.isSafeInteger(o.agentId) || o.agentId <= 0) {
     throw workflowError('SLUICE_ERR_ALERT_CHANNEL_CONFIG', 'SLUICE_ALERT_WECOM_AGENT_ID must be a positive integer');
@@ -124,7 +137,12 @@ export function createWeComAppChannel(o: WeComAppOptions): AlertChannel {
       duplicate_check_interval: interval,
     };
     const url = `${base}/cgi-bin/message/send?access_token=${encodeURIComponent(accessToken)}`;
-    const res = await request('WeChat Work message/send', url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { ...o, clock });
+    const res = await request(
+      'WeChat Work message/send',
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      { ...o, clock },
+    );
     return { res, json: jsonOf(res.body) };
   };
 
@@ -139,9 +157,13 @@ export function createWeComAppChannel(o: WeComAppOptions): AlertChannel {
       if (res.status === 200 && json && Number(json.errcode) === 0) {
         const invalid = [json.invaliduser, json.unlicenseduser].filter((x) => typeof x === 'string' && x !== '');
         if (invalid.length > 0) {
-          throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `WeChat Work message/send: user ${invalid.join(', ')} cannot receive messages`, {
-            retriable: false,
-          });
+          throw workflowError(
+            'SLUICE_ERR_ALERT_SEND_FAILED',
+            `WeChat Work message/send: user ${invalid.join(', ')} cannot receive messages`,
+            {
+              retriable: false,
+            },
+          );
         }
         return typeof json.msgid === 'string' ? { providerId: json.msgid } : {};
       }
