@@ -29,6 +29,8 @@ export interface ProviderRequest {
   /** Path and query. */
   readonly url: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The request line and header lines as they arrived (names in their case, in order). */
+  readonly head: string;
   /** The body, byte for byte. */
   readonly body: string;
   readonly at: number;
@@ -84,6 +86,8 @@ export interface ProviderStandIn {
     expireTokens(): void;
     failNext(f: ScriptedFailure, times?: number): void;
   };
+  /** Holds every request this long before handling it (a slow provider: a worker can die with requests in flight), ms. */
+  delay(ms: number): void;
   readonly webhooks: {
     /** Deliveries with a valid signature, by path, with their parsed body; a repeated delivery id is kept once. */
     readonly received: {
@@ -98,7 +102,8 @@ export interface ProviderStandIn {
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
-const DEFAULT_SETTINGS: ProviderSettings = {
+/** The credentials the stand-in expects unless told otherwise. */
+export const DEFAULT_SETTINGS: ProviderSettings = {
   twilio: { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'twilio-test-token-0123456789' },
   wecom: {
     corpId: 'ww0123456789abcdef',
@@ -121,6 +126,7 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
   const tokens = new Map<string, { expired: boolean }>();
   const recent = new Map<string, number>();
   let seq = 0;
+  let delayMs = 0;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -261,9 +267,13 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      // A slow provider: what it received it still handles after the client went away.
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, head: lines.join('\r\n'), body, at: Date.now() });
       const u = new URL(req.url ?? '/', 'http://x');
       if (u.pathname.startsWith('/2010-04-01/')) return twilio(req, res, body, u.pathname);
       if (u.pathname.startsWith('/cgi-bin/')) return wecom(req, res, body, u.pathname, u.searchParams);
@@ -294,6 +304,9 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       failNext: script(scripts.wecom),
     },
     webhooks: { received: webhookReceived, failNext: script(scripts.webhook) },
+    delay(ms) {
+      delayMs = ms;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
