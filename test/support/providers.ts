@@ -46,6 +46,8 @@ export interface TwilioItem {
   readonly text: string;
   /** The `<Say language>` of a call. */
   readonly language?: string;
+  /** Epoch ms it was accepted. */
+  readonly at: number;
 }
 
 /** A WeChat Work message delivered to a user (application) or a group (robot). */
@@ -115,7 +117,13 @@ export const DEFAULT_SETTINGS: ProviderSettings = {
 };
 
 /** Starts the stand-in on a free loopback port. */
-export async function startProviders(settings: ProviderSettings = DEFAULT_SETTINGS): Promise<ProviderStandIn> {
+export async function startProviders(
+  settings: ProviderSettings = DEFAULT_SETTINGS,
+  options: {
+    /** The receiver's clock for the webhook replay window (default the wall clock), epoch ms. */ readonly now?: () => number;
+  } = {},
+): Promise<ProviderStandIn> {
+  const now = options.now ?? Date.now;
   const requests: ProviderRequest[] = [];
   const violations: { url: string; why: string }[] = [];
   const twilioAccepted: TwilioItem[] = [];
@@ -133,10 +141,33 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
   };
   const violate = (req: IncomingMessage, why: string) => violations.push({ url: req.url ?? '', why });
 
-  const twilio = (req: IncomingMessage, res: ServerResponse, body: string, path: string) => {
+  const twilio = (req: IncomingMessage, res: ServerResponse, body: string, path: string, q: URLSearchParams) => {
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(path);
     const fail = (status: number, code: number, message: string) =>
       json(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+    if (m && req.method === 'GET' && m[2] === 'Messages') {
+      // The Messages list: filters To, From, DateSent> (a day, YYYY-MM-DD), newest first.
+      const expected = `Basic ${Buffer.from(`${settings.twilio.accountSid}:${settings.twilio.authToken}`).toString('base64')}`;
+      if (req.headers.authorization !== expected)
+        return (violate(req, 'Twilio basic auth missing or wrong'), fail(401, 20003, 'Authenticate'));
+      const day = q.get('DateSent>');
+      if (day !== null && !/^\d{4}-\d{2}-\d{2}$/.test(day))
+        return (violate(req, `DateSent> must be YYYY-MM-DD, got ${day}`), fail(400, 20001, 'Invalid DateSent'));
+      const messages = twilioAccepted
+        .filter(
+          (x) => x.kind === 'sms' && (q.get('To') === null || x.to === q.get('To')) && (q.get('From') === null || x.from === q.get('From')),
+        )
+        .reverse()
+        .map((x) => ({
+          sid: x.sid,
+          to: x.to,
+          from: x.from,
+          body: x.text,
+          status: 'delivered',
+          date_created: new Date(x.at).toUTCString(),
+        }));
+      return json(res, 200, { messages, page: 0, page_size: Number(q.get('PageSize') ?? 50) });
+    }
     if (!m || req.method !== 'POST') {
       violate(req, `not a Twilio resource: ${req.method} ${path}`);
       return fail(404, 20404, 'The requested resource was not found');
@@ -163,7 +194,7 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       const text = form.get('Body');
       if (!text || [...text].length > 1600)
         return (violate(req, 'Body is required, at most 1600 characters'), fail(400, 21602, 'Message body is required.'));
-      const item: TwilioItem = { sid: sid('SM'), kind: 'sms', to, from, text };
+      const item: TwilioItem = { sid: sid('SM'), kind: 'sms', to, from, text, at: Date.now() };
       twilioAccepted.push(item);
       return json(res, 201, { sid: item.sid, status: 'queued', to, from, body: text, account_sid: settings.twilio.accountSid });
     }
@@ -179,7 +210,15 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
     }
     const unxml = (s: string) =>
       s.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e] as string);
-    const item: TwilioItem = { sid: sid('CA'), kind: 'call', to, from, text: unxml(say?.[2] ?? ''), ...(say && { language: say[1]! }) };
+    const item: TwilioItem = {
+      sid: sid('CA'),
+      kind: 'call',
+      to,
+      from,
+      text: unxml(say?.[2] ?? ''),
+      at: Date.now(),
+      ...(say && { language: say[1]! }),
+    };
     twilioAccepted.push(item);
     return json(res, 201, { sid: item.sid, status: 'queued', to, from, account_sid: settings.twilio.accountSid });
   };
@@ -252,7 +291,7 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
   };
 
   const webhook = (req: IncomingMessage, res: ServerResponse, body: string, path: string) => {
-    const why = verifyWebhookSignature(settings.webhookSecret, req.headers, body, Date.now());
+    const why = verifyWebhookSignature(settings.webhookSecret, req.headers, body, now());
     if (why) return (violate(req, `webhook signature: ${why}`), res.writeHead(401).end());
     const scripted = scripts.webhook.shift();
     if (scripted && 'status' in scripted) return res.writeHead(scripted.status).end();
@@ -275,7 +314,7 @@ export async function startProviders(settings: ProviderSettings = DEFAULT_SETTIN
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, head: lines.join('\r\n'), body, at: Date.now() });
       const u = new URL(req.url ?? '/', 'http://x');
-      if (u.pathname.startsWith('/2010-04-01/')) return twilio(req, res, body, u.pathname);
+      if (u.pathname.startsWith('/2010-04-01/')) return twilio(req, res, body, u.pathname, u.searchParams);
       if (u.pathname.startsWith('/cgi-bin/')) return wecom(req, res, body, u.pathname, u.searchParams);
       if (u.pathname.startsWith('/hooks/')) return webhook(req, res, body, u.pathname);
       violate(req, `unknown path ${u.pathname}`);

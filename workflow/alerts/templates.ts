@@ -27,14 +27,14 @@ const EN: Record<AlertKind, KindTemplate> = {
     subject: (f) => `[SLA L${s(f, 'level')}] Ticket ${s(f, 'ticketId')}${title(f)} at ${s(f, 'nodeId')}`,
     text: (f) =>
       `Ticket ${s(f, 'ticketId')}${title(f)} has been waiting at "${s(f, 'nodeId')}" for ${s(f, 'used')} of its ${s(f, 'total')} SLA ` +
-      `(warning level ${s(f, 'level')}${Number(f.repeat) > 0 ? `, reminder ${s(f, 'repeat')}` : ''}).\n\n${s(f, 'message')}`,
+      `(warning level ${s(f, 'level')}${Number(f.repeat) > 0 ? `, reminder ${s(f, 'repeat')}` : ''}).`,
     sms: (f) => `SLA L${s(f, 'level')}: ticket ${s(f, 'ticketId')} at ${s(f, 'nodeId')}, ${s(f, 'used')} of ${s(f, 'total')} used.`,
     speech: (f) =>
       `Service level warning, level ${s(f, 'level')}. Ticket ${s(f, 'ticketId')} has used ${s(f, 'used')} of its ${s(f, 'total')} at step ${s(f, 'nodeId')}.`,
   },
   'sla-breach': {
     subject: (f) => `[SLA breached] Ticket ${s(f, 'ticketId')}${title(f)} at ${s(f, 'nodeId')}`,
-    text: (f) => `Ticket ${s(f, 'ticketId')}${title(f)} breached its ${s(f, 'total')} SLA at "${s(f, 'nodeId')}".\n\n${s(f, 'message')}`,
+    text: (f) => `Ticket ${s(f, 'ticketId')}${title(f)} breached its ${s(f, 'total')} SLA at "${s(f, 'nodeId')}".`,
     sms: (f) => `SLA breached: ticket ${s(f, 'ticketId')} at ${s(f, 'nodeId')} (${s(f, 'total')}).`,
     speech: (f) => `Service level breached. Ticket ${s(f, 'ticketId')} passed its ${s(f, 'total')} at step ${s(f, 'nodeId')}.`,
   },
@@ -71,15 +71,14 @@ const ZH: Record<AlertKind, KindTemplate> = {
     subject: (f) => `【SLA ${s(f, 'level')}级预警】工单 ${s(f, 'ticketId')}${titleZh(f)}（${s(f, 'nodeId')}）`,
     text: (f) =>
       `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已用时 ${s(f, 'used')}，SLA 时限 ${s(f, 'total')}` +
-      `（${s(f, 'level')}级预警${Number(f.repeat) > 0 ? `，第 ${s(f, 'repeat')} 次提醒` : ''}）。\n\n${s(f, 'message')}`,
+      `（${s(f, 'level')}级预警${Number(f.repeat) > 0 ? `，第 ${s(f, 'repeat')} 次提醒` : ''}）。`,
     sms: (f) => `SLA${s(f, 'level')}级预警：工单${s(f, 'ticketId')}（${s(f, 'nodeId')}）已用${s(f, 'used')}/${s(f, 'total')}`,
     speech: (f) =>
       `服务时限${s(f, 'level')}级预警。工单${s(f, 'ticketId')}在${s(f, 'nodeId')}环节已用时${s(f, 'used')}，时限${s(f, 'total')}。`,
   },
   'sla-breach': {
     subject: (f) => `【SLA 已超时】工单 ${s(f, 'ticketId')}${titleZh(f)}（${s(f, 'nodeId')}）`,
-    text: (f) =>
-      `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已超过 ${s(f, 'total')} 的 SLA 时限。\n\n${s(f, 'message')}`,
+    text: (f) => `工单 ${s(f, 'ticketId')}${titleZh(f)} 在「${s(f, 'nodeId')}」环节已超过 ${s(f, 'total')} 的 SLA 时限。`,
     sms: (f) => `SLA超时：工单${s(f, 'ticketId')}（${s(f, 'nodeId')}）已超${s(f, 'total')}时限`,
     speech: (f) => `服务时限已超时。工单${s(f, 'ticketId')}在${s(f, 'nodeId')}环节超过了${s(f, 'total')}的时限。`,
   },

@@ -20,7 +20,10 @@ const T0 = Date.UTC(2026, 2, 2, 9, 30);
 let smtp: SmtpStandIn;
 let providers: ProviderStandIn;
 beforeAll(async () => {
-  [smtp, providers] = await Promise.all([startSmtpServer({ auth: { user: 'alerts', pass: 'smtp-pass' } }), startProviders()]);
+  [smtp, providers] = await Promise.all([
+    startSmtpServer({ auth: { user: 'alerts', pass: 'smtp-pass' } }),
+    startProviders(DEFAULT_SETTINGS, { now: () => T0 }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([smtp?.close(), providers?.close()]);
@@ -43,6 +46,7 @@ it('captures every channel of one SLA warning on the wire', async () => {
     flow: { id: 'fee-reduction', version: 1 },
   });
   const alert = alertOfTimer({ timer, firedAt: T0, late: false, latenessMs: 0 });
+  const logged: string[] = [];
   const s = DEFAULT_SETTINGS;
   const channels = alertChannels(
     {
@@ -52,7 +56,14 @@ it('captures every channel of one SLA warning on the wire', async () => {
       wecomRobot: { key: s.wecom.robotKey, baseUrl: providers.url },
       webhook: { secret: s.webhookSecret },
     },
-    { clock, log: { info: () => undefined, warn: () => undefined, error: () => undefined } },
+    {
+      clock,
+      log: {
+        info: (obj: object, msg?: string) => logged.push(JSON.stringify({ ...obj, msg })),
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    },
   );
   const byName = new Map(channels.map((c) => [c.channel, c]));
   const sends: [DeliveryChannel, string, string][] = [
@@ -62,6 +73,7 @@ it('captures every channel of one SLA warning on the wire', async () => {
     ['wecom', 'MaxW', 'zh-CN'],
     ['wecom-robot', '+8613800138000,+15550002', 'en'],
     ['webhook', `${providers.url}/hooks/ops`, 'en'],
+    ['log', 'log', 'en'],
   ];
   const sections: string[] = [];
   for (const [channel, address, language] of sends) {
@@ -71,11 +83,13 @@ it('captures every channel of one SLA warning on the wire', async () => {
     const mails = smtp.received.length;
     await byName.get(channel)!.send({ delivery, alert, message: renderAlert(alert, channel, language), attempt: 1, inDoubt: false });
     const captured =
-      channel === 'email'
-        ? [
-            `MAIL FROM:<${smtp.received[mails]!.from}> RCPT TO:<${smtp.received[mails]!.to.join('>,<')}>\r\n\r\n${smtp.received[mails]!.raw}`,
-          ]
-        : providers.requests.slice(before).map((r) => `${r.head}\r\n\r\n${r.body}`);
+      channel === 'log'
+        ? [`(one pino line; the logger adds level, time, pid, hostname)\n${logged.at(-1)}`]
+        : channel === 'email'
+          ? [
+              `MAIL FROM:<${smtp.received[mails]!.from}> RCPT TO:<${smtp.received[mails]!.to.join('>,<')}>\r\n\r\n${smtp.received[mails]!.raw}`,
+            ]
+          : providers.requests.slice(before).map((r) => `${r.head}\r\n\r\n${r.body}`);
     expect(captured.length, channel).toBeGreaterThan(0);
     sections.push(`## ${channel} (${language})\n\n\`\`\`\n${captured.join('\n\n---\n\n')}\n\`\`\`\n`);
   }

@@ -12,8 +12,10 @@
  * The one window left is a worker that dies (or stalls past its lease) after the provider accepted a message and
  * before its settlement reached the outbox: the next claimer sees the job "in doubt" and sends again, with the
  * same delivery id — the webhook's `Idempotency-Key`/`X-Sluice-Delivery`, the e-mail's Message-ID, and WeChat
- * Work's duplicate check on the same request body make the provider or receiver drop that repeat; Twilio's API
- * and the WeChat robot have no such means, so an SMS, a call or a robot post can be repeated in that window.
+ * Work's duplicate check on the same request body make the provider or receiver drop that repeat; an SMS in doubt
+ * is first looked up in Twilio's Messages list (same number, same text, since the alert was raised) and not sent
+ * again when found. A voice call and a WeChat Work robot post have no such means: one in flight when its worker
+ * died may be placed or posted twice.
  */
 import type { Clock, TimerHandle } from '../../adapters/clock.js';
 import type { AlertRequest } from '../../core/alerts.js';

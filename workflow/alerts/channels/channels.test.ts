@@ -85,8 +85,6 @@ describe('email over SMTP (nodemailer → smtp-server)', () => {
         'Ticket fr-1 "Late fee" has been waiting at "manager" for 45m of its 1h SLA =',
         '(warning level 2).',
         '',
-        'Please decide.',
-        '',
       ].join('\r\n'),
     );
   });
@@ -135,7 +133,7 @@ describe('SMS and voice through Twilio (local stand-in checking the documented f
     const call = await createVoiceChannel(twilio()).send(request('voice', '+8613800138000', 'zh-CN'));
     expect(sms.providerId).toMatch(/^SM[0-9a-f]{32}$/);
     expect(call.providerId).toMatch(/^CA[0-9a-f]{32}$/);
-    expect(providers.twilio.accepted.slice(-2)).toEqual([
+    expect(providers.twilio.accepted.slice(-2)).toMatchObject([
       {
         sid: sms.providerId,
         kind: 'sms',
@@ -152,6 +150,23 @@ describe('SMS and voice through Twilio (local stand-in checking the documented f
         text: '服务时限2级预警。工单fr-1在manager环节已用时45m，时限1h。',
       },
     ]);
+    expect(providers.violations).toEqual([]);
+  });
+
+  it('does not send an SMS in doubt again when Twilio lists it as sent since the alert was raised', async () => {
+    const channel = createSmsChannel(twilio());
+    const first = await channel.send(request('sms', '+8613900139000'));
+    const count = providers.twilio.accepted.length;
+    const again = await channel.send({ ...request('sms', '+8613900139000'), inDoubt: true, alert: { ...alert, at: Date.now() - 60_000 } });
+    expect(again.providerId).toBe(first.providerId);
+    expect(providers.twilio.accepted).toHaveLength(count);
+    // In doubt but never sent (the worker died before the provider took it): sent now.
+    const other = { ...request('sms', '+8613700137000'), inDoubt: true, alert: { ...alert, at: Date.now() - 60_000 } };
+    await channel.send(other);
+    expect(providers.twilio.accepted).toHaveLength(count + 1);
+    expect(providers.requests.filter((r) => r.method === 'GET' && r.url.includes('/Messages.json?')).at(-1)!.url).toMatch(
+      /\?To=%2B8613700137000&From=%2B15005550006&DateSent%3E=\d{4}-\d{2}-\d{2}&PageSize=50$/,
+    );
     expect(providers.violations).toEqual([]);
   });
 

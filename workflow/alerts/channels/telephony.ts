@@ -14,6 +14,12 @@ export interface TelephonyProvider {
   sms(to: string, text: string): Promise<SendReceipt>;
   /** Calls `to` (E.164) and says `speech` in `language` (BCP 47). */
   call(to: string, speech: string, language: string): Promise<SendReceipt>;
+  /**
+   * Optional: the id of an SMS with this exact text already sent to `to` since `sinceMs` (epoch ms), if the
+   * provider lists what it sent. Asked before resending a delivery in doubt, so one the provider accepted is not
+   * sent twice.
+   */
+  findSms?(to: string, text: string, sinceMs: number): Promise<string | undefined>;
 }
 
 /** Settings of {@link twilioProvider}. */
@@ -72,8 +78,31 @@ export function twilioProvider(o: TwilioOptions): TelephonyProvider {
       retriable: retriableStatus(res.status),
     });
   };
+  const findSms = async (to: string, text: string, sinceMs: number): Promise<string | undefined> => {
+    // Twilio filters by day (`DateSent>=YYYY-MM-DD`); the exact instant is checked on each message.
+    const day = new Date(sinceMs).toISOString().slice(0, 10);
+    const q = new URLSearchParams({ To: to, From: o.from, 'DateSent>': day, PageSize: '50' });
+    const url = `${base}/2010-04-01/Accounts/${encodeURIComponent(o.accountSid)}/Messages.json?${q.toString()}`;
+    const res = await request(
+      'Twilio Messages list',
+      url,
+      { method: 'GET', headers: { authorization: auth, accept: 'application/json' } },
+      o,
+    );
+    const json = jsonOf(res.body);
+    if (res.status !== 200 || !Array.isArray(json?.messages)) {
+      throw workflowError('SLUICE_ERR_ALERT_SEND_FAILED', `Twilio Messages list answered ${res.status}`, { retriable: true });
+    }
+    for (const m of json.messages as Record<string, unknown>[]) {
+      const created = Date.parse(String(m.date_created ?? ''));
+      if (m.body === text && m.to === to && (Number.isNaN(created) || created >= sinceMs - 1_000) && typeof m.sid === 'string')
+        return m.sid;
+    }
+    return undefined;
+  };
   return {
     name: 'twilio',
+    findSms,
     sms: (to, text) => post('Messages', { To: to, From: o.from, Body: text }),
     call: (to, speech, language) =>
       post('Calls', {
@@ -84,9 +113,21 @@ export function twilioProvider(o: TwilioOptions): TelephonyProvider {
   };
 }
 
-/** The `sms` channel over a provider. */
+/**
+ * The `sms` channel over a provider. A delivery in doubt (its earlier attempt's worker died mid-send) is first
+ * looked up in what the provider sent since the alert was raised: found, it is not sent again.
+ */
 export function createSmsChannel(provider: TelephonyProvider): AlertChannel {
-  return { channel: 'sms', send: (r: SendRequest) => provider.sms(r.delivery.address, r.message.text) };
+  return {
+    channel: 'sms',
+    async send(r: SendRequest): Promise<SendReceipt> {
+      if (r.inDoubt && provider.findSms) {
+        const sid = await provider.findSms(r.delivery.address, r.message.text, r.alert.at);
+        if (sid !== undefined) return { providerId: sid };
+      }
+      return provider.sms(r.delivery.address, r.message.text);
+    },
+  };
 }
 
 /** The `voice` channel (flow channel `phone`) over a provider: a call that says the alert's sentence. */
