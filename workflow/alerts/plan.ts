@@ -2,7 +2,7 @@
  * Who gets an alert over what: the pure step between an alert and its deliveries. Each person gets one delivery
  * on the first channel of their list that has an address and an adapter (the alert's channel first, then the
  * person's preferred channels; `message` is the preferred list alone), with the rest of that list kept as
- * fallbacks; channels skipped on the way are reported undeliverable. `wecom` also posts once to the group robot
+ * fallbacks; the channels passed over on the way are reported undeliverable, once per person. `wecom` also posts once to the group robot
  * when one is configured; `log` is one log line. An alert that reaches nobody goes to the deployment's fallback
  * (its webhook, else the log), so nothing raised is silently dropped.
  */
@@ -36,10 +36,12 @@ export interface PlanContext {
   readonly fallbackWebhook?: string;
 }
 
-/** A channel skipped for a person. */
+/** The channels passed over for a person (one record per person): the first of them, and why each was. */
 export interface Skipped {
   readonly recipient: string;
+  /** The first channel passed over (the alert's own, when it was). */
   readonly channel: DeliveryChannel;
+  /** e.g. `no address: sms, wecom; not configured: voice`. */
   readonly reason: string;
 }
 
@@ -96,15 +98,28 @@ export function planDeliveries(alert: AlertRequest, contacts: readonly Contact[]
         ? (c.preferred ?? DEFAULT_PREFERENCE)
         : [wanted, ...(c.preferred ?? DEFAULT_PREFERENCE).filter((x) => x !== wanted)];
     const viable: { channel: DeliveryChannel; address: string }[] = [];
+    const noAddress: DeliveryChannel[] = [];
+    const notConfigured: DeliveryChannel[] = [];
     for (const channel of [...new Set(order)]) {
       const address = c.addresses[channel];
       // The robot speaks for WeChat Work when the application is not configured: nobody falls back from it.
       if (robot && channel === 'wecom' && !ctx.configured.has('wecom')) break;
       if (address === undefined || address === '') {
-        if (viable.length === 0) skipped.push({ recipient: c.personId, channel, reason: 'no address' });
+        if (viable.length === 0) noAddress.push(channel);
       } else if (!ctx.configured.has(channel)) {
-        if (viable.length === 0) skipped.push({ recipient: c.personId, channel, reason: 'channel not configured' });
+        if (viable.length === 0) notConfigured.push(channel);
       } else viable.push({ channel, address });
+    }
+    // One record per person for the channels passed over before the one used (or all of them).
+    const passed = [...noAddress, ...notConfigured];
+    if (passed.length > 0) {
+      const reason = [
+        noAddress.length > 0 && `no address: ${noAddress.join(', ')}`,
+        notConfigured.length > 0 && `not configured: ${notConfigured.join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      skipped.push({ recipient: c.personId, channel: order.find((ch) => passed.includes(ch)) ?? passed[0]!, reason });
     }
     const [first, ...fallbacks] = viable;
     if (!first) continue;

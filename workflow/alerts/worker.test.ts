@@ -63,11 +63,7 @@ describe('DeliveryWorker', () => {
     expect(ch.sms.sent[1]!.message.text).toBe('SLA1级预警：工单t-1（manager）已用30m/1h');
     // Bob has no address at all: every channel skipped, nobody else missed, so no deployment fallback.
     expect(attempts.map(brief)).toEqual([
-      'bob:sms:undeliverable(no address)',
-      'bob:wecom:undeliverable(no address)',
-      'bob:email:undeliverable(no address)',
-      'bob:voice:undeliverable(no address)',
-      'bob:webhook:undeliverable(no address)',
+      'bob:sms:undeliverable(no address: sms, wecom, email, voice, webhook)',
       'ann:sms:sent',
       'li:sms:sent',
     ]);
@@ -113,10 +109,7 @@ describe('DeliveryWorker', () => {
     await run();
     await run();
     // SMS is not configured: Ann falls back to e-mail (her list), so the alert reached someone.
-    expect(attempts.filter((a) => a.alertId === 'a').map(brief)).toEqual([
-      'ann:sms:undeliverable(channel not configured)',
-      'ann:email:sent',
-    ]);
+    expect(attempts.filter((a) => a.alertId === 'a').map(brief)).toEqual(['ann:sms:undeliverable(not configured: sms)', 'ann:email:sent']);
     expect(ch.log.sent.map((s) => s.alert.id)).toEqual(['b']);
     await outbox.raise(sampleAlert({ id: 'c', channel: 'phone', recipients: ['user:bob', 'group:none'] }));
     await run();
