@@ -118,6 +118,21 @@ module.exports = {
       to: { path: '^(operators|pipelines|control|workflow|dashboards|simulator|planner|app|cli|bench)/' },
     },
     {
+      name: 'studio-on-its-own',
+      severity: 'error',
+      comment:
+        'studio/ is the browser page (issue 19): it speaks to Sluice over the HTTP API only, so it imports no room; the server serves its built files without importing them, and only tests import its build helper.',
+      from: { path: '^studio/' },
+      to: { path: '^(core|adapters|operators|pipelines|control|workflow|dashboards|simulator|planner|app|cli|bench|services|test)/' },
+    },
+    {
+      name: 'only-tests-import-studio',
+      severity: 'error',
+      comment: 'Nothing of the product imports studio/ (app/ reads its built files from disk).',
+      from: { pathNot: ['^studio/', '^test/'] },
+      to: { path: '^studio/' },
+    },
+    {
       name: 'product-not-to-test-code',
       severity: 'error',
       comment: 'Product code never imports tests, contract suites, testing/ or fixtures/ (bench/ may: it is not product).',
@@ -133,7 +148,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
     },
   },
 };

@@ -16,7 +16,7 @@ export default defineConfig({
           // whose timing-sensitive paths (shutdown deadlines, limiters under load) should not share the CPU.
           sequence: { groupOrder: 0 },
           include: [
-            '{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services}/**/*.test.ts',
+            '{core,operators,pipelines,control,workflow,simulator,planner,dashboards,bench,app,cli,adapters,services,studio}/**/*.test.ts',
           ],
           environment: 'node',
         },

@@ -9,6 +9,7 @@ import { isSluiceError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { alertChannels, type AlertChannelSettings } from '../workflow/alerts/setup.js';
 import { templateLanguage } from '../workflow/alerts/templates.js';
+import { redactUrl } from '../adapters/redact.js';
 import { appError } from './errors.js';
 
 /** Alert settings, validated. */
@@ -151,4 +152,28 @@ export function loadAlertConfig(env: Record<string, string | undefined>): AlertC
     retryCapMs: r.SLUICE_ALERT_RETRY_CAP_MS,
     secrets: secrets.filter((s): s is string => typeof s === 'string' && s !== ''),
   });
+}
+
+/** What {@link AlertConfig} may show (a config summary): the channels configured and how, no credential. */
+export function alertSummary(a: AlertConfig): Record<string, unknown> {
+  const c = a.channels;
+  return {
+    channels: [
+      ...(c.smtp ? ['email'] : []),
+      ...(c.twilio ? ['sms', 'voice'] : []),
+      ...(c.wecomApp ? ['wecom'] : []),
+      ...(c.wecomRobot ? ['wecom-robot'] : []),
+      ...(c.webhook ? ['webhook'] : []),
+      'log',
+    ],
+    ...(c.smtp && { smtp: redactUrl(c.smtp.url), emailFrom: c.smtp.from }),
+    ...(c.twilio && { twilioFrom: c.twilio.from, twilioBaseUrl: c.twilio.baseUrl ?? 'https://api.twilio.com' }),
+    ...(c.wecomApp && { wecomAgentId: c.wecomApp.agentId }),
+    webhookSigned: c.webhook?.secret !== undefined,
+    language: a.language,
+    tenantLanguages: a.tenantLanguages,
+    maxAttempts: a.maxAttempts,
+    retryBaseMs: a.retryBaseMs,
+    retryCapMs: a.retryCapMs,
+  };
 }

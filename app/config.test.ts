@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARS, loadConfig, parseApiKeys } from './config.js';
+import { ENV_VARS, isExternalServiceEnv, loadConfig, parseApiKeys, withoutExternalServices } from './config.js';
 
 describe('configuration', () => {
   it('fills defaults and parses lists', () => {
@@ -84,5 +84,52 @@ describe('configuration', () => {
   it('documents every environment variable in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, `${v} missing from README`).toContain(`\`${v}\``);
+  });
+});
+
+describe('what `sluice demo` leaves out of the environment', () => {
+  it('drops every variable that reaches a service or a real deployment, keeps local ones, and names what it dropped', () => {
+    const external = [
+      'KAFKA_BROKERS',
+      'KAFKA_GROUP_ID',
+      'REDIS_URL',
+      'CLICKHOUSE_URL',
+      'CLICKHOUSE_PASSWORD',
+      'SLUICE_API_KEYS',
+      'SLUICE_API_KEYS_FILE',
+      'SLUICE_WEBHOOK_URL',
+      'SLUICE_DECISION_KEY',
+      'SLUICE_OIDC_ISSUER',
+      'SMTP_URL',
+    ];
+    const local = ['PORT', 'HOST', 'LOG_LEVEL', 'CHDB_PATH', 'SLUICE_SERVICE_LEVEL_MS', 'PATH', 'HOME', 'BASE_URL'];
+    for (const name of external) expect(isExternalServiceEnv(name), name).toBe(true);
+    for (const name of local) expect(isExternalServiceEnv(name), name).toBe(false);
+    // Every variable Sluice reads that names a URL is caught, whatever it is called.
+    for (const name of ENV_VARS.filter((n) => n.endsWith('_URL'))) expect(isExternalServiceEnv(name), name).toBe(true);
+    const { env, ignored } = withoutExternalServices({
+      REDIS_URL: 'redis://prod:6379',
+      KAFKA_BROKERS: '',
+      PORT: '9000',
+      CHDB_PATH: '/tmp/x',
+    });
+    expect(env).toEqual({ PORT: '9000', CHDB_PATH: '/tmp/x' });
+    expect(ignored).toEqual(['REDIS_URL']);
+  });
+});
+
+describe('the tenants a deployment serves', () => {
+  const KEYS = 'acme-admin-key-00000000001:acme:admin,globex-admin-key-0000000001:globex:admin,platform-viewer-key-000001:*:viewer';
+  it('are the tenants of the keys when SLUICE_TENANTS is unset (platform keys aside), demo for the open demo', () => {
+    expect(loadConfig({ SLUICE_API_KEYS: KEYS }).tenants).toEqual(['acme', 'globex']);
+    expect(loadConfig({ SLUICE_OPEN: 'true' }).tenants).toEqual(['demo']);
+  });
+  it('are SLUICE_TENANTS when it lists every tenant with a key (and may list more)', () => {
+    expect(loadConfig({ SLUICE_API_KEYS: KEYS, SLUICE_TENANTS: 'globex,acme,initech' }).tenants).toEqual(['globex', 'acme', 'initech']);
+  });
+  it('refuse to start when a key belongs to a tenant SLUICE_TENANTS leaves out, naming the key and the tenant', () => {
+    expect(() => loadConfig({ SLUICE_API_KEYS: KEYS, SLUICE_TENANTS: 'acme' })).toThrow(
+      /SLUICE_TENANTS \(acme\) does not include the tenant of API key key#2 \(tenant globex\): add globex to SLUICE_TENANTS, or unset it/,
+    );
   });
 });

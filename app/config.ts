@@ -1,10 +1,11 @@
 import { Ajv } from 'ajv';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
 import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
-import type { Principal } from '../core/access.js';
+import { PLATFORM_TENANT, type Principal } from '../core/access.js';
+import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
-import { ALERT_ENV_SCHEMA, type AlertConfig, loadAlertConfig } from './alert-config.js';
+import { ALERT_ENV_SCHEMA, type AlertConfig, alertSummary, loadAlertConfig } from './alert-config.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -101,6 +102,8 @@ export interface Config {
   controlTrunkTtlMs: number;
   /** Most trunks one tenant may have reporting at once. */
   controlMaxTrunks: number;
+  /** Longest one readiness check may take before it counts as failed, ms: every probe answers within it. */
+  healthCheckTimeoutMs: number;
   /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
   decisionKey: string | undefined;
   /** Alert channels, languages and delivery tuning (`SLUICE_ALERT_*`, `app/alert-config.ts`). */
@@ -143,6 +146,7 @@ const ENV_SCHEMA = {
     SLUICE_ROLE: { enum: PROCESS_ROLES, default: 'all' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SLUICE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
+    SLUICE_HEALTH_CHECK_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 30000, default: 1000 },
     SLUICE_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 8000 },
     SLUICE_JSON_MAX_DEPTH: { type: 'integer', minimum: 8, maximum: 10000, default: LIMIT_DEFAULTS.jsonMaxDepth },
     SLUICE_MAX_CONNECTIONS: { type: 'integer', minimum: 16, maximum: 1000000, default: LIMIT_DEFAULTS.maxConnections },
@@ -179,7 +183,7 @@ const ENV_SCHEMA = {
     SLUICE_INTERVAL_MINUTES: { type: 'integer', enum: [15, 30], default: 15 },
     SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
-    SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$', default: 'demo' },
+    SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$' },
     SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
@@ -211,6 +215,36 @@ const list = (s: string) =>
     .filter(Boolean);
 
 /** Reads and validates configuration from environment variables; throws SLUICE_ERR_CONFIG naming the variable. */
+/**
+ * Environment variables that point a process at something outside it: brokers, stores, identity providers, mail and
+ * message providers, webhooks, and the API keys of a real deployment. `sluice demo` leaves them out unless told
+ * `--use-env`, so a demo started in a shell holding production settings never joins a real consumer group, writes into a
+ * real pipeline or accepts a real tenant's keys.
+ */
+export function isExternalServiceEnv(name: string): boolean {
+  return (
+    /^(KAFKA|REDIS|CLICKHOUSE|SMTP)_/.test(name) ||
+    /^SLUICE_.*_URLS?$/.test(name) ||
+    /^SLUICE_API_KEYS(_FILE)?$/.test(name) ||
+    /^SLUICE_(OIDC|SMTP|SMS|VOICE|TWILIO|WECOM|WEBHOOK|ALERT|DECISION_KEY)/.test(name)
+  );
+}
+
+/** The environment without the variables {@link isExternalServiceEnv} names, and the names it left out (sorted). */
+export function withoutExternalServices(env: Record<string, string | undefined>): {
+  env: Record<string, string | undefined>;
+  ignored: string[];
+} {
+  const out: Record<string, string | undefined> = {};
+  const ignored: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (isExternalServiceEnv(k)) {
+      if (v !== undefined && v !== '') ignored.push(k);
+    } else out[k] = v;
+  }
+  return { env: out, ignored: ignored.sort() };
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Record<string, string> = {},
@@ -252,6 +286,7 @@ export function loadConfig(
       `SLUICE_OPEN=true cannot be combined with API keys (${apiKeys.size} from SLUICE_API_KEYS/SLUICE_API_KEYS_FILE): open mode lets requests without a key act as platform admin. Unset SLUICE_OPEN to require keys, or unset the keys for a demo`,
     ]);
   }
+  const tenants = servedTenants(r.SLUICE_TENANTS as string | undefined, apiKeys, open);
   if (r.SLUICE_HEADERS_TIMEOUT_MS > r.SLUICE_REQUEST_TIMEOUT_MS) {
     throw appError('SLUICE_ERR_CONFIG', [
       `SLUICE_HEADERS_TIMEOUT_MS (${r.SLUICE_HEADERS_TIMEOUT_MS}) must be at most SLUICE_REQUEST_TIMEOUT_MS (${r.SLUICE_REQUEST_TIMEOUT_MS})`,
@@ -308,7 +343,7 @@ export function loadConfig(
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
     intervalMinutes: r.SLUICE_INTERVAL_MINUTES,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
-    tenants: list(r.SLUICE_TENANTS),
+    tenants,
     webhookUrl: r.SLUICE_WEBHOOK_URL || undefined,
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
@@ -328,6 +363,7 @@ export function loadConfig(
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,
     controlTrunkTtlMs: r.SLUICE_CONTROL_TRUNK_TTL_MS,
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
+    healthCheckTimeoutMs: r.SLUICE_HEALTH_CHECK_TIMEOUT_MS,
     decisionKey: r.SLUICE_DECISION_KEY || undefined,
     alerts: loadAlertConfig({ ...env, ...overrides }),
   });
@@ -335,3 +371,49 @@ export function loadConfig(
 
 /** Names of every environment variable Sluice reads (README lists each). */
 export const ENV_VARS = [...Object.keys(ENV_SCHEMA.properties), ...Object.keys(ALERT_ENV_SCHEMA)];
+
+/**
+ * The tenants a deployment serves (routing, flows, metrics). `SLUICE_TENANTS` when set — then every tenant key must
+ * belong to one of them, or the start is refused naming both (a key for a tenant that is not served would have its
+ * calls routed as an unknown tenant); unset, the tenants of the keys (platform keys `*` aside), or `demo` for the open
+ * demo.
+ */
+export function servedTenants(setting: string | undefined, keys: ReadonlyMap<string, Principal>, open: boolean): string[] {
+  const ofKeys = [...new Set([...keys.values()].map((p) => p.tenant).filter((t) => t !== PLATFORM_TENANT))].sort();
+  if (setting === undefined || setting === '') return ofKeys.length > 0 ? ofKeys : open ? ['demo'] : [];
+  const listed = list(setting);
+  const unserved = ofKeys.filter((t) => !listed.includes(t));
+  if (unserved.length > 0) {
+    const named = [...keys.values()].filter((p) => unserved.includes(p.tenant)).map((p) => `${p.keyId} (tenant ${p.tenant})`);
+    throw appError('SLUICE_ERR_CONFIG', [
+      `SLUICE_TENANTS (${listed.join(',')}) does not include the tenant of API key ${named.slice(0, 5).join(', ')}${named.length > 5 ? ` and ${named.length - 5} more` : ''}: add ${unserved.join(',')} to SLUICE_TENANTS, or unset it to serve the tenants of the keys`,
+    ]);
+  }
+  return listed;
+}
+
+const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;
+
+/**
+ * The configuration as it may be logged or shown to a platform key: secrets (`…Password`, `…Key`, `…Secret`,
+ * `…Token`) replaced by `***` when set, URLs with their credentials hidden, API keys as their name, tenant and role
+ * (never the key). New settings are covered by their names, so a secret added later is hidden without a change here.
+ */
+export function configSummary(config: Readonly<Config>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (name === 'alerts') {
+      // Which alert channels are configured and how, never their credentials (`app/alert-config.ts`).
+      out.alerts = alertSummary(value as Config['alerts']);
+    } else if (name === 'apiKeys') {
+      out.apiKeys = [...(value as Config['apiKeys']).values()].map((p) => ({ name: p.keyId, tenant: p.tenant, role: p.role }));
+    } else if (SECRET_FIELD.test(name)) {
+      out[name] = value === undefined || value === null || value === '' ? value : '***';
+    } else if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      out[name] = redactUrl(value);
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}

@@ -14,13 +14,16 @@ import { TrafficSimulation } from '../simulator/model.js';
 import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
+import { startDemoTickets } from './demo-tickets.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
 import type { PipelineWorker } from '../pipelines/worker.js';
 import { createPipelines } from '../pipelines/wire.js';
-import type { Config } from './config.js';
+import { configSummary, type Config } from './config.js';
+import { buildInfo } from './build-info.js';
 import { Metrics } from './metrics.js';
+import { optionalChecks, servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -73,6 +76,8 @@ export interface StartOptions {
 export async function startSluice(config: Readonly<Config>, opts: StartOptions = {}): Promise<Sluice> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? pino({ level: config.logLevel });
+  // What this process runs with, secrets hidden: the first thing to compare when two instances behave differently.
+  log.info({ build: buildInfo(), config: configSummary(config) }, 'configuration');
   const metrics = new Metrics({
     serviceLevelSeconds: config.serviceLevelMs / 1000,
     shortAbandonSeconds: config.shortAbandonMs / 1000,
@@ -100,6 +105,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       },
     });
     const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
+    checks.set('clickhouse', async () => (await ch.client.ping()).success);
     closers.unshift(() => store.close());
     log.info(
       {
@@ -217,12 +223,15 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           tenantLanguages: config.alerts.tenantLanguages,
           worker: { maxAttempts: config.alerts.maxAttempts, retryBaseMs: config.alerts.retryBaseMs, retryCapMs: config.alerts.retryCapMs },
         },
+        // People directory (issue 17): on Redis when configured; the open demo seeds a billing department.
+        demoDirectory: config.open,
       });
       workflow = wf;
       closers.unshift(() => wf.stop());
       if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
       metrics.observeWorkflow(wf, config.tenants);
       if (wf.alerts.worker) metrics.observeAlertDeliveries(wf.alerts.worker);
+      metrics.observeAssignment(wf, config.tenants);
       await wf.start();
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
       // Control runs elsewhere: its callback tickets arrive through the durable queue.
@@ -342,6 +351,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         },
       };
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
+      // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
+      if (workflow) {
+        const stopTickets = startDemoTickets({ engine: workflow.engine, clock, tenants: config.tenants, log });
+        closers.unshift(async () => stopTickets());
+      }
     }
 
     const app = await buildServer({
@@ -350,8 +364,14 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       metrics,
       realtime: rt.view,
       pipelines: { ...pipelines.routes, realtime: rt.view },
+      ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
+      health: {
+        optional: optionalChecks(config.role),
+        checkTimeoutMs: config.healthCheckTimeoutMs,
+        describe: () => ({ role: config.role, build: buildInfo(), config: configSummary(config) }),
+      },
       workflow: workflow?.routes,
       control: control?.routes,
       role: config.role,

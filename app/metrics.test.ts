@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SkillGroupNow } from '../pipelines/realtime/state.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
@@ -26,6 +27,17 @@ const call = (type: 'ANSWERED' | 'ABANDONED' | 'OFFERED', waitMs?: number): Tele
 });
 
 describe('Metrics', () => {
+  it('says which build runs: sluice_build_info is 1 with the package version, commit and Node.js version', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const text = await new Metrics().registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith('sluice_build_info{'));
+    expect(line).toMatch(
+      new RegExp(
+        `^sluice_build_info\\{version="${pkg.version.replaceAll('.', '\\.')}",commit="([0-9a-f]{12}|unknown)",node="${process.version}"\\} 1$`,
+      ),
+    );
+  });
+
   it('places wait buckets at the short-abandon and service-level thresholds, sorted and unique', () => {
     expect(waitBuckets(20, 5)).toEqual([1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]);
     expect(waitBuckets(25, 3)).toContain(25);

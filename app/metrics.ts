@@ -1,3 +1,4 @@
+import { buildInfo } from './build-info.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineObserver } from '../pipelines/worker.js';
 import type { DeliveryWorker } from '../workflow/alerts/worker.js';
@@ -159,6 +160,13 @@ export class Metrics {
     // prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics
     // refuses them); each is the sum over `type` of the gauge without the suffix, which stays.
     for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    const build = buildInfo();
+    new Gauge({
+      name: 'sluice_build_info',
+      help: 'Always 1; the labels say which Sluice build this process runs (package version, git commit, Node.js version).',
+      labelNames: ['version', 'commit', 'node'],
+      registers: [this.registry],
+    }).set({ version: build.version, commit: build.commit, node: build.node }, 1);
     this.queueWait = new Histogram({
       name: 'sluice_queue_wait_seconds',
       help: 'Queue wait of calls that left the queue, by tenant, skill group and outcome (answered, abandoned); a bucket sits at the service-level threshold.',
@@ -350,6 +358,35 @@ export class Metrics {
       registers: [this.registry],
     });
     return (kind, stored) => raised.inc({ kind, stored: String(stored) });
+  }
+
+  /**
+   * The people directory's assignment keeper (issue 17): `sluice_workflow_unassigned_todos{tenant}`
+   * (open todos nobody holds, read at scrape time) and `sluice_workflow_assignment_retries_total{tenant,cause,result}`
+   * (cause: change, left, sweep; result: assigned, waiting, failed). Tenants pass the label bounds.
+   */
+  observeAssignment(wf: Pick<Workflow, 'keeper' | 'unassignedTodos'>, tenants: readonly string[]): void {
+    const labels = this.labels;
+    new Gauge({
+      name: 'sluice_workflow_unassigned_todos',
+      help: 'Open todos nobody holds (nobody eligible was found yet), by tenant (read at scrape time).',
+      labelNames: ['tenant'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const tenant of tenants) {
+          const n = await wf.unassignedTodos(tenant).catch(() => undefined);
+          if (n !== undefined) this.set({ tenant: labels.tenant(tenant) }, n);
+        }
+      },
+    });
+    const retries = new Counter({
+      name: 'sluice_workflow_assignment_retries_total',
+      help: 'Assignment retries of waiting todos, by tenant, cause (change, left, sweep) and result (assigned, waiting, failed).',
+      labelNames: ['tenant', 'cause', 'result'],
+      registers: [this.registry],
+    });
+    wf.keeper.on('retry', (r) => retries.inc({ tenant: labels.tenant(r.tenant), cause: r.cause, result: r.result }));
   }
 
   /** Levels, breakers, decisions, admission and route latency of the control loop. */

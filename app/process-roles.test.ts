@@ -12,7 +12,7 @@ import { MemoryHistory } from '../workflow/history/memory.js';
 import { createWorkflow, type Workflow } from '../workflow/wire.js';
 import { PROCESS_ROLES, parseApiKeys, type ProcessRole } from './config.js';
 import { Metrics } from './metrics.js';
-import { ROUTE_GROUPS, servesReports } from './process-roles.js';
+import { ROUTE_GROUPS, servesIngest, servesReports } from './process-roles.js';
 import { buildServer } from './server.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
@@ -68,6 +68,8 @@ describe('routes per process role', () => {
       pipelines: { store, publisher: new EventPublisher(await bus.producer()), deadLetters: storeDeadLetters(store) },
       checks: new Map(),
       role,
+      // The in-process bus: only a process with its own worker takes events (`servesIngest`).
+      ingest: servesIngest(role, false),
       ...(role === 'all' || role === 'control' ? { control: { service: control.svc, clock } } : {}),
       ...(role === 'all' || role === 'workflow' ? { workflow: workflow.routes } : {}),
       ...(role === 'reporting' ? { slaReports: { history: new MemoryHistory() } } : {}),
@@ -88,8 +90,10 @@ describe('routes per process role', () => {
     await control.svc.stop();
   });
 
-  it('reports are served by all and reporting only', () => {
+  it('reports are served by all and reporting only; ingest by all and pipeline, or by any role with Kafka', () => {
     expect(PROCESS_ROLES.filter(servesReports)).toEqual(['all', 'reporting']);
+    expect(PROCESS_ROLES.filter((r) => servesIngest(r, false))).toEqual(['all', 'pipeline']);
+    expect(PROCESS_ROLES.filter((r) => servesIngest(r, true))).toEqual([...PROCESS_ROLES]);
   });
 
   for (const role of PROCESS_ROLES) {
@@ -116,8 +120,25 @@ describe('routes per process role', () => {
       // The answer names roles, not data, but still needs a key; an unknown path stays a plain 404.
       expect((await app.inject({ url: `/v1/reports/minutes?${range}` })).statusCode).toBe(401);
       expect((await app.inject({ url: '/v1/nope', headers: auth })).json().error.code).toBe('SLUICE_ERR_NOT_FOUND');
-      // Every role serves ingest and the real-time reads.
+      // Every role serves the real-time reads.
       expect((await app.inject({ url: '/v1/realtime/skillgroups', headers: auth })).statusCode).toBe(200);
+      // Ingest only where a worker gets the events: on the in-process bus, all and pipeline; elsewhere a 404 that
+      // names the pipeline role instead of accepting events nobody would store (with Kafka every role takes them).
+      const event = {
+        v: 1,
+        tenant: 'acme',
+        source: 'skillgroup',
+        id: `e-${role}`,
+        ts: NOW,
+        body: { skillGroup: 'care', callId: 'c', type: 'OFFERED' },
+      };
+      const ingest = await app.inject({ method: 'POST', url: '/v1/events', payload: { events: [event] }, headers: auth });
+      if (role === 'all' || role === 'pipeline') {
+        expect(ingest.statusCode, ingest.body).toBe(202);
+      } else {
+        expect(ingest.statusCode, role).toBe(404);
+        expect(ingest.json().error).toMatchObject({ code: 'SLUICE_ERR_ROLE_ROUTE', servedBy: 'pipeline', role });
+      }
       // The API description lists what this instance serves, and nothing of the other roles.
       const paths = Object.keys((await app.inject({ url: '/openapi.json', headers: auth })).json().paths);
       expect(

@@ -132,7 +132,7 @@ describe('the log line of a refused request', () => {
   it('has one msg, with the reason under its own key', async () => {
     const lines: string[] = [];
     const { app } = await server({}, lines);
-    await app.inject({ url: '/healthz', headers: { 'x-api-key': 'not-a-key-of-this-sluice' } });
+    await app.inject({ url: '/metrics', headers: { 'x-api-key': 'not-a-key-of-this-sluice' } });
     const refused = lines.filter((l) => l.includes('request refused'));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.match(/"msg":/g)).toHaveLength(1);

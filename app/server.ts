@@ -8,17 +8,18 @@ import type { RealtimeReader } from '../pipelines/realtime/merge.js';
 import { pipelinesRoutes, type PipelinesRoutesOptions } from '../pipelines/http/routes.js';
 import { ROLES } from '../core/access.js';
 import { LIMIT_DEFAULTS, type Config, type ProcessRole } from './config.js';
-import { otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
+import { INGEST_GROUP, otherRoleRoutes, ROUTE_GROUPS, servesReports } from './process-roles.js';
 import { SlowReportLane, slowReports } from './report-lane.js';
 import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
 import type { Metrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { jsonDepthPlugin } from './plugins/json-depth.js';
-import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { healthRoutes, type HealthOptions, type ReadinessCheck } from './routes/health.js';
 import { streamRoutes } from './routes/stream.js';
 import { levelSourceOf, type LevelSource } from './routes/stream-levels.js';
 import { wallboardRoutes, type WallboardOptions } from './routes/wallboard.js';
+import { studioPageRoutes } from './routes/studio.js';
 import { workflowRoutes, type WorkflowRoutesOptions } from '../workflow/http/routes.js';
 import { slaReportRoutes, type SlaReportOptions } from '../workflow/http/reports.js';
 import { controlRoutes, type ControlRoutesOptions } from '../control/http/routes.js';
@@ -46,6 +47,11 @@ export interface ServerDeps {
    */
   pipelines?: Omit<PipelinesRoutesOptions, 'clock' | 'metrics' | 'realtime'> & Partial<PipelinesRoutesOptions>;
   checks: Map<string, ReadinessCheck>;
+  /**
+   * Readiness per role: the checks this role works without (reported, not failing readiness), each check's bound,
+   * and what `GET /v1/status` adds for platform keys (`routes/health.ts`).
+   */
+  health?: Pick<HealthOptions, 'optional' | 'checkTimeoutMs' | 'describe'>;
   /** Workflow API (flows, tickets, todos, SLA); absent when this process runs no workflow role. */
   workflow?: WorkflowRoutesOptions;
   /** Control API (routing, state, policy, overrides); absent when this process runs no control role. */
@@ -60,6 +66,11 @@ export interface ServerDeps {
    * what it answers on the routes of the groups it does not serve (404 `SLUICE_ERR_ROLE_ROUTE`, `app/process-roles.ts`).
    */
   role?: ProcessRole;
+  /**
+   * Whether this process takes events on `POST /v1/events` (default true); false answers it 404
+   * `SLUICE_ERR_ROLE_ROUTE` naming the pipeline role (`servesIngest` in `app/process-roles.ts`).
+   */
+  ingest?: boolean;
   /** The SLA report's history where reports are served without the workflow API (the `reporting` role). */
   slaReports?: SlaReportOptions;
   /**
@@ -133,7 +144,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       'request',
     );
   });
-  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state });
+  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, state: deps.state, ...deps.health });
   const role = deps.role ?? 'all';
   const reports = servesReports(role);
   const nonCritical = deps.nonCritical ?? NEVER_SLOW;
@@ -145,7 +156,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   }
   if (deps.pipelines)
-    await app.register(pipelinesRoutes, { clock: deps.clock, metrics: deps.metrics, realtime: deps.realtime, ...deps.pipelines, reports });
+    await app.register(pipelinesRoutes, {
+      clock: deps.clock,
+      metrics: deps.metrics,
+      realtime: deps.realtime,
+      ...deps.pipelines,
+      reports,
+      ingest: deps.ingest !== false,
+    });
   await app.register(streamRoutes, {
     realtime: deps.realtime,
     clock: deps.clock,
@@ -158,11 +176,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.levels ? { levels: deps.levels } : deps.control ? { levels: levelSourceOf(deps.control.service) } : {}),
   });
   await app.register(wallboardRoutes, deps.wallboard ?? {});
+  // The flow studio's page (issue 19): public static assets; its data comes over the workflow API.
+  await app.register(studioPageRoutes);
   if (deps.workflow) await app.register(workflowRoutes, { ...deps.workflow, reports });
   else if (reports && deps.slaReports) await app.register(slaReportRoutes, deps.slaReports);
   if (deps.control) await app.register(controlRoutes, deps.control);
   const served = { control: deps.control !== undefined, workflow: deps.workflow !== undefined, reporting: reports };
-  await app.register(otherRoleRoutes, { role, groups: ROUTE_GROUPS.filter((g) => !served[g.role]) });
+  const notServed = ROUTE_GROUPS.filter((g) => !served[g.role]);
+  await app.register(otherRoleRoutes, { role, groups: deps.ingest === false ? [...notServed, INGEST_GROUP] : notServed });
   app.get('/openapi.json', { config: { access: { roles: ROLES, action: 'read the API description' } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -41,10 +41,9 @@ describe('sluice replay', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual(expected.queues);
     expect(r.err.split('\n')).toEqual([
-      'line 33: truncated: CONNECT needs 3 data fields (holdtime|bridged channel uniqueid|ringtime), got 1',
-      'line 48: unknown-event: unknown event CALLBACKREQUEST',
+      'line 33: truncated: CONNECT takes 1 data field (holdtime), 2 (holdtime|bridged channel uniqueid) or 3 (holdtime|bridged channel uniqueid|ringtime), got 0',
       "line 49: malformed: epoch '17180004!0' is not a whole number of seconds",
-      '3 lines of 53 could not be decoded',
+      '2 lines of 53 could not be decoded; 5 ignored (not queue events or informational)',
       '',
     ]);
   });

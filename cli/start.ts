@@ -1,15 +1,19 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
-import { loadConfig, PROCESS_ROLES, type Config } from '../app/config.js';
+import { loadConfig, PROCESS_ROLES, withoutExternalServices, type Config } from '../app/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { startSluice } from '../app/main.js';
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
-async function run(overrides: Record<string, string>, banner: (c: Readonly<Config>, url: string) => string[]): Promise<void> {
+async function run(
+  overrides: Record<string, string>,
+  banner: (c: Readonly<Config>, url: string) => string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   let config: Readonly<Config>;
   try {
-    config = loadConfig(process.env, overrides);
+    config = loadConfig(env, overrides);
   } catch (err) {
     if (isSluiceError(err)) {
       console.error(`sluice: ${err.message}`);
@@ -89,7 +93,7 @@ export function startCommand(): Command {
     });
 }
 
-/** `sluice demo`: everything on embedded defaults with the simulator, open API. */
+/** `sluice demo`: everything on embedded defaults with the simulator, open API; external services only with `--use-env`. */
 export function demoCommand(): Command {
   return (
     new Command('demo')
@@ -99,20 +103,32 @@ export function demoCommand(): Command {
       // No default here: PORT (default 8080) applies unless --port is given.
       .option('--port <port>', 'port to listen on (env PORT, default 8080)')
       .option('--rate <calls>', 'simulated calls per hour per tenant (split over sales, support and billing)', '1200')
-      .action(async (o: { port?: string; rate: string }) => {
+      .option(
+        '--use-env',
+        'use the services the environment names (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL, …) instead of ignoring them: the open demo API then reaches them',
+      )
+      .action(async (o: { port?: string; rate: string; useEnv?: boolean }) => {
+        const { env, ignored } = o.useEnv ? { env: process.env, ignored: [] } : withoutExternalServices(process.env);
         await run(
           { SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) },
           (c, url) => [
             '',
             `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
             `  live wallboard     ${url}/wallboard`,
+            `  flow studio        ${url}/studio#tenant=${c.tenants[0] ?? 'demo'}`,
             `  real-time figures  ${url}/v1/realtime/skillgroups`,
             `  metrics            ${url}/metrics`,
             `  readiness          ${url}/readyz`,
             `  ClickHouse (chDB)  ${c.clickhouseUrl ? redactUrl(c.clickhouseUrl) : c.chdbPath}   Kafka: ${c.kafkaBrokers?.join(',') ?? 'in-process'}   Redis: ${c.redisUrl ? redactUrl(c.redisUrl) : 'in-memory'}`,
+            o.useEnv
+              ? '  --use-env: using the services the environment names (the open API reaches them)'
+              : ignored.length > 0
+                ? `  embedded services only: ignored ${ignored.join(', ')} from the environment (--use-env uses them)`
+                : '  embedded services only (--use-env would use KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL from the environment)',
             '  Ctrl-C stops it; pending rows are stored first.',
             '',
           ],
+          env,
         );
       })
   );

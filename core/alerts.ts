@@ -12,6 +12,11 @@ export const ALERT_CHANNELS = ['message', 'email', 'sms', 'phone', 'wecom', 'web
 /** A channel an alert may name. */
 export type AlertChannelName = (typeof ALERT_CHANNELS)[number];
 
+/** Steps of a reminder method: a person's own order (`preferred`) or one channel. */
+export const REMINDER_STEPS = ['preferred', 'email', 'sms', 'voice', 'wecom', 'webhook'] as const;
+/** A step of a reminder method. */
+export type ReminderStepName = (typeof REMINDER_STEPS)[number];
+
 /** What an alert is about; picks its templates. */
 export const ALERT_KINDS = ['sla-warning', 'sla-breach', 'notify', 'centre-level', 'centre-breaker', 'centre-service-level'] as const;
 /** What an alert is about. */
@@ -49,6 +54,11 @@ export interface AlertRequest {
   readonly language?: string;
   /** Ticket the alert is about: recipients are resolved in its context and every attempt lands in its history. */
   readonly ticketId?: string;
+  /**
+   * The reminder method of the people warned (a flow's assignee `remind`): the channels tried in order for `message`,
+   * `preferred` standing for each person's own order; absent: the person's preferred channels.
+   */
+  readonly remind?: readonly ReminderStepName[];
   /** Epoch ms the alert was raised. */
   readonly at: number;
 }
@@ -101,6 +111,16 @@ export function alertRequestProblem(x: unknown): string | null {
     return 'language must be a BCP 47 tag such as en or zh-CN';
   }
   if (o.ticketId !== undefined && !isText(o.ticketId, L.idLength)) return `ticketId must be text of 1 to ${L.idLength} characters`;
+  if (
+    o.remind !== undefined &&
+    !(
+      Array.isArray(o.remind) &&
+      o.remind.length <= REMINDER_STEPS.length &&
+      o.remind.every((x) => REMINDER_STEPS.includes(x as ReminderStepName))
+    )
+  ) {
+    return `remind must be an array of at most ${REMINDER_STEPS.length} of ${REMINDER_STEPS.join(', ')}`;
+  }
   if (typeof o.at !== 'number' || !Number.isSafeInteger(o.at) || o.at < 0) return 'at must be epoch ms (a non-negative integer)';
   return null;
 }

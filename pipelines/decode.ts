@@ -13,6 +13,21 @@ export interface DecodeLimits {
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxPastMs: 400 * 24 * 3600 * 1000, maxFutureMs: 5 * 60 * 1000 };
 
+/**
+ * The limits of a replay of history (`sluice replay`): events of any age (the age bound belongs to live
+ * ingest, where a time far in the past is a broken clock); the rest as {@link DEFAULT_DECODE_LIMITS}.
+ */
+export const HISTORY_DECODE_LIMITS: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxPastMs: Number.POSITIVE_INFINITY };
+
+/**
+ * Times below this, ms, are refused whatever the limits: 10¹¹ ms is 1973-03-03, before any contact
+ * center's telemetry, while 10¹¹ *seconds* is the year 5138 — so a time below it is a time in seconds (or
+ * a zeroed clock), never a real one in milliseconds.
+ */
+export const MIN_EPOCH_MS = 1e11;
+/** From here (1973-03-03 in seconds) a time below {@link MIN_EPOCH_MS} is told as "looks like seconds". */
+const SECONDS_FROM = 1e8;
+
 /** Why an input was refused: a short stable `code` for metrics plus a human `reason`. */
 export type DecodeResult =
   | { ok: true; event: TelemetryEvent }
@@ -20,6 +35,11 @@ export type DecodeResult =
 
 /** Why `time` (epoch ms, named `field`) is implausible against `now`; undefined when plausible. */
 function checkTime(field: string, time: number, now: number, limits: DecodeLimits): string | undefined {
+  if (time < MIN_EPOCH_MS) {
+    if (time >= SECONDS_FROM)
+      return `${field} ${time} is not epoch milliseconds (looks like seconds: ${new Date(time * 1000).toISOString()}); epoch milliseconds expected`;
+    return `${field} ${time} is before 1973-03-03: epoch milliseconds expected`;
+  }
   if (time < now - limits.maxPastMs) return `${field} ${time} is more than ${limits.maxPastMs} ms before now (${now})`;
   if (time > now + limits.maxFutureMs) return `${field} ${time} is more than ${limits.maxFutureMs} ms after now (${now})`;
   return undefined;

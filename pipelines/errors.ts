@@ -13,6 +13,11 @@ export const PIPELINES_ERRORS = {
     retriable: true,
     message: '%s events accepted are not yet stored, at most %s may wait: nothing of this request was accepted; retry after %s s',
   },
+  SLUICE_ERR_EVENTS_REJECTED: {
+    status: 422,
+    retriable: false,
+    message: 'none of the %s events was accepted: %s',
+  },
 } as const satisfies ErrorList;
 
 /**

@@ -17,6 +17,10 @@ export interface RedisServer {
    * without persistence, unless it was started with `appendOnly` (then it reloads its append-only file).
    */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops the server for good and removes its folder. */
   stop(): Promise<void>;
 }
@@ -114,7 +118,10 @@ export async function startRedis(o: StartRedisOptions = {}): Promise<RedisServer
     url: `redis://127.0.0.1:${port}`,
     halt,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async stop() {
+      child?.kill('SIGCONT');
       await halt();
       process.removeListener('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });

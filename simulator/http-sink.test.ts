@@ -42,6 +42,34 @@ afterEach(async () => {
 });
 
 describe('HttpIngestSink', () => {
+  it('counts a 422 "nothing accepted" as every event rejected, without retrying, and goes on with the next batch', async () => {
+    const s = await server((n, events) =>
+      n === 1
+        ? {
+            status: 422,
+            body: {
+              error: {
+                code: 'SLUICE_ERR_EVENTS_REJECTED',
+                message: 'none of the 2 events was accepted: …',
+                retriable: false,
+                accepted: 0,
+                rejected: events.map((_, index) => ({ index, reason: `bad ${index}` })),
+              },
+            },
+          }
+        : { status: 202, body: { accepted: events.length, rejected: [] } },
+    );
+    app = s.app;
+    const sink = new HttpIngestSink({ url: s.url, apiKey: 'k', batchSize: 2 });
+    await sink.send([event(1), event(2), event(3)]);
+    expect(s.seen.map((x) => x.count)).toEqual([2, 1]);
+    expect([sink.accepted, sink.rejected, sink.retries]).toEqual([1, 2, 0]);
+    expect(sink.rejections).toEqual([
+      { id: 'e1', reason: 'bad 0' },
+      { id: 'e2', reason: 'bad 1' },
+    ]);
+  });
+
   it('posts batches of at most 1000 events with the API key, in order', async () => {
     const received: string[] = [];
     const s = await server((_, events) => {

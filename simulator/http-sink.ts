@@ -3,7 +3,8 @@
  * key, at most 1,000 events per request, retrying server errors and network failures with a doubling
  * backoff on the injected clock. A 503 or 429 that says when to come back (`Retry-After`: Sluice's ingest
  * backpressure, a rate limit) is flow control, not a failure: the sink waits as told and sends the same
- * request again, up to `maxBackpressureWaitMs` in all.
+ * request again, up to `maxBackpressureWaitMs` in all. A 422 `SLUICE_ERR_EVENTS_REJECTED` (nothing of the batch
+ * accepted, each event refused with its reason and dead-lettered) counts its events as rejected, like a 202's.
  */
 import type { Clock } from '../adapters/clock.js';
 import { systemClock } from '../adapters/clock.js';
@@ -113,6 +114,8 @@ export class HttpIngestSink implements TrafficSink {
         });
         const text = await res.text();
         if (res.ok) return this.#count(events, text);
+        // 422: nothing of the batch was accepted, every event refused with its reason (and dead-lettered): done, not failed.
+        if (res.status === 422 && this.#countRefused(events, text)) return;
         failure = new HttpSinkError(
           `POST ${this.#endpoint} answered ${res.status}: ${text.slice(0, 300)}`,
           res.status,
@@ -140,6 +143,19 @@ export class HttpIngestSink implements TrafficSink {
       this.retries++;
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#o.backoffMs * 2 ** attempt));
     }
+  }
+
+  /** Counts a 422's events as rejected; false when the answer is not the ingest's "nothing accepted". */
+  #countRefused(events: TelemetryEvent[], text: string): boolean {
+    let error: { code?: unknown; rejected?: unknown } | undefined;
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error;
+    } catch {
+      return false;
+    }
+    if (error?.code !== 'SLUICE_ERR_EVENTS_REJECTED' || !Array.isArray(error.rejected)) return false;
+    this.#count(events, JSON.stringify({ accepted: 0, rejected: error.rejected }));
+    return true;
   }
 
   #count(events: TelemetryEvent[], text: string): void {

@@ -96,6 +96,22 @@ export const WORKFLOW_ERROR_CODES = {
     retriable: false,
     description: 'an alert channel is configured wrongly (the setting is named); Sluice does not start',
   },
+  SLUICE_ERR_DIRECTORY_NOT_FOUND: {
+    status: 404,
+    retriable: false,
+    description: 'no person, group or organisation with that id in the tenant',
+  },
+  SLUICE_ERR_DIRECTORY_CONFLICT: {
+    status: 409,
+    retriable: false,
+    description:
+      'the directory write clashes with what is stored: the id or userName is taken, or an organisation still has members or sub-organisations',
+  },
+  SLUICE_ERR_DIRECTORY_FULL: {
+    status: 409,
+    retriable: false,
+    description: 'the tenant holds the most persons, groups or organisations allowed, or a person the most groups',
+  },
 } as const satisfies ErrorList;
 
 /** A workflow error code (the room's own; shared codes are in `core/errors.ts`). */

@@ -17,6 +17,11 @@ import { MemoryHistory } from './history/memory.js';
 import type { HistoryStore } from './history/types.js';
 import { observeWorkflow, recordHistory, type WorkflowObserver } from './metrics.js';
 import { MemoryRoundRobinCounter } from './people/memory.js';
+import { AssignmentKeeper } from './engine/keep-assigned.js';
+import type { Directory } from './people/directory.js';
+import { seedDemoDirectory } from './people/demo.js';
+import { MemoryDirectory } from './people/memory-directory.js';
+import { RedisDirectory } from './redis/directory.js';
 import type { PeopleDirectory, RoundRobinCounter } from './people/ports.js';
 import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
@@ -28,11 +33,10 @@ import type { AlertSink } from '../core/alerts.js';
 import { outboxNotifier } from './alerts/bridge.js';
 import { MemoryAlertOutbox } from './alerts/memory-outbox.js';
 import type { AlertOutbox } from './alerts/outbox.js';
-import { alertChannels, type AlertChannelSettings, contactsFromPeople } from './alerts/setup.js';
+import { alertChannels, type AlertChannelSettings } from './alerts/setup.js';
 import type { AlertChannel } from './alerts/types.js';
 import { type DeliveryAttempt, DeliveryWorker, type DeliveryWorkerOptions } from './alerts/worker.js';
 import type { AlertDeliveryRow } from './history/types.js';
-import { MemoryPeopleDirectory } from './people/memory.js';
 import type { ContactDirectory } from './people/ports.js';
 import { AlertOutboxKeys, RedisAlertOutbox } from './redis/alert-outbox.js';
 import { MemoryTimerStore } from './sla/memory-timer-store.js';
@@ -52,8 +56,17 @@ export interface CreateWorkflowOptions {
   readonly instanceId: string;
   /** Tenants that get the shipped flows (`workflow/flows/*.yaml`) on start (default `['default']`). */
   readonly tenants?: readonly string[];
-  /** Who belongs to which group (default: an empty directory; user refs still resolve). */
+  /**
+   * Who assignment resolves people through (default: the people directory below). Tests pass a
+   * plain `MemoryPeopleDirectory`; the directory API and SCIM still serve {@link Workflow.directory}.
+   */
   readonly people?: PeopleDirectory;
+  /** The people directory (default: on Redis when `redisUrl` is set, in memory otherwise). */
+  readonly directory?: Directory;
+  /** Seed the demo's billing department into each tenant whose directory is empty (`npm start`). */
+  readonly demoDirectory?: boolean;
+  /** Assignment keeper tuning: periodic sweep interval and per-run bound (default 60 s, 200 tickets). */
+  readonly keeper?: { readonly intervalMs?: number; readonly maxTicketsPerRun?: number };
   /** The deployment's fallback: receives every alert that reaches nobody (no one resolved, no address, every channel failed); absent: the log. */
   readonly webhookUrl?: string;
   /** Alert delivery (channels, people's addresses, languages, the worker); see {@link WorkflowAlertOptions}. */
@@ -74,7 +87,7 @@ export interface WorkflowAlertOptions {
   readonly channels?: AlertChannelSettings;
   /** Adapters given as they are (tests), added to and replacing those of `channels` by delivery channel. */
   readonly adapters?: readonly AlertChannel[];
-  /** People and their addresses (default: the people directory's ids, without addresses: alerts go to the fallback). */
+  /** People and their addresses (default: the workflow's people directory). */
   readonly contacts?: ContactDirectory;
   /** Default language per tenant (a person's own language wins). */
   readonly tenantLanguages?: Readonly<Record<string, string>>;
@@ -89,6 +102,12 @@ export interface WorkflowAlertOptions {
 /** A wired workflow service. */
 export interface Workflow {
   readonly engine: WorkflowEngine;
+  /** The people directory (persons, groups, organisations): assignment and alert recipients read it. */
+  readonly directory: Directory;
+  /** Re-assigns when the directory changes and sweeps unassigned todos periodically. */
+  readonly keeper: AssignmentKeeper;
+  /** Open todos nobody holds in one tenant (for a gauge). */
+  unassignedTodos(tenant: string): Promise<number>;
   readonly catalog: FlowCatalog;
   /** Options for `app.register(workflowRoutes, workflow.routes)`. */
   readonly routes: WorkflowRoutesOptions;
@@ -137,6 +156,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   const { clock } = options;
   let redis: Redis | undefined;
   let tickets: TicketStore & { countByState(tenant: string): Promise<Record<TicketState, number>> };
+  let directory: Directory;
   let timerStore: TimerStore;
   let repo: FlowRepository;
   let roundRobin: RoundRobinCounter;
@@ -154,8 +174,10 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     outbox = new RedisAlertOutbox(redis, {
       keys: new AlertOutboxKeys(options.redisPrefix === undefined ? undefined : `${options.redisPrefix}alerts:`),
     });
+    directory = options.directory ?? new RedisDirectory(redis, keys);
   } else {
     outbox = new MemoryAlertOutbox();
+    directory = options.directory ?? new MemoryDirectory();
     tickets = new MemoryTicketStore();
     timerStore = new MemoryTimerStore();
     repo = new MemoryFlowRepository();
@@ -178,11 +200,14 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timers: timerStore,
     clock,
     roundRobin,
-    ...(options.people && { people: options.people }),
+    people: options.people ?? directory,
   });
+  const keeper = new AssignmentKeeper({ engine, directory, clock, tenants: options.tenants ?? ['default'], ...options.keeper });
+  keeper.on('error', (err) => log.warn({ err: (err as Error).message }, 'assignment retry failed; the next sweep retries'));
   const timerService = new TimerService({ store: timerStore, notifier: outboxNotifier(outbox), clock, ...options.timers });
   recordHistory(engine, timerService, history);
-  const worker = options.alerts?.deliver === false ? undefined : alertWorker(options, { outbox, engine, history, log });
+  const worker =
+    options.alerts?.deliver === false ? undefined : alertWorker(options, { outbox, engine, history, log, contacts: directory });
   timerService.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA timer loop error'));
   if (history instanceof ClickHouseHistory) {
     history.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA history insert failed; will retry'));
@@ -207,8 +232,11 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   let stopped: Promise<void> | undefined;
   return {
     engine,
+    directory,
+    keeper,
+    unassignedTodos: (tenant) => tickets.unassignedTodos(tenant),
     catalog,
-    routes: { engine, catalog, clock, timers: timerStore, history },
+    routes: { engine, catalog, clock, timers: timerStore, history, directory },
     callbackTickets: callbackTicketsFor(engine),
     timerService,
     timerStore,
@@ -225,12 +253,17 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
         : true,
     async start() {
       await deploy();
+      if (options.demoDirectory)
+        for (const tenant of options.tenants ?? ['default'])
+          if (await seedDemoDirectory(directory, tenant)) log.info({ tenant }, 'demo people directory seeded');
+      keeper.start();
       timerService.start();
       worker?.start();
       log.info({ instance: options.instanceId, store: redis ? 'redis' : 'memory' }, 'workflow timers running');
     },
     stop: () =>
       (stopped ??= (async () => {
+        await keeper.stop();
         await timerService.stop();
         await worker?.stop();
         await history.close();
@@ -265,7 +298,14 @@ export function alertDeliveryRow(a: DeliveryAttempt): AlertDeliveryRow {
  */
 function alertWorker(
   options: CreateWorkflowOptions,
-  deps: { readonly outbox: AlertOutbox; readonly engine: WorkflowEngine; readonly history: HistoryStore; readonly log: Logger },
+  deps: {
+    readonly outbox: AlertOutbox;
+    readonly engine: WorkflowEngine;
+    readonly history: HistoryStore;
+    readonly log: Logger;
+    /** The people directory: persons with their addresses, languages and preferred channels. */
+    readonly contacts: ContactDirectory;
+  },
 ): DeliveryWorker {
   const a = options.alerts ?? {};
   const settings: AlertChannelSettings = { ...a.channels, ...(options.webhookUrl !== undefined && { webhook: a.channels?.webhook ?? {} }) };
@@ -276,7 +316,7 @@ function alertWorker(
     outbox: deps.outbox,
     clock: options.clock,
     channels: [...byChannel.values()],
-    contacts: a.contacts ?? contactsFromPeople(options.people ?? new MemoryPeopleDirectory()),
+    contacts: a.contacts ?? deps.contacts,
     context: async (tenant, ticketId) => {
       const ticket = await engine.get(tenant, ticketId).catch(() => undefined);
       if (!ticket) return undefined;

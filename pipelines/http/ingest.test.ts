@@ -76,8 +76,10 @@ describe('POST /v1/events: refused events', () => {
       { index: 0, reason: 'schema: id must be text without control characters (NUL, line breaks, …) or lone surrogates' },
       { index: 2, reason: 'schema: body.skillGroup must be text without control characters (NUL, line breaks, …) or lone surrogates' },
     ]);
+    // Nothing of that batch accepted: 422 naming the reason, the event dead-lettered all the same.
     const p = await post([{ ...event('t'), tenant: 'x\ud800' }], PLATFORM);
-    expect(p.statusCode).toBe(202);
+    expect(p.statusCode).toBe(422);
+    expect(p.json().error).toMatchObject({ code: 'SLUICE_ERR_EVENTS_REJECTED', retriable: false, accepted: 0, rejected: [{ index: 0 }] });
     expect((await s.store.deadLetters(100)).filter((d) => d.tenant.startsWith('x'))).toMatchObject([{ tenant: 'x\uFFFD', code: 'schema' }]);
   });
 });

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../adapters/clock.js';
 import { decodeValue, DEFAULT_DECODE_LIMITS } from '../decode.js';
@@ -7,6 +8,7 @@ import type { DeadLetterSink } from '../dead-letters.js';
 import type { DeadLetter } from '../store/types.js';
 import { invalidRequest, pipelinesError } from '../errors.js';
 import { ingestGuard, type IngestGuardOptions } from './ingest-guard.js';
+import { INGEST_BODY_DOC, INGEST_RESPONSES, MAX_EVENTS_PER_REQUEST } from './ingest-schema.js';
 
 /**
  * The bytes kept in a refused event's dead letter: its JSON text, or, for a value too deeply nested to
@@ -35,13 +37,32 @@ export interface IngestRoutesOptions {
   guard?: IngestGuardOptions;
 }
 
-/** Largest number of events in one `POST /v1/events`. */
-export const MAX_EVENTS_PER_REQUEST = 5000;
+export { MAX_EVENTS_PER_REQUEST };
+
+/**
+ * What the route checks of the body before its handler: the envelope only (an object holding `events`, 1 to
+ * {@link MAX_EVENTS_PER_REQUEST} objects). Each event is checked on its own by the handler, so one bad event
+ * is dead-lettered while the rest of the batch is stored; the API document shows the full schema of each
+ * ({@link INGEST_BODY_DOC}).
+ */
+const ENVELOPE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['events'],
+  properties: { events: { type: 'array', minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST, items: { type: 'object' } } },
+} as const;
+const envelopeAjv = new Ajv({ allErrors: false, coerceTypes: 'array', removeAdditional: false });
+const validateEnvelope = envelopeAjv.compile(ENVELOPE);
+
+/** At most this many reasons are spelled out in a 422's message (all are in its `rejected`). */
+const REASONS_IN_MESSAGE = 3;
 
 /**
  * `POST /v1/events`: batches of normalized events for collectors without Kafka. Events that fail
  * validation go to the dead-letter sink with their reason and are listed in the answer; the rest are
- * published to the bus. An event for another tenant than the key's refuses the whole request.
+ * published to the bus (202). A batch of which nothing is accepted answers 422
+ * `SLUICE_ERR_EVENTS_REJECTED` naming the reasons (its events dead-lettered all the same). An event for
+ * another tenant than the key's refuses the whole request (400).
  */
 export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
   app.post<{ Body: { events: unknown[] } }>(
@@ -51,13 +72,15 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
       // Accepted means stored: admitted whole or refused whole (503, Retry-After) before any of it is handled.
       ...ingestGuard(opts.guard ?? {}),
       schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['events'],
-          properties: { events: { type: 'array', minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST, items: { type: 'object' } } },
-        },
+        summary: 'Send a batch of normalized events',
+        description:
+          'Telemetry from a PBX, ACD or collector: 1 to 5,000 events of the key’s tenant, each checked on its own. Every event that passes is stored; every one that fails is dead-lettered with its reason and listed in `rejected`. Ids make sending again safe: an event is stored once per id. Times are epoch milliseconds. See docs/integration/events.md.',
+        tags: ['ingest'],
+        body: INGEST_BODY_DOC,
+        response: INGEST_RESPONSES,
       },
+      // Only the envelope is checked before the handler: the documented schema of each event is applied per event.
+      validatorCompiler: () => validateEnvelope,
     },
     async (req, reply) => {
       const now = opts.clock.now();
@@ -100,6 +123,16 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
         } catch (err) {
           throw pipelinesError('SLUICE_ERR_UNAVAILABLE', 'the event bus is unavailable', { cause: err });
         }
+      }
+      if (accepted.length === 0) {
+        const shown = rejected
+          .slice(0, REASONS_IN_MESSAGE)
+          .map((r) => `body.events.${r.index}: ${r.reason}`)
+          .join('; ');
+        const more = rejected.length > REASONS_IN_MESSAGE ? `; and ${rejected.length - REASONS_IN_MESSAGE} more (see rejected)` : '';
+        throw pipelinesError('SLUICE_ERR_EVENTS_REJECTED', [String(rejected.length), `${shown}${more}`], {
+          details: { accepted: 0, rejected },
+        });
       }
       return reply.status(202).send({ accepted: accepted.length, rejected });
     },

@@ -30,12 +30,15 @@ export interface PipelinesRoutesOptions {
   readonly ingestGuard?: IngestGuardOptions;
   /** Whether this process serves the reports (`/v1/reports/*`, ClickHouse queries); default true. */
   readonly reports?: boolean;
+  /** Whether this process takes events on `POST /v1/events` (default true): false where no pipeline would get them. */
+  readonly ingest?: boolean;
 }
 
-/** Registers the ingest and real-time routes, and the reports unless `reports` is false. */
+/** Registers the real-time routes, ingest unless `ingest` is false, and the reports unless `reports` is false. */
 export async function pipelinesRoutes(app: FastifyInstance, o: PipelinesRoutesOptions): Promise<void> {
   await app.register(realtimeRoutes, { realtime: o.realtime, clock: o.clock });
   if (o.reports !== false) await app.register(reportsRoutes, { store: o.store, clock: o.clock });
+  if (o.ingest === false) return;
   await app.register(ingestRoutes, {
     publisher: o.publisher,
     deadLetters: o.deadLetters,

@@ -24,7 +24,21 @@ export interface ReplayOptions {
   maxErrors?: number;
   /** Told of each bad line as it is met. */
   onError?: (e: ReplayError) => void;
+  /**
+   * Figures per period of event time instead of for the whole input: `day`, or `interval` (of
+   * `intervalMinutes`). Periods are local to `utcOffsetMinutes`. Default: the whole input.
+   */
+  by?: 'day' | 'interval';
+  /** Length of an interval with `by: 'interval'`, minutes: 15 (default), 30 or 60. */
+  intervalMinutes?: 15 | 30 | 60;
+  /** Local time minus UTC of the periods, minutes, −840 to 840 (default 0: UTC days and intervals). */
+  utcOffsetMinutes?: number;
+  /** Most tenant × queue × period rows kept (default 200,000); more is refused, naming the bound. */
+  maxRows?: number;
 }
+
+/** Most distinct reasons {@link ReplayResult.ignoredByReason} lists; the rest count under `other`. */
+export const MAX_IGNORED_REASONS = 50;
 
 /** A line the decoder refused. */
 export interface ReplayError {
@@ -35,8 +49,13 @@ export interface ReplayError {
   reason: string;
 }
 
-/** Whole-input figures of one queue (skill group). Times in seconds (3 decimals), ratios 0–1 (4 decimals). */
+/** Figures of one queue (skill group) for the whole input or one period. Times in seconds (3 decimals), ratios 0–1 (4 decimals). */
 export interface QueueFigures {
+  /**
+   * With `by`: the period's local start, `YYYY-MM-DD` (day) or `YYYY-MM-DDTHH:MM` (interval), at the
+   * replay's UTC offset; absent for whole-input figures.
+   */
+  period?: string;
   tenant: string;
   queue: string;
   /** Calls that entered the queue. */
@@ -67,7 +86,7 @@ export interface QueueFigures {
 
 /** What {@link replay} found. */
 export interface ReplayResult {
-  /** Per queue, ordered by tenant then queue. */
+  /** Per queue (and per period with `by`), ordered by period, then tenant, then queue. */
   queues: QueueFigures[];
   /** Bad lines in file order (at most `maxErrors`). */
   errors: ReplayError[];
@@ -78,16 +97,21 @@ export interface ReplayResult {
   events: number;
   /** Events dropped as repeats of an id already seen. */
   duplicates: number;
+  /** Lines that are well formed but carry nothing measured (informational records, a dialplan's own lines). */
+  ignored: number;
+  /** {@link ignored} by reason (`CONFIGRELOAD is informational`, `OUTBOUND is not a queue event`), at most {@link MAX_IGNORED_REASONS} and `other`. */
+  ignoredByReason: Record<string, number>;
 }
 
 function seconds(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms) / 1000;
 }
 
-function figures(tenant: string, queue: string, s: SkillGroupSums): QueueFigures {
+function figures(tenant: string, queue: string, s: SkillGroupSums, period: string | undefined): QueueFigures {
   const sl = serviceLevels(s);
   for (const k of Object.keys(sl) as ServiceLevelVariant[]) sl[k] = sl[k] === null ? null : Math.round(sl[k] * 10_000) / 10_000;
   return {
+    ...(period === undefined ? {} : { period }),
     tenant,
     queue,
     offered: s.offered,
@@ -110,15 +134,24 @@ function wholeSeconds(name: string, v: number): number {
   return v * 1000;
 }
 
+/** Start of the period holding `ts` (epoch ms) and its local label; periods are `lengthMs` long, local to `offsetMs`. */
+function periodOf(ts: number, lengthMs: number, offsetMs: number, day: boolean): { start: number; label: string } {
+  const local = Math.floor((ts + offsetMs) / lengthMs) * lengthMs;
+  const iso = new Date(local).toISOString();
+  return { start: local - offsetMs, label: day ? iso.slice(0, 10) : iso.slice(0, 16) };
+}
+
 /**
  * Decodes `lines` (a file read line by line) with the chosen decoder, puts the events back in event
  * time (within `reorderHorizonMs`), drops repeated ids, and adds each queue's call events into
- * {@link SkillGroupSums}; returns per-queue figures for the whole input and the bad lines. Memory stays
- * bounded by the reorder horizon, the number of queues and `maxErrors`, however long the input.
- * Blank lines carry nothing and are skipped. Throws only on invalid options (naming the option).
+ * {@link SkillGroupSums}; returns per-queue figures for the whole input — or per day or interval with
+ * `by` — and the bad lines. Events of any age are taken (the age bound belongs to live ingest): a replay
+ * is history. Memory stays bounded by the reorder horizon, the rows (`maxRows`) and `maxErrors`, however
+ * long the input. Blank lines carry nothing and are skipped; ignored lines are counted. Throws on invalid
+ * options (naming the option) and when the rows would pass `maxRows`.
  */
 export async function replay(lines: AsyncIterable<string> | Iterable<string>, opts: ReplayOptions): Promise<ReplayResult> {
-  const decoder = typeof opts.format === 'string' ? decoderFor(opts.format) : opts.format;
+  const decoder = typeof opts.format === 'string' ? decoderFor(opts.format, { history: true }) : opts.format;
   if (!decoder) throw new RangeError(`format must be one of ${decoderNames().join(', ')}, got '${String(opts.format)}'`);
   if (!isTenantName(opts.tenant))
     throw new RangeError(`tenant must be lower-case letters, digits, _ and - (at most 63), got '${opts.tenant}'`);
@@ -127,9 +160,22 @@ export async function replay(lines: AsyncIterable<string> | Iterable<string>, op
     shortAbandonMs: wholeSeconds('shortAbandonSec', opts.shortAbandonSec ?? 5),
   };
   const maxErrors = opts.maxErrors ?? 10_000;
+  const maxRows = opts.maxRows ?? 200_000;
+  const offsetMin = opts.utcOffsetMinutes ?? 0;
+  if (!Number.isInteger(offsetMin) || Math.abs(offsetMin) > 840)
+    throw new RangeError(`utcOffsetMinutes must be a whole number of minutes from -840 to 840, got ${offsetMin}`);
+  const intervalMin = opts.intervalMinutes ?? 15;
+  if (intervalMin !== 15 && intervalMin !== 30 && intervalMin !== 60)
+    throw new RangeError(`intervalMinutes must be 15, 30 or 60, got ${String(intervalMin)}`);
+  if (opts.by !== undefined && opts.by !== 'day' && opts.by !== 'interval')
+    throw new RangeError(`by must be day or interval, got '${String(opts.by)}'`);
+  const periodMs = opts.by === 'day' ? 86_400_000 : intervalMin * 60_000;
   const order = new EventTimeOrder<TelemetryEvent>(opts.reorderHorizonMs ?? 60_000);
-  const sums = new Map<string, { tenant: string; queue: string; sums: SkillGroupSums }>();
+  const sums = new Map<string, { tenant: string; queue: string; start: number; period?: string; sums: SkillGroupSums }>();
   const errors: ReplayError[] = [];
+  const ignoredByReason: Record<string, number> = {};
+  let ignoredReasons = 0;
+  let ignored = 0;
   let errorCount = 0;
   let lineNo = 0;
   let events = 0;
@@ -138,10 +184,19 @@ export async function replay(lines: AsyncIterable<string> | Iterable<string>, op
     for (const e of released) {
       events++;
       if (e.source !== 'skillgroup') continue;
-      const key = `${e.tenant}\u0000${e.body.skillGroup}`;
-      const q = sums.get(key) ?? { tenant: e.tenant, queue: e.body.skillGroup, sums: emptySkillGroupSums(thresholds) };
+      const p = opts.by === undefined ? undefined : periodOf(e.ts, periodMs, offsetMin * 60_000, opts.by === 'day');
+      const key = `${p?.start ?? ''}\u0000${e.tenant}\u0000${e.body.skillGroup}`;
+      let q = sums.get(key);
+      if (!q) {
+        if (sums.size >= maxRows)
+          throw new RangeError(
+            `more than ${maxRows} queue${opts.by ? ' × period' : ''} rows: replay a smaller file${opts.by === 'interval' ? ' or use --by day' : ''}`,
+          );
+        q = { tenant: e.tenant, queue: e.body.skillGroup, start: p?.start ?? 0, sums: emptySkillGroupSums(thresholds) };
+        if (p) q.period = p.label;
+        sums.set(key, q);
+      }
       q.sums = addSkillGroupEvent(q.sums, e.body);
-      sums.set(key, q);
     }
   };
 
@@ -149,8 +204,16 @@ export async function replay(lines: AsyncIterable<string> | Iterable<string>, op
     lineNo++;
     if (line.trim() === '') continue;
     for (const item of decoder.decode(line, { tenant: opts.tenant, now: opts.now, lineNo })) {
-      if (item.ok) {
+      if (item.ok === true) {
         apply(order.push(item.event));
+        continue;
+      }
+      if (item.ok === 'ignored') {
+        ignored++;
+        const known = Object.hasOwn(ignoredByReason, item.reason);
+        const reason = known || ignoredReasons < MAX_IGNORED_REASONS ? item.reason : 'other';
+        if (!known && reason !== 'other') ignoredReasons++;
+        ignoredByReason[reason] = (ignoredByReason[reason] ?? 0) + 1;
         continue;
       }
       const err: ReplayError = { line: lineNo, code: item.code, reason: item.reason };
@@ -161,8 +224,9 @@ export async function replay(lines: AsyncIterable<string> | Iterable<string>, op
   }
   apply(order.drain());
 
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const queues = [...sums.values()]
-    .sort((a, b) => (a.tenant === b.tenant ? (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0) : a.tenant < b.tenant ? -1 : 1))
-    .map((q) => figures(q.tenant, q.queue, q.sums));
-  return { queues, errors, errorCount, lines: lineNo, events, duplicates: order.duplicates };
+    .sort((a, b) => a.start - b.start || cmp(a.tenant, b.tenant) || cmp(a.queue, b.queue))
+    .map((q) => figures(q.tenant, q.queue, q.sums, q.period));
+  return { queues, errors, errorCount, lines: lineNo, events, duplicates: order.duplicates, ignored, ignoredByReason };
 }

@@ -11,7 +11,16 @@ describe('sluice demo (the README quick start)', () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const child = spawn(process.execPath, ['bin/sluice.mjs', 'demo', '--port', String(port), '--rate', '7200'], {
-      env: { ...process.env, CHDB_PATH: join(dir, 'chdb'), LOG_LEVEL: 'info' },
+      // A shell holding a production deployment's settings: the demo must not touch any of them (issue 21).
+      env: {
+        ...process.env,
+        CHDB_PATH: join(dir, 'chdb'),
+        LOG_LEVEL: 'info',
+        KAFKA_BROKERS: '127.0.0.1:1',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        CLICKHOUSE_URL: 'http://127.0.0.1:1',
+        SLUICE_API_KEYS: 'prod-key-0000000000000001:acme:admin',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -38,6 +47,10 @@ describe('sluice demo (the README quick start)', () => {
         out,
       ).toEqual([true, true, true]);
       expect(out).toContain(`live wallboard     http://127.0.0.1:${port}/wallboard`);
+      expect(out).toContain(
+        'embedded services only: ignored CLICKHOUSE_URL, KAFKA_BROKERS, REDIS_URL, SLUICE_API_KEYS from the environment',
+      );
+      expect(out).toContain('Kafka: in-process   Redis: in-memory');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/sluice_events_in_total\{source="skillgroup"\} [1-9]/);
 

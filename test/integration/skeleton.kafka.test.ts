@@ -110,8 +110,7 @@ describe('walking skeleton on real Kafka, redis-server and ClickHouse over HTTP'
 
     const metrics = await sluice.metrics.registry.getSingleMetricAsString('sluice_events_dead_lettered_total');
     expect(metrics).toContain('sluice_events_dead_lettered_total{source="skillgroup",reason="malformed"} 1');
-    const ready = await sluice.app.inject({ url: '/readyz', headers: { 'x-api-key': KEY } });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true, 'workflow-redis': true } });
+    expect((await sluice.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
   });
 
   it('serves the workflow API on Redis: a fee-reduction ticket opened from an intent, invisible to another tenant', async () => {

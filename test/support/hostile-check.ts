@@ -60,8 +60,14 @@ export async function checkHostileIngest(
       let accepted: string[] = [];
       let refused: string[] = ids.filter((i): i is string => i !== undefined);
       if (items.some((i) => i.refusesRequest)) expect(res.status, why).toBe(400);
-      if (res.status === 202) {
-        const answer = JSON.parse(res.body) as { accepted: number; rejected: { index: number; reason: string }[] };
+      if (res.status === 202 || res.status === 422) {
+        // 422: nothing of the batch accepted; its error lists every event with its reason, as a 202 lists the rejected ones.
+        const body = JSON.parse(res.body) as { accepted: number; rejected: { index: number; reason: string }[] } & {
+          error?: { code: string; accepted: number; rejected: { index: number; reason: string }[] };
+        };
+        if (res.status === 422) expect(body.error?.code, why).toBe('SLUICE_ERR_EVENTS_REJECTED');
+        const answer = res.status === 422 ? { accepted: body.error!.accepted, rejected: body.error!.rejected } : body;
+        if (res.status === 202) expect(answer.accepted, why).toBeGreaterThan(0);
         const rejected = new Map(answer.rejected.map((r) => [r.index, r.reason]));
         items.forEach((item, i) => {
           if (item.verdict === 'valid') expect(rejected.has(i), `item ${i} is valid: ${why}`).toBe(false);

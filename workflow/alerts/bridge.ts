@@ -2,7 +2,14 @@
  * From the SLA timer service to the outbox: a fired timer becomes one alert whose id is the timer's (without the
  * retry suffix), so a timer fired twice (its instance died between raising and acking) raises one alert.
  */
-import { ALERT_CHANNELS, type AlertChannelName, type AlertRequest, type AlertSink } from '../../core/alerts.js';
+import {
+  ALERT_CHANNELS,
+  type AlertChannelName,
+  type AlertRequest,
+  type AlertSink,
+  REMINDER_STEPS,
+  type ReminderStepName,
+} from '../../core/alerts.js';
 import type { Notification, Notifier } from '../sla/notifier.js';
 
 /** How long a fired timer's id keeps a second raise out, ms (30 days: longer than any retry or restart). */
@@ -37,6 +44,11 @@ export function alertOfTimer(n: Notification): AlertRequest {
       ...(t.detail?.title !== undefined && { ticketTitle: t.detail.title.slice(0, 500) }),
     },
     ticketId: t.ticketId,
+    ...(t.detail?.remind && {
+      remind: t.detail.remind
+        .filter((x): x is ReminderStepName => (REMINDER_STEPS as readonly string[]).includes(x))
+        .slice(0, REMINDER_STEPS.length),
+    }),
     at: n.firedAt,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Who gets an alert over what: the pure step between an alert and its deliveries. Each person gets one delivery
  * on the first channel of their list that has an address and an adapter (the alert's channel first, then the
- * person's preferred channels; `message` is the preferred list alone), with the rest of that list kept as
+ * reminder method — the flow's `remind` of the node's assignees, `preferred` standing for the person's own order —
+ * or, without one, the person's preferred channels; `message` is that list alone), with the rest of that list kept as
  * fallbacks; the channels passed over on the way are reported undeliverable, once per person. `wecom` also posts once to the group robot
  * when one is configured; `log` is one log line. An alert that reaches nobody goes to the deployment's fallback
  * (its webhook, else the log), so nothing raised is silently dropped.
@@ -93,10 +94,10 @@ export function planDeliveries(alert: AlertRequest, contacts: readonly Contact[]
   const robot = alert.channel === 'wecom' && ctx.configured.has('wecom-robot');
   let reached = 0;
   for (const c of contacts) {
-    const order =
-      wanted === undefined
-        ? (c.preferred ?? DEFAULT_PREFERENCE)
-        : [wanted, ...(c.preferred ?? DEFAULT_PREFERENCE).filter((x) => x !== wanted)];
+    const own = c.preferred ?? DEFAULT_PREFERENCE;
+    // The flow's reminder method when it names one (`preferred` = the person's own order), else the person's order.
+    const method = alert.remind ? [...new Set(alert.remind.flatMap((step) => (step === 'preferred' ? own : [step])))] : own;
+    const order = wanted === undefined ? method : [wanted, ...method.filter((x) => x !== wanted)];
     const viable: { channel: DeliveryChannel; address: string }[] = [];
     const noAddress: DeliveryChannel[] = [];
     const notConfigured: DeliveryChannel[] = [];

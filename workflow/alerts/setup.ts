@@ -1,11 +1,9 @@
 /**
  * Alert delivery as a deployment configures it: the channel settings (plain data the app reads from its
- * environment) turned into adapters, and the stand-in {@link ContactDirectory} used until a people directory with
- * addresses is wired (people known by id only: their alerts go to the deployment's fallback).
+ * environment) turned into adapters.
  */
 import type { Clock } from '../../adapters/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { Contact, ContactDirectory, PeopleDirectory, PrincipalRef } from '../people/ports.js';
 import { createEmailChannel } from './channels/email.js';
 import { createAlertLogChannel } from './channels/log.js';
 import { createSmsChannel, createVoiceChannel, twilioProvider } from './channels/telephony.js';
@@ -46,30 +44,4 @@ export function alertChannels(s: AlertChannelSettings, deps: { readonly clock: C
   if (s.wecomRobot) out.push(createWeComRobotChannel({ ...s.wecomRobot, ...http }));
   if (s.webhook) out.push(createSignedWebhookChannel({ ...http, ...(s.webhook.secret !== undefined && { secret: s.webhook.secret }) }));
   return out;
-}
-
-const KINDS: Record<string, PrincipalRef['kind']> = { user: 'user', group: 'group', organisation: 'organisation', org: 'organisation' };
-
-/**
- * A {@link ContactDirectory} over a {@link PeopleDirectory}: `user:`, `group:` and `organisation:` refs resolved to
- * the people it knows, by id only (no addresses). Other refs add nobody.
- */
-export function contactsFromPeople(people: PeopleDirectory): ContactDirectory {
-  return {
-    async contacts(tenant, refs) {
-      const seen = new Set<string>();
-      const out: Contact[] = [];
-      for (const ref of refs.slice(0, 64)) {
-        const sep = ref.indexOf(':');
-        const kind = KINDS[ref.slice(0, sep)];
-        if (sep < 0 || kind === undefined) continue;
-        for (const p of await people.resolve(tenant, { kind, id: ref.slice(sep + 1) })) {
-          if (seen.has(p.id)) continue;
-          seen.add(p.id);
-          out.push({ personId: p.id, addresses: {} });
-        }
-      }
-      return out;
-    },
-  };
 }

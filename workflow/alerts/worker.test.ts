@@ -81,6 +81,17 @@ describe('DeliveryWorker', () => {
     expect(ch.sms.sent.map((s) => s.delivery.recipient)).toEqual(['ann']);
   });
 
+  it("follows the flow's reminder method for `message` (`preferred` = the person's own order)", async () => {
+    const { outbox, ch, attempts, run } = setup();
+    ch.sms.failNext(false);
+    await outbox.raise(sampleAlert({ channel: 'message', recipients: ['user:ann'], remind: ['sms', 'preferred'] }));
+    await run();
+    await run();
+    await run();
+    // SMS first (the method), then Ann's own order: e-mail.
+    expect(attempts.map(brief)).toEqual(['ann:sms:failed(sms scripted failure)', 'ann:email:sent']);
+  });
+
   it('retries a retriable failure with exponential backoff up to the cap, then falls back', async () => {
     const { outbox, ch, attempts, run, clock } = setup();
     ch.email.failNext(true, 3);

@@ -3,6 +3,7 @@ import { BusinessCalendar, type CalendarSpec } from '../sla/calendar.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { FlowDocument, NodeDoc } from './document.js';
 import { compileDuties, type CompiledDuty } from './duties.js';
+import { checkPeopleRefs } from '../people/spec.js';
 import { compileExpression, withFlowBudget, type CompiledExpression } from './expression.js';
 import { checkGraph, type GraphControl, type GraphNode } from './graph.js';
 import { IssueList } from './issues.js';
@@ -159,6 +160,11 @@ function compile(input: unknown, options: CompileOptions): CompiledFlow {
     doc.separationOfDuties,
     doc.nodes,
     new Map([...nodes].map(([id, n]) => [id, { id, decides: n.type.todoActions.length > 0 }])),
+    issues,
+  );
+  checkPeopleRefs(
+    doc.nodes as unknown as Record<string, unknown>[],
+    new Map(doc.nodes.map((n) => [n.id, nodes.get(n.id)?.type.todoActions.length !== 0])),
     issues,
   );
   const outcomes = checkGraph(graphNodes, graphControls, issues);

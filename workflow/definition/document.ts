@@ -33,7 +33,10 @@ export interface TriggerDoc {
   readonly priority?: number;
 }
 
-/** People a todo goes to and how one of them is picked. Exactly one of `user`, `group`, `organisation`, `expression`. */
+/**
+ * People a todo goes to and how one of them is picked. Exactly one of `user`, `group`,
+ * `organisation`, `head`, `manager`, `expression` (people refs: `workflow/people/refs.ts`).
+ */
 export interface AssigneesDoc {
   /** One user id. */
   readonly user?: string;
@@ -41,7 +44,11 @@ export interface AssigneesDoc {
   readonly group?: string;
   /** Members of an organisation (department, site, partner). */
   readonly organisation?: string;
-  /** CEL over `fields`/`ticket` returning a user id, a principal ref, or a list of them. */
+  /** The head of an organisation (its department head), by organisation id. */
+  readonly head?: string;
+  /** The manager of `creator` (who opened the ticket), of `decider:<nodeId>` (who decided that node) or of a person id. */
+  readonly manager?: string;
+  /** CEL over `fields`/`ticket` returning a user id, a people ref, or a list of them. */
   readonly expression?: string;
   /** Pick strategy (default `round-robin`). */
   readonly strategy?: 'round-robin' | 'least-loaded' | 'skill-match';
@@ -49,6 +56,15 @@ export interface AssigneesDoc {
   readonly capacity?: number;
   /** Skills a person needs (`skill-match`). */
   readonly skills?: readonly string[];
+  /** Attribute values a person needs (`skill-match`), e.g. `{ site: berlin }`. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * How the assignee is reminded: channels tried in order, `preferred` standing for the person's own
+   * order of preference (default `[preferred, email]`). Alert delivery reads it from the todo.
+   */
+  readonly remind?: readonly string[];
+  /** Who takes the todo when nobody of this spec can (nobody found, away, at capacity, barred): one more spec, without a fallback of its own. */
+  readonly fallback?: AssigneesDoc;
 }
 
 /** One escalation level. */

@@ -13,7 +13,7 @@ const flowIdentifier = { type: 'string', pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,
 const duration = { type: ['number', 'string'], minimum: 0, minLength: 1, maxLength: 64 } as const;
 const principal = { type: 'string', maxLength: 200, pattern: '^(\\*|system|(user|group|role|organisation):.+)$' } as const;
 /** Warning recipients: principal refs, or `assignees` (whoever holds the node's open todos). */
-const recipient = { type: 'string', maxLength: 200, pattern: '^(assignees|(user|group|role|organisation):.+)$' } as const;
+const recipient = { type: 'string', maxLength: 200, pattern: '^(assignees|(user|group|role|organisation|head|manager):.+)$' } as const;
 const oneOrMany = { type: ['string', 'array'], minLength: 1, items: name, minItems: 1, maxItems: 100 } as const;
 const principals = { type: 'array', maxItems: 100, items: principal } as const;
 
@@ -71,18 +71,27 @@ export const slaSchema = {
   },
 } as const;
 
+const assigneeProperties = {
+  user: name,
+  group: name,
+  organisation: name,
+  head: name,
+  manager: name,
+  expression: name,
+  strategy: { enum: ['round-robin', 'least-loaded', 'skill-match'] },
+  capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
+  skills: { type: 'array', maxItems: 100, items: name },
+  attributes: { type: 'object', maxProperties: 32, additionalProperties: { type: 'string', minLength: 1, maxLength: 256 } },
+  remind: { type: 'array', minItems: 1, maxItems: 6, items: { enum: ['preferred', 'email', 'sms', 'voice', 'wecom', 'webhook'] } },
+} as const;
+
 /** Shape of an assignee spec (the one-of rule is checked in code for a clearer message). */
 export const assigneesSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    user: name,
-    group: name,
-    organisation: name,
-    expression: name,
-    strategy: { enum: ['round-robin', 'least-loaded', 'skill-match'] },
-    capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
-    skills: { type: 'array', maxItems: 100, items: name },
+    ...assigneeProperties,
+    fallback: { type: 'object', additionalProperties: false, properties: assigneeProperties },
   },
 } as const;
 

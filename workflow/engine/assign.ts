@@ -2,10 +2,21 @@ import { dutyConflict, type CompiledDuty } from '../definition/duties.js';
 import { compileExpression, evaluatePeople } from '../definition/expression.js';
 import { isSluiceError } from '../../core/errors.js';
 import { chooseAssignee, type Person } from '../people/assignment.js';
-import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
-import { parsePrincipal, type PeopleSpec } from '../people/spec.js';
+import type { PeopleDirectory, PrincipalRef, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
+import { parsePeopleRef, PEOPLE_REF_RULE, subjectPerson } from '../people/refs.js';
+import type { PeopleSpec } from '../people/spec.js';
+import { workflowError } from '../errors.js';
 import { expressionContext } from './movement.js';
-import { openTodos, type AuditEntry, type Ticket, type TicketEvent, type Todo, type TransitionResult } from './ticket.js';
+import {
+  creatorOf,
+  decidersOf,
+  openTodos,
+  type AuditEntry,
+  type Ticket,
+  type TicketEvent,
+  type Todo,
+  type TransitionResult,
+} from './ticket.js';
 
 /** The ports assignment reads. */
 export interface AssignmentPorts {
@@ -21,17 +32,45 @@ function poolKey(spec: PeopleSpec): string {
   return spec.source.kind === 'expression' ? `expr:${spec.source.expression}` : `${spec.source.kind}:${spec.source.id}`;
 }
 
-async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, directory: PeopleDirectory): Promise<Person[]> {
-  const refs =
+/**
+ * The directory refs a spec's source stands for on this ticket: its own ref, or the refs its
+ * expression yields; `manager:creator` and `manager:decider:<node>` become the manager of that
+ * person (nobody when the ticket has no such person); `role:` refs name nobody.
+ *
+ * @throws SluiceError `SLUICE_ERR_EXPRESSION_FAILED` for an expression that fails or yields something that is no people ref
+ */
+function sourceRefs(ticket: Ticket, spec: PeopleSpec, todoId: string): PrincipalRef[] {
+  const texts =
     spec.source.kind === 'expression'
       ? evaluatePeople(
           compileExpression(spec.source.expression, 'people', `todo ${todoId}`),
           expressionContext(ticket),
           `assignees of todo "${todoId}"`,
-        ).map(parsePrincipal)
-      : [spec.source];
+        )
+      : [`${spec.source.kind}:${spec.source.id}`];
+  const context = { creator: creatorOf(ticket), deciders: decidersOf(ticket) };
+  const out: PrincipalRef[] = [];
+  for (const text of texts) {
+    const ref = parsePeopleRef(text);
+    if (!ref)
+      throw workflowError(
+        'SLUICE_ERR_EXPRESSION_FAILED',
+        `assignees of todo "${todoId}": "${text.slice(0, 100)}" is not ${PEOPLE_REF_RULE}`,
+      );
+    if (ref.kind === 'role') continue;
+    if (ref.kind === 'manager') {
+      const subject = subjectPerson(ref.subject, context);
+      if (subject !== undefined) out.push({ kind: 'manager', id: subject });
+    } else {
+      out.push({ kind: ref.kind, id: ref.id });
+    }
+  }
+  return out;
+}
+
+async function candidates(ticket: Ticket, spec: PeopleSpec, todoId: string, directory: PeopleDirectory): Promise<Person[]> {
   const out: Person[] = [];
-  for (const ref of refs) if (ref.kind !== 'role') out.push(...(await directory.resolve(ticket.tenant, { kind: ref.kind, id: ref.id })));
+  for (const ref of sourceRefs(ticket, spec, todoId)) out.push(...(await directory.resolve(ticket.tenant, ref)));
   return out;
 }
 
@@ -65,39 +104,43 @@ export async function planAssignments(
   const added = new Map<string, number>();
   const open = openTodos(ticket);
   for (const todo of open.filter((t) => t.assignee === undefined)) {
-    try {
-      const people = await candidates(ticket, todo.people, todo.id, ports.directory);
-      const counts = await ports.workload.openTodoCounts(
-        ticket.tenant,
-        people.map((p) => p.id),
-      );
-      const loads = new Map([...new Set(people.map((p) => p.id))].map((id) => [id, (counts.get(id) ?? 0) + (added.get(id) ?? 0)]));
-      const key = JSON.stringify(todo.people);
-      const exclude = new Set([
-        ...barred(ticket, todo, duties),
-        ...open.filter((t) => t.assignee !== undefined && JSON.stringify(t.people) === key).map((t) => t.assignee as string),
-        ...picks.flatMap((p) =>
-          'assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [],
-        ),
-      ]);
-      const counter =
-        todo.people.strategy === 'round-robin' && people.length > 1 ? await ports.counter.next(ticket.tenant, poolKey(todo.people)) : 0;
-      const assignee = chooseAssignee(todo.people, { candidates: people, loads, counter, exclude });
-      if (assignee === undefined) {
-        picks.push({
-          todoId: todo.id,
-          reason:
+    const reasons: string[] = [];
+    let assignee: string | undefined;
+    // The todo's spec, then its fallback: the first that finds someone eligible takes it.
+    for (let spec: PeopleSpec | undefined = todo.people; spec !== undefined && assignee === undefined; spec = spec.fallback) {
+      try {
+        const people = await candidates(ticket, spec, todo.id, ports.directory);
+        const counts = await ports.workload.openTodoCounts(
+          ticket.tenant,
+          people.map((p) => p.id),
+        );
+        const loads = new Map([...new Set(people.map((p) => p.id))].map((id) => [id, (counts.get(id) ?? 0) + (added.get(id) ?? 0)]));
+        const key = JSON.stringify(todo.people);
+        const exclude = new Set([
+          ...barred(ticket, todo, duties),
+          ...open.filter((t) => t.assignee !== undefined && JSON.stringify(t.people) === key).map((t) => t.assignee as string),
+          ...picks.flatMap((p) =>
+            'assignee' in p && JSON.stringify(open.find((t) => t.id === p.todoId)?.people) === key ? [p.assignee] : [],
+          ),
+        ]);
+        const counter = spec.strategy === 'round-robin' && people.length > 1 ? await ports.counter.next(ticket.tenant, poolKey(spec)) : 0;
+        assignee = chooseAssignee(spec, { candidates: people, loads, counter, exclude });
+        if (assignee === undefined)
+          reasons.push(
             people.length === 0
-              ? `nobody in ${poolKey(todo.people)}`
-              : `no eligible person in ${poolKey(todo.people)} (capacity, skills or availability)`,
-        });
-      } else {
-        picks.push({ todoId: todo.id, assignee });
-        added.set(assignee, (added.get(assignee) ?? 0) + 1);
+              ? `nobody in ${poolKey(spec)}`
+              : `no eligible person in ${poolKey(spec)} (capacity, skills or availability)`,
+          );
+      } catch (err) {
+        if (!isSluiceError(err)) throw err;
+        reasons.push(err.message);
       }
-    } catch (err) {
-      if (!isSluiceError(err)) throw err;
-      picks.push({ todoId: todo.id, reason: err.message });
+    }
+    if (assignee === undefined) {
+      picks.push({ todoId: todo.id, reason: reasons.join('; then ') });
+    } else {
+      picks.push({ todoId: todo.id, assignee });
+      added.set(assignee, (added.get(assignee) ?? 0) + 1);
     }
   }
   return picks;
@@ -133,6 +176,36 @@ export function applyAssignments(ticket: Ticket, picks: readonly AssignmentPick[
     revision: ticket.revision + 1,
     events: events.map((e) => e.type),
     detail: { picks: picks.map((p) => ({ ...p })) },
+  };
+  return { ticket: { ...ticket, todos, history: [...ticket.history, entry], updatedAt: now }, events };
+}
+
+/**
+ * Takes the ticket's open todos away from a person who can no longer take work (deleted from
+ * the directory, made inactive), so the assignment step that follows in the same write gives
+ * them to someone else (pure). One `release` audit entry by `system:assignment`.
+ *
+ * @param reason why, for the history (`left the directory`, `inactive`)
+ * @param now epoch ms
+ */
+export function releaseTodos(ticket: Ticket, personId: string, reason: string, now: number): TransitionResult {
+  const held = ticket.todos.filter((t) => t.status === 'open' && t.assignee === personId);
+  if (held.length === 0 || ticket.state === 'closed') return { ticket, events: [] };
+  const events: TicketEvent[] = held.map((t) => ({ type: 'todo.unassigned', at: now, todoId: t.id, reason: `${personId} ${reason}` }));
+  const todos = ticket.todos.map((t) => {
+    if (t.status !== 'open' || t.assignee !== personId) return t;
+    const { assignee: _gone, ...rest } = t;
+    return rest;
+  });
+  const entry: AuditEntry = {
+    seq: ticket.history.length + 1,
+    at: now,
+    actor: 'system:assignment',
+    action: 'release',
+    node: ticket.nodeId,
+    revision: ticket.revision + 1,
+    events: events.map((e) => e.type),
+    detail: { person: personId, reason, todos: held.map((t) => t.id) },
   };
   return { ticket: { ...ticket, todos, history: [...ticket.history, entry], updatedAt: now }, events };
 }

@@ -11,7 +11,7 @@ import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from '../people/memory
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
 import type { TimerStore } from '../sla/timer-store.js';
 import type { Action } from './actions.js';
-import { applyAssignments, planAssignments, type AssignmentPorts } from './assign.js';
+import { applyAssignments, planAssignments, releaseTodos, type AssignmentPorts } from './assign.js';
 import { createTicket } from './create.js';
 import { checkFields } from './fields.js';
 import type { FlowCatalog } from './flow-store.js';
@@ -263,6 +263,7 @@ export class WorkflowEngine {
     id: string,
     options: WriteOptions,
     run: (ticket: Ticket, now: number) => Promise<TransitionResult>,
+    onlyIfAssigned = false,
   ): Promise<TransitionResult> {
     const ticket = await this.get(tenant, id);
     if (options.expectedRevision !== undefined && options.expectedRevision !== ticket.revision) {
@@ -274,6 +275,8 @@ export class WorkflowEngine {
     const now = this.#o.clock.now();
     const result = await this.#assign(await run(ticket, now), now);
     if (result.ticket === ticket) return { ticket, events: [] };
+    // A retry that still finds nobody leaves the ticket (and its history) as it was.
+    if (onlyIfAssigned && !result.events.some((e) => e.type === 'todo.assigned')) return { ticket, events: [] };
     const stored = await this.#o.tickets.update(result.ticket, ticket.revision);
     await this.#syncTimers(stored, result.events);
     this.#events.emit('ticket.transition', { ticket: stored, previous: ticket, events: result.events });
@@ -312,10 +315,22 @@ export class WorkflowEngine {
   }
 
   /**
-   * Retries assignment of the ticket's unassigned todos (after people became free).
+   * Retries assignment of the ticket's unassigned todos (after people became free, joined or
+   * came back). Writes only when someone was found: a retry that finds nobody changes nothing,
+   * so periodic retries never grow the history.
    */
   async assignPending(tenant: string, ticketId: string, options: WriteOptions = {}): Promise<TransitionResult> {
-    return this.#write(tenant, ticketId, options, async (ticket) => ({ ticket, events: [] }));
+    return this.#write(tenant, ticketId, options, async (ticket) => ({ ticket, events: [] }), true);
+  }
+
+  /**
+   * Takes the ticket's open todos away from a person who can no longer take work (deleted or
+   * inactive in the directory) and assigns them again, in one write.
+   *
+   * @param reason why, for the history
+   */
+  async releaseAssignee(tenant: string, ticketId: string, personId: string, reason: string): Promise<TransitionResult> {
+    return this.#write(tenant, ticketId, {}, async (ticket, now) => releaseTodos(ticket, personId, reason, now));
   }
 
   /**

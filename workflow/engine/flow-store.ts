@@ -101,13 +101,26 @@ export class FlowCatalog {
    * @throws SluiceError `SLUICE_ERR_FLOW_PARSE`, `SLUICE_ERR_FLOW_INVALID`, `SLUICE_ERR_FLOW_VERSION_EXISTS`
    */
   async deploy(source: string | object, options: { format?: FlowFormat; tenant?: string } = {}): Promise<CompiledFlow> {
+    const flow = this.validate(source, options);
+    await this.repo.save(flow.document);
+    this.#compiled.set(`${flow.tenant}\u0000${flow.id}\u0000${flow.version}`, flow);
+    return flow;
+  }
+
+  /**
+   * Validates a definition exactly as {@link deploy} does, without storing it: the one check both
+   * `POST /v1/flows` and the studio's validate-only request run.
+   *
+   * @param source JSON/YAML text or a parsed object
+   * @param tenant when given, the definition must belong to it
+   * @throws SluiceError `SLUICE_ERR_FLOW_PARSE`, `SLUICE_ERR_FLOW_INVALID`
+   */
+  validate(source: string | object, options: { format?: FlowFormat; tenant?: string } = {}): CompiledFlow {
     const doc = typeof source === 'string' ? parseFlowSource(source, options.format) : source;
     const flow = compileFlow(doc, this.#compileOptions());
     if (options.tenant !== undefined && flow.tenant !== options.tenant) {
       throw workflowError('SLUICE_ERR_FLOW_INVALID', `tenant: flow "${flow.id}" belongs to "${flow.tenant}", not "${options.tenant}"`);
     }
-    await this.repo.save(flow.document);
-    this.#compiled.set(`${flow.tenant}\u0000${flow.id}\u0000${flow.version}`, flow);
     return flow;
   }
 

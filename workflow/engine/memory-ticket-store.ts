@@ -1,7 +1,7 @@
 import { workflowError } from '../errors.js';
 import type { WorkloadSource } from '../people/ports.js';
 import type { Ticket, TicketState } from './ticket.js';
-import type { TicketFilters, TicketPage, TicketStore } from './ticket-store.js';
+import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore } from './ticket-store.js';
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
@@ -32,6 +32,7 @@ export function matchesFilters(t: Ticket, f: TicketFilters): boolean {
     (f.flowId === undefined || t.flow.id === f.flowId) &&
     (f.nodeId === undefined || t.nodeId === f.nodeId) &&
     (f.assignee === undefined || t.todos.some((d) => d.status === 'open' && d.assignee === f.assignee)) &&
+    (f.unassigned === undefined || waitsForAssignment(t) === f.unassigned) &&
     (f.createdFrom === undefined || t.createdAt >= f.createdFrom) &&
     (f.createdTo === undefined || t.createdAt < f.createdTo)
   );
@@ -93,6 +94,15 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
     const prefix = `${tenant}\u0000`;
     for (const [k, t] of this.#tickets) if (k.startsWith(prefix)) counts[t.state]++;
     return counts;
+  }
+
+  async unassignedTodos(tenant: string): Promise<number> {
+    let n = 0;
+    const prefix = `${tenant}\u0000`;
+    for (const [k, t] of this.#tickets) {
+      if (k.startsWith(prefix) && t.state !== 'closed') n += t.todos.filter((d) => d.status === 'open' && d.assignee === undefined).length;
+    }
+    return n;
   }
 
   async openTodoCounts(tenant: string, userIds: readonly string[]): Promise<Map<string, number>> {

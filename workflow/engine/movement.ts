@@ -4,7 +4,7 @@ import { workflowError } from '../errors.js';
 import { WORKFLOW_LIMITS } from '../limits.js';
 import { dueAt, slaElapsed, startClock, stopClock } from '../sla/schedule.js';
 import { checkFields } from './fields.js';
-import type { AuditEntry, Ticket, TicketEvent, Todo } from './ticket.js';
+import { creatorOf, type AuditEntry, type Ticket, type TicketEvent, type Todo } from './ticket.js';
 
 /**
  * Node entries allowed in one transition before it is called a loop. A deployed flow has no
@@ -27,6 +27,7 @@ export function expressionContext(ticket: Ticket): ExpressionContext {
       state: ticket.state,
       origin: ticket.origin,
       createdAt: ticket.createdAt,
+      createdBy: creatorOf(ticket) ?? '',
     },
   };
 }

@@ -122,6 +122,33 @@ export function ticketStoreContract(name: string, make: () => TicketStore | Prom
       await expect(store.list('acme', {}, 'garbage')).rejects.toMatchObject({ code: 'SLUICE_ERR_CURSOR_INVALID' });
     });
 
+    it('lists the tickets waiting for assignment and counts their unassigned todos', async () => {
+      const store = await make();
+      const todo = (id: string, assignee?: string, visit = 1) => ({
+        id,
+        nodeId: 'level1',
+        visit,
+        kind: 'approval' as const,
+        title: 'x',
+        status: 'open' as const,
+        ...(assignee !== undefined && { assignee }),
+        people: { source: { kind: 'group' as const, id: 'g' }, strategy: 'round-robin' as const, skills: [] },
+        createdAt: 0,
+      });
+      const waiting = await store.create(sampleTicket({ id: 'w', createdAt: 1, todos: [todo('v1-1'), todo('v1-2', 'ann')] }));
+      await store.create(sampleTicket({ id: 'held', createdAt: 2, todos: [todo('v1-1', 'bob')] }));
+      await store.create(sampleTicket({ id: 'closed', createdAt: 3, state: 'closed', todos: [todo('v1-1')] }));
+      await store.create(sampleTicket({ id: 'other', tenant: 'globex', todos: [todo('v1-1')] }));
+      expect((await store.list('acme', { unassigned: true })).items.map((t) => t.id)).toEqual(['w']);
+      expect(await store.unassignedTodos('acme')).toBe(1);
+      await store.update({ ...waiting, todos: [todo('v1-1', 'cid'), todo('v1-2', 'ann')] }, 1);
+      expect((await store.list('acme', { unassigned: true })).items).toEqual([]);
+      expect(await store.unassignedTodos('acme')).toBe(0);
+      expect(await store.unassignedTodos('globex')).toBe(1);
+      const counts = await store.list('acme', { assignee: 'cid' });
+      expect(counts.items.map((t) => t.id)).toEqual(['w']);
+    });
+
     it('hands out copies', async () => {
       const store = await make();
       const created = await store.create(sampleTicket());

@@ -7,6 +7,8 @@ export interface TicketFilters {
   readonly nodeId?: string;
   /** Tickets with an open todo assigned to this user. */
   readonly assignee?: string;
+  /** Tickets (not closed) with an open todo of the current node visit that nobody holds: waiting for assignment. */
+  readonly unassigned?: boolean;
   /** Created at or after, epoch ms. */
   readonly createdFrom?: number;
   /** Created before, epoch ms. */
@@ -50,4 +52,11 @@ export interface TicketStore {
    * @throws SluiceError `SLUICE_ERR_CURSOR_INVALID`
    */
   list(tenant: string, filters?: TicketFilters, cursor?: string, limit?: number): Promise<TicketPage>;
+  /** Open todos nobody holds, on the tenant's tickets that are not closed (for a gauge). */
+  unassignedTodos(tenant: string): Promise<number>;
+}
+
+/** True when the ticket is not closed and has an open todo of its current visit that nobody holds. */
+export function waitsForAssignment(t: Ticket): boolean {
+  return t.state !== 'closed' && t.todos.some((d) => d.status === 'open' && d.visit === t.visit && d.assignee === undefined);
 }

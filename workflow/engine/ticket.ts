@@ -156,3 +156,37 @@ export function actorId(actor: Actor): string {
 export function openTodos(ticket: Ticket): Todo[] {
   return ticket.todos.filter((t) => t.status === 'open' && t.visit === ticket.visit);
 }
+
+/** Actor id that opened the ticket (its `create` history entry): `ann`, `system:ivr`, `key:…`. */
+export function creatorOf(ticket: Ticket): string | undefined {
+  return ticket.history.find((e) => e.action === 'create')?.actor;
+}
+
+/** Who last decided a todo of each node of the ticket (person or actor id by node id). */
+export function decidersOf(ticket: Ticket): Record<string, string> {
+  const out: Record<string, string> = {};
+  const at: Record<string, number> = {};
+  for (const t of ticket.todos) {
+    if (t.decidedBy === undefined) continue;
+    const when = t.closedAt ?? t.createdAt;
+    if ((at[t.nodeId] ?? Number.NEGATIVE_INFINITY) <= when) {
+      out[t.nodeId] = t.decidedBy;
+      at[t.nodeId] = when;
+    }
+  }
+  return out;
+}
+
+/**
+ * What a ticket's people refs depend on (`manager:creator`, `manager:decider:<nodeId>`), as the
+ * people directory's `ContactDirectory.contacts` takes it: alert delivery passes this for a
+ * warning of the ticket.
+ */
+export function recipientContext(ticket: Ticket): {
+  creator?: string;
+  fields: Readonly<Record<string, unknown>>;
+  deciders: Record<string, string>;
+} {
+  const creator = creatorOf(ticket);
+  return { ...(creator !== undefined && { creator }), fields: ticket.fields, deciders: decidersOf(ticket) };
+}

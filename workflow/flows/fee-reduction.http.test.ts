@@ -147,6 +147,7 @@ it('runs the fee-reduction flow end to end through the HTTP API: IVR intent, two
   const byTeam = await call(app, 'default:viewer', 'GET', `/v1/reports/sla?from=${TUESDAY_0900}&to=${h.clock.now()}&by=team`);
   expect(byTeam.data.rows).toEqual([
     { team: 'group:billing-agents', clocks: 1, breached: 0, rate: 0, warnings: 0 },
-    { team: 'group:billing-managers', clocks: 1, breached: 1, rate: 1, warnings: 4 },
+    // The manager level's team is its assignee spec: the line manager of the level-1 decider (max came by the fallback group).
+    { team: 'manager:decider:level1', clocks: 1, breached: 1, rate: 1, warnings: 4 },
   ]);
 });

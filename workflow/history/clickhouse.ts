@@ -6,7 +6,16 @@ import type { Clock } from '../../adapters/clock.js';
 import { workflowError } from '../errors.js';
 import { Emitter, type Listener } from '../../core/emitter.js';
 import { breachRows, groupOf } from './memory.js';
-import type { AlertDeliveryRow, BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
+import type {
+  AlertDeliveryRow,
+  BreachRateQuery,
+  BreachRateRow,
+  HistoryStore,
+  NodeFigureRow,
+  NodeFiguresQuery,
+  SlaWarningRow,
+  TicketEventRow,
+} from './types.js';
 
 /**
  * The workflow's ClickHouse schema (component `workflow`): ticket events and fired SLA
@@ -255,6 +264,41 @@ export class ClickHouseHistory implements HistoryStore {
     for (const r of clocks) Object.assign(group(r), { clocks: Number(r.clocks), breached: Number(r.breached) });
     for (const r of warnings) group(r).warnings = Number(r.warnings);
     return breachRows(groups);
+  }
+
+  async nodeFigures(q: NodeFiguresQuery): Promise<NodeFigureRow[]> {
+    const db = this.#ch.database;
+    const params = { tenant: q.tenant, flow: q.flowId, version: q.flowVersion, from: q.from, to: q.to };
+    const where =
+      'tenant = {tenant:String} AND flow_id = {flow:String} AND flow_version = {version:UInt32} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})';
+    // The i-th departure of a ticket from a node pairs with its i-th arrival (as `nodeFigureRows`).
+    const [stays, breaches] = await Promise.all([
+      this.#rows(
+        `SELECT node_id, count() AS stays, quantileExact(0.5)(spent) AS median_ms FROM (
+           SELECT node_id, arrayJoin(arrayMap((l, e) -> l - e, lefts, arraySlice(enters, 1, length(lefts)))) AS spent FROM (
+             SELECT ticket_id, node_id,
+               arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), event = 'node.left')) AS lefts,
+               arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), event = 'node.entered')) AS enters
+             FROM ${db}.ticket_events WHERE ${where} AND event IN ('node.entered', 'node.left')
+             GROUP BY ticket_id, node_id
+           ) WHERE length(enters) >= length(lefts)
+         ) GROUP BY node_id`,
+        params,
+      ),
+      this.#rows(
+        `SELECT node_id, uniqExact(ticket_id) AS breaches FROM ${db}.sla_warnings WHERE ${where} AND kind = 'breach' GROUP BY node_id`,
+        params,
+      ),
+    ]);
+    const byNode = new Map<string, { breaches: number; stays: number; medianMs: number }>();
+    const node = (id: string) => {
+      let n = byNode.get(id);
+      if (!n) byNode.set(id, (n = { breaches: 0, stays: 0, medianMs: 0 }));
+      return n;
+    };
+    for (const r of stays) Object.assign(node(String(r.node_id)), { stays: Number(r.stays), medianMs: Number(r.median_ms) });
+    for (const r of breaches) node(String(r.node_id)).breaches = Number(r.breaches);
+    return [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([nodeId, n]) => ({ nodeId, ...n }));
   }
 
   async #rows(query: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {

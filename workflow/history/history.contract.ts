@@ -104,5 +104,44 @@ export function historyContract(name: string, make: () => HistoryStore | Promise
       expect(await h.breachRate({ tenant: 'initech', from: 0, to: T0 * 2, by: 'team' })).toEqual([]);
       await h.close();
     });
+
+    it('gives per node of one flow version the breached tickets, the stays and their median', async () => {
+      const h = await make();
+      let seq = 0;
+      const ev = (ticketId: string, nodeId: string, event: string, ts: number, over: Partial<TicketEventRow> = {}) =>
+        sampleEventRow({ ticketId, nodeId, event, ts, breached: false, elapsedMs: 0, seq: seq++, ...over });
+      h.recordTicketEvents([
+        // manager: stays of 10 s, 30 s and 20 s (median 20 s); `b` visits it twice.
+        ev('a', 'manager', 'node.entered', T0),
+        ev('a', 'manager', 'node.left', T0 + 10_000),
+        ev('b', 'manager', 'node.entered', T0 + 1_000),
+        ev('b', 'manager', 'node.left', T0 + 31_000),
+        ev('b', 'manager', 'node.entered', T0 + 40_000),
+        ev('b', 'manager', 'node.left', T0 + 60_000),
+        // level1: still there (entered, never left): no stay.
+        ev('c', 'level1', 'node.entered', T0 + 2_000),
+        // Another version, another tenant, outside the window: not counted.
+        ev('d', 'manager', 'node.entered', T0, { flowVersion: 2 }),
+        ev('d', 'manager', 'node.left', T0 + 1, { flowVersion: 2 }),
+        ev('e', 'manager', 'node.entered', T0, { tenant: 'globex' }),
+        ev('e', 'manager', 'node.left', T0 + 5, { tenant: 'globex' }),
+        ev('f', 'manager', 'node.entered', T0 - 10_000),
+        ev('f', 'manager', 'node.left', T0 - 5_000),
+      ]);
+      h.recordSlaWarnings([
+        sampleWarningRow({ ticketId: 'a', timerId: 'a/1/breach/0/0', kind: 'breach', level: 0 }),
+        sampleWarningRow({ ticketId: 'a', timerId: 'a/1/breach/0/1', kind: 'breach', level: 0, repeat: 1 }),
+        sampleWarningRow({ ticketId: 'c', nodeId: 'level1', timerId: 'c/1/breach/0/0', kind: 'breach', level: 0 }),
+        sampleWarningRow({ ticketId: 'b', timerId: 'b/1/warning/1/0' }),
+      ]);
+      await h.flush();
+      const q = { tenant: 'acme', flowId: 'fee-reduction', flowVersion: 1, from: T0, to: T0 + 3_600_000 };
+      expect(await h.nodeFigures(q)).toEqual([
+        { nodeId: 'level1', breaches: 1, stays: 0, medianMs: 0 },
+        { nodeId: 'manager', breaches: 1, stays: 3, medianMs: 20_000 },
+      ]);
+      expect(await h.nodeFigures({ ...q, flowId: 'callback' })).toEqual([]);
+      await h.close();
+    });
   });
 }

@@ -1,4 +1,13 @@
-import type { AlertDeliveryRow, BreachRateQuery, BreachRateRow, HistoryStore, SlaWarningRow, TicketEventRow } from './types.js';
+import type {
+  AlertDeliveryRow,
+  BreachRateQuery,
+  BreachRateRow,
+  HistoryStore,
+  NodeFigureRow,
+  NodeFiguresQuery,
+  SlaWarningRow,
+  TicketEventRow,
+} from './types.js';
 
 /** The grouping key and the fields it sets on a result row. */
 export function groupOf(
@@ -28,6 +37,56 @@ export function breachRows(
       rate: g.clocks === 0 ? 0 : g.breached / g.clocks,
       warnings: g.warnings,
     }));
+}
+
+/**
+ * Per-node figures from the matching events: for each ticket and node, the i-th `node.left` is
+ * paired with the i-th `node.entered` (both by time); a stay is their difference. Pure; the
+ * ClickHouse store runs the same pairing in SQL.
+ */
+export function nodeFigureRows(
+  events: Iterable<{ ticketId: string; nodeId: string; event: string; ts: number }>,
+  breaches: Iterable<{ ticketId: string; nodeId: string }>,
+): NodeFigureRow[] {
+  const pairs = new Map<string, { nodeId: string; entered: number[]; left: number[] }>();
+  for (const e of events) {
+    if (e.event !== 'node.entered' && e.event !== 'node.left') continue;
+    const k = `${e.ticketId}\u0000${e.nodeId}`;
+    let p = pairs.get(k);
+    if (!p) pairs.set(k, (p = { nodeId: e.nodeId, entered: [], left: [] }));
+    (e.event === 'node.entered' ? p.entered : p.left).push(e.ts);
+  }
+  const stays = new Map<string, number[]>();
+  const node = (id: string) => {
+    let s = stays.get(id);
+    if (!s) stays.set(id, (s = []));
+    return s;
+  };
+  for (const p of pairs.values()) {
+    const s = node(p.nodeId);
+    if (p.left.length === 0 || p.entered.length < p.left.length) continue;
+    p.entered.sort((a, b) => a - b);
+    p.left.sort((a, b) => a - b);
+    for (let i = 0; i < p.left.length; i++) s.push((p.left[i] as number) - (p.entered[i] as number));
+  }
+  const breached = new Map<string, Set<string>>();
+  for (const b of breaches) {
+    node(b.nodeId);
+    let set = breached.get(b.nodeId);
+    if (!set) breached.set(b.nodeId, (set = new Set()));
+    set.add(b.ticketId);
+  }
+  return [...stays.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([nodeId, s]) => {
+      s.sort((a, b) => a - b);
+      return {
+        nodeId,
+        breaches: breached.get(nodeId)?.size ?? 0,
+        stays: s.length,
+        medianMs: s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number),
+      };
+    });
 }
 
 /**
@@ -81,5 +140,14 @@ export class MemoryHistory implements HistoryStore {
     }
     for (const r of this.slaWarnings) if (r.kind === 'warning' && r.delivered && inWindow(r)) group(r).warnings++;
     return breachRows(groups);
+  }
+
+  async nodeFigures(q: NodeFiguresQuery): Promise<NodeFigureRow[]> {
+    const mine = (r: { tenant: string; flowId: string; flowVersion: number; ts: number }): boolean =>
+      r.tenant === q.tenant && r.flowId === q.flowId && r.flowVersion === q.flowVersion && r.ts >= q.from && r.ts < q.to;
+    return nodeFigureRows(
+      this.ticketEvents.filter(mine),
+      this.slaWarnings.filter((r) => r.kind === 'breach' && mine(r)),
+    );
   }
 }

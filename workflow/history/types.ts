@@ -122,10 +122,37 @@ export interface HistorySink {
   close(): Promise<void>;
 }
 
+/** A per-node question about one flow version: events of one tenant in `[from, to)`. */
+export interface NodeFiguresQuery {
+  readonly tenant: string;
+  readonly flowId: string;
+  readonly flowVersion: number;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+}
+
+/** What the history says about one node of a flow version. */
+export interface NodeFigureRow {
+  readonly nodeId: string;
+  /** Tickets whose SLA at this node breached (a breach timer fired) in the window. */
+  readonly breaches: number;
+  /** Stays at the node that ended in the window (entered and left, both recorded). */
+  readonly stays: number;
+  /**
+   * Median time between entering and leaving the node, wall ms, over those stays (the
+   * upper median for an even count, as ClickHouse's `quantileExact(0.5)`); 0 without stays.
+   */
+  readonly medianMs: number;
+}
+
 /** Analytics over the recorded history. */
 export interface HistoryQueries {
   /** Breach rate of SLA clocks by flow, node or team, groups sorted by key. */
   breachRate(q: BreachRateQuery): Promise<BreachRateRow[]>;
+  /** Breaches, stays and median time spent per node of one flow version, sorted by node id. */
+  nodeFigures(q: NodeFiguresQuery): Promise<NodeFigureRow[]>;
 }
 
 /** A history sink that also answers queries. */

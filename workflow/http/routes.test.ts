@@ -261,13 +261,21 @@ describe('workflow routes: OpenAPI', () => {
     const doc = app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>> };
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v1/flows',
+      '/v1/flows/evaluate',
+      '/v1/flows/trigger-test',
+      '/v1/flows/validate',
       '/v1/flows/{id}',
+      '/v1/flows/{id}/migration-preview',
       '/v1/flows/{id}/versions/{version}',
+      '/v1/flows/{id}/versions/{version}/figures',
       '/v1/reports/sla',
+      '/v1/studio/session',
+      '/v1/studio/suggestions',
       '/v1/tickets',
       '/v1/tickets/{id}',
       '/v1/tickets/{id}/actions',
       '/v1/tickets/{id}/migrate',
+      '/v1/tickets/{id}/path',
       '/v1/tickets/{id}/sla',
       '/v1/todos',
     ]);

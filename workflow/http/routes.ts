@@ -12,6 +12,10 @@ import type { FlowCatalog } from '../engine/flow-store.js';
 import { workflowError } from '../errors.js';
 import type { HistoryQueries } from '../history/types.js';
 import { slaReportRoutes } from './reports.js';
+import { directoryRoutes } from './directory.js';
+import { scimRoutes } from './scim.js';
+import type { Directory } from '../people/directory.js';
+import { studioRoutes } from './studio.js';
 import type { TimerStore } from '../sla/timer-store.js';
 
 /** Options of {@link workflowRoutes}: what {@link createWorkflow} returns as `routes`. */
@@ -25,6 +29,8 @@ export interface WorkflowRoutesOptions {
   readonly history?: HistoryQueries;
   /** Whether this plugin serves `GET /v1/reports/sla` (default true); false where reports are another role's (`app/roles.ts`). */
   readonly reports?: boolean;
+  /** The people directory: serves `/v1/people`, `/v1/groups`, `/v1/orgs` and SCIM `/scim/v2/*` when given. */
+  readonly directory?: Directory;
 }
 
 const READ: readonly Role[] = ROLES;
@@ -195,5 +201,10 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
   );
 
   await ticketRoutes(app, { engine: opts.engine, timers: opts.timers, clock: opts.clock });
+  if (opts.directory) {
+    await directoryRoutes(app, { directory: opts.directory });
+    await app.register(scimRoutes, { directory: opts.directory });
+  }
+  await studioRoutes(app, { ...opts, documentOf });
   if (opts.reports !== false) await slaReportRoutes(app, { history: opts.history });
 }

@@ -57,7 +57,7 @@ describe('compilePeople', () => {
     const issues = new IssueList();
     expect(compilePeople({ user: 'a', group: 'b' }, 'nodes[1].assignees', issues)).toBeUndefined();
     expect(issues.list()).toEqual([
-      { path: 'nodes[1].assignees', message: 'give exactly one of user, group, organisation, expression (got user, group)' },
+      { path: 'nodes[1].assignees', message: 'give exactly one of user, group, organisation, head, manager, expression (got user, group)' },
     ]);
   });
 

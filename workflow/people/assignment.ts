@@ -6,6 +6,8 @@ export interface Person {
   readonly id: string;
   /** Skills held (for `skill-match`). */
   readonly skills?: readonly string[];
+  /** Attributes (`site: berlin`), matched by a `skill-match` spec's `attributes`. */
+  readonly attributes?: Readonly<Record<string, string>>;
   /** Most open todos this person takes (overrides the spec's capacity). */
   readonly capacity?: number;
   /** False while away; inactive people are never picked. */
@@ -30,7 +32,7 @@ export interface AssignmentInput {
  *
  * - `round-robin`: people ordered by id, starting at `counter`, first one under capacity.
  * - `least-loaded`: fewest open todos under capacity; ties by id.
- * - `skill-match`: only people holding every skill, then least-loaded.
+ * - `skill-match`: only people holding every skill and every attribute value asked for, then least-loaded.
  */
 export function chooseAssignee(spec: PeopleSpec, input: AssignmentInput): string | undefined {
   const seen = new Set<string>();
@@ -41,7 +43,10 @@ export function chooseAssignee(spec: PeopleSpec, input: AssignmentInput): string
     seen.add(p.id);
     return p.active !== false && !input.exclude?.has(p.id) && load(p) < cap(p);
   });
-  if (spec.strategy === 'skill-match') pool = pool.filter((p) => spec.skills.every((s) => p.skills?.includes(s)));
+  if (spec.strategy === 'skill-match') {
+    const wanted = Object.entries(spec.attributes ?? {});
+    pool = pool.filter((p) => spec.skills.every((s) => p.skills?.includes(s)) && wanted.every(([k, v]) => p.attributes?.[k] === v));
+  }
   if (pool.length === 0) return undefined;
   pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (spec.strategy === 'round-robin') {

@@ -30,6 +30,10 @@ export class MemoryPeopleDirectory implements PeopleDirectory {
         return all.filter((p) => p.groups?.includes(ref.id));
       case 'organisation':
         return all.filter((p) => p.organisation === ref.id);
+      // This directory knows no organisation tree (see `MemoryDirectory` for one that does).
+      case 'head':
+      case 'manager':
+        return [];
     }
   }
 }

@@ -1,8 +1,11 @@
 import type { Person } from './assignment.js';
 
-/** A reference to people: one user, a group or an organisation. */
+/**
+ * A reference to people: one user, a group, an organisation's members, an organisation's head
+ * (`head`, id = organisation id) or a person's manager (`manager`, id = that person's id).
+ */
 export interface PrincipalRef {
-  readonly kind: 'user' | 'group' | 'organisation';
+  readonly kind: 'user' | 'group' | 'organisation' | 'head' | 'manager';
   readonly id: string;
 }
 
@@ -47,6 +50,8 @@ export interface RecipientContext {
   readonly creator?: string;
   /** The ticket's business fields. */
   readonly fields?: Readonly<Record<string, unknown>>;
+  /** Person who last decided a todo of each node (`manager:decider:<nodeId>`); see `decidersOf` in `people/refs.ts`. */
+  readonly deciders?: Readonly<Record<string, string>>;
 }
 
 /**

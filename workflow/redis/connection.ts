@@ -93,11 +93,11 @@ export class WorkflowKeys {
   }
 
   /** Sorted set of the tenant's ticket ids by creation time; with a filter, the tickets matching it. */
-  tickets(tenant: string, filter?: 'state' | 'flow' | 'node' | 'assignee', value?: string): string {
+  tickets(tenant: string, filter?: 'state' | 'flow' | 'node' | 'assignee' | 'unassigned', value?: string): string {
     return filter === undefined ? `${this.prefix}${tenant}:tickets` : `${this.prefix}${tenant}:tickets:${filter}:${value ?? ''}`;
   }
 
-  /** Hash user id → open todos on the tenant's unclosed tickets. */
+  /** Hash user id → open todos on the tenant's unclosed tickets; field `""`: open todos nobody holds. */
   load(tenant: string): string {
     return `${this.prefix}${tenant}:load`;
   }
@@ -110,6 +110,11 @@ export class WorkflowKeys {
   /** Hash version → definition JSON of one flow. */
   flowVersions(tenant: string, id: string): string {
     return `${this.prefix}${tenant}:flow:${id}`;
+  }
+
+  /** Prefix of the tenant's people directory keys (persons, groups, organisations and their indexes). */
+  directory(tenant: string): string {
+    return `${this.prefix}${tenant}:dir:`;
   }
 
   /** Round-robin counter of one assignment pool. */

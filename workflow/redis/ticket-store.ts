@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { workflowError } from '../errors.js';
 import { decodeCursor, encodeCursor, matchesFilters } from '../engine/memory-ticket-store.js';
 import type { Ticket, TicketState } from '../engine/ticket.js';
-import type { TicketFilters, TicketPage, TicketStore } from '../engine/ticket-store.js';
+import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore } from '../engine/ticket-store.js';
 import type { WorkloadSource } from '../people/ports.js';
 import { guard, LuaScript, WorkflowKeys } from './connection.js';
 
@@ -70,14 +70,17 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
       k.tickets(t.tenant, 'flow', t.flow.id),
       k.tickets(t.tenant, 'node', t.nodeId),
       ...[...assignees].map((a) => k.tickets(t.tenant, 'assignee', a)),
+      ...(waitsForAssignment(t) ? [k.tickets(t.tenant, 'unassigned')] : []),
     ];
   }
 
-  /** Open todos per assignee, as the workload of an unclosed ticket (`{}` when closed). */
+  /**
+   * Open todos per assignee, as the workload of an unclosed ticket (`{}` when closed); open todos
+   * nobody holds count under the empty field `""` (no user id is empty).
+   */
   #load(t: Ticket): string {
     const load: Record<string, number> = {};
-    if (t.state !== 'closed')
-      for (const d of t.todos) if (d.status === 'open' && d.assignee !== undefined) load[d.assignee] = (load[d.assignee] ?? 0) + 1;
+    if (t.state !== 'closed') for (const d of t.todos) if (d.status === 'open') load[d.assignee ?? ''] = (load[d.assignee ?? ''] ?? 0) + 1;
     return JSON.stringify(load);
   }
 
@@ -121,6 +124,7 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
   #indexFor(tenant: string, f: TicketFilters): string {
     const k = this.#keys;
     if (f.assignee !== undefined) return k.tickets(tenant, 'assignee', f.assignee);
+    if (f.unassigned === true) return k.tickets(tenant, 'unassigned');
     if (f.nodeId !== undefined) return k.tickets(tenant, 'node', f.nodeId);
     if (f.flowId !== undefined) return k.tickets(tenant, 'flow', f.flowId);
     if (f.state !== undefined) return k.tickets(tenant, 'state', f.state);
@@ -166,8 +170,13 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     }
   }
 
+  async unassignedTodos(tenant: string): Promise<number> {
+    return Number((await guard('count unassigned todos', () => this.#redis.hget(this.#keys.load(tenant), ''))) ?? 0);
+  }
+
   async openTodoCounts(tenant: string, userIds: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
+    userIds = userIds.filter((id) => id !== '');
     if (userIds.length === 0) return counts;
     const values = await guard('read workloads', () => this.#redis.hmget(this.#keys.load(tenant), ...userIds));
     values.forEach((v, i) => {

@@ -1,0 +1,373 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pino } from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../app/config.js';
+import { type Sluice, startSluice } from '../../app/main.js';
+import { freePort } from '../../services/ports.js';
+import { ensureStudioBuilt } from '../../studio/build.js';
+
+/**
+ * The flow studio in headless Chromium (Debian's, through playwright-core), against `startSluice` with
+ * chDB history: the fee-reduction flow built from an empty canvas by UI actions only, deployed, followed
+ * live (tickets counted per node, a ticket's path), a broken condition shown on its edge with deploy
+ * refused, a version diff, a viewer key that cannot edit, a 200-node flow, and an axe-core check.
+ * Screenshots go to `artifacts/studio/`.
+ */
+
+const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
+const ADMIN = 'studio-acme-admin-00001';
+const VIEWER = 'studio-acme-viewer-0001';
+const ARTIFACTS = new URL('../../artifacts/studio/', import.meta.url);
+const FLOW = 'fee-reduction-studio';
+
+interface Doc {
+  nodes: Record<string, unknown>[];
+  controls: Record<string, unknown>[];
+  calendars?: Record<string, unknown>;
+}
+
+/** Text of a value with object keys sorted, for comparing documents in meaning. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+describe('flow studio in headless Chromium', () => {
+  let browser: Browser;
+  let sluice: Sluice;
+  let base: string;
+
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    key = ADMIN,
+  ): Promise<{ status: number; data: Record<string, unknown> }> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'x-api-key': key, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, data: (await res.json()) as Record<string, unknown> };
+  };
+
+  const open = async (key: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().includes('status of 4')) errors.push(m.text());
+    });
+    (page as Page & { errors: string[] }).errors = errors;
+    await page.goto(`${base}/studio#key=${key}`);
+    await page.locator('.role-badge').waitFor();
+    return page;
+  };
+
+  /** Fills a field of the inspector and commits it (fields commit on Enter or blur). */
+  const fill = async (page: Page, label: string, value: string, exact = true) => {
+    const input = page.getByLabel(label, { exact });
+    await input.fill(value);
+    await input.press('Enter');
+  };
+  const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+  const selectNode = async (page: Page, id: string) => {
+    await node(page, id).locator('.flow-node-name').click();
+    await page.locator('.inspector h2', { hasText: `Node ${id}` }).waitFor();
+  };
+  /** Connects the selected node to `to` (on `on`), optionally with a condition, from the inspector. */
+  const connect = async (page: Page, to: string, on?: string, when?: string) => {
+    await page.getByLabel('Connect to', { exact: true }).selectOption(to);
+    if (on) await page.getByLabel('On outcome', { exact: true }).selectOption(on);
+    await page.getByRole('button', { name: 'Add control' }).click();
+    await page.locator('.inspector h2', { hasText: 'Control' }).waitFor();
+    if (when) await fill(page, 'Condition (CEL)', when);
+  };
+  /** Adds an approval node with its people, SLA and warning levels, all through the inspector. */
+  const approval = async (
+    page: Page,
+    id: string,
+    name: string,
+    group: string,
+    strategy: string,
+    capacity: string | undefined,
+    sla: {
+      duration: string;
+      breach?: string;
+      warnings: { delay: string; channel: string; notify?: string; repeat?: string; interval?: string }[];
+    },
+  ) => {
+    await page.getByRole('button', { name: 'Add approval' }).click();
+    await fill(page, 'Id', id);
+    await page.locator('.inspector h2', { hasText: `Node ${id}` }).waitFor();
+    await fill(page, 'Name', name);
+    await fill(page, 'Group', group);
+    await page.getByLabel('Strategy', { exact: true }).selectOption(strategy);
+    if (capacity) await fill(page, 'Capacity (open todos per person)', capacity);
+    await page.getByLabel('This node has an SLA').check();
+    await fill(page, 'SLA duration', sla.duration);
+    await page.getByLabel('Business calendar', { exact: true }).selectOption('backoffice');
+    await fill(page, 'Pause on (hold statuses)', 'waiting_for_customer');
+    if (sla.breach) await page.getByLabel('Breach channel', { exact: true }).selectOption(sla.breach);
+    for (const [i, w] of sla.warnings.entries()) {
+      const l = `Level ${i + 1}`;
+      await page.getByRole('button', { name: 'Add warning level' }).click();
+      await fill(page, `${l} delay`, w.delay);
+      await page.getByLabel(`${l} channel`, { exact: true }).selectOption(w.channel);
+      if (w.notify) await fill(page, `${l} recipients`, w.notify);
+      if (w.repeat) await fill(page, `${l} repeats`, w.repeat);
+      if (w.interval) await fill(page, `${l} repeat interval`, w.interval);
+    }
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `studio test: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium; .ci/run does this) or point SLUICE_CHROMIUM at a Chromium binary.`,
+      );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await ensureStudioBuilt();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      SLUICE_API_KEYS: `${ADMIN}:acme:admin,${VIEWER}:acme:viewer`,
+      SLUICE_TENANTS: 'acme',
+      CHDB_PATH: ':memory:',
+      CLICKHOUSE_DATABASE: `studio_${process.pid}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    });
+    [browser, sluice] = await Promise.all([
+      chromium.launch({ executablePath: CHROMIUM }),
+      startSluice(config, { logger: pino({ level: 'warn' }), httpLogger: false }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sluice?.close();
+  });
+
+  it('builds the fee-reduction flow from an empty canvas by UI actions only, deploys it and follows its tickets', async () => {
+    const page = await open(ADMIN);
+    await expect(page.locator('.role').textContent()).resolves.toContain('can edit and deploy');
+    await page.getByRole('button', { name: 'New flow' }).click();
+    await fill(page, 'Flow id', FLOW);
+    await fill(page, 'Flow name', 'Fee reduction request (studio)');
+    await fill(page, 'New calendar name', 'backoffice');
+    await page.getByRole('button', { name: 'Add calendar' }).click();
+    await fill(page, 'backoffice UTC offset', '+01:00');
+    for (const d of ['mon', 'tue', 'wed', 'thu', 'fri']) await fill(page, `backoffice ${d} hours`, '08:00-18:00');
+    await fill(page, 'backoffice holidays', '2026-01-01, 2026-04-03, 2026-04-06, 2026-05-01, 2026-12-24, 2026-12-25, 2026-12-31', false);
+
+    await page.getByRole('button', { name: 'Add start' }).click();
+    await approval(page, 'level1', 'First-level approval', 'billing-agents', 'round-robin', '25', {
+      duration: '4h',
+      warnings: [{ delay: '3h', channel: 'message' }],
+    });
+    await approval(page, 'manager', 'Manager approval', 'billing-managers', 'least-loaded', '15', {
+      duration: '1h',
+      breach: 'log',
+      warnings: [
+        { delay: '30m', channel: 'message' },
+        { delay: '45m', channel: 'sms', notify: 'assignees, group:billing-supervisors' },
+        { delay: '1h', channel: 'phone', notify: 'group:department-heads', repeat: '2', interval: '15m' },
+      ],
+    });
+    await approval(page, 'head', 'Department head approval', 'department-heads', 'least-loaded', undefined, {
+      duration: '8h',
+      warnings: [
+        { delay: '6h', channel: 'email' },
+        { delay: '8h', channel: 'phone', notify: 'role:director' },
+      ],
+    });
+    await page.getByRole('button', { name: 'Add end' }).click();
+    await page.screenshot({ path: new URL('editor-unconnected.png', ARTIFACTS).pathname });
+
+    // Not connected yet: the server's issues sit on the nodes and deploy is refused.
+    await expect.poll(() => page.locator('.studio').getAttribute('data-check')).toBe('invalid');
+    await expect.poll(() => node(page, 'level1').locator('.flow-node-issues').count()).toBe(1);
+
+    await selectNode(page, 'start');
+    await connect(page, 'level1');
+    await selectNode(page, 'level1');
+    await connect(page, 'end', 'approved', 'fields.amount < 500');
+    await selectNode(page, 'level1');
+    await connect(page, 'manager', 'approved');
+    await selectNode(page, 'level1');
+    await connect(page, 'end', 'rejected');
+    await selectNode(page, 'manager');
+    await connect(page, 'end', 'approved', 'fields.amount <= 5000');
+    await selectNode(page, 'manager');
+    await connect(page, 'head', 'approved');
+    await selectNode(page, 'manager');
+    await connect(page, 'end', 'rejected');
+    await selectNode(page, 'head');
+    await connect(page, 'end', 'approved');
+    await selectNode(page, 'head');
+    await connect(page, 'end', 'rejected');
+    await expect.poll(() => page.locator('.studio').getAttribute('data-check'), { timeout: 10_000 }).toBe('valid');
+    await page.getByRole('button', { name: 'Auto layout' }).click();
+    await page.screenshot({ path: new URL('editor.png', ARTIFACTS).pathname });
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v1`);
+
+    // The deployed definition means what the shipped one means: nodes, controls, SLAs, warnings, calendar.
+    const deployed = (await api('GET', `/v1/flows/${FLOW}`)).data.document as Doc;
+    const shipped = parse(readFileSync(new URL('../../workflow/flows/fee-reduction.yaml', import.meta.url), 'utf8')) as Doc;
+    expect(canonical(deployed.nodes)).toBe(canonical(shipped.nodes));
+    expect(canonical(deployed.controls)).toBe(canonical(shipped.controls));
+    expect(canonical(deployed.calendars)).toBe(canonical(shipped.calendars));
+
+    // Tickets through the API are counted on their nodes, live.
+    const ids: string[] = [];
+    for (const amount of [900, 2_000, 100]) {
+      const r = await api('POST', '/v1/tickets', { flowId: FLOW, fields: { amount } });
+      expect(r.status).toBe(201);
+      ids.push((r.data.ticket as { id: string }).id);
+    }
+    await expect.poll(() => node(page, 'level1').locator('.flow-node-figures').getAttribute('data-open'), { timeout: 10_000 }).toBe('3');
+
+    // A ticket's path: start → level1; approving it moves it to the manager, and the path extends.
+    await page.getByLabel('Ticket id', { exact: true }).fill(ids[0] as string);
+    await page.getByRole('button', { name: 'Show path' }).click();
+    await expect.poll(() => node(page, 'level1').locator('.flow-node').getAttribute('data-path')).toBe('current');
+    const ticket = (await api('GET', `/v1/tickets/${ids[0]}`)).data as { todos: { id: string }[] };
+    expect((await api('POST', `/v1/tickets/${ids[0]}/actions`, { type: 'approve', todoId: ticket.todos[0]?.id })).status).toBe(200);
+    await expect.poll(() => node(page, 'manager').locator('.flow-node').getAttribute('data-path'), { timeout: 10_000 }).toBe('current');
+    expect(await node(page, 'level1').locator('.flow-node').getAttribute('data-path')).toBe('taken');
+    expect(await page.locator('[data-testid="rf__edge-c2"]').getAttribute('class')).toContain('path-taken');
+    await expect.poll(() => node(page, 'manager').locator('.flow-node-figures').getAttribute('data-open'), { timeout: 10_000 }).toBe('1');
+    await expect.poll(() => node(page, 'level1').locator('.flow-node-figures').getAttribute('data-open')).toBe('2');
+    await expect(page.locator('.ticket').textContent()).resolves.toMatch(/SLA .* left of 1h/);
+    await page.screenshot({ path: new URL('ticket-path.png', ARTIFACTS).pathname });
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a broken condition on its edge and refuses to deploy; a diff highlights exactly the changed parts', async () => {
+    const page = await open(ADMIN);
+    await page.getByRole('button', { name: /Fee reduction request \(studio\)/ }).click();
+    await page.getByRole('button', { name: 'Edit as new version' }).click();
+    await selectNode(page, 'level1');
+    await page.getByRole('button', { name: /^Control 2: to end on approved/ }).click();
+    await page.locator('.inspector h2', { hasText: 'Control 2' }).waitFor();
+    await fill(page, 'Condition (CEL)', 'fields.amount <');
+    await expect.poll(() => page.locator('[data-testid="rf__edge-c1"]').getAttribute('class'), { timeout: 10_000 }).toContain('has-issues');
+    await expect(page.locator('[data-testid="rf__edge-c1"] .react-flow__edge-text').textContent()).resolves.toContain('bad expression');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toContain('Deploy refused');
+    await page.screenshot({ path: new URL('broken-condition.png', ARTIFACTS).pathname });
+    expect((await api('GET', `/v1/flows/${FLOW}`)).data.versions).toEqual([1]);
+
+    // Fix it differently, change the manager's SLA, deploy v2, compare with v1.
+    await fill(page, 'Condition (CEL)', 'fields.amount < 1000');
+    await selectNode(page, 'manager');
+    await fill(page, 'SLA duration', '2h');
+    await expect.poll(() => page.locator('.studio').getAttribute('data-check'), { timeout: 10_000 }).toBe('valid');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v2`);
+    await page.getByLabel('Compare with').selectOption('1');
+    await expect.poll(() => node(page, 'manager').locator('.flow-node').getAttribute('data-change')).toBe('changed');
+    const changes = await page
+      .locator('.flow-node')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-node-id')}:${e.getAttribute('data-change')}`).sort());
+    expect(changes).toEqual(['end:same', 'head:same', 'level1:same', 'manager:changed', 'start:same']);
+    const edges = await page
+      .locator('.react-flow__edge')
+      .evaluateAll((els) =>
+        els.filter((e) => /diff-(added|removed|changed)/.test(e.getAttribute('class') ?? '')).map((e) => e.getAttribute('data-testid')),
+      );
+    expect(edges).toEqual(['rf__edge-c1']);
+    await page.screenshot({ path: new URL('diff.png', ARTIFACTS).pathname });
+
+    // Running v1 tickets: the preview says where each would go, and nothing moves.
+    await page.getByLabel('Compare with').selectOption('');
+    await page.getByRole('button', { name: 'Preview migration' }).click();
+    await expect.poll(() => page.locator('.migration tbody tr').count()).toBe(3);
+    const rows = await page.locator('.migration tbody tr').allTextContents();
+    expect(rows.some((r) => r.includes('v1 manager') && r.endsWith('manager'))).toBe(true);
+    const stillV1 = (await api('GET', `/v1/tickets?flowId=${FLOW}&status=active`)).data.items as { flow: { version: number } }[];
+    expect(stillV1.every((t) => t.flow.version === 1)).toBe(true);
+    await page.close();
+  });
+
+  it('a viewer key sees the flows but cannot edit or deploy', async () => {
+    const page = await open(VIEWER);
+    await expect(page.locator('.role').textContent()).resolves.toContain('viewer');
+    await expect(page.locator('.role').textContent()).resolves.toContain('read only');
+    expect(await page.getByRole('button', { name: 'New flow' }).count()).toBe(0);
+    await page.getByRole('button', { name: /Fee reduction request \(studio\)/ }).click();
+    await node(page, 'manager').waitFor();
+    expect(await page.getByRole('button', { name: 'Edit as new version' }).count()).toBe(0);
+    expect(await page.getByLabel('Flow name', { exact: true }).isDisabled()).toBe(true);
+    await selectNode(page, 'manager');
+    expect(await page.getByLabel('SLA duration').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Delete node' }).count()).toBe(0);
+    // The server holds the line too: a viewer key cannot publish.
+    expect((await api('POST', '/v1/flows', { id: 'x', version: 1, name: 'x', nodes: [], controls: [] }, VIEWER)).status).toBe(403);
+    await page.close();
+  });
+
+  it('opens and lays out a 200-node flow', async () => {
+    const nodes: Record<string, unknown>[] = [{ id: 'start', type: 'start' }];
+    const controls: Record<string, unknown>[] = [{ from: 'start', to: 't1' }];
+    for (let i = 1; i <= 198; i++) {
+      nodes.push({ id: `t${i}`, type: 'task', name: `Step ${i}`, assignees: { group: `team-${i % 7}` } });
+      // A ladder with side branches: each step goes on, or (for large amounts) skips ahead.
+      const next = i === 198 ? 'end' : `t${i + 1}`;
+      if (i % 5 === 0 && i + 3 <= 198) controls.push({ from: `t${i}`, to: `t${i + 3}`, when: 'fields.amount > 1000' });
+      controls.push({ from: `t${i}`, to: next });
+    }
+    nodes.push({ id: 'end', type: 'end' });
+    expect((await api('POST', '/v1/flows', { id: 'big', version: 1, name: 'Two hundred nodes', nodes, controls })).status).toBe(201);
+    const page = await open(ADMIN);
+    await page.getByRole('button', { name: /Two hundred nodes/ }).click();
+    await expect.poll(() => page.locator('.react-flow__node').count(), { timeout: 20_000 }).toBe(200);
+    await expect.poll(() => page.locator('.status').textContent()).toContain('Opened Two hundred nodes v1');
+    const places = await page
+      .locator('.react-flow__node')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { style: { transform: string } }).style.transform));
+    expect(new Set(places).size).toBe(200);
+    expect(await page.locator('.react-flow__minimap').count()).toBe(1);
+    await page.screenshot({ path: new URL('two-hundred-nodes.png', ARTIFACTS).pathname });
+    await page.close();
+  });
+
+  it('passes an axe-core accessibility check with no serious or critical violations', async () => {
+    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    // The page's CSP forbids inline scripts (rightly): this context lets the test inject axe.
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/studio#key=${ADMIN}`);
+    await page.locator('.role-badge').waitFor();
+    await page.getByRole('button', { name: /Fee reduction request \(studio\)/ }).click();
+    await node(page, 'manager').waitFor();
+    await selectNode(page, 'manager');
+    await page.addScriptTag({ content: axeSource });
+    const result = (await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe;
+      return axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+    })) as { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] };
+    const summary = result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+      first: v.nodes[0]?.target,
+    }));
+    writeFileSync(new URL('axe.json', ARTIFACTS), `${JSON.stringify(summary, null, 2)}\n`);
+    expect(summary.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    await context.close();
+  });
+});
