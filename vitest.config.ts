@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: `unit` (beside the code, virtual time, no services),
+ * Four projects: `unit` (beside the code, virtual time, no services),
  * `integration` (test/integration, real Kafka broker, redis-server and chDB,
  * started once by the global setup and stopped afterwards) and `topology`
- * (test/topology: the deployed topology as separate processes, with its own services).
+ * (test/topology: the deployed topology as separate processes, with its own services) and `sip` (test/sip: Kamailio,
+ * SIPp and Sluice in a private network namespace).
  */
 export default defineConfig({
   test: {
@@ -41,6 +42,18 @@ export default defineConfig({
           include: ['test/topology/**/*.test.ts'],
           environment: 'node',
           testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'sip',
+          // The telephony edge (Kamailio, SIPp, Sluice, Redis) in a private network namespace, alone, after the rest.
+          sequence: { groupOrder: 3 },
+          include: ['test/sip/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

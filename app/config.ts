@@ -92,6 +92,10 @@ export interface Config {
   controlApiRateLimit: number;
   /** Decisions of one tenant awaiting an outcome, at most. */
   controlPendingPerTenant: number;
+  /** How long a routing decision holds its concurrency slot awaiting its outcome, ms (then it is "unknown"). */
+  controlOutcomeTimeoutMs: number;
+  /** What a route naming an unknown skill group gets where the tenant's policy says nothing. */
+  controlUnknownSkillGroups: 'refuse' | 'tenant-level';
   /** Skill groups one tenant tracks in the control loop, at most. */
   controlMaxSkillGroups: number;
   /** A skill group unseen this long (at L0, without a pin) leaves the control loop, ms. */
@@ -197,6 +201,8 @@ const ENV_SCHEMA = {
     SLUICE_ROUTE_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: DEFAULT_RATE_LIMITS.routePerSec },
     SLUICE_CONTROL_API_RATE_LIMIT: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     SLUICE_CONTROL_PENDING_PER_TENANT: { type: 'integer', minimum: 1, maximum: 10000000, default: 25000 },
+    SLUICE_CONTROL_OUTCOME_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, default: 10000 },
+    SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: { type: 'string', enum: ['refuse', 'tenant-level'], default: 'refuse' },
     SLUICE_CONTROL_MAX_SKILL_GROUPS: { type: 'integer', minimum: 1, maximum: 1000000, default: 5000 },
     SLUICE_CONTROL_SCOPE_IDLE_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 600000 },
     SLUICE_CONTROL_BREAKER_QUORUM: { type: 'integer', minimum: 1, maximum: 1000, default: 2 },
@@ -358,6 +364,8 @@ export function loadConfig(
     routeRateLimit: r.SLUICE_ROUTE_RATE_LIMIT,
     controlApiRateLimit: r.SLUICE_CONTROL_API_RATE_LIMIT,
     controlPendingPerTenant: r.SLUICE_CONTROL_PENDING_PER_TENANT,
+    controlOutcomeTimeoutMs: r.SLUICE_CONTROL_OUTCOME_TIMEOUT_MS,
+    controlUnknownSkillGroups: r.SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS as 'refuse' | 'tenant-level',
     controlMaxSkillGroups: r.SLUICE_CONTROL_MAX_SKILL_GROUPS,
     controlScopeIdleMs: r.SLUICE_CONTROL_SCOPE_IDLE_MS,
     controlBreakerQuorum: r.SLUICE_CONTROL_BREAKER_QUORUM,

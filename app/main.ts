@@ -280,12 +280,15 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         engineHealth: { consumerLagMs: () => pipelines.health().consumerLagMs, insertLatencyMs: () => lastInsertMs },
         callbackTickets,
         instanceId: `${hostname()}:${process.pid}`,
-        tenants: config.tenants,
+        // Served: SLUICE_TENANTS, the tenants of API keys, the simulated ones (others are refused with a 422).
+        tenants: knownTenants(config),
         serviceLevelMs: config.serviceLevelMs,
         log,
         rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
         tuning: {
           maxPendingPerTenant: config.controlPendingPerTenant,
+          outcomeTimeoutMs: config.controlOutcomeTimeoutMs,
+          unknownSkillGroups: config.controlUnknownSkillGroups,
           scopes: { maxGroupsPerTenant: config.controlMaxSkillGroups, idleMs: config.controlScopeIdleMs },
           breakerQuorum: config.controlBreakerQuorum,
           trunks: { ttlMs: config.controlTrunkTtlMs, maxPerTenant: config.controlMaxTrunks },

@@ -92,10 +92,13 @@ describe('Metrics of the control loop', () => {
       { id: 'channel:chat', state: 'half-open' },
     ];
     const remote = { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 };
+    const outcomes = { connected: 0, failed: 0, timeout: 0, abandoned: 0, 'not-attempted': 0, late: 0, repeat: 0, conflict: 0 };
+    const unknown = { expired: 0, timedOut: 0, presumedLost: 0 };
+    const refusals = { 'unknown-tenant': 0, 'unknown-skill-group': 0, 'tenant-level': 0 };
     const service = {
       on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
       state: () => ({ levels, breakers }),
-      stats: () => ({ remoteOutcomes: remote }),
+      stats: () => ({ remoteOutcomes: remote, outcomes, unknown, refusals }),
     };
     const m = new Metrics();
     m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);
@@ -125,6 +128,21 @@ describe('Metrics of the control loop', () => {
     text = await m.registry.getSingleMetricAsString('sluice_route_remote_outcomes_total');
     expect(text).toContain('sluice_route_remote_outcomes_total{result="relayed"} 3');
     expect(text).toContain('sluice_route_remote_outcomes_total{result="refused"} 2');
+    // Outcomes by kind as they come; repeats, unknown decisions and refusals from the service's counts.
+    (handlers.get('outcome') as (e: object) => void)({ target: 'agent', outcome: 'timeout', success: false });
+    expect(await m.registry.getSingleMetricAsString('sluice_route_outcomes_total')).toContain(
+      'sluice_route_outcomes_total{target="agent",result="timeout"} 1',
+    );
+    outcomes.conflict = 2;
+    unknown.timedOut = 4;
+    refusals['unknown-skill-group'] = 5;
+    text = await m.registry.metrics();
+    expect(text).toContain('sluice_route_outcome_repeats_total{result="conflict"} 2');
+    expect(text).toContain('sluice_route_outcome_repeats_total{result="repeat"} 0');
+    expect(text).toContain('sluice_route_unknown_decisions_total{result="timed_out"} 4');
+    expect(text).toContain('sluice_route_unknown_decisions_total{result="presumed_lost"} 0');
+    expect(text).toContain('sluice_route_refusals_total{reason="unknown_skill_group"} 5');
+    expect(text).toContain('sluice_route_refusals_total{reason="tenant_level"} 0');
   });
 
   it("leaves out prom-client's _total gauges and keeps the per-type ones", async () => {
@@ -193,7 +211,12 @@ describe('Metrics under unbounded names', () => {
     const service = {
       on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
       state: () => ({ levels, breakers }),
-      stats: () => ({ remoteOutcomes: { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 } }),
+      stats: () => ({
+        remoteOutcomes: { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 },
+        outcomes: { repeat: 0, conflict: 0 },
+        unknown: { expired: 0, timedOut: 0, presumedLost: 0 },
+        refusals: { 'unknown-tenant': 0, 'unknown-skill-group': 0, 'tenant-level': 0 },
+      }),
     };
     const m = new Metrics({ labels: { tenants: ['acme'], valuesPerLabel: 10 } });
     m.observeControl({ service } as unknown as Parameters<Metrics['observeControl']>[0]);

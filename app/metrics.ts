@@ -457,7 +457,7 @@ export class Metrics {
     });
     const outcomes = new Counter({
       name: 'sluice_route_outcomes_total',
-      help: 'Outcomes reported for routed calls, by target and result.',
+      help: 'Outcomes reported for routed calls, by target and result: the outcome kind (connected, failed, timeout, abandoned, not-attempted; control/outcome.ts).',
       labelNames: ['target', 'result'],
       registers: r,
     });
@@ -470,7 +470,41 @@ export class Metrics {
       levelChanges.inc({ tenant: tenant(e.scope.tenant), level: String(e.to) });
     });
     svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
-    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.success ? 'success' : 'failure' }));
+    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.outcome }));
+    // Cumulative counts kept by the service, every label value present from the start (a rate() sees the first one).
+    const fromStats = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers: r,
+        collect() {
+          this.reset();
+          for (const [v, n] of Object.entries(read()))
+            this.inc({ [label]: v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_') }, n);
+        },
+      });
+    fromStats(
+      'sluice_route_outcome_repeats_total',
+      'Outcomes reported again for a decision whose outcome was taken already (answered 204, changing nothing), by result: repeat (the same outcome), conflict (another one: ignored).',
+      'result',
+      () => {
+        const o = svc.stats().outcomes;
+        return { repeat: o.repeat, conflict: o.conflict };
+      },
+    );
+    fromStats(
+      'sluice_route_unknown_decisions_total',
+      "Decisions whose outcome did not come in time, by result: expired (no outcome within SLUICE_CONTROL_OUTCOME_TIMEOUT_MS: the slot is released, the call is not load), timed_out (of those, counted as a time-out of a node that answered none of the tenant's calls while the proxy reported others), presumed_lost (slots released earlier by a full limiter, the outcome presumed lost).",
+      'result',
+      () => svc.stats().unknown,
+    );
+    fromStats(
+      'sluice_route_refusals_total',
+      "Route requests naming an unknown tenant or skill group, by reason: unknown_tenant (422), unknown_skill_group (422), tenant_level (routed at the tenant's level, as the tenant's policy says).",
+      'reason',
+      () => svc.stats().refusals,
+    );
     const limits = new Counter({
       name: 'sluice_control_limit_hits_total',
       help: "Times a control bound bit: 429s of the per-key rate limits (route, outcome, api), pending decisions dropped by a tenant's bound or the total (pending-tenant, pending-total), skill groups refused by a tenant's bound (skill-groups).",

@@ -50,7 +50,7 @@ const SERVES: Record<ProcessRole, readonly string[]> = {
 
 describe('routes per process role', () => {
   const clock = new ManualClock(NOW);
-  const control = harness({ clock });
+  const control = harness({ clock, tenants: ['acme'], unknownSkillGroups: 'tenant-level' });
   let workflow: Workflow;
   const apps = new Map<ProcessRole, FastifyInstance>();
 

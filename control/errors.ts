@@ -60,6 +60,20 @@ export const CONTROL_ERRORS = Object.freeze({
     description:
       'A trunk utilisation report names a new trunk of a tenant that already has as many trunks reporting as it may (SLUICE_CONTROL_MAX_TRUNKS); a trunk silent for the TTL stops counting.',
   },
+  SLUICE_ERR_CONTROL_UNKNOWN_TENANT: {
+    message: 'unknown tenant: %s',
+    status: 422,
+    retriable: false,
+    description:
+      'A route request names a tenant this deployment does not serve (not in SLUICE_TENANTS, no API key of its own, no policy, never seen in the events): the proxy should take its local fallback and the name be fixed; `field` is `body.tenant`.',
+  },
+  SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP: {
+    message: 'unknown skill group: %s',
+    status: 422,
+    retriable: false,
+    description:
+      "A route request names a skill group its tenant does not know (not in the policy's `skillGroups`, never seen in the events) while the policy says `unknownSkillGroups: refuse` (the default); set `tenant-level` to route such calls at the tenant's level instead; `field` is `body.skillGroup`.",
+  },
   SLUICE_ERR_CONTROL_REQUEST_INVALID: {
     message: 'invalid request: %s',
     status: 400,

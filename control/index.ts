@@ -55,6 +55,8 @@ export { CHANNEL_BREAKER_KEYS, compileTenant, ctiBreakerKey } from './routing-ta
 export type { CompiledTenant, RouteDecision, RouteTarget, TenantRouting } from './routing-table.js';
 
 // The integration half: the service, its ports and adapters, routes and wiring.
+export { OUTCOME_KINDS, MAX_OUTCOME_LATENCY_MS, isOutcomeKind, toOutcome } from './outcome.js';
+export type { LegacyOutcome, OutcomeKind, OutcomeReport } from './outcome.js';
 export { ControlService } from './service.js';
 export type {
   ControlEvents,
@@ -63,6 +65,8 @@ export type {
   ControlStats,
   DecisionEvent,
   LimitName,
+  OutcomeResult,
+  RefusalKind,
   RouteAnswer,
   RouteInput,
   RouteOutcome,

@@ -51,17 +51,23 @@ describe('tenant isolation in control', () => {
     const { svc, clock } = await started();
     const targets = new Map<string, number>();
     let floodRejects = 0;
+    let floodAgents = 0;
     for (let s = 0; s < 20; s++) {
-      for (let i = 0; i < 400; i++)
-        if (svc.route(acme(s * 1_000 + i, i % 2 === 0 ? 'vip' : 'normal')).target === 'reject') floodRejects += 1;
+      for (let i = 0; i < 400; i++) {
+        const t = svc.route(acme(s * 1_000 + i, i % 2 === 0 ? 'vip' : 'normal')).target;
+        if (t === 'reject') floodRejects += 1;
+        if (t === 'agent' && s > 0) floodAgents += 1;
+      }
       for (let i = 0; i < 2; i++) {
         const t = globexCall(svc, s * 10 + i);
         targets.set(t, (targets.get(t) ?? 0) + 1);
       }
       await runFor(clock, 1_000);
     }
-    // The flood itself ends up refused everywhere (its own limits), …
-    expect(floodRejects).toBeGreaterThan(1_000);
+    // The flood reports no outcome: its limiters fill in its first second (its own limits), then its proxy counts as
+    // quiet and a lost outcome is not load: its calls go on reaching agents (issue 18) …
+    expect(floodRejects).toBeLessThan(400);
+    expect(floodAgents).toBeGreaterThan(19 * 400 * 0.9);
     // … while every one of globex's 40 VIP calls still reaches an agent on the primary.
     expect(Object.fromEntries(targets)).toEqual({ 'agent:a': 40 });
   });

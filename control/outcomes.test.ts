@@ -51,14 +51,14 @@ describe('outcomes on any control instance', () => {
     const { a, b } = await fleet();
     const d = a.route(call(1));
     expect(agents(a)).toBe(1);
-    expect(await b.report(d.decisionId, ok, 'acme')).toBe(true);
+    expect(await b.report(d.decisionId, ok, 'acme')).toBe('taken');
     await settle();
     expect(agents(a)).toBe(0);
     expect(a.stats().remoteOutcomes.applied).toBe(1);
     expect(b.stats().remoteOutcomes.relayed).toBe(1);
-    // The same outcome again, on B or on A: refused, counted once.
-    expect(await b.report(d.decisionId, ok, 'acme')).toBe(false);
-    expect(await a.report(d.decisionId, ok, 'acme')).toBe(false);
+    // The same outcome again, on B or on A: a repeat (answered 204), counted once.
+    expect(await b.report(d.decisionId, ok, 'acme')).toBe('repeat');
+    expect(await a.report(d.decisionId, ok, 'acme')).toBe('repeat');
     expect(b.stats().remoteOutcomes.duplicate).toBe(1);
     expect(a.stats().remoteOutcomes.applied).toBe(1);
   });
@@ -67,11 +67,11 @@ describe('outcomes on any control instance', () => {
     const { a, b } = await fleet();
     const x = a.route(call(1));
     const y = a.route(call(2));
-    expect(await a.report(x.decisionId, ok, 'acme')).toBe(true);
-    expect(await b.report(x.decisionId, ok, 'acme')).toBe(true); // B cannot know A took it: A ignores the copy
-    expect(await b.report(y.decisionId, ok, 'acme')).toBe(true);
+    expect(await a.report(x.decisionId, ok, 'acme')).toBe('taken');
+    expect(await b.report(x.decisionId, ok, 'acme')).toBe('taken'); // B cannot know A took it: A ignores the copy
+    expect(await b.report(y.decisionId, ok, 'acme')).toBe('taken');
     await settle();
-    expect(await a.report(y.decisionId, ok, 'acme')).toBe(false);
+    expect(await a.report(y.decisionId, ok, 'acme')).toBe('repeat');
     expect(a.stats().remoteOutcomes.applied).toBe(1); // y only: x was taken on A already
     expect(agents(a)).toBe(0);
   });
@@ -84,7 +84,7 @@ describe('outcomes on any control instance', () => {
     expect(agents(a)).toBe(n);
     const jammed = a.route(call(50)); // every agent slot held until outcomes come back
     expect(jammed.target).not.toBe('agent');
-    for (const d of [...first, jammed]) expect(await b.report(d.decisionId, ok, 'acme')).toBe(true);
+    for (const d of [...first, jammed]) expect(await b.report(d.decisionId, ok, 'acme')).toBe('taken');
     await settle();
     expect(agents(a)).toBe(0);
     // Without the outcomes these would all go elsewhere (see `jammed`); now a limiter's worth at least reaches agents.
@@ -95,9 +95,9 @@ describe('outcomes on any control instance', () => {
   it("keeps tenants apart: another tenant's key is refused, a platform key (null) is not", async () => {
     const { a, b } = await fleet();
     const d = a.route(call(1));
-    expect(await b.report(d.decisionId, ok, 'globex')).toBe(false);
-    expect(await a.report(d.decisionId, ok, 'globex')).toBe(false);
-    expect(await b.report(d.decisionId, ok, null)).toBe(true);
+    expect(await b.report(d.decisionId, ok, 'globex')).toBe('unknown');
+    expect(await a.report(d.decisionId, ok, 'globex')).toBe('unknown');
+    expect(await b.report(d.decisionId, ok, null)).toBe('taken');
   });
 
   it('refuses forged, tampered, foreign-key and expired ids without touching the store', async () => {
@@ -112,16 +112,16 @@ describe('outcomes on any control instance', () => {
       `ffffffffff${d.decisionId.slice(10)}`,
       'not-an-id',
     ];
-    for (const id of tampered) expect(await b.report(id, ok, null)).toBe(false);
+    for (const id of tampered) expect(await b.report(id, ok, null)).toBe('unknown');
     expect(b.stats().remoteOutcomes.refused).toBe(tampered.length);
     store.down = false;
     // Signed with another fleet's secret.
     const other = await fleet({ keyB: 'another fleet secret, also 32+ bytes long' });
-    expect(await other.b.report(other.a.route(call(2)).decisionId, ok, null)).toBe(false);
+    expect(await other.b.report(other.a.route(call(2)).decisionId, ok, null)).toBe('unknown');
     // Past the decision TTL (60 s): refused anywhere, as on A.
     const late = a.route(call(3));
     clock.advance(62_000);
-    expect(await b.report(late.decisionId, ok, 'acme')).toBe(false);
+    expect(await b.report(late.decisionId, ok, 'acme')).toBe('unknown');
   });
 
   it("answers 503 (SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE) for another instance's decision while the store is down; A's own still work", async () => {
@@ -131,21 +131,22 @@ describe('outcomes on any control instance', () => {
     store.down = true;
     const err = await b.report(d.decisionId, ok, 'acme').catch((x: unknown) => x);
     expect(isSluiceError(err) && err.code).toBe('SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE');
-    expect(await a.report(e.decisionId, ok, 'acme')).toBe(true);
+    expect(await a.report(e.decisionId, ok, 'acme')).toBe('taken');
     store.down = false;
-    expect(await b.report(d.decisionId, ok, 'acme')).toBe(true);
+    expect(await b.report(d.decisionId, ok, 'acme')).toBe('taken');
   });
 
   it("counts the evidence on B when A is gone (its slot died with it), in the tenant's own breaker", async () => {
     const { a, b, clock } = await fleet();
     const ds = Array.from({ length: 6 }, (_, i) => a.route(call(i)));
     await a.stop();
-    for (const d of ds) expect(await b.report(d.decisionId, { success: false, latencyMs: 30 }, 'acme')).toBe(true);
+    for (const d of ds) expect(await b.report(d.decisionId, { outcome: 'failed', latencyMs: 30 }, 'acme')).toBe('taken');
     expect(b.stats().remoteOutcomes.orphaned).toBe(6);
     const own = b.state('acme').tenantBreakers.filter((t) => t.tenant === 'acme' && t.target.startsWith('cti:'));
     expect(own.reduce((n, t) => n + t.errors, 0)).toBe(6);
-    // Duplicates of an orphan are still refused.
-    expect(await b.report(ds[0]!.decisionId, ok, 'acme')).toBe(false);
+    // A repeat of an orphan is recognised (204) and counts nothing more.
+    expect(await b.report(ds[0]!.decisionId, ok, 'acme')).toBe('repeat');
+    expect(b.state('acme').tenantBreakers.reduce((n, t) => n + (t.target.startsWith('cti:') ? t.errors : 0), 0)).toBe(6);
     await runFor(clock, 1_000);
   });
 });

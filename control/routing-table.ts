@@ -55,6 +55,8 @@ export interface TenantRouting {
   readonly policy: TenantPolicy;
   /** The deployment's CTI nodes, used when the policy names none of its own. */
   readonly cti: { readonly primary: string; readonly backup?: string };
+  /** The deployment's answer to an unknown skill group, when the policy says none (default `refuse`). */
+  readonly unknownSkillGroups?: 'refuse' | 'tenant-level';
 }
 
 /**
@@ -113,6 +115,10 @@ export interface CompiledTenant {
   level: Level;
   /** Levels of tracked skill groups; effective level = max(tenant, group). */
   readonly groups: Map<string, Level>;
+  /** Skill groups the policy declares (known before their first event). */
+  readonly declared: ReadonlySet<string>;
+  /** Whether a route naming a skill group neither tracked nor declared is refused (policy `unknownSkillGroups`). */
+  readonly refuseUnknownGroups: boolean;
   /** Indexed by {@link planIndex}. */
   readonly plans: readonly Plan[];
 }
@@ -165,6 +171,8 @@ export function compileTenant(r: TenantRouting): CompiledTenant {
     backupKey: backup?.key,
     level: 0,
     groups: new Map(),
+    declared: new Set(r.policy.skillGroups ?? []),
+    refuseUnknownGroups: (r.policy.unknownSkillGroups ?? r.unknownSkillGroups ?? 'refuse') === 'refuse',
     plans,
   };
 }

@@ -101,7 +101,7 @@ export class ControlAdmin {
     const ctiKeys = [cti.primary, ...(cti.backup === undefined ? [] : [cti.backup])].map(ctiBreakerKey);
     const targets = [...ctiKeys, ...Object.values(CHANNEL_BREAKER_KEYS)];
     // A table compiled with CTI nodes of the tenant's policy: breakers for them (the registry is built below, before any table).
-    this.tables = new TenantTables(cti, (t) => this.breakers.useTargets(t.tenant, t.ctiKeys));
+    this.tables = new TenantTables(cti, (t) => this.breakers.useTargets(t.tenant, t.ctiKeys), o.unknownSkillGroups ?? 'refuse');
     this.book = new ScopeBook({
       ...o.scopes,
       onRefused: (tenant) => {

@@ -23,6 +23,7 @@ import type { RealtimeView } from './signals/snapshot.js';
 import type { Logger } from '../core/logger.js';
 import type { CallbackTickets } from '../core/messages.js';
 import type { Level, Priority, Random } from './types.js';
+import type { OutcomeKind } from './outcome.js';
 
 /** Options of {@link ControlService}. Durations in ms. */
 export interface ControlServiceOptions {
@@ -39,6 +40,11 @@ export interface ControlServiceOptions {
   readonly loopLagMs?: () => number;
   /** CTI nodes (default primary `cti-primary`, backup `cti-backup`). */
   readonly ctiNodes?: CtiNodes;
+  /**
+   * What `route()` does with a skill group a tenant does not know, where its policy says nothing
+   * (`SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS`): `refuse` (default; 422) or `tenant-level`.
+   */
+  readonly unknownSkillGroups?: 'refuse' | 'tenant-level';
   /** Tenants known from configuration (others become known from snapshots, policies or the leader). */
   readonly tenants?: readonly string[];
   /** Tick period (default 1000). */
@@ -53,8 +59,22 @@ export interface ControlServiceOptions {
    * instance can).
    */
   readonly decisionKey?: string;
-  /** How long a decision waits for its outcome (default 60 000). */
+  /** How long a decision's outcome is taken, and a repeat of it recognised (default 60 000). */
   readonly decisionTtlMs?: number;
+  /**
+   * How long a decision holds its concurrency slot awaiting its outcome (default 10 000, at most
+   * `decisionTtlMs`); then it is "unknown": the slot is released and the silence counts as a time-out of the
+   * node only under the silent-node rule (`RouteEngine.expire`). Set it above the longest a proxy waits for a
+   * node plus the time its report takes (Kamailio's `fr_timer` is 5 s by default).
+   */
+  readonly outcomeTimeoutMs?: number;
+  /**
+   * The least time a tenant's proxy may report no outcome while calls are routed before it counts as not
+   * reporting (default 250; four times the proxy's usual decision-to-outcome delay when that is longer): a full
+   * limiter then lets calls pass without a slot, the client-side throttle stops counting, and half-open targets are
+   * not probed. Also how old a slot must be before a full limiter presumes its outcome lost (`RouteEngine.presumeLost`).
+   */
+  readonly outcomeQuietMs?: number;
   /** Most decisions awaiting an outcome, over all tenants (default 100 000). */
   readonly maxPendingDecisions?: number;
   /** Most decisions of one tenant awaiting an outcome (default 25 000): past it the tenant's own oldest go. */
@@ -104,12 +124,15 @@ export interface RouteAnswer {
   readonly reason: string;
 }
 
-/** A call's outcome as the caller saw it. */
-export interface RouteOutcome {
-  readonly success: boolean;
-  /** Time the target took to take the call, ms. */
-  readonly latencyMs: number;
-}
+export type { LegacyOutcome, OutcomeKind, OutcomeReport, RouteOutcome } from './outcome.js';
+
+/**
+ * What became of a reported outcome: `taken` (on time), `late` (after the decision's slot timed out: the
+ * breakers hear it, the slot was released already), `repeat` (the same outcome again), `conflict` (another
+ * outcome after one was taken: ignored, counted), `unknown` (no such decision: unknown, expired, forged or
+ * another tenant's). The API answers 204 for all but `unknown` (404).
+ */
+export type OutcomeResult = 'taken' | 'late' | 'repeat' | 'conflict' | 'unknown';
 
 /** What `GET /v1/control/state` shows. */
 export interface ControlStateView {
@@ -155,6 +178,19 @@ export interface ControlStats {
    * outcomes handed here by peers and applied (`applied`).
    */
   readonly remoteOutcomes: Readonly<Record<'relayed' | 'applied' | 'orphaned' | 'duplicate' | 'refused' | 'unavailable', number>>;
+  /**
+   * Outcomes taken, by kind (here, or for a decision whose instance was gone); `late` of those after the slot's
+   * time-out; `repeat` and `conflict`: repeats of an outcome taken before (the same, or another: ignored).
+   */
+  readonly outcomes: Readonly<Record<OutcomeKind | 'late' | 'repeat' | 'conflict', number>>;
+  /**
+   * Decisions whose outcome did not come within the slot's time-out (`expired`), and of those counted as
+   * time-outs of a silent node (`timedOut`); slots released earlier because a full limiter found their outcome
+   * presumed lost (`presumedLost`, see `RouteEngine.presumeLost`).
+   */
+  readonly unknown: { readonly expired: number; readonly timedOut: number; readonly presumedLost: number };
+  /** Route requests refused for an unknown tenant or skill group, and unknown skill groups routed at the tenant level by policy. */
+  readonly refusals: Readonly<Record<RefusalKind, number>>;
   /** Skill-group scopes: tracked now, refused by the per-tenant bound, dropped as idle. */
   readonly scopes: { readonly tracked: number; readonly refused: number; readonly evicted: number };
   /** Requests answered 429 by the per-key rate limits, by limit. */
@@ -170,6 +206,9 @@ export interface ControlStats {
     readonly abandoned: number;
   };
 }
+
+/** Why a route request was refused (or, `tenant-level`, routed at the tenant's level for an unknown skill group). */
+export type RefusalKind = 'unknown-tenant' | 'unknown-skill-group' | 'tenant-level';
 
 /** The bounds that count when they bite (see the `limit` event). */
 export type LimitName = 'route' | 'outcome' | 'api' | 'pending-tenant' | 'pending-total' | 'skill-groups';
@@ -208,7 +247,19 @@ export interface ControlEvents {
    * total (`pending-total`), a skill group refused by its tenant's bound (`skill-groups`).
    */
   limit: { readonly limit: LimitName; readonly tenant: string };
-  outcome: { readonly target: RouteTarget; readonly breakerKey: string; readonly success: boolean; readonly latencyMs: number };
+  /** An outcome taken (`success`: connected; `latencyMs` absent for the kinds that carry none; `late`: after the slot's time-out). */
+  outcome: {
+    readonly target: RouteTarget;
+    readonly breakerKey: string;
+    readonly outcome: OutcomeKind;
+    readonly success: boolean;
+    readonly latencyMs: number | undefined;
+    readonly late: boolean;
+  };
+  /** A decision's outcome did not come within the slot's time-out; `timedOut`: counted as a time-out of a silent node. */
+  unknown: { readonly tenant: string; readonly target: RouteTarget; readonly breakerKey: string; readonly timedOut: boolean };
+  /** A route request named an unknown tenant or skill group (`tenant-level`: routed at the tenant's level by policy). */
+  refused: { readonly kind: RefusalKind; readonly tenant: string; readonly skillGroup: string | undefined };
   tick: {
     readonly at: number;
     readonly computed: boolean;

@@ -48,16 +48,23 @@ describe('ControlService.route', () => {
     ]);
   });
 
-  it('gives an unknown tenant keypad IVR at L3, and an untracked skill group the tenant level', async () => {
+  it('refuses an unknown tenant and an unknown skill group, naming them; routes one at the tenant level when the policy says so', async () => {
     const { svc } = await started();
-    expect(svc.route(call({ tenant: 'nobody' }))).toMatchObject({
-      target: 'keypad_ivr',
-      level: 3,
-      reason: 'unknown tenant → keypad_ivr (safe default)',
-    });
+    const refused: ControlEvents['refused'][] = [];
+    svc.on('refused', (e) => refused.push(e));
+    expect(() => svc.route(call({ tenant: 'nobody' }))).toThrow(/unknown tenant: tenant "nobody" is not served/);
+    expect(() => svc.route(call({ skillGroup: 'unheard-of' }))).toThrow(/skill group "unheard-of" of tenant "acme"/);
+    await svc.putPolicy('acme', { ...DEFAULT_POLICY, skillGroups: ['billing'] }, { author: 'ops' });
+    expect(svc.route(call({ skillGroup: 'billing' }))).toMatchObject({ target: 'agent', level: 0 });
+    await svc.putPolicy('acme', { ...DEFAULT_POLICY, unknownSkillGroups: 'tenant-level' }, { author: 'ops' });
     const g = svc.route(call({ skillGroup: 'unheard-of' }));
     expect(g).toMatchObject({ target: 'agent', level: 0 });
     expect(g.reason).toContain('[skill group not tracked: tenant level]');
+    expect(refused).toEqual([
+      { kind: 'unknown-tenant', tenant: 'nobody', skillGroup: undefined },
+      { kind: 'unknown-skill-group', tenant: 'acme', skillGroup: 'unheard-of' },
+      { kind: 'tenant-level', tenant: 'acme', skillGroup: 'unheard-of' },
+    ]);
   });
 
   it('feeds outcomes to the breaker: failures on the primary trip it and calls fail over to the backup', async () => {

@@ -21,15 +21,22 @@ import { Emitter } from '../core/emitter.js';
 import type { Emits, Listener } from '../core/emitter.js';
 import { resolvePressureConfig, waitTarget } from './levels/pressure.js';
 import { ControlAdmin } from './service-admin.js';
-import type { ControlEvents, ControlServiceOptions, ControlStats, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
-import { POOLS, PendingDecisions } from './runtime/decisions.js';
+import type { ControlEvents, ControlServiceOptions, ControlStats, OutcomeResult, RouteAnswer, RouteInput } from './service-types.js';
+import { EntryState, POOLS, PendingDecisions } from './runtime/decisions.js';
+import { nodeAnswered, toOutcome } from './outcome.js';
+import type { OutcomeKind, OutcomeReport } from './outcome.js';
 import { CHANNEL_BREAKER_KEYS } from './routing-table.js';
 import type { RouteTarget } from './routing-table.js';
 import { RouteEngine } from './runtime/route-engine.js';
 import type { RoutedCall } from './runtime/route-engine.js';
 import { checkNumber, controlError } from './errors.js';
 
-export type { ControlEvents, ControlServiceOptions, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+export type { ControlEvents, ControlServiceOptions, OutcomeResult, RouteAnswer, RouteInput, RouteOutcome } from './service-types.js';
+
+/** Most distinct unknown names logged per period (a flood of made-up names is counted, not logged line by line). */
+const MAX_LOGGED_UNKNOWN = 256;
+/** How often the set of names logged starts over, ms. */
+const UNKNOWN_LOG_PERIOD_MS = 600_000;
 
 /** See the module comment. */
 export class ControlService extends ControlAdmin implements Emits<ControlEvents> {
@@ -38,7 +45,13 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
   readonly #ids: DecisionIds;
   readonly #relay: OutcomeRelay;
   readonly #ttlMs: number;
+  readonly #outcomeTimeoutMs: number;
   readonly #remote = { relayed: 0, applied: 0, orphaned: 0, duplicate: 0, refused: 0, unavailable: 0 };
+  readonly #outcomes = { connected: 0, failed: 0, timeout: 0, abandoned: 0, 'not-attempted': 0, late: 0, repeat: 0, conflict: 0 };
+  readonly #unknown = { expired: 0, timedOut: 0, presumedLost: 0 };
+  readonly #refusals = { 'unknown-tenant': 0, 'unknown-skill-group': 0, 'tenant-level': 0 };
+  readonly #logged = new Set<string>();
+  #loggedSince = Number.NEGATIVE_INFINITY;
   readonly #rateLimited = { route: 0, outcome: 0, api: 0 };
   #timer: TimerHandle | undefined;
   #ticking: Promise<void> | null = null;
@@ -79,18 +92,45 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     if (secret.length < 32) throw controlError('SLUICE_ERR_CONTROL_CONFIG_INVALID', 'decisionKey must have at least 32 bytes');
     this.#ids = new DecisionIds(secret, prefix, POOLS);
     this.#ttlMs = checkNumber('control.decisionTtlMs', options.decisionTtlMs ?? 60_000, { int: true, min: 1 });
+    this.#outcomeTimeoutMs = checkNumber('control.outcomeTimeoutMs', options.outcomeTimeoutMs ?? Math.min(10_000, this.#ttlMs), {
+      int: true,
+      min: 1,
+      max: this.#ttlMs,
+    });
     this.#relay = new OutcomeRelay({
       store: options.stateStore,
       clock: this.clock,
       timeoutMs: options.storeTimeoutMs ?? 250,
       prefix,
       onOutcome: (id, o) => {
-        if (this.outcome(id, o)) this.#remote.applied += 1;
+        const r = this.record(id, o);
+        if (r === 'taken' || r === 'late') this.#remote.applied += 1;
       },
       onError: (what, err) => this.log.warn({ err: (err as Error)?.message }, `control: ${what} failed`),
     });
+    this.#engine.quietMs = checkNumber('control.outcomeQuietMs', options.outcomeQuietMs ?? 250, { int: true, min: 1 });
+    this.#engine.reclaim = (ctx, key, now) => {
+      const pool = ctx.pool;
+      if (pool === undefined) return false;
+      let mine = false;
+      const n = this.#pending.scan(pool, now - this.#engine.quietAfter(ctx.admission), (h) => {
+        if (!this.#engine.presumeLost(h)) return false;
+        if (h.decision.breakerKey === key) mine = true;
+        return true;
+      });
+      this.#unknown.presumedLost += n;
+      return mine;
+    };
     this.#pending = new PendingDecisions(`${prefix}-`, {
       ttlMs: this.#ttlMs,
+      slotTtlMs: this.#outcomeTimeoutMs,
+      onExpire: (h) => {
+        const timedOut = this.#engine.expire(h);
+        this.#unknown.expired += 1;
+        if (timedOut) this.#unknown.timedOut += 1;
+        if (this.events.has('unknown'))
+          this.events.emit('unknown', { tenant: h.tenant, target: h.target, breakerKey: h.decision.breakerKey, timedOut });
+      },
       max: checkNumber('control.maxPendingDecisions', options.maxPendingDecisions ?? 100_000, { int: true, min: 1 }),
       maxPerTenant: checkNumber('control.maxPendingPerTenant', options.maxPendingPerTenant ?? 25_000, { int: true, min: 1 }),
       onEvict: (h) => this.#engine.release(h),
@@ -101,8 +141,15 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     });
   }
 
-  /** Decides where a call goes. Synchronous: in-memory state only. */
+  /**
+   * Decides where a call goes. Synchronous: in-memory state only.
+   * @throws SluiceError `SLUICE_ERR_CONTROL_UNKNOWN_TENANT` for a tenant this deployment does not serve;
+   *   `SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP` for a skill group its tenant does not know, unless the tenant's
+   *   policy says `unknownSkillGroups: "tenant-level"` (see {@link refusal})
+   */
   route(req: RouteInput): RouteAnswer {
+    const refused = this.refusal(req);
+    if (refused !== null) throw refused;
     const timed = this.events.has('decision');
     const t0 = timed ? performance.now() : 0;
     const now = this.hot.pin();
@@ -153,21 +200,112 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
   }
 
   /**
-   * Reports a decision's outcome.
-   * @returns false when the decision id is unknown, already reported or expired
+   * Why a route request is refused, or null when it is routed:
+   * - a tenant without a routing table (not configured, no API key, no policy, never in the events):
+   *   `SLUICE_ERR_CONTROL_UNKNOWN_TENANT`;
+   * - a skill group the tenant neither tracks (seen in its events, pinned) nor declares in its policy, while the
+   *   policy says `unknownSkillGroups: "refuse"` (the default) and the tenant tracks fewer groups than its bound
+   *   (past the bound a group seen in the events cannot be told from a typo, so it is routed at the tenant's level):
+   *   `SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP`. With `"tenant-level"` the call is routed at the tenant's level.
+   * Either is counted (`stats().refusals`, the `refused` event) and logged once per name and period.
    */
-  outcome(decisionId: string, o: RouteOutcome): boolean {
+  refusal(req: Pick<RouteInput, 'tenant' | 'skillGroup'>): Error | null {
+    const t = this.tables.compiled.get(req.tenant);
+    if (t === undefined) {
+      this.#refused('unknown-tenant', req.tenant, undefined);
+      return controlError(
+        'SLUICE_ERR_CONTROL_UNKNOWN_TENANT',
+        `tenant ${JSON.stringify(req.tenant)} is not served by this deployment (SLUICE_TENANTS, the tenants of API keys, policies and events name the tenants served): take the local fallback and fix the name`,
+        { details: { field: 'body.tenant' } },
+      );
+    }
+    if (t.groups.has(req.skillGroup) || t.declared.has(req.skillGroup)) return null;
+    if (!t.refuseUnknownGroups || t.groups.size >= this.book.maxGroupsPerTenant) {
+      this.#refused('tenant-level', req.tenant, req.skillGroup);
+      return null;
+    }
+    this.#refused('unknown-skill-group', req.tenant, req.skillGroup);
+    return controlError(
+      'SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP',
+      `skill group ${JSON.stringify(req.skillGroup)} of tenant ${JSON.stringify(req.tenant)} is neither in its events nor in its policy's skillGroups: fix the name, declare it, or set the policy's unknownSkillGroups to "tenant-level" to route such calls at the tenant's level`,
+      { details: { field: 'body.skillGroup' } },
+    );
+  }
+
+  #refused(kind: 'unknown-tenant' | 'unknown-skill-group' | 'tenant-level', tenant: string, skillGroup: string | undefined): void {
+    this.#refusals[kind] += 1;
+    if (this.events.has('refused')) this.events.emit('refused', { kind, tenant, skillGroup });
+    const now = this.clock.now();
+    if (now - this.#loggedSince >= UNKNOWN_LOG_PERIOD_MS) {
+      this.#logged.clear();
+      this.#loggedSince = now;
+    }
+    const name = `${kind}\u0000${tenant}\u0000${skillGroup ?? ''}`;
+    if (this.#logged.has(name) || this.#logged.size >= MAX_LOGGED_UNKNOWN) return;
+    this.#logged.add(name);
+    this.log.warn(
+      { tenant, ...(skillGroup === undefined ? {} : { skillGroup }), kind },
+      kind === 'unknown-tenant'
+        ? 'control: route refused, unknown tenant (logged once per name every 10 min; counted in sluice_route_refusals_total)'
+        : kind === 'unknown-skill-group'
+          ? 'control: route refused, unknown skill group (logged once per name every 10 min; counted in sluice_route_refusals_total)'
+          : 'control: unknown skill group routed at the tenant level, as its policy says (logged once per name every 10 min)',
+    );
+  }
+
+  /**
+   * Reports a decision's outcome (either form, see `outcome.ts`).
+   * @returns true when it was taken now (on time or late); false when the decision id is unknown, expired, or reported already
+   */
+  outcome(decisionId: string, o: OutcomeReport): boolean {
+    const r = this.record(decisionId, o);
+    return r === 'taken' || r === 'late';
+  }
+
+  /**
+   * Takes a decision's outcome on the instance that decided it.
+   * @returns `taken`; `late` (after its slot's time-out: the breakers hear it, its slot was released already);
+   *   `repeat` (the same outcome again: nothing changes); `conflict` (another outcome after one was taken: ignored,
+   *   counted); `unknown` (not a pending decision of this instance, or older than its lifetime)
+   */
+  record(decisionId: string, report: OutcomeReport): OutcomeResult {
+    const o = toOutcome(report);
     const now = this.hot.pin();
     try {
-      const c = this.#pending.take(decisionId, now);
-      if (c === undefined) return false;
-      this.#engine.outcome(c, o.success, o.latencyMs);
-      if (this.events.has('outcome'))
-        this.events.emit('outcome', { target: c.target, breakerKey: c.decision.breakerKey, success: o.success, latencyMs: o.latencyMs });
-      return true;
+      const c = this.#pending.find(decisionId, now);
+      if (c === undefined) return 'unknown';
+      if (c.state === EntryState.Settled) {
+        const same = c.taken === o.outcome;
+        this.#outcomes[same ? 'repeat' : 'conflict'] += 1;
+        return same ? 'repeat' : 'conflict';
+      }
+      // Past its slot's time-out it is late, whether or not the sweep of the tick got to it yet.
+      if (now - c.ts >= this.#outcomeTimeoutMs) this.#pending.expireNow(c);
+      const was = this.#pending.settle(c);
+      c.taken = o.outcome;
+      const late = was === EntryState.Unknown;
+      const latency = nodeAnswered(o.outcome) ? (o.latencyMs ?? 0) : Number.NaN;
+      if (late && c.timedOut) this.#engine.heard(c, o.outcome, now);
+      else this.#engine.outcome(c, o.outcome, latency, now, late);
+      this.#outcomes[o.outcome] += 1;
+      if (late) this.#outcomes.late += 1;
+      this.#emitOutcome(c.target, c.decision.breakerKey, o.outcome, latency, late);
+      return late ? 'late' : 'taken';
     } finally {
       this.hot.release();
     }
+  }
+
+  #emitOutcome(target: RouteTarget, breakerKey: string, kind: OutcomeKind, latency: number, late: boolean): void {
+    if (this.events.has('outcome'))
+      this.events.emit('outcome', {
+        target,
+        breakerKey,
+        outcome: kind,
+        success: kind === 'connected',
+        latencyMs: Number.isNaN(latency) ? undefined : latency,
+        late,
+      });
   }
 
   /**
@@ -177,13 +315,16 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
    * tenant and age, claimed once fleet-wide, and handed to the deciding instance, which applies it as
    * its own (permits, concurrency slot, throttle); when that instance is gone, its tenant's breaker
    * here counts the evidence.
-   * @returns false when the decision is unknown, another tenant's, expired, or already reported
+   * @returns as {@link record}; for another instance's decision: `taken` (handed over, or counted here when the
+   *   deciding instance is gone), `repeat` (claimed before, anywhere: whether it agreed is known to the deciding
+   *   instance only), `unknown` (forged, tampered, another tenant's, expired)
    * @throws SluiceError `SLUICE_ERR_CONTROL_SHARED_UNAVAILABLE` for another instance's decision while the shared store is unreachable
    */
-  async report(decisionId: string, o: RouteOutcome, asTenant: string | null): Promise<boolean> {
+  async report(decisionId: string, report: OutcomeReport, asTenant: string | null): Promise<OutcomeResult> {
+    const o = toOutcome(report);
     if (this.#pending.owns(decisionId)) {
       const owner = this.decisionTenant(decisionId);
-      return owner !== undefined && (asTenant === null || owner === asTenant) && this.outcome(decisionId, o);
+      return owner !== undefined && (asTenant === null || owner === asTenant) ? this.record(decisionId, o) : 'unknown';
     }
     const d = this.#ids.verify(decisionId);
     const now = this.clock.now();
@@ -195,7 +336,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       d.sec * 1000 > now + 60_000
     ) {
       this.#remote.refused += 1;
-      return false;
+      return 'unknown';
     }
     const nonce = `${d.prefix}-${d.n.toString(36)}`;
     let first: boolean;
@@ -210,7 +351,8 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     }
     if (!first) {
       this.#remote.duplicate += 1;
-      return false;
+      this.#outcomes.repeat += 1;
+      return 'repeat';
     }
     const heard = await this.#relay.forward(d.prefix, decisionId, o).catch((err: unknown) => {
       this.log.warn({ err: (err as Error)?.message }, 'control: forwarding an outcome failed; counting its evidence here');
@@ -218,24 +360,20 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     });
     if (heard > 0) {
       this.#remote.relayed += 1;
-      return true;
+      return 'taken';
     }
     // The deciding instance is gone: its slot and permits died with it; the evidence still counts.
     this.hot.pin();
     try {
       this.#remote.orphaned += 1;
-      this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.success, o.latencyMs);
-      if (this.events.has('outcome'))
-        this.events.emit('outcome', {
-          target: targetOf(d.breakerKey),
-          breakerKey: d.breakerKey,
-          success: o.success,
-          latencyMs: o.latencyMs,
-        });
+      const latency = nodeAnswered(o.outcome) ? (o.latencyMs ?? 0) : Number.NaN;
+      this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.outcome, latency, d.sec * 1000);
+      this.#outcomes[o.outcome] += 1;
+      this.#emitOutcome(targetOf(d.breakerKey), d.breakerKey, o.outcome, latency, false);
     } finally {
       this.hot.release();
     }
-    return true;
+    return 'taken';
   }
 
   /** The tenant of a pending decision (for tenant isolation of outcomes), or undefined. */
@@ -290,6 +428,9 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     return {
       decisions: this.#pending.stats(),
       remoteOutcomes: { ...this.#remote },
+      outcomes: { ...this.#outcomes },
+      unknown: { ...this.#unknown },
+      refusals: { ...this.#refusals },
       scopes: this.book.stats(),
       rateLimited: { ...this.#rateLimited },
       log: this.decisionLog?.stats() ?? null,

@@ -85,7 +85,8 @@ describe('CTI nodes in the policy', () => {
       { name: 'sbc-west', weight: 1, role: 'backup' },
     ];
     await h.svc.putPolicy('acme', policy({ ctiNodes: nodes }), { author: 'ops' });
-    const call = (tenant: string, i: number) => h.svc.route({ tenant, callId: `c${i}`, skillGroup: 'care', priority: 'normal' });
+    const call = (tenant: string, i: number) =>
+      h.svc.route({ tenant, callId: `c${i}`, skillGroup: tenant === 'acme' ? 'care' : 'sales', priority: 'normal' });
     expect(call('acme', 1)).toMatchObject({
       target: 'agent',
       ctiNode: 'sbc-east',

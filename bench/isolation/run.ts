@@ -85,6 +85,8 @@ async function startSluice(dir: string): Promise<{ url: string; child: ChildProc
     CHDB_PATH: join(dir, 'chdb'),
     LOG_LEVEL: 'warn',
     SLUICE_TENANTS: 'a,b',
+    // The flood sends made-up skill-group names on purpose: routed at the tenant level, as before issue 18.
+    SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
     SLUICE_API_KEYS: `${KEYS.aAdmin}:a:admin,${KEYS.aRouter}:a:router,${KEYS.aViewer}:a:viewer,${KEYS.bAdmin}:b:admin,${KEYS.bRouter}:b:router,${KEYS.ops}:*:viewer`,
   };
   for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'CLICKHOUSE_URL']) delete env[k];

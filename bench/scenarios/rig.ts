@@ -93,6 +93,8 @@ export class Rig {
         CHDB_PATH: ':memory:',
         CLICKHOUSE_DATABASE: `bench_${o.runId}`,
         SLUICE_TENANTS: o.tenants.join(','),
+        // Calls may come before the control loop has seen their group's first event: tenant level.
+        SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
         KAFKA_TOPIC_PREFIX: `bench-${o.runId}`,
         KAFKA_GROUP_ID: `bench-${o.runId}`,
         KAFKA_PARTITIONS: String(o.partitions ?? 1),

@@ -90,6 +90,23 @@ export class ClientThrottle {
     this.#tAccepts += 1;
   }
 
+  /**
+   * Takes back one attempt that said nothing about the primary (the caller left first, the proxy did not
+   * place it): counted neither as a request nor as an accept. Taken from the newest bucket holding one.
+   */
+  forget(): void {
+    this.#advance(this.#clock.now());
+    const n = this.config.buckets;
+    for (let i = 0; i < n; i++) {
+      const s = ((((this.#head - i) % n) + n) % n) as number;
+      if (this.#requests[s]! > 0) {
+        this.#requests[s]! -= 1;
+        this.#tRequests -= 1;
+        return;
+      }
+    }
+  }
+
   /** Spill probability for the next attempt, [0, 1). */
   probability(): number {
     this.#advance(this.#clock.now());

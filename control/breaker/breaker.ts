@@ -50,6 +50,10 @@ export class CircuitBreaker implements Emits<BreakerEvents> {
   #closedPermit: Permit;
   #timer: TimerHandle | undefined;
   #disposed = false;
+  /** Failures in a row since the last success (the streak rule, see `BreakerConfig.failureStreak`). */
+  #streak = 0;
+  /** Time of the streak's last failure, epoch ms. */
+  #streakAt = Number.NEGATIVE_INFINITY;
 
   /** @throws SluiceError `SLUICE_ERR_CONTROL_CONFIG_INVALID` on a bad option */
   constructor(options: BreakerOptions) {
@@ -128,6 +132,15 @@ export class CircuitBreaker implements Emits<BreakerEvents> {
    */
   onFailure(latencyMs: number, permit: Permit): void {
     this.#outcome(latencyMs, permit, true);
+  }
+
+  /**
+   * Reports a call the target never answered within the caller's deadline: a failure that carries no
+   * latency (it is not in the window's latency histogram, so it never raises the latency quantiles).
+   * @param permit the permit {@link tryAcquire} returned for the call
+   */
+  onTimeout(permit: Permit): void {
+    this.#outcome(Number.NaN, permit, true);
   }
 
   /**
@@ -234,17 +247,31 @@ export class CircuitBreaker implements Emits<BreakerEvents> {
     if (this.#s.name !== 'closed') this.#advance(now);
     const s = this.#s;
     if (permit.gen !== s.gen) return;
+    const timedOut = Number.isNaN(latencyMs);
     const slow = latencyMs >= this.config.slowCallMs;
     if (permit.probe) {
       const input: BreakerInput =
-        error || slow ? { type: 'probe-failure', reason: `probe ${error ? 'failed' : 'slow'} after ${latencyMs} ms` } : PROBE_SUCCESS;
+        error || slow
+          ? { type: 'probe-failure', reason: timedOut ? 'probe timed out' : `probe ${error ? 'failed' : 'slow'} after ${latencyMs} ms` }
+          : PROBE_SUCCESS;
       this.#set(transition(s, input, now, this.config, this.#random), now);
       return;
     }
     this.#window.record(now, latencyMs, error, slow);
+    if (error) {
+      this.#streak = now - this.#streakAt > this.config.windowMs ? 1 : this.#streak + 1;
+      this.#streakAt = now;
+    } else this.#streak = 0;
     if (s.name !== 'closed' || !this.#autoTrip) return;
-    const reason = tripReason(this.#window, this.config);
+    const reason = tripReason(this.#window, this.config) ?? this.#streakReason();
     if (reason !== null) this.#set(transition(s, { type: 'trip', reason }, now, this.config, this.#random), now);
+  }
+
+  /** The streak rule: below `minCalls`, `failureStreak` failures in a row (see {@link BreakerConfig.failureStreak}). */
+  #streakReason(): string | null {
+    const n = this.config.failureStreak;
+    if (n === 0 || this.#streak < n || this.#window.calls >= this.config.minCalls) return null;
+    return `${this.#streak} failures in a row (none answered between them, each within ${this.config.windowMs} ms of the last) with ${this.#window.calls} < ${this.config.minCalls} calls in the window`;
   }
 
   #tryProbe(s: HalfOpenState): Permit | null {
@@ -281,6 +308,7 @@ export class CircuitBreaker implements Emits<BreakerEvents> {
     this.#s = next;
     if (next.gen === prev.gen) return;
     this.#probes.reset(next.gen);
+    this.#streak = 0;
     this.#closedPermit = Object.freeze({ breakerId: this.id, gen: next.gen, probe: false });
     if (next.name === 'closed' && prev.name === 'half-open') this.#window.reset();
     this.#schedule(now);

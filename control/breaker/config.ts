@@ -19,6 +19,13 @@ export interface BreakerConfig {
   readonly slowCallMs: number;
   /** Low-volume rule: below `minCalls`, open once the window holds this many errors; 0 disables it. */
   readonly errorCount: number;
+  /**
+   * Streak rule: below `minCalls`, open once this many calls in a row failed (no success between them,
+   * each failure within `windowMs` of the previous one), however thinly they are spread over the window;
+   * 0 disables it. This is what trips a node that stops answering while a concurrency limiter lets only
+   * a few calls a window reach it.
+   */
+  readonly failureStreak: number;
   /** Open duration after the first trip, ms (k = 1). */
   readonly openBaseMs: number;
   /** Cap on the open duration, ms. */
@@ -37,7 +44,7 @@ export interface BreakerConfig {
   readonly maxForceMs: number;
 }
 
-/** Defaults: a 10 s window of ten 1 s buckets; trip at 50 % errors or 50 % slow (≥ 2 s) over ≥ 20 calls, or 5 errors when quieter. */
+/** Defaults: a 10 s window of ten 1 s buckets; trip at 50 % errors or 50 % slow (≥ 2 s) over ≥ 20 calls, or 5 errors (or 5 failures in a row) when quieter. */
 export const DEFAULT_BREAKER_CONFIG: BreakerConfig = Object.freeze({
   windowMs: 10_000,
   buckets: 10,
@@ -46,6 +53,7 @@ export const DEFAULT_BREAKER_CONFIG: BreakerConfig = Object.freeze({
   slowRatio: 0.5,
   slowCallMs: 2_000,
   errorCount: 5,
+  failureStreak: 5,
   openBaseMs: 5_000,
   openMaxMs: 120_000,
   jitter: 0.2,
@@ -69,6 +77,7 @@ export function resolveBreakerConfig(partial?: Partial<BreakerConfig>): BreakerC
     slowRatio: { gt: 0, max: 1 },
     slowCallMs: { gt: 0 },
     errorCount: { int: true, min: 0 },
+    failureStreak: { int: true, min: 0 },
     openBaseMs: { int: true, min: 1 },
     openMaxMs: { int: true, min: 1 },
     jitter: { min: 0, lt: 1 },

@@ -81,7 +81,7 @@ export class SlidingWindow {
   /**
    * Records one finished call.
    * @param now epoch ms; a time older than the newest bucket is booked into the newest bucket
-   * @param latencyMs call latency, ms
+   * @param latencyMs call latency, ms; NaN for a call without one (a time-out: counted, not in the latency histogram)
    */
   record(now: number, latencyMs: number, error: boolean, slow: boolean): void {
     this.advance(now);
@@ -96,6 +96,7 @@ export class SlidingWindow {
       this.#slow[slot]! += 1;
       this.#tSlow += 1;
     }
+    if (Number.isNaN(latencyMs)) return;
     const b = latencyBucket(latencyMs);
     this.#hist[slot * HISTOGRAM_SIZE + b]! += 1;
     this.#totalHist[b]! += 1;

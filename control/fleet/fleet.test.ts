@@ -16,7 +16,7 @@ afterEach(async () => {
 async function fleet(over: Parameters<typeof harness>[0] = {}) {
   const clock = new ManualClock(1_000_000);
   const shared = new MemoryStateStore(clock);
-  const view = new StaticRealtimeView([calm('acme', 'care', clock.now())]);
+  const view = new StaticRealtimeView([calm('acme', 'care', clock.now()), calm('globex', 'care', clock.now())]);
   const stores = [new FlakyStore(shared), new FlakyStore(shared)] as const;
   const [a, b] = stores.map((store, i) => harness({ ...over, clock, store, view, instanceId: `i${i}` }).svc) as [
     ControlService,

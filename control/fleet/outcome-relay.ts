@@ -13,16 +13,21 @@
  */
 import type { Clock } from '../../adapters/clock.js';
 import type { StateStore } from '../../adapters/state/types.js';
-import type { RouteOutcome } from '../service-types.js';
+import { MAX_OUTCOME_LATENCY_MS, isOutcomeKind, toOutcome } from '../outcome.js';
+import type { RouteOutcome } from '../outcome.js';
 import { Subscriptions, bounded } from './guard.js';
 import { outcomeChannel, outcomeKey } from './keys.js';
 
-/** An outcome on its way to the deciding instance. */
+/**
+ * An outcome on its way to the deciding instance. `outcome` is its kind; `success` and `latencyMs` its legacy
+ * form, still sent so an instance of the previous release (which reads only those) takes it during a rolling upgrade.
+ */
 export interface RelayedOutcome {
   readonly v: 1;
   readonly id: string;
   readonly success: boolean;
   readonly latencyMs: number;
+  readonly outcome?: RouteOutcome['outcome'];
 }
 
 /** Options of {@link OutcomeRelay}. */
@@ -44,11 +49,19 @@ export function parseRelayed(raw: string): RelayedOutcome | null {
     const m = JSON.parse(raw) as Partial<RelayedOutcome> | null;
     if (m === null || typeof m !== 'object' || m.v !== 1) return null;
     if (typeof m.id !== 'string' || m.id.length > 300 || typeof m.success !== 'boolean') return null;
-    if (typeof m.latencyMs !== 'number' || !(m.latencyMs >= 0 && m.latencyMs <= 3_600_000)) return null;
-    return { v: 1, id: m.id, success: m.success, latencyMs: m.latencyMs };
+    if (typeof m.latencyMs !== 'number' || !(m.latencyMs >= 0 && m.latencyMs <= MAX_OUTCOME_LATENCY_MS)) return null;
+    if (m.outcome !== undefined && !isOutcomeKind(m.outcome)) return null;
+    return { v: 1, id: m.id, success: m.success, latencyMs: m.latencyMs, ...(m.outcome === undefined ? {} : { outcome: m.outcome }) };
   } catch {
     return null;
   }
+}
+
+/** The outcome a relayed message carries (a message of the previous release carries only the legacy form). */
+export function relayedOutcome(m: RelayedOutcome): RouteOutcome {
+  return m.outcome === undefined
+    ? toOutcome({ success: m.success, latencyMs: m.latencyMs })
+    : { outcome: m.outcome, latencyMs: m.latencyMs };
 }
 
 /** See the module comment. */
@@ -73,7 +86,7 @@ export class OutcomeRelay {
           onError('relayed outcome', new Error('malformed relayed outcome ignored'));
           return;
         }
-        onOutcome(m.id, { success: m.success, latencyMs: m.latencyMs });
+        onOutcome(m.id, relayedOutcome(m));
       }),
       (err) => onError('subscribe outcomes', err),
     );
@@ -102,7 +115,13 @@ export class OutcomeRelay {
    */
   forward(prefix: string, id: string, o: RouteOutcome): Promise<number> {
     const { store, clock, timeoutMs } = this.#o;
-    const msg = JSON.stringify({ v: 1, id, success: o.success, latencyMs: o.latencyMs } satisfies RelayedOutcome);
+    const msg = JSON.stringify({
+      v: 1,
+      id,
+      success: o.outcome === 'connected',
+      latencyMs: o.latencyMs ?? 0,
+      outcome: o.outcome,
+    } satisfies RelayedOutcome);
     return bounded(clock, timeoutMs, 'forward outcome', () => store.publish(outcomeChannel(prefix), msg));
   }
 }

@@ -59,13 +59,70 @@ describe('POST /v1/route', () => {
     expect(r.json().error.message).toMatch(field);
   });
 
-  it('keeps tenants apart: another tenant is "not found"; a platform key gets the safe answer for an unknown tenant', async () => {
+  it('keeps tenants apart: another tenant is "not found"; an unknown tenant or skill group is a 422 naming it', async () => {
     const other = await post('/v1/route', { ...body, tenant: 'globex' }, 'acme:router');
     expect(other.statusCode).toBe(404);
     expect(other.json().error.code).toBe('SLUICE_ERR_NOT_FOUND');
     const unknown = await post('/v1/route', { ...body, tenant: 'initech' }, '*:router');
-    expect(unknown.json()).toMatchObject({ target: 'keypad_ivr', level: 3 });
-    expect((await post('/v1/route', { ...body, skillGroup: 'new-group' })).json().reason).toContain('skill group not tracked');
+    expect([unknown.statusCode, unknown.json().error]).toEqual([
+      422,
+      expect.objectContaining({
+        code: 'SLUICE_ERR_CONTROL_UNKNOWN_TENANT',
+        field: 'body.tenant',
+        message: expect.stringContaining('"initech"'),
+      }),
+    ]);
+    const typo = await post('/v1/route', { ...body, skillGroup: 'car' });
+    expect([typo.statusCode, typo.json().error]).toEqual([
+      422,
+      expect.objectContaining({
+        code: 'SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP',
+        field: 'body.skillGroup',
+        message: expect.stringContaining('skill group "car" of tenant "acme"'),
+      }),
+    ]);
+    expect(h.svc.stats().refusals).toEqual({ 'unknown-tenant': 1, 'unknown-skill-group': 1, 'tenant-level': 0 });
+  });
+
+  it('routes a declared skill group before its first event, and an unknown one at the tenant level when the policy says so', async () => {
+    const put = (policy: object) =>
+      app.inject({ method: 'PUT', url: '/v1/control/policy', payload: { policy }, headers: as('acme:admin') });
+    expect((await put({ ...DEFAULT_POLICY, skillGroups: ['care', 'billing'] })).statusCode).toBe(200);
+    expect((await post('/v1/route', { ...body, skillGroup: 'billing' })).json()).toMatchObject({ target: 'agent', level: 0 });
+    expect((await post('/v1/route', { ...body, skillGroup: 'bling' })).statusCode).toBe(422);
+    expect((await put({ ...DEFAULT_POLICY, unknownSkillGroups: 'tenant-level' })).statusCode).toBe(200);
+    const g = (await post('/v1/route', { ...body, skillGroup: 'bling' })).json();
+    expect(g).toMatchObject({ target: 'agent', level: 0 });
+    expect(g.reason).toContain('skill group not tracked');
+    expect(h.svc.stats().refusals['tenant-level']).toBe(1);
+    const bad = await put({ ...DEFAULT_POLICY, unknownSkillGroups: 'keypad' });
+    expect([bad.statusCode, bad.json().error.message]).toEqual([400, expect.stringContaining('unknownSkillGroups')]);
+  });
+
+  it('takes form-encoded bodies (the default of PBX HTTP functions), coerced by the schema, with the same errors', async () => {
+    const form = (url: string, payload: string, who = 'acme:router') =>
+      app.inject({ method: 'POST', url, payload, headers: { ...as(who), 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await form(
+      '/v1/route',
+      'tenant=acme&callId=sip-1%40pbx&skillGroup=care&priority=vip&ivrTrajectory=menu&ivrTrajectory=billing',
+    );
+    expect([r.statusCode, r.json()]).toEqual([200, expect.objectContaining({ target: 'agent', ctiNode: 'a' })]);
+    const bad = await form('/v1/route', 'tenant=acme&callId=x&skillGroup=care&priority=urgent');
+    expect([bad.statusCode, bad.json().error.message]).toEqual([
+      400,
+      expect.stringMatching(/priority must be one of vip, high, normal, low/),
+    ]);
+    const id = r.json().decisionId as string;
+    const ms = await form(`/v1/route/${id}/outcome`, 'outcome=connected&latencyMs=abc');
+    expect([ms.statusCode, ms.json().error.message]).toEqual([400, expect.stringMatching(/latencyMs/)]);
+    expect((await form(`/v1/route/${id}/outcome`, 'outcome=connected&latencyMs=180')).statusCode).toBe(204);
+    expect((await form(`/v1/route/${id}/outcome`, 'outcome=connected&latencyMs=180')).statusCode).toBe(204);
+    const legacy = (await form('/v1/route', 'tenant=acme&callId=sip-2&skillGroup=care&priority=normal')).json().decisionId as string;
+    expect((await form(`/v1/route/${legacy}/outcome`, 'success=false&latencyMs=25')).statusCode).toBe(204);
+    // Other control routes stay JSON only.
+    const pin = await form('/v1/control/overrides', 'level=2&forMs=1000&reason=x', 'acme:admin');
+    expect([pin.statusCode, pin.json().error.code]).toEqual([415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE']);
+    expect(h.svc.stats().outcomes).toMatchObject({ connected: 1, failed: 1, repeat: 1 });
   });
 
   it('lets only routers and admins route', async () => {
@@ -75,26 +132,46 @@ describe('POST /v1/route', () => {
 });
 
 describe('POST /v1/route/:decisionId/outcome', () => {
-  it('accepts an outcome once (204), then 404; other tenants and malformed input are refused', async () => {
+  it('takes an outcome once (204); a repeat is 204 too, a conflicting one ignored and counted; other tenants and malformed input are refused', async () => {
     const { decisionId } = (await post('/v1/route', body)).json();
-    expect((await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 }, 'globex:router')).statusCode).toBe(404);
-    const ok = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 });
+    expect((await post(`/v1/route/${decisionId}/outcome`, { outcome: 'connected', latencyMs: 12 }, 'globex:router')).statusCode).toBe(404);
+    const ok = await post(`/v1/route/${decisionId}/outcome`, { outcome: 'connected', latencyMs: 12 });
     expect(ok.statusCode).toBe(204);
     expect(ok.body).toBe('');
-    const again = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: 12 });
-    expect(again.statusCode).toBe(404);
-    expect(again.json().error.code).toBe('SLUICE_ERR_NOT_FOUND');
-    expect((await post('/v1/route/0123456789-zz/outcome', { success: true, latencyMs: 1 })).statusCode).toBe(404);
-    expect((await post('/v1/route/bad id!/outcome', { success: true, latencyMs: 1 })).statusCode).toBe(400);
-    const neg = await post(`/v1/route/${decisionId}/outcome`, { success: true, latencyMs: -1 });
-    expect([neg.statusCode, neg.json().error.message]).toEqual([400, expect.stringMatching(/latencyMs/)]);
-    expect((await post(`/v1/route/${decisionId}/outcome`, { latencyMs: 1 })).json().error.message).toMatch(/success/);
+    expect((await post(`/v1/route/${decisionId}/outcome`, { outcome: 'connected', latencyMs: 12 })).statusCode).toBe(204);
+    expect((await post(`/v1/route/${decisionId}/outcome`, { outcome: 'failed', latencyMs: 3 })).statusCode).toBe(204);
+    expect(h.svc.stats().outcomes).toMatchObject({ connected: 1, failed: 0, repeat: 1, conflict: 1 });
+    expect(h.svc.state('acme').tenantBreakers.find((b) => b.target === 'cti:a')).toMatchObject({ calls: 1, errors: 0 });
+    const gone = await post('/v1/route/0123456789-zz/outcome', { outcome: 'connected', latencyMs: 1 });
+    expect([gone.statusCode, gone.json().error.code]).toEqual([404, 'SLUICE_ERR_NOT_FOUND']);
+    expect((await post('/v1/route/bad id!/outcome', { outcome: 'timeout' })).statusCode).toBe(400);
+    const other = (await post('/v1/route', { ...body, callId: 'c2' })).json().decisionId as string;
+    const refused: [unknown, RegExp][] = [
+      [{ outcome: 'connected', latencyMs: -1 }, /body\.latencyMs must be >= 0/],
+      [{ outcome: 'connected', latencyMs: 3_600_001 }, /body\.latencyMs must be <= 3600000/],
+      [
+        { outcome: 'connected' },
+        /body\.latencyMs is required for outcome connected: milliseconds from the proxy's send to the node's first answer/,
+      ],
+      [{ outcome: 'failed' }, /body\.latencyMs is required for outcome failed/],
+      [{ outcome: 'answered', latencyMs: 1 }, /body\.outcome must be one of connected, failed, timeout, abandoned, not-attempted/],
+      [{ latencyMs: 1 }, /body\.outcome is required/],
+      [{ success: true }, /body\.latencyMs is required/],
+      [{ success: true, outcome: 'connected', latencyMs: 1 }, /send one of them/],
+      [{ outcome: 'timeout', extra: 1 }, /body\.extra is not allowed/],
+    ];
+    for (const [payload, message] of refused) {
+      const r = await post(`/v1/route/${other}/outcome`, payload);
+      expect([r.statusCode, r.json().error.message], JSON.stringify(payload)).toEqual([400, expect.stringMatching(message)]);
+    }
+    // None of those was taken: the decision still takes its outcome.
+    expect((await post(`/v1/route/${other}/outcome`, { outcome: 'timeout' })).statusCode).toBe(204);
   });
 
   it('answers 404 once the decision has expired', async () => {
     const { decisionId } = (await post('/v1/route', body)).json();
     await runFor(h.clock, 61_000);
-    expect((await post(`/v1/route/${decisionId}/outcome`, { success: false, latencyMs: 3 })).statusCode).toBe(404);
+    expect((await post(`/v1/route/${decisionId}/outcome`, { outcome: 'failed', latencyMs: 3 })).statusCode).toBe(404);
   });
 });
 

@@ -9,6 +9,7 @@
  * so forcing one needs a platform admin key. Every route is rate-limited per
  * API key (see `http/rate-limit.ts`).
  */
+import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../adapters/clock.js';
 import { PLATFORM_TENANT, requireTenant, ROLES, scopeTenant, type Role } from '../../core/access.js';
@@ -18,6 +19,8 @@ import { DEFAULT_RATE_LIMITS, registerRateLimits, routeLimit } from './rate-limi
 import type { ControlRateLimits } from './rate-limit.js';
 import * as S from './schemas.js';
 import type { ControlService, RouteInput } from '../service.js';
+import { outcomeProblem } from '../outcome.js';
+import type { OutcomeReport } from '../outcome.js';
 import type { Level } from '../types.js';
 
 /** Options of {@link controlRoutes}. */
@@ -72,34 +75,59 @@ export async function controlRoutes(app: FastifyInstance, opts: ControlRoutesOpt
         };
   if (limits !== false) await registerRateLimits(app, limits, opts.clock);
 
-  app.post<{ Body: RouteInput }>(
-    '/v1/route',
-    {
-      config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) },
-      schema: { body: S.routeBody, response: S.routeReply },
-    },
-    async (req) => {
-      scopeTenant(req.principal, req.body.tenant);
-      return service.route(req.body);
-    },
-  );
+  // The calls a proxy makes take form-encoded bodies too (the default of PBX HTTP functions: Asterisk's CURL(),
+  // FreeSWITCH's curl): in a context of their own, so no other control route does.
+  await app.register(async (edge) => {
+    await edge.register(formbody, { bodyLimit: 16_384 });
 
-  app.post<{ Params: { decisionId: string }; Body: { success: boolean; latencyMs: number } }>(
-    '/v1/route/:decisionId/outcome',
-    {
-      config: { access: { roles: ROUTERS, action: 'report call outcomes' }, ...routeLimit(limits) },
-      schema: { params: S.decisionParams, body: S.outcomeBody, response: S.outcomeReply },
-    },
-    async (req, reply) => {
-      const id = req.params.decisionId;
-      const own = req.principal.tenant;
-      // Any control instance takes it (the id is signed; see control/README.md, "Outcomes").
-      if (!(await service.report(id, req.body, own === PLATFORM_TENANT ? null : own))) {
-        throw controlError('SLUICE_ERR_NOT_FOUND', `decision ${id} (unknown, already reported or expired) not found`);
-      }
-      return reply.status(204).send();
-    },
-  );
+    edge.post<{ Body: RouteInput }>(
+      '/v1/route',
+      {
+        config: { access: { roles: ROUTERS, action: 'route calls' }, ...routeLimit(limits) },
+        schema: {
+          summary: 'Where does this call go?',
+          description:
+            'Asked by a SIP proxy, PBX or CTI for each call; answered from memory, without waiting on any store. JSON or application/x-www-form-urlencoded. See docs/integration/control-api.md.',
+          tags: ['control'],
+          consumes: ['application/json', 'application/x-www-form-urlencoded'],
+          body: S.routeBody,
+          response: S.routeReply,
+        },
+      },
+      async (req) => {
+        scopeTenant(req.principal, req.body.tenant);
+        return service.route(req.body);
+      },
+    );
+
+    edge.post<{ Params: { decisionId: string }; Body: OutcomeReport }>(
+      '/v1/route/:decisionId/outcome',
+      {
+        config: { access: { roles: ROUTERS, action: 'report call outcomes' }, ...routeLimit(limits) },
+        schema: {
+          summary: 'What became of a routed call',
+          description:
+            'connected, failed, timeout, abandoned or not-attempted, with latencyMs for connected and failed (or the legacy success + latencyMs). Idempotent: a repeat answers 204. Any control instance takes it. JSON or application/x-www-form-urlencoded.',
+          tags: ['control'],
+          consumes: ['application/json', 'application/x-www-form-urlencoded'],
+          params: S.decisionParams,
+          body: S.outcomeBody,
+          response: S.outcomeReply,
+        },
+      },
+      async (req, reply) => {
+        const problem = outcomeProblem(req.body as { outcome?: unknown; success?: unknown; latencyMs?: unknown });
+        if (problem !== null) throw controlError('SLUICE_ERR_VALIDATION', problem.message, { details: { field: problem.field } });
+        const id = req.params.decisionId;
+        const own = req.principal.tenant;
+        // Any control instance takes it (the id is signed; see control/README.md, "Outcomes").
+        if ((await service.report(id, req.body, own === PLATFORM_TENANT ? null : own)) === 'unknown') {
+          throw controlError('SLUICE_ERR_NOT_FOUND', `decision ${id} (unknown, expired or another tenant's) not found`);
+        }
+        return reply.status(204).send();
+      },
+    );
+  });
 
   app.get<{ Querystring: { tenant?: string } }>(
     '/v1/control/state',

@@ -95,7 +95,21 @@ export interface TenantPolicy {
   readonly tuning?: LevelTuning;
   /** Centre alerts (level reached, breaker open, service level low); without them, none. */
   readonly alerts?: AlertRules;
+  /**
+   * Skill groups the tenant's calls may name besides those seen in its events (a group known before its
+   * first event, e.g. on a fresh deployment); at most {@link MAX_DECLARED_SKILL_GROUPS}.
+   */
+  readonly skillGroups?: readonly string[];
+  /**
+   * What `POST /v1/route` does with a skill group that is neither declared nor seen in the events:
+   * `refuse` (default: 422 `SLUICE_ERR_CONTROL_UNKNOWN_SKILL_GROUP` naming it, so a typo in a dialplan shows at
+   * once) or `tenant-level` (route it at the tenant's level, counted and logged).
+   */
+  readonly unknownSkillGroups?: 'refuse' | 'tenant-level';
 }
+
+/** Most skill groups a policy may declare (the default bound of skill groups tracked per tenant). */
+export const MAX_DECLARED_SKILL_GROUPS = 5_000;
 
 const num = { type: 'number' } as const;
 const int = { type: 'integer' } as const;
@@ -169,6 +183,13 @@ export const POLICY_SCHEMA = Object.freeze({
         },
       },
     },
+    skillGroups: {
+      type: 'array',
+      maxItems: MAX_DECLARED_SKILL_GROUPS,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 128 },
+    },
+    unknownSkillGroups: { enum: ['refuse', 'tenant-level'] },
     tuning: {
       type: 'object',
       additionalProperties: false,

@@ -66,6 +66,22 @@ export class TenantAdmission {
   readonly #throttles = new Map<string, ClientThrottle>();
   readonly #make: () => ClientThrottle;
   readonly #limiter: () => AdaptiveLimiter;
+  /**
+   * Decision time (epoch ms) of the latest-decided call of this tenant whose outcome has come back, whatever its
+   * kind: while it is later than a decision, the tenant's proxy has reported calls decided after that one (see
+   * `RouteEngine.expire`). Decision times, not arrival times, so a proxy that reports everything late is not taken
+   * for one that reports on time.
+   */
+  reportedFor = Number.NEGATIVE_INFINITY;
+  /** Moving average of the time from a decision to its answer's report, ms (NaN before the first on-time one). */
+  reportDelayMs = Number.NaN;
+  /** Time of the tenant's last decision, and the moving average of the time between its decisions, ms. */
+  lastDecisionAt = Number.NaN;
+  decisionGapMs = Number.NaN;
+  /** Time of the tenant's first decision here, ms. */
+  firstDecisionAt = Number.NEGATIVE_INFINITY;
+  /** Primary calls decided while the proxy was quiet (every 20th goes to a backup as a canary). */
+  canary = 0;
 
   constructor(
     readonly tenant: string,

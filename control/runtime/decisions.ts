@@ -1,6 +1,6 @@
 /**
- * Recent decisions awaiting their outcome, in one ring per tenant, so that a
- * tenant that never reports outcomes (or floods) evicts only its own entries.
+ * Recent decisions, in one ring per tenant, so that a tenant that never reports
+ * outcomes (or floods) evicts only its own entries.
  *
  * Decision ids start with a per-process prefix plus, in base 36, the number
  * `n = seq · POOLS + pool` (what follows a `.` is the caller's, see
@@ -9,28 +9,43 @@
  * entry's own id must equal the whole id asked for. A ring starts small and
  * doubles up to `maxPerTenant`; once full, adding overwrites (evicts) the
  * tenant's own oldest entry. Across rings at most `max` entries are kept: past
- * that, the oldest entry of the tenant holding the most is evicted. Entries
- * older than `ttlMs` expire. Evicted or expired, `onEvict` runs, so held
- * limiter slots are released and nothing leaks when a caller never reports.
+ * that, the oldest entry of the tenant holding the most is evicted.
+ *
+ * An entry lives `ttlMs` (the decision's lifetime: its outcome is taken, and a
+ * repeat of it recognised, that long) and goes through three states
+ * ({@link EntryState}): awaiting its outcome (it holds its concurrency slot);
+ * unanswered for `slotTtlMs` ("unknown": `onExpire` runs once, so the slot is
+ * released long before the decision's lifetime ends and a caller that loses
+ * outcomes never jams routing); settled (its outcome taken, kept so a repeat is
+ * answered as one). An awaiting entry evicted by a bound runs `onEvict`.
  */
+
+/** Where an entry is in its life. */
+export const EntryState = Object.freeze({ Awaiting: 0, Unknown: 1, Settled: 2 } as const);
 
 /** What a ring needs to know about an entry. */
 export interface PendingEntry {
   readonly decisionId: string;
   /** Creation time, epoch ms. */
   readonly ts: number;
+  /** {@link EntryState}, changed by the rings only. */
+  state: number;
 }
 
 /** Options of {@link PendingDecisions}. */
 export interface PendingOptions<T> {
-  /** Lifetime of an entry, ms. */
+  /** Lifetime of an entry, ms: how long its outcome is taken and a repeat recognised. */
   readonly ttlMs: number;
+  /** How long an entry awaits its outcome before it is "unknown" and `onExpire` runs, ms (≤ `ttlMs`; default `ttlMs`). */
+  readonly slotTtlMs?: number;
   /** Most entries kept over all tenants. */
   readonly max: number;
   /** Most entries kept for one tenant (default `max`). */
   readonly maxPerTenant?: number;
-  /** Called for every entry that expires or is evicted (not for those taken). */
+  /** Called for every entry evicted by a bound while it awaits its outcome. */
   readonly onEvict: (entry: T) => void;
+  /** Called once for every entry still awaiting its outcome `slotTtlMs` after it was made (default `onEvict`). */
+  readonly onExpire?: (entry: T) => void;
   /** Called before `onEvict` when an entry is evicted by a bound: its tenant's (`tenant`) or the total (`total`). */
   readonly onBound?: (entry: T, bound: 'tenant' | 'total') => void;
 }
@@ -46,6 +61,10 @@ export class PendingPool<T extends PendingEntry> {
   next = 0;
   /** Lowest sequence number that may still be held. */
   oldest = 0;
+  /** Lowest sequence number that may still await its outcome. */
+  awaiting = 0;
+  /** Lowest sequence number {@link PendingDecisions.scan} has not visited. */
+  scanned = 0;
   size = 0;
   constructor(readonly index: number) {}
 }
@@ -57,7 +76,11 @@ export class PendingDecisions<T extends PendingEntry> {
   readonly #pools: (PendingPool<T> | undefined)[] = [];
   readonly #byTenant = new Map<string, PendingPool<T>>();
   readonly #prefix: string;
+  readonly #slotTtlMs: number;
+  readonly #onExpire: (entry: T) => void;
   #size = 0;
+  /** Entries awaiting their outcome. */
+  #waiting = 0;
   /** Where {@link #locate} found an entry (fields, so looking up allocates nothing). */
   #at: PendingPool<T> | undefined;
   #i = 0;
@@ -70,6 +93,8 @@ export class PendingDecisions<T extends PendingEntry> {
     this.#options = options;
     this.#perTenant = Math.min(options.maxPerTenant ?? options.max, options.max);
     this.#prefix = prefix;
+    this.#slotTtlMs = Math.min(options.slotTtlMs ?? options.ttlMs, options.ttlMs);
+    this.#onExpire = options.onExpire ?? options.onEvict;
     this.#pools[0] = new PendingPool<T>(0);
   }
 
@@ -103,55 +128,103 @@ export class PendingDecisions<T extends PendingEntry> {
   add(pool: PendingPool<T>, entry: T): void {
     if (pool.next - pool.oldest >= pool.ring.length && pool.ring[pool.next % pool.ring.length] !== undefined) {
       if (pool.ring.length < this.#perTenant) grow(pool, this.#perTenant);
-      else {
-        this.#tenantEvicted += 1;
-        this.#evictOldest(pool, 'tenant');
-      }
+      else this.#evictOldest(pool, 'tenant');
     }
     if (this.#size >= this.#options.max) this.#evictOldest(this.#largest(), 'total');
     const i = pool.next % pool.ring.length;
+    entry.state = EntryState.Awaiting;
     pool.ring[i] = entry;
     pool.size += 1;
     this.#size += 1;
+    this.#waiting += 1;
     pool.next += 1;
     if (pool.next - pool.oldest > pool.ring.length) pool.oldest = pool.next - pool.ring.length;
   }
 
-  /** Removes and returns the entry, or undefined when unknown, taken already, or expired at `now` (epoch ms). */
-  take(id: string, now: number): T | undefined {
+  /**
+   * The entry of `id` in whatever state, or undefined when unknown, evicted, or older than the lifetime
+   * at `now` (epoch ms). Settle it with {@link settle} once its outcome is taken.
+   */
+  find(id: string, now: number): T | undefined {
     if (!this.#locate(id)) return undefined;
-    const pool = this.#at!;
-    const i = this.#i;
-    const e = pool.ring[i]!;
-    pool.ring[i] = undefined;
-    pool.size -= 1;
-    this.#size -= 1;
-    if (now - e.ts >= this.#options.ttlMs) {
-      this.#expired += 1;
-      this.#options.onEvict(e);
-      return undefined;
-    }
+    const e = this.#at!.ring[this.#i]!;
+    return now - e.ts >= this.#options.ttlMs ? undefined : e;
+  }
+
+  /**
+   * Makes an entry that still awaits its outcome unknown now (its slot's time-out passed before the sweep of
+   * {@link expire} reached it): `onExpire` runs as it would have.
+   * @returns whether it awaited
+   */
+  expireNow(entry: T): boolean {
+    if (entry.state !== EntryState.Awaiting) return false;
+    entry.state = EntryState.Unknown;
+    this.#waiting -= 1;
+    this.#expired += 1;
+    this.#onExpire(entry);
+    return true;
+  }
+
+  /** How long an entry awaits its outcome before it is unknown, ms. */
+  get slotTtlMs(): number {
+    return this.#slotTtlMs;
+  }
+
+  /**
+   * Marks `entry`'s outcome taken (it stays, so a repeat is recognised).
+   * @returns the state it was in: {@link EntryState.Awaiting} (it still held its slot), `Unknown` (a late outcome) or `Settled` (a repeat; unchanged)
+   */
+  settle(entry: T): number {
+    const was = entry.state;
+    if (was === EntryState.Awaiting) this.#waiting -= 1;
+    entry.state = EntryState.Settled;
+    return was;
+  }
+
+  /**
+   * Removes and returns the entry if it awaits its outcome (or expired unanswered), settling it; undefined when
+   * unknown, settled already, or older than the lifetime at `now` (epoch ms).
+   */
+  take(id: string, now: number): T | undefined {
+    const e = this.find(id, now);
+    if (e === undefined || e.state === EntryState.Settled) return undefined;
+    this.settle(e);
     return e;
   }
 
-  /** The entry, without removing it (undefined when unknown). */
+  /** The entry, without settling it (undefined when unknown). */
   peek(id: string): T | undefined {
     return this.#locate(id) ? this.#at!.ring[this.#i] : undefined;
   }
 
-  /** Drops entries older than the TTL at `now` (epoch ms), oldest first in each ring; returns how many. */
+  /**
+   * At `now` (epoch ms): runs `onExpire` for the entries that awaited their outcome for `slotTtlMs`, and
+   * drops the entries older than the lifetime, oldest first in each ring.
+   * @returns how many entries became unknown
+   */
   expire(now: number): number {
     let n = 0;
     for (const pool of this.#pools) {
       if (pool === undefined) continue;
       const cap = pool.ring.length;
+      if (pool.awaiting < pool.oldest) pool.awaiting = pool.oldest;
+      while (pool.awaiting < pool.next) {
+        const e = pool.ring[pool.awaiting % cap];
+        if (e !== undefined && e.state === EntryState.Awaiting) {
+          if (now - e.ts < this.#slotTtlMs) break;
+          e.state = EntryState.Unknown;
+          this.#waiting -= 1;
+          n += 1;
+          this.#onExpire(e);
+        }
+        pool.awaiting += 1;
+      }
       while (pool.oldest < pool.next) {
         const i = pool.oldest % cap;
         const e = pool.ring[i];
         if (e !== undefined) {
           if (now - e.ts < this.#options.ttlMs) break;
           this.#drop(pool, i, e);
-          n += 1;
         }
         pool.oldest += 1;
       }
@@ -160,14 +233,37 @@ export class PendingDecisions<T extends PendingEntry> {
     return n;
   }
 
-  /** Entries held. */
+  /**
+   * Visits, once each and oldest first, the entries of `pool` made before `before` (epoch ms) that still await
+   * their outcome; returns how many `fn` said it handled.
+   */
+  scan(pool: PendingPool<T>, before: number, fn: (entry: T) => boolean): number {
+    let n = 0;
+    const cap = pool.ring.length;
+    if (pool.scanned < pool.awaiting) pool.scanned = pool.awaiting;
+    while (pool.scanned < pool.next) {
+      const e = pool.ring[pool.scanned % cap];
+      if (e !== undefined && e.state === EntryState.Awaiting) {
+        if (e.ts >= before) break;
+        if (fn(e)) n += 1;
+      }
+      pool.scanned += 1;
+    }
+    return n;
+  }
+
+  /** Entries held (in any state). */
   get size(): number {
     return this.#size;
   }
 
-  /** Counters: evicted (because a ring or the total was full; `tenantEvicted` of those by the tenant's own bound), expired. */
+  /**
+   * Counters: `pending` entries awaiting their outcome; `evicted` awaiting entries dropped because a ring or
+   * the total was full (`tenantEvicted` of those by the tenant's own bound); `expired` entries that became
+   * unknown (no outcome within `slotTtlMs`).
+   */
   stats(): { pending: number; evicted: number; tenantEvicted: number; expired: number } {
-    return { pending: this.#size, evicted: this.#evicted, tenantEvicted: this.#tenantEvicted, expired: this.#expired };
+    return { pending: this.#waiting, evicted: this.#evicted, tenantEvicted: this.#tenantEvicted, expired: this.#expired };
   }
 
   /** Finds `id`'s entry: true and its place in #at / #i, or false. */
@@ -203,8 +299,12 @@ export class PendingDecisions<T extends PendingEntry> {
       const e = pool.ring[i];
       pool.oldest += 1;
       if (e !== undefined) {
-        this.#evicted += 1;
-        this.#options.onBound?.(e, bound);
+        // Only a decision still awaiting its outcome loses something (its slot): that is what the bound's counters count.
+        if (e.state === EntryState.Awaiting) {
+          this.#evicted += 1;
+          if (bound === 'tenant') this.#tenantEvicted += 1;
+          this.#options.onBound?.(e, bound);
+        }
         this.#drop(pool, i, e);
         return;
       }
@@ -215,7 +315,11 @@ export class PendingDecisions<T extends PendingEntry> {
     pool.ring[i] = undefined;
     pool.size -= 1;
     this.#size -= 1;
-    this.#options.onEvict(e);
+    if (e.state === EntryState.Awaiting) {
+      this.#waiting -= 1;
+      e.state = EntryState.Settled;
+      this.#options.onEvict(e);
+    }
   }
 }
 

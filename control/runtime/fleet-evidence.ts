@@ -23,6 +23,12 @@ export interface TargetBreakers {
   readonly target: string;
   fleet: CircuitBreaker;
   own: CircuitBreaker;
+  /**
+   * Decision time (epoch ms) of the latest-decided call of the tenant that the node answered (`connected` or
+   * `failed`, as reported): a node that answered a call decided after another is not silent, so that other's
+   * lost outcome is not held against it (see `RouteEngine.expire`).
+   */
+  answeredFor: number;
 }
 
 /**

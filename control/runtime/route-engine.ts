@@ -11,6 +11,9 @@
  */
 import type { LimiterPermit } from '../admission/limiter.js';
 import type { Permit } from '../breaker/api.js';
+import type { CircuitBreaker } from '../breaker/breaker.js';
+import { isFailure, isNeutral, nodeAnswered } from '../outcome.js';
+import type { OutcomeKind } from '../outcome.js';
 import type { BreakerStateName } from '../breaker/machine.js';
 import { decide } from '../router.js';
 import type { RouteState } from '../router.js';
@@ -55,6 +58,12 @@ export class RoutedCall implements DecisionRecord, Held {
   readonly reason: string;
   /** The signed id (`decision-id.ts`), set by the service once the target is known. */
   decisionId = '';
+  /** Where it is in its life (`EntryState` of `decisions.ts`), changed by the rings of pending decisions. */
+  state = 0;
+  /** The outcome taken (null until one is), to tell a repeat from a conflicting one. */
+  taken: OutcomeKind | null = null;
+  /** Its slot's time-out counted as a time-out of the node (the silent-node rule of {@link RouteEngine.expire}). */
+  timedOut = false;
   constructor(
     readonly ts: number,
     readonly tenant: string,
@@ -92,6 +101,34 @@ function spillReason(base: string): string {
   return r;
 }
 
+/** Decisions without any outcome arriving before a tenant's proxy may count as quiet (see {@link RouteEngine.route}). */
+const QUIET_DECISIONS = 8;
+
+/** While a tenant's proxy is quiet, one primary call in this many goes to a backup (see {@link RouteEngine.route}). */
+const CANARY = 20;
+
+/** Notes that an outcome of the tenant's calls arrived at `now`: its proxy is reporting. */
+function reported(a: TenantAdmission, decidedAt: number, now: number, onTimeAnswer: boolean): void {
+  if (decidedAt > a.reportedFor) a.reportedFor = decidedAt;
+  if (onTimeAnswer && now >= decidedAt) {
+    const d = now - decidedAt;
+    a.reportDelayMs = Number.isNaN(a.reportDelayMs) ? d : a.reportDelayMs + (d - a.reportDelayMs) * 0.05;
+  }
+}
+
+/** Notes that the node of `p` answered a call decided at `decidedAt`. */
+function answered(p: TargetBreakers | null, kind: OutcomeKind, decidedAt: number): void {
+  if (p !== null && nodeAnswered(kind) && decidedAt > p.answeredFor) p.answeredFor = decidedAt;
+}
+
+/** Feeds one outcome to one breaker: connected → success, failed → failure, timeout → failure without latency. */
+function feed(b: CircuitBreaker, permit: Permit, kind: OutcomeKind, latencyMs: number): void {
+  if (kind === 'connected') b.onSuccess(latencyMs, permit);
+  else if (kind === 'failed') b.onFailure(latencyMs, permit);
+  else if (kind === 'timeout') b.onTimeout(permit);
+  else b.release(permit);
+}
+
 /** Everything of one tenant a call uses, looked up once per tenant (one map read per call). */
 export interface TenantContext {
   readonly tenant: string;
@@ -123,6 +160,20 @@ export class RouteEngine {
   #pairs: ReadonlyMap<string, TargetBreakers>;
   #own: Permit | null = null;
   #fleet: Permit | null = null;
+  /**
+   * When the tenant's proxy counts as not reporting (quiet: no outcome of the tenant arrived for one and a half of
+   * its usual reporting delays while at least 8 decisions were made, or for this many ms before that delay is
+   * known), a full limiter lets calls pass without a slot (its count is of lost outcomes, not of load), the
+   * client-side throttle is not consulted (it would count requests whose accepts were lost), half-open targets are
+   * not probed (a lost probe cannot close a breaker) and one primary call in 20 goes to a backup (a canary: its
+   * outcome, if it comes, shows the proxy reports). Also the least age of a slot a full limiter presumes lost.
+   */
+  quietMs = 250;
+  /**
+   * Called when a target's limiter refuses a call: releases the slots of `ctx`'s decisions for `key` whose outcome
+   * is presumed lost, and says whether it released any (set by the service, which holds the decisions).
+   */
+  reclaim: ((ctx: TenantContext, key: string, now: number) => boolean) | undefined;
 
   /**
    * @param instance this instance's id, for the records
@@ -179,6 +230,13 @@ export class RouteEngine {
     const adm = ctx.admission;
     this.#tenant = ctx.tenant;
     this.#pairs = ctx.pairs;
+    // While the tenant's proxy reports nothing, limiters and throttle have no feedback: their counts would be lost outcomes, not load.
+    // Quiet counts from the first decision at the earliest: a tenant's first calls are not quiet for want of history.
+    if (Number.isNaN(adm.lastDecisionAt)) adm.firstDecisionAt = ts;
+    const quiet = ts - Math.max(adm.reportedFor, adm.firstDecisionAt) >= this.#quietGap(adm);
+    const gap = ts - adm.lastDecisionAt;
+    if (gap >= 0) adm.decisionGapMs = Number.isNaN(adm.decisionGapMs) ? gap : adm.decisionGapMs + (gap - adm.decisionGapMs) * 0.05;
+    adm.lastDecisionAt = ts;
     let admitted = true;
     if (t !== undefined) {
       const g = t.groups.get(skillGroup);
@@ -203,21 +261,37 @@ export class RouteEngine {
         break;
       }
       const key = c.breakerKey;
-      const toPrimary = t !== undefined && c.target === 'agent' && this.#isPrimary(t, key);
-      if (toPrimary && !c.probe && this.#anyBackup(t) && adm.throttle(key).route() === 'spill') {
+      // A probe's outcome is what a half-open trial waits for: while the proxy reports nothing, none would come.
+      if (quiet && c.probe) {
+        (exclude ??= []).push(key);
+        continue;
+      }
+      const onPrimary = t !== undefined && c.target === 'agent' && this.#isPrimary(t, key);
+      const toPrimary = onPrimary && !quiet;
+      // Quiet, one call in CANARY goes to a backup instead: its outcome, if it comes, shows the proxy is reporting,
+      // so a primary that alone stays silent is a silent node (see `expire`), not a proxy losing outcomes.
+      const canary = quiet && onPrimary && !c.probe && ++adm.canary % CANARY === 0;
+      // Counted by the throttle as sent to the primary; taken back below if the primary is not what it gets.
+      const counted = toPrimary && !c.probe && this.#anyBackup(t!);
+      if ((canary && this.#anyBackup(t!)) || (counted && adm.throttle(key).route() === 'spill')) {
         (exclude ??= []).push(key);
         spilled = true;
         continue;
       }
       const limiter = adm.limiter(key);
-      const s = limiter === undefined ? null : limiter.tryAcquire(priority);
-      if (limiter !== undefined && s === null) {
+      let s = limiter === undefined ? null : limiter.tryAcquire(priority);
+      // A full limiter may be full of lost outcomes: those slots stop counting (see `reclaim`), and it is asked again.
+      if (limiter !== undefined && s === null && this.reclaim?.(ctx, key, ts) === true) s = limiter.tryAcquire(priority);
+      // While the proxy reports nothing the limiter has no feedback: its count is of lost outcomes, not of load.
+      if (limiter !== undefined && s === null && !quiet) {
+        if (counted) adm.throttle(key).forget();
         this.#onReject(tenant, c.level, 'limiter', key);
         (exclude ??= []).push(key);
         continue;
       }
       const p = this.#pairs.get(key);
       if (p !== undefined && !this.#acquire(p)) {
+        if (counted) adm.throttle(key).forget();
         if (s !== null) limiter!.onIgnore(s);
         (exclude ??= []).push(key);
         continue;
@@ -250,29 +324,46 @@ export class RouteEngine {
     );
   }
 
-  /** Feeds an outcome to the target's breakers, the tenant's limiter and throttle. */
-  outcome(h: Held, success: boolean, latencyMs: number): void {
+  /**
+   * Feeds an outcome to the target's breakers, the tenant's limiter and throttle (see `outcome.ts` for
+   * what each kind does): `connected` is a success, `failed` a failure with its latency, `timeout` a
+   * failure without one; `abandoned` and `not-attempted` say nothing about the node (a probe permit
+   * goes back to the next call). Only `connected` and `failed` feed the latency the CTI signal reads.
+   * @param late the decision's slot was released already (its outcome came after the slot's time-out):
+   *   the breakers still hear it, the limiter does not
+   */
+  outcome(h: Held & { readonly ts: number }, kind: OutcomeKind, latencyMs: number, now: number, late = false): void {
+    // The usual reporting delay is learnt from answers only: a time-out comes at the proxy's deadline by definition.
+    reported(h.admission, h.ts, now, !late && nodeAnswered(kind));
+    answered(h.pair, kind, h.ts);
+    this.#apply(h, kind, latencyMs, late);
+  }
+
+  /** What an outcome does to the breakers, the limiter and the throttle (see {@link outcome}). */
+  #apply(h: Held, kind: OutcomeKind, latencyMs: number, late: boolean): void {
     const p = h.pair;
     if (p !== null) {
-      if (h.permit !== null) {
-        if (success) p.own.onSuccess(latencyMs, h.permit);
-        else p.own.onFailure(latencyMs, h.permit);
-      }
+      // A late outcome's probe permit went back when its slot timed out: the trial has moved on without it.
+      if (h.permit !== null && !(late && h.permit.probe)) feed(p.own, h.permit, kind, latencyMs);
       // The fleet breaker hears only its probes: its figures are the sum of the tenants' windows (see the registry).
       const fp = h.fleetPermit;
-      if (fp?.probe) {
-        const failed = !success || latencyMs >= p.fleet.config.slowCallMs;
-        if (failed && !this.#breakers.corroborated(p.target, h.admission.tenant)) p.fleet.release(fp);
-        else if (success) p.fleet.onSuccess(latencyMs, fp);
-        else p.fleet.onFailure(latencyMs, fp);
+      if (fp?.probe && !late) {
+        const failed = isFailure(kind) || (kind === 'connected' && latencyMs >= p.fleet.config.slowCallMs);
+        if (isNeutral(kind) || (failed && !this.#breakers.corroborated(p.target, h.admission.tenant))) p.fleet.release(fp);
+        else feed(p.fleet, fp, kind, latencyMs);
       }
     }
-    if (h.slot !== null) {
+    if (h.slot !== null && !late) {
       const l = h.admission.limiter(h.decision.breakerKey);
-      if (success) l?.onSuccess(h.slot, latencyMs);
-      else l?.onDrop(h.slot);
+      if (kind === 'connected') l?.onSuccess(h.slot, latencyMs);
+      else if (isFailure(kind)) l?.onDrop(h.slot);
+      else l?.onIgnore(h.slot);
     }
-    if (success && h.primary) h.admission.throttle(h.decision.breakerKey).onAccept();
+    if (h.primary) {
+      const t = h.admission.throttle(h.decision.breakerKey);
+      if (kind === 'connected') t.onAccept();
+      else if (isNeutral(kind)) t.forget();
+    }
   }
 
   /**
@@ -281,19 +372,97 @@ export class RouteEngine {
    * closed (an open one ignores late outcomes, a half-open one hears only its probes).
    * @returns whether it counted
    */
-  orphan(tenant: string, known: boolean, breakerKey: string, success: boolean, latencyMs: number): boolean {
-    const p = this.context(tenant, known).pairs.get(breakerKey);
-    if (p === undefined || p.own.machineState.name !== 'closed') return false;
+  orphan(tenant: string, known: boolean, breakerKey: string, kind: OutcomeKind, latencyMs: number, decidedAt: number): boolean {
+    const ctx = this.context(tenant, known);
+    reported(ctx.admission, decidedAt, decidedAt, false);
+    const p = ctx.pairs.get(breakerKey);
+    if (p === undefined) return false;
+    answered(p, kind, decidedAt);
+    if (isNeutral(kind) || p.own.machineState.name !== 'closed') return false;
     const permit = p.own.tryAcquire();
     if (permit === null || permit.probe) return false;
-    if (success) p.own.onSuccess(latencyMs, permit);
-    else p.own.onFailure(latencyMs, permit);
+    feed(p.own, permit, kind, latencyMs);
     return true;
   }
 
-  /** Releases what an unanswered decision holds (expired or evicted). */
+  /**
+   * A decision whose outcome did not come within the slot's time-out: releases its concurrency slot
+   * (its call is no longer counted as load) and decides what the silence says about the node.
+   *
+   * The silent-node rule: the silence counts as a time-out of the node (a failure for its breakers,
+   * a back-off of its limiter) only when, since the decision was made, the tenant's proxy reported
+   * other outcomes (it is reporting) while this node answered none of the tenant's calls (neither
+   * connected nor failed). So a node that stopped answering trips even when the proxy reports nothing
+   * for its calls, and a proxy that drops outcomes — all of them, or some at random — never opens a
+   * healthy node's breaker: when it drops them all, nothing says it is reporting; when it drops some, the
+   * node keeps answering the others. Otherwise the decision is "unknown": neutral, a probe permit goes
+   * back to the next call.
+   * @returns whether it counted as a time-out
+   */
+  expire(h: RoutedCall): boolean {
+    const p = h.pair;
+    const silent = p !== null && h.admission.reportedFor > h.ts && p.answeredFor < h.ts;
+    if (silent) {
+      h.timedOut = true;
+      this.#apply(h, 'timeout', Number.NaN, false);
+      return true;
+    }
+    this.release(h);
+    if (p !== null) {
+      if (h.permit?.probe) p.own.release(h.permit);
+      if (h.fleetPermit?.probe) p.fleet.release(h.fleetPermit);
+    }
+    return false;
+  }
+
+  /**
+   * Notes an outcome that says nothing more to the breakers (a late one whose silence counted already):
+   * the tenant's proxy is reporting, and whether the node answered.
+   */
+  heard(h: Held & { readonly ts: number }, kind: OutcomeKind, now: number): void {
+    reported(h.admission, h.ts, now, false);
+    answered(h.pair, kind, h.ts);
+  }
+
+  /**
+   * How long a decision may await its outcome before a full limiter presumes it lost, ms: {@link quietMs}, or four
+   * times the proxy's usual delay from a decision to its answer's report when that is longer (a slow node, or a
+   * proxy that reports late, keeps its calls counted longer).
+   */
+  quietAfter(a: TenantAdmission): number {
+    const d = a.reportDelayMs;
+    return d > 0 ? Math.max(this.quietMs, 4 * d) : this.quietMs;
+  }
+
+  /**
+   * How long decisions may go without any outcome of the tenant arriving before its proxy counts as not reporting,
+   * ms: one and a half times its usual reporting delay (at least 20 ms), or {@link quietMs} before that is known;
+   * and at least {@link QUIET_DECISIONS} times its usual time between decisions, so a tenant with a call now and
+   * then is not taken for a quiet one.
+   */
+  #quietGap(a: TenantAdmission): number {
+    const d = a.reportDelayMs;
+    const g = a.decisionGapMs;
+    return Math.max(d > 0 ? Math.max(20, 1.5 * d) : this.quietMs, g >= 0 ? QUIET_DECISIONS * g : 0);
+  }
+
+  /**
+   * Stops counting the slot of a decision whose outcome is presumed lost: its node answered other calls of the
+   * tenant since (a report lost among answered ones), or the tenant's proxy reported nothing since (it lost them
+   * all). Not when the proxy reports other calls while this node answered none: that is a silent node, whose
+   * calls keep counting until the outcome time-out so its limiter keeps sending calls elsewhere.
+   * @returns whether the slot was released
+   */
+  presumeLost(h: Held & { readonly ts: number }): boolean {
+    if (h.slot === null) return false;
+    const p = h.pair;
+    if (p !== null && p.answeredFor < h.ts && h.admission.reportedFor > h.ts) return false;
+    h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
+    return true;
+  }
+
+  /** Releases the slot of a decision dropped unanswered by a bound (breaker permits are left alone). */
   release(h: Held): void {
-    // Breaker permits are left alone: an unanswered probe is what the trial's deadline judges.
     if (h.slot !== null) h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
   }
 

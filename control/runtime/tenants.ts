@@ -24,21 +24,24 @@ export class TenantTables {
   readonly #policies = new Map<string, TenantPolicy>();
   readonly #cti: CtiNodes;
   readonly #onCompiled: (t: CompiledTenant) => void;
+  readonly #unknownSkillGroups: 'refuse' | 'tenant-level';
 
   /**
    * @param cti the deployment's CTI nodes (for tenants whose policy names none)
    * @param onCompiled told of every table compiled (e.g. to give its CTI nodes breakers)
+   * @param unknownSkillGroups the deployment's answer to an unknown skill group where a policy says none
    */
-  constructor(cti: CtiNodes, onCompiled: (t: CompiledTenant) => void = () => {}) {
+  constructor(cti: CtiNodes, onCompiled: (t: CompiledTenant) => void = () => {}, unknownSkillGroups: 'refuse' | 'tenant-level' = 'refuse') {
     this.#cti = cti;
     this.#onCompiled = onCompiled;
+    this.#unknownSkillGroups = unknownSkillGroups;
   }
 
   /** The tenant's compiled table, compiling it with its policy (default: {@link DEFAULT_POLICY}) when new. */
   ensure(tenant: string): CompiledTenant {
     let t = this.compiled.get(tenant);
     if (t === undefined) {
-      t = compileTenant({ tenant, policy: this.policyOf(tenant), cti: this.#cti });
+      t = compileTenant({ tenant, policy: this.policyOf(tenant), cti: this.#cti, unknownSkillGroups: this.#unknownSkillGroups });
       this.compiled.set(tenant, t);
       this.#onCompiled(t);
     }
@@ -64,7 +67,7 @@ export class TenantTables {
     if (this.#policies.get(tenant) === policy && this.compiled.has(tenant)) return;
     this.#policies.set(tenant, policy);
     const old = this.compiled.get(tenant);
-    const next = compileTenant({ tenant, policy, cti: this.#cti });
+    const next = compileTenant({ tenant, policy, cti: this.#cti, unknownSkillGroups: this.#unknownSkillGroups });
     if (old !== undefined) {
       next.level = old.level;
       for (const [g, l] of old.groups) next.groups.set(g, l);

@@ -63,6 +63,8 @@ describe.each(transports)('callback tickets between a control instance and a wor
     const config = loadConfig({
       SLUICE_API_KEYS: `${ROUTER}:acme:router,${ADMIN}:acme:admin`,
       SLUICE_TENANTS: 'acme',
+      // Routing here is about callbacks, not skill-group names (control.app.test.ts checks the refusal).
+      SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
       SLUICE_ROLE: role,
       ...transport.env(),
       // Control alone with Redis must share a secret for its decision ids (issue 16, outcomes on any instance).

@@ -22,6 +22,8 @@ describe('unbounded names from one tenant (embedded defaults)', () => {
     const config = loadConfig({
       SLUICE_API_KEYS: `${NOISY}:noisy:admin,${QUIET}:quiet:admin,${QUIET_ROUTER}:quiet:router,${PLATFORM_ROUTER}:*:router,${PLATFORM_VIEWER}:*:viewer`,
       SLUICE_TENANTS: 'noisy,quiet',
+      // A call may come before the control tick has seen its group's first event: route it at the tenant level.
+      SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
       SLUICE_MAX_SKILL_GROUPS_PER_TENANT: String(LIMIT),
       SLUICE_METRIC_LABEL_VALUES: String(LIMIT),
       CHDB_PATH: ':memory:',

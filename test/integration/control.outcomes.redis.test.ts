@@ -115,12 +115,11 @@ describe('route outcomes on any control instance (Redis)', () => {
     expect(more.filter((d) => d.target === 'agent').length).toBeGreaterThanOrEqual(4);
     expect(a.control.service.stats().remoteOutcomes.applied).toBe(13);
 
-    // The proxy sends one again, to B and to A: counted once.
-    const again = await outcome(b, first[0]!.decisionId);
-    expect(again.statusCode).toBe(404);
-    expect((again.data.error as { code: string }).code).toBe('SLUICE_ERR_NOT_FOUND');
-    expect((await outcome(a, first[0]!.decisionId)).statusCode).toBe(404);
+    // The proxy sends one again, to B and to A: answered 204 (a retry is safe), counted once.
+    expect((await outcome(b, first[0]!.decisionId)).statusCode).toBe(204);
+    expect((await outcome(a, first[0]!.decisionId)).statusCode).toBe(204);
     expect(b.control.service.stats().remoteOutcomes.duplicate).toBe(1);
+    expect(a.control.service.stats().outcomes.repeat).toBe(1);
     expect(a.control.service.stats().remoteOutcomes.applied).toBe(13);
   });
 
@@ -147,6 +146,39 @@ describe('route outcomes on any control instance (Redis)', () => {
     expect(b.control.service.stats().remoteOutcomes.orphaned).toBe(5);
     const own = b.control.service.state('acme').tenantBreakers.filter((t) => t.tenant === 'acme' && t.target.startsWith('cti:'));
     expect(own.reduce((n, t) => n + t.errors, 0)).toBe(5);
-    expect((await outcome(b, ds[0]!.decisionId, 'acme', false)).statusCode).toBe(404);
+    expect((await outcome(b, ds[0]!.decisionId, 'acme', false)).statusCode).toBe(204);
+    expect(b.control.service.state('acme').tenantBreakers.reduce((n, t) => n + (t.target.startsWith('cti:') ? t.errors : 0), 0)).toBe(5);
+  });
+
+  it('carries the outcome kind to the deciding instance: a time-out reported on B (form-encoded) is a failure without latency on A; a conflicting repeat is ignored', async () => {
+    const { a, b } = await fleet();
+    const d = await route(a, 1);
+    expect(d.target).toBe('agent');
+    const form = await b.app.inject({
+      method: 'POST',
+      url: `/v1/route/${encodeURIComponent(d.decisionId)}/outcome`,
+      headers: { authorization: `Bearer ${KEYS.acme.key}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'outcome=timeout',
+    });
+    expect(form.statusCode, form.body).toBe(204);
+    await eventually(() => a.control.service.stats().outcomes.timeout === 1, 'the time-out applied on A');
+    const own = () => a.control.service.state('acme').tenantBreakers.find((t) => t.target.startsWith('cti:') && t.calls > 0);
+    expect(own()).toMatchObject({ calls: 1, errors: 1 });
+    expect(agentsInFlight(a)).toBe(0);
+    // The proxy then says connected for the same call, to A: ignored (204), counted as a conflict.
+    const conflicting = await call(a.app, 'acme', 'POST', `/v1/route/${encodeURIComponent(d.decisionId)}/outcome`, {
+      outcome: 'connected',
+      latencyMs: 80,
+    });
+    expect(conflicting.statusCode).toBe(204);
+    expect(a.control.service.stats().outcomes).toMatchObject({ timeout: 1, connected: 0, conflict: 1 });
+    expect(own()).toMatchObject({ calls: 1, errors: 1 });
+    // An abandoned call says nothing about the node.
+    const e = await route(a, 2);
+    expect(
+      (await call(b.app, 'acme', 'POST', `/v1/route/${encodeURIComponent(e.decisionId)}/outcome`, { outcome: 'abandoned' })).statusCode,
+    ).toBe(204);
+    await eventually(() => a.control.service.stats().outcomes.abandoned === 1, 'the abandoned call applied on A');
+    expect(own()).toMatchObject({ calls: 1, errors: 1 });
   });
 });

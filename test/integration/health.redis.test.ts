@@ -34,6 +34,8 @@ describe('health probes: no key needed, bounded in time, readiness per role', ()
         REDIS_URL: redis.url,
         SLUICE_DECISION_KEY: 'health-test-decision-key-of-32-chars-or-more',
         SLUICE_HEALTH_CHECK_TIMEOUT_MS: String(BOUND_MS),
+        // The route below asks for a skill group no event has named yet.
+        SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
         // ClickHouse as deployed: the shared server over HTTP (two instances in one process cannot both open chDB).
         ...clickhouseEnv(),
         CLICKHOUSE_DATABASE: `health_${process.pid}`,

@@ -23,6 +23,8 @@ describe('the reporting role beside a control and a pipeline instance on one Cli
     const config = loadConfig({
       SLUICE_API_KEYS: `${ADMIN}:acme:admin,${ROUTER}:acme:router`,
       SLUICE_TENANTS: 'acme',
+      // Routing here is about roles, not skill-group names (control.app.test.ts checks the refusal).
+      SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
       SLUICE_ROLE: role,
       CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: db,

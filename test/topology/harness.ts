@@ -243,6 +243,8 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
       CLICKHOUSE_DATABASE: 'sluice',
       SLUICE_API_KEYS: API_KEYS,
       SLUICE_TENANTS: TENANTS.join(','),
+      // Calls come before the control role has seen their group's first event (a fresh deployment): tenant level.
+      SLUICE_CONTROL_UNKNOWN_SKILL_GROUPS: 'tenant-level',
       SLUICE_WEBHOOK_URL: webhook.url,
       // Shared by the control instances: decision ids are signed with it, so any of them takes an outcome.
       SLUICE_DECISION_KEY: 'topology-decision-key-0123456789abcdef',

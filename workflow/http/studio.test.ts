@@ -133,6 +133,8 @@ describe('studio routes', () => {
       ...(c.from === 'level1' && { from: 'first' }),
       ...(c.to === 'level1' && { to: 'first' }),
     }));
+    // The manager level is found from the organisation of whoever decided the first level: follow the rename.
+    v2.nodes = JSON.parse(JSON.stringify(v2.nodes).replaceAll('decider:level1', 'decider:first'));
     v2.separationOfDuties = [{ name: 'one-level-per-person', nodes: ['first', 'manager', 'head'] }];
     expect((await call(app, ADMIN, 'POST', '/v1/flows', v2)).statusCode).toBe(201);
     const refused = await call(app, ADMIN, 'POST', '/v1/flows/fee-reduction/migration-preview', {});
