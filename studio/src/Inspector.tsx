@@ -444,7 +444,7 @@ const SOURCE_LABELS: Record<AssigneeSource, string> = {
   user: 'one person',
   organisation: 'an organisation (its members)',
   head: 'the head of an organisation',
-  manager: 'a manager (of the creator, a decider or a person)',
+  manager: 'a manager (of a decider, the creator…)',
   expression: 'a people expression (CEL)',
 };
 const SOURCE_FIELDS: Record<AssigneeSource, string> = {
