@@ -155,7 +155,8 @@ describe('flow studio in headless Chromium', () => {
     page
       .getByLabel(label, { exact: true })
       .evaluate((el) =>
-        [...((el as unknown as { list: { options: ArrayLike<{ value: string; text: string }> } | null }).list?.options ?? [])].map(
+        Array.from(
+          (el as unknown as { list: { options: ArrayLike<{ value: string; text: string }> } | null }).list?.options ?? [],
           (o) => `${o.value}|${o.text}`,
         ),
       );
@@ -283,7 +284,7 @@ describe('flow studio in headless Chromium', () => {
     const managerOf = await page
       .getByLabel('Manager of', { exact: true })
       .evaluate((el) =>
-        [...(el as unknown as { options: ArrayLike<{ value: string; text: string }> }).options].map((o) => `${o.value}|${o.text}`),
+        Array.from((el as unknown as { options: ArrayLike<{ value: string; text: string }> }).options, (o) => `${o.value}|${o.text}`),
       );
     expect(managerOf).toEqual([
       'creator|who opened the ticket',
