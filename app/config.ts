@@ -8,6 +8,7 @@ import { PLATFORM_TENANT, type Principal } from '../core/access.js';
 import { redactUrl } from '../adapters/redact.js';
 import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
+import { ALERT_ENV_SCHEMA, type AlertConfig, alertSummary, loadAlertConfig } from './alert-config.js';
 import { OIDC_ENV_SCHEMA, oidcConfigOf, type OidcConfig } from './oidc-config.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
@@ -133,6 +134,8 @@ export interface Config {
   healthCheckTimeoutMs: number;
   /** Secret the control instances share to sign decision ids, so any of them takes an outcome (unset: random per process). */
   decisionKey: string | undefined;
+  /** Alert channels, languages and delivery tuning (`SLUICE_ALERT_*`, `app/alert-config.ts`). */
+  alerts: AlertConfig;
 }
 
 /**
@@ -419,6 +422,7 @@ export function loadConfig(
     controlMaxTrunks: r.SLUICE_CONTROL_MAX_TRUNKS,
     healthCheckTimeoutMs: r.SLUICE_HEALTH_CHECK_TIMEOUT_MS,
     decisionKey: r.SLUICE_DECISION_KEY || undefined,
+    alerts: loadAlertConfig({ ...env, ...overrides }),
   });
 }
 
@@ -502,7 +506,7 @@ function redisSetting(r: Record<string, any>): string | null {
 }
 
 /** Names of every environment variable Sluice reads (README lists each). */
-export const ENV_VARS = Object.keys(ENV_SCHEMA.properties);
+export const ENV_VARS = [...Object.keys(ENV_SCHEMA.properties), ...Object.keys(ALERT_ENV_SCHEMA)];
 
 /**
  * The tenants a deployment serves (routing, flows, metrics). `SLUICE_TENANTS` when set — then every tenant key must
@@ -554,7 +558,10 @@ const SECRET_FIELD = /password|secret|token|credential|(?<!Per)Key$/i;
 export function configSummary(config: Readonly<Config>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(config)) {
-    if (name === 'apiKeys') {
+    if (name === 'alerts') {
+      // Which alert channels are configured and how, never their credentials (`app/alert-config.ts`).
+      out.alerts = alertSummary(value as Config['alerts']);
+    } else if (name === 'apiKeys') {
       out.apiKeys = [...(value as Config['apiKeys']).values()].map((p) => ({ name: p.keyId, tenant: p.tenant, role: p.role }));
     } else if (SECRET_FIELD.test(name)) {
       out[name] = value === undefined || value === null || value === '' ? value : '***';

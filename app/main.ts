@@ -27,7 +27,8 @@ import { optionalChecks, servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
+import { createAlertSink, createWorkflow, createWorkflowReports, type Workflow, type WorkflowReports } from '../workflow/wire.js';
+import type { AlertSink } from '../core/alerts.js';
 import { createControl, type Control, type CreateControlOptions } from '../control/wire.js';
 import { SharedNonCriticalGate } from '../control/index.js';
 import { NEVER_SLOW, type NonCriticalGate } from '../core/non-critical.js';
@@ -225,6 +226,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         tenants: config.tenants,
         webhookUrl: config.webhookUrl,
         observeInsert: metrics.observeInsert,
+        // Alerts (issue 17): the configured channels; the outbox is Redis when REDIS_URL is set, this instance delivers.
+        alerts: {
+          channels: config.alerts.channels,
+          defaultLanguage: config.alerts.language,
+          tenantLanguages: config.alerts.tenantLanguages,
+          worker: { maxAttempts: config.alerts.maxAttempts, retryBaseMs: config.alerts.retryBaseMs, retryCapMs: config.alerts.retryCapMs },
+        },
         // People directory (issue 17): on Redis when configured; the open demo seeds a billing department.
         demoDirectory: config.open,
       });
@@ -232,6 +240,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       closers.unshift(() => wf.stop());
       if (config.redisUrl) checks.set('workflow-redis', () => wf.ping());
       metrics.observeWorkflow(wf, config.tenants);
+      if (wf.alerts.worker) metrics.observeAlertDeliveries(wf.alerts.worker);
       metrics.observeAssignment(wf, config.tenants);
       await wf.start();
       log.info({ store: config.redisUrl ? 'redis' : 'memory', tenants: config.tenants }, 'workflow service running');
@@ -261,7 +270,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       const callbackTickets =
         workflow?.callbackTickets ??
         (await callbackTicketsToQueue({ config, bus, log, onClose: (fn: () => Promise<void>) => closers.unshift(fn) }));
+      // Centre alerts (issue 17): into this process's outbox, or the shared one in Redis that the workflow role drains.
+      let alertSink: AlertSink | undefined = workflow?.alerts.outbox;
+      if (alertSink === undefined) {
+        const shared = await createAlertSink({ redisUrl: config.redisUrl, log });
+        closers.unshift(() => shared.close());
+        alertSink = shared.sink;
+        if (!config.redisUrl) log.warn('control without workflow and without REDIS_URL: centre alerts have nowhere to be delivered');
+      }
       const c = createControl({
+        alerts: alertSink,
+        onAlert: metrics.centreAlertCounter(),
         clock,
         stateStore,
         clickhouse: ch,

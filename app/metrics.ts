@@ -1,6 +1,7 @@
 import { buildInfo } from './build-info.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineObserver } from '../pipelines/worker.js';
+import type { DeliveryWorker } from '../workflow/alerts/worker.js';
 import type { Workflow } from '../workflow/wire.js';
 import type { Control } from '../control/wire.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
@@ -338,6 +339,31 @@ export class Metrics {
       },
       timerError: () => timerErrors.inc(),
     });
+  }
+
+  /**
+   * Alert delivery attempts (`sluice_alert_deliveries_total{channel,result}`: seven channels, four results) from a
+   * workflow instance's delivery worker.
+   */
+  observeAlertDeliveries(worker: Pick<DeliveryWorker, 'on'>): void {
+    const attempts = new Counter({
+      name: 'sluice_alert_deliveries_total',
+      help: 'Alert delivery attempts by delivery channel (email, sms, voice, wecom, wecom-robot, webhook, log) and result (sent, retry, failed, undeliverable).',
+      labelNames: ['channel', 'result'],
+      registers: [this.registry],
+    });
+    worker.on('attempt', (a) => attempts.inc({ channel: a.channel, result: a.result }));
+  }
+
+  /** Centre alerts raised by this control instance (`stored` false: another instance raised it first), by kind. */
+  centreAlertCounter(): (kind: string, stored: boolean) => void {
+    const raised = new Counter({
+      name: 'sluice_centre_alerts_total',
+      help: 'Centre alerts (centre-level, centre-breaker, centre-service-level) raised by this instance; stored="false" when another instance raised the same one first.',
+      labelNames: ['kind', 'stored'],
+      registers: [this.registry],
+    });
+    return (kind, stored) => raised.inc({ kind, stored: String(stored) });
   }
 
   /**

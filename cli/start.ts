@@ -53,6 +53,7 @@ async function run(
       ...urlSecrets(config.clickhouseUrl),
       ...urlSecrets(config.webhookUrl),
       config.clickhousePassword,
+      ...config.alerts.secrets,
     ];
     const e = err as Error;
     const message = redactSecrets(String(e.message), secrets);

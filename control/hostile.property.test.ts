@@ -95,7 +95,7 @@ const pathPart = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('%!%ED%A0%80', '%!%zz', '%!%00', '%!..%2F..') },
 );
 
-/** A policy with hostile `ctiNodes` and `tuning` over a valid level table (the new write paths of issue 16). */
+/** A policy with hostile `ctiNodes`, `tuning` (issue 16) and `alerts` (issue 17) over a valid level table. */
 const tunedPolicy = fc
   .record(
     {
@@ -129,6 +129,25 @@ const tunedPolicy = fc
                 weights: fc.dictionary(fc.constantFrom('trunk', 'cti', 'waiting', 'vibes'), wildNumber),
                 dominant: fc.array(fc.constantFrom('cti', 'trunk', 'fax'), { maxLength: 3 }),
               },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        wildJson,
+      ),
+      // Centre alert rules (issue 17): recipients, channels, thresholds from a hostile admin.
+      alerts: fc.oneof(
+        fc.record(
+          {
+            notify: fc.array(fc.oneof(nasty, fc.constantFrom('group:on-duty', 'user:ann')), { maxLength: 20 }),
+            channel: fc.oneof(nasty, fc.constantFrom('sms', 'wecom', 'message')),
+            language: fc.oneof(nasty, fc.constantFrom('zh-CN', 'en')),
+            cooldownMinutes: wildNumber,
+            level: fc.record({ atLeast: fc.oneof(nasty, fc.constantFrom('L2', 'L3')) }, { requiredKeys: [] }),
+            breakerOpen: fc.oneof(fc.constant({}), wildJson),
+            serviceLevel: fc.record(
+              { below: wildNumber, forMinutes: wildNumber, skillGroups: fc.array(nasty, { maxLength: 3 }) },
               { requiredKeys: [] },
             ),
           },

@@ -15,7 +15,7 @@ import type { PressureConfig } from './levels/pressure.js';
 import type { DecisionLog } from './log/types.js';
 import { slowedTenants } from './policy/non-critical.js';
 import type { PolicyRecord, PolicyUpdateOptions } from './policy/store.js';
-import { validatePolicy } from './policy/schema.js';
+import { type AlertRules, validatePolicy } from './policy/schema.js';
 import { CHANNEL_BREAKER_KEYS, ctiBreakerKey } from './routing-table.js';
 import { Admission } from './runtime/admission.js';
 import { CoarseClock } from './runtime/coarse-clock.js';
@@ -349,6 +349,18 @@ export class ControlAdmin {
       }
     }
     return slowedTenants(scopes(), (t) => tables.policyOf(t));
+  }
+
+  /**
+   * The centre-alert rules in force here, by tenant (tenants whose policy has an `alerts` section).
+   */
+  alertRules(): Map<string, AlertRules> {
+    const out = new Map<string, AlertRules>();
+    for (const tenant of this.tables.compiled.keys()) {
+      const rules = this.tables.policyOf(tenant).alerts;
+      if (rules) out.set(tenant, rules);
+    }
+    return out;
   }
 
   /** Whether `tenant` is known here (has a routing table). */

@@ -30,6 +30,8 @@ import type { RealtimeView } from './signals/snapshot.js';
 import type { CallbackTickets } from '../core/messages.js';
 import type { NonCriticalGate } from '../core/non-critical.js';
 import { localNonCriticalGate } from './non-critical-gate.js';
+import type { AlertSink } from '../core/alerts.js';
+import { CentreAlertRunner } from './alerts/runner.js';
 
 /** Options of {@link createControl}. */
 export interface CreateControlOptions {
@@ -68,6 +70,13 @@ export interface CreateControlOptions {
         readonly prefix?: string;
       }
     | false;
+  /**
+   * Where centre alerts go (the shared alert outbox); absent: the tenants' `alerts` rules are not evaluated here.
+   * Every control instance evaluates them; the outbox keeps one alert per subject and cooldown.
+   */
+  readonly alerts?: AlertSink;
+  /** Told of every centre alert raised (`stored` false: a duplicate another instance stored first). */
+  readonly onAlert?: (kind: string, stored: boolean) => void;
   /** Anything else of {@link ControlServiceOptions} (tick, lease, level and breaker configs, …). */
   readonly tuning?: Omit<Partial<ControlServiceOptions>, 'clock' | 'stateStore' | 'realtime' | 'instanceId'>;
 }
@@ -149,6 +158,17 @@ export function createControl(o: CreateControlOptions): Control {
           ...(rl?.prefix === undefined ? {} : { prefix: rl.prefix }),
           ...(redis === undefined ? {} : { redis }),
         };
+  const alerts =
+    o.alerts === undefined
+      ? undefined
+      : new CentreAlertRunner({
+          service: svc,
+          realtime: o.realtime,
+          sink: o.alerts,
+          clock: o.clock,
+          log,
+          ...(o.onAlert && { onRaised: o.onAlert }),
+        });
   return {
     service: svc,
     routes: { service: svc, clock: o.clock, rateLimit },
@@ -165,8 +185,10 @@ export function createControl(o: CreateControlOptions): Control {
       // Give the limiter's connection a moment; until it is up each instance counts on its own.
       if (redis !== undefined) await whenReady(redis, 2_000, o.clock);
       await svc.start();
+      alerts?.start();
     },
     async stop() {
+      await alerts?.stop();
       await svc.stop();
       redis?.disconnect();
     },

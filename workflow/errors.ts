@@ -80,6 +80,22 @@ export const WORKFLOW_ERROR_CODES = {
     retriable: true,
     description: 'the webhook answered with an error status, timed out or was unreachable',
   },
+  SLUICE_ERR_ALERT_SEND_FAILED: {
+    status: 502,
+    retriable: true,
+    description:
+      'an alert channel (SMTP, the SMS/voice provider, WeChat Work, a webhook) refused, failed or timed out; retriable unless the provider refused the message for good',
+  },
+  SLUICE_ERR_ALERT_INVALID: {
+    status: 400,
+    retriable: false,
+    description: 'an alert request breaks its shape or bounds (the field is named); it is refused before it is stored',
+  },
+  SLUICE_ERR_ALERT_CHANNEL_CONFIG: {
+    status: 500,
+    retriable: false,
+    description: 'an alert channel is configured wrongly (the setting is named); Sluice does not start',
+  },
   SLUICE_ERR_DIRECTORY_NOT_FOUND: {
     status: 404,
     retriable: false,

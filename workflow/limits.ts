@@ -50,4 +50,9 @@ export const WORKFLOW_LIMITS = Object.freeze({
   maxFieldChars: 1_000_000,
   /** Characters of one key inside ticket `fields`. */
   maxFieldKeyLength: 256,
+  /**
+   * Alert delivery attempts kept in one ticket's own history; later ones are in the `alert_deliveries` history
+   * (ClickHouse) only, so a ticket warning a large group many times stays a small document.
+   */
+  maxAlertEntriesPerTicket: 500,
 });

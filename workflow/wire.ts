@@ -29,10 +29,17 @@ import { RedisTicketStore } from './redis/ticket-store.js';
 import { RedisTimerStore } from './redis/timer-store.js';
 import type { SlaReportOptions } from './http/reports.js';
 import type { WorkflowRoutesOptions } from './http/routes.js';
-import { createLogChannel } from './sla/channels/log.js';
-import { createWebhookChannel } from './sla/channels/webhook.js';
+import type { AlertSink } from '../core/alerts.js';
+import { outboxNotifier } from './alerts/bridge.js';
+import { MemoryAlertOutbox } from './alerts/memory-outbox.js';
+import type { AlertOutbox } from './alerts/outbox.js';
+import { alertChannels, type AlertChannelSettings } from './alerts/setup.js';
+import type { AlertChannel } from './alerts/types.js';
+import { type DeliveryAttempt, DeliveryWorker, type DeliveryWorkerOptions } from './alerts/worker.js';
+import type { AlertDeliveryRow } from './history/types.js';
+import type { ContactDirectory } from './people/ports.js';
+import { AlertOutboxKeys, RedisAlertOutbox } from './redis/alert-outbox.js';
 import { MemoryTimerStore } from './sla/memory-timer-store.js';
-import { ChannelRegistry, type NotificationChannel } from './sla/notifier.js';
 import { TimerService, type TimerServiceOptions } from './sla/timer-service.js';
 import type { TimerStore } from './sla/timer-store.js';
 
@@ -60,10 +67,10 @@ export interface CreateWorkflowOptions {
   readonly demoDirectory?: boolean;
   /** Assignment keeper tuning: periodic sweep interval and per-run bound (default 60 s, 200 tickets). */
   readonly keeper?: { readonly intervalMs?: number; readonly maxTicketsPerRun?: number };
-  /** Receives every notification whose channel has no plugin of its own (SMS, phone, … gateways); absent: they are logged. */
+  /** The deployment's fallback: receives every alert that reaches nobody (no one resolved, no address, every channel failed); absent: the log. */
   readonly webhookUrl?: string;
-  /** Extra channel plugins (replacing the defaults of the same name). */
-  readonly channels?: readonly NotificationChannel[];
+  /** Alert delivery (channels, people's addresses, languages, the worker); see {@link WorkflowAlertOptions}. */
+  readonly alerts?: WorkflowAlertOptions;
   /** Timer service tuning (poll interval, batch size, lease, retries). */
   readonly timers?: Omit<TimerServiceOptions, 'store' | 'notifier' | 'clock'>;
   /** Redis key prefix (default `sluice:wf:`). */
@@ -72,6 +79,24 @@ export interface CreateWorkflowOptions {
   readonly historyTtlDays?: number;
   /** Told of every history batch stored in ClickHouse (e.g. the app's `metrics.observeInsert`). */
   readonly observeInsert?: (table: string, rows: number, seconds: number) => void;
+}
+
+/** How the workflow delivers alerts. */
+export interface WorkflowAlertOptions {
+  /** Channels configured for this deployment (the log is always there). */
+  readonly channels?: AlertChannelSettings;
+  /** Adapters given as they are (tests), added to and replacing those of `channels` by delivery channel. */
+  readonly adapters?: readonly AlertChannel[];
+  /** People and their addresses (default: the workflow's people directory). */
+  readonly contacts?: ContactDirectory;
+  /** Default language per tenant (a person's own language wins). */
+  readonly tenantLanguages?: Readonly<Record<string, string>>;
+  /** The deployment's default language (default `en`). */
+  readonly defaultLanguage?: string;
+  /** Run the delivery worker in this instance (default true). */
+  readonly deliver?: boolean;
+  /** Worker tuning (poll, batch, lease, attempts, backoff). */
+  readonly worker?: Pick<DeliveryWorkerOptions, 'pollIntervalMs' | 'batchSize' | 'leaseMs' | 'maxAttempts' | 'retryBaseMs' | 'retryCapMs'>;
 }
 
 /** A wired workflow service. */
@@ -91,6 +116,8 @@ export interface Workflow {
   readonly timerService: TimerService;
   readonly timerStore: TimerStore;
   readonly history: HistoryStore;
+  /** The alert outbox (shared through Redis when configured), and the delivery worker when this instance runs it. */
+  readonly alerts: { readonly outbox: AlertOutbox; readonly worker: DeliveryWorker | undefined };
   /** Hooks metrics to the instrumentation events; returns the unsubscribe function. */
   observe(observer: WorkflowObserver): () => void;
   /** Tickets per state of one tenant (for a gauge). */
@@ -133,6 +160,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   let timerStore: TimerStore;
   let repo: FlowRepository;
   let roundRobin: RoundRobinCounter;
+  let outbox: AlertOutbox;
   if (options.redisUrl) {
     redis = await connectWorkflowRedis(options.redisUrl, {
       onStatus: (s, err) =>
@@ -143,8 +171,12 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timerStore = new RedisTimerStore(redis, { keys });
     repo = new RedisFlowRepository(redis, keys);
     roundRobin = new RedisRoundRobinCounter(redis, keys);
+    outbox = new RedisAlertOutbox(redis, {
+      keys: new AlertOutboxKeys(options.redisPrefix === undefined ? undefined : `${options.redisPrefix}alerts:`),
+    });
     directory = options.directory ?? new RedisDirectory(redis, keys);
   } else {
+    outbox = new MemoryAlertOutbox();
     directory = options.directory ?? new MemoryDirectory();
     tickets = new MemoryTicketStore();
     timerStore = new MemoryTimerStore();
@@ -172,11 +204,10 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   });
   const keeper = new AssignmentKeeper({ engine, directory, clock, tenants: options.tenants ?? ['default'], ...options.keeper });
   keeper.on('error', (err) => log.warn({ err: (err as Error).message }, 'assignment retry failed; the next sweep retries'));
-  const notifier = new ChannelRegistry({ fallback: options.webhookUrl ? 'webhook' : 'log' }).register(createLogChannel(log));
-  if (options.webhookUrl) notifier.register(createWebhookChannel({ url: options.webhookUrl, clock }));
-  for (const c of options.channels ?? []) notifier.register(c);
-  const timerService = new TimerService({ store: timerStore, notifier, clock, ...options.timers });
+  const timerService = new TimerService({ store: timerStore, notifier: outboxNotifier(outbox), clock, ...options.timers });
   recordHistory(engine, timerService, history);
+  const worker =
+    options.alerts?.deliver === false ? undefined : alertWorker(options, { outbox, engine, history, log, contacts: directory });
   timerService.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA timer loop error'));
   if (history instanceof ClickHouseHistory) {
     history.on('error', (err) => log.warn({ err: (err as Error).message }, 'SLA history insert failed; will retry'));
@@ -210,6 +241,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     timerService,
     timerStore,
     history,
+    alerts: { outbox, worker },
     observe: (observer) => observeWorkflow(engine, timerService, observer),
     ticketCounts: (tenant) => tickets.countByState(tenant),
     ping: async () =>
@@ -226,15 +258,118 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
           if (await seedDemoDirectory(directory, tenant)) log.info({ tenant }, 'demo people directory seeded');
       keeper.start();
       timerService.start();
+      worker?.start();
       log.info({ instance: options.instanceId, store: redis ? 'redis' : 'memory' }, 'workflow timers running');
     },
     stop: () =>
       (stopped ??= (async () => {
         await keeper.stop();
         await timerService.stop();
+        await worker?.stop();
         await history.close();
         await redis?.quit().catch(() => redis?.disconnect());
       })()),
+  };
+}
+
+/** The row of one delivery attempt in the `alert_deliveries` history. Pure. */
+export function alertDeliveryRow(a: DeliveryAttempt): AlertDeliveryRow {
+  return {
+    tenant: a.tenant,
+    alertId: a.alertId,
+    alertKind: a.alertKind,
+    ticketId: a.ticketId ?? '',
+    deliveryId: a.deliveryId,
+    recipient: a.recipient,
+    channel: a.channel,
+    attempt: a.attempt,
+    result: a.result,
+    error: a.error ?? '',
+    providerId: a.providerId ?? '',
+    inDoubt: a.inDoubt,
+    ts: a.at,
+  };
+}
+
+/**
+ * The delivery worker of a workflow instance: the configured channels (and the fallback webhook), recipients
+ * resolved in the ticket's context, and every attempt recorded in the `alert_deliveries` history and, for a ticket
+ * alert, in the ticket's own history.
+ */
+function alertWorker(
+  options: CreateWorkflowOptions,
+  deps: {
+    readonly outbox: AlertOutbox;
+    readonly engine: WorkflowEngine;
+    readonly history: HistoryStore;
+    readonly log: Logger;
+    /** The people directory: persons with their addresses, languages and preferred channels. */
+    readonly contacts: ContactDirectory;
+  },
+): DeliveryWorker {
+  const a = options.alerts ?? {};
+  const settings: AlertChannelSettings = { ...a.channels, ...(options.webhookUrl !== undefined && { webhook: a.channels?.webhook ?? {} }) };
+  const byChannel = new Map(alertChannels(settings, { clock: options.clock, log: deps.log }).map((c) => [c.channel, c]));
+  for (const c of a.adapters ?? []) byChannel.set(c.channel, c);
+  const { engine, history, log } = deps;
+  const worker = new DeliveryWorker({
+    outbox: deps.outbox,
+    clock: options.clock,
+    channels: [...byChannel.values()],
+    contacts: a.contacts ?? deps.contacts,
+    context: async (tenant, ticketId) => {
+      const ticket = await engine.get(tenant, ticketId).catch(() => undefined);
+      if (!ticket) return undefined;
+      const creator = ticket.history[0]?.actor;
+      return { ...(creator !== undefined && { creator }), fields: ticket.fields };
+    },
+    ...(a.tenantLanguages && { tenantLanguages: a.tenantLanguages }),
+    ...(a.defaultLanguage !== undefined && { defaultLanguage: a.defaultLanguage }),
+    ...(options.webhookUrl !== undefined && { fallbackWebhook: options.webhookUrl }),
+    ...a.worker,
+  });
+  worker.on('attempt', (attempt) => {
+    history.recordAlertDeliveries([alertDeliveryRow(attempt)]);
+    if (attempt.ticketId === undefined) return;
+    const { tenant, ticketId, result, ...rest } = attempt;
+    const detail = {
+      alertId: rest.alertId,
+      deliveryId: rest.deliveryId,
+      recipient: rest.recipient,
+      channel: rest.channel,
+      attempt: rest.attempt,
+      ...(rest.error !== undefined && { error: rest.error }),
+      ...(rest.providerId !== undefined && { providerId: rest.providerId }),
+      ...(rest.inDoubt && { inDoubt: true }),
+    };
+    engine.recordAlert(tenant, ticketId, result, detail).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message, tenant, ticketId }, 'alert attempt not recorded in the ticket history');
+    });
+  });
+  worker.on('error', (err) => log.warn({ err: (err as Error).message }, 'alert delivery loop error'));
+  return worker;
+}
+
+/**
+ * Where a process that raises alerts but runs no workflow (the `control` role) puts them: the shared outbox in
+ * Redis, or an in-memory one (nothing would deliver it: `sluice start --role control` needs `REDIS_URL` for alerts).
+ */
+export async function createAlertSink(options: {
+  readonly redisUrl?: string | null;
+  readonly redisPrefix?: string;
+  readonly log?: Logger;
+}): Promise<{ readonly sink: AlertSink; close(): Promise<void> }> {
+  if (!options.redisUrl) return { sink: new MemoryAlertOutbox(), close: async () => {} };
+  const log = options.log ?? silentLogger;
+  const redis = await connectWorkflowRedis(options.redisUrl, {
+    onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'alert outbox Redis unreachable') : undefined),
+  });
+  const keys = new AlertOutboxKeys(options.redisPrefix === undefined ? undefined : `${options.redisPrefix}alerts:`);
+  return {
+    sink: new RedisAlertOutbox(redis, { keys }),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }
 

@@ -19,6 +19,7 @@ import type { LevelTuning } from './tuning.js';
 
 export type { LevelTuning } from './tuning.js';
 import { PRIORITIES, SAFETY_ORDER } from '../types.js';
+import { ALERT_CHANNELS, type AlertChannelName } from '../../core/alerts.js';
 import type { Channel, Priority } from '../types.js';
 
 /** What one level does for a tenant. */
@@ -55,6 +56,36 @@ export interface CtiNodePolicy {
   readonly role: 'primary' | 'backup';
 }
 
+/** Who a centre alert goes to and over what (each rule may override the section's). */
+export interface AlertTarget {
+  /** Recipient refs (`group:on-duty-supervisors`, `user:ann`), resolved by the people directory. */
+  readonly notify?: readonly string[];
+  /** Channel (default `message`: each person's preferred one). */
+  readonly channel?: AlertChannelName;
+}
+
+/** The tenant's centre alerts: who hears of a high level, an open breaker, a low service level. */
+export interface AlertRules extends AlertTarget {
+  /** Language of the tenant's alerts (a person's own language wins; default the deployment's). */
+  readonly language?: string;
+  /** An alert of one kind and subject is sent at most once in this many minutes across every instance (default 15). */
+  readonly cooldownMinutes?: number;
+  /** The tenant (any of its scopes) reaches this level or higher: one alert per level reached. */
+  readonly level?: AlertTarget & { readonly atLeast: 'L1' | 'L2' | 'L3' };
+  /** A breaker the tenant's calls depend on opens (its own per target, and the shared CTI and channel breakers). */
+  readonly breakerOpen?: AlertTarget;
+  /** A queue's service level (current interval) stays under `below` for `forMinutes`. */
+  readonly serviceLevel?: AlertTarget & {
+    readonly below: number;
+    readonly forMinutes: number;
+    /** Only these skill groups (default every one). */
+    readonly skillGroups?: readonly string[];
+  };
+}
+
+/** Most recipient refs one alert rule may name. */
+export const MAX_ALERT_RECIPIENTS = 16;
+
 /** A tenant's policy table. */
 export interface TenantPolicy {
   readonly levels: Readonly<Record<(typeof LEVEL_KEYS)[number], LevelPolicy>>;
@@ -62,6 +93,8 @@ export interface TenantPolicy {
   readonly ctiNodes?: readonly CtiNodePolicy[];
   /** Thresholds, hysteresis, holds, pressure weights and ramps; without them, the deployment's. */
   readonly tuning?: LevelTuning;
+  /** Centre alerts (level reached, breaker open, service level low); without them, none. */
+  readonly alerts?: AlertRules;
   /**
    * Skill groups the tenant's calls may name besides those seen in its events (a group known before its
    * first event, e.g. on a fresh deployment); at most {@link MAX_DECLARED_SKILL_GROUPS}.
@@ -111,6 +144,45 @@ export const POLICY_SCHEMA = Object.freeze({
         },
       },
     },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        notify: { $ref: '#/$defs/notify' },
+        channel: { $ref: '#/$defs/channel' },
+        language: { type: 'string', maxLength: 35, pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$' },
+        cooldownMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+        level: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['atLeast'],
+          properties: { atLeast: { enum: ['L1', 'L2', 'L3'] }, notify: { $ref: '#/$defs/notify' }, channel: { $ref: '#/$defs/channel' } },
+        },
+        breakerOpen: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { notify: { $ref: '#/$defs/notify' }, channel: { $ref: '#/$defs/channel' } },
+        },
+        serviceLevel: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['below', 'forMinutes'],
+          properties: {
+            below: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+            forMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+            skillGroups: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 100,
+              uniqueItems: true,
+              items: { type: 'string', minLength: 1, maxLength: 128 },
+            },
+            notify: { $ref: '#/$defs/notify' },
+            channel: { $ref: '#/$defs/channel' },
+          },
+        },
+      },
+    },
     skillGroups: {
       type: 'array',
       maxItems: MAX_DECLARED_SKILL_GROUPS,
@@ -138,6 +210,14 @@ export const POLICY_SCHEMA = Object.freeze({
     },
   },
   $defs: {
+    notify: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_ALERT_RECIPIENTS,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 3, maxLength: 256, pattern: '^[a-z]+:[^\\u0000-\\u001f\\u007f]+$' },
+    },
+    channel: { enum: [...ALERT_CHANNELS] },
     level: {
       type: 'object',
       additionalProperties: false,
@@ -186,6 +266,11 @@ export function describeAjvError(e: ErrorObject): string {
       return `${join(field, String(e.params.additionalProperty))} is not a known field`;
     case 'enum':
       return `${field} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    case 'pattern':
+      if (/\.notify\[\d+\]$/.test(field))
+        return `${field} must be a recipient ref kind:id (group:on-duty-supervisors, user:ann) without control characters`;
+      if (field.endsWith('.language')) return `${field} must be a BCP 47 language tag such as en or zh-CN`;
+      return `${field} ${e.message ?? 'is invalid'}`;
     case 'uniqueItems':
       return `${field} must not repeat items (items ${e.params.j} and ${e.params.i} are equal)`;
     default:
@@ -211,6 +296,13 @@ export function validatePolicy(input: unknown): TenantPolicy {
       seen.add(n.name);
     });
     if (!p.ctiNodes.some((n) => n.role === 'primary')) messages.push('ctiNodes must name at least one node with role primary');
+  }
+  if (p.alerts !== undefined) {
+    for (const rule of ['level', 'breakerOpen', 'serviceLevel'] as const) {
+      if (p.alerts[rule] !== undefined && p.alerts[rule]?.notify === undefined && p.alerts.notify === undefined) {
+        messages.push(`alerts.${rule}.notify is required when alerts.notify is not set (who hears of it)`);
+      }
+    }
   }
   if (p.tuning !== undefined) {
     // The controller's and the pressure model's own checks, over the built-in defaults.

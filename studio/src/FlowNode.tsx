@@ -1,5 +1,5 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
-import { type Change, formatMs, type Issue, type NodeDoc } from './model';
+import { assigneeSummary, type Change, formatMs, type Issue, type NodeDoc } from './model';
 
 /** Live figures of a node (`GET /v1/flows/{id}/versions/{v}/figures`). */
 export interface NodeFigure {
@@ -38,6 +38,7 @@ export function FlowNode({ data, selected }: NodeProps<Node<FlowNodeData>>) {
         {path === 'current' && <span className="path-badge">ticket here</span>}
       </div>
       <div className="flow-node-name">{node.name ?? node.id}</div>
+      {node.assignees && <div className="flow-node-who">{assigneeSummary(node.assignees)}</div>}
       <div className="flow-node-meta">
         <span className="flow-node-id">{node.id}</span>
         {sla !== undefined && <span className="flow-node-sla">SLA {String(sla)}</span>}

@@ -1,7 +1,17 @@
 import { type ReactNode, useEffect, useId, useState } from 'react';
 import type { Api } from './api';
 import {
+  ASSIGNEE_SOURCES,
+  type AssigneeSource,
   type AssigneesDoc,
+  assigneeSource,
+  idOptions,
+  listCompletions,
+  managerOptions,
+  type Option,
+  refOptions,
+  type Suggestions,
+  withSource,
   type CalendarDoc,
   type ControlDoc,
   type FlowDoc,
@@ -22,15 +32,7 @@ import {
   addControl,
 } from './model';
 
-/** Suggestions for the inspector (`GET /v1/studio/suggestions`). */
-export interface Suggestions {
-  groups: string[];
-  users: string[];
-  organisations: string[];
-  roles: string[];
-  calendars: string[];
-  channels: string[];
-}
+export type { Suggestions } from './model';
 
 /** What is selected on the canvas. */
 export type Selection = { kind: 'node'; id: string } | { kind: 'control'; index: number } | { kind: 'flow' };
@@ -50,6 +52,7 @@ const list = (text: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+const REMIND_STEPS = ['preferred', 'email', 'sms', 'voice', 'wecom', 'webhook'];
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** A text field that reports on blur or Enter (so typing does not re-validate the flow at every key). */
@@ -81,7 +84,88 @@ function Field(props: { label: string; value: string; onCommit: (v: string) => v
   );
 }
 
-function Select(props: { label: string; value: string; options: readonly string[]; onChange: (v: string) => void; disabled?: boolean }) {
+/** A `<datalist>` of suggestions, each with its label (a directory name) where it has one. */
+function Suggest({ id, options }: { id: string; options: readonly Option[] }) {
+  return (
+    <datalist id={id}>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </datalist>
+  );
+}
+
+/** A field with suggestions from `options` (a directory's people, groups, organisations…). */
+function SuggestField(props: {
+  label: string;
+  value: string;
+  options: readonly Option[];
+  onCommit: (v: string) => void;
+  disabled?: boolean;
+  hint?: string;
+}) {
+  const id = useId();
+  return (
+    <>
+      <Field label={props.label} value={props.value} list={id} disabled={props.disabled} hint={props.hint} onCommit={props.onCommit} />
+      <Suggest id={id} options={props.options.slice(0, 1000)} />
+    </>
+  );
+}
+
+/**
+ * A comma-separated list (recipients, reminder steps) that suggests the item being typed from
+ * `options` and reports the list on blur or Enter.
+ */
+function ListField(props: {
+  label: string;
+  value: readonly string[];
+  options: readonly Option[];
+  onCommit: (v: string[]) => void;
+  disabled?: boolean;
+  hint?: string;
+}) {
+  const shown = props.value.join(', ');
+  const [text, setText] = useState(shown);
+  useEffect(() => setText(shown), [shown]);
+  const commit = () => {
+    if (list(text).join(', ') !== shown) props.onCommit(list(text));
+  };
+  const listId = useId();
+  const hintId = useId();
+  return (
+    <div className="field">
+      <label>
+        <span>{props.label}</span>
+        <input
+          value={text}
+          disabled={props.disabled}
+          list={listId}
+          autoComplete="off"
+          aria-describedby={props.hint ? hintId : undefined}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit();
+          }}
+        />
+      </label>
+      {props.hint && <small id={hintId}>{props.hint}</small>}
+      {!props.disabled && <Suggest id={listId} options={listCompletions(text, props.options)} />}
+    </div>
+  );
+}
+
+function Select(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (v: string) => void;
+  disabled?: boolean;
+  labels?: Readonly<Record<string, string>>;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -91,7 +175,7 @@ function Select(props: { label: string; value: string; options: readonly string[
       <select id={id} value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.value)}>
         {props.options.map((o) => (
           <option key={o} value={o}>
-            {o === '' ? '—' : o}
+            {props.labels?.[o] ?? (o === '' ? '—' : o)}
           </option>
         ))}
       </select>
@@ -138,7 +222,6 @@ export function Inspector(props: Props) {
 function NodeInspector(props: Props & { node: NodeDoc }) {
   const { doc, node, editable, onChange, suggestions } = props;
   const set = (next: NodeDoc) => onChange(updateNode(doc, node.id, next), { kind: 'node', id: next.id });
-  const kind = (['group', 'user', 'organisation', 'expression'] as const).find((k) => node.assignees?.[k] !== undefined) ?? 'group';
   const assignees = node.assignees ?? {};
   const setAssignees = (a: AssigneesDoc) => set({ ...node, assignees: a });
   const sla = node.sla;
@@ -151,8 +234,8 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
   const [outcome, setOutcome] = useState<string>(outcomes[0] ?? '');
   useEffect(() => setOutcome(outcomesOf(node.type)[0] ?? ''), [node.type]);
   const others = doc.nodes.filter((n) => n.id !== node.id && n.type !== 'start').map((n) => n.id);
+  const refs = refOptions(doc, suggestions);
   const dis = !editable;
-  const listId = `people-${kind}`;
   return (
     <section className="inspector" aria-label={`node ${node.id}`}>
       <h2>
@@ -184,58 +267,34 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
       />
       {waits(node.type) && (
         <Section title="People">
-          <Select
-            label="Assign to"
-            value={kind}
-            disabled={dis}
-            options={['group', 'user', 'organisation', 'expression']}
-            onChange={(k) => {
-              const { group: _g, user: _u, organisation: _o, expression: _e, ...rest } = assignees;
-              setAssignees({ ...rest, [k]: '' });
-            }}
-          />
-          <Field
-            label={kind === 'expression' ? 'People expression (CEL)' : `${kind[0]?.toUpperCase()}${kind.slice(1)}`}
-            value={String(assignees[kind] ?? '')}
-            list={kind === 'expression' ? undefined : listId}
-            disabled={dis}
-            onCommit={(v) => setAssignees({ ...assignees, [kind]: v.trim() })}
-            hint={kind === 'expression' ? 'returns a user id, a ref such as group:billing, or a list of them' : undefined}
-          />
-          <datalist id="people-group">
-            {suggestions.groups.map((g) => (
-              <option key={g} value={g} />
-            ))}
-          </datalist>
-          <datalist id="people-user">
-            {suggestions.users.map((g) => (
-              <option key={g} value={g} />
-            ))}
-          </datalist>
-          <datalist id="people-organisation">
-            {suggestions.organisations.map((g) => (
-              <option key={g} value={g} />
-            ))}
-          </datalist>
-          <Select
-            label="Strategy"
-            value={assignees.strategy ?? ''}
-            disabled={dis}
-            options={['', 'round-robin', 'least-loaded', 'skill-match']}
-            onChange={(v) => {
-              const { strategy: _s, ...rest } = assignees;
-              setAssignees(v === '' ? rest : { ...rest, strategy: v });
-            }}
-          />
-          <Field
-            label="Capacity (open todos per person)"
-            value={assignees.capacity === undefined ? '' : String(assignees.capacity)}
-            disabled={dis}
-            onCommit={(v) => {
-              const { capacity: _c, ...rest } = assignees;
-              setAssignees(v.trim() === '' ? rest : { ...rest, capacity: Number(v) });
-            }}
-          />
+          <AssigneeEditor doc={doc} nodeId={node.id} spec={assignees} suggestions={suggestions} disabled={dis} onChange={setAssignees} />
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={assignees.fallback !== undefined}
+              disabled={dis}
+              onChange={(e) => {
+                const { fallback: _f, ...rest } = assignees;
+                setAssignees(e.target.checked ? { ...rest, fallback: { group: '' } } : rest);
+              }}
+            />
+            <span>Fall back to other people when nobody here can take it</span>
+          </label>
+          {assignees.fallback && (
+            <fieldset className="fallback" aria-label="fallback">
+              <legend>Fallback</legend>
+              <AssigneeEditor
+                doc={doc}
+                nodeId={node.id}
+                prefix="Fallback"
+                spec={assignees.fallback}
+                suggestions={suggestions}
+                disabled={dis}
+                onChange={(f) => setAssignees({ ...assignees, fallback: f })}
+              />
+            </fieldset>
+          )}
+          {suggestions.truncated && <small>The directory holds more than the suggestions list: type any id.</small>}
         </Section>
       )}
       {waits(node.type) && (
@@ -295,6 +354,7 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
                   warning={w}
                   disabled={dis}
                   channels={suggestions.channels}
+                  refs={refs}
                   onChange={(nw) => {
                     const warnings = [...(sla.warnings ?? [])];
                     if (nw) warnings[i] = nw;
@@ -325,11 +385,13 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
             options={suggestions.channels}
             onChange={(v) => set({ ...node, channel: v })}
           />
-          <Field
+          <ListField
             label="Recipients (refs, comma separated)"
-            value={((node.notify as string[] | undefined) ?? []).join(', ')}
+            value={(node.notify as string[] | undefined) ?? []}
+            options={refs}
             disabled={dis}
-            onCommit={(v) => set({ ...node, notify: list(v) })}
+            hint="assignees, group:…, user:…, head:<organisation>, manager:creator, manager:decider:<node>, role:…"
+            onCommit={(v) => set({ ...node, notify: v })}
           />
           <Field label="Message" value={String(node.message ?? '')} disabled={dis} onCommit={(v) => set({ ...node, message: v })} />
         </Section>
@@ -377,11 +439,177 @@ function NodeInspector(props: Props & { node: NodeDoc }) {
   );
 }
 
+const SOURCE_LABELS: Record<AssigneeSource, string> = {
+  group: 'a group (its members)',
+  user: 'one person',
+  organisation: 'an organisation (its members)',
+  head: 'the head of an organisation',
+  manager: 'a manager (of a decider, the creator…)',
+  expression: 'a people expression (CEL)',
+};
+const SOURCE_FIELDS: Record<AssigneeSource, string> = {
+  group: 'group',
+  user: 'user',
+  organisation: 'organisation',
+  head: 'head of organisation',
+  manager: 'manager of',
+  expression: 'people expression (CEL)',
+};
+const STRATEGY_LABELS: Record<string, string> = {
+  '': '— (round-robin)',
+  'round-robin': 'round-robin',
+  'least-loaded': 'least-loaded',
+  'skill-match': 'skill-match (skills and attributes)',
+};
+
+/** `key=value, key=value` ⇄ an attributes record. */
+const attributesText = (a: Record<string, string> | undefined): string =>
+  Object.entries(a ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+function parseAttributes(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list(text)) {
+    const eq = item.indexOf('=');
+    out[(eq < 0 ? item : item.slice(0, eq)).trim()] = eq < 0 ? '' : item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * One assignee spec: where people come from (group, user, organisation, head of an organisation,
+ * manager of the creator / a node's decider / a person, or an expression), how one is picked
+ * (strategy, capacity, skills and attributes) and how they are reminded. Labels carry `prefix`
+ * (`Fallback`) so the fallback's fields are told apart.
+ */
+function AssigneeEditor(props: {
+  doc: FlowDoc;
+  nodeId: string;
+  spec: AssigneesDoc;
+  suggestions: Suggestions;
+  disabled: boolean;
+  prefix?: string;
+  onChange: (spec: AssigneesDoc) => void;
+}) {
+  const { doc, spec, suggestions, disabled: dis, onChange } = props;
+  const label = (text: string) => (props.prefix ? `${props.prefix} ${text}` : `${text[0]?.toUpperCase()}${text.slice(1)}`);
+  const source = assigneeSource(spec);
+  const value = String(spec[source] ?? '');
+  const drop = (k: keyof AssigneesDoc): AssigneesDoc => {
+    const copy = { ...spec };
+    delete copy[k];
+    return copy;
+  };
+  const managerChoices = managerOptions(doc, suggestions, props.nodeId).filter(
+    (o) => o.value === 'creator' || o.value.startsWith('decider:'),
+  );
+  const managerOf = value === 'creator' || value.startsWith('decider:') ? value : 'person';
+  const skillMatch = spec.strategy === 'skill-match';
+  return (
+    <>
+      <Select
+        label={label('assign to')}
+        value={source}
+        disabled={dis}
+        options={ASSIGNEE_SOURCES}
+        labels={SOURCE_LABELS}
+        onChange={(k) => onChange(withSource(spec, k as AssigneeSource, k === 'manager' ? (managerChoices[1]?.value ?? 'creator') : ''))}
+      />
+      {source === 'manager' ? (
+        <>
+          <Select
+            label={label('manager of')}
+            value={managerOf}
+            disabled={dis}
+            options={[...new Set([...managerChoices.map((o) => o.value), ...(managerOf === 'person' ? [] : [managerOf]), 'person'])]}
+            labels={{
+              ...Object.fromEntries(managerChoices.map((o) => [o.value, o.label ?? o.value])),
+              person: 'a person…',
+            }}
+            onChange={(v) => onChange({ ...spec, manager: v === 'person' ? '' : v })}
+          />
+          {managerOf === 'person' && (
+            <SuggestField
+              label={label('manager of person')}
+              value={value}
+              options={idOptions(suggestions, 'user')}
+              disabled={dis}
+              hint="a person id: their explicit manager, else the head of their organisation, up the tree"
+              onCommit={(v) => onChange({ ...spec, manager: v.trim() })}
+            />
+          )}
+        </>
+      ) : source === 'expression' ? (
+        <Field
+          label={label(SOURCE_FIELDS.expression)}
+          value={value}
+          disabled={dis}
+          hint="returns a user id, a ref such as group:billing or head:sales, or a list of them"
+          onCommit={(v) => onChange({ ...spec, expression: v.trim() })}
+        />
+      ) : (
+        <SuggestField
+          label={label(SOURCE_FIELDS[source])}
+          value={value}
+          options={idOptions(suggestions, source === 'head' ? 'organisation' : source)}
+          disabled={dis}
+          {...(source === 'head' && { hint: 'an organisation id: its head (department head) takes the todo' })}
+          onCommit={(v) => onChange({ ...spec, [source]: v.trim() })}
+        />
+      )}
+      <Select
+        label={label('strategy')}
+        value={spec.strategy ?? ''}
+        disabled={dis}
+        options={['', 'round-robin', 'least-loaded', 'skill-match']}
+        labels={STRATEGY_LABELS}
+        onChange={(v) => onChange(v === '' ? drop('strategy') : { ...spec, strategy: v })}
+      />
+      <Field
+        label={label('capacity (open todos per person)')}
+        value={spec.capacity === undefined ? '' : String(spec.capacity)}
+        disabled={dis}
+        onCommit={(v) => onChange(v.trim() === '' ? drop('capacity') : { ...spec, capacity: Number(v) })}
+      />
+      {(skillMatch || spec.skills !== undefined || spec.attributes !== undefined) && (
+        <>
+          <Field
+            label={label('skills')}
+            value={(spec.skills ?? []).join(', ')}
+            disabled={dis}
+            hint="comma separated; a person needs all of them"
+            onCommit={(v) => onChange(list(v).length === 0 ? drop('skills') : { ...spec, skills: list(v) })}
+          />
+          <Field
+            label={label('attributes')}
+            value={attributesText(spec.attributes)}
+            disabled={dis}
+            hint="key=value, comma separated (e.g. site=berlin); matched by skill-match"
+            onCommit={(v) => onChange(list(v).length === 0 ? drop('attributes') : { ...spec, attributes: parseAttributes(v) })}
+          />
+        </>
+      )}
+      <ListField
+        label={label('remind by')}
+        value={spec.remind ?? []}
+        options={(suggestions.remind ?? REMIND_STEPS).map((r) => ({
+          value: r,
+          ...(r === 'preferred' && { label: "the person's own order" }),
+        }))}
+        disabled={dis}
+        hint="channels tried in order; empty: preferred, email"
+        onCommit={(v) => onChange(v.length === 0 ? drop('remind') : { ...spec, remind: v })}
+      />
+    </>
+  );
+}
+
 function WarningEditor(props: {
   level: number;
   warning: WarningDoc;
   disabled: boolean;
   channels: string[];
+  refs: readonly Option[];
   onChange: (w: WarningDoc | undefined) => void;
 }) {
   const { warning: w, disabled: dis, onChange } = props;
@@ -406,12 +634,13 @@ function WarningEditor(props: {
         options={props.channels}
         onChange={(v) => onChange({ ...w, channel: v })}
       />
-      <Field
+      <ListField
         label={`Level ${props.level} recipients`}
-        value={(w.notify ?? []).join(', ')}
+        value={w.notify ?? []}
+        options={props.refs}
         disabled={dis}
-        hint="assignees, group:…, user:…, role:… (empty: the assignees)"
-        onCommit={(v) => onChange(list(v).length === 0 ? drop('notify') : { ...w, notify: list(v) })}
+        hint="assignees, group:…, user:…, head:<organisation>, manager:decider:<node>, role:… (empty: the assignees)"
+        onCommit={(v) => onChange(v.length === 0 ? drop('notify') : { ...w, notify: v })}
       />
       <Field
         label={`Level ${props.level} repeats`}

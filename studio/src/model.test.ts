@@ -2,17 +2,24 @@ import { describe, expect, it } from 'vitest';
 import {
   addControl,
   addNode,
+  assigneeSource,
+  assigneeSummary,
   controlKeys,
   diffFlows,
   durationMs,
   emptyFlow,
   fieldsOf,
   type FlowDoc,
+  listCompletions,
+  managerOptions,
   moveControl,
   newNode,
   placeIssues,
+  refOptions,
+  type Suggestions,
   removeNode,
   updateNode,
+  withSource,
 } from './model';
 
 const ladder = (): FlowDoc => ({
@@ -81,5 +88,69 @@ describe('studio model', () => {
     expect(durationMs('1h30m')).toBe(5_400_000);
     expect(durationMs('x')).toBeUndefined();
     expect(fieldsOf(ladder())).toEqual(['fields.amount']);
+  });
+
+  it('switches an assignee source keeping the rest, and says who a spec stands for', () => {
+    const spec = { group: 'billing-agents', strategy: 'least-loaded', capacity: 15 };
+    expect(assigneeSource(spec)).toBe('group');
+    const manager = withSource(spec, 'manager', 'decider:level1');
+    expect(manager).toEqual({ manager: 'decider:level1', strategy: 'least-loaded', capacity: 15 });
+    expect(assigneeSource(manager)).toBe('manager');
+    expect(assigneeSummary({ ...manager, fallback: { group: 'billing-managers' } })).toBe(
+      'manager of who decided level1, else group billing-managers',
+    );
+    expect(assigneeSummary({ manager: 'creator' })).toBe('manager of the creator');
+    expect(assigneeSummary({ head: 'billing' })).toBe('head of billing');
+    expect(assigneeSummary({ manager: 'ann' })).toBe('manager of ann');
+  });
+
+  it('renaming a node renames the decider refs that name it, in assignees, fallbacks and recipients', () => {
+    const d = ladder();
+    d.nodes.splice(2, 0, {
+      id: 'manager',
+      type: 'approval',
+      assignees: { manager: 'decider:level1', fallback: { manager: 'decider:level1' } },
+      sla: { duration: '1h', warnings: [{ delay: '30m', channel: 'sms', notify: ['manager:decider:level1', 'group:x'] }] },
+    });
+    d.nodes.push({ id: 'note', type: 'notify', notify: ['manager:decider:level1'] });
+    const r = updateNode(d, 'level1', { ...(d.nodes[1] as FlowDoc['nodes'][number]), id: 'first' });
+    expect(r.nodes[2]?.assignees).toEqual({ manager: 'decider:first', fallback: { manager: 'decider:first' } });
+    expect(r.nodes[2]?.sla?.warnings?.[0]?.notify).toEqual(['manager:decider:first', 'group:x']);
+    expect(r.nodes.at(-1)?.notify).toEqual(['manager:decider:first']);
+    // A rename of some other node leaves them alone.
+    expect(updateNode(d, 'end', { id: 'done', type: 'end' }).nodes[2]?.assignees?.manager).toBe('decider:level1');
+  });
+
+  it('suggests refs from the directory and the flow’s own decision nodes, completing the item being typed', () => {
+    const s: Suggestions = {
+      source: 'directory',
+      groups: ['billing-agents'],
+      users: ['ann'],
+      organisations: ['billing'],
+      names: { 'user:ann': 'Ann Example', 'organisation:billing': 'Billing' },
+      roles: ['director'],
+      calendars: [],
+      channels: ['sms'],
+    };
+    const d = ladder();
+    expect(managerOptions(d, s).map((o) => o.value)).toEqual(['creator', 'decider:level1', 'ann']);
+    expect(managerOptions(d, s, 'level1').map((o) => o.value)).toEqual(['creator', 'ann']);
+    const refs = refOptions(d, s);
+    expect(refs.map((o) => o.value)).toEqual([
+      'assignees',
+      'group:billing-agents',
+      'user:ann',
+      'organisation:billing',
+      'head:billing',
+      'manager:creator',
+      'manager:decider:level1',
+      'role:director',
+    ]);
+    expect(refs.find((o) => o.value === 'head:billing')?.label).toBe('head of Billing');
+    // The list so far stays; the last item is completed from what contains it (value or name), never twice.
+    expect(listCompletions('assignees, gr', refs).map((o) => o.value)).toEqual(['assignees, group:billing-agents']);
+    expect(listCompletions('assignees, example', refs).map((o) => o.value)).toEqual(['assignees, user:ann']);
+    expect(listCompletions('assignees,', refs)).toHaveLength(refs.length - 1);
+    expect(listCompletions('', refs, 3)).toHaveLength(3);
   });
 });

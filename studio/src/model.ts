@@ -22,15 +22,90 @@ export interface SlaDoc {
   breachChannel?: string;
 }
 
-/** Who a waiting node's todos go to. */
+/**
+ * Who a waiting node's todos go to (`workflow/definition/document.ts`): exactly one source
+ * (`user`, `group`, `organisation`, `head` of an organisation, `manager` of `creator`,
+ * `decider:<nodeId>` or a person id, or a people `expression`), how one person is picked, how
+ * they are reminded, and who takes the todo when nobody of this spec can (`fallback`).
+ */
 export interface AssigneesDoc {
   user?: string;
   group?: string;
   organisation?: string;
+  head?: string;
+  manager?: string;
   expression?: string;
   strategy?: string;
   capacity?: number;
   skills?: string[];
+  attributes?: Record<string, string>;
+  remind?: string[];
+  fallback?: AssigneesDoc;
+}
+
+/** The sources an assignee spec takes one of, in the order the inspector offers them. */
+export const ASSIGNEE_SOURCES = ['group', 'user', 'organisation', 'head', 'manager', 'expression'] as const;
+/** One source of an assignee spec. */
+export type AssigneeSource = (typeof ASSIGNEE_SOURCES)[number];
+
+/** The source a spec uses (the first one given; `group` when none is). */
+export function assigneeSource(spec: AssigneesDoc | undefined): AssigneeSource {
+  return ASSIGNEE_SOURCES.find((k) => spec?.[k] !== undefined) ?? 'group';
+}
+
+/** A spec with its source switched to `source` (empty value), everything else kept. */
+export function withSource(spec: AssigneesDoc, source: AssigneeSource, value = ''): AssigneesDoc {
+  const rest: AssigneesDoc = { ...spec };
+  for (const k of ASSIGNEE_SOURCES) delete rest[k];
+  return { [source]: value, ...rest };
+}
+
+/** Ids of the nodes that take decisions (approval and task): the ones `manager: decider:<nodeId>` may name. */
+export function decisionNodes(doc: FlowDoc): string[] {
+  return doc.nodes.filter((n) => waits(n.type)).map((n) => n.id);
+}
+
+/** A short text of who a spec stands for (`manager of who decided level1, else group billing-managers`), for the canvas. */
+export function assigneeSummary(spec: AssigneesDoc | undefined): string {
+  if (!spec) return '';
+  const source = assigneeSource(spec);
+  const value = String(spec[source] ?? '');
+  let who: string;
+  if (source === 'manager') {
+    if (value === 'creator') who = 'manager of the creator';
+    else if (value.startsWith('decider:')) who = `manager of who decided ${value.slice('decider:'.length)}`;
+    else who = `manager of ${value}`;
+  } else if (source === 'head') who = `head of ${value}`;
+  else if (source === 'expression') who = 'people expression';
+  else who = `${source} ${value}`;
+  return spec.fallback ? `${who}, else ${assigneeSummary({ ...spec.fallback, fallback: undefined })}` : who;
+}
+
+/** A `decider:<from>` subject (or `manager:decider:<from>` ref) renamed to `to`; anything else unchanged. */
+function renameDecider(text: string, from: string, to: string, prefix: string): string {
+  return text === `${prefix}decider:${from}` ? `${prefix}decider:${to}` : text;
+}
+
+function renameInSpec(spec: AssigneesDoc, from: string, to: string): AssigneesDoc {
+  return {
+    ...spec,
+    ...(spec.manager !== undefined && { manager: renameDecider(spec.manager, from, to, '') }),
+    ...(spec.fallback && { fallback: renameInSpec(spec.fallback, from, to) }),
+  };
+}
+
+/** A node with every `decider:<from>` it names (assignees, fallbacks, warning and notify recipients) made `decider:<to>`. */
+function renameDeciderIn(node: NodeDoc, from: string, to: string): NodeDoc {
+  const refs = (list: unknown) =>
+    Array.isArray(list) ? list.map((r) => (typeof r === 'string' ? renameDecider(r, from, to, 'manager:') : r)) : list;
+  return {
+    ...node,
+    ...(node.assignees && { assignees: renameInSpec(node.assignees, from, to) }),
+    ...(node.sla?.warnings && {
+      sla: { ...node.sla, warnings: node.sla.warnings.map((w) => (w.notify ? { ...w, notify: refs(w.notify) as string[] } : w)) },
+    }),
+    ...(Array.isArray(node.notify) && { notify: refs(node.notify) }),
+  };
 }
 
 /** A node of a flow. */
@@ -129,12 +204,19 @@ export function addNode(doc: FlowDoc, node: NodeDoc): FlowDoc {
   return { ...doc, nodes: [...doc.nodes, node] };
 }
 
-/** Replaces node `id`; renaming it renames every control and separation rule that names it. */
+/**
+ * Replaces node `id`; renaming it renames every control, separation rule and `decider:<id>`
+ * people ref (assignees, fallbacks, recipients) that names it.
+ */
 export function updateNode(doc: FlowDoc, id: string, node: NodeDoc): FlowDoc {
   const rename = (x: string) => (x === id ? node.id : x);
+  const renamed = node.id !== id;
   return {
     ...doc,
-    nodes: doc.nodes.map((n) => (n.id === id ? node : n)),
+    nodes: doc.nodes.map((n) => {
+      const next = n.id === id ? node : n;
+      return renamed ? renameDeciderIn(next, id, node.id) : next;
+    }),
     controls: node.id === id ? doc.controls : doc.controls.map((c) => ({ ...c, from: rename(c.from), to: rename(c.to) })),
     ...(doc.separationOfDuties &&
       node.id !== id && { separationOfDuties: doc.separationOfDuties.map((r) => ({ ...r, nodes: r.nodes.map(rename) })) }),
@@ -291,7 +373,10 @@ export function fieldsOf(doc: FlowDoc): string[] {
   };
   for (const c of doc.controls) scan(c.when);
   for (const t of doc.triggers ?? []) scan(t.when);
-  for (const n of doc.nodes) scan(n.assignees?.expression);
+  for (const n of doc.nodes) {
+    scan(n.assignees?.expression);
+    scan(n.assignees?.fallback?.expression);
+  }
   return [...out].sort();
 }
 
@@ -337,4 +422,87 @@ export function formatMs(ms: number): string {
 export function forPublish(doc: FlowDoc): FlowDoc {
   const { tenant: _tenant, ...rest } = doc;
   return rest as FlowDoc;
+}
+
+/** The inspector's suggestions (`GET /v1/studio/suggestions`): the tenant's directory and the refs its flows name. */
+export interface Suggestions {
+  /** `directory` when people come from the tenant's directory. */
+  source?: 'directory' | 'flows';
+  groups: string[];
+  users: string[];
+  organisations: string[];
+  /** Display names by ref (`user:ann`, `group:billing-agents`, `organisation:billing`). */
+  names?: Record<string, string>;
+  roles: string[];
+  calendars: string[];
+  channels: string[];
+  /** Steps of an assignee spec's `remind` list. */
+  remind?: string[];
+  /** Whether the server left some out (more than it lists). */
+  truncated?: boolean;
+}
+
+/** One suggested value, with the text shown beside it. */
+export interface Option {
+  value: string;
+  label?: string;
+}
+
+/** Suggestions of one kind of id (`user`, `group`, `organisation`), labelled with their directory names. */
+export function idOptions(s: Suggestions, kind: 'user' | 'group' | 'organisation'): Option[] {
+  const ids = kind === 'user' ? s.users : kind === 'group' ? s.groups : s.organisations;
+  return ids.map((id) => ({ value: id, ...(s.names?.[`${kind}:${id}`] !== undefined && { label: s.names[`${kind}:${id}`] }) }));
+}
+
+/** What a `manager` source may name: the creator, the decider of each of the flow's decision nodes (but `self`), then people. */
+export function managerOptions(doc: FlowDoc, s: Suggestions, self?: string): Option[] {
+  return [
+    { value: 'creator', label: 'who opened the ticket' },
+    ...decisionNodes(doc)
+      .filter((n) => n !== self)
+      .map((n) => ({ value: `decider:${n}`, label: `who decided ${n}` })),
+    ...idOptions(s, 'user'),
+  ];
+}
+
+/**
+ * Every people ref a recipient list may hold, for suggestions: `assignees`, `group:…`, `user:…`,
+ * `organisation:…`, `head:…` of the organisations, `manager:creator`, `manager:decider:<node>` of
+ * the flow's own decision nodes, and `role:…`.
+ */
+export function refOptions(doc: FlowDoc, s: Suggestions): Option[] {
+  const label = (kind: string, id: string) => s.names?.[`${kind}:${id}`];
+  const of = (kind: 'group' | 'user' | 'organisation') =>
+    idOptions(s, kind).map((o) => ({ value: `${kind}:${o.value}`, ...(o.label !== undefined && { label: o.label }) }));
+  return [
+    { value: 'assignees', label: "the node's assignees" },
+    ...of('group'),
+    ...of('user'),
+    ...of('organisation'),
+    ...s.organisations.map((id) => ({ value: `head:${id}`, label: `head of ${label('organisation', id) ?? id}` })),
+    { value: 'manager:creator', label: 'manager of who opened the ticket' },
+    ...decisionNodes(doc).map((n) => ({ value: `manager:decider:${n}`, label: `manager of who decided ${n}` })),
+    ...s.roles.map((r) => ({ value: `role:${r}` })),
+  ];
+}
+
+/**
+ * Suggestions for the item being typed in a comma-separated list: the options that contain its text
+ * and are not in the list yet, each as the whole list with it completed (what a `<datalist>` offers
+ * for the field), at most `max`.
+ */
+export function listCompletions(text: string, options: readonly Option[], max = 50): Option[] {
+  const parts = text.split(',');
+  const last = (parts.pop() ?? '').trim().toLowerCase();
+  const done = parts.map((p) => p.trim()).filter((p) => p !== '');
+  const prefix = done.length > 0 ? `${done.join(', ')}, ` : '';
+  const taken = new Set(done);
+  const out: Option[] = [];
+  for (const o of options) {
+    if (out.length >= max) break;
+    if (taken.has(o.value)) continue;
+    if (last !== '' && !o.value.toLowerCase().includes(last) && !(o.label ?? '').toLowerCase().includes(last)) continue;
+    out.push({ value: `${prefix}${o.value}`, ...(o.label !== undefined && { label: o.label }) });
+  }
+  return out;
 }

@@ -27,6 +27,19 @@ interface Doc {
   nodes: Record<string, unknown>[];
   controls: Record<string, unknown>[];
   calendars?: Record<string, unknown>;
+  triggers?: Record<string, unknown>[];
+  separationOfDuties?: { name: string; nodes: string[] }[];
+}
+
+/** An assignee spec as the test enters it in the inspector. */
+interface People {
+  source: 'group' | 'user' | 'organisation' | 'head' | 'manager' | 'expression';
+  /** The source's value; for `manager` the "Manager of" choice (`creator`, `decider:<node>`). */
+  value: string;
+  strategy?: string;
+  capacity?: string;
+  remind?: string;
+  fallback?: People;
 }
 
 /** Text of a value with object keys sorted, for comparing documents in meaning. */
@@ -91,14 +104,26 @@ describe('flow studio in headless Chromium', () => {
     await page.locator('.inspector h2', { hasText: 'Control' }).waitFor();
     if (when) await fill(page, 'Condition (CEL)', when);
   };
+  /** Fills one assignee spec in the inspector (`prefix` `Fallback` for the fallback's fields). */
+  const people = async (page: Page, p: People, prefix = '') => {
+    const l = (text: string) => (prefix ? `${prefix} ${text}` : `${text[0]?.toUpperCase()}${text.slice(1)}`);
+    await page.getByLabel(l('assign to'), { exact: true }).selectOption(p.source);
+    if (p.source === 'manager') await page.getByLabel(l('manager of'), { exact: true }).selectOption(p.value);
+    else await fill(page, l(p.source), p.value);
+    if (p.strategy) await page.getByLabel(l('strategy'), { exact: true }).selectOption(p.strategy);
+    if (p.capacity) await fill(page, l('capacity (open todos per person)'), p.capacity);
+    if (p.remind) await fill(page, l('remind by'), p.remind);
+    if (p.fallback) {
+      await page.getByLabel('Fall back to other people when nobody here can take it').check();
+      await people(page, p.fallback, 'Fallback');
+    }
+  };
   /** Adds an approval node with its people, SLA and warning levels, all through the inspector. */
   const approval = async (
     page: Page,
     id: string,
     name: string,
-    group: string,
-    strategy: string,
-    capacity: string | undefined,
+    who: People,
     sla: {
       duration: string;
       breach?: string;
@@ -109,9 +134,7 @@ describe('flow studio in headless Chromium', () => {
     await fill(page, 'Id', id);
     await page.locator('.inspector h2', { hasText: `Node ${id}` }).waitFor();
     await fill(page, 'Name', name);
-    await fill(page, 'Group', group);
-    await page.getByLabel('Strategy', { exact: true }).selectOption(strategy);
-    if (capacity) await fill(page, 'Capacity (open todos per person)', capacity);
+    await people(page, who);
     await page.getByLabel('This node has an SLA').check();
     await fill(page, 'SLA duration', sla.duration);
     await page.getByLabel('Business calendar', { exact: true }).selectOption('backoffice');
@@ -127,6 +150,16 @@ describe('flow studio in headless Chromium', () => {
       if (w.interval) await fill(page, `${l} repeat interval`, w.interval);
     }
   };
+  /** The values a field's suggestion list offers (its `<datalist>`). */
+  const offered = (page: Page, label: string) =>
+    page
+      .getByLabel(label, { exact: true })
+      .evaluate((el) =>
+        Array.from(
+          (el as unknown as { list: { options: ArrayLike<{ value: string; text: string }> } | null }).list?.options ?? [],
+          (o) => `${o.value}|${o.text}`,
+        ),
+      );
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -159,11 +192,28 @@ describe('flow studio in headless Chromium', () => {
   });
 
   it('builds the fee-reduction flow from an empty canvas by UI actions only, deploys it and follows its tickets', async () => {
+    // The tenant's people directory (nobody in the flow's groups, so todos stay unassigned as the test approves by key).
+    for (const [path, body] of [
+      ['/v1/orgs', { id: 'billing', name: 'Billing department' }],
+      ['/v1/groups', { id: 'billing-agents', name: 'Billing agents' }],
+      ['/v1/people', { id: 'ann', name: 'Ann Agent', organisation: 'billing' }],
+    ] as const)
+      expect((await api('POST', path, body)).status).toBe(201);
+
     const page = await open(ADMIN);
     await expect(page.locator('.role').textContent()).resolves.toContain('can edit and deploy');
     await page.getByRole('button', { name: 'New flow' }).click();
     await fill(page, 'Flow id', FLOW);
     await fill(page, 'Flow name', 'Fee reduction request (studio)');
+    await page.getByRole('button', { name: 'Add trigger' }).click();
+    await fill(page, 'Trigger 1 intents', 'fee_reduction, fee_waiver');
+    await fill(page, 'Trigger 1 condition', 'has(fields.amount) && fields.amount > 0 && fields.amount <= 50000');
+    await page.getByRole('button', { name: 'Add trigger' }).click();
+    await fill(page, 'Trigger 2 IVR trajectory', 'main > ** > fee-reduction');
+    await fill(page, 'Trigger 2 condition', 'has(fields.amount) && fields.amount > 0 && fields.amount <= 50000');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await fill(page, 'Rule 1 name', 'one-level-per-person');
+    await fill(page, 'Rule 1 nodes', 'level1, manager, head');
     await fill(page, 'New calendar name', 'backoffice');
     await page.getByRole('button', { name: 'Add calendar' }).click();
     await fill(page, 'backoffice UTC offset', '+01:00');
@@ -171,26 +221,87 @@ describe('flow studio in headless Chromium', () => {
     await fill(page, 'backoffice holidays', '2026-01-01, 2026-04-03, 2026-04-06, 2026-05-01, 2026-12-24, 2026-12-25, 2026-12-31', false);
 
     await page.getByRole('button', { name: 'Add start' }).click();
-    await approval(page, 'level1', 'First-level approval', 'billing-agents', 'round-robin', '25', {
-      duration: '4h',
-      warnings: [{ delay: '3h', channel: 'message' }],
-    });
-    await approval(page, 'manager', 'Manager approval', 'billing-managers', 'least-loaded', '15', {
-      duration: '1h',
-      breach: 'log',
-      warnings: [
-        { delay: '30m', channel: 'message' },
-        { delay: '45m', channel: 'sms', notify: 'assignees, group:billing-supervisors' },
-        { delay: '1h', channel: 'phone', notify: 'group:department-heads', repeat: '2', interval: '15m' },
-      ],
-    });
-    await approval(page, 'head', 'Department head approval', 'department-heads', 'least-loaded', undefined, {
-      duration: '8h',
-      warnings: [
-        { delay: '6h', channel: 'email' },
-        { delay: '8h', channel: 'phone', notify: 'role:director' },
-      ],
-    });
+    await approval(
+      page,
+      'level1',
+      'First-level approval',
+      { source: 'group', value: 'billing-agents', strategy: 'round-robin', capacity: '25' },
+      { duration: '4h', warnings: [{ delay: '3h', channel: 'message' }] },
+    );
+    // People are suggested from the directory, with their names (and the groups the tenant's shipped flows name).
+    const groups = await offered(page, 'Group');
+    expect(groups).toContain('billing-agents|Billing agents');
+    expect(groups).toContain('billing-managers|');
+    await page.getByLabel('Assign to', { exact: true }).selectOption('head');
+    expect(await offered(page, 'Head of organisation')).toContain('billing|Billing department');
+    await page.getByLabel('Assign to', { exact: true }).selectOption('user');
+    expect(await offered(page, 'User')).toContain('ann|Ann Agent');
+    await page.getByLabel('Assign to', { exact: true }).selectOption('group');
+    await fill(page, 'Group', 'billing-agents');
+
+    await approval(
+      page,
+      'manager',
+      'Manager approval',
+      {
+        source: 'manager',
+        value: 'decider:level1',
+        strategy: 'least-loaded',
+        capacity: '15',
+        remind: 'preferred, sms, email',
+        fallback: { source: 'group', value: 'billing-managers', strategy: 'least-loaded', capacity: '15' },
+      },
+      {
+        duration: '1h',
+        breach: 'log',
+        warnings: [
+          { delay: '30m', channel: 'message' },
+          { delay: '45m', channel: 'sms', notify: 'assignees, group:billing-supervisors' },
+          { delay: '1h', channel: 'phone', notify: 'group:department-heads', repeat: '2', interval: '15m' },
+        ],
+      },
+    );
+    await approval(
+      page,
+      'head',
+      'Department head approval',
+      {
+        source: 'manager',
+        value: 'decider:manager',
+        strategy: 'least-loaded',
+        remind: 'preferred, voice, email',
+        fallback: { source: 'group', value: 'department-heads', strategy: 'least-loaded' },
+      },
+      {
+        duration: '8h',
+        warnings: [
+          { delay: '6h', channel: 'email' },
+          { delay: '8h', channel: 'phone', notify: 'role:director' },
+        ],
+      },
+    );
+    // "Manager of" offers the creator and the deciders of the flow's other decision nodes.
+    const managerOf = await page
+      .getByLabel('Manager of', { exact: true })
+      .evaluate((el) =>
+        Array.from((el as unknown as { options: ArrayLike<{ value: string; text: string }> }).options, (o) => `${o.value}|${o.text}`),
+      );
+    expect(managerOf).toEqual([
+      'creator|who opened the ticket',
+      'decider:level1|who decided level1',
+      'decider:manager|who decided manager',
+      'person|a person…',
+    ]);
+    // A recipient list completes the ref being typed: head of an organisation, the manager of a node's decider.
+    await page.getByLabel('Level 1 recipients', { exact: true }).fill('group:billing-agents, manager:dec');
+    expect(await offered(page, 'Level 1 recipients')).toEqual([
+      'group:billing-agents, manager:decider:level1|manager of who decided level1',
+      'group:billing-agents, manager:decider:manager|manager of who decided manager',
+      'group:billing-agents, manager:decider:head|manager of who decided head',
+    ]);
+    await page.getByLabel('Level 1 recipients', { exact: true }).fill('hea');
+    expect(await offered(page, 'Level 1 recipients')).toContain('head:billing|head of Billing department');
+    await fill(page, 'Level 1 recipients', '');
     await page.getByRole('button', { name: 'Add end' }).click();
     await page.screenshot({ path: new URL('editor-unconnected.png', ARTIFACTS).pathname });
 
@@ -218,6 +329,10 @@ describe('flow studio in headless Chromium', () => {
     await connect(page, 'end', 'rejected');
     await expect.poll(() => page.locator('.studio').getAttribute('data-check'), { timeout: 10_000 }).toBe('valid');
     await page.getByRole('button', { name: 'Auto layout' }).click();
+    // The editor with the manager level's people in the inspector: its decider's manager, else the fallback group.
+    await selectNode(page, 'manager');
+    expect(await page.getByLabel('Manager of', { exact: true }).inputValue()).toBe('decider:level1');
+    expect(await page.getByLabel('Fallback group', { exact: true }).inputValue()).toBe('billing-managers');
     await page.screenshot({ path: new URL('editor.png', ARTIFACTS).pathname });
     await page.getByRole('button', { name: 'Deploy' }).click();
     await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v1`);
@@ -228,6 +343,18 @@ describe('flow studio in headless Chromium', () => {
     expect(canonical(deployed.nodes)).toBe(canonical(shipped.nodes));
     expect(canonical(deployed.controls)).toBe(canonical(shipped.controls));
     expect(canonical(deployed.calendars)).toBe(canonical(shipped.calendars));
+    expect(canonical(deployed.triggers)).toBe(canonical(shipped.triggers));
+    expect(canonical(deployed.separationOfDuties?.map(({ name, nodes }) => ({ name, nodes })))).toBe(
+      canonical(shipped.separationOfDuties?.map(({ name, nodes }) => ({ name, nodes }))),
+    );
+    // The manager levels are found from the directory, with their fallback groups (as shipped).
+    expect(deployed.nodes.find((n) => n.id === 'manager')?.assignees).toEqual({
+      manager: 'decider:level1',
+      strategy: 'least-loaded',
+      capacity: 15,
+      remind: ['preferred', 'sms', 'email'],
+      fallback: { group: 'billing-managers', strategy: 'least-loaded', capacity: 15 },
+    });
 
     // Tickets through the API are counted on their nodes, live.
     const ids: string[] = [];

@@ -227,7 +227,7 @@ describe('compileFlow refuses, naming the path', () => {
     expect(refused(doc)).toEqual([
       { path: 'nodes[1]', message: 'missing required property "assignees"' },
       { path: 'nodes[1]', message: 'unknown property "asignees"' },
-      { path: 'nodes[1].sla.warnings[0].channel', message: 'must be one of message, sms, email, phone, webhook, log' },
+      { path: 'nodes[1].sla.warnings[0].channel', message: 'must be one of message, email, sms, phone, wecom, webhook, log' },
     ]);
     const doc2 = base();
     doc2.version = '2';

@@ -4,6 +4,8 @@ import type { CompiledFlow } from '../definition/compile.js';
 import type { Actor } from '../definition/permissions.js';
 import { selectFlow, type TriggerInput } from '../definition/triggers.js';
 import { workflowError } from '../errors.js';
+import { isSluiceError } from '../../core/errors.js';
+import { WORKFLOW_LIMITS } from '../limits.js';
 import { Emitter, type Listener } from '../../core/emitter.js';
 import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from '../people/memory.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
@@ -14,7 +16,7 @@ import { createTicket } from './create.js';
 import { checkFields } from './fields.js';
 import type { FlowCatalog } from './flow-store.js';
 import { migrateTicket, type MigrationRequest } from './migrate.js';
-import type { Ticket, TicketEvent, TicketOrigin, TransitionResult } from './ticket.js';
+import type { AuditEntry, Ticket, TicketEvent, TicketOrigin, TransitionResult } from './ticket.js';
 import type { TicketFilters, TicketPage, TicketStore } from './ticket-store.js';
 import { timersForTicket } from './timers.js';
 import { applyAction } from './transition.js';
@@ -329,6 +331,41 @@ export class WorkflowEngine {
    */
   async releaseAssignee(tenant: string, ticketId: string, personId: string, reason: string): Promise<TransitionResult> {
     return this.#write(tenant, ticketId, {}, async (ticket, now) => releaseTodos(ticket, personId, reason, now));
+  }
+
+  /**
+   * Appends one alert delivery attempt to the ticket's history (actor `system:alerts`, action `alert.<result>`,
+   * the attempt in `detail`), retrying a few times when another write got there first. Nothing moves: no event,
+   * no assignment, the SLA timers re-scheduled as they were. Past `maxAlertEntriesPerTicket` alert entries the
+   * ticket is left as it is (the ClickHouse history keeps every attempt).
+   *
+   * @returns false when the ticket was left as it is (the cap), true when the entry was added
+   */
+  async recordAlert(tenant: string, ticketId: string, result: string, detail: Readonly<Record<string, unknown>>): Promise<boolean> {
+    for (let tries = 0; ; tries++) {
+      try {
+        let added = false;
+        await this.#write(tenant, ticketId, {}, async (ticket, now) => {
+          const count = ticket.history.reduce((n, e) => n + (e.action.startsWith('alert.') ? 1 : 0), 0);
+          if (count >= WORKFLOW_LIMITS.maxAlertEntriesPerTicket) return { ticket, events: [] };
+          added = true;
+          const entry: AuditEntry = {
+            seq: ticket.history.length + 1,
+            at: now,
+            actor: 'system:alerts',
+            action: `alert.${result}`,
+            node: ticket.nodeId,
+            revision: ticket.revision + 1,
+            events: [],
+            detail,
+          };
+          return { ticket: { ...ticket, history: [...ticket.history, entry], updatedAt: now }, events: [] };
+        });
+        return added;
+      } catch (err) {
+        if (tries >= 4 || !isSluiceError(err, 'SLUICE_ERR_TICKET_CONFLICT')) throw err;
+      }
+    }
   }
 
   /**

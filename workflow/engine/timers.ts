@@ -25,6 +25,7 @@ export function slaTimerId(ticketId: string, visit: number, kind: 'warning' | 'b
  */
 export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] = []): SlaTimer[] {
   const team = openTodos(ticket).map((t) => teamOf(t.people))[0];
+  const remind = openTodos(ticket).find((t) => t.people.remind !== undefined)?.people.remind;
   const base = {
     tenant: ticket.tenant,
     ticketId: ticket.id,
@@ -55,6 +56,12 @@ export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] =
         channel: e.channel,
         recipients: e.notify.length === 0 ? assignees : [...new Set(e.notify.flatMap((r) => (r === 'assignees' ? assignees : [r])))],
         message,
+        detail: {
+          ...(e.kind === 'warning' && { used: formatDuration(e.slaMs) }),
+          total,
+          ...(ticket.title && { title: ticket.title }),
+          ...(remind && { remind: [...remind] }),
+        },
       });
     }
   }
@@ -71,6 +78,7 @@ export function timersForTicket(ticket: Ticket, events: readonly TicketEvent[] =
       channel: e.channel,
       recipients: [...e.recipients],
       message: `${label}: ${e.message}`,
+      ...(ticket.title && { detail: { title: ticket.title } }),
     });
   });
   return out;

@@ -7,6 +7,7 @@ import { workflowError } from '../errors.js';
 import { Emitter, type Listener } from '../../core/emitter.js';
 import { breachRows, groupOf } from './memory.js';
 import type {
+  AlertDeliveryRow,
   BreachRateQuery,
   BreachRateRow,
   HistoryStore,
@@ -55,6 +56,21 @@ export function historyMigrations(ttlDays: number): Migration[] {
       name: 'who made each ticket transition',
       sql: [`ALTER TABLE {db}.ticket_events{onCluster} ADD COLUMN IF NOT EXISTS actor String DEFAULT '' AFTER event`],
     },
+    {
+      version: 3,
+      name: 'alert delivery attempts',
+      shardBy: { alert_deliveries: 'cityHash64(tenant, delivery_id)' },
+      sql: [
+        `CREATE TABLE IF NOT EXISTS {db}.alert_deliveries{onCluster} (
+          tenant LowCardinality(String), alert_id String, alert_kind LowCardinality(String), ticket_id String,
+          delivery_id String, recipient String, channel LowCardinality(String), attempt UInt16,
+          result LowCardinality(String), error String, provider_id String, in_doubt UInt8, ts DateTime64(3, 'UTC')
+        ) ENGINE = MergeTree
+        PARTITION BY toYYYYMM(ts) ORDER BY (tenant, ts, delivery_id, attempt)
+        TTL toDateTime(ts) + INTERVAL ${ttlDays} DAY
+        ${settings}`,
+      ],
+    },
   ];
 }
 
@@ -99,6 +115,7 @@ export class ClickHouseHistory implements HistoryStore {
   readonly #events = new Emitter<ClickHouseHistoryEvents>();
   readonly #tickets: BufferedInsert<Row>;
   readonly #warnings: BufferedInsert<Row>;
+  readonly #alerts: BufferedInsert<Row>;
   #closed = false;
 
   private constructor(ch: ClickHouse, options: ClickHouseHistoryOptions) {
@@ -126,6 +143,7 @@ export class ClickHouseHistory implements HistoryStore {
     };
     this.#tickets = insert('ticket_events');
     this.#warnings = insert('sla_warnings');
+    this.#alerts = insert('alert_deliveries');
   }
 
   /** Runs pending migrations and returns the store. The connection is not closed by {@link close}. */
@@ -188,15 +206,38 @@ export class ClickHouseHistory implements HistoryStore {
     );
   }
 
+  recordAlertDeliveries(rows: readonly AlertDeliveryRow[]): void {
+    if (this.#closed) return;
+    this.#alerts.addAll(
+      rows.map((r) => ({
+        tenant: r.tenant,
+        alert_id: r.alertId,
+        alert_kind: r.alertKind,
+        ticket_id: r.ticketId,
+        delivery_id: r.deliveryId,
+        recipient: r.recipient,
+        channel: r.channel,
+        attempt: r.attempt,
+        result: r.result,
+        error: r.error,
+        provider_id: r.providerId,
+        in_doubt: r.inDoubt ? 1 : 0,
+        ts: r.ts,
+      })),
+    );
+  }
+
   async flush(): Promise<void> {
     await this.#tickets.flush();
     await this.#warnings.flush();
+    await this.#alerts.flush();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     await this.#tickets.stop();
     await this.#warnings.stop();
+    await this.#alerts.stop();
   }
 
   async breachRate(q: BreachRateQuery): Promise<BreachRateRow[]> {

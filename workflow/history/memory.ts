@@ -1,4 +1,5 @@
 import type {
+  AlertDeliveryRow,
   BreachRateQuery,
   BreachRateRow,
   HistoryStore,
@@ -95,6 +96,7 @@ export function nodeFigureRows(
 export class MemoryHistory implements HistoryStore {
   readonly ticketEvents: TicketEventRow[] = [];
   readonly slaWarnings: SlaWarningRow[] = [];
+  readonly alertDeliveries: AlertDeliveryRow[] = [];
   readonly #max: number;
 
   /** @param maxRows most rows kept per table (default 100 000) */
@@ -110,6 +112,11 @@ export class MemoryHistory implements HistoryStore {
   recordSlaWarnings(rows: readonly SlaWarningRow[]): void {
     this.slaWarnings.push(...rows);
     if (this.slaWarnings.length > this.#max) this.slaWarnings.splice(0, this.slaWarnings.length - this.#max);
+  }
+
+  recordAlertDeliveries(rows: readonly AlertDeliveryRow[]): void {
+    this.alertDeliveries.push(...rows);
+    if (this.alertDeliveries.length > this.#max) this.alertDeliveries.splice(0, this.alertDeliveries.length - this.#max);
   }
 
   async flush(): Promise<void> {}

@@ -55,6 +55,30 @@ export interface SlaWarningRow {
   readonly ts: number;
 }
 
+/** One alert delivery attempt as stored (`alert_deliveries`): who, over what, and what came of it. */
+export interface AlertDeliveryRow {
+  readonly tenant: string;
+  readonly alertId: string;
+  /** `sla-warning`, `sla-breach`, `notify`, `centre-level`, `centre-breaker`, `centre-service-level`. */
+  readonly alertKind: string;
+  /** Ticket of a ticket alert, `''` for centre alerts. */
+  readonly ticketId: string;
+  readonly deliveryId: string;
+  /** Person id, or `~log`, `~robot`, `~fallback`. */
+  readonly recipient: string;
+  /** Delivery channel: `email`, `sms`, `voice`, `wecom`, `wecom-robot`, `webhook`, `log`. */
+  readonly channel: string;
+  /** 1-based; 0 for a channel skipped when planning. */
+  readonly attempt: number;
+  /** `sent`, `retry`, `failed`, `undeliverable`. */
+  readonly result: string;
+  readonly error: string;
+  readonly providerId: string;
+  readonly inDoubt: boolean;
+  /** Epoch ms. */
+  readonly ts: number;
+}
+
 /** How {@link HistoryQueries.breachRate} groups. */
 export type BreachGrouping = 'flow' | 'node' | 'team';
 
@@ -95,6 +119,8 @@ export interface HistorySink {
   recordTicketEvents(rows: readonly TicketEventRow[]): void;
   /** Queues fired SLA timers. */
   recordSlaWarnings(rows: readonly SlaWarningRow[]): void;
+  /** Queues alert delivery attempts. */
+  recordAlertDeliveries(rows: readonly AlertDeliveryRow[]): void;
   /** Writes everything queued so far; resolves when it is stored (rejects if the store fails). */
   flush(): Promise<void>;
   /** Flushes (best effort) and stops background work. */

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHistory } from '../history/memory.js';
+import { MemoryDirectory } from '../people/memory-directory.js';
 import { recordHistory } from '../metrics.js';
 import { createHarness, flowSource, type Harness } from '../testing/harness.js';
 import { call } from '../../test/support/server.js';
 import { workflowTestApp } from '../testing/http.js';
+import { MAX_SUGGESTIONS } from './studio.js';
 
 const T0 = Date.parse('2026-01-06T09:00:00+01:00');
 const ADMIN = 'default:admin';
@@ -149,9 +151,50 @@ describe('studio routes', () => {
 
   it('suggests the people, calendars and channels the tenant’s flows name', async () => {
     const s = (await call(app, VIEWER, 'GET', '/v1/studio/suggestions')).data;
+    expect(s.source).toBe('flows');
     expect(s.groups).toEqual(['billing-agents', 'billing-managers', 'billing-supervisors', 'department-heads']);
     expect(s.calendars).toEqual(['backoffice']);
     expect(s.roles).toContain('director');
     expect(s.channels).toContain('sms');
+    expect(s.remind).toEqual(['preferred', 'email', 'sms', 'voice', 'wecom', 'webhook']);
+    expect(s.truncated).toBe(false);
+  });
+
+  it('suggests the tenant’s directory (people with names, groups, organisations) and the refs its flows name, bounded', async () => {
+    const directory = new MemoryDirectory();
+    await directory.putOrg('default', { id: 'billing', name: 'Billing department' }, 'create');
+    await directory.putGroup('default', { id: 'billing-agents', name: 'Billing agents' }, 'create');
+    await directory.putGroup('default', { id: 'night-shift' }, 'create');
+    await directory.putPerson('default', { id: 'ann', name: 'Ann Example', groups: ['billing-agents'], organisation: 'billing' }, 'create');
+    await directory.putPerson('globex', { id: 'gus', name: 'Gus Globex' }, 'create');
+    const withDir = await workflowTestApp({ engine: h.engine, catalog: h.flows, clock: h.clock, timers: h.timers, history, directory });
+    try {
+      const s = (await call(withDir, VIEWER, 'GET', '/v1/studio/suggestions')).data;
+      expect(s.source).toBe('directory');
+      // The directory's own, then the flows' refs it does not hold (fallback groups, warning recipients, permissions).
+      expect(s.groups).toEqual(['billing-agents', 'billing-managers', 'billing-supervisors', 'department-heads', 'night-shift']);
+      expect(s.users).toEqual(['ann']);
+      expect(s.organisations).toEqual(['billing']);
+      expect(s.names).toEqual({
+        'user:ann': 'Ann Example',
+        'group:billing-agents': 'Billing agents',
+        'organisation:billing': 'Billing department',
+      });
+      expect(s.truncated).toBe(false);
+      // Another tenant's directory stays its own.
+      const g = (await call(withDir, 'globex:viewer', 'GET', '/v1/studio/suggestions')).data;
+      expect(g.users).toEqual(['gus']);
+      expect(JSON.stringify(g)).not.toContain('Ann Example');
+
+      // More people than one page: the first MAX_SUGGESTIONS by id, and `truncated`.
+      for (let i = 0; i < MAX_SUGGESTIONS + 5; i++)
+        await directory.putPerson('default', { id: `p${String(i).padStart(4, '0')}`, organisation: 'billing' }, 'create');
+      const big = (await call(withDir, VIEWER, 'GET', '/v1/studio/suggestions')).data;
+      expect((big.users as string[]).length).toBe(MAX_SUGGESTIONS);
+      expect(big.users).toContain('ann');
+      expect(big.truncated).toBe(true);
+    } finally {
+      await withDir.close();
+    }
   });
 });

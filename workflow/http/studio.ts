@@ -22,6 +22,9 @@ import { migrateTicket } from '../engine/migrate.js';
 import type { Ticket } from '../engine/ticket.js';
 import { workflowError } from '../errors.js';
 import type { HistoryQueries } from '../history/types.js';
+import type { Directory } from '../people/directory.js';
+import { parsePeopleRef } from '../people/refs.js';
+import type { ReminderStep } from '../people/spec.js';
 import { CHANNELS } from '../sla/policy.js';
 import type { TimerStore } from '../sla/timer-store.js';
 import { actorOf, tenantOf } from './access.js';
@@ -38,6 +41,8 @@ export interface StudioRoutesOptions {
   readonly history?: HistoryQueries;
   /** Turns a request body into a flow document, as `POST /v1/flows` does. */
   readonly documentOf: (body: unknown) => Record<string, unknown>;
+  /** The tenant's people directory: the inspector's people, groups and organisations come from it when given. */
+  readonly directory?: Directory;
 }
 
 /** Most open tickets one figures or preview request reads (pages of 500); beyond, the answer says `truncated`. */
@@ -46,8 +51,10 @@ export const STUDIO_MAX_TICKETS_SCANNED = 10_000;
 const FIGURES_WINDOW_MS = 7 * 86_400_000;
 /** Longest window one figures request may ask for, ms (366 days). */
 const MAX_FIGURES_WINDOW_MS = 366 * 86_400_000;
-/** Most refs of each kind the suggestions list. */
-const MAX_SUGGESTIONS = 500;
+/** Most people, groups and organisations (each) the suggestions list. */
+export const MAX_SUGGESTIONS = 500;
+/** Reminder steps an assignee spec's `remind` takes, in the schema's order. */
+const REMIND_STEPS: readonly ReminderStep[] = ['preferred', 'email', 'sms', 'voice', 'wecom', 'webhook'];
 
 const READ: readonly Role[] = ROLES;
 const TAGS = ['studio'];
@@ -73,6 +80,103 @@ async function openTickets(engine: WorkflowEngine, tenant: string, flowId: strin
     } while (cursor !== undefined);
   }
   return { tickets, truncated: false };
+}
+
+/** What `GET /v1/studio/suggestions` answers. */
+export interface StudioSuggestions {
+  /** `directory` when the people come from the tenant's directory, `flows` when only from refs its flows name. */
+  readonly source: 'directory' | 'flows';
+  /** Person ids, sorted. */
+  readonly users: string[];
+  /** Group ids, sorted. */
+  readonly groups: string[];
+  /** Organisation ids, sorted (for `organisation:` and `head:`). */
+  readonly organisations: string[];
+  /** Display names from the directory, by ref: `user:ann`, `group:billing-agents`, `organisation:billing`. */
+  readonly names: Record<string, string>;
+  readonly roles: string[];
+  readonly calendars: string[];
+  readonly channels: string[];
+  /** Steps an assignee spec's `remind` list takes. */
+  readonly remind: string[];
+  /** Whether people, groups, organisations or calendars were left out past {@link MAX_SUGGESTIONS}. */
+  readonly truncated: boolean;
+}
+
+/**
+ * The inspector's suggestions for a tenant: the first {@link MAX_SUGGESTIONS} people, groups and
+ * organisations of its directory (one page each, by id) with their names, then the refs its flows'
+ * permissions, assignee specs (fallbacks included) and warning recipients name, up to the same
+ * bound per kind. Reads at most one page of each directory list and every flow's latest version.
+ */
+export async function suggestionsFor(tenant: string, catalog: FlowCatalog, directory: Directory | undefined): Promise<StudioSuggestions> {
+  const sets = { user: new Set<string>(), group: new Set<string>(), organisation: new Set<string>(), role: new Set<string>() };
+  const names: Record<string, string> = {};
+  const calendars = new Set<string>();
+  let truncated = false;
+  const add = (kind: keyof typeof sets, id: string) => {
+    const set = sets[kind];
+    if (set.has(id)) return;
+    if (set.size < MAX_SUGGESTIONS) set.add(id);
+    else truncated = true;
+  };
+  if (directory) {
+    const page = { limit: MAX_SUGGESTIONS };
+    const [persons, groups, orgs] = await Promise.all([
+      directory.listPersons(tenant, page),
+      directory.listGroups(tenant, page),
+      directory.listOrgs(tenant, page),
+    ]);
+    const take = (kind: 'user' | 'group' | 'organisation', p: { items: readonly { id: string; name?: string }[]; nextCursor?: string }) => {
+      for (const x of p.items) {
+        add(kind, x.id);
+        if (x.name !== undefined) names[`${kind}:${x.id}`] = x.name;
+      }
+      if (p.nextCursor !== undefined) truncated = true;
+    };
+    take('user', persons);
+    take('group', groups);
+    take('organisation', orgs);
+  }
+  const addRef = (ref: unknown) => {
+    if (typeof ref !== 'string') return;
+    const r = parsePeopleRef(ref);
+    if (!r) return;
+    if (r.kind === 'manager') {
+      if (r.subject.of === 'person') add('user', r.subject.id);
+    } else add(r.kind === 'head' ? 'organisation' : r.kind, r.id);
+  };
+  const addSpec = (a: unknown) => {
+    if (typeof a !== 'object' || a === null) return;
+    const spec = a as Record<string, unknown>;
+    for (const kind of ['user', 'group', 'organisation', 'head', 'manager'] as const)
+      if (typeof spec[kind] === 'string') addRef(`${kind}:${spec[kind]}`);
+    addSpec(spec.fallback);
+  };
+  for (const flow of await catalog.latestAll(tenant)) {
+    const d = flow.document;
+    for (const list of Object.values(d.permissions ?? {})) for (const r of list ?? []) addRef(r);
+    for (const c of Object.keys(d.calendars ?? {}))
+      if (calendars.size < MAX_SUGGESTIONS) calendars.add(c);
+      else truncated = true;
+    for (const n of d.nodes) {
+      addSpec(n.assignees);
+      for (const w of n.sla?.warnings ?? []) for (const r of w.notify ?? []) if (r !== 'assignees') addRef(r);
+    }
+  }
+  const sorted = (s: Set<string>) => [...s].sort();
+  return {
+    source: directory ? 'directory' : 'flows',
+    users: sorted(sets.user),
+    groups: sorted(sets.group),
+    organisations: sorted(sets.organisation),
+    names,
+    roles: [...new Set([...ROLES, ...sets.role])].sort(),
+    calendars: sorted(calendars),
+    channels: [...CHANNELS],
+    remind: [...REMIND_STEPS],
+    truncated,
+  };
 }
 
 /** One step of a ticket's path: a control taken from one node to the next. */
@@ -155,45 +259,16 @@ export async function studioRoutes(app: FastifyInstance, opts: StudioRoutesOptio
       config: { access: { roles: READ, action: 'read flows' } },
       schema: {
         tags: TAGS,
-        summary: 'People refs (groups, users, organisations, roles) named in the tenant’s flows, channels and calendars, for the inspector',
+        summary:
+          'People, groups and organisations of the tenant’s directory and the refs its flows name, with roles, calendars, channels and reminder steps, for the inspector',
+        description: `The directory's first ${MAX_SUGGESTIONS} people, groups and organisations (by id) with their names, then refs the tenant's flows name that the directory does not hold, up to ${MAX_SUGGESTIONS} of each; \`truncated\` says some were left out.`,
         querystring: withTenant,
         response: errorResponses,
       },
     },
     async (req) => {
       const tenant = tenantOf(req.principal, req.query.tenant);
-      const refs = { group: new Set<string>(), user: new Set<string>(), organisation: new Set<string>(), role: new Set<string>() };
-      const calendars = new Set<string>();
-      const add = (ref: unknown) => {
-        if (typeof ref !== 'string') return;
-        const m = /^(group|user|organisation|role):(.+)$/.exec(ref);
-        const set = m ? refs[m[1] as keyof typeof refs] : undefined;
-        if (set && set.size < MAX_SUGGESTIONS) set.add(m?.[2] as string);
-      };
-      for (const flow of await catalog.latestAll(tenant)) {
-        const d = flow.document;
-        for (const list of Object.values(d.permissions ?? {})) for (const r of list ?? []) add(r);
-        for (const c of Object.keys(d.calendars ?? {})) if (calendars.size < MAX_SUGGESTIONS) calendars.add(c);
-        for (const n of d.nodes) {
-          const a = n.assignees as { group?: unknown; user?: unknown; organisation?: unknown } | undefined;
-          if (a) {
-            if (typeof a.group === 'string') add(`group:${a.group}`);
-            if (typeof a.user === 'string') add(`user:${a.user}`);
-            if (typeof a.organisation === 'string') add(`organisation:${a.organisation}`);
-          }
-          for (const w of n.sla?.warnings ?? []) for (const r of w.notify ?? []) add(r);
-        }
-      }
-      const sorted = (s: Set<string>) => [...s].sort();
-      return {
-        source: 'flows',
-        groups: sorted(refs.group),
-        users: sorted(refs.user),
-        organisations: sorted(refs.organisation),
-        roles: [...new Set([...ROLES, ...refs.role])].sort(),
-        calendars: sorted(calendars),
-        channels: [...CHANNELS],
-      };
+      return suggestionsFor(tenant, catalog, opts.directory);
     },
   );
 

@@ -1,9 +1,15 @@
+import { ALERT_CHANNELS, type AlertChannelName } from '../../core/alerts.js';
 import { BusinessCalendar, continuousTime, type CalendarSpec, type WorkingTime } from './calendar.js';
 
-/** Notification channels a warning may name; a deployment registers plugins for them. */
-export const CHANNELS = ['message', 'sms', 'email', 'phone', 'webhook', 'log'] as const;
+/**
+ * Notification channels a warning or notify node may name (`core/alerts.ts`): `message` (each person's preferred
+ * channel), `email`, `sms`, `phone`, `wecom`, `webhook`, `log`. A flow naming another is refused at deploy; one
+ * naming a channel this deployment has no adapter for is accepted (the person's other channels, then the
+ * deployment's fallback, carry it).
+ */
+export const CHANNELS = ALERT_CHANNELS;
 /** A notification channel name. */
-export type ChannelName = (typeof CHANNELS)[number];
+export type ChannelName = AlertChannelName;
 
 /** One escalation level of an SLA: when it first fires and how often it repeats. */
 export interface WarningPolicy {

@@ -35,6 +35,14 @@ export interface SlaTimer {
   readonly flow?: { readonly id: string; readonly version: number };
   /** Team working the node: the people source of its todos, e.g. `group:billing-managers` (for SLA analytics). */
   readonly team?: string;
+  /** What the alert templates show: SLA time used at the firing and the SLA's length (`45m`, `1h`), the ticket's title. */
+  readonly detail?: {
+    readonly used?: string;
+    readonly total?: string;
+    readonly title?: string;
+    /** The reminder method of the node's assignees (their todos' people spec `remind`). */
+    readonly remind?: readonly string[];
+  };
 }
 
 /** Names one timer: its tenant and id. */
