@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects: `unit` (beside the code, virtual time, no services),
+ * Five projects: `unit` (beside the code, virtual time, no services),
  * `integration` (test/integration, real Kafka broker, redis-server and chDB,
- * started once by the global setup and stopped afterwards) and `topology`
- * (test/topology: the deployed topology as separate processes, with its own services) and `sip` (test/sip: Kamailio,
- * SIPp and Sluice in a private network namespace).
+ * started once by the global setup and stopped afterwards), `topology`
+ * (test/topology: the deployed topology as separate processes, with its own services), `sip` (test/sip: Kamailio,
+ * SIPp and Sluice in a private network namespace) and `package` (test/package: the npm package, the systemd unit and
+ * the container image, as installed).
  */
 export default defineConfig({
   test: {
@@ -55,6 +56,19 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          // What a platform engineer installs (issue 21): the npm package packed, installed into an empty folder and
+          // started; the systemd unit checked by systemd-analyze; the container image built and started. Last, alone.
+          sequence: { groupOrder: 4 },
+          include: ['test/package/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

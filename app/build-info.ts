@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,10 +12,27 @@ export interface BuildInfo {
   readonly node: string;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's folder: one level up from `app/` in a checkout, two from `dist/app/` in an installed package (the
+ * first of the two holding package.json).
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = [join(HERE, '..'), join(HERE, '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? join(HERE, '..');
+
+/** The commit `npm run build` wrote beside the compiled files (an installed package has no .git to read it from). */
+function builtCommit(root: string): string | undefined {
+  try {
+    const c = JSON.parse(readFileSync(join(root, 'dist', 'build.json'), 'utf8')) as { commit?: unknown };
+    return typeof c.commit === 'string' && /^[0-9a-f]{7,40}$/.test(c.commit) ? c.commit.slice(0, 12) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function readCommit(root: string, env: Record<string, string | undefined>): string {
   if (env.SLUICE_BUILD_COMMIT && /^[0-9a-f]{7,40}$/.test(env.SLUICE_BUILD_COMMIT)) return env.SLUICE_BUILD_COMMIT.slice(0, 12);
+  const built = builtCommit(root);
+  if (built && !existsSync(join(root, '.git'))) return built;
   try {
     const head = readFileSync(join(root, '.git', 'HEAD'), 'utf8').trim();
     const ref = /^ref: (refs\/[A-Za-z0-9._/-]+)$/.exec(head)?.[1];

@@ -1,5 +1,8 @@
 import { Ajv } from 'ajv';
-import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../adapters/bus/kafka.js';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { hostname } from 'node:os';
+import { DEFAULT_PARTITIONS_CONCURRENTLY, KAFKA_SASL_MECHANISMS } from '../adapters/bus/kafka.js';
+import { sentinelUrl } from '../adapters/redis/connect.js';
 import { DEFAULT_RATE_LIMITS } from '../control/http/rate-limit.js';
 import { PLATFORM_TENANT, type Principal } from '../core/access.js';
 import { redactUrl } from '../adapters/redact.js';
@@ -57,6 +60,24 @@ export interface Config {
   kafkaPartitions: number;
   /** Partitions whose batches a pipeline worker handles side by side (kafkajs `partitionsConsumedConcurrently`). */
   kafkaPartitionsConcurrently: number;
+  /** Replication factor of the topics Sluice creates; -1 = the brokers' `default.replication.factor`. */
+  kafkaReplicationFactor: number;
+  /** Kafka `client.id` (default `sluice-<role>-<host>`): how brokers' logs, quotas and metrics name this process. */
+  kafkaClientId: string;
+  /** TLS to the brokers (also when a CA, certificate or key file is set). */
+  kafkaSsl: boolean;
+  /** PEM files for TLS to the brokers: a private CA, and a client certificate and key for mutual TLS. */
+  kafkaSslCaFile: string | undefined;
+  kafkaSslCertFile: string | undefined;
+  kafkaSslKeyFile: string | undefined;
+  /** SASL mechanism (`plain`, `scram-sha-256`, `scram-sha-512`), with its user name and password. */
+  kafkaSaslMechanism: (typeof KAFKA_SASL_MECHANISMS)[number] | undefined;
+  kafkaSaslUsername: string | undefined;
+  kafkaSaslPassword: string | undefined;
+  /**
+   * Where Redis is: `REDIS_URL`, or with `REDIS_SENTINELS` a Sentinel URL (`adapters/redis/connect.ts`,
+   * `sentinelUrl`) that every Redis client Sluice creates follows to the current master.
+   */
   redisUrl: string | null;
   /** ms between two writes of a pipeline worker's real-time state to Redis (shared view, roles split). */
   realtimePublishMs: number;
@@ -176,7 +197,19 @@ const ENV_SCHEMA = {
     KAFKA_GROUP_ID: { type: 'string', minLength: 1, default: 'sluice-pipelines' },
     KAFKA_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
     KAFKA_PARTITIONS_CONCURRENTLY: { type: 'integer', minimum: 1, maximum: 1024, default: DEFAULT_PARTITIONS_CONCURRENTLY },
+    KAFKA_REPLICATION_FACTOR: { type: 'integer', minimum: 1, maximum: 32767 },
+    KAFKA_CLIENT_ID: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' },
+    KAFKA_SSL: { type: 'boolean', default: false },
+    KAFKA_SSL_CA_FILE: { type: 'string' },
+    KAFKA_SSL_CERT_FILE: { type: 'string' },
+    KAFKA_SSL_KEY_FILE: { type: 'string' },
+    KAFKA_SASL_MECHANISM: { enum: KAFKA_SASL_MECHANISMS },
+    KAFKA_SASL_USERNAME: { type: 'string', minLength: 1 },
+    KAFKA_SASL_PASSWORD: { type: 'string', minLength: 1 },
     REDIS_URL: { type: 'string', pattern: '^$|^rediss?://', default: '' },
+    REDIS_SENTINELS: { type: 'string', pattern: '^[^,\\s]+(,[^,\\s]+)*$' },
+    REDIS_SENTINEL_NAME: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+    REDIS_SENTINEL_PASSWORD: { type: 'string', minLength: 1 },
     SLUICE_REALTIME_PUBLISH_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
     SLUICE_REALTIME_STALE_MS: { type: 'integer', minimum: 200, maximum: 600000, default: 5000 },
     CLICKHOUSE_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
@@ -321,6 +354,8 @@ export function loadConfig(
       'SLUICE_DECISION_KEY must be set (the same secret of at least 32 characters on every control instance) when control runs as its own role with REDIS_URL: it signs decision ids so that any instance takes an outcome',
     ]);
   }
+  const kafka = kafkaSettings(r);
+  const redisUrl = redisSetting(r);
   return Object.freeze({
     host: r.HOST,
     port: r.PORT,
@@ -347,7 +382,8 @@ export function loadConfig(
     kafkaGroupId: r.KAFKA_GROUP_ID,
     kafkaPartitions: r.KAFKA_PARTITIONS,
     kafkaPartitionsConcurrently: r.KAFKA_PARTITIONS_CONCURRENTLY,
-    redisUrl: r.REDIS_URL || null,
+    ...kafka,
+    redisUrl,
     realtimePublishMs: r.SLUICE_REALTIME_PUBLISH_MS,
     realtimeStaleMs: r.SLUICE_REALTIME_STALE_MS,
     clickhouseUrl: r.CLICKHOUSE_URL || null,
@@ -388,6 +424,85 @@ export function loadConfig(
     decisionKey: r.SLUICE_DECISION_KEY || undefined,
     alerts: loadAlertConfig({ ...env, ...overrides }),
   });
+}
+
+/** A file Sluice must read at start, checked now so that `sluice config check` catches a wrong path or mode. */
+function readableFile(variable: string, path: string | undefined): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  try {
+    accessSync(path, fsConstants.R_OK);
+  } catch (err) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      `${variable} (${path}) is not a readable file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    ]);
+  }
+  return path;
+}
+
+/** Kafka's security, client id and replication settings, checked together (each pair named when half of it is set). */
+// biome-ignore lint/suspicious/noExplicitAny: the values were checked against ENV_SCHEMA by the caller
+function kafkaSettings(r: Record<string, any>) {
+  const caFile = readableFile('KAFKA_SSL_CA_FILE', r.KAFKA_SSL_CA_FILE);
+  const certFile = readableFile('KAFKA_SSL_CERT_FILE', r.KAFKA_SSL_CERT_FILE);
+  const keyFile = readableFile('KAFKA_SSL_KEY_FILE', r.KAFKA_SSL_KEY_FILE);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate and its private key, for mutual TLS): set both or neither',
+    ]);
+  }
+  const mechanism = r.KAFKA_SASL_MECHANISM as Config['kafkaSaslMechanism'];
+  if (mechanism !== undefined && (r.KAFKA_SASL_USERNAME === undefined || r.KAFKA_SASL_PASSWORD === undefined)) {
+    throw appError('SLUICE_ERR_CONFIG', [`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
+  }
+  if (mechanism === undefined && (r.KAFKA_SASL_USERNAME !== undefined || r.KAFKA_SASL_PASSWORD !== undefined)) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      `KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not: set it to one of ${KAFKA_SASL_MECHANISMS.join(', ')}`,
+    ]);
+  }
+  if (!r.KAFKA_BROKERS && (r.KAFKA_SSL || caFile || certFile || mechanism || r.KAFKA_REPLICATION_FACTOR !== undefined)) {
+    throw appError('SLUICE_ERR_CONFIG', [
+      'Kafka settings (KAFKA_SSL*, KAFKA_SASL_*, KAFKA_REPLICATION_FACTOR) are set but KAFKA_BROKERS is not: events would stay on the in-process bus',
+    ]);
+  }
+  return {
+    kafkaReplicationFactor: (r.KAFKA_REPLICATION_FACTOR as number | undefined) ?? -1,
+    kafkaClientId:
+      (r.KAFKA_CLIENT_ID as string | undefined) ??
+      `sluice-${r.SLUICE_ROLE}-${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '_')
+        .slice(0, 100)}`,
+    kafkaSsl: r.KAFKA_SSL === true || caFile !== undefined || certFile !== undefined,
+    kafkaSslCaFile: caFile,
+    kafkaSslCertFile: certFile,
+    kafkaSslKeyFile: keyFile,
+    kafkaSaslMechanism: mechanism,
+    kafkaSaslUsername: r.KAFKA_SASL_USERNAME as string | undefined,
+    kafkaSaslPassword: r.KAFKA_SASL_PASSWORD as string | undefined,
+  };
+}
+
+/** `REDIS_URL`, or the Sentinel URL `REDIS_SENTINELS` + `REDIS_SENTINEL_NAME` (+ `REDIS_URL`'s credentials and database) make. */
+// biome-ignore lint/suspicious/noExplicitAny: the values were checked against ENV_SCHEMA by the caller
+function redisSetting(r: Record<string, any>): string | null {
+  const sentinels = r.REDIS_SENTINELS as string | undefined;
+  const name = r.REDIS_SENTINEL_NAME as string | undefined;
+  if (sentinels === undefined) {
+    if (name !== undefined || r.REDIS_SENTINEL_PASSWORD !== undefined)
+      throw appError('SLUICE_ERR_CONFIG', ['REDIS_SENTINEL_NAME/REDIS_SENTINEL_PASSWORD are set but REDIS_SENTINELS (host:port,…) is not']);
+    return r.REDIS_URL || null;
+  }
+  if (name === undefined)
+    throw appError('SLUICE_ERR_CONFIG', ['REDIS_SENTINELS needs REDIS_SENTINEL_NAME: the master name the sentinels monitor']);
+  try {
+    return sentinelUrl({
+      sentinels: list(sentinels),
+      name,
+      ...(r.REDIS_URL ? { url: r.REDIS_URL as string } : {}),
+      ...(r.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: r.REDIS_SENTINEL_PASSWORD as string } : {}),
+    });
+  } catch (err) {
+    throw appError('SLUICE_ERR_CONFIG', [`REDIS_SENTINELS: ${(err as Error).message}`]);
+  }
 }
 
 /** Names of every environment variable Sluice reads (README lists each). */

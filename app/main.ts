@@ -37,6 +37,7 @@ import type { ReadinessCheck } from './routes/health.js';
 import { buildServer, closeServer } from './server.js';
 import { embeddedBusLimit } from '../pipelines/http/embedded-ingest.js';
 import { callbackTicketsToQueue, consumeCallbackQueue } from './callback-queue.js';
+import { checkClickHouse, kafkaBusOptions, topicCreationError, warnIfRedisForgets } from './prerequisites.js';
 import { BearerTokenVerifier } from '../adapters/oidc/verifier.js';
 import { RemoteIssuerKeys } from '../adapters/oidc/remote-keys.js';
 
@@ -95,7 +96,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         ? { kind: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword }
         : { kind: 'chdb', path: config.chdbPath },
       config.clickhouseDatabase,
-      { cluster: config.clickhouseCluster },
+      { cluster: config.clickhouseCluster, log },
     );
     let lastInsertMs = 0;
     const chStore = await ClickHouseTelemetryStore.open(ch, {
@@ -109,6 +110,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     const store: TelemetryStore = opts.wrapStore ? opts.wrapStore(chStore) : chStore;
     checks.set('clickhouse', async () => (await ch.client.ping()).success);
     closers.unshift(() => store.close());
+    // The server's version and Sluice's grants, once: a missing grant would otherwise stall a worker's inserts (issue 21).
+    await checkClickHouse(ch, log);
     log.info(
       {
         clickhouse: config.clickhouseUrl ? redactUrl(config.clickhouseUrl) : `chdb:${config.chdbPath}`,
@@ -124,6 +127,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         onStatus: (s, err) => (s === 'error' ? log.warn({ err: err?.message }, 'Redis unreachable') : log.info('Redis connected')),
       });
       await redis.ready();
+      await warnIfRedisForgets(config, log);
       stateStore = redis;
       checks.set('redis', () => redis.ping());
     } else {
@@ -132,15 +136,19 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     closers.unshift(() => stateStore.close());
 
     const bus: MessageBus = config.kafkaBrokers
-      ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'sluice', partitionsConcurrently: config.kafkaPartitionsConcurrently, log })
+      ? new KafkaBus(kafkaBusOptions(config, log))
       : new MemoryBus({ maxMessages: embeddedBusLimit(config.ingestMaxPending) });
-    await bus.ensureTopics(
-      [...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({
-        topic,
-        partitions: config.kafkaPartitions,
-      })),
-    );
     closers.unshift(() => bus.close());
+    await bus
+      .ensureTopics(
+        [...SOURCES.map((s) => topicFor(s, config.kafkaTopicPrefix)), deadLetterTopic(config.kafkaTopicPrefix)].map((topic) => ({
+          topic,
+          partitions: config.kafkaPartitions,
+        })),
+      )
+      .catch((err: unknown) => {
+        throw topicCreationError(err, config);
+      });
     log.info({ kafka: config.kafkaBrokers ?? 'in-process' }, 'event bus ready');
 
     const pipelines = await createPipelines({

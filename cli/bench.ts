@@ -5,7 +5,6 @@
  * measures engine capacity and sizes a contact center.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { capacityMarkdown, measureCapacity, modelEventsPerCall } from '../bench/capacity/run.js';
 import { sizeDeployment } from '../bench/capacity/sizing.js';
 import { SCENARIOS, scenarioNamed } from '../bench/scenarios/definitions.js';
 import { RESULTS_DIR, runWithProgress } from '../bench/scenarios/progress.js';
@@ -50,6 +49,8 @@ export function benchCommand(): Command {
         },
       ) => {
         if (name === 'capacity') {
+          // Loaded on demand: its HTTP probe drives autocannon, a development dependency an installed package lacks.
+          const { capacityMarkdown, measureCapacity, modelEventsPerCall } = await import('../bench/capacity/run.js');
           const r = await measureCapacity({
             onProbe: (what, p) =>
               o.json ||

@@ -1,27 +1,48 @@
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
 import { loadConfig, PROCESS_ROLES, withoutExternalServices, type Config } from '../app/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { startSluice } from '../app/main.js';
+
+/**
+ * How `sluice start` speaks when nobody reads a terminal (systemd, a container, a log shipper): every line JSON.
+ * A refusal to start is one `fatal` line on stderr whatever `LOG_LEVEL` says (a failed start must say why); Node's
+ * own warnings and anything thrown past the code become log lines too. On a terminal the same is said in words.
+ */
+function jsonProcessOutput(log: Logger): void {
+  // Node prints warnings as text through its own listener: replace it with a log line.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => log.warn({ warning: { name: w.name, message: w.message } }, 'Node.js warning'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
+}
+
+/** Says why Sluice stops before it ran: as text on a terminal, else as one JSON line (see {@link jsonProcessOutput}). */
+function refuse(json: boolean, text: string, code: number): never {
+  if (json && !process.stderr.isTTY) pino({ level: 'fatal' }, pino.destination({ fd: 2, sync: true })).fatal(text);
+  else console.error(text);
+  process.exit(code);
+}
 
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
 async function run(
   overrides: Record<string, string>,
   banner: (c: Readonly<Config>, url: string) => string[],
   env: Record<string, string | undefined> = process.env,
+  json = false,
 ): Promise<void> {
   let config: Readonly<Config>;
   try {
     config = loadConfig(env, overrides);
   } catch (err) {
-    if (isSluiceError(err)) {
-      console.error(`sluice: ${err.message}`);
-      process.exit(2);
-    }
+    if (isSluiceError(err)) refuse(json, `sluice: ${err.message}`, 2);
     throw err;
   }
   const log = pino({ level: config.logLevel });
+  if (json) jsonProcessOutput(log);
   let sluice: Awaited<ReturnType<typeof startSluice>>;
   try {
     sluice = await startSluice(config, { logger: log });
@@ -37,10 +58,12 @@ async function run(
     const e = err as Error;
     const message = redactSecrets(String(e.message), secrets);
     log.fatal({ err: { type: e.name, message, stack: redactSecrets(String(e.stack), secrets) } }, 'could not start');
-    console.error(`sluice: could not start: ${message}`);
-    process.exit(1);
+    log.flush();
+    refuse(json, `sluice: could not start: ${message}`, 1);
   }
-  for (const line of banner(config, sluice.url)) console.error(line);
+  const lines = banner(config, sluice.url);
+  if (json && !process.stderr.isTTY) log.info({ url: sluice.url, role: config.role }, lines[0] ?? 'listening');
+  else for (const line of lines) console.error(line);
   let firstSignalAt = 0;
   const stop = (signal: string) => {
     // Ctrl-C under `npm start` reaches this process twice (from the terminal and forwarded by npm):
@@ -86,10 +109,15 @@ export function startCommand(): Command {
       if (o.host) overrides.HOST = o.host;
       if (o.port) overrides.PORT = o.port;
       if (o.simulate) overrides.SLUICE_SIMULATOR = 'true';
-      await run(overrides, (c, url) => [
-        `Sluice (${c.role}) listening on ${url}`,
-        ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : []),
-      ]);
+      await run(
+        overrides,
+        (c, url) => [
+          `Sluice (${c.role}) listening on ${url}`,
+          ...(c.role === 'all' || c.role === 'pipeline' ? [`  live wallboard: ${url}/wallboard#key=<a viewer key of the tenant>`] : []),
+        ],
+        process.env,
+        true,
+      );
     });
 }
 

@@ -21,6 +21,10 @@ const log4jConfig = join(here, 'kafka', 'log4j2.properties');
 export interface KafkaBroker {
   /** Bootstrap address, `127.0.0.1:<port>`. */
   readonly brokers: string;
+  /** The SASL_PLAINTEXT listener's address, when started with {@link StartKafkaOptions.sasl}. */
+  readonly saslBrokers?: string;
+  /** The SASL_SSL listener's address, when started with {@link StartKafkaOptions.sasl} and {@link StartKafkaOptions.tls}. */
+  readonly saslSslBrokers?: string;
   /** Folder holding the broker's config, data and `server.log`. */
   readonly dir: string;
   /** The broker's process id (benchmarks read its CPU time). */
@@ -82,16 +86,53 @@ export function ensureKafkaJars(version = KAFKA_VERSION, log: (line: string) => 
   return libs;
 }
 
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+/** Extra listeners of a broker started with SASL (and TLS). */
+interface SecureListeners {
+  readonly saslPort: number;
+  readonly saslSslPort: number | undefined;
+  readonly users: readonly KafkaUser[];
+  readonly tls: StartKafkaOptions['tls'];
+}
+
+/** The SASL mechanisms a secured test broker offers: every one kafkajs (and so Sluice) supports with a password. */
+const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+function secureProperties(l: SecureListeners): string[] {
+  const jaas = (mechanism: string) =>
+    mechanism === 'PLAIN'
+      ? `org.apache.kafka.common.security.plain.PlainLoginModule required ${l.users.map((u) => `user_${u.username}="${u.password}"`).join(' ')};`
+      : 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  const names = ['sasl_plaintext', ...(l.saslSslPort === undefined ? [] : ['sasl_ssl'])];
+  return [
+    `sasl.enabled.mechanisms=${SASL_MECHANISMS.join(',')}`,
+    ...names.flatMap((n) => SASL_MECHANISMS.map((m) => `listener.name.${n}.${m.toLowerCase()}.sasl.jaas.config=${jaas(m)}`)),
+    ...(l.tls
+      ? [
+          'listener.name.sasl_ssl.ssl.keystore.type=PEM',
+          `listener.name.sasl_ssl.ssl.keystore.location=${l.tls.keystoreFile}`,
+          'listener.name.sasl_ssl.ssl.client.auth=none',
+        ]
+      : []),
+  ];
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string, secure?: SecureListeners): string {
+  const extra = secure
+    ? [
+        `SASL_PLAINTEXT://127.0.0.1:${secure.saslPort}`,
+        ...(secure.saslSslPort === undefined ? [] : [`SASL_SSL://127.0.0.1:${secure.saslSslPort}`]),
+      ]
+    : [];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`, ...extra].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, ...extra].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL' : ''}`,
+    ...(secure ? secureProperties(secure) : []),
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',
@@ -115,6 +156,19 @@ export interface StartKafkaOptions {
   /** How long to wait for the broker to answer, ms. */
   startTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * Also listen with SASL on a SASL_PLAINTEXT listener (and a SASL_SSL one with `tls`), offering PLAIN,
+   * SCRAM-SHA-256 and SCRAM-SHA-512 to these users (SCRAM credentials are written when the storage is formatted).
+   */
+  sasl?: { users: readonly KafkaUser[] };
+  /** The SASL_SSL listener's key and certificate chain: one PEM file, PKCS#8 key first (Kafka's PEM keystore). */
+  tls?: { keystoreFile: string };
+}
+
+/** A SASL user of a test broker. */
+export interface KafkaUser {
+  readonly username: string;
+  readonly password: string;
 }
 
 /**
@@ -142,7 +196,20 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
   const props = join(dir, 'server.properties');
-  writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'data')));
+  const taken = new Set([port, controllerPort]);
+  const another = async () => {
+    let p = await freePort();
+    while (taken.has(p)) p = await freePort();
+    taken.add(p);
+    return p;
+  };
+  const secure: SecureListeners | undefined = opts.sasl
+    ? { saslPort: await another(), saslSslPort: opts.tls ? await another() : undefined, users: opts.sasl.users, tls: opts.tls }
+    : undefined;
+  writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'data'), secure));
+  const scram = (secure?.users ?? []).flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
+  );
   const classpath = `${libs}/*`;
   const clusterId = kraftClusterId();
   const jvm = [
@@ -153,7 +220,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     `-Dlog4j2.configurationFile=${log4jConfig}`,
     `-Dkafka.logs.dir=${dir}`,
   ];
-  const fmt = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
+  const fmt = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, ...scram], {
     encoding: 'utf8',
   });
   if (fmt.status !== 0) {
@@ -228,6 +295,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   opts.log?.(`Apache Kafka ${version} (KRaft) listening on ${brokers}`);
   return {
     brokers,
+    ...(secure ? { saslBrokers: `127.0.0.1:${secure.saslPort}` } : {}),
+    ...(secure?.saslSslPort === undefined ? {} : { saslSslBrokers: `127.0.0.1:${secure.saslSslPort}` }),
     dir,
     get pid() {
       return child?.pid;

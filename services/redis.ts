@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,66 @@ export async function startRedis(o: StartRedisOptions = {}): Promise<RedisServer
       child?.kill('SIGCONT');
       await halt();
       process.removeListener('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Sentinel started by the project, monitoring one {@link RedisServer}. */
+export interface RedisSentinel {
+  /** `127.0.0.1:<port>`, as `REDIS_SENTINELS` takes it. */
+  readonly address: string;
+  /** The master name it monitors. */
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server --sentinel` on a free 127.0.0.1 port monitoring `master` under `name` (quorum 1), and
+ * resolves once it answers PING. Sentinel rewrites its configuration file, so it gets one of its own in a new folder.
+ */
+export async function startRedisSentinel(master: Pick<RedisServer, 'port'>, name = 'sluice'): Promise<RedisSentinel> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+      `sentinel down-after-milliseconds ${name} 2000`,
+      `sentinel failover-timeout ${name} 10000`,
+      '',
+    ].join('\n'),
+  );
+  let exited: string | undefined;
+  let output = '';
+  const c = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  c.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2000)));
+  c.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2000)));
+  c.on('exit', (code, signal) => {
+    exited = `exit code ${code ?? ''} signal ${signal ?? ''}`;
+  });
+  const killOnExit = () => c.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  await waitUntil(
+    `redis sentinel on 127.0.0.1:${port}`,
+    () => ping(port),
+    15_000,
+    () => (exited ? new Error(`redis sentinel exited while starting (${exited}): ${output}`) : undefined),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    name,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (exited === undefined) {
+        const done = new Promise<void>((r) => c.once('exit', () => r()));
+        c.kill('SIGTERM');
+        await done;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

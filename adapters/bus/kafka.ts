@@ -1,5 +1,15 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage as KafkaMessageRaw, type Producer } from 'kafkajs';
-import type { Logger } from '../../core/logger.js';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type KafkaConfig,
+  type KafkaMessage as KafkaMessageRaw,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import type { Logger, LogMethod } from '../../core/logger.js';
 import type {
   AssignmentListener,
   BusMessage,
@@ -15,14 +25,117 @@ import type {
 export interface KafkaBusOptions {
   /** Bootstrap brokers, e.g. `['127.0.0.1:9092']`. */
   brokers: string[];
+  /** Kafka `client.id`: brokers' quotas, request logs and metrics name the client by it (default `sluice`). */
   clientId?: string;
-  /** Where kafkajs log lines at warn level and above go, their fields under `kafka`. */
-  log?: Pick<Logger, 'error' | 'warn'>;
+  /** Where kafkajs' log lines go, their fields under `kafka`, at the level {@link kafkaLogLevel} gives them. */
+  log?: Pick<Logger, 'error' | 'warn' | 'info'> & { debug?: LogMethod };
+  /** The least severe kafkajs line passed to {@link KafkaBusOptions.log} (default `info`). */
+  logLevel?: KafkaLogLevel;
+  /** TLS to the brokers: `true` with the system's CAs, or PEM texts (a private CA, a client certificate and key). */
+  ssl?: boolean | KafkaTls;
+  /** SASL authentication (over TLS when `ssl` is set, else SASL_PLAINTEXT). */
+  sasl?: KafkaSasl;
+  /**
+   * Replication factor of the topics Sluice creates; default -1, the brokers' `default.replication.factor`
+   * (CreateTopics with -1, KIP-464), never a silent 1.
+   */
+  replicationFactor?: number;
   /**
    * Batches of this many partitions are handled side by side (default {@link DEFAULT_PARTITIONS_CONCURRENTLY}):
    * one batch's inserts and commit overlap the others' processing. One partition's batches stay in order.
    */
   partitionsConcurrently?: number;
+}
+
+/** PEM texts for TLS to the brokers (each optional: the system's CAs and no client certificate by default). */
+export interface KafkaTls {
+  /** CA certificate(s) the brokers' certificates are checked against. */
+  readonly ca?: string;
+  /** Client certificate (mutual TLS). */
+  readonly cert?: string;
+  /** Client certificate's private key (mutual TLS). */
+  readonly key?: string;
+}
+
+/** The SASL mechanisms Sluice supports (those kafkajs implements with a user name and password). */
+export const KAFKA_SASL_MECHANISMS = Object.freeze(['plain', 'scram-sha-256', 'scram-sha-512'] as const);
+
+/** SASL credentials for the brokers. */
+export interface KafkaSasl {
+  readonly mechanism: (typeof KAFKA_SASL_MECHANISMS)[number];
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Levels of Sluice's log a kafkajs line may be written at. */
+export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+const FROM_KAFKAJS: Readonly<Record<number, KafkaLogLevel>> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+const TO_KAFKAJS: Readonly<Record<KafkaLogLevel, logLevel>> = {
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
+
+/**
+ * kafkajs lines whose level overstates what happened: a group rebalancing (every deploy, scale-up or
+ * restart of a worker) is routine, and kafkajs' own retries (a member re-joining, a reconnect, a consumer
+ * restarted after a retriable failure) recover by themselves — an error is what needs a person.
+ */
+const ROUTINE: readonly { readonly pattern: RegExp; readonly level: KafkaLogLevel }[] = [
+  { pattern: /group is rebalancing|rebalance in progress|REBALANCE_IN_PROGRESS/i, level: 'info' },
+  // The member missed its session (a long stop, a slow batch): worth a look, but it re-joins by itself.
+  { pattern: /not aware of this member, re-joining|UNKNOWN_MEMBER_ID/i, level: 'warn' },
+  { pattern: /^Restarting the consumer in/i, level: 'warn' },
+  { pattern: /^Failed to connect to broker, reconnecting|^Connection (error|timeout)|ECONNREFUSED|ECONNRESET/i, level: 'warn' },
+  // A broker's answer kafkajs retries itself (a group's coordinator starting or moving, a leader election, a topic
+  // just created): routine at start, on a rebalance and on a broker restart. Retries that run out surface as a crash
+  // of the consumer (restarted, warn) or an error to the caller.
+  {
+    pattern:
+      /coordinator is not available|coordinator is loading|not the correct coordinator|middle of a leadership election|not the leader for that topic-partition|does not host this topic-partition|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|COORDINATOR_LOAD_IN_PROGRESS|LEADER_NOT_AVAILABLE|NOT_LEADER/i,
+    level: 'info',
+  },
+];
+
+/**
+ * The level a kafkajs log line is written at in Sluice's log: kafkajs' own, lowered for the routine
+ * events {@link ROUTINE} lists (matched on the message and on the error it carries); never raised.
+ */
+export function kafkaLogLevel(level: number, message: string, error?: unknown): KafkaLogLevel {
+  const own = FROM_KAFKAJS[level] ?? 'info';
+  const text = `${message} ${typeof error === 'string' ? error : error instanceof Error ? error.message : ''}`;
+  const rule = ROUTINE.find((r) => r.pattern.test(text));
+  if (rule === undefined) return own;
+  const order: KafkaLogLevel[] = ['debug', 'info', 'warn', 'error'];
+  return order.indexOf(rule.level) < order.indexOf(own) ? rule.level : own;
+}
+
+/**
+ * The kafkajs `ssl` and `sasl` settings for {@link KafkaBusOptions}' `ssl` and `sasl`.
+ *
+ * @example kafkaSecurity({ ssl: { ca: readFileSync('ca.pem', 'utf8') }, sasl: { mechanism: 'scram-sha-512', username: 'sluice', password } })
+ */
+export function kafkaSecurity(opts: Pick<KafkaBusOptions, 'ssl' | 'sasl'>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (opts.ssl === true) out.ssl = true;
+  else if (typeof opts.ssl === 'object') {
+    const { ca, cert, key } = opts.ssl;
+    out.ssl = { ...(ca === undefined ? {} : { ca: [ca] }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+  }
+  if (opts.sasl) {
+    if (!KAFKA_SASL_MECHANISMS.includes(opts.sasl.mechanism))
+      throw new Error(`SASL mechanism must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}, got "${String(opts.sasl.mechanism)}"`);
+    out.sasl = { mechanism: opts.sasl.mechanism, username: opts.sasl.username, password: opts.sasl.password } as SASLOptions;
+  }
+  return out;
 }
 
 /**
@@ -44,6 +157,7 @@ export class KafkaBus implements MessageBus {
   readonly #producers: Producer[] = [];
   readonly #consumers: KafkaGroupConsumer[] = [];
   readonly #concurrently: number;
+  readonly #replicationFactor: number;
   #admin: Promise<Admin> | undefined;
 
   constructor(opts: KafkaBusOptions) {
@@ -51,14 +165,22 @@ export class KafkaBus implements MessageBus {
     const c = opts.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY;
     if (!(Number.isInteger(c) && c >= 1)) throw new RangeError(`partitionsConcurrently must be a whole number ≥ 1, got ${String(c)}`);
     this.#concurrently = c;
+    const rf = opts.replicationFactor ?? -1;
+    if (!(Number.isInteger(rf) && (rf === -1 || (rf >= 1 && rf <= 32767))))
+      throw new RangeError(`replicationFactor must be -1 (the brokers' default) or a whole number from 1, got ${String(rf)}`);
+    this.#replicationFactor = rf;
+    const log = opts.log;
     this.#kafka = new Kafka({
       clientId: opts.clientId ?? 'sluice',
       brokers: opts.brokers,
-      logLevel: logLevel.WARN,
+      ...kafkaSecurity(opts),
+      logLevel: TO_KAFKAJS[opts.logLevel ?? 'info'],
       logCreator: () => (entry) => {
-        const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
-        const { message, ...extra } = entry.log;
-        opts.log?.[level]({ kafka: extra }, String(message));
+        if (!log) return;
+        const { message, timestamp: _t, logger: _l, ...extra } = entry.log as { message?: unknown; [k: string]: unknown };
+        const level = kafkaLogLevel(entry.level, String(message), extra.error);
+        const write = level === 'debug' ? log.debug : log[level];
+        write?.call(log, { kafka: { namespace: entry.namespace, ...extra } }, String(message));
       },
       retry: { retries: 8, initialRetryTime: 200 },
     });
@@ -89,7 +211,7 @@ export class KafkaBus implements MessageBus {
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: this.#replicationFactor })),
         });
       }
     } finally {
