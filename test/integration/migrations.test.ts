@@ -106,6 +106,7 @@ describe('ClickHouse migrations on a cluster', () => {
         'level_changes',
         'ticket_events',
         'sla_warnings',
+        'alert_deliveries',
       ].sort(),
     );
     // Without a cluster, a statement is itself.
