@@ -113,7 +113,7 @@ describe('per-tenant control configuration on a real redis-server', () => {
     expect(plain.statusCode).toBe(200);
     // Still at L3 (the trunk report holds): vip calls share the primary and the backup, so either deployment node counts.
     await eventually(
-      async () => ['cti-primary', 'cti-backup'].includes((await route(a, 4)).ctiNode),
+      async () => ['cti-primary', 'cti-backup'].includes(String((await route(a, 4)).ctiNode)),
       'instance one back on the deployment nodes',
       {
         timeoutMs: 10_000,
@@ -121,8 +121,12 @@ describe('per-tenant control configuration on a real redis-server', () => {
     );
     const back = await call(a.app, 'acme:admin', 'POST', '/v1/control/policy/rollback', {});
     expect(back.data).toMatchObject({ current: { version: 3 } });
-    await eventually(async () => ['sbc-east', 'sbc-west'].includes((await route(b, 5)).ctiNode), 'instance two on the rolled-back nodes', {
-      timeoutMs: 10_000,
-    });
+    await eventually(
+      async () => ['sbc-east', 'sbc-west'].includes(String((await route(b, 5)).ctiNode)),
+      'instance two on the rolled-back nodes',
+      {
+        timeoutMs: 10_000,
+      },
+    );
   });
 });
