@@ -254,6 +254,17 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
   const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
   const tenant = (req: FastifyRequest) => tenantOf(req.principal, (req.query as { tenant?: string }).tenant);
   const send = (reply: FastifyReply, status: number, body: unknown) => reply.status(status).type(MEDIA).send(body);
+  /** The person or group a `/:id` route names, or a SCIM 404. */
+  const userOr404 = async (t: string, id: string) => {
+    const p = await dir.getPerson(t, id);
+    if (!p) throw notFound('User', id);
+    return p;
+  };
+  const groupOr404 = async (t: string, id: string) => {
+    const g = await dir.getGroup(t, id);
+    if (!g) throw notFound('Group', id);
+    return g;
+  };
   const notFound = (what: string, id: string) => new ScimError(404, undefined, `${what} ${id.slice(0, 100)} not found`);
 
   async function userResource(t: string, p: DirectoryPerson): Promise<Json> {
@@ -400,8 +411,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const p = await dir.getPerson(t, req.params.id);
-      if (!p) throw notFound('User', req.params.id);
+      const p = await userOr404(t, req.params.id);
       return send(reply, 200, await userResource(t, p));
     },
   );
@@ -411,8 +421,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const before = await dir.getPerson(t, req.params.id);
-      if (!before) throw notFound('User', req.params.id);
+      const before = await userOr404(t, req.params.id);
       const p = await storeUser(t, req.params.id, userFields(req.body), 'replace', before);
       return send(reply, 200, await userResource(t, p));
     },
@@ -423,8 +432,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const before = await dir.getPerson(t, req.params.id);
-      if (!before) throw notFound('User', req.params.id);
+      const before = await userOr404(t, req.params.id);
       const f: UserFields = {};
       for (const o of operations(req.body)) patchUser(f, o.op, o.path, o.value);
       const p = await storeUser(t, req.params.id, f, 'replace', before);
@@ -437,7 +445,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      if (!(await dir.getPerson(t, req.params.id))) throw notFound('User', req.params.id);
+      await userOr404(t, req.params.id);
       await dir.deletePerson(t, req.params.id);
       return reply.status(204).send();
     },
@@ -493,8 +501,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const g = await dir.getGroup(t, req.params.id);
-      if (!g) throw notFound('Group', req.params.id);
+      const g = await groupOr404(t, req.params.id);
       return send(reply, 200, await groupResource(t, g, wantsMembers(req)));
     },
   );
@@ -504,8 +511,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const before = await dir.getGroup(t, req.params.id);
-      if (!before) throw notFound('Group', req.params.id);
+      const before = await groupOr404(t, req.params.id);
       if (!isObject(req.body)) throw bad('invalidSyntax', 'the body must be a JSON object');
       const name = req.body.displayName === undefined ? before.name : str(req.body.displayName, 'displayName');
       const externalId = req.body.externalId === undefined ? undefined : str(req.body.externalId, 'externalId');
@@ -525,8 +531,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      const before = await dir.getGroup(t, req.params.id);
-      if (!before) throw notFound('Group', req.params.id);
+      const before = await groupOr404(t, req.params.id);
       let name = before.name;
       let externalId = before.externalId;
       const add: string[] = [];
@@ -582,7 +587,7 @@ export async function scimRoutes(app: FastifyInstance, opts: { readonly director
     { config: { access }, schema: { hide: true, params, querystring: query } },
     async (req, reply) => {
       const t = tenant(req);
-      if (!(await dir.getGroup(t, req.params.id))) throw notFound('Group', req.params.id);
+      await groupOr404(t, req.params.id);
       await dir.deleteGroup(t, req.params.id);
       return reply.status(204).send();
     },
