@@ -112,5 +112,4 @@ describe('decide', () => {
     const { state } = world(1);
     expect(decide(req({ priority: 'gold' as never }), state).target).toBe('agent');
   });
-
 });
