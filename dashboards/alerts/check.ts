@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { exposedMetricNames, metricNames } from '../check/promql.js';
 import { diffCommittedRules, RULES_FILE } from './build.js';
+import { ALERTS, type AlertDef } from './rules.js';
 import { RULE_TESTS, type RuleTestCase, ruleTestsYaml } from './tests.js';
 
 const run = promisify(execFile);
@@ -57,4 +59,17 @@ export async function alertRuleProblems(): Promise<string[]> {
   problems.push(...(await promtoolCheckRules()).map((l) => `promtool check rules: ${l}`));
   problems.push(...(await promtoolTestRules()).map((l) => `promtool test rules: ${l}`));
   return problems.map((p) => `alerts: ${p}`);
+}
+
+/** Metrics Prometheus makes itself, not Sluice's `/metrics`. */
+const PROMETHEUS_OWN = new Set(['up']);
+
+/** Metric names the rules select that a scrape of Sluice's `/metrics` does not expose (Prometheus' own `up` aside). */
+export function alertMetricProblems(scrape: string, defs: readonly AlertDef[] = ALERTS): string[] {
+  const exposed = exposedMetricNames(scrape);
+  return defs.flatMap((d) =>
+    metricNames(d.expr)
+      .filter((m) => !exposed.has(m) && !PROMETHEUS_OWN.has(m))
+      .map((m) => `alerts: ${d.alert}: ${m} is not exposed on /metrics`),
+  );
 }
