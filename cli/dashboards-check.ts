@@ -26,6 +26,7 @@ export async function checkDashboards(log: (line: string) => void = () => {}): P
   log(`using ${await requirePromtool()}`);
   const problems = (await diffCommitted()).slice();
   // The alerting rules: committed file equals the build, promtool check rules, promtool test rules.
+  log('checking the alerting rules with promtool check rules and promtool test rules…');
   problems.push(...(await alertRuleProblems()));
   const dashboards = buildDashboards();
   for (const { file, dashboard } of dashboards)
