@@ -2,7 +2,8 @@
  * A ClickHouse server for tests: chDB (the ClickHouse engine as a library) behind the part of
  * ClickHouse's HTTP interface that `@clickhouse/client` uses, so several processes share one engine
  * through the real client's HTTP path. No ClickHouse server package can be installed here; this is
- * the stand-in, and it is only for tests, benchmarks and `npm run clickhouse`.
+ * the stand-in, for tests, benchmarks and `npm run clickhouse` — and, read-only with a key (`readOnly`), for
+ * `sluice demo`'s chDB, so Grafana can read it (`cli/demo-clickhouse.ts`).
  *
  * What it speaks: `GET|HEAD /ping` and `/` → `Ok.`; `POST /` (and `GET /` for read-only statements)
  * with the SQL in `query`, in the body, or both (concatenated, as a server does); `INSERT … FORMAT f`
