@@ -11,7 +11,7 @@ import { BATCH_SIZE_BUCKETS, ladder, ROUTE_DECISION_BUCKETS, TIMER_LATENESS_BUCK
  * first bucket); a quantile in the +Inf bucket is the highest finite bound; one in a first bucket whose bound is
  * ≤ 0 is that bound.
  */
-export function histogramQuantile(q: number, buckets: readonly { le: number; count: number }[]): number {
+function histogramQuantile(q: number, buckets: readonly { le: number; count: number }[]): number {
   const b = [...buckets].sort((x, y) => x.le - y.le);
   if (b.length < 2 || b.at(-1)!.le !== Number.POSITIVE_INFINITY) return Number.NaN;
   const total = b.at(-1)!.count;
@@ -97,7 +97,7 @@ const SPACED_DECISIONS: readonly (readonly [number, number])[] = [
 ];
 
 describe('histogramQuantile (the estimator the checks below use)', () => {
-  it("reads as Prometheus does: interpolation from 0 in the first bucket, the highest bound past it, 0 for a bound at 0", () => {
+  it('reads as Prometheus does: interpolation from 0 in the first bucket, the highest bound past it, 0 for a bound at 0', () => {
     const b = [
       { le: 1, count: 10 },
       { le: 2, count: 10 },
@@ -105,9 +105,26 @@ describe('histogramQuantile (the estimator the checks below use)', () => {
     ];
     expect(histogramQuantile(0.5, b)).toBe(0.5);
     expect(histogramQuantile(0.99, b)).toBeCloseTo(0.99);
-    expect(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: 2, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 4 }])).toBe(2);
-    expect(histogramQuantile(0.5, [{ le: 0, count: 3 }, { le: 1, count: 4 }, { le: Number.POSITIVE_INFINITY, count: 4 }])).toBe(0);
-    expect(histogramQuantile(0.9, [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }])).toBeNaN();
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 0 },
+        { le: 2, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 4 },
+      ]),
+    ).toBe(2);
+    expect(
+      histogramQuantile(0.5, [
+        { le: 0, count: 3 },
+        { le: 1, count: 4 },
+        { le: Number.POSITIVE_INFINITY, count: 4 },
+      ]),
+    ).toBe(0);
+    expect(
+      histogramQuantile(0.9, [
+        { le: 1, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 0 },
+      ]),
+    ).toBeNaN();
   });
 
   it('fails a layout that misses the values (the old route-decision layout on measured decisions)', async () => {
@@ -132,12 +149,32 @@ describe('bucket layouts read the measured distributions within 10 % at the quan
   it('route decision time: spaced calls as a router makes them, and the demo range of 10 µs–1 ms', async () => {
     const spaced = fromQuantiles(SPACED_DECISIONS, 20_000);
     await expectQuantiles(ROUTE_DECISION_BUCKETS, spaced, [0.5, 0.99]);
-    await expectQuantiles(ROUTE_DECISION_BUCKETS, fromQuantiles([[0, 1e-5], [1, 1e-3]], 20_000, 2), [0.5, 0.99]);
+    await expectQuantiles(
+      ROUTE_DECISION_BUCKETS,
+      fromQuantiles(
+        [
+          [0, 1e-5],
+          [1, 1e-3],
+        ],
+        20_000,
+        2,
+      ),
+      [0.5, 0.99],
+    );
   });
 
   it('batch sizes: batches of exactly one (the in-process bus) and Kafka fetches of tens to thousands', async () => {
     await expectQuantiles(BATCH_SIZE_BUCKETS, Array(5_000).fill(1), [0.5, 0.99]);
-    const kafka = fromQuantiles([[0, 1], [0.1, 40], [0.5, 400], [0.9, 3_000], [1, 12_000]], 20_000).map(Math.round);
+    const kafka = fromQuantiles(
+      [
+        [0, 1],
+        [0.1, 40],
+        [0.5, 400],
+        [0.9, 3_000],
+        [1, 12_000],
+      ],
+      20_000,
+    ).map(Math.round);
     await expectQuantiles(BATCH_SIZE_BUCKETS, kafka, [0.5, 0.99]);
   });
 

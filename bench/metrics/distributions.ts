@@ -28,7 +28,9 @@ export function quantile(xs: readonly number[], q: number): number {
 
 function show(name: string, unit: string, scale: number, xs: readonly number[]): void {
   const qs = [0.01, 0.1, 0.5, 0.9, 0.99, 0.999].map((q) => `p${q * 100}=${(quantile(xs, q) * scale).toPrecision(3)}`);
-  console.log(`${name} (${unit}, n=${xs.length}): min=${(Math.min(...xs) * scale).toPrecision(3)} ${qs.join(' ')} max=${(Math.max(...xs) * scale).toPrecision(3)}`);
+  console.log(
+    `${name} (${unit}, n=${xs.length}): min=${(Math.min(...xs) * scale).toPrecision(3)} ${qs.join(' ')} max=${(Math.max(...xs) * scale).toPrecision(3)}`,
+  );
 }
 
 async function routeDecisions(): Promise<void> {
@@ -78,7 +80,9 @@ async function timerLateness(): Promise<void> {
   await new Promise((r) => setTimeout(r, 9_500));
   await svc.stop();
   show('SLA timer lateness', 'ms', 1, late);
-  console.log(`  zero: ${late.filter((x) => x === 0).length}, ≤1 ms: ${late.filter((x) => x <= 1).length}, ≤2 ms: ${late.filter((x) => x <= 2).length}`);
+  console.log(
+    `  zero: ${late.filter((x) => x === 0).length}, ≤1 ms: ${late.filter((x) => x <= 1).length}, ≤2 ms: ${late.filter((x) => x <= 2).length}`,
+  );
 }
 
 async function bankWaits(): Promise<void> {
