@@ -92,6 +92,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, ReadinessCheck>();
+  closers.push(async () => metrics.close());
 
   try {
     const ch = await connectClickHouse(
