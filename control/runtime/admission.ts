@@ -56,6 +56,12 @@ export interface AdmissionOptions {
   readonly maxTenants?: number;
 }
 
+/** What `RouteEngine` keeps about a target a tenant's calls were sent to (fields of its `TargetBreakers`). */
+export interface SentTarget {
+  readonly sentFor: number;
+  reportedWhileSent: number;
+}
+
 /** Most concurrency limiters one tenant's admission holds (its targets: channels and CTI nodes of its policy versions). */
 export const MAX_LIMITERS = 64;
 
@@ -82,6 +88,11 @@ export class TenantAdmission {
   firstDecisionAt = Number.NEGATIVE_INFINITY;
   /** Primary calls decided while the proxy was quiet (every 20th goes to a backup as a canary). */
   canary = 0;
+  /**
+   * The targets this tenant's calls were sent to (their `TargetBreakers`, at most {@link MAX_LIMITERS}): each outcome
+   * that comes back updates their `reportedWhileSent` (see `RouteEngine.expire`).
+   */
+  readonly sentTo: SentTarget[] = [];
 
   constructor(
     readonly tenant: string,
