@@ -74,8 +74,8 @@ export class TenantAdmission {
   readonly #limiter: () => AdaptiveLimiter;
   /**
    * Decision time (epoch ms) of the latest-decided call of this tenant whose outcome has come back, whatever its
-   * kind: while it is later than a decision, the tenant's proxy has reported calls decided after that one (see
-   * `RouteEngine.expire`). Decision times, not arrival times, so a proxy that reports everything late is not taken
+   * kind: while it is later than a decision, the tenant's proxy has reported calls decided after that one (what
+   * tells a quiet proxy, see `RouteEngine.route`; the silent-node rule reads {@link sentTo}'s). Decision times, not arrival times, so a proxy that reports everything late is not taken
    * for one that reports on time.
    */
   reportedFor = Number.NEGATIVE_INFINITY;
