@@ -88,7 +88,8 @@ export function serviceLevelSettings(d: ServiceLevelDefinition, tenantsJson = ''
     if (!validateOverrides(parsed)) {
       const e = validateOverrides.errors?.[0];
       const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'SLUICE_SERVICE_LEVEL_TENANTS';
-      const what = e?.keyword === 'propertyNames' ? `tenant "${String(e.params.propertyName)}" is not a tenant id` : (e?.message ?? 'is invalid');
+      const name = (e as { propertyName?: string } | undefined)?.propertyName;
+      const what = name !== undefined ? `tenant "${name}" is not a tenant id` : (e?.message ?? 'is invalid');
       const allowed = e?.keyword === 'enum' ? `: ${SERVICE_LEVEL_VARIANTS.join(', ')}` : '';
       throw appError('SLUICE_ERR_CONFIG', [`SLUICE_SERVICE_LEVEL_TENANTS ${where === 'SLUICE_SERVICE_LEVEL_TENANTS' ? '' : `${where} `}${what}${allowed}`]);
     }
