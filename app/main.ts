@@ -185,7 +185,9 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       onIngestRateLimited: metrics.ingestRateRefused,
       embedded: config,
       metrics,
-      observer: { ...metrics.pipelineObserver(), events: (events) => {
+      observer: {
+        ...metrics.pipelineObserver(),
+        events: (events) => {
           metrics.observeEvents(events);
           serviceLevelMetrics.observeEvents(events);
         },

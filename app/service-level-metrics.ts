@@ -42,7 +42,8 @@ const COUNTERS = {
   abandoned: 'Calls abandoned while waiting (ABANDONED), by tenant and skill group.',
   abandoned_within_sl:
     "Abandoned calls that waited at most the tenant's service-level threshold T (variant abandonsWithinGood counts them as good), by tenant and skill group.",
-  abandoned_short: 'Abandoned calls that waited less than the short-abandon threshold (SLUICE_SHORT_ABANDON_MS), by tenant and skill group.',
+  abandoned_short:
+    'Abandoned calls that waited less than the short-abandon threshold (SLUICE_SHORT_ABANDON_MS), by tenant and skill group.',
 } as const;
 
 type CounterName = keyof typeof COUNTERS;

@@ -11,7 +11,13 @@ import type { SkillGroupEvent, TelemetryEvent } from '../pipelines/events/types.
 
 const T0 = 1_795_000_020_000; // minute-aligned
 let seq = 0;
-const ev = (tenant: string, type: SkillGroupEvent['body']['type'], waitMs?: number, skillGroup = 'sales', ts = T0 + 1_000): SkillGroupEvent => ({
+const ev = (
+  tenant: string,
+  type: SkillGroupEvent['body']['type'],
+  waitMs?: number,
+  skillGroup = 'sales',
+  ts = T0 + 1_000,
+): SkillGroupEvent => ({
   v: 1,
   tenant,
   source: 'skillgroup',
@@ -66,7 +72,9 @@ describe('one service-level definition per tenant', () => {
 
   it('refuses a wrong definition at start-up, naming the variable and the field', () => {
     const bad = (env: Record<string, string>) => () => loadConfig({ SLUICE_OPEN: 'true', ...env });
-    expect(bad({ SLUICE_SERVICE_LEVEL_VARIANT: 'offered' })).toThrow(/SLUICE_SERVICE_LEVEL_VARIANT must be equal to one of the allowed values/);
+    expect(bad({ SLUICE_SERVICE_LEVEL_VARIANT: 'offered' })).toThrow(
+      /SLUICE_SERVICE_LEVEL_VARIANT must be equal to one of the allowed values/,
+    );
     expect(bad({ SLUICE_SERVICE_LEVEL_OBJECTIVE: '80' })).toThrow(/SLUICE_SERVICE_LEVEL_OBJECTIVE must be <= 1/);
     expect(bad({ SLUICE_SERVICE_LEVEL_MS: '0' })).toThrow(/SLUICE_SERVICE_LEVEL_MS must be >= 1/);
     expect(bad({ SLUICE_SERVICE_LEVEL_TENANTS: '{acme}' })).toThrow(/SLUICE_SERVICE_LEVEL_TENANTS is not JSON/);
@@ -106,7 +114,10 @@ describe("README's worked example", () => {
 
 describe('the same service level on every screen', () => {
   // Two tenants: acme answered within 17 s (on no bucket bound) ÷ answered at 90 %; globex the default.
-  const settings = serviceLevelSettings(DEFAULT_SERVICE_LEVEL, JSON.stringify({ acme: { variant: 'answered', thresholdMs: 17_000, objective: 0.9 } }));
+  const settings = serviceLevelSettings(
+    DEFAULT_SERVICE_LEVEL,
+    JSON.stringify({ acme: { variant: 'answered', thresholdMs: 17_000, objective: 0.9 } }),
+  );
   const defOf = (t: string) => serviceLevelOf(settings, t);
 
   /** Events through the skill-group pipeline into the real-time state (what the API and the wallboard read) and the metrics. */
@@ -129,7 +140,10 @@ describe('the same service level on every screen', () => {
       allowedLatenessMs: 0,
     });
     const closing = [ev('acme', 'OFFERED', undefined, 'sales', T0 + 61_000), ev('globex', 'OFFERED', undefined, 'sales', T0 + 61_000)];
-    const out = p.process([...events, ...closing].map((event, offset) => ({ event, offset })), 0);
+    const out = p.process(
+      [...events, ...closing].map((event, offset) => ({ event, offset })),
+      0,
+    );
     state.applySliding(out.sliding, T0 + 120_000);
     m.observeEvents([...events, ...closing] as TelemetryEvent[]);
     return { state, scrape: await registry.metrics(), out };
@@ -159,8 +173,17 @@ describe('the same service level on every screen', () => {
       return g.last60m ?? g.last5m;
     };
     // What GET /v1/realtime/skillgroups and the wallboard read (last60m), per tenant.
-    expect(apiOf('acme')).toMatchObject({ serviceLevel: 0.8, serviceLevelVariant: 'answered', serviceLevelThresholdMs: 17_000, serviceLevelObjective: 0.9 });
-    expect(apiOf('globex')).toMatchObject({ serviceLevel: 0.64, serviceLevelVariant: 'answeredAndAbandoned', serviceLevelThresholdMs: 20_000 });
+    expect(apiOf('acme')).toMatchObject({
+      serviceLevel: 0.8,
+      serviceLevelVariant: 'answered',
+      serviceLevelThresholdMs: 17_000,
+      serviceLevelObjective: 0.9,
+    });
+    expect(apiOf('globex')).toMatchObject({
+      serviceLevel: 0.64,
+      serviceLevelVariant: 'answeredAndAbandoned',
+      serviceLevelThresholdMs: 20_000,
+    });
     // Prometheus: the gauge is the same figure …
     expect(value(scrape, 'sluice_service_level{tenant="acme",skill_group="sales",variant="answered"}')).toBe(apiOf('acme')!.serviceLevel);
     expect(value(scrape, 'sluice_service_level{tenant="globex",skill_group="sales",variant="answeredAndAbandoned"}')).toBe(

@@ -91,7 +91,9 @@ export function serviceLevelSettings(d: ServiceLevelDefinition, tenantsJson = ''
       const name = (e as { propertyName?: string } | undefined)?.propertyName;
       const what = name !== undefined ? `tenant "${name}" is not a tenant id` : (e?.message ?? 'is invalid');
       const allowed = e?.keyword === 'enum' ? `: ${SERVICE_LEVEL_VARIANTS.join(', ')}` : '';
-      throw appError('SLUICE_ERR_CONFIG', [`SLUICE_SERVICE_LEVEL_TENANTS ${where === 'SLUICE_SERVICE_LEVEL_TENANTS' ? '' : `${where} `}${what}${allowed}`]);
+      throw appError('SLUICE_ERR_CONFIG', [
+        `SLUICE_SERVICE_LEVEL_TENANTS ${where === 'SLUICE_SERVICE_LEVEL_TENANTS' ? '' : `${where} `}${what}${allowed}`,
+      ]);
     }
     for (const [tenant, o] of Object.entries(parsed as Record<string, Partial<ServiceLevelDefinition>>))
       tenants[tenant] = Object.freeze({ ...base, ...o });

@@ -55,7 +55,8 @@ export function intervalsDashboard(): Dashboard {
           {
             min: 0,
             max: 1,
-            description: "The tenant's one service level per interval (variant $sl_variant, threshold T = $sl_threshold s; README, \"Service level\").",
+            description:
+              'The tenant\'s one service level per interval (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level").',
           },
         ),
       )

@@ -31,7 +31,7 @@ export function queuesDashboard(): Dashboard {
       .withPanel(
         stat('Service level (last hour) · $sl_variant, T = $sl_threshold s', 'percentunit', [promNow(slPromQL(PROM_SCOPE, '1h'))], {
           description:
-            "The tenant's one service level (variant $sl_variant, threshold T = $sl_threshold s; README, \"Service level\") over the last hour, from the sluice_queue_*_total counters (answered within T counted when the answer is observed): the selected skill groups together.",
+            'The tenant\'s one service level (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level") over the last hour, from the sluice_queue_*_total counters (answered within T counted when the answer is observed): the selected skill groups together.',
           decimals: 1,
         }),
       )
@@ -89,7 +89,7 @@ export function queuesDashboard(): Dashboard {
             min: 0,
             max: 1,
             description:
-              "The tenant's one service level by minute (variant $sl_variant, threshold T = $sl_threshold s; README, \"Service level\"), from the minute rows' sums.",
+              'The tenant\'s one service level by minute (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level"), from the minute rows\' sums.',
           },
         ),
       )

@@ -19,7 +19,9 @@ const DEFAULT_VARIANT = 'answeredAndAbandoned';
 export const slVariantVariable = () =>
   new QueryVariableBuilder('sl_variant')
     .label('Service level variant')
-    .description("The tenant's service-level variant (SLUICE_SERVICE_LEVEL_VARIANT or its SLUICE_SERVICE_LEVEL_TENANTS entry), read from Sluice.")
+    .description(
+      "The tenant's service-level variant (SLUICE_SERVICE_LEVEL_VARIANT or its SLUICE_SERVICE_LEVEL_TENANTS entry), read from Sluice.",
+    )
     .datasource({ ...PROMETHEUS })
     .query('label_values(sluice_service_level_threshold_seconds{tenant="$tenant"}, variant)')
     .current({ text: DEFAULT_VARIANT, value: DEFAULT_VARIANT })
@@ -30,7 +32,9 @@ export const slVariantVariable = () =>
 export const slThresholdVariable = () =>
   new QueryVariableBuilder('sl_threshold')
     .label('Service level T (s)')
-    .description("The tenant's service-level threshold T in seconds (SLUICE_SERVICE_LEVEL_MS or its SLUICE_SERVICE_LEVEL_TENANTS entry), read from Sluice.")
+    .description(
+      "The tenant's service-level threshold T in seconds (SLUICE_SERVICE_LEVEL_MS or its SLUICE_SERVICE_LEVEL_TENANTS entry), read from Sluice.",
+    )
     .datasource({ ...PROMETHEUS })
     .query('query_result(max(sluice_service_level_threshold_seconds{tenant="$tenant"}))')
     .regex('/\\}\\s+([0-9.eE+-]+)\\s/')

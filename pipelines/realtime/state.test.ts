@@ -192,7 +192,8 @@ describe('RealtimeState sliding figures', () => {
 
     // A tenant whose definition is "answered within T / answered" sees 1 of 1, with its objective.
     const own = new RealtimeState({
-      serviceLevelOf: (tenant) => (tenant === 'acme' ? { variant: 'answered', objective: 0.9 } : { variant: 'answeredAndAbandoned', objective: 0.8 }),
+      serviceLevelOf: (tenant) =>
+        tenant === 'acme' ? { variant: 'answered', objective: 0.9 } : { variant: 'answeredAndAbandoned', objective: 0.8 },
     });
     own.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);
     own.applySliding([{ tenant: 'globex', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);

@@ -2,7 +2,16 @@ import type { AgentState, TelemetryEvent } from '../events/types.js';
 import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
 import type { QueueSnapshot } from '../../core/messages.js';
 import { queueSnapshot, type RealtimeReader } from './merge.js';
-import { DEFAULT_SPAN_SERVICE_LEVEL, span, type SpanServiceLevel, type AgentNow, type ExtensionNow, type MinuteFigures, type SkillGroupNow, type SpanFigures } from './figures.js';
+import {
+  DEFAULT_SPAN_SERVICE_LEVEL,
+  span,
+  type SpanServiceLevel,
+  type AgentNow,
+  type ExtensionNow,
+  type MinuteFigures,
+  type SkillGroupNow,
+  type SpanFigures,
+} from './figures.js';
 
 export type { AgentNow, ExtensionNow, MinuteFigures, SkillGroupNow, SpanFigures } from './figures.js';
 

@@ -113,8 +113,7 @@ describe('SkillGroupPartition', () => {
   it("counts within each tenant's own threshold T (17 s, on no bucket bound) in minute rows and sliding sums alike", () => {
     const p = new SkillGroupPartition({ ...opts, outOfOrdernessMs: 0, serviceLevelMsOf: (t) => (t === 'acme' ? 17_000 : 20_000) });
     const waits = [16_000, 17_000, 17_001, 19_000, 20_000, 21_000];
-    const of = (tenant: string) =>
-      waits.map((w, i) => ({ ...ev(T0 + 1_000 + i, 'ANSWERED', { waitMs: w }), tenant }) as SkillGroupEvent);
+    const of = (tenant: string) => waits.map((w, i) => ({ ...ev(T0 + 1_000 + i, 'ANSWERED', { waitMs: w }), tenant }) as SkillGroupEvent);
     const out = p.process(items([...of('acme'), ...of('globex'), ev(T0 + 7 * 60_000, 'OFFERED')]), 0);
     const row = (tenant: string) => out.minutes.find((r) => r.tenant === tenant && r.windowStart === T0)!;
     // acme: 16 s and 17 s are within 17 s (a wait of exactly T counts); globex: the five waits up to 20 s.

@@ -169,7 +169,11 @@ describe('live wallboard in headless Chromium', () => {
         })),
       );
       const api = (await (await fetch(`http://127.0.0.1:${port}/v1/realtime/skillgroups`, { headers: admin })).json()) as {
-        skillGroups: { skillGroup: string; last60m: { serviceLevel: number | null } | null; last5m: { serviceLevel: number | null } | null }[];
+        skillGroups: {
+          skillGroup: string;
+          last60m: { serviceLevel: number | null } | null;
+          last5m: { serviceLevel: number | null } | null;
+        }[];
       };
       const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${PLATFORM}` } })).text();
       return { tiles, api, scrape };
@@ -179,7 +183,9 @@ describe('live wallboard in headless Chromium', () => {
       x.tiles.every((t) => {
         const g = x.api.skillGroups.find((a) => a.skillGroup === t.group);
         const sl = g?.last60m?.serviceLevel ?? g?.last5m?.serviceLevel ?? null;
-        const gauge = new RegExp(`^sluice_service_level\\{tenant="acme",skill_group="${t.group}",variant="answered"\\} (\\S+)$`, 'm').exec(x.scrape);
+        const gauge = new RegExp(`^sluice_service_level\\{tenant="acme",skill_group="${t.group}",variant="answered"\\} (\\S+)$`, 'm').exec(
+          x.scrape,
+        );
         return sl === null ? t.sl === '—' && gauge === null : t.sl === `${Math.round(sl * 100)}%` && Number(gauge?.[1]) === sl;
       });
     for (let i = 0; i < 10 && !agree(seen); i++) {
