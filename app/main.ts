@@ -406,7 +406,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       clock,
       metrics,
       realtime: rt.view,
-      pipelines: { ...pipelines.routes, realtime: rt.view },
+      pipelines: { ...pipelines.routes, realtime: rt.view, serviceLevelOf: (tenant) => serviceLevelOf(serviceLevels, tenant) },
       ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
