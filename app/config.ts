@@ -108,6 +108,18 @@ export interface Config {
   /** Simulated calls per hour per tenant. */
   simCallsPerHour: number;
   simTenants: string[];
+  /** Set by `sluice demo` (`SLUICE_DEMO`): the scripted control traffic, the short-SLA flow, chDB over HTTP. Never in `sluice start`. */
+  demo: boolean;
+  /** The demo's scripted CTI trouble: first at (after start), then every, each lasting, ms. */
+  simCtiFailure: { atMs: number; everyMs: number; forMs: number };
+  /** The demo's short-SLA flow: first warning after this, breach at twice it, ms. */
+  simSlaWarningMs: number;
+  /** Where the demo serves its chDB over ClickHouse's HTTP interface (read-only; port 0 = any free one, -1 = not served). */
+  demoClickhouseHost: string;
+  demoClickhousePort: number;
+  demoClickhouseUser: string;
+  /** Its key (the ClickHouse password); undefined: a random one per start, printed in the banner. */
+  demoClickhouseKey: string | undefined;
   /** Distinct names a tenant may have in a pipeline worker; an event bringing a new one past it is dead-lettered. */
   cardinalityLimits: { skillGroup: number; agent: number; extension: number };
   /** A name with no event for this long leaves the per-tenant count and the real-time state, ms. */
@@ -236,6 +248,15 @@ const ENV_SCHEMA = {
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
+    SLUICE_DEMO: { type: 'boolean', default: false },
+    SIM_CTI_FAILURE_AT_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
+    SIM_CTI_FAILURE_EVERY_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
+    SIM_CTI_FAILURE_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
+    SIM_SLA_WARNING_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 90000 },
+    SLUICE_DEMO_CLICKHOUSE_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    SLUICE_DEMO_CLICKHOUSE_PORT: { type: 'integer', minimum: -1, maximum: 65535, default: 8124 },
+    SLUICE_DEMO_CLICKHOUSE_USER: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'sluice' },
+    SLUICE_DEMO_CLICKHOUSE_KEY: { type: 'string', minLength: 16, maxLength: 256 },
     SLUICE_MAX_SKILL_GROUPS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     SLUICE_MAX_AGENTS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
     SLUICE_MAX_EXTENSIONS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
@@ -414,6 +435,13 @@ export function loadConfig(
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
+    demo: r.SLUICE_DEMO,
+    simCtiFailure: { atMs: r.SIM_CTI_FAILURE_AT_MS, everyMs: r.SIM_CTI_FAILURE_EVERY_MS, forMs: r.SIM_CTI_FAILURE_MS },
+    simSlaWarningMs: r.SIM_SLA_WARNING_MS,
+    demoClickhouseHost: r.SLUICE_DEMO_CLICKHOUSE_HOST,
+    demoClickhousePort: r.SLUICE_DEMO_CLICKHOUSE_PORT,
+    demoClickhouseUser: r.SLUICE_DEMO_CLICKHOUSE_USER,
+    demoClickhouseKey: r.SLUICE_DEMO_CLICKHOUSE_KEY || undefined,
     cardinalityLimits: Object.freeze({
       skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT,
       agent: r.SLUICE_MAX_AGENTS_PER_TENANT,

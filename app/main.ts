@@ -15,6 +15,7 @@ import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
 import { startDemoTickets } from './demo-tickets.js';
+import { demoPeaks, startDemoControl, type DemoControl } from './demo-control.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -58,6 +59,8 @@ export interface Sluice {
   readonly control: Control | undefined;
   /** The traffic model feeding the demo, when it runs. */
   readonly simulator: { readonly sent: () => number; stop(): Promise<void> } | undefined;
+  /** `sluice demo`'s calls routed through control (`SLUICE_DEMO` with the simulator and control in this process). */
+  readonly demoControl: DemoControl | undefined;
   /** Stops in order: stop accepting, stop the simulator, drain, stop the worker, close adapters. */
   close(): Promise<void>;
 }
@@ -101,6 +104,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, ReadinessCheck>();
+  closers.push(async () => metrics.close());
 
   try {
     const ch = await connectClickHouse(
@@ -350,24 +354,46 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     }
 
     let simulator: Sluice['simulator'];
+    let demoControl: DemoControl | undefined;
     if (config.simulator) {
       // The capacity planners' traffic model (all four sources, consistent), played in real time.
       const start = clock.now();
+      const seed = start % 2 ** 31;
       const model = new TrafficSimulation(
         buildScenario({
-          seed: start % 2 ** 31,
+          seed,
           start,
           minutes: 7 * 24 * 60,
           tenants: config.simTenants,
           callsPerHour: config.simCallsPerHour,
+          // The demo's surges, so queues build up and levels move (issue 20).
+          ...(config.demo ? { peaks: demoPeaks(start) } : {}),
         }),
       );
       const abort = new AbortController();
       let sent = 0;
+      // The demo routes each offered call through control, as a proxy would, and reports its outcome (issue 20).
+      if (config.demo && control) {
+        const dc = startDemoControl({ service: control.service, clock, log, seed, cti: config.simCtiFailure });
+        demoControl = dc;
+        closers.unshift(async () => {
+          dc.stop();
+          log.info(dc.stats(), 'demo control traffic stopped');
+        });
+        log.info({ ctiTrouble: config.simCtiFailure }, 'demo: calls routed through control, with a scripted CTI trouble');
+      }
       // On the in-process bus the simulator waits for the same admission as ingest: it never drops nor fails.
-      const sink = embedded
+      const published = embedded
         ? { send: (events: TelemetryEvent[]) => embedded.publishWhenAdmitted(events, abort.signal) }
         : publisherSink(publisher);
+      const sink = demoControl
+        ? {
+            send: async (events: TelemetryEvent[]) => {
+              await published.send(events);
+              demoControl?.observe(events);
+            },
+          }
+        : published;
       const playing = pace(model, sink, {
         clock,
         speed: 1,
@@ -387,7 +413,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
       // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
       if (workflow) {
-        const stopTickets = startDemoTickets({ engine: workflow.engine, clock, tenants: config.tenants, log });
+        const wf = workflow;
+        const stopTickets = startDemoTickets({
+          engine: wf.engine,
+          clock,
+          tenants: config.tenants,
+          log,
+          // The short-SLA demo flow, only in `sluice demo` (issue 20).
+          ...(config.demo
+            ? { quickSla: { warningMs: config.simSlaWarningMs, deploy: (doc) => wf.catalog.deploy(doc, { tenant: String(doc.tenant) }) } }
+            : {}),
+        });
         closers.unshift(async () => stopTickets());
       }
     }
@@ -441,7 +477,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
-    return { app, url, metrics, clickhouse: ch, worker, realtime: rt, control, simulator, close };
+    return { app, url, metrics, clickhouse: ch, worker, realtime: rt, control, simulator, demoControl, close };
   } catch (err) {
     for (const c of closers) await c().catch(() => {});
     throw err;

@@ -1,7 +1,7 @@
 /** Agents: time in each state, occupancy, AUX reasons (per-agent figures come from ClickHouse only). */
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable, prom } from '../sdk/queries.js';
-import { finishDashboard, PROM_SCOPE, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
+import { finishDashboard, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
 
 /** One-minute agent rows of the tenant in the time range. */
 const AGENT_MINUTES =
@@ -23,12 +23,11 @@ export function agentsDashboard(): Dashboard {
     })
       .withRow(new RowBuilder('State time'))
       .withPanel(
-        timeseries(
-          'Agents by state now (selected skill groups)',
-          'short',
-          [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')],
-          { stacked: true },
-        ),
+        timeseries('Agents by state now', 'short', [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')], {
+          stacked: true,
+          description:
+            "The tenant's agents by state now, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply (per skill group: sluice_queue_agents).",
+        }),
       )
       .withPanel(
         timeseries(

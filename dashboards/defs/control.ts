@@ -55,14 +55,21 @@ export function controlDashboard(): Dashboard {
       )
       .withRow(new RowBuilder('Breakers'))
       .withPanel(
-        timeline('Breaker states (0 closed, 1 half-open, 2 open)', [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')]),
+        timeline('Breaker states (0 closed, 1 half-open, 2 open)', [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')], {
+          description:
+            "Platform-wide: the fleet breakers of the CTI nodes and channels, which every tenant's calls pass; the tenant selector does not apply.",
+        }),
       )
       .withPanel(
         timeseries(
           'Breaker transitions',
           'short',
           [prom('sum by (breaker, to) (increase(sluice_breaker_transitions_total[$__rate_interval]))', '{{breaker}} → {{to}}')],
-          { bars: true },
+          {
+            bars: true,
+            description:
+              "Platform-wide (fleet breakers, every tenant): state changes; every breaker's series start at 0, so the first transition shows.",
+          },
         ),
       )
       .withRow(new RowBuilder('Routing'))
@@ -94,19 +101,42 @@ export function controlDashboard(): Dashboard {
         ]),
       )
       .withPanel(
-        timeseries('Admission rejections', 'reqps', [
-          prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}'),
-        ]),
+        timeseries(
+          'Admission: calls refused, attempts spilled',
+          'reqps',
+          [
+            prom(
+              'sum by (reason) (rate(sluice_admission_calls_refused_total{tenant="$tenant"}[$__rate_interval]))',
+              'calls refused: {{reason}}',
+            ),
+            prom(
+              'sum by (target) (rate(sluice_admission_attempts_spilled_total{tenant="$tenant"}[$__rate_interval]))',
+              'attempts spilled from {{target}}',
+            ),
+          ],
+          {
+            description:
+              "Calls refused: calls that got no target at all (rejected), by reason (admission: a bucket or limit refused and nothing was left; unavailable: every target down). Attempts spilled: a target's admission (the agent bucket, a concurrency limit) refused the call and it went on to the next target — most spilled calls are routed elsewhere.",
+          },
+        ),
       )
       .withPanel(
-        timeseries('Route decision time (server, in process)', 's', [
-          prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
-          prom('histogram_quantile(0.99, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p99'),
-        ]),
+        timeseries(
+          'Route decision time (server, in process)',
+          's',
+          [
+            prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
+            prom('histogram_quantile(0.99, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p99'),
+          ],
+          {
+            description:
+              "Platform-wide: every tenant's decisions (the router's own time, not a tenant's figure). Buckets 200 ns–10 ms, ratio ≤ 1.5 (app/metric-buckets.ts).",
+          },
+        ),
       )
       .withPanel(
         timeseries('Route outcomes', 'reqps', [
-          prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}'),
+          prom('sum by (target, result) (rate(sluice_route_outcomes_total{tenant="$tenant"}[$__rate_interval]))', '{{target}} {{result}}'),
         ]),
       )
       .build(),

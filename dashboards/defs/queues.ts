@@ -24,8 +24,9 @@ export function queuesDashboard(): Dashboard {
       .withPanel(stat('Calls waiting', 'short', [promNow(`sum(sluice_queue_calls_waiting{${PROM_SCOPE}})`)]))
       .withPanel(stat('Longest wait', 's', [promNow(`max(sluice_queue_longest_wait_seconds{${PROM_SCOPE}})`)]))
       .withPanel(
-        stat('Agents available', 'short', [promNow(`sum(sluice_queue_agents{${PROM_SCOPE}, state="AVAILABLE"})`)], {
-          description: 'An agent serving several of the selected skill groups counts in each.',
+        stat('Agents available', 'short', [promNow('sum(sluice_agents{tenant="$tenant", state="AVAILABLE"})')], {
+          description:
+            "The tenant's available agents, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply.",
         }),
       )
       .withPanel(
@@ -44,8 +45,10 @@ export function queuesDashboard(): Dashboard {
         ]),
       )
       .withPanel(
-        timeseries('Agents by state', 'short', [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')], {
+        timeseries('Agents by state', 'short', [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')], {
           stacked: true,
+          description:
+            "The tenant's agents by state, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply.",
         }),
       )
       .withPanel(

@@ -75,6 +75,6 @@ describe('dashboards against a simulated run', () => {
     expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="(chat|callback|smart_ivr)",level="2"\} [1-9]/);
     expect(scrape).toContain('sluice_breaker_state{breaker="channel:chat"} 2');
     expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="callback",level="2"\} [1-9]/);
-    expect(scrape).toMatch(/sluice_sla_warnings_total\{kind="breach",level="0",delivered="(true|false)"\} 1/);
+    expect(scrape).toMatch(/sluice_sla_warnings_total\{tenant="demo",kind="breach",level="0",delivered="(true|false)"\} 1/);
   });
 });
