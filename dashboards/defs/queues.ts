@@ -1,7 +1,7 @@
 /** Real-time queues: calls waiting, longest wait, agents by state, service level, abandon rate. */
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, prom, promNow } from '../sdk/queries.js';
-import { SL_SQL, slPromQL, slThresholdVariable, slVariantVariable } from '../sdk/service-level.js';
+import { SL_BY_GROUP_TITLE, SL_SQL, slPromQL, slThresholdVariable, slVariantVariable } from '../sdk/service-level.js';
 import { finishDashboard, PROM_SCOPE, sluiceDashboard, stat, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
 
 const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
@@ -53,7 +53,7 @@ export function queuesDashboard(): Dashboard {
       )
       .withPanel(
         timeseries(
-          'Service level by skill group (as on the wallboard) · $sl_variant, T = $sl_threshold s',
+          SL_BY_GROUP_TITLE,
           'percentunit',
           [prom(`max by (skill_group) (sluice_service_level{${PROM_SCOPE}})`, '{{skill_group}}')],
           {

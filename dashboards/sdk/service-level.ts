@@ -9,6 +9,9 @@
 import { QueryVariableBuilder, VariableHide, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PROMETHEUS } from './queries.js';
 
+/** Title of the Real-time queues panel of `sluice_service_level` by skill group (the alert rules link to it). */
+export const SL_BY_GROUP_TITLE = 'Service level by skill group (as on the wallboard) · $sl_variant, T = $sl_threshold s';
+
 /** The four variants, in the order of docs/domain.md. */
 export const SL_VARIANTS = ['answered', 'answeredAndAbandoned', 'abandonsWithinGood', 'shortAbandonsExcluded'] as const;
 
