@@ -10,6 +10,7 @@ import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
 import { ALERT_ENV_SCHEMA, type AlertConfig, alertSummary, loadAlertConfig } from './alert-config.js';
 import { OIDC_ENV_SCHEMA, oidcConfigOf, type OidcConfig } from './oidc-config.js';
+import { DEFAULT_SERVICE_LEVEL, SERVICE_LEVEL_VARIANTS, serviceLevelSettings, type ServiceLevelSettings } from './service-level.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -92,7 +93,10 @@ export interface Config {
   ttlDays: number;
   outOfOrdernessMs: number;
   allowedLatenessMs: number;
+  /** The deployment's default service-level threshold T, ms (`serviceLevels.default.thresholdMs`). */
   serviceLevelMs: number;
+  /** Each tenant's one service-level definition: variant, threshold, objective (`app/service-level.ts`). */
+  serviceLevels: ServiceLevelSettings;
   /** Length of the agent/extension interval windows, minutes. */
   intervalMinutes: 15 | 30;
   shortAbandonMs: number;
@@ -234,7 +238,10 @@ const ENV_SCHEMA = {
     SLUICE_OUT_OF_ORDERNESS_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_ALLOWED_LATENESS_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 600000 },
     SLUICE_INTERVAL_MINUTES: { type: 'integer', enum: [15, 30], default: 15 },
-    SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
+    SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 1, maximum: 3600000, default: DEFAULT_SERVICE_LEVEL.thresholdMs },
+    SLUICE_SERVICE_LEVEL_VARIANT: { enum: SERVICE_LEVEL_VARIANTS, default: DEFAULT_SERVICE_LEVEL.variant },
+    SLUICE_SERVICE_LEVEL_OBJECTIVE: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULT_SERVICE_LEVEL.objective },
+    SLUICE_SERVICE_LEVEL_TENANTS: { type: 'string', default: '' },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$' },
     SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
@@ -417,6 +424,10 @@ export function loadConfig(
     outOfOrdernessMs: r.SLUICE_OUT_OF_ORDERNESS_MS,
     allowedLatenessMs: r.SLUICE_ALLOWED_LATENESS_MS,
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
+    serviceLevels: serviceLevelSettings(
+      { variant: r.SLUICE_SERVICE_LEVEL_VARIANT, thresholdMs: r.SLUICE_SERVICE_LEVEL_MS, objective: r.SLUICE_SERVICE_LEVEL_OBJECTIVE },
+      r.SLUICE_SERVICE_LEVEL_TENANTS,
+    ),
     intervalMinutes: r.SLUICE_INTERVAL_MINUTES,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
     tenants,

@@ -24,6 +24,8 @@ import { createPipelines } from '../pipelines/wire.js';
 import { configSummary, type Config } from './config.js';
 import { buildInfo } from './build-info.js';
 import { Metrics } from './metrics.js';
+import { ServiceLevelMetrics } from './service-level-metrics.js';
+import { serviceLevelOf } from './service-level.js';
 import { optionalChecks, servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
@@ -88,6 +90,16 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     serviceLevelSeconds: config.serviceLevelMs / 1000,
     shortAbandonSeconds: config.shortAbandonMs / 1000,
     labels: { tenants: knownTenants(config), valuesPerLabel: config.metricLabelValues },
+  });
+  // Each tenant's one service-level definition (app/service-level.ts): the pipelines count "within" against its T,
+  // the real-time figures show its variant, and these metrics carry both.
+  const serviceLevels = config.serviceLevels;
+  const serviceLevelMetrics = new ServiceLevelMetrics({
+    registry: metrics.registry,
+    labels: metrics.labels,
+    settings: serviceLevels,
+    shortAbandonMs: config.shortAbandonMs,
+    tenants: knownTenants(config),
   });
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
@@ -165,9 +177,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         outOfOrdernessMs: config.outOfOrdernessMs,
         allowedLatenessMs: config.allowedLatenessMs,
         serviceLevelMs: config.serviceLevelMs,
+        serviceLevelMsOf: (tenant) => serviceLevelOf(serviceLevels, tenant).thresholdMs,
         shortAbandonMs: config.shortAbandonMs,
         intervalMinutes: config.intervalMinutes,
       },
+      serviceLevelOf: (tenant) => serviceLevelOf(serviceLevels, tenant),
       consume: config.role === 'all' || config.role === 'pipeline',
       names: { limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused },
       ingestEventsPerSec: config.ingestEventsPerSec,
@@ -175,7 +189,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       onIngestRateLimited: metrics.ingestRateRefused,
       embedded: config,
       metrics,
-      observer: { ...metrics.pipelineObserver(), events: (events) => metrics.observeEvents(events) },
+      observer: {
+        ...metrics.pipelineObserver(),
+        events: (events) => {
+          metrics.observeEvents(events);
+          serviceLevelMetrics.observeEvents(events);
+        },
+      },
       log,
       // Kafka's partitions are the fleet's; the in-process bus's are this process's own.
       ...(config.kafkaBrokers ? {} : { partitionNamespace: `${hostname()}:${process.pid}` }),
@@ -187,6 +207,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     if (worker) {
       const w = worker;
       metrics.observeRealtime(realtime, () => clock.now());
+      serviceLevelMetrics.observeRealtime(realtime, () => clock.now());
       metrics.gauge(
         'sluice_window_state_partitions',
         'Source partitions holding event-time window state in this worker.',
@@ -421,7 +442,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       clock,
       metrics,
       realtime: rt.view,
-      pipelines: { ...pipelines.routes, realtime: rt.view },
+      pipelines: { ...pipelines.routes, realtime: rt.view, serviceLevelOf: (tenant) => serviceLevelOf(serviceLevels, tenant) },
       ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,

@@ -13,6 +13,7 @@
  * `docs/runbook.md` says what it means, what to check, how to fix it and when it resolves; the table there lists the
  * same thresholds (a unit test keeps them equal).
  */
+import { SL_BY_GROUP_TITLE } from '../sdk/service-level.js';
 
 /** How urgent: `critical` pages someone, `warning` goes to the operators' channel. */
 export type Severity = 'warning' | 'critical';
@@ -95,7 +96,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         summary:
           'Service level of {{ $labels.tenant }}/{{ $labels.skill_group }} is {{ $value | humanizePercentage }}, under the objective, for 15 minutes',
         description: `The queue's service level (the tenant's one definition, variant in the label) has stayed under the tenant's objective for 15 minutes while it was offered at least ${SL_MIN_OFFERED} calls a quarter of an hour.`,
-        panel: { dashboard: 'sluice-queues', title: 'Service level', vars: { tenant: 'tenant', skill_group: 'skill_group' } },
+        panel: { dashboard: 'sluice-queues', title: SL_BY_GROUP_TITLE, vars: { tenant: 'tenant', skill_group: 'skill_group' } },
       },
       {
         alert: 'SluiceServiceLevelFarBelowObjective',
@@ -106,7 +107,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
           'Service level of {{ $labels.tenant }}/{{ $labels.skill_group }} is {{ $value | humanizePercentage }}, 20 points or more under the objective, for 15 minutes',
         description:
           'The queue has missed its objective by 20 percentage points or more (e.g. under 60 % against 80 %) for 15 minutes: the interval will be reported as failed.',
-        panel: { dashboard: 'sluice-queues', title: 'Service level', vars: { tenant: 'tenant', skill_group: 'skill_group' } },
+        panel: { dashboard: 'sluice-queues', title: SL_BY_GROUP_TITLE, vars: { tenant: 'tenant', skill_group: 'skill_group' } },
       },
       {
         alert: 'SluiceCallsRefused',

@@ -70,6 +70,8 @@ describe('dashboards against a simulated run', () => {
     expect(scrape).toContain('sluice_level{tenant="demo",skill_group=""} 2');
     expect(scrape).toMatch(/sluice_events_out_total\{source="agent"\} [1-9]/);
     expect(scrape).toMatch(/sluice_queue_wait_seconds_bucket\{le="20",tenant="demo",skill_group="sales",outcome="answered"\} [1-9]/);
+    expect(scrape).toMatch(/^sluice_queue_answered_within_sl_total\{tenant="demo",skill_group="sales"\} [1-9]/m);
+    expect(scrape).toContain('sluice_service_level_threshold_seconds{tenant="demo",variant="answeredAndAbandoned"} 20');
     expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="(chat|callback|smart_ivr)",level="2"\} [1-9]/);
     expect(scrape).toContain('sluice_breaker_state{breaker="channel:chat"} 2');
     expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="callback",level="2"\} [1-9]/);
