@@ -23,28 +23,43 @@ export function controlDashboard(): Dashboard {
       .withPanel(
         timeline(
           'Level by scope',
-          [prom('max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})', '{{skill_group}}')],
           {
-            description:
-              'Every control instance reports the levels it follows: max across instances. An empty skill group is the whole tenant.',
+            unit: 'short',
+            range: [0, 3],
+            bounded: true,
+            scope: 'tenant',
+            meaning:
+              'Degradation level (0 normal … 3 emergency) of the tenant and of the selected skill groups. Every control instance reports the levels it follows: max across instances. An empty skill group is the whole tenant.',
           },
+          [prom('max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})', '{{skill_group}}')],
         ),
       )
       .withPanel(
         timeseries(
           'Level changes',
-          'short',
+          {
+            unit: 'short',
+            range: [0, 3],
+            bounded: true,
+            scope: 'tenant',
+            meaning: 'The level each change went to, at the moment it changed, by scope.',
+          },
           [
             chSeries(
               `SELECT ts AS time, if(skill_group = '', '(tenant)', skill_group) AS scope, to_level AS level ${LEVEL_CHANGES} ORDER BY time`,
             ),
           ],
-          { min: 0, max: 3 },
         ),
       )
       .withPanel(
         table(
           'Level change log',
+          {
+            unit: 'short',
+            range: [0, 3],
+            scope: 'tenant',
+            meaning: 'The last 200 level changes: from and to which level, why, and which instance decided.',
+          },
           [
             chTable(
               `SELECT ts, if(skill_group = '', '(tenant)', skill_group) AS scope, from_level, to_level, change, reason, instance ${LEVEL_CHANGES} ORDER BY ts DESC LIMIT 200`,
@@ -55,12 +70,27 @@ export function controlDashboard(): Dashboard {
       )
       .withRow(new RowBuilder('Breakers'))
       .withPanel(
-        timeline('Breaker states (0 closed, 1 half-open, 2 open)', [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')]),
+        timeline(
+          'Breaker states (0 closed, 1 half-open, 2 open)',
+          {
+            unit: 'short',
+            range: [0, 2],
+            bounded: true,
+            scope: 'platform',
+            meaning: 'State of every circuit breaker (CTI nodes, channels), max across instances.',
+          },
+          [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')],
+        ),
       )
       .withPanel(
         timeseries(
           'Breaker transitions',
-          'short',
+          {
+            unit: 'short',
+            range: [0, 1000],
+            scope: 'platform',
+            meaning: 'Breaker transitions per interval, by breaker and the state it went to.',
+          },
           [prom('sum by (breaker, to) (increase(sluice_breaker_transitions_total[$__rate_interval]))', '{{breaker}} → {{to}}')],
           { bars: true },
         ),
@@ -69,7 +99,12 @@ export function controlDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Diversions by channel',
-          'short',
+          {
+            unit: 'short',
+            range: [0, 100_000],
+            scope: 'tenant',
+            meaning: 'Calls routed away from agents per interval, by the channel they went to (decision log).',
+          },
           [
             chSeries(
               `SELECT $__timeInterval(ts) AS time, target, count() AS calls ${DECISIONS} AND target != 'agent' GROUP BY time, target ORDER BY time`,
@@ -81,33 +116,62 @@ export function controlDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Decisions by target',
-          'reqps',
+          { unit: 'reqps', range: [0, 10_000], scope: 'tenant', meaning: 'Routing decisions per second, by target.' },
           [prom('sum by (target) (rate(sluice_route_decisions_total{tenant="$tenant"}[$__rate_interval]))', '{{target}}')],
           { stacked: true },
         ),
       )
       .withPanel(
-        table('Decisions by level and target', [
-          chTable(
-            `SELECT level, target, count() AS calls, uniqExact(skill_group) AS skill_groups ${DECISIONS} GROUP BY level, target ORDER BY level, calls DESC`,
-          ),
-        ]),
+        table(
+          'Decisions by level and target',
+          {
+            unit: 'short',
+            range: [1, 10_000_000],
+            scope: 'tenant',
+            meaning:
+              'Routing decisions over the time range by the level they were made at and their target, and how many skill groups they came from.',
+            columns: { level: { unit: 'short', range: [0, 3] } },
+          },
+          [
+            chTable(
+              `SELECT level, target, count() AS calls, uniqExact(skill_group) AS skill_groups ${DECISIONS} GROUP BY level, target ORDER BY level, calls DESC`,
+            ),
+          ],
+        ),
       )
       .withPanel(
-        timeseries('Admission rejections', 'reqps', [
-          prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}'),
-        ]),
+        timeseries(
+          'Admission rejections',
+          { unit: 'reqps', range: [0, 10_000], scope: 'tenant', meaning: 'Admission refusals per second, by kind.' },
+          [prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}')],
+        ),
       )
       .withPanel(
-        timeseries('Route decision time (server, in process)', 's', [
-          prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
-          prom('histogram_quantile(0.99, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p99'),
-        ]),
+        timeseries(
+          'Route decision time (server, in process)',
+          {
+            unit: 's',
+            range: [1e-6, 0.1],
+            scope: 'platform',
+            meaning: 'Median and 99th percentile of the time a routing decision takes inside Sluice (not the network).',
+          },
+          [
+            prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
+            prom('histogram_quantile(0.99, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p99'),
+          ],
+        ),
       )
       .withPanel(
-        timeseries('Route outcomes', 'reqps', [
-          prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}'),
-        ]),
+        timeseries(
+          'Route outcomes',
+          {
+            unit: 'reqps',
+            range: [0, 10_000],
+            scope: 'platform',
+            meaning: 'Outcomes reported by the proxy per second, by target and result (connected, failed, timeout…).',
+          },
+          [prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}')],
+        ),
       )
       .build(),
   );
