@@ -153,7 +153,9 @@ export function controlDashboard(): Dashboard {
             unit: 's',
             range: [1e-6, 0.1],
             scope: 'platform',
-            meaning: 'Median and 99th percentile of the time a routing decision takes inside Sluice (not the network).',
+            nonFinite: ['NaN'],
+            meaning:
+              'Median and 99th percentile of the time a routing decision takes inside Sluice (not the network); NaN, a gap, where no call was routed.',
           },
           [
             prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),

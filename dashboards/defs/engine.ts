@@ -79,7 +79,8 @@ export function engineDashboard(): Dashboard {
             unit: 'short',
             range: [1, 100_000],
             scope: 'platform',
-            meaning: 'Median and 99th percentile of the events per batch the pipelines handle.',
+            nonFinite: ['NaN'],
+            meaning: 'Median and 99th percentile of the events per batch the pipelines handle (NaN, a gap, where no batch ran).',
           },
           [
             prom(`histogram_quantile(0.5, sum by (le) (rate(sluice_pipeline_batch_size_bucket{${JOB}}${RATE})))`, 'p50'),
@@ -132,7 +133,13 @@ export function engineDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Insert latency p99, by table',
-          { unit: 's', range: [1e-4, 60], scope: 'platform', meaning: '99th percentile of ClickHouse insert time, by table.' },
+          {
+            unit: 's',
+            range: [1e-4, 60],
+            scope: 'platform',
+            nonFinite: ['NaN'],
+            meaning: '99th percentile of ClickHouse insert time, by table (NaN, a gap, where the table had no insert).',
+          },
           [
             prom(
               `histogram_quantile(0.99, sum by (le, table) (rate(sluice_clickhouse_insert_duration_seconds_bucket{${JOB}}${RATE})))`,
@@ -202,7 +209,13 @@ export function engineDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'HTTP p99 by route',
-          { unit: 's', range: [1e-5, 60], scope: 'platform', meaning: '99th percentile of HTTP request time, by route.' },
+          {
+            unit: 's',
+            range: [1e-5, 60],
+            scope: 'platform',
+            nonFinite: ['NaN'],
+            meaning: '99th percentile of HTTP request time, by route (NaN, a gap, where the route had no request).',
+          },
           [
             prom(
               `histogram_quantile(0.99, sum by (le, route) (rate(sluice_http_request_duration_seconds_bucket{${JOB}}${RATE})))`,

@@ -109,7 +109,9 @@ export function queuesDashboard(): Dashboard {
             unit: 's',
             range: [0, 3600],
             scope: 'tenant',
-            meaning: 'Median and 90th percentile of how long answered calls waited, from the wait histogram.',
+            nonFinite: ['NaN'],
+            meaning:
+              'Median and 90th percentile of how long answered calls waited, from the wait histogram; NaN, a gap, where no call was answered.',
           },
           [
             prom(`histogram_quantile(0.5, sum by (le) (rate(${WAITS}[$__rate_interval])))`, 'p50'),

@@ -179,7 +179,8 @@ export function workflowDashboard(): Dashboard {
             unit: 's',
             range: [0, 5],
             scope: 'platform',
-            meaning: 'Median and 99th percentile of how late SLA timers fired after their due time.',
+            nonFinite: ['NaN'],
+            meaning: 'Median and 99th percentile of how late SLA timers fired after their due time; NaN, a gap, where no timer fired.',
           },
           [
             prom('histogram_quantile(0.5, sum by (le) (rate(sluice_sla_timer_lateness_seconds_bucket[$__rate_interval])))', 'p50'),

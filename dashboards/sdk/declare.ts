@@ -67,7 +67,8 @@ const UNIT_NAMES: Readonly<Record<string, string>> = {
 
 /** The panel's description: its meaning, then unit, expected range and scope. */
 export function describeSpec(spec: PanelSpec): string {
-  const unit = (s: ValueSpec) => `${UNIT_NAMES[s.unit] ?? s.unit}, ${rangeText(s.range)}`;
+  const unit = (s: ValueSpec) =>
+    `${UNIT_NAMES[s.unit] ?? s.unit}, ${rangeText(s.range)}${s.nonFinite?.length ? ` or ${s.nonFinite.join(', ')}` : ''}`;
   const columns = Object.entries(spec.columns ?? {}).map(([c, s]) => `${c}: ${unit(s)}`);
   const scope = spec.scope === 'tenant' ? 'Per tenant (the selected one).' : 'Platform-wide: not filtered by tenant.';
   return `${spec.meaning.trim()} Unit: ${unit(spec)}${columns.length ? ` (${columns.join('; ')})` : ''}. ${scope}`;
