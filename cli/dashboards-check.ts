@@ -37,6 +37,8 @@ export interface CheckReport {
     prometheusQueries: number;
     clickhousePanelQueries: number;
   };
+  /** Sluice's `/metrics` at the end of the run. */
+  readonly scrape: string;
   /** What the simulated run did and the time range evaluated. */
   readonly run: { control: SimulatedRun['control']; liveSeconds: number; prometheus: string };
 }
@@ -99,6 +101,7 @@ export async function checkDashboards(log: (line: string) => void = () => {}, o:
     return {
       problems,
       panels,
+      scrape,
       counted: {
         dashboards: dashboards.length,
         clickhouseRuns: runs.length,

@@ -98,7 +98,7 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
     // start at 00:00, 08:00 and 16:00 local time with the first breaks (AUX) two hours in: the scenario's UTC
     // offset puts the start 100 minutes into a shift, so the run holds breaks whatever the hour.
     const start = Math.floor((Date.now() - minutes * 60_000) / 60_000) * 60_000;
-    const utcOffsetMinutes = (((100 - (start / 60_000) % 480) % 480) + 480) % 480;
+    const utcOffsetMinutes = (((100 - ((start / 60_000) % 480)) % 480) + 480) % 480;
     const run = new TrafficSimulation(
       buildScenario({ seed: o.seed ?? 11, start, minutes, utcOffsetMinutes, tenants: [TENANT], callsPerHour: o.callsPerHour ?? 600 }),
     );
@@ -106,7 +106,11 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
     let sent = 0;
     let last: TelemetryEvent | undefined;
     for (const batch of batches<TelemetryEvent>(run, 2_000)) {
-      for (const e of batch) if (e.source === 'skillgroup') (skillGroups.add(e.body.skillGroup), (last = e));
+      for (const e of batch)
+        if (e.source === 'skillgroup') {
+          skillGroups.add(e.body.skillGroup);
+          last = e;
+        }
       let res = await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: batch } });
       // The in-process pipeline pushes back while it catches up (503 + Retry-After): wait, as a client must.
       for (let tries = 0; res.statusCode === 503 && res.headers['retry-after'] !== undefined && tries < 60; tries++) {
@@ -125,7 +129,11 @@ export async function simulatedSluice(o: SimulationOptions = {}): Promise<Simula
       { ...last, id: `${last.id}-seconds`, ts: Math.floor(last.ts / 1000) },
       { ...last, id: `${last.id}-control-char`, body: { ...last.body, skillGroup: 'sales\u0000' } },
     ];
-    await expectStatus('POST /v1/events (faulty)', await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: faulty } }), 202);
+    await expectStatus(
+      'POST /v1/events (faulty)',
+      await sluice.app.inject({ method: 'POST', url: '/v1/events', payload: { events: faulty } }),
+      202,
+    );
     sent += 2;
     await until(`the pipelines to handle ${sent} events`, timeoutMs, async () => (sluice.worker?.handled ?? 0) >= sent);
 
@@ -179,11 +187,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function driveControl(sluice: Sluice, groups: readonly string[], scale = 1): Promise<ControlSummary> {
   const inject = sluice.app.inject.bind(sluice.app);
-  await expectStatus(
-    'POST /v1/flows',
-    await inject({ method: 'POST', url: `/v1/flows?tenant=${TENANT}`, payload: QUICK_SLA_FLOW }),
-    201,
-  );
+  await expectStatus('POST /v1/flows', await inject({ method: 'POST', url: `/v1/flows?tenant=${TENANT}`, payload: QUICK_SLA_FLOW }), 201);
   const outcomes: Record<string, number> = {};
   const targets: Record<string, number> = {};
   let routed = 0;
@@ -237,7 +241,11 @@ export async function driveControl(sluice: Sluice, groups: readonly string[], sc
     if (n % 2 === 1) {
       // Completed within the SLA: a closed ticket and a stopped clock.
       const id = (res.json() as { ticket?: { id: string }; id?: string }).ticket?.id ?? (res.json() as { id: string }).id;
-      const done = await inject({ method: 'POST', url: `/v1/tickets/${encodeURIComponent(id)}/actions?tenant=${TENANT}`, payload: { type: 'complete' } });
+      const done = await inject({
+        method: 'POST',
+        url: `/v1/tickets/${encodeURIComponent(id)}/actions?tenant=${TENANT}`,
+        payload: { type: 'complete' },
+      });
       await expectStatus('POST /v1/tickets/…/actions complete', done, 200);
       ticketsCompleted++;
     }

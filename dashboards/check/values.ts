@@ -169,7 +169,7 @@ export interface CheckContext extends GrafanaTime {
 }
 
 /** The variable choices each query is run with: every skill group (All), and the first alone. */
-const choices = (c: CheckContext): [string, readonly string[]][] => [
+const choices = (c: CheckContext): [choice: string, groups: readonly string[]][] => [
   ['skill_group=All', c.skillGroups],
   [`skill_group=${c.skillGroups[0]}`, c.skillGroups.slice(0, 1)],
 ];
@@ -263,11 +263,12 @@ export async function checkClickHousePanels(ch: ClickHouse, dashboards: readonly
     for (const panel of panelsOf(dashboard)) {
       const spec = declarationOf(panel);
       for (const t of targetsOf(panel).filter((x) => x.datasource?.uid === CLICKHOUSE.uid)) {
-        for (const [choice, groups] of choices(c)) {
+        const picks = /\$\{?skill_group\b/.test(t.rawSql ?? '') ? choices(c) : [['all', c.skillGroups] as const];
+        for (const [choice, groups] of picks) {
           const picked: Record<string, TemplateVariable> = {
             tenant: { current: c.tenant },
             database: { current: ch.database },
-            skill_group: choice === 'skill_group=All' ? { current: '$__all', options: c.skillGroups } : { current: [...groups] },
+            skill_group: groups === c.skillGroups ? { current: '$__all', options: c.skillGroups } : { current: [...groups] },
           };
           const query = expandQuery(t.rawSql ?? '', {
             fromMs: c.fromMs,
