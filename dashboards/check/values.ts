@@ -99,6 +99,8 @@ export function valueProblem(spec: ValueSpec, raw: number | string): string | un
 export interface QueryCheck {
   readonly dashboard: string;
   readonly panel: string;
+  /** The panel's type (`timeseries`, `stat`, `table`…). */
+  readonly panelType: string;
   /** The query's refId (`A`, `B`…). */
   readonly refId: string;
   readonly kind: 'prometheus' | 'clickhouse';
@@ -226,6 +228,7 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
           const base = {
             dashboard: dashboard.uid ?? '',
             panel: panel.title ?? '',
+            panelType: panel.type,
             refId: t.refId ?? '',
             kind: 'prometheus' as const,
             choice,
@@ -279,6 +282,7 @@ export async function checkClickHousePanels(ch: ClickHouse, dashboards: readonly
           const base = {
             dashboard: dashboard.uid ?? '',
             panel: panel.title ?? '',
+            panelType: panel.type,
             refId: t.refId ?? '',
             kind: 'clickhouse' as const,
             choice,
