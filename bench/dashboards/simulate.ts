@@ -16,7 +16,7 @@ import { startSluice, type Sluice } from '../../app/main.js';
 
 /** Options of {@link simulatedSluice}. */
 export interface SimulationOptions {
-  /** Minutes of traffic (default 120), starting 100 minutes into a scenario shift that began 6 to 14 hours ago. */
+  /** Minutes of traffic model history (default 120), ending now, starting 100 minutes into a scenario shift (local time). */
   readonly minutes?: number;
   /** Calls per hour of the tenant (default 600). */
   readonly callsPerHour?: number;
@@ -38,7 +38,7 @@ export interface SimulatedRun {
   /** The time range covering the run and the records made after it, epoch ms (first event to a minute after now). */
   readonly fromMs: number;
   readonly toMs: number;
-  /** When the traffic began and ended in wall-clock time (the live part a Prometheus sees), epoch ms. */
+  /** When the traffic was sent, wall-clock epoch ms: from the first event posted to the end of the live traffic (what a Prometheus saw). */
   readonly liveFromMs: number;
   readonly liveToMs: number;
   /** What the live control traffic did, for the report. */
