@@ -10,6 +10,7 @@ import { parseApiKeys } from './api-keys.js';
 import { appError } from './errors.js';
 import { ALERT_ENV_SCHEMA, type AlertConfig, alertSummary, loadAlertConfig } from './alert-config.js';
 import { OIDC_ENV_SCHEMA, oidcConfigOf, type OidcConfig } from './oidc-config.js';
+import { DEFAULT_SERVICE_LEVEL, SERVICE_LEVEL_VARIANTS, serviceLevelSettings, type ServiceLevelSettings } from './service-level.js';
 
 export { parseApiKeys, principalsOf, type ApiKeyEntry } from './api-keys.js';
 
@@ -92,7 +93,10 @@ export interface Config {
   ttlDays: number;
   outOfOrdernessMs: number;
   allowedLatenessMs: number;
+  /** The deployment's default service-level threshold T, ms (`serviceLevels.default.thresholdMs`). */
   serviceLevelMs: number;
+  /** Each tenant's one service-level definition: variant, threshold, objective (`app/service-level.ts`). */
+  serviceLevels: ServiceLevelSettings;
   /** Length of the agent/extension interval windows, minutes. */
   intervalMinutes: 15 | 30;
   shortAbandonMs: number;
@@ -104,6 +108,18 @@ export interface Config {
   /** Simulated calls per hour per tenant. */
   simCallsPerHour: number;
   simTenants: string[];
+  /** Set by `sluice demo` (`SLUICE_DEMO`): the scripted control traffic, the short-SLA flow, chDB over HTTP. Never in `sluice start`. */
+  demo: boolean;
+  /** The demo's scripted CTI trouble: first at (after start), then every, each lasting, ms. */
+  simCtiFailure: { atMs: number; everyMs: number; forMs: number };
+  /** The demo's short-SLA flow: first warning after this, breach at twice it, ms. */
+  simSlaWarningMs: number;
+  /** Where the demo serves its chDB over ClickHouse's HTTP interface (read-only; port 0 = any free one, -1 = not served). */
+  demoClickhouseHost: string;
+  demoClickhousePort: number;
+  demoClickhouseUser: string;
+  /** Its key (the ClickHouse password); undefined: a random one per start, printed in the banner. */
+  demoClickhouseKey: string | undefined;
   /** Distinct names a tenant may have in a pipeline worker; an event bringing a new one past it is dead-lettered. */
   cardinalityLimits: { skillGroup: number; agent: number; extension: number };
   /** A name with no event for this long leaves the per-tenant count and the real-time state, ms. */
@@ -222,13 +238,25 @@ const ENV_SCHEMA = {
     SLUICE_OUT_OF_ORDERNESS_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_ALLOWED_LATENESS_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 600000 },
     SLUICE_INTERVAL_MINUTES: { type: 'integer', enum: [15, 30], default: 15 },
-    SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 20000 },
+    SLUICE_SERVICE_LEVEL_MS: { type: 'integer', minimum: 1, maximum: 3600000, default: DEFAULT_SERVICE_LEVEL.thresholdMs },
+    SLUICE_SERVICE_LEVEL_VARIANT: { enum: SERVICE_LEVEL_VARIANTS, default: DEFAULT_SERVICE_LEVEL.variant },
+    SLUICE_SERVICE_LEVEL_OBJECTIVE: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULT_SERVICE_LEVEL.objective },
+    SLUICE_SERVICE_LEVEL_TENANTS: { type: 'string', default: '' },
     SLUICE_SHORT_ABANDON_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000 },
     SLUICE_TENANTS: { type: 'string', pattern: '^[a-z0-9][a-z0-9_,-]*$' },
     SLUICE_WEBHOOK_URL: { type: 'string', pattern: '^$|^https?://', default: '' },
     SLUICE_SIMULATOR: { type: 'boolean', default: false },
     SIM_CALLS_PER_HOUR: { type: 'number', minimum: 0, maximum: 1000000, default: 1200 },
     SIM_TENANTS: { type: 'string', default: 'demo' },
+    SLUICE_DEMO: { type: 'boolean', default: false },
+    SIM_CTI_FAILURE_AT_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
+    SIM_CTI_FAILURE_EVERY_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
+    SIM_CTI_FAILURE_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
+    SIM_SLA_WARNING_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 90000 },
+    SLUICE_DEMO_CLICKHOUSE_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    SLUICE_DEMO_CLICKHOUSE_PORT: { type: 'integer', minimum: -1, maximum: 65535, default: 8124 },
+    SLUICE_DEMO_CLICKHOUSE_USER: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'sluice' },
+    SLUICE_DEMO_CLICKHOUSE_KEY: { type: 'string', minLength: 16, maxLength: 256 },
     SLUICE_MAX_SKILL_GROUPS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     SLUICE_MAX_AGENTS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
     SLUICE_MAX_EXTENSIONS_PER_TENANT: { type: 'integer', minimum: 1, maximum: 1000000, default: 20000 },
@@ -396,6 +424,10 @@ export function loadConfig(
     outOfOrdernessMs: r.SLUICE_OUT_OF_ORDERNESS_MS,
     allowedLatenessMs: r.SLUICE_ALLOWED_LATENESS_MS,
     serviceLevelMs: r.SLUICE_SERVICE_LEVEL_MS,
+    serviceLevels: serviceLevelSettings(
+      { variant: r.SLUICE_SERVICE_LEVEL_VARIANT, thresholdMs: r.SLUICE_SERVICE_LEVEL_MS, objective: r.SLUICE_SERVICE_LEVEL_OBJECTIVE },
+      r.SLUICE_SERVICE_LEVEL_TENANTS,
+    ),
     intervalMinutes: r.SLUICE_INTERVAL_MINUTES,
     shortAbandonMs: r.SLUICE_SHORT_ABANDON_MS,
     tenants,
@@ -403,6 +435,13 @@ export function loadConfig(
     simulator: r.SLUICE_SIMULATOR,
     simCallsPerHour: r.SIM_CALLS_PER_HOUR,
     simTenants: list(r.SIM_TENANTS),
+    demo: r.SLUICE_DEMO,
+    simCtiFailure: { atMs: r.SIM_CTI_FAILURE_AT_MS, everyMs: r.SIM_CTI_FAILURE_EVERY_MS, forMs: r.SIM_CTI_FAILURE_MS },
+    simSlaWarningMs: r.SIM_SLA_WARNING_MS,
+    demoClickhouseHost: r.SLUICE_DEMO_CLICKHOUSE_HOST,
+    demoClickhousePort: r.SLUICE_DEMO_CLICKHOUSE_PORT,
+    demoClickhouseUser: r.SLUICE_DEMO_CLICKHOUSE_USER,
+    demoClickhouseKey: r.SLUICE_DEMO_CLICKHOUSE_KEY || undefined,
     cardinalityLimits: Object.freeze({
       skillGroup: r.SLUICE_MAX_SKILL_GROUPS_PER_TENANT,
       agent: r.SLUICE_MAX_AGENTS_PER_TENANT,

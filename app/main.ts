@@ -15,6 +15,7 @@ import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
 import { startDemoTickets } from './demo-tickets.js';
+import { demoPeaks, startDemoControl, type DemoControl } from './demo-control.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -23,6 +24,8 @@ import { createPipelines } from '../pipelines/wire.js';
 import { configSummary, type Config } from './config.js';
 import { buildInfo } from './build-info.js';
 import { Metrics } from './metrics.js';
+import { ServiceLevelMetrics } from './service-level-metrics.js';
+import { serviceLevelOf } from './service-level.js';
 import { optionalChecks, servesIngest } from './process-roles.js';
 import { knownTenants } from './metric-labels.js';
 import { randomUUID } from 'node:crypto';
@@ -56,6 +59,8 @@ export interface Sluice {
   readonly control: Control | undefined;
   /** The traffic model feeding the demo, when it runs. */
   readonly simulator: { readonly sent: () => number; stop(): Promise<void> } | undefined;
+  /** `sluice demo`'s calls routed through control (`SLUICE_DEMO` with the simulator and control in this process). */
+  readonly demoControl: DemoControl | undefined;
   /** Stops in order: stop accepting, stop the simulator, drain, stop the worker, close adapters. */
   close(): Promise<void>;
 }
@@ -86,9 +91,20 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     shortAbandonSeconds: config.shortAbandonMs / 1000,
     labels: { tenants: knownTenants(config), valuesPerLabel: config.metricLabelValues },
   });
+  // Each tenant's one service-level definition (app/service-level.ts): the pipelines count "within" against its T,
+  // the real-time figures show its variant, and these metrics carry both.
+  const serviceLevels = config.serviceLevels;
+  const serviceLevelMetrics = new ServiceLevelMetrics({
+    registry: metrics.registry,
+    labels: metrics.labels,
+    settings: serviceLevels,
+    shortAbandonMs: config.shortAbandonMs,
+    tenants: knownTenants(config),
+  });
   let state: 'starting' | 'running' | 'stopping' = 'starting';
   const closers: (() => Promise<void>)[] = [];
   const checks = new Map<string, ReadinessCheck>();
+  closers.push(async () => metrics.close());
 
   try {
     const ch = await connectClickHouse(
@@ -161,9 +177,11 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         outOfOrdernessMs: config.outOfOrdernessMs,
         allowedLatenessMs: config.allowedLatenessMs,
         serviceLevelMs: config.serviceLevelMs,
+        serviceLevelMsOf: (tenant) => serviceLevelOf(serviceLevels, tenant).thresholdMs,
         shortAbandonMs: config.shortAbandonMs,
         intervalMinutes: config.intervalMinutes,
       },
+      serviceLevelOf: (tenant) => serviceLevelOf(serviceLevels, tenant),
       consume: config.role === 'all' || config.role === 'pipeline',
       names: { limits: config.cardinalityLimits, idleMs: config.nameIdleMs, onRefused: metrics.cardinalityRefused },
       ingestEventsPerSec: config.ingestEventsPerSec,
@@ -171,7 +189,13 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       onIngestRateLimited: metrics.ingestRateRefused,
       embedded: config,
       metrics,
-      observer: { ...metrics.pipelineObserver(), events: (events) => metrics.observeEvents(events) },
+      observer: {
+        ...metrics.pipelineObserver(),
+        events: (events) => {
+          metrics.observeEvents(events);
+          serviceLevelMetrics.observeEvents(events);
+        },
+      },
       log,
       // Kafka's partitions are the fleet's; the in-process bus's are this process's own.
       ...(config.kafkaBrokers ? {} : { partitionNamespace: `${hostname()}:${process.pid}` }),
@@ -183,6 +207,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     if (worker) {
       const w = worker;
       metrics.observeRealtime(realtime, () => clock.now());
+      serviceLevelMetrics.observeRealtime(realtime, () => clock.now());
       metrics.gauge(
         'sluice_window_state_partitions',
         'Source partitions holding event-time window state in this worker.',
@@ -329,24 +354,46 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
     }
 
     let simulator: Sluice['simulator'];
+    let demoControl: DemoControl | undefined;
     if (config.simulator) {
       // The capacity planners' traffic model (all four sources, consistent), played in real time.
       const start = clock.now();
+      const seed = start % 2 ** 31;
       const model = new TrafficSimulation(
         buildScenario({
-          seed: start % 2 ** 31,
+          seed,
           start,
           minutes: 7 * 24 * 60,
           tenants: config.simTenants,
           callsPerHour: config.simCallsPerHour,
+          // The demo's surges, so queues build up and levels move (issue 20).
+          ...(config.demo ? { peaks: demoPeaks(start) } : {}),
         }),
       );
       const abort = new AbortController();
       let sent = 0;
+      // The demo routes each offered call through control, as a proxy would, and reports its outcome (issue 20).
+      if (config.demo && control) {
+        const dc = startDemoControl({ service: control.service, clock, log, seed, cti: config.simCtiFailure });
+        demoControl = dc;
+        closers.unshift(async () => {
+          dc.stop();
+          log.info(dc.stats(), 'demo control traffic stopped');
+        });
+        log.info({ ctiTrouble: config.simCtiFailure }, 'demo: calls routed through control, with a scripted CTI trouble');
+      }
       // On the in-process bus the simulator waits for the same admission as ingest: it never drops nor fails.
-      const sink = embedded
+      const published = embedded
         ? { send: (events: TelemetryEvent[]) => embedded.publishWhenAdmitted(events, abort.signal) }
         : publisherSink(publisher);
+      const sink = demoControl
+        ? {
+            send: async (events: TelemetryEvent[]) => {
+              await published.send(events);
+              demoControl?.observe(events);
+            },
+          }
+        : published;
       const playing = pace(model, sink, {
         clock,
         speed: 1,
@@ -366,7 +413,17 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
       // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
       if (workflow) {
-        const stopTickets = startDemoTickets({ engine: workflow.engine, clock, tenants: config.tenants, log });
+        const wf = workflow;
+        const stopTickets = startDemoTickets({
+          engine: wf.engine,
+          clock,
+          tenants: config.tenants,
+          log,
+          // The short-SLA demo flow, only in `sluice demo` (issue 20).
+          ...(config.demo
+            ? { quickSla: { warningMs: config.simSlaWarningMs, deploy: (doc) => wf.catalog.deploy(doc, { tenant: String(doc.tenant) }) } }
+            : {}),
+        });
         closers.unshift(async () => stopTickets());
       }
     }
@@ -385,7 +442,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       clock,
       metrics,
       realtime: rt.view,
-      pipelines: { ...pipelines.routes, realtime: rt.view },
+      pipelines: { ...pipelines.routes, realtime: rt.view, serviceLevelOf: (tenant) => serviceLevelOf(serviceLevels, tenant) },
       ingest: servesIngest(config.role, config.kafkaBrokers !== null),
       ...(rt.levels ? { levels: rt.levels } : {}),
       checks,
@@ -420,7 +477,7 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         for (const c of closers) await c().catch((err: Error) => log.warn({ err: err.message }, 'error while closing'));
         log.info({ published: publisher.published, handled: worker?.handled ?? 0 }, 'stopped');
       })());
-    return { app, url, metrics, clickhouse: ch, worker, realtime: rt, control, simulator, close };
+    return { app, url, metrics, clickhouse: ch, worker, realtime: rt, control, simulator, demoControl, close };
   } catch (err) {
     for (const c of closers) await c().catch(() => {});
     throw err;

@@ -39,7 +39,7 @@ describe('Metrics', () => {
   });
 
   it('places wait buckets at the short-abandon and service-level thresholds, sorted and unique', () => {
-    expect(waitBuckets(20, 5)).toEqual([1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]);
+    expect(waitBuckets(20, 5)).toEqual([1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800]);
     expect(waitBuckets(25, 3)).toContain(25);
     expect(waitBuckets(25, 3)).toContain(3);
     expect(waitBuckets(30, 5).filter((b) => b === 30)).toHaveLength(1);
@@ -129,9 +129,9 @@ describe('Metrics of the control loop', () => {
     expect(text).toContain('sluice_route_remote_outcomes_total{result="relayed"} 3');
     expect(text).toContain('sluice_route_remote_outcomes_total{result="refused"} 2');
     // Outcomes by kind as they come; repeats, unknown decisions and refusals from the service's counts.
-    (handlers.get('outcome') as (e: object) => void)({ target: 'agent', outcome: 'timeout', success: false });
+    (handlers.get('outcome') as (e: object) => void)({ tenant: 'x', target: 'agent', outcome: 'timeout', success: false });
     expect(await m.registry.getSingleMetricAsString('sluice_route_outcomes_total')).toContain(
-      'sluice_route_outcomes_total{target="agent",result="timeout"} 1',
+      'sluice_route_outcomes_total{tenant="x",target="agent",result="timeout"} 1',
     );
     outcomes.conflict = 2;
     unknown.timedOut = 4;
@@ -154,6 +154,8 @@ describe('Metrics of the control loop', () => {
 
 describe('Metrics under unbounded names', () => {
   const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  /** The series that counted something (known label sets are at 0 from the start). */
+  const counted = (text: string, name: string) => series(text, name).filter((l) => !l.endsWith(' 0'));
 
   it("folds skill groups past a tenant's set and unknown tenants into _other, adding up what folds together", async () => {
     const m = new Metrics({ labels: { tenants: ['acme', 'globex'], valuesPerLabel: 10 } });
@@ -186,7 +188,7 @@ describe('Metrics under unbounded names', () => {
       'sluice_queue_longest_wait_seconds{tenant="acme",skill_group="_other"} 2.999',
     );
     expect(series(text, 'sluice_queue_agents')).toContain('sluice_queue_agents{tenant="acme",skill_group="_other",state="ON_CALL"} 8970');
-    expect(series(text, 'sluice_queue_wait_seconds_count')).toEqual([
+    expect(counted(text, 'sluice_queue_wait_seconds_count')).toEqual([
       'sluice_queue_wait_seconds_count{tenant="acme",skill_group="sg-0",outcome="answered"} 1',
       ...Array.from(
         { length: 9 },
@@ -223,15 +225,19 @@ describe('Metrics under unbounded names', () => {
     const decide = handlers.get('decision') as (d: object) => void;
     for (let i = 0; i < 1_000; i++) decide({ tenant: `made-up-${i}`, target: 'agent', level: 0, durationNs: 500 });
     decide({ tenant: 'acme', target: 'chat', level: 2, durationNs: 500 });
-    (handlers.get('admission-rejected') as (e: object) => void)({ tenant: 'made-up-1', kind: 'bucket' });
+    (handlers.get('admission-rejected') as (e: object) => void)({ tenant: 'made-up-1', kind: 'bucket', key: 'made-up-1|L0' });
     const text = await m.registry.metrics();
-    expect(series(text, 'sluice_route_decisions_total')).toEqual([
-      'sluice_route_decisions_total{tenant="_other",target="agent",level="0"} 1000',
+    expect(counted(text, 'sluice_route_decisions_total')).toEqual([
       'sluice_route_decisions_total{tenant="acme",target="chat",level="2"} 1',
+      'sluice_route_decisions_total{tenant="_other",target="agent",level="0"} 1000',
     ]);
-    expect(series(text, 'sluice_admission_rejections_total')).toEqual([
-      'sluice_admission_rejections_total{tenant="_other",kind="bucket"} 1',
+    expect(counted(text, 'sluice_admission_attempts_spilled_total')).toEqual([
+      'sluice_admission_attempts_spilled_total{tenant="_other",target="agent"} 1',
     ]);
+    // Made-up tenants add one tenant value (_other) to the preset series, never one each.
+    expect(new Set(series(text, 'sluice_route_decisions_total').map((l) => /tenant="([^"]*)"/.exec(l)?.[1]))).toEqual(
+      new Set(['acme', '_other']),
+    );
     expect(series(text, 'sluice_level')).toEqual([
       'sluice_level{tenant="acme",skill_group="sales"} 1',
       'sluice_level{tenant="_other",skill_group="_other"} 3',
@@ -256,8 +262,159 @@ describe('Metrics under unbounded names', () => {
       'sluice_cardinality_names{tenant="acme",kind="skillGroup"} 1000',
       'sluice_cardinality_names{tenant="_other",kind="agent"} 9',
     ]);
-    expect(series(text, 'sluice_cardinality_refused_total')).toEqual([
+    expect(counted(text, 'sluice_cardinality_refused_total')).toEqual([
       'sluice_cardinality_refused_total{tenant="acme",kind="skillGroup"} 1',
     ]);
+  });
+});
+
+describe('Metrics that tell the truth (issue 20)', () => {
+  const line = (text: string, prefix: string) => text.split('\n').find((l) => l.startsWith(prefix));
+  const fakeControl = (breakers: { id: string; state: string }[]) => {
+    const handlers = new Map<string, (e: never) => void>();
+    const service = {
+      on: (name: string, fn: (e: never) => void) => void handlers.set(name, fn),
+      state: () => ({ levels: [], breakers }),
+      stats: () => ({
+        remoteOutcomes: { relayed: 0 },
+        outcomes: { repeat: 0, conflict: 0 },
+        unknown: { expired: 0 },
+        refusals: { 'unknown-tenant': 0 },
+      }),
+    };
+    const emit = (name: string, e: object) => (handlers.get(name) as (e: object) => void)(e);
+    return { service: service as unknown as Parameters<Metrics['observeControl']>[0]['service'], emit };
+  };
+
+  it("sets the known label sets of counters to 0 at start-up, and a breaker's when it becomes known", async () => {
+    const m = new Metrics({ labels: { tenants: ['acme'] } });
+    const breakers = [{ id: 'cti:primary', state: 'closed' }];
+    const c = fakeControl(breakers);
+    m.observeControl({ service: c.service });
+    let text = await m.registry.metrics();
+    for (const zero of [
+      'sluice_route_decisions_total{tenant="acme",target="callback",level="3"} 0',
+      'sluice_admission_calls_refused_total{tenant="acme",reason="admission"} 0',
+      'sluice_admission_attempts_spilled_total{tenant="acme",target="chat"} 0',
+      'sluice_level_changes_total{tenant="acme",level="2"} 0',
+      'sluice_route_outcomes_total{tenant="acme",target="agent",result="failed"} 0',
+      'sluice_breaker_transitions_total{breaker="cti:primary",to="open"} 0',
+      'sluice_control_limit_hits_total{limit="pending-tenant"} 0',
+      'sluice_events_dead_lettered_total{source="skillgroup",reason="schema"} 0',
+      'sluice_events_late_total{source="agent"} 0',
+      'sluice_ingest_rate_limited_total{tenant="acme"} 0',
+    ])
+      expect(text, zero).toContain(zero);
+    // A CTI node a policy reload adds: its transitions are at 0 from the next scrape, and count from there.
+    breakers.push({ id: 'cti:backup', state: 'closed' });
+    text = await m.registry.metrics();
+    expect(text).toContain('sluice_breaker_transitions_total{breaker="cti:backup",to="half-open"} 0');
+    c.emit('breaker', { breakerId: 'cti:backup', to: 'open' });
+    expect(await m.registry.getSingleMetricAsString('sluice_breaker_transitions_total')).toContain(
+      'sluice_breaker_transitions_total{breaker="cti:backup",to="open"} 1',
+    );
+  });
+
+  it("sets a tenant's series to 0 the first time it shows when tenants are not configured", async () => {
+    const m = new Metrics();
+    m.observeControl({ service: fakeControl([]).service });
+    expect(await m.registry.metrics()).not.toContain('tenant="acme"');
+    m.ingestRateRefused('acme');
+    const text = await m.registry.metrics();
+    expect(text).toContain('sluice_ingest_rate_limited_total{tenant="acme"} 1');
+    expect(text).toContain('sluice_route_decisions_total{tenant="acme",target="agent",level="0"} 0');
+  });
+
+  it('counts refused calls apart from spilled attempts: a spill that found a target is no refused call', async () => {
+    const m = new Metrics({ labels: { tenants: ['acme'] } });
+    const c = fakeControl([]);
+    m.observeControl({ service: c.service });
+    const decision = (target: string) => ({ tenant: 'acme', target, level: 1, durationNs: 20_000 });
+    // The primary CTI's limit is full: the call spills to chat, which takes it.
+    c.emit('admission-rejected', { tenant: 'acme', level: 1, kind: 'limiter', key: 'cti:a' });
+    c.emit('decision', decision('chat'));
+    // The bucket refuses agents, chat's limit refuses too: nothing is left.
+    c.emit('admission-rejected', { tenant: 'acme', level: 1, kind: 'bucket', key: 'acme|L1' });
+    c.emit('admission-rejected', { tenant: 'acme', level: 1, kind: 'limiter', key: 'channel:chat' });
+    c.emit('decision', decision('reject'));
+    // Every channel's breaker open, no admission involved.
+    c.emit('decision', decision('reject'));
+    const text = await m.registry.metrics();
+    expect(line(text, 'sluice_admission_attempts_spilled_total{tenant="acme",target="agent"}')).toMatch(/ 2$/);
+    expect(line(text, 'sluice_admission_attempts_spilled_total{tenant="acme",target="chat"}')).toMatch(/ 1$/);
+    expect(line(text, 'sluice_admission_calls_refused_total{tenant="acme",reason="admission"}')).toMatch(/ 1$/);
+    expect(line(text, 'sluice_admission_calls_refused_total{tenant="acme",reason="unavailable"}')).toMatch(/ 1$/);
+    expect(text).not.toContain('sluice_admission_rejections_total');
+  });
+
+  it("sets a skill group's wait series to 0 at its first offered call, and never resets them", async () => {
+    const m = new Metrics();
+    m.observeEvents([call('OFFERED')]);
+    let text = await m.registry.getSingleMetricAsString('sluice_queue_wait_seconds');
+    expect(text).toContain('sluice_queue_wait_seconds_count{tenant="acme",skill_group="sales",outcome="answered"} 0');
+    expect(text).toContain('sluice_queue_wait_seconds_count{tenant="acme",skill_group="sales",outcome="abandoned"} 0');
+    m.observeEvents([call('ANSWERED', 3_000)]);
+    m.observeEvents([call('OFFERED')]);
+    text = await m.registry.getSingleMetricAsString('sluice_queue_wait_seconds');
+    expect(text).toContain('sluice_queue_wait_seconds_count{tenant="acme",skill_group="sales",outcome="answered"} 1');
+  });
+
+  it('counts each agent once per tenant in sluice_agents, however many skill groups it serves', async () => {
+    const m = new Metrics();
+    const agents = [
+      { tenant: 'acme', state: 'AVAILABLE', skillGroups: ['sales', 'support'] },
+      { tenant: 'acme', state: 'AVAILABLE', skillGroups: ['sales'] },
+      { tenant: 'acme', state: 'ON_CALL', skillGroups: ['sales', 'support'] },
+    ];
+    m.observeRealtime({ skillGroups: () => [], agents: () => agents as never }, () => 0);
+    const text = await m.registry.getSingleMetricAsString('sluice_agents');
+    expect(text).toContain('sluice_agents{tenant="acme",state="AVAILABLE"} 2');
+    expect(text).toContain('sluice_agents{tenant="acme",state="ON_CALL"} 1');
+  });
+
+  it("reads event-loop delay with its 1 ms sampling resolution taken off, instead of prom-client's 10 ms gauges", async () => {
+    const m = new Metrics();
+    try {
+      await new Promise((r) => setTimeout(r, 20));
+      const blockedUntil = performance.now() + 60;
+      while (performance.now() < blockedUntil);
+      await new Promise((r) => setTimeout(r, 5));
+      const text = await m.registry.metrics();
+      expect(text).toMatch(/^# TYPE sluice_event_loop_delay_seconds summary$/m);
+      for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_min_seconds']) expect(text).not.toContain(name);
+      const q = (quantile: string) => Number(line(text, `sluice_event_loop_delay_seconds{quantile="${quantile}"}`)?.split(' ')[1]);
+      // The 60 ms block is the most; the median sample (a timer that ran on time) is far below prom-client's 10 ms floor.
+      expect(q('1')).toBeGreaterThanOrEqual(0.055);
+      expect(q('0.5')).toBeLessThan(q('1'));
+      expect(q('0.5')).toBeGreaterThanOrEqual(0);
+      expect(Number(line(text, 'sluice_event_loop_delay_seconds_count')?.split(' ')[1])).toBeGreaterThan(0);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('counts ticket transitions and SLA warnings by tenant, from 0 for the configured tenants', async () => {
+    const m = new Metrics({ labels: { tenants: ['acme'] } });
+    let observer: Parameters<Parameters<Metrics['observeWorkflow']>[0]['observe']>[0] = {};
+    m.observeWorkflow({ observe: (o: typeof observer) => void (observer = o), ticketCounts: async () => ({}) } as never, ['acme']);
+    let text = await m.registry.metrics();
+    expect(text).toContain('sluice_workflow_ticket_transitions_total{tenant="acme",state="closed"} 0');
+    expect(text).toContain('sluice_sla_warnings_total{tenant="acme",kind="breach",level="0",delivered="true"} 0');
+    observer.ticketState?.({ tenant: 'acme', flowId: 'f', to: 'closed' });
+    observer.slaFired?.({
+      tenant: 'acme',
+      flowId: 'f',
+      kind: 'breach',
+      level: 0,
+      channel: 'log',
+      delivered: true,
+      late: false,
+      latenessMs: 0,
+    });
+    text = await m.registry.metrics();
+    expect(text).toContain('sluice_workflow_ticket_transitions_total{tenant="acme",state="closed"} 1');
+    expect(text).toContain('sluice_sla_warnings_total{tenant="acme",kind="breach",level="0",delivered="true"} 1');
+    // On time reads 0: a bucket bound at 0.
+    expect(text).toContain('sluice_sla_timer_lateness_seconds_bucket{le="0"} 1');
   });
 });

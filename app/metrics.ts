@@ -1,13 +1,22 @@
 import { buildInfo } from './build-info.js';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { OUTCOME_KINDS, SAFETY_ORDER } from '../control/index.js';
+import { DEAD_LETTER_CODES } from '../pipelines/dead-letters.js';
+import { SOURCES } from '../pipelines/events/types.js';
+import { DELIVERY_CHANNELS } from '../workflow/alerts/types.js';
 import type { PipelineObserver } from '../pipelines/worker.js';
 import type { DeliveryWorker } from '../workflow/alerts/worker.js';
 import type { Workflow } from '../workflow/wire.js';
 import type { Control } from '../control/wire.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
 import type { SkillGroupNow } from '../pipelines/realtime/state.js';
+import type { AgentNow } from '../pipelines/realtime/figures.js';
 import type { CardinalityLimiter, CardinalityRefusal } from '../pipelines/limits/cardinality.js';
 import { foldSeries, LabelBounds, type LabelBoundsOptions } from './metric-labels.js';
+import { BATCH_SIZE_BUCKETS, ROUTE_DECISION_BUCKETS, TIMER_LATENESS_BUCKETS, waitBuckets } from './metric-buckets.js';
+
+export { waitBuckets } from './metric-buckets.js';
 
 /** Thresholds that place histogram buckets where the call-center domain reads them. */
 export interface MetricsOptions {
@@ -43,11 +52,34 @@ export const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = {
   'forced-open': 2,
 };
 
-/** Bucket bounds (seconds) for queue waits: dense around the short-abandon and service-level thresholds. */
-export function waitBuckets(serviceLevelSeconds: number, shortAbandonSeconds: number): number[] {
-  const bounds = new Set([1, 2, shortAbandonSeconds, 10, 15, serviceLevelSeconds, 30, 45, 60, 90, 120, 180, 300, 600]);
-  return [...bounds].filter((b) => Number.isFinite(b) && b > 0).sort((a, b) => a - b);
-}
+/**
+ * prom-client's event-loop gauges from a `monitorEventLoopDelay` at 10 ms resolution: each sample is the whole
+ * interval between its timer's runs, so they never read below ~10 ms. `sluice_event_loop_delay_seconds` replaces
+ * them; `nodejs_eventloop_lag_seconds` (one setImmediate's wait at scrape time) stays.
+ */
+export const MISLEADING_EVENT_LOOP_METRICS = [
+  'nodejs_eventloop_lag_min_seconds',
+  'nodejs_eventloop_lag_max_seconds',
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
+] as const;
+
+/** Sampling resolution of `sluice_event_loop_delay_seconds`, ms (the smallest `monitorEventLoopDelay` takes). */
+export const EVENT_LOOP_RESOLUTION_MS = 1;
+
+/** States a breaker transition goes to (`sluice_breaker_transitions_total{to}`). */
+const BREAKER_STATES = ['closed', 'open', 'half-open', 'forced-open', 'forced-closed'] as const;
+/** Why a call got no target (`sluice_admission_calls_refused_total{reason}`). */
+const CALL_REFUSAL_REASONS = ['admission', 'unavailable'] as const;
+/** The control bounds of `sluice_control_limit_hits_total{limit}` (control's `LimitName`). */
+const CONTROL_LIMITS = ['route', 'outcome', 'api', 'pending-tenant', 'pending-total', 'skill-groups'] as const;
+/** Ticket states (`sluice_workflow_ticket_transitions_total{state}`). */
+const TICKET_STATES = ['active', 'paused', 'closed'] as const;
+/** Alert delivery results (`sluice_alert_deliveries_total{result}`). */
+const DELIVERY_RESULTS = ['sent', 'retry', 'failed', 'undeliverable'] as const;
 
 /**
  * Sluice's Prometheus metrics, on a registry of their own (one per instance, so tests can run several).
@@ -93,8 +125,8 @@ export class Metrics {
   });
   readonly batchSize = new Histogram({
     name: 'sluice_pipeline_batch_size',
-    help: 'Messages per consumed batch (a 4 MiB Kafka fetch holds ten thousand and more).',
-    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000],
+    help: 'Messages per consumed batch (the in-process bus: one; a 4 MiB Kafka fetch holds ten thousand and more). Buckets: app/metric-buckets.ts.',
+    buckets: [...BATCH_SIZE_BUCKETS],
     registers: [this.registry],
   });
   readonly insertSeconds = new Histogram({
@@ -159,6 +191,12 @@ export class Metrics {
   });
   /** The bounds every input-driven label goes through. */
   readonly labels: LabelBounds;
+  /** Tenant label values whose series of known label sets are at 0 already, and what sets each section's. */
+  readonly #presetTenants = new Set<string>();
+  readonly #tenantPresets: ((tenant: string) => void)[] = [];
+  readonly #loop: IntervalHistogram;
+  /** Tenant and skill group label pairs whose wait series exist (set to 0 at their first offered call). */
+  readonly #waitSeries = new Set<string>();
 
   constructor(opts: MetricsOptions = {}) {
     this.labels = new LabelBounds({ ...opts.labels, onFold: (label) => this.labelsFolded.inc({ label }) });
@@ -166,6 +204,24 @@ export class Metrics {
     // prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics
     // refuses them); each is the sum over `type` of the gauge without the suffix, which stays.
     for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    for (const name of MISLEADING_EVENT_LOOP_METRICS) this.registry.removeSingleMetric(name);
+    this.#loop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    this.#loop.enable();
+    this.registry.registerMetric(eventLoopDelaySummary(this.#loop));
+    // Counters of fixed label sets start at 0, so rate() and increase() see their first increment: the configured
+    // tenants' now, a tenant first seen later (an unconfigured deployment, `_other`) when it first shows.
+    for (const t of opts.labels?.tenants ?? []) this.#presetTenants.add(this.labels.tenant(t));
+    for (const source of SOURCES) {
+      for (const c of [this.eventsIn, this.eventsOut, this.late, this.duplicates]) c.inc({ source }, 0);
+      for (const reason of DEAD_LETTER_CODES) this.deadLettered.inc({ source, reason }, 0);
+    }
+    for (const label of ['tenant', 'skill_group', 'source', 'reason', 'breaker', 'target', 'sla_level'])
+      this.labelsFolded.inc({ label }, 0);
+    this.#onTenant((tenant) => {
+      this.ingestRateLimited.inc({ tenant }, 0);
+      for (const kind of ['skillGroup', 'agent', 'extension']) this.refusedPastLimit.inc({ tenant, kind }, 0);
+      for (const work of ['stream_push', 'report_queued', 'report_refused']) this.nonCriticalSlowedTotal.inc({ tenant, work }, 0);
+    });
     const build = buildInfo();
     new Gauge({
       name: 'sluice_build_info',
@@ -182,25 +238,54 @@ export class Metrics {
     });
   }
 
-  /** Counts the waits of answered and abandoned calls among stored events. */
+  /** Stops sampling the event loop (the process's {@link startSluice} close calls it). */
+  close(): void {
+    this.#loop.disable();
+  }
+
+  /** The tenant label of `tenant` (bounded); the first time a value shows, its counters' known label sets are set to 0. */
+  #tenant(tenant: string): string {
+    const t = this.labels.tenant(tenant);
+    if (!this.#presetTenants.has(t)) {
+      this.#presetTenants.add(t);
+      for (const preset of this.#tenantPresets) preset(t);
+    }
+    return t;
+  }
+
+  /** Runs `preset` for every tenant label value known now and for each that shows later. */
+  #onTenant(preset: (tenant: string) => void): void {
+    this.#tenantPresets.push(preset);
+    for (const t of this.#presetTenants) preset(t);
+  }
+
+  /**
+   * Counts the waits of answered and abandoned calls among stored events. A skill group's wait series are set to 0
+   * when its first call is offered (seconds before any wait is known), so increase() sees the first wait.
+   */
   observeEvents(events: readonly TelemetryEvent[]): void {
     for (const e of events) {
-      if (e.source !== 'skillgroup' || e.body.waitMs === undefined) continue;
+      if (e.source !== 'skillgroup') continue;
       const { type, skillGroup, waitMs } = e.body;
-      if (type === 'ANSWERED' || type === 'ABANDONED')
-        this.queueWait.observe(
-          {
-            tenant: this.labels.tenant(e.tenant),
-            skill_group: this.labels.value('skill_group', e.tenant, skillGroup),
-            outcome: type.toLowerCase(),
-          },
-          waitMs / 1000,
-        );
+      const answered = type === 'ANSWERED' || type === 'ABANDONED';
+      if (!(type === 'OFFERED' || (answered && waitMs !== undefined))) continue;
+      const series = { tenant: this.#tenant(e.tenant), skill_group: this.labels.value('skill_group', e.tenant, skillGroup) };
+      // zero() resets a series: only a skill group's first event sets them (the label bounds bound the set).
+      const key = `${series.tenant}\u0000${series.skill_group}`;
+      if (!this.#waitSeries.has(key)) {
+        this.#waitSeries.add(key);
+        this.queueWait.zero({ ...series, outcome: 'answered' });
+        this.queueWait.zero({ ...series, outcome: 'abandoned' });
+      }
+      if (answered) this.queueWait.observe({ ...series, outcome: type.toLowerCase() }, waitMs! / 1000);
     }
   }
 
   /** Real-time queue figures (calls waiting, longest wait, agents by state), read at scrape time from `view`. */
-  observeRealtime(view: { skillGroups(now: number): SkillGroupNow[] }, now: () => number): void {
+  observeRealtime(
+    view: { skillGroups(now: number): SkillGroupNow[]; agents?(): readonly Pick<AgentNow, 'tenant' | 'state'>[] },
+    now: () => number,
+  ): void {
     const r = [this.registry];
     const labels = this.labels;
     // Skill groups folded into one series add up (the longest wait: the longest of them).
@@ -238,7 +323,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'sluice_queue_agents',
-      help: 'Agents serving a skill group now, by tenant, skill group and state.',
+      help: 'Agents serving a skill group now, by tenant, skill group and state; an agent in several skill groups counts in each (totals: sluice_agents).',
       labelNames: ['tenant', 'skill_group', 'state'],
       registers: r,
       collect() {
@@ -249,6 +334,19 @@ export class Metrics {
         for (const s of foldSeries(each, 'sum')) this.set(s.labels, s.value);
       },
     });
+    const agents = view.agents?.bind(view);
+    if (agents)
+      new Gauge({
+        name: 'sluice_agents',
+        help: "Agents now, by tenant and state, each agent counted once whatever skill groups it serves (this worker's partitions: sum across workers).",
+        labelNames: ['tenant', 'state'],
+        registers: r,
+        collect() {
+          this.reset();
+          const each = agents().map((a) => ({ labels: { tenant: labels.tenant(a.tenant), state: a.state }, value: 1 }));
+          for (const s of foldSeries(each, 'sum')) this.set(s.labels, s.value);
+        },
+      });
   }
 
   /** Window state held by the pipeline worker, per source (read at scrape time). */
@@ -295,21 +393,28 @@ export class Metrics {
   observeWorkflow(wf: Pick<Workflow, 'observe' | 'ticketCounts'>, tenants: readonly string[]): void {
     const transitions = new Counter({
       name: 'sluice_workflow_ticket_transitions_total',
-      help: 'Tickets entering a state, by state.',
-      labelNames: ['state'],
+      help: 'Tickets entering a state, by tenant and state.',
+      labelNames: ['tenant', 'state'],
       registers: [this.registry],
     });
     const warnings = new Counter({
       name: 'sluice_sla_warnings_total',
-      help: 'SLA timers fired, by kind (warning, breach, notify), level and whether delivered.',
-      labelNames: ['kind', 'level', 'delivered'],
+      help: 'SLA timers fired, by tenant, kind (warning, breach, notify), level and whether delivered.',
+      labelNames: ['tenant', 'kind', 'level', 'delivered'],
       registers: [this.registry],
     });
     const lateness = new Histogram({
       name: 'sluice_sla_timer_lateness_seconds',
-      help: 'How long after its due time an SLA timer fired.',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300],
+      help: "How long after its due time an SLA timer fired, every tenant's timers (the timer loop is the platform's). Buckets: app/metric-buckets.ts.",
+      buckets: [...TIMER_LATENESS_BUCKETS],
       registers: [this.registry],
+    });
+    this.#onTenant((tenant) => {
+      for (const state of TICKET_STATES) transitions.inc({ tenant, state }, 0);
+      for (const delivered of ['true', 'false']) {
+        warnings.inc({ tenant, kind: 'warning', level: this.labels.shared('sla_level', '1'), delivered }, 0);
+        for (const kind of ['breach', 'notify']) warnings.inc({ tenant, kind, level: this.labels.shared('sla_level', '0'), delivered }, 0);
+      }
     });
     const timerErrors = new Counter({
       name: 'sluice_sla_timer_errors_total',
@@ -331,10 +436,15 @@ export class Metrics {
       },
     });
     wf.observe({
-      ticketState: (c) => transitions.inc({ state: c.to }),
+      ticketState: (c) => transitions.inc({ tenant: this.#tenant(c.tenant), state: c.to }),
       slaFired: (f) => {
         // Warning levels come from tenants' flow definitions.
-        warnings.inc({ kind: f.kind, level: labels.shared('sla_level', String(f.level)), delivered: String(f.delivered) });
+        warnings.inc({
+          tenant: this.#tenant(f.tenant),
+          kind: f.kind,
+          level: labels.shared('sla_level', String(f.level)),
+          delivered: String(f.delivered),
+        });
         lateness.observe(f.latenessMs / 1000);
       },
       timerError: () => timerErrors.inc(),
@@ -352,6 +462,7 @@ export class Metrics {
       labelNames: ['channel', 'result'],
       registers: [this.registry],
     });
+    for (const channel of DELIVERY_CHANNELS) for (const result of DELIVERY_RESULTS) attempts.inc({ channel, result }, 0);
     worker.on('attempt', (a) => attempts.inc({ channel: a.channel, result: a.result }));
   }
 
@@ -363,6 +474,8 @@ export class Metrics {
       labelNames: ['kind', 'stored'],
       registers: [this.registry],
     });
+    for (const kind of ['centre-level', 'centre-breaker', 'centre-service-level'])
+      for (const stored of ['true', 'false']) raised.inc({ kind, stored }, 0);
     return (kind, stored) => raised.inc({ kind, stored: String(stored) });
   }
 
@@ -392,7 +505,11 @@ export class Metrics {
       labelNames: ['tenant', 'cause', 'result'],
       registers: [this.registry],
     });
-    wf.keeper.on('retry', (r) => retries.inc({ tenant: labels.tenant(r.tenant), cause: r.cause, result: r.result }));
+    this.#onTenant((tenant) => {
+      for (const cause of ['change', 'left', 'sweep'])
+        for (const result of ['assigned', 'waiting', 'failed']) retries.inc({ tenant, cause, result }, 0);
+    });
+    wf.keeper.on('retry', (r) => retries.inc({ tenant: this.#tenant(r.tenant), cause: r.cause, result: r.result }));
   }
 
   /** Levels, breakers, decisions, admission and route latency of the control loop. */
@@ -406,14 +523,20 @@ export class Metrics {
     });
     const decisionSeconds = new Histogram({
       name: 'sluice_route_decision_duration_seconds',
-      help: 'Server time spent deciding a route (in process, without HTTP).',
-      buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3],
+      help: "Server time spent deciding a route (in process, without HTTP), every tenant's decisions. Buckets: app/metric-buckets.ts.",
+      buckets: [...ROUTE_DECISION_BUCKETS],
       registers: r,
     });
-    const rejected = new Counter({
-      name: 'sluice_admission_rejections_total',
-      help: 'Calls refused by a tenant bucket or a target concurrency limit.',
-      labelNames: ['tenant', 'kind'],
+    const callsRefused = new Counter({
+      name: 'sluice_admission_calls_refused_total',
+      help: "Calls that got no target at all (answered target \"reject\"), by tenant and reason: admission (a tenant's admission bucket or a target's concurrency limit refused at least one of the call's targets and no other target was left), unavailable (every target the level allows, and the fallbacks, were unavailable: breakers open).",
+      labelNames: ['tenant', 'reason'],
+      registers: r,
+    });
+    const attemptsSpilled = new Counter({
+      name: 'sluice_admission_attempts_spilled_total',
+      help: "Route attempts a target's admission refused, so the call went on to the next target (a call may spill several times; one refused at its last target counts here and in sluice_admission_calls_refused_total), by tenant and refused target: agent (the tenant's admission bucket for agents, or a CTI node's concurrency limit) or a channel's concurrency limit.",
+      labelNames: ['tenant', 'target'],
       registers: r,
     });
     const levelChanges = new Counter({
@@ -427,11 +550,14 @@ export class Metrics {
       help: 'Circuit breaker state changes, by breaker and new state.',
       labelNames: ['breaker', 'to'],
       registers: r,
+      collect() {
+        knowBreakers();
+      },
     });
     const svc = c.service;
     const labels = this.labels;
     // The tenant and skill group of a route come from the caller (a platform router key may name any tenant).
-    const tenant = (t: string) => labels.tenant(t);
+    const tenant = (t: string) => this.#tenant(t);
     const breaker = (id: string) => labels.shared('breaker', id);
     new Gauge({
       name: 'sluice_level',
@@ -463,20 +589,58 @@ export class Metrics {
     });
     const outcomes = new Counter({
       name: 'sluice_route_outcomes_total',
-      help: 'Outcomes reported for routed calls, by target and result: the outcome kind (connected, failed, timeout, abandoned, not-attempted; control/outcome.ts).',
-      labelNames: ['target', 'result'],
+      help: 'Outcomes reported for routed calls, by tenant, target and result: the outcome kind (connected, failed, timeout, abandoned, not-attempted; control/outcome.ts).',
+      labelNames: ['tenant', 'target', 'result'],
       registers: r,
     });
-    svc.on('decision', (d) => {
-      decisions.inc({ tenant: tenant(d.tenant), target: labels.shared('target', d.target), level: String(d.level) });
-      decisionSeconds.observe(d.durationNs / 1e9);
+    const targets = [...SAFETY_ORDER, 'reject'] as const;
+    this.#onTenant((t) => {
+      for (const target of targets) {
+        const tg = labels.shared('target', target);
+        for (const level of ['0', '1', '2', '3']) decisions.inc({ tenant: t, target: tg, level }, 0);
+        if (target === 'reject') continue;
+        attemptsSpilled.inc({ tenant: t, target: tg }, 0);
+        for (const result of OUTCOME_KINDS) outcomes.inc({ tenant: t, target: tg, result }, 0);
+      }
+      for (const reason of CALL_REFUSAL_REASONS) callsRefused.inc({ tenant: t, reason }, 0);
+      for (const level of ['0', '1', '2', '3']) levelChanges.inc({ tenant: t, level }, 0);
     });
-    svc.on('admission-rejected', (e) => rejected.inc({ tenant: tenant(e.tenant), kind: e.kind }));
+    // Every breaker the service knows has its transitions at 0 from the scrape after it becomes known (start-up,
+    // a policy naming a new CTI node), before its first transition as a rule.
+    const presetBreakers = new Set<string>();
+    const knowBreakers = () => {
+      for (const b of svc.state().breakers) {
+        const id = breaker(b.id);
+        if (presetBreakers.has(id)) continue;
+        presetBreakers.add(id);
+        for (const to of BREAKER_STATES) breakerTransitions.inc({ breaker: id, to }, 0);
+      }
+    };
+    knowBreakers();
+    // Admission refusals of one call come (synchronously, inside route()) before its decision.
+    let refusedAttempts = 0;
+    svc.on('decision', (d) => {
+      const t = tenant(d.tenant);
+      decisions.inc({ tenant: t, target: labels.shared('target', d.target), level: String(d.level) });
+      decisionSeconds.observe(d.durationNs / 1e9);
+      if (d.target === 'reject') callsRefused.inc({ tenant: t, reason: refusedAttempts > 0 ? 'admission' : 'unavailable' });
+      refusedAttempts = 0;
+    });
+    svc.on('admission-rejected', (e) => {
+      refusedAttempts += 1;
+      attemptsSpilled.inc({
+        tenant: tenant(e.tenant),
+        target: labels.shared('target', e.kind === 'bucket' ? 'agent' : targetOfKey(e.key)),
+      });
+    });
     svc.on('level', (e) => {
       levelChanges.inc({ tenant: tenant(e.scope.tenant), level: String(e.to) });
     });
-    svc.on('breaker', (t) => breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to }));
-    svc.on('outcome', (o) => outcomes.inc({ target: labels.shared('target', o.target), result: o.outcome }));
+    svc.on('breaker', (t) => {
+      knowBreakers();
+      breakerTransitions.inc({ breaker: breaker(t.breakerId), to: t.to });
+    });
+    svc.on('outcome', (o) => outcomes.inc({ tenant: tenant(o.tenant), target: labels.shared('target', o.target), result: o.outcome }));
     // Cumulative counts kept by the service, every label value present from the start (a rate() sees the first one).
     const fromStats = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>) =>
       new Counter({
@@ -517,6 +681,7 @@ export class Metrics {
       labelNames: ['limit'],
       registers: r,
     });
+    for (const limit of CONTROL_LIMITS) limits.inc({ limit }, 0);
     svc.on('limit', (e) => limits.inc({ limit: e.limit }));
     new Counter({
       name: 'sluice_route_remote_outcomes_total',
@@ -533,7 +698,7 @@ export class Metrics {
 
   /** Counts an ingest request refused by its key's events-per-second limit. */
   ingestRateRefused = (tenant: string): void => {
-    this.ingestRateLimited.inc({ tenant: this.labels.tenant(tenant) });
+    this.ingestRateLimited.inc({ tenant: this.#tenant(tenant) });
   };
 
   /** Counts one authentication (the auth plugin's `onAuth`); every label is from a fixed set. */
@@ -543,12 +708,12 @@ export class Metrics {
 
   /** Counts one piece of non-critical work slowed (a platform stream over every tenant counts as tenant `*`). */
   nonCriticalSlowed = (work: 'stream_push' | 'report_queued' | 'report_refused', tenant: string | undefined): void => {
-    this.nonCriticalSlowedTotal.inc({ tenant: this.labels.tenant(tenant ?? '*'), work });
+    this.nonCriticalSlowedTotal.inc({ tenant: this.#tenant(tenant ?? '*'), work });
   };
 
   /** Counts an event refused past a per-tenant limit (the limiter's `onRefused`). */
   cardinalityRefused = (r: Pick<CardinalityRefusal, 'tenant' | 'kind'>): void => {
-    this.refusedPastLimit.inc({ tenant: this.labels.tenant(r.tenant), kind: r.kind });
+    this.refusedPastLimit.inc({ tenant: this.#tenant(r.tenant), kind: r.kind });
   };
 
   /** Names each tenant has in the pipeline worker against its limits, read at scrape time. */
@@ -577,4 +742,51 @@ export class Metrics {
     const source = SOURCE_OF_TABLE[table];
     if (source) this.eventsOut.inc({ source }, rows);
   };
+}
+
+/**
+ * `sluice_event_loop_delay_seconds`, a summary read from `monitorEventLoopDelay` at {@link EVENT_LOOP_RESOLUTION_MS}:
+ * quantiles 0.5, 0.9, 0.99 and 1 (the most) of the delays sampled since the previous scrape (the samples are then
+ * reset), `_count` and `_sum` over the life of the process. Each sample is the time between two runs of a timer due
+ * every millisecond, so the resolution is taken off: what is left is how late the loop ran the timer.
+ */
+function eventLoopDelaySummary(h: IntervalHistogram): Summary {
+  const name = 'sluice_event_loop_delay_seconds';
+  const res = EVENT_LOOP_RESOLUTION_MS / 1000;
+  const delay = (ns: number) => Math.max(0, ns / 1e9 - res);
+  let count = 0;
+  let sum = 0;
+  let last = [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  const summary = new Summary({
+    name,
+    help: `Event-loop delay, seconds: how late a timer due every ${EVENT_LOOP_RESOLUTION_MS} ms ran (perf_hooks.monitorEventLoopDelay, its resolution taken off); quantiles over the samples since the previous scrape (1: the most), count and sum since start.`,
+    percentiles: [0.5, 0.9, 0.99, 1],
+    registers: [],
+  });
+  const get = summary.get.bind(summary);
+  summary.get = async () => {
+    const base = await get();
+    if (h.count > 0) {
+      last = [delay(h.percentile(50)), delay(h.percentile(90)), delay(h.percentile(99)), delay(h.max)];
+      count += h.count;
+      sum += Math.max(0, (h.mean * h.count) / 1e9 - res * h.count);
+      h.reset();
+    }
+    return {
+      ...base,
+      values: [
+        ...[0.5, 0.9, 0.99, 1].map((quantile, i) => ({ labels: { quantile }, value: last[i]! })),
+        { metricName: `${name}_sum`, labels: {}, value: sum },
+        { metricName: `${name}_count`, labels: {}, value: count },
+      ],
+    };
+  };
+  return summary;
+}
+
+/** The target whose concurrency limit `key` (a breaker key: `cti:<node>` or `channel:<channel>`) is. */
+function targetOfKey(key: string): string {
+  if (key.startsWith('cti:')) return 'agent';
+  const channel = key.startsWith('channel:') ? key.slice('channel:'.length) : '';
+  return (SAFETY_ORDER as readonly string[]).includes(channel) ? channel : 'agent';
 }

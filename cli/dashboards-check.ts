@@ -4,6 +4,7 @@
  * born and moves while Prometheus watches, as it does for a user.
  */
 import { type SimulatedRun, simulatedSluice } from '../bench/dashboards/simulate.js';
+import { alertMetricProblems, alertRuleProblems } from '../dashboards/alerts/check.js';
 import { diffCommitted } from '../dashboards/build.js';
 import { failedRuns, runClickHouseQueries } from '../dashboards/check/clickhouse.js';
 import { type PrometheusServer, startPrometheus } from '../dashboards/check/prometheus.js';
@@ -14,6 +15,7 @@ import {
   type CheckContext,
   checkClickHousePanels,
   checkPrometheusPanels,
+  dashboardVariables,
   problemLines,
   type QueryCheck,
 } from '../dashboards/check/values.js';
@@ -52,15 +54,19 @@ export interface CheckOptions {
 }
 
 /**
- * Runs every check: generated JSON equals the committed JSON and passes Grafana's schema; a simulated run is
- * scraped by a real Prometheus every {@link CHECK_SCRAPE_INTERVAL_S} s; every Prometheus panel query, with
- * Grafana's substitutions over the run's time range, returns series whose every value lies within the panel's
- * declared range; every ClickHouse panel query does the same against chDB; every PromQL expression parses
- * (promtool) and names only exposed metrics; `promtool check metrics` passes on a scrape.
+ * Runs every check: generated JSON equals the committed JSON and passes Grafana's schema; the alerting rules
+ * equal the committed file, pass `promtool check rules` and `promtool test rules`, and name only exposed metrics;
+ * a simulated run is scraped by a real Prometheus every {@link CHECK_SCRAPE_INTERVAL_S} s; every Prometheus panel
+ * query, with Grafana's substitutions over the run's time range, returns series whose every value lies within
+ * the panel's declared range; every ClickHouse panel query does the same against chDB; every PromQL expression
+ * parses (promtool) and names only exposed metrics; `promtool check metrics` passes on a scrape.
  */
 export async function checkDashboards(log: (line: string) => void = () => {}, o: CheckOptions = {}): Promise<CheckReport> {
   log(`using ${await requirePromtool()}`);
   const problems = (await diffCommitted()).slice();
+  // The alerting rules: committed file equals the build, promtool check rules, promtool test rules.
+  log('checking the alerting rules with promtool check rules and promtool test rules…');
+  problems.push(...(await alertRuleProblems()));
   const dashboards = o.dashboards ?? buildDashboards();
   for (const { file, dashboard } of dashboards)
     problems.push(...schemaErrors(JSON.parse(JSON.stringify(dashboard))).map((e) => `${file}: schema: ${e}`));
@@ -90,7 +96,17 @@ export async function checkDashboards(log: (line: string) => void = () => {}, o:
     const exprs = promExpressions(dashboards);
     problems.push(...(await promqlProblems(exprs, scrape, promVariables(run))));
 
-    const base = { tenant: run.tenant, skillGroups: run.skillGroups, scrapeIntervalMs: CHECK_SCRAPE_INTERVAL_S * 1000 };
+    // The dashboards' variables as Grafana sets them for the run's tenant at the end of the run (sl_variant, sl_threshold…).
+    const variables = await dashboardVariables(prometheus!, dashboards, run.tenant, Math.floor(endMs / 1000));
+    problems.push(...variables.problems);
+    const sl = variables.values['sluice-queues'];
+    log(`variables for tenant ${run.tenant}: sl_variant=${sl?.sl_variant ?? '?'}, sl_threshold=${sl?.sl_threshold ?? '?'}`);
+    const base = {
+      tenant: run.tenant,
+      skillGroups: run.skillGroups,
+      scrapeIntervalMs: CHECK_SCRAPE_INTERVAL_S * 1000,
+      variables: variables.values,
+    };
     const promContext: CheckContext = { ...base, fromMs: run.liveFromMs, toMs: endMs };
     const chContext: CheckContext = { ...base, fromMs: run.fromMs, toMs: run.toMs };
     const panels = [
@@ -108,6 +124,7 @@ export async function checkDashboards(log: (line: string) => void = () => {}, o:
       problems.push(
         `${q.dashboard} / panel "${q.panel}" ${q.refId} (${q.choice}): ${q.series} rows for a day before the run (2001-01-01): no time filter?`,
       );
+    problems.push(...alertMetricProblems(scrape));
     return {
       problems,
       panels,

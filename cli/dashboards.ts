@@ -8,18 +8,27 @@ export function dashboardsCommand(): Command {
   );
   cmd
     .command('build')
-    .description('regenerate dashboards/generated/*.json from dashboards/defs/')
-    .option('--out <dir>', 'write them to this folder instead')
-    .action(async (o: { out?: string }) => {
+    .description(
+      'regenerate dashboards/generated/*.json from dashboards/defs/ and dashboards/provisioning/alerts/sluice.rules.yml from dashboards/alerts/',
+    )
+    .option('--out <dir>', 'write the dashboards to this folder instead (the rules only with --rules-out)')
+    .option('--rules-out <file>', 'write the alerting rules to this file instead')
+    .option('--runbook-base <url>', "prefix of the rules' runbook_url (default docs/runbook.md)")
+    .option('--grafana-url <url>', "prefix of the rules' dashboard and panel links (default: paths from Grafana's root)")
+    .action(async (o: { out?: string; rulesOut?: string; runbookBase?: string; grafanaUrl?: string }) => {
       const { GENERATED_DIR, writeDashboards } = await import('../dashboards/build.js');
       const dir = o.out ?? GENERATED_DIR;
       const files = await writeDashboards(dir);
       console.error(`sluice: wrote ${files.length} dashboards to ${dir}: ${files.join(', ')}`);
+      if (o.out !== undefined && o.rulesOut === undefined) return;
+      const { RULES_FILE, writeRules } = await import('../dashboards/alerts/build.js');
+      const rules = await writeRules(o.rulesOut ?? RULES_FILE, { runbook: o.runbookBase, grafana: o.grafanaUrl });
+      console.error(`sluice: wrote the alerting rules to ${rules}`);
     });
   cmd
     .command('check')
     .description(
-      "committed JSON equals the build and passes Grafana's schema; a real Prometheus scrapes a simulated run and every panel query (Prometheus and ClickHouse) returns series whose values lie within the panel's declared range; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes",
+      "committed JSON equals the build and passes Grafana's schema; a real Prometheus scrapes a simulated run and every panel query (Prometheus and ClickHouse) returns series whose values lie within the panel's declared range; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes; the alerting rules pass promtool check rules and promtool test rules",
     )
     .option('--verbose', 'list every panel query evaluated, passing or not')
     .action(async (o: { verbose?: boolean }) => {

@@ -4,6 +4,7 @@ import { redactSecrets, redactUrl, urlSecrets } from '../adapters/redact.js';
 import { loadConfig, PROCESS_ROLES, withoutExternalServices, type Config } from '../app/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { startSluice } from '../app/main.js';
+import { serveDemoClickHouse, type DemoClickHouse } from './demo-clickhouse.js';
 
 /**
  * How `sluice start` speaks when nobody reads a terminal (systemd, a container, a log shipper): every line JSON.
@@ -27,12 +28,19 @@ function refuse(json: boolean, text: string, code: number): never {
   process.exit(code);
 }
 
+/** Something started beside Sluice once it runs (the demo's ClickHouse endpoint): its banner lines and its stop. */
+interface Beside {
+  readonly lines: string[];
+  stop(): Promise<void>;
+}
+
 /** Runs Sluice until SIGINT/SIGTERM, then shuts down gracefully (a second signal forces exit). */
 async function run(
   overrides: Record<string, string>,
   banner: (c: Readonly<Config>, url: string) => string[],
   env: Record<string, string | undefined> = process.env,
   json = false,
+  beside?: (c: Readonly<Config>, log: Logger) => Promise<Beside>,
 ): Promise<void> {
   let config: Readonly<Config>;
   try {
@@ -61,7 +69,14 @@ async function run(
     log.flush();
     refuse(json, `sluice: could not start: ${message}`, 1);
   }
-  const lines = banner(config, sluice.url);
+  let extra: Beside | undefined;
+  try {
+    extra = await beside?.(config, log);
+  } catch (err) {
+    await sluice.close().catch(() => {});
+    refuse(json, `sluice: could not start: ${(err as Error).message}`, 1);
+  }
+  const lines = [...banner(config, sluice.url), ...(extra?.lines ?? [])];
   if (json && !process.stderr.isTTY) log.info({ url: sluice.url, role: config.role }, lines[0] ?? 'listening');
   else for (const line of lines) console.error(line);
   let firstSignalAt = 0;
@@ -80,13 +95,16 @@ async function run(
       process.exit(1);
     }, config.shutdownTimeoutMs + 2_000);
     timer.unref();
-    sluice.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    (extra?.stop() ?? Promise.resolve())
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'error while closing'))
+      .then(() => sluice.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -138,7 +156,13 @@ export function demoCommand(): Command {
       .action(async (o: { port?: string; rate: string; useEnv?: boolean }) => {
         const { env, ignored } = o.useEnv ? { env: process.env, ignored: [] } : withoutExternalServices(process.env);
         await run(
-          { SLUICE_OPEN: 'true', SLUICE_SIMULATOR: 'true', SIM_CALLS_PER_HOUR: o.rate, ...(o.port ? { PORT: o.port } : {}) },
+          {
+            SLUICE_OPEN: 'true',
+            SLUICE_SIMULATOR: 'true',
+            SLUICE_DEMO: 'true',
+            SIM_CALLS_PER_HOUR: o.rate,
+            ...(o.port ? { PORT: o.port } : {}),
+          },
           (c, url) => [
             '',
             `  Sluice demo is running on ${url}  (open API: no keys needed — demo only)`,
@@ -153,10 +177,16 @@ export function demoCommand(): Command {
               : ignored.length > 0
                 ? `  embedded services only: ignored ${ignored.join(', ')} from the environment (--use-env uses them)`
                 : '  embedded services only (--use-env would use KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL from the environment)',
-            '  Ctrl-C stops it; pending rows are stored first.',
-            '',
           ],
           env,
+          false,
+          async (c, log) => {
+            const ch: DemoClickHouse = await serveDemoClickHouse(c, log);
+            return {
+              lines: [...ch.lines, '  Ctrl-C stops it; pending rows are stored first.', ''],
+              stop: () => ch.stop(),
+            };
+          },
         );
       })
   );

@@ -141,6 +141,35 @@ describe('a node that stops answering, and a proxy that loses outcomes', () => {
     expect(x.svc.stats().unknown.expired).toBeGreaterThan(1_000);
   }, 120_000);
 
+  it('outcomes lost while calls spill to the backup, then reporting resumes with every call on the primary: the backup, sent nothing since, is not taken for silent', async () => {
+    const x = await started();
+    const opened: string[] = [];
+    x.svc.on('tenant-breaker', (t) => {
+      if (t.to === 'open') opened.push(`${t.breakerId}: ${t.reason}`);
+    });
+    const unknown: string[] = [];
+    x.svc.on('unknown', (e) => unknown.push(`${e.breakerKey}:${e.timedOut}`));
+    const r = await runEdge(
+      { svc: x.svc, clock: x.clock, view: x.view, tenant: 'acme', skillGroup: 'care', rate: 40, random: seededRandom(1) },
+      [
+        { name: 'healthy', ms: 12_000 },
+        { name: 'outcomes lost', ms: 12_000, reporting: { lose: 1 } },
+        { name: 'reporting again', ms: 24_000 },
+      ],
+    );
+    // While the proxy lost everything, the canaries went to the backup; once it reports again, nothing does.
+    expect(r[1]!.targets['agent:b'] ?? 0).toBeGreaterThan(10);
+    expect(r[2]!.targets).toEqual({ 'agent:a': r[2]!.agentCalls });
+    // The backup's unanswered calls of the lost period expired in the next one, while the primary's reports came
+    // back: those reports are of calls decided after the backup's last call, so they say nothing about it.
+    expect(unknown.filter((u) => u === 'cti:b:false').length).toBeGreaterThanOrEqual(r[1]!.targets['agent:b']!);
+    expect(unknown.filter((u) => u.endsWith(':true'))).toEqual([]);
+    expect(x.svc.stats().unknown.timedOut).toBe(0);
+    expect(opened).toEqual([]);
+    expect(own(x, 'cti:b')).toMatchObject({ state: 'closed', errors: 0 });
+    expect(own(x, 'cti:a')).toMatchObject({ state: 'closed', errors: 0 });
+  }, 60_000);
+
   it('in the order of the SIP test (healthy, 503, stopped, outcomes dropped, back): no trip while outcomes are dropped, back on the primary after', async () => {
     const x = await started({ breakers: () => ({ openMaxMs: 20_000 }) });
     const opens: number[] = [];

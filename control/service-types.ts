@@ -249,6 +249,8 @@ export interface ControlEvents {
   limit: { readonly limit: LimitName; readonly tenant: string };
   /** An outcome taken (`success`: connected; `latencyMs` absent for the kinds that carry none; `late`: after the slot's time-out). */
   outcome: {
+    /** The tenant of the decision (as the caller named it: unbounded for an unknown tenant's safe default). */
+    readonly tenant: string;
     readonly target: RouteTarget;
     readonly breakerKey: string;
     readonly outcome: OutcomeKind;

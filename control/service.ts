@@ -289,16 +289,17 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       else this.#engine.outcome(c, o.outcome, latency, now, late);
       this.#outcomes[o.outcome] += 1;
       if (late) this.#outcomes.late += 1;
-      this.#emitOutcome(c.target, c.decision.breakerKey, o.outcome, latency, late);
+      this.#emitOutcome(c.tenant, c.target, c.decision.breakerKey, o.outcome, latency, late);
       return late ? 'late' : 'taken';
     } finally {
       this.hot.release();
     }
   }
 
-  #emitOutcome(target: RouteTarget, breakerKey: string, kind: OutcomeKind, latency: number, late: boolean): void {
+  #emitOutcome(tenant: string, target: RouteTarget, breakerKey: string, kind: OutcomeKind, latency: number, late: boolean): void {
     if (this.events.has('outcome'))
       this.events.emit('outcome', {
+        tenant,
         target,
         breakerKey,
         outcome: kind,
@@ -369,7 +370,7 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
       const latency = nodeAnswered(o.outcome) ? (o.latencyMs ?? 0) : Number.NaN;
       this.#engine.orphan(d.tenant, this.tables.compiled.has(d.tenant), d.breakerKey, o.outcome, latency, d.sec * 1000);
       this.#outcomes[o.outcome] += 1;
-      this.#emitOutcome(targetOf(d.breakerKey), d.breakerKey, o.outcome, latency, false);
+      this.#emitOutcome(d.tenant, targetOf(d.breakerKey), d.breakerKey, o.outcome, latency, false);
     } finally {
       this.hot.release();
     }

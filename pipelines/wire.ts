@@ -28,6 +28,7 @@ import { CardinalityLimiter, type CardinalityOptions } from './limits/cardinalit
 import type { PipelineFactories } from './partition.js';
 import { EventPublisher } from './publisher.js';
 import { PartitionedRealtime, type PartitionId } from './realtime/partitioned.js';
+import type { RealtimeOptions } from './realtime/state.js';
 import { skillGroupPipeline, type SkillGroupHooks } from './skillgroup/pipeline.js';
 import type { TelemetryStore } from './store/types.js';
 import { deadLetterTopic } from './topics.js';
@@ -41,6 +42,8 @@ export interface PipelineWindows {
   readonly allowedLatenessMs: number;
   /** Service-level threshold T of the skill-group figures. */
   readonly serviceLevelMs: number;
+  /** A tenant's own threshold T, ms (its service-level definition); `serviceLevelMs` for the rest. */
+  readonly serviceLevelMsOf?: (tenant: string) => number;
   /** Calls abandoned sooner than this are short abandons. */
   readonly shortAbandonMs: number;
   /** Interval window length, minutes (agent and extension; 1-minute windows are always kept). */
@@ -58,6 +61,7 @@ export function allPipelines(w: PipelineWindows, hooks: { skillgroup?: SkillGrou
     allowedLatenessMs: w.allowedLatenessMs,
     serviceLevelMs: w.serviceLevelMs,
     shortAbandonMs: w.shortAbandonMs,
+    ...(w.serviceLevelMsOf === undefined ? {} : { serviceLevelMsOf: w.serviceLevelMsOf }),
   };
   const h = hooks.skillgroup;
   return {
@@ -97,6 +101,8 @@ export interface CreatePipelinesOptions {
   /** Consumer group of the workers (default `sluice-pipelines`). */
   readonly groupId?: string;
   readonly windows: PipelineWindows;
+  /** The service-level variant and objective each tenant's real-time span figures show (its one definition). */
+  readonly serviceLevelOf?: RealtimeOptions['serviceLevelOf'];
   /** Whether this process runs a pipeline worker (role `all` or `pipeline`). */
   readonly consume: boolean;
   /** Per-tenant limits of distinct names, and how long an idle name is remembered, ms (also the real-time state's). */
@@ -160,7 +166,10 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
   const { clock, bus, store } = o;
   const producer = await bus.producer();
   const publisher = new EventPublisher(producer, o.topicPrefix);
-  const realtime = new PartitionedRealtime(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs });
+  const realtime = new PartitionedRealtime({
+    ...(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs }),
+    ...(o.serviceLevelOf === undefined ? {} : { serviceLevelOf: o.serviceLevelOf }),
+  });
   const partId = (at: TopicPartition | undefined): PartitionId =>
     `${o.partitionNamespace === undefined ? '' : `${o.partitionNamespace}/`}${at?.topic ?? '?'}:${at?.partition ?? '?'}`;
   // Only partitions still assigned feed the state: a batch that finishes after its partition was revoked is the new owner's.

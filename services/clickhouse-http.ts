@@ -2,7 +2,8 @@
  * A ClickHouse server for tests: chDB (the ClickHouse engine as a library) behind the part of
  * ClickHouse's HTTP interface that `@clickhouse/client` uses, so several processes share one engine
  * through the real client's HTTP path. No ClickHouse server package can be installed here; this is
- * the stand-in, and it is only for tests, benchmarks and `npm run clickhouse`.
+ * the stand-in, for tests, benchmarks and `npm run clickhouse` — and, read-only with a key (`readOnly`), for
+ * `sluice demo`'s chDB, so Grafana can read it (`cli/demo-clickhouse.ts`).
  *
  * What it speaks: `GET|HEAD /ping` and `/` → `Ok.`; `POST /` (and `GET /` for read-only statements)
  * with the SQL in `query`, in the body, or both (concatenated, as a server does); `INSERT … FORMAT f`
@@ -24,7 +25,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, deflateSync, gzipSync, gunzipSync, inflateSync } from 'node:zlib';
-import { classify, insertData } from './clickhouse-sql.js';
+import { classify, insertData, outsideReach } from './clickhouse-sql.js';
 
 /** Options of {@link serveClickHouseHttp}. */
 export interface ClickHouseHttpOptions {
@@ -42,6 +43,13 @@ export interface ClickHouseHttpOptions {
   maxBodyBytes?: number;
   /** Where failures of the server itself (not of queries) are told. */
   log?: (line: string) => void;
+  /**
+   * Serve reads only (`sluice demo`'s endpoint for Grafana): every statement but SELECT, WITH, SHOW, DESCRIBE,
+   * EXISTS, EXPLAIN and CHECK is refused (`READONLY`), the engine session runs with `readonly = 2` (settings may
+   * change, `readonly` itself not), and queries that reach past the database (`file()`, `url()`, `INTO OUTFILE`,
+   * …, see `outsideReach`) are refused (`ACCESS_DENIED`).
+   */
+  readOnly?: boolean;
 }
 
 /** A running server. */
@@ -273,6 +281,9 @@ export async function serveClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     return run;
   };
 
+  // The engine refuses writes too (its own check, beneath the statement classification above); readonly = 2 still
+  // lets a client set its query settings, as Grafana's plugin does, but never `readonly` itself.
+  if (opts.readOnly) await native.QueryAsyncConnection(conn, 'SET readonly = 2', 'TabSeparated');
   const meta = await native.QueryAsyncConnection(conn, 'SELECT version(), timezone()', 'TabSeparated');
   const [version, timezone] = meta.bytes.toString('utf8').trim().split('\t') as [string, string];
   const codes = await native.QueryAsyncConnection(
@@ -332,7 +343,7 @@ export async function serveClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     if (!IDENT.test(defaultFormat)) throw failure('UNKNOWN_FORMAT', `Unknown format ${defaultFormat}`);
     const database = params.get('database');
     if (database && !IDENT.test(database)) throw failure('UNKNOWN_DATABASE', `Database ${database} does not exist`);
-    const ro = readOnly || Number(params.get('readonly') ?? 0) > 0;
+    const ro = readOnly || opts.readOnly === true || Number(params.get('readonly') ?? 0) > 0;
 
     // The SQL is the `query` parameter followed by the body, as a server reads it; an insert's data is not SQL.
     let text = sql;
@@ -362,7 +373,16 @@ export async function serveClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     if (stmt.kind === 'multi')
       throw failure('SYNTAX_ERROR', `Syntax error (Multi-statements are not allowed): failed at position ${stmt.at + 1}`);
     if (ro && (stmt.kind !== 'query' || !stmt.readOnly))
-      throw failure('READONLY', 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly');
+      throw failure(
+        'READONLY',
+        opts.readOnly
+          ? 'Cannot execute query in readonly mode: this endpoint serves reads only'
+          : 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly',
+      );
+    if (opts.readOnly) {
+      const reach = outsideReach(text);
+      if (reach !== undefined) throw failure('ACCESS_DENIED', `${reach} is not allowed on this read-only endpoint`);
+    }
 
     return serial(async () => {
       const started = process.hrtime.bigint();
@@ -511,6 +531,10 @@ export async function serveClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  }).catch((err: unknown) => {
+    // Port taken, address not local: the engine session goes with the server that never served.
+    session.close();
+    throw err;
   });
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('the ClickHouse HTTP server has no TCP address');

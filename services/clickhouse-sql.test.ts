@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, insertData } from './clickhouse-sql.js';
+import { classify, insertData, outsideReach } from './clickhouse-sql.js';
 
 describe('classify', () => {
   it('finds where an insert’s inline data starts, past literals, comments and a column named format', () => {
@@ -42,5 +42,33 @@ describe('insertData', () => {
     expect(insertData('TabSeparated', Buffer.from('a\n\nDROP TABLE x\n'))).toBeUndefined();
     expect(insertData('CSV', Buffer.from('\na\n'))).toBeUndefined();
     expect(insertData('JSONEachRow', Buffer.from('{"s":"ü😀"}\n\n{"s":"\u00ff"}'))?.toString('utf8')).toBe('{"s":"ü😀"}\n{"s":"\u00ff"}\n');
+  });
+});
+
+describe('outsideReach (the read-only endpoint of sluice demo)', () => {
+  it('lets dashboard queries through', () => {
+    expect(
+      outsideReach(
+        "SELECT toStartOfInterval(ts, INTERVAL 60 second) AS time, target, count() AS n FROM sluice.route_decisions WHERE tenant = 'demo' AND ts >= now() - INTERVAL 1 HOUR GROUP BY time, target ORDER BY time FORMAT JSON",
+      ),
+    ).toBeUndefined();
+    // Names of columns, aliases, literals and comments are not calls.
+    expect(outsideReach("SELECT file, url AS s3 FROM t WHERE x = 'file(\\'/etc/passwd\\')' /* url('x') */")).toBeUndefined();
+  });
+
+  it('refuses INTO OUTFILE, functions reaching files, URLs, servers or programs in any case, and calls through quoted names', () => {
+    expect(outsideReach("SELECT 1 INTO OUTFILE '/tmp/x'")).toBe('INTO OUTFILE');
+    expect(outsideReach("SELECT * FROM file('/etc/passwd', 'LineAsString')")).toBe('file()');
+    expect(outsideReach("SELECT * FROM FiLe ('/etc/passwd')")).toBe('FiLe()');
+    expect(outsideReach("SELECT file('/etc/passwd')")).toBe('file()');
+    expect(outsideReach("SELECT * FROM url('http://169.254.169.254/', 'LineAsString')")).toBe('url()');
+    expect(outsideReach("SELECT * FROM remote('db:9000', system.one)")).toBe('remote()');
+    expect(outsideReach("SELECT * FROM executable('x.sh', 'TSV', 'a String')")).toBe('executable()');
+    expect(outsideReach("SELECT * FROM s3Cluster('c', 'https://b/x')")).toBe('s3Cluster()');
+    expect(outsideReach("SELECT * FROM `file`('/etc/passwd')")).toMatch(/quoted name/);
+    expect(outsideReach('SELECT * FROM "url"(\'http://x\')')).toMatch(/quoted name/);
+    expect(outsideReach("WITH (SELECT 1) AS a SELECT * FROM t WHERE a IN (SELECT * FROM postgresql('h:5432', 'db', 't', 'u', 'p'))")).toBe(
+      'postgresql()',
+    );
   });
 });

@@ -141,3 +141,71 @@ export function insertData(format: string, data: Buffer): Buffer | undefined {
   if (BLANK_LINE.test(trimmed) || /^[ \t\r]*\n/.test(trimmed)) return undefined;
   return Buffer.from(trimmed, 'latin1');
 }
+
+/**
+ * Table functions and functions through which a query reaches past the database (files, URLs, other servers,
+ * programs): a read-only endpoint refuses them, as chDB, the engine in-process, has no user-level file grants.
+ */
+const OUTSIDE = new Set(
+  [
+    'file',
+    'fileCluster',
+    'url',
+    'urlCluster',
+    's3',
+    's3Cluster',
+    'gcs',
+    'oss',
+    'cosn',
+    'azureBlobStorage',
+    'azureBlobStorageCluster',
+    'hdfs',
+    'hdfsCluster',
+    'input',
+    'executable',
+    'remote',
+    'remoteSecure',
+    'cluster',
+    'clusterAllReplicas',
+    'mysql',
+    'postgresql',
+    'mongodb',
+    'redis',
+    'sqlite',
+    'jdbc',
+    'odbc',
+    'iceberg',
+    'icebergS3',
+    'icebergAzure',
+    'icebergHDFS',
+    'icebergLocal',
+    'deltaLake',
+    'deltaLakeLocal',
+    'hudi',
+    'python',
+    'arrowFlight',
+    'arrowflight',
+    'ytsaurus',
+    'paimon',
+    'dictionary',
+  ].map((n) => n.toLowerCase()),
+);
+
+/**
+ * Why a read-only endpoint must refuse `sql` although it reads only, or undefined: `INTO OUTFILE` (a SELECT that
+ * writes a file), a call of a function reaching outside the database ({@link OUTSIDE}, any case), or a call through
+ * a quoted name (which could spell one of those). Lexed as {@link classify} lexes, so text in literals and
+ * comments counts for nothing.
+ */
+export function outsideReach(sql: string): string | undefined {
+  const tokens = scan(sql);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1]?.text;
+    if (t.text.toUpperCase() === 'OUTFILE') return 'INTO OUTFILE';
+    if (next !== '(') continue;
+    if (t.text === '`' || t.text === '"') return `a call through a quoted name (${sql.slice(t.start, t.end)})`;
+    if (OUTSIDE.has(t.text.toLowerCase())) return `${t.text}()`;
+  }
+  return undefined;
+}

@@ -45,8 +45,14 @@ export interface TenantConfig {
   readonly id: string;
   readonly skillGroups: readonly SkillGroupConfig[];
   readonly agents: readonly AgentConfig[];
-  /** How long an offered call rings at the agent before it is answered, seconds (default 2). */
+  /** How long an offered call rings at the agent before it is answered, seconds (default 2; the mean when `ringCv` > 0). */
   readonly ringSec?: number;
+  /**
+   * Coefficient of variation of the ring time (default 0: every call rings `ringSec`). Above 0 each call's ring time is
+   * a lognormal draw of mean `ringSec` (agents pick up after one ring or after four), from its own random stream, so the
+   * rest of the run draws the same numbers whatever this is.
+   */
+  readonly ringCv?: number;
 }
 
 /** A whole run of the traffic model. */
@@ -127,6 +133,7 @@ export function resolveConfig(c: TrafficConfig): ResolvedConfig {
     if (tenantIds.has(t.id)) throw new RangeError(`${tn}.id '${t.id}' is repeated`);
     tenantIds.add(t.id);
     if (t.ringSec !== undefined && !(t.ringSec >= 0 && Number.isFinite(t.ringSec))) throw new RangeError(`${tn}.ringSec must be ≥ 0`);
+    if (t.ringCv !== undefined && !(t.ringCv >= 0 && t.ringCv <= 3)) throw new RangeError(`${tn}.ringCv must be within 0..3`);
     const groups = new Set<string>();
     t.skillGroups.forEach((g, gi) => {
       const gn = `${tn}.skillGroups[${gi}]`;

@@ -11,7 +11,7 @@ import { isAllDay, shiftWindowAt, type ShiftWindow } from './calendar.js';
 import type { ResolvedConfig } from './config.js';
 import { EventHeap } from './heap.js';
 import { plateau } from './profile.js';
-import { exponential, sampleMs } from './random.js';
+import { exponential, lognormal, sampleMs } from './random.js';
 import { Recorder } from './recorder.js';
 import { buildTenants, type Agent, type Call, type Group, type Tenant } from './runtime.js';
 
@@ -167,7 +167,9 @@ export class TrafficEngine {
     a.call = c;
     this.#rec.agent(this.#now, a, 'RINGING', { callId: c.id });
     this.#rec.extension(this.#now, a, 'RINGING', c.id);
-    this.#at(this.#now + a.tenant.ringMs, CALL, () => this.#answer(c));
+    const t = a.tenant;
+    const ringMs = t.ringCv > 0 ? Math.round(lognormal(t.ring, t.ringMs, t.ringCv)) : t.ringMs;
+    this.#at(this.#now + ringMs, CALL, () => this.#answer(c));
   }
 
   #answer(c: Call): void {

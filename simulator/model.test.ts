@@ -74,6 +74,28 @@ describe('TrafficSimulation reproduces its parameters', () => {
     expect(Math.abs(g.asaSec! - erlang.asa)).toBeLessThan(0.3 * erlang.asa + 2);
   });
 
+  it('ring times vary around ringSec when ringCv > 0, from their own stream: the handle times drawn stay the same', () => {
+    const run = (ringCv: number) => {
+      const cfg = single({ agents: 60, callsPerHour: 300, hours: 2 });
+      const sim = new TrafficSimulation({ ...cfg, tenants: [{ ...cfg.tenants[0]!, ringSec: 2, ringCv }] });
+      const waits: number[] = [];
+      for (const e of sim) {
+        const b = e.body as { type?: string; waitMs?: number };
+        if (e.source === 'skillgroup' && b.type === 'ANSWERED') waits.push(b.waitMs!);
+      }
+      return { waits, talk: sim.summary().skillGroups[0]!.drawn.talk };
+    };
+    const fixed = run(0);
+    const varied = run(0.5);
+    // 60 agents for 10 Erlangs: nobody queues, every wait is the ring time.
+    expect(new Set(fixed.waits)).toEqual(new Set([2_000]));
+    const mean = varied.waits.reduce((a, b) => a + b, 0) / varied.waits.length;
+    expect(mean).toBeGreaterThan(1_800);
+    expect(mean).toBeLessThan(2_200);
+    expect(new Set(varied.waits).size).toBeGreaterThan(varied.waits.length / 4);
+    expect(varied.talk).toEqual(fixed.talk);
+  });
+
   it('lognormal handle times keep their mean and coefficient of variation, hold share and after-call work included', () => {
     const sim = new TrafficSimulation(
       single({

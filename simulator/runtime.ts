@@ -66,8 +66,12 @@ export interface Tenant {
   readonly cfg: TenantConfig;
   readonly groups: readonly Group[];
   readonly agents: readonly Agent[];
-  /** Ring time at the agent, ms. */
+  /** Ring time at the agent, ms (the mean when `ringCv` > 0). */
   readonly ringMs: number;
+  /** Coefficient of variation of the ring time (0: always `ringMs`). */
+  readonly ringCv: number;
+  /** The ring times' own random stream. */
+  readonly ring: Rng;
 }
 
 /** Builds the runtime state of every tenant of `c`, agents logged out, queues empty. */
@@ -75,7 +79,14 @@ export function buildTenants(c: ResolvedConfig): Tenant[] {
   return c.tenants.map((cfg) => {
     const groups: Group[] = [];
     const agents: Agent[] = [];
-    const t: Tenant = { cfg, groups, agents, ringMs: Math.round((cfg.ringSec ?? 2) * 1000) };
+    const t: Tenant = {
+      cfg,
+      groups,
+      agents,
+      ringMs: Math.round((cfg.ringSec ?? 2) * 1000),
+      ringCv: cfg.ringCv ?? 0,
+      ring: rngFor(c.seed, `${cfg.id}/ring`),
+    };
     const byId = new Map<string, Group>();
     for (const g of cfg.skillGroups) {
       const label = `${cfg.id}/${g.id}`;

@@ -64,6 +64,8 @@ export const SCENARIO_GROUPS: readonly (Omit<SkillGroupConfig, 'callsPerHour'> &
 
 /** Ring time at the agent in the scenario, seconds. */
 const RING_SEC = 2;
+/** Ring times vary (mean 2 s, cv 0.5: most calls picked up after 1 to 3.5 s), as agents' do. */
+const RING_CV = 0.5;
 /** Breaks of an 8-hour shift, minutes after its start: 1 hour in all, i.e. a shrinkage of 1/8. */
 const BREAKS: readonly { readonly after: number; readonly minutes: number; readonly reason: string }[] = [
   { after: 120, minutes: 15, reason: 'break' },
@@ -117,7 +119,7 @@ export function buildScenario(o: ScenarioOptions): TrafficConfig {
         }
       }
     }
-    return { id, skillGroups: groups, agents, ringSec: RING_SEC };
+    return { id, skillGroups: groups, agents, ringSec: RING_SEC, ringCv: RING_CV };
   });
   return {
     seed: o.seed,

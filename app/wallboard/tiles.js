@@ -16,11 +16,12 @@ const LEVELS = ['Normal', 'Light pressure', 'Heavy pressure', 'Overload'];
 
 /**
  * The tone of a figure against its thresholds: ok, warn, alarm, or none when there is no figure.
- * The service level is judged in whole percent, as shown (0.8 − 0.1 is not 0.7 in floating point).
+ * The service level is judged in whole percent, as shown (0.8 − 0.1 is not 0.7 in floating point), against
+ * the page's `slTarget` when the URL sets one, else the tenant's objective carried by the figures.
  */
 export function tones(g, t) {
   const sl = serviceLevel(g) === null ? null : Math.round(serviceLevel(g) * 100);
-  const target = Math.round(t.slTarget * 100);
+  const target = Math.round(slTarget(g, t) * 100);
   return {
     waiting: g.callsWaiting >= t.waitingAlarm ? 'alarm' : g.callsWaiting >= t.waitingWarn ? 'warn' : 'ok',
     longest: g.longestWaitMs >= t.longestAlarmMs ? 'alarm' : g.longestWaitMs >= t.longestWarnMs ? 'warn' : 'ok',
@@ -31,6 +32,33 @@ export function tones(g, t) {
 /** Service level of the last 60 minutes, else of the last 5, else null (no closed minute yet). */
 function serviceLevel(g) {
   return g.last60m?.serviceLevel ?? g.last5m?.serviceLevel ?? null;
+}
+
+/** The target the service level is judged against: the URL's `slTarget`, else the tenant's objective, else 80 %. */
+function slTarget(g, t) {
+  return t.slTarget ?? g.last60m?.serviceLevelObjective ?? g.last5m?.serviceLevelObjective ?? 0.8;
+}
+
+/**
+ * Which service level a tile shows, in words: the tenant's variant at its threshold T, as the figures carry
+ * them (README, "Service level"); null before the first closed minute.
+ */
+export function serviceLevelDefinition(g) {
+  const f = g.last60m ?? g.last5m;
+  if (!f?.serviceLevelVariant) return null;
+  const t = `${Math.round(f.serviceLevelThresholdMs / 100) / 10} s`;
+  switch (f.serviceLevelVariant) {
+    case 'answered':
+      return `answered within ${t} ÷ answered`;
+    case 'answeredAndAbandoned':
+      return `answered within ${t} ÷ (answered + abandoned)`;
+    case 'abandonsWithinGood':
+      return `(answered + abandoned within ${t}) ÷ (answered + abandoned)`;
+    case 'shortAbandonsExcluded':
+      return `answered within ${t} ÷ (answered + abandoned − short abandons)`;
+    default:
+      return null;
+  }
 }
 
 /** 83 s → "1:23"; an hour or more → "1:02:03". */
@@ -70,6 +98,7 @@ function kpi(name, label, short) {
   const head = el('div', 'kpi-label');
   head.append(el('span', 'full', label), el('span', 'short', short));
   box.append(head, el('div', 'kpi-value', '—'), el('div', 'kpi-sub', ''));
+  if (name === 'sl') box.append(el('div', 'kpi-definition', ''));
   return box;
 }
 
@@ -146,13 +175,19 @@ function update(tile, g, t, showTenant) {
   );
   const sl = serviceLevel(g);
   const five = g.last5m?.serviceLevel;
+  const definition = serviceLevelDefinition(g);
   setKpi(
     tile,
     'sl',
     sl === null ? '—' : pct(sl),
     tone.sl,
-    sl === null ? 'after the first full minute' : `target ${pct(t.slTarget)}${five == null ? '' : ` · 5 min ${pct(five)}`}`,
+    sl === null ? 'after the first full minute' : `target ${pct(slTarget(g, t))}${five == null ? '' : ` · 5 min ${pct(five)}`}`,
   );
+  // Which service level this is, on the tile itself: the tenant's variant and threshold.
+  const box = tile.querySelector('[data-kpi="sl"]');
+  box.dataset.variant = (g.last60m ?? g.last5m)?.serviceLevelVariant ?? '';
+  box.querySelector('.kpi-definition').textContent = definition ?? '';
+  box.title = definition ?? '';
   let total = 0;
   for (const [state] of AGENT_STATES) total += g.agents[state] ?? 0;
   tile.querySelector('.agents-total').textContent = `${total} logged in`;

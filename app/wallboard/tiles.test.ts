@@ -5,8 +5,11 @@ interface TilesModule {
   tones(g: object, t: object): { waiting: string; longest: string; sl: string };
   clockText(ms: number): string;
   humanReason(reason: string): string;
+  serviceLevelDefinition(g: object): string | null;
 }
-const { tones, clockText, humanReason } = (await import(new URL('./tiles.js', import.meta.url).href)) as TilesModule;
+const { tones, clockText, humanReason, serviceLevelDefinition } = (await import(
+  new URL('./tiles.js', import.meta.url).href
+)) as TilesModule;
 
 const T = { slTarget: 0.8, waitingWarn: 3, waitingAlarm: 8, longestWarnMs: 20_000, longestAlarmMs: 60_000 };
 const group = (callsWaiting: number, longestWaitMs: number, sl60: number | null, sl5: number | null = null) => ({
@@ -30,6 +33,38 @@ describe('wallboard thresholds', () => {
     expect(tones(group(0, 0, 0.796), T).sl).toBe('ok'); // shown as 80%
     expect(tones(group(0, 0, null, 0.5), T).sl).toBe('alarm');
     expect(tones(group(0, 0, null), T).sl).toBe('none');
+  });
+});
+
+describe("the tenant's service level on the tile", () => {
+  const span = (serviceLevel: number, serviceLevelVariant: string, serviceLevelThresholdMs: number, serviceLevelObjective: number) => ({
+    serviceLevel,
+    serviceLevelVariant,
+    serviceLevelThresholdMs,
+    serviceLevelObjective,
+  });
+  const g = (last60m: object | null, last5m: object | null = null) => ({ callsWaiting: 0, longestWaitMs: 0, last60m, last5m });
+
+  it('says which variant and threshold the figure is', () => {
+    expect(serviceLevelDefinition(g(span(0.9, 'answered', 17_000, 0.9)))).toBe('answered within 17 s ÷ answered');
+    expect(serviceLevelDefinition(g(null, span(0.9, 'answeredAndAbandoned', 20_000, 0.8)))).toBe(
+      'answered within 20 s ÷ (answered + abandoned)',
+    );
+    expect(serviceLevelDefinition(g(span(0.9, 'abandonsWithinGood', 15_500, 0.8)))).toBe(
+      '(answered + abandoned within 15.5 s) ÷ (answered + abandoned)',
+    );
+    expect(serviceLevelDefinition(g(span(0.9, 'shortAbandonsExcluded', 30_000, 0.8)))).toBe(
+      'answered within 30 s ÷ (answered + abandoned − short abandons)',
+    );
+    expect(serviceLevelDefinition(g(null))).toBeNull();
+  });
+
+  it("judges it against the tenant's objective unless the URL sets slTarget", () => {
+    const { slTarget: _, ...noTarget } = T;
+    expect(tones(g(span(0.85, 'answered', 17_000, 0.9)), noTarget).sl).toBe('warn'); // 85 % against 90 %
+    expect(tones(g(span(0.85, 'answered', 17_000, 0.8)), noTarget).sl).toBe('ok');
+    expect(tones(g(span(0.85, 'answered', 17_000, 0.9)), T).sl).toBe('ok'); // slTarget=80 wins
+    expect(tones(g(span(0.75, 'answered', 17_000, 0.9)), { ...noTarget, slTarget: undefined }).sl).toBe('alarm');
   });
 });
 

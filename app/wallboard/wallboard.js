@@ -3,7 +3,8 @@
 // burst after a restart) and showing how old the figures on screen are.
 //
 // Parameters come from the URL fragment (or query): key (an API key, best a tenant's `viewer` key),
-// tenant (platform keys only), skillGroup, slTarget (percent, default 80), waitingWarn, waitingAlarm.
+// tenant (platform keys only), skillGroup, slTarget (percent; default the tenant's service-level objective),
+// waitingWarn, waitingAlarm.
 import { Tiles, clockText } from './tiles.js';
 
 const BACKOFF_MS = [1_000, 30_000]; // first wait, longest wait
@@ -20,7 +21,7 @@ const num = (v, fallback) => (v !== null && v !== '' && Number.isFinite(Number(v
 const params = readParams();
 const slMs = num(document.querySelector('meta[name="sluice-service-level-ms"]')?.content ?? null, 20_000);
 const t = {
-  slTarget: num(params.get('slTarget'), 80) / 100,
+  slTarget: params.get('slTarget') === null ? undefined : num(params.get('slTarget'), 80) / 100,
   waitingWarn: num(params.get('waitingWarn'), 3),
   waitingAlarm: num(params.get('waitingAlarm'), 8),
   longestWarnMs: slMs,
@@ -32,7 +33,7 @@ const $ = (id) => document.getElementById(id);
 const timeOfDay = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
 $('legend').textContent =
-  `Service level: answered within ${slMs / 1000} s ÷ (answered + abandoned), green at ${Math.round(t.slTarget * 100)}% or more, amber within 10 points, red below. ` +
+  `Service level: the tenant's definition, written on each tile, green at ${t.slTarget === undefined ? "the tenant's objective" : `${Math.round(t.slTarget * 100)}%`} or more, amber within 10 points, red below. ` +
   `Longest wait: amber from ${clockText(t.longestWarnMs)}, red from ${clockText(t.longestAlarmMs)}. Calls waiting: amber from ${t.waitingWarn}, red from ${t.waitingAlarm}.`;
 
 let socket;

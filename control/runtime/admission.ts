@@ -56,6 +56,12 @@ export interface AdmissionOptions {
   readonly maxTenants?: number;
 }
 
+/** What `RouteEngine` keeps about a target a tenant's calls were sent to (fields of its `TargetBreakers`). */
+export interface SentTarget {
+  readonly sentFor: number;
+  reportedWhileSent: number;
+}
+
 /** Most concurrency limiters one tenant's admission holds (its targets: channels and CTI nodes of its policy versions). */
 export const MAX_LIMITERS = 64;
 
@@ -68,8 +74,8 @@ export class TenantAdmission {
   readonly #limiter: () => AdaptiveLimiter;
   /**
    * Decision time (epoch ms) of the latest-decided call of this tenant whose outcome has come back, whatever its
-   * kind: while it is later than a decision, the tenant's proxy has reported calls decided after that one (see
-   * `RouteEngine.expire`). Decision times, not arrival times, so a proxy that reports everything late is not taken
+   * kind: while it is later than a decision, the tenant's proxy has reported calls decided after that one (what
+   * tells a quiet proxy, see `RouteEngine.route`; the silent-node rule reads {@link sentTo}'s). Decision times, not arrival times, so a proxy that reports everything late is not taken
    * for one that reports on time.
    */
   reportedFor = Number.NEGATIVE_INFINITY;
@@ -82,6 +88,11 @@ export class TenantAdmission {
   firstDecisionAt = Number.NEGATIVE_INFINITY;
   /** Primary calls decided while the proxy was quiet (every 20th goes to a backup as a canary). */
   canary = 0;
+  /**
+   * The targets this tenant's calls were sent to (their `TargetBreakers`, at most {@link MAX_LIMITERS}): each outcome
+   * that comes back updates their `reportedWhileSent` (see `RouteEngine.expire`).
+   */
+  readonly sentTo: SentTarget[] = [];
 
   constructor(
     readonly tenant: string,

@@ -295,7 +295,14 @@ export class BreakerRegistry implements Emits<RegistryEvents> {
     const id = tenantBreakerId(tenant, target);
     this.#owners.set(id, [tenant, target]);
     const own = new CircuitBreaker(this.#breakerOptions(id, target, true));
-    pairs.set(target, { target, fleet: this.#breakers.get(target)!, own, answeredFor: Number.NEGATIVE_INFINITY });
+    pairs.set(target, {
+      target,
+      fleet: this.#breakers.get(target)!,
+      own,
+      answeredFor: Number.NEGATIVE_INFINITY,
+      sentFor: Number.NEGATIVE_INFINITY,
+      reportedWhileSent: Number.NEGATIVE_INFINITY,
+    });
     this.#attach(own, tenant);
   }
 

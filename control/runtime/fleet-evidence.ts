@@ -29,6 +29,15 @@ export interface TargetBreakers {
    * lost outcome is not held against it (see `RouteEngine.expire`).
    */
   answeredFor: number;
+  /** Decision time (epoch ms) of the latest call of the tenant sent to this target (routed here, permits taken). */
+  sentFor: number;
+  /**
+   * Decision time (epoch ms) of the latest-decided call of the tenant, to any target, that was decided no later
+   * than {@link sentFor} and whose outcome has come back: the proxy reported calls of the period in which this
+   * target was being sent calls (see `RouteEngine.expire`). Kept by `RouteEngine` (at each call sent here, and at
+   * each outcome through the tenant's `TenantAdmission.sentTo`).
+   */
+  reportedWhileSent: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import { passable, planIndex } from '../routing-table.js';
 import type { CompiledTenant, RouteDecision, RouteTarget } from '../routing-table.js';
 import type { DecisionRecord } from '../log/types.js';
 import type { Level, Priority } from '../types.js';
+import { MAX_LIMITERS } from './admission.js';
 import type { Admission, TenantAdmission } from './admission.js';
 import type { PendingPool } from './decisions.js';
 import { UNKNOWN_TENANT, effectiveState } from './breakers.js';
@@ -107,13 +108,38 @@ const QUIET_DECISIONS = 8;
 /** While a tenant's proxy is quiet, one primary call in this many goes to a backup (see {@link RouteEngine.route}). */
 const CANARY = 20;
 
-/** Notes that an outcome of the tenant's calls arrived at `now`: its proxy is reporting. */
+/** Notes that an outcome of the tenant's call decided at `decidedAt` arrived at `now`: its proxy is reporting. */
 function reported(a: TenantAdmission, decidedAt: number, now: number, onTimeAnswer: boolean): void {
   if (decidedAt > a.reportedFor) a.reportedFor = decidedAt;
+  // Evidence for each target that was still being sent calls after this one was decided (see `silent`).
+  const s = a.sentTo;
+  for (let i = 0; i < s.length; i++) {
+    const p = s[i]!;
+    if (decidedAt <= p.sentFor && decidedAt > p.reportedWhileSent) p.reportedWhileSent = decidedAt;
+  }
   if (onTimeAnswer && now >= decidedAt) {
     const d = now - decidedAt;
     a.reportDelayMs = Number.isNaN(a.reportDelayMs) ? d : a.reportDelayMs + (d - a.reportDelayMs) * 0.05;
   }
+}
+
+/** Notes that a call of the tenant decided at `ts` was sent to the target of `p`. */
+function sent(a: TenantAdmission, p: TargetBreakers, ts: number): void {
+  // A pair is listed by the first tenant admission sending to it (pairs of unknown tenants are shared): bounded.
+  if (p.sentFor === Number.NEGATIVE_INFINITY && a.sentTo.length < MAX_LIMITERS) a.sentTo.push(p);
+  if (ts > p.sentFor) p.sentFor = ts;
+  // Every outcome that came back so far was of a call decided no later than this one (decision times).
+  const r = a.reportedFor;
+  if (r <= p.sentFor && r > p.reportedWhileSent) p.reportedWhileSent = r;
+}
+
+/**
+ * The silent-node rule (see {@link RouteEngine.expire}): the node of `p` let a call decided at `ts` go unanswered
+ * when the tenant's proxy reported the outcome of a call decided after it, while the node was still being sent
+ * calls (in `(ts, p.sentFor]`), and the node answered none of the tenant's calls decided from `ts` on.
+ */
+function silent(p: TargetBreakers | null, ts: number): boolean {
+  return p !== null && p.reportedWhileSent > ts && p.answeredFor < ts;
 }
 
 /** Notes that the node of `p` answered a call decided at `decidedAt`. */
@@ -302,6 +328,7 @@ export class RouteEngine {
       primary = toPrimary;
     }
     if (d === undefined) d = decide({ tenant, skillGroup, priority, callId, admitted, exclude: this.#targets }, this.#state);
+    else if (pair !== null) sent(adm, pair, ts);
     const own = pair === null ? null : this.#own;
     const fleet = pair === null ? null : this.#fleet;
     return new RoutedCall(
@@ -390,19 +417,20 @@ export class RouteEngine {
    * (its call is no longer counted as load) and decides what the silence says about the node.
    *
    * The silent-node rule: the silence counts as a time-out of the node (a failure for its breakers,
-   * a back-off of its limiter) only when, since the decision was made, the tenant's proxy reported
-   * other outcomes (it is reporting) while this node answered none of the tenant's calls (neither
-   * connected nor failed). So a node that stopped answering trips even when the proxy reports nothing
-   * for its calls, and a proxy that drops outcomes — all of them, or some at random — never opens a
-   * healthy node's breaker: when it drops them all, nothing says it is reporting; when it drops some, the
-   * node keeps answering the others. Otherwise the decision is "unknown": neutral, a probe permit goes
-   * back to the next call.
+   * a back-off of its limiter) only when the tenant's proxy reported the outcome of another call decided
+   * after this one while the node was still being sent calls (it was reporting in that period), and this
+   * node answered none of the tenant's calls decided since (neither connected nor failed). So a node that
+   * stopped answering trips even when the proxy reports nothing for its calls, and a proxy that drops
+   * outcomes — all of them, or some at random — never opens a healthy node's breaker: when it drops them
+   * all, nothing says it was reporting; when it drops some, the node keeps answering the others. The
+   * evidence must come from the period the node was being sent calls: reports of calls decided after its
+   * last call (reporting that resumed while the calls went elsewhere) say nothing about the node's silence.
+   * Otherwise the decision is "unknown": neutral, a probe permit goes back to the next call.
    * @returns whether it counted as a time-out
    */
   expire(h: RoutedCall): boolean {
     const p = h.pair;
-    const silent = p !== null && h.admission.reportedFor > h.ts && p.answeredFor < h.ts;
-    if (silent) {
+    if (silent(p, h.ts)) {
       h.timedOut = true;
       this.#apply(h, 'timeout', Number.NaN, false);
       return true;
@@ -448,15 +476,14 @@ export class RouteEngine {
 
   /**
    * Stops counting the slot of a decision whose outcome is presumed lost: its node answered other calls of the
-   * tenant since (a report lost among answered ones), or the tenant's proxy reported nothing since (it lost them
-   * all). Not when the proxy reports other calls while this node answered none: that is a silent node, whose
-   * calls keep counting until the outcome time-out so its limiter keeps sending calls elsewhere.
+   * tenant since (a report lost among answered ones), or the tenant's proxy reported nothing of the period since in
+   * which the node was sent calls (it lost them). Not when the silent-node rule of {@link expire} holds: that is a
+   * silent node, whose calls keep counting until the outcome time-out so its limiter keeps sending calls elsewhere.
    * @returns whether the slot was released
    */
   presumeLost(h: Held & { readonly ts: number }): boolean {
     if (h.slot === null) return false;
-    const p = h.pair;
-    if (p !== null && p.answeredFor < h.ts && h.admission.reportedFor > h.ts) return false;
+    if (silent(h.pair, h.ts)) return false;
     h.admission.limiter(h.decision.breakerKey)?.onIgnore(h.slot);
     return true;
   }

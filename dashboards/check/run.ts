@@ -34,6 +34,6 @@ export async function promqlProblems(
 
 /** The Prometheus data source's substitutions for a run: its tenant and skill groups, every job. */
 export const promVariables = (run: { tenant: string; skillGroups: readonly string[] }) => ({
-  single: { tenant: run.tenant, sl_seconds: '20', job: '.+' },
+  single: { tenant: run.tenant, job: '.+' },
   multi: { skill_group: run.skillGroups },
 });

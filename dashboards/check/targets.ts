@@ -49,6 +49,8 @@ export function variableValues(d: Dashboard, picked: Readonly<Record<string, Tem
     else if (v.type === 'constant') vars[v.name] = { current: String(v.query ?? '') };
     else if (v.type === 'custom')
       vars[v.name] = { current: String((v.current?.value as string | undefined) ?? String(v.query ?? '').split(',')[0]) };
+    // A query variable of the other data source (the service-level variant, read from Prometheus): its stored value.
+    else if (v.type === 'query' && typeof v.current?.value === 'string') vars[v.name] = { current: v.current.value };
   }
   return vars;
 }

@@ -5,7 +5,19 @@ import { declarationOf } from '../sdk/declare.js';
 import { finishDashboard, PROM_SCOPE, sluiceDashboard, stat, table, timeseries } from '../sdk/panels.js';
 import { chTable, prom, PROMETHEUS, promNow } from '../sdk/queries.js';
 import type { PromApi, PromSeries } from './prometheus.js';
-import { checkPrometheusPanels, checkRows, grafanaIntervals, problemLines, promDuration, roundInterval, valueProblem } from './values.js';
+import { slThresholdVariable, slVariantVariable } from '../sdk/service-level.js';
+import {
+  checkPrometheusPanels,
+  checkRows,
+  dashboardVariables,
+  grafanaIntervals,
+  problemLines,
+  promDuration,
+  queryResultText,
+  roundInterval,
+  valueProblem,
+  variableOptions,
+} from './values.js';
 
 /** A dashboard with the panels of a real one, built with the SDK (so each carries its declaration). */
 function dashboardOf(build: (d: ReturnType<typeof sluiceDashboard>) => void): DashboardFile {
@@ -121,6 +133,37 @@ describe('the panel value check', () => {
       },
       { expr: 'sum(rate(sluice_route_decisions_total{tenant="acme", skill_group=~"billing", job=~".+"}[4s]))', args: [T0 / 1000, end, 1] },
       { expr: 'sum(increase(sluice_sla_warnings_total[60s]))', args: [end] },
+    ]);
+  });
+
+  it("gives sl_variant and sl_threshold the tenant's values as Grafana does: label_values, query_result and the regex", async () => {
+    expect(queryResultText({ metric: {}, values: [[1767607200, '17']] })).toBe('{} 17 1767607200000');
+    expect(queryResultText({ metric: { __name__: 'm', a: 'x' }, values: [[1, '0.5']] })).toBe('m{a="x"} 0.5 1000');
+    expect(variableOptions(['{} 17 1767607200000'], '/\\}\\s+([0-9.eE+-]+)\\s/')).toEqual(['17']);
+    expect(variableOptions(['b', 'a', 'b'])).toEqual(['b', 'a']);
+    expect(variableOptions(['x1', 'y'], '/x(?<value>\\d)/')).toEqual(['1']);
+
+    const file = dashboardOf((d) => d.withVariable(slVariantVariable()).withVariable(slThresholdVariable()));
+    // acme uses the variant answered with T = 17 s; its stored defaults (answeredAndAbandoned, 20) are not its values.
+    const api = fakeApi((expr) =>
+      expr.includes('tenant="acme"')
+        ? expr.startsWith('group by (variant)')
+          ? [{ metric: { variant: 'answered' }, values: points('17') }]
+          : [{ metric: {}, values: points('17') }]
+        : [],
+    );
+    const acme = await dashboardVariables(api, [file], 'acme', T0 / 1000);
+    expect(acme.problems).toEqual([]);
+    expect(acme.values.test).toMatchObject({ job: '.+', sl_variant: 'answered', sl_threshold: '17' });
+    expect(api.sent.map((x) => x.expr)).toEqual([
+      'group by (variant) (sluice_service_level_threshold_seconds{tenant="acme"})',
+      'max(sluice_service_level_threshold_seconds{tenant="acme"})',
+    ]);
+    // A tenant Sluice reports no definition for: no value, said so.
+    const other = await dashboardVariables(api, [file], 'other', T0 / 1000);
+    expect(other.problems).toEqual([
+      'test / variable sl_variant: no value for tenant other (label_values(sluice_service_level_threshold_seconds{tenant="other"}, variant))',
+      'test / variable sl_threshold: no value for tenant other (query_result(max(sluice_service_level_threshold_seconds{tenant="other"})))',
     ]);
   });
 

@@ -168,6 +168,29 @@ export function checkSeries(spec: PanelSpec, series: readonly PromSeries[]): { v
 export interface CheckContext extends GrafanaTime {
   readonly tenant: string;
   readonly skillGroups: readonly string[];
+  /**
+   * Each dashboard's own variables by dashboard uid, as {@link dashboardVariables} resolves them for the tenant
+   * (the service-level variant and threshold among them). Without, Prometheus panels resolve them themselves and
+   * ClickHouse panels take each Prometheus query variable's stored value.
+   */
+  readonly variables?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** {@link promDashboardVariables} of every dashboard for the tenant at `atS`, by dashboard uid, and what had no value. */
+export async function dashboardVariables(
+  api: PromApi,
+  dashboards: readonly DashboardFile[],
+  tenant: string,
+  atS: number,
+): Promise<{ values: Record<string, Readonly<Record<string, string>>>; problems: string[] }> {
+  const values: Record<string, Readonly<Record<string, string>>> = {};
+  const problems: string[] = [];
+  for (const { dashboard } of dashboards) {
+    const r = await promDashboardVariables(dashboard, api, atS, tenant);
+    values[dashboard.uid ?? ''] = r.values;
+    problems.push(...r.problems);
+  }
+  return { values, problems };
 }
 
 /** The variable choices each query is run with: every skill group (All), and the first alone. */
@@ -180,13 +203,63 @@ type Target = { refId?: string; expr?: string; rawSql?: string; instant?: boolea
 
 const targetsOf = (p: Panel) => (p.targets ?? []) as unknown as Target[];
 
+/** A Grafana variable regex (`/pattern/flags`, or a bare pattern) as a JavaScript RegExp, global. */
+function variableRegex(text: string): RegExp {
+  const m = /^\/(.*)\/([gimsuy]*)$/s.exec(text);
+  const [source, flags] = m ? [m[1]!, m[2]!] : [text, ''];
+  return new RegExp(source, flags.includes('g') ? flags : `${flags}g`);
+}
+
 /**
- * Values of the dashboard's own variables for PromQL: constants and custom variables at their value, a
- * Prometheus query variable resolved through `api` (`label_values(selector, label)`), All (its `allValue`
- * when set) where it offers All, else its first value.
+ * The options of a variable from its query's texts, as Grafana's `metricNamesToVariableValues` makes them: without
+ * a regex each text; with one, the named group `value` (or `text`) of each match, else the first group of every
+ * match, else the whole match; duplicates dropped, order kept.
  */
-async function promDashboardVariables(d: Dashboard, api: PromApi, atS: number): Promise<Record<string, string>> {
+export function variableOptions(texts: readonly string[], regex?: string): string[] {
+  const out: string[] = [];
+  for (const text of texts) {
+    if (!regex) {
+      out.push(text);
+      continue;
+    }
+    const matches = [...text.matchAll(variableRegex(regex))];
+    if (matches.length === 0) continue;
+    const named = matches.find((m) => m.groups?.value ?? m.groups?.text);
+    if (named) out.push((named.groups!.value ?? named.groups!.text)!);
+    else if (matches.some((m) => m.length > 1)) for (const m of matches.filter((x) => x.length > 1)) out.push(m[1]!);
+    else out.push(matches[0]![0]);
+  }
+  return [...new Set(out)];
+}
+
+/** One line of Grafana's `query_result()`: `name{label="value",…} value timestamp_ms` (metric_find_query.ts). */
+export const queryResultText = (s: PromSeries): string => {
+  const { __name__: name = '', ...labels } = s.metric;
+  const [t, v] = s.values[0] ?? [0, ''];
+  return `${name}{${Object.entries(labels)
+    .map(([k, x]) => `${k}="${x}"`)
+    .join(',')}} ${v} ${t * 1000}`;
+};
+
+/** The values Grafana gives a dashboard's Prometheus query variables for a tenant, and the variables it could give none. */
+export interface PromVariableValues {
+  /** Constants, custom variables and Prometheus query variables, by name. */
+  readonly values: Readonly<Record<string, string>>;
+  /** One line per Prometheus query variable without a value. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Values of the dashboard's own variables for the tenant, as Grafana sets them on load: constants and custom
+ * variables at their value; a Prometheus query variable evaluated through `api` at `atS` with the variables before
+ * it substituted (`label_values(selector, label)`: the label's values on the selected series, sorted;
+ * `query_result(expr)`: one text per series of the instant query, as Grafana writes them), its regex applied; then
+ * All (its `allValue`, or every option) where it offers All, else its current value when that is an option, else
+ * its first option — for `sl_variant` and `sl_threshold`, the tenant's one variant and threshold.
+ */
+export async function promDashboardVariables(d: Dashboard, api: PromApi, atS: number, tenant: string): Promise<PromVariableValues> {
   const out: Record<string, string> = {};
+  const problems: string[] = [];
   for (const v of d.templating?.list ?? []) {
     if (v.type === 'constant') out[v.name] = String(v.query ?? '');
     else if (v.type === 'custom') out[v.name] = String((v.current?.value as string | undefined) ?? String(v.query ?? '').split(',')[0]);
@@ -195,13 +268,29 @@ async function promDashboardVariables(d: Dashboard, api: PromApi, atS: number): 
         out[v.name] = v.allValue;
         continue;
       }
-      const m = /^\s*label_values\((.*),\s*(\w+)\s*\)\s*$/s.exec(String(v.query));
-      if (!m) throw new Error(`${d.uid}: variable ${v.name}: only label_values(selector, label) is resolved by the check`);
-      const values = [...new Set((await api.query(`group by (${m[2]}) (${m[1]})`, atS)).map((s) => s.metric[m[2]!]!))].sort();
-      out[v.name] = v.includeAll || v.multi ? `(${values.join('|')})` : (values[0] ?? '');
+      const query = expandPromQL(String(v.query), { single: { ...out, tenant } });
+      const labels = /^\s*label_values\((.*),\s*(\w+)\s*\)\s*$/s.exec(query);
+      const result = /^\s*query_result\((.*)\)\s*$/s.exec(query);
+      let texts: string[];
+      if (labels) {
+        const series = await api.query(`group by (${labels[2]}) (${labels[1]})`, atS);
+        texts = [...new Set(series.map((s) => s.metric[labels[2]!] ?? ''))].filter((x) => x !== '').sort();
+      } else if (result) texts = (await api.query(result[1]!, atS)).map(queryResultText);
+      else
+        throw new Error(
+          `${d.uid}: variable ${v.name}: only label_values(selector, label) and query_result(expr) are resolved by the check`,
+        );
+      const options = variableOptions(texts, typeof v.regex === 'string' && v.regex !== '' ? v.regex : undefined);
+      if (options.length === 0) {
+        problems.push(`${d.uid} / variable ${v.name}: no value for tenant ${tenant} (${query})`);
+        continue;
+      }
+      const current = typeof v.current?.value === 'string' ? v.current.value : undefined;
+      out[v.name] =
+        v.includeAll || v.multi ? `(${options.join('|')})` : current !== undefined && options.includes(current) ? current : options[0]!;
     }
   }
-  return out;
+  return { values: out, problems };
 }
 
 /**
@@ -216,7 +305,7 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
   const endS = Math.floor(c.toMs / intervalMs) * (intervalMs / 1000);
   const out: QueryCheck[] = [];
   for (const { dashboard } of dashboards) {
-    const own = await promDashboardVariables(dashboard, api, endS);
+    const own = c.variables?.[dashboard.uid ?? ''] ?? (await promDashboardVariables(dashboard, api, endS, c.tenant)).values;
     for (const panel of panelsOf(dashboard)) {
       const spec = declarationOf(panel);
       for (const t of targetsOf(panel).filter((x) => x.datasource?.uid === PROMETHEUS.uid)) {
@@ -251,6 +340,16 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
   return out;
 }
 
+/** The Prometheus query variables of a dashboard (the service-level variant and threshold) at their resolved values. */
+const promPicked = (d: Dashboard, c: CheckContext): Record<string, TemplateVariable> => {
+  const resolved = c.variables?.[d.uid ?? ''] ?? {};
+  const out: Record<string, TemplateVariable> = {};
+  for (const v of d.templating?.list ?? [])
+    if (v.type === 'query' && v.datasource?.uid === PROMETHEUS.uid && resolved[v.name] !== undefined)
+      out[v.name] = { current: resolved[v.name]! };
+  return out;
+};
+
 /** ClickHouse types whose values are numbers to hold to a range (`Nullable`/`LowCardinality` unwrapped). */
 const NUMERIC = /^(?:Nullable\(|LowCardinality\()*(?:U?Int\d+|Float\d+|Decimal)/;
 
@@ -269,6 +368,7 @@ export async function checkClickHousePanels(ch: ClickHouse, dashboards: readonly
         const picks = /\$\{?skill_group\b/.test(t.rawSql ?? '') ? choices(c) : [['all', c.skillGroups] as const];
         for (const [choice, groups] of picks) {
           const picked: Record<string, TemplateVariable> = {
+            ...promPicked(dashboard, c),
             tenant: { current: c.tenant },
             database: { current: ch.database },
             skill_group: groups === c.skillGroups ? { current: '$__all', options: c.skillGroups } : { current: [...groups] },

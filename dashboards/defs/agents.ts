@@ -1,7 +1,7 @@
 /** Agents: time in each state, occupancy, AUX reasons (per-agent figures come from ClickHouse only). */
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable, prom } from '../sdk/queries.js';
-import { finishDashboard, PROM_SCOPE, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
+import { finishDashboard, sluiceDashboard, table, timeseries } from '../sdk/panels.js';
 
 /** One-minute agent rows of the tenant in the time range. */
 const AGENT_MINUTES =
@@ -24,14 +24,15 @@ export function agentsDashboard(): Dashboard {
       .withRow(new RowBuilder('State time'))
       .withPanel(
         timeseries(
-          'Agents by state now (selected skill groups)',
+          'Agents by state now',
           {
             unit: 'short',
             range: [0, 10_000],
             scope: 'tenant',
-            meaning: 'Agents of the selected skill groups by state now, stacked; an agent in several selected groups counts in each.',
+            meaning:
+              "The tenant's agents by state now, stacked, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply (per skill group: sluice_queue_agents).",
           },
-          [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')],
+          [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')],
           { stacked: true },
         ),
       )

@@ -77,7 +77,8 @@ export function controlDashboard(): Dashboard {
             range: [0, 2],
             bounded: true,
             scope: 'platform',
-            meaning: 'State of every circuit breaker (CTI nodes, channels), max across instances.',
+            meaning:
+              "State of every circuit breaker, max across instances: the fleet breakers of the CTI nodes and channels, which every tenant's calls pass; the tenant selector does not apply.",
           },
           [prom('max by (breaker) (sluice_breaker_state)', '{{breaker}}')],
         ),
@@ -89,7 +90,8 @@ export function controlDashboard(): Dashboard {
             unit: 'short',
             range: [0, 1000],
             scope: 'platform',
-            meaning: 'Breaker transitions per interval, by breaker and the state it went to.',
+            meaning:
+              "Breaker transitions per interval, by breaker and the state it went to (fleet breakers, every tenant); every breaker's series start at 0, so the first transition shows.",
           },
           [prom('sum by (breaker, to) (increase(sluice_breaker_transitions_total[$__rate_interval]))', '{{breaker}} → {{to}}')],
           { bars: true },
@@ -141,9 +143,24 @@ export function controlDashboard(): Dashboard {
       )
       .withPanel(
         timeseries(
-          'Admission rejections',
-          { unit: 'reqps', range: [0, 10_000], scope: 'tenant', meaning: 'Admission refusals per second, by kind.' },
-          [prom('sum by (kind) (rate(sluice_admission_rejections_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}}')],
+          'Admission: calls refused, attempts spilled',
+          {
+            unit: 'reqps',
+            range: [0, 10_000],
+            scope: 'tenant',
+            meaning:
+              "Calls refused: calls that got no target at all (rejected), per second by reason (admission: a bucket or limit refused and nothing was left; unavailable: every target down). Attempts spilled: a target's admission (the agent bucket, a concurrency limit) refused the call and it went on to the next target, per second by that target — most spilled calls are routed elsewhere.",
+          },
+          [
+            prom(
+              'sum by (reason) (rate(sluice_admission_calls_refused_total{tenant="$tenant"}[$__rate_interval]))',
+              'calls refused: {{reason}}',
+            ),
+            prom(
+              'sum by (target) (rate(sluice_admission_attempts_spilled_total{tenant="$tenant"}[$__rate_interval]))',
+              'attempts spilled from {{target}}',
+            ),
+          ],
         ),
       )
       .withPanel(
@@ -151,11 +168,11 @@ export function controlDashboard(): Dashboard {
           'Route decision time (server, in process)',
           {
             unit: 's',
-            range: [1e-6, 0.1],
+            range: [2e-7, 0.1],
             scope: 'platform',
             nonFinite: ['NaN'],
             meaning:
-              'Median and 99th percentile of the time a routing decision takes inside Sluice (not the network); NaN, a gap, where no call was routed.',
+              "Median and 99th percentile of the time a routing decision takes inside Sluice (not the network), every tenant's decisions (the router's own time, not a tenant's figure); NaN, a gap, where no call was routed. Buckets 200 ns–10 ms, ratio ≤ 1.5 (app/metric-buckets.ts); a value under the first bound would be interpolated from 0, not measured.",
           },
           [
             prom('histogram_quantile(0.5, sum by (le) (rate(sluice_route_decision_duration_seconds_bucket[$__rate_interval])))', 'p50'),
@@ -169,10 +186,15 @@ export function controlDashboard(): Dashboard {
           {
             unit: 'reqps',
             range: [0, 10_000],
-            scope: 'platform',
-            meaning: 'Outcomes reported by the proxy per second, by target and result (connected, failed, timeout…).',
+            scope: 'tenant',
+            meaning: "The tenant's call outcomes reported by the proxy per second, by target and result (connected, failed, timeout…).",
           },
-          [prom('sum by (target, result) (rate(sluice_route_outcomes_total[$__rate_interval]))', '{{target}} {{result}}')],
+          [
+            prom(
+              'sum by (target, result) (rate(sluice_route_outcomes_total{tenant="$tenant"}[$__rate_interval]))',
+              '{{target}} {{result}}',
+            ),
+          ],
         ),
       )
       .build(),

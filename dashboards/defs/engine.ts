@@ -77,10 +77,11 @@ export function engineDashboard(): Dashboard {
           'Batch size (p50, p99)',
           {
             unit: 'short',
-            range: [1, 100_000],
+            range: [0.99, 100_000],
             scope: 'platform',
             nonFinite: ['NaN'],
-            meaning: 'Median and 99th percentile of the events per batch the pipelines handle (NaN, a gap, where no batch ran).',
+            meaning:
+              'Median and 99th percentile of the messages per consumed batch (NaN, a gap, where no batch ran): 1 on the in-process bus (a bucket bound at 0.99 keeps it reading just under 1, not 0.5), up to tens of thousands per Kafka fetch; buckets in app/metric-buckets.ts.',
           },
           [
             prom(`histogram_quantile(0.5, sum by (le) (rate(sluice_pipeline_batch_size_bucket{${JOB}}${RATE})))`, 'p50'),
@@ -166,16 +167,18 @@ export function engineDashboard(): Dashboard {
       .withRow(new RowBuilder('Node.js and HTTP'))
       .withPanel(
         timeseries(
-          'Event-loop lag',
+          'Event-loop delay',
           {
             unit: 's',
             range: [0, 1],
             scope: 'platform',
-            meaning: 'How late the Node.js event loop ran its callbacks, 99th percentile and mean, per process.',
+            nonFinite: ['NaN'],
+            meaning:
+              "How late the event loop ran a timer due every millisecond, 99th percentile and median per process (perf_hooks.monitorEventLoopDelay at 1 ms resolution, the resolution taken off), over the samples between two scrapes: about 0 when idle; NaN only before the first sample. Replaces prom-client's nodejs_eventloop_lag_* gauges, which counted their 10 ms sampling interval as lag.",
           },
           [
-            prom(`max by (instance) (nodejs_eventloop_lag_p99_seconds{${JOB}})`, 'p99 {{instance}}'),
-            prom(`max by (instance) (nodejs_eventloop_lag_mean_seconds{${JOB}})`, 'mean {{instance}}'),
+            prom(`max by (instance) (sluice_event_loop_delay_seconds{${JOB}, quantile="0.99"})`, 'p99 {{instance}}'),
+            prom(`max by (instance) (sluice_event_loop_delay_seconds{${JOB}, quantile="0.5"})`, 'p50 {{instance}}'),
           ],
         ),
       )

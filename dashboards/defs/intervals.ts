@@ -2,10 +2,11 @@
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, chTable } from '../sdk/queries.js';
 import { finishDashboard, intervalVariable, sluiceDashboard, table, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
+import { SL_SQL, slThresholdVariable, slVariantVariable } from '../sdk/service-level.js';
 
 const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
 const BUCKET = 'toStartOfInterval(window_start, INTERVAL ${interval} MINUTE)';
-const SL = 'sum(answered_within_sl) / nullIf(sum(answered) + sum(abandoned) - sum(short_abandons), 0)';
+const SL = SL_SQL;
 const ASA = 'sum(answer_wait_ms) / nullIf(sum(answered), 0) / 1000';
 const AHT = '(sum(talk_ms) + sum(hold_ms) + sum(acw_ms)) / nullIf(sum(handled), 0) / 1000';
 const ABANDON = 'sum(abandoned) / nullIf(sum(offered), 0)';
@@ -40,19 +41,22 @@ export function intervalsDashboard(): Dashboard {
       refresh: '5m',
       from: 'now-24h',
       description:
-        "Per-interval service level (short abandons excluded), ASA, AHT and abandon rate from the minute rows, and the vendor's interval reports reconciled against them.",
+        "Per-interval service level (the tenant's variant and threshold: $sl_variant, T = $sl_threshold s), ASA, AHT and abandon rate from the minute rows, and the vendor's interval reports reconciled against them.",
     })
       .withVariable(intervalVariable())
+      .withVariable(slVariantVariable())
+      .withVariable(slThresholdVariable())
       .withRow(new RowBuilder('Trends'))
       .withPanel(
         timeseries(
-          'Service level',
+          'Service level · $sl_variant, T = $sl_threshold s',
           {
             unit: 'percentunit',
             range: [0, 1],
             bounded: true,
             scope: 'tenant',
-            meaning: 'Answered within T over answered + abandoned − short abandons, per report interval and skill group.',
+            meaning:
+              'The tenant\'s one service level per report interval and skill group (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level"), from the minute rows\' sums.',
           },
           [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
         ),

@@ -1,6 +1,7 @@
 /** Real-time queues: calls waiting, longest wait, agents by state, service level, abandon rate. */
-import { ConstantVariableBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { chSeries, prom, promNow } from '../sdk/queries.js';
+import { SL_BY_GROUP_TITLE, SL_SQL, slPromQL, slThresholdVariable, slVariantVariable } from '../sdk/service-level.js';
 import { finishDashboard, PROM_SCOPE, sluiceDashboard, stat, TENANT_AND_GROUPS, timeseries } from '../sdk/panels.js';
 
 const MINUTES = `FROM \${database}.skillgroup_minute FINAL WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(window_start)`;
@@ -17,13 +18,8 @@ export function queuesDashboard(): Dashboard {
       from: 'now-6h',
       description: 'Queues now (Prometheus, read at scrape time from the pipelines) and by minute (ClickHouse).',
     })
-      .withVariable(
-        new ConstantVariableBuilder('sl_seconds')
-          .value('20')
-          .description(
-            'Service-level threshold T in seconds (SLUICE_SERVICE_LEVEL_MS / 1000): a bucket of sluice_queue_wait_seconds sits there.',
-          ),
-      )
+      .withVariable(slVariantVariable())
+      .withVariable(slThresholdVariable())
       .withRow(new RowBuilder('Now'))
       .withPanel(
         stat(
@@ -57,26 +53,24 @@ export function queuesDashboard(): Dashboard {
             range: [0, 10_000],
             scope: 'tenant',
             meaning:
-              'Agents available now in the selected skill groups. An agent serving several of the selected skill groups counts in each.',
+              "The tenant's available agents now, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply.",
           },
-          [promNow(`sum(sluice_queue_agents{${PROM_SCOPE}, state="AVAILABLE"})`)],
+          [promNow('sum(sluice_agents{tenant="$tenant", state="AVAILABLE"})')],
         ),
       )
       .withPanel(
         stat(
-          'Answered within T (last hour)',
+          'Service level (last hour) · $sl_variant, T = $sl_threshold s',
           {
             unit: 'percentunit',
             range: [0, 1],
             bounded: true,
             scope: 'tenant',
-            meaning: 'Share of answered calls that waited at most the service-level threshold, from the wait histogram.',
+            nonFinite: ['NaN'],
+            meaning:
+              'The tenant\'s one service level (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level") over the last hour, from the sluice_queue_*_total counters (answered within T counted when the answer is observed): the selected skill groups together; NaN where no call was answered or abandoned in the hour.',
           },
-          [
-            promNow(
-              `sum(increase(${WAITS.replace('{', '{le="$sl_seconds", ')}[1h])) / sum(increase(sluice_queue_wait_seconds_count{${PROM_SCOPE}, outcome="answered"}[1h]))`,
-            ),
-          ],
+          [promNow(slPromQL(PROM_SCOPE, '1h'))],
           { decimals: 1 },
         ),
       )
@@ -95,11 +89,29 @@ export function queuesDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Agents by state',
-          { unit: 'short', range: [0, 10_000], scope: 'tenant', meaning: 'Agents of the selected skill groups by state, stacked.' },
-          [prom(`sum by (state) (sluice_queue_agents{${PROM_SCOPE}})`, '{{state}}')],
           {
-            stacked: true,
+            unit: 'short',
+            range: [0, 10_000],
+            scope: 'tenant',
+            meaning:
+              "The tenant's agents by state, stacked, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply.",
           },
+          [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')],
+          { stacked: true },
+        ),
+      )
+      .withPanel(
+        timeseries(
+          SL_BY_GROUP_TITLE,
+          {
+            unit: 'percentunit',
+            range: [0, 1],
+            bounded: true,
+            scope: 'tenant',
+            meaning:
+              "sluice_service_level: each skill group's service level in the tenant's variant over the last 60 closed minutes, the figure the wallboard and GET /v1/realtime/skillgroups show (absent while no call was answered or abandoned).",
+          },
+          [prom(`max by (skill_group) (sluice_service_level{${PROM_SCOPE}})`, '{{skill_group}}')],
         ),
       )
       .withPanel(
@@ -139,19 +151,16 @@ export function queuesDashboard(): Dashboard {
       )
       .withPanel(
         timeseries(
-          'Service level',
+          'Service level · $sl_variant, T = $sl_threshold s',
           {
             unit: 'percentunit',
             range: [0, 1],
             bounded: true,
             scope: 'tenant',
-            meaning: 'Answered within T over answered + abandoned − short abandons, and over answered (pipelines/metrics/formulas.ts).',
+            meaning:
+              'The tenant\'s one service level by minute (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level"), from the minute rows\' sums.',
           },
-          [
-            chSeries(
-              `SELECT $__timeInterval(window_start) AS time, sum(answered_within_sl) / nullIf(sum(answered) + sum(abandoned) - sum(short_abandons), 0) AS "short abandons excluded", sum(answered_within_sl) / nullIf(sum(answered), 0) AS "of answered" ${MINUTES} GROUP BY time ORDER BY time`,
-            ),
-          ],
+          [chSeries(`SELECT $__timeInterval(window_start) AS time, ${SL_SQL} AS service_level ${MINUTES} GROUP BY time ORDER BY time`)],
         ),
       )
       .withPanel(

@@ -83,10 +83,10 @@ export function workflowDashboard(): Dashboard {
           {
             unit: 'short',
             range: [0, 100_000],
-            scope: 'platform',
-            meaning: 'Ticket state transitions per interval, by the state entered, all tenants.',
+            scope: 'tenant',
+            meaning: "The tenant's ticket state transitions per interval, by the state entered.",
           },
-          [prom('sum by (state) (increase(sluice_workflow_ticket_transitions_total[$__rate_interval]))', '{{state}}')],
+          [prom('sum by (state) (increase(sluice_workflow_ticket_transitions_total{tenant="$tenant"}[$__rate_interval]))', '{{state}}')],
           { bars: true },
         ),
       )
@@ -114,10 +114,10 @@ export function workflowDashboard(): Dashboard {
           {
             unit: 'short',
             range: [0, 100_000],
-            scope: 'platform',
-            meaning: 'SLA warnings and breaches per interval by escalation level, all tenants.',
+            scope: 'tenant',
+            meaning: "The tenant's SLA warnings and breaches per interval by escalation level.",
           },
-          [prom('sum by (kind, level) (increase(sluice_sla_warnings_total[$__rate_interval]))', '{{kind}} L{{level}}')],
+          [prom('sum by (kind, level) (increase(sluice_sla_warnings_total{tenant="$tenant"}[$__rate_interval]))', '{{kind}} L{{level}}')],
           { bars: true },
         ),
       )
@@ -180,7 +180,8 @@ export function workflowDashboard(): Dashboard {
             range: [0, 5],
             scope: 'platform',
             nonFinite: ['NaN'],
-            meaning: 'Median and 99th percentile of how late SLA timers fired after their due time; NaN, a gap, where no timer fired.',
+            meaning:
+              "Median and 99th percentile of how late SLA timers fired after their due time; NaN, a gap, where no timer fired. The timer loop fires every tenant's timers. A bucket bound at 0 makes on-time timers read 0 (app/metric-buckets.ts).",
           },
           [
             prom('histogram_quantile(0.5, sum by (le) (rate(sluice_sla_timer_lateness_seconds_bucket[$__rate_interval])))', 'p50'),

@@ -77,7 +77,14 @@ describe('reports routes', () => {
     const clock = new ManualClock(NOW);
     app = await testServer(
       async (a) => {
-        await a.register(reportsRoutes, { store, clock });
+        await a.register(reportsRoutes, {
+          store,
+          clock,
+          serviceLevelOf: (t) =>
+            t === 'acme'
+              ? { variant: 'answered', thresholdMs: 17_000, objective: 0.9 }
+              : { variant: 'answeredAndAbandoned', thresholdMs: 20_000, objective: 0.8 },
+        });
         await a.register(realtimeRoutes, { realtime: new RealtimeState(), clock });
       },
       {
@@ -102,6 +109,8 @@ describe('reports routes', () => {
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body).toMatchObject({ tenant: 'acme', from: T, to: T + 30 * M, interval: 15, scope: 'skillgroup', asOf: NOW });
+    // The tenant's one definition: which of the four variants of each row its screens show.
+    expect(body.serviceLevelDefinition).toEqual({ variant: 'answered', thresholdMs: 17_000, objective: 0.9 });
     expect(body.rows.map((x: { skillGroup: string; intervalStart: number }) => `${x.skillGroup}:${(x.intervalStart - T) / M}`)).toEqual([
       'care:0',
       'sales:0',

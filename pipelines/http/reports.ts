@@ -4,6 +4,16 @@ import type { Clock } from '../../adapters/clock.js';
 import type { TelemetryQueries } from '../store/types.js';
 import { requireTenant, tenantSchema as tenant, type Access, type Principal } from '../../core/access.js';
 import { invalidRequest } from '../errors.js';
+import type { ServiceLevelVariant } from '../metrics/formulas.js';
+
+/** A tenant's one service-level definition (the app's `SLUICE_SERVICE_LEVEL_*`): the variant its screens show. */
+export interface TenantServiceLevel {
+  readonly variant: ServiceLevelVariant;
+  /** Threshold T, ms. */
+  readonly thresholdMs: number;
+  /** Ratio 0–1. */
+  readonly objective: number;
+}
 
 const name = { type: 'string', minLength: 1, maxLength: 128 } as const;
 /**
@@ -39,7 +49,15 @@ interface IntervalsQuery {
  * interval is listed when it starts in [from, to), with its figures over the whole interval. Served by the
  * processes that serve reports (`all`, `reporting`: `app/roles.ts`), never beside routing.
  */
-export async function reportsRoutes(app: FastifyInstance, opts: { store: TelemetryQueries; clock: Clock }): Promise<void> {
+export async function reportsRoutes(
+  app: FastifyInstance,
+  opts: {
+    store: TelemetryQueries;
+    clock: Clock;
+    /** The tenant's service-level definition, named beside the skill-group intervals (each row gives all four variants). */
+    serviceLevelOf?: (tenant: string) => TenantServiceLevel;
+  },
+): Promise<void> {
   app.get<{ Querystring: { tenant?: string; skillGroup?: string; from: number; to: number } }>(
     '/v1/reports/minutes',
     {
@@ -99,6 +117,7 @@ export async function reportsRoutes(app: FastifyInstance, opts: { store: Telemet
       return {
         ...base,
         scope: 'skillgroup',
+        ...(opts.serviceLevelOf === undefined ? {} : { serviceLevelDefinition: opts.serviceLevelOf(t) }),
         rows: await opts.store.skillGroupIntervals({ tenant: t, from, to, intervalMinutes: interval, skillGroup }),
       };
     },

@@ -16,7 +16,7 @@ import type { TelemetryQueries } from '../store/types.js';
 import { ingestRoutes, type IngestMetrics } from './ingest.js';
 import type { IngestGuardOptions } from './ingest-guard.js';
 import { realtimeRoutes } from './realtime.js';
-import { reportsRoutes } from './reports.js';
+import { reportsRoutes, type TenantServiceLevel } from './reports.js';
 
 /** Options of {@link pipelinesRoutes}. */
 export interface PipelinesRoutesOptions {
@@ -30,6 +30,8 @@ export interface PipelinesRoutesOptions {
   readonly ingestGuard?: IngestGuardOptions;
   /** Whether this process serves the reports (`/v1/reports/*`, ClickHouse queries); default true. */
   readonly reports?: boolean;
+  /** Each tenant's service-level definition, named in the interval reports (its variant among the four). */
+  readonly serviceLevelOf?: (tenant: string) => TenantServiceLevel;
   /** Whether this process takes events on `POST /v1/events` (default true): false where no pipeline would get them. */
   readonly ingest?: boolean;
 }
@@ -37,7 +39,12 @@ export interface PipelinesRoutesOptions {
 /** Registers the real-time routes, ingest unless `ingest` is false, and the reports unless `reports` is false. */
 export async function pipelinesRoutes(app: FastifyInstance, o: PipelinesRoutesOptions): Promise<void> {
   await app.register(realtimeRoutes, { realtime: o.realtime, clock: o.clock });
-  if (o.reports !== false) await app.register(reportsRoutes, { store: o.store, clock: o.clock });
+  if (o.reports !== false)
+    await app.register(reportsRoutes, {
+      store: o.store,
+      clock: o.clock,
+      ...(o.serviceLevelOf === undefined ? {} : { serviceLevelOf: o.serviceLevelOf }),
+    });
   if (o.ingest === false) return;
   await app.register(ingestRoutes, {
     publisher: o.publisher,

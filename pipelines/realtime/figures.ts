@@ -1,5 +1,5 @@
 import type { AgentState, ExtensionState } from '../events/types.js';
-import { abandonRate, averageHandleTime, averageSpeedOfAnswer, serviceLevel } from '../metrics/formulas.js';
+import { abandonRate, averageHandleTime, averageSpeedOfAnswer, serviceLevel, type ServiceLevelVariant } from '../metrics/formulas.js';
 import type { SlidingFigures } from '../skillgroup/rows.js';
 
 // What the real-time state answers with (`/v1/realtime`, the wallboard, the control loop, the metrics).
@@ -21,8 +21,20 @@ export interface SpanFigures {
   offered: number;
   answered: number;
   abandoned: number;
-  /** Answered within T / (answered + abandoned): abandons count against. */
+  /** Answered calls that waited at most T. */
+  answeredWithinSl: number;
+  /** Abandoned calls that waited at most T. */
+  abandonedWithinSl: number;
+  /** Abandoned calls that waited less than the short-abandon threshold. */
+  shortAbandons: number;
+  /** Service level in the tenant's variant ({@link serviceLevelVariant}) at its threshold T: the one every screen shows. */
   serviceLevel: number | null;
+  /** Which variant {@link serviceLevel} is (docs/domain.md#service-level-the-four-variants). */
+  serviceLevelVariant: ServiceLevelVariant;
+  /** The threshold T the "within" counts were taken against, ms. */
+  serviceLevelThresholdMs: number;
+  /** The tenant's objective for {@link serviceLevel}, ratio 0–1. */
+  serviceLevelObjective: number;
   asaMs: number | null;
   ahtMs: number | null;
   /** Abandoned / offered. */
@@ -30,15 +42,31 @@ export interface SpanFigures {
   maxWaitMs: number | null;
 }
 
-/** The figures of a sliding span, from its sums. */
-export function span(f: SlidingFigures): SpanFigures {
+/** A tenant's service-level definition as the span figures carry it (the threshold comes with the sums). */
+export interface SpanServiceLevel {
+  readonly variant: ServiceLevelVariant;
+  /** Ratio 0–1. */
+  readonly objective: number;
+}
+
+/** Without a definition: answered within T / (answered + abandoned), objective 80 %. */
+export const DEFAULT_SPAN_SERVICE_LEVEL: SpanServiceLevel = Object.freeze({ variant: 'answeredAndAbandoned', objective: 0.8 });
+
+/** The figures of a sliding span, from its sums; the service level in the tenant's definition `sl`. */
+export function span(f: SlidingFigures, sl: SpanServiceLevel = DEFAULT_SPAN_SERVICE_LEVEL): SpanFigures {
   const s = f.sums;
   return {
     windowEnd: f.windowEnd,
     offered: s.offered,
     answered: s.answered,
     abandoned: s.abandoned,
-    serviceLevel: serviceLevel(s, 'answeredAndAbandoned'),
+    answeredWithinSl: s.answeredWithinSl,
+    abandonedWithinSl: s.abandonedWithinSl,
+    shortAbandons: s.shortAbandons,
+    serviceLevel: serviceLevel(s, sl.variant),
+    serviceLevelVariant: sl.variant,
+    serviceLevelThresholdMs: s.serviceLevelMs,
+    serviceLevelObjective: sl.objective,
     asaMs: averageSpeedOfAnswer(s),
     ahtMs: averageHandleTime(s),
     abandonRate: abandonRate(s, 'offered'),

@@ -175,7 +175,13 @@ describe('RealtimeState sliding figures', () => {
       offered: 2,
       answered: 1,
       abandoned: 1,
+      answeredWithinSl: 1,
+      abandonedWithinSl: 0,
+      shortAbandons: 0,
       serviceLevel: 0.5,
+      serviceLevelVariant: 'answeredAndAbandoned',
+      serviceLevelThresholdMs: 20_000,
+      serviceLevelObjective: 0.8,
       asaMs: 10_000,
       ahtMs: null,
       abandonRate: 0.5,
@@ -183,5 +189,17 @@ describe('RealtimeState sliding figures', () => {
     });
     expect(q.last60m).toBeNull();
     expect(s.snapshots(T)[0]!.serviceLevel).toBe(0.5);
+
+    // A tenant whose definition is "answered within T / answered" sees 1 of 1, with its objective.
+    const own = new RealtimeState({
+      serviceLevelOf: (tenant) =>
+        tenant === 'acme' ? { variant: 'answered', objective: 0.9 } : { variant: 'answeredAndAbandoned', objective: 0.8 },
+    });
+    own.applySliding([{ tenant: 'acme', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);
+    own.applySliding([{ tenant: 'globex', skillGroup: 'sales', windowEnd: T, sizeMs: 300_000, sums }], T);
+    const [acme, globex] = [own.skillGroups(T, 'acme')[0]!.last5m!, own.skillGroups(T, 'globex')[0]!.last5m!];
+    expect([acme.serviceLevel, acme.serviceLevelVariant, acme.serviceLevelObjective]).toEqual([1, 'answered', 0.9]);
+    expect([globex.serviceLevel, globex.serviceLevelVariant, globex.serviceLevelObjective]).toEqual([0.5, 'answeredAndAbandoned', 0.8]);
+    expect(own.snapshots(T).map((x) => x.serviceLevel)).toEqual([1, 0.5]);
   });
 });

@@ -2,7 +2,16 @@ import type { AgentState, TelemetryEvent } from '../events/types.js';
 import type { MinuteRow, SlidingFigures } from '../skillgroup/rows.js';
 import type { QueueSnapshot } from '../../core/messages.js';
 import { queueSnapshot, type RealtimeReader } from './merge.js';
-import { span, type AgentNow, type ExtensionNow, type MinuteFigures, type SkillGroupNow, type SpanFigures } from './figures.js';
+import {
+  DEFAULT_SPAN_SERVICE_LEVEL,
+  span,
+  type SpanServiceLevel,
+  type AgentNow,
+  type ExtensionNow,
+  type MinuteFigures,
+  type SkillGroupNow,
+  type SpanFigures,
+} from './figures.js';
 
 export type { AgentNow, ExtensionNow, MinuteFigures, SkillGroupNow, SpanFigures } from './figures.js';
 
@@ -15,6 +24,8 @@ export interface RealtimeOptions {
    * forgotten: nothing lists it any more. A logged-in agent silent this long lost its log-out.
    */
   idleTtlMs?: number;
+  /** A tenant's one service-level definition: the variant and objective of its span figures (default `answeredAndAbandoned`, 0.8). */
+  serviceLevelOf?: (tenant: string) => SpanServiceLevel;
 }
 
 interface Queue {
@@ -53,11 +64,13 @@ export class RealtimeState implements RealtimeReader {
   readonly #extensions = new Map<string, Seen<ExtensionNow>>();
   readonly #callTtlMs: number;
   readonly #idleTtlMs: number;
+  readonly #serviceLevelOf: (tenant: string) => SpanServiceLevel;
   #listeners = new Set<(tenant: string) => void>();
 
   constructor(opts: RealtimeOptions = {}) {
     this.#callTtlMs = opts.callTtlMs ?? 4 * 3600_000;
     this.#idleTtlMs = opts.idleTtlMs ?? 24 * 3600_000;
+    this.#serviceLevelOf = opts.serviceLevelOf ?? (() => DEFAULT_SPAN_SERVICE_LEVEL);
   }
 
   /** Calls `fn(tenant)` after each change; returns an unsubscribe function. */
@@ -173,7 +186,7 @@ export class RealtimeState implements RealtimeReader {
     for (const f of figures) {
       const q = this.#queue(f.tenant, f.skillGroup);
       const slot = f.sizeMs <= 300_000 ? 'last5m' : 'last60m';
-      if (!q[slot] || f.windowEnd >= q[slot].windowEnd) q[slot] = span(f);
+      if (!q[slot] || f.windowEnd >= q[slot].windowEnd) q[slot] = span(f, this.#serviceLevelOf(f.tenant));
       q.updatedAt = now;
       tenants.add(f.tenant);
     }

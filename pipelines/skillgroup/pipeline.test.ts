@@ -110,6 +110,21 @@ describe('SkillGroupPartition', () => {
     expect(out.sliding.some((s) => s.sizeMs === 3_600_000)).toBe(true);
   });
 
+  it("counts within each tenant's own threshold T (17 s, on no bucket bound) in minute rows and sliding sums alike", () => {
+    const p = new SkillGroupPartition({ ...opts, outOfOrdernessMs: 0, serviceLevelMsOf: (t) => (t === 'acme' ? 17_000 : 20_000) });
+    const waits = [16_000, 17_000, 17_001, 19_000, 20_000, 21_000];
+    const of = (tenant: string) => waits.map((w, i) => ({ ...ev(T0 + 1_000 + i, 'ANSWERED', { waitMs: w }), tenant }) as SkillGroupEvent);
+    const out = p.process(items([...of('acme'), ...of('globex'), ev(T0 + 7 * 60_000, 'OFFERED')]), 0);
+    const row = (tenant: string) => out.minutes.find((r) => r.tenant === tenant && r.windowStart === T0)!;
+    // acme: 16 s and 17 s are within 17 s (a wait of exactly T counts); globex: the five waits up to 20 s.
+    expect([row('acme').answeredWithinSl, row('acme').serviceLevelMs]).toEqual([2, 17_000]);
+    expect([row('globex').answeredWithinSl, row('globex').serviceLevelMs]).toEqual([5, 20_000]);
+    const slide = (tenant: string) =>
+      out.sliding.filter((f) => f.tenant === tenant && f.sizeMs === 300_000).sort((a, b) => b.windowEnd - a.windowEnd)[0]!.sums;
+    expect([slide('acme').answered, slide('acme').answeredWithinSl, slide('acme').serviceLevelMs]).toEqual([6, 2, 17_000]);
+    expect([slide('globex').answered, slide('globex').answeredWithinSl, slide('globex').serviceLevelMs]).toEqual([6, 5, 20_000]);
+  });
+
   it('holds the commit position at the first offset still feeding a window within its lateness', () => {
     const p = new SkillGroupPartition({ ...opts, outOfOrdernessMs: 0, allowedLatenessMs: 60_000 });
     p.process(items([ev(T0 + 1_000, 'OFFERED'), ev(T0 + 61_000, 'OFFERED')], 10), 0);

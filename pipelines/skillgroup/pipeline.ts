@@ -25,6 +25,11 @@ import { toMinuteRow, type MinuteRow, type SlidingFigures } from './rows.js';
 
 /** Options of a {@link SkillGroupPartition}. Times in ms. */
 export interface SkillGroupPipelineOptions extends SumThresholds {
+  /**
+   * The tenant's own threshold T, ms, where it differs from `serviceLevelMs` (the tenant's service-level
+   * definition, app/service-level.ts); fixed for the pipeline's life, so every window of a tenant shares it.
+   */
+  serviceLevelMsOf?: (tenant: string) => number;
   outOfOrdernessMs: number;
   allowedLatenessMs: number;
   /** Event ids remembered for dedup (per partition). */
@@ -52,13 +57,29 @@ export interface SkillGroupOutput extends BatchResult {
 const MINUTE = 60_000;
 const SLIDING_SIZES = [5 * MINUTE, 60 * MINUTE];
 
-function sumsAggregator(t: SumThresholds): Aggregator<SkillGroupEvent, SkillGroupSums, SkillGroupSums> {
+function sumsAggregator(
+  t: SumThresholds,
+  serviceLevelMsOf?: (tenant: string) => number,
+): Aggregator<SkillGroupEvent, SkillGroupSums, SkillGroupSums> {
+  // An accumulator is created without its key; with thresholds per tenant, a fresh one takes its tenant's T
+  // from the first event folded in, or from the first sums merged into it (panes of the same key).
+  const fresh = new WeakSet<SkillGroupSums>();
   return {
-    create: () => emptySkillGroupSums(t),
+    create: () => {
+      const s = emptySkillGroupSums(t);
+      if (serviceLevelMsOf) fresh.add(s);
+      return s;
+    },
     // In place: the operators own their accumulators (see Aggregator). A tumbling window emits its live
     // accumulator, which a late event may change afterwards: what leaves is a copy.
-    add: (acc, e) => foldSkillGroupEvent(acc, e.body),
-    merge: (into, from) => mergeSkillGroupSumsInto(into, from),
+    add: (acc, e) => {
+      if (serviceLevelMsOf && fresh.delete(acc)) acc.serviceLevelMs = serviceLevelMsOf(e.tenant);
+      return foldSkillGroupEvent(acc, e.body);
+    },
+    merge: (into, from) => {
+      if (fresh.delete(into)) into.serviceLevelMs = from.serviceLevelMs;
+      return mergeSkillGroupSumsInto(into, from);
+    },
     result: (acc) => ({ ...acc, overflowedByReason: { ...acc.overflowedByReason } }),
   };
 }
@@ -93,7 +114,7 @@ export class SkillGroupPartition implements PartitionPipeline<SkillGroupEvent> {
     // real-time only and refill over the following hour.
     this.#offsets = new PartitionOffsets(MINUTE, opts.allowedLatenessMs);
     const key = (e: SkillGroupEvent) => `${e.tenant}\u0000${e.body.skillGroup}`;
-    const aggregate = sumsAggregator(opts);
+    const aggregate = sumsAggregator(opts, opts.serviceLevelMsOf);
     const deduped = this.#input.pipe(
       dedupById<SkillGroupEvent>({
         id: (e) => e.id,

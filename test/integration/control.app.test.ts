@@ -114,7 +114,7 @@ describe('control API wired into the app (embedded defaults)', () => {
     const text = await sluice.metrics.registry.getSingleMetricAsString('sluice_route_decisions_total');
     expect(text).toContain('sluice_route_decisions_total{tenant="acme",target="agent",level="0"} 2');
     expect(await sluice.metrics.registry.getSingleMetricAsString('sluice_route_outcomes_total')).toContain(
-      'sluice_route_outcomes_total{target="agent",result="connected"} 1',
+      'sluice_route_outcomes_total{tenant="acme",target="agent",result="connected"} 1',
     );
   });
 });

@@ -36,19 +36,13 @@ describe('decision log in ClickHouse (chDB)', () => {
         loopLagMs: () => Number.NaN,
       });
       await svc.start();
-      const took: number[] = [];
       for (let i = 0; i < 2_000; i++) {
-        const t0 = performance.now();
         const d = svc.route({ tenant: 'acme', callId: `c${i}`, skillGroup: 'care', priority: i % 2 ? 'normal' : 'vip', intent: 'billing' });
-        took.push(performance.now() - t0);
         svc.outcome(d.decisionId, { success: true, latencyMs: 3 });
         if (i % 250 === 0) await new Promise((r) => setImmediate(r));
       }
       svc.pin({ tenant: 'acme' }, 2, 60_000, 'integration test');
       await svc.stop();
-      took.sort((x, y) => x - y);
-      expect(took[took.length >> 1]).toBeLessThan(0.5);
-      expect(took.at(-1)).toBeLessThan(100);
       expect(log.stats()).toMatchObject({ buffered: 0, dropped: 0, written: 2_001 });
       expect(await count('route_decisions', "tenant = 'acme' AND intent = 'billing'")).toBe(2_000);
       expect(await count('level_changes', "tenant = 'acme' AND to_level = 2 AND change = 'override'")).toBe(1);

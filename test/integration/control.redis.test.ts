@@ -93,21 +93,14 @@ describe('control instances on a real redis-server', () => {
     await eventually(() => !a.state().shared.reachable && !b.state().shared.reachable, 'both see redis down', within(2_000));
     setLoad(overloaded);
     const answers: string[] = [];
-    const took: number[] = [];
     const until = Date.now() + 1_500;
     for (let i = 0; Date.now() < until; i++) {
-      for (const s of [a, b]) {
-        const t0 = performance.now();
-        answers.push(s.route({ tenant: 'acme', callId: `o${i}`, skillGroup: 'care', priority: 'normal' }).target);
-        took.push(performance.now() - t0);
-      }
+      // route() is synchronous (it cannot wait for the store); the decision bench measures how fast it is.
+      for (const s of [a, b]) answers.push(s.route({ tenant: 'acme', callId: `o${i}`, skillGroup: 'care', priority: 'normal' }).target);
       await sleep(10);
     }
-    took.sort((x, y) => x - y);
     expect(answers.length).toBeGreaterThan(100);
-    // Never waits for the store: a call that did would take at least storeTimeoutMs (150 ms); the margin is for a loaded machine.
-    expect(took[took.length >> 1]).toBeLessThan(0.5);
-    expect(took.at(-1)).toBeLessThan(100);
+    expect(answers.every((t) => t !== 'reject')).toBe(true);
     expect([level(a), level(b)]).toEqual([3, 3]);
     follower.force('channel:chat', 'open', 60_000, 'chat vendor down during the outage');
     leader!.pin({ tenant: 'acme', skillGroup: 'care' }, 1, 60_000, 'pinned during the outage');

@@ -87,4 +87,13 @@ describe('dashboards against a simulated run scraped by a real Prometheus', () =
     const bad = await promtoolCheckMetrics('# HELP x_total a gauge\n# TYPE x_total gauge\nx_total 1\n');
     expect(bad.join('\n')).toMatch(/x_total non-counter metrics should not have "_total" suffix/);
   });
+
+  it("/metrics carries the service level: answered-within-T counters and the tenant's threshold and variant", () => {
+    expect(report.scrape).toMatch(/^sluice_queue_answered_within_sl_total\{tenant="demo",skill_group="sales"\} [1-9]/m);
+    expect(report.scrape).toContain('sluice_service_level_threshold_seconds{tenant="demo",variant="answeredAndAbandoned"} 20');
+    expect(report.scrape).toMatch(
+      /^sluice_service_level\{tenant="demo",skill_group="sales",variant="answeredAndAbandoned"\} (0|1|0\.\d+)$/m,
+    );
+    expect(report.scrape).toMatch(/^sluice_sla_warnings_total\{tenant="demo",kind="breach",[^}]*\} [1-9]/m);
+  });
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { freePort } from '../../services/ports.js';
@@ -74,6 +75,115 @@ describe('sluice demo (the README quick start)', () => {
       expect(Number(row!.n)).toBe(stopped!.published);
       await ch.close();
     } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fills the Control and Workflow panels within a minute and serves its chDB to Grafana read-only, with a key (issue 20)', async () => {
+    const [port, chPort] = [await freePort(), await freePort()];
+    const key = 'demo-key-0123456789abcdef';
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
+    const child = spawn(process.execPath, ['bin/sluice.mjs', 'demo', '--port', String(port), '--rate', '7200'], {
+      env: {
+        ...process.env,
+        CHDB_PATH: join(dir, 'chdb'),
+        LOG_LEVEL: 'info',
+        // The demo's script, compressed: CTI trouble from 2 s to 17 s, SLA warnings after 3 s (breach after 6 s).
+        SIM_CTI_FAILURE_AT_MS: '2000',
+        SIM_CTI_FAILURE_MS: '15000',
+        SIM_SLA_WARNING_MS: '3000',
+        SLUICE_DEMO_CLICKHOUSE_PORT: String(chPort),
+        SLUICE_DEMO_CLICKHOUSE_KEY: key,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const url = `http://127.0.0.1:${chPort}`;
+    const ch = createClient({ url, username: 'sluice', password: key, log: { level: ClickHouseLogLevel.OFF } });
+    const rows = async <T>(query: string, query_params: Record<string, unknown> = {}) =>
+      (await ch.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+    try {
+      const started = Date.now();
+      const metric = async (re: RegExp) => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return re.test(text);
+      };
+      let filled = false;
+      while (!filled && Date.now() - started < 45_000) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        try {
+          filled =
+            (await metric(/sluice_breaker_transitions_total\{breaker="cti:cti-primary",to="open"\} [1-9]/)) &&
+            (await metric(/sluice_sla_warnings_total\{kind="warning",level="1"[^}]*\} [1-9]/)) &&
+            (await metric(/sluice_route_decisions_total\{tenant="demo",target="keypad_ivr",level="3"\} [1-9]/));
+        } catch {
+          // not listening yet
+        }
+      }
+      expect(filled, out).toBe(true);
+      expect(out).toContain(`ClickHouse for Grafana  ${url}  (read-only; user sluice, key ${key}; database sluice)`);
+
+      // What the dashboards read, through the endpoint Grafana uses, with the key (rows reach ClickHouse within seconds).
+      let targets: { target: string; decisions: string }[] = [];
+      let tickets: { flow_id: string; n: string }[] = [];
+      let warnings: { kind: string; n: string }[] = [];
+      for (let i = 0; i < 20; i++) {
+        // A dashboard-style query: time buckets, the tenant as a parameter.
+        targets = await rows(
+          'SELECT target, toString(count()) AS decisions FROM (SELECT toStartOfInterval(ts, INTERVAL 10 second) AS time, target FROM sluice.route_decisions WHERE tenant = {tenant:String} AND ts >= now() - INTERVAL 1 HOUR) GROUP BY target ORDER BY target',
+          { tenant: 'demo' },
+        );
+        tickets = await rows(
+          "SELECT flow_id, toString(count()) AS n FROM sluice.ticket_events WHERE tenant = {tenant:String} AND event = 'ticket.created' GROUP BY flow_id ORDER BY flow_id",
+          { tenant: 'demo' },
+        );
+        warnings = await rows(
+          "SELECT kind, toString(count()) AS n FROM sluice.sla_warnings WHERE tenant = 'demo' GROUP BY kind ORDER BY kind",
+        );
+        if (targets.length >= 3 && tickets.length >= 3 && warnings.some((w) => w.kind === 'warning')) break;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      // Calls went to agents, and at L1–L3 elsewhere: several targets.
+      expect(targets.map((t) => t.target)).toEqual(expect.arrayContaining(['agent', 'keypad_ivr']));
+      expect(targets.length, JSON.stringify(targets)).toBeGreaterThanOrEqual(3);
+      // Callers diverted at L3 got callback tickets; the back office's fee reductions and the short-SLA flow too.
+      expect(tickets.map((t) => t.flow_id)).toEqual(['callback', 'demo-quick-check', 'fee-reduction']);
+      expect(warnings.map((w) => w.kind)).toContain('warning');
+      const [transitions] = await rows<{ n: string }>(
+        "SELECT toString(count()) AS n FROM sluice.level_changes WHERE tenant = 'demo' AND skill_group = '' AND to_level = 3",
+      );
+      expect(Number(transitions!.n)).toBeGreaterThan(0);
+
+      // Writes, DDL and files are refused, and so is a missing or wrong key; the data is unchanged.
+      await expect(ch.insert({ table: 'sluice.route_decisions', values: [{ tenant: 'x' }], format: 'JSONEachRow' })).rejects.toThrow(
+        /readonly/i,
+      );
+      await expect(ch.command({ query: 'DROP TABLE sluice.route_decisions' })).rejects.toThrow(/readonly/i);
+      await expect(ch.command({ query: 'CREATE TABLE sluice.x (a UInt8) ENGINE = Memory' })).rejects.toThrow(/readonly/i);
+      await expect(ch.query({ query: 'SELECT 1 SETTINGS readonly = 0' })).rejects.toThrow(/readonly/i);
+      await expect(ch.query({ query: "SELECT * FROM file('/etc/hostname', 'LineAsString')" })).rejects.toThrow(/not allowed/);
+      // The table is still there and holds no row of the refused insert.
+      const [intruder] = await rows<{ n: string }>("SELECT toString(count()) AS n FROM sluice.route_decisions WHERE tenant = 'x'");
+      expect(intruder!.n).toBe('0');
+      for (const password of ['', 'wrong-key-0123456789abcdef']) {
+        const stranger = createClient({ url, username: 'sluice', password, log: { level: ClickHouseLogLevel.OFF } });
+        await expect(stranger.query({ query: 'SELECT 1' })).rejects.toThrow(/Authentication failed/);
+        await stranger.close();
+      }
+      const raw = await fetch(`${url}/?query=${encodeURIComponent('SELECT 1')}`);
+      expect(raw.status).toBe(403);
+
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(0);
+      expect(out).toMatch(/"msg":"demo control traffic stopped"/);
+      // Stopped with the demo: nothing listens on its port any more.
+      await expect(fetch(`${url}/ping`)).rejects.toThrow();
+    } finally {
+      await ch.close();
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }

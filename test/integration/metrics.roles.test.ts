@@ -46,7 +46,7 @@ describe('/metrics with roles in separate processes', () => {
     expect(has('control', 'sluice_level') && has('control', 'sluice_breaker_state')).toBe(true);
     expect(has('pipeline', 'sluice_level') || has('workflow', 'sluice_level')).toBe(false);
     expect(has('workflow', 'sluice_workflow_tickets') && !has('control', 'sluice_workflow_tickets')).toBe(true);
-    for (const role of ROLES) expect(has(role, 'nodejs_eventloop_lag_p99_seconds'), role).toBe(true);
+    for (const role of ROLES) expect(has(role, 'sluice_event_loop_delay_seconds'), role).toBe(true);
   });
 
   it('every scrape passes promtool check metrics', async () => {

@@ -128,6 +128,6 @@ describe('walking skeleton on real Kafka, redis-server and ClickHouse over HTTP'
     const other = await sluice.app.inject({ url: `/v1/tickets/${id}`, headers: { 'x-api-key': OTHER } });
     expect(other.statusCode).toBe(404);
     const metrics = await sluice.metrics.registry.getSingleMetricAsString('sluice_workflow_ticket_transitions_total');
-    expect(metrics).toMatch(/sluice_workflow_ticket_transitions_total\{state="active"\} [1-9]/);
+    expect(metrics).toMatch(/sluice_workflow_ticket_transitions_total\{tenant="[^"]+",state="active"\} [1-9]/);
   });
 });

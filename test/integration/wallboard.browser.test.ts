@@ -16,6 +16,7 @@ import { freePort } from '../../services/ports.js';
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
 const VIEWER = 'wallboard-acme-viewer-001';
 const ADMIN = 'wallboard-acme-admin-0001';
+const PLATFORM = 'wallboard-platform-viewer-01';
 const GROUPS = ['billing', 'sales', 'support'];
 
 // The page's DOM as far as the checks below read it, for the functions run in the page (the project
@@ -66,8 +67,10 @@ describe('live wallboard in headless Chromium', () => {
 
   const start = async () => {
     const config = loadConfig({
-      SLUICE_API_KEYS: `${VIEWER}:acme:viewer,${ADMIN}:acme:admin`,
+      SLUICE_API_KEYS: `${VIEWER}:acme:viewer,${ADMIN}:acme:admin,${PLATFORM}:*:viewer`,
       SLUICE_TENANTS: 'acme',
+      // acme's one service level: answered within 17 s (on no bucket bound) ÷ answered, objective 90 %.
+      SLUICE_SERVICE_LEVEL_TENANTS: JSON.stringify({ acme: { variant: 'answered', thresholdMs: 17_000, objective: 0.9 } }),
       CHDB_PATH: ':memory:',
       CLICKHOUSE_DATABASE: `wallboard_${process.pid}`,
       HOST: '127.0.0.1',
@@ -152,6 +155,53 @@ describe('live wallboard in headless Chromium', () => {
     expect(before.support).toMatchObject({ level: 'L2 Heavy pressure · pinned' });
     expect(before.support!.reason).toContain('CTI maintenance');
     expect(before.sales!.level).toMatch(/^L[0-3] /);
+
+    // One service level on every screen: the tile says which (acme's variant and T), and its figure is the one
+    // GET /v1/realtime/skillgroups and /metrics give (read together; again if a minute closed in between).
+    const screens = async () => {
+      const tiles = await page.evaluate(() =>
+        [...document.querySelectorAll('.group')].map((g) => ({
+          group: g.dataset.skillGroup!,
+          sl: g.querySelector('[data-kpi="sl"] .kpi-value')?.textContent ?? '',
+          target: g.querySelector('[data-kpi="sl"] .kpi-sub')?.textContent ?? '',
+          definition: g.querySelector('[data-kpi="sl"] .kpi-definition')?.textContent ?? '',
+          variant: g.querySelector('[data-kpi="sl"]')?.dataset.variant,
+        })),
+      );
+      const api = (await (await fetch(`http://127.0.0.1:${port}/v1/realtime/skillgroups`, { headers: admin })).json()) as {
+        skillGroups: {
+          skillGroup: string;
+          last60m: { serviceLevel: number | null } | null;
+          last5m: { serviceLevel: number | null } | null;
+        }[];
+      };
+      const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${PLATFORM}` } })).text();
+      return { tiles, api, scrape };
+    };
+    let seen = await screens();
+    const agree = (x: typeof seen) =>
+      x.tiles.every((t) => {
+        const g = x.api.skillGroups.find((a) => a.skillGroup === t.group);
+        const sl = g?.last60m?.serviceLevel ?? g?.last5m?.serviceLevel ?? null;
+        const gauge = new RegExp(`^sluice_service_level\\{tenant="acme",skill_group="${t.group}",variant="answered"\\} (\\S+)$`, 'm').exec(
+          x.scrape,
+        );
+        return sl === null ? t.sl === '—' && gauge === null : t.sl === `${Math.round(sl * 100)}%` && Number(gauge?.[1]) === sl;
+      });
+    for (let i = 0; i < 10 && !agree(seen); i++) {
+      await page.waitForTimeout(1_000);
+      seen = await screens();
+    }
+    expect(agree(seen), JSON.stringify(seen.tiles)).toBe(true);
+    const shown = seen.tiles.filter((t) => /^\d+%$/.test(t.sl));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const t of shown) {
+      expect(t).toMatchObject({ variant: 'answered', definition: 'answered within 17 s ÷ answered' });
+      expect(t.target).toMatch(/^target 90%/);
+    }
+    expect(seen.scrape).toContain('sluice_service_level_threshold_seconds{tenant="acme",variant="answered"} 17');
+    expect(seen.scrape).toContain('sluice_service_level_objective{tenant="acme"} 0.9');
+    expect(seen.scrape).toMatch(/^sluice_queue_answered_within_sl_total\{tenant="acme",skill_group="sales"\} [1-9]/m);
 
     // … and change with the traffic.
     await page.waitForFunction(

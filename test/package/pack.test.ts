@@ -77,6 +77,8 @@ describe('the npm package', () => {
       'dist/workflow/flows/fee-reduction.yaml',
       'dist/dashboards/generated/queues.json',
       'dist/dashboards/schema/dashboard.jsonschema.json',
+      'dist/dashboards/provisioning/alerts/sluice.rules.yml',
+      'docs/runbook.md',
       'dist/studio/dist/index.html',
       'deploy/systemd/sluice@.service',
       'README.md',
