@@ -161,12 +161,12 @@ export function workflowDashboard(): Dashboard {
             range: [0, 1_000_000],
             scope: 'tenant',
             meaning:
-              'Per flow and node over the time range: SLA clocks started and stopped, stopped after a breach, and the mean time a stopped clock ran.',
+              'Per flow and node over the time range: SLA clocks started and stopped, stopped after a breach, and the mean time a stopped clock ran (empty where no clock stopped: no mean, not NaN).',
             columns: { avg_elapsed_s: { unit: 's', range: [0, 31_536_000] } },
           },
           [
             chTable(
-              `SELECT flow_id, node_id, countIf(event = 'sla.started') AS started, countIf(event = 'sla.stopped') AS stopped, countIf(breached = 1) AS stopped_breached, avgIf(elapsed_ms, event = 'sla.stopped') / 1000 AS avg_elapsed_s ${EVENTS} AND event IN ('sla.started', 'sla.stopped') GROUP BY flow_id, node_id ORDER BY stopped_breached DESC, started DESC`,
+              `SELECT flow_id, node_id, countIf(event = 'sla.started') AS started, countIf(event = 'sla.stopped') AS stopped, countIf(breached = 1) AS stopped_breached, avgIfOrNull(elapsed_ms, event = 'sla.stopped') / 1000 AS avg_elapsed_s ${EVENTS} AND event IN ('sla.started', 'sla.stopped') GROUP BY flow_id, node_id ORDER BY stopped_breached DESC, started DESC`,
             ),
           ],
           { size: { w: 12, h: 8 } },

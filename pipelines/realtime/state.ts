@@ -35,6 +35,8 @@ interface Queue {
   waiting: Map<string, number>;
   /** callIds that left, with the event time they left: a late OFFERED for them is ignored. */
   gone: Map<string, number>;
+  /** The queue's event time so far (its events are one partition's, in order): null before its first event. */
+  clock: EventClock | null;
   current: MinuteFigures | null;
   previous: MinuteFigures | null;
   last5m: SpanFigures | null;
@@ -46,6 +48,25 @@ interface Queue {
 interface Seen<T> {
   now: T;
   seenAt: number;
+}
+
+/**
+ * How far a queue's events have got in event time: the newest event time applied (the skill-group pipeline's
+ * watermark for the queue, before its out-of-orderness allowance) and when (processing time) it was applied.
+ */
+interface EventClock {
+  ts: number;
+  at: number;
+}
+
+/**
+ * A queue's "now" in event time, epoch ms, for the ages of its calls (whose times are event times): the newest event
+ * time applied plus the processing time since it was applied, never past `now`. Live, that is `now` (less the feed's
+ * own delay), and a quiet queue's calls keep ageing; while the pipeline catches up on a backlog it is the backlog's
+ * position, so a call offered two hours back in the backlog is as old as it was then, not two hours old.
+ */
+export function queueNow(q: { clock: EventClock | null }, now: number): number {
+  return q.clock ? Math.min(now, q.clock.ts + Math.max(0, now - q.clock.at)) : now;
 }
 
 /** Map key of an id (skill group, agent, extension) within a tenant. */
@@ -94,6 +115,7 @@ export class RealtimeState implements RealtimeReader {
           skillGroup,
           waiting: new Map(),
           gone: new Map(),
+          clock: null,
           current: null,
           previous: null,
           last5m: null,
@@ -110,6 +132,7 @@ export class RealtimeState implements RealtimeReader {
       case 'skillgroup': {
         const q = this.#queue(e.tenant, e.body.skillGroup);
         const { callId, type } = e.body;
+        if (!q.clock || e.ts >= q.clock.ts) q.clock = { ts: e.ts, at: now };
         if (type === 'OFFERED') {
           if (!q.gone.has(callId)) q.waiting.set(callId, e.ts);
         } else if (type === 'ANSWERED' || type === 'ABANDONED' || type === 'OVERFLOWED' || type === 'TRANSFERRED' || type === 'COMPLETED') {
@@ -247,7 +270,7 @@ export class RealtimeState implements RealtimeReader {
         tenant: t,
         skillGroup: sg,
         callsWaiting: q?.waiting.size ?? 0,
-        longestWaitMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0,
+        longestWaitMs: Number.isFinite(oldest) && q ? Math.max(0, queueNow(q, now) - oldest) : 0,
         agents: { ...(agents.get(key) ?? {}) },
         currentMinute: q?.current ? { ...q.current } : null,
         previousMinute: q?.previous ? { ...q.previous } : null,
