@@ -40,7 +40,8 @@ export function queuesDashboard(): Dashboard {
             unit: 's',
             range: [0, 3600],
             scope: 'tenant',
-            meaning: 'How long the longest-waiting call of the selected skill groups has waited so far.',
+            meaning:
+              "How long the longest-waiting call of the selected skill groups has waited so far, as of its queue's event time (while the pipeline catches up on a backlog, the wait it had then).",
           },
           [promNow(`max(sluice_queue_longest_wait_seconds{${PROM_SCOPE}})`)],
         ),
@@ -82,7 +83,13 @@ export function queuesDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Longest wait',
-          { unit: 's', range: [0, 3600], scope: 'tenant', meaning: 'Wait so far of the longest-waiting call, by skill group.' },
+          {
+            unit: 's',
+            range: [0, 3600],
+            scope: 'tenant',
+            meaning:
+              "Wait so far of the longest-waiting call, by skill group, as of its queue's event time (while the pipeline catches up on a backlog, the wait it had then).",
+          },
           [prom(`max by (skill_group) (sluice_queue_longest_wait_seconds{${PROM_SCOPE}})`, '{{skill_group}}')],
         ),
       )
