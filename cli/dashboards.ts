@@ -28,9 +28,10 @@ export function dashboardsCommand(): Command {
   cmd
     .command('check')
     .description(
-      "committed JSON equals the build and passes Grafana's schema; ClickHouse queries return rows from a simulated run in chDB; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes; the alerting rules pass promtool check rules and promtool test rules",
+      "committed JSON equals the build and passes Grafana's schema; a real Prometheus scrapes a simulated run and every panel query (Prometheus and ClickHouse) returns series whose values lie within the panel's declared range; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes; the alerting rules pass promtool check rules and promtool test rules",
     )
-    .action(async () => {
+    .option('--verbose', 'list every panel query evaluated, passing or not')
+    .action(async (o: { verbose?: boolean }) => {
       const { checkDashboards } = await import('./dashboards-check.js');
       let report: Awaited<ReturnType<typeof checkDashboards>>;
       try {
@@ -40,9 +41,26 @@ export function dashboardsCommand(): Command {
         process.exit(2);
       }
       const c = report.counted;
+      // Per dashboard: panel queries evaluated and how many failed; then every problem, one line each.
+      const byDashboard = new Map<string, { queries: number; failed: number; panels: Set<string> }>();
+      for (const q of report.panels) {
+        const d = byDashboard.get(q.dashboard) ?? { queries: 0, failed: 0, panels: new Set<string>() };
+        d.queries++;
+        if (q.problems.length) d.failed++;
+        d.panels.add(q.panel);
+        byDashboard.set(q.dashboard, d);
+        if (o.verbose)
+          console.error(
+            `  ${q.problems.length ? '✗' : '✓'} ${q.dashboard} / "${q.panel}" ${q.refId} (${q.choice}, ${q.kind}): ${q.series} series, ${q.values} values`,
+          );
+      }
+      for (const [uid, d] of byDashboard)
+        console.error(
+          `sluice: ${uid}: ${d.panels.size} panels, ${d.queries} query runs, ${d.failed === 0 ? 'all within their declared ranges' : `${d.failed} failing`}`,
+        );
       for (const p of report.problems) console.error(`  ✗ ${p}`);
       console.error(
-        `sluice: ${c.dashboards} dashboards, ${c.clickhouseRuns} ClickHouse query runs, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
+        `sluice: ${c.dashboards} dashboards, ${c.prometheusQueries} Prometheus and ${c.clickhousePanelQueries} ClickHouse panel query runs over ${report.run.liveSeconds} s of a run scraped by ${report.run.prometheus.split(' (')[0]}, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
       );
       process.exit(report.problems.length === 0 ? 0 : 1);
     });

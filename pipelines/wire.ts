@@ -167,6 +167,7 @@ export async function createPipelines(o: CreatePipelinesOptions): Promise<Pipeli
   const producer = await bus.producer();
   const publisher = new EventPublisher(producer, o.topicPrefix);
   const realtime = new PartitionedRealtime({
+    onTimeMs: o.windows.outOfOrdernessMs,
     ...(o.names?.idleMs === undefined ? {} : { idleTtlMs: o.names.idleMs }),
     ...(o.serviceLevelOf === undefined ? {} : { serviceLevelOf: o.serviceLevelOf }),
   });

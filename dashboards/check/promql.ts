@@ -24,12 +24,15 @@ export interface PromVariables {
 
 const escapeRegex = (s: string) => s.replace(/[\\^$*+?.()|[\]{}]/g, '\\\\$&');
 
+/** Grafana's built-in interval variables for a one-hour range at a 15 s scrape interval. */
+const HOUR_BUILTINS: Readonly<Record<string, string>> = { __rate_interval: '1m', __interval: '1m', __range: '1h' };
+
 /**
- * `expr` with Grafana's variables substituted: `$__rate_interval`, `$__interval` (1m) and `$__range` (1h),
- * then the dashboard's own (`$name` and `${name}`). An unknown `$name` is left, so promtool reports it.
+ * `expr` with Grafana's variables substituted: `$__rate_interval`, `$__interval` and `$__range` (by default
+ * 1m, 1m and 1h; the values of a run's time range from `check/values.ts`), then the dashboard's own (`$name`
+ * and `${name}`). An unknown `$name` is left, so promtool reports it.
  */
-export function expandPromQL(expr: string, vars: PromVariables): string {
-  const builtins: Record<string, string> = { __rate_interval: '1m', __interval: '1m', __range: '1h' };
+export function expandPromQL(expr: string, vars: PromVariables, builtins: Readonly<Record<string, string>> = HOUR_BUILTINS): string {
   return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (match, braced?: string, bare?: string) => {
     const name = (braced ?? bare)!;
     if (builtins[name]) return builtins[name]!;

@@ -13,7 +13,8 @@ export interface DashboardQuery {
   readonly text: string;
 }
 
-const panelsOf = (d: Dashboard): Panel[] =>
+/** The panels of `d`, those inside rows included (rows themselves left out). */
+export const panelsOf = (d: Dashboard): Panel[] =>
   (d.panels ?? []).flatMap((p) => (p.type === 'row' ? ((p as RowPanel).panels ?? []) : [p as Panel]));
 
 /** The queries of `d`; throws when a target names a data source other than Sluice's two. */

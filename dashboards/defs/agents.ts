@@ -23,16 +23,28 @@ export function agentsDashboard(): Dashboard {
     })
       .withRow(new RowBuilder('State time'))
       .withPanel(
-        timeseries('Agents by state now', 'short', [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')], {
-          stacked: true,
-          description:
-            "The tenant's agents by state now, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply (per skill group: sluice_queue_agents).",
-        }),
+        timeseries(
+          'Agents by state now',
+          {
+            unit: 'short',
+            range: [0, 10_000],
+            scope: 'tenant',
+            meaning:
+              "The tenant's agents by state now, stacked, each counted once whatever skill groups it serves (sluice_agents); the skill-group selector does not apply (per skill group: sluice_queue_agents).",
+          },
+          [prom('sum by (state) (sluice_agents{tenant="$tenant"})', '{{state}}')],
+          { stacked: true },
+        ),
       )
       .withPanel(
         timeseries(
           'State time, all agents',
-          's',
+          {
+            unit: 's',
+            range: [0, Infinity],
+            scope: 'tenant',
+            meaning: "Seconds the tenant's agents spent in each state per interval, summed over agents (so up to agents × interval).",
+          },
           [
             chSeries(
               `SELECT $__timeInterval(window_start) AS time, sum(available_ms) / 1000 AS available, sum(ringing_ms) / 1000 AS ringing, sum(on_call_ms) / 1000 AS on_call, sum(hold_ms) / 1000 AS hold, sum(acw_ms) / 1000 AS acw, sum(aux_ms) / 1000 AS aux ${AGENT_MINUTES} GROUP BY time ORDER BY time`,
@@ -44,18 +56,30 @@ export function agentsDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Occupancy, all agents',
-          'percentunit',
+          {
+            unit: 'percentunit',
+            range: [0, 1],
+            bounded: true,
+            scope: 'tenant',
+            meaning: 'Handle time (talk + hold + after-call work) over handle + available time, all agents of the tenant.',
+          },
           [
             chSeries(
               `SELECT $__timeInterval(window_start) AS time, ${OCCUPANCY} AS occupancy ${AGENT_MINUTES} GROUP BY time ORDER BY time`,
             ),
           ],
-          { min: 0, max: 1 },
         ),
       )
       .withPanel(
         table(
           'Agents: state time and occupancy',
+          {
+            unit: 's',
+            range: [0, Infinity],
+            scope: 'tenant',
+            meaning: 'Per agent over the time range: seconds in each state, occupancy and calls taken.',
+            columns: { occupancy: { unit: 'percentunit', range: [0, 1] }, calls: { unit: 'short', range: [0, 100_000] } },
+          },
           [
             chTable(
               `SELECT agent_id, sum(available_ms) / 1000 AS available_s, sum(on_call_ms) / 1000 AS on_call_s, sum(hold_ms) / 1000 AS hold_s, sum(acw_ms) / 1000 AS acw_s, sum(aux_ms) / 1000 AS aux_s, ${OCCUPANCY} AS occupancy, sum(on_call_entries) AS calls ${AGENT_MINUTES} GROUP BY agent_id ORDER BY occupancy DESC`,
@@ -68,7 +92,12 @@ export function agentsDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'AUX time by reason',
-          's',
+          {
+            unit: 's',
+            range: [0, Infinity],
+            scope: 'tenant',
+            meaning: 'Seconds in AUX (not ready) per interval by reason code, summed over agents.',
+          },
           [
             chSeries(
               `SELECT $__timeInterval(window_start) AS time, reason, sum(ms) / 1000 AS aux ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY time, reason ORDER BY time`,
@@ -83,14 +112,18 @@ export function agentsDashboard(): Dashboard {
       .withPanel(
         table(
           'AUX reasons',
+          {
+            unit: 's',
+            range: [0, Infinity],
+            scope: 'tenant',
+            meaning: 'AUX seconds over the time range by reason code, and how many agents used each.',
+            columns: { agents: { unit: 'short', range: [1, 100_000] } },
+          },
           [
             chTable(
               `SELECT reason, sum(ms) / 1000 AS aux_s, uniqExact(agent_id) AS agents ${AGENT_MINUTES.replace('FINAL', 'FINAL ARRAY JOIN mapKeys(aux_ms_by_reason) AS reason, mapValues(aux_ms_by_reason) AS ms')} GROUP BY reason ORDER BY aux_s DESC`,
             ),
           ],
-          {
-            unit: 's',
-          },
         ),
       )
       .build(),

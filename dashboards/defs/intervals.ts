@@ -50,41 +50,70 @@ export function intervalsDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Service level · $sl_variant, T = $sl_threshold s',
-          'percentunit',
-          [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
           {
-            min: 0,
-            max: 1,
-            description:
-              'The tenant\'s one service level per interval (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level").',
+            unit: 'percentunit',
+            range: [0, 1],
+            bounded: true,
+            scope: 'tenant',
+            meaning:
+              'The tenant\'s one service level per report interval and skill group (variant $sl_variant, threshold T = $sl_threshold s; README, "Service level"), from the minute rows\' sums.',
           },
+          [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${SL} AS service_level ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
         ),
       )
       .withPanel(
-        timeseries('Average speed of answer', 's', [
-          chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ASA} AS asa ${MINUTES} GROUP BY time, skill_group ORDER BY time`),
-        ]),
+        timeseries(
+          'Average speed of answer',
+          { unit: 's', range: [0, 3600], scope: 'tenant', meaning: 'Mean wait of answered calls, per report interval and skill group.' },
+          [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${ASA} AS asa ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
+        ),
       )
       .withPanel(
-        timeseries('Average handle time', 's', [
-          chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`),
-        ]),
+        timeseries(
+          'Average handle time',
+          {
+            unit: 's',
+            range: [0, 7200],
+            scope: 'tenant',
+            meaning: 'Mean talk + hold + after-call work of handled calls, per report interval and skill group.',
+          },
+          [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
+        ),
       )
       .withPanel(
         timeseries(
           'Abandon rate',
-          'percentunit',
+          {
+            unit: 'percentunit',
+            range: [0, 1],
+            bounded: true,
+            scope: 'tenant',
+            meaning: 'Abandoned over offered calls, per report interval and skill group.',
+          },
           [
             chSeries(
               `SELECT ${BUCKET} AS time, skill_group, ${ABANDON} AS abandon_rate ${MINUTES} GROUP BY time, skill_group ORDER BY time`,
             ),
           ],
-          { min: 0 },
         ),
       )
       .withPanel(
         table(
           'Interval report',
+          {
+            unit: 'short',
+            range: [0, 1_000_000],
+            scope: 'tenant',
+            meaning:
+              'Per report interval and skill group: calls offered, answered and abandoned, service level, ASA, AHT, abandon rate and the longest wait.',
+            columns: {
+              service_level: { unit: 'percentunit', range: [0, 1] },
+              abandon_rate: { unit: 'percentunit', range: [0, 1] },
+              asa_s: { unit: 's', range: [0, 3600] },
+              aht_s: { unit: 's', range: [0, 7200] },
+              longest_wait_s: { unit: 's', range: [0, 3600] },
+            },
+          },
           [
             chTable(
               `SELECT ${BUCKET} AS interval_start, skill_group, sum(offered) AS offered_calls, sum(answered) AS answered_calls, sum(abandoned) AS abandoned_calls, ${SL} AS service_level, ${ASA} AS asa_s, ${AHT} AS aht_s, ${ABANDON} AS abandon_rate, max(max_wait_ms) / 1000 AS longest_wait_s ${MINUTES} GROUP BY interval_start, skill_group ORDER BY interval_start DESC, skill_group`,
@@ -97,7 +126,12 @@ export function intervalsDashboard(): Dashboard {
       .withPanel(
         timeseries(
           'Offered: vendor report vs Sluice',
-          'short',
+          {
+            unit: 'short',
+            range: [0, 1_000_000],
+            scope: 'tenant',
+            meaning: "Calls offered per report interval as the vendor's interval report counts them and as Sluice does.",
+          },
           [
             chSeries(
               `SELECT interval_start AS time, sum(vendor_offered) AS vendor, sum(sluice_offered) AS sluice FROM (${RECONCILIATION}) GROUP BY time ORDER BY time`,
@@ -110,10 +144,22 @@ export function intervalsDashboard(): Dashboard {
         ),
       )
       .withPanel(
-        table('Reconciliation by interval', [chTable(`${RECONCILIATION}\nORDER BY interval_start DESC, skill_group`)], {
-          size: { w: 24, h: 10 },
-          description: 'A non-zero difference means the vendor and Sluice saw different calls in that interval.',
-        }),
+        table(
+          'Reconciliation by interval',
+          {
+            unit: 'short',
+            range: [0, 1_000_000],
+            scope: 'tenant',
+            meaning:
+              "The vendor's interval counters beside Sluice's for the same interval and skill group. A non-zero difference means the vendor and Sluice saw different calls in that interval.",
+            columns: {
+              interval_sec: { unit: 's', range: [900, 1800] },
+              offered_difference: { unit: 'short', range: [-1_000_000, 1_000_000] },
+            },
+          },
+          [chTable(`${RECONCILIATION}\nORDER BY interval_start DESC, skill_group`)],
+          { size: { w: 24, h: 10 } },
+        ),
       )
       .build(),
   );

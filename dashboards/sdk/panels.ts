@@ -20,6 +20,7 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
+import { declare, describeSpec, type PanelSpec } from './declare.js';
 import { CLICKHOUSE } from './queries.js';
 
 /** Size on Grafana's grid: `w` of 24 columns, `h` rows of 30 px. */
@@ -35,79 +36,80 @@ const legend = (table = false) =>
     .placement(common.LegendPlacement.Bottom)
     .calcs(table ? ['mean', 'max', 'lastNotNull'] : []);
 
+/** Shows the declaration as the panel's description and records it for the checks (the unit is set where it was). */
+function declared<B extends { build(): object; description(d: string): B }>(p: B, spec: PanelSpec): B {
+  p.description(describeSpec(spec));
+  declare(p.build(), spec);
+  return p;
+}
+
 /** A time series panel. `stacked` stacks the series (parts of a whole, e.g. agents by state). */
 export function timeseries(
   title: string,
-  unit: string,
+  spec: PanelSpec,
   targets: cog.Builder<cog.Dataquery>[],
-  o: { size?: Size; stacked?: boolean; description?: string; bars?: boolean; min?: number; max?: number } = {},
+  o: { size?: Size; stacked?: boolean; bars?: boolean } = {},
 ): TimeseriesBuilder {
   const p = new TimeseriesBuilder()
     .title(title)
-    .unit(unit)
+    .unit(spec.unit)
     .targets(targets)
     .span(o.size?.w ?? 12)
     .height(o.size?.h ?? 8)
     .legend(legend())
     .lineWidth(1)
     .fillOpacity(o.stacked ? 60 : 10);
-  if (o.description) p.description(o.description);
   if (o.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   if (o.bars) p.drawStyle(common.GraphDrawStyle.Bars);
-  if (o.min !== undefined) p.min(o.min);
-  if (o.max !== undefined) p.max(o.max);
-  return p;
+  if (spec.range[0] === 0 || spec.bounded) p.min(spec.range[0]);
+  if (spec.bounded && Number.isFinite(spec.range[1])) p.max(spec.range[1]);
+  return declared(p, spec);
 }
 
 /** A single-figure panel (last value, with a sparkline). */
 export function stat(
   title: string,
-  unit: string,
+  spec: PanelSpec,
   targets: cog.Builder<cog.Dataquery>[],
-  o: { size?: Size; description?: string; decimals?: number } = {},
+  o: { size?: Size; decimals?: number } = {},
 ): StatBuilder {
   const p = new StatBuilder()
     .title(title)
-    .unit(unit)
+    .unit(spec.unit)
     .targets(targets)
     .span(o.size?.w ?? 6)
     .height(o.size?.h ?? 5)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
     .graphMode(common.BigValueGraphMode.Area);
-  if (o.description) p.description(o.description);
   if (o.decimals !== undefined) p.decimals(o.decimals);
-  return p;
+  return declared(p, spec);
 }
 
-/** A table panel. */
-export function table(
-  title: string,
-  targets: cog.Builder<cog.Dataquery>[],
-  o: { size?: Size; description?: string; unit?: string } = {},
-): TableBuilder {
+/** A table panel; `spec.columns` declares the columns whose unit or range differ from the panel's. */
+export function table(title: string, spec: PanelSpec, targets: cog.Builder<cog.Dataquery>[], o: { size?: Size } = {}): TableBuilder {
   const p = new TableBuilder()
     .title(title)
+    .unit(spec.unit)
     .targets(targets)
     .span(o.size?.w ?? 12)
     .height(o.size?.h ?? 8);
-  if (o.unit) p.unit(o.unit);
-  if (o.description) p.description(o.description);
-  return p;
+  return declared(p, spec);
 }
 
 /** A state timeline (one lane per series: levels, breaker states). */
 export function timeline(
   title: string,
+  spec: PanelSpec,
   targets: cog.Builder<cog.Dataquery>[],
-  o: { size?: Size; description?: string } = {},
+  o: { size?: Size } = {},
 ): StateTimelineBuilder {
   const p = new StateTimelineBuilder()
     .title(title)
+    .unit(spec.unit)
     .targets(targets)
     .span(o.size?.w ?? 12)
     .height(o.size?.h ?? 8);
-  if (o.description) p.description(o.description);
-  return p;
+  return declared(p, spec);
 }
 
 /** `database`: where Sluice's tables live (`CLICKHOUSE_DATABASE`), a constant so each query names it. */

@@ -52,6 +52,35 @@ describe('RealtimeState', () => {
     expect(s.skillGroups(T + 14_000).map((q) => q.skillGroup)).toEqual(['sales', 'support']);
   });
 
+  it("measures the longest wait as of the queue's event time while the pipeline catches up on a backlog, by the wall clock live", () => {
+    const s = new RealtimeState({ onTimeMs: 5_000 });
+    const H = 3_600_000;
+    const wait = (now: number, tenant = 'acme') => s.skillGroups(now, tenant, 'sales')[0]!;
+    // Processing at T + 2 h, replaying the events of two hours ago: c1 offered at T, c2 at T + 30 s, c3 at T + 45 s.
+    s.apply(call('acme', 'sales', 'c1', 'OFFERED', T), T + 2 * H);
+    s.apply(call('acme', 'sales', 'c2', 'OFFERED', T + 30_000), T + 2 * H + 10);
+    s.apply(call('acme', 'sales', 'c3', 'OFFERED', T + 45_000), T + 2 * H + 20);
+    // The backlog stands at T + 45 s: c1 has waited 45 s (+ the 5 s an on-time event may lag), not two hours
+    // (the wall clock would say 7 200 s).
+    expect(wait(T + 2 * H + 20)).toMatchObject({ callsWaiting: 3, longestWaitMs: 50_000 });
+    // Between two events of the backlog the queue's event time moves with processing time (its calls keep waiting)…
+    expect(wait(T + 2 * H + 520).longestWaitMs).toBe(50_500);
+    // …and a late event (older than what was applied) does not put it back; news of agents does not move it.
+    s.apply(call('acme', 'sales', 'c4', 'OFFERED', T + 10_000), T + 2 * H + 600);
+    s.apply(agent('acme', 'a1', 'ON_CALL', T + 2 * H, ['sales']), T + 2 * H + 600);
+    expect(wait(T + 2 * H + 600).longestWaitMs).toBe(50_580);
+    // Another queue's backlog is its own: globex's is live (its event came 5 s after its time, on time).
+    s.apply(call('globex', 'sales', 'g1', 'OFFERED', T + 2 * H - 5_000), T + 2 * H);
+    expect(wait(T + 2 * H + 1_000, 'globex').longestWaitMs).toBe(6_000);
+    // Caught up: acme's events are on time again; c1 to c3 left, c4 (offered at T + 10 s) has waited 2 h less 9 s.
+    for (const c of ['c1', 'c2', 'c3']) s.apply(call('acme', 'sales', c, 'ANSWERED', T + 2 * H), T + 2 * H + 1_000);
+    expect(wait(T + 2 * H + 1_000)).toMatchObject({ callsWaiting: 1, longestWaitMs: 2 * H - 9_000 });
+    // Quiet but live: no event for a minute, the wait grows with the wall clock; an event from the future changes nothing.
+    expect(wait(T + 2 * H + 61_000).longestWaitMs).toBe(2 * H + 51_000);
+    s.apply(call('acme', 'sales', 'c5', 'OFFERED', T + 3 * H), T + 2 * H + 61_000);
+    expect(wait(T + 2 * H + 61_000).longestWaitMs).toBe(2 * H + 51_000);
+  });
+
   it('counts agents by state per skill group, keeping the newest state by event time', () => {
     const s = new RealtimeState();
     s.apply(agent('acme', 'a1', 'AVAILABLE', T, ['sales', 'support']), T);

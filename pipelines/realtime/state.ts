@@ -24,6 +24,12 @@ export interface RealtimeOptions {
    * forgotten: nothing lists it any more. A logged-in agent silent this long lost its log-out.
    */
   idleTtlMs?: number;
+  /**
+   * An event at most this late (processing time minus event time) is on time: its queue is live and its calls age
+   * with the wall clock; a queue whose newest event is later than that is catching up on a backlog, and its calls
+   * age as of its event time (default 5 000, the pipelines' out-of-orderness `SLUICE_OUT_OF_ORDERNESS_MS`).
+   */
+  onTimeMs?: number;
   /** A tenant's one service-level definition: the variant and objective of its span figures (default `answeredAndAbandoned`, 0.8). */
   serviceLevelOf?: (tenant: string) => SpanServiceLevel;
 }
@@ -35,6 +41,8 @@ interface Queue {
   waiting: Map<string, number>;
   /** callIds that left, with the event time they left: a late OFFERED for them is ignored. */
   gone: Map<string, number>;
+  /** The queue's event time so far (its events are one partition's, in order): null before its first event. */
+  clock: EventClock | null;
   current: MinuteFigures | null;
   previous: MinuteFigures | null;
   last5m: SpanFigures | null;
@@ -46,6 +54,26 @@ interface Queue {
 interface Seen<T> {
   now: T;
   seenAt: number;
+}
+
+/**
+ * How far a queue's events have got in event time: the newest event time applied (the skill-group pipeline's
+ * watermark for the queue, before its out-of-orderness allowance) and when (processing time) it was applied.
+ */
+interface EventClock {
+  ts: number;
+  at: number;
+}
+
+/**
+ * A queue's "now" for the ages of its calls (whose times are event times), epoch ms: `now` less how much later than
+ * `onTimeMs` its newest event was applied. Live (events on time), that is `now`, and a quiet queue's calls keep
+ * ageing; while the pipeline catches up on a backlog it is the backlog's position (its newest event time, plus
+ * `onTimeMs`, plus the processing time since), so a call offered two hours back in the backlog is as old as it was
+ * then, not two hours old.
+ */
+export function queueNow(q: { clock: EventClock | null }, now: number, onTimeMs: number): number {
+  return q.clock ? now - Math.max(0, q.clock.at - q.clock.ts - onTimeMs) : now;
 }
 
 /** Map key of an id (skill group, agent, extension) within a tenant. */
@@ -64,12 +92,14 @@ export class RealtimeState implements RealtimeReader {
   readonly #extensions = new Map<string, Seen<ExtensionNow>>();
   readonly #callTtlMs: number;
   readonly #idleTtlMs: number;
+  readonly #onTimeMs: number;
   readonly #serviceLevelOf: (tenant: string) => SpanServiceLevel;
   #listeners = new Set<(tenant: string) => void>();
 
   constructor(opts: RealtimeOptions = {}) {
     this.#callTtlMs = opts.callTtlMs ?? 4 * 3600_000;
     this.#idleTtlMs = opts.idleTtlMs ?? 24 * 3600_000;
+    this.#onTimeMs = opts.onTimeMs ?? 5_000;
     this.#serviceLevelOf = opts.serviceLevelOf ?? (() => DEFAULT_SPAN_SERVICE_LEVEL);
   }
 
@@ -94,6 +124,7 @@ export class RealtimeState implements RealtimeReader {
           skillGroup,
           waiting: new Map(),
           gone: new Map(),
+          clock: null,
           current: null,
           previous: null,
           last5m: null,
@@ -110,6 +141,7 @@ export class RealtimeState implements RealtimeReader {
       case 'skillgroup': {
         const q = this.#queue(e.tenant, e.body.skillGroup);
         const { callId, type } = e.body;
+        if (!q.clock || e.ts >= q.clock.ts) q.clock = { ts: e.ts, at: now };
         if (type === 'OFFERED') {
           if (!q.gone.has(callId)) q.waiting.set(callId, e.ts);
         } else if (type === 'ANSWERED' || type === 'ABANDONED' || type === 'OVERFLOWED' || type === 'TRANSFERRED' || type === 'COMPLETED') {
@@ -247,7 +279,7 @@ export class RealtimeState implements RealtimeReader {
         tenant: t,
         skillGroup: sg,
         callsWaiting: q?.waiting.size ?? 0,
-        longestWaitMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0,
+        longestWaitMs: Number.isFinite(oldest) && q ? Math.max(0, queueNow(q, now, this.#onTimeMs) - oldest) : 0,
         agents: { ...(agents.get(key) ?? {}) },
         currentMinute: q?.current ? { ...q.current } : null,
         previousMinute: q?.previous ? { ...q.previous } : null,

@@ -1,49 +1,73 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failedRuns, runClickHouseQueries } from '../../dashboards/check/clickhouse.js';
-import { promtoolCheckMetrics, requirePromtool } from '../../dashboards/check/promql.js';
-import { promExpressions, promqlProblems, promVariables } from '../../dashboards/check/run.js';
-import { simulatedSluice, type SimulatedRun } from '../../bench/dashboards/simulate.js';
-import { buildDashboards } from '../../dashboards/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CheckReport, checkDashboards } from '../../cli/dashboards-check.js';
+import { promqlProblems, promVariables } from '../../dashboards/check/run.js';
+import { promtoolCheckMetrics } from '../../dashboards/check/promql.js';
+import { panelsOf } from '../../dashboards/check/targets.js';
+import { buildDashboards, type DashboardFile } from '../../dashboards/index.js';
+import { finishDashboard, PROM_SCOPE, sluiceDashboard, timeseries } from '../../dashboards/sdk/panels.js';
+import { prom } from '../../dashboards/sdk/queries.js';
 
 const dashboards = buildDashboards();
 
-// One Sluice (every role, chDB in memory) filled by two hours of the traffic model (simulator/), routing
-// decisions at a pinned L2 and a ticket whose 2 s SLA breaches: about 10 s on this machine.
-describe('dashboards against a simulated run', () => {
-  let run: SimulatedRun;
-  let scrape: string;
+/** Two panels broken on purpose: one whose values leave its declared range, one naming a series nobody exposes. */
+const level = (title: string, expr: string) =>
+  timeseries(title, { unit: 'short', range: [0, 3], bounded: true, scope: 'tenant', meaning: 'The level.' }, [
+    prom(expr, '{{skill_group}}'),
+  ]);
+const broken: DashboardFile = {
+  file: 'broken.json',
+  dashboard: finishDashboard(
+    sluiceDashboard({ title: 'Broken on purpose', uid: 'broken', tags: [], description: 'd', refresh: '10s', from: 'now-1h' })
+      .withPanel(level('Level ×10', `10 * max by (skill_group) (sluice_level{tenant="$tenant", skill_group=~"$skill_group|"})`))
+      .withPanel(level('Level of a metric nobody exposes', `max by (skill_group) (sluice_levels{${PROM_SCOPE}})`))
+      .build(),
+  ),
+};
+
+// `sluice dashboards check` as CI runs it: one Sluice (every role, chDB in memory) on a loopback port, scraped
+// every second by Debian's Prometheus, filled by two hours of the traffic model and ~20 s of live control and
+// ticket traffic (a CTI node failing, a peak, chat failing, recovery); then every panel query evaluated.
+describe('dashboards against a simulated run scraped by a real Prometheus', () => {
+  let report: CheckReport;
   beforeAll(async () => {
-    await requirePromtool(); // fails with how to install it (Debian's prometheus package) when missing
-    run = await simulatedSluice();
-    scrape = (await run.sluice.app.inject({ url: '/metrics' })).body;
+    report = await checkDashboards(() => {}, { dashboards: [...dashboards, broken] });
   });
-  afterAll(async () => {
-    await run?.sluice.close();
+  const real = () => report.problems.filter((p) => !p.startsWith('broken '));
+
+  it('the run went through a CTI failure, a peak with diversions to callback, level changes and ticket traffic', () => {
+    const c = report.run.control;
+    expect(c.highestLevel).toBeGreaterThanOrEqual(2);
+    expect(c.outcomes.failed).toBeGreaterThan(0);
+    expect(c.outcomes.connected).toBeGreaterThan(c.routed / 2);
+    expect(c.targets.callback).toBeGreaterThan(0);
+    expect(c.targets.agent).toBeGreaterThan(0);
+    expect(c.tickets).toBeGreaterThan(5);
+    expect(c.ticketsCompleted).toBeGreaterThan(0);
+    expect(report.scrape).toMatch(/sluice_breaker_transitions_total\{[^}]*breaker="[^"]*cti-primary"[^}]*\} [1-9]/);
   });
 
-  it('every ClickHouse panel and variable query, expanded as the plugin expands it, runs on the real schema and returns rows', async () => {
-    const runs = await runClickHouseQueries(run.sluice.clickhouse, dashboards, run);
-    expect(failedRuns(runs)).toEqual([]);
-    expect(runs.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(runs.map((r) => r.dashboard))).toEqual(
-      new Set(['sluice-queues', 'sluice-agents', 'sluice-intervals', 'sluice-control', 'sluice-workflow']),
+  it('every query of every panel was evaluated against the run, Prometheus through its HTTP API and ClickHouse in chDB', () => {
+    const evaluated = new Set(report.panels.map((p) => `${p.dashboard} ${p.panel} ${p.refId}`));
+    for (const { dashboard } of dashboards)
+      for (const panel of panelsOf(dashboard))
+        for (const t of (panel.targets ?? []) as { refId?: string }[])
+          expect(evaluated).toContain(`${dashboard.uid} ${panel.title} ${t.refId}`);
+    expect(report.counted.prometheusQueries).toBeGreaterThan(45);
+    expect(report.counted.clickhousePanelQueries).toBeGreaterThan(40);
+  });
+
+  it('every panel query returns series and every value lies within the range its panel declares (and every other check passes)', () => {
+    expect(real()).toEqual([]);
+  });
+
+  it('reports the panels broken on purpose, naming panel and reason', () => {
+    const lines = report.problems.filter((p) => p.startsWith('broken '));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^broken \/ panel "Level ×10" A \(skill_group=All\): \d+ of \d+ values outside the declared short range 0\.\.3: (10|20|30) at /,
+      ),
     );
-  });
-
-  it('the same queries find nothing outside the run, so rows come from it', async () => {
-    const runs = await runClickHouseQueries(run.sluice.clickhouse, dashboards.slice(0, 1), {
-      ...run,
-      fromMs: Date.UTC(2001, 0, 1),
-      toMs: Date.UTC(2001, 0, 2),
-    });
-    const empty = failedRuns(runs).filter((l) => l.includes('no rows'));
-    expect(empty.length).toBeGreaterThan(0);
-  });
-
-  it('every PromQL expression parses with promtool and names only metrics /metrics exposes', async () => {
-    const exprs = promExpressions(dashboards);
-    expect(exprs.length).toBeGreaterThan(40);
-    expect(await promqlProblems(exprs, scrape, promVariables(run))).toEqual([]);
+    expect(lines).toContain('broken / panel "Level of a metric nobody exposes" A (skill_group=All): no series');
   });
 
   it('reports an expression promtool cannot parse and a metric Sluice does not expose', async () => {
@@ -52,29 +76,24 @@ describe('dashboards against a simulated run', () => {
         { where: 'bad syntax', text: 'sum(rate(sluice_events_in_total[5m])' },
         { where: 'unknown', text: 'sum(rate(sluice_calls_total[5m]))' },
       ],
-      scrape,
-      promVariables(run),
+      report.scrape,
+      promVariables({ tenant: 'demo', skillGroups: ['sales'] }),
     );
     expect(problems.join('\n')).toMatch(/promtool: .*dashboards:expr_0.*parse error/);
     expect(problems).toContain('unknown: sluice_calls_total is not exposed on /metrics');
   });
 
-  it('promtool check metrics passes on a scrape, and refuses a misnamed gauge', async () => {
-    expect(await promtoolCheckMetrics(scrape)).toEqual([]);
+  it('promtool check metrics refuses a misnamed gauge', async () => {
     const bad = await promtoolCheckMetrics('# HELP x_total a gauge\n# TYPE x_total gauge\nx_total 1\n');
     expect(bad.join('\n')).toMatch(/x_total non-counter metrics should not have "_total" suffix/);
   });
 
-  it('/metrics carries the run: real-time queues, the pinned level, events out, waits at the service-level bucket', () => {
-    for (const g of run.skillGroups) expect(scrape).toContain(`sluice_queue_calls_waiting{tenant="demo",skill_group="${g}"}`);
-    expect(scrape).toContain('sluice_level{tenant="demo",skill_group=""} 2');
-    expect(scrape).toMatch(/sluice_events_out_total\{source="agent"\} [1-9]/);
-    expect(scrape).toMatch(/sluice_queue_wait_seconds_bucket\{le="20",tenant="demo",skill_group="sales",outcome="answered"\} [1-9]/);
-    expect(scrape).toMatch(/^sluice_queue_answered_within_sl_total\{tenant="demo",skill_group="sales"\} [1-9]/m);
-    expect(scrape).toContain('sluice_service_level_threshold_seconds{tenant="demo",variant="answeredAndAbandoned"} 20');
-    expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="(chat|callback|smart_ivr)",level="2"\} [1-9]/);
-    expect(scrape).toContain('sluice_breaker_state{breaker="channel:chat"} 2');
-    expect(scrape).toMatch(/sluice_route_decisions_total\{tenant="demo",target="callback",level="2"\} [1-9]/);
-    expect(scrape).toMatch(/sluice_sla_warnings_total\{tenant="demo",kind="breach",level="0",delivered="(true|false)"\} 1/);
+  it("/metrics carries the service level: answered-within-T counters and the tenant's threshold and variant", () => {
+    expect(report.scrape).toMatch(/^sluice_queue_answered_within_sl_total\{tenant="demo",skill_group="sales"\} [1-9]/m);
+    expect(report.scrape).toContain('sluice_service_level_threshold_seconds{tenant="demo",variant="answeredAndAbandoned"} 20');
+    expect(report.scrape).toMatch(
+      /^sluice_service_level\{tenant="demo",skill_group="sales",variant="answeredAndAbandoned"\} (0|1|0\.\d+)$/m,
+    );
+    expect(report.scrape).toMatch(/^sluice_sla_warnings_total\{tenant="demo",kind="breach",[^}]*\} [1-9]/m);
   });
 });
