@@ -11,7 +11,7 @@ import type { Level } from '../control/types.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { TrafficSimulation } from '../simulator/model.js';
 import { buildScenario } from '../simulator/scenario.js';
-import { demoPeaks, PROXY_TIMEOUT_MS, startDemoControl } from './demo-control.js';
+import { demoPeaks, HISTORY_CALLS, PROXY_TIMEOUT_MS, startDemoControl } from './demo-control.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
@@ -65,6 +65,26 @@ describe('the demo’s control traffic', () => {
     clock.advance(5_000);
     expect(svc.outcomes.map((o) => o.id).sort()).toEqual(['d1', 'd2']);
     expect(dc.stats()).toMatchObject({ routed: 2, outcomes: 2, refused: 0 });
+  });
+
+  it('waits for the node’s history of answered calls before a trouble (the client-side throttle needs it)', () => {
+    const clock = new ManualClock(T0);
+    let refuse = true;
+    const svc = fakeService(() => (refuse ? { target: 'reject' } : { target: 'agent', ctiNode: 'cti-primary' }));
+    svc.bind(clock);
+    const dc = startDemoControl({ service: svc, clock, log: silentLogger, seed: 2, cti: { atMs: 0, everyMs: 600_000, forMs: 60_000 } });
+    // Due from the start, but nothing answered yet: rejected calls, then the node's first answers.
+    for (let i = 0; i < 30; i++) dc.observe([offered(clock.now())]);
+    refuse = false;
+    let calls = 0;
+    while (dc.stats().troubles === 0 && calls < 100) {
+      dc.observe([offered(clock.now())]);
+      calls += 1;
+    }
+    expect(dc.stats().troubles).toBe(1);
+    // At least HISTORY_CALLS answered (2 % of callers hang up first, so a few more calls than that).
+    expect(calls).toBeGreaterThan(HISTORY_CALLS);
+    expect(calls).toBeLessThan(HISTORY_CALLS + 5);
   });
 
   it('takes the primary node down in each trouble: due at atMs, then everyMs after the previous began, begun at a call answered at L0', () => {
@@ -125,11 +145,18 @@ describe('the demo’s control traffic', () => {
 
   it('leaves the other node up during the trouble, half its answers slow but under the breaker’s 2 s', () => {
     const clock = new ManualClock(T0);
-    const svc = fakeService(() => ({ target: 'agent', ctiNode: 'cti-backup' }));
+    let node = 'cti-primary';
+    const svc = fakeService(() => ({ target: 'agent', ctiNode: node }));
     svc.bind(clock);
     const dc = startDemoControl({ service: svc, clock, log: silentLogger, seed: 5, cti: { atMs: 0, everyMs: 600_000, forMs: 60_000 } });
+    // The primary's history of answered calls first (the trouble waits for it), then every call on the backup.
+    for (let i = 0; i < 25; i++) dc.observe([offered(clock.now())]);
+    clock.advance(PROXY_TIMEOUT_MS + 1);
+    svc.outcomes.length = 0;
+    node = 'cti-backup';
     for (let i = 0; i < 200; i++) dc.observe([offered(clock.now())]);
     clock.advance(10_000);
+    expect(dc.stats().troubles).toBe(1);
     expect(dc.troubleAt(clock.now() - 10_000)).toBe(true);
     const reports = svc.outcomes.map((o) => o.report);
     expect(reports.some((r) => 'outcome' in r && (r.outcome === 'failed' || r.outcome === 'timeout'))).toBe(false);

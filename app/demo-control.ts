@@ -11,10 +11,13 @@
  * Calls diverted to the callback channel (or at L3) open callback tickets through the control loop's own path.
  *
  * A trouble falls due `atMs` after the start and then `everyMs` after the previous one began, and begins with the
- * first call control answers at L0 once due. In a centre already at L1 or above, control splits the agent calls
- * between both nodes by their health, so a node that starts failing soon gets too few calls for its breaker to
- * trip (by design: the split is the protection); the script waits for a calm centre so every trouble shows the
- * whole story — breaker open, backup, level up, diversions, breaker closed, level down.
+ * first call control answers at L0 once due and once the node has answered {@link HISTORY_CALLS} calls since the
+ * previous trouble. In a centre already at L1 or above, control splits the agent calls between both nodes by their
+ * health, so a node that starts failing soon gets too few calls for its breaker to trip (by design: the split is the
+ * protection); and without answered calls in its history, the client-side throttle spills a failing node's calls
+ * to the backup from the first failure (it sends the primary about twice what it accepted over two minutes). The
+ * script waits for both so every trouble shows the whole story — breaker open, backup, level up, diversions,
+ * breaker closed, level down — at any call rate and however slowly the demo starts.
  *
  * Only in the demo (`SLUICE_DEMO`): seeded, on the injected clock, bounded (pending outcomes), stoppable.
  */
@@ -29,7 +32,8 @@ import { lognormal, rngFor } from '../simulator/random.js';
 
 /**
  * When the scripted CTI trouble happens, ms: due first `atMs` after the start, then `everyMs` after the previous one
- * began (each begins at the first call answered at L0 once due), lasting `forMs` (0: never).
+ * began (each begins once due at the first call answered at L0 after {@link HISTORY_CALLS} answered by the node),
+ * lasting `forMs` (0: never).
  */
 export interface CtiTroubleScript {
   readonly atMs: number;
@@ -90,6 +94,9 @@ export const PROXY_TIMEOUT_MS = 2_000;
 /** Share of the failing node's calls it refuses at once (the rest ring out until {@link PROXY_TIMEOUT_MS}). */
 const REFUSED_SHARE = 0.4;
 
+/** Calls the failing node answers between two troubles before the next may begin (see the module comment). */
+export const HISTORY_CALLS = 20;
+
 /** Share of the other node's calls it answers slowly during a trouble. */
 const BACKUP_SLOW_SHARE = 0.5;
 
@@ -106,13 +113,16 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
   /** When the next trouble falls due, and when the latest one began (−∞: none yet). */
   let due = start + o.cti.atMs;
   let began = Number.NEGATIVE_INFINITY;
+  /** Calls the failing node answered since the previous trouble. */
+  let answered = 0;
 
   const troubleAt = (t: number): boolean => t >= began && t - began < o.cti.forMs;
 
   /** Begins the trouble that is due, once control answers a call at L0 (see the module comment). */
   const maybeBegin = (a: RouteAnswer, now: number): void => {
-    if (o.cti.forMs <= 0 || now < due || troubleAt(now) || a.level !== 0) return;
+    if (o.cti.forMs <= 0 || now < due || troubleAt(now) || a.level !== 0 || answered < HISTORY_CALLS) return;
     began = now;
+    answered = 0;
     due = now + o.cti.everyMs;
     stats.troubles += 1;
     o.log.info({ node: failing, forMs: o.cti.forMs, next: new Date(due).toISOString() }, 'demo: scripted CTI trouble begins');
@@ -146,6 +156,7 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
     // A healthy node answers in tens of milliseconds (lognormal, mean 40 ms); 1 caller in 50 hangs up first.
     if (rng() < 0.02) return { report: { outcome: 'abandoned' }, afterMs: 500 };
     const latencyMs = Math.max(1, Math.round(lognormal(rng, 40, 0.6)));
+    if (a.ctiNode === failing) answered += 1;
     return { report: { outcome: 'connected', latencyMs }, afterMs: latencyMs };
   };
 
