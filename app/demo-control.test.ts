@@ -319,8 +319,12 @@ describe('the demo’s scripted CTI trouble against the real control service, at
       );
       expect(whileOpen.filter((d) => d.node === 'cti-backup').length).toBeGreaterThan(5);
       expect(whileOpen.filter((d) => d.node === 'cti-primary').every((d) => d.probe)).toBe(true);
-      // Diverted callers (keypad IVR at L3, chat at L2) and callback tickets.
-      expect(r.decisions.some((d) => d.target === 'keypad_ivr')).toBe(true);
+      // Diverted callers (keypad IVR at L3; chat at L2 and smart IVR at L1, on the way up or down) and callback tickets.
+      for (const target of ['keypad_ivr', 'chat', 'smart_ivr'])
+        expect(
+          r.decisions.some((d) => d.target === target),
+          target,
+        ).toBe(true);
       expect(r.tickets.length).toBeGreaterThan(0);
       expect(r.stats).toMatchObject({ unreported: 0, troubles: 2 });
     }, 60_000);

@@ -161,12 +161,17 @@ describe('sluice demo (the README quick start)', () => {
         warnings = await rows(
           "SELECT kind, toString(count()) AS n FROM sluice.sla_warnings WHERE tenant = 'demo' GROUP BY kind ORDER BY kind",
         );
-        if (targets.length >= 3 && tickets.length >= 3 && warnings.some((w) => w.kind === 'warning')) break;
+        const diverted = ['agent', 'keypad_ivr'].every((t) => targets.some((r) => r.target === t));
+        if (diverted && tickets.length >= 3 && warnings.some((w) => w.kind === 'warning')) break;
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      // Calls went to agents, and at L1–L3 elsewhere: several targets.
-      expect(targets.map((t) => t.target)).toEqual(expect.arrayContaining(['agent', 'keypad_ivr']));
-      expect(targets.length, JSON.stringify(targets)).toBeGreaterThanOrEqual(3);
+      // Calls went to agents, and at L3 to the keypad IVR. The smart IVR and chat of L1 and L2 are left to
+      // app/demo-control.test.ts: here the level may pass L1 and L2 in a tick each on its way up, and steps down
+      // through them only after the breaker closed and a hold passed, later than this test waits.
+      expect(
+        targets.map((t) => t.target),
+        JSON.stringify(targets),
+      ).toEqual(expect.arrayContaining(['agent', 'keypad_ivr']));
       // Callers diverted at L3 got callback tickets; the back office's fee reductions and the short-SLA flow too.
       expect(tickets.map((t) => t.flow_id)).toEqual(['callback', 'demo-quick-check', 'fee-reduction']);
       expect(warnings.map((w) => w.kind)).toContain('warning');
