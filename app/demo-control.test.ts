@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../adapters/clock.js';
+import { ManualClock, settle } from '../adapters/clock.js';
+import { MemoryStateStore } from '../adapters/state/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { OutcomeReport } from '../control/outcome.js';
 import type { RouteAnswer, RouteInput } from '../control/service-types.js';
+import { calm } from '../control/testing/harness.js';
+import { InMemoryCallbackTickets } from '../control/tickets/tickets.js';
+import { createControl } from '../control/wire.js';
+import type { Level } from '../control/types.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
-import { demoPeaks, startDemoControl } from './demo-control.js';
+import { TrafficSimulation } from '../simulator/model.js';
+import { buildScenario } from '../simulator/scenario.js';
+import { demoPeaks, HISTORY_CALLS, PROXY_TIMEOUT_MS, startDemoControl } from './demo-control.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
@@ -60,56 +67,103 @@ describe('the demo’s control traffic', () => {
     expect(dc.stats()).toMatchObject({ routed: 2, outcomes: 2, refused: 0 });
   });
 
-  it('fails the primary node only inside the scripted windows; healthy calls connect in tens of ms', () => {
+  it('waits for the node’s history of answered calls before a trouble (the client-side throttle needs it)', () => {
     const clock = new ManualClock(T0);
-    const svc = fakeService();
+    let refuse = true;
+    const svc = fakeService(() => (refuse ? { target: 'reject' } : { target: 'agent', ctiNode: 'cti-primary' }));
     svc.bind(clock);
-    const cti = { atMs: 60_000, everyMs: 600_000, forMs: 60_000 };
-    const dc = startDemoControl({ service: svc, clock, log: silentLogger, seed: 3, cti });
-    expect([0, 59_999, 60_000, 119_999, 120_000, 660_000, 720_000].map((ms) => dc.troubleAt(T0 + ms))).toEqual([
-      false,
-      false,
-      true,
-      true,
-      false,
-      true,
-      false,
-    ]);
-    const kinds = (from: number, calls: number) => {
+    const dc = startDemoControl({ service: svc, clock, log: silentLogger, seed: 2, cti: { atMs: 0, everyMs: 600_000, forMs: 60_000 } });
+    // Due from the start, but nothing answered yet: rejected calls, then the node's first answers.
+    for (let i = 0; i < 30; i++) dc.observe([offered(clock.now())]);
+    refuse = false;
+    let calls = 0;
+    while (dc.stats().troubles === 0 && calls < 100) {
+      dc.observe([offered(clock.now())]);
+      calls += 1;
+    }
+    expect(dc.stats().troubles).toBe(1);
+    // At least HISTORY_CALLS answered (2 % of callers hang up first, so a few more calls than that).
+    expect(calls).toBeGreaterThan(HISTORY_CALLS);
+    expect(calls).toBeLessThan(HISTORY_CALLS + 5);
+  });
+
+  it('takes the primary node down in each trouble: due at atMs, then everyMs after the previous began, begun at a call answered at L0', () => {
+    const clock = new ManualClock(T0);
+    let level: Level = 0;
+    const svc = fakeService(() => ({ target: 'agent', ctiNode: 'cti-primary', level }));
+    svc.bind(clock);
+    const begun: number[] = [];
+    const log = { ...silentLogger, info: (_: object, msg?: string) => void (msg?.includes('trouble begins') && begun.push(clock.now())) };
+    const dc = startDemoControl({ service: svc, clock, log, seed: 3, cti: { atMs: 60_000, everyMs: 600_000, forMs: 60_000 } });
+    const kinds = (calls: number) => {
       svc.outcomes.length = 0;
-      clock.advanceTo(T0 + from);
+      const at = clock.now();
       for (let i = 0; i < calls; i++) dc.observe([offered(clock.now())]);
       clock.advance(10_000);
-      return svc.outcomes.map((o) => o.report);
+      return svc.outcomes.map((o) => ({ ...(o.report as { outcome: string; latencyMs?: number }), afterMs: o.at - at }));
     };
-    const healthy = kinds(0, 200);
+    // Before it is due: healthy, tens of milliseconds.
+    const healthy = kinds(200);
     expect(healthy).toHaveLength(200);
-    expect(healthy.filter((r) => 'outcome' in r && (r.outcome === 'failed' || r.outcome === 'timeout'))).toHaveLength(0);
-    const latencies = healthy.flatMap((r) => ('outcome' in r && r.outcome === 'connected' ? [r.latencyMs!] : []));
+    expect(healthy.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')).toHaveLength(0);
+    const latencies = healthy.flatMap((r) => (r.outcome === 'connected' ? [r.latencyMs!] : []));
     expect(latencies.length).toBeGreaterThan(180);
     const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
     expect(mean).toBeGreaterThan(25);
     expect(mean).toBeLessThan(60);
-
-    const trouble = kinds(70_000, 200);
-    const failures = trouble.filter((r) => 'outcome' in r && (r.outcome === 'failed' || r.outcome === 'timeout')).length;
-    // 70 % of the primary's calls fail (30 % refused, 40 % unanswered), the rest are answered seconds late.
-    expect(failures).toBeGreaterThan(110);
-    expect(failures).toBeLessThan(170);
-    expect(trouble.filter((r) => 'outcome' in r && r.outcome === 'connected').every((r) => (r.latencyMs ?? 0) >= 2_500)).toBe(true);
+    // Due at 60 s, but control answers at L1: it waits for a calm centre.
+    clock.advanceTo(T0 + 70_000);
+    level = 1;
+    expect(kinds(20).every((r) => r.outcome === 'connected' || r.outcome === 'abandoned')).toBe(true);
+    expect(dc.stats().troubles).toBe(0);
+    clock.advanceTo(T0 + 90_000);
+    level = 0;
+    const trouble = kinds(200);
+    expect(begun).toEqual([T0 + 90_000]);
+    expect(dc.stats().troubles).toBe(1);
+    expect([89_999, 90_000, 149_999, 150_000].map((ms) => dc.troubleAt(T0 + ms))).toEqual([false, true, true, false]);
+    // Down: no call connects; 40 % refused at once, the rest time out at the proxy's deadline, reported by the proxy.
+    expect(trouble).toHaveLength(200);
+    expect(trouble.some((r) => r.outcome === 'connected')).toBe(false);
+    const refused = trouble.filter((r) => r.outcome === 'failed');
+    expect(refused.length).toBeGreaterThan(60);
+    expect(refused.length).toBeLessThan(100);
+    expect(refused.every((r) => r.afterMs < 100)).toBe(true);
+    const timedOut = trouble.filter((r) => r.outcome === 'timeout');
+    expect(timedOut.length + refused.length).toBe(200);
+    expect(timedOut.every((r) => r.afterMs === PROXY_TIMEOUT_MS)).toBe(true);
+    // Over after forMs; the next is due everyMs after this one began (not after the schedule's 60 s).
+    clock.advanceTo(T0 + 150_000);
+    expect(kinds(50).some((r) => r.outcome === 'failed' || r.outcome === 'timeout')).toBe(false);
+    clock.advanceTo(T0 + 689_000);
+    for (let i = 0; i < 5; i++) dc.observe([offered(clock.now())]);
+    expect(dc.stats().troubles).toBe(1);
+    clock.advanceTo(T0 + 690_000);
+    expect(kinds(50).some((r) => r.outcome === 'timeout')).toBe(true);
+    expect(begun).toEqual([T0 + 90_000, T0 + 690_000]);
   });
 
-  it('leaves the other node up during the trouble, some of its answers slow but under the breaker’s 2 s', () => {
+  it('leaves the other node up during the trouble, half its answers slow but under the breaker’s 2 s', () => {
     const clock = new ManualClock(T0);
-    const svc = fakeService(() => ({ target: 'agent', ctiNode: 'cti-backup' }));
+    let node = 'cti-primary';
+    const svc = fakeService(() => ({ target: 'agent', ctiNode: node }));
     svc.bind(clock);
     const dc = startDemoControl({ service: svc, clock, log: silentLogger, seed: 5, cti: { atMs: 0, everyMs: 600_000, forMs: 60_000 } });
+    // The primary's history of answered calls first (the trouble waits for it), then every call on the backup.
+    for (let i = 0; i < 25; i++) dc.observe([offered(clock.now())]);
+    clock.advance(PROXY_TIMEOUT_MS + 1);
+    svc.outcomes.length = 0;
+    node = 'cti-backup';
     for (let i = 0; i < 200; i++) dc.observe([offered(clock.now())]);
     clock.advance(10_000);
+    expect(dc.stats().troubles).toBe(1);
+    expect(dc.troubleAt(clock.now() - 10_000)).toBe(true);
     const reports = svc.outcomes.map((o) => o.report);
     expect(reports.some((r) => 'outcome' in r && (r.outcome === 'failed' || r.outcome === 'timeout'))).toBe(false);
-    const slow = reports.filter((r) => 'outcome' in r && r.outcome === 'connected' && (r.latencyMs ?? 0) >= 1_300);
-    expect(slow.length).toBeGreaterThan(50);
+    // Slow enough to weigh on the level (the CTI latency ramp is full at 2 s), not slow for the breaker.
+    const slow = reports.filter((r) => 'outcome' in r && r.outcome === 'connected' && (r.latencyMs ?? 0) >= 1_800);
+    expect(slow.length).toBeGreaterThan(75);
+    expect(slow.length).toBeLessThan(125);
     expect(slow.every((r) => (r.latencyMs ?? 0) < 2_000)).toBe(true);
   });
 
@@ -173,4 +227,106 @@ describe('the demo’s control traffic', () => {
     expect(peaks[0]!.start - T0).toBeLessThan(5 * 60_000);
     expect(peaks.reduce((m, p) => m * p.multiplier, 1)).toBeLessThan(20);
   });
+});
+
+describe('the demo’s scripted CTI trouble against the real control service, at the default 1 200 calls an hour', () => {
+  /**
+   * `sluice demo`'s control as `app/main.ts` builds it (`createControl`, the default policy, the deployment's CTI
+   * nodes `cti-primary` and `cti-backup`, the in-memory state store), the simulator's traffic at the demo's default
+   * rate with its peaks, played second by second on a manual clock; queues calm, so only the trouble moves the level.
+   */
+  async function playDemo(seed: number, minutes: number) {
+    const clock = new ManualClock(T0);
+    const groups = new Set<string>();
+    const tickets = new InMemoryCallbackTickets();
+    const control = createControl({
+      clock,
+      stateStore: new MemoryStateStore(clock),
+      realtime: { snapshots: () => [...groups].map((g) => calm('demo', g, clock.now())) },
+      engineHealth: { consumerLagMs: () => 0, insertLatencyMs: () => 0 },
+      callbackTickets: tickets,
+      instanceId: 'demo-test',
+      tenants: ['demo'],
+      rateLimit: false,
+      tuning: { loopLagMs: () => Number.NaN },
+    });
+    const svc = control.service;
+    const breaker: { at: number; to: string }[] = [];
+    svc.on('breaker', (t) => {
+      if (t.breakerId === 'cti:cti-primary') breaker.push({ at: t.at - T0, to: t.to });
+    });
+    const levels: { at: number; to: number }[] = [];
+    svc.on('level', (e) => {
+      if (e.scope.skillGroup === undefined) levels.push({ at: e.at - T0, to: e.to });
+    });
+    const decisions: { at: number; target: string; node: string | undefined; probe: boolean }[] = [];
+    svc.on('decision', (d) => decisions.push({ at: clock.now() - T0, target: d.target, node: d.ctiNode, probe: d.probe }));
+    await control.start();
+    const begun: number[] = [];
+    const log = {
+      ...silentLogger,
+      info: (_: object, msg?: string) => void (msg?.includes('trouble begins') && begun.push(clock.now() - T0)),
+    };
+    const dc = startDemoControl({ service: svc, clock, log, seed, cti: { atMs: 60_000, everyMs: 600_000, forMs: 60_000 } });
+    const events = new TrafficSimulation(
+      buildScenario({ seed, start: T0, minutes, tenants: ['demo'], callsPerHour: 1_200, peaks: demoPeaks(T0) }),
+    )[Symbol.iterator]();
+    let next = events.next();
+    for (let s = 1; s <= minutes * 60; s++) {
+      const batch: TelemetryEvent[] = [];
+      while (!next.done && next.value.ts < T0 + s * 1_000) {
+        if (next.value.source === 'skillgroup') groups.add(next.value.body.skillGroup);
+        batch.push(next.value);
+        next = events.next();
+      }
+      clock.advanceTo(T0 + s * 1_000);
+      dc.observe(batch);
+      await settle(4);
+    }
+    dc.stop();
+    await control.stop();
+    return { begun, breaker, levels, decisions, tickets: tickets.list(), stats: dc.stats() };
+  }
+
+  for (const seed of [1, 6]) {
+    it(`opens the primary's breaker in each trouble, sends calls to the backup meanwhile, raises the level to L3 with callback tickets, and closes it after (seed ${seed})`, async () => {
+      const r = await playDemo(seed, 13);
+      // Two troubles: at the first call after 60 s (the centre is calm then) and ten minutes after that.
+      expect(r.begun).toHaveLength(2);
+      expect(r.begun[0]).toBeGreaterThanOrEqual(60_000);
+      expect(r.begun[0]).toBeLessThan(75_000);
+      expect(r.begun[1]! - r.begun[0]!).toBeGreaterThanOrEqual(600_000);
+      expect(r.begun[1]! - r.begun[0]!).toBeLessThan(615_000);
+      for (const from of r.begun) {
+        const opened = r.breaker.find((t) => t.to === 'open' && t.at >= from);
+        // Opens within the window (five failures in a row: at this rate the window never holds 20 calls).
+        expect(opened, JSON.stringify(r.breaker)).toBeDefined();
+        expect(opened!.at - from).toBeLessThan(60_000);
+        // The tenant climbs to L3 during the trouble.
+        expect(
+          r.levels.some((l) => l.to === 3 && l.at >= from && l.at < from + 60_000 + 5_000),
+          JSON.stringify(r.levels),
+        ).toBe(true);
+      }
+      // After the first trouble the breaker closes (before the next one), and the level is back at L0 by then.
+      const closed = r.breaker.find((t) => t.to === 'closed' && t.at >= r.begun[0]! + 60_000);
+      expect(closed, JSON.stringify(r.breaker)).toBeDefined();
+      expect(closed!.at).toBeLessThan(r.begun[1]!);
+      expect(r.levels.filter((l) => l.at < r.begun[1]!).at(-1)?.to).toBe(0);
+      // While it is open, agent calls go to the backup node; the primary gets probes only.
+      const whileOpen = r.decisions.filter(
+        (d) => d.target === 'agent' && d.at > r.breaker.find((t) => t.to === 'open')!.at && d.at < closed!.at,
+      );
+      expect(whileOpen.filter((d) => d.node === 'cti-backup').length).toBeGreaterThan(5);
+      expect(whileOpen.filter((d) => d.node === 'cti-primary').every((d) => d.probe)).toBe(true);
+      // Diverted callers (keypad IVR at L3; chat at L2 and smart IVR at L1, on the way up or down) and callback tickets.
+      for (const target of ['keypad_ivr', 'chat', 'smart_ivr'])
+        expect(
+          r.decisions.some((d) => d.target === target),
+          target,
+        ).toBe(true);
+      expect(r.tickets.length).toBeGreaterThan(0);
+      expect(r.stats).toMatchObject({ unreported: 0, troubles: 2 });
+    }, 60_000);
+  }
 });

@@ -2,11 +2,22 @@
  * Control traffic of `sluice demo` (issue 20): every call the simulator offers to a skill group is also routed
  * through the control service, as a proxy would route it, and its outcome reported a moment later, so levels,
  * breakers, admission and diversions move and the Control panels fill. A scripted CTI trouble comes back now and
- * then: the primary CTI node goes bad for a while (some calls answered seconds late, some refused, the rest never
- * answered), its breaker opens and calls go to the backup node, which, taking every call, answers many of them
- * slowly; the tenant's level rises (half its CTI down and a slow CTI weigh on their own) to L3, where callers are
- * diverted with callback tickets; once the trouble is over, probes close the breaker and the level steps down.
+ * then: the primary CTI node goes down for a while (it refuses some calls at once, the others ring out until the
+ * proxy's deadline, {@link PROXY_TIMEOUT_MS}, where the proxy reports a time-out itself, as Kamailio's `fr_timer`
+ * would), its breaker opens (five failures in a row: at the demo's default 1 200 calls an hour the window never
+ * holds the 20 calls of the ratio rules) and calls go to the backup node, which, taking every call, answers many of
+ * them slowly; the tenant's level rises (half its CTI down and a slow CTI weigh on their own) to L3, where callers
+ * are diverted with callback tickets; once the trouble is over, probes close the breaker and the level steps down.
  * Calls diverted to the callback channel (or at L3) open callback tickets through the control loop's own path.
+ *
+ * A trouble falls due `atMs` after the start and then `everyMs` after the previous one began, and begins with the
+ * first call control answers at L0 once due and once the node has answered {@link HISTORY_CALLS} calls since the
+ * previous trouble. In a centre already at L1 or above, control splits the agent calls between both nodes by their
+ * health, so a node that starts failing soon gets too few calls for its breaker to trip (by design: the split is the
+ * protection); and without answered calls in its history, the client-side throttle spills a failing node's calls
+ * to the backup from the first failure (it sends the primary about twice what it accepted over two minutes). The
+ * script waits for both so every trouble shows the whole story — breaker open, backup, level up, diversions,
+ * breaker closed, level down — at any call rate and however slowly the demo starts.
  *
  * Only in the demo (`SLUICE_DEMO`): seeded, on the injected clock, bounded (pending outcomes), stoppable.
  */
@@ -19,7 +30,11 @@ import type { TelemetryEvent } from '../pipelines/events/types.js';
 import type { Peak } from '../simulator/profile.js';
 import { lognormal, rngFor } from '../simulator/random.js';
 
-/** When the scripted CTI trouble happens, ms: first `atMs` after the start, then every `everyMs`, for `forMs`. */
+/**
+ * When the scripted CTI trouble happens, ms: due first `atMs` after the start, then `everyMs` after the previous one
+ * began (each begins once due at the first call answered at L0 after {@link HISTORY_CALLS} answered by the node),
+ * lasting `forMs` (0: never).
+ */
 export interface CtiTroubleScript {
   readonly atMs: number;
   readonly everyMs: number;
@@ -50,13 +65,15 @@ export interface DemoControlStats {
   outcomes: number;
   /** Routed calls whose outcome was not scheduled because {@link DemoControlOptions.maxPending} were pending. */
   unreported: number;
+  /** Scripted CTI troubles begun. */
+  troubles: number;
 }
 
 /** A running demo control traffic. */
 export interface DemoControl {
   /** Routes the calls offered in `events` (skill-group `OFFERED` events); other events are ignored. */
   observe(events: readonly TelemetryEvent[]): void;
-  /** Whether the scripted CTI trouble is on at `t` (epoch ms). */
+  /** Whether the scripted CTI trouble is on at `t` (epoch ms; the latest trouble's window, so `t` not before it began). */
   troubleAt(t: number): boolean;
   stats(): DemoControlStats;
   /** Cancels the outcomes not yet reported; further events are ignored. */
@@ -71,6 +88,18 @@ const PRIORITY_SHARES: readonly [Priority, number][] = [
   ['low', 0.2],
 ];
 
+/** The proxy's deadline for a CTI node to answer a call, ms (Kamailio's `fr_timer`): it then reports a time-out. */
+export const PROXY_TIMEOUT_MS = 2_000;
+
+/** Share of the failing node's calls it refuses at once (the rest ring out until {@link PROXY_TIMEOUT_MS}). */
+const REFUSED_SHARE = 0.4;
+
+/** Calls the failing node answers between two troubles before the next may begin (see the module comment). */
+export const HISTORY_CALLS = 20;
+
+/** Share of the other node's calls it answers slowly during a trouble. */
+const BACKUP_SLOW_SHARE = 0.5;
+
 /** See the module comment. */
 export function startDemoControl(o: DemoControlOptions): DemoControl {
   const start = o.clock.now();
@@ -78,13 +107,25 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
   const failing = o.failingNode ?? 'cti-primary';
   const maxPending = o.maxPending ?? 5_000;
   const pending = new Set<TimerHandle>();
-  const stats: DemoControlStats = { routed: 0, refused: 0, outcomes: 0, unreported: 0 };
+  const stats: DemoControlStats = { routed: 0, refused: 0, outcomes: 0, unreported: 0, troubles: 0 };
   let stopped = false;
   let lastRefusal = '';
+  /** When the next trouble falls due, and when the latest one began (−∞: none yet). */
+  let due = start + o.cti.atMs;
+  let began = Number.NEGATIVE_INFINITY;
+  /** Calls the failing node answered since the previous trouble. */
+  let answered = 0;
 
-  const troubleAt = (t: number): boolean => {
-    const since = t - start - o.cti.atMs;
-    return o.cti.forMs > 0 && since >= 0 && since % o.cti.everyMs < o.cti.forMs;
+  const troubleAt = (t: number): boolean => t >= began && t - began < o.cti.forMs;
+
+  /** Begins the trouble that is due, once control answers a call at L0 (see the module comment). */
+  const maybeBegin = (a: RouteAnswer, now: number): void => {
+    if (o.cti.forMs <= 0 || now < due || troubleAt(now) || a.level !== 0 || answered < HISTORY_CALLS) return;
+    began = now;
+    answered = 0;
+    due = now + o.cti.everyMs;
+    stats.troubles += 1;
+    o.log.info({ node: failing, forMs: o.cti.forMs, next: new Date(due).toISOString() }, 'demo: scripted CTI trouble begins');
   };
 
   const priority = (): Priority => {
@@ -100,24 +141,22 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
   const outcomeOf = (a: RouteAnswer, now: number): { report: OutcomeReport; afterMs: number } => {
     if (a.target === 'reject') return { report: { outcome: 'not-attempted' }, afterMs: 5 };
     if (a.ctiNode === failing && troubleAt(now)) {
-      // The node is in trouble: it answers some calls seconds late, refuses some at once, leaves the rest unanswered.
-      const u = rng();
-      if (u < 0.3) {
-        const latencyMs = Math.round(2_500 + rng() * 1_500);
-        return { report: { outcome: 'connected', latencyMs }, afterMs: latencyMs };
-      }
-      return u < 0.6
+      // The node is down: it refuses some calls at once (SIP 503), the others ring out unanswered until the proxy's
+      // own deadline, where the proxy reports a time-out itself (not silence: see `expire` in the route engine).
+      return rng() < REFUSED_SHARE
         ? { report: { outcome: 'failed', latencyMs: Math.round(2 + rng() * 8) }, afterMs: 10 }
-        : { report: { outcome: 'timeout' }, afterMs: 2_000 };
+        : { report: { outcome: 'timeout' }, afterMs: PROXY_TIMEOUT_MS };
     }
-    if (a.ctiNode !== undefined && troubleAt(now) && rng() < 0.4) {
-      // Meanwhile the other node, taking every call, answers many of them slowly (just under the breaker's 2 s).
-      const latencyMs = Math.round(1_300 + rng() * 650);
+    if (a.ctiNode !== undefined && troubleAt(now) && rng() < BACKUP_SLOW_SHARE) {
+      // Meanwhile the other node, taking every call, answers many of them slowly: under the breaker's 2 s, so it
+      // stays up, but slow enough for the CTI latency to weigh on the level (its ramp is full at 2 s).
+      const latencyMs = Math.round(1_800 + rng() * 150);
       return { report: { outcome: 'connected', latencyMs }, afterMs: latencyMs };
     }
     // A healthy node answers in tens of milliseconds (lognormal, mean 40 ms); 1 caller in 50 hangs up first.
     if (rng() < 0.02) return { report: { outcome: 'abandoned' }, afterMs: 500 };
     const latencyMs = Math.max(1, Math.round(lognormal(rng, 40, 0.6)));
+    if (a.ctiNode === failing) answered += 1;
     return { report: { outcome: 'connected', latencyMs }, afterMs: latencyMs };
   };
 
@@ -135,6 +174,7 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
       return;
     }
     stats.routed += 1;
+    maybeBegin(answer, o.clock.now());
     if (pending.size >= maxPending) {
       stats.unreported += 1;
       return;

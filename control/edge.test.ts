@@ -94,10 +94,12 @@ describe('a node that stops answering, and a proxy that loses outcomes', () => {
         { name: 'primary 503', ms: 20_000, nodes: { a: 'refuses' } },
         { name: 'primary back', ms: 30_000 },
         { name: 'primary stopped', ms: 30_000, nodes: { a: 'silent' } },
-        { name: 'primary back again', ms: 40_000 },
+        // A recovery phase outlasts the breaker's last trial and the level's hold, which doubles on a re-escalation
+        // within a hold (5 s, 10 s, 20 s in this harness): the later faults leave longer holds behind them.
+        { name: 'primary back again', ms: 50_000 },
         { name: 'outcomes dropped by the proxy', ms: 30_000, reporting: { lose: 1 } },
         { name: 'primary stopped, proxy silent about it', ms: 30_000, nodes: { a: 'silent' }, reporting: { timeouts: false } },
-        { name: 'recovered', ms: 40_000 },
+        { name: 'recovered', ms: 60_000 },
       ] as Phase[]
     ).map((p) => ({ ...p, ...over[p.name] }));
 

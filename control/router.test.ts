@@ -61,6 +61,19 @@ describe('decide', () => {
     expect(decide(req({ callId: 'call-7' }), state)).toBe(same);
   });
 
+  it('splits consecutive calls independently, whatever the call ids look like (short, sequential: t6-c1, t6-c2, …)', () => {
+    const { state } = world(1);
+    for (const id of [(i: number) => `t6-c${i}`, (i: number) => `t1-c${i}`, (i: number) => `c${i}`, (i: number) => `${i}`]) {
+      const nodes = Array.from({ length: 400 }, (_, i) => decide(req({ callId: id(i + 1) }), state).ctiNode);
+      const onA = nodes.filter((n) => n === 'a').length / nodes.length;
+      expect(onA).toBeGreaterThan(0.42);
+      expect(onA).toBeLessThan(0.58);
+      // A few calls in a row (a quiet tenant's half-minute) reach both nodes: blocks of 10 see both almost always.
+      const blocks = Array.from({ length: 40 }, (_, b) => new Set(nodes.slice(b * 10, b * 10 + 10)).size === 2);
+      expect(blocks.filter(Boolean).length, id(1)).toBeGreaterThanOrEqual(36);
+    }
+  });
+
   it('L2: normal and low to chat, then callback; vip still to agents', () => {
     const { state, states } = world(2);
     expect(decide(req(), state).target).toBe('chat');

@@ -6,6 +6,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
 import { connectClickHouse } from '../../adapters/clickhouse/connect.js';
 import { freePort } from '../../services/ports.js';
+import { parseExposition, type Sample, sampleSum } from '../support/exposition.js';
 
 describe('sluice demo (the README quick start)', () => {
   it('serves figures from simulated traffic within 30 s; SIGINT exits 0 within 10 s with every published event stored', async () => {
@@ -108,23 +109,39 @@ describe('sluice demo (the README quick start)', () => {
       (await ch.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
     try {
       const started = Date.now();
-      const metric = async (re: RegExp) => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return re.test(text);
-      };
-      let filled = false;
-      while (!filled && Date.now() - started < 45_000) {
+      // What the Control and Workflow panels read, by name and labels (their order is the exporter's business). The
+      // breaker's closing after the trouble is left to app/demo-control.test.ts: its half-open trials at L3 (vip and
+      // high calls only) may take longer than this test waits.
+      const wanted = {
+        'primary breaker opened': ['sluice_breaker_transitions_total', { breaker: 'cti:cti-primary', to: 'open' }],
+        'SLA warnings': ['sluice_sla_warnings_total', { tenant: 'demo', kind: 'warning', level: '1' }],
+        'keypad IVR at L3': ['sluice_route_decisions_total', { tenant: 'demo', target: 'keypad_ivr', level: '3' }],
+      } as const;
+      let seen: Record<string, number> = {};
+      let context = '';
+      // The demo's own clock is the wall clock: a loaded machine only makes each step later, so wait for each of
+      // them (up to a minute) rather than for a moment in the script.
+      while (Date.now() - started < 60_000) {
         await new Promise((r) => setTimeout(r, 1_000));
+        let samples: Sample[];
         try {
-          filled =
-            (await metric(/sluice_breaker_transitions_total\{breaker="cti:cti-primary",to="open"\} [1-9]/)) &&
-            (await metric(/sluice_sla_warnings_total\{kind="warning",level="1"[^}]*\} [1-9]/)) &&
-            (await metric(/sluice_route_decisions_total\{tenant="demo",target="keypad_ivr",level="3"\} [1-9]/));
+          samples = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
         } catch {
-          // not listening yet
+          continue; // not listening yet
         }
+        seen = Object.fromEntries(Object.entries(wanted).map(([what, [name, labels]]) => [what, sampleSum(samples, name, labels)]));
+        // For the failure message: the tenant's level and where its calls went, by level.
+        context = samples
+          .filter((x) => (x.name === 'sluice_level' && x.labels.skill_group === '') || x.name === 'sluice_route_decisions_total')
+          .filter((x) => x.value > 0)
+          .map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`)
+          .join('\n');
+        if (Object.values(seen).every((n) => n > 0)) break;
       }
-      expect(filled, out).toBe(true);
+      expect(seen, out).toEqual(Object.fromEntries(Object.keys(wanted).map((what) => [what, expect.any(Number)])));
+      for (const [what, n] of Object.entries(seen)) expect(n, `${what}: ${JSON.stringify(seen)}\n${context}\n${out}`).toBeGreaterThan(0);
+      // The scripted trouble began once control answered calls (so it is never lost to a slow start) and was logged.
+      expect(out).toMatch(/"msg":"demo: scripted CTI trouble begins"/);
       expect(out).toContain(`ClickHouse for Grafana  ${url}  (read-only; user sluice, key ${key}; database sluice)`);
 
       // What the dashboards read, through the endpoint Grafana uses, with the key (rows reach ClickHouse within seconds).
@@ -144,15 +161,25 @@ describe('sluice demo (the README quick start)', () => {
         warnings = await rows(
           "SELECT kind, toString(count()) AS n FROM sluice.sla_warnings WHERE tenant = 'demo' GROUP BY kind ORDER BY kind",
         );
-        if (targets.length >= 3 && tickets.length >= 3 && warnings.some((w) => w.kind === 'warning')) break;
+        const diverted = ['agent', 'keypad_ivr'].every((t) => targets.some((r) => r.target === t));
+        if (diverted && tickets.length >= 3 && warnings.some((w) => w.kind === 'warning')) break;
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      // Calls went to agents, and at L1–L3 elsewhere: several targets.
-      expect(targets.map((t) => t.target)).toEqual(expect.arrayContaining(['agent', 'keypad_ivr']));
-      expect(targets.length, JSON.stringify(targets)).toBeGreaterThanOrEqual(3);
+      // Calls went to agents, and at L3 to the keypad IVR. The smart IVR and chat of L1 and L2 are left to
+      // app/demo-control.test.ts: here the level may pass L1 and L2 in a tick each on its way up, and steps down
+      // through them only after the breaker closed and a hold passed, later than this test waits.
+      expect(
+        targets.map((t) => t.target),
+        JSON.stringify(targets),
+      ).toEqual(expect.arrayContaining(['agent', 'keypad_ivr']));
       // Callers diverted at L3 got callback tickets; the back office's fee reductions and the short-SLA flow too.
       expect(tickets.map((t) => t.flow_id)).toEqual(['callback', 'demo-quick-check', 'fee-reduction']);
       expect(warnings.map((w) => w.kind)).toContain('warning');
+      // Meanwhile calls went to agents through the backup CTI node.
+      const [backup] = await rows<{ n: string }>(
+        "SELECT toString(count()) AS n FROM sluice.route_decisions WHERE tenant = 'demo' AND target = 'agent' AND cti_node = 'cti-backup'",
+      );
+      expect(Number(backup!.n)).toBeGreaterThan(0);
       const [transitions] = await rows<{ n: string }>(
         "SELECT toString(count()) AS n FROM sluice.level_changes WHERE tenant = 'demo' AND skill_group = '' AND to_level = 3",
       );
@@ -187,5 +214,27 @@ describe('sluice demo (the README quick start)', () => {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('reading /metrics by name and labels (test/support/exposition.ts)', () => {
+  it('matches labels in any order, sums the matching series, reads escapes and skips comments', () => {
+    const text = [
+      '# HELP sluice_sla_warnings_total SLA warnings.',
+      '# TYPE sluice_sla_warnings_total counter',
+      'sluice_sla_warnings_total{tenant="demo",kind="warning",level="1",delivered="true"} 2',
+      'sluice_sla_warnings_total{kind="warning",level="1",tenant="demo",delivered="false"} 3',
+      'sluice_sla_warnings_total{tenant="demo",kind="breach",level="0",delivered="true"} 7',
+      'sluice_sla_warnings_total{tenant="a \\"quoted\\" one, with = and \\\\",kind="warning",level="1"} 1 1700000000000',
+      'sluice_up 1',
+      '',
+    ].join('\n');
+    expect(sampleSum(text, 'sluice_sla_warnings_total', { tenant: 'demo', kind: 'warning', level: '1' })).toBe(5);
+    expect(sampleSum(text, 'sluice_sla_warnings_total', { level: '1', kind: 'warning' })).toBe(6);
+    expect(sampleSum(text, 'sluice_sla_warnings_total', { tenant: 'a "quoted" one, with = and \\' })).toBe(1);
+    expect(sampleSum(text, 'sluice_sla_warnings_total', { tenant: 'nobody' })).toBe(0);
+    expect(sampleSum(text, 'sluice_up')).toBe(1);
+    expect(() => parseExposition('sluice_up{tenant="x} 1')).toThrow(/unterminated/);
+    expect(() => parseExposition('not a sample')).toThrow(/not a sample line/);
   });
 });
