@@ -1,5 +1,6 @@
 /** `sluice dashboards build|check`. */
 import { Command } from 'commander';
+import type { QueryCheck } from '../dashboards/check/values.js';
 
 /** The `dashboards` command: `build` regenerates `dashboards/generated/`, `check` runs every dashboard check. */
 export function dashboardsCommand(): Command {
@@ -31,38 +32,78 @@ export function dashboardsCommand(): Command {
       "committed JSON equals the build and passes Grafana's schema; a real Prometheus scrapes a simulated run and every panel query (Prometheus and ClickHouse) returns series whose values lie within the panel's declared range; PromQL parses (promtool) and names exposed metrics; promtool check metrics passes; the alerting rules pass promtool check rules and promtool test rules",
     )
     .option('--verbose', 'list every panel query evaluated, passing or not')
-    .action(async (o: { verbose?: boolean }) => {
-      const { checkDashboards } = await import('./dashboards-check.js');
-      let report: Awaited<ReturnType<typeof checkDashboards>>;
-      try {
-        report = await checkDashboards((line) => console.error(`sluice: ${line}`));
-      } catch (err) {
-        console.error(`sluice: dashboards check could not run: ${(err as Error).message}`);
+    .option(
+      '--demo',
+      'instead: run `sluice demo` as `npm start` does, scraped by Prometheus as prometheus-demo.yml says, and after --minutes evaluate every panel for "last N minutes" through Prometheus\' HTTP API and the demo\'s ClickHouse HTTP endpoint',
+    )
+    .option('--minutes <n>', 'with --demo: minutes the demo runs before the panels are evaluated', '5')
+    .option('--rate <calls>', "with --demo: the demo's --rate (default: the demo's own)")
+    .action(async (o: { verbose?: boolean; demo?: boolean; minutes: string; rate?: string }) => {
+      const say = (line: string) => console.error(`sluice: ${line}`);
+      const minutes = Number(o.minutes);
+      const rate = o.rate === undefined ? undefined : Number(o.rate);
+      if (!(minutes > 0 && minutes <= 24 * 60) || (rate !== undefined && !(rate >= 0))) {
+        say('--minutes must be a number of minutes above 0 (at most a day), --rate a number of calls per hour');
         process.exit(2);
       }
-      const c = report.counted;
-      // Per dashboard: panel queries evaluated and how many failed; then every problem, one line each.
-      const byDashboard = new Map<string, { queries: number; failed: number; panels: Set<string> }>();
-      for (const q of report.panels) {
-        const d = byDashboard.get(q.dashboard) ?? { queries: 0, failed: 0, panels: new Set<string>() };
-        d.queries++;
-        if (q.problems.length) d.failed++;
-        d.panels.add(q.panel);
-        byDashboard.set(q.dashboard, d);
-        if (o.verbose)
-          console.error(
-            `  ${q.problems.length ? '✗' : '✓'} ${q.dashboard} / "${q.panel}" ${q.refId} (${q.choice}, ${q.kind}): ${q.series} series, ${q.values} values`,
-          );
+      let report: CheckSummary;
+      let what: string;
+      try {
+        if (o.demo) {
+          const { checkDemoDashboards } = await import('./dashboards-check-demo.js');
+          const r = await checkDemoDashboards(say, { minutes, ...(rate !== undefined && { rate }) });
+          report = r;
+          what = `the last ${r.run.minutes} minutes of sluice demo scraped by ${r.run.prometheus.split(' (')[0]}`;
+        } else {
+          const { checkDashboards } = await import('./dashboards-check.js');
+          const r = await checkDashboards(say);
+          report = r;
+          what = `${r.run.liveSeconds} s of a run scraped by ${r.run.prometheus.split(' (')[0]}`;
+        }
+      } catch (err) {
+        say(`dashboards check could not run: ${(err as Error).message}`);
+        process.exit(2);
       }
-      for (const [uid, d] of byDashboard)
-        console.error(
-          `sluice: ${uid}: ${d.panels.size} panels, ${d.queries} query runs, ${d.failed === 0 ? 'all within their declared ranges' : `${d.failed} failing`}`,
-        );
-      for (const p of report.problems) console.error(`  ✗ ${p}`);
-      console.error(
-        `sluice: ${c.dashboards} dashboards, ${c.prometheusQueries} Prometheus and ${c.clickhousePanelQueries} ClickHouse panel query runs over ${report.run.liveSeconds} s of a run scraped by ${report.run.prometheus.split(' (')[0]}, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
-      );
+      printReport(report, what, o.verbose === true);
       process.exit(report.problems.length === 0 ? 0 : 1);
     });
   return cmd;
+}
+
+/** What both checks report (`dashboards-check.ts` on a simulated run, `dashboards-check-demo.ts` on `sluice demo`). */
+interface CheckSummary {
+  readonly problems: readonly string[];
+  readonly panels: readonly QueryCheck[];
+  readonly counted: {
+    dashboards: number;
+    promql: number;
+    exposedMetrics: number;
+    prometheusQueries: number;
+    clickhousePanelQueries: number;
+  };
+}
+
+/** Per dashboard: panel queries evaluated and how many failed; then every problem, one line each; then the summary. */
+function printReport(report: CheckSummary, what: string, verbose: boolean): void {
+  const c = report.counted;
+  const byDashboard = new Map<string, { queries: number; failed: number; panels: Set<string> }>();
+  for (const q of report.panels) {
+    const d = byDashboard.get(q.dashboard) ?? { queries: 0, failed: 0, panels: new Set<string>() };
+    d.queries++;
+    if (q.problems.length) d.failed++;
+    d.panels.add(q.panel);
+    byDashboard.set(q.dashboard, d);
+    if (verbose)
+      console.error(
+        `  ${q.problems.length ? '✗' : '✓'} ${q.dashboard} / "${q.panel}" ${q.refId} (${q.choice}, ${q.kind}): ${q.series} series, ${q.values} values`,
+      );
+  }
+  for (const [uid, d] of byDashboard)
+    console.error(
+      `sluice: ${uid}: ${d.panels.size} panels, ${d.queries} query runs, ${d.failed === 0 ? 'all within their declared ranges' : `${d.failed} failing`}`,
+    );
+  for (const p of report.problems) console.error(`  ✗ ${p}`);
+  console.error(
+    `sluice: ${c.dashboards} dashboards, ${c.prometheusQueries} Prometheus and ${c.clickhousePanelQueries} ClickHouse panel query runs over ${what}, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
+  );
 }

@@ -30,7 +30,11 @@ export interface RunContext {
  * Runs each ClickHouse query (panels and variables) of `dashboards` on `ch` twice: with skill group
  * All and with the first skill group alone; the `database` variable is set to `ch.database`.
  */
-export async function runClickHouseQueries(ch: ClickHouse, dashboards: readonly DashboardFile[], c: RunContext): Promise<QueryRun[]> {
+export async function runClickHouseQueries(
+  ch: Pick<ClickHouse, 'client' | 'database'>,
+  dashboards: readonly DashboardFile[],
+  c: RunContext,
+): Promise<QueryRun[]> {
   const choices: [string, Record<string, TemplateVariable>][] = [
     ['skill_group=All', { skill_group: { current: '$__all', options: c.skillGroups } }],
     [`skill_group=${c.skillGroups[0]}`, { skill_group: { current: [c.skillGroups[0]!] } }],

@@ -358,7 +358,11 @@ const NUMERIC = /^(?:Nullable\(|LowCardinality\()*(?:U?Int\d+|Float\d+|Decimal)/
  * interval `$__interval`), with skill group All and with one skill group; checks every numeric column of
  * every row against the panel's declaration (a table's column against its own, when declared).
  */
-export async function checkClickHousePanels(ch: ClickHouse, dashboards: readonly DashboardFile[], c: CheckContext): Promise<QueryCheck[]> {
+export async function checkClickHousePanels(
+  ch: Pick<ClickHouse, 'client' | 'database'>,
+  dashboards: readonly DashboardFile[],
+  c: CheckContext,
+): Promise<QueryCheck[]> {
   const out: QueryCheck[] = [];
   const intervalMs = Math.max(60_000, roundInterval((c.toMs - c.fromMs) / (c.maxDataPoints ?? 1_000)));
   for (const { dashboard } of dashboards) {

@@ -58,11 +58,12 @@ export function workflowDashboard(): Dashboard {
             unit: 'short',
             range: [0, 100_000],
             scope: 'tenant',
-            meaning: 'Routing decisions of the selected skill groups that opened a callback ticket, per interval.',
+            meaning:
+              "Routing decisions of the selected skill groups that opened a callback ticket, per interval: calls routed to the callback channel, and calls diverted at a level whose policy opens a ticket on diversion (the ticket's id is `cb-` and the decision's).",
           },
           [
             chSeries(
-              `SELECT $__timeInterval(ts) AS time, count() AS callbacks FROM \${database}.route_decisions WHERE ${TENANT_AND_GROUPS} AND target = 'callback' AND $__timeFilter(ts) GROUP BY time ORDER BY time`,
+              `SELECT $__timeInterval(ts) AS time, count() AS callbacks FROM \${database}.route_decisions WHERE ${TENANT_AND_GROUPS} AND $__timeFilter(ts) AND (target = 'callback' OR concat('cb-', decision_id) IN (SELECT ticket_id ${EVENTS} AND event = 'ticket.created')) GROUP BY time ORDER BY time`,
             ),
           ],
         ),

@@ -1,0 +1,285 @@
+/**
+ * `sluice dashboards check --demo`: the dashboards against `npm start` as a first-time user sees them (issue 20).
+ * `sluice demo` runs as `npm start` runs it (a child process, default settings, its own chDB folder, free ports,
+ * the key of its read-only ClickHouse endpoint set here), Debian's Prometheus scrapes it as
+ * `dashboards/provisioning/prometheus-demo.yml` says, and after N minutes every panel is evaluated for "last N
+ * minutes" as Grafana would: Prometheus panels through Prometheus' HTTP API with the data source's substitutions
+ * (its `timeInterval` from `dashboards/provisioning/datasources/sluice.yaml`), ClickHouse panels through the demo's
+ * ClickHouse HTTP endpoint with `@clickhouse/client`, the way Grafana's plugin reaches it; each against the range
+ * its panel declares (`dashboards/check/values.ts`, the checker `sluice dashboards check` uses on a simulated run).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { parse } from 'yaml';
+import { failedRuns, runClickHouseQueries } from '../dashboards/check/clickhouse.js';
+import { type PrometheusServer, startPrometheus } from '../dashboards/check/prometheus.js';
+import { exposedMetricNames, promtoolCheckMetrics, requirePromtool } from '../dashboards/check/promql.js';
+import { promExpressions, promqlProblems } from '../dashboards/check/run.js';
+import {
+  type CheckContext,
+  checkClickHousePanels,
+  checkPrometheusPanels,
+  dashboardVariables,
+  problemLines,
+  type QueryCheck,
+} from '../dashboards/check/values.js';
+import { buildDashboards, type DashboardFile } from '../dashboards/index.js';
+import { freePort, sleep } from '../services/ports.js';
+
+const provisioning = (file: string) => fileURLToPath(new URL(`../dashboards/provisioning/${file}`, import.meta.url));
+
+/** A duration as Prometheus and Grafana write it (`5s`, `1m`), in ms. */
+export function durationMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text}`);
+  return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/**
+ * What the provisioned files say a user's setup does: Prometheus' scrape interval (`prometheus-demo.yml`) and the
+ * Prometheus data source's `timeInterval` (`datasources/sluice.yaml`), the floor of Grafana's `$__interval`.
+ */
+export function provisionedIntervals(): { scrapeIntervalMs: number; timeIntervalMs: number } {
+  const prom = parse(readFileSync(provisioning('prometheus-demo.yml'), 'utf8')) as { global: { scrape_interval: string } };
+  const ds = parse(readFileSync(provisioning('datasources/sluice.yaml'), 'utf8')) as {
+    datasources: { type: string; jsonData?: { timeInterval?: string } }[];
+  };
+  const timeInterval = ds.datasources.find((d) => d.type === 'prometheus')?.jsonData?.timeInterval;
+  if (!timeInterval) throw new Error('datasources/sluice.yaml: the Prometheus data source has no timeInterval');
+  return { scrapeIntervalMs: durationMs(prom.global.scrape_interval), timeIntervalMs: durationMs(timeInterval) };
+}
+
+/** `bin/sluice.mjs` of this checkout or package (cli/ in a checkout, dist/cli/ once compiled). */
+function sluiceBin(): string {
+  for (const rel of ['../bin/sluice.mjs', '../../bin/sluice.mjs']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('bin/sluice.mjs not found beside cli/');
+}
+
+/** Options of {@link checkDemoDashboards}. */
+export interface DemoCheckOptions {
+  /** Minutes the demo runs before the panels are evaluated for "last N minutes" (default 5). */
+  readonly minutes?: number;
+  /** `sluice demo --rate` (default: the demo's own, as `npm start`). */
+  readonly rate?: number;
+  /** Extra environment of the demo (the tests compress its script with `SIM_CTI_FAILURE_AT_MS` and the like). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Dashboards to check (default: every one, freshly built). */
+  readonly dashboards?: readonly DashboardFile[];
+  /** Seconds between progress lines (default 30). */
+  readonly progressEveryS?: number;
+}
+
+/** What the check found on the demo. */
+export interface DemoCheckReport {
+  /** One line per problem; empty when every check passed. */
+  readonly problems: string[];
+  readonly panels: readonly QueryCheck[];
+  readonly counted: {
+    dashboards: number;
+    promql: number;
+    exposedMetrics: number;
+    prometheusQueries: number;
+    clickhousePanelQueries: number;
+  };
+  readonly run: { minutes: number; prometheus: string; tenant: string; skillGroups: string[]; exitCode: number | null };
+}
+
+/** The demo as a child process: its URLs, what it printed, and its stop (SIGINT, as Ctrl-C under `npm start`). */
+interface DemoProcess {
+  readonly url: string;
+  readonly clickhouse: { url: string; user: string; key: string; database: string };
+  output(): string;
+  /** SIGINT, then waits for the exit (SIGKILL after `graceMs`); the exit code, null when killed. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+async function startDemo(o: DemoCheckOptions, dir: string, log: (line: string) => void): Promise<DemoProcess> {
+  const [port, chPort] = [await freePort(), await freePort()];
+  const key = randomBytes(18).toString('base64url');
+  const args = [sluiceBin(), 'demo', '--port', String(port), ...(o.rate !== undefined ? ['--rate', String(o.rate)] : [])];
+  log(`starting sluice demo${o.rate !== undefined ? ` --rate ${o.rate}` : ''} on port ${port} (chDB in ${dir})…`);
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      ...o.env,
+      CHDB_PATH: join(dir, 'chdb'),
+      SLUICE_DEMO_CLICKHOUSE_PORT: String(chPort),
+      SLUICE_DEMO_CLICKHOUSE_KEY: key,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      r(code);
+    }),
+  );
+  const kill = () => {
+    if (exitCode === undefined) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  const stop = async (graceMs = 15_000) => {
+    process.removeListener('exit', kill);
+    if (exitCode !== undefined) return exitCode;
+    child.kill('SIGINT');
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(t);
+    return code;
+  };
+  const banner = /ClickHouse for Grafana {2}(\S+) {2}\(read-only; user (\S+), key (\S+); database (\S+)\)/;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`sluice demo exited with ${exitCode} before it was ready:\n${out.slice(-3000)}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    const m = banner.exec(out);
+    if (ready && m) {
+      if (m[3] !== key) {
+        await stop();
+        throw new Error('sluice demo serves its ClickHouse with another key than SLUICE_DEMO_CLICKHOUSE_KEY');
+      }
+      return {
+        url: `http://127.0.0.1:${port}`,
+        clickhouse: { url: m[1]!, user: m[2]!, key, database: m[4]! },
+        output: () => out,
+        stop,
+      };
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`sluice demo not ready (GET /readyz and its banner's ClickHouse line) within 60 s:\n${out.slice(-3000)}`);
+    }
+    await sleep(250);
+  }
+}
+
+const mmss = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
+
+/** One progress line: what the demo did so far, read through Prometheus as a panel would. */
+async function progress(prometheus: PrometheusServer, tenant: string): Promise<string> {
+  const now = Date.now() / 1000;
+  const one = async (expr: string) => {
+    const v = (await prometheus.query(expr, now).catch(() => []))[0]?.values[0]?.[1];
+    return v === undefined ? '–' : String(Math.round(Number(v)));
+  };
+  const [up, routed, level, opens, warnings] = await Promise.all([
+    one('sum(up{job="sluice"})'),
+    one(`sum(sluice_route_decisions_total{tenant="${tenant}"})`),
+    one(`max(sluice_level{tenant="${tenant}", skill_group=""})`),
+    one('sum(sluice_breaker_transitions_total{to="open"})'),
+    one(`sum(sluice_sla_warnings_total{tenant="${tenant}"})`),
+  ]);
+  return `up ${up}, ${routed} calls routed, level L${level}, breaker openings ${opens}, SLA warnings and breaches ${warnings}`;
+}
+
+/** The demo's tenant: its first simulated tenant (`SIM_TENANTS`, default `demo`), as the demo's banner links it. */
+const demoTenant = (env: Readonly<Record<string, string | undefined>>) => (env.SIM_TENANTS ?? 'demo').split(',')[0]!.trim() || 'demo';
+
+/**
+ * Runs `sluice demo` for `o.minutes`, scraped by a real Prometheus, then evaluates every panel for "last N minutes"
+ * (see the module comment); stops the demo (SIGINT: it must exit 0) and Prometheus, and removes their folders.
+ */
+export async function checkDemoDashboards(log: (line: string) => void = () => {}, o: DemoCheckOptions = {}): Promise<DemoCheckReport> {
+  const minutes = o.minutes ?? 5;
+  const dashboards = o.dashboards ?? buildDashboards();
+  const { scrapeIntervalMs, timeIntervalMs } = provisionedIntervals();
+  log(`using ${await requirePromtool()}`);
+  const tenant = demoTenant({ ...process.env, ...o.env });
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-check-'));
+  let demo: DemoProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
+  const ch = { close: async () => {} } as { close(): Promise<void> };
+  try {
+    demo = await startDemo(o, dir, log);
+    const startedMs = Date.now();
+    prometheus = await startPrometheus({ target: new URL(demo.url).host, scrapeIntervalS: scrapeIntervalMs / 1000 });
+    log(`${prometheus.version} on ${prometheus.url}, scraping ${demo.url} every ${scrapeIntervalMs / 1000} s (prometheus-demo.yml)`);
+    const endAt = startedMs + minutes * 60_000;
+    const every = (o.progressEveryS ?? 30) * 1000;
+    for (let next = startedMs + every; Date.now() < endAt; next += every) {
+      await sleep(Math.max(0, Math.min(next, endAt) - Date.now()));
+      log(`demo ${mmss(Date.now() - startedMs)} of ${mmss(minutes * 60_000)}: ${await progress(prometheus, tenant)}`);
+    }
+    // The demo's last state scraped, as a user's Grafana would find it.
+    await prometheus.waitForScrapes(1, scrapeIntervalMs * 3 + 10_000);
+    const toMs = Date.now();
+    const fromMs = toMs - minutes * 60_000;
+
+    const problems: string[] = [];
+    const scrape = await (await fetch(`${demo.url}/metrics`)).text();
+    problems.push(...(await promtoolCheckMetrics(scrape)).map((l) => `/metrics: ${l}`));
+    const skillGroups = (await prometheus.query(`group by (skill_group) (sluice_level{tenant="${tenant}", skill_group!=""})`, toMs / 1000))
+      .map((s) => s.metric.skill_group ?? '')
+      .sort();
+    if (skillGroups.length === 0) throw new Error(`the demo exposes no skill group of tenant ${tenant} (sluice_level)`);
+    const exprs = promExpressions(dashboards);
+    problems.push(...(await promqlProblems(exprs, scrape, { single: { tenant, job: '.+' }, multi: { skill_group: skillGroups } })));
+    const variables = await dashboardVariables(prometheus, dashboards, tenant, Math.floor(toMs / 1000));
+    problems.push(...variables.problems);
+    const sl = variables.values['sluice-queues'];
+    log(
+      `evaluating every panel for the last ${minutes} minutes, tenant ${tenant}, skill groups ${skillGroups.join(', ')}, sl_variant=${sl?.sl_variant ?? '?'}, sl_threshold=${sl?.sl_threshold ?? '?'}`,
+    );
+    const context: CheckContext = { tenant, skillGroups, scrapeIntervalMs: timeIntervalMs, variables: variables.values, fromMs, toMs };
+    // The demo's ClickHouse as Grafana's plugin reaches it: over HTTP, with the user and key its banner printed.
+    const client = createClient({
+      url: demo.clickhouse.url,
+      username: demo.clickhouse.user,
+      password: demo.clickhouse.key,
+      database: demo.clickhouse.database,
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+    ch.close = () => client.close();
+    const chdb = { client, database: demo.clickhouse.database };
+    const runs = await runClickHouseQueries(chdb, dashboards, { tenant, skillGroups, fromMs, toMs });
+    problems.push(...failedRuns(runs).filter((l) => / variable /.test(l)));
+    const panels = [
+      ...(await checkPrometheusPanels(prometheus, dashboards, context)),
+      ...(await checkClickHousePanels(chdb, dashboards, context)),
+    ];
+    problems.push(...problemLines(panels));
+    await ch.close();
+    ch.close = async () => {};
+    const exitCode = await demo.stop();
+    demo = undefined;
+    if (exitCode !== 0) problems.push(`sluice demo exited with ${exitCode} on SIGINT (expected 0)`);
+    return {
+      problems,
+      panels,
+      counted: {
+        dashboards: dashboards.length,
+        promql: exprs.length,
+        exposedMetrics: exposedMetricNames(scrape).size,
+        prometheusQueries: panels.filter((p) => p.kind === 'prometheus').length,
+        clickhousePanelQueries: panels.filter((p) => p.kind === 'clickhouse').length,
+      },
+      run: { minutes, prometheus: prometheus.version, tenant, skillGroups, exitCode },
+    };
+  } catch (err) {
+    const tail = demo?.output().slice(-2000);
+    throw tail ? new Error(`${(err as Error).message}\n--- sluice demo's last output:\n${tail}`) : err;
+  } finally {
+    await ch.close().catch(() => {});
+    await demo?.stop();
+    await prometheus?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
