@@ -266,10 +266,13 @@ export class TrafficEngine {
 
   #login(a: Agent, w: ShiftWindow | undefined): void {
     a.onShift = true;
+    // A run that starts during one of the agent's breaks finds the agent on it, for what is left of it.
+    const inBreak = w?.breaks.find((b) => b.start < this.#now && b.start + b.ms > this.#now);
     // Still on a call from the previous shift (shifts less than a call apart): it goes on, then takes calls.
     if (!a.call) {
       this.#rec.extension(this.#now, a, 'IDLE');
-      this.#available(a);
+      if (inBreak) this.#startBreak(a, inBreak.start + inBreak.ms - this.#now, inBreak.reason);
+      else this.#available(a);
     }
     if (!w) return;
     for (const b of w.breaks) {

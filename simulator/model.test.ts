@@ -96,6 +96,27 @@ describe('TrafficSimulation reproduces its parameters', () => {
     expect(varied.talk).toEqual(fixed.talk);
   });
 
+  it("a run that starts during an agent's break finds the agent on it (AUX with its reason) until the break ends", () => {
+    const cfg = single({ agents: 1, callsPerHour: 0, hours: 1 });
+    const start = T0 + 10 * 60_000;
+    const t = cfg.tenants[0]!;
+    const agent = {
+      id: 'a0',
+      skillGroups: ['sales'],
+      shift: { startMinute: 0, endMinute: 480, breaks: [{ atMinute: 5, minutes: 15, reason: 'coffee' }] },
+    };
+    const sim = new TrafficSimulation({ ...cfg, start, tenants: [{ ...t, agents: [agent] }] });
+    const states: { ts: number; state: string; reason?: string }[] = [];
+    for (const e of sim) {
+      const b = e.body as { agentId?: string; state?: string; reason?: string };
+      if (e.source === 'agent') states.push({ ts: e.ts, state: b.state!, ...(b.reason ? { reason: b.reason } : {}) });
+    }
+    expect(states.slice(0, 2)).toEqual([
+      { ts: start, state: 'AUX', reason: 'coffee' },
+      { ts: T0 + 20 * 60_000, state: 'AVAILABLE' },
+    ]);
+  });
+
   it('lognormal handle times keep their mean and coefficient of variation, hold share and after-call work included', () => {
     const sim = new TrafficSimulation(
       single({
