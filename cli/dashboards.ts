@@ -1,6 +1,6 @@
 /** `sluice dashboards build|check`. */
 import { Command } from 'commander';
-import type { QueryCheck } from '../dashboards/check/values.js';
+import { pendingLines, type QueryCheck } from '../dashboards/check/values.js';
 
 /** The `dashboards` command: `build` regenerates `dashboards/generated/`, `check` runs every dashboard check. */
 export function dashboardsCommand(): Command {
@@ -103,6 +103,7 @@ function printReport(report: CheckSummary, what: string, verbose: boolean): void
       `sluice: ${uid}: ${d.panels.size} panels, ${d.queries} query runs, ${d.failed === 0 ? 'all within their declared ranges' : `${d.failed} failing`}`,
     );
   for (const p of report.problems) console.error(`  ✗ ${p}`);
+  for (const p of pendingLines(report.panels)) console.error(`  … ${p}`);
   console.error(
     `sluice: ${c.dashboards} dashboards, ${c.prometheusQueries} Prometheus and ${c.clickhousePanelQueries} ClickHouse panel query runs over ${what}, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
   );

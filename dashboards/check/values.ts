@@ -114,6 +114,32 @@ export interface QueryCheck {
   readonly values: number;
   /** Empty when the query returned series and every value is within the declared range. */
   readonly problems: string[];
+  /**
+   * Set instead of a problem when the query returned nothing but the panel declares it may be empty for longer than
+   * the observed system has run ({@link PanelSpec.firstData}): why it is still empty.
+   */
+  readonly pending?: string;
+}
+
+/** Nothing came back (no series, no rows, or no finite value): the problems an empty panel has. */
+const EMPTY = /^(?:no series|no rows|no finite value|every value is NULL)/;
+
+/**
+ * A check whose only problem is being empty, of a panel declaring it may be empty for longer than `runMs` (the time
+ * the observed Sluice has been running), becomes pending: said, not counted as a problem.
+ */
+export function withFirstData(check: QueryCheck, spec: PanelSpec | undefined, runMs: number | undefined): QueryCheck {
+  const f = spec?.firstData;
+  if (f === undefined || runMs === undefined || runMs >= f.afterMs) return check;
+  if (check.problems.length === 0 || !check.problems.every((p) => EMPTY.test(p))) return check;
+  return { ...check, problems: [], pending: `empty, as declared for the first ${Math.round(f.afterMs / 60_000)} min: ${f.because}` };
+}
+
+/** One line per pending panel: `dashboard / panel "title" A (choice): why`. */
+export function pendingLines(checks: readonly QueryCheck[]): string[] {
+  return checks.flatMap((c) =>
+    c.pending === undefined ? [] : [`${c.dashboard} / panel "${c.panel}" ${c.refId} (${c.choice}): ${c.pending}`],
+  );
 }
 
 /** One line per problem: `dashboard / panel "title" A (choice): reason`. */
@@ -174,6 +200,11 @@ export interface CheckContext extends GrafanaTime {
    * ClickHouse panels take each Prometheus query variable's stored value.
    */
   readonly variables?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * How long the Sluice looked at has been running, ms: panels that declare a longer {@link PanelSpec.firstData} may be
+   * empty (pending, not a problem). Unset: every panel must have data (a run with history).
+   */
+  readonly runMs?: number;
 }
 
 /** {@link promDashboardVariables} of every dashboard for the tenant at `atS`, by dashboard uid, and what had no value. */
@@ -329,7 +360,7 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
           }
           try {
             const series = t.instant ? await api.query(query, endS) : await api.queryRange(query, startS, endS, intervalMs / 1000);
-            out.push({ ...base, series: series.length, ...checkSeries(spec, series) });
+            out.push(withFirstData({ ...base, series: series.length, ...checkSeries(spec, series) }, spec, c.runMs));
           } catch (err) {
             out.push({ ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message}`] });
           }
@@ -404,7 +435,7 @@ export async function checkClickHousePanels(
               clickhouse_settings: { output_format_json_quote_denormals: 1, output_format_json_quote_64bit_integers: 0 },
             });
             const body = (await rs.json()) as { meta: { name: string; type: string }[]; data: Record<string, unknown>[] };
-            out.push({ ...base, series: body.data.length, ...checkRows(spec, body.meta, body.data) });
+            out.push(withFirstData({ ...base, series: body.data.length, ...checkRows(spec, body.meta, body.data) }, spec, c.runMs));
           } catch (err) {
             out.push({ ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message.split('\n')[0]}`] });
           }

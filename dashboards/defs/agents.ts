@@ -97,6 +97,7 @@ export function agentsDashboard(): Dashboard {
             range: [0, Infinity],
             scope: 'tenant',
             meaning: 'Seconds in AUX (not ready) per interval by reason code, summed over agents.',
+            firstData: { afterMs: 60 * 60_000, because: 'agents go on AUX at their breaks and for other reasons: a run may have none yet' },
           },
           [
             chSeries(
@@ -117,6 +118,7 @@ export function agentsDashboard(): Dashboard {
             range: [0, Infinity],
             scope: 'tenant',
             meaning: 'AUX seconds over the time range by reason code, and how many agents used each.',
+            firstData: { afterMs: 60 * 60_000, because: 'agents go on AUX at their breaks and for other reasons: a run may have none yet' },
             columns: { agents: { unit: 'short', range: [1, 100_000] } },
           },
           [

@@ -76,6 +76,10 @@ export function intervalsDashboard(): Dashboard {
             range: [0, 7200],
             scope: 'tenant',
             meaning: 'Mean talk + hold + after-call work of handled calls, per report interval and skill group.',
+            firstData: {
+              afterMs: 10 * 60_000,
+              because: 'a skill group has a handle time once its first calls ended (talk and after-call work take minutes)',
+            },
           },
           [chSeries(`SELECT ${BUCKET} AS time, skill_group, ${AHT} AS aht ${MINUTES} GROUP BY time, skill_group ORDER BY time`)],
         ),
@@ -131,6 +135,10 @@ export function intervalsDashboard(): Dashboard {
             range: [0, 1_000_000],
             scope: 'tenant',
             meaning: "Calls offered per report interval as the vendor's interval report counts them and as Sluice does.",
+            firstData: {
+              afterMs: 20 * 60_000,
+              because: "the vendor's first interval report arrives after its first 15-minute interval closes",
+            },
           },
           [
             chSeries(
@@ -152,6 +160,10 @@ export function intervalsDashboard(): Dashboard {
             scope: 'tenant',
             meaning:
               "The vendor's interval counters beside Sluice's for the same interval and skill group. A non-zero difference means the vendor and Sluice saw different calls in that interval.",
+            firstData: {
+              afterMs: 20 * 60_000,
+              because: "the vendor's first interval report arrives after its first 15-minute interval closes",
+            },
             columns: {
               interval_sec: { unit: 's', range: [900, 1800] },
               offered_difference: { unit: 'short', range: [-1_000_000, 1_000_000] },

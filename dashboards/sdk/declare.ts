@@ -35,6 +35,12 @@ export interface PanelSpec extends ValueSpec {
   readonly bounded?: boolean;
   /** Table columns whose values have another unit or range than the panel's (by column name). */
   readonly columns?: Readonly<Record<string, ValueSpec>>;
+  /**
+   * A panel that is empty by nature for a while after Sluice starts, and why: e.g. the vendor's first interval report
+   * comes at the end of its first quarter hour. Shown in the description; the check accepts it empty only in a run
+   * shorter than `afterMs`, and reports it like any other empty panel afterwards.
+   */
+  readonly firstData?: { readonly afterMs: number; readonly because: string };
 }
 
 const declared = new WeakMap<object, PanelSpec>();
@@ -71,5 +77,8 @@ export function describeSpec(spec: PanelSpec): string {
     `${UNIT_NAMES[s.unit] ?? s.unit}, ${rangeText(s.range)}${s.nonFinite?.length ? ` or ${s.nonFinite.join(', ')}` : ''}`;
   const columns = Object.entries(spec.columns ?? {}).map(([c, s]) => `${c}: ${unit(s)}`);
   const scope = spec.scope === 'tenant' ? 'Per tenant (the selected one).' : 'Platform-wide: not filtered by tenant.';
-  return `${spec.meaning.trim()} Unit: ${unit(spec)}${columns.length ? ` (${columns.join('; ')})` : ''}. ${scope}`;
+  const first = spec.firstData
+    ? ` Empty for up to ${Math.round(spec.firstData.afterMs / 60_000)} min after Sluice starts: ${spec.firstData.because}.`
+    : '';
+  return `${spec.meaning.trim()} Unit: ${unit(spec)}${columns.length ? ` (${columns.join('; ')})` : ''}. ${scope}${first}`;
 }
