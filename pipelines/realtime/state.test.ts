@@ -81,6 +81,20 @@ describe('RealtimeState', () => {
     expect(wait(T + 2 * H + 61_000).longestWaitMs).toBe(2 * H + 51_000);
   });
 
+  it('keeps the calls of a backlog older than the call TTL while it is caught up, and forgets them once live and stale', () => {
+    const H = 3_600_000;
+    const s = new RealtimeState({ onTimeMs: 5_000, callTtlMs: 4 * H });
+    // Processing at T + 6 h the events of T: a call offered then, its queue's newest event just after.
+    s.apply(call('acme', 'sales', 'c1', 'OFFERED', T), T + 6 * H);
+    s.apply(call('acme', 'sales', 'c2', 'OFFERED', T + 60_000), T + 6 * H + 100);
+    s.expire(T + 6 * H + 200);
+    expect(s.skillGroups(T + 6 * H + 200, 'acme', 'sales')[0]).toMatchObject({ callsWaiting: 2 });
+    // Caught up (an on-time event): by the wall clock again, c1 and c2 (offered 6 h back) are past the TTL, c3 is not.
+    s.apply(call('acme', 'sales', 'c3', 'OFFERED', T + 6 * H + 1_000), T + 6 * H + 1_000);
+    s.expire(T + 6 * H + 2_000);
+    expect(s.skillGroups(T + 6 * H + 2_000, 'acme', 'sales')[0]).toMatchObject({ callsWaiting: 1, longestWaitMs: 1_000 });
+  });
+
   it('counts agents by state per skill group, keeping the newest state by event time', () => {
     const s = new RealtimeState();
     s.apply(agent('acme', 'a1', 'AVAILABLE', T, ['sales', 'support']), T);

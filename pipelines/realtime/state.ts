@@ -226,15 +226,18 @@ export class RealtimeState implements RealtimeReader {
   }
 
   /**
-   * Forgets calls without news past the call TTL, and skill groups, agents and extensions with no event past
-   * the idle TTL; `now` is the wall clock, epoch ms (call times are event times, last sights processing times).
+   * Forgets calls without news past the call TTL (aged as the longest wait is, by the queue's event time while its
+   * pipeline catches up: {@link queueNow}), and skill groups, agents and extensions with no event past the idle TTL;
+   * `now` is the wall clock, epoch ms (call times are event times, last sights processing times).
    * @returns how many skill groups, agents and extensions were forgotten
    */
   expire(now: number): number {
     let forgotten = 0;
     for (const [k, q] of this.#queues) {
-      for (const [id, at] of q.waiting) if (now - at > this.#callTtlMs) q.waiting.delete(id);
-      for (const [id, at] of q.gone) if (now - at > this.#callTtlMs) q.gone.delete(id);
+      // Call times are event times: aged by the queue's own "now", so a backlog being caught up keeps its calls.
+      const qNow = queueNow(q, now, this.#onTimeMs);
+      for (const [id, at] of q.waiting) if (qNow - at > this.#callTtlMs) q.waiting.delete(id);
+      for (const [id, at] of q.gone) if (qNow - at > this.#callTtlMs) q.gone.delete(id);
       if (now - q.updatedAt > this.#idleTtlMs) forgotten += Number(this.#queues.delete(k));
     }
     for (const [k, a] of this.#agents) {
