@@ -345,30 +345,53 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
         for (const [choice, groups] of picks) {
           const vars: PromVariables = { single: { ...own, tenant: c.tenant }, multi: { skill_group: groups } };
           const query = expandPromQL(text, vars, builtins);
-          const base = {
-            dashboard: dashboard.uid ?? '',
-            panel: panel.title ?? '',
-            panelType: panel.type,
-            refId: t.refId ?? '',
-            kind: 'prometheus' as const,
-            choice,
-            query,
-          };
-          if (!spec) {
-            out.push({ ...base, series: 0, values: 0, problems: ['no declaration (unit, range, meaning)'] });
-            continue;
-          }
-          try {
-            const series = t.instant ? await api.query(query, endS) : await api.queryRange(query, startS, endS, intervalMs / 1000);
-            out.push(withFirstData({ ...base, series: series.length, ...checkSeries(spec, series) }, spec, c.runMs));
-          } catch (err) {
-            out.push({ ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message}`] });
-          }
+          const base = queryBase(dashboard, panel, t.refId, 'prometheus', choice, query);
+          out.push(
+            await checkedQuery(base, spec, c.runMs, async (sp) => {
+              const series = t.instant ? await api.query(query, endS) : await api.queryRange(query, startS, endS, intervalMs / 1000);
+              return { series: series.length, ...checkSeries(sp, series) };
+            }),
+          );
         }
       }
     }
   }
   return out;
+}
+
+/** What names one query run of one panel: dashboard, panel, query, variable choice. */
+type QueryBase = Omit<QueryCheck, 'series' | 'values' | 'problems' | 'pending'>;
+
+const queryBase = (
+  dashboard: Dashboard,
+  panel: { title?: string; type: string },
+  refId: string | undefined,
+  kind: QueryCheck['kind'],
+  choice: string,
+  query: string,
+): QueryBase => ({
+  dashboard: dashboard.uid ?? '',
+  panel: panel.title ?? '',
+  panelType: panel.type,
+  refId: refId ?? '',
+  kind,
+  choice,
+  query,
+});
+
+/** Runs one query of a declared panel and checks what came back; an undeclared panel or a failed query is a problem. */
+async function checkedQuery(
+  base: QueryBase,
+  spec: PanelSpec | undefined,
+  runMs: number | undefined,
+  run: (spec: PanelSpec) => Promise<{ series: number; values: number; problems: string[] }>,
+): Promise<QueryCheck> {
+  if (!spec) return { ...base, series: 0, values: 0, problems: ['no declaration (unit, range, meaning)'] };
+  try {
+    return withFirstData({ ...base, ...(await run(spec)) }, spec, runMs);
+  } catch (err) {
+    return { ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message.split('\n')[0]}`] };
+  }
 }
 
 /** The Prometheus query variables of a dashboard (the service-level variant and threshold) at their resolved values. */
@@ -414,31 +437,19 @@ export async function checkClickHousePanels(
             intervalMs,
             variables: variableValues(dashboard, picked),
           });
-          const base = {
-            dashboard: dashboard.uid ?? '',
-            panel: panel.title ?? '',
-            panelType: panel.type,
-            refId: t.refId ?? '',
-            kind: 'clickhouse' as const,
-            choice,
-            query,
-          };
-          if (!spec) {
-            out.push({ ...base, series: 0, values: 0, problems: ['no declaration (unit, range, meaning)'] });
-            continue;
-          }
-          try {
-            const rs = await ch.client.query({
-              query,
-              format: 'JSON',
-              // NaN and infinities as "nan"/"inf" (not null, which is SQL NULL: a gap, no value).
-              clickhouse_settings: { output_format_json_quote_denormals: 1, output_format_json_quote_64bit_integers: 0 },
-            });
-            const body = (await rs.json()) as { meta: { name: string; type: string }[]; data: Record<string, unknown>[] };
-            out.push(withFirstData({ ...base, series: body.data.length, ...checkRows(spec, body.meta, body.data) }, spec, c.runMs));
-          } catch (err) {
-            out.push({ ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message.split('\n')[0]}`] });
-          }
+          const base = queryBase(dashboard, panel, t.refId, 'clickhouse', choice, query);
+          out.push(
+            await checkedQuery(base, spec, c.runMs, async (sp) => {
+              const rs = await ch.client.query({
+                query,
+                format: 'JSON',
+                // NaN and infinities as "nan"/"inf" (not null, which is SQL NULL: a gap, no value).
+                clickhouse_settings: { output_format_json_quote_denormals: 1, output_format_json_quote_64bit_integers: 0 },
+              });
+              const body = (await rs.json()) as { meta: { name: string; type: string }[]; data: Record<string, unknown>[] };
+              return { series: body.data.length, ...checkRows(sp, body.meta, body.data) };
+            }),
+          );
         }
       }
     }
