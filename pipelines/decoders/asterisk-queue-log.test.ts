@@ -140,7 +140,11 @@ describe('asterisk queue_log decoder: ringing and agent state', () => {
   });
 
   it('a ring of 0 ms says nothing about ringing; a CONNECT with ring time 0 is just busy', () => {
-    expect(events('1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|0')).toEqual([]);
+    // Accounted for as informational (not dropped silently); without an agent it is malformed like any ring line.
+    expect(decode('1718000025|1718000010.1|sales|PJSIP/102|RINGNOANSWER|0')).toEqual([
+      expect.objectContaining({ ok: 'ignored', code: 'informational', reason: 'RINGNOANSWER is informational' }),
+    ]);
+    expect(failure('1718000037||0||RINGCANCELED|0')).toMatchObject({ code: 'malformed', reason: "RINGCANCELED needs an agent, got ''" });
     expect(
       bodies('1718000037|1718000010.1|sales|PJSIP/101|CONNECT|27|x.3|0').map((e) => `${e.source}:${'state' in e.body ? e.body.state : ''}`),
     ).toEqual(['skillgroup:', 'extension:BUSY']);

@@ -136,6 +136,7 @@ function device(l: Line, state: ExtensionState, atMs: number, suffix: string): T
 
 /** Ringing that ended at the line's time after `ringMs`; nothing when the member did not ring at all. */
 function rang(l: Line, ringMs: number, then: ExtensionState, thenSuffix: string): TelemetryEvent[] {
+  requireAgent(l);
   if (ringMs === 0) return then === 'IDLE' ? [] : [device(l, then, l.ts, thenSuffix)];
   return [device(l, 'RINGING', l.ts - ringMs, 'ring'), device(l, then, l.ts, thenSuffix)];
 }
@@ -350,7 +351,8 @@ export function createAsteriskQueueLogDecoder(opts: AsteriskQueueLogOptions = {}
           if (!v.ok) return fail('schema', `${l.event}: ${v.reason}`);
           out.push({ ok: true, event: v.event });
         }
-        return out;
+        // A line that says nothing new (a ring cancelled after 0 ms) is accounted for, not dropped silently.
+        return out.length > 0 ? out : ignore('informational', `${l.event} is informational`);
       } catch (err) {
         if (err instanceof LineError) return fail(err.code, err.reason);
         throw err;
