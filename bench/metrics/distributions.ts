@@ -14,6 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../adapters/clock.js';
 import { harness } from '../../control/testing/harness.js';
+import { machineInfo } from '../machine.js';
 import { calm } from '../../control/testing/harness.js';
 import { loadBankDataset, ANONYMOUS_BANK_FILE } from '../../simulator/dataset.js';
 import { MemoryTimerStore } from '../../workflow/sla/memory-timer-store.js';
@@ -26,8 +27,19 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
+/** Every distribution shown, for the JSON summary on the last line. */
+const results: Record<string, { unit: string; n: number; min: number; max: number; quantiles: Record<string, number> }> = {};
+
 function show(name: string, unit: string, scale: number, xs: readonly number[]): void {
-  const qs = [0.01, 0.1, 0.5, 0.9, 0.99, 0.999].map((q) => `p${q * 100}=${(quantile(xs, q) * scale).toPrecision(3)}`);
+  const QS = [0.01, 0.1, 0.5, 0.9, 0.99, 0.999];
+  const qs = QS.map((q) => `p${q * 100}=${(quantile(xs, q) * scale).toPrecision(3)}`);
+  results[name] = {
+    unit,
+    n: xs.length,
+    min: Math.min(...xs) * scale,
+    max: Math.max(...xs) * scale,
+    quantiles: Object.fromEntries(QS.map((q) => [`p${q * 100}`, quantile(xs, q) * scale])),
+  };
   console.log(
     `${name} (${unit}, n=${xs.length}): min=${(Math.min(...xs) * scale).toPrecision(3)} ${qs.join(' ')} max=${(Math.max(...xs) * scale).toPrecision(3)}`,
   );
@@ -96,3 +108,5 @@ async function bankWaits(): Promise<void> {
 await routeDecisions();
 await timerLateness();
 await bankWaits();
+// One JSON object on the last line, with the machine it ran on (figures drift between machines; shapes hold).
+console.log(JSON.stringify({ bench: 'metric-distributions', machine: machineInfo(), results }));
