@@ -26,7 +26,7 @@ import {
   checkPrometheusPanels,
   dashboardVariables,
   problemLines,
-  type QueryCheck,
+  type CheckSummary,
 } from '../dashboards/check/values.js';
 import { buildDashboards, type DashboardFile } from '../dashboards/index.js';
 import { freePort, sleep } from '../services/ports.js';
@@ -78,17 +78,7 @@ export interface DemoCheckOptions {
 }
 
 /** What the check found on the demo. */
-export interface DemoCheckReport {
-  /** One line per problem; empty when every check passed. */
-  readonly problems: string[];
-  readonly panels: readonly QueryCheck[];
-  readonly counted: {
-    dashboards: number;
-    promql: number;
-    exposedMetrics: number;
-    prometheusQueries: number;
-    clickhousePanelQueries: number;
-  };
+export interface DemoCheckReport extends CheckSummary {
   readonly run: { minutes: number; prometheus: string; tenant: string; skillGroups: string[]; exitCode: number | null };
 }
 

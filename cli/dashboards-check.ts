@@ -17,7 +17,7 @@ import {
   checkPrometheusPanels,
   dashboardVariables,
   problemLines,
-  type QueryCheck,
+  type CheckSummary,
 } from '../dashboards/check/values.js';
 import { buildDashboards, type DashboardFile } from '../dashboards/index.js';
 
@@ -25,20 +25,8 @@ import { buildDashboards, type DashboardFile } from '../dashboards/index.js';
 export const CHECK_SCRAPE_INTERVAL_S = 1;
 
 /** What the checks found. */
-export interface CheckReport {
-  /** One line per problem; empty when every check passed. */
-  readonly problems: string[];
-  /** Every panel query evaluated against the run, with its values' problems. */
-  readonly panels: readonly QueryCheck[];
-  /** What was checked, for the summary line. */
-  readonly counted: {
-    dashboards: number;
-    clickhouseRuns: number;
-    promql: number;
-    exposedMetrics: number;
-    prometheusQueries: number;
-    clickhousePanelQueries: number;
-  };
+export interface CheckReport extends CheckSummary {
+  readonly counted: CheckSummary['counted'] & { clickhouseRuns: number };
   /** Sluice's `/metrics` at the end of the run. */
   readonly scrape: string;
   /** What the simulated run did and the time range evaluated. */

@@ -1,6 +1,6 @@
 /** `sluice dashboards build|check`. */
 import { Command } from 'commander';
-import { pendingLines, type QueryCheck } from '../dashboards/check/values.js';
+import { type CheckSummary, pendingLines } from '../dashboards/check/values.js';
 
 /** The `dashboards` command: `build` regenerates `dashboards/generated/`, `check` runs every dashboard check. */
 export function dashboardsCommand(): Command {
@@ -68,19 +68,6 @@ export function dashboardsCommand(): Command {
       process.exit(report.problems.length === 0 ? 0 : 1);
     });
   return cmd;
-}
-
-/** What both checks report (`dashboards-check.ts` on a simulated run, `dashboards-check-demo.ts` on `sluice demo`). */
-interface CheckSummary {
-  readonly problems: readonly string[];
-  readonly panels: readonly QueryCheck[];
-  readonly counted: {
-    dashboards: number;
-    promql: number;
-    exposedMetrics: number;
-    prometheusQueries: number;
-    clickhousePanelQueries: number;
-  };
 }
 
 /** Per dashboard: panel queries evaluated and how many failed; then every problem, one line each; then the summary. */

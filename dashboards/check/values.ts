@@ -121,6 +121,22 @@ export interface QueryCheck {
   readonly pending?: string;
 }
 
+/** What every dashboards check reports (on a simulated run, on `sluice demo`): its problems, panel runs and counts. */
+export interface CheckSummary {
+  /** One line per problem; empty when every check passed. */
+  readonly problems: string[];
+  /** Every panel query evaluated, with its values' problems. */
+  readonly panels: readonly QueryCheck[];
+  /** What was checked, for the summary line. */
+  readonly counted: {
+    dashboards: number;
+    promql: number;
+    exposedMetrics: number;
+    prometheusQueries: number;
+    clickhousePanelQueries: number;
+  };
+}
+
 /** Nothing came back (no series, no rows, or no finite value): the problems an empty panel has. */
 const EMPTY = /^(?:no series|no rows|no finite value|every value is NULL)/;
 
