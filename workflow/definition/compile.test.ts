@@ -243,6 +243,20 @@ describe('compileFlow refuses, naming the path', () => {
     ]);
   });
 
+  it('shape errors in places people refs are read from (null todos and warnings) as issues, not a crash', () => {
+    const doc = base();
+    nodesOf(doc)[1] = {
+      id: 'review',
+      type: 'task',
+      assignees: { user: 'ann' },
+      todos: [null, 3],
+      sla: { duration: '4h', warnings: [null, { delay: '1h', channel: 'log', notify: [null, 'manager:nobody'] }] },
+    };
+    const issues = refused(doc);
+    expect(issues).toContainEqual({ path: 'nodes[1].todos[0]', message: 'must be object' });
+    expect(issues).toContainEqual({ path: 'nodes[1].sla.warnings[0]', message: 'must be object' });
+  });
+
   it('a flow without start or end', () => {
     const doc = base();
     doc.nodes = [{ id: 'review', type: 'approval', assignees: { group: 'agents' } }];

@@ -207,10 +207,15 @@ const request: fc.Arbitrary<Req> = fc.oneof(
   }),
 );
 
+// Only the admin key may write, and naming another tenant is refused: both are drawn often enough
+// to be tried, and rarely enough that many writes get as far as validation and the directory.
+const key = fc.oneof({ weight: 3, arbitrary: fc.constant(KEYS[0] as string) }, { weight: 1, arbitrary: fc.constantFrom(...KEYS.slice(1)) });
+const platformQuery = fc.nat(3).map((n) => n === 0);
+
 it('never fails on hostile directory writes, names every refusal, and never touches another tenant', async () => {
   const statuses = new Map<number, number>();
   await fc.assert(
-    fc.asyncProperty(request, fc.constantFrom(...KEYS), fc.boolean(), async (req, key, platformQuery) => {
+    fc.asyncProperty(request, key, platformQuery, async (req, key, platformQuery) => {
       const url = platformQuery ? `${req.url}${req.url.includes('?') ? '&' : '?'}tenant=globex` : req.url;
       const res = await app.inject({
         method: req.method,
@@ -239,8 +244,10 @@ it('never fails on hostile directory writes, names every refusal, and never touc
     { numRuns: 400 },
   );
   // The property saw writes accepted as well as refused (else it would prove little).
-  expect([...statuses.keys()].filter((s) => s < 300).length, JSON.stringify([...statuses])).toBeGreaterThanOrEqual(2);
-  expect([...statuses.keys()].filter((s) => s >= 400).length).toBeGreaterThanOrEqual(3);
+  const seen = JSON.stringify([...statuses]);
+  const accepted = [...statuses].filter(([s]) => s < 300).reduce((sum, [, n]) => sum + n, 0);
+  expect(accepted, seen).toBeGreaterThanOrEqual(5); // about 18 of 400 are accepted: 5 is more than three deviations below
+  expect([...statuses.keys()].filter((s) => s >= 400).length, seen).toBeGreaterThanOrEqual(3);
   expect(await snapshot(dir, 'globex')).toBe(globexBefore);
   // Consistency: each group's members are exactly the persons that list it.
   const persons = JSON.parse(await snapshot(dir, 'default')) as {

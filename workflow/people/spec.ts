@@ -115,12 +115,13 @@ export function peopleRefsOf(nodes: readonly Record<string, unknown>[]): { path:
     spec(node.assignees, `nodes[${i}].assignees`);
     if (Array.isArray(node.todos))
       node.todos.forEach((t, j) => {
-        spec((t as { assignees?: unknown }).assignees, `nodes[${i}].todos[${j}].assignees`);
+        // Not yet schema-checked: an entry may be anything (null, a number…).
+        spec((t as { assignees?: unknown } | null)?.assignees, `nodes[${i}].todos[${j}].assignees`);
       });
-    const warnings = (node.sla as { warnings?: unknown } | undefined)?.warnings;
+    const warnings = (node.sla as { warnings?: unknown } | null | undefined)?.warnings;
     if (Array.isArray(warnings))
       warnings.forEach((w, k) => {
-        const notify = (w as { notify?: unknown }).notify;
+        const notify = (w as { notify?: unknown } | null)?.notify;
         if (Array.isArray(notify))
           notify.forEach((r, m) => {
             if (typeof r === 'string' && r !== 'assignees') out.push({ path: `nodes[${i}].sla.warnings[${k}].notify[${m}]`, ref: r });
