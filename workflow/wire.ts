@@ -26,7 +26,6 @@ import type { PeopleDirectory, RoundRobinCounter } from './people/ports.js';
 import { connectWorkflowRedis, WorkflowKeys } from './redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from './redis/flow-repository.js';
 import { RedisTicketStore } from './redis/ticket-store.js';
-import { RedisTimerStore } from './redis/timer-store.js';
 import type { SlaReportOptions } from './http/reports.js';
 import type { WorkflowRoutesOptions } from './http/routes.js';
 import type { AlertSink } from '../core/alerts.js';
@@ -39,7 +38,6 @@ import { type DeliveryAttempt, DeliveryWorker, type DeliveryWorkerOptions } from
 import type { AlertDeliveryRow } from './history/types.js';
 import type { ContactDirectory } from './people/ports.js';
 import { AlertOutboxKeys, RedisAlertOutbox } from './redis/alert-outbox.js';
-import { MemoryTimerStore } from './sla/memory-timer-store.js';
 import { TimerService, type TimerServiceOptions } from './sla/timer-service.js';
 import type { TimerStore } from './sla/timer-store.js';
 
@@ -168,7 +166,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     });
     const keys = new WorkflowKeys(options.redisPrefix);
     tickets = new RedisTicketStore(redis, { keys });
-    timerStore = new RedisTimerStore(redis, { keys });
+    timerStore = tickets.timers;
     repo = new RedisFlowRepository(redis, keys);
     roundRobin = new RedisRoundRobinCounter(redis, keys);
     outbox = new RedisAlertOutbox(redis, {
@@ -179,7 +177,7 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
     outbox = new MemoryAlertOutbox();
     directory = options.directory ?? new MemoryDirectory();
     tickets = new MemoryTicketStore();
-    timerStore = new MemoryTimerStore();
+    timerStore = tickets.timers;
     repo = new MemoryFlowRepository();
     roundRobin = new MemoryRoundRobinCounter();
   }
@@ -197,7 +195,6 @@ export async function createWorkflow(options: CreateWorkflowOptions): Promise<Wo
   const engine = new WorkflowEngine({
     tickets,
     flows: catalog,
-    timers: timerStore,
     clock,
     roundRobin,
     people: options.people ?? directory,

@@ -8,7 +8,6 @@ import { timersForTicket } from '../../workflow/engine/timers.js';
 import { connectWorkflowRedis, WorkflowKeys } from '../../workflow/redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from '../../workflow/redis/flow-repository.js';
 import { RedisTicketStore } from '../../workflow/redis/ticket-store.js';
-import { RedisTimerStore } from '../../workflow/redis/timer-store.js';
 import type { Notification, Notifier } from '../../workflow/sla/notifier.js';
 import { TimerService } from '../../workflow/sla/timer-service.js';
 
@@ -45,11 +44,11 @@ afterAll(async () => {
 async function instance(keys: WorkflowKeys, notifier: Notifier, crashable = false) {
   const redis = await connectWorkflowRedis(inject('redisUrl'));
   connections.push(redis);
-  const timers = new RedisTimerStore(redis, { keys });
+  const tickets = new RedisTicketStore(redis, { keys });
+  const timers = tickets.timers;
   const engine = new WorkflowEngine({
-    tickets: new RedisTicketStore(redis, { keys }),
+    tickets,
     flows: new FlowCatalog(new RedisFlowRepository(redis, keys)),
-    timers,
     clock: systemClock,
     roundRobin: new RedisRoundRobinCounter(redis, keys),
   });

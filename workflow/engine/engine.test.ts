@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { runFor } from '../../adapters/clock.js';
 import type { Actor } from '../definition/permissions.js';
 import { isSluiceError } from '../../core/errors.js';
+import type { MemoryTimerStore } from '../sla/memory-timer-store.js';
 import { TimerService } from '../sla/timer-service.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 import { PLAYGROUND_YAML } from '../testing/flows.js';
@@ -23,6 +24,40 @@ beforeEach(async () => {
   );
   await h.flows.deploy(PLAYGROUND_YAML);
 });
+
+const QUICK_YAML = `
+id: quick
+version: 1
+tenant: acme
+name: Quick
+nodes:
+  - { id: start, type: start }
+  - { id: work, type: task, assignees: { user: ann }, sla: { duration: 1h, warnings: [{ delay: 30m, channel: message }] } }
+  - { id: end, type: end }
+controls:
+  - { from: start, to: work }
+  - { from: work, to: end }
+`;
+
+/**
+ * Makes the timer store fail every write after the first `writes` (the instance killed, or its store gone, at that
+ * point); returns the function that brings it back.
+ */
+function dieAfterTimerWrites(store: MemoryTimerStore, writes: number, message: string): () => void {
+  const methods = ['cancel', 'schedule', 'replace'] as const;
+  const target = store as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const name of methods) {
+    const original = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    target[name] = async (...args: unknown[]) => {
+      if (n++ >= writes) throw new Error(message);
+      return original(...args);
+    };
+  }
+  return () => {
+    for (const name of methods) delete target[name];
+  };
+}
 
 /** Opens a playground ticket and completes intake, so it waits at `review`. */
 async function atReview(): Promise<string> {
@@ -124,6 +159,76 @@ describe('WorkflowEngine', () => {
     const fired = await h.service.tick();
     expect(fired.map((f) => [f.timer.kind, f.timer.channel, f.timer.recipients])).toEqual([['notify', 'sms', ['customer']]]);
     expect(h.timers.size).toBe(0);
+  });
+
+  it('puts right the timers of a ticket stored without them, when its create is sent again', async () => {
+    await h.flows.deploy(QUICK_YAML);
+    // A ticket without its timers (stored by a Sluice that wrote them separately and died between the two, or whose
+    // timer keys were lost): the client's resend of the create is what repairs it.
+    const req = { tenant: 'acme', flowId: 'quick', actor: ann, id: 'call-1' };
+    await h.engine.createTicket(req);
+    expect(await h.timers.cancel('acme', 'call-1')).toBe(2);
+    expect(h.timers.size).toBe(0);
+    // The balancer sends the create again: the ticket is there (409), and now so are its warning and breach.
+    const again = await h.engine.createTicket(req).catch((err: unknown) => err);
+    expect(isSluiceError(again, 'SLUICE_ERR_TICKET_EXISTS')).toBe(true);
+    expect(h.timers.size).toBe(2);
+    h.clock.advance(61 * MIN);
+    const fired = await h.service.tick();
+    expect(fired.map((f) => [f.timer.ticketId, f.timer.kind])).toEqual([
+      ['call-1', 'warning'],
+      ['call-1', 'breach'],
+    ]);
+    // A third send changes nothing: fired timers never fire again.
+    await h.engine.createTicket(req).catch(() => undefined);
+    expect(h.timers.size).toBe(0);
+  });
+
+  it('keeps the later timers of a ticket when the instance recording an alert on it dies while re-syncing its timers', async () => {
+    await h.flows.deploy(QUICK_YAML);
+    const { ticket } = await h.engine.createTicket({ tenant: 'acme', flowId: 'quick', actor: ann });
+    expect(h.timers.size).toBe(2);
+    h.clock.advance(31 * MIN);
+    expect((await h.service.tick()).map((f) => f.timer.kind)).toEqual(['warning']);
+    // The warning's delivery is written to the ticket's history (a write: the ticket's timers are synced after it), and
+    // the instance doing it is killed right after its first timer-store write. Cancelling the old timers and scheduling
+    // the new ones as two writes left the ticket with no breach timer (topology CI: 2 of 180 SLA notifications lost).
+    const revive = dieAfterTimerWrites(h.timers, 1, 'killed');
+    await h.engine.recordAlert('acme', ticket.id, 'sent', { alertId: 'x' }).catch(() => undefined);
+    revive();
+    expect(h.timers.size).toBe(1);
+    h.clock.advance(30 * MIN);
+    expect((await h.service.tick()).map((f) => [f.timer.ticketId, f.timer.kind])).toEqual([[ticket.id, 'breach']]);
+  });
+
+  it('moves a ticket and its SLA timers in one store write: nothing written after the ticket can leave the old node’s timers', async () => {
+    await h.flows.deploy(`
+id: two-step
+version: 1
+tenant: acme
+name: Two steps
+nodes:
+  - { id: start, type: start }
+  - { id: first, type: task, assignees: { user: ann }, sla: { duration: 1h, warnings: [{ delay: 30m, channel: message }] } }
+  - { id: second, type: task, assignees: { user: bob }, sla: { duration: 4h, warnings: [{ delay: 2h, channel: sms }] } }
+  - { id: end, type: end }
+controls:
+  - { from: start, to: first }
+  - { from: first, to: second }
+  - { from: second, to: end }
+`);
+    const { ticket } = await h.engine.createTicket({ tenant: 'acme', flowId: 'two-step', actor: ann });
+    // The instance is killed right after the ticket's write: any timer write of its own after it never happens.
+    const revive = dieAfterTimerWrites(h.timers, 0, 'killed');
+    const moved = await h.engine.act('acme', ticket.id, { type: 'complete', actor: ann });
+    revive();
+    expect(moved.ticket.nodeId).toBe('second');
+    h.clock.advance(5 * 60 * MIN);
+    const fired = await h.service.tick();
+    expect(fired.map((f) => [f.timer.nodeId, f.timer.kind, f.timer.revision])).toEqual([
+      ['second', 'warning', moved.ticket.revision],
+      ['second', 'breach', moved.ticket.revision],
+    ]);
   });
 
   it('fires timers that fell due while no instance ran, marked late, once', async () => {

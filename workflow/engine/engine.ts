@@ -9,7 +9,6 @@ import { WORKFLOW_LIMITS } from '../limits.js';
 import { Emitter, type Listener } from '../../core/emitter.js';
 import { MemoryPeopleDirectory, MemoryRoundRobinCounter } from '../people/memory.js';
 import type { PeopleDirectory, RoundRobinCounter, WorkloadSource } from '../people/ports.js';
-import type { TimerStore } from '../sla/timer-store.js';
 import type { Action } from './actions.js';
 import { applyAssignments, planAssignments, releaseTodos, type AssignmentPorts } from './assign.js';
 import { createTicket } from './create.js';
@@ -25,7 +24,6 @@ import { applyAction } from './transition.js';
 export interface WorkflowEngineOptions {
   readonly tickets: TicketStore;
   readonly flows: FlowCatalog;
-  readonly timers: TimerStore;
   readonly clock: Clock;
   /** Default: an empty in-memory directory (user refs resolve to that user). */
   readonly people?: PeopleDirectory;
@@ -236,8 +234,20 @@ export class WorkflowEngine {
       now,
     );
     const assigned = await this.#assign(opened, now);
-    const stored = await this.#o.tickets.create(assigned.ticket);
-    await this.#syncTimers(stored, assigned.events);
+    let stored: Ticket;
+    try {
+      // The ticket and its SLA timers in one atomic write: an instance killed here leaves neither or both.
+      stored = await this.#o.tickets.create(assigned.ticket, (t) => timersForTicket(t, assigned.events));
+    } catch (err) {
+      // A create sent again finds the ticket: its SLA timers are put back before the 409, which repairs a ticket whose
+      // timers were lost another way (evicted keys; a ticket stored by a Sluice that wrote the two apart). Timer ids
+      // are deterministic and the store keeps fired ids and the newest revision, so this never fires anything twice.
+      if (isSluiceError(err, 'SLUICE_ERR_TICKET_EXISTS')) {
+        const existing = await this.#o.tickets.get(assigned.ticket.tenant, assigned.ticket.id);
+        if (existing) await this.#o.tickets.timers.replace(existing.tenant, existing.id, existing.revision, timersForTicket(existing, []));
+      }
+      throw err;
+    }
     this.#events.emit('ticket.transition', { ticket: stored, events: assigned.events });
     return { ticket: stored, events: assigned.events };
   }
@@ -250,12 +260,6 @@ export class WorkflowEngine {
     const picks = await planAssignments(result.ticket, this.#ports, duties);
     const assigned = applyAssignments(result.ticket, picks, now);
     return { ticket: assigned.ticket, events: [...result.events, ...assigned.events] };
-  }
-
-  async #syncTimers(ticket: Ticket, events: readonly TicketEvent[]): Promise<void> {
-    await this.#o.timers.cancel(ticket.tenant, ticket.id, ticket.revision);
-    // Independent writes: the revision guard orders them, so they go out together.
-    await Promise.all(timersForTicket(ticket, events).map((timer) => this.#o.timers.schedule(timer)));
   }
 
   async #write(
@@ -277,8 +281,7 @@ export class WorkflowEngine {
     if (result.ticket === ticket) return { ticket, events: [] };
     // A retry that still finds nobody leaves the ticket (and its history) as it was.
     if (onlyIfAssigned && !result.events.some((e) => e.type === 'todo.assigned')) return { ticket, events: [] };
-    const stored = await this.#o.tickets.update(result.ticket, ticket.revision);
-    await this.#syncTimers(stored, result.events);
+    const stored = await this.#o.tickets.update(result.ticket, ticket.revision, (t) => timersForTicket(t, result.events));
     this.#events.emit('ticket.transition', { ticket: stored, previous: ticket, events: result.events });
     return { ticket: stored, events: result.events };
   }

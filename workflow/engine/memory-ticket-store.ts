@@ -1,7 +1,9 @@
 import { workflowError } from '../errors.js';
 import type { WorkloadSource } from '../people/ports.js';
 import type { Ticket, TicketState } from './ticket.js';
-import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore } from './ticket-store.js';
+import { MemoryTimerStore } from '../sla/memory-timer-store.js';
+import { assertTimersOf } from '../sla/timer-store.js';
+import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore, type TimersOf } from './ticket-store.js';
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
@@ -44,22 +46,38 @@ export function matchesFilters(t: Ticket, f: TicketFilters): boolean {
  */
 export class MemoryTicketStore implements TicketStore, WorkloadSource {
   readonly #tickets = new Map<string, Ticket>();
+  readonly timers: MemoryTimerStore;
+
+  /** @param options the timer store paired with this one (default a new one) */
+  constructor(options: { readonly timers?: MemoryTimerStore } = {}) {
+    this.timers = options.timers ?? new MemoryTimerStore();
+  }
+
+  /** The timers of the stored ticket, checked before anything is written; then written with it (no await between). */
+  #timersOf(stored: Ticket, timers: TimersOf | undefined): (() => void) | undefined {
+    if (!timers) return undefined;
+    const list = timers(stored);
+    assertTimersOf(stored.tenant, stored.id, list);
+    return () => this.timers.replaceNow(stored.tenant, stored.id, stored.revision, list);
+  }
 
   async get(tenant: string, id: string): Promise<Ticket | undefined> {
     const t = this.#tickets.get(key(tenant, id));
     return t && structuredClone(t);
   }
 
-  async create(ticket: Ticket): Promise<Ticket> {
+  async create(ticket: Ticket, timers?: TimersOf): Promise<Ticket> {
     const k = key(ticket.tenant, ticket.id);
     if (this.#tickets.has(k))
       throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
     const stored = { ...structuredClone(ticket), revision: 1 };
+    const writeTimers = this.#timersOf(stored, timers);
     this.#tickets.set(k, stored);
+    writeTimers?.();
     return structuredClone(stored);
   }
 
-  async update(ticket: Ticket, expectedRevision: number): Promise<Ticket> {
+  async update(ticket: Ticket, expectedRevision: number, timers?: TimersOf): Promise<Ticket> {
     const k = key(ticket.tenant, ticket.id);
     const current = this.#tickets.get(k);
     if (!current) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
@@ -70,7 +88,9 @@ export class MemoryTicketStore implements TicketStore, WorkloadSource {
       );
     }
     const stored = { ...structuredClone(ticket), revision: expectedRevision + 1 };
+    const writeTimers = this.#timersOf(stored, timers);
     this.#tickets.set(k, stored);
+    writeTimers?.();
     return structuredClone(stored);
   }
 

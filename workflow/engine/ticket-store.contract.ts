@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../core/errors.js';
 import type { Ticket } from './ticket.js';
+import { sampleTimer } from '../sla/timer-store.contract.js';
 import type { TicketStore } from './ticket-store.js';
 
 /** A minimal unsaved ticket, for contract tests. */
@@ -39,6 +40,43 @@ export function ticketStoreContract(name: string, make: () => TicketStore | Prom
       expect(created.revision).toBe(1);
       expect(await store.get('acme', 't-1')).toEqual(created);
       expect(await store.get('acme', 'nope')).toBeUndefined();
+    });
+
+    it('creates a ticket and its SLA timers in one write; a refused create writes no timers', async () => {
+      const store = await make();
+      const created = await store.create(sampleTicket(), (t) => [
+        sampleTimer({ id: 'a', ticketId: t.id, revision: t.revision, dueAt: 100 }),
+        sampleTimer({ id: 'b', ticketId: t.id, revision: t.revision, dueAt: 200 }),
+      ]);
+      await expect(store.create(sampleTicket(), (t) => [sampleTimer({ id: 'c', ticketId: t.id })])).rejects.toMatchObject({
+        code: 'SLUICE_ERR_TICKET_EXISTS',
+      });
+      expect((await store.timers.claimDue(10_000, 10)).map((t) => [t.id, t.revision])).toEqual([
+        ['a', created.revision],
+        ['b', created.revision],
+      ]);
+    });
+
+    it('replaces a ticket’s timers with its update; a conflicting or missing update changes no timer', async () => {
+      const store = await make();
+      const v1 = await store.create(sampleTicket(), () => [sampleTimer({ id: 'a', dueAt: 100 })]);
+      const v2 = await store.update({ ...v1, nodeId: 'level2' }, 1, (t) => [sampleTimer({ id: 'b', nodeId: t.nodeId, dueAt: 200 })]);
+      await expect(store.update({ ...v1, nodeId: 'level3' }, 1, () => [sampleTimer({ id: 'c', dueAt: 300 })])).rejects.toMatchObject({
+        code: 'SLUICE_ERR_TICKET_CONFLICT',
+      });
+      await expect(
+        store.update(sampleTicket({ id: 'ghost' }), 1, () => [sampleTimer({ id: 'd', ticketId: 'ghost', dueAt: 400 })]),
+      ).rejects.toMatchObject({ code: 'SLUICE_ERR_TICKET_NOT_FOUND' });
+      // The stored revision is what the timers carry, whatever the caller's objects said.
+      expect((await store.timers.claimDue(10_000, 10)).map((t) => [t.ticketId, t.id, t.nodeId, t.revision])).toEqual([
+        ['t-1', 'b', 'level2', v2.revision],
+      ]);
+    });
+
+    it('refuses timers of another ticket before writing the ticket', async () => {
+      const store = await make();
+      await expect(store.create(sampleTicket(), () => [sampleTimer({ id: 'x', ticketId: 't-2' })])).rejects.toThrow(TypeError);
+      expect(await store.get('acme', 't-1')).toBeUndefined();
     });
 
     it('refuses a second create of the same id', async () => {

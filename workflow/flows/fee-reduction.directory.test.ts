@@ -8,7 +8,6 @@ import { recipientContext, type Ticket } from '../engine/ticket.js';
 import { seedBilling } from '../people/directory.contract.js';
 import { MemoryDirectory } from '../people/memory-directory.js';
 import { reminderChannels } from '../people/reminders.js';
-import { MemoryTimerStore } from '../sla/memory-timer-store.js';
 import { flowSource } from '../testing/harness.js';
 
 /**
@@ -34,7 +33,6 @@ beforeEach(async () => {
   engine = new WorkflowEngine({
     tickets: new MemoryTicketStore(),
     flows,
-    timers: new MemoryTimerStore(),
     clock,
     people: dir,
     newId: () => `T${++seq}`,
@@ -135,7 +133,7 @@ describe('fee-reduction over the people directory', () => {
 
   it('resolves dynamic people expressions from ticket fields and the creator', async () => {
     const flows = new FlowCatalog(new MemoryFlowRepository());
-    const e = new WorkflowEngine({ tickets: new MemoryTicketStore(), flows, timers: new MemoryTimerStore(), clock, people: dir });
+    const e = new WorkflowEngine({ tickets: new MemoryTicketStore(), flows, clock, people: dir });
     await flows.deploy({
       id: 'account',
       version: 1,

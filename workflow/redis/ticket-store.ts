@@ -2,31 +2,46 @@ import type { Redis } from 'ioredis';
 import { workflowError } from '../errors.js';
 import { decodeCursor, encodeCursor, matchesFilters } from '../engine/memory-ticket-store.js';
 import type { Ticket, TicketState } from '../engine/ticket.js';
-import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore } from '../engine/ticket-store.js';
+import { waitsForAssignment, type TicketFilters, type TicketPage, type TicketStore, type TimersOf } from '../engine/ticket-store.js';
 import type { WorkloadSource } from '../people/ports.js';
 import { guard, LuaScript, WorkflowKeys } from './connection.js';
+import { RedisTimerStore, REPLACE_TIMERS_LUA } from './timer-store.js';
 
-// KEYS: ticket, load, index keys…  ARGV: doc, createdAt, id, idx JSON, load JSON
-const CREATE = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'rev', 1, 'doc', ARGV[1], 'idx', ARGV[4], 'load', ARGV[5])
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
-for user, n in pairs(cjson.decode(ARGV[5])) do redis.call('HINCRBY', KEYS[2], user, n) end
-return 1`);
+// Ticket keys from KEYS[o + 1]: ticket, load, index keys…  ARGV: doc, createdAt, id, idx JSON, load JSON
+const createTicketLua = (o: number) => `
+if redis.call('EXISTS', KEYS[${o + 1}]) == 1 then return 0 end
+redis.call('HSET', KEYS[${o + 1}], 'rev', 1, 'doc', ARGV[1], 'idx', ARGV[4], 'load', ARGV[5])
+for i = ${o + 3}, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+for user, n in pairs(cjson.decode(ARGV[5])) do redis.call('HINCRBY', KEYS[${o + 2}], user, n) end`;
 
-// KEYS: ticket, load, new index keys…  ARGV: doc, createdAt, id, idx JSON, load JSON, expected revision
+// Ticket keys from KEYS[o + 1]: ticket, load, new index keys…  ARGV: doc, createdAt, id, idx JSON, load JSON, expected revision
 // Returns 0 when stored, -1 when missing, else the stored revision (a conflict).
-const UPDATE = new LuaScript(`
-local rev = redis.call('HGET', KEYS[1], 'rev')
+const updateTicketLua = (o: number) => `
+local rev = redis.call('HGET', KEYS[${o + 1}], 'rev')
 if not rev then return -1 end
 if tonumber(rev) ~= tonumber(ARGV[6]) then return tonumber(rev) end
-for _, k in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'idx'))) do redis.call('ZREM', k, ARGV[3]) end
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
-for user, n in pairs(cjson.decode(redis.call('HGET', KEYS[1], 'load'))) do
-  if redis.call('HINCRBY', KEYS[2], user, -n) <= 0 then redis.call('HDEL', KEYS[2], user) end
+for _, k in ipairs(cjson.decode(redis.call('HGET', KEYS[${o + 1}], 'idx'))) do redis.call('ZREM', k, ARGV[3]) end
+for i = ${o + 3}, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+for user, n in pairs(cjson.decode(redis.call('HGET', KEYS[${o + 1}], 'load'))) do
+  if redis.call('HINCRBY', KEYS[${o + 2}], user, -n) <= 0 then redis.call('HDEL', KEYS[${o + 2}], user) end
 end
-for user, n in pairs(cjson.decode(ARGV[5])) do redis.call('HINCRBY', KEYS[2], user, n) end
-redis.call('HSET', KEYS[1], 'rev', tonumber(ARGV[6]) + 1, 'doc', ARGV[1], 'idx', ARGV[4], 'load', ARGV[5])
+for user, n in pairs(cjson.decode(ARGV[5])) do redis.call('HINCRBY', KEYS[${o + 2}], user, n) end
+redis.call('HSET', KEYS[${o + 1}], 'rev', tonumber(ARGV[6]) + 1, 'doc', ARGV[1], 'idx', ARGV[4], 'load', ARGV[5])`;
+
+const CREATE = new LuaScript(`${createTicketLua(0)}
+return 1`);
+const UPDATE = new LuaScript(`${updateTicketLua(0)}
+return 0`);
+// The same with the ticket's SLA timers replaced in the same script: KEYS start with the 5 timer keys, ARGV
+// continues after the ticket's with the timer replacement's (REPLACE_TIMERS_LUA).
+const TIMER_KEYS = '{KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}';
+const CREATE_WITH_TIMERS = new LuaScript(`${REPLACE_TIMERS_LUA}
+${createTicketLua(5)}
+replace_timers(${TIMER_KEYS}, ARGV, 6)
+return 1`);
+const UPDATE_WITH_TIMERS = new LuaScript(`${REPLACE_TIMERS_LUA}
+${updateTicketLua(5)}
+replace_timers(${TIMER_KEYS}, ARGV, 7)
 return 0`);
 
 /** Options of {@link RedisTicketStore}. */
@@ -35,6 +50,8 @@ export interface RedisTicketStoreOptions {
   readonly keys?: WorkflowKeys;
   /** Most index entries one `list` call examines before it returns a short page with a cursor (default 5000). */
   readonly maxScan?: number;
+  /** How long the paired timer store keeps fired marks and a ticket's newest revision, ms (default 30 days). */
+  readonly timerRetentionMs?: number;
 }
 
 const STATES: readonly TicketState[] = ['active', 'paused', 'closed'];
@@ -50,6 +67,8 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
   readonly #redis: Redis;
   readonly #keys: WorkflowKeys;
   readonly #maxScan: number;
+  /** The paired timer store: same Redis and key layout, so a ticket write and its timers are one script. */
+  readonly timers: RedisTimerStore;
 
   /**
    * @param redis a connected client (see `connectWorkflowRedis`); not closed by the store
@@ -59,6 +78,25 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     this.#redis = redis;
     this.#keys = options.keys ?? new WorkflowKeys();
     this.#maxScan = options.maxScan ?? 5_000;
+    this.timers = new RedisTimerStore(redis, {
+      keys: this.#keys,
+      ...(options.timerRetentionMs !== undefined && { retentionMs: options.timerRetentionMs }),
+    });
+  }
+
+  /** One script run: the plain one, or the one that also replaces the stored ticket's timers. */
+  async #run(
+    what: string,
+    plain: LuaScript,
+    withTimers: LuaScript,
+    stored: Ticket,
+    extra: (string | number)[],
+    timers?: TimersOf,
+  ): Promise<unknown> {
+    const { keys, args } = this.#args(stored);
+    if (!timers) return guard(what, () => plain.run(this.#redis, keys, [...args, ...extra]));
+    const t = this.timers.replaceCall(stored.tenant, stored.id, stored.revision, timers(stored));
+    return guard(what, () => withTimers.run(this.#redis, [...t.keys, ...keys], [...args, ...extra, ...t.args]));
   }
 
   #indexes(t: Ticket): string[] {
@@ -97,19 +135,17 @@ export class RedisTicketStore implements TicketStore, WorkloadSource {
     return doc === null ? undefined : (JSON.parse(doc) as Ticket);
   }
 
-  async create(ticket: Ticket): Promise<Ticket> {
+  async create(ticket: Ticket, timers?: TimersOf): Promise<Ticket> {
     const stored: Ticket = { ...ticket, revision: 1 };
-    const { keys, args } = this.#args(stored);
-    const created = await guard('create a ticket', () => CREATE.run(this.#redis, keys, args));
+    const created = await this.#run('create a ticket', CREATE, CREATE_WITH_TIMERS, stored, [], timers);
     if (created !== 1) throw workflowError('SLUICE_ERR_TICKET_EXISTS', `ticket "${ticket.id}" already exists in tenant "${ticket.tenant}"`);
     // The store keeps a string: the caller's objects are never shared with it.
     return stored;
   }
 
-  async update(ticket: Ticket, expectedRevision: number): Promise<Ticket> {
+  async update(ticket: Ticket, expectedRevision: number, timers?: TimersOf): Promise<Ticket> {
     const stored: Ticket = { ...ticket, revision: expectedRevision + 1 };
-    const { keys, args } = this.#args(stored);
-    const r = Number(await guard('update a ticket', () => UPDATE.run(this.#redis, keys, [...args, expectedRevision])));
+    const r = Number(await this.#run('update a ticket', UPDATE, UPDATE_WITH_TIMERS, stored, [expectedRevision], timers));
     if (r === -1) throw workflowError('SLUICE_ERR_TICKET_NOT_FOUND', `ticket "${ticket.id}" does not exist in tenant "${ticket.tenant}"`);
     if (r !== 0) {
       throw workflowError(

@@ -1,4 +1,11 @@
-import { DEFAULT_TIMER_LEASE_MS, type SlaTimer, type TimerRef, type TimerStore } from './timer-store.js';
+import {
+  assertTimersOf,
+  DEFAULT_TIMER_LEASE_MS,
+  type SlaTimer,
+  type TimerRef,
+  type TimerReplacement,
+  type TimerStore,
+} from './timer-store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -30,6 +37,10 @@ export class MemoryTimerStore implements TimerStore {
   }
 
   async schedule(timer: SlaTimer): Promise<boolean> {
+    return this.#schedule(timer);
+  }
+
+  #schedule(timer: SlaTimer): boolean {
     const k = key(timer.tenant, timer.id);
     if (this.#fired.has(k) || this.#inFlight.has(k)) return false;
     const known = this.#revisions.get(key(timer.tenant, timer.ticketId));
@@ -39,6 +50,10 @@ export class MemoryTimerStore implements TimerStore {
   }
 
   async cancel(tenant: string, ticketId: string, revision?: number): Promise<number> {
+    return this.#cancel(tenant, ticketId, revision);
+  }
+
+  #cancel(tenant: string, ticketId: string, revision?: number): number {
     const tk = key(tenant, ticketId);
     if (revision !== undefined) this.#revisions.set(tk, Math.max(revision, this.#revisions.get(tk) ?? revision));
     let removed = 0;
@@ -49,6 +64,25 @@ export class MemoryTimerStore implements TimerStore {
       }
     }
     return removed;
+  }
+
+  async replace(tenant: string, ticketId: string, revision: number, timers: readonly SlaTimer[]): Promise<TimerReplacement> {
+    return this.replaceNow(tenant, ticketId, revision, timers);
+  }
+
+  /**
+   * {@link replace} without a turn of the event loop, for the {@link MemoryTicketStore} paired with this store: its
+   * ticket write and this replacement are one synchronous step.
+   */
+  replaceNow(tenant: string, ticketId: string, revision: number, timers: readonly SlaTimer[]): TimerReplacement {
+    assertTimersOf(tenant, ticketId, timers);
+    const known = this.#revisions.get(key(tenant, ticketId));
+    if (known !== undefined && revision < known) return { removed: 0, scheduled: 0, stale: true };
+    // No await in between: the removal and the new timers are one step for every caller sharing the store.
+    const removed = this.#cancel(tenant, ticketId, revision);
+    let scheduled = 0;
+    for (const t of timers) if (this.#schedule({ ...t, revision })) scheduled++;
+    return { removed, scheduled, stale: false };
   }
 
   async claimDue(now: number, limit: number, leaseMs = DEFAULT_TIMER_LEASE_MS): Promise<SlaTimer[]> {

@@ -119,6 +119,7 @@ describe('TimerService', () => {
     const store: TimerStore = {
       schedule: (t) => inner.schedule(t),
       cancel: (a, b, c) => inner.cancel(a, b, c),
+      replace: (tenant, ticketId, revision, timers) => inner.replace(tenant, ticketId, revision, timers),
       nextDueAt: () => inner.nextDueAt(),
       ack: (timers, now) => inner.ack(timers, now),
       firedAt: (tenant, ids) => inner.firedAt(tenant, ids),
@@ -196,6 +197,7 @@ describe('TimerService', () => {
         return inner.schedule(t);
       },
       cancel: (a, b, c) => inner.cancel(a, b, c),
+      replace: (tenant, ticketId, revision, timers) => inner.replace(tenant, ticketId, revision, timers),
       nextDueAt: () => inner.nextDueAt(),
       ack: (timers, now) => inner.ack(timers, now),
       firedAt: (tenant, ids) => inner.firedAt(tenant, ids),

@@ -84,6 +84,58 @@ export function timerStoreContract(name: string, make: () => TimerStore | Promis
       expect((await store.claimDue(10_000, 10)).map((t) => t.id)).toEqual(['current']);
     });
 
+    it('replaces a ticket’s timers of older revisions with its new ones in one step', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'a', revision: 1, dueAt: 100 }));
+      await store.schedule(sampleTimer({ id: 'b', revision: 1, dueAt: 200 }));
+      await store.schedule(sampleTimer({ ticketId: 't-2', id: 'other', revision: 1, dueAt: 300 }));
+      const r = await store.replace('acme', 't-1', 2, [sampleTimer({ id: 'b', dueAt: 250 }), sampleTimer({ id: 'c', dueAt: 400 })]);
+      expect(r).toEqual({ removed: 2, scheduled: 2, stale: false });
+      // The timers carry the revision they were replaced at; the other ticket's timer is untouched.
+      const claimed = await store.claimDue(10_000, 10);
+      expect(claimed.map((t) => [t.ticketId, t.id, t.dueAt, t.revision])).toEqual([
+        ['t-1', 'b', 250, 2],
+        ['t-2', 'other', 300, 1],
+        ['t-1', 'c', 400, 2],
+      ]);
+    });
+
+    it('leaves a ticket’s timers alone when a newer revision replaced them, and refuses late single writers', async () => {
+      const store = await make();
+      expect((await store.replace('acme', 't-1', 5, [sampleTimer({ id: 'new' })])).stale).toBe(false);
+      expect(await store.replace('acme', 't-1', 4, [sampleTimer({ id: 'late' })])).toEqual({ removed: 0, scheduled: 0, stale: true });
+      expect(await store.schedule(sampleTimer({ id: 'late-single', revision: 4 }))).toBe(false);
+      // The same revision again (a create sent twice) puts the same timers back, moved, never doubled.
+      expect(await store.replace('acme', 't-1', 5, [sampleTimer({ id: 'new', dueAt: 2_000 })])).toEqual({
+        removed: 0,
+        scheduled: 1,
+        stale: false,
+      });
+      expect((await store.claimDue(10_000, 10)).map((t) => [t.id, t.dueAt])).toEqual([['new', 2_000]]);
+    });
+
+    it('never schedules again in a replace a timer in flight or fired', async () => {
+      const store = await make();
+      await store.replace('acme', 't-1', 1, [sampleTimer({ id: 'x', dueAt: 10 }), sampleTimer({ id: 'y', dueAt: 20 })]);
+      expect((await store.claimDue(10, 10)).map((t) => t.id)).toEqual(['x']);
+      expect(await store.replace('acme', 't-1', 2, [sampleTimer({ id: 'x', dueAt: 30 }), sampleTimer({ id: 'y', dueAt: 20 })])).toEqual({
+        removed: 1,
+        scheduled: 1,
+        stale: false,
+      });
+      await store.ack([{ tenant: 'acme', id: 'x' }], 11);
+      expect((await store.replace('acme', 't-1', 3, [sampleTimer({ id: 'x', dueAt: 40 })])).scheduled).toBe(0);
+      expect(await store.claimDue(10_000, 10)).toEqual([]);
+    });
+
+    it('refuses in a replace a timer of another ticket or tenant, changing nothing', async () => {
+      const store = await make();
+      await store.schedule(sampleTimer({ id: 'kept' }));
+      await expect(store.replace('acme', 't-1', 2, [sampleTimer({ id: 'x', ticketId: 't-2' })])).rejects.toThrow(TypeError);
+      await expect(store.replace('globex', 't-1', 2, [sampleTimer({ id: 'x' })])).rejects.toThrow(TypeError);
+      expect((await store.claimDue(10_000, 10)).map((t) => t.id)).toEqual(['kept']);
+    });
+
     it('keeps tenants apart', async () => {
       const store = await make();
       await store.schedule(sampleTimer({ tenant: 'acme', id: 'same' }));

@@ -48,6 +48,22 @@ export interface SlaTimer {
 /** Names one timer: its tenant and id. */
 export type TimerRef = Pick<SlaTimer, 'tenant' | 'id'>;
 
+/** What {@link TimerStore.replace} did. */
+export interface TimerReplacement {
+  /** Pending timers of older revisions removed. */
+  readonly removed: number;
+  /** Timers scheduled (in flight or fired ids are not). */
+  readonly scheduled: number;
+  /** True when the store had seen a newer revision of the ticket: nothing changed. */
+  readonly stale: boolean;
+}
+
+/** Throws when a timer handed to {@link TimerStore.replace} belongs to another tenant or ticket (a caller's bug). */
+export function assertTimersOf(tenant: string, ticketId: string, timers: readonly SlaTimer[]): void {
+  const other = timers.find((t) => t.tenant !== tenant || t.ticketId !== ticketId);
+  if (other) throw new TypeError(`timer ${other.id} is of ticket ${other.tenant}/${other.ticketId}, not ${tenant}/${ticketId}`);
+}
+
 /** How long a claimed timer stays with its claimer before any instance may claim it again, ms. */
 export const DEFAULT_TIMER_LEASE_MS = 60_000;
 
@@ -77,6 +93,17 @@ export interface TimerStore {
    * @returns how many pending timers were removed
    */
   cancel(tenant: string, ticketId: string, revision?: number): Promise<number>;
+  /**
+   * A ticket's pending timers after its transition to `revision`, in one atomic step: what
+   * {@link TimerStore.cancel} with `revision` and a {@link TimerStore.schedule} of each timer
+   * do, with nothing in between. A writer that dies (or loses the store) during the call
+   * leaves the ticket's timers as they were before it or as they are after it, never
+   * without them. Nothing changes when the store has seen a newer revision of the ticket.
+   *
+   * @param timers the ticket's timers at `revision` (each of this tenant and ticket)
+   * @returns pending timers removed and timers scheduled; `stale` when a newer revision was seen
+   */
+  replace(tenant: string, ticketId: string, revision: number, timers: readonly SlaTimer[]): Promise<TimerReplacement>;
   /**
    * Atomically takes up to `limit` timers across all tenants: first those whose lease
    * expired (their claimer died), then pending ones with `dueAt <= now`, earliest first.

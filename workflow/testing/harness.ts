@@ -48,8 +48,8 @@ export interface Harness {
  */
 export function createHarness(start: number): Harness {
   const clock = new ManualClock(start);
-  const tickets = new MemoryTicketStore();
   const timers = new MemoryTimerStore();
+  const tickets = new MemoryTicketStore({ timers });
   const flows = new FlowCatalog(new MemoryFlowRepository());
   const people = new MemoryPeopleDirectory();
   const sent: Sent[] = [];
@@ -75,7 +75,7 @@ export function createHarness(start: number): Harness {
     });
   }
   let seq = 0;
-  const engine = new WorkflowEngine({ tickets, flows, timers, clock, people, newId: () => `T${++seq}` });
+  const engine = new WorkflowEngine({ tickets, flows, clock, people, newId: () => `T${++seq}` });
   const service = new TimerService({ store: timers, notifier: registry, clock });
   return { clock, engine, tickets, timers, flows, people, service, sent };
 }
