@@ -178,3 +178,55 @@ export async function settle<T>(what: string, probe: () => Promise<T>, ok: (v: T
     await sleep(500);
   }
 }
+
+/**
+ * Why some SLA timers never reached the webhook: for each ticket short of notifications, what the test sent (status,
+ * wall time), what reached the webhook, and what Redis holds for it — the ticket's revision, its pending, in-flight and
+ * fired timers, and the alert outbox's dedupe marks and jobs. Printed when the once-each check fails, so a failure in CI
+ * says where the notification stopped.
+ */
+export async function explainSlaGaps(
+  topo: Topology,
+  gaps: readonly { tenant: Tenant; ticketId: string; status: number; at: number; received: readonly string[] }[],
+): Promise<string> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(topo.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const lines: string[] = [];
+  try {
+    await redis.connect();
+    for (const g of gaps.slice(0, 5)) {
+      const wf = `sluice:wf:${g.tenant}`;
+      const [rev, ticketRev, ticketTimers, firedKeys, alertKeys] = await Promise.all([
+        redis.hget(`${wf}:ticket:${g.ticketId}`, 'rev'),
+        redis.get(`${wf}:ticket-rev:${g.ticketId}`),
+        redis.zrange(`${wf}:ticket-timers:${g.ticketId}`, 0, -1, 'WITHSCORES'),
+        redis.keys(`${wf}:fired:${g.ticketId}/*`),
+        redis.keys(`sluice:alerts:${g.tenant}:*${g.ticketId}/*`),
+      ]);
+      const fired = await Promise.all(firedKeys.map(async (k) => `${k.slice(`${wf}:fired:`.length)}@${await redis.get(k)}`));
+      const due = (await redis.zrange('sluice:wf:timers:due', 0, -1)).filter((m) => m.includes(g.ticketId));
+      const inFlight = (await redis.zrange('sluice:wf:timers:inflight', 0, -1)).filter((m) => m.includes(g.ticketId));
+      const alerts = await Promise.all(
+        alertKeys.sort().map(async (k) => {
+          const type = await redis.type(k);
+          if (type === 'hash') {
+            const h = await redis.hgetall(k);
+            return `${k} {state: ${h.state}, claims: ${h.claims}, failures: ${h.failures}, result: ${h.result}}`;
+          }
+          if (type === 'set') return `${k} [${(await redis.smembers(k)).join(', ')}]`;
+          return `${k} = ${await redis.get(k)}`;
+        }),
+      );
+      lines.push(
+        `${g.tenant}/${g.ticketId}: create ${g.status} at ${new Date(g.at).toISOString()}, webhook got [${g.received.join(', ')}]; ` +
+          `ticket rev ${rev}, timer-store rev ${ticketRev}, ticket timers [${ticketTimers.join(' ')}], due [${due.join(' ')}], ` +
+          `in flight [${inFlight.join(' ')}], fired [${fired.join(' ')}]; alerts: ${alerts.join('; ') || 'none'}`,
+      );
+    }
+  } catch (err) {
+    lines.push(`(Redis could not be read: ${(err as Error).message})`);
+  } finally {
+    redis.disconnect();
+  }
+  return lines.join('\n');
+}

@@ -4,6 +4,7 @@ import { startTopology, KEYS, TENANTS, type Instance, type Role, type Tenant, ty
 import {
   leaderTakeOver,
   controlState,
+  explainSlaGaps,
   listTickets,
   settle,
   slaFlow,
@@ -297,6 +298,19 @@ describe('the deployed topology: separate processes behind a balancer', () => {
     const counts = new Map<string, number>();
     for (const n of mine()) counts.set(`${n.tenant}/${n.timerId}`, (counts.get(`${n.tenant}/${n.timerId}`) ?? 0) + 1);
     const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+    if (counts.size < ids.size * TIMERS_PER_TICKET) {
+      const gaps = created
+        .map((x) => ({
+          ...x,
+          ticketId: x.id,
+          received: mine()
+            .filter((n) => n.tenant === x.tenant && n.ticketId === x.id)
+            .map((n) => `${n.kind}${n.level}`),
+        }))
+        .filter((g) => g.received.length < TIMERS_PER_TICKET);
+      const kills = topo.instances.filter((i) => i.killedAt !== undefined).map((i) => `${i.name} ${new Date(i.killedAt!).toISOString()}`);
+      log(`SLA notifications missing (kills: ${kills.join(', ')}):\n${await explainSlaGaps(topo, gaps)}`);
+    }
     expect({ timers: counts.size, twice }).toEqual({ timers: ids.size * TIMERS_PER_TICKET, twice: [] });
     for (const id of ids) {
       const kinds = mine()
