@@ -9,7 +9,6 @@ import { MemoryPeopleDirectory } from '../../workflow/people/memory.js';
 import { connectWorkflowRedis, WorkflowKeys } from '../../workflow/redis/connection.js';
 import { RedisFlowRepository, RedisRoundRobinCounter } from '../../workflow/redis/flow-repository.js';
 import { RedisTicketStore } from '../../workflow/redis/ticket-store.js';
-import { RedisTimerStore } from '../../workflow/redis/timer-store.js';
 import { meanPerOp, perOp, readCpu, redisCommands, redisServerPid, type CpuPerOp } from './cpu.js';
 
 /** What one engine process is told to do. */
@@ -117,7 +116,6 @@ export async function runInstance(s: InstanceSettings): Promise<InstanceResult> 
   const engine = new WorkflowEngine({
     tickets: new RedisTicketStore(redis, { keys: KEYS }),
     flows: new FlowCatalog(new RedisFlowRepository(redis, KEYS)),
-    timers: new RedisTimerStore(redis, { keys: KEYS }),
     roundRobin: new RedisRoundRobinCounter(redis, KEYS),
     clock: systemClock,
     people,

@@ -81,7 +81,7 @@ redis-server (with few cores one engine process and redis-server already fill th
 processes only add contention); ${CONCURRENCY} tickets in flight in all, ${TENANTS.length} tenants, the shipped fee-reduction flow. Each worker opens a ticket from the IVR
 intent and approves it level by level until it closes (60 % need one approval, 30 % two, 10 % three).
 Each operation is a compare-and-set write (Lua) with assignment (round-robin counter, workload),
-audit entry, index upkeep and SLA timer cancel/schedule. One common window of ${OPS_SECONDS} s after a warm-up.
+audit entry, index upkeep and the ticket's SLA timers replaced in the same script. One common window of ${OPS_SECONDS} s after a warm-up.
 
 The baseline runs in a window of ${BASELINE_SECONDS} s before the ticket operations and another after them,
 from as many processes with as many requests in flight: bare round trips (\`PING\`, same
