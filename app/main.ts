@@ -318,6 +318,8 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         // Served: SLUICE_TENANTS, the tenants of API keys, the simulated ones (others are refused with a 422).
         tenants: knownTenants(config),
         serviceLevelMs: config.serviceLevelMs,
+        // A tenant with its own service level (SLUICE_SERVICE_LEVEL_TENANTS) is judged against its own T.
+        serviceLevelMsOf: (tenant) => serviceLevelOf(serviceLevels, tenant).thresholdMs,
         log,
         rateLimit: { routePerSec: config.routeRateLimit, apiPerSec: config.controlApiRateLimit, redisUrl: config.redisUrl },
         tuning: {

@@ -47,7 +47,8 @@ export const MAX_FLEET_CTI_NODES = 256;
 export interface AdminSettings {
   readonly tickMs: number;
   readonly leaseMs: number;
-  readonly pressure: PressureConfig;
+  /** A tenant's pressure config before its policy's tuning (the deployment's, at the tenant's service level). */
+  readonly pressure: (tenant: string) => PressureConfig;
   readonly events: Emitter<ControlEvents>;
 }
 

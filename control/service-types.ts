@@ -91,6 +91,11 @@ export interface ControlServiceOptions {
    * longest-wait ramp full at three times it, unless `pressure` sets them (a tenant's policy `tuning` may too).
    */
   readonly serviceLevelMs?: number;
+  /**
+   * A tenant's own service-level threshold, ms (`SLUICE_SERVICE_LEVEL_TENANTS`): its pressure's wait target in place
+   * of `serviceLevelMs` (`pressure` and the tenant's policy `tuning` still override it). Default: `serviceLevelMs`.
+   */
+  readonly serviceLevelMsOf?: (tenant: string) => number;
   readonly pressure?: Partial<PressureConfig>;
   /** Trunk utilisation reports: how long one counts (default 60 000) and most trunks per tenant (default 64). */
   readonly trunks?: { readonly ttlMs?: number; readonly maxPerTenant?: number };

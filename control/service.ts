@@ -19,7 +19,7 @@ import { DecisionIds } from './runtime/decision-id.js';
 import type { TimerHandle } from '../adapters/clock.js';
 import { Emitter } from '../core/emitter.js';
 import type { Emits, Listener } from '../core/emitter.js';
-import { resolvePressureConfig, waitTarget } from './levels/pressure.js';
+import { type PressureConfig, resolvePressureConfig, waitTarget } from './levels/pressure.js';
 import { ControlAdmin } from './service-admin.js';
 import type { ControlEvents, ControlServiceOptions, ControlStats, OutcomeResult, RouteAnswer, RouteInput } from './service-types.js';
 import { EntryState, POOLS, PendingDecisions } from './runtime/decisions.js';
@@ -63,16 +63,18 @@ export class ControlService extends ControlAdmin implements Emits<ControlEvents>
     const leaseMs = checkNumber('control.leaseMs', options.leaseMs ?? 5_000, { int: true, gt: tickMs });
     const sl = options.serviceLevelMs;
     if (sl !== undefined) checkNumber('control.serviceLevelMs', sl, { min: 0 });
-    const pressure = resolvePressureConfig({
-      consumerLagLow: 5_000,
-      consumerLagHigh: 60_000,
-      ...(sl === undefined ? {} : waitTarget(sl)),
-      ...options.pressure,
-    });
+    const pressureAt = (threshold: number | undefined): PressureConfig =>
+      resolvePressureConfig({
+        consumerLagLow: 5_000,
+        consumerLagHigh: 60_000,
+        ...(threshold === undefined ? {} : waitTarget(threshold)),
+        ...options.pressure,
+      });
+    const deployment = pressureAt(sl);
     super(options, {
       tickMs,
       leaseMs,
-      pressure,
+      pressure: pressureOfTenant(deployment, sl, options.serviceLevelMsOf, pressureAt, options.log),
       events: new Emitter<ControlEvents>((err, name) =>
         options.log?.warn({ err: (err as Error)?.message }, `control event listener for ${name} threw`),
       ),
@@ -485,4 +487,39 @@ function targetOf(breakerKey: string): RouteTarget {
   if (breakerKey.startsWith('cti:')) return 'agent';
   for (const [target, key] of Object.entries(CHANNEL_BREAKER_KEYS)) if (key === breakerKey) return target as RouteTarget;
   return 'reject';
+}
+
+/**
+ * Each tenant's pressure config before its policy's tuning: the deployment's, with the wait target at the tenant's own
+ * service-level threshold where it has one. One config per distinct threshold (thresholds come from configuration, so
+ * they are few); a threshold the deployment's `pressure` settings cannot take is reported once and the tenant keeps
+ * the deployment's config.
+ */
+function pressureOfTenant(
+  deployment: PressureConfig,
+  serviceLevelMs: number | undefined,
+  serviceLevelMsOf: ((tenant: string) => number) | undefined,
+  pressureAt: (threshold: number) => PressureConfig,
+  log: ControlServiceOptions['log'],
+): (tenant: string) => PressureConfig {
+  if (serviceLevelMsOf === undefined) return () => deployment;
+  const byThreshold = new Map<number, PressureConfig>();
+  return (tenant) => {
+    const t = serviceLevelMsOf(tenant);
+    if (t === serviceLevelMs || !(Number.isFinite(t) && t > 0)) return deployment;
+    let config = byThreshold.get(t);
+    if (config === undefined) {
+      try {
+        config = pressureAt(t);
+      } catch (err) {
+        log?.warn(
+          { tenant, serviceLevelMs: t, err: (err as Error)?.message },
+          "control: the tenant's service-level threshold conflicts with the pressure settings; it keeps the deployment's",
+        );
+        config = deployment;
+      }
+      byThreshold.set(t, config);
+    }
+    return config;
+  };
 }

@@ -157,6 +157,19 @@ describe('wait target', () => {
     expect(tight - loose).toBeCloseTo(3 / 12, 2);
   });
 
+  it('follows each tenant’s own threshold (serviceLevelMsOf): the same 30 s wait is full pressure at 10 s, none at 60 s', async () => {
+    const h = await started({
+      serviceLevelMs: 20_000,
+      serviceLevelMsOf: (t) => (t === 'acme' ? 10_000 : t === 'globex' ? 60_000 : 20_000),
+    });
+    await ticks(h, 2, (t) => [...waiting(t), { ...calm('globex', 'care', t), longestWaitMs: 30_000 }]);
+    expect(tenantLevel(h, 'acme')!.pressure! - tenantLevel(h, 'globex')!.pressure!).toBeCloseTo(3 / 12, 2);
+    // A policy's own tuning still wins over the tenant's threshold.
+    await h.svc.putPolicy('acme', policy({ tuning: { pressure: { targetWaitMs: 60_000 } } }), {});
+    await ticks(h, 2, (t) => [...waiting(t), { ...calm('globex', 'care', t), longestWaitMs: 30_000 }]);
+    expect(tenantLevel(h, 'acme')!.pressure!).toBeCloseTo(tenantLevel(h, 'globex')!.pressure!, 2);
+  });
+
   it("a tenant's tuning.pressure.targetWaitMs overrides the setting", async () => {
     const h = await started({ serviceLevelMs: 10_000 });
     await ticks(h, 2, waiting);
@@ -168,8 +181,9 @@ describe('wait target', () => {
 
   it('reaches the service through createControl', async () => {
     const clock = new ManualClock(1_000_000);
-    const read = async (serviceLevelMs: number) => {
+    const read = async (serviceLevelMs: number, serviceLevelMsOf?: (tenant: string) => number) => {
       const c = createControl({
+        ...(serviceLevelMsOf && { serviceLevelMsOf }),
         clock,
         stateStore: new MemoryStateStore(clock),
         realtime: new StaticRealtimeView(waiting(clock.now())),
@@ -185,6 +199,8 @@ describe('wait target', () => {
       return p;
     };
     expect((await read(10_000)) - (await read(60_000))).toBeCloseTo(3 / 12, 2);
+    // acme's own 10 s threshold over the deployment's 60 s.
+    expect((await read(60_000, (t) => (t === 'acme' ? 10_000 : 60_000))) - (await read(60_000))).toBeCloseTo(3 / 12, 2);
   });
 });
 

@@ -55,6 +55,8 @@ export interface CreateControlOptions {
    * (see `ControlServiceOptions.serviceLevelMs`); `tuning.serviceLevelMs` or `tuning.pressure` overrides it.
    */
   readonly serviceLevelMs?: number;
+  /** A tenant's own service-level threshold, ms (`SLUICE_SERVICE_LEVEL_TENANTS`); see `ControlServiceOptions.serviceLevelMsOf`. */
+  readonly serviceLevelMsOf?: (tenant: string) => number;
   /** Tenants known from configuration (e.g. the tenants of the API keys). */
   readonly tenants?: readonly string[];
   /**
@@ -124,6 +126,7 @@ export function createControl(o: CreateControlOptions): Control {
   });
   service = new ControlService({
     ...(o.serviceLevelMs === undefined ? {} : { serviceLevelMs: o.serviceLevelMs }),
+    ...(o.serviceLevelMsOf === undefined ? {} : { serviceLevelMsOf: o.serviceLevelMsOf }),
     ...o.tuning,
     clock: o.clock,
     instanceId: o.instanceId,

@@ -14,19 +14,19 @@ import { tenantLevelConfig, tenantPressureConfig } from '../policy/tuning.js';
 /** See the module comment. */
 export class TenantTuning {
   readonly #tuningOf: (tenant: string) => LevelTuning | undefined;
-  readonly #pressure: PressureConfig;
+  readonly #pressure: (tenant: string) => PressureConfig;
   readonly #onError: (tenant: string, err: unknown) => void;
   readonly #levels = new Map<string, { tuning: LevelTuning; base: LevelConfig; config: LevelConfig }>();
-  readonly #pressures = new Map<string, { tuning: LevelTuning; config: PressureConfig }>();
+  readonly #pressures = new Map<string, { tuning: LevelTuning; base: PressureConfig; config: PressureConfig }>();
 
   /**
    * @param tuningOf the tuning of a tenant's policy in force
-   * @param pressure the deployment's pressure config
+   * @param pressure the deployment's pressure config for a tenant (at the tenant's own service level)
    * @param onError told once per policy version whose tuning cannot be applied here
    */
   constructor(
     tuningOf: (tenant: string) => LevelTuning | undefined,
-    pressure: PressureConfig,
+    pressure: (tenant: string) => PressureConfig,
     onError: (tenant: string, err: unknown) => void,
   ) {
     this.#tuningOf = tuningOf;
@@ -53,22 +53,23 @@ export class TenantTuning {
     return config;
   }
 
-  /** `tenant`'s pressure config: its tuning over the deployment's. */
+  /** `tenant`'s pressure config: its tuning over the deployment's for the tenant. */
   pressure(tenant: string): PressureConfig {
+    const base = this.#pressure(tenant);
     const tuning = this.#tuningOf(tenant);
     if (tuning === undefined) {
       this.#pressures.delete(tenant);
-      return this.#pressure;
+      return base;
     }
     const hit = this.#pressures.get(tenant);
-    if (hit !== undefined && hit.tuning === tuning) return hit.config;
-    let config = this.#pressure;
+    if (hit !== undefined && hit.tuning === tuning && hit.base === base) return hit.config;
+    let config = base;
     try {
-      config = tenantPressureConfig(tuning, this.#pressure);
+      config = tenantPressureConfig(tuning, base);
     } catch (err) {
       this.#onError(tenant, err);
     }
-    this.#pressures.set(tenant, { tuning, config });
+    this.#pressures.set(tenant, { tuning, base, config });
     return config;
   }
 }
