@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { LabelBounds } from './metric-labels.js';
 import { ServiceLevelMetrics } from './service-level-metrics.js';
-import { DEFAULT_SERVICE_LEVEL, describeServiceLevel, serviceLevelOf, serviceLevelSettings } from './service-level.js';
+import { DEFAULT_SERVICE_LEVEL, serviceLevelOf, serviceLevelSettings } from './service-level.js';
 import { serviceLevels } from '../pipelines/metrics/formulas.js';
 import { SkillGroupPartition } from '../pipelines/skillgroup/pipeline.js';
 import { RealtimeState } from '../pipelines/realtime/state.js';
@@ -85,13 +85,6 @@ describe('one service-level definition per tenant', () => {
     expect(bad({ SLUICE_SERVICE_LEVEL_TENANTS: '{"acme":{"target":0.9}}' })).toThrow(/acme must NOT have additional properties/);
     expect(bad({ SLUICE_SERVICE_LEVEL_TENANTS: '{"acme":{}}' })).toThrow(/acme must NOT have fewer than 1 properties/);
     expect(bad({ SLUICE_SERVICE_LEVEL_TENANTS: '{"Acme Corp":{"objective":0.9}}' })).toThrow(/tenant "Acme Corp" is not a tenant id/);
-  });
-
-  it('says in words which service level a screen shows', () => {
-    expect(describeServiceLevel({ variant: 'answered', thresholdMs: 17_000 })).toBe('answered within 17 s ÷ answered');
-    expect(describeServiceLevel({ variant: 'shortAbandonsExcluded', thresholdMs: 20_000 })).toBe(
-      'answered within 20 s ÷ (answered + abandoned − short abandons)',
-    );
   });
 });
 

@@ -105,18 +105,3 @@ export function serviceLevelSettings(d: ServiceLevelDefinition, tenantsJson = ''
 export function serviceLevelOf(s: ServiceLevelSettings, tenant: string): ServiceLevelDefinition {
   return Object.hasOwn(s.tenants, tenant) ? s.tenants[tenant]! : s.default;
 }
-
-/** How each variant reads on a screen ("answered within 20 s ÷ (answered + abandoned)"). */
-export function describeServiceLevel(d: Pick<ServiceLevelDefinition, 'variant' | 'thresholdMs'>): string {
-  const t = `${d.thresholdMs / 1000} s`;
-  switch (d.variant) {
-    case 'answered':
-      return `answered within ${t} ÷ answered`;
-    case 'answeredAndAbandoned':
-      return `answered within ${t} ÷ (answered + abandoned)`;
-    case 'abandonsWithinGood':
-      return `(answered + abandoned within ${t}) ÷ (answered + abandoned)`;
-    case 'shortAbandonsExcluded':
-      return `answered within ${t} ÷ (answered + abandoned − short abandons)`;
-  }
-}

@@ -40,25 +40,11 @@ function slTarget(g, t) {
 }
 
 /**
- * Which service level a tile shows, in words: the tenant's variant at its threshold T, as the figures carry
- * them (README, "Service level"); null before the first closed minute.
+ * Which service level a tile shows, in words: the tenant's variant at its threshold T, as the server writes it
+ * into the figures (`serviceLevelDefinition`; README, "Service level"); null before the first closed minute.
  */
 export function serviceLevelDefinition(g) {
-  const f = g.last60m ?? g.last5m;
-  if (!f?.serviceLevelVariant) return null;
-  const t = `${Math.round(f.serviceLevelThresholdMs / 100) / 10} s`;
-  switch (f.serviceLevelVariant) {
-    case 'answered':
-      return `answered within ${t} ÷ answered`;
-    case 'answeredAndAbandoned':
-      return `answered within ${t} ÷ (answered + abandoned)`;
-    case 'abandonsWithinGood':
-      return `(answered + abandoned within ${t}) ÷ (answered + abandoned)`;
-    case 'shortAbandonsExcluded':
-      return `answered within ${t} ÷ (answered + abandoned − short abandons)`;
-    default:
-      return null;
-  }
+  return (g.last60m ?? g.last5m)?.serviceLevelDefinition ?? null;
 }
 
 /** 83 s → "1:23"; an hour or more → "1:02:03". */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SkillGroupBody } from '../events/types.js';
 import {
+  describeServiceLevel,
   abandonRate,
   averageHandleTime,
   averageSpeedOfAnswer,
@@ -176,5 +177,14 @@ describe('agent formulas (worked example above)', () => {
     const onBreak = { ...zero, LOGGED_OUT: 0, AUX: m(60) };
     expect(occupancy(onBreak)).toBeNull();
     expect(utilisation(onBreak)).toBe(0);
+  });
+});
+
+describe('a service level in words', () => {
+  it('names the variant and its threshold T (to a tenth of a second), as every screen writes it', () => {
+    expect(describeServiceLevel('answered', 17_000)).toBe('answered within 17 s ÷ answered');
+    expect(describeServiceLevel('answeredAndAbandoned', 20_000)).toBe('answered within 20 s ÷ (answered + abandoned)');
+    expect(describeServiceLevel('abandonsWithinGood', 15_500)).toBe('(answered + abandoned within 15.5 s) ÷ (answered + abandoned)');
+    expect(describeServiceLevel('shortAbandonsExcluded', 30_040)).toBe('answered within 30 s ÷ (answered + abandoned − short abandons)');
   });
 });

@@ -51,6 +51,25 @@ export function serviceLevel(s: ServiceLevelSums, variant: ServiceLevelVariant):
   }
 }
 
+/**
+ * How a service level reads on a screen, in words: the variant at its threshold T ("answered within 17 s ÷
+ * answered"), T to a tenth of a second. The one text the real-time figures carry (`serviceLevelDefinition`), so the
+ * wallboard, the API and anything else that shows a service level say the same. Pure.
+ */
+export function describeServiceLevel(variant: ServiceLevelVariant, thresholdMs: number): string {
+  const t = `${Math.round(thresholdMs / 100) / 10} s`;
+  switch (variant) {
+    case 'answered':
+      return `answered within ${t} ÷ answered`;
+    case 'answeredAndAbandoned':
+      return `answered within ${t} ÷ (answered + abandoned)`;
+    case 'abandonsWithinGood':
+      return `(answered + abandoned within ${t}) ÷ (answered + abandoned)`;
+    case 'shortAbandonsExcluded':
+      return `answered within ${t} ÷ (answered + abandoned − short abandons)`;
+  }
+}
+
 /** All four service-level variants at once (ratios 0–1, null when undefined). */
 export function serviceLevels(s: ServiceLevelSums): Record<ServiceLevelVariant, number | null> {
   return {

@@ -1,5 +1,12 @@
 import type { AgentState, ExtensionState } from '../events/types.js';
-import { abandonRate, averageHandleTime, averageSpeedOfAnswer, serviceLevel, type ServiceLevelVariant } from '../metrics/formulas.js';
+import {
+  abandonRate,
+  averageHandleTime,
+  averageSpeedOfAnswer,
+  describeServiceLevel,
+  serviceLevel,
+  type ServiceLevelVariant,
+} from '../metrics/formulas.js';
 import type { SlidingFigures } from '../skillgroup/rows.js';
 
 // What the real-time state answers with (`/v1/realtime`, the wallboard, the control loop, the metrics).
@@ -35,6 +42,8 @@ export interface SpanFigures {
   serviceLevelThresholdMs: number;
   /** The tenant's objective for {@link serviceLevel}, ratio 0–1. */
   serviceLevelObjective: number;
+  /** {@link serviceLevel} in words, the variant at T ("answered within 17 s ÷ answered"): what a screen writes beside it. */
+  serviceLevelDefinition: string;
   asaMs: number | null;
   ahtMs: number | null;
   /** Abandoned / offered. */
@@ -67,6 +76,7 @@ export function span(f: SlidingFigures, sl: SpanServiceLevel = DEFAULT_SPAN_SERV
     serviceLevelVariant: sl.variant,
     serviceLevelThresholdMs: s.serviceLevelMs,
     serviceLevelObjective: sl.objective,
+    serviceLevelDefinition: describeServiceLevel(sl.variant, s.serviceLevelMs),
     asaMs: averageSpeedOfAnswer(s),
     ahtMs: averageHandleTime(s),
     abandonRate: abandonRate(s, 'offered'),

@@ -225,6 +225,7 @@ describe('RealtimeState sliding figures', () => {
       serviceLevelVariant: 'answeredAndAbandoned',
       serviceLevelThresholdMs: 20_000,
       serviceLevelObjective: 0.8,
+      serviceLevelDefinition: 'answered within 20 s ÷ (answered + abandoned)',
       asaMs: 10_000,
       ahtMs: null,
       abandonRate: 0.5,
