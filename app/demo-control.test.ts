@@ -11,7 +11,15 @@ import type { Level } from '../control/types.js';
 import type { TelemetryEvent } from '../pipelines/events/types.js';
 import { TrafficSimulation } from '../simulator/model.js';
 import { buildScenario } from '../simulator/scenario.js';
-import { demoPeaks, HISTORY_CALLS, PROXY_TIMEOUT_MS, startDemoControl } from './demo-control.js';
+import {
+  DEMO_INTERVAL_SEC,
+  demoHistoryStart,
+  demoPeaks,
+  demoShiftStart,
+  HISTORY_CALLS,
+  PROXY_TIMEOUT_MS,
+  startDemoControl,
+} from './demo-control.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
@@ -226,6 +234,83 @@ describe('the demo’s control traffic', () => {
     expect(peaks.length).toBeLessThanOrEqual(4);
     expect(peaks[0]!.start - T0).toBeLessThan(5 * 60_000);
     expect(peaks.reduce((m, p) => m * p.multiplier, 1)).toBeLessThan(20);
+  });
+});
+
+describe('the demo’s history', () => {
+  it('opens the simulated centre at the start of the vendor interval before the one under way: 15 to 30 minutes back', () => {
+    for (const at of ['06:30:00', '06:30:00.001', '06:44:59.999', '23:59:59', '00:00:00', '00:14:00']) {
+      const now = Date.parse(`2026-12-07T${at}Z`);
+      const start = demoHistoryStart(now);
+      expect(start % (DEMO_INTERVAL_SEC * 1000), at).toBe(0);
+      expect(now - start, at).toBeGreaterThanOrEqual(15 * 60_000);
+      expect(now - start, at).toBeLessThan(30 * 60_000);
+    }
+  });
+
+  it('never opens over minutes already stored: after them, even a few seconds ahead; a store far ahead is not waited for', () => {
+    const now = Date.parse('2026-12-07T06:31:20Z');
+    const previous = Date.parse('2026-12-07T06:15:00Z');
+    expect(demoHistoryStart(now, undefined)).toBe(previous);
+    expect(demoHistoryStart(now, previous - 3_600_000)).toBe(previous);
+    expect(demoHistoryStart(now, Date.parse('2026-12-07T06:27:00Z'))).toBe(Date.parse('2026-12-07T06:27:00Z'));
+    // Restarted within the minute the last run stored: opens at the next minute.
+    expect(demoHistoryStart(now, Date.parse('2026-12-07T06:32:00Z'))).toBe(Date.parse('2026-12-07T06:32:00Z'));
+    expect(demoHistoryStart(now, Date.parse('2026-12-07T09:00:00Z'))).toBe(previous);
+  });
+
+  it('holds the vendor’s report of a whole interval for every skill group, with Sluice’s events of the same calls', () => {
+    const now = Date.parse('2026-12-07T06:31:20Z');
+    const start = demoHistoryStart(now);
+    const history = [
+      ...new TrafficSimulation(
+        buildScenario({ seed: 7, start, minutes: 60, tenants: ['demo'], callsPerHour: 1_200, intervalSec: DEMO_INTERVAL_SEC }),
+      ),
+    ].filter((e) => e.ts <= now);
+    const reports = history.flatMap((e) => (e.source === 'interval' && e.body.scope === 'skillgroup' ? [{ ts: e.ts, ...e.body }] : []));
+    expect(reports.map((r) => [r.ts, r.key, r.intervalStart]).sort()).toEqual(
+      ['billing', 'sales', 'support'].map((g) => [start + 900_000, g, start]),
+    );
+    const offered = history.filter((e) => e.source === 'skillgroup' && e.body.type === 'OFFERED' && e.ts < start + 900_000).length;
+    const reported = reports.reduce((n, r) => n + (r.offered ?? 0), 0);
+    expect(offered).toBeGreaterThan(100);
+    expect(reported).toBe(offered);
+  });
+});
+
+describe('the demo’s shifts', () => {
+  it('open the centre into a break wave at any time of day: agents on AUX from its first minute, then a full floor until lunch', () => {
+    // Every hour of a day, at each quarter in turn (09:15 is when CI once found no break at all), and a restart off
+    // the boundary.
+    const day = Date.parse('2026-12-07T00:00:00Z');
+    const starts = [...Array.from({ length: 24 }, (_, h) => day + h * 3_600_000 + (h % 4) * 900_000), Date.parse('2026-12-07T09:27:00Z')];
+    for (const history of starts) {
+      const at = new Date(history).toISOString().slice(11, 16);
+      const config = buildScenario({
+        seed: 3,
+        start: history,
+        minutes: 90,
+        tenants: ['demo'],
+        callsPerHour: 1_200,
+        shiftStartMinute: demoShiftStart(history),
+      });
+      const aux = new Set<number>();
+      for (const e of new TrafficSimulation(config))
+        if (e.source === 'agent' && e.body.state === 'AUX') aux.add(Math.floor((e.ts - history) / 60_000));
+      const minutes = [...aux].sort((a, b) => a - b);
+      expect(minutes[0], at).toBe(0);
+      // The last quarter's breaks are due 15 minutes in (an agent on a call goes when it ends, up to ~35 minutes later);
+      // the lunch wave is 90 minutes in.
+      expect(
+        minutes.filter((m) => m >= 55 && m < 90),
+        at,
+      ).toEqual([]);
+    }
+  });
+
+  it('refuses a first shift that is not a minute of the day', () => {
+    for (const shiftStartMinute of [-1, 1440, 1.5])
+      expect(() => buildScenario({ seed: 1, start: T0, minutes: 1, shiftStartMinute })).toThrow(/shiftStartMinute/);
   });
 });
 

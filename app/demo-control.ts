@@ -21,6 +21,7 @@
  *
  * Only in the demo (`SLUICE_DEMO`): seeded, on the injected clock, bounded (pending outcomes), stoppable.
  */
+import type { ClickHouse } from '../adapters/clickhouse/connect.js';
 import type { Clock, TimerHandle } from '../adapters/clock.js';
 import type { LogMethod, Logger } from '../core/logger.js';
 import type { OutcomeReport } from '../control/outcome.js';
@@ -211,4 +212,51 @@ export function startDemoControl(o: DemoControlOptions): DemoControl {
  */
 export function demoPeaks(start: number): Peak[] {
   return [4, 34, 64, 94].map((minute) => ({ start: start + minute * 60_000, durationMinutes: 6, multiplier: 1.8, rampMinutes: 1 }));
+}
+
+/** The simulated vendor's report interval in the demo, s (the simulator's default, 15 minutes). */
+export const DEMO_INTERVAL_SEC = 900;
+
+/**
+ * Where the demo's simulated centre opens, epoch ms: at the start of the vendor's report interval before the one
+ * under way at `now` (UTC boundaries, as the simulator closes them), so that interval's report is in the history the
+ * demo plays at once on start, 15 to 30 minutes of it — but never over minutes already stored (`storedUntil`: the end
+ * of the newest minute the store holds of the simulated tenants, from an earlier run in the same data folder): a
+ * restarted demo's centre, a different one, would count its calls into the same minutes and show the same agents
+ * twice. So a demo restarted within the minute its predecessor stored last opens at the next minute, its first calls
+ * a few seconds later; a store holding minutes more than a minute ahead (a clock set back) is not waited for.
+ */
+export function demoHistoryStart(now: number, storedUntil?: number): number {
+  const l = DEMO_INTERVAL_SEC * 1000;
+  const previous = Math.floor(now / l) * l - l;
+  return storedUntil !== undefined && storedUntil <= now + 60_000 ? Math.max(previous, storedUntil) : previous;
+}
+
+/**
+ * How far into a shift the demo's centre opens, minutes. The scenario's agents take their first break two hours into
+ * their shift, a quarter of them at a time, 15 minutes each (`simulator/scenario.ts`): opening at 2 h 30 min, the
+ * history played at once holds the last two quarters' breaks (the AUX panels show them), and the floor is fully
+ * staffed for an hour once they are back, so the demo's surges meet the staffing the planner chose, not a break wave.
+ */
+export const DEMO_OPENS_INTO_SHIFT_MIN = 150;
+
+/** The local minute of the day (UTC in the demo) the demo's first shift starts, for a centre opening at `history`. */
+export function demoShiftStart(history: number): number {
+  const minute = Math.floor(history / 60_000) % 1440;
+  return (minute - DEMO_OPENS_INTO_SHIFT_MIN + 1440) % 1440;
+}
+
+/** The end of the newest skill-group minute stored for `tenants`, epoch ms; undefined when none is. */
+export async function storedMinutesUntil(
+  ch: Pick<ClickHouse, 'client' | 'database'>,
+  tenants: readonly string[],
+): Promise<number | undefined> {
+  const rs = await ch.client.query({
+    query:
+      'SELECT count() AS n, toUnixTimestamp64Milli(max(window_start)) AS last FROM {db:Identifier}.skillgroup_minute WHERE tenant IN {tenants:Array(String)}',
+    query_params: { db: ch.database, tenants },
+    format: 'JSONEachRow',
+  });
+  const [row] = (await rs.json()) as { n: number | string; last: number | string }[];
+  return row && Number(row.n) > 0 ? Number(row.last) + 60_000 : undefined;
 }

@@ -134,7 +134,8 @@ export function startDemoTickets(o: DemoTicketsOptions): () => void {
       const waiting = open.items.find((t) => t.todos.some((d) => d.status === 'open'));
       const todo = waiting?.todos.find((d) => d.status === 'open');
       if (waiting && todo && next() < 0.5) {
-        const actor = { id: 'demo-back-office', kind: 'system' as const };
+        // One back-office desk per level: the flow's separation of duties wants someone else at the next level.
+        const actor = { id: `demo-back-office-${todo.nodeId}`, kind: 'system' as const };
         await o.engine.act(
           tenant,
           waiting.id,

@@ -15,7 +15,15 @@ import { pace } from '../simulator/pacer.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { publisherSink } from '../simulator/sinks.js';
 import { startDemoTickets } from './demo-tickets.js';
-import { demoPeaks, startDemoControl, type DemoControl } from './demo-control.js';
+import {
+  DEMO_INTERVAL_SEC,
+  demoHistoryStart,
+  demoPeaks,
+  demoShiftStart,
+  startDemoControl,
+  storedMinutesUntil,
+  type DemoControl,
+} from './demo-control.js';
 import { ClickHouseTelemetryStore } from '../pipelines/store/clickhouse.js';
 import type { TelemetryStore } from '../pipelines/store/types.js';
 import { deadLetterTopic, topicFor } from '../pipelines/topics.js';
@@ -361,19 +369,26 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
       // The capacity planners' traffic model (all four sources, consistent), played in real time.
       const start = clock.now();
       const seed = start % 2 ** 31;
+      // The demo starts with a history (issue 20): the simulated centre opened at the start of the vendor's previous
+      // report interval (or where an earlier run's stored minutes end), and what happened until now is played at
+      // once, so the vendor's interval report is there and the interval, agent and reconciliation panels have data
+      // from the first minute.
+      const history = config.demo ? demoHistoryStart(start, await storedMinutesUntil(ch, config.simTenants)) : start;
       const model = new TrafficSimulation(
         buildScenario({
           seed,
-          start,
+          start: history,
           minutes: 7 * 24 * 60,
           tenants: config.simTenants,
           callsPerHour: config.simCallsPerHour,
+          intervalSec: DEMO_INTERVAL_SEC,
           // The demo's surges, so queues build up and levels move (issue 20).
-          ...(config.demo ? { peaks: demoPeaks(start) } : {}),
+          ...(config.demo ? { peaks: demoPeaks(start), shiftStartMinute: demoShiftStart(history) } : {}),
         }),
       );
       const abort = new AbortController();
       let sent = 0;
+      let historyPlayed = false;
       // The demo routes each offered call through control, as a proxy would, and reports its outcome (issue 20).
       if (config.demo && control) {
         const dc = startDemoControl({ service: control.service, clock, log, seed, cti: config.simCtiFailure });
@@ -392,16 +407,25 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
         ? {
             send: async (events: TelemetryEvent[]) => {
               await published.send(events);
-              demoControl?.observe(events);
+              // Only calls offered from now on are routed: the history's calls were decided before control started.
+              demoControl?.observe(events[0]!.ts >= start ? events : events.filter((e) => e.ts >= start));
             },
           }
         : published;
       const playing = pace(model, sink, {
         clock,
         speed: 1,
+        origin: start,
         batchSize: 200,
         signal: abort.signal,
-        onBatch: (total) => (sent = total),
+        onBatch: (total, lastTs) => {
+          // The history is played once the playback reaches its first event after the start.
+          if (!historyPlayed && history < start && lastTs > start) {
+            historyPlayed = true;
+            log.info({ events: sent, ms: clock.now() - start }, 'demo: history played, real time from here');
+          }
+          sent = total;
+        },
       }).catch((err: Error) => {
         if (!abort.signal.aborted) log.error({ err: err.message }, 'simulator stopped');
       });
@@ -412,7 +436,16 @@ export async function startSluice(config: Readonly<Config>, opts: StartOptions =
           await playing;
         },
       };
-      log.info({ tenants: config.simTenants, callsPerHour: config.simCallsPerHour }, 'simulator running (traffic model, real time)');
+      log.info(
+        {
+          tenants: config.simTenants,
+          callsPerHour: config.simCallsPerHour,
+          ...(config.demo ? { opensAt: new Date(history).toISOString() } : {}),
+        },
+        history < start
+          ? 'simulator running (traffic model: its history played at once, then real time)'
+          : 'simulator running (traffic model, real time)',
+      );
       // Live tickets for the flow studio (issue 19): fee-reduction requests opened and decided now and then.
       if (workflow) {
         const wf = workflow;

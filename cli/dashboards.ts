@@ -1,6 +1,6 @@
 /** `sluice dashboards build|check`. */
 import { Command } from 'commander';
-import { type CheckSummary, pendingLines } from '../dashboards/check/values.js';
+import type { CheckSummary } from '../dashboards/check/values.js';
 
 /** The `dashboards` command: `build` regenerates `dashboards/generated/`, `check` runs every dashboard check. */
 export function dashboardsCommand(): Command {
@@ -34,7 +34,7 @@ export function dashboardsCommand(): Command {
     .option('--verbose', 'list every panel query evaluated, passing or not')
     .option(
       '--demo',
-      'instead: run `sluice demo` as `npm start` does, scraped by Prometheus as prometheus-demo.yml says, and after --minutes evaluate every panel for "last N minutes" through Prometheus\' HTTP API and the demo\'s ClickHouse HTTP endpoint',
+      "instead: run `sluice demo` as `npm start` does, scraped by Prometheus as prometheus-demo.yml says, and after --minutes evaluate every panel over its dashboard's default time range (the demo starts with a history) through Prometheus' HTTP API and the demo's ClickHouse HTTP endpoint",
     )
     .option('--minutes <n>', 'with --demo: minutes the demo runs before the panels are evaluated', '5')
     .option('--rate <calls>', "with --demo: the demo's --rate (default: the demo's own)")
@@ -53,7 +53,7 @@ export function dashboardsCommand(): Command {
           const { checkDemoDashboards } = await import('./dashboards-check-demo.js');
           const r = await checkDemoDashboards(say, { minutes, ...(rate !== undefined && { rate }) });
           report = r;
-          what = `the last ${r.run.minutes} minutes of sluice demo scraped by ${r.run.prometheus.split(' (')[0]}`;
+          what = `sluice demo after ${r.run.minutes} minutes (each dashboard over its default time range), scraped by ${r.run.prometheus.split(' (')[0]}`;
         } else {
           const { checkDashboards } = await import('./dashboards-check.js');
           const r = await checkDashboards(say);
@@ -90,7 +90,6 @@ function printReport(report: CheckSummary, what: string, verbose: boolean): void
       `sluice: ${uid}: ${d.panels.size} panels, ${d.queries} query runs, ${d.failed === 0 ? 'all within their declared ranges' : `${d.failed} failing`}`,
     );
   for (const p of report.problems) console.error(`  ✗ ${p}`);
-  for (const p of pendingLines(report.panels)) console.error(`  … ${p}`);
   console.error(
     `sluice: ${c.dashboards} dashboards, ${c.prometheusQueries} Prometheus and ${c.clickhousePanelQueries} ClickHouse panel query runs over ${what}, ${c.promql} PromQL expressions, ${c.exposedMetrics} metric names on /metrics: ${report.problems.length === 0 ? 'all checks passed' : `${report.problems.length} problems`}`,
   );

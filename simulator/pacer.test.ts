@@ -49,6 +49,15 @@ describe('pace', () => {
     ]);
   });
 
+  it('plays a history first: events before the origin at once (batched), the rest on time from the origin', async () => {
+    const { sends } = await play(EVENTS, { speed: 1, origin: T + 1000, batchSize: 2 });
+    expect(sends).toEqual([
+      [0, ['a', 'b']],
+      [0, ['c']],
+      [4000, ['d']],
+    ]);
+  });
+
   it('plays as fast as possible in batches of the given size', async () => {
     const { sends, stats } = await play(EVENTS, { speed: 'max', batchSize: 3 });
     expect(sends).toEqual([

@@ -18,6 +18,11 @@ export interface PaceOptions {
   readonly onBatch?: (sent: number, lastTs: number) => void;
   /** Stops the playback after the batch in flight. */
   readonly signal?: AbortSignal;
+  /**
+   * Event time (epoch ms) that plays at the wall start, timed mode only (default: the first event's). Events before
+   * it are a history: sent at once, as fast as the sink takes them, before the playback goes on at `speed`.
+   */
+  readonly origin?: number;
 }
 
 /** What a playback did. */
@@ -80,7 +85,7 @@ export async function pace(
     if (o.signal?.aborted) break;
     firstTs ??= e.ts;
     if (o.speed !== 'max') {
-      const due = wallStart + (e.ts - firstTs) / o.speed;
+      const due = wallStart + (e.ts - (o.origin ?? firstTs)) / o.speed;
       if (due > clock.now()) {
         await flush();
         const wait = due - clock.now();

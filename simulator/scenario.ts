@@ -32,6 +32,8 @@ export interface ScenarioOptions {
   readonly serviceLevelSec?: number;
   /** Service level the staffing aims at, fraction (default 0.8). */
   readonly targetServiceLevel?: number;
+  /** Local minute of the day (0–1439) the first of the three 8-hour shifts starts; the others follow it (default 0). */
+  readonly shiftStartMinute?: number;
 }
 
 /** The skill groups of every tenant: share of its calls and what the calls look like (seconds). */
@@ -88,12 +90,17 @@ export function buildScenario(o: ScenarioOptions): TrafficConfig {
   if (!(callsPerHour >= 0) || !Number.isFinite(callsPerHour)) throw new RangeError('callsPerHour must be ≥ 0');
   const profile = o.profile ?? FLAT_PROFILE;
   const sl = o.serviceLevelSec ?? 20;
+  const firstShift = o.shiftStartMinute ?? 0;
+  if (!Number.isInteger(firstShift) || firstShift < 0 || firstShift >= 1440)
+    throw new RangeError('shiftStartMinute must be a whole minute in 0–1439');
   const tenants = (o.tenants ?? ['demo']).map((id): TenantConfig => {
     const groups = SCENARIO_GROUPS.map(({ share, ...g }): SkillGroupConfig => ({ ...g, callsPerHour: callsPerHour * share }));
     const agents: AgentConfig[] = [];
     for (let shift = 0; shift < 3; shift++) {
-      const startMinute = shift * 480;
-      const peakWeight = Math.max(...profile.slice(shift * 8, shift * 8 + 8));
+      const startMinute = (firstShift + shift * 480) % 1440;
+      // The busiest hour the shift touches (the profile's hours are local, 0–23).
+      const hours = Math.ceil(((startMinute % 60) + 480) / 60);
+      const peakWeight = Math.max(...Array.from({ length: hours }, (_, k) => profile[(Math.floor(startMinute / 60) + k) % 24] ?? 0));
       for (const g of groups) {
         const patience = g.patience ? meanSec(g.patience) : 3600;
         const plan = staffErlangA({ callsPerHour: g.callsPerHour * peakWeight, ahtSeconds: scenarioAht(g) }, patience, {

@@ -11,15 +11,12 @@ import {
   checkRows,
   dashboardVariables,
   grafanaIntervals,
-  pendingLines,
   problemLines,
   promDuration,
   queryResultText,
   roundInterval,
   valueProblem,
   variableOptions,
-  withFirstData,
-  type QueryCheck,
 } from './values.js';
 
 /** A dashboard with the panels of a real one, built with the SDK (so each carries its declaration). */
@@ -246,36 +243,6 @@ describe('panels empty by nature after a start (firstData)', () => {
     meaning: 'Vendor offered.',
     firstData: { afterMs: 20 * 60_000, because: 'the first interval report comes after 15 minutes' },
   };
-  const check = (problems: string[]): QueryCheck => ({
-    dashboard: 'd',
-    panel: 'Vendor',
-    panelType: 'timeseries',
-    refId: 'A',
-    kind: 'clickhouse',
-    choice: 'skill_group=All',
-    query: 'SELECT 1',
-    series: 0,
-    values: 0,
-    problems,
-  });
-
-  it('an empty panel is pending, not a problem, while the run is younger than its declared time', () => {
-    const c = withFirstData(check(['no rows']), spec, 5 * 60_000);
-    expect(c.problems).toEqual([]);
-    expect(pendingLines([c])).toEqual([
-      'd / panel "Vendor" A (skill_group=All): empty, as declared for the first 20 min: the first interval report comes after 15 minutes',
-    ]);
-    expect(withFirstData(check(['every value is NULL']), spec, 5 * 60_000).problems).toEqual([]);
-  });
-
-  it('is a problem again once the run is older, without a declaration, without a run age, and whenever a value is out of range', () => {
-    expect(withFirstData(check(['no rows']), spec, 25 * 60_000).problems).toEqual(['no rows']);
-    expect(withFirstData(check(['no rows']), { ...spec, firstData: undefined }, 60_000).problems).toEqual(['no rows']);
-    expect(withFirstData(check(['no rows']), spec, undefined).problems).toEqual(['no rows']);
-    const out = ['1 of 3 values outside the declared short range 0..100: 500 in row 1'];
-    expect(withFirstData(check(out), spec, 60_000).problems).toEqual(out);
-  });
-
   it('says so in the panel description', () => {
     expect(describeSpec(spec)).toContain('Empty for up to 20 min after Sluice starts: the first interval report comes after 15 minutes.');
   });

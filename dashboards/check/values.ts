@@ -114,11 +114,6 @@ export interface QueryCheck {
   readonly values: number;
   /** Empty when the query returned series and every value is within the declared range. */
   readonly problems: string[];
-  /**
-   * Set instead of a problem when the query returned nothing but the panel declares it may be empty for longer than
-   * the observed system has run ({@link PanelSpec.firstData}): why it is still empty.
-   */
-  readonly pending?: string;
 }
 
 /** What every dashboards check reports (on a simulated run, on `sluice demo`): its problems, panel runs and counts. */
@@ -135,27 +130,6 @@ export interface CheckSummary {
     prometheusQueries: number;
     clickhousePanelQueries: number;
   };
-}
-
-/** Nothing came back (no series, no rows, or no finite value): the problems an empty panel has. */
-const EMPTY = /^(?:no series|no rows|no finite value|every value is NULL)/;
-
-/**
- * A check whose only problem is being empty, of a panel declaring it may be empty for longer than `runMs` (the time
- * the observed Sluice has been running), becomes pending: said, not counted as a problem.
- */
-export function withFirstData(check: QueryCheck, spec: PanelSpec | undefined, runMs: number | undefined): QueryCheck {
-  const f = spec?.firstData;
-  if (f === undefined || runMs === undefined || runMs >= f.afterMs) return check;
-  if (check.problems.length === 0 || !check.problems.every((p) => EMPTY.test(p))) return check;
-  return { ...check, problems: [], pending: `empty, as declared for the first ${Math.round(f.afterMs / 60_000)} min: ${f.because}` };
-}
-
-/** One line per pending panel: `dashboard / panel "title" A (choice): why`. */
-export function pendingLines(checks: readonly QueryCheck[]): string[] {
-  return checks.flatMap((c) =>
-    c.pending === undefined ? [] : [`${c.dashboard} / panel "${c.panel}" ${c.refId} (${c.choice}): ${c.pending}`],
-  );
 }
 
 /** One line per problem: `dashboard / panel "title" A (choice): reason`. */
@@ -216,11 +190,6 @@ export interface CheckContext extends GrafanaTime {
    * ClickHouse panels take each Prometheus query variable's stored value.
    */
   readonly variables?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /**
-   * How long the Sluice looked at has been running, ms: panels that declare a longer {@link PanelSpec.firstData} may be
-   * empty (pending, not a problem). Unset: every panel must have data (a run with history).
-   */
-  readonly runMs?: number;
 }
 
 /** {@link promDashboardVariables} of every dashboard for the tenant at `atS`, by dashboard uid, and what had no value. */
@@ -363,7 +332,7 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
           const query = expandPromQL(text, vars, builtins);
           const base = queryBase(dashboard, panel, t.refId, 'prometheus', choice, query);
           out.push(
-            await checkedQuery(base, spec, c.runMs, async (sp) => {
+            await checkedQuery(base, spec, async (sp) => {
               const series = t.instant ? await api.query(query, endS) : await api.queryRange(query, startS, endS, intervalMs / 1000);
               return { series: series.length, ...checkSeries(sp, series) };
             }),
@@ -376,7 +345,7 @@ export async function checkPrometheusPanels(api: PromApi, dashboards: readonly D
 }
 
 /** What names one query run of one panel: dashboard, panel, query, variable choice. */
-type QueryBase = Omit<QueryCheck, 'series' | 'values' | 'problems' | 'pending'>;
+type QueryBase = Omit<QueryCheck, 'series' | 'values' | 'problems'>;
 
 const queryBase = (
   dashboard: Dashboard,
@@ -399,12 +368,11 @@ const queryBase = (
 async function checkedQuery(
   base: QueryBase,
   spec: PanelSpec | undefined,
-  runMs: number | undefined,
   run: (spec: PanelSpec) => Promise<{ series: number; values: number; problems: string[] }>,
 ): Promise<QueryCheck> {
   if (!spec) return { ...base, series: 0, values: 0, problems: ['no declaration (unit, range, meaning)'] };
   try {
-    return withFirstData({ ...base, ...(await run(spec)) }, spec, runMs);
+    return { ...base, ...(await run(spec)) };
   } catch (err) {
     return { ...base, series: 0, values: 0, problems: [`query failed: ${(err as Error).message.split('\n')[0]}`] };
   }
@@ -455,7 +423,7 @@ export async function checkClickHousePanels(
           });
           const base = queryBase(dashboard, panel, t.refId, 'clickhouse', choice, query);
           out.push(
-            await checkedQuery(base, spec, c.runMs, async (sp) => {
+            await checkedQuery(base, spec, async (sp) => {
               const rs = await ch.client.query({
                 query,
                 format: 'JSON',
