@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
+import { seededRandom } from '../../adapters/random.js';
 import { RedisStateStore } from '../../adapters/state/redis.js';
 import { eventually } from '../../core/testing/eventually.js';
 import { controlRoutes } from '../../control/http/routes.js';
@@ -54,6 +55,8 @@ async function instance(url: string, prefix: string, view: StaticRealtimeView, n
       leaseMs: 1_000,
       limiter: { initialLimit: 4, minLimit: 4, maxLimit: 4 },
       loopLagMs: () => Number.NaN,
+      // The client-side throttle spills at random: seeded, so a failure replays.
+      random: seededRandom(name === 'ctl-a' ? 11 : 12),
     },
   });
   const app = await testServer((a) => a.register(controlRoutes, control.routes), { tenants: [], keys: KEYS });
@@ -112,7 +115,13 @@ describe('route outcomes on any control instance (Redis)', () => {
     await eventually(() => agentsInFlight(a) === 0, "A's agent slots released by outcomes taken on B");
     const more = [];
     for (let n = 100; n < 112; n++) more.push(await route(a, n));
-    expect(more.filter((d) => d.target === 'agent').length).toBeGreaterThanOrEqual(4);
+    // How many get agents again depends on the client-side throttle (it spills from the primary at random while the
+    // primary has no accepts in its window) and on the limiters' contention shares (for a second after a limit is
+    // reached, vip may use only ⌊limit − the other classes' unused guarantees⌋ = 2 of a node's 4 slots): at least 2,
+    // each holding a slot again.
+    const agents = more.filter((d) => d.target === 'agent').length;
+    expect(agents, JSON.stringify(more.map((d) => d.target))).toBeGreaterThanOrEqual(2);
+    expect(agentsInFlight(a)).toBe(agents);
     expect(a.control.service.stats().remoteOutcomes.applied).toBe(13);
 
     // The proxy sends one again, to B and to A: answered 204 (a retry is safe), counted once.
