@@ -182,8 +182,9 @@ function Studio() {
     [flow],
   );
 
+  /** Shows version `v` of flow `id` (the latest by default); `announce` is the status once it is on screen. */
   const openVersion = useCallback(
-    async (id: string, v?: number) => {
+    async (id: string, v?: number, announce?: string) => {
       try {
         const d = await api.get<FlowDetail>(`/v1/flows/${encodeURIComponent(id)}`);
         const shown =
@@ -201,7 +202,7 @@ function Studio() {
         setPath(undefined);
         setSelection({ kind: 'flow' });
         await relayout(shown);
-        setStatus(`Opened ${shown.name} v${shown.version}`);
+        setStatus(announce ?? `Opened ${shown.name} v${shown.version}`);
       } catch (err) {
         fail(err);
       }
@@ -324,9 +325,11 @@ function Studio() {
         return;
       }
       const r = await api.post<{ id: string; version: number }>('/v1/flows', body);
-      setStatus(`Deployed ${r.id} v${r.version}: new tickets use it, running tickets keep their version`);
+      setStatus(`Opening ${r.id} v${r.version}, just deployed…`);
       setFlows((await api.get<{ flows: FlowSummary[] }>('/v1/flows')).flows);
-      await openVersion(r.id, r.version);
+      // Said once the deployed version is on screen, so the status is not overwritten by the open, and what the
+      // user does next (compare, preview a migration) acts on the version it names.
+      await openVersion(r.id, r.version, `Deployed ${r.id} v${r.version}: new tickets use it, running tickets keep their version`);
     } catch (err) {
       if (err instanceof ApiError && err.issues.length) setIssues(err.issues);
       fail(err);

@@ -335,7 +335,7 @@ describe('flow studio in headless Chromium', () => {
     expect(await page.getByLabel('Fallback group', { exact: true }).inputValue()).toBe('billing-managers');
     await page.screenshot({ path: new URL('editor.png', ARTIFACTS).pathname });
     await page.getByRole('button', { name: 'Deploy' }).click();
-    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v1`);
+    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v1: new tickets use it`);
 
     // The deployed definition means what the shipped one means: nodes, controls, SLAs, warnings, calendar.
     const deployed = (await api('GET', `/v1/flows/${FLOW}`)).data.document as Doc;
@@ -403,7 +403,7 @@ describe('flow studio in headless Chromium', () => {
     await fill(page, 'SLA duration', '2h');
     await expect.poll(() => page.locator('.studio').getAttribute('data-check'), { timeout: 10_000 }).toBe('valid');
     await page.getByRole('button', { name: 'Deploy' }).click();
-    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v2`);
+    await expect.poll(() => page.locator('.status').textContent()).toContain(`Deployed ${FLOW} v2: new tickets use it`);
     await page.getByLabel('Compare with').selectOption('1');
     await expect.poll(() => node(page, 'manager').locator('.flow-node').getAttribute('data-change')).toBe('changed');
     const changes = await page
